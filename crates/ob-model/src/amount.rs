@@ -1,0 +1,223 @@
+//! `Amount`: a decimal carried in a JSON string that keeps its exact text form (scale).
+//!
+//! OBIE amounts (`OBActiveCurrencyAndAmount_SimpleType`, pattern `^\d{1,13}$|^\d{1,13}\.\d{1,5}$`)
+//! and rates travel as strings. Monzo sends four decimals (`"150.0000"`); re-encoding must give the
+//! same text, so the scale is kept: `"150.0000"` never becomes `"150"`.
+
+use std::fmt;
+use std::str::FromStr;
+
+use rust_decimal::Decimal;
+use serde::de::{self, Deserialize, Deserializer, Visitor};
+use serde::ser::{Serialize, Serializer};
+
+/// A decimal amount as OBIE sends it: a JSON string such as `"150.0000"`.
+///
+/// The value is a [`rust_decimal::Decimal`]; its scale (number of digits after the point) is the
+/// scale of the text it came from, so encoding gives back the same text.
+///
+/// ```
+/// use ob_model::Amount;
+/// let a: Amount = "150.0000".parse().unwrap();
+/// assert_eq!(a.to_string(), "150.0000");
+/// assert_eq!(a.value(), rust_decimal::Decimal::new(150, 0));
+/// ```
+#[derive(Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Amount(Decimal);
+
+impl Amount {
+    /// Wraps a decimal; its scale decides the text form.
+    pub const fn new(value: Decimal) -> Self {
+        Self(value)
+    }
+
+    /// The decimal value.
+    pub const fn value(&self) -> Decimal {
+        self.0
+    }
+
+    /// Digits after the decimal point in the text form.
+    pub const fn scale(&self) -> u32 {
+        self.0.scale()
+    }
+
+    /// Whether the amount is below zero.
+    pub const fn is_negative(&self) -> bool {
+        self.0.is_sign_negative() && !self.0.is_zero()
+    }
+}
+
+impl From<Decimal> for Amount {
+    fn from(value: Decimal) -> Self {
+        Self(value)
+    }
+}
+
+impl From<Amount> for Decimal {
+    fn from(value: Amount) -> Self {
+        value.0
+    }
+}
+
+/// Why a text is not an amount.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AmountError {
+    text: String,
+    reason: &'static str,
+}
+
+impl fmt::Display for AmountError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "invalid amount {:?}: {} (expected digits with an optional '-' and '.', such as \"10.50\")",
+            self.text, self.reason
+        )
+    }
+}
+
+impl std::error::Error for AmountError {}
+
+impl FromStr for Amount {
+    type Err = AmountError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let err = |reason| AmountError { text: s.to_owned(), reason };
+        let bytes = s.as_bytes();
+        let digits = bytes.strip_prefix(b"-").unwrap_or(bytes);
+        let (int, frac) = match digits.iter().position(|&b| b == b'.') {
+            Some(i) => (&digits[..i], Some(&digits[i + 1..])),
+            None => (digits, None),
+        };
+        if int.is_empty() {
+            return Err(err("no digits before the decimal point"));
+        }
+        if !int.iter().all(u8::is_ascii_digit) {
+            return Err(err("not a decimal number"));
+        }
+        if let Some(frac) = frac {
+            if frac.is_empty() {
+                return Err(err("no digits after the decimal point"));
+            }
+            if !frac.iter().all(u8::is_ascii_digit) {
+                return Err(err("not a decimal number"));
+            }
+        }
+        Decimal::from_str_exact(s).map(Self).map_err(|_| err("out of range for a 96-bit decimal"))
+    }
+}
+
+impl fmt::Display for Amount {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)
+    }
+}
+
+impl fmt::Debug for Amount {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Amount({})", self.0)
+    }
+}
+
+impl Serialize for Amount {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        // Decimal's Display keeps the scale; format into a stack buffer to avoid allocating.
+        let mut buf = StackStr::<48>::new();
+        fmt::write(&mut buf, format_args!("{}", self.0)).map_err(serde::ser::Error::custom)?;
+        serializer.serialize_str(buf.as_str())
+    }
+}
+
+struct AmountVisitor;
+
+impl Visitor<'_> for AmountVisitor {
+    type Value = Amount;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an amount as a JSON string such as \"10.00\"")
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Amount, E> {
+        v.parse().map_err(E::custom)
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Amount, E> {
+        Err(E::custom(format_args!(
+            "invalid type: number {v}, expected an amount as a JSON string such as \"{v}.00\""
+        )))
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Amount, E> {
+        Err(E::custom(format_args!(
+            "invalid type: number {v}, expected an amount as a JSON string such as \"{v}.00\""
+        )))
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Amount, E> {
+        Err(E::custom(format_args!(
+            "invalid type: number {v}, expected an amount as a JSON string such as \"{v}\""
+        )))
+    }
+}
+
+impl<'de> Deserialize<'de> for Amount {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_str(AmountVisitor)
+    }
+}
+
+/// A fixed-capacity string buffer for formatting without allocation.
+pub(crate) struct StackStr<const N: usize> {
+    buf: [u8; N],
+    len: usize,
+}
+
+impl<const N: usize> StackStr<N> {
+    pub(crate) const fn new() -> Self {
+        Self { buf: [0; N], len: 0 }
+    }
+
+    pub(crate) fn as_str(&self) -> &str {
+        // Only whole `&str`s are ever appended, so the bytes are valid UTF-8.
+        std::str::from_utf8(&self.buf[..self.len]).unwrap_or_default()
+    }
+}
+
+impl<const N: usize> fmt::Write for StackStr<N> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        let end = self.len + s.len();
+        if end > N {
+            return Err(fmt::Error);
+        }
+        self.buf[self.len..end].copy_from_slice(s.as_bytes());
+        self.len = end;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keeps_scale() {
+        for text in ["0", "1", "1.0", "150.0000", "0.00001", "-12.50", "9999999999999.99999"] {
+            let a: Amount = text.parse().unwrap();
+            assert_eq!(a.to_string(), text);
+            assert_eq!(serde_json::to_string(&a).unwrap(), format!("\"{text}\""));
+        }
+    }
+
+    #[test]
+    fn rejects_non_numbers() {
+        for text in ["", "-", ".5", "5.", "1e3", "1,00", " 1", "+1", "0x10", "1.2.3"] {
+            assert!(text.parse::<Amount>().is_err(), "{text:?} parsed");
+        }
+    }
+
+    #[test]
+    fn json_number_is_a_clear_error() {
+        let err = serde_json::from_str::<Amount>("150.5").unwrap_err().to_string();
+        assert!(err.contains("expected an amount as a JSON string"), "{err}");
+    }
+}

@@ -1,0 +1,141 @@
+//! Open code lists: OBIE enumerations that never fail to decode.
+//!
+//! A bank may send a code newer than the spec this crate was generated from; it decodes as the
+//! `Unknown(String)` variant, re-encodes unchanged, and [`crate::Validate`] reports it.
+
+use std::fmt;
+
+use serde::de::{self, Deserializer, Visitor};
+
+/// Decodes a code from a JSON string with `from_code`. Used by [`crate::open_enum!`].
+pub fn deserialize_code<'de, D: Deserializer<'de>, T>(
+    deserializer: D,
+    what: &'static str,
+    from_code: fn(&str) -> T,
+) -> Result<T, D::Error> {
+    struct CodeVisitor<T> {
+        what: &'static str,
+        from_code: fn(&str) -> T,
+    }
+    impl<T> Visitor<'_> for CodeVisitor<T> {
+        type Value = T;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            write!(f, "a {} code as a JSON string", self.what)
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<T, E> {
+            Ok((self.from_code)(v))
+        }
+    }
+    deserializer.deserialize_str(CodeVisitor { what, from_code })
+}
+
+/// Declares an open code list: a variant per listed code plus `Unknown(String)`.
+///
+/// ```
+/// ob_model::open_enum! {
+///     /// Whether money came in or went out.
+///     Direction {
+///         /// Money in.
+///         In = "In",
+///         /// Money out.
+///         Out = "Out",
+///     }
+/// }
+/// assert_eq!(Direction::from_code("In"), Direction::In);
+/// assert_eq!(Direction::from_code("Sideways").as_str(), "Sideways");
+/// assert!(!Direction::from_code("Sideways").is_known());
+/// ```
+#[macro_export]
+macro_rules! open_enum {
+    (
+        $(#[$meta:meta])*
+        $name:ident {
+            $( $(#[$vmeta:meta])* $variant:ident = $code:literal, )*
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum $name {
+            $( $(#[$vmeta])* $variant, )*
+            /// A code the spec does not list, kept exactly as sent.
+            Unknown(::std::string::String),
+        }
+
+        impl $name {
+            /// Every code the spec lists, in spec order.
+            pub const CODES: &'static [&'static str] = &[$($code),*];
+
+            /// The code as it appears on the wire.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $(Self::$variant => $code,)*
+                    Self::Unknown(code) => code,
+                }
+            }
+
+            /// The variant for a wire code; codes the spec does not list become `Unknown`.
+            pub fn from_code(code: &str) -> Self {
+                match code {
+                    $($code => Self::$variant,)*
+                    other => Self::Unknown(::std::string::String::from(other)),
+                }
+            }
+
+            /// Whether the code is one the spec lists.
+            pub fn is_known(&self) -> bool {
+                !matches!(self, Self::Unknown(_))
+            }
+        }
+
+        impl ::std::default::Default for $name {
+            /// An empty unknown code (what a decoder fills in for a missing required field).
+            fn default() -> Self {
+                Self::Unknown(::std::string::String::new())
+            }
+        }
+
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl ::std::str::FromStr for $name {
+            type Err = ::std::convert::Infallible;
+            fn from_str(s: &str) -> ::std::result::Result<Self, Self::Err> {
+                Ok(Self::from_code(s))
+            }
+        }
+
+        impl ::std::convert::From<&str> for $name {
+            fn from(s: &str) -> Self {
+                Self::from_code(s)
+            }
+        }
+
+        impl $crate::__private::serde::Serialize for $name {
+            fn serialize<S: $crate::__private::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> $crate::__private::serde::Deserialize<'de> for $name {
+            fn deserialize<D: $crate::__private::serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> ::std::result::Result<Self, D::Error> {
+                $crate::__private::deserialize_code(deserializer, stringify!($name), Self::from_code)
+            }
+        }
+
+        impl $crate::Validate for $name {
+            fn validate_at(&self, report: &mut $crate::validate::Report) {
+                if let Self::Unknown(code) = self {
+                    report.add($crate::validate::Problem::UnknownCode { found: code.clone() });
+                }
+            }
+        }
+    };
+}

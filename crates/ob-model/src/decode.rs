@@ -1,0 +1,65 @@
+//! Decoding entry points that name the JSON path of any error.
+
+use std::fmt;
+
+use serde::Deserialize;
+
+/// A document that could not be decoded, with where and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecodeError {
+    /// The JSON path of the failing value, such as `$.Data.Transaction[0].Amount.Amount`.
+    pub path: String,
+    /// What was wrong there.
+    pub message: String,
+    /// 1-based line of the failure in the input.
+    pub line: usize,
+    /// 1-based column of the failure in the input.
+    pub column: usize,
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {} (line {}, column {})", self.path, self.message, self.line, self.column)
+    }
+}
+
+impl std::error::Error for DecodeError {}
+
+/// Decodes a JSON document into a model type.
+///
+/// Fast on success; on failure the input is decoded a second time, tracking the path, so the
+/// error names where it went wrong.
+///
+/// ```
+/// use ob_model::{decode, Amount};
+/// #[derive(Debug)]
+/// struct _Doc;
+/// let err = decode::from_slice::<Vec<Amount>>(br#"["1.00", 2]"#).unwrap_err();
+/// assert_eq!(err.path, "$[1]");
+/// assert!(err.message.contains("expected an amount as a JSON string"));
+/// ```
+pub fn from_slice<'a, T: Deserialize<'a>>(bytes: &'a [u8]) -> Result<T, DecodeError> {
+    match serde_json::from_slice(bytes) {
+        Ok(v) => Ok(v),
+        Err(first) => {
+            let mut de = serde_json::Deserializer::from_slice(bytes);
+            let path = match serde_path_to_error::deserialize::<_, T>(&mut de) {
+                Err(e) => e.path().to_string(),
+                Ok(_) => String::from("."),
+            };
+            let path = if path == "." { "$".to_owned() } else { format!("$.{path}").replace(".[", "[") };
+            let message = first.to_string();
+            // serde_json appends " at line L column C"; keep the message without it.
+            let message = match message.rfind(" at line ") {
+                Some(i) => message[..i].to_owned(),
+                None => message,
+            };
+            Err(DecodeError { path, message, line: first.line(), column: first.column() })
+        }
+    }
+}
+
+/// Decodes a JSON document from a string. See [`from_slice`].
+pub fn from_str<'a, T: Deserialize<'a>>(text: &'a str) -> Result<T, DecodeError> {
+    from_slice(text.as_bytes())
+}

@@ -1,0 +1,67 @@
+//! Typed models of the UK Open Banking (OBIE) Read/Write APIs, generated from the pinned specs.
+//!
+//! One module per API, each behind a Cargo feature so that you compile only what you use:
+//!
+//! | module | feature | spec |
+//! |---|---|---|
+//! | [`common`] | always | types identical in several APIs (errors, links, addresses) |
+//! | `accounts` | `accounts` | Account and Transaction API v3.1.10 |
+//! | `payments` | `payments` | Payment Initiation API v3.1.10 |
+//! | `payments_v3_1_11` | `payments` | what v3.1.11 changes (Monzo's international payments) |
+//! | `vrp` | `vrp` | Variable Recurring Payments API v3.1.10 |
+//! | `funds` | `funds` | Confirmation of Funds API v3.1.10 |
+//! | `events`, `event_notifications` | `events` | Events and Event Notification APIs v3.1.10 |
+//! | `registration` | `registration` | Dynamic Client Registration v3.2 |
+//!
+//! Models keep the spec's names (`OBReadTransaction6`) and field order. Decoding is lenient and
+//! lossless: unknown fields and codes are kept, missing required fields are tolerated, and
+//! amounts and date-times keep their text. [`Validate::validate`] is strict and reports every
+//! spec violation with its JSON path. Each API also has an operation table (`OPERATIONS`) and a
+//! typed [`Endpoint`] per operation.
+//!
+//! ```
+//! # #[cfg(feature = "accounts")] {
+//! use ob_model::{accounts::OBReadTransaction6, decode, Validate};
+//!
+//! let body = br#"{"Data":{"Transaction":[{"AccountId":"acc_1","CreditDebitIndicator":"Credit",
+//!   "Status":"Booked","BookingDateTime":"2022-02-25T10:35:39.636Z",
+//!   "Amount":{"Amount":"150.0000","Currency":"GBP"}}]},"Links":{"Self":"https://x/"},"Meta":{}}"#;
+//! let doc: OBReadTransaction6 = decode::from_slice(body).unwrap();
+//! let tx = &doc.data.transaction[0];
+//! assert_eq!(tx.amount.amount.to_string(), "150.0000");
+//! assert!(doc.validate().is_ok());
+//! # }
+//! ```
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod amount;
+pub mod code;
+mod datetime;
+pub mod decode;
+pub mod object;
+pub mod operation;
+pub mod validate;
+#[cfg(feature = "schemars")]
+pub mod schema;
+
+mod generated;
+
+pub use amount::{Amount, AmountError};
+pub use datetime::{DateTime, DateTimeError};
+pub use generated::*;
+pub use object::{Extra, JsonObject, Object};
+pub use operation::{Endpoint, Method, Operation, Param, ParamLocation, Response};
+pub use validate::{Problem, Validate, Violation, Violations};
+
+/// Items generated code and macros refer to. Not part of the public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::code::deserialize_code;
+    pub use crate::object::{deserialize_object, encode_optional, encode_required, serialize_object};
+    pub use crate::validate::{check_amount, check_extra, check_items, check_minimum, check_text, Pattern, Report};
+    pub use serde;
+    pub use serde_json;
+    #[cfg(feature = "schemars")]
+    pub use schemars;
+}

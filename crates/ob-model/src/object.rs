@@ -1,0 +1,252 @@
+//! Lenient, lossless JSON objects: the machinery behind every generated struct.
+//!
+//! Decoding accepts fields the spec does not name and tolerates missing required fields; both are
+//! recorded in the struct's [`Extra`] so that nothing is lost: re-encoding writes unknown fields
+//! back and leaves out what was missing, and [`crate::Validate`] reports both. Type errors
+//! (a number where a string is due) and duplicate keys are still errors.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
+use serde::ser::{Serialize, SerializeMap, Serializer};
+use serde_json::{Map, Value};
+
+/// A free-form JSON object (`SupplementaryData` and other open objects), in document order.
+pub type JsonObject = Map<String, Value>;
+
+/// What a decoded object carried beyond its spec: unknown fields and missing required fields.
+///
+/// Empty (and allocation-free) for a document that matches the spec.
+#[derive(Clone, Default, PartialEq)]
+pub struct Extra(Option<Box<ExtraInner>>);
+
+#[derive(Clone, Default, PartialEq)]
+struct ExtraInner {
+    fields: JsonObject,
+    missing: Vec<&'static str>,
+}
+
+impl Extra {
+    /// Whether there is nothing beyond the spec.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_none()
+    }
+
+    fn inner(&mut self) -> &mut ExtraInner {
+        self.0.get_or_insert_with(Default::default)
+    }
+
+    /// Fields the spec does not name, in document order.
+    pub fn fields(&self) -> impl Iterator<Item = (&str, &Value)> {
+        self.0.iter().flat_map(|i| i.fields.iter().map(|(k, v)| (k.as_str(), v)))
+    }
+
+    /// The value of a field the spec does not name.
+    pub fn get(&self, name: &str) -> Option<&Value> {
+        self.0.as_ref().and_then(|i| i.fields.get(name))
+    }
+
+    /// Adds a field the spec does not name; returns the previous value under that name.
+    pub fn insert(&mut self, name: impl Into<String>, value: Value) -> Option<Value> {
+        self.inner().fields.insert(name.into(), value)
+    }
+
+    /// Removes a field the spec does not name.
+    pub fn remove(&mut self, name: &str) -> Option<Value> {
+        let inner = self.0.as_mut()?;
+        let v = inner.fields.shift_remove(name);
+        self.normalize();
+        v
+    }
+
+    /// Required fields that the decoded document left out.
+    pub fn missing(&self) -> &[&'static str] {
+        self.0.as_ref().map_or(&[], |i| &i.missing)
+    }
+
+    /// Whether the required field `name` was left out of the decoded document.
+    #[inline]
+    pub fn is_missing(&self, name: &str) -> bool {
+        self.0.as_ref().is_some_and(|i| i.missing.contains(&name))
+    }
+
+    /// Records that the required field `name` was left out.
+    pub fn mark_missing(&mut self, name: &'static str) {
+        let inner = self.inner();
+        if !inner.missing.contains(&name) {
+            inner.missing.push(name);
+        }
+    }
+
+    /// Forgets that the required field `name` was left out (after setting it).
+    pub fn clear_missing(&mut self, name: &str) {
+        if let Some(inner) = self.0.as_mut() {
+            inner.missing.retain(|m| *m != name);
+        }
+        self.normalize();
+    }
+
+    fn normalize(&mut self) {
+        if self.0.as_ref().is_some_and(|i| i.fields.is_empty() && i.missing.is_empty()) {
+            self.0 = None;
+        }
+    }
+}
+
+impl fmt::Debug for Extra {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.0 {
+            None => f.write_str("{}"),
+            Some(i) => f
+                .debug_struct("Extra")
+                .field("fields", &i.fields)
+                .field("missing", &i.missing)
+                .finish(),
+        }
+    }
+}
+
+/// A generated object type. Implemented by generated code; not meant to be implemented by hand.
+pub trait Object: Default {
+    /// The schema name, for error messages.
+    const NAME: &'static str;
+    /// Field names in spec order.
+    const FIELDS: &'static [&'static str];
+    /// Bit `i` is set when `FIELDS[i]` is required.
+    const REQUIRED: u128;
+    /// Whether the spec allows fields it does not name (`additionalProperties` not `false`).
+    const OPEN: bool;
+
+    /// Index into [`Object::FIELDS`] of a JSON key.
+    fn field_index(key: &str) -> Option<usize>;
+
+    /// Decodes the value of field `index` from `map` into `self`.
+    fn decode_field<'de, A: MapAccess<'de>>(&mut self, index: usize, map: &mut A) -> Result<(), A::Error>;
+
+    /// Encodes the spec's fields in spec order (not the extra ones).
+    fn encode_fields<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error>;
+
+    /// The unknown and missing fields.
+    fn extra(&self) -> &Extra;
+
+    /// The unknown and missing fields, mutably.
+    fn extra_mut(&mut self) -> &mut Extra;
+}
+
+/// A JSON object key, borrowed from the input where possible.
+struct Key<'de>(Cow<'de, str>);
+
+impl<'de> Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl<'de> Visitor<'de> for KeyVisitor {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a field name")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v)))
+            }
+        }
+        deserializer.deserialize_str(KeyVisitor)
+    }
+}
+
+struct ObjectVisitor<T>(PhantomData<T>);
+
+impl<'de, T: Object> Visitor<'de> for ObjectVisitor<T> {
+    type Value = T;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "a JSON object ({})", T::NAME)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<T, A::Error> {
+        let mut out = T::default();
+        let mut seen: u128 = 0;
+        while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
+            match T::field_index(&key) {
+                Some(i) => {
+                    let bit = 1u128 << i;
+                    if seen & bit != 0 {
+                        return Err(de::Error::custom(format_args!(
+                            "duplicate field `{}` in {}",
+                            T::FIELDS[i],
+                            T::NAME
+                        )));
+                    }
+                    seen |= bit;
+                    out.decode_field(i, &mut map)?;
+                }
+                None => {
+                    let value: Value = map.next_value()?;
+                    if out.extra_mut().insert(key.as_ref(), value).is_some() {
+                        return Err(de::Error::custom(format_args!(
+                            "duplicate field `{key}` in {}",
+                            T::NAME
+                        )));
+                    }
+                }
+            }
+        }
+        let absent = T::REQUIRED & !seen;
+        if absent != 0 {
+            for (i, name) in T::FIELDS.iter().enumerate() {
+                if absent & (1u128 << i) != 0 {
+                    out.extra_mut().mark_missing(name);
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Decodes a generated object. Used by generated `Deserialize` impls.
+pub fn deserialize_object<'de, T: Object, D: Deserializer<'de>>(deserializer: D) -> Result<T, D::Error> {
+    deserializer.deserialize_map(ObjectVisitor(PhantomData))
+}
+
+/// Encodes a generated object: spec fields in spec order, then unknown fields in document order.
+pub fn serialize_object<T: Object, S: Serializer>(value: &T, serializer: S) -> Result<S::Ok, S::Error> {
+    let mut map = serializer.serialize_map(None)?;
+    value.encode_fields(&mut map)?;
+    for (k, v) in value.extra().fields() {
+        map.serialize_entry(k, v)?;
+    }
+    map.end()
+}
+
+/// Encodes a required field unless the decoded document left it out.
+#[inline]
+pub fn encode_required<M: SerializeMap, V: Serialize + ?Sized>(
+    map: &mut M,
+    name: &'static str,
+    value: &V,
+    extra: &Extra,
+) -> Result<(), M::Error> {
+    if extra.is_missing(name) {
+        return Ok(());
+    }
+    map.serialize_entry(name, value)
+}
+
+/// Encodes an optional field when present.
+#[inline]
+pub fn encode_optional<M: SerializeMap, V: Serialize>(
+    map: &mut M,
+    name: &'static str,
+    value: &Option<V>,
+) -> Result<(), M::Error> {
+    match value {
+        Some(v) => map.serialize_entry(name, v),
+        None => Ok(()),
+    }
+}

@@ -1,0 +1,381 @@
+//! Strict validation against the spec: every violation, each with its JSON path.
+//!
+//! Decoding is lenient (see [`crate::object`]); `validate()` is where the spec's rules are
+//! enforced: required fields, unknown fields on closed objects, string lengths, patterns, code
+//! lists, array sizes and date-time forms. Request builders and servers call it before trusting a
+//! document.
+
+use std::fmt;
+
+use crate::{Amount, DateTime, Extra, JsonObject, Object};
+
+/// One step of a JSON path.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Segment {
+    Field(&'static str),
+    Key(String),
+    Index(usize),
+}
+
+/// A JSON path being walked, such as `$.Data.Transaction[3].Amount`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Path(Vec<Segment>);
+
+impl Path {
+    /// The root, `$`.
+    pub fn root() -> Self {
+        Self::default()
+    }
+
+    /// Steps into a field named by the spec.
+    pub fn push_field(&mut self, name: &'static str) {
+        self.0.push(Segment::Field(name));
+    }
+
+    /// Steps into a field named by the document.
+    pub fn push_key(&mut self, name: &str) {
+        self.0.push(Segment::Key(name.to_owned()));
+    }
+
+    /// Steps into an array element.
+    pub fn push_index(&mut self, index: usize) {
+        self.0.push(Segment::Index(index));
+    }
+
+    /// Steps back out.
+    pub fn pop(&mut self) {
+        self.0.pop();
+    }
+}
+
+impl fmt::Display for Path {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("$")?;
+        for s in &self.0 {
+            match s {
+                Segment::Field(n) => write!(f, ".{n}")?,
+                Segment::Key(n) => write!(f, ".{n}")?,
+                Segment::Index(i) => write!(f, "[{i}]")?,
+            }
+        }
+        Ok(())
+    }
+}
+
+/// What is wrong at a path.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Problem {
+    /// A required field is absent.
+    Missing,
+    /// A field the spec does not allow on this object.
+    Unexpected,
+    /// A string shorter than `minLength` (in characters).
+    TooShort {
+        /// The spec's minimum.
+        min: u64,
+        /// The length found.
+        found: u64,
+    },
+    /// A string longer than `maxLength` (in characters).
+    TooLong {
+        /// The spec's maximum.
+        max: u64,
+        /// The length found.
+        found: u64,
+    },
+    /// A string that does not match the spec's `pattern`.
+    Pattern {
+        /// The spec's pattern.
+        pattern: &'static str,
+        /// The text found.
+        found: String,
+    },
+    /// A code outside the spec's code list.
+    UnknownCode {
+        /// The code found.
+        found: String,
+    },
+    /// An array with fewer than `minItems` elements.
+    TooFewItems {
+        /// The spec's minimum.
+        min: u64,
+        /// The count found.
+        found: u64,
+    },
+    /// An array with more than `maxItems` elements.
+    TooManyItems {
+        /// The spec's maximum.
+        max: u64,
+        /// The count found.
+        found: u64,
+    },
+    /// A number below `minimum`.
+    BelowMinimum {
+        /// The spec's minimum.
+        min: String,
+        /// The number found.
+        found: String,
+    },
+    /// A date-time without a time zone.
+    NoTimeZone {
+        /// The text found.
+        found: String,
+    },
+    /// A bare date where a date-time is due.
+    DateOnly {
+        /// The text found.
+        found: String,
+    },
+    /// A rule beyond the spec's schema (a profile's narrowing, such as GBP only).
+    Rule {
+        /// What the rule requires.
+        expected: String,
+        /// What was found.
+        found: String,
+    },
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Problem::Missing => f.write_str("missing required field"),
+            Problem::Unexpected => f.write_str("field not allowed by the spec"),
+            Problem::TooShort { min, found } => {
+                write!(f, "too short: expected at least {min} characters, found {found}")
+            }
+            Problem::TooLong { max, found } => {
+                write!(f, "too long: expected at most {max} characters, found {found}")
+            }
+            Problem::Pattern { pattern, found } => {
+                write!(f, "does not match pattern {pattern}: found {found:?}")
+            }
+            Problem::UnknownCode { found } => write!(f, "not a code the spec lists: found {found:?}"),
+            Problem::TooFewItems { min, found } => {
+                write!(f, "too few items: expected at least {min}, found {found}")
+            }
+            Problem::TooManyItems { max, found } => {
+                write!(f, "too many items: expected at most {max}, found {found}")
+            }
+            Problem::BelowMinimum { min, found } => {
+                write!(f, "too small: expected at least {min}, found {found}")
+            }
+            Problem::NoTimeZone { found } => {
+                write!(f, "date-time without a time zone: expected one such as \"Z\", found {found:?}")
+            }
+            Problem::DateOnly { found } => write!(f, "date where a date-time is due: found {found:?}"),
+            Problem::Rule { expected, found } => write!(f, "expected {expected}, found {found}"),
+        }
+    }
+}
+
+/// One violation: where and what.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Violation {
+    /// The JSON path, such as `$.Data.Transaction[0].Amount.Currency`.
+    pub path: String,
+    /// What is wrong there.
+    pub problem: Problem,
+}
+
+impl fmt::Display for Violation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.path, self.problem)
+    }
+}
+
+/// Every violation found in a document (never empty).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Violations(pub Vec<Violation>);
+
+impl fmt::Display for Violations {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} spec violation(s)", self.0.len())?;
+        for v in &self.0 {
+            write!(f, "\n  {v}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Violations {}
+
+/// The collector that `validate_at` implementations write into.
+#[derive(Debug, Default)]
+pub struct Report {
+    /// The path being walked.
+    pub path: Path,
+    /// Violations found so far.
+    pub violations: Vec<Violation>,
+}
+
+impl Report {
+    /// Records a problem at the current path.
+    pub fn add(&mut self, problem: Problem) {
+        self.violations.push(Violation { path: self.path.to_string(), problem });
+    }
+
+    /// Records a problem at the field `name` of the current path.
+    pub fn add_at(&mut self, name: &str, problem: Problem) {
+        let path = format!("{}.{name}", self.path);
+        self.violations.push(Violation { path, problem });
+    }
+}
+
+/// Checks a value against its spec. Generated for every model type.
+pub trait Validate {
+    /// Writes every violation into `report`, with paths under `report.path`.
+    fn validate_at(&self, report: &mut Report);
+
+    /// Every violation, or `Ok` when the value follows the spec.
+    fn validate(&self) -> Result<(), Violations> {
+        let mut report = Report::default();
+        self.validate_at(&mut report);
+        if report.violations.is_empty() {
+            Ok(())
+        } else {
+            Err(Violations(report.violations))
+        }
+    }
+}
+
+impl<T: Validate> Validate for Option<T> {
+    fn validate_at(&self, report: &mut Report) {
+        if let Some(v) = self {
+            v.validate_at(report);
+        }
+    }
+}
+
+impl<T: Validate> Validate for Box<T> {
+    fn validate_at(&self, report: &mut Report) {
+        (**self).validate_at(report);
+    }
+}
+
+impl<T: Validate> Validate for Vec<T> {
+    fn validate_at(&self, report: &mut Report) {
+        for (i, v) in self.iter().enumerate() {
+            report.path.push_index(i);
+            v.validate_at(report);
+            report.path.pop();
+        }
+    }
+}
+
+macro_rules! no_rules {
+    ($($t:ty),*) => {$(
+        impl Validate for $t {
+            fn validate_at(&self, _: &mut Report) {}
+        }
+    )*};
+}
+
+no_rules!(String, bool, i32, i64, f64, Amount, serde_json::Value, JsonObject);
+
+impl Validate for DateTime {
+    fn validate_at(&self, report: &mut Report) {
+        if self.is_date_only() {
+            report.add(Problem::DateOnly { found: self.to_string() });
+        } else if !self.has_time_zone() {
+            report.add(Problem::NoTimeZone { found: self.to_string() });
+        }
+    }
+}
+
+/// A compiled `pattern` from the spec, built on first use.
+pub struct Pattern {
+    source: &'static str,
+    regex: std::sync::OnceLock<Option<regex_lite::Regex>>,
+}
+
+impl Pattern {
+    /// A pattern from its source; compiled lazily.
+    pub const fn new(source: &'static str) -> Self {
+        Self { source, regex: std::sync::OnceLock::new() }
+    }
+
+    /// The pattern's source text.
+    pub fn source(&self) -> &'static str {
+        self.source
+    }
+
+    /// Whether `text` matches. The generator checks every pattern compiles, so `None` (a
+    /// pattern that does not compile) cannot happen for generated patterns; it matches nothing.
+    pub fn is_match(&self, text: &str) -> bool {
+        self.regex
+            .get_or_init(|| regex_lite::Regex::new(self.source).ok())
+            .as_ref()
+            .is_some_and(|r| r.is_match(text))
+    }
+}
+
+impl fmt::Debug for Pattern {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Pattern({:?})", self.source)
+    }
+}
+
+/// Checks for generated code: string length in characters and pattern.
+pub fn check_text(
+    report: &mut Report,
+    text: &str,
+    min: Option<u64>,
+    max: Option<u64>,
+    pattern: Option<&Pattern>,
+) {
+    if min.is_some() || max.is_some() {
+        let n = text.chars().count() as u64;
+        if let Some(min) = min.filter(|m| n < *m) {
+            report.add(Problem::TooShort { min, found: n });
+        }
+        if let Some(max) = max.filter(|m| n > *m) {
+            report.add(Problem::TooLong { max, found: n });
+        }
+    }
+    if let Some(p) = pattern {
+        if !p.is_match(text) {
+            report.add(Problem::Pattern { pattern: p.source(), found: text.to_owned() });
+        }
+    }
+}
+
+/// Checks for generated code: an amount's text against the spec's pattern.
+pub fn check_amount(report: &mut Report, amount: &Amount, pattern: Option<&Pattern>) {
+    if let Some(p) = pattern {
+        let text = amount.to_string();
+        if !p.is_match(&text) {
+            report.add(Problem::Pattern { pattern: p.source(), found: text });
+        }
+    }
+}
+
+/// Checks for generated code: array size.
+pub fn check_items(report: &mut Report, len: usize, min: Option<u64>, max: Option<u64>) {
+    let n = len as u64;
+    if let Some(min) = min.filter(|m| n < *m) {
+        report.add(Problem::TooFewItems { min, found: n });
+    }
+    if let Some(max) = max.filter(|m| n > *m) {
+        report.add(Problem::TooManyItems { max, found: n });
+    }
+}
+
+/// Checks for generated code: an integer's `minimum`.
+pub fn check_minimum(report: &mut Report, value: i64, min: Option<i64>) {
+    if let Some(min) = min.filter(|m| value < *m) {
+        report.add(Problem::BelowMinimum { min: min.to_string(), found: value.to_string() });
+    }
+}
+
+/// Checks for generated code: missing required fields and, on closed objects, unknown ones.
+pub fn check_extra<T: Object>(report: &mut Report, extra: &Extra) {
+    for name in extra.missing() {
+        report.add_at(name, Problem::Missing);
+    }
+    if !T::OPEN {
+        for (name, _) in extra.fields() {
+            report.add_at(name, Problem::Unexpected);
+        }
+    }
+}

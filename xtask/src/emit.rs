@@ -1,0 +1,531 @@
+//! Printing planned modules as Rust: structs with lenient decoders, open enums, aliases,
+//! validation, operation tables and typed endpoints.
+
+use std::collections::BTreeMap;
+
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::{format_ident, quote};
+
+use crate::ir::{pascal, Checks, Op, Schema, Ty};
+use crate::plan::Planned;
+
+/// How generated code reaches the model runtime: `crate` inside ob-model, `ob_model` elsewhere.
+pub struct Emit {
+    pub rt: TokenStream,
+    /// This crate's absolute prefix (`ob_model`, `monzo_model`), replaced by `crate` in paths.
+    pub crate_prefix: String,
+    /// Inner doc of the module.
+    pub doc: String,
+    /// Header comment naming the command and sources.
+    pub header: String,
+}
+
+const KEYWORDS: &[&str] = &[
+    "as", "async", "await", "box", "break", "const", "continue", "crate", "dyn", "else", "enum", "extern", "false",
+    "fn", "for", "gen", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "priv", "pub", "ref",
+    "return", "self", "static", "struct", "super", "trait", "true", "try", "type", "unsafe", "use", "where", "while",
+    "yield", "abstract", "become", "do", "final", "macro", "override", "typeof", "unsized", "virtual", "extra",
+];
+
+pub fn snake(s: &str) -> String {
+    let chars: Vec<char> = s.chars().collect();
+    let mut out = String::new();
+    for (i, &c) in chars.iter().enumerate() {
+        if !c.is_ascii_alphanumeric() {
+            if !out.ends_with('_') && !out.is_empty() {
+                out.push('_');
+            }
+            continue;
+        }
+        if c.is_ascii_uppercase() && i > 0 {
+            let prev = chars[i - 1];
+            let next_lower = chars.get(i + 1).is_some_and(|n| n.is_ascii_lowercase());
+            if (prev.is_ascii_lowercase() || prev.is_ascii_digit() || (prev.is_ascii_uppercase() && next_lower))
+                && !out.ends_with('_')
+            {
+                out.push('_');
+            }
+        }
+        out.push(c.to_ascii_lowercase());
+    }
+    let mut out = out.trim_matches('_').to_owned();
+    if out.is_empty() || out.starts_with(|c: char| c.is_ascii_digit()) {
+        out = format!("f_{out}");
+    }
+    if KEYWORDS.contains(&out.as_str()) {
+        out.push('_');
+    }
+    out
+}
+
+fn ident(s: &str) -> Ident {
+    Ident::new(s, Span::call_site())
+}
+
+fn doc_attr(doc: &str) -> TokenStream {
+    if doc.is_empty() {
+        return quote!();
+    }
+    // Escape what rustdoc would take for markup it cannot resolve.
+    let text = doc.replace('[', "\\[").replace(']', "\\]").replace('<', "&lt;").replace('>', "&gt;");
+    let lines = text.lines().map(|l| format!(" {l}"));
+    quote!(#(#[doc = #lines])*)
+}
+
+/// Variant names for an enum's codes: a shared dotted prefix is dropped, the rest PascalCased.
+pub fn variant_names(codes: &[String]) -> Vec<String> {
+    let mut prefix = String::new();
+    if codes.len() > 1 {
+        let first = &codes[0];
+        let mut candidate_end = 0;
+        for (i, c) in first.char_indices() {
+            if c == '.' && codes.iter().all(|k| k.len() > i + 1 && k.starts_with(&first[..=i])) {
+                candidate_end = i + 1;
+            }
+        }
+        prefix = first[..candidate_end].to_owned();
+    }
+    let mut seen = BTreeMap::<String, usize>::new();
+    codes
+        .iter()
+        .map(|c| {
+            let mut v = pascal(&c[prefix.len()..]);
+            if v.is_empty() || v.starts_with(|ch: char| ch.is_ascii_digit()) {
+                v = format!("V{v}");
+            }
+            if v == "Unknown" {
+                v = "UnknownCode".into();
+            }
+            let n = seen.entry(v.clone()).or_insert(0);
+            *n += 1;
+            if *n > 1 {
+                v = format!("{v}{n}");
+            }
+            v
+        })
+        .collect()
+}
+
+struct Ctx<'a> {
+    p: &'a Planned,
+    rt: TokenStream,
+    patterns: Vec<String>,
+}
+
+impl Ctx<'_> {
+    fn pattern(&mut self, p: &str) -> Ident {
+        let i = match self.patterns.iter().position(|x| x == p) {
+            Some(i) => i,
+            None => {
+                self.patterns.push(p.to_owned());
+                self.patterns.len() - 1
+            }
+        };
+        format_ident!("PATTERN_{}", i)
+    }
+
+    fn ty(&self, ty: &Ty) -> TokenStream {
+        let rt = &self.rt;
+        match ty {
+            Ty::Ref(n) => {
+                let id = ident(n);
+                quote!(#id)
+            }
+            Ty::String => quote!(String),
+            Ty::Amount => quote!(#rt::Amount),
+            Ty::DateTime => quote!(#rt::DateTime),
+            Ty::Bool => quote!(bool),
+            Ty::I32 => quote!(i32),
+            Ty::I64 => quote!(i64),
+            Ty::F64 => quote!(f64),
+            Ty::Json => quote!(#rt::__private::serde_json::Value),
+            Ty::JsonObject => quote!(#rt::JsonObject),
+            Ty::Vec(t) => {
+                let t = self.ty(t);
+                quote!(Vec<#t>)
+            }
+        }
+    }
+
+    /// The underlying type behind aliases.
+    fn resolve<'t>(&'t self, ty: &'t Ty) -> &'t Ty {
+        match ty {
+            Ty::Ref(n) => match self.p.module.schemas.get(n) {
+                Some(Schema::Alias { ty, .. }) => self.resolve(ty),
+                _ => ty,
+            },
+            _ => ty,
+        }
+    }
+
+    fn is_struct(&self, ty: &Ty) -> bool {
+        match self.resolve(ty) {
+            Ty::Ref(n) => matches!(self.p.module.schemas.get(n), Some(Schema::Struct { .. })),
+            _ => false,
+        }
+    }
+
+    /// Checks on a value `v` (a reference) of type `ty`, then its own validation.
+    fn checks(&mut self, ty: &Ty, checks: &Checks, v: TokenStream) -> TokenStream {
+        let rt = self.rt.clone();
+        let opt = |x: Option<u64>| match x {
+            Some(n) => quote!(Some(#n)),
+            None => quote!(None),
+        };
+        let mut out = TokenStream::new();
+        let base = self.resolve(ty).clone();
+        match &base {
+            Ty::String if checks.min_len.is_some() || checks.max_len.is_some() || checks.pattern.is_some() => {
+                let (min, max) = (opt(checks.min_len), opt(checks.max_len));
+                let pat = match &checks.pattern {
+                    Some(p) => {
+                        let id = self.pattern(p);
+                        quote!(Some(&#id))
+                    }
+                    None => quote!(None),
+                };
+                out.extend(quote!(#rt::__private::check_text(r, #v, #min, #max, #pat);));
+            }
+            Ty::Amount => {
+                if let Some(p) = &checks.pattern {
+                    let id = self.pattern(p);
+                    out.extend(quote!(#rt::__private::check_amount(r, #v, Some(&#id));));
+                }
+            }
+            Ty::I32 | Ty::I64 => {
+                if let Some(m) = checks.minimum {
+                    out.extend(quote!(#rt::__private::check_minimum(r, i64::from(*#v), Some(#m));));
+                }
+            }
+            Ty::Vec(item) => {
+                if checks.min_items.is_some() || checks.max_items.is_some() {
+                    let (min, max) = (opt(checks.min_items), opt(checks.max_items));
+                    out.extend(quote!(#rt::__private::check_items(r, #v.len(), #min, #max);));
+                }
+                if let Some(ic) = &checks.items {
+                    let inner = self.checks(item, ic, quote!(item));
+                    out.extend(quote! {
+                        for (i, item) in #v.iter().enumerate() {
+                            r.path.push_index(i);
+                            #inner
+                            r.path.pop();
+                        }
+                    });
+                    return out;
+                }
+            }
+            _ => {}
+        }
+        out.extend(quote!(#rt::Validate::validate_at(#v, r);));
+        out
+    }
+}
+
+fn emit_struct(cx: &mut Ctx, name: &str, doc: &str, fields: &[crate::ir::Field], open: bool, ext: bool) -> TokenStream {
+    let rt = cx.rt.clone();
+    let id = ident(name);
+    let mut doc = if doc.is_empty() { format!("`{name}` (the spec gives no description).") } else { doc.to_owned() };
+    if ext {
+        doc.push_str("\n\nMonzo extension: not part of the OBIE specification.");
+    }
+    let doc = doc_attr(&doc);
+    let mut used = std::collections::BTreeSet::new();
+    let rust: Vec<Ident> = fields
+        .iter()
+        .map(|f| {
+            let mut n = snake(&f.json);
+            while !used.insert(n.clone()) {
+                n.push('_');
+            }
+            ident(&n)
+        })
+        .collect();
+    let mut decls = Vec::new();
+    let mut decode = Vec::new();
+    let mut encode = Vec::new();
+    let mut validate = Vec::new();
+    let mut required_bits: u128 = 0;
+    for (i, (f, r)) in fields.iter().zip(&rust).enumerate() {
+        let json = &f.json;
+        let ty = cx.ty(&f.ty);
+        let mut fdoc = f.doc.clone();
+        if f.required {
+            required_bits |= 1 << i;
+        } else if fdoc.is_empty() {
+            fdoc = "Optional.".into();
+        }
+        if fdoc.is_empty() {
+            fdoc = format!("The `{json}` field (the spec gives no description).");
+        }
+        let fdoc = doc_attr(&fdoc);
+        let rename = format!(" JSON name: `{json}`");
+        let rename = if snake(json) == r.to_string() && json.chars().next().is_some_and(|c| c.is_lowercase()) {
+            quote!()
+        } else {
+            quote!(#[doc = ""] #[doc = #rename])
+        };
+        let checks = cx.checks(&f.ty, &f.checks, quote!(v));
+        if f.required {
+            decls.push(quote!(#fdoc #rename pub #r: #ty,));
+            encode.push(quote!(#rt::__private::encode_required(map, #json, &self.#r, &self.extra)?;));
+            validate.push(quote! {
+                if !self.extra.is_missing(#json) {
+                    let v = &self.#r;
+                    r.path.push_field(#json);
+                    #checks
+                    r.path.pop();
+                }
+            });
+        } else {
+            let ty = if cx.is_struct(&f.ty) { quote!(Option<Box<#ty>>) } else { quote!(Option<#ty>) };
+            decls.push(quote!(#fdoc #rename pub #r: #ty,));
+            encode.push(quote!(#rt::__private::encode_optional(map, #json, &self.#r)?;));
+            validate.push(quote! {
+                if let Some(v) = &self.#r {
+                    r.path.push_field(#json);
+                    #checks
+                    r.path.pop();
+                }
+            });
+        }
+        decode.push(quote!(#i => self.#r = map.next_value()?,));
+    }
+    let jsons: Vec<&str> = fields.iter().map(|f| f.json.as_str()).collect();
+    let idx = 0..jsons.len();
+    let required = proc_macro2::Literal::u128_unsuffixed(required_bits);
+    quote! {
+        #doc
+        #[derive(Clone, Debug, Default, PartialEq)]
+        pub struct #id {
+            #(#decls)*
+            /// Fields the spec does not name, and required fields the document left out: kept so
+            /// that re-encoding loses nothing, and reported by `validate()`.
+            pub extra: #rt::Extra,
+        }
+
+        impl #rt::Object for #id {
+            const NAME: &'static str = #name;
+            const FIELDS: &'static [&'static str] = &[#(#jsons),*];
+            const REQUIRED: u128 = #required;
+            const OPEN: bool = #open;
+
+            fn field_index(key: &str) -> Option<usize> {
+                match key {
+                    #(#jsons => Some(#idx),)*
+                    _ => None,
+                }
+            }
+
+            fn decode_field<'de, A: #rt::__private::serde::de::MapAccess<'de>>(
+                &mut self,
+                index: usize,
+                map: &mut A,
+            ) -> Result<(), A::Error> {
+                match index {
+                    #(#decode)*
+                    _ => {}
+                }
+                Ok(())
+            }
+
+            fn encode_fields<M: #rt::__private::serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+                #(#encode)*
+                Ok(())
+            }
+
+            fn extra(&self) -> &#rt::Extra {
+                &self.extra
+            }
+
+            fn extra_mut(&mut self) -> &mut #rt::Extra {
+                &mut self.extra
+            }
+        }
+
+        impl #rt::__private::serde::Serialize for #id {
+            fn serialize<S: #rt::__private::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                #rt::__private::serialize_object(self, serializer)
+            }
+        }
+
+        impl<'de> #rt::__private::serde::Deserialize<'de> for #id {
+            fn deserialize<D: #rt::__private::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                #rt::__private::deserialize_object(deserializer)
+            }
+        }
+
+        impl #rt::Validate for #id {
+            fn validate_at(&self, r: &mut #rt::__private::Report) {
+                #rt::__private::check_extra::<Self>(r, &self.extra);
+                #(#validate)*
+            }
+        }
+    }
+}
+
+fn emit_enum(cx: &Ctx, name: &str, doc: &str, codes: &[String], ext: bool) -> TokenStream {
+    let rt = &cx.rt;
+    let id = ident(name);
+    let mut doc = if doc.is_empty() { format!("`{name}` (the spec gives no description).") } else { doc.to_owned() };
+    if ext {
+        doc.push_str("\n\nMonzo extension: not part of the OBIE specification.");
+    }
+    let doc = doc_attr(&doc);
+    let variants = variant_names(codes).into_iter().map(|v| ident(&v));
+    let vdocs = codes.iter().map(|c| format!(" `{c}`"));
+    quote! {
+        #rt::open_enum! {
+            #doc
+            #id {
+                #(#[doc = #vdocs] #variants = #codes,)*
+            }
+        }
+    }
+}
+
+fn emit_ops(cx: &Ctx, ops: &[Op]) -> TokenStream {
+    let rt = &cx.rt;
+    let opt_str = |s: &Option<String>| match s {
+        Some(s) => quote!(Some(#s)),
+        None => quote!(None),
+    };
+    let entries = ops.iter().map(|op| {
+        let (id, summary, path) = (&op.id, &op.summary, &op.path);
+        let method = format_ident!("{}", pascal(&op.method.to_lowercase()));
+        let body = opt_str(&op.request_body);
+        let cts = &op.request_content_types;
+        let params = op.params.iter().map(|p| {
+            let (n, req) = (&p.name, p.required);
+            let loc = format_ident!("{}", pascal(&p.location));
+            quote!(#rt::Param { name: #n, location: #rt::ParamLocation::#loc, required: #req })
+        });
+        let responses = op.responses.iter().map(|r| {
+            let (status, signed) = (r.status, r.signed);
+            let body = opt_str(&r.body);
+            quote!(#rt::Response { status: #status, body: #body, signed: #signed })
+        });
+        let scopes = &op.scopes;
+        let (idem, signed, ext) = (op.idempotent, op.signed, op.extension);
+        quote! {
+            #rt::Operation {
+                id: #id,
+                summary: #summary,
+                method: #rt::Method::#method,
+                path: #path,
+                request_body: #body,
+                request_content_types: &[#(#cts),*],
+                params: &[#(#params),*],
+                responses: &[#(#responses),*],
+                scopes: &[#(#scopes),*],
+                idempotent: #idem,
+                signed: #signed,
+                extension: #ext,
+            }
+        }
+    });
+    let mut used = std::collections::BTreeSet::new();
+    let endpoints = ops.iter().enumerate().map(|(i, op)| {
+        let mut n = pascal(&op.id);
+        while !used.insert(n.clone()) {
+            n.push('_');
+        }
+        let id = ident(&n);
+        let doc = format!(" `{} {}`: {}", op.method, op.path, op.summary);
+        let req = match &op.request_body {
+            Some(b) => {
+                let b = ident(b);
+                quote!(#b)
+            }
+            None => quote!(()),
+        };
+        let resp = match op.responses.iter().find(|r| (200..300).contains(&r.status)).and_then(|r| r.body.as_ref()) {
+            Some(b) => {
+                let b = ident(b);
+                quote!(#b)
+            }
+            None => quote!(()),
+        };
+        quote! {
+            #[doc = #doc]
+            #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+            pub struct #id;
+            impl #rt::Endpoint for #id {
+                type Request = #req;
+                type Response = #resp;
+                const OPERATION: &'static #rt::Operation = &super::OPERATIONS[#i];
+            }
+        }
+    });
+    quote! {
+        /// Every operation of this API, in spec order.
+        pub const OPERATIONS: &[#rt::Operation] = &[#(#entries),*];
+
+        /// One typed endpoint per operation: its request and success-response body types.
+        pub mod ops {
+            #[allow(unused_imports)]
+            use super::*;
+            #(#endpoints)*
+        }
+    }
+}
+
+/// Prints a planned module as formatted Rust.
+pub fn module(p: &Planned, e: &Emit, with_ops: bool) -> Result<String, String> {
+    let mut cx = Ctx { p, rt: e.rt.clone(), patterns: Vec::new() };
+    let mut items = Vec::new();
+    // Re-exports, grouped by source module.
+    let mut by_source: BTreeMap<&str, Vec<Ident>> = BTreeMap::new();
+    for (name, from) in &p.reexports {
+        by_source.entry(from.as_str()).or_default().push(ident(name));
+    }
+    for (from, names) in by_source {
+        let path = match from.strip_prefix(&e.crate_prefix) {
+            Some(rest) => format!("crate{rest}"),
+            None => from.to_owned(),
+        };
+        let path: syn::Path = syn::parse_str(&path).map_err(|err| format!("bad path {path}: {err}"))?;
+        items.push(quote!(pub use #path::{#(#names),*};));
+    }
+    for name in &p.own {
+        let item = match &p.module.schemas[name] {
+            Schema::Struct { doc, fields, open, extension } => emit_struct(&mut cx, name, doc, fields, *open, *extension),
+            Schema::Enum { doc, codes, extension } => emit_enum(&cx, name, doc, codes, *extension),
+            Schema::Alias { doc, ty, .. } => {
+                let id = ident(name);
+                let d = if doc.is_empty() {
+                    doc_attr(&format!("`{name}` (the spec gives no description)."))
+                } else {
+                    doc_attr(doc)
+                };
+                let t = cx.ty(ty);
+                quote!(#d pub type #id = #t;)
+            }
+        };
+        items.push(item);
+    }
+    if with_ops {
+        items.push(emit_ops(&cx, &p.module.ops));
+    }
+    let rt = &cx.rt;
+    let patterns = cx.patterns.iter().enumerate().map(|(i, src)| {
+        let id = format_ident!("PATTERN_{}", i);
+        let doc = format!(" Spec pattern `{src}`.");
+        quote!(#[doc = #doc] static #id: #rt::__private::Pattern = #rt::__private::Pattern::new(#src);)
+    });
+    let doc_lines = e.doc.lines().map(|l| format!(" {l}"));
+    let file = quote! {
+        #(#![doc = #doc_lines])*
+        #![allow(non_camel_case_types, clippy::all, rustdoc::bare_urls, rustdoc::broken_intra_doc_links, rustdoc::invalid_html_tags)]
+        #(#items)*
+        #(#patterns)*
+    };
+    format_file(&e.header, file)
+}
+
+/// Formats tokens as a file, after a header comment.
+pub fn format_file(header: &str, tokens: TokenStream) -> Result<String, String> {
+    let file: syn::File = syn::parse2(tokens).map_err(|e| format!("generated code does not parse: {e}"))?;
+    let body = prettyplease::unparse(&file);
+    let header: String = header.lines().map(|l| format!("// {l}\n")).collect();
+    Ok(format!("{header}\n{body}"))
+}
