@@ -27,7 +27,10 @@ fn header(sources: &[String]) -> String {
 }
 
 fn pin_source(pin: &Pin) -> String {
-    format!("{}@{} {} (sha256 {})", pin.repository, pin.tag, pin.path, pin.sha256)
+    format!(
+        "{}@{} {} (sha256 {})",
+        pin.repository, pin.tag, pin.path, pin.sha256
+    )
 }
 
 /// The Monzo profile: which extension documents and overlays apply to which pinned spec.
@@ -44,10 +47,19 @@ fn read_json(path: &Path) -> Result<Value, String> {
 fn profile(root: &Path) -> Result<Profile, String> {
     let v = read_json(&root.join("specs/monzo/profile.json"))?;
     let mut entries = BTreeMap::new();
-    let specs = v.get("specs").and_then(Value::as_object).ok_or("specs/monzo/profile.json: no `specs` object")?;
+    let specs = v
+        .get("specs")
+        .and_then(Value::as_object)
+        .ok_or("specs/monzo/profile.json: no `specs` object")?;
     for (name, e) in specs {
         let list = |k: &str| -> Vec<String> {
-            e.get(k).and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).map(str::to_owned).collect()
+            e.get(k)
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
         };
         entries.insert(name.clone(), (list("extensions"), list("overlays")));
     }
@@ -56,7 +68,12 @@ fn profile(root: &Path) -> Result<Profile, String> {
 
 /// The Monzo extension pass: a copy of `spec` with Monzo's extension documents merged in and its
 /// overlays applied.
-fn monzo_extension_pass(root: &Path, spec: &Value, exts: &[String], overlays: &[String]) -> Result<Value, String> {
+fn monzo_extension_pass(
+    root: &Path,
+    spec: &Value,
+    exts: &[String],
+    overlays: &[String],
+) -> Result<Value, String> {
     let mut spec = spec.clone();
     for e in exts {
         let doc = read_json(&root.join("specs/monzo").join(e))?;
@@ -70,11 +87,21 @@ fn monzo_extension_pass(root: &Path, spec: &Value, exts: &[String], overlays: &[
 }
 
 fn rt_ob() -> Emit {
-    Emit { rt: quote!(crate), crate_prefix: "ob_model".into(), doc: String::new(), header: String::new() }
+    Emit {
+        rt: quote!(crate),
+        crate_prefix: "ob_model".into(),
+        doc: String::new(),
+        header: String::new(),
+    }
 }
 
 fn rt_monzo() -> Emit {
-    Emit { rt: quote!(ob_model), crate_prefix: "monzo_model".into(), doc: String::new(), header: String::new() }
+    Emit {
+        rt: quote!(ob_model),
+        crate_prefix: "monzo_model".into(),
+        doc: String::new(),
+        header: String::new(),
+    }
 }
 
 fn mod_rs(doc: &str, mods: &[(String, Option<String>, String)]) -> Result<String, String> {
@@ -97,7 +124,9 @@ pub fn generate(root: &Path, specs_dir: &Path, pins: &[Pin]) -> Result<Files, St
     let mut specs: Vec<Value> = Vec::new();
     for pin in pins {
         let bytes = lock::read_pinned(specs_dir, pin)?;
-        specs.push(serde_json::from_slice(&bytes).map_err(|e| format!("parsing {}: {e}", pin.local))?);
+        specs.push(
+            serde_json::from_slice(&bytes).map_err(|e| format!("parsing {}: {e}", pin.local))?,
+        );
     }
     let modules: Vec<Module> = pins
         .iter()
@@ -106,7 +135,9 @@ pub fn generate(root: &Path, specs_dir: &Path, pins: &[Pin]) -> Result<Files, St
         .collect::<Result<_, _>>()?;
 
     // OBIE: shared types to `common`, later versions on top of their base.
-    let pure: Vec<usize> = (0..pins.len()).filter(|&i| pins[i].base.is_none()).collect();
+    let pure: Vec<usize> = (0..pins.len())
+        .filter(|&i| pins[i].base.is_none())
+        .collect();
     let (common, taken) = plan::common(&pure.iter().map(|&i| &modules[i]).collect::<Vec<_>>());
     let mut planned: Vec<Planned> = Vec::new();
     let common_names = common.schemas.keys().cloned().collect();
@@ -119,16 +150,36 @@ pub fn generate(root: &Path, specs_dir: &Path, pins: &[Pin]) -> Result<Files, St
     let mut index: BTreeMap<String, usize> = BTreeMap::new();
     for (k, &i) in pure.iter().enumerate() {
         let m = modules[i].clone();
-        let reexports = taken[k].iter().map(|n| (n.clone(), "ob_model::common".to_owned())).collect::<BTreeMap<_, _>>();
-        let own = m.schemas.keys().filter(|n| !reexports.contains_key(*n)).cloned().collect();
+        let reexports = taken[k]
+            .iter()
+            .map(|n| (n.clone(), "ob_model::common".to_owned()))
+            .collect::<BTreeMap<_, _>>();
+        let own = m
+            .schemas
+            .keys()
+            .filter(|n| !reexports.contains_key(*n))
+            .cloned()
+            .collect();
         index.insert(pins[i].module.clone(), planned.len());
-        planned.push(Planned { path: format!("ob_model::{}", pins[i].module), module: m, own, reexports });
+        planned.push(Planned {
+            path: format!("ob_model::{}", pins[i].module),
+            module: m,
+            own,
+            reexports,
+        });
     }
     for (i, pin) in pins.iter().enumerate() {
         let Some(base) = &pin.base else { continue };
-        let bi = *index.get(base).ok_or_else(|| format!("{}: base module {base} is not in the lock", pin.name))?;
+        let bi = *index
+            .get(base)
+            .ok_or_else(|| format!("{}: base module {base} is not in the lock", pin.name))?;
         let all: Vec<&Planned> = planned.iter().collect();
-        let p = plan::plan_with_bases(&format!("ob_model::{}", pin.module), modules[i].clone(), &[all[bi]], &all);
+        let p = plan::plan_with_bases(
+            &format!("ob_model::{}", pin.module),
+            modules[i].clone(),
+            &[all[bi]],
+            &all,
+        );
         index.insert(pin.module.clone(), planned.len());
         planned.push(p);
     }
@@ -154,12 +205,18 @@ pub fn generate(root: &Path, specs_dir: &Path, pins: &[Pin]) -> Result<Files, St
         };
         e.doc = doc;
         e.header = header(&sources);
-        files.insert(format!("{OB_DIR}/{name}.rs"), emit::module(p, &e, pin.is_some())?);
+        files.insert(
+            format!("{OB_DIR}/{name}.rs"),
+            emit::module(p, &e, pin.is_some())?,
+        );
         ob_mods.push((name, pin.map(|p| p.feature.clone()), String::new()));
     }
     files.insert(
         format!("{OB_DIR}/mod.rs"),
-        mod_rs("Generated OBIE modules; each API behind its Cargo feature.", &ob_mods)?,
+        mod_rs(
+            "Generated OBIE modules; each API behind its Cargo feature.",
+            &ob_mods,
+        )?,
     );
 
     // Monzo: each profiled spec on top of its OBIE module.
@@ -168,9 +225,13 @@ pub fn generate(root: &Path, specs_dir: &Path, pins: &[Pin]) -> Result<Files, St
     let mut monzo_index: BTreeMap<String, usize> = BTreeMap::new();
     let mut monzo_planned: Vec<Planned> = Vec::new();
     for (i, pin) in pins.iter().enumerate() {
-        let Some((exts, overlays)) = prof.entries.get(&pin.name) else { continue };
-        let spec = monzo_extension_pass(root, &specs[i], exts, overlays).map_err(|e| format!("{}: {e}", pin.name))?;
-        let m = ir::build(&spec).map_err(|e| format!("{} with the Monzo extension: {e}", pin.local))?;
+        let Some((exts, overlays)) = prof.entries.get(&pin.name) else {
+            continue;
+        };
+        let spec = monzo_extension_pass(root, &specs[i], exts, overlays)
+            .map_err(|e| format!("{}: {e}", pin.name))?;
+        let m =
+            ir::build(&spec).map_err(|e| format!("{} with the Monzo extension: {e}", pin.local))?;
         let all: Vec<&Planned> = planned.iter().chain(monzo_planned.iter()).collect();
         let mut bases: Vec<&Planned> = vec![all[index[&pin.module]]];
         if let Some(b) = pin.base.as_ref().and_then(|b| monzo_index.get(b)) {
@@ -183,7 +244,11 @@ pub fn generate(root: &Path, specs_dir: &Path, pins: &[Pin]) -> Result<Files, St
             p.module.title, pin.version
         );
         let mut sources = vec![pin_source(pin)];
-        sources.extend(exts.iter().chain(overlays).map(|f| format!("specs/monzo/{f}")));
+        sources.extend(
+            exts.iter()
+                .chain(overlays)
+                .map(|f| format!("specs/monzo/{f}")),
+        );
         e.header = header(&sources);
         let text = emit::module(&p, &e, true)?;
         files.insert(format!("{MONZO_DIR}/{}.rs", pin.module), text);
@@ -193,7 +258,10 @@ pub fn generate(root: &Path, specs_dir: &Path, pins: &[Pin]) -> Result<Files, St
     }
     files.insert(
         format!("{MONZO_DIR}/mod.rs"),
-        mod_rs("Generated Monzo profile modules; each API behind its Cargo feature.", &monzo_mods)?,
+        mod_rs(
+            "Generated Monzo profile modules; each API behind its Cargo feature.",
+            &monzo_mods,
+        )?,
     );
     Ok(files)
 }
@@ -209,9 +277,13 @@ pub fn write(root: &Path, files: &Files) -> Result<(), String> {
         std::fs::create_dir_all(&d).map_err(|e| format!("creating {}: {e}", d.display()))?;
         for entry in std::fs::read_dir(&d).map_err(|e| format!("reading {}: {e}", d.display()))? {
             let path = entry.map_err(|e| e.to_string())?.path();
-            let rel = format!("{dir}/{}", path.file_name().unwrap_or_default().to_string_lossy());
+            let rel = format!(
+                "{dir}/{}",
+                path.file_name().unwrap_or_default().to_string_lossy()
+            );
             if !files.contains_key(&rel) {
-                std::fs::remove_file(&path).map_err(|e| format!("removing {}: {e}", path.display()))?;
+                std::fs::remove_file(&path)
+                    .map_err(|e| format!("removing {}: {e}", path.display()))?;
             }
         }
     }
@@ -248,7 +320,10 @@ pub fn check(root: &Path, files: &Files) -> Result<(), String> {
         }
     }
     if drift.is_empty() {
-        println!("codegen --check: {} generated files are up to date", files.len());
+        println!(
+            "codegen --check: {} generated files are up to date",
+            files.len()
+        );
         Ok(())
     } else {
         Err(format!(

@@ -21,10 +21,11 @@ pub struct Emit {
 }
 
 const KEYWORDS: &[&str] = &[
-    "as", "async", "await", "box", "break", "const", "continue", "crate", "dyn", "else", "enum", "extern", "false",
-    "fn", "for", "gen", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "priv", "pub", "ref",
-    "return", "self", "static", "struct", "super", "trait", "true", "try", "type", "unsafe", "use", "where", "while",
-    "yield", "abstract", "become", "do", "final", "macro", "override", "typeof", "unsized", "virtual", "extra",
+    "as", "async", "await", "box", "break", "const", "continue", "crate", "dyn", "else", "enum",
+    "extern", "false", "fn", "for", "gen", "if", "impl", "in", "let", "loop", "match", "mod",
+    "move", "mut", "priv", "pub", "ref", "return", "self", "static", "struct", "super", "trait",
+    "true", "try", "type", "unsafe", "use", "where", "while", "yield", "abstract", "become", "do",
+    "final", "macro", "override", "typeof", "unsized", "virtual", "extra",
 ];
 
 pub fn snake(s: &str) -> String {
@@ -40,7 +41,9 @@ pub fn snake(s: &str) -> String {
         if c.is_ascii_uppercase() && i > 0 {
             let prev = chars[i - 1];
             let next_lower = chars.get(i + 1).is_some_and(|n| n.is_ascii_lowercase());
-            if (prev.is_ascii_lowercase() || prev.is_ascii_digit() || (prev.is_ascii_uppercase() && next_lower))
+            if (prev.is_ascii_lowercase()
+                || prev.is_ascii_digit()
+                || (prev.is_ascii_uppercase() && next_lower))
                 && !out.ends_with('_')
             {
                 out.push('_');
@@ -67,7 +70,11 @@ fn doc_attr(doc: &str) -> TokenStream {
         return quote!();
     }
     // Escape what rustdoc would take for markup it cannot resolve.
-    let text = doc.replace('[', "\\[").replace(']', "\\]").replace('<', "&lt;").replace('>', "&gt;");
+    let text = doc
+        .replace('[', "\\[")
+        .replace(']', "\\]")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;");
     let lines = text.lines().map(|l| format!(" {l}"));
     quote!(#(#[doc = #lines])*)
 }
@@ -79,7 +86,11 @@ pub fn variant_names(codes: &[String]) -> Vec<String> {
         let first = &codes[0];
         let mut candidate_end = 0;
         for (i, c) in first.char_indices() {
-            if c == '.' && codes.iter().all(|k| k.len() > i + 1 && k.starts_with(&first[..=i])) {
+            if c == '.'
+                && codes
+                    .iter()
+                    .all(|k| k.len() > i + 1 && k.starts_with(&first[..=i]))
+            {
                 candidate_end = i + 1;
             }
         }
@@ -174,8 +185,22 @@ impl Ctx<'_> {
         };
         let mut out = TokenStream::new();
         let base = self.resolve(ty).clone();
+        if !checks.allowed.is_empty() {
+            let allowed = &checks.allowed;
+            let text = match &base {
+                Ty::Ref(n) if matches!(self.p.module.schemas.get(n), Some(Schema::Enum { .. })) => {
+                    quote!(#v.as_str())
+                }
+                _ => quote!(#v.as_ref()),
+            };
+            out.extend(quote!(#rt::__private::check_allowed(r, #text, &[#(#allowed),*]);));
+        }
         match &base {
-            Ty::String if checks.min_len.is_some() || checks.max_len.is_some() || checks.pattern.is_some() => {
+            Ty::String
+                if checks.min_len.is_some()
+                    || checks.max_len.is_some()
+                    || checks.pattern.is_some() =>
+            {
                 let (min, max) = (opt(checks.min_len), opt(checks.max_len));
                 let pat = match &checks.pattern {
                     Some(p) => {
@@ -221,10 +246,21 @@ impl Ctx<'_> {
     }
 }
 
-fn emit_struct(cx: &mut Ctx, name: &str, doc: &str, fields: &[crate::ir::Field], open: bool, ext: bool) -> TokenStream {
+fn emit_struct(
+    cx: &mut Ctx,
+    name: &str,
+    doc: &str,
+    fields: &[crate::ir::Field],
+    open: bool,
+    ext: bool,
+) -> TokenStream {
     let rt = cx.rt.clone();
     let id = ident(name);
-    let mut doc = if doc.is_empty() { format!("`{name}` (the spec gives no description).") } else { doc.to_owned() };
+    let mut doc = if doc.is_empty() {
+        format!("`{name}` (the spec gives no description).")
+    } else {
+        doc.to_owned()
+    };
     if ext {
         doc.push_str("\n\nMonzo extension: not part of the OBIE specification.");
     }
@@ -259,7 +295,9 @@ fn emit_struct(cx: &mut Ctx, name: &str, doc: &str, fields: &[crate::ir::Field],
         }
         let fdoc = doc_attr(&fdoc);
         let rename = format!(" JSON name: `{json}`");
-        let rename = if snake(json) == r.to_string() && json.chars().next().is_some_and(|c| c.is_lowercase()) {
+        let rename = if snake(json) == r.to_string()
+            && json.chars().next().is_some_and(|c| c.is_lowercase())
+        {
             quote!()
         } else {
             quote!(#[doc = ""] #[doc = #rename])
@@ -267,7 +305,8 @@ fn emit_struct(cx: &mut Ctx, name: &str, doc: &str, fields: &[crate::ir::Field],
         let checks = cx.checks(&f.ty, &f.checks, quote!(v));
         if f.required {
             decls.push(quote!(#fdoc #rename pub #r: #ty,));
-            encode.push(quote!(#rt::__private::encode_required(map, #json, &self.#r, &self.extra)?;));
+            encode
+                .push(quote!(#rt::__private::encode_required(map, #json, &self.#r, &self.extra)?;));
             validate.push(quote! {
                 if !self.extra.is_missing(#json) {
                     let v = &self.#r;
@@ -277,7 +316,11 @@ fn emit_struct(cx: &mut Ctx, name: &str, doc: &str, fields: &[crate::ir::Field],
                 }
             });
         } else {
-            let ty = if cx.is_struct(&f.ty) { quote!(Option<Box<#ty>>) } else { quote!(Option<#ty>) };
+            let ty = if cx.is_struct(&f.ty) {
+                quote!(Option<Box<#ty>>)
+            } else {
+                quote!(Option<#ty>)
+            };
             decls.push(quote!(#fdoc #rename pub #r: #ty,));
             encode.push(quote!(#rt::__private::encode_optional(map, #json, &self.#r)?;));
             validate.push(quote! {
@@ -366,7 +409,11 @@ fn emit_struct(cx: &mut Ctx, name: &str, doc: &str, fields: &[crate::ir::Field],
 fn emit_enum(cx: &Ctx, name: &str, doc: &str, codes: &[String], ext: bool) -> TokenStream {
     let rt = &cx.rt;
     let id = ident(name);
-    let mut doc = if doc.is_empty() { format!("`{name}` (the spec gives no description).") } else { doc.to_owned() };
+    let mut doc = if doc.is_empty() {
+        format!("`{name}` (the spec gives no description).")
+    } else {
+        doc.to_owned()
+    };
     if ext {
         doc.push_str("\n\nMonzo extension: not part of the OBIE specification.");
     }
@@ -438,7 +485,12 @@ fn emit_ops(cx: &Ctx, ops: &[Op]) -> TokenStream {
             }
             None => quote!(()),
         };
-        let resp = match op.responses.iter().find(|r| (200..300).contains(&r.status)).and_then(|r| r.body.as_ref()) {
+        let resp = match op
+            .responses
+            .iter()
+            .find(|r| (200..300).contains(&r.status))
+            .and_then(|r| r.body.as_ref())
+        {
             Some(b) => {
                 let b = ident(b);
                 quote!(#b)
@@ -456,7 +508,33 @@ fn emit_ops(cx: &Ctx, ops: &[Op]) -> TokenStream {
             }
         }
     });
+    let mut bodies = std::collections::BTreeSet::new();
+    for op in ops {
+        bodies.extend(op.request_body.iter().cloned());
+        bodies.extend(op.responses.iter().filter_map(|r| r.body.clone()));
+    }
+    let body_names = bodies.iter().map(String::as_str);
+    let body_types = bodies.iter().map(|b| ident(b));
+    let allow = if bodies.is_empty() {
+        quote!(#[allow(unreachable_code, unused_variables)])
+    } else {
+        quote!()
+    };
     quote! {
+        /// Decodes `body` as the request or response body type named `type_name` (a spec name such
+        /// as `"OBReadTransaction6"`), re-encodes and validates it. `None` when no operation of
+        /// this API uses a type of that name.
+        #allow
+        pub fn check_json(
+            type_name: &str,
+            body: &[u8],
+        ) -> Option<Result<#rt::decode::Checked, #rt::decode::DecodeError>> {
+            Some(match type_name {
+                #(#body_names => #rt::decode::check_as::<#body_types>(body),)*
+                _ => return None,
+            })
+        }
+
         /// Every operation of this API, in spec order.
         pub const OPERATIONS: &[#rt::Operation] = &[#(#entries),*];
 
@@ -471,25 +549,42 @@ fn emit_ops(cx: &Ctx, ops: &[Op]) -> TokenStream {
 
 /// Prints a planned module as formatted Rust.
 pub fn module(p: &Planned, e: &Emit, with_ops: bool) -> Result<String, String> {
-    let mut cx = Ctx { p, rt: e.rt.clone(), patterns: Vec::new() };
+    let mut cx = Ctx {
+        p,
+        rt: e.rt.clone(),
+        patterns: Vec::new(),
+    };
     let mut items = Vec::new();
     // Re-exports, grouped by source module.
     let mut by_source: BTreeMap<&str, Vec<Ident>> = BTreeMap::new();
     for (name, from) in &p.reexports {
-        by_source.entry(from.as_str()).or_default().push(ident(name));
+        by_source
+            .entry(from.as_str())
+            .or_default()
+            .push(ident(name));
     }
     for (from, names) in by_source {
         let path = match from.strip_prefix(&e.crate_prefix) {
             Some(rest) => format!("crate{rest}"),
             None => from.to_owned(),
         };
-        let path: syn::Path = syn::parse_str(&path).map_err(|err| format!("bad path {path}: {err}"))?;
+        let path: syn::Path =
+            syn::parse_str(&path).map_err(|err| format!("bad path {path}: {err}"))?;
         items.push(quote!(pub use #path::{#(#names),*};));
     }
     for name in &p.own {
         let item = match &p.module.schemas[name] {
-            Schema::Struct { doc, fields, open, extension } => emit_struct(&mut cx, name, doc, fields, *open, *extension),
-            Schema::Enum { doc, codes, extension } => emit_enum(&cx, name, doc, codes, *extension),
+            Schema::Struct {
+                doc,
+                fields,
+                open,
+                extension,
+            } => emit_struct(&mut cx, name, doc, fields, *open, *extension),
+            Schema::Enum {
+                doc,
+                codes,
+                extension,
+            } => emit_enum(&cx, name, doc, codes, *extension),
             Schema::Alias { doc, ty, .. } => {
                 let id = ident(name);
                 let d = if doc.is_empty() {
@@ -524,7 +619,8 @@ pub fn module(p: &Planned, e: &Emit, with_ops: bool) -> Result<String, String> {
 
 /// Formats tokens as a file, after a header comment.
 pub fn format_file(header: &str, tokens: TokenStream) -> Result<String, String> {
-    let file: syn::File = syn::parse2(tokens).map_err(|e| format!("generated code does not parse: {e}"))?;
+    let file: syn::File =
+        syn::parse2(tokens).map_err(|e| format!("generated code does not parse: {e}"))?;
     let body = prettyplease::unparse(&file);
     let header: String = header.lines().map(|l| format!("// {l}\n")).collect();
     Ok(format!("{header}\n{body}"))

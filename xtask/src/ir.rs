@@ -17,6 +17,8 @@ pub struct Checks {
     pub min_items: Option<u64>,
     pub max_items: Option<u64>,
     pub minimum: Option<i64>,
+    /// A profile's narrowing (`x-allowed-values`): the only values a bank accepts.
+    pub allowed: Vec<String>,
     pub items: Option<Box<Checks>>,
 }
 
@@ -33,6 +35,9 @@ impl Checks {
         self.min_items = self.min_items.or(other.min_items);
         self.max_items = self.max_items.or(other.max_items);
         self.minimum = self.minimum.or(other.minimum);
+        if self.allowed.is_empty() {
+            self.allowed = other.allowed.clone();
+        }
         if self.items.is_none() {
             self.items = other.items.clone();
         }
@@ -79,9 +84,22 @@ pub struct Field {
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Schema {
-    Struct { doc: String, fields: Vec<Field>, open: bool, extension: bool },
-    Enum { doc: String, codes: Vec<String>, extension: bool },
-    Alias { doc: String, ty: Ty, checks: Checks },
+    Struct {
+        doc: String,
+        fields: Vec<Field>,
+        open: bool,
+        extension: bool,
+    },
+    Enum {
+        doc: String,
+        codes: Vec<String>,
+        extension: bool,
+    },
+    Alias {
+        doc: String,
+        ty: Ty,
+        checks: Checks,
+    },
 }
 
 impl Schema {
@@ -137,7 +155,11 @@ pub struct Module {
 
 /// Patterns the spec writes in a form the regex engine cannot take, and their equivalents.
 const PATTERN_FIXES: &[(&str, &str, &str)] = &[
-    (r"^(?!\s)(.*)(\S)$", r"^\S(?:.*\S)?$", "same language without look-ahead"),
+    (
+        r"^(?!\s)(.*)(\S)$",
+        r"^\S(?:.*\S)?$",
+        "same language without look-ahead",
+    ),
     (r"^\\w{0,4}$", r"^\w{0,4}$", "the spec escapes \\w twice"),
 ];
 
@@ -149,14 +171,20 @@ const DECIMAL_PATTERNS: &[&str] = &[
 ];
 
 pub fn fix_pattern(p: &str) -> Result<String, String> {
-    let fixed = PATTERN_FIXES.iter().find(|(from, _, _)| *from == p).map_or(p, |(_, to, _)| *to);
+    let fixed = PATTERN_FIXES
+        .iter()
+        .find(|(from, _, _)| *from == p)
+        .map_or(p, |(_, to, _)| *to);
     regex_lite::Regex::new(fixed).map_err(|e| format!("pattern {p:?} does not compile: {e}"))?;
     Ok(fixed.to_owned())
 }
 
 pub fn pascal(s: &str) -> String {
     let mut out = String::new();
-    for part in s.split(|c: char| !c.is_ascii_alphanumeric()).filter(|p| !p.is_empty()) {
+    for part in s
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|p| !p.is_empty())
+    {
         let mut cs = part.chars();
         if let Some(c) = cs.next() {
             out.push(c.to_ascii_uppercase());
@@ -168,7 +196,12 @@ pub fn pascal(s: &str) -> String {
 
 fn clean_doc(s: Option<&str>) -> String {
     let s = s.unwrap_or("").replace('\r', "");
-    s.lines().map(str::trim).collect::<Vec<_>>().join("\n").trim().to_owned()
+    s.lines()
+        .map(str::trim)
+        .collect::<Vec<_>>()
+        .join("\n")
+        .trim()
+        .to_owned()
 }
 
 struct Builder<'a> {
@@ -194,7 +227,10 @@ fn normalize<'s>(b: &Builder<'s>, s: &'s Value) -> Result<std::borrow::Cow<'s, V
     };
     let refs: Vec<&Value> = parts.iter().filter(|p| p.get("$ref").is_some()).collect();
     let shaped = |p: &Value| p.get("properties").is_some() || p.get("type").is_some();
-    let others_shapeless = parts.iter().filter(|p| p.get("$ref").is_none()).all(|p| !shaped(p));
+    let others_shapeless = parts
+        .iter()
+        .filter(|p| p.get("$ref").is_none())
+        .all(|p| !shaped(p));
     if refs.len() == 1 && others_shapeless {
         let mut out = Map::new();
         out.insert("$ref".into(), refs[0]["$ref"].clone());
@@ -244,12 +280,16 @@ fn is_enum(s: &Value) -> bool {
 }
 
 fn is_struct(s: &Value) -> bool {
-    s.get("properties").and_then(Value::as_object).is_some_and(|p| !p.is_empty())
+    s.get("properties")
+        .and_then(Value::as_object)
+        .is_some_and(|p| !p.is_empty())
 }
 
 impl<'a> Builder<'a> {
     fn component(&self, name: &str) -> Result<&'a Value, String> {
-        self.components.get(name).ok_or_else(|| format!("$ref to unknown schema {name}"))
+        self.components
+            .get(name)
+            .ok_or_else(|| format!("$ref to unknown schema {name}"))
     }
 
     fn fresh_name(&mut self, base: &str) -> String {
@@ -268,10 +308,24 @@ impl<'a> Builder<'a> {
         let mut c = Checks {
             min_len: u("minLength"),
             max_len: u("maxLength"),
-            pattern: s.get("pattern").and_then(Value::as_str).map(fix_pattern).transpose()?,
+            pattern: s
+                .get("pattern")
+                .and_then(Value::as_str)
+                .map(fix_pattern)
+                .transpose()?,
             min_items: u("minItems"),
             max_items: u("maxItems"),
             minimum: s.get("minimum").and_then(Value::as_i64),
+            allowed: s
+                .get("x-allowed-values")
+                .and_then(Value::as_array)
+                .map(|a| {
+                    a.iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_owned)
+                        .collect()
+                })
+                .unwrap_or_default(),
             items: None,
         };
         if let Some(items) = s.get("items") {
@@ -301,7 +355,10 @@ impl<'a> Builder<'a> {
     }
 
     fn doc_of_ref(&self, name: &str) -> String {
-        self.components.get(name).map(|s| clean_doc(s.get("description").and_then(Value::as_str))).unwrap_or_default()
+        self.components
+            .get(name)
+            .map(|s| clean_doc(s.get("description").and_then(Value::as_str)))
+            .unwrap_or_default()
     }
 
     /// The type of a property or item schema; inline objects and enums become named types.
@@ -316,8 +373,18 @@ impl<'a> Builder<'a> {
         }
         let checks = self.checks(&s)?;
         if is_enum(&s) {
-            let name = self.intern(context, "enum", &s)?;
-            return Ok((Ty::Ref(name), Checks::default()));
+            let mut plain = s.clone();
+            if let Some(m) = plain.as_object_mut() {
+                m.shift_remove("x-allowed-values");
+            }
+            let name = self.intern(context, "enum", &plain)?;
+            return Ok((
+                Ty::Ref(name),
+                Checks {
+                    allowed: checks.allowed,
+                    ..Checks::default()
+                },
+            ));
         }
         let ty = match s.get("type").and_then(Value::as_str) {
             Some("object") | None if is_struct(&s) => {
@@ -325,7 +392,10 @@ impl<'a> Builder<'a> {
                 return Ok((Ty::Ref(name), Checks::default()));
             }
             Some("object") => Ty::JsonObject,
-            Some("string") => match (s.get("format").and_then(Value::as_str), checks.pattern.as_deref()) {
+            Some("string") => match (
+                s.get("format").and_then(Value::as_str),
+                checks.pattern.as_deref(),
+            ) {
                 (Some("date-time"), _) => Ty::DateTime,
                 (_, Some(p)) if DECIMAL_PATTERNS.contains(&p) => Ty::Amount,
                 _ => Ty::String,
@@ -337,7 +407,9 @@ impl<'a> Builder<'a> {
             Some("number") => Ty::F64,
             Some("boolean") => Ty::Bool,
             Some("array") => {
-                let items = s.get("items").ok_or_else(|| format!("{context}: array without items"))?;
+                let items = s
+                    .get("items")
+                    .ok_or_else(|| format!("{context}: array without items"))?;
                 let (item, _) = self.ty_of(context, items)?;
                 Ty::Vec(Box::new(item))
             }
@@ -362,20 +434,42 @@ impl<'a> Builder<'a> {
     fn define(&mut self, name: &str, s: &Value) -> Result<Schema, String> {
         let s = normalize(self, s)?.into_owned();
         let doc = clean_doc(s.get("description").and_then(Value::as_str));
-        let extension = s.get("x-monzo-extension").and_then(Value::as_bool).unwrap_or(false);
+        let extension = s
+            .get("x-monzo-extension")
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
         if let Some(r) = s.get("$ref").and_then(Value::as_str) {
             let target = ref_name(r)?;
-            let doc = if doc.is_empty() { self.doc_of_ref(&target) } else { doc };
-            return Ok(Schema::Alias { doc, ty: Ty::Ref(target), checks: Checks::default() });
+            let doc = if doc.is_empty() {
+                self.doc_of_ref(&target)
+            } else {
+                doc
+            };
+            return Ok(Schema::Alias {
+                doc,
+                ty: Ty::Ref(target),
+                checks: Checks::default(),
+            });
         }
         if is_enum(&s) {
-            let list = s.get("enum").or_else(|| s.get("x-namespaced-enum")).and_then(Value::as_array);
+            let list = s
+                .get("enum")
+                .or_else(|| s.get("x-namespaced-enum"))
+                .and_then(Value::as_array);
             let codes = list
                 .ok_or_else(|| format!("{name}: enum is not an array"))?
                 .iter()
-                .map(|v| v.as_str().map(str::to_owned).ok_or_else(|| format!("{name}: non-string code {v}")))
+                .map(|v| {
+                    v.as_str()
+                        .map(str::to_owned)
+                        .ok_or_else(|| format!("{name}: non-string code {v}"))
+                })
                 .collect::<Result<Vec<_>, _>>()?;
-            return Ok(Schema::Enum { doc, codes, extension });
+            return Ok(Schema::Enum {
+                doc,
+                codes,
+                extension,
+            });
         }
         if is_struct(&s) {
             let required: Vec<&str> = s
@@ -389,7 +483,11 @@ impl<'a> Builder<'a> {
             }
             // A spec may require a field it never defines (OBCharge2 in VRP v3.1.10): such a
             // name cannot be typed, so it is noted in the docs instead.
-            let undefined: Vec<&str> = required.iter().copied().filter(|r| !props.contains_key(*r)).collect();
+            let undefined: Vec<&str> = required
+                .iter()
+                .copied()
+                .filter(|r| !props.contains_key(*r))
+                .collect();
             let doc = if undefined.is_empty() {
                 doc
             } else {
@@ -410,10 +508,21 @@ impl<'a> Builder<'a> {
                         doc = self.doc_of_ref(t);
                     }
                 }
-                fields.push(Field { json: prop.clone(), doc, ty, required: required.contains(&prop.as_str()), checks });
+                fields.push(Field {
+                    json: prop.clone(),
+                    doc,
+                    ty,
+                    required: required.contains(&prop.as_str()),
+                    checks,
+                });
             }
             let open = !matches!(s.get("additionalProperties"), Some(Value::Bool(false)));
-            return Ok(Schema::Struct { doc, fields, open, extension });
+            return Ok(Schema::Struct {
+                doc,
+                fields,
+                open,
+                extension,
+            });
         }
         let (ty, checks) = self.ty_of(name, &s)?;
         Ok(Schema::Alias { doc, ty, checks })
@@ -426,7 +535,9 @@ impl<'a> Builder<'a> {
         match v.get("$ref").and_then(Value::as_str) {
             Some(r) => {
                 let prefix = format!("#/components/{kind}/");
-                let name = r.strip_prefix(&prefix).ok_or_else(|| format!("unsupported $ref {r:?}"))?;
+                let name = r
+                    .strip_prefix(&prefix)
+                    .ok_or_else(|| format!("unsupported $ref {r:?}"))?;
                 self.spec["components"][kind]
                     .get(name)
                     .ok_or_else(|| format!("$ref to unknown {kind} {name}"))
@@ -435,12 +546,19 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn body_type(&mut self, context: &str, content: Option<&Value>) -> Result<(Option<String>, Vec<String>), String> {
+    fn body_type(
+        &mut self,
+        context: &str,
+        content: Option<&Value>,
+    ) -> Result<(Option<String>, Vec<String>), String> {
         let Some(content) = content.and_then(Value::as_object) else {
             return Ok((None, Vec::new()));
         };
         let types: Vec<String> = content.keys().cloned().collect();
-        let json = content.iter().find(|(k, _)| k.starts_with("application/json")).map(|(_, v)| v);
+        let json = content
+            .iter()
+            .find(|(k, _)| k.starts_with("application/json"))
+            .map(|(_, v)| v);
         let body = match json.and_then(|m| m.get("schema")) {
             Some(s) => match self.ty_of(context, s)?.0 {
                 Ty::Ref(n) => Some(n),
@@ -453,10 +571,21 @@ impl<'a> Builder<'a> {
 
     fn operations(&mut self) -> Result<Vec<Op>, String> {
         let mut ops = Vec::new();
-        let paths = self.spec.get("paths").and_then(Value::as_object).cloned().unwrap_or_default();
+        let paths = self
+            .spec
+            .get("paths")
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default();
         for (path, item) in &paths {
-            let item = item.as_object().ok_or_else(|| format!("path {path} is not an object"))?;
-            let shared: Vec<Value> = item.get("parameters").and_then(Value::as_array).cloned().unwrap_or_default();
+            let item = item
+                .as_object()
+                .ok_or_else(|| format!("path {path} is not an object"))?;
+            let shared: Vec<Value> = item
+                .get("parameters")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
             for (method, op) in item {
                 if !["get", "post", "put", "delete", "patch"].contains(&method.as_str()) {
                     continue;
@@ -467,12 +596,18 @@ impl<'a> Builder<'a> {
                     .map(str::to_owned)
                     .unwrap_or_else(|| format!("{}{}", pascal(method), pascal(path)));
                 let mut params = Vec::new();
-                for p in shared.iter().chain(op.get("parameters").and_then(Value::as_array).into_iter().flatten()) {
+                for p in shared.iter().chain(
+                    op.get("parameters")
+                        .and_then(Value::as_array)
+                        .into_iter()
+                        .flatten(),
+                ) {
                     let p = self.resolve(p, "parameters")?;
                     let location = p["in"].as_str().unwrap_or("query").to_owned();
                     params.push(Param {
                         name: p["name"].as_str().unwrap_or_default().to_owned(),
-                        required: location == "path" || p.get("required").and_then(Value::as_bool).unwrap_or(false),
+                        required: location == "path"
+                            || p.get("required").and_then(Value::as_bool).unwrap_or(false),
                         location,
                     });
                 }
@@ -486,11 +621,21 @@ impl<'a> Builder<'a> {
                 let mut responses = Vec::new();
                 if let Some(rs) = op.get("responses").and_then(Value::as_object) {
                     for (status, r) in rs {
-                        let Ok(status) = status.parse::<u16>() else { continue };
+                        let Ok(status) = status.parse::<u16>() else {
+                            continue;
+                        };
                         let r = self.resolve(r, "responses")?.clone();
-                        let (body, _) = self.body_type(&format!("{}Response", pascal(&id)), r.get("content"))?;
-                        let signed = r.get("headers").and_then(|h| h.get("x-jws-signature")).is_some();
-                        responses.push(Response { status, body, signed });
+                        let (body, _) =
+                            self.body_type(&format!("{}Response", pascal(&id)), r.get("content"))?;
+                        let signed = r
+                            .get("headers")
+                            .and_then(|h| h.get("x-jws-signature"))
+                            .is_some();
+                        responses.push(Response {
+                            status,
+                            body,
+                            signed,
+                        });
                     }
                 }
                 let scopes = op
@@ -505,14 +650,25 @@ impl<'a> Builder<'a> {
                     .filter_map(Value::as_str)
                     .map(str::to_owned)
                     .collect();
-                let has = |n: &str| params.iter().any(|p: &Param| p.name.eq_ignore_ascii_case(n));
+                let has = |n: &str| {
+                    params
+                        .iter()
+                        .any(|p: &Param| p.name.eq_ignore_ascii_case(n))
+                };
                 ops.push(Op {
                     idempotent: has("x-idempotency-key"),
                     signed: has("x-jws-signature"),
-                    summary: op.get("summary").and_then(Value::as_str).unwrap_or_default().to_owned(),
+                    summary: op
+                        .get("summary")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_owned(),
                     method: method.to_uppercase(),
                     path: path.clone(),
-                    extension: op.get("x-monzo-extension").and_then(Value::as_bool).unwrap_or(false),
+                    extension: op
+                        .get("x-monzo-extension")
+                        .and_then(Value::as_bool)
+                        .unwrap_or(false),
                     id,
                     request_body,
                     request_content_types,
@@ -544,13 +700,19 @@ pub fn build(spec: &Value) -> Result<Module, String> {
     // Named object and enum schemas are interned first, so identical inline ones reuse them.
     for (name, s) in components {
         if is_struct(s) {
-            b.interned.entry(canonical_key("struct", s)).or_insert_with(|| name.clone());
+            b.interned
+                .entry(canonical_key("struct", s))
+                .or_insert_with(|| name.clone());
         } else if is_enum(s) {
-            b.interned.entry(canonical_key("enum", s)).or_insert_with(|| name.clone());
+            b.interned
+                .entry(canonical_key("enum", s))
+                .or_insert_with(|| name.clone());
         }
     }
     for (name, s) in components {
-        let def = b.define(name, s).map_err(|e| format!("schema {name}: {e}"))?;
+        let def = b
+            .define(name, s)
+            .map_err(|e| format!("schema {name}: {e}"))?;
         b.schemas.insert(name.clone(), def);
     }
     let ops = b.operations()?;
@@ -563,7 +725,10 @@ pub fn build(spec: &Value) -> Result<Module, String> {
         }
     }
     Ok(Module {
-        title: spec["info"]["title"].as_str().unwrap_or_default().to_owned(),
+        title: spec["info"]["title"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
         schemas: b.schemas,
         ops,
     })

@@ -29,7 +29,10 @@ pub struct Pin {
 
 impl Pin {
     pub fn url(&self) -> String {
-        format!("https://raw.githubusercontent.com/{}/{}/{}", self.repository, self.tag, self.path)
+        format!(
+            "https://raw.githubusercontent.com/{}/{}/{}",
+            self.repository, self.tag, self.path
+        )
     }
 }
 
@@ -46,14 +49,18 @@ pub fn parse(text: &str) -> Result<Vec<Pin>, String> {
             continue;
         }
         let err = |what: &str| format!("specs/obie.lock:{}: {what}: {raw}", n + 1);
-        let (key, value) = line.split_once('=').ok_or_else(|| err("expected key = \"value\""))?;
+        let (key, value) = line
+            .split_once('=')
+            .ok_or_else(|| err("expected key = \"value\""))?;
         let value = value.trim();
         let value = value
             .strip_prefix('"')
             .and_then(|v| v.strip_suffix('"'))
             .ok_or_else(|| err("value must be a quoted string"))?
             .to_owned();
-        let pin = pins.last_mut().ok_or_else(|| err("key outside a [[spec]] table"))?;
+        let pin = pins
+            .last_mut()
+            .ok_or_else(|| err("key outside a [[spec]] table"))?;
         match key.trim() {
             "name" => pin.name = value,
             "module" => pin.module = value,
@@ -71,14 +78,20 @@ pub fn parse(text: &str) -> Result<Vec<Pin>, String> {
     }
     for p in &pins {
         if p.name.is_empty() || p.module.is_empty() || p.local.is_empty() || p.sha256.len() != 64 {
-            return Err(format!("specs/obie.lock: incomplete [[spec]] entry {:?}", p.name));
+            return Err(format!(
+                "specs/obie.lock: incomplete [[spec]] entry {:?}",
+                p.name
+            ));
         }
     }
     Ok(pins)
 }
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Reads a pinned file from `dir` and checks its hash.
@@ -113,11 +126,18 @@ pub fn fetch(dir: &Path, pins: &[Pin]) -> Result<(), String> {
             continue;
         }
         if let Some(parent) = target.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| format!("creating {}: {e}", parent.display()))?;
+            std::fs::create_dir_all(parent)
+                .map_err(|e| format!("creating {}: {e}", parent.display()))?;
         }
         let tmp = target.with_extension("download");
         let status = std::process::Command::new("curl")
-            .args(["--fail", "--silent", "--show-error", "--location", "--output"])
+            .args([
+                "--fail",
+                "--silent",
+                "--show-error",
+                "--location",
+                "--output",
+            ])
             .arg(&tmp)
             .arg(pin.url())
             .status()

@@ -26,7 +26,10 @@ commands:
 The specs directory is --specs-dir, else $OBIE_SPECS_DIR, else specs/.cache.";
 
 pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask is inside the workspace").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask is inside the workspace")
+        .to_path_buf()
 }
 
 fn flag_value(args: &[String], flag: &str) -> Result<Option<PathBuf>, String> {
@@ -53,7 +56,8 @@ pub fn specs_dir(args: &[String]) -> Result<PathBuf, String> {
 fn run(args: &[String]) -> Result<(), String> {
     let root = workspace_root();
     let pins = lock::parse(
-        &std::fs::read_to_string(root.join("specs/obie.lock")).map_err(|e| format!("reading specs/obie.lock: {e}"))?,
+        &std::fs::read_to_string(root.join("specs/obie.lock"))
+            .map_err(|e| format!("reading specs/obie.lock: {e}"))?,
     )?;
     match args.first().map(String::as_str) {
         Some("codegen") => {

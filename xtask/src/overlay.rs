@@ -16,7 +16,9 @@ enum Step {
 
 fn parse_path(expr: &str) -> Result<Vec<Step>, String> {
     let err = |why: &str| format!("unsupported JSONPath {expr:?}: {why}");
-    let mut rest = expr.strip_prefix('$').ok_or_else(|| err("must start with $"))?;
+    let mut rest = expr
+        .strip_prefix('$')
+        .ok_or_else(|| err("must start with $"))?;
     let mut steps = Vec::new();
     while !rest.is_empty() {
         if let Some(r) = rest.strip_prefix("[*]").or_else(|| rest.strip_prefix(".*")) {
@@ -88,7 +90,9 @@ pub fn merge(target: &mut Value, update: &Value) {
 /// Applies an Overlay 1.0 document to `spec`.
 pub fn apply_overlay(spec: &mut Value, overlay: &Value, name: &str) -> Result<(), String> {
     if overlay.get("overlay").and_then(Value::as_str) != Some("1.0.0") {
-        return Err(format!("{name}: not an Overlay 1.0.0 document (missing `overlay: 1.0.0`)"));
+        return Err(format!(
+            "{name}: not an Overlay 1.0.0 document (missing `overlay: 1.0.0`)"
+        ));
     }
     let actions = overlay
         .get("actions")
@@ -100,13 +104,18 @@ pub fn apply_overlay(spec: &mut Value, overlay: &Value, name: &str) -> Result<()
             .and_then(Value::as_str)
             .ok_or_else(|| format!("{name}: action {i} has no target"))?;
         let steps = parse_path(target).map_err(|e| format!("{name}: action {i}: {e}"))?;
-        let remove = action.get("remove").and_then(Value::as_bool).unwrap_or(false);
+        let remove = action
+            .get("remove")
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
         if remove {
             let (last, parent_steps) = steps
                 .split_last()
                 .ok_or_else(|| format!("{name}: action {i}: cannot remove the root"))?;
             let Step::Name(last) = last else {
-                return Err(format!("{name}: action {i}: remove needs a named last step"));
+                return Err(format!(
+                    "{name}: action {i}: remove needs a named last step"
+                ));
             };
             let mut parents = Vec::new();
             select_mut(spec, parent_steps, &mut parents);
@@ -119,7 +128,9 @@ pub fn apply_overlay(spec: &mut Value, overlay: &Value, name: &str) -> Result<()
                 }
             }
             if removed == 0 {
-                return Err(format!("{name}: action {i}: remove target {target} selects nothing"));
+                return Err(format!(
+                    "{name}: action {i}: remove target {target} selects nothing"
+                ));
             }
             continue;
         }
@@ -129,7 +140,9 @@ pub fn apply_overlay(spec: &mut Value, overlay: &Value, name: &str) -> Result<()
         let mut nodes = Vec::new();
         select_mut(spec, &steps, &mut nodes);
         if nodes.is_empty() {
-            return Err(format!("{name}: action {i}: target {target} selects nothing"));
+            return Err(format!(
+                "{name}: action {i}: target {target} selects nothing"
+            ));
         }
         for node in nodes {
             merge(node, update);
@@ -143,13 +156,20 @@ pub fn apply_overlay(spec: &mut Value, overlay: &Value, name: &str) -> Result<()
 /// error: changes to existing items belong in the overlay.
 pub fn merge_extension(spec: &mut Value, ext: &Value, name: &str) -> Result<(), String> {
     fn obj<'v>(v: &'v mut Value, name: &str) -> Result<&'v mut Map<String, Value>, String> {
-        v.as_object_mut().ok_or_else(|| format!("{name}: expected an object"))
+        v.as_object_mut()
+            .ok_or_else(|| format!("{name}: expected an object"))
     }
     if let Some(paths) = ext.get("paths").and_then(Value::as_object) {
-        let spec_paths = obj(spec.get_mut("paths").ok_or_else(|| format!("{name}: spec has no paths"))?, name)?;
+        let spec_paths = obj(
+            spec.get_mut("paths")
+                .ok_or_else(|| format!("{name}: spec has no paths"))?,
+            name,
+        )?;
         for (p, item) in paths {
             if spec_paths.contains_key(p) {
-                return Err(format!("{name}: path {p} already exists in the spec; change it in the overlay"));
+                return Err(format!(
+                    "{name}: path {p} already exists in the spec; change it in the overlay"
+                ));
             }
             let mut item = item.clone();
             if let Some(m) = item.as_object_mut() {
@@ -165,11 +185,21 @@ pub fn merge_extension(spec: &mut Value, ext: &Value, name: &str) -> Result<(), 
         }
     }
     if let Some(components) = ext.get("components").and_then(Value::as_object) {
-        let spec_components =
-            obj(spec.get_mut("components").ok_or_else(|| format!("{name}: spec has no components"))?, name)?;
+        let spec_components = obj(
+            spec.get_mut("components")
+                .ok_or_else(|| format!("{name}: spec has no components"))?,
+            name,
+        )?;
         for (kind, items) in components {
-            let items = items.as_object().ok_or_else(|| format!("{name}: components.{kind} must be an object"))?;
-            let target = obj(spec_components.entry(kind.clone()).or_insert_with(|| Value::Object(Map::new())), name)?;
+            let items = items
+                .as_object()
+                .ok_or_else(|| format!("{name}: components.{kind} must be an object"))?;
+            let target = obj(
+                spec_components
+                    .entry(kind.clone())
+                    .or_insert_with(|| Value::Object(Map::new())),
+                name,
+            )?;
             for (k, v) in items {
                 if target.contains_key(k) {
                     return Err(format!(

@@ -24,7 +24,10 @@ impl Planned {
     pub fn canon(&self, name: &str, all: &[&Planned]) -> Canon {
         match self.reexports.get(name) {
             Some(from) => {
-                let base = all.iter().find(|p| &p.path == from).expect("re-export from a planned module");
+                let base = all
+                    .iter()
+                    .find(|p| &p.path == from)
+                    .expect("re-export from a planned module");
                 base.canon(name, all)
             }
             None => (self.path.clone(), name.to_owned()),
@@ -33,10 +36,18 @@ impl Planned {
 }
 
 /// Plans `module` at `path`, reusing identical types from `bases` (tried in order).
-pub fn plan_with_bases(path: &str, module: Module, bases: &[&Planned], all: &[&Planned]) -> Planned {
+pub fn plan_with_bases(
+    path: &str,
+    module: Module,
+    bases: &[&Planned],
+    all: &[&Planned],
+) -> Planned {
     let mut inherit: BTreeMap<String, usize> = BTreeMap::new();
     for (name, s) in &module.schemas {
-        if let Some(i) = bases.iter().position(|b| b.module.schemas.get(name) == Some(s)) {
+        if let Some(i) = bases
+            .iter()
+            .position(|b| b.module.schemas.get(name) == Some(s))
+        {
             inherit.insert(name.clone(), i);
         }
     }
@@ -61,10 +72,22 @@ pub fn plan_with_bases(path: &str, module: Module, bases: &[&Planned], all: &[&P
             inherit.remove(&d);
         }
     }
-    let reexports: BTreeMap<String, String> =
-        inherit.iter().map(|(n, &i)| (n.clone(), bases[i].path.clone())).collect();
-    let own = module.schemas.keys().filter(|n| !reexports.contains_key(*n)).cloned().collect();
-    Planned { path: path.to_owned(), module, own, reexports }
+    let reexports: BTreeMap<String, String> = inherit
+        .iter()
+        .map(|(n, &i)| (n.clone(), bases[i].path.clone()))
+        .collect();
+    let own = module
+        .schemas
+        .keys()
+        .filter(|n| !reexports.contains_key(*n))
+        .cloned()
+        .collect();
+    Planned {
+        path: path.to_owned(),
+        module,
+        own,
+        reexports,
+    }
 }
 
 /// Splits the types that several modules define identically into a `common` module.
@@ -77,12 +100,19 @@ pub fn common(modules: &[&Module]) -> (Module, Vec<BTreeSet<String>>) {
         names.extend(m.schemas.keys());
     }
     for name in names {
-        let defs: Vec<(usize, _)> =
-            modules.iter().enumerate().filter_map(|(i, m)| m.schemas.get(name).map(|s| (i, s))).collect();
+        let defs: Vec<(usize, _)> = modules
+            .iter()
+            .enumerate()
+            .filter_map(|(i, m)| m.schemas.get(name).map(|s| (i, s)))
+            .collect();
         // The largest group of identical definitions (first wins a tie).
         let mut best: BTreeSet<usize> = BTreeSet::new();
         for (_, s) in &defs {
-            let group: BTreeSet<usize> = defs.iter().filter(|(_, t)| t == s).map(|(i, _)| *i).collect();
+            let group: BTreeSet<usize> = defs
+                .iter()
+                .filter(|(_, t)| t == s)
+                .map(|(i, _)| *i)
+                .collect();
             if group.len() > best.len() {
                 best = group;
             }
@@ -95,7 +125,9 @@ pub fn common(modules: &[&Module]) -> (Module, Vec<BTreeSet<String>>) {
         let mut changed = false;
         let names: Vec<String> = members.keys().cloned().collect();
         for name in names {
-            let Some(set) = members.get(&name).cloned() else { continue };
+            let Some(set) = members.get(&name).cloned() else {
+                continue;
+            };
             let first = *set.iter().next().expect("non-empty");
             let refs = modules[first].schemas[&name].refs();
             let mut keep = set.clone();
@@ -118,11 +150,16 @@ pub fn common(modules: &[&Module]) -> (Module, Vec<BTreeSet<String>>) {
             break;
         }
     }
-    let mut common = Module { title: "Types shared by several OBIE APIs".into(), ..Module::default() };
+    let mut common = Module {
+        title: "Types shared by several OBIE APIs".into(),
+        ..Module::default()
+    };
     let mut taken = vec![BTreeSet::new(); modules.len()];
     for (name, set) in &members {
         let first = *set.iter().next().expect("non-empty");
-        common.schemas.insert(name.clone(), modules[first].schemas[name].clone());
+        common
+            .schemas
+            .insert(name.clone(), modules[first].schemas[name].clone());
         for m in set {
             taken[*m].insert(name.clone());
         }

@@ -63,3 +63,31 @@ pub fn from_slice<'a, T: Deserialize<'a>>(bytes: &'a [u8]) -> Result<T, DecodeEr
 pub fn from_str<'a, T: Deserialize<'a>>(text: &'a str) -> Result<T, DecodeError> {
     from_slice(text.as_bytes())
 }
+
+/// A document decoded as a model type, re-encoded, and validated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Checked {
+    /// The model re-encoded as compact JSON (unknown fields kept, missing fields left out).
+    pub encoded: Vec<u8>,
+    /// Every spec violation found by `validate()`.
+    pub violations: Vec<crate::Violation>,
+}
+
+/// Decodes `body` as `T`, re-encodes it and validates it. Used by the generated `check_json`.
+pub fn check_as<T>(body: &[u8]) -> Result<Checked, DecodeError>
+where
+    T: for<'de> Deserialize<'de> + serde::Serialize + crate::Validate,
+{
+    let value: T = from_slice(body)?;
+    let encoded = serde_json::to_vec(&value).map_err(|e| DecodeError {
+        path: "$".into(),
+        message: format!("re-encoding failed: {e}"),
+        line: 0,
+        column: 0,
+    })?;
+    let violations = match value.validate() {
+        Ok(()) => Vec::new(),
+        Err(v) => v.0,
+    };
+    Ok(Checked { encoded, violations })
+}

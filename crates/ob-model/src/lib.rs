@@ -27,7 +27,7 @@
 //!   "Status":"Booked","BookingDateTime":"2022-02-25T10:35:39.636Z",
 //!   "Amount":{"Amount":"150.0000","Currency":"GBP"}}]},"Links":{"Self":"https://x/"},"Meta":{}}"#;
 //! let doc: OBReadTransaction6 = decode::from_slice(body).unwrap();
-//! let tx = &doc.data.transaction[0];
+//! let tx = &doc.data.transaction.as_ref().unwrap()[0];
 //! assert_eq!(tx.amount.amount.to_string(), "150.0000");
 //! assert!(doc.validate().is_ok());
 //! # }
@@ -59,7 +59,7 @@ pub use validate::{Problem, Validate, Violation, Violations};
 pub mod __private {
     pub use crate::code::deserialize_code;
     pub use crate::object::{deserialize_object, encode_optional, encode_required, serialize_object};
-    pub use crate::validate::{check_amount, check_extra, check_items, check_minimum, check_text, Pattern, Report};
+    pub use crate::validate::{check_allowed, check_amount, check_extra, check_items, check_minimum, check_text, Pattern, Report};
     pub use serde;
     pub use serde_json;
     #[cfg(feature = "schemars")]

@@ -379,3 +379,14 @@ pub fn check_extra<T: Object>(report: &mut Report, extra: &Extra) {
         }
     }
 }
+
+/// Checks for generated code: a profile's narrowing to a few allowed values (`x-allowed-values`).
+pub fn check_allowed(report: &mut Report, text: &str, allowed: &[&str]) {
+    if !allowed.contains(&text) {
+        let expected = match allowed {
+            [one] => format!("{one:?} (the only value this profile accepts)"),
+            _ => format!("one of {allowed:?} (the values this profile accepts)"),
+        };
+        report.add(Problem::Rule { expected, found: format!("{text:?}") });
+    }
+}

@@ -26784,6 +26784,41 @@ pub type Value = String;
 /// All date-time fields in responses must include the timezone. An example is below:
 /// 2017-04-05T10:43:07+00:00
 pub type ValueDateTime = crate::DateTime;
+/// Decodes `body` as the request or response body type named `type_name` (a spec name such
+/// as `"OBReadTransaction6"`), re-encodes and validates it. `None` when no operation of
+/// this API uses a type of that name.
+pub fn check_json(
+    type_name: &str,
+    body: &[u8],
+) -> Option<Result<crate::decode::Checked, crate::decode::DecodeError>> {
+    Some(
+        match type_name {
+            "File" => crate::decode::check_as::<File>(body),
+            "OBErrorResponse1" => crate::decode::check_as::<OBErrorResponse1>(body),
+            "OBReadAccount6" => crate::decode::check_as::<OBReadAccount6>(body),
+            "OBReadBalance1" => crate::decode::check_as::<OBReadBalance1>(body),
+            "OBReadBeneficiary5" => crate::decode::check_as::<OBReadBeneficiary5>(body),
+            "OBReadConsent1" => crate::decode::check_as::<OBReadConsent1>(body),
+            "OBReadConsentResponse1" => {
+                crate::decode::check_as::<OBReadConsentResponse1>(body)
+            }
+            "OBReadDirectDebit2" => crate::decode::check_as::<OBReadDirectDebit2>(body),
+            "OBReadOffer1" => crate::decode::check_as::<OBReadOffer1>(body),
+            "OBReadParty2" => crate::decode::check_as::<OBReadParty2>(body),
+            "OBReadParty3" => crate::decode::check_as::<OBReadParty3>(body),
+            "OBReadProduct2" => crate::decode::check_as::<OBReadProduct2>(body),
+            "OBReadScheduledPayment3" => {
+                crate::decode::check_as::<OBReadScheduledPayment3>(body)
+            }
+            "OBReadStandingOrder6" => {
+                crate::decode::check_as::<OBReadStandingOrder6>(body)
+            }
+            "OBReadStatement2" => crate::decode::check_as::<OBReadStatement2>(body),
+            "OBReadTransaction6" => crate::decode::check_as::<OBReadTransaction6>(body),
+            _ => return None,
+        },
+    )
+}
 /// Every operation of this API, in spec order.
 pub const OPERATIONS: &[crate::Operation] = &[
     crate::Operation {

@@ -909,6 +909,33 @@ impl crate::Validate for OBEventSubscriptionsResponse1DataEventSubscription {
 }
 /// Version for the event notification.
 pub type Version = String;
+/// Decodes `body` as the request or response body type named `type_name` (a spec name such
+/// as `"OBReadTransaction6"`), re-encodes and validates it. `None` when no operation of
+/// this API uses a type of that name.
+pub fn check_json(
+    type_name: &str,
+    body: &[u8],
+) -> Option<Result<crate::decode::Checked, crate::decode::DecodeError>> {
+    Some(
+        match type_name {
+            "OBErrorResponse1" => crate::decode::check_as::<OBErrorResponse1>(body),
+            "OBEventPolling1" => crate::decode::check_as::<OBEventPolling1>(body),
+            "OBEventPollingResponse1" => {
+                crate::decode::check_as::<OBEventPollingResponse1>(body)
+            }
+            "OBEventSubscription1" => {
+                crate::decode::check_as::<OBEventSubscription1>(body)
+            }
+            "OBEventSubscriptionResponse1" => {
+                crate::decode::check_as::<OBEventSubscriptionResponse1>(body)
+            }
+            "OBEventSubscriptionsResponse1" => {
+                crate::decode::check_as::<OBEventSubscriptionsResponse1>(body)
+            }
+            _ => return None,
+        },
+    )
+}
 /// Every operation of this API, in spec order.
 pub const OPERATIONS: &[crate::Operation] = &[
     crate::Operation {

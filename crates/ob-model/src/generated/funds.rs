@@ -1172,6 +1172,32 @@ impl crate::Validate for OBFundsConfirmationResponse1Data {
         }
     }
 }
+/// Decodes `body` as the request or response body type named `type_name` (a spec name such
+/// as `"OBReadTransaction6"`), re-encodes and validates it. `None` when no operation of
+/// this API uses a type of that name.
+pub fn check_json(
+    type_name: &str,
+    body: &[u8],
+) -> Option<Result<crate::decode::Checked, crate::decode::DecodeError>> {
+    Some(
+        match type_name {
+            "OBErrorResponse1" => crate::decode::check_as::<OBErrorResponse1>(body),
+            "OBFundsConfirmation1" => {
+                crate::decode::check_as::<OBFundsConfirmation1>(body)
+            }
+            "OBFundsConfirmationConsent1" => {
+                crate::decode::check_as::<OBFundsConfirmationConsent1>(body)
+            }
+            "OBFundsConfirmationConsentResponse1" => {
+                crate::decode::check_as::<OBFundsConfirmationConsentResponse1>(body)
+            }
+            "OBFundsConfirmationResponse1" => {
+                crate::decode::check_as::<OBFundsConfirmationResponse1>(body)
+            }
+            _ => return None,
+        },
+    )
+}
 /// Every operation of this API, in spec order.
 pub const OPERATIONS: &[crate::Operation] = &[
     crate::Operation {

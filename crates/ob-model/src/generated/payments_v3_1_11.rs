@@ -12136,6 +12136,115 @@ impl crate::Validate for OBWriteInternationalStandingOrderResponse7DataRefund {
         }
     }
 }
+/// Decodes `body` as the request or response body type named `type_name` (a spec name such
+/// as `"OBReadTransaction6"`), re-encodes and validates it. `None` when no operation of
+/// this API uses a type of that name.
+pub fn check_json(
+    type_name: &str,
+    body: &[u8],
+) -> Option<Result<crate::decode::Checked, crate::decode::DecodeError>> {
+    Some(
+        match type_name {
+            "File" => crate::decode::check_as::<File>(body),
+            "OBErrorResponse1" => crate::decode::check_as::<OBErrorResponse1>(body),
+            "OBWriteDomestic2" => crate::decode::check_as::<OBWriteDomestic2>(body),
+            "OBWriteDomesticConsent4" => {
+                crate::decode::check_as::<OBWriteDomesticConsent4>(body)
+            }
+            "OBWriteDomesticConsentResponse5" => {
+                crate::decode::check_as::<OBWriteDomesticConsentResponse5>(body)
+            }
+            "OBWriteDomesticResponse5" => {
+                crate::decode::check_as::<OBWriteDomesticResponse5>(body)
+            }
+            "OBWriteDomesticScheduled2" => {
+                crate::decode::check_as::<OBWriteDomesticScheduled2>(body)
+            }
+            "OBWriteDomesticScheduledConsent4" => {
+                crate::decode::check_as::<OBWriteDomesticScheduledConsent4>(body)
+            }
+            "OBWriteDomesticScheduledConsentResponse5" => {
+                crate::decode::check_as::<OBWriteDomesticScheduledConsentResponse5>(body)
+            }
+            "OBWriteDomesticScheduledResponse5" => {
+                crate::decode::check_as::<OBWriteDomesticScheduledResponse5>(body)
+            }
+            "OBWriteDomesticStandingOrder3" => {
+                crate::decode::check_as::<OBWriteDomesticStandingOrder3>(body)
+            }
+            "OBWriteDomesticStandingOrderConsent5" => {
+                crate::decode::check_as::<OBWriteDomesticStandingOrderConsent5>(body)
+            }
+            "OBWriteDomesticStandingOrderConsentResponse6" => {
+                crate::decode::check_as::<
+                    OBWriteDomesticStandingOrderConsentResponse6,
+                >(body)
+            }
+            "OBWriteDomesticStandingOrderResponse6" => {
+                crate::decode::check_as::<OBWriteDomesticStandingOrderResponse6>(body)
+            }
+            "OBWriteFile2" => crate::decode::check_as::<OBWriteFile2>(body),
+            "OBWriteFileConsent3" => crate::decode::check_as::<OBWriteFileConsent3>(body),
+            "OBWriteFileConsentResponse4" => {
+                crate::decode::check_as::<OBWriteFileConsentResponse4>(body)
+            }
+            "OBWriteFileResponse3" => {
+                crate::decode::check_as::<OBWriteFileResponse3>(body)
+            }
+            "OBWriteFundsConfirmationResponse1" => {
+                crate::decode::check_as::<OBWriteFundsConfirmationResponse1>(body)
+            }
+            "OBWriteInternational3" => {
+                crate::decode::check_as::<OBWriteInternational3>(body)
+            }
+            "OBWriteInternationalConsent5" => {
+                crate::decode::check_as::<OBWriteInternationalConsent5>(body)
+            }
+            "OBWriteInternationalConsentResponse6" => {
+                crate::decode::check_as::<OBWriteInternationalConsentResponse6>(body)
+            }
+            "OBWriteInternationalResponse5" => {
+                crate::decode::check_as::<OBWriteInternationalResponse5>(body)
+            }
+            "OBWriteInternationalScheduled3" => {
+                crate::decode::check_as::<OBWriteInternationalScheduled3>(body)
+            }
+            "OBWriteInternationalScheduledConsent5" => {
+                crate::decode::check_as::<OBWriteInternationalScheduledConsent5>(body)
+            }
+            "OBWriteInternationalScheduledConsentResponse6" => {
+                crate::decode::check_as::<
+                    OBWriteInternationalScheduledConsentResponse6,
+                >(body)
+            }
+            "OBWriteInternationalScheduledResponse6" => {
+                crate::decode::check_as::<OBWriteInternationalScheduledResponse6>(body)
+            }
+            "OBWriteInternationalStandingOrder4" => {
+                crate::decode::check_as::<OBWriteInternationalStandingOrder4>(body)
+            }
+            "OBWriteInternationalStandingOrderConsent6" => {
+                crate::decode::check_as::<
+                    OBWriteInternationalStandingOrderConsent6,
+                >(body)
+            }
+            "OBWriteInternationalStandingOrderConsentResponse7" => {
+                crate::decode::check_as::<
+                    OBWriteInternationalStandingOrderConsentResponse7,
+                >(body)
+            }
+            "OBWriteInternationalStandingOrderResponse7" => {
+                crate::decode::check_as::<
+                    OBWriteInternationalStandingOrderResponse7,
+                >(body)
+            }
+            "OBWritePaymentDetailsResponse1" => {
+                crate::decode::check_as::<OBWritePaymentDetailsResponse1>(body)
+            }
+            _ => return None,
+        },
+    )
+}
 /// Every operation of this API, in spec order.
 pub const OPERATIONS: &[crate::Operation] = &[
     crate::Operation {

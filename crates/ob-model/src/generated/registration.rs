@@ -853,6 +853,23 @@ crate::open_enum! {
     SupportedAlgorithms { #[doc = " `RS256`"] RS256 = "RS256", #[doc = " `PS256`"] PS256
     = "PS256", #[doc = " `ES256`"] ES256 = "ES256", }
 }
+/// Decodes `body` as the request or response body type named `type_name` (a spec name such
+/// as `"OBReadTransaction6"`), re-encodes and validates it. `None` when no operation of
+/// this API uses a type of that name.
+pub fn check_json(
+    type_name: &str,
+    body: &[u8],
+) -> Option<Result<crate::decode::Checked, crate::decode::DecodeError>> {
+    Some(
+        match type_name {
+            "OBClientRegistration1" => {
+                crate::decode::check_as::<OBClientRegistration1>(body)
+            }
+            "RegistrationError" => crate::decode::check_as::<RegistrationError>(body),
+            _ => return None,
+        },
+    )
+}
 /// Every operation of this API, in spec order.
 pub const OPERATIONS: &[crate::Operation] = &[
     crate::Operation {

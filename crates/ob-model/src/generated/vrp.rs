@@ -4146,6 +4146,41 @@ crate::open_enum! {
     = "UK.OBIE.ExemptionNotApplied", #[doc = " `UK.OBIE.OtherReason`"] OtherReason =
     "UK.OBIE.OtherReason", }
 }
+/// Decodes `body` as the request or response body type named `type_name` (a spec name such
+/// as `"OBReadTransaction6"`), re-encodes and validates it. `None` when no operation of
+/// this API uses a type of that name.
+pub fn check_json(
+    type_name: &str,
+    body: &[u8],
+) -> Option<Result<crate::decode::Checked, crate::decode::DecodeError>> {
+    Some(
+        match type_name {
+            "OBDomesticVRPConsentRequest" => {
+                crate::decode::check_as::<OBDomesticVRPConsentRequest>(body)
+            }
+            "OBDomesticVRPConsentResponse" => {
+                crate::decode::check_as::<OBDomesticVRPConsentResponse>(body)
+            }
+            "OBDomesticVRPDetails" => {
+                crate::decode::check_as::<OBDomesticVRPDetails>(body)
+            }
+            "OBDomesticVRPRequest" => {
+                crate::decode::check_as::<OBDomesticVRPRequest>(body)
+            }
+            "OBDomesticVRPResponse" => {
+                crate::decode::check_as::<OBDomesticVRPResponse>(body)
+            }
+            "OBErrorResponse1" => crate::decode::check_as::<OBErrorResponse1>(body),
+            "OBVRPFundsConfirmationRequest" => {
+                crate::decode::check_as::<OBVRPFundsConfirmationRequest>(body)
+            }
+            "OBVRPFundsConfirmationResponse" => {
+                crate::decode::check_as::<OBVRPFundsConfirmationResponse>(body)
+            }
+            _ => return None,
+        },
+    )
+}
 /// Every operation of this API, in spec order.
 pub const OPERATIONS: &[crate::Operation] = &[
     crate::Operation {

@@ -1,1 +1,7 @@
-//! Integration tests.
+//! Integration tests of the OBIE model crate (one binary, modules per concern).
+
+mod edge_cases;
+mod examples;
+mod operations;
+mod roundtrip;
+mod support;

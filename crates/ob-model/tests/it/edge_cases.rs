@@ -1,0 +1,250 @@
+//! Realistic edge cases a bank sends: every RFC 3339 form, unknown fields and codes, amounts
+//! with 0-5 decimals, over-long descriptions, wrong types; and crafted payloads `validate()`
+//! must reject with the right paths.
+
+use ob_model::accounts::{OBEntryStatus1Code, OBReadTransaction6};
+use ob_model::{decode, Problem, Validate};
+
+fn doc_with(tx: &str) -> String {
+    format!(
+        r#"{{"Data":{{"Transaction":[{tx}]}},"Links":{{"Self":"https://api.example.com/accounts/1/transactions"}},"Meta":{{}}}}"#
+    )
+}
+
+/// A transaction with `field` in its spec position (fields after `BookingDateTime`, before
+/// `Amount`): re-encoding writes spec fields in spec order.
+fn tx_with(field: &str) -> String {
+    format!(
+        r#"{{"AccountId":"acc_1","CreditDebitIndicator":"Debit","Status":"Booked","BookingDateTime":"2022-02-25T10:35:39.636Z"{field},"Amount":{{"Amount":"1.00","Currency":"GBP"}}}}"#
+    )
+}
+
+/// A transaction with `tail` after every spec field: where unknown fields are re-encoded.
+fn tx_with_tail(tail: &str) -> String {
+    format!(
+        r#"{{"AccountId":"acc_1","CreditDebitIndicator":"Debit","Status":"Booked","BookingDateTime":"2022-02-25T10:35:39.636Z","Amount":{{"Amount":"1.00","Currency":"GBP"}}{tail}}}"#
+    )
+}
+
+/// Decodes, checks the re-encoding is byte-identical, and returns the model.
+fn round_trip(text: &str) -> OBReadTransaction6 {
+    let doc: OBReadTransaction6 = decode::from_str(text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+    assert_eq!(serde_json::to_string(&doc).unwrap(), text);
+    doc
+}
+
+#[test]
+fn every_rfc3339_form_decodes_and_keeps_its_text() {
+    for dt in [
+        "2022-02-25T10:35:39Z",
+        "2022-02-25T10:35:39.6Z",
+        "2022-02-25T10:35:39.636Z",
+        "2022-02-25T10:35:39.636123Z",
+        "2022-02-25T10:35:39.636123456Z",
+        "2022-02-25T10:35:39+00:00",
+        "2022-02-25T10:35:39.636+01:00",
+        "2022-02-25T10:35:39-08:00",
+        "2022-02-25t10:35:39z",
+        "2022-02-25 10:35:39Z",
+        "2022-02-25T10:35:39+0100",
+        "2022-02-25T10:35:39",
+    ] {
+        let text = doc_with(&tx_with(&format!(r#","ValueDateTime":"{dt}""#)));
+        let doc = round_trip(&text);
+        let v = doc.data.transaction.as_ref().unwrap()[0]
+            .value_date_time
+            .unwrap();
+        assert_eq!(v.to_string(), dt);
+    }
+}
+
+#[test]
+fn a_date_time_without_zone_decodes_but_does_not_validate() {
+    let doc = round_trip(&doc_with(&tx_with(
+        r#","ValueDateTime":"2022-02-25T10:35:39""#,
+    )));
+    let v = doc.validate().unwrap_err();
+    assert_eq!(v.0.len(), 1);
+    assert_eq!(v.0[0].path, "$.Data.Transaction[0].ValueDateTime");
+    assert!(matches!(v.0[0].problem, Problem::NoTimeZone { .. }));
+}
+
+#[test]
+fn amounts_with_zero_to_five_decimals_keep_their_text() {
+    for amount in [
+        "7",
+        "7.0",
+        "7.00",
+        "150.0000",
+        "0.12345",
+        "9999999999999.99999",
+    ] {
+        let text = doc_with(&format!(
+            r#"{{"AccountId":"acc_1","CreditDebitIndicator":"Debit","Status":"Booked","BookingDateTime":"2022-02-25T10:35:39Z","Amount":{{"Amount":"{amount}","Currency":"GBP"}}}}"#
+        ));
+        let doc = round_trip(&text);
+        assert!(doc.validate().is_ok(), "{amount}");
+    }
+}
+
+#[test]
+fn six_decimals_decode_but_break_the_pattern() {
+    let text = doc_with(
+        r#"{"AccountId":"acc_1","CreditDebitIndicator":"Debit","Status":"Booked","BookingDateTime":"2022-02-25T10:35:39Z","Amount":{"Amount":"1.123456","Currency":"GBP"}}"#,
+    );
+    let doc = round_trip(&text);
+    let v = doc.validate().unwrap_err();
+    assert_eq!(v.0[0].path, "$.Data.Transaction[0].Amount.Amount");
+    assert!(matches!(v.0[0].problem, Problem::Pattern { .. }));
+}
+
+#[test]
+fn unknown_fields_are_kept_and_reported() {
+    let text = doc_with(&tx_with_tail(
+        r#","PotId":"pot_1","Nested":{"a":[1,2,{"b":null}]}"#,
+    ));
+    let doc = round_trip(&text);
+    let tx = &doc.data.transaction.as_ref().unwrap()[0];
+    assert_eq!(tx.extra.get("PotId").unwrap(), "pot_1");
+    let paths: Vec<String> = doc
+        .validate()
+        .unwrap_err()
+        .0
+        .into_iter()
+        .map(|v| v.to_string())
+        .collect();
+    insta::assert_debug_snapshot!(paths);
+}
+
+#[test]
+fn unknown_codes_are_kept_and_reported() {
+    let text = doc_with(&tx_with("").replace(r#""Status":"Booked""#, r#""Status":"Settled""#));
+    let doc = round_trip(&text);
+    let tx = &doc.data.transaction.as_ref().unwrap()[0];
+    assert_eq!(tx.status, OBEntryStatus1Code::Unknown("Settled".into()));
+    assert_eq!(tx.status.as_str(), "Settled");
+    let v = doc.validate().unwrap_err();
+    assert_eq!(v.0[0].path, "$.Data.Transaction[0].Status");
+    assert_eq!(
+        v.0[0].problem,
+        Problem::UnknownCode {
+            found: "Settled".into()
+        }
+    );
+}
+
+#[test]
+fn descriptions_over_500_characters_decode_and_are_reported() {
+    let long = "CARD PAYMENT TO A VERY LONG MERCHANT NAME ".repeat(15);
+    assert!(long.chars().count() > 500);
+    let text = doc_with(&tx_with(&format!(r#","TransactionInformation":"{long}""#)));
+    let doc = round_trip(&text);
+    assert_eq!(
+        doc.data.transaction.as_ref().unwrap()[0]
+            .transaction_information
+            .as_deref(),
+        Some(long.as_str())
+    );
+    let v = doc.validate().unwrap_err();
+    assert_eq!(v.0.len(), 1);
+    assert_eq!(v.0[0].path, "$.Data.Transaction[0].TransactionInformation");
+    assert_eq!(
+        v.0[0].problem,
+        Problem::TooLong {
+            max: 500,
+            found: long.chars().count() as u64
+        }
+    );
+}
+
+#[test]
+fn a_number_where_an_amount_string_is_due_names_the_path() {
+    let text = doc_with(&tx_with("").replace(r#""Amount":"1.00""#, r#""Amount":1.5"#));
+    let err = decode::from_str::<OBReadTransaction6>(&text).unwrap_err();
+    assert_eq!(err.path, "$.Data.Transaction[0].Amount.Amount");
+    insta::assert_snapshot!(err.to_string());
+}
+
+#[test]
+fn wrong_types_and_malformed_json_are_errors_not_panics() {
+    let cases = [
+        doc_with(&tx_with("").replace(r#""Status":"Booked""#, r#""Status":7"#)),
+        doc_with(&tx_with("").replace(
+            r#""BookingDateTime":"2022-02-25T10:35:39.636Z""#,
+            r#""BookingDateTime":"yesterday""#,
+        )),
+        doc_with(r#""not an object""#),
+        r#"{"Data":{"Transaction":{}}}"#.to_owned(),
+        r#"{"Data":"#.to_owned(),
+        "[]".to_owned(),
+        String::new(),
+    ];
+    let errors: Vec<String> = cases
+        .iter()
+        .map(|c| {
+            decode::from_str::<OBReadTransaction6>(c)
+                .unwrap_err()
+                .to_string()
+        })
+        .collect();
+    insta::assert_debug_snapshot!(errors);
+}
+
+#[test]
+fn duplicate_keys_are_rejected() {
+    let text = doc_with(&tx_with(r#","AccountId":"acc_2""#));
+    let err = decode::from_str::<OBReadTransaction6>(&text).unwrap_err();
+    assert!(err.message.contains("duplicate field `AccountId`"), "{err}");
+    let text = doc_with(&tx_with_tail(r#","X":1,"X":2"#));
+    let err = decode::from_str::<OBReadTransaction6>(&text).unwrap_err();
+    assert!(err.message.contains("duplicate field `X`"), "{err}");
+}
+
+#[test]
+fn null_for_an_optional_field_reads_as_absent() {
+    let text = doc_with(&tx_with(r#","TransactionId":null"#));
+    let doc: OBReadTransaction6 = decode::from_str(&text).unwrap();
+    assert_eq!(
+        doc.data.transaction.as_ref().unwrap()[0].transaction_id,
+        None
+    );
+}
+
+#[test]
+fn missing_required_fields_decode_are_not_invented_and_are_reported() {
+    let text = doc_with(r#"{"CreditDebitIndicator":"Debit","Amount":{"Currency":"GBP"}}"#);
+    let doc = round_trip(&text);
+    let tx = &doc.data.transaction.as_ref().unwrap()[0];
+    assert_eq!(
+        tx.extra.missing(),
+        ["AccountId", "Status", "BookingDateTime"]
+    );
+    let v: Vec<String> = doc
+        .validate()
+        .unwrap_err()
+        .0
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    insta::assert_debug_snapshot!(v);
+}
+
+#[test]
+fn crafted_bad_payload_reports_every_violation_with_its_path() {
+    let text = r#"{"Data":{"Transaction":[
+        {"AccountId":"","CreditDebitIndicator":"Sideways","Status":"Booked","BookingDateTime":"2022-02-25",
+         "Amount":{"Amount":"-1.00","Currency":"gbp"},"StatementReference":["0123456789012345678901234567890123456"],
+         "CurrencyExchange":{"SourceCurrency":"GBPX","ExchangeRate":1.2}},
+        {"AccountId":"acc_2","CreditDebitIndicator":"Credit","Status":"Pending","BookingDateTime":"2022-02-25T10:00:00Z",
+         "Amount":{"Amount":"5","Currency":"GBP"},"BankTransactionCode":{"Code":"","SubCode":"x"}}
+    ]},"Links":{"Self":"https://x/"},"Meta":{"TotalPages":1}}"#;
+    let doc: OBReadTransaction6 = decode::from_str(text).unwrap();
+    let v: Vec<String> = doc
+        .validate()
+        .unwrap_err()
+        .0
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    insta::assert_debug_snapshot!(v);
+}
