@@ -79,28 +79,23 @@ fn doc_attr(doc: &str) -> TokenStream {
     quote!(#(#[doc = #lines])*)
 }
 
-/// Variant names for an enum's codes: a shared dotted prefix is dropped, the rest PascalCased.
+/// Variant names for an enum's codes. The OBIE namespace `UK.OBIE.` is dropped and another
+/// `UK.<NS>.` namespace becomes a title-cased prefix (`UK.MONZO.Generic` -> `MonzoGeneric`), so a
+/// code's variant name does not depend on the other codes of its list.
 pub fn variant_names(codes: &[String]) -> Vec<String> {
-    let mut prefix = String::new();
-    if codes.len() > 1 {
-        let first = &codes[0];
-        let mut candidate_end = 0;
-        for (i, c) in first.char_indices() {
-            if c == '.'
-                && codes
-                    .iter()
-                    .all(|k| k.len() > i + 1 && k.starts_with(&first[..=i]))
-            {
-                candidate_end = i + 1;
-            }
-        }
-        prefix = first[..candidate_end].to_owned();
-    }
     let mut seen = BTreeMap::<String, usize>::new();
     codes
         .iter()
         .map(|c| {
-            let mut v = pascal(&c[prefix.len()..]);
+            let rest = c.strip_prefix("UK.OBIE.").unwrap_or(c);
+            let mut v = match rest.strip_prefix("UK.").and_then(|r| r.split_once('.')) {
+                Some((ns, tail)) if ns.chars().all(|ch| ch.is_ascii_uppercase()) => {
+                    let mut ns_title: String = ns[..1].to_owned();
+                    ns_title.push_str(&ns[1..].to_ascii_lowercase());
+                    format!("{ns_title}{}", pascal(tail))
+                }
+                _ => pascal(rest),
+            };
             if v.is_empty() || v.starts_with(|ch: char| ch.is_ascii_digit()) {
                 v = format!("V{v}");
             }
@@ -115,6 +110,58 @@ pub fn variant_names(codes: &[String]) -> Vec<String> {
             v
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn variant_names_are_stable() {
+        let codes: Vec<String> = [
+            "UK.OBIE.Field.Missing",
+            "UK.MONZO.Generic",
+            "UK.CASS.NotSwitched",
+            "flexible_savings",
+            "3dsecure",
+            "Unknown",
+        ]
+        .map(String::from)
+        .into();
+        assert_eq!(
+            variant_names(&codes),
+            [
+                "FieldMissing",
+                "MonzoGeneric",
+                "CassNotSwitched",
+                "FlexibleSavings",
+                "V3dsecure",
+                "UnknownCode"
+            ]
+        );
+    }
+
+    #[test]
+    fn snake_case_names() {
+        for (json, rust) in [
+            ("AccountId", "account_id"),
+            ("TransactionInformation", "transaction_information"),
+            ("AERType", "aer_type"),
+            ("Type", "type_"),
+            ("client_id", "client_id"),
+            (
+                "http://openbanking.org.uk/iat",
+                "http_openbanking_org_uk_iat",
+            ),
+            (
+                "urn:uk:org:openbanking:events:resource-update",
+                "urn_uk_org_openbanking_events_resource_update",
+            ),
+            ("extra", "extra_"),
+        ] {
+            assert_eq!(snake(json), rust);
+        }
+    }
 }
 
 struct Ctx<'a> {
@@ -246,6 +293,35 @@ impl Ctx<'_> {
     }
 }
 
+fn constraints(rt: &TokenStream, c: &Checks) -> TokenStream {
+    let o = |x: Option<u64>| match x {
+        Some(n) => quote!(Some(#n)),
+        None => quote!(None),
+    };
+    let (min_len, max_len, min_items, max_items) =
+        (o(c.min_len), o(c.max_len), o(c.min_items), o(c.max_items));
+    let pattern = match &c.pattern {
+        Some(p) => quote!(Some(#p)),
+        None => quote!(None),
+    };
+    let minimum = match c.minimum {
+        Some(m) => quote!(Some(#m)),
+        None => quote!(None),
+    };
+    let allowed = &c.allowed;
+    let items = match &c.items {
+        Some(i) => {
+            let i = constraints(rt, i);
+            quote!(Some(&#i))
+        }
+        None => quote!(None),
+    };
+    quote!(#rt::schema::Constraints {
+        min_len: #min_len, max_len: #max_len, pattern: #pattern, min_items: #min_items,
+        max_items: #max_items, minimum: #minimum, allowed: &[#(#allowed),*], items: #items,
+    })
+}
+
 fn emit_struct(
     cx: &mut Ctx,
     name: &str,
@@ -264,6 +340,7 @@ fn emit_struct(
     if ext {
         doc.push_str("\n\nMonzo extension: not part of the OBIE specification.");
     }
+    let doc_text = doc.clone();
     let doc = doc_attr(&doc);
     let mut used = std::collections::BTreeSet::new();
     let rust: Vec<Ident> = fields
@@ -280,6 +357,8 @@ fn emit_struct(
     let mut decode = Vec::new();
     let mut encode = Vec::new();
     let mut validate = Vec::new();
+    let mut schema_props = Vec::new();
+    let mut encode_one = Vec::new();
     let mut required_bits: u128 = 0;
     for (i, (f, r)) in fields.iter().zip(&rust).enumerate() {
         let json = &f.json;
@@ -303,6 +382,13 @@ fn emit_struct(
             quote!(#[doc = ""] #[doc = #rename])
         };
         let checks = cx.checks(&f.ty, &f.checks, quote!(v));
+        if f.required {
+            encode_one.push(
+                quote!(#i => #rt::__private::encode_required(map, #json, &self.#r, &self.extra),),
+            );
+        } else {
+            encode_one.push(quote!(#i => #rt::__private::encode_optional(map, #json, &self.#r),));
+        }
         if f.required {
             decls.push(quote!(#fdoc #rename pub #r: #ty,));
             encode
@@ -332,7 +418,17 @@ fn emit_struct(
             });
         }
         decode.push(quote!(#i => self.#r = map.next_value()?,));
+        {
+            let plain = cx.ty(&f.ty);
+            let req = f.required;
+            let c = constraints(&rt, &f.checks);
+            let d = f.doc.as_str();
+            schema_props.push(quote! {
+                #rt::schema::property(&mut s, #json, #req, #d, #rt::schema::constrain(g.subschema_for::<#plain>(), &#c));
+            });
+        }
     }
+    let schema_doc = doc_text.as_str();
     let jsons: Vec<&str> = fields.iter().map(|f| f.json.as_str()).collect();
     let idx = 0..jsons.len();
     let required = proc_macro2::Literal::u128_unsuffixed(required_bits);
@@ -376,6 +472,17 @@ fn emit_struct(
                 Ok(())
             }
 
+            fn encode_field<M: #rt::__private::serde::ser::SerializeMap>(
+                &self,
+                index: usize,
+                map: &mut M,
+            ) -> Result<(), M::Error> {
+                match index {
+                    #(#encode_one)*
+                    _ => Ok(()),
+                }
+            }
+
             fn extra(&self) -> &#rt::Extra {
                 &self.extra
             }
@@ -403,6 +510,23 @@ fn emit_struct(
                 #(#validate)*
             }
         }
+
+        #[cfg(feature = "schemars")]
+        impl #rt::__private::schemars::JsonSchema for #id {
+            fn schema_name() -> std::borrow::Cow<'static, str> {
+                #name.into()
+            }
+
+            fn schema_id() -> std::borrow::Cow<'static, str> {
+                concat!(module_path!(), "::", #name).into()
+            }
+
+            fn json_schema(g: &mut #rt::__private::schemars::SchemaGenerator) -> #rt::__private::schemars::Schema {
+                let mut s = #rt::schema::object(#schema_doc, #open);
+                #(#schema_props)*
+                s
+            }
+        }
     }
 }
 
@@ -418,15 +542,47 @@ fn emit_enum(cx: &Ctx, name: &str, doc: &str, codes: &[String], ext: bool) -> To
         doc.push_str("\n\nMonzo extension: not part of the OBIE specification.");
     }
     let doc = doc_attr(&doc);
-    let variants = variant_names(codes).into_iter().map(|v| ident(&v));
+    let variants: Vec<Ident> = variant_names(codes)
+        .into_iter()
+        .map(|v| ident(&v))
+        .collect();
     let vdocs = codes.iter().map(|c| format!(" `{c}`"));
     quote! {
-        #rt::open_enum! {
-            #doc
-            #id {
-                #(#[doc = #vdocs] #variants = #codes,)*
+        #doc
+        #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum #id {
+            #(#[doc = #vdocs] #variants,)*
+            /// A code the spec does not list, kept exactly as sent.
+            Unknown(String),
+        }
+
+        impl #id {
+            /// Every code the spec lists, in spec order.
+            pub const CODES: &'static [&'static str] = &[#(#codes),*];
+
+            /// The code as it appears on the wire.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    #(Self::#variants => #codes,)*
+                    Self::Unknown(code) => code,
+                }
+            }
+
+            /// The variant for a wire code; codes the spec does not list become `Unknown`.
+            pub fn from_code(code: &str) -> Self {
+                match code {
+                    #(#codes => Self::#variants,)*
+                    other => Self::Unknown(String::from(other)),
+                }
+            }
+
+            /// Whether the code is one the spec lists.
+            pub fn is_known(&self) -> bool {
+                !matches!(self, Self::Unknown(_))
             }
         }
+
+        #rt::open_enum_traits!(#id);
     }
 }
 

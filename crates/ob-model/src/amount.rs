@@ -82,7 +82,10 @@ impl FromStr for Amount {
     type Err = AmountError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let err = |reason| AmountError { text: s.to_owned(), reason };
+        let err = |reason| AmountError {
+            text: s.to_owned(),
+            reason,
+        };
         let bytes = s.as_bytes();
         let digits = bytes.strip_prefix(b"-").unwrap_or(bytes);
         let (int, frac) = match digits.iter().position(|&b| b == b'.') {
@@ -103,7 +106,9 @@ impl FromStr for Amount {
                 return Err(err("not a decimal number"));
             }
         }
-        Decimal::from_str_exact(s).map(Self).map_err(|_| err("out of range for a 96-bit decimal"))
+        Decimal::from_str_exact(s)
+            .map(Self)
+            .map_err(|_| err("out of range for a 96-bit decimal"))
     }
 }
 
@@ -174,7 +179,10 @@ pub(crate) struct StackStr<const N: usize> {
 
 impl<const N: usize> StackStr<N> {
     pub(crate) const fn new() -> Self {
-        Self { buf: [0; N], len: 0 }
+        Self {
+            buf: [0; N],
+            len: 0,
+        }
     }
 
     pub(crate) fn as_str(&self) -> &str {
@@ -201,7 +209,15 @@ mod tests {
 
     #[test]
     fn keeps_scale() {
-        for text in ["0", "1", "1.0", "150.0000", "0.00001", "-12.50", "9999999999999.99999"] {
+        for text in [
+            "0",
+            "1",
+            "1.0",
+            "150.0000",
+            "0.00001",
+            "-12.50",
+            "9999999999999.99999",
+        ] {
             let a: Amount = text.parse().unwrap();
             assert_eq!(a.to_string(), text);
             assert_eq!(serde_json::to_string(&a).unwrap(), format!("\"{text}\""));
@@ -210,14 +226,18 @@ mod tests {
 
     #[test]
     fn rejects_non_numbers() {
-        for text in ["", "-", ".5", "5.", "1e3", "1,00", " 1", "+1", "0x10", "1.2.3"] {
+        for text in [
+            "", "-", ".5", "5.", "1e3", "1,00", " 1", "+1", "0x10", "1.2.3",
+        ] {
             assert!(text.parse::<Amount>().is_err(), "{text:?} parsed");
         }
     }
 
     #[test]
     fn json_number_is_a_clear_error() {
-        let err = serde_json::from_str::<Amount>("150.5").unwrap_err().to_string();
+        let err = serde_json::from_str::<Amount>("150.5")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("expected an amount as a JSON string"), "{err}");
     }
 }

@@ -87,6 +87,16 @@ macro_rules! open_enum {
             }
         }
 
+        $crate::open_enum_traits!($name);
+    };
+}
+
+/// The trait impls of an open code list whose type and inherent `CODES`, `as_str`, `from_code`
+/// and `is_known` exist already (what the code generator writes out in full).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! open_enum_traits {
+    ($name:ident) => {
         impl ::std::default::Default for $name {
             /// An empty unknown code (what a decoder fills in for a missing required field).
             fn default() -> Self {
@@ -126,14 +136,44 @@ macro_rules! open_enum {
             fn deserialize<D: $crate::__private::serde::Deserializer<'de>>(
                 deserializer: D,
             ) -> ::std::result::Result<Self, D::Error> {
-                $crate::__private::deserialize_code(deserializer, stringify!($name), Self::from_code)
+                $crate::__private::deserialize_code(
+                    deserializer,
+                    stringify!($name),
+                    Self::from_code,
+                )
+            }
+        }
+
+        #[cfg(feature = "schemars")]
+        impl $crate::__private::schemars::JsonSchema for $name {
+            fn schema_name() -> ::std::borrow::Cow<'static, str> {
+                stringify!($name).into()
+            }
+
+            fn schema_id() -> ::std::borrow::Cow<'static, str> {
+                concat!(module_path!(), "::", stringify!($name)).into()
+            }
+
+            fn json_schema(
+                _: &mut $crate::__private::schemars::SchemaGenerator,
+            ) -> $crate::__private::schemars::Schema {
+                $crate::schema::codes(
+                    concat!(
+                        "Open code list `",
+                        stringify!($name),
+                        "`: one of the listed codes, or a newer one."
+                    ),
+                    Self::CODES,
+                )
             }
         }
 
         impl $crate::Validate for $name {
             fn validate_at(&self, report: &mut $crate::validate::Report) {
                 if let Self::Unknown(code) = self {
-                    report.add($crate::validate::Problem::UnknownCode { found: code.clone() });
+                    report.add($crate::validate::Problem::UnknownCode {
+                        found: code.clone(),
+                    });
                 }
             }
         }

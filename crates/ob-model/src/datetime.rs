@@ -47,8 +47,13 @@ struct Form {
 }
 
 impl Form {
-    const CANONICAL: Form =
-        Form { frac_digits: 0, sep: b'T', zone: Zone::Z, date_only: false, no_seconds: false };
+    const CANONICAL: Form = Form {
+        frac_digits: 0,
+        sep: b'T',
+        zone: Zone::Z,
+        date_only: false,
+        no_seconds: false,
+    };
 }
 
 /// An RFC 3339 date-time with its offset, as OBIE sends it (`ISODateTime`).
@@ -116,8 +121,19 @@ impl<Tz: TimeZone> From<chrono::DateTime<Tz>> for DateTime {
         } else {
             9
         };
-        let zone = if value.offset().local_minus_utc() == 0 { Zone::Z } else { Zone::Colon };
-        Self { value, form: Form { frac_digits, zone, ..Form::CANONICAL } }
+        let zone = if value.offset().local_minus_utc() == 0 {
+            Zone::Z
+        } else {
+            Zone::Colon
+        };
+        Self {
+            value,
+            form: Form {
+                frac_digits,
+                zone,
+                ..Form::CANONICAL
+            },
+        }
     }
 }
 
@@ -147,7 +163,9 @@ impl PartialOrd for DateTime {
 impl Ord for DateTime {
     /// Orders by instant; equal instants written differently order by their text.
     fn cmp(&self, other: &Self) -> Ordering {
-        self.value.cmp(&other.value).then_with(|| self.to_string().cmp(&other.to_string()))
+        self.value
+            .cmp(&other.value)
+            .then_with(|| self.to_string().cmp(&other.to_string()))
     }
 }
 
@@ -186,22 +204,30 @@ impl FromStr for DateTime {
     type Err = DateTimeError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let err = |reason| DateTimeError { text: s.to_owned(), reason };
+        let err = |reason| DateTimeError {
+            text: s.to_owned(),
+            reason,
+        };
         let b = s.as_bytes();
-        let (Some(year), Some(month), Some(day)) = (digits(b, 0, 4), digits(b, 5, 2), digits(b, 8, 2))
+        let (Some(year), Some(month), Some(day)) =
+            (digits(b, 0, 4), digits(b, 5, 2), digits(b, 8, 2))
         else {
             return Err(err("the date is not YYYY-MM-DD"));
         };
         if b[4] != b'-' || b[7] != b'-' {
             return Err(err("the date is not YYYY-MM-DD"));
         }
-        let date = NaiveDate::from_ymd_opt(year as i32, month, day).ok_or_else(|| err("no such date"))?;
+        let date =
+            NaiveDate::from_ymd_opt(year as i32, month, day).ok_or_else(|| err("no such date"))?;
         let mut form = Form::CANONICAL;
         if b.len() == 10 {
             form.date_only = true;
             form.zone = Zone::Missing;
             let value = FixedOffset::east_opt(0)
-                .and_then(|z| z.from_local_datetime(&date.and_time(NaiveTime::MIN)).single())
+                .and_then(|z| {
+                    z.from_local_datetime(&date.and_time(NaiveTime::MIN))
+                        .single()
+                })
                 .ok_or_else(|| err("no such date"))?;
             return Ok(Self { value, form });
         }
@@ -256,7 +282,10 @@ impl FromStr for DateTime {
                 let oh = digits(b, i + 1, 2).ok_or_else(|| err("the offset is not +hh:mm"))?;
                 let (om, used) = if b.get(i + 3) == Some(&b':') {
                     form.zone = Zone::Colon;
-                    (digits(b, i + 4, 2).ok_or_else(|| err("the offset is not +hh:mm"))?, 6)
+                    (
+                        digits(b, i + 4, 2).ok_or_else(|| err("the offset is not +hh:mm"))?,
+                        6,
+                    )
                 } else if let Some(m) = digits(b, i + 3, 2) {
                     form.zone = Zone::NoColon;
                     (m, 5)
@@ -303,9 +332,18 @@ impl fmt::Display for DateTime {
             return Ok(());
         }
         let nanos = v.nanosecond();
-        let (second, nanos) =
-            if nanos >= 1_000_000_000 { (60, nanos - 1_000_000_000) } else { (v.second(), nanos) };
-        write!(f, "{}{:02}:{:02}", self.form.sep as char, v.hour(), v.minute())?;
+        let (second, nanos) = if nanos >= 1_000_000_000 {
+            (60, nanos - 1_000_000_000)
+        } else {
+            (v.second(), nanos)
+        };
+        write!(
+            f,
+            "{}{:02}:{:02}",
+            self.form.sep as char,
+            v.hour(),
+            v.minute()
+        )?;
         if !self.form.no_seconds {
             write!(f, ":{second:02}")?;
             let n = usize::from(self.form.frac_digits);

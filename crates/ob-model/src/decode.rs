@@ -19,7 +19,11 @@ pub struct DecodeError {
 
 impl fmt::Display for DecodeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {} (line {}, column {})", self.path, self.message, self.line, self.column)
+        write!(
+            f,
+            "{}: {} (line {}, column {})",
+            self.path, self.message, self.line, self.column
+        )
     }
 }
 
@@ -47,14 +51,23 @@ pub fn from_slice<'a, T: Deserialize<'a>>(bytes: &'a [u8]) -> Result<T, DecodeEr
                 Err(e) => e.path().to_string(),
                 Ok(_) => String::from("."),
             };
-            let path = if path == "." { "$".to_owned() } else { format!("$.{path}").replace(".[", "[") };
+            let path = if path == "." {
+                "$".to_owned()
+            } else {
+                format!("$.{path}").replace(".[", "[")
+            };
             let message = first.to_string();
             // serde_json appends " at line L column C"; keep the message without it.
             let message = match message.rfind(" at line ") {
                 Some(i) => message[..i].to_owned(),
                 None => message,
             };
-            Err(DecodeError { path, message, line: first.line(), column: first.column() })
+            Err(DecodeError {
+                path,
+                message,
+                line: first.line(),
+                column: first.column(),
+            })
         }
     }
 }
@@ -89,5 +102,8 @@ where
         Ok(()) => Vec::new(),
         Err(v) => v.0,
     };
-    Ok(Checked { encoded, violations })
+    Ok(Checked {
+        encoded,
+        violations,
+    })
 }

@@ -41,9 +41,9 @@ mod datetime;
 pub mod decode;
 pub mod object;
 pub mod operation;
-pub mod validate;
 #[cfg(feature = "schemars")]
 pub mod schema;
+pub mod validate;
 
 mod generated;
 
@@ -58,10 +58,15 @@ pub use validate::{Problem, Validate, Violation, Violations};
 #[doc(hidden)]
 pub mod __private {
     pub use crate::code::deserialize_code;
-    pub use crate::object::{deserialize_object, encode_optional, encode_required, serialize_object};
-    pub use crate::validate::{check_allowed, check_amount, check_extra, check_items, check_minimum, check_text, Pattern, Report};
-    pub use serde;
-    pub use serde_json;
+    pub use crate::object::{
+        deserialize_object, encode_optional, encode_required, serialize_object,
+    };
+    pub use crate::validate::{
+        check_allowed, check_amount, check_extra, check_items, check_minimum, check_text, Pattern,
+        Report,
+    };
     #[cfg(feature = "schemars")]
     pub use schemars;
+    pub use serde;
+    pub use serde_json;
 }

@@ -3,7 +3,8 @@
 //! Decoding accepts fields the spec does not name and tolerates missing required fields; both are
 //! recorded in the struct's [`Extra`] so that nothing is lost: re-encoding writes unknown fields
 //! back and leaves out what was missing, and [`crate::Validate`] reports both. Type errors
-//! (a number where a string is due) and duplicate keys are still errors.
+//! (a number where a string is due) and duplicate keys are still errors. A document whose
+//! fields are not in spec order keeps its order, so re-encoding gives back the same bytes.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -26,6 +27,16 @@ pub struct Extra(Option<Box<ExtraInner>>);
 struct ExtraInner {
     fields: JsonObject,
     missing: Vec<&'static str>,
+    /// The document's field order, kept only when it differs from spec order (known fields
+    /// first in spec order, then unknown ones), so that re-encoding reproduces it.
+    order: Option<Vec<Slot>>,
+}
+
+/// A field position in a decoded document: a spec field by index, or the n-th unknown field.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Slot {
+    Known(u8),
+    Unknown(u32),
 }
 
 impl Extra {
@@ -40,7 +51,9 @@ impl Extra {
 
     /// Fields the spec does not name, in document order.
     pub fn fields(&self) -> impl Iterator<Item = (&str, &Value)> {
-        self.0.iter().flat_map(|i| i.fields.iter().map(|(k, v)| (k.as_str(), v)))
+        self.0
+            .iter()
+            .flat_map(|i| i.fields.iter().map(|(k, v)| (k.as_str(), v)))
     }
 
     /// The value of a field the spec does not name.
@@ -56,6 +69,8 @@ impl Extra {
     /// Removes a field the spec does not name.
     pub fn remove(&mut self, name: &str) -> Option<Value> {
         let inner = self.0.as_mut()?;
+        // Positions of later unknown fields shift: forget the recorded order.
+        inner.order = None;
         let v = inner.fields.shift_remove(name);
         self.normalize();
         v
@@ -64,6 +79,19 @@ impl Extra {
     /// Required fields that the decoded document left out.
     pub fn missing(&self) -> &[&'static str] {
         self.0.as_ref().map_or(&[], |i| &i.missing)
+    }
+
+    /// Whether the decoded document's field order differed from spec order (and is kept).
+    pub fn keeps_document_order(&self) -> bool {
+        self.0.as_ref().is_some_and(|i| i.order.is_some())
+    }
+
+    /// Forgets the decoded document's field order: encoding then writes spec order.
+    pub fn forget_document_order(&mut self) {
+        if let Some(inner) = self.0.as_mut() {
+            inner.order = None;
+        }
+        self.normalize();
     }
 
     /// Whether the required field `name` was left out of the decoded document.
@@ -89,7 +117,11 @@ impl Extra {
     }
 
     fn normalize(&mut self) {
-        if self.0.as_ref().is_some_and(|i| i.fields.is_empty() && i.missing.is_empty()) {
+        if self
+            .0
+            .as_ref()
+            .is_some_and(|i| i.fields.is_empty() && i.missing.is_empty() && i.order.is_none())
+        {
             self.0 = None;
         }
     }
@@ -103,6 +135,7 @@ impl fmt::Debug for Extra {
                 .debug_struct("Extra")
                 .field("fields", &i.fields)
                 .field("missing", &i.missing)
+                .field("order", &i.order)
                 .finish(),
         }
     }
@@ -123,10 +156,17 @@ pub trait Object: Default {
     fn field_index(key: &str) -> Option<usize>;
 
     /// Decodes the value of field `index` from `map` into `self`.
-    fn decode_field<'de, A: MapAccess<'de>>(&mut self, index: usize, map: &mut A) -> Result<(), A::Error>;
+    fn decode_field<'de, A: MapAccess<'de>>(
+        &mut self,
+        index: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error>;
 
     /// Encodes the spec's fields in spec order (not the extra ones).
     fn encode_fields<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error>;
+
+    /// Encodes the spec field `index` (nothing when it is absent).
+    fn encode_field<M: SerializeMap>(&self, index: usize, map: &mut M) -> Result<(), M::Error>;
 
     /// The unknown and missing fields.
     fn extra(&self) -> &Extra;
@@ -172,6 +212,11 @@ impl<'de, T: Object> Visitor<'de> for ObjectVisitor<T> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<T, A::Error> {
         let mut out = T::default();
         let mut seen: u128 = 0;
+        // While the document follows spec order (known fields ascending, unknown ones after
+        // them) nothing is recorded; at the first departure the order so far is rebuilt.
+        let mut next_known = 0usize;
+        let mut unknown = 0u32;
+        let mut order: Option<Vec<Slot>> = None;
         while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
             match T::field_index(&key) {
                 Some(i) => {
@@ -183,6 +228,13 @@ impl<'de, T: Object> Visitor<'de> for ObjectVisitor<T> {
                             T::NAME
                         )));
                     }
+                    if order.is_none() && (i < next_known || unknown > 0) {
+                        order = Some(in_order_so_far(seen, unknown));
+                    }
+                    if let Some(o) = order.as_mut() {
+                        o.push(Slot::Known(i as u8));
+                    }
+                    next_known = i + 1;
                     seen |= bit;
                     out.decode_field(i, &mut map)?;
                 }
@@ -194,8 +246,15 @@ impl<'de, T: Object> Visitor<'de> for ObjectVisitor<T> {
                             T::NAME
                         )));
                     }
+                    if let Some(o) = order.as_mut() {
+                        o.push(Slot::Unknown(unknown));
+                    }
+                    unknown += 1;
                 }
             }
+        }
+        if let Some(o) = order {
+            out.extra_mut().inner().order = Some(o);
         }
         let absent = T::REQUIRED & !seen;
         if absent != 0 {
@@ -209,17 +268,77 @@ impl<'de, T: Object> Visitor<'de> for ObjectVisitor<T> {
     }
 }
 
+/// The slots of a document that so far followed spec order: `seen` known fields ascending, then
+/// `unknown` unknown ones.
+fn in_order_so_far(seen: u128, unknown: u32) -> Vec<Slot> {
+    let mut v: Vec<Slot> = (0..128u8)
+        .filter(|i| seen & (1u128 << i) != 0)
+        .map(Slot::Known)
+        .collect();
+    v.extend((0..unknown).map(Slot::Unknown));
+    v
+}
+
 /// Decodes a generated object. Used by generated `Deserialize` impls.
-pub fn deserialize_object<'de, T: Object, D: Deserializer<'de>>(deserializer: D) -> Result<T, D::Error> {
+pub fn deserialize_object<'de, T: Object, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<T, D::Error> {
     deserializer.deserialize_map(ObjectVisitor(PhantomData))
 }
 
 /// Encodes a generated object: spec fields in spec order, then unknown fields in document order.
-pub fn serialize_object<T: Object, S: Serializer>(value: &T, serializer: S) -> Result<S::Ok, S::Error> {
+pub fn serialize_object<T: Object, S: Serializer>(
+    value: &T,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
     let mut map = serializer.serialize_map(None)?;
-    value.encode_fields(&mut map)?;
-    for (k, v) in value.extra().fields() {
-        map.serialize_entry(k, v)?;
+    let extra = value.extra();
+    match extra
+        .0
+        .as_ref()
+        .and_then(|i| i.order.as_ref().map(|o| (i, o)))
+    {
+        None => {
+            value.encode_fields(&mut map)?;
+            for (k, v) in extra.fields() {
+                map.serialize_entry(k, v)?;
+            }
+        }
+        Some((inner, order)) => {
+            // The document's order; then anything set since decoding, in spec order.
+            let mut done_known: u128 = 0;
+            let mut done_unknown = vec![false; inner.fields.len()];
+            for slot in order {
+                match *slot {
+                    Slot::Known(i) => {
+                        let i = usize::from(i);
+                        if i < T::FIELDS.len() && done_known & (1u128 << i) == 0 {
+                            done_known |= 1u128 << i;
+                            value.encode_field(i, &mut map)?;
+                        }
+                    }
+                    Slot::Unknown(j) => {
+                        let j = j as usize;
+                        if let Some((k, v)) = inner.fields.iter().nth(j) {
+                            if !done_unknown[j] {
+                                done_unknown[j] = true;
+                                map.serialize_entry(k, v)?;
+                            }
+                        }
+                    }
+                }
+            }
+            for i in 0..T::FIELDS.len() {
+                if done_known & (1u128 << i) == 0 {
+                    value.encode_field(i, &mut map)?;
+                }
+            }
+            for (j, (k, v)) in inner.fields.iter().enumerate() {
+                if !done_unknown[j] {
+                    map.serialize_entry(k, v)?;
+                }
+            }
+        }
     }
     map.end()
 }

@@ -142,15 +142,23 @@ impl fmt::Display for Problem {
             Problem::Missing => f.write_str("missing required field"),
             Problem::Unexpected => f.write_str("field not allowed by the spec"),
             Problem::TooShort { min, found } => {
-                write!(f, "too short: expected at least {min} characters, found {found}")
+                write!(
+                    f,
+                    "too short: expected at least {min} characters, found {found}"
+                )
             }
             Problem::TooLong { max, found } => {
-                write!(f, "too long: expected at most {max} characters, found {found}")
+                write!(
+                    f,
+                    "too long: expected at most {max} characters, found {found}"
+                )
             }
             Problem::Pattern { pattern, found } => {
                 write!(f, "does not match pattern {pattern}: found {found:?}")
             }
-            Problem::UnknownCode { found } => write!(f, "not a code the spec lists: found {found:?}"),
+            Problem::UnknownCode { found } => {
+                write!(f, "not a code the spec lists: found {found:?}")
+            }
             Problem::TooFewItems { min, found } => {
                 write!(f, "too few items: expected at least {min}, found {found}")
             }
@@ -161,9 +169,14 @@ impl fmt::Display for Problem {
                 write!(f, "too small: expected at least {min}, found {found}")
             }
             Problem::NoTimeZone { found } => {
-                write!(f, "date-time without a time zone: expected one such as \"Z\", found {found:?}")
+                write!(
+                    f,
+                    "date-time without a time zone: expected one such as \"Z\", found {found:?}"
+                )
             }
-            Problem::DateOnly { found } => write!(f, "date where a date-time is due: found {found:?}"),
+            Problem::DateOnly { found } => {
+                write!(f, "date where a date-time is due: found {found:?}")
+            }
             Problem::Rule { expected, found } => write!(f, "expected {expected}, found {found}"),
         }
     }
@@ -212,7 +225,10 @@ pub struct Report {
 impl Report {
     /// Records a problem at the current path.
     pub fn add(&mut self, problem: Problem) {
-        self.violations.push(Violation { path: self.path.to_string(), problem });
+        self.violations.push(Violation {
+            path: self.path.to_string(),
+            problem,
+        });
     }
 
     /// Records a problem at the field `name` of the current path.
@@ -271,14 +287,27 @@ macro_rules! no_rules {
     )*};
 }
 
-no_rules!(String, bool, i32, i64, f64, Amount, serde_json::Value, JsonObject);
+no_rules!(
+    String,
+    bool,
+    i32,
+    i64,
+    f64,
+    Amount,
+    serde_json::Value,
+    JsonObject
+);
 
 impl Validate for DateTime {
     fn validate_at(&self, report: &mut Report) {
         if self.is_date_only() {
-            report.add(Problem::DateOnly { found: self.to_string() });
+            report.add(Problem::DateOnly {
+                found: self.to_string(),
+            });
         } else if !self.has_time_zone() {
-            report.add(Problem::NoTimeZone { found: self.to_string() });
+            report.add(Problem::NoTimeZone {
+                found: self.to_string(),
+            });
         }
     }
 }
@@ -292,7 +321,10 @@ pub struct Pattern {
 impl Pattern {
     /// A pattern from its source; compiled lazily.
     pub const fn new(source: &'static str) -> Self {
-        Self { source, regex: std::sync::OnceLock::new() }
+        Self {
+            source,
+            regex: std::sync::OnceLock::new(),
+        }
     }
 
     /// The pattern's source text.
@@ -335,7 +367,10 @@ pub fn check_text(
     }
     if let Some(p) = pattern {
         if !p.is_match(text) {
-            report.add(Problem::Pattern { pattern: p.source(), found: text.to_owned() });
+            report.add(Problem::Pattern {
+                pattern: p.source(),
+                found: text.to_owned(),
+            });
         }
     }
 }
@@ -345,7 +380,10 @@ pub fn check_amount(report: &mut Report, amount: &Amount, pattern: Option<&Patte
     if let Some(p) = pattern {
         let text = amount.to_string();
         if !p.is_match(&text) {
-            report.add(Problem::Pattern { pattern: p.source(), found: text });
+            report.add(Problem::Pattern {
+                pattern: p.source(),
+                found: text,
+            });
         }
     }
 }
@@ -364,7 +402,10 @@ pub fn check_items(report: &mut Report, len: usize, min: Option<u64>, max: Optio
 /// Checks for generated code: an integer's `minimum`.
 pub fn check_minimum(report: &mut Report, value: i64, min: Option<i64>) {
     if let Some(min) = min.filter(|m| value < *m) {
-        report.add(Problem::BelowMinimum { min: min.to_string(), found: value.to_string() });
+        report.add(Problem::BelowMinimum {
+            min: min.to_string(),
+            found: value.to_string(),
+        });
     }
 }
 
@@ -387,6 +428,9 @@ pub fn check_allowed(report: &mut Report, text: &str, allowed: &[&str]) {
             [one] => format!("{one:?} (the only value this profile accepts)"),
             _ => format!("one of {allowed:?} (the values this profile accepts)"),
         };
-        report.add(Problem::Rule { expected, found: format!("{text:?}") });
+        report.add(Problem::Rule {
+            expected,
+            found: format!("{text:?}"),
+        });
     }
 }

@@ -181,58 +181,323 @@ pub use ob_model::accounts::{
     StartDateTime, StatementId, StatementReference, StatusUpdateDateTime, StreetName, TownName,
     TransactionId, TransactionInformation, TransactionReference, Value, ValueDateTime,
 };
-ob_model::open_enum! {
-    #[doc = " Monzo: how a pot is locked. `until_date`: locked until `LockedUntil`."]
-    #[doc = " "] #[doc = " Monzo extension: not part of the OBIE specification."]
-    MonzoPotLockType { #[doc = " `until_date`"] UntilDate = "until_date", }
+/// Monzo: how a pot is locked. `until_date`: locked until `LockedUntil`.
+///
+/// Monzo extension: not part of the OBIE specification.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum MonzoPotLockType {
+    /// `until_date`
+    UntilDate,
+    /// A code the spec does not list, kept exactly as sent.
+    Unknown(String),
 }
-ob_model::open_enum! {
-    #[doc = " Monzo: a pot's status. Only open pots are returned."] #[doc = " "] #[doc =
-    " Monzo extension: not part of the OBIE specification."] MonzoPotStatus { #[doc =
-    " `Open`"] Open = "Open", #[doc = " `Closed`"] Closed = "Closed", }
+impl MonzoPotLockType {
+    /// Every code the spec lists, in spec order.
+    pub const CODES: &'static [&'static str] = &["until_date"];
+    /// The code as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::UntilDate => "until_date",
+            Self::Unknown(code) => code,
+        }
+    }
+    /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    pub fn from_code(code: &str) -> Self {
+        match code {
+            "until_date" => Self::UntilDate,
+            other => Self::Unknown(String::from(other)),
+        }
+    }
+    /// Whether the code is one the spec lists.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
-ob_model::open_enum! {
-    #[doc =
-    " Monzo: the type of a pot. `default` is an ordinary pot; the others are savings pots."]
-    #[doc = " "] #[doc = " Monzo extension: not part of the OBIE specification."]
-    MonzoPotType { #[doc = " `default`"] Default = "default", #[doc =
-    " `flexible_savings`"] FlexibleSavings = "flexible_savings", #[doc =
-    " `fixed_savings`"] FixedSavings = "fixed_savings", #[doc = " `instant_access`"]
-    InstantAccess = "instant_access", }
+ob_model::open_enum_traits!(MonzoPotLockType);
+/// Monzo: a pot's status. Only open pots are returned.
+///
+/// Monzo extension: not part of the OBIE specification.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum MonzoPotStatus {
+    /// `Open`
+    Open,
+    /// `Closed`
+    Closed,
+    /// A code the spec does not list, kept exactly as sent.
+    Unknown(String),
 }
-ob_model::open_enum! {
-    #[doc =
-    " Monzo: the `Code` of a transaction's `ProprietaryBankTransactionCode` (its `Issuer` is always `Monzo`). These are the codes Monzo lists today, without descriptions; the list is open: Monzo may add codes, which decode as an unknown value rather than fail (US codes `ach`, `galileo_mastercard`, `us_partner_pot` and `usa_ach` were listed briefly and removed in December 2022). `uk_retail_pot` marks a transfer between the account and one of its pots."]
-    #[doc = " "] #[doc = " Monzo extension: not part of the OBIE specification."]
-    MonzoProprietaryTransactionCode { #[doc = " `3dsecure`"] V3dsecure = "3dsecure",
-    #[doc = " `account_interest`"] AccountInterest = "account_interest", #[doc =
-    " `bacs`"] Bacs = "bacs", #[doc = " `card_delivery`"] CardDelivery = "card_delivery",
-    #[doc = " `chaps`"] Chaps = "chaps", #[doc = " `collections_settlement`"]
-    CollectionsSettlement = "collections_settlement", #[doc = " `emergency_cash`"]
-    EmergencyCash = "emergency_cash", #[doc = " `faster_payments`"] FasterPayments =
-    "faster_payments", #[doc = " `instalment_loan`"] InstalmentLoan = "instalment_loan",
-    #[doc = " `ledger_adjustment`"] LedgerAdjustment = "ledger_adjustment", #[doc =
-    " `locked_money`"] LockedMoney = "locked_money", #[doc = " `mastercard`"] Mastercard
-    = "mastercard", #[doc = " `monzo_business_account_billing`"]
-    MonzoBusinessAccountBilling = "monzo_business_account_billing", #[doc =
-    " `monzo_flex`"] MonzoFlex = "monzo_flex", #[doc = " `monzo_paid`"] MonzoPaid =
-    "monzo_paid", #[doc = " `overdraft`"] Overdraft = "overdraft", #[doc =
-    " `p2p_payment`"] P2pPayment = "p2p_payment", #[doc = " `payport_faster_payments`"]
-    PayportFasterPayments = "payport_faster_payments", #[doc = " `rbs_cheque`"] RbsCheque
-    = "rbs_cheque", #[doc = " `sepa`"] Sepa = "sepa", #[doc = " `signup_referral`"]
-    SignupReferral = "signup_referral", #[doc = " `spread_the_cost`"] SpreadTheCost =
-    "spread_the_cost", #[doc = " `topup`"] Topup = "topup", #[doc = " `uk_business_pot`"]
-    UkBusinessPot = "uk_business_pot", #[doc = " `uk_cash_deposits_paypoint`"]
-    UkCashDepositsPaypoint = "uk_cash_deposits_paypoint", #[doc = " `uk_retail_pot`"]
-    UkRetailPot = "uk_retail_pot", }
+impl MonzoPotStatus {
+    /// Every code the spec lists, in spec order.
+    pub const CODES: &'static [&'static str] = &["Open", "Closed"];
+    /// The code as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Open => "Open",
+            Self::Closed => "Closed",
+            Self::Unknown(code) => code,
+        }
+    }
+    /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    pub fn from_code(code: &str) -> Self {
+        match code {
+            "Open" => Self::Open,
+            "Closed" => Self::Closed,
+            other => Self::Unknown(String::from(other)),
+        }
+    }
+    /// Whether the code is one the spec lists.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
-ob_model::open_enum! {
-    #[doc =
-    " Monzo (sandbox only): the status the sandbox gives the consent straight away: `Authorised` or `Rejected`."]
-    #[doc = " "] #[doc = " Monzo extension: not part of the OBIE specification."]
-    MonzoSandboxDesiredStatus { #[doc = " `Authorised`"] Authorised = "Authorised", #[doc
-    = " `Rejected`"] Rejected = "Rejected", }
+ob_model::open_enum_traits!(MonzoPotStatus);
+/// Monzo: the type of a pot. `default` is an ordinary pot; the others are savings pots.
+///
+/// Monzo extension: not part of the OBIE specification.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum MonzoPotType {
+    /// `default`
+    Default,
+    /// `flexible_savings`
+    FlexibleSavings,
+    /// `fixed_savings`
+    FixedSavings,
+    /// `instant_access`
+    InstantAccess,
+    /// A code the spec does not list, kept exactly as sent.
+    Unknown(String),
 }
+impl MonzoPotType {
+    /// Every code the spec lists, in spec order.
+    pub const CODES: &'static [&'static str] = &[
+        "default",
+        "flexible_savings",
+        "fixed_savings",
+        "instant_access",
+    ];
+    /// The code as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Default => "default",
+            Self::FlexibleSavings => "flexible_savings",
+            Self::FixedSavings => "fixed_savings",
+            Self::InstantAccess => "instant_access",
+            Self::Unknown(code) => code,
+        }
+    }
+    /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    pub fn from_code(code: &str) -> Self {
+        match code {
+            "default" => Self::Default,
+            "flexible_savings" => Self::FlexibleSavings,
+            "fixed_savings" => Self::FixedSavings,
+            "instant_access" => Self::InstantAccess,
+            other => Self::Unknown(String::from(other)),
+        }
+    }
+    /// Whether the code is one the spec lists.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
+}
+ob_model::open_enum_traits!(MonzoPotType);
+/// Monzo: the `Code` of a transaction's `ProprietaryBankTransactionCode` (its `Issuer` is always `Monzo`). These are the codes Monzo lists today, without descriptions; the list is open: Monzo may add codes, which decode as an unknown value rather than fail (US codes `ach`, `galileo_mastercard`, `us_partner_pot` and `usa_ach` were listed briefly and removed in December 2022). `uk_retail_pot` marks a transfer between the account and one of its pots.
+///
+/// Monzo extension: not part of the OBIE specification.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum MonzoProprietaryTransactionCode {
+    /// `3dsecure`
+    V3dsecure,
+    /// `account_interest`
+    AccountInterest,
+    /// `bacs`
+    Bacs,
+    /// `card_delivery`
+    CardDelivery,
+    /// `chaps`
+    Chaps,
+    /// `collections_settlement`
+    CollectionsSettlement,
+    /// `emergency_cash`
+    EmergencyCash,
+    /// `faster_payments`
+    FasterPayments,
+    /// `instalment_loan`
+    InstalmentLoan,
+    /// `ledger_adjustment`
+    LedgerAdjustment,
+    /// `locked_money`
+    LockedMoney,
+    /// `mastercard`
+    Mastercard,
+    /// `monzo_business_account_billing`
+    MonzoBusinessAccountBilling,
+    /// `monzo_flex`
+    MonzoFlex,
+    /// `monzo_paid`
+    MonzoPaid,
+    /// `overdraft`
+    Overdraft,
+    /// `p2p_payment`
+    P2pPayment,
+    /// `payport_faster_payments`
+    PayportFasterPayments,
+    /// `rbs_cheque`
+    RbsCheque,
+    /// `sepa`
+    Sepa,
+    /// `signup_referral`
+    SignupReferral,
+    /// `spread_the_cost`
+    SpreadTheCost,
+    /// `topup`
+    Topup,
+    /// `uk_business_pot`
+    UkBusinessPot,
+    /// `uk_cash_deposits_paypoint`
+    UkCashDepositsPaypoint,
+    /// `uk_retail_pot`
+    UkRetailPot,
+    /// A code the spec does not list, kept exactly as sent.
+    Unknown(String),
+}
+impl MonzoProprietaryTransactionCode {
+    /// Every code the spec lists, in spec order.
+    pub const CODES: &'static [&'static str] = &[
+        "3dsecure",
+        "account_interest",
+        "bacs",
+        "card_delivery",
+        "chaps",
+        "collections_settlement",
+        "emergency_cash",
+        "faster_payments",
+        "instalment_loan",
+        "ledger_adjustment",
+        "locked_money",
+        "mastercard",
+        "monzo_business_account_billing",
+        "monzo_flex",
+        "monzo_paid",
+        "overdraft",
+        "p2p_payment",
+        "payport_faster_payments",
+        "rbs_cheque",
+        "sepa",
+        "signup_referral",
+        "spread_the_cost",
+        "topup",
+        "uk_business_pot",
+        "uk_cash_deposits_paypoint",
+        "uk_retail_pot",
+    ];
+    /// The code as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::V3dsecure => "3dsecure",
+            Self::AccountInterest => "account_interest",
+            Self::Bacs => "bacs",
+            Self::CardDelivery => "card_delivery",
+            Self::Chaps => "chaps",
+            Self::CollectionsSettlement => "collections_settlement",
+            Self::EmergencyCash => "emergency_cash",
+            Self::FasterPayments => "faster_payments",
+            Self::InstalmentLoan => "instalment_loan",
+            Self::LedgerAdjustment => "ledger_adjustment",
+            Self::LockedMoney => "locked_money",
+            Self::Mastercard => "mastercard",
+            Self::MonzoBusinessAccountBilling => "monzo_business_account_billing",
+            Self::MonzoFlex => "monzo_flex",
+            Self::MonzoPaid => "monzo_paid",
+            Self::Overdraft => "overdraft",
+            Self::P2pPayment => "p2p_payment",
+            Self::PayportFasterPayments => "payport_faster_payments",
+            Self::RbsCheque => "rbs_cheque",
+            Self::Sepa => "sepa",
+            Self::SignupReferral => "signup_referral",
+            Self::SpreadTheCost => "spread_the_cost",
+            Self::Topup => "topup",
+            Self::UkBusinessPot => "uk_business_pot",
+            Self::UkCashDepositsPaypoint => "uk_cash_deposits_paypoint",
+            Self::UkRetailPot => "uk_retail_pot",
+            Self::Unknown(code) => code,
+        }
+    }
+    /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    pub fn from_code(code: &str) -> Self {
+        match code {
+            "3dsecure" => Self::V3dsecure,
+            "account_interest" => Self::AccountInterest,
+            "bacs" => Self::Bacs,
+            "card_delivery" => Self::CardDelivery,
+            "chaps" => Self::Chaps,
+            "collections_settlement" => Self::CollectionsSettlement,
+            "emergency_cash" => Self::EmergencyCash,
+            "faster_payments" => Self::FasterPayments,
+            "instalment_loan" => Self::InstalmentLoan,
+            "ledger_adjustment" => Self::LedgerAdjustment,
+            "locked_money" => Self::LockedMoney,
+            "mastercard" => Self::Mastercard,
+            "monzo_business_account_billing" => Self::MonzoBusinessAccountBilling,
+            "monzo_flex" => Self::MonzoFlex,
+            "monzo_paid" => Self::MonzoPaid,
+            "overdraft" => Self::Overdraft,
+            "p2p_payment" => Self::P2pPayment,
+            "payport_faster_payments" => Self::PayportFasterPayments,
+            "rbs_cheque" => Self::RbsCheque,
+            "sepa" => Self::Sepa,
+            "signup_referral" => Self::SignupReferral,
+            "spread_the_cost" => Self::SpreadTheCost,
+            "topup" => Self::Topup,
+            "uk_business_pot" => Self::UkBusinessPot,
+            "uk_cash_deposits_paypoint" => Self::UkCashDepositsPaypoint,
+            "uk_retail_pot" => Self::UkRetailPot,
+            other => Self::Unknown(String::from(other)),
+        }
+    }
+    /// Whether the code is one the spec lists.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
+}
+ob_model::open_enum_traits!(MonzoProprietaryTransactionCode);
+/// Monzo (sandbox only): the status the sandbox gives the consent straight away: `Authorised` or `Rejected`.
+///
+/// Monzo extension: not part of the OBIE specification.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum MonzoSandboxDesiredStatus {
+    /// `Authorised`
+    Authorised,
+    /// `Rejected`
+    Rejected,
+    /// A code the spec does not list, kept exactly as sent.
+    Unknown(String),
+}
+impl MonzoSandboxDesiredStatus {
+    /// Every code the spec lists, in spec order.
+    pub const CODES: &'static [&'static str] = &["Authorised", "Rejected"];
+    /// The code as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Authorised => "Authorised",
+            Self::Rejected => "Rejected",
+            Self::Unknown(code) => code,
+        }
+    }
+    /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    pub fn from_code(code: &str) -> Self {
+        match code {
+            "Authorised" => Self::Authorised,
+            "Rejected" => Self::Rejected,
+            other => Self::Unknown(String::from(other)),
+        }
+    }
+    /// Whether the code is one the spec lists.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
+}
+ob_model::open_enum_traits!(MonzoSandboxDesiredStatus);
 /// Monzo (sandbox only, non-standard): fields that make the sandbox approve or reject a consent automatically, without a customer authorising it in the Monzo app. The sandbox runs the same code as production; these fields are for the sandbox only.
 ///
 /// Where it goes:
@@ -300,6 +565,20 @@ impl ob_model::Object for MonzoSandboxSupplementaryData {
         ob_model::__private::encode_optional(map, "AccountID", &self.account_id)?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => {
+                ob_model::__private::encode_optional(map, "DesiredStatus", &self.desired_status)
+            }
+            1usize => ob_model::__private::encode_optional(map, "UserID", &self.user_id),
+            2usize => ob_model::__private::encode_optional(map, "AccountID", &self.account_id),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -340,6 +619,81 @@ impl ob_model::Validate for MonzoSandboxSupplementaryData {
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema for MonzoSandboxSupplementaryData {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "MonzoSandboxSupplementaryData".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "MonzoSandboxSupplementaryData").into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "Monzo (sandbox only, non-standard): fields that make the sandbox approve or reject a consent automatically, without a customer authorising it in the Monzo app. The sandbox runs the same code as production; these fields are for the sandbox only.\n\nWhere it goes:\n- AIS: `Data/SupplementaryData` of the account-access-consent request, e.g. `{\"DesiredStatus\": \"Authorised\", \"UserID\": \"user_000xxx\"}`.\n- PIS (domestic, scheduled, standing order): `Data/Initiation/SupplementaryData` of the consent request, with `DesiredStatus` and optionally `UserID` and `AccountID` (both or neither: with only one, a random test user and account are used). The payment order must repeat the same `SupplementaryData`, with its fields in the same order as in the consent.\n- VRP: `Data/ControlParameters/SupplementaryData` of the consent request, with `DesiredStatus` only.\n\nMonzo sandbox users (UserID / AccountID):\n- Heavy user: `user_0000A4C4ZChWNMEvew2U77` / `acc_0000A4C4ZSskDOixqNPfpR`\n- Medium user: `user_0000A4C4nqORb7K9YYW3r0` / `acc_0000A4C4o66FCYJoERQhHN`\n- Light user: `user_0000A4C4wkPFE7x9at8Ujp` / `acc_0000A4C4wz4Ail0f3sONTV`\n- EU (Ireland) user: `user_0000Av3bpksv3AAmdybBCr` / `acc_0000Av3bry7sn2XsI3eZ3C`\n\nMonzo extension: not part of the OBIE specification.",
+            true,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "DesiredStatus",
+            false,
+            "Monzo (sandbox only): the status the sandbox gives the consent straight away: `Authorised` or `Rejected`.",
+            ob_model::schema::constrain(
+                g.subschema_for::<MonzoSandboxDesiredStatus>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "UserID",
+            false,
+            "Monzo (sandbox only): the sandbox user (`user_...`) the consent is authorised for. For payment consents it must come with `AccountID`, else a random test user and account are used.",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "AccountID",
+            false,
+            "Monzo (sandbox only, payment consents): the sandbox account (`acc_...`) the payment is made from. It must come with `UserID`, else a random test user and account are used.",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// Monzo: the `SupplementaryData` of a transaction. Monzo documents two keys; any others are kept as extra fields. Monzo's Open Banking transactions carry no pot fields.
@@ -395,6 +749,21 @@ impl ob_model::Object for MonzoTransactionSupplementaryData {
         )?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => ob_model::__private::encode_optional(map, "Declined", &self.declined),
+            1usize => ob_model::__private::encode_optional(
+                map,
+                "RawTransactionDescription",
+                &self.raw_transaction_description,
+            ),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -430,6 +799,62 @@ impl ob_model::Validate for MonzoTransactionSupplementaryData {
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema for MonzoTransactionSupplementaryData {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "MonzoTransactionSupplementaryData".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "MonzoTransactionSupplementaryData").into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "Monzo: the `SupplementaryData` of a transaction. Monzo documents two keys; any others are kept as extra fields. Monzo's Open Banking transactions carry no pot fields.\n\nMonzo extension: not part of the OBIE specification.",
+            true,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Declined",
+            false,
+            "Monzo: whether the transaction was declined.",
+            ob_model::schema::constrain(
+                g.subschema_for::<bool>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "RawTransactionDescription",
+            false,
+            "Monzo: the raw description as received from the payment scheme or merchant (e.g. `MR PAYROLL SERVICE`), before Monzo tidies it into `TransactionInformation`.",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBError1` (the spec gives no description).
@@ -504,6 +929,26 @@ impl ob_model::Object for OBError1 {
         ob_model::__private::encode_optional(map, "Url", &self.url)?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => ob_model::__private::encode_required(
+                map,
+                "ErrorCode",
+                &self.error_code,
+                &self.extra,
+            ),
+            1usize => {
+                ob_model::__private::encode_required(map, "Message", &self.message, &self.extra)
+            }
+            2usize => ob_model::__private::encode_optional(map, "Path", &self.path),
+            3usize => ob_model::__private::encode_optional(map, "Url", &self.url),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -555,54 +1000,278 @@ impl ob_model::Validate for OBError1 {
         }
     }
 }
-ob_model::open_enum! {
-    #[doc = " Low level textual error code, e.g., UK.OBIE.Field.Missing"] #[doc = " "]
-    #[doc =
-    " Monzo: an OBIE code (`UK.OBIE.*`) or one of Monzo's custom codes, added because the OBIE list has no suitable code:"]
-    #[doc =
-    " - `UK.MONZO.Generic`: a generic code used when no specific code is suitable."]
-    #[doc =
-    " - `UK.MONZO.Forbidden`: the request is authenticated but has insufficient permissions."]
-    OBError1ErrorCode { #[doc = " `UK.OBIE.Field.Expected`"] OBIEFieldExpected =
-    "UK.OBIE.Field.Expected", #[doc = " `UK.OBIE.Field.Invalid`"] OBIEFieldInvalid =
-    "UK.OBIE.Field.Invalid", #[doc = " `UK.OBIE.Field.InvalidDate`"] OBIEFieldInvalidDate
-    = "UK.OBIE.Field.InvalidDate", #[doc = " `UK.OBIE.Field.Missing`"] OBIEFieldMissing =
-    "UK.OBIE.Field.Missing", #[doc = " `UK.OBIE.Field.Unexpected`"] OBIEFieldUnexpected =
-    "UK.OBIE.Field.Unexpected", #[doc = " `UK.OBIE.Header.Invalid`"] OBIEHeaderInvalid =
-    "UK.OBIE.Header.Invalid", #[doc = " `UK.OBIE.Header.Missing`"] OBIEHeaderMissing =
-    "UK.OBIE.Header.Missing", #[doc = " `UK.OBIE.Reauthenticate`"] OBIEReauthenticate =
-    "UK.OBIE.Reauthenticate", #[doc = " `UK.OBIE.Resource.ConsentMismatch`"]
-    OBIEResourceConsentMismatch = "UK.OBIE.Resource.ConsentMismatch", #[doc =
-    " `UK.OBIE.Resource.InvalidConsentStatus`"] OBIEResourceInvalidConsentStatus =
-    "UK.OBIE.Resource.InvalidConsentStatus", #[doc = " `UK.OBIE.Resource.InvalidFormat`"]
-    OBIEResourceInvalidFormat = "UK.OBIE.Resource.InvalidFormat", #[doc =
-    " `UK.OBIE.Resource.NotFound`"] OBIEResourceNotFound = "UK.OBIE.Resource.NotFound",
-    #[doc = " `UK.OBIE.Rules.AfterCutOffDateTime`"] OBIERulesAfterCutOffDateTime =
-    "UK.OBIE.Rules.AfterCutOffDateTime", #[doc = " `UK.OBIE.Rules.DuplicateReference`"]
-    OBIERulesDuplicateReference = "UK.OBIE.Rules.DuplicateReference", #[doc =
-    " `UK.OBIE.Signature.Invalid`"] OBIESignatureInvalid = "UK.OBIE.Signature.Invalid",
-    #[doc = " `UK.OBIE.Signature.InvalidClaim`"] OBIESignatureInvalidClaim =
-    "UK.OBIE.Signature.InvalidClaim", #[doc = " `UK.OBIE.Signature.Malformed`"]
-    OBIESignatureMalformed = "UK.OBIE.Signature.Malformed", #[doc =
-    " `UK.OBIE.Signature.Missing`"] OBIESignatureMissing = "UK.OBIE.Signature.Missing",
-    #[doc = " `UK.OBIE.Signature.MissingClaim`"] OBIESignatureMissingClaim =
-    "UK.OBIE.Signature.MissingClaim", #[doc = " `UK.OBIE.Signature.Unexpected`"]
-    OBIESignatureUnexpected = "UK.OBIE.Signature.Unexpected", #[doc =
-    " `UK.OBIE.UnexpectedError`"] OBIEUnexpectedError = "UK.OBIE.UnexpectedError", #[doc
-    = " `UK.OBIE.Unsupported.AccountIdentifier`"] OBIEUnsupportedAccountIdentifier =
-    "UK.OBIE.Unsupported.AccountIdentifier", #[doc =
-    " `UK.OBIE.Unsupported.AccountSecondaryIdentifier`"]
-    OBIEUnsupportedAccountSecondaryIdentifier =
-    "UK.OBIE.Unsupported.AccountSecondaryIdentifier", #[doc =
-    " `UK.OBIE.Unsupported.Currency`"] OBIEUnsupportedCurrency =
-    "UK.OBIE.Unsupported.Currency", #[doc = " `UK.OBIE.Unsupported.Frequency`"]
-    OBIEUnsupportedFrequency = "UK.OBIE.Unsupported.Frequency", #[doc =
-    " `UK.OBIE.Unsupported.LocalInstrument`"] OBIEUnsupportedLocalInstrument =
-    "UK.OBIE.Unsupported.LocalInstrument", #[doc = " `UK.OBIE.Unsupported.Scheme`"]
-    OBIEUnsupportedScheme = "UK.OBIE.Unsupported.Scheme", #[doc = " `UK.MONZO.Generic`"]
-    MONZOGeneric = "UK.MONZO.Generic", #[doc = " `UK.MONZO.Forbidden`"] MONZOForbidden =
-    "UK.MONZO.Forbidden", }
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema for OBError1 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBError1".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBError1").into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object("`OBError1` (the spec gives no description).", false);
+        ob_model::schema::property(
+            &mut s,
+            "ErrorCode",
+            true,
+            "Low level textual error code, e.g., UK.OBIE.Field.Missing\n\nMonzo: an OBIE code (`UK.OBIE.*`) or one of Monzo's custom codes, added because the OBIE list has no suitable code:\n- `UK.MONZO.Generic`: a generic code used when no specific code is suitable.\n- `UK.MONZO.Forbidden`: the request is authenticated but has insufficient permissions.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBError1ErrorCode>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Message",
+            true,
+            "A description of the error that occurred. e.g., 'A mandatory field isn't supplied' or 'RequestedExecutionDateTime must be in future'\nOBIE doesn't standardise this field\n\nMonzo: a human-readable message detailing the cause (e.g. `Consent is not authorised`).",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(500u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Path",
+            false,
+            "Recommended but optional reference to the JSON Path of the field with error, e.g., Data.Initiation.InstructedAmount.Currency\n\nMonzo: not implemented (never sent).",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(500u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Url",
+            false,
+            "URL to help remediate the problem, or provide more information, or to API Reference, or help etc\n\nMonzo: not implemented (never sent).",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
 }
+/// Low level textual error code, e.g., UK.OBIE.Field.Missing
+///
+/// Monzo: an OBIE code (`UK.OBIE.*`) or one of Monzo's custom codes, added because the OBIE list has no suitable code:
+/// - `UK.MONZO.Generic`: a generic code used when no specific code is suitable.
+/// - `UK.MONZO.Forbidden`: the request is authenticated but has insufficient permissions.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OBError1ErrorCode {
+    /// `UK.OBIE.Field.Expected`
+    FieldExpected,
+    /// `UK.OBIE.Field.Invalid`
+    FieldInvalid,
+    /// `UK.OBIE.Field.InvalidDate`
+    FieldInvalidDate,
+    /// `UK.OBIE.Field.Missing`
+    FieldMissing,
+    /// `UK.OBIE.Field.Unexpected`
+    FieldUnexpected,
+    /// `UK.OBIE.Header.Invalid`
+    HeaderInvalid,
+    /// `UK.OBIE.Header.Missing`
+    HeaderMissing,
+    /// `UK.OBIE.Reauthenticate`
+    Reauthenticate,
+    /// `UK.OBIE.Resource.ConsentMismatch`
+    ResourceConsentMismatch,
+    /// `UK.OBIE.Resource.InvalidConsentStatus`
+    ResourceInvalidConsentStatus,
+    /// `UK.OBIE.Resource.InvalidFormat`
+    ResourceInvalidFormat,
+    /// `UK.OBIE.Resource.NotFound`
+    ResourceNotFound,
+    /// `UK.OBIE.Rules.AfterCutOffDateTime`
+    RulesAfterCutOffDateTime,
+    /// `UK.OBIE.Rules.DuplicateReference`
+    RulesDuplicateReference,
+    /// `UK.OBIE.Signature.Invalid`
+    SignatureInvalid,
+    /// `UK.OBIE.Signature.InvalidClaim`
+    SignatureInvalidClaim,
+    /// `UK.OBIE.Signature.Malformed`
+    SignatureMalformed,
+    /// `UK.OBIE.Signature.Missing`
+    SignatureMissing,
+    /// `UK.OBIE.Signature.MissingClaim`
+    SignatureMissingClaim,
+    /// `UK.OBIE.Signature.Unexpected`
+    SignatureUnexpected,
+    /// `UK.OBIE.UnexpectedError`
+    UnexpectedError,
+    /// `UK.OBIE.Unsupported.AccountIdentifier`
+    UnsupportedAccountIdentifier,
+    /// `UK.OBIE.Unsupported.AccountSecondaryIdentifier`
+    UnsupportedAccountSecondaryIdentifier,
+    /// `UK.OBIE.Unsupported.Currency`
+    UnsupportedCurrency,
+    /// `UK.OBIE.Unsupported.Frequency`
+    UnsupportedFrequency,
+    /// `UK.OBIE.Unsupported.LocalInstrument`
+    UnsupportedLocalInstrument,
+    /// `UK.OBIE.Unsupported.Scheme`
+    UnsupportedScheme,
+    /// `UK.MONZO.Generic`
+    MonzoGeneric,
+    /// `UK.MONZO.Forbidden`
+    MonzoForbidden,
+    /// A code the spec does not list, kept exactly as sent.
+    Unknown(String),
+}
+impl OBError1ErrorCode {
+    /// Every code the spec lists, in spec order.
+    pub const CODES: &'static [&'static str] = &[
+        "UK.OBIE.Field.Expected",
+        "UK.OBIE.Field.Invalid",
+        "UK.OBIE.Field.InvalidDate",
+        "UK.OBIE.Field.Missing",
+        "UK.OBIE.Field.Unexpected",
+        "UK.OBIE.Header.Invalid",
+        "UK.OBIE.Header.Missing",
+        "UK.OBIE.Reauthenticate",
+        "UK.OBIE.Resource.ConsentMismatch",
+        "UK.OBIE.Resource.InvalidConsentStatus",
+        "UK.OBIE.Resource.InvalidFormat",
+        "UK.OBIE.Resource.NotFound",
+        "UK.OBIE.Rules.AfterCutOffDateTime",
+        "UK.OBIE.Rules.DuplicateReference",
+        "UK.OBIE.Signature.Invalid",
+        "UK.OBIE.Signature.InvalidClaim",
+        "UK.OBIE.Signature.Malformed",
+        "UK.OBIE.Signature.Missing",
+        "UK.OBIE.Signature.MissingClaim",
+        "UK.OBIE.Signature.Unexpected",
+        "UK.OBIE.UnexpectedError",
+        "UK.OBIE.Unsupported.AccountIdentifier",
+        "UK.OBIE.Unsupported.AccountSecondaryIdentifier",
+        "UK.OBIE.Unsupported.Currency",
+        "UK.OBIE.Unsupported.Frequency",
+        "UK.OBIE.Unsupported.LocalInstrument",
+        "UK.OBIE.Unsupported.Scheme",
+        "UK.MONZO.Generic",
+        "UK.MONZO.Forbidden",
+    ];
+    /// The code as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::FieldExpected => "UK.OBIE.Field.Expected",
+            Self::FieldInvalid => "UK.OBIE.Field.Invalid",
+            Self::FieldInvalidDate => "UK.OBIE.Field.InvalidDate",
+            Self::FieldMissing => "UK.OBIE.Field.Missing",
+            Self::FieldUnexpected => "UK.OBIE.Field.Unexpected",
+            Self::HeaderInvalid => "UK.OBIE.Header.Invalid",
+            Self::HeaderMissing => "UK.OBIE.Header.Missing",
+            Self::Reauthenticate => "UK.OBIE.Reauthenticate",
+            Self::ResourceConsentMismatch => "UK.OBIE.Resource.ConsentMismatch",
+            Self::ResourceInvalidConsentStatus => "UK.OBIE.Resource.InvalidConsentStatus",
+            Self::ResourceInvalidFormat => "UK.OBIE.Resource.InvalidFormat",
+            Self::ResourceNotFound => "UK.OBIE.Resource.NotFound",
+            Self::RulesAfterCutOffDateTime => "UK.OBIE.Rules.AfterCutOffDateTime",
+            Self::RulesDuplicateReference => "UK.OBIE.Rules.DuplicateReference",
+            Self::SignatureInvalid => "UK.OBIE.Signature.Invalid",
+            Self::SignatureInvalidClaim => "UK.OBIE.Signature.InvalidClaim",
+            Self::SignatureMalformed => "UK.OBIE.Signature.Malformed",
+            Self::SignatureMissing => "UK.OBIE.Signature.Missing",
+            Self::SignatureMissingClaim => "UK.OBIE.Signature.MissingClaim",
+            Self::SignatureUnexpected => "UK.OBIE.Signature.Unexpected",
+            Self::UnexpectedError => "UK.OBIE.UnexpectedError",
+            Self::UnsupportedAccountIdentifier => "UK.OBIE.Unsupported.AccountIdentifier",
+            Self::UnsupportedAccountSecondaryIdentifier => {
+                "UK.OBIE.Unsupported.AccountSecondaryIdentifier"
+            }
+            Self::UnsupportedCurrency => "UK.OBIE.Unsupported.Currency",
+            Self::UnsupportedFrequency => "UK.OBIE.Unsupported.Frequency",
+            Self::UnsupportedLocalInstrument => "UK.OBIE.Unsupported.LocalInstrument",
+            Self::UnsupportedScheme => "UK.OBIE.Unsupported.Scheme",
+            Self::MonzoGeneric => "UK.MONZO.Generic",
+            Self::MonzoForbidden => "UK.MONZO.Forbidden",
+            Self::Unknown(code) => code,
+        }
+    }
+    /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    pub fn from_code(code: &str) -> Self {
+        match code {
+            "UK.OBIE.Field.Expected" => Self::FieldExpected,
+            "UK.OBIE.Field.Invalid" => Self::FieldInvalid,
+            "UK.OBIE.Field.InvalidDate" => Self::FieldInvalidDate,
+            "UK.OBIE.Field.Missing" => Self::FieldMissing,
+            "UK.OBIE.Field.Unexpected" => Self::FieldUnexpected,
+            "UK.OBIE.Header.Invalid" => Self::HeaderInvalid,
+            "UK.OBIE.Header.Missing" => Self::HeaderMissing,
+            "UK.OBIE.Reauthenticate" => Self::Reauthenticate,
+            "UK.OBIE.Resource.ConsentMismatch" => Self::ResourceConsentMismatch,
+            "UK.OBIE.Resource.InvalidConsentStatus" => Self::ResourceInvalidConsentStatus,
+            "UK.OBIE.Resource.InvalidFormat" => Self::ResourceInvalidFormat,
+            "UK.OBIE.Resource.NotFound" => Self::ResourceNotFound,
+            "UK.OBIE.Rules.AfterCutOffDateTime" => Self::RulesAfterCutOffDateTime,
+            "UK.OBIE.Rules.DuplicateReference" => Self::RulesDuplicateReference,
+            "UK.OBIE.Signature.Invalid" => Self::SignatureInvalid,
+            "UK.OBIE.Signature.InvalidClaim" => Self::SignatureInvalidClaim,
+            "UK.OBIE.Signature.Malformed" => Self::SignatureMalformed,
+            "UK.OBIE.Signature.Missing" => Self::SignatureMissing,
+            "UK.OBIE.Signature.MissingClaim" => Self::SignatureMissingClaim,
+            "UK.OBIE.Signature.Unexpected" => Self::SignatureUnexpected,
+            "UK.OBIE.UnexpectedError" => Self::UnexpectedError,
+            "UK.OBIE.Unsupported.AccountIdentifier" => Self::UnsupportedAccountIdentifier,
+            "UK.OBIE.Unsupported.AccountSecondaryIdentifier" => {
+                Self::UnsupportedAccountSecondaryIdentifier
+            }
+            "UK.OBIE.Unsupported.Currency" => Self::UnsupportedCurrency,
+            "UK.OBIE.Unsupported.Frequency" => Self::UnsupportedFrequency,
+            "UK.OBIE.Unsupported.LocalInstrument" => Self::UnsupportedLocalInstrument,
+            "UK.OBIE.Unsupported.Scheme" => Self::UnsupportedScheme,
+            "UK.MONZO.Generic" => Self::MonzoGeneric,
+            "UK.MONZO.Forbidden" => Self::MonzoForbidden,
+            other => Self::Unknown(String::from(other)),
+        }
+    }
+    /// Whether the code is one the spec lists.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
+}
+ob_model::open_enum_traits!(OBError1ErrorCode);
 /// An array of detail error codes, and messages, and URLs to documentation to help remediation.
 ///
 /// Monzo: every Open Banking error has this shape, with exactly one entry in `Errors` (Monzo's docs say the new structure is currently only in the sandbox). Sending the header `X-Open-Banking-Legacy-Errors` selects the legacy body with only `Code` and `Message` instead (the legacy `code` maps to `Code`, the legacy `message` to the single error's `Message`). Monzo rate-limits each TPP (100 requests per second across all Open Banking endpoints, shared by every client ID of the organisation) and throttles the whole platform under high load; a throttled request gets status 429 and should be retried after a backoff.
@@ -686,6 +1355,23 @@ impl ob_model::Object for OBErrorResponse1 {
         ob_model::__private::encode_required(map, "Errors", &self.errors, &self.extra)?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => ob_model::__private::encode_required(map, "Code", &self.code, &self.extra),
+            1usize => ob_model::__private::encode_optional(map, "Id", &self.id),
+            2usize => {
+                ob_model::__private::encode_required(map, "Message", &self.message, &self.extra)
+            }
+            3usize => {
+                ob_model::__private::encode_required(map, "Errors", &self.errors, &self.extra)
+            }
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -738,6 +1424,100 @@ impl ob_model::Validate for OBErrorResponse1 {
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema for OBErrorResponse1 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBErrorResponse1".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBErrorResponse1").into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "An array of detail error codes, and messages, and URLs to documentation to help remediation.\n\nMonzo: every Open Banking error has this shape, with exactly one entry in `Errors` (Monzo's docs say the new structure is currently only in the sandbox). Sending the header `X-Open-Banking-Legacy-Errors` selects the legacy body with only `Code` and `Message` instead (the legacy `code` maps to `Code`, the legacy `message` to the single error's `Message`). Monzo rate-limits each TPP (100 requests per second across all Open Banking endpoints, shared by every client ID of the organisation) and throttles the whole platform under high load; a throttled request gets status 429 and should be retried after a backoff.",
+            false,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Code",
+            true,
+            "High level textual error code, to help categorize the errors.\n\nMonzo: a custom code of the form `prefix.type`, e.g. `bad_request.consent_status`. The prefix always goes with one HTTP status:\n\n| prefix | HTTP status |\n|---|---|\n| `bad_request` | 400 |\n| `bad_response` | 406 |\n| `forbidden` | 403 |\n| `internal_service` | 500 |\n| `not_found` | 404 |\n| `precondition_failed` | 412 |\n| `timeout` | 504 |\n| `unauthorized` | 401 |\n| `rate_limited` | 429 |",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(40u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Id",
+            false,
+            "A unique reference for the error instance, for audit purposes, in case of unknown/unclassified errors.\n\nMonzo: an internal trace identifier.",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(40u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Message",
+            true,
+            "Brief Error message, e.g., 'There is something wrong with the request parameters provided'\n\nMonzo: a high-level, human-readable category message (e.g. `Invalid consent status`).",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(500u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Errors",
+            true,
+            "Detailed errors.\n\nMonzo: always exactly one `OBError1`.",
+            ob_model::schema::constrain(
+                g.subschema_for::<Vec<OBError1>>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: Some(1u64),
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// Monzo: a pot, a ring-fenced balance owned by an account.
@@ -905,6 +1685,48 @@ impl ob_model::Object for OBPot1 {
         ob_model::__private::encode_required(map, "Status", &self.status, &self.extra)?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => ob_model::__private::encode_required(map, "PotId", &self.pot_id, &self.extra),
+            1usize => ob_model::__private::encode_required(
+                map,
+                "AccountId",
+                &self.account_id,
+                &self.extra,
+            ),
+            2usize => ob_model::__private::encode_optional(map, "Name", &self.name),
+            3usize => ob_model::__private::encode_required(map, "Type", &self.type_, &self.extra),
+            4usize => ob_model::__private::encode_required(
+                map,
+                "CreditDebitIndicator",
+                &self.credit_debit_indicator,
+                &self.extra,
+            ),
+            5usize => {
+                ob_model::__private::encode_required(map, "Balance", &self.balance, &self.extra)
+            }
+            6usize => ob_model::__private::encode_required(map, "Style", &self.style, &self.extra),
+            7usize => ob_model::__private::encode_optional(map, "ImageUrl", &self.image_url),
+            8usize => ob_model::__private::encode_optional(map, "Goal", &self.goal),
+            9usize => ob_model::__private::encode_optional(map, "LockType", &self.lock_type),
+            10usize => ob_model::__private::encode_optional(map, "LockedUntil", &self.locked_until),
+            11usize => {
+                ob_model::__private::encode_required(map, "Created", &self.created, &self.extra)
+            }
+            12usize => {
+                ob_model::__private::encode_required(map, "Updated", &self.updated, &self.extra)
+            }
+            13usize => ob_model::__private::encode_optional(map, "Closed", &self.closed),
+            14usize => {
+                ob_model::__private::encode_required(map, "Status", &self.status, &self.extra)
+            }
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -1018,6 +1840,309 @@ impl ob_model::Validate for OBPot1 {
         }
     }
 }
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema for OBPot1 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBPot1".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBPot1").into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "Monzo: a pot, a ring-fenced balance owned by an account.\n\nThe fields returned depend on the consent's permissions: with `ReadAccountsBasic`, `Name` and `ImageUrl` are omitted; with `ReadAccountsDetail` they are included (Monzo's docs write \"ReadAccountsDetailed\").\n\nOnly open pots are returned: a pot the customer closes no longer appears, so `Status` is `Open` and `Closed` is absent in practice.\n\nMonzo extension: not part of the OBIE specification.",
+            false,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "PotId",
+            true,
+            "Monzo: unique ID representing the pot (e.g. `pot_00009g4AB7nItyHI3R7CVt`).",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(40u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "AccountId",
+            true,
+            "Monzo: unique ID of the account that owns the pot (`acc_...`).",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(40u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Name",
+            false,
+            "Monzo: the pot's name. Omitted with `ReadAccountsBasic`.",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Type",
+            true,
+            "Monzo: the type of pot.",
+            ob_model::schema::constrain(
+                g.subschema_for::<MonzoPotType>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "CreditDebitIndicator",
+            true,
+            "Monzo: whether the pot's balance is positive or negative. Monzo's example shows `Debit` on positive pot balances.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBCreditDebitCode_0>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Balance",
+            true,
+            "Monzo: the pot's currency and current balance.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBActiveOrHistoricCurrencyAndAmount_9>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Style",
+            true,
+            "Monzo: internal ID of the pot's cover image when no custom image is set (e.g. `cassette`); may be the empty string.",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "ImageUrl",
+            false,
+            "Monzo: URL of the pot's cover image. Omitted with `ReadAccountsBasic`.",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Goal",
+            false,
+            "Monzo: the customer's savings target for the pot.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBActiveOrHistoricCurrencyAndAmount_9>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "LockType",
+            false,
+            "Monzo: the pot's lock type; present only when the pot is locked.",
+            ob_model::schema::constrain(
+                g.subschema_for::<MonzoPotLockType>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "LockedUntil",
+            false,
+            "Monzo: when the pot unlocks (e.g. `2020-07-01T00:00:00Z`).",
+            ob_model::schema::constrain(
+                g.subschema_for::<ob_model::DateTime>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Created",
+            true,
+            "Monzo: when the pot was created.",
+            ob_model::schema::constrain(
+                g.subschema_for::<ob_model::DateTime>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Updated",
+            true,
+            "Monzo: when the pot was last updated.",
+            ob_model::schema::constrain(
+                g.subschema_for::<ob_model::DateTime>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Closed",
+            false,
+            "Monzo: when the pot was closed (closed pots are not returned).",
+            ob_model::schema::constrain(
+                g.subschema_for::<ob_model::DateTime>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Status",
+            true,
+            "Monzo: the pot's current status.",
+            ob_model::schema::constrain(
+                g.subschema_for::<MonzoPotStatus>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
+}
 /// Balances of an account.
 ///
 /// Monzo: by default one `InterimAvailable` balance, the real-time balance shown in the Monzo app (pending and settled transactions). With `includePots=true`, also an `Information` balance: the main balance plus the balance of every pot the account owns. A Flex account has two balances: `InterimAvailable`, the amount owed today to pay it off, and `Information`, the Flex balance plus all future interest (as shown in the app).
@@ -1074,6 +2199,18 @@ impl ob_model::Object for OBReadBalance1 {
         ob_model::__private::encode_optional(map, "Meta", &self.meta)?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => ob_model::__private::encode_required(map, "Data", &self.data, &self.extra),
+            1usize => ob_model::__private::encode_optional(map, "Links", &self.links),
+            2usize => ob_model::__private::encode_optional(map, "Meta", &self.meta),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -1117,6 +2254,81 @@ impl ob_model::Validate for OBReadBalance1 {
         }
     }
 }
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema for OBReadBalance1 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBReadBalance1".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBReadBalance1").into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "Balances of an account.\n\nMonzo: by default one `InterimAvailable` balance, the real-time balance shown in the Monzo app (pending and settled transactions). With `includePots=true`, also an `Information` balance: the main balance plus the balance of every pot the account owns. A Flex account has two balances: `InterimAvailable`, the amount owed today to pay it off, and `Information`, the Flex balance plus all future interest (as shown in the app).",
+            false,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Data",
+            true,
+            "",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBReadBalance1Data>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Links",
+            false,
+            "Links relevant to the payload",
+            ob_model::schema::constrain(
+                g.subschema_for::<Links>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Meta",
+            false,
+            "Meta Data relevant to the payload",
+            ob_model::schema::constrain(
+                g.subschema_for::<Meta>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
+}
 /// `OBReadBalance1Data` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBReadBalance1Data {
@@ -1157,6 +2369,18 @@ impl ob_model::Object for OBReadBalance1Data {
         ob_model::__private::encode_required(map, "Balance", &self.balance, &self.extra)?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => {
+                ob_model::__private::encode_required(map, "Balance", &self.balance, &self.extra)
+            }
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -1189,6 +2413,43 @@ impl ob_model::Validate for OBReadBalance1Data {
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema for OBReadBalance1Data {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBReadBalance1Data".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBReadBalance1Data").into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "`OBReadBalance1Data` (the spec gives no description).",
+            true,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Balance",
+            true,
+            "",
+            ob_model::schema::constrain(
+                g.subschema_for::<Vec<OBReadBalance1DataBalance>>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: Some(1u64),
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// Set of elements used to define the balance details.
@@ -1283,6 +2544,35 @@ impl ob_model::Object for OBReadBalance1DataBalance {
         ob_model::__private::encode_optional(map, "CreditLine", &self.credit_line)?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => ob_model::__private::encode_required(
+                map,
+                "AccountId",
+                &self.account_id,
+                &self.extra,
+            ),
+            1usize => ob_model::__private::encode_required(
+                map,
+                "CreditDebitIndicator",
+                &self.credit_debit_indicator,
+                &self.extra,
+            ),
+            2usize => ob_model::__private::encode_required(map, "Type", &self.type_, &self.extra),
+            3usize => {
+                ob_model::__private::encode_required(map, "DateTime", &self.date_time, &self.extra)
+            }
+            4usize => {
+                ob_model::__private::encode_required(map, "Amount", &self.amount, &self.extra)
+            }
+            5usize => ob_model::__private::encode_optional(map, "CreditLine", &self.credit_line),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -1346,6 +2636,136 @@ impl ob_model::Validate for OBReadBalance1DataBalance {
         }
     }
 }
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema for OBReadBalance1DataBalance {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBReadBalance1DataBalance".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBReadBalance1DataBalance").into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s =
+            ob_model::schema::object("Set of elements used to define the balance details.", true);
+        ob_model::schema::property(
+            &mut s,
+            "AccountId",
+            true,
+            "A unique and immutable identifier used to identify the account resource. This identifier has no meaning to the account owner.",
+            ob_model::schema::constrain(
+                g.subschema_for::<AccountId>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(40u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "CreditDebitIndicator",
+            true,
+            "Indicates whether the balance is a credit or a debit balance.\nUsage: A zero balance is considered to be a credit balance.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBCreditDebitCode_2>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Type",
+            true,
+            "Balance type, in a coded form.\n\nMonzo: `InterimAvailable` (the app balance, or for Flex the amount owed today) or `Information` (with `includePots=true`: main balance plus pots; for Flex: Flex balance plus all future interest).",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBBalanceType1Code>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "DateTime",
+            true,
+            "Indicates the date (and time) of the balance.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            ob_model::schema::constrain(
+                g.subschema_for::<ob_model::DateTime>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Amount",
+            true,
+            "Amount of money of the cash balance.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBActiveOrHistoricCurrencyAndAmount_0>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "CreditLine",
+            false,
+            "",
+            ob_model::schema::constrain(
+                g.subschema_for::<Vec<OBReadBalance1DataBalanceCreditLine>>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
+}
 /// The account-access-consent request.
 ///
 /// Monzo: consents created since 2022-08-01 are long-lived unless the request sets `ExpirationDateTime` (earlier ones expired after 90 days). Monzo names the permissions ReadAccountsBasic/Detail, ReadTransactionsBasic/Detail, ReadParty, ReadPartyPSU, ReadDirectDebits, ReadScheduledPaymentsBasic/Detail and ReadStandingOrdersBasic/Detail. In the sandbox, `Data/SupplementaryData` can approve or reject the consent automatically.
@@ -1395,6 +2815,17 @@ impl ob_model::Object for OBReadConsent1 {
         ob_model::__private::encode_required(map, "Risk", &self.risk, &self.extra)?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => ob_model::__private::encode_required(map, "Data", &self.data, &self.extra),
+            1usize => ob_model::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -1432,6 +2863,62 @@ impl ob_model::Validate for OBReadConsent1 {
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema for OBReadConsent1 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBReadConsent1".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBReadConsent1").into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "The account-access-consent request.\n\nMonzo: consents created since 2022-08-01 are long-lived unless the request sets `ExpirationDateTime` (earlier ones expired after 90 days). Monzo names the permissions ReadAccountsBasic/Detail, ReadTransactionsBasic/Detail, ReadParty, ReadPartyPSU, ReadDirectDebits, ReadScheduledPaymentsBasic/Detail and ReadStandingOrdersBasic/Detail. In the sandbox, `Data/SupplementaryData` can approve or reject the consent automatically.",
+            false,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Data",
+            true,
+            "",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBReadConsent1Data>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Risk",
+            true,
+            "The Risk section is sent by the initiating party to the ASPSP. It is used to specify additional details for risk scoring for Account Info.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBRisk2>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBReadConsent1Data` (the spec gives no description).
@@ -1529,6 +3016,41 @@ impl ob_model::Object for OBReadConsent1Data {
         ob_model::__private::encode_optional(map, "SupplementaryData", &self.supplementary_data)?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => ob_model::__private::encode_required(
+                map,
+                "Permissions",
+                &self.permissions,
+                &self.extra,
+            ),
+            1usize => ob_model::__private::encode_optional(
+                map,
+                "ExpirationDateTime",
+                &self.expiration_date_time,
+            ),
+            2usize => ob_model::__private::encode_optional(
+                map,
+                "TransactionFromDateTime",
+                &self.transaction_from_date_time,
+            ),
+            3usize => ob_model::__private::encode_optional(
+                map,
+                "TransactionToDateTime",
+                &self.transaction_to_date_time,
+            ),
+            4usize => ob_model::__private::encode_optional(
+                map,
+                "SupplementaryData",
+                &self.supplementary_data,
+            ),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -1583,6 +3105,119 @@ impl ob_model::Validate for OBReadConsent1Data {
         }
     }
 }
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema for OBReadConsent1Data {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBReadConsent1Data".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBReadConsent1Data").into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "`OBReadConsent1Data` (the spec gives no description).",
+            true,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Permissions",
+            true,
+            "",
+            ob_model::schema::constrain(
+                g.subschema_for::<Vec<OBReadConsent1DataPermissions>>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: Some(1u64),
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "ExpirationDateTime",
+            false,
+            "Specified date and time the permissions will expire.\nIf this is not populated, the permissions will be open ended.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            ob_model::schema::constrain(
+                g.subschema_for::<ob_model::DateTime>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "TransactionFromDateTime",
+            false,
+            "Specified start date and time for the transaction query period.\nIf this is not populated, the start date will be open ended, and data will be returned from the earliest available transaction.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            ob_model::schema::constrain(
+                g.subschema_for::<ob_model::DateTime>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "TransactionToDateTime",
+            false,
+            "Specified end date and time for the transaction query period.\nIf this is not populated, the end date will be open ended, and data will be returned to the latest available transaction.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            ob_model::schema::constrain(
+                g.subschema_for::<ob_model::DateTime>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "SupplementaryData",
+            false,
+            "Monzo (sandbox only, non-standard): `DesiredStatus` (and `UserID`) to have the sandbox authorise or reject the consent automatically, e.g. `{\"DesiredStatus\": \"Authorised\", \"UserID\": \"user_000xxx\"}`.",
+            ob_model::schema::constrain(
+                g.subschema_for::<MonzoSandboxSupplementaryData>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
+}
 /// `OBReadDataTransaction6` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBReadDataTransaction6 {
@@ -1623,6 +3258,16 @@ impl ob_model::Object for OBReadDataTransaction6 {
         ob_model::__private::encode_optional(map, "Transaction", &self.transaction)?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => ob_model::__private::encode_optional(map, "Transaction", &self.transaction),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -1653,6 +3298,43 @@ impl ob_model::Validate for OBReadDataTransaction6 {
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema for OBReadDataTransaction6 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBReadDataTransaction6".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBReadDataTransaction6").into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "`OBReadDataTransaction6` (the spec gives no description).",
+            false,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Transaction",
+            false,
+            "",
+            ob_model::schema::constrain(
+                g.subschema_for::<Vec<OBTransaction6>>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// Monzo: the response of `GET /pots`, the customer's open pots. Monzo's example response carries neither `Links` nor `Meta`, so both are optional here.
@@ -1711,6 +3393,18 @@ impl ob_model::Object for OBReadPot1 {
         ob_model::__private::encode_optional(map, "Meta", &self.meta)?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => ob_model::__private::encode_required(map, "Data", &self.data, &self.extra),
+            1usize => ob_model::__private::encode_optional(map, "Links", &self.links),
+            2usize => ob_model::__private::encode_optional(map, "Meta", &self.meta),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -1754,6 +3448,81 @@ impl ob_model::Validate for OBReadPot1 {
         }
     }
 }
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema for OBReadPot1 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBReadPot1".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBReadPot1").into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "Monzo: the response of `GET /pots`, the customer's open pots. Monzo's example response carries neither `Links` nor `Meta`, so both are optional here.\n\nMonzo extension: not part of the OBIE specification.",
+            false,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Data",
+            true,
+            "Monzo: the pots.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBReadPot1Data>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Links",
+            false,
+            "Links relevant to the payload",
+            ob_model::schema::constrain(
+                g.subschema_for::<Links>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Meta",
+            false,
+            "Meta Data relevant to the payload",
+            ob_model::schema::constrain(
+                g.subschema_for::<Meta>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
+}
 /// Monzo: the pots.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBReadPot1Data {
@@ -1794,6 +3563,16 @@ impl ob_model::Object for OBReadPot1Data {
         ob_model::__private::encode_required(map, "Pot", &self.pot, &self.extra)?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => ob_model::__private::encode_required(map, "Pot", &self.pot, &self.extra),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -1825,6 +3604,40 @@ impl ob_model::Validate for OBReadPot1Data {
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema for OBReadPot1Data {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBReadPot1Data".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBReadPot1Data").into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object("Monzo: the pots.", false);
+        ob_model::schema::property(
+            &mut s,
+            "Pot",
+            true,
+            "Monzo: the customer's open pots (may be empty).",
+            ob_model::schema::constrain(
+                g.subschema_for::<Vec<OBPot1>>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBReadTransaction6` (the spec gives no description).
@@ -1881,6 +3694,18 @@ impl ob_model::Object for OBReadTransaction6 {
         ob_model::__private::encode_optional(map, "Meta", &self.meta)?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => ob_model::__private::encode_required(map, "Data", &self.data, &self.extra),
+            1usize => ob_model::__private::encode_optional(map, "Links", &self.links),
+            2usize => ob_model::__private::encode_optional(map, "Meta", &self.meta),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -1922,6 +3747,81 @@ impl ob_model::Validate for OBReadTransaction6 {
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema for OBReadTransaction6 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBReadTransaction6".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBReadTransaction6").into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "`OBReadTransaction6` (the spec gives no description).",
+            false,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Data",
+            true,
+            "",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBReadDataTransaction6>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Links",
+            false,
+            "Links relevant to the payload",
+            ob_model::schema::constrain(
+                g.subschema_for::<Links>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Meta",
+            false,
+            "Meta Data relevant to the payload",
+            ob_model::schema::constrain(
+                g.subschema_for::<Meta>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// Provides further details on an entry in the report.
@@ -2200,6 +4100,106 @@ impl ob_model::Object for OBTransaction6 {
         ob_model::__private::encode_optional(map, "SupplementaryData", &self.supplementary_data)?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => ob_model::__private::encode_required(
+                map,
+                "AccountId",
+                &self.account_id,
+                &self.extra,
+            ),
+            1usize => {
+                ob_model::__private::encode_optional(map, "TransactionId", &self.transaction_id)
+            }
+            2usize => ob_model::__private::encode_optional(
+                map,
+                "TransactionReference",
+                &self.transaction_reference,
+            ),
+            3usize => ob_model::__private::encode_optional(
+                map,
+                "StatementReference",
+                &self.statement_reference,
+            ),
+            4usize => ob_model::__private::encode_required(
+                map,
+                "CreditDebitIndicator",
+                &self.credit_debit_indicator,
+                &self.extra,
+            ),
+            5usize => {
+                ob_model::__private::encode_required(map, "Status", &self.status, &self.extra)
+            }
+            6usize => ob_model::__private::encode_optional(
+                map,
+                "TransactionMutability",
+                &self.transaction_mutability,
+            ),
+            7usize => ob_model::__private::encode_required(
+                map,
+                "BookingDateTime",
+                &self.booking_date_time,
+                &self.extra,
+            ),
+            8usize => {
+                ob_model::__private::encode_optional(map, "ValueDateTime", &self.value_date_time)
+            }
+            9usize => ob_model::__private::encode_optional(
+                map,
+                "TransactionInformation",
+                &self.transaction_information,
+            ),
+            10usize => ob_model::__private::encode_optional(map, "AddressLine", &self.address_line),
+            11usize => {
+                ob_model::__private::encode_required(map, "Amount", &self.amount, &self.extra)
+            }
+            12usize => {
+                ob_model::__private::encode_optional(map, "ChargeAmount", &self.charge_amount)
+            }
+            13usize => ob_model::__private::encode_optional(
+                map,
+                "CurrencyExchange",
+                &self.currency_exchange,
+            ),
+            14usize => ob_model::__private::encode_optional(
+                map,
+                "BankTransactionCode",
+                &self.bank_transaction_code,
+            ),
+            15usize => ob_model::__private::encode_optional(
+                map,
+                "ProprietaryBankTransactionCode",
+                &self.proprietary_bank_transaction_code,
+            ),
+            16usize => ob_model::__private::encode_optional(map, "Balance", &self.balance),
+            17usize => {
+                ob_model::__private::encode_optional(map, "MerchantDetails", &self.merchant_details)
+            }
+            18usize => {
+                ob_model::__private::encode_optional(map, "CreditorAgent", &self.creditor_agent)
+            }
+            19usize => {
+                ob_model::__private::encode_optional(map, "CreditorAccount", &self.creditor_account)
+            }
+            20usize => ob_model::__private::encode_optional(map, "DebtorAgent", &self.debtor_agent),
+            21usize => {
+                ob_model::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)
+            }
+            22usize => {
+                ob_model::__private::encode_optional(map, "CardInstrument", &self.card_instrument)
+            }
+            23usize => ob_model::__private::encode_optional(
+                map,
+                "SupplementaryData",
+                &self.supplementary_data,
+            ),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -2362,6 +4362,489 @@ impl ob_model::Validate for OBTransaction6 {
         }
     }
 }
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema for OBTransaction6 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBTransaction6".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBTransaction6").into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "Provides further details on an entry in the report.\n\nMonzo: transactions are selected and ordered by creation (presentment) time, not settlement time, ascending unless the request says `order=desc`. Amounts can change after a transaction is created; `Status` tells pending ones apart. Only transactions inside the consent's `TransactionFromDateTime` to `TransactionToDateTime` range can be read, with `ReadTransactionsBasic` or `ReadTransactionsDetail`.",
+            false,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "AccountId",
+            true,
+            "A unique and immutable identifier used to identify the account resource. This identifier has no meaning to the account owner.",
+            ob_model::schema::constrain(
+                g.subschema_for::<AccountId>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(40u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "TransactionId",
+            false,
+            "Unique identifier for the transaction within an servicing institution. This identifier is both unique and immutable.",
+            ob_model::schema::constrain(
+                g.subschema_for::<TransactionId>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(210u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "TransactionReference",
+            false,
+            "Unique reference for the transaction. This reference is optionally populated, and may as an example be the FPID in the Faster Payments context.",
+            ob_model::schema::constrain(
+                g.subschema_for::<TransactionReference>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(210u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "StatementReference",
+            false,
+            "",
+            ob_model::schema::constrain(
+                g.subschema_for::<Vec<StatementReference>>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: Some(&ob_model::schema::Constraints {
+                        min_len: Some(1u64),
+                        max_len: Some(35u64),
+                        pattern: None,
+                        min_items: None,
+                        max_items: None,
+                        minimum: None,
+                        allowed: &[],
+                        items: None,
+                    }),
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "CreditDebitIndicator",
+            true,
+            "Indicates whether the transaction is a credit or a debit entry.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBCreditDebitCode_1>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Status",
+            true,
+            "Status of a transaction entry on the books of the account servicer.\n\nMonzo: `Pending` or `Booked`; `Rejected` (added in OBIE v3.1.8) is returned since 2022-09-25.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBEntryStatus1Code>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "TransactionMutability",
+            false,
+            "Specifies the Mutability of the Transaction record.\n\nMonzo: no longer returned (removed in June 2022; earlier it was always `Mutable`).",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBTransactionMutability1Code>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "BookingDateTime",
+            true,
+            "Date and time when a transaction entry is posted to an account on the account servicer's books.\nUsage: Booking date is the expected booking date, unless the status is booked, in which case it is the actual booking date.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00\n\nMonzo: the transaction's creation (presentment) time, e.g. `2022-02-25T10:35:39.636Z`.",
+            ob_model::schema::constrain(
+                g.subschema_for::<BookingDateTime>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "ValueDateTime",
+            false,
+            "Date and time at which assets become available to the account owner in case of a credit entry, or cease to be available to the account owner in case of a debit transaction entry.\nUsage: If transaction entry status is pending and value date is present, then the value date refers to an expected/requested value date.\nFor transaction entries subject to availability/float and for which availability information is provided, the value date must not be used. In this case the availability component identifies the number of availability days.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            ob_model::schema::constrain(
+                g.subschema_for::<ValueDateTime>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "TransactionInformation",
+            false,
+            "Further details of the transaction.\nThis is the transaction narrative, which is unstructured text.\n\nMonzo: the full description shown in the Monzo app. Monzo does not truncate it to the standard's 500 characters, so a longer text still decodes but `validate()` reports it as too long.",
+            ob_model::schema::constrain(
+                g.subschema_for::<TransactionInformation>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(500u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "AddressLine",
+            false,
+            "Information that locates and identifies a specific address for a transaction entry, that is presented in free format text.",
+            ob_model::schema::constrain(
+                g.subschema_for::<AddressLine>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(70u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Amount",
+            true,
+            "Amount of money in the cash transaction entry.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBActiveOrHistoricCurrencyAndAmount_9>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "ChargeAmount",
+            false,
+            "Transaction charges to be paid by the charge bearer.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBActiveOrHistoricCurrencyAndAmount_10>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "CurrencyExchange",
+            false,
+            "Set of elements used to provide details on the currency exchange.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBCurrencyExchange5>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "BankTransactionCode",
+            false,
+            "Set of elements used to fully identify the type of underlying transaction resulting in an entry.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBBankTransactionCodeStructure1>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "ProprietaryBankTransactionCode",
+            false,
+            "Set of elements to fully identify a proprietary bank transaction code.\n\nMonzo: `Issuer` is always `Monzo` and `Code` is one of Monzo's codes, e.g. `{\"Code\": \"bacs\", \"Issuer\": \"Monzo\"}`.",
+            ob_model::schema::constrain(
+                g.subschema_for::<ProprietaryBankTransactionCodeStructure1>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Balance",
+            false,
+            "Set of elements used to define the balance as a numerical representation of the net increases and decreases in an account after a transaction entry is applied to the account.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBTransactionCashBalance>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "MerchantDetails",
+            false,
+            "Details of the merchant involved in the transaction.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBMerchantDetails1>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "CreditorAgent",
+            false,
+            "Financial institution servicing an account for the creditor.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBBranchAndFinancialInstitutionIdentification6_1>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "CreditorAccount",
+            false,
+            "Unambiguous identification of the account of the creditor, in the case of a debit transaction.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBCashAccount6_0>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "DebtorAgent",
+            false,
+            "Financial institution servicing an account for the debtor.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBBranchAndFinancialInstitutionIdentification6_2>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "DebtorAccount",
+            false,
+            "Unambiguous identification of the account of the debtor, in the case of a crebit transaction.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBCashAccount6_1>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "CardInstrument",
+            false,
+            "Set of elements to describe the card instrument used in the transaction.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBTransactionCardInstrument1>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "SupplementaryData",
+            false,
+            "Monzo: `Declined` and `RawTransactionDescription`.",
+            ob_model::schema::constrain(
+                g.subschema_for::<MonzoTransactionSupplementaryData>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
+}
 /// Provides further details on an entry in the report.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBTransaction6Basic {
@@ -2438,10 +4921,10 @@ pub struct OBTransaction6Basic {
     ///
     /// JSON name: `CardInstrument`
     pub card_instrument: Option<Box<OBTransactionCardInstrument1>>,
-    /// Additional information that can not be captured in the structured fields and/or any other specific block.
+    /// Monzo: `Declined` and `RawTransactionDescription`.
     ///
     /// JSON name: `SupplementaryData`
-    pub supplementary_data: Option<OBSupplementaryData1>,
+    pub supplementary_data: Option<Box<MonzoTransactionSupplementaryData>>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
     pub extra: ob_model::Extra,
@@ -2566,6 +5049,87 @@ impl ob_model::Object for OBTransaction6Basic {
         ob_model::__private::encode_optional(map, "CardInstrument", &self.card_instrument)?;
         ob_model::__private::encode_optional(map, "SupplementaryData", &self.supplementary_data)?;
         Ok(())
+    }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => ob_model::__private::encode_required(
+                map,
+                "AccountId",
+                &self.account_id,
+                &self.extra,
+            ),
+            1usize => {
+                ob_model::__private::encode_optional(map, "TransactionId", &self.transaction_id)
+            }
+            2usize => ob_model::__private::encode_optional(
+                map,
+                "TransactionReference",
+                &self.transaction_reference,
+            ),
+            3usize => ob_model::__private::encode_optional(
+                map,
+                "StatementReference",
+                &self.statement_reference,
+            ),
+            4usize => ob_model::__private::encode_required(
+                map,
+                "CreditDebitIndicator",
+                &self.credit_debit_indicator,
+                &self.extra,
+            ),
+            5usize => {
+                ob_model::__private::encode_required(map, "Status", &self.status, &self.extra)
+            }
+            6usize => ob_model::__private::encode_optional(
+                map,
+                "TransactionMutability",
+                &self.transaction_mutability,
+            ),
+            7usize => ob_model::__private::encode_required(
+                map,
+                "BookingDateTime",
+                &self.booking_date_time,
+                &self.extra,
+            ),
+            8usize => {
+                ob_model::__private::encode_optional(map, "ValueDateTime", &self.value_date_time)
+            }
+            9usize => ob_model::__private::encode_optional(map, "AddressLine", &self.address_line),
+            10usize => {
+                ob_model::__private::encode_required(map, "Amount", &self.amount, &self.extra)
+            }
+            11usize => {
+                ob_model::__private::encode_optional(map, "ChargeAmount", &self.charge_amount)
+            }
+            12usize => ob_model::__private::encode_optional(
+                map,
+                "CurrencyExchange",
+                &self.currency_exchange,
+            ),
+            13usize => ob_model::__private::encode_optional(
+                map,
+                "BankTransactionCode",
+                &self.bank_transaction_code,
+            ),
+            14usize => ob_model::__private::encode_optional(
+                map,
+                "ProprietaryBankTransactionCode",
+                &self.proprietary_bank_transaction_code,
+            ),
+            15usize => {
+                ob_model::__private::encode_optional(map, "CardInstrument", &self.card_instrument)
+            }
+            16usize => ob_model::__private::encode_optional(
+                map,
+                "SupplementaryData",
+                &self.supplementary_data,
+            ),
+            _ => Ok(()),
+        }
     }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
@@ -2693,6 +5257,354 @@ impl ob_model::Validate for OBTransaction6Basic {
         }
     }
 }
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema for OBTransaction6Basic {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBTransaction6Basic".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBTransaction6Basic").into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s =
+            ob_model::schema::object("Provides further details on an entry in the report.", false);
+        ob_model::schema::property(
+            &mut s,
+            "AccountId",
+            true,
+            "A unique and immutable identifier used to identify the account resource. This identifier has no meaning to the account owner.",
+            ob_model::schema::constrain(
+                g.subschema_for::<AccountId>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(40u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "TransactionId",
+            false,
+            "Unique identifier for the transaction within an servicing institution. This identifier is both unique and immutable.",
+            ob_model::schema::constrain(
+                g.subschema_for::<TransactionId>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(210u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "TransactionReference",
+            false,
+            "Unique reference for the transaction. This reference is optionally populated, and may as an example be the FPID in the Faster Payments context.",
+            ob_model::schema::constrain(
+                g.subschema_for::<TransactionReference>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(210u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "StatementReference",
+            false,
+            "",
+            ob_model::schema::constrain(
+                g.subschema_for::<Vec<StatementReference>>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: Some(&ob_model::schema::Constraints {
+                        min_len: Some(1u64),
+                        max_len: Some(35u64),
+                        pattern: None,
+                        min_items: None,
+                        max_items: None,
+                        minimum: None,
+                        allowed: &[],
+                        items: None,
+                    }),
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "CreditDebitIndicator",
+            true,
+            "Indicates whether the transaction is a credit or a debit entry.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBCreditDebitCode_1>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Status",
+            true,
+            "Status of a transaction entry on the books of the account servicer.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBEntryStatus1Code>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "TransactionMutability",
+            false,
+            "Specifies the Mutability of the Transaction record.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBTransactionMutability1Code>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "BookingDateTime",
+            true,
+            "Date and time when a transaction entry is posted to an account on the account servicer's books.\nUsage: Booking date is the expected booking date, unless the status is booked, in which case it is the actual booking date.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            ob_model::schema::constrain(
+                g.subschema_for::<BookingDateTime>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "ValueDateTime",
+            false,
+            "Date and time at which assets become available to the account owner in case of a credit entry, or cease to be available to the account owner in case of a debit transaction entry.\nUsage: If transaction entry status is pending and value date is present, then the value date refers to an expected/requested value date.\nFor transaction entries subject to availability/float and for which availability information is provided, the value date must not be used. In this case the availability component identifies the number of availability days.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            ob_model::schema::constrain(
+                g.subschema_for::<ValueDateTime>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "AddressLine",
+            false,
+            "Information that locates and identifies a specific address for a transaction entry, that is presented in free format text.",
+            ob_model::schema::constrain(
+                g.subschema_for::<AddressLine>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(70u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Amount",
+            true,
+            "Amount of money in the cash transaction entry.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBActiveOrHistoricCurrencyAndAmount_9>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "ChargeAmount",
+            false,
+            "Transaction charges to be paid by the charge bearer.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBActiveOrHistoricCurrencyAndAmount_10>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "CurrencyExchange",
+            false,
+            "Set of elements used to provide details on the currency exchange.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBCurrencyExchange5>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "BankTransactionCode",
+            false,
+            "Set of elements used to fully identify the type of underlying transaction resulting in an entry.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBBankTransactionCodeStructure1>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "ProprietaryBankTransactionCode",
+            false,
+            "Set of elements to fully identify a proprietary bank transaction code.\n\nMonzo: `Issuer` is always `Monzo` and `Code` is one of Monzo's codes, e.g. `{\"Code\": \"bacs\", \"Issuer\": \"Monzo\"}`.",
+            ob_model::schema::constrain(
+                g.subschema_for::<ProprietaryBankTransactionCodeStructure1>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "CardInstrument",
+            false,
+            "Set of elements to describe the card instrument used in the transaction.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBTransactionCardInstrument1>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "SupplementaryData",
+            false,
+            "Monzo: `Declined` and `RawTransactionDescription`.",
+            ob_model::schema::constrain(
+                g.subschema_for::<MonzoTransactionSupplementaryData>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
+}
 /// Provides further details on an entry in the report.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBTransaction6Detail {
@@ -2798,10 +5710,10 @@ pub struct OBTransaction6Detail {
     ///
     /// JSON name: `CardInstrument`
     pub card_instrument: Option<Box<OBTransactionCardInstrument1>>,
-    /// Additional information that can not be captured in the structured fields and/or any other specific block.
+    /// Monzo: `Declined` and `RawTransactionDescription`.
     ///
     /// JSON name: `SupplementaryData`
-    pub supplementary_data: Option<OBSupplementaryData1>,
+    pub supplementary_data: Option<Box<MonzoTransactionSupplementaryData>>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
     pub extra: ob_model::Extra,
@@ -2958,6 +5870,106 @@ impl ob_model::Object for OBTransaction6Detail {
         ob_model::__private::encode_optional(map, "CardInstrument", &self.card_instrument)?;
         ob_model::__private::encode_optional(map, "SupplementaryData", &self.supplementary_data)?;
         Ok(())
+    }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => ob_model::__private::encode_required(
+                map,
+                "AccountId",
+                &self.account_id,
+                &self.extra,
+            ),
+            1usize => {
+                ob_model::__private::encode_optional(map, "TransactionId", &self.transaction_id)
+            }
+            2usize => ob_model::__private::encode_optional(
+                map,
+                "TransactionReference",
+                &self.transaction_reference,
+            ),
+            3usize => ob_model::__private::encode_optional(
+                map,
+                "StatementReference",
+                &self.statement_reference,
+            ),
+            4usize => ob_model::__private::encode_required(
+                map,
+                "CreditDebitIndicator",
+                &self.credit_debit_indicator,
+                &self.extra,
+            ),
+            5usize => {
+                ob_model::__private::encode_required(map, "Status", &self.status, &self.extra)
+            }
+            6usize => ob_model::__private::encode_optional(
+                map,
+                "TransactionMutability",
+                &self.transaction_mutability,
+            ),
+            7usize => ob_model::__private::encode_required(
+                map,
+                "BookingDateTime",
+                &self.booking_date_time,
+                &self.extra,
+            ),
+            8usize => {
+                ob_model::__private::encode_optional(map, "ValueDateTime", &self.value_date_time)
+            }
+            9usize => ob_model::__private::encode_optional(
+                map,
+                "TransactionInformation",
+                &self.transaction_information,
+            ),
+            10usize => ob_model::__private::encode_optional(map, "AddressLine", &self.address_line),
+            11usize => {
+                ob_model::__private::encode_required(map, "Amount", &self.amount, &self.extra)
+            }
+            12usize => {
+                ob_model::__private::encode_optional(map, "ChargeAmount", &self.charge_amount)
+            }
+            13usize => ob_model::__private::encode_optional(
+                map,
+                "CurrencyExchange",
+                &self.currency_exchange,
+            ),
+            14usize => ob_model::__private::encode_optional(
+                map,
+                "BankTransactionCode",
+                &self.bank_transaction_code,
+            ),
+            15usize => ob_model::__private::encode_optional(
+                map,
+                "ProprietaryBankTransactionCode",
+                &self.proprietary_bank_transaction_code,
+            ),
+            16usize => ob_model::__private::encode_optional(map, "Balance", &self.balance),
+            17usize => {
+                ob_model::__private::encode_optional(map, "MerchantDetails", &self.merchant_details)
+            }
+            18usize => {
+                ob_model::__private::encode_optional(map, "CreditorAgent", &self.creditor_agent)
+            }
+            19usize => {
+                ob_model::__private::encode_optional(map, "CreditorAccount", &self.creditor_account)
+            }
+            20usize => ob_model::__private::encode_optional(map, "DebtorAgent", &self.debtor_agent),
+            21usize => {
+                ob_model::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)
+            }
+            22usize => {
+                ob_model::__private::encode_optional(map, "CardInstrument", &self.card_instrument)
+            }
+            23usize => ob_model::__private::encode_optional(
+                map,
+                "SupplementaryData",
+                &self.supplementary_data,
+            ),
+            _ => Ok(()),
+        }
     }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
@@ -3121,6 +6133,487 @@ impl ob_model::Validate for OBTransaction6Detail {
         }
     }
 }
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema for OBTransaction6Detail {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBTransaction6Detail".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBTransaction6Detail").into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s =
+            ob_model::schema::object("Provides further details on an entry in the report.", false);
+        ob_model::schema::property(
+            &mut s,
+            "AccountId",
+            true,
+            "A unique and immutable identifier used to identify the account resource. This identifier has no meaning to the account owner.",
+            ob_model::schema::constrain(
+                g.subschema_for::<AccountId>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(40u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "TransactionId",
+            false,
+            "Unique identifier for the transaction within an servicing institution. This identifier is both unique and immutable.",
+            ob_model::schema::constrain(
+                g.subschema_for::<TransactionId>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(210u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "TransactionReference",
+            false,
+            "Unique reference for the transaction. This reference is optionally populated, and may as an example be the FPID in the Faster Payments context.",
+            ob_model::schema::constrain(
+                g.subschema_for::<TransactionReference>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(210u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "StatementReference",
+            false,
+            "",
+            ob_model::schema::constrain(
+                g.subschema_for::<Vec<StatementReference>>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: Some(&ob_model::schema::Constraints {
+                        min_len: Some(1u64),
+                        max_len: Some(35u64),
+                        pattern: None,
+                        min_items: None,
+                        max_items: None,
+                        minimum: None,
+                        allowed: &[],
+                        items: None,
+                    }),
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "CreditDebitIndicator",
+            true,
+            "Indicates whether the transaction is a credit or a debit entry.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBCreditDebitCode_1>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Status",
+            true,
+            "Status of a transaction entry on the books of the account servicer.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBEntryStatus1Code>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "TransactionMutability",
+            false,
+            "Specifies the Mutability of the Transaction record.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBTransactionMutability1Code>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "BookingDateTime",
+            true,
+            "Date and time when a transaction entry is posted to an account on the account servicer's books.\nUsage: Booking date is the expected booking date, unless the status is booked, in which case it is the actual booking date.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            ob_model::schema::constrain(
+                g.subschema_for::<BookingDateTime>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "ValueDateTime",
+            false,
+            "Date and time at which assets become available to the account owner in case of a credit entry, or cease to be available to the account owner in case of a debit transaction entry.\nUsage: If transaction entry status is pending and value date is present, then the value date refers to an expected/requested value date.\nFor transaction entries subject to availability/float and for which availability information is provided, the value date must not be used. In this case the availability component identifies the number of availability days.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            ob_model::schema::constrain(
+                g.subschema_for::<ValueDateTime>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "TransactionInformation",
+            false,
+            "Further details of the transaction.\nThis is the transaction narrative, which is unstructured text.",
+            ob_model::schema::constrain(
+                g.subschema_for::<TransactionInformation>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(500u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "AddressLine",
+            false,
+            "Information that locates and identifies a specific address for a transaction entry, that is presented in free format text.",
+            ob_model::schema::constrain(
+                g.subschema_for::<AddressLine>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(70u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Amount",
+            true,
+            "Amount of money in the cash transaction entry.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBActiveOrHistoricCurrencyAndAmount_9>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "ChargeAmount",
+            false,
+            "Transaction charges to be paid by the charge bearer.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBActiveOrHistoricCurrencyAndAmount_10>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "CurrencyExchange",
+            false,
+            "Set of elements used to provide details on the currency exchange.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBCurrencyExchange5>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "BankTransactionCode",
+            false,
+            "Set of elements used to fully identify the type of underlying transaction resulting in an entry.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBBankTransactionCodeStructure1>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "ProprietaryBankTransactionCode",
+            false,
+            "Set of elements to fully identify a proprietary bank transaction code.\n\nMonzo: `Issuer` is always `Monzo` and `Code` is one of Monzo's codes, e.g. `{\"Code\": \"bacs\", \"Issuer\": \"Monzo\"}`.",
+            ob_model::schema::constrain(
+                g.subschema_for::<ProprietaryBankTransactionCodeStructure1>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Balance",
+            false,
+            "Set of elements used to define the balance as a numerical representation of the net increases and decreases in an account after a transaction entry is applied to the account.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBTransactionCashBalance>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "MerchantDetails",
+            false,
+            "Details of the merchant involved in the transaction.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBMerchantDetails1>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "CreditorAgent",
+            false,
+            "Financial institution servicing an account for the creditor.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBBranchAndFinancialInstitutionIdentification6_1>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "CreditorAccount",
+            false,
+            "Unambiguous identification of the account of the creditor, in the case of a debit transaction.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBCashAccount6_0>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "DebtorAgent",
+            false,
+            "Financial institution servicing an account for the debtor.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBBranchAndFinancialInstitutionIdentification6_2>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "DebtorAccount",
+            false,
+            "Unambiguous identification of the account of the debtor, in the case of a crebit transaction.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBCashAccount6_1>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "CardInstrument",
+            false,
+            "Set of elements to describe the card instrument used in the transaction.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBTransactionCardInstrument1>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "SupplementaryData",
+            false,
+            "Monzo: `Declined` and `RawTransactionDescription`.",
+            ob_model::schema::constrain(
+                g.subschema_for::<MonzoTransactionSupplementaryData>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
+}
 /// Set of elements to fully identify a proprietary bank transaction code.
 ///
 /// Monzo: `Issuer` is always `Monzo` and `Code` is one of Monzo's codes, e.g. `{"Code": "bacs", "Issuer": "Monzo"}`.
@@ -3174,6 +6667,17 @@ impl ob_model::Object for ProprietaryBankTransactionCodeStructure1 {
         ob_model::__private::encode_optional(map, "Issuer", &self.issuer)?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => ob_model::__private::encode_required(map, "Code", &self.code, &self.extra),
+            1usize => ob_model::__private::encode_optional(map, "Issuer", &self.issuer),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -3213,6 +6717,67 @@ impl ob_model::Validate for ProprietaryBankTransactionCodeStructure1 {
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema for ProprietaryBankTransactionCodeStructure1 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ProprietaryBankTransactionCodeStructure1".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "ProprietaryBankTransactionCodeStructure1"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "Set of elements to fully identify a proprietary bank transaction code.\n\nMonzo: `Issuer` is always `Monzo` and `Code` is one of Monzo's codes, e.g. `{\"Code\": \"bacs\", \"Issuer\": \"Monzo\"}`.",
+            false,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Code",
+            true,
+            "Proprietary bank transaction code to identify the underlying transaction.\n\nMonzo: one of Monzo's codes (an open list), e.g. `bacs`, `faster_payments`, `mastercard`, `uk_retail_pot`.",
+            ob_model::schema::constrain(
+                g.subschema_for::<MonzoProprietaryTransactionCode>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Issuer",
+            false,
+            "Identification of the issuer of the proprietary bank transaction code.\n\nMonzo: always `Monzo`.",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(35u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// Decodes `body` as the request or response body type named `type_name` (a spec name such

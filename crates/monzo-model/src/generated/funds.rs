@@ -90,6 +90,26 @@ impl ob_model::Object for OBError1 {
         ob_model::__private::encode_optional(map, "Url", &self.url)?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => ob_model::__private::encode_required(
+                map,
+                "ErrorCode",
+                &self.error_code,
+                &self.extra,
+            ),
+            1usize => {
+                ob_model::__private::encode_required(map, "Message", &self.message, &self.extra)
+            }
+            2usize => ob_model::__private::encode_optional(map, "Path", &self.path),
+            3usize => ob_model::__private::encode_optional(map, "Url", &self.url),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -141,54 +161,278 @@ impl ob_model::Validate for OBError1 {
         }
     }
 }
-ob_model::open_enum! {
-    #[doc = " Low level textual error code, e.g., UK.OBIE.Field.Missing"] #[doc = " "]
-    #[doc =
-    " Monzo: an OBIE code (`UK.OBIE.*`) or one of Monzo's custom codes, added because the OBIE list has no suitable code:"]
-    #[doc =
-    " - `UK.MONZO.Generic`: a generic code used when no specific code is suitable."]
-    #[doc =
-    " - `UK.MONZO.Forbidden`: the request is authenticated but has insufficient permissions."]
-    OBError1ErrorCode { #[doc = " `UK.OBIE.Field.Expected`"] OBIEFieldExpected =
-    "UK.OBIE.Field.Expected", #[doc = " `UK.OBIE.Field.Invalid`"] OBIEFieldInvalid =
-    "UK.OBIE.Field.Invalid", #[doc = " `UK.OBIE.Field.InvalidDate`"] OBIEFieldInvalidDate
-    = "UK.OBIE.Field.InvalidDate", #[doc = " `UK.OBIE.Field.Missing`"] OBIEFieldMissing =
-    "UK.OBIE.Field.Missing", #[doc = " `UK.OBIE.Field.Unexpected`"] OBIEFieldUnexpected =
-    "UK.OBIE.Field.Unexpected", #[doc = " `UK.OBIE.Header.Invalid`"] OBIEHeaderInvalid =
-    "UK.OBIE.Header.Invalid", #[doc = " `UK.OBIE.Header.Missing`"] OBIEHeaderMissing =
-    "UK.OBIE.Header.Missing", #[doc = " `UK.OBIE.Reauthenticate`"] OBIEReauthenticate =
-    "UK.OBIE.Reauthenticate", #[doc = " `UK.OBIE.Resource.ConsentMismatch`"]
-    OBIEResourceConsentMismatch = "UK.OBIE.Resource.ConsentMismatch", #[doc =
-    " `UK.OBIE.Resource.InvalidConsentStatus`"] OBIEResourceInvalidConsentStatus =
-    "UK.OBIE.Resource.InvalidConsentStatus", #[doc = " `UK.OBIE.Resource.InvalidFormat`"]
-    OBIEResourceInvalidFormat = "UK.OBIE.Resource.InvalidFormat", #[doc =
-    " `UK.OBIE.Resource.NotFound`"] OBIEResourceNotFound = "UK.OBIE.Resource.NotFound",
-    #[doc = " `UK.OBIE.Rules.AfterCutOffDateTime`"] OBIERulesAfterCutOffDateTime =
-    "UK.OBIE.Rules.AfterCutOffDateTime", #[doc = " `UK.OBIE.Rules.DuplicateReference`"]
-    OBIERulesDuplicateReference = "UK.OBIE.Rules.DuplicateReference", #[doc =
-    " `UK.OBIE.Signature.Invalid`"] OBIESignatureInvalid = "UK.OBIE.Signature.Invalid",
-    #[doc = " `UK.OBIE.Signature.InvalidClaim`"] OBIESignatureInvalidClaim =
-    "UK.OBIE.Signature.InvalidClaim", #[doc = " `UK.OBIE.Signature.Malformed`"]
-    OBIESignatureMalformed = "UK.OBIE.Signature.Malformed", #[doc =
-    " `UK.OBIE.Signature.Missing`"] OBIESignatureMissing = "UK.OBIE.Signature.Missing",
-    #[doc = " `UK.OBIE.Signature.MissingClaim`"] OBIESignatureMissingClaim =
-    "UK.OBIE.Signature.MissingClaim", #[doc = " `UK.OBIE.Signature.Unexpected`"]
-    OBIESignatureUnexpected = "UK.OBIE.Signature.Unexpected", #[doc =
-    " `UK.OBIE.UnexpectedError`"] OBIEUnexpectedError = "UK.OBIE.UnexpectedError", #[doc
-    = " `UK.OBIE.Unsupported.AccountIdentifier`"] OBIEUnsupportedAccountIdentifier =
-    "UK.OBIE.Unsupported.AccountIdentifier", #[doc =
-    " `UK.OBIE.Unsupported.AccountSecondaryIdentifier`"]
-    OBIEUnsupportedAccountSecondaryIdentifier =
-    "UK.OBIE.Unsupported.AccountSecondaryIdentifier", #[doc =
-    " `UK.OBIE.Unsupported.Currency`"] OBIEUnsupportedCurrency =
-    "UK.OBIE.Unsupported.Currency", #[doc = " `UK.OBIE.Unsupported.Frequency`"]
-    OBIEUnsupportedFrequency = "UK.OBIE.Unsupported.Frequency", #[doc =
-    " `UK.OBIE.Unsupported.LocalInstrument`"] OBIEUnsupportedLocalInstrument =
-    "UK.OBIE.Unsupported.LocalInstrument", #[doc = " `UK.OBIE.Unsupported.Scheme`"]
-    OBIEUnsupportedScheme = "UK.OBIE.Unsupported.Scheme", #[doc = " `UK.MONZO.Generic`"]
-    MONZOGeneric = "UK.MONZO.Generic", #[doc = " `UK.MONZO.Forbidden`"] MONZOForbidden =
-    "UK.MONZO.Forbidden", }
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema for OBError1 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBError1".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBError1").into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object("`OBError1` (the spec gives no description).", false);
+        ob_model::schema::property(
+            &mut s,
+            "ErrorCode",
+            true,
+            "Low level textual error code, e.g., UK.OBIE.Field.Missing\n\nMonzo: an OBIE code (`UK.OBIE.*`) or one of Monzo's custom codes, added because the OBIE list has no suitable code:\n- `UK.MONZO.Generic`: a generic code used when no specific code is suitable.\n- `UK.MONZO.Forbidden`: the request is authenticated but has insufficient permissions.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBError1ErrorCode>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Message",
+            true,
+            "A description of the error that occurred. e.g., 'A mandatory field isn't supplied' or 'RequestedExecutionDateTime must be in future'\nOBIE doesn't standardise this field\n\nMonzo: a human-readable message detailing the cause (e.g. `Consent is not authorised`).",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(500u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Path",
+            false,
+            "Recommended but optional reference to the JSON Path of the field with error, e.g., Data.Initiation.InstructedAmount.Currency\n\nMonzo: not implemented (never sent).",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(500u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Url",
+            false,
+            "URL to help remediate the problem, or provide more information, or to API Reference, or help etc\n\nMonzo: not implemented (never sent).",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
 }
+/// Low level textual error code, e.g., UK.OBIE.Field.Missing
+///
+/// Monzo: an OBIE code (`UK.OBIE.*`) or one of Monzo's custom codes, added because the OBIE list has no suitable code:
+/// - `UK.MONZO.Generic`: a generic code used when no specific code is suitable.
+/// - `UK.MONZO.Forbidden`: the request is authenticated but has insufficient permissions.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OBError1ErrorCode {
+    /// `UK.OBIE.Field.Expected`
+    FieldExpected,
+    /// `UK.OBIE.Field.Invalid`
+    FieldInvalid,
+    /// `UK.OBIE.Field.InvalidDate`
+    FieldInvalidDate,
+    /// `UK.OBIE.Field.Missing`
+    FieldMissing,
+    /// `UK.OBIE.Field.Unexpected`
+    FieldUnexpected,
+    /// `UK.OBIE.Header.Invalid`
+    HeaderInvalid,
+    /// `UK.OBIE.Header.Missing`
+    HeaderMissing,
+    /// `UK.OBIE.Reauthenticate`
+    Reauthenticate,
+    /// `UK.OBIE.Resource.ConsentMismatch`
+    ResourceConsentMismatch,
+    /// `UK.OBIE.Resource.InvalidConsentStatus`
+    ResourceInvalidConsentStatus,
+    /// `UK.OBIE.Resource.InvalidFormat`
+    ResourceInvalidFormat,
+    /// `UK.OBIE.Resource.NotFound`
+    ResourceNotFound,
+    /// `UK.OBIE.Rules.AfterCutOffDateTime`
+    RulesAfterCutOffDateTime,
+    /// `UK.OBIE.Rules.DuplicateReference`
+    RulesDuplicateReference,
+    /// `UK.OBIE.Signature.Invalid`
+    SignatureInvalid,
+    /// `UK.OBIE.Signature.InvalidClaim`
+    SignatureInvalidClaim,
+    /// `UK.OBIE.Signature.Malformed`
+    SignatureMalformed,
+    /// `UK.OBIE.Signature.Missing`
+    SignatureMissing,
+    /// `UK.OBIE.Signature.MissingClaim`
+    SignatureMissingClaim,
+    /// `UK.OBIE.Signature.Unexpected`
+    SignatureUnexpected,
+    /// `UK.OBIE.UnexpectedError`
+    UnexpectedError,
+    /// `UK.OBIE.Unsupported.AccountIdentifier`
+    UnsupportedAccountIdentifier,
+    /// `UK.OBIE.Unsupported.AccountSecondaryIdentifier`
+    UnsupportedAccountSecondaryIdentifier,
+    /// `UK.OBIE.Unsupported.Currency`
+    UnsupportedCurrency,
+    /// `UK.OBIE.Unsupported.Frequency`
+    UnsupportedFrequency,
+    /// `UK.OBIE.Unsupported.LocalInstrument`
+    UnsupportedLocalInstrument,
+    /// `UK.OBIE.Unsupported.Scheme`
+    UnsupportedScheme,
+    /// `UK.MONZO.Generic`
+    MonzoGeneric,
+    /// `UK.MONZO.Forbidden`
+    MonzoForbidden,
+    /// A code the spec does not list, kept exactly as sent.
+    Unknown(String),
+}
+impl OBError1ErrorCode {
+    /// Every code the spec lists, in spec order.
+    pub const CODES: &'static [&'static str] = &[
+        "UK.OBIE.Field.Expected",
+        "UK.OBIE.Field.Invalid",
+        "UK.OBIE.Field.InvalidDate",
+        "UK.OBIE.Field.Missing",
+        "UK.OBIE.Field.Unexpected",
+        "UK.OBIE.Header.Invalid",
+        "UK.OBIE.Header.Missing",
+        "UK.OBIE.Reauthenticate",
+        "UK.OBIE.Resource.ConsentMismatch",
+        "UK.OBIE.Resource.InvalidConsentStatus",
+        "UK.OBIE.Resource.InvalidFormat",
+        "UK.OBIE.Resource.NotFound",
+        "UK.OBIE.Rules.AfterCutOffDateTime",
+        "UK.OBIE.Rules.DuplicateReference",
+        "UK.OBIE.Signature.Invalid",
+        "UK.OBIE.Signature.InvalidClaim",
+        "UK.OBIE.Signature.Malformed",
+        "UK.OBIE.Signature.Missing",
+        "UK.OBIE.Signature.MissingClaim",
+        "UK.OBIE.Signature.Unexpected",
+        "UK.OBIE.UnexpectedError",
+        "UK.OBIE.Unsupported.AccountIdentifier",
+        "UK.OBIE.Unsupported.AccountSecondaryIdentifier",
+        "UK.OBIE.Unsupported.Currency",
+        "UK.OBIE.Unsupported.Frequency",
+        "UK.OBIE.Unsupported.LocalInstrument",
+        "UK.OBIE.Unsupported.Scheme",
+        "UK.MONZO.Generic",
+        "UK.MONZO.Forbidden",
+    ];
+    /// The code as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::FieldExpected => "UK.OBIE.Field.Expected",
+            Self::FieldInvalid => "UK.OBIE.Field.Invalid",
+            Self::FieldInvalidDate => "UK.OBIE.Field.InvalidDate",
+            Self::FieldMissing => "UK.OBIE.Field.Missing",
+            Self::FieldUnexpected => "UK.OBIE.Field.Unexpected",
+            Self::HeaderInvalid => "UK.OBIE.Header.Invalid",
+            Self::HeaderMissing => "UK.OBIE.Header.Missing",
+            Self::Reauthenticate => "UK.OBIE.Reauthenticate",
+            Self::ResourceConsentMismatch => "UK.OBIE.Resource.ConsentMismatch",
+            Self::ResourceInvalidConsentStatus => "UK.OBIE.Resource.InvalidConsentStatus",
+            Self::ResourceInvalidFormat => "UK.OBIE.Resource.InvalidFormat",
+            Self::ResourceNotFound => "UK.OBIE.Resource.NotFound",
+            Self::RulesAfterCutOffDateTime => "UK.OBIE.Rules.AfterCutOffDateTime",
+            Self::RulesDuplicateReference => "UK.OBIE.Rules.DuplicateReference",
+            Self::SignatureInvalid => "UK.OBIE.Signature.Invalid",
+            Self::SignatureInvalidClaim => "UK.OBIE.Signature.InvalidClaim",
+            Self::SignatureMalformed => "UK.OBIE.Signature.Malformed",
+            Self::SignatureMissing => "UK.OBIE.Signature.Missing",
+            Self::SignatureMissingClaim => "UK.OBIE.Signature.MissingClaim",
+            Self::SignatureUnexpected => "UK.OBIE.Signature.Unexpected",
+            Self::UnexpectedError => "UK.OBIE.UnexpectedError",
+            Self::UnsupportedAccountIdentifier => "UK.OBIE.Unsupported.AccountIdentifier",
+            Self::UnsupportedAccountSecondaryIdentifier => {
+                "UK.OBIE.Unsupported.AccountSecondaryIdentifier"
+            }
+            Self::UnsupportedCurrency => "UK.OBIE.Unsupported.Currency",
+            Self::UnsupportedFrequency => "UK.OBIE.Unsupported.Frequency",
+            Self::UnsupportedLocalInstrument => "UK.OBIE.Unsupported.LocalInstrument",
+            Self::UnsupportedScheme => "UK.OBIE.Unsupported.Scheme",
+            Self::MonzoGeneric => "UK.MONZO.Generic",
+            Self::MonzoForbidden => "UK.MONZO.Forbidden",
+            Self::Unknown(code) => code,
+        }
+    }
+    /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    pub fn from_code(code: &str) -> Self {
+        match code {
+            "UK.OBIE.Field.Expected" => Self::FieldExpected,
+            "UK.OBIE.Field.Invalid" => Self::FieldInvalid,
+            "UK.OBIE.Field.InvalidDate" => Self::FieldInvalidDate,
+            "UK.OBIE.Field.Missing" => Self::FieldMissing,
+            "UK.OBIE.Field.Unexpected" => Self::FieldUnexpected,
+            "UK.OBIE.Header.Invalid" => Self::HeaderInvalid,
+            "UK.OBIE.Header.Missing" => Self::HeaderMissing,
+            "UK.OBIE.Reauthenticate" => Self::Reauthenticate,
+            "UK.OBIE.Resource.ConsentMismatch" => Self::ResourceConsentMismatch,
+            "UK.OBIE.Resource.InvalidConsentStatus" => Self::ResourceInvalidConsentStatus,
+            "UK.OBIE.Resource.InvalidFormat" => Self::ResourceInvalidFormat,
+            "UK.OBIE.Resource.NotFound" => Self::ResourceNotFound,
+            "UK.OBIE.Rules.AfterCutOffDateTime" => Self::RulesAfterCutOffDateTime,
+            "UK.OBIE.Rules.DuplicateReference" => Self::RulesDuplicateReference,
+            "UK.OBIE.Signature.Invalid" => Self::SignatureInvalid,
+            "UK.OBIE.Signature.InvalidClaim" => Self::SignatureInvalidClaim,
+            "UK.OBIE.Signature.Malformed" => Self::SignatureMalformed,
+            "UK.OBIE.Signature.Missing" => Self::SignatureMissing,
+            "UK.OBIE.Signature.MissingClaim" => Self::SignatureMissingClaim,
+            "UK.OBIE.Signature.Unexpected" => Self::SignatureUnexpected,
+            "UK.OBIE.UnexpectedError" => Self::UnexpectedError,
+            "UK.OBIE.Unsupported.AccountIdentifier" => Self::UnsupportedAccountIdentifier,
+            "UK.OBIE.Unsupported.AccountSecondaryIdentifier" => {
+                Self::UnsupportedAccountSecondaryIdentifier
+            }
+            "UK.OBIE.Unsupported.Currency" => Self::UnsupportedCurrency,
+            "UK.OBIE.Unsupported.Frequency" => Self::UnsupportedFrequency,
+            "UK.OBIE.Unsupported.LocalInstrument" => Self::UnsupportedLocalInstrument,
+            "UK.OBIE.Unsupported.Scheme" => Self::UnsupportedScheme,
+            "UK.MONZO.Generic" => Self::MonzoGeneric,
+            "UK.MONZO.Forbidden" => Self::MonzoForbidden,
+            other => Self::Unknown(String::from(other)),
+        }
+    }
+    /// Whether the code is one the spec lists.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
+}
+ob_model::open_enum_traits!(OBError1ErrorCode);
 /// An array of detail error codes, and messages, and URLs to documentation to help remediation.
 ///
 /// Monzo: every Open Banking error has this shape, with exactly one entry in `Errors` (Monzo's docs say the new structure is currently only in the sandbox). Sending the header `X-Open-Banking-Legacy-Errors` selects the legacy body with only `Code` and `Message` instead (the legacy `code` maps to `Code`, the legacy `message` to the single error's `Message`). Monzo rate-limits each TPP (100 requests per second across all Open Banking endpoints, shared by every client ID of the organisation) and throttles the whole platform under high load; a throttled request gets status 429 and should be retried after a backoff.
@@ -272,6 +516,23 @@ impl ob_model::Object for OBErrorResponse1 {
         ob_model::__private::encode_required(map, "Errors", &self.errors, &self.extra)?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => ob_model::__private::encode_required(map, "Code", &self.code, &self.extra),
+            1usize => ob_model::__private::encode_optional(map, "Id", &self.id),
+            2usize => {
+                ob_model::__private::encode_required(map, "Message", &self.message, &self.extra)
+            }
+            3usize => {
+                ob_model::__private::encode_required(map, "Errors", &self.errors, &self.extra)
+            }
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -326,6 +587,100 @@ impl ob_model::Validate for OBErrorResponse1 {
         }
     }
 }
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema for OBErrorResponse1 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBErrorResponse1".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBErrorResponse1").into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "An array of detail error codes, and messages, and URLs to documentation to help remediation.\n\nMonzo: every Open Banking error has this shape, with exactly one entry in `Errors` (Monzo's docs say the new structure is currently only in the sandbox). Sending the header `X-Open-Banking-Legacy-Errors` selects the legacy body with only `Code` and `Message` instead (the legacy `code` maps to `Code`, the legacy `message` to the single error's `Message`). Monzo rate-limits each TPP (100 requests per second across all Open Banking endpoints, shared by every client ID of the organisation) and throttles the whole platform under high load; a throttled request gets status 429 and should be retried after a backoff.",
+            false,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Code",
+            true,
+            "High level textual error code, to help categorize the errors.\n\nMonzo: a custom code of the form `prefix.type`, e.g. `bad_request.consent_status`. The prefix always goes with one HTTP status:\n\n| prefix | HTTP status |\n|---|---|\n| `bad_request` | 400 |\n| `bad_response` | 406 |\n| `forbidden` | 403 |\n| `internal_service` | 500 |\n| `not_found` | 404 |\n| `precondition_failed` | 412 |\n| `timeout` | 504 |\n| `unauthorized` | 401 |\n| `rate_limited` | 429 |",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(40u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Id",
+            false,
+            "A unique reference for the error instance, for audit purposes, in case of unknown/unclassified errors.\n\nMonzo: an internal trace identifier.",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(40u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Message",
+            true,
+            "Brief Error message, e.g., 'There is something wrong with the request parameters provided'\n\nMonzo: a high-level, human-readable category message (e.g. `Invalid consent status`).",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(500u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Errors",
+            true,
+            "Detailed errors.\n\nMonzo: always exactly one `OBError1`.",
+            ob_model::schema::constrain(
+                g.subschema_for::<Vec<OBError1>>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: Some(1u64),
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
+}
 /// A funds-confirmation consent request.
 ///
 /// Monzo: approved through the redirect flow; strong customer authentication is needed only the first time and the consent is ongoing. The debtor account must be identified by `UK.OBIE.SortCodeAccountNumber`.
@@ -368,6 +723,16 @@ impl ob_model::Object for OBFundsConfirmationConsent1 {
         ob_model::__private::encode_required(map, "Data", &self.data, &self.extra)?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => ob_model::__private::encode_required(map, "Data", &self.data, &self.extra),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -399,6 +764,43 @@ impl ob_model::Validate for OBFundsConfirmationConsent1 {
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema for OBFundsConfirmationConsent1 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBFundsConfirmationConsent1".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBFundsConfirmationConsent1").into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "A funds-confirmation consent request.\n\nMonzo: approved through the redirect flow; strong customer authentication is needed only the first time and the consent is ongoing. The debtor account must be identified by `UK.OBIE.SortCodeAccountNumber`.",
+            false,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Data",
+            true,
+            "",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBFundsConfirmationConsent1Data>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBFundsConfirmationConsent1Data` (the spec gives no description).
@@ -460,6 +862,26 @@ impl ob_model::Object for OBFundsConfirmationConsent1Data {
         )?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => ob_model::__private::encode_optional(
+                map,
+                "ExpirationDateTime",
+                &self.expiration_date_time,
+            ),
+            1usize => ob_model::__private::encode_required(
+                map,
+                "DebtorAccount",
+                &self.debtor_account,
+                &self.extra,
+            ),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -496,6 +918,62 @@ impl ob_model::Validate for OBFundsConfirmationConsent1Data {
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema for OBFundsConfirmationConsent1Data {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBFundsConfirmationConsent1Data".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBFundsConfirmationConsent1Data").into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "`OBFundsConfirmationConsent1Data` (the spec gives no description).",
+            true,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "ExpirationDateTime",
+            false,
+            "Specified date and time the funds confirmation authorisation will expire.\nIf this is not populated, the authorisation will be open ended.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            ob_model::schema::constrain(
+                g.subschema_for::<ob_model::DateTime>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "DebtorAccount",
+            true,
+            "Unambiguous identification of the account of the debtor to which a confirmation of funds consent will be applied.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBFundsConfirmationConsent1DataDebtorAccount>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// Unambiguous identification of the account of the debtor to which a confirmation of funds consent will be applied.
@@ -577,6 +1055,33 @@ impl ob_model::Object for OBFundsConfirmationConsent1DataDebtorAccount {
         )?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => ob_model::__private::encode_required(
+                map,
+                "SchemeName",
+                &self.scheme_name,
+                &self.extra,
+            ),
+            1usize => ob_model::__private::encode_required(
+                map,
+                "Identification",
+                &self.identification,
+                &self.extra,
+            ),
+            2usize => ob_model::__private::encode_optional(map, "Name", &self.name),
+            3usize => ob_model::__private::encode_optional(
+                map,
+                "SecondaryIdentification",
+                &self.secondary_identification,
+            ),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -632,17 +1137,163 @@ impl ob_model::Validate for OBFundsConfirmationConsent1DataDebtorAccount {
         }
     }
 }
-ob_model::open_enum! {
-    #[doc =
-    " Name of the identification scheme, in a coded form as published in an external list."]
-    #[doc = " "] #[doc =
-    " Monzo: only `UK.OBIE.SortCodeAccountNumber`; any other scheme is an error."]
-    OBFundsConfirmationConsent1DataDebtorAccountSchemeName { #[doc = " `UK.OBIE.BBAN`"]
-    BBAN = "UK.OBIE.BBAN", #[doc = " `UK.OBIE.IBAN`"] IBAN = "UK.OBIE.IBAN", #[doc =
-    " `UK.OBIE.PAN`"] PAN = "UK.OBIE.PAN", #[doc = " `UK.OBIE.Paym`"] Paym =
-    "UK.OBIE.Paym", #[doc = " `UK.OBIE.SortCodeAccountNumber`"] SortCodeAccountNumber =
-    "UK.OBIE.SortCodeAccountNumber", }
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema for OBFundsConfirmationConsent1DataDebtorAccount {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBFundsConfirmationConsent1DataDebtorAccount".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBFundsConfirmationConsent1DataDebtorAccount"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "Unambiguous identification of the account of the debtor to which a confirmation of funds consent will be applied.",
+            true,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "SchemeName",
+            true,
+            "Name of the identification scheme, in a coded form as published in an external list.\n\nMonzo: only `UK.OBIE.SortCodeAccountNumber`; any other scheme is an error.",
+            ob_model::schema::constrain(
+                g
+                    .subschema_for::<
+                        OBFundsConfirmationConsent1DataDebtorAccountSchemeName,
+                    >(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &["UK.OBIE.SortCodeAccountNumber"],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Identification",
+            true,
+            "Identification assigned by an institution to identify an account. This identification is known by the account owner.",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(256u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Name",
+            false,
+            "Name of the account, as assigned by the account servicing institution.\nUsage: The account name is the name or names of the account owner(s) represented at an account level. The account name is not the product name or the nickname of the account.",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(350u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "SecondaryIdentification",
+            false,
+            "This is secondary identification of the account, as assigned by the account servicing institution.\nThis can be used by building societies to additionally identify accounts with a roll number (in addition to a sort code and account number combination).",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(34u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
 }
+/// Name of the identification scheme, in a coded form as published in an external list.
+///
+/// Monzo: only `UK.OBIE.SortCodeAccountNumber`; any other scheme is an error.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OBFundsConfirmationConsent1DataDebtorAccountSchemeName {
+    /// `UK.OBIE.BBAN`
+    BBAN,
+    /// `UK.OBIE.IBAN`
+    IBAN,
+    /// `UK.OBIE.PAN`
+    PAN,
+    /// `UK.OBIE.Paym`
+    Paym,
+    /// `UK.OBIE.SortCodeAccountNumber`
+    SortCodeAccountNumber,
+    /// A code the spec does not list, kept exactly as sent.
+    Unknown(String),
+}
+impl OBFundsConfirmationConsent1DataDebtorAccountSchemeName {
+    /// Every code the spec lists, in spec order.
+    pub const CODES: &'static [&'static str] = &[
+        "UK.OBIE.BBAN",
+        "UK.OBIE.IBAN",
+        "UK.OBIE.PAN",
+        "UK.OBIE.Paym",
+        "UK.OBIE.SortCodeAccountNumber",
+    ];
+    /// The code as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::BBAN => "UK.OBIE.BBAN",
+            Self::IBAN => "UK.OBIE.IBAN",
+            Self::PAN => "UK.OBIE.PAN",
+            Self::Paym => "UK.OBIE.Paym",
+            Self::SortCodeAccountNumber => "UK.OBIE.SortCodeAccountNumber",
+            Self::Unknown(code) => code,
+        }
+    }
+    /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    pub fn from_code(code: &str) -> Self {
+        match code {
+            "UK.OBIE.BBAN" => Self::BBAN,
+            "UK.OBIE.IBAN" => Self::IBAN,
+            "UK.OBIE.PAN" => Self::PAN,
+            "UK.OBIE.Paym" => Self::Paym,
+            "UK.OBIE.SortCodeAccountNumber" => Self::SortCodeAccountNumber,
+            other => Self::Unknown(String::from(other)),
+        }
+    }
+    /// Whether the code is one the spec lists.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
+}
+ob_model::open_enum_traits!(OBFundsConfirmationConsent1DataDebtorAccountSchemeName);
 /// `OBFundsConfirmationConsentResponse1` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBFundsConfirmationConsentResponse1 {
@@ -697,6 +1348,18 @@ impl ob_model::Object for OBFundsConfirmationConsentResponse1 {
         ob_model::__private::encode_optional(map, "Meta", &self.meta)?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => ob_model::__private::encode_required(map, "Data", &self.data, &self.extra),
+            1usize => ob_model::__private::encode_optional(map, "Links", &self.links),
+            2usize => ob_model::__private::encode_optional(map, "Meta", &self.meta),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -738,6 +1401,81 @@ impl ob_model::Validate for OBFundsConfirmationConsentResponse1 {
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema for OBFundsConfirmationConsentResponse1 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBFundsConfirmationConsentResponse1".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBFundsConfirmationConsentResponse1").into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "`OBFundsConfirmationConsentResponse1` (the spec gives no description).",
+            false,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Data",
+            true,
+            "",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBFundsConfirmationConsentResponse1Data>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Links",
+            false,
+            "Links relevant to the payload",
+            ob_model::schema::constrain(
+                g.subschema_for::<Links>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Meta",
+            false,
+            "Meta Data relevant to the payload",
+            ob_model::schema::constrain(
+                g.subschema_for::<Meta>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBFundsConfirmationConsentResponse1Data` (the spec gives no description).
@@ -848,6 +1586,47 @@ impl ob_model::Object for OBFundsConfirmationConsentResponse1Data {
         )?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => ob_model::__private::encode_required(
+                map,
+                "ConsentId",
+                &self.consent_id,
+                &self.extra,
+            ),
+            1usize => ob_model::__private::encode_required(
+                map,
+                "CreationDateTime",
+                &self.creation_date_time,
+                &self.extra,
+            ),
+            2usize => {
+                ob_model::__private::encode_required(map, "Status", &self.status, &self.extra)
+            }
+            3usize => ob_model::__private::encode_required(
+                map,
+                "StatusUpdateDateTime",
+                &self.status_update_date_time,
+                &self.extra,
+            ),
+            4usize => ob_model::__private::encode_optional(
+                map,
+                "ExpirationDateTime",
+                &self.expiration_date_time,
+            ),
+            5usize => ob_model::__private::encode_required(
+                map,
+                "DebtorAccount",
+                &self.debtor_account,
+                &self.extra,
+            ),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -909,6 +1688,146 @@ impl ob_model::Validate for OBFundsConfirmationConsentResponse1Data {
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema for OBFundsConfirmationConsentResponse1Data {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBFundsConfirmationConsentResponse1Data".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBFundsConfirmationConsentResponse1Data"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "`OBFundsConfirmationConsentResponse1Data` (the spec gives no description).",
+            true,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "ConsentId",
+            true,
+            "Unique identification as assigned to identify the funds confirmation consent resource.",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(128u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "CreationDateTime",
+            true,
+            "Date and time at which the resource was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            ob_model::schema::constrain(
+                g.subschema_for::<ob_model::DateTime>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Status",
+            true,
+            "Specifies the status of consent resource in code form.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBFundsConfirmationConsentResponse1DataStatus>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "StatusUpdateDateTime",
+            true,
+            "Date and time at which the resource status was updated.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            ob_model::schema::constrain(
+                g.subschema_for::<ob_model::DateTime>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "ExpirationDateTime",
+            false,
+            "Specified date and time the funds confirmation authorisation will expire.\nIf this is not populated, the authorisation will be open ended.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            ob_model::schema::constrain(
+                g.subschema_for::<ob_model::DateTime>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "DebtorAccount",
+            true,
+            "Unambiguous identification of the account of the debtor to which a confirmation of funds consent will be applied.",
+            ob_model::schema::constrain(
+                g
+                    .subschema_for::<
+                        OBFundsConfirmationConsentResponse1DataDebtorAccount,
+                    >(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// Unambiguous identification of the account of the debtor to which a confirmation of funds consent will be applied.
@@ -988,6 +1907,33 @@ impl ob_model::Object for OBFundsConfirmationConsentResponse1DataDebtorAccount {
         )?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => ob_model::__private::encode_required(
+                map,
+                "SchemeName",
+                &self.scheme_name,
+                &self.extra,
+            ),
+            1usize => ob_model::__private::encode_required(
+                map,
+                "Identification",
+                &self.identification,
+                &self.extra,
+            ),
+            2usize => ob_model::__private::encode_optional(map, "Name", &self.name),
+            3usize => ob_model::__private::encode_optional(
+                map,
+                "SecondaryIdentification",
+                &self.secondary_identification,
+            ),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -1042,6 +1988,107 @@ impl ob_model::Validate for OBFundsConfirmationConsentResponse1DataDebtorAccount
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema
+    for OBFundsConfirmationConsentResponse1DataDebtorAccount
+{
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBFundsConfirmationConsentResponse1DataDebtorAccount".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBFundsConfirmationConsentResponse1DataDebtorAccount"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "Unambiguous identification of the account of the debtor to which a confirmation of funds consent will be applied.",
+            true,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "SchemeName",
+            true,
+            "Name of the identification scheme, in a coded form as published in an external list.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBFundsConfirmationConsent1DataDebtorAccountSchemeName>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Identification",
+            true,
+            "Identification assigned by an institution to identify an account. This identification is known by the account owner.",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(256u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Name",
+            false,
+            "Name of the account, as assigned by the account servicing institution.\nUsage: The account name is the name or names of the account owner(s) represented at an account level. The account name is not the product name or the nickname of the account.",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(350u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "SecondaryIdentification",
+            false,
+            "This is secondary identification of the account, as assigned by the account servicing institution.\nThis can be used by building societies to additionally identify accounts with a roll number (in addition to a sort code and account number combination).",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(34u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// Decodes `body` as the request or response body type named `type_name` (a spec name such

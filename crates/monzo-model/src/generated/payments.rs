@@ -121,6 +121,26 @@ impl ob_model::Object for OBError1 {
         ob_model::__private::encode_optional(map, "Url", &self.url)?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => ob_model::__private::encode_required(
+                map,
+                "ErrorCode",
+                &self.error_code,
+                &self.extra,
+            ),
+            1usize => {
+                ob_model::__private::encode_required(map, "Message", &self.message, &self.extra)
+            }
+            2usize => ob_model::__private::encode_optional(map, "Path", &self.path),
+            3usize => ob_model::__private::encode_optional(map, "Url", &self.url),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -172,54 +192,278 @@ impl ob_model::Validate for OBError1 {
         }
     }
 }
-ob_model::open_enum! {
-    #[doc = " Low level textual error code, e.g., UK.OBIE.Field.Missing"] #[doc = " "]
-    #[doc =
-    " Monzo: an OBIE code (`UK.OBIE.*`) or one of Monzo's custom codes, added because the OBIE list has no suitable code:"]
-    #[doc =
-    " - `UK.MONZO.Generic`: a generic code used when no specific code is suitable."]
-    #[doc =
-    " - `UK.MONZO.Forbidden`: the request is authenticated but has insufficient permissions."]
-    OBError1ErrorCode { #[doc = " `UK.OBIE.Field.Expected`"] OBIEFieldExpected =
-    "UK.OBIE.Field.Expected", #[doc = " `UK.OBIE.Field.Invalid`"] OBIEFieldInvalid =
-    "UK.OBIE.Field.Invalid", #[doc = " `UK.OBIE.Field.InvalidDate`"] OBIEFieldInvalidDate
-    = "UK.OBIE.Field.InvalidDate", #[doc = " `UK.OBIE.Field.Missing`"] OBIEFieldMissing =
-    "UK.OBIE.Field.Missing", #[doc = " `UK.OBIE.Field.Unexpected`"] OBIEFieldUnexpected =
-    "UK.OBIE.Field.Unexpected", #[doc = " `UK.OBIE.Header.Invalid`"] OBIEHeaderInvalid =
-    "UK.OBIE.Header.Invalid", #[doc = " `UK.OBIE.Header.Missing`"] OBIEHeaderMissing =
-    "UK.OBIE.Header.Missing", #[doc = " `UK.OBIE.Reauthenticate`"] OBIEReauthenticate =
-    "UK.OBIE.Reauthenticate", #[doc = " `UK.OBIE.Resource.ConsentMismatch`"]
-    OBIEResourceConsentMismatch = "UK.OBIE.Resource.ConsentMismatch", #[doc =
-    " `UK.OBIE.Resource.InvalidConsentStatus`"] OBIEResourceInvalidConsentStatus =
-    "UK.OBIE.Resource.InvalidConsentStatus", #[doc = " `UK.OBIE.Resource.InvalidFormat`"]
-    OBIEResourceInvalidFormat = "UK.OBIE.Resource.InvalidFormat", #[doc =
-    " `UK.OBIE.Resource.NotFound`"] OBIEResourceNotFound = "UK.OBIE.Resource.NotFound",
-    #[doc = " `UK.OBIE.Rules.AfterCutOffDateTime`"] OBIERulesAfterCutOffDateTime =
-    "UK.OBIE.Rules.AfterCutOffDateTime", #[doc = " `UK.OBIE.Rules.DuplicateReference`"]
-    OBIERulesDuplicateReference = "UK.OBIE.Rules.DuplicateReference", #[doc =
-    " `UK.OBIE.Signature.Invalid`"] OBIESignatureInvalid = "UK.OBIE.Signature.Invalid",
-    #[doc = " `UK.OBIE.Signature.InvalidClaim`"] OBIESignatureInvalidClaim =
-    "UK.OBIE.Signature.InvalidClaim", #[doc = " `UK.OBIE.Signature.Malformed`"]
-    OBIESignatureMalformed = "UK.OBIE.Signature.Malformed", #[doc =
-    " `UK.OBIE.Signature.Missing`"] OBIESignatureMissing = "UK.OBIE.Signature.Missing",
-    #[doc = " `UK.OBIE.Signature.MissingClaim`"] OBIESignatureMissingClaim =
-    "UK.OBIE.Signature.MissingClaim", #[doc = " `UK.OBIE.Signature.Unexpected`"]
-    OBIESignatureUnexpected = "UK.OBIE.Signature.Unexpected", #[doc =
-    " `UK.OBIE.UnexpectedError`"] OBIEUnexpectedError = "UK.OBIE.UnexpectedError", #[doc
-    = " `UK.OBIE.Unsupported.AccountIdentifier`"] OBIEUnsupportedAccountIdentifier =
-    "UK.OBIE.Unsupported.AccountIdentifier", #[doc =
-    " `UK.OBIE.Unsupported.AccountSecondaryIdentifier`"]
-    OBIEUnsupportedAccountSecondaryIdentifier =
-    "UK.OBIE.Unsupported.AccountSecondaryIdentifier", #[doc =
-    " `UK.OBIE.Unsupported.Currency`"] OBIEUnsupportedCurrency =
-    "UK.OBIE.Unsupported.Currency", #[doc = " `UK.OBIE.Unsupported.Frequency`"]
-    OBIEUnsupportedFrequency = "UK.OBIE.Unsupported.Frequency", #[doc =
-    " `UK.OBIE.Unsupported.LocalInstrument`"] OBIEUnsupportedLocalInstrument =
-    "UK.OBIE.Unsupported.LocalInstrument", #[doc = " `UK.OBIE.Unsupported.Scheme`"]
-    OBIEUnsupportedScheme = "UK.OBIE.Unsupported.Scheme", #[doc = " `UK.MONZO.Generic`"]
-    MONZOGeneric = "UK.MONZO.Generic", #[doc = " `UK.MONZO.Forbidden`"] MONZOForbidden =
-    "UK.MONZO.Forbidden", }
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema for OBError1 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBError1".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBError1").into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object("`OBError1` (the spec gives no description).", false);
+        ob_model::schema::property(
+            &mut s,
+            "ErrorCode",
+            true,
+            "Low level textual error code, e.g., UK.OBIE.Field.Missing\n\nMonzo: an OBIE code (`UK.OBIE.*`) or one of Monzo's custom codes, added because the OBIE list has no suitable code:\n- `UK.MONZO.Generic`: a generic code used when no specific code is suitable.\n- `UK.MONZO.Forbidden`: the request is authenticated but has insufficient permissions.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBError1ErrorCode>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Message",
+            true,
+            "A description of the error that occurred. e.g., 'A mandatory field isn't supplied' or 'RequestedExecutionDateTime must be in future'\nOBIE doesn't standardise this field\n\nMonzo: a human-readable message detailing the cause (e.g. `Consent is not authorised`).",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(500u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Path",
+            false,
+            "Recommended but optional reference to the JSON Path of the field with error, e.g., Data.Initiation.InstructedAmount.Currency\n\nMonzo: not implemented (never sent).",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(500u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Url",
+            false,
+            "URL to help remediate the problem, or provide more information, or to API Reference, or help etc\n\nMonzo: not implemented (never sent).",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
 }
+/// Low level textual error code, e.g., UK.OBIE.Field.Missing
+///
+/// Monzo: an OBIE code (`UK.OBIE.*`) or one of Monzo's custom codes, added because the OBIE list has no suitable code:
+/// - `UK.MONZO.Generic`: a generic code used when no specific code is suitable.
+/// - `UK.MONZO.Forbidden`: the request is authenticated but has insufficient permissions.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OBError1ErrorCode {
+    /// `UK.OBIE.Field.Expected`
+    FieldExpected,
+    /// `UK.OBIE.Field.Invalid`
+    FieldInvalid,
+    /// `UK.OBIE.Field.InvalidDate`
+    FieldInvalidDate,
+    /// `UK.OBIE.Field.Missing`
+    FieldMissing,
+    /// `UK.OBIE.Field.Unexpected`
+    FieldUnexpected,
+    /// `UK.OBIE.Header.Invalid`
+    HeaderInvalid,
+    /// `UK.OBIE.Header.Missing`
+    HeaderMissing,
+    /// `UK.OBIE.Reauthenticate`
+    Reauthenticate,
+    /// `UK.OBIE.Resource.ConsentMismatch`
+    ResourceConsentMismatch,
+    /// `UK.OBIE.Resource.InvalidConsentStatus`
+    ResourceInvalidConsentStatus,
+    /// `UK.OBIE.Resource.InvalidFormat`
+    ResourceInvalidFormat,
+    /// `UK.OBIE.Resource.NotFound`
+    ResourceNotFound,
+    /// `UK.OBIE.Rules.AfterCutOffDateTime`
+    RulesAfterCutOffDateTime,
+    /// `UK.OBIE.Rules.DuplicateReference`
+    RulesDuplicateReference,
+    /// `UK.OBIE.Signature.Invalid`
+    SignatureInvalid,
+    /// `UK.OBIE.Signature.InvalidClaim`
+    SignatureInvalidClaim,
+    /// `UK.OBIE.Signature.Malformed`
+    SignatureMalformed,
+    /// `UK.OBIE.Signature.Missing`
+    SignatureMissing,
+    /// `UK.OBIE.Signature.MissingClaim`
+    SignatureMissingClaim,
+    /// `UK.OBIE.Signature.Unexpected`
+    SignatureUnexpected,
+    /// `UK.OBIE.UnexpectedError`
+    UnexpectedError,
+    /// `UK.OBIE.Unsupported.AccountIdentifier`
+    UnsupportedAccountIdentifier,
+    /// `UK.OBIE.Unsupported.AccountSecondaryIdentifier`
+    UnsupportedAccountSecondaryIdentifier,
+    /// `UK.OBIE.Unsupported.Currency`
+    UnsupportedCurrency,
+    /// `UK.OBIE.Unsupported.Frequency`
+    UnsupportedFrequency,
+    /// `UK.OBIE.Unsupported.LocalInstrument`
+    UnsupportedLocalInstrument,
+    /// `UK.OBIE.Unsupported.Scheme`
+    UnsupportedScheme,
+    /// `UK.MONZO.Generic`
+    MonzoGeneric,
+    /// `UK.MONZO.Forbidden`
+    MonzoForbidden,
+    /// A code the spec does not list, kept exactly as sent.
+    Unknown(String),
+}
+impl OBError1ErrorCode {
+    /// Every code the spec lists, in spec order.
+    pub const CODES: &'static [&'static str] = &[
+        "UK.OBIE.Field.Expected",
+        "UK.OBIE.Field.Invalid",
+        "UK.OBIE.Field.InvalidDate",
+        "UK.OBIE.Field.Missing",
+        "UK.OBIE.Field.Unexpected",
+        "UK.OBIE.Header.Invalid",
+        "UK.OBIE.Header.Missing",
+        "UK.OBIE.Reauthenticate",
+        "UK.OBIE.Resource.ConsentMismatch",
+        "UK.OBIE.Resource.InvalidConsentStatus",
+        "UK.OBIE.Resource.InvalidFormat",
+        "UK.OBIE.Resource.NotFound",
+        "UK.OBIE.Rules.AfterCutOffDateTime",
+        "UK.OBIE.Rules.DuplicateReference",
+        "UK.OBIE.Signature.Invalid",
+        "UK.OBIE.Signature.InvalidClaim",
+        "UK.OBIE.Signature.Malformed",
+        "UK.OBIE.Signature.Missing",
+        "UK.OBIE.Signature.MissingClaim",
+        "UK.OBIE.Signature.Unexpected",
+        "UK.OBIE.UnexpectedError",
+        "UK.OBIE.Unsupported.AccountIdentifier",
+        "UK.OBIE.Unsupported.AccountSecondaryIdentifier",
+        "UK.OBIE.Unsupported.Currency",
+        "UK.OBIE.Unsupported.Frequency",
+        "UK.OBIE.Unsupported.LocalInstrument",
+        "UK.OBIE.Unsupported.Scheme",
+        "UK.MONZO.Generic",
+        "UK.MONZO.Forbidden",
+    ];
+    /// The code as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::FieldExpected => "UK.OBIE.Field.Expected",
+            Self::FieldInvalid => "UK.OBIE.Field.Invalid",
+            Self::FieldInvalidDate => "UK.OBIE.Field.InvalidDate",
+            Self::FieldMissing => "UK.OBIE.Field.Missing",
+            Self::FieldUnexpected => "UK.OBIE.Field.Unexpected",
+            Self::HeaderInvalid => "UK.OBIE.Header.Invalid",
+            Self::HeaderMissing => "UK.OBIE.Header.Missing",
+            Self::Reauthenticate => "UK.OBIE.Reauthenticate",
+            Self::ResourceConsentMismatch => "UK.OBIE.Resource.ConsentMismatch",
+            Self::ResourceInvalidConsentStatus => "UK.OBIE.Resource.InvalidConsentStatus",
+            Self::ResourceInvalidFormat => "UK.OBIE.Resource.InvalidFormat",
+            Self::ResourceNotFound => "UK.OBIE.Resource.NotFound",
+            Self::RulesAfterCutOffDateTime => "UK.OBIE.Rules.AfterCutOffDateTime",
+            Self::RulesDuplicateReference => "UK.OBIE.Rules.DuplicateReference",
+            Self::SignatureInvalid => "UK.OBIE.Signature.Invalid",
+            Self::SignatureInvalidClaim => "UK.OBIE.Signature.InvalidClaim",
+            Self::SignatureMalformed => "UK.OBIE.Signature.Malformed",
+            Self::SignatureMissing => "UK.OBIE.Signature.Missing",
+            Self::SignatureMissingClaim => "UK.OBIE.Signature.MissingClaim",
+            Self::SignatureUnexpected => "UK.OBIE.Signature.Unexpected",
+            Self::UnexpectedError => "UK.OBIE.UnexpectedError",
+            Self::UnsupportedAccountIdentifier => "UK.OBIE.Unsupported.AccountIdentifier",
+            Self::UnsupportedAccountSecondaryIdentifier => {
+                "UK.OBIE.Unsupported.AccountSecondaryIdentifier"
+            }
+            Self::UnsupportedCurrency => "UK.OBIE.Unsupported.Currency",
+            Self::UnsupportedFrequency => "UK.OBIE.Unsupported.Frequency",
+            Self::UnsupportedLocalInstrument => "UK.OBIE.Unsupported.LocalInstrument",
+            Self::UnsupportedScheme => "UK.OBIE.Unsupported.Scheme",
+            Self::MonzoGeneric => "UK.MONZO.Generic",
+            Self::MonzoForbidden => "UK.MONZO.Forbidden",
+            Self::Unknown(code) => code,
+        }
+    }
+    /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    pub fn from_code(code: &str) -> Self {
+        match code {
+            "UK.OBIE.Field.Expected" => Self::FieldExpected,
+            "UK.OBIE.Field.Invalid" => Self::FieldInvalid,
+            "UK.OBIE.Field.InvalidDate" => Self::FieldInvalidDate,
+            "UK.OBIE.Field.Missing" => Self::FieldMissing,
+            "UK.OBIE.Field.Unexpected" => Self::FieldUnexpected,
+            "UK.OBIE.Header.Invalid" => Self::HeaderInvalid,
+            "UK.OBIE.Header.Missing" => Self::HeaderMissing,
+            "UK.OBIE.Reauthenticate" => Self::Reauthenticate,
+            "UK.OBIE.Resource.ConsentMismatch" => Self::ResourceConsentMismatch,
+            "UK.OBIE.Resource.InvalidConsentStatus" => Self::ResourceInvalidConsentStatus,
+            "UK.OBIE.Resource.InvalidFormat" => Self::ResourceInvalidFormat,
+            "UK.OBIE.Resource.NotFound" => Self::ResourceNotFound,
+            "UK.OBIE.Rules.AfterCutOffDateTime" => Self::RulesAfterCutOffDateTime,
+            "UK.OBIE.Rules.DuplicateReference" => Self::RulesDuplicateReference,
+            "UK.OBIE.Signature.Invalid" => Self::SignatureInvalid,
+            "UK.OBIE.Signature.InvalidClaim" => Self::SignatureInvalidClaim,
+            "UK.OBIE.Signature.Malformed" => Self::SignatureMalformed,
+            "UK.OBIE.Signature.Missing" => Self::SignatureMissing,
+            "UK.OBIE.Signature.MissingClaim" => Self::SignatureMissingClaim,
+            "UK.OBIE.Signature.Unexpected" => Self::SignatureUnexpected,
+            "UK.OBIE.UnexpectedError" => Self::UnexpectedError,
+            "UK.OBIE.Unsupported.AccountIdentifier" => Self::UnsupportedAccountIdentifier,
+            "UK.OBIE.Unsupported.AccountSecondaryIdentifier" => {
+                Self::UnsupportedAccountSecondaryIdentifier
+            }
+            "UK.OBIE.Unsupported.Currency" => Self::UnsupportedCurrency,
+            "UK.OBIE.Unsupported.Frequency" => Self::UnsupportedFrequency,
+            "UK.OBIE.Unsupported.LocalInstrument" => Self::UnsupportedLocalInstrument,
+            "UK.OBIE.Unsupported.Scheme" => Self::UnsupportedScheme,
+            "UK.MONZO.Generic" => Self::MonzoGeneric,
+            "UK.MONZO.Forbidden" => Self::MonzoForbidden,
+            other => Self::Unknown(String::from(other)),
+        }
+    }
+    /// Whether the code is one the spec lists.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
+}
+ob_model::open_enum_traits!(OBError1ErrorCode);
 /// An array of detail error codes, and messages, and URLs to documentation to help remediation.
 ///
 /// Monzo: every Open Banking error has this shape, with exactly one entry in `Errors` (Monzo's docs say the new structure is currently only in the sandbox). Sending the header `X-Open-Banking-Legacy-Errors` selects the legacy body with only `Code` and `Message` instead (the legacy `code` maps to `Code`, the legacy `message` to the single error's `Message`). Monzo rate-limits each TPP (100 requests per second across all Open Banking endpoints, shared by every client ID of the organisation) and throttles the whole platform under high load; a throttled request gets status 429 and should be retried after a backoff.
@@ -303,6 +547,23 @@ impl ob_model::Object for OBErrorResponse1 {
         ob_model::__private::encode_required(map, "Errors", &self.errors, &self.extra)?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => ob_model::__private::encode_required(map, "Code", &self.code, &self.extra),
+            1usize => ob_model::__private::encode_optional(map, "Id", &self.id),
+            2usize => {
+                ob_model::__private::encode_required(map, "Message", &self.message, &self.extra)
+            }
+            3usize => {
+                ob_model::__private::encode_required(map, "Errors", &self.errors, &self.extra)
+            }
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -357,6 +618,100 @@ impl ob_model::Validate for OBErrorResponse1 {
         }
     }
 }
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema for OBErrorResponse1 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBErrorResponse1".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBErrorResponse1").into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "An array of detail error codes, and messages, and URLs to documentation to help remediation.\n\nMonzo: every Open Banking error has this shape, with exactly one entry in `Errors` (Monzo's docs say the new structure is currently only in the sandbox). Sending the header `X-Open-Banking-Legacy-Errors` selects the legacy body with only `Code` and `Message` instead (the legacy `code` maps to `Code`, the legacy `message` to the single error's `Message`). Monzo rate-limits each TPP (100 requests per second across all Open Banking endpoints, shared by every client ID of the organisation) and throttles the whole platform under high load; a throttled request gets status 429 and should be retried after a backoff.",
+            false,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Code",
+            true,
+            "High level textual error code, to help categorize the errors.\n\nMonzo: a custom code of the form `prefix.type`, e.g. `bad_request.consent_status`. The prefix always goes with one HTTP status:\n\n| prefix | HTTP status |\n|---|---|\n| `bad_request` | 400 |\n| `bad_response` | 406 |\n| `forbidden` | 403 |\n| `internal_service` | 500 |\n| `not_found` | 404 |\n| `precondition_failed` | 412 |\n| `timeout` | 504 |\n| `unauthorized` | 401 |\n| `rate_limited` | 429 |",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(40u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Id",
+            false,
+            "A unique reference for the error instance, for audit purposes, in case of unknown/unclassified errors.\n\nMonzo: an internal trace identifier.",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(40u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Message",
+            true,
+            "Brief Error message, e.g., 'There is something wrong with the request parameters provided'\n\nMonzo: a high-level, human-readable category message (e.g. `Invalid consent status`).",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(500u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Errors",
+            true,
+            "Detailed errors.\n\nMonzo: always exactly one `OBError1`.",
+            ob_model::schema::constrain(
+                g.subschema_for::<Vec<OBError1>>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: Some(1u64),
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
+}
 /// `OBWriteDomestic2` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBWriteDomestic2 {
@@ -405,6 +760,17 @@ impl ob_model::Object for OBWriteDomestic2 {
         ob_model::__private::encode_required(map, "Risk", &self.risk, &self.extra)?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => ob_model::__private::encode_required(map, "Data", &self.data, &self.extra),
+            1usize => ob_model::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -442,6 +808,60 @@ impl ob_model::Validate for OBWriteDomestic2 {
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema for OBWriteDomestic2 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteDomestic2".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBWriteDomestic2").into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s =
+            ob_model::schema::object("`OBWriteDomestic2` (the spec gives no description).", false);
+        ob_model::schema::property(
+            &mut s,
+            "Data",
+            true,
+            "",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteDomestic2Data>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Risk",
+            true,
+            "The Risk section is sent by the initiating party to the ASPSP.\nIt is used to specify additional details for risk scoring for Payments.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBRisk1>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBWriteDomestic2Data` (the spec gives no description).
@@ -491,6 +911,27 @@ impl ob_model::Object for OBWriteDomestic2Data {
         ob_model::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => ob_model::__private::encode_required(
+                map,
+                "ConsentId",
+                &self.consent_id,
+                &self.extra,
+            ),
+            1usize => ob_model::__private::encode_required(
+                map,
+                "Initiation",
+                &self.initiation,
+                &self.extra,
+            ),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -529,6 +970,62 @@ impl ob_model::Validate for OBWriteDomestic2Data {
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema for OBWriteDomestic2Data {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteDomestic2Data".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBWriteDomestic2Data").into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "`OBWriteDomestic2Data` (the spec gives no description).",
+            false,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "ConsentId",
+            true,
+            "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(128u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Initiation",
+            true,
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single domestic payment.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteDomestic2DataInitiation>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single domestic payment.
@@ -683,6 +1180,60 @@ impl ob_model::Object for OBWriteDomestic2DataInitiation {
         ob_model::__private::encode_optional(map, "SupplementaryData", &self.supplementary_data)?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => ob_model::__private::encode_required(
+                map,
+                "InstructionIdentification",
+                &self.instruction_identification,
+                &self.extra,
+            ),
+            1usize => ob_model::__private::encode_required(
+                map,
+                "EndToEndIdentification",
+                &self.end_to_end_identification,
+                &self.extra,
+            ),
+            2usize => {
+                ob_model::__private::encode_optional(map, "LocalInstrument", &self.local_instrument)
+            }
+            3usize => ob_model::__private::encode_required(
+                map,
+                "InstructedAmount",
+                &self.instructed_amount,
+                &self.extra,
+            ),
+            4usize => {
+                ob_model::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)
+            }
+            5usize => ob_model::__private::encode_required(
+                map,
+                "CreditorAccount",
+                &self.creditor_account,
+                &self.extra,
+            ),
+            6usize => ob_model::__private::encode_optional(
+                map,
+                "CreditorPostalAddress",
+                &self.creditor_postal_address,
+            ),
+            7usize => ob_model::__private::encode_optional(
+                map,
+                "RemittanceInformation",
+                &self.remittance_information,
+            ),
+            8usize => ob_model::__private::encode_optional(
+                map,
+                "SupplementaryData",
+                &self.supplementary_data,
+            ),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -760,6 +1311,195 @@ impl ob_model::Validate for OBWriteDomestic2DataInitiation {
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema for OBWriteDomestic2DataInitiation {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteDomestic2DataInitiation".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBWriteDomestic2DataInitiation").into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single domestic payment.",
+            false,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "InstructionIdentification",
+            true,
+            "Unique identification as assigned by an instructing party for an instructed party to unambiguously identify the instruction.\nUsage: the  instruction identification is a point to point reference that can be used between the instructing party and the instructed party to refer to the individual instruction. It can be included in several messages related to the instruction.",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(35u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "EndToEndIdentification",
+            true,
+            "Unique identification assigned by the initiating party to unambiguously identify the transaction. This identification is passed on, unchanged, throughout the entire end-to-end chain.\nUsage: The end-to-end identification can be used for reconciliation or to link tasks relating to the transaction. It can be included in several messages related to the transaction.\nOB: The Faster Payments Scheme can only access 31 characters for the EndToEndIdentification field.",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(35u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "LocalInstrument",
+            false,
+            "User community specific instrument.\nUsage: This element is used to specify a local instrument, local clearing option and/or further qualify the service or service level.\n\nMonzo: all domestic payments are sent by Faster Payments; provide `UK.OBIE.FPS`.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBExternalLocalInstrument1Code>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &["UK.OBIE.FPS"],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "InstructedAmount",
+            true,
+            "Amount of money to be moved between the debtor and creditor, before deduction of charges, expressed in the currency as ordered by the initiating party.\nUsage: This amount has to be transported unchanged through the transaction chain.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteDomestic2DataInitiationInstructedAmount>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "DebtorAccount",
+            false,
+            "Unambiguous identification of the account of the debtor to which a debit entry will be made as a result of the transaction.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteDomestic2DataInitiationDebtorAccount>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "CreditorAccount",
+            true,
+            "Unambiguous identification of the account of the creditor to which a credit entry will be posted as a result of the payment transaction.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteDomestic2DataInitiationCreditorAccount>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "CreditorPostalAddress",
+            false,
+            "Information that locates and identifies a specific address, as defined by postal services.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBPostalAddress6>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "RemittanceInformation",
+            false,
+            "Information supplied to enable the matching of an entry with the items that the transfer is intended to settle, such as commercial invoices in an accounts' receivable system.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteDomestic2DataInitiationRemittanceInformation>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "SupplementaryData",
+            false,
+            "Monzo (sandbox only, non-standard): fields that make the sandbox approve or reject a consent automatically, without a customer authorising it in the Monzo app. The sandbox runs the same code as production; these fields are for the sandbox only.\n\nWhere it goes:\n- AIS: `Data/SupplementaryData` of the account-access-consent request, e.g. `{\"DesiredStatus\": \"Authorised\", \"UserID\": \"user_000xxx\"}`.\n- PIS (domestic, scheduled, standing order): `Data/Initiation/SupplementaryData` of the consent request, with `DesiredStatus` and optionally `UserID` and `AccountID` (both or neither: with only one, a random test user and account are used). The payment order must repeat the same `SupplementaryData`, with its fields in the same order as in the consent.\n- VRP: `Data/ControlParameters/SupplementaryData` of the consent request, with `DesiredStatus` only.\n\nMonzo sandbox users (UserID / AccountID):\n- Heavy user: `user_0000A4C4ZChWNMEvew2U77` / `acc_0000A4C4ZSskDOixqNPfpR`\n- Medium user: `user_0000A4C4nqORb7K9YYW3r0` / `acc_0000A4C4o66FCYJoERQhHN`\n- Light user: `user_0000A4C4wkPFE7x9at8Ujp` / `acc_0000A4C4wz4Ail0f3sONTV`\n- EU (Ireland) user: `user_0000Av3bpksv3AAmdybBCr` / `acc_0000Av3bry7sn2XsI3eZ3C`",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteDomestic2DataInitiationSupplementaryData>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// Unambiguous identification of the account of the creditor to which a credit entry will be posted as a result of the payment transaction.
@@ -842,6 +1582,33 @@ impl ob_model::Object for OBWriteDomestic2DataInitiationCreditorAccount {
         )?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => ob_model::__private::encode_required(
+                map,
+                "SchemeName",
+                &self.scheme_name,
+                &self.extra,
+            ),
+            1usize => ob_model::__private::encode_required(
+                map,
+                "Identification",
+                &self.identification,
+                &self.extra,
+            ),
+            2usize => ob_model::__private::encode_required(map, "Name", &self.name, &self.extra),
+            3usize => ob_model::__private::encode_optional(
+                map,
+                "SecondaryIdentification",
+                &self.secondary_identification,
+            ),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -896,6 +1663,105 @@ impl ob_model::Validate for OBWriteDomestic2DataInitiationCreditorAccount {
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema for OBWriteDomestic2DataInitiationCreditorAccount {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteDomestic2DataInitiationCreditorAccount".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBWriteDomestic2DataInitiationCreditorAccount"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "Unambiguous identification of the account of the creditor to which a credit entry will be posted as a result of the payment transaction.",
+            false,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "SchemeName",
+            true,
+            "Name of the identification scheme, in a coded form as published in an external list.\n\nMonzo: only `UK.OBIE.SortCodeAccountNumber`; `UK.OBIE.IBAN` and other schemes are not supported.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBExternalAccountIdentification4Code>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &["UK.OBIE.SortCodeAccountNumber"],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Identification",
+            true,
+            "Identification assigned by an institution to identify an account. This identification is known by the account owner.",
+            ob_model::schema::constrain(
+                g.subschema_for::<Identification_0>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(256u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Name",
+            true,
+            "The account name is the name or names of the account owner(s) represented at an account level.\nNote, the account name is not the product name or the nickname of the account.\nOB: ASPSPs may carry out name validation for Confirmation of Payee, but it is not mandatory.",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(350u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "SecondaryIdentification",
+            false,
+            "This is secondary identification of the account, as assigned by the account servicing institution.\nThis can be used by building societies to additionally identify accounts with a roll number (in addition to a sort code and account number combination).",
+            ob_model::schema::constrain(
+                g.subschema_for::<SecondaryIdentification>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(34u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// Unambiguous identification of the account of the debtor to which a debit entry will be made as a result of the transaction.
@@ -977,6 +1843,33 @@ impl ob_model::Object for OBWriteDomestic2DataInitiationDebtorAccount {
         )?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => ob_model::__private::encode_required(
+                map,
+                "SchemeName",
+                &self.scheme_name,
+                &self.extra,
+            ),
+            1usize => ob_model::__private::encode_required(
+                map,
+                "Identification",
+                &self.identification,
+                &self.extra,
+            ),
+            2usize => ob_model::__private::encode_optional(map, "Name", &self.name),
+            3usize => ob_model::__private::encode_optional(
+                map,
+                "SecondaryIdentification",
+                &self.secondary_identification,
+            ),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -1032,6 +1925,105 @@ impl ob_model::Validate for OBWriteDomestic2DataInitiationDebtorAccount {
         }
     }
 }
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema for OBWriteDomestic2DataInitiationDebtorAccount {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteDomestic2DataInitiationDebtorAccount".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBWriteDomestic2DataInitiationDebtorAccount"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "Unambiguous identification of the account of the debtor to which a debit entry will be made as a result of the transaction.",
+            false,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "SchemeName",
+            true,
+            "Name of the identification scheme, in a coded form as published in an external list.\n\nMonzo: only `UK.OBIE.SortCodeAccountNumber`; `UK.OBIE.IBAN` and other schemes are not supported.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBExternalAccountIdentification4Code>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &["UK.OBIE.SortCodeAccountNumber"],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Identification",
+            true,
+            "Identification assigned by an institution to identify an account. This identification is known by the account owner.",
+            ob_model::schema::constrain(
+                g.subschema_for::<Identification_0>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(256u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Name",
+            false,
+            "The account name is the name or names of the account owner(s) represented at an account level, as displayed by the ASPSP's online channels.\nNote, the account name is not the product name or the nickname of the account.",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(350u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "SecondaryIdentification",
+            false,
+            "This is secondary identification of the account, as assigned by the account servicing institution.\nThis can be used by building societies to additionally identify accounts with a roll number (in addition to a sort code and account number combination).",
+            ob_model::schema::constrain(
+                g.subschema_for::<SecondaryIdentification>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(34u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
+}
 /// Amount of money to be moved between the debtor and creditor, before deduction of charges, expressed in the currency as ordered by the initiating party.
 /// Usage: This amount has to be transported unchanged through the transaction chain.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -1082,6 +2074,21 @@ impl ob_model::Object for OBWriteDomestic2DataInitiationInstructedAmount {
         ob_model::__private::encode_required(map, "Currency", &self.currency, &self.extra)?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => {
+                ob_model::__private::encode_required(map, "Amount", &self.amount, &self.extra)
+            }
+            1usize => {
+                ob_model::__private::encode_required(map, "Currency", &self.currency, &self.extra)
+            }
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -1124,6 +2131,67 @@ impl ob_model::Validate for OBWriteDomestic2DataInitiationInstructedAmount {
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema for OBWriteDomestic2DataInitiationInstructedAmount {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteDomestic2DataInitiationInstructedAmount".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBWriteDomestic2DataInitiationInstructedAmount"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "Amount of money to be moved between the debtor and creditor, before deduction of charges, expressed in the currency as ordered by the initiating party.\nUsage: This amount has to be transported unchanged through the transaction chain.",
+            false,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Amount",
+            true,
+            "A number of monetary units specified in an active currency where the unit of currency is explicit and compliant with ISO 4217.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBActiveCurrencyAndAmount_SimpleType>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: Some("^\\d{1,13}$|^\\d{1,13}\\.\\d{1,5}$"),
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Currency",
+            true,
+            "A code allocated to a currency by a Maintenance Agency under an international identification scheme, as described in the latest edition of the international standard ISO 4217 \"Codes for the representation of currencies and funds\".\n\nMonzo: only `GBP`; other currencies are rejected.",
+            ob_model::schema::constrain(
+                g.subschema_for::<ActiveOrHistoricCurrencyCode>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: Some("^[A-Z]{3,3}$"),
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &["GBP"],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// Monzo (sandbox only, non-standard): fields that make the sandbox approve or reject a consent automatically, without a customer authorising it in the Monzo app. The sandbox runs the same code as production; these fields are for the sandbox only.
@@ -1191,6 +2259,20 @@ impl ob_model::Object for OBWriteDomestic2DataInitiationSupplementaryData {
         ob_model::__private::encode_optional(map, "AccountID", &self.account_id)?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => {
+                ob_model::__private::encode_optional(map, "DesiredStatus", &self.desired_status)
+            }
+            1usize => ob_model::__private::encode_optional(map, "UserID", &self.user_id),
+            2usize => ob_model::__private::encode_optional(map, "AccountID", &self.account_id),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -1235,13 +2317,124 @@ impl ob_model::Validate for OBWriteDomestic2DataInitiationSupplementaryData {
         }
     }
 }
-ob_model::open_enum! {
-    #[doc =
-    " Monzo (sandbox only): the status the sandbox gives the consent straight away: `Authorised` or `Rejected`."]
-    OBWriteDomestic2DataInitiationSupplementaryDataDesiredStatus { #[doc =
-    " `Authorised`"] Authorised = "Authorised", #[doc = " `Rejected`"] Rejected =
-    "Rejected", }
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema for OBWriteDomestic2DataInitiationSupplementaryData {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteDomestic2DataInitiationSupplementaryData".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBWriteDomestic2DataInitiationSupplementaryData"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "Monzo (sandbox only, non-standard): fields that make the sandbox approve or reject a consent automatically, without a customer authorising it in the Monzo app. The sandbox runs the same code as production; these fields are for the sandbox only.\n\nWhere it goes:\n- AIS: `Data/SupplementaryData` of the account-access-consent request, e.g. `{\"DesiredStatus\": \"Authorised\", \"UserID\": \"user_000xxx\"}`.\n- PIS (domestic, scheduled, standing order): `Data/Initiation/SupplementaryData` of the consent request, with `DesiredStatus` and optionally `UserID` and `AccountID` (both or neither: with only one, a random test user and account are used). The payment order must repeat the same `SupplementaryData`, with its fields in the same order as in the consent.\n- VRP: `Data/ControlParameters/SupplementaryData` of the consent request, with `DesiredStatus` only.\n\nMonzo sandbox users (UserID / AccountID):\n- Heavy user: `user_0000A4C4ZChWNMEvew2U77` / `acc_0000A4C4ZSskDOixqNPfpR`\n- Medium user: `user_0000A4C4nqORb7K9YYW3r0` / `acc_0000A4C4o66FCYJoERQhHN`\n- Light user: `user_0000A4C4wkPFE7x9at8Ujp` / `acc_0000A4C4wz4Ail0f3sONTV`\n- EU (Ireland) user: `user_0000Av3bpksv3AAmdybBCr` / `acc_0000Av3bry7sn2XsI3eZ3C`",
+            true,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "DesiredStatus",
+            false,
+            "Monzo (sandbox only): the status the sandbox gives the consent straight away: `Authorised` or `Rejected`.",
+            ob_model::schema::constrain(
+                g
+                    .subschema_for::<
+                        OBWriteDomestic2DataInitiationSupplementaryDataDesiredStatus,
+                    >(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "UserID",
+            false,
+            "Monzo (sandbox only): the sandbox user (`user_...`) the consent is authorised for. For payment consents it must come with `AccountID`, else a random test user and account are used.",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "AccountID",
+            false,
+            "Monzo (sandbox only, payment consents): the sandbox account (`acc_...`) the payment is made from. It must come with `UserID`, else a random test user and account are used.",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
 }
+/// Monzo (sandbox only): the status the sandbox gives the consent straight away: `Authorised` or `Rejected`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OBWriteDomestic2DataInitiationSupplementaryDataDesiredStatus {
+    /// `Authorised`
+    Authorised,
+    /// `Rejected`
+    Rejected,
+    /// A code the spec does not list, kept exactly as sent.
+    Unknown(String),
+}
+impl OBWriteDomestic2DataInitiationSupplementaryDataDesiredStatus {
+    /// Every code the spec lists, in spec order.
+    pub const CODES: &'static [&'static str] = &["Authorised", "Rejected"];
+    /// The code as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Authorised => "Authorised",
+            Self::Rejected => "Rejected",
+            Self::Unknown(code) => code,
+        }
+    }
+    /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    pub fn from_code(code: &str) -> Self {
+        match code {
+            "Authorised" => Self::Authorised,
+            "Rejected" => Self::Rejected,
+            other => Self::Unknown(String::from(other)),
+        }
+    }
+    /// Whether the code is one the spec lists.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
+}
+ob_model::open_enum_traits!(OBWriteDomestic2DataInitiationSupplementaryDataDesiredStatus);
 /// A domestic payment consent request.
 ///
 /// Monzo: a payment consent must be turned into a payment order within 24 hours of its creation, and within one hour once the customer has approved it. Monzo pays only in GBP, by Faster Payments (`UK.OBIE.FPS`), to and from accounts identified by `UK.OBIE.SortCodeAccountNumber`. If the account has insufficient funds, authorisation fails and the redirect carries `access_denied` with "Insufficient funds in selected account to make requested payment.". Default daily outbound limits: Personal and Joint £10,000; Business (sole trader) £25,000; Business (private limited company) £50,000 (customers can raise them). Setting `ReadRefundAccount` to `Yes` returns the refund account in the payment order response.
@@ -1292,6 +2485,17 @@ impl ob_model::Object for OBWriteDomesticConsent4 {
         ob_model::__private::encode_required(map, "Risk", &self.risk, &self.extra)?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => ob_model::__private::encode_required(map, "Data", &self.data, &self.extra),
+            1usize => ob_model::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -1329,6 +2533,62 @@ impl ob_model::Validate for OBWriteDomesticConsent4 {
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema for OBWriteDomesticConsent4 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteDomesticConsent4".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBWriteDomesticConsent4").into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "A domestic payment consent request.\n\nMonzo: a payment consent must be turned into a payment order within 24 hours of its creation, and within one hour once the customer has approved it. Monzo pays only in GBP, by Faster Payments (`UK.OBIE.FPS`), to and from accounts identified by `UK.OBIE.SortCodeAccountNumber`. If the account has insufficient funds, authorisation fails and the redirect carries `access_denied` with \"Insufficient funds in selected account to make requested payment.\". Default daily outbound limits: Personal and Joint £10,000; Business (sole trader) £25,000; Business (private limited company) £50,000 (customers can raise them). Setting `ReadRefundAccount` to `Yes` returns the refund account in the payment order response.",
+            false,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Data",
+            true,
+            "",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteDomesticConsent4Data>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Risk",
+            true,
+            "The Risk section is sent by the initiating party to the ASPSP.\nIt is used to specify additional details for risk scoring for Payments.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBRisk1>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBWriteDomesticConsent4Data` (the spec gives no description).
@@ -1397,6 +2657,32 @@ impl ob_model::Object for OBWriteDomesticConsent4Data {
         ob_model::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => ob_model::__private::encode_optional(
+                map,
+                "ReadRefundAccount",
+                &self.read_refund_account,
+            ),
+            1usize => ob_model::__private::encode_required(
+                map,
+                "Initiation",
+                &self.initiation,
+                &self.extra,
+            ),
+            2usize => {
+                ob_model::__private::encode_optional(map, "Authorisation", &self.authorisation)
+            }
+            3usize => {
+                ob_model::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)
+            }
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -1443,6 +2729,100 @@ impl ob_model::Validate for OBWriteDomesticConsent4Data {
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema for OBWriteDomesticConsent4Data {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteDomesticConsent4Data".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBWriteDomesticConsent4Data").into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "`OBWriteDomesticConsent4Data` (the spec gives no description).",
+            false,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "ReadRefundAccount",
+            false,
+            "Specifies to share the refund account details with PISP",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteDomesticConsent4DataReadRefundAccount>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Initiation",
+            true,
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single domestic payment.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteDomestic2DataInitiation>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Authorisation",
+            false,
+            "The authorisation type request from the TPP.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteDomesticConsent4DataAuthorisation>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "SCASupportData",
+            false,
+            "Supporting Data provided by TPP, when requesting SCA Exemption.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBSCASupportData1>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBWriteDomesticConsentResponse5` (the spec gives no description).
@@ -1507,6 +2887,19 @@ impl ob_model::Object for OBWriteDomesticConsentResponse5 {
         ob_model::__private::encode_optional(map, "Meta", &self.meta)?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => ob_model::__private::encode_required(map, "Data", &self.data, &self.extra),
+            1usize => ob_model::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            2usize => ob_model::__private::encode_optional(map, "Links", &self.links),
+            3usize => ob_model::__private::encode_optional(map, "Meta", &self.meta),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -1554,6 +2947,100 @@ impl ob_model::Validate for OBWriteDomesticConsentResponse5 {
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema for OBWriteDomesticConsentResponse5 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteDomesticConsentResponse5".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBWriteDomesticConsentResponse5").into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "`OBWriteDomesticConsentResponse5` (the spec gives no description).",
+            false,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Data",
+            true,
+            "",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteDomesticConsentResponse5Data>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Risk",
+            true,
+            "The Risk section is sent by the initiating party to the ASPSP.\nIt is used to specify additional details for risk scoring for Payments.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBRisk1>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Links",
+            false,
+            "Links relevant to the payload",
+            ob_model::schema::constrain(
+                g.subschema_for::<Links>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Meta",
+            false,
+            "Meta Data relevant to the payload",
+            ob_model::schema::constrain(
+                g.subschema_for::<Meta>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBWriteDomesticConsentResponse5Data` (the spec gives no description).
@@ -1722,6 +3209,68 @@ impl ob_model::Object for OBWriteDomesticConsentResponse5Data {
         ob_model::__private::encode_optional(map, "Debtor", &self.debtor)?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => ob_model::__private::encode_required(
+                map,
+                "ConsentId",
+                &self.consent_id,
+                &self.extra,
+            ),
+            1usize => ob_model::__private::encode_required(
+                map,
+                "CreationDateTime",
+                &self.creation_date_time,
+                &self.extra,
+            ),
+            2usize => {
+                ob_model::__private::encode_required(map, "Status", &self.status, &self.extra)
+            }
+            3usize => ob_model::__private::encode_required(
+                map,
+                "StatusUpdateDateTime",
+                &self.status_update_date_time,
+                &self.extra,
+            ),
+            4usize => ob_model::__private::encode_optional(
+                map,
+                "ReadRefundAccount",
+                &self.read_refund_account,
+            ),
+            5usize => {
+                ob_model::__private::encode_optional(map, "CutOffDateTime", &self.cut_off_date_time)
+            }
+            6usize => ob_model::__private::encode_optional(
+                map,
+                "ExpectedExecutionDateTime",
+                &self.expected_execution_date_time,
+            ),
+            7usize => ob_model::__private::encode_optional(
+                map,
+                "ExpectedSettlementDateTime",
+                &self.expected_settlement_date_time,
+            ),
+            8usize => ob_model::__private::encode_optional(map, "Charges", &self.charges),
+            9usize => ob_model::__private::encode_required(
+                map,
+                "Initiation",
+                &self.initiation,
+                &self.extra,
+            ),
+            10usize => {
+                ob_model::__private::encode_optional(map, "Authorisation", &self.authorisation)
+            }
+            11usize => {
+                ob_model::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)
+            }
+            12usize => ob_model::__private::encode_optional(map, "Debtor", &self.debtor),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -1818,6 +3367,271 @@ impl ob_model::Validate for OBWriteDomesticConsentResponse5Data {
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema for OBWriteDomesticConsentResponse5Data {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteDomesticConsentResponse5Data".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBWriteDomesticConsentResponse5Data").into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "`OBWriteDomesticConsentResponse5Data` (the spec gives no description).",
+            false,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "ConsentId",
+            true,
+            "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(128u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "CreationDateTime",
+            true,
+            "Date and time at which the resource was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            ob_model::schema::constrain(
+                g.subschema_for::<ob_model::DateTime>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Status",
+            true,
+            "Specifies the status of consent resource in code form.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteDomesticConsentResponse5DataStatus>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "StatusUpdateDateTime",
+            true,
+            "Date and time at which the resource status was updated.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            ob_model::schema::constrain(
+                g.subschema_for::<ob_model::DateTime>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "ReadRefundAccount",
+            false,
+            "Specifies to share the refund account details with PISP",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteDomesticConsent4DataReadRefundAccount>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "CutOffDateTime",
+            false,
+            "Specified cut-off date and time for the payment consent.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            ob_model::schema::constrain(
+                g.subschema_for::<ob_model::DateTime>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "ExpectedExecutionDateTime",
+            false,
+            "Expected execution date and time for the payment resource.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            ob_model::schema::constrain(
+                g.subschema_for::<ob_model::DateTime>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "ExpectedSettlementDateTime",
+            false,
+            "Expected settlement date and time for the payment resource.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            ob_model::schema::constrain(
+                g.subschema_for::<ob_model::DateTime>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Charges",
+            false,
+            "",
+            ob_model::schema::constrain(
+                g.subschema_for::<Vec<OBWriteDomesticConsentResponse5DataCharges>>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Initiation",
+            true,
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single domestic payment.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteDomesticConsentResponse5DataInitiation>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Authorisation",
+            false,
+            "The authorisation type request from the TPP.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteDomesticConsent4DataAuthorisation>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "SCASupportData",
+            false,
+            "Supporting Data provided by TPP, when requesting SCA Exemption.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBSCASupportData1>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Debtor",
+            false,
+            "^ Only incuded in the response if `Data. ReadRefundAccount` is set to `Yes` in the consent.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBCashAccountDebtor4>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single domestic payment.
@@ -1959,6 +3773,60 @@ impl ob_model::Object for OBWriteDomesticConsentResponse5DataInitiation {
         ob_model::__private::encode_optional(map, "SupplementaryData", &self.supplementary_data)?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => ob_model::__private::encode_required(
+                map,
+                "InstructionIdentification",
+                &self.instruction_identification,
+                &self.extra,
+            ),
+            1usize => ob_model::__private::encode_required(
+                map,
+                "EndToEndIdentification",
+                &self.end_to_end_identification,
+                &self.extra,
+            ),
+            2usize => {
+                ob_model::__private::encode_optional(map, "LocalInstrument", &self.local_instrument)
+            }
+            3usize => ob_model::__private::encode_required(
+                map,
+                "InstructedAmount",
+                &self.instructed_amount,
+                &self.extra,
+            ),
+            4usize => {
+                ob_model::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)
+            }
+            5usize => ob_model::__private::encode_required(
+                map,
+                "CreditorAccount",
+                &self.creditor_account,
+                &self.extra,
+            ),
+            6usize => ob_model::__private::encode_optional(
+                map,
+                "CreditorPostalAddress",
+                &self.creditor_postal_address,
+            ),
+            7usize => ob_model::__private::encode_optional(
+                map,
+                "RemittanceInformation",
+                &self.remittance_information,
+            ),
+            8usize => ob_model::__private::encode_optional(
+                map,
+                "SupplementaryData",
+                &self.supplementary_data,
+            ),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -2039,6 +3907,206 @@ impl ob_model::Validate for OBWriteDomesticConsentResponse5DataInitiation {
         }
     }
 }
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema for OBWriteDomesticConsentResponse5DataInitiation {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteDomesticConsentResponse5DataInitiation".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBWriteDomesticConsentResponse5DataInitiation"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single domestic payment.",
+            false,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "InstructionIdentification",
+            true,
+            "Unique identification as assigned by an instructing party for an instructed party to unambiguously identify the instruction.\nUsage: the  instruction identification is a point to point reference that can be used between the instructing party and the instructed party to refer to the individual instruction. It can be included in several messages related to the instruction.",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(35u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "EndToEndIdentification",
+            true,
+            "Unique identification assigned by the initiating party to unambiguously identify the transaction. This identification is passed on, unchanged, throughout the entire end-to-end chain.\nUsage: The end-to-end identification can be used for reconciliation or to link tasks relating to the transaction. It can be included in several messages related to the transaction.\nOB: The Faster Payments Scheme can only access 31 characters for the EndToEndIdentification field.",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(35u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "LocalInstrument",
+            false,
+            "User community specific instrument.\nUsage: This element is used to specify a local instrument, local clearing option and/or further qualify the service or service level.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBExternalLocalInstrument1Code>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "InstructedAmount",
+            true,
+            "Amount of money to be moved between the debtor and creditor, before deduction of charges, expressed in the currency as ordered by the initiating party.\nUsage: This amount has to be transported unchanged through the transaction chain.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBActiveOrHistoricCurrencyAndAmount>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "DebtorAccount",
+            false,
+            "Unambiguous identification of the account of the debtor to which a debit entry will be made as a result of the transaction.",
+            ob_model::schema::constrain(
+                g
+                    .subschema_for::<
+                        OBWriteDomesticConsentResponse5DataInitiationDebtorAccount,
+                    >(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "CreditorAccount",
+            true,
+            "Unambiguous identification of the account of the creditor to which a credit entry will be posted as a result of the payment transaction.",
+            ob_model::schema::constrain(
+                g
+                    .subschema_for::<
+                        OBWriteDomesticConsentResponse5DataInitiationCreditorAccount,
+                    >(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "CreditorPostalAddress",
+            false,
+            "Information that locates and identifies a specific address, as defined by postal services.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBPostalAddress6>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "RemittanceInformation",
+            false,
+            "Information supplied to enable the matching of an entry with the items that the transfer is intended to settle, such as commercial invoices in an accounts' receivable system.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteDomestic2DataInitiationRemittanceInformation>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "SupplementaryData",
+            false,
+            "Additional information that can not be captured in the structured fields and/or any other specific block.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBSupplementaryData1>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
+}
 /// Unambiguous identification of the account of the creditor to which a credit entry will be posted as a result of the payment transaction.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBWriteDomesticConsentResponse5DataInitiationCreditorAccount {
@@ -2117,6 +4185,33 @@ impl ob_model::Object for OBWriteDomesticConsentResponse5DataInitiationCreditorA
         )?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => ob_model::__private::encode_required(
+                map,
+                "SchemeName",
+                &self.scheme_name,
+                &self.extra,
+            ),
+            1usize => ob_model::__private::encode_required(
+                map,
+                "Identification",
+                &self.identification,
+                &self.extra,
+            ),
+            2usize => ob_model::__private::encode_required(map, "Name", &self.name, &self.extra),
+            3usize => ob_model::__private::encode_optional(
+                map,
+                "SecondaryIdentification",
+                &self.secondary_identification,
+            ),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -2172,6 +4267,107 @@ impl ob_model::Validate for OBWriteDomesticConsentResponse5DataInitiationCredito
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema
+    for OBWriteDomesticConsentResponse5DataInitiationCreditorAccount
+{
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteDomesticConsentResponse5DataInitiationCreditorAccount".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBWriteDomesticConsentResponse5DataInitiationCreditorAccount"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "Unambiguous identification of the account of the creditor to which a credit entry will be posted as a result of the payment transaction.",
+            false,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "SchemeName",
+            true,
+            "Name of the identification scheme, in a coded form as published in an external list.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBExternalAccountIdentification4Code>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Identification",
+            true,
+            "Identification assigned by an institution to identify an account. This identification is known by the account owner.",
+            ob_model::schema::constrain(
+                g.subschema_for::<Identification_0>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(256u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Name",
+            true,
+            "The account name is the name or names of the account owner(s) represented at an account level.\nNote, the account name is not the product name or the nickname of the account.\nOB: ASPSPs may carry out name validation for Confirmation of Payee, but it is not mandatory.",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(350u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "SecondaryIdentification",
+            false,
+            "This is secondary identification of the account, as assigned by the account servicing institution.\nThis can be used by building societies to additionally identify accounts with a roll number (in addition to a sort code and account number combination).",
+            ob_model::schema::constrain(
+                g.subschema_for::<SecondaryIdentification>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(34u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// Unambiguous identification of the account of the debtor to which a debit entry will be made as a result of the transaction.
@@ -2251,6 +4447,33 @@ impl ob_model::Object for OBWriteDomesticConsentResponse5DataInitiationDebtorAcc
         )?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => ob_model::__private::encode_required(
+                map,
+                "SchemeName",
+                &self.scheme_name,
+                &self.extra,
+            ),
+            1usize => ob_model::__private::encode_required(
+                map,
+                "Identification",
+                &self.identification,
+                &self.extra,
+            ),
+            2usize => ob_model::__private::encode_optional(map, "Name", &self.name),
+            3usize => ob_model::__private::encode_optional(
+                map,
+                "SecondaryIdentification",
+                &self.secondary_identification,
+            ),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -2307,6 +4530,107 @@ impl ob_model::Validate for OBWriteDomesticConsentResponse5DataInitiationDebtorA
         }
     }
 }
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema
+    for OBWriteDomesticConsentResponse5DataInitiationDebtorAccount
+{
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteDomesticConsentResponse5DataInitiationDebtorAccount".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBWriteDomesticConsentResponse5DataInitiationDebtorAccount"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "Unambiguous identification of the account of the debtor to which a debit entry will be made as a result of the transaction.",
+            false,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "SchemeName",
+            true,
+            "Name of the identification scheme, in a coded form as published in an external list.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBExternalAccountIdentification4Code>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Identification",
+            true,
+            "Identification assigned by an institution to identify an account. This identification is known by the account owner.",
+            ob_model::schema::constrain(
+                g.subschema_for::<Identification_0>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(256u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Name",
+            false,
+            "The account name is the name or names of the account owner(s) represented at an account level, as displayed by the ASPSP's online channels.\nNote, the account name is not the product name or the nickname of the account.",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(350u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "SecondaryIdentification",
+            false,
+            "This is secondary identification of the account, as assigned by the account servicing institution.\nThis can be used by building societies to additionally identify accounts with a roll number (in addition to a sort code and account number combination).",
+            ob_model::schema::constrain(
+                g.subschema_for::<SecondaryIdentification>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(34u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
+}
 /// `OBWriteDomesticResponse5` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBWriteDomesticResponse5 {
@@ -2361,6 +4685,18 @@ impl ob_model::Object for OBWriteDomesticResponse5 {
         ob_model::__private::encode_optional(map, "Meta", &self.meta)?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => ob_model::__private::encode_required(map, "Data", &self.data, &self.extra),
+            1usize => ob_model::__private::encode_optional(map, "Links", &self.links),
+            2usize => ob_model::__private::encode_optional(map, "Meta", &self.meta),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -2402,6 +4738,81 @@ impl ob_model::Validate for OBWriteDomesticResponse5 {
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema for OBWriteDomesticResponse5 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteDomesticResponse5".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBWriteDomesticResponse5").into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "`OBWriteDomesticResponse5` (the spec gives no description).",
+            false,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Data",
+            true,
+            "",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteDomesticResponse5Data>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Links",
+            false,
+            "Links relevant to the payload",
+            ob_model::schema::constrain(
+                g.subschema_for::<Links>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Meta",
+            false,
+            "Meta Data relevant to the payload",
+            ob_model::schema::constrain(
+                g.subschema_for::<Meta>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBWriteDomesticResponse5Data` (the spec gives no description).
@@ -2565,6 +4976,66 @@ impl ob_model::Object for OBWriteDomesticResponse5Data {
         ob_model::__private::encode_optional(map, "Debtor", &self.debtor)?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => ob_model::__private::encode_required(
+                map,
+                "DomesticPaymentId",
+                &self.domestic_payment_id,
+                &self.extra,
+            ),
+            1usize => ob_model::__private::encode_required(
+                map,
+                "ConsentId",
+                &self.consent_id,
+                &self.extra,
+            ),
+            2usize => ob_model::__private::encode_required(
+                map,
+                "CreationDateTime",
+                &self.creation_date_time,
+                &self.extra,
+            ),
+            3usize => {
+                ob_model::__private::encode_required(map, "Status", &self.status, &self.extra)
+            }
+            4usize => ob_model::__private::encode_required(
+                map,
+                "StatusUpdateDateTime",
+                &self.status_update_date_time,
+                &self.extra,
+            ),
+            5usize => ob_model::__private::encode_optional(
+                map,
+                "ExpectedExecutionDateTime",
+                &self.expected_execution_date_time,
+            ),
+            6usize => ob_model::__private::encode_optional(
+                map,
+                "ExpectedSettlementDateTime",
+                &self.expected_settlement_date_time,
+            ),
+            7usize => ob_model::__private::encode_optional(map, "Refund", &self.refund),
+            8usize => ob_model::__private::encode_optional(map, "Charges", &self.charges),
+            9usize => ob_model::__private::encode_required(
+                map,
+                "Initiation",
+                &self.initiation,
+                &self.extra,
+            ),
+            10usize => ob_model::__private::encode_optional(
+                map,
+                "MultiAuthorisation",
+                &self.multi_authorisation,
+            ),
+            11usize => ob_model::__private::encode_optional(map, "Debtor", &self.debtor),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -2660,6 +5131,252 @@ impl ob_model::Validate for OBWriteDomesticResponse5Data {
         }
     }
 }
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema for OBWriteDomesticResponse5Data {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteDomesticResponse5Data".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBWriteDomesticResponse5Data").into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "`OBWriteDomesticResponse5Data` (the spec gives no description).",
+            false,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "DomesticPaymentId",
+            true,
+            "OB: Unique identification as assigned by the ASPSP to uniquely identify the domestic payment resource.",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(40u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "ConsentId",
+            true,
+            "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(128u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "CreationDateTime",
+            true,
+            "Date and time at which the message was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            ob_model::schema::constrain(
+                g.subschema_for::<ob_model::DateTime>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Status",
+            true,
+            "Specifies the status of the payment information group.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteDomesticResponse5DataStatus>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "StatusUpdateDateTime",
+            true,
+            "Date and time at which the resource status was updated.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            ob_model::schema::constrain(
+                g.subschema_for::<ob_model::DateTime>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "ExpectedExecutionDateTime",
+            false,
+            "Expected execution date and time for the payment resource.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            ob_model::schema::constrain(
+                g.subschema_for::<ob_model::DateTime>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "ExpectedSettlementDateTime",
+            false,
+            "Expected settlement date and time for the payment resource.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            ob_model::schema::constrain(
+                g.subschema_for::<ob_model::DateTime>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Refund",
+            false,
+            "Unambiguous identification of the refund account to which a refund will be made as a result of the transaction.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteDomesticResponse5DataRefund>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Charges",
+            false,
+            "",
+            ob_model::schema::constrain(
+                g.subschema_for::<Vec<OBWriteDomesticConsentResponse5DataCharges>>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Initiation",
+            true,
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single domestic payment.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteDomesticConsentResponse5DataInitiation>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "MultiAuthorisation",
+            false,
+            "The multiple authorisation flow response from the ASPSP.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteDomesticResponse5DataMultiAuthorisation>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Debtor",
+            false,
+            "^ Only incuded in the response if `Data. ReadRefundAccount` is set to `Yes` in the consent.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBCashAccountDebtor4>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
+}
 /// `OBWriteDomesticScheduled2` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBWriteDomesticScheduled2 {
@@ -2708,6 +5425,17 @@ impl ob_model::Object for OBWriteDomesticScheduled2 {
         ob_model::__private::encode_required(map, "Risk", &self.risk, &self.extra)?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => ob_model::__private::encode_required(map, "Data", &self.data, &self.extra),
+            1usize => ob_model::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -2745,6 +5473,62 @@ impl ob_model::Validate for OBWriteDomesticScheduled2 {
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema for OBWriteDomesticScheduled2 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteDomesticScheduled2".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBWriteDomesticScheduled2").into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "`OBWriteDomesticScheduled2` (the spec gives no description).",
+            false,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Data",
+            true,
+            "",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteDomesticScheduled2Data>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Risk",
+            true,
+            "The Risk section is sent by the initiating party to the ASPSP.\nIt is used to specify additional details for risk scoring for Payments.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBRisk1>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBWriteDomesticScheduled2Data` (the spec gives no description).
@@ -2794,6 +5578,27 @@ impl ob_model::Object for OBWriteDomesticScheduled2Data {
         ob_model::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => ob_model::__private::encode_required(
+                map,
+                "ConsentId",
+                &self.consent_id,
+                &self.extra,
+            ),
+            1usize => ob_model::__private::encode_required(
+                map,
+                "Initiation",
+                &self.initiation,
+                &self.extra,
+            ),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -2832,6 +5637,62 @@ impl ob_model::Validate for OBWriteDomesticScheduled2Data {
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema for OBWriteDomesticScheduled2Data {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteDomesticScheduled2Data".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBWriteDomesticScheduled2Data").into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "`OBWriteDomesticScheduled2Data` (the spec gives no description).",
+            false,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "ConsentId",
+            true,
+            "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(128u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Initiation",
+            true,
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single scheduled domestic payment.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteDomesticScheduled2DataInitiation>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single scheduled domestic payment.
@@ -3003,6 +5864,65 @@ impl ob_model::Object for OBWriteDomesticScheduled2DataInitiation {
         ob_model::__private::encode_optional(map, "SupplementaryData", &self.supplementary_data)?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => ob_model::__private::encode_required(
+                map,
+                "InstructionIdentification",
+                &self.instruction_identification,
+                &self.extra,
+            ),
+            1usize => ob_model::__private::encode_optional(
+                map,
+                "EndToEndIdentification",
+                &self.end_to_end_identification,
+            ),
+            2usize => {
+                ob_model::__private::encode_optional(map, "LocalInstrument", &self.local_instrument)
+            }
+            3usize => ob_model::__private::encode_required(
+                map,
+                "RequestedExecutionDateTime",
+                &self.requested_execution_date_time,
+                &self.extra,
+            ),
+            4usize => ob_model::__private::encode_required(
+                map,
+                "InstructedAmount",
+                &self.instructed_amount,
+                &self.extra,
+            ),
+            5usize => {
+                ob_model::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)
+            }
+            6usize => ob_model::__private::encode_required(
+                map,
+                "CreditorAccount",
+                &self.creditor_account,
+                &self.extra,
+            ),
+            7usize => ob_model::__private::encode_optional(
+                map,
+                "CreditorPostalAddress",
+                &self.creditor_postal_address,
+            ),
+            8usize => ob_model::__private::encode_optional(
+                map,
+                "RemittanceInformation",
+                &self.remittance_information,
+            ),
+            9usize => ob_model::__private::encode_optional(
+                map,
+                "SupplementaryData",
+                &self.supplementary_data,
+            ),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -3087,6 +6007,219 @@ impl ob_model::Validate for OBWriteDomesticScheduled2DataInitiation {
         }
     }
 }
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema for OBWriteDomesticScheduled2DataInitiation {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteDomesticScheduled2DataInitiation".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBWriteDomesticScheduled2DataInitiation"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single scheduled domestic payment.",
+            false,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "InstructionIdentification",
+            true,
+            "Unique identification as assigned by an instructing party for an instructed party to unambiguously identify the instruction.\nUsage: the  instruction identification is a point to point reference that can be used between the instructing party and the instructed party to refer to the individual instruction. It can be included in several messages related to the instruction.",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(35u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "EndToEndIdentification",
+            false,
+            "Unique identification assigned by the initiating party to unambiguously identify the transaction. This identification is passed on, unchanged, throughout the entire end-to-end chain.\nUsage: The end-to-end identification can be used for reconciliation or to link tasks relating to the transaction. It can be included in several messages related to the transaction.\nOB: The Faster Payments Scheme can only access 31 characters for the EndToEndIdentification field.",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(35u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "LocalInstrument",
+            false,
+            "User community specific instrument.\nUsage: This element is used to specify a local instrument, local clearing option and/or further qualify the service or service level.\n\nMonzo: all domestic payments are sent by Faster Payments; provide `UK.OBIE.FPS`.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBExternalLocalInstrument1Code>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &["UK.OBIE.FPS"],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "RequestedExecutionDateTime",
+            true,
+            "Date at which the initiating party requests the clearing agent to process the payment.\nUsage: This is the date on which the debtor's account is to be debited.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00\n\nMonzo: RFC 3339; the payment is sent early in the morning of the requested day.",
+            ob_model::schema::constrain(
+                g.subschema_for::<ob_model::DateTime>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "InstructedAmount",
+            true,
+            "Amount of money to be moved between the debtor and creditor, before deduction of charges, expressed in the currency as ordered by the initiating party.\nUsage: This amount has to be transported unchanged through the transaction chain.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteDomestic2DataInitiationInstructedAmount>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "DebtorAccount",
+            false,
+            "Unambiguous identification of the account of the debtor to which a debit entry will be made as a result of the transaction.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteDomestic2DataInitiationDebtorAccount>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "CreditorAccount",
+            true,
+            "Unambiguous identification of the account of the creditor to which a credit entry will be posted as a result of the payment transaction.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteDomestic2DataInitiationCreditorAccount>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "CreditorPostalAddress",
+            false,
+            "Information that locates and identifies a specific address, as defined by postal services.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBPostalAddress6>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "RemittanceInformation",
+            false,
+            "Information supplied to enable the matching of an entry with the items that the transfer is intended to settle, such as commercial invoices in an accounts' receivable system.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteDomestic2DataInitiationRemittanceInformation>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "SupplementaryData",
+            false,
+            "Monzo (sandbox only, non-standard): fields that make the sandbox approve or reject a consent automatically, without a customer authorising it in the Monzo app. The sandbox runs the same code as production; these fields are for the sandbox only.\n\nWhere it goes:\n- AIS: `Data/SupplementaryData` of the account-access-consent request, e.g. `{\"DesiredStatus\": \"Authorised\", \"UserID\": \"user_000xxx\"}`.\n- PIS (domestic, scheduled, standing order): `Data/Initiation/SupplementaryData` of the consent request, with `DesiredStatus` and optionally `UserID` and `AccountID` (both or neither: with only one, a random test user and account are used). The payment order must repeat the same `SupplementaryData`, with its fields in the same order as in the consent.\n- VRP: `Data/ControlParameters/SupplementaryData` of the consent request, with `DesiredStatus` only.\n\nMonzo sandbox users (UserID / AccountID):\n- Heavy user: `user_0000A4C4ZChWNMEvew2U77` / `acc_0000A4C4ZSskDOixqNPfpR`\n- Medium user: `user_0000A4C4nqORb7K9YYW3r0` / `acc_0000A4C4o66FCYJoERQhHN`\n- Light user: `user_0000A4C4wkPFE7x9at8Ujp` / `acc_0000A4C4wz4Ail0f3sONTV`\n- EU (Ireland) user: `user_0000Av3bpksv3AAmdybBCr` / `acc_0000Av3bry7sn2XsI3eZ3C`",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteDomestic2DataInitiationSupplementaryData>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
+}
 /// A scheduled payment consent request.
 ///
 /// Monzo: a payment consent must be turned into a payment order within 24 hours of its creation, and within one hour once the customer has approved it. Monzo pays only in GBP, by Faster Payments (`UK.OBIE.FPS`), to and from accounts identified by `UK.OBIE.SortCodeAccountNumber`. If the account has insufficient funds, authorisation fails and the redirect carries `access_denied` with "Insufficient funds in selected account to make requested payment.". Times are RFC 3339. Monzo does not serve the payment-details endpoint for scheduled payments.
@@ -3137,6 +6270,17 @@ impl ob_model::Object for OBWriteDomesticScheduledConsent4 {
         ob_model::__private::encode_required(map, "Risk", &self.risk, &self.extra)?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => ob_model::__private::encode_required(map, "Data", &self.data, &self.extra),
+            1usize => ob_model::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -3174,6 +6318,62 @@ impl ob_model::Validate for OBWriteDomesticScheduledConsent4 {
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema for OBWriteDomesticScheduledConsent4 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteDomesticScheduledConsent4".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBWriteDomesticScheduledConsent4").into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "A scheduled payment consent request.\n\nMonzo: a payment consent must be turned into a payment order within 24 hours of its creation, and within one hour once the customer has approved it. Monzo pays only in GBP, by Faster Payments (`UK.OBIE.FPS`), to and from accounts identified by `UK.OBIE.SortCodeAccountNumber`. If the account has insufficient funds, authorisation fails and the redirect carries `access_denied` with \"Insufficient funds in selected account to make requested payment.\". Times are RFC 3339. Monzo does not serve the payment-details endpoint for scheduled payments.",
+            false,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Data",
+            true,
+            "",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteDomesticScheduledConsent4Data>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Risk",
+            true,
+            "The Risk section is sent by the initiating party to the ASPSP.\nIt is used to specify additional details for risk scoring for Payments.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBRisk1>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBWriteDomesticScheduledConsent4Data` (the spec gives no description).
@@ -3250,6 +6450,38 @@ impl ob_model::Object for OBWriteDomesticScheduledConsent4Data {
         ob_model::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => ob_model::__private::encode_required(
+                map,
+                "Permission",
+                &self.permission,
+                &self.extra,
+            ),
+            1usize => ob_model::__private::encode_optional(
+                map,
+                "ReadRefundAccount",
+                &self.read_refund_account,
+            ),
+            2usize => ob_model::__private::encode_required(
+                map,
+                "Initiation",
+                &self.initiation,
+                &self.extra,
+            ),
+            3usize => {
+                ob_model::__private::encode_optional(map, "Authorisation", &self.authorisation)
+            }
+            4usize => {
+                ob_model::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)
+            }
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -3302,6 +6534,119 @@ impl ob_model::Validate for OBWriteDomesticScheduledConsent4Data {
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema for OBWriteDomesticScheduledConsent4Data {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteDomesticScheduledConsent4Data".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBWriteDomesticScheduledConsent4Data").into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "`OBWriteDomesticScheduledConsent4Data` (the spec gives no description).",
+            false,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Permission",
+            true,
+            "Specifies the Open Banking service request types.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteDomesticScheduledConsent4DataPermission>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "ReadRefundAccount",
+            false,
+            "Specifies to share the refund account details with PISP",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteDomesticConsent4DataReadRefundAccount>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Initiation",
+            true,
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single scheduled domestic payment.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteDomesticScheduled2DataInitiation>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Authorisation",
+            false,
+            "The authorisation type request from the TPP.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteDomesticConsent4DataAuthorisation>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "SCASupportData",
+            false,
+            "Supporting Data provided by TPP, when requesting SCA Exemption.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBSCASupportData1>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBWriteDomesticScheduledConsentResponse5` (the spec gives no description).
@@ -3366,6 +6711,19 @@ impl ob_model::Object for OBWriteDomesticScheduledConsentResponse5 {
         ob_model::__private::encode_optional(map, "Meta", &self.meta)?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => ob_model::__private::encode_required(map, "Data", &self.data, &self.extra),
+            1usize => ob_model::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            2usize => ob_model::__private::encode_optional(map, "Links", &self.links),
+            3usize => ob_model::__private::encode_optional(map, "Meta", &self.meta),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -3415,6 +6773,105 @@ impl ob_model::Validate for OBWriteDomesticScheduledConsentResponse5 {
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema for OBWriteDomesticScheduledConsentResponse5 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteDomesticScheduledConsentResponse5".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBWriteDomesticScheduledConsentResponse5"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "`OBWriteDomesticScheduledConsentResponse5` (the spec gives no description).",
+            false,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Data",
+            true,
+            "",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteDomesticScheduledConsentResponse5Data>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Risk",
+            true,
+            "The Risk section is sent by the initiating party to the ASPSP.\nIt is used to specify additional details for risk scoring for Payments.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBRisk1>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Links",
+            false,
+            "Links relevant to the payload",
+            ob_model::schema::constrain(
+                g.subschema_for::<Links>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Meta",
+            false,
+            "Meta Data relevant to the payload",
+            ob_model::schema::constrain(
+                g.subschema_for::<Meta>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBWriteDomesticScheduledConsentResponse5Data` (the spec gives no description).
@@ -3591,6 +7048,74 @@ impl ob_model::Object for OBWriteDomesticScheduledConsentResponse5Data {
         ob_model::__private::encode_optional(map, "Debtor", &self.debtor)?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => ob_model::__private::encode_required(
+                map,
+                "ConsentId",
+                &self.consent_id,
+                &self.extra,
+            ),
+            1usize => ob_model::__private::encode_required(
+                map,
+                "CreationDateTime",
+                &self.creation_date_time,
+                &self.extra,
+            ),
+            2usize => {
+                ob_model::__private::encode_required(map, "Status", &self.status, &self.extra)
+            }
+            3usize => ob_model::__private::encode_required(
+                map,
+                "StatusUpdateDateTime",
+                &self.status_update_date_time,
+                &self.extra,
+            ),
+            4usize => ob_model::__private::encode_required(
+                map,
+                "Permission",
+                &self.permission,
+                &self.extra,
+            ),
+            5usize => ob_model::__private::encode_optional(
+                map,
+                "ReadRefundAccount",
+                &self.read_refund_account,
+            ),
+            6usize => {
+                ob_model::__private::encode_optional(map, "CutOffDateTime", &self.cut_off_date_time)
+            }
+            7usize => ob_model::__private::encode_optional(
+                map,
+                "ExpectedExecutionDateTime",
+                &self.expected_execution_date_time,
+            ),
+            8usize => ob_model::__private::encode_optional(
+                map,
+                "ExpectedSettlementDateTime",
+                &self.expected_settlement_date_time,
+            ),
+            9usize => ob_model::__private::encode_optional(map, "Charges", &self.charges),
+            10usize => ob_model::__private::encode_required(
+                map,
+                "Initiation",
+                &self.initiation,
+                &self.extra,
+            ),
+            11usize => {
+                ob_model::__private::encode_optional(map, "Authorisation", &self.authorisation)
+            }
+            12usize => {
+                ob_model::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)
+            }
+            13usize => ob_model::__private::encode_optional(map, "Debtor", &self.debtor),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -3695,6 +7220,298 @@ impl ob_model::Validate for OBWriteDomesticScheduledConsentResponse5Data {
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema for OBWriteDomesticScheduledConsentResponse5Data {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteDomesticScheduledConsentResponse5Data".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBWriteDomesticScheduledConsentResponse5Data"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "`OBWriteDomesticScheduledConsentResponse5Data` (the spec gives no description).",
+            false,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "ConsentId",
+            true,
+            "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(128u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "CreationDateTime",
+            true,
+            "Date and time at which the resource was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            ob_model::schema::constrain(
+                g.subschema_for::<ob_model::DateTime>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Status",
+            true,
+            "Specifies the status of consent resource in code form.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteDomesticConsentResponse5DataStatus>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "StatusUpdateDateTime",
+            true,
+            "Date and time at which the consent resource status was updated.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            ob_model::schema::constrain(
+                g.subschema_for::<ob_model::DateTime>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Permission",
+            true,
+            "Specifies the Open Banking service request types.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteDomesticScheduledConsent4DataPermission>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "ReadRefundAccount",
+            false,
+            "Specifies to share the refund account details with PISP",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteDomesticConsent4DataReadRefundAccount>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "CutOffDateTime",
+            false,
+            "Specified cut-off date and time for the payment consent.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            ob_model::schema::constrain(
+                g.subschema_for::<ob_model::DateTime>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "ExpectedExecutionDateTime",
+            false,
+            "Expected execution date and time for the payment resource.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            ob_model::schema::constrain(
+                g.subschema_for::<ob_model::DateTime>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "ExpectedSettlementDateTime",
+            false,
+            "Expected settlement date and time for the payment resource.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            ob_model::schema::constrain(
+                g.subschema_for::<ob_model::DateTime>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Charges",
+            false,
+            "",
+            ob_model::schema::constrain(
+                g.subschema_for::<Vec<OBWriteDomesticConsentResponse5DataCharges>>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Initiation",
+            true,
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single scheduled domestic payment.",
+            ob_model::schema::constrain(
+                g
+                    .subschema_for::<
+                        OBWriteDomesticScheduledConsentResponse5DataInitiation,
+                    >(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Authorisation",
+            false,
+            "The authorisation type request from the TPP.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteDomesticConsent4DataAuthorisation>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "SCASupportData",
+            false,
+            "Supporting Data provided by TPP, when requesting SCA Exemption.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBSCASupportData1>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Debtor",
+            false,
+            "^ Only incuded in the response if `Data. ReadRefundAccount` is set to `Yes` in the consent.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBCashAccountDebtor4>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single scheduled domestic payment.
@@ -3851,6 +7668,65 @@ impl ob_model::Object for OBWriteDomesticScheduledConsentResponse5DataInitiation
         ob_model::__private::encode_optional(map, "SupplementaryData", &self.supplementary_data)?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => ob_model::__private::encode_required(
+                map,
+                "InstructionIdentification",
+                &self.instruction_identification,
+                &self.extra,
+            ),
+            1usize => ob_model::__private::encode_optional(
+                map,
+                "EndToEndIdentification",
+                &self.end_to_end_identification,
+            ),
+            2usize => {
+                ob_model::__private::encode_optional(map, "LocalInstrument", &self.local_instrument)
+            }
+            3usize => ob_model::__private::encode_required(
+                map,
+                "RequestedExecutionDateTime",
+                &self.requested_execution_date_time,
+                &self.extra,
+            ),
+            4usize => ob_model::__private::encode_required(
+                map,
+                "InstructedAmount",
+                &self.instructed_amount,
+                &self.extra,
+            ),
+            5usize => {
+                ob_model::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)
+            }
+            6usize => ob_model::__private::encode_required(
+                map,
+                "CreditorAccount",
+                &self.creditor_account,
+                &self.extra,
+            ),
+            7usize => ob_model::__private::encode_optional(
+                map,
+                "CreditorPostalAddress",
+                &self.creditor_postal_address,
+            ),
+            8usize => ob_model::__private::encode_optional(
+                map,
+                "RemittanceInformation",
+                &self.remittance_information,
+            ),
+            9usize => ob_model::__private::encode_optional(
+                map,
+                "SupplementaryData",
+                &self.supplementary_data,
+            ),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -3938,6 +7814,227 @@ impl ob_model::Validate for OBWriteDomesticScheduledConsentResponse5DataInitiati
         }
     }
 }
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema
+    for OBWriteDomesticScheduledConsentResponse5DataInitiation
+{
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteDomesticScheduledConsentResponse5DataInitiation".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBWriteDomesticScheduledConsentResponse5DataInitiation"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single scheduled domestic payment.",
+            false,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "InstructionIdentification",
+            true,
+            "Unique identification as assigned by an instructing party for an instructed party to unambiguously identify the instruction.\nUsage: the  instruction identification is a point to point reference that can be used between the instructing party and the instructed party to refer to the individual instruction. It can be included in several messages related to the instruction.",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(35u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "EndToEndIdentification",
+            false,
+            "Unique identification assigned by the initiating party to unambiguously identify the transaction. This identification is passed on, unchanged, throughout the entire end-to-end chain.\nUsage: The end-to-end identification can be used for reconciliation or to link tasks relating to the transaction. It can be included in several messages related to the transaction.\nOB: The Faster Payments Scheme can only access 31 characters for the EndToEndIdentification field.",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(35u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "LocalInstrument",
+            false,
+            "User community specific instrument.\nUsage: This element is used to specify a local instrument, local clearing option and/or further qualify the service or service level.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBExternalLocalInstrument1Code>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "RequestedExecutionDateTime",
+            true,
+            "Date at which the initiating party requests the clearing agent to process the payment.\nUsage: This is the date on which the debtor's account is to be debited.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            ob_model::schema::constrain(
+                g.subschema_for::<ob_model::DateTime>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "InstructedAmount",
+            true,
+            "Amount of money to be moved between the debtor and creditor, before deduction of charges, expressed in the currency as ordered by the initiating party.\nUsage: This amount has to be transported unchanged through the transaction chain.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBActiveOrHistoricCurrencyAndAmount>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "DebtorAccount",
+            false,
+            "Unambiguous identification of the account of the debtor to which a debit entry will be made as a result of the transaction.",
+            ob_model::schema::constrain(
+                g
+                    .subschema_for::<
+                        OBWriteDomesticConsentResponse5DataInitiationDebtorAccount,
+                    >(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "CreditorAccount",
+            true,
+            "Unambiguous identification of the account of the creditor to which a credit entry will be posted as a result of the payment transaction.",
+            ob_model::schema::constrain(
+                g
+                    .subschema_for::<
+                        OBWriteDomesticConsentResponse5DataInitiationCreditorAccount,
+                    >(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "CreditorPostalAddress",
+            false,
+            "Information that locates and identifies a specific address, as defined by postal services.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBPostalAddress6>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "RemittanceInformation",
+            false,
+            "Information supplied to enable the matching of an entry with the items that the transfer is intended to settle, such as commercial invoices in an accounts' receivable system.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteDomestic2DataInitiationRemittanceInformation>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "SupplementaryData",
+            false,
+            "Additional information that can not be captured in the structured fields and/or any other specific block.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBSupplementaryData1>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
+}
 /// `OBWriteDomesticScheduledResponse5` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBWriteDomesticScheduledResponse5 {
@@ -3992,6 +8089,18 @@ impl ob_model::Object for OBWriteDomesticScheduledResponse5 {
         ob_model::__private::encode_optional(map, "Meta", &self.meta)?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => ob_model::__private::encode_required(map, "Data", &self.data, &self.extra),
+            1usize => ob_model::__private::encode_optional(map, "Links", &self.links),
+            2usize => ob_model::__private::encode_optional(map, "Meta", &self.meta),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -4033,6 +8142,81 @@ impl ob_model::Validate for OBWriteDomesticScheduledResponse5 {
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema for OBWriteDomesticScheduledResponse5 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteDomesticScheduledResponse5".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBWriteDomesticScheduledResponse5").into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "`OBWriteDomesticScheduledResponse5` (the spec gives no description).",
+            false,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Data",
+            true,
+            "",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteDomesticScheduledResponse5Data>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Links",
+            false,
+            "Links relevant to the payload",
+            ob_model::schema::constrain(
+                g.subschema_for::<Links>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Meta",
+            false,
+            "Meta Data relevant to the payload",
+            ob_model::schema::constrain(
+                g.subschema_for::<Meta>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBWriteDomesticScheduledResponse5Data` (the spec gives no description).
@@ -4196,6 +8380,66 @@ impl ob_model::Object for OBWriteDomesticScheduledResponse5Data {
         ob_model::__private::encode_optional(map, "Debtor", &self.debtor)?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => ob_model::__private::encode_required(
+                map,
+                "DomesticScheduledPaymentId",
+                &self.domestic_scheduled_payment_id,
+                &self.extra,
+            ),
+            1usize => ob_model::__private::encode_required(
+                map,
+                "ConsentId",
+                &self.consent_id,
+                &self.extra,
+            ),
+            2usize => ob_model::__private::encode_required(
+                map,
+                "CreationDateTime",
+                &self.creation_date_time,
+                &self.extra,
+            ),
+            3usize => {
+                ob_model::__private::encode_required(map, "Status", &self.status, &self.extra)
+            }
+            4usize => ob_model::__private::encode_required(
+                map,
+                "StatusUpdateDateTime",
+                &self.status_update_date_time,
+                &self.extra,
+            ),
+            5usize => ob_model::__private::encode_optional(
+                map,
+                "ExpectedExecutionDateTime",
+                &self.expected_execution_date_time,
+            ),
+            6usize => ob_model::__private::encode_optional(
+                map,
+                "ExpectedSettlementDateTime",
+                &self.expected_settlement_date_time,
+            ),
+            7usize => ob_model::__private::encode_optional(map, "Refund", &self.refund),
+            8usize => ob_model::__private::encode_optional(map, "Charges", &self.charges),
+            9usize => ob_model::__private::encode_required(
+                map,
+                "Initiation",
+                &self.initiation,
+                &self.extra,
+            ),
+            10usize => ob_model::__private::encode_optional(
+                map,
+                "MultiAuthorisation",
+                &self.multi_authorisation,
+            ),
+            11usize => ob_model::__private::encode_optional(map, "Debtor", &self.debtor),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -4291,6 +8535,260 @@ impl ob_model::Validate for OBWriteDomesticScheduledResponse5Data {
         }
     }
 }
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema for OBWriteDomesticScheduledResponse5Data {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteDomesticScheduledResponse5Data".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBWriteDomesticScheduledResponse5Data"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "`OBWriteDomesticScheduledResponse5Data` (the spec gives no description).",
+            false,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "DomesticScheduledPaymentId",
+            true,
+            "OB: Unique identification as assigned by the ASPSP to uniquely identify the domestic schedule payment resource.",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(40u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "ConsentId",
+            true,
+            "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(128u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "CreationDateTime",
+            true,
+            "Date and time at which the message was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            ob_model::schema::constrain(
+                g.subschema_for::<ob_model::DateTime>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Status",
+            true,
+            "Specifies the status of the payment order resource.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteDomesticScheduledResponse5DataStatus>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "StatusUpdateDateTime",
+            true,
+            "Date and time at which the resource status was updated.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            ob_model::schema::constrain(
+                g.subschema_for::<ob_model::DateTime>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "ExpectedExecutionDateTime",
+            false,
+            "Expected execution date and time for the payment resource.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            ob_model::schema::constrain(
+                g.subschema_for::<ob_model::DateTime>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "ExpectedSettlementDateTime",
+            false,
+            "Expected settlement date and time for the payment resource.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            ob_model::schema::constrain(
+                g.subschema_for::<ob_model::DateTime>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Refund",
+            false,
+            "Unambiguous identification of the refund account to which a refund will be made as a result of the transaction.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteDomesticResponse5DataRefund>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Charges",
+            false,
+            "",
+            ob_model::schema::constrain(
+                g.subschema_for::<Vec<OBWriteDomesticConsentResponse5DataCharges>>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Initiation",
+            true,
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single scheduled domestic payment.",
+            ob_model::schema::constrain(
+                g
+                    .subschema_for::<
+                        OBWriteDomesticScheduledConsentResponse5DataInitiation,
+                    >(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "MultiAuthorisation",
+            false,
+            "The multiple authorisation flow response from the ASPSP.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteDomesticResponse5DataMultiAuthorisation>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Debtor",
+            false,
+            "^ Only incuded in the response if `Data. ReadRefundAccount` is set to `Yes` in the consent.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBCashAccountDebtor4>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
+}
 /// `OBWriteDomesticStandingOrder3` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBWriteDomesticStandingOrder3 {
@@ -4339,6 +8837,17 @@ impl ob_model::Object for OBWriteDomesticStandingOrder3 {
         ob_model::__private::encode_required(map, "Risk", &self.risk, &self.extra)?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => ob_model::__private::encode_required(map, "Data", &self.data, &self.extra),
+            1usize => ob_model::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -4376,6 +8885,62 @@ impl ob_model::Validate for OBWriteDomesticStandingOrder3 {
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema for OBWriteDomesticStandingOrder3 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteDomesticStandingOrder3".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBWriteDomesticStandingOrder3").into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "`OBWriteDomesticStandingOrder3` (the spec gives no description).",
+            false,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Data",
+            true,
+            "",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteDomesticStandingOrder3Data>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Risk",
+            true,
+            "The Risk section is sent by the initiating party to the ASPSP.\nIt is used to specify additional details for risk scoring for Payments.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBRisk1>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBWriteDomesticStandingOrder3Data` (the spec gives no description).
@@ -4425,6 +8990,27 @@ impl ob_model::Object for OBWriteDomesticStandingOrder3Data {
         ob_model::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => ob_model::__private::encode_required(
+                map,
+                "ConsentId",
+                &self.consent_id,
+                &self.extra,
+            ),
+            1usize => ob_model::__private::encode_required(
+                map,
+                "Initiation",
+                &self.initiation,
+                &self.extra,
+            ),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -4463,6 +9049,62 @@ impl ob_model::Validate for OBWriteDomesticStandingOrder3Data {
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema for OBWriteDomesticStandingOrder3Data {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteDomesticStandingOrder3Data".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBWriteDomesticStandingOrder3Data").into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "`OBWriteDomesticStandingOrder3Data` (the spec gives no description).",
+            false,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "ConsentId",
+            true,
+            "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(128u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Initiation",
+            true,
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a domestic standing order.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteDomesticStandingOrder3DataInitiation>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a domestic standing order.
@@ -4687,6 +9329,70 @@ impl ob_model::Object for OBWriteDomesticStandingOrder3DataInitiation {
         ob_model::__private::encode_optional(map, "SupplementaryData", &self.supplementary_data)?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => {
+                ob_model::__private::encode_required(map, "Frequency", &self.frequency, &self.extra)
+            }
+            1usize => ob_model::__private::encode_optional(map, "Reference", &self.reference),
+            2usize => ob_model::__private::encode_optional(
+                map,
+                "NumberOfPayments",
+                &self.number_of_payments,
+            ),
+            3usize => ob_model::__private::encode_required(
+                map,
+                "FirstPaymentDateTime",
+                &self.first_payment_date_time,
+                &self.extra,
+            ),
+            4usize => ob_model::__private::encode_optional(
+                map,
+                "RecurringPaymentDateTime",
+                &self.recurring_payment_date_time,
+            ),
+            5usize => ob_model::__private::encode_optional(
+                map,
+                "FinalPaymentDateTime",
+                &self.final_payment_date_time,
+            ),
+            6usize => ob_model::__private::encode_required(
+                map,
+                "FirstPaymentAmount",
+                &self.first_payment_amount,
+                &self.extra,
+            ),
+            7usize => ob_model::__private::encode_optional(
+                map,
+                "RecurringPaymentAmount",
+                &self.recurring_payment_amount,
+            ),
+            8usize => ob_model::__private::encode_optional(
+                map,
+                "FinalPaymentAmount",
+                &self.final_payment_amount,
+            ),
+            9usize => {
+                ob_model::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)
+            }
+            10usize => ob_model::__private::encode_required(
+                map,
+                "CreditorAccount",
+                &self.creditor_account,
+                &self.extra,
+            ),
+            11usize => ob_model::__private::encode_optional(
+                map,
+                "SupplementaryData",
+                &self.supplementary_data,
+            ),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -4783,6 +9489,259 @@ impl ob_model::Validate for OBWriteDomesticStandingOrder3DataInitiation {
         }
     }
 }
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema for OBWriteDomesticStandingOrder3DataInitiation {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteDomesticStandingOrder3DataInitiation".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBWriteDomesticStandingOrder3DataInitiation"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a domestic standing order.",
+            false,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Frequency",
+            true,
+            "Individual Definitions:\nEvryDay - Every day\nEvryWorkgDay - Every working day\nIntrvlWkDay - An interval specified in weeks (01 to 09), and the day within the week (01 to 07)\nWkInMnthDay - A monthly interval, specifying the week of the month (01 to 05) and day within the week (01 to 07)\nIntrvlMnthDay - An interval specified in months (between 01 to 06, 12, 24), specifying the day within the month (-5 to -1, 1 to 31)\nQtrDay - Quarterly (either ENGLISH, SCOTTISH, or RECEIVED).\nENGLISH = Paid on the 25th March, 24th June, 29th September and 25th December.\nSCOTTISH = Paid on the 2nd February, 15th May, 1st August and 11th November.\nRECEIVED = Paid on the 20th March, 19th June, 24th September and 20th December.\nIndividual Patterns:\nEvryDay (ScheduleCode)\nEvryWorkgDay (ScheduleCode)\nIntrvlWkDay:IntervalInWeeks:DayInWeek (ScheduleCode + IntervalInWeeks + DayInWeek)\nWkInMnthDay:WeekInMonth:DayInWeek (ScheduleCode + WeekInMonth + DayInWeek)\nIntrvlMnthDay:IntervalInMonths:DayInMonth (ScheduleCode + IntervalInMonths + DayInMonth)\nQtrDay: + either (ENGLISH, SCOTTISH or RECEIVED) ScheduleCode + QuarterDay\nThe regular expression for this element combines five smaller versions for each permitted pattern. To aid legibility - the components are presented individually here:\nEvryDay\nEvryWorkgDay\nIntrvlWkDay:0[1-9]:0[1-7]\nWkInMnthDay:0[1-5]:0[1-7]\nIntrvlMnthDay:(0[1-6]|12|24):(-0[1-5]|0[1-9]|[12][0-9]|3[01])\nQtrDay:(ENGLISH|SCOTTISH|RECEIVED)\nFull Regular Expression:\n^(EvryDay)$|^(EvryWorkgDay)$|^(IntrvlWkDay:0[1-9]:0[1-7])$|^(WkInMnthDay:0[1-5]:0[1-7])$|^(IntrvlMnthDay:(0[1-6]|12|24):(-0[1-5]|0[1-9]|[12][0-9]|3[01]))$|^(QtrDay:(ENGLISH|SCOTTISH|RECEIVED))$\n\nMonzo supports only the frequencies the Monzo app offers:\n- `EvryDay`: every day, weekends included.\n- `IntrvlWkDay`: week interval 1, 2 or 4 (`IntrvlWkDay:01:DD`, `IntrvlWkDay:02:DD` or `IntrvlWkDay:04:DD`); the day in the code is ignored and payments repeat on the weekday of the first payment date.\n- `IntrvlMnthDay`: month interval 1, 3 or 12 (`IntrvlMnthDay:01:DD`, `IntrvlMnthDay:03:DD` or `IntrvlMnthDay:12:DD`); the day in the code is ignored and payments repeat on the day of month of the first payment date.\nOther frequencies are rejected. `validate()` checks only the OBIE pattern.",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: Some(
+                        "^(EvryDay)$|^(EvryWorkgDay)$|^(IntrvlDay:((0[2-9])|([1-2][0-9])|3[0-1]))$|^(IntrvlWkDay:0[1-9]:0[1-7])$|^(WkInMnthDay:0[1-5]:0[1-7])$|^(IntrvlMnthDay:(0[1-6]|12|24):(-0[1-5]|0[1-9]|[12][0-9]|3[01]))$|^(QtrDay:(ENGLISH|SCOTTISH|RECEIVED))$",
+                    ),
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Reference",
+            false,
+            "Unique reference, as assigned by the creditor, to unambiguously refer to the payment transaction.\nUsage: If available, the initiating party should provide this reference in the structured remittance information, to enable reconciliation by the creditor upon receipt of the amount of money.\nIf the business context requires the use of a creditor reference or a payment remit identification, and only one identifier can be passed through the end-to-end chain, the creditor's reference or payment remittance identification should be quoted in the end-to-end transaction identification.",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(35u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "NumberOfPayments",
+            false,
+            "Number of the payments that will be made in completing this frequency sequence including any executed since the sequence start date.\n\nMonzo: give either this or `FinalPaymentDateTime` to end the standing order, not both.",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(35u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "FirstPaymentDateTime",
+            true,
+            "The date on which the first payment for a Standing Order schedule will be made.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00\n\nMonzo: RFC 3339. Payments repeat from this date (its weekday or day of month), whatever day `Frequency` names.",
+            ob_model::schema::constrain(
+                g.subschema_for::<ob_model::DateTime>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "RecurringPaymentDateTime",
+            false,
+            "The date on which the first recurring payment for a Standing Order schedule will be made.\nUsage: This must be populated only if the first recurring date is different to the first payment date.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00\n\nMonzo: not used; a request that includes it is rejected.",
+            ob_model::schema::constrain(
+                g.subschema_for::<ob_model::DateTime>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "FinalPaymentDateTime",
+            false,
+            "The date on which the final payment for a Standing Order schedule will be made.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00\n\nMonzo: give either this or `NumberOfPayments` to end the standing order, not both.",
+            ob_model::schema::constrain(
+                g.subschema_for::<ob_model::DateTime>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "FirstPaymentAmount",
+            true,
+            "The amount of the first Standing Order",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteDomestic2DataInitiationInstructedAmount>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "RecurringPaymentAmount",
+            false,
+            "The amount of the recurring Standing Order\n\nMonzo: not used; a request that includes it is rejected.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteDomestic2DataInitiationInstructedAmount>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "FinalPaymentAmount",
+            false,
+            "The amount of the final Standing Order",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteDomestic2DataInitiationInstructedAmount>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "DebtorAccount",
+            false,
+            "Provides the details to identify the debtor account.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteDomestic2DataInitiationDebtorAccount>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "CreditorAccount",
+            true,
+            "Identification assigned by an institution to identify an account. This identification is known by the account owner.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteDomestic2DataInitiationCreditorAccount>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "SupplementaryData",
+            false,
+            "Monzo (sandbox only, non-standard): fields that make the sandbox approve or reject a consent automatically, without a customer authorising it in the Monzo app. The sandbox runs the same code as production; these fields are for the sandbox only.\n\nWhere it goes:\n- AIS: `Data/SupplementaryData` of the account-access-consent request, e.g. `{\"DesiredStatus\": \"Authorised\", \"UserID\": \"user_000xxx\"}`.\n- PIS (domestic, scheduled, standing order): `Data/Initiation/SupplementaryData` of the consent request, with `DesiredStatus` and optionally `UserID` and `AccountID` (both or neither: with only one, a random test user and account are used). The payment order must repeat the same `SupplementaryData`, with its fields in the same order as in the consent.\n- VRP: `Data/ControlParameters/SupplementaryData` of the consent request, with `DesiredStatus` only.\n\nMonzo sandbox users (UserID / AccountID):\n- Heavy user: `user_0000A4C4ZChWNMEvew2U77` / `acc_0000A4C4ZSskDOixqNPfpR`\n- Medium user: `user_0000A4C4nqORb7K9YYW3r0` / `acc_0000A4C4o66FCYJoERQhHN`\n- Light user: `user_0000A4C4wkPFE7x9at8Ujp` / `acc_0000A4C4wz4Ail0f3sONTV`\n- EU (Ireland) user: `user_0000Av3bpksv3AAmdybBCr` / `acc_0000Av3bry7sn2XsI3eZ3C`",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteDomestic2DataInitiationSupplementaryData>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
+}
 /// A standing order payment consent request.
 ///
 /// Monzo: a payment consent must be turned into a payment order within 24 hours of its creation, and within one hour once the customer has approved it. Monzo pays only in GBP, by Faster Payments (`UK.OBIE.FPS`), to and from accounts identified by `UK.OBIE.SortCodeAccountNumber`. If the account has insufficient funds, authorisation fails and the redirect carries `access_denied` with "Insufficient funds in selected account to make requested payment.". Times are RFC 3339. Monzo supports a subset of frequencies (see `Frequency`), repeats payments from `FirstPaymentDateTime`, rejects `RecurringPaymentDateTime` and `RecurringPaymentAmount`, accepts `NumberOfPayments` or `FinalPaymentDateTime` but not both, and does not serve the payment-details endpoint.
@@ -4833,6 +9792,17 @@ impl ob_model::Object for OBWriteDomesticStandingOrderConsent5 {
         ob_model::__private::encode_required(map, "Risk", &self.risk, &self.extra)?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => ob_model::__private::encode_required(map, "Data", &self.data, &self.extra),
+            1usize => ob_model::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -4870,6 +9840,62 @@ impl ob_model::Validate for OBWriteDomesticStandingOrderConsent5 {
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema for OBWriteDomesticStandingOrderConsent5 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteDomesticStandingOrderConsent5".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBWriteDomesticStandingOrderConsent5").into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "A standing order payment consent request.\n\nMonzo: a payment consent must be turned into a payment order within 24 hours of its creation, and within one hour once the customer has approved it. Monzo pays only in GBP, by Faster Payments (`UK.OBIE.FPS`), to and from accounts identified by `UK.OBIE.SortCodeAccountNumber`. If the account has insufficient funds, authorisation fails and the redirect carries `access_denied` with \"Insufficient funds in selected account to make requested payment.\". Times are RFC 3339. Monzo supports a subset of frequencies (see `Frequency`), repeats payments from `FirstPaymentDateTime`, rejects `RecurringPaymentDateTime` and `RecurringPaymentAmount`, accepts `NumberOfPayments` or `FinalPaymentDateTime` but not both, and does not serve the payment-details endpoint.",
+            false,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Data",
+            true,
+            "",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteDomesticStandingOrderConsent5Data>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Risk",
+            true,
+            "The Risk section is sent by the initiating party to the ASPSP.\nIt is used to specify additional details for risk scoring for Payments.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBRisk1>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBWriteDomesticStandingOrderConsent5Data` (the spec gives no description).
@@ -4946,6 +9972,38 @@ impl ob_model::Object for OBWriteDomesticStandingOrderConsent5Data {
         ob_model::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => ob_model::__private::encode_required(
+                map,
+                "Permission",
+                &self.permission,
+                &self.extra,
+            ),
+            1usize => ob_model::__private::encode_optional(
+                map,
+                "ReadRefundAccount",
+                &self.read_refund_account,
+            ),
+            2usize => ob_model::__private::encode_required(
+                map,
+                "Initiation",
+                &self.initiation,
+                &self.extra,
+            ),
+            3usize => {
+                ob_model::__private::encode_optional(map, "Authorisation", &self.authorisation)
+            }
+            4usize => {
+                ob_model::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)
+            }
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -5000,6 +10058,124 @@ impl ob_model::Validate for OBWriteDomesticStandingOrderConsent5Data {
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema for OBWriteDomesticStandingOrderConsent5Data {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteDomesticStandingOrderConsent5Data".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBWriteDomesticStandingOrderConsent5Data"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "`OBWriteDomesticStandingOrderConsent5Data` (the spec gives no description).",
+            false,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Permission",
+            true,
+            "Specifies the Open Banking service request types.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteDomesticScheduledConsent4DataPermission>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "ReadRefundAccount",
+            false,
+            "Specifies to share the refund account details with PISP",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteDomesticConsent4DataReadRefundAccount>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Initiation",
+            true,
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a domestic standing order.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteDomesticStandingOrder3DataInitiation>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Authorisation",
+            false,
+            "The authorisation type request from the TPP.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteDomesticConsent4DataAuthorisation>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "SCASupportData",
+            false,
+            "Supporting Data provided by TPP, when requesting SCA Exemption.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBSCASupportData1>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBWriteDomesticStandingOrderConsentResponse6` (the spec gives no description).
@@ -5064,6 +10240,19 @@ impl ob_model::Object for OBWriteDomesticStandingOrderConsentResponse6 {
         ob_model::__private::encode_optional(map, "Meta", &self.meta)?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => ob_model::__private::encode_required(map, "Data", &self.data, &self.extra),
+            1usize => ob_model::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            2usize => ob_model::__private::encode_optional(map, "Links", &self.links),
+            3usize => ob_model::__private::encode_optional(map, "Meta", &self.meta),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -5113,6 +10302,105 @@ impl ob_model::Validate for OBWriteDomesticStandingOrderConsentResponse6 {
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema for OBWriteDomesticStandingOrderConsentResponse6 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteDomesticStandingOrderConsentResponse6".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBWriteDomesticStandingOrderConsentResponse6"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "`OBWriteDomesticStandingOrderConsentResponse6` (the spec gives no description).",
+            false,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Data",
+            true,
+            "",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteDomesticStandingOrderConsentResponse6Data>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Risk",
+            true,
+            "The Risk section is sent by the initiating party to the ASPSP.\nIt is used to specify additional details for risk scoring for Payments.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBRisk1>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Links",
+            false,
+            "Links relevant to the payload",
+            ob_model::schema::constrain(
+                g.subschema_for::<Links>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Meta",
+            false,
+            "Meta Data relevant to the payload",
+            ob_model::schema::constrain(
+                g.subschema_for::<Meta>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBWriteDomesticStandingOrderConsentResponse6Data` (the spec gives no description).
@@ -5261,6 +10549,64 @@ impl ob_model::Object for OBWriteDomesticStandingOrderConsentResponse6Data {
         ob_model::__private::encode_optional(map, "Debtor", &self.debtor)?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => ob_model::__private::encode_required(
+                map,
+                "ConsentId",
+                &self.consent_id,
+                &self.extra,
+            ),
+            1usize => ob_model::__private::encode_required(
+                map,
+                "CreationDateTime",
+                &self.creation_date_time,
+                &self.extra,
+            ),
+            2usize => {
+                ob_model::__private::encode_required(map, "Status", &self.status, &self.extra)
+            }
+            3usize => ob_model::__private::encode_required(
+                map,
+                "StatusUpdateDateTime",
+                &self.status_update_date_time,
+                &self.extra,
+            ),
+            4usize => ob_model::__private::encode_required(
+                map,
+                "Permission",
+                &self.permission,
+                &self.extra,
+            ),
+            5usize => ob_model::__private::encode_optional(
+                map,
+                "ReadRefundAccount",
+                &self.read_refund_account,
+            ),
+            6usize => {
+                ob_model::__private::encode_optional(map, "CutOffDateTime", &self.cut_off_date_time)
+            }
+            7usize => ob_model::__private::encode_optional(map, "Charges", &self.charges),
+            8usize => ob_model::__private::encode_required(
+                map,
+                "Initiation",
+                &self.initiation,
+                &self.extra,
+            ),
+            9usize => {
+                ob_model::__private::encode_optional(map, "Authorisation", &self.authorisation)
+            }
+            10usize => {
+                ob_model::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)
+            }
+            11usize => ob_model::__private::encode_optional(map, "Debtor", &self.debtor),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -5355,6 +10701,262 @@ impl ob_model::Validate for OBWriteDomesticStandingOrderConsentResponse6Data {
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema
+    for OBWriteDomesticStandingOrderConsentResponse6Data
+{
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteDomesticStandingOrderConsentResponse6Data".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBWriteDomesticStandingOrderConsentResponse6Data"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "`OBWriteDomesticStandingOrderConsentResponse6Data` (the spec gives no description).",
+            false,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "ConsentId",
+            true,
+            "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(128u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "CreationDateTime",
+            true,
+            "Date and time at which the resource was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            ob_model::schema::constrain(
+                g.subschema_for::<ob_model::DateTime>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Status",
+            true,
+            "Specifies the status of consent resource in code form.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteDomesticConsentResponse5DataStatus>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "StatusUpdateDateTime",
+            true,
+            "Date and time at which the resource status was updated.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            ob_model::schema::constrain(
+                g.subschema_for::<ob_model::DateTime>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Permission",
+            true,
+            "Specifies the Open Banking service request types.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteDomesticScheduledConsent4DataPermission>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "ReadRefundAccount",
+            false,
+            "Specifies to share the refund account details with PISP",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteDomesticConsent4DataReadRefundAccount>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "CutOffDateTime",
+            false,
+            "Specified cut-off date and time for the payment consent.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            ob_model::schema::constrain(
+                g.subschema_for::<ob_model::DateTime>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Charges",
+            false,
+            "",
+            ob_model::schema::constrain(
+                g.subschema_for::<Vec<OBWriteDomesticConsentResponse5DataCharges>>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Initiation",
+            true,
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a domestic standing order.",
+            ob_model::schema::constrain(
+                g
+                    .subschema_for::<
+                        OBWriteDomesticStandingOrderConsentResponse6DataInitiation,
+                    >(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Authorisation",
+            false,
+            "The authorisation type request from the TPP.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteDomesticConsent4DataAuthorisation>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "SCASupportData",
+            false,
+            "Supporting Data provided by TPP, when requesting SCA Exemption.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBSCASupportData1>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Debtor",
+            false,
+            "^ Only incuded in the response if `Data. ReadRefundAccount` is set to `Yes` in the consent.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBCashAccountDebtor4>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a domestic standing order.
@@ -5552,6 +11154,70 @@ impl ob_model::Object for OBWriteDomesticStandingOrderConsentResponse6DataInitia
         ob_model::__private::encode_optional(map, "SupplementaryData", &self.supplementary_data)?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => {
+                ob_model::__private::encode_required(map, "Frequency", &self.frequency, &self.extra)
+            }
+            1usize => ob_model::__private::encode_optional(map, "Reference", &self.reference),
+            2usize => ob_model::__private::encode_optional(
+                map,
+                "NumberOfPayments",
+                &self.number_of_payments,
+            ),
+            3usize => ob_model::__private::encode_required(
+                map,
+                "FirstPaymentDateTime",
+                &self.first_payment_date_time,
+                &self.extra,
+            ),
+            4usize => ob_model::__private::encode_optional(
+                map,
+                "RecurringPaymentDateTime",
+                &self.recurring_payment_date_time,
+            ),
+            5usize => ob_model::__private::encode_optional(
+                map,
+                "FinalPaymentDateTime",
+                &self.final_payment_date_time,
+            ),
+            6usize => ob_model::__private::encode_required(
+                map,
+                "FirstPaymentAmount",
+                &self.first_payment_amount,
+                &self.extra,
+            ),
+            7usize => ob_model::__private::encode_optional(
+                map,
+                "RecurringPaymentAmount",
+                &self.recurring_payment_amount,
+            ),
+            8usize => ob_model::__private::encode_optional(
+                map,
+                "FinalPaymentAmount",
+                &self.final_payment_amount,
+            ),
+            9usize => {
+                ob_model::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)
+            }
+            10usize => ob_model::__private::encode_required(
+                map,
+                "CreditorAccount",
+                &self.creditor_account,
+                &self.extra,
+            ),
+            11usize => ob_model::__private::encode_optional(
+                map,
+                "SupplementaryData",
+                &self.supplementary_data,
+            ),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -5650,6 +11316,267 @@ impl ob_model::Validate for OBWriteDomesticStandingOrderConsentResponse6DataInit
         }
     }
 }
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema
+    for OBWriteDomesticStandingOrderConsentResponse6DataInitiation
+{
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteDomesticStandingOrderConsentResponse6DataInitiation".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBWriteDomesticStandingOrderConsentResponse6DataInitiation"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a domestic standing order.",
+            false,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Frequency",
+            true,
+            "Individual Definitions:\nEvryDay - Every day\nEvryWorkgDay - Every working day\nIntrvlWkDay - An interval specified in weeks (01 to 09), and the day within the week (01 to 07)\nWkInMnthDay - A monthly interval, specifying the week of the month (01 to 05) and day within the week (01 to 07)\nIntrvlMnthDay - An interval specified in months (between 01 to 06, 12, 24), specifying the day within the month (-5 to -1, 1 to 31)\nQtrDay - Quarterly (either ENGLISH, SCOTTISH, or RECEIVED).\nENGLISH = Paid on the 25th March, 24th June, 29th September and 25th December.\nSCOTTISH = Paid on the 2nd February, 15th May, 1st August and 11th November.\nRECEIVED = Paid on the 20th March, 19th June, 24th September and 20th December.\nIndividual Patterns:\nEvryDay (ScheduleCode)\nEvryWorkgDay (ScheduleCode)\nIntrvlWkDay:IntervalInWeeks:DayInWeek (ScheduleCode + IntervalInWeeks + DayInWeek)\nWkInMnthDay:WeekInMonth:DayInWeek (ScheduleCode + WeekInMonth + DayInWeek)\nIntrvlMnthDay:IntervalInMonths:DayInMonth (ScheduleCode + IntervalInMonths + DayInMonth)\nQtrDay: + either (ENGLISH, SCOTTISH or RECEIVED) ScheduleCode + QuarterDay\nThe regular expression for this element combines five smaller versions for each permitted pattern. To aid legibility - the components are presented individually here:\nEvryDay\nEvryWorkgDay\nIntrvlWkDay:0[1-9]:0[1-7]\nWkInMnthDay:0[1-5]:0[1-7]\nIntrvlMnthDay:(0[1-6]|12|24):(-0[1-5]|0[1-9]|[12][0-9]|3[01])\nQtrDay:(ENGLISH|SCOTTISH|RECEIVED)\nFull Regular Expression:\n^(EvryDay)$|^(EvryWorkgDay)$|^(IntrvlWkDay:0[1-9]:0[1-7])$|^(WkInMnthDay:0[1-5]:0[1-7])$|^(IntrvlMnthDay:(0[1-6]|12|24):(-0[1-5]|0[1-9]|[12][0-9]|3[01]))$|^(QtrDay:(ENGLISH|SCOTTISH|RECEIVED))$",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: Some(
+                        "^(EvryDay)$|^(EvryWorkgDay)$|^(IntrvlDay:((0[2-9])|([1-2][0-9])|3[0-1]))$|^(IntrvlWkDay:0[1-9]:0[1-7])$|^(WkInMnthDay:0[1-5]:0[1-7])$|^(IntrvlMnthDay:(0[1-6]|12|24):(-0[1-5]|0[1-9]|[12][0-9]|3[01]))$|^(QtrDay:(ENGLISH|SCOTTISH|RECEIVED))$",
+                    ),
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Reference",
+            false,
+            "Unique reference, as assigned by the creditor, to unambiguously refer to the payment transaction.\nUsage: If available, the initiating party should provide this reference in the structured remittance information, to enable reconciliation by the creditor upon receipt of the amount of money.\nIf the business context requires the use of a creditor reference or a payment remit identification, and only one identifier can be passed through the end-to-end chain, the creditor's reference or payment remittance identification should be quoted in the end-to-end transaction identification.",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(35u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "NumberOfPayments",
+            false,
+            "Number of the payments that will be made in completing this frequency sequence including any executed since the sequence start date.",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(35u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "FirstPaymentDateTime",
+            true,
+            "The date on which the first payment for a Standing Order schedule will be made.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            ob_model::schema::constrain(
+                g.subschema_for::<ob_model::DateTime>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "RecurringPaymentDateTime",
+            false,
+            "The date on which the first recurring payment for a Standing Order schedule will be made.\nUsage: This must be populated only if the first recurring date is different to the first payment date.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            ob_model::schema::constrain(
+                g.subschema_for::<ob_model::DateTime>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "FinalPaymentDateTime",
+            false,
+            "The date on which the final payment for a Standing Order schedule will be made.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            ob_model::schema::constrain(
+                g.subschema_for::<ob_model::DateTime>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "FirstPaymentAmount",
+            true,
+            "The amount of the first Standing Order",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBActiveOrHistoricCurrencyAndAmount>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "RecurringPaymentAmount",
+            false,
+            "The amount of the recurring Standing Order",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBActiveOrHistoricCurrencyAndAmount>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "FinalPaymentAmount",
+            false,
+            "The amount of the final Standing Order",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBActiveOrHistoricCurrencyAndAmount>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "DebtorAccount",
+            false,
+            "Unambiguous identification of the account of the debtor to which a debit entry will be made as a result of the transaction.",
+            ob_model::schema::constrain(
+                g
+                    .subschema_for::<
+                        OBWriteDomesticConsentResponse5DataInitiationDebtorAccount,
+                    >(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "CreditorAccount",
+            true,
+            "Identification assigned by an institution to identify an account. This identification is known by the account owner.",
+            ob_model::schema::constrain(
+                g
+                    .subschema_for::<
+                        OBWriteDomesticConsentResponse5DataInitiationCreditorAccount,
+                    >(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "SupplementaryData",
+            false,
+            "Additional information that can not be captured in the structured fields and/or any other specific block.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBSupplementaryData1>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
+}
 /// `OBWriteDomesticStandingOrderResponse6` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBWriteDomesticStandingOrderResponse6 {
@@ -5704,6 +11631,18 @@ impl ob_model::Object for OBWriteDomesticStandingOrderResponse6 {
         ob_model::__private::encode_optional(map, "Meta", &self.meta)?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => ob_model::__private::encode_required(map, "Data", &self.data, &self.extra),
+            1usize => ob_model::__private::encode_optional(map, "Links", &self.links),
+            2usize => ob_model::__private::encode_optional(map, "Meta", &self.meta),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -5745,6 +11684,86 @@ impl ob_model::Validate for OBWriteDomesticStandingOrderResponse6 {
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema for OBWriteDomesticStandingOrderResponse6 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteDomesticStandingOrderResponse6".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBWriteDomesticStandingOrderResponse6"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "`OBWriteDomesticStandingOrderResponse6` (the spec gives no description).",
+            false,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Data",
+            true,
+            "",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteDomesticStandingOrderResponse6Data>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Links",
+            false,
+            "Links relevant to the payload",
+            ob_model::schema::constrain(
+                g.subschema_for::<Links>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Meta",
+            false,
+            "Meta Data relevant to the payload",
+            ob_model::schema::constrain(
+                g.subschema_for::<Meta>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBWriteDomesticStandingOrderResponse6Data` (the spec gives no description).
@@ -5880,6 +11899,56 @@ impl ob_model::Object for OBWriteDomesticStandingOrderResponse6Data {
         ob_model::__private::encode_optional(map, "Debtor", &self.debtor)?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => ob_model::__private::encode_required(
+                map,
+                "DomesticStandingOrderId",
+                &self.domestic_standing_order_id,
+                &self.extra,
+            ),
+            1usize => ob_model::__private::encode_required(
+                map,
+                "ConsentId",
+                &self.consent_id,
+                &self.extra,
+            ),
+            2usize => ob_model::__private::encode_required(
+                map,
+                "CreationDateTime",
+                &self.creation_date_time,
+                &self.extra,
+            ),
+            3usize => {
+                ob_model::__private::encode_required(map, "Status", &self.status, &self.extra)
+            }
+            4usize => ob_model::__private::encode_required(
+                map,
+                "StatusUpdateDateTime",
+                &self.status_update_date_time,
+                &self.extra,
+            ),
+            5usize => ob_model::__private::encode_optional(map, "Refund", &self.refund),
+            6usize => ob_model::__private::encode_optional(map, "Charges", &self.charges),
+            7usize => ob_model::__private::encode_required(
+                map,
+                "Initiation",
+                &self.initiation,
+                &self.extra,
+            ),
+            8usize => ob_model::__private::encode_optional(
+                map,
+                "MultiAuthorisation",
+                &self.multi_authorisation,
+            ),
+            9usize => ob_model::__private::encode_optional(map, "Debtor", &self.debtor),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -5967,6 +12036,222 @@ impl ob_model::Validate for OBWriteDomesticStandingOrderResponse6Data {
         }
     }
 }
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema for OBWriteDomesticStandingOrderResponse6Data {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteDomesticStandingOrderResponse6Data".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBWriteDomesticStandingOrderResponse6Data"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "`OBWriteDomesticStandingOrderResponse6Data` (the spec gives no description).",
+            false,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "DomesticStandingOrderId",
+            true,
+            "OB: Unique identification as assigned by the ASPSP to uniquely identify the domestic standing order resource.",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(40u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "ConsentId",
+            true,
+            "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(128u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "CreationDateTime",
+            true,
+            "Date and time at which the resource was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            ob_model::schema::constrain(
+                g.subschema_for::<ob_model::DateTime>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Status",
+            true,
+            "Specifies the status of the payment order resource.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteDomesticScheduledResponse5DataStatus>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "StatusUpdateDateTime",
+            true,
+            "Date and time at which the resource status was updated.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            ob_model::schema::constrain(
+                g.subschema_for::<ob_model::DateTime>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Refund",
+            false,
+            "Unambiguous identification of the refund account to which a refund will be made as a result of the transaction.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteDomesticResponse5DataRefund>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Charges",
+            false,
+            "",
+            ob_model::schema::constrain(
+                g.subschema_for::<Vec<OBWriteDomesticConsentResponse5DataCharges>>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Initiation",
+            true,
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a domestic standing order.",
+            ob_model::schema::constrain(
+                g
+                    .subschema_for::<
+                        OBWriteDomesticStandingOrderConsentResponse6DataInitiation,
+                    >(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "MultiAuthorisation",
+            false,
+            "The multiple authorisation flow response from the ASPSP.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteDomesticResponse5DataMultiAuthorisation>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Debtor",
+            false,
+            "^ Only incuded in the response if `Data. ReadRefundAccount` is set to `Yes` in the consent.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBCashAccountDebtor4>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
+}
 /// `OBWriteFile2` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBWriteFile2 {
@@ -6007,6 +12292,16 @@ impl ob_model::Object for OBWriteFile2 {
         ob_model::__private::encode_required(map, "Data", &self.data, &self.extra)?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => ob_model::__private::encode_required(map, "Data", &self.data, &self.extra),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -6038,6 +12333,41 @@ impl ob_model::Validate for OBWriteFile2 {
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema for OBWriteFile2 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteFile2".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBWriteFile2").into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s =
+            ob_model::schema::object("`OBWriteFile2` (the spec gives no description).", false);
+        ob_model::schema::property(
+            &mut s,
+            "Data",
+            true,
+            "",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteFile2Data>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBWriteFile2Data` (the spec gives no description).
@@ -6087,6 +12417,27 @@ impl ob_model::Object for OBWriteFile2Data {
         ob_model::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => ob_model::__private::encode_required(
+                map,
+                "ConsentId",
+                &self.consent_id,
+                &self.extra,
+            ),
+            1usize => ob_model::__private::encode_required(
+                map,
+                "Initiation",
+                &self.initiation,
+                &self.extra,
+            ),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -6125,6 +12476,60 @@ impl ob_model::Validate for OBWriteFile2Data {
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema for OBWriteFile2Data {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteFile2Data".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBWriteFile2Data").into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s =
+            ob_model::schema::object("`OBWriteFile2Data` (the spec gives no description).", false);
+        ob_model::schema::property(
+            &mut s,
+            "ConsentId",
+            true,
+            "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(128u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Initiation",
+            true,
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds using a payment file.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteFile2DataInitiation>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds using a payment file.
@@ -6257,6 +12662,51 @@ impl ob_model::Object for OBWriteFile2DataInitiation {
         ob_model::__private::encode_optional(map, "SupplementaryData", &self.supplementary_data)?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => {
+                ob_model::__private::encode_required(map, "FileType", &self.file_type, &self.extra)
+            }
+            1usize => {
+                ob_model::__private::encode_required(map, "FileHash", &self.file_hash, &self.extra)
+            }
+            2usize => {
+                ob_model::__private::encode_optional(map, "FileReference", &self.file_reference)
+            }
+            3usize => ob_model::__private::encode_optional(
+                map,
+                "NumberOfTransactions",
+                &self.number_of_transactions,
+            ),
+            4usize => ob_model::__private::encode_optional(map, "ControlSum", &self.control_sum),
+            5usize => ob_model::__private::encode_optional(
+                map,
+                "RequestedExecutionDateTime",
+                &self.requested_execution_date_time,
+            ),
+            6usize => {
+                ob_model::__private::encode_optional(map, "LocalInstrument", &self.local_instrument)
+            }
+            7usize => {
+                ob_model::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)
+            }
+            8usize => ob_model::__private::encode_optional(
+                map,
+                "RemittanceInformation",
+                &self.remittance_information,
+            ),
+            9usize => ob_model::__private::encode_optional(
+                map,
+                "SupplementaryData",
+                &self.supplementary_data,
+            ),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -6339,6 +12789,217 @@ impl ob_model::Validate for OBWriteFile2DataInitiation {
         }
     }
 }
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema for OBWriteFile2DataInitiation {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteFile2DataInitiation".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBWriteFile2DataInitiation").into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds using a payment file.",
+            false,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "FileType",
+            true,
+            "Specifies the payment file type.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteFile2DataInitiationFileType>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "FileHash",
+            true,
+            "A base64 encoding of a SHA256 hash of the file to be uploaded.",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(44u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "FileReference",
+            false,
+            "Reference for the file.",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(40u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "NumberOfTransactions",
+            false,
+            "Number of individual transactions contained in the payment information group.",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: Some("[0-9]{1,15}"),
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "ControlSum",
+            false,
+            "Total of all individual amounts included in the group, irrespective of currencies.",
+            ob_model::schema::constrain(
+                g.subschema_for::<f64>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "RequestedExecutionDateTime",
+            false,
+            "Date at which the initiating party requests the clearing agent to process the payment.\nUsage: This is the date on which the debtor's account is to be debited.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            ob_model::schema::constrain(
+                g.subschema_for::<ob_model::DateTime>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "LocalInstrument",
+            false,
+            "User community specific instrument.\nUsage: This element is used to specify a local instrument, local clearing option and/or further qualify the service or service level.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBExternalLocalInstrument1Code>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "DebtorAccount",
+            false,
+            "Unambiguous identification of the account of the debtor to which a debit entry will be made as a result of the transaction.",
+            ob_model::schema::constrain(
+                g
+                    .subschema_for::<
+                        OBWriteDomesticConsentResponse5DataInitiationDebtorAccount,
+                    >(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "RemittanceInformation",
+            false,
+            "Information supplied to enable the matching of an entry with the items that the transfer is intended to settle, such as commercial invoices in an accounts' receivable system.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteDomestic2DataInitiationRemittanceInformation>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "SupplementaryData",
+            false,
+            "Additional information that can not be captured in the structured fields and/or any other specific block.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBSupplementaryData1>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
+}
 /// `OBWriteFileConsent3` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBWriteFileConsent3 {
@@ -6379,6 +13040,16 @@ impl ob_model::Object for OBWriteFileConsent3 {
         ob_model::__private::encode_required(map, "Data", &self.data, &self.extra)?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => ob_model::__private::encode_required(map, "Data", &self.data, &self.extra),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -6410,6 +13081,43 @@ impl ob_model::Validate for OBWriteFileConsent3 {
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema for OBWriteFileConsent3 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteFileConsent3".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBWriteFileConsent3").into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "`OBWriteFileConsent3` (the spec gives no description).",
+            false,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Data",
+            true,
+            "",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteFileConsent3Data>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBWriteFileConsent3Data` (the spec gives no description).
@@ -6466,6 +13174,27 @@ impl ob_model::Object for OBWriteFileConsent3Data {
         ob_model::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => ob_model::__private::encode_required(
+                map,
+                "Initiation",
+                &self.initiation,
+                &self.extra,
+            ),
+            1usize => {
+                ob_model::__private::encode_optional(map, "Authorisation", &self.authorisation)
+            }
+            2usize => {
+                ob_model::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)
+            }
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -6507,6 +13236,81 @@ impl ob_model::Validate for OBWriteFileConsent3Data {
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema for OBWriteFileConsent3Data {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteFileConsent3Data".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBWriteFileConsent3Data").into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "`OBWriteFileConsent3Data` (the spec gives no description).",
+            false,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Initiation",
+            true,
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds using a payment file.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteFile2DataInitiation>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Authorisation",
+            false,
+            "The authorisation type request from the TPP.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteDomesticConsent4DataAuthorisation>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "SCASupportData",
+            false,
+            "Supporting Data provided by TPP, when requesting SCA Exemption.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBSCASupportData1>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBWriteFileConsentResponse4` (the spec gives no description).
@@ -6563,6 +13367,18 @@ impl ob_model::Object for OBWriteFileConsentResponse4 {
         ob_model::__private::encode_optional(map, "Meta", &self.meta)?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => ob_model::__private::encode_required(map, "Data", &self.data, &self.extra),
+            1usize => ob_model::__private::encode_optional(map, "Links", &self.links),
+            2usize => ob_model::__private::encode_optional(map, "Meta", &self.meta),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -6604,6 +13420,81 @@ impl ob_model::Validate for OBWriteFileConsentResponse4 {
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema for OBWriteFileConsentResponse4 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteFileConsentResponse4".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBWriteFileConsentResponse4").into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "`OBWriteFileConsentResponse4` (the spec gives no description).",
+            false,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Data",
+            true,
+            "",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteFileConsentResponse4Data>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Links",
+            false,
+            "Links relevant to the payload",
+            ob_model::schema::constrain(
+                g.subschema_for::<Links>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Meta",
+            false,
+            "Meta Data relevant to the payload",
+            ob_model::schema::constrain(
+                g.subschema_for::<Meta>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBWriteFileConsentResponse4Data` (the spec gives no description).
@@ -6736,6 +13627,53 @@ impl ob_model::Object for OBWriteFileConsentResponse4Data {
         ob_model::__private::encode_optional(map, "Debtor", &self.debtor)?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => ob_model::__private::encode_required(
+                map,
+                "ConsentId",
+                &self.consent_id,
+                &self.extra,
+            ),
+            1usize => ob_model::__private::encode_required(
+                map,
+                "CreationDateTime",
+                &self.creation_date_time,
+                &self.extra,
+            ),
+            2usize => {
+                ob_model::__private::encode_required(map, "Status", &self.status, &self.extra)
+            }
+            3usize => ob_model::__private::encode_required(
+                map,
+                "StatusUpdateDateTime",
+                &self.status_update_date_time,
+                &self.extra,
+            ),
+            4usize => {
+                ob_model::__private::encode_optional(map, "CutOffDateTime", &self.cut_off_date_time)
+            }
+            5usize => ob_model::__private::encode_optional(map, "Charges", &self.charges),
+            6usize => ob_model::__private::encode_required(
+                map,
+                "Initiation",
+                &self.initiation,
+                &self.extra,
+            ),
+            7usize => {
+                ob_model::__private::encode_optional(map, "Authorisation", &self.authorisation)
+            }
+            8usize => {
+                ob_model::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)
+            }
+            9usize => ob_model::__private::encode_optional(map, "Debtor", &self.debtor),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -6819,6 +13757,214 @@ impl ob_model::Validate for OBWriteFileConsentResponse4Data {
         }
     }
 }
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema for OBWriteFileConsentResponse4Data {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteFileConsentResponse4Data".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBWriteFileConsentResponse4Data").into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "`OBWriteFileConsentResponse4Data` (the spec gives no description).",
+            false,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "ConsentId",
+            true,
+            "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(128u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "CreationDateTime",
+            true,
+            "Date and time at which the resource was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            ob_model::schema::constrain(
+                g.subschema_for::<ob_model::DateTime>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Status",
+            true,
+            "Specifies the status of consent resource in code form.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteFileConsentResponse4DataStatus>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "StatusUpdateDateTime",
+            true,
+            "Date and time at which the consent resource status was updated.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            ob_model::schema::constrain(
+                g.subschema_for::<ob_model::DateTime>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "CutOffDateTime",
+            false,
+            "Specified cut-off date and time for the payment consent.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            ob_model::schema::constrain(
+                g.subschema_for::<ob_model::DateTime>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Charges",
+            false,
+            "",
+            ob_model::schema::constrain(
+                g.subschema_for::<Vec<OBWriteDomesticConsentResponse5DataCharges>>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Initiation",
+            true,
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds using a payment file.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteFile2DataInitiation>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Authorisation",
+            false,
+            "The authorisation type request from the TPP.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteDomesticConsent4DataAuthorisation>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "SCASupportData",
+            false,
+            "Supporting Data provided by TPP, when requesting SCA Exemption.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBSCASupportData1>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Debtor",
+            false,
+            "^ Only incuded in the response if `Data. ReadRefundAccount` is set to `Yes` in the consent.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBCashAccountDebtor4>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
+}
 /// `OBWriteFileResponse3` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBWriteFileResponse3 {
@@ -6873,6 +14019,18 @@ impl ob_model::Object for OBWriteFileResponse3 {
         ob_model::__private::encode_optional(map, "Meta", &self.meta)?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => ob_model::__private::encode_required(map, "Data", &self.data, &self.extra),
+            1usize => ob_model::__private::encode_optional(map, "Links", &self.links),
+            2usize => ob_model::__private::encode_optional(map, "Meta", &self.meta),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -6914,6 +14072,81 @@ impl ob_model::Validate for OBWriteFileResponse3 {
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema for OBWriteFileResponse3 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteFileResponse3".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBWriteFileResponse3").into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "`OBWriteFileResponse3` (the spec gives no description).",
+            false,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Data",
+            true,
+            "",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteFileResponse3Data>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Links",
+            false,
+            "Links relevant to the payload",
+            ob_model::schema::constrain(
+                g.subschema_for::<Links>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Meta",
+            false,
+            "Meta Data relevant to the payload",
+            ob_model::schema::constrain(
+                g.subschema_for::<Meta>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBWriteFileResponse3Data` (the spec gives no description).
@@ -7041,6 +14274,55 @@ impl ob_model::Object for OBWriteFileResponse3Data {
         ob_model::__private::encode_optional(map, "Debtor", &self.debtor)?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => ob_model::__private::encode_required(
+                map,
+                "FilePaymentId",
+                &self.file_payment_id,
+                &self.extra,
+            ),
+            1usize => ob_model::__private::encode_required(
+                map,
+                "ConsentId",
+                &self.consent_id,
+                &self.extra,
+            ),
+            2usize => ob_model::__private::encode_required(
+                map,
+                "CreationDateTime",
+                &self.creation_date_time,
+                &self.extra,
+            ),
+            3usize => {
+                ob_model::__private::encode_required(map, "Status", &self.status, &self.extra)
+            }
+            4usize => ob_model::__private::encode_required(
+                map,
+                "StatusUpdateDateTime",
+                &self.status_update_date_time,
+                &self.extra,
+            ),
+            5usize => ob_model::__private::encode_optional(map, "Charges", &self.charges),
+            6usize => ob_model::__private::encode_required(
+                map,
+                "Initiation",
+                &self.initiation,
+                &self.extra,
+            ),
+            7usize => ob_model::__private::encode_optional(
+                map,
+                "MultiAuthorisation",
+                &self.multi_authorisation,
+            ),
+            8usize => ob_model::__private::encode_optional(map, "Debtor", &self.debtor),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -7121,6 +14403,195 @@ impl ob_model::Validate for OBWriteFileResponse3Data {
         }
     }
 }
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema for OBWriteFileResponse3Data {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteFileResponse3Data".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBWriteFileResponse3Data").into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "`OBWriteFileResponse3Data` (the spec gives no description).",
+            false,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "FilePaymentId",
+            true,
+            "OB: Unique identification as assigned by the ASPSP to uniquely identify the file payment resource.",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(40u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "ConsentId",
+            true,
+            "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(128u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "CreationDateTime",
+            true,
+            "Date and time at which the message was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            ob_model::schema::constrain(
+                g.subschema_for::<ob_model::DateTime>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Status",
+            true,
+            "Specifies the status of the payment order resource.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteFileResponse3DataStatus>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "StatusUpdateDateTime",
+            true,
+            "Date and time at which the resource status was updated.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            ob_model::schema::constrain(
+                g.subschema_for::<ob_model::DateTime>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Charges",
+            false,
+            "",
+            ob_model::schema::constrain(
+                g.subschema_for::<Vec<OBWriteDomesticConsentResponse5DataCharges>>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Initiation",
+            true,
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds using a payment file.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteFile2DataInitiation>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "MultiAuthorisation",
+            false,
+            "The multiple authorisation flow response from the ASPSP.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteDomesticResponse5DataMultiAuthorisation>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Debtor",
+            false,
+            "^ Only incuded in the response if `Data. ReadRefundAccount` is set to `Yes` in the consent.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBCashAccountDebtor4>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
+}
 /// `OBWriteInternational3` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBWriteInternational3 {
@@ -7169,6 +14640,17 @@ impl ob_model::Object for OBWriteInternational3 {
         ob_model::__private::encode_required(map, "Risk", &self.risk, &self.extra)?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => ob_model::__private::encode_required(map, "Data", &self.data, &self.extra),
+            1usize => ob_model::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -7206,6 +14688,62 @@ impl ob_model::Validate for OBWriteInternational3 {
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema for OBWriteInternational3 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteInternational3".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBWriteInternational3").into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "`OBWriteInternational3` (the spec gives no description).",
+            false,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Data",
+            true,
+            "",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteInternational3Data>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Risk",
+            true,
+            "The Risk section is sent by the initiating party to the ASPSP.\nIt is used to specify additional details for risk scoring for Payments.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBRisk1>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBWriteInternational3Data` (the spec gives no description).
@@ -7255,6 +14793,27 @@ impl ob_model::Object for OBWriteInternational3Data {
         ob_model::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => ob_model::__private::encode_required(
+                map,
+                "ConsentId",
+                &self.consent_id,
+                &self.extra,
+            ),
+            1usize => ob_model::__private::encode_required(
+                map,
+                "Initiation",
+                &self.initiation,
+                &self.extra,
+            ),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -7293,6 +14852,62 @@ impl ob_model::Validate for OBWriteInternational3Data {
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema for OBWriteInternational3Data {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteInternational3Data".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBWriteInternational3Data").into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "`OBWriteInternational3Data` (the spec gives no description).",
+            false,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "ConsentId",
+            true,
+            "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(128u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Initiation",
+            true,
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single international payment.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteInternational3DataInitiation>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single international payment.
@@ -7514,6 +15129,87 @@ impl ob_model::Object for OBWriteInternational3DataInitiation {
         ob_model::__private::encode_optional(map, "SupplementaryData", &self.supplementary_data)?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => ob_model::__private::encode_required(
+                map,
+                "InstructionIdentification",
+                &self.instruction_identification,
+                &self.extra,
+            ),
+            1usize => ob_model::__private::encode_required(
+                map,
+                "EndToEndIdentification",
+                &self.end_to_end_identification,
+                &self.extra,
+            ),
+            2usize => {
+                ob_model::__private::encode_optional(map, "LocalInstrument", &self.local_instrument)
+            }
+            3usize => ob_model::__private::encode_optional(
+                map,
+                "InstructionPriority",
+                &self.instruction_priority,
+            ),
+            4usize => ob_model::__private::encode_optional(map, "Purpose", &self.purpose),
+            5usize => {
+                ob_model::__private::encode_optional(map, "ExtendedPurpose", &self.extended_purpose)
+            }
+            6usize => {
+                ob_model::__private::encode_optional(map, "ChargeBearer", &self.charge_bearer)
+            }
+            7usize => ob_model::__private::encode_required(
+                map,
+                "CurrencyOfTransfer",
+                &self.currency_of_transfer,
+                &self.extra,
+            ),
+            8usize => ob_model::__private::encode_optional(
+                map,
+                "DestinationCountryCode",
+                &self.destination_country_code,
+            ),
+            9usize => ob_model::__private::encode_required(
+                map,
+                "InstructedAmount",
+                &self.instructed_amount,
+                &self.extra,
+            ),
+            10usize => ob_model::__private::encode_optional(
+                map,
+                "ExchangeRateInformation",
+                &self.exchange_rate_information,
+            ),
+            11usize => {
+                ob_model::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)
+            }
+            12usize => ob_model::__private::encode_optional(map, "Creditor", &self.creditor),
+            13usize => {
+                ob_model::__private::encode_optional(map, "CreditorAgent", &self.creditor_agent)
+            }
+            14usize => ob_model::__private::encode_required(
+                map,
+                "CreditorAccount",
+                &self.creditor_account,
+                &self.extra,
+            ),
+            15usize => ob_model::__private::encode_optional(
+                map,
+                "RemittanceInformation",
+                &self.remittance_information,
+            ),
+            16usize => ob_model::__private::encode_optional(
+                map,
+                "SupplementaryData",
+                &self.supplementary_data,
+            ),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -7637,6 +15333,356 @@ impl ob_model::Validate for OBWriteInternational3DataInitiation {
         }
     }
 }
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema for OBWriteInternational3DataInitiation {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteInternational3DataInitiation".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBWriteInternational3DataInitiation").into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single international payment.",
+            false,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "InstructionIdentification",
+            true,
+            "Unique identification as assigned by an instructing party for an instructed party to unambiguously identify the instruction.\nUsage: the  instruction identification is a point to point reference that can be used between the instructing party and the instructed party to refer to the individual instruction. It can be included in several messages related to the instruction.",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(35u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "EndToEndIdentification",
+            true,
+            "Unique identification assigned by the initiating party to unambiguously identify the transaction. This identification is passed on, unchanged, throughout the entire end-to-end chain.\nUsage: The end-to-end identification can be used for reconciliation or to link tasks relating to the transaction. It can be included in several messages related to the transaction.\nOB: The Faster Payments Scheme can only access 31 characters for the EndToEndIdentification field.",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(35u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "LocalInstrument",
+            false,
+            "User community specific instrument.\nUsage: This element is used to specify a local instrument, local clearing option and/or further qualify the service or service level.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBExternalLocalInstrument1Code>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "InstructionPriority",
+            false,
+            "Indicator of the urgency or order of importance that the instructing party would like the instructed party to apply to the processing of the instruction.",
+            ob_model::schema::constrain(
+                g
+                    .subschema_for::<
+                        OBWriteInternational3DataInitiationInstructionPriority,
+                    >(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Purpose",
+            false,
+            "Specifies the external purpose code in the format of character string with a maximum length of 4 characters.\nThe list of valid codes is an external code list published separately.\nExternal code sets can be downloaded from www.iso20022.org.",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(4u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "ExtendedPurpose",
+            false,
+            "Specifies the purpose of an international payment, when there is no corresponding 4 character code available in the ISO20022 list of Purpose Codes.",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(140u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "ChargeBearer",
+            false,
+            "Specifies which party/parties will bear the charges associated with the processing of the payment transaction.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBChargeBearerType1Code>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "CurrencyOfTransfer",
+            true,
+            "Specifies the currency of the to be transferred amount, which is different from the currency of the debtor's account.",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: Some("^[A-Z]{3,3}$"),
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "DestinationCountryCode",
+            false,
+            "Country in which Credit Account is domiciled. Code to identify a country, a dependency, or another area of particular geopolitical interest, on the basis of country names obtained from the United Nations (ISO 3166, Alpha-2 code).",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: Some("[A-Z]{2,2}"),
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "InstructedAmount",
+            true,
+            "Amount of money to be moved between the debtor and creditor, before deduction of charges, expressed in the currency as ordered by the initiating party.\nUsage: This amount has to be transported unchanged through the transaction chain.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBActiveOrHistoricCurrencyAndAmount>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "ExchangeRateInformation",
+            false,
+            "Provides details on the currency exchange rate and contract.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteInternational3DataInitiationExchangeRateInformation>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "DebtorAccount",
+            false,
+            "Unambiguous identification of the account of the debtor to which a debit entry will be made as a result of the transaction.",
+            ob_model::schema::constrain(
+                g
+                    .subschema_for::<
+                        OBWriteDomesticConsentResponse5DataInitiationDebtorAccount,
+                    >(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Creditor",
+            false,
+            "Party to which an amount of money is due.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteInternational3DataInitiationCreditor>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "CreditorAgent",
+            false,
+            "Financial institution servicing an account for the creditor.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteInternational3DataInitiationCreditorAgent>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "CreditorAccount",
+            true,
+            "Unambiguous identification of the account of the creditor to which a credit entry will be posted as a result of the payment transaction.",
+            ob_model::schema::constrain(
+                g
+                    .subschema_for::<
+                        OBWriteDomesticConsentResponse5DataInitiationCreditorAccount,
+                    >(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "RemittanceInformation",
+            false,
+            "Information supplied to enable the matching of an entry with the items that the transfer is intended to settle, such as commercial invoices in an accounts' receivable system.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteDomestic2DataInitiationRemittanceInformation>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "SupplementaryData",
+            false,
+            "Additional information that can not be captured in the structured fields and/or any other specific block.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBSupplementaryData1>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
+}
 /// `OBWriteInternationalConsent5` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBWriteInternationalConsent5 {
@@ -7685,6 +15731,17 @@ impl ob_model::Object for OBWriteInternationalConsent5 {
         ob_model::__private::encode_required(map, "Risk", &self.risk, &self.extra)?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => ob_model::__private::encode_required(map, "Data", &self.data, &self.extra),
+            1usize => ob_model::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -7722,6 +15779,62 @@ impl ob_model::Validate for OBWriteInternationalConsent5 {
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema for OBWriteInternationalConsent5 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteInternationalConsent5".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBWriteInternationalConsent5").into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "`OBWriteInternationalConsent5` (the spec gives no description).",
+            false,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Data",
+            true,
+            "",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteInternationalConsent5Data>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Risk",
+            true,
+            "The Risk section is sent by the initiating party to the ASPSP.\nIt is used to specify additional details for risk scoring for Payments.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBRisk1>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBWriteInternationalConsent5Data` (the spec gives no description).
@@ -7790,6 +15903,32 @@ impl ob_model::Object for OBWriteInternationalConsent5Data {
         ob_model::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => ob_model::__private::encode_optional(
+                map,
+                "ReadRefundAccount",
+                &self.read_refund_account,
+            ),
+            1usize => ob_model::__private::encode_required(
+                map,
+                "Initiation",
+                &self.initiation,
+                &self.extra,
+            ),
+            2usize => {
+                ob_model::__private::encode_optional(map, "Authorisation", &self.authorisation)
+            }
+            3usize => {
+                ob_model::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)
+            }
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -7836,6 +15975,100 @@ impl ob_model::Validate for OBWriteInternationalConsent5Data {
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema for OBWriteInternationalConsent5Data {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteInternationalConsent5Data".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBWriteInternationalConsent5Data").into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "`OBWriteInternationalConsent5Data` (the spec gives no description).",
+            false,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "ReadRefundAccount",
+            false,
+            "Specifies to share the refund account details with PISP",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteDomesticConsent4DataReadRefundAccount>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Initiation",
+            true,
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single international payment.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteInternational3DataInitiation>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Authorisation",
+            false,
+            "The authorisation type request from the TPP.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteDomesticConsent4DataAuthorisation>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "SCASupportData",
+            false,
+            "Supporting Data provided by TPP, when requesting SCA Exemption.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBSCASupportData1>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBWriteInternationalConsentResponse6` (the spec gives no description).
@@ -7900,6 +16133,19 @@ impl ob_model::Object for OBWriteInternationalConsentResponse6 {
         ob_model::__private::encode_optional(map, "Meta", &self.meta)?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => ob_model::__private::encode_required(map, "Data", &self.data, &self.extra),
+            1usize => ob_model::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            2usize => ob_model::__private::encode_optional(map, "Links", &self.links),
+            3usize => ob_model::__private::encode_optional(map, "Meta", &self.meta),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -7947,6 +16193,100 @@ impl ob_model::Validate for OBWriteInternationalConsentResponse6 {
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema for OBWriteInternationalConsentResponse6 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteInternationalConsentResponse6".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBWriteInternationalConsentResponse6").into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "`OBWriteInternationalConsentResponse6` (the spec gives no description).",
+            false,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Data",
+            true,
+            "",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteInternationalConsentResponse6Data>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Risk",
+            true,
+            "The Risk section is sent by the initiating party to the ASPSP.\nIt is used to specify additional details for risk scoring for Payments.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBRisk1>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Links",
+            false,
+            "Links relevant to the payload",
+            ob_model::schema::constrain(
+                g.subschema_for::<Links>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Meta",
+            false,
+            "Meta Data relevant to the payload",
+            ob_model::schema::constrain(
+                g.subschema_for::<Meta>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBWriteInternationalConsentResponse6Data` (the spec gives no description).
@@ -8128,6 +16468,73 @@ impl ob_model::Object for OBWriteInternationalConsentResponse6Data {
         ob_model::__private::encode_optional(map, "Debtor", &self.debtor)?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => ob_model::__private::encode_required(
+                map,
+                "ConsentId",
+                &self.consent_id,
+                &self.extra,
+            ),
+            1usize => ob_model::__private::encode_required(
+                map,
+                "CreationDateTime",
+                &self.creation_date_time,
+                &self.extra,
+            ),
+            2usize => {
+                ob_model::__private::encode_required(map, "Status", &self.status, &self.extra)
+            }
+            3usize => ob_model::__private::encode_required(
+                map,
+                "StatusUpdateDateTime",
+                &self.status_update_date_time,
+                &self.extra,
+            ),
+            4usize => ob_model::__private::encode_optional(
+                map,
+                "ReadRefundAccount",
+                &self.read_refund_account,
+            ),
+            5usize => {
+                ob_model::__private::encode_optional(map, "CutOffDateTime", &self.cut_off_date_time)
+            }
+            6usize => ob_model::__private::encode_optional(
+                map,
+                "ExpectedExecutionDateTime",
+                &self.expected_execution_date_time,
+            ),
+            7usize => ob_model::__private::encode_optional(
+                map,
+                "ExpectedSettlementDateTime",
+                &self.expected_settlement_date_time,
+            ),
+            8usize => ob_model::__private::encode_optional(map, "Charges", &self.charges),
+            9usize => ob_model::__private::encode_optional(
+                map,
+                "ExchangeRateInformation",
+                &self.exchange_rate_information,
+            ),
+            10usize => ob_model::__private::encode_required(
+                map,
+                "Initiation",
+                &self.initiation,
+                &self.extra,
+            ),
+            11usize => {
+                ob_model::__private::encode_optional(map, "Authorisation", &self.authorisation)
+            }
+            12usize => {
+                ob_model::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)
+            }
+            13usize => ob_model::__private::encode_optional(map, "Debtor", &self.debtor),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -8233,6 +16640,298 @@ impl ob_model::Validate for OBWriteInternationalConsentResponse6Data {
         }
     }
 }
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema for OBWriteInternationalConsentResponse6Data {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteInternationalConsentResponse6Data".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBWriteInternationalConsentResponse6Data"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "`OBWriteInternationalConsentResponse6Data` (the spec gives no description).",
+            false,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "ConsentId",
+            true,
+            "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(128u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "CreationDateTime",
+            true,
+            "Date and time at which the resource was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            ob_model::schema::constrain(
+                g.subschema_for::<ob_model::DateTime>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Status",
+            true,
+            "Specifies the status of consent resource in code form.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteDomesticConsentResponse5DataStatus>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "StatusUpdateDateTime",
+            true,
+            "Date and time at which the resource status was updated.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            ob_model::schema::constrain(
+                g.subschema_for::<ob_model::DateTime>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "ReadRefundAccount",
+            false,
+            "Specifies to share the refund account details with PISP",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteDomesticConsent4DataReadRefundAccount>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "CutOffDateTime",
+            false,
+            "Specified cut-off date and time for the payment consent.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            ob_model::schema::constrain(
+                g.subschema_for::<ob_model::DateTime>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "ExpectedExecutionDateTime",
+            false,
+            "Expected execution date and time for the payment resource.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            ob_model::schema::constrain(
+                g.subschema_for::<ob_model::DateTime>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "ExpectedSettlementDateTime",
+            false,
+            "Expected settlement date and time for the payment resource.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            ob_model::schema::constrain(
+                g.subschema_for::<ob_model::DateTime>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Charges",
+            false,
+            "",
+            ob_model::schema::constrain(
+                g.subschema_for::<Vec<OBWriteDomesticConsentResponse5DataCharges>>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "ExchangeRateInformation",
+            false,
+            "Further detailed information on the exchange rate that has been used in the payment transaction.",
+            ob_model::schema::constrain(
+                g
+                    .subschema_for::<
+                        OBWriteInternationalConsentResponse6DataExchangeRateInformation,
+                    >(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Initiation",
+            true,
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single international payment.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteInternational3DataInitiation>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Authorisation",
+            false,
+            "The authorisation type request from the TPP.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteDomesticConsent4DataAuthorisation>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "SCASupportData",
+            false,
+            "Supporting Data provided by TPP, when requesting SCA Exemption.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBSCASupportData1>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Debtor",
+            false,
+            "^ Only incuded in the response if `Data. ReadRefundAccount` is set to `Yes` in the consent.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBCashAccountDebtor4>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
+}
 /// `OBWriteInternationalResponse5` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBWriteInternationalResponse5 {
@@ -8287,6 +16986,18 @@ impl ob_model::Object for OBWriteInternationalResponse5 {
         ob_model::__private::encode_optional(map, "Meta", &self.meta)?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => ob_model::__private::encode_required(map, "Data", &self.data, &self.extra),
+            1usize => ob_model::__private::encode_optional(map, "Links", &self.links),
+            2usize => ob_model::__private::encode_optional(map, "Meta", &self.meta),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -8328,6 +17039,81 @@ impl ob_model::Validate for OBWriteInternationalResponse5 {
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema for OBWriteInternationalResponse5 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteInternationalResponse5".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBWriteInternationalResponse5").into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "`OBWriteInternationalResponse5` (the spec gives no description).",
+            false,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Data",
+            true,
+            "",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteInternationalResponse5Data>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Links",
+            false,
+            "Links relevant to the payload",
+            ob_model::schema::constrain(
+                g.subschema_for::<Links>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Meta",
+            false,
+            "Meta Data relevant to the payload",
+            ob_model::schema::constrain(
+                g.subschema_for::<Meta>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBWriteInternationalResponse5Data` (the spec gives no description).
@@ -8504,6 +17290,71 @@ impl ob_model::Object for OBWriteInternationalResponse5Data {
         ob_model::__private::encode_optional(map, "Debtor", &self.debtor)?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => ob_model::__private::encode_required(
+                map,
+                "InternationalPaymentId",
+                &self.international_payment_id,
+                &self.extra,
+            ),
+            1usize => ob_model::__private::encode_required(
+                map,
+                "ConsentId",
+                &self.consent_id,
+                &self.extra,
+            ),
+            2usize => ob_model::__private::encode_required(
+                map,
+                "CreationDateTime",
+                &self.creation_date_time,
+                &self.extra,
+            ),
+            3usize => {
+                ob_model::__private::encode_required(map, "Status", &self.status, &self.extra)
+            }
+            4usize => ob_model::__private::encode_required(
+                map,
+                "StatusUpdateDateTime",
+                &self.status_update_date_time,
+                &self.extra,
+            ),
+            5usize => ob_model::__private::encode_optional(
+                map,
+                "ExpectedExecutionDateTime",
+                &self.expected_execution_date_time,
+            ),
+            6usize => ob_model::__private::encode_optional(
+                map,
+                "ExpectedSettlementDateTime",
+                &self.expected_settlement_date_time,
+            ),
+            7usize => ob_model::__private::encode_optional(map, "Refund", &self.refund),
+            8usize => ob_model::__private::encode_optional(map, "Charges", &self.charges),
+            9usize => ob_model::__private::encode_optional(
+                map,
+                "ExchangeRateInformation",
+                &self.exchange_rate_information,
+            ),
+            10usize => ob_model::__private::encode_required(
+                map,
+                "Initiation",
+                &self.initiation,
+                &self.extra,
+            ),
+            11usize => ob_model::__private::encode_optional(
+                map,
+                "MultiAuthorisation",
+                &self.multi_authorisation,
+            ),
+            12usize => ob_model::__private::encode_optional(map, "Debtor", &self.debtor),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -8604,6 +17455,274 @@ impl ob_model::Validate for OBWriteInternationalResponse5Data {
         }
     }
 }
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema for OBWriteInternationalResponse5Data {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteInternationalResponse5Data".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBWriteInternationalResponse5Data").into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "`OBWriteInternationalResponse5Data` (the spec gives no description).",
+            false,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "InternationalPaymentId",
+            true,
+            "OB: Unique identification as assigned by the ASPSP to uniquely identify the international payment resource.",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(40u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "ConsentId",
+            true,
+            "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(128u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "CreationDateTime",
+            true,
+            "Date and time at which the message was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            ob_model::schema::constrain(
+                g.subschema_for::<ob_model::DateTime>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Status",
+            true,
+            "Specifies the status of the payment information group.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteDomesticResponse5DataStatus>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "StatusUpdateDateTime",
+            true,
+            "Date and time at which the resource status was updated.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            ob_model::schema::constrain(
+                g.subschema_for::<ob_model::DateTime>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "ExpectedExecutionDateTime",
+            false,
+            "Expected execution date and time for the payment resource.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            ob_model::schema::constrain(
+                g.subschema_for::<ob_model::DateTime>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "ExpectedSettlementDateTime",
+            false,
+            "Expected settlement date and time for the payment resource.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            ob_model::schema::constrain(
+                g.subschema_for::<ob_model::DateTime>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Refund",
+            false,
+            "",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteInternationalResponse5DataRefund>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Charges",
+            false,
+            "",
+            ob_model::schema::constrain(
+                g.subschema_for::<Vec<OBWriteDomesticConsentResponse5DataCharges>>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "ExchangeRateInformation",
+            false,
+            "Further detailed information on the exchange rate that has been used in the payment transaction.",
+            ob_model::schema::constrain(
+                g
+                    .subschema_for::<
+                        OBWriteInternationalConsentResponse6DataExchangeRateInformation,
+                    >(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Initiation",
+            true,
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single international payment.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteInternational3DataInitiation>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "MultiAuthorisation",
+            false,
+            "The multiple authorisation flow response from the ASPSP.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteDomesticResponse5DataMultiAuthorisation>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Debtor",
+            false,
+            "^ Only incuded in the response if `Data. ReadRefundAccount` is set to `Yes` in the consent.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBCashAccountDebtor4>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
+}
 /// `OBWriteInternationalScheduled3` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBWriteInternationalScheduled3 {
@@ -8652,6 +17771,17 @@ impl ob_model::Object for OBWriteInternationalScheduled3 {
         ob_model::__private::encode_required(map, "Risk", &self.risk, &self.extra)?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => ob_model::__private::encode_required(map, "Data", &self.data, &self.extra),
+            1usize => ob_model::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -8689,6 +17819,62 @@ impl ob_model::Validate for OBWriteInternationalScheduled3 {
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema for OBWriteInternationalScheduled3 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteInternationalScheduled3".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBWriteInternationalScheduled3").into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "`OBWriteInternationalScheduled3` (the spec gives no description).",
+            false,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Data",
+            true,
+            "",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteInternationalScheduled3Data>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Risk",
+            true,
+            "The Risk section is sent by the initiating party to the ASPSP.\nIt is used to specify additional details for risk scoring for Payments.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBRisk1>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBWriteInternationalScheduled3Data` (the spec gives no description).
@@ -8738,6 +17924,27 @@ impl ob_model::Object for OBWriteInternationalScheduled3Data {
         ob_model::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => ob_model::__private::encode_required(
+                map,
+                "ConsentId",
+                &self.consent_id,
+                &self.extra,
+            ),
+            1usize => ob_model::__private::encode_required(
+                map,
+                "Initiation",
+                &self.initiation,
+                &self.extra,
+            ),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -8776,6 +17983,62 @@ impl ob_model::Validate for OBWriteInternationalScheduled3Data {
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema for OBWriteInternationalScheduled3Data {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteInternationalScheduled3Data".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBWriteInternationalScheduled3Data").into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "`OBWriteInternationalScheduled3Data` (the spec gives no description).",
+            false,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "ConsentId",
+            true,
+            "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(128u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Initiation",
+            true,
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single scheduled international payment.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteInternationalScheduled3DataInitiation>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single scheduled international payment.
@@ -9012,6 +18275,92 @@ impl ob_model::Object for OBWriteInternationalScheduled3DataInitiation {
         ob_model::__private::encode_optional(map, "SupplementaryData", &self.supplementary_data)?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => ob_model::__private::encode_required(
+                map,
+                "InstructionIdentification",
+                &self.instruction_identification,
+                &self.extra,
+            ),
+            1usize => ob_model::__private::encode_optional(
+                map,
+                "EndToEndIdentification",
+                &self.end_to_end_identification,
+            ),
+            2usize => {
+                ob_model::__private::encode_optional(map, "LocalInstrument", &self.local_instrument)
+            }
+            3usize => ob_model::__private::encode_optional(
+                map,
+                "InstructionPriority",
+                &self.instruction_priority,
+            ),
+            4usize => ob_model::__private::encode_optional(map, "Purpose", &self.purpose),
+            5usize => {
+                ob_model::__private::encode_optional(map, "ExtendedPurpose", &self.extended_purpose)
+            }
+            6usize => {
+                ob_model::__private::encode_optional(map, "ChargeBearer", &self.charge_bearer)
+            }
+            7usize => ob_model::__private::encode_required(
+                map,
+                "RequestedExecutionDateTime",
+                &self.requested_execution_date_time,
+                &self.extra,
+            ),
+            8usize => ob_model::__private::encode_required(
+                map,
+                "CurrencyOfTransfer",
+                &self.currency_of_transfer,
+                &self.extra,
+            ),
+            9usize => ob_model::__private::encode_optional(
+                map,
+                "DestinationCountryCode",
+                &self.destination_country_code,
+            ),
+            10usize => ob_model::__private::encode_required(
+                map,
+                "InstructedAmount",
+                &self.instructed_amount,
+                &self.extra,
+            ),
+            11usize => ob_model::__private::encode_optional(
+                map,
+                "ExchangeRateInformation",
+                &self.exchange_rate_information,
+            ),
+            12usize => {
+                ob_model::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)
+            }
+            13usize => ob_model::__private::encode_optional(map, "Creditor", &self.creditor),
+            14usize => {
+                ob_model::__private::encode_optional(map, "CreditorAgent", &self.creditor_agent)
+            }
+            15usize => ob_model::__private::encode_required(
+                map,
+                "CreditorAccount",
+                &self.creditor_account,
+                &self.extra,
+            ),
+            16usize => ob_model::__private::encode_optional(
+                map,
+                "RemittanceInformation",
+                &self.remittance_information,
+            ),
+            17usize => ob_model::__private::encode_optional(
+                map,
+                "SupplementaryData",
+                &self.supplementary_data,
+            ),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -9142,6 +18491,380 @@ impl ob_model::Validate for OBWriteInternationalScheduled3DataInitiation {
         }
     }
 }
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema for OBWriteInternationalScheduled3DataInitiation {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteInternationalScheduled3DataInitiation".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBWriteInternationalScheduled3DataInitiation"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single scheduled international payment.",
+            false,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "InstructionIdentification",
+            true,
+            "Unique identification as assigned by an instructing party for an instructed party to unambiguously identify the instruction.\nUsage: the  instruction identification is a point to point reference that can be used between the instructing party and the instructed party to refer to the individual instruction. It can be included in several messages related to the instruction.",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(35u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "EndToEndIdentification",
+            false,
+            "Unique identification assigned by the initiating party to unambiguously identify the transaction. This identification is passed on, unchanged, throughout the entire end-to-end chain.\nUsage: The end-to-end identification can be used for reconciliation or to link tasks relating to the transaction. It can be included in several messages related to the transaction.\nOB: The Faster Payments Scheme can only access 31 characters for the EndToEndIdentification field.",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(35u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "LocalInstrument",
+            false,
+            "User community specific instrument.\nUsage: This element is used to specify a local instrument, local clearing option and/or further qualify the service or service level.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBExternalLocalInstrument1Code>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "InstructionPriority",
+            false,
+            "Indicator of the urgency or order of importance that the instructing party would like the instructed party to apply to the processing of the instruction.",
+            ob_model::schema::constrain(
+                g
+                    .subschema_for::<
+                        OBWriteInternational3DataInitiationInstructionPriority,
+                    >(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Purpose",
+            false,
+            "Specifies the external purpose code in the format of character string with a maximum length of 4 characters.\nThe list of valid codes is an external code list published separately.\nExternal code sets can be downloaded from www.iso20022.org.",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(4u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "ExtendedPurpose",
+            false,
+            "Specifies the purpose of an international payment, when there is no corresponding 4 character code available in the ISO20022 list of Purpose Codes.",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(140u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "ChargeBearer",
+            false,
+            "Specifies which party/parties will bear the charges associated with the processing of the payment transaction.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBChargeBearerType1Code>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "RequestedExecutionDateTime",
+            true,
+            "Date at which the initiating party requests the clearing agent to process the payment.\nUsage: This is the date on which the debtor's account is to be debited.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            ob_model::schema::constrain(
+                g.subschema_for::<ob_model::DateTime>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "CurrencyOfTransfer",
+            true,
+            "Specifies the currency of the to be transferred amount, which is different from the currency of the debtor's account.",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: Some("^[A-Z]{3,3}$"),
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "DestinationCountryCode",
+            false,
+            "Country in which Credit Account is domiciled. Code to identify a country, a dependency, or another area of particular geopolitical interest, on the basis of country names obtained from the United Nations (ISO 3166, Alpha-2 code).",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: Some("[A-Z]{2,2}"),
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "InstructedAmount",
+            true,
+            "Amount of money to be moved between the debtor and creditor, before deduction of charges, expressed in the currency as ordered by the initiating party.\nUsage: This amount has to be transported unchanged through the transaction chain.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBActiveOrHistoricCurrencyAndAmount>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "ExchangeRateInformation",
+            false,
+            "Provides details on the currency exchange rate and contract.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteInternational3DataInitiationExchangeRateInformation>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "DebtorAccount",
+            false,
+            "Unambiguous identification of the account of the debtor to which a debit entry will be made as a result of the transaction.",
+            ob_model::schema::constrain(
+                g
+                    .subschema_for::<
+                        OBWriteDomesticConsentResponse5DataInitiationDebtorAccount,
+                    >(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Creditor",
+            false,
+            "Party to which an amount of money is due.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteInternational3DataInitiationCreditor>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "CreditorAgent",
+            false,
+            "Financial institution servicing an account for the creditor.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteInternational3DataInitiationCreditorAgent>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "CreditorAccount",
+            true,
+            "Unambiguous identification of the account of the creditor to which a credit entry will be posted as a result of the payment transaction.",
+            ob_model::schema::constrain(
+                g
+                    .subschema_for::<
+                        OBWriteDomesticConsentResponse5DataInitiationCreditorAccount,
+                    >(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "RemittanceInformation",
+            false,
+            "Information supplied to enable the matching of an entry with the items that the transfer is intended to settle, such as commercial invoices in an accounts' receivable system.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteDomestic2DataInitiationRemittanceInformation>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "SupplementaryData",
+            false,
+            "Additional information that can not be captured in the structured fields and/or any other specific block.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBSupplementaryData1>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
+}
 /// `OBWriteInternationalScheduledConsent5` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBWriteInternationalScheduledConsent5 {
@@ -9190,6 +18913,17 @@ impl ob_model::Object for OBWriteInternationalScheduledConsent5 {
         ob_model::__private::encode_required(map, "Risk", &self.risk, &self.extra)?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => ob_model::__private::encode_required(map, "Data", &self.data, &self.extra),
+            1usize => ob_model::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -9227,6 +18961,67 @@ impl ob_model::Validate for OBWriteInternationalScheduledConsent5 {
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema for OBWriteInternationalScheduledConsent5 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteInternationalScheduledConsent5".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBWriteInternationalScheduledConsent5"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "`OBWriteInternationalScheduledConsent5` (the spec gives no description).",
+            false,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Data",
+            true,
+            "",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteInternationalScheduledConsent5Data>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Risk",
+            true,
+            "The Risk section is sent by the initiating party to the ASPSP.\nIt is used to specify additional details for risk scoring for Payments.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBRisk1>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBWriteInternationalScheduledConsent5Data` (the spec gives no description).
@@ -9303,6 +19098,38 @@ impl ob_model::Object for OBWriteInternationalScheduledConsent5Data {
         ob_model::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => ob_model::__private::encode_required(
+                map,
+                "Permission",
+                &self.permission,
+                &self.extra,
+            ),
+            1usize => ob_model::__private::encode_optional(
+                map,
+                "ReadRefundAccount",
+                &self.read_refund_account,
+            ),
+            2usize => ob_model::__private::encode_required(
+                map,
+                "Initiation",
+                &self.initiation,
+                &self.extra,
+            ),
+            3usize => {
+                ob_model::__private::encode_optional(map, "Authorisation", &self.authorisation)
+            }
+            4usize => {
+                ob_model::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)
+            }
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -9357,6 +19184,124 @@ impl ob_model::Validate for OBWriteInternationalScheduledConsent5Data {
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema for OBWriteInternationalScheduledConsent5Data {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteInternationalScheduledConsent5Data".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBWriteInternationalScheduledConsent5Data"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "`OBWriteInternationalScheduledConsent5Data` (the spec gives no description).",
+            false,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Permission",
+            true,
+            "Specifies the Open Banking service request types.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteDomesticScheduledConsent4DataPermission>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "ReadRefundAccount",
+            false,
+            "Specifies to share the refund account details with PISP",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteDomesticConsent4DataReadRefundAccount>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Initiation",
+            true,
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single scheduled international payment.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteInternationalScheduled3DataInitiation>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Authorisation",
+            false,
+            "The authorisation type request from the TPP.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteDomesticConsent4DataAuthorisation>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "SCASupportData",
+            false,
+            "Supporting Data provided by TPP, when requesting SCA Exemption.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBSCASupportData1>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBWriteInternationalScheduledConsentResponse6` (the spec gives no description).
@@ -9421,6 +19366,19 @@ impl ob_model::Object for OBWriteInternationalScheduledConsentResponse6 {
         ob_model::__private::encode_optional(map, "Meta", &self.meta)?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => ob_model::__private::encode_required(map, "Data", &self.data, &self.extra),
+            1usize => ob_model::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            2usize => ob_model::__private::encode_optional(map, "Links", &self.links),
+            3usize => ob_model::__private::encode_optional(map, "Meta", &self.meta),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -9470,6 +19428,105 @@ impl ob_model::Validate for OBWriteInternationalScheduledConsentResponse6 {
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema for OBWriteInternationalScheduledConsentResponse6 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteInternationalScheduledConsentResponse6".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBWriteInternationalScheduledConsentResponse6"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "`OBWriteInternationalScheduledConsentResponse6` (the spec gives no description).",
+            false,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Data",
+            true,
+            "",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteInternationalScheduledConsentResponse6Data>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Risk",
+            true,
+            "The Risk section is sent by the initiating party to the ASPSP.\nIt is used to specify additional details for risk scoring for Payments.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBRisk1>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Links",
+            false,
+            "Links relevant to the payload",
+            ob_model::schema::constrain(
+                g.subschema_for::<Links>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Meta",
+            false,
+            "Meta Data relevant to the payload",
+            ob_model::schema::constrain(
+                g.subschema_for::<Meta>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBWriteInternationalScheduledConsentResponse6Data` (the spec gives no description).
@@ -9659,6 +19716,79 @@ impl ob_model::Object for OBWriteInternationalScheduledConsentResponse6Data {
         ob_model::__private::encode_optional(map, "Debtor", &self.debtor)?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => ob_model::__private::encode_required(
+                map,
+                "ConsentId",
+                &self.consent_id,
+                &self.extra,
+            ),
+            1usize => ob_model::__private::encode_required(
+                map,
+                "CreationDateTime",
+                &self.creation_date_time,
+                &self.extra,
+            ),
+            2usize => {
+                ob_model::__private::encode_required(map, "Status", &self.status, &self.extra)
+            }
+            3usize => ob_model::__private::encode_required(
+                map,
+                "StatusUpdateDateTime",
+                &self.status_update_date_time,
+                &self.extra,
+            ),
+            4usize => ob_model::__private::encode_required(
+                map,
+                "Permission",
+                &self.permission,
+                &self.extra,
+            ),
+            5usize => ob_model::__private::encode_optional(
+                map,
+                "ReadRefundAccount",
+                &self.read_refund_account,
+            ),
+            6usize => {
+                ob_model::__private::encode_optional(map, "CutOffDateTime", &self.cut_off_date_time)
+            }
+            7usize => ob_model::__private::encode_optional(
+                map,
+                "ExpectedExecutionDateTime",
+                &self.expected_execution_date_time,
+            ),
+            8usize => ob_model::__private::encode_optional(
+                map,
+                "ExpectedSettlementDateTime",
+                &self.expected_settlement_date_time,
+            ),
+            9usize => ob_model::__private::encode_optional(map, "Charges", &self.charges),
+            10usize => ob_model::__private::encode_optional(
+                map,
+                "ExchangeRateInformation",
+                &self.exchange_rate_information,
+            ),
+            11usize => ob_model::__private::encode_required(
+                map,
+                "Initiation",
+                &self.initiation,
+                &self.extra,
+            ),
+            12usize => {
+                ob_model::__private::encode_optional(map, "Authorisation", &self.authorisation)
+            }
+            13usize => {
+                ob_model::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)
+            }
+            14usize => ob_model::__private::encode_optional(map, "Debtor", &self.debtor),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -9768,6 +19898,322 @@ impl ob_model::Validate for OBWriteInternationalScheduledConsentResponse6Data {
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema
+    for OBWriteInternationalScheduledConsentResponse6Data
+{
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteInternationalScheduledConsentResponse6Data".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBWriteInternationalScheduledConsentResponse6Data"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "`OBWriteInternationalScheduledConsentResponse6Data` (the spec gives no description).",
+            false,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "ConsentId",
+            true,
+            "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(128u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "CreationDateTime",
+            true,
+            "Date and time at which the resource was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            ob_model::schema::constrain(
+                g.subschema_for::<ob_model::DateTime>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Status",
+            true,
+            "Specifies the status of consent resource in code form.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteDomesticConsentResponse5DataStatus>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "StatusUpdateDateTime",
+            true,
+            "Date and time at which the resource status was updated.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            ob_model::schema::constrain(
+                g.subschema_for::<ob_model::DateTime>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Permission",
+            true,
+            "Specifies the Open Banking service request types.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteDomesticScheduledConsent4DataPermission>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "ReadRefundAccount",
+            false,
+            "Specifies to share the refund account details with PISP",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteDomesticConsent4DataReadRefundAccount>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "CutOffDateTime",
+            false,
+            "Specified cut-off date and time for the payment consent.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            ob_model::schema::constrain(
+                g.subschema_for::<ob_model::DateTime>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "ExpectedExecutionDateTime",
+            false,
+            "Expected execution date and time for the payment resource.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            ob_model::schema::constrain(
+                g.subschema_for::<ob_model::DateTime>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "ExpectedSettlementDateTime",
+            false,
+            "Expected settlement date and time for the payment resource.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            ob_model::schema::constrain(
+                g.subschema_for::<ob_model::DateTime>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Charges",
+            false,
+            "",
+            ob_model::schema::constrain(
+                g.subschema_for::<Vec<OBWriteDomesticConsentResponse5DataCharges>>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "ExchangeRateInformation",
+            false,
+            "Further detailed information on the exchange rate that has been used in the payment transaction.",
+            ob_model::schema::constrain(
+                g
+                    .subschema_for::<
+                        OBWriteInternationalConsentResponse6DataExchangeRateInformation,
+                    >(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Initiation",
+            true,
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single scheduled international payment.",
+            ob_model::schema::constrain(
+                g
+                    .subschema_for::<
+                        OBWriteInternationalScheduledConsentResponse6DataInitiation,
+                    >(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Authorisation",
+            false,
+            "The authorisation type request from the TPP.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteDomesticConsent4DataAuthorisation>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "SCASupportData",
+            false,
+            "Supporting Data provided by TPP, when requesting SCA Exemption.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBSCASupportData1>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Debtor",
+            false,
+            "^ Only incuded in the response if `Data. ReadRefundAccount` is set to `Yes` in the consent.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBCashAccountDebtor4>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single scheduled international payment.
@@ -10004,6 +20450,92 @@ impl ob_model::Object for OBWriteInternationalScheduledConsentResponse6DataIniti
         ob_model::__private::encode_optional(map, "SupplementaryData", &self.supplementary_data)?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => ob_model::__private::encode_required(
+                map,
+                "InstructionIdentification",
+                &self.instruction_identification,
+                &self.extra,
+            ),
+            1usize => ob_model::__private::encode_optional(
+                map,
+                "EndToEndIdentification",
+                &self.end_to_end_identification,
+            ),
+            2usize => {
+                ob_model::__private::encode_optional(map, "LocalInstrument", &self.local_instrument)
+            }
+            3usize => ob_model::__private::encode_optional(
+                map,
+                "InstructionPriority",
+                &self.instruction_priority,
+            ),
+            4usize => ob_model::__private::encode_optional(map, "Purpose", &self.purpose),
+            5usize => {
+                ob_model::__private::encode_optional(map, "ExtendedPurpose", &self.extended_purpose)
+            }
+            6usize => {
+                ob_model::__private::encode_optional(map, "ChargeBearer", &self.charge_bearer)
+            }
+            7usize => ob_model::__private::encode_required(
+                map,
+                "RequestedExecutionDateTime",
+                &self.requested_execution_date_time,
+                &self.extra,
+            ),
+            8usize => ob_model::__private::encode_required(
+                map,
+                "CurrencyOfTransfer",
+                &self.currency_of_transfer,
+                &self.extra,
+            ),
+            9usize => ob_model::__private::encode_optional(
+                map,
+                "DestinationCountryCode",
+                &self.destination_country_code,
+            ),
+            10usize => ob_model::__private::encode_required(
+                map,
+                "InstructedAmount",
+                &self.instructed_amount,
+                &self.extra,
+            ),
+            11usize => ob_model::__private::encode_optional(
+                map,
+                "ExchangeRateInformation",
+                &self.exchange_rate_information,
+            ),
+            12usize => {
+                ob_model::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)
+            }
+            13usize => ob_model::__private::encode_optional(map, "Creditor", &self.creditor),
+            14usize => {
+                ob_model::__private::encode_optional(map, "CreditorAgent", &self.creditor_agent)
+            }
+            15usize => ob_model::__private::encode_required(
+                map,
+                "CreditorAccount",
+                &self.creditor_account,
+                &self.extra,
+            ),
+            16usize => ob_model::__private::encode_optional(
+                map,
+                "RemittanceInformation",
+                &self.remittance_information,
+            ),
+            17usize => ob_model::__private::encode_optional(
+                map,
+                "SupplementaryData",
+                &self.supplementary_data,
+            ),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -10136,6 +20668,385 @@ impl ob_model::Validate for OBWriteInternationalScheduledConsentResponse6DataIni
         }
     }
 }
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema
+    for OBWriteInternationalScheduledConsentResponse6DataInitiation
+{
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteInternationalScheduledConsentResponse6DataInitiation".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBWriteInternationalScheduledConsentResponse6DataInitiation"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single scheduled international payment.",
+            false,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "InstructionIdentification",
+            true,
+            "Unique identification as assigned by an instructing party for an instructed party to unambiguously identify the instruction.\nUsage: the  instruction identification is a point to point reference that can be used between the instructing party and the instructed party to refer to the individual instruction. It can be included in several messages related to the instruction.",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(35u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "EndToEndIdentification",
+            false,
+            "Unique identification assigned by the initiating party to unambiguously identify the transaction. This identification is passed on, unchanged, throughout the entire end-to-end chain.\nUsage: The end-to-end identification can be used for reconciliation or to link tasks relating to the transaction. It can be included in several messages related to the transaction.\nOB: The Faster Payments Scheme can only access 31 characters for the EndToEndIdentification field.",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(35u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "LocalInstrument",
+            false,
+            "User community specific instrument.\nUsage: This element is used to specify a local instrument, local clearing option and/or further qualify the service or service level.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBExternalLocalInstrument1Code>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "InstructionPriority",
+            false,
+            "Indicator of the urgency or order of importance that the instructing party would like the instructed party to apply to the processing of the instruction.",
+            ob_model::schema::constrain(
+                g
+                    .subschema_for::<
+                        OBWriteInternational3DataInitiationInstructionPriority,
+                    >(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Purpose",
+            false,
+            "Specifies the external purpose code in the format of character string with a maximum length of 4 characters.\nThe list of valid codes is an external code list published separately.\nExternal code sets can be downloaded from www.iso20022.org.",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(4u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "ExtendedPurpose",
+            false,
+            "Specifies the purpose of an international payment, when there is no corresponding 4 character code available in the ISO20022 list of Purpose Codes.",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(140u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "ChargeBearer",
+            false,
+            "Specifies which party/parties will bear the charges associated with the processing of the payment transaction.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBChargeBearerType1Code>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "RequestedExecutionDateTime",
+            true,
+            "Date at which the initiating party requests the clearing agent to process the payment.\nUsage: This is the date on which the debtor's account is to be debited.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            ob_model::schema::constrain(
+                g.subschema_for::<ob_model::DateTime>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "CurrencyOfTransfer",
+            true,
+            "Specifies the currency of the to be transferred amount, which is different from the currency of the debtor's account.",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: Some("^[A-Z]{3,3}$"),
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "DestinationCountryCode",
+            false,
+            "Country in which Credit Account is domiciled. Code to identify a country, a dependency, or another area of particular geopolitical interest, on the basis of country names obtained from the United Nations (ISO 3166, Alpha-2 code).",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: Some("[A-Z]{2,2}"),
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "InstructedAmount",
+            true,
+            "Amount of money to be moved between the debtor and creditor, before deduction of charges, expressed in the currency as ordered by the initiating party.\nUsage: This amount has to be transported unchanged through the transaction chain.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBActiveOrHistoricCurrencyAndAmount>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "ExchangeRateInformation",
+            false,
+            "Provides details on the currency exchange rate and contract.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteInternational3DataInitiationExchangeRateInformation>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "DebtorAccount",
+            false,
+            "Unambiguous identification of the account of the debtor to which a debit entry will be made as a result of the transaction.",
+            ob_model::schema::constrain(
+                g
+                    .subschema_for::<
+                        OBWriteDomesticConsentResponse5DataInitiationDebtorAccount,
+                    >(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Creditor",
+            false,
+            "Party to which an amount of money is due.",
+            ob_model::schema::constrain(
+                g
+                    .subschema_for::<
+                        OBWriteInternationalScheduledConsentResponse6DataInitiationCreditor,
+                    >(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "CreditorAgent",
+            false,
+            "Financial institution servicing an account for the creditor.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteInternational3DataInitiationCreditorAgent>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "CreditorAccount",
+            true,
+            "Unambiguous identification of the account of the creditor to which a credit entry will be posted as a result of the payment transaction.",
+            ob_model::schema::constrain(
+                g
+                    .subschema_for::<
+                        OBWriteDomesticConsentResponse5DataInitiationCreditorAccount,
+                    >(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "RemittanceInformation",
+            false,
+            "Information supplied to enable the matching of an entry with the items that the transfer is intended to settle, such as commercial invoices in an accounts' receivable system.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteDomestic2DataInitiationRemittanceInformation>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "SupplementaryData",
+            false,
+            "Additional information that can not be captured in the structured fields and/or any other specific block.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBSupplementaryData1>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
+}
 /// `OBWriteInternationalScheduledResponse6` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBWriteInternationalScheduledResponse6 {
@@ -10190,6 +21101,18 @@ impl ob_model::Object for OBWriteInternationalScheduledResponse6 {
         ob_model::__private::encode_optional(map, "Meta", &self.meta)?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => ob_model::__private::encode_required(map, "Data", &self.data, &self.extra),
+            1usize => ob_model::__private::encode_optional(map, "Links", &self.links),
+            2usize => ob_model::__private::encode_optional(map, "Meta", &self.meta),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -10231,6 +21154,86 @@ impl ob_model::Validate for OBWriteInternationalScheduledResponse6 {
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema for OBWriteInternationalScheduledResponse6 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteInternationalScheduledResponse6".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBWriteInternationalScheduledResponse6"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "`OBWriteInternationalScheduledResponse6` (the spec gives no description).",
+            false,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Data",
+            true,
+            "",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteInternationalScheduledResponse6Data>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Links",
+            false,
+            "Links relevant to the payload",
+            ob_model::schema::constrain(
+                g.subschema_for::<Links>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Meta",
+            false,
+            "Meta Data relevant to the payload",
+            ob_model::schema::constrain(
+                g.subschema_for::<Meta>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBWriteInternationalScheduledResponse6Data` (the spec gives no description).
@@ -10407,6 +21410,71 @@ impl ob_model::Object for OBWriteInternationalScheduledResponse6Data {
         ob_model::__private::encode_optional(map, "Debtor", &self.debtor)?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => ob_model::__private::encode_required(
+                map,
+                "InternationalScheduledPaymentId",
+                &self.international_scheduled_payment_id,
+                &self.extra,
+            ),
+            1usize => ob_model::__private::encode_required(
+                map,
+                "ConsentId",
+                &self.consent_id,
+                &self.extra,
+            ),
+            2usize => ob_model::__private::encode_required(
+                map,
+                "CreationDateTime",
+                &self.creation_date_time,
+                &self.extra,
+            ),
+            3usize => {
+                ob_model::__private::encode_required(map, "Status", &self.status, &self.extra)
+            }
+            4usize => ob_model::__private::encode_required(
+                map,
+                "StatusUpdateDateTime",
+                &self.status_update_date_time,
+                &self.extra,
+            ),
+            5usize => ob_model::__private::encode_optional(
+                map,
+                "ExpectedExecutionDateTime",
+                &self.expected_execution_date_time,
+            ),
+            6usize => ob_model::__private::encode_optional(
+                map,
+                "ExpectedSettlementDateTime",
+                &self.expected_settlement_date_time,
+            ),
+            7usize => ob_model::__private::encode_optional(map, "Refund", &self.refund),
+            8usize => ob_model::__private::encode_optional(map, "Charges", &self.charges),
+            9usize => ob_model::__private::encode_optional(
+                map,
+                "ExchangeRateInformation",
+                &self.exchange_rate_information,
+            ),
+            10usize => ob_model::__private::encode_required(
+                map,
+                "Initiation",
+                &self.initiation,
+                &self.extra,
+            ),
+            11usize => ob_model::__private::encode_optional(
+                map,
+                "MultiAuthorisation",
+                &self.multi_authorisation,
+            ),
+            12usize => ob_model::__private::encode_optional(map, "Debtor", &self.debtor),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -10509,6 +21577,279 @@ impl ob_model::Validate for OBWriteInternationalScheduledResponse6Data {
         }
     }
 }
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema for OBWriteInternationalScheduledResponse6Data {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteInternationalScheduledResponse6Data".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBWriteInternationalScheduledResponse6Data"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "`OBWriteInternationalScheduledResponse6Data` (the spec gives no description).",
+            false,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "InternationalScheduledPaymentId",
+            true,
+            "OB: Unique identification as assigned by the ASPSP to uniquely identify the international scheduled payment resource.",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(40u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "ConsentId",
+            true,
+            "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(128u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "CreationDateTime",
+            true,
+            "Date and time at which the message was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            ob_model::schema::constrain(
+                g.subschema_for::<ob_model::DateTime>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Status",
+            true,
+            "Specifies the status of the payment order resource.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteDomesticScheduledResponse5DataStatus>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "StatusUpdateDateTime",
+            true,
+            "Date and time at which the resource status was updated.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            ob_model::schema::constrain(
+                g.subschema_for::<ob_model::DateTime>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "ExpectedExecutionDateTime",
+            false,
+            "Expected execution date and time for the payment resource.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            ob_model::schema::constrain(
+                g.subschema_for::<ob_model::DateTime>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "ExpectedSettlementDateTime",
+            false,
+            "Expected settlement date and time for the payment resource.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            ob_model::schema::constrain(
+                g.subschema_for::<ob_model::DateTime>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Refund",
+            false,
+            "",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteInternationalResponse5DataRefund>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Charges",
+            false,
+            "",
+            ob_model::schema::constrain(
+                g.subschema_for::<Vec<OBWriteDomesticConsentResponse5DataCharges>>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "ExchangeRateInformation",
+            false,
+            "Further detailed information on the exchange rate that has been used in the payment transaction.",
+            ob_model::schema::constrain(
+                g
+                    .subschema_for::<
+                        OBWriteInternationalConsentResponse6DataExchangeRateInformation,
+                    >(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Initiation",
+            true,
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single scheduled international payment.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteInternationalScheduled3DataInitiation>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "MultiAuthorisation",
+            false,
+            "The multiple authorisation flow response from the ASPSP.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteDomesticResponse5DataMultiAuthorisation>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Debtor",
+            false,
+            "^ Only incuded in the response if `Data. ReadRefundAccount` is set to `Yes` in the consent.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBCashAccountDebtor4>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
+}
 /// `OBWriteInternationalStandingOrder4` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBWriteInternationalStandingOrder4 {
@@ -10557,6 +21898,17 @@ impl ob_model::Object for OBWriteInternationalStandingOrder4 {
         ob_model::__private::encode_required(map, "Risk", &self.risk, &self.extra)?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => ob_model::__private::encode_required(map, "Data", &self.data, &self.extra),
+            1usize => ob_model::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -10594,6 +21946,62 @@ impl ob_model::Validate for OBWriteInternationalStandingOrder4 {
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema for OBWriteInternationalStandingOrder4 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteInternationalStandingOrder4".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBWriteInternationalStandingOrder4").into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "`OBWriteInternationalStandingOrder4` (the spec gives no description).",
+            false,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Data",
+            true,
+            "",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteInternationalStandingOrder4Data>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Risk",
+            true,
+            "The Risk section is sent by the initiating party to the ASPSP.\nIt is used to specify additional details for risk scoring for Payments.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBRisk1>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBWriteInternationalStandingOrder4Data` (the spec gives no description).
@@ -10643,6 +22051,27 @@ impl ob_model::Object for OBWriteInternationalStandingOrder4Data {
         ob_model::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => ob_model::__private::encode_required(
+                map,
+                "ConsentId",
+                &self.consent_id,
+                &self.extra,
+            ),
+            1usize => ob_model::__private::encode_required(
+                map,
+                "Initiation",
+                &self.initiation,
+                &self.extra,
+            ),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -10681,6 +22110,67 @@ impl ob_model::Validate for OBWriteInternationalStandingOrder4Data {
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema for OBWriteInternationalStandingOrder4Data {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteInternationalStandingOrder4Data".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBWriteInternationalStandingOrder4Data"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "`OBWriteInternationalStandingOrder4Data` (the spec gives no description).",
+            false,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "ConsentId",
+            true,
+            "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(128u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Initiation",
+            true,
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for an international standing order.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteInternationalStandingOrder4DataInitiation>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for an international standing order.
@@ -10908,6 +22398,77 @@ impl ob_model::Object for OBWriteInternationalStandingOrder4DataInitiation {
         ob_model::__private::encode_optional(map, "SupplementaryData", &self.supplementary_data)?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => {
+                ob_model::__private::encode_required(map, "Frequency", &self.frequency, &self.extra)
+            }
+            1usize => ob_model::__private::encode_optional(map, "Reference", &self.reference),
+            2usize => ob_model::__private::encode_optional(
+                map,
+                "NumberOfPayments",
+                &self.number_of_payments,
+            ),
+            3usize => ob_model::__private::encode_required(
+                map,
+                "FirstPaymentDateTime",
+                &self.first_payment_date_time,
+                &self.extra,
+            ),
+            4usize => ob_model::__private::encode_optional(
+                map,
+                "FinalPaymentDateTime",
+                &self.final_payment_date_time,
+            ),
+            5usize => ob_model::__private::encode_optional(map, "Purpose", &self.purpose),
+            6usize => {
+                ob_model::__private::encode_optional(map, "ExtendedPurpose", &self.extended_purpose)
+            }
+            7usize => {
+                ob_model::__private::encode_optional(map, "ChargeBearer", &self.charge_bearer)
+            }
+            8usize => ob_model::__private::encode_required(
+                map,
+                "CurrencyOfTransfer",
+                &self.currency_of_transfer,
+                &self.extra,
+            ),
+            9usize => ob_model::__private::encode_optional(
+                map,
+                "DestinationCountryCode",
+                &self.destination_country_code,
+            ),
+            10usize => ob_model::__private::encode_required(
+                map,
+                "InstructedAmount",
+                &self.instructed_amount,
+                &self.extra,
+            ),
+            11usize => {
+                ob_model::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)
+            }
+            12usize => ob_model::__private::encode_optional(map, "Creditor", &self.creditor),
+            13usize => {
+                ob_model::__private::encode_optional(map, "CreditorAgent", &self.creditor_agent)
+            }
+            14usize => ob_model::__private::encode_required(
+                map,
+                "CreditorAccount",
+                &self.creditor_account,
+                &self.extra,
+            ),
+            15usize => ob_model::__private::encode_optional(
+                map,
+                "SupplementaryData",
+                &self.supplementary_data,
+            ),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -11029,6 +22590,343 @@ impl ob_model::Validate for OBWriteInternationalStandingOrder4DataInitiation {
         }
     }
 }
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema
+    for OBWriteInternationalStandingOrder4DataInitiation
+{
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteInternationalStandingOrder4DataInitiation".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBWriteInternationalStandingOrder4DataInitiation"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for an international standing order.",
+            false,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Frequency",
+            true,
+            "Individual Definitions:\nEvryDay - Every day\nEvryWorkgDay - Every working day\nIntrvlWkDay - An interval specified in weeks (01 to 09), and the day within the week (01 to 07)\nWkInMnthDay - A monthly interval, specifying the week of the month (01 to 05) and day within the week (01 to 07)\nIntrvlMnthDay - An interval specified in months (between 01 to 06, 12, 24), specifying the day within the month (-5 to -1, 1 to 31)\nQtrDay - Quarterly (either ENGLISH, SCOTTISH, or RECEIVED).\nENGLISH = Paid on the 25th March, 24th June, 29th September and 25th December.\nSCOTTISH = Paid on the 2nd February, 15th May, 1st August and 11th November.\nRECEIVED = Paid on the 20th March, 19th June, 24th September and 20th December.\nIndividual Patterns:\nEvryDay (ScheduleCode)\nEvryWorkgDay (ScheduleCode)\nIntrvlWkDay:IntervalInWeeks:DayInWeek (ScheduleCode + IntervalInWeeks + DayInWeek)\nWkInMnthDay:WeekInMonth:DayInWeek (ScheduleCode + WeekInMonth + DayInWeek)\nIntrvlMnthDay:IntervalInMonths:DayInMonth (ScheduleCode + IntervalInMonths + DayInMonth)\nQtrDay: + either (ENGLISH, SCOTTISH or RECEIVED) ScheduleCode + QuarterDay\nThe regular expression for this element combines five smaller versions for each permitted pattern. To aid legibility - the components are presented individually here:\nEvryDay\nEvryWorkgDay\nIntrvlWkDay:0[1-9]:0[1-7]\nWkInMnthDay:0[1-5]:0[1-7]\nIntrvlMnthDay:(0[1-6]|12|24):(-0[1-5]|0[1-9]|[12][0-9]|3[01])\nQtrDay:(ENGLISH|SCOTTISH|RECEIVED)\nFull Regular Expression:\n^(EvryDay)$|^(EvryWorkgDay)$|^(IntrvlWkDay:0[1-9]:0[1-7])$|^(WkInMnthDay:0[1-5]:0[1-7])$|^(IntrvlMnthDay:(0[1-6]|12|24):(-0[1-5]|0[1-9]|[12][0-9]|3[01]))$|^(QtrDay:(ENGLISH|SCOTTISH|RECEIVED))$",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: Some(
+                        "^(EvryDay)$|^(EvryWorkgDay)$|^(IntrvlDay:((0[2-9])|([1-2][0-9])|3[0-1]))$|^(IntrvlWkDay:0[1-9]:0[1-7])$|^(WkInMnthDay:0[1-5]:0[1-7])$|^(IntrvlMnthDay:(0[1-6]|12|24):(-0[1-5]|0[1-9]|[12][0-9]|3[01]))$|^(QtrDay:(ENGLISH|SCOTTISH|RECEIVED))$",
+                    ),
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Reference",
+            false,
+            "Unique reference, as assigned by the creditor, to unambiguously refer to the payment transaction.\nUsage: If available, the initiating party should provide this reference in the structured remittance information, to enable reconciliation by the creditor upon receipt of the amount of money.\nIf the business context requires the use of a creditor reference or a payment remit identification, and only one identifier can be passed through the end-to-end chain, the creditor's reference or payment remittance identification should be quoted in the end-to-end transaction identification.",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(35u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "NumberOfPayments",
+            false,
+            "Number of the payments that will be made in completing this frequency sequence including any executed since the sequence start date.",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(35u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "FirstPaymentDateTime",
+            true,
+            "The date on which the first payment for a Standing Order schedule will be made.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            ob_model::schema::constrain(
+                g.subschema_for::<ob_model::DateTime>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "FinalPaymentDateTime",
+            false,
+            "The date on which the final payment for a Standing Order schedule will be made.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            ob_model::schema::constrain(
+                g.subschema_for::<ob_model::DateTime>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Purpose",
+            false,
+            "Specifies the external purpose code in the format of character string with a maximum length of 4 characters.\nThe list of valid codes is an external code list published separately.\nExternal code sets can be downloaded from www.iso20022.org.",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(4u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "ExtendedPurpose",
+            false,
+            "Specifies the purpose of an international payment, when there is no corresponding 4 character code available in the ISO20022 list of Purpose Codes.",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(140u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "ChargeBearer",
+            false,
+            "Specifies which party/parties will bear the charges associated with the processing of the payment transaction.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBChargeBearerType1Code>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "CurrencyOfTransfer",
+            true,
+            "Specifies the currency of the to be transferred amount, which is different from the currency of the debtor's account.",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: Some("^[A-Z]{3,3}$"),
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "DestinationCountryCode",
+            false,
+            "Country in which Credit Account is domiciled. Code to identify a country, a dependency, or another area of particular geopolitical interest, on the basis of country names obtained from the United Nations (ISO 3166, Alpha-2 code).",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: Some("[A-Z]{2,2}"),
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "InstructedAmount",
+            true,
+            "Amount of money to be moved between the debtor and creditor, before deduction of charges, expressed in the currency as ordered by the initiating party.\nUsage: This amount has to be transported unchanged through the transaction chain.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBActiveOrHistoricCurrencyAndAmount>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "DebtorAccount",
+            false,
+            "Provides the details to identify the debtor account.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteDomesticConsentResponse5DataInitiationDebtorAccount>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Creditor",
+            false,
+            "Party to which an amount of money is due.",
+            ob_model::schema::constrain(
+                g
+                    .subschema_for::<
+                        OBWriteInternationalScheduledConsentResponse6DataInitiationCreditor,
+                    >(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "CreditorAgent",
+            false,
+            "Party that manages the account on behalf of the account owner, that is manages the registration and booking of entries on the account, calculates balances on the account and provides information about the account.\nThis is the servicer of the beneficiary account.",
+            ob_model::schema::constrain(
+                g
+                    .subschema_for::<
+                        OBWriteInternationalStandingOrder4DataInitiationCreditorAgent,
+                    >(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "CreditorAccount",
+            true,
+            "Provides the details to identify the beneficiary account.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteDomesticConsentResponse5DataInitiationCreditorAccount>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "SupplementaryData",
+            false,
+            "Additional information that can not be captured in the structured fields and/or any other specific block.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBSupplementaryData1>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
+}
 /// `OBWriteInternationalStandingOrderConsent6` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBWriteInternationalStandingOrderConsent6 {
@@ -11077,6 +22975,17 @@ impl ob_model::Object for OBWriteInternationalStandingOrderConsent6 {
         ob_model::__private::encode_required(map, "Risk", &self.risk, &self.extra)?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => ob_model::__private::encode_required(map, "Data", &self.data, &self.extra),
+            1usize => ob_model::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -11116,6 +23025,67 @@ impl ob_model::Validate for OBWriteInternationalStandingOrderConsent6 {
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema for OBWriteInternationalStandingOrderConsent6 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteInternationalStandingOrderConsent6".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBWriteInternationalStandingOrderConsent6"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "`OBWriteInternationalStandingOrderConsent6` (the spec gives no description).",
+            false,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Data",
+            true,
+            "",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteInternationalStandingOrderConsent6Data>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Risk",
+            true,
+            "The Risk section is sent by the initiating party to the ASPSP.\nIt is used to specify additional details for risk scoring for Payments.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBRisk1>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBWriteInternationalStandingOrderConsent6Data` (the spec gives no description).
@@ -11192,6 +23162,38 @@ impl ob_model::Object for OBWriteInternationalStandingOrderConsent6Data {
         ob_model::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => ob_model::__private::encode_required(
+                map,
+                "Permission",
+                &self.permission,
+                &self.extra,
+            ),
+            1usize => ob_model::__private::encode_optional(
+                map,
+                "ReadRefundAccount",
+                &self.read_refund_account,
+            ),
+            2usize => ob_model::__private::encode_required(
+                map,
+                "Initiation",
+                &self.initiation,
+                &self.extra,
+            ),
+            3usize => {
+                ob_model::__private::encode_optional(map, "Authorisation", &self.authorisation)
+            }
+            4usize => {
+                ob_model::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)
+            }
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -11246,6 +23248,124 @@ impl ob_model::Validate for OBWriteInternationalStandingOrderConsent6Data {
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema for OBWriteInternationalStandingOrderConsent6Data {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteInternationalStandingOrderConsent6Data".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBWriteInternationalStandingOrderConsent6Data"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "`OBWriteInternationalStandingOrderConsent6Data` (the spec gives no description).",
+            false,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Permission",
+            true,
+            "Specifies the Open Banking service request types.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteDomesticScheduledConsent4DataPermission>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "ReadRefundAccount",
+            false,
+            "Specifies to share the refund account details with PISP",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteDomesticConsent4DataReadRefundAccount>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Initiation",
+            true,
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for an international standing order.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteInternationalStandingOrder4DataInitiation>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Authorisation",
+            false,
+            "The authorisation type request from the TPP.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteDomesticConsent4DataAuthorisation>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "SCASupportData",
+            false,
+            "Supporting Data provided by TPP, when requesting SCA Exemption.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBSCASupportData1>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBWriteInternationalStandingOrderConsentResponse7` (the spec gives no description).
@@ -11310,6 +23430,19 @@ impl ob_model::Object for OBWriteInternationalStandingOrderConsentResponse7 {
         ob_model::__private::encode_optional(map, "Meta", &self.meta)?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => ob_model::__private::encode_required(map, "Data", &self.data, &self.extra),
+            1usize => ob_model::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            2usize => ob_model::__private::encode_optional(map, "Links", &self.links),
+            3usize => ob_model::__private::encode_optional(map, "Meta", &self.meta),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -11359,6 +23492,107 @@ impl ob_model::Validate for OBWriteInternationalStandingOrderConsentResponse7 {
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema
+    for OBWriteInternationalStandingOrderConsentResponse7
+{
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteInternationalStandingOrderConsentResponse7".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBWriteInternationalStandingOrderConsentResponse7"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "`OBWriteInternationalStandingOrderConsentResponse7` (the spec gives no description).",
+            false,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Data",
+            true,
+            "",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteInternationalStandingOrderConsentResponse7Data>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Risk",
+            true,
+            "The Risk section is sent by the initiating party to the ASPSP.\nIt is used to specify additional details for risk scoring for Payments.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBRisk1>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Links",
+            false,
+            "Links relevant to the payload",
+            ob_model::schema::constrain(
+                g.subschema_for::<Links>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Meta",
+            false,
+            "Meta Data relevant to the payload",
+            ob_model::schema::constrain(
+                g.subschema_for::<Meta>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBWriteInternationalStandingOrderConsentResponse7Data` (the spec gives no description).
@@ -11507,6 +23741,64 @@ impl ob_model::Object for OBWriteInternationalStandingOrderConsentResponse7Data 
         ob_model::__private::encode_optional(map, "Debtor", &self.debtor)?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => ob_model::__private::encode_required(
+                map,
+                "ConsentId",
+                &self.consent_id,
+                &self.extra,
+            ),
+            1usize => ob_model::__private::encode_required(
+                map,
+                "CreationDateTime",
+                &self.creation_date_time,
+                &self.extra,
+            ),
+            2usize => {
+                ob_model::__private::encode_required(map, "Status", &self.status, &self.extra)
+            }
+            3usize => ob_model::__private::encode_required(
+                map,
+                "StatusUpdateDateTime",
+                &self.status_update_date_time,
+                &self.extra,
+            ),
+            4usize => ob_model::__private::encode_required(
+                map,
+                "Permission",
+                &self.permission,
+                &self.extra,
+            ),
+            5usize => ob_model::__private::encode_optional(
+                map,
+                "ReadRefundAccount",
+                &self.read_refund_account,
+            ),
+            6usize => {
+                ob_model::__private::encode_optional(map, "CutOffDateTime", &self.cut_off_date_time)
+            }
+            7usize => ob_model::__private::encode_optional(map, "Charges", &self.charges),
+            8usize => ob_model::__private::encode_required(
+                map,
+                "Initiation",
+                &self.initiation,
+                &self.extra,
+            ),
+            9usize => {
+                ob_model::__private::encode_optional(map, "Authorisation", &self.authorisation)
+            }
+            10usize => {
+                ob_model::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)
+            }
+            11usize => ob_model::__private::encode_optional(map, "Debtor", &self.debtor),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -11603,6 +23895,262 @@ impl ob_model::Validate for OBWriteInternationalStandingOrderConsentResponse7Dat
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema
+    for OBWriteInternationalStandingOrderConsentResponse7Data
+{
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteInternationalStandingOrderConsentResponse7Data".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBWriteInternationalStandingOrderConsentResponse7Data"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "`OBWriteInternationalStandingOrderConsentResponse7Data` (the spec gives no description).",
+            false,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "ConsentId",
+            true,
+            "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(128u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "CreationDateTime",
+            true,
+            "Date and time at which the resource was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            ob_model::schema::constrain(
+                g.subschema_for::<ob_model::DateTime>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Status",
+            true,
+            "Specifies the status of resource in code form.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteDomesticConsentResponse5DataStatus>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "StatusUpdateDateTime",
+            true,
+            "Date and time at which the resource status was updated.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            ob_model::schema::constrain(
+                g.subschema_for::<ob_model::DateTime>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Permission",
+            true,
+            "Specifies the Open Banking service request types.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteDomesticScheduledConsent4DataPermission>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "ReadRefundAccount",
+            false,
+            "Specifies to share the refund account details with PISP",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteDomesticConsent4DataReadRefundAccount>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "CutOffDateTime",
+            false,
+            "Specified cut-off date and time for the payment consent.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            ob_model::schema::constrain(
+                g.subschema_for::<ob_model::DateTime>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Charges",
+            false,
+            "",
+            ob_model::schema::constrain(
+                g.subschema_for::<Vec<OBWriteDomesticConsentResponse5DataCharges>>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Initiation",
+            true,
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for an international standing order.",
+            ob_model::schema::constrain(
+                g
+                    .subschema_for::<
+                        OBWriteInternationalStandingOrderConsentResponse7DataInitiation,
+                    >(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Authorisation",
+            false,
+            "The authorisation type request from the TPP.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteDomesticConsent4DataAuthorisation>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "SCASupportData",
+            false,
+            "Supporting Data provided by TPP, when requesting SCA Exemption.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBSCASupportData1>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Debtor",
+            false,
+            "^ Only incuded in the response if `Data. ReadRefundAccount` is set to `Yes` in the consent.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBCashAccountDebtor4>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for an international standing order.
@@ -11830,6 +24378,77 @@ impl ob_model::Object for OBWriteInternationalStandingOrderConsentResponse7DataI
         ob_model::__private::encode_optional(map, "SupplementaryData", &self.supplementary_data)?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => {
+                ob_model::__private::encode_required(map, "Frequency", &self.frequency, &self.extra)
+            }
+            1usize => ob_model::__private::encode_optional(map, "Reference", &self.reference),
+            2usize => ob_model::__private::encode_optional(
+                map,
+                "NumberOfPayments",
+                &self.number_of_payments,
+            ),
+            3usize => ob_model::__private::encode_required(
+                map,
+                "FirstPaymentDateTime",
+                &self.first_payment_date_time,
+                &self.extra,
+            ),
+            4usize => ob_model::__private::encode_optional(
+                map,
+                "FinalPaymentDateTime",
+                &self.final_payment_date_time,
+            ),
+            5usize => ob_model::__private::encode_optional(map, "Purpose", &self.purpose),
+            6usize => {
+                ob_model::__private::encode_optional(map, "ExtendedPurpose", &self.extended_purpose)
+            }
+            7usize => {
+                ob_model::__private::encode_optional(map, "ChargeBearer", &self.charge_bearer)
+            }
+            8usize => ob_model::__private::encode_required(
+                map,
+                "CurrencyOfTransfer",
+                &self.currency_of_transfer,
+                &self.extra,
+            ),
+            9usize => ob_model::__private::encode_optional(
+                map,
+                "DestinationCountryCode",
+                &self.destination_country_code,
+            ),
+            10usize => ob_model::__private::encode_required(
+                map,
+                "InstructedAmount",
+                &self.instructed_amount,
+                &self.extra,
+            ),
+            11usize => {
+                ob_model::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)
+            }
+            12usize => ob_model::__private::encode_optional(map, "Creditor", &self.creditor),
+            13usize => {
+                ob_model::__private::encode_optional(map, "CreditorAgent", &self.creditor_agent)
+            }
+            14usize => ob_model::__private::encode_required(
+                map,
+                "CreditorAccount",
+                &self.creditor_account,
+                &self.extra,
+            ),
+            15usize => ob_model::__private::encode_optional(
+                map,
+                "SupplementaryData",
+                &self.supplementary_data,
+            ),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -11953,6 +24572,346 @@ impl ob_model::Validate for OBWriteInternationalStandingOrderConsentResponse7Dat
         }
     }
 }
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema
+    for OBWriteInternationalStandingOrderConsentResponse7DataInitiation
+{
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteInternationalStandingOrderConsentResponse7DataInitiation".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBWriteInternationalStandingOrderConsentResponse7DataInitiation"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for an international standing order.",
+            false,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Frequency",
+            true,
+            "Individual Definitions:\nEvryDay - Every day\nEvryWorkgDay - Every working day\nIntrvlWkDay - An interval specified in weeks (01 to 09), and the day within the week (01 to 07)\nWkInMnthDay - A monthly interval, specifying the week of the month (01 to 05) and day within the week (01 to 07)\nIntrvlMnthDay - An interval specified in months (between 01 to 06, 12, 24), specifying the day within the month (-5 to -1, 1 to 31)\nQtrDay - Quarterly (either ENGLISH, SCOTTISH, or RECEIVED).\nENGLISH = Paid on the 25th March, 24th June, 29th September and 25th December.\nSCOTTISH = Paid on the 2nd February, 15th May, 1st August and 11th November.\nRECEIVED = Paid on the 20th March, 19th June, 24th September and 20th December.\nIndividual Patterns:\nEvryDay (ScheduleCode)\nEvryWorkgDay (ScheduleCode)\nIntrvlWkDay:IntervalInWeeks:DayInWeek (ScheduleCode + IntervalInWeeks + DayInWeek)\nWkInMnthDay:WeekInMonth:DayInWeek (ScheduleCode + WeekInMonth + DayInWeek)\nIntrvlMnthDay:IntervalInMonths:DayInMonth (ScheduleCode + IntervalInMonths + DayInMonth)\nQtrDay: + either (ENGLISH, SCOTTISH or RECEIVED) ScheduleCode + QuarterDay\nThe regular expression for this element combines five smaller versions for each permitted pattern. To aid legibility - the components are presented individually here:\nEvryDay\nEvryWorkgDay\nIntrvlWkDay:0[1-9]:0[1-7]\nWkInMnthDay:0[1-5]:0[1-7]\nIntrvlMnthDay:(0[1-6]|12|24):(-0[1-5]|0[1-9]|[12][0-9]|3[01])\nQtrDay:(ENGLISH|SCOTTISH|RECEIVED)\nFull Regular Expression:\n^(EvryDay)$|^(EvryWorkgDay)$|^(IntrvlWkDay:0[1-9]:0[1-7])$|^(WkInMnthDay:0[1-5]:0[1-7])$|^(IntrvlMnthDay:(0[1-6]|12|24):(-0[1-5]|0[1-9]|[12][0-9]|3[01]))$|^(QtrDay:(ENGLISH|SCOTTISH|RECEIVED))$",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: Some(
+                        "^(EvryDay)$|^(EvryWorkgDay)$|^(IntrvlDay:((0[2-9])|([1-2][0-9])|3[0-1]))$|^(IntrvlWkDay:0[1-9]:0[1-7])$|^(WkInMnthDay:0[1-5]:0[1-7])$|^(IntrvlMnthDay:(0[1-6]|12|24):(-0[1-5]|0[1-9]|[12][0-9]|3[01]))$|^(QtrDay:(ENGLISH|SCOTTISH|RECEIVED))$",
+                    ),
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Reference",
+            false,
+            "Unique reference, as assigned by the creditor, to unambiguously refer to the payment transaction.\nUsage: If available, the initiating party should provide this reference in the structured remittance information, to enable reconciliation by the creditor upon receipt of the amount of money.\nIf the business context requires the use of a creditor reference or a payment remit identification, and only one identifier can be passed through the end-to-end chain, the creditor's reference or payment remittance identification should be quoted in the end-to-end transaction identification.",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(35u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "NumberOfPayments",
+            false,
+            "Number of the payments that will be made in completing this frequency sequence including any executed since the sequence start date.",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(35u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "FirstPaymentDateTime",
+            true,
+            "The date on which the first payment for a Standing Order schedule will be made.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            ob_model::schema::constrain(
+                g.subschema_for::<ob_model::DateTime>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "FinalPaymentDateTime",
+            false,
+            "The date on which the final payment for a Standing Order schedule will be made.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            ob_model::schema::constrain(
+                g.subschema_for::<ob_model::DateTime>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Purpose",
+            false,
+            "Specifies the external purpose code in the format of character string with a maximum length of 4 characters.\nThe list of valid codes is an external code list published separately.\nExternal code sets can be downloaded from www.iso20022.org.",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(4u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "ExtendedPurpose",
+            false,
+            "Specifies the purpose of an international payment, when there is no corresponding 4 character code available in the ISO20022 list of Purpose Codes.",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(140u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "ChargeBearer",
+            false,
+            "Specifies which party/parties will bear the charges associated with the processing of the payment transaction.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBChargeBearerType1Code>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "CurrencyOfTransfer",
+            true,
+            "Specifies the currency of the to be transferred amount, which is different from the currency of the debtor's account.",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: Some("^[A-Z]{3,3}$"),
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "DestinationCountryCode",
+            false,
+            "Country in which Credit Account is domiciled. Code to identify a country, a dependency, or another area of particular geopolitical interest, on the basis of country names obtained from the United Nations (ISO 3166, Alpha-2 code).",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: Some("[A-Z]{2,2}"),
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "InstructedAmount",
+            true,
+            "Amount of money to be moved between the debtor and creditor, before deduction of charges, expressed in the currency as ordered by the initiating party.\nUsage: This amount has to be transported unchanged through the transaction chain.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBActiveOrHistoricCurrencyAndAmount>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "DebtorAccount",
+            false,
+            "Unambiguous identification of the account of the debtor to which a debit entry will be made as a result of the transaction.",
+            ob_model::schema::constrain(
+                g
+                    .subschema_for::<
+                        OBWriteDomesticConsentResponse5DataInitiationDebtorAccount,
+                    >(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Creditor",
+            false,
+            "Party to which an amount of money is due.",
+            ob_model::schema::constrain(
+                g
+                    .subschema_for::<
+                        OBWriteInternationalScheduledConsentResponse6DataInitiationCreditor,
+                    >(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "CreditorAgent",
+            false,
+            "Party that manages the account on behalf of the account owner, that is manages the registration and booking of entries on the account, calculates balances on the account and provides information about the account.\nThis is the servicer of the beneficiary account.",
+            ob_model::schema::constrain(
+                g
+                    .subschema_for::<
+                        OBWriteInternationalStandingOrder4DataInitiationCreditorAgent,
+                    >(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "CreditorAccount",
+            true,
+            "Provides the details to identify the beneficiary account.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteDomesticConsentResponse5DataInitiationCreditorAccount>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "SupplementaryData",
+            false,
+            "Additional information that can not be captured in the structured fields and/or any other specific block.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBSupplementaryData1>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
+}
 /// `OBWriteInternationalStandingOrderResponse7` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBWriteInternationalStandingOrderResponse7 {
@@ -12007,6 +24966,18 @@ impl ob_model::Object for OBWriteInternationalStandingOrderResponse7 {
         ob_model::__private::encode_optional(map, "Meta", &self.meta)?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => ob_model::__private::encode_required(map, "Data", &self.data, &self.extra),
+            1usize => ob_model::__private::encode_optional(map, "Links", &self.links),
+            2usize => ob_model::__private::encode_optional(map, "Meta", &self.meta),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -12050,6 +25021,86 @@ impl ob_model::Validate for OBWriteInternationalStandingOrderResponse7 {
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema for OBWriteInternationalStandingOrderResponse7 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteInternationalStandingOrderResponse7".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBWriteInternationalStandingOrderResponse7"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "`OBWriteInternationalStandingOrderResponse7` (the spec gives no description).",
+            false,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Data",
+            true,
+            "",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteInternationalStandingOrderResponse7Data>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Links",
+            false,
+            "Links relevant to the payload",
+            ob_model::schema::constrain(
+                g.subschema_for::<Links>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Meta",
+            false,
+            "Meta Data relevant to the payload",
+            ob_model::schema::constrain(
+                g.subschema_for::<Meta>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBWriteInternationalStandingOrderResponse7Data` (the spec gives no description).
@@ -12185,6 +25236,56 @@ impl ob_model::Object for OBWriteInternationalStandingOrderResponse7Data {
         ob_model::__private::encode_optional(map, "Debtor", &self.debtor)?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => ob_model::__private::encode_required(
+                map,
+                "InternationalStandingOrderId",
+                &self.international_standing_order_id,
+                &self.extra,
+            ),
+            1usize => ob_model::__private::encode_required(
+                map,
+                "ConsentId",
+                &self.consent_id,
+                &self.extra,
+            ),
+            2usize => ob_model::__private::encode_required(
+                map,
+                "CreationDateTime",
+                &self.creation_date_time,
+                &self.extra,
+            ),
+            3usize => {
+                ob_model::__private::encode_required(map, "Status", &self.status, &self.extra)
+            }
+            4usize => ob_model::__private::encode_required(
+                map,
+                "StatusUpdateDateTime",
+                &self.status_update_date_time,
+                &self.extra,
+            ),
+            5usize => ob_model::__private::encode_optional(map, "Refund", &self.refund),
+            6usize => ob_model::__private::encode_optional(map, "Charges", &self.charges),
+            7usize => ob_model::__private::encode_required(
+                map,
+                "Initiation",
+                &self.initiation,
+                &self.extra,
+            ),
+            8usize => ob_model::__private::encode_optional(
+                map,
+                "MultiAuthorisation",
+                &self.multi_authorisation,
+            ),
+            9usize => ob_model::__private::encode_optional(map, "Debtor", &self.debtor),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -12270,6 +25371,222 @@ impl ob_model::Validate for OBWriteInternationalStandingOrderResponse7Data {
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema for OBWriteInternationalStandingOrderResponse7Data {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteInternationalStandingOrderResponse7Data".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBWriteInternationalStandingOrderResponse7Data"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "`OBWriteInternationalStandingOrderResponse7Data` (the spec gives no description).",
+            false,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "InternationalStandingOrderId",
+            true,
+            "OB: Unique identification as assigned by the ASPSP to uniquely identify the international standing order resource.",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(40u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "ConsentId",
+            true,
+            "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(128u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "CreationDateTime",
+            true,
+            "Date and time at which the resource was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            ob_model::schema::constrain(
+                g.subschema_for::<ob_model::DateTime>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Status",
+            true,
+            "Specifies the status of resource in code form.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteDomesticScheduledResponse5DataStatus>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "StatusUpdateDateTime",
+            true,
+            "Date and time at which the resource status was updated.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            ob_model::schema::constrain(
+                g.subschema_for::<ob_model::DateTime>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Refund",
+            false,
+            "",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteInternationalStandingOrderResponse7DataRefund>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Charges",
+            false,
+            "",
+            ob_model::schema::constrain(
+                g.subschema_for::<Vec<OBWriteDomesticConsentResponse5DataCharges>>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Initiation",
+            true,
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for an international standing order.",
+            ob_model::schema::constrain(
+                g
+                    .subschema_for::<
+                        OBWriteInternationalStandingOrderConsentResponse7DataInitiation,
+                    >(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "MultiAuthorisation",
+            false,
+            "The multiple authorisation flow response from the ASPSP.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBWriteDomesticResponse5DataMultiAuthorisation>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Debtor",
+            false,
+            "^ Only incuded in the response if `Data. ReadRefundAccount` is set to `Yes` in the consent.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBCashAccountDebtor4>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// Decodes `body` as the request or response body type named `type_name` (a spec name such

@@ -79,6 +79,21 @@ impl ob_model::Object for OBActiveOrHistoricCurrencyAndAmount {
         ob_model::__private::encode_required(map, "Currency", &self.currency, &self.extra)?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => {
+                ob_model::__private::encode_required(map, "Amount", &self.amount, &self.extra)
+            }
+            1usize => {
+                ob_model::__private::encode_required(map, "Currency", &self.currency, &self.extra)
+            }
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -119,6 +134,62 @@ impl ob_model::Validate for OBActiveOrHistoricCurrencyAndAmount {
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema for OBActiveOrHistoricCurrencyAndAmount {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBActiveOrHistoricCurrencyAndAmount".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBActiveOrHistoricCurrencyAndAmount").into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "`OBActiveOrHistoricCurrencyAndAmount` (the spec gives no description).",
+            true,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Amount",
+            true,
+            "A number of monetary units specified in an active currency where the unit of currency is explicit and compliant with ISO 4217.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBActiveCurrencyAndAmount_SimpleType>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: Some("^\\d{1,13}$|^\\d{1,13}\\.\\d{1,5}$"),
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Currency",
+            true,
+            "A code allocated to a currency by a Maintenance Agency under an international identification scheme, as described in the latest edition of the international standard ISO 4217 \"Codes for the representation of currencies and funds\".\n\nMonzo: only `GBP` (VRP amounts: maximum individual amount, instructed amount, funds confirmation, charges).",
+            ob_model::schema::constrain(
+                g.subschema_for::<ActiveOrHistoricCurrencyCode>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(3u64),
+                    max_len: Some(3u64),
+                    pattern: Some("^[A-Z]{3,3}$"),
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &["GBP"],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBCashAccountCreditor3` (the spec gives no description).
@@ -201,6 +272,33 @@ impl ob_model::Object for OBCashAccountCreditor3 {
         )?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => ob_model::__private::encode_required(
+                map,
+                "SchemeName",
+                &self.scheme_name,
+                &self.extra,
+            ),
+            1usize => ob_model::__private::encode_required(
+                map,
+                "Identification",
+                &self.identification,
+                &self.extra,
+            ),
+            2usize => ob_model::__private::encode_required(map, "Name", &self.name, &self.extra),
+            3usize => ob_model::__private::encode_optional(
+                map,
+                "SecondaryIdentification",
+                &self.secondary_identification,
+            ),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -253,6 +351,100 @@ impl ob_model::Validate for OBCashAccountCreditor3 {
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema for OBCashAccountCreditor3 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBCashAccountCreditor3".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBCashAccountCreditor3").into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "`OBCashAccountCreditor3` (the spec gives no description).",
+            true,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "SchemeName",
+            true,
+            "Name of the identification scheme, in a coded form as published in an external list.\n\nMonzo: only `UK.OBIE.SortCodeAccountNumber`; `UK.OBIE.IBAN` and other schemes are not supported.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBExternalAccountIdentification4Code>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &["UK.OBIE.SortCodeAccountNumber"],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Identification",
+            true,
+            "Identification assigned by an institution to identify an account. This identification is known by the account owner.",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(256u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Name",
+            true,
+            "Name of the account, as assigned by the account servicing institution.\nUsage: the account name is the name or names of the account owner(s) represented at an account level.\nThe account name is not the product name or the nickname of the account.",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(350u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "SecondaryIdentification",
+            false,
+            "This is secondary identification of the account, as assigned by the account servicing institution.\nThis can be used by building societies to additionally identify accounts with a roll number (in addition to a sort code and account number combination)",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(34u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBCashAccountDebtorWithName` (the spec gives no description).
@@ -332,6 +524,33 @@ impl ob_model::Object for OBCashAccountDebtorWithName {
         )?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => ob_model::__private::encode_required(
+                map,
+                "SchemeName",
+                &self.scheme_name,
+                &self.extra,
+            ),
+            1usize => ob_model::__private::encode_required(
+                map,
+                "Identification",
+                &self.identification,
+                &self.extra,
+            ),
+            2usize => ob_model::__private::encode_required(map, "Name", &self.name, &self.extra),
+            3usize => ob_model::__private::encode_optional(
+                map,
+                "SecondaryIdentification",
+                &self.secondary_identification,
+            ),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -386,6 +605,100 @@ impl ob_model::Validate for OBCashAccountDebtorWithName {
         }
     }
 }
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema for OBCashAccountDebtorWithName {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBCashAccountDebtorWithName".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBCashAccountDebtorWithName").into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "`OBCashAccountDebtorWithName` (the spec gives no description).",
+            true,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "SchemeName",
+            true,
+            "Name of the identification scheme, in a coded form as published in an external list.\n\nMonzo: only `UK.OBIE.SortCodeAccountNumber`; `UK.OBIE.IBAN` and other schemes are not supported.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBExternalAccountIdentification4Code>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &["UK.OBIE.SortCodeAccountNumber"],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Identification",
+            true,
+            "^ Identification assigned by an institution to identify an account. This identification is known by the account owner.",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(256u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Name",
+            true,
+            "^ Name of the account, as assigned by the account servicing institution.  Usage The account name is the name or names of the account owner(s) represented at an account level. The account name is not the product name or the nickname of the account.",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(350u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "SecondaryIdentification",
+            false,
+            "^ This is secondary identification of the account, as assigned by the account servicing institution.  This can be used by building societies to additionally identify accounts with a roll number (in addition to a sort code and account number combination)",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(34u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
+}
 /// A domestic VRP consent request.
 ///
 /// Monzo: VRP v3.1.10, paid by Faster Payments, in GBP only, to and from accounts identified by `UK.OBIE.SortCodeAccountNumber`. `PeriodicLimits` must use `PeriodAlignment` `Consent` and `PeriodType` `Day`, `Week`, `Month` or `Year`. Refresh tokens for VRP consents last 26,280 hours (about 3 years); access tokens 30 hours. Monzo does not serve `GET /domestic-vrps/{DomesticVRPId}/payment-details`.
@@ -436,6 +749,17 @@ impl ob_model::Object for OBDomesticVRPConsentRequest {
         ob_model::__private::encode_required(map, "Risk", &self.risk, &self.extra)?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => ob_model::__private::encode_required(map, "Data", &self.data, &self.extra),
+            1usize => ob_model::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -473,6 +797,62 @@ impl ob_model::Validate for OBDomesticVRPConsentRequest {
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema for OBDomesticVRPConsentRequest {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBDomesticVRPConsentRequest".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBDomesticVRPConsentRequest").into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "A domestic VRP consent request.\n\nMonzo: VRP v3.1.10, paid by Faster Payments, in GBP only, to and from accounts identified by `UK.OBIE.SortCodeAccountNumber`. `PeriodicLimits` must use `PeriodAlignment` `Consent` and `PeriodType` `Day`, `Week`, `Month` or `Year`. Refresh tokens for VRP consents last 26,280 hours (about 3 years); access tokens 30 hours. Monzo does not serve `GET /domestic-vrps/{DomesticVRPId}/payment-details`.",
+            true,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Data",
+            true,
+            "",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBDomesticVRPConsentRequestData>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Risk",
+            true,
+            "The Risk section is sent by the initiating party to the ASPSP.\nIt is used to specify additional details for risk scoring for Payments.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBRisk1>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBDomesticVRPConsentRequestData` (the spec gives no description).
@@ -535,6 +915,32 @@ impl ob_model::Object for OBDomesticVRPConsentRequestData {
         ob_model::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => ob_model::__private::encode_optional(
+                map,
+                "ReadRefundAccount",
+                &self.read_refund_account,
+            ),
+            1usize => ob_model::__private::encode_required(
+                map,
+                "ControlParameters",
+                &self.control_parameters,
+                &self.extra,
+            ),
+            2usize => ob_model::__private::encode_required(
+                map,
+                "Initiation",
+                &self.initiation,
+                &self.extra,
+            ),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -577,6 +983,81 @@ impl ob_model::Validate for OBDomesticVRPConsentRequestData {
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema for OBDomesticVRPConsentRequestData {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBDomesticVRPConsentRequestData".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBDomesticVRPConsentRequestData").into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "`OBDomesticVRPConsentRequestData` (the spec gives no description).",
+            true,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "ReadRefundAccount",
+            false,
+            "Indicates whether information about RefundAccount should be included in the payment response.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBDomesticVRPConsentResponseDataReadRefundAccount>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "ControlParameters",
+            true,
+            "",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBDomesticVRPControlParameters>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Initiation",
+            true,
+            "",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBDomesticVRPInitiation>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBDomesticVRPConsentResponse` (the spec gives no description).
@@ -641,6 +1122,19 @@ impl ob_model::Object for OBDomesticVRPConsentResponse {
         ob_model::__private::encode_required(map, "Meta", &self.meta, &self.extra)?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => ob_model::__private::encode_required(map, "Data", &self.data, &self.extra),
+            1usize => ob_model::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            2usize => ob_model::__private::encode_required(map, "Links", &self.links, &self.extra),
+            3usize => ob_model::__private::encode_required(map, "Meta", &self.meta, &self.extra),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -690,6 +1184,100 @@ impl ob_model::Validate for OBDomesticVRPConsentResponse {
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema for OBDomesticVRPConsentResponse {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBDomesticVRPConsentResponse".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBDomesticVRPConsentResponse").into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "`OBDomesticVRPConsentResponse` (the spec gives no description).",
+            true,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Data",
+            true,
+            "",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBDomesticVRPConsentResponseData>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Risk",
+            true,
+            "The Risk section is sent by the initiating party to the ASPSP.\nIt is used to specify additional details for risk scoring for Payments.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBRisk1>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Links",
+            true,
+            "Links relevant to the payload",
+            ob_model::schema::constrain(
+                g.subschema_for::<Links>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Meta",
+            true,
+            "Meta Data relevant to the payload. At present no fields are used for VRP.",
+            ob_model::schema::constrain(
+                g.subschema_for::<Meta>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBDomesticVRPConsentResponseData` (the spec gives no description).
@@ -805,6 +1393,56 @@ impl ob_model::Object for OBDomesticVRPConsentResponseData {
         ob_model::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => ob_model::__private::encode_optional(
+                map,
+                "ReadRefundAccount",
+                &self.read_refund_account,
+            ),
+            1usize => ob_model::__private::encode_required(
+                map,
+                "ConsentId",
+                &self.consent_id,
+                &self.extra,
+            ),
+            2usize => ob_model::__private::encode_required(
+                map,
+                "CreationDateTime",
+                &self.creation_date_time,
+                &self.extra,
+            ),
+            3usize => {
+                ob_model::__private::encode_required(map, "Status", &self.status, &self.extra)
+            }
+            4usize => ob_model::__private::encode_required(
+                map,
+                "StatusUpdateDateTime",
+                &self.status_update_date_time,
+                &self.extra,
+            ),
+            5usize => ob_model::__private::encode_required(
+                map,
+                "ControlParameters",
+                &self.control_parameters,
+                &self.extra,
+            ),
+            6usize => ob_model::__private::encode_required(
+                map,
+                "Initiation",
+                &self.initiation,
+                &self.extra,
+            ),
+            7usize => {
+                ob_model::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)
+            }
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -877,6 +1515,176 @@ impl ob_model::Validate for OBDomesticVRPConsentResponseData {
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema for OBDomesticVRPConsentResponseData {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBDomesticVRPConsentResponseData".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBDomesticVRPConsentResponseData").into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "`OBDomesticVRPConsentResponseData` (the spec gives no description).",
+            true,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "ReadRefundAccount",
+            false,
+            "Indicates whether information about RefundAccount should be included in the payment response.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBDomesticVRPConsentResponseDataReadRefundAccount>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "ConsentId",
+            true,
+            "Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(128u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "CreationDateTime",
+            true,
+            "Date and time at which the resource was created.",
+            ob_model::schema::constrain(
+                g.subschema_for::<ob_model::DateTime>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Status",
+            true,
+            "Specifies the status of resource in code form.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBDomesticVRPConsentResponseDataStatus>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "StatusUpdateDateTime",
+            true,
+            "Date and time at which the resource status was updated.",
+            ob_model::schema::constrain(
+                g.subschema_for::<ob_model::DateTime>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "ControlParameters",
+            true,
+            "",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBDomesticVRPControlParameters>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Initiation",
+            true,
+            "",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBDomesticVRPInitiation>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "DebtorAccount",
+            false,
+            "The value must be populated for GET responses once the consent is approved.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBCashAccountDebtorWithName>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBDomesticVRPControlParameters` (the spec gives no description).
@@ -1002,6 +1810,56 @@ impl ob_model::Object for OBDomesticVRPControlParameters {
         ob_model::__private::encode_optional(map, "SupplementaryData", &self.supplementary_data)?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => ob_model::__private::encode_optional(
+                map,
+                "ValidFromDateTime",
+                &self.valid_from_date_time,
+            ),
+            1usize => ob_model::__private::encode_optional(
+                map,
+                "ValidToDateTime",
+                &self.valid_to_date_time,
+            ),
+            2usize => ob_model::__private::encode_required(
+                map,
+                "MaximumIndividualAmount",
+                &self.maximum_individual_amount,
+                &self.extra,
+            ),
+            3usize => ob_model::__private::encode_required(
+                map,
+                "PeriodicLimits",
+                &self.periodic_limits,
+                &self.extra,
+            ),
+            4usize => {
+                ob_model::__private::encode_required(map, "VRPType", &self.vrp_type, &self.extra)
+            }
+            5usize => ob_model::__private::encode_required(
+                map,
+                "PSUAuthenticationMethods",
+                &self.psu_authentication_methods,
+                &self.extra,
+            ),
+            6usize => ob_model::__private::encode_optional(
+                map,
+                "PSUInteractionTypes",
+                &self.psu_interaction_types,
+            ),
+            7usize => ob_model::__private::encode_optional(
+                map,
+                "SupplementaryData",
+                &self.supplementary_data,
+            ),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -1074,6 +1932,176 @@ impl ob_model::Validate for OBDomesticVRPControlParameters {
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema for OBDomesticVRPControlParameters {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBDomesticVRPControlParameters".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBDomesticVRPControlParameters").into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "`OBDomesticVRPControlParameters` (the spec gives no description).",
+            true,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "ValidFromDateTime",
+            false,
+            "^ Start date time for which the consent remains valid.",
+            ob_model::schema::constrain(
+                g.subschema_for::<ob_model::DateTime>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "ValidToDateTime",
+            false,
+            "^ End date time for which the consent remains valid.",
+            ob_model::schema::constrain(
+                g.subschema_for::<ob_model::DateTime>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "MaximumIndividualAmount",
+            true,
+            "",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBActiveOrHistoricCurrencyAndAmount>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "PeriodicLimits",
+            true,
+            "",
+            ob_model::schema::constrain(
+                g.subschema_for::<Vec<OBDomesticVRPControlParametersPeriodicLimits>>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: Some(1u64),
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "VRPType",
+            true,
+            "^ The types of payments that can be made under this VRP consent. This can be used to indicate whether this include sweeping payment or other ecommerce payments.",
+            ob_model::schema::constrain(
+                g.subschema_for::<Vec<OBVRPConsentType>>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: Some(1u64),
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "PSUAuthenticationMethods",
+            true,
+            "^ Indicates that the PSU authentication methods supported.",
+            ob_model::schema::constrain(
+                g.subschema_for::<Vec<OBVRPAuthenticationMethods>>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: Some(1u64),
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "PSUInteractionTypes",
+            false,
+            "^ Indicates interaction type, currently if customer is present or not present.",
+            ob_model::schema::constrain(
+                g.subschema_for::<Vec<OBVRPInteractionTypes>>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "SupplementaryData",
+            false,
+            "Monzo (sandbox only, non-standard): `DesiredStatus` makes the sandbox authorise or reject the VRP consent straight away, e.g. `{\"DesiredStatus\": \"Authorised\"}`. For VRP consents Monzo documents only `DesiredStatus`.\n\nMonzo sandbox users (UserID / AccountID):\n- Heavy user: `user_0000A4C4ZChWNMEvew2U77` / `acc_0000A4C4ZSskDOixqNPfpR`\n- Medium user: `user_0000A4C4nqORb7K9YYW3r0` / `acc_0000A4C4o66FCYJoERQhHN`\n- Light user: `user_0000A4C4wkPFE7x9at8Ujp` / `acc_0000A4C4wz4Ail0f3sONTV`\n- EU (Ireland) user: `user_0000Av3bpksv3AAmdybBCr` / `acc_0000Av3bry7sn2XsI3eZ3C`",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBDomesticVRPControlParametersSupplementaryData>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBDomesticVRPControlParametersPeriodicLimits` (the spec gives no description).
@@ -1149,6 +2177,33 @@ impl ob_model::Object for OBDomesticVRPControlParametersPeriodicLimits {
         ob_model::__private::encode_required(map, "Currency", &self.currency, &self.extra)?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => ob_model::__private::encode_required(
+                map,
+                "PeriodType",
+                &self.period_type,
+                &self.extra,
+            ),
+            1usize => ob_model::__private::encode_required(
+                map,
+                "PeriodAlignment",
+                &self.period_alignment,
+                &self.extra,
+            ),
+            2usize => {
+                ob_model::__private::encode_required(map, "Amount", &self.amount, &self.extra)
+            }
+            3usize => {
+                ob_model::__private::encode_required(map, "Currency", &self.currency, &self.extra)
+            }
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -1207,22 +2262,202 @@ impl ob_model::Validate for OBDomesticVRPControlParametersPeriodicLimits {
         }
     }
 }
-ob_model::open_enum! {
-    #[doc =
-    " ^ Specifies whether the period starts on the date of consent creation or lines up with a calendar"]
-    #[doc = " "] #[doc =
-    " Monzo: only `Consent` (Monzo's docs call the field \"PeriodicAlignment\")."]
-    OBDomesticVRPControlParametersPeriodicLimitsPeriodAlignment { #[doc = " `Consent`"]
-    Consent = "Consent", #[doc = " `Calendar`"] Calendar = "Calendar", }
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema for OBDomesticVRPControlParametersPeriodicLimits {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBDomesticVRPControlParametersPeriodicLimits".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBDomesticVRPControlParametersPeriodicLimits"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "`OBDomesticVRPControlParametersPeriodicLimits` (the spec gives no description).",
+            true,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "PeriodType",
+            true,
+            "^ Period type for this period limit\n\nMonzo: only `Day`, `Week`, `Month` and `Year` (`Day` and `Week` since 2024-12-05).",
+            ob_model::schema::constrain(
+                g
+                    .subschema_for::<
+                        OBDomesticVRPControlParametersPeriodicLimitsPeriodType,
+                    >(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &["Day", "Week", "Month", "Year"],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "PeriodAlignment",
+            true,
+            "^ Specifies whether the period starts on the date of consent creation or lines up with a calendar\n\nMonzo: only `Consent` (Monzo's docs call the field \"PeriodicAlignment\").",
+            ob_model::schema::constrain(
+                g
+                    .subschema_for::<
+                        OBDomesticVRPControlParametersPeriodicLimitsPeriodAlignment,
+                    >(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &["Consent"],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Amount",
+            true,
+            "A number of monetary units specified in an active currency where the unit of currency is explicit and compliant with ISO 4217.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBActiveCurrencyAndAmount_SimpleType>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: Some("^\\d{1,13}$|^\\d{1,13}\\.\\d{1,5}$"),
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Currency",
+            true,
+            "A code allocated to a currency by a Maintenance Agency under an international identification scheme, as described in the latest edition of the international standard ISO 4217 \"Codes for the representation of currencies and funds\".\n\nMonzo: only `GBP`; other currencies are rejected.",
+            ob_model::schema::constrain(
+                g.subschema_for::<ActiveOrHistoricCurrencyCode>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(3u64),
+                    max_len: Some(3u64),
+                    pattern: Some("^[A-Z]{3,3}$"),
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &["GBP"],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
 }
-ob_model::open_enum! {
-    #[doc = " ^ Period type for this period limit"] #[doc = " "] #[doc =
-    " Monzo: only `Day`, `Week`, `Month` and `Year` (`Day` and `Week` since 2024-12-05)."]
-    OBDomesticVRPControlParametersPeriodicLimitsPeriodType { #[doc = " `Day`"] Day =
-    "Day", #[doc = " `Week`"] Week = "Week", #[doc = " `Fortnight`"] Fortnight =
-    "Fortnight", #[doc = " `Month`"] Month = "Month", #[doc = " `Half-year`"] HalfYear =
-    "Half-year", #[doc = " `Year`"] Year = "Year", }
+/// ^ Specifies whether the period starts on the date of consent creation or lines up with a calendar
+///
+/// Monzo: only `Consent` (Monzo's docs call the field "PeriodicAlignment").
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OBDomesticVRPControlParametersPeriodicLimitsPeriodAlignment {
+    /// `Consent`
+    Consent,
+    /// `Calendar`
+    Calendar,
+    /// A code the spec does not list, kept exactly as sent.
+    Unknown(String),
 }
+impl OBDomesticVRPControlParametersPeriodicLimitsPeriodAlignment {
+    /// Every code the spec lists, in spec order.
+    pub const CODES: &'static [&'static str] = &["Consent", "Calendar"];
+    /// The code as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Consent => "Consent",
+            Self::Calendar => "Calendar",
+            Self::Unknown(code) => code,
+        }
+    }
+    /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    pub fn from_code(code: &str) -> Self {
+        match code {
+            "Consent" => Self::Consent,
+            "Calendar" => Self::Calendar,
+            other => Self::Unknown(String::from(other)),
+        }
+    }
+    /// Whether the code is one the spec lists.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
+}
+ob_model::open_enum_traits!(OBDomesticVRPControlParametersPeriodicLimitsPeriodAlignment);
+/// ^ Period type for this period limit
+///
+/// Monzo: only `Day`, `Week`, `Month` and `Year` (`Day` and `Week` since 2024-12-05).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OBDomesticVRPControlParametersPeriodicLimitsPeriodType {
+    /// `Day`
+    Day,
+    /// `Week`
+    Week,
+    /// `Fortnight`
+    Fortnight,
+    /// `Month`
+    Month,
+    /// `Half-year`
+    HalfYear,
+    /// `Year`
+    Year,
+    /// A code the spec does not list, kept exactly as sent.
+    Unknown(String),
+}
+impl OBDomesticVRPControlParametersPeriodicLimitsPeriodType {
+    /// Every code the spec lists, in spec order.
+    pub const CODES: &'static [&'static str] =
+        &["Day", "Week", "Fortnight", "Month", "Half-year", "Year"];
+    /// The code as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Day => "Day",
+            Self::Week => "Week",
+            Self::Fortnight => "Fortnight",
+            Self::Month => "Month",
+            Self::HalfYear => "Half-year",
+            Self::Year => "Year",
+            Self::Unknown(code) => code,
+        }
+    }
+    /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    pub fn from_code(code: &str) -> Self {
+        match code {
+            "Day" => Self::Day,
+            "Week" => Self::Week,
+            "Fortnight" => Self::Fortnight,
+            "Month" => Self::Month,
+            "Half-year" => Self::HalfYear,
+            "Year" => Self::Year,
+            other => Self::Unknown(String::from(other)),
+        }
+    }
+    /// Whether the code is one the spec lists.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
+}
+ob_model::open_enum_traits!(OBDomesticVRPControlParametersPeriodicLimitsPeriodType);
 /// Monzo (sandbox only, non-standard): `DesiredStatus` makes the sandbox authorise or reject the VRP consent straight away, e.g. `{"DesiredStatus": "Authorised"}`. For VRP consents Monzo documents only `DesiredStatus`.
 ///
 /// Monzo sandbox users (UserID / AccountID):
@@ -1269,6 +2504,18 @@ impl ob_model::Object for OBDomesticVRPControlParametersSupplementaryData {
         ob_model::__private::encode_optional(map, "DesiredStatus", &self.desired_status)?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => {
+                ob_model::__private::encode_optional(map, "DesiredStatus", &self.desired_status)
+            }
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -1303,13 +2550,86 @@ impl ob_model::Validate for OBDomesticVRPControlParametersSupplementaryData {
         }
     }
 }
-ob_model::open_enum! {
-    #[doc =
-    " Monzo (sandbox only): the status the sandbox gives the consent straight away: `Authorised` or `Rejected`."]
-    OBDomesticVRPControlParametersSupplementaryDataDesiredStatus { #[doc =
-    " `Authorised`"] Authorised = "Authorised", #[doc = " `Rejected`"] Rejected =
-    "Rejected", }
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema for OBDomesticVRPControlParametersSupplementaryData {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBDomesticVRPControlParametersSupplementaryData".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBDomesticVRPControlParametersSupplementaryData"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "Monzo (sandbox only, non-standard): `DesiredStatus` makes the sandbox authorise or reject the VRP consent straight away, e.g. `{\"DesiredStatus\": \"Authorised\"}`. For VRP consents Monzo documents only `DesiredStatus`.\n\nMonzo sandbox users (UserID / AccountID):\n- Heavy user: `user_0000A4C4ZChWNMEvew2U77` / `acc_0000A4C4ZSskDOixqNPfpR`\n- Medium user: `user_0000A4C4nqORb7K9YYW3r0` / `acc_0000A4C4o66FCYJoERQhHN`\n- Light user: `user_0000A4C4wkPFE7x9at8Ujp` / `acc_0000A4C4wz4Ail0f3sONTV`\n- EU (Ireland) user: `user_0000Av3bpksv3AAmdybBCr` / `acc_0000Av3bry7sn2XsI3eZ3C`",
+            true,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "DesiredStatus",
+            false,
+            "Monzo (sandbox only): the status the sandbox gives the consent straight away: `Authorised` or `Rejected`.",
+            ob_model::schema::constrain(
+                g
+                    .subschema_for::<
+                        OBDomesticVRPControlParametersSupplementaryDataDesiredStatus,
+                    >(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
 }
+/// Monzo (sandbox only): the status the sandbox gives the consent straight away: `Authorised` or `Rejected`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OBDomesticVRPControlParametersSupplementaryDataDesiredStatus {
+    /// `Authorised`
+    Authorised,
+    /// `Rejected`
+    Rejected,
+    /// A code the spec does not list, kept exactly as sent.
+    Unknown(String),
+}
+impl OBDomesticVRPControlParametersSupplementaryDataDesiredStatus {
+    /// Every code the spec lists, in spec order.
+    pub const CODES: &'static [&'static str] = &["Authorised", "Rejected"];
+    /// The code as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Authorised => "Authorised",
+            Self::Rejected => "Rejected",
+            Self::Unknown(code) => code,
+        }
+    }
+    /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    pub fn from_code(code: &str) -> Self {
+        match code {
+            "Authorised" => Self::Authorised,
+            "Rejected" => Self::Rejected,
+            other => Self::Unknown(String::from(other)),
+        }
+    }
+    /// Whether the code is one the spec lists.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
+}
+ob_model::open_enum_traits!(OBDomesticVRPControlParametersSupplementaryDataDesiredStatus);
 /// `OBDomesticVRPInitiation` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBDomesticVRPInitiation {
@@ -1384,6 +2704,31 @@ impl ob_model::Object for OBDomesticVRPInitiation {
         )?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => {
+                ob_model::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)
+            }
+            1usize => {
+                ob_model::__private::encode_optional(map, "CreditorAccount", &self.creditor_account)
+            }
+            2usize => ob_model::__private::encode_optional(
+                map,
+                "CreditorPostalAddress",
+                &self.creditor_postal_address,
+            ),
+            3usize => ob_model::__private::encode_optional(
+                map,
+                "RemittanceInformation",
+                &self.remittance_information,
+            ),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -1429,6 +2774,100 @@ impl ob_model::Validate for OBDomesticVRPInitiation {
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema for OBDomesticVRPInitiation {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBDomesticVRPInitiation".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBDomesticVRPInitiation").into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "`OBDomesticVRPInitiation` (the spec gives no description).",
+            true,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "DebtorAccount",
+            false,
+            "",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBCashAccountDebtorWithName>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "CreditorAccount",
+            false,
+            "",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBCashAccountCreditor3>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "CreditorPostalAddress",
+            false,
+            "Information that locates and identifies a specific address, as defined by postal services.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBPostalAddress6>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "RemittanceInformation",
+            false,
+            "^ Information supplied to enable the matching of an entry with the items that the transfer is intended to settle, such as commercial invoices in an accounts' receivable system.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBDomesticVRPInitiationRemittanceInformation>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBDomesticVRPInstruction` (the spec gives no description).
@@ -1564,6 +3003,57 @@ impl ob_model::Object for OBDomesticVRPInstruction {
         ob_model::__private::encode_optional(map, "SupplementaryData", &self.supplementary_data)?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => ob_model::__private::encode_required(
+                map,
+                "InstructionIdentification",
+                &self.instruction_identification,
+                &self.extra,
+            ),
+            1usize => ob_model::__private::encode_required(
+                map,
+                "EndToEndIdentification",
+                &self.end_to_end_identification,
+                &self.extra,
+            ),
+            2usize => ob_model::__private::encode_optional(
+                map,
+                "RemittanceInformation",
+                &self.remittance_information,
+            ),
+            3usize => {
+                ob_model::__private::encode_optional(map, "LocalInstrument", &self.local_instrument)
+            }
+            4usize => ob_model::__private::encode_required(
+                map,
+                "InstructedAmount",
+                &self.instructed_amount,
+                &self.extra,
+            ),
+            5usize => ob_model::__private::encode_optional(
+                map,
+                "CreditorPostalAddress",
+                &self.creditor_postal_address,
+            ),
+            6usize => ob_model::__private::encode_required(
+                map,
+                "CreditorAccount",
+                &self.creditor_account,
+                &self.extra,
+            ),
+            7usize => ob_model::__private::encode_optional(
+                map,
+                "SupplementaryData",
+                &self.supplementary_data,
+            ),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -1637,6 +3127,176 @@ impl ob_model::Validate for OBDomesticVRPInstruction {
         }
     }
 }
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema for OBDomesticVRPInstruction {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBDomesticVRPInstruction".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBDomesticVRPInstruction").into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "`OBDomesticVRPInstruction` (the spec gives no description).",
+            true,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "InstructionIdentification",
+            true,
+            "Unique identification as assigned by an instructing party for an instructed party to unambiguously identify the instruction.\nUsage: the instruction identification is a point to point reference that can be used between the instructing party and the instructed party to refer to the individual instruction.\nIt can be included in several messages related to the instruction.",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(35u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "EndToEndIdentification",
+            true,
+            "Unique identification assigned by the initiating party to unambiguously identify the transaction.\nThis identification is passed on, unchanged, throughout the entire end-to-end chain.\nUsage: The end-to-end identification can be used for reconciliation or to link tasks relating to the transaction.\nIt can be included in several messages related to the transaction.\nOB: The Faster Payments Scheme can only access 31 characters for the EndToEndIdentification field",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(35u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "RemittanceInformation",
+            false,
+            "Information supplied to enable the matching of an entry with the items that the transfer is intended to settle, such as commercial invoices in an accounts' receivable system.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBVRPRemittanceInformation>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "LocalInstrument",
+            false,
+            "User community specific instrument.\nUsage: This element is used to specify a local instrument, local clearing option and/or further qualify the service or service level.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBExternalLocalInstrument1Code>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "InstructedAmount",
+            true,
+            "",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBActiveOrHistoricCurrencyAndAmount>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "CreditorPostalAddress",
+            false,
+            "Information that locates and identifies a specific address, as defined by postal services.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBPostalAddress6>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "CreditorAccount",
+            true,
+            "",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBCashAccountCreditor3>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "SupplementaryData",
+            false,
+            "Additional information that can not be captured in the structured fields and/or any other specific block.",
+            ob_model::schema::constrain(
+                g.subschema_for::<ob_model::JsonObject>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
+}
 /// `OBDomesticVRPRequest` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBDomesticVRPRequest {
@@ -1685,6 +3345,17 @@ impl ob_model::Object for OBDomesticVRPRequest {
         ob_model::__private::encode_required(map, "Risk", &self.risk, &self.extra)?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => ob_model::__private::encode_required(map, "Data", &self.data, &self.extra),
+            1usize => ob_model::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -1722,6 +3393,62 @@ impl ob_model::Validate for OBDomesticVRPRequest {
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema for OBDomesticVRPRequest {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBDomesticVRPRequest".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBDomesticVRPRequest").into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "`OBDomesticVRPRequest` (the spec gives no description).",
+            true,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Data",
+            true,
+            "",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBDomesticVRPRequestData>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Risk",
+            true,
+            "The Risk section is sent by the initiating party to the ASPSP.\nIt is used to specify additional details for risk scoring for Payments.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBRisk1>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBDomesticVRPRequestData` (the spec gives no description).
@@ -1807,6 +3534,44 @@ impl ob_model::Object for OBDomesticVRPRequestData {
         ob_model::__private::encode_required(map, "Instruction", &self.instruction, &self.extra)?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => ob_model::__private::encode_required(
+                map,
+                "ConsentId",
+                &self.consent_id,
+                &self.extra,
+            ),
+            1usize => ob_model::__private::encode_required(
+                map,
+                "PSUAuthenticationMethod",
+                &self.psu_authentication_method,
+                &self.extra,
+            ),
+            2usize => ob_model::__private::encode_optional(
+                map,
+                "PSUInteractionType",
+                &self.psu_interaction_type,
+            ),
+            3usize => ob_model::__private::encode_required(
+                map,
+                "Initiation",
+                &self.initiation,
+                &self.extra,
+            ),
+            4usize => ob_model::__private::encode_required(
+                map,
+                "Instruction",
+                &self.instruction,
+                &self.extra,
+            ),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -1862,6 +3627,119 @@ impl ob_model::Validate for OBDomesticVRPRequestData {
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema for OBDomesticVRPRequestData {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBDomesticVRPRequestData".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBDomesticVRPRequestData").into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "`OBDomesticVRPRequestData` (the spec gives no description).",
+            true,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "ConsentId",
+            true,
+            "Identifier for the Domestic VRP Consent that this payment is made under.",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(128u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "PSUAuthenticationMethod",
+            true,
+            "The authentication method that was used to authenticate the PSU.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBVRPAuthenticationMethods>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "PSUInteractionType",
+            false,
+            "The interaction style used.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBVRPInteractionTypes>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Initiation",
+            true,
+            "",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBDomesticVRPInitiation>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Instruction",
+            true,
+            "",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBDomesticVRPInstruction>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBDomesticVRPResponse` (the spec gives no description).
@@ -1926,6 +3804,19 @@ impl ob_model::Object for OBDomesticVRPResponse {
         ob_model::__private::encode_required(map, "Meta", &self.meta, &self.extra)?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => ob_model::__private::encode_required(map, "Data", &self.data, &self.extra),
+            1usize => ob_model::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            2usize => ob_model::__private::encode_required(map, "Links", &self.links, &self.extra),
+            3usize => ob_model::__private::encode_required(map, "Meta", &self.meta, &self.extra),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -1975,6 +3866,100 @@ impl ob_model::Validate for OBDomesticVRPResponse {
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema for OBDomesticVRPResponse {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBDomesticVRPResponse".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBDomesticVRPResponse").into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "`OBDomesticVRPResponse` (the spec gives no description).",
+            true,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Data",
+            true,
+            "",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBDomesticVRPResponseData>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Risk",
+            true,
+            "The Risk section is sent by the initiating party to the ASPSP.\nIt is used to specify additional details for risk scoring for Payments.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBRisk1>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Links",
+            true,
+            "Links relevant to the payload",
+            ob_model::schema::constrain(
+                g.subschema_for::<Links>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Meta",
+            true,
+            "Meta Data relevant to the payload. At present no fields are used for VRP.",
+            ob_model::schema::constrain(
+                g.subschema_for::<Meta>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBDomesticVRPResponseData` (the spec gives no description).
@@ -2150,6 +4135,77 @@ impl ob_model::Object for OBDomesticVRPResponseData {
         ob_model::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => ob_model::__private::encode_required(
+                map,
+                "DomesticVRPId",
+                &self.domestic_vrp_id,
+                &self.extra,
+            ),
+            1usize => ob_model::__private::encode_required(
+                map,
+                "ConsentId",
+                &self.consent_id,
+                &self.extra,
+            ),
+            2usize => ob_model::__private::encode_required(
+                map,
+                "CreationDateTime",
+                &self.creation_date_time,
+                &self.extra,
+            ),
+            3usize => {
+                ob_model::__private::encode_required(map, "Status", &self.status, &self.extra)
+            }
+            4usize => {
+                ob_model::__private::encode_optional(map, "StatusReason", &self.status_reason)
+            }
+            5usize => ob_model::__private::encode_optional(
+                map,
+                "StatusReasonDescription",
+                &self.status_reason_description,
+            ),
+            6usize => ob_model::__private::encode_required(
+                map,
+                "StatusUpdateDateTime",
+                &self.status_update_date_time,
+                &self.extra,
+            ),
+            7usize => ob_model::__private::encode_optional(
+                map,
+                "ExpectedExecutionDateTime",
+                &self.expected_execution_date_time,
+            ),
+            8usize => ob_model::__private::encode_optional(
+                map,
+                "ExpectedSettlementDateTime",
+                &self.expected_settlement_date_time,
+            ),
+            9usize => ob_model::__private::encode_optional(map, "Refund", &self.refund),
+            10usize => ob_model::__private::encode_optional(map, "Charges", &self.charges),
+            11usize => ob_model::__private::encode_required(
+                map,
+                "Initiation",
+                &self.initiation,
+                &self.extra,
+            ),
+            12usize => ob_model::__private::encode_required(
+                map,
+                "Instruction",
+                &self.instruction,
+                &self.extra,
+            ),
+            13usize => {
+                ob_model::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)
+            }
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -2257,6 +4313,290 @@ impl ob_model::Validate for OBDomesticVRPResponseData {
         }
     }
 }
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema for OBDomesticVRPResponseData {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBDomesticVRPResponseData".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBDomesticVRPResponseData").into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "`OBDomesticVRPResponseData` (the spec gives no description).",
+            true,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "DomesticVRPId",
+            true,
+            "Unique identification as assigned by the ASPSP to uniquely identify the domestic payment resource.",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(40u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "ConsentId",
+            true,
+            "Identifier for the Domestic VRP Consent that this payment is made under.",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(128u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "CreationDateTime",
+            true,
+            "Date and time at which the resource was created.",
+            ob_model::schema::constrain(
+                g.subschema_for::<ob_model::DateTime>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Status",
+            true,
+            "Specifies the status of the payment information group.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBDomesticVRPResponseDataStatus>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "StatusReason",
+            false,
+            "Reason Code provided for the status of a VRP. To be documented in the Developer Portal.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBVRPStatusReasonCode>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "StatusReasonDescription",
+            false,
+            "Description related to provided Status/StatusReason",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(256u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "StatusUpdateDateTime",
+            true,
+            "Date and time at which the resource status was updated.",
+            ob_model::schema::constrain(
+                g.subschema_for::<ob_model::DateTime>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "ExpectedExecutionDateTime",
+            false,
+            "Expected execution date and time for the payment resource.",
+            ob_model::schema::constrain(
+                g.subschema_for::<ob_model::DateTime>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "ExpectedSettlementDateTime",
+            false,
+            "Expected settlement date and time for the payment resource.",
+            ob_model::schema::constrain(
+                g.subschema_for::<ob_model::DateTime>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Refund",
+            false,
+            "Only included in the response if `Data.ReadRefundAccount` is set to `Yes` in the consent.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBCashAccountDebtorWithName>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Charges",
+            false,
+            "",
+            ob_model::schema::constrain(
+                g.subschema_for::<Vec<OBDomesticVRPResponseDataCharges>>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Initiation",
+            true,
+            "",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBDomesticVRPInitiation>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Instruction",
+            true,
+            "",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBDomesticVRPInstruction>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "DebtorAccount",
+            false,
+            "",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBCashAccountDebtorWithName>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
+}
 /// Set of elements used to provide details of a charge for the payment initiation.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBDomesticVRPResponseDataCharges {
@@ -2316,6 +4656,25 @@ impl ob_model::Object for OBDomesticVRPResponseDataCharges {
         ob_model::__private::encode_required(map, "Amount", &self.amount, &self.extra)?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => ob_model::__private::encode_required(
+                map,
+                "ChargeBearer",
+                &self.charge_bearer,
+                &self.extra,
+            ),
+            1usize => ob_model::__private::encode_required(map, "Type", &self.type_, &self.extra),
+            2usize => {
+                ob_model::__private::encode_required(map, "Amount", &self.amount, &self.extra)
+            }
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -2359,6 +4718,81 @@ impl ob_model::Validate for OBDomesticVRPResponseDataCharges {
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema for OBDomesticVRPResponseDataCharges {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBDomesticVRPResponseDataCharges".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBDomesticVRPResponseDataCharges").into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "Set of elements used to provide details of a charge for the payment initiation.",
+            true,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "ChargeBearer",
+            true,
+            "Specifies which party/parties will bear the charges associated with the processing of the payment transaction.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBChargeBearerType1Code>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Type",
+            true,
+            "",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBExternalPaymentChargeType1Code>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Amount",
+            true,
+            "",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBActiveOrHistoricCurrencyAndAmount>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBError1` (the spec gives no description).
@@ -2433,6 +4867,26 @@ impl ob_model::Object for OBError1 {
         ob_model::__private::encode_optional(map, "Url", &self.url)?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => ob_model::__private::encode_required(
+                map,
+                "ErrorCode",
+                &self.error_code,
+                &self.extra,
+            ),
+            1usize => {
+                ob_model::__private::encode_required(map, "Message", &self.message, &self.extra)
+            }
+            2usize => ob_model::__private::encode_optional(map, "Path", &self.path),
+            3usize => ob_model::__private::encode_optional(map, "Url", &self.url),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -2484,58 +4938,288 @@ impl ob_model::Validate for OBError1 {
         }
     }
 }
-ob_model::open_enum! {
-    #[doc = " Low level textual error code, e.g., UK.OBIE.Field.Missing"] #[doc = " "]
-    #[doc =
-    " Monzo: an OBIE code (`UK.OBIE.*`) or one of Monzo's custom codes, added because the OBIE list has no suitable code:"]
-    #[doc =
-    " - `UK.MONZO.Generic`: a generic code used when no specific code is suitable."]
-    #[doc =
-    " - `UK.MONZO.Forbidden`: the request is authenticated but has insufficient permissions."]
-    OBError1ErrorCode { #[doc = " `UK.OBIE.Field.Expected`"] OBIEFieldExpected =
-    "UK.OBIE.Field.Expected", #[doc = " `UK.OBIE.Field.Invalid`"] OBIEFieldInvalid =
-    "UK.OBIE.Field.Invalid", #[doc = " `UK.OBIE.Field.InvalidDate`"] OBIEFieldInvalidDate
-    = "UK.OBIE.Field.InvalidDate", #[doc = " `UK.OBIE.Field.Missing`"] OBIEFieldMissing =
-    "UK.OBIE.Field.Missing", #[doc = " `UK.OBIE.Field.Unexpected`"] OBIEFieldUnexpected =
-    "UK.OBIE.Field.Unexpected", #[doc = " `UK.OBIE.Header.Invalid`"] OBIEHeaderInvalid =
-    "UK.OBIE.Header.Invalid", #[doc = " `UK.OBIE.Header.Missing`"] OBIEHeaderMissing =
-    "UK.OBIE.Header.Missing", #[doc = " `UK.OBIE.Reauthenticate`"] OBIEReauthenticate =
-    "UK.OBIE.Reauthenticate", #[doc = " `UK.OBIE.Resource.ConsentMismatch`"]
-    OBIEResourceConsentMismatch = "UK.OBIE.Resource.ConsentMismatch", #[doc =
-    " `UK.OBIE.Resource.InvalidConsentStatus`"] OBIEResourceInvalidConsentStatus =
-    "UK.OBIE.Resource.InvalidConsentStatus", #[doc = " `UK.OBIE.Resource.InvalidFormat`"]
-    OBIEResourceInvalidFormat = "UK.OBIE.Resource.InvalidFormat", #[doc =
-    " `UK.OBIE.Resource.NotFound`"] OBIEResourceNotFound = "UK.OBIE.Resource.NotFound",
-    #[doc = " `UK.OBIE.Rules.AfterCutOffDateTime`"] OBIERulesAfterCutOffDateTime =
-    "UK.OBIE.Rules.AfterCutOffDateTime", #[doc = " `UK.OBIE.Rules.DuplicateReference`"]
-    OBIERulesDuplicateReference = "UK.OBIE.Rules.DuplicateReference", #[doc =
-    " `UK.OBIE.Rules.FailsControlParameters`"] OBIERulesFailsControlParameters =
-    "UK.OBIE.Rules.FailsControlParameters", #[doc = " `UK.OBIE.Signature.Invalid`"]
-    OBIESignatureInvalid = "UK.OBIE.Signature.Invalid", #[doc =
-    " `UK.OBIE.Signature.InvalidClaim`"] OBIESignatureInvalidClaim =
-    "UK.OBIE.Signature.InvalidClaim", #[doc = " `UK.OBIE.Signature.Malformed`"]
-    OBIESignatureMalformed = "UK.OBIE.Signature.Malformed", #[doc =
-    " `UK.OBIE.Signature.Missing`"] OBIESignatureMissing = "UK.OBIE.Signature.Missing",
-    #[doc = " `UK.OBIE.Signature.MissingClaim`"] OBIESignatureMissingClaim =
-    "UK.OBIE.Signature.MissingClaim", #[doc = " `UK.OBIE.Signature.Unexpected`"]
-    OBIESignatureUnexpected = "UK.OBIE.Signature.Unexpected", #[doc =
-    " `UK.OBIE.UnexpectedError`"] OBIEUnexpectedError = "UK.OBIE.UnexpectedError", #[doc
-    = " `UK.OBIE.Unsupported.AccountIdentifier`"] OBIEUnsupportedAccountIdentifier =
-    "UK.OBIE.Unsupported.AccountIdentifier", #[doc =
-    " `UK.OBIE.Unsupported.AccountSecondaryIdentifier`"]
-    OBIEUnsupportedAccountSecondaryIdentifier =
-    "UK.OBIE.Unsupported.AccountSecondaryIdentifier", #[doc =
-    " `UK.OBIE.Unsupported.Currency`"] OBIEUnsupportedCurrency =
-    "UK.OBIE.Unsupported.Currency", #[doc = " `UK.OBIE.Unsupported.Frequency`"]
-    OBIEUnsupportedFrequency = "UK.OBIE.Unsupported.Frequency", #[doc =
-    " `UK.OBIE.Unsupported.LocalInstrument`"] OBIEUnsupportedLocalInstrument =
-    "UK.OBIE.Unsupported.LocalInstrument", #[doc = " `UK.OBIE.Unsupported.Scheme`"]
-    OBIEUnsupportedScheme = "UK.OBIE.Unsupported.Scheme", #[doc =
-    " `UK.OBIE.Rules.ResourceAlreadyExists`"] OBIERulesResourceAlreadyExists =
-    "UK.OBIE.Rules.ResourceAlreadyExists", #[doc = " `UK.MONZO.Generic`"] MONZOGeneric =
-    "UK.MONZO.Generic", #[doc = " `UK.MONZO.Forbidden`"] MONZOForbidden =
-    "UK.MONZO.Forbidden", }
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema for OBError1 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBError1".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBError1").into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object("`OBError1` (the spec gives no description).", false);
+        ob_model::schema::property(
+            &mut s,
+            "ErrorCode",
+            true,
+            "Low level textual error code, e.g., UK.OBIE.Field.Missing\n\nMonzo: an OBIE code (`UK.OBIE.*`) or one of Monzo's custom codes, added because the OBIE list has no suitable code:\n- `UK.MONZO.Generic`: a generic code used when no specific code is suitable.\n- `UK.MONZO.Forbidden`: the request is authenticated but has insufficient permissions.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBError1ErrorCode>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Message",
+            true,
+            "A description of the error that occurred. e.g., 'A mandatory field isn't supplied' or 'RequestedExecutionDateTime must be in future'\nOBIE doesn't standardise this field\n\nMonzo: a human-readable message detailing the cause (e.g. `Consent is not authorised`).",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(500u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Path",
+            false,
+            "Recommended but optional reference to the JSON Path of the field with error, e.g., Data.Initiation.InstructedAmount.Currency\n\nMonzo: not implemented (never sent).",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(500u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Url",
+            false,
+            "URL to help remediate the problem, or provide more information, or to API Reference, or help etc\n\nMonzo: not implemented (never sent).",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
 }
+/// Low level textual error code, e.g., UK.OBIE.Field.Missing
+///
+/// Monzo: an OBIE code (`UK.OBIE.*`) or one of Monzo's custom codes, added because the OBIE list has no suitable code:
+/// - `UK.MONZO.Generic`: a generic code used when no specific code is suitable.
+/// - `UK.MONZO.Forbidden`: the request is authenticated but has insufficient permissions.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OBError1ErrorCode {
+    /// `UK.OBIE.Field.Expected`
+    FieldExpected,
+    /// `UK.OBIE.Field.Invalid`
+    FieldInvalid,
+    /// `UK.OBIE.Field.InvalidDate`
+    FieldInvalidDate,
+    /// `UK.OBIE.Field.Missing`
+    FieldMissing,
+    /// `UK.OBIE.Field.Unexpected`
+    FieldUnexpected,
+    /// `UK.OBIE.Header.Invalid`
+    HeaderInvalid,
+    /// `UK.OBIE.Header.Missing`
+    HeaderMissing,
+    /// `UK.OBIE.Reauthenticate`
+    Reauthenticate,
+    /// `UK.OBIE.Resource.ConsentMismatch`
+    ResourceConsentMismatch,
+    /// `UK.OBIE.Resource.InvalidConsentStatus`
+    ResourceInvalidConsentStatus,
+    /// `UK.OBIE.Resource.InvalidFormat`
+    ResourceInvalidFormat,
+    /// `UK.OBIE.Resource.NotFound`
+    ResourceNotFound,
+    /// `UK.OBIE.Rules.AfterCutOffDateTime`
+    RulesAfterCutOffDateTime,
+    /// `UK.OBIE.Rules.DuplicateReference`
+    RulesDuplicateReference,
+    /// `UK.OBIE.Rules.FailsControlParameters`
+    RulesFailsControlParameters,
+    /// `UK.OBIE.Signature.Invalid`
+    SignatureInvalid,
+    /// `UK.OBIE.Signature.InvalidClaim`
+    SignatureInvalidClaim,
+    /// `UK.OBIE.Signature.Malformed`
+    SignatureMalformed,
+    /// `UK.OBIE.Signature.Missing`
+    SignatureMissing,
+    /// `UK.OBIE.Signature.MissingClaim`
+    SignatureMissingClaim,
+    /// `UK.OBIE.Signature.Unexpected`
+    SignatureUnexpected,
+    /// `UK.OBIE.UnexpectedError`
+    UnexpectedError,
+    /// `UK.OBIE.Unsupported.AccountIdentifier`
+    UnsupportedAccountIdentifier,
+    /// `UK.OBIE.Unsupported.AccountSecondaryIdentifier`
+    UnsupportedAccountSecondaryIdentifier,
+    /// `UK.OBIE.Unsupported.Currency`
+    UnsupportedCurrency,
+    /// `UK.OBIE.Unsupported.Frequency`
+    UnsupportedFrequency,
+    /// `UK.OBIE.Unsupported.LocalInstrument`
+    UnsupportedLocalInstrument,
+    /// `UK.OBIE.Unsupported.Scheme`
+    UnsupportedScheme,
+    /// `UK.OBIE.Rules.ResourceAlreadyExists`
+    RulesResourceAlreadyExists,
+    /// `UK.MONZO.Generic`
+    MonzoGeneric,
+    /// `UK.MONZO.Forbidden`
+    MonzoForbidden,
+    /// A code the spec does not list, kept exactly as sent.
+    Unknown(String),
+}
+impl OBError1ErrorCode {
+    /// Every code the spec lists, in spec order.
+    pub const CODES: &'static [&'static str] = &[
+        "UK.OBIE.Field.Expected",
+        "UK.OBIE.Field.Invalid",
+        "UK.OBIE.Field.InvalidDate",
+        "UK.OBIE.Field.Missing",
+        "UK.OBIE.Field.Unexpected",
+        "UK.OBIE.Header.Invalid",
+        "UK.OBIE.Header.Missing",
+        "UK.OBIE.Reauthenticate",
+        "UK.OBIE.Resource.ConsentMismatch",
+        "UK.OBIE.Resource.InvalidConsentStatus",
+        "UK.OBIE.Resource.InvalidFormat",
+        "UK.OBIE.Resource.NotFound",
+        "UK.OBIE.Rules.AfterCutOffDateTime",
+        "UK.OBIE.Rules.DuplicateReference",
+        "UK.OBIE.Rules.FailsControlParameters",
+        "UK.OBIE.Signature.Invalid",
+        "UK.OBIE.Signature.InvalidClaim",
+        "UK.OBIE.Signature.Malformed",
+        "UK.OBIE.Signature.Missing",
+        "UK.OBIE.Signature.MissingClaim",
+        "UK.OBIE.Signature.Unexpected",
+        "UK.OBIE.UnexpectedError",
+        "UK.OBIE.Unsupported.AccountIdentifier",
+        "UK.OBIE.Unsupported.AccountSecondaryIdentifier",
+        "UK.OBIE.Unsupported.Currency",
+        "UK.OBIE.Unsupported.Frequency",
+        "UK.OBIE.Unsupported.LocalInstrument",
+        "UK.OBIE.Unsupported.Scheme",
+        "UK.OBIE.Rules.ResourceAlreadyExists",
+        "UK.MONZO.Generic",
+        "UK.MONZO.Forbidden",
+    ];
+    /// The code as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::FieldExpected => "UK.OBIE.Field.Expected",
+            Self::FieldInvalid => "UK.OBIE.Field.Invalid",
+            Self::FieldInvalidDate => "UK.OBIE.Field.InvalidDate",
+            Self::FieldMissing => "UK.OBIE.Field.Missing",
+            Self::FieldUnexpected => "UK.OBIE.Field.Unexpected",
+            Self::HeaderInvalid => "UK.OBIE.Header.Invalid",
+            Self::HeaderMissing => "UK.OBIE.Header.Missing",
+            Self::Reauthenticate => "UK.OBIE.Reauthenticate",
+            Self::ResourceConsentMismatch => "UK.OBIE.Resource.ConsentMismatch",
+            Self::ResourceInvalidConsentStatus => "UK.OBIE.Resource.InvalidConsentStatus",
+            Self::ResourceInvalidFormat => "UK.OBIE.Resource.InvalidFormat",
+            Self::ResourceNotFound => "UK.OBIE.Resource.NotFound",
+            Self::RulesAfterCutOffDateTime => "UK.OBIE.Rules.AfterCutOffDateTime",
+            Self::RulesDuplicateReference => "UK.OBIE.Rules.DuplicateReference",
+            Self::RulesFailsControlParameters => "UK.OBIE.Rules.FailsControlParameters",
+            Self::SignatureInvalid => "UK.OBIE.Signature.Invalid",
+            Self::SignatureInvalidClaim => "UK.OBIE.Signature.InvalidClaim",
+            Self::SignatureMalformed => "UK.OBIE.Signature.Malformed",
+            Self::SignatureMissing => "UK.OBIE.Signature.Missing",
+            Self::SignatureMissingClaim => "UK.OBIE.Signature.MissingClaim",
+            Self::SignatureUnexpected => "UK.OBIE.Signature.Unexpected",
+            Self::UnexpectedError => "UK.OBIE.UnexpectedError",
+            Self::UnsupportedAccountIdentifier => "UK.OBIE.Unsupported.AccountIdentifier",
+            Self::UnsupportedAccountSecondaryIdentifier => {
+                "UK.OBIE.Unsupported.AccountSecondaryIdentifier"
+            }
+            Self::UnsupportedCurrency => "UK.OBIE.Unsupported.Currency",
+            Self::UnsupportedFrequency => "UK.OBIE.Unsupported.Frequency",
+            Self::UnsupportedLocalInstrument => "UK.OBIE.Unsupported.LocalInstrument",
+            Self::UnsupportedScheme => "UK.OBIE.Unsupported.Scheme",
+            Self::RulesResourceAlreadyExists => "UK.OBIE.Rules.ResourceAlreadyExists",
+            Self::MonzoGeneric => "UK.MONZO.Generic",
+            Self::MonzoForbidden => "UK.MONZO.Forbidden",
+            Self::Unknown(code) => code,
+        }
+    }
+    /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    pub fn from_code(code: &str) -> Self {
+        match code {
+            "UK.OBIE.Field.Expected" => Self::FieldExpected,
+            "UK.OBIE.Field.Invalid" => Self::FieldInvalid,
+            "UK.OBIE.Field.InvalidDate" => Self::FieldInvalidDate,
+            "UK.OBIE.Field.Missing" => Self::FieldMissing,
+            "UK.OBIE.Field.Unexpected" => Self::FieldUnexpected,
+            "UK.OBIE.Header.Invalid" => Self::HeaderInvalid,
+            "UK.OBIE.Header.Missing" => Self::HeaderMissing,
+            "UK.OBIE.Reauthenticate" => Self::Reauthenticate,
+            "UK.OBIE.Resource.ConsentMismatch" => Self::ResourceConsentMismatch,
+            "UK.OBIE.Resource.InvalidConsentStatus" => Self::ResourceInvalidConsentStatus,
+            "UK.OBIE.Resource.InvalidFormat" => Self::ResourceInvalidFormat,
+            "UK.OBIE.Resource.NotFound" => Self::ResourceNotFound,
+            "UK.OBIE.Rules.AfterCutOffDateTime" => Self::RulesAfterCutOffDateTime,
+            "UK.OBIE.Rules.DuplicateReference" => Self::RulesDuplicateReference,
+            "UK.OBIE.Rules.FailsControlParameters" => Self::RulesFailsControlParameters,
+            "UK.OBIE.Signature.Invalid" => Self::SignatureInvalid,
+            "UK.OBIE.Signature.InvalidClaim" => Self::SignatureInvalidClaim,
+            "UK.OBIE.Signature.Malformed" => Self::SignatureMalformed,
+            "UK.OBIE.Signature.Missing" => Self::SignatureMissing,
+            "UK.OBIE.Signature.MissingClaim" => Self::SignatureMissingClaim,
+            "UK.OBIE.Signature.Unexpected" => Self::SignatureUnexpected,
+            "UK.OBIE.UnexpectedError" => Self::UnexpectedError,
+            "UK.OBIE.Unsupported.AccountIdentifier" => Self::UnsupportedAccountIdentifier,
+            "UK.OBIE.Unsupported.AccountSecondaryIdentifier" => {
+                Self::UnsupportedAccountSecondaryIdentifier
+            }
+            "UK.OBIE.Unsupported.Currency" => Self::UnsupportedCurrency,
+            "UK.OBIE.Unsupported.Frequency" => Self::UnsupportedFrequency,
+            "UK.OBIE.Unsupported.LocalInstrument" => Self::UnsupportedLocalInstrument,
+            "UK.OBIE.Unsupported.Scheme" => Self::UnsupportedScheme,
+            "UK.OBIE.Rules.ResourceAlreadyExists" => Self::RulesResourceAlreadyExists,
+            "UK.MONZO.Generic" => Self::MonzoGeneric,
+            "UK.MONZO.Forbidden" => Self::MonzoForbidden,
+            other => Self::Unknown(String::from(other)),
+        }
+    }
+    /// Whether the code is one the spec lists.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
+}
+ob_model::open_enum_traits!(OBError1ErrorCode);
 /// An array of detail error codes, and messages, and URLs to documentation to help remediation.
 ///
 /// Monzo: every Open Banking error has this shape, with exactly one entry in `Errors` (Monzo's docs say the new structure is currently only in the sandbox). Sending the header `X-Open-Banking-Legacy-Errors` selects the legacy body with only `Code` and `Message` instead (the legacy `code` maps to `Code`, the legacy `message` to the single error's `Message`). Monzo rate-limits each TPP (100 requests per second across all Open Banking endpoints, shared by every client ID of the organisation) and throttles the whole platform under high load; a throttled request gets status 429 and should be retried after a backoff.
@@ -2619,6 +5303,23 @@ impl ob_model::Object for OBErrorResponse1 {
         ob_model::__private::encode_required(map, "Errors", &self.errors, &self.extra)?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => ob_model::__private::encode_required(map, "Code", &self.code, &self.extra),
+            1usize => ob_model::__private::encode_optional(map, "Id", &self.id),
+            2usize => {
+                ob_model::__private::encode_required(map, "Message", &self.message, &self.extra)
+            }
+            3usize => {
+                ob_model::__private::encode_required(map, "Errors", &self.errors, &self.extra)
+            }
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -2673,6 +5374,100 @@ impl ob_model::Validate for OBErrorResponse1 {
         }
     }
 }
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema for OBErrorResponse1 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBErrorResponse1".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBErrorResponse1").into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "An array of detail error codes, and messages, and URLs to documentation to help remediation.\n\nMonzo: every Open Banking error has this shape, with exactly one entry in `Errors` (Monzo's docs say the new structure is currently only in the sandbox). Sending the header `X-Open-Banking-Legacy-Errors` selects the legacy body with only `Code` and `Message` instead (the legacy `code` maps to `Code`, the legacy `message` to the single error's `Message`). Monzo rate-limits each TPP (100 requests per second across all Open Banking endpoints, shared by every client ID of the organisation) and throttles the whole platform under high load; a throttled request gets status 429 and should be retried after a backoff.",
+            false,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Code",
+            true,
+            "High level textual error code, to help categorize the errors.\n\nMonzo: a custom code of the form `prefix.type`, e.g. `bad_request.consent_status`. The prefix always goes with one HTTP status:\n\n| prefix | HTTP status |\n|---|---|\n| `bad_request` | 400 |\n| `bad_response` | 406 |\n| `forbidden` | 403 |\n| `internal_service` | 500 |\n| `not_found` | 404 |\n| `precondition_failed` | 412 |\n| `timeout` | 504 |\n| `unauthorized` | 401 |\n| `rate_limited` | 429 |",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(40u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Id",
+            false,
+            "A unique reference for the error instance, for audit purposes, in case of unknown/unclassified errors.\n\nMonzo: an internal trace identifier.",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(40u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Message",
+            true,
+            "Brief Error message, e.g., 'There is something wrong with the request parameters provided'\n\nMonzo: a high-level, human-readable category message (e.g. `Invalid consent status`).",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(500u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Errors",
+            true,
+            "Detailed errors.\n\nMonzo: always exactly one `OBError1`.",
+            ob_model::schema::constrain(
+                g.subschema_for::<Vec<OBError1>>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: Some(1u64),
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
+}
 /// The OBVRPFundsConfirmationRequest object must be used to request funds availability for a specific amount in the Debtor Account included in the VRP consents.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBVRPFundsConfirmationRequest {
@@ -2713,6 +5508,16 @@ impl ob_model::Object for OBVRPFundsConfirmationRequest {
         ob_model::__private::encode_required(map, "Data", &self.data, &self.extra)?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => ob_model::__private::encode_required(map, "Data", &self.data, &self.extra),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -2744,6 +5549,43 @@ impl ob_model::Validate for OBVRPFundsConfirmationRequest {
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema for OBVRPFundsConfirmationRequest {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBVRPFundsConfirmationRequest".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBVRPFundsConfirmationRequest").into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "The OBVRPFundsConfirmationRequest object must be used to request funds availability for a specific amount in the Debtor Account included in the VRP consents.",
+            true,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Data",
+            true,
+            "",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBVRPFundsConfirmationRequestData>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBVRPFundsConfirmationRequestData` (the spec gives no description).
@@ -2805,6 +5647,28 @@ impl ob_model::Object for OBVRPFundsConfirmationRequestData {
         )?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => ob_model::__private::encode_required(
+                map,
+                "ConsentId",
+                &self.consent_id,
+                &self.extra,
+            ),
+            1usize => ob_model::__private::encode_optional(map, "Reference", &self.reference),
+            2usize => ob_model::__private::encode_required(
+                map,
+                "InstructedAmount",
+                &self.instructed_amount,
+                &self.extra,
+            ),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -2851,6 +5715,81 @@ impl ob_model::Validate for OBVRPFundsConfirmationRequestData {
         }
     }
 }
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema for OBVRPFundsConfirmationRequestData {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBVRPFundsConfirmationRequestData".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBVRPFundsConfirmationRequestData").into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "`OBVRPFundsConfirmationRequestData` (the spec gives no description).",
+            true,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "ConsentId",
+            true,
+            "Unique identification as assigned by the ASPSP to uniquely identify the funds confirmation consent resource.",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(128u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Reference",
+            false,
+            "Unique reference, as assigned by the PISP, to unambiguously refer to the request related to the payment transaction.",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(35u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "InstructedAmount",
+            true,
+            "",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBActiveOrHistoricCurrencyAndAmount>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
+}
 /// The confirmation of funds response contains the result of a funds availability check.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBVRPFundsConfirmationResponse {
@@ -2891,6 +5830,16 @@ impl ob_model::Object for OBVRPFundsConfirmationResponse {
         ob_model::__private::encode_required(map, "Data", &self.data, &self.extra)?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => ob_model::__private::encode_required(map, "Data", &self.data, &self.extra),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -2922,6 +5871,43 @@ impl ob_model::Validate for OBVRPFundsConfirmationResponse {
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema for OBVRPFundsConfirmationResponse {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBVRPFundsConfirmationResponse".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBVRPFundsConfirmationResponse").into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "The confirmation of funds response contains the result of a funds availability check.",
+            true,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Data",
+            true,
+            "",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBVRPFundsConfirmationResponseData>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBVRPFundsConfirmationResponseData` (the spec gives no description).
@@ -3026,6 +6012,46 @@ impl ob_model::Object for OBVRPFundsConfirmationResponseData {
         )?;
         Ok(())
     }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => ob_model::__private::encode_required(
+                map,
+                "FundsConfirmationId",
+                &self.funds_confirmation_id,
+                &self.extra,
+            ),
+            1usize => ob_model::__private::encode_required(
+                map,
+                "ConsentId",
+                &self.consent_id,
+                &self.extra,
+            ),
+            2usize => ob_model::__private::encode_required(
+                map,
+                "CreationDateTime",
+                &self.creation_date_time,
+                &self.extra,
+            ),
+            3usize => ob_model::__private::encode_optional(map, "Reference", &self.reference),
+            4usize => ob_model::__private::encode_required(
+                map,
+                "FundsAvailableResult",
+                &self.funds_available_result,
+                &self.extra,
+            ),
+            5usize => ob_model::__private::encode_required(
+                map,
+                "InstructedAmount",
+                &self.instructed_amount,
+                &self.extra,
+            ),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &ob_model::Extra {
         &self.extra
     }
@@ -3089,6 +6115,138 @@ impl ob_model::Validate for OBVRPFundsConfirmationResponseData {
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema for OBVRPFundsConfirmationResponseData {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBVRPFundsConfirmationResponseData".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBVRPFundsConfirmationResponseData").into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "`OBVRPFundsConfirmationResponseData` (the spec gives no description).",
+            true,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "FundsConfirmationId",
+            true,
+            "Unique identification as assigned by the ASPSP to uniquely identify the funds confirmation resource.",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(40u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "ConsentId",
+            true,
+            "Unique identification as assigned by the ASPSP to uniquely identify the funds confirmation consent resource.",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(128u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "CreationDateTime",
+            true,
+            "Date and time at which the resource was created.",
+            ob_model::schema::constrain(
+                g.subschema_for::<ob_model::DateTime>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Reference",
+            false,
+            "Unique reference, as assigned by the CBPII, to unambiguously refer to the request related to the payment transaction.",
+            ob_model::schema::constrain(
+                g.subschema_for::<String>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(35u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "FundsAvailableResult",
+            true,
+            "Availability result, clearly indicating the availability of funds given the Amount in the request.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBPAFundsAvailableResult1>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "InstructedAmount",
+            true,
+            "",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBActiveOrHistoricCurrencyAndAmount>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// Decodes `body` as the request or response body type named `type_name` (a spec name such

@@ -1,1 +1,5 @@
-//! Integration tests.
+//! Integration tests of Monzo's profile: Monzo's documentation examples round-trip byte for
+//! byte, pots and Monzo's extensions decode, and Monzo's narrowing is reported by `validate()`.
+
+mod examples;
+mod profile;

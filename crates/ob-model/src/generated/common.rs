@@ -100,6 +100,20 @@ impl crate::Object for Links {
         crate::__private::encode_optional(map, "Last", &self.last)?;
         Ok(())
     }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(map, "Self", &self.self_, &self.extra),
+            1usize => crate::__private::encode_optional(map, "First", &self.first),
+            2usize => crate::__private::encode_optional(map, "Prev", &self.prev),
+            3usize => crate::__private::encode_optional(map, "Next", &self.next),
+            4usize => crate::__private::encode_optional(map, "Last", &self.last),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &crate::Extra {
         &self.extra
     }
@@ -151,6 +165,116 @@ impl crate::Validate for Links {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for Links {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Links".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "Links").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object("Links relevant to the payload", false);
+        crate::schema::property(
+            &mut s,
+            "Self",
+            true,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "First",
+            false,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Prev",
+            false,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Next",
+            false,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Last",
+            false,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// Meta Data relevant to the payload
@@ -223,6 +347,26 @@ impl crate::Object for Meta {
         )?;
         Ok(())
     }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_optional(map, "TotalPages", &self.total_pages),
+            1usize => crate::__private::encode_optional(
+                map,
+                "FirstAvailableDateTime",
+                &self.first_available_date_time,
+            ),
+            2usize => crate::__private::encode_optional(
+                map,
+                "LastAvailableDateTime",
+                &self.last_available_date_time,
+            ),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &crate::Extra {
         &self.extra
     }
@@ -265,24 +409,196 @@ impl crate::Validate for Meta {
         }
     }
 }
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for Meta {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Meta".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "Meta").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object("Meta Data relevant to the payload", false);
+        crate::schema::property(
+            &mut s,
+            "TotalPages",
+            false,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<i32>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "FirstAvailableDateTime",
+            false,
+            "All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<ISODateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "LastAvailableDateTime",
+            false,
+            "All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<ISODateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
+}
 /// A number of monetary units specified in an active currency where the unit of currency is explicit and compliant with ISO 4217.
 pub type OBActiveCurrencyAndAmount_SimpleType = crate::Amount;
-crate::open_enum! {
-    #[doc = " Identifies the nature of the postal address."] OBAddressTypeCode { #[doc =
-    " `Business`"] Business = "Business", #[doc = " `Correspondence`"] Correspondence =
-    "Correspondence", #[doc = " `DeliveryTo`"] DeliveryTo = "DeliveryTo", #[doc =
-    " `MailTo`"] MailTo = "MailTo", #[doc = " `POBox`"] POBox = "POBox", #[doc =
-    " `Postal`"] Postal = "Postal", #[doc = " `Residential`"] Residential =
-    "Residential", #[doc = " `Statement`"] Statement = "Statement", }
+/// Identifies the nature of the postal address.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OBAddressTypeCode {
+    /// `Business`
+    Business,
+    /// `Correspondence`
+    Correspondence,
+    /// `DeliveryTo`
+    DeliveryTo,
+    /// `MailTo`
+    MailTo,
+    /// `POBox`
+    POBox,
+    /// `Postal`
+    Postal,
+    /// `Residential`
+    Residential,
+    /// `Statement`
+    Statement,
+    /// A code the spec does not list, kept exactly as sent.
+    Unknown(String),
 }
-crate::open_enum! {
-    #[doc =
-    " Specifies which party/parties will bear the charges associated with the processing of the payment transaction."]
-    OBChargeBearerType1Code { #[doc = " `BorneByCreditor`"] BorneByCreditor =
-    "BorneByCreditor", #[doc = " `BorneByDebtor`"] BorneByDebtor = "BorneByDebtor", #[doc
-    = " `FollowingServiceLevel`"] FollowingServiceLevel = "FollowingServiceLevel", #[doc
-    = " `Shared`"] Shared = "Shared", }
+impl OBAddressTypeCode {
+    /// Every code the spec lists, in spec order.
+    pub const CODES: &'static [&'static str] = &[
+        "Business",
+        "Correspondence",
+        "DeliveryTo",
+        "MailTo",
+        "POBox",
+        "Postal",
+        "Residential",
+        "Statement",
+    ];
+    /// The code as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Business => "Business",
+            Self::Correspondence => "Correspondence",
+            Self::DeliveryTo => "DeliveryTo",
+            Self::MailTo => "MailTo",
+            Self::POBox => "POBox",
+            Self::Postal => "Postal",
+            Self::Residential => "Residential",
+            Self::Statement => "Statement",
+            Self::Unknown(code) => code,
+        }
+    }
+    /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    pub fn from_code(code: &str) -> Self {
+        match code {
+            "Business" => Self::Business,
+            "Correspondence" => Self::Correspondence,
+            "DeliveryTo" => Self::DeliveryTo,
+            "MailTo" => Self::MailTo,
+            "POBox" => Self::POBox,
+            "Postal" => Self::Postal,
+            "Residential" => Self::Residential,
+            "Statement" => Self::Statement,
+            other => Self::Unknown(String::from(other)),
+        }
+    }
+    /// Whether the code is one the spec lists.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
+crate::open_enum_traits!(OBAddressTypeCode);
+/// Specifies which party/parties will bear the charges associated with the processing of the payment transaction.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OBChargeBearerType1Code {
+    /// `BorneByCreditor`
+    BorneByCreditor,
+    /// `BorneByDebtor`
+    BorneByDebtor,
+    /// `FollowingServiceLevel`
+    FollowingServiceLevel,
+    /// `Shared`
+    Shared,
+    /// A code the spec does not list, kept exactly as sent.
+    Unknown(String),
+}
+impl OBChargeBearerType1Code {
+    /// Every code the spec lists, in spec order.
+    pub const CODES: &'static [&'static str] = &[
+        "BorneByCreditor",
+        "BorneByDebtor",
+        "FollowingServiceLevel",
+        "Shared",
+    ];
+    /// The code as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::BorneByCreditor => "BorneByCreditor",
+            Self::BorneByDebtor => "BorneByDebtor",
+            Self::FollowingServiceLevel => "FollowingServiceLevel",
+            Self::Shared => "Shared",
+            Self::Unknown(code) => code,
+        }
+    }
+    /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    pub fn from_code(code: &str) -> Self {
+        match code {
+            "BorneByCreditor" => Self::BorneByCreditor,
+            "BorneByDebtor" => Self::BorneByDebtor,
+            "FollowingServiceLevel" => Self::FollowingServiceLevel,
+            "Shared" => Self::Shared,
+            other => Self::Unknown(String::from(other)),
+        }
+    }
+    /// Whether the code is one the spec lists.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
+}
+crate::open_enum_traits!(OBChargeBearerType1Code);
 /// `OBError1` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBError1 {
@@ -339,16 +655,26 @@ impl crate::Object for OBError1 {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(
-            map,
-            "ErrorCode",
-            &self.error_code,
-            &self.extra,
-        )?;
+        crate::__private::encode_required(map, "ErrorCode", &self.error_code, &self.extra)?;
         crate::__private::encode_required(map, "Message", &self.message, &self.extra)?;
         crate::__private::encode_optional(map, "Path", &self.path)?;
         crate::__private::encode_optional(map, "Url", &self.url)?;
         Ok(())
+    }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => {
+                crate::__private::encode_required(map, "ErrorCode", &self.error_code, &self.extra)
+            }
+            1usize => crate::__private::encode_required(map, "Message", &self.message, &self.extra),
+            2usize => crate::__private::encode_optional(map, "Path", &self.path),
+            3usize => crate::__private::encode_optional(map, "Url", &self.url),
+            _ => Ok(()),
+        }
     }
     fn extra(&self) -> &crate::Extra {
         &self.extra
@@ -401,46 +727,264 @@ impl crate::Validate for OBError1 {
         }
     }
 }
-crate::open_enum! {
-    #[doc = " Low level textual error code, e.g., UK.OBIE.Field.Missing"]
-    OBError1ErrorCode { #[doc = " `UK.OBIE.Field.Expected`"] FieldExpected =
-    "UK.OBIE.Field.Expected", #[doc = " `UK.OBIE.Field.Invalid`"] FieldInvalid =
-    "UK.OBIE.Field.Invalid", #[doc = " `UK.OBIE.Field.InvalidDate`"] FieldInvalidDate =
-    "UK.OBIE.Field.InvalidDate", #[doc = " `UK.OBIE.Field.Missing`"] FieldMissing =
-    "UK.OBIE.Field.Missing", #[doc = " `UK.OBIE.Field.Unexpected`"] FieldUnexpected =
-    "UK.OBIE.Field.Unexpected", #[doc = " `UK.OBIE.Header.Invalid`"] HeaderInvalid =
-    "UK.OBIE.Header.Invalid", #[doc = " `UK.OBIE.Header.Missing`"] HeaderMissing =
-    "UK.OBIE.Header.Missing", #[doc = " `UK.OBIE.Reauthenticate`"] Reauthenticate =
-    "UK.OBIE.Reauthenticate", #[doc = " `UK.OBIE.Resource.ConsentMismatch`"]
-    ResourceConsentMismatch = "UK.OBIE.Resource.ConsentMismatch", #[doc =
-    " `UK.OBIE.Resource.InvalidConsentStatus`"] ResourceInvalidConsentStatus =
-    "UK.OBIE.Resource.InvalidConsentStatus", #[doc = " `UK.OBIE.Resource.InvalidFormat`"]
-    ResourceInvalidFormat = "UK.OBIE.Resource.InvalidFormat", #[doc =
-    " `UK.OBIE.Resource.NotFound`"] ResourceNotFound = "UK.OBIE.Resource.NotFound", #[doc
-    = " `UK.OBIE.Rules.AfterCutOffDateTime`"] RulesAfterCutOffDateTime =
-    "UK.OBIE.Rules.AfterCutOffDateTime", #[doc = " `UK.OBIE.Rules.DuplicateReference`"]
-    RulesDuplicateReference = "UK.OBIE.Rules.DuplicateReference", #[doc =
-    " `UK.OBIE.Signature.Invalid`"] SignatureInvalid = "UK.OBIE.Signature.Invalid", #[doc
-    = " `UK.OBIE.Signature.InvalidClaim`"] SignatureInvalidClaim =
-    "UK.OBIE.Signature.InvalidClaim", #[doc = " `UK.OBIE.Signature.Malformed`"]
-    SignatureMalformed = "UK.OBIE.Signature.Malformed", #[doc =
-    " `UK.OBIE.Signature.Missing`"] SignatureMissing = "UK.OBIE.Signature.Missing", #[doc
-    = " `UK.OBIE.Signature.MissingClaim`"] SignatureMissingClaim =
-    "UK.OBIE.Signature.MissingClaim", #[doc = " `UK.OBIE.Signature.Unexpected`"]
-    SignatureUnexpected = "UK.OBIE.Signature.Unexpected", #[doc =
-    " `UK.OBIE.UnexpectedError`"] UnexpectedError = "UK.OBIE.UnexpectedError", #[doc =
-    " `UK.OBIE.Unsupported.AccountIdentifier`"] UnsupportedAccountIdentifier =
-    "UK.OBIE.Unsupported.AccountIdentifier", #[doc =
-    " `UK.OBIE.Unsupported.AccountSecondaryIdentifier`"]
-    UnsupportedAccountSecondaryIdentifier =
-    "UK.OBIE.Unsupported.AccountSecondaryIdentifier", #[doc =
-    " `UK.OBIE.Unsupported.Currency`"] UnsupportedCurrency =
-    "UK.OBIE.Unsupported.Currency", #[doc = " `UK.OBIE.Unsupported.Frequency`"]
-    UnsupportedFrequency = "UK.OBIE.Unsupported.Frequency", #[doc =
-    " `UK.OBIE.Unsupported.LocalInstrument`"] UnsupportedLocalInstrument =
-    "UK.OBIE.Unsupported.LocalInstrument", #[doc = " `UK.OBIE.Unsupported.Scheme`"]
-    UnsupportedScheme = "UK.OBIE.Unsupported.Scheme", }
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBError1 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBError1".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBError1").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object("`OBError1` (the spec gives no description).", false);
+        crate::schema::property(
+            &mut s,
+            "ErrorCode",
+            true,
+            "Low level textual error code, e.g., UK.OBIE.Field.Missing",
+            crate::schema::constrain(
+                g.subschema_for::<OBError1ErrorCode>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Message",
+            true,
+            "A description of the error that occurred. e.g., 'A mandatory field isn't supplied' or 'RequestedExecutionDateTime must be in future'\nOBIE doesn't standardise this field",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(500u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Path",
+            false,
+            "Recommended but optional reference to the JSON Path of the field with error, e.g., Data.Initiation.InstructedAmount.Currency",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(500u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Url",
+            false,
+            "URL to help remediate the problem, or provide more information, or to API Reference, or help etc",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
 }
+/// Low level textual error code, e.g., UK.OBIE.Field.Missing
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OBError1ErrorCode {
+    /// `UK.OBIE.Field.Expected`
+    FieldExpected,
+    /// `UK.OBIE.Field.Invalid`
+    FieldInvalid,
+    /// `UK.OBIE.Field.InvalidDate`
+    FieldInvalidDate,
+    /// `UK.OBIE.Field.Missing`
+    FieldMissing,
+    /// `UK.OBIE.Field.Unexpected`
+    FieldUnexpected,
+    /// `UK.OBIE.Header.Invalid`
+    HeaderInvalid,
+    /// `UK.OBIE.Header.Missing`
+    HeaderMissing,
+    /// `UK.OBIE.Reauthenticate`
+    Reauthenticate,
+    /// `UK.OBIE.Resource.ConsentMismatch`
+    ResourceConsentMismatch,
+    /// `UK.OBIE.Resource.InvalidConsentStatus`
+    ResourceInvalidConsentStatus,
+    /// `UK.OBIE.Resource.InvalidFormat`
+    ResourceInvalidFormat,
+    /// `UK.OBIE.Resource.NotFound`
+    ResourceNotFound,
+    /// `UK.OBIE.Rules.AfterCutOffDateTime`
+    RulesAfterCutOffDateTime,
+    /// `UK.OBIE.Rules.DuplicateReference`
+    RulesDuplicateReference,
+    /// `UK.OBIE.Signature.Invalid`
+    SignatureInvalid,
+    /// `UK.OBIE.Signature.InvalidClaim`
+    SignatureInvalidClaim,
+    /// `UK.OBIE.Signature.Malformed`
+    SignatureMalformed,
+    /// `UK.OBIE.Signature.Missing`
+    SignatureMissing,
+    /// `UK.OBIE.Signature.MissingClaim`
+    SignatureMissingClaim,
+    /// `UK.OBIE.Signature.Unexpected`
+    SignatureUnexpected,
+    /// `UK.OBIE.UnexpectedError`
+    UnexpectedError,
+    /// `UK.OBIE.Unsupported.AccountIdentifier`
+    UnsupportedAccountIdentifier,
+    /// `UK.OBIE.Unsupported.AccountSecondaryIdentifier`
+    UnsupportedAccountSecondaryIdentifier,
+    /// `UK.OBIE.Unsupported.Currency`
+    UnsupportedCurrency,
+    /// `UK.OBIE.Unsupported.Frequency`
+    UnsupportedFrequency,
+    /// `UK.OBIE.Unsupported.LocalInstrument`
+    UnsupportedLocalInstrument,
+    /// `UK.OBIE.Unsupported.Scheme`
+    UnsupportedScheme,
+    /// A code the spec does not list, kept exactly as sent.
+    Unknown(String),
+}
+impl OBError1ErrorCode {
+    /// Every code the spec lists, in spec order.
+    pub const CODES: &'static [&'static str] = &[
+        "UK.OBIE.Field.Expected",
+        "UK.OBIE.Field.Invalid",
+        "UK.OBIE.Field.InvalidDate",
+        "UK.OBIE.Field.Missing",
+        "UK.OBIE.Field.Unexpected",
+        "UK.OBIE.Header.Invalid",
+        "UK.OBIE.Header.Missing",
+        "UK.OBIE.Reauthenticate",
+        "UK.OBIE.Resource.ConsentMismatch",
+        "UK.OBIE.Resource.InvalidConsentStatus",
+        "UK.OBIE.Resource.InvalidFormat",
+        "UK.OBIE.Resource.NotFound",
+        "UK.OBIE.Rules.AfterCutOffDateTime",
+        "UK.OBIE.Rules.DuplicateReference",
+        "UK.OBIE.Signature.Invalid",
+        "UK.OBIE.Signature.InvalidClaim",
+        "UK.OBIE.Signature.Malformed",
+        "UK.OBIE.Signature.Missing",
+        "UK.OBIE.Signature.MissingClaim",
+        "UK.OBIE.Signature.Unexpected",
+        "UK.OBIE.UnexpectedError",
+        "UK.OBIE.Unsupported.AccountIdentifier",
+        "UK.OBIE.Unsupported.AccountSecondaryIdentifier",
+        "UK.OBIE.Unsupported.Currency",
+        "UK.OBIE.Unsupported.Frequency",
+        "UK.OBIE.Unsupported.LocalInstrument",
+        "UK.OBIE.Unsupported.Scheme",
+    ];
+    /// The code as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::FieldExpected => "UK.OBIE.Field.Expected",
+            Self::FieldInvalid => "UK.OBIE.Field.Invalid",
+            Self::FieldInvalidDate => "UK.OBIE.Field.InvalidDate",
+            Self::FieldMissing => "UK.OBIE.Field.Missing",
+            Self::FieldUnexpected => "UK.OBIE.Field.Unexpected",
+            Self::HeaderInvalid => "UK.OBIE.Header.Invalid",
+            Self::HeaderMissing => "UK.OBIE.Header.Missing",
+            Self::Reauthenticate => "UK.OBIE.Reauthenticate",
+            Self::ResourceConsentMismatch => "UK.OBIE.Resource.ConsentMismatch",
+            Self::ResourceInvalidConsentStatus => "UK.OBIE.Resource.InvalidConsentStatus",
+            Self::ResourceInvalidFormat => "UK.OBIE.Resource.InvalidFormat",
+            Self::ResourceNotFound => "UK.OBIE.Resource.NotFound",
+            Self::RulesAfterCutOffDateTime => "UK.OBIE.Rules.AfterCutOffDateTime",
+            Self::RulesDuplicateReference => "UK.OBIE.Rules.DuplicateReference",
+            Self::SignatureInvalid => "UK.OBIE.Signature.Invalid",
+            Self::SignatureInvalidClaim => "UK.OBIE.Signature.InvalidClaim",
+            Self::SignatureMalformed => "UK.OBIE.Signature.Malformed",
+            Self::SignatureMissing => "UK.OBIE.Signature.Missing",
+            Self::SignatureMissingClaim => "UK.OBIE.Signature.MissingClaim",
+            Self::SignatureUnexpected => "UK.OBIE.Signature.Unexpected",
+            Self::UnexpectedError => "UK.OBIE.UnexpectedError",
+            Self::UnsupportedAccountIdentifier => "UK.OBIE.Unsupported.AccountIdentifier",
+            Self::UnsupportedAccountSecondaryIdentifier => {
+                "UK.OBIE.Unsupported.AccountSecondaryIdentifier"
+            }
+            Self::UnsupportedCurrency => "UK.OBIE.Unsupported.Currency",
+            Self::UnsupportedFrequency => "UK.OBIE.Unsupported.Frequency",
+            Self::UnsupportedLocalInstrument => "UK.OBIE.Unsupported.LocalInstrument",
+            Self::UnsupportedScheme => "UK.OBIE.Unsupported.Scheme",
+            Self::Unknown(code) => code,
+        }
+    }
+    /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    pub fn from_code(code: &str) -> Self {
+        match code {
+            "UK.OBIE.Field.Expected" => Self::FieldExpected,
+            "UK.OBIE.Field.Invalid" => Self::FieldInvalid,
+            "UK.OBIE.Field.InvalidDate" => Self::FieldInvalidDate,
+            "UK.OBIE.Field.Missing" => Self::FieldMissing,
+            "UK.OBIE.Field.Unexpected" => Self::FieldUnexpected,
+            "UK.OBIE.Header.Invalid" => Self::HeaderInvalid,
+            "UK.OBIE.Header.Missing" => Self::HeaderMissing,
+            "UK.OBIE.Reauthenticate" => Self::Reauthenticate,
+            "UK.OBIE.Resource.ConsentMismatch" => Self::ResourceConsentMismatch,
+            "UK.OBIE.Resource.InvalidConsentStatus" => Self::ResourceInvalidConsentStatus,
+            "UK.OBIE.Resource.InvalidFormat" => Self::ResourceInvalidFormat,
+            "UK.OBIE.Resource.NotFound" => Self::ResourceNotFound,
+            "UK.OBIE.Rules.AfterCutOffDateTime" => Self::RulesAfterCutOffDateTime,
+            "UK.OBIE.Rules.DuplicateReference" => Self::RulesDuplicateReference,
+            "UK.OBIE.Signature.Invalid" => Self::SignatureInvalid,
+            "UK.OBIE.Signature.InvalidClaim" => Self::SignatureInvalidClaim,
+            "UK.OBIE.Signature.Malformed" => Self::SignatureMalformed,
+            "UK.OBIE.Signature.Missing" => Self::SignatureMissing,
+            "UK.OBIE.Signature.MissingClaim" => Self::SignatureMissingClaim,
+            "UK.OBIE.Signature.Unexpected" => Self::SignatureUnexpected,
+            "UK.OBIE.UnexpectedError" => Self::UnexpectedError,
+            "UK.OBIE.Unsupported.AccountIdentifier" => Self::UnsupportedAccountIdentifier,
+            "UK.OBIE.Unsupported.AccountSecondaryIdentifier" => {
+                Self::UnsupportedAccountSecondaryIdentifier
+            }
+            "UK.OBIE.Unsupported.Currency" => Self::UnsupportedCurrency,
+            "UK.OBIE.Unsupported.Frequency" => Self::UnsupportedFrequency,
+            "UK.OBIE.Unsupported.LocalInstrument" => Self::UnsupportedLocalInstrument,
+            "UK.OBIE.Unsupported.Scheme" => Self::UnsupportedScheme,
+            other => Self::Unknown(String::from(other)),
+        }
+    }
+    /// Whether the code is one the spec lists.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
+}
+crate::open_enum_traits!(OBError1ErrorCode);
 /// An array of detail error codes, and messages, and URLs to documentation to help remediation.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBErrorResponse1 {
@@ -502,6 +1046,19 @@ impl crate::Object for OBErrorResponse1 {
         crate::__private::encode_required(map, "Errors", &self.errors, &self.extra)?;
         Ok(())
     }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(map, "Code", &self.code, &self.extra),
+            1usize => crate::__private::encode_optional(map, "Id", &self.id),
+            2usize => crate::__private::encode_required(map, "Message", &self.message, &self.extra),
+            3usize => crate::__private::encode_required(map, "Errors", &self.errors, &self.extra),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &crate::Extra {
         &self.extra
     }
@@ -556,55 +1113,411 @@ impl crate::Validate for OBErrorResponse1 {
         }
     }
 }
-crate::open_enum! {
-    #[doc =
-    " Name of the identification scheme, in a coded form as published in an external list."]
-    OBExternalAccountIdentification4Code { #[doc = " `UK.OBIE.BBAN`"] BBAN =
-    "UK.OBIE.BBAN", #[doc = " `UK.OBIE.IBAN`"] IBAN = "UK.OBIE.IBAN", #[doc =
-    " `UK.OBIE.PAN`"] PAN = "UK.OBIE.PAN", #[doc = " `UK.OBIE.Paym`"] Paym =
-    "UK.OBIE.Paym", #[doc = " `UK.OBIE.SortCodeAccountNumber`"] SortCodeAccountNumber =
-    "UK.OBIE.SortCodeAccountNumber", }
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBErrorResponse1 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBErrorResponse1".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBErrorResponse1").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "An array of detail error codes, and messages, and URLs to documentation to help remediation.",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "Code",
+            true,
+            "High level textual error code, to help categorize the errors.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(40u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Id",
+            false,
+            "A unique reference for the error instance, for audit purposes, in case of unknown/unclassified errors.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(40u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Message",
+            true,
+            "Brief Error message, e.g., 'There is something wrong with the request parameters provided'",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(500u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Errors",
+            true,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<Vec<OBError1>>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: Some(1u64),
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
 }
-crate::open_enum! {
-    #[doc = " Specifies the type of account (personal or business)."]
-    OBExternalAccountType1Code { #[doc = " `Business`"] Business = "Business", #[doc =
-    " `Personal`"] Personal = "Personal", }
+/// Name of the identification scheme, in a coded form as published in an external list.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OBExternalAccountIdentification4Code {
+    /// `UK.OBIE.BBAN`
+    BBAN,
+    /// `UK.OBIE.IBAN`
+    IBAN,
+    /// `UK.OBIE.PAN`
+    PAN,
+    /// `UK.OBIE.Paym`
+    Paym,
+    /// `UK.OBIE.SortCodeAccountNumber`
+    SortCodeAccountNumber,
+    /// A code the spec does not list, kept exactly as sent.
+    Unknown(String),
 }
-crate::open_enum! {
-    #[doc = " Specifies the extended type of account."]
-    OBExternalExtendedAccountType1Code { #[doc = " `Business`"] Business = "Business",
-    #[doc = " `BusinessSavingsAccount`"] BusinessSavingsAccount =
-    "BusinessSavingsAccount", #[doc = " `Charity`"] Charity = "Charity", #[doc =
-    " `Collection`"] Collection = "Collection", #[doc = " `Corporate`"] Corporate =
-    "Corporate", #[doc = " `Ewallet`"] Ewallet = "Ewallet", #[doc = " `Government`"]
-    Government = "Government", #[doc = " `Investment`"] Investment = "Investment", #[doc
-    = " `ISA`"] ISA = "ISA", #[doc = " `JointPersonal`"] JointPersonal = "JointPersonal",
-    #[doc = " `Pension`"] Pension = "Pension", #[doc = " `Personal`"] Personal =
-    "Personal", #[doc = " `PersonalSavingsAccount`"] PersonalSavingsAccount =
-    "PersonalSavingsAccount", #[doc = " `Premier`"] Premier = "Premier", #[doc =
-    " `Wealth`"] Wealth = "Wealth", }
+impl OBExternalAccountIdentification4Code {
+    /// Every code the spec lists, in spec order.
+    pub const CODES: &'static [&'static str] = &[
+        "UK.OBIE.BBAN",
+        "UK.OBIE.IBAN",
+        "UK.OBIE.PAN",
+        "UK.OBIE.Paym",
+        "UK.OBIE.SortCodeAccountNumber",
+    ];
+    /// The code as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::BBAN => "UK.OBIE.BBAN",
+            Self::IBAN => "UK.OBIE.IBAN",
+            Self::PAN => "UK.OBIE.PAN",
+            Self::Paym => "UK.OBIE.Paym",
+            Self::SortCodeAccountNumber => "UK.OBIE.SortCodeAccountNumber",
+            Self::Unknown(code) => code,
+        }
+    }
+    /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    pub fn from_code(code: &str) -> Self {
+        match code {
+            "UK.OBIE.BBAN" => Self::BBAN,
+            "UK.OBIE.IBAN" => Self::IBAN,
+            "UK.OBIE.PAN" => Self::PAN,
+            "UK.OBIE.Paym" => Self::Paym,
+            "UK.OBIE.SortCodeAccountNumber" => Self::SortCodeAccountNumber,
+            other => Self::Unknown(String::from(other)),
+        }
+    }
+    /// Whether the code is one the spec lists.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
-crate::open_enum! {
-    #[doc =
-    " Name of the identification scheme, in a coded form as published in an external list."]
-    OBExternalFinancialInstitutionIdentification4Code { #[doc = " `UK.OBIE.BICFI`"]
-    UKOBIEBICFI = "UK.OBIE.BICFI", }
+crate::open_enum_traits!(OBExternalAccountIdentification4Code);
+/// Specifies the type of account (personal or business).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OBExternalAccountType1Code {
+    /// `Business`
+    Business,
+    /// `Personal`
+    Personal,
+    /// A code the spec does not list, kept exactly as sent.
+    Unknown(String),
 }
-crate::open_enum! {
-    #[doc = " User community specific instrument."] #[doc =
-    " Usage: This element is used to specify a local instrument, local clearing option and/or further qualify the service or service level."]
-    OBExternalLocalInstrument1Code { #[doc = " `UK.OBIE.BACS`"] BACS = "UK.OBIE.BACS",
-    #[doc = " `UK.OBIE.BalanceTransfer`"] BalanceTransfer = "UK.OBIE.BalanceTransfer",
-    #[doc = " `UK.OBIE.CHAPS`"] CHAPS = "UK.OBIE.CHAPS", #[doc = " `UK.OBIE.Euro1`"]
-    Euro1 = "UK.OBIE.Euro1", #[doc = " `UK.OBIE.FPS`"] FPS = "UK.OBIE.FPS", #[doc =
-    " `UK.OBIE.Link`"] Link = "UK.OBIE.Link", #[doc = " `UK.OBIE.MoneyTransfer`"]
-    MoneyTransfer = "UK.OBIE.MoneyTransfer", #[doc = " `UK.OBIE.Paym`"] Paym =
-    "UK.OBIE.Paym", #[doc = " `UK.OBIE.SEPACreditTransfer`"] SEPACreditTransfer =
-    "UK.OBIE.SEPACreditTransfer", #[doc = " `UK.OBIE.SEPAInstantCreditTransfer`"]
-    SEPAInstantCreditTransfer = "UK.OBIE.SEPAInstantCreditTransfer", #[doc =
-    " `UK.OBIE.SWIFT`"] SWIFT = "UK.OBIE.SWIFT", #[doc = " `UK.OBIE.Target2`"] Target2 =
-    "UK.OBIE.Target2", }
+impl OBExternalAccountType1Code {
+    /// Every code the spec lists, in spec order.
+    pub const CODES: &'static [&'static str] = &["Business", "Personal"];
+    /// The code as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Business => "Business",
+            Self::Personal => "Personal",
+            Self::Unknown(code) => code,
+        }
+    }
+    /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    pub fn from_code(code: &str) -> Self {
+        match code {
+            "Business" => Self::Business,
+            "Personal" => Self::Personal,
+            other => Self::Unknown(String::from(other)),
+        }
+    }
+    /// Whether the code is one the spec lists.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
+crate::open_enum_traits!(OBExternalAccountType1Code);
+/// Specifies the extended type of account.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OBExternalExtendedAccountType1Code {
+    /// `Business`
+    Business,
+    /// `BusinessSavingsAccount`
+    BusinessSavingsAccount,
+    /// `Charity`
+    Charity,
+    /// `Collection`
+    Collection,
+    /// `Corporate`
+    Corporate,
+    /// `Ewallet`
+    Ewallet,
+    /// `Government`
+    Government,
+    /// `Investment`
+    Investment,
+    /// `ISA`
+    ISA,
+    /// `JointPersonal`
+    JointPersonal,
+    /// `Pension`
+    Pension,
+    /// `Personal`
+    Personal,
+    /// `PersonalSavingsAccount`
+    PersonalSavingsAccount,
+    /// `Premier`
+    Premier,
+    /// `Wealth`
+    Wealth,
+    /// A code the spec does not list, kept exactly as sent.
+    Unknown(String),
+}
+impl OBExternalExtendedAccountType1Code {
+    /// Every code the spec lists, in spec order.
+    pub const CODES: &'static [&'static str] = &[
+        "Business",
+        "BusinessSavingsAccount",
+        "Charity",
+        "Collection",
+        "Corporate",
+        "Ewallet",
+        "Government",
+        "Investment",
+        "ISA",
+        "JointPersonal",
+        "Pension",
+        "Personal",
+        "PersonalSavingsAccount",
+        "Premier",
+        "Wealth",
+    ];
+    /// The code as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Business => "Business",
+            Self::BusinessSavingsAccount => "BusinessSavingsAccount",
+            Self::Charity => "Charity",
+            Self::Collection => "Collection",
+            Self::Corporate => "Corporate",
+            Self::Ewallet => "Ewallet",
+            Self::Government => "Government",
+            Self::Investment => "Investment",
+            Self::ISA => "ISA",
+            Self::JointPersonal => "JointPersonal",
+            Self::Pension => "Pension",
+            Self::Personal => "Personal",
+            Self::PersonalSavingsAccount => "PersonalSavingsAccount",
+            Self::Premier => "Premier",
+            Self::Wealth => "Wealth",
+            Self::Unknown(code) => code,
+        }
+    }
+    /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    pub fn from_code(code: &str) -> Self {
+        match code {
+            "Business" => Self::Business,
+            "BusinessSavingsAccount" => Self::BusinessSavingsAccount,
+            "Charity" => Self::Charity,
+            "Collection" => Self::Collection,
+            "Corporate" => Self::Corporate,
+            "Ewallet" => Self::Ewallet,
+            "Government" => Self::Government,
+            "Investment" => Self::Investment,
+            "ISA" => Self::ISA,
+            "JointPersonal" => Self::JointPersonal,
+            "Pension" => Self::Pension,
+            "Personal" => Self::Personal,
+            "PersonalSavingsAccount" => Self::PersonalSavingsAccount,
+            "Premier" => Self::Premier,
+            "Wealth" => Self::Wealth,
+            other => Self::Unknown(String::from(other)),
+        }
+    }
+    /// Whether the code is one the spec lists.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
+}
+crate::open_enum_traits!(OBExternalExtendedAccountType1Code);
+/// Name of the identification scheme, in a coded form as published in an external list.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OBExternalFinancialInstitutionIdentification4Code {
+    /// `UK.OBIE.BICFI`
+    BICFI,
+    /// A code the spec does not list, kept exactly as sent.
+    Unknown(String),
+}
+impl OBExternalFinancialInstitutionIdentification4Code {
+    /// Every code the spec lists, in spec order.
+    pub const CODES: &'static [&'static str] = &["UK.OBIE.BICFI"];
+    /// The code as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::BICFI => "UK.OBIE.BICFI",
+            Self::Unknown(code) => code,
+        }
+    }
+    /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    pub fn from_code(code: &str) -> Self {
+        match code {
+            "UK.OBIE.BICFI" => Self::BICFI,
+            other => Self::Unknown(String::from(other)),
+        }
+    }
+    /// Whether the code is one the spec lists.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
+}
+crate::open_enum_traits!(OBExternalFinancialInstitutionIdentification4Code);
+/// User community specific instrument.
+/// Usage: This element is used to specify a local instrument, local clearing option and/or further qualify the service or service level.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OBExternalLocalInstrument1Code {
+    /// `UK.OBIE.BACS`
+    BACS,
+    /// `UK.OBIE.BalanceTransfer`
+    BalanceTransfer,
+    /// `UK.OBIE.CHAPS`
+    CHAPS,
+    /// `UK.OBIE.Euro1`
+    Euro1,
+    /// `UK.OBIE.FPS`
+    FPS,
+    /// `UK.OBIE.Link`
+    Link,
+    /// `UK.OBIE.MoneyTransfer`
+    MoneyTransfer,
+    /// `UK.OBIE.Paym`
+    Paym,
+    /// `UK.OBIE.SEPACreditTransfer`
+    SEPACreditTransfer,
+    /// `UK.OBIE.SEPAInstantCreditTransfer`
+    SEPAInstantCreditTransfer,
+    /// `UK.OBIE.SWIFT`
+    SWIFT,
+    /// `UK.OBIE.Target2`
+    Target2,
+    /// A code the spec does not list, kept exactly as sent.
+    Unknown(String),
+}
+impl OBExternalLocalInstrument1Code {
+    /// Every code the spec lists, in spec order.
+    pub const CODES: &'static [&'static str] = &[
+        "UK.OBIE.BACS",
+        "UK.OBIE.BalanceTransfer",
+        "UK.OBIE.CHAPS",
+        "UK.OBIE.Euro1",
+        "UK.OBIE.FPS",
+        "UK.OBIE.Link",
+        "UK.OBIE.MoneyTransfer",
+        "UK.OBIE.Paym",
+        "UK.OBIE.SEPACreditTransfer",
+        "UK.OBIE.SEPAInstantCreditTransfer",
+        "UK.OBIE.SWIFT",
+        "UK.OBIE.Target2",
+    ];
+    /// The code as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::BACS => "UK.OBIE.BACS",
+            Self::BalanceTransfer => "UK.OBIE.BalanceTransfer",
+            Self::CHAPS => "UK.OBIE.CHAPS",
+            Self::Euro1 => "UK.OBIE.Euro1",
+            Self::FPS => "UK.OBIE.FPS",
+            Self::Link => "UK.OBIE.Link",
+            Self::MoneyTransfer => "UK.OBIE.MoneyTransfer",
+            Self::Paym => "UK.OBIE.Paym",
+            Self::SEPACreditTransfer => "UK.OBIE.SEPACreditTransfer",
+            Self::SEPAInstantCreditTransfer => "UK.OBIE.SEPAInstantCreditTransfer",
+            Self::SWIFT => "UK.OBIE.SWIFT",
+            Self::Target2 => "UK.OBIE.Target2",
+            Self::Unknown(code) => code,
+        }
+    }
+    /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    pub fn from_code(code: &str) -> Self {
+        match code {
+            "UK.OBIE.BACS" => Self::BACS,
+            "UK.OBIE.BalanceTransfer" => Self::BalanceTransfer,
+            "UK.OBIE.CHAPS" => Self::CHAPS,
+            "UK.OBIE.Euro1" => Self::Euro1,
+            "UK.OBIE.FPS" => Self::FPS,
+            "UK.OBIE.Link" => Self::Link,
+            "UK.OBIE.MoneyTransfer" => Self::MoneyTransfer,
+            "UK.OBIE.Paym" => Self::Paym,
+            "UK.OBIE.SEPACreditTransfer" => Self::SEPACreditTransfer,
+            "UK.OBIE.SEPAInstantCreditTransfer" => Self::SEPAInstantCreditTransfer,
+            "UK.OBIE.SWIFT" => Self::SWIFT,
+            "UK.OBIE.Target2" => Self::Target2,
+            other => Self::Unknown(String::from(other)),
+        }
+    }
+    /// Whether the code is one the spec lists.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
+}
+crate::open_enum_traits!(OBExternalLocalInstrument1Code);
 /// Information that locates and identifies a specific address, as defined by postal services.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBPostalAddress6 {
@@ -714,14 +1627,35 @@ impl crate::Object for OBPostalAddress6 {
         crate::__private::encode_optional(map, "BuildingNumber", &self.building_number)?;
         crate::__private::encode_optional(map, "PostCode", &self.post_code)?;
         crate::__private::encode_optional(map, "TownName", &self.town_name)?;
-        crate::__private::encode_optional(
-            map,
-            "CountrySubDivision",
-            &self.country_sub_division,
-        )?;
+        crate::__private::encode_optional(map, "CountrySubDivision", &self.country_sub_division)?;
         crate::__private::encode_optional(map, "Country", &self.country)?;
         crate::__private::encode_optional(map, "AddressLine", &self.address_line)?;
         Ok(())
+    }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_optional(map, "AddressType", &self.address_type),
+            1usize => crate::__private::encode_optional(map, "Department", &self.department),
+            2usize => crate::__private::encode_optional(map, "SubDepartment", &self.sub_department),
+            3usize => crate::__private::encode_optional(map, "StreetName", &self.street_name),
+            4usize => {
+                crate::__private::encode_optional(map, "BuildingNumber", &self.building_number)
+            }
+            5usize => crate::__private::encode_optional(map, "PostCode", &self.post_code),
+            6usize => crate::__private::encode_optional(map, "TownName", &self.town_name),
+            7usize => crate::__private::encode_optional(
+                map,
+                "CountrySubDivision",
+                &self.country_sub_division,
+            ),
+            8usize => crate::__private::encode_optional(map, "Country", &self.country),
+            9usize => crate::__private::encode_optional(map, "AddressLine", &self.address_line),
+            _ => Ok(()),
+        }
     }
     fn extra(&self) -> &crate::Extra {
         &self.extra
@@ -812,6 +1746,223 @@ impl crate::Validate for OBPostalAddress6 {
             }
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBPostalAddress6 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBPostalAddress6".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBPostalAddress6").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "Information that locates and identifies a specific address, as defined by postal services.",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "AddressType",
+            false,
+            "Identifies the nature of the postal address.",
+            crate::schema::constrain(
+                g.subschema_for::<OBAddressTypeCode>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Department",
+            false,
+            "Identification of a division of a large organisation or building.",
+            crate::schema::constrain(
+                g.subschema_for::<Department>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(70u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "SubDepartment",
+            false,
+            "Identification of a sub-division of a large organisation or building.",
+            crate::schema::constrain(
+                g.subschema_for::<SubDepartment>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(70u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "StreetName",
+            false,
+            "Name of a street or thoroughfare.",
+            crate::schema::constrain(
+                g.subschema_for::<StreetName>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(70u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "BuildingNumber",
+            false,
+            "Number that identifies the position of a building on a street.",
+            crate::schema::constrain(
+                g.subschema_for::<BuildingNumber>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(16u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "PostCode",
+            false,
+            "Identifier consisting of a group of letters and/or numbers that is added to a postal address to assist the sorting of mail.",
+            crate::schema::constrain(
+                g.subschema_for::<PostCode>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(16u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "TownName",
+            false,
+            "Name of a built-up area, with defined boundaries, and a local government.",
+            crate::schema::constrain(
+                g.subschema_for::<TownName>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(35u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "CountrySubDivision",
+            false,
+            "Identifies a subdivision of a country such as state, region, county.",
+            crate::schema::constrain(
+                g.subschema_for::<CountrySubDivision>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(35u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Country",
+            false,
+            "Nation with its own government.",
+            crate::schema::constrain(
+                g.subschema_for::<CountryCode>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: Some("^[A-Z]{2,2}$"),
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "AddressLine",
+            false,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<Vec<String>>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: Some(0u64),
+                    max_items: Some(7u64),
+                    minimum: None,
+                    allowed: &[],
+                    items: Some(&crate::schema::Constraints {
+                        min_len: Some(1u64),
+                        max_len: Some(70u64),
+                        pattern: None,
+                        min_items: None,
+                        max_items: None,
+                        minimum: None,
+                        allowed: &[],
+                        items: None,
+                    }),
+                },
+            ),
+        );
+        s
     }
 }
 /// The Risk section is sent by the initiating party to the ASPSP.
@@ -909,11 +2060,7 @@ impl crate::Object for OBRisk1 {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_optional(
-            map,
-            "PaymentContextCode",
-            &self.payment_context_code,
-        )?;
+        crate::__private::encode_optional(map, "PaymentContextCode", &self.payment_context_code)?;
         crate::__private::encode_optional(
             map,
             "MerchantCategoryCode",
@@ -934,22 +2081,61 @@ impl crate::Object for OBRisk1 {
             "BeneficiaryPrepopulatedIndicator",
             &self.beneficiary_prepopulated_indicator,
         )?;
-        crate::__private::encode_optional(
-            map,
-            "PaymentPurposeCode",
-            &self.payment_purpose_code,
-        )?;
+        crate::__private::encode_optional(map, "PaymentPurposeCode", &self.payment_purpose_code)?;
         crate::__private::encode_optional(
             map,
             "BeneficiaryAccountType",
             &self.beneficiary_account_type,
         )?;
-        crate::__private::encode_optional(
-            map,
-            "DeliveryAddress",
-            &self.delivery_address,
-        )?;
+        crate::__private::encode_optional(map, "DeliveryAddress", &self.delivery_address)?;
         Ok(())
+    }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_optional(
+                map,
+                "PaymentContextCode",
+                &self.payment_context_code,
+            ),
+            1usize => crate::__private::encode_optional(
+                map,
+                "MerchantCategoryCode",
+                &self.merchant_category_code,
+            ),
+            2usize => crate::__private::encode_optional(
+                map,
+                "MerchantCustomerIdentification",
+                &self.merchant_customer_identification,
+            ),
+            3usize => crate::__private::encode_optional(
+                map,
+                "ContractPresentInidicator",
+                &self.contract_present_inidicator,
+            ),
+            4usize => crate::__private::encode_optional(
+                map,
+                "BeneficiaryPrepopulatedIndicator",
+                &self.beneficiary_prepopulated_indicator,
+            ),
+            5usize => crate::__private::encode_optional(
+                map,
+                "PaymentPurposeCode",
+                &self.payment_purpose_code,
+            ),
+            6usize => crate::__private::encode_optional(
+                map,
+                "BeneficiaryAccountType",
+                &self.beneficiary_account_type,
+            ),
+            7usize => {
+                crate::__private::encode_optional(map, "DeliveryAddress", &self.delivery_address)
+            }
+            _ => Ok(()),
+        }
     }
     fn extra(&self) -> &crate::Extra {
         &self.extra
@@ -1019,6 +2205,176 @@ impl crate::Validate for OBRisk1 {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBRisk1 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBRisk1".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBRisk1").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "The Risk section is sent by the initiating party to the ASPSP.\nIt is used to specify additional details for risk scoring for Payments.",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "PaymentContextCode",
+            false,
+            "Specifies the payment context\n* BillPayment - @deprecated\n* EcommerceGoods - @deprecated\n* EcommerceServices - @deprecated\n* Other - @deprecated\n* PartyToParty - @deprecated",
+            crate::schema::constrain(
+                g.subschema_for::<OBRisk1PaymentContextCode>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "MerchantCategoryCode",
+            false,
+            "Category code conform to ISO 18245, related to the type of services or goods the merchant provides for the transaction.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(3u64),
+                    max_len: Some(4u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "MerchantCustomerIdentification",
+            false,
+            "The unique customer identifier of the PSU with the merchant.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(70u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ContractPresentInidicator",
+            false,
+            "Indicates if Payee has a contractual relationship with the PISP.",
+            crate::schema::constrain(
+                g.subschema_for::<bool>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "BeneficiaryPrepopulatedIndicator",
+            false,
+            "Indicates if PISP has immutably prepopulated payment details in for the PSU.",
+            crate::schema::constrain(
+                g.subschema_for::<bool>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "PaymentPurposeCode",
+            false,
+            "Category code, related to the type of services or goods that corresponds to the underlying purpose of the payment that conforms to Recommended UK Purpose Code in ISO 20022 Payment Messaging List",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(3u64),
+                    max_len: Some(4u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "BeneficiaryAccountType",
+            false,
+            "Specifies the extended type of account.",
+            crate::schema::constrain(
+                g.subschema_for::<OBExternalExtendedAccountType1Code>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "DeliveryAddress",
+            false,
+            "Information that locates and identifies a specific address,\nas defined by postal services or in free format text.",
+            crate::schema::constrain(
+                g.subschema_for::<OBRisk1DeliveryAddress>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// Information that locates and identifies a specific address,
@@ -1107,19 +2463,34 @@ impl crate::Object for OBRisk1DeliveryAddress {
         crate::__private::encode_optional(map, "StreetName", &self.street_name)?;
         crate::__private::encode_optional(map, "BuildingNumber", &self.building_number)?;
         crate::__private::encode_optional(map, "PostCode", &self.post_code)?;
-        crate::__private::encode_required(
-            map,
-            "TownName",
-            &self.town_name,
-            &self.extra,
-        )?;
-        crate::__private::encode_optional(
-            map,
-            "CountrySubDivision",
-            &self.country_sub_division,
-        )?;
+        crate::__private::encode_required(map, "TownName", &self.town_name, &self.extra)?;
+        crate::__private::encode_optional(map, "CountrySubDivision", &self.country_sub_division)?;
         crate::__private::encode_required(map, "Country", &self.country, &self.extra)?;
         Ok(())
+    }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_optional(map, "AddressLine", &self.address_line),
+            1usize => crate::__private::encode_optional(map, "StreetName", &self.street_name),
+            2usize => {
+                crate::__private::encode_optional(map, "BuildingNumber", &self.building_number)
+            }
+            3usize => crate::__private::encode_optional(map, "PostCode", &self.post_code),
+            4usize => {
+                crate::__private::encode_required(map, "TownName", &self.town_name, &self.extra)
+            }
+            5usize => crate::__private::encode_optional(
+                map,
+                "CountrySubDivision",
+                &self.country_sub_division,
+            ),
+            6usize => crate::__private::encode_required(map, "Country", &self.country, &self.extra),
+            _ => Ok(()),
+        }
     }
     fn extra(&self) -> &crate::Extra {
         &self.extra
@@ -1197,25 +2568,259 @@ impl crate::Validate for OBRisk1DeliveryAddress {
         }
     }
 }
-crate::open_enum! {
-    #[doc = " Specifies the payment context"] #[doc = " * BillPayment - @deprecated"]
-    #[doc = " * EcommerceGoods - @deprecated"] #[doc =
-    " * EcommerceServices - @deprecated"] #[doc = " * Other - @deprecated"] #[doc =
-    " * PartyToParty - @deprecated"] OBRisk1PaymentContextCode { #[doc =
-    " `BillingGoodsAndServicesInAdvance`"] BillingGoodsAndServicesInAdvance =
-    "BillingGoodsAndServicesInAdvance", #[doc = " `BillingGoodsAndServicesInArrears`"]
-    BillingGoodsAndServicesInArrears = "BillingGoodsAndServicesInArrears", #[doc =
-    " `PispPayee`"] PispPayee = "PispPayee", #[doc =
-    " `EcommerceMerchantInitiatedPayment`"] EcommerceMerchantInitiatedPayment =
-    "EcommerceMerchantInitiatedPayment", #[doc = " `FaceToFacePointOfSale`"]
-    FaceToFacePointOfSale = "FaceToFacePointOfSale", #[doc = " `TransferToSelf`"]
-    TransferToSelf = "TransferToSelf", #[doc = " `TransferToThirdParty`"]
-    TransferToThirdParty = "TransferToThirdParty", #[doc = " `BillPayment`"] BillPayment
-    = "BillPayment", #[doc = " `EcommerceGoods`"] EcommerceGoods = "EcommerceGoods",
-    #[doc = " `EcommerceServices`"] EcommerceServices = "EcommerceServices", #[doc =
-    " `Other`"] Other = "Other", #[doc = " `PartyToParty`"] PartyToParty =
-    "PartyToParty", }
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBRisk1DeliveryAddress {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBRisk1DeliveryAddress".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBRisk1DeliveryAddress").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "Information that locates and identifies a specific address,\nas defined by postal services or in free format text.",
+            true,
+        );
+        crate::schema::property(
+            &mut s,
+            "AddressLine",
+            false,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<Vec<String>>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: Some(0u64),
+                    max_items: Some(2u64),
+                    minimum: None,
+                    allowed: &[],
+                    items: Some(&crate::schema::Constraints {
+                        min_len: Some(1u64),
+                        max_len: Some(70u64),
+                        pattern: None,
+                        min_items: None,
+                        max_items: None,
+                        minimum: None,
+                        allowed: &[],
+                        items: None,
+                    }),
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "StreetName",
+            false,
+            "Name of a street or thoroughfare.",
+            crate::schema::constrain(
+                g.subschema_for::<StreetName>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(70u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "BuildingNumber",
+            false,
+            "Number that identifies the position of a building on a street.",
+            crate::schema::constrain(
+                g.subschema_for::<BuildingNumber>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(16u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "PostCode",
+            false,
+            "Identifier consisting of a group of letters and/or numbers that is added to a postal address to assist the sorting of mail.",
+            crate::schema::constrain(
+                g.subschema_for::<PostCode>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(16u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "TownName",
+            true,
+            "Name of a built-up area, with defined boundaries, and a local government.",
+            crate::schema::constrain(
+                g.subschema_for::<TownName>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(35u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "CountrySubDivision",
+            false,
+            "Identifies a subdivision of a country such as state, region, county.",
+            crate::schema::constrain(
+                g.subschema_for::<CountrySubDivision>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(35u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Country",
+            true,
+            "Nation with its own government.",
+            crate::schema::constrain(
+                g.subschema_for::<CountryCode>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: Some("^[A-Z]{2,2}$"),
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
 }
+/// Specifies the payment context
+/// * BillPayment - @deprecated
+/// * EcommerceGoods - @deprecated
+/// * EcommerceServices - @deprecated
+/// * Other - @deprecated
+/// * PartyToParty - @deprecated
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OBRisk1PaymentContextCode {
+    /// `BillingGoodsAndServicesInAdvance`
+    BillingGoodsAndServicesInAdvance,
+    /// `BillingGoodsAndServicesInArrears`
+    BillingGoodsAndServicesInArrears,
+    /// `PispPayee`
+    PispPayee,
+    /// `EcommerceMerchantInitiatedPayment`
+    EcommerceMerchantInitiatedPayment,
+    /// `FaceToFacePointOfSale`
+    FaceToFacePointOfSale,
+    /// `TransferToSelf`
+    TransferToSelf,
+    /// `TransferToThirdParty`
+    TransferToThirdParty,
+    /// `BillPayment`
+    BillPayment,
+    /// `EcommerceGoods`
+    EcommerceGoods,
+    /// `EcommerceServices`
+    EcommerceServices,
+    /// `Other`
+    Other,
+    /// `PartyToParty`
+    PartyToParty,
+    /// A code the spec does not list, kept exactly as sent.
+    Unknown(String),
+}
+impl OBRisk1PaymentContextCode {
+    /// Every code the spec lists, in spec order.
+    pub const CODES: &'static [&'static str] = &[
+        "BillingGoodsAndServicesInAdvance",
+        "BillingGoodsAndServicesInArrears",
+        "PispPayee",
+        "EcommerceMerchantInitiatedPayment",
+        "FaceToFacePointOfSale",
+        "TransferToSelf",
+        "TransferToThirdParty",
+        "BillPayment",
+        "EcommerceGoods",
+        "EcommerceServices",
+        "Other",
+        "PartyToParty",
+    ];
+    /// The code as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::BillingGoodsAndServicesInAdvance => "BillingGoodsAndServicesInAdvance",
+            Self::BillingGoodsAndServicesInArrears => "BillingGoodsAndServicesInArrears",
+            Self::PispPayee => "PispPayee",
+            Self::EcommerceMerchantInitiatedPayment => "EcommerceMerchantInitiatedPayment",
+            Self::FaceToFacePointOfSale => "FaceToFacePointOfSale",
+            Self::TransferToSelf => "TransferToSelf",
+            Self::TransferToThirdParty => "TransferToThirdParty",
+            Self::BillPayment => "BillPayment",
+            Self::EcommerceGoods => "EcommerceGoods",
+            Self::EcommerceServices => "EcommerceServices",
+            Self::Other => "Other",
+            Self::PartyToParty => "PartyToParty",
+            Self::Unknown(code) => code,
+        }
+    }
+    /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    pub fn from_code(code: &str) -> Self {
+        match code {
+            "BillingGoodsAndServicesInAdvance" => Self::BillingGoodsAndServicesInAdvance,
+            "BillingGoodsAndServicesInArrears" => Self::BillingGoodsAndServicesInArrears,
+            "PispPayee" => Self::PispPayee,
+            "EcommerceMerchantInitiatedPayment" => Self::EcommerceMerchantInitiatedPayment,
+            "FaceToFacePointOfSale" => Self::FaceToFacePointOfSale,
+            "TransferToSelf" => Self::TransferToSelf,
+            "TransferToThirdParty" => Self::TransferToThirdParty,
+            "BillPayment" => Self::BillPayment,
+            "EcommerceGoods" => Self::EcommerceGoods,
+            "EcommerceServices" => Self::EcommerceServices,
+            "Other" => Self::Other,
+            "PartyToParty" => Self::PartyToParty,
+            other => Self::Unknown(String::from(other)),
+        }
+    }
+    /// Whether the code is one the spec lists.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
+}
+crate::open_enum_traits!(OBRisk1PaymentContextCode);
 /// Additional information that can not be captured in the structured fields and/or any other specific block.
 pub type OBSupplementaryData1 = crate::JsonObject;
 /// Identifier consisting of a group of letters and/or numbers that is added to a postal address to assist the sorting of mail.
@@ -1230,6 +2835,4 @@ pub type SubDepartment = String;
 /// Name of a built-up area, with defined boundaries, and a local government.
 pub type TownName = String;
 /// Spec pattern `^[A-Z]{2,2}$`.
-static PATTERN_0: crate::__private::Pattern = crate::__private::Pattern::new(
-    "^[A-Z]{2,2}$",
-);
+static PATTERN_0: crate::__private::Pattern = crate::__private::Pattern::new("^[A-Z]{2,2}$");

@@ -23,9 +23,7 @@ pub struct OBEvent1 {
 }
 impl crate::Object for OBEvent1 {
     const NAME: &'static str = "OBEvent1";
-    const FIELDS: &'static [&'static str] = &[
-        "urn:uk:org:openbanking:events:resource-update",
-    ];
+    const FIELDS: &'static [&'static str] = &["urn:uk:org:openbanking:events:resource-update"];
     const REQUIRED: u128 = 1;
     const OPEN: bool = false;
     fn field_index(key: &str) -> Option<usize> {
@@ -59,6 +57,21 @@ impl crate::Object for OBEvent1 {
         )?;
         Ok(())
     }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(
+                map,
+                "urn:uk:org:openbanking:events:resource-update",
+                &self.urn_uk_org_openbanking_events_resource_update,
+                &self.extra,
+            ),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &crate::Extra {
         &self.extra
     }
@@ -84,12 +97,50 @@ impl<'de> crate::__private::serde::Deserialize<'de> for OBEvent1 {
 impl crate::Validate for OBEvent1 {
     fn validate_at(&self, r: &mut crate::__private::Report) {
         crate::__private::check_extra::<Self>(r, &self.extra);
-        if !self.extra.is_missing("urn:uk:org:openbanking:events:resource-update") {
+        if !self
+            .extra
+            .is_missing("urn:uk:org:openbanking:events:resource-update")
+        {
             let v = &self.urn_uk_org_openbanking_events_resource_update;
-            r.path.push_field("urn:uk:org:openbanking:events:resource-update");
+            r.path
+                .push_field("urn:uk:org:openbanking:events:resource-update");
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBEvent1 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBEvent1".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBEvent1").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object("Events.", false);
+        crate::schema::property(
+            &mut s,
+            "urn:uk:org:openbanking:events:resource-update",
+            true,
+            "Resource-Update Event.",
+            crate::schema::constrain(
+                g.subschema_for::<OBEventResourceUpdate1>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// Resource links to other available versions of the resource.
@@ -135,6 +186,17 @@ impl crate::Object for OBEventLink1 {
         crate::__private::encode_required(map, "link", &self.link, &self.extra)?;
         Ok(())
     }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(map, "version", &self.version, &self.extra),
+            1usize => crate::__private::encode_required(map, "link", &self.link, &self.extra),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &crate::Extra {
         &self.extra
     }
@@ -175,6 +237,62 @@ impl crate::Validate for OBEventLink1 {
         }
     }
 }
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBEventLink1 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBEventLink1".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBEventLink1").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "Resource links to other available versions of the resource.",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "version",
+            true,
+            "Resource version.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(10u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "link",
+            true,
+            "Resource link.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
+}
 /// The resource-update event.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBEventNotification1 {
@@ -200,16 +318,8 @@ pub struct OBEventNotification1 {
 }
 impl crate::Object for OBEventNotification1 {
     const NAME: &'static str = "OBEventNotification1";
-    const FIELDS: &'static [&'static str] = &[
-        "iss",
-        "iat",
-        "jti",
-        "aud",
-        "sub",
-        "txn",
-        "toe",
-        "events",
-    ];
+    const FIELDS: &'static [&'static str] =
+        &["iss", "iat", "jti", "aud", "sub", "txn", "toe", "events"];
     const REQUIRED: u128 = 255;
     const OPEN: bool = false;
     fn field_index(key: &str) -> Option<usize> {
@@ -256,6 +366,23 @@ impl crate::Object for OBEventNotification1 {
         crate::__private::encode_required(map, "toe", &self.toe, &self.extra)?;
         crate::__private::encode_required(map, "events", &self.events, &self.extra)?;
         Ok(())
+    }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(map, "iss", &self.iss, &self.extra),
+            1usize => crate::__private::encode_required(map, "iat", &self.iat, &self.extra),
+            2usize => crate::__private::encode_required(map, "jti", &self.jti, &self.extra),
+            3usize => crate::__private::encode_required(map, "aud", &self.aud, &self.extra),
+            4usize => crate::__private::encode_required(map, "sub", &self.sub, &self.extra),
+            5usize => crate::__private::encode_required(map, "txn", &self.txn, &self.extra),
+            6usize => crate::__private::encode_required(map, "toe", &self.toe, &self.extra),
+            7usize => crate::__private::encode_required(map, "events", &self.events, &self.extra),
+            _ => Ok(()),
+        }
     }
     fn extra(&self) -> &crate::Extra {
         &self.extra
@@ -337,6 +464,173 @@ impl crate::Validate for OBEventNotification1 {
         }
     }
 }
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBEventNotification1 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBEventNotification1".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBEventNotification1").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object("The resource-update event.", false);
+        crate::schema::property(
+            &mut s,
+            "iss",
+            true,
+            "Issuer.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "iat",
+            true,
+            "Issued At.",
+            crate::schema::constrain(
+                g.subschema_for::<i32>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: Some(0i64),
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "jti",
+            true,
+            "JWT ID.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(128u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "aud",
+            true,
+            "Audience.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(128u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "sub",
+            true,
+            "Subject",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "txn",
+            true,
+            "Transaction Identifier.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(128u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "toe",
+            true,
+            "Time of Event.",
+            crate::schema::constrain(
+                g.subschema_for::<i32>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: Some(0i64),
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "events",
+            true,
+            "Events.",
+            crate::schema::constrain(
+                g.subschema_for::<OBEvent1>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
+}
 /// Resource-Update Event.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBEventResourceUpdate1 {
@@ -375,6 +669,16 @@ impl crate::Object for OBEventResourceUpdate1 {
         crate::__private::encode_required(map, "subject", &self.subject, &self.extra)?;
         Ok(())
     }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(map, "subject", &self.subject, &self.extra),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &crate::Extra {
         &self.extra
     }
@@ -406,6 +710,40 @@ impl crate::Validate for OBEventResourceUpdate1 {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBEventResourceUpdate1 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBEventResourceUpdate1".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBEventResourceUpdate1").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object("Resource-Update Event.", false);
+        crate::schema::property(
+            &mut s,
+            "subject",
+            true,
+            "The resource-update event.",
+            crate::schema::constrain(
+                g.subschema_for::<OBEventSubject1>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// The resource-update event.
@@ -460,12 +798,7 @@ impl crate::Object for OBEventSubject1 {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(
-            map,
-            "subject_type",
-            &self.subject_type,
-            &self.extra,
-        )?;
+        crate::__private::encode_required(map, "subject_type", &self.subject_type, &self.extra)?;
         crate::__private::encode_required(
             map,
             "http://openbanking.org.uk/rid",
@@ -485,6 +818,39 @@ impl crate::Object for OBEventSubject1 {
             &self.extra,
         )?;
         Ok(())
+    }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(
+                map,
+                "subject_type",
+                &self.subject_type,
+                &self.extra,
+            ),
+            1usize => crate::__private::encode_required(
+                map,
+                "http://openbanking.org.uk/rid",
+                &self.http_openbanking_org_uk_rid,
+                &self.extra,
+            ),
+            2usize => crate::__private::encode_required(
+                map,
+                "http://openbanking.org.uk/rty",
+                &self.http_openbanking_org_uk_rty,
+                &self.extra,
+            ),
+            3usize => crate::__private::encode_required(
+                map,
+                "http://openbanking.org.uk/rlk",
+                &self.http_openbanking_org_uk_rlk,
+                &self.extra,
+            ),
+            _ => Ok(()),
+        }
     }
     fn extra(&self) -> &crate::Extra {
         &self.extra
@@ -541,6 +907,97 @@ impl crate::Validate for OBEventSubject1 {
         }
     }
 }
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBEventSubject1 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBEventSubject1".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBEventSubject1").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object("The resource-update event.", false);
+        crate::schema::property(
+            &mut s,
+            "subject_type",
+            true,
+            "Subject type for the updated resource.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(128u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "http://openbanking.org.uk/rid",
+            true,
+            "Resource Id for the updated resource.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(128u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "http://openbanking.org.uk/rty",
+            true,
+            "Resource Type for the updated resource.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(128u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "http://openbanking.org.uk/rlk",
+            true,
+            "Resource links to other available versions of the resource.",
+            crate::schema::constrain(
+                g.subschema_for::<Vec<OBEventLink1>>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: Some(1u64),
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
+}
 /// Decodes `body` as the request or response body type named `type_name` (a spec name such
 /// as `"OBReadTransaction6"`), re-encodes and validates it. `None` when no operation of
 /// this API uses a type of that name.
@@ -549,46 +1006,40 @@ pub fn check_json(
     type_name: &str,
     body: &[u8],
 ) -> Option<Result<crate::decode::Checked, crate::decode::DecodeError>> {
-    Some(
-        match type_name {
-            _ => return None,
-        },
-    )
+    Some(match type_name {
+        _ => return None,
+    })
 }
 /// Every operation of this API, in spec order.
-pub const OPERATIONS: &[crate::Operation] = &[
-    crate::Operation {
-        id: "CreateEventNotification",
-        summary: "Send an event notification",
-        method: crate::Method::Post,
-        path: "/event-notifications",
-        request_body: None,
-        request_content_types: &["application/jwt"],
-        params: &[
-            crate::Param {
-                name: "x-fapi-financial-id",
-                location: crate::ParamLocation::Header,
-                required: true,
-            },
-            crate::Param {
-                name: "x-fapi-interaction-id",
-                location: crate::ParamLocation::Header,
-                required: false,
-            },
-        ],
-        responses: &[
-            crate::Response {
-                status: 202u16,
-                body: None,
-                signed: false,
-            },
-        ],
-        scopes: &[],
-        idempotent: false,
+pub const OPERATIONS: &[crate::Operation] = &[crate::Operation {
+    id: "CreateEventNotification",
+    summary: "Send an event notification",
+    method: crate::Method::Post,
+    path: "/event-notifications",
+    request_body: None,
+    request_content_types: &["application/jwt"],
+    params: &[
+        crate::Param {
+            name: "x-fapi-financial-id",
+            location: crate::ParamLocation::Header,
+            required: true,
+        },
+        crate::Param {
+            name: "x-fapi-interaction-id",
+            location: crate::ParamLocation::Header,
+            required: false,
+        },
+    ],
+    responses: &[crate::Response {
+        status: 202u16,
+        body: None,
         signed: false,
-        extension: false,
-    },
-];
+    }],
+    scopes: &[],
+    idempotent: false,
+    signed: false,
+    extension: false,
+}];
 /// One typed endpoint per operation: its request and success-response body types.
 pub mod ops {
     #[allow(unused_imports)]

@@ -12,9 +12,7 @@
     rustdoc::broken_intra_doc_links,
     rustdoc::invalid_html_tags
 )]
-pub use crate::common::{
-    ISODateTime, Links, Meta, OBError1, OBError1ErrorCode, OBErrorResponse1,
-};
+pub use crate::common::{ISODateTime, Links, Meta, OBError1, OBError1ErrorCode, OBErrorResponse1};
 /// `OBEventPolling1` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBEventPolling1 {
@@ -32,12 +30,7 @@ pub struct OBEventPolling1 {
 }
 impl crate::Object for OBEventPolling1 {
     const NAME: &'static str = "OBEventPolling1";
-    const FIELDS: &'static [&'static str] = &[
-        "maxEvents",
-        "returnImmediately",
-        "ack",
-        "setErrs",
-    ];
+    const FIELDS: &'static [&'static str] = &["maxEvents", "returnImmediately", "ack", "setErrs"];
     const REQUIRED: u128 = 0;
     const OPEN: bool = false;
     fn field_index(key: &str) -> Option<usize> {
@@ -68,14 +61,27 @@ impl crate::Object for OBEventPolling1 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         crate::__private::encode_optional(map, "maxEvents", &self.max_events)?;
-        crate::__private::encode_optional(
-            map,
-            "returnImmediately",
-            &self.return_immediately,
-        )?;
+        crate::__private::encode_optional(map, "returnImmediately", &self.return_immediately)?;
         crate::__private::encode_optional(map, "ack", &self.ack)?;
         crate::__private::encode_optional(map, "setErrs", &self.set_errs)?;
         Ok(())
+    }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_optional(map, "maxEvents", &self.max_events),
+            1usize => crate::__private::encode_optional(
+                map,
+                "returnImmediately",
+                &self.return_immediately,
+            ),
+            2usize => crate::__private::encode_optional(map, "ack", &self.ack),
+            3usize => crate::__private::encode_optional(map, "setErrs", &self.set_errs),
+            _ => Ok(()),
+        }
     }
     fn extra(&self) -> &crate::Extra {
         &self.extra
@@ -129,6 +135,107 @@ impl crate::Validate for OBEventPolling1 {
         }
     }
 }
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBEventPolling1 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBEventPolling1".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBEventPolling1").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s =
+            crate::schema::object("`OBEventPolling1` (the spec gives no description).", false);
+        crate::schema::property(
+            &mut s,
+            "maxEvents",
+            false,
+            "Maximum number of events to be returned. A value of zero indicates the ASPSP should not return events even if available",
+            crate::schema::constrain(
+                g.subschema_for::<i64>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "returnImmediately",
+            false,
+            "Indicates whether an ASPSP should return a response immediately or provide a long poll",
+            crate::schema::constrain(
+                g.subschema_for::<bool>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ack",
+            false,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<Vec<String>>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: Some(&crate::schema::Constraints {
+                        min_len: Some(1u64),
+                        max_len: Some(128u64),
+                        pattern: None,
+                        min_items: None,
+                        max_items: None,
+                        minimum: None,
+                        allowed: &[],
+                        items: None,
+                    }),
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "setErrs",
+            false,
+            "An object that encapsulates all negative acknowledgements transmitted by the TPP",
+            crate::schema::constrain(
+                g.subschema_for::<crate::JsonObject>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
+}
 /// `OBEventPollingResponse1` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBEventPollingResponse1 {
@@ -168,14 +275,25 @@ impl crate::Object for OBEventPollingResponse1 {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(
-            map,
-            "moreAvailable",
-            &self.more_available,
-            &self.extra,
-        )?;
+        crate::__private::encode_required(map, "moreAvailable", &self.more_available, &self.extra)?;
         crate::__private::encode_required(map, "sets", &self.sets, &self.extra)?;
         Ok(())
+    }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(
+                map,
+                "moreAvailable",
+                &self.more_available,
+                &self.extra,
+            ),
+            1usize => crate::__private::encode_required(map, "sets", &self.sets, &self.extra),
+            _ => Ok(()),
+        }
     }
     fn extra(&self) -> &crate::Extra {
         &self.extra
@@ -214,6 +332,62 @@ impl crate::Validate for OBEventPollingResponse1 {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBEventPollingResponse1 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBEventPollingResponse1".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBEventPollingResponse1").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBEventPollingResponse1` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "moreAvailable",
+            true,
+            "A JSON boolean value that indicates if more unacknowledged event notifications are available to be returned.",
+            crate::schema::constrain(
+                g.subschema_for::<bool>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "sets",
+            true,
+            "A JSON object that contains zero or more nested JSON attributes. If there are no outstanding event notifications to be transmitted, the JSON object SHALL be empty.",
+            crate::schema::constrain(
+                g.subschema_for::<crate::JsonObject>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBEventSubscription1` (the spec gives no description).
@@ -256,6 +430,16 @@ impl crate::Object for OBEventSubscription1 {
         crate::__private::encode_required(map, "Data", &self.data, &self.extra)?;
         Ok(())
     }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &crate::Extra {
         &self.extra
     }
@@ -287,6 +471,43 @@ impl crate::Validate for OBEventSubscription1 {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBEventSubscription1 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBEventSubscription1".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBEventSubscription1").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBEventSubscription1` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "Data",
+            true,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<OBEventSubscription1Data>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBEventSubscription1Data` (the spec gives no description).
@@ -343,6 +564,18 @@ impl crate::Object for OBEventSubscription1Data {
         crate::__private::encode_optional(map, "EventTypes", &self.event_types)?;
         Ok(())
     }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_optional(map, "CallbackUrl", &self.callback_url),
+            1usize => crate::__private::encode_required(map, "Version", &self.version, &self.extra),
+            2usize => crate::__private::encode_optional(map, "EventTypes", &self.event_types),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &crate::Extra {
         &self.extra
     }
@@ -385,6 +618,81 @@ impl crate::Validate for OBEventSubscription1Data {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBEventSubscription1Data {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBEventSubscription1Data".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBEventSubscription1Data").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBEventSubscription1Data` (the spec gives no description).",
+            true,
+        );
+        crate::schema::property(
+            &mut s,
+            "CallbackUrl",
+            false,
+            "Callback URL for a TPP hosted service. Will be used by ASPSPs, in conjunction with the resource name, to construct a URL to send event notifications to.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Version",
+            true,
+            "Version for the event notification.",
+            crate::schema::constrain(
+                g.subschema_for::<Version>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(10u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "EventTypes",
+            false,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<Vec<String>>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBEventSubscriptionResponse1` (the spec gives no description).
@@ -441,6 +749,18 @@ impl crate::Object for OBEventSubscriptionResponse1 {
         crate::__private::encode_optional(map, "Meta", &self.meta)?;
         Ok(())
     }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
+            1usize => crate::__private::encode_optional(map, "Links", &self.links),
+            2usize => crate::__private::encode_optional(map, "Meta", &self.meta),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &crate::Extra {
         &self.extra
     }
@@ -482,6 +802,81 @@ impl crate::Validate for OBEventSubscriptionResponse1 {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBEventSubscriptionResponse1 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBEventSubscriptionResponse1".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBEventSubscriptionResponse1").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBEventSubscriptionResponse1` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "Data",
+            true,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<OBEventSubscriptionResponse1Data>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Links",
+            false,
+            "Links relevant to the payload",
+            crate::schema::constrain(
+                g.subschema_for::<Links>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Meta",
+            false,
+            "Meta Data relevant to the payload",
+            crate::schema::constrain(
+                g.subschema_for::<Meta>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBEventSubscriptionResponse1Data` (the spec gives no description).
@@ -555,6 +950,24 @@ impl crate::Object for OBEventSubscriptionResponse1Data {
         crate::__private::encode_optional(map, "EventTypes", &self.event_types)?;
         Ok(())
     }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(
+                map,
+                "EventSubscriptionId",
+                &self.event_subscription_id,
+                &self.extra,
+            ),
+            1usize => crate::__private::encode_optional(map, "CallbackUrl", &self.callback_url),
+            2usize => crate::__private::encode_required(map, "Version", &self.version, &self.extra),
+            3usize => crate::__private::encode_optional(map, "EventTypes", &self.event_types),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &crate::Extra {
         &self.extra
     }
@@ -570,8 +983,7 @@ impl crate::__private::serde::Serialize for OBEventSubscriptionResponse1Data {
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de>
-for OBEventSubscriptionResponse1Data {
+impl<'de> crate::__private::serde::Deserialize<'de> for OBEventSubscriptionResponse1Data {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -605,6 +1017,100 @@ impl crate::Validate for OBEventSubscriptionResponse1Data {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBEventSubscriptionResponse1Data {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBEventSubscriptionResponse1Data".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBEventSubscriptionResponse1Data").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBEventSubscriptionResponse1Data` (the spec gives no description).",
+            true,
+        );
+        crate::schema::property(
+            &mut s,
+            "EventSubscriptionId",
+            true,
+            "Unique identification as assigned by the ASPSP to uniquely identify the callback URL resource.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(40u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "CallbackUrl",
+            false,
+            "Callback URL for a TPP hosted service. Will be used by ASPSPs, in conjunction with the resource name, to construct a URL to send event notifications to.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Version",
+            true,
+            "Version for the event notification.",
+            crate::schema::constrain(
+                g.subschema_for::<Version>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(10u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "EventTypes",
+            false,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<Vec<String>>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBEventSubscriptionsResponse1` (the spec gives no description).
@@ -661,6 +1167,18 @@ impl crate::Object for OBEventSubscriptionsResponse1 {
         crate::__private::encode_optional(map, "Meta", &self.meta)?;
         Ok(())
     }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
+            1usize => crate::__private::encode_optional(map, "Links", &self.links),
+            2usize => crate::__private::encode_optional(map, "Meta", &self.meta),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &crate::Extra {
         &self.extra
     }
@@ -704,15 +1222,88 @@ impl crate::Validate for OBEventSubscriptionsResponse1 {
         }
     }
 }
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBEventSubscriptionsResponse1 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBEventSubscriptionsResponse1".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBEventSubscriptionsResponse1").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBEventSubscriptionsResponse1` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "Data",
+            true,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<OBEventSubscriptionsResponse1Data>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Links",
+            false,
+            "Links relevant to the payload",
+            crate::schema::constrain(
+                g.subschema_for::<Links>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Meta",
+            false,
+            "Meta Data relevant to the payload",
+            crate::schema::constrain(
+                g.subschema_for::<Meta>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
+}
 /// `OBEventSubscriptionsResponse1Data` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBEventSubscriptionsResponse1Data {
     /// Optional.
     ///
     /// JSON name: `EventSubscription`
-    pub event_subscription: Option<
-        Vec<OBEventSubscriptionsResponse1DataEventSubscription>,
-    >,
+    pub event_subscription: Option<Vec<OBEventSubscriptionsResponse1DataEventSubscription>>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
     pub extra: crate::Extra,
@@ -743,12 +1334,22 @@ impl crate::Object for OBEventSubscriptionsResponse1Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_optional(
-            map,
-            "EventSubscription",
-            &self.event_subscription,
-        )?;
+        crate::__private::encode_optional(map, "EventSubscription", &self.event_subscription)?;
         Ok(())
+    }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_optional(
+                map,
+                "EventSubscription",
+                &self.event_subscription,
+            ),
+            _ => Ok(()),
+        }
     }
     fn extra(&self) -> &crate::Extra {
         &self.extra
@@ -765,8 +1366,7 @@ impl crate::__private::serde::Serialize for OBEventSubscriptionsResponse1Data {
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de>
-for OBEventSubscriptionsResponse1Data {
+impl<'de> crate::__private::serde::Deserialize<'de> for OBEventSubscriptionsResponse1Data {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -781,6 +1381,43 @@ impl crate::Validate for OBEventSubscriptionsResponse1Data {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBEventSubscriptionsResponse1Data {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBEventSubscriptionsResponse1Data".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBEventSubscriptionsResponse1Data").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBEventSubscriptionsResponse1Data` (the spec gives no description).",
+            true,
+        );
+        crate::schema::property(
+            &mut s,
+            "EventSubscription",
+            false,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<Vec<OBEventSubscriptionsResponse1DataEventSubscription>>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBEventSubscriptionsResponse1DataEventSubscription` (the spec gives no description).
@@ -854,6 +1491,24 @@ impl crate::Object for OBEventSubscriptionsResponse1DataEventSubscription {
         crate::__private::encode_optional(map, "EventTypes", &self.event_types)?;
         Ok(())
     }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(
+                map,
+                "EventSubscriptionId",
+                &self.event_subscription_id,
+                &self.extra,
+            ),
+            1usize => crate::__private::encode_optional(map, "CallbackUrl", &self.callback_url),
+            2usize => crate::__private::encode_required(map, "Version", &self.version, &self.extra),
+            3usize => crate::__private::encode_optional(map, "EventTypes", &self.event_types),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &crate::Extra {
         &self.extra
     }
@@ -861,8 +1516,7 @@ impl crate::Object for OBEventSubscriptionsResponse1DataEventSubscription {
         &mut self.extra
     }
 }
-impl crate::__private::serde::Serialize
-for OBEventSubscriptionsResponse1DataEventSubscription {
+impl crate::__private::serde::Serialize for OBEventSubscriptionsResponse1DataEventSubscription {
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -871,7 +1525,8 @@ for OBEventSubscriptionsResponse1DataEventSubscription {
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-for OBEventSubscriptionsResponse1DataEventSubscription {
+    for OBEventSubscriptionsResponse1DataEventSubscription
+{
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -907,6 +1562,105 @@ impl crate::Validate for OBEventSubscriptionsResponse1DataEventSubscription {
         }
     }
 }
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBEventSubscriptionsResponse1DataEventSubscription {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBEventSubscriptionsResponse1DataEventSubscription".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBEventSubscriptionsResponse1DataEventSubscription"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBEventSubscriptionsResponse1DataEventSubscription` (the spec gives no description).",
+            true,
+        );
+        crate::schema::property(
+            &mut s,
+            "EventSubscriptionId",
+            true,
+            "Unique identification as assigned by the ASPSP to uniquely identify the callback url resource.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(40u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "CallbackUrl",
+            false,
+            "Callback URL for a TPP hosted service. Will be used by ASPSPs, in conjunction with the resource name, to construct a URL to send event notifications to.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Version",
+            true,
+            "Version for the event notification.",
+            crate::schema::constrain(
+                g.subschema_for::<Version>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(10u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "EventTypes",
+            false,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<Vec<String>>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
+}
 /// Version for the event notification.
 pub type Version = String;
 /// Decodes `body` as the request or response body type named `type_name` (a spec name such
@@ -916,25 +1670,19 @@ pub fn check_json(
     type_name: &str,
     body: &[u8],
 ) -> Option<Result<crate::decode::Checked, crate::decode::DecodeError>> {
-    Some(
-        match type_name {
-            "OBErrorResponse1" => crate::decode::check_as::<OBErrorResponse1>(body),
-            "OBEventPolling1" => crate::decode::check_as::<OBEventPolling1>(body),
-            "OBEventPollingResponse1" => {
-                crate::decode::check_as::<OBEventPollingResponse1>(body)
-            }
-            "OBEventSubscription1" => {
-                crate::decode::check_as::<OBEventSubscription1>(body)
-            }
-            "OBEventSubscriptionResponse1" => {
-                crate::decode::check_as::<OBEventSubscriptionResponse1>(body)
-            }
-            "OBEventSubscriptionsResponse1" => {
-                crate::decode::check_as::<OBEventSubscriptionsResponse1>(body)
-            }
-            _ => return None,
-        },
-    )
+    Some(match type_name {
+        "OBErrorResponse1" => crate::decode::check_as::<OBErrorResponse1>(body),
+        "OBEventPolling1" => crate::decode::check_as::<OBEventPolling1>(body),
+        "OBEventPollingResponse1" => crate::decode::check_as::<OBEventPollingResponse1>(body),
+        "OBEventSubscription1" => crate::decode::check_as::<OBEventSubscription1>(body),
+        "OBEventSubscriptionResponse1" => {
+            crate::decode::check_as::<OBEventSubscriptionResponse1>(body)
+        }
+        "OBEventSubscriptionsResponse1" => {
+            crate::decode::check_as::<OBEventSubscriptionsResponse1>(body)
+        }
+        _ => return None,
+    })
 }
 /// Every operation of this API, in spec order.
 pub const OPERATIONS: &[crate::Operation] = &[
@@ -944,10 +1692,7 @@ pub const OPERATIONS: &[crate::Operation] = &[
         method: crate::Method::Post,
         path: "/event-subscriptions",
         request_body: Some("OBEventSubscription1"),
-        request_content_types: &[
-            "application/json; charset=utf-8",
-            "application/jose+jwe",
-        ],
+        request_content_types: &["application/json; charset=utf-8", "application/jose+jwe"],
         params: &[
             crate::Param {
                 name: "x-fapi-auth-date",
@@ -1134,10 +1879,7 @@ pub const OPERATIONS: &[crate::Operation] = &[
         method: crate::Method::Put,
         path: "/event-subscriptions/{EventSubscriptionId}",
         request_body: Some("OBEventSubscriptionResponse1"),
-        request_content_types: &[
-            "application/json; charset=utf-8",
-            "application/jose+jwe",
-        ],
+        request_content_types: &["application/json; charset=utf-8", "application/jose+jwe"],
         params: &[
             crate::Param {
                 name: "EventSubscriptionId",
@@ -1329,10 +2071,7 @@ pub const OPERATIONS: &[crate::Operation] = &[
         method: crate::Method::Post,
         path: "/events",
         request_body: Some("OBEventPolling1"),
-        request_content_types: &[
-            "application/json; charset=utf-8",
-            "application/jose+jwe",
-        ],
+        request_content_types: &["application/json; charset=utf-8", "application/jose+jwe"],
         params: &[
             crate::Param {
                 name: "x-fapi-auth-date",

@@ -12,9 +12,7 @@
     rustdoc::broken_intra_doc_links,
     rustdoc::invalid_html_tags
 )]
-pub use crate::common::{
-    ISODateTime, Links, Meta, OBError1, OBError1ErrorCode, OBErrorResponse1,
-};
+pub use crate::common::{ISODateTime, Links, Meta, OBError1, OBError1ErrorCode, OBErrorResponse1};
 /// `OBFundsConfirmation1` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBFundsConfirmation1 {
@@ -55,6 +53,16 @@ impl crate::Object for OBFundsConfirmation1 {
         crate::__private::encode_required(map, "Data", &self.data, &self.extra)?;
         Ok(())
     }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &crate::Extra {
         &self.extra
     }
@@ -88,6 +96,43 @@ impl crate::Validate for OBFundsConfirmation1 {
         }
     }
 }
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBFundsConfirmation1 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBFundsConfirmation1".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBFundsConfirmation1").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBFundsConfirmation1` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "Data",
+            true,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<OBFundsConfirmation1Data>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
+}
 /// `OBFundsConfirmation1Data` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBFundsConfirmation1Data {
@@ -109,11 +154,7 @@ pub struct OBFundsConfirmation1Data {
 }
 impl crate::Object for OBFundsConfirmation1Data {
     const NAME: &'static str = "OBFundsConfirmation1Data";
-    const FIELDS: &'static [&'static str] = &[
-        "ConsentId",
-        "Reference",
-        "InstructedAmount",
-    ];
+    const FIELDS: &'static [&'static str] = &["ConsentId", "Reference", "InstructedAmount"];
     const REQUIRED: u128 = 7;
     const OPEN: bool = true;
     fn field_index(key: &str) -> Option<usize> {
@@ -141,18 +182,8 @@ impl crate::Object for OBFundsConfirmation1Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(
-            map,
-            "ConsentId",
-            &self.consent_id,
-            &self.extra,
-        )?;
-        crate::__private::encode_required(
-            map,
-            "Reference",
-            &self.reference,
-            &self.extra,
-        )?;
+        crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
+        crate::__private::encode_required(map, "Reference", &self.reference, &self.extra)?;
         crate::__private::encode_required(
             map,
             "InstructedAmount",
@@ -160,6 +191,27 @@ impl crate::Object for OBFundsConfirmation1Data {
             &self.extra,
         )?;
         Ok(())
+    }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => {
+                crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)
+            }
+            1usize => {
+                crate::__private::encode_required(map, "Reference", &self.reference, &self.extra)
+            }
+            2usize => crate::__private::encode_required(
+                map,
+                "InstructedAmount",
+                &self.instructed_amount,
+                &self.extra,
+            ),
+            _ => Ok(()),
+        }
     }
     fn extra(&self) -> &crate::Extra {
         &self.extra
@@ -206,6 +258,81 @@ impl crate::Validate for OBFundsConfirmation1Data {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBFundsConfirmation1Data {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBFundsConfirmation1Data".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBFundsConfirmation1Data").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBFundsConfirmation1Data` (the spec gives no description).",
+            true,
+        );
+        crate::schema::property(
+            &mut s,
+            "ConsentId",
+            true,
+            "Unique identification as assigned by the ASPSP to uniquely identify the funds confirmation consent resource.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(128u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Reference",
+            true,
+            "Unique reference, as assigned by the CBPII, to unambiguously refer to the request related to the payment transaction.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(35u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "InstructedAmount",
+            true,
+            "Amount of money to be confirmed as available funds in the debtor account. Contains an Amount and a Currency.",
+            crate::schema::constrain(
+                g.subschema_for::<OBFundsConfirmation1DataInstructedAmount>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// Amount of money to be confirmed as available funds in the debtor account. Contains an Amount and a Currency.
@@ -255,6 +382,19 @@ impl crate::Object for OBFundsConfirmation1DataInstructedAmount {
         crate::__private::encode_required(map, "Currency", &self.currency, &self.extra)?;
         Ok(())
     }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(map, "Amount", &self.amount, &self.extra),
+            1usize => {
+                crate::__private::encode_required(map, "Currency", &self.currency, &self.extra)
+            }
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &crate::Extra {
         &self.extra
     }
@@ -270,8 +410,7 @@ impl crate::__private::serde::Serialize for OBFundsConfirmation1DataInstructedAm
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de>
-for OBFundsConfirmation1DataInstructedAmount {
+impl<'de> crate::__private::serde::Deserialize<'de> for OBFundsConfirmation1DataInstructedAmount {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -295,6 +434,67 @@ impl crate::Validate for OBFundsConfirmation1DataInstructedAmount {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBFundsConfirmation1DataInstructedAmount {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBFundsConfirmation1DataInstructedAmount".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBFundsConfirmation1DataInstructedAmount"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "Amount of money to be confirmed as available funds in the debtor account. Contains an Amount and a Currency.",
+            true,
+        );
+        crate::schema::property(
+            &mut s,
+            "Amount",
+            true,
+            "A number of monetary units specified in an active currency where the unit of currency is explicit and compliant with ISO 4217.",
+            crate::schema::constrain(
+                g.subschema_for::<crate::Amount>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: Some("^\\d{1,13}$|^\\d{1,13}\\.\\d{1,5}$"),
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Currency",
+            true,
+            "A code allocated to a currency by a Maintenance Agency under an international identification scheme, as described in the latest edition of the international standard ISO 4217 \"Codes for the representation of currencies and funds\".",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: Some("^[A-Z]{3,3}$"),
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBFundsConfirmationConsent1` (the spec gives no description).
@@ -337,6 +537,16 @@ impl crate::Object for OBFundsConfirmationConsent1 {
         crate::__private::encode_required(map, "Data", &self.data, &self.extra)?;
         Ok(())
     }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &crate::Extra {
         &self.extra
     }
@@ -368,6 +578,43 @@ impl crate::Validate for OBFundsConfirmationConsent1 {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBFundsConfirmationConsent1 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBFundsConfirmationConsent1".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBFundsConfirmationConsent1").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBFundsConfirmationConsent1` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "Data",
+            true,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<OBFundsConfirmationConsent1Data>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBFundsConfirmationConsent1Data` (the spec gives no description).
@@ -416,18 +663,29 @@ impl crate::Object for OBFundsConfirmationConsent1Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_optional(
-            map,
-            "ExpirationDateTime",
-            &self.expiration_date_time,
-        )?;
-        crate::__private::encode_required(
-            map,
-            "DebtorAccount",
-            &self.debtor_account,
-            &self.extra,
-        )?;
+        crate::__private::encode_optional(map, "ExpirationDateTime", &self.expiration_date_time)?;
+        crate::__private::encode_required(map, "DebtorAccount", &self.debtor_account, &self.extra)?;
         Ok(())
+    }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_optional(
+                map,
+                "ExpirationDateTime",
+                &self.expiration_date_time,
+            ),
+            1usize => crate::__private::encode_required(
+                map,
+                "DebtorAccount",
+                &self.debtor_account,
+                &self.extra,
+            ),
+            _ => Ok(()),
+        }
     }
     fn extra(&self) -> &crate::Extra {
         &self.extra
@@ -465,6 +723,62 @@ impl crate::Validate for OBFundsConfirmationConsent1Data {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBFundsConfirmationConsent1Data {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBFundsConfirmationConsent1Data".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBFundsConfirmationConsent1Data").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBFundsConfirmationConsent1Data` (the spec gives no description).",
+            true,
+        );
+        crate::schema::property(
+            &mut s,
+            "ExpirationDateTime",
+            false,
+            "Specified date and time the funds confirmation authorisation will expire.\nIf this is not populated, the authorisation will be open ended.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "DebtorAccount",
+            true,
+            "Unambiguous identification of the account of the debtor to which a confirmation of funds consent will be applied.",
+            crate::schema::constrain(
+                g.subschema_for::<OBFundsConfirmationConsent1DataDebtorAccount>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// Unambiguous identification of the account of the debtor to which a confirmation of funds consent will be applied.
@@ -529,12 +843,7 @@ impl crate::Object for OBFundsConfirmationConsent1DataDebtorAccount {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(
-            map,
-            "SchemeName",
-            &self.scheme_name,
-            &self.extra,
-        )?;
+        crate::__private::encode_required(map, "SchemeName", &self.scheme_name, &self.extra)?;
         crate::__private::encode_required(
             map,
             "Identification",
@@ -549,6 +858,30 @@ impl crate::Object for OBFundsConfirmationConsent1DataDebtorAccount {
         )?;
         Ok(())
     }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => {
+                crate::__private::encode_required(map, "SchemeName", &self.scheme_name, &self.extra)
+            }
+            1usize => crate::__private::encode_required(
+                map,
+                "Identification",
+                &self.identification,
+                &self.extra,
+            ),
+            2usize => crate::__private::encode_optional(map, "Name", &self.name),
+            3usize => crate::__private::encode_optional(
+                map,
+                "SecondaryIdentification",
+                &self.secondary_identification,
+            ),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &crate::Extra {
         &self.extra
     }
@@ -556,8 +889,7 @@ impl crate::Object for OBFundsConfirmationConsent1DataDebtorAccount {
         &mut self.extra
     }
 }
-impl crate::__private::serde::Serialize
-for OBFundsConfirmationConsent1DataDebtorAccount {
+impl crate::__private::serde::Serialize for OBFundsConfirmationConsent1DataDebtorAccount {
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -566,7 +898,8 @@ for OBFundsConfirmationConsent1DataDebtorAccount {
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-for OBFundsConfirmationConsent1DataDebtorAccount {
+    for OBFundsConfirmationConsent1DataDebtorAccount
+{
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -603,15 +936,158 @@ impl crate::Validate for OBFundsConfirmationConsent1DataDebtorAccount {
         }
     }
 }
-crate::open_enum! {
-    #[doc =
-    " Name of the identification scheme, in a coded form as published in an external list."]
-    OBFundsConfirmationConsent1DataDebtorAccountSchemeName { #[doc = " `UK.OBIE.BBAN`"]
-    BBAN = "UK.OBIE.BBAN", #[doc = " `UK.OBIE.IBAN`"] IBAN = "UK.OBIE.IBAN", #[doc =
-    " `UK.OBIE.PAN`"] PAN = "UK.OBIE.PAN", #[doc = " `UK.OBIE.Paym`"] Paym =
-    "UK.OBIE.Paym", #[doc = " `UK.OBIE.SortCodeAccountNumber`"] SortCodeAccountNumber =
-    "UK.OBIE.SortCodeAccountNumber", }
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBFundsConfirmationConsent1DataDebtorAccount {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBFundsConfirmationConsent1DataDebtorAccount".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBFundsConfirmationConsent1DataDebtorAccount"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "Unambiguous identification of the account of the debtor to which a confirmation of funds consent will be applied.",
+            true,
+        );
+        crate::schema::property(
+            &mut s,
+            "SchemeName",
+            true,
+            "Name of the identification scheme, in a coded form as published in an external list.",
+            crate::schema::constrain(
+                g.subschema_for::<OBFundsConfirmationConsent1DataDebtorAccountSchemeName>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Identification",
+            true,
+            "Identification assigned by an institution to identify an account. This identification is known by the account owner.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(256u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Name",
+            false,
+            "Name of the account, as assigned by the account servicing institution.\nUsage: The account name is the name or names of the account owner(s) represented at an account level. The account name is not the product name or the nickname of the account.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(350u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "SecondaryIdentification",
+            false,
+            "This is secondary identification of the account, as assigned by the account servicing institution.\nThis can be used by building societies to additionally identify accounts with a roll number (in addition to a sort code and account number combination).",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(34u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
 }
+/// Name of the identification scheme, in a coded form as published in an external list.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OBFundsConfirmationConsent1DataDebtorAccountSchemeName {
+    /// `UK.OBIE.BBAN`
+    BBAN,
+    /// `UK.OBIE.IBAN`
+    IBAN,
+    /// `UK.OBIE.PAN`
+    PAN,
+    /// `UK.OBIE.Paym`
+    Paym,
+    /// `UK.OBIE.SortCodeAccountNumber`
+    SortCodeAccountNumber,
+    /// A code the spec does not list, kept exactly as sent.
+    Unknown(String),
+}
+impl OBFundsConfirmationConsent1DataDebtorAccountSchemeName {
+    /// Every code the spec lists, in spec order.
+    pub const CODES: &'static [&'static str] = &[
+        "UK.OBIE.BBAN",
+        "UK.OBIE.IBAN",
+        "UK.OBIE.PAN",
+        "UK.OBIE.Paym",
+        "UK.OBIE.SortCodeAccountNumber",
+    ];
+    /// The code as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::BBAN => "UK.OBIE.BBAN",
+            Self::IBAN => "UK.OBIE.IBAN",
+            Self::PAN => "UK.OBIE.PAN",
+            Self::Paym => "UK.OBIE.Paym",
+            Self::SortCodeAccountNumber => "UK.OBIE.SortCodeAccountNumber",
+            Self::Unknown(code) => code,
+        }
+    }
+    /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    pub fn from_code(code: &str) -> Self {
+        match code {
+            "UK.OBIE.BBAN" => Self::BBAN,
+            "UK.OBIE.IBAN" => Self::IBAN,
+            "UK.OBIE.PAN" => Self::PAN,
+            "UK.OBIE.Paym" => Self::Paym,
+            "UK.OBIE.SortCodeAccountNumber" => Self::SortCodeAccountNumber,
+            other => Self::Unknown(String::from(other)),
+        }
+    }
+    /// Whether the code is one the spec lists.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
+}
+crate::open_enum_traits!(OBFundsConfirmationConsent1DataDebtorAccountSchemeName);
 /// `OBFundsConfirmationConsentResponse1` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBFundsConfirmationConsentResponse1 {
@@ -666,6 +1142,18 @@ impl crate::Object for OBFundsConfirmationConsentResponse1 {
         crate::__private::encode_optional(map, "Meta", &self.meta)?;
         Ok(())
     }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
+            1usize => crate::__private::encode_optional(map, "Links", &self.links),
+            2usize => crate::__private::encode_optional(map, "Meta", &self.meta),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &crate::Extra {
         &self.extra
     }
@@ -681,8 +1169,7 @@ impl crate::__private::serde::Serialize for OBFundsConfirmationConsentResponse1 
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de>
-for OBFundsConfirmationConsentResponse1 {
+impl<'de> crate::__private::serde::Deserialize<'de> for OBFundsConfirmationConsentResponse1 {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -708,6 +1195,81 @@ impl crate::Validate for OBFundsConfirmationConsentResponse1 {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBFundsConfirmationConsentResponse1 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBFundsConfirmationConsentResponse1".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBFundsConfirmationConsentResponse1").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBFundsConfirmationConsentResponse1` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "Data",
+            true,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<OBFundsConfirmationConsentResponse1Data>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Links",
+            false,
+            "Links relevant to the payload",
+            crate::schema::constrain(
+                g.subschema_for::<Links>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Meta",
+            false,
+            "Meta Data relevant to the payload",
+            crate::schema::constrain(
+                g.subschema_for::<Meta>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBFundsConfirmationConsentResponse1Data` (the spec gives no description).
@@ -791,12 +1353,7 @@ impl crate::Object for OBFundsConfirmationConsentResponse1Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(
-            map,
-            "ConsentId",
-            &self.consent_id,
-            &self.extra,
-        )?;
+        crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
         crate::__private::encode_required(
             map,
             "CreationDateTime",
@@ -810,18 +1367,45 @@ impl crate::Object for OBFundsConfirmationConsentResponse1Data {
             &self.status_update_date_time,
             &self.extra,
         )?;
-        crate::__private::encode_optional(
-            map,
-            "ExpirationDateTime",
-            &self.expiration_date_time,
-        )?;
-        crate::__private::encode_required(
-            map,
-            "DebtorAccount",
-            &self.debtor_account,
-            &self.extra,
-        )?;
+        crate::__private::encode_optional(map, "ExpirationDateTime", &self.expiration_date_time)?;
+        crate::__private::encode_required(map, "DebtorAccount", &self.debtor_account, &self.extra)?;
         Ok(())
+    }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => {
+                crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)
+            }
+            1usize => crate::__private::encode_required(
+                map,
+                "CreationDateTime",
+                &self.creation_date_time,
+                &self.extra,
+            ),
+            2usize => crate::__private::encode_required(map, "Status", &self.status, &self.extra),
+            3usize => crate::__private::encode_required(
+                map,
+                "StatusUpdateDateTime",
+                &self.status_update_date_time,
+                &self.extra,
+            ),
+            4usize => crate::__private::encode_optional(
+                map,
+                "ExpirationDateTime",
+                &self.expiration_date_time,
+            ),
+            5usize => crate::__private::encode_required(
+                map,
+                "DebtorAccount",
+                &self.debtor_account,
+                &self.extra,
+            ),
+            _ => Ok(()),
+        }
     }
     fn extra(&self) -> &crate::Extra {
         &self.extra
@@ -838,8 +1422,7 @@ impl crate::__private::serde::Serialize for OBFundsConfirmationConsentResponse1D
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de>
-for OBFundsConfirmationConsentResponse1Data {
+impl<'de> crate::__private::serde::Deserialize<'de> for OBFundsConfirmationConsentResponse1Data {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -887,13 +1470,187 @@ impl crate::Validate for OBFundsConfirmationConsentResponse1Data {
         }
     }
 }
-crate::open_enum! {
-    #[doc = " Specifies the status of consent resource in code form."]
-    OBFundsConfirmationConsentResponse1DataStatus { #[doc = " `Authorised`"] Authorised =
-    "Authorised", #[doc = " `AwaitingAuthorisation`"] AwaitingAuthorisation =
-    "AwaitingAuthorisation", #[doc = " `Rejected`"] Rejected = "Rejected", #[doc =
-    " `Revoked`"] Revoked = "Revoked", }
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBFundsConfirmationConsentResponse1Data {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBFundsConfirmationConsentResponse1Data".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBFundsConfirmationConsentResponse1Data"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBFundsConfirmationConsentResponse1Data` (the spec gives no description).",
+            true,
+        );
+        crate::schema::property(
+            &mut s,
+            "ConsentId",
+            true,
+            "Unique identification as assigned to identify the funds confirmation consent resource.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(128u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "CreationDateTime",
+            true,
+            "Date and time at which the resource was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Status",
+            true,
+            "Specifies the status of consent resource in code form.",
+            crate::schema::constrain(
+                g.subschema_for::<OBFundsConfirmationConsentResponse1DataStatus>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "StatusUpdateDateTime",
+            true,
+            "Date and time at which the resource status was updated.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ExpirationDateTime",
+            false,
+            "Specified date and time the funds confirmation authorisation will expire.\nIf this is not populated, the authorisation will be open ended.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "DebtorAccount",
+            true,
+            "Unambiguous identification of the account of the debtor to which a confirmation of funds consent will be applied.",
+            crate::schema::constrain(
+                g.subschema_for::<OBFundsConfirmationConsent1DataDebtorAccount>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
 }
+/// Specifies the status of consent resource in code form.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OBFundsConfirmationConsentResponse1DataStatus {
+    /// `Authorised`
+    Authorised,
+    /// `AwaitingAuthorisation`
+    AwaitingAuthorisation,
+    /// `Rejected`
+    Rejected,
+    /// `Revoked`
+    Revoked,
+    /// A code the spec does not list, kept exactly as sent.
+    Unknown(String),
+}
+impl OBFundsConfirmationConsentResponse1DataStatus {
+    /// Every code the spec lists, in spec order.
+    pub const CODES: &'static [&'static str] =
+        &["Authorised", "AwaitingAuthorisation", "Rejected", "Revoked"];
+    /// The code as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Authorised => "Authorised",
+            Self::AwaitingAuthorisation => "AwaitingAuthorisation",
+            Self::Rejected => "Rejected",
+            Self::Revoked => "Revoked",
+            Self::Unknown(code) => code,
+        }
+    }
+    /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    pub fn from_code(code: &str) -> Self {
+        match code {
+            "Authorised" => Self::Authorised,
+            "AwaitingAuthorisation" => Self::AwaitingAuthorisation,
+            "Rejected" => Self::Rejected,
+            "Revoked" => Self::Revoked,
+            other => Self::Unknown(String::from(other)),
+        }
+    }
+    /// Whether the code is one the spec lists.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
+}
+crate::open_enum_traits!(OBFundsConfirmationConsentResponse1DataStatus);
 /// `OBFundsConfirmationResponse1` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBFundsConfirmationResponse1 {
@@ -948,6 +1705,18 @@ impl crate::Object for OBFundsConfirmationResponse1 {
         crate::__private::encode_optional(map, "Meta", &self.meta)?;
         Ok(())
     }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
+            1usize => crate::__private::encode_optional(map, "Links", &self.links),
+            2usize => crate::__private::encode_optional(map, "Meta", &self.meta),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &crate::Extra {
         &self.extra
     }
@@ -989,6 +1758,81 @@ impl crate::Validate for OBFundsConfirmationResponse1 {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBFundsConfirmationResponse1 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBFundsConfirmationResponse1".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBFundsConfirmationResponse1").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBFundsConfirmationResponse1` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "Data",
+            true,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<OBFundsConfirmationResponse1Data>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Links",
+            false,
+            "Links relevant to the payload",
+            crate::schema::constrain(
+                g.subschema_for::<Links>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Meta",
+            false,
+            "Meta Data relevant to the payload",
+            crate::schema::constrain(
+                g.subschema_for::<Meta>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBFundsConfirmationResponse1Data` (the spec gives no description).
@@ -1073,12 +1917,7 @@ impl crate::Object for OBFundsConfirmationResponse1Data {
             &self.funds_confirmation_id,
             &self.extra,
         )?;
-        crate::__private::encode_required(
-            map,
-            "ConsentId",
-            &self.consent_id,
-            &self.extra,
-        )?;
+        crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
         crate::__private::encode_required(
             map,
             "CreationDateTime",
@@ -1091,12 +1930,7 @@ impl crate::Object for OBFundsConfirmationResponse1Data {
             &self.funds_available,
             &self.extra,
         )?;
-        crate::__private::encode_required(
-            map,
-            "Reference",
-            &self.reference,
-            &self.extra,
-        )?;
+        crate::__private::encode_required(map, "Reference", &self.reference, &self.extra)?;
         crate::__private::encode_required(
             map,
             "InstructedAmount",
@@ -1104,6 +1938,45 @@ impl crate::Object for OBFundsConfirmationResponse1Data {
             &self.extra,
         )?;
         Ok(())
+    }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(
+                map,
+                "FundsConfirmationId",
+                &self.funds_confirmation_id,
+                &self.extra,
+            ),
+            1usize => {
+                crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)
+            }
+            2usize => crate::__private::encode_required(
+                map,
+                "CreationDateTime",
+                &self.creation_date_time,
+                &self.extra,
+            ),
+            3usize => crate::__private::encode_required(
+                map,
+                "FundsAvailable",
+                &self.funds_available,
+                &self.extra,
+            ),
+            4usize => {
+                crate::__private::encode_required(map, "Reference", &self.reference, &self.extra)
+            }
+            5usize => crate::__private::encode_required(
+                map,
+                "InstructedAmount",
+                &self.instructed_amount,
+                &self.extra,
+            ),
+            _ => Ok(()),
+        }
     }
     fn extra(&self) -> &crate::Extra {
         &self.extra
@@ -1120,8 +1993,7 @@ impl crate::__private::serde::Serialize for OBFundsConfirmationResponse1Data {
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de>
-for OBFundsConfirmationResponse1Data {
+impl<'de> crate::__private::serde::Deserialize<'de> for OBFundsConfirmationResponse1Data {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -1172,6 +2044,138 @@ impl crate::Validate for OBFundsConfirmationResponse1Data {
         }
     }
 }
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBFundsConfirmationResponse1Data {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBFundsConfirmationResponse1Data".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBFundsConfirmationResponse1Data").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBFundsConfirmationResponse1Data` (the spec gives no description).",
+            true,
+        );
+        crate::schema::property(
+            &mut s,
+            "FundsConfirmationId",
+            true,
+            "Unique identification as assigned by the ASPSP to uniquely identify the funds confirmation resource.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(40u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ConsentId",
+            true,
+            "Unique identification as assigned by the ASPSP to uniquely identify the funds confirmation consent resource.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(128u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "CreationDateTime",
+            true,
+            "Date and time at which the resource was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "FundsAvailable",
+            true,
+            "Flag to indicate the result of a confirmation of funds check.",
+            crate::schema::constrain(
+                g.subschema_for::<bool>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Reference",
+            true,
+            "Unique reference, as assigned by the CBPII, to unambiguously refer to the request related to the payment transaction.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(35u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "InstructedAmount",
+            true,
+            "Amount of money to be confirmed as available funds in the debtor account. Contains an Amount and a Currency.",
+            crate::schema::constrain(
+                g.subschema_for::<OBFundsConfirmation1DataInstructedAmount>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
+}
 /// Decodes `body` as the request or response body type named `type_name` (a spec name such
 /// as `"OBReadTransaction6"`), re-encodes and validates it. `None` when no operation of
 /// this API uses a type of that name.
@@ -1179,24 +2183,20 @@ pub fn check_json(
     type_name: &str,
     body: &[u8],
 ) -> Option<Result<crate::decode::Checked, crate::decode::DecodeError>> {
-    Some(
-        match type_name {
-            "OBErrorResponse1" => crate::decode::check_as::<OBErrorResponse1>(body),
-            "OBFundsConfirmation1" => {
-                crate::decode::check_as::<OBFundsConfirmation1>(body)
-            }
-            "OBFundsConfirmationConsent1" => {
-                crate::decode::check_as::<OBFundsConfirmationConsent1>(body)
-            }
-            "OBFundsConfirmationConsentResponse1" => {
-                crate::decode::check_as::<OBFundsConfirmationConsentResponse1>(body)
-            }
-            "OBFundsConfirmationResponse1" => {
-                crate::decode::check_as::<OBFundsConfirmationResponse1>(body)
-            }
-            _ => return None,
-        },
-    )
+    Some(match type_name {
+        "OBErrorResponse1" => crate::decode::check_as::<OBErrorResponse1>(body),
+        "OBFundsConfirmation1" => crate::decode::check_as::<OBFundsConfirmation1>(body),
+        "OBFundsConfirmationConsent1" => {
+            crate::decode::check_as::<OBFundsConfirmationConsent1>(body)
+        }
+        "OBFundsConfirmationConsentResponse1" => {
+            crate::decode::check_as::<OBFundsConfirmationConsentResponse1>(body)
+        }
+        "OBFundsConfirmationResponse1" => {
+            crate::decode::check_as::<OBFundsConfirmationResponse1>(body)
+        }
+        _ => return None,
+    })
 }
 /// Every operation of this API, in spec order.
 pub const OPERATIONS: &[crate::Operation] = &[
@@ -1583,10 +2583,7 @@ pub mod ops {
     }
 }
 /// Spec pattern `^\d{1,13}$|^\d{1,13}\.\d{1,5}$`.
-static PATTERN_0: crate::__private::Pattern = crate::__private::Pattern::new(
-    "^\\d{1,13}$|^\\d{1,13}\\.\\d{1,5}$",
-);
+static PATTERN_0: crate::__private::Pattern =
+    crate::__private::Pattern::new("^\\d{1,13}$|^\\d{1,13}\\.\\d{1,5}$");
 /// Spec pattern `^[A-Z]{3,3}$`.
-static PATTERN_1: crate::__private::Pattern = crate::__private::Pattern::new(
-    "^[A-Z]{3,3}$",
-);
+static PATTERN_1: crate::__private::Pattern = crate::__private::Pattern::new("^[A-Z]{3,3}$");

@@ -14,14 +14,12 @@
 )]
 pub use crate::common::{
     BuildingNumber, CountryCode, CountrySubDivision, Department, File, ISODateTime,
-    Identification_0, Links, Meta, OBActiveCurrencyAndAmount_SimpleType,
-    OBAddressTypeCode, OBChargeBearerType1Code, OBError1, OBError1ErrorCode,
-    OBErrorResponse1, OBExternalAccountIdentification4Code,
-    OBExternalExtendedAccountType1Code,
+    Identification_0, Links, Meta, OBActiveCurrencyAndAmount_SimpleType, OBAddressTypeCode,
+    OBChargeBearerType1Code, OBError1, OBError1ErrorCode, OBErrorResponse1,
+    OBExternalAccountIdentification4Code, OBExternalExtendedAccountType1Code,
     OBExternalFinancialInstitutionIdentification4Code, OBExternalLocalInstrument1Code,
     OBPostalAddress6, OBRisk1, OBRisk1DeliveryAddress, OBRisk1PaymentContextCode,
-    OBSupplementaryData1, PostCode, SecondaryIdentification, StreetName, SubDepartment,
-    TownName,
+    OBSupplementaryData1, PostCode, SecondaryIdentification, StreetName, SubDepartment, TownName,
 };
 /// A code allocated to a currency by a Maintenance Agency under an international identification scheme, as described in the latest edition of the international standard ISO 4217 "Codes for the representation of currencies and funds".
 pub type ActiveOrHistoricCurrencyCode = String;
@@ -76,6 +74,19 @@ impl crate::Object for OBActiveOrHistoricCurrencyAndAmount {
         crate::__private::encode_required(map, "Currency", &self.currency, &self.extra)?;
         Ok(())
     }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(map, "Amount", &self.amount, &self.extra),
+            1usize => {
+                crate::__private::encode_required(map, "Currency", &self.currency, &self.extra)
+            }
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &crate::Extra {
         &self.extra
     }
@@ -91,8 +102,7 @@ impl crate::__private::serde::Serialize for OBActiveOrHistoricCurrencyAndAmount 
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de>
-for OBActiveOrHistoricCurrencyAndAmount {
+impl<'de> crate::__private::serde::Deserialize<'de> for OBActiveOrHistoricCurrencyAndAmount {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -116,6 +126,60 @@ impl crate::Validate for OBActiveOrHistoricCurrencyAndAmount {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBActiveOrHistoricCurrencyAndAmount {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBActiveOrHistoricCurrencyAndAmount".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBActiveOrHistoricCurrencyAndAmount").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s =
+            crate::schema::object("Amount of money associated with the charge type.", false);
+        crate::schema::property(
+            &mut s,
+            "Amount",
+            true,
+            "A number of monetary units specified in an active currency where the unit of currency is explicit and compliant with ISO 4217.",
+            crate::schema::constrain(
+                g.subschema_for::<OBActiveCurrencyAndAmount_SimpleType>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: Some("^\\d{1,13}$|^\\d{1,13}\\.\\d{1,5}$"),
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Currency",
+            true,
+            "A code allocated to a currency by a Maintenance Agency under an international identification scheme, as described in the latest edition of the international standard ISO 4217 \"Codes for the representation of currencies and funds\".",
+            crate::schema::constrain(
+                g.subschema_for::<ActiveOrHistoricCurrencyCode>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: Some("^[A-Z]{3,3}$"),
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBCashAccountCreditor3` (the spec gives no description).
@@ -178,12 +242,7 @@ impl crate::Object for OBCashAccountCreditor3 {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(
-            map,
-            "SchemeName",
-            &self.scheme_name,
-            &self.extra,
-        )?;
+        crate::__private::encode_required(map, "SchemeName", &self.scheme_name, &self.extra)?;
         crate::__private::encode_required(
             map,
             "Identification",
@@ -197,6 +256,30 @@ impl crate::Object for OBCashAccountCreditor3 {
             &self.secondary_identification,
         )?;
         Ok(())
+    }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => {
+                crate::__private::encode_required(map, "SchemeName", &self.scheme_name, &self.extra)
+            }
+            1usize => crate::__private::encode_required(
+                map,
+                "Identification",
+                &self.identification,
+                &self.extra,
+            ),
+            2usize => crate::__private::encode_required(map, "Name", &self.name, &self.extra),
+            3usize => crate::__private::encode_optional(
+                map,
+                "SecondaryIdentification",
+                &self.secondary_identification,
+            ),
+            _ => Ok(()),
+        }
     }
     fn extra(&self) -> &crate::Extra {
         &self.extra
@@ -248,6 +331,100 @@ impl crate::Validate for OBCashAccountCreditor3 {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBCashAccountCreditor3 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBCashAccountCreditor3".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBCashAccountCreditor3").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBCashAccountCreditor3` (the spec gives no description).",
+            true,
+        );
+        crate::schema::property(
+            &mut s,
+            "SchemeName",
+            true,
+            "Name of the identification scheme, in a coded form as published in an external list.",
+            crate::schema::constrain(
+                g.subschema_for::<OBExternalAccountIdentification4Code>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Identification",
+            true,
+            "Identification assigned by an institution to identify an account. This identification is known by the account owner.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: Some(256u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Name",
+            true,
+            "Name of the account, as assigned by the account servicing institution.  Usage The account name is the name or names of the account owner(s) represented at an account level. The account name is not the product name or the nickname of the account.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "SecondaryIdentification",
+            false,
+            "Secondary identification of the account, as assigned by the account servicing institution. This can be used by building societies to additionally identify accounts with a roll number (in addition to a sort code and account number combination).",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: Some(34u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// ^ Only incuded in the response if `Data. ReadRefundAccount` is set to `Yes` in the consent.
@@ -320,6 +497,25 @@ impl crate::Object for OBCashAccountDebtor4 {
         )?;
         Ok(())
     }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_optional(map, "SchemeName", &self.scheme_name),
+            1usize => {
+                crate::__private::encode_optional(map, "Identification", &self.identification)
+            }
+            2usize => crate::__private::encode_optional(map, "Name", &self.name),
+            3usize => crate::__private::encode_optional(
+                map,
+                "SecondaryIdentification",
+                &self.secondary_identification,
+            ),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &crate::Extra {
         &self.extra
     }
@@ -367,10 +563,131 @@ impl crate::Validate for OBCashAccountDebtor4 {
         }
     }
 }
-crate::open_enum! {
-    #[doc = " Charge type, in a coded form."] OBExternalPaymentChargeType1Code { #[doc =
-    " `UK.OBIE.CHAPSOut`"] UKOBIECHAPSOut = "UK.OBIE.CHAPSOut", }
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBCashAccountDebtor4 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBCashAccountDebtor4".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBCashAccountDebtor4").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "^ Only incuded in the response if `Data. ReadRefundAccount` is set to `Yes` in the consent.",
+            true,
+        );
+        crate::schema::property(
+            &mut s,
+            "SchemeName",
+            false,
+            "^ Name of the identification scheme, in a coded form as published in an external list. | Namespaced Enumeration OBExternalAccountIdentification4Code",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Identification",
+            false,
+            "^ Identification assigned by an institution to identify an account. This identification is known by the account owner. | Max256Text",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Name",
+            false,
+            "^ Name of the account, as assigned by the account servicing institution.  Usage The account name is the name or names of the account owner(s) represented at an account level. The account name is not the product name or the nickname of the account.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "SecondaryIdentification",
+            false,
+            "^ This is secondary identification of the account, as assigned by the account servicing institution.  This can be used by building societies to additionally identify accounts with a roll number (in addition to a sort code and account number combination) | Max34Text",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
 }
+/// Charge type, in a coded form.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OBExternalPaymentChargeType1Code {
+    /// `UK.OBIE.CHAPSOut`
+    CHAPSOut,
+    /// A code the spec does not list, kept exactly as sent.
+    Unknown(String),
+}
+impl OBExternalPaymentChargeType1Code {
+    /// Every code the spec lists, in spec order.
+    pub const CODES: &'static [&'static str] = &["UK.OBIE.CHAPSOut"];
+    /// The code as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CHAPSOut => "UK.OBIE.CHAPSOut",
+            Self::Unknown(code) => code,
+        }
+    }
+    /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    pub fn from_code(code: &str) -> Self {
+        match code {
+            "UK.OBIE.CHAPSOut" => Self::CHAPSOut,
+            other => Self::Unknown(String::from(other)),
+        }
+    }
+    /// Whether the code is one the spec lists.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
+}
+crate::open_enum_traits!(OBExternalPaymentChargeType1Code);
 /// Supporting Data provided by TPP, when requesting SCA Exemption.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBSCASupportData1 {
@@ -382,9 +699,7 @@ pub struct OBSCASupportData1 {
     /// Usage: This field indicates whether the PSU was subject to SCA performed by the TPP
     ///
     /// JSON name: `AppliedAuthenticationApproach`
-    pub applied_authentication_approach: Option<
-        OBSCASupportData1AppliedAuthenticationApproach,
-    >,
+    pub applied_authentication_approach: Option<OBSCASupportData1AppliedAuthenticationApproach>,
     /// If the payment is recurring, then this field is populated with the transaction identifier of the previous payment occurrence so that the ASPSP can verify that the PISP, amount and the payee are the same as the previous occurrence. The value here refers to the payment id e.g. DomesticPaymentId
     ///
     /// JSON name: `ReferencePaymentOrderId`
@@ -444,6 +759,30 @@ impl crate::Object for OBSCASupportData1 {
         )?;
         Ok(())
     }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_optional(
+                map,
+                "RequestedSCAExemptionType",
+                &self.requested_sca_exemption_type,
+            ),
+            1usize => crate::__private::encode_optional(
+                map,
+                "AppliedAuthenticationApproach",
+                &self.applied_authentication_approach,
+            ),
+            2usize => crate::__private::encode_optional(
+                map,
+                "ReferencePaymentOrderId",
+                &self.reference_payment_order_id,
+            ),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &crate::Extra {
         &self.extra
     }
@@ -487,23 +826,180 @@ impl crate::Validate for OBSCASupportData1 {
         }
     }
 }
-crate::open_enum! {
-    #[doc = " Specifies a character string with a maximum length of 40 characters."]
-    #[doc =
-    " Usage: This field indicates whether the PSU was subject to SCA performed by the TPP"]
-    OBSCASupportData1AppliedAuthenticationApproach { #[doc = " `CA`"] CA = "CA", #[doc =
-    " `SCA`"] SCA = "SCA", }
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBSCASupportData1 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBSCASupportData1".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBSCASupportData1").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "Supporting Data provided by TPP, when requesting SCA Exemption.",
+            true,
+        );
+        crate::schema::property(
+            &mut s,
+            "RequestedSCAExemptionType",
+            false,
+            "This field allows a PISP to request specific SCA Exemption for a Payment Initiation",
+            crate::schema::constrain(
+                g.subschema_for::<OBSCASupportData1RequestedSCAExemptionType>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "AppliedAuthenticationApproach",
+            false,
+            "Specifies a character string with a maximum length of 40 characters.\nUsage: This field indicates whether the PSU was subject to SCA performed by the TPP",
+            crate::schema::constrain(
+                g.subschema_for::<OBSCASupportData1AppliedAuthenticationApproach>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ReferencePaymentOrderId",
+            false,
+            "If the payment is recurring, then this field is populated with the transaction identifier of the previous payment occurrence so that the ASPSP can verify that the PISP, amount and the payee are the same as the previous occurrence. The value here refers to the payment id e.g. DomesticPaymentId",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(40u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
 }
-crate::open_enum! {
-    #[doc =
-    " This field allows a PISP to request specific SCA Exemption for a Payment Initiation"]
-    OBSCASupportData1RequestedSCAExemptionType { #[doc = " `BillPayment`"] BillPayment =
-    "BillPayment", #[doc = " `ContactlessTravel`"] ContactlessTravel =
-    "ContactlessTravel", #[doc = " `EcommerceGoods`"] EcommerceGoods = "EcommerceGoods",
-    #[doc = " `EcommerceServices`"] EcommerceServices = "EcommerceServices", #[doc =
-    " `Kiosk`"] Kiosk = "Kiosk", #[doc = " `Parking`"] Parking = "Parking", #[doc =
-    " `PartyToParty`"] PartyToParty = "PartyToParty", }
+/// Specifies a character string with a maximum length of 40 characters.
+/// Usage: This field indicates whether the PSU was subject to SCA performed by the TPP
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OBSCASupportData1AppliedAuthenticationApproach {
+    /// `CA`
+    CA,
+    /// `SCA`
+    SCA,
+    /// A code the spec does not list, kept exactly as sent.
+    Unknown(String),
 }
+impl OBSCASupportData1AppliedAuthenticationApproach {
+    /// Every code the spec lists, in spec order.
+    pub const CODES: &'static [&'static str] = &["CA", "SCA"];
+    /// The code as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CA => "CA",
+            Self::SCA => "SCA",
+            Self::Unknown(code) => code,
+        }
+    }
+    /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    pub fn from_code(code: &str) -> Self {
+        match code {
+            "CA" => Self::CA,
+            "SCA" => Self::SCA,
+            other => Self::Unknown(String::from(other)),
+        }
+    }
+    /// Whether the code is one the spec lists.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
+}
+crate::open_enum_traits!(OBSCASupportData1AppliedAuthenticationApproach);
+/// This field allows a PISP to request specific SCA Exemption for a Payment Initiation
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OBSCASupportData1RequestedSCAExemptionType {
+    /// `BillPayment`
+    BillPayment,
+    /// `ContactlessTravel`
+    ContactlessTravel,
+    /// `EcommerceGoods`
+    EcommerceGoods,
+    /// `EcommerceServices`
+    EcommerceServices,
+    /// `Kiosk`
+    Kiosk,
+    /// `Parking`
+    Parking,
+    /// `PartyToParty`
+    PartyToParty,
+    /// A code the spec does not list, kept exactly as sent.
+    Unknown(String),
+}
+impl OBSCASupportData1RequestedSCAExemptionType {
+    /// Every code the spec lists, in spec order.
+    pub const CODES: &'static [&'static str] = &[
+        "BillPayment",
+        "ContactlessTravel",
+        "EcommerceGoods",
+        "EcommerceServices",
+        "Kiosk",
+        "Parking",
+        "PartyToParty",
+    ];
+    /// The code as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::BillPayment => "BillPayment",
+            Self::ContactlessTravel => "ContactlessTravel",
+            Self::EcommerceGoods => "EcommerceGoods",
+            Self::EcommerceServices => "EcommerceServices",
+            Self::Kiosk => "Kiosk",
+            Self::Parking => "Parking",
+            Self::PartyToParty => "PartyToParty",
+            Self::Unknown(code) => code,
+        }
+    }
+    /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    pub fn from_code(code: &str) -> Self {
+        match code {
+            "BillPayment" => Self::BillPayment,
+            "ContactlessTravel" => Self::ContactlessTravel,
+            "EcommerceGoods" => Self::EcommerceGoods,
+            "EcommerceServices" => Self::EcommerceServices,
+            "Kiosk" => Self::Kiosk,
+            "Parking" => Self::Parking,
+            "PartyToParty" => Self::PartyToParty,
+            other => Self::Unknown(String::from(other)),
+        }
+    }
+    /// Whether the code is one the spec lists.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
+}
+crate::open_enum_traits!(OBSCASupportData1RequestedSCAExemptionType);
 /// `OBWriteDomestic2` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBWriteDomestic2 {
@@ -552,6 +1048,17 @@ impl crate::Object for OBWriteDomestic2 {
         crate::__private::encode_required(map, "Risk", &self.risk, &self.extra)?;
         Ok(())
     }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
+            1usize => crate::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &crate::Extra {
         &self.extra
     }
@@ -589,6 +1096,60 @@ impl crate::Validate for OBWriteDomestic2 {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteDomestic2 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteDomestic2".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBWriteDomestic2").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s =
+            crate::schema::object("`OBWriteDomestic2` (the spec gives no description).", false);
+        crate::schema::property(
+            &mut s,
+            "Data",
+            true,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomestic2Data>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Risk",
+            true,
+            "The Risk section is sent by the initiating party to the ASPSP.\nIt is used to specify additional details for risk scoring for Payments.",
+            crate::schema::constrain(
+                g.subschema_for::<OBRisk1>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBWriteDomestic2Data` (the spec gives no description).
@@ -634,19 +1195,24 @@ impl crate::Object for OBWriteDomestic2Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(
-            map,
-            "ConsentId",
-            &self.consent_id,
-            &self.extra,
-        )?;
-        crate::__private::encode_required(
-            map,
-            "Initiation",
-            &self.initiation,
-            &self.extra,
-        )?;
+        crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
+        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
         Ok(())
+    }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => {
+                crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)
+            }
+            1usize => {
+                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+            }
+            _ => Ok(()),
+        }
     }
     fn extra(&self) -> &crate::Extra {
         &self.extra
@@ -688,6 +1254,62 @@ impl crate::Validate for OBWriteDomestic2Data {
         }
     }
 }
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteDomestic2Data {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteDomestic2Data".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBWriteDomestic2Data").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBWriteDomestic2Data` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "ConsentId",
+            true,
+            "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(128u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Initiation",
+            true,
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single domestic payment.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomestic2DataInitiation>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
+}
 /// The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single domestic payment.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBWriteDomestic2DataInitiation {
@@ -727,9 +1349,7 @@ pub struct OBWriteDomestic2DataInitiation {
     /// Information supplied to enable the matching of an entry with the items that the transfer is intended to settle, such as commercial invoices in an accounts' receivable system.
     ///
     /// JSON name: `RemittanceInformation`
-    pub remittance_information: Option<
-        Box<OBWriteDomestic2DataInitiationRemittanceInformation>,
-    >,
+    pub remittance_information: Option<Box<OBWriteDomestic2DataInitiationRemittanceInformation>>,
     /// Additional information that can not be captured in the structured fields and/or any other specific block.
     ///
     /// JSON name: `SupplementaryData`
@@ -802,11 +1422,7 @@ impl crate::Object for OBWriteDomestic2DataInitiation {
             &self.end_to_end_identification,
             &self.extra,
         )?;
-        crate::__private::encode_optional(
-            map,
-            "LocalInstrument",
-            &self.local_instrument,
-        )?;
+        crate::__private::encode_optional(map, "LocalInstrument", &self.local_instrument)?;
         crate::__private::encode_required(
             map,
             "InstructedAmount",
@@ -830,12 +1446,60 @@ impl crate::Object for OBWriteDomestic2DataInitiation {
             "RemittanceInformation",
             &self.remittance_information,
         )?;
-        crate::__private::encode_optional(
-            map,
-            "SupplementaryData",
-            &self.supplementary_data,
-        )?;
+        crate::__private::encode_optional(map, "SupplementaryData", &self.supplementary_data)?;
         Ok(())
+    }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(
+                map,
+                "InstructionIdentification",
+                &self.instruction_identification,
+                &self.extra,
+            ),
+            1usize => crate::__private::encode_required(
+                map,
+                "EndToEndIdentification",
+                &self.end_to_end_identification,
+                &self.extra,
+            ),
+            2usize => {
+                crate::__private::encode_optional(map, "LocalInstrument", &self.local_instrument)
+            }
+            3usize => crate::__private::encode_required(
+                map,
+                "InstructedAmount",
+                &self.instructed_amount,
+                &self.extra,
+            ),
+            4usize => crate::__private::encode_optional(map, "DebtorAccount", &self.debtor_account),
+            5usize => crate::__private::encode_required(
+                map,
+                "CreditorAccount",
+                &self.creditor_account,
+                &self.extra,
+            ),
+            6usize => crate::__private::encode_optional(
+                map,
+                "CreditorPostalAddress",
+                &self.creditor_postal_address,
+            ),
+            7usize => crate::__private::encode_optional(
+                map,
+                "RemittanceInformation",
+                &self.remittance_information,
+            ),
+            8usize => crate::__private::encode_optional(
+                map,
+                "SupplementaryData",
+                &self.supplementary_data,
+            ),
+            _ => Ok(()),
+        }
     }
     fn extra(&self) -> &crate::Extra {
         &self.extra
@@ -915,6 +1579,195 @@ impl crate::Validate for OBWriteDomestic2DataInitiation {
         }
     }
 }
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteDomestic2DataInitiation {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteDomestic2DataInitiation".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBWriteDomestic2DataInitiation").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single domestic payment.",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "InstructionIdentification",
+            true,
+            "Unique identification as assigned by an instructing party for an instructed party to unambiguously identify the instruction.\nUsage: the  instruction identification is a point to point reference that can be used between the instructing party and the instructed party to refer to the individual instruction. It can be included in several messages related to the instruction.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(35u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "EndToEndIdentification",
+            true,
+            "Unique identification assigned by the initiating party to unambiguously identify the transaction. This identification is passed on, unchanged, throughout the entire end-to-end chain.\nUsage: The end-to-end identification can be used for reconciliation or to link tasks relating to the transaction. It can be included in several messages related to the transaction.\nOB: The Faster Payments Scheme can only access 31 characters for the EndToEndIdentification field.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(35u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "LocalInstrument",
+            false,
+            "User community specific instrument.\nUsage: This element is used to specify a local instrument, local clearing option and/or further qualify the service or service level.",
+            crate::schema::constrain(
+                g.subschema_for::<OBExternalLocalInstrument1Code>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "InstructedAmount",
+            true,
+            "Amount of money to be moved between the debtor and creditor, before deduction of charges, expressed in the currency as ordered by the initiating party.\nUsage: This amount has to be transported unchanged through the transaction chain.",
+            crate::schema::constrain(
+                g.subschema_for::<OBActiveOrHistoricCurrencyAndAmount>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "DebtorAccount",
+            false,
+            "Unambiguous identification of the account of the debtor to which a debit entry will be made as a result of the transaction.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomestic2DataInitiationDebtorAccount>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "CreditorAccount",
+            true,
+            "Unambiguous identification of the account of the creditor to which a credit entry will be posted as a result of the payment transaction.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomestic2DataInitiationCreditorAccount>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "CreditorPostalAddress",
+            false,
+            "Information that locates and identifies a specific address, as defined by postal services.",
+            crate::schema::constrain(
+                g.subschema_for::<OBPostalAddress6>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "RemittanceInformation",
+            false,
+            "Information supplied to enable the matching of an entry with the items that the transfer is intended to settle, such as commercial invoices in an accounts' receivable system.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomestic2DataInitiationRemittanceInformation>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "SupplementaryData",
+            false,
+            "Additional information that can not be captured in the structured fields and/or any other specific block.",
+            crate::schema::constrain(
+                g.subschema_for::<OBSupplementaryData1>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
+}
 /// Unambiguous identification of the account of the creditor to which a credit entry will be posted as a result of the payment transaction.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBWriteDomestic2DataInitiationCreditorAccount {
@@ -978,12 +1831,7 @@ impl crate::Object for OBWriteDomestic2DataInitiationCreditorAccount {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(
-            map,
-            "SchemeName",
-            &self.scheme_name,
-            &self.extra,
-        )?;
+        crate::__private::encode_required(map, "SchemeName", &self.scheme_name, &self.extra)?;
         crate::__private::encode_required(
             map,
             "Identification",
@@ -998,6 +1846,30 @@ impl crate::Object for OBWriteDomestic2DataInitiationCreditorAccount {
         )?;
         Ok(())
     }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => {
+                crate::__private::encode_required(map, "SchemeName", &self.scheme_name, &self.extra)
+            }
+            1usize => crate::__private::encode_required(
+                map,
+                "Identification",
+                &self.identification,
+                &self.extra,
+            ),
+            2usize => crate::__private::encode_required(map, "Name", &self.name, &self.extra),
+            3usize => crate::__private::encode_optional(
+                map,
+                "SecondaryIdentification",
+                &self.secondary_identification,
+            ),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &crate::Extra {
         &self.extra
     }
@@ -1005,8 +1877,7 @@ impl crate::Object for OBWriteDomestic2DataInitiationCreditorAccount {
         &mut self.extra
     }
 }
-impl crate::__private::serde::Serialize
-for OBWriteDomestic2DataInitiationCreditorAccount {
+impl crate::__private::serde::Serialize for OBWriteDomestic2DataInitiationCreditorAccount {
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -1015,7 +1886,8 @@ for OBWriteDomestic2DataInitiationCreditorAccount {
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-for OBWriteDomestic2DataInitiationCreditorAccount {
+    for OBWriteDomestic2DataInitiationCreditorAccount
+{
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -1051,6 +1923,105 @@ impl crate::Validate for OBWriteDomestic2DataInitiationCreditorAccount {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteDomestic2DataInitiationCreditorAccount {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteDomestic2DataInitiationCreditorAccount".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBWriteDomestic2DataInitiationCreditorAccount"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "Unambiguous identification of the account of the creditor to which a credit entry will be posted as a result of the payment transaction.",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "SchemeName",
+            true,
+            "Name of the identification scheme, in a coded form as published in an external list.",
+            crate::schema::constrain(
+                g.subschema_for::<OBExternalAccountIdentification4Code>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Identification",
+            true,
+            "Identification assigned by an institution to identify an account. This identification is known by the account owner.",
+            crate::schema::constrain(
+                g.subschema_for::<Identification_0>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(256u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Name",
+            true,
+            "The account name is the name or names of the account owner(s) represented at an account level.\nNote, the account name is not the product name or the nickname of the account.\nOB: ASPSPs may carry out name validation for Confirmation of Payee, but it is not mandatory.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(350u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "SecondaryIdentification",
+            false,
+            "This is secondary identification of the account, as assigned by the account servicing institution.\nThis can be used by building societies to additionally identify accounts with a roll number (in addition to a sort code and account number combination).",
+            crate::schema::constrain(
+                g.subschema_for::<SecondaryIdentification>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(34u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// Unambiguous identification of the account of the debtor to which a debit entry will be made as a result of the transaction.
@@ -1115,12 +2086,7 @@ impl crate::Object for OBWriteDomestic2DataInitiationDebtorAccount {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(
-            map,
-            "SchemeName",
-            &self.scheme_name,
-            &self.extra,
-        )?;
+        crate::__private::encode_required(map, "SchemeName", &self.scheme_name, &self.extra)?;
         crate::__private::encode_required(
             map,
             "Identification",
@@ -1134,6 +2100,30 @@ impl crate::Object for OBWriteDomestic2DataInitiationDebtorAccount {
             &self.secondary_identification,
         )?;
         Ok(())
+    }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => {
+                crate::__private::encode_required(map, "SchemeName", &self.scheme_name, &self.extra)
+            }
+            1usize => crate::__private::encode_required(
+                map,
+                "Identification",
+                &self.identification,
+                &self.extra,
+            ),
+            2usize => crate::__private::encode_optional(map, "Name", &self.name),
+            3usize => crate::__private::encode_optional(
+                map,
+                "SecondaryIdentification",
+                &self.secondary_identification,
+            ),
+            _ => Ok(()),
+        }
     }
     fn extra(&self) -> &crate::Extra {
         &self.extra
@@ -1151,7 +2141,8 @@ impl crate::__private::serde::Serialize for OBWriteDomestic2DataInitiationDebtor
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-for OBWriteDomestic2DataInitiationDebtorAccount {
+    for OBWriteDomestic2DataInitiationDebtorAccount
+{
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -1186,6 +2177,105 @@ impl crate::Validate for OBWriteDomestic2DataInitiationDebtorAccount {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteDomestic2DataInitiationDebtorAccount {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteDomestic2DataInitiationDebtorAccount".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBWriteDomestic2DataInitiationDebtorAccount"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "Unambiguous identification of the account of the debtor to which a debit entry will be made as a result of the transaction.",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "SchemeName",
+            true,
+            "Name of the identification scheme, in a coded form as published in an external list.",
+            crate::schema::constrain(
+                g.subschema_for::<OBExternalAccountIdentification4Code>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Identification",
+            true,
+            "Identification assigned by an institution to identify an account. This identification is known by the account owner.",
+            crate::schema::constrain(
+                g.subschema_for::<Identification_0>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(256u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Name",
+            false,
+            "The account name is the name or names of the account owner(s) represented at an account level, as displayed by the ASPSP's online channels.\nNote, the account name is not the product name or the nickname of the account.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(350u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "SecondaryIdentification",
+            false,
+            "This is secondary identification of the account, as assigned by the account servicing institution.\nThis can be used by building societies to additionally identify accounts with a roll number (in addition to a sort code and account number combination).",
+            crate::schema::constrain(
+                g.subschema_for::<SecondaryIdentification>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(34u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// Information supplied to enable the matching of an entry with the items that the transfer is intended to settle, such as commercial invoices in an accounts' receivable system.
@@ -1238,6 +2328,17 @@ impl crate::Object for OBWriteDomestic2DataInitiationRemittanceInformation {
         crate::__private::encode_optional(map, "Reference", &self.reference)?;
         Ok(())
     }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_optional(map, "Unstructured", &self.unstructured),
+            1usize => crate::__private::encode_optional(map, "Reference", &self.reference),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &crate::Extra {
         &self.extra
     }
@@ -1245,8 +2346,7 @@ impl crate::Object for OBWriteDomestic2DataInitiationRemittanceInformation {
         &mut self.extra
     }
 }
-impl crate::__private::serde::Serialize
-for OBWriteDomestic2DataInitiationRemittanceInformation {
+impl crate::__private::serde::Serialize for OBWriteDomestic2DataInitiationRemittanceInformation {
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -1255,7 +2355,8 @@ for OBWriteDomestic2DataInitiationRemittanceInformation {
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-for OBWriteDomestic2DataInitiationRemittanceInformation {
+    for OBWriteDomestic2DataInitiationRemittanceInformation
+{
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -1277,6 +2378,69 @@ impl crate::Validate for OBWriteDomestic2DataInitiationRemittanceInformation {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema
+    for OBWriteDomestic2DataInitiationRemittanceInformation
+{
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteDomestic2DataInitiationRemittanceInformation".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBWriteDomestic2DataInitiationRemittanceInformation"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "Information supplied to enable the matching of an entry with the items that the transfer is intended to settle, such as commercial invoices in an accounts' receivable system.",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "Unstructured",
+            false,
+            "Information supplied to enable the matching/reconciliation of an entry with the items that the payment is intended to settle, such as commercial invoices in an accounts' receivable system, in an unstructured form.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(140u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Reference",
+            false,
+            "Unique reference, as assigned by the creditor, to unambiguously refer to the payment transaction.\nUsage: If available, the initiating party should provide this reference in the structured remittance information, to enable reconciliation by the creditor upon receipt of the amount of money.\nIf the business context requires the use of a creditor reference or a payment remit identification, and only one identifier can be passed through the end-to-end chain, the creditor's reference or payment remittance identification should be quoted in the end-to-end transaction identification.\nOB: The Faster Payments Scheme can only accept 18 characters for the ReferenceInformation field - which is where this ISO field will be mapped.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(35u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBWriteDomesticConsent4` (the spec gives no description).
@@ -1327,6 +2491,17 @@ impl crate::Object for OBWriteDomesticConsent4 {
         crate::__private::encode_required(map, "Risk", &self.risk, &self.extra)?;
         Ok(())
     }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
+            1usize => crate::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &crate::Extra {
         &self.extra
     }
@@ -1364,6 +2539,62 @@ impl crate::Validate for OBWriteDomesticConsent4 {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteDomesticConsent4 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteDomesticConsent4".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBWriteDomesticConsent4").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBWriteDomesticConsent4` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "Data",
+            true,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticConsent4Data>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Risk",
+            true,
+            "The Risk section is sent by the initiating party to the ASPSP.\nIt is used to specify additional details for risk scoring for Payments.",
+            crate::schema::constrain(
+                g.subschema_for::<OBRisk1>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBWriteDomesticConsent4Data` (the spec gives no description).
@@ -1426,24 +2657,32 @@ impl crate::Object for OBWriteDomesticConsent4Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_optional(
-            map,
-            "ReadRefundAccount",
-            &self.read_refund_account,
-        )?;
-        crate::__private::encode_required(
-            map,
-            "Initiation",
-            &self.initiation,
-            &self.extra,
-        )?;
+        crate::__private::encode_optional(map, "ReadRefundAccount", &self.read_refund_account)?;
+        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
         crate::__private::encode_optional(map, "Authorisation", &self.authorisation)?;
-        crate::__private::encode_optional(
-            map,
-            "SCASupportData",
-            &self.sca_support_data,
-        )?;
+        crate::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)?;
         Ok(())
+    }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_optional(
+                map,
+                "ReadRefundAccount",
+                &self.read_refund_account,
+            ),
+            1usize => {
+                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+            }
+            2usize => crate::__private::encode_optional(map, "Authorisation", &self.authorisation),
+            3usize => {
+                crate::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)
+            }
+            _ => Ok(()),
+        }
     }
     fn extra(&self) -> &crate::Extra {
         &self.extra
@@ -1491,6 +2730,100 @@ impl crate::Validate for OBWriteDomesticConsent4Data {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteDomesticConsent4Data {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteDomesticConsent4Data".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBWriteDomesticConsent4Data").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBWriteDomesticConsent4Data` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "ReadRefundAccount",
+            false,
+            "Specifies to share the refund account details with PISP",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticConsent4DataReadRefundAccount>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Initiation",
+            true,
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single domestic payment.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomestic2DataInitiation>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Authorisation",
+            false,
+            "The authorisation type request from the TPP.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticConsent4DataAuthorisation>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "SCASupportData",
+            false,
+            "Supporting Data provided by TPP, when requesting SCA Exemption.",
+            crate::schema::constrain(
+                g.subschema_for::<OBSCASupportData1>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// The authorisation type request from the TPP.
@@ -1544,12 +2877,28 @@ impl crate::Object for OBWriteDomesticConsent4DataAuthorisation {
             &self.authorisation_type,
             &self.extra,
         )?;
-        crate::__private::encode_optional(
-            map,
-            "CompletionDateTime",
-            &self.completion_date_time,
-        )?;
+        crate::__private::encode_optional(map, "CompletionDateTime", &self.completion_date_time)?;
         Ok(())
+    }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(
+                map,
+                "AuthorisationType",
+                &self.authorisation_type,
+                &self.extra,
+            ),
+            1usize => crate::__private::encode_optional(
+                map,
+                "CompletionDateTime",
+                &self.completion_date_time,
+            ),
+            _ => Ok(()),
+        }
     }
     fn extra(&self) -> &crate::Extra {
         &self.extra
@@ -1566,8 +2915,7 @@ impl crate::__private::serde::Serialize for OBWriteDomesticConsent4DataAuthorisa
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de>
-for OBWriteDomesticConsent4DataAuthorisation {
+impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteDomesticConsent4DataAuthorisation {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -1590,16 +2938,134 @@ impl crate::Validate for OBWriteDomesticConsent4DataAuthorisation {
         }
     }
 }
-crate::open_enum! {
-    #[doc = " Type of authorisation flow requested."]
-    OBWriteDomesticConsent4DataAuthorisationAuthorisationType { #[doc = " `Any`"] Any =
-    "Any", #[doc = " `Single`"] Single = "Single", }
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteDomesticConsent4DataAuthorisation {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteDomesticConsent4DataAuthorisation".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBWriteDomesticConsent4DataAuthorisation"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object("The authorisation type request from the TPP.", false);
+        crate::schema::property(
+            &mut s,
+            "AuthorisationType",
+            true,
+            "Type of authorisation flow requested.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticConsent4DataAuthorisationAuthorisationType>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "CompletionDateTime",
+            false,
+            "Date and time at which the requested authorisation flow must be completed.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
 }
-crate::open_enum! {
-    #[doc = " Specifies to share the refund account details with PISP"]
-    OBWriteDomesticConsent4DataReadRefundAccount { #[doc = " `No`"] No = "No", #[doc =
-    " `Yes`"] Yes = "Yes", }
+/// Type of authorisation flow requested.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OBWriteDomesticConsent4DataAuthorisationAuthorisationType {
+    /// `Any`
+    Any,
+    /// `Single`
+    Single,
+    /// A code the spec does not list, kept exactly as sent.
+    Unknown(String),
 }
+impl OBWriteDomesticConsent4DataAuthorisationAuthorisationType {
+    /// Every code the spec lists, in spec order.
+    pub const CODES: &'static [&'static str] = &["Any", "Single"];
+    /// The code as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Any => "Any",
+            Self::Single => "Single",
+            Self::Unknown(code) => code,
+        }
+    }
+    /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    pub fn from_code(code: &str) -> Self {
+        match code {
+            "Any" => Self::Any,
+            "Single" => Self::Single,
+            other => Self::Unknown(String::from(other)),
+        }
+    }
+    /// Whether the code is one the spec lists.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
+}
+crate::open_enum_traits!(OBWriteDomesticConsent4DataAuthorisationAuthorisationType);
+/// Specifies to share the refund account details with PISP
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OBWriteDomesticConsent4DataReadRefundAccount {
+    /// `No`
+    No,
+    /// `Yes`
+    Yes,
+    /// A code the spec does not list, kept exactly as sent.
+    Unknown(String),
+}
+impl OBWriteDomesticConsent4DataReadRefundAccount {
+    /// Every code the spec lists, in spec order.
+    pub const CODES: &'static [&'static str] = &["No", "Yes"];
+    /// The code as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::No => "No",
+            Self::Yes => "Yes",
+            Self::Unknown(code) => code,
+        }
+    }
+    /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    pub fn from_code(code: &str) -> Self {
+        match code {
+            "No" => Self::No,
+            "Yes" => Self::Yes,
+            other => Self::Unknown(String::from(other)),
+        }
+    }
+    /// Whether the code is one the spec lists.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
+}
+crate::open_enum_traits!(OBWriteDomesticConsent4DataReadRefundAccount);
 /// `OBWriteDomesticConsentResponse5` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBWriteDomesticConsentResponse5 {
@@ -1662,6 +3128,19 @@ impl crate::Object for OBWriteDomesticConsentResponse5 {
         crate::__private::encode_optional(map, "Meta", &self.meta)?;
         Ok(())
     }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
+            1usize => crate::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            2usize => crate::__private::encode_optional(map, "Links", &self.links),
+            3usize => crate::__private::encode_optional(map, "Meta", &self.meta),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &crate::Extra {
         &self.extra
     }
@@ -1709,6 +3188,100 @@ impl crate::Validate for OBWriteDomesticConsentResponse5 {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteDomesticConsentResponse5 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteDomesticConsentResponse5".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBWriteDomesticConsentResponse5").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBWriteDomesticConsentResponse5` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "Data",
+            true,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticConsentResponse5Data>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Risk",
+            true,
+            "The Risk section is sent by the initiating party to the ASPSP.\nIt is used to specify additional details for risk scoring for Payments.",
+            crate::schema::constrain(
+                g.subschema_for::<OBRisk1>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Links",
+            false,
+            "Links relevant to the payload",
+            crate::schema::constrain(
+                g.subschema_for::<Links>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Meta",
+            false,
+            "Meta Data relevant to the payload",
+            crate::schema::constrain(
+                g.subschema_for::<Meta>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBWriteDomesticConsentResponse5Data` (the spec gives no description).
@@ -1844,12 +3417,7 @@ impl crate::Object for OBWriteDomesticConsentResponse5Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(
-            map,
-            "ConsentId",
-            &self.consent_id,
-            &self.extra,
-        )?;
+        crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
         crate::__private::encode_required(
             map,
             "CreationDateTime",
@@ -1863,16 +3431,8 @@ impl crate::Object for OBWriteDomesticConsentResponse5Data {
             &self.status_update_date_time,
             &self.extra,
         )?;
-        crate::__private::encode_optional(
-            map,
-            "ReadRefundAccount",
-            &self.read_refund_account,
-        )?;
-        crate::__private::encode_optional(
-            map,
-            "CutOffDateTime",
-            &self.cut_off_date_time,
-        )?;
+        crate::__private::encode_optional(map, "ReadRefundAccount", &self.read_refund_account)?;
+        crate::__private::encode_optional(map, "CutOffDateTime", &self.cut_off_date_time)?;
         crate::__private::encode_optional(
             map,
             "ExpectedExecutionDateTime",
@@ -1884,20 +3444,63 @@ impl crate::Object for OBWriteDomesticConsentResponse5Data {
             &self.expected_settlement_date_time,
         )?;
         crate::__private::encode_optional(map, "Charges", &self.charges)?;
-        crate::__private::encode_required(
-            map,
-            "Initiation",
-            &self.initiation,
-            &self.extra,
-        )?;
+        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
         crate::__private::encode_optional(map, "Authorisation", &self.authorisation)?;
-        crate::__private::encode_optional(
-            map,
-            "SCASupportData",
-            &self.sca_support_data,
-        )?;
+        crate::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)?;
         crate::__private::encode_optional(map, "Debtor", &self.debtor)?;
         Ok(())
+    }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => {
+                crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)
+            }
+            1usize => crate::__private::encode_required(
+                map,
+                "CreationDateTime",
+                &self.creation_date_time,
+                &self.extra,
+            ),
+            2usize => crate::__private::encode_required(map, "Status", &self.status, &self.extra),
+            3usize => crate::__private::encode_required(
+                map,
+                "StatusUpdateDateTime",
+                &self.status_update_date_time,
+                &self.extra,
+            ),
+            4usize => crate::__private::encode_optional(
+                map,
+                "ReadRefundAccount",
+                &self.read_refund_account,
+            ),
+            5usize => {
+                crate::__private::encode_optional(map, "CutOffDateTime", &self.cut_off_date_time)
+            }
+            6usize => crate::__private::encode_optional(
+                map,
+                "ExpectedExecutionDateTime",
+                &self.expected_execution_date_time,
+            ),
+            7usize => crate::__private::encode_optional(
+                map,
+                "ExpectedSettlementDateTime",
+                &self.expected_settlement_date_time,
+            ),
+            8usize => crate::__private::encode_optional(map, "Charges", &self.charges),
+            9usize => {
+                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+            }
+            10usize => crate::__private::encode_optional(map, "Authorisation", &self.authorisation),
+            11usize => {
+                crate::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)
+            }
+            12usize => crate::__private::encode_optional(map, "Debtor", &self.debtor),
+            _ => Ok(()),
+        }
     }
     fn extra(&self) -> &crate::Extra {
         &self.extra
@@ -1914,8 +3517,7 @@ impl crate::__private::serde::Serialize for OBWriteDomesticConsentResponse5Data 
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de>
-for OBWriteDomesticConsentResponse5Data {
+impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteDomesticConsentResponse5Data {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -1998,6 +3600,271 @@ impl crate::Validate for OBWriteDomesticConsentResponse5Data {
         }
     }
 }
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteDomesticConsentResponse5Data {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteDomesticConsentResponse5Data".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBWriteDomesticConsentResponse5Data").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBWriteDomesticConsentResponse5Data` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "ConsentId",
+            true,
+            "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(128u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "CreationDateTime",
+            true,
+            "Date and time at which the resource was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Status",
+            true,
+            "Specifies the status of consent resource in code form.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticConsentResponse5DataStatus>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "StatusUpdateDateTime",
+            true,
+            "Date and time at which the resource status was updated.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ReadRefundAccount",
+            false,
+            "Specifies to share the refund account details with PISP",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticConsent4DataReadRefundAccount>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "CutOffDateTime",
+            false,
+            "Specified cut-off date and time for the payment consent.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ExpectedExecutionDateTime",
+            false,
+            "Expected execution date and time for the payment resource.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ExpectedSettlementDateTime",
+            false,
+            "Expected settlement date and time for the payment resource.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Charges",
+            false,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<Vec<OBWriteDomesticConsentResponse5DataCharges>>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Initiation",
+            true,
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single domestic payment.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomestic2DataInitiation>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Authorisation",
+            false,
+            "The authorisation type request from the TPP.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticConsent4DataAuthorisation>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "SCASupportData",
+            false,
+            "Supporting Data provided by TPP, when requesting SCA Exemption.",
+            crate::schema::constrain(
+                g.subschema_for::<OBSCASupportData1>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Debtor",
+            false,
+            "^ Only incuded in the response if `Data. ReadRefundAccount` is set to `Yes` in the consent.",
+            crate::schema::constrain(
+                g.subschema_for::<OBCashAccountDebtor4>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
+}
 /// Set of elements used to provide details of a charge for the payment initiation.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBWriteDomesticConsentResponse5DataCharges {
@@ -2047,15 +3914,27 @@ impl crate::Object for OBWriteDomesticConsentResponse5DataCharges {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(
-            map,
-            "ChargeBearer",
-            &self.charge_bearer,
-            &self.extra,
-        )?;
+        crate::__private::encode_required(map, "ChargeBearer", &self.charge_bearer, &self.extra)?;
         crate::__private::encode_required(map, "Type", &self.type_, &self.extra)?;
         crate::__private::encode_required(map, "Amount", &self.amount, &self.extra)?;
         Ok(())
+    }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(
+                map,
+                "ChargeBearer",
+                &self.charge_bearer,
+                &self.extra,
+            ),
+            1usize => crate::__private::encode_required(map, "Type", &self.type_, &self.extra),
+            2usize => crate::__private::encode_required(map, "Amount", &self.amount, &self.extra),
+            _ => Ok(()),
+        }
     }
     fn extra(&self) -> &crate::Extra {
         &self.extra
@@ -2072,8 +3951,7 @@ impl crate::__private::serde::Serialize for OBWriteDomesticConsentResponse5DataC
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de>
-for OBWriteDomesticConsentResponse5DataCharges {
+impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteDomesticConsentResponse5DataCharges {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -2103,13 +3981,134 @@ impl crate::Validate for OBWriteDomesticConsentResponse5DataCharges {
         }
     }
 }
-crate::open_enum! {
-    #[doc = " Specifies the status of consent resource in code form."]
-    OBWriteDomesticConsentResponse5DataStatus { #[doc = " `Authorised`"] Authorised =
-    "Authorised", #[doc = " `AwaitingAuthorisation`"] AwaitingAuthorisation =
-    "AwaitingAuthorisation", #[doc = " `Consumed`"] Consumed = "Consumed", #[doc =
-    " `Rejected`"] Rejected = "Rejected", }
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteDomesticConsentResponse5DataCharges {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteDomesticConsentResponse5DataCharges".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBWriteDomesticConsentResponse5DataCharges"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "Set of elements used to provide details of a charge for the payment initiation.",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "ChargeBearer",
+            true,
+            "Specifies which party/parties will bear the charges associated with the processing of the payment transaction.",
+            crate::schema::constrain(
+                g.subschema_for::<OBChargeBearerType1Code>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Type",
+            true,
+            "Charge type, in a coded form.",
+            crate::schema::constrain(
+                g.subschema_for::<OBExternalPaymentChargeType1Code>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Amount",
+            true,
+            "Amount of money associated with the charge type.",
+            crate::schema::constrain(
+                g.subschema_for::<OBActiveOrHistoricCurrencyAndAmount>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
 }
+/// Specifies the status of consent resource in code form.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OBWriteDomesticConsentResponse5DataStatus {
+    /// `Authorised`
+    Authorised,
+    /// `AwaitingAuthorisation`
+    AwaitingAuthorisation,
+    /// `Consumed`
+    Consumed,
+    /// `Rejected`
+    Rejected,
+    /// A code the spec does not list, kept exactly as sent.
+    Unknown(String),
+}
+impl OBWriteDomesticConsentResponse5DataStatus {
+    /// Every code the spec lists, in spec order.
+    pub const CODES: &'static [&'static str] = &[
+        "Authorised",
+        "AwaitingAuthorisation",
+        "Consumed",
+        "Rejected",
+    ];
+    /// The code as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Authorised => "Authorised",
+            Self::AwaitingAuthorisation => "AwaitingAuthorisation",
+            Self::Consumed => "Consumed",
+            Self::Rejected => "Rejected",
+            Self::Unknown(code) => code,
+        }
+    }
+    /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    pub fn from_code(code: &str) -> Self {
+        match code {
+            "Authorised" => Self::Authorised,
+            "AwaitingAuthorisation" => Self::AwaitingAuthorisation,
+            "Consumed" => Self::Consumed,
+            "Rejected" => Self::Rejected,
+            other => Self::Unknown(String::from(other)),
+        }
+    }
+    /// Whether the code is one the spec lists.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
+}
+crate::open_enum_traits!(OBWriteDomesticConsentResponse5DataStatus);
 /// `OBWriteDomesticResponse5` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBWriteDomesticResponse5 {
@@ -2164,6 +4163,18 @@ impl crate::Object for OBWriteDomesticResponse5 {
         crate::__private::encode_optional(map, "Meta", &self.meta)?;
         Ok(())
     }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
+            1usize => crate::__private::encode_optional(map, "Links", &self.links),
+            2usize => crate::__private::encode_optional(map, "Meta", &self.meta),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &crate::Extra {
         &self.extra
     }
@@ -2205,6 +4216,81 @@ impl crate::Validate for OBWriteDomesticResponse5 {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteDomesticResponse5 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteDomesticResponse5".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBWriteDomesticResponse5").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBWriteDomesticResponse5` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "Data",
+            true,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticResponse5Data>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Links",
+            false,
+            "Links relevant to the payload",
+            crate::schema::constrain(
+                g.subschema_for::<Links>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Meta",
+            false,
+            "Meta Data relevant to the payload",
+            crate::schema::constrain(
+                g.subschema_for::<Meta>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBWriteDomesticResponse5Data` (the spec gives no description).
@@ -2337,12 +4423,7 @@ impl crate::Object for OBWriteDomesticResponse5Data {
             &self.domestic_payment_id,
             &self.extra,
         )?;
-        crate::__private::encode_required(
-            map,
-            "ConsentId",
-            &self.consent_id,
-            &self.extra,
-        )?;
+        crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
         crate::__private::encode_required(
             map,
             "CreationDateTime",
@@ -2368,19 +4449,62 @@ impl crate::Object for OBWriteDomesticResponse5Data {
         )?;
         crate::__private::encode_optional(map, "Refund", &self.refund)?;
         crate::__private::encode_optional(map, "Charges", &self.charges)?;
-        crate::__private::encode_required(
-            map,
-            "Initiation",
-            &self.initiation,
-            &self.extra,
-        )?;
-        crate::__private::encode_optional(
-            map,
-            "MultiAuthorisation",
-            &self.multi_authorisation,
-        )?;
+        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
+        crate::__private::encode_optional(map, "MultiAuthorisation", &self.multi_authorisation)?;
         crate::__private::encode_optional(map, "Debtor", &self.debtor)?;
         Ok(())
+    }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(
+                map,
+                "DomesticPaymentId",
+                &self.domestic_payment_id,
+                &self.extra,
+            ),
+            1usize => {
+                crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)
+            }
+            2usize => crate::__private::encode_required(
+                map,
+                "CreationDateTime",
+                &self.creation_date_time,
+                &self.extra,
+            ),
+            3usize => crate::__private::encode_required(map, "Status", &self.status, &self.extra),
+            4usize => crate::__private::encode_required(
+                map,
+                "StatusUpdateDateTime",
+                &self.status_update_date_time,
+                &self.extra,
+            ),
+            5usize => crate::__private::encode_optional(
+                map,
+                "ExpectedExecutionDateTime",
+                &self.expected_execution_date_time,
+            ),
+            6usize => crate::__private::encode_optional(
+                map,
+                "ExpectedSettlementDateTime",
+                &self.expected_settlement_date_time,
+            ),
+            7usize => crate::__private::encode_optional(map, "Refund", &self.refund),
+            8usize => crate::__private::encode_optional(map, "Charges", &self.charges),
+            9usize => {
+                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+            }
+            10usize => crate::__private::encode_optional(
+                map,
+                "MultiAuthorisation",
+                &self.multi_authorisation,
+            ),
+            11usize => crate::__private::encode_optional(map, "Debtor", &self.debtor),
+            _ => Ok(()),
+        }
     }
     fn extra(&self) -> &crate::Extra {
         &self.extra
@@ -2477,6 +4601,252 @@ impl crate::Validate for OBWriteDomesticResponse5Data {
         }
     }
 }
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteDomesticResponse5Data {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteDomesticResponse5Data".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBWriteDomesticResponse5Data").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBWriteDomesticResponse5Data` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "DomesticPaymentId",
+            true,
+            "OB: Unique identification as assigned by the ASPSP to uniquely identify the domestic payment resource.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(40u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ConsentId",
+            true,
+            "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(128u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "CreationDateTime",
+            true,
+            "Date and time at which the message was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Status",
+            true,
+            "Specifies the status of the payment information group.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticResponse5DataStatus>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "StatusUpdateDateTime",
+            true,
+            "Date and time at which the resource status was updated.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ExpectedExecutionDateTime",
+            false,
+            "Expected execution date and time for the payment resource.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ExpectedSettlementDateTime",
+            false,
+            "Expected settlement date and time for the payment resource.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Refund",
+            false,
+            "Unambiguous identification of the refund account to which a refund will be made as a result of the transaction.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticResponse5DataRefund>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Charges",
+            false,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<Vec<OBWriteDomesticConsentResponse5DataCharges>>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Initiation",
+            true,
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single domestic payment.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomestic2DataInitiation>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "MultiAuthorisation",
+            false,
+            "The multiple authorisation flow response from the ASPSP.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticResponse5DataMultiAuthorisation>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Debtor",
+            false,
+            "^ Only incuded in the response if `Data. ReadRefundAccount` is set to `Yes` in the consent.",
+            crate::schema::constrain(
+                g.subschema_for::<OBCashAccountDebtor4>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
+}
 /// The multiple authorisation flow response from the ASPSP.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBWriteDomesticResponse5DataMultiAuthorisation {
@@ -2551,17 +4921,35 @@ impl crate::Object for OBWriteDomesticResponse5DataMultiAuthorisation {
         crate::__private::encode_required(map, "Status", &self.status, &self.extra)?;
         crate::__private::encode_optional(map, "NumberRequired", &self.number_required)?;
         crate::__private::encode_optional(map, "NumberReceived", &self.number_received)?;
-        crate::__private::encode_optional(
-            map,
-            "LastUpdateDateTime",
-            &self.last_update_date_time,
-        )?;
-        crate::__private::encode_optional(
-            map,
-            "ExpirationDateTime",
-            &self.expiration_date_time,
-        )?;
+        crate::__private::encode_optional(map, "LastUpdateDateTime", &self.last_update_date_time)?;
+        crate::__private::encode_optional(map, "ExpirationDateTime", &self.expiration_date_time)?;
         Ok(())
+    }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(map, "Status", &self.status, &self.extra),
+            1usize => {
+                crate::__private::encode_optional(map, "NumberRequired", &self.number_required)
+            }
+            2usize => {
+                crate::__private::encode_optional(map, "NumberReceived", &self.number_received)
+            }
+            3usize => crate::__private::encode_optional(
+                map,
+                "LastUpdateDateTime",
+                &self.last_update_date_time,
+            ),
+            4usize => crate::__private::encode_optional(
+                map,
+                "ExpirationDateTime",
+                &self.expiration_date_time,
+            ),
+            _ => Ok(()),
+        }
     }
     fn extra(&self) -> &crate::Extra {
         &self.extra
@@ -2570,8 +4958,7 @@ impl crate::Object for OBWriteDomesticResponse5DataMultiAuthorisation {
         &mut self.extra
     }
 }
-impl crate::__private::serde::Serialize
-for OBWriteDomesticResponse5DataMultiAuthorisation {
+impl crate::__private::serde::Serialize for OBWriteDomesticResponse5DataMultiAuthorisation {
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -2580,7 +4967,8 @@ for OBWriteDomesticResponse5DataMultiAuthorisation {
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-for OBWriteDomesticResponse5DataMultiAuthorisation {
+    for OBWriteDomesticResponse5DataMultiAuthorisation
+{
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -2618,13 +5006,164 @@ impl crate::Validate for OBWriteDomesticResponse5DataMultiAuthorisation {
         }
     }
 }
-crate::open_enum! {
-    #[doc = " Specifies the status of the authorisation flow in code form."]
-    OBWriteDomesticResponse5DataMultiAuthorisationStatus { #[doc = " `Authorised`"]
-    Authorised = "Authorised", #[doc = " `AwaitingFurtherAuthorisation`"]
-    AwaitingFurtherAuthorisation = "AwaitingFurtherAuthorisation", #[doc = " `Rejected`"]
-    Rejected = "Rejected", }
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteDomesticResponse5DataMultiAuthorisation {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteDomesticResponse5DataMultiAuthorisation".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBWriteDomesticResponse5DataMultiAuthorisation"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "The multiple authorisation flow response from the ASPSP.",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "Status",
+            true,
+            "Specifies the status of the authorisation flow in code form.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticResponse5DataMultiAuthorisationStatus>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "NumberRequired",
+            false,
+            "Number of authorisations required for payment order (total required at the start of the multi authorisation journey).",
+            crate::schema::constrain(
+                g.subschema_for::<i64>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "NumberReceived",
+            false,
+            "Number of authorisations received.",
+            crate::schema::constrain(
+                g.subschema_for::<i64>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "LastUpdateDateTime",
+            false,
+            "Last date and time at the authorisation flow was updated.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ExpirationDateTime",
+            false,
+            "Date and time at which the requested authorisation flow must be completed.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
 }
+/// Specifies the status of the authorisation flow in code form.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OBWriteDomesticResponse5DataMultiAuthorisationStatus {
+    /// `Authorised`
+    Authorised,
+    /// `AwaitingFurtherAuthorisation`
+    AwaitingFurtherAuthorisation,
+    /// `Rejected`
+    Rejected,
+    /// A code the spec does not list, kept exactly as sent.
+    Unknown(String),
+}
+impl OBWriteDomesticResponse5DataMultiAuthorisationStatus {
+    /// Every code the spec lists, in spec order.
+    pub const CODES: &'static [&'static str] =
+        &["Authorised", "AwaitingFurtherAuthorisation", "Rejected"];
+    /// The code as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Authorised => "Authorised",
+            Self::AwaitingFurtherAuthorisation => "AwaitingFurtherAuthorisation",
+            Self::Rejected => "Rejected",
+            Self::Unknown(code) => code,
+        }
+    }
+    /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    pub fn from_code(code: &str) -> Self {
+        match code {
+            "Authorised" => Self::Authorised,
+            "AwaitingFurtherAuthorisation" => Self::AwaitingFurtherAuthorisation,
+            "Rejected" => Self::Rejected,
+            other => Self::Unknown(String::from(other)),
+        }
+    }
+    /// Whether the code is one the spec lists.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
+}
+crate::open_enum_traits!(OBWriteDomesticResponse5DataMultiAuthorisationStatus);
 /// Unambiguous identification of the refund account to which a refund will be made as a result of the transaction.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBWriteDomesticResponse5DataRefund {
@@ -2665,6 +5204,16 @@ impl crate::Object for OBWriteDomesticResponse5DataRefund {
         crate::__private::encode_required(map, "Account", &self.account, &self.extra)?;
         Ok(())
     }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(map, "Account", &self.account, &self.extra),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &crate::Extra {
         &self.extra
     }
@@ -2680,8 +5229,7 @@ impl crate::__private::serde::Serialize for OBWriteDomesticResponse5DataRefund {
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de>
-for OBWriteDomesticResponse5DataRefund {
+impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteDomesticResponse5DataRefund {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -2697,6 +5245,43 @@ impl crate::Validate for OBWriteDomesticResponse5DataRefund {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteDomesticResponse5DataRefund {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteDomesticResponse5DataRefund".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBWriteDomesticResponse5DataRefund").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "Unambiguous identification of the refund account to which a refund will be made as a result of the transaction.",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "Account",
+            true,
+            "Provides the details to identify an account.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticResponse5DataRefundAccount>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// Provides the details to identify an account.
@@ -2762,12 +5347,7 @@ impl crate::Object for OBWriteDomesticResponse5DataRefundAccount {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(
-            map,
-            "SchemeName",
-            &self.scheme_name,
-            &self.extra,
-        )?;
+        crate::__private::encode_required(map, "SchemeName", &self.scheme_name, &self.extra)?;
         crate::__private::encode_required(
             map,
             "Identification",
@@ -2781,6 +5361,30 @@ impl crate::Object for OBWriteDomesticResponse5DataRefundAccount {
             &self.secondary_identification,
         )?;
         Ok(())
+    }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => {
+                crate::__private::encode_required(map, "SchemeName", &self.scheme_name, &self.extra)
+            }
+            1usize => crate::__private::encode_required(
+                map,
+                "Identification",
+                &self.identification,
+                &self.extra,
+            ),
+            2usize => crate::__private::encode_required(map, "Name", &self.name, &self.extra),
+            3usize => crate::__private::encode_optional(
+                map,
+                "SecondaryIdentification",
+                &self.secondary_identification,
+            ),
+            _ => Ok(()),
+        }
     }
     fn extra(&self) -> &crate::Extra {
         &self.extra
@@ -2797,8 +5401,7 @@ impl crate::__private::serde::Serialize for OBWriteDomesticResponse5DataRefundAc
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de>
-for OBWriteDomesticResponse5DataRefundAccount {
+impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteDomesticResponse5DataRefundAccount {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -2836,16 +5439,160 @@ impl crate::Validate for OBWriteDomesticResponse5DataRefundAccount {
         }
     }
 }
-crate::open_enum! {
-    #[doc = " Specifies the status of the payment information group."]
-    OBWriteDomesticResponse5DataStatus { #[doc = " `AcceptedCreditSettlementCompleted`"]
-    AcceptedCreditSettlementCompleted = "AcceptedCreditSettlementCompleted", #[doc =
-    " `AcceptedSettlementCompleted`"] AcceptedSettlementCompleted =
-    "AcceptedSettlementCompleted", #[doc = " `AcceptedSettlementInProcess`"]
-    AcceptedSettlementInProcess = "AcceptedSettlementInProcess", #[doc =
-    " `AcceptedWithoutPosting`"] AcceptedWithoutPosting = "AcceptedWithoutPosting", #[doc
-    = " `Pending`"] Pending = "Pending", #[doc = " `Rejected`"] Rejected = "Rejected", }
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteDomesticResponse5DataRefundAccount {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteDomesticResponse5DataRefundAccount".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBWriteDomesticResponse5DataRefundAccount"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object("Provides the details to identify an account.", false);
+        crate::schema::property(
+            &mut s,
+            "SchemeName",
+            true,
+            "Name of the identification scheme, in a coded form as published in an external list.",
+            crate::schema::constrain(
+                g.subschema_for::<OBExternalAccountIdentification4Code>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Identification",
+            true,
+            "Identification assigned by an institution to identify an account. This identification is known by the account owner.",
+            crate::schema::constrain(
+                g.subschema_for::<Identification_0>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(256u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Name",
+            true,
+            "Name of the account, as assigned by the account servicing institution.\nUsage: The account name is the name or names of the account owner(s) represented at an account level. The account name is not the product name or the nickname of the account.\nOB: ASPSPs may carry out name validation for Confirmation of Payee, but it is not mandatory.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(350u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "SecondaryIdentification",
+            false,
+            "This is secondary identification of the account, as assigned by the account servicing institution.\nThis can be used by building societies to additionally identify accounts with a roll number (in addition to a sort code and account number combination).",
+            crate::schema::constrain(
+                g.subschema_for::<SecondaryIdentification>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(34u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
 }
+/// Specifies the status of the payment information group.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OBWriteDomesticResponse5DataStatus {
+    /// `AcceptedCreditSettlementCompleted`
+    AcceptedCreditSettlementCompleted,
+    /// `AcceptedSettlementCompleted`
+    AcceptedSettlementCompleted,
+    /// `AcceptedSettlementInProcess`
+    AcceptedSettlementInProcess,
+    /// `AcceptedWithoutPosting`
+    AcceptedWithoutPosting,
+    /// `Pending`
+    Pending,
+    /// `Rejected`
+    Rejected,
+    /// A code the spec does not list, kept exactly as sent.
+    Unknown(String),
+}
+impl OBWriteDomesticResponse5DataStatus {
+    /// Every code the spec lists, in spec order.
+    pub const CODES: &'static [&'static str] = &[
+        "AcceptedCreditSettlementCompleted",
+        "AcceptedSettlementCompleted",
+        "AcceptedSettlementInProcess",
+        "AcceptedWithoutPosting",
+        "Pending",
+        "Rejected",
+    ];
+    /// The code as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::AcceptedCreditSettlementCompleted => "AcceptedCreditSettlementCompleted",
+            Self::AcceptedSettlementCompleted => "AcceptedSettlementCompleted",
+            Self::AcceptedSettlementInProcess => "AcceptedSettlementInProcess",
+            Self::AcceptedWithoutPosting => "AcceptedWithoutPosting",
+            Self::Pending => "Pending",
+            Self::Rejected => "Rejected",
+            Self::Unknown(code) => code,
+        }
+    }
+    /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    pub fn from_code(code: &str) -> Self {
+        match code {
+            "AcceptedCreditSettlementCompleted" => Self::AcceptedCreditSettlementCompleted,
+            "AcceptedSettlementCompleted" => Self::AcceptedSettlementCompleted,
+            "AcceptedSettlementInProcess" => Self::AcceptedSettlementInProcess,
+            "AcceptedWithoutPosting" => Self::AcceptedWithoutPosting,
+            "Pending" => Self::Pending,
+            "Rejected" => Self::Rejected,
+            other => Self::Unknown(String::from(other)),
+        }
+    }
+    /// Whether the code is one the spec lists.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
+}
+crate::open_enum_traits!(OBWriteDomesticResponse5DataStatus);
 /// `OBWriteDomesticScheduled2` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBWriteDomesticScheduled2 {
@@ -2894,6 +5641,17 @@ impl crate::Object for OBWriteDomesticScheduled2 {
         crate::__private::encode_required(map, "Risk", &self.risk, &self.extra)?;
         Ok(())
     }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
+            1usize => crate::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &crate::Extra {
         &self.extra
     }
@@ -2931,6 +5689,62 @@ impl crate::Validate for OBWriteDomesticScheduled2 {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteDomesticScheduled2 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteDomesticScheduled2".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBWriteDomesticScheduled2").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBWriteDomesticScheduled2` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "Data",
+            true,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticScheduled2Data>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Risk",
+            true,
+            "The Risk section is sent by the initiating party to the ASPSP.\nIt is used to specify additional details for risk scoring for Payments.",
+            crate::schema::constrain(
+                g.subschema_for::<OBRisk1>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBWriteDomesticScheduled2Data` (the spec gives no description).
@@ -2976,19 +5790,24 @@ impl crate::Object for OBWriteDomesticScheduled2Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(
-            map,
-            "ConsentId",
-            &self.consent_id,
-            &self.extra,
-        )?;
-        crate::__private::encode_required(
-            map,
-            "Initiation",
-            &self.initiation,
-            &self.extra,
-        )?;
+        crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
+        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
         Ok(())
+    }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => {
+                crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)
+            }
+            1usize => {
+                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+            }
+            _ => Ok(()),
+        }
     }
     fn extra(&self) -> &crate::Extra {
         &self.extra
@@ -3028,6 +5847,62 @@ impl crate::Validate for OBWriteDomesticScheduled2Data {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteDomesticScheduled2Data {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteDomesticScheduled2Data".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBWriteDomesticScheduled2Data").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBWriteDomesticScheduled2Data` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "ConsentId",
+            true,
+            "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(128u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Initiation",
+            true,
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single scheduled domestic payment.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticScheduled2DataInitiation>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single scheduled domestic payment.
@@ -3076,9 +5951,7 @@ pub struct OBWriteDomesticScheduled2DataInitiation {
     /// Information supplied to enable the matching of an entry with the items that the transfer is intended to settle, such as commercial invoices in an accounts' receivable system.
     ///
     /// JSON name: `RemittanceInformation`
-    pub remittance_information: Option<
-        Box<OBWriteDomestic2DataInitiationRemittanceInformation>,
-    >,
+    pub remittance_information: Option<Box<OBWriteDomestic2DataInitiationRemittanceInformation>>,
     /// Additional information that can not be captured in the structured fields and/or any other specific block.
     ///
     /// JSON name: `SupplementaryData`
@@ -3153,11 +6026,7 @@ impl crate::Object for OBWriteDomesticScheduled2DataInitiation {
             "EndToEndIdentification",
             &self.end_to_end_identification,
         )?;
-        crate::__private::encode_optional(
-            map,
-            "LocalInstrument",
-            &self.local_instrument,
-        )?;
+        crate::__private::encode_optional(map, "LocalInstrument", &self.local_instrument)?;
         crate::__private::encode_required(
             map,
             "RequestedExecutionDateTime",
@@ -3187,12 +6056,65 @@ impl crate::Object for OBWriteDomesticScheduled2DataInitiation {
             "RemittanceInformation",
             &self.remittance_information,
         )?;
-        crate::__private::encode_optional(
-            map,
-            "SupplementaryData",
-            &self.supplementary_data,
-        )?;
+        crate::__private::encode_optional(map, "SupplementaryData", &self.supplementary_data)?;
         Ok(())
+    }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(
+                map,
+                "InstructionIdentification",
+                &self.instruction_identification,
+                &self.extra,
+            ),
+            1usize => crate::__private::encode_optional(
+                map,
+                "EndToEndIdentification",
+                &self.end_to_end_identification,
+            ),
+            2usize => {
+                crate::__private::encode_optional(map, "LocalInstrument", &self.local_instrument)
+            }
+            3usize => crate::__private::encode_required(
+                map,
+                "RequestedExecutionDateTime",
+                &self.requested_execution_date_time,
+                &self.extra,
+            ),
+            4usize => crate::__private::encode_required(
+                map,
+                "InstructedAmount",
+                &self.instructed_amount,
+                &self.extra,
+            ),
+            5usize => crate::__private::encode_optional(map, "DebtorAccount", &self.debtor_account),
+            6usize => crate::__private::encode_required(
+                map,
+                "CreditorAccount",
+                &self.creditor_account,
+                &self.extra,
+            ),
+            7usize => crate::__private::encode_optional(
+                map,
+                "CreditorPostalAddress",
+                &self.creditor_postal_address,
+            ),
+            8usize => crate::__private::encode_optional(
+                map,
+                "RemittanceInformation",
+                &self.remittance_information,
+            ),
+            9usize => crate::__private::encode_optional(
+                map,
+                "SupplementaryData",
+                &self.supplementary_data,
+            ),
+            _ => Ok(()),
+        }
     }
     fn extra(&self) -> &crate::Extra {
         &self.extra
@@ -3209,8 +6131,7 @@ impl crate::__private::serde::Serialize for OBWriteDomesticScheduled2DataInitiat
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de>
-for OBWriteDomesticScheduled2DataInitiation {
+impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteDomesticScheduled2DataInitiation {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -3278,6 +6199,219 @@ impl crate::Validate for OBWriteDomesticScheduled2DataInitiation {
         }
     }
 }
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteDomesticScheduled2DataInitiation {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteDomesticScheduled2DataInitiation".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBWriteDomesticScheduled2DataInitiation"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single scheduled domestic payment.",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "InstructionIdentification",
+            true,
+            "Unique identification as assigned by an instructing party for an instructed party to unambiguously identify the instruction.\nUsage: the  instruction identification is a point to point reference that can be used between the instructing party and the instructed party to refer to the individual instruction. It can be included in several messages related to the instruction.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(35u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "EndToEndIdentification",
+            false,
+            "Unique identification assigned by the initiating party to unambiguously identify the transaction. This identification is passed on, unchanged, throughout the entire end-to-end chain.\nUsage: The end-to-end identification can be used for reconciliation or to link tasks relating to the transaction. It can be included in several messages related to the transaction.\nOB: The Faster Payments Scheme can only access 31 characters for the EndToEndIdentification field.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(35u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "LocalInstrument",
+            false,
+            "User community specific instrument.\nUsage: This element is used to specify a local instrument, local clearing option and/or further qualify the service or service level.",
+            crate::schema::constrain(
+                g.subschema_for::<OBExternalLocalInstrument1Code>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "RequestedExecutionDateTime",
+            true,
+            "Date at which the initiating party requests the clearing agent to process the payment.\nUsage: This is the date on which the debtor's account is to be debited.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "InstructedAmount",
+            true,
+            "Amount of money to be moved between the debtor and creditor, before deduction of charges, expressed in the currency as ordered by the initiating party.\nUsage: This amount has to be transported unchanged through the transaction chain.",
+            crate::schema::constrain(
+                g.subschema_for::<OBActiveOrHistoricCurrencyAndAmount>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "DebtorAccount",
+            false,
+            "Unambiguous identification of the account of the debtor to which a debit entry will be made as a result of the transaction.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomestic2DataInitiationDebtorAccount>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "CreditorAccount",
+            true,
+            "Unambiguous identification of the account of the creditor to which a credit entry will be posted as a result of the payment transaction.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomestic2DataInitiationCreditorAccount>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "CreditorPostalAddress",
+            false,
+            "Information that locates and identifies a specific address, as defined by postal services.",
+            crate::schema::constrain(
+                g.subschema_for::<OBPostalAddress6>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "RemittanceInformation",
+            false,
+            "Information supplied to enable the matching of an entry with the items that the transfer is intended to settle, such as commercial invoices in an accounts' receivable system.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomestic2DataInitiationRemittanceInformation>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "SupplementaryData",
+            false,
+            "Additional information that can not be captured in the structured fields and/or any other specific block.",
+            crate::schema::constrain(
+                g.subschema_for::<OBSupplementaryData1>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
+}
 /// `OBWriteDomesticScheduledConsent4` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBWriteDomesticScheduledConsent4 {
@@ -3326,6 +6460,17 @@ impl crate::Object for OBWriteDomesticScheduledConsent4 {
         crate::__private::encode_required(map, "Risk", &self.risk, &self.extra)?;
         Ok(())
     }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
+            1usize => crate::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &crate::Extra {
         &self.extra
     }
@@ -3341,8 +6486,7 @@ impl crate::__private::serde::Serialize for OBWriteDomesticScheduledConsent4 {
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de>
-for OBWriteDomesticScheduledConsent4 {
+impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteDomesticScheduledConsent4 {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -3364,6 +6508,62 @@ impl crate::Validate for OBWriteDomesticScheduledConsent4 {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteDomesticScheduledConsent4 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteDomesticScheduledConsent4".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBWriteDomesticScheduledConsent4").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBWriteDomesticScheduledConsent4` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "Data",
+            true,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticScheduledConsent4Data>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Risk",
+            true,
+            "The Risk section is sent by the initiating party to the ASPSP.\nIt is used to specify additional details for risk scoring for Payments.",
+            crate::schema::constrain(
+                g.subschema_for::<OBRisk1>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBWriteDomesticScheduledConsent4Data` (the spec gives no description).
@@ -3433,30 +6633,36 @@ impl crate::Object for OBWriteDomesticScheduledConsent4Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(
-            map,
-            "Permission",
-            &self.permission,
-            &self.extra,
-        )?;
-        crate::__private::encode_optional(
-            map,
-            "ReadRefundAccount",
-            &self.read_refund_account,
-        )?;
-        crate::__private::encode_required(
-            map,
-            "Initiation",
-            &self.initiation,
-            &self.extra,
-        )?;
+        crate::__private::encode_required(map, "Permission", &self.permission, &self.extra)?;
+        crate::__private::encode_optional(map, "ReadRefundAccount", &self.read_refund_account)?;
+        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
         crate::__private::encode_optional(map, "Authorisation", &self.authorisation)?;
-        crate::__private::encode_optional(
-            map,
-            "SCASupportData",
-            &self.sca_support_data,
-        )?;
+        crate::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)?;
         Ok(())
+    }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => {
+                crate::__private::encode_required(map, "Permission", &self.permission, &self.extra)
+            }
+            1usize => crate::__private::encode_optional(
+                map,
+                "ReadRefundAccount",
+                &self.read_refund_account,
+            ),
+            2usize => {
+                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+            }
+            3usize => crate::__private::encode_optional(map, "Authorisation", &self.authorisation),
+            4usize => {
+                crate::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)
+            }
+            _ => Ok(()),
+        }
     }
     fn extra(&self) -> &crate::Extra {
         &self.extra
@@ -3473,8 +6679,7 @@ impl crate::__private::serde::Serialize for OBWriteDomesticScheduledConsent4Data
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de>
-for OBWriteDomesticScheduledConsent4Data {
+impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteDomesticScheduledConsent4Data {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -3513,11 +6718,150 @@ impl crate::Validate for OBWriteDomesticScheduledConsent4Data {
         }
     }
 }
-crate::open_enum! {
-    #[doc = " Specifies the Open Banking service request types."]
-    OBWriteDomesticScheduledConsent4DataPermission { #[doc = " `Create`"] Create =
-    "Create", }
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteDomesticScheduledConsent4Data {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteDomesticScheduledConsent4Data".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBWriteDomesticScheduledConsent4Data").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBWriteDomesticScheduledConsent4Data` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "Permission",
+            true,
+            "Specifies the Open Banking service request types.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticScheduledConsent4DataPermission>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ReadRefundAccount",
+            false,
+            "Specifies to share the refund account details with PISP",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticConsent4DataReadRefundAccount>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Initiation",
+            true,
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single scheduled domestic payment.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticScheduled2DataInitiation>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Authorisation",
+            false,
+            "The authorisation type request from the TPP.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticConsent4DataAuthorisation>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "SCASupportData",
+            false,
+            "Supporting Data provided by TPP, when requesting SCA Exemption.",
+            crate::schema::constrain(
+                g.subschema_for::<OBSCASupportData1>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
 }
+/// Specifies the Open Banking service request types.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OBWriteDomesticScheduledConsent4DataPermission {
+    /// `Create`
+    Create,
+    /// A code the spec does not list, kept exactly as sent.
+    Unknown(String),
+}
+impl OBWriteDomesticScheduledConsent4DataPermission {
+    /// Every code the spec lists, in spec order.
+    pub const CODES: &'static [&'static str] = &["Create"];
+    /// The code as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Create => "Create",
+            Self::Unknown(code) => code,
+        }
+    }
+    /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    pub fn from_code(code: &str) -> Self {
+        match code {
+            "Create" => Self::Create,
+            other => Self::Unknown(String::from(other)),
+        }
+    }
+    /// Whether the code is one the spec lists.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
+}
+crate::open_enum_traits!(OBWriteDomesticScheduledConsent4DataPermission);
 /// `OBWriteDomesticScheduledConsentResponse5` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBWriteDomesticScheduledConsentResponse5 {
@@ -3580,6 +6924,19 @@ impl crate::Object for OBWriteDomesticScheduledConsentResponse5 {
         crate::__private::encode_optional(map, "Meta", &self.meta)?;
         Ok(())
     }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
+            1usize => crate::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            2usize => crate::__private::encode_optional(map, "Links", &self.links),
+            3usize => crate::__private::encode_optional(map, "Meta", &self.meta),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &crate::Extra {
         &self.extra
     }
@@ -3595,8 +6952,7 @@ impl crate::__private::serde::Serialize for OBWriteDomesticScheduledConsentRespo
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de>
-for OBWriteDomesticScheduledConsentResponse5 {
+impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteDomesticScheduledConsentResponse5 {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -3628,6 +6984,105 @@ impl crate::Validate for OBWriteDomesticScheduledConsentResponse5 {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteDomesticScheduledConsentResponse5 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteDomesticScheduledConsentResponse5".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBWriteDomesticScheduledConsentResponse5"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBWriteDomesticScheduledConsentResponse5` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "Data",
+            true,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticScheduledConsentResponse5Data>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Risk",
+            true,
+            "The Risk section is sent by the initiating party to the ASPSP.\nIt is used to specify additional details for risk scoring for Payments.",
+            crate::schema::constrain(
+                g.subschema_for::<OBRisk1>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Links",
+            false,
+            "Links relevant to the payload",
+            crate::schema::constrain(
+                g.subschema_for::<Links>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Meta",
+            false,
+            "Meta Data relevant to the payload",
+            crate::schema::constrain(
+                g.subschema_for::<Meta>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBWriteDomesticScheduledConsentResponse5Data` (the spec gives no description).
@@ -3770,12 +7225,7 @@ impl crate::Object for OBWriteDomesticScheduledConsentResponse5Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(
-            map,
-            "ConsentId",
-            &self.consent_id,
-            &self.extra,
-        )?;
+        crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
         crate::__private::encode_required(
             map,
             "CreationDateTime",
@@ -3789,22 +7239,9 @@ impl crate::Object for OBWriteDomesticScheduledConsentResponse5Data {
             &self.status_update_date_time,
             &self.extra,
         )?;
-        crate::__private::encode_required(
-            map,
-            "Permission",
-            &self.permission,
-            &self.extra,
-        )?;
-        crate::__private::encode_optional(
-            map,
-            "ReadRefundAccount",
-            &self.read_refund_account,
-        )?;
-        crate::__private::encode_optional(
-            map,
-            "CutOffDateTime",
-            &self.cut_off_date_time,
-        )?;
+        crate::__private::encode_required(map, "Permission", &self.permission, &self.extra)?;
+        crate::__private::encode_optional(map, "ReadRefundAccount", &self.read_refund_account)?;
+        crate::__private::encode_optional(map, "CutOffDateTime", &self.cut_off_date_time)?;
         crate::__private::encode_optional(
             map,
             "ExpectedExecutionDateTime",
@@ -3816,20 +7253,66 @@ impl crate::Object for OBWriteDomesticScheduledConsentResponse5Data {
             &self.expected_settlement_date_time,
         )?;
         crate::__private::encode_optional(map, "Charges", &self.charges)?;
-        crate::__private::encode_required(
-            map,
-            "Initiation",
-            &self.initiation,
-            &self.extra,
-        )?;
+        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
         crate::__private::encode_optional(map, "Authorisation", &self.authorisation)?;
-        crate::__private::encode_optional(
-            map,
-            "SCASupportData",
-            &self.sca_support_data,
-        )?;
+        crate::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)?;
         crate::__private::encode_optional(map, "Debtor", &self.debtor)?;
         Ok(())
+    }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => {
+                crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)
+            }
+            1usize => crate::__private::encode_required(
+                map,
+                "CreationDateTime",
+                &self.creation_date_time,
+                &self.extra,
+            ),
+            2usize => crate::__private::encode_required(map, "Status", &self.status, &self.extra),
+            3usize => crate::__private::encode_required(
+                map,
+                "StatusUpdateDateTime",
+                &self.status_update_date_time,
+                &self.extra,
+            ),
+            4usize => {
+                crate::__private::encode_required(map, "Permission", &self.permission, &self.extra)
+            }
+            5usize => crate::__private::encode_optional(
+                map,
+                "ReadRefundAccount",
+                &self.read_refund_account,
+            ),
+            6usize => {
+                crate::__private::encode_optional(map, "CutOffDateTime", &self.cut_off_date_time)
+            }
+            7usize => crate::__private::encode_optional(
+                map,
+                "ExpectedExecutionDateTime",
+                &self.expected_execution_date_time,
+            ),
+            8usize => crate::__private::encode_optional(
+                map,
+                "ExpectedSettlementDateTime",
+                &self.expected_settlement_date_time,
+            ),
+            9usize => crate::__private::encode_optional(map, "Charges", &self.charges),
+            10usize => {
+                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+            }
+            11usize => crate::__private::encode_optional(map, "Authorisation", &self.authorisation),
+            12usize => {
+                crate::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)
+            }
+            13usize => crate::__private::encode_optional(map, "Debtor", &self.debtor),
+            _ => Ok(()),
+        }
     }
     fn extra(&self) -> &crate::Extra {
         &self.extra
@@ -3838,8 +7321,7 @@ impl crate::Object for OBWriteDomesticScheduledConsentResponse5Data {
         &mut self.extra
     }
 }
-impl crate::__private::serde::Serialize
-for OBWriteDomesticScheduledConsentResponse5Data {
+impl crate::__private::serde::Serialize for OBWriteDomesticScheduledConsentResponse5Data {
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -3848,7 +7330,8 @@ for OBWriteDomesticScheduledConsentResponse5Data {
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-for OBWriteDomesticScheduledConsentResponse5Data {
+    for OBWriteDomesticScheduledConsentResponse5Data
+{
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -3937,6 +7420,295 @@ impl crate::Validate for OBWriteDomesticScheduledConsentResponse5Data {
         }
     }
 }
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteDomesticScheduledConsentResponse5Data {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteDomesticScheduledConsentResponse5Data".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBWriteDomesticScheduledConsentResponse5Data"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBWriteDomesticScheduledConsentResponse5Data` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "ConsentId",
+            true,
+            "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(128u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "CreationDateTime",
+            true,
+            "Date and time at which the resource was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Status",
+            true,
+            "Specifies the status of consent resource in code form.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticConsentResponse5DataStatus>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "StatusUpdateDateTime",
+            true,
+            "Date and time at which the consent resource status was updated.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Permission",
+            true,
+            "Specifies the Open Banking service request types.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticScheduledConsent4DataPermission>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ReadRefundAccount",
+            false,
+            "Specifies to share the refund account details with PISP",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticConsent4DataReadRefundAccount>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "CutOffDateTime",
+            false,
+            "Specified cut-off date and time for the payment consent.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ExpectedExecutionDateTime",
+            false,
+            "Expected execution date and time for the payment resource.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ExpectedSettlementDateTime",
+            false,
+            "Expected settlement date and time for the payment resource.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Charges",
+            false,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<Vec<OBWriteDomesticConsentResponse5DataCharges>>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Initiation",
+            true,
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single scheduled domestic payment.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticScheduled2DataInitiation>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Authorisation",
+            false,
+            "The authorisation type request from the TPP.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticConsent4DataAuthorisation>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "SCASupportData",
+            false,
+            "Supporting Data provided by TPP, when requesting SCA Exemption.",
+            crate::schema::constrain(
+                g.subschema_for::<OBSCASupportData1>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Debtor",
+            false,
+            "^ Only incuded in the response if `Data. ReadRefundAccount` is set to `Yes` in the consent.",
+            crate::schema::constrain(
+                g.subschema_for::<OBCashAccountDebtor4>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
+}
 /// `OBWriteDomesticScheduledResponse5` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBWriteDomesticScheduledResponse5 {
@@ -3991,6 +7763,18 @@ impl crate::Object for OBWriteDomesticScheduledResponse5 {
         crate::__private::encode_optional(map, "Meta", &self.meta)?;
         Ok(())
     }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
+            1usize => crate::__private::encode_optional(map, "Links", &self.links),
+            2usize => crate::__private::encode_optional(map, "Meta", &self.meta),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &crate::Extra {
         &self.extra
     }
@@ -4006,8 +7790,7 @@ impl crate::__private::serde::Serialize for OBWriteDomesticScheduledResponse5 {
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de>
-for OBWriteDomesticScheduledResponse5 {
+impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteDomesticScheduledResponse5 {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -4033,6 +7816,81 @@ impl crate::Validate for OBWriteDomesticScheduledResponse5 {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteDomesticScheduledResponse5 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteDomesticScheduledResponse5".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBWriteDomesticScheduledResponse5").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBWriteDomesticScheduledResponse5` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "Data",
+            true,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticScheduledResponse5Data>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Links",
+            false,
+            "Links relevant to the payload",
+            crate::schema::constrain(
+                g.subschema_for::<Links>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Meta",
+            false,
+            "Meta Data relevant to the payload",
+            crate::schema::constrain(
+                g.subschema_for::<Meta>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBWriteDomesticScheduledResponse5Data` (the spec gives no description).
@@ -4165,12 +8023,7 @@ impl crate::Object for OBWriteDomesticScheduledResponse5Data {
             &self.domestic_scheduled_payment_id,
             &self.extra,
         )?;
-        crate::__private::encode_required(
-            map,
-            "ConsentId",
-            &self.consent_id,
-            &self.extra,
-        )?;
+        crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
         crate::__private::encode_required(
             map,
             "CreationDateTime",
@@ -4196,19 +8049,62 @@ impl crate::Object for OBWriteDomesticScheduledResponse5Data {
         )?;
         crate::__private::encode_optional(map, "Refund", &self.refund)?;
         crate::__private::encode_optional(map, "Charges", &self.charges)?;
-        crate::__private::encode_required(
-            map,
-            "Initiation",
-            &self.initiation,
-            &self.extra,
-        )?;
-        crate::__private::encode_optional(
-            map,
-            "MultiAuthorisation",
-            &self.multi_authorisation,
-        )?;
+        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
+        crate::__private::encode_optional(map, "MultiAuthorisation", &self.multi_authorisation)?;
         crate::__private::encode_optional(map, "Debtor", &self.debtor)?;
         Ok(())
+    }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(
+                map,
+                "DomesticScheduledPaymentId",
+                &self.domestic_scheduled_payment_id,
+                &self.extra,
+            ),
+            1usize => {
+                crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)
+            }
+            2usize => crate::__private::encode_required(
+                map,
+                "CreationDateTime",
+                &self.creation_date_time,
+                &self.extra,
+            ),
+            3usize => crate::__private::encode_required(map, "Status", &self.status, &self.extra),
+            4usize => crate::__private::encode_required(
+                map,
+                "StatusUpdateDateTime",
+                &self.status_update_date_time,
+                &self.extra,
+            ),
+            5usize => crate::__private::encode_optional(
+                map,
+                "ExpectedExecutionDateTime",
+                &self.expected_execution_date_time,
+            ),
+            6usize => crate::__private::encode_optional(
+                map,
+                "ExpectedSettlementDateTime",
+                &self.expected_settlement_date_time,
+            ),
+            7usize => crate::__private::encode_optional(map, "Refund", &self.refund),
+            8usize => crate::__private::encode_optional(map, "Charges", &self.charges),
+            9usize => {
+                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+            }
+            10usize => crate::__private::encode_optional(
+                map,
+                "MultiAuthorisation",
+                &self.multi_authorisation,
+            ),
+            11usize => crate::__private::encode_optional(map, "Debtor", &self.debtor),
+            _ => Ok(()),
+        }
     }
     fn extra(&self) -> &crate::Extra {
         &self.extra
@@ -4225,8 +8121,7 @@ impl crate::__private::serde::Serialize for OBWriteDomesticScheduledResponse5Dat
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de>
-for OBWriteDomesticScheduledResponse5Data {
+impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteDomesticScheduledResponse5Data {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -4306,14 +8201,305 @@ impl crate::Validate for OBWriteDomesticScheduledResponse5Data {
         }
     }
 }
-crate::open_enum! {
-    #[doc = " Specifies the status of the payment order resource."]
-    OBWriteDomesticScheduledResponse5DataStatus { #[doc = " `Cancelled`"] Cancelled =
-    "Cancelled", #[doc = " `InitiationCompleted`"] InitiationCompleted =
-    "InitiationCompleted", #[doc = " `InitiationFailed`"] InitiationFailed =
-    "InitiationFailed", #[doc = " `InitiationPending`"] InitiationPending =
-    "InitiationPending", }
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteDomesticScheduledResponse5Data {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteDomesticScheduledResponse5Data".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBWriteDomesticScheduledResponse5Data"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBWriteDomesticScheduledResponse5Data` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "DomesticScheduledPaymentId",
+            true,
+            "OB: Unique identification as assigned by the ASPSP to uniquely identify the domestic schedule payment resource.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(40u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ConsentId",
+            true,
+            "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(128u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "CreationDateTime",
+            true,
+            "Date and time at which the message was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Status",
+            true,
+            "Specifies the status of the payment order resource.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticScheduledResponse5DataStatus>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "StatusUpdateDateTime",
+            true,
+            "Date and time at which the resource status was updated.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ExpectedExecutionDateTime",
+            false,
+            "Expected execution date and time for the payment resource.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ExpectedSettlementDateTime",
+            false,
+            "Expected settlement date and time for the payment resource.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Refund",
+            false,
+            "Unambiguous identification of the refund account to which a refund will be made as a result of the transaction.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticResponse5DataRefund>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Charges",
+            false,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<Vec<OBWriteDomesticConsentResponse5DataCharges>>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Initiation",
+            true,
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single scheduled domestic payment.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticScheduled2DataInitiation>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "MultiAuthorisation",
+            false,
+            "The multiple authorisation flow response from the ASPSP.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticResponse5DataMultiAuthorisation>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Debtor",
+            false,
+            "^ Only incuded in the response if `Data. ReadRefundAccount` is set to `Yes` in the consent.",
+            crate::schema::constrain(
+                g.subschema_for::<OBCashAccountDebtor4>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
 }
+/// Specifies the status of the payment order resource.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OBWriteDomesticScheduledResponse5DataStatus {
+    /// `Cancelled`
+    Cancelled,
+    /// `InitiationCompleted`
+    InitiationCompleted,
+    /// `InitiationFailed`
+    InitiationFailed,
+    /// `InitiationPending`
+    InitiationPending,
+    /// A code the spec does not list, kept exactly as sent.
+    Unknown(String),
+}
+impl OBWriteDomesticScheduledResponse5DataStatus {
+    /// Every code the spec lists, in spec order.
+    pub const CODES: &'static [&'static str] = &[
+        "Cancelled",
+        "InitiationCompleted",
+        "InitiationFailed",
+        "InitiationPending",
+    ];
+    /// The code as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Cancelled => "Cancelled",
+            Self::InitiationCompleted => "InitiationCompleted",
+            Self::InitiationFailed => "InitiationFailed",
+            Self::InitiationPending => "InitiationPending",
+            Self::Unknown(code) => code,
+        }
+    }
+    /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    pub fn from_code(code: &str) -> Self {
+        match code {
+            "Cancelled" => Self::Cancelled,
+            "InitiationCompleted" => Self::InitiationCompleted,
+            "InitiationFailed" => Self::InitiationFailed,
+            "InitiationPending" => Self::InitiationPending,
+            other => Self::Unknown(String::from(other)),
+        }
+    }
+    /// Whether the code is one the spec lists.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
+}
+crate::open_enum_traits!(OBWriteDomesticScheduledResponse5DataStatus);
 /// `OBWriteDomesticStandingOrder3` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBWriteDomesticStandingOrder3 {
@@ -4362,6 +8548,17 @@ impl crate::Object for OBWriteDomesticStandingOrder3 {
         crate::__private::encode_required(map, "Risk", &self.risk, &self.extra)?;
         Ok(())
     }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
+            1usize => crate::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &crate::Extra {
         &self.extra
     }
@@ -4399,6 +8596,62 @@ impl crate::Validate for OBWriteDomesticStandingOrder3 {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteDomesticStandingOrder3 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteDomesticStandingOrder3".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBWriteDomesticStandingOrder3").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBWriteDomesticStandingOrder3` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "Data",
+            true,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticStandingOrder3Data>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Risk",
+            true,
+            "The Risk section is sent by the initiating party to the ASPSP.\nIt is used to specify additional details for risk scoring for Payments.",
+            crate::schema::constrain(
+                g.subschema_for::<OBRisk1>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBWriteDomesticStandingOrder3Data` (the spec gives no description).
@@ -4444,19 +8697,24 @@ impl crate::Object for OBWriteDomesticStandingOrder3Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(
-            map,
-            "ConsentId",
-            &self.consent_id,
-            &self.extra,
-        )?;
-        crate::__private::encode_required(
-            map,
-            "Initiation",
-            &self.initiation,
-            &self.extra,
-        )?;
+        crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
+        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
         Ok(())
+    }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => {
+                crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)
+            }
+            1usize => {
+                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+            }
+            _ => Ok(()),
+        }
     }
     fn extra(&self) -> &crate::Extra {
         &self.extra
@@ -4473,8 +8731,7 @@ impl crate::__private::serde::Serialize for OBWriteDomesticStandingOrder3Data {
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de>
-for OBWriteDomesticStandingOrder3Data {
+impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteDomesticStandingOrder3Data {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -4497,6 +8754,62 @@ impl crate::Validate for OBWriteDomesticStandingOrder3Data {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteDomesticStandingOrder3Data {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteDomesticStandingOrder3Data".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBWriteDomesticStandingOrder3Data").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBWriteDomesticStandingOrder3Data` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "ConsentId",
+            true,
+            "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(128u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Initiation",
+            true,
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a domestic standing order.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticStandingOrder3DataInitiation>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a domestic standing order.
@@ -4649,18 +8962,9 @@ impl crate::Object for OBWriteDomesticStandingOrder3DataInitiation {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(
-            map,
-            "Frequency",
-            &self.frequency,
-            &self.extra,
-        )?;
+        crate::__private::encode_required(map, "Frequency", &self.frequency, &self.extra)?;
         crate::__private::encode_optional(map, "Reference", &self.reference)?;
-        crate::__private::encode_optional(
-            map,
-            "NumberOfPayments",
-            &self.number_of_payments,
-        )?;
+        crate::__private::encode_optional(map, "NumberOfPayments", &self.number_of_payments)?;
         crate::__private::encode_required(
             map,
             "FirstPaymentDateTime",
@@ -4688,11 +8992,7 @@ impl crate::Object for OBWriteDomesticStandingOrder3DataInitiation {
             "RecurringPaymentAmount",
             &self.recurring_payment_amount,
         )?;
-        crate::__private::encode_optional(
-            map,
-            "FinalPaymentAmount",
-            &self.final_payment_amount,
-        )?;
+        crate::__private::encode_optional(map, "FinalPaymentAmount", &self.final_payment_amount)?;
         crate::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)?;
         crate::__private::encode_required(
             map,
@@ -4700,12 +9000,68 @@ impl crate::Object for OBWriteDomesticStandingOrder3DataInitiation {
             &self.creditor_account,
             &self.extra,
         )?;
-        crate::__private::encode_optional(
-            map,
-            "SupplementaryData",
-            &self.supplementary_data,
-        )?;
+        crate::__private::encode_optional(map, "SupplementaryData", &self.supplementary_data)?;
         Ok(())
+    }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => {
+                crate::__private::encode_required(map, "Frequency", &self.frequency, &self.extra)
+            }
+            1usize => crate::__private::encode_optional(map, "Reference", &self.reference),
+            2usize => {
+                crate::__private::encode_optional(map, "NumberOfPayments", &self.number_of_payments)
+            }
+            3usize => crate::__private::encode_required(
+                map,
+                "FirstPaymentDateTime",
+                &self.first_payment_date_time,
+                &self.extra,
+            ),
+            4usize => crate::__private::encode_optional(
+                map,
+                "RecurringPaymentDateTime",
+                &self.recurring_payment_date_time,
+            ),
+            5usize => crate::__private::encode_optional(
+                map,
+                "FinalPaymentDateTime",
+                &self.final_payment_date_time,
+            ),
+            6usize => crate::__private::encode_required(
+                map,
+                "FirstPaymentAmount",
+                &self.first_payment_amount,
+                &self.extra,
+            ),
+            7usize => crate::__private::encode_optional(
+                map,
+                "RecurringPaymentAmount",
+                &self.recurring_payment_amount,
+            ),
+            8usize => crate::__private::encode_optional(
+                map,
+                "FinalPaymentAmount",
+                &self.final_payment_amount,
+            ),
+            9usize => crate::__private::encode_optional(map, "DebtorAccount", &self.debtor_account),
+            10usize => crate::__private::encode_required(
+                map,
+                "CreditorAccount",
+                &self.creditor_account,
+                &self.extra,
+            ),
+            11usize => crate::__private::encode_optional(
+                map,
+                "SupplementaryData",
+                &self.supplementary_data,
+            ),
+            _ => Ok(()),
+        }
     }
     fn extra(&self) -> &crate::Extra {
         &self.extra
@@ -4723,7 +9079,8 @@ impl crate::__private::serde::Serialize for OBWriteDomesticStandingOrder3DataIni
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-for OBWriteDomesticStandingOrder3DataInitiation {
+    for OBWriteDomesticStandingOrder3DataInitiation
+{
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -4802,6 +9159,259 @@ impl crate::Validate for OBWriteDomesticStandingOrder3DataInitiation {
         }
     }
 }
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteDomesticStandingOrder3DataInitiation {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteDomesticStandingOrder3DataInitiation".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBWriteDomesticStandingOrder3DataInitiation"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a domestic standing order.",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "Frequency",
+            true,
+            "Individual Definitions:\nEvryDay - Every day\nEvryWorkgDay - Every working day\nIntrvlWkDay - An interval specified in weeks (01 to 09), and the day within the week (01 to 07)\nWkInMnthDay - A monthly interval, specifying the week of the month (01 to 05) and day within the week (01 to 07)\nIntrvlMnthDay - An interval specified in months (between 01 to 06, 12, 24), specifying the day within the month (-5 to -1, 1 to 31)\nQtrDay - Quarterly (either ENGLISH, SCOTTISH, or RECEIVED).\nENGLISH = Paid on the 25th March, 24th June, 29th September and 25th December.\nSCOTTISH = Paid on the 2nd February, 15th May, 1st August and 11th November.\nRECEIVED = Paid on the 20th March, 19th June, 24th September and 20th December.\nIndividual Patterns:\nEvryDay (ScheduleCode)\nEvryWorkgDay (ScheduleCode)\nIntrvlWkDay:IntervalInWeeks:DayInWeek (ScheduleCode + IntervalInWeeks + DayInWeek)\nWkInMnthDay:WeekInMonth:DayInWeek (ScheduleCode + WeekInMonth + DayInWeek)\nIntrvlMnthDay:IntervalInMonths:DayInMonth (ScheduleCode + IntervalInMonths + DayInMonth)\nQtrDay: + either (ENGLISH, SCOTTISH or RECEIVED) ScheduleCode + QuarterDay\nThe regular expression for this element combines five smaller versions for each permitted pattern. To aid legibility - the components are presented individually here:\nEvryDay\nEvryWorkgDay\nIntrvlWkDay:0[1-9]:0[1-7]\nWkInMnthDay:0[1-5]:0[1-7]\nIntrvlMnthDay:(0[1-6]|12|24):(-0[1-5]|0[1-9]|[12][0-9]|3[01])\nQtrDay:(ENGLISH|SCOTTISH|RECEIVED)\nFull Regular Expression:\n^(EvryDay)$|^(EvryWorkgDay)$|^(IntrvlWkDay:0[1-9]:0[1-7])$|^(WkInMnthDay:0[1-5]:0[1-7])$|^(IntrvlMnthDay:(0[1-6]|12|24):(-0[1-5]|0[1-9]|[12][0-9]|3[01]))$|^(QtrDay:(ENGLISH|SCOTTISH|RECEIVED))$",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: Some(
+                        "^(EvryDay)$|^(EvryWorkgDay)$|^(IntrvlDay:((0[2-9])|([1-2][0-9])|3[0-1]))$|^(IntrvlWkDay:0[1-9]:0[1-7])$|^(WkInMnthDay:0[1-5]:0[1-7])$|^(IntrvlMnthDay:(0[1-6]|12|24):(-0[1-5]|0[1-9]|[12][0-9]|3[01]))$|^(QtrDay:(ENGLISH|SCOTTISH|RECEIVED))$",
+                    ),
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Reference",
+            false,
+            "Unique reference, as assigned by the creditor, to unambiguously refer to the payment transaction.\nUsage: If available, the initiating party should provide this reference in the structured remittance information, to enable reconciliation by the creditor upon receipt of the amount of money.\nIf the business context requires the use of a creditor reference or a payment remit identification, and only one identifier can be passed through the end-to-end chain, the creditor's reference or payment remittance identification should be quoted in the end-to-end transaction identification.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(35u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "NumberOfPayments",
+            false,
+            "Number of the payments that will be made in completing this frequency sequence including any executed since the sequence start date.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(35u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "FirstPaymentDateTime",
+            true,
+            "The date on which the first payment for a Standing Order schedule will be made.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "RecurringPaymentDateTime",
+            false,
+            "The date on which the first recurring payment for a Standing Order schedule will be made.\nUsage: This must be populated only if the first recurring date is different to the first payment date.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "FinalPaymentDateTime",
+            false,
+            "The date on which the final payment for a Standing Order schedule will be made.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "FirstPaymentAmount",
+            true,
+            "The amount of the first Standing Order",
+            crate::schema::constrain(
+                g.subschema_for::<OBActiveOrHistoricCurrencyAndAmount>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "RecurringPaymentAmount",
+            false,
+            "The amount of the recurring Standing Order",
+            crate::schema::constrain(
+                g.subschema_for::<OBActiveOrHistoricCurrencyAndAmount>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "FinalPaymentAmount",
+            false,
+            "The amount of the final Standing Order",
+            crate::schema::constrain(
+                g.subschema_for::<OBActiveOrHistoricCurrencyAndAmount>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "DebtorAccount",
+            false,
+            "Provides the details to identify the debtor account.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomestic2DataInitiationDebtorAccount>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "CreditorAccount",
+            true,
+            "Identification assigned by an institution to identify an account. This identification is known by the account owner.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomestic2DataInitiationCreditorAccount>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "SupplementaryData",
+            false,
+            "Additional information that can not be captured in the structured fields and/or any other specific block.",
+            crate::schema::constrain(
+                g.subschema_for::<OBSupplementaryData1>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
+}
 /// `OBWriteDomesticStandingOrderConsent5` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBWriteDomesticStandingOrderConsent5 {
@@ -4850,6 +9460,17 @@ impl crate::Object for OBWriteDomesticStandingOrderConsent5 {
         crate::__private::encode_required(map, "Risk", &self.risk, &self.extra)?;
         Ok(())
     }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
+            1usize => crate::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &crate::Extra {
         &self.extra
     }
@@ -4865,8 +9486,7 @@ impl crate::__private::serde::Serialize for OBWriteDomesticStandingOrderConsent5
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de>
-for OBWriteDomesticStandingOrderConsent5 {
+impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteDomesticStandingOrderConsent5 {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -4888,6 +9508,62 @@ impl crate::Validate for OBWriteDomesticStandingOrderConsent5 {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteDomesticStandingOrderConsent5 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteDomesticStandingOrderConsent5".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBWriteDomesticStandingOrderConsent5").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBWriteDomesticStandingOrderConsent5` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "Data",
+            true,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticStandingOrderConsent5Data>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Risk",
+            true,
+            "The Risk section is sent by the initiating party to the ASPSP.\nIt is used to specify additional details for risk scoring for Payments.",
+            crate::schema::constrain(
+                g.subschema_for::<OBRisk1>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBWriteDomesticStandingOrderConsent5Data` (the spec gives no description).
@@ -4957,30 +9633,36 @@ impl crate::Object for OBWriteDomesticStandingOrderConsent5Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(
-            map,
-            "Permission",
-            &self.permission,
-            &self.extra,
-        )?;
-        crate::__private::encode_optional(
-            map,
-            "ReadRefundAccount",
-            &self.read_refund_account,
-        )?;
-        crate::__private::encode_required(
-            map,
-            "Initiation",
-            &self.initiation,
-            &self.extra,
-        )?;
+        crate::__private::encode_required(map, "Permission", &self.permission, &self.extra)?;
+        crate::__private::encode_optional(map, "ReadRefundAccount", &self.read_refund_account)?;
+        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
         crate::__private::encode_optional(map, "Authorisation", &self.authorisation)?;
-        crate::__private::encode_optional(
-            map,
-            "SCASupportData",
-            &self.sca_support_data,
-        )?;
+        crate::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)?;
         Ok(())
+    }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => {
+                crate::__private::encode_required(map, "Permission", &self.permission, &self.extra)
+            }
+            1usize => crate::__private::encode_optional(
+                map,
+                "ReadRefundAccount",
+                &self.read_refund_account,
+            ),
+            2usize => {
+                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+            }
+            3usize => crate::__private::encode_optional(map, "Authorisation", &self.authorisation),
+            4usize => {
+                crate::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)
+            }
+            _ => Ok(()),
+        }
     }
     fn extra(&self) -> &crate::Extra {
         &self.extra
@@ -4997,8 +9679,7 @@ impl crate::__private::serde::Serialize for OBWriteDomesticStandingOrderConsent5
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de>
-for OBWriteDomesticStandingOrderConsent5Data {
+impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteDomesticStandingOrderConsent5Data {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -5035,6 +9716,124 @@ impl crate::Validate for OBWriteDomesticStandingOrderConsent5Data {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteDomesticStandingOrderConsent5Data {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteDomesticStandingOrderConsent5Data".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBWriteDomesticStandingOrderConsent5Data"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBWriteDomesticStandingOrderConsent5Data` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "Permission",
+            true,
+            "Specifies the Open Banking service request types.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticScheduledConsent4DataPermission>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ReadRefundAccount",
+            false,
+            "Specifies to share the refund account details with PISP",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticConsent4DataReadRefundAccount>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Initiation",
+            true,
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a domestic standing order.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticStandingOrder3DataInitiation>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Authorisation",
+            false,
+            "The authorisation type request from the TPP.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticConsent4DataAuthorisation>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "SCASupportData",
+            false,
+            "Supporting Data provided by TPP, when requesting SCA Exemption.",
+            crate::schema::constrain(
+                g.subschema_for::<OBSCASupportData1>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBWriteDomesticStandingOrderConsentResponse6` (the spec gives no description).
@@ -5099,6 +9898,19 @@ impl crate::Object for OBWriteDomesticStandingOrderConsentResponse6 {
         crate::__private::encode_optional(map, "Meta", &self.meta)?;
         Ok(())
     }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
+            1usize => crate::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            2usize => crate::__private::encode_optional(map, "Links", &self.links),
+            3usize => crate::__private::encode_optional(map, "Meta", &self.meta),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &crate::Extra {
         &self.extra
     }
@@ -5106,8 +9918,7 @@ impl crate::Object for OBWriteDomesticStandingOrderConsentResponse6 {
         &mut self.extra
     }
 }
-impl crate::__private::serde::Serialize
-for OBWriteDomesticStandingOrderConsentResponse6 {
+impl crate::__private::serde::Serialize for OBWriteDomesticStandingOrderConsentResponse6 {
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -5116,7 +9927,8 @@ for OBWriteDomesticStandingOrderConsentResponse6 {
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-for OBWriteDomesticStandingOrderConsentResponse6 {
+    for OBWriteDomesticStandingOrderConsentResponse6
+{
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -5148,6 +9960,105 @@ impl crate::Validate for OBWriteDomesticStandingOrderConsentResponse6 {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteDomesticStandingOrderConsentResponse6 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteDomesticStandingOrderConsentResponse6".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBWriteDomesticStandingOrderConsentResponse6"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBWriteDomesticStandingOrderConsentResponse6` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "Data",
+            true,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticStandingOrderConsentResponse6Data>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Risk",
+            true,
+            "The Risk section is sent by the initiating party to the ASPSP.\nIt is used to specify additional details for risk scoring for Payments.",
+            crate::schema::constrain(
+                g.subschema_for::<OBRisk1>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Links",
+            false,
+            "Links relevant to the payload",
+            crate::schema::constrain(
+                g.subschema_for::<Links>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Meta",
+            false,
+            "Meta Data relevant to the payload",
+            crate::schema::constrain(
+                g.subschema_for::<Meta>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBWriteDomesticStandingOrderConsentResponse6Data` (the spec gives no description).
@@ -5272,12 +10183,7 @@ impl crate::Object for OBWriteDomesticStandingOrderConsentResponse6Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(
-            map,
-            "ConsentId",
-            &self.consent_id,
-            &self.extra,
-        )?;
+        crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
         crate::__private::encode_required(
             map,
             "CreationDateTime",
@@ -5291,37 +10197,60 @@ impl crate::Object for OBWriteDomesticStandingOrderConsentResponse6Data {
             &self.status_update_date_time,
             &self.extra,
         )?;
-        crate::__private::encode_required(
-            map,
-            "Permission",
-            &self.permission,
-            &self.extra,
-        )?;
-        crate::__private::encode_optional(
-            map,
-            "ReadRefundAccount",
-            &self.read_refund_account,
-        )?;
-        crate::__private::encode_optional(
-            map,
-            "CutOffDateTime",
-            &self.cut_off_date_time,
-        )?;
+        crate::__private::encode_required(map, "Permission", &self.permission, &self.extra)?;
+        crate::__private::encode_optional(map, "ReadRefundAccount", &self.read_refund_account)?;
+        crate::__private::encode_optional(map, "CutOffDateTime", &self.cut_off_date_time)?;
         crate::__private::encode_optional(map, "Charges", &self.charges)?;
-        crate::__private::encode_required(
-            map,
-            "Initiation",
-            &self.initiation,
-            &self.extra,
-        )?;
+        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
         crate::__private::encode_optional(map, "Authorisation", &self.authorisation)?;
-        crate::__private::encode_optional(
-            map,
-            "SCASupportData",
-            &self.sca_support_data,
-        )?;
+        crate::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)?;
         crate::__private::encode_optional(map, "Debtor", &self.debtor)?;
         Ok(())
+    }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => {
+                crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)
+            }
+            1usize => crate::__private::encode_required(
+                map,
+                "CreationDateTime",
+                &self.creation_date_time,
+                &self.extra,
+            ),
+            2usize => crate::__private::encode_required(map, "Status", &self.status, &self.extra),
+            3usize => crate::__private::encode_required(
+                map,
+                "StatusUpdateDateTime",
+                &self.status_update_date_time,
+                &self.extra,
+            ),
+            4usize => {
+                crate::__private::encode_required(map, "Permission", &self.permission, &self.extra)
+            }
+            5usize => crate::__private::encode_optional(
+                map,
+                "ReadRefundAccount",
+                &self.read_refund_account,
+            ),
+            6usize => {
+                crate::__private::encode_optional(map, "CutOffDateTime", &self.cut_off_date_time)
+            }
+            7usize => crate::__private::encode_optional(map, "Charges", &self.charges),
+            8usize => {
+                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+            }
+            9usize => crate::__private::encode_optional(map, "Authorisation", &self.authorisation),
+            10usize => {
+                crate::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)
+            }
+            11usize => crate::__private::encode_optional(map, "Debtor", &self.debtor),
+            _ => Ok(()),
+        }
     }
     fn extra(&self) -> &crate::Extra {
         &self.extra
@@ -5330,8 +10259,7 @@ impl crate::Object for OBWriteDomesticStandingOrderConsentResponse6Data {
         &mut self.extra
     }
 }
-impl crate::__private::serde::Serialize
-for OBWriteDomesticStandingOrderConsentResponse6Data {
+impl crate::__private::serde::Serialize for OBWriteDomesticStandingOrderConsentResponse6Data {
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -5340,7 +10268,8 @@ for OBWriteDomesticStandingOrderConsentResponse6Data {
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-for OBWriteDomesticStandingOrderConsentResponse6Data {
+    for OBWriteDomesticStandingOrderConsentResponse6Data
+{
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -5417,6 +10346,260 @@ impl crate::Validate for OBWriteDomesticStandingOrderConsentResponse6Data {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteDomesticStandingOrderConsentResponse6Data {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteDomesticStandingOrderConsentResponse6Data".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBWriteDomesticStandingOrderConsentResponse6Data"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBWriteDomesticStandingOrderConsentResponse6Data` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "ConsentId",
+            true,
+            "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(128u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "CreationDateTime",
+            true,
+            "Date and time at which the resource was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Status",
+            true,
+            "Specifies the status of consent resource in code form.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticConsentResponse5DataStatus>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "StatusUpdateDateTime",
+            true,
+            "Date and time at which the resource status was updated.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Permission",
+            true,
+            "Specifies the Open Banking service request types.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticScheduledConsent4DataPermission>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ReadRefundAccount",
+            false,
+            "Specifies to share the refund account details with PISP",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticConsent4DataReadRefundAccount>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "CutOffDateTime",
+            false,
+            "Specified cut-off date and time for the payment consent.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Charges",
+            false,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<Vec<OBWriteDomesticConsentResponse5DataCharges>>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Initiation",
+            true,
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a domestic standing order.",
+            crate::schema::constrain(
+                g
+                    .subschema_for::<
+                        OBWriteDomesticStandingOrderConsentResponse6DataInitiation,
+                    >(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Authorisation",
+            false,
+            "The authorisation type request from the TPP.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticConsent4DataAuthorisation>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "SCASupportData",
+            false,
+            "Supporting Data provided by TPP, when requesting SCA Exemption.",
+            crate::schema::constrain(
+                g.subschema_for::<OBSCASupportData1>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Debtor",
+            false,
+            "^ Only incuded in the response if `Data. ReadRefundAccount` is set to `Yes` in the consent.",
+            crate::schema::constrain(
+                g.subschema_for::<OBCashAccountDebtor4>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a domestic standing order.
@@ -5569,18 +10752,9 @@ impl crate::Object for OBWriteDomesticStandingOrderConsentResponse6DataInitiatio
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(
-            map,
-            "Frequency",
-            &self.frequency,
-            &self.extra,
-        )?;
+        crate::__private::encode_required(map, "Frequency", &self.frequency, &self.extra)?;
         crate::__private::encode_optional(map, "Reference", &self.reference)?;
-        crate::__private::encode_optional(
-            map,
-            "NumberOfPayments",
-            &self.number_of_payments,
-        )?;
+        crate::__private::encode_optional(map, "NumberOfPayments", &self.number_of_payments)?;
         crate::__private::encode_required(
             map,
             "FirstPaymentDateTime",
@@ -5608,11 +10782,7 @@ impl crate::Object for OBWriteDomesticStandingOrderConsentResponse6DataInitiatio
             "RecurringPaymentAmount",
             &self.recurring_payment_amount,
         )?;
-        crate::__private::encode_optional(
-            map,
-            "FinalPaymentAmount",
-            &self.final_payment_amount,
-        )?;
+        crate::__private::encode_optional(map, "FinalPaymentAmount", &self.final_payment_amount)?;
         crate::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)?;
         crate::__private::encode_required(
             map,
@@ -5620,12 +10790,68 @@ impl crate::Object for OBWriteDomesticStandingOrderConsentResponse6DataInitiatio
             &self.creditor_account,
             &self.extra,
         )?;
-        crate::__private::encode_optional(
-            map,
-            "SupplementaryData",
-            &self.supplementary_data,
-        )?;
+        crate::__private::encode_optional(map, "SupplementaryData", &self.supplementary_data)?;
         Ok(())
+    }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => {
+                crate::__private::encode_required(map, "Frequency", &self.frequency, &self.extra)
+            }
+            1usize => crate::__private::encode_optional(map, "Reference", &self.reference),
+            2usize => {
+                crate::__private::encode_optional(map, "NumberOfPayments", &self.number_of_payments)
+            }
+            3usize => crate::__private::encode_required(
+                map,
+                "FirstPaymentDateTime",
+                &self.first_payment_date_time,
+                &self.extra,
+            ),
+            4usize => crate::__private::encode_optional(
+                map,
+                "RecurringPaymentDateTime",
+                &self.recurring_payment_date_time,
+            ),
+            5usize => crate::__private::encode_optional(
+                map,
+                "FinalPaymentDateTime",
+                &self.final_payment_date_time,
+            ),
+            6usize => crate::__private::encode_required(
+                map,
+                "FirstPaymentAmount",
+                &self.first_payment_amount,
+                &self.extra,
+            ),
+            7usize => crate::__private::encode_optional(
+                map,
+                "RecurringPaymentAmount",
+                &self.recurring_payment_amount,
+            ),
+            8usize => crate::__private::encode_optional(
+                map,
+                "FinalPaymentAmount",
+                &self.final_payment_amount,
+            ),
+            9usize => crate::__private::encode_optional(map, "DebtorAccount", &self.debtor_account),
+            10usize => crate::__private::encode_required(
+                map,
+                "CreditorAccount",
+                &self.creditor_account,
+                &self.extra,
+            ),
+            11usize => crate::__private::encode_optional(
+                map,
+                "SupplementaryData",
+                &self.supplementary_data,
+            ),
+            _ => Ok(()),
+        }
     }
     fn extra(&self) -> &crate::Extra {
         &self.extra
@@ -5635,7 +10861,8 @@ impl crate::Object for OBWriteDomesticStandingOrderConsentResponse6DataInitiatio
     }
 }
 impl crate::__private::serde::Serialize
-for OBWriteDomesticStandingOrderConsentResponse6DataInitiation {
+    for OBWriteDomesticStandingOrderConsentResponse6DataInitiation
+{
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -5644,7 +10871,8 @@ for OBWriteDomesticStandingOrderConsentResponse6DataInitiation {
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-for OBWriteDomesticStandingOrderConsentResponse6DataInitiation {
+    for OBWriteDomesticStandingOrderConsentResponse6DataInitiation
+{
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -5723,6 +10951,261 @@ impl crate::Validate for OBWriteDomesticStandingOrderConsentResponse6DataInitiat
         }
     }
 }
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema
+    for OBWriteDomesticStandingOrderConsentResponse6DataInitiation
+{
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteDomesticStandingOrderConsentResponse6DataInitiation".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBWriteDomesticStandingOrderConsentResponse6DataInitiation"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a domestic standing order.",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "Frequency",
+            true,
+            "Individual Definitions:\nEvryDay - Every day\nEvryWorkgDay - Every working day\nIntrvlWkDay - An interval specified in weeks (01 to 09), and the day within the week (01 to 07)\nWkInMnthDay - A monthly interval, specifying the week of the month (01 to 05) and day within the week (01 to 07)\nIntrvlMnthDay - An interval specified in months (between 01 to 06, 12, 24), specifying the day within the month (-5 to -1, 1 to 31)\nQtrDay - Quarterly (either ENGLISH, SCOTTISH, or RECEIVED).\nENGLISH = Paid on the 25th March, 24th June, 29th September and 25th December.\nSCOTTISH = Paid on the 2nd February, 15th May, 1st August and 11th November.\nRECEIVED = Paid on the 20th March, 19th June, 24th September and 20th December.\nIndividual Patterns:\nEvryDay (ScheduleCode)\nEvryWorkgDay (ScheduleCode)\nIntrvlWkDay:IntervalInWeeks:DayInWeek (ScheduleCode + IntervalInWeeks + DayInWeek)\nWkInMnthDay:WeekInMonth:DayInWeek (ScheduleCode + WeekInMonth + DayInWeek)\nIntrvlMnthDay:IntervalInMonths:DayInMonth (ScheduleCode + IntervalInMonths + DayInMonth)\nQtrDay: + either (ENGLISH, SCOTTISH or RECEIVED) ScheduleCode + QuarterDay\nThe regular expression for this element combines five smaller versions for each permitted pattern. To aid legibility - the components are presented individually here:\nEvryDay\nEvryWorkgDay\nIntrvlWkDay:0[1-9]:0[1-7]\nWkInMnthDay:0[1-5]:0[1-7]\nIntrvlMnthDay:(0[1-6]|12|24):(-0[1-5]|0[1-9]|[12][0-9]|3[01])\nQtrDay:(ENGLISH|SCOTTISH|RECEIVED)\nFull Regular Expression:\n^(EvryDay)$|^(EvryWorkgDay)$|^(IntrvlWkDay:0[1-9]:0[1-7])$|^(WkInMnthDay:0[1-5]:0[1-7])$|^(IntrvlMnthDay:(0[1-6]|12|24):(-0[1-5]|0[1-9]|[12][0-9]|3[01]))$|^(QtrDay:(ENGLISH|SCOTTISH|RECEIVED))$",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: Some(
+                        "^(EvryDay)$|^(EvryWorkgDay)$|^(IntrvlDay:((0[2-9])|([1-2][0-9])|3[0-1]))$|^(IntrvlWkDay:0[1-9]:0[1-7])$|^(WkInMnthDay:0[1-5]:0[1-7])$|^(IntrvlMnthDay:(0[1-6]|12|24):(-0[1-5]|0[1-9]|[12][0-9]|3[01]))$|^(QtrDay:(ENGLISH|SCOTTISH|RECEIVED))$",
+                    ),
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Reference",
+            false,
+            "Unique reference, as assigned by the creditor, to unambiguously refer to the payment transaction.\nUsage: If available, the initiating party should provide this reference in the structured remittance information, to enable reconciliation by the creditor upon receipt of the amount of money.\nIf the business context requires the use of a creditor reference or a payment remit identification, and only one identifier can be passed through the end-to-end chain, the creditor's reference or payment remittance identification should be quoted in the end-to-end transaction identification.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(35u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "NumberOfPayments",
+            false,
+            "Number of the payments that will be made in completing this frequency sequence including any executed since the sequence start date.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(35u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "FirstPaymentDateTime",
+            true,
+            "The date on which the first payment for a Standing Order schedule will be made.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "RecurringPaymentDateTime",
+            false,
+            "The date on which the first recurring payment for a Standing Order schedule will be made.\nUsage: This must be populated only if the first recurring date is different to the first payment date.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "FinalPaymentDateTime",
+            false,
+            "The date on which the final payment for a Standing Order schedule will be made.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "FirstPaymentAmount",
+            true,
+            "The amount of the first Standing Order",
+            crate::schema::constrain(
+                g.subschema_for::<OBActiveOrHistoricCurrencyAndAmount>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "RecurringPaymentAmount",
+            false,
+            "The amount of the recurring Standing Order",
+            crate::schema::constrain(
+                g.subschema_for::<OBActiveOrHistoricCurrencyAndAmount>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "FinalPaymentAmount",
+            false,
+            "The amount of the final Standing Order",
+            crate::schema::constrain(
+                g.subschema_for::<OBActiveOrHistoricCurrencyAndAmount>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "DebtorAccount",
+            false,
+            "Unambiguous identification of the account of the debtor to which a debit entry will be made as a result of the transaction.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomestic2DataInitiationDebtorAccount>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "CreditorAccount",
+            true,
+            "Identification assigned by an institution to identify an account. This identification is known by the account owner.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomestic2DataInitiationCreditorAccount>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "SupplementaryData",
+            false,
+            "Additional information that can not be captured in the structured fields and/or any other specific block.",
+            crate::schema::constrain(
+                g.subschema_for::<OBSupplementaryData1>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
+}
 /// `OBWriteDomesticStandingOrderResponse6` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBWriteDomesticStandingOrderResponse6 {
@@ -5777,6 +11260,18 @@ impl crate::Object for OBWriteDomesticStandingOrderResponse6 {
         crate::__private::encode_optional(map, "Meta", &self.meta)?;
         Ok(())
     }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
+            1usize => crate::__private::encode_optional(map, "Links", &self.links),
+            2usize => crate::__private::encode_optional(map, "Meta", &self.meta),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &crate::Extra {
         &self.extra
     }
@@ -5792,8 +11287,7 @@ impl crate::__private::serde::Serialize for OBWriteDomesticStandingOrderResponse
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de>
-for OBWriteDomesticStandingOrderResponse6 {
+impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteDomesticStandingOrderResponse6 {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -5819,6 +11313,86 @@ impl crate::Validate for OBWriteDomesticStandingOrderResponse6 {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteDomesticStandingOrderResponse6 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteDomesticStandingOrderResponse6".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBWriteDomesticStandingOrderResponse6"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBWriteDomesticStandingOrderResponse6` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "Data",
+            true,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticStandingOrderResponse6Data>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Links",
+            false,
+            "Links relevant to the payload",
+            crate::schema::constrain(
+                g.subschema_for::<Links>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Meta",
+            false,
+            "Meta Data relevant to the payload",
+            crate::schema::constrain(
+                g.subschema_for::<Meta>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBWriteDomesticStandingOrderResponse6Data` (the spec gives no description).
@@ -5933,12 +11507,7 @@ impl crate::Object for OBWriteDomesticStandingOrderResponse6Data {
             &self.domestic_standing_order_id,
             &self.extra,
         )?;
-        crate::__private::encode_required(
-            map,
-            "ConsentId",
-            &self.consent_id,
-            &self.extra,
-        )?;
+        crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
         crate::__private::encode_required(
             map,
             "CreationDateTime",
@@ -5954,19 +11523,52 @@ impl crate::Object for OBWriteDomesticStandingOrderResponse6Data {
         )?;
         crate::__private::encode_optional(map, "Refund", &self.refund)?;
         crate::__private::encode_optional(map, "Charges", &self.charges)?;
-        crate::__private::encode_required(
-            map,
-            "Initiation",
-            &self.initiation,
-            &self.extra,
-        )?;
-        crate::__private::encode_optional(
-            map,
-            "MultiAuthorisation",
-            &self.multi_authorisation,
-        )?;
+        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
+        crate::__private::encode_optional(map, "MultiAuthorisation", &self.multi_authorisation)?;
         crate::__private::encode_optional(map, "Debtor", &self.debtor)?;
         Ok(())
+    }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(
+                map,
+                "DomesticStandingOrderId",
+                &self.domestic_standing_order_id,
+                &self.extra,
+            ),
+            1usize => {
+                crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)
+            }
+            2usize => crate::__private::encode_required(
+                map,
+                "CreationDateTime",
+                &self.creation_date_time,
+                &self.extra,
+            ),
+            3usize => crate::__private::encode_required(map, "Status", &self.status, &self.extra),
+            4usize => crate::__private::encode_required(
+                map,
+                "StatusUpdateDateTime",
+                &self.status_update_date_time,
+                &self.extra,
+            ),
+            5usize => crate::__private::encode_optional(map, "Refund", &self.refund),
+            6usize => crate::__private::encode_optional(map, "Charges", &self.charges),
+            7usize => {
+                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+            }
+            8usize => crate::__private::encode_optional(
+                map,
+                "MultiAuthorisation",
+                &self.multi_authorisation,
+            ),
+            9usize => crate::__private::encode_optional(map, "Debtor", &self.debtor),
+            _ => Ok(()),
+        }
     }
     fn extra(&self) -> &crate::Extra {
         &self.extra
@@ -5983,8 +11585,7 @@ impl crate::__private::serde::Serialize for OBWriteDomesticStandingOrderResponse
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de>
-for OBWriteDomesticStandingOrderResponse6Data {
+impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteDomesticStandingOrderResponse6Data {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -6054,6 +11655,222 @@ impl crate::Validate for OBWriteDomesticStandingOrderResponse6Data {
         }
     }
 }
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteDomesticStandingOrderResponse6Data {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteDomesticStandingOrderResponse6Data".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBWriteDomesticStandingOrderResponse6Data"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBWriteDomesticStandingOrderResponse6Data` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "DomesticStandingOrderId",
+            true,
+            "OB: Unique identification as assigned by the ASPSP to uniquely identify the domestic standing order resource.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(40u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ConsentId",
+            true,
+            "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(128u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "CreationDateTime",
+            true,
+            "Date and time at which the resource was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Status",
+            true,
+            "Specifies the status of the payment order resource.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticScheduledResponse5DataStatus>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "StatusUpdateDateTime",
+            true,
+            "Date and time at which the resource status was updated.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Refund",
+            false,
+            "Unambiguous identification of the refund account to which a refund will be made as a result of the transaction.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticResponse5DataRefund>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Charges",
+            false,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<Vec<OBWriteDomesticConsentResponse5DataCharges>>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Initiation",
+            true,
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a domestic standing order.",
+            crate::schema::constrain(
+                g
+                    .subschema_for::<
+                        OBWriteDomesticStandingOrderConsentResponse6DataInitiation,
+                    >(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "MultiAuthorisation",
+            false,
+            "The multiple authorisation flow response from the ASPSP.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticResponse5DataMultiAuthorisation>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Debtor",
+            false,
+            "^ Only incuded in the response if `Data. ReadRefundAccount` is set to `Yes` in the consent.",
+            crate::schema::constrain(
+                g.subschema_for::<OBCashAccountDebtor4>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
+}
 /// `OBWriteFile2` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBWriteFile2 {
@@ -6094,6 +11911,16 @@ impl crate::Object for OBWriteFile2 {
         crate::__private::encode_required(map, "Data", &self.data, &self.extra)?;
         Ok(())
     }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &crate::Extra {
         &self.extra
     }
@@ -6125,6 +11952,40 @@ impl crate::Validate for OBWriteFile2 {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteFile2 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteFile2".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBWriteFile2").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object("`OBWriteFile2` (the spec gives no description).", false);
+        crate::schema::property(
+            &mut s,
+            "Data",
+            true,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteFile2Data>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBWriteFile2Data` (the spec gives no description).
@@ -6170,19 +12031,24 @@ impl crate::Object for OBWriteFile2Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(
-            map,
-            "ConsentId",
-            &self.consent_id,
-            &self.extra,
-        )?;
-        crate::__private::encode_required(
-            map,
-            "Initiation",
-            &self.initiation,
-            &self.extra,
-        )?;
+        crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
+        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
         Ok(())
+    }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => {
+                crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)
+            }
+            1usize => {
+                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+            }
+            _ => Ok(()),
+        }
     }
     fn extra(&self) -> &crate::Extra {
         &self.extra
@@ -6222,6 +12088,60 @@ impl crate::Validate for OBWriteFile2Data {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteFile2Data {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteFile2Data".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBWriteFile2Data").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s =
+            crate::schema::object("`OBWriteFile2Data` (the spec gives no description).", false);
+        crate::schema::property(
+            &mut s,
+            "ConsentId",
+            true,
+            "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(128u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Initiation",
+            true,
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds using a payment file.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteFile2DataInitiation>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds using a payment file.
@@ -6266,9 +12186,7 @@ pub struct OBWriteFile2DataInitiation {
     /// Information supplied to enable the matching of an entry with the items that the transfer is intended to settle, such as commercial invoices in an accounts' receivable system.
     ///
     /// JSON name: `RemittanceInformation`
-    pub remittance_information: Option<
-        Box<OBWriteDomestic2DataInitiationRemittanceInformation>,
-    >,
+    pub remittance_information: Option<Box<OBWriteDomestic2DataInitiationRemittanceInformation>>,
     /// Additional information that can not be captured in the structured fields and/or any other specific block.
     ///
     /// JSON name: `SupplementaryData`
@@ -6332,18 +12250,8 @@ impl crate::Object for OBWriteFile2DataInitiation {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(
-            map,
-            "FileType",
-            &self.file_type,
-            &self.extra,
-        )?;
-        crate::__private::encode_required(
-            map,
-            "FileHash",
-            &self.file_hash,
-            &self.extra,
-        )?;
+        crate::__private::encode_required(map, "FileType", &self.file_type, &self.extra)?;
+        crate::__private::encode_required(map, "FileHash", &self.file_hash, &self.extra)?;
         crate::__private::encode_optional(map, "FileReference", &self.file_reference)?;
         crate::__private::encode_optional(
             map,
@@ -6356,23 +12264,56 @@ impl crate::Object for OBWriteFile2DataInitiation {
             "RequestedExecutionDateTime",
             &self.requested_execution_date_time,
         )?;
-        crate::__private::encode_optional(
-            map,
-            "LocalInstrument",
-            &self.local_instrument,
-        )?;
+        crate::__private::encode_optional(map, "LocalInstrument", &self.local_instrument)?;
         crate::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)?;
         crate::__private::encode_optional(
             map,
             "RemittanceInformation",
             &self.remittance_information,
         )?;
-        crate::__private::encode_optional(
-            map,
-            "SupplementaryData",
-            &self.supplementary_data,
-        )?;
+        crate::__private::encode_optional(map, "SupplementaryData", &self.supplementary_data)?;
         Ok(())
+    }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => {
+                crate::__private::encode_required(map, "FileType", &self.file_type, &self.extra)
+            }
+            1usize => {
+                crate::__private::encode_required(map, "FileHash", &self.file_hash, &self.extra)
+            }
+            2usize => crate::__private::encode_optional(map, "FileReference", &self.file_reference),
+            3usize => crate::__private::encode_optional(
+                map,
+                "NumberOfTransactions",
+                &self.number_of_transactions,
+            ),
+            4usize => crate::__private::encode_optional(map, "ControlSum", &self.control_sum),
+            5usize => crate::__private::encode_optional(
+                map,
+                "RequestedExecutionDateTime",
+                &self.requested_execution_date_time,
+            ),
+            6usize => {
+                crate::__private::encode_optional(map, "LocalInstrument", &self.local_instrument)
+            }
+            7usize => crate::__private::encode_optional(map, "DebtorAccount", &self.debtor_account),
+            8usize => crate::__private::encode_optional(
+                map,
+                "RemittanceInformation",
+                &self.remittance_information,
+            ),
+            9usize => crate::__private::encode_optional(
+                map,
+                "SupplementaryData",
+                &self.supplementary_data,
+            ),
+            _ => Ok(()),
+        }
     }
     fn extra(&self) -> &crate::Extra {
         &self.extra
@@ -6456,12 +12397,250 @@ impl crate::Validate for OBWriteFile2DataInitiation {
         }
     }
 }
-crate::open_enum! {
-    #[doc = " Specifies the payment file type."] OBWriteFile2DataInitiationFileType {
-    #[doc = " `UK.OBIE.PaymentInitiation.3.1`"] PaymentInitiation31 =
-    "UK.OBIE.PaymentInitiation.3.1", #[doc = " `UK.OBIE.pain.001.001.08`"] Pain00100108 =
-    "UK.OBIE.pain.001.001.08", }
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteFile2DataInitiation {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteFile2DataInitiation".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBWriteFile2DataInitiation").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds using a payment file.",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "FileType",
+            true,
+            "Specifies the payment file type.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteFile2DataInitiationFileType>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "FileHash",
+            true,
+            "A base64 encoding of a SHA256 hash of the file to be uploaded.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(44u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "FileReference",
+            false,
+            "Reference for the file.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(40u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "NumberOfTransactions",
+            false,
+            "Number of individual transactions contained in the payment information group.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: Some("[0-9]{1,15}"),
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ControlSum",
+            false,
+            "Total of all individual amounts included in the group, irrespective of currencies.",
+            crate::schema::constrain(
+                g.subschema_for::<f64>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "RequestedExecutionDateTime",
+            false,
+            "Date at which the initiating party requests the clearing agent to process the payment.\nUsage: This is the date on which the debtor's account is to be debited.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "LocalInstrument",
+            false,
+            "User community specific instrument.\nUsage: This element is used to specify a local instrument, local clearing option and/or further qualify the service or service level.",
+            crate::schema::constrain(
+                g.subschema_for::<OBExternalLocalInstrument1Code>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "DebtorAccount",
+            false,
+            "Unambiguous identification of the account of the debtor to which a debit entry will be made as a result of the transaction.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomestic2DataInitiationDebtorAccount>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "RemittanceInformation",
+            false,
+            "Information supplied to enable the matching of an entry with the items that the transfer is intended to settle, such as commercial invoices in an accounts' receivable system.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomestic2DataInitiationRemittanceInformation>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "SupplementaryData",
+            false,
+            "Additional information that can not be captured in the structured fields and/or any other specific block.",
+            crate::schema::constrain(
+                g.subschema_for::<OBSupplementaryData1>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
 }
+/// Specifies the payment file type.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OBWriteFile2DataInitiationFileType {
+    /// `UK.OBIE.PaymentInitiation.3.1`
+    PaymentInitiation31,
+    /// `UK.OBIE.pain.001.001.08`
+    Pain00100108,
+    /// A code the spec does not list, kept exactly as sent.
+    Unknown(String),
+}
+impl OBWriteFile2DataInitiationFileType {
+    /// Every code the spec lists, in spec order.
+    pub const CODES: &'static [&'static str] =
+        &["UK.OBIE.PaymentInitiation.3.1", "UK.OBIE.pain.001.001.08"];
+    /// The code as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::PaymentInitiation31 => "UK.OBIE.PaymentInitiation.3.1",
+            Self::Pain00100108 => "UK.OBIE.pain.001.001.08",
+            Self::Unknown(code) => code,
+        }
+    }
+    /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    pub fn from_code(code: &str) -> Self {
+        match code {
+            "UK.OBIE.PaymentInitiation.3.1" => Self::PaymentInitiation31,
+            "UK.OBIE.pain.001.001.08" => Self::Pain00100108,
+            other => Self::Unknown(String::from(other)),
+        }
+    }
+    /// Whether the code is one the spec lists.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
+}
+crate::open_enum_traits!(OBWriteFile2DataInitiationFileType);
 /// `OBWriteFileConsent3` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBWriteFileConsent3 {
@@ -6502,6 +12681,16 @@ impl crate::Object for OBWriteFileConsent3 {
         crate::__private::encode_required(map, "Data", &self.data, &self.extra)?;
         Ok(())
     }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &crate::Extra {
         &self.extra
     }
@@ -6535,6 +12724,43 @@ impl crate::Validate for OBWriteFileConsent3 {
         }
     }
 }
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteFileConsent3 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteFileConsent3".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBWriteFileConsent3").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBWriteFileConsent3` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "Data",
+            true,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteFileConsent3Data>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
+}
 /// `OBWriteFileConsent3Data` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBWriteFileConsent3Data {
@@ -6556,11 +12782,7 @@ pub struct OBWriteFileConsent3Data {
 }
 impl crate::Object for OBWriteFileConsent3Data {
     const NAME: &'static str = "OBWriteFileConsent3Data";
-    const FIELDS: &'static [&'static str] = &[
-        "Initiation",
-        "Authorisation",
-        "SCASupportData",
-    ];
+    const FIELDS: &'static [&'static str] = &["Initiation", "Authorisation", "SCASupportData"];
     const REQUIRED: u128 = 1;
     const OPEN: bool = false;
     fn field_index(key: &str) -> Option<usize> {
@@ -6588,19 +12810,26 @@ impl crate::Object for OBWriteFileConsent3Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(
-            map,
-            "Initiation",
-            &self.initiation,
-            &self.extra,
-        )?;
+        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
         crate::__private::encode_optional(map, "Authorisation", &self.authorisation)?;
-        crate::__private::encode_optional(
-            map,
-            "SCASupportData",
-            &self.sca_support_data,
-        )?;
+        crate::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)?;
         Ok(())
+    }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => {
+                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+            }
+            1usize => crate::__private::encode_optional(map, "Authorisation", &self.authorisation),
+            2usize => {
+                crate::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)
+            }
+            _ => Ok(()),
+        }
     }
     fn extra(&self) -> &crate::Extra {
         &self.extra
@@ -6643,6 +12872,81 @@ impl crate::Validate for OBWriteFileConsent3Data {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteFileConsent3Data {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteFileConsent3Data".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBWriteFileConsent3Data").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBWriteFileConsent3Data` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "Initiation",
+            true,
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds using a payment file.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteFile2DataInitiation>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Authorisation",
+            false,
+            "The authorisation type request from the TPP.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticConsent4DataAuthorisation>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "SCASupportData",
+            false,
+            "Supporting Data provided by TPP, when requesting SCA Exemption.",
+            crate::schema::constrain(
+                g.subschema_for::<OBSCASupportData1>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBWriteFileConsentResponse4` (the spec gives no description).
@@ -6699,6 +13003,18 @@ impl crate::Object for OBWriteFileConsentResponse4 {
         crate::__private::encode_optional(map, "Meta", &self.meta)?;
         Ok(())
     }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
+            1usize => crate::__private::encode_optional(map, "Links", &self.links),
+            2usize => crate::__private::encode_optional(map, "Meta", &self.meta),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &crate::Extra {
         &self.extra
     }
@@ -6740,6 +13056,81 @@ impl crate::Validate for OBWriteFileConsentResponse4 {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteFileConsentResponse4 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteFileConsentResponse4".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBWriteFileConsentResponse4").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBWriteFileConsentResponse4` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "Data",
+            true,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteFileConsentResponse4Data>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Links",
+            false,
+            "Links relevant to the payload",
+            crate::schema::constrain(
+                g.subschema_for::<Links>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Meta",
+            false,
+            "Meta Data relevant to the payload",
+            crate::schema::constrain(
+                g.subschema_for::<Meta>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBWriteFileConsentResponse4Data` (the spec gives no description).
@@ -6850,12 +13241,7 @@ impl crate::Object for OBWriteFileConsentResponse4Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(
-            map,
-            "ConsentId",
-            &self.consent_id,
-            &self.extra,
-        )?;
+        crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
         crate::__private::encode_required(
             map,
             "CreationDateTime",
@@ -6869,26 +13255,50 @@ impl crate::Object for OBWriteFileConsentResponse4Data {
             &self.status_update_date_time,
             &self.extra,
         )?;
-        crate::__private::encode_optional(
-            map,
-            "CutOffDateTime",
-            &self.cut_off_date_time,
-        )?;
+        crate::__private::encode_optional(map, "CutOffDateTime", &self.cut_off_date_time)?;
         crate::__private::encode_optional(map, "Charges", &self.charges)?;
-        crate::__private::encode_required(
-            map,
-            "Initiation",
-            &self.initiation,
-            &self.extra,
-        )?;
+        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
         crate::__private::encode_optional(map, "Authorisation", &self.authorisation)?;
-        crate::__private::encode_optional(
-            map,
-            "SCASupportData",
-            &self.sca_support_data,
-        )?;
+        crate::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)?;
         crate::__private::encode_optional(map, "Debtor", &self.debtor)?;
         Ok(())
+    }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => {
+                crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)
+            }
+            1usize => crate::__private::encode_required(
+                map,
+                "CreationDateTime",
+                &self.creation_date_time,
+                &self.extra,
+            ),
+            2usize => crate::__private::encode_required(map, "Status", &self.status, &self.extra),
+            3usize => crate::__private::encode_required(
+                map,
+                "StatusUpdateDateTime",
+                &self.status_update_date_time,
+                &self.extra,
+            ),
+            4usize => {
+                crate::__private::encode_optional(map, "CutOffDateTime", &self.cut_off_date_time)
+            }
+            5usize => crate::__private::encode_optional(map, "Charges", &self.charges),
+            6usize => {
+                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+            }
+            7usize => crate::__private::encode_optional(map, "Authorisation", &self.authorisation),
+            8usize => {
+                crate::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)
+            }
+            9usize => crate::__private::encode_optional(map, "Debtor", &self.debtor),
+            _ => Ok(()),
+        }
     }
     fn extra(&self) -> &crate::Extra {
         &self.extra
@@ -6973,14 +13383,267 @@ impl crate::Validate for OBWriteFileConsentResponse4Data {
         }
     }
 }
-crate::open_enum! {
-    #[doc = " Specifies the status of consent resource in code form."]
-    OBWriteFileConsentResponse4DataStatus { #[doc = " `Authorised`"] Authorised =
-    "Authorised", #[doc = " `AwaitingAuthorisation`"] AwaitingAuthorisation =
-    "AwaitingAuthorisation", #[doc = " `AwaitingUpload`"] AwaitingUpload =
-    "AwaitingUpload", #[doc = " `Consumed`"] Consumed = "Consumed", #[doc =
-    " `Rejected`"] Rejected = "Rejected", }
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteFileConsentResponse4Data {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteFileConsentResponse4Data".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBWriteFileConsentResponse4Data").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBWriteFileConsentResponse4Data` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "ConsentId",
+            true,
+            "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(128u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "CreationDateTime",
+            true,
+            "Date and time at which the resource was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Status",
+            true,
+            "Specifies the status of consent resource in code form.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteFileConsentResponse4DataStatus>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "StatusUpdateDateTime",
+            true,
+            "Date and time at which the consent resource status was updated.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "CutOffDateTime",
+            false,
+            "Specified cut-off date and time for the payment consent.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Charges",
+            false,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<Vec<OBWriteDomesticConsentResponse5DataCharges>>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Initiation",
+            true,
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds using a payment file.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteFile2DataInitiation>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Authorisation",
+            false,
+            "The authorisation type request from the TPP.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticConsent4DataAuthorisation>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "SCASupportData",
+            false,
+            "Supporting Data provided by TPP, when requesting SCA Exemption.",
+            crate::schema::constrain(
+                g.subschema_for::<OBSCASupportData1>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Debtor",
+            false,
+            "^ Only incuded in the response if `Data. ReadRefundAccount` is set to `Yes` in the consent.",
+            crate::schema::constrain(
+                g.subschema_for::<OBCashAccountDebtor4>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
 }
+/// Specifies the status of consent resource in code form.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OBWriteFileConsentResponse4DataStatus {
+    /// `Authorised`
+    Authorised,
+    /// `AwaitingAuthorisation`
+    AwaitingAuthorisation,
+    /// `AwaitingUpload`
+    AwaitingUpload,
+    /// `Consumed`
+    Consumed,
+    /// `Rejected`
+    Rejected,
+    /// A code the spec does not list, kept exactly as sent.
+    Unknown(String),
+}
+impl OBWriteFileConsentResponse4DataStatus {
+    /// Every code the spec lists, in spec order.
+    pub const CODES: &'static [&'static str] = &[
+        "Authorised",
+        "AwaitingAuthorisation",
+        "AwaitingUpload",
+        "Consumed",
+        "Rejected",
+    ];
+    /// The code as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Authorised => "Authorised",
+            Self::AwaitingAuthorisation => "AwaitingAuthorisation",
+            Self::AwaitingUpload => "AwaitingUpload",
+            Self::Consumed => "Consumed",
+            Self::Rejected => "Rejected",
+            Self::Unknown(code) => code,
+        }
+    }
+    /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    pub fn from_code(code: &str) -> Self {
+        match code {
+            "Authorised" => Self::Authorised,
+            "AwaitingAuthorisation" => Self::AwaitingAuthorisation,
+            "AwaitingUpload" => Self::AwaitingUpload,
+            "Consumed" => Self::Consumed,
+            "Rejected" => Self::Rejected,
+            other => Self::Unknown(String::from(other)),
+        }
+    }
+    /// Whether the code is one the spec lists.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
+}
+crate::open_enum_traits!(OBWriteFileConsentResponse4DataStatus);
 /// `OBWriteFileResponse3` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBWriteFileResponse3 {
@@ -7035,6 +13698,18 @@ impl crate::Object for OBWriteFileResponse3 {
         crate::__private::encode_optional(map, "Meta", &self.meta)?;
         Ok(())
     }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
+            1usize => crate::__private::encode_optional(map, "Links", &self.links),
+            2usize => crate::__private::encode_optional(map, "Meta", &self.meta),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &crate::Extra {
         &self.extra
     }
@@ -7076,6 +13751,81 @@ impl crate::Validate for OBWriteFileResponse3 {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteFileResponse3 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteFileResponse3".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBWriteFileResponse3").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBWriteFileResponse3` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "Data",
+            true,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteFileResponse3Data>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Links",
+            false,
+            "Links relevant to the payload",
+            crate::schema::constrain(
+                g.subschema_for::<Links>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Meta",
+            false,
+            "Meta Data relevant to the payload",
+            crate::schema::constrain(
+                g.subschema_for::<Meta>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBWriteFileResponse3Data` (the spec gives no description).
@@ -7183,12 +13933,7 @@ impl crate::Object for OBWriteFileResponse3Data {
             &self.file_payment_id,
             &self.extra,
         )?;
-        crate::__private::encode_required(
-            map,
-            "ConsentId",
-            &self.consent_id,
-            &self.extra,
-        )?;
+        crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
         crate::__private::encode_required(
             map,
             "CreationDateTime",
@@ -7203,19 +13948,51 @@ impl crate::Object for OBWriteFileResponse3Data {
             &self.extra,
         )?;
         crate::__private::encode_optional(map, "Charges", &self.charges)?;
-        crate::__private::encode_required(
-            map,
-            "Initiation",
-            &self.initiation,
-            &self.extra,
-        )?;
-        crate::__private::encode_optional(
-            map,
-            "MultiAuthorisation",
-            &self.multi_authorisation,
-        )?;
+        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
+        crate::__private::encode_optional(map, "MultiAuthorisation", &self.multi_authorisation)?;
         crate::__private::encode_optional(map, "Debtor", &self.debtor)?;
         Ok(())
+    }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(
+                map,
+                "FilePaymentId",
+                &self.file_payment_id,
+                &self.extra,
+            ),
+            1usize => {
+                crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)
+            }
+            2usize => crate::__private::encode_required(
+                map,
+                "CreationDateTime",
+                &self.creation_date_time,
+                &self.extra,
+            ),
+            3usize => crate::__private::encode_required(map, "Status", &self.status, &self.extra),
+            4usize => crate::__private::encode_required(
+                map,
+                "StatusUpdateDateTime",
+                &self.status_update_date_time,
+                &self.extra,
+            ),
+            5usize => crate::__private::encode_optional(map, "Charges", &self.charges),
+            6usize => {
+                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+            }
+            7usize => crate::__private::encode_optional(
+                map,
+                "MultiAuthorisation",
+                &self.multi_authorisation,
+            ),
+            8usize => crate::__private::encode_optional(map, "Debtor", &self.debtor),
+            _ => Ok(()),
+        }
     }
     fn extra(&self) -> &crate::Extra {
         &self.extra
@@ -7297,13 +14074,238 @@ impl crate::Validate for OBWriteFileResponse3Data {
         }
     }
 }
-crate::open_enum! {
-    #[doc = " Specifies the status of the payment order resource."]
-    OBWriteFileResponse3DataStatus { #[doc = " `InitiationCompleted`"]
-    InitiationCompleted = "InitiationCompleted", #[doc = " `InitiationFailed`"]
-    InitiationFailed = "InitiationFailed", #[doc = " `InitiationPending`"]
-    InitiationPending = "InitiationPending", }
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteFileResponse3Data {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteFileResponse3Data".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBWriteFileResponse3Data").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBWriteFileResponse3Data` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "FilePaymentId",
+            true,
+            "OB: Unique identification as assigned by the ASPSP to uniquely identify the file payment resource.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(40u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ConsentId",
+            true,
+            "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(128u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "CreationDateTime",
+            true,
+            "Date and time at which the message was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Status",
+            true,
+            "Specifies the status of the payment order resource.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteFileResponse3DataStatus>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "StatusUpdateDateTime",
+            true,
+            "Date and time at which the resource status was updated.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Charges",
+            false,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<Vec<OBWriteDomesticConsentResponse5DataCharges>>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Initiation",
+            true,
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds using a payment file.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteFile2DataInitiation>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "MultiAuthorisation",
+            false,
+            "The multiple authorisation flow response from the ASPSP.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticResponse5DataMultiAuthorisation>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Debtor",
+            false,
+            "^ Only incuded in the response if `Data. ReadRefundAccount` is set to `Yes` in the consent.",
+            crate::schema::constrain(
+                g.subschema_for::<OBCashAccountDebtor4>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
 }
+/// Specifies the status of the payment order resource.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OBWriteFileResponse3DataStatus {
+    /// `InitiationCompleted`
+    InitiationCompleted,
+    /// `InitiationFailed`
+    InitiationFailed,
+    /// `InitiationPending`
+    InitiationPending,
+    /// A code the spec does not list, kept exactly as sent.
+    Unknown(String),
+}
+impl OBWriteFileResponse3DataStatus {
+    /// Every code the spec lists, in spec order.
+    pub const CODES: &'static [&'static str] = &[
+        "InitiationCompleted",
+        "InitiationFailed",
+        "InitiationPending",
+    ];
+    /// The code as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::InitiationCompleted => "InitiationCompleted",
+            Self::InitiationFailed => "InitiationFailed",
+            Self::InitiationPending => "InitiationPending",
+            Self::Unknown(code) => code,
+        }
+    }
+    /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    pub fn from_code(code: &str) -> Self {
+        match code {
+            "InitiationCompleted" => Self::InitiationCompleted,
+            "InitiationFailed" => Self::InitiationFailed,
+            "InitiationPending" => Self::InitiationPending,
+            other => Self::Unknown(String::from(other)),
+        }
+    }
+    /// Whether the code is one the spec lists.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
+}
+crate::open_enum_traits!(OBWriteFileResponse3DataStatus);
 /// `OBWriteFundsConfirmationResponse1` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBWriteFundsConfirmationResponse1 {
@@ -7358,6 +14360,18 @@ impl crate::Object for OBWriteFundsConfirmationResponse1 {
         crate::__private::encode_optional(map, "Meta", &self.meta)?;
         Ok(())
     }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
+            1usize => crate::__private::encode_optional(map, "Links", &self.links),
+            2usize => crate::__private::encode_optional(map, "Meta", &self.meta),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &crate::Extra {
         &self.extra
     }
@@ -7373,8 +14387,7 @@ impl crate::__private::serde::Serialize for OBWriteFundsConfirmationResponse1 {
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de>
-for OBWriteFundsConfirmationResponse1 {
+impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteFundsConfirmationResponse1 {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -7402,15 +14415,89 @@ impl crate::Validate for OBWriteFundsConfirmationResponse1 {
         }
     }
 }
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteFundsConfirmationResponse1 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteFundsConfirmationResponse1".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBWriteFundsConfirmationResponse1").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBWriteFundsConfirmationResponse1` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "Data",
+            true,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteFundsConfirmationResponse1Data>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Links",
+            false,
+            "Links relevant to the payload",
+            crate::schema::constrain(
+                g.subschema_for::<Links>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Meta",
+            false,
+            "Meta Data relevant to the payload",
+            crate::schema::constrain(
+                g.subschema_for::<Meta>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
+}
 /// `OBWriteFundsConfirmationResponse1Data` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBWriteFundsConfirmationResponse1Data {
     /// Result of a funds availability check.
     ///
     /// JSON name: `FundsAvailableResult`
-    pub funds_available_result: Option<
-        Box<OBWriteFundsConfirmationResponse1DataFundsAvailableResult>,
-    >,
+    pub funds_available_result:
+        Option<Box<OBWriteFundsConfirmationResponse1DataFundsAvailableResult>>,
     /// Additional information that can not be captured in the structured fields and/or any other specific block.
     ///
     /// JSON name: `SupplementaryData`
@@ -7421,10 +14508,7 @@ pub struct OBWriteFundsConfirmationResponse1Data {
 }
 impl crate::Object for OBWriteFundsConfirmationResponse1Data {
     const NAME: &'static str = "OBWriteFundsConfirmationResponse1Data";
-    const FIELDS: &'static [&'static str] = &[
-        "FundsAvailableResult",
-        "SupplementaryData",
-    ];
+    const FIELDS: &'static [&'static str] = &["FundsAvailableResult", "SupplementaryData"];
     const REQUIRED: u128 = 0;
     const OPEN: bool = false;
     fn field_index(key: &str) -> Option<usize> {
@@ -7455,12 +14539,27 @@ impl crate::Object for OBWriteFundsConfirmationResponse1Data {
             "FundsAvailableResult",
             &self.funds_available_result,
         )?;
-        crate::__private::encode_optional(
-            map,
-            "SupplementaryData",
-            &self.supplementary_data,
-        )?;
+        crate::__private::encode_optional(map, "SupplementaryData", &self.supplementary_data)?;
         Ok(())
+    }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_optional(
+                map,
+                "FundsAvailableResult",
+                &self.funds_available_result,
+            ),
+            1usize => crate::__private::encode_optional(
+                map,
+                "SupplementaryData",
+                &self.supplementary_data,
+            ),
+            _ => Ok(()),
+        }
     }
     fn extra(&self) -> &crate::Extra {
         &self.extra
@@ -7477,8 +14576,7 @@ impl crate::__private::serde::Serialize for OBWriteFundsConfirmationResponse1Dat
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de>
-for OBWriteFundsConfirmationResponse1Data {
+impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteFundsConfirmationResponse1Data {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -7500,6 +14598,67 @@ impl crate::Validate for OBWriteFundsConfirmationResponse1Data {
         }
     }
 }
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteFundsConfirmationResponse1Data {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteFundsConfirmationResponse1Data".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBWriteFundsConfirmationResponse1Data"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBWriteFundsConfirmationResponse1Data` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "FundsAvailableResult",
+            false,
+            "Result of a funds availability check.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteFundsConfirmationResponse1DataFundsAvailableResult>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "SupplementaryData",
+            false,
+            "Additional information that can not be captured in the structured fields and/or any other specific block.",
+            crate::schema::constrain(
+                g.subschema_for::<OBSupplementaryData1>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
+}
 /// Result of a funds availability check.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBWriteFundsConfirmationResponse1DataFundsAvailableResult {
@@ -7519,10 +14678,7 @@ pub struct OBWriteFundsConfirmationResponse1DataFundsAvailableResult {
 }
 impl crate::Object for OBWriteFundsConfirmationResponse1DataFundsAvailableResult {
     const NAME: &'static str = "OBWriteFundsConfirmationResponse1DataFundsAvailableResult";
-    const FIELDS: &'static [&'static str] = &[
-        "FundsAvailableDateTime",
-        "FundsAvailable",
-    ];
+    const FIELDS: &'static [&'static str] = &["FundsAvailableDateTime", "FundsAvailable"];
     const REQUIRED: u128 = 3;
     const OPEN: bool = false;
     fn field_index(key: &str) -> Option<usize> {
@@ -7562,6 +14718,27 @@ impl crate::Object for OBWriteFundsConfirmationResponse1DataFundsAvailableResult
         )?;
         Ok(())
     }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(
+                map,
+                "FundsAvailableDateTime",
+                &self.funds_available_date_time,
+                &self.extra,
+            ),
+            1usize => crate::__private::encode_required(
+                map,
+                "FundsAvailable",
+                &self.funds_available,
+                &self.extra,
+            ),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &crate::Extra {
         &self.extra
     }
@@ -7570,7 +14747,8 @@ impl crate::Object for OBWriteFundsConfirmationResponse1DataFundsAvailableResult
     }
 }
 impl crate::__private::serde::Serialize
-for OBWriteFundsConfirmationResponse1DataFundsAvailableResult {
+    for OBWriteFundsConfirmationResponse1DataFundsAvailableResult
+{
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -7579,7 +14757,8 @@ for OBWriteFundsConfirmationResponse1DataFundsAvailableResult {
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-for OBWriteFundsConfirmationResponse1DataFundsAvailableResult {
+    for OBWriteFundsConfirmationResponse1DataFundsAvailableResult
+{
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -7601,6 +14780,66 @@ impl crate::Validate for OBWriteFundsConfirmationResponse1DataFundsAvailableResu
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema
+    for OBWriteFundsConfirmationResponse1DataFundsAvailableResult
+{
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteFundsConfirmationResponse1DataFundsAvailableResult".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBWriteFundsConfirmationResponse1DataFundsAvailableResult"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object("Result of a funds availability check.", false);
+        crate::schema::property(
+            &mut s,
+            "FundsAvailableDateTime",
+            true,
+            "Date and time at which the funds availability check was generated.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "FundsAvailable",
+            true,
+            "Flag to indicate the availability of funds given the Amount in the consent request.",
+            crate::schema::constrain(
+                g.subschema_for::<bool>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBWriteInternational3` (the spec gives no description).
@@ -7651,6 +14890,17 @@ impl crate::Object for OBWriteInternational3 {
         crate::__private::encode_required(map, "Risk", &self.risk, &self.extra)?;
         Ok(())
     }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
+            1usize => crate::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &crate::Extra {
         &self.extra
     }
@@ -7688,6 +14938,62 @@ impl crate::Validate for OBWriteInternational3 {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteInternational3 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteInternational3".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBWriteInternational3").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBWriteInternational3` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "Data",
+            true,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteInternational3Data>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Risk",
+            true,
+            "The Risk section is sent by the initiating party to the ASPSP.\nIt is used to specify additional details for risk scoring for Payments.",
+            crate::schema::constrain(
+                g.subschema_for::<OBRisk1>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBWriteInternational3Data` (the spec gives no description).
@@ -7733,19 +15039,24 @@ impl crate::Object for OBWriteInternational3Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(
-            map,
-            "ConsentId",
-            &self.consent_id,
-            &self.extra,
-        )?;
-        crate::__private::encode_required(
-            map,
-            "Initiation",
-            &self.initiation,
-            &self.extra,
-        )?;
+        crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
+        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
         Ok(())
+    }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => {
+                crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)
+            }
+            1usize => {
+                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+            }
+            _ => Ok(()),
+        }
     }
     fn extra(&self) -> &crate::Extra {
         &self.extra
@@ -7787,6 +15098,62 @@ impl crate::Validate for OBWriteInternational3Data {
         }
     }
 }
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteInternational3Data {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteInternational3Data".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBWriteInternational3Data").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBWriteInternational3Data` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "ConsentId",
+            true,
+            "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(128u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Initiation",
+            true,
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single international payment.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteInternational3DataInitiation>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
+}
 /// The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single international payment.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBWriteInternational3DataInitiation {
@@ -7809,9 +15176,7 @@ pub struct OBWriteInternational3DataInitiation {
     /// Indicator of the urgency or order of importance that the instructing party would like the instructed party to apply to the processing of the instruction.
     ///
     /// JSON name: `InstructionPriority`
-    pub instruction_priority: Option<
-        OBWriteInternational3DataInitiationInstructionPriority,
-    >,
+    pub instruction_priority: Option<OBWriteInternational3DataInitiationInstructionPriority>,
     /// Specifies the external purpose code in the format of character string with a maximum length of 4 characters.
     /// The list of valid codes is an external code list published separately.
     /// External code sets can be downloaded from www.iso20022.org.
@@ -7842,9 +15207,8 @@ pub struct OBWriteInternational3DataInitiation {
     /// Provides details on the currency exchange rate and contract.
     ///
     /// JSON name: `ExchangeRateInformation`
-    pub exchange_rate_information: Option<
-        Box<OBWriteInternational3DataInitiationExchangeRateInformation>,
-    >,
+    pub exchange_rate_information:
+        Option<Box<OBWriteInternational3DataInitiationExchangeRateInformation>>,
     /// Unambiguous identification of the account of the debtor to which a debit entry will be made as a result of the transaction.
     ///
     /// JSON name: `DebtorAccount`
@@ -7864,9 +15228,7 @@ pub struct OBWriteInternational3DataInitiation {
     /// Information supplied to enable the matching of an entry with the items that the transfer is intended to settle, such as commercial invoices in an accounts' receivable system.
     ///
     /// JSON name: `RemittanceInformation`
-    pub remittance_information: Option<
-        Box<OBWriteDomestic2DataInitiationRemittanceInformation>,
-    >,
+    pub remittance_information: Option<Box<OBWriteDomestic2DataInitiationRemittanceInformation>>,
     /// Additional information that can not be captured in the structured fields and/or any other specific block.
     ///
     /// JSON name: `SupplementaryData`
@@ -7963,22 +15325,10 @@ impl crate::Object for OBWriteInternational3DataInitiation {
             &self.end_to_end_identification,
             &self.extra,
         )?;
-        crate::__private::encode_optional(
-            map,
-            "LocalInstrument",
-            &self.local_instrument,
-        )?;
-        crate::__private::encode_optional(
-            map,
-            "InstructionPriority",
-            &self.instruction_priority,
-        )?;
+        crate::__private::encode_optional(map, "LocalInstrument", &self.local_instrument)?;
+        crate::__private::encode_optional(map, "InstructionPriority", &self.instruction_priority)?;
         crate::__private::encode_optional(map, "Purpose", &self.purpose)?;
-        crate::__private::encode_optional(
-            map,
-            "ExtendedPurpose",
-            &self.extended_purpose,
-        )?;
+        crate::__private::encode_optional(map, "ExtendedPurpose", &self.extended_purpose)?;
         crate::__private::encode_optional(map, "ChargeBearer", &self.charge_bearer)?;
         crate::__private::encode_required(
             map,
@@ -8016,12 +15366,87 @@ impl crate::Object for OBWriteInternational3DataInitiation {
             "RemittanceInformation",
             &self.remittance_information,
         )?;
-        crate::__private::encode_optional(
-            map,
-            "SupplementaryData",
-            &self.supplementary_data,
-        )?;
+        crate::__private::encode_optional(map, "SupplementaryData", &self.supplementary_data)?;
         Ok(())
+    }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(
+                map,
+                "InstructionIdentification",
+                &self.instruction_identification,
+                &self.extra,
+            ),
+            1usize => crate::__private::encode_required(
+                map,
+                "EndToEndIdentification",
+                &self.end_to_end_identification,
+                &self.extra,
+            ),
+            2usize => {
+                crate::__private::encode_optional(map, "LocalInstrument", &self.local_instrument)
+            }
+            3usize => crate::__private::encode_optional(
+                map,
+                "InstructionPriority",
+                &self.instruction_priority,
+            ),
+            4usize => crate::__private::encode_optional(map, "Purpose", &self.purpose),
+            5usize => {
+                crate::__private::encode_optional(map, "ExtendedPurpose", &self.extended_purpose)
+            }
+            6usize => crate::__private::encode_optional(map, "ChargeBearer", &self.charge_bearer),
+            7usize => crate::__private::encode_required(
+                map,
+                "CurrencyOfTransfer",
+                &self.currency_of_transfer,
+                &self.extra,
+            ),
+            8usize => crate::__private::encode_optional(
+                map,
+                "DestinationCountryCode",
+                &self.destination_country_code,
+            ),
+            9usize => crate::__private::encode_required(
+                map,
+                "InstructedAmount",
+                &self.instructed_amount,
+                &self.extra,
+            ),
+            10usize => crate::__private::encode_optional(
+                map,
+                "ExchangeRateInformation",
+                &self.exchange_rate_information,
+            ),
+            11usize => {
+                crate::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)
+            }
+            12usize => crate::__private::encode_optional(map, "Creditor", &self.creditor),
+            13usize => {
+                crate::__private::encode_optional(map, "CreditorAgent", &self.creditor_agent)
+            }
+            14usize => crate::__private::encode_required(
+                map,
+                "CreditorAccount",
+                &self.creditor_account,
+                &self.extra,
+            ),
+            15usize => crate::__private::encode_optional(
+                map,
+                "RemittanceInformation",
+                &self.remittance_information,
+            ),
+            16usize => crate::__private::encode_optional(
+                map,
+                "SupplementaryData",
+                &self.supplementary_data,
+            ),
+            _ => Ok(()),
+        }
     }
     fn extra(&self) -> &crate::Extra {
         &self.extra
@@ -8038,8 +15463,7 @@ impl crate::__private::serde::Serialize for OBWriteInternational3DataInitiation 
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de>
-for OBWriteInternational3DataInitiation {
+impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteInternational3DataInitiation {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -8147,6 +15571,350 @@ impl crate::Validate for OBWriteInternational3DataInitiation {
         }
     }
 }
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteInternational3DataInitiation {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteInternational3DataInitiation".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBWriteInternational3DataInitiation").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single international payment.",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "InstructionIdentification",
+            true,
+            "Unique identification as assigned by an instructing party for an instructed party to unambiguously identify the instruction.\nUsage: the  instruction identification is a point to point reference that can be used between the instructing party and the instructed party to refer to the individual instruction. It can be included in several messages related to the instruction.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(35u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "EndToEndIdentification",
+            true,
+            "Unique identification assigned by the initiating party to unambiguously identify the transaction. This identification is passed on, unchanged, throughout the entire end-to-end chain.\nUsage: The end-to-end identification can be used for reconciliation or to link tasks relating to the transaction. It can be included in several messages related to the transaction.\nOB: The Faster Payments Scheme can only access 31 characters for the EndToEndIdentification field.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(35u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "LocalInstrument",
+            false,
+            "User community specific instrument.\nUsage: This element is used to specify a local instrument, local clearing option and/or further qualify the service or service level.",
+            crate::schema::constrain(
+                g.subschema_for::<OBExternalLocalInstrument1Code>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "InstructionPriority",
+            false,
+            "Indicator of the urgency or order of importance that the instructing party would like the instructed party to apply to the processing of the instruction.",
+            crate::schema::constrain(
+                g
+                    .subschema_for::<
+                        OBWriteInternational3DataInitiationInstructionPriority,
+                    >(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Purpose",
+            false,
+            "Specifies the external purpose code in the format of character string with a maximum length of 4 characters.\nThe list of valid codes is an external code list published separately.\nExternal code sets can be downloaded from www.iso20022.org.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(4u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ExtendedPurpose",
+            false,
+            "Specifies the purpose of an international payment, when there is no corresponding 4 character code available in the ISO20022 list of Purpose Codes.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(140u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ChargeBearer",
+            false,
+            "Specifies which party/parties will bear the charges associated with the processing of the payment transaction.",
+            crate::schema::constrain(
+                g.subschema_for::<OBChargeBearerType1Code>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "CurrencyOfTransfer",
+            true,
+            "Specifies the currency of the to be transferred amount, which is different from the currency of the debtor's account.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: Some("^[A-Z]{3,3}$"),
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "DestinationCountryCode",
+            false,
+            "Country in which Credit Account is domiciled. Code to identify a country, a dependency, or another area of particular geopolitical interest, on the basis of country names obtained from the United Nations (ISO 3166, Alpha-2 code).",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: Some("[A-Z]{2,2}"),
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "InstructedAmount",
+            true,
+            "Amount of money to be moved between the debtor and creditor, before deduction of charges, expressed in the currency as ordered by the initiating party.\nUsage: This amount has to be transported unchanged through the transaction chain.",
+            crate::schema::constrain(
+                g.subschema_for::<OBActiveOrHistoricCurrencyAndAmount>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ExchangeRateInformation",
+            false,
+            "Provides details on the currency exchange rate and contract.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteInternational3DataInitiationExchangeRateInformation>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "DebtorAccount",
+            false,
+            "Unambiguous identification of the account of the debtor to which a debit entry will be made as a result of the transaction.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomestic2DataInitiationDebtorAccount>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Creditor",
+            false,
+            "Party to which an amount of money is due.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteInternational3DataInitiationCreditor>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "CreditorAgent",
+            false,
+            "Financial institution servicing an account for the creditor.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteInternational3DataInitiationCreditorAgent>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "CreditorAccount",
+            true,
+            "Unambiguous identification of the account of the creditor to which a credit entry will be posted as a result of the payment transaction.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomestic2DataInitiationCreditorAccount>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "RemittanceInformation",
+            false,
+            "Information supplied to enable the matching of an entry with the items that the transfer is intended to settle, such as commercial invoices in an accounts' receivable system.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomestic2DataInitiationRemittanceInformation>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "SupplementaryData",
+            false,
+            "Additional information that can not be captured in the structured fields and/or any other specific block.",
+            crate::schema::constrain(
+                g.subschema_for::<OBSupplementaryData1>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
+}
 /// Party to which an amount of money is due.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBWriteInternational3DataInitiationCreditor {
@@ -8194,6 +15962,17 @@ impl crate::Object for OBWriteInternational3DataInitiationCreditor {
         crate::__private::encode_optional(map, "PostalAddress", &self.postal_address)?;
         Ok(())
     }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_optional(map, "Name", &self.name),
+            1usize => crate::__private::encode_optional(map, "PostalAddress", &self.postal_address),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &crate::Extra {
         &self.extra
     }
@@ -8210,7 +15989,8 @@ impl crate::__private::serde::Serialize for OBWriteInternational3DataInitiationC
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-for OBWriteInternational3DataInitiationCreditor {
+    for OBWriteInternational3DataInitiationCreditor
+{
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -8231,6 +16011,64 @@ impl crate::Validate for OBWriteInternational3DataInitiationCreditor {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteInternational3DataInitiationCreditor {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteInternational3DataInitiationCreditor".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBWriteInternational3DataInitiationCreditor"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object("Party to which an amount of money is due.", false);
+        crate::schema::property(
+            &mut s,
+            "Name",
+            false,
+            "Name by which a party is known and which is usually used to identify that party.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(140u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "PostalAddress",
+            false,
+            "Information that locates and identifies a specific address, as defined by postal services.",
+            crate::schema::constrain(
+                g.subschema_for::<OBPostalAddress6>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// Financial institution servicing an account for the creditor.
@@ -8258,12 +16096,8 @@ pub struct OBWriteInternational3DataInitiationCreditorAgent {
 }
 impl crate::Object for OBWriteInternational3DataInitiationCreditorAgent {
     const NAME: &'static str = "OBWriteInternational3DataInitiationCreditorAgent";
-    const FIELDS: &'static [&'static str] = &[
-        "SchemeName",
-        "Identification",
-        "Name",
-        "PostalAddress",
-    ];
+    const FIELDS: &'static [&'static str] =
+        &["SchemeName", "Identification", "Name", "PostalAddress"];
     const REQUIRED: u128 = 0;
     const OPEN: bool = false;
     fn field_index(key: &str) -> Option<usize> {
@@ -8299,6 +16133,21 @@ impl crate::Object for OBWriteInternational3DataInitiationCreditorAgent {
         crate::__private::encode_optional(map, "PostalAddress", &self.postal_address)?;
         Ok(())
     }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_optional(map, "SchemeName", &self.scheme_name),
+            1usize => {
+                crate::__private::encode_optional(map, "Identification", &self.identification)
+            }
+            2usize => crate::__private::encode_optional(map, "Name", &self.name),
+            3usize => crate::__private::encode_optional(map, "PostalAddress", &self.postal_address),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &crate::Extra {
         &self.extra
     }
@@ -8306,8 +16155,7 @@ impl crate::Object for OBWriteInternational3DataInitiationCreditorAgent {
         &mut self.extra
     }
 }
-impl crate::__private::serde::Serialize
-for OBWriteInternational3DataInitiationCreditorAgent {
+impl crate::__private::serde::Serialize for OBWriteInternational3DataInitiationCreditorAgent {
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -8316,7 +16164,8 @@ for OBWriteInternational3DataInitiationCreditorAgent {
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-for OBWriteInternational3DataInitiationCreditorAgent {
+    for OBWriteInternational3DataInitiationCreditorAgent
+{
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -8348,6 +16197,105 @@ impl crate::Validate for OBWriteInternational3DataInitiationCreditorAgent {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteInternational3DataInitiationCreditorAgent {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteInternational3DataInitiationCreditorAgent".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBWriteInternational3DataInitiationCreditorAgent"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "Financial institution servicing an account for the creditor.",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "SchemeName",
+            false,
+            "Name of the identification scheme, in a coded form as published in an external list.",
+            crate::schema::constrain(
+                g.subschema_for::<OBExternalFinancialInstitutionIdentification4Code>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Identification",
+            false,
+            "Unique and unambiguous identification of a financial institution or a branch of a financial institution.",
+            crate::schema::constrain(
+                g.subschema_for::<Identification_1>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(35u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Name",
+            false,
+            "Name by which an agent is known and which is usually used to identify that agent.",
+            crate::schema::constrain(
+                g.subschema_for::<Name>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(140u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "PostalAddress",
+            false,
+            "Information that locates and identifies a specific address, as defined by postal services.",
+            crate::schema::constrain(
+                g.subschema_for::<OBPostalAddress6>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// Provides details on the currency exchange rate and contract.
@@ -8410,25 +16358,39 @@ impl crate::Object for OBWriteInternational3DataInitiationExchangeRateInformatio
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(
-            map,
-            "UnitCurrency",
-            &self.unit_currency,
-            &self.extra,
-        )?;
+        crate::__private::encode_required(map, "UnitCurrency", &self.unit_currency, &self.extra)?;
         crate::__private::encode_optional(map, "ExchangeRate", &self.exchange_rate)?;
-        crate::__private::encode_required(
-            map,
-            "RateType",
-            &self.rate_type,
-            &self.extra,
-        )?;
+        crate::__private::encode_required(map, "RateType", &self.rate_type, &self.extra)?;
         crate::__private::encode_optional(
             map,
             "ContractIdentification",
             &self.contract_identification,
         )?;
         Ok(())
+    }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(
+                map,
+                "UnitCurrency",
+                &self.unit_currency,
+                &self.extra,
+            ),
+            1usize => crate::__private::encode_optional(map, "ExchangeRate", &self.exchange_rate),
+            2usize => {
+                crate::__private::encode_required(map, "RateType", &self.rate_type, &self.extra)
+            }
+            3usize => crate::__private::encode_optional(
+                map,
+                "ContractIdentification",
+                &self.contract_identification,
+            ),
+            _ => Ok(()),
+        }
     }
     fn extra(&self) -> &crate::Extra {
         &self.extra
@@ -8438,7 +16400,8 @@ impl crate::Object for OBWriteInternational3DataInitiationExchangeRateInformatio
     }
 }
 impl crate::__private::serde::Serialize
-for OBWriteInternational3DataInitiationExchangeRateInformation {
+    for OBWriteInternational3DataInitiationExchangeRateInformation
+{
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -8447,7 +16410,8 @@ for OBWriteInternational3DataInitiationExchangeRateInformation {
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-for OBWriteInternational3DataInitiationExchangeRateInformation {
+    for OBWriteInternational3DataInitiationExchangeRateInformation
+{
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -8483,18 +16447,184 @@ impl crate::Validate for OBWriteInternational3DataInitiationExchangeRateInformat
         }
     }
 }
-crate::open_enum! {
-    #[doc = " Specifies the type used to complete the currency exchange."]
-    OBWriteInternational3DataInitiationExchangeRateInformationRateType { #[doc =
-    " `Actual`"] Actual = "Actual", #[doc = " `Agreed`"] Agreed = "Agreed", #[doc =
-    " `Indicative`"] Indicative = "Indicative", }
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema
+    for OBWriteInternational3DataInitiationExchangeRateInformation
+{
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteInternational3DataInitiationExchangeRateInformation".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBWriteInternational3DataInitiationExchangeRateInformation"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "Provides details on the currency exchange rate and contract.",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "UnitCurrency",
+            true,
+            "Currency in which the rate of exchange is expressed in a currency exchange. In the example 1GBP = xxxCUR, the unit currency is GBP.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: Some("^[A-Z]{3,3}$"),
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ExchangeRate",
+            false,
+            "The factor used for conversion of an amount from one currency to another. This reflects the price at which one currency was bought with another currency.",
+            crate::schema::constrain(
+                g.subschema_for::<f64>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "RateType",
+            true,
+            "Specifies the type used to complete the currency exchange.",
+            crate::schema::constrain(
+                g
+                    .subschema_for::<
+                        OBWriteInternational3DataInitiationExchangeRateInformationRateType,
+                    >(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ContractIdentification",
+            false,
+            "Unique and unambiguous reference to the foreign exchange contract agreed between the initiating party/creditor and the debtor agent.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(256u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
 }
-crate::open_enum! {
-    #[doc =
-    " Indicator of the urgency or order of importance that the instructing party would like the instructed party to apply to the processing of the instruction."]
-    OBWriteInternational3DataInitiationInstructionPriority { #[doc = " `Normal`"] Normal
-    = "Normal", #[doc = " `Urgent`"] Urgent = "Urgent", }
+/// Specifies the type used to complete the currency exchange.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OBWriteInternational3DataInitiationExchangeRateInformationRateType {
+    /// `Actual`
+    Actual,
+    /// `Agreed`
+    Agreed,
+    /// `Indicative`
+    Indicative,
+    /// A code the spec does not list, kept exactly as sent.
+    Unknown(String),
 }
+impl OBWriteInternational3DataInitiationExchangeRateInformationRateType {
+    /// Every code the spec lists, in spec order.
+    pub const CODES: &'static [&'static str] = &["Actual", "Agreed", "Indicative"];
+    /// The code as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Actual => "Actual",
+            Self::Agreed => "Agreed",
+            Self::Indicative => "Indicative",
+            Self::Unknown(code) => code,
+        }
+    }
+    /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    pub fn from_code(code: &str) -> Self {
+        match code {
+            "Actual" => Self::Actual,
+            "Agreed" => Self::Agreed,
+            "Indicative" => Self::Indicative,
+            other => Self::Unknown(String::from(other)),
+        }
+    }
+    /// Whether the code is one the spec lists.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
+}
+crate::open_enum_traits!(OBWriteInternational3DataInitiationExchangeRateInformationRateType);
+/// Indicator of the urgency or order of importance that the instructing party would like the instructed party to apply to the processing of the instruction.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OBWriteInternational3DataInitiationInstructionPriority {
+    /// `Normal`
+    Normal,
+    /// `Urgent`
+    Urgent,
+    /// A code the spec does not list, kept exactly as sent.
+    Unknown(String),
+}
+impl OBWriteInternational3DataInitiationInstructionPriority {
+    /// Every code the spec lists, in spec order.
+    pub const CODES: &'static [&'static str] = &["Normal", "Urgent"];
+    /// The code as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Normal => "Normal",
+            Self::Urgent => "Urgent",
+            Self::Unknown(code) => code,
+        }
+    }
+    /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    pub fn from_code(code: &str) -> Self {
+        match code {
+            "Normal" => Self::Normal,
+            "Urgent" => Self::Urgent,
+            other => Self::Unknown(String::from(other)),
+        }
+    }
+    /// Whether the code is one the spec lists.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
+}
+crate::open_enum_traits!(OBWriteInternational3DataInitiationInstructionPriority);
 /// `OBWriteInternationalConsent5` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBWriteInternationalConsent5 {
@@ -8543,6 +16673,17 @@ impl crate::Object for OBWriteInternationalConsent5 {
         crate::__private::encode_required(map, "Risk", &self.risk, &self.extra)?;
         Ok(())
     }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
+            1usize => crate::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &crate::Extra {
         &self.extra
     }
@@ -8580,6 +16721,62 @@ impl crate::Validate for OBWriteInternationalConsent5 {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteInternationalConsent5 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteInternationalConsent5".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBWriteInternationalConsent5").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBWriteInternationalConsent5` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "Data",
+            true,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteInternationalConsent5Data>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Risk",
+            true,
+            "The Risk section is sent by the initiating party to the ASPSP.\nIt is used to specify additional details for risk scoring for Payments.",
+            crate::schema::constrain(
+                g.subschema_for::<OBRisk1>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBWriteInternationalConsent5Data` (the spec gives no description).
@@ -8642,24 +16839,32 @@ impl crate::Object for OBWriteInternationalConsent5Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_optional(
-            map,
-            "ReadRefundAccount",
-            &self.read_refund_account,
-        )?;
-        crate::__private::encode_required(
-            map,
-            "Initiation",
-            &self.initiation,
-            &self.extra,
-        )?;
+        crate::__private::encode_optional(map, "ReadRefundAccount", &self.read_refund_account)?;
+        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
         crate::__private::encode_optional(map, "Authorisation", &self.authorisation)?;
-        crate::__private::encode_optional(
-            map,
-            "SCASupportData",
-            &self.sca_support_data,
-        )?;
+        crate::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)?;
         Ok(())
+    }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_optional(
+                map,
+                "ReadRefundAccount",
+                &self.read_refund_account,
+            ),
+            1usize => {
+                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+            }
+            2usize => crate::__private::encode_optional(map, "Authorisation", &self.authorisation),
+            3usize => {
+                crate::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)
+            }
+            _ => Ok(()),
+        }
     }
     fn extra(&self) -> &crate::Extra {
         &self.extra
@@ -8676,8 +16881,7 @@ impl crate::__private::serde::Serialize for OBWriteInternationalConsent5Data {
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de>
-for OBWriteInternationalConsent5Data {
+impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteInternationalConsent5Data {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -8708,6 +16912,100 @@ impl crate::Validate for OBWriteInternationalConsent5Data {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteInternationalConsent5Data {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteInternationalConsent5Data".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBWriteInternationalConsent5Data").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBWriteInternationalConsent5Data` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "ReadRefundAccount",
+            false,
+            "Specifies to share the refund account details with PISP",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticConsent4DataReadRefundAccount>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Initiation",
+            true,
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single international payment.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteInternational3DataInitiation>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Authorisation",
+            false,
+            "The authorisation type request from the TPP.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticConsent4DataAuthorisation>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "SCASupportData",
+            false,
+            "Supporting Data provided by TPP, when requesting SCA Exemption.",
+            crate::schema::constrain(
+                g.subschema_for::<OBSCASupportData1>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBWriteInternationalConsentResponse6` (the spec gives no description).
@@ -8772,6 +17070,19 @@ impl crate::Object for OBWriteInternationalConsentResponse6 {
         crate::__private::encode_optional(map, "Meta", &self.meta)?;
         Ok(())
     }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
+            1usize => crate::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            2usize => crate::__private::encode_optional(map, "Links", &self.links),
+            3usize => crate::__private::encode_optional(map, "Meta", &self.meta),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &crate::Extra {
         &self.extra
     }
@@ -8787,8 +17098,7 @@ impl crate::__private::serde::Serialize for OBWriteInternationalConsentResponse6
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de>
-for OBWriteInternationalConsentResponse6 {
+impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteInternationalConsentResponse6 {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -8820,6 +17130,100 @@ impl crate::Validate for OBWriteInternationalConsentResponse6 {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteInternationalConsentResponse6 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteInternationalConsentResponse6".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBWriteInternationalConsentResponse6").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBWriteInternationalConsentResponse6` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "Data",
+            true,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteInternationalConsentResponse6Data>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Risk",
+            true,
+            "The Risk section is sent by the initiating party to the ASPSP.\nIt is used to specify additional details for risk scoring for Payments.",
+            crate::schema::constrain(
+                g.subschema_for::<OBRisk1>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Links",
+            false,
+            "Links relevant to the payload",
+            crate::schema::constrain(
+                g.subschema_for::<Links>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Meta",
+            false,
+            "Meta Data relevant to the payload",
+            crate::schema::constrain(
+                g.subschema_for::<Meta>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBWriteInternationalConsentResponse6Data` (the spec gives no description).
@@ -8874,9 +17278,8 @@ pub struct OBWriteInternationalConsentResponse6Data {
     /// Further detailed information on the exchange rate that has been used in the payment transaction.
     ///
     /// JSON name: `ExchangeRateInformation`
-    pub exchange_rate_information: Option<
-        Box<OBWriteInternationalConsentResponse6DataExchangeRateInformation>,
-    >,
+    pub exchange_rate_information:
+        Option<Box<OBWriteInternationalConsentResponse6DataExchangeRateInformation>>,
     /// The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single international payment.
     ///
     /// JSON name: `Initiation`
@@ -8964,12 +17367,7 @@ impl crate::Object for OBWriteInternationalConsentResponse6Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(
-            map,
-            "ConsentId",
-            &self.consent_id,
-            &self.extra,
-        )?;
+        crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
         crate::__private::encode_required(
             map,
             "CreationDateTime",
@@ -8983,16 +17381,8 @@ impl crate::Object for OBWriteInternationalConsentResponse6Data {
             &self.status_update_date_time,
             &self.extra,
         )?;
-        crate::__private::encode_optional(
-            map,
-            "ReadRefundAccount",
-            &self.read_refund_account,
-        )?;
-        crate::__private::encode_optional(
-            map,
-            "CutOffDateTime",
-            &self.cut_off_date_time,
-        )?;
+        crate::__private::encode_optional(map, "ReadRefundAccount", &self.read_refund_account)?;
+        crate::__private::encode_optional(map, "CutOffDateTime", &self.cut_off_date_time)?;
         crate::__private::encode_optional(
             map,
             "ExpectedExecutionDateTime",
@@ -9009,20 +17399,68 @@ impl crate::Object for OBWriteInternationalConsentResponse6Data {
             "ExchangeRateInformation",
             &self.exchange_rate_information,
         )?;
-        crate::__private::encode_required(
-            map,
-            "Initiation",
-            &self.initiation,
-            &self.extra,
-        )?;
+        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
         crate::__private::encode_optional(map, "Authorisation", &self.authorisation)?;
-        crate::__private::encode_optional(
-            map,
-            "SCASupportData",
-            &self.sca_support_data,
-        )?;
+        crate::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)?;
         crate::__private::encode_optional(map, "Debtor", &self.debtor)?;
         Ok(())
+    }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => {
+                crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)
+            }
+            1usize => crate::__private::encode_required(
+                map,
+                "CreationDateTime",
+                &self.creation_date_time,
+                &self.extra,
+            ),
+            2usize => crate::__private::encode_required(map, "Status", &self.status, &self.extra),
+            3usize => crate::__private::encode_required(
+                map,
+                "StatusUpdateDateTime",
+                &self.status_update_date_time,
+                &self.extra,
+            ),
+            4usize => crate::__private::encode_optional(
+                map,
+                "ReadRefundAccount",
+                &self.read_refund_account,
+            ),
+            5usize => {
+                crate::__private::encode_optional(map, "CutOffDateTime", &self.cut_off_date_time)
+            }
+            6usize => crate::__private::encode_optional(
+                map,
+                "ExpectedExecutionDateTime",
+                &self.expected_execution_date_time,
+            ),
+            7usize => crate::__private::encode_optional(
+                map,
+                "ExpectedSettlementDateTime",
+                &self.expected_settlement_date_time,
+            ),
+            8usize => crate::__private::encode_optional(map, "Charges", &self.charges),
+            9usize => crate::__private::encode_optional(
+                map,
+                "ExchangeRateInformation",
+                &self.exchange_rate_information,
+            ),
+            10usize => {
+                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+            }
+            11usize => crate::__private::encode_optional(map, "Authorisation", &self.authorisation),
+            12usize => {
+                crate::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)
+            }
+            13usize => crate::__private::encode_optional(map, "Debtor", &self.debtor),
+            _ => Ok(()),
+        }
     }
     fn extra(&self) -> &crate::Extra {
         &self.extra
@@ -9039,8 +17477,7 @@ impl crate::__private::serde::Serialize for OBWriteInternationalConsentResponse6
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de>
-for OBWriteInternationalConsentResponse6Data {
+impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteInternationalConsentResponse6Data {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -9128,6 +17565,298 @@ impl crate::Validate for OBWriteInternationalConsentResponse6Data {
         }
     }
 }
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteInternationalConsentResponse6Data {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteInternationalConsentResponse6Data".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBWriteInternationalConsentResponse6Data"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBWriteInternationalConsentResponse6Data` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "ConsentId",
+            true,
+            "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(128u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "CreationDateTime",
+            true,
+            "Date and time at which the resource was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Status",
+            true,
+            "Specifies the status of consent resource in code form.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticConsentResponse5DataStatus>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "StatusUpdateDateTime",
+            true,
+            "Date and time at which the resource status was updated.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ReadRefundAccount",
+            false,
+            "Specifies to share the refund account details with PISP",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticConsent4DataReadRefundAccount>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "CutOffDateTime",
+            false,
+            "Specified cut-off date and time for the payment consent.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ExpectedExecutionDateTime",
+            false,
+            "Expected execution date and time for the payment resource.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ExpectedSettlementDateTime",
+            false,
+            "Expected settlement date and time for the payment resource.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Charges",
+            false,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<Vec<OBWriteDomesticConsentResponse5DataCharges>>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ExchangeRateInformation",
+            false,
+            "Further detailed information on the exchange rate that has been used in the payment transaction.",
+            crate::schema::constrain(
+                g
+                    .subschema_for::<
+                        OBWriteInternationalConsentResponse6DataExchangeRateInformation,
+                    >(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Initiation",
+            true,
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single international payment.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteInternational3DataInitiation>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Authorisation",
+            false,
+            "The authorisation type request from the TPP.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticConsent4DataAuthorisation>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "SCASupportData",
+            false,
+            "Supporting Data provided by TPP, when requesting SCA Exemption.",
+            crate::schema::constrain(
+                g.subschema_for::<OBSCASupportData1>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Debtor",
+            false,
+            "^ Only incuded in the response if `Data. ReadRefundAccount` is set to `Yes` in the consent.",
+            crate::schema::constrain(
+                g.subschema_for::<OBCashAccountDebtor4>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
+}
 /// Further detailed information on the exchange rate that has been used in the payment transaction.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBWriteInternationalConsentResponse6DataExchangeRateInformation {
@@ -9197,35 +17926,50 @@ impl crate::Object for OBWriteInternationalConsentResponse6DataExchangeRateInfor
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(
-            map,
-            "UnitCurrency",
-            &self.unit_currency,
-            &self.extra,
-        )?;
-        crate::__private::encode_required(
-            map,
-            "ExchangeRate",
-            &self.exchange_rate,
-            &self.extra,
-        )?;
-        crate::__private::encode_required(
-            map,
-            "RateType",
-            &self.rate_type,
-            &self.extra,
-        )?;
+        crate::__private::encode_required(map, "UnitCurrency", &self.unit_currency, &self.extra)?;
+        crate::__private::encode_required(map, "ExchangeRate", &self.exchange_rate, &self.extra)?;
+        crate::__private::encode_required(map, "RateType", &self.rate_type, &self.extra)?;
         crate::__private::encode_optional(
             map,
             "ContractIdentification",
             &self.contract_identification,
         )?;
-        crate::__private::encode_optional(
-            map,
-            "ExpirationDateTime",
-            &self.expiration_date_time,
-        )?;
+        crate::__private::encode_optional(map, "ExpirationDateTime", &self.expiration_date_time)?;
         Ok(())
+    }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(
+                map,
+                "UnitCurrency",
+                &self.unit_currency,
+                &self.extra,
+            ),
+            1usize => crate::__private::encode_required(
+                map,
+                "ExchangeRate",
+                &self.exchange_rate,
+                &self.extra,
+            ),
+            2usize => {
+                crate::__private::encode_required(map, "RateType", &self.rate_type, &self.extra)
+            }
+            3usize => crate::__private::encode_optional(
+                map,
+                "ContractIdentification",
+                &self.contract_identification,
+            ),
+            4usize => crate::__private::encode_optional(
+                map,
+                "ExpirationDateTime",
+                &self.expiration_date_time,
+            ),
+            _ => Ok(()),
+        }
     }
     fn extra(&self) -> &crate::Extra {
         &self.extra
@@ -9235,7 +17979,8 @@ impl crate::Object for OBWriteInternationalConsentResponse6DataExchangeRateInfor
     }
 }
 impl crate::__private::serde::Serialize
-for OBWriteInternationalConsentResponse6DataExchangeRateInformation {
+    for OBWriteInternationalConsentResponse6DataExchangeRateInformation
+{
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -9244,15 +17989,15 @@ for OBWriteInternationalConsentResponse6DataExchangeRateInformation {
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-for OBWriteInternationalConsentResponse6DataExchangeRateInformation {
+    for OBWriteInternationalConsentResponse6DataExchangeRateInformation
+{
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
         crate::__private::deserialize_object(deserializer)
     }
 }
-impl crate::Validate
-for OBWriteInternationalConsentResponse6DataExchangeRateInformation {
+impl crate::Validate for OBWriteInternationalConsentResponse6DataExchangeRateInformation {
     fn validate_at(&self, r: &mut crate::__private::Report) {
         crate::__private::check_extra::<Self>(r, &self.extra);
         if !self.extra.is_missing("UnitCurrency") {
@@ -9285,6 +18030,129 @@ for OBWriteInternationalConsentResponse6DataExchangeRateInformation {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema
+    for OBWriteInternationalConsentResponse6DataExchangeRateInformation
+{
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteInternationalConsentResponse6DataExchangeRateInformation".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBWriteInternationalConsentResponse6DataExchangeRateInformation"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "Further detailed information on the exchange rate that has been used in the payment transaction.",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "UnitCurrency",
+            true,
+            "Currency in which the rate of exchange is expressed in a currency exchange. In the example 1GBP = xxxCUR, the unit currency is GBP.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: Some("^[A-Z]{3,3}$"),
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ExchangeRate",
+            true,
+            "The factor used for conversion of an amount from one currency to another. This reflects the price at which one currency was bought with another currency.",
+            crate::schema::constrain(
+                g.subschema_for::<f64>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "RateType",
+            true,
+            "Specifies the type used to complete the currency exchange.",
+            crate::schema::constrain(
+                g
+                    .subschema_for::<
+                        OBWriteInternational3DataInitiationExchangeRateInformationRateType,
+                    >(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ContractIdentification",
+            false,
+            "Unique and unambiguous reference to the foreign exchange contract agreed between the initiating party/creditor and the debtor agent.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(256u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ExpirationDateTime",
+            false,
+            "Specified date and time the exchange rate agreement will expire.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBWriteInternationalResponse5` (the spec gives no description).
@@ -9341,6 +18209,18 @@ impl crate::Object for OBWriteInternationalResponse5 {
         crate::__private::encode_optional(map, "Meta", &self.meta)?;
         Ok(())
     }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
+            1usize => crate::__private::encode_optional(map, "Links", &self.links),
+            2usize => crate::__private::encode_optional(map, "Meta", &self.meta),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &crate::Extra {
         &self.extra
     }
@@ -9382,6 +18262,81 @@ impl crate::Validate for OBWriteInternationalResponse5 {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteInternationalResponse5 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteInternationalResponse5".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBWriteInternationalResponse5").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBWriteInternationalResponse5` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "Data",
+            true,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteInternationalResponse5Data>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Links",
+            false,
+            "Links relevant to the payload",
+            crate::schema::constrain(
+                g.subschema_for::<Links>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Meta",
+            false,
+            "Meta Data relevant to the payload",
+            crate::schema::constrain(
+                g.subschema_for::<Meta>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBWriteInternationalResponse5Data` (the spec gives no description).
@@ -9434,9 +18389,8 @@ pub struct OBWriteInternationalResponse5Data {
     /// Further detailed information on the exchange rate that has been used in the payment transaction.
     ///
     /// JSON name: `ExchangeRateInformation`
-    pub exchange_rate_information: Option<
-        Box<OBWriteInternationalConsentResponse6DataExchangeRateInformation>,
-    >,
+    pub exchange_rate_information:
+        Option<Box<OBWriteInternationalConsentResponse6DataExchangeRateInformation>>,
     /// The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single international payment.
     ///
     /// JSON name: `Initiation`
@@ -9523,12 +18477,7 @@ impl crate::Object for OBWriteInternationalResponse5Data {
             &self.international_payment_id,
             &self.extra,
         )?;
-        crate::__private::encode_required(
-            map,
-            "ConsentId",
-            &self.consent_id,
-            &self.extra,
-        )?;
+        crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
         crate::__private::encode_required(
             map,
             "CreationDateTime",
@@ -9559,19 +18508,67 @@ impl crate::Object for OBWriteInternationalResponse5Data {
             "ExchangeRateInformation",
             &self.exchange_rate_information,
         )?;
-        crate::__private::encode_required(
-            map,
-            "Initiation",
-            &self.initiation,
-            &self.extra,
-        )?;
-        crate::__private::encode_optional(
-            map,
-            "MultiAuthorisation",
-            &self.multi_authorisation,
-        )?;
+        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
+        crate::__private::encode_optional(map, "MultiAuthorisation", &self.multi_authorisation)?;
         crate::__private::encode_optional(map, "Debtor", &self.debtor)?;
         Ok(())
+    }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(
+                map,
+                "InternationalPaymentId",
+                &self.international_payment_id,
+                &self.extra,
+            ),
+            1usize => {
+                crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)
+            }
+            2usize => crate::__private::encode_required(
+                map,
+                "CreationDateTime",
+                &self.creation_date_time,
+                &self.extra,
+            ),
+            3usize => crate::__private::encode_required(map, "Status", &self.status, &self.extra),
+            4usize => crate::__private::encode_required(
+                map,
+                "StatusUpdateDateTime",
+                &self.status_update_date_time,
+                &self.extra,
+            ),
+            5usize => crate::__private::encode_optional(
+                map,
+                "ExpectedExecutionDateTime",
+                &self.expected_execution_date_time,
+            ),
+            6usize => crate::__private::encode_optional(
+                map,
+                "ExpectedSettlementDateTime",
+                &self.expected_settlement_date_time,
+            ),
+            7usize => crate::__private::encode_optional(map, "Refund", &self.refund),
+            8usize => crate::__private::encode_optional(map, "Charges", &self.charges),
+            9usize => crate::__private::encode_optional(
+                map,
+                "ExchangeRateInformation",
+                &self.exchange_rate_information,
+            ),
+            10usize => {
+                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+            }
+            11usize => crate::__private::encode_optional(
+                map,
+                "MultiAuthorisation",
+                &self.multi_authorisation,
+            ),
+            12usize => crate::__private::encode_optional(map, "Debtor", &self.debtor),
+            _ => Ok(()),
+        }
     }
     fn extra(&self) -> &crate::Extra {
         &self.extra
@@ -9588,8 +18585,7 @@ impl crate::__private::serde::Serialize for OBWriteInternationalResponse5Data {
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de>
-for OBWriteInternationalResponse5Data {
+impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteInternationalResponse5Data {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -9674,6 +18670,274 @@ impl crate::Validate for OBWriteInternationalResponse5Data {
         }
     }
 }
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteInternationalResponse5Data {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteInternationalResponse5Data".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBWriteInternationalResponse5Data").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBWriteInternationalResponse5Data` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "InternationalPaymentId",
+            true,
+            "OB: Unique identification as assigned by the ASPSP to uniquely identify the international payment resource.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(40u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ConsentId",
+            true,
+            "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(128u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "CreationDateTime",
+            true,
+            "Date and time at which the message was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Status",
+            true,
+            "Specifies the status of the payment information group.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticResponse5DataStatus>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "StatusUpdateDateTime",
+            true,
+            "Date and time at which the resource status was updated.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ExpectedExecutionDateTime",
+            false,
+            "Expected execution date and time for the payment resource.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ExpectedSettlementDateTime",
+            false,
+            "Expected settlement date and time for the payment resource.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Refund",
+            false,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteInternationalResponse5DataRefund>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Charges",
+            false,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<Vec<OBWriteDomesticConsentResponse5DataCharges>>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ExchangeRateInformation",
+            false,
+            "Further detailed information on the exchange rate that has been used in the payment transaction.",
+            crate::schema::constrain(
+                g
+                    .subschema_for::<
+                        OBWriteInternationalConsentResponse6DataExchangeRateInformation,
+                    >(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Initiation",
+            true,
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single international payment.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteInternational3DataInitiation>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "MultiAuthorisation",
+            false,
+            "The multiple authorisation flow response from the ASPSP.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticResponse5DataMultiAuthorisation>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Debtor",
+            false,
+            "^ Only incuded in the response if `Data. ReadRefundAccount` is set to `Yes` in the consent.",
+            crate::schema::constrain(
+                g.subschema_for::<OBCashAccountDebtor4>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
+}
 /// `OBWriteInternationalResponse5DataRefund` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBWriteInternationalResponse5DataRefund {
@@ -9728,6 +18992,18 @@ impl crate::Object for OBWriteInternationalResponse5DataRefund {
         crate::__private::encode_required(map, "Account", &self.account, &self.extra)?;
         Ok(())
     }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_optional(map, "Creditor", &self.creditor),
+            1usize => crate::__private::encode_optional(map, "Agent", &self.agent),
+            2usize => crate::__private::encode_required(map, "Account", &self.account, &self.extra),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &crate::Extra {
         &self.extra
     }
@@ -9743,8 +19019,7 @@ impl crate::__private::serde::Serialize for OBWriteInternationalResponse5DataRef
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de>
-for OBWriteInternationalResponse5DataRefund {
+impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteInternationalResponse5DataRefund {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -9770,6 +19045,86 @@ impl crate::Validate for OBWriteInternationalResponse5DataRefund {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteInternationalResponse5DataRefund {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteInternationalResponse5DataRefund".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBWriteInternationalResponse5DataRefund"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBWriteInternationalResponse5DataRefund` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "Creditor",
+            false,
+            "Set of elements used to identify a person or an organisation.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteInternational3DataInitiationCreditor>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Agent",
+            false,
+            "Set of elements used to uniquely and unambiguously identify a financial institution or a branch of a financial institution.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteInternational3DataInitiationCreditorAgent>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Account",
+            true,
+            "Provides the details to identify an account.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticResponse5DataRefundAccount>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBWriteInternationalScheduled3` (the spec gives no description).
@@ -9820,6 +19175,17 @@ impl crate::Object for OBWriteInternationalScheduled3 {
         crate::__private::encode_required(map, "Risk", &self.risk, &self.extra)?;
         Ok(())
     }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
+            1usize => crate::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &crate::Extra {
         &self.extra
     }
@@ -9857,6 +19223,62 @@ impl crate::Validate for OBWriteInternationalScheduled3 {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteInternationalScheduled3 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteInternationalScheduled3".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBWriteInternationalScheduled3").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBWriteInternationalScheduled3` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "Data",
+            true,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteInternationalScheduled3Data>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Risk",
+            true,
+            "The Risk section is sent by the initiating party to the ASPSP.\nIt is used to specify additional details for risk scoring for Payments.",
+            crate::schema::constrain(
+                g.subschema_for::<OBRisk1>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBWriteInternationalScheduled3Data` (the spec gives no description).
@@ -9902,19 +19324,24 @@ impl crate::Object for OBWriteInternationalScheduled3Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(
-            map,
-            "ConsentId",
-            &self.consent_id,
-            &self.extra,
-        )?;
-        crate::__private::encode_required(
-            map,
-            "Initiation",
-            &self.initiation,
-            &self.extra,
-        )?;
+        crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
+        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
         Ok(())
+    }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => {
+                crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)
+            }
+            1usize => {
+                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+            }
+            _ => Ok(()),
+        }
     }
     fn extra(&self) -> &crate::Extra {
         &self.extra
@@ -9931,8 +19358,7 @@ impl crate::__private::serde::Serialize for OBWriteInternationalScheduled3Data {
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de>
-for OBWriteInternationalScheduled3Data {
+impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteInternationalScheduled3Data {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -9957,6 +19383,62 @@ impl crate::Validate for OBWriteInternationalScheduled3Data {
         }
     }
 }
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteInternationalScheduled3Data {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteInternationalScheduled3Data".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBWriteInternationalScheduled3Data").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBWriteInternationalScheduled3Data` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "ConsentId",
+            true,
+            "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(128u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Initiation",
+            true,
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single scheduled international payment.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteInternationalScheduled3DataInitiation>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
+}
 /// The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single scheduled international payment.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBWriteInternationalScheduled3DataInitiation {
@@ -9979,9 +19461,7 @@ pub struct OBWriteInternationalScheduled3DataInitiation {
     /// Indicator of the urgency or order of importance that the instructing party would like the instructed party to apply to the processing of the instruction.
     ///
     /// JSON name: `InstructionPriority`
-    pub instruction_priority: Option<
-        OBWriteInternational3DataInitiationInstructionPriority,
-    >,
+    pub instruction_priority: Option<OBWriteInternational3DataInitiationInstructionPriority>,
     /// Specifies the external purpose code in the format of character string with a maximum length of 4 characters.
     /// The list of valid codes is an external code list published separately.
     /// External code sets can be downloaded from www.iso20022.org.
@@ -10019,9 +19499,8 @@ pub struct OBWriteInternationalScheduled3DataInitiation {
     /// Provides details on the currency exchange rate and contract.
     ///
     /// JSON name: `ExchangeRateInformation`
-    pub exchange_rate_information: Option<
-        Box<OBWriteInternational3DataInitiationExchangeRateInformation>,
-    >,
+    pub exchange_rate_information:
+        Option<Box<OBWriteInternational3DataInitiationExchangeRateInformation>>,
     /// Unambiguous identification of the account of the debtor to which a debit entry will be made as a result of the transaction.
     ///
     /// JSON name: `DebtorAccount`
@@ -10041,9 +19520,7 @@ pub struct OBWriteInternationalScheduled3DataInitiation {
     /// Information supplied to enable the matching of an entry with the items that the transfer is intended to settle, such as commercial invoices in an accounts' receivable system.
     ///
     /// JSON name: `RemittanceInformation`
-    pub remittance_information: Option<
-        Box<OBWriteDomestic2DataInitiationRemittanceInformation>,
-    >,
+    pub remittance_information: Option<Box<OBWriteDomestic2DataInitiationRemittanceInformation>>,
     /// Additional information that can not be captured in the structured fields and/or any other specific block.
     ///
     /// JSON name: `SupplementaryData`
@@ -10142,22 +19619,10 @@ impl crate::Object for OBWriteInternationalScheduled3DataInitiation {
             "EndToEndIdentification",
             &self.end_to_end_identification,
         )?;
-        crate::__private::encode_optional(
-            map,
-            "LocalInstrument",
-            &self.local_instrument,
-        )?;
-        crate::__private::encode_optional(
-            map,
-            "InstructionPriority",
-            &self.instruction_priority,
-        )?;
+        crate::__private::encode_optional(map, "LocalInstrument", &self.local_instrument)?;
+        crate::__private::encode_optional(map, "InstructionPriority", &self.instruction_priority)?;
         crate::__private::encode_optional(map, "Purpose", &self.purpose)?;
-        crate::__private::encode_optional(
-            map,
-            "ExtendedPurpose",
-            &self.extended_purpose,
-        )?;
+        crate::__private::encode_optional(map, "ExtendedPurpose", &self.extended_purpose)?;
         crate::__private::encode_optional(map, "ChargeBearer", &self.charge_bearer)?;
         crate::__private::encode_required(
             map,
@@ -10201,12 +19666,92 @@ impl crate::Object for OBWriteInternationalScheduled3DataInitiation {
             "RemittanceInformation",
             &self.remittance_information,
         )?;
-        crate::__private::encode_optional(
-            map,
-            "SupplementaryData",
-            &self.supplementary_data,
-        )?;
+        crate::__private::encode_optional(map, "SupplementaryData", &self.supplementary_data)?;
         Ok(())
+    }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(
+                map,
+                "InstructionIdentification",
+                &self.instruction_identification,
+                &self.extra,
+            ),
+            1usize => crate::__private::encode_optional(
+                map,
+                "EndToEndIdentification",
+                &self.end_to_end_identification,
+            ),
+            2usize => {
+                crate::__private::encode_optional(map, "LocalInstrument", &self.local_instrument)
+            }
+            3usize => crate::__private::encode_optional(
+                map,
+                "InstructionPriority",
+                &self.instruction_priority,
+            ),
+            4usize => crate::__private::encode_optional(map, "Purpose", &self.purpose),
+            5usize => {
+                crate::__private::encode_optional(map, "ExtendedPurpose", &self.extended_purpose)
+            }
+            6usize => crate::__private::encode_optional(map, "ChargeBearer", &self.charge_bearer),
+            7usize => crate::__private::encode_required(
+                map,
+                "RequestedExecutionDateTime",
+                &self.requested_execution_date_time,
+                &self.extra,
+            ),
+            8usize => crate::__private::encode_required(
+                map,
+                "CurrencyOfTransfer",
+                &self.currency_of_transfer,
+                &self.extra,
+            ),
+            9usize => crate::__private::encode_optional(
+                map,
+                "DestinationCountryCode",
+                &self.destination_country_code,
+            ),
+            10usize => crate::__private::encode_required(
+                map,
+                "InstructedAmount",
+                &self.instructed_amount,
+                &self.extra,
+            ),
+            11usize => crate::__private::encode_optional(
+                map,
+                "ExchangeRateInformation",
+                &self.exchange_rate_information,
+            ),
+            12usize => {
+                crate::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)
+            }
+            13usize => crate::__private::encode_optional(map, "Creditor", &self.creditor),
+            14usize => {
+                crate::__private::encode_optional(map, "CreditorAgent", &self.creditor_agent)
+            }
+            15usize => crate::__private::encode_required(
+                map,
+                "CreditorAccount",
+                &self.creditor_account,
+                &self.extra,
+            ),
+            16usize => crate::__private::encode_optional(
+                map,
+                "RemittanceInformation",
+                &self.remittance_information,
+            ),
+            17usize => crate::__private::encode_optional(
+                map,
+                "SupplementaryData",
+                &self.supplementary_data,
+            ),
+            _ => Ok(()),
+        }
     }
     fn extra(&self) -> &crate::Extra {
         &self.extra
@@ -10215,8 +19760,7 @@ impl crate::Object for OBWriteInternationalScheduled3DataInitiation {
         &mut self.extra
     }
 }
-impl crate::__private::serde::Serialize
-for OBWriteInternationalScheduled3DataInitiation {
+impl crate::__private::serde::Serialize for OBWriteInternationalScheduled3DataInitiation {
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -10225,7 +19769,8 @@ for OBWriteInternationalScheduled3DataInitiation {
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-for OBWriteInternationalScheduled3DataInitiation {
+    for OBWriteInternationalScheduled3DataInitiation
+{
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -10338,6 +19883,374 @@ impl crate::Validate for OBWriteInternationalScheduled3DataInitiation {
         }
     }
 }
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteInternationalScheduled3DataInitiation {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteInternationalScheduled3DataInitiation".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBWriteInternationalScheduled3DataInitiation"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single scheduled international payment.",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "InstructionIdentification",
+            true,
+            "Unique identification as assigned by an instructing party for an instructed party to unambiguously identify the instruction.\nUsage: the  instruction identification is a point to point reference that can be used between the instructing party and the instructed party to refer to the individual instruction. It can be included in several messages related to the instruction.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(35u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "EndToEndIdentification",
+            false,
+            "Unique identification assigned by the initiating party to unambiguously identify the transaction. This identification is passed on, unchanged, throughout the entire end-to-end chain.\nUsage: The end-to-end identification can be used for reconciliation or to link tasks relating to the transaction. It can be included in several messages related to the transaction.\nOB: The Faster Payments Scheme can only access 31 characters for the EndToEndIdentification field.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(35u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "LocalInstrument",
+            false,
+            "User community specific instrument.\nUsage: This element is used to specify a local instrument, local clearing option and/or further qualify the service or service level.",
+            crate::schema::constrain(
+                g.subschema_for::<OBExternalLocalInstrument1Code>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "InstructionPriority",
+            false,
+            "Indicator of the urgency or order of importance that the instructing party would like the instructed party to apply to the processing of the instruction.",
+            crate::schema::constrain(
+                g
+                    .subschema_for::<
+                        OBWriteInternational3DataInitiationInstructionPriority,
+                    >(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Purpose",
+            false,
+            "Specifies the external purpose code in the format of character string with a maximum length of 4 characters.\nThe list of valid codes is an external code list published separately.\nExternal code sets can be downloaded from www.iso20022.org.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(4u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ExtendedPurpose",
+            false,
+            "Specifies the purpose of an international payment, when there is no corresponding 4 character code available in the ISO20022 list of Purpose Codes.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(140u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ChargeBearer",
+            false,
+            "Specifies which party/parties will bear the charges associated with the processing of the payment transaction.",
+            crate::schema::constrain(
+                g.subschema_for::<OBChargeBearerType1Code>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "RequestedExecutionDateTime",
+            true,
+            "Date at which the initiating party requests the clearing agent to process the payment.\nUsage: This is the date on which the debtor's account is to be debited.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "CurrencyOfTransfer",
+            true,
+            "Specifies the currency of the to be transferred amount, which is different from the currency of the debtor's account.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: Some("^[A-Z]{3,3}$"),
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "DestinationCountryCode",
+            false,
+            "Country in which Credit Account is domiciled. Code to identify a country, a dependency, or another area of particular geopolitical interest, on the basis of country names obtained from the United Nations (ISO 3166, Alpha-2 code).",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: Some("[A-Z]{2,2}"),
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "InstructedAmount",
+            true,
+            "Amount of money to be moved between the debtor and creditor, before deduction of charges, expressed in the currency as ordered by the initiating party.\nUsage: This amount has to be transported unchanged through the transaction chain.",
+            crate::schema::constrain(
+                g.subschema_for::<OBActiveOrHistoricCurrencyAndAmount>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ExchangeRateInformation",
+            false,
+            "Provides details on the currency exchange rate and contract.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteInternational3DataInitiationExchangeRateInformation>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "DebtorAccount",
+            false,
+            "Unambiguous identification of the account of the debtor to which a debit entry will be made as a result of the transaction.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomestic2DataInitiationDebtorAccount>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Creditor",
+            false,
+            "Party to which an amount of money is due.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteInternational3DataInitiationCreditor>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "CreditorAgent",
+            false,
+            "Financial institution servicing an account for the creditor.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteInternational3DataInitiationCreditorAgent>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "CreditorAccount",
+            true,
+            "Unambiguous identification of the account of the creditor to which a credit entry will be posted as a result of the payment transaction.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomestic2DataInitiationCreditorAccount>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "RemittanceInformation",
+            false,
+            "Information supplied to enable the matching of an entry with the items that the transfer is intended to settle, such as commercial invoices in an accounts' receivable system.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomestic2DataInitiationRemittanceInformation>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "SupplementaryData",
+            false,
+            "Additional information that can not be captured in the structured fields and/or any other specific block.",
+            crate::schema::constrain(
+                g.subschema_for::<OBSupplementaryData1>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
+}
 /// `OBWriteInternationalScheduledConsent5` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBWriteInternationalScheduledConsent5 {
@@ -10386,6 +20299,17 @@ impl crate::Object for OBWriteInternationalScheduledConsent5 {
         crate::__private::encode_required(map, "Risk", &self.risk, &self.extra)?;
         Ok(())
     }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
+            1usize => crate::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &crate::Extra {
         &self.extra
     }
@@ -10401,8 +20325,7 @@ impl crate::__private::serde::Serialize for OBWriteInternationalScheduledConsent
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de>
-for OBWriteInternationalScheduledConsent5 {
+impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteInternationalScheduledConsent5 {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -10424,6 +20347,67 @@ impl crate::Validate for OBWriteInternationalScheduledConsent5 {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteInternationalScheduledConsent5 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteInternationalScheduledConsent5".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBWriteInternationalScheduledConsent5"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBWriteInternationalScheduledConsent5` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "Data",
+            true,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteInternationalScheduledConsent5Data>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Risk",
+            true,
+            "The Risk section is sent by the initiating party to the ASPSP.\nIt is used to specify additional details for risk scoring for Payments.",
+            crate::schema::constrain(
+                g.subschema_for::<OBRisk1>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBWriteInternationalScheduledConsent5Data` (the spec gives no description).
@@ -10493,30 +20477,36 @@ impl crate::Object for OBWriteInternationalScheduledConsent5Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(
-            map,
-            "Permission",
-            &self.permission,
-            &self.extra,
-        )?;
-        crate::__private::encode_optional(
-            map,
-            "ReadRefundAccount",
-            &self.read_refund_account,
-        )?;
-        crate::__private::encode_required(
-            map,
-            "Initiation",
-            &self.initiation,
-            &self.extra,
-        )?;
+        crate::__private::encode_required(map, "Permission", &self.permission, &self.extra)?;
+        crate::__private::encode_optional(map, "ReadRefundAccount", &self.read_refund_account)?;
+        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
         crate::__private::encode_optional(map, "Authorisation", &self.authorisation)?;
-        crate::__private::encode_optional(
-            map,
-            "SCASupportData",
-            &self.sca_support_data,
-        )?;
+        crate::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)?;
         Ok(())
+    }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => {
+                crate::__private::encode_required(map, "Permission", &self.permission, &self.extra)
+            }
+            1usize => crate::__private::encode_optional(
+                map,
+                "ReadRefundAccount",
+                &self.read_refund_account,
+            ),
+            2usize => {
+                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+            }
+            3usize => crate::__private::encode_optional(map, "Authorisation", &self.authorisation),
+            4usize => {
+                crate::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)
+            }
+            _ => Ok(()),
+        }
     }
     fn extra(&self) -> &crate::Extra {
         &self.extra
@@ -10533,8 +20523,7 @@ impl crate::__private::serde::Serialize for OBWriteInternationalScheduledConsent
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de>
-for OBWriteInternationalScheduledConsent5Data {
+impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteInternationalScheduledConsent5Data {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -10571,6 +20560,124 @@ impl crate::Validate for OBWriteInternationalScheduledConsent5Data {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteInternationalScheduledConsent5Data {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteInternationalScheduledConsent5Data".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBWriteInternationalScheduledConsent5Data"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBWriteInternationalScheduledConsent5Data` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "Permission",
+            true,
+            "Specifies the Open Banking service request types.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticScheduledConsent4DataPermission>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ReadRefundAccount",
+            false,
+            "Specifies to share the refund account details with PISP",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticConsent4DataReadRefundAccount>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Initiation",
+            true,
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single scheduled international payment.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteInternationalScheduled3DataInitiation>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Authorisation",
+            false,
+            "The authorisation type request from the TPP.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticConsent4DataAuthorisation>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "SCASupportData",
+            false,
+            "Supporting Data provided by TPP, when requesting SCA Exemption.",
+            crate::schema::constrain(
+                g.subschema_for::<OBSCASupportData1>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBWriteInternationalScheduledConsentResponse6` (the spec gives no description).
@@ -10635,6 +20742,19 @@ impl crate::Object for OBWriteInternationalScheduledConsentResponse6 {
         crate::__private::encode_optional(map, "Meta", &self.meta)?;
         Ok(())
     }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
+            1usize => crate::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            2usize => crate::__private::encode_optional(map, "Links", &self.links),
+            3usize => crate::__private::encode_optional(map, "Meta", &self.meta),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &crate::Extra {
         &self.extra
     }
@@ -10642,8 +20762,7 @@ impl crate::Object for OBWriteInternationalScheduledConsentResponse6 {
         &mut self.extra
     }
 }
-impl crate::__private::serde::Serialize
-for OBWriteInternationalScheduledConsentResponse6 {
+impl crate::__private::serde::Serialize for OBWriteInternationalScheduledConsentResponse6 {
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -10652,7 +20771,8 @@ for OBWriteInternationalScheduledConsentResponse6 {
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-for OBWriteInternationalScheduledConsentResponse6 {
+    for OBWriteInternationalScheduledConsentResponse6
+{
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -10684,6 +20804,105 @@ impl crate::Validate for OBWriteInternationalScheduledConsentResponse6 {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteInternationalScheduledConsentResponse6 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteInternationalScheduledConsentResponse6".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBWriteInternationalScheduledConsentResponse6"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBWriteInternationalScheduledConsentResponse6` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "Data",
+            true,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteInternationalScheduledConsentResponse6Data>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Risk",
+            true,
+            "The Risk section is sent by the initiating party to the ASPSP.\nIt is used to specify additional details for risk scoring for Payments.",
+            crate::schema::constrain(
+                g.subschema_for::<OBRisk1>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Links",
+            false,
+            "Links relevant to the payload",
+            crate::schema::constrain(
+                g.subschema_for::<Links>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Meta",
+            false,
+            "Meta Data relevant to the payload",
+            crate::schema::constrain(
+                g.subschema_for::<Meta>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBWriteInternationalScheduledConsentResponse6Data` (the spec gives no description).
@@ -10742,9 +20961,8 @@ pub struct OBWriteInternationalScheduledConsentResponse6Data {
     /// Further detailed information on the exchange rate that has been used in the payment transaction.
     ///
     /// JSON name: `ExchangeRateInformation`
-    pub exchange_rate_information: Option<
-        Box<OBWriteInternationalConsentResponse6DataExchangeRateInformation>,
-    >,
+    pub exchange_rate_information:
+        Option<Box<OBWriteInternationalConsentResponse6DataExchangeRateInformation>>,
     /// The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single scheduled international payment.
     ///
     /// JSON name: `Initiation`
@@ -10835,12 +21053,7 @@ impl crate::Object for OBWriteInternationalScheduledConsentResponse6Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(
-            map,
-            "ConsentId",
-            &self.consent_id,
-            &self.extra,
-        )?;
+        crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
         crate::__private::encode_required(
             map,
             "CreationDateTime",
@@ -10854,22 +21067,9 @@ impl crate::Object for OBWriteInternationalScheduledConsentResponse6Data {
             &self.status_update_date_time,
             &self.extra,
         )?;
-        crate::__private::encode_required(
-            map,
-            "Permission",
-            &self.permission,
-            &self.extra,
-        )?;
-        crate::__private::encode_optional(
-            map,
-            "ReadRefundAccount",
-            &self.read_refund_account,
-        )?;
-        crate::__private::encode_optional(
-            map,
-            "CutOffDateTime",
-            &self.cut_off_date_time,
-        )?;
+        crate::__private::encode_required(map, "Permission", &self.permission, &self.extra)?;
+        crate::__private::encode_optional(map, "ReadRefundAccount", &self.read_refund_account)?;
+        crate::__private::encode_optional(map, "CutOffDateTime", &self.cut_off_date_time)?;
         crate::__private::encode_optional(
             map,
             "ExpectedExecutionDateTime",
@@ -10886,20 +21086,71 @@ impl crate::Object for OBWriteInternationalScheduledConsentResponse6Data {
             "ExchangeRateInformation",
             &self.exchange_rate_information,
         )?;
-        crate::__private::encode_required(
-            map,
-            "Initiation",
-            &self.initiation,
-            &self.extra,
-        )?;
+        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
         crate::__private::encode_optional(map, "Authorisation", &self.authorisation)?;
-        crate::__private::encode_optional(
-            map,
-            "SCASupportData",
-            &self.sca_support_data,
-        )?;
+        crate::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)?;
         crate::__private::encode_optional(map, "Debtor", &self.debtor)?;
         Ok(())
+    }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => {
+                crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)
+            }
+            1usize => crate::__private::encode_required(
+                map,
+                "CreationDateTime",
+                &self.creation_date_time,
+                &self.extra,
+            ),
+            2usize => crate::__private::encode_required(map, "Status", &self.status, &self.extra),
+            3usize => crate::__private::encode_required(
+                map,
+                "StatusUpdateDateTime",
+                &self.status_update_date_time,
+                &self.extra,
+            ),
+            4usize => {
+                crate::__private::encode_required(map, "Permission", &self.permission, &self.extra)
+            }
+            5usize => crate::__private::encode_optional(
+                map,
+                "ReadRefundAccount",
+                &self.read_refund_account,
+            ),
+            6usize => {
+                crate::__private::encode_optional(map, "CutOffDateTime", &self.cut_off_date_time)
+            }
+            7usize => crate::__private::encode_optional(
+                map,
+                "ExpectedExecutionDateTime",
+                &self.expected_execution_date_time,
+            ),
+            8usize => crate::__private::encode_optional(
+                map,
+                "ExpectedSettlementDateTime",
+                &self.expected_settlement_date_time,
+            ),
+            9usize => crate::__private::encode_optional(map, "Charges", &self.charges),
+            10usize => crate::__private::encode_optional(
+                map,
+                "ExchangeRateInformation",
+                &self.exchange_rate_information,
+            ),
+            11usize => {
+                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+            }
+            12usize => crate::__private::encode_optional(map, "Authorisation", &self.authorisation),
+            13usize => {
+                crate::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)
+            }
+            14usize => crate::__private::encode_optional(map, "Debtor", &self.debtor),
+            _ => Ok(()),
+        }
     }
     fn extra(&self) -> &crate::Extra {
         &self.extra
@@ -10908,8 +21159,7 @@ impl crate::Object for OBWriteInternationalScheduledConsentResponse6Data {
         &mut self.extra
     }
 }
-impl crate::__private::serde::Serialize
-for OBWriteInternationalScheduledConsentResponse6Data {
+impl crate::__private::serde::Serialize for OBWriteInternationalScheduledConsentResponse6Data {
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -10918,7 +21168,8 @@ for OBWriteInternationalScheduledConsentResponse6Data {
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-for OBWriteInternationalScheduledConsentResponse6Data {
+    for OBWriteInternationalScheduledConsentResponse6Data
+{
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -11012,6 +21263,320 @@ impl crate::Validate for OBWriteInternationalScheduledConsentResponse6Data {
         }
     }
 }
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteInternationalScheduledConsentResponse6Data {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteInternationalScheduledConsentResponse6Data".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBWriteInternationalScheduledConsentResponse6Data"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBWriteInternationalScheduledConsentResponse6Data` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "ConsentId",
+            true,
+            "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(128u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "CreationDateTime",
+            true,
+            "Date and time at which the resource was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Status",
+            true,
+            "Specifies the status of consent resource in code form.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticConsentResponse5DataStatus>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "StatusUpdateDateTime",
+            true,
+            "Date and time at which the resource status was updated.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Permission",
+            true,
+            "Specifies the Open Banking service request types.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticScheduledConsent4DataPermission>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ReadRefundAccount",
+            false,
+            "Specifies to share the refund account details with PISP",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticConsent4DataReadRefundAccount>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "CutOffDateTime",
+            false,
+            "Specified cut-off date and time for the payment consent.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ExpectedExecutionDateTime",
+            false,
+            "Expected execution date and time for the payment resource.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ExpectedSettlementDateTime",
+            false,
+            "Expected settlement date and time for the payment resource.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Charges",
+            false,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<Vec<OBWriteDomesticConsentResponse5DataCharges>>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ExchangeRateInformation",
+            false,
+            "Further detailed information on the exchange rate that has been used in the payment transaction.",
+            crate::schema::constrain(
+                g
+                    .subschema_for::<
+                        OBWriteInternationalConsentResponse6DataExchangeRateInformation,
+                    >(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Initiation",
+            true,
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single scheduled international payment.",
+            crate::schema::constrain(
+                g
+                    .subschema_for::<
+                        OBWriteInternationalScheduledConsentResponse6DataInitiation,
+                    >(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Authorisation",
+            false,
+            "The authorisation type request from the TPP.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticConsent4DataAuthorisation>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "SCASupportData",
+            false,
+            "Supporting Data provided by TPP, when requesting SCA Exemption.",
+            crate::schema::constrain(
+                g.subschema_for::<OBSCASupportData1>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Debtor",
+            false,
+            "^ Only incuded in the response if `Data. ReadRefundAccount` is set to `Yes` in the consent.",
+            crate::schema::constrain(
+                g.subschema_for::<OBCashAccountDebtor4>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
+}
 /// The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single scheduled international payment.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBWriteInternationalScheduledConsentResponse6DataInitiation {
@@ -11034,9 +21599,7 @@ pub struct OBWriteInternationalScheduledConsentResponse6DataInitiation {
     /// Indicator of the urgency or order of importance that the instructing party would like the instructed party to apply to the processing of the instruction.
     ///
     /// JSON name: `InstructionPriority`
-    pub instruction_priority: Option<
-        OBWriteInternational3DataInitiationInstructionPriority,
-    >,
+    pub instruction_priority: Option<OBWriteInternational3DataInitiationInstructionPriority>,
     /// Specifies the external purpose code in the format of character string with a maximum length of 4 characters.
     /// The list of valid codes is an external code list published separately.
     /// External code sets can be downloaded from www.iso20022.org.
@@ -11074,9 +21637,8 @@ pub struct OBWriteInternationalScheduledConsentResponse6DataInitiation {
     /// Provides details on the currency exchange rate and contract.
     ///
     /// JSON name: `ExchangeRateInformation`
-    pub exchange_rate_information: Option<
-        Box<OBWriteInternational3DataInitiationExchangeRateInformation>,
-    >,
+    pub exchange_rate_information:
+        Option<Box<OBWriteInternational3DataInitiationExchangeRateInformation>>,
     /// Unambiguous identification of the account of the debtor to which a debit entry will be made as a result of the transaction.
     ///
     /// JSON name: `DebtorAccount`
@@ -11084,9 +21646,7 @@ pub struct OBWriteInternationalScheduledConsentResponse6DataInitiation {
     /// Party to which an amount of money is due.
     ///
     /// JSON name: `Creditor`
-    pub creditor: Option<
-        Box<OBWriteInternationalScheduledConsentResponse6DataInitiationCreditor>,
-    >,
+    pub creditor: Option<Box<OBWriteInternationalScheduledConsentResponse6DataInitiationCreditor>>,
     /// Financial institution servicing an account for the creditor.
     ///
     /// JSON name: `CreditorAgent`
@@ -11098,9 +21658,7 @@ pub struct OBWriteInternationalScheduledConsentResponse6DataInitiation {
     /// Information supplied to enable the matching of an entry with the items that the transfer is intended to settle, such as commercial invoices in an accounts' receivable system.
     ///
     /// JSON name: `RemittanceInformation`
-    pub remittance_information: Option<
-        Box<OBWriteDomestic2DataInitiationRemittanceInformation>,
-    >,
+    pub remittance_information: Option<Box<OBWriteDomestic2DataInitiationRemittanceInformation>>,
     /// Additional information that can not be captured in the structured fields and/or any other specific block.
     ///
     /// JSON name: `SupplementaryData`
@@ -11199,22 +21757,10 @@ impl crate::Object for OBWriteInternationalScheduledConsentResponse6DataInitiati
             "EndToEndIdentification",
             &self.end_to_end_identification,
         )?;
-        crate::__private::encode_optional(
-            map,
-            "LocalInstrument",
-            &self.local_instrument,
-        )?;
-        crate::__private::encode_optional(
-            map,
-            "InstructionPriority",
-            &self.instruction_priority,
-        )?;
+        crate::__private::encode_optional(map, "LocalInstrument", &self.local_instrument)?;
+        crate::__private::encode_optional(map, "InstructionPriority", &self.instruction_priority)?;
         crate::__private::encode_optional(map, "Purpose", &self.purpose)?;
-        crate::__private::encode_optional(
-            map,
-            "ExtendedPurpose",
-            &self.extended_purpose,
-        )?;
+        crate::__private::encode_optional(map, "ExtendedPurpose", &self.extended_purpose)?;
         crate::__private::encode_optional(map, "ChargeBearer", &self.charge_bearer)?;
         crate::__private::encode_required(
             map,
@@ -11258,12 +21804,92 @@ impl crate::Object for OBWriteInternationalScheduledConsentResponse6DataInitiati
             "RemittanceInformation",
             &self.remittance_information,
         )?;
-        crate::__private::encode_optional(
-            map,
-            "SupplementaryData",
-            &self.supplementary_data,
-        )?;
+        crate::__private::encode_optional(map, "SupplementaryData", &self.supplementary_data)?;
         Ok(())
+    }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(
+                map,
+                "InstructionIdentification",
+                &self.instruction_identification,
+                &self.extra,
+            ),
+            1usize => crate::__private::encode_optional(
+                map,
+                "EndToEndIdentification",
+                &self.end_to_end_identification,
+            ),
+            2usize => {
+                crate::__private::encode_optional(map, "LocalInstrument", &self.local_instrument)
+            }
+            3usize => crate::__private::encode_optional(
+                map,
+                "InstructionPriority",
+                &self.instruction_priority,
+            ),
+            4usize => crate::__private::encode_optional(map, "Purpose", &self.purpose),
+            5usize => {
+                crate::__private::encode_optional(map, "ExtendedPurpose", &self.extended_purpose)
+            }
+            6usize => crate::__private::encode_optional(map, "ChargeBearer", &self.charge_bearer),
+            7usize => crate::__private::encode_required(
+                map,
+                "RequestedExecutionDateTime",
+                &self.requested_execution_date_time,
+                &self.extra,
+            ),
+            8usize => crate::__private::encode_required(
+                map,
+                "CurrencyOfTransfer",
+                &self.currency_of_transfer,
+                &self.extra,
+            ),
+            9usize => crate::__private::encode_optional(
+                map,
+                "DestinationCountryCode",
+                &self.destination_country_code,
+            ),
+            10usize => crate::__private::encode_required(
+                map,
+                "InstructedAmount",
+                &self.instructed_amount,
+                &self.extra,
+            ),
+            11usize => crate::__private::encode_optional(
+                map,
+                "ExchangeRateInformation",
+                &self.exchange_rate_information,
+            ),
+            12usize => {
+                crate::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)
+            }
+            13usize => crate::__private::encode_optional(map, "Creditor", &self.creditor),
+            14usize => {
+                crate::__private::encode_optional(map, "CreditorAgent", &self.creditor_agent)
+            }
+            15usize => crate::__private::encode_required(
+                map,
+                "CreditorAccount",
+                &self.creditor_account,
+                &self.extra,
+            ),
+            16usize => crate::__private::encode_optional(
+                map,
+                "RemittanceInformation",
+                &self.remittance_information,
+            ),
+            17usize => crate::__private::encode_optional(
+                map,
+                "SupplementaryData",
+                &self.supplementary_data,
+            ),
+            _ => Ok(()),
+        }
     }
     fn extra(&self) -> &crate::Extra {
         &self.extra
@@ -11273,7 +21899,8 @@ impl crate::Object for OBWriteInternationalScheduledConsentResponse6DataInitiati
     }
 }
 impl crate::__private::serde::Serialize
-for OBWriteInternationalScheduledConsentResponse6DataInitiation {
+    for OBWriteInternationalScheduledConsentResponse6DataInitiation
+{
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -11282,7 +21909,8 @@ for OBWriteInternationalScheduledConsentResponse6DataInitiation {
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-for OBWriteInternationalScheduledConsentResponse6DataInitiation {
+    for OBWriteInternationalScheduledConsentResponse6DataInitiation
+{
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -11395,6 +22023,379 @@ impl crate::Validate for OBWriteInternationalScheduledConsentResponse6DataInitia
         }
     }
 }
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema
+    for OBWriteInternationalScheduledConsentResponse6DataInitiation
+{
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteInternationalScheduledConsentResponse6DataInitiation".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBWriteInternationalScheduledConsentResponse6DataInitiation"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single scheduled international payment.",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "InstructionIdentification",
+            true,
+            "Unique identification as assigned by an instructing party for an instructed party to unambiguously identify the instruction.\nUsage: the  instruction identification is a point to point reference that can be used between the instructing party and the instructed party to refer to the individual instruction. It can be included in several messages related to the instruction.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(35u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "EndToEndIdentification",
+            false,
+            "Unique identification assigned by the initiating party to unambiguously identify the transaction. This identification is passed on, unchanged, throughout the entire end-to-end chain.\nUsage: The end-to-end identification can be used for reconciliation or to link tasks relating to the transaction. It can be included in several messages related to the transaction.\nOB: The Faster Payments Scheme can only access 31 characters for the EndToEndIdentification field.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(35u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "LocalInstrument",
+            false,
+            "User community specific instrument.\nUsage: This element is used to specify a local instrument, local clearing option and/or further qualify the service or service level.",
+            crate::schema::constrain(
+                g.subschema_for::<OBExternalLocalInstrument1Code>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "InstructionPriority",
+            false,
+            "Indicator of the urgency or order of importance that the instructing party would like the instructed party to apply to the processing of the instruction.",
+            crate::schema::constrain(
+                g
+                    .subschema_for::<
+                        OBWriteInternational3DataInitiationInstructionPriority,
+                    >(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Purpose",
+            false,
+            "Specifies the external purpose code in the format of character string with a maximum length of 4 characters.\nThe list of valid codes is an external code list published separately.\nExternal code sets can be downloaded from www.iso20022.org.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(4u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ExtendedPurpose",
+            false,
+            "Specifies the purpose of an international payment, when there is no corresponding 4 character code available in the ISO20022 list of Purpose Codes.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(140u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ChargeBearer",
+            false,
+            "Specifies which party/parties will bear the charges associated with the processing of the payment transaction.",
+            crate::schema::constrain(
+                g.subschema_for::<OBChargeBearerType1Code>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "RequestedExecutionDateTime",
+            true,
+            "Date at which the initiating party requests the clearing agent to process the payment.\nUsage: This is the date on which the debtor's account is to be debited.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "CurrencyOfTransfer",
+            true,
+            "Specifies the currency of the to be transferred amount, which is different from the currency of the debtor's account.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: Some("^[A-Z]{3,3}$"),
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "DestinationCountryCode",
+            false,
+            "Country in which Credit Account is domiciled. Code to identify a country, a dependency, or another area of particular geopolitical interest, on the basis of country names obtained from the United Nations (ISO 3166, Alpha-2 code).",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: Some("[A-Z]{2,2}"),
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "InstructedAmount",
+            true,
+            "Amount of money to be moved between the debtor and creditor, before deduction of charges, expressed in the currency as ordered by the initiating party.\nUsage: This amount has to be transported unchanged through the transaction chain.",
+            crate::schema::constrain(
+                g.subschema_for::<OBActiveOrHistoricCurrencyAndAmount>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ExchangeRateInformation",
+            false,
+            "Provides details on the currency exchange rate and contract.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteInternational3DataInitiationExchangeRateInformation>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "DebtorAccount",
+            false,
+            "Unambiguous identification of the account of the debtor to which a debit entry will be made as a result of the transaction.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomestic2DataInitiationDebtorAccount>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Creditor",
+            false,
+            "Party to which an amount of money is due.",
+            crate::schema::constrain(
+                g
+                    .subschema_for::<
+                        OBWriteInternationalScheduledConsentResponse6DataInitiationCreditor,
+                    >(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "CreditorAgent",
+            false,
+            "Financial institution servicing an account for the creditor.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteInternational3DataInitiationCreditorAgent>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "CreditorAccount",
+            true,
+            "Unambiguous identification of the account of the creditor to which a credit entry will be posted as a result of the payment transaction.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomestic2DataInitiationCreditorAccount>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "RemittanceInformation",
+            false,
+            "Information supplied to enable the matching of an entry with the items that the transfer is intended to settle, such as commercial invoices in an accounts' receivable system.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomestic2DataInitiationRemittanceInformation>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "SupplementaryData",
+            false,
+            "Additional information that can not be captured in the structured fields and/or any other specific block.",
+            crate::schema::constrain(
+                g.subschema_for::<OBSupplementaryData1>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
+}
 /// Party to which an amount of money is due.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBWriteInternationalScheduledConsentResponse6DataInitiationCreditor {
@@ -11410,9 +22411,9 @@ pub struct OBWriteInternationalScheduledConsentResponse6DataInitiationCreditor {
     /// that re-encoding loses nothing, and reported by `validate()`.
     pub extra: crate::Extra,
 }
-impl crate::Object
-for OBWriteInternationalScheduledConsentResponse6DataInitiationCreditor {
-    const NAME: &'static str = "OBWriteInternationalScheduledConsentResponse6DataInitiationCreditor";
+impl crate::Object for OBWriteInternationalScheduledConsentResponse6DataInitiationCreditor {
+    const NAME: &'static str =
+        "OBWriteInternationalScheduledConsentResponse6DataInitiationCreditor";
     const FIELDS: &'static [&'static str] = &["Name", "PostalAddress"];
     const REQUIRED: u128 = 0;
     const OPEN: bool = false;
@@ -11443,6 +22444,17 @@ for OBWriteInternationalScheduledConsentResponse6DataInitiationCreditor {
         crate::__private::encode_optional(map, "PostalAddress", &self.postal_address)?;
         Ok(())
     }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_optional(map, "Name", &self.name),
+            1usize => crate::__private::encode_optional(map, "PostalAddress", &self.postal_address),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &crate::Extra {
         &self.extra
     }
@@ -11451,7 +22463,8 @@ for OBWriteInternationalScheduledConsentResponse6DataInitiationCreditor {
     }
 }
 impl crate::__private::serde::Serialize
-for OBWriteInternationalScheduledConsentResponse6DataInitiationCreditor {
+    for OBWriteInternationalScheduledConsentResponse6DataInitiationCreditor
+{
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -11460,15 +22473,15 @@ for OBWriteInternationalScheduledConsentResponse6DataInitiationCreditor {
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-for OBWriteInternationalScheduledConsentResponse6DataInitiationCreditor {
+    for OBWriteInternationalScheduledConsentResponse6DataInitiationCreditor
+{
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
         crate::__private::deserialize_object(deserializer)
     }
 }
-impl crate::Validate
-for OBWriteInternationalScheduledConsentResponse6DataInitiationCreditor {
+impl crate::Validate for OBWriteInternationalScheduledConsentResponse6DataInitiationCreditor {
     fn validate_at(&self, r: &mut crate::__private::Report) {
         crate::__private::check_extra::<Self>(r, &self.extra);
         if let Some(v) = &self.name {
@@ -11482,6 +22495,66 @@ for OBWriteInternationalScheduledConsentResponse6DataInitiationCreditor {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema
+    for OBWriteInternationalScheduledConsentResponse6DataInitiationCreditor
+{
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteInternationalScheduledConsentResponse6DataInitiationCreditor".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBWriteInternationalScheduledConsentResponse6DataInitiationCreditor"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object("Party to which an amount of money is due.", false);
+        crate::schema::property(
+            &mut s,
+            "Name",
+            false,
+            "Name by which a party is known and which is usually used to identify that party.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(350u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "PostalAddress",
+            false,
+            "Information that locates and identifies a specific address, as defined by postal services.",
+            crate::schema::constrain(
+                g.subschema_for::<OBPostalAddress6>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBWriteInternationalScheduledResponse6` (the spec gives no description).
@@ -11538,6 +22611,18 @@ impl crate::Object for OBWriteInternationalScheduledResponse6 {
         crate::__private::encode_optional(map, "Meta", &self.meta)?;
         Ok(())
     }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
+            1usize => crate::__private::encode_optional(map, "Links", &self.links),
+            2usize => crate::__private::encode_optional(map, "Meta", &self.meta),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &crate::Extra {
         &self.extra
     }
@@ -11553,8 +22638,7 @@ impl crate::__private::serde::Serialize for OBWriteInternationalScheduledRespons
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de>
-for OBWriteInternationalScheduledResponse6 {
+impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteInternationalScheduledResponse6 {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -11580,6 +22664,86 @@ impl crate::Validate for OBWriteInternationalScheduledResponse6 {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteInternationalScheduledResponse6 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteInternationalScheduledResponse6".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBWriteInternationalScheduledResponse6"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBWriteInternationalScheduledResponse6` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "Data",
+            true,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteInternationalScheduledResponse6Data>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Links",
+            false,
+            "Links relevant to the payload",
+            crate::schema::constrain(
+                g.subschema_for::<Links>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Meta",
+            false,
+            "Meta Data relevant to the payload",
+            crate::schema::constrain(
+                g.subschema_for::<Meta>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBWriteInternationalScheduledResponse6Data` (the spec gives no description).
@@ -11632,9 +22796,8 @@ pub struct OBWriteInternationalScheduledResponse6Data {
     /// Further detailed information on the exchange rate that has been used in the payment transaction.
     ///
     /// JSON name: `ExchangeRateInformation`
-    pub exchange_rate_information: Option<
-        Box<OBWriteInternationalConsentResponse6DataExchangeRateInformation>,
-    >,
+    pub exchange_rate_information:
+        Option<Box<OBWriteInternationalConsentResponse6DataExchangeRateInformation>>,
     /// The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single scheduled international payment.
     ///
     /// JSON name: `Initiation`
@@ -11721,12 +22884,7 @@ impl crate::Object for OBWriteInternationalScheduledResponse6Data {
             &self.international_scheduled_payment_id,
             &self.extra,
         )?;
-        crate::__private::encode_required(
-            map,
-            "ConsentId",
-            &self.consent_id,
-            &self.extra,
-        )?;
+        crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
         crate::__private::encode_required(
             map,
             "CreationDateTime",
@@ -11757,19 +22915,67 @@ impl crate::Object for OBWriteInternationalScheduledResponse6Data {
             "ExchangeRateInformation",
             &self.exchange_rate_information,
         )?;
-        crate::__private::encode_required(
-            map,
-            "Initiation",
-            &self.initiation,
-            &self.extra,
-        )?;
-        crate::__private::encode_optional(
-            map,
-            "MultiAuthorisation",
-            &self.multi_authorisation,
-        )?;
+        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
+        crate::__private::encode_optional(map, "MultiAuthorisation", &self.multi_authorisation)?;
         crate::__private::encode_optional(map, "Debtor", &self.debtor)?;
         Ok(())
+    }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(
+                map,
+                "InternationalScheduledPaymentId",
+                &self.international_scheduled_payment_id,
+                &self.extra,
+            ),
+            1usize => {
+                crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)
+            }
+            2usize => crate::__private::encode_required(
+                map,
+                "CreationDateTime",
+                &self.creation_date_time,
+                &self.extra,
+            ),
+            3usize => crate::__private::encode_required(map, "Status", &self.status, &self.extra),
+            4usize => crate::__private::encode_required(
+                map,
+                "StatusUpdateDateTime",
+                &self.status_update_date_time,
+                &self.extra,
+            ),
+            5usize => crate::__private::encode_optional(
+                map,
+                "ExpectedExecutionDateTime",
+                &self.expected_execution_date_time,
+            ),
+            6usize => crate::__private::encode_optional(
+                map,
+                "ExpectedSettlementDateTime",
+                &self.expected_settlement_date_time,
+            ),
+            7usize => crate::__private::encode_optional(map, "Refund", &self.refund),
+            8usize => crate::__private::encode_optional(map, "Charges", &self.charges),
+            9usize => crate::__private::encode_optional(
+                map,
+                "ExchangeRateInformation",
+                &self.exchange_rate_information,
+            ),
+            10usize => {
+                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+            }
+            11usize => crate::__private::encode_optional(
+                map,
+                "MultiAuthorisation",
+                &self.multi_authorisation,
+            ),
+            12usize => crate::__private::encode_optional(map, "Debtor", &self.debtor),
+            _ => Ok(()),
+        }
     }
     fn extra(&self) -> &crate::Extra {
         &self.extra
@@ -11786,8 +22992,7 @@ impl crate::__private::serde::Serialize for OBWriteInternationalScheduledRespons
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de>
-for OBWriteInternationalScheduledResponse6Data {
+impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteInternationalScheduledResponse6Data {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -11872,6 +23077,279 @@ impl crate::Validate for OBWriteInternationalScheduledResponse6Data {
         }
     }
 }
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteInternationalScheduledResponse6Data {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteInternationalScheduledResponse6Data".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBWriteInternationalScheduledResponse6Data"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBWriteInternationalScheduledResponse6Data` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "InternationalScheduledPaymentId",
+            true,
+            "OB: Unique identification as assigned by the ASPSP to uniquely identify the international scheduled payment resource.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(40u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ConsentId",
+            true,
+            "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(128u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "CreationDateTime",
+            true,
+            "Date and time at which the message was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Status",
+            true,
+            "Specifies the status of the payment order resource.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticScheduledResponse5DataStatus>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "StatusUpdateDateTime",
+            true,
+            "Date and time at which the resource status was updated.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ExpectedExecutionDateTime",
+            false,
+            "Expected execution date and time for the payment resource.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ExpectedSettlementDateTime",
+            false,
+            "Expected settlement date and time for the payment resource.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Refund",
+            false,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteInternationalResponse5DataRefund>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Charges",
+            false,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<Vec<OBWriteDomesticConsentResponse5DataCharges>>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ExchangeRateInformation",
+            false,
+            "Further detailed information on the exchange rate that has been used in the payment transaction.",
+            crate::schema::constrain(
+                g
+                    .subschema_for::<
+                        OBWriteInternationalConsentResponse6DataExchangeRateInformation,
+                    >(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Initiation",
+            true,
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single scheduled international payment.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteInternationalScheduled3DataInitiation>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "MultiAuthorisation",
+            false,
+            "The multiple authorisation flow response from the ASPSP.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticResponse5DataMultiAuthorisation>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Debtor",
+            false,
+            "^ Only incuded in the response if `Data. ReadRefundAccount` is set to `Yes` in the consent.",
+            crate::schema::constrain(
+                g.subschema_for::<OBCashAccountDebtor4>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
+}
 /// `OBWriteInternationalStandingOrder4` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBWriteInternationalStandingOrder4 {
@@ -11920,6 +23398,17 @@ impl crate::Object for OBWriteInternationalStandingOrder4 {
         crate::__private::encode_required(map, "Risk", &self.risk, &self.extra)?;
         Ok(())
     }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
+            1usize => crate::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &crate::Extra {
         &self.extra
     }
@@ -11935,8 +23424,7 @@ impl crate::__private::serde::Serialize for OBWriteInternationalStandingOrder4 {
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de>
-for OBWriteInternationalStandingOrder4 {
+impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteInternationalStandingOrder4 {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -11958,6 +23446,62 @@ impl crate::Validate for OBWriteInternationalStandingOrder4 {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteInternationalStandingOrder4 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteInternationalStandingOrder4".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBWriteInternationalStandingOrder4").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBWriteInternationalStandingOrder4` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "Data",
+            true,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteInternationalStandingOrder4Data>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Risk",
+            true,
+            "The Risk section is sent by the initiating party to the ASPSP.\nIt is used to specify additional details for risk scoring for Payments.",
+            crate::schema::constrain(
+                g.subschema_for::<OBRisk1>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBWriteInternationalStandingOrder4Data` (the spec gives no description).
@@ -12003,19 +23547,24 @@ impl crate::Object for OBWriteInternationalStandingOrder4Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(
-            map,
-            "ConsentId",
-            &self.consent_id,
-            &self.extra,
-        )?;
-        crate::__private::encode_required(
-            map,
-            "Initiation",
-            &self.initiation,
-            &self.extra,
-        )?;
+        crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
+        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
         Ok(())
+    }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => {
+                crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)
+            }
+            1usize => {
+                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+            }
+            _ => Ok(()),
+        }
     }
     fn extra(&self) -> &crate::Extra {
         &self.extra
@@ -12032,8 +23581,7 @@ impl crate::__private::serde::Serialize for OBWriteInternationalStandingOrder4Da
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de>
-for OBWriteInternationalStandingOrder4Data {
+impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteInternationalStandingOrder4Data {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -12056,6 +23604,67 @@ impl crate::Validate for OBWriteInternationalStandingOrder4Data {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteInternationalStandingOrder4Data {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteInternationalStandingOrder4Data".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBWriteInternationalStandingOrder4Data"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBWriteInternationalStandingOrder4Data` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "ConsentId",
+            true,
+            "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(128u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Initiation",
+            true,
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for an international standing order.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteInternationalStandingOrder4DataInitiation>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for an international standing order.
@@ -12146,16 +23755,12 @@ pub struct OBWriteInternationalStandingOrder4DataInitiation {
     /// Party to which an amount of money is due.
     ///
     /// JSON name: `Creditor`
-    pub creditor: Option<
-        Box<OBWriteInternationalScheduledConsentResponse6DataInitiationCreditor>,
-    >,
+    pub creditor: Option<Box<OBWriteInternationalScheduledConsentResponse6DataInitiationCreditor>>,
     /// Party that manages the account on behalf of the account owner, that is manages the registration and booking of entries on the account, calculates balances on the account and provides information about the account.
     /// This is the servicer of the beneficiary account.
     ///
     /// JSON name: `CreditorAgent`
-    pub creditor_agent: Option<
-        Box<OBWriteInternationalStandingOrder4DataInitiationCreditorAgent>,
-    >,
+    pub creditor_agent: Option<Box<OBWriteInternationalStandingOrder4DataInitiationCreditorAgent>>,
     /// Provides the details to identify the beneficiary account.
     ///
     /// JSON name: `CreditorAccount`
@@ -12241,18 +23846,9 @@ impl crate::Object for OBWriteInternationalStandingOrder4DataInitiation {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(
-            map,
-            "Frequency",
-            &self.frequency,
-            &self.extra,
-        )?;
+        crate::__private::encode_required(map, "Frequency", &self.frequency, &self.extra)?;
         crate::__private::encode_optional(map, "Reference", &self.reference)?;
-        crate::__private::encode_optional(
-            map,
-            "NumberOfPayments",
-            &self.number_of_payments,
-        )?;
+        crate::__private::encode_optional(map, "NumberOfPayments", &self.number_of_payments)?;
         crate::__private::encode_required(
             map,
             "FirstPaymentDateTime",
@@ -12265,11 +23861,7 @@ impl crate::Object for OBWriteInternationalStandingOrder4DataInitiation {
             &self.final_payment_date_time,
         )?;
         crate::__private::encode_optional(map, "Purpose", &self.purpose)?;
-        crate::__private::encode_optional(
-            map,
-            "ExtendedPurpose",
-            &self.extended_purpose,
-        )?;
+        crate::__private::encode_optional(map, "ExtendedPurpose", &self.extended_purpose)?;
         crate::__private::encode_optional(map, "ChargeBearer", &self.charge_bearer)?;
         crate::__private::encode_required(
             map,
@@ -12297,12 +23889,75 @@ impl crate::Object for OBWriteInternationalStandingOrder4DataInitiation {
             &self.creditor_account,
             &self.extra,
         )?;
-        crate::__private::encode_optional(
-            map,
-            "SupplementaryData",
-            &self.supplementary_data,
-        )?;
+        crate::__private::encode_optional(map, "SupplementaryData", &self.supplementary_data)?;
         Ok(())
+    }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => {
+                crate::__private::encode_required(map, "Frequency", &self.frequency, &self.extra)
+            }
+            1usize => crate::__private::encode_optional(map, "Reference", &self.reference),
+            2usize => {
+                crate::__private::encode_optional(map, "NumberOfPayments", &self.number_of_payments)
+            }
+            3usize => crate::__private::encode_required(
+                map,
+                "FirstPaymentDateTime",
+                &self.first_payment_date_time,
+                &self.extra,
+            ),
+            4usize => crate::__private::encode_optional(
+                map,
+                "FinalPaymentDateTime",
+                &self.final_payment_date_time,
+            ),
+            5usize => crate::__private::encode_optional(map, "Purpose", &self.purpose),
+            6usize => {
+                crate::__private::encode_optional(map, "ExtendedPurpose", &self.extended_purpose)
+            }
+            7usize => crate::__private::encode_optional(map, "ChargeBearer", &self.charge_bearer),
+            8usize => crate::__private::encode_required(
+                map,
+                "CurrencyOfTransfer",
+                &self.currency_of_transfer,
+                &self.extra,
+            ),
+            9usize => crate::__private::encode_optional(
+                map,
+                "DestinationCountryCode",
+                &self.destination_country_code,
+            ),
+            10usize => crate::__private::encode_required(
+                map,
+                "InstructedAmount",
+                &self.instructed_amount,
+                &self.extra,
+            ),
+            11usize => {
+                crate::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)
+            }
+            12usize => crate::__private::encode_optional(map, "Creditor", &self.creditor),
+            13usize => {
+                crate::__private::encode_optional(map, "CreditorAgent", &self.creditor_agent)
+            }
+            14usize => crate::__private::encode_required(
+                map,
+                "CreditorAccount",
+                &self.creditor_account,
+                &self.extra,
+            ),
+            15usize => crate::__private::encode_optional(
+                map,
+                "SupplementaryData",
+                &self.supplementary_data,
+            ),
+            _ => Ok(()),
+        }
     }
     fn extra(&self) -> &crate::Extra {
         &self.extra
@@ -12311,8 +23966,7 @@ impl crate::Object for OBWriteInternationalStandingOrder4DataInitiation {
         &mut self.extra
     }
 }
-impl crate::__private::serde::Serialize
-for OBWriteInternationalStandingOrder4DataInitiation {
+impl crate::__private::serde::Serialize for OBWriteInternationalStandingOrder4DataInitiation {
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -12321,7 +23975,8 @@ for OBWriteInternationalStandingOrder4DataInitiation {
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-for OBWriteInternationalStandingOrder4DataInitiation {
+    for OBWriteInternationalStandingOrder4DataInitiation
+{
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -12425,6 +24080,341 @@ impl crate::Validate for OBWriteInternationalStandingOrder4DataInitiation {
         }
     }
 }
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteInternationalStandingOrder4DataInitiation {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteInternationalStandingOrder4DataInitiation".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBWriteInternationalStandingOrder4DataInitiation"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for an international standing order.",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "Frequency",
+            true,
+            "Individual Definitions:\nEvryDay - Every day\nEvryWorkgDay - Every working day\nIntrvlWkDay - An interval specified in weeks (01 to 09), and the day within the week (01 to 07)\nWkInMnthDay - A monthly interval, specifying the week of the month (01 to 05) and day within the week (01 to 07)\nIntrvlMnthDay - An interval specified in months (between 01 to 06, 12, 24), specifying the day within the month (-5 to -1, 1 to 31)\nQtrDay - Quarterly (either ENGLISH, SCOTTISH, or RECEIVED).\nENGLISH = Paid on the 25th March, 24th June, 29th September and 25th December.\nSCOTTISH = Paid on the 2nd February, 15th May, 1st August and 11th November.\nRECEIVED = Paid on the 20th March, 19th June, 24th September and 20th December.\nIndividual Patterns:\nEvryDay (ScheduleCode)\nEvryWorkgDay (ScheduleCode)\nIntrvlWkDay:IntervalInWeeks:DayInWeek (ScheduleCode + IntervalInWeeks + DayInWeek)\nWkInMnthDay:WeekInMonth:DayInWeek (ScheduleCode + WeekInMonth + DayInWeek)\nIntrvlMnthDay:IntervalInMonths:DayInMonth (ScheduleCode + IntervalInMonths + DayInMonth)\nQtrDay: + either (ENGLISH, SCOTTISH or RECEIVED) ScheduleCode + QuarterDay\nThe regular expression for this element combines five smaller versions for each permitted pattern. To aid legibility - the components are presented individually here:\nEvryDay\nEvryWorkgDay\nIntrvlWkDay:0[1-9]:0[1-7]\nWkInMnthDay:0[1-5]:0[1-7]\nIntrvlMnthDay:(0[1-6]|12|24):(-0[1-5]|0[1-9]|[12][0-9]|3[01])\nQtrDay:(ENGLISH|SCOTTISH|RECEIVED)\nFull Regular Expression:\n^(EvryDay)$|^(EvryWorkgDay)$|^(IntrvlWkDay:0[1-9]:0[1-7])$|^(WkInMnthDay:0[1-5]:0[1-7])$|^(IntrvlMnthDay:(0[1-6]|12|24):(-0[1-5]|0[1-9]|[12][0-9]|3[01]))$|^(QtrDay:(ENGLISH|SCOTTISH|RECEIVED))$",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: Some(
+                        "^(EvryDay)$|^(EvryWorkgDay)$|^(IntrvlDay:((0[2-9])|([1-2][0-9])|3[0-1]))$|^(IntrvlWkDay:0[1-9]:0[1-7])$|^(WkInMnthDay:0[1-5]:0[1-7])$|^(IntrvlMnthDay:(0[1-6]|12|24):(-0[1-5]|0[1-9]|[12][0-9]|3[01]))$|^(QtrDay:(ENGLISH|SCOTTISH|RECEIVED))$",
+                    ),
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Reference",
+            false,
+            "Unique reference, as assigned by the creditor, to unambiguously refer to the payment transaction.\nUsage: If available, the initiating party should provide this reference in the structured remittance information, to enable reconciliation by the creditor upon receipt of the amount of money.\nIf the business context requires the use of a creditor reference or a payment remit identification, and only one identifier can be passed through the end-to-end chain, the creditor's reference or payment remittance identification should be quoted in the end-to-end transaction identification.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(35u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "NumberOfPayments",
+            false,
+            "Number of the payments that will be made in completing this frequency sequence including any executed since the sequence start date.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(35u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "FirstPaymentDateTime",
+            true,
+            "The date on which the first payment for a Standing Order schedule will be made.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "FinalPaymentDateTime",
+            false,
+            "The date on which the final payment for a Standing Order schedule will be made.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Purpose",
+            false,
+            "Specifies the external purpose code in the format of character string with a maximum length of 4 characters.\nThe list of valid codes is an external code list published separately.\nExternal code sets can be downloaded from www.iso20022.org.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(4u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ExtendedPurpose",
+            false,
+            "Specifies the purpose of an international payment, when there is no corresponding 4 character code available in the ISO20022 list of Purpose Codes.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(140u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ChargeBearer",
+            false,
+            "Specifies which party/parties will bear the charges associated with the processing of the payment transaction.",
+            crate::schema::constrain(
+                g.subschema_for::<OBChargeBearerType1Code>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "CurrencyOfTransfer",
+            true,
+            "Specifies the currency of the to be transferred amount, which is different from the currency of the debtor's account.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: Some("^[A-Z]{3,3}$"),
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "DestinationCountryCode",
+            false,
+            "Country in which Credit Account is domiciled. Code to identify a country, a dependency, or another area of particular geopolitical interest, on the basis of country names obtained from the United Nations (ISO 3166, Alpha-2 code).",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: Some("[A-Z]{2,2}"),
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "InstructedAmount",
+            true,
+            "Amount of money to be moved between the debtor and creditor, before deduction of charges, expressed in the currency as ordered by the initiating party.\nUsage: This amount has to be transported unchanged through the transaction chain.",
+            crate::schema::constrain(
+                g.subschema_for::<OBActiveOrHistoricCurrencyAndAmount>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "DebtorAccount",
+            false,
+            "Provides the details to identify the debtor account.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomestic2DataInitiationDebtorAccount>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Creditor",
+            false,
+            "Party to which an amount of money is due.",
+            crate::schema::constrain(
+                g
+                    .subschema_for::<
+                        OBWriteInternationalScheduledConsentResponse6DataInitiationCreditor,
+                    >(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "CreditorAgent",
+            false,
+            "Party that manages the account on behalf of the account owner, that is manages the registration and booking of entries on the account, calculates balances on the account and provides information about the account.\nThis is the servicer of the beneficiary account.",
+            crate::schema::constrain(
+                g
+                    .subschema_for::<
+                        OBWriteInternationalStandingOrder4DataInitiationCreditorAgent,
+                    >(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "CreditorAccount",
+            true,
+            "Provides the details to identify the beneficiary account.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomestic2DataInitiationCreditorAccount>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "SupplementaryData",
+            false,
+            "Additional information that can not be captured in the structured fields and/or any other specific block.",
+            crate::schema::constrain(
+                g.subschema_for::<OBSupplementaryData1>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
+}
 /// Party that manages the account on behalf of the account owner, that is manages the registration and booking of entries on the account, calculates balances on the account and provides information about the account.
 /// This is the servicer of the beneficiary account.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -12451,12 +24441,8 @@ pub struct OBWriteInternationalStandingOrder4DataInitiationCreditorAgent {
 }
 impl crate::Object for OBWriteInternationalStandingOrder4DataInitiationCreditorAgent {
     const NAME: &'static str = "OBWriteInternationalStandingOrder4DataInitiationCreditorAgent";
-    const FIELDS: &'static [&'static str] = &[
-        "SchemeName",
-        "Identification",
-        "Name",
-        "PostalAddress",
-    ];
+    const FIELDS: &'static [&'static str] =
+        &["SchemeName", "Identification", "Name", "PostalAddress"];
     const REQUIRED: u128 = 0;
     const OPEN: bool = false;
     fn field_index(key: &str) -> Option<usize> {
@@ -12492,6 +24478,21 @@ impl crate::Object for OBWriteInternationalStandingOrder4DataInitiationCreditorA
         crate::__private::encode_optional(map, "PostalAddress", &self.postal_address)?;
         Ok(())
     }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_optional(map, "SchemeName", &self.scheme_name),
+            1usize => {
+                crate::__private::encode_optional(map, "Identification", &self.identification)
+            }
+            2usize => crate::__private::encode_optional(map, "Name", &self.name),
+            3usize => crate::__private::encode_optional(map, "PostalAddress", &self.postal_address),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &crate::Extra {
         &self.extra
     }
@@ -12500,7 +24501,8 @@ impl crate::Object for OBWriteInternationalStandingOrder4DataInitiationCreditorA
     }
 }
 impl crate::__private::serde::Serialize
-for OBWriteInternationalStandingOrder4DataInitiationCreditorAgent {
+    for OBWriteInternationalStandingOrder4DataInitiationCreditorAgent
+{
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -12509,7 +24511,8 @@ for OBWriteInternationalStandingOrder4DataInitiationCreditorAgent {
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-for OBWriteInternationalStandingOrder4DataInitiationCreditorAgent {
+    for OBWriteInternationalStandingOrder4DataInitiationCreditorAgent
+{
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -12541,6 +24544,107 @@ impl crate::Validate for OBWriteInternationalStandingOrder4DataInitiationCredito
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema
+    for OBWriteInternationalStandingOrder4DataInitiationCreditorAgent
+{
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteInternationalStandingOrder4DataInitiationCreditorAgent".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBWriteInternationalStandingOrder4DataInitiationCreditorAgent"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "Party that manages the account on behalf of the account owner, that is manages the registration and booking of entries on the account, calculates balances on the account and provides information about the account.\nThis is the servicer of the beneficiary account.",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "SchemeName",
+            false,
+            "Name of the identification scheme, in a coded form as published in an external list.",
+            crate::schema::constrain(
+                g.subschema_for::<OBExternalFinancialInstitutionIdentification4Code>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Identification",
+            false,
+            "Unique and unambiguous identification of the servicing institution.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(35u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Name",
+            false,
+            "Name by which an agent is known and which is usually used to identify that agent.",
+            crate::schema::constrain(
+                g.subschema_for::<Name>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(140u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "PostalAddress",
+            false,
+            "Information that locates and identifies a specific address, as defined by postal services.",
+            crate::schema::constrain(
+                g.subschema_for::<OBPostalAddress6>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBWriteInternationalStandingOrderConsent6` (the spec gives no description).
@@ -12591,6 +24695,17 @@ impl crate::Object for OBWriteInternationalStandingOrderConsent6 {
         crate::__private::encode_required(map, "Risk", &self.risk, &self.extra)?;
         Ok(())
     }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
+            1usize => crate::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &crate::Extra {
         &self.extra
     }
@@ -12606,8 +24721,7 @@ impl crate::__private::serde::Serialize for OBWriteInternationalStandingOrderCon
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de>
-for OBWriteInternationalStandingOrderConsent6 {
+impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteInternationalStandingOrderConsent6 {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -12629,6 +24743,67 @@ impl crate::Validate for OBWriteInternationalStandingOrderConsent6 {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteInternationalStandingOrderConsent6 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteInternationalStandingOrderConsent6".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBWriteInternationalStandingOrderConsent6"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBWriteInternationalStandingOrderConsent6` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "Data",
+            true,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteInternationalStandingOrderConsent6Data>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Risk",
+            true,
+            "The Risk section is sent by the initiating party to the ASPSP.\nIt is used to specify additional details for risk scoring for Payments.",
+            crate::schema::constrain(
+                g.subschema_for::<OBRisk1>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBWriteInternationalStandingOrderConsent6Data` (the spec gives no description).
@@ -12698,30 +24873,36 @@ impl crate::Object for OBWriteInternationalStandingOrderConsent6Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(
-            map,
-            "Permission",
-            &self.permission,
-            &self.extra,
-        )?;
-        crate::__private::encode_optional(
-            map,
-            "ReadRefundAccount",
-            &self.read_refund_account,
-        )?;
-        crate::__private::encode_required(
-            map,
-            "Initiation",
-            &self.initiation,
-            &self.extra,
-        )?;
+        crate::__private::encode_required(map, "Permission", &self.permission, &self.extra)?;
+        crate::__private::encode_optional(map, "ReadRefundAccount", &self.read_refund_account)?;
+        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
         crate::__private::encode_optional(map, "Authorisation", &self.authorisation)?;
-        crate::__private::encode_optional(
-            map,
-            "SCASupportData",
-            &self.sca_support_data,
-        )?;
+        crate::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)?;
         Ok(())
+    }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => {
+                crate::__private::encode_required(map, "Permission", &self.permission, &self.extra)
+            }
+            1usize => crate::__private::encode_optional(
+                map,
+                "ReadRefundAccount",
+                &self.read_refund_account,
+            ),
+            2usize => {
+                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+            }
+            3usize => crate::__private::encode_optional(map, "Authorisation", &self.authorisation),
+            4usize => {
+                crate::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)
+            }
+            _ => Ok(()),
+        }
     }
     fn extra(&self) -> &crate::Extra {
         &self.extra
@@ -12730,8 +24911,7 @@ impl crate::Object for OBWriteInternationalStandingOrderConsent6Data {
         &mut self.extra
     }
 }
-impl crate::__private::serde::Serialize
-for OBWriteInternationalStandingOrderConsent6Data {
+impl crate::__private::serde::Serialize for OBWriteInternationalStandingOrderConsent6Data {
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -12740,7 +24920,8 @@ for OBWriteInternationalStandingOrderConsent6Data {
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-for OBWriteInternationalStandingOrderConsent6Data {
+    for OBWriteInternationalStandingOrderConsent6Data
+{
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -12777,6 +24958,124 @@ impl crate::Validate for OBWriteInternationalStandingOrderConsent6Data {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteInternationalStandingOrderConsent6Data {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteInternationalStandingOrderConsent6Data".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBWriteInternationalStandingOrderConsent6Data"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBWriteInternationalStandingOrderConsent6Data` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "Permission",
+            true,
+            "Specifies the Open Banking service request types.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticScheduledConsent4DataPermission>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ReadRefundAccount",
+            false,
+            "Specifies to share the refund account details with PISP",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticConsent4DataReadRefundAccount>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Initiation",
+            true,
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for an international standing order.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteInternationalStandingOrder4DataInitiation>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Authorisation",
+            false,
+            "The authorisation type request from the TPP.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticConsent4DataAuthorisation>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "SCASupportData",
+            false,
+            "Supporting Data provided by TPP, when requesting SCA Exemption.",
+            crate::schema::constrain(
+                g.subschema_for::<OBSCASupportData1>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBWriteInternationalStandingOrderConsentResponse7` (the spec gives no description).
@@ -12841,6 +25140,19 @@ impl crate::Object for OBWriteInternationalStandingOrderConsentResponse7 {
         crate::__private::encode_optional(map, "Meta", &self.meta)?;
         Ok(())
     }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
+            1usize => crate::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            2usize => crate::__private::encode_optional(map, "Links", &self.links),
+            3usize => crate::__private::encode_optional(map, "Meta", &self.meta),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &crate::Extra {
         &self.extra
     }
@@ -12848,8 +25160,7 @@ impl crate::Object for OBWriteInternationalStandingOrderConsentResponse7 {
         &mut self.extra
     }
 }
-impl crate::__private::serde::Serialize
-for OBWriteInternationalStandingOrderConsentResponse7 {
+impl crate::__private::serde::Serialize for OBWriteInternationalStandingOrderConsentResponse7 {
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -12858,7 +25169,8 @@ for OBWriteInternationalStandingOrderConsentResponse7 {
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-for OBWriteInternationalStandingOrderConsentResponse7 {
+    for OBWriteInternationalStandingOrderConsentResponse7
+{
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -12890,6 +25202,105 @@ impl crate::Validate for OBWriteInternationalStandingOrderConsentResponse7 {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteInternationalStandingOrderConsentResponse7 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteInternationalStandingOrderConsentResponse7".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBWriteInternationalStandingOrderConsentResponse7"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBWriteInternationalStandingOrderConsentResponse7` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "Data",
+            true,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteInternationalStandingOrderConsentResponse7Data>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Risk",
+            true,
+            "The Risk section is sent by the initiating party to the ASPSP.\nIt is used to specify additional details for risk scoring for Payments.",
+            crate::schema::constrain(
+                g.subschema_for::<OBRisk1>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Links",
+            false,
+            "Links relevant to the payload",
+            crate::schema::constrain(
+                g.subschema_for::<Links>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Meta",
+            false,
+            "Meta Data relevant to the payload",
+            crate::schema::constrain(
+                g.subschema_for::<Meta>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBWriteInternationalStandingOrderConsentResponse7Data` (the spec gives no description).
@@ -13014,12 +25425,7 @@ impl crate::Object for OBWriteInternationalStandingOrderConsentResponse7Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(
-            map,
-            "ConsentId",
-            &self.consent_id,
-            &self.extra,
-        )?;
+        crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
         crate::__private::encode_required(
             map,
             "CreationDateTime",
@@ -13033,37 +25439,60 @@ impl crate::Object for OBWriteInternationalStandingOrderConsentResponse7Data {
             &self.status_update_date_time,
             &self.extra,
         )?;
-        crate::__private::encode_required(
-            map,
-            "Permission",
-            &self.permission,
-            &self.extra,
-        )?;
-        crate::__private::encode_optional(
-            map,
-            "ReadRefundAccount",
-            &self.read_refund_account,
-        )?;
-        crate::__private::encode_optional(
-            map,
-            "CutOffDateTime",
-            &self.cut_off_date_time,
-        )?;
+        crate::__private::encode_required(map, "Permission", &self.permission, &self.extra)?;
+        crate::__private::encode_optional(map, "ReadRefundAccount", &self.read_refund_account)?;
+        crate::__private::encode_optional(map, "CutOffDateTime", &self.cut_off_date_time)?;
         crate::__private::encode_optional(map, "Charges", &self.charges)?;
-        crate::__private::encode_required(
-            map,
-            "Initiation",
-            &self.initiation,
-            &self.extra,
-        )?;
+        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
         crate::__private::encode_optional(map, "Authorisation", &self.authorisation)?;
-        crate::__private::encode_optional(
-            map,
-            "SCASupportData",
-            &self.sca_support_data,
-        )?;
+        crate::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)?;
         crate::__private::encode_optional(map, "Debtor", &self.debtor)?;
         Ok(())
+    }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => {
+                crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)
+            }
+            1usize => crate::__private::encode_required(
+                map,
+                "CreationDateTime",
+                &self.creation_date_time,
+                &self.extra,
+            ),
+            2usize => crate::__private::encode_required(map, "Status", &self.status, &self.extra),
+            3usize => crate::__private::encode_required(
+                map,
+                "StatusUpdateDateTime",
+                &self.status_update_date_time,
+                &self.extra,
+            ),
+            4usize => {
+                crate::__private::encode_required(map, "Permission", &self.permission, &self.extra)
+            }
+            5usize => crate::__private::encode_optional(
+                map,
+                "ReadRefundAccount",
+                &self.read_refund_account,
+            ),
+            6usize => {
+                crate::__private::encode_optional(map, "CutOffDateTime", &self.cut_off_date_time)
+            }
+            7usize => crate::__private::encode_optional(map, "Charges", &self.charges),
+            8usize => {
+                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+            }
+            9usize => crate::__private::encode_optional(map, "Authorisation", &self.authorisation),
+            10usize => {
+                crate::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)
+            }
+            11usize => crate::__private::encode_optional(map, "Debtor", &self.debtor),
+            _ => Ok(()),
+        }
     }
     fn extra(&self) -> &crate::Extra {
         &self.extra
@@ -13072,8 +25501,7 @@ impl crate::Object for OBWriteInternationalStandingOrderConsentResponse7Data {
         &mut self.extra
     }
 }
-impl crate::__private::serde::Serialize
-for OBWriteInternationalStandingOrderConsentResponse7Data {
+impl crate::__private::serde::Serialize for OBWriteInternationalStandingOrderConsentResponse7Data {
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -13082,7 +25510,8 @@ for OBWriteInternationalStandingOrderConsentResponse7Data {
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-for OBWriteInternationalStandingOrderConsentResponse7Data {
+    for OBWriteInternationalStandingOrderConsentResponse7Data
+{
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -13159,6 +25588,262 @@ impl crate::Validate for OBWriteInternationalStandingOrderConsentResponse7Data {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema
+    for OBWriteInternationalStandingOrderConsentResponse7Data
+{
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteInternationalStandingOrderConsentResponse7Data".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBWriteInternationalStandingOrderConsentResponse7Data"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBWriteInternationalStandingOrderConsentResponse7Data` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "ConsentId",
+            true,
+            "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(128u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "CreationDateTime",
+            true,
+            "Date and time at which the resource was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Status",
+            true,
+            "Specifies the status of resource in code form.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticConsentResponse5DataStatus>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "StatusUpdateDateTime",
+            true,
+            "Date and time at which the resource status was updated.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Permission",
+            true,
+            "Specifies the Open Banking service request types.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticScheduledConsent4DataPermission>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ReadRefundAccount",
+            false,
+            "Specifies to share the refund account details with PISP",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticConsent4DataReadRefundAccount>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "CutOffDateTime",
+            false,
+            "Specified cut-off date and time for the payment consent.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Charges",
+            false,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<Vec<OBWriteDomesticConsentResponse5DataCharges>>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Initiation",
+            true,
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for an international standing order.",
+            crate::schema::constrain(
+                g
+                    .subschema_for::<
+                        OBWriteInternationalStandingOrderConsentResponse7DataInitiation,
+                    >(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Authorisation",
+            false,
+            "The authorisation type request from the TPP.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticConsent4DataAuthorisation>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "SCASupportData",
+            false,
+            "Supporting Data provided by TPP, when requesting SCA Exemption.",
+            crate::schema::constrain(
+                g.subschema_for::<OBSCASupportData1>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Debtor",
+            false,
+            "^ Only incuded in the response if `Data. ReadRefundAccount` is set to `Yes` in the consent.",
+            crate::schema::constrain(
+                g.subschema_for::<OBCashAccountDebtor4>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for an international standing order.
@@ -13249,16 +25934,12 @@ pub struct OBWriteInternationalStandingOrderConsentResponse7DataInitiation {
     /// Party to which an amount of money is due.
     ///
     /// JSON name: `Creditor`
-    pub creditor: Option<
-        Box<OBWriteInternationalScheduledConsentResponse6DataInitiationCreditor>,
-    >,
+    pub creditor: Option<Box<OBWriteInternationalScheduledConsentResponse6DataInitiationCreditor>>,
     /// Party that manages the account on behalf of the account owner, that is manages the registration and booking of entries on the account, calculates balances on the account and provides information about the account.
     /// This is the servicer of the beneficiary account.
     ///
     /// JSON name: `CreditorAgent`
-    pub creditor_agent: Option<
-        Box<OBWriteInternationalStandingOrder4DataInitiationCreditorAgent>,
-    >,
+    pub creditor_agent: Option<Box<OBWriteInternationalStandingOrder4DataInitiationCreditorAgent>>,
     /// Provides the details to identify the beneficiary account.
     ///
     /// JSON name: `CreditorAccount`
@@ -13344,18 +26025,9 @@ impl crate::Object for OBWriteInternationalStandingOrderConsentResponse7DataInit
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(
-            map,
-            "Frequency",
-            &self.frequency,
-            &self.extra,
-        )?;
+        crate::__private::encode_required(map, "Frequency", &self.frequency, &self.extra)?;
         crate::__private::encode_optional(map, "Reference", &self.reference)?;
-        crate::__private::encode_optional(
-            map,
-            "NumberOfPayments",
-            &self.number_of_payments,
-        )?;
+        crate::__private::encode_optional(map, "NumberOfPayments", &self.number_of_payments)?;
         crate::__private::encode_required(
             map,
             "FirstPaymentDateTime",
@@ -13368,11 +26040,7 @@ impl crate::Object for OBWriteInternationalStandingOrderConsentResponse7DataInit
             &self.final_payment_date_time,
         )?;
         crate::__private::encode_optional(map, "Purpose", &self.purpose)?;
-        crate::__private::encode_optional(
-            map,
-            "ExtendedPurpose",
-            &self.extended_purpose,
-        )?;
+        crate::__private::encode_optional(map, "ExtendedPurpose", &self.extended_purpose)?;
         crate::__private::encode_optional(map, "ChargeBearer", &self.charge_bearer)?;
         crate::__private::encode_required(
             map,
@@ -13400,12 +26068,75 @@ impl crate::Object for OBWriteInternationalStandingOrderConsentResponse7DataInit
             &self.creditor_account,
             &self.extra,
         )?;
-        crate::__private::encode_optional(
-            map,
-            "SupplementaryData",
-            &self.supplementary_data,
-        )?;
+        crate::__private::encode_optional(map, "SupplementaryData", &self.supplementary_data)?;
         Ok(())
+    }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => {
+                crate::__private::encode_required(map, "Frequency", &self.frequency, &self.extra)
+            }
+            1usize => crate::__private::encode_optional(map, "Reference", &self.reference),
+            2usize => {
+                crate::__private::encode_optional(map, "NumberOfPayments", &self.number_of_payments)
+            }
+            3usize => crate::__private::encode_required(
+                map,
+                "FirstPaymentDateTime",
+                &self.first_payment_date_time,
+                &self.extra,
+            ),
+            4usize => crate::__private::encode_optional(
+                map,
+                "FinalPaymentDateTime",
+                &self.final_payment_date_time,
+            ),
+            5usize => crate::__private::encode_optional(map, "Purpose", &self.purpose),
+            6usize => {
+                crate::__private::encode_optional(map, "ExtendedPurpose", &self.extended_purpose)
+            }
+            7usize => crate::__private::encode_optional(map, "ChargeBearer", &self.charge_bearer),
+            8usize => crate::__private::encode_required(
+                map,
+                "CurrencyOfTransfer",
+                &self.currency_of_transfer,
+                &self.extra,
+            ),
+            9usize => crate::__private::encode_optional(
+                map,
+                "DestinationCountryCode",
+                &self.destination_country_code,
+            ),
+            10usize => crate::__private::encode_required(
+                map,
+                "InstructedAmount",
+                &self.instructed_amount,
+                &self.extra,
+            ),
+            11usize => {
+                crate::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)
+            }
+            12usize => crate::__private::encode_optional(map, "Creditor", &self.creditor),
+            13usize => {
+                crate::__private::encode_optional(map, "CreditorAgent", &self.creditor_agent)
+            }
+            14usize => crate::__private::encode_required(
+                map,
+                "CreditorAccount",
+                &self.creditor_account,
+                &self.extra,
+            ),
+            15usize => crate::__private::encode_optional(
+                map,
+                "SupplementaryData",
+                &self.supplementary_data,
+            ),
+            _ => Ok(()),
+        }
     }
     fn extra(&self) -> &crate::Extra {
         &self.extra
@@ -13415,7 +26146,8 @@ impl crate::Object for OBWriteInternationalStandingOrderConsentResponse7DataInit
     }
 }
 impl crate::__private::serde::Serialize
-for OBWriteInternationalStandingOrderConsentResponse7DataInitiation {
+    for OBWriteInternationalStandingOrderConsentResponse7DataInitiation
+{
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -13424,15 +26156,15 @@ for OBWriteInternationalStandingOrderConsentResponse7DataInitiation {
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-for OBWriteInternationalStandingOrderConsentResponse7DataInitiation {
+    for OBWriteInternationalStandingOrderConsentResponse7DataInitiation
+{
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
         crate::__private::deserialize_object(deserializer)
     }
 }
-impl crate::Validate
-for OBWriteInternationalStandingOrderConsentResponse7DataInitiation {
+impl crate::Validate for OBWriteInternationalStandingOrderConsentResponse7DataInitiation {
     fn validate_at(&self, r: &mut crate::__private::Report) {
         crate::__private::check_extra::<Self>(r, &self.extra);
         if !self.extra.is_missing("Frequency") {
@@ -13529,6 +26261,343 @@ for OBWriteInternationalStandingOrderConsentResponse7DataInitiation {
         }
     }
 }
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema
+    for OBWriteInternationalStandingOrderConsentResponse7DataInitiation
+{
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteInternationalStandingOrderConsentResponse7DataInitiation".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBWriteInternationalStandingOrderConsentResponse7DataInitiation"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for an international standing order.",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "Frequency",
+            true,
+            "Individual Definitions:\nEvryDay - Every day\nEvryWorkgDay - Every working day\nIntrvlWkDay - An interval specified in weeks (01 to 09), and the day within the week (01 to 07)\nWkInMnthDay - A monthly interval, specifying the week of the month (01 to 05) and day within the week (01 to 07)\nIntrvlMnthDay - An interval specified in months (between 01 to 06, 12, 24), specifying the day within the month (-5 to -1, 1 to 31)\nQtrDay - Quarterly (either ENGLISH, SCOTTISH, or RECEIVED).\nENGLISH = Paid on the 25th March, 24th June, 29th September and 25th December.\nSCOTTISH = Paid on the 2nd February, 15th May, 1st August and 11th November.\nRECEIVED = Paid on the 20th March, 19th June, 24th September and 20th December.\nIndividual Patterns:\nEvryDay (ScheduleCode)\nEvryWorkgDay (ScheduleCode)\nIntrvlWkDay:IntervalInWeeks:DayInWeek (ScheduleCode + IntervalInWeeks + DayInWeek)\nWkInMnthDay:WeekInMonth:DayInWeek (ScheduleCode + WeekInMonth + DayInWeek)\nIntrvlMnthDay:IntervalInMonths:DayInMonth (ScheduleCode + IntervalInMonths + DayInMonth)\nQtrDay: + either (ENGLISH, SCOTTISH or RECEIVED) ScheduleCode + QuarterDay\nThe regular expression for this element combines five smaller versions for each permitted pattern. To aid legibility - the components are presented individually here:\nEvryDay\nEvryWorkgDay\nIntrvlWkDay:0[1-9]:0[1-7]\nWkInMnthDay:0[1-5]:0[1-7]\nIntrvlMnthDay:(0[1-6]|12|24):(-0[1-5]|0[1-9]|[12][0-9]|3[01])\nQtrDay:(ENGLISH|SCOTTISH|RECEIVED)\nFull Regular Expression:\n^(EvryDay)$|^(EvryWorkgDay)$|^(IntrvlWkDay:0[1-9]:0[1-7])$|^(WkInMnthDay:0[1-5]:0[1-7])$|^(IntrvlMnthDay:(0[1-6]|12|24):(-0[1-5]|0[1-9]|[12][0-9]|3[01]))$|^(QtrDay:(ENGLISH|SCOTTISH|RECEIVED))$",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: Some(
+                        "^(EvryDay)$|^(EvryWorkgDay)$|^(IntrvlDay:((0[2-9])|([1-2][0-9])|3[0-1]))$|^(IntrvlWkDay:0[1-9]:0[1-7])$|^(WkInMnthDay:0[1-5]:0[1-7])$|^(IntrvlMnthDay:(0[1-6]|12|24):(-0[1-5]|0[1-9]|[12][0-9]|3[01]))$|^(QtrDay:(ENGLISH|SCOTTISH|RECEIVED))$",
+                    ),
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Reference",
+            false,
+            "Unique reference, as assigned by the creditor, to unambiguously refer to the payment transaction.\nUsage: If available, the initiating party should provide this reference in the structured remittance information, to enable reconciliation by the creditor upon receipt of the amount of money.\nIf the business context requires the use of a creditor reference or a payment remit identification, and only one identifier can be passed through the end-to-end chain, the creditor's reference or payment remittance identification should be quoted in the end-to-end transaction identification.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(35u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "NumberOfPayments",
+            false,
+            "Number of the payments that will be made in completing this frequency sequence including any executed since the sequence start date.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(35u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "FirstPaymentDateTime",
+            true,
+            "The date on which the first payment for a Standing Order schedule will be made.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "FinalPaymentDateTime",
+            false,
+            "The date on which the final payment for a Standing Order schedule will be made.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Purpose",
+            false,
+            "Specifies the external purpose code in the format of character string with a maximum length of 4 characters.\nThe list of valid codes is an external code list published separately.\nExternal code sets can be downloaded from www.iso20022.org.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(4u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ExtendedPurpose",
+            false,
+            "Specifies the purpose of an international payment, when there is no corresponding 4 character code available in the ISO20022 list of Purpose Codes.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(140u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ChargeBearer",
+            false,
+            "Specifies which party/parties will bear the charges associated with the processing of the payment transaction.",
+            crate::schema::constrain(
+                g.subschema_for::<OBChargeBearerType1Code>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "CurrencyOfTransfer",
+            true,
+            "Specifies the currency of the to be transferred amount, which is different from the currency of the debtor's account.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: Some("^[A-Z]{3,3}$"),
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "DestinationCountryCode",
+            false,
+            "Country in which Credit Account is domiciled. Code to identify a country, a dependency, or another area of particular geopolitical interest, on the basis of country names obtained from the United Nations (ISO 3166, Alpha-2 code).",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: Some("[A-Z]{2,2}"),
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "InstructedAmount",
+            true,
+            "Amount of money to be moved between the debtor and creditor, before deduction of charges, expressed in the currency as ordered by the initiating party.\nUsage: This amount has to be transported unchanged through the transaction chain.",
+            crate::schema::constrain(
+                g.subschema_for::<OBActiveOrHistoricCurrencyAndAmount>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "DebtorAccount",
+            false,
+            "Unambiguous identification of the account of the debtor to which a debit entry will be made as a result of the transaction.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomestic2DataInitiationDebtorAccount>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Creditor",
+            false,
+            "Party to which an amount of money is due.",
+            crate::schema::constrain(
+                g
+                    .subschema_for::<
+                        OBWriteInternationalScheduledConsentResponse6DataInitiationCreditor,
+                    >(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "CreditorAgent",
+            false,
+            "Party that manages the account on behalf of the account owner, that is manages the registration and booking of entries on the account, calculates balances on the account and provides information about the account.\nThis is the servicer of the beneficiary account.",
+            crate::schema::constrain(
+                g
+                    .subschema_for::<
+                        OBWriteInternationalStandingOrder4DataInitiationCreditorAgent,
+                    >(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "CreditorAccount",
+            true,
+            "Provides the details to identify the beneficiary account.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomestic2DataInitiationCreditorAccount>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "SupplementaryData",
+            false,
+            "Additional information that can not be captured in the structured fields and/or any other specific block.",
+            crate::schema::constrain(
+                g.subschema_for::<OBSupplementaryData1>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
+}
 /// `OBWriteInternationalStandingOrderResponse7` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBWriteInternationalStandingOrderResponse7 {
@@ -13583,6 +26652,18 @@ impl crate::Object for OBWriteInternationalStandingOrderResponse7 {
         crate::__private::encode_optional(map, "Meta", &self.meta)?;
         Ok(())
     }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
+            1usize => crate::__private::encode_optional(map, "Links", &self.links),
+            2usize => crate::__private::encode_optional(map, "Meta", &self.meta),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &crate::Extra {
         &self.extra
     }
@@ -13598,8 +26679,7 @@ impl crate::__private::serde::Serialize for OBWriteInternationalStandingOrderRes
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de>
-for OBWriteInternationalStandingOrderResponse7 {
+impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteInternationalStandingOrderResponse7 {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -13625,6 +26705,86 @@ impl crate::Validate for OBWriteInternationalStandingOrderResponse7 {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteInternationalStandingOrderResponse7 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteInternationalStandingOrderResponse7".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBWriteInternationalStandingOrderResponse7"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBWriteInternationalStandingOrderResponse7` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "Data",
+            true,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteInternationalStandingOrderResponse7Data>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Links",
+            false,
+            "Links relevant to the payload",
+            crate::schema::constrain(
+                g.subschema_for::<Links>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Meta",
+            false,
+            "Meta Data relevant to the payload",
+            crate::schema::constrain(
+                g.subschema_for::<Meta>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBWriteInternationalStandingOrderResponse7Data` (the spec gives no description).
@@ -13739,12 +26899,7 @@ impl crate::Object for OBWriteInternationalStandingOrderResponse7Data {
             &self.international_standing_order_id,
             &self.extra,
         )?;
-        crate::__private::encode_required(
-            map,
-            "ConsentId",
-            &self.consent_id,
-            &self.extra,
-        )?;
+        crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
         crate::__private::encode_required(
             map,
             "CreationDateTime",
@@ -13760,19 +26915,52 @@ impl crate::Object for OBWriteInternationalStandingOrderResponse7Data {
         )?;
         crate::__private::encode_optional(map, "Refund", &self.refund)?;
         crate::__private::encode_optional(map, "Charges", &self.charges)?;
-        crate::__private::encode_required(
-            map,
-            "Initiation",
-            &self.initiation,
-            &self.extra,
-        )?;
-        crate::__private::encode_optional(
-            map,
-            "MultiAuthorisation",
-            &self.multi_authorisation,
-        )?;
+        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
+        crate::__private::encode_optional(map, "MultiAuthorisation", &self.multi_authorisation)?;
         crate::__private::encode_optional(map, "Debtor", &self.debtor)?;
         Ok(())
+    }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(
+                map,
+                "InternationalStandingOrderId",
+                &self.international_standing_order_id,
+                &self.extra,
+            ),
+            1usize => {
+                crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)
+            }
+            2usize => crate::__private::encode_required(
+                map,
+                "CreationDateTime",
+                &self.creation_date_time,
+                &self.extra,
+            ),
+            3usize => crate::__private::encode_required(map, "Status", &self.status, &self.extra),
+            4usize => crate::__private::encode_required(
+                map,
+                "StatusUpdateDateTime",
+                &self.status_update_date_time,
+                &self.extra,
+            ),
+            5usize => crate::__private::encode_optional(map, "Refund", &self.refund),
+            6usize => crate::__private::encode_optional(map, "Charges", &self.charges),
+            7usize => {
+                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+            }
+            8usize => crate::__private::encode_optional(
+                map,
+                "MultiAuthorisation",
+                &self.multi_authorisation,
+            ),
+            9usize => crate::__private::encode_optional(map, "Debtor", &self.debtor),
+            _ => Ok(()),
+        }
     }
     fn extra(&self) -> &crate::Extra {
         &self.extra
@@ -13781,8 +26969,7 @@ impl crate::Object for OBWriteInternationalStandingOrderResponse7Data {
         &mut self.extra
     }
 }
-impl crate::__private::serde::Serialize
-for OBWriteInternationalStandingOrderResponse7Data {
+impl crate::__private::serde::Serialize for OBWriteInternationalStandingOrderResponse7Data {
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -13791,7 +26978,8 @@ for OBWriteInternationalStandingOrderResponse7Data {
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-for OBWriteInternationalStandingOrderResponse7Data {
+    for OBWriteInternationalStandingOrderResponse7Data
+{
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -13861,15 +27049,229 @@ impl crate::Validate for OBWriteInternationalStandingOrderResponse7Data {
         }
     }
 }
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteInternationalStandingOrderResponse7Data {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteInternationalStandingOrderResponse7Data".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBWriteInternationalStandingOrderResponse7Data"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBWriteInternationalStandingOrderResponse7Data` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "InternationalStandingOrderId",
+            true,
+            "OB: Unique identification as assigned by the ASPSP to uniquely identify the international standing order resource.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(40u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ConsentId",
+            true,
+            "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(128u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "CreationDateTime",
+            true,
+            "Date and time at which the resource was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Status",
+            true,
+            "Specifies the status of resource in code form.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticScheduledResponse5DataStatus>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "StatusUpdateDateTime",
+            true,
+            "Date and time at which the resource status was updated.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Refund",
+            false,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteInternationalStandingOrderResponse7DataRefund>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Charges",
+            false,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<Vec<OBWriteDomesticConsentResponse5DataCharges>>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Initiation",
+            true,
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for an international standing order.",
+            crate::schema::constrain(
+                g
+                    .subschema_for::<
+                        OBWriteInternationalStandingOrderConsentResponse7DataInitiation,
+                    >(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "MultiAuthorisation",
+            false,
+            "The multiple authorisation flow response from the ASPSP.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticResponse5DataMultiAuthorisation>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Debtor",
+            false,
+            "^ Only incuded in the response if `Data. ReadRefundAccount` is set to `Yes` in the consent.",
+            crate::schema::constrain(
+                g.subschema_for::<OBCashAccountDebtor4>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
+}
 /// `OBWriteInternationalStandingOrderResponse7DataRefund` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBWriteInternationalStandingOrderResponse7DataRefund {
     /// Set of elements used to identify a person or an organisation.
     ///
     /// JSON name: `Creditor`
-    pub creditor: Option<
-        Box<OBWriteInternationalScheduledConsentResponse6DataInitiationCreditor>,
-    >,
+    pub creditor: Option<Box<OBWriteInternationalScheduledConsentResponse6DataInitiationCreditor>>,
     /// Set of elements used to uniquely and unambiguously identify a financial institution or a branch of a financial institution.
     ///
     /// JSON name: `Agent`
@@ -13917,6 +27319,18 @@ impl crate::Object for OBWriteInternationalStandingOrderResponse7DataRefund {
         crate::__private::encode_required(map, "Account", &self.account, &self.extra)?;
         Ok(())
     }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_optional(map, "Creditor", &self.creditor),
+            1usize => crate::__private::encode_optional(map, "Agent", &self.agent),
+            2usize => crate::__private::encode_required(map, "Account", &self.account, &self.extra),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &crate::Extra {
         &self.extra
     }
@@ -13924,8 +27338,7 @@ impl crate::Object for OBWriteInternationalStandingOrderResponse7DataRefund {
         &mut self.extra
     }
 }
-impl crate::__private::serde::Serialize
-for OBWriteInternationalStandingOrderResponse7DataRefund {
+impl crate::__private::serde::Serialize for OBWriteInternationalStandingOrderResponse7DataRefund {
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -13934,7 +27347,8 @@ for OBWriteInternationalStandingOrderResponse7DataRefund {
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-for OBWriteInternationalStandingOrderResponse7DataRefund {
+    for OBWriteInternationalStandingOrderResponse7DataRefund
+{
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -13960,6 +27374,91 @@ impl crate::Validate for OBWriteInternationalStandingOrderResponse7DataRefund {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema
+    for OBWriteInternationalStandingOrderResponse7DataRefund
+{
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteInternationalStandingOrderResponse7DataRefund".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBWriteInternationalStandingOrderResponse7DataRefund"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBWriteInternationalStandingOrderResponse7DataRefund` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "Creditor",
+            false,
+            "Set of elements used to identify a person or an organisation.",
+            crate::schema::constrain(
+                g
+                    .subschema_for::<
+                        OBWriteInternationalScheduledConsentResponse6DataInitiationCreditor,
+                    >(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Agent",
+            false,
+            "Set of elements used to uniquely and unambiguously identify a financial institution or a branch of a financial institution.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteInternational3DataInitiationCreditorAgent>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Account",
+            true,
+            "Provides the details to identify an account.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticResponse5DataRefundAccount>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBWritePaymentDetailsResponse1` (the spec gives no description).
@@ -14016,6 +27515,18 @@ impl crate::Object for OBWritePaymentDetailsResponse1 {
         crate::__private::encode_optional(map, "Meta", &self.meta)?;
         Ok(())
     }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
+            1usize => crate::__private::encode_optional(map, "Links", &self.links),
+            2usize => crate::__private::encode_optional(map, "Meta", &self.meta),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &crate::Extra {
         &self.extra
     }
@@ -14059,6 +27570,81 @@ impl crate::Validate for OBWritePaymentDetailsResponse1 {
         }
     }
 }
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWritePaymentDetailsResponse1 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWritePaymentDetailsResponse1".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBWritePaymentDetailsResponse1").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBWritePaymentDetailsResponse1` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "Data",
+            true,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<OBWritePaymentDetailsResponse1Data>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Links",
+            false,
+            "Links relevant to the payload",
+            crate::schema::constrain(
+                g.subschema_for::<Links>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Meta",
+            false,
+            "Meta Data relevant to the payload",
+            crate::schema::constrain(
+                g.subschema_for::<Meta>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
+}
 /// `OBWritePaymentDetailsResponse1Data` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBWritePaymentDetailsResponse1Data {
@@ -14099,6 +27685,16 @@ impl crate::Object for OBWritePaymentDetailsResponse1Data {
         crate::__private::encode_optional(map, "PaymentStatus", &self.payment_status)?;
         Ok(())
     }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_optional(map, "PaymentStatus", &self.payment_status),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &crate::Extra {
         &self.extra
     }
@@ -14114,8 +27710,7 @@ impl crate::__private::serde::Serialize for OBWritePaymentDetailsResponse1Data {
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de>
-for OBWritePaymentDetailsResponse1Data {
+impl<'de> crate::__private::serde::Deserialize<'de> for OBWritePaymentDetailsResponse1Data {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -14130,6 +27725,43 @@ impl crate::Validate for OBWritePaymentDetailsResponse1Data {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWritePaymentDetailsResponse1Data {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWritePaymentDetailsResponse1Data".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBWritePaymentDetailsResponse1Data").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBWritePaymentDetailsResponse1Data` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "PaymentStatus",
+            false,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<Vec<OBWritePaymentDetailsResponse1DataPaymentStatus>>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// Payment status details.
@@ -14152,9 +27784,7 @@ pub struct OBWritePaymentDetailsResponse1DataPaymentStatus {
     /// Payment status details as per underlying Payment Rail.
     ///
     /// JSON name: `StatusDetail`
-    pub status_detail: Option<
-        Box<OBWritePaymentDetailsResponse1DataPaymentStatusStatusDetail>,
-    >,
+    pub status_detail: Option<Box<OBWritePaymentDetailsResponse1DataPaymentStatusStatusDetail>>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
     pub extra: crate::Extra,
@@ -14212,6 +27842,29 @@ impl crate::Object for OBWritePaymentDetailsResponse1DataPaymentStatus {
         crate::__private::encode_optional(map, "StatusDetail", &self.status_detail)?;
         Ok(())
     }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(
+                map,
+                "PaymentTransactionId",
+                &self.payment_transaction_id,
+                &self.extra,
+            ),
+            1usize => crate::__private::encode_required(map, "Status", &self.status, &self.extra),
+            2usize => crate::__private::encode_required(
+                map,
+                "StatusUpdateDateTime",
+                &self.status_update_date_time,
+                &self.extra,
+            ),
+            3usize => crate::__private::encode_optional(map, "StatusDetail", &self.status_detail),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &crate::Extra {
         &self.extra
     }
@@ -14219,8 +27872,7 @@ impl crate::Object for OBWritePaymentDetailsResponse1DataPaymentStatus {
         &mut self.extra
     }
 }
-impl crate::__private::serde::Serialize
-for OBWritePaymentDetailsResponse1DataPaymentStatus {
+impl crate::__private::serde::Serialize for OBWritePaymentDetailsResponse1DataPaymentStatus {
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -14229,7 +27881,8 @@ for OBWritePaymentDetailsResponse1DataPaymentStatus {
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-for OBWritePaymentDetailsResponse1DataPaymentStatus {
+    for OBWritePaymentDetailsResponse1DataPaymentStatus
+{
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -14265,33 +27918,230 @@ impl crate::Validate for OBWritePaymentDetailsResponse1DataPaymentStatus {
         }
     }
 }
-crate::open_enum! {
-    #[doc = " Status of a transfe, as assigned by the transaction administrator."]
-    OBWritePaymentDetailsResponse1DataPaymentStatusStatus { #[doc = " `Accepted`"]
-    Accepted = "Accepted", #[doc = " `AcceptedCancellationRequest`"]
-    AcceptedCancellationRequest = "AcceptedCancellationRequest", #[doc =
-    " `AcceptedCreditSettlementCompleted`"] AcceptedCreditSettlementCompleted =
-    "AcceptedCreditSettlementCompleted", #[doc = " `AcceptedCustomerProfile`"]
-    AcceptedCustomerProfile = "AcceptedCustomerProfile", #[doc =
-    " `AcceptedFundsChecked`"] AcceptedFundsChecked = "AcceptedFundsChecked", #[doc =
-    " `AcceptedSettlementCompleted`"] AcceptedSettlementCompleted =
-    "AcceptedSettlementCompleted", #[doc = " `AcceptedSettlementInProcess`"]
-    AcceptedSettlementInProcess = "AcceptedSettlementInProcess", #[doc =
-    " `AcceptedTechnicalValidation`"] AcceptedTechnicalValidation =
-    "AcceptedTechnicalValidation", #[doc = " `AcceptedWithChange`"] AcceptedWithChange =
-    "AcceptedWithChange", #[doc = " `AcceptedWithoutPosting`"] AcceptedWithoutPosting =
-    "AcceptedWithoutPosting", #[doc = " `Cancelled`"] Cancelled = "Cancelled", #[doc =
-    " `NoCancellationProcess`"] NoCancellationProcess = "NoCancellationProcess", #[doc =
-    " `PartiallyAcceptedCancellationRequest`"] PartiallyAcceptedCancellationRequest =
-    "PartiallyAcceptedCancellationRequest", #[doc =
-    " `PartiallyAcceptedTechnicalCorrect`"] PartiallyAcceptedTechnicalCorrect =
-    "PartiallyAcceptedTechnicalCorrect", #[doc = " `PaymentCancelled`"] PaymentCancelled
-    = "PaymentCancelled", #[doc = " `Pending`"] Pending = "Pending", #[doc =
-    " `PendingCancellationRequest`"] PendingCancellationRequest =
-    "PendingCancellationRequest", #[doc = " `Received`"] Received = "Received", #[doc =
-    " `Rejected`"] Rejected = "Rejected", #[doc = " `RejectedCancellationRequest`"]
-    RejectedCancellationRequest = "RejectedCancellationRequest", }
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWritePaymentDetailsResponse1DataPaymentStatus {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWritePaymentDetailsResponse1DataPaymentStatus".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBWritePaymentDetailsResponse1DataPaymentStatus"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object("Payment status details.", false);
+        crate::schema::property(
+            &mut s,
+            "PaymentTransactionId",
+            true,
+            "Unique identifier for the transaction within an servicing institution. This identifier is both unique and immutable.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(210u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Status",
+            true,
+            "Status of a transfe, as assigned by the transaction administrator.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWritePaymentDetailsResponse1DataPaymentStatusStatus>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "StatusUpdateDateTime",
+            true,
+            "Date and time at which the status was assigned to the transfer.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "StatusDetail",
+            false,
+            "Payment status details as per underlying Payment Rail.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWritePaymentDetailsResponse1DataPaymentStatusStatusDetail>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
 }
+/// Status of a transfe, as assigned by the transaction administrator.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OBWritePaymentDetailsResponse1DataPaymentStatusStatus {
+    /// `Accepted`
+    Accepted,
+    /// `AcceptedCancellationRequest`
+    AcceptedCancellationRequest,
+    /// `AcceptedCreditSettlementCompleted`
+    AcceptedCreditSettlementCompleted,
+    /// `AcceptedCustomerProfile`
+    AcceptedCustomerProfile,
+    /// `AcceptedFundsChecked`
+    AcceptedFundsChecked,
+    /// `AcceptedSettlementCompleted`
+    AcceptedSettlementCompleted,
+    /// `AcceptedSettlementInProcess`
+    AcceptedSettlementInProcess,
+    /// `AcceptedTechnicalValidation`
+    AcceptedTechnicalValidation,
+    /// `AcceptedWithChange`
+    AcceptedWithChange,
+    /// `AcceptedWithoutPosting`
+    AcceptedWithoutPosting,
+    /// `Cancelled`
+    Cancelled,
+    /// `NoCancellationProcess`
+    NoCancellationProcess,
+    /// `PartiallyAcceptedCancellationRequest`
+    PartiallyAcceptedCancellationRequest,
+    /// `PartiallyAcceptedTechnicalCorrect`
+    PartiallyAcceptedTechnicalCorrect,
+    /// `PaymentCancelled`
+    PaymentCancelled,
+    /// `Pending`
+    Pending,
+    /// `PendingCancellationRequest`
+    PendingCancellationRequest,
+    /// `Received`
+    Received,
+    /// `Rejected`
+    Rejected,
+    /// `RejectedCancellationRequest`
+    RejectedCancellationRequest,
+    /// A code the spec does not list, kept exactly as sent.
+    Unknown(String),
+}
+impl OBWritePaymentDetailsResponse1DataPaymentStatusStatus {
+    /// Every code the spec lists, in spec order.
+    pub const CODES: &'static [&'static str] = &[
+        "Accepted",
+        "AcceptedCancellationRequest",
+        "AcceptedCreditSettlementCompleted",
+        "AcceptedCustomerProfile",
+        "AcceptedFundsChecked",
+        "AcceptedSettlementCompleted",
+        "AcceptedSettlementInProcess",
+        "AcceptedTechnicalValidation",
+        "AcceptedWithChange",
+        "AcceptedWithoutPosting",
+        "Cancelled",
+        "NoCancellationProcess",
+        "PartiallyAcceptedCancellationRequest",
+        "PartiallyAcceptedTechnicalCorrect",
+        "PaymentCancelled",
+        "Pending",
+        "PendingCancellationRequest",
+        "Received",
+        "Rejected",
+        "RejectedCancellationRequest",
+    ];
+    /// The code as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Accepted => "Accepted",
+            Self::AcceptedCancellationRequest => "AcceptedCancellationRequest",
+            Self::AcceptedCreditSettlementCompleted => "AcceptedCreditSettlementCompleted",
+            Self::AcceptedCustomerProfile => "AcceptedCustomerProfile",
+            Self::AcceptedFundsChecked => "AcceptedFundsChecked",
+            Self::AcceptedSettlementCompleted => "AcceptedSettlementCompleted",
+            Self::AcceptedSettlementInProcess => "AcceptedSettlementInProcess",
+            Self::AcceptedTechnicalValidation => "AcceptedTechnicalValidation",
+            Self::AcceptedWithChange => "AcceptedWithChange",
+            Self::AcceptedWithoutPosting => "AcceptedWithoutPosting",
+            Self::Cancelled => "Cancelled",
+            Self::NoCancellationProcess => "NoCancellationProcess",
+            Self::PartiallyAcceptedCancellationRequest => "PartiallyAcceptedCancellationRequest",
+            Self::PartiallyAcceptedTechnicalCorrect => "PartiallyAcceptedTechnicalCorrect",
+            Self::PaymentCancelled => "PaymentCancelled",
+            Self::Pending => "Pending",
+            Self::PendingCancellationRequest => "PendingCancellationRequest",
+            Self::Received => "Received",
+            Self::Rejected => "Rejected",
+            Self::RejectedCancellationRequest => "RejectedCancellationRequest",
+            Self::Unknown(code) => code,
+        }
+    }
+    /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    pub fn from_code(code: &str) -> Self {
+        match code {
+            "Accepted" => Self::Accepted,
+            "AcceptedCancellationRequest" => Self::AcceptedCancellationRequest,
+            "AcceptedCreditSettlementCompleted" => Self::AcceptedCreditSettlementCompleted,
+            "AcceptedCustomerProfile" => Self::AcceptedCustomerProfile,
+            "AcceptedFundsChecked" => Self::AcceptedFundsChecked,
+            "AcceptedSettlementCompleted" => Self::AcceptedSettlementCompleted,
+            "AcceptedSettlementInProcess" => Self::AcceptedSettlementInProcess,
+            "AcceptedTechnicalValidation" => Self::AcceptedTechnicalValidation,
+            "AcceptedWithChange" => Self::AcceptedWithChange,
+            "AcceptedWithoutPosting" => Self::AcceptedWithoutPosting,
+            "Cancelled" => Self::Cancelled,
+            "NoCancellationProcess" => Self::NoCancellationProcess,
+            "PartiallyAcceptedCancellationRequest" => Self::PartiallyAcceptedCancellationRequest,
+            "PartiallyAcceptedTechnicalCorrect" => Self::PartiallyAcceptedTechnicalCorrect,
+            "PaymentCancelled" => Self::PaymentCancelled,
+            "Pending" => Self::Pending,
+            "PendingCancellationRequest" => Self::PendingCancellationRequest,
+            "Received" => Self::Received,
+            "Rejected" => Self::Rejected,
+            "RejectedCancellationRequest" => Self::RejectedCancellationRequest,
+            other => Self::Unknown(String::from(other)),
+        }
+    }
+    /// Whether the code is one the spec lists.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
+}
+crate::open_enum_traits!(OBWritePaymentDetailsResponse1DataPaymentStatusStatus);
 /// Payment status details as per underlying Payment Rail.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBWritePaymentDetailsResponse1DataPaymentStatusStatusDetail {
@@ -14307,9 +28157,8 @@ pub struct OBWritePaymentDetailsResponse1DataPaymentStatusStatusDetail {
     /// Reason Code provided for the status of a transfer.
     ///
     /// JSON name: `StatusReason`
-    pub status_reason: Option<
-        OBWritePaymentDetailsResponse1DataPaymentStatusStatusDetailStatusReason,
-    >,
+    pub status_reason:
+        Option<OBWritePaymentDetailsResponse1DataPaymentStatusStatusDetailStatusReason>,
     /// Reason provided for the status of a transfer.
     ///
     /// JSON name: `StatusReasonDescription`
@@ -14355,11 +28204,7 @@ impl crate::Object for OBWritePaymentDetailsResponse1DataPaymentStatusStatusDeta
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_optional(
-            map,
-            "LocalInstrument",
-            &self.local_instrument,
-        )?;
+        crate::__private::encode_optional(map, "LocalInstrument", &self.local_instrument)?;
         crate::__private::encode_required(map, "Status", &self.status, &self.extra)?;
         crate::__private::encode_optional(map, "StatusReason", &self.status_reason)?;
         crate::__private::encode_optional(
@@ -14369,6 +28214,25 @@ impl crate::Object for OBWritePaymentDetailsResponse1DataPaymentStatusStatusDeta
         )?;
         Ok(())
     }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => {
+                crate::__private::encode_optional(map, "LocalInstrument", &self.local_instrument)
+            }
+            1usize => crate::__private::encode_required(map, "Status", &self.status, &self.extra),
+            2usize => crate::__private::encode_optional(map, "StatusReason", &self.status_reason),
+            3usize => crate::__private::encode_optional(
+                map,
+                "StatusReasonDescription",
+                &self.status_reason_description,
+            ),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &crate::Extra {
         &self.extra
     }
@@ -14377,7 +28241,8 @@ impl crate::Object for OBWritePaymentDetailsResponse1DataPaymentStatusStatusDeta
     }
 }
 impl crate::__private::serde::Serialize
-for OBWritePaymentDetailsResponse1DataPaymentStatusStatusDetail {
+    for OBWritePaymentDetailsResponse1DataPaymentStatusStatusDetail
+{
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -14386,7 +28251,8 @@ for OBWritePaymentDetailsResponse1DataPaymentStatusStatusDetail {
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-for OBWritePaymentDetailsResponse1DataPaymentStatusStatusDetail {
+    for OBWritePaymentDetailsResponse1DataPaymentStatusStatusDetail
+{
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -14421,16 +28287,173 @@ impl crate::Validate for OBWritePaymentDetailsResponse1DataPaymentStatusStatusDe
         }
     }
 }
-crate::open_enum! {
-    #[doc = " Reason Code provided for the status of a transfer."]
-    OBWritePaymentDetailsResponse1DataPaymentStatusStatusDetailStatusReason { #[doc =
-    " `Cancelled`"] Cancelled = "Cancelled", #[doc = " `PendingFailingSettlement`"]
-    PendingFailingSettlement = "PendingFailingSettlement", #[doc =
-    " `PendingSettlement`"] PendingSettlement = "PendingSettlement", #[doc =
-    " `Proprietary`"] Proprietary = "Proprietary", #[doc = " `ProprietaryRejection`"]
-    ProprietaryRejection = "ProprietaryRejection", #[doc = " `Suspended`"] Suspended =
-    "Suspended", #[doc = " `Unmatched`"] Unmatched = "Unmatched", }
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema
+    for OBWritePaymentDetailsResponse1DataPaymentStatusStatusDetail
+{
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWritePaymentDetailsResponse1DataPaymentStatusStatusDetail".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBWritePaymentDetailsResponse1DataPaymentStatusStatusDetail"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "Payment status details as per underlying Payment Rail.",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "LocalInstrument",
+            false,
+            "User community specific instrument.\nUsage: This element is used to specify a local instrument, local clearing option and/or further qualify the service or service level.",
+            crate::schema::constrain(
+                g.subschema_for::<OBExternalLocalInstrument1Code>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Status",
+            true,
+            "Status of a transfer, as assigned by the transaction administrator.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(128u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "StatusReason",
+            false,
+            "Reason Code provided for the status of a transfer.",
+            crate::schema::constrain(
+                g
+                    .subschema_for::<
+                        OBWritePaymentDetailsResponse1DataPaymentStatusStatusDetailStatusReason,
+                    >(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "StatusReasonDescription",
+            false,
+            "Reason provided for the status of a transfer.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(256u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
 }
+/// Reason Code provided for the status of a transfer.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OBWritePaymentDetailsResponse1DataPaymentStatusStatusDetailStatusReason {
+    /// `Cancelled`
+    Cancelled,
+    /// `PendingFailingSettlement`
+    PendingFailingSettlement,
+    /// `PendingSettlement`
+    PendingSettlement,
+    /// `Proprietary`
+    Proprietary,
+    /// `ProprietaryRejection`
+    ProprietaryRejection,
+    /// `Suspended`
+    Suspended,
+    /// `Unmatched`
+    Unmatched,
+    /// A code the spec does not list, kept exactly as sent.
+    Unknown(String),
+}
+impl OBWritePaymentDetailsResponse1DataPaymentStatusStatusDetailStatusReason {
+    /// Every code the spec lists, in spec order.
+    pub const CODES: &'static [&'static str] = &[
+        "Cancelled",
+        "PendingFailingSettlement",
+        "PendingSettlement",
+        "Proprietary",
+        "ProprietaryRejection",
+        "Suspended",
+        "Unmatched",
+    ];
+    /// The code as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Cancelled => "Cancelled",
+            Self::PendingFailingSettlement => "PendingFailingSettlement",
+            Self::PendingSettlement => "PendingSettlement",
+            Self::Proprietary => "Proprietary",
+            Self::ProprietaryRejection => "ProprietaryRejection",
+            Self::Suspended => "Suspended",
+            Self::Unmatched => "Unmatched",
+            Self::Unknown(code) => code,
+        }
+    }
+    /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    pub fn from_code(code: &str) -> Self {
+        match code {
+            "Cancelled" => Self::Cancelled,
+            "PendingFailingSettlement" => Self::PendingFailingSettlement,
+            "PendingSettlement" => Self::PendingSettlement,
+            "Proprietary" => Self::Proprietary,
+            "ProprietaryRejection" => Self::ProprietaryRejection,
+            "Suspended" => Self::Suspended,
+            "Unmatched" => Self::Unmatched,
+            other => Self::Unknown(String::from(other)),
+        }
+    }
+    /// Whether the code is one the spec lists.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
+}
+crate::open_enum_traits!(OBWritePaymentDetailsResponse1DataPaymentStatusStatusDetailStatusReason);
 /// Decodes `body` as the request or response body type named `type_name` (a spec name such
 /// as `"OBReadTransaction6"`), re-encodes and validates it. `None` when no operation of
 /// this API uses a type of that name.
@@ -14438,107 +28461,85 @@ pub fn check_json(
     type_name: &str,
     body: &[u8],
 ) -> Option<Result<crate::decode::Checked, crate::decode::DecodeError>> {
-    Some(
-        match type_name {
-            "File" => crate::decode::check_as::<File>(body),
-            "OBErrorResponse1" => crate::decode::check_as::<OBErrorResponse1>(body),
-            "OBWriteDomestic2" => crate::decode::check_as::<OBWriteDomestic2>(body),
-            "OBWriteDomesticConsent4" => {
-                crate::decode::check_as::<OBWriteDomesticConsent4>(body)
-            }
-            "OBWriteDomesticConsentResponse5" => {
-                crate::decode::check_as::<OBWriteDomesticConsentResponse5>(body)
-            }
-            "OBWriteDomesticResponse5" => {
-                crate::decode::check_as::<OBWriteDomesticResponse5>(body)
-            }
-            "OBWriteDomesticScheduled2" => {
-                crate::decode::check_as::<OBWriteDomesticScheduled2>(body)
-            }
-            "OBWriteDomesticScheduledConsent4" => {
-                crate::decode::check_as::<OBWriteDomesticScheduledConsent4>(body)
-            }
-            "OBWriteDomesticScheduledConsentResponse5" => {
-                crate::decode::check_as::<OBWriteDomesticScheduledConsentResponse5>(body)
-            }
-            "OBWriteDomesticScheduledResponse5" => {
-                crate::decode::check_as::<OBWriteDomesticScheduledResponse5>(body)
-            }
-            "OBWriteDomesticStandingOrder3" => {
-                crate::decode::check_as::<OBWriteDomesticStandingOrder3>(body)
-            }
-            "OBWriteDomesticStandingOrderConsent5" => {
-                crate::decode::check_as::<OBWriteDomesticStandingOrderConsent5>(body)
-            }
-            "OBWriteDomesticStandingOrderConsentResponse6" => {
-                crate::decode::check_as::<
-                    OBWriteDomesticStandingOrderConsentResponse6,
-                >(body)
-            }
-            "OBWriteDomesticStandingOrderResponse6" => {
-                crate::decode::check_as::<OBWriteDomesticStandingOrderResponse6>(body)
-            }
-            "OBWriteFile2" => crate::decode::check_as::<OBWriteFile2>(body),
-            "OBWriteFileConsent3" => crate::decode::check_as::<OBWriteFileConsent3>(body),
-            "OBWriteFileConsentResponse4" => {
-                crate::decode::check_as::<OBWriteFileConsentResponse4>(body)
-            }
-            "OBWriteFileResponse3" => {
-                crate::decode::check_as::<OBWriteFileResponse3>(body)
-            }
-            "OBWriteFundsConfirmationResponse1" => {
-                crate::decode::check_as::<OBWriteFundsConfirmationResponse1>(body)
-            }
-            "OBWriteInternational3" => {
-                crate::decode::check_as::<OBWriteInternational3>(body)
-            }
-            "OBWriteInternationalConsent5" => {
-                crate::decode::check_as::<OBWriteInternationalConsent5>(body)
-            }
-            "OBWriteInternationalConsentResponse6" => {
-                crate::decode::check_as::<OBWriteInternationalConsentResponse6>(body)
-            }
-            "OBWriteInternationalResponse5" => {
-                crate::decode::check_as::<OBWriteInternationalResponse5>(body)
-            }
-            "OBWriteInternationalScheduled3" => {
-                crate::decode::check_as::<OBWriteInternationalScheduled3>(body)
-            }
-            "OBWriteInternationalScheduledConsent5" => {
-                crate::decode::check_as::<OBWriteInternationalScheduledConsent5>(body)
-            }
-            "OBWriteInternationalScheduledConsentResponse6" => {
-                crate::decode::check_as::<
-                    OBWriteInternationalScheduledConsentResponse6,
-                >(body)
-            }
-            "OBWriteInternationalScheduledResponse6" => {
-                crate::decode::check_as::<OBWriteInternationalScheduledResponse6>(body)
-            }
-            "OBWriteInternationalStandingOrder4" => {
-                crate::decode::check_as::<OBWriteInternationalStandingOrder4>(body)
-            }
-            "OBWriteInternationalStandingOrderConsent6" => {
-                crate::decode::check_as::<
-                    OBWriteInternationalStandingOrderConsent6,
-                >(body)
-            }
-            "OBWriteInternationalStandingOrderConsentResponse7" => {
-                crate::decode::check_as::<
-                    OBWriteInternationalStandingOrderConsentResponse7,
-                >(body)
-            }
-            "OBWriteInternationalStandingOrderResponse7" => {
-                crate::decode::check_as::<
-                    OBWriteInternationalStandingOrderResponse7,
-                >(body)
-            }
-            "OBWritePaymentDetailsResponse1" => {
-                crate::decode::check_as::<OBWritePaymentDetailsResponse1>(body)
-            }
-            _ => return None,
-        },
-    )
+    Some(match type_name {
+        "File" => crate::decode::check_as::<File>(body),
+        "OBErrorResponse1" => crate::decode::check_as::<OBErrorResponse1>(body),
+        "OBWriteDomestic2" => crate::decode::check_as::<OBWriteDomestic2>(body),
+        "OBWriteDomesticConsent4" => crate::decode::check_as::<OBWriteDomesticConsent4>(body),
+        "OBWriteDomesticConsentResponse5" => {
+            crate::decode::check_as::<OBWriteDomesticConsentResponse5>(body)
+        }
+        "OBWriteDomesticResponse5" => crate::decode::check_as::<OBWriteDomesticResponse5>(body),
+        "OBWriteDomesticScheduled2" => crate::decode::check_as::<OBWriteDomesticScheduled2>(body),
+        "OBWriteDomesticScheduledConsent4" => {
+            crate::decode::check_as::<OBWriteDomesticScheduledConsent4>(body)
+        }
+        "OBWriteDomesticScheduledConsentResponse5" => {
+            crate::decode::check_as::<OBWriteDomesticScheduledConsentResponse5>(body)
+        }
+        "OBWriteDomesticScheduledResponse5" => {
+            crate::decode::check_as::<OBWriteDomesticScheduledResponse5>(body)
+        }
+        "OBWriteDomesticStandingOrder3" => {
+            crate::decode::check_as::<OBWriteDomesticStandingOrder3>(body)
+        }
+        "OBWriteDomesticStandingOrderConsent5" => {
+            crate::decode::check_as::<OBWriteDomesticStandingOrderConsent5>(body)
+        }
+        "OBWriteDomesticStandingOrderConsentResponse6" => {
+            crate::decode::check_as::<OBWriteDomesticStandingOrderConsentResponse6>(body)
+        }
+        "OBWriteDomesticStandingOrderResponse6" => {
+            crate::decode::check_as::<OBWriteDomesticStandingOrderResponse6>(body)
+        }
+        "OBWriteFile2" => crate::decode::check_as::<OBWriteFile2>(body),
+        "OBWriteFileConsent3" => crate::decode::check_as::<OBWriteFileConsent3>(body),
+        "OBWriteFileConsentResponse4" => {
+            crate::decode::check_as::<OBWriteFileConsentResponse4>(body)
+        }
+        "OBWriteFileResponse3" => crate::decode::check_as::<OBWriteFileResponse3>(body),
+        "OBWriteFundsConfirmationResponse1" => {
+            crate::decode::check_as::<OBWriteFundsConfirmationResponse1>(body)
+        }
+        "OBWriteInternational3" => crate::decode::check_as::<OBWriteInternational3>(body),
+        "OBWriteInternationalConsent5" => {
+            crate::decode::check_as::<OBWriteInternationalConsent5>(body)
+        }
+        "OBWriteInternationalConsentResponse6" => {
+            crate::decode::check_as::<OBWriteInternationalConsentResponse6>(body)
+        }
+        "OBWriteInternationalResponse5" => {
+            crate::decode::check_as::<OBWriteInternationalResponse5>(body)
+        }
+        "OBWriteInternationalScheduled3" => {
+            crate::decode::check_as::<OBWriteInternationalScheduled3>(body)
+        }
+        "OBWriteInternationalScheduledConsent5" => {
+            crate::decode::check_as::<OBWriteInternationalScheduledConsent5>(body)
+        }
+        "OBWriteInternationalScheduledConsentResponse6" => {
+            crate::decode::check_as::<OBWriteInternationalScheduledConsentResponse6>(body)
+        }
+        "OBWriteInternationalScheduledResponse6" => {
+            crate::decode::check_as::<OBWriteInternationalScheduledResponse6>(body)
+        }
+        "OBWriteInternationalStandingOrder4" => {
+            crate::decode::check_as::<OBWriteInternationalStandingOrder4>(body)
+        }
+        "OBWriteInternationalStandingOrderConsent6" => {
+            crate::decode::check_as::<OBWriteInternationalStandingOrderConsent6>(body)
+        }
+        "OBWriteInternationalStandingOrderConsentResponse7" => {
+            crate::decode::check_as::<OBWriteInternationalStandingOrderConsentResponse7>(body)
+        }
+        "OBWriteInternationalStandingOrderResponse7" => {
+            crate::decode::check_as::<OBWriteInternationalStandingOrderResponse7>(body)
+        }
+        "OBWritePaymentDetailsResponse1" => {
+            crate::decode::check_as::<OBWritePaymentDetailsResponse1>(body)
+        }
+        _ => return None,
+    })
 }
 /// Every operation of this API, in spec order.
 pub const OPERATIONS: &[crate::Operation] = &[
@@ -18376,7 +32377,8 @@ pub const OPERATIONS: &[crate::Operation] = &[
         id: "GetInternationalStandingOrdersInternationalStandingOrderPaymentIdPaymentDetails",
         summary: "Get Payment Details",
         method: crate::Method::Get,
-        path: "/international-standing-orders/{InternationalStandingOrderPaymentId}/payment-details",
+        path:
+            "/international-standing-orders/{InternationalStandingOrderPaymentId}/payment-details",
         request_body: None,
         request_content_types: &[],
         params: &[
@@ -18551,8 +32553,7 @@ pub mod ops {
     /// `GET /domestic-scheduled-payments/{DomesticScheduledPaymentId}/payment-details`: Get Payment Details
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
     pub struct GetDomesticScheduledPaymentsDomesticScheduledPaymentIdPaymentDetails;
-    impl crate::Endpoint
-    for GetDomesticScheduledPaymentsDomesticScheduledPaymentIdPaymentDetails {
+    impl crate::Endpoint for GetDomesticScheduledPaymentsDomesticScheduledPaymentIdPaymentDetails {
         type Request = ();
         type Response = OBWritePaymentDetailsResponse1;
         const OPERATION: &'static crate::Operation = &super::OPERATIONS[10usize];
@@ -18592,8 +32593,7 @@ pub mod ops {
     /// `GET /domestic-standing-orders/{DomesticStandingOrderId}/payment-details`: Get Payment Details
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
     pub struct GetDomesticStandingOrdersDomesticStandingOrderIdPaymentDetails;
-    impl crate::Endpoint
-    for GetDomesticStandingOrdersDomesticStandingOrderIdPaymentDetails {
+    impl crate::Endpoint for GetDomesticStandingOrdersDomesticStandingOrderIdPaymentDetails {
         type Request = ();
         type Response = OBWritePaymentDetailsResponse1;
         const OPERATION: &'static crate::Operation = &super::OPERATIONS[15usize];
@@ -18705,8 +32705,7 @@ pub mod ops {
     /// `GET /international-payments/{InternationalPaymentId}/payment-details`: Get Payment Details
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
     pub struct GetInternationalPaymentsInternationalPaymentIdPaymentDetails;
-    impl crate::Endpoint
-    for GetInternationalPaymentsInternationalPaymentIdPaymentDetails {
+    impl crate::Endpoint for GetInternationalPaymentsInternationalPaymentIdPaymentDetails {
         type Request = ();
         type Response = OBWritePaymentDetailsResponse1;
         const OPERATION: &'static crate::Operation = &super::OPERATIONS[29usize];
@@ -18730,8 +32729,7 @@ pub mod ops {
     /// `GET /international-scheduled-payment-consents/{ConsentId}/funds-confirmation`: Get International Scheduled Payment Consents Funds Confirmation
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
     pub struct GetInternationalScheduledPaymentConsentsConsentIdFundsConfirmation;
-    impl crate::Endpoint
-    for GetInternationalScheduledPaymentConsentsConsentIdFundsConfirmation {
+    impl crate::Endpoint for GetInternationalScheduledPaymentConsentsConsentIdFundsConfirmation {
         type Request = ();
         type Response = OBWriteFundsConfirmationResponse1;
         const OPERATION: &'static crate::Operation = &super::OPERATIONS[32usize];
@@ -18747,8 +32745,7 @@ pub mod ops {
     /// `GET /international-scheduled-payments/{InternationalScheduledPaymentId}`: Get International Scheduled Payments
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
     pub struct GetInternationalScheduledPaymentsInternationalScheduledPaymentId;
-    impl crate::Endpoint
-    for GetInternationalScheduledPaymentsInternationalScheduledPaymentId {
+    impl crate::Endpoint for GetInternationalScheduledPaymentsInternationalScheduledPaymentId {
         type Request = ();
         type Response = OBWriteInternationalScheduledResponse6;
         const OPERATION: &'static crate::Operation = &super::OPERATIONS[34usize];
@@ -18757,7 +32754,8 @@ pub mod ops {
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
     pub struct GetInternationalScheduledPaymentsInternationalScheduledPaymentIdPaymentDetails;
     impl crate::Endpoint
-    for GetInternationalScheduledPaymentsInternationalScheduledPaymentIdPaymentDetails {
+        for GetInternationalScheduledPaymentsInternationalScheduledPaymentIdPaymentDetails
+    {
         type Request = ();
         type Response = OBWritePaymentDetailsResponse1;
         const OPERATION: &'static crate::Operation = &super::OPERATIONS[35usize];
@@ -18789,8 +32787,7 @@ pub mod ops {
     /// `GET /international-standing-orders/{InternationalStandingOrderPaymentId}`: Get International Standing Orders
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
     pub struct GetInternationalStandingOrdersInternationalStandingOrderPaymentId;
-    impl crate::Endpoint
-    for GetInternationalStandingOrdersInternationalStandingOrderPaymentId {
+    impl crate::Endpoint for GetInternationalStandingOrdersInternationalStandingOrderPaymentId {
         type Request = ();
         type Response = OBWriteInternationalStandingOrderResponse7;
         const OPERATION: &'static crate::Operation = &super::OPERATIONS[39usize];
@@ -18799,29 +32796,23 @@ pub mod ops {
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
     pub struct GetInternationalStandingOrdersInternationalStandingOrderPaymentIdPaymentDetails;
     impl crate::Endpoint
-    for GetInternationalStandingOrdersInternationalStandingOrderPaymentIdPaymentDetails {
+        for GetInternationalStandingOrdersInternationalStandingOrderPaymentIdPaymentDetails
+    {
         type Request = ();
         type Response = OBWritePaymentDetailsResponse1;
         const OPERATION: &'static crate::Operation = &super::OPERATIONS[40usize];
     }
 }
 /// Spec pattern `^\d{1,13}$|^\d{1,13}\.\d{1,5}$`.
-static PATTERN_0: crate::__private::Pattern = crate::__private::Pattern::new(
-    "^\\d{1,13}$|^\\d{1,13}\\.\\d{1,5}$",
-);
+static PATTERN_0: crate::__private::Pattern =
+    crate::__private::Pattern::new("^\\d{1,13}$|^\\d{1,13}\\.\\d{1,5}$");
 /// Spec pattern `^[A-Z]{3,3}$`.
-static PATTERN_1: crate::__private::Pattern = crate::__private::Pattern::new(
-    "^[A-Z]{3,3}$",
-);
+static PATTERN_1: crate::__private::Pattern = crate::__private::Pattern::new("^[A-Z]{3,3}$");
 /// Spec pattern `^(EvryDay)$|^(EvryWorkgDay)$|^(IntrvlDay:((0[2-9])|([1-2][0-9])|3[0-1]))$|^(IntrvlWkDay:0[1-9]:0[1-7])$|^(WkInMnthDay:0[1-5]:0[1-7])$|^(IntrvlMnthDay:(0[1-6]|12|24):(-0[1-5]|0[1-9]|[12][0-9]|3[01]))$|^(QtrDay:(ENGLISH|SCOTTISH|RECEIVED))$`.
 static PATTERN_2: crate::__private::Pattern = crate::__private::Pattern::new(
     "^(EvryDay)$|^(EvryWorkgDay)$|^(IntrvlDay:((0[2-9])|([1-2][0-9])|3[0-1]))$|^(IntrvlWkDay:0[1-9]:0[1-7])$|^(WkInMnthDay:0[1-5]:0[1-7])$|^(IntrvlMnthDay:(0[1-6]|12|24):(-0[1-5]|0[1-9]|[12][0-9]|3[01]))$|^(QtrDay:(ENGLISH|SCOTTISH|RECEIVED))$",
 );
 /// Spec pattern `[0-9]{1,15}`.
-static PATTERN_3: crate::__private::Pattern = crate::__private::Pattern::new(
-    "[0-9]{1,15}",
-);
+static PATTERN_3: crate::__private::Pattern = crate::__private::Pattern::new("[0-9]{1,15}");
 /// Spec pattern `[A-Z]{2,2}`.
-static PATTERN_4: crate::__private::Pattern = crate::__private::Pattern::new(
-    "[A-Z]{2,2}",
-);
+static PATTERN_4: crate::__private::Pattern = crate::__private::Pattern::new("[A-Z]{2,2}");

@@ -13,39 +13,33 @@
     rustdoc::invalid_html_tags
 )]
 pub use crate::payments::{
-    ActiveOrHistoricCurrencyCode, BuildingNumber, CountryCode, CountrySubDivision,
-    Department, File, ISODateTime, Identification_0, Identification_1, Links, Meta, Name,
-    OBActiveCurrencyAndAmount_SimpleType, OBActiveOrHistoricCurrencyAndAmount,
-    OBAddressTypeCode, OBCashAccountDebtor4, OBChargeBearerType1Code, OBError1,
-    OBError1ErrorCode, OBErrorResponse1, OBExternalExtendedAccountType1Code,
-    OBExternalFinancialInstitutionIdentification4Code, OBExternalLocalInstrument1Code,
-    OBExternalPaymentChargeType1Code, OBPostalAddress6, OBRisk1, OBRisk1DeliveryAddress,
-    OBRisk1PaymentContextCode, OBSCASupportData1,
-    OBSCASupportData1AppliedAuthenticationApproach,
-    OBSCASupportData1RequestedSCAExemptionType, OBSupplementaryData1,
-    OBWriteDomestic2DataInitiationRemittanceInformation,
+    ActiveOrHistoricCurrencyCode, BuildingNumber, CountryCode, CountrySubDivision, Department,
+    File, ISODateTime, Identification_0, Identification_1, Links, Meta, Name,
+    OBActiveCurrencyAndAmount_SimpleType, OBActiveOrHistoricCurrencyAndAmount, OBAddressTypeCode,
+    OBCashAccountDebtor4, OBChargeBearerType1Code, OBError1, OBError1ErrorCode, OBErrorResponse1,
+    OBExternalExtendedAccountType1Code, OBExternalFinancialInstitutionIdentification4Code,
+    OBExternalLocalInstrument1Code, OBExternalPaymentChargeType1Code, OBPostalAddress6, OBRisk1,
+    OBRisk1DeliveryAddress, OBRisk1PaymentContextCode, OBSCASupportData1,
+    OBSCASupportData1AppliedAuthenticationApproach, OBSCASupportData1RequestedSCAExemptionType,
+    OBSupplementaryData1, OBWriteDomestic2DataInitiationRemittanceInformation,
     OBWriteDomesticConsent4DataAuthorisation,
     OBWriteDomesticConsent4DataAuthorisationAuthorisationType,
-    OBWriteDomesticConsent4DataReadRefundAccount,
-    OBWriteDomesticConsentResponse5DataCharges,
-    OBWriteDomesticConsentResponse5DataStatus,
-    OBWriteDomesticResponse5DataMultiAuthorisation,
-    OBWriteDomesticResponse5DataMultiAuthorisationStatus,
-    OBWriteDomesticResponse5DataStatus, OBWriteDomesticScheduledConsent4DataPermission,
-    OBWriteDomesticScheduledResponse5DataStatus, OBWriteFile2DataInitiationFileType,
-    OBWriteFileConsentResponse4DataStatus, OBWriteFileResponse3DataStatus,
-    OBWriteFundsConfirmationResponse1, OBWriteFundsConfirmationResponse1Data,
+    OBWriteDomesticConsent4DataReadRefundAccount, OBWriteDomesticConsentResponse5DataCharges,
+    OBWriteDomesticConsentResponse5DataStatus, OBWriteDomesticResponse5DataMultiAuthorisation,
+    OBWriteDomesticResponse5DataMultiAuthorisationStatus, OBWriteDomesticResponse5DataStatus,
+    OBWriteDomesticScheduledConsent4DataPermission, OBWriteDomesticScheduledResponse5DataStatus,
+    OBWriteFile2DataInitiationFileType, OBWriteFileConsentResponse4DataStatus,
+    OBWriteFileResponse3DataStatus, OBWriteFundsConfirmationResponse1,
+    OBWriteFundsConfirmationResponse1Data,
     OBWriteFundsConfirmationResponse1DataFundsAvailableResult,
-    OBWriteInternational3DataInitiationCreditor,
-    OBWriteInternational3DataInitiationCreditorAgent,
+    OBWriteInternational3DataInitiationCreditor, OBWriteInternational3DataInitiationCreditorAgent,
     OBWriteInternational3DataInitiationExchangeRateInformation,
     OBWriteInternational3DataInitiationExchangeRateInformationRateType,
     OBWriteInternational3DataInitiationInstructionPriority,
     OBWriteInternationalConsentResponse6DataExchangeRateInformation,
     OBWriteInternationalScheduledConsentResponse6DataInitiationCreditor,
-    OBWriteInternationalStandingOrder4DataInitiationCreditorAgent,
-    OBWritePaymentDetailsResponse1, OBWritePaymentDetailsResponse1Data,
-    OBWritePaymentDetailsResponse1DataPaymentStatus,
+    OBWriteInternationalStandingOrder4DataInitiationCreditorAgent, OBWritePaymentDetailsResponse1,
+    OBWritePaymentDetailsResponse1Data, OBWritePaymentDetailsResponse1DataPaymentStatus,
     OBWritePaymentDetailsResponse1DataPaymentStatusStatus,
     OBWritePaymentDetailsResponse1DataPaymentStatusStatusDetail,
     OBWritePaymentDetailsResponse1DataPaymentStatusStatusDetailStatusReason, PostCode,
@@ -111,12 +105,7 @@ impl crate::Object for OBCashAccountCreditor3 {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(
-            map,
-            "SchemeName",
-            &self.scheme_name,
-            &self.extra,
-        )?;
+        crate::__private::encode_required(map, "SchemeName", &self.scheme_name, &self.extra)?;
         crate::__private::encode_required(
             map,
             "Identification",
@@ -130,6 +119,30 @@ impl crate::Object for OBCashAccountCreditor3 {
             &self.secondary_identification,
         )?;
         Ok(())
+    }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => {
+                crate::__private::encode_required(map, "SchemeName", &self.scheme_name, &self.extra)
+            }
+            1usize => crate::__private::encode_required(
+                map,
+                "Identification",
+                &self.identification,
+                &self.extra,
+            ),
+            2usize => crate::__private::encode_required(map, "Name", &self.name, &self.extra),
+            3usize => crate::__private::encode_optional(
+                map,
+                "SecondaryIdentification",
+                &self.secondary_identification,
+            ),
+            _ => Ok(()),
+        }
     }
     fn extra(&self) -> &crate::Extra {
         &self.extra
@@ -183,16 +196,158 @@ impl crate::Validate for OBCashAccountCreditor3 {
         }
     }
 }
-crate::open_enum! {
-    #[doc =
-    " Name of the identification scheme, in a coded form as published in an external list."]
-    OBExternalAccountIdentification4Code { #[doc = " `UK.OBIE.BBAN`"] BBAN =
-    "UK.OBIE.BBAN", #[doc = " `UK.OBIE.IBAN`"] IBAN = "UK.OBIE.IBAN", #[doc =
-    " `UK.OBIE.PAN`"] PAN = "UK.OBIE.PAN", #[doc = " `UK.OBIE.Paym`"] Paym =
-    "UK.OBIE.Paym", #[doc = " `UK.OBIE.SortCodeAccountNumber`"] SortCodeAccountNumber =
-    "UK.OBIE.SortCodeAccountNumber", #[doc = " `UK.OBIE.Wallet`"] Wallet =
-    "UK.OBIE.Wallet", }
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBCashAccountCreditor3 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBCashAccountCreditor3".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBCashAccountCreditor3").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBCashAccountCreditor3` (the spec gives no description).",
+            true,
+        );
+        crate::schema::property(
+            &mut s,
+            "SchemeName",
+            true,
+            "Name of the identification scheme, in a coded form as published in an external list.",
+            crate::schema::constrain(
+                g.subschema_for::<OBExternalAccountIdentification4Code>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Identification",
+            true,
+            "Identification assigned by an institution to identify an account. This identification is known by the account owner.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: Some(256u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Name",
+            true,
+            "Name of the account, as assigned by the account servicing institution.  Usage The account name is the name or names of the account owner(s) represented at an account level. The account name is not the product name or the nickname of the account.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "SecondaryIdentification",
+            false,
+            "Secondary identification of the account, as assigned by the account servicing institution. This can be used by building societies to additionally identify accounts with a roll number (in addition to a sort code and account number combination).",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: Some(34u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
 }
+/// Name of the identification scheme, in a coded form as published in an external list.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OBExternalAccountIdentification4Code {
+    /// `UK.OBIE.BBAN`
+    BBAN,
+    /// `UK.OBIE.IBAN`
+    IBAN,
+    /// `UK.OBIE.PAN`
+    PAN,
+    /// `UK.OBIE.Paym`
+    Paym,
+    /// `UK.OBIE.SortCodeAccountNumber`
+    SortCodeAccountNumber,
+    /// `UK.OBIE.Wallet`
+    Wallet,
+    /// A code the spec does not list, kept exactly as sent.
+    Unknown(String),
+}
+impl OBExternalAccountIdentification4Code {
+    /// Every code the spec lists, in spec order.
+    pub const CODES: &'static [&'static str] = &[
+        "UK.OBIE.BBAN",
+        "UK.OBIE.IBAN",
+        "UK.OBIE.PAN",
+        "UK.OBIE.Paym",
+        "UK.OBIE.SortCodeAccountNumber",
+        "UK.OBIE.Wallet",
+    ];
+    /// The code as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::BBAN => "UK.OBIE.BBAN",
+            Self::IBAN => "UK.OBIE.IBAN",
+            Self::PAN => "UK.OBIE.PAN",
+            Self::Paym => "UK.OBIE.Paym",
+            Self::SortCodeAccountNumber => "UK.OBIE.SortCodeAccountNumber",
+            Self::Wallet => "UK.OBIE.Wallet",
+            Self::Unknown(code) => code,
+        }
+    }
+    /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    pub fn from_code(code: &str) -> Self {
+        match code {
+            "UK.OBIE.BBAN" => Self::BBAN,
+            "UK.OBIE.IBAN" => Self::IBAN,
+            "UK.OBIE.PAN" => Self::PAN,
+            "UK.OBIE.Paym" => Self::Paym,
+            "UK.OBIE.SortCodeAccountNumber" => Self::SortCodeAccountNumber,
+            "UK.OBIE.Wallet" => Self::Wallet,
+            other => Self::Unknown(String::from(other)),
+        }
+    }
+    /// Whether the code is one the spec lists.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
+}
+crate::open_enum_traits!(OBExternalAccountIdentification4Code);
 /// `OBWriteDomestic2` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBWriteDomestic2 {
@@ -241,6 +396,17 @@ impl crate::Object for OBWriteDomestic2 {
         crate::__private::encode_required(map, "Risk", &self.risk, &self.extra)?;
         Ok(())
     }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
+            1usize => crate::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &crate::Extra {
         &self.extra
     }
@@ -278,6 +444,60 @@ impl crate::Validate for OBWriteDomestic2 {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteDomestic2 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteDomestic2".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBWriteDomestic2").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s =
+            crate::schema::object("`OBWriteDomestic2` (the spec gives no description).", false);
+        crate::schema::property(
+            &mut s,
+            "Data",
+            true,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomestic2Data>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Risk",
+            true,
+            "The Risk section is sent by the initiating party to the ASPSP.\nIt is used to specify additional details for risk scoring for Payments.",
+            crate::schema::constrain(
+                g.subschema_for::<OBRisk1>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBWriteDomestic2Data` (the spec gives no description).
@@ -323,19 +543,24 @@ impl crate::Object for OBWriteDomestic2Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(
-            map,
-            "ConsentId",
-            &self.consent_id,
-            &self.extra,
-        )?;
-        crate::__private::encode_required(
-            map,
-            "Initiation",
-            &self.initiation,
-            &self.extra,
-        )?;
+        crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
+        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
         Ok(())
+    }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => {
+                crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)
+            }
+            1usize => {
+                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+            }
+            _ => Ok(()),
+        }
     }
     fn extra(&self) -> &crate::Extra {
         &self.extra
@@ -377,6 +602,62 @@ impl crate::Validate for OBWriteDomestic2Data {
         }
     }
 }
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteDomestic2Data {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteDomestic2Data".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBWriteDomestic2Data").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBWriteDomestic2Data` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "ConsentId",
+            true,
+            "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(128u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Initiation",
+            true,
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single domestic payment.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomestic2DataInitiation>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
+}
 /// The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single domestic payment.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBWriteDomestic2DataInitiation {
@@ -416,9 +697,7 @@ pub struct OBWriteDomestic2DataInitiation {
     /// Information supplied to enable the matching of an entry with the items that the transfer is intended to settle, such as commercial invoices in an accounts' receivable system.
     ///
     /// JSON name: `RemittanceInformation`
-    pub remittance_information: Option<
-        Box<OBWriteDomestic2DataInitiationRemittanceInformation>,
-    >,
+    pub remittance_information: Option<Box<OBWriteDomestic2DataInitiationRemittanceInformation>>,
     /// Additional information that can not be captured in the structured fields and/or any other specific block.
     ///
     /// JSON name: `SupplementaryData`
@@ -491,11 +770,7 @@ impl crate::Object for OBWriteDomestic2DataInitiation {
             &self.end_to_end_identification,
             &self.extra,
         )?;
-        crate::__private::encode_optional(
-            map,
-            "LocalInstrument",
-            &self.local_instrument,
-        )?;
+        crate::__private::encode_optional(map, "LocalInstrument", &self.local_instrument)?;
         crate::__private::encode_required(
             map,
             "InstructedAmount",
@@ -519,12 +794,60 @@ impl crate::Object for OBWriteDomestic2DataInitiation {
             "RemittanceInformation",
             &self.remittance_information,
         )?;
-        crate::__private::encode_optional(
-            map,
-            "SupplementaryData",
-            &self.supplementary_data,
-        )?;
+        crate::__private::encode_optional(map, "SupplementaryData", &self.supplementary_data)?;
         Ok(())
+    }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(
+                map,
+                "InstructionIdentification",
+                &self.instruction_identification,
+                &self.extra,
+            ),
+            1usize => crate::__private::encode_required(
+                map,
+                "EndToEndIdentification",
+                &self.end_to_end_identification,
+                &self.extra,
+            ),
+            2usize => {
+                crate::__private::encode_optional(map, "LocalInstrument", &self.local_instrument)
+            }
+            3usize => crate::__private::encode_required(
+                map,
+                "InstructedAmount",
+                &self.instructed_amount,
+                &self.extra,
+            ),
+            4usize => crate::__private::encode_optional(map, "DebtorAccount", &self.debtor_account),
+            5usize => crate::__private::encode_required(
+                map,
+                "CreditorAccount",
+                &self.creditor_account,
+                &self.extra,
+            ),
+            6usize => crate::__private::encode_optional(
+                map,
+                "CreditorPostalAddress",
+                &self.creditor_postal_address,
+            ),
+            7usize => crate::__private::encode_optional(
+                map,
+                "RemittanceInformation",
+                &self.remittance_information,
+            ),
+            8usize => crate::__private::encode_optional(
+                map,
+                "SupplementaryData",
+                &self.supplementary_data,
+            ),
+            _ => Ok(()),
+        }
     }
     fn extra(&self) -> &crate::Extra {
         &self.extra
@@ -604,6 +927,195 @@ impl crate::Validate for OBWriteDomestic2DataInitiation {
         }
     }
 }
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteDomestic2DataInitiation {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteDomestic2DataInitiation".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBWriteDomestic2DataInitiation").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single domestic payment.",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "InstructionIdentification",
+            true,
+            "Unique identification as assigned by an instructing party for an instructed party to unambiguously identify the instruction.\nUsage: the  instruction identification is a point to point reference that can be used between the instructing party and the instructed party to refer to the individual instruction. It can be included in several messages related to the instruction.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(35u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "EndToEndIdentification",
+            true,
+            "Unique identification assigned by the initiating party to unambiguously identify the transaction. This identification is passed on, unchanged, throughout the entire end-to-end chain.\nUsage: The end-to-end identification can be used for reconciliation or to link tasks relating to the transaction. It can be included in several messages related to the transaction.\nOB: The Faster Payments Scheme can only access 31 characters for the EndToEndIdentification field.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(35u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "LocalInstrument",
+            false,
+            "User community specific instrument.\nUsage: This element is used to specify a local instrument, local clearing option and/or further qualify the service or service level.",
+            crate::schema::constrain(
+                g.subschema_for::<OBExternalLocalInstrument1Code>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "InstructedAmount",
+            true,
+            "Amount of money to be moved between the debtor and creditor, before deduction of charges, expressed in the currency as ordered by the initiating party.\nUsage: This amount has to be transported unchanged through the transaction chain.",
+            crate::schema::constrain(
+                g.subschema_for::<OBActiveOrHistoricCurrencyAndAmount>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "DebtorAccount",
+            false,
+            "Unambiguous identification of the account of the debtor to which a debit entry will be made as a result of the transaction.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomestic2DataInitiationDebtorAccount>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "CreditorAccount",
+            true,
+            "Unambiguous identification of the account of the creditor to which a credit entry will be posted as a result of the payment transaction.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomestic2DataInitiationCreditorAccount>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "CreditorPostalAddress",
+            false,
+            "Information that locates and identifies a specific address, as defined by postal services.",
+            crate::schema::constrain(
+                g.subschema_for::<OBPostalAddress6>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "RemittanceInformation",
+            false,
+            "Information supplied to enable the matching of an entry with the items that the transfer is intended to settle, such as commercial invoices in an accounts' receivable system.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomestic2DataInitiationRemittanceInformation>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "SupplementaryData",
+            false,
+            "Additional information that can not be captured in the structured fields and/or any other specific block.",
+            crate::schema::constrain(
+                g.subschema_for::<OBSupplementaryData1>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
+}
 /// Unambiguous identification of the account of the creditor to which a credit entry will be posted as a result of the payment transaction.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBWriteDomestic2DataInitiationCreditorAccount {
@@ -667,12 +1179,7 @@ impl crate::Object for OBWriteDomestic2DataInitiationCreditorAccount {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(
-            map,
-            "SchemeName",
-            &self.scheme_name,
-            &self.extra,
-        )?;
+        crate::__private::encode_required(map, "SchemeName", &self.scheme_name, &self.extra)?;
         crate::__private::encode_required(
             map,
             "Identification",
@@ -687,6 +1194,30 @@ impl crate::Object for OBWriteDomestic2DataInitiationCreditorAccount {
         )?;
         Ok(())
     }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => {
+                crate::__private::encode_required(map, "SchemeName", &self.scheme_name, &self.extra)
+            }
+            1usize => crate::__private::encode_required(
+                map,
+                "Identification",
+                &self.identification,
+                &self.extra,
+            ),
+            2usize => crate::__private::encode_required(map, "Name", &self.name, &self.extra),
+            3usize => crate::__private::encode_optional(
+                map,
+                "SecondaryIdentification",
+                &self.secondary_identification,
+            ),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &crate::Extra {
         &self.extra
     }
@@ -694,8 +1225,7 @@ impl crate::Object for OBWriteDomestic2DataInitiationCreditorAccount {
         &mut self.extra
     }
 }
-impl crate::__private::serde::Serialize
-for OBWriteDomestic2DataInitiationCreditorAccount {
+impl crate::__private::serde::Serialize for OBWriteDomestic2DataInitiationCreditorAccount {
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -704,7 +1234,8 @@ for OBWriteDomestic2DataInitiationCreditorAccount {
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-for OBWriteDomestic2DataInitiationCreditorAccount {
+    for OBWriteDomestic2DataInitiationCreditorAccount
+{
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -740,6 +1271,105 @@ impl crate::Validate for OBWriteDomestic2DataInitiationCreditorAccount {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteDomestic2DataInitiationCreditorAccount {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteDomestic2DataInitiationCreditorAccount".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBWriteDomestic2DataInitiationCreditorAccount"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "Unambiguous identification of the account of the creditor to which a credit entry will be posted as a result of the payment transaction.",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "SchemeName",
+            true,
+            "Name of the identification scheme, in a coded form as published in an external list.",
+            crate::schema::constrain(
+                g.subschema_for::<OBExternalAccountIdentification4Code>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Identification",
+            true,
+            "Identification assigned by an institution to identify an account. This identification is known by the account owner.",
+            crate::schema::constrain(
+                g.subschema_for::<Identification_0>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(256u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Name",
+            true,
+            "The account name is the name or names of the account owner(s) represented at an account level.\nNote, the account name is not the product name or the nickname of the account.\nOB: ASPSPs may carry out name validation for Confirmation of Payee, but it is not mandatory.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(350u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "SecondaryIdentification",
+            false,
+            "This is secondary identification of the account, as assigned by the account servicing institution.\nThis can be used by building societies to additionally identify accounts with a roll number (in addition to a sort code and account number combination).",
+            crate::schema::constrain(
+                g.subschema_for::<SecondaryIdentification>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(34u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// Unambiguous identification of the account of the debtor to which a debit entry will be made as a result of the transaction.
@@ -804,12 +1434,7 @@ impl crate::Object for OBWriteDomestic2DataInitiationDebtorAccount {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(
-            map,
-            "SchemeName",
-            &self.scheme_name,
-            &self.extra,
-        )?;
+        crate::__private::encode_required(map, "SchemeName", &self.scheme_name, &self.extra)?;
         crate::__private::encode_required(
             map,
             "Identification",
@@ -823,6 +1448,30 @@ impl crate::Object for OBWriteDomestic2DataInitiationDebtorAccount {
             &self.secondary_identification,
         )?;
         Ok(())
+    }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => {
+                crate::__private::encode_required(map, "SchemeName", &self.scheme_name, &self.extra)
+            }
+            1usize => crate::__private::encode_required(
+                map,
+                "Identification",
+                &self.identification,
+                &self.extra,
+            ),
+            2usize => crate::__private::encode_optional(map, "Name", &self.name),
+            3usize => crate::__private::encode_optional(
+                map,
+                "SecondaryIdentification",
+                &self.secondary_identification,
+            ),
+            _ => Ok(()),
+        }
     }
     fn extra(&self) -> &crate::Extra {
         &self.extra
@@ -840,7 +1489,8 @@ impl crate::__private::serde::Serialize for OBWriteDomestic2DataInitiationDebtor
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-for OBWriteDomestic2DataInitiationDebtorAccount {
+    for OBWriteDomestic2DataInitiationDebtorAccount
+{
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -875,6 +1525,105 @@ impl crate::Validate for OBWriteDomestic2DataInitiationDebtorAccount {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteDomestic2DataInitiationDebtorAccount {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteDomestic2DataInitiationDebtorAccount".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBWriteDomestic2DataInitiationDebtorAccount"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "Unambiguous identification of the account of the debtor to which a debit entry will be made as a result of the transaction.",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "SchemeName",
+            true,
+            "Name of the identification scheme, in a coded form as published in an external list.",
+            crate::schema::constrain(
+                g.subschema_for::<OBExternalAccountIdentification4Code>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Identification",
+            true,
+            "Identification assigned by an institution to identify an account. This identification is known by the account owner.",
+            crate::schema::constrain(
+                g.subschema_for::<Identification_0>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(256u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Name",
+            false,
+            "The account name is the name or names of the account owner(s) represented at an account level, as displayed by the ASPSP's online channels.\nNote, the account name is not the product name or the nickname of the account.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(350u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "SecondaryIdentification",
+            false,
+            "This is secondary identification of the account, as assigned by the account servicing institution.\nThis can be used by building societies to additionally identify accounts with a roll number (in addition to a sort code and account number combination).",
+            crate::schema::constrain(
+                g.subschema_for::<SecondaryIdentification>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(34u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBWriteDomesticConsent4` (the spec gives no description).
@@ -925,6 +1674,17 @@ impl crate::Object for OBWriteDomesticConsent4 {
         crate::__private::encode_required(map, "Risk", &self.risk, &self.extra)?;
         Ok(())
     }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
+            1usize => crate::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &crate::Extra {
         &self.extra
     }
@@ -962,6 +1722,62 @@ impl crate::Validate for OBWriteDomesticConsent4 {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteDomesticConsent4 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteDomesticConsent4".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBWriteDomesticConsent4").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBWriteDomesticConsent4` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "Data",
+            true,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticConsent4Data>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Risk",
+            true,
+            "The Risk section is sent by the initiating party to the ASPSP.\nIt is used to specify additional details for risk scoring for Payments.",
+            crate::schema::constrain(
+                g.subschema_for::<OBRisk1>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBWriteDomesticConsent4Data` (the spec gives no description).
@@ -1024,24 +1840,32 @@ impl crate::Object for OBWriteDomesticConsent4Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_optional(
-            map,
-            "ReadRefundAccount",
-            &self.read_refund_account,
-        )?;
-        crate::__private::encode_required(
-            map,
-            "Initiation",
-            &self.initiation,
-            &self.extra,
-        )?;
+        crate::__private::encode_optional(map, "ReadRefundAccount", &self.read_refund_account)?;
+        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
         crate::__private::encode_optional(map, "Authorisation", &self.authorisation)?;
-        crate::__private::encode_optional(
-            map,
-            "SCASupportData",
-            &self.sca_support_data,
-        )?;
+        crate::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)?;
         Ok(())
+    }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_optional(
+                map,
+                "ReadRefundAccount",
+                &self.read_refund_account,
+            ),
+            1usize => {
+                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+            }
+            2usize => crate::__private::encode_optional(map, "Authorisation", &self.authorisation),
+            3usize => {
+                crate::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)
+            }
+            _ => Ok(()),
+        }
     }
     fn extra(&self) -> &crate::Extra {
         &self.extra
@@ -1089,6 +1913,100 @@ impl crate::Validate for OBWriteDomesticConsent4Data {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteDomesticConsent4Data {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteDomesticConsent4Data".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBWriteDomesticConsent4Data").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBWriteDomesticConsent4Data` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "ReadRefundAccount",
+            false,
+            "Specifies to share the refund account details with PISP",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticConsent4DataReadRefundAccount>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Initiation",
+            true,
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single domestic payment.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomestic2DataInitiation>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Authorisation",
+            false,
+            "The authorisation type request from the TPP.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticConsent4DataAuthorisation>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "SCASupportData",
+            false,
+            "Supporting Data provided by TPP, when requesting SCA Exemption.",
+            crate::schema::constrain(
+                g.subschema_for::<OBSCASupportData1>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBWriteDomesticConsentResponse5` (the spec gives no description).
@@ -1153,6 +2071,19 @@ impl crate::Object for OBWriteDomesticConsentResponse5 {
         crate::__private::encode_optional(map, "Meta", &self.meta)?;
         Ok(())
     }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
+            1usize => crate::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            2usize => crate::__private::encode_optional(map, "Links", &self.links),
+            3usize => crate::__private::encode_optional(map, "Meta", &self.meta),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &crate::Extra {
         &self.extra
     }
@@ -1200,6 +2131,100 @@ impl crate::Validate for OBWriteDomesticConsentResponse5 {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteDomesticConsentResponse5 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteDomesticConsentResponse5".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBWriteDomesticConsentResponse5").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBWriteDomesticConsentResponse5` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "Data",
+            true,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticConsentResponse5Data>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Risk",
+            true,
+            "The Risk section is sent by the initiating party to the ASPSP.\nIt is used to specify additional details for risk scoring for Payments.",
+            crate::schema::constrain(
+                g.subschema_for::<OBRisk1>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Links",
+            false,
+            "Links relevant to the payload",
+            crate::schema::constrain(
+                g.subschema_for::<Links>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Meta",
+            false,
+            "Meta Data relevant to the payload",
+            crate::schema::constrain(
+                g.subschema_for::<Meta>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBWriteDomesticConsentResponse5Data` (the spec gives no description).
@@ -1335,12 +2360,7 @@ impl crate::Object for OBWriteDomesticConsentResponse5Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(
-            map,
-            "ConsentId",
-            &self.consent_id,
-            &self.extra,
-        )?;
+        crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
         crate::__private::encode_required(
             map,
             "CreationDateTime",
@@ -1354,16 +2374,8 @@ impl crate::Object for OBWriteDomesticConsentResponse5Data {
             &self.status_update_date_time,
             &self.extra,
         )?;
-        crate::__private::encode_optional(
-            map,
-            "ReadRefundAccount",
-            &self.read_refund_account,
-        )?;
-        crate::__private::encode_optional(
-            map,
-            "CutOffDateTime",
-            &self.cut_off_date_time,
-        )?;
+        crate::__private::encode_optional(map, "ReadRefundAccount", &self.read_refund_account)?;
+        crate::__private::encode_optional(map, "CutOffDateTime", &self.cut_off_date_time)?;
         crate::__private::encode_optional(
             map,
             "ExpectedExecutionDateTime",
@@ -1375,20 +2387,63 @@ impl crate::Object for OBWriteDomesticConsentResponse5Data {
             &self.expected_settlement_date_time,
         )?;
         crate::__private::encode_optional(map, "Charges", &self.charges)?;
-        crate::__private::encode_required(
-            map,
-            "Initiation",
-            &self.initiation,
-            &self.extra,
-        )?;
+        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
         crate::__private::encode_optional(map, "Authorisation", &self.authorisation)?;
-        crate::__private::encode_optional(
-            map,
-            "SCASupportData",
-            &self.sca_support_data,
-        )?;
+        crate::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)?;
         crate::__private::encode_optional(map, "Debtor", &self.debtor)?;
         Ok(())
+    }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => {
+                crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)
+            }
+            1usize => crate::__private::encode_required(
+                map,
+                "CreationDateTime",
+                &self.creation_date_time,
+                &self.extra,
+            ),
+            2usize => crate::__private::encode_required(map, "Status", &self.status, &self.extra),
+            3usize => crate::__private::encode_required(
+                map,
+                "StatusUpdateDateTime",
+                &self.status_update_date_time,
+                &self.extra,
+            ),
+            4usize => crate::__private::encode_optional(
+                map,
+                "ReadRefundAccount",
+                &self.read_refund_account,
+            ),
+            5usize => {
+                crate::__private::encode_optional(map, "CutOffDateTime", &self.cut_off_date_time)
+            }
+            6usize => crate::__private::encode_optional(
+                map,
+                "ExpectedExecutionDateTime",
+                &self.expected_execution_date_time,
+            ),
+            7usize => crate::__private::encode_optional(
+                map,
+                "ExpectedSettlementDateTime",
+                &self.expected_settlement_date_time,
+            ),
+            8usize => crate::__private::encode_optional(map, "Charges", &self.charges),
+            9usize => {
+                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+            }
+            10usize => crate::__private::encode_optional(map, "Authorisation", &self.authorisation),
+            11usize => {
+                crate::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)
+            }
+            12usize => crate::__private::encode_optional(map, "Debtor", &self.debtor),
+            _ => Ok(()),
+        }
     }
     fn extra(&self) -> &crate::Extra {
         &self.extra
@@ -1405,8 +2460,7 @@ impl crate::__private::serde::Serialize for OBWriteDomesticConsentResponse5Data 
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de>
-for OBWriteDomesticConsentResponse5Data {
+impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteDomesticConsentResponse5Data {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -1489,6 +2543,271 @@ impl crate::Validate for OBWriteDomesticConsentResponse5Data {
         }
     }
 }
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteDomesticConsentResponse5Data {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteDomesticConsentResponse5Data".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBWriteDomesticConsentResponse5Data").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBWriteDomesticConsentResponse5Data` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "ConsentId",
+            true,
+            "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(128u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "CreationDateTime",
+            true,
+            "Date and time at which the resource was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Status",
+            true,
+            "Specifies the status of consent resource in code form.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticConsentResponse5DataStatus>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "StatusUpdateDateTime",
+            true,
+            "Date and time at which the resource status was updated.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ReadRefundAccount",
+            false,
+            "Specifies to share the refund account details with PISP",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticConsent4DataReadRefundAccount>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "CutOffDateTime",
+            false,
+            "Specified cut-off date and time for the payment consent.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ExpectedExecutionDateTime",
+            false,
+            "Expected execution date and time for the payment resource.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ExpectedSettlementDateTime",
+            false,
+            "Expected settlement date and time for the payment resource.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Charges",
+            false,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<Vec<OBWriteDomesticConsentResponse5DataCharges>>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Initiation",
+            true,
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single domestic payment.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomestic2DataInitiation>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Authorisation",
+            false,
+            "The authorisation type request from the TPP.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticConsent4DataAuthorisation>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "SCASupportData",
+            false,
+            "Supporting Data provided by TPP, when requesting SCA Exemption.",
+            crate::schema::constrain(
+                g.subschema_for::<OBSCASupportData1>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Debtor",
+            false,
+            "^ Only incuded in the response if `Data. ReadRefundAccount` is set to `Yes` in the consent.",
+            crate::schema::constrain(
+                g.subschema_for::<OBCashAccountDebtor4>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
+}
 /// `OBWriteDomesticResponse5` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBWriteDomesticResponse5 {
@@ -1543,6 +2862,18 @@ impl crate::Object for OBWriteDomesticResponse5 {
         crate::__private::encode_optional(map, "Meta", &self.meta)?;
         Ok(())
     }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
+            1usize => crate::__private::encode_optional(map, "Links", &self.links),
+            2usize => crate::__private::encode_optional(map, "Meta", &self.meta),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &crate::Extra {
         &self.extra
     }
@@ -1584,6 +2915,81 @@ impl crate::Validate for OBWriteDomesticResponse5 {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteDomesticResponse5 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteDomesticResponse5".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBWriteDomesticResponse5").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBWriteDomesticResponse5` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "Data",
+            true,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticResponse5Data>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Links",
+            false,
+            "Links relevant to the payload",
+            crate::schema::constrain(
+                g.subschema_for::<Links>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Meta",
+            false,
+            "Meta Data relevant to the payload",
+            crate::schema::constrain(
+                g.subschema_for::<Meta>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBWriteDomesticResponse5Data` (the spec gives no description).
@@ -1716,12 +3122,7 @@ impl crate::Object for OBWriteDomesticResponse5Data {
             &self.domestic_payment_id,
             &self.extra,
         )?;
-        crate::__private::encode_required(
-            map,
-            "ConsentId",
-            &self.consent_id,
-            &self.extra,
-        )?;
+        crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
         crate::__private::encode_required(
             map,
             "CreationDateTime",
@@ -1747,19 +3148,62 @@ impl crate::Object for OBWriteDomesticResponse5Data {
         )?;
         crate::__private::encode_optional(map, "Refund", &self.refund)?;
         crate::__private::encode_optional(map, "Charges", &self.charges)?;
-        crate::__private::encode_required(
-            map,
-            "Initiation",
-            &self.initiation,
-            &self.extra,
-        )?;
-        crate::__private::encode_optional(
-            map,
-            "MultiAuthorisation",
-            &self.multi_authorisation,
-        )?;
+        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
+        crate::__private::encode_optional(map, "MultiAuthorisation", &self.multi_authorisation)?;
         crate::__private::encode_optional(map, "Debtor", &self.debtor)?;
         Ok(())
+    }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(
+                map,
+                "DomesticPaymentId",
+                &self.domestic_payment_id,
+                &self.extra,
+            ),
+            1usize => {
+                crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)
+            }
+            2usize => crate::__private::encode_required(
+                map,
+                "CreationDateTime",
+                &self.creation_date_time,
+                &self.extra,
+            ),
+            3usize => crate::__private::encode_required(map, "Status", &self.status, &self.extra),
+            4usize => crate::__private::encode_required(
+                map,
+                "StatusUpdateDateTime",
+                &self.status_update_date_time,
+                &self.extra,
+            ),
+            5usize => crate::__private::encode_optional(
+                map,
+                "ExpectedExecutionDateTime",
+                &self.expected_execution_date_time,
+            ),
+            6usize => crate::__private::encode_optional(
+                map,
+                "ExpectedSettlementDateTime",
+                &self.expected_settlement_date_time,
+            ),
+            7usize => crate::__private::encode_optional(map, "Refund", &self.refund),
+            8usize => crate::__private::encode_optional(map, "Charges", &self.charges),
+            9usize => {
+                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+            }
+            10usize => crate::__private::encode_optional(
+                map,
+                "MultiAuthorisation",
+                &self.multi_authorisation,
+            ),
+            11usize => crate::__private::encode_optional(map, "Debtor", &self.debtor),
+            _ => Ok(()),
+        }
     }
     fn extra(&self) -> &crate::Extra {
         &self.extra
@@ -1856,6 +3300,252 @@ impl crate::Validate for OBWriteDomesticResponse5Data {
         }
     }
 }
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteDomesticResponse5Data {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteDomesticResponse5Data".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBWriteDomesticResponse5Data").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBWriteDomesticResponse5Data` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "DomesticPaymentId",
+            true,
+            "OB: Unique identification as assigned by the ASPSP to uniquely identify the domestic payment resource.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(40u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ConsentId",
+            true,
+            "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(128u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "CreationDateTime",
+            true,
+            "Date and time at which the message was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Status",
+            true,
+            "Specifies the status of the payment information group.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticResponse5DataStatus>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "StatusUpdateDateTime",
+            true,
+            "Date and time at which the resource status was updated.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ExpectedExecutionDateTime",
+            false,
+            "Expected execution date and time for the payment resource.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ExpectedSettlementDateTime",
+            false,
+            "Expected settlement date and time for the payment resource.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Refund",
+            false,
+            "Unambiguous identification of the refund account to which a refund will be made as a result of the transaction.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticResponse5DataRefund>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Charges",
+            false,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<Vec<OBWriteDomesticConsentResponse5DataCharges>>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Initiation",
+            true,
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single domestic payment.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomestic2DataInitiation>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "MultiAuthorisation",
+            false,
+            "The multiple authorisation flow response from the ASPSP.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticResponse5DataMultiAuthorisation>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Debtor",
+            false,
+            "^ Only incuded in the response if `Data. ReadRefundAccount` is set to `Yes` in the consent.",
+            crate::schema::constrain(
+                g.subschema_for::<OBCashAccountDebtor4>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
+}
 /// Unambiguous identification of the refund account to which a refund will be made as a result of the transaction.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBWriteDomesticResponse5DataRefund {
@@ -1896,6 +3586,16 @@ impl crate::Object for OBWriteDomesticResponse5DataRefund {
         crate::__private::encode_required(map, "Account", &self.account, &self.extra)?;
         Ok(())
     }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(map, "Account", &self.account, &self.extra),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &crate::Extra {
         &self.extra
     }
@@ -1911,8 +3611,7 @@ impl crate::__private::serde::Serialize for OBWriteDomesticResponse5DataRefund {
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de>
-for OBWriteDomesticResponse5DataRefund {
+impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteDomesticResponse5DataRefund {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -1928,6 +3627,43 @@ impl crate::Validate for OBWriteDomesticResponse5DataRefund {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteDomesticResponse5DataRefund {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteDomesticResponse5DataRefund".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBWriteDomesticResponse5DataRefund").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "Unambiguous identification of the refund account to which a refund will be made as a result of the transaction.",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "Account",
+            true,
+            "Provides the details to identify an account.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticResponse5DataRefundAccount>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// Provides the details to identify an account.
@@ -1993,12 +3729,7 @@ impl crate::Object for OBWriteDomesticResponse5DataRefundAccount {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(
-            map,
-            "SchemeName",
-            &self.scheme_name,
-            &self.extra,
-        )?;
+        crate::__private::encode_required(map, "SchemeName", &self.scheme_name, &self.extra)?;
         crate::__private::encode_required(
             map,
             "Identification",
@@ -2012,6 +3743,30 @@ impl crate::Object for OBWriteDomesticResponse5DataRefundAccount {
             &self.secondary_identification,
         )?;
         Ok(())
+    }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => {
+                crate::__private::encode_required(map, "SchemeName", &self.scheme_name, &self.extra)
+            }
+            1usize => crate::__private::encode_required(
+                map,
+                "Identification",
+                &self.identification,
+                &self.extra,
+            ),
+            2usize => crate::__private::encode_required(map, "Name", &self.name, &self.extra),
+            3usize => crate::__private::encode_optional(
+                map,
+                "SecondaryIdentification",
+                &self.secondary_identification,
+            ),
+            _ => Ok(()),
+        }
     }
     fn extra(&self) -> &crate::Extra {
         &self.extra
@@ -2028,8 +3783,7 @@ impl crate::__private::serde::Serialize for OBWriteDomesticResponse5DataRefundAc
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de>
-for OBWriteDomesticResponse5DataRefundAccount {
+impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteDomesticResponse5DataRefundAccount {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -2065,6 +3819,102 @@ impl crate::Validate for OBWriteDomesticResponse5DataRefundAccount {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteDomesticResponse5DataRefundAccount {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteDomesticResponse5DataRefundAccount".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBWriteDomesticResponse5DataRefundAccount"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object("Provides the details to identify an account.", false);
+        crate::schema::property(
+            &mut s,
+            "SchemeName",
+            true,
+            "Name of the identification scheme, in a coded form as published in an external list.",
+            crate::schema::constrain(
+                g.subschema_for::<OBExternalAccountIdentification4Code>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Identification",
+            true,
+            "Identification assigned by an institution to identify an account. This identification is known by the account owner.",
+            crate::schema::constrain(
+                g.subschema_for::<Identification_0>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(256u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Name",
+            true,
+            "Name of the account, as assigned by the account servicing institution.\nUsage: The account name is the name or names of the account owner(s) represented at an account level. The account name is not the product name or the nickname of the account.\nOB: ASPSPs may carry out name validation for Confirmation of Payee, but it is not mandatory.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(350u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "SecondaryIdentification",
+            false,
+            "This is secondary identification of the account, as assigned by the account servicing institution.\nThis can be used by building societies to additionally identify accounts with a roll number (in addition to a sort code and account number combination).",
+            crate::schema::constrain(
+                g.subschema_for::<SecondaryIdentification>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(34u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBWriteDomesticScheduled2` (the spec gives no description).
@@ -2115,6 +3965,17 @@ impl crate::Object for OBWriteDomesticScheduled2 {
         crate::__private::encode_required(map, "Risk", &self.risk, &self.extra)?;
         Ok(())
     }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
+            1usize => crate::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &crate::Extra {
         &self.extra
     }
@@ -2152,6 +4013,62 @@ impl crate::Validate for OBWriteDomesticScheduled2 {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteDomesticScheduled2 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteDomesticScheduled2".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBWriteDomesticScheduled2").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBWriteDomesticScheduled2` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "Data",
+            true,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticScheduled2Data>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Risk",
+            true,
+            "The Risk section is sent by the initiating party to the ASPSP.\nIt is used to specify additional details for risk scoring for Payments.",
+            crate::schema::constrain(
+                g.subschema_for::<OBRisk1>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBWriteDomesticScheduled2Data` (the spec gives no description).
@@ -2197,19 +4114,24 @@ impl crate::Object for OBWriteDomesticScheduled2Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(
-            map,
-            "ConsentId",
-            &self.consent_id,
-            &self.extra,
-        )?;
-        crate::__private::encode_required(
-            map,
-            "Initiation",
-            &self.initiation,
-            &self.extra,
-        )?;
+        crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
+        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
         Ok(())
+    }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => {
+                crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)
+            }
+            1usize => {
+                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+            }
+            _ => Ok(()),
+        }
     }
     fn extra(&self) -> &crate::Extra {
         &self.extra
@@ -2249,6 +4171,62 @@ impl crate::Validate for OBWriteDomesticScheduled2Data {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteDomesticScheduled2Data {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteDomesticScheduled2Data".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBWriteDomesticScheduled2Data").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBWriteDomesticScheduled2Data` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "ConsentId",
+            true,
+            "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(128u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Initiation",
+            true,
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single scheduled domestic payment.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticScheduled2DataInitiation>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single scheduled domestic payment.
@@ -2297,9 +4275,7 @@ pub struct OBWriteDomesticScheduled2DataInitiation {
     /// Information supplied to enable the matching of an entry with the items that the transfer is intended to settle, such as commercial invoices in an accounts' receivable system.
     ///
     /// JSON name: `RemittanceInformation`
-    pub remittance_information: Option<
-        Box<OBWriteDomestic2DataInitiationRemittanceInformation>,
-    >,
+    pub remittance_information: Option<Box<OBWriteDomestic2DataInitiationRemittanceInformation>>,
     /// Additional information that can not be captured in the structured fields and/or any other specific block.
     ///
     /// JSON name: `SupplementaryData`
@@ -2374,11 +4350,7 @@ impl crate::Object for OBWriteDomesticScheduled2DataInitiation {
             "EndToEndIdentification",
             &self.end_to_end_identification,
         )?;
-        crate::__private::encode_optional(
-            map,
-            "LocalInstrument",
-            &self.local_instrument,
-        )?;
+        crate::__private::encode_optional(map, "LocalInstrument", &self.local_instrument)?;
         crate::__private::encode_required(
             map,
             "RequestedExecutionDateTime",
@@ -2408,12 +4380,65 @@ impl crate::Object for OBWriteDomesticScheduled2DataInitiation {
             "RemittanceInformation",
             &self.remittance_information,
         )?;
-        crate::__private::encode_optional(
-            map,
-            "SupplementaryData",
-            &self.supplementary_data,
-        )?;
+        crate::__private::encode_optional(map, "SupplementaryData", &self.supplementary_data)?;
         Ok(())
+    }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(
+                map,
+                "InstructionIdentification",
+                &self.instruction_identification,
+                &self.extra,
+            ),
+            1usize => crate::__private::encode_optional(
+                map,
+                "EndToEndIdentification",
+                &self.end_to_end_identification,
+            ),
+            2usize => {
+                crate::__private::encode_optional(map, "LocalInstrument", &self.local_instrument)
+            }
+            3usize => crate::__private::encode_required(
+                map,
+                "RequestedExecutionDateTime",
+                &self.requested_execution_date_time,
+                &self.extra,
+            ),
+            4usize => crate::__private::encode_required(
+                map,
+                "InstructedAmount",
+                &self.instructed_amount,
+                &self.extra,
+            ),
+            5usize => crate::__private::encode_optional(map, "DebtorAccount", &self.debtor_account),
+            6usize => crate::__private::encode_required(
+                map,
+                "CreditorAccount",
+                &self.creditor_account,
+                &self.extra,
+            ),
+            7usize => crate::__private::encode_optional(
+                map,
+                "CreditorPostalAddress",
+                &self.creditor_postal_address,
+            ),
+            8usize => crate::__private::encode_optional(
+                map,
+                "RemittanceInformation",
+                &self.remittance_information,
+            ),
+            9usize => crate::__private::encode_optional(
+                map,
+                "SupplementaryData",
+                &self.supplementary_data,
+            ),
+            _ => Ok(()),
+        }
     }
     fn extra(&self) -> &crate::Extra {
         &self.extra
@@ -2430,8 +4455,7 @@ impl crate::__private::serde::Serialize for OBWriteDomesticScheduled2DataInitiat
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de>
-for OBWriteDomesticScheduled2DataInitiation {
+impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteDomesticScheduled2DataInitiation {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -2499,6 +4523,219 @@ impl crate::Validate for OBWriteDomesticScheduled2DataInitiation {
         }
     }
 }
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteDomesticScheduled2DataInitiation {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteDomesticScheduled2DataInitiation".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBWriteDomesticScheduled2DataInitiation"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single scheduled domestic payment.",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "InstructionIdentification",
+            true,
+            "Unique identification as assigned by an instructing party for an instructed party to unambiguously identify the instruction.\nUsage: the  instruction identification is a point to point reference that can be used between the instructing party and the instructed party to refer to the individual instruction. It can be included in several messages related to the instruction.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(35u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "EndToEndIdentification",
+            false,
+            "Unique identification assigned by the initiating party to unambiguously identify the transaction. This identification is passed on, unchanged, throughout the entire end-to-end chain.\nUsage: The end-to-end identification can be used for reconciliation or to link tasks relating to the transaction. It can be included in several messages related to the transaction.\nOB: The Faster Payments Scheme can only access 31 characters for the EndToEndIdentification field.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(35u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "LocalInstrument",
+            false,
+            "User community specific instrument.\nUsage: This element is used to specify a local instrument, local clearing option and/or further qualify the service or service level.",
+            crate::schema::constrain(
+                g.subschema_for::<OBExternalLocalInstrument1Code>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "RequestedExecutionDateTime",
+            true,
+            "Date at which the initiating party requests the clearing agent to process the payment.\nUsage: This is the date on which the debtor's account is to be debited.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "InstructedAmount",
+            true,
+            "Amount of money to be moved between the debtor and creditor, before deduction of charges, expressed in the currency as ordered by the initiating party.\nUsage: This amount has to be transported unchanged through the transaction chain.",
+            crate::schema::constrain(
+                g.subschema_for::<OBActiveOrHistoricCurrencyAndAmount>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "DebtorAccount",
+            false,
+            "Unambiguous identification of the account of the debtor to which a debit entry will be made as a result of the transaction.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomestic2DataInitiationDebtorAccount>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "CreditorAccount",
+            true,
+            "Unambiguous identification of the account of the creditor to which a credit entry will be posted as a result of the payment transaction.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomestic2DataInitiationCreditorAccount>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "CreditorPostalAddress",
+            false,
+            "Information that locates and identifies a specific address, as defined by postal services.",
+            crate::schema::constrain(
+                g.subschema_for::<OBPostalAddress6>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "RemittanceInformation",
+            false,
+            "Information supplied to enable the matching of an entry with the items that the transfer is intended to settle, such as commercial invoices in an accounts' receivable system.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomestic2DataInitiationRemittanceInformation>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "SupplementaryData",
+            false,
+            "Additional information that can not be captured in the structured fields and/or any other specific block.",
+            crate::schema::constrain(
+                g.subschema_for::<OBSupplementaryData1>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
+}
 /// `OBWriteDomesticScheduledConsent4` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBWriteDomesticScheduledConsent4 {
@@ -2547,6 +4784,17 @@ impl crate::Object for OBWriteDomesticScheduledConsent4 {
         crate::__private::encode_required(map, "Risk", &self.risk, &self.extra)?;
         Ok(())
     }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
+            1usize => crate::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &crate::Extra {
         &self.extra
     }
@@ -2562,8 +4810,7 @@ impl crate::__private::serde::Serialize for OBWriteDomesticScheduledConsent4 {
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de>
-for OBWriteDomesticScheduledConsent4 {
+impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteDomesticScheduledConsent4 {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -2585,6 +4832,62 @@ impl crate::Validate for OBWriteDomesticScheduledConsent4 {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteDomesticScheduledConsent4 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteDomesticScheduledConsent4".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBWriteDomesticScheduledConsent4").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBWriteDomesticScheduledConsent4` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "Data",
+            true,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticScheduledConsent4Data>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Risk",
+            true,
+            "The Risk section is sent by the initiating party to the ASPSP.\nIt is used to specify additional details for risk scoring for Payments.",
+            crate::schema::constrain(
+                g.subschema_for::<OBRisk1>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBWriteDomesticScheduledConsent4Data` (the spec gives no description).
@@ -2654,30 +4957,36 @@ impl crate::Object for OBWriteDomesticScheduledConsent4Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(
-            map,
-            "Permission",
-            &self.permission,
-            &self.extra,
-        )?;
-        crate::__private::encode_optional(
-            map,
-            "ReadRefundAccount",
-            &self.read_refund_account,
-        )?;
-        crate::__private::encode_required(
-            map,
-            "Initiation",
-            &self.initiation,
-            &self.extra,
-        )?;
+        crate::__private::encode_required(map, "Permission", &self.permission, &self.extra)?;
+        crate::__private::encode_optional(map, "ReadRefundAccount", &self.read_refund_account)?;
+        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
         crate::__private::encode_optional(map, "Authorisation", &self.authorisation)?;
-        crate::__private::encode_optional(
-            map,
-            "SCASupportData",
-            &self.sca_support_data,
-        )?;
+        crate::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)?;
         Ok(())
+    }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => {
+                crate::__private::encode_required(map, "Permission", &self.permission, &self.extra)
+            }
+            1usize => crate::__private::encode_optional(
+                map,
+                "ReadRefundAccount",
+                &self.read_refund_account,
+            ),
+            2usize => {
+                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+            }
+            3usize => crate::__private::encode_optional(map, "Authorisation", &self.authorisation),
+            4usize => {
+                crate::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)
+            }
+            _ => Ok(()),
+        }
     }
     fn extra(&self) -> &crate::Extra {
         &self.extra
@@ -2694,8 +5003,7 @@ impl crate::__private::serde::Serialize for OBWriteDomesticScheduledConsent4Data
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de>
-for OBWriteDomesticScheduledConsent4Data {
+impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteDomesticScheduledConsent4Data {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -2732,6 +5040,119 @@ impl crate::Validate for OBWriteDomesticScheduledConsent4Data {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteDomesticScheduledConsent4Data {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteDomesticScheduledConsent4Data".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBWriteDomesticScheduledConsent4Data").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBWriteDomesticScheduledConsent4Data` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "Permission",
+            true,
+            "Specifies the Open Banking service request types.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticScheduledConsent4DataPermission>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ReadRefundAccount",
+            false,
+            "Specifies to share the refund account details with PISP",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticConsent4DataReadRefundAccount>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Initiation",
+            true,
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single scheduled domestic payment.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticScheduled2DataInitiation>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Authorisation",
+            false,
+            "The authorisation type request from the TPP.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticConsent4DataAuthorisation>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "SCASupportData",
+            false,
+            "Supporting Data provided by TPP, when requesting SCA Exemption.",
+            crate::schema::constrain(
+                g.subschema_for::<OBSCASupportData1>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBWriteDomesticScheduledConsentResponse5` (the spec gives no description).
@@ -2796,6 +5217,19 @@ impl crate::Object for OBWriteDomesticScheduledConsentResponse5 {
         crate::__private::encode_optional(map, "Meta", &self.meta)?;
         Ok(())
     }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
+            1usize => crate::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            2usize => crate::__private::encode_optional(map, "Links", &self.links),
+            3usize => crate::__private::encode_optional(map, "Meta", &self.meta),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &crate::Extra {
         &self.extra
     }
@@ -2811,8 +5245,7 @@ impl crate::__private::serde::Serialize for OBWriteDomesticScheduledConsentRespo
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de>
-for OBWriteDomesticScheduledConsentResponse5 {
+impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteDomesticScheduledConsentResponse5 {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -2844,6 +5277,105 @@ impl crate::Validate for OBWriteDomesticScheduledConsentResponse5 {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteDomesticScheduledConsentResponse5 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteDomesticScheduledConsentResponse5".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBWriteDomesticScheduledConsentResponse5"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBWriteDomesticScheduledConsentResponse5` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "Data",
+            true,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticScheduledConsentResponse5Data>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Risk",
+            true,
+            "The Risk section is sent by the initiating party to the ASPSP.\nIt is used to specify additional details for risk scoring for Payments.",
+            crate::schema::constrain(
+                g.subschema_for::<OBRisk1>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Links",
+            false,
+            "Links relevant to the payload",
+            crate::schema::constrain(
+                g.subschema_for::<Links>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Meta",
+            false,
+            "Meta Data relevant to the payload",
+            crate::schema::constrain(
+                g.subschema_for::<Meta>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBWriteDomesticScheduledConsentResponse5Data` (the spec gives no description).
@@ -2986,12 +5518,7 @@ impl crate::Object for OBWriteDomesticScheduledConsentResponse5Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(
-            map,
-            "ConsentId",
-            &self.consent_id,
-            &self.extra,
-        )?;
+        crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
         crate::__private::encode_required(
             map,
             "CreationDateTime",
@@ -3005,22 +5532,9 @@ impl crate::Object for OBWriteDomesticScheduledConsentResponse5Data {
             &self.status_update_date_time,
             &self.extra,
         )?;
-        crate::__private::encode_required(
-            map,
-            "Permission",
-            &self.permission,
-            &self.extra,
-        )?;
-        crate::__private::encode_optional(
-            map,
-            "ReadRefundAccount",
-            &self.read_refund_account,
-        )?;
-        crate::__private::encode_optional(
-            map,
-            "CutOffDateTime",
-            &self.cut_off_date_time,
-        )?;
+        crate::__private::encode_required(map, "Permission", &self.permission, &self.extra)?;
+        crate::__private::encode_optional(map, "ReadRefundAccount", &self.read_refund_account)?;
+        crate::__private::encode_optional(map, "CutOffDateTime", &self.cut_off_date_time)?;
         crate::__private::encode_optional(
             map,
             "ExpectedExecutionDateTime",
@@ -3032,20 +5546,66 @@ impl crate::Object for OBWriteDomesticScheduledConsentResponse5Data {
             &self.expected_settlement_date_time,
         )?;
         crate::__private::encode_optional(map, "Charges", &self.charges)?;
-        crate::__private::encode_required(
-            map,
-            "Initiation",
-            &self.initiation,
-            &self.extra,
-        )?;
+        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
         crate::__private::encode_optional(map, "Authorisation", &self.authorisation)?;
-        crate::__private::encode_optional(
-            map,
-            "SCASupportData",
-            &self.sca_support_data,
-        )?;
+        crate::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)?;
         crate::__private::encode_optional(map, "Debtor", &self.debtor)?;
         Ok(())
+    }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => {
+                crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)
+            }
+            1usize => crate::__private::encode_required(
+                map,
+                "CreationDateTime",
+                &self.creation_date_time,
+                &self.extra,
+            ),
+            2usize => crate::__private::encode_required(map, "Status", &self.status, &self.extra),
+            3usize => crate::__private::encode_required(
+                map,
+                "StatusUpdateDateTime",
+                &self.status_update_date_time,
+                &self.extra,
+            ),
+            4usize => {
+                crate::__private::encode_required(map, "Permission", &self.permission, &self.extra)
+            }
+            5usize => crate::__private::encode_optional(
+                map,
+                "ReadRefundAccount",
+                &self.read_refund_account,
+            ),
+            6usize => {
+                crate::__private::encode_optional(map, "CutOffDateTime", &self.cut_off_date_time)
+            }
+            7usize => crate::__private::encode_optional(
+                map,
+                "ExpectedExecutionDateTime",
+                &self.expected_execution_date_time,
+            ),
+            8usize => crate::__private::encode_optional(
+                map,
+                "ExpectedSettlementDateTime",
+                &self.expected_settlement_date_time,
+            ),
+            9usize => crate::__private::encode_optional(map, "Charges", &self.charges),
+            10usize => {
+                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+            }
+            11usize => crate::__private::encode_optional(map, "Authorisation", &self.authorisation),
+            12usize => {
+                crate::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)
+            }
+            13usize => crate::__private::encode_optional(map, "Debtor", &self.debtor),
+            _ => Ok(()),
+        }
     }
     fn extra(&self) -> &crate::Extra {
         &self.extra
@@ -3054,8 +5614,7 @@ impl crate::Object for OBWriteDomesticScheduledConsentResponse5Data {
         &mut self.extra
     }
 }
-impl crate::__private::serde::Serialize
-for OBWriteDomesticScheduledConsentResponse5Data {
+impl crate::__private::serde::Serialize for OBWriteDomesticScheduledConsentResponse5Data {
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -3064,7 +5623,8 @@ for OBWriteDomesticScheduledConsentResponse5Data {
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-for OBWriteDomesticScheduledConsentResponse5Data {
+    for OBWriteDomesticScheduledConsentResponse5Data
+{
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -3153,6 +5713,295 @@ impl crate::Validate for OBWriteDomesticScheduledConsentResponse5Data {
         }
     }
 }
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteDomesticScheduledConsentResponse5Data {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteDomesticScheduledConsentResponse5Data".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBWriteDomesticScheduledConsentResponse5Data"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBWriteDomesticScheduledConsentResponse5Data` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "ConsentId",
+            true,
+            "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(128u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "CreationDateTime",
+            true,
+            "Date and time at which the resource was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Status",
+            true,
+            "Specifies the status of consent resource in code form.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticConsentResponse5DataStatus>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "StatusUpdateDateTime",
+            true,
+            "Date and time at which the consent resource status was updated.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Permission",
+            true,
+            "Specifies the Open Banking service request types.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticScheduledConsent4DataPermission>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ReadRefundAccount",
+            false,
+            "Specifies to share the refund account details with PISP",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticConsent4DataReadRefundAccount>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "CutOffDateTime",
+            false,
+            "Specified cut-off date and time for the payment consent.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ExpectedExecutionDateTime",
+            false,
+            "Expected execution date and time for the payment resource.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ExpectedSettlementDateTime",
+            false,
+            "Expected settlement date and time for the payment resource.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Charges",
+            false,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<Vec<OBWriteDomesticConsentResponse5DataCharges>>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Initiation",
+            true,
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single scheduled domestic payment.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticScheduled2DataInitiation>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Authorisation",
+            false,
+            "The authorisation type request from the TPP.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticConsent4DataAuthorisation>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "SCASupportData",
+            false,
+            "Supporting Data provided by TPP, when requesting SCA Exemption.",
+            crate::schema::constrain(
+                g.subschema_for::<OBSCASupportData1>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Debtor",
+            false,
+            "^ Only incuded in the response if `Data. ReadRefundAccount` is set to `Yes` in the consent.",
+            crate::schema::constrain(
+                g.subschema_for::<OBCashAccountDebtor4>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
+}
 /// `OBWriteDomesticScheduledResponse5` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBWriteDomesticScheduledResponse5 {
@@ -3207,6 +6056,18 @@ impl crate::Object for OBWriteDomesticScheduledResponse5 {
         crate::__private::encode_optional(map, "Meta", &self.meta)?;
         Ok(())
     }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
+            1usize => crate::__private::encode_optional(map, "Links", &self.links),
+            2usize => crate::__private::encode_optional(map, "Meta", &self.meta),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &crate::Extra {
         &self.extra
     }
@@ -3222,8 +6083,7 @@ impl crate::__private::serde::Serialize for OBWriteDomesticScheduledResponse5 {
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de>
-for OBWriteDomesticScheduledResponse5 {
+impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteDomesticScheduledResponse5 {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -3249,6 +6109,81 @@ impl crate::Validate for OBWriteDomesticScheduledResponse5 {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteDomesticScheduledResponse5 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteDomesticScheduledResponse5".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBWriteDomesticScheduledResponse5").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBWriteDomesticScheduledResponse5` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "Data",
+            true,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticScheduledResponse5Data>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Links",
+            false,
+            "Links relevant to the payload",
+            crate::schema::constrain(
+                g.subschema_for::<Links>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Meta",
+            false,
+            "Meta Data relevant to the payload",
+            crate::schema::constrain(
+                g.subschema_for::<Meta>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBWriteDomesticScheduledResponse5Data` (the spec gives no description).
@@ -3381,12 +6316,7 @@ impl crate::Object for OBWriteDomesticScheduledResponse5Data {
             &self.domestic_scheduled_payment_id,
             &self.extra,
         )?;
-        crate::__private::encode_required(
-            map,
-            "ConsentId",
-            &self.consent_id,
-            &self.extra,
-        )?;
+        crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
         crate::__private::encode_required(
             map,
             "CreationDateTime",
@@ -3412,19 +6342,62 @@ impl crate::Object for OBWriteDomesticScheduledResponse5Data {
         )?;
         crate::__private::encode_optional(map, "Refund", &self.refund)?;
         crate::__private::encode_optional(map, "Charges", &self.charges)?;
-        crate::__private::encode_required(
-            map,
-            "Initiation",
-            &self.initiation,
-            &self.extra,
-        )?;
-        crate::__private::encode_optional(
-            map,
-            "MultiAuthorisation",
-            &self.multi_authorisation,
-        )?;
+        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
+        crate::__private::encode_optional(map, "MultiAuthorisation", &self.multi_authorisation)?;
         crate::__private::encode_optional(map, "Debtor", &self.debtor)?;
         Ok(())
+    }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(
+                map,
+                "DomesticScheduledPaymentId",
+                &self.domestic_scheduled_payment_id,
+                &self.extra,
+            ),
+            1usize => {
+                crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)
+            }
+            2usize => crate::__private::encode_required(
+                map,
+                "CreationDateTime",
+                &self.creation_date_time,
+                &self.extra,
+            ),
+            3usize => crate::__private::encode_required(map, "Status", &self.status, &self.extra),
+            4usize => crate::__private::encode_required(
+                map,
+                "StatusUpdateDateTime",
+                &self.status_update_date_time,
+                &self.extra,
+            ),
+            5usize => crate::__private::encode_optional(
+                map,
+                "ExpectedExecutionDateTime",
+                &self.expected_execution_date_time,
+            ),
+            6usize => crate::__private::encode_optional(
+                map,
+                "ExpectedSettlementDateTime",
+                &self.expected_settlement_date_time,
+            ),
+            7usize => crate::__private::encode_optional(map, "Refund", &self.refund),
+            8usize => crate::__private::encode_optional(map, "Charges", &self.charges),
+            9usize => {
+                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+            }
+            10usize => crate::__private::encode_optional(
+                map,
+                "MultiAuthorisation",
+                &self.multi_authorisation,
+            ),
+            11usize => crate::__private::encode_optional(map, "Debtor", &self.debtor),
+            _ => Ok(()),
+        }
     }
     fn extra(&self) -> &crate::Extra {
         &self.extra
@@ -3441,8 +6414,7 @@ impl crate::__private::serde::Serialize for OBWriteDomesticScheduledResponse5Dat
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de>
-for OBWriteDomesticScheduledResponse5Data {
+impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteDomesticScheduledResponse5Data {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -3522,6 +6494,257 @@ impl crate::Validate for OBWriteDomesticScheduledResponse5Data {
         }
     }
 }
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteDomesticScheduledResponse5Data {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteDomesticScheduledResponse5Data".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBWriteDomesticScheduledResponse5Data"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBWriteDomesticScheduledResponse5Data` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "DomesticScheduledPaymentId",
+            true,
+            "OB: Unique identification as assigned by the ASPSP to uniquely identify the domestic schedule payment resource.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(40u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ConsentId",
+            true,
+            "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(128u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "CreationDateTime",
+            true,
+            "Date and time at which the message was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Status",
+            true,
+            "Specifies the status of the payment order resource.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticScheduledResponse5DataStatus>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "StatusUpdateDateTime",
+            true,
+            "Date and time at which the resource status was updated.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ExpectedExecutionDateTime",
+            false,
+            "Expected execution date and time for the payment resource.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ExpectedSettlementDateTime",
+            false,
+            "Expected settlement date and time for the payment resource.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Refund",
+            false,
+            "Unambiguous identification of the refund account to which a refund will be made as a result of the transaction.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticResponse5DataRefund>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Charges",
+            false,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<Vec<OBWriteDomesticConsentResponse5DataCharges>>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Initiation",
+            true,
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single scheduled domestic payment.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticScheduled2DataInitiation>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "MultiAuthorisation",
+            false,
+            "The multiple authorisation flow response from the ASPSP.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticResponse5DataMultiAuthorisation>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Debtor",
+            false,
+            "^ Only incuded in the response if `Data. ReadRefundAccount` is set to `Yes` in the consent.",
+            crate::schema::constrain(
+                g.subschema_for::<OBCashAccountDebtor4>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
+}
 /// `OBWriteDomesticStandingOrder3` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBWriteDomesticStandingOrder3 {
@@ -3570,6 +6793,17 @@ impl crate::Object for OBWriteDomesticStandingOrder3 {
         crate::__private::encode_required(map, "Risk", &self.risk, &self.extra)?;
         Ok(())
     }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
+            1usize => crate::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &crate::Extra {
         &self.extra
     }
@@ -3607,6 +6841,62 @@ impl crate::Validate for OBWriteDomesticStandingOrder3 {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteDomesticStandingOrder3 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteDomesticStandingOrder3".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBWriteDomesticStandingOrder3").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBWriteDomesticStandingOrder3` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "Data",
+            true,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticStandingOrder3Data>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Risk",
+            true,
+            "The Risk section is sent by the initiating party to the ASPSP.\nIt is used to specify additional details for risk scoring for Payments.",
+            crate::schema::constrain(
+                g.subschema_for::<OBRisk1>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBWriteDomesticStandingOrder3Data` (the spec gives no description).
@@ -3652,19 +6942,24 @@ impl crate::Object for OBWriteDomesticStandingOrder3Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(
-            map,
-            "ConsentId",
-            &self.consent_id,
-            &self.extra,
-        )?;
-        crate::__private::encode_required(
-            map,
-            "Initiation",
-            &self.initiation,
-            &self.extra,
-        )?;
+        crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
+        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
         Ok(())
+    }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => {
+                crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)
+            }
+            1usize => {
+                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+            }
+            _ => Ok(()),
+        }
     }
     fn extra(&self) -> &crate::Extra {
         &self.extra
@@ -3681,8 +6976,7 @@ impl crate::__private::serde::Serialize for OBWriteDomesticStandingOrder3Data {
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de>
-for OBWriteDomesticStandingOrder3Data {
+impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteDomesticStandingOrder3Data {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -3705,6 +6999,62 @@ impl crate::Validate for OBWriteDomesticStandingOrder3Data {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteDomesticStandingOrder3Data {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteDomesticStandingOrder3Data".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBWriteDomesticStandingOrder3Data").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBWriteDomesticStandingOrder3Data` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "ConsentId",
+            true,
+            "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(128u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Initiation",
+            true,
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a domestic standing order.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticStandingOrder3DataInitiation>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a domestic standing order.
@@ -3857,18 +7207,9 @@ impl crate::Object for OBWriteDomesticStandingOrder3DataInitiation {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(
-            map,
-            "Frequency",
-            &self.frequency,
-            &self.extra,
-        )?;
+        crate::__private::encode_required(map, "Frequency", &self.frequency, &self.extra)?;
         crate::__private::encode_optional(map, "Reference", &self.reference)?;
-        crate::__private::encode_optional(
-            map,
-            "NumberOfPayments",
-            &self.number_of_payments,
-        )?;
+        crate::__private::encode_optional(map, "NumberOfPayments", &self.number_of_payments)?;
         crate::__private::encode_required(
             map,
             "FirstPaymentDateTime",
@@ -3896,11 +7237,7 @@ impl crate::Object for OBWriteDomesticStandingOrder3DataInitiation {
             "RecurringPaymentAmount",
             &self.recurring_payment_amount,
         )?;
-        crate::__private::encode_optional(
-            map,
-            "FinalPaymentAmount",
-            &self.final_payment_amount,
-        )?;
+        crate::__private::encode_optional(map, "FinalPaymentAmount", &self.final_payment_amount)?;
         crate::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)?;
         crate::__private::encode_required(
             map,
@@ -3908,12 +7245,68 @@ impl crate::Object for OBWriteDomesticStandingOrder3DataInitiation {
             &self.creditor_account,
             &self.extra,
         )?;
-        crate::__private::encode_optional(
-            map,
-            "SupplementaryData",
-            &self.supplementary_data,
-        )?;
+        crate::__private::encode_optional(map, "SupplementaryData", &self.supplementary_data)?;
         Ok(())
+    }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => {
+                crate::__private::encode_required(map, "Frequency", &self.frequency, &self.extra)
+            }
+            1usize => crate::__private::encode_optional(map, "Reference", &self.reference),
+            2usize => {
+                crate::__private::encode_optional(map, "NumberOfPayments", &self.number_of_payments)
+            }
+            3usize => crate::__private::encode_required(
+                map,
+                "FirstPaymentDateTime",
+                &self.first_payment_date_time,
+                &self.extra,
+            ),
+            4usize => crate::__private::encode_optional(
+                map,
+                "RecurringPaymentDateTime",
+                &self.recurring_payment_date_time,
+            ),
+            5usize => crate::__private::encode_optional(
+                map,
+                "FinalPaymentDateTime",
+                &self.final_payment_date_time,
+            ),
+            6usize => crate::__private::encode_required(
+                map,
+                "FirstPaymentAmount",
+                &self.first_payment_amount,
+                &self.extra,
+            ),
+            7usize => crate::__private::encode_optional(
+                map,
+                "RecurringPaymentAmount",
+                &self.recurring_payment_amount,
+            ),
+            8usize => crate::__private::encode_optional(
+                map,
+                "FinalPaymentAmount",
+                &self.final_payment_amount,
+            ),
+            9usize => crate::__private::encode_optional(map, "DebtorAccount", &self.debtor_account),
+            10usize => crate::__private::encode_required(
+                map,
+                "CreditorAccount",
+                &self.creditor_account,
+                &self.extra,
+            ),
+            11usize => crate::__private::encode_optional(
+                map,
+                "SupplementaryData",
+                &self.supplementary_data,
+            ),
+            _ => Ok(()),
+        }
     }
     fn extra(&self) -> &crate::Extra {
         &self.extra
@@ -3931,7 +7324,8 @@ impl crate::__private::serde::Serialize for OBWriteDomesticStandingOrder3DataIni
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-for OBWriteDomesticStandingOrder3DataInitiation {
+    for OBWriteDomesticStandingOrder3DataInitiation
+{
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -4010,6 +7404,259 @@ impl crate::Validate for OBWriteDomesticStandingOrder3DataInitiation {
         }
     }
 }
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteDomesticStandingOrder3DataInitiation {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteDomesticStandingOrder3DataInitiation".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBWriteDomesticStandingOrder3DataInitiation"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a domestic standing order.",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "Frequency",
+            true,
+            "Individual Definitions:\nEvryDay - Every day\nEvryWorkgDay - Every working day\nIntrvlWkDay - An interval specified in weeks (01 to 09), and the day within the week (01 to 07)\nWkInMnthDay - A monthly interval, specifying the week of the month (01 to 05) and day within the week (01 to 07)\nIntrvlMnthDay - An interval specified in months (between 01 to 06, 12, 24), specifying the day within the month (-5 to -1, 1 to 31)\nQtrDay - Quarterly (either ENGLISH, SCOTTISH, or RECEIVED).\nENGLISH = Paid on the 25th March, 24th June, 29th September and 25th December.\nSCOTTISH = Paid on the 2nd February, 15th May, 1st August and 11th November.\nRECEIVED = Paid on the 20th March, 19th June, 24th September and 20th December.\nIndividual Patterns:\nEvryDay (ScheduleCode)\nEvryWorkgDay (ScheduleCode)\nIntrvlWkDay:IntervalInWeeks:DayInWeek (ScheduleCode + IntervalInWeeks + DayInWeek)\nWkInMnthDay:WeekInMonth:DayInWeek (ScheduleCode + WeekInMonth + DayInWeek)\nIntrvlMnthDay:IntervalInMonths:DayInMonth (ScheduleCode + IntervalInMonths + DayInMonth)\nQtrDay: + either (ENGLISH, SCOTTISH or RECEIVED) ScheduleCode + QuarterDay\nThe regular expression for this element combines five smaller versions for each permitted pattern. To aid legibility - the components are presented individually here:\nEvryDay\nEvryWorkgDay\nIntrvlWkDay:0[1-9]:0[1-7]\nWkInMnthDay:0[1-5]:0[1-7]\nIntrvlMnthDay:(0[1-6]|12|24):(-0[1-5]|0[1-9]|[12][0-9]|3[01])\nQtrDay:(ENGLISH|SCOTTISH|RECEIVED)\nFull Regular Expression:\n^(EvryDay)$|^(EvryWorkgDay)$|^(IntrvlWkDay:0[1-9]:0[1-7])$|^(WkInMnthDay:0[1-5]:0[1-7])$|^(IntrvlMnthDay:(0[1-6]|12|24):(-0[1-5]|0[1-9]|[12][0-9]|3[01]))$|^(QtrDay:(ENGLISH|SCOTTISH|RECEIVED))$",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: Some(
+                        "^(EvryDay)$|^(EvryWorkgDay)$|^(IntrvlDay:((0[2-9])|([1-2][0-9])|3[0-1]))$|^(IntrvlWkDay:0[1-9]:0[1-7])$|^(WkInMnthDay:0[1-5]:0[1-7])$|^(IntrvlMnthDay:(0[1-6]|12|24):(-0[1-5]|0[1-9]|[12][0-9]|3[01]))$|^(QtrDay:(ENGLISH|SCOTTISH|RECEIVED))$",
+                    ),
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Reference",
+            false,
+            "Unique reference, as assigned by the creditor, to unambiguously refer to the payment transaction.\nUsage: If available, the initiating party should provide this reference in the structured remittance information, to enable reconciliation by the creditor upon receipt of the amount of money.\nIf the business context requires the use of a creditor reference or a payment remit identification, and only one identifier can be passed through the end-to-end chain, the creditor's reference or payment remittance identification should be quoted in the end-to-end transaction identification.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(35u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "NumberOfPayments",
+            false,
+            "Number of the payments that will be made in completing this frequency sequence including any executed since the sequence start date.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(35u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "FirstPaymentDateTime",
+            true,
+            "The date on which the first payment for a Standing Order schedule will be made.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "RecurringPaymentDateTime",
+            false,
+            "The date on which the first recurring payment for a Standing Order schedule will be made.\nUsage: This must be populated only if the first recurring date is different to the first payment date.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "FinalPaymentDateTime",
+            false,
+            "The date on which the final payment for a Standing Order schedule will be made.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "FirstPaymentAmount",
+            true,
+            "The amount of the first Standing Order",
+            crate::schema::constrain(
+                g.subschema_for::<OBActiveOrHistoricCurrencyAndAmount>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "RecurringPaymentAmount",
+            false,
+            "The amount of the recurring Standing Order",
+            crate::schema::constrain(
+                g.subschema_for::<OBActiveOrHistoricCurrencyAndAmount>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "FinalPaymentAmount",
+            false,
+            "The amount of the final Standing Order",
+            crate::schema::constrain(
+                g.subschema_for::<OBActiveOrHistoricCurrencyAndAmount>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "DebtorAccount",
+            false,
+            "Provides the details to identify the debtor account.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomestic2DataInitiationDebtorAccount>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "CreditorAccount",
+            true,
+            "Identification assigned by an institution to identify an account. This identification is known by the account owner.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomestic2DataInitiationCreditorAccount>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "SupplementaryData",
+            false,
+            "Additional information that can not be captured in the structured fields and/or any other specific block.",
+            crate::schema::constrain(
+                g.subschema_for::<OBSupplementaryData1>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
+}
 /// `OBWriteDomesticStandingOrderConsent5` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBWriteDomesticStandingOrderConsent5 {
@@ -4058,6 +7705,17 @@ impl crate::Object for OBWriteDomesticStandingOrderConsent5 {
         crate::__private::encode_required(map, "Risk", &self.risk, &self.extra)?;
         Ok(())
     }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
+            1usize => crate::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &crate::Extra {
         &self.extra
     }
@@ -4073,8 +7731,7 @@ impl crate::__private::serde::Serialize for OBWriteDomesticStandingOrderConsent5
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de>
-for OBWriteDomesticStandingOrderConsent5 {
+impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteDomesticStandingOrderConsent5 {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -4096,6 +7753,62 @@ impl crate::Validate for OBWriteDomesticStandingOrderConsent5 {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteDomesticStandingOrderConsent5 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteDomesticStandingOrderConsent5".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBWriteDomesticStandingOrderConsent5").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBWriteDomesticStandingOrderConsent5` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "Data",
+            true,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticStandingOrderConsent5Data>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Risk",
+            true,
+            "The Risk section is sent by the initiating party to the ASPSP.\nIt is used to specify additional details for risk scoring for Payments.",
+            crate::schema::constrain(
+                g.subschema_for::<OBRisk1>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBWriteDomesticStandingOrderConsent5Data` (the spec gives no description).
@@ -4165,30 +7878,36 @@ impl crate::Object for OBWriteDomesticStandingOrderConsent5Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(
-            map,
-            "Permission",
-            &self.permission,
-            &self.extra,
-        )?;
-        crate::__private::encode_optional(
-            map,
-            "ReadRefundAccount",
-            &self.read_refund_account,
-        )?;
-        crate::__private::encode_required(
-            map,
-            "Initiation",
-            &self.initiation,
-            &self.extra,
-        )?;
+        crate::__private::encode_required(map, "Permission", &self.permission, &self.extra)?;
+        crate::__private::encode_optional(map, "ReadRefundAccount", &self.read_refund_account)?;
+        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
         crate::__private::encode_optional(map, "Authorisation", &self.authorisation)?;
-        crate::__private::encode_optional(
-            map,
-            "SCASupportData",
-            &self.sca_support_data,
-        )?;
+        crate::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)?;
         Ok(())
+    }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => {
+                crate::__private::encode_required(map, "Permission", &self.permission, &self.extra)
+            }
+            1usize => crate::__private::encode_optional(
+                map,
+                "ReadRefundAccount",
+                &self.read_refund_account,
+            ),
+            2usize => {
+                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+            }
+            3usize => crate::__private::encode_optional(map, "Authorisation", &self.authorisation),
+            4usize => {
+                crate::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)
+            }
+            _ => Ok(()),
+        }
     }
     fn extra(&self) -> &crate::Extra {
         &self.extra
@@ -4205,8 +7924,7 @@ impl crate::__private::serde::Serialize for OBWriteDomesticStandingOrderConsent5
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de>
-for OBWriteDomesticStandingOrderConsent5Data {
+impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteDomesticStandingOrderConsent5Data {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -4243,6 +7961,124 @@ impl crate::Validate for OBWriteDomesticStandingOrderConsent5Data {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteDomesticStandingOrderConsent5Data {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteDomesticStandingOrderConsent5Data".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBWriteDomesticStandingOrderConsent5Data"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBWriteDomesticStandingOrderConsent5Data` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "Permission",
+            true,
+            "Specifies the Open Banking service request types.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticScheduledConsent4DataPermission>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ReadRefundAccount",
+            false,
+            "Specifies to share the refund account details with PISP",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticConsent4DataReadRefundAccount>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Initiation",
+            true,
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a domestic standing order.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticStandingOrder3DataInitiation>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Authorisation",
+            false,
+            "The authorisation type request from the TPP.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticConsent4DataAuthorisation>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "SCASupportData",
+            false,
+            "Supporting Data provided by TPP, when requesting SCA Exemption.",
+            crate::schema::constrain(
+                g.subschema_for::<OBSCASupportData1>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBWriteDomesticStandingOrderConsentResponse6` (the spec gives no description).
@@ -4307,6 +8143,19 @@ impl crate::Object for OBWriteDomesticStandingOrderConsentResponse6 {
         crate::__private::encode_optional(map, "Meta", &self.meta)?;
         Ok(())
     }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
+            1usize => crate::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            2usize => crate::__private::encode_optional(map, "Links", &self.links),
+            3usize => crate::__private::encode_optional(map, "Meta", &self.meta),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &crate::Extra {
         &self.extra
     }
@@ -4314,8 +8163,7 @@ impl crate::Object for OBWriteDomesticStandingOrderConsentResponse6 {
         &mut self.extra
     }
 }
-impl crate::__private::serde::Serialize
-for OBWriteDomesticStandingOrderConsentResponse6 {
+impl crate::__private::serde::Serialize for OBWriteDomesticStandingOrderConsentResponse6 {
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -4324,7 +8172,8 @@ for OBWriteDomesticStandingOrderConsentResponse6 {
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-for OBWriteDomesticStandingOrderConsentResponse6 {
+    for OBWriteDomesticStandingOrderConsentResponse6
+{
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -4356,6 +8205,105 @@ impl crate::Validate for OBWriteDomesticStandingOrderConsentResponse6 {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteDomesticStandingOrderConsentResponse6 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteDomesticStandingOrderConsentResponse6".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBWriteDomesticStandingOrderConsentResponse6"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBWriteDomesticStandingOrderConsentResponse6` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "Data",
+            true,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticStandingOrderConsentResponse6Data>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Risk",
+            true,
+            "The Risk section is sent by the initiating party to the ASPSP.\nIt is used to specify additional details for risk scoring for Payments.",
+            crate::schema::constrain(
+                g.subschema_for::<OBRisk1>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Links",
+            false,
+            "Links relevant to the payload",
+            crate::schema::constrain(
+                g.subschema_for::<Links>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Meta",
+            false,
+            "Meta Data relevant to the payload",
+            crate::schema::constrain(
+                g.subschema_for::<Meta>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBWriteDomesticStandingOrderConsentResponse6Data` (the spec gives no description).
@@ -4480,12 +8428,7 @@ impl crate::Object for OBWriteDomesticStandingOrderConsentResponse6Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(
-            map,
-            "ConsentId",
-            &self.consent_id,
-            &self.extra,
-        )?;
+        crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
         crate::__private::encode_required(
             map,
             "CreationDateTime",
@@ -4499,37 +8442,60 @@ impl crate::Object for OBWriteDomesticStandingOrderConsentResponse6Data {
             &self.status_update_date_time,
             &self.extra,
         )?;
-        crate::__private::encode_required(
-            map,
-            "Permission",
-            &self.permission,
-            &self.extra,
-        )?;
-        crate::__private::encode_optional(
-            map,
-            "ReadRefundAccount",
-            &self.read_refund_account,
-        )?;
-        crate::__private::encode_optional(
-            map,
-            "CutOffDateTime",
-            &self.cut_off_date_time,
-        )?;
+        crate::__private::encode_required(map, "Permission", &self.permission, &self.extra)?;
+        crate::__private::encode_optional(map, "ReadRefundAccount", &self.read_refund_account)?;
+        crate::__private::encode_optional(map, "CutOffDateTime", &self.cut_off_date_time)?;
         crate::__private::encode_optional(map, "Charges", &self.charges)?;
-        crate::__private::encode_required(
-            map,
-            "Initiation",
-            &self.initiation,
-            &self.extra,
-        )?;
+        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
         crate::__private::encode_optional(map, "Authorisation", &self.authorisation)?;
-        crate::__private::encode_optional(
-            map,
-            "SCASupportData",
-            &self.sca_support_data,
-        )?;
+        crate::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)?;
         crate::__private::encode_optional(map, "Debtor", &self.debtor)?;
         Ok(())
+    }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => {
+                crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)
+            }
+            1usize => crate::__private::encode_required(
+                map,
+                "CreationDateTime",
+                &self.creation_date_time,
+                &self.extra,
+            ),
+            2usize => crate::__private::encode_required(map, "Status", &self.status, &self.extra),
+            3usize => crate::__private::encode_required(
+                map,
+                "StatusUpdateDateTime",
+                &self.status_update_date_time,
+                &self.extra,
+            ),
+            4usize => {
+                crate::__private::encode_required(map, "Permission", &self.permission, &self.extra)
+            }
+            5usize => crate::__private::encode_optional(
+                map,
+                "ReadRefundAccount",
+                &self.read_refund_account,
+            ),
+            6usize => {
+                crate::__private::encode_optional(map, "CutOffDateTime", &self.cut_off_date_time)
+            }
+            7usize => crate::__private::encode_optional(map, "Charges", &self.charges),
+            8usize => {
+                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+            }
+            9usize => crate::__private::encode_optional(map, "Authorisation", &self.authorisation),
+            10usize => {
+                crate::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)
+            }
+            11usize => crate::__private::encode_optional(map, "Debtor", &self.debtor),
+            _ => Ok(()),
+        }
     }
     fn extra(&self) -> &crate::Extra {
         &self.extra
@@ -4538,8 +8504,7 @@ impl crate::Object for OBWriteDomesticStandingOrderConsentResponse6Data {
         &mut self.extra
     }
 }
-impl crate::__private::serde::Serialize
-for OBWriteDomesticStandingOrderConsentResponse6Data {
+impl crate::__private::serde::Serialize for OBWriteDomesticStandingOrderConsentResponse6Data {
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -4548,7 +8513,8 @@ for OBWriteDomesticStandingOrderConsentResponse6Data {
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-for OBWriteDomesticStandingOrderConsentResponse6Data {
+    for OBWriteDomesticStandingOrderConsentResponse6Data
+{
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -4625,6 +8591,260 @@ impl crate::Validate for OBWriteDomesticStandingOrderConsentResponse6Data {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteDomesticStandingOrderConsentResponse6Data {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteDomesticStandingOrderConsentResponse6Data".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBWriteDomesticStandingOrderConsentResponse6Data"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBWriteDomesticStandingOrderConsentResponse6Data` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "ConsentId",
+            true,
+            "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(128u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "CreationDateTime",
+            true,
+            "Date and time at which the resource was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Status",
+            true,
+            "Specifies the status of consent resource in code form.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticConsentResponse5DataStatus>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "StatusUpdateDateTime",
+            true,
+            "Date and time at which the resource status was updated.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Permission",
+            true,
+            "Specifies the Open Banking service request types.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticScheduledConsent4DataPermission>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ReadRefundAccount",
+            false,
+            "Specifies to share the refund account details with PISP",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticConsent4DataReadRefundAccount>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "CutOffDateTime",
+            false,
+            "Specified cut-off date and time for the payment consent.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Charges",
+            false,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<Vec<OBWriteDomesticConsentResponse5DataCharges>>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Initiation",
+            true,
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a domestic standing order.",
+            crate::schema::constrain(
+                g
+                    .subschema_for::<
+                        OBWriteDomesticStandingOrderConsentResponse6DataInitiation,
+                    >(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Authorisation",
+            false,
+            "The authorisation type request from the TPP.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticConsent4DataAuthorisation>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "SCASupportData",
+            false,
+            "Supporting Data provided by TPP, when requesting SCA Exemption.",
+            crate::schema::constrain(
+                g.subschema_for::<OBSCASupportData1>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Debtor",
+            false,
+            "^ Only incuded in the response if `Data. ReadRefundAccount` is set to `Yes` in the consent.",
+            crate::schema::constrain(
+                g.subschema_for::<OBCashAccountDebtor4>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a domestic standing order.
@@ -4777,18 +8997,9 @@ impl crate::Object for OBWriteDomesticStandingOrderConsentResponse6DataInitiatio
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(
-            map,
-            "Frequency",
-            &self.frequency,
-            &self.extra,
-        )?;
+        crate::__private::encode_required(map, "Frequency", &self.frequency, &self.extra)?;
         crate::__private::encode_optional(map, "Reference", &self.reference)?;
-        crate::__private::encode_optional(
-            map,
-            "NumberOfPayments",
-            &self.number_of_payments,
-        )?;
+        crate::__private::encode_optional(map, "NumberOfPayments", &self.number_of_payments)?;
         crate::__private::encode_required(
             map,
             "FirstPaymentDateTime",
@@ -4816,11 +9027,7 @@ impl crate::Object for OBWriteDomesticStandingOrderConsentResponse6DataInitiatio
             "RecurringPaymentAmount",
             &self.recurring_payment_amount,
         )?;
-        crate::__private::encode_optional(
-            map,
-            "FinalPaymentAmount",
-            &self.final_payment_amount,
-        )?;
+        crate::__private::encode_optional(map, "FinalPaymentAmount", &self.final_payment_amount)?;
         crate::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)?;
         crate::__private::encode_required(
             map,
@@ -4828,12 +9035,68 @@ impl crate::Object for OBWriteDomesticStandingOrderConsentResponse6DataInitiatio
             &self.creditor_account,
             &self.extra,
         )?;
-        crate::__private::encode_optional(
-            map,
-            "SupplementaryData",
-            &self.supplementary_data,
-        )?;
+        crate::__private::encode_optional(map, "SupplementaryData", &self.supplementary_data)?;
         Ok(())
+    }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => {
+                crate::__private::encode_required(map, "Frequency", &self.frequency, &self.extra)
+            }
+            1usize => crate::__private::encode_optional(map, "Reference", &self.reference),
+            2usize => {
+                crate::__private::encode_optional(map, "NumberOfPayments", &self.number_of_payments)
+            }
+            3usize => crate::__private::encode_required(
+                map,
+                "FirstPaymentDateTime",
+                &self.first_payment_date_time,
+                &self.extra,
+            ),
+            4usize => crate::__private::encode_optional(
+                map,
+                "RecurringPaymentDateTime",
+                &self.recurring_payment_date_time,
+            ),
+            5usize => crate::__private::encode_optional(
+                map,
+                "FinalPaymentDateTime",
+                &self.final_payment_date_time,
+            ),
+            6usize => crate::__private::encode_required(
+                map,
+                "FirstPaymentAmount",
+                &self.first_payment_amount,
+                &self.extra,
+            ),
+            7usize => crate::__private::encode_optional(
+                map,
+                "RecurringPaymentAmount",
+                &self.recurring_payment_amount,
+            ),
+            8usize => crate::__private::encode_optional(
+                map,
+                "FinalPaymentAmount",
+                &self.final_payment_amount,
+            ),
+            9usize => crate::__private::encode_optional(map, "DebtorAccount", &self.debtor_account),
+            10usize => crate::__private::encode_required(
+                map,
+                "CreditorAccount",
+                &self.creditor_account,
+                &self.extra,
+            ),
+            11usize => crate::__private::encode_optional(
+                map,
+                "SupplementaryData",
+                &self.supplementary_data,
+            ),
+            _ => Ok(()),
+        }
     }
     fn extra(&self) -> &crate::Extra {
         &self.extra
@@ -4843,7 +9106,8 @@ impl crate::Object for OBWriteDomesticStandingOrderConsentResponse6DataInitiatio
     }
 }
 impl crate::__private::serde::Serialize
-for OBWriteDomesticStandingOrderConsentResponse6DataInitiation {
+    for OBWriteDomesticStandingOrderConsentResponse6DataInitiation
+{
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -4852,7 +9116,8 @@ for OBWriteDomesticStandingOrderConsentResponse6DataInitiation {
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-for OBWriteDomesticStandingOrderConsentResponse6DataInitiation {
+    for OBWriteDomesticStandingOrderConsentResponse6DataInitiation
+{
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -4931,6 +9196,261 @@ impl crate::Validate for OBWriteDomesticStandingOrderConsentResponse6DataInitiat
         }
     }
 }
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema
+    for OBWriteDomesticStandingOrderConsentResponse6DataInitiation
+{
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteDomesticStandingOrderConsentResponse6DataInitiation".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBWriteDomesticStandingOrderConsentResponse6DataInitiation"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a domestic standing order.",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "Frequency",
+            true,
+            "Individual Definitions:\nEvryDay - Every day\nEvryWorkgDay - Every working day\nIntrvlWkDay - An interval specified in weeks (01 to 09), and the day within the week (01 to 07)\nWkInMnthDay - A monthly interval, specifying the week of the month (01 to 05) and day within the week (01 to 07)\nIntrvlMnthDay - An interval specified in months (between 01 to 06, 12, 24), specifying the day within the month (-5 to -1, 1 to 31)\nQtrDay - Quarterly (either ENGLISH, SCOTTISH, or RECEIVED).\nENGLISH = Paid on the 25th March, 24th June, 29th September and 25th December.\nSCOTTISH = Paid on the 2nd February, 15th May, 1st August and 11th November.\nRECEIVED = Paid on the 20th March, 19th June, 24th September and 20th December.\nIndividual Patterns:\nEvryDay (ScheduleCode)\nEvryWorkgDay (ScheduleCode)\nIntrvlWkDay:IntervalInWeeks:DayInWeek (ScheduleCode + IntervalInWeeks + DayInWeek)\nWkInMnthDay:WeekInMonth:DayInWeek (ScheduleCode + WeekInMonth + DayInWeek)\nIntrvlMnthDay:IntervalInMonths:DayInMonth (ScheduleCode + IntervalInMonths + DayInMonth)\nQtrDay: + either (ENGLISH, SCOTTISH or RECEIVED) ScheduleCode + QuarterDay\nThe regular expression for this element combines five smaller versions for each permitted pattern. To aid legibility - the components are presented individually here:\nEvryDay\nEvryWorkgDay\nIntrvlWkDay:0[1-9]:0[1-7]\nWkInMnthDay:0[1-5]:0[1-7]\nIntrvlMnthDay:(0[1-6]|12|24):(-0[1-5]|0[1-9]|[12][0-9]|3[01])\nQtrDay:(ENGLISH|SCOTTISH|RECEIVED)\nFull Regular Expression:\n^(EvryDay)$|^(EvryWorkgDay)$|^(IntrvlWkDay:0[1-9]:0[1-7])$|^(WkInMnthDay:0[1-5]:0[1-7])$|^(IntrvlMnthDay:(0[1-6]|12|24):(-0[1-5]|0[1-9]|[12][0-9]|3[01]))$|^(QtrDay:(ENGLISH|SCOTTISH|RECEIVED))$",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: Some(
+                        "^(EvryDay)$|^(EvryWorkgDay)$|^(IntrvlDay:((0[2-9])|([1-2][0-9])|3[0-1]))$|^(IntrvlWkDay:0[1-9]:0[1-7])$|^(WkInMnthDay:0[1-5]:0[1-7])$|^(IntrvlMnthDay:(0[1-6]|12|24):(-0[1-5]|0[1-9]|[12][0-9]|3[01]))$|^(QtrDay:(ENGLISH|SCOTTISH|RECEIVED))$",
+                    ),
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Reference",
+            false,
+            "Unique reference, as assigned by the creditor, to unambiguously refer to the payment transaction.\nUsage: If available, the initiating party should provide this reference in the structured remittance information, to enable reconciliation by the creditor upon receipt of the amount of money.\nIf the business context requires the use of a creditor reference or a payment remit identification, and only one identifier can be passed through the end-to-end chain, the creditor's reference or payment remittance identification should be quoted in the end-to-end transaction identification.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(35u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "NumberOfPayments",
+            false,
+            "Number of the payments that will be made in completing this frequency sequence including any executed since the sequence start date.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(35u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "FirstPaymentDateTime",
+            true,
+            "The date on which the first payment for a Standing Order schedule will be made.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "RecurringPaymentDateTime",
+            false,
+            "The date on which the first recurring payment for a Standing Order schedule will be made.\nUsage: This must be populated only if the first recurring date is different to the first payment date.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "FinalPaymentDateTime",
+            false,
+            "The date on which the final payment for a Standing Order schedule will be made.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "FirstPaymentAmount",
+            true,
+            "The amount of the first Standing Order",
+            crate::schema::constrain(
+                g.subschema_for::<OBActiveOrHistoricCurrencyAndAmount>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "RecurringPaymentAmount",
+            false,
+            "The amount of the recurring Standing Order",
+            crate::schema::constrain(
+                g.subschema_for::<OBActiveOrHistoricCurrencyAndAmount>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "FinalPaymentAmount",
+            false,
+            "The amount of the final Standing Order",
+            crate::schema::constrain(
+                g.subschema_for::<OBActiveOrHistoricCurrencyAndAmount>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "DebtorAccount",
+            false,
+            "Unambiguous identification of the account of the debtor to which a debit entry will be made as a result of the transaction.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomestic2DataInitiationDebtorAccount>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "CreditorAccount",
+            true,
+            "Identification assigned by an institution to identify an account. This identification is known by the account owner.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomestic2DataInitiationCreditorAccount>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "SupplementaryData",
+            false,
+            "Additional information that can not be captured in the structured fields and/or any other specific block.",
+            crate::schema::constrain(
+                g.subschema_for::<OBSupplementaryData1>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
+}
 /// `OBWriteDomesticStandingOrderResponse6` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBWriteDomesticStandingOrderResponse6 {
@@ -4985,6 +9505,18 @@ impl crate::Object for OBWriteDomesticStandingOrderResponse6 {
         crate::__private::encode_optional(map, "Meta", &self.meta)?;
         Ok(())
     }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
+            1usize => crate::__private::encode_optional(map, "Links", &self.links),
+            2usize => crate::__private::encode_optional(map, "Meta", &self.meta),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &crate::Extra {
         &self.extra
     }
@@ -5000,8 +9532,7 @@ impl crate::__private::serde::Serialize for OBWriteDomesticStandingOrderResponse
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de>
-for OBWriteDomesticStandingOrderResponse6 {
+impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteDomesticStandingOrderResponse6 {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -5027,6 +9558,86 @@ impl crate::Validate for OBWriteDomesticStandingOrderResponse6 {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteDomesticStandingOrderResponse6 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteDomesticStandingOrderResponse6".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBWriteDomesticStandingOrderResponse6"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBWriteDomesticStandingOrderResponse6` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "Data",
+            true,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticStandingOrderResponse6Data>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Links",
+            false,
+            "Links relevant to the payload",
+            crate::schema::constrain(
+                g.subschema_for::<Links>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Meta",
+            false,
+            "Meta Data relevant to the payload",
+            crate::schema::constrain(
+                g.subschema_for::<Meta>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBWriteDomesticStandingOrderResponse6Data` (the spec gives no description).
@@ -5141,12 +9752,7 @@ impl crate::Object for OBWriteDomesticStandingOrderResponse6Data {
             &self.domestic_standing_order_id,
             &self.extra,
         )?;
-        crate::__private::encode_required(
-            map,
-            "ConsentId",
-            &self.consent_id,
-            &self.extra,
-        )?;
+        crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
         crate::__private::encode_required(
             map,
             "CreationDateTime",
@@ -5162,19 +9768,52 @@ impl crate::Object for OBWriteDomesticStandingOrderResponse6Data {
         )?;
         crate::__private::encode_optional(map, "Refund", &self.refund)?;
         crate::__private::encode_optional(map, "Charges", &self.charges)?;
-        crate::__private::encode_required(
-            map,
-            "Initiation",
-            &self.initiation,
-            &self.extra,
-        )?;
-        crate::__private::encode_optional(
-            map,
-            "MultiAuthorisation",
-            &self.multi_authorisation,
-        )?;
+        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
+        crate::__private::encode_optional(map, "MultiAuthorisation", &self.multi_authorisation)?;
         crate::__private::encode_optional(map, "Debtor", &self.debtor)?;
         Ok(())
+    }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(
+                map,
+                "DomesticStandingOrderId",
+                &self.domestic_standing_order_id,
+                &self.extra,
+            ),
+            1usize => {
+                crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)
+            }
+            2usize => crate::__private::encode_required(
+                map,
+                "CreationDateTime",
+                &self.creation_date_time,
+                &self.extra,
+            ),
+            3usize => crate::__private::encode_required(map, "Status", &self.status, &self.extra),
+            4usize => crate::__private::encode_required(
+                map,
+                "StatusUpdateDateTime",
+                &self.status_update_date_time,
+                &self.extra,
+            ),
+            5usize => crate::__private::encode_optional(map, "Refund", &self.refund),
+            6usize => crate::__private::encode_optional(map, "Charges", &self.charges),
+            7usize => {
+                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+            }
+            8usize => crate::__private::encode_optional(
+                map,
+                "MultiAuthorisation",
+                &self.multi_authorisation,
+            ),
+            9usize => crate::__private::encode_optional(map, "Debtor", &self.debtor),
+            _ => Ok(()),
+        }
     }
     fn extra(&self) -> &crate::Extra {
         &self.extra
@@ -5191,8 +9830,7 @@ impl crate::__private::serde::Serialize for OBWriteDomesticStandingOrderResponse
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de>
-for OBWriteDomesticStandingOrderResponse6Data {
+impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteDomesticStandingOrderResponse6Data {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -5262,6 +9900,222 @@ impl crate::Validate for OBWriteDomesticStandingOrderResponse6Data {
         }
     }
 }
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteDomesticStandingOrderResponse6Data {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteDomesticStandingOrderResponse6Data".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBWriteDomesticStandingOrderResponse6Data"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBWriteDomesticStandingOrderResponse6Data` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "DomesticStandingOrderId",
+            true,
+            "OB: Unique identification as assigned by the ASPSP to uniquely identify the domestic standing order resource.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(40u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ConsentId",
+            true,
+            "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(128u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "CreationDateTime",
+            true,
+            "Date and time at which the resource was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Status",
+            true,
+            "Specifies the status of the payment order resource.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticScheduledResponse5DataStatus>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "StatusUpdateDateTime",
+            true,
+            "Date and time at which the resource status was updated.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Refund",
+            false,
+            "Unambiguous identification of the refund account to which a refund will be made as a result of the transaction.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticResponse5DataRefund>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Charges",
+            false,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<Vec<OBWriteDomesticConsentResponse5DataCharges>>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Initiation",
+            true,
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a domestic standing order.",
+            crate::schema::constrain(
+                g
+                    .subschema_for::<
+                        OBWriteDomesticStandingOrderConsentResponse6DataInitiation,
+                    >(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "MultiAuthorisation",
+            false,
+            "The multiple authorisation flow response from the ASPSP.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticResponse5DataMultiAuthorisation>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Debtor",
+            false,
+            "^ Only incuded in the response if `Data. ReadRefundAccount` is set to `Yes` in the consent.",
+            crate::schema::constrain(
+                g.subschema_for::<OBCashAccountDebtor4>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
+}
 /// `OBWriteFile2` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBWriteFile2 {
@@ -5302,6 +10156,16 @@ impl crate::Object for OBWriteFile2 {
         crate::__private::encode_required(map, "Data", &self.data, &self.extra)?;
         Ok(())
     }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &crate::Extra {
         &self.extra
     }
@@ -5333,6 +10197,40 @@ impl crate::Validate for OBWriteFile2 {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteFile2 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteFile2".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBWriteFile2").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object("`OBWriteFile2` (the spec gives no description).", false);
+        crate::schema::property(
+            &mut s,
+            "Data",
+            true,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteFile2Data>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBWriteFile2Data` (the spec gives no description).
@@ -5378,19 +10276,24 @@ impl crate::Object for OBWriteFile2Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(
-            map,
-            "ConsentId",
-            &self.consent_id,
-            &self.extra,
-        )?;
-        crate::__private::encode_required(
-            map,
-            "Initiation",
-            &self.initiation,
-            &self.extra,
-        )?;
+        crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
+        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
         Ok(())
+    }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => {
+                crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)
+            }
+            1usize => {
+                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+            }
+            _ => Ok(()),
+        }
     }
     fn extra(&self) -> &crate::Extra {
         &self.extra
@@ -5430,6 +10333,60 @@ impl crate::Validate for OBWriteFile2Data {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteFile2Data {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteFile2Data".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBWriteFile2Data").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s =
+            crate::schema::object("`OBWriteFile2Data` (the spec gives no description).", false);
+        crate::schema::property(
+            &mut s,
+            "ConsentId",
+            true,
+            "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(128u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Initiation",
+            true,
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds using a payment file.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteFile2DataInitiation>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds using a payment file.
@@ -5474,9 +10431,7 @@ pub struct OBWriteFile2DataInitiation {
     /// Information supplied to enable the matching of an entry with the items that the transfer is intended to settle, such as commercial invoices in an accounts' receivable system.
     ///
     /// JSON name: `RemittanceInformation`
-    pub remittance_information: Option<
-        Box<OBWriteDomestic2DataInitiationRemittanceInformation>,
-    >,
+    pub remittance_information: Option<Box<OBWriteDomestic2DataInitiationRemittanceInformation>>,
     /// Additional information that can not be captured in the structured fields and/or any other specific block.
     ///
     /// JSON name: `SupplementaryData`
@@ -5540,18 +10495,8 @@ impl crate::Object for OBWriteFile2DataInitiation {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(
-            map,
-            "FileType",
-            &self.file_type,
-            &self.extra,
-        )?;
-        crate::__private::encode_required(
-            map,
-            "FileHash",
-            &self.file_hash,
-            &self.extra,
-        )?;
+        crate::__private::encode_required(map, "FileType", &self.file_type, &self.extra)?;
+        crate::__private::encode_required(map, "FileHash", &self.file_hash, &self.extra)?;
         crate::__private::encode_optional(map, "FileReference", &self.file_reference)?;
         crate::__private::encode_optional(
             map,
@@ -5564,23 +10509,56 @@ impl crate::Object for OBWriteFile2DataInitiation {
             "RequestedExecutionDateTime",
             &self.requested_execution_date_time,
         )?;
-        crate::__private::encode_optional(
-            map,
-            "LocalInstrument",
-            &self.local_instrument,
-        )?;
+        crate::__private::encode_optional(map, "LocalInstrument", &self.local_instrument)?;
         crate::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)?;
         crate::__private::encode_optional(
             map,
             "RemittanceInformation",
             &self.remittance_information,
         )?;
-        crate::__private::encode_optional(
-            map,
-            "SupplementaryData",
-            &self.supplementary_data,
-        )?;
+        crate::__private::encode_optional(map, "SupplementaryData", &self.supplementary_data)?;
         Ok(())
+    }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => {
+                crate::__private::encode_required(map, "FileType", &self.file_type, &self.extra)
+            }
+            1usize => {
+                crate::__private::encode_required(map, "FileHash", &self.file_hash, &self.extra)
+            }
+            2usize => crate::__private::encode_optional(map, "FileReference", &self.file_reference),
+            3usize => crate::__private::encode_optional(
+                map,
+                "NumberOfTransactions",
+                &self.number_of_transactions,
+            ),
+            4usize => crate::__private::encode_optional(map, "ControlSum", &self.control_sum),
+            5usize => crate::__private::encode_optional(
+                map,
+                "RequestedExecutionDateTime",
+                &self.requested_execution_date_time,
+            ),
+            6usize => {
+                crate::__private::encode_optional(map, "LocalInstrument", &self.local_instrument)
+            }
+            7usize => crate::__private::encode_optional(map, "DebtorAccount", &self.debtor_account),
+            8usize => crate::__private::encode_optional(
+                map,
+                "RemittanceInformation",
+                &self.remittance_information,
+            ),
+            9usize => crate::__private::encode_optional(
+                map,
+                "SupplementaryData",
+                &self.supplementary_data,
+            ),
+            _ => Ok(()),
+        }
     }
     fn extra(&self) -> &crate::Extra {
         &self.extra
@@ -5664,6 +10642,214 @@ impl crate::Validate for OBWriteFile2DataInitiation {
         }
     }
 }
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteFile2DataInitiation {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteFile2DataInitiation".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBWriteFile2DataInitiation").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds using a payment file.",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "FileType",
+            true,
+            "Specifies the payment file type.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteFile2DataInitiationFileType>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "FileHash",
+            true,
+            "A base64 encoding of a SHA256 hash of the file to be uploaded.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(44u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "FileReference",
+            false,
+            "Reference for the file.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(40u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "NumberOfTransactions",
+            false,
+            "Number of individual transactions contained in the payment information group.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: Some("[0-9]{1,15}"),
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ControlSum",
+            false,
+            "Total of all individual amounts included in the group, irrespective of currencies.",
+            crate::schema::constrain(
+                g.subschema_for::<f64>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "RequestedExecutionDateTime",
+            false,
+            "Date at which the initiating party requests the clearing agent to process the payment.\nUsage: This is the date on which the debtor's account is to be debited.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "LocalInstrument",
+            false,
+            "User community specific instrument.\nUsage: This element is used to specify a local instrument, local clearing option and/or further qualify the service or service level.",
+            crate::schema::constrain(
+                g.subschema_for::<OBExternalLocalInstrument1Code>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "DebtorAccount",
+            false,
+            "Unambiguous identification of the account of the debtor to which a debit entry will be made as a result of the transaction.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomestic2DataInitiationDebtorAccount>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "RemittanceInformation",
+            false,
+            "Information supplied to enable the matching of an entry with the items that the transfer is intended to settle, such as commercial invoices in an accounts' receivable system.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomestic2DataInitiationRemittanceInformation>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "SupplementaryData",
+            false,
+            "Additional information that can not be captured in the structured fields and/or any other specific block.",
+            crate::schema::constrain(
+                g.subschema_for::<OBSupplementaryData1>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
+}
 /// `OBWriteFileConsent3` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBWriteFileConsent3 {
@@ -5704,6 +10890,16 @@ impl crate::Object for OBWriteFileConsent3 {
         crate::__private::encode_required(map, "Data", &self.data, &self.extra)?;
         Ok(())
     }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &crate::Extra {
         &self.extra
     }
@@ -5737,6 +10933,43 @@ impl crate::Validate for OBWriteFileConsent3 {
         }
     }
 }
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteFileConsent3 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteFileConsent3".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBWriteFileConsent3").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBWriteFileConsent3` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "Data",
+            true,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteFileConsent3Data>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
+}
 /// `OBWriteFileConsent3Data` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBWriteFileConsent3Data {
@@ -5758,11 +10991,7 @@ pub struct OBWriteFileConsent3Data {
 }
 impl crate::Object for OBWriteFileConsent3Data {
     const NAME: &'static str = "OBWriteFileConsent3Data";
-    const FIELDS: &'static [&'static str] = &[
-        "Initiation",
-        "Authorisation",
-        "SCASupportData",
-    ];
+    const FIELDS: &'static [&'static str] = &["Initiation", "Authorisation", "SCASupportData"];
     const REQUIRED: u128 = 1;
     const OPEN: bool = false;
     fn field_index(key: &str) -> Option<usize> {
@@ -5790,19 +11019,26 @@ impl crate::Object for OBWriteFileConsent3Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(
-            map,
-            "Initiation",
-            &self.initiation,
-            &self.extra,
-        )?;
+        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
         crate::__private::encode_optional(map, "Authorisation", &self.authorisation)?;
-        crate::__private::encode_optional(
-            map,
-            "SCASupportData",
-            &self.sca_support_data,
-        )?;
+        crate::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)?;
         Ok(())
+    }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => {
+                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+            }
+            1usize => crate::__private::encode_optional(map, "Authorisation", &self.authorisation),
+            2usize => {
+                crate::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)
+            }
+            _ => Ok(()),
+        }
     }
     fn extra(&self) -> &crate::Extra {
         &self.extra
@@ -5845,6 +11081,81 @@ impl crate::Validate for OBWriteFileConsent3Data {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteFileConsent3Data {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteFileConsent3Data".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBWriteFileConsent3Data").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBWriteFileConsent3Data` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "Initiation",
+            true,
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds using a payment file.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteFile2DataInitiation>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Authorisation",
+            false,
+            "The authorisation type request from the TPP.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticConsent4DataAuthorisation>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "SCASupportData",
+            false,
+            "Supporting Data provided by TPP, when requesting SCA Exemption.",
+            crate::schema::constrain(
+                g.subschema_for::<OBSCASupportData1>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBWriteFileConsentResponse4` (the spec gives no description).
@@ -5901,6 +11212,18 @@ impl crate::Object for OBWriteFileConsentResponse4 {
         crate::__private::encode_optional(map, "Meta", &self.meta)?;
         Ok(())
     }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
+            1usize => crate::__private::encode_optional(map, "Links", &self.links),
+            2usize => crate::__private::encode_optional(map, "Meta", &self.meta),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &crate::Extra {
         &self.extra
     }
@@ -5942,6 +11265,81 @@ impl crate::Validate for OBWriteFileConsentResponse4 {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteFileConsentResponse4 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteFileConsentResponse4".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBWriteFileConsentResponse4").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBWriteFileConsentResponse4` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "Data",
+            true,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteFileConsentResponse4Data>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Links",
+            false,
+            "Links relevant to the payload",
+            crate::schema::constrain(
+                g.subschema_for::<Links>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Meta",
+            false,
+            "Meta Data relevant to the payload",
+            crate::schema::constrain(
+                g.subschema_for::<Meta>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBWriteFileConsentResponse4Data` (the spec gives no description).
@@ -6052,12 +11450,7 @@ impl crate::Object for OBWriteFileConsentResponse4Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(
-            map,
-            "ConsentId",
-            &self.consent_id,
-            &self.extra,
-        )?;
+        crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
         crate::__private::encode_required(
             map,
             "CreationDateTime",
@@ -6071,26 +11464,50 @@ impl crate::Object for OBWriteFileConsentResponse4Data {
             &self.status_update_date_time,
             &self.extra,
         )?;
-        crate::__private::encode_optional(
-            map,
-            "CutOffDateTime",
-            &self.cut_off_date_time,
-        )?;
+        crate::__private::encode_optional(map, "CutOffDateTime", &self.cut_off_date_time)?;
         crate::__private::encode_optional(map, "Charges", &self.charges)?;
-        crate::__private::encode_required(
-            map,
-            "Initiation",
-            &self.initiation,
-            &self.extra,
-        )?;
+        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
         crate::__private::encode_optional(map, "Authorisation", &self.authorisation)?;
-        crate::__private::encode_optional(
-            map,
-            "SCASupportData",
-            &self.sca_support_data,
-        )?;
+        crate::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)?;
         crate::__private::encode_optional(map, "Debtor", &self.debtor)?;
         Ok(())
+    }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => {
+                crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)
+            }
+            1usize => crate::__private::encode_required(
+                map,
+                "CreationDateTime",
+                &self.creation_date_time,
+                &self.extra,
+            ),
+            2usize => crate::__private::encode_required(map, "Status", &self.status, &self.extra),
+            3usize => crate::__private::encode_required(
+                map,
+                "StatusUpdateDateTime",
+                &self.status_update_date_time,
+                &self.extra,
+            ),
+            4usize => {
+                crate::__private::encode_optional(map, "CutOffDateTime", &self.cut_off_date_time)
+            }
+            5usize => crate::__private::encode_optional(map, "Charges", &self.charges),
+            6usize => {
+                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+            }
+            7usize => crate::__private::encode_optional(map, "Authorisation", &self.authorisation),
+            8usize => {
+                crate::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)
+            }
+            9usize => crate::__private::encode_optional(map, "Debtor", &self.debtor),
+            _ => Ok(()),
+        }
     }
     fn extra(&self) -> &crate::Extra {
         &self.extra
@@ -6175,6 +11592,214 @@ impl crate::Validate for OBWriteFileConsentResponse4Data {
         }
     }
 }
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteFileConsentResponse4Data {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteFileConsentResponse4Data".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBWriteFileConsentResponse4Data").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBWriteFileConsentResponse4Data` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "ConsentId",
+            true,
+            "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(128u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "CreationDateTime",
+            true,
+            "Date and time at which the resource was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Status",
+            true,
+            "Specifies the status of consent resource in code form.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteFileConsentResponse4DataStatus>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "StatusUpdateDateTime",
+            true,
+            "Date and time at which the consent resource status was updated.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "CutOffDateTime",
+            false,
+            "Specified cut-off date and time for the payment consent.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Charges",
+            false,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<Vec<OBWriteDomesticConsentResponse5DataCharges>>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Initiation",
+            true,
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds using a payment file.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteFile2DataInitiation>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Authorisation",
+            false,
+            "The authorisation type request from the TPP.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticConsent4DataAuthorisation>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "SCASupportData",
+            false,
+            "Supporting Data provided by TPP, when requesting SCA Exemption.",
+            crate::schema::constrain(
+                g.subschema_for::<OBSCASupportData1>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Debtor",
+            false,
+            "^ Only incuded in the response if `Data. ReadRefundAccount` is set to `Yes` in the consent.",
+            crate::schema::constrain(
+                g.subschema_for::<OBCashAccountDebtor4>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
+}
 /// `OBWriteFileResponse3` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBWriteFileResponse3 {
@@ -6229,6 +11854,18 @@ impl crate::Object for OBWriteFileResponse3 {
         crate::__private::encode_optional(map, "Meta", &self.meta)?;
         Ok(())
     }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
+            1usize => crate::__private::encode_optional(map, "Links", &self.links),
+            2usize => crate::__private::encode_optional(map, "Meta", &self.meta),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &crate::Extra {
         &self.extra
     }
@@ -6270,6 +11907,81 @@ impl crate::Validate for OBWriteFileResponse3 {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteFileResponse3 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteFileResponse3".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBWriteFileResponse3").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBWriteFileResponse3` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "Data",
+            true,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteFileResponse3Data>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Links",
+            false,
+            "Links relevant to the payload",
+            crate::schema::constrain(
+                g.subschema_for::<Links>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Meta",
+            false,
+            "Meta Data relevant to the payload",
+            crate::schema::constrain(
+                g.subschema_for::<Meta>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBWriteFileResponse3Data` (the spec gives no description).
@@ -6377,12 +12089,7 @@ impl crate::Object for OBWriteFileResponse3Data {
             &self.file_payment_id,
             &self.extra,
         )?;
-        crate::__private::encode_required(
-            map,
-            "ConsentId",
-            &self.consent_id,
-            &self.extra,
-        )?;
+        crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
         crate::__private::encode_required(
             map,
             "CreationDateTime",
@@ -6397,19 +12104,51 @@ impl crate::Object for OBWriteFileResponse3Data {
             &self.extra,
         )?;
         crate::__private::encode_optional(map, "Charges", &self.charges)?;
-        crate::__private::encode_required(
-            map,
-            "Initiation",
-            &self.initiation,
-            &self.extra,
-        )?;
-        crate::__private::encode_optional(
-            map,
-            "MultiAuthorisation",
-            &self.multi_authorisation,
-        )?;
+        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
+        crate::__private::encode_optional(map, "MultiAuthorisation", &self.multi_authorisation)?;
         crate::__private::encode_optional(map, "Debtor", &self.debtor)?;
         Ok(())
+    }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(
+                map,
+                "FilePaymentId",
+                &self.file_payment_id,
+                &self.extra,
+            ),
+            1usize => {
+                crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)
+            }
+            2usize => crate::__private::encode_required(
+                map,
+                "CreationDateTime",
+                &self.creation_date_time,
+                &self.extra,
+            ),
+            3usize => crate::__private::encode_required(map, "Status", &self.status, &self.extra),
+            4usize => crate::__private::encode_required(
+                map,
+                "StatusUpdateDateTime",
+                &self.status_update_date_time,
+                &self.extra,
+            ),
+            5usize => crate::__private::encode_optional(map, "Charges", &self.charges),
+            6usize => {
+                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+            }
+            7usize => crate::__private::encode_optional(
+                map,
+                "MultiAuthorisation",
+                &self.multi_authorisation,
+            ),
+            8usize => crate::__private::encode_optional(map, "Debtor", &self.debtor),
+            _ => Ok(()),
+        }
     }
     fn extra(&self) -> &crate::Extra {
         &self.extra
@@ -6491,6 +12230,195 @@ impl crate::Validate for OBWriteFileResponse3Data {
         }
     }
 }
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteFileResponse3Data {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteFileResponse3Data".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBWriteFileResponse3Data").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBWriteFileResponse3Data` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "FilePaymentId",
+            true,
+            "OB: Unique identification as assigned by the ASPSP to uniquely identify the file payment resource.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(40u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ConsentId",
+            true,
+            "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(128u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "CreationDateTime",
+            true,
+            "Date and time at which the message was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Status",
+            true,
+            "Specifies the status of the payment order resource.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteFileResponse3DataStatus>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "StatusUpdateDateTime",
+            true,
+            "Date and time at which the resource status was updated.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Charges",
+            false,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<Vec<OBWriteDomesticConsentResponse5DataCharges>>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Initiation",
+            true,
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds using a payment file.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteFile2DataInitiation>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "MultiAuthorisation",
+            false,
+            "The multiple authorisation flow response from the ASPSP.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticResponse5DataMultiAuthorisation>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Debtor",
+            false,
+            "^ Only incuded in the response if `Data. ReadRefundAccount` is set to `Yes` in the consent.",
+            crate::schema::constrain(
+                g.subschema_for::<OBCashAccountDebtor4>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
+}
 /// `OBWriteInternational3` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBWriteInternational3 {
@@ -6539,6 +12467,17 @@ impl crate::Object for OBWriteInternational3 {
         crate::__private::encode_required(map, "Risk", &self.risk, &self.extra)?;
         Ok(())
     }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
+            1usize => crate::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &crate::Extra {
         &self.extra
     }
@@ -6576,6 +12515,62 @@ impl crate::Validate for OBWriteInternational3 {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteInternational3 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteInternational3".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBWriteInternational3").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBWriteInternational3` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "Data",
+            true,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteInternational3Data>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Risk",
+            true,
+            "The Risk section is sent by the initiating party to the ASPSP.\nIt is used to specify additional details for risk scoring for Payments.",
+            crate::schema::constrain(
+                g.subschema_for::<OBRisk1>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBWriteInternational3Data` (the spec gives no description).
@@ -6621,19 +12616,24 @@ impl crate::Object for OBWriteInternational3Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(
-            map,
-            "ConsentId",
-            &self.consent_id,
-            &self.extra,
-        )?;
-        crate::__private::encode_required(
-            map,
-            "Initiation",
-            &self.initiation,
-            &self.extra,
-        )?;
+        crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
+        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
         Ok(())
+    }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => {
+                crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)
+            }
+            1usize => {
+                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+            }
+            _ => Ok(()),
+        }
     }
     fn extra(&self) -> &crate::Extra {
         &self.extra
@@ -6675,6 +12675,62 @@ impl crate::Validate for OBWriteInternational3Data {
         }
     }
 }
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteInternational3Data {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteInternational3Data".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBWriteInternational3Data").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBWriteInternational3Data` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "ConsentId",
+            true,
+            "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(128u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Initiation",
+            true,
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single international payment.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteInternational3DataInitiation>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
+}
 /// The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single international payment.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBWriteInternational3DataInitiation {
@@ -6697,9 +12753,7 @@ pub struct OBWriteInternational3DataInitiation {
     /// Indicator of the urgency or order of importance that the instructing party would like the instructed party to apply to the processing of the instruction.
     ///
     /// JSON name: `InstructionPriority`
-    pub instruction_priority: Option<
-        OBWriteInternational3DataInitiationInstructionPriority,
-    >,
+    pub instruction_priority: Option<OBWriteInternational3DataInitiationInstructionPriority>,
     /// Specifies the external purpose code in the format of character string with a maximum length of 4 characters.
     /// The list of valid codes is an external code list published separately.
     /// External code sets can be downloaded from www.iso20022.org.
@@ -6730,9 +12784,8 @@ pub struct OBWriteInternational3DataInitiation {
     /// Provides details on the currency exchange rate and contract.
     ///
     /// JSON name: `ExchangeRateInformation`
-    pub exchange_rate_information: Option<
-        Box<OBWriteInternational3DataInitiationExchangeRateInformation>,
-    >,
+    pub exchange_rate_information:
+        Option<Box<OBWriteInternational3DataInitiationExchangeRateInformation>>,
     /// Unambiguous identification of the account of the debtor to which a debit entry will be made as a result of the transaction.
     ///
     /// JSON name: `DebtorAccount`
@@ -6752,9 +12805,7 @@ pub struct OBWriteInternational3DataInitiation {
     /// Information supplied to enable the matching of an entry with the items that the transfer is intended to settle, such as commercial invoices in an accounts' receivable system.
     ///
     /// JSON name: `RemittanceInformation`
-    pub remittance_information: Option<
-        Box<OBWriteDomestic2DataInitiationRemittanceInformation>,
-    >,
+    pub remittance_information: Option<Box<OBWriteDomestic2DataInitiationRemittanceInformation>>,
     /// Additional information that can not be captured in the structured fields and/or any other specific block.
     ///
     /// JSON name: `SupplementaryData`
@@ -6851,22 +12902,10 @@ impl crate::Object for OBWriteInternational3DataInitiation {
             &self.end_to_end_identification,
             &self.extra,
         )?;
-        crate::__private::encode_optional(
-            map,
-            "LocalInstrument",
-            &self.local_instrument,
-        )?;
-        crate::__private::encode_optional(
-            map,
-            "InstructionPriority",
-            &self.instruction_priority,
-        )?;
+        crate::__private::encode_optional(map, "LocalInstrument", &self.local_instrument)?;
+        crate::__private::encode_optional(map, "InstructionPriority", &self.instruction_priority)?;
         crate::__private::encode_optional(map, "Purpose", &self.purpose)?;
-        crate::__private::encode_optional(
-            map,
-            "ExtendedPurpose",
-            &self.extended_purpose,
-        )?;
+        crate::__private::encode_optional(map, "ExtendedPurpose", &self.extended_purpose)?;
         crate::__private::encode_optional(map, "ChargeBearer", &self.charge_bearer)?;
         crate::__private::encode_required(
             map,
@@ -6904,12 +12943,87 @@ impl crate::Object for OBWriteInternational3DataInitiation {
             "RemittanceInformation",
             &self.remittance_information,
         )?;
-        crate::__private::encode_optional(
-            map,
-            "SupplementaryData",
-            &self.supplementary_data,
-        )?;
+        crate::__private::encode_optional(map, "SupplementaryData", &self.supplementary_data)?;
         Ok(())
+    }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(
+                map,
+                "InstructionIdentification",
+                &self.instruction_identification,
+                &self.extra,
+            ),
+            1usize => crate::__private::encode_required(
+                map,
+                "EndToEndIdentification",
+                &self.end_to_end_identification,
+                &self.extra,
+            ),
+            2usize => {
+                crate::__private::encode_optional(map, "LocalInstrument", &self.local_instrument)
+            }
+            3usize => crate::__private::encode_optional(
+                map,
+                "InstructionPriority",
+                &self.instruction_priority,
+            ),
+            4usize => crate::__private::encode_optional(map, "Purpose", &self.purpose),
+            5usize => {
+                crate::__private::encode_optional(map, "ExtendedPurpose", &self.extended_purpose)
+            }
+            6usize => crate::__private::encode_optional(map, "ChargeBearer", &self.charge_bearer),
+            7usize => crate::__private::encode_required(
+                map,
+                "CurrencyOfTransfer",
+                &self.currency_of_transfer,
+                &self.extra,
+            ),
+            8usize => crate::__private::encode_optional(
+                map,
+                "DestinationCountryCode",
+                &self.destination_country_code,
+            ),
+            9usize => crate::__private::encode_required(
+                map,
+                "InstructedAmount",
+                &self.instructed_amount,
+                &self.extra,
+            ),
+            10usize => crate::__private::encode_optional(
+                map,
+                "ExchangeRateInformation",
+                &self.exchange_rate_information,
+            ),
+            11usize => {
+                crate::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)
+            }
+            12usize => crate::__private::encode_optional(map, "Creditor", &self.creditor),
+            13usize => {
+                crate::__private::encode_optional(map, "CreditorAgent", &self.creditor_agent)
+            }
+            14usize => crate::__private::encode_required(
+                map,
+                "CreditorAccount",
+                &self.creditor_account,
+                &self.extra,
+            ),
+            15usize => crate::__private::encode_optional(
+                map,
+                "RemittanceInformation",
+                &self.remittance_information,
+            ),
+            16usize => crate::__private::encode_optional(
+                map,
+                "SupplementaryData",
+                &self.supplementary_data,
+            ),
+            _ => Ok(()),
+        }
     }
     fn extra(&self) -> &crate::Extra {
         &self.extra
@@ -6926,8 +13040,7 @@ impl crate::__private::serde::Serialize for OBWriteInternational3DataInitiation 
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de>
-for OBWriteInternational3DataInitiation {
+impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteInternational3DataInitiation {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -7035,6 +13148,350 @@ impl crate::Validate for OBWriteInternational3DataInitiation {
         }
     }
 }
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteInternational3DataInitiation {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteInternational3DataInitiation".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBWriteInternational3DataInitiation").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single international payment.",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "InstructionIdentification",
+            true,
+            "Unique identification as assigned by an instructing party for an instructed party to unambiguously identify the instruction.\nUsage: the  instruction identification is a point to point reference that can be used between the instructing party and the instructed party to refer to the individual instruction. It can be included in several messages related to the instruction.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(35u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "EndToEndIdentification",
+            true,
+            "Unique identification assigned by the initiating party to unambiguously identify the transaction. This identification is passed on, unchanged, throughout the entire end-to-end chain.\nUsage: The end-to-end identification can be used for reconciliation or to link tasks relating to the transaction. It can be included in several messages related to the transaction.\nOB: The Faster Payments Scheme can only access 31 characters for the EndToEndIdentification field.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(35u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "LocalInstrument",
+            false,
+            "User community specific instrument.\nUsage: This element is used to specify a local instrument, local clearing option and/or further qualify the service or service level.",
+            crate::schema::constrain(
+                g.subschema_for::<OBExternalLocalInstrument1Code>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "InstructionPriority",
+            false,
+            "Indicator of the urgency or order of importance that the instructing party would like the instructed party to apply to the processing of the instruction.",
+            crate::schema::constrain(
+                g
+                    .subschema_for::<
+                        OBWriteInternational3DataInitiationInstructionPriority,
+                    >(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Purpose",
+            false,
+            "Specifies the external purpose code in the format of character string with a maximum length of 4 characters.\nThe list of valid codes is an external code list published separately.\nExternal code sets can be downloaded from www.iso20022.org.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(4u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ExtendedPurpose",
+            false,
+            "Specifies the purpose of an international payment, when there is no corresponding 4 character code available in the ISO20022 list of Purpose Codes.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(140u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ChargeBearer",
+            false,
+            "Specifies which party/parties will bear the charges associated with the processing of the payment transaction.",
+            crate::schema::constrain(
+                g.subschema_for::<OBChargeBearerType1Code>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "CurrencyOfTransfer",
+            true,
+            "Specifies the currency of the to be transferred amount, which is different from the currency of the debtor's account.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: Some("^[A-Z]{3,3}$"),
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "DestinationCountryCode",
+            false,
+            "Country in which Credit Account is domiciled. Code to identify a country, a dependency, or another area of particular geopolitical interest, on the basis of country names obtained from the United Nations (ISO 3166, Alpha-2 code).",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: Some("[A-Z]{2,2}"),
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "InstructedAmount",
+            true,
+            "Amount of money to be moved between the debtor and creditor, before deduction of charges, expressed in the currency as ordered by the initiating party.\nUsage: This amount has to be transported unchanged through the transaction chain.",
+            crate::schema::constrain(
+                g.subschema_for::<OBActiveOrHistoricCurrencyAndAmount>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ExchangeRateInformation",
+            false,
+            "Provides details on the currency exchange rate and contract.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteInternational3DataInitiationExchangeRateInformation>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "DebtorAccount",
+            false,
+            "Unambiguous identification of the account of the debtor to which a debit entry will be made as a result of the transaction.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomestic2DataInitiationDebtorAccount>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Creditor",
+            false,
+            "Party to which an amount of money is due.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteInternational3DataInitiationCreditor>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "CreditorAgent",
+            false,
+            "Financial institution servicing an account for the creditor.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteInternational3DataInitiationCreditorAgent>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "CreditorAccount",
+            true,
+            "Unambiguous identification of the account of the creditor to which a credit entry will be posted as a result of the payment transaction.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomestic2DataInitiationCreditorAccount>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "RemittanceInformation",
+            false,
+            "Information supplied to enable the matching of an entry with the items that the transfer is intended to settle, such as commercial invoices in an accounts' receivable system.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomestic2DataInitiationRemittanceInformation>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "SupplementaryData",
+            false,
+            "Additional information that can not be captured in the structured fields and/or any other specific block.",
+            crate::schema::constrain(
+                g.subschema_for::<OBSupplementaryData1>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
+}
 /// `OBWriteInternationalConsent5` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBWriteInternationalConsent5 {
@@ -7083,6 +13540,17 @@ impl crate::Object for OBWriteInternationalConsent5 {
         crate::__private::encode_required(map, "Risk", &self.risk, &self.extra)?;
         Ok(())
     }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
+            1usize => crate::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &crate::Extra {
         &self.extra
     }
@@ -7120,6 +13588,62 @@ impl crate::Validate for OBWriteInternationalConsent5 {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteInternationalConsent5 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteInternationalConsent5".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBWriteInternationalConsent5").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBWriteInternationalConsent5` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "Data",
+            true,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteInternationalConsent5Data>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Risk",
+            true,
+            "The Risk section is sent by the initiating party to the ASPSP.\nIt is used to specify additional details for risk scoring for Payments.",
+            crate::schema::constrain(
+                g.subschema_for::<OBRisk1>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBWriteInternationalConsent5Data` (the spec gives no description).
@@ -7182,24 +13706,32 @@ impl crate::Object for OBWriteInternationalConsent5Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_optional(
-            map,
-            "ReadRefundAccount",
-            &self.read_refund_account,
-        )?;
-        crate::__private::encode_required(
-            map,
-            "Initiation",
-            &self.initiation,
-            &self.extra,
-        )?;
+        crate::__private::encode_optional(map, "ReadRefundAccount", &self.read_refund_account)?;
+        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
         crate::__private::encode_optional(map, "Authorisation", &self.authorisation)?;
-        crate::__private::encode_optional(
-            map,
-            "SCASupportData",
-            &self.sca_support_data,
-        )?;
+        crate::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)?;
         Ok(())
+    }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_optional(
+                map,
+                "ReadRefundAccount",
+                &self.read_refund_account,
+            ),
+            1usize => {
+                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+            }
+            2usize => crate::__private::encode_optional(map, "Authorisation", &self.authorisation),
+            3usize => {
+                crate::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)
+            }
+            _ => Ok(()),
+        }
     }
     fn extra(&self) -> &crate::Extra {
         &self.extra
@@ -7216,8 +13748,7 @@ impl crate::__private::serde::Serialize for OBWriteInternationalConsent5Data {
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de>
-for OBWriteInternationalConsent5Data {
+impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteInternationalConsent5Data {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -7248,6 +13779,100 @@ impl crate::Validate for OBWriteInternationalConsent5Data {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteInternationalConsent5Data {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteInternationalConsent5Data".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBWriteInternationalConsent5Data").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBWriteInternationalConsent5Data` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "ReadRefundAccount",
+            false,
+            "Specifies to share the refund account details with PISP",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticConsent4DataReadRefundAccount>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Initiation",
+            true,
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single international payment.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteInternational3DataInitiation>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Authorisation",
+            false,
+            "The authorisation type request from the TPP.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticConsent4DataAuthorisation>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "SCASupportData",
+            false,
+            "Supporting Data provided by TPP, when requesting SCA Exemption.",
+            crate::schema::constrain(
+                g.subschema_for::<OBSCASupportData1>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBWriteInternationalConsentResponse6` (the spec gives no description).
@@ -7312,6 +13937,19 @@ impl crate::Object for OBWriteInternationalConsentResponse6 {
         crate::__private::encode_optional(map, "Meta", &self.meta)?;
         Ok(())
     }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
+            1usize => crate::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            2usize => crate::__private::encode_optional(map, "Links", &self.links),
+            3usize => crate::__private::encode_optional(map, "Meta", &self.meta),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &crate::Extra {
         &self.extra
     }
@@ -7327,8 +13965,7 @@ impl crate::__private::serde::Serialize for OBWriteInternationalConsentResponse6
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de>
-for OBWriteInternationalConsentResponse6 {
+impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteInternationalConsentResponse6 {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -7360,6 +13997,100 @@ impl crate::Validate for OBWriteInternationalConsentResponse6 {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteInternationalConsentResponse6 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteInternationalConsentResponse6".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBWriteInternationalConsentResponse6").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBWriteInternationalConsentResponse6` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "Data",
+            true,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteInternationalConsentResponse6Data>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Risk",
+            true,
+            "The Risk section is sent by the initiating party to the ASPSP.\nIt is used to specify additional details for risk scoring for Payments.",
+            crate::schema::constrain(
+                g.subschema_for::<OBRisk1>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Links",
+            false,
+            "Links relevant to the payload",
+            crate::schema::constrain(
+                g.subschema_for::<Links>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Meta",
+            false,
+            "Meta Data relevant to the payload",
+            crate::schema::constrain(
+                g.subschema_for::<Meta>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBWriteInternationalConsentResponse6Data` (the spec gives no description).
@@ -7414,9 +14145,8 @@ pub struct OBWriteInternationalConsentResponse6Data {
     /// Further detailed information on the exchange rate that has been used in the payment transaction.
     ///
     /// JSON name: `ExchangeRateInformation`
-    pub exchange_rate_information: Option<
-        Box<OBWriteInternationalConsentResponse6DataExchangeRateInformation>,
-    >,
+    pub exchange_rate_information:
+        Option<Box<OBWriteInternationalConsentResponse6DataExchangeRateInformation>>,
     /// The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single international payment.
     ///
     /// JSON name: `Initiation`
@@ -7504,12 +14234,7 @@ impl crate::Object for OBWriteInternationalConsentResponse6Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(
-            map,
-            "ConsentId",
-            &self.consent_id,
-            &self.extra,
-        )?;
+        crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
         crate::__private::encode_required(
             map,
             "CreationDateTime",
@@ -7523,16 +14248,8 @@ impl crate::Object for OBWriteInternationalConsentResponse6Data {
             &self.status_update_date_time,
             &self.extra,
         )?;
-        crate::__private::encode_optional(
-            map,
-            "ReadRefundAccount",
-            &self.read_refund_account,
-        )?;
-        crate::__private::encode_optional(
-            map,
-            "CutOffDateTime",
-            &self.cut_off_date_time,
-        )?;
+        crate::__private::encode_optional(map, "ReadRefundAccount", &self.read_refund_account)?;
+        crate::__private::encode_optional(map, "CutOffDateTime", &self.cut_off_date_time)?;
         crate::__private::encode_optional(
             map,
             "ExpectedExecutionDateTime",
@@ -7549,20 +14266,68 @@ impl crate::Object for OBWriteInternationalConsentResponse6Data {
             "ExchangeRateInformation",
             &self.exchange_rate_information,
         )?;
-        crate::__private::encode_required(
-            map,
-            "Initiation",
-            &self.initiation,
-            &self.extra,
-        )?;
+        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
         crate::__private::encode_optional(map, "Authorisation", &self.authorisation)?;
-        crate::__private::encode_optional(
-            map,
-            "SCASupportData",
-            &self.sca_support_data,
-        )?;
+        crate::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)?;
         crate::__private::encode_optional(map, "Debtor", &self.debtor)?;
         Ok(())
+    }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => {
+                crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)
+            }
+            1usize => crate::__private::encode_required(
+                map,
+                "CreationDateTime",
+                &self.creation_date_time,
+                &self.extra,
+            ),
+            2usize => crate::__private::encode_required(map, "Status", &self.status, &self.extra),
+            3usize => crate::__private::encode_required(
+                map,
+                "StatusUpdateDateTime",
+                &self.status_update_date_time,
+                &self.extra,
+            ),
+            4usize => crate::__private::encode_optional(
+                map,
+                "ReadRefundAccount",
+                &self.read_refund_account,
+            ),
+            5usize => {
+                crate::__private::encode_optional(map, "CutOffDateTime", &self.cut_off_date_time)
+            }
+            6usize => crate::__private::encode_optional(
+                map,
+                "ExpectedExecutionDateTime",
+                &self.expected_execution_date_time,
+            ),
+            7usize => crate::__private::encode_optional(
+                map,
+                "ExpectedSettlementDateTime",
+                &self.expected_settlement_date_time,
+            ),
+            8usize => crate::__private::encode_optional(map, "Charges", &self.charges),
+            9usize => crate::__private::encode_optional(
+                map,
+                "ExchangeRateInformation",
+                &self.exchange_rate_information,
+            ),
+            10usize => {
+                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+            }
+            11usize => crate::__private::encode_optional(map, "Authorisation", &self.authorisation),
+            12usize => {
+                crate::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)
+            }
+            13usize => crate::__private::encode_optional(map, "Debtor", &self.debtor),
+            _ => Ok(()),
+        }
     }
     fn extra(&self) -> &crate::Extra {
         &self.extra
@@ -7579,8 +14344,7 @@ impl crate::__private::serde::Serialize for OBWriteInternationalConsentResponse6
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de>
-for OBWriteInternationalConsentResponse6Data {
+impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteInternationalConsentResponse6Data {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -7668,6 +14432,298 @@ impl crate::Validate for OBWriteInternationalConsentResponse6Data {
         }
     }
 }
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteInternationalConsentResponse6Data {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteInternationalConsentResponse6Data".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBWriteInternationalConsentResponse6Data"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBWriteInternationalConsentResponse6Data` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "ConsentId",
+            true,
+            "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(128u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "CreationDateTime",
+            true,
+            "Date and time at which the resource was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Status",
+            true,
+            "Specifies the status of consent resource in code form.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticConsentResponse5DataStatus>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "StatusUpdateDateTime",
+            true,
+            "Date and time at which the resource status was updated.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ReadRefundAccount",
+            false,
+            "Specifies to share the refund account details with PISP",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticConsent4DataReadRefundAccount>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "CutOffDateTime",
+            false,
+            "Specified cut-off date and time for the payment consent.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ExpectedExecutionDateTime",
+            false,
+            "Expected execution date and time for the payment resource.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ExpectedSettlementDateTime",
+            false,
+            "Expected settlement date and time for the payment resource.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Charges",
+            false,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<Vec<OBWriteDomesticConsentResponse5DataCharges>>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ExchangeRateInformation",
+            false,
+            "Further detailed information on the exchange rate that has been used in the payment transaction.",
+            crate::schema::constrain(
+                g
+                    .subschema_for::<
+                        OBWriteInternationalConsentResponse6DataExchangeRateInformation,
+                    >(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Initiation",
+            true,
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single international payment.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteInternational3DataInitiation>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Authorisation",
+            false,
+            "The authorisation type request from the TPP.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticConsent4DataAuthorisation>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "SCASupportData",
+            false,
+            "Supporting Data provided by TPP, when requesting SCA Exemption.",
+            crate::schema::constrain(
+                g.subschema_for::<OBSCASupportData1>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Debtor",
+            false,
+            "^ Only incuded in the response if `Data. ReadRefundAccount` is set to `Yes` in the consent.",
+            crate::schema::constrain(
+                g.subschema_for::<OBCashAccountDebtor4>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
+}
 /// `OBWriteInternationalResponse5` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBWriteInternationalResponse5 {
@@ -7722,6 +14778,18 @@ impl crate::Object for OBWriteInternationalResponse5 {
         crate::__private::encode_optional(map, "Meta", &self.meta)?;
         Ok(())
     }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
+            1usize => crate::__private::encode_optional(map, "Links", &self.links),
+            2usize => crate::__private::encode_optional(map, "Meta", &self.meta),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &crate::Extra {
         &self.extra
     }
@@ -7763,6 +14831,81 @@ impl crate::Validate for OBWriteInternationalResponse5 {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteInternationalResponse5 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteInternationalResponse5".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBWriteInternationalResponse5").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBWriteInternationalResponse5` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "Data",
+            true,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteInternationalResponse5Data>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Links",
+            false,
+            "Links relevant to the payload",
+            crate::schema::constrain(
+                g.subschema_for::<Links>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Meta",
+            false,
+            "Meta Data relevant to the payload",
+            crate::schema::constrain(
+                g.subschema_for::<Meta>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBWriteInternationalResponse5Data` (the spec gives no description).
@@ -7815,9 +14958,8 @@ pub struct OBWriteInternationalResponse5Data {
     /// Further detailed information on the exchange rate that has been used in the payment transaction.
     ///
     /// JSON name: `ExchangeRateInformation`
-    pub exchange_rate_information: Option<
-        Box<OBWriteInternationalConsentResponse6DataExchangeRateInformation>,
-    >,
+    pub exchange_rate_information:
+        Option<Box<OBWriteInternationalConsentResponse6DataExchangeRateInformation>>,
     /// The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single international payment.
     ///
     /// JSON name: `Initiation`
@@ -7904,12 +15046,7 @@ impl crate::Object for OBWriteInternationalResponse5Data {
             &self.international_payment_id,
             &self.extra,
         )?;
-        crate::__private::encode_required(
-            map,
-            "ConsentId",
-            &self.consent_id,
-            &self.extra,
-        )?;
+        crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
         crate::__private::encode_required(
             map,
             "CreationDateTime",
@@ -7940,19 +15077,67 @@ impl crate::Object for OBWriteInternationalResponse5Data {
             "ExchangeRateInformation",
             &self.exchange_rate_information,
         )?;
-        crate::__private::encode_required(
-            map,
-            "Initiation",
-            &self.initiation,
-            &self.extra,
-        )?;
-        crate::__private::encode_optional(
-            map,
-            "MultiAuthorisation",
-            &self.multi_authorisation,
-        )?;
+        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
+        crate::__private::encode_optional(map, "MultiAuthorisation", &self.multi_authorisation)?;
         crate::__private::encode_optional(map, "Debtor", &self.debtor)?;
         Ok(())
+    }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(
+                map,
+                "InternationalPaymentId",
+                &self.international_payment_id,
+                &self.extra,
+            ),
+            1usize => {
+                crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)
+            }
+            2usize => crate::__private::encode_required(
+                map,
+                "CreationDateTime",
+                &self.creation_date_time,
+                &self.extra,
+            ),
+            3usize => crate::__private::encode_required(map, "Status", &self.status, &self.extra),
+            4usize => crate::__private::encode_required(
+                map,
+                "StatusUpdateDateTime",
+                &self.status_update_date_time,
+                &self.extra,
+            ),
+            5usize => crate::__private::encode_optional(
+                map,
+                "ExpectedExecutionDateTime",
+                &self.expected_execution_date_time,
+            ),
+            6usize => crate::__private::encode_optional(
+                map,
+                "ExpectedSettlementDateTime",
+                &self.expected_settlement_date_time,
+            ),
+            7usize => crate::__private::encode_optional(map, "Refund", &self.refund),
+            8usize => crate::__private::encode_optional(map, "Charges", &self.charges),
+            9usize => crate::__private::encode_optional(
+                map,
+                "ExchangeRateInformation",
+                &self.exchange_rate_information,
+            ),
+            10usize => {
+                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+            }
+            11usize => crate::__private::encode_optional(
+                map,
+                "MultiAuthorisation",
+                &self.multi_authorisation,
+            ),
+            12usize => crate::__private::encode_optional(map, "Debtor", &self.debtor),
+            _ => Ok(()),
+        }
     }
     fn extra(&self) -> &crate::Extra {
         &self.extra
@@ -7969,8 +15154,7 @@ impl crate::__private::serde::Serialize for OBWriteInternationalResponse5Data {
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de>
-for OBWriteInternationalResponse5Data {
+impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteInternationalResponse5Data {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -8055,6 +15239,274 @@ impl crate::Validate for OBWriteInternationalResponse5Data {
         }
     }
 }
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteInternationalResponse5Data {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteInternationalResponse5Data".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBWriteInternationalResponse5Data").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBWriteInternationalResponse5Data` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "InternationalPaymentId",
+            true,
+            "OB: Unique identification as assigned by the ASPSP to uniquely identify the international payment resource.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(40u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ConsentId",
+            true,
+            "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(128u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "CreationDateTime",
+            true,
+            "Date and time at which the message was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Status",
+            true,
+            "Specifies the status of the payment information group.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticResponse5DataStatus>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "StatusUpdateDateTime",
+            true,
+            "Date and time at which the resource status was updated.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ExpectedExecutionDateTime",
+            false,
+            "Expected execution date and time for the payment resource.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ExpectedSettlementDateTime",
+            false,
+            "Expected settlement date and time for the payment resource.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Refund",
+            false,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteInternationalResponse5DataRefund>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Charges",
+            false,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<Vec<OBWriteDomesticConsentResponse5DataCharges>>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ExchangeRateInformation",
+            false,
+            "Further detailed information on the exchange rate that has been used in the payment transaction.",
+            crate::schema::constrain(
+                g
+                    .subschema_for::<
+                        OBWriteInternationalConsentResponse6DataExchangeRateInformation,
+                    >(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Initiation",
+            true,
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single international payment.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteInternational3DataInitiation>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "MultiAuthorisation",
+            false,
+            "The multiple authorisation flow response from the ASPSP.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticResponse5DataMultiAuthorisation>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Debtor",
+            false,
+            "^ Only incuded in the response if `Data. ReadRefundAccount` is set to `Yes` in the consent.",
+            crate::schema::constrain(
+                g.subschema_for::<OBCashAccountDebtor4>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
+}
 /// `OBWriteInternationalResponse5DataRefund` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBWriteInternationalResponse5DataRefund {
@@ -8109,6 +15561,18 @@ impl crate::Object for OBWriteInternationalResponse5DataRefund {
         crate::__private::encode_required(map, "Account", &self.account, &self.extra)?;
         Ok(())
     }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_optional(map, "Creditor", &self.creditor),
+            1usize => crate::__private::encode_optional(map, "Agent", &self.agent),
+            2usize => crate::__private::encode_required(map, "Account", &self.account, &self.extra),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &crate::Extra {
         &self.extra
     }
@@ -8124,8 +15588,7 @@ impl crate::__private::serde::Serialize for OBWriteInternationalResponse5DataRef
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de>
-for OBWriteInternationalResponse5DataRefund {
+impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteInternationalResponse5DataRefund {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -8151,6 +15614,86 @@ impl crate::Validate for OBWriteInternationalResponse5DataRefund {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteInternationalResponse5DataRefund {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteInternationalResponse5DataRefund".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBWriteInternationalResponse5DataRefund"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBWriteInternationalResponse5DataRefund` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "Creditor",
+            false,
+            "Set of elements used to identify a person or an organisation.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteInternational3DataInitiationCreditor>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Agent",
+            false,
+            "Set of elements used to uniquely and unambiguously identify a financial institution or a branch of a financial institution.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteInternational3DataInitiationCreditorAgent>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Account",
+            true,
+            "Provides the details to identify an account.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticResponse5DataRefundAccount>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBWriteInternationalScheduled3` (the spec gives no description).
@@ -8201,6 +15744,17 @@ impl crate::Object for OBWriteInternationalScheduled3 {
         crate::__private::encode_required(map, "Risk", &self.risk, &self.extra)?;
         Ok(())
     }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
+            1usize => crate::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &crate::Extra {
         &self.extra
     }
@@ -8238,6 +15792,62 @@ impl crate::Validate for OBWriteInternationalScheduled3 {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteInternationalScheduled3 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteInternationalScheduled3".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBWriteInternationalScheduled3").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBWriteInternationalScheduled3` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "Data",
+            true,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteInternationalScheduled3Data>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Risk",
+            true,
+            "The Risk section is sent by the initiating party to the ASPSP.\nIt is used to specify additional details for risk scoring for Payments.",
+            crate::schema::constrain(
+                g.subschema_for::<OBRisk1>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBWriteInternationalScheduled3Data` (the spec gives no description).
@@ -8283,19 +15893,24 @@ impl crate::Object for OBWriteInternationalScheduled3Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(
-            map,
-            "ConsentId",
-            &self.consent_id,
-            &self.extra,
-        )?;
-        crate::__private::encode_required(
-            map,
-            "Initiation",
-            &self.initiation,
-            &self.extra,
-        )?;
+        crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
+        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
         Ok(())
+    }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => {
+                crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)
+            }
+            1usize => {
+                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+            }
+            _ => Ok(()),
+        }
     }
     fn extra(&self) -> &crate::Extra {
         &self.extra
@@ -8312,8 +15927,7 @@ impl crate::__private::serde::Serialize for OBWriteInternationalScheduled3Data {
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de>
-for OBWriteInternationalScheduled3Data {
+impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteInternationalScheduled3Data {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -8338,6 +15952,62 @@ impl crate::Validate for OBWriteInternationalScheduled3Data {
         }
     }
 }
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteInternationalScheduled3Data {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteInternationalScheduled3Data".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBWriteInternationalScheduled3Data").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBWriteInternationalScheduled3Data` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "ConsentId",
+            true,
+            "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(128u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Initiation",
+            true,
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single scheduled international payment.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteInternationalScheduled3DataInitiation>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
+}
 /// The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single scheduled international payment.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBWriteInternationalScheduled3DataInitiation {
@@ -8360,9 +16030,7 @@ pub struct OBWriteInternationalScheduled3DataInitiation {
     /// Indicator of the urgency or order of importance that the instructing party would like the instructed party to apply to the processing of the instruction.
     ///
     /// JSON name: `InstructionPriority`
-    pub instruction_priority: Option<
-        OBWriteInternational3DataInitiationInstructionPriority,
-    >,
+    pub instruction_priority: Option<OBWriteInternational3DataInitiationInstructionPriority>,
     /// Specifies the external purpose code in the format of character string with a maximum length of 4 characters.
     /// The list of valid codes is an external code list published separately.
     /// External code sets can be downloaded from www.iso20022.org.
@@ -8400,9 +16068,8 @@ pub struct OBWriteInternationalScheduled3DataInitiation {
     /// Provides details on the currency exchange rate and contract.
     ///
     /// JSON name: `ExchangeRateInformation`
-    pub exchange_rate_information: Option<
-        Box<OBWriteInternational3DataInitiationExchangeRateInformation>,
-    >,
+    pub exchange_rate_information:
+        Option<Box<OBWriteInternational3DataInitiationExchangeRateInformation>>,
     /// Unambiguous identification of the account of the debtor to which a debit entry will be made as a result of the transaction.
     ///
     /// JSON name: `DebtorAccount`
@@ -8422,9 +16089,7 @@ pub struct OBWriteInternationalScheduled3DataInitiation {
     /// Information supplied to enable the matching of an entry with the items that the transfer is intended to settle, such as commercial invoices in an accounts' receivable system.
     ///
     /// JSON name: `RemittanceInformation`
-    pub remittance_information: Option<
-        Box<OBWriteDomestic2DataInitiationRemittanceInformation>,
-    >,
+    pub remittance_information: Option<Box<OBWriteDomestic2DataInitiationRemittanceInformation>>,
     /// Additional information that can not be captured in the structured fields and/or any other specific block.
     ///
     /// JSON name: `SupplementaryData`
@@ -8523,22 +16188,10 @@ impl crate::Object for OBWriteInternationalScheduled3DataInitiation {
             "EndToEndIdentification",
             &self.end_to_end_identification,
         )?;
-        crate::__private::encode_optional(
-            map,
-            "LocalInstrument",
-            &self.local_instrument,
-        )?;
-        crate::__private::encode_optional(
-            map,
-            "InstructionPriority",
-            &self.instruction_priority,
-        )?;
+        crate::__private::encode_optional(map, "LocalInstrument", &self.local_instrument)?;
+        crate::__private::encode_optional(map, "InstructionPriority", &self.instruction_priority)?;
         crate::__private::encode_optional(map, "Purpose", &self.purpose)?;
-        crate::__private::encode_optional(
-            map,
-            "ExtendedPurpose",
-            &self.extended_purpose,
-        )?;
+        crate::__private::encode_optional(map, "ExtendedPurpose", &self.extended_purpose)?;
         crate::__private::encode_optional(map, "ChargeBearer", &self.charge_bearer)?;
         crate::__private::encode_required(
             map,
@@ -8582,12 +16235,92 @@ impl crate::Object for OBWriteInternationalScheduled3DataInitiation {
             "RemittanceInformation",
             &self.remittance_information,
         )?;
-        crate::__private::encode_optional(
-            map,
-            "SupplementaryData",
-            &self.supplementary_data,
-        )?;
+        crate::__private::encode_optional(map, "SupplementaryData", &self.supplementary_data)?;
         Ok(())
+    }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(
+                map,
+                "InstructionIdentification",
+                &self.instruction_identification,
+                &self.extra,
+            ),
+            1usize => crate::__private::encode_optional(
+                map,
+                "EndToEndIdentification",
+                &self.end_to_end_identification,
+            ),
+            2usize => {
+                crate::__private::encode_optional(map, "LocalInstrument", &self.local_instrument)
+            }
+            3usize => crate::__private::encode_optional(
+                map,
+                "InstructionPriority",
+                &self.instruction_priority,
+            ),
+            4usize => crate::__private::encode_optional(map, "Purpose", &self.purpose),
+            5usize => {
+                crate::__private::encode_optional(map, "ExtendedPurpose", &self.extended_purpose)
+            }
+            6usize => crate::__private::encode_optional(map, "ChargeBearer", &self.charge_bearer),
+            7usize => crate::__private::encode_required(
+                map,
+                "RequestedExecutionDateTime",
+                &self.requested_execution_date_time,
+                &self.extra,
+            ),
+            8usize => crate::__private::encode_required(
+                map,
+                "CurrencyOfTransfer",
+                &self.currency_of_transfer,
+                &self.extra,
+            ),
+            9usize => crate::__private::encode_optional(
+                map,
+                "DestinationCountryCode",
+                &self.destination_country_code,
+            ),
+            10usize => crate::__private::encode_required(
+                map,
+                "InstructedAmount",
+                &self.instructed_amount,
+                &self.extra,
+            ),
+            11usize => crate::__private::encode_optional(
+                map,
+                "ExchangeRateInformation",
+                &self.exchange_rate_information,
+            ),
+            12usize => {
+                crate::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)
+            }
+            13usize => crate::__private::encode_optional(map, "Creditor", &self.creditor),
+            14usize => {
+                crate::__private::encode_optional(map, "CreditorAgent", &self.creditor_agent)
+            }
+            15usize => crate::__private::encode_required(
+                map,
+                "CreditorAccount",
+                &self.creditor_account,
+                &self.extra,
+            ),
+            16usize => crate::__private::encode_optional(
+                map,
+                "RemittanceInformation",
+                &self.remittance_information,
+            ),
+            17usize => crate::__private::encode_optional(
+                map,
+                "SupplementaryData",
+                &self.supplementary_data,
+            ),
+            _ => Ok(()),
+        }
     }
     fn extra(&self) -> &crate::Extra {
         &self.extra
@@ -8596,8 +16329,7 @@ impl crate::Object for OBWriteInternationalScheduled3DataInitiation {
         &mut self.extra
     }
 }
-impl crate::__private::serde::Serialize
-for OBWriteInternationalScheduled3DataInitiation {
+impl crate::__private::serde::Serialize for OBWriteInternationalScheduled3DataInitiation {
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -8606,7 +16338,8 @@ for OBWriteInternationalScheduled3DataInitiation {
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-for OBWriteInternationalScheduled3DataInitiation {
+    for OBWriteInternationalScheduled3DataInitiation
+{
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -8719,6 +16452,374 @@ impl crate::Validate for OBWriteInternationalScheduled3DataInitiation {
         }
     }
 }
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteInternationalScheduled3DataInitiation {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteInternationalScheduled3DataInitiation".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBWriteInternationalScheduled3DataInitiation"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single scheduled international payment.",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "InstructionIdentification",
+            true,
+            "Unique identification as assigned by an instructing party for an instructed party to unambiguously identify the instruction.\nUsage: the  instruction identification is a point to point reference that can be used between the instructing party and the instructed party to refer to the individual instruction. It can be included in several messages related to the instruction.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(35u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "EndToEndIdentification",
+            false,
+            "Unique identification assigned by the initiating party to unambiguously identify the transaction. This identification is passed on, unchanged, throughout the entire end-to-end chain.\nUsage: The end-to-end identification can be used for reconciliation or to link tasks relating to the transaction. It can be included in several messages related to the transaction.\nOB: The Faster Payments Scheme can only access 31 characters for the EndToEndIdentification field.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(35u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "LocalInstrument",
+            false,
+            "User community specific instrument.\nUsage: This element is used to specify a local instrument, local clearing option and/or further qualify the service or service level.",
+            crate::schema::constrain(
+                g.subschema_for::<OBExternalLocalInstrument1Code>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "InstructionPriority",
+            false,
+            "Indicator of the urgency or order of importance that the instructing party would like the instructed party to apply to the processing of the instruction.",
+            crate::schema::constrain(
+                g
+                    .subschema_for::<
+                        OBWriteInternational3DataInitiationInstructionPriority,
+                    >(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Purpose",
+            false,
+            "Specifies the external purpose code in the format of character string with a maximum length of 4 characters.\nThe list of valid codes is an external code list published separately.\nExternal code sets can be downloaded from www.iso20022.org.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(4u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ExtendedPurpose",
+            false,
+            "Specifies the purpose of an international payment, when there is no corresponding 4 character code available in the ISO20022 list of Purpose Codes.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(140u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ChargeBearer",
+            false,
+            "Specifies which party/parties will bear the charges associated with the processing of the payment transaction.",
+            crate::schema::constrain(
+                g.subschema_for::<OBChargeBearerType1Code>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "RequestedExecutionDateTime",
+            true,
+            "Date at which the initiating party requests the clearing agent to process the payment.\nUsage: This is the date on which the debtor's account is to be debited.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "CurrencyOfTransfer",
+            true,
+            "Specifies the currency of the to be transferred amount, which is different from the currency of the debtor's account.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: Some("^[A-Z]{3,3}$"),
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "DestinationCountryCode",
+            false,
+            "Country in which Credit Account is domiciled. Code to identify a country, a dependency, or another area of particular geopolitical interest, on the basis of country names obtained from the United Nations (ISO 3166, Alpha-2 code).",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: Some("[A-Z]{2,2}"),
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "InstructedAmount",
+            true,
+            "Amount of money to be moved between the debtor and creditor, before deduction of charges, expressed in the currency as ordered by the initiating party.\nUsage: This amount has to be transported unchanged through the transaction chain.",
+            crate::schema::constrain(
+                g.subschema_for::<OBActiveOrHistoricCurrencyAndAmount>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ExchangeRateInformation",
+            false,
+            "Provides details on the currency exchange rate and contract.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteInternational3DataInitiationExchangeRateInformation>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "DebtorAccount",
+            false,
+            "Unambiguous identification of the account of the debtor to which a debit entry will be made as a result of the transaction.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomestic2DataInitiationDebtorAccount>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Creditor",
+            false,
+            "Party to which an amount of money is due.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteInternational3DataInitiationCreditor>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "CreditorAgent",
+            false,
+            "Financial institution servicing an account for the creditor.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteInternational3DataInitiationCreditorAgent>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "CreditorAccount",
+            true,
+            "Unambiguous identification of the account of the creditor to which a credit entry will be posted as a result of the payment transaction.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomestic2DataInitiationCreditorAccount>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "RemittanceInformation",
+            false,
+            "Information supplied to enable the matching of an entry with the items that the transfer is intended to settle, such as commercial invoices in an accounts' receivable system.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomestic2DataInitiationRemittanceInformation>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "SupplementaryData",
+            false,
+            "Additional information that can not be captured in the structured fields and/or any other specific block.",
+            crate::schema::constrain(
+                g.subschema_for::<OBSupplementaryData1>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
+}
 /// `OBWriteInternationalScheduledConsent5` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBWriteInternationalScheduledConsent5 {
@@ -8767,6 +16868,17 @@ impl crate::Object for OBWriteInternationalScheduledConsent5 {
         crate::__private::encode_required(map, "Risk", &self.risk, &self.extra)?;
         Ok(())
     }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
+            1usize => crate::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &crate::Extra {
         &self.extra
     }
@@ -8782,8 +16894,7 @@ impl crate::__private::serde::Serialize for OBWriteInternationalScheduledConsent
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de>
-for OBWriteInternationalScheduledConsent5 {
+impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteInternationalScheduledConsent5 {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -8805,6 +16916,67 @@ impl crate::Validate for OBWriteInternationalScheduledConsent5 {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteInternationalScheduledConsent5 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteInternationalScheduledConsent5".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBWriteInternationalScheduledConsent5"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBWriteInternationalScheduledConsent5` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "Data",
+            true,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteInternationalScheduledConsent5Data>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Risk",
+            true,
+            "The Risk section is sent by the initiating party to the ASPSP.\nIt is used to specify additional details for risk scoring for Payments.",
+            crate::schema::constrain(
+                g.subschema_for::<OBRisk1>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBWriteInternationalScheduledConsent5Data` (the spec gives no description).
@@ -8874,30 +17046,36 @@ impl crate::Object for OBWriteInternationalScheduledConsent5Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(
-            map,
-            "Permission",
-            &self.permission,
-            &self.extra,
-        )?;
-        crate::__private::encode_optional(
-            map,
-            "ReadRefundAccount",
-            &self.read_refund_account,
-        )?;
-        crate::__private::encode_required(
-            map,
-            "Initiation",
-            &self.initiation,
-            &self.extra,
-        )?;
+        crate::__private::encode_required(map, "Permission", &self.permission, &self.extra)?;
+        crate::__private::encode_optional(map, "ReadRefundAccount", &self.read_refund_account)?;
+        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
         crate::__private::encode_optional(map, "Authorisation", &self.authorisation)?;
-        crate::__private::encode_optional(
-            map,
-            "SCASupportData",
-            &self.sca_support_data,
-        )?;
+        crate::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)?;
         Ok(())
+    }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => {
+                crate::__private::encode_required(map, "Permission", &self.permission, &self.extra)
+            }
+            1usize => crate::__private::encode_optional(
+                map,
+                "ReadRefundAccount",
+                &self.read_refund_account,
+            ),
+            2usize => {
+                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+            }
+            3usize => crate::__private::encode_optional(map, "Authorisation", &self.authorisation),
+            4usize => {
+                crate::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)
+            }
+            _ => Ok(()),
+        }
     }
     fn extra(&self) -> &crate::Extra {
         &self.extra
@@ -8914,8 +17092,7 @@ impl crate::__private::serde::Serialize for OBWriteInternationalScheduledConsent
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de>
-for OBWriteInternationalScheduledConsent5Data {
+impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteInternationalScheduledConsent5Data {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -8952,6 +17129,124 @@ impl crate::Validate for OBWriteInternationalScheduledConsent5Data {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteInternationalScheduledConsent5Data {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteInternationalScheduledConsent5Data".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBWriteInternationalScheduledConsent5Data"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBWriteInternationalScheduledConsent5Data` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "Permission",
+            true,
+            "Specifies the Open Banking service request types.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticScheduledConsent4DataPermission>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ReadRefundAccount",
+            false,
+            "Specifies to share the refund account details with PISP",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticConsent4DataReadRefundAccount>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Initiation",
+            true,
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single scheduled international payment.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteInternationalScheduled3DataInitiation>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Authorisation",
+            false,
+            "The authorisation type request from the TPP.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticConsent4DataAuthorisation>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "SCASupportData",
+            false,
+            "Supporting Data provided by TPP, when requesting SCA Exemption.",
+            crate::schema::constrain(
+                g.subschema_for::<OBSCASupportData1>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBWriteInternationalScheduledConsentResponse6` (the spec gives no description).
@@ -9016,6 +17311,19 @@ impl crate::Object for OBWriteInternationalScheduledConsentResponse6 {
         crate::__private::encode_optional(map, "Meta", &self.meta)?;
         Ok(())
     }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
+            1usize => crate::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            2usize => crate::__private::encode_optional(map, "Links", &self.links),
+            3usize => crate::__private::encode_optional(map, "Meta", &self.meta),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &crate::Extra {
         &self.extra
     }
@@ -9023,8 +17331,7 @@ impl crate::Object for OBWriteInternationalScheduledConsentResponse6 {
         &mut self.extra
     }
 }
-impl crate::__private::serde::Serialize
-for OBWriteInternationalScheduledConsentResponse6 {
+impl crate::__private::serde::Serialize for OBWriteInternationalScheduledConsentResponse6 {
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -9033,7 +17340,8 @@ for OBWriteInternationalScheduledConsentResponse6 {
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-for OBWriteInternationalScheduledConsentResponse6 {
+    for OBWriteInternationalScheduledConsentResponse6
+{
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -9065,6 +17373,105 @@ impl crate::Validate for OBWriteInternationalScheduledConsentResponse6 {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteInternationalScheduledConsentResponse6 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteInternationalScheduledConsentResponse6".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBWriteInternationalScheduledConsentResponse6"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBWriteInternationalScheduledConsentResponse6` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "Data",
+            true,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteInternationalScheduledConsentResponse6Data>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Risk",
+            true,
+            "The Risk section is sent by the initiating party to the ASPSP.\nIt is used to specify additional details for risk scoring for Payments.",
+            crate::schema::constrain(
+                g.subschema_for::<OBRisk1>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Links",
+            false,
+            "Links relevant to the payload",
+            crate::schema::constrain(
+                g.subschema_for::<Links>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Meta",
+            false,
+            "Meta Data relevant to the payload",
+            crate::schema::constrain(
+                g.subschema_for::<Meta>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBWriteInternationalScheduledConsentResponse6Data` (the spec gives no description).
@@ -9123,9 +17530,8 @@ pub struct OBWriteInternationalScheduledConsentResponse6Data {
     /// Further detailed information on the exchange rate that has been used in the payment transaction.
     ///
     /// JSON name: `ExchangeRateInformation`
-    pub exchange_rate_information: Option<
-        Box<OBWriteInternationalConsentResponse6DataExchangeRateInformation>,
-    >,
+    pub exchange_rate_information:
+        Option<Box<OBWriteInternationalConsentResponse6DataExchangeRateInformation>>,
     /// The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single scheduled international payment.
     ///
     /// JSON name: `Initiation`
@@ -9216,12 +17622,7 @@ impl crate::Object for OBWriteInternationalScheduledConsentResponse6Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(
-            map,
-            "ConsentId",
-            &self.consent_id,
-            &self.extra,
-        )?;
+        crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
         crate::__private::encode_required(
             map,
             "CreationDateTime",
@@ -9235,22 +17636,9 @@ impl crate::Object for OBWriteInternationalScheduledConsentResponse6Data {
             &self.status_update_date_time,
             &self.extra,
         )?;
-        crate::__private::encode_required(
-            map,
-            "Permission",
-            &self.permission,
-            &self.extra,
-        )?;
-        crate::__private::encode_optional(
-            map,
-            "ReadRefundAccount",
-            &self.read_refund_account,
-        )?;
-        crate::__private::encode_optional(
-            map,
-            "CutOffDateTime",
-            &self.cut_off_date_time,
-        )?;
+        crate::__private::encode_required(map, "Permission", &self.permission, &self.extra)?;
+        crate::__private::encode_optional(map, "ReadRefundAccount", &self.read_refund_account)?;
+        crate::__private::encode_optional(map, "CutOffDateTime", &self.cut_off_date_time)?;
         crate::__private::encode_optional(
             map,
             "ExpectedExecutionDateTime",
@@ -9267,20 +17655,71 @@ impl crate::Object for OBWriteInternationalScheduledConsentResponse6Data {
             "ExchangeRateInformation",
             &self.exchange_rate_information,
         )?;
-        crate::__private::encode_required(
-            map,
-            "Initiation",
-            &self.initiation,
-            &self.extra,
-        )?;
+        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
         crate::__private::encode_optional(map, "Authorisation", &self.authorisation)?;
-        crate::__private::encode_optional(
-            map,
-            "SCASupportData",
-            &self.sca_support_data,
-        )?;
+        crate::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)?;
         crate::__private::encode_optional(map, "Debtor", &self.debtor)?;
         Ok(())
+    }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => {
+                crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)
+            }
+            1usize => crate::__private::encode_required(
+                map,
+                "CreationDateTime",
+                &self.creation_date_time,
+                &self.extra,
+            ),
+            2usize => crate::__private::encode_required(map, "Status", &self.status, &self.extra),
+            3usize => crate::__private::encode_required(
+                map,
+                "StatusUpdateDateTime",
+                &self.status_update_date_time,
+                &self.extra,
+            ),
+            4usize => {
+                crate::__private::encode_required(map, "Permission", &self.permission, &self.extra)
+            }
+            5usize => crate::__private::encode_optional(
+                map,
+                "ReadRefundAccount",
+                &self.read_refund_account,
+            ),
+            6usize => {
+                crate::__private::encode_optional(map, "CutOffDateTime", &self.cut_off_date_time)
+            }
+            7usize => crate::__private::encode_optional(
+                map,
+                "ExpectedExecutionDateTime",
+                &self.expected_execution_date_time,
+            ),
+            8usize => crate::__private::encode_optional(
+                map,
+                "ExpectedSettlementDateTime",
+                &self.expected_settlement_date_time,
+            ),
+            9usize => crate::__private::encode_optional(map, "Charges", &self.charges),
+            10usize => crate::__private::encode_optional(
+                map,
+                "ExchangeRateInformation",
+                &self.exchange_rate_information,
+            ),
+            11usize => {
+                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+            }
+            12usize => crate::__private::encode_optional(map, "Authorisation", &self.authorisation),
+            13usize => {
+                crate::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)
+            }
+            14usize => crate::__private::encode_optional(map, "Debtor", &self.debtor),
+            _ => Ok(()),
+        }
     }
     fn extra(&self) -> &crate::Extra {
         &self.extra
@@ -9289,8 +17728,7 @@ impl crate::Object for OBWriteInternationalScheduledConsentResponse6Data {
         &mut self.extra
     }
 }
-impl crate::__private::serde::Serialize
-for OBWriteInternationalScheduledConsentResponse6Data {
+impl crate::__private::serde::Serialize for OBWriteInternationalScheduledConsentResponse6Data {
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -9299,7 +17737,8 @@ for OBWriteInternationalScheduledConsentResponse6Data {
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-for OBWriteInternationalScheduledConsentResponse6Data {
+    for OBWriteInternationalScheduledConsentResponse6Data
+{
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -9393,6 +17832,320 @@ impl crate::Validate for OBWriteInternationalScheduledConsentResponse6Data {
         }
     }
 }
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteInternationalScheduledConsentResponse6Data {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteInternationalScheduledConsentResponse6Data".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBWriteInternationalScheduledConsentResponse6Data"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBWriteInternationalScheduledConsentResponse6Data` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "ConsentId",
+            true,
+            "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(128u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "CreationDateTime",
+            true,
+            "Date and time at which the resource was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Status",
+            true,
+            "Specifies the status of consent resource in code form.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticConsentResponse5DataStatus>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "StatusUpdateDateTime",
+            true,
+            "Date and time at which the resource status was updated.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Permission",
+            true,
+            "Specifies the Open Banking service request types.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticScheduledConsent4DataPermission>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ReadRefundAccount",
+            false,
+            "Specifies to share the refund account details with PISP",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticConsent4DataReadRefundAccount>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "CutOffDateTime",
+            false,
+            "Specified cut-off date and time for the payment consent.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ExpectedExecutionDateTime",
+            false,
+            "Expected execution date and time for the payment resource.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ExpectedSettlementDateTime",
+            false,
+            "Expected settlement date and time for the payment resource.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Charges",
+            false,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<Vec<OBWriteDomesticConsentResponse5DataCharges>>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ExchangeRateInformation",
+            false,
+            "Further detailed information on the exchange rate that has been used in the payment transaction.",
+            crate::schema::constrain(
+                g
+                    .subschema_for::<
+                        OBWriteInternationalConsentResponse6DataExchangeRateInformation,
+                    >(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Initiation",
+            true,
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single scheduled international payment.",
+            crate::schema::constrain(
+                g
+                    .subschema_for::<
+                        OBWriteInternationalScheduledConsentResponse6DataInitiation,
+                    >(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Authorisation",
+            false,
+            "The authorisation type request from the TPP.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticConsent4DataAuthorisation>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "SCASupportData",
+            false,
+            "Supporting Data provided by TPP, when requesting SCA Exemption.",
+            crate::schema::constrain(
+                g.subschema_for::<OBSCASupportData1>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Debtor",
+            false,
+            "^ Only incuded in the response if `Data. ReadRefundAccount` is set to `Yes` in the consent.",
+            crate::schema::constrain(
+                g.subschema_for::<OBCashAccountDebtor4>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
+}
 /// The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single scheduled international payment.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBWriteInternationalScheduledConsentResponse6DataInitiation {
@@ -9415,9 +18168,7 @@ pub struct OBWriteInternationalScheduledConsentResponse6DataInitiation {
     /// Indicator of the urgency or order of importance that the instructing party would like the instructed party to apply to the processing of the instruction.
     ///
     /// JSON name: `InstructionPriority`
-    pub instruction_priority: Option<
-        OBWriteInternational3DataInitiationInstructionPriority,
-    >,
+    pub instruction_priority: Option<OBWriteInternational3DataInitiationInstructionPriority>,
     /// Specifies the external purpose code in the format of character string with a maximum length of 4 characters.
     /// The list of valid codes is an external code list published separately.
     /// External code sets can be downloaded from www.iso20022.org.
@@ -9455,9 +18206,8 @@ pub struct OBWriteInternationalScheduledConsentResponse6DataInitiation {
     /// Provides details on the currency exchange rate and contract.
     ///
     /// JSON name: `ExchangeRateInformation`
-    pub exchange_rate_information: Option<
-        Box<OBWriteInternational3DataInitiationExchangeRateInformation>,
-    >,
+    pub exchange_rate_information:
+        Option<Box<OBWriteInternational3DataInitiationExchangeRateInformation>>,
     /// Unambiguous identification of the account of the debtor to which a debit entry will be made as a result of the transaction.
     ///
     /// JSON name: `DebtorAccount`
@@ -9465,9 +18215,7 @@ pub struct OBWriteInternationalScheduledConsentResponse6DataInitiation {
     /// Party to which an amount of money is due.
     ///
     /// JSON name: `Creditor`
-    pub creditor: Option<
-        Box<OBWriteInternationalScheduledConsentResponse6DataInitiationCreditor>,
-    >,
+    pub creditor: Option<Box<OBWriteInternationalScheduledConsentResponse6DataInitiationCreditor>>,
     /// Financial institution servicing an account for the creditor.
     ///
     /// JSON name: `CreditorAgent`
@@ -9479,9 +18227,7 @@ pub struct OBWriteInternationalScheduledConsentResponse6DataInitiation {
     /// Information supplied to enable the matching of an entry with the items that the transfer is intended to settle, such as commercial invoices in an accounts' receivable system.
     ///
     /// JSON name: `RemittanceInformation`
-    pub remittance_information: Option<
-        Box<OBWriteDomestic2DataInitiationRemittanceInformation>,
-    >,
+    pub remittance_information: Option<Box<OBWriteDomestic2DataInitiationRemittanceInformation>>,
     /// Additional information that can not be captured in the structured fields and/or any other specific block.
     ///
     /// JSON name: `SupplementaryData`
@@ -9580,22 +18326,10 @@ impl crate::Object for OBWriteInternationalScheduledConsentResponse6DataInitiati
             "EndToEndIdentification",
             &self.end_to_end_identification,
         )?;
-        crate::__private::encode_optional(
-            map,
-            "LocalInstrument",
-            &self.local_instrument,
-        )?;
-        crate::__private::encode_optional(
-            map,
-            "InstructionPriority",
-            &self.instruction_priority,
-        )?;
+        crate::__private::encode_optional(map, "LocalInstrument", &self.local_instrument)?;
+        crate::__private::encode_optional(map, "InstructionPriority", &self.instruction_priority)?;
         crate::__private::encode_optional(map, "Purpose", &self.purpose)?;
-        crate::__private::encode_optional(
-            map,
-            "ExtendedPurpose",
-            &self.extended_purpose,
-        )?;
+        crate::__private::encode_optional(map, "ExtendedPurpose", &self.extended_purpose)?;
         crate::__private::encode_optional(map, "ChargeBearer", &self.charge_bearer)?;
         crate::__private::encode_required(
             map,
@@ -9639,12 +18373,92 @@ impl crate::Object for OBWriteInternationalScheduledConsentResponse6DataInitiati
             "RemittanceInformation",
             &self.remittance_information,
         )?;
-        crate::__private::encode_optional(
-            map,
-            "SupplementaryData",
-            &self.supplementary_data,
-        )?;
+        crate::__private::encode_optional(map, "SupplementaryData", &self.supplementary_data)?;
         Ok(())
+    }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(
+                map,
+                "InstructionIdentification",
+                &self.instruction_identification,
+                &self.extra,
+            ),
+            1usize => crate::__private::encode_optional(
+                map,
+                "EndToEndIdentification",
+                &self.end_to_end_identification,
+            ),
+            2usize => {
+                crate::__private::encode_optional(map, "LocalInstrument", &self.local_instrument)
+            }
+            3usize => crate::__private::encode_optional(
+                map,
+                "InstructionPriority",
+                &self.instruction_priority,
+            ),
+            4usize => crate::__private::encode_optional(map, "Purpose", &self.purpose),
+            5usize => {
+                crate::__private::encode_optional(map, "ExtendedPurpose", &self.extended_purpose)
+            }
+            6usize => crate::__private::encode_optional(map, "ChargeBearer", &self.charge_bearer),
+            7usize => crate::__private::encode_required(
+                map,
+                "RequestedExecutionDateTime",
+                &self.requested_execution_date_time,
+                &self.extra,
+            ),
+            8usize => crate::__private::encode_required(
+                map,
+                "CurrencyOfTransfer",
+                &self.currency_of_transfer,
+                &self.extra,
+            ),
+            9usize => crate::__private::encode_optional(
+                map,
+                "DestinationCountryCode",
+                &self.destination_country_code,
+            ),
+            10usize => crate::__private::encode_required(
+                map,
+                "InstructedAmount",
+                &self.instructed_amount,
+                &self.extra,
+            ),
+            11usize => crate::__private::encode_optional(
+                map,
+                "ExchangeRateInformation",
+                &self.exchange_rate_information,
+            ),
+            12usize => {
+                crate::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)
+            }
+            13usize => crate::__private::encode_optional(map, "Creditor", &self.creditor),
+            14usize => {
+                crate::__private::encode_optional(map, "CreditorAgent", &self.creditor_agent)
+            }
+            15usize => crate::__private::encode_required(
+                map,
+                "CreditorAccount",
+                &self.creditor_account,
+                &self.extra,
+            ),
+            16usize => crate::__private::encode_optional(
+                map,
+                "RemittanceInformation",
+                &self.remittance_information,
+            ),
+            17usize => crate::__private::encode_optional(
+                map,
+                "SupplementaryData",
+                &self.supplementary_data,
+            ),
+            _ => Ok(()),
+        }
     }
     fn extra(&self) -> &crate::Extra {
         &self.extra
@@ -9654,7 +18468,8 @@ impl crate::Object for OBWriteInternationalScheduledConsentResponse6DataInitiati
     }
 }
 impl crate::__private::serde::Serialize
-for OBWriteInternationalScheduledConsentResponse6DataInitiation {
+    for OBWriteInternationalScheduledConsentResponse6DataInitiation
+{
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -9663,7 +18478,8 @@ for OBWriteInternationalScheduledConsentResponse6DataInitiation {
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-for OBWriteInternationalScheduledConsentResponse6DataInitiation {
+    for OBWriteInternationalScheduledConsentResponse6DataInitiation
+{
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -9776,6 +18592,379 @@ impl crate::Validate for OBWriteInternationalScheduledConsentResponse6DataInitia
         }
     }
 }
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema
+    for OBWriteInternationalScheduledConsentResponse6DataInitiation
+{
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteInternationalScheduledConsentResponse6DataInitiation".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBWriteInternationalScheduledConsentResponse6DataInitiation"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single scheduled international payment.",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "InstructionIdentification",
+            true,
+            "Unique identification as assigned by an instructing party for an instructed party to unambiguously identify the instruction.\nUsage: the  instruction identification is a point to point reference that can be used between the instructing party and the instructed party to refer to the individual instruction. It can be included in several messages related to the instruction.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(35u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "EndToEndIdentification",
+            false,
+            "Unique identification assigned by the initiating party to unambiguously identify the transaction. This identification is passed on, unchanged, throughout the entire end-to-end chain.\nUsage: The end-to-end identification can be used for reconciliation or to link tasks relating to the transaction. It can be included in several messages related to the transaction.\nOB: The Faster Payments Scheme can only access 31 characters for the EndToEndIdentification field.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(35u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "LocalInstrument",
+            false,
+            "User community specific instrument.\nUsage: This element is used to specify a local instrument, local clearing option and/or further qualify the service or service level.",
+            crate::schema::constrain(
+                g.subschema_for::<OBExternalLocalInstrument1Code>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "InstructionPriority",
+            false,
+            "Indicator of the urgency or order of importance that the instructing party would like the instructed party to apply to the processing of the instruction.",
+            crate::schema::constrain(
+                g
+                    .subschema_for::<
+                        OBWriteInternational3DataInitiationInstructionPriority,
+                    >(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Purpose",
+            false,
+            "Specifies the external purpose code in the format of character string with a maximum length of 4 characters.\nThe list of valid codes is an external code list published separately.\nExternal code sets can be downloaded from www.iso20022.org.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(4u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ExtendedPurpose",
+            false,
+            "Specifies the purpose of an international payment, when there is no corresponding 4 character code available in the ISO20022 list of Purpose Codes.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(140u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ChargeBearer",
+            false,
+            "Specifies which party/parties will bear the charges associated with the processing of the payment transaction.",
+            crate::schema::constrain(
+                g.subschema_for::<OBChargeBearerType1Code>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "RequestedExecutionDateTime",
+            true,
+            "Date at which the initiating party requests the clearing agent to process the payment.\nUsage: This is the date on which the debtor's account is to be debited.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "CurrencyOfTransfer",
+            true,
+            "Specifies the currency of the to be transferred amount, which is different from the currency of the debtor's account.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: Some("^[A-Z]{3,3}$"),
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "DestinationCountryCode",
+            false,
+            "Country in which Credit Account is domiciled. Code to identify a country, a dependency, or another area of particular geopolitical interest, on the basis of country names obtained from the United Nations (ISO 3166, Alpha-2 code).",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: Some("[A-Z]{2,2}"),
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "InstructedAmount",
+            true,
+            "Amount of money to be moved between the debtor and creditor, before deduction of charges, expressed in the currency as ordered by the initiating party.\nUsage: This amount has to be transported unchanged through the transaction chain.",
+            crate::schema::constrain(
+                g.subschema_for::<OBActiveOrHistoricCurrencyAndAmount>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ExchangeRateInformation",
+            false,
+            "Provides details on the currency exchange rate and contract.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteInternational3DataInitiationExchangeRateInformation>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "DebtorAccount",
+            false,
+            "Unambiguous identification of the account of the debtor to which a debit entry will be made as a result of the transaction.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomestic2DataInitiationDebtorAccount>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Creditor",
+            false,
+            "Party to which an amount of money is due.",
+            crate::schema::constrain(
+                g
+                    .subschema_for::<
+                        OBWriteInternationalScheduledConsentResponse6DataInitiationCreditor,
+                    >(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "CreditorAgent",
+            false,
+            "Financial institution servicing an account for the creditor.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteInternational3DataInitiationCreditorAgent>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "CreditorAccount",
+            true,
+            "Unambiguous identification of the account of the creditor to which a credit entry will be posted as a result of the payment transaction.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomestic2DataInitiationCreditorAccount>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "RemittanceInformation",
+            false,
+            "Information supplied to enable the matching of an entry with the items that the transfer is intended to settle, such as commercial invoices in an accounts' receivable system.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomestic2DataInitiationRemittanceInformation>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "SupplementaryData",
+            false,
+            "Additional information that can not be captured in the structured fields and/or any other specific block.",
+            crate::schema::constrain(
+                g.subschema_for::<OBSupplementaryData1>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
+}
 /// `OBWriteInternationalScheduledResponse6` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBWriteInternationalScheduledResponse6 {
@@ -9830,6 +19019,18 @@ impl crate::Object for OBWriteInternationalScheduledResponse6 {
         crate::__private::encode_optional(map, "Meta", &self.meta)?;
         Ok(())
     }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
+            1usize => crate::__private::encode_optional(map, "Links", &self.links),
+            2usize => crate::__private::encode_optional(map, "Meta", &self.meta),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &crate::Extra {
         &self.extra
     }
@@ -9845,8 +19046,7 @@ impl crate::__private::serde::Serialize for OBWriteInternationalScheduledRespons
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de>
-for OBWriteInternationalScheduledResponse6 {
+impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteInternationalScheduledResponse6 {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -9872,6 +19072,86 @@ impl crate::Validate for OBWriteInternationalScheduledResponse6 {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteInternationalScheduledResponse6 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteInternationalScheduledResponse6".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBWriteInternationalScheduledResponse6"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBWriteInternationalScheduledResponse6` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "Data",
+            true,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteInternationalScheduledResponse6Data>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Links",
+            false,
+            "Links relevant to the payload",
+            crate::schema::constrain(
+                g.subschema_for::<Links>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Meta",
+            false,
+            "Meta Data relevant to the payload",
+            crate::schema::constrain(
+                g.subschema_for::<Meta>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBWriteInternationalScheduledResponse6Data` (the spec gives no description).
@@ -9924,9 +19204,8 @@ pub struct OBWriteInternationalScheduledResponse6Data {
     /// Further detailed information on the exchange rate that has been used in the payment transaction.
     ///
     /// JSON name: `ExchangeRateInformation`
-    pub exchange_rate_information: Option<
-        Box<OBWriteInternationalConsentResponse6DataExchangeRateInformation>,
-    >,
+    pub exchange_rate_information:
+        Option<Box<OBWriteInternationalConsentResponse6DataExchangeRateInformation>>,
     /// The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single scheduled international payment.
     ///
     /// JSON name: `Initiation`
@@ -10013,12 +19292,7 @@ impl crate::Object for OBWriteInternationalScheduledResponse6Data {
             &self.international_scheduled_payment_id,
             &self.extra,
         )?;
-        crate::__private::encode_required(
-            map,
-            "ConsentId",
-            &self.consent_id,
-            &self.extra,
-        )?;
+        crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
         crate::__private::encode_required(
             map,
             "CreationDateTime",
@@ -10049,19 +19323,67 @@ impl crate::Object for OBWriteInternationalScheduledResponse6Data {
             "ExchangeRateInformation",
             &self.exchange_rate_information,
         )?;
-        crate::__private::encode_required(
-            map,
-            "Initiation",
-            &self.initiation,
-            &self.extra,
-        )?;
-        crate::__private::encode_optional(
-            map,
-            "MultiAuthorisation",
-            &self.multi_authorisation,
-        )?;
+        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
+        crate::__private::encode_optional(map, "MultiAuthorisation", &self.multi_authorisation)?;
         crate::__private::encode_optional(map, "Debtor", &self.debtor)?;
         Ok(())
+    }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(
+                map,
+                "InternationalScheduledPaymentId",
+                &self.international_scheduled_payment_id,
+                &self.extra,
+            ),
+            1usize => {
+                crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)
+            }
+            2usize => crate::__private::encode_required(
+                map,
+                "CreationDateTime",
+                &self.creation_date_time,
+                &self.extra,
+            ),
+            3usize => crate::__private::encode_required(map, "Status", &self.status, &self.extra),
+            4usize => crate::__private::encode_required(
+                map,
+                "StatusUpdateDateTime",
+                &self.status_update_date_time,
+                &self.extra,
+            ),
+            5usize => crate::__private::encode_optional(
+                map,
+                "ExpectedExecutionDateTime",
+                &self.expected_execution_date_time,
+            ),
+            6usize => crate::__private::encode_optional(
+                map,
+                "ExpectedSettlementDateTime",
+                &self.expected_settlement_date_time,
+            ),
+            7usize => crate::__private::encode_optional(map, "Refund", &self.refund),
+            8usize => crate::__private::encode_optional(map, "Charges", &self.charges),
+            9usize => crate::__private::encode_optional(
+                map,
+                "ExchangeRateInformation",
+                &self.exchange_rate_information,
+            ),
+            10usize => {
+                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+            }
+            11usize => crate::__private::encode_optional(
+                map,
+                "MultiAuthorisation",
+                &self.multi_authorisation,
+            ),
+            12usize => crate::__private::encode_optional(map, "Debtor", &self.debtor),
+            _ => Ok(()),
+        }
     }
     fn extra(&self) -> &crate::Extra {
         &self.extra
@@ -10078,8 +19400,7 @@ impl crate::__private::serde::Serialize for OBWriteInternationalScheduledRespons
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de>
-for OBWriteInternationalScheduledResponse6Data {
+impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteInternationalScheduledResponse6Data {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -10164,6 +19485,279 @@ impl crate::Validate for OBWriteInternationalScheduledResponse6Data {
         }
     }
 }
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteInternationalScheduledResponse6Data {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteInternationalScheduledResponse6Data".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBWriteInternationalScheduledResponse6Data"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBWriteInternationalScheduledResponse6Data` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "InternationalScheduledPaymentId",
+            true,
+            "OB: Unique identification as assigned by the ASPSP to uniquely identify the international scheduled payment resource.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(40u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ConsentId",
+            true,
+            "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(128u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "CreationDateTime",
+            true,
+            "Date and time at which the message was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Status",
+            true,
+            "Specifies the status of the payment order resource.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticScheduledResponse5DataStatus>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "StatusUpdateDateTime",
+            true,
+            "Date and time at which the resource status was updated.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ExpectedExecutionDateTime",
+            false,
+            "Expected execution date and time for the payment resource.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ExpectedSettlementDateTime",
+            false,
+            "Expected settlement date and time for the payment resource.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Refund",
+            false,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteInternationalResponse5DataRefund>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Charges",
+            false,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<Vec<OBWriteDomesticConsentResponse5DataCharges>>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ExchangeRateInformation",
+            false,
+            "Further detailed information on the exchange rate that has been used in the payment transaction.",
+            crate::schema::constrain(
+                g
+                    .subschema_for::<
+                        OBWriteInternationalConsentResponse6DataExchangeRateInformation,
+                    >(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Initiation",
+            true,
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single scheduled international payment.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteInternationalScheduled3DataInitiation>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "MultiAuthorisation",
+            false,
+            "The multiple authorisation flow response from the ASPSP.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticResponse5DataMultiAuthorisation>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Debtor",
+            false,
+            "^ Only incuded in the response if `Data. ReadRefundAccount` is set to `Yes` in the consent.",
+            crate::schema::constrain(
+                g.subschema_for::<OBCashAccountDebtor4>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
+}
 /// `OBWriteInternationalStandingOrder4` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBWriteInternationalStandingOrder4 {
@@ -10212,6 +19806,17 @@ impl crate::Object for OBWriteInternationalStandingOrder4 {
         crate::__private::encode_required(map, "Risk", &self.risk, &self.extra)?;
         Ok(())
     }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
+            1usize => crate::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &crate::Extra {
         &self.extra
     }
@@ -10227,8 +19832,7 @@ impl crate::__private::serde::Serialize for OBWriteInternationalStandingOrder4 {
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de>
-for OBWriteInternationalStandingOrder4 {
+impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteInternationalStandingOrder4 {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -10250,6 +19854,62 @@ impl crate::Validate for OBWriteInternationalStandingOrder4 {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteInternationalStandingOrder4 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteInternationalStandingOrder4".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBWriteInternationalStandingOrder4").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBWriteInternationalStandingOrder4` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "Data",
+            true,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteInternationalStandingOrder4Data>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Risk",
+            true,
+            "The Risk section is sent by the initiating party to the ASPSP.\nIt is used to specify additional details for risk scoring for Payments.",
+            crate::schema::constrain(
+                g.subschema_for::<OBRisk1>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBWriteInternationalStandingOrder4Data` (the spec gives no description).
@@ -10295,19 +19955,24 @@ impl crate::Object for OBWriteInternationalStandingOrder4Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(
-            map,
-            "ConsentId",
-            &self.consent_id,
-            &self.extra,
-        )?;
-        crate::__private::encode_required(
-            map,
-            "Initiation",
-            &self.initiation,
-            &self.extra,
-        )?;
+        crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
+        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
         Ok(())
+    }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => {
+                crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)
+            }
+            1usize => {
+                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+            }
+            _ => Ok(()),
+        }
     }
     fn extra(&self) -> &crate::Extra {
         &self.extra
@@ -10324,8 +19989,7 @@ impl crate::__private::serde::Serialize for OBWriteInternationalStandingOrder4Da
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de>
-for OBWriteInternationalStandingOrder4Data {
+impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteInternationalStandingOrder4Data {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -10348,6 +20012,67 @@ impl crate::Validate for OBWriteInternationalStandingOrder4Data {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteInternationalStandingOrder4Data {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteInternationalStandingOrder4Data".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBWriteInternationalStandingOrder4Data"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBWriteInternationalStandingOrder4Data` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "ConsentId",
+            true,
+            "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(128u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Initiation",
+            true,
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for an international standing order.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteInternationalStandingOrder4DataInitiation>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for an international standing order.
@@ -10438,16 +20163,12 @@ pub struct OBWriteInternationalStandingOrder4DataInitiation {
     /// Party to which an amount of money is due.
     ///
     /// JSON name: `Creditor`
-    pub creditor: Option<
-        Box<OBWriteInternationalScheduledConsentResponse6DataInitiationCreditor>,
-    >,
+    pub creditor: Option<Box<OBWriteInternationalScheduledConsentResponse6DataInitiationCreditor>>,
     /// Party that manages the account on behalf of the account owner, that is manages the registration and booking of entries on the account, calculates balances on the account and provides information about the account.
     /// This is the servicer of the beneficiary account.
     ///
     /// JSON name: `CreditorAgent`
-    pub creditor_agent: Option<
-        Box<OBWriteInternationalStandingOrder4DataInitiationCreditorAgent>,
-    >,
+    pub creditor_agent: Option<Box<OBWriteInternationalStandingOrder4DataInitiationCreditorAgent>>,
     /// Provides the details to identify the beneficiary account.
     ///
     /// JSON name: `CreditorAccount`
@@ -10533,18 +20254,9 @@ impl crate::Object for OBWriteInternationalStandingOrder4DataInitiation {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(
-            map,
-            "Frequency",
-            &self.frequency,
-            &self.extra,
-        )?;
+        crate::__private::encode_required(map, "Frequency", &self.frequency, &self.extra)?;
         crate::__private::encode_optional(map, "Reference", &self.reference)?;
-        crate::__private::encode_optional(
-            map,
-            "NumberOfPayments",
-            &self.number_of_payments,
-        )?;
+        crate::__private::encode_optional(map, "NumberOfPayments", &self.number_of_payments)?;
         crate::__private::encode_required(
             map,
             "FirstPaymentDateTime",
@@ -10557,11 +20269,7 @@ impl crate::Object for OBWriteInternationalStandingOrder4DataInitiation {
             &self.final_payment_date_time,
         )?;
         crate::__private::encode_optional(map, "Purpose", &self.purpose)?;
-        crate::__private::encode_optional(
-            map,
-            "ExtendedPurpose",
-            &self.extended_purpose,
-        )?;
+        crate::__private::encode_optional(map, "ExtendedPurpose", &self.extended_purpose)?;
         crate::__private::encode_optional(map, "ChargeBearer", &self.charge_bearer)?;
         crate::__private::encode_required(
             map,
@@ -10589,12 +20297,75 @@ impl crate::Object for OBWriteInternationalStandingOrder4DataInitiation {
             &self.creditor_account,
             &self.extra,
         )?;
-        crate::__private::encode_optional(
-            map,
-            "SupplementaryData",
-            &self.supplementary_data,
-        )?;
+        crate::__private::encode_optional(map, "SupplementaryData", &self.supplementary_data)?;
         Ok(())
+    }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => {
+                crate::__private::encode_required(map, "Frequency", &self.frequency, &self.extra)
+            }
+            1usize => crate::__private::encode_optional(map, "Reference", &self.reference),
+            2usize => {
+                crate::__private::encode_optional(map, "NumberOfPayments", &self.number_of_payments)
+            }
+            3usize => crate::__private::encode_required(
+                map,
+                "FirstPaymentDateTime",
+                &self.first_payment_date_time,
+                &self.extra,
+            ),
+            4usize => crate::__private::encode_optional(
+                map,
+                "FinalPaymentDateTime",
+                &self.final_payment_date_time,
+            ),
+            5usize => crate::__private::encode_optional(map, "Purpose", &self.purpose),
+            6usize => {
+                crate::__private::encode_optional(map, "ExtendedPurpose", &self.extended_purpose)
+            }
+            7usize => crate::__private::encode_optional(map, "ChargeBearer", &self.charge_bearer),
+            8usize => crate::__private::encode_required(
+                map,
+                "CurrencyOfTransfer",
+                &self.currency_of_transfer,
+                &self.extra,
+            ),
+            9usize => crate::__private::encode_optional(
+                map,
+                "DestinationCountryCode",
+                &self.destination_country_code,
+            ),
+            10usize => crate::__private::encode_required(
+                map,
+                "InstructedAmount",
+                &self.instructed_amount,
+                &self.extra,
+            ),
+            11usize => {
+                crate::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)
+            }
+            12usize => crate::__private::encode_optional(map, "Creditor", &self.creditor),
+            13usize => {
+                crate::__private::encode_optional(map, "CreditorAgent", &self.creditor_agent)
+            }
+            14usize => crate::__private::encode_required(
+                map,
+                "CreditorAccount",
+                &self.creditor_account,
+                &self.extra,
+            ),
+            15usize => crate::__private::encode_optional(
+                map,
+                "SupplementaryData",
+                &self.supplementary_data,
+            ),
+            _ => Ok(()),
+        }
     }
     fn extra(&self) -> &crate::Extra {
         &self.extra
@@ -10603,8 +20374,7 @@ impl crate::Object for OBWriteInternationalStandingOrder4DataInitiation {
         &mut self.extra
     }
 }
-impl crate::__private::serde::Serialize
-for OBWriteInternationalStandingOrder4DataInitiation {
+impl crate::__private::serde::Serialize for OBWriteInternationalStandingOrder4DataInitiation {
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -10613,7 +20383,8 @@ for OBWriteInternationalStandingOrder4DataInitiation {
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-for OBWriteInternationalStandingOrder4DataInitiation {
+    for OBWriteInternationalStandingOrder4DataInitiation
+{
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -10717,6 +20488,341 @@ impl crate::Validate for OBWriteInternationalStandingOrder4DataInitiation {
         }
     }
 }
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteInternationalStandingOrder4DataInitiation {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteInternationalStandingOrder4DataInitiation".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBWriteInternationalStandingOrder4DataInitiation"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for an international standing order.",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "Frequency",
+            true,
+            "Individual Definitions:\nEvryDay - Every day\nEvryWorkgDay - Every working day\nIntrvlWkDay - An interval specified in weeks (01 to 09), and the day within the week (01 to 07)\nWkInMnthDay - A monthly interval, specifying the week of the month (01 to 05) and day within the week (01 to 07)\nIntrvlMnthDay - An interval specified in months (between 01 to 06, 12, 24), specifying the day within the month (-5 to -1, 1 to 31)\nQtrDay - Quarterly (either ENGLISH, SCOTTISH, or RECEIVED).\nENGLISH = Paid on the 25th March, 24th June, 29th September and 25th December.\nSCOTTISH = Paid on the 2nd February, 15th May, 1st August and 11th November.\nRECEIVED = Paid on the 20th March, 19th June, 24th September and 20th December.\nIndividual Patterns:\nEvryDay (ScheduleCode)\nEvryWorkgDay (ScheduleCode)\nIntrvlWkDay:IntervalInWeeks:DayInWeek (ScheduleCode + IntervalInWeeks + DayInWeek)\nWkInMnthDay:WeekInMonth:DayInWeek (ScheduleCode + WeekInMonth + DayInWeek)\nIntrvlMnthDay:IntervalInMonths:DayInMonth (ScheduleCode + IntervalInMonths + DayInMonth)\nQtrDay: + either (ENGLISH, SCOTTISH or RECEIVED) ScheduleCode + QuarterDay\nThe regular expression for this element combines five smaller versions for each permitted pattern. To aid legibility - the components are presented individually here:\nEvryDay\nEvryWorkgDay\nIntrvlWkDay:0[1-9]:0[1-7]\nWkInMnthDay:0[1-5]:0[1-7]\nIntrvlMnthDay:(0[1-6]|12|24):(-0[1-5]|0[1-9]|[12][0-9]|3[01])\nQtrDay:(ENGLISH|SCOTTISH|RECEIVED)\nFull Regular Expression:\n^(EvryDay)$|^(EvryWorkgDay)$|^(IntrvlWkDay:0[1-9]:0[1-7])$|^(WkInMnthDay:0[1-5]:0[1-7])$|^(IntrvlMnthDay:(0[1-6]|12|24):(-0[1-5]|0[1-9]|[12][0-9]|3[01]))$|^(QtrDay:(ENGLISH|SCOTTISH|RECEIVED))$",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: Some(
+                        "^(EvryDay)$|^(EvryWorkgDay)$|^(IntrvlDay:((0[2-9])|([1-2][0-9])|3[0-1]))$|^(IntrvlWkDay:0[1-9]:0[1-7])$|^(WkInMnthDay:0[1-5]:0[1-7])$|^(IntrvlMnthDay:(0[1-6]|12|24):(-0[1-5]|0[1-9]|[12][0-9]|3[01]))$|^(QtrDay:(ENGLISH|SCOTTISH|RECEIVED))$",
+                    ),
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Reference",
+            false,
+            "Unique reference, as assigned by the creditor, to unambiguously refer to the payment transaction.\nUsage: If available, the initiating party should provide this reference in the structured remittance information, to enable reconciliation by the creditor upon receipt of the amount of money.\nIf the business context requires the use of a creditor reference or a payment remit identification, and only one identifier can be passed through the end-to-end chain, the creditor's reference or payment remittance identification should be quoted in the end-to-end transaction identification.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(35u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "NumberOfPayments",
+            false,
+            "Number of the payments that will be made in completing this frequency sequence including any executed since the sequence start date.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(35u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "FirstPaymentDateTime",
+            true,
+            "The date on which the first payment for a Standing Order schedule will be made.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "FinalPaymentDateTime",
+            false,
+            "The date on which the final payment for a Standing Order schedule will be made.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Purpose",
+            false,
+            "Specifies the external purpose code in the format of character string with a maximum length of 4 characters.\nThe list of valid codes is an external code list published separately.\nExternal code sets can be downloaded from www.iso20022.org.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(4u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ExtendedPurpose",
+            false,
+            "Specifies the purpose of an international payment, when there is no corresponding 4 character code available in the ISO20022 list of Purpose Codes.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(140u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ChargeBearer",
+            false,
+            "Specifies which party/parties will bear the charges associated with the processing of the payment transaction.",
+            crate::schema::constrain(
+                g.subschema_for::<OBChargeBearerType1Code>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "CurrencyOfTransfer",
+            true,
+            "Specifies the currency of the to be transferred amount, which is different from the currency of the debtor's account.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: Some("^[A-Z]{3,3}$"),
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "DestinationCountryCode",
+            false,
+            "Country in which Credit Account is domiciled. Code to identify a country, a dependency, or another area of particular geopolitical interest, on the basis of country names obtained from the United Nations (ISO 3166, Alpha-2 code).",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: Some("[A-Z]{2,2}"),
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "InstructedAmount",
+            true,
+            "Amount of money to be moved between the debtor and creditor, before deduction of charges, expressed in the currency as ordered by the initiating party.\nUsage: This amount has to be transported unchanged through the transaction chain.",
+            crate::schema::constrain(
+                g.subschema_for::<OBActiveOrHistoricCurrencyAndAmount>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "DebtorAccount",
+            false,
+            "Provides the details to identify the debtor account.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomestic2DataInitiationDebtorAccount>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Creditor",
+            false,
+            "Party to which an amount of money is due.",
+            crate::schema::constrain(
+                g
+                    .subschema_for::<
+                        OBWriteInternationalScheduledConsentResponse6DataInitiationCreditor,
+                    >(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "CreditorAgent",
+            false,
+            "Party that manages the account on behalf of the account owner, that is manages the registration and booking of entries on the account, calculates balances on the account and provides information about the account.\nThis is the servicer of the beneficiary account.",
+            crate::schema::constrain(
+                g
+                    .subschema_for::<
+                        OBWriteInternationalStandingOrder4DataInitiationCreditorAgent,
+                    >(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "CreditorAccount",
+            true,
+            "Provides the details to identify the beneficiary account.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomestic2DataInitiationCreditorAccount>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "SupplementaryData",
+            false,
+            "Additional information that can not be captured in the structured fields and/or any other specific block.",
+            crate::schema::constrain(
+                g.subschema_for::<OBSupplementaryData1>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
+}
 /// `OBWriteInternationalStandingOrderConsent6` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBWriteInternationalStandingOrderConsent6 {
@@ -10765,6 +20871,17 @@ impl crate::Object for OBWriteInternationalStandingOrderConsent6 {
         crate::__private::encode_required(map, "Risk", &self.risk, &self.extra)?;
         Ok(())
     }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
+            1usize => crate::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &crate::Extra {
         &self.extra
     }
@@ -10780,8 +20897,7 @@ impl crate::__private::serde::Serialize for OBWriteInternationalStandingOrderCon
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de>
-for OBWriteInternationalStandingOrderConsent6 {
+impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteInternationalStandingOrderConsent6 {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -10803,6 +20919,67 @@ impl crate::Validate for OBWriteInternationalStandingOrderConsent6 {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteInternationalStandingOrderConsent6 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteInternationalStandingOrderConsent6".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBWriteInternationalStandingOrderConsent6"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBWriteInternationalStandingOrderConsent6` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "Data",
+            true,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteInternationalStandingOrderConsent6Data>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Risk",
+            true,
+            "The Risk section is sent by the initiating party to the ASPSP.\nIt is used to specify additional details for risk scoring for Payments.",
+            crate::schema::constrain(
+                g.subschema_for::<OBRisk1>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBWriteInternationalStandingOrderConsent6Data` (the spec gives no description).
@@ -10872,30 +21049,36 @@ impl crate::Object for OBWriteInternationalStandingOrderConsent6Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(
-            map,
-            "Permission",
-            &self.permission,
-            &self.extra,
-        )?;
-        crate::__private::encode_optional(
-            map,
-            "ReadRefundAccount",
-            &self.read_refund_account,
-        )?;
-        crate::__private::encode_required(
-            map,
-            "Initiation",
-            &self.initiation,
-            &self.extra,
-        )?;
+        crate::__private::encode_required(map, "Permission", &self.permission, &self.extra)?;
+        crate::__private::encode_optional(map, "ReadRefundAccount", &self.read_refund_account)?;
+        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
         crate::__private::encode_optional(map, "Authorisation", &self.authorisation)?;
-        crate::__private::encode_optional(
-            map,
-            "SCASupportData",
-            &self.sca_support_data,
-        )?;
+        crate::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)?;
         Ok(())
+    }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => {
+                crate::__private::encode_required(map, "Permission", &self.permission, &self.extra)
+            }
+            1usize => crate::__private::encode_optional(
+                map,
+                "ReadRefundAccount",
+                &self.read_refund_account,
+            ),
+            2usize => {
+                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+            }
+            3usize => crate::__private::encode_optional(map, "Authorisation", &self.authorisation),
+            4usize => {
+                crate::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)
+            }
+            _ => Ok(()),
+        }
     }
     fn extra(&self) -> &crate::Extra {
         &self.extra
@@ -10904,8 +21087,7 @@ impl crate::Object for OBWriteInternationalStandingOrderConsent6Data {
         &mut self.extra
     }
 }
-impl crate::__private::serde::Serialize
-for OBWriteInternationalStandingOrderConsent6Data {
+impl crate::__private::serde::Serialize for OBWriteInternationalStandingOrderConsent6Data {
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -10914,7 +21096,8 @@ for OBWriteInternationalStandingOrderConsent6Data {
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-for OBWriteInternationalStandingOrderConsent6Data {
+    for OBWriteInternationalStandingOrderConsent6Data
+{
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -10951,6 +21134,124 @@ impl crate::Validate for OBWriteInternationalStandingOrderConsent6Data {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteInternationalStandingOrderConsent6Data {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteInternationalStandingOrderConsent6Data".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBWriteInternationalStandingOrderConsent6Data"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBWriteInternationalStandingOrderConsent6Data` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "Permission",
+            true,
+            "Specifies the Open Banking service request types.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticScheduledConsent4DataPermission>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ReadRefundAccount",
+            false,
+            "Specifies to share the refund account details with PISP",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticConsent4DataReadRefundAccount>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Initiation",
+            true,
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for an international standing order.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteInternationalStandingOrder4DataInitiation>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Authorisation",
+            false,
+            "The authorisation type request from the TPP.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticConsent4DataAuthorisation>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "SCASupportData",
+            false,
+            "Supporting Data provided by TPP, when requesting SCA Exemption.",
+            crate::schema::constrain(
+                g.subschema_for::<OBSCASupportData1>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBWriteInternationalStandingOrderConsentResponse7` (the spec gives no description).
@@ -11015,6 +21316,19 @@ impl crate::Object for OBWriteInternationalStandingOrderConsentResponse7 {
         crate::__private::encode_optional(map, "Meta", &self.meta)?;
         Ok(())
     }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
+            1usize => crate::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            2usize => crate::__private::encode_optional(map, "Links", &self.links),
+            3usize => crate::__private::encode_optional(map, "Meta", &self.meta),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &crate::Extra {
         &self.extra
     }
@@ -11022,8 +21336,7 @@ impl crate::Object for OBWriteInternationalStandingOrderConsentResponse7 {
         &mut self.extra
     }
 }
-impl crate::__private::serde::Serialize
-for OBWriteInternationalStandingOrderConsentResponse7 {
+impl crate::__private::serde::Serialize for OBWriteInternationalStandingOrderConsentResponse7 {
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -11032,7 +21345,8 @@ for OBWriteInternationalStandingOrderConsentResponse7 {
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-for OBWriteInternationalStandingOrderConsentResponse7 {
+    for OBWriteInternationalStandingOrderConsentResponse7
+{
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -11064,6 +21378,105 @@ impl crate::Validate for OBWriteInternationalStandingOrderConsentResponse7 {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteInternationalStandingOrderConsentResponse7 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteInternationalStandingOrderConsentResponse7".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBWriteInternationalStandingOrderConsentResponse7"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBWriteInternationalStandingOrderConsentResponse7` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "Data",
+            true,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteInternationalStandingOrderConsentResponse7Data>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Risk",
+            true,
+            "The Risk section is sent by the initiating party to the ASPSP.\nIt is used to specify additional details for risk scoring for Payments.",
+            crate::schema::constrain(
+                g.subschema_for::<OBRisk1>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Links",
+            false,
+            "Links relevant to the payload",
+            crate::schema::constrain(
+                g.subschema_for::<Links>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Meta",
+            false,
+            "Meta Data relevant to the payload",
+            crate::schema::constrain(
+                g.subschema_for::<Meta>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBWriteInternationalStandingOrderConsentResponse7Data` (the spec gives no description).
@@ -11188,12 +21601,7 @@ impl crate::Object for OBWriteInternationalStandingOrderConsentResponse7Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(
-            map,
-            "ConsentId",
-            &self.consent_id,
-            &self.extra,
-        )?;
+        crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
         crate::__private::encode_required(
             map,
             "CreationDateTime",
@@ -11207,37 +21615,60 @@ impl crate::Object for OBWriteInternationalStandingOrderConsentResponse7Data {
             &self.status_update_date_time,
             &self.extra,
         )?;
-        crate::__private::encode_required(
-            map,
-            "Permission",
-            &self.permission,
-            &self.extra,
-        )?;
-        crate::__private::encode_optional(
-            map,
-            "ReadRefundAccount",
-            &self.read_refund_account,
-        )?;
-        crate::__private::encode_optional(
-            map,
-            "CutOffDateTime",
-            &self.cut_off_date_time,
-        )?;
+        crate::__private::encode_required(map, "Permission", &self.permission, &self.extra)?;
+        crate::__private::encode_optional(map, "ReadRefundAccount", &self.read_refund_account)?;
+        crate::__private::encode_optional(map, "CutOffDateTime", &self.cut_off_date_time)?;
         crate::__private::encode_optional(map, "Charges", &self.charges)?;
-        crate::__private::encode_required(
-            map,
-            "Initiation",
-            &self.initiation,
-            &self.extra,
-        )?;
+        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
         crate::__private::encode_optional(map, "Authorisation", &self.authorisation)?;
-        crate::__private::encode_optional(
-            map,
-            "SCASupportData",
-            &self.sca_support_data,
-        )?;
+        crate::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)?;
         crate::__private::encode_optional(map, "Debtor", &self.debtor)?;
         Ok(())
+    }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => {
+                crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)
+            }
+            1usize => crate::__private::encode_required(
+                map,
+                "CreationDateTime",
+                &self.creation_date_time,
+                &self.extra,
+            ),
+            2usize => crate::__private::encode_required(map, "Status", &self.status, &self.extra),
+            3usize => crate::__private::encode_required(
+                map,
+                "StatusUpdateDateTime",
+                &self.status_update_date_time,
+                &self.extra,
+            ),
+            4usize => {
+                crate::__private::encode_required(map, "Permission", &self.permission, &self.extra)
+            }
+            5usize => crate::__private::encode_optional(
+                map,
+                "ReadRefundAccount",
+                &self.read_refund_account,
+            ),
+            6usize => {
+                crate::__private::encode_optional(map, "CutOffDateTime", &self.cut_off_date_time)
+            }
+            7usize => crate::__private::encode_optional(map, "Charges", &self.charges),
+            8usize => {
+                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+            }
+            9usize => crate::__private::encode_optional(map, "Authorisation", &self.authorisation),
+            10usize => {
+                crate::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)
+            }
+            11usize => crate::__private::encode_optional(map, "Debtor", &self.debtor),
+            _ => Ok(()),
+        }
     }
     fn extra(&self) -> &crate::Extra {
         &self.extra
@@ -11246,8 +21677,7 @@ impl crate::Object for OBWriteInternationalStandingOrderConsentResponse7Data {
         &mut self.extra
     }
 }
-impl crate::__private::serde::Serialize
-for OBWriteInternationalStandingOrderConsentResponse7Data {
+impl crate::__private::serde::Serialize for OBWriteInternationalStandingOrderConsentResponse7Data {
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -11256,7 +21686,8 @@ for OBWriteInternationalStandingOrderConsentResponse7Data {
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-for OBWriteInternationalStandingOrderConsentResponse7Data {
+    for OBWriteInternationalStandingOrderConsentResponse7Data
+{
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -11333,6 +21764,262 @@ impl crate::Validate for OBWriteInternationalStandingOrderConsentResponse7Data {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema
+    for OBWriteInternationalStandingOrderConsentResponse7Data
+{
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteInternationalStandingOrderConsentResponse7Data".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBWriteInternationalStandingOrderConsentResponse7Data"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBWriteInternationalStandingOrderConsentResponse7Data` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "ConsentId",
+            true,
+            "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(128u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "CreationDateTime",
+            true,
+            "Date and time at which the resource was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Status",
+            true,
+            "Specifies the status of resource in code form.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticConsentResponse5DataStatus>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "StatusUpdateDateTime",
+            true,
+            "Date and time at which the resource status was updated.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Permission",
+            true,
+            "Specifies the Open Banking service request types.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticScheduledConsent4DataPermission>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ReadRefundAccount",
+            false,
+            "Specifies to share the refund account details with PISP",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticConsent4DataReadRefundAccount>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "CutOffDateTime",
+            false,
+            "Specified cut-off date and time for the payment consent.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Charges",
+            false,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<Vec<OBWriteDomesticConsentResponse5DataCharges>>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Initiation",
+            true,
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for an international standing order.",
+            crate::schema::constrain(
+                g
+                    .subschema_for::<
+                        OBWriteInternationalStandingOrderConsentResponse7DataInitiation,
+                    >(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Authorisation",
+            false,
+            "The authorisation type request from the TPP.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticConsent4DataAuthorisation>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "SCASupportData",
+            false,
+            "Supporting Data provided by TPP, when requesting SCA Exemption.",
+            crate::schema::constrain(
+                g.subschema_for::<OBSCASupportData1>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Debtor",
+            false,
+            "^ Only incuded in the response if `Data. ReadRefundAccount` is set to `Yes` in the consent.",
+            crate::schema::constrain(
+                g.subschema_for::<OBCashAccountDebtor4>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for an international standing order.
@@ -11423,16 +22110,12 @@ pub struct OBWriteInternationalStandingOrderConsentResponse7DataInitiation {
     /// Party to which an amount of money is due.
     ///
     /// JSON name: `Creditor`
-    pub creditor: Option<
-        Box<OBWriteInternationalScheduledConsentResponse6DataInitiationCreditor>,
-    >,
+    pub creditor: Option<Box<OBWriteInternationalScheduledConsentResponse6DataInitiationCreditor>>,
     /// Party that manages the account on behalf of the account owner, that is manages the registration and booking of entries on the account, calculates balances on the account and provides information about the account.
     /// This is the servicer of the beneficiary account.
     ///
     /// JSON name: `CreditorAgent`
-    pub creditor_agent: Option<
-        Box<OBWriteInternationalStandingOrder4DataInitiationCreditorAgent>,
-    >,
+    pub creditor_agent: Option<Box<OBWriteInternationalStandingOrder4DataInitiationCreditorAgent>>,
     /// Provides the details to identify the beneficiary account.
     ///
     /// JSON name: `CreditorAccount`
@@ -11518,18 +22201,9 @@ impl crate::Object for OBWriteInternationalStandingOrderConsentResponse7DataInit
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(
-            map,
-            "Frequency",
-            &self.frequency,
-            &self.extra,
-        )?;
+        crate::__private::encode_required(map, "Frequency", &self.frequency, &self.extra)?;
         crate::__private::encode_optional(map, "Reference", &self.reference)?;
-        crate::__private::encode_optional(
-            map,
-            "NumberOfPayments",
-            &self.number_of_payments,
-        )?;
+        crate::__private::encode_optional(map, "NumberOfPayments", &self.number_of_payments)?;
         crate::__private::encode_required(
             map,
             "FirstPaymentDateTime",
@@ -11542,11 +22216,7 @@ impl crate::Object for OBWriteInternationalStandingOrderConsentResponse7DataInit
             &self.final_payment_date_time,
         )?;
         crate::__private::encode_optional(map, "Purpose", &self.purpose)?;
-        crate::__private::encode_optional(
-            map,
-            "ExtendedPurpose",
-            &self.extended_purpose,
-        )?;
+        crate::__private::encode_optional(map, "ExtendedPurpose", &self.extended_purpose)?;
         crate::__private::encode_optional(map, "ChargeBearer", &self.charge_bearer)?;
         crate::__private::encode_required(
             map,
@@ -11574,12 +22244,75 @@ impl crate::Object for OBWriteInternationalStandingOrderConsentResponse7DataInit
             &self.creditor_account,
             &self.extra,
         )?;
-        crate::__private::encode_optional(
-            map,
-            "SupplementaryData",
-            &self.supplementary_data,
-        )?;
+        crate::__private::encode_optional(map, "SupplementaryData", &self.supplementary_data)?;
         Ok(())
+    }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => {
+                crate::__private::encode_required(map, "Frequency", &self.frequency, &self.extra)
+            }
+            1usize => crate::__private::encode_optional(map, "Reference", &self.reference),
+            2usize => {
+                crate::__private::encode_optional(map, "NumberOfPayments", &self.number_of_payments)
+            }
+            3usize => crate::__private::encode_required(
+                map,
+                "FirstPaymentDateTime",
+                &self.first_payment_date_time,
+                &self.extra,
+            ),
+            4usize => crate::__private::encode_optional(
+                map,
+                "FinalPaymentDateTime",
+                &self.final_payment_date_time,
+            ),
+            5usize => crate::__private::encode_optional(map, "Purpose", &self.purpose),
+            6usize => {
+                crate::__private::encode_optional(map, "ExtendedPurpose", &self.extended_purpose)
+            }
+            7usize => crate::__private::encode_optional(map, "ChargeBearer", &self.charge_bearer),
+            8usize => crate::__private::encode_required(
+                map,
+                "CurrencyOfTransfer",
+                &self.currency_of_transfer,
+                &self.extra,
+            ),
+            9usize => crate::__private::encode_optional(
+                map,
+                "DestinationCountryCode",
+                &self.destination_country_code,
+            ),
+            10usize => crate::__private::encode_required(
+                map,
+                "InstructedAmount",
+                &self.instructed_amount,
+                &self.extra,
+            ),
+            11usize => {
+                crate::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)
+            }
+            12usize => crate::__private::encode_optional(map, "Creditor", &self.creditor),
+            13usize => {
+                crate::__private::encode_optional(map, "CreditorAgent", &self.creditor_agent)
+            }
+            14usize => crate::__private::encode_required(
+                map,
+                "CreditorAccount",
+                &self.creditor_account,
+                &self.extra,
+            ),
+            15usize => crate::__private::encode_optional(
+                map,
+                "SupplementaryData",
+                &self.supplementary_data,
+            ),
+            _ => Ok(()),
+        }
     }
     fn extra(&self) -> &crate::Extra {
         &self.extra
@@ -11589,7 +22322,8 @@ impl crate::Object for OBWriteInternationalStandingOrderConsentResponse7DataInit
     }
 }
 impl crate::__private::serde::Serialize
-for OBWriteInternationalStandingOrderConsentResponse7DataInitiation {
+    for OBWriteInternationalStandingOrderConsentResponse7DataInitiation
+{
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -11598,15 +22332,15 @@ for OBWriteInternationalStandingOrderConsentResponse7DataInitiation {
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-for OBWriteInternationalStandingOrderConsentResponse7DataInitiation {
+    for OBWriteInternationalStandingOrderConsentResponse7DataInitiation
+{
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
         crate::__private::deserialize_object(deserializer)
     }
 }
-impl crate::Validate
-for OBWriteInternationalStandingOrderConsentResponse7DataInitiation {
+impl crate::Validate for OBWriteInternationalStandingOrderConsentResponse7DataInitiation {
     fn validate_at(&self, r: &mut crate::__private::Report) {
         crate::__private::check_extra::<Self>(r, &self.extra);
         if !self.extra.is_missing("Frequency") {
@@ -11703,6 +22437,343 @@ for OBWriteInternationalStandingOrderConsentResponse7DataInitiation {
         }
     }
 }
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema
+    for OBWriteInternationalStandingOrderConsentResponse7DataInitiation
+{
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteInternationalStandingOrderConsentResponse7DataInitiation".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBWriteInternationalStandingOrderConsentResponse7DataInitiation"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for an international standing order.",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "Frequency",
+            true,
+            "Individual Definitions:\nEvryDay - Every day\nEvryWorkgDay - Every working day\nIntrvlWkDay - An interval specified in weeks (01 to 09), and the day within the week (01 to 07)\nWkInMnthDay - A monthly interval, specifying the week of the month (01 to 05) and day within the week (01 to 07)\nIntrvlMnthDay - An interval specified in months (between 01 to 06, 12, 24), specifying the day within the month (-5 to -1, 1 to 31)\nQtrDay - Quarterly (either ENGLISH, SCOTTISH, or RECEIVED).\nENGLISH = Paid on the 25th March, 24th June, 29th September and 25th December.\nSCOTTISH = Paid on the 2nd February, 15th May, 1st August and 11th November.\nRECEIVED = Paid on the 20th March, 19th June, 24th September and 20th December.\nIndividual Patterns:\nEvryDay (ScheduleCode)\nEvryWorkgDay (ScheduleCode)\nIntrvlWkDay:IntervalInWeeks:DayInWeek (ScheduleCode + IntervalInWeeks + DayInWeek)\nWkInMnthDay:WeekInMonth:DayInWeek (ScheduleCode + WeekInMonth + DayInWeek)\nIntrvlMnthDay:IntervalInMonths:DayInMonth (ScheduleCode + IntervalInMonths + DayInMonth)\nQtrDay: + either (ENGLISH, SCOTTISH or RECEIVED) ScheduleCode + QuarterDay\nThe regular expression for this element combines five smaller versions for each permitted pattern. To aid legibility - the components are presented individually here:\nEvryDay\nEvryWorkgDay\nIntrvlWkDay:0[1-9]:0[1-7]\nWkInMnthDay:0[1-5]:0[1-7]\nIntrvlMnthDay:(0[1-6]|12|24):(-0[1-5]|0[1-9]|[12][0-9]|3[01])\nQtrDay:(ENGLISH|SCOTTISH|RECEIVED)\nFull Regular Expression:\n^(EvryDay)$|^(EvryWorkgDay)$|^(IntrvlWkDay:0[1-9]:0[1-7])$|^(WkInMnthDay:0[1-5]:0[1-7])$|^(IntrvlMnthDay:(0[1-6]|12|24):(-0[1-5]|0[1-9]|[12][0-9]|3[01]))$|^(QtrDay:(ENGLISH|SCOTTISH|RECEIVED))$",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: Some(
+                        "^(EvryDay)$|^(EvryWorkgDay)$|^(IntrvlDay:((0[2-9])|([1-2][0-9])|3[0-1]))$|^(IntrvlWkDay:0[1-9]:0[1-7])$|^(WkInMnthDay:0[1-5]:0[1-7])$|^(IntrvlMnthDay:(0[1-6]|12|24):(-0[1-5]|0[1-9]|[12][0-9]|3[01]))$|^(QtrDay:(ENGLISH|SCOTTISH|RECEIVED))$",
+                    ),
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Reference",
+            false,
+            "Unique reference, as assigned by the creditor, to unambiguously refer to the payment transaction.\nUsage: If available, the initiating party should provide this reference in the structured remittance information, to enable reconciliation by the creditor upon receipt of the amount of money.\nIf the business context requires the use of a creditor reference or a payment remit identification, and only one identifier can be passed through the end-to-end chain, the creditor's reference or payment remittance identification should be quoted in the end-to-end transaction identification.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(35u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "NumberOfPayments",
+            false,
+            "Number of the payments that will be made in completing this frequency sequence including any executed since the sequence start date.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(35u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "FirstPaymentDateTime",
+            true,
+            "The date on which the first payment for a Standing Order schedule will be made.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "FinalPaymentDateTime",
+            false,
+            "The date on which the final payment for a Standing Order schedule will be made.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Purpose",
+            false,
+            "Specifies the external purpose code in the format of character string with a maximum length of 4 characters.\nThe list of valid codes is an external code list published separately.\nExternal code sets can be downloaded from www.iso20022.org.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(4u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ExtendedPurpose",
+            false,
+            "Specifies the purpose of an international payment, when there is no corresponding 4 character code available in the ISO20022 list of Purpose Codes.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(140u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ChargeBearer",
+            false,
+            "Specifies which party/parties will bear the charges associated with the processing of the payment transaction.",
+            crate::schema::constrain(
+                g.subschema_for::<OBChargeBearerType1Code>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "CurrencyOfTransfer",
+            true,
+            "Specifies the currency of the to be transferred amount, which is different from the currency of the debtor's account.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: Some("^[A-Z]{3,3}$"),
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "DestinationCountryCode",
+            false,
+            "Country in which Credit Account is domiciled. Code to identify a country, a dependency, or another area of particular geopolitical interest, on the basis of country names obtained from the United Nations (ISO 3166, Alpha-2 code).",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: Some("[A-Z]{2,2}"),
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "InstructedAmount",
+            true,
+            "Amount of money to be moved between the debtor and creditor, before deduction of charges, expressed in the currency as ordered by the initiating party.\nUsage: This amount has to be transported unchanged through the transaction chain.",
+            crate::schema::constrain(
+                g.subschema_for::<OBActiveOrHistoricCurrencyAndAmount>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "DebtorAccount",
+            false,
+            "Unambiguous identification of the account of the debtor to which a debit entry will be made as a result of the transaction.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomestic2DataInitiationDebtorAccount>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Creditor",
+            false,
+            "Party to which an amount of money is due.",
+            crate::schema::constrain(
+                g
+                    .subschema_for::<
+                        OBWriteInternationalScheduledConsentResponse6DataInitiationCreditor,
+                    >(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "CreditorAgent",
+            false,
+            "Party that manages the account on behalf of the account owner, that is manages the registration and booking of entries on the account, calculates balances on the account and provides information about the account.\nThis is the servicer of the beneficiary account.",
+            crate::schema::constrain(
+                g
+                    .subschema_for::<
+                        OBWriteInternationalStandingOrder4DataInitiationCreditorAgent,
+                    >(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "CreditorAccount",
+            true,
+            "Provides the details to identify the beneficiary account.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomestic2DataInitiationCreditorAccount>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "SupplementaryData",
+            false,
+            "Additional information that can not be captured in the structured fields and/or any other specific block.",
+            crate::schema::constrain(
+                g.subschema_for::<OBSupplementaryData1>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
+}
 /// `OBWriteInternationalStandingOrderResponse7` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBWriteInternationalStandingOrderResponse7 {
@@ -11757,6 +22828,18 @@ impl crate::Object for OBWriteInternationalStandingOrderResponse7 {
         crate::__private::encode_optional(map, "Meta", &self.meta)?;
         Ok(())
     }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
+            1usize => crate::__private::encode_optional(map, "Links", &self.links),
+            2usize => crate::__private::encode_optional(map, "Meta", &self.meta),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &crate::Extra {
         &self.extra
     }
@@ -11772,8 +22855,7 @@ impl crate::__private::serde::Serialize for OBWriteInternationalStandingOrderRes
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de>
-for OBWriteInternationalStandingOrderResponse7 {
+impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteInternationalStandingOrderResponse7 {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -11799,6 +22881,86 @@ impl crate::Validate for OBWriteInternationalStandingOrderResponse7 {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteInternationalStandingOrderResponse7 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteInternationalStandingOrderResponse7".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBWriteInternationalStandingOrderResponse7"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBWriteInternationalStandingOrderResponse7` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "Data",
+            true,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteInternationalStandingOrderResponse7Data>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Links",
+            false,
+            "Links relevant to the payload",
+            crate::schema::constrain(
+                g.subschema_for::<Links>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Meta",
+            false,
+            "Meta Data relevant to the payload",
+            crate::schema::constrain(
+                g.subschema_for::<Meta>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBWriteInternationalStandingOrderResponse7Data` (the spec gives no description).
@@ -11913,12 +23075,7 @@ impl crate::Object for OBWriteInternationalStandingOrderResponse7Data {
             &self.international_standing_order_id,
             &self.extra,
         )?;
-        crate::__private::encode_required(
-            map,
-            "ConsentId",
-            &self.consent_id,
-            &self.extra,
-        )?;
+        crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
         crate::__private::encode_required(
             map,
             "CreationDateTime",
@@ -11934,19 +23091,52 @@ impl crate::Object for OBWriteInternationalStandingOrderResponse7Data {
         )?;
         crate::__private::encode_optional(map, "Refund", &self.refund)?;
         crate::__private::encode_optional(map, "Charges", &self.charges)?;
-        crate::__private::encode_required(
-            map,
-            "Initiation",
-            &self.initiation,
-            &self.extra,
-        )?;
-        crate::__private::encode_optional(
-            map,
-            "MultiAuthorisation",
-            &self.multi_authorisation,
-        )?;
+        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
+        crate::__private::encode_optional(map, "MultiAuthorisation", &self.multi_authorisation)?;
         crate::__private::encode_optional(map, "Debtor", &self.debtor)?;
         Ok(())
+    }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(
+                map,
+                "InternationalStandingOrderId",
+                &self.international_standing_order_id,
+                &self.extra,
+            ),
+            1usize => {
+                crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)
+            }
+            2usize => crate::__private::encode_required(
+                map,
+                "CreationDateTime",
+                &self.creation_date_time,
+                &self.extra,
+            ),
+            3usize => crate::__private::encode_required(map, "Status", &self.status, &self.extra),
+            4usize => crate::__private::encode_required(
+                map,
+                "StatusUpdateDateTime",
+                &self.status_update_date_time,
+                &self.extra,
+            ),
+            5usize => crate::__private::encode_optional(map, "Refund", &self.refund),
+            6usize => crate::__private::encode_optional(map, "Charges", &self.charges),
+            7usize => {
+                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+            }
+            8usize => crate::__private::encode_optional(
+                map,
+                "MultiAuthorisation",
+                &self.multi_authorisation,
+            ),
+            9usize => crate::__private::encode_optional(map, "Debtor", &self.debtor),
+            _ => Ok(()),
+        }
     }
     fn extra(&self) -> &crate::Extra {
         &self.extra
@@ -11955,8 +23145,7 @@ impl crate::Object for OBWriteInternationalStandingOrderResponse7Data {
         &mut self.extra
     }
 }
-impl crate::__private::serde::Serialize
-for OBWriteInternationalStandingOrderResponse7Data {
+impl crate::__private::serde::Serialize for OBWriteInternationalStandingOrderResponse7Data {
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -11965,7 +23154,8 @@ for OBWriteInternationalStandingOrderResponse7Data {
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-for OBWriteInternationalStandingOrderResponse7Data {
+    for OBWriteInternationalStandingOrderResponse7Data
+{
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -12035,15 +23225,229 @@ impl crate::Validate for OBWriteInternationalStandingOrderResponse7Data {
         }
     }
 }
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBWriteInternationalStandingOrderResponse7Data {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteInternationalStandingOrderResponse7Data".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBWriteInternationalStandingOrderResponse7Data"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBWriteInternationalStandingOrderResponse7Data` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "InternationalStandingOrderId",
+            true,
+            "OB: Unique identification as assigned by the ASPSP to uniquely identify the international standing order resource.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(40u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ConsentId",
+            true,
+            "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(128u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "CreationDateTime",
+            true,
+            "Date and time at which the resource was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Status",
+            true,
+            "Specifies the status of resource in code form.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticScheduledResponse5DataStatus>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "StatusUpdateDateTime",
+            true,
+            "Date and time at which the resource status was updated.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Refund",
+            false,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteInternationalStandingOrderResponse7DataRefund>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Charges",
+            false,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<Vec<OBWriteDomesticConsentResponse5DataCharges>>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Initiation",
+            true,
+            "The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for an international standing order.",
+            crate::schema::constrain(
+                g
+                    .subschema_for::<
+                        OBWriteInternationalStandingOrderConsentResponse7DataInitiation,
+                    >(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "MultiAuthorisation",
+            false,
+            "The multiple authorisation flow response from the ASPSP.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticResponse5DataMultiAuthorisation>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Debtor",
+            false,
+            "^ Only incuded in the response if `Data. ReadRefundAccount` is set to `Yes` in the consent.",
+            crate::schema::constrain(
+                g.subschema_for::<OBCashAccountDebtor4>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
+}
 /// `OBWriteInternationalStandingOrderResponse7DataRefund` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBWriteInternationalStandingOrderResponse7DataRefund {
     /// Set of elements used to identify a person or an organisation.
     ///
     /// JSON name: `Creditor`
-    pub creditor: Option<
-        Box<OBWriteInternationalScheduledConsentResponse6DataInitiationCreditor>,
-    >,
+    pub creditor: Option<Box<OBWriteInternationalScheduledConsentResponse6DataInitiationCreditor>>,
     /// Set of elements used to uniquely and unambiguously identify a financial institution or a branch of a financial institution.
     ///
     /// JSON name: `Agent`
@@ -12091,6 +23495,18 @@ impl crate::Object for OBWriteInternationalStandingOrderResponse7DataRefund {
         crate::__private::encode_required(map, "Account", &self.account, &self.extra)?;
         Ok(())
     }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_optional(map, "Creditor", &self.creditor),
+            1usize => crate::__private::encode_optional(map, "Agent", &self.agent),
+            2usize => crate::__private::encode_required(map, "Account", &self.account, &self.extra),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &crate::Extra {
         &self.extra
     }
@@ -12098,8 +23514,7 @@ impl crate::Object for OBWriteInternationalStandingOrderResponse7DataRefund {
         &mut self.extra
     }
 }
-impl crate::__private::serde::Serialize
-for OBWriteInternationalStandingOrderResponse7DataRefund {
+impl crate::__private::serde::Serialize for OBWriteInternationalStandingOrderResponse7DataRefund {
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -12108,7 +23523,8 @@ for OBWriteInternationalStandingOrderResponse7DataRefund {
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-for OBWriteInternationalStandingOrderResponse7DataRefund {
+    for OBWriteInternationalStandingOrderResponse7DataRefund
+{
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -12136,6 +23552,91 @@ impl crate::Validate for OBWriteInternationalStandingOrderResponse7DataRefund {
         }
     }
 }
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema
+    for OBWriteInternationalStandingOrderResponse7DataRefund
+{
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteInternationalStandingOrderResponse7DataRefund".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBWriteInternationalStandingOrderResponse7DataRefund"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBWriteInternationalStandingOrderResponse7DataRefund` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "Creditor",
+            false,
+            "Set of elements used to identify a person or an organisation.",
+            crate::schema::constrain(
+                g
+                    .subschema_for::<
+                        OBWriteInternationalScheduledConsentResponse6DataInitiationCreditor,
+                    >(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Agent",
+            false,
+            "Set of elements used to uniquely and unambiguously identify a financial institution or a branch of a financial institution.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteInternational3DataInitiationCreditorAgent>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Account",
+            true,
+            "Provides the details to identify an account.",
+            crate::schema::constrain(
+                g.subschema_for::<OBWriteDomesticResponse5DataRefundAccount>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
+}
 /// Decodes `body` as the request or response body type named `type_name` (a spec name such
 /// as `"OBReadTransaction6"`), re-encodes and validates it. `None` when no operation of
 /// this API uses a type of that name.
@@ -12143,107 +23644,85 @@ pub fn check_json(
     type_name: &str,
     body: &[u8],
 ) -> Option<Result<crate::decode::Checked, crate::decode::DecodeError>> {
-    Some(
-        match type_name {
-            "File" => crate::decode::check_as::<File>(body),
-            "OBErrorResponse1" => crate::decode::check_as::<OBErrorResponse1>(body),
-            "OBWriteDomestic2" => crate::decode::check_as::<OBWriteDomestic2>(body),
-            "OBWriteDomesticConsent4" => {
-                crate::decode::check_as::<OBWriteDomesticConsent4>(body)
-            }
-            "OBWriteDomesticConsentResponse5" => {
-                crate::decode::check_as::<OBWriteDomesticConsentResponse5>(body)
-            }
-            "OBWriteDomesticResponse5" => {
-                crate::decode::check_as::<OBWriteDomesticResponse5>(body)
-            }
-            "OBWriteDomesticScheduled2" => {
-                crate::decode::check_as::<OBWriteDomesticScheduled2>(body)
-            }
-            "OBWriteDomesticScheduledConsent4" => {
-                crate::decode::check_as::<OBWriteDomesticScheduledConsent4>(body)
-            }
-            "OBWriteDomesticScheduledConsentResponse5" => {
-                crate::decode::check_as::<OBWriteDomesticScheduledConsentResponse5>(body)
-            }
-            "OBWriteDomesticScheduledResponse5" => {
-                crate::decode::check_as::<OBWriteDomesticScheduledResponse5>(body)
-            }
-            "OBWriteDomesticStandingOrder3" => {
-                crate::decode::check_as::<OBWriteDomesticStandingOrder3>(body)
-            }
-            "OBWriteDomesticStandingOrderConsent5" => {
-                crate::decode::check_as::<OBWriteDomesticStandingOrderConsent5>(body)
-            }
-            "OBWriteDomesticStandingOrderConsentResponse6" => {
-                crate::decode::check_as::<
-                    OBWriteDomesticStandingOrderConsentResponse6,
-                >(body)
-            }
-            "OBWriteDomesticStandingOrderResponse6" => {
-                crate::decode::check_as::<OBWriteDomesticStandingOrderResponse6>(body)
-            }
-            "OBWriteFile2" => crate::decode::check_as::<OBWriteFile2>(body),
-            "OBWriteFileConsent3" => crate::decode::check_as::<OBWriteFileConsent3>(body),
-            "OBWriteFileConsentResponse4" => {
-                crate::decode::check_as::<OBWriteFileConsentResponse4>(body)
-            }
-            "OBWriteFileResponse3" => {
-                crate::decode::check_as::<OBWriteFileResponse3>(body)
-            }
-            "OBWriteFundsConfirmationResponse1" => {
-                crate::decode::check_as::<OBWriteFundsConfirmationResponse1>(body)
-            }
-            "OBWriteInternational3" => {
-                crate::decode::check_as::<OBWriteInternational3>(body)
-            }
-            "OBWriteInternationalConsent5" => {
-                crate::decode::check_as::<OBWriteInternationalConsent5>(body)
-            }
-            "OBWriteInternationalConsentResponse6" => {
-                crate::decode::check_as::<OBWriteInternationalConsentResponse6>(body)
-            }
-            "OBWriteInternationalResponse5" => {
-                crate::decode::check_as::<OBWriteInternationalResponse5>(body)
-            }
-            "OBWriteInternationalScheduled3" => {
-                crate::decode::check_as::<OBWriteInternationalScheduled3>(body)
-            }
-            "OBWriteInternationalScheduledConsent5" => {
-                crate::decode::check_as::<OBWriteInternationalScheduledConsent5>(body)
-            }
-            "OBWriteInternationalScheduledConsentResponse6" => {
-                crate::decode::check_as::<
-                    OBWriteInternationalScheduledConsentResponse6,
-                >(body)
-            }
-            "OBWriteInternationalScheduledResponse6" => {
-                crate::decode::check_as::<OBWriteInternationalScheduledResponse6>(body)
-            }
-            "OBWriteInternationalStandingOrder4" => {
-                crate::decode::check_as::<OBWriteInternationalStandingOrder4>(body)
-            }
-            "OBWriteInternationalStandingOrderConsent6" => {
-                crate::decode::check_as::<
-                    OBWriteInternationalStandingOrderConsent6,
-                >(body)
-            }
-            "OBWriteInternationalStandingOrderConsentResponse7" => {
-                crate::decode::check_as::<
-                    OBWriteInternationalStandingOrderConsentResponse7,
-                >(body)
-            }
-            "OBWriteInternationalStandingOrderResponse7" => {
-                crate::decode::check_as::<
-                    OBWriteInternationalStandingOrderResponse7,
-                >(body)
-            }
-            "OBWritePaymentDetailsResponse1" => {
-                crate::decode::check_as::<OBWritePaymentDetailsResponse1>(body)
-            }
-            _ => return None,
-        },
-    )
+    Some(match type_name {
+        "File" => crate::decode::check_as::<File>(body),
+        "OBErrorResponse1" => crate::decode::check_as::<OBErrorResponse1>(body),
+        "OBWriteDomestic2" => crate::decode::check_as::<OBWriteDomestic2>(body),
+        "OBWriteDomesticConsent4" => crate::decode::check_as::<OBWriteDomesticConsent4>(body),
+        "OBWriteDomesticConsentResponse5" => {
+            crate::decode::check_as::<OBWriteDomesticConsentResponse5>(body)
+        }
+        "OBWriteDomesticResponse5" => crate::decode::check_as::<OBWriteDomesticResponse5>(body),
+        "OBWriteDomesticScheduled2" => crate::decode::check_as::<OBWriteDomesticScheduled2>(body),
+        "OBWriteDomesticScheduledConsent4" => {
+            crate::decode::check_as::<OBWriteDomesticScheduledConsent4>(body)
+        }
+        "OBWriteDomesticScheduledConsentResponse5" => {
+            crate::decode::check_as::<OBWriteDomesticScheduledConsentResponse5>(body)
+        }
+        "OBWriteDomesticScheduledResponse5" => {
+            crate::decode::check_as::<OBWriteDomesticScheduledResponse5>(body)
+        }
+        "OBWriteDomesticStandingOrder3" => {
+            crate::decode::check_as::<OBWriteDomesticStandingOrder3>(body)
+        }
+        "OBWriteDomesticStandingOrderConsent5" => {
+            crate::decode::check_as::<OBWriteDomesticStandingOrderConsent5>(body)
+        }
+        "OBWriteDomesticStandingOrderConsentResponse6" => {
+            crate::decode::check_as::<OBWriteDomesticStandingOrderConsentResponse6>(body)
+        }
+        "OBWriteDomesticStandingOrderResponse6" => {
+            crate::decode::check_as::<OBWriteDomesticStandingOrderResponse6>(body)
+        }
+        "OBWriteFile2" => crate::decode::check_as::<OBWriteFile2>(body),
+        "OBWriteFileConsent3" => crate::decode::check_as::<OBWriteFileConsent3>(body),
+        "OBWriteFileConsentResponse4" => {
+            crate::decode::check_as::<OBWriteFileConsentResponse4>(body)
+        }
+        "OBWriteFileResponse3" => crate::decode::check_as::<OBWriteFileResponse3>(body),
+        "OBWriteFundsConfirmationResponse1" => {
+            crate::decode::check_as::<OBWriteFundsConfirmationResponse1>(body)
+        }
+        "OBWriteInternational3" => crate::decode::check_as::<OBWriteInternational3>(body),
+        "OBWriteInternationalConsent5" => {
+            crate::decode::check_as::<OBWriteInternationalConsent5>(body)
+        }
+        "OBWriteInternationalConsentResponse6" => {
+            crate::decode::check_as::<OBWriteInternationalConsentResponse6>(body)
+        }
+        "OBWriteInternationalResponse5" => {
+            crate::decode::check_as::<OBWriteInternationalResponse5>(body)
+        }
+        "OBWriteInternationalScheduled3" => {
+            crate::decode::check_as::<OBWriteInternationalScheduled3>(body)
+        }
+        "OBWriteInternationalScheduledConsent5" => {
+            crate::decode::check_as::<OBWriteInternationalScheduledConsent5>(body)
+        }
+        "OBWriteInternationalScheduledConsentResponse6" => {
+            crate::decode::check_as::<OBWriteInternationalScheduledConsentResponse6>(body)
+        }
+        "OBWriteInternationalScheduledResponse6" => {
+            crate::decode::check_as::<OBWriteInternationalScheduledResponse6>(body)
+        }
+        "OBWriteInternationalStandingOrder4" => {
+            crate::decode::check_as::<OBWriteInternationalStandingOrder4>(body)
+        }
+        "OBWriteInternationalStandingOrderConsent6" => {
+            crate::decode::check_as::<OBWriteInternationalStandingOrderConsent6>(body)
+        }
+        "OBWriteInternationalStandingOrderConsentResponse7" => {
+            crate::decode::check_as::<OBWriteInternationalStandingOrderConsentResponse7>(body)
+        }
+        "OBWriteInternationalStandingOrderResponse7" => {
+            crate::decode::check_as::<OBWriteInternationalStandingOrderResponse7>(body)
+        }
+        "OBWritePaymentDetailsResponse1" => {
+            crate::decode::check_as::<OBWritePaymentDetailsResponse1>(body)
+        }
+        _ => return None,
+    })
 }
 /// Every operation of this API, in spec order.
 pub const OPERATIONS: &[crate::Operation] = &[
@@ -16081,7 +27560,8 @@ pub const OPERATIONS: &[crate::Operation] = &[
         id: "GetInternationalStandingOrdersInternationalStandingOrderPaymentIdPaymentDetails",
         summary: "Get Payment Details",
         method: crate::Method::Get,
-        path: "/international-standing-orders/{InternationalStandingOrderPaymentId}/payment-details",
+        path:
+            "/international-standing-orders/{InternationalStandingOrderPaymentId}/payment-details",
         request_body: None,
         request_content_types: &[],
         params: &[
@@ -16256,8 +27736,7 @@ pub mod ops {
     /// `GET /domestic-scheduled-payments/{DomesticScheduledPaymentId}/payment-details`: Get Payment Details
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
     pub struct GetDomesticScheduledPaymentsDomesticScheduledPaymentIdPaymentDetails;
-    impl crate::Endpoint
-    for GetDomesticScheduledPaymentsDomesticScheduledPaymentIdPaymentDetails {
+    impl crate::Endpoint for GetDomesticScheduledPaymentsDomesticScheduledPaymentIdPaymentDetails {
         type Request = ();
         type Response = OBWritePaymentDetailsResponse1;
         const OPERATION: &'static crate::Operation = &super::OPERATIONS[10usize];
@@ -16297,8 +27776,7 @@ pub mod ops {
     /// `GET /domestic-standing-orders/{DomesticStandingOrderId}/payment-details`: Get Payment Details
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
     pub struct GetDomesticStandingOrdersDomesticStandingOrderIdPaymentDetails;
-    impl crate::Endpoint
-    for GetDomesticStandingOrdersDomesticStandingOrderIdPaymentDetails {
+    impl crate::Endpoint for GetDomesticStandingOrdersDomesticStandingOrderIdPaymentDetails {
         type Request = ();
         type Response = OBWritePaymentDetailsResponse1;
         const OPERATION: &'static crate::Operation = &super::OPERATIONS[15usize];
@@ -16410,8 +27888,7 @@ pub mod ops {
     /// `GET /international-payments/{InternationalPaymentId}/payment-details`: Get Payment Details
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
     pub struct GetInternationalPaymentsInternationalPaymentIdPaymentDetails;
-    impl crate::Endpoint
-    for GetInternationalPaymentsInternationalPaymentIdPaymentDetails {
+    impl crate::Endpoint for GetInternationalPaymentsInternationalPaymentIdPaymentDetails {
         type Request = ();
         type Response = OBWritePaymentDetailsResponse1;
         const OPERATION: &'static crate::Operation = &super::OPERATIONS[29usize];
@@ -16435,8 +27912,7 @@ pub mod ops {
     /// `GET /international-scheduled-payment-consents/{ConsentId}/funds-confirmation`: Get International Scheduled Payment Consents Funds Confirmation
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
     pub struct GetInternationalScheduledPaymentConsentsConsentIdFundsConfirmation;
-    impl crate::Endpoint
-    for GetInternationalScheduledPaymentConsentsConsentIdFundsConfirmation {
+    impl crate::Endpoint for GetInternationalScheduledPaymentConsentsConsentIdFundsConfirmation {
         type Request = ();
         type Response = OBWriteFundsConfirmationResponse1;
         const OPERATION: &'static crate::Operation = &super::OPERATIONS[32usize];
@@ -16452,8 +27928,7 @@ pub mod ops {
     /// `GET /international-scheduled-payments/{InternationalScheduledPaymentId}`: Get International Scheduled Payments
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
     pub struct GetInternationalScheduledPaymentsInternationalScheduledPaymentId;
-    impl crate::Endpoint
-    for GetInternationalScheduledPaymentsInternationalScheduledPaymentId {
+    impl crate::Endpoint for GetInternationalScheduledPaymentsInternationalScheduledPaymentId {
         type Request = ();
         type Response = OBWriteInternationalScheduledResponse6;
         const OPERATION: &'static crate::Operation = &super::OPERATIONS[34usize];
@@ -16462,7 +27937,8 @@ pub mod ops {
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
     pub struct GetInternationalScheduledPaymentsInternationalScheduledPaymentIdPaymentDetails;
     impl crate::Endpoint
-    for GetInternationalScheduledPaymentsInternationalScheduledPaymentIdPaymentDetails {
+        for GetInternationalScheduledPaymentsInternationalScheduledPaymentIdPaymentDetails
+    {
         type Request = ();
         type Response = OBWritePaymentDetailsResponse1;
         const OPERATION: &'static crate::Operation = &super::OPERATIONS[35usize];
@@ -16494,8 +27970,7 @@ pub mod ops {
     /// `GET /international-standing-orders/{InternationalStandingOrderPaymentId}`: Get International Standing Orders
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
     pub struct GetInternationalStandingOrdersInternationalStandingOrderPaymentId;
-    impl crate::Endpoint
-    for GetInternationalStandingOrdersInternationalStandingOrderPaymentId {
+    impl crate::Endpoint for GetInternationalStandingOrdersInternationalStandingOrderPaymentId {
         type Request = ();
         type Response = OBWriteInternationalStandingOrderResponse7;
         const OPERATION: &'static crate::Operation = &super::OPERATIONS[39usize];
@@ -16504,7 +27979,8 @@ pub mod ops {
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
     pub struct GetInternationalStandingOrdersInternationalStandingOrderPaymentIdPaymentDetails;
     impl crate::Endpoint
-    for GetInternationalStandingOrdersInternationalStandingOrderPaymentIdPaymentDetails {
+        for GetInternationalStandingOrdersInternationalStandingOrderPaymentIdPaymentDetails
+    {
         type Request = ();
         type Response = OBWritePaymentDetailsResponse1;
         const OPERATION: &'static crate::Operation = &super::OPERATIONS[40usize];
@@ -16515,14 +27991,8 @@ static PATTERN_0: crate::__private::Pattern = crate::__private::Pattern::new(
     "^(EvryDay)$|^(EvryWorkgDay)$|^(IntrvlDay:((0[2-9])|([1-2][0-9])|3[0-1]))$|^(IntrvlWkDay:0[1-9]:0[1-7])$|^(WkInMnthDay:0[1-5]:0[1-7])$|^(IntrvlMnthDay:(0[1-6]|12|24):(-0[1-5]|0[1-9]|[12][0-9]|3[01]))$|^(QtrDay:(ENGLISH|SCOTTISH|RECEIVED))$",
 );
 /// Spec pattern `[0-9]{1,15}`.
-static PATTERN_1: crate::__private::Pattern = crate::__private::Pattern::new(
-    "[0-9]{1,15}",
-);
+static PATTERN_1: crate::__private::Pattern = crate::__private::Pattern::new("[0-9]{1,15}");
 /// Spec pattern `^[A-Z]{3,3}$`.
-static PATTERN_2: crate::__private::Pattern = crate::__private::Pattern::new(
-    "^[A-Z]{3,3}$",
-);
+static PATTERN_2: crate::__private::Pattern = crate::__private::Pattern::new("^[A-Z]{3,3}$");
 /// Spec pattern `[A-Z]{2,2}`.
-static PATTERN_3: crate::__private::Pattern = crate::__private::Pattern::new(
-    "[A-Z]{2,2}",
-);
+static PATTERN_3: crate::__private::Pattern = crate::__private::Pattern::new("[A-Z]{2,2}");

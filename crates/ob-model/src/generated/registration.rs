@@ -158,34 +158,20 @@ impl crate::Object for OBClientRegistration1 {
         crate::__private::encode_required(map, "jti", &self.jti, &self.extra)?;
         crate::__private::encode_optional(map, "client_id", &self.client_id)?;
         crate::__private::encode_optional(map, "client_secret", &self.client_secret)?;
-        crate::__private::encode_optional(
-            map,
-            "client_id_issued_at",
-            &self.client_id_issued_at,
-        )?;
+        crate::__private::encode_optional(map, "client_id_issued_at", &self.client_id_issued_at)?;
         crate::__private::encode_optional(
             map,
             "client_secret_expires_at",
             &self.client_secret_expires_at,
         )?;
-        crate::__private::encode_required(
-            map,
-            "redirect_uris",
-            &self.redirect_uris,
-            &self.extra,
-        )?;
+        crate::__private::encode_required(map, "redirect_uris", &self.redirect_uris, &self.extra)?;
         crate::__private::encode_required(
             map,
             "token_endpoint_auth_method",
             &self.token_endpoint_auth_method,
             &self.extra,
         )?;
-        crate::__private::encode_required(
-            map,
-            "grant_types",
-            &self.grant_types,
-            &self.extra,
-        )?;
+        crate::__private::encode_required(map, "grant_types", &self.grant_types, &self.extra)?;
         crate::__private::encode_optional(map, "response_types", &self.response_types)?;
         crate::__private::encode_optional(map, "software_id", &self.software_id)?;
         crate::__private::encode_required(map, "scope", &self.scope, &self.extra)?;
@@ -225,6 +211,89 @@ impl crate::Object for OBClientRegistration1 {
         )?;
         Ok(())
     }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(map, "iss", &self.iss, &self.extra),
+            1usize => crate::__private::encode_required(map, "iat", &self.iat, &self.extra),
+            2usize => crate::__private::encode_required(map, "exp", &self.exp, &self.extra),
+            3usize => crate::__private::encode_required(map, "aud", &self.aud, &self.extra),
+            4usize => crate::__private::encode_required(map, "jti", &self.jti, &self.extra),
+            5usize => crate::__private::encode_optional(map, "client_id", &self.client_id),
+            6usize => crate::__private::encode_optional(map, "client_secret", &self.client_secret),
+            7usize => crate::__private::encode_optional(
+                map,
+                "client_id_issued_at",
+                &self.client_id_issued_at,
+            ),
+            8usize => crate::__private::encode_optional(
+                map,
+                "client_secret_expires_at",
+                &self.client_secret_expires_at,
+            ),
+            9usize => crate::__private::encode_required(
+                map,
+                "redirect_uris",
+                &self.redirect_uris,
+                &self.extra,
+            ),
+            10usize => crate::__private::encode_required(
+                map,
+                "token_endpoint_auth_method",
+                &self.token_endpoint_auth_method,
+                &self.extra,
+            ),
+            11usize => crate::__private::encode_required(
+                map,
+                "grant_types",
+                &self.grant_types,
+                &self.extra,
+            ),
+            12usize => {
+                crate::__private::encode_optional(map, "response_types", &self.response_types)
+            }
+            13usize => crate::__private::encode_optional(map, "software_id", &self.software_id),
+            14usize => crate::__private::encode_required(map, "scope", &self.scope, &self.extra),
+            15usize => crate::__private::encode_required(
+                map,
+                "software_statement",
+                &self.software_statement,
+                &self.extra,
+            ),
+            16usize => crate::__private::encode_required(
+                map,
+                "application_type",
+                &self.application_type,
+                &self.extra,
+            ),
+            17usize => crate::__private::encode_required(
+                map,
+                "id_token_signed_response_alg",
+                &self.id_token_signed_response_alg,
+                &self.extra,
+            ),
+            18usize => crate::__private::encode_required(
+                map,
+                "request_object_signing_alg",
+                &self.request_object_signing_alg,
+                &self.extra,
+            ),
+            19usize => crate::__private::encode_optional(
+                map,
+                "token_endpoint_auth_signing_alg",
+                &self.token_endpoint_auth_signing_alg,
+            ),
+            20usize => crate::__private::encode_optional(
+                map,
+                "tls_client_auth_subject_dn",
+                &self.tls_client_auth_subject_dn,
+            ),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &crate::Extra {
         &self.extra
     }
@@ -253,13 +322,7 @@ impl crate::Validate for OBClientRegistration1 {
         if !self.extra.is_missing("iss") {
             let v = &self.iss;
             r.path.push_field("iss");
-            crate::__private::check_text(
-                r,
-                v,
-                Some(1u64),
-                Some(22u64),
-                Some(&PATTERN_0),
-            );
+            crate::__private::check_text(r, v, Some(1u64), Some(22u64), Some(&PATTERN_0));
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
@@ -278,26 +341,14 @@ impl crate::Validate for OBClientRegistration1 {
         if !self.extra.is_missing("aud") {
             let v = &self.aud;
             r.path.push_field("aud");
-            crate::__private::check_text(
-                r,
-                v,
-                Some(1u64),
-                Some(18u64),
-                Some(&PATTERN_1),
-            );
+            crate::__private::check_text(r, v, Some(1u64), Some(18u64), Some(&PATTERN_1));
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
         if !self.extra.is_missing("jti") {
             let v = &self.jti;
             r.path.push_field("jti");
-            crate::__private::check_text(
-                r,
-                v,
-                Some(36u64),
-                Some(36u64),
-                Some(&PATTERN_2),
-            );
+            crate::__private::check_text(r, v, Some(36u64), Some(36u64), Some(&PATTERN_2));
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
@@ -356,13 +407,7 @@ impl crate::Validate for OBClientRegistration1 {
         }
         if let Some(v) = &self.software_id {
             r.path.push_field("software_id");
-            crate::__private::check_text(
-                r,
-                v,
-                Some(1u64),
-                Some(22u64),
-                Some(&PATTERN_0),
-            );
+            crate::__private::check_text(r, v, Some(1u64), Some(22u64), Some(&PATTERN_0));
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
@@ -408,6 +453,434 @@ impl crate::Validate for OBClientRegistration1 {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBClientRegistration1 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBClientRegistration1".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBClientRegistration1").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBClientRegistration1` (the spec gives no description).",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "iss",
+            true,
+            "Unique identifier for the TPP. Implemented as Base62 encoded GUID",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(22u64),
+                    pattern: Some("^[0-9a-zA-Z]{1,22}$"),
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "iat",
+            true,
+            "The time at which the request was issued by the TPP  expressed as seconds since 1970-01-01T00:00:00Z as measured in UTC",
+            crate::schema::constrain(
+                g.subschema_for::<i32>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "exp",
+            true,
+            "The time at which the request expires expressed as seconds since 1970-01-01T00:00:00Z as measured in UTC",
+            crate::schema::constrain(
+                g.subschema_for::<i32>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "aud",
+            true,
+            "The audience for the request. This should be the unique identifier\nfor the ASPSP issued by the issuer of the software statement.\nImplemented as Base62 encoded GUID",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(18u64),
+                    pattern: Some("^[0-9a-zA-Z]{1,18}$"),
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "jti",
+            true,
+            "Unique identifier for the JWT implemented as UUID v4",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(36u64),
+                    max_len: Some(36u64),
+                    pattern: Some(
+                        "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-4[0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}$",
+                    ),
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "client_id",
+            false,
+            "OAuth 2.0 client identifier string",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(36u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "client_secret",
+            false,
+            "OAuth 2.0 client secret string",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(36u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "client_id_issued_at",
+            false,
+            "Time at which the client identifier was issued expressed as seconds since 1970-01-01T00:00:00Z as measured in UTC",
+            crate::schema::constrain(
+                g.subschema_for::<i32>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: Some(0i64),
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "client_secret_expires_at",
+            false,
+            "Time at which the client secret will expire expressed as seconds since 1970-01-01T00:00:00Z as measured in UTC. Set to 0 if does not expire",
+            crate::schema::constrain(
+                g.subschema_for::<i32>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: Some(0i64),
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "redirect_uris",
+            true,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<Vec<String>>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: Some(&crate::schema::Constraints {
+                        min_len: Some(1u64),
+                        max_len: Some(256u64),
+                        pattern: None,
+                        min_items: None,
+                        max_items: None,
+                        minimum: None,
+                        allowed: &[],
+                        items: None,
+                    }),
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "token_endpoint_auth_method",
+            true,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<OBRegistrationProperties1TokenEndpointAuthMethod>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "grant_types",
+            true,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<Vec<OBRegistrationProperties1GrantTypes>>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: Some(1u64),
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "response_types",
+            false,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<Vec<OBRegistrationProperties1ResponseTypes>>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "software_id",
+            false,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(22u64),
+                    pattern: Some("^[0-9a-zA-Z]{1,22}$"),
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "scope",
+            true,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(256u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "software_statement",
+            true,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "application_type",
+            true,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<OBRegistrationProperties1ApplicationType>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "id_token_signed_response_alg",
+            true,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<SupportedAlgorithms>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "request_object_signing_alg",
+            true,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<SupportedAlgorithms>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "token_endpoint_auth_signing_alg",
+            false,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<SupportedAlgorithms>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "tls_client_auth_subject_dn",
+            false,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(128u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBRegistrationProperties1` (the spec gives no description).
@@ -524,34 +997,20 @@ impl crate::Object for OBRegistrationProperties1 {
     ) -> Result<(), M::Error> {
         crate::__private::encode_optional(map, "client_id", &self.client_id)?;
         crate::__private::encode_optional(map, "client_secret", &self.client_secret)?;
-        crate::__private::encode_optional(
-            map,
-            "client_id_issued_at",
-            &self.client_id_issued_at,
-        )?;
+        crate::__private::encode_optional(map, "client_id_issued_at", &self.client_id_issued_at)?;
         crate::__private::encode_optional(
             map,
             "client_secret_expires_at",
             &self.client_secret_expires_at,
         )?;
-        crate::__private::encode_required(
-            map,
-            "redirect_uris",
-            &self.redirect_uris,
-            &self.extra,
-        )?;
+        crate::__private::encode_required(map, "redirect_uris", &self.redirect_uris, &self.extra)?;
         crate::__private::encode_required(
             map,
             "token_endpoint_auth_method",
             &self.token_endpoint_auth_method,
             &self.extra,
         )?;
-        crate::__private::encode_required(
-            map,
-            "grant_types",
-            &self.grant_types,
-            &self.extra,
-        )?;
+        crate::__private::encode_required(map, "grant_types", &self.grant_types, &self.extra)?;
         crate::__private::encode_optional(map, "response_types", &self.response_types)?;
         crate::__private::encode_optional(map, "software_id", &self.software_id)?;
         crate::__private::encode_required(map, "scope", &self.scope, &self.extra)?;
@@ -590,6 +1049,84 @@ impl crate::Object for OBRegistrationProperties1 {
             &self.tls_client_auth_subject_dn,
         )?;
         Ok(())
+    }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_optional(map, "client_id", &self.client_id),
+            1usize => crate::__private::encode_optional(map, "client_secret", &self.client_secret),
+            2usize => crate::__private::encode_optional(
+                map,
+                "client_id_issued_at",
+                &self.client_id_issued_at,
+            ),
+            3usize => crate::__private::encode_optional(
+                map,
+                "client_secret_expires_at",
+                &self.client_secret_expires_at,
+            ),
+            4usize => crate::__private::encode_required(
+                map,
+                "redirect_uris",
+                &self.redirect_uris,
+                &self.extra,
+            ),
+            5usize => crate::__private::encode_required(
+                map,
+                "token_endpoint_auth_method",
+                &self.token_endpoint_auth_method,
+                &self.extra,
+            ),
+            6usize => crate::__private::encode_required(
+                map,
+                "grant_types",
+                &self.grant_types,
+                &self.extra,
+            ),
+            7usize => {
+                crate::__private::encode_optional(map, "response_types", &self.response_types)
+            }
+            8usize => crate::__private::encode_optional(map, "software_id", &self.software_id),
+            9usize => crate::__private::encode_required(map, "scope", &self.scope, &self.extra),
+            10usize => crate::__private::encode_required(
+                map,
+                "software_statement",
+                &self.software_statement,
+                &self.extra,
+            ),
+            11usize => crate::__private::encode_required(
+                map,
+                "application_type",
+                &self.application_type,
+                &self.extra,
+            ),
+            12usize => crate::__private::encode_required(
+                map,
+                "id_token_signed_response_alg",
+                &self.id_token_signed_response_alg,
+                &self.extra,
+            ),
+            13usize => crate::__private::encode_required(
+                map,
+                "request_object_signing_alg",
+                &self.request_object_signing_alg,
+                &self.extra,
+            ),
+            14usize => crate::__private::encode_optional(
+                map,
+                "token_endpoint_auth_signing_alg",
+                &self.token_endpoint_auth_signing_alg,
+            ),
+            15usize => crate::__private::encode_optional(
+                map,
+                "tls_client_auth_subject_dn",
+                &self.tls_client_auth_subject_dn,
+            ),
+            _ => Ok(()),
+        }
     }
     fn extra(&self) -> &crate::Extra {
         &self.extra
@@ -671,13 +1208,7 @@ impl crate::Validate for OBRegistrationProperties1 {
         }
         if let Some(v) = &self.software_id {
             r.path.push_field("software_id");
-            crate::__private::check_text(
-                r,
-                v,
-                Some(1u64),
-                Some(22u64),
-                Some(&PATTERN_0),
-            );
+            crate::__private::check_text(r, v, Some(1u64), Some(22u64), Some(&PATTERN_0));
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
@@ -725,34 +1256,500 @@ impl crate::Validate for OBRegistrationProperties1 {
         }
     }
 }
-crate::open_enum! {
-    #[doc =
-    " `OBRegistrationProperties1ApplicationType` (the spec gives no description)."]
-    OBRegistrationProperties1ApplicationType { #[doc = " `web`"] Web = "web", #[doc =
-    " `mobile`"] Mobile = "mobile", }
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBRegistrationProperties1 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBRegistrationProperties1".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBRegistrationProperties1").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBRegistrationProperties1` (the spec gives no description).",
+            true,
+        );
+        crate::schema::property(
+            &mut s,
+            "client_id",
+            false,
+            "OAuth 2.0 client identifier string",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(36u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "client_secret",
+            false,
+            "OAuth 2.0 client secret string",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(36u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "client_id_issued_at",
+            false,
+            "Time at which the client identifier was issued expressed as seconds since 1970-01-01T00:00:00Z as measured in UTC",
+            crate::schema::constrain(
+                g.subschema_for::<i32>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: Some(0i64),
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "client_secret_expires_at",
+            false,
+            "Time at which the client secret will expire expressed as seconds since 1970-01-01T00:00:00Z as measured in UTC. Set to 0 if does not expire",
+            crate::schema::constrain(
+                g.subschema_for::<i32>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: Some(0i64),
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "redirect_uris",
+            true,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<Vec<String>>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: Some(&crate::schema::Constraints {
+                        min_len: Some(1u64),
+                        max_len: Some(256u64),
+                        pattern: None,
+                        min_items: None,
+                        max_items: None,
+                        minimum: None,
+                        allowed: &[],
+                        items: None,
+                    }),
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "token_endpoint_auth_method",
+            true,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<OBRegistrationProperties1TokenEndpointAuthMethod>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "grant_types",
+            true,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<Vec<OBRegistrationProperties1GrantTypes>>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: Some(1u64),
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "response_types",
+            false,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<Vec<OBRegistrationProperties1ResponseTypes>>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "software_id",
+            false,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(22u64),
+                    pattern: Some("^[0-9a-zA-Z]{1,22}$"),
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "scope",
+            true,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(256u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "software_statement",
+            true,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "application_type",
+            true,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<OBRegistrationProperties1ApplicationType>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "id_token_signed_response_alg",
+            true,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<SupportedAlgorithms>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "request_object_signing_alg",
+            true,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<SupportedAlgorithms>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "token_endpoint_auth_signing_alg",
+            false,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<SupportedAlgorithms>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "tls_client_auth_subject_dn",
+            false,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(128u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
 }
-crate::open_enum! {
-    #[doc = " `OBRegistrationProperties1GrantTypes` (the spec gives no description)."]
-    OBRegistrationProperties1GrantTypes { #[doc = " `client_credentials`"]
-    ClientCredentials = "client_credentials", #[doc = " `authorization_code`"]
-    AuthorizationCode = "authorization_code", #[doc = " `refresh_token`"] RefreshToken =
-    "refresh_token", }
+/// `OBRegistrationProperties1ApplicationType` (the spec gives no description).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OBRegistrationProperties1ApplicationType {
+    /// `web`
+    Web,
+    /// `mobile`
+    Mobile,
+    /// A code the spec does not list, kept exactly as sent.
+    Unknown(String),
 }
-crate::open_enum! {
-    #[doc = " `OBRegistrationProperties1ResponseTypes` (the spec gives no description)."]
-    OBRegistrationProperties1ResponseTypes { #[doc = " `code`"] Code = "code", #[doc =
-    " `code id_token`"] CodeIdToken = "code id_token", }
+impl OBRegistrationProperties1ApplicationType {
+    /// Every code the spec lists, in spec order.
+    pub const CODES: &'static [&'static str] = &["web", "mobile"];
+    /// The code as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Web => "web",
+            Self::Mobile => "mobile",
+            Self::Unknown(code) => code,
+        }
+    }
+    /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    pub fn from_code(code: &str) -> Self {
+        match code {
+            "web" => Self::Web,
+            "mobile" => Self::Mobile,
+            other => Self::Unknown(String::from(other)),
+        }
+    }
+    /// Whether the code is one the spec lists.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
-crate::open_enum! {
-    #[doc =
-    " `OBRegistrationProperties1TokenEndpointAuthMethod` (the spec gives no description)."]
-    OBRegistrationProperties1TokenEndpointAuthMethod { #[doc = " `private_key_jwt`"]
-    PrivateKeyJwt = "private_key_jwt", #[doc = " `client_secret_jwt`"] ClientSecretJwt =
-    "client_secret_jwt", #[doc = " `client_secret_basic`"] ClientSecretBasic =
-    "client_secret_basic", #[doc = " `client_secret_post`"] ClientSecretPost =
-    "client_secret_post", #[doc = " `tls_client_auth`"] TlsClientAuth =
-    "tls_client_auth", }
+crate::open_enum_traits!(OBRegistrationProperties1ApplicationType);
+/// `OBRegistrationProperties1GrantTypes` (the spec gives no description).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OBRegistrationProperties1GrantTypes {
+    /// `client_credentials`
+    ClientCredentials,
+    /// `authorization_code`
+    AuthorizationCode,
+    /// `refresh_token`
+    RefreshToken,
+    /// A code the spec does not list, kept exactly as sent.
+    Unknown(String),
 }
+impl OBRegistrationProperties1GrantTypes {
+    /// Every code the spec lists, in spec order.
+    pub const CODES: &'static [&'static str] =
+        &["client_credentials", "authorization_code", "refresh_token"];
+    /// The code as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::ClientCredentials => "client_credentials",
+            Self::AuthorizationCode => "authorization_code",
+            Self::RefreshToken => "refresh_token",
+            Self::Unknown(code) => code,
+        }
+    }
+    /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    pub fn from_code(code: &str) -> Self {
+        match code {
+            "client_credentials" => Self::ClientCredentials,
+            "authorization_code" => Self::AuthorizationCode,
+            "refresh_token" => Self::RefreshToken,
+            other => Self::Unknown(String::from(other)),
+        }
+    }
+    /// Whether the code is one the spec lists.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
+}
+crate::open_enum_traits!(OBRegistrationProperties1GrantTypes);
+/// `OBRegistrationProperties1ResponseTypes` (the spec gives no description).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OBRegistrationProperties1ResponseTypes {
+    /// `code`
+    Code,
+    /// `code id_token`
+    CodeIdToken,
+    /// A code the spec does not list, kept exactly as sent.
+    Unknown(String),
+}
+impl OBRegistrationProperties1ResponseTypes {
+    /// Every code the spec lists, in spec order.
+    pub const CODES: &'static [&'static str] = &["code", "code id_token"];
+    /// The code as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Code => "code",
+            Self::CodeIdToken => "code id_token",
+            Self::Unknown(code) => code,
+        }
+    }
+    /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    pub fn from_code(code: &str) -> Self {
+        match code {
+            "code" => Self::Code,
+            "code id_token" => Self::CodeIdToken,
+            other => Self::Unknown(String::from(other)),
+        }
+    }
+    /// Whether the code is one the spec lists.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
+}
+crate::open_enum_traits!(OBRegistrationProperties1ResponseTypes);
+/// `OBRegistrationProperties1TokenEndpointAuthMethod` (the spec gives no description).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OBRegistrationProperties1TokenEndpointAuthMethod {
+    /// `private_key_jwt`
+    PrivateKeyJwt,
+    /// `client_secret_jwt`
+    ClientSecretJwt,
+    /// `client_secret_basic`
+    ClientSecretBasic,
+    /// `client_secret_post`
+    ClientSecretPost,
+    /// `tls_client_auth`
+    TlsClientAuth,
+    /// A code the spec does not list, kept exactly as sent.
+    Unknown(String),
+}
+impl OBRegistrationProperties1TokenEndpointAuthMethod {
+    /// Every code the spec lists, in spec order.
+    pub const CODES: &'static [&'static str] = &[
+        "private_key_jwt",
+        "client_secret_jwt",
+        "client_secret_basic",
+        "client_secret_post",
+        "tls_client_auth",
+    ];
+    /// The code as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::PrivateKeyJwt => "private_key_jwt",
+            Self::ClientSecretJwt => "client_secret_jwt",
+            Self::ClientSecretBasic => "client_secret_basic",
+            Self::ClientSecretPost => "client_secret_post",
+            Self::TlsClientAuth => "tls_client_auth",
+            Self::Unknown(code) => code,
+        }
+    }
+    /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    pub fn from_code(code: &str) -> Self {
+        match code {
+            "private_key_jwt" => Self::PrivateKeyJwt,
+            "client_secret_jwt" => Self::ClientSecretJwt,
+            "client_secret_basic" => Self::ClientSecretBasic,
+            "client_secret_post" => Self::ClientSecretPost,
+            "tls_client_auth" => Self::TlsClientAuth,
+            other => Self::Unknown(String::from(other)),
+        }
+    }
+    /// Whether the code is one the spec lists.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
+}
+crate::open_enum_traits!(OBRegistrationProperties1TokenEndpointAuthMethod);
 /// `RegistrationError` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RegistrationError {
@@ -793,12 +1790,21 @@ impl crate::Object for RegistrationError {
         map: &mut M,
     ) -> Result<(), M::Error> {
         crate::__private::encode_required(map, "error", &self.error, &self.extra)?;
-        crate::__private::encode_optional(
-            map,
-            "error_description",
-            &self.error_description,
-        )?;
+        crate::__private::encode_optional(map, "error_description", &self.error_description)?;
         Ok(())
+    }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(map, "error", &self.error, &self.extra),
+            1usize => {
+                crate::__private::encode_optional(map, "error_description", &self.error_description)
+            }
+            _ => Ok(()),
+        }
     }
     fn extra(&self) -> &crate::Extra {
         &self.extra
@@ -839,20 +1845,147 @@ impl crate::Validate for RegistrationError {
         }
     }
 }
-crate::open_enum! {
-    #[doc = " `RegistrationErrorError` (the spec gives no description)."]
-    RegistrationErrorError { #[doc = " `invalid_redirect_uri`"] InvalidRedirectUri =
-    "invalid_redirect_uri", #[doc = " `invalid_client_metadata`"] InvalidClientMetadata =
-    "invalid_client_metadata", #[doc = " `invalid_software_statement`"]
-    InvalidSoftwareStatement = "invalid_software_statement", #[doc =
-    " `unapproved_software_statement`"] UnapprovedSoftwareStatement =
-    "unapproved_software_statement", }
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for RegistrationError {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "RegistrationError".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "RegistrationError").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s =
+            crate::schema::object("`RegistrationError` (the spec gives no description).", true);
+        crate::schema::property(
+            &mut s,
+            "error",
+            true,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<RegistrationErrorError>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "error_description",
+            false,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(500u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
 }
-crate::open_enum! {
-    #[doc = " `SupportedAlgorithms` (the spec gives no description)."]
-    SupportedAlgorithms { #[doc = " `RS256`"] RS256 = "RS256", #[doc = " `PS256`"] PS256
-    = "PS256", #[doc = " `ES256`"] ES256 = "ES256", }
+/// `RegistrationErrorError` (the spec gives no description).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum RegistrationErrorError {
+    /// `invalid_redirect_uri`
+    InvalidRedirectUri,
+    /// `invalid_client_metadata`
+    InvalidClientMetadata,
+    /// `invalid_software_statement`
+    InvalidSoftwareStatement,
+    /// `unapproved_software_statement`
+    UnapprovedSoftwareStatement,
+    /// A code the spec does not list, kept exactly as sent.
+    Unknown(String),
 }
+impl RegistrationErrorError {
+    /// Every code the spec lists, in spec order.
+    pub const CODES: &'static [&'static str] = &[
+        "invalid_redirect_uri",
+        "invalid_client_metadata",
+        "invalid_software_statement",
+        "unapproved_software_statement",
+    ];
+    /// The code as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::InvalidRedirectUri => "invalid_redirect_uri",
+            Self::InvalidClientMetadata => "invalid_client_metadata",
+            Self::InvalidSoftwareStatement => "invalid_software_statement",
+            Self::UnapprovedSoftwareStatement => "unapproved_software_statement",
+            Self::Unknown(code) => code,
+        }
+    }
+    /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    pub fn from_code(code: &str) -> Self {
+        match code {
+            "invalid_redirect_uri" => Self::InvalidRedirectUri,
+            "invalid_client_metadata" => Self::InvalidClientMetadata,
+            "invalid_software_statement" => Self::InvalidSoftwareStatement,
+            "unapproved_software_statement" => Self::UnapprovedSoftwareStatement,
+            other => Self::Unknown(String::from(other)),
+        }
+    }
+    /// Whether the code is one the spec lists.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
+}
+crate::open_enum_traits!(RegistrationErrorError);
+/// `SupportedAlgorithms` (the spec gives no description).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SupportedAlgorithms {
+    /// `RS256`
+    RS256,
+    /// `PS256`
+    PS256,
+    /// `ES256`
+    ES256,
+    /// A code the spec does not list, kept exactly as sent.
+    Unknown(String),
+}
+impl SupportedAlgorithms {
+    /// Every code the spec lists, in spec order.
+    pub const CODES: &'static [&'static str] = &["RS256", "PS256", "ES256"];
+    /// The code as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::RS256 => "RS256",
+            Self::PS256 => "PS256",
+            Self::ES256 => "ES256",
+            Self::Unknown(code) => code,
+        }
+    }
+    /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    pub fn from_code(code: &str) -> Self {
+        match code {
+            "RS256" => Self::RS256,
+            "PS256" => Self::PS256,
+            "ES256" => Self::ES256,
+            other => Self::Unknown(String::from(other)),
+        }
+    }
+    /// Whether the code is one the spec lists.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
+}
+crate::open_enum_traits!(SupportedAlgorithms);
 /// Decodes `body` as the request or response body type named `type_name` (a spec name such
 /// as `"OBReadTransaction6"`), re-encodes and validates it. `None` when no operation of
 /// this API uses a type of that name.
@@ -860,15 +1993,11 @@ pub fn check_json(
     type_name: &str,
     body: &[u8],
 ) -> Option<Result<crate::decode::Checked, crate::decode::DecodeError>> {
-    Some(
-        match type_name {
-            "OBClientRegistration1" => {
-                crate::decode::check_as::<OBClientRegistration1>(body)
-            }
-            "RegistrationError" => crate::decode::check_as::<RegistrationError>(body),
-            _ => return None,
-        },
-    )
+    Some(match type_name {
+        "OBClientRegistration1" => crate::decode::check_as::<OBClientRegistration1>(body),
+        "RegistrationError" => crate::decode::check_as::<RegistrationError>(body),
+        _ => return None,
+    })
 }
 /// Every operation of this API, in spec order.
 pub const OPERATIONS: &[crate::Operation] = &[
@@ -1069,13 +2198,9 @@ pub mod ops {
     }
 }
 /// Spec pattern `^[0-9a-zA-Z]{1,22}$`.
-static PATTERN_0: crate::__private::Pattern = crate::__private::Pattern::new(
-    "^[0-9a-zA-Z]{1,22}$",
-);
+static PATTERN_0: crate::__private::Pattern = crate::__private::Pattern::new("^[0-9a-zA-Z]{1,22}$");
 /// Spec pattern `^[0-9a-zA-Z]{1,18}$`.
-static PATTERN_1: crate::__private::Pattern = crate::__private::Pattern::new(
-    "^[0-9a-zA-Z]{1,18}$",
-);
+static PATTERN_1: crate::__private::Pattern = crate::__private::Pattern::new("^[0-9a-zA-Z]{1,18}$");
 /// Spec pattern `^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-4[0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}$`.
 static PATTERN_2: crate::__private::Pattern = crate::__private::Pattern::new(
     "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-4[0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}$",

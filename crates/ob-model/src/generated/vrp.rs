@@ -16,10 +16,9 @@ pub use crate::common::{
     BuildingNumber, CountryCode, CountrySubDivision, Department,
     OBActiveCurrencyAndAmount_SimpleType, OBAddressTypeCode, OBChargeBearerType1Code,
     OBExternalAccountIdentification4Code, OBExternalAccountType1Code,
-    OBExternalExtendedAccountType1Code,
-    OBExternalFinancialInstitutionIdentification4Code, OBExternalLocalInstrument1Code,
-    OBPostalAddress6, OBRisk1, OBRisk1DeliveryAddress, OBRisk1PaymentContextCode,
-    PostCode, StreetName, SubDepartment, TownName,
+    OBExternalExtendedAccountType1Code, OBExternalFinancialInstitutionIdentification4Code,
+    OBExternalLocalInstrument1Code, OBPostalAddress6, OBRisk1, OBRisk1DeliveryAddress,
+    OBRisk1PaymentContextCode, PostCode, StreetName, SubDepartment, TownName,
 };
 /// A code allocated to a currency by a Maintenance Agency under an international identification scheme, as described in the latest edition of the international standard ISO 4217 "Codes for the representation of currencies and funds".
 pub type ActiveOrHistoricCurrencyCode = String;
@@ -91,6 +90,20 @@ impl crate::Object for Links {
         crate::__private::encode_optional(map, "Last", &self.last)?;
         Ok(())
     }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(map, "Self", &self.self_, &self.extra),
+            1usize => crate::__private::encode_optional(map, "First", &self.first),
+            2usize => crate::__private::encode_optional(map, "Prev", &self.prev),
+            3usize => crate::__private::encode_optional(map, "Next", &self.next),
+            4usize => crate::__private::encode_optional(map, "Last", &self.last),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &crate::Extra {
         &self.extra
     }
@@ -144,6 +157,116 @@ impl crate::Validate for Links {
         }
     }
 }
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for Links {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Links".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "Links").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object("Links relevant to the payload", true);
+        crate::schema::property(
+            &mut s,
+            "Self",
+            true,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "First",
+            false,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Prev",
+            false,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Next",
+            false,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Last",
+            false,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
+}
 /// Meta Data relevant to the payload. At present no fields are used for VRP.
 pub type Meta = crate::JsonObject;
 /// `OBActiveOrHistoricCurrencyAndAmount` (the spec gives no description).
@@ -193,6 +316,19 @@ impl crate::Object for OBActiveOrHistoricCurrencyAndAmount {
         crate::__private::encode_required(map, "Currency", &self.currency, &self.extra)?;
         Ok(())
     }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(map, "Amount", &self.amount, &self.extra),
+            1usize => {
+                crate::__private::encode_required(map, "Currency", &self.currency, &self.extra)
+            }
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &crate::Extra {
         &self.extra
     }
@@ -208,8 +344,7 @@ impl crate::__private::serde::Serialize for OBActiveOrHistoricCurrencyAndAmount 
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de>
-for OBActiveOrHistoricCurrencyAndAmount {
+impl<'de> crate::__private::serde::Deserialize<'de> for OBActiveOrHistoricCurrencyAndAmount {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -233,6 +368,62 @@ impl crate::Validate for OBActiveOrHistoricCurrencyAndAmount {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBActiveOrHistoricCurrencyAndAmount {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBActiveOrHistoricCurrencyAndAmount".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBActiveOrHistoricCurrencyAndAmount").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBActiveOrHistoricCurrencyAndAmount` (the spec gives no description).",
+            true,
+        );
+        crate::schema::property(
+            &mut s,
+            "Amount",
+            true,
+            "A number of monetary units specified in an active currency where the unit of currency is explicit and compliant with ISO 4217.",
+            crate::schema::constrain(
+                g.subschema_for::<OBActiveCurrencyAndAmount_SimpleType>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: Some("^\\d{1,13}$|^\\d{1,13}\\.\\d{1,5}$"),
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Currency",
+            true,
+            "A code allocated to a currency by a Maintenance Agency under an international identification scheme, as described in the latest edition of the international standard ISO 4217 \"Codes for the representation of currencies and funds\".",
+            crate::schema::constrain(
+                g.subschema_for::<ActiveOrHistoricCurrencyCode>(),
+                &crate::schema::Constraints {
+                    min_len: Some(3u64),
+                    max_len: Some(3u64),
+                    pattern: Some("^[A-Z]{3,3}$"),
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBBranchAndFinancialInstitutionIdentification6` (the spec gives no description).
@@ -260,12 +451,8 @@ pub struct OBBranchAndFinancialInstitutionIdentification6 {
 }
 impl crate::Object for OBBranchAndFinancialInstitutionIdentification6 {
     const NAME: &'static str = "OBBranchAndFinancialInstitutionIdentification6";
-    const FIELDS: &'static [&'static str] = &[
-        "SchemeName",
-        "Identification",
-        "Name",
-        "PostalAddress",
-    ];
+    const FIELDS: &'static [&'static str] =
+        &["SchemeName", "Identification", "Name", "PostalAddress"];
     const REQUIRED: u128 = 0;
     const OPEN: bool = true;
     fn field_index(key: &str) -> Option<usize> {
@@ -301,6 +488,21 @@ impl crate::Object for OBBranchAndFinancialInstitutionIdentification6 {
         crate::__private::encode_optional(map, "PostalAddress", &self.postal_address)?;
         Ok(())
     }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_optional(map, "SchemeName", &self.scheme_name),
+            1usize => {
+                crate::__private::encode_optional(map, "Identification", &self.identification)
+            }
+            2usize => crate::__private::encode_optional(map, "Name", &self.name),
+            3usize => crate::__private::encode_optional(map, "PostalAddress", &self.postal_address),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &crate::Extra {
         &self.extra
     }
@@ -308,8 +510,7 @@ impl crate::Object for OBBranchAndFinancialInstitutionIdentification6 {
         &mut self.extra
     }
 }
-impl crate::__private::serde::Serialize
-for OBBranchAndFinancialInstitutionIdentification6 {
+impl crate::__private::serde::Serialize for OBBranchAndFinancialInstitutionIdentification6 {
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -318,7 +519,8 @@ for OBBranchAndFinancialInstitutionIdentification6 {
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-for OBBranchAndFinancialInstitutionIdentification6 {
+    for OBBranchAndFinancialInstitutionIdentification6
+{
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -350,6 +552,105 @@ impl crate::Validate for OBBranchAndFinancialInstitutionIdentification6 {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBBranchAndFinancialInstitutionIdentification6 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBBranchAndFinancialInstitutionIdentification6".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBBranchAndFinancialInstitutionIdentification6"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBBranchAndFinancialInstitutionIdentification6` (the spec gives no description).",
+            true,
+        );
+        crate::schema::property(
+            &mut s,
+            "SchemeName",
+            false,
+            "Name of the identification scheme, in a coded form as published in an external list.",
+            crate::schema::constrain(
+                g.subschema_for::<OBExternalFinancialInstitutionIdentification4Code>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Identification",
+            false,
+            "^ Unique and unambiguous identification of a financial institution or a branch of a financial institution.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(35u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Name",
+            false,
+            "^ Name by which an agent is known and which is usually used to identify that agent.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(140u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "PostalAddress",
+            false,
+            "Information that locates and identifies a specific address, as defined by postal services.",
+            crate::schema::constrain(
+                g.subschema_for::<OBPostalAddress6>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBCashAccountCreditor3` (the spec gives no description).
@@ -415,12 +716,7 @@ impl crate::Object for OBCashAccountCreditor3 {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(
-            map,
-            "SchemeName",
-            &self.scheme_name,
-            &self.extra,
-        )?;
+        crate::__private::encode_required(map, "SchemeName", &self.scheme_name, &self.extra)?;
         crate::__private::encode_required(
             map,
             "Identification",
@@ -434,6 +730,30 @@ impl crate::Object for OBCashAccountCreditor3 {
             &self.secondary_identification,
         )?;
         Ok(())
+    }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => {
+                crate::__private::encode_required(map, "SchemeName", &self.scheme_name, &self.extra)
+            }
+            1usize => crate::__private::encode_required(
+                map,
+                "Identification",
+                &self.identification,
+                &self.extra,
+            ),
+            2usize => crate::__private::encode_required(map, "Name", &self.name, &self.extra),
+            3usize => crate::__private::encode_optional(
+                map,
+                "SecondaryIdentification",
+                &self.secondary_identification,
+            ),
+            _ => Ok(()),
+        }
     }
     fn extra(&self) -> &crate::Extra {
         &self.extra
@@ -486,6 +806,100 @@ impl crate::Validate for OBCashAccountCreditor3 {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBCashAccountCreditor3 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBCashAccountCreditor3".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBCashAccountCreditor3").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBCashAccountCreditor3` (the spec gives no description).",
+            true,
+        );
+        crate::schema::property(
+            &mut s,
+            "SchemeName",
+            true,
+            "Name of the identification scheme, in a coded form as published in an external list.",
+            crate::schema::constrain(
+                g.subschema_for::<OBExternalAccountIdentification4Code>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Identification",
+            true,
+            "Identification assigned by an institution to identify an account. This identification is known by the account owner.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(256u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Name",
+            true,
+            "Name of the account, as assigned by the account servicing institution.\nUsage: the account name is the name or names of the account owner(s) represented at an account level.\nThe account name is not the product name or the nickname of the account.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(350u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "SecondaryIdentification",
+            false,
+            "This is secondary identification of the account, as assigned by the account servicing institution.\nThis can be used by building societies to additionally identify accounts with a roll number (in addition to a sort code and account number combination)",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(34u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBCashAccountDebtorWithName` (the spec gives no description).
@@ -548,12 +962,7 @@ impl crate::Object for OBCashAccountDebtorWithName {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(
-            map,
-            "SchemeName",
-            &self.scheme_name,
-            &self.extra,
-        )?;
+        crate::__private::encode_required(map, "SchemeName", &self.scheme_name, &self.extra)?;
         crate::__private::encode_required(
             map,
             "Identification",
@@ -567,6 +976,30 @@ impl crate::Object for OBCashAccountDebtorWithName {
             &self.secondary_identification,
         )?;
         Ok(())
+    }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => {
+                crate::__private::encode_required(map, "SchemeName", &self.scheme_name, &self.extra)
+            }
+            1usize => crate::__private::encode_required(
+                map,
+                "Identification",
+                &self.identification,
+                &self.extra,
+            ),
+            2usize => crate::__private::encode_required(map, "Name", &self.name, &self.extra),
+            3usize => crate::__private::encode_optional(
+                map,
+                "SecondaryIdentification",
+                &self.secondary_identification,
+            ),
+            _ => Ok(()),
+        }
     }
     fn extra(&self) -> &crate::Extra {
         &self.extra
@@ -621,6 +1054,100 @@ impl crate::Validate for OBCashAccountDebtorWithName {
         }
     }
 }
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBCashAccountDebtorWithName {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBCashAccountDebtorWithName".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBCashAccountDebtorWithName").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBCashAccountDebtorWithName` (the spec gives no description).",
+            true,
+        );
+        crate::schema::property(
+            &mut s,
+            "SchemeName",
+            true,
+            "Name of the identification scheme, in a coded form as published in an external list.",
+            crate::schema::constrain(
+                g.subschema_for::<OBExternalAccountIdentification4Code>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Identification",
+            true,
+            "^ Identification assigned by an institution to identify an account. This identification is known by the account owner.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(256u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Name",
+            true,
+            "^ Name of the account, as assigned by the account servicing institution.  Usage The account name is the name or names of the account owner(s) represented at an account level. The account name is not the product name or the nickname of the account.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(350u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "SecondaryIdentification",
+            false,
+            "^ This is secondary identification of the account, as assigned by the account servicing institution.  This can be used by building societies to additionally identify accounts with a roll number (in addition to a sort code and account number combination)",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(34u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
+}
 ///
 ///
 /// The spec also lists `Type`, `Amount` as required without defining them; they are kept in `extra` when present.
@@ -660,13 +1187,23 @@ impl crate::Object for OBCharge2 {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(
-            map,
-            "ChargeBearer",
-            &self.charge_bearer,
-            &self.extra,
-        )?;
+        crate::__private::encode_required(map, "ChargeBearer", &self.charge_bearer, &self.extra)?;
         Ok(())
+    }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(
+                map,
+                "ChargeBearer",
+                &self.charge_bearer,
+                &self.extra,
+            ),
+            _ => Ok(()),
+        }
     }
     fn extra(&self) -> &crate::Extra {
         &self.extra
@@ -699,6 +1236,43 @@ impl crate::Validate for OBCharge2 {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBCharge2 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBCharge2".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBCharge2").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "\n\nThe spec also lists `Type`, `Amount` as required without defining them; they are kept in `extra` when present.",
+            true,
+        );
+        crate::schema::property(
+            &mut s,
+            "ChargeBearer",
+            true,
+            "Specifies which party/parties will bear the charges associated with the processing of the payment transaction.",
+            crate::schema::constrain(
+                g.subschema_for::<OBChargeBearerType1Code>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBDomesticVRPConsentRequest` (the spec gives no description).
@@ -749,6 +1323,17 @@ impl crate::Object for OBDomesticVRPConsentRequest {
         crate::__private::encode_required(map, "Risk", &self.risk, &self.extra)?;
         Ok(())
     }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
+            1usize => crate::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &crate::Extra {
         &self.extra
     }
@@ -788,6 +1373,62 @@ impl crate::Validate for OBDomesticVRPConsentRequest {
         }
     }
 }
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBDomesticVRPConsentRequest {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBDomesticVRPConsentRequest".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBDomesticVRPConsentRequest").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBDomesticVRPConsentRequest` (the spec gives no description).",
+            true,
+        );
+        crate::schema::property(
+            &mut s,
+            "Data",
+            true,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<OBDomesticVRPConsentRequestData>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Risk",
+            true,
+            "The Risk section is sent by the initiating party to the ASPSP.\nIt is used to specify additional details for risk scoring for Payments.",
+            crate::schema::constrain(
+                g.subschema_for::<OBRisk1>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
+}
 /// `OBDomesticVRPConsentRequestData` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBDomesticVRPConsentRequestData {
@@ -809,11 +1450,8 @@ pub struct OBDomesticVRPConsentRequestData {
 }
 impl crate::Object for OBDomesticVRPConsentRequestData {
     const NAME: &'static str = "OBDomesticVRPConsentRequestData";
-    const FIELDS: &'static [&'static str] = &[
-        "ReadRefundAccount",
-        "ControlParameters",
-        "Initiation",
-    ];
+    const FIELDS: &'static [&'static str] =
+        &["ReadRefundAccount", "ControlParameters", "Initiation"];
     const REQUIRED: u128 = 6;
     const OPEN: bool = true;
     fn field_index(key: &str) -> Option<usize> {
@@ -841,24 +1479,38 @@ impl crate::Object for OBDomesticVRPConsentRequestData {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_optional(
-            map,
-            "ReadRefundAccount",
-            &self.read_refund_account,
-        )?;
+        crate::__private::encode_optional(map, "ReadRefundAccount", &self.read_refund_account)?;
         crate::__private::encode_required(
             map,
             "ControlParameters",
             &self.control_parameters,
             &self.extra,
         )?;
-        crate::__private::encode_required(
-            map,
-            "Initiation",
-            &self.initiation,
-            &self.extra,
-        )?;
+        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
         Ok(())
+    }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_optional(
+                map,
+                "ReadRefundAccount",
+                &self.read_refund_account,
+            ),
+            1usize => crate::__private::encode_required(
+                map,
+                "ControlParameters",
+                &self.control_parameters,
+                &self.extra,
+            ),
+            2usize => {
+                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+            }
+            _ => Ok(()),
+        }
     }
     fn extra(&self) -> &crate::Extra {
         &self.extra
@@ -902,6 +1554,81 @@ impl crate::Validate for OBDomesticVRPConsentRequestData {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBDomesticVRPConsentRequestData {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBDomesticVRPConsentRequestData".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBDomesticVRPConsentRequestData").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBDomesticVRPConsentRequestData` (the spec gives no description).",
+            true,
+        );
+        crate::schema::property(
+            &mut s,
+            "ReadRefundAccount",
+            false,
+            "Indicates whether information about RefundAccount should be included in the payment response.",
+            crate::schema::constrain(
+                g.subschema_for::<OBDomesticVRPConsentResponseDataReadRefundAccount>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ControlParameters",
+            true,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<OBDomesticVRPControlParameters>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Initiation",
+            true,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<OBDomesticVRPInitiation>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBDomesticVRPConsentResponse` (the spec gives no description).
@@ -966,6 +1693,19 @@ impl crate::Object for OBDomesticVRPConsentResponse {
         crate::__private::encode_required(map, "Meta", &self.meta, &self.extra)?;
         Ok(())
     }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
+            1usize => crate::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            2usize => crate::__private::encode_required(map, "Links", &self.links, &self.extra),
+            3usize => crate::__private::encode_required(map, "Meta", &self.meta, &self.extra),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &crate::Extra {
         &self.extra
     }
@@ -1015,6 +1755,100 @@ impl crate::Validate for OBDomesticVRPConsentResponse {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBDomesticVRPConsentResponse {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBDomesticVRPConsentResponse".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBDomesticVRPConsentResponse").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBDomesticVRPConsentResponse` (the spec gives no description).",
+            true,
+        );
+        crate::schema::property(
+            &mut s,
+            "Data",
+            true,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<OBDomesticVRPConsentResponseData>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Risk",
+            true,
+            "The Risk section is sent by the initiating party to the ASPSP.\nIt is used to specify additional details for risk scoring for Payments.",
+            crate::schema::constrain(
+                g.subschema_for::<OBRisk1>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Links",
+            true,
+            "Links relevant to the payload",
+            crate::schema::constrain(
+                g.subschema_for::<Links>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Meta",
+            true,
+            "Meta Data relevant to the payload. At present no fields are used for VRP.",
+            crate::schema::constrain(
+                g.subschema_for::<Meta>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBDomesticVRPConsentResponseData` (the spec gives no description).
@@ -1105,17 +1939,8 @@ impl crate::Object for OBDomesticVRPConsentResponseData {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_optional(
-            map,
-            "ReadRefundAccount",
-            &self.read_refund_account,
-        )?;
-        crate::__private::encode_required(
-            map,
-            "ConsentId",
-            &self.consent_id,
-            &self.extra,
-        )?;
+        crate::__private::encode_optional(map, "ReadRefundAccount", &self.read_refund_account)?;
+        crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
         crate::__private::encode_required(
             map,
             "CreationDateTime",
@@ -1135,14 +1960,49 @@ impl crate::Object for OBDomesticVRPConsentResponseData {
             &self.control_parameters,
             &self.extra,
         )?;
-        crate::__private::encode_required(
-            map,
-            "Initiation",
-            &self.initiation,
-            &self.extra,
-        )?;
+        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
         crate::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)?;
         Ok(())
+    }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_optional(
+                map,
+                "ReadRefundAccount",
+                &self.read_refund_account,
+            ),
+            1usize => {
+                crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)
+            }
+            2usize => crate::__private::encode_required(
+                map,
+                "CreationDateTime",
+                &self.creation_date_time,
+                &self.extra,
+            ),
+            3usize => crate::__private::encode_required(map, "Status", &self.status, &self.extra),
+            4usize => crate::__private::encode_required(
+                map,
+                "StatusUpdateDateTime",
+                &self.status_update_date_time,
+                &self.extra,
+            ),
+            5usize => crate::__private::encode_required(
+                map,
+                "ControlParameters",
+                &self.control_parameters,
+                &self.extra,
+            ),
+            6usize => {
+                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+            }
+            7usize => crate::__private::encode_optional(map, "DebtorAccount", &self.debtor_account),
+            _ => Ok(()),
+        }
     }
     fn extra(&self) -> &crate::Extra {
         &self.extra
@@ -1159,8 +2019,7 @@ impl crate::__private::serde::Serialize for OBDomesticVRPConsentResponseData {
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de>
-for OBDomesticVRPConsentResponseData {
+impl<'de> crate::__private::serde::Deserialize<'de> for OBDomesticVRPConsentResponseData {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -1219,18 +2078,250 @@ impl crate::Validate for OBDomesticVRPConsentResponseData {
         }
     }
 }
-crate::open_enum! {
-    #[doc =
-    " Indicates whether information about RefundAccount should be included in the payment response."]
-    OBDomesticVRPConsentResponseDataReadRefundAccount { #[doc = " `Yes`"] Yes = "Yes",
-    #[doc = " `No`"] No = "No", }
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBDomesticVRPConsentResponseData {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBDomesticVRPConsentResponseData".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBDomesticVRPConsentResponseData").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBDomesticVRPConsentResponseData` (the spec gives no description).",
+            true,
+        );
+        crate::schema::property(
+            &mut s,
+            "ReadRefundAccount",
+            false,
+            "Indicates whether information about RefundAccount should be included in the payment response.",
+            crate::schema::constrain(
+                g.subschema_for::<OBDomesticVRPConsentResponseDataReadRefundAccount>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ConsentId",
+            true,
+            "Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(128u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "CreationDateTime",
+            true,
+            "Date and time at which the resource was created.",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Status",
+            true,
+            "Specifies the status of resource in code form.",
+            crate::schema::constrain(
+                g.subschema_for::<OBDomesticVRPConsentResponseDataStatus>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "StatusUpdateDateTime",
+            true,
+            "Date and time at which the resource status was updated.",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ControlParameters",
+            true,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<OBDomesticVRPControlParameters>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Initiation",
+            true,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<OBDomesticVRPInitiation>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "DebtorAccount",
+            false,
+            "The value must be populated for GET responses once the consent is approved.",
+            crate::schema::constrain(
+                g.subschema_for::<OBCashAccountDebtorWithName>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
 }
-crate::open_enum! {
-    #[doc = " Specifies the status of resource in code form."]
-    OBDomesticVRPConsentResponseDataStatus { #[doc = " `Authorised`"] Authorised =
-    "Authorised", #[doc = " `AwaitingAuthorisation`"] AwaitingAuthorisation =
-    "AwaitingAuthorisation", #[doc = " `Rejected`"] Rejected = "Rejected", }
+/// Indicates whether information about RefundAccount should be included in the payment response.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OBDomesticVRPConsentResponseDataReadRefundAccount {
+    /// `Yes`
+    Yes,
+    /// `No`
+    No,
+    /// A code the spec does not list, kept exactly as sent.
+    Unknown(String),
 }
+impl OBDomesticVRPConsentResponseDataReadRefundAccount {
+    /// Every code the spec lists, in spec order.
+    pub const CODES: &'static [&'static str] = &["Yes", "No"];
+    /// The code as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Yes => "Yes",
+            Self::No => "No",
+            Self::Unknown(code) => code,
+        }
+    }
+    /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    pub fn from_code(code: &str) -> Self {
+        match code {
+            "Yes" => Self::Yes,
+            "No" => Self::No,
+            other => Self::Unknown(String::from(other)),
+        }
+    }
+    /// Whether the code is one the spec lists.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
+}
+crate::open_enum_traits!(OBDomesticVRPConsentResponseDataReadRefundAccount);
+/// Specifies the status of resource in code form.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OBDomesticVRPConsentResponseDataStatus {
+    /// `Authorised`
+    Authorised,
+    /// `AwaitingAuthorisation`
+    AwaitingAuthorisation,
+    /// `Rejected`
+    Rejected,
+    /// A code the spec does not list, kept exactly as sent.
+    Unknown(String),
+}
+impl OBDomesticVRPConsentResponseDataStatus {
+    /// Every code the spec lists, in spec order.
+    pub const CODES: &'static [&'static str] = &["Authorised", "AwaitingAuthorisation", "Rejected"];
+    /// The code as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Authorised => "Authorised",
+            Self::AwaitingAuthorisation => "AwaitingAuthorisation",
+            Self::Rejected => "Rejected",
+            Self::Unknown(code) => code,
+        }
+    }
+    /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    pub fn from_code(code: &str) -> Self {
+        match code {
+            "Authorised" => Self::Authorised,
+            "AwaitingAuthorisation" => Self::AwaitingAuthorisation,
+            "Rejected" => Self::Rejected,
+            other => Self::Unknown(String::from(other)),
+        }
+    }
+    /// Whether the code is one the spec lists.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
+}
+crate::open_enum_traits!(OBDomesticVRPConsentResponseDataStatus);
 /// `OBDomesticVRPControlParameters` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBDomesticVRPControlParameters {
@@ -1319,16 +2410,8 @@ impl crate::Object for OBDomesticVRPControlParameters {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_optional(
-            map,
-            "ValidFromDateTime",
-            &self.valid_from_date_time,
-        )?;
-        crate::__private::encode_optional(
-            map,
-            "ValidToDateTime",
-            &self.valid_to_date_time,
-        )?;
+        crate::__private::encode_optional(map, "ValidFromDateTime", &self.valid_from_date_time)?;
+        crate::__private::encode_optional(map, "ValidToDateTime", &self.valid_to_date_time)?;
         crate::__private::encode_required(
             map,
             "MaximumIndividualAmount",
@@ -1348,17 +2431,57 @@ impl crate::Object for OBDomesticVRPControlParameters {
             &self.psu_authentication_methods,
             &self.extra,
         )?;
-        crate::__private::encode_optional(
-            map,
-            "PSUInteractionTypes",
-            &self.psu_interaction_types,
-        )?;
-        crate::__private::encode_optional(
-            map,
-            "SupplementaryData",
-            &self.supplementary_data,
-        )?;
+        crate::__private::encode_optional(map, "PSUInteractionTypes", &self.psu_interaction_types)?;
+        crate::__private::encode_optional(map, "SupplementaryData", &self.supplementary_data)?;
         Ok(())
+    }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_optional(
+                map,
+                "ValidFromDateTime",
+                &self.valid_from_date_time,
+            ),
+            1usize => {
+                crate::__private::encode_optional(map, "ValidToDateTime", &self.valid_to_date_time)
+            }
+            2usize => crate::__private::encode_required(
+                map,
+                "MaximumIndividualAmount",
+                &self.maximum_individual_amount,
+                &self.extra,
+            ),
+            3usize => crate::__private::encode_required(
+                map,
+                "PeriodicLimits",
+                &self.periodic_limits,
+                &self.extra,
+            ),
+            4usize => {
+                crate::__private::encode_required(map, "VRPType", &self.vrp_type, &self.extra)
+            }
+            5usize => crate::__private::encode_required(
+                map,
+                "PSUAuthenticationMethods",
+                &self.psu_authentication_methods,
+                &self.extra,
+            ),
+            6usize => crate::__private::encode_optional(
+                map,
+                "PSUInteractionTypes",
+                &self.psu_interaction_types,
+            ),
+            7usize => crate::__private::encode_optional(
+                map,
+                "SupplementaryData",
+                &self.supplementary_data,
+            ),
+            _ => Ok(()),
+        }
     }
     fn extra(&self) -> &crate::Extra {
         &self.extra
@@ -1434,6 +2557,176 @@ impl crate::Validate for OBDomesticVRPControlParameters {
         }
     }
 }
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBDomesticVRPControlParameters {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBDomesticVRPControlParameters".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBDomesticVRPControlParameters").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBDomesticVRPControlParameters` (the spec gives no description).",
+            true,
+        );
+        crate::schema::property(
+            &mut s,
+            "ValidFromDateTime",
+            false,
+            "^ Start date time for which the consent remains valid.",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ValidToDateTime",
+            false,
+            "^ End date time for which the consent remains valid.",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "MaximumIndividualAmount",
+            true,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<OBActiveOrHistoricCurrencyAndAmount>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "PeriodicLimits",
+            true,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<Vec<OBDomesticVRPControlParametersPeriodicLimits>>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: Some(1u64),
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "VRPType",
+            true,
+            "^ The types of payments that can be made under this VRP consent. This can be used to indicate whether this include sweeping payment or other ecommerce payments.",
+            crate::schema::constrain(
+                g.subschema_for::<Vec<OBVRPConsentType>>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: Some(1u64),
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "PSUAuthenticationMethods",
+            true,
+            "^ Indicates that the PSU authentication methods supported.",
+            crate::schema::constrain(
+                g.subschema_for::<Vec<OBVRPAuthenticationMethods>>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: Some(1u64),
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "PSUInteractionTypes",
+            false,
+            "^ Indicates interaction type, currently if customer is present or not present.",
+            crate::schema::constrain(
+                g.subschema_for::<Vec<OBVRPInteractionTypes>>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "SupplementaryData",
+            false,
+            "^ Additional information that can not be captured in the structured fields and/or any other specific block",
+            crate::schema::constrain(
+                g.subschema_for::<crate::JsonObject>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
+}
 /// `OBDomesticVRPControlParametersPeriodicLimits` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBDomesticVRPControlParametersPeriodicLimits {
@@ -1459,12 +2752,8 @@ pub struct OBDomesticVRPControlParametersPeriodicLimits {
 }
 impl crate::Object for OBDomesticVRPControlParametersPeriodicLimits {
     const NAME: &'static str = "OBDomesticVRPControlParametersPeriodicLimits";
-    const FIELDS: &'static [&'static str] = &[
-        "PeriodType",
-        "PeriodAlignment",
-        "Amount",
-        "Currency",
-    ];
+    const FIELDS: &'static [&'static str] =
+        &["PeriodType", "PeriodAlignment", "Amount", "Currency"];
     const REQUIRED: u128 = 15;
     const OPEN: bool = true;
     fn field_index(key: &str) -> Option<usize> {
@@ -1494,12 +2783,7 @@ impl crate::Object for OBDomesticVRPControlParametersPeriodicLimits {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(
-            map,
-            "PeriodType",
-            &self.period_type,
-            &self.extra,
-        )?;
+        crate::__private::encode_required(map, "PeriodType", &self.period_type, &self.extra)?;
         crate::__private::encode_required(
             map,
             "PeriodAlignment",
@@ -1510,6 +2794,28 @@ impl crate::Object for OBDomesticVRPControlParametersPeriodicLimits {
         crate::__private::encode_required(map, "Currency", &self.currency, &self.extra)?;
         Ok(())
     }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => {
+                crate::__private::encode_required(map, "PeriodType", &self.period_type, &self.extra)
+            }
+            1usize => crate::__private::encode_required(
+                map,
+                "PeriodAlignment",
+                &self.period_alignment,
+                &self.extra,
+            ),
+            2usize => crate::__private::encode_required(map, "Amount", &self.amount, &self.extra),
+            3usize => {
+                crate::__private::encode_required(map, "Currency", &self.currency, &self.extra)
+            }
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &crate::Extra {
         &self.extra
     }
@@ -1517,8 +2823,7 @@ impl crate::Object for OBDomesticVRPControlParametersPeriodicLimits {
         &mut self.extra
     }
 }
-impl crate::__private::serde::Serialize
-for OBDomesticVRPControlParametersPeriodicLimits {
+impl crate::__private::serde::Serialize for OBDomesticVRPControlParametersPeriodicLimits {
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -1527,7 +2832,8 @@ for OBDomesticVRPControlParametersPeriodicLimits {
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-for OBDomesticVRPControlParametersPeriodicLimits {
+    for OBDomesticVRPControlParametersPeriodicLimits
+{
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -1565,19 +2871,195 @@ impl crate::Validate for OBDomesticVRPControlParametersPeriodicLimits {
         }
     }
 }
-crate::open_enum! {
-    #[doc =
-    " ^ Specifies whether the period starts on the date of consent creation or lines up with a calendar"]
-    OBDomesticVRPControlParametersPeriodicLimitsPeriodAlignment { #[doc = " `Consent`"]
-    Consent = "Consent", #[doc = " `Calendar`"] Calendar = "Calendar", }
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBDomesticVRPControlParametersPeriodicLimits {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBDomesticVRPControlParametersPeriodicLimits".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBDomesticVRPControlParametersPeriodicLimits"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBDomesticVRPControlParametersPeriodicLimits` (the spec gives no description).",
+            true,
+        );
+        crate::schema::property(
+            &mut s,
+            "PeriodType",
+            true,
+            "^ Period type for this period limit",
+            crate::schema::constrain(
+                g.subschema_for::<OBDomesticVRPControlParametersPeriodicLimitsPeriodType>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "PeriodAlignment",
+            true,
+            "^ Specifies whether the period starts on the date of consent creation or lines up with a calendar",
+            crate::schema::constrain(
+                g
+                    .subschema_for::<
+                        OBDomesticVRPControlParametersPeriodicLimitsPeriodAlignment,
+                    >(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Amount",
+            true,
+            "A number of monetary units specified in an active currency where the unit of currency is explicit and compliant with ISO 4217.",
+            crate::schema::constrain(
+                g.subschema_for::<OBActiveCurrencyAndAmount_SimpleType>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: Some("^\\d{1,13}$|^\\d{1,13}\\.\\d{1,5}$"),
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Currency",
+            true,
+            "A code allocated to a currency by a Maintenance Agency under an international identification scheme, as described in the latest edition of the international standard ISO 4217 \"Codes for the representation of currencies and funds\".",
+            crate::schema::constrain(
+                g.subschema_for::<ActiveOrHistoricCurrencyCode>(),
+                &crate::schema::Constraints {
+                    min_len: Some(3u64),
+                    max_len: Some(3u64),
+                    pattern: Some("^[A-Z]{3,3}$"),
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
 }
-crate::open_enum! {
-    #[doc = " ^ Period type for this period limit"]
-    OBDomesticVRPControlParametersPeriodicLimitsPeriodType { #[doc = " `Day`"] Day =
-    "Day", #[doc = " `Week`"] Week = "Week", #[doc = " `Fortnight`"] Fortnight =
-    "Fortnight", #[doc = " `Month`"] Month = "Month", #[doc = " `Half-year`"] HalfYear =
-    "Half-year", #[doc = " `Year`"] Year = "Year", }
+/// ^ Specifies whether the period starts on the date of consent creation or lines up with a calendar
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OBDomesticVRPControlParametersPeriodicLimitsPeriodAlignment {
+    /// `Consent`
+    Consent,
+    /// `Calendar`
+    Calendar,
+    /// A code the spec does not list, kept exactly as sent.
+    Unknown(String),
 }
+impl OBDomesticVRPControlParametersPeriodicLimitsPeriodAlignment {
+    /// Every code the spec lists, in spec order.
+    pub const CODES: &'static [&'static str] = &["Consent", "Calendar"];
+    /// The code as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Consent => "Consent",
+            Self::Calendar => "Calendar",
+            Self::Unknown(code) => code,
+        }
+    }
+    /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    pub fn from_code(code: &str) -> Self {
+        match code {
+            "Consent" => Self::Consent,
+            "Calendar" => Self::Calendar,
+            other => Self::Unknown(String::from(other)),
+        }
+    }
+    /// Whether the code is one the spec lists.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
+}
+crate::open_enum_traits!(OBDomesticVRPControlParametersPeriodicLimitsPeriodAlignment);
+/// ^ Period type for this period limit
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OBDomesticVRPControlParametersPeriodicLimitsPeriodType {
+    /// `Day`
+    Day,
+    /// `Week`
+    Week,
+    /// `Fortnight`
+    Fortnight,
+    /// `Month`
+    Month,
+    /// `Half-year`
+    HalfYear,
+    /// `Year`
+    Year,
+    /// A code the spec does not list, kept exactly as sent.
+    Unknown(String),
+}
+impl OBDomesticVRPControlParametersPeriodicLimitsPeriodType {
+    /// Every code the spec lists, in spec order.
+    pub const CODES: &'static [&'static str] =
+        &["Day", "Week", "Fortnight", "Month", "Half-year", "Year"];
+    /// The code as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Day => "Day",
+            Self::Week => "Week",
+            Self::Fortnight => "Fortnight",
+            Self::Month => "Month",
+            Self::HalfYear => "Half-year",
+            Self::Year => "Year",
+            Self::Unknown(code) => code,
+        }
+    }
+    /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    pub fn from_code(code: &str) -> Self {
+        match code {
+            "Day" => Self::Day,
+            "Week" => Self::Week,
+            "Fortnight" => Self::Fortnight,
+            "Month" => Self::Month,
+            "Half-year" => Self::HalfYear,
+            "Year" => Self::Year,
+            other => Self::Unknown(String::from(other)),
+        }
+    }
+    /// Whether the code is one the spec lists.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
+}
+crate::open_enum_traits!(OBDomesticVRPControlParametersPeriodicLimitsPeriodType);
 /// `OBDomesticVRPDetails` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBDomesticVRPDetails {
@@ -1618,6 +3100,16 @@ impl crate::Object for OBDomesticVRPDetails {
         crate::__private::encode_optional(map, "Data", &self.data)?;
         Ok(())
     }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_optional(map, "Data", &self.data),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &crate::Extra {
         &self.extra
     }
@@ -1648,6 +3140,43 @@ impl crate::Validate for OBDomesticVRPDetails {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBDomesticVRPDetails {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBDomesticVRPDetails".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBDomesticVRPDetails").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBDomesticVRPDetails` (the spec gives no description).",
+            true,
+        );
+        crate::schema::property(
+            &mut s,
+            "Data",
+            false,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<OBDomesticVRPDetailsData>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBDomesticVRPDetailsData` (the spec gives no description).
@@ -1690,6 +3219,16 @@ impl crate::Object for OBDomesticVRPDetailsData {
         crate::__private::encode_optional(map, "PaymentStatus", &self.payment_status)?;
         Ok(())
     }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_optional(map, "PaymentStatus", &self.payment_status),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &crate::Extra {
         &self.extra
     }
@@ -1720,6 +3259,43 @@ impl crate::Validate for OBDomesticVRPDetailsData {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBDomesticVRPDetailsData {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBDomesticVRPDetailsData".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBDomesticVRPDetailsData").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBDomesticVRPDetailsData` (the spec gives no description).",
+            true,
+        );
+        crate::schema::property(
+            &mut s,
+            "PaymentStatus",
+            false,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<Vec<OBDomesticVRPDetailsDataPaymentStatus>>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBDomesticVRPDetailsDataPaymentStatus` (the spec gives no description).
@@ -1798,6 +3374,29 @@ impl crate::Object for OBDomesticVRPDetailsDataPaymentStatus {
         crate::__private::encode_optional(map, "StatusDetail", &self.status_detail)?;
         Ok(())
     }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(
+                map,
+                "PaymentTransactionId",
+                &self.payment_transaction_id,
+                &self.extra,
+            ),
+            1usize => crate::__private::encode_required(map, "Status", &self.status, &self.extra),
+            2usize => crate::__private::encode_required(
+                map,
+                "StatusUpdateDateTime",
+                &self.status_update_date_time,
+                &self.extra,
+            ),
+            3usize => crate::__private::encode_optional(map, "StatusDetail", &self.status_detail),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &crate::Extra {
         &self.extra
     }
@@ -1813,8 +3412,7 @@ impl crate::__private::serde::Serialize for OBDomesticVRPDetailsDataPaymentStatu
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de>
-for OBDomesticVRPDetailsDataPaymentStatus {
+impl<'de> crate::__private::serde::Deserialize<'de> for OBDomesticVRPDetailsDataPaymentStatus {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -1850,32 +3448,233 @@ impl crate::Validate for OBDomesticVRPDetailsDataPaymentStatus {
         }
     }
 }
-crate::open_enum! {
-    #[doc = " Status of a transfer, as assigned by the transaction administrator."]
-    OBDomesticVRPDetailsDataPaymentStatusStatus { #[doc = " `Accepted`"] Accepted =
-    "Accepted", #[doc = " `AcceptedCancellationRequest`"] AcceptedCancellationRequest =
-    "AcceptedCancellationRequest", #[doc = " `AcceptedCreditSettlementCompleted`"]
-    AcceptedCreditSettlementCompleted = "AcceptedCreditSettlementCompleted", #[doc =
-    " `AcceptedCustomerProfile`"] AcceptedCustomerProfile = "AcceptedCustomerProfile",
-    #[doc = " `AcceptedFundsChecked`"] AcceptedFundsChecked = "AcceptedFundsChecked",
-    #[doc = " `AcceptedSettlementCompleted`"] AcceptedSettlementCompleted =
-    "AcceptedSettlementCompleted", #[doc = " `AcceptedSettlementInProcess`"]
-    AcceptedSettlementInProcess = "AcceptedSettlementInProcess", #[doc =
-    " `AcceptedTechnicalValidation`"] AcceptedTechnicalValidation =
-    "AcceptedTechnicalValidation", #[doc = " `AcceptedWithChange`"] AcceptedWithChange =
-    "AcceptedWithChange", #[doc = " `AcceptedWithoutPosting`"] AcceptedWithoutPosting =
-    "AcceptedWithoutPosting", #[doc = " `Cancelled`"] Cancelled = "Cancelled", #[doc =
-    " `NoCancellationProcess`"] NoCancellationProcess = "NoCancellationProcess", #[doc =
-    " `PartiallyAcceptedCancellationRequest`"] PartiallyAcceptedCancellationRequest =
-    "PartiallyAcceptedCancellationRequest", #[doc =
-    " `PartiallyAcceptedTechnicalCorrect`"] PartiallyAcceptedTechnicalCorrect =
-    "PartiallyAcceptedTechnicalCorrect", #[doc = " `PaymentCancelled`"] PaymentCancelled
-    = "PaymentCancelled", #[doc = " `Pending`"] Pending = "Pending", #[doc =
-    " `PendingCancellationRequest`"] PendingCancellationRequest =
-    "PendingCancellationRequest", #[doc = " `Received`"] Received = "Received", #[doc =
-    " `Rejected`"] Rejected = "Rejected", #[doc = " `RejectedCancellationRequest`"]
-    RejectedCancellationRequest = "RejectedCancellationRequest", }
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBDomesticVRPDetailsDataPaymentStatus {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBDomesticVRPDetailsDataPaymentStatus".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBDomesticVRPDetailsDataPaymentStatus"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBDomesticVRPDetailsDataPaymentStatus` (the spec gives no description).",
+            true,
+        );
+        crate::schema::property(
+            &mut s,
+            "PaymentTransactionId",
+            true,
+            "Unique identifier for the transaction within an servicing institution. This identifier is both unique and immutable.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(210u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Status",
+            true,
+            "Status of a transfer, as assigned by the transaction administrator.",
+            crate::schema::constrain(
+                g.subschema_for::<OBDomesticVRPDetailsDataPaymentStatusStatus>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "StatusUpdateDateTime",
+            true,
+            "Date and time at which the status was assigned to the transfer.",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "StatusDetail",
+            false,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<OBDomesticVRPDetailsDataPaymentStatusStatusDetail>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
 }
+/// Status of a transfer, as assigned by the transaction administrator.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OBDomesticVRPDetailsDataPaymentStatusStatus {
+    /// `Accepted`
+    Accepted,
+    /// `AcceptedCancellationRequest`
+    AcceptedCancellationRequest,
+    /// `AcceptedCreditSettlementCompleted`
+    AcceptedCreditSettlementCompleted,
+    /// `AcceptedCustomerProfile`
+    AcceptedCustomerProfile,
+    /// `AcceptedFundsChecked`
+    AcceptedFundsChecked,
+    /// `AcceptedSettlementCompleted`
+    AcceptedSettlementCompleted,
+    /// `AcceptedSettlementInProcess`
+    AcceptedSettlementInProcess,
+    /// `AcceptedTechnicalValidation`
+    AcceptedTechnicalValidation,
+    /// `AcceptedWithChange`
+    AcceptedWithChange,
+    /// `AcceptedWithoutPosting`
+    AcceptedWithoutPosting,
+    /// `Cancelled`
+    Cancelled,
+    /// `NoCancellationProcess`
+    NoCancellationProcess,
+    /// `PartiallyAcceptedCancellationRequest`
+    PartiallyAcceptedCancellationRequest,
+    /// `PartiallyAcceptedTechnicalCorrect`
+    PartiallyAcceptedTechnicalCorrect,
+    /// `PaymentCancelled`
+    PaymentCancelled,
+    /// `Pending`
+    Pending,
+    /// `PendingCancellationRequest`
+    PendingCancellationRequest,
+    /// `Received`
+    Received,
+    /// `Rejected`
+    Rejected,
+    /// `RejectedCancellationRequest`
+    RejectedCancellationRequest,
+    /// A code the spec does not list, kept exactly as sent.
+    Unknown(String),
+}
+impl OBDomesticVRPDetailsDataPaymentStatusStatus {
+    /// Every code the spec lists, in spec order.
+    pub const CODES: &'static [&'static str] = &[
+        "Accepted",
+        "AcceptedCancellationRequest",
+        "AcceptedCreditSettlementCompleted",
+        "AcceptedCustomerProfile",
+        "AcceptedFundsChecked",
+        "AcceptedSettlementCompleted",
+        "AcceptedSettlementInProcess",
+        "AcceptedTechnicalValidation",
+        "AcceptedWithChange",
+        "AcceptedWithoutPosting",
+        "Cancelled",
+        "NoCancellationProcess",
+        "PartiallyAcceptedCancellationRequest",
+        "PartiallyAcceptedTechnicalCorrect",
+        "PaymentCancelled",
+        "Pending",
+        "PendingCancellationRequest",
+        "Received",
+        "Rejected",
+        "RejectedCancellationRequest",
+    ];
+    /// The code as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Accepted => "Accepted",
+            Self::AcceptedCancellationRequest => "AcceptedCancellationRequest",
+            Self::AcceptedCreditSettlementCompleted => "AcceptedCreditSettlementCompleted",
+            Self::AcceptedCustomerProfile => "AcceptedCustomerProfile",
+            Self::AcceptedFundsChecked => "AcceptedFundsChecked",
+            Self::AcceptedSettlementCompleted => "AcceptedSettlementCompleted",
+            Self::AcceptedSettlementInProcess => "AcceptedSettlementInProcess",
+            Self::AcceptedTechnicalValidation => "AcceptedTechnicalValidation",
+            Self::AcceptedWithChange => "AcceptedWithChange",
+            Self::AcceptedWithoutPosting => "AcceptedWithoutPosting",
+            Self::Cancelled => "Cancelled",
+            Self::NoCancellationProcess => "NoCancellationProcess",
+            Self::PartiallyAcceptedCancellationRequest => "PartiallyAcceptedCancellationRequest",
+            Self::PartiallyAcceptedTechnicalCorrect => "PartiallyAcceptedTechnicalCorrect",
+            Self::PaymentCancelled => "PaymentCancelled",
+            Self::Pending => "Pending",
+            Self::PendingCancellationRequest => "PendingCancellationRequest",
+            Self::Received => "Received",
+            Self::Rejected => "Rejected",
+            Self::RejectedCancellationRequest => "RejectedCancellationRequest",
+            Self::Unknown(code) => code,
+        }
+    }
+    /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    pub fn from_code(code: &str) -> Self {
+        match code {
+            "Accepted" => Self::Accepted,
+            "AcceptedCancellationRequest" => Self::AcceptedCancellationRequest,
+            "AcceptedCreditSettlementCompleted" => Self::AcceptedCreditSettlementCompleted,
+            "AcceptedCustomerProfile" => Self::AcceptedCustomerProfile,
+            "AcceptedFundsChecked" => Self::AcceptedFundsChecked,
+            "AcceptedSettlementCompleted" => Self::AcceptedSettlementCompleted,
+            "AcceptedSettlementInProcess" => Self::AcceptedSettlementInProcess,
+            "AcceptedTechnicalValidation" => Self::AcceptedTechnicalValidation,
+            "AcceptedWithChange" => Self::AcceptedWithChange,
+            "AcceptedWithoutPosting" => Self::AcceptedWithoutPosting,
+            "Cancelled" => Self::Cancelled,
+            "NoCancellationProcess" => Self::NoCancellationProcess,
+            "PartiallyAcceptedCancellationRequest" => Self::PartiallyAcceptedCancellationRequest,
+            "PartiallyAcceptedTechnicalCorrect" => Self::PartiallyAcceptedTechnicalCorrect,
+            "PaymentCancelled" => Self::PaymentCancelled,
+            "Pending" => Self::Pending,
+            "PendingCancellationRequest" => Self::PendingCancellationRequest,
+            "Received" => Self::Received,
+            "Rejected" => Self::Rejected,
+            "RejectedCancellationRequest" => Self::RejectedCancellationRequest,
+            other => Self::Unknown(String::from(other)),
+        }
+    }
+    /// Whether the code is one the spec lists.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
+}
+crate::open_enum_traits!(OBDomesticVRPDetailsDataPaymentStatusStatus);
 /// `OBDomesticVRPDetailsDataPaymentStatusStatusDetail` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBDomesticVRPDetailsDataPaymentStatusStatusDetail {
@@ -1891,9 +3690,7 @@ pub struct OBDomesticVRPDetailsDataPaymentStatusStatusDetail {
     /// Reason Code provided for the status of a transfer.
     ///
     /// JSON name: `StatusReason`
-    pub status_reason: Option<
-        OBDomesticVRPDetailsDataPaymentStatusStatusDetailStatusReason,
-    >,
+    pub status_reason: Option<OBDomesticVRPDetailsDataPaymentStatusStatusDetailStatusReason>,
     /// Reason provided for the status of a transfer.
     ///
     /// JSON name: `StatusReasonDescription`
@@ -1939,11 +3736,7 @@ impl crate::Object for OBDomesticVRPDetailsDataPaymentStatusStatusDetail {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_optional(
-            map,
-            "LocalInstrument",
-            &self.local_instrument,
-        )?;
+        crate::__private::encode_optional(map, "LocalInstrument", &self.local_instrument)?;
         crate::__private::encode_required(map, "Status", &self.status, &self.extra)?;
         crate::__private::encode_optional(map, "StatusReason", &self.status_reason)?;
         crate::__private::encode_optional(
@@ -1953,6 +3746,25 @@ impl crate::Object for OBDomesticVRPDetailsDataPaymentStatusStatusDetail {
         )?;
         Ok(())
     }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => {
+                crate::__private::encode_optional(map, "LocalInstrument", &self.local_instrument)
+            }
+            1usize => crate::__private::encode_required(map, "Status", &self.status, &self.extra),
+            2usize => crate::__private::encode_optional(map, "StatusReason", &self.status_reason),
+            3usize => crate::__private::encode_optional(
+                map,
+                "StatusReasonDescription",
+                &self.status_reason_description,
+            ),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &crate::Extra {
         &self.extra
     }
@@ -1960,8 +3772,7 @@ impl crate::Object for OBDomesticVRPDetailsDataPaymentStatusStatusDetail {
         &mut self.extra
     }
 }
-impl crate::__private::serde::Serialize
-for OBDomesticVRPDetailsDataPaymentStatusStatusDetail {
+impl crate::__private::serde::Serialize for OBDomesticVRPDetailsDataPaymentStatusStatusDetail {
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -1970,7 +3781,8 @@ for OBDomesticVRPDetailsDataPaymentStatusStatusDetail {
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-for OBDomesticVRPDetailsDataPaymentStatusStatusDetail {
+    for OBDomesticVRPDetailsDataPaymentStatusStatusDetail
+{
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -2005,16 +3817,168 @@ impl crate::Validate for OBDomesticVRPDetailsDataPaymentStatusStatusDetail {
         }
     }
 }
-crate::open_enum! {
-    #[doc = " Reason Code provided for the status of a transfer."]
-    OBDomesticVRPDetailsDataPaymentStatusStatusDetailStatusReason { #[doc =
-    " `Cancelled`"] Cancelled = "Cancelled", #[doc = " `PendingFailingSettlement`"]
-    PendingFailingSettlement = "PendingFailingSettlement", #[doc =
-    " `PendingSettlement`"] PendingSettlement = "PendingSettlement", #[doc =
-    " `Proprietary`"] Proprietary = "Proprietary", #[doc = " `ProprietaryRejection`"]
-    ProprietaryRejection = "ProprietaryRejection", #[doc = " `Suspended`"] Suspended =
-    "Suspended", #[doc = " `Unmatched`"] Unmatched = "Unmatched", }
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBDomesticVRPDetailsDataPaymentStatusStatusDetail {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBDomesticVRPDetailsDataPaymentStatusStatusDetail".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBDomesticVRPDetailsDataPaymentStatusStatusDetail"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBDomesticVRPDetailsDataPaymentStatusStatusDetail` (the spec gives no description).",
+            true,
+        );
+        crate::schema::property(
+            &mut s,
+            "LocalInstrument",
+            false,
+            "User community specific instrument.\nUsage: This element is used to specify a local instrument, local clearing option and/or further qualify the service or service level.",
+            crate::schema::constrain(
+                g.subschema_for::<OBExternalLocalInstrument1Code>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Status",
+            true,
+            "Status of a transfer, as assigned by the transaction administrator.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(128u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "StatusReason",
+            false,
+            "Reason Code provided for the status of a transfer.",
+            crate::schema::constrain(
+                g.subschema_for::<OBDomesticVRPDetailsDataPaymentStatusStatusDetailStatusReason>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "StatusReasonDescription",
+            false,
+            "Reason provided for the status of a transfer.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(128u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
 }
+/// Reason Code provided for the status of a transfer.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OBDomesticVRPDetailsDataPaymentStatusStatusDetailStatusReason {
+    /// `Cancelled`
+    Cancelled,
+    /// `PendingFailingSettlement`
+    PendingFailingSettlement,
+    /// `PendingSettlement`
+    PendingSettlement,
+    /// `Proprietary`
+    Proprietary,
+    /// `ProprietaryRejection`
+    ProprietaryRejection,
+    /// `Suspended`
+    Suspended,
+    /// `Unmatched`
+    Unmatched,
+    /// A code the spec does not list, kept exactly as sent.
+    Unknown(String),
+}
+impl OBDomesticVRPDetailsDataPaymentStatusStatusDetailStatusReason {
+    /// Every code the spec lists, in spec order.
+    pub const CODES: &'static [&'static str] = &[
+        "Cancelled",
+        "PendingFailingSettlement",
+        "PendingSettlement",
+        "Proprietary",
+        "ProprietaryRejection",
+        "Suspended",
+        "Unmatched",
+    ];
+    /// The code as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Cancelled => "Cancelled",
+            Self::PendingFailingSettlement => "PendingFailingSettlement",
+            Self::PendingSettlement => "PendingSettlement",
+            Self::Proprietary => "Proprietary",
+            Self::ProprietaryRejection => "ProprietaryRejection",
+            Self::Suspended => "Suspended",
+            Self::Unmatched => "Unmatched",
+            Self::Unknown(code) => code,
+        }
+    }
+    /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    pub fn from_code(code: &str) -> Self {
+        match code {
+            "Cancelled" => Self::Cancelled,
+            "PendingFailingSettlement" => Self::PendingFailingSettlement,
+            "PendingSettlement" => Self::PendingSettlement,
+            "Proprietary" => Self::Proprietary,
+            "ProprietaryRejection" => Self::ProprietaryRejection,
+            "Suspended" => Self::Suspended,
+            "Unmatched" => Self::Unmatched,
+            other => Self::Unknown(String::from(other)),
+        }
+    }
+    /// Whether the code is one the spec lists.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
+}
+crate::open_enum_traits!(OBDomesticVRPDetailsDataPaymentStatusStatusDetailStatusReason);
 /// `OBDomesticVRPInitiation` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBDomesticVRPInitiation {
@@ -2033,9 +3997,7 @@ pub struct OBDomesticVRPInitiation {
     /// ^ Information supplied to enable the matching of an entry with the items that the transfer is intended to settle, such as commercial invoices in an accounts' receivable system.
     ///
     /// JSON name: `RemittanceInformation`
-    pub remittance_information: Option<
-        Box<OBDomesticVRPInitiationRemittanceInformation>,
-    >,
+    pub remittance_information: Option<Box<OBDomesticVRPInitiationRemittanceInformation>>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
     pub extra: crate::Extra,
@@ -2078,11 +4040,7 @@ impl crate::Object for OBDomesticVRPInitiation {
         map: &mut M,
     ) -> Result<(), M::Error> {
         crate::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)?;
-        crate::__private::encode_optional(
-            map,
-            "CreditorAccount",
-            &self.creditor_account,
-        )?;
+        crate::__private::encode_optional(map, "CreditorAccount", &self.creditor_account)?;
         crate::__private::encode_optional(
             map,
             "CreditorPostalAddress",
@@ -2094,6 +4052,29 @@ impl crate::Object for OBDomesticVRPInitiation {
             &self.remittance_information,
         )?;
         Ok(())
+    }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_optional(map, "DebtorAccount", &self.debtor_account),
+            1usize => {
+                crate::__private::encode_optional(map, "CreditorAccount", &self.creditor_account)
+            }
+            2usize => crate::__private::encode_optional(
+                map,
+                "CreditorPostalAddress",
+                &self.creditor_postal_address,
+            ),
+            3usize => crate::__private::encode_optional(
+                map,
+                "RemittanceInformation",
+                &self.remittance_information,
+            ),
+            _ => Ok(()),
+        }
     }
     fn extra(&self) -> &crate::Extra {
         &self.extra
@@ -2140,6 +4121,100 @@ impl crate::Validate for OBDomesticVRPInitiation {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBDomesticVRPInitiation {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBDomesticVRPInitiation".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBDomesticVRPInitiation").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBDomesticVRPInitiation` (the spec gives no description).",
+            true,
+        );
+        crate::schema::property(
+            &mut s,
+            "DebtorAccount",
+            false,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<OBCashAccountDebtorWithName>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "CreditorAccount",
+            false,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<OBCashAccountCreditor3>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "CreditorPostalAddress",
+            false,
+            "Information that locates and identifies a specific address, as defined by postal services.",
+            crate::schema::constrain(
+                g.subschema_for::<OBPostalAddress6>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "RemittanceInformation",
+            false,
+            "^ Information supplied to enable the matching of an entry with the items that the transfer is intended to settle, such as commercial invoices in an accounts' receivable system.",
+            crate::schema::constrain(
+                g.subschema_for::<OBDomesticVRPInitiationRemittanceInformation>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// ^ Information supplied to enable the matching of an entry with the items that the transfer is intended to settle, such as commercial invoices in an accounts' receivable system.
@@ -2189,6 +4264,17 @@ impl crate::Object for OBDomesticVRPInitiationRemittanceInformation {
         crate::__private::encode_optional(map, "Reference", &self.reference)?;
         Ok(())
     }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_optional(map, "Unstructured", &self.unstructured),
+            1usize => crate::__private::encode_optional(map, "Reference", &self.reference),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &crate::Extra {
         &self.extra
     }
@@ -2196,8 +4282,7 @@ impl crate::Object for OBDomesticVRPInitiationRemittanceInformation {
         &mut self.extra
     }
 }
-impl crate::__private::serde::Serialize
-for OBDomesticVRPInitiationRemittanceInformation {
+impl crate::__private::serde::Serialize for OBDomesticVRPInitiationRemittanceInformation {
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -2206,7 +4291,8 @@ for OBDomesticVRPInitiationRemittanceInformation {
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-for OBDomesticVRPInitiationRemittanceInformation {
+    for OBDomesticVRPInitiationRemittanceInformation
+{
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -2228,6 +4314,67 @@ impl crate::Validate for OBDomesticVRPInitiationRemittanceInformation {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBDomesticVRPInitiationRemittanceInformation {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBDomesticVRPInitiationRemittanceInformation".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(),
+            "::",
+            "OBDomesticVRPInitiationRemittanceInformation"
+        )
+        .into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "^ Information supplied to enable the matching of an entry with the items that the transfer is intended to settle, such as commercial invoices in an accounts' receivable system.",
+            true,
+        );
+        crate::schema::property(
+            &mut s,
+            "Unstructured",
+            false,
+            "^ Information supplied to enable the matching/reconciliation of an entry with the items that the payment is intended to settle, such as commercial invoices in an accounts' receivable system, in an unstructured form.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(140u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Reference",
+            false,
+            "^ Unique reference, as assigned by the creditor, to unambiguously refer to the payment transaction. Usage - If available, the initiating party should provide this reference in the structured remittance information, to enable reconciliation by the creditor upon receipt of the amount of money. If the business context requires the use of a creditor reference or a payment remit identification, and only one identifier can be passed through the end-to-end chain, the creditor's reference or payment remittance identification should be quoted in the end-to-end transaction identification.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(35u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBDomesticVRPInstruction` (the spec gives no description).
@@ -2342,11 +4489,7 @@ impl crate::Object for OBDomesticVRPInstruction {
             "RemittanceInformation",
             &self.remittance_information,
         )?;
-        crate::__private::encode_optional(
-            map,
-            "LocalInstrument",
-            &self.local_instrument,
-        )?;
+        crate::__private::encode_optional(map, "LocalInstrument", &self.local_instrument)?;
         crate::__private::encode_required(
             map,
             "InstructedAmount",
@@ -2364,12 +4507,59 @@ impl crate::Object for OBDomesticVRPInstruction {
             &self.creditor_account,
             &self.extra,
         )?;
-        crate::__private::encode_optional(
-            map,
-            "SupplementaryData",
-            &self.supplementary_data,
-        )?;
+        crate::__private::encode_optional(map, "SupplementaryData", &self.supplementary_data)?;
         Ok(())
+    }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(
+                map,
+                "InstructionIdentification",
+                &self.instruction_identification,
+                &self.extra,
+            ),
+            1usize => crate::__private::encode_required(
+                map,
+                "EndToEndIdentification",
+                &self.end_to_end_identification,
+                &self.extra,
+            ),
+            2usize => crate::__private::encode_optional(
+                map,
+                "RemittanceInformation",
+                &self.remittance_information,
+            ),
+            3usize => {
+                crate::__private::encode_optional(map, "LocalInstrument", &self.local_instrument)
+            }
+            4usize => crate::__private::encode_required(
+                map,
+                "InstructedAmount",
+                &self.instructed_amount,
+                &self.extra,
+            ),
+            5usize => crate::__private::encode_optional(
+                map,
+                "CreditorPostalAddress",
+                &self.creditor_postal_address,
+            ),
+            6usize => crate::__private::encode_required(
+                map,
+                "CreditorAccount",
+                &self.creditor_account,
+                &self.extra,
+            ),
+            7usize => crate::__private::encode_optional(
+                map,
+                "SupplementaryData",
+                &self.supplementary_data,
+            ),
+            _ => Ok(()),
+        }
     }
     fn extra(&self) -> &crate::Extra {
         &self.extra
@@ -2444,6 +4634,176 @@ impl crate::Validate for OBDomesticVRPInstruction {
         }
     }
 }
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBDomesticVRPInstruction {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBDomesticVRPInstruction".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBDomesticVRPInstruction").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBDomesticVRPInstruction` (the spec gives no description).",
+            true,
+        );
+        crate::schema::property(
+            &mut s,
+            "InstructionIdentification",
+            true,
+            "Unique identification as assigned by an instructing party for an instructed party to unambiguously identify the instruction.\nUsage: the instruction identification is a point to point reference that can be used between the instructing party and the instructed party to refer to the individual instruction.\nIt can be included in several messages related to the instruction.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(35u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "EndToEndIdentification",
+            true,
+            "Unique identification assigned by the initiating party to unambiguously identify the transaction.\nThis identification is passed on, unchanged, throughout the entire end-to-end chain.\nUsage: The end-to-end identification can be used for reconciliation or to link tasks relating to the transaction.\nIt can be included in several messages related to the transaction.\nOB: The Faster Payments Scheme can only access 31 characters for the EndToEndIdentification field",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(35u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "RemittanceInformation",
+            false,
+            "Information supplied to enable the matching of an entry with the items that the transfer is intended to settle, such as commercial invoices in an accounts' receivable system.",
+            crate::schema::constrain(
+                g.subschema_for::<OBVRPRemittanceInformation>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "LocalInstrument",
+            false,
+            "User community specific instrument.\nUsage: This element is used to specify a local instrument, local clearing option and/or further qualify the service or service level.",
+            crate::schema::constrain(
+                g.subschema_for::<OBExternalLocalInstrument1Code>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "InstructedAmount",
+            true,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<OBActiveOrHistoricCurrencyAndAmount>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "CreditorPostalAddress",
+            false,
+            "Information that locates and identifies a specific address, as defined by postal services.",
+            crate::schema::constrain(
+                g.subschema_for::<OBPostalAddress6>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "CreditorAccount",
+            true,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<OBCashAccountCreditor3>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "SupplementaryData",
+            false,
+            "Additional information that can not be captured in the structured fields and/or any other specific block.",
+            crate::schema::constrain(
+                g.subschema_for::<crate::JsonObject>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
+}
 /// `OBDomesticVRPRequest` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBDomesticVRPRequest {
@@ -2492,6 +4852,17 @@ impl crate::Object for OBDomesticVRPRequest {
         crate::__private::encode_required(map, "Risk", &self.risk, &self.extra)?;
         Ok(())
     }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
+            1usize => crate::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &crate::Extra {
         &self.extra
     }
@@ -2529,6 +4900,62 @@ impl crate::Validate for OBDomesticVRPRequest {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBDomesticVRPRequest {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBDomesticVRPRequest".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBDomesticVRPRequest").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBDomesticVRPRequest` (the spec gives no description).",
+            true,
+        );
+        crate::schema::property(
+            &mut s,
+            "Data",
+            true,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<OBDomesticVRPRequestData>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Risk",
+            true,
+            "The Risk section is sent by the initiating party to the ASPSP.\nIt is used to specify additional details for risk scoring for Payments.",
+            crate::schema::constrain(
+                g.subschema_for::<OBRisk1>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBDomesticVRPRequestData` (the spec gives no description).
@@ -2598,36 +5025,49 @@ impl crate::Object for OBDomesticVRPRequestData {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(
-            map,
-            "ConsentId",
-            &self.consent_id,
-            &self.extra,
-        )?;
+        crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
         crate::__private::encode_required(
             map,
             "PSUAuthenticationMethod",
             &self.psu_authentication_method,
             &self.extra,
         )?;
-        crate::__private::encode_optional(
-            map,
-            "PSUInteractionType",
-            &self.psu_interaction_type,
-        )?;
-        crate::__private::encode_required(
-            map,
-            "Initiation",
-            &self.initiation,
-            &self.extra,
-        )?;
-        crate::__private::encode_required(
-            map,
-            "Instruction",
-            &self.instruction,
-            &self.extra,
-        )?;
+        crate::__private::encode_optional(map, "PSUInteractionType", &self.psu_interaction_type)?;
+        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
+        crate::__private::encode_required(map, "Instruction", &self.instruction, &self.extra)?;
         Ok(())
+    }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => {
+                crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)
+            }
+            1usize => crate::__private::encode_required(
+                map,
+                "PSUAuthenticationMethod",
+                &self.psu_authentication_method,
+                &self.extra,
+            ),
+            2usize => crate::__private::encode_optional(
+                map,
+                "PSUInteractionType",
+                &self.psu_interaction_type,
+            ),
+            3usize => {
+                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+            }
+            4usize => crate::__private::encode_required(
+                map,
+                "Instruction",
+                &self.instruction,
+                &self.extra,
+            ),
+            _ => Ok(()),
+        }
     }
     fn extra(&self) -> &crate::Extra {
         &self.extra
@@ -2684,6 +5124,119 @@ impl crate::Validate for OBDomesticVRPRequestData {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBDomesticVRPRequestData {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBDomesticVRPRequestData".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBDomesticVRPRequestData").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBDomesticVRPRequestData` (the spec gives no description).",
+            true,
+        );
+        crate::schema::property(
+            &mut s,
+            "ConsentId",
+            true,
+            "Identifier for the Domestic VRP Consent that this payment is made under.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(128u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "PSUAuthenticationMethod",
+            true,
+            "The authentication method that was used to authenticate the PSU.",
+            crate::schema::constrain(
+                g.subschema_for::<OBVRPAuthenticationMethods>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "PSUInteractionType",
+            false,
+            "The interaction style used.",
+            crate::schema::constrain(
+                g.subschema_for::<OBVRPInteractionTypes>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Initiation",
+            true,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<OBDomesticVRPInitiation>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Instruction",
+            true,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<OBDomesticVRPInstruction>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBDomesticVRPResponse` (the spec gives no description).
@@ -2748,6 +5301,19 @@ impl crate::Object for OBDomesticVRPResponse {
         crate::__private::encode_required(map, "Meta", &self.meta, &self.extra)?;
         Ok(())
     }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
+            1usize => crate::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            2usize => crate::__private::encode_required(map, "Links", &self.links, &self.extra),
+            3usize => crate::__private::encode_required(map, "Meta", &self.meta, &self.extra),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &crate::Extra {
         &self.extra
     }
@@ -2797,6 +5363,100 @@ impl crate::Validate for OBDomesticVRPResponse {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBDomesticVRPResponse {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBDomesticVRPResponse".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBDomesticVRPResponse").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBDomesticVRPResponse` (the spec gives no description).",
+            true,
+        );
+        crate::schema::property(
+            &mut s,
+            "Data",
+            true,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<OBDomesticVRPResponseData>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Risk",
+            true,
+            "The Risk section is sent by the initiating party to the ASPSP.\nIt is used to specify additional details for risk scoring for Payments.",
+            crate::schema::constrain(
+                g.subschema_for::<OBRisk1>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Links",
+            true,
+            "Links relevant to the payload",
+            crate::schema::constrain(
+                g.subschema_for::<Links>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Meta",
+            true,
+            "Meta Data relevant to the payload. At present no fields are used for VRP.",
+            crate::schema::constrain(
+                g.subschema_for::<Meta>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBDomesticVRPResponseData` (the spec gives no description).
@@ -2935,12 +5595,7 @@ impl crate::Object for OBDomesticVRPResponseData {
             &self.domestic_vrp_id,
             &self.extra,
         )?;
-        crate::__private::encode_required(
-            map,
-            "ConsentId",
-            &self.consent_id,
-            &self.extra,
-        )?;
+        crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
         crate::__private::encode_required(
             map,
             "CreationDateTime",
@@ -2972,20 +5627,71 @@ impl crate::Object for OBDomesticVRPResponseData {
         )?;
         crate::__private::encode_optional(map, "Refund", &self.refund)?;
         crate::__private::encode_optional(map, "Charges", &self.charges)?;
-        crate::__private::encode_required(
-            map,
-            "Initiation",
-            &self.initiation,
-            &self.extra,
-        )?;
-        crate::__private::encode_required(
-            map,
-            "Instruction",
-            &self.instruction,
-            &self.extra,
-        )?;
+        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
+        crate::__private::encode_required(map, "Instruction", &self.instruction, &self.extra)?;
         crate::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)?;
         Ok(())
+    }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(
+                map,
+                "DomesticVRPId",
+                &self.domestic_vrp_id,
+                &self.extra,
+            ),
+            1usize => {
+                crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)
+            }
+            2usize => crate::__private::encode_required(
+                map,
+                "CreationDateTime",
+                &self.creation_date_time,
+                &self.extra,
+            ),
+            3usize => crate::__private::encode_required(map, "Status", &self.status, &self.extra),
+            4usize => crate::__private::encode_optional(map, "StatusReason", &self.status_reason),
+            5usize => crate::__private::encode_optional(
+                map,
+                "StatusReasonDescription",
+                &self.status_reason_description,
+            ),
+            6usize => crate::__private::encode_required(
+                map,
+                "StatusUpdateDateTime",
+                &self.status_update_date_time,
+                &self.extra,
+            ),
+            7usize => crate::__private::encode_optional(
+                map,
+                "ExpectedExecutionDateTime",
+                &self.expected_execution_date_time,
+            ),
+            8usize => crate::__private::encode_optional(
+                map,
+                "ExpectedSettlementDateTime",
+                &self.expected_settlement_date_time,
+            ),
+            9usize => crate::__private::encode_optional(map, "Refund", &self.refund),
+            10usize => crate::__private::encode_optional(map, "Charges", &self.charges),
+            11usize => {
+                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+            }
+            12usize => crate::__private::encode_required(
+                map,
+                "Instruction",
+                &self.instruction,
+                &self.extra,
+            ),
+            13usize => {
+                crate::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)
+            }
+            _ => Ok(()),
+        }
     }
     fn extra(&self) -> &crate::Extra {
         &self.extra
@@ -3094,6 +5800,290 @@ impl crate::Validate for OBDomesticVRPResponseData {
         }
     }
 }
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBDomesticVRPResponseData {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBDomesticVRPResponseData".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBDomesticVRPResponseData").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBDomesticVRPResponseData` (the spec gives no description).",
+            true,
+        );
+        crate::schema::property(
+            &mut s,
+            "DomesticVRPId",
+            true,
+            "Unique identification as assigned by the ASPSP to uniquely identify the domestic payment resource.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(40u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ConsentId",
+            true,
+            "Identifier for the Domestic VRP Consent that this payment is made under.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(128u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "CreationDateTime",
+            true,
+            "Date and time at which the resource was created.",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Status",
+            true,
+            "Specifies the status of the payment information group.",
+            crate::schema::constrain(
+                g.subschema_for::<OBDomesticVRPResponseDataStatus>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "StatusReason",
+            false,
+            "Reason Code provided for the status of a VRP. To be documented in the Developer Portal.",
+            crate::schema::constrain(
+                g.subschema_for::<OBVRPStatusReasonCode>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "StatusReasonDescription",
+            false,
+            "Description related to provided Status/StatusReason",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(256u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "StatusUpdateDateTime",
+            true,
+            "Date and time at which the resource status was updated.",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ExpectedExecutionDateTime",
+            false,
+            "Expected execution date and time for the payment resource.",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ExpectedSettlementDateTime",
+            false,
+            "Expected settlement date and time for the payment resource.",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Refund",
+            false,
+            "Only included in the response if `Data.ReadRefundAccount` is set to `Yes` in the consent.",
+            crate::schema::constrain(
+                g.subschema_for::<OBCashAccountDebtorWithName>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Charges",
+            false,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<Vec<OBDomesticVRPResponseDataCharges>>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Initiation",
+            true,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<OBDomesticVRPInitiation>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Instruction",
+            true,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<OBDomesticVRPInstruction>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "DebtorAccount",
+            false,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<OBCashAccountDebtorWithName>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
+}
 /// Set of elements used to provide details of a charge for the payment initiation.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBDomesticVRPResponseDataCharges {
@@ -3143,15 +6133,27 @@ impl crate::Object for OBDomesticVRPResponseDataCharges {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(
-            map,
-            "ChargeBearer",
-            &self.charge_bearer,
-            &self.extra,
-        )?;
+        crate::__private::encode_required(map, "ChargeBearer", &self.charge_bearer, &self.extra)?;
         crate::__private::encode_required(map, "Type", &self.type_, &self.extra)?;
         crate::__private::encode_required(map, "Amount", &self.amount, &self.extra)?;
         Ok(())
+    }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(
+                map,
+                "ChargeBearer",
+                &self.charge_bearer,
+                &self.extra,
+            ),
+            1usize => crate::__private::encode_required(map, "Type", &self.type_, &self.extra),
+            2usize => crate::__private::encode_required(map, "Amount", &self.amount, &self.extra),
+            _ => Ok(()),
+        }
     }
     fn extra(&self) -> &crate::Extra {
         &self.extra
@@ -3168,8 +6170,7 @@ impl crate::__private::serde::Serialize for OBDomesticVRPResponseDataCharges {
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de>
-for OBDomesticVRPResponseDataCharges {
+impl<'de> crate::__private::serde::Deserialize<'de> for OBDomesticVRPResponseDataCharges {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -3199,16 +6200,139 @@ impl crate::Validate for OBDomesticVRPResponseDataCharges {
         }
     }
 }
-crate::open_enum! {
-    #[doc = " Specifies the status of the payment information group."]
-    OBDomesticVRPResponseDataStatus { #[doc = " `AcceptedCreditSettlementCompleted`"]
-    AcceptedCreditSettlementCompleted = "AcceptedCreditSettlementCompleted", #[doc =
-    " `AcceptedWithoutPosting`"] AcceptedWithoutPosting = "AcceptedWithoutPosting", #[doc
-    = " `AcceptedSettlementCompleted`"] AcceptedSettlementCompleted =
-    "AcceptedSettlementCompleted", #[doc = " `AcceptedSettlementInProcess`"]
-    AcceptedSettlementInProcess = "AcceptedSettlementInProcess", #[doc = " `Pending`"]
-    Pending = "Pending", #[doc = " `Rejected`"] Rejected = "Rejected", }
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBDomesticVRPResponseDataCharges {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBDomesticVRPResponseDataCharges".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBDomesticVRPResponseDataCharges").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "Set of elements used to provide details of a charge for the payment initiation.",
+            true,
+        );
+        crate::schema::property(
+            &mut s,
+            "ChargeBearer",
+            true,
+            "Specifies which party/parties will bear the charges associated with the processing of the payment transaction.",
+            crate::schema::constrain(
+                g.subschema_for::<OBChargeBearerType1Code>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Type",
+            true,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<OBExternalPaymentChargeType1Code>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Amount",
+            true,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<OBActiveOrHistoricCurrencyAndAmount>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
 }
+/// Specifies the status of the payment information group.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OBDomesticVRPResponseDataStatus {
+    /// `AcceptedCreditSettlementCompleted`
+    AcceptedCreditSettlementCompleted,
+    /// `AcceptedWithoutPosting`
+    AcceptedWithoutPosting,
+    /// `AcceptedSettlementCompleted`
+    AcceptedSettlementCompleted,
+    /// `AcceptedSettlementInProcess`
+    AcceptedSettlementInProcess,
+    /// `Pending`
+    Pending,
+    /// `Rejected`
+    Rejected,
+    /// A code the spec does not list, kept exactly as sent.
+    Unknown(String),
+}
+impl OBDomesticVRPResponseDataStatus {
+    /// Every code the spec lists, in spec order.
+    pub const CODES: &'static [&'static str] = &[
+        "AcceptedCreditSettlementCompleted",
+        "AcceptedWithoutPosting",
+        "AcceptedSettlementCompleted",
+        "AcceptedSettlementInProcess",
+        "Pending",
+        "Rejected",
+    ];
+    /// The code as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::AcceptedCreditSettlementCompleted => "AcceptedCreditSettlementCompleted",
+            Self::AcceptedWithoutPosting => "AcceptedWithoutPosting",
+            Self::AcceptedSettlementCompleted => "AcceptedSettlementCompleted",
+            Self::AcceptedSettlementInProcess => "AcceptedSettlementInProcess",
+            Self::Pending => "Pending",
+            Self::Rejected => "Rejected",
+            Self::Unknown(code) => code,
+        }
+    }
+    /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    pub fn from_code(code: &str) -> Self {
+        match code {
+            "AcceptedCreditSettlementCompleted" => Self::AcceptedCreditSettlementCompleted,
+            "AcceptedWithoutPosting" => Self::AcceptedWithoutPosting,
+            "AcceptedSettlementCompleted" => Self::AcceptedSettlementCompleted,
+            "AcceptedSettlementInProcess" => Self::AcceptedSettlementInProcess,
+            "Pending" => Self::Pending,
+            "Rejected" => Self::Rejected,
+            other => Self::Unknown(String::from(other)),
+        }
+    }
+    /// Whether the code is one the spec lists.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
+}
+crate::open_enum_traits!(OBDomesticVRPResponseDataStatus);
 /// `OBError1` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBError1 {
@@ -3265,16 +6389,26 @@ impl crate::Object for OBError1 {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(
-            map,
-            "ErrorCode",
-            &self.error_code,
-            &self.extra,
-        )?;
+        crate::__private::encode_required(map, "ErrorCode", &self.error_code, &self.extra)?;
         crate::__private::encode_required(map, "Message", &self.message, &self.extra)?;
         crate::__private::encode_optional(map, "Path", &self.path)?;
         crate::__private::encode_optional(map, "Url", &self.url)?;
         Ok(())
+    }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => {
+                crate::__private::encode_required(map, "ErrorCode", &self.error_code, &self.extra)
+            }
+            1usize => crate::__private::encode_required(map, "Message", &self.message, &self.extra),
+            2usize => crate::__private::encode_optional(map, "Path", &self.path),
+            3usize => crate::__private::encode_optional(map, "Url", &self.url),
+            _ => Ok(()),
+        }
     }
     fn extra(&self) -> &crate::Extra {
         &self.extra
@@ -3327,50 +6461,274 @@ impl crate::Validate for OBError1 {
         }
     }
 }
-crate::open_enum! {
-    #[doc = " Low level textual error code, e.g., UK.OBIE.Field.Missing"]
-    OBError1ErrorCode { #[doc = " `UK.OBIE.Field.Expected`"] FieldExpected =
-    "UK.OBIE.Field.Expected", #[doc = " `UK.OBIE.Field.Invalid`"] FieldInvalid =
-    "UK.OBIE.Field.Invalid", #[doc = " `UK.OBIE.Field.InvalidDate`"] FieldInvalidDate =
-    "UK.OBIE.Field.InvalidDate", #[doc = " `UK.OBIE.Field.Missing`"] FieldMissing =
-    "UK.OBIE.Field.Missing", #[doc = " `UK.OBIE.Field.Unexpected`"] FieldUnexpected =
-    "UK.OBIE.Field.Unexpected", #[doc = " `UK.OBIE.Header.Invalid`"] HeaderInvalid =
-    "UK.OBIE.Header.Invalid", #[doc = " `UK.OBIE.Header.Missing`"] HeaderMissing =
-    "UK.OBIE.Header.Missing", #[doc = " `UK.OBIE.Reauthenticate`"] Reauthenticate =
-    "UK.OBIE.Reauthenticate", #[doc = " `UK.OBIE.Resource.ConsentMismatch`"]
-    ResourceConsentMismatch = "UK.OBIE.Resource.ConsentMismatch", #[doc =
-    " `UK.OBIE.Resource.InvalidConsentStatus`"] ResourceInvalidConsentStatus =
-    "UK.OBIE.Resource.InvalidConsentStatus", #[doc = " `UK.OBIE.Resource.InvalidFormat`"]
-    ResourceInvalidFormat = "UK.OBIE.Resource.InvalidFormat", #[doc =
-    " `UK.OBIE.Resource.NotFound`"] ResourceNotFound = "UK.OBIE.Resource.NotFound", #[doc
-    = " `UK.OBIE.Rules.AfterCutOffDateTime`"] RulesAfterCutOffDateTime =
-    "UK.OBIE.Rules.AfterCutOffDateTime", #[doc = " `UK.OBIE.Rules.DuplicateReference`"]
-    RulesDuplicateReference = "UK.OBIE.Rules.DuplicateReference", #[doc =
-    " `UK.OBIE.Rules.FailsControlParameters`"] RulesFailsControlParameters =
-    "UK.OBIE.Rules.FailsControlParameters", #[doc = " `UK.OBIE.Signature.Invalid`"]
-    SignatureInvalid = "UK.OBIE.Signature.Invalid", #[doc =
-    " `UK.OBIE.Signature.InvalidClaim`"] SignatureInvalidClaim =
-    "UK.OBIE.Signature.InvalidClaim", #[doc = " `UK.OBIE.Signature.Malformed`"]
-    SignatureMalformed = "UK.OBIE.Signature.Malformed", #[doc =
-    " `UK.OBIE.Signature.Missing`"] SignatureMissing = "UK.OBIE.Signature.Missing", #[doc
-    = " `UK.OBIE.Signature.MissingClaim`"] SignatureMissingClaim =
-    "UK.OBIE.Signature.MissingClaim", #[doc = " `UK.OBIE.Signature.Unexpected`"]
-    SignatureUnexpected = "UK.OBIE.Signature.Unexpected", #[doc =
-    " `UK.OBIE.UnexpectedError`"] UnexpectedError = "UK.OBIE.UnexpectedError", #[doc =
-    " `UK.OBIE.Unsupported.AccountIdentifier`"] UnsupportedAccountIdentifier =
-    "UK.OBIE.Unsupported.AccountIdentifier", #[doc =
-    " `UK.OBIE.Unsupported.AccountSecondaryIdentifier`"]
-    UnsupportedAccountSecondaryIdentifier =
-    "UK.OBIE.Unsupported.AccountSecondaryIdentifier", #[doc =
-    " `UK.OBIE.Unsupported.Currency`"] UnsupportedCurrency =
-    "UK.OBIE.Unsupported.Currency", #[doc = " `UK.OBIE.Unsupported.Frequency`"]
-    UnsupportedFrequency = "UK.OBIE.Unsupported.Frequency", #[doc =
-    " `UK.OBIE.Unsupported.LocalInstrument`"] UnsupportedLocalInstrument =
-    "UK.OBIE.Unsupported.LocalInstrument", #[doc = " `UK.OBIE.Unsupported.Scheme`"]
-    UnsupportedScheme = "UK.OBIE.Unsupported.Scheme", #[doc =
-    " `UK.OBIE.Rules.ResourceAlreadyExists`"] RulesResourceAlreadyExists =
-    "UK.OBIE.Rules.ResourceAlreadyExists", }
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBError1 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBError1".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBError1").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object("`OBError1` (the spec gives no description).", false);
+        crate::schema::property(
+            &mut s,
+            "ErrorCode",
+            true,
+            "Low level textual error code, e.g., UK.OBIE.Field.Missing",
+            crate::schema::constrain(
+                g.subschema_for::<OBError1ErrorCode>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Message",
+            true,
+            "A description of the error that occurred. e.g., 'A mandatory field isn't supplied' or 'RequestedExecutionDateTime must be in future'\nOBIE doesn't standardise this field",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(500u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Path",
+            false,
+            "Recommended but optional reference to the JSON Path of the field with error, e.g., Data.Initiation.InstructedAmount.Currency",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(500u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Url",
+            false,
+            "URL to help remediate the problem, or provide more information, or to API Reference, or help etc",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
 }
+/// Low level textual error code, e.g., UK.OBIE.Field.Missing
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OBError1ErrorCode {
+    /// `UK.OBIE.Field.Expected`
+    FieldExpected,
+    /// `UK.OBIE.Field.Invalid`
+    FieldInvalid,
+    /// `UK.OBIE.Field.InvalidDate`
+    FieldInvalidDate,
+    /// `UK.OBIE.Field.Missing`
+    FieldMissing,
+    /// `UK.OBIE.Field.Unexpected`
+    FieldUnexpected,
+    /// `UK.OBIE.Header.Invalid`
+    HeaderInvalid,
+    /// `UK.OBIE.Header.Missing`
+    HeaderMissing,
+    /// `UK.OBIE.Reauthenticate`
+    Reauthenticate,
+    /// `UK.OBIE.Resource.ConsentMismatch`
+    ResourceConsentMismatch,
+    /// `UK.OBIE.Resource.InvalidConsentStatus`
+    ResourceInvalidConsentStatus,
+    /// `UK.OBIE.Resource.InvalidFormat`
+    ResourceInvalidFormat,
+    /// `UK.OBIE.Resource.NotFound`
+    ResourceNotFound,
+    /// `UK.OBIE.Rules.AfterCutOffDateTime`
+    RulesAfterCutOffDateTime,
+    /// `UK.OBIE.Rules.DuplicateReference`
+    RulesDuplicateReference,
+    /// `UK.OBIE.Rules.FailsControlParameters`
+    RulesFailsControlParameters,
+    /// `UK.OBIE.Signature.Invalid`
+    SignatureInvalid,
+    /// `UK.OBIE.Signature.InvalidClaim`
+    SignatureInvalidClaim,
+    /// `UK.OBIE.Signature.Malformed`
+    SignatureMalformed,
+    /// `UK.OBIE.Signature.Missing`
+    SignatureMissing,
+    /// `UK.OBIE.Signature.MissingClaim`
+    SignatureMissingClaim,
+    /// `UK.OBIE.Signature.Unexpected`
+    SignatureUnexpected,
+    /// `UK.OBIE.UnexpectedError`
+    UnexpectedError,
+    /// `UK.OBIE.Unsupported.AccountIdentifier`
+    UnsupportedAccountIdentifier,
+    /// `UK.OBIE.Unsupported.AccountSecondaryIdentifier`
+    UnsupportedAccountSecondaryIdentifier,
+    /// `UK.OBIE.Unsupported.Currency`
+    UnsupportedCurrency,
+    /// `UK.OBIE.Unsupported.Frequency`
+    UnsupportedFrequency,
+    /// `UK.OBIE.Unsupported.LocalInstrument`
+    UnsupportedLocalInstrument,
+    /// `UK.OBIE.Unsupported.Scheme`
+    UnsupportedScheme,
+    /// `UK.OBIE.Rules.ResourceAlreadyExists`
+    RulesResourceAlreadyExists,
+    /// A code the spec does not list, kept exactly as sent.
+    Unknown(String),
+}
+impl OBError1ErrorCode {
+    /// Every code the spec lists, in spec order.
+    pub const CODES: &'static [&'static str] = &[
+        "UK.OBIE.Field.Expected",
+        "UK.OBIE.Field.Invalid",
+        "UK.OBIE.Field.InvalidDate",
+        "UK.OBIE.Field.Missing",
+        "UK.OBIE.Field.Unexpected",
+        "UK.OBIE.Header.Invalid",
+        "UK.OBIE.Header.Missing",
+        "UK.OBIE.Reauthenticate",
+        "UK.OBIE.Resource.ConsentMismatch",
+        "UK.OBIE.Resource.InvalidConsentStatus",
+        "UK.OBIE.Resource.InvalidFormat",
+        "UK.OBIE.Resource.NotFound",
+        "UK.OBIE.Rules.AfterCutOffDateTime",
+        "UK.OBIE.Rules.DuplicateReference",
+        "UK.OBIE.Rules.FailsControlParameters",
+        "UK.OBIE.Signature.Invalid",
+        "UK.OBIE.Signature.InvalidClaim",
+        "UK.OBIE.Signature.Malformed",
+        "UK.OBIE.Signature.Missing",
+        "UK.OBIE.Signature.MissingClaim",
+        "UK.OBIE.Signature.Unexpected",
+        "UK.OBIE.UnexpectedError",
+        "UK.OBIE.Unsupported.AccountIdentifier",
+        "UK.OBIE.Unsupported.AccountSecondaryIdentifier",
+        "UK.OBIE.Unsupported.Currency",
+        "UK.OBIE.Unsupported.Frequency",
+        "UK.OBIE.Unsupported.LocalInstrument",
+        "UK.OBIE.Unsupported.Scheme",
+        "UK.OBIE.Rules.ResourceAlreadyExists",
+    ];
+    /// The code as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::FieldExpected => "UK.OBIE.Field.Expected",
+            Self::FieldInvalid => "UK.OBIE.Field.Invalid",
+            Self::FieldInvalidDate => "UK.OBIE.Field.InvalidDate",
+            Self::FieldMissing => "UK.OBIE.Field.Missing",
+            Self::FieldUnexpected => "UK.OBIE.Field.Unexpected",
+            Self::HeaderInvalid => "UK.OBIE.Header.Invalid",
+            Self::HeaderMissing => "UK.OBIE.Header.Missing",
+            Self::Reauthenticate => "UK.OBIE.Reauthenticate",
+            Self::ResourceConsentMismatch => "UK.OBIE.Resource.ConsentMismatch",
+            Self::ResourceInvalidConsentStatus => "UK.OBIE.Resource.InvalidConsentStatus",
+            Self::ResourceInvalidFormat => "UK.OBIE.Resource.InvalidFormat",
+            Self::ResourceNotFound => "UK.OBIE.Resource.NotFound",
+            Self::RulesAfterCutOffDateTime => "UK.OBIE.Rules.AfterCutOffDateTime",
+            Self::RulesDuplicateReference => "UK.OBIE.Rules.DuplicateReference",
+            Self::RulesFailsControlParameters => "UK.OBIE.Rules.FailsControlParameters",
+            Self::SignatureInvalid => "UK.OBIE.Signature.Invalid",
+            Self::SignatureInvalidClaim => "UK.OBIE.Signature.InvalidClaim",
+            Self::SignatureMalformed => "UK.OBIE.Signature.Malformed",
+            Self::SignatureMissing => "UK.OBIE.Signature.Missing",
+            Self::SignatureMissingClaim => "UK.OBIE.Signature.MissingClaim",
+            Self::SignatureUnexpected => "UK.OBIE.Signature.Unexpected",
+            Self::UnexpectedError => "UK.OBIE.UnexpectedError",
+            Self::UnsupportedAccountIdentifier => "UK.OBIE.Unsupported.AccountIdentifier",
+            Self::UnsupportedAccountSecondaryIdentifier => {
+                "UK.OBIE.Unsupported.AccountSecondaryIdentifier"
+            }
+            Self::UnsupportedCurrency => "UK.OBIE.Unsupported.Currency",
+            Self::UnsupportedFrequency => "UK.OBIE.Unsupported.Frequency",
+            Self::UnsupportedLocalInstrument => "UK.OBIE.Unsupported.LocalInstrument",
+            Self::UnsupportedScheme => "UK.OBIE.Unsupported.Scheme",
+            Self::RulesResourceAlreadyExists => "UK.OBIE.Rules.ResourceAlreadyExists",
+            Self::Unknown(code) => code,
+        }
+    }
+    /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    pub fn from_code(code: &str) -> Self {
+        match code {
+            "UK.OBIE.Field.Expected" => Self::FieldExpected,
+            "UK.OBIE.Field.Invalid" => Self::FieldInvalid,
+            "UK.OBIE.Field.InvalidDate" => Self::FieldInvalidDate,
+            "UK.OBIE.Field.Missing" => Self::FieldMissing,
+            "UK.OBIE.Field.Unexpected" => Self::FieldUnexpected,
+            "UK.OBIE.Header.Invalid" => Self::HeaderInvalid,
+            "UK.OBIE.Header.Missing" => Self::HeaderMissing,
+            "UK.OBIE.Reauthenticate" => Self::Reauthenticate,
+            "UK.OBIE.Resource.ConsentMismatch" => Self::ResourceConsentMismatch,
+            "UK.OBIE.Resource.InvalidConsentStatus" => Self::ResourceInvalidConsentStatus,
+            "UK.OBIE.Resource.InvalidFormat" => Self::ResourceInvalidFormat,
+            "UK.OBIE.Resource.NotFound" => Self::ResourceNotFound,
+            "UK.OBIE.Rules.AfterCutOffDateTime" => Self::RulesAfterCutOffDateTime,
+            "UK.OBIE.Rules.DuplicateReference" => Self::RulesDuplicateReference,
+            "UK.OBIE.Rules.FailsControlParameters" => Self::RulesFailsControlParameters,
+            "UK.OBIE.Signature.Invalid" => Self::SignatureInvalid,
+            "UK.OBIE.Signature.InvalidClaim" => Self::SignatureInvalidClaim,
+            "UK.OBIE.Signature.Malformed" => Self::SignatureMalformed,
+            "UK.OBIE.Signature.Missing" => Self::SignatureMissing,
+            "UK.OBIE.Signature.MissingClaim" => Self::SignatureMissingClaim,
+            "UK.OBIE.Signature.Unexpected" => Self::SignatureUnexpected,
+            "UK.OBIE.UnexpectedError" => Self::UnexpectedError,
+            "UK.OBIE.Unsupported.AccountIdentifier" => Self::UnsupportedAccountIdentifier,
+            "UK.OBIE.Unsupported.AccountSecondaryIdentifier" => {
+                Self::UnsupportedAccountSecondaryIdentifier
+            }
+            "UK.OBIE.Unsupported.Currency" => Self::UnsupportedCurrency,
+            "UK.OBIE.Unsupported.Frequency" => Self::UnsupportedFrequency,
+            "UK.OBIE.Unsupported.LocalInstrument" => Self::UnsupportedLocalInstrument,
+            "UK.OBIE.Unsupported.Scheme" => Self::UnsupportedScheme,
+            "UK.OBIE.Rules.ResourceAlreadyExists" => Self::RulesResourceAlreadyExists,
+            other => Self::Unknown(String::from(other)),
+        }
+    }
+    /// Whether the code is one the spec lists.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
+}
+crate::open_enum_traits!(OBError1ErrorCode);
 /// An array of detail error codes, and messages, and URLs to documentation to help remediation.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBErrorResponse1 {
@@ -3432,6 +6790,19 @@ impl crate::Object for OBErrorResponse1 {
         crate::__private::encode_required(map, "Errors", &self.errors, &self.extra)?;
         Ok(())
     }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(map, "Code", &self.code, &self.extra),
+            1usize => crate::__private::encode_optional(map, "Id", &self.id),
+            2usize => crate::__private::encode_required(map, "Message", &self.message, &self.extra),
+            3usize => crate::__private::encode_required(map, "Errors", &self.errors, &self.extra),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &crate::Extra {
         &self.extra
     }
@@ -3486,19 +6857,183 @@ impl crate::Validate for OBErrorResponse1 {
         }
     }
 }
-crate::open_enum! {
-    #[doc = " `OBExternalPaymentChargeType1Code` (the spec gives no description)."]
-    OBExternalPaymentChargeType1Code { #[doc = " `UK.OBIE.CHAPSOut`"] CHAPSOut =
-    "UK.OBIE.CHAPSOut", #[doc = " `UK.OBIE.BalanceTransferOut`"] BalanceTransferOut =
-    "UK.OBIE.BalanceTransferOut", #[doc = " `UK.OBIE.MoneyTransferOut`"] MoneyTransferOut
-    = "UK.OBIE.MoneyTransferOut", }
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBErrorResponse1 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBErrorResponse1".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBErrorResponse1").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "An array of detail error codes, and messages, and URLs to documentation to help remediation.",
+            false,
+        );
+        crate::schema::property(
+            &mut s,
+            "Code",
+            true,
+            "High level textual error code, to help categorize the errors.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(40u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Id",
+            false,
+            "A unique reference for the error instance, for audit purposes, in case of unknown/unclassified errors.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(40u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Message",
+            true,
+            "Brief Error message, e.g., 'There is something wrong with the request parameters provided'",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(500u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Errors",
+            true,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<Vec<OBError1>>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: Some(1u64),
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
 }
-crate::open_enum! {
-    #[doc = " `OBExternalStatus2Code` (the spec gives no description)."]
-    OBExternalStatus2Code { #[doc = " `Authorised`"] Authorised = "Authorised", #[doc =
-    " `AwaitingFurtherAuthorisation`"] AwaitingFurtherAuthorisation =
-    "AwaitingFurtherAuthorisation", #[doc = " `Rejected`"] Rejected = "Rejected", }
+/// `OBExternalPaymentChargeType1Code` (the spec gives no description).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OBExternalPaymentChargeType1Code {
+    /// `UK.OBIE.CHAPSOut`
+    CHAPSOut,
+    /// `UK.OBIE.BalanceTransferOut`
+    BalanceTransferOut,
+    /// `UK.OBIE.MoneyTransferOut`
+    MoneyTransferOut,
+    /// A code the spec does not list, kept exactly as sent.
+    Unknown(String),
 }
+impl OBExternalPaymentChargeType1Code {
+    /// Every code the spec lists, in spec order.
+    pub const CODES: &'static [&'static str] = &[
+        "UK.OBIE.CHAPSOut",
+        "UK.OBIE.BalanceTransferOut",
+        "UK.OBIE.MoneyTransferOut",
+    ];
+    /// The code as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CHAPSOut => "UK.OBIE.CHAPSOut",
+            Self::BalanceTransferOut => "UK.OBIE.BalanceTransferOut",
+            Self::MoneyTransferOut => "UK.OBIE.MoneyTransferOut",
+            Self::Unknown(code) => code,
+        }
+    }
+    /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    pub fn from_code(code: &str) -> Self {
+        match code {
+            "UK.OBIE.CHAPSOut" => Self::CHAPSOut,
+            "UK.OBIE.BalanceTransferOut" => Self::BalanceTransferOut,
+            "UK.OBIE.MoneyTransferOut" => Self::MoneyTransferOut,
+            other => Self::Unknown(String::from(other)),
+        }
+    }
+    /// Whether the code is one the spec lists.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
+}
+crate::open_enum_traits!(OBExternalPaymentChargeType1Code);
+/// `OBExternalStatus2Code` (the spec gives no description).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OBExternalStatus2Code {
+    /// `Authorised`
+    Authorised,
+    /// `AwaitingFurtherAuthorisation`
+    AwaitingFurtherAuthorisation,
+    /// `Rejected`
+    Rejected,
+    /// A code the spec does not list, kept exactly as sent.
+    Unknown(String),
+}
+impl OBExternalStatus2Code {
+    /// Every code the spec lists, in spec order.
+    pub const CODES: &'static [&'static str] =
+        &["Authorised", "AwaitingFurtherAuthorisation", "Rejected"];
+    /// The code as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Authorised => "Authorised",
+            Self::AwaitingFurtherAuthorisation => "AwaitingFurtherAuthorisation",
+            Self::Rejected => "Rejected",
+            Self::Unknown(code) => code,
+        }
+    }
+    /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    pub fn from_code(code: &str) -> Self {
+        match code {
+            "Authorised" => Self::Authorised,
+            "AwaitingFurtherAuthorisation" => Self::AwaitingFurtherAuthorisation,
+            "Rejected" => Self::Rejected,
+            other => Self::Unknown(String::from(other)),
+        }
+    }
+    /// Whether the code is one the spec lists.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
+}
+crate::open_enum_traits!(OBExternalStatus2Code);
 /// Availability result, clearly indicating the availability of funds given the Amount in the request.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBPAFundsAvailableResult1 {
@@ -3516,10 +7051,7 @@ pub struct OBPAFundsAvailableResult1 {
 }
 impl crate::Object for OBPAFundsAvailableResult1 {
     const NAME: &'static str = "OBPAFundsAvailableResult1";
-    const FIELDS: &'static [&'static str] = &[
-        "FundsAvailableDateTime",
-        "FundsAvailable",
-    ];
+    const FIELDS: &'static [&'static str] = &["FundsAvailableDateTime", "FundsAvailable"];
     const REQUIRED: u128 = 3;
     const OPEN: bool = true;
     fn field_index(key: &str) -> Option<usize> {
@@ -3558,6 +7090,27 @@ impl crate::Object for OBPAFundsAvailableResult1 {
             &self.extra,
         )?;
         Ok(())
+    }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(
+                map,
+                "FundsAvailableDateTime",
+                &self.funds_available_date_time,
+                &self.extra,
+            ),
+            1usize => crate::__private::encode_required(
+                map,
+                "FundsAvailable",
+                &self.funds_available,
+                &self.extra,
+            ),
+            _ => Ok(()),
+        }
     }
     fn extra(&self) -> &crate::Extra {
         &self.extra
@@ -3598,22 +7151,168 @@ impl crate::Validate for OBPAFundsAvailableResult1 {
         }
     }
 }
-crate::open_enum! {
-    #[doc =
-    " Availability result, clearly indicating the availability of funds given the Amount in the request."]
-    OBPAFundsAvailableResult1FundsAvailable { #[doc = " `Available`"] Available =
-    "Available", #[doc = " `NotAvailable`"] NotAvailable = "NotAvailable", }
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBPAFundsAvailableResult1 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBPAFundsAvailableResult1".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBPAFundsAvailableResult1").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "Availability result, clearly indicating the availability of funds given the Amount in the request.",
+            true,
+        );
+        crate::schema::property(
+            &mut s,
+            "FundsAvailableDateTime",
+            true,
+            "Date and time at which the funds availability check was generated.",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "FundsAvailable",
+            true,
+            "Availability result, clearly indicating the availability of funds given the Amount in the request.",
+            crate::schema::constrain(
+                g.subschema_for::<OBPAFundsAvailableResult1FundsAvailable>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
 }
-crate::open_enum! {
-    #[doc = " `OBVRPAuthenticationMethods` (the spec gives no description)."]
-    OBVRPAuthenticationMethods { #[doc = " `UK.OBIE.SCA`"] SCA = "UK.OBIE.SCA", #[doc =
-    " `UK.OBIE.SCANotRequired`"] SCANotRequired = "UK.OBIE.SCANotRequired", }
+/// Availability result, clearly indicating the availability of funds given the Amount in the request.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OBPAFundsAvailableResult1FundsAvailable {
+    /// `Available`
+    Available,
+    /// `NotAvailable`
+    NotAvailable,
+    /// A code the spec does not list, kept exactly as sent.
+    Unknown(String),
 }
-crate::open_enum! {
-    #[doc = " `OBVRPConsentType` (the spec gives no description)."] OBVRPConsentType {
-    #[doc = " `UK.OBIE.VRPType.Sweeping`"] Sweeping = "UK.OBIE.VRPType.Sweeping", #[doc =
-    " `UK.OBIE.VRPType.Other`"] Other = "UK.OBIE.VRPType.Other", }
+impl OBPAFundsAvailableResult1FundsAvailable {
+    /// Every code the spec lists, in spec order.
+    pub const CODES: &'static [&'static str] = &["Available", "NotAvailable"];
+    /// The code as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Available => "Available",
+            Self::NotAvailable => "NotAvailable",
+            Self::Unknown(code) => code,
+        }
+    }
+    /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    pub fn from_code(code: &str) -> Self {
+        match code {
+            "Available" => Self::Available,
+            "NotAvailable" => Self::NotAvailable,
+            other => Self::Unknown(String::from(other)),
+        }
+    }
+    /// Whether the code is one the spec lists.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
 }
+crate::open_enum_traits!(OBPAFundsAvailableResult1FundsAvailable);
+/// `OBVRPAuthenticationMethods` (the spec gives no description).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OBVRPAuthenticationMethods {
+    /// `UK.OBIE.SCA`
+    SCA,
+    /// `UK.OBIE.SCANotRequired`
+    SCANotRequired,
+    /// A code the spec does not list, kept exactly as sent.
+    Unknown(String),
+}
+impl OBVRPAuthenticationMethods {
+    /// Every code the spec lists, in spec order.
+    pub const CODES: &'static [&'static str] = &["UK.OBIE.SCA", "UK.OBIE.SCANotRequired"];
+    /// The code as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::SCA => "UK.OBIE.SCA",
+            Self::SCANotRequired => "UK.OBIE.SCANotRequired",
+            Self::Unknown(code) => code,
+        }
+    }
+    /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    pub fn from_code(code: &str) -> Self {
+        match code {
+            "UK.OBIE.SCA" => Self::SCA,
+            "UK.OBIE.SCANotRequired" => Self::SCANotRequired,
+            other => Self::Unknown(String::from(other)),
+        }
+    }
+    /// Whether the code is one the spec lists.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
+}
+crate::open_enum_traits!(OBVRPAuthenticationMethods);
+/// `OBVRPConsentType` (the spec gives no description).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OBVRPConsentType {
+    /// `UK.OBIE.VRPType.Sweeping`
+    VRPTypeSweeping,
+    /// `UK.OBIE.VRPType.Other`
+    VRPTypeOther,
+    /// A code the spec does not list, kept exactly as sent.
+    Unknown(String),
+}
+impl OBVRPConsentType {
+    /// Every code the spec lists, in spec order.
+    pub const CODES: &'static [&'static str] =
+        &["UK.OBIE.VRPType.Sweeping", "UK.OBIE.VRPType.Other"];
+    /// The code as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::VRPTypeSweeping => "UK.OBIE.VRPType.Sweeping",
+            Self::VRPTypeOther => "UK.OBIE.VRPType.Other",
+            Self::Unknown(code) => code,
+        }
+    }
+    /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    pub fn from_code(code: &str) -> Self {
+        match code {
+            "UK.OBIE.VRPType.Sweeping" => Self::VRPTypeSweeping,
+            "UK.OBIE.VRPType.Other" => Self::VRPTypeOther,
+            other => Self::Unknown(String::from(other)),
+        }
+    }
+    /// Whether the code is one the spec lists.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
+}
+crate::open_enum_traits!(OBVRPConsentType);
 /// The OBVRPFundsConfirmationRequest object must be used to request funds availability for a specific amount in the Debtor Account included in the VRP consents.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBVRPFundsConfirmationRequest {
@@ -3654,6 +7353,16 @@ impl crate::Object for OBVRPFundsConfirmationRequest {
         crate::__private::encode_required(map, "Data", &self.data, &self.extra)?;
         Ok(())
     }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &crate::Extra {
         &self.extra
     }
@@ -3687,6 +7396,43 @@ impl crate::Validate for OBVRPFundsConfirmationRequest {
         }
     }
 }
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBVRPFundsConfirmationRequest {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBVRPFundsConfirmationRequest".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBVRPFundsConfirmationRequest").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "The OBVRPFundsConfirmationRequest object must be used to request funds availability for a specific amount in the Debtor Account included in the VRP consents.",
+            true,
+        );
+        crate::schema::property(
+            &mut s,
+            "Data",
+            true,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<OBVRPFundsConfirmationRequestData>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
+}
 /// `OBVRPFundsConfirmationRequestData` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBVRPFundsConfirmationRequestData {
@@ -3708,11 +7454,7 @@ pub struct OBVRPFundsConfirmationRequestData {
 }
 impl crate::Object for OBVRPFundsConfirmationRequestData {
     const NAME: &'static str = "OBVRPFundsConfirmationRequestData";
-    const FIELDS: &'static [&'static str] = &[
-        "ConsentId",
-        "Reference",
-        "InstructedAmount",
-    ];
+    const FIELDS: &'static [&'static str] = &["ConsentId", "Reference", "InstructedAmount"];
     const REQUIRED: u128 = 5;
     const OPEN: bool = true;
     fn field_index(key: &str) -> Option<usize> {
@@ -3740,12 +7482,7 @@ impl crate::Object for OBVRPFundsConfirmationRequestData {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(
-            map,
-            "ConsentId",
-            &self.consent_id,
-            &self.extra,
-        )?;
+        crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
         crate::__private::encode_optional(map, "Reference", &self.reference)?;
         crate::__private::encode_required(
             map,
@@ -3754,6 +7491,25 @@ impl crate::Object for OBVRPFundsConfirmationRequestData {
             &self.extra,
         )?;
         Ok(())
+    }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => {
+                crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)
+            }
+            1usize => crate::__private::encode_optional(map, "Reference", &self.reference),
+            2usize => crate::__private::encode_required(
+                map,
+                "InstructedAmount",
+                &self.instructed_amount,
+                &self.extra,
+            ),
+            _ => Ok(()),
+        }
     }
     fn extra(&self) -> &crate::Extra {
         &self.extra
@@ -3770,8 +7526,7 @@ impl crate::__private::serde::Serialize for OBVRPFundsConfirmationRequestData {
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de>
-for OBVRPFundsConfirmationRequestData {
+impl<'de> crate::__private::serde::Deserialize<'de> for OBVRPFundsConfirmationRequestData {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -3800,6 +7555,81 @@ impl crate::Validate for OBVRPFundsConfirmationRequestData {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBVRPFundsConfirmationRequestData {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBVRPFundsConfirmationRequestData".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBVRPFundsConfirmationRequestData").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBVRPFundsConfirmationRequestData` (the spec gives no description).",
+            true,
+        );
+        crate::schema::property(
+            &mut s,
+            "ConsentId",
+            true,
+            "Unique identification as assigned by the ASPSP to uniquely identify the funds confirmation consent resource.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(128u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Reference",
+            false,
+            "Unique reference, as assigned by the PISP, to unambiguously refer to the request related to the payment transaction.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(35u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "InstructedAmount",
+            true,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<OBActiveOrHistoricCurrencyAndAmount>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// The confirmation of funds response contains the result of a funds availability check.
@@ -3842,6 +7672,16 @@ impl crate::Object for OBVRPFundsConfirmationResponse {
         crate::__private::encode_required(map, "Data", &self.data, &self.extra)?;
         Ok(())
     }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &crate::Extra {
         &self.extra
     }
@@ -3873,6 +7713,43 @@ impl crate::Validate for OBVRPFundsConfirmationResponse {
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
+    }
+}
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBVRPFundsConfirmationResponse {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBVRPFundsConfirmationResponse".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBVRPFundsConfirmationResponse").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "The confirmation of funds response contains the result of a funds availability check.",
+            true,
+        );
+        crate::schema::property(
+            &mut s,
+            "Data",
+            true,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<OBVRPFundsConfirmationResponseData>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
     }
 }
 /// `OBVRPFundsConfirmationResponseData` (the spec gives no description).
@@ -3955,12 +7832,7 @@ impl crate::Object for OBVRPFundsConfirmationResponseData {
             &self.funds_confirmation_id,
             &self.extra,
         )?;
-        crate::__private::encode_required(
-            map,
-            "ConsentId",
-            &self.consent_id,
-            &self.extra,
-        )?;
+        crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
         crate::__private::encode_required(
             map,
             "CreationDateTime",
@@ -3982,6 +7854,43 @@ impl crate::Object for OBVRPFundsConfirmationResponseData {
         )?;
         Ok(())
     }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_required(
+                map,
+                "FundsConfirmationId",
+                &self.funds_confirmation_id,
+                &self.extra,
+            ),
+            1usize => {
+                crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)
+            }
+            2usize => crate::__private::encode_required(
+                map,
+                "CreationDateTime",
+                &self.creation_date_time,
+                &self.extra,
+            ),
+            3usize => crate::__private::encode_optional(map, "Reference", &self.reference),
+            4usize => crate::__private::encode_required(
+                map,
+                "FundsAvailableResult",
+                &self.funds_available_result,
+                &self.extra,
+            ),
+            5usize => crate::__private::encode_required(
+                map,
+                "InstructedAmount",
+                &self.instructed_amount,
+                &self.extra,
+            ),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &crate::Extra {
         &self.extra
     }
@@ -3997,8 +7906,7 @@ impl crate::__private::serde::Serialize for OBVRPFundsConfirmationResponseData {
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de>
-for OBVRPFundsConfirmationResponseData {
+impl<'de> crate::__private::serde::Deserialize<'de> for OBVRPFundsConfirmationResponseData {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -4048,11 +7956,173 @@ impl crate::Validate for OBVRPFundsConfirmationResponseData {
         }
     }
 }
-crate::open_enum! {
-    #[doc = " `OBVRPInteractionTypes` (the spec gives no description)."]
-    OBVRPInteractionTypes { #[doc = " `InSession`"] InSession = "InSession", #[doc =
-    " `OffSession`"] OffSession = "OffSession", }
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBVRPFundsConfirmationResponseData {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBVRPFundsConfirmationResponseData".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBVRPFundsConfirmationResponseData").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "`OBVRPFundsConfirmationResponseData` (the spec gives no description).",
+            true,
+        );
+        crate::schema::property(
+            &mut s,
+            "FundsConfirmationId",
+            true,
+            "Unique identification as assigned by the ASPSP to uniquely identify the funds confirmation resource.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(40u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "ConsentId",
+            true,
+            "Unique identification as assigned by the ASPSP to uniquely identify the funds confirmation consent resource.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(128u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "CreationDateTime",
+            true,
+            "Date and time at which the resource was created.",
+            crate::schema::constrain(
+                g.subschema_for::<crate::DateTime>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Reference",
+            false,
+            "Unique reference, as assigned by the CBPII, to unambiguously refer to the request related to the payment transaction.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(35u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "FundsAvailableResult",
+            true,
+            "Availability result, clearly indicating the availability of funds given the Amount in the request.",
+            crate::schema::constrain(
+                g.subschema_for::<OBPAFundsAvailableResult1>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "InstructedAmount",
+            true,
+            "",
+            crate::schema::constrain(
+                g.subschema_for::<OBActiveOrHistoricCurrencyAndAmount>(),
+                &crate::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
 }
+/// `OBVRPInteractionTypes` (the spec gives no description).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OBVRPInteractionTypes {
+    /// `InSession`
+    InSession,
+    /// `OffSession`
+    OffSession,
+    /// A code the spec does not list, kept exactly as sent.
+    Unknown(String),
+}
+impl OBVRPInteractionTypes {
+    /// Every code the spec lists, in spec order.
+    pub const CODES: &'static [&'static str] = &["InSession", "OffSession"];
+    /// The code as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::InSession => "InSession",
+            Self::OffSession => "OffSession",
+            Self::Unknown(code) => code,
+        }
+    }
+    /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    pub fn from_code(code: &str) -> Self {
+        match code {
+            "InSession" => Self::InSession,
+            "OffSession" => Self::OffSession,
+            other => Self::Unknown(String::from(other)),
+        }
+    }
+    /// Whether the code is one the spec lists.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
+}
+crate::open_enum_traits!(OBVRPInteractionTypes);
 /// Information supplied to enable the matching of an entry with the items that the transfer is intended to settle, such as commercial invoices in an accounts' receivable system.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBVRPRemittanceInformation {
@@ -4100,6 +8170,17 @@ impl crate::Object for OBVRPRemittanceInformation {
         crate::__private::encode_optional(map, "Reference", &self.reference)?;
         Ok(())
     }
+    fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => crate::__private::encode_optional(map, "Unstructured", &self.unstructured),
+            1usize => crate::__private::encode_optional(map, "Reference", &self.reference),
+            _ => Ok(()),
+        }
+    }
     fn extra(&self) -> &crate::Extra {
         &self.extra
     }
@@ -4139,13 +8220,98 @@ impl crate::Validate for OBVRPRemittanceInformation {
         }
     }
 }
-crate::open_enum! {
-    #[doc =
-    " Reason Code provided for the status of a VRP. To be documented in the Developer Portal."]
-    OBVRPStatusReasonCode { #[doc = " `UK.OBIE.ExemptionNotApplied`"] ExemptionNotApplied
-    = "UK.OBIE.ExemptionNotApplied", #[doc = " `UK.OBIE.OtherReason`"] OtherReason =
-    "UK.OBIE.OtherReason", }
+#[cfg(feature = "schemars")]
+impl crate::__private::schemars::JsonSchema for OBVRPRemittanceInformation {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBVRPRemittanceInformation".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBVRPRemittanceInformation").into()
+    }
+    fn json_schema(
+        g: &mut crate::__private::schemars::SchemaGenerator,
+    ) -> crate::__private::schemars::Schema {
+        let mut s = crate::schema::object(
+            "Information supplied to enable the matching of an entry with the items that the transfer is intended to settle, such as commercial invoices in an accounts' receivable system.",
+            true,
+        );
+        crate::schema::property(
+            &mut s,
+            "Unstructured",
+            false,
+            "Information supplied to enable the matching/reconciliation of an entry with the items that the payment is intended to settle, such as commercial invoices in an accounts' receivable system, in an unstructured form.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(140u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        crate::schema::property(
+            &mut s,
+            "Reference",
+            false,
+            "Unique reference, as assigned by the creditor, to unambiguously refer to the payment transaction. The PISP must populate this with the same value as specified in the `Data.Initiation.RemittanceInformation.Reference` of the consent.",
+            crate::schema::constrain(
+                g.subschema_for::<String>(),
+                &crate::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(35u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
 }
+/// Reason Code provided for the status of a VRP. To be documented in the Developer Portal.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OBVRPStatusReasonCode {
+    /// `UK.OBIE.ExemptionNotApplied`
+    ExemptionNotApplied,
+    /// `UK.OBIE.OtherReason`
+    OtherReason,
+    /// A code the spec does not list, kept exactly as sent.
+    Unknown(String),
+}
+impl OBVRPStatusReasonCode {
+    /// Every code the spec lists, in spec order.
+    pub const CODES: &'static [&'static str] =
+        &["UK.OBIE.ExemptionNotApplied", "UK.OBIE.OtherReason"];
+    /// The code as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::ExemptionNotApplied => "UK.OBIE.ExemptionNotApplied",
+            Self::OtherReason => "UK.OBIE.OtherReason",
+            Self::Unknown(code) => code,
+        }
+    }
+    /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    pub fn from_code(code: &str) -> Self {
+        match code {
+            "UK.OBIE.ExemptionNotApplied" => Self::ExemptionNotApplied,
+            "UK.OBIE.OtherReason" => Self::OtherReason,
+            other => Self::Unknown(String::from(other)),
+        }
+    }
+    /// Whether the code is one the spec lists.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
+}
+crate::open_enum_traits!(OBVRPStatusReasonCode);
 /// Decodes `body` as the request or response body type named `type_name` (a spec name such
 /// as `"OBReadTransaction6"`), re-encodes and validates it. `None` when no operation of
 /// this API uses a type of that name.
@@ -4153,33 +8319,25 @@ pub fn check_json(
     type_name: &str,
     body: &[u8],
 ) -> Option<Result<crate::decode::Checked, crate::decode::DecodeError>> {
-    Some(
-        match type_name {
-            "OBDomesticVRPConsentRequest" => {
-                crate::decode::check_as::<OBDomesticVRPConsentRequest>(body)
-            }
-            "OBDomesticVRPConsentResponse" => {
-                crate::decode::check_as::<OBDomesticVRPConsentResponse>(body)
-            }
-            "OBDomesticVRPDetails" => {
-                crate::decode::check_as::<OBDomesticVRPDetails>(body)
-            }
-            "OBDomesticVRPRequest" => {
-                crate::decode::check_as::<OBDomesticVRPRequest>(body)
-            }
-            "OBDomesticVRPResponse" => {
-                crate::decode::check_as::<OBDomesticVRPResponse>(body)
-            }
-            "OBErrorResponse1" => crate::decode::check_as::<OBErrorResponse1>(body),
-            "OBVRPFundsConfirmationRequest" => {
-                crate::decode::check_as::<OBVRPFundsConfirmationRequest>(body)
-            }
-            "OBVRPFundsConfirmationResponse" => {
-                crate::decode::check_as::<OBVRPFundsConfirmationResponse>(body)
-            }
-            _ => return None,
-        },
-    )
+    Some(match type_name {
+        "OBDomesticVRPConsentRequest" => {
+            crate::decode::check_as::<OBDomesticVRPConsentRequest>(body)
+        }
+        "OBDomesticVRPConsentResponse" => {
+            crate::decode::check_as::<OBDomesticVRPConsentResponse>(body)
+        }
+        "OBDomesticVRPDetails" => crate::decode::check_as::<OBDomesticVRPDetails>(body),
+        "OBDomesticVRPRequest" => crate::decode::check_as::<OBDomesticVRPRequest>(body),
+        "OBDomesticVRPResponse" => crate::decode::check_as::<OBDomesticVRPResponse>(body),
+        "OBErrorResponse1" => crate::decode::check_as::<OBErrorResponse1>(body),
+        "OBVRPFundsConfirmationRequest" => {
+            crate::decode::check_as::<OBVRPFundsConfirmationRequest>(body)
+        }
+        "OBVRPFundsConfirmationResponse" => {
+            crate::decode::check_as::<OBVRPFundsConfirmationResponse>(body)
+        }
+        _ => return None,
+    })
 }
 /// Every operation of this API, in spec order.
 pub const OPERATIONS: &[crate::Operation] = &[
@@ -4925,10 +9083,7 @@ pub mod ops {
     }
 }
 /// Spec pattern `^\d{1,13}$|^\d{1,13}\.\d{1,5}$`.
-static PATTERN_0: crate::__private::Pattern = crate::__private::Pattern::new(
-    "^\\d{1,13}$|^\\d{1,13}\\.\\d{1,5}$",
-);
+static PATTERN_0: crate::__private::Pattern =
+    crate::__private::Pattern::new("^\\d{1,13}$|^\\d{1,13}\\.\\d{1,5}$");
 /// Spec pattern `^[A-Z]{3,3}$`.
-static PATTERN_1: crate::__private::Pattern = crate::__private::Pattern::new(
-    "^[A-Z]{3,3}$",
-);
+static PATTERN_1: crate::__private::Pattern = crate::__private::Pattern::new("^[A-Z]{3,3}$");

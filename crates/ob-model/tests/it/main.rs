@@ -4,4 +4,6 @@ mod edge_cases;
 mod examples;
 mod operations;
 mod roundtrip;
+#[cfg(feature = "schemars")]
+mod schema;
 mod support;

@@ -1,0 +1,116 @@
+//! Monzo's profile: extension types, the code lists Monzo adds, and narrowing that `validate()`
+//! reports while decoding stays lenient.
+
+use monzo_model::accounts::{
+    MonzoPotType, MonzoProprietaryTransactionCode, OBError1ErrorCode, OBReadPot1,
+    OBReadTransaction6,
+};
+use monzo_model::payments::OBWriteDomesticConsent4;
+use ob_model::{decode, Validate};
+
+#[test]
+fn pots_with_basic_permission_omit_name_and_image() {
+    // With ReadAccountsBasic Monzo leaves out Name and ImageUrl: still a valid document.
+    let body = br#"{"Data":{"Pot":[{"PotId":"pot_1","AccountId":"acc_1","Type":"flexible_savings",
+        "CreditDebitIndicator":"Debit","Balance":{"Amount":"5.0000","Currency":"GBP"},"Style":"",
+        "Created":"2019-02-21T17:13:39.315Z","Updated":"2019-02-21T17:13:39.315Z","Status":"Open"}]}}"#;
+    let doc: OBReadPot1 = decode::from_slice(body).unwrap();
+    let pot = &doc.data.pot[0];
+    assert_eq!(pot.type_, MonzoPotType::FlexibleSavings);
+    assert_eq!(pot.name, None);
+    assert_eq!(pot.balance.amount.to_string(), "5.0000");
+    assert!(doc.validate().is_ok(), "{:?}", doc.validate());
+}
+
+#[test]
+fn pots_operation_is_an_extension() {
+    let op = monzo_model::accounts::OPERATIONS
+        .iter()
+        .find(|o| o.path == "/pots")
+        .unwrap();
+    assert!(op.extension);
+    assert_eq!(op.response(200).and_then(|r| r.body), Some("OBReadPot1"));
+    let balances = monzo_model::accounts::OPERATIONS
+        .iter()
+        .find(|o| o.path == "/accounts/{AccountId}/balances")
+        .unwrap();
+    assert!(balances.params.iter().any(|p| p.name == "includePots"));
+    let transactions = monzo_model::accounts::OPERATIONS
+        .iter()
+        .find(|o| o.path == "/accounts/{AccountId}/transactions")
+        .unwrap();
+    assert!(transactions.params.iter().any(|p| p.name == "order"));
+}
+
+#[test]
+fn proprietary_codes_are_an_open_list() {
+    let tx = |code: &str| {
+        format!(
+            r#"{{"Data":{{"Transaction":[{{"AccountId":"a","CreditDebitIndicator":"Debit","Status":"Booked",
+            "BookingDateTime":"2022-02-25T10:35:39.636Z","Amount":{{"Amount":"1.00","Currency":"GBP"}},
+            "ProprietaryBankTransactionCode":{{"Code":"{code}","Issuer":"Monzo"}}}}]}},"Links":{{"Self":"https://x/"}},"Meta":{{}}}}"#
+        )
+    };
+    let doc: OBReadTransaction6 = decode::from_str(&tx("uk_retail_pot")).unwrap();
+    let code = &doc.data.transaction.as_ref().unwrap()[0]
+        .proprietary_bank_transaction_code
+        .as_ref()
+        .unwrap()
+        .code;
+    assert_eq!(*code, MonzoProprietaryTransactionCode::UkRetailPot);
+    assert!(doc.validate().is_ok());
+    let doc: OBReadTransaction6 = decode::from_str(&tx("us_partner_pot")).unwrap();
+    let code = &doc.data.transaction.as_ref().unwrap()[0]
+        .proprietary_bank_transaction_code
+        .as_ref()
+        .unwrap()
+        .code;
+    assert_eq!(code.as_str(), "us_partner_pot");
+    assert!(!code.is_known());
+    let v = doc.validate().unwrap_err();
+    assert_eq!(
+        v.0[0].path,
+        "$.Data.Transaction[0].ProprietaryBankTransactionCode.Code"
+    );
+}
+
+#[test]
+fn monzo_error_codes_are_known_in_the_profile_only() {
+    assert!(OBError1ErrorCode::from_code("UK.MONZO.Forbidden").is_known());
+    assert_eq!(
+        OBError1ErrorCode::from_code("UK.MONZO.Generic"),
+        OBError1ErrorCode::MonzoGeneric
+    );
+    assert!(!ob_model::accounts::OBError1ErrorCode::from_code("UK.MONZO.Generic").is_known());
+}
+
+fn domestic_consent(currency: &str, scheme: &str) -> String {
+    format!(
+        r#"{{"Data":{{"Initiation":{{"InstructionIdentification":"ACME412","EndToEndIdentification":"FRESCO.21302.GFX.20",
+        "LocalInstrument":"UK.OBIE.FPS","InstructedAmount":{{"Amount":"165.88","Currency":"{currency}"}},
+        "CreditorAccount":{{"SchemeName":"{scheme}","Identification":"08080021325698","Name":"ACME Inc"}},
+        "RemittanceInformation":{{"Reference":"FRESCO-101"}}}}}},"Risk":{{}}}}"#
+    )
+}
+
+#[test]
+fn monzo_narrowing_is_reported_by_validate_not_by_decoding() {
+    let ok: OBWriteDomesticConsent4 =
+        decode::from_str(&domestic_consent("GBP", "UK.OBIE.SortCodeAccountNumber")).unwrap();
+    assert!(ok.validate().is_ok(), "{:?}", ok.validate());
+    // OBIE allows EUR and IBAN; Monzo does not: it still decodes, and validate() says why.
+    let eur: OBWriteDomesticConsent4 =
+        decode::from_str(&domestic_consent("EUR", "UK.OBIE.IBAN")).unwrap();
+    let v: Vec<String> = eur
+        .validate()
+        .unwrap_err()
+        .0
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    insta::assert_debug_snapshot!(v);
+    // The plain OBIE model accepts both.
+    let obie: ob_model::payments::OBWriteDomesticConsent4 =
+        decode::from_str(&domestic_consent("EUR", "UK.OBIE.IBAN")).unwrap();
+    assert!(obie.validate().is_ok());
+}
