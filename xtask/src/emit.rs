@@ -189,7 +189,7 @@ impl Ctx<'_> {
                 let id = ident(n);
                 quote!(#id)
             }
-            Ty::String => quote!(String),
+            Ty::String => quote!(#rt::Text),
             Ty::Amount => quote!(#rt::Amount),
             Ty::DateTime => quote!(#rt::DateTime),
             Ty::Bool => quote!(bool),

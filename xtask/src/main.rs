@@ -11,6 +11,9 @@ mod lock;
 mod overlay;
 mod plan;
 
+#[cfg(test)]
+mod golden;
+
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 

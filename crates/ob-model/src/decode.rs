@@ -43,10 +43,29 @@ impl std::error::Error for DecodeError {}
 /// assert!(err.message.contains("expected an amount as a JSON string"));
 /// ```
 pub fn from_slice<'a, T: Deserialize<'a>>(bytes: &'a [u8]) -> Result<T, DecodeError> {
-    match serde_json::from_slice(bytes) {
+    // Checking UTF-8 once for the whole document is much cheaper than per string.
+    let text = match std::str::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            let before = &bytes[..e.valid_up_to()];
+            let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+            let column = before.len()
+                - before
+                    .iter()
+                    .rposition(|&b| b == b'\n')
+                    .map_or(0, |i| i + 1);
+            return Err(DecodeError {
+                path: "$".into(),
+                message: format!("invalid UTF-8 at byte {}", e.valid_up_to()),
+                line,
+                column,
+            });
+        }
+    };
+    match serde_json::from_str(text) {
         Ok(v) => Ok(v),
         Err(first) => {
-            let mut de = serde_json::Deserializer::from_slice(bytes);
+            let mut de = serde_json::Deserializer::from_str(text);
             let path = match serde_path_to_error::deserialize::<_, T>(&mut de) {
                 Err(e) => e.path().to_string(),
                 Ok(_) => String::from("."),

@@ -39,6 +39,7 @@ mod amount;
 pub mod code;
 mod datetime;
 pub mod decode;
+mod json;
 pub mod object;
 pub mod operation;
 #[cfg(feature = "schemars")]
@@ -50,9 +51,15 @@ mod generated;
 pub use amount::{Amount, AmountError};
 pub use datetime::{DateTime, DateTimeError};
 pub use generated::*;
-pub use object::{Extra, JsonObject, Object};
+pub use json::JsonObject;
+pub use object::{Extra, Object};
 pub use operation::{Endpoint, Method, Operation, Param, ParamLocation, Response};
 pub use validate::{Problem, Validate, Violation, Violations};
+
+/// The string type of every text field: a [`smol_str::SmolStr`], which keeps strings of up to 23
+/// bytes inline (currency codes, ids, transaction codes) and is cheap to clone, so decoding a
+/// large document allocates far less. It dereferences to `&str`; build one with `.into()`.
+pub type Text = smol_str::SmolStr;
 
 /// Items generated code and macros refer to. Not part of the public API.
 #[doc(hidden)]
@@ -69,4 +76,5 @@ pub mod __private {
     pub use schemars;
     pub use serde;
     pub use serde_json;
+    pub use smol_str;
 }

@@ -14,8 +14,7 @@ use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Map, Value};
 
-/// A free-form JSON object (`SupplementaryData` and other open objects), in document order.
-pub type JsonObject = Map<String, Value>;
+type JsonMap = Map<String, Value>;
 
 /// What a decoded object carried beyond its spec: unknown fields and missing required fields.
 ///
@@ -25,7 +24,7 @@ pub struct Extra(Option<Box<ExtraInner>>);
 
 #[derive(Clone, Default, PartialEq)]
 struct ExtraInner {
-    fields: JsonObject,
+    fields: JsonMap,
     missing: Vec<&'static str>,
     /// The document's field order, kept only when it differs from spec order (known fields
     /// first in spec order, then unknown ones), so that re-encoding reproduces it.

@@ -7,7 +7,7 @@ use std::borrow::Cow;
 use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde_json::{json, Map, Value};
 
-use crate::{Amount, DateTime};
+use crate::{Amount, DateTime, JsonObject};
 
 /// Use-site constraints of a property, from the spec.
 #[derive(Clone, Copy, Debug, Default)]
@@ -164,6 +164,20 @@ impl JsonSchema for DateTime {
 
     fn json_schema(_: &mut SchemaGenerator) -> Schema {
         Schema::try_from(json!({ "type": "string", "format": "date-time" })).unwrap_or_default()
+    }
+
+    fn inline_schema() -> bool {
+        true
+    }
+}
+
+impl JsonSchema for JsonObject {
+    fn schema_name() -> Cow<'static, str> {
+        "JsonObject".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        Schema::try_from(json!({ "type": "object" })).unwrap_or_default()
     }
 
     fn inline_schema() -> bool {

@@ -289,6 +289,7 @@ macro_rules! no_rules {
 
 no_rules!(
     String,
+    crate::Text,
     bool,
     i32,
     i64,

@@ -2,6 +2,9 @@
 
 mod edge_cases;
 mod examples;
+mod golden;
+#[allow(dead_code)]
+mod golden_fixture;
 mod operations;
 mod roundtrip;
 #[cfg(feature = "schemars")]

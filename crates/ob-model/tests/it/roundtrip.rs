@@ -73,22 +73,22 @@ fn transaction() -> impl Strategy<Value = OBTransaction6> {
         .prop_map(
             |((account, id, cdi), (status, booked, value), (amt, ccy, info, code), extra)| {
                 let mut tx = OBTransaction6 {
-                    account_id: account,
-                    transaction_id: id,
+                    account_id: account.into(),
+                    transaction_id: id.map(Into::into),
                     credit_debit_indicator: cdi,
                     status,
                     booking_date_time: booked,
                     value_date_time: value,
-                    transaction_information: info,
+                    transaction_information: info.map(Into::into),
                     amount: OBActiveOrHistoricCurrencyAndAmount_9 {
                         amount: amt,
-                        currency: ccy,
+                        currency: ccy.into(),
                         ..Default::default()
                     },
                     proprietary_bank_transaction_code: code.map(|(c, i)| {
                         Box::new(ProprietaryBankTransactionCodeStructure1 {
-                            code: c,
-                            issuer: Some(i),
+                            code: c.into(),
+                            issuer: Some(i.into()),
                             ..Default::default()
                         })
                     }),
