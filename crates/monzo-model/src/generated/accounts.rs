@@ -521,11 +521,11 @@ pub struct MonzoSandboxSupplementaryData {
     /// Monzo (sandbox only): the sandbox user (`user_...`) the consent is authorised for. For payment consents it must come with `AccountID`, else a random test user and account are used.
     ///
     /// JSON name: `UserID`
-    pub user_id: Option<String>,
+    pub user_id: Option<ob_model::Text>,
     /// Monzo (sandbox only, payment consents): the sandbox account (`acc_...`) the payment is made from. It must come with `UserID`, else a random test user and account are used.
     ///
     /// JSON name: `AccountID`
-    pub account_id: Option<String>,
+    pub account_id: Option<ob_model::Text>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
     pub extra: ob_model::Extra,
@@ -661,7 +661,7 @@ impl ob_model::__private::schemars::JsonSchema for MonzoSandboxSupplementaryData
             false,
             "Monzo (sandbox only): the sandbox user (`user_...`) the consent is authorised for. For payment consents it must come with `AccountID`, else a random test user and account are used.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -680,7 +680,7 @@ impl ob_model::__private::schemars::JsonSchema for MonzoSandboxSupplementaryData
             false,
             "Monzo (sandbox only, payment consents): the sandbox account (`acc_...`) the payment is made from. It must come with `UserID`, else a random test user and account are used.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -708,7 +708,7 @@ pub struct MonzoTransactionSupplementaryData {
     /// Monzo: the raw description as received from the payment scheme or merchant (e.g. `MR PAYROLL SERVICE`), before Monzo tidies it into `TransactionInformation`.
     ///
     /// JSON name: `RawTransactionDescription`
-    pub raw_transaction_description: Option<String>,
+    pub raw_transaction_description: Option<ob_model::Text>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
     pub extra: ob_model::Extra,
@@ -841,7 +841,7 @@ impl ob_model::__private::schemars::JsonSchema for MonzoTransactionSupplementary
             false,
             "Monzo: the raw description as received from the payment scheme or merchant (e.g. `MR PAYROLL SERVICE`), before Monzo tidies it into `TransactionInformation`.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -874,19 +874,19 @@ pub struct OBError1 {
     /// Monzo: a human-readable message detailing the cause (e.g. `Consent is not authorised`).
     ///
     /// JSON name: `Message`
-    pub message: String,
+    pub message: ob_model::Text,
     /// Recommended but optional reference to the JSON Path of the field with error, e.g., Data.Initiation.InstructedAmount.Currency
     ///
     /// Monzo: not implemented (never sent).
     ///
     /// JSON name: `Path`
-    pub path: Option<String>,
+    pub path: Option<ob_model::Text>,
     /// URL to help remediate the problem, or provide more information, or to API Reference, or help etc
     ///
     /// Monzo: not implemented (never sent).
     ///
     /// JSON name: `Url`
-    pub url: Option<String>,
+    pub url: Option<ob_model::Text>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
     pub extra: ob_model::Extra,
@@ -1037,7 +1037,7 @@ impl ob_model::__private::schemars::JsonSchema for OBError1 {
             true,
             "A description of the error that occurred. e.g., 'A mandatory field isn't supplied' or 'RequestedExecutionDateTime must be in future'\nOBIE doesn't standardise this field\n\nMonzo: a human-readable message detailing the cause (e.g. `Consent is not authorised`).",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(500u64),
@@ -1056,7 +1056,7 @@ impl ob_model::__private::schemars::JsonSchema for OBError1 {
             false,
             "Recommended but optional reference to the JSON Path of the field with error, e.g., Data.Initiation.InstructedAmount.Currency\n\nMonzo: not implemented (never sent).",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(500u64),
@@ -1075,7 +1075,7 @@ impl ob_model::__private::schemars::JsonSchema for OBError1 {
             false,
             "URL to help remediate the problem, or provide more information, or to API Reference, or help etc\n\nMonzo: not implemented (never sent).",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -1294,19 +1294,19 @@ pub struct OBErrorResponse1 {
     /// | `rate_limited` | 429 |
     ///
     /// JSON name: `Code`
-    pub code: String,
+    pub code: ob_model::Text,
     /// A unique reference for the error instance, for audit purposes, in case of unknown/unclassified errors.
     ///
     /// Monzo: an internal trace identifier.
     ///
     /// JSON name: `Id`
-    pub id: Option<String>,
+    pub id: Option<ob_model::Text>,
     /// Brief Error message, e.g., 'There is something wrong with the request parameters provided'
     ///
     /// Monzo: a high-level, human-readable category message (e.g. `Invalid consent status`).
     ///
     /// JSON name: `Message`
-    pub message: String,
+    pub message: ob_model::Text,
     /// Detailed errors.
     ///
     /// Monzo: always exactly one `OBError1`.
@@ -1447,7 +1447,7 @@ impl ob_model::__private::schemars::JsonSchema for OBErrorResponse1 {
             true,
             "High level textual error code, to help categorize the errors.\n\nMonzo: a custom code of the form `prefix.type`, e.g. `bad_request.consent_status`. The prefix always goes with one HTTP status:\n\n| prefix | HTTP status |\n|---|---|\n| `bad_request` | 400 |\n| `bad_response` | 406 |\n| `forbidden` | 403 |\n| `internal_service` | 500 |\n| `not_found` | 404 |\n| `precondition_failed` | 412 |\n| `timeout` | 504 |\n| `unauthorized` | 401 |\n| `rate_limited` | 429 |",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(40u64),
@@ -1466,7 +1466,7 @@ impl ob_model::__private::schemars::JsonSchema for OBErrorResponse1 {
             false,
             "A unique reference for the error instance, for audit purposes, in case of unknown/unclassified errors.\n\nMonzo: an internal trace identifier.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(40u64),
@@ -1485,7 +1485,7 @@ impl ob_model::__private::schemars::JsonSchema for OBErrorResponse1 {
             true,
             "Brief Error message, e.g., 'There is something wrong with the request parameters provided'\n\nMonzo: a high-level, human-readable category message (e.g. `Invalid consent status`).",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(500u64),
@@ -1532,15 +1532,15 @@ pub struct OBPot1 {
     /// Monzo: unique ID representing the pot (e.g. `pot_00009g4AB7nItyHI3R7CVt`).
     ///
     /// JSON name: `PotId`
-    pub pot_id: String,
+    pub pot_id: ob_model::Text,
     /// Monzo: unique ID of the account that owns the pot (`acc_...`).
     ///
     /// JSON name: `AccountId`
-    pub account_id: String,
+    pub account_id: ob_model::Text,
     /// Monzo: the pot's name. Omitted with `ReadAccountsBasic`.
     ///
     /// JSON name: `Name`
-    pub name: Option<String>,
+    pub name: Option<ob_model::Text>,
     /// Monzo: the type of pot.
     ///
     /// JSON name: `Type`
@@ -1556,11 +1556,11 @@ pub struct OBPot1 {
     /// Monzo: internal ID of the pot's cover image when no custom image is set (e.g. `cassette`); may be the empty string.
     ///
     /// JSON name: `Style`
-    pub style: String,
+    pub style: ob_model::Text,
     /// Monzo: URL of the pot's cover image. Omitted with `ReadAccountsBasic`.
     ///
     /// JSON name: `ImageUrl`
-    pub image_url: Option<String>,
+    pub image_url: Option<ob_model::Text>,
     /// Monzo: the customer's savings target for the pot.
     ///
     /// JSON name: `Goal`
@@ -1861,7 +1861,7 @@ impl ob_model::__private::schemars::JsonSchema for OBPot1 {
             true,
             "Monzo: unique ID representing the pot (e.g. `pot_00009g4AB7nItyHI3R7CVt`).",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(40u64),
@@ -1880,7 +1880,7 @@ impl ob_model::__private::schemars::JsonSchema for OBPot1 {
             true,
             "Monzo: unique ID of the account that owns the pot (`acc_...`).",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(40u64),
@@ -1899,7 +1899,7 @@ impl ob_model::__private::schemars::JsonSchema for OBPot1 {
             false,
             "Monzo: the pot's name. Omitted with `ReadAccountsBasic`.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -1975,7 +1975,7 @@ impl ob_model::__private::schemars::JsonSchema for OBPot1 {
             true,
             "Monzo: internal ID of the pot's cover image when no custom image is set (e.g. `cassette`); may be the empty string.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -1994,7 +1994,7 @@ impl ob_model::__private::schemars::JsonSchema for OBPot1 {
             false,
             "Monzo: URL of the pot's cover image. Omitted with `ReadAccountsBasic`.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -6630,7 +6630,7 @@ pub struct ProprietaryBankTransactionCodeStructure1 {
     /// Monzo: always `Monzo`.
     ///
     /// JSON name: `Issuer`
-    pub issuer: Option<String>,
+    pub issuer: Option<ob_model::Text>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
     pub extra: ob_model::Extra,
@@ -6764,7 +6764,7 @@ impl ob_model::__private::schemars::JsonSchema for ProprietaryBankTransactionCod
             false,
             "Identification of the issuer of the proprietary bank transaction code.\n\nMonzo: always `Monzo`.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(35u64),

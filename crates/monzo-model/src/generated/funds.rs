@@ -35,19 +35,19 @@ pub struct OBError1 {
     /// Monzo: a human-readable message detailing the cause (e.g. `Consent is not authorised`).
     ///
     /// JSON name: `Message`
-    pub message: String,
+    pub message: ob_model::Text,
     /// Recommended but optional reference to the JSON Path of the field with error, e.g., Data.Initiation.InstructedAmount.Currency
     ///
     /// Monzo: not implemented (never sent).
     ///
     /// JSON name: `Path`
-    pub path: Option<String>,
+    pub path: Option<ob_model::Text>,
     /// URL to help remediate the problem, or provide more information, or to API Reference, or help etc
     ///
     /// Monzo: not implemented (never sent).
     ///
     /// JSON name: `Url`
-    pub url: Option<String>,
+    pub url: Option<ob_model::Text>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
     pub extra: ob_model::Extra,
@@ -198,7 +198,7 @@ impl ob_model::__private::schemars::JsonSchema for OBError1 {
             true,
             "A description of the error that occurred. e.g., 'A mandatory field isn't supplied' or 'RequestedExecutionDateTime must be in future'\nOBIE doesn't standardise this field\n\nMonzo: a human-readable message detailing the cause (e.g. `Consent is not authorised`).",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(500u64),
@@ -217,7 +217,7 @@ impl ob_model::__private::schemars::JsonSchema for OBError1 {
             false,
             "Recommended but optional reference to the JSON Path of the field with error, e.g., Data.Initiation.InstructedAmount.Currency\n\nMonzo: not implemented (never sent).",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(500u64),
@@ -236,7 +236,7 @@ impl ob_model::__private::schemars::JsonSchema for OBError1 {
             false,
             "URL to help remediate the problem, or provide more information, or to API Reference, or help etc\n\nMonzo: not implemented (never sent).",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -455,19 +455,19 @@ pub struct OBErrorResponse1 {
     /// | `rate_limited` | 429 |
     ///
     /// JSON name: `Code`
-    pub code: String,
+    pub code: ob_model::Text,
     /// A unique reference for the error instance, for audit purposes, in case of unknown/unclassified errors.
     ///
     /// Monzo: an internal trace identifier.
     ///
     /// JSON name: `Id`
-    pub id: Option<String>,
+    pub id: Option<ob_model::Text>,
     /// Brief Error message, e.g., 'There is something wrong with the request parameters provided'
     ///
     /// Monzo: a high-level, human-readable category message (e.g. `Invalid consent status`).
     ///
     /// JSON name: `Message`
-    pub message: String,
+    pub message: ob_model::Text,
     /// Detailed errors.
     ///
     /// Monzo: always exactly one `OBError1`.
@@ -608,7 +608,7 @@ impl ob_model::__private::schemars::JsonSchema for OBErrorResponse1 {
             true,
             "High level textual error code, to help categorize the errors.\n\nMonzo: a custom code of the form `prefix.type`, e.g. `bad_request.consent_status`. The prefix always goes with one HTTP status:\n\n| prefix | HTTP status |\n|---|---|\n| `bad_request` | 400 |\n| `bad_response` | 406 |\n| `forbidden` | 403 |\n| `internal_service` | 500 |\n| `not_found` | 404 |\n| `precondition_failed` | 412 |\n| `timeout` | 504 |\n| `unauthorized` | 401 |\n| `rate_limited` | 429 |",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(40u64),
@@ -627,7 +627,7 @@ impl ob_model::__private::schemars::JsonSchema for OBErrorResponse1 {
             false,
             "A unique reference for the error instance, for audit purposes, in case of unknown/unclassified errors.\n\nMonzo: an internal trace identifier.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(40u64),
@@ -646,7 +646,7 @@ impl ob_model::__private::schemars::JsonSchema for OBErrorResponse1 {
             true,
             "Brief Error message, e.g., 'There is something wrong with the request parameters provided'\n\nMonzo: a high-level, human-readable category message (e.g. `Invalid consent status`).",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(500u64),
@@ -988,17 +988,17 @@ pub struct OBFundsConfirmationConsent1DataDebtorAccount {
     /// Identification assigned by an institution to identify an account. This identification is known by the account owner.
     ///
     /// JSON name: `Identification`
-    pub identification: String,
+    pub identification: ob_model::Text,
     /// Name of the account, as assigned by the account servicing institution.
     /// Usage: The account name is the name or names of the account owner(s) represented at an account level. The account name is not the product name or the nickname of the account.
     ///
     /// JSON name: `Name`
-    pub name: Option<String>,
+    pub name: Option<ob_model::Text>,
     /// This is secondary identification of the account, as assigned by the account servicing institution.
     /// This can be used by building societies to additionally identify accounts with a roll number (in addition to a sort code and account number combination).
     ///
     /// JSON name: `SecondaryIdentification`
-    pub secondary_identification: Option<String>,
+    pub secondary_identification: Option<ob_model::Text>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
     pub extra: ob_model::Extra,
@@ -1185,7 +1185,7 @@ impl ob_model::__private::schemars::JsonSchema for OBFundsConfirmationConsent1Da
             true,
             "Identification assigned by an institution to identify an account. This identification is known by the account owner.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(256u64),
@@ -1204,7 +1204,7 @@ impl ob_model::__private::schemars::JsonSchema for OBFundsConfirmationConsent1Da
             false,
             "Name of the account, as assigned by the account servicing institution.\nUsage: The account name is the name or names of the account owner(s) represented at an account level. The account name is not the product name or the nickname of the account.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(350u64),
@@ -1223,7 +1223,7 @@ impl ob_model::__private::schemars::JsonSchema for OBFundsConfirmationConsent1Da
             false,
             "This is secondary identification of the account, as assigned by the account servicing institution.\nThis can be used by building societies to additionally identify accounts with a roll number (in addition to a sort code and account number combination).",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(34u64),
@@ -1484,7 +1484,7 @@ pub struct OBFundsConfirmationConsentResponse1Data {
     /// Unique identification as assigned to identify the funds confirmation consent resource.
     ///
     /// JSON name: `ConsentId`
-    pub consent_id: String,
+    pub consent_id: ob_model::Text,
     /// Date and time at which the resource was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.
     /// All date-time fields in responses must include the timezone. An example is below:
     /// 2017-04-05T10:43:07+00:00
@@ -1716,7 +1716,7 @@ impl ob_model::__private::schemars::JsonSchema for OBFundsConfirmationConsentRes
             true,
             "Unique identification as assigned to identify the funds confirmation consent resource.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(128u64),
@@ -1840,17 +1840,17 @@ pub struct OBFundsConfirmationConsentResponse1DataDebtorAccount {
     /// Identification assigned by an institution to identify an account. This identification is known by the account owner.
     ///
     /// JSON name: `Identification`
-    pub identification: String,
+    pub identification: ob_model::Text,
     /// Name of the account, as assigned by the account servicing institution.
     /// Usage: The account name is the name or names of the account owner(s) represented at an account level. The account name is not the product name or the nickname of the account.
     ///
     /// JSON name: `Name`
-    pub name: Option<String>,
+    pub name: Option<ob_model::Text>,
     /// This is secondary identification of the account, as assigned by the account servicing institution.
     /// This can be used by building societies to additionally identify accounts with a roll number (in addition to a sort code and account number combination).
     ///
     /// JSON name: `SecondaryIdentification`
-    pub secondary_identification: Option<String>,
+    pub secondary_identification: Option<ob_model::Text>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
     pub extra: ob_model::Extra,
@@ -2037,7 +2037,7 @@ impl ob_model::__private::schemars::JsonSchema
             true,
             "Identification assigned by an institution to identify an account. This identification is known by the account owner.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(256u64),
@@ -2056,7 +2056,7 @@ impl ob_model::__private::schemars::JsonSchema
             false,
             "Name of the account, as assigned by the account servicing institution.\nUsage: The account name is the name or names of the account owner(s) represented at an account level. The account name is not the product name or the nickname of the account.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(350u64),
@@ -2075,7 +2075,7 @@ impl ob_model::__private::schemars::JsonSchema
             false,
             "This is secondary identification of the account, as assigned by the account servicing institution.\nThis can be used by building societies to additionally identify accounts with a roll number (in addition to a sort code and account number combination).",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(34u64),

@@ -66,19 +66,19 @@ pub struct OBError1 {
     /// Monzo: a human-readable message detailing the cause (e.g. `Consent is not authorised`).
     ///
     /// JSON name: `Message`
-    pub message: String,
+    pub message: ob_model::Text,
     /// Recommended but optional reference to the JSON Path of the field with error, e.g., Data.Initiation.InstructedAmount.Currency
     ///
     /// Monzo: not implemented (never sent).
     ///
     /// JSON name: `Path`
-    pub path: Option<String>,
+    pub path: Option<ob_model::Text>,
     /// URL to help remediate the problem, or provide more information, or to API Reference, or help etc
     ///
     /// Monzo: not implemented (never sent).
     ///
     /// JSON name: `Url`
-    pub url: Option<String>,
+    pub url: Option<ob_model::Text>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
     pub extra: ob_model::Extra,
@@ -229,7 +229,7 @@ impl ob_model::__private::schemars::JsonSchema for OBError1 {
             true,
             "A description of the error that occurred. e.g., 'A mandatory field isn't supplied' or 'RequestedExecutionDateTime must be in future'\nOBIE doesn't standardise this field\n\nMonzo: a human-readable message detailing the cause (e.g. `Consent is not authorised`).",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(500u64),
@@ -248,7 +248,7 @@ impl ob_model::__private::schemars::JsonSchema for OBError1 {
             false,
             "Recommended but optional reference to the JSON Path of the field with error, e.g., Data.Initiation.InstructedAmount.Currency\n\nMonzo: not implemented (never sent).",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(500u64),
@@ -267,7 +267,7 @@ impl ob_model::__private::schemars::JsonSchema for OBError1 {
             false,
             "URL to help remediate the problem, or provide more information, or to API Reference, or help etc\n\nMonzo: not implemented (never sent).",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -486,19 +486,19 @@ pub struct OBErrorResponse1 {
     /// | `rate_limited` | 429 |
     ///
     /// JSON name: `Code`
-    pub code: String,
+    pub code: ob_model::Text,
     /// A unique reference for the error instance, for audit purposes, in case of unknown/unclassified errors.
     ///
     /// Monzo: an internal trace identifier.
     ///
     /// JSON name: `Id`
-    pub id: Option<String>,
+    pub id: Option<ob_model::Text>,
     /// Brief Error message, e.g., 'There is something wrong with the request parameters provided'
     ///
     /// Monzo: a high-level, human-readable category message (e.g. `Invalid consent status`).
     ///
     /// JSON name: `Message`
-    pub message: String,
+    pub message: ob_model::Text,
     /// Detailed errors.
     ///
     /// Monzo: always exactly one `OBError1`.
@@ -639,7 +639,7 @@ impl ob_model::__private::schemars::JsonSchema for OBErrorResponse1 {
             true,
             "High level textual error code, to help categorize the errors.\n\nMonzo: a custom code of the form `prefix.type`, e.g. `bad_request.consent_status`. The prefix always goes with one HTTP status:\n\n| prefix | HTTP status |\n|---|---|\n| `bad_request` | 400 |\n| `bad_response` | 406 |\n| `forbidden` | 403 |\n| `internal_service` | 500 |\n| `not_found` | 404 |\n| `precondition_failed` | 412 |\n| `timeout` | 504 |\n| `unauthorized` | 401 |\n| `rate_limited` | 429 |",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(40u64),
@@ -658,7 +658,7 @@ impl ob_model::__private::schemars::JsonSchema for OBErrorResponse1 {
             false,
             "A unique reference for the error instance, for audit purposes, in case of unknown/unclassified errors.\n\nMonzo: an internal trace identifier.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(40u64),
@@ -677,7 +677,7 @@ impl ob_model::__private::schemars::JsonSchema for OBErrorResponse1 {
             true,
             "Brief Error message, e.g., 'There is something wrong with the request parameters provided'\n\nMonzo: a high-level, human-readable category message (e.g. `Invalid consent status`).",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(500u64),
@@ -870,7 +870,7 @@ pub struct OBWriteDomestic2Data {
     /// OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.
     ///
     /// JSON name: `ConsentId`
-    pub consent_id: String,
+    pub consent_id: ob_model::Text,
     /// The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single domestic payment.
     ///
     /// JSON name: `Initiation`
@@ -993,7 +993,7 @@ impl ob_model::__private::schemars::JsonSchema for OBWriteDomestic2Data {
             true,
             "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(128u64),
@@ -1035,13 +1035,13 @@ pub struct OBWriteDomestic2DataInitiation {
     /// Usage: the  instruction identification is a point to point reference that can be used between the instructing party and the instructed party to refer to the individual instruction. It can be included in several messages related to the instruction.
     ///
     /// JSON name: `InstructionIdentification`
-    pub instruction_identification: String,
+    pub instruction_identification: ob_model::Text,
     /// Unique identification assigned by the initiating party to unambiguously identify the transaction. This identification is passed on, unchanged, throughout the entire end-to-end chain.
     /// Usage: The end-to-end identification can be used for reconciliation or to link tasks relating to the transaction. It can be included in several messages related to the transaction.
     /// OB: The Faster Payments Scheme can only access 31 characters for the EndToEndIdentification field.
     ///
     /// JSON name: `EndToEndIdentification`
-    pub end_to_end_identification: String,
+    pub end_to_end_identification: ob_model::Text,
     /// User community specific instrument.
     /// Usage: This element is used to specify a local instrument, local clearing option and/or further qualify the service or service level.
     ///
@@ -1334,7 +1334,7 @@ impl ob_model::__private::schemars::JsonSchema for OBWriteDomestic2DataInitiatio
             true,
             "Unique identification as assigned by an instructing party for an instructed party to unambiguously identify the instruction.\nUsage: the  instruction identification is a point to point reference that can be used between the instructing party and the instructed party to refer to the individual instruction. It can be included in several messages related to the instruction.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(35u64),
@@ -1353,7 +1353,7 @@ impl ob_model::__private::schemars::JsonSchema for OBWriteDomestic2DataInitiatio
             true,
             "Unique identification assigned by the initiating party to unambiguously identify the transaction. This identification is passed on, unchanged, throughout the entire end-to-end chain.\nUsage: The end-to-end identification can be used for reconciliation or to link tasks relating to the transaction. It can be included in several messages related to the transaction.\nOB: The Faster Payments Scheme can only access 31 characters for the EndToEndIdentification field.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(35u64),
@@ -1520,7 +1520,7 @@ pub struct OBWriteDomestic2DataInitiationCreditorAccount {
     /// OB: ASPSPs may carry out name validation for Confirmation of Payee, but it is not mandatory.
     ///
     /// JSON name: `Name`
-    pub name: String,
+    pub name: ob_model::Text,
     /// This is secondary identification of the account, as assigned by the account servicing institution.
     /// This can be used by building societies to additionally identify accounts with a roll number (in addition to a sort code and account number combination).
     ///
@@ -1729,7 +1729,7 @@ impl ob_model::__private::schemars::JsonSchema for OBWriteDomestic2DataInitiatio
             true,
             "The account name is the name or names of the account owner(s) represented at an account level.\nNote, the account name is not the product name or the nickname of the account.\nOB: ASPSPs may carry out name validation for Confirmation of Payee, but it is not mandatory.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(350u64),
@@ -1781,7 +1781,7 @@ pub struct OBWriteDomestic2DataInitiationDebtorAccount {
     /// Note, the account name is not the product name or the nickname of the account.
     ///
     /// JSON name: `Name`
-    pub name: Option<String>,
+    pub name: Option<ob_model::Text>,
     /// This is secondary identification of the account, as assigned by the account servicing institution.
     /// This can be used by building societies to additionally identify accounts with a roll number (in addition to a sort code and account number combination).
     ///
@@ -1989,7 +1989,7 @@ impl ob_model::__private::schemars::JsonSchema for OBWriteDomestic2DataInitiatio
             false,
             "The account name is the name or names of the account owner(s) represented at an account level, as displayed by the ASPSP's online channels.\nNote, the account name is not the product name or the nickname of the account.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(350u64),
@@ -2215,11 +2215,11 @@ pub struct OBWriteDomestic2DataInitiationSupplementaryData {
     /// Monzo (sandbox only): the sandbox user (`user_...`) the consent is authorised for. For payment consents it must come with `AccountID`, else a random test user and account are used.
     ///
     /// JSON name: `UserID`
-    pub user_id: Option<String>,
+    pub user_id: Option<ob_model::Text>,
     /// Monzo (sandbox only, payment consents): the sandbox account (`acc_...`) the payment is made from. It must come with `UserID`, else a random test user and account are used.
     ///
     /// JSON name: `AccountID`
-    pub account_id: Option<String>,
+    pub account_id: Option<ob_model::Text>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
     pub extra: ob_model::Extra,
@@ -2365,7 +2365,7 @@ impl ob_model::__private::schemars::JsonSchema for OBWriteDomestic2DataInitiatio
             false,
             "Monzo (sandbox only): the sandbox user (`user_...`) the consent is authorised for. For payment consents it must come with `AccountID`, else a random test user and account are used.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -2384,7 +2384,7 @@ impl ob_model::__private::schemars::JsonSchema for OBWriteDomestic2DataInitiatio
             false,
             "Monzo (sandbox only, payment consents): the sandbox account (`acc_...`) the payment is made from. It must come with `UserID`, else a random test user and account are used.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -3049,7 +3049,7 @@ pub struct OBWriteDomesticConsentResponse5Data {
     /// OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.
     ///
     /// JSON name: `ConsentId`
-    pub consent_id: String,
+    pub consent_id: ob_model::Text,
     /// Date and time at which the resource was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.
     /// All date-time fields in responses must include the timezone. An example is below:
     /// 2017-04-05T10:43:07+00:00
@@ -3390,7 +3390,7 @@ impl ob_model::__private::schemars::JsonSchema for OBWriteDomesticConsentRespons
             true,
             "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(128u64),
@@ -3641,13 +3641,13 @@ pub struct OBWriteDomesticConsentResponse5DataInitiation {
     /// Usage: the  instruction identification is a point to point reference that can be used between the instructing party and the instructed party to refer to the individual instruction. It can be included in several messages related to the instruction.
     ///
     /// JSON name: `InstructionIdentification`
-    pub instruction_identification: String,
+    pub instruction_identification: ob_model::Text,
     /// Unique identification assigned by the initiating party to unambiguously identify the transaction. This identification is passed on, unchanged, throughout the entire end-to-end chain.
     /// Usage: The end-to-end identification can be used for reconciliation or to link tasks relating to the transaction. It can be included in several messages related to the transaction.
     /// OB: The Faster Payments Scheme can only access 31 characters for the EndToEndIdentification field.
     ///
     /// JSON name: `EndToEndIdentification`
-    pub end_to_end_identification: String,
+    pub end_to_end_identification: ob_model::Text,
     /// User community specific instrument.
     /// Usage: This element is used to specify a local instrument, local clearing option and/or further qualify the service or service level.
     ///
@@ -3933,7 +3933,7 @@ impl ob_model::__private::schemars::JsonSchema for OBWriteDomesticConsentRespons
             true,
             "Unique identification as assigned by an instructing party for an instructed party to unambiguously identify the instruction.\nUsage: the  instruction identification is a point to point reference that can be used between the instructing party and the instructed party to refer to the individual instruction. It can be included in several messages related to the instruction.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(35u64),
@@ -3952,7 +3952,7 @@ impl ob_model::__private::schemars::JsonSchema for OBWriteDomesticConsentRespons
             true,
             "Unique identification assigned by the initiating party to unambiguously identify the transaction. This identification is passed on, unchanged, throughout the entire end-to-end chain.\nUsage: The end-to-end identification can be used for reconciliation or to link tasks relating to the transaction. It can be included in several messages related to the transaction.\nOB: The Faster Payments Scheme can only access 31 characters for the EndToEndIdentification field.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(35u64),
@@ -4123,7 +4123,7 @@ pub struct OBWriteDomesticConsentResponse5DataInitiationCreditorAccount {
     /// OB: ASPSPs may carry out name validation for Confirmation of Payee, but it is not mandatory.
     ///
     /// JSON name: `Name`
-    pub name: String,
+    pub name: ob_model::Text,
     /// This is secondary identification of the account, as assigned by the account servicing institution.
     /// This can be used by building societies to additionally identify accounts with a roll number (in addition to a sort code and account number combination).
     ///
@@ -4335,7 +4335,7 @@ impl ob_model::__private::schemars::JsonSchema
             true,
             "The account name is the name or names of the account owner(s) represented at an account level.\nNote, the account name is not the product name or the nickname of the account.\nOB: ASPSPs may carry out name validation for Confirmation of Payee, but it is not mandatory.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(350u64),
@@ -4385,7 +4385,7 @@ pub struct OBWriteDomesticConsentResponse5DataInitiationDebtorAccount {
     /// Note, the account name is not the product name or the nickname of the account.
     ///
     /// JSON name: `Name`
-    pub name: Option<String>,
+    pub name: Option<ob_model::Text>,
     /// This is secondary identification of the account, as assigned by the account servicing institution.
     /// This can be used by building societies to additionally identify accounts with a roll number (in addition to a sort code and account number combination).
     ///
@@ -4596,7 +4596,7 @@ impl ob_model::__private::schemars::JsonSchema
             false,
             "The account name is the name or names of the account owner(s) represented at an account level, as displayed by the ASPSP's online channels.\nNote, the account name is not the product name or the nickname of the account.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(350u64),
@@ -4821,11 +4821,11 @@ pub struct OBWriteDomesticResponse5Data {
     /// OB: Unique identification as assigned by the ASPSP to uniquely identify the domestic payment resource.
     ///
     /// JSON name: `DomesticPaymentId`
-    pub domestic_payment_id: String,
+    pub domestic_payment_id: ob_model::Text,
     /// OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.
     ///
     /// JSON name: `ConsentId`
-    pub consent_id: String,
+    pub consent_id: ob_model::Text,
     /// Date and time at which the message was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.
     /// All date-time fields in responses must include the timezone. An example is below:
     /// 2017-04-05T10:43:07+00:00
@@ -5152,7 +5152,7 @@ impl ob_model::__private::schemars::JsonSchema for OBWriteDomesticResponse5Data 
             true,
             "OB: Unique identification as assigned by the ASPSP to uniquely identify the domestic payment resource.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(40u64),
@@ -5171,7 +5171,7 @@ impl ob_model::__private::schemars::JsonSchema for OBWriteDomesticResponse5Data 
             true,
             "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(128u64),
@@ -5537,7 +5537,7 @@ pub struct OBWriteDomesticScheduled2Data {
     /// OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.
     ///
     /// JSON name: `ConsentId`
-    pub consent_id: String,
+    pub consent_id: ob_model::Text,
     /// The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single scheduled domestic payment.
     ///
     /// JSON name: `Initiation`
@@ -5660,7 +5660,7 @@ impl ob_model::__private::schemars::JsonSchema for OBWriteDomesticScheduled2Data
             true,
             "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(128u64),
@@ -5702,13 +5702,13 @@ pub struct OBWriteDomesticScheduled2DataInitiation {
     /// Usage: the  instruction identification is a point to point reference that can be used between the instructing party and the instructed party to refer to the individual instruction. It can be included in several messages related to the instruction.
     ///
     /// JSON name: `InstructionIdentification`
-    pub instruction_identification: String,
+    pub instruction_identification: ob_model::Text,
     /// Unique identification assigned by the initiating party to unambiguously identify the transaction. This identification is passed on, unchanged, throughout the entire end-to-end chain.
     /// Usage: The end-to-end identification can be used for reconciliation or to link tasks relating to the transaction. It can be included in several messages related to the transaction.
     /// OB: The Faster Payments Scheme can only access 31 characters for the EndToEndIdentification field.
     ///
     /// JSON name: `EndToEndIdentification`
-    pub end_to_end_identification: Option<String>,
+    pub end_to_end_identification: Option<ob_model::Text>,
     /// User community specific instrument.
     /// Usage: This element is used to specify a local instrument, local clearing option and/or further qualify the service or service level.
     ///
@@ -6033,7 +6033,7 @@ impl ob_model::__private::schemars::JsonSchema for OBWriteDomesticScheduled2Data
             true,
             "Unique identification as assigned by an instructing party for an instructed party to unambiguously identify the instruction.\nUsage: the  instruction identification is a point to point reference that can be used between the instructing party and the instructed party to refer to the individual instruction. It can be included in several messages related to the instruction.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(35u64),
@@ -6052,7 +6052,7 @@ impl ob_model::__private::schemars::JsonSchema for OBWriteDomesticScheduled2Data
             false,
             "Unique identification assigned by the initiating party to unambiguously identify the transaction. This identification is passed on, unchanged, throughout the entire end-to-end chain.\nUsage: The end-to-end identification can be used for reconciliation or to link tasks relating to the transaction. It can be included in several messages related to the transaction.\nOB: The Faster Payments Scheme can only access 31 characters for the EndToEndIdentification field.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(35u64),
@@ -6880,7 +6880,7 @@ pub struct OBWriteDomesticScheduledConsentResponse5Data {
     /// OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.
     ///
     /// JSON name: `ConsentId`
-    pub consent_id: String,
+    pub consent_id: ob_model::Text,
     /// Date and time at which the resource was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.
     /// All date-time fields in responses must include the timezone. An example is below:
     /// 2017-04-05T10:43:07+00:00
@@ -7248,7 +7248,7 @@ impl ob_model::__private::schemars::JsonSchema for OBWriteDomesticScheduledConse
             true,
             "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(128u64),
@@ -7521,13 +7521,13 @@ pub struct OBWriteDomesticScheduledConsentResponse5DataInitiation {
     /// Usage: the  instruction identification is a point to point reference that can be used between the instructing party and the instructed party to refer to the individual instruction. It can be included in several messages related to the instruction.
     ///
     /// JSON name: `InstructionIdentification`
-    pub instruction_identification: String,
+    pub instruction_identification: ob_model::Text,
     /// Unique identification assigned by the initiating party to unambiguously identify the transaction. This identification is passed on, unchanged, throughout the entire end-to-end chain.
     /// Usage: The end-to-end identification can be used for reconciliation or to link tasks relating to the transaction. It can be included in several messages related to the transaction.
     /// OB: The Faster Payments Scheme can only access 31 characters for the EndToEndIdentification field.
     ///
     /// JSON name: `EndToEndIdentification`
-    pub end_to_end_identification: Option<String>,
+    pub end_to_end_identification: Option<ob_model::Text>,
     /// User community specific instrument.
     /// Usage: This element is used to specify a local instrument, local clearing option and/or further qualify the service or service level.
     ///
@@ -7842,7 +7842,7 @@ impl ob_model::__private::schemars::JsonSchema
             true,
             "Unique identification as assigned by an instructing party for an instructed party to unambiguously identify the instruction.\nUsage: the  instruction identification is a point to point reference that can be used between the instructing party and the instructed party to refer to the individual instruction. It can be included in several messages related to the instruction.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(35u64),
@@ -7861,7 +7861,7 @@ impl ob_model::__private::schemars::JsonSchema
             false,
             "Unique identification assigned by the initiating party to unambiguously identify the transaction. This identification is passed on, unchanged, throughout the entire end-to-end chain.\nUsage: The end-to-end identification can be used for reconciliation or to link tasks relating to the transaction. It can be included in several messages related to the transaction.\nOB: The Faster Payments Scheme can only access 31 characters for the EndToEndIdentification field.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(35u64),
@@ -8225,11 +8225,11 @@ pub struct OBWriteDomesticScheduledResponse5Data {
     /// OB: Unique identification as assigned by the ASPSP to uniquely identify the domestic schedule payment resource.
     ///
     /// JSON name: `DomesticScheduledPaymentId`
-    pub domestic_scheduled_payment_id: String,
+    pub domestic_scheduled_payment_id: ob_model::Text,
     /// OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.
     ///
     /// JSON name: `ConsentId`
-    pub consent_id: String,
+    pub consent_id: ob_model::Text,
     /// Date and time at which the message was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.
     /// All date-time fields in responses must include the timezone. An example is below:
     /// 2017-04-05T10:43:07+00:00
@@ -8561,7 +8561,7 @@ impl ob_model::__private::schemars::JsonSchema for OBWriteDomesticScheduledRespo
             true,
             "OB: Unique identification as assigned by the ASPSP to uniquely identify the domestic schedule payment resource.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(40u64),
@@ -8580,7 +8580,7 @@ impl ob_model::__private::schemars::JsonSchema for OBWriteDomesticScheduledRespo
             true,
             "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(128u64),
@@ -8949,7 +8949,7 @@ pub struct OBWriteDomesticStandingOrder3Data {
     /// OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.
     ///
     /// JSON name: `ConsentId`
-    pub consent_id: String,
+    pub consent_id: ob_model::Text,
     /// The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a domestic standing order.
     ///
     /// JSON name: `Initiation`
@@ -9072,7 +9072,7 @@ impl ob_model::__private::schemars::JsonSchema for OBWriteDomesticStandingOrder3
             true,
             "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(128u64),
@@ -9144,19 +9144,19 @@ pub struct OBWriteDomesticStandingOrder3DataInitiation {
     /// Other frequencies are rejected. `validate()` checks only the OBIE pattern.
     ///
     /// JSON name: `Frequency`
-    pub frequency: String,
+    pub frequency: ob_model::Text,
     /// Unique reference, as assigned by the creditor, to unambiguously refer to the payment transaction.
     /// Usage: If available, the initiating party should provide this reference in the structured remittance information, to enable reconciliation by the creditor upon receipt of the amount of money.
     /// If the business context requires the use of a creditor reference or a payment remit identification, and only one identifier can be passed through the end-to-end chain, the creditor's reference or payment remittance identification should be quoted in the end-to-end transaction identification.
     ///
     /// JSON name: `Reference`
-    pub reference: Option<String>,
+    pub reference: Option<ob_model::Text>,
     /// Number of the payments that will be made in completing this frequency sequence including any executed since the sequence start date.
     ///
     /// Monzo: give either this or `FinalPaymentDateTime` to end the standing order, not both.
     ///
     /// JSON name: `NumberOfPayments`
-    pub number_of_payments: Option<String>,
+    pub number_of_payments: Option<ob_model::Text>,
     /// The date on which the first payment for a Standing Order schedule will be made.All dates in the JSON payloads are represented in ISO 8601 date-time format.
     /// All date-time fields in responses must include the timezone. An example is below:
     /// 2017-04-05T10:43:07+00:00
@@ -9515,7 +9515,7 @@ impl ob_model::__private::schemars::JsonSchema for OBWriteDomesticStandingOrder3
             true,
             "Individual Definitions:\nEvryDay - Every day\nEvryWorkgDay - Every working day\nIntrvlWkDay - An interval specified in weeks (01 to 09), and the day within the week (01 to 07)\nWkInMnthDay - A monthly interval, specifying the week of the month (01 to 05) and day within the week (01 to 07)\nIntrvlMnthDay - An interval specified in months (between 01 to 06, 12, 24), specifying the day within the month (-5 to -1, 1 to 31)\nQtrDay - Quarterly (either ENGLISH, SCOTTISH, or RECEIVED).\nENGLISH = Paid on the 25th March, 24th June, 29th September and 25th December.\nSCOTTISH = Paid on the 2nd February, 15th May, 1st August and 11th November.\nRECEIVED = Paid on the 20th March, 19th June, 24th September and 20th December.\nIndividual Patterns:\nEvryDay (ScheduleCode)\nEvryWorkgDay (ScheduleCode)\nIntrvlWkDay:IntervalInWeeks:DayInWeek (ScheduleCode + IntervalInWeeks + DayInWeek)\nWkInMnthDay:WeekInMonth:DayInWeek (ScheduleCode + WeekInMonth + DayInWeek)\nIntrvlMnthDay:IntervalInMonths:DayInMonth (ScheduleCode + IntervalInMonths + DayInMonth)\nQtrDay: + either (ENGLISH, SCOTTISH or RECEIVED) ScheduleCode + QuarterDay\nThe regular expression for this element combines five smaller versions for each permitted pattern. To aid legibility - the components are presented individually here:\nEvryDay\nEvryWorkgDay\nIntrvlWkDay:0[1-9]:0[1-7]\nWkInMnthDay:0[1-5]:0[1-7]\nIntrvlMnthDay:(0[1-6]|12|24):(-0[1-5]|0[1-9]|[12][0-9]|3[01])\nQtrDay:(ENGLISH|SCOTTISH|RECEIVED)\nFull Regular Expression:\n^(EvryDay)$|^(EvryWorkgDay)$|^(IntrvlWkDay:0[1-9]:0[1-7])$|^(WkInMnthDay:0[1-5]:0[1-7])$|^(IntrvlMnthDay:(0[1-6]|12|24):(-0[1-5]|0[1-9]|[12][0-9]|3[01]))$|^(QtrDay:(ENGLISH|SCOTTISH|RECEIVED))$\n\nMonzo supports only the frequencies the Monzo app offers:\n- `EvryDay`: every day, weekends included.\n- `IntrvlWkDay`: week interval 1, 2 or 4 (`IntrvlWkDay:01:DD`, `IntrvlWkDay:02:DD` or `IntrvlWkDay:04:DD`); the day in the code is ignored and payments repeat on the weekday of the first payment date.\n- `IntrvlMnthDay`: month interval 1, 3 or 12 (`IntrvlMnthDay:01:DD`, `IntrvlMnthDay:03:DD` or `IntrvlMnthDay:12:DD`); the day in the code is ignored and payments repeat on the day of month of the first payment date.\nOther frequencies are rejected. `validate()` checks only the OBIE pattern.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -9536,7 +9536,7 @@ impl ob_model::__private::schemars::JsonSchema for OBWriteDomesticStandingOrder3
             false,
             "Unique reference, as assigned by the creditor, to unambiguously refer to the payment transaction.\nUsage: If available, the initiating party should provide this reference in the structured remittance information, to enable reconciliation by the creditor upon receipt of the amount of money.\nIf the business context requires the use of a creditor reference or a payment remit identification, and only one identifier can be passed through the end-to-end chain, the creditor's reference or payment remittance identification should be quoted in the end-to-end transaction identification.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(35u64),
@@ -9555,7 +9555,7 @@ impl ob_model::__private::schemars::JsonSchema for OBWriteDomesticStandingOrder3
             false,
             "Number of the payments that will be made in completing this frequency sequence including any executed since the sequence start date.\n\nMonzo: give either this or `FinalPaymentDateTime` to end the standing order, not both.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(35u64),
@@ -10409,7 +10409,7 @@ pub struct OBWriteDomesticStandingOrderConsentResponse6Data {
     /// OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.
     ///
     /// JSON name: `ConsentId`
-    pub consent_id: String,
+    pub consent_id: ob_model::Text,
     /// Date and time at which the resource was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.
     /// All date-time fields in responses must include the timezone. An example is below:
     /// 2017-04-05T10:43:07+00:00
@@ -10731,7 +10731,7 @@ impl ob_model::__private::schemars::JsonSchema
             true,
             "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(128u64),
@@ -10990,17 +10990,17 @@ pub struct OBWriteDomesticStandingOrderConsentResponse6DataInitiation {
     /// ^(EvryDay)$|^(EvryWorkgDay)$|^(IntrvlWkDay:0\[1-9\]:0\[1-7\])$|^(WkInMnthDay:0\[1-5\]:0\[1-7\])$|^(IntrvlMnthDay:(0\[1-6\]|12|24):(-0\[1-5\]|0\[1-9\]|\[12\]\[0-9\]|3\[01\]))$|^(QtrDay:(ENGLISH|SCOTTISH|RECEIVED))$
     ///
     /// JSON name: `Frequency`
-    pub frequency: String,
+    pub frequency: ob_model::Text,
     /// Unique reference, as assigned by the creditor, to unambiguously refer to the payment transaction.
     /// Usage: If available, the initiating party should provide this reference in the structured remittance information, to enable reconciliation by the creditor upon receipt of the amount of money.
     /// If the business context requires the use of a creditor reference or a payment remit identification, and only one identifier can be passed through the end-to-end chain, the creditor's reference or payment remittance identification should be quoted in the end-to-end transaction identification.
     ///
     /// JSON name: `Reference`
-    pub reference: Option<String>,
+    pub reference: Option<ob_model::Text>,
     /// Number of the payments that will be made in completing this frequency sequence including any executed since the sequence start date.
     ///
     /// JSON name: `NumberOfPayments`
-    pub number_of_payments: Option<String>,
+    pub number_of_payments: Option<ob_model::Text>,
     /// The date on which the first payment for a Standing Order schedule will be made.All dates in the JSON payloads are represented in ISO 8601 date-time format.
     /// All date-time fields in responses must include the timezone. An example is below:
     /// 2017-04-05T10:43:07+00:00
@@ -11344,7 +11344,7 @@ impl ob_model::__private::schemars::JsonSchema
             true,
             "Individual Definitions:\nEvryDay - Every day\nEvryWorkgDay - Every working day\nIntrvlWkDay - An interval specified in weeks (01 to 09), and the day within the week (01 to 07)\nWkInMnthDay - A monthly interval, specifying the week of the month (01 to 05) and day within the week (01 to 07)\nIntrvlMnthDay - An interval specified in months (between 01 to 06, 12, 24), specifying the day within the month (-5 to -1, 1 to 31)\nQtrDay - Quarterly (either ENGLISH, SCOTTISH, or RECEIVED).\nENGLISH = Paid on the 25th March, 24th June, 29th September and 25th December.\nSCOTTISH = Paid on the 2nd February, 15th May, 1st August and 11th November.\nRECEIVED = Paid on the 20th March, 19th June, 24th September and 20th December.\nIndividual Patterns:\nEvryDay (ScheduleCode)\nEvryWorkgDay (ScheduleCode)\nIntrvlWkDay:IntervalInWeeks:DayInWeek (ScheduleCode + IntervalInWeeks + DayInWeek)\nWkInMnthDay:WeekInMonth:DayInWeek (ScheduleCode + WeekInMonth + DayInWeek)\nIntrvlMnthDay:IntervalInMonths:DayInMonth (ScheduleCode + IntervalInMonths + DayInMonth)\nQtrDay: + either (ENGLISH, SCOTTISH or RECEIVED) ScheduleCode + QuarterDay\nThe regular expression for this element combines five smaller versions for each permitted pattern. To aid legibility - the components are presented individually here:\nEvryDay\nEvryWorkgDay\nIntrvlWkDay:0[1-9]:0[1-7]\nWkInMnthDay:0[1-5]:0[1-7]\nIntrvlMnthDay:(0[1-6]|12|24):(-0[1-5]|0[1-9]|[12][0-9]|3[01])\nQtrDay:(ENGLISH|SCOTTISH|RECEIVED)\nFull Regular Expression:\n^(EvryDay)$|^(EvryWorkgDay)$|^(IntrvlWkDay:0[1-9]:0[1-7])$|^(WkInMnthDay:0[1-5]:0[1-7])$|^(IntrvlMnthDay:(0[1-6]|12|24):(-0[1-5]|0[1-9]|[12][0-9]|3[01]))$|^(QtrDay:(ENGLISH|SCOTTISH|RECEIVED))$",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -11365,7 +11365,7 @@ impl ob_model::__private::schemars::JsonSchema
             false,
             "Unique reference, as assigned by the creditor, to unambiguously refer to the payment transaction.\nUsage: If available, the initiating party should provide this reference in the structured remittance information, to enable reconciliation by the creditor upon receipt of the amount of money.\nIf the business context requires the use of a creditor reference or a payment remit identification, and only one identifier can be passed through the end-to-end chain, the creditor's reference or payment remittance identification should be quoted in the end-to-end transaction identification.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(35u64),
@@ -11384,7 +11384,7 @@ impl ob_model::__private::schemars::JsonSchema
             false,
             "Number of the payments that will be made in completing this frequency sequence including any executed since the sequence start date.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(35u64),
@@ -11772,11 +11772,11 @@ pub struct OBWriteDomesticStandingOrderResponse6Data {
     /// OB: Unique identification as assigned by the ASPSP to uniquely identify the domestic standing order resource.
     ///
     /// JSON name: `DomesticStandingOrderId`
-    pub domestic_standing_order_id: String,
+    pub domestic_standing_order_id: ob_model::Text,
     /// OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.
     ///
     /// JSON name: `ConsentId`
-    pub consent_id: String,
+    pub consent_id: ob_model::Text,
     /// Date and time at which the resource was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.
     /// All date-time fields in responses must include the timezone. An example is below:
     /// 2017-04-05T10:43:07+00:00
@@ -12062,7 +12062,7 @@ impl ob_model::__private::schemars::JsonSchema for OBWriteDomesticStandingOrderR
             true,
             "OB: Unique identification as assigned by the ASPSP to uniquely identify the domestic standing order resource.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(40u64),
@@ -12081,7 +12081,7 @@ impl ob_model::__private::schemars::JsonSchema for OBWriteDomesticStandingOrderR
             true,
             "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(128u64),
@@ -12376,7 +12376,7 @@ pub struct OBWriteFile2Data {
     /// OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.
     ///
     /// JSON name: `ConsentId`
-    pub consent_id: String,
+    pub consent_id: ob_model::Text,
     /// The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds using a payment file.
     ///
     /// JSON name: `Initiation`
@@ -12497,7 +12497,7 @@ impl ob_model::__private::schemars::JsonSchema for OBWriteFile2Data {
             true,
             "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(128u64),
@@ -12542,15 +12542,15 @@ pub struct OBWriteFile2DataInitiation {
     /// A base64 encoding of a SHA256 hash of the file to be uploaded.
     ///
     /// JSON name: `FileHash`
-    pub file_hash: String,
+    pub file_hash: ob_model::Text,
     /// Reference for the file.
     ///
     /// JSON name: `FileReference`
-    pub file_reference: Option<String>,
+    pub file_reference: Option<ob_model::Text>,
     /// Number of individual transactions contained in the payment information group.
     ///
     /// JSON name: `NumberOfTransactions`
-    pub number_of_transactions: Option<String>,
+    pub number_of_transactions: Option<ob_model::Text>,
     /// Total of all individual amounts included in the group, irrespective of currencies.
     ///
     /// JSON name: `ControlSum`
@@ -12829,7 +12829,7 @@ impl ob_model::__private::schemars::JsonSchema for OBWriteFile2DataInitiation {
             true,
             "A base64 encoding of a SHA256 hash of the file to be uploaded.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(44u64),
@@ -12848,7 +12848,7 @@ impl ob_model::__private::schemars::JsonSchema for OBWriteFile2DataInitiation {
             false,
             "Reference for the file.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(40u64),
@@ -12867,7 +12867,7 @@ impl ob_model::__private::schemars::JsonSchema for OBWriteFile2DataInitiation {
             false,
             "Number of individual transactions contained in the payment information group.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -13503,7 +13503,7 @@ pub struct OBWriteFileConsentResponse4Data {
     /// OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.
     ///
     /// JSON name: `ConsentId`
-    pub consent_id: String,
+    pub consent_id: ob_model::Text,
     /// Date and time at which the resource was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.
     /// All date-time fields in responses must include the timezone. An example is below:
     /// 2017-04-05T10:43:07+00:00
@@ -13778,7 +13778,7 @@ impl ob_model::__private::schemars::JsonSchema for OBWriteFileConsentResponse4Da
             true,
             "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(128u64),
@@ -14155,11 +14155,11 @@ pub struct OBWriteFileResponse3Data {
     /// OB: Unique identification as assigned by the ASPSP to uniquely identify the file payment resource.
     ///
     /// JSON name: `FilePaymentId`
-    pub file_payment_id: String,
+    pub file_payment_id: ob_model::Text,
     /// OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.
     ///
     /// JSON name: `ConsentId`
-    pub consent_id: String,
+    pub consent_id: ob_model::Text,
     /// Date and time at which the message was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.
     /// All date-time fields in responses must include the timezone. An example is below:
     /// 2017-04-05T10:43:07+00:00
@@ -14424,7 +14424,7 @@ impl ob_model::__private::schemars::JsonSchema for OBWriteFileResponse3Data {
             true,
             "OB: Unique identification as assigned by the ASPSP to uniquely identify the file payment resource.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(40u64),
@@ -14443,7 +14443,7 @@ impl ob_model::__private::schemars::JsonSchema for OBWriteFileResponse3Data {
             true,
             "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(128u64),
@@ -14752,7 +14752,7 @@ pub struct OBWriteInternational3Data {
     /// OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.
     ///
     /// JSON name: `ConsentId`
-    pub consent_id: String,
+    pub consent_id: ob_model::Text,
     /// The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single international payment.
     ///
     /// JSON name: `Initiation`
@@ -14875,7 +14875,7 @@ impl ob_model::__private::schemars::JsonSchema for OBWriteInternational3Data {
             true,
             "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(128u64),
@@ -14917,13 +14917,13 @@ pub struct OBWriteInternational3DataInitiation {
     /// Usage: the  instruction identification is a point to point reference that can be used between the instructing party and the instructed party to refer to the individual instruction. It can be included in several messages related to the instruction.
     ///
     /// JSON name: `InstructionIdentification`
-    pub instruction_identification: String,
+    pub instruction_identification: ob_model::Text,
     /// Unique identification assigned by the initiating party to unambiguously identify the transaction. This identification is passed on, unchanged, throughout the entire end-to-end chain.
     /// Usage: The end-to-end identification can be used for reconciliation or to link tasks relating to the transaction. It can be included in several messages related to the transaction.
     /// OB: The Faster Payments Scheme can only access 31 characters for the EndToEndIdentification field.
     ///
     /// JSON name: `EndToEndIdentification`
-    pub end_to_end_identification: String,
+    pub end_to_end_identification: ob_model::Text,
     /// User community specific instrument.
     /// Usage: This element is used to specify a local instrument, local clearing option and/or further qualify the service or service level.
     ///
@@ -14938,11 +14938,11 @@ pub struct OBWriteInternational3DataInitiation {
     /// External code sets can be downloaded from www.iso20022.org.
     ///
     /// JSON name: `Purpose`
-    pub purpose: Option<String>,
+    pub purpose: Option<ob_model::Text>,
     /// Specifies the purpose of an international payment, when there is no corresponding 4 character code available in the ISO20022 list of Purpose Codes.
     ///
     /// JSON name: `ExtendedPurpose`
-    pub extended_purpose: Option<String>,
+    pub extended_purpose: Option<ob_model::Text>,
     /// Specifies which party/parties will bear the charges associated with the processing of the payment transaction.
     ///
     /// JSON name: `ChargeBearer`
@@ -14950,11 +14950,11 @@ pub struct OBWriteInternational3DataInitiation {
     /// Specifies the currency of the to be transferred amount, which is different from the currency of the debtor's account.
     ///
     /// JSON name: `CurrencyOfTransfer`
-    pub currency_of_transfer: String,
+    pub currency_of_transfer: ob_model::Text,
     /// Country in which Credit Account is domiciled. Code to identify a country, a dependency, or another area of particular geopolitical interest, on the basis of country names obtained from the United Nations (ISO 3166, Alpha-2 code).
     ///
     /// JSON name: `DestinationCountryCode`
-    pub destination_country_code: Option<String>,
+    pub destination_country_code: Option<ob_model::Text>,
     /// Amount of money to be moved between the debtor and creditor, before deduction of charges, expressed in the currency as ordered by the initiating party.
     /// Usage: This amount has to be transported unchanged through the transaction chain.
     ///
@@ -15354,7 +15354,7 @@ impl ob_model::__private::schemars::JsonSchema for OBWriteInternational3DataInit
             true,
             "Unique identification as assigned by an instructing party for an instructed party to unambiguously identify the instruction.\nUsage: the  instruction identification is a point to point reference that can be used between the instructing party and the instructed party to refer to the individual instruction. It can be included in several messages related to the instruction.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(35u64),
@@ -15373,7 +15373,7 @@ impl ob_model::__private::schemars::JsonSchema for OBWriteInternational3DataInit
             true,
             "Unique identification assigned by the initiating party to unambiguously identify the transaction. This identification is passed on, unchanged, throughout the entire end-to-end chain.\nUsage: The end-to-end identification can be used for reconciliation or to link tasks relating to the transaction. It can be included in several messages related to the transaction.\nOB: The Faster Payments Scheme can only access 31 characters for the EndToEndIdentification field.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(35u64),
@@ -15433,7 +15433,7 @@ impl ob_model::__private::schemars::JsonSchema for OBWriteInternational3DataInit
             false,
             "Specifies the external purpose code in the format of character string with a maximum length of 4 characters.\nThe list of valid codes is an external code list published separately.\nExternal code sets can be downloaded from www.iso20022.org.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(4u64),
@@ -15452,7 +15452,7 @@ impl ob_model::__private::schemars::JsonSchema for OBWriteInternational3DataInit
             false,
             "Specifies the purpose of an international payment, when there is no corresponding 4 character code available in the ISO20022 list of Purpose Codes.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(140u64),
@@ -15490,7 +15490,7 @@ impl ob_model::__private::schemars::JsonSchema for OBWriteInternational3DataInit
             true,
             "Specifies the currency of the to be transferred amount, which is different from the currency of the debtor's account.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -15509,7 +15509,7 @@ impl ob_model::__private::schemars::JsonSchema for OBWriteInternational3DataInit
             false,
             "Country in which Credit Account is domiciled. Code to identify a country, a dependency, or another area of particular geopolitical interest, on the basis of country names obtained from the United Nations (ISO 3166, Alpha-2 code).",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -16295,7 +16295,7 @@ pub struct OBWriteInternationalConsentResponse6Data {
     /// OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.
     ///
     /// JSON name: `ConsentId`
-    pub consent_id: String,
+    pub consent_id: ob_model::Text,
     /// Date and time at which the resource was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.
     /// All date-time fields in responses must include the timezone. An example is below:
     /// 2017-04-05T10:43:07+00:00
@@ -16666,7 +16666,7 @@ impl ob_model::__private::schemars::JsonSchema for OBWriteInternationalConsentRe
             true,
             "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(128u64),
@@ -17122,11 +17122,11 @@ pub struct OBWriteInternationalResponse5Data {
     /// OB: Unique identification as assigned by the ASPSP to uniquely identify the international payment resource.
     ///
     /// JSON name: `InternationalPaymentId`
-    pub international_payment_id: String,
+    pub international_payment_id: ob_model::Text,
     /// OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.
     ///
     /// JSON name: `ConsentId`
-    pub consent_id: String,
+    pub consent_id: ob_model::Text,
     /// Date and time at which the message was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.
     /// All date-time fields in responses must include the timezone. An example is below:
     /// 2017-04-05T10:43:07+00:00
@@ -17476,7 +17476,7 @@ impl ob_model::__private::schemars::JsonSchema for OBWriteInternationalResponse5
             true,
             "OB: Unique identification as assigned by the ASPSP to uniquely identify the international payment resource.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(40u64),
@@ -17495,7 +17495,7 @@ impl ob_model::__private::schemars::JsonSchema for OBWriteInternationalResponse5
             true,
             "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(128u64),
@@ -17883,7 +17883,7 @@ pub struct OBWriteInternationalScheduled3Data {
     /// OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.
     ///
     /// JSON name: `ConsentId`
-    pub consent_id: String,
+    pub consent_id: ob_model::Text,
     /// The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single scheduled international payment.
     ///
     /// JSON name: `Initiation`
@@ -18006,7 +18006,7 @@ impl ob_model::__private::schemars::JsonSchema for OBWriteInternationalScheduled
             true,
             "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(128u64),
@@ -18048,13 +18048,13 @@ pub struct OBWriteInternationalScheduled3DataInitiation {
     /// Usage: the  instruction identification is a point to point reference that can be used between the instructing party and the instructed party to refer to the individual instruction. It can be included in several messages related to the instruction.
     ///
     /// JSON name: `InstructionIdentification`
-    pub instruction_identification: String,
+    pub instruction_identification: ob_model::Text,
     /// Unique identification assigned by the initiating party to unambiguously identify the transaction. This identification is passed on, unchanged, throughout the entire end-to-end chain.
     /// Usage: The end-to-end identification can be used for reconciliation or to link tasks relating to the transaction. It can be included in several messages related to the transaction.
     /// OB: The Faster Payments Scheme can only access 31 characters for the EndToEndIdentification field.
     ///
     /// JSON name: `EndToEndIdentification`
-    pub end_to_end_identification: Option<String>,
+    pub end_to_end_identification: Option<ob_model::Text>,
     /// User community specific instrument.
     /// Usage: This element is used to specify a local instrument, local clearing option and/or further qualify the service or service level.
     ///
@@ -18069,11 +18069,11 @@ pub struct OBWriteInternationalScheduled3DataInitiation {
     /// External code sets can be downloaded from www.iso20022.org.
     ///
     /// JSON name: `Purpose`
-    pub purpose: Option<String>,
+    pub purpose: Option<ob_model::Text>,
     /// Specifies the purpose of an international payment, when there is no corresponding 4 character code available in the ISO20022 list of Purpose Codes.
     ///
     /// JSON name: `ExtendedPurpose`
-    pub extended_purpose: Option<String>,
+    pub extended_purpose: Option<ob_model::Text>,
     /// Specifies which party/parties will bear the charges associated with the processing of the payment transaction.
     ///
     /// JSON name: `ChargeBearer`
@@ -18088,11 +18088,11 @@ pub struct OBWriteInternationalScheduled3DataInitiation {
     /// Specifies the currency of the to be transferred amount, which is different from the currency of the debtor's account.
     ///
     /// JSON name: `CurrencyOfTransfer`
-    pub currency_of_transfer: String,
+    pub currency_of_transfer: ob_model::Text,
     /// Country in which Credit Account is domiciled. Code to identify a country, a dependency, or another area of particular geopolitical interest, on the basis of country names obtained from the United Nations (ISO 3166, Alpha-2 code).
     ///
     /// JSON name: `DestinationCountryCode`
-    pub destination_country_code: Option<String>,
+    pub destination_country_code: Option<ob_model::Text>,
     /// Amount of money to be moved between the debtor and creditor, before deduction of charges, expressed in the currency as ordered by the initiating party.
     /// Usage: This amount has to be transported unchanged through the transaction chain.
     ///
@@ -18517,7 +18517,7 @@ impl ob_model::__private::schemars::JsonSchema for OBWriteInternationalScheduled
             true,
             "Unique identification as assigned by an instructing party for an instructed party to unambiguously identify the instruction.\nUsage: the  instruction identification is a point to point reference that can be used between the instructing party and the instructed party to refer to the individual instruction. It can be included in several messages related to the instruction.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(35u64),
@@ -18536,7 +18536,7 @@ impl ob_model::__private::schemars::JsonSchema for OBWriteInternationalScheduled
             false,
             "Unique identification assigned by the initiating party to unambiguously identify the transaction. This identification is passed on, unchanged, throughout the entire end-to-end chain.\nUsage: The end-to-end identification can be used for reconciliation or to link tasks relating to the transaction. It can be included in several messages related to the transaction.\nOB: The Faster Payments Scheme can only access 31 characters for the EndToEndIdentification field.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(35u64),
@@ -18596,7 +18596,7 @@ impl ob_model::__private::schemars::JsonSchema for OBWriteInternationalScheduled
             false,
             "Specifies the external purpose code in the format of character string with a maximum length of 4 characters.\nThe list of valid codes is an external code list published separately.\nExternal code sets can be downloaded from www.iso20022.org.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(4u64),
@@ -18615,7 +18615,7 @@ impl ob_model::__private::schemars::JsonSchema for OBWriteInternationalScheduled
             false,
             "Specifies the purpose of an international payment, when there is no corresponding 4 character code available in the ISO20022 list of Purpose Codes.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(140u64),
@@ -18672,7 +18672,7 @@ impl ob_model::__private::schemars::JsonSchema for OBWriteInternationalScheduled
             true,
             "Specifies the currency of the to be transferred amount, which is different from the currency of the debtor's account.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -18691,7 +18691,7 @@ impl ob_model::__private::schemars::JsonSchema for OBWriteInternationalScheduled
             false,
             "Country in which Credit Account is domiciled. Code to identify a country, a dependency, or another area of particular geopolitical interest, on the basis of country names obtained from the United Nations (ISO 3166, Alpha-2 code).",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -19535,7 +19535,7 @@ pub struct OBWriteInternationalScheduledConsentResponse6Data {
     /// OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.
     ///
     /// JSON name: `ConsentId`
-    pub consent_id: String,
+    pub consent_id: ob_model::Text,
     /// Date and time at which the resource was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.
     /// All date-time fields in responses must include the timezone. An example is below:
     /// 2017-04-05T10:43:07+00:00
@@ -19928,7 +19928,7 @@ impl ob_model::__private::schemars::JsonSchema
             true,
             "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(128u64),
@@ -20223,13 +20223,13 @@ pub struct OBWriteInternationalScheduledConsentResponse6DataInitiation {
     /// Usage: the  instruction identification is a point to point reference that can be used between the instructing party and the instructed party to refer to the individual instruction. It can be included in several messages related to the instruction.
     ///
     /// JSON name: `InstructionIdentification`
-    pub instruction_identification: String,
+    pub instruction_identification: ob_model::Text,
     /// Unique identification assigned by the initiating party to unambiguously identify the transaction. This identification is passed on, unchanged, throughout the entire end-to-end chain.
     /// Usage: The end-to-end identification can be used for reconciliation or to link tasks relating to the transaction. It can be included in several messages related to the transaction.
     /// OB: The Faster Payments Scheme can only access 31 characters for the EndToEndIdentification field.
     ///
     /// JSON name: `EndToEndIdentification`
-    pub end_to_end_identification: Option<String>,
+    pub end_to_end_identification: Option<ob_model::Text>,
     /// User community specific instrument.
     /// Usage: This element is used to specify a local instrument, local clearing option and/or further qualify the service or service level.
     ///
@@ -20244,11 +20244,11 @@ pub struct OBWriteInternationalScheduledConsentResponse6DataInitiation {
     /// External code sets can be downloaded from www.iso20022.org.
     ///
     /// JSON name: `Purpose`
-    pub purpose: Option<String>,
+    pub purpose: Option<ob_model::Text>,
     /// Specifies the purpose of an international payment, when there is no corresponding 4 character code available in the ISO20022 list of Purpose Codes.
     ///
     /// JSON name: `ExtendedPurpose`
-    pub extended_purpose: Option<String>,
+    pub extended_purpose: Option<ob_model::Text>,
     /// Specifies which party/parties will bear the charges associated with the processing of the payment transaction.
     ///
     /// JSON name: `ChargeBearer`
@@ -20263,11 +20263,11 @@ pub struct OBWriteInternationalScheduledConsentResponse6DataInitiation {
     /// Specifies the currency of the to be transferred amount, which is different from the currency of the debtor's account.
     ///
     /// JSON name: `CurrencyOfTransfer`
-    pub currency_of_transfer: String,
+    pub currency_of_transfer: ob_model::Text,
     /// Country in which Credit Account is domiciled. Code to identify a country, a dependency, or another area of particular geopolitical interest, on the basis of country names obtained from the United Nations (ISO 3166, Alpha-2 code).
     ///
     /// JSON name: `DestinationCountryCode`
-    pub destination_country_code: Option<String>,
+    pub destination_country_code: Option<ob_model::Text>,
     /// Amount of money to be moved between the debtor and creditor, before deduction of charges, expressed in the currency as ordered by the initiating party.
     /// Usage: This amount has to be transported unchanged through the transaction chain.
     ///
@@ -20696,7 +20696,7 @@ impl ob_model::__private::schemars::JsonSchema
             true,
             "Unique identification as assigned by an instructing party for an instructed party to unambiguously identify the instruction.\nUsage: the  instruction identification is a point to point reference that can be used between the instructing party and the instructed party to refer to the individual instruction. It can be included in several messages related to the instruction.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(35u64),
@@ -20715,7 +20715,7 @@ impl ob_model::__private::schemars::JsonSchema
             false,
             "Unique identification assigned by the initiating party to unambiguously identify the transaction. This identification is passed on, unchanged, throughout the entire end-to-end chain.\nUsage: The end-to-end identification can be used for reconciliation or to link tasks relating to the transaction. It can be included in several messages related to the transaction.\nOB: The Faster Payments Scheme can only access 31 characters for the EndToEndIdentification field.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(35u64),
@@ -20775,7 +20775,7 @@ impl ob_model::__private::schemars::JsonSchema
             false,
             "Specifies the external purpose code in the format of character string with a maximum length of 4 characters.\nThe list of valid codes is an external code list published separately.\nExternal code sets can be downloaded from www.iso20022.org.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(4u64),
@@ -20794,7 +20794,7 @@ impl ob_model::__private::schemars::JsonSchema
             false,
             "Specifies the purpose of an international payment, when there is no corresponding 4 character code available in the ISO20022 list of Purpose Codes.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(140u64),
@@ -20851,7 +20851,7 @@ impl ob_model::__private::schemars::JsonSchema
             true,
             "Specifies the currency of the to be transferred amount, which is different from the currency of the debtor's account.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -20870,7 +20870,7 @@ impl ob_model::__private::schemars::JsonSchema
             false,
             "Country in which Credit Account is domiciled. Code to identify a country, a dependency, or another area of particular geopolitical interest, on the basis of country names obtained from the United Nations (ISO 3166, Alpha-2 code).",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -21242,11 +21242,11 @@ pub struct OBWriteInternationalScheduledResponse6Data {
     /// OB: Unique identification as assigned by the ASPSP to uniquely identify the international scheduled payment resource.
     ///
     /// JSON name: `InternationalScheduledPaymentId`
-    pub international_scheduled_payment_id: String,
+    pub international_scheduled_payment_id: ob_model::Text,
     /// OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.
     ///
     /// JSON name: `ConsentId`
-    pub consent_id: String,
+    pub consent_id: ob_model::Text,
     /// Date and time at which the message was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.
     /// All date-time fields in responses must include the timezone. An example is below:
     /// 2017-04-05T10:43:07+00:00
@@ -21603,7 +21603,7 @@ impl ob_model::__private::schemars::JsonSchema for OBWriteInternationalScheduled
             true,
             "OB: Unique identification as assigned by the ASPSP to uniquely identify the international scheduled payment resource.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(40u64),
@@ -21622,7 +21622,7 @@ impl ob_model::__private::schemars::JsonSchema for OBWriteInternationalScheduled
             true,
             "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(128u64),
@@ -22010,7 +22010,7 @@ pub struct OBWriteInternationalStandingOrder4Data {
     /// OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.
     ///
     /// JSON name: `ConsentId`
-    pub consent_id: String,
+    pub consent_id: ob_model::Text,
     /// The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for an international standing order.
     ///
     /// JSON name: `Initiation`
@@ -22138,7 +22138,7 @@ impl ob_model::__private::schemars::JsonSchema for OBWriteInternationalStandingO
             true,
             "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(128u64),
@@ -22204,17 +22204,17 @@ pub struct OBWriteInternationalStandingOrder4DataInitiation {
     /// ^(EvryDay)$|^(EvryWorkgDay)$|^(IntrvlWkDay:0\[1-9\]:0\[1-7\])$|^(WkInMnthDay:0\[1-5\]:0\[1-7\])$|^(IntrvlMnthDay:(0\[1-6\]|12|24):(-0\[1-5\]|0\[1-9\]|\[12\]\[0-9\]|3\[01\]))$|^(QtrDay:(ENGLISH|SCOTTISH|RECEIVED))$
     ///
     /// JSON name: `Frequency`
-    pub frequency: String,
+    pub frequency: ob_model::Text,
     /// Unique reference, as assigned by the creditor, to unambiguously refer to the payment transaction.
     /// Usage: If available, the initiating party should provide this reference in the structured remittance information, to enable reconciliation by the creditor upon receipt of the amount of money.
     /// If the business context requires the use of a creditor reference or a payment remit identification, and only one identifier can be passed through the end-to-end chain, the creditor's reference or payment remittance identification should be quoted in the end-to-end transaction identification.
     ///
     /// JSON name: `Reference`
-    pub reference: Option<String>,
+    pub reference: Option<ob_model::Text>,
     /// Number of the payments that will be made in completing this frequency sequence including any executed since the sequence start date.
     ///
     /// JSON name: `NumberOfPayments`
-    pub number_of_payments: Option<String>,
+    pub number_of_payments: Option<ob_model::Text>,
     /// The date on which the first payment for a Standing Order schedule will be made.All dates in the JSON payloads are represented in ISO 8601 date-time format.
     /// All date-time fields in responses must include the timezone. An example is below:
     /// 2017-04-05T10:43:07+00:00
@@ -22232,11 +22232,11 @@ pub struct OBWriteInternationalStandingOrder4DataInitiation {
     /// External code sets can be downloaded from www.iso20022.org.
     ///
     /// JSON name: `Purpose`
-    pub purpose: Option<String>,
+    pub purpose: Option<ob_model::Text>,
     /// Specifies the purpose of an international payment, when there is no corresponding 4 character code available in the ISO20022 list of Purpose Codes.
     ///
     /// JSON name: `ExtendedPurpose`
-    pub extended_purpose: Option<String>,
+    pub extended_purpose: Option<ob_model::Text>,
     /// Specifies which party/parties will bear the charges associated with the processing of the payment transaction.
     ///
     /// JSON name: `ChargeBearer`
@@ -22244,11 +22244,11 @@ pub struct OBWriteInternationalStandingOrder4DataInitiation {
     /// Specifies the currency of the to be transferred amount, which is different from the currency of the debtor's account.
     ///
     /// JSON name: `CurrencyOfTransfer`
-    pub currency_of_transfer: String,
+    pub currency_of_transfer: ob_model::Text,
     /// Country in which Credit Account is domiciled. Code to identify a country, a dependency, or another area of particular geopolitical interest, on the basis of country names obtained from the United Nations (ISO 3166, Alpha-2 code).
     ///
     /// JSON name: `DestinationCountryCode`
-    pub destination_country_code: Option<String>,
+    pub destination_country_code: Option<ob_model::Text>,
     /// Amount of money to be moved between the debtor and creditor, before deduction of charges, expressed in the currency as ordered by the initiating party.
     /// Usage: This amount has to be transported unchanged through the transaction chain.
     ///
@@ -22618,7 +22618,7 @@ impl ob_model::__private::schemars::JsonSchema
             true,
             "Individual Definitions:\nEvryDay - Every day\nEvryWorkgDay - Every working day\nIntrvlWkDay - An interval specified in weeks (01 to 09), and the day within the week (01 to 07)\nWkInMnthDay - A monthly interval, specifying the week of the month (01 to 05) and day within the week (01 to 07)\nIntrvlMnthDay - An interval specified in months (between 01 to 06, 12, 24), specifying the day within the month (-5 to -1, 1 to 31)\nQtrDay - Quarterly (either ENGLISH, SCOTTISH, or RECEIVED).\nENGLISH = Paid on the 25th March, 24th June, 29th September and 25th December.\nSCOTTISH = Paid on the 2nd February, 15th May, 1st August and 11th November.\nRECEIVED = Paid on the 20th March, 19th June, 24th September and 20th December.\nIndividual Patterns:\nEvryDay (ScheduleCode)\nEvryWorkgDay (ScheduleCode)\nIntrvlWkDay:IntervalInWeeks:DayInWeek (ScheduleCode + IntervalInWeeks + DayInWeek)\nWkInMnthDay:WeekInMonth:DayInWeek (ScheduleCode + WeekInMonth + DayInWeek)\nIntrvlMnthDay:IntervalInMonths:DayInMonth (ScheduleCode + IntervalInMonths + DayInMonth)\nQtrDay: + either (ENGLISH, SCOTTISH or RECEIVED) ScheduleCode + QuarterDay\nThe regular expression for this element combines five smaller versions for each permitted pattern. To aid legibility - the components are presented individually here:\nEvryDay\nEvryWorkgDay\nIntrvlWkDay:0[1-9]:0[1-7]\nWkInMnthDay:0[1-5]:0[1-7]\nIntrvlMnthDay:(0[1-6]|12|24):(-0[1-5]|0[1-9]|[12][0-9]|3[01])\nQtrDay:(ENGLISH|SCOTTISH|RECEIVED)\nFull Regular Expression:\n^(EvryDay)$|^(EvryWorkgDay)$|^(IntrvlWkDay:0[1-9]:0[1-7])$|^(WkInMnthDay:0[1-5]:0[1-7])$|^(IntrvlMnthDay:(0[1-6]|12|24):(-0[1-5]|0[1-9]|[12][0-9]|3[01]))$|^(QtrDay:(ENGLISH|SCOTTISH|RECEIVED))$",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -22639,7 +22639,7 @@ impl ob_model::__private::schemars::JsonSchema
             false,
             "Unique reference, as assigned by the creditor, to unambiguously refer to the payment transaction.\nUsage: If available, the initiating party should provide this reference in the structured remittance information, to enable reconciliation by the creditor upon receipt of the amount of money.\nIf the business context requires the use of a creditor reference or a payment remit identification, and only one identifier can be passed through the end-to-end chain, the creditor's reference or payment remittance identification should be quoted in the end-to-end transaction identification.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(35u64),
@@ -22658,7 +22658,7 @@ impl ob_model::__private::schemars::JsonSchema
             false,
             "Number of the payments that will be made in completing this frequency sequence including any executed since the sequence start date.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(35u64),
@@ -22715,7 +22715,7 @@ impl ob_model::__private::schemars::JsonSchema
             false,
             "Specifies the external purpose code in the format of character string with a maximum length of 4 characters.\nThe list of valid codes is an external code list published separately.\nExternal code sets can be downloaded from www.iso20022.org.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(4u64),
@@ -22734,7 +22734,7 @@ impl ob_model::__private::schemars::JsonSchema
             false,
             "Specifies the purpose of an international payment, when there is no corresponding 4 character code available in the ISO20022 list of Purpose Codes.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(140u64),
@@ -22772,7 +22772,7 @@ impl ob_model::__private::schemars::JsonSchema
             true,
             "Specifies the currency of the to be transferred amount, which is different from the currency of the debtor's account.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -22791,7 +22791,7 @@ impl ob_model::__private::schemars::JsonSchema
             false,
             "Country in which Credit Account is domiciled. Code to identify a country, a dependency, or another area of particular geopolitical interest, on the basis of country names obtained from the United Nations (ISO 3166, Alpha-2 code).",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -23601,7 +23601,7 @@ pub struct OBWriteInternationalStandingOrderConsentResponse7Data {
     /// OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.
     ///
     /// JSON name: `ConsentId`
-    pub consent_id: String,
+    pub consent_id: ob_model::Text,
     /// Date and time at which the resource was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.
     /// All date-time fields in responses must include the timezone. An example is below:
     /// 2017-04-05T10:43:07+00:00
@@ -23925,7 +23925,7 @@ impl ob_model::__private::schemars::JsonSchema
             true,
             "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(128u64),
@@ -24184,17 +24184,17 @@ pub struct OBWriteInternationalStandingOrderConsentResponse7DataInitiation {
     /// ^(EvryDay)$|^(EvryWorkgDay)$|^(IntrvlWkDay:0\[1-9\]:0\[1-7\])$|^(WkInMnthDay:0\[1-5\]:0\[1-7\])$|^(IntrvlMnthDay:(0\[1-6\]|12|24):(-0\[1-5\]|0\[1-9\]|\[12\]\[0-9\]|3\[01\]))$|^(QtrDay:(ENGLISH|SCOTTISH|RECEIVED))$
     ///
     /// JSON name: `Frequency`
-    pub frequency: String,
+    pub frequency: ob_model::Text,
     /// Unique reference, as assigned by the creditor, to unambiguously refer to the payment transaction.
     /// Usage: If available, the initiating party should provide this reference in the structured remittance information, to enable reconciliation by the creditor upon receipt of the amount of money.
     /// If the business context requires the use of a creditor reference or a payment remit identification, and only one identifier can be passed through the end-to-end chain, the creditor's reference or payment remittance identification should be quoted in the end-to-end transaction identification.
     ///
     /// JSON name: `Reference`
-    pub reference: Option<String>,
+    pub reference: Option<ob_model::Text>,
     /// Number of the payments that will be made in completing this frequency sequence including any executed since the sequence start date.
     ///
     /// JSON name: `NumberOfPayments`
-    pub number_of_payments: Option<String>,
+    pub number_of_payments: Option<ob_model::Text>,
     /// The date on which the first payment for a Standing Order schedule will be made.All dates in the JSON payloads are represented in ISO 8601 date-time format.
     /// All date-time fields in responses must include the timezone. An example is below:
     /// 2017-04-05T10:43:07+00:00
@@ -24212,11 +24212,11 @@ pub struct OBWriteInternationalStandingOrderConsentResponse7DataInitiation {
     /// External code sets can be downloaded from www.iso20022.org.
     ///
     /// JSON name: `Purpose`
-    pub purpose: Option<String>,
+    pub purpose: Option<ob_model::Text>,
     /// Specifies the purpose of an international payment, when there is no corresponding 4 character code available in the ISO20022 list of Purpose Codes.
     ///
     /// JSON name: `ExtendedPurpose`
-    pub extended_purpose: Option<String>,
+    pub extended_purpose: Option<ob_model::Text>,
     /// Specifies which party/parties will bear the charges associated with the processing of the payment transaction.
     ///
     /// JSON name: `ChargeBearer`
@@ -24224,11 +24224,11 @@ pub struct OBWriteInternationalStandingOrderConsentResponse7DataInitiation {
     /// Specifies the currency of the to be transferred amount, which is different from the currency of the debtor's account.
     ///
     /// JSON name: `CurrencyOfTransfer`
-    pub currency_of_transfer: String,
+    pub currency_of_transfer: ob_model::Text,
     /// Country in which Credit Account is domiciled. Code to identify a country, a dependency, or another area of particular geopolitical interest, on the basis of country names obtained from the United Nations (ISO 3166, Alpha-2 code).
     ///
     /// JSON name: `DestinationCountryCode`
-    pub destination_country_code: Option<String>,
+    pub destination_country_code: Option<ob_model::Text>,
     /// Amount of money to be moved between the debtor and creditor, before deduction of charges, expressed in the currency as ordered by the initiating party.
     /// Usage: This amount has to be transported unchanged through the transaction chain.
     ///
@@ -24600,7 +24600,7 @@ impl ob_model::__private::schemars::JsonSchema
             true,
             "Individual Definitions:\nEvryDay - Every day\nEvryWorkgDay - Every working day\nIntrvlWkDay - An interval specified in weeks (01 to 09), and the day within the week (01 to 07)\nWkInMnthDay - A monthly interval, specifying the week of the month (01 to 05) and day within the week (01 to 07)\nIntrvlMnthDay - An interval specified in months (between 01 to 06, 12, 24), specifying the day within the month (-5 to -1, 1 to 31)\nQtrDay - Quarterly (either ENGLISH, SCOTTISH, or RECEIVED).\nENGLISH = Paid on the 25th March, 24th June, 29th September and 25th December.\nSCOTTISH = Paid on the 2nd February, 15th May, 1st August and 11th November.\nRECEIVED = Paid on the 20th March, 19th June, 24th September and 20th December.\nIndividual Patterns:\nEvryDay (ScheduleCode)\nEvryWorkgDay (ScheduleCode)\nIntrvlWkDay:IntervalInWeeks:DayInWeek (ScheduleCode + IntervalInWeeks + DayInWeek)\nWkInMnthDay:WeekInMonth:DayInWeek (ScheduleCode + WeekInMonth + DayInWeek)\nIntrvlMnthDay:IntervalInMonths:DayInMonth (ScheduleCode + IntervalInMonths + DayInMonth)\nQtrDay: + either (ENGLISH, SCOTTISH or RECEIVED) ScheduleCode + QuarterDay\nThe regular expression for this element combines five smaller versions for each permitted pattern. To aid legibility - the components are presented individually here:\nEvryDay\nEvryWorkgDay\nIntrvlWkDay:0[1-9]:0[1-7]\nWkInMnthDay:0[1-5]:0[1-7]\nIntrvlMnthDay:(0[1-6]|12|24):(-0[1-5]|0[1-9]|[12][0-9]|3[01])\nQtrDay:(ENGLISH|SCOTTISH|RECEIVED)\nFull Regular Expression:\n^(EvryDay)$|^(EvryWorkgDay)$|^(IntrvlWkDay:0[1-9]:0[1-7])$|^(WkInMnthDay:0[1-5]:0[1-7])$|^(IntrvlMnthDay:(0[1-6]|12|24):(-0[1-5]|0[1-9]|[12][0-9]|3[01]))$|^(QtrDay:(ENGLISH|SCOTTISH|RECEIVED))$",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -24621,7 +24621,7 @@ impl ob_model::__private::schemars::JsonSchema
             false,
             "Unique reference, as assigned by the creditor, to unambiguously refer to the payment transaction.\nUsage: If available, the initiating party should provide this reference in the structured remittance information, to enable reconciliation by the creditor upon receipt of the amount of money.\nIf the business context requires the use of a creditor reference or a payment remit identification, and only one identifier can be passed through the end-to-end chain, the creditor's reference or payment remittance identification should be quoted in the end-to-end transaction identification.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(35u64),
@@ -24640,7 +24640,7 @@ impl ob_model::__private::schemars::JsonSchema
             false,
             "Number of the payments that will be made in completing this frequency sequence including any executed since the sequence start date.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(35u64),
@@ -24697,7 +24697,7 @@ impl ob_model::__private::schemars::JsonSchema
             false,
             "Specifies the external purpose code in the format of character string with a maximum length of 4 characters.\nThe list of valid codes is an external code list published separately.\nExternal code sets can be downloaded from www.iso20022.org.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(4u64),
@@ -24716,7 +24716,7 @@ impl ob_model::__private::schemars::JsonSchema
             false,
             "Specifies the purpose of an international payment, when there is no corresponding 4 character code available in the ISO20022 list of Purpose Codes.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(140u64),
@@ -24754,7 +24754,7 @@ impl ob_model::__private::schemars::JsonSchema
             true,
             "Specifies the currency of the to be transferred amount, which is different from the currency of the debtor's account.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -24773,7 +24773,7 @@ impl ob_model::__private::schemars::JsonSchema
             false,
             "Country in which Credit Account is domiciled. Code to identify a country, a dependency, or another area of particular geopolitical interest, on the basis of country names obtained from the United Nations (ISO 3166, Alpha-2 code).",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -25109,11 +25109,11 @@ pub struct OBWriteInternationalStandingOrderResponse7Data {
     /// OB: Unique identification as assigned by the ASPSP to uniquely identify the international standing order resource.
     ///
     /// JSON name: `InternationalStandingOrderId`
-    pub international_standing_order_id: String,
+    pub international_standing_order_id: ob_model::Text,
     /// OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.
     ///
     /// JSON name: `ConsentId`
-    pub consent_id: String,
+    pub consent_id: ob_model::Text,
     /// Date and time at which the resource was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.
     /// All date-time fields in responses must include the timezone. An example is below:
     /// 2017-04-05T10:43:07+00:00
@@ -25399,7 +25399,7 @@ impl ob_model::__private::schemars::JsonSchema for OBWriteInternationalStandingO
             true,
             "OB: Unique identification as assigned by the ASPSP to uniquely identify the international standing order resource.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(40u64),
@@ -25418,7 +25418,7 @@ impl ob_model::__private::schemars::JsonSchema for OBWriteInternationalStandingO
             true,
             "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(128u64),

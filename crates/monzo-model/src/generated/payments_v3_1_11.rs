@@ -210,7 +210,7 @@ pub struct OBWriteDomestic2Data {
     /// OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.
     ///
     /// JSON name: `ConsentId`
-    pub consent_id: String,
+    pub consent_id: ob_model::Text,
     /// The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single domestic payment.
     ///
     /// JSON name: `Initiation`
@@ -333,7 +333,7 @@ impl ob_model::__private::schemars::JsonSchema for OBWriteDomestic2Data {
             true,
             "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(128u64),
@@ -375,13 +375,13 @@ pub struct OBWriteDomestic2DataInitiation {
     /// Usage: the  instruction identification is a point to point reference that can be used between the instructing party and the instructed party to refer to the individual instruction. It can be included in several messages related to the instruction.
     ///
     /// JSON name: `InstructionIdentification`
-    pub instruction_identification: String,
+    pub instruction_identification: ob_model::Text,
     /// Unique identification assigned by the initiating party to unambiguously identify the transaction. This identification is passed on, unchanged, throughout the entire end-to-end chain.
     /// Usage: The end-to-end identification can be used for reconciliation or to link tasks relating to the transaction. It can be included in several messages related to the transaction.
     /// OB: The Faster Payments Scheme can only access 31 characters for the EndToEndIdentification field.
     ///
     /// JSON name: `EndToEndIdentification`
-    pub end_to_end_identification: String,
+    pub end_to_end_identification: ob_model::Text,
     /// User community specific instrument.
     /// Usage: This element is used to specify a local instrument, local clearing option and/or further qualify the service or service level.
     ///
@@ -674,7 +674,7 @@ impl ob_model::__private::schemars::JsonSchema for OBWriteDomestic2DataInitiatio
             true,
             "Unique identification as assigned by an instructing party for an instructed party to unambiguously identify the instruction.\nUsage: the  instruction identification is a point to point reference that can be used between the instructing party and the instructed party to refer to the individual instruction. It can be included in several messages related to the instruction.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(35u64),
@@ -693,7 +693,7 @@ impl ob_model::__private::schemars::JsonSchema for OBWriteDomestic2DataInitiatio
             true,
             "Unique identification assigned by the initiating party to unambiguously identify the transaction. This identification is passed on, unchanged, throughout the entire end-to-end chain.\nUsage: The end-to-end identification can be used for reconciliation or to link tasks relating to the transaction. It can be included in several messages related to the transaction.\nOB: The Faster Payments Scheme can only access 31 characters for the EndToEndIdentification field.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(35u64),
@@ -860,7 +860,7 @@ pub struct OBWriteDomestic2DataInitiationCreditorAccount {
     /// OB: ASPSPs may carry out name validation for Confirmation of Payee, but it is not mandatory.
     ///
     /// JSON name: `Name`
-    pub name: String,
+    pub name: ob_model::Text,
     /// This is secondary identification of the account, as assigned by the account servicing institution.
     /// This can be used by building societies to additionally identify accounts with a roll number (in addition to a sort code and account number combination).
     ///
@@ -1069,7 +1069,7 @@ impl ob_model::__private::schemars::JsonSchema for OBWriteDomestic2DataInitiatio
             true,
             "The account name is the name or names of the account owner(s) represented at an account level.\nNote, the account name is not the product name or the nickname of the account.\nOB: ASPSPs may carry out name validation for Confirmation of Payee, but it is not mandatory.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(350u64),
@@ -1121,7 +1121,7 @@ pub struct OBWriteDomestic2DataInitiationDebtorAccount {
     /// Note, the account name is not the product name or the nickname of the account.
     ///
     /// JSON name: `Name`
-    pub name: Option<String>,
+    pub name: Option<ob_model::Text>,
     /// This is secondary identification of the account, as assigned by the account servicing institution.
     /// This can be used by building societies to additionally identify accounts with a roll number (in addition to a sort code and account number combination).
     ///
@@ -1329,7 +1329,7 @@ impl ob_model::__private::schemars::JsonSchema for OBWriteDomestic2DataInitiatio
             false,
             "The account name is the name or names of the account owner(s) represented at an account level, as displayed by the ASPSP's online channels.\nNote, the account name is not the product name or the nickname of the account.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(350u64),
@@ -1978,7 +1978,7 @@ pub struct OBWriteDomesticConsentResponse5Data {
     /// OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.
     ///
     /// JSON name: `ConsentId`
-    pub consent_id: String,
+    pub consent_id: ob_model::Text,
     /// Date and time at which the resource was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.
     /// All date-time fields in responses must include the timezone. An example is below:
     /// 2017-04-05T10:43:07+00:00
@@ -2319,7 +2319,7 @@ impl ob_model::__private::schemars::JsonSchema for OBWriteDomesticConsentRespons
             true,
             "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(128u64),
@@ -2570,13 +2570,13 @@ pub struct OBWriteDomesticConsentResponse5DataInitiation {
     /// Usage: the  instruction identification is a point to point reference that can be used between the instructing party and the instructed party to refer to the individual instruction. It can be included in several messages related to the instruction.
     ///
     /// JSON name: `InstructionIdentification`
-    pub instruction_identification: String,
+    pub instruction_identification: ob_model::Text,
     /// Unique identification assigned by the initiating party to unambiguously identify the transaction. This identification is passed on, unchanged, throughout the entire end-to-end chain.
     /// Usage: The end-to-end identification can be used for reconciliation or to link tasks relating to the transaction. It can be included in several messages related to the transaction.
     /// OB: The Faster Payments Scheme can only access 31 characters for the EndToEndIdentification field.
     ///
     /// JSON name: `EndToEndIdentification`
-    pub end_to_end_identification: String,
+    pub end_to_end_identification: ob_model::Text,
     /// User community specific instrument.
     /// Usage: This element is used to specify a local instrument, local clearing option and/or further qualify the service or service level.
     ///
@@ -2862,7 +2862,7 @@ impl ob_model::__private::schemars::JsonSchema for OBWriteDomesticConsentRespons
             true,
             "Unique identification as assigned by an instructing party for an instructed party to unambiguously identify the instruction.\nUsage: the  instruction identification is a point to point reference that can be used between the instructing party and the instructed party to refer to the individual instruction. It can be included in several messages related to the instruction.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(35u64),
@@ -2881,7 +2881,7 @@ impl ob_model::__private::schemars::JsonSchema for OBWriteDomesticConsentRespons
             true,
             "Unique identification assigned by the initiating party to unambiguously identify the transaction. This identification is passed on, unchanged, throughout the entire end-to-end chain.\nUsage: The end-to-end identification can be used for reconciliation or to link tasks relating to the transaction. It can be included in several messages related to the transaction.\nOB: The Faster Payments Scheme can only access 31 characters for the EndToEndIdentification field.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(35u64),
@@ -3052,7 +3052,7 @@ pub struct OBWriteDomesticConsentResponse5DataInitiationCreditorAccount {
     /// OB: ASPSPs may carry out name validation for Confirmation of Payee, but it is not mandatory.
     ///
     /// JSON name: `Name`
-    pub name: String,
+    pub name: ob_model::Text,
     /// This is secondary identification of the account, as assigned by the account servicing institution.
     /// This can be used by building societies to additionally identify accounts with a roll number (in addition to a sort code and account number combination).
     ///
@@ -3264,7 +3264,7 @@ impl ob_model::__private::schemars::JsonSchema
             true,
             "The account name is the name or names of the account owner(s) represented at an account level.\nNote, the account name is not the product name or the nickname of the account.\nOB: ASPSPs may carry out name validation for Confirmation of Payee, but it is not mandatory.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(350u64),
@@ -3314,7 +3314,7 @@ pub struct OBWriteDomesticConsentResponse5DataInitiationDebtorAccount {
     /// Note, the account name is not the product name or the nickname of the account.
     ///
     /// JSON name: `Name`
-    pub name: Option<String>,
+    pub name: Option<ob_model::Text>,
     /// This is secondary identification of the account, as assigned by the account servicing institution.
     /// This can be used by building societies to additionally identify accounts with a roll number (in addition to a sort code and account number combination).
     ///
@@ -3525,7 +3525,7 @@ impl ob_model::__private::schemars::JsonSchema
             false,
             "The account name is the name or names of the account owner(s) represented at an account level, as displayed by the ASPSP's online channels.\nNote, the account name is not the product name or the nickname of the account.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(350u64),
@@ -3750,11 +3750,11 @@ pub struct OBWriteDomesticResponse5Data {
     /// OB: Unique identification as assigned by the ASPSP to uniquely identify the domestic payment resource.
     ///
     /// JSON name: `DomesticPaymentId`
-    pub domestic_payment_id: String,
+    pub domestic_payment_id: ob_model::Text,
     /// OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.
     ///
     /// JSON name: `ConsentId`
-    pub consent_id: String,
+    pub consent_id: ob_model::Text,
     /// Date and time at which the message was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.
     /// All date-time fields in responses must include the timezone. An example is below:
     /// 2017-04-05T10:43:07+00:00
@@ -4081,7 +4081,7 @@ impl ob_model::__private::schemars::JsonSchema for OBWriteDomesticResponse5Data 
             true,
             "OB: Unique identification as assigned by the ASPSP to uniquely identify the domestic payment resource.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(40u64),
@@ -4100,7 +4100,7 @@ impl ob_model::__private::schemars::JsonSchema for OBWriteDomesticResponse5Data 
             true,
             "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(128u64),
@@ -4466,7 +4466,7 @@ pub struct OBWriteDomesticScheduled2Data {
     /// OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.
     ///
     /// JSON name: `ConsentId`
-    pub consent_id: String,
+    pub consent_id: ob_model::Text,
     /// The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single scheduled domestic payment.
     ///
     /// JSON name: `Initiation`
@@ -4589,7 +4589,7 @@ impl ob_model::__private::schemars::JsonSchema for OBWriteDomesticScheduled2Data
             true,
             "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(128u64),
@@ -4631,13 +4631,13 @@ pub struct OBWriteDomesticScheduled2DataInitiation {
     /// Usage: the  instruction identification is a point to point reference that can be used between the instructing party and the instructed party to refer to the individual instruction. It can be included in several messages related to the instruction.
     ///
     /// JSON name: `InstructionIdentification`
-    pub instruction_identification: String,
+    pub instruction_identification: ob_model::Text,
     /// Unique identification assigned by the initiating party to unambiguously identify the transaction. This identification is passed on, unchanged, throughout the entire end-to-end chain.
     /// Usage: The end-to-end identification can be used for reconciliation or to link tasks relating to the transaction. It can be included in several messages related to the transaction.
     /// OB: The Faster Payments Scheme can only access 31 characters for the EndToEndIdentification field.
     ///
     /// JSON name: `EndToEndIdentification`
-    pub end_to_end_identification: Option<String>,
+    pub end_to_end_identification: Option<ob_model::Text>,
     /// User community specific instrument.
     /// Usage: This element is used to specify a local instrument, local clearing option and/or further qualify the service or service level.
     ///
@@ -4962,7 +4962,7 @@ impl ob_model::__private::schemars::JsonSchema for OBWriteDomesticScheduled2Data
             true,
             "Unique identification as assigned by an instructing party for an instructed party to unambiguously identify the instruction.\nUsage: the  instruction identification is a point to point reference that can be used between the instructing party and the instructed party to refer to the individual instruction. It can be included in several messages related to the instruction.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(35u64),
@@ -4981,7 +4981,7 @@ impl ob_model::__private::schemars::JsonSchema for OBWriteDomesticScheduled2Data
             false,
             "Unique identification assigned by the initiating party to unambiguously identify the transaction. This identification is passed on, unchanged, throughout the entire end-to-end chain.\nUsage: The end-to-end identification can be used for reconciliation or to link tasks relating to the transaction. It can be included in several messages related to the transaction.\nOB: The Faster Payments Scheme can only access 31 characters for the EndToEndIdentification field.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(35u64),
@@ -5809,7 +5809,7 @@ pub struct OBWriteDomesticScheduledConsentResponse5Data {
     /// OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.
     ///
     /// JSON name: `ConsentId`
-    pub consent_id: String,
+    pub consent_id: ob_model::Text,
     /// Date and time at which the resource was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.
     /// All date-time fields in responses must include the timezone. An example is below:
     /// 2017-04-05T10:43:07+00:00
@@ -6177,7 +6177,7 @@ impl ob_model::__private::schemars::JsonSchema for OBWriteDomesticScheduledConse
             true,
             "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(128u64),
@@ -6450,13 +6450,13 @@ pub struct OBWriteDomesticScheduledConsentResponse5DataInitiation {
     /// Usage: the  instruction identification is a point to point reference that can be used between the instructing party and the instructed party to refer to the individual instruction. It can be included in several messages related to the instruction.
     ///
     /// JSON name: `InstructionIdentification`
-    pub instruction_identification: String,
+    pub instruction_identification: ob_model::Text,
     /// Unique identification assigned by the initiating party to unambiguously identify the transaction. This identification is passed on, unchanged, throughout the entire end-to-end chain.
     /// Usage: The end-to-end identification can be used for reconciliation or to link tasks relating to the transaction. It can be included in several messages related to the transaction.
     /// OB: The Faster Payments Scheme can only access 31 characters for the EndToEndIdentification field.
     ///
     /// JSON name: `EndToEndIdentification`
-    pub end_to_end_identification: Option<String>,
+    pub end_to_end_identification: Option<ob_model::Text>,
     /// User community specific instrument.
     /// Usage: This element is used to specify a local instrument, local clearing option and/or further qualify the service or service level.
     ///
@@ -6771,7 +6771,7 @@ impl ob_model::__private::schemars::JsonSchema
             true,
             "Unique identification as assigned by an instructing party for an instructed party to unambiguously identify the instruction.\nUsage: the  instruction identification is a point to point reference that can be used between the instructing party and the instructed party to refer to the individual instruction. It can be included in several messages related to the instruction.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(35u64),
@@ -6790,7 +6790,7 @@ impl ob_model::__private::schemars::JsonSchema
             false,
             "Unique identification assigned by the initiating party to unambiguously identify the transaction. This identification is passed on, unchanged, throughout the entire end-to-end chain.\nUsage: The end-to-end identification can be used for reconciliation or to link tasks relating to the transaction. It can be included in several messages related to the transaction.\nOB: The Faster Payments Scheme can only access 31 characters for the EndToEndIdentification field.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(35u64),
@@ -7154,11 +7154,11 @@ pub struct OBWriteDomesticScheduledResponse5Data {
     /// OB: Unique identification as assigned by the ASPSP to uniquely identify the domestic schedule payment resource.
     ///
     /// JSON name: `DomesticScheduledPaymentId`
-    pub domestic_scheduled_payment_id: String,
+    pub domestic_scheduled_payment_id: ob_model::Text,
     /// OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.
     ///
     /// JSON name: `ConsentId`
-    pub consent_id: String,
+    pub consent_id: ob_model::Text,
     /// Date and time at which the message was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.
     /// All date-time fields in responses must include the timezone. An example is below:
     /// 2017-04-05T10:43:07+00:00
@@ -7490,7 +7490,7 @@ impl ob_model::__private::schemars::JsonSchema for OBWriteDomesticScheduledRespo
             true,
             "OB: Unique identification as assigned by the ASPSP to uniquely identify the domestic schedule payment resource.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(40u64),
@@ -7509,7 +7509,7 @@ impl ob_model::__private::schemars::JsonSchema for OBWriteDomesticScheduledRespo
             true,
             "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(128u64),
@@ -7878,7 +7878,7 @@ pub struct OBWriteDomesticStandingOrder3Data {
     /// OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.
     ///
     /// JSON name: `ConsentId`
-    pub consent_id: String,
+    pub consent_id: ob_model::Text,
     /// The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a domestic standing order.
     ///
     /// JSON name: `Initiation`
@@ -8001,7 +8001,7 @@ impl ob_model::__private::schemars::JsonSchema for OBWriteDomesticStandingOrder3
             true,
             "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(128u64),
@@ -8073,19 +8073,19 @@ pub struct OBWriteDomesticStandingOrder3DataInitiation {
     /// Other frequencies are rejected. `validate()` checks only the OBIE pattern.
     ///
     /// JSON name: `Frequency`
-    pub frequency: String,
+    pub frequency: ob_model::Text,
     /// Unique reference, as assigned by the creditor, to unambiguously refer to the payment transaction.
     /// Usage: If available, the initiating party should provide this reference in the structured remittance information, to enable reconciliation by the creditor upon receipt of the amount of money.
     /// If the business context requires the use of a creditor reference or a payment remit identification, and only one identifier can be passed through the end-to-end chain, the creditor's reference or payment remittance identification should be quoted in the end-to-end transaction identification.
     ///
     /// JSON name: `Reference`
-    pub reference: Option<String>,
+    pub reference: Option<ob_model::Text>,
     /// Number of the payments that will be made in completing this frequency sequence including any executed since the sequence start date.
     ///
     /// Monzo: give either this or `FinalPaymentDateTime` to end the standing order, not both.
     ///
     /// JSON name: `NumberOfPayments`
-    pub number_of_payments: Option<String>,
+    pub number_of_payments: Option<ob_model::Text>,
     /// The date on which the first payment for a Standing Order schedule will be made.All dates in the JSON payloads are represented in ISO 8601 date-time format.
     /// All date-time fields in responses must include the timezone. An example is below:
     /// 2017-04-05T10:43:07+00:00
@@ -8444,7 +8444,7 @@ impl ob_model::__private::schemars::JsonSchema for OBWriteDomesticStandingOrder3
             true,
             "Individual Definitions:\nEvryDay - Every day\nEvryWorkgDay - Every working day\nIntrvlWkDay - An interval specified in weeks (01 to 09), and the day within the week (01 to 07)\nWkInMnthDay - A monthly interval, specifying the week of the month (01 to 05) and day within the week (01 to 07)\nIntrvlMnthDay - An interval specified in months (between 01 to 06, 12, 24), specifying the day within the month (-5 to -1, 1 to 31)\nQtrDay - Quarterly (either ENGLISH, SCOTTISH, or RECEIVED).\nENGLISH = Paid on the 25th March, 24th June, 29th September and 25th December.\nSCOTTISH = Paid on the 2nd February, 15th May, 1st August and 11th November.\nRECEIVED = Paid on the 20th March, 19th June, 24th September and 20th December.\nIndividual Patterns:\nEvryDay (ScheduleCode)\nEvryWorkgDay (ScheduleCode)\nIntrvlWkDay:IntervalInWeeks:DayInWeek (ScheduleCode + IntervalInWeeks + DayInWeek)\nWkInMnthDay:WeekInMonth:DayInWeek (ScheduleCode + WeekInMonth + DayInWeek)\nIntrvlMnthDay:IntervalInMonths:DayInMonth (ScheduleCode + IntervalInMonths + DayInMonth)\nQtrDay: + either (ENGLISH, SCOTTISH or RECEIVED) ScheduleCode + QuarterDay\nThe regular expression for this element combines five smaller versions for each permitted pattern. To aid legibility - the components are presented individually here:\nEvryDay\nEvryWorkgDay\nIntrvlWkDay:0[1-9]:0[1-7]\nWkInMnthDay:0[1-5]:0[1-7]\nIntrvlMnthDay:(0[1-6]|12|24):(-0[1-5]|0[1-9]|[12][0-9]|3[01])\nQtrDay:(ENGLISH|SCOTTISH|RECEIVED)\nFull Regular Expression:\n^(EvryDay)$|^(EvryWorkgDay)$|^(IntrvlWkDay:0[1-9]:0[1-7])$|^(WkInMnthDay:0[1-5]:0[1-7])$|^(IntrvlMnthDay:(0[1-6]|12|24):(-0[1-5]|0[1-9]|[12][0-9]|3[01]))$|^(QtrDay:(ENGLISH|SCOTTISH|RECEIVED))$\n\nMonzo supports only the frequencies the Monzo app offers:\n- `EvryDay`: every day, weekends included.\n- `IntrvlWkDay`: week interval 1, 2 or 4 (`IntrvlWkDay:01:DD`, `IntrvlWkDay:02:DD` or `IntrvlWkDay:04:DD`); the day in the code is ignored and payments repeat on the weekday of the first payment date.\n- `IntrvlMnthDay`: month interval 1, 3 or 12 (`IntrvlMnthDay:01:DD`, `IntrvlMnthDay:03:DD` or `IntrvlMnthDay:12:DD`); the day in the code is ignored and payments repeat on the day of month of the first payment date.\nOther frequencies are rejected. `validate()` checks only the OBIE pattern.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -8465,7 +8465,7 @@ impl ob_model::__private::schemars::JsonSchema for OBWriteDomesticStandingOrder3
             false,
             "Unique reference, as assigned by the creditor, to unambiguously refer to the payment transaction.\nUsage: If available, the initiating party should provide this reference in the structured remittance information, to enable reconciliation by the creditor upon receipt of the amount of money.\nIf the business context requires the use of a creditor reference or a payment remit identification, and only one identifier can be passed through the end-to-end chain, the creditor's reference or payment remittance identification should be quoted in the end-to-end transaction identification.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(35u64),
@@ -8484,7 +8484,7 @@ impl ob_model::__private::schemars::JsonSchema for OBWriteDomesticStandingOrder3
             false,
             "Number of the payments that will be made in completing this frequency sequence including any executed since the sequence start date.\n\nMonzo: give either this or `FinalPaymentDateTime` to end the standing order, not both.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(35u64),
@@ -9338,7 +9338,7 @@ pub struct OBWriteDomesticStandingOrderConsentResponse6Data {
     /// OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.
     ///
     /// JSON name: `ConsentId`
-    pub consent_id: String,
+    pub consent_id: ob_model::Text,
     /// Date and time at which the resource was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.
     /// All date-time fields in responses must include the timezone. An example is below:
     /// 2017-04-05T10:43:07+00:00
@@ -9660,7 +9660,7 @@ impl ob_model::__private::schemars::JsonSchema
             true,
             "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(128u64),
@@ -9919,17 +9919,17 @@ pub struct OBWriteDomesticStandingOrderConsentResponse6DataInitiation {
     /// ^(EvryDay)$|^(EvryWorkgDay)$|^(IntrvlWkDay:0\[1-9\]:0\[1-7\])$|^(WkInMnthDay:0\[1-5\]:0\[1-7\])$|^(IntrvlMnthDay:(0\[1-6\]|12|24):(-0\[1-5\]|0\[1-9\]|\[12\]\[0-9\]|3\[01\]))$|^(QtrDay:(ENGLISH|SCOTTISH|RECEIVED))$
     ///
     /// JSON name: `Frequency`
-    pub frequency: String,
+    pub frequency: ob_model::Text,
     /// Unique reference, as assigned by the creditor, to unambiguously refer to the payment transaction.
     /// Usage: If available, the initiating party should provide this reference in the structured remittance information, to enable reconciliation by the creditor upon receipt of the amount of money.
     /// If the business context requires the use of a creditor reference or a payment remit identification, and only one identifier can be passed through the end-to-end chain, the creditor's reference or payment remittance identification should be quoted in the end-to-end transaction identification.
     ///
     /// JSON name: `Reference`
-    pub reference: Option<String>,
+    pub reference: Option<ob_model::Text>,
     /// Number of the payments that will be made in completing this frequency sequence including any executed since the sequence start date.
     ///
     /// JSON name: `NumberOfPayments`
-    pub number_of_payments: Option<String>,
+    pub number_of_payments: Option<ob_model::Text>,
     /// The date on which the first payment for a Standing Order schedule will be made.All dates in the JSON payloads are represented in ISO 8601 date-time format.
     /// All date-time fields in responses must include the timezone. An example is below:
     /// 2017-04-05T10:43:07+00:00
@@ -10273,7 +10273,7 @@ impl ob_model::__private::schemars::JsonSchema
             true,
             "Individual Definitions:\nEvryDay - Every day\nEvryWorkgDay - Every working day\nIntrvlWkDay - An interval specified in weeks (01 to 09), and the day within the week (01 to 07)\nWkInMnthDay - A monthly interval, specifying the week of the month (01 to 05) and day within the week (01 to 07)\nIntrvlMnthDay - An interval specified in months (between 01 to 06, 12, 24), specifying the day within the month (-5 to -1, 1 to 31)\nQtrDay - Quarterly (either ENGLISH, SCOTTISH, or RECEIVED).\nENGLISH = Paid on the 25th March, 24th June, 29th September and 25th December.\nSCOTTISH = Paid on the 2nd February, 15th May, 1st August and 11th November.\nRECEIVED = Paid on the 20th March, 19th June, 24th September and 20th December.\nIndividual Patterns:\nEvryDay (ScheduleCode)\nEvryWorkgDay (ScheduleCode)\nIntrvlWkDay:IntervalInWeeks:DayInWeek (ScheduleCode + IntervalInWeeks + DayInWeek)\nWkInMnthDay:WeekInMonth:DayInWeek (ScheduleCode + WeekInMonth + DayInWeek)\nIntrvlMnthDay:IntervalInMonths:DayInMonth (ScheduleCode + IntervalInMonths + DayInMonth)\nQtrDay: + either (ENGLISH, SCOTTISH or RECEIVED) ScheduleCode + QuarterDay\nThe regular expression for this element combines five smaller versions for each permitted pattern. To aid legibility - the components are presented individually here:\nEvryDay\nEvryWorkgDay\nIntrvlWkDay:0[1-9]:0[1-7]\nWkInMnthDay:0[1-5]:0[1-7]\nIntrvlMnthDay:(0[1-6]|12|24):(-0[1-5]|0[1-9]|[12][0-9]|3[01])\nQtrDay:(ENGLISH|SCOTTISH|RECEIVED)\nFull Regular Expression:\n^(EvryDay)$|^(EvryWorkgDay)$|^(IntrvlWkDay:0[1-9]:0[1-7])$|^(WkInMnthDay:0[1-5]:0[1-7])$|^(IntrvlMnthDay:(0[1-6]|12|24):(-0[1-5]|0[1-9]|[12][0-9]|3[01]))$|^(QtrDay:(ENGLISH|SCOTTISH|RECEIVED))$",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -10294,7 +10294,7 @@ impl ob_model::__private::schemars::JsonSchema
             false,
             "Unique reference, as assigned by the creditor, to unambiguously refer to the payment transaction.\nUsage: If available, the initiating party should provide this reference in the structured remittance information, to enable reconciliation by the creditor upon receipt of the amount of money.\nIf the business context requires the use of a creditor reference or a payment remit identification, and only one identifier can be passed through the end-to-end chain, the creditor's reference or payment remittance identification should be quoted in the end-to-end transaction identification.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(35u64),
@@ -10313,7 +10313,7 @@ impl ob_model::__private::schemars::JsonSchema
             false,
             "Number of the payments that will be made in completing this frequency sequence including any executed since the sequence start date.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(35u64),
@@ -10701,11 +10701,11 @@ pub struct OBWriteDomesticStandingOrderResponse6Data {
     /// OB: Unique identification as assigned by the ASPSP to uniquely identify the domestic standing order resource.
     ///
     /// JSON name: `DomesticStandingOrderId`
-    pub domestic_standing_order_id: String,
+    pub domestic_standing_order_id: ob_model::Text,
     /// OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.
     ///
     /// JSON name: `ConsentId`
-    pub consent_id: String,
+    pub consent_id: ob_model::Text,
     /// Date and time at which the resource was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.
     /// All date-time fields in responses must include the timezone. An example is below:
     /// 2017-04-05T10:43:07+00:00
@@ -10991,7 +10991,7 @@ impl ob_model::__private::schemars::JsonSchema for OBWriteDomesticStandingOrderR
             true,
             "OB: Unique identification as assigned by the ASPSP to uniquely identify the domestic standing order resource.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(40u64),
@@ -11010,7 +11010,7 @@ impl ob_model::__private::schemars::JsonSchema for OBWriteDomesticStandingOrderR
             true,
             "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(128u64),
@@ -11305,7 +11305,7 @@ pub struct OBWriteFile2Data {
     /// OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.
     ///
     /// JSON name: `ConsentId`
-    pub consent_id: String,
+    pub consent_id: ob_model::Text,
     /// The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds using a payment file.
     ///
     /// JSON name: `Initiation`
@@ -11426,7 +11426,7 @@ impl ob_model::__private::schemars::JsonSchema for OBWriteFile2Data {
             true,
             "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(128u64),
@@ -11471,15 +11471,15 @@ pub struct OBWriteFile2DataInitiation {
     /// A base64 encoding of a SHA256 hash of the file to be uploaded.
     ///
     /// JSON name: `FileHash`
-    pub file_hash: String,
+    pub file_hash: ob_model::Text,
     /// Reference for the file.
     ///
     /// JSON name: `FileReference`
-    pub file_reference: Option<String>,
+    pub file_reference: Option<ob_model::Text>,
     /// Number of individual transactions contained in the payment information group.
     ///
     /// JSON name: `NumberOfTransactions`
-    pub number_of_transactions: Option<String>,
+    pub number_of_transactions: Option<ob_model::Text>,
     /// Total of all individual amounts included in the group, irrespective of currencies.
     ///
     /// JSON name: `ControlSum`
@@ -11758,7 +11758,7 @@ impl ob_model::__private::schemars::JsonSchema for OBWriteFile2DataInitiation {
             true,
             "A base64 encoding of a SHA256 hash of the file to be uploaded.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(44u64),
@@ -11777,7 +11777,7 @@ impl ob_model::__private::schemars::JsonSchema for OBWriteFile2DataInitiation {
             false,
             "Reference for the file.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(40u64),
@@ -11796,7 +11796,7 @@ impl ob_model::__private::schemars::JsonSchema for OBWriteFile2DataInitiation {
             false,
             "Number of individual transactions contained in the payment information group.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -12432,7 +12432,7 @@ pub struct OBWriteFileConsentResponse4Data {
     /// OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.
     ///
     /// JSON name: `ConsentId`
-    pub consent_id: String,
+    pub consent_id: ob_model::Text,
     /// Date and time at which the resource was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.
     /// All date-time fields in responses must include the timezone. An example is below:
     /// 2017-04-05T10:43:07+00:00
@@ -12707,7 +12707,7 @@ impl ob_model::__private::schemars::JsonSchema for OBWriteFileConsentResponse4Da
             true,
             "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(128u64),
@@ -13084,11 +13084,11 @@ pub struct OBWriteFileResponse3Data {
     /// OB: Unique identification as assigned by the ASPSP to uniquely identify the file payment resource.
     ///
     /// JSON name: `FilePaymentId`
-    pub file_payment_id: String,
+    pub file_payment_id: ob_model::Text,
     /// OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.
     ///
     /// JSON name: `ConsentId`
-    pub consent_id: String,
+    pub consent_id: ob_model::Text,
     /// Date and time at which the message was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.
     /// All date-time fields in responses must include the timezone. An example is below:
     /// 2017-04-05T10:43:07+00:00
@@ -13353,7 +13353,7 @@ impl ob_model::__private::schemars::JsonSchema for OBWriteFileResponse3Data {
             true,
             "OB: Unique identification as assigned by the ASPSP to uniquely identify the file payment resource.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(40u64),
@@ -13372,7 +13372,7 @@ impl ob_model::__private::schemars::JsonSchema for OBWriteFileResponse3Data {
             true,
             "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(128u64),
@@ -13685,7 +13685,7 @@ pub struct OBWriteInternational3Data {
     /// OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.
     ///
     /// JSON name: `ConsentId`
-    pub consent_id: String,
+    pub consent_id: ob_model::Text,
     /// The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single international payment.
     ///
     /// JSON name: `Initiation`
@@ -13808,7 +13808,7 @@ impl ob_model::__private::schemars::JsonSchema for OBWriteInternational3Data {
             true,
             "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(128u64),
@@ -13850,13 +13850,13 @@ pub struct OBWriteInternational3DataInitiation {
     /// Usage: the  instruction identification is a point to point reference that can be used between the instructing party and the instructed party to refer to the individual instruction. It can be included in several messages related to the instruction.
     ///
     /// JSON name: `InstructionIdentification`
-    pub instruction_identification: String,
+    pub instruction_identification: ob_model::Text,
     /// Unique identification assigned by the initiating party to unambiguously identify the transaction. This identification is passed on, unchanged, throughout the entire end-to-end chain.
     /// Usage: The end-to-end identification can be used for reconciliation or to link tasks relating to the transaction. It can be included in several messages related to the transaction.
     /// OB: The Faster Payments Scheme can only access 31 characters for the EndToEndIdentification field.
     ///
     /// JSON name: `EndToEndIdentification`
-    pub end_to_end_identification: String,
+    pub end_to_end_identification: ob_model::Text,
     /// User community specific instrument.
     /// Usage: This element is used to specify a local instrument, local clearing option and/or further qualify the service or service level.
     ///
@@ -13871,11 +13871,11 @@ pub struct OBWriteInternational3DataInitiation {
     /// External code sets can be downloaded from www.iso20022.org.
     ///
     /// JSON name: `Purpose`
-    pub purpose: Option<String>,
+    pub purpose: Option<ob_model::Text>,
     /// Specifies the purpose of an international payment, when there is no corresponding 4 character code available in the ISO20022 list of Purpose Codes.
     ///
     /// JSON name: `ExtendedPurpose`
-    pub extended_purpose: Option<String>,
+    pub extended_purpose: Option<ob_model::Text>,
     /// Specifies which party/parties will bear the charges associated with the processing of the payment transaction.
     ///
     /// JSON name: `ChargeBearer`
@@ -13883,13 +13883,13 @@ pub struct OBWriteInternational3DataInitiation {
     /// Specifies the currency of the to be transferred amount, which is different from the currency of the debtor's account.
     ///
     /// JSON name: `CurrencyOfTransfer`
-    pub currency_of_transfer: String,
+    pub currency_of_transfer: ob_model::Text,
     /// Country in which Credit Account is domiciled. Code to identify a country, a dependency, or another area of particular geopolitical interest, on the basis of country names obtained from the United Nations (ISO 3166, Alpha-2 code).
     ///
     /// Monzo: required for every currency.
     ///
     /// JSON name: `DestinationCountryCode`
-    pub destination_country_code: String,
+    pub destination_country_code: ob_model::Text,
     /// Amount of money to be moved between the debtor and creditor, before deduction of charges, expressed in the currency as ordered by the initiating party.
     /// Usage: This amount has to be transported unchanged through the transaction chain.
     ///
@@ -14292,7 +14292,7 @@ impl ob_model::__private::schemars::JsonSchema for OBWriteInternational3DataInit
             true,
             "Unique identification as assigned by an instructing party for an instructed party to unambiguously identify the instruction.\nUsage: the  instruction identification is a point to point reference that can be used between the instructing party and the instructed party to refer to the individual instruction. It can be included in several messages related to the instruction.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(35u64),
@@ -14311,7 +14311,7 @@ impl ob_model::__private::schemars::JsonSchema for OBWriteInternational3DataInit
             true,
             "Unique identification assigned by the initiating party to unambiguously identify the transaction. This identification is passed on, unchanged, throughout the entire end-to-end chain.\nUsage: The end-to-end identification can be used for reconciliation or to link tasks relating to the transaction. It can be included in several messages related to the transaction.\nOB: The Faster Payments Scheme can only access 31 characters for the EndToEndIdentification field.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(35u64),
@@ -14371,7 +14371,7 @@ impl ob_model::__private::schemars::JsonSchema for OBWriteInternational3DataInit
             false,
             "Specifies the external purpose code in the format of character string with a maximum length of 4 characters.\nThe list of valid codes is an external code list published separately.\nExternal code sets can be downloaded from www.iso20022.org.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(4u64),
@@ -14390,7 +14390,7 @@ impl ob_model::__private::schemars::JsonSchema for OBWriteInternational3DataInit
             false,
             "Specifies the purpose of an international payment, when there is no corresponding 4 character code available in the ISO20022 list of Purpose Codes.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(140u64),
@@ -14428,7 +14428,7 @@ impl ob_model::__private::schemars::JsonSchema for OBWriteInternational3DataInit
             true,
             "Specifies the currency of the to be transferred amount, which is different from the currency of the debtor's account.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -14447,7 +14447,7 @@ impl ob_model::__private::schemars::JsonSchema for OBWriteInternational3DataInit
             true,
             "Country in which Credit Account is domiciled. Code to identify a country, a dependency, or another area of particular geopolitical interest, on the basis of country names obtained from the United Nations (ISO 3166, Alpha-2 code).\n\nMonzo: required for every currency.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -14636,7 +14636,7 @@ pub struct OBWriteInternational3DataInitiationCreditorAccount {
     /// Monzo: required for every currency (already required by the OBIE schema).
     ///
     /// JSON name: `Name`
-    pub name: String,
+    pub name: ob_model::Text,
     /// This is secondary identification of the account, as assigned by the account servicing institution.
     /// This can be used by building societies to additionally identify accounts with a roll number (in addition to a sort code and account number combination).
     ///
@@ -14846,7 +14846,7 @@ impl ob_model::__private::schemars::JsonSchema
             true,
             "The account name is the name or names of the account owner(s) represented at an account level.\nNote, the account name is not the product name or the nickname of the account.\nOB: ASPSPs may carry out name validation for Confirmation of Payee, but it is not mandatory.\n\nMonzo: required for every currency (already required by the OBIE schema).",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(350u64),
@@ -14887,7 +14887,7 @@ pub struct OBWriteInternational3DataInitiationExchangeRateInformation {
     /// Currency in which the rate of exchange is expressed in a currency exchange. In the example 1GBP = xxxCUR, the unit currency is GBP.
     ///
     /// JSON name: `UnitCurrency`
-    pub unit_currency: String,
+    pub unit_currency: ob_model::Text,
     /// The factor used for conversion of an amount from one currency to another. This reflects the price at which one currency was bought with another currency.
     ///
     /// JSON name: `ExchangeRate`
@@ -14901,7 +14901,7 @@ pub struct OBWriteInternational3DataInitiationExchangeRateInformation {
     /// Unique and unambiguous reference to the foreign exchange contract agreed between the initiating party/creditor and the debtor agent.
     ///
     /// JSON name: `ContractIdentification`
-    pub contract_identification: Option<String>,
+    pub contract_identification: Option<ob_model::Text>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
     pub extra: ob_model::Extra,
@@ -15068,7 +15068,7 @@ impl ob_model::__private::schemars::JsonSchema
             true,
             "Currency in which the rate of exchange is expressed in a currency exchange. In the example 1GBP = xxxCUR, the unit currency is GBP.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -15128,7 +15128,7 @@ impl ob_model::__private::schemars::JsonSchema
             false,
             "Unique and unambiguous reference to the foreign exchange contract agreed between the initiating party/creditor and the debtor agent.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(256u64),
@@ -15375,11 +15375,11 @@ pub struct OBWriteInternational3Risk {
     /// Category code conform to ISO 18245, related to the type of services or goods the merchant provides for the transaction.
     ///
     /// JSON name: `MerchantCategoryCode`
-    pub merchant_category_code: Option<String>,
+    pub merchant_category_code: Option<ob_model::Text>,
     /// The unique customer identifier of the PSU with the merchant.
     ///
     /// JSON name: `MerchantCustomerIdentification`
-    pub merchant_customer_identification: Option<String>,
+    pub merchant_customer_identification: Option<ob_model::Text>,
     /// Indicates if Payee has a contractual relationship with the PISP.
     ///
     /// JSON name: `ContractPresentInidicator`
@@ -15391,7 +15391,7 @@ pub struct OBWriteInternational3Risk {
     /// Category code, related to the type of services or goods that corresponds to the underlying purpose of the payment that conforms to Recommended UK Purpose Code in ISO 20022 Payment Messaging List
     ///
     /// JSON name: `PaymentPurposeCode`
-    pub payment_purpose_code: Option<String>,
+    pub payment_purpose_code: Option<ob_model::Text>,
     /// Specifies the extended type of account.
     ///
     /// Monzo: required; one of `Personal`, `JointPersonal`, `PersonalSavingsAccount`, `Business`, `BusinessSavingsAccount`. For USD it decides whether the creditor account is a checking or savings account; `UK.MONZO.BPAY` (AUD) needs `Business` or `BusinessSavingsAccount`.
@@ -15665,7 +15665,7 @@ impl ob_model::__private::schemars::JsonSchema for OBWriteInternational3Risk {
             false,
             "Category code conform to ISO 18245, related to the type of services or goods the merchant provides for the transaction.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(3u64),
                     max_len: Some(4u64),
@@ -15684,7 +15684,7 @@ impl ob_model::__private::schemars::JsonSchema for OBWriteInternational3Risk {
             false,
             "The unique customer identifier of the PSU with the merchant.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(70u64),
@@ -15741,7 +15741,7 @@ impl ob_model::__private::schemars::JsonSchema for OBWriteInternational3Risk {
             false,
             "Category code, related to the type of services or goods that corresponds to the underlying purpose of the payment that conforms to Recommended UK Purpose Code in ISO 20022 Payment Messaging List",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(3u64),
                     max_len: Some(4u64),
@@ -16417,7 +16417,7 @@ pub struct OBWriteInternationalConsentResponse6Data {
     /// OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.
     ///
     /// JSON name: `ConsentId`
-    pub consent_id: String,
+    pub consent_id: ob_model::Text,
     /// Date and time at which the resource was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.
     /// All date-time fields in responses must include the timezone. An example is below:
     /// 2017-04-05T10:43:07+00:00
@@ -16790,7 +16790,7 @@ impl ob_model::__private::schemars::JsonSchema for OBWriteInternationalConsentRe
             true,
             "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(128u64),
@@ -17062,7 +17062,7 @@ pub struct OBWriteInternationalConsentResponse6DataExchangeRateInformation {
     /// Currency in which the rate of exchange is expressed in a currency exchange. In the example 1GBP = xxxCUR, the unit currency is GBP.
     ///
     /// JSON name: `UnitCurrency`
-    pub unit_currency: String,
+    pub unit_currency: ob_model::Text,
     /// The factor used for conversion of an amount from one currency to another. This reflects the price at which one currency was bought with another currency.
     ///
     /// JSON name: `ExchangeRate`
@@ -17074,7 +17074,7 @@ pub struct OBWriteInternationalConsentResponse6DataExchangeRateInformation {
     /// Unique and unambiguous reference to the foreign exchange contract agreed between the initiating party/creditor and the debtor agent.
     ///
     /// JSON name: `ContractIdentification`
-    pub contract_identification: Option<String>,
+    pub contract_identification: Option<ob_model::Text>,
     /// Specified date and time the exchange rate agreement will expire.All dates in the JSON payloads are represented in ISO 8601 date-time format.
     /// All date-time fields in responses must include the timezone. An example is below:
     /// 2017-04-05T10:43:07+00:00
@@ -17273,7 +17273,7 @@ impl ob_model::__private::schemars::JsonSchema
             true,
             "Currency in which the rate of exchange is expressed in a currency exchange. In the example 1GBP = xxxCUR, the unit currency is GBP.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -17333,7 +17333,7 @@ impl ob_model::__private::schemars::JsonSchema
             false,
             "Unique and unambiguous reference to the foreign exchange contract agreed between the initiating party/creditor and the debtor agent.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(256u64),
@@ -17375,13 +17375,13 @@ pub struct OBWriteInternationalConsentResponse6DataInitiation {
     /// Usage: the  instruction identification is a point to point reference that can be used between the instructing party and the instructed party to refer to the individual instruction. It can be included in several messages related to the instruction.
     ///
     /// JSON name: `InstructionIdentification`
-    pub instruction_identification: String,
+    pub instruction_identification: ob_model::Text,
     /// Unique identification assigned by the initiating party to unambiguously identify the transaction. This identification is passed on, unchanged, throughout the entire end-to-end chain.
     /// Usage: The end-to-end identification can be used for reconciliation or to link tasks relating to the transaction. It can be included in several messages related to the transaction.
     /// OB: The Faster Payments Scheme can only access 31 characters for the EndToEndIdentification field.
     ///
     /// JSON name: `EndToEndIdentification`
-    pub end_to_end_identification: String,
+    pub end_to_end_identification: ob_model::Text,
     /// User community specific instrument.
     /// Usage: This element is used to specify a local instrument, local clearing option and/or further qualify the service or service level.
     ///
@@ -17396,11 +17396,11 @@ pub struct OBWriteInternationalConsentResponse6DataInitiation {
     /// External code sets can be downloaded from www.iso20022.org.
     ///
     /// JSON name: `Purpose`
-    pub purpose: Option<String>,
+    pub purpose: Option<ob_model::Text>,
     /// Specifies the purpose of an international payment, when there is no corresponding 4 character code available in the ISO20022 list of Purpose Codes.
     ///
     /// JSON name: `ExtendedPurpose`
-    pub extended_purpose: Option<String>,
+    pub extended_purpose: Option<ob_model::Text>,
     /// Specifies which party/parties will bear the charges associated with the processing of the payment transaction.
     ///
     /// JSON name: `ChargeBearer`
@@ -17408,11 +17408,11 @@ pub struct OBWriteInternationalConsentResponse6DataInitiation {
     /// Specifies the currency of the to be transferred amount, which is different from the currency of the debtor's account.
     ///
     /// JSON name: `CurrencyOfTransfer`
-    pub currency_of_transfer: String,
+    pub currency_of_transfer: ob_model::Text,
     /// Country in which Credit Account is domiciled. Code to identify a country, a dependency, or another area of particular geopolitical interest, on the basis of country names obtained from the United Nations (ISO 3166, Alpha-2 code).
     ///
     /// JSON name: `DestinationCountryCode`
-    pub destination_country_code: Option<String>,
+    pub destination_country_code: Option<ob_model::Text>,
     /// Amount of money to be moved between the debtor and creditor, before deduction of charges, expressed in the currency as ordered by the initiating party.
     /// Usage: This amount has to be transported unchanged through the transaction chain.
     ///
@@ -17821,7 +17821,7 @@ impl ob_model::__private::schemars::JsonSchema
             true,
             "Unique identification as assigned by an instructing party for an instructed party to unambiguously identify the instruction.\nUsage: the  instruction identification is a point to point reference that can be used between the instructing party and the instructed party to refer to the individual instruction. It can be included in several messages related to the instruction.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(35u64),
@@ -17840,7 +17840,7 @@ impl ob_model::__private::schemars::JsonSchema
             true,
             "Unique identification assigned by the initiating party to unambiguously identify the transaction. This identification is passed on, unchanged, throughout the entire end-to-end chain.\nUsage: The end-to-end identification can be used for reconciliation or to link tasks relating to the transaction. It can be included in several messages related to the transaction.\nOB: The Faster Payments Scheme can only access 31 characters for the EndToEndIdentification field.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(35u64),
@@ -17900,7 +17900,7 @@ impl ob_model::__private::schemars::JsonSchema
             false,
             "Specifies the external purpose code in the format of character string with a maximum length of 4 characters.\nThe list of valid codes is an external code list published separately.\nExternal code sets can be downloaded from www.iso20022.org.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(4u64),
@@ -17919,7 +17919,7 @@ impl ob_model::__private::schemars::JsonSchema
             false,
             "Specifies the purpose of an international payment, when there is no corresponding 4 character code available in the ISO20022 list of Purpose Codes.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(140u64),
@@ -17957,7 +17957,7 @@ impl ob_model::__private::schemars::JsonSchema
             true,
             "Specifies the currency of the to be transferred amount, which is different from the currency of the debtor's account.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -17976,7 +17976,7 @@ impl ob_model::__private::schemars::JsonSchema
             false,
             "Country in which Credit Account is domiciled. Code to identify a country, a dependency, or another area of particular geopolitical interest, on the basis of country names obtained from the United Nations (ISO 3166, Alpha-2 code).",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -18159,7 +18159,7 @@ pub struct OBWriteInternationalConsentResponse6DataInitiationExchangeRateInforma
     /// Currency in which the rate of exchange is expressed in a currency exchange. In the example 1GBP = xxxCUR, the unit currency is GBP.
     ///
     /// JSON name: `UnitCurrency`
-    pub unit_currency: String,
+    pub unit_currency: ob_model::Text,
     /// The factor used for conversion of an amount from one currency to another. This reflects the price at which one currency was bought with another currency.
     ///
     /// JSON name: `ExchangeRate`
@@ -18171,7 +18171,7 @@ pub struct OBWriteInternationalConsentResponse6DataInitiationExchangeRateInforma
     /// Unique and unambiguous reference to the foreign exchange contract agreed between the initiating party/creditor and the debtor agent.
     ///
     /// JSON name: `ContractIdentification`
-    pub contract_identification: Option<String>,
+    pub contract_identification: Option<ob_model::Text>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
     pub extra: ob_model::Extra,
@@ -18342,7 +18342,7 @@ impl ob_model::__private::schemars::JsonSchema
             true,
             "Currency in which the rate of exchange is expressed in a currency exchange. In the example 1GBP = xxxCUR, the unit currency is GBP.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -18402,7 +18402,7 @@ impl ob_model::__private::schemars::JsonSchema
             false,
             "Unique and unambiguous reference to the foreign exchange contract agreed between the initiating party/creditor and the debtor agent.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(256u64),
@@ -18608,11 +18608,11 @@ pub struct OBWriteInternationalResponse5Data {
     /// OB: Unique identification as assigned by the ASPSP to uniquely identify the international payment resource.
     ///
     /// JSON name: `InternationalPaymentId`
-    pub international_payment_id: String,
+    pub international_payment_id: ob_model::Text,
     /// OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.
     ///
     /// JSON name: `ConsentId`
-    pub consent_id: String,
+    pub consent_id: ob_model::Text,
     /// Date and time at which the message was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.
     /// All date-time fields in responses must include the timezone. An example is below:
     /// 2017-04-05T10:43:07+00:00
@@ -18962,7 +18962,7 @@ impl ob_model::__private::schemars::JsonSchema for OBWriteInternationalResponse5
             true,
             "OB: Unique identification as assigned by the ASPSP to uniquely identify the international payment resource.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(40u64),
@@ -18981,7 +18981,7 @@ impl ob_model::__private::schemars::JsonSchema for OBWriteInternationalResponse5
             true,
             "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(128u64),
@@ -19369,7 +19369,7 @@ pub struct OBWriteInternationalScheduled3Data {
     /// OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.
     ///
     /// JSON name: `ConsentId`
-    pub consent_id: String,
+    pub consent_id: ob_model::Text,
     /// The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single scheduled international payment.
     ///
     /// JSON name: `Initiation`
@@ -19492,7 +19492,7 @@ impl ob_model::__private::schemars::JsonSchema for OBWriteInternationalScheduled
             true,
             "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(128u64),
@@ -19534,13 +19534,13 @@ pub struct OBWriteInternationalScheduled3DataInitiation {
     /// Usage: the  instruction identification is a point to point reference that can be used between the instructing party and the instructed party to refer to the individual instruction. It can be included in several messages related to the instruction.
     ///
     /// JSON name: `InstructionIdentification`
-    pub instruction_identification: String,
+    pub instruction_identification: ob_model::Text,
     /// Unique identification assigned by the initiating party to unambiguously identify the transaction. This identification is passed on, unchanged, throughout the entire end-to-end chain.
     /// Usage: The end-to-end identification can be used for reconciliation or to link tasks relating to the transaction. It can be included in several messages related to the transaction.
     /// OB: The Faster Payments Scheme can only access 31 characters for the EndToEndIdentification field.
     ///
     /// JSON name: `EndToEndIdentification`
-    pub end_to_end_identification: Option<String>,
+    pub end_to_end_identification: Option<ob_model::Text>,
     /// User community specific instrument.
     /// Usage: This element is used to specify a local instrument, local clearing option and/or further qualify the service or service level.
     ///
@@ -19555,11 +19555,11 @@ pub struct OBWriteInternationalScheduled3DataInitiation {
     /// External code sets can be downloaded from www.iso20022.org.
     ///
     /// JSON name: `Purpose`
-    pub purpose: Option<String>,
+    pub purpose: Option<ob_model::Text>,
     /// Specifies the purpose of an international payment, when there is no corresponding 4 character code available in the ISO20022 list of Purpose Codes.
     ///
     /// JSON name: `ExtendedPurpose`
-    pub extended_purpose: Option<String>,
+    pub extended_purpose: Option<ob_model::Text>,
     /// Specifies which party/parties will bear the charges associated with the processing of the payment transaction.
     ///
     /// JSON name: `ChargeBearer`
@@ -19574,11 +19574,11 @@ pub struct OBWriteInternationalScheduled3DataInitiation {
     /// Specifies the currency of the to be transferred amount, which is different from the currency of the debtor's account.
     ///
     /// JSON name: `CurrencyOfTransfer`
-    pub currency_of_transfer: String,
+    pub currency_of_transfer: ob_model::Text,
     /// Country in which Credit Account is domiciled. Code to identify a country, a dependency, or another area of particular geopolitical interest, on the basis of country names obtained from the United Nations (ISO 3166, Alpha-2 code).
     ///
     /// JSON name: `DestinationCountryCode`
-    pub destination_country_code: Option<String>,
+    pub destination_country_code: Option<ob_model::Text>,
     /// Amount of money to be moved between the debtor and creditor, before deduction of charges, expressed in the currency as ordered by the initiating party.
     /// Usage: This amount has to be transported unchanged through the transaction chain.
     ///
@@ -20003,7 +20003,7 @@ impl ob_model::__private::schemars::JsonSchema for OBWriteInternationalScheduled
             true,
             "Unique identification as assigned by an instructing party for an instructed party to unambiguously identify the instruction.\nUsage: the  instruction identification is a point to point reference that can be used between the instructing party and the instructed party to refer to the individual instruction. It can be included in several messages related to the instruction.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(35u64),
@@ -20022,7 +20022,7 @@ impl ob_model::__private::schemars::JsonSchema for OBWriteInternationalScheduled
             false,
             "Unique identification assigned by the initiating party to unambiguously identify the transaction. This identification is passed on, unchanged, throughout the entire end-to-end chain.\nUsage: The end-to-end identification can be used for reconciliation or to link tasks relating to the transaction. It can be included in several messages related to the transaction.\nOB: The Faster Payments Scheme can only access 31 characters for the EndToEndIdentification field.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(35u64),
@@ -20082,7 +20082,7 @@ impl ob_model::__private::schemars::JsonSchema for OBWriteInternationalScheduled
             false,
             "Specifies the external purpose code in the format of character string with a maximum length of 4 characters.\nThe list of valid codes is an external code list published separately.\nExternal code sets can be downloaded from www.iso20022.org.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(4u64),
@@ -20101,7 +20101,7 @@ impl ob_model::__private::schemars::JsonSchema for OBWriteInternationalScheduled
             false,
             "Specifies the purpose of an international payment, when there is no corresponding 4 character code available in the ISO20022 list of Purpose Codes.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(140u64),
@@ -20158,7 +20158,7 @@ impl ob_model::__private::schemars::JsonSchema for OBWriteInternationalScheduled
             true,
             "Specifies the currency of the to be transferred amount, which is different from the currency of the debtor's account.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -20177,7 +20177,7 @@ impl ob_model::__private::schemars::JsonSchema for OBWriteInternationalScheduled
             false,
             "Country in which Credit Account is domiciled. Code to identify a country, a dependency, or another area of particular geopolitical interest, on the basis of country names obtained from the United Nations (ISO 3166, Alpha-2 code).",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -21024,7 +21024,7 @@ pub struct OBWriteInternationalScheduledConsentResponse6Data {
     /// OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.
     ///
     /// JSON name: `ConsentId`
-    pub consent_id: String,
+    pub consent_id: ob_model::Text,
     /// Date and time at which the resource was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.
     /// All date-time fields in responses must include the timezone. An example is below:
     /// 2017-04-05T10:43:07+00:00
@@ -21417,7 +21417,7 @@ impl ob_model::__private::schemars::JsonSchema
             true,
             "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(128u64),
@@ -21712,13 +21712,13 @@ pub struct OBWriteInternationalScheduledConsentResponse6DataInitiation {
     /// Usage: the  instruction identification is a point to point reference that can be used between the instructing party and the instructed party to refer to the individual instruction. It can be included in several messages related to the instruction.
     ///
     /// JSON name: `InstructionIdentification`
-    pub instruction_identification: String,
+    pub instruction_identification: ob_model::Text,
     /// Unique identification assigned by the initiating party to unambiguously identify the transaction. This identification is passed on, unchanged, throughout the entire end-to-end chain.
     /// Usage: The end-to-end identification can be used for reconciliation or to link tasks relating to the transaction. It can be included in several messages related to the transaction.
     /// OB: The Faster Payments Scheme can only access 31 characters for the EndToEndIdentification field.
     ///
     /// JSON name: `EndToEndIdentification`
-    pub end_to_end_identification: Option<String>,
+    pub end_to_end_identification: Option<ob_model::Text>,
     /// User community specific instrument.
     /// Usage: This element is used to specify a local instrument, local clearing option and/or further qualify the service or service level.
     ///
@@ -21733,11 +21733,11 @@ pub struct OBWriteInternationalScheduledConsentResponse6DataInitiation {
     /// External code sets can be downloaded from www.iso20022.org.
     ///
     /// JSON name: `Purpose`
-    pub purpose: Option<String>,
+    pub purpose: Option<ob_model::Text>,
     /// Specifies the purpose of an international payment, when there is no corresponding 4 character code available in the ISO20022 list of Purpose Codes.
     ///
     /// JSON name: `ExtendedPurpose`
-    pub extended_purpose: Option<String>,
+    pub extended_purpose: Option<ob_model::Text>,
     /// Specifies which party/parties will bear the charges associated with the processing of the payment transaction.
     ///
     /// JSON name: `ChargeBearer`
@@ -21752,11 +21752,11 @@ pub struct OBWriteInternationalScheduledConsentResponse6DataInitiation {
     /// Specifies the currency of the to be transferred amount, which is different from the currency of the debtor's account.
     ///
     /// JSON name: `CurrencyOfTransfer`
-    pub currency_of_transfer: String,
+    pub currency_of_transfer: ob_model::Text,
     /// Country in which Credit Account is domiciled. Code to identify a country, a dependency, or another area of particular geopolitical interest, on the basis of country names obtained from the United Nations (ISO 3166, Alpha-2 code).
     ///
     /// JSON name: `DestinationCountryCode`
-    pub destination_country_code: Option<String>,
+    pub destination_country_code: Option<ob_model::Text>,
     /// Amount of money to be moved between the debtor and creditor, before deduction of charges, expressed in the currency as ordered by the initiating party.
     /// Usage: This amount has to be transported unchanged through the transaction chain.
     ///
@@ -22185,7 +22185,7 @@ impl ob_model::__private::schemars::JsonSchema
             true,
             "Unique identification as assigned by an instructing party for an instructed party to unambiguously identify the instruction.\nUsage: the  instruction identification is a point to point reference that can be used between the instructing party and the instructed party to refer to the individual instruction. It can be included in several messages related to the instruction.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(35u64),
@@ -22204,7 +22204,7 @@ impl ob_model::__private::schemars::JsonSchema
             false,
             "Unique identification assigned by the initiating party to unambiguously identify the transaction. This identification is passed on, unchanged, throughout the entire end-to-end chain.\nUsage: The end-to-end identification can be used for reconciliation or to link tasks relating to the transaction. It can be included in several messages related to the transaction.\nOB: The Faster Payments Scheme can only access 31 characters for the EndToEndIdentification field.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(35u64),
@@ -22264,7 +22264,7 @@ impl ob_model::__private::schemars::JsonSchema
             false,
             "Specifies the external purpose code in the format of character string with a maximum length of 4 characters.\nThe list of valid codes is an external code list published separately.\nExternal code sets can be downloaded from www.iso20022.org.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(4u64),
@@ -22283,7 +22283,7 @@ impl ob_model::__private::schemars::JsonSchema
             false,
             "Specifies the purpose of an international payment, when there is no corresponding 4 character code available in the ISO20022 list of Purpose Codes.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(140u64),
@@ -22340,7 +22340,7 @@ impl ob_model::__private::schemars::JsonSchema
             true,
             "Specifies the currency of the to be transferred amount, which is different from the currency of the debtor's account.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -22359,7 +22359,7 @@ impl ob_model::__private::schemars::JsonSchema
             false,
             "Country in which Credit Account is domiciled. Code to identify a country, a dependency, or another area of particular geopolitical interest, on the basis of country names obtained from the United Nations (ISO 3166, Alpha-2 code).",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -22734,11 +22734,11 @@ pub struct OBWriteInternationalScheduledResponse6Data {
     /// OB: Unique identification as assigned by the ASPSP to uniquely identify the international scheduled payment resource.
     ///
     /// JSON name: `InternationalScheduledPaymentId`
-    pub international_scheduled_payment_id: String,
+    pub international_scheduled_payment_id: ob_model::Text,
     /// OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.
     ///
     /// JSON name: `ConsentId`
-    pub consent_id: String,
+    pub consent_id: ob_model::Text,
     /// Date and time at which the message was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.
     /// All date-time fields in responses must include the timezone. An example is below:
     /// 2017-04-05T10:43:07+00:00
@@ -23095,7 +23095,7 @@ impl ob_model::__private::schemars::JsonSchema for OBWriteInternationalScheduled
             true,
             "OB: Unique identification as assigned by the ASPSP to uniquely identify the international scheduled payment resource.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(40u64),
@@ -23114,7 +23114,7 @@ impl ob_model::__private::schemars::JsonSchema for OBWriteInternationalScheduled
             true,
             "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(128u64),
@@ -23502,7 +23502,7 @@ pub struct OBWriteInternationalStandingOrder4Data {
     /// OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.
     ///
     /// JSON name: `ConsentId`
-    pub consent_id: String,
+    pub consent_id: ob_model::Text,
     /// The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for an international standing order.
     ///
     /// JSON name: `Initiation`
@@ -23630,7 +23630,7 @@ impl ob_model::__private::schemars::JsonSchema for OBWriteInternationalStandingO
             true,
             "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(128u64),
@@ -23696,17 +23696,17 @@ pub struct OBWriteInternationalStandingOrder4DataInitiation {
     /// ^(EvryDay)$|^(EvryWorkgDay)$|^(IntrvlWkDay:0\[1-9\]:0\[1-7\])$|^(WkInMnthDay:0\[1-5\]:0\[1-7\])$|^(IntrvlMnthDay:(0\[1-6\]|12|24):(-0\[1-5\]|0\[1-9\]|\[12\]\[0-9\]|3\[01\]))$|^(QtrDay:(ENGLISH|SCOTTISH|RECEIVED))$
     ///
     /// JSON name: `Frequency`
-    pub frequency: String,
+    pub frequency: ob_model::Text,
     /// Unique reference, as assigned by the creditor, to unambiguously refer to the payment transaction.
     /// Usage: If available, the initiating party should provide this reference in the structured remittance information, to enable reconciliation by the creditor upon receipt of the amount of money.
     /// If the business context requires the use of a creditor reference or a payment remit identification, and only one identifier can be passed through the end-to-end chain, the creditor's reference or payment remittance identification should be quoted in the end-to-end transaction identification.
     ///
     /// JSON name: `Reference`
-    pub reference: Option<String>,
+    pub reference: Option<ob_model::Text>,
     /// Number of the payments that will be made in completing this frequency sequence including any executed since the sequence start date.
     ///
     /// JSON name: `NumberOfPayments`
-    pub number_of_payments: Option<String>,
+    pub number_of_payments: Option<ob_model::Text>,
     /// The date on which the first payment for a Standing Order schedule will be made.All dates in the JSON payloads are represented in ISO 8601 date-time format.
     /// All date-time fields in responses must include the timezone. An example is below:
     /// 2017-04-05T10:43:07+00:00
@@ -23724,11 +23724,11 @@ pub struct OBWriteInternationalStandingOrder4DataInitiation {
     /// External code sets can be downloaded from www.iso20022.org.
     ///
     /// JSON name: `Purpose`
-    pub purpose: Option<String>,
+    pub purpose: Option<ob_model::Text>,
     /// Specifies the purpose of an international payment, when there is no corresponding 4 character code available in the ISO20022 list of Purpose Codes.
     ///
     /// JSON name: `ExtendedPurpose`
-    pub extended_purpose: Option<String>,
+    pub extended_purpose: Option<ob_model::Text>,
     /// Specifies which party/parties will bear the charges associated with the processing of the payment transaction.
     ///
     /// JSON name: `ChargeBearer`
@@ -23736,11 +23736,11 @@ pub struct OBWriteInternationalStandingOrder4DataInitiation {
     /// Specifies the currency of the to be transferred amount, which is different from the currency of the debtor's account.
     ///
     /// JSON name: `CurrencyOfTransfer`
-    pub currency_of_transfer: String,
+    pub currency_of_transfer: ob_model::Text,
     /// Country in which Credit Account is domiciled. Code to identify a country, a dependency, or another area of particular geopolitical interest, on the basis of country names obtained from the United Nations (ISO 3166, Alpha-2 code).
     ///
     /// JSON name: `DestinationCountryCode`
-    pub destination_country_code: Option<String>,
+    pub destination_country_code: Option<ob_model::Text>,
     /// Amount of money to be moved between the debtor and creditor, before deduction of charges, expressed in the currency as ordered by the initiating party.
     /// Usage: This amount has to be transported unchanged through the transaction chain.
     ///
@@ -24110,7 +24110,7 @@ impl ob_model::__private::schemars::JsonSchema
             true,
             "Individual Definitions:\nEvryDay - Every day\nEvryWorkgDay - Every working day\nIntrvlWkDay - An interval specified in weeks (01 to 09), and the day within the week (01 to 07)\nWkInMnthDay - A monthly interval, specifying the week of the month (01 to 05) and day within the week (01 to 07)\nIntrvlMnthDay - An interval specified in months (between 01 to 06, 12, 24), specifying the day within the month (-5 to -1, 1 to 31)\nQtrDay - Quarterly (either ENGLISH, SCOTTISH, or RECEIVED).\nENGLISH = Paid on the 25th March, 24th June, 29th September and 25th December.\nSCOTTISH = Paid on the 2nd February, 15th May, 1st August and 11th November.\nRECEIVED = Paid on the 20th March, 19th June, 24th September and 20th December.\nIndividual Patterns:\nEvryDay (ScheduleCode)\nEvryWorkgDay (ScheduleCode)\nIntrvlWkDay:IntervalInWeeks:DayInWeek (ScheduleCode + IntervalInWeeks + DayInWeek)\nWkInMnthDay:WeekInMonth:DayInWeek (ScheduleCode + WeekInMonth + DayInWeek)\nIntrvlMnthDay:IntervalInMonths:DayInMonth (ScheduleCode + IntervalInMonths + DayInMonth)\nQtrDay: + either (ENGLISH, SCOTTISH or RECEIVED) ScheduleCode + QuarterDay\nThe regular expression for this element combines five smaller versions for each permitted pattern. To aid legibility - the components are presented individually here:\nEvryDay\nEvryWorkgDay\nIntrvlWkDay:0[1-9]:0[1-7]\nWkInMnthDay:0[1-5]:0[1-7]\nIntrvlMnthDay:(0[1-6]|12|24):(-0[1-5]|0[1-9]|[12][0-9]|3[01])\nQtrDay:(ENGLISH|SCOTTISH|RECEIVED)\nFull Regular Expression:\n^(EvryDay)$|^(EvryWorkgDay)$|^(IntrvlWkDay:0[1-9]:0[1-7])$|^(WkInMnthDay:0[1-5]:0[1-7])$|^(IntrvlMnthDay:(0[1-6]|12|24):(-0[1-5]|0[1-9]|[12][0-9]|3[01]))$|^(QtrDay:(ENGLISH|SCOTTISH|RECEIVED))$",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -24131,7 +24131,7 @@ impl ob_model::__private::schemars::JsonSchema
             false,
             "Unique reference, as assigned by the creditor, to unambiguously refer to the payment transaction.\nUsage: If available, the initiating party should provide this reference in the structured remittance information, to enable reconciliation by the creditor upon receipt of the amount of money.\nIf the business context requires the use of a creditor reference or a payment remit identification, and only one identifier can be passed through the end-to-end chain, the creditor's reference or payment remittance identification should be quoted in the end-to-end transaction identification.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(35u64),
@@ -24150,7 +24150,7 @@ impl ob_model::__private::schemars::JsonSchema
             false,
             "Number of the payments that will be made in completing this frequency sequence including any executed since the sequence start date.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(35u64),
@@ -24207,7 +24207,7 @@ impl ob_model::__private::schemars::JsonSchema
             false,
             "Specifies the external purpose code in the format of character string with a maximum length of 4 characters.\nThe list of valid codes is an external code list published separately.\nExternal code sets can be downloaded from www.iso20022.org.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(4u64),
@@ -24226,7 +24226,7 @@ impl ob_model::__private::schemars::JsonSchema
             false,
             "Specifies the purpose of an international payment, when there is no corresponding 4 character code available in the ISO20022 list of Purpose Codes.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(140u64),
@@ -24264,7 +24264,7 @@ impl ob_model::__private::schemars::JsonSchema
             true,
             "Specifies the currency of the to be transferred amount, which is different from the currency of the debtor's account.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -24283,7 +24283,7 @@ impl ob_model::__private::schemars::JsonSchema
             false,
             "Country in which Credit Account is domiciled. Code to identify a country, a dependency, or another area of particular geopolitical interest, on the basis of country names obtained from the United Nations (ISO 3166, Alpha-2 code).",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -25093,7 +25093,7 @@ pub struct OBWriteInternationalStandingOrderConsentResponse7Data {
     /// OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.
     ///
     /// JSON name: `ConsentId`
-    pub consent_id: String,
+    pub consent_id: ob_model::Text,
     /// Date and time at which the resource was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.
     /// All date-time fields in responses must include the timezone. An example is below:
     /// 2017-04-05T10:43:07+00:00
@@ -25417,7 +25417,7 @@ impl ob_model::__private::schemars::JsonSchema
             true,
             "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(128u64),
@@ -25676,17 +25676,17 @@ pub struct OBWriteInternationalStandingOrderConsentResponse7DataInitiation {
     /// ^(EvryDay)$|^(EvryWorkgDay)$|^(IntrvlWkDay:0\[1-9\]:0\[1-7\])$|^(WkInMnthDay:0\[1-5\]:0\[1-7\])$|^(IntrvlMnthDay:(0\[1-6\]|12|24):(-0\[1-5\]|0\[1-9\]|\[12\]\[0-9\]|3\[01\]))$|^(QtrDay:(ENGLISH|SCOTTISH|RECEIVED))$
     ///
     /// JSON name: `Frequency`
-    pub frequency: String,
+    pub frequency: ob_model::Text,
     /// Unique reference, as assigned by the creditor, to unambiguously refer to the payment transaction.
     /// Usage: If available, the initiating party should provide this reference in the structured remittance information, to enable reconciliation by the creditor upon receipt of the amount of money.
     /// If the business context requires the use of a creditor reference or a payment remit identification, and only one identifier can be passed through the end-to-end chain, the creditor's reference or payment remittance identification should be quoted in the end-to-end transaction identification.
     ///
     /// JSON name: `Reference`
-    pub reference: Option<String>,
+    pub reference: Option<ob_model::Text>,
     /// Number of the payments that will be made in completing this frequency sequence including any executed since the sequence start date.
     ///
     /// JSON name: `NumberOfPayments`
-    pub number_of_payments: Option<String>,
+    pub number_of_payments: Option<ob_model::Text>,
     /// The date on which the first payment for a Standing Order schedule will be made.All dates in the JSON payloads are represented in ISO 8601 date-time format.
     /// All date-time fields in responses must include the timezone. An example is below:
     /// 2017-04-05T10:43:07+00:00
@@ -25704,11 +25704,11 @@ pub struct OBWriteInternationalStandingOrderConsentResponse7DataInitiation {
     /// External code sets can be downloaded from www.iso20022.org.
     ///
     /// JSON name: `Purpose`
-    pub purpose: Option<String>,
+    pub purpose: Option<ob_model::Text>,
     /// Specifies the purpose of an international payment, when there is no corresponding 4 character code available in the ISO20022 list of Purpose Codes.
     ///
     /// JSON name: `ExtendedPurpose`
-    pub extended_purpose: Option<String>,
+    pub extended_purpose: Option<ob_model::Text>,
     /// Specifies which party/parties will bear the charges associated with the processing of the payment transaction.
     ///
     /// JSON name: `ChargeBearer`
@@ -25716,11 +25716,11 @@ pub struct OBWriteInternationalStandingOrderConsentResponse7DataInitiation {
     /// Specifies the currency of the to be transferred amount, which is different from the currency of the debtor's account.
     ///
     /// JSON name: `CurrencyOfTransfer`
-    pub currency_of_transfer: String,
+    pub currency_of_transfer: ob_model::Text,
     /// Country in which Credit Account is domiciled. Code to identify a country, a dependency, or another area of particular geopolitical interest, on the basis of country names obtained from the United Nations (ISO 3166, Alpha-2 code).
     ///
     /// JSON name: `DestinationCountryCode`
-    pub destination_country_code: Option<String>,
+    pub destination_country_code: Option<ob_model::Text>,
     /// Amount of money to be moved between the debtor and creditor, before deduction of charges, expressed in the currency as ordered by the initiating party.
     /// Usage: This amount has to be transported unchanged through the transaction chain.
     ///
@@ -26092,7 +26092,7 @@ impl ob_model::__private::schemars::JsonSchema
             true,
             "Individual Definitions:\nEvryDay - Every day\nEvryWorkgDay - Every working day\nIntrvlWkDay - An interval specified in weeks (01 to 09), and the day within the week (01 to 07)\nWkInMnthDay - A monthly interval, specifying the week of the month (01 to 05) and day within the week (01 to 07)\nIntrvlMnthDay - An interval specified in months (between 01 to 06, 12, 24), specifying the day within the month (-5 to -1, 1 to 31)\nQtrDay - Quarterly (either ENGLISH, SCOTTISH, or RECEIVED).\nENGLISH = Paid on the 25th March, 24th June, 29th September and 25th December.\nSCOTTISH = Paid on the 2nd February, 15th May, 1st August and 11th November.\nRECEIVED = Paid on the 20th March, 19th June, 24th September and 20th December.\nIndividual Patterns:\nEvryDay (ScheduleCode)\nEvryWorkgDay (ScheduleCode)\nIntrvlWkDay:IntervalInWeeks:DayInWeek (ScheduleCode + IntervalInWeeks + DayInWeek)\nWkInMnthDay:WeekInMonth:DayInWeek (ScheduleCode + WeekInMonth + DayInWeek)\nIntrvlMnthDay:IntervalInMonths:DayInMonth (ScheduleCode + IntervalInMonths + DayInMonth)\nQtrDay: + either (ENGLISH, SCOTTISH or RECEIVED) ScheduleCode + QuarterDay\nThe regular expression for this element combines five smaller versions for each permitted pattern. To aid legibility - the components are presented individually here:\nEvryDay\nEvryWorkgDay\nIntrvlWkDay:0[1-9]:0[1-7]\nWkInMnthDay:0[1-5]:0[1-7]\nIntrvlMnthDay:(0[1-6]|12|24):(-0[1-5]|0[1-9]|[12][0-9]|3[01])\nQtrDay:(ENGLISH|SCOTTISH|RECEIVED)\nFull Regular Expression:\n^(EvryDay)$|^(EvryWorkgDay)$|^(IntrvlWkDay:0[1-9]:0[1-7])$|^(WkInMnthDay:0[1-5]:0[1-7])$|^(IntrvlMnthDay:(0[1-6]|12|24):(-0[1-5]|0[1-9]|[12][0-9]|3[01]))$|^(QtrDay:(ENGLISH|SCOTTISH|RECEIVED))$",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -26113,7 +26113,7 @@ impl ob_model::__private::schemars::JsonSchema
             false,
             "Unique reference, as assigned by the creditor, to unambiguously refer to the payment transaction.\nUsage: If available, the initiating party should provide this reference in the structured remittance information, to enable reconciliation by the creditor upon receipt of the amount of money.\nIf the business context requires the use of a creditor reference or a payment remit identification, and only one identifier can be passed through the end-to-end chain, the creditor's reference or payment remittance identification should be quoted in the end-to-end transaction identification.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(35u64),
@@ -26132,7 +26132,7 @@ impl ob_model::__private::schemars::JsonSchema
             false,
             "Number of the payments that will be made in completing this frequency sequence including any executed since the sequence start date.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(35u64),
@@ -26189,7 +26189,7 @@ impl ob_model::__private::schemars::JsonSchema
             false,
             "Specifies the external purpose code in the format of character string with a maximum length of 4 characters.\nThe list of valid codes is an external code list published separately.\nExternal code sets can be downloaded from www.iso20022.org.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(4u64),
@@ -26208,7 +26208,7 @@ impl ob_model::__private::schemars::JsonSchema
             false,
             "Specifies the purpose of an international payment, when there is no corresponding 4 character code available in the ISO20022 list of Purpose Codes.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(140u64),
@@ -26246,7 +26246,7 @@ impl ob_model::__private::schemars::JsonSchema
             true,
             "Specifies the currency of the to be transferred amount, which is different from the currency of the debtor's account.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -26265,7 +26265,7 @@ impl ob_model::__private::schemars::JsonSchema
             false,
             "Country in which Credit Account is domiciled. Code to identify a country, a dependency, or another area of particular geopolitical interest, on the basis of country names obtained from the United Nations (ISO 3166, Alpha-2 code).",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -26601,11 +26601,11 @@ pub struct OBWriteInternationalStandingOrderResponse7Data {
     /// OB: Unique identification as assigned by the ASPSP to uniquely identify the international standing order resource.
     ///
     /// JSON name: `InternationalStandingOrderId`
-    pub international_standing_order_id: String,
+    pub international_standing_order_id: ob_model::Text,
     /// OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.
     ///
     /// JSON name: `ConsentId`
-    pub consent_id: String,
+    pub consent_id: ob_model::Text,
     /// Date and time at which the resource was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.
     /// All date-time fields in responses must include the timezone. An example is below:
     /// 2017-04-05T10:43:07+00:00
@@ -26891,7 +26891,7 @@ impl ob_model::__private::schemars::JsonSchema for OBWriteInternationalStandingO
             true,
             "OB: Unique identification as assigned by the ASPSP to uniquely identify the international standing order resource.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(40u64),
@@ -26910,7 +26910,7 @@ impl ob_model::__private::schemars::JsonSchema for OBWriteInternationalStandingO
             true,
             "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(128u64),

@@ -204,18 +204,18 @@ pub struct OBCashAccountCreditor3 {
     /// Identification assigned by an institution to identify an account. This identification is known by the account owner.
     ///
     /// JSON name: `Identification`
-    pub identification: String,
+    pub identification: ob_model::Text,
     /// Name of the account, as assigned by the account servicing institution.
     /// Usage: the account name is the name or names of the account owner(s) represented at an account level.
     /// The account name is not the product name or the nickname of the account.
     ///
     /// JSON name: `Name`
-    pub name: String,
+    pub name: ob_model::Text,
     /// This is secondary identification of the account, as assigned by the account servicing institution.
     /// This can be used by building societies to additionally identify accounts with a roll number (in addition to a sort code and account number combination)
     ///
     /// JSON name: `SecondaryIdentification`
-    pub secondary_identification: Option<String>,
+    pub secondary_identification: Option<ob_model::Text>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
     pub extra: ob_model::Extra,
@@ -393,7 +393,7 @@ impl ob_model::__private::schemars::JsonSchema for OBCashAccountCreditor3 {
             true,
             "Identification assigned by an institution to identify an account. This identification is known by the account owner.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(256u64),
@@ -412,7 +412,7 @@ impl ob_model::__private::schemars::JsonSchema for OBCashAccountCreditor3 {
             true,
             "Name of the account, as assigned by the account servicing institution.\nUsage: the account name is the name or names of the account owner(s) represented at an account level.\nThe account name is not the product name or the nickname of the account.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(350u64),
@@ -431,7 +431,7 @@ impl ob_model::__private::schemars::JsonSchema for OBCashAccountCreditor3 {
             false,
             "This is secondary identification of the account, as assigned by the account servicing institution.\nThis can be used by building societies to additionally identify accounts with a roll number (in addition to a sort code and account number combination)",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(34u64),
@@ -459,15 +459,15 @@ pub struct OBCashAccountDebtorWithName {
     /// ^ Identification assigned by an institution to identify an account. This identification is known by the account owner.
     ///
     /// JSON name: `Identification`
-    pub identification: String,
+    pub identification: ob_model::Text,
     /// ^ Name of the account, as assigned by the account servicing institution.  Usage The account name is the name or names of the account owner(s) represented at an account level. The account name is not the product name or the nickname of the account.
     ///
     /// JSON name: `Name`
-    pub name: String,
+    pub name: ob_model::Text,
     /// ^ This is secondary identification of the account, as assigned by the account servicing institution.  This can be used by building societies to additionally identify accounts with a roll number (in addition to a sort code and account number combination)
     ///
     /// JSON name: `SecondaryIdentification`
-    pub secondary_identification: Option<String>,
+    pub secondary_identification: Option<ob_model::Text>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
     pub extra: ob_model::Extra,
@@ -645,7 +645,7 @@ impl ob_model::__private::schemars::JsonSchema for OBCashAccountDebtorWithName {
             true,
             "^ Identification assigned by an institution to identify an account. This identification is known by the account owner.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(256u64),
@@ -664,7 +664,7 @@ impl ob_model::__private::schemars::JsonSchema for OBCashAccountDebtorWithName {
             true,
             "^ Name of the account, as assigned by the account servicing institution.  Usage The account name is the name or names of the account owner(s) represented at an account level. The account name is not the product name or the nickname of the account.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(350u64),
@@ -683,7 +683,7 @@ impl ob_model::__private::schemars::JsonSchema for OBCashAccountDebtorWithName {
             false,
             "^ This is secondary identification of the account, as assigned by the account servicing institution.  This can be used by building societies to additionally identify accounts with a roll number (in addition to a sort code and account number combination)",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(34u64),
@@ -1290,7 +1290,7 @@ pub struct OBDomesticVRPConsentResponseData {
     /// Unique identification as assigned by the ASPSP to uniquely identify the consent resource.
     ///
     /// JSON name: `ConsentId`
-    pub consent_id: String,
+    pub consent_id: ob_model::Text,
     /// Date and time at which the resource was created.
     ///
     /// JSON name: `CreationDateTime`
@@ -1557,7 +1557,7 @@ impl ob_model::__private::schemars::JsonSchema for OBDomesticVRPConsentResponseD
             true,
             "Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(128u64),
@@ -2878,7 +2878,7 @@ pub struct OBDomesticVRPInstruction {
     /// It can be included in several messages related to the instruction.
     ///
     /// JSON name: `InstructionIdentification`
-    pub instruction_identification: String,
+    pub instruction_identification: ob_model::Text,
     /// Unique identification assigned by the initiating party to unambiguously identify the transaction.
     /// This identification is passed on, unchanged, throughout the entire end-to-end chain.
     /// Usage: The end-to-end identification can be used for reconciliation or to link tasks relating to the transaction.
@@ -2886,7 +2886,7 @@ pub struct OBDomesticVRPInstruction {
     /// OB: The Faster Payments Scheme can only access 31 characters for the EndToEndIdentification field
     ///
     /// JSON name: `EndToEndIdentification`
-    pub end_to_end_identification: String,
+    pub end_to_end_identification: ob_model::Text,
     /// Information supplied to enable the matching of an entry with the items that the transfer is intended to settle, such as commercial invoices in an accounts' receivable system.
     ///
     /// JSON name: `RemittanceInformation`
@@ -3148,7 +3148,7 @@ impl ob_model::__private::schemars::JsonSchema for OBDomesticVRPInstruction {
             true,
             "Unique identification as assigned by an instructing party for an instructed party to unambiguously identify the instruction.\nUsage: the instruction identification is a point to point reference that can be used between the instructing party and the instructed party to refer to the individual instruction.\nIt can be included in several messages related to the instruction.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(35u64),
@@ -3167,7 +3167,7 @@ impl ob_model::__private::schemars::JsonSchema for OBDomesticVRPInstruction {
             true,
             "Unique identification assigned by the initiating party to unambiguously identify the transaction.\nThis identification is passed on, unchanged, throughout the entire end-to-end chain.\nUsage: The end-to-end identification can be used for reconciliation or to link tasks relating to the transaction.\nIt can be included in several messages related to the transaction.\nOB: The Faster Payments Scheme can only access 31 characters for the EndToEndIdentification field",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(35u64),
@@ -3457,7 +3457,7 @@ pub struct OBDomesticVRPRequestData {
     /// Identifier for the Domestic VRP Consent that this payment is made under.
     ///
     /// JSON name: `ConsentId`
-    pub consent_id: String,
+    pub consent_id: ob_model::Text,
     /// The authentication method that was used to authenticate the PSU.
     ///
     /// JSON name: `PSUAuthenticationMethod`
@@ -3650,7 +3650,7 @@ impl ob_model::__private::schemars::JsonSchema for OBDomesticVRPRequestData {
             true,
             "Identifier for the Domestic VRP Consent that this payment is made under.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(128u64),
@@ -3968,11 +3968,11 @@ pub struct OBDomesticVRPResponseData {
     /// Unique identification as assigned by the ASPSP to uniquely identify the domestic payment resource.
     ///
     /// JSON name: `DomesticVRPId`
-    pub domestic_vrp_id: String,
+    pub domestic_vrp_id: ob_model::Text,
     /// Identifier for the Domestic VRP Consent that this payment is made under.
     ///
     /// JSON name: `ConsentId`
-    pub consent_id: String,
+    pub consent_id: ob_model::Text,
     /// Date and time at which the resource was created.
     ///
     /// JSON name: `CreationDateTime`
@@ -3988,7 +3988,7 @@ pub struct OBDomesticVRPResponseData {
     /// Description related to provided Status/StatusReason
     ///
     /// JSON name: `StatusReasonDescription`
-    pub status_reason_description: Option<String>,
+    pub status_reason_description: Option<ob_model::Text>,
     /// Date and time at which the resource status was updated.
     ///
     /// JSON name: `StatusUpdateDateTime`
@@ -4334,7 +4334,7 @@ impl ob_model::__private::schemars::JsonSchema for OBDomesticVRPResponseData {
             true,
             "Unique identification as assigned by the ASPSP to uniquely identify the domestic payment resource.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(40u64),
@@ -4353,7 +4353,7 @@ impl ob_model::__private::schemars::JsonSchema for OBDomesticVRPResponseData {
             true,
             "Identifier for the Domestic VRP Consent that this payment is made under.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(128u64),
@@ -4429,7 +4429,7 @@ impl ob_model::__private::schemars::JsonSchema for OBDomesticVRPResponseData {
             false,
             "Description related to provided Status/StatusReason",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(256u64),
@@ -4812,19 +4812,19 @@ pub struct OBError1 {
     /// Monzo: a human-readable message detailing the cause (e.g. `Consent is not authorised`).
     ///
     /// JSON name: `Message`
-    pub message: String,
+    pub message: ob_model::Text,
     /// Recommended but optional reference to the JSON Path of the field with error, e.g., Data.Initiation.InstructedAmount.Currency
     ///
     /// Monzo: not implemented (never sent).
     ///
     /// JSON name: `Path`
-    pub path: Option<String>,
+    pub path: Option<ob_model::Text>,
     /// URL to help remediate the problem, or provide more information, or to API Reference, or help etc
     ///
     /// Monzo: not implemented (never sent).
     ///
     /// JSON name: `Url`
-    pub url: Option<String>,
+    pub url: Option<ob_model::Text>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
     pub extra: ob_model::Extra,
@@ -4975,7 +4975,7 @@ impl ob_model::__private::schemars::JsonSchema for OBError1 {
             true,
             "A description of the error that occurred. e.g., 'A mandatory field isn't supplied' or 'RequestedExecutionDateTime must be in future'\nOBIE doesn't standardise this field\n\nMonzo: a human-readable message detailing the cause (e.g. `Consent is not authorised`).",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(500u64),
@@ -4994,7 +4994,7 @@ impl ob_model::__private::schemars::JsonSchema for OBError1 {
             false,
             "Recommended but optional reference to the JSON Path of the field with error, e.g., Data.Initiation.InstructedAmount.Currency\n\nMonzo: not implemented (never sent).",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(500u64),
@@ -5013,7 +5013,7 @@ impl ob_model::__private::schemars::JsonSchema for OBError1 {
             false,
             "URL to help remediate the problem, or provide more information, or to API Reference, or help etc\n\nMonzo: not implemented (never sent).",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -5242,19 +5242,19 @@ pub struct OBErrorResponse1 {
     /// | `rate_limited` | 429 |
     ///
     /// JSON name: `Code`
-    pub code: String,
+    pub code: ob_model::Text,
     /// A unique reference for the error instance, for audit purposes, in case of unknown/unclassified errors.
     ///
     /// Monzo: an internal trace identifier.
     ///
     /// JSON name: `Id`
-    pub id: Option<String>,
+    pub id: Option<ob_model::Text>,
     /// Brief Error message, e.g., 'There is something wrong with the request parameters provided'
     ///
     /// Monzo: a high-level, human-readable category message (e.g. `Invalid consent status`).
     ///
     /// JSON name: `Message`
-    pub message: String,
+    pub message: ob_model::Text,
     /// Detailed errors.
     ///
     /// Monzo: always exactly one `OBError1`.
@@ -5395,7 +5395,7 @@ impl ob_model::__private::schemars::JsonSchema for OBErrorResponse1 {
             true,
             "High level textual error code, to help categorize the errors.\n\nMonzo: a custom code of the form `prefix.type`, e.g. `bad_request.consent_status`. The prefix always goes with one HTTP status:\n\n| prefix | HTTP status |\n|---|---|\n| `bad_request` | 400 |\n| `bad_response` | 406 |\n| `forbidden` | 403 |\n| `internal_service` | 500 |\n| `not_found` | 404 |\n| `precondition_failed` | 412 |\n| `timeout` | 504 |\n| `unauthorized` | 401 |\n| `rate_limited` | 429 |",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(40u64),
@@ -5414,7 +5414,7 @@ impl ob_model::__private::schemars::JsonSchema for OBErrorResponse1 {
             false,
             "A unique reference for the error instance, for audit purposes, in case of unknown/unclassified errors.\n\nMonzo: an internal trace identifier.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(40u64),
@@ -5433,7 +5433,7 @@ impl ob_model::__private::schemars::JsonSchema for OBErrorResponse1 {
             true,
             "Brief Error message, e.g., 'There is something wrong with the request parameters provided'\n\nMonzo: a high-level, human-readable category message (e.g. `Invalid consent status`).",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(500u64),
@@ -5594,11 +5594,11 @@ pub struct OBVRPFundsConfirmationRequestData {
     /// Unique identification as assigned by the ASPSP to uniquely identify the funds confirmation consent resource.
     ///
     /// JSON name: `ConsentId`
-    pub consent_id: String,
+    pub consent_id: ob_model::Text,
     /// Unique reference, as assigned by the PISP, to unambiguously refer to the request related to the payment transaction.
     ///
     /// JSON name: `Reference`
-    pub reference: Option<String>,
+    pub reference: Option<ob_model::Text>,
     /// The `InstructedAmount` field (the spec gives no description).
     ///
     /// JSON name: `InstructedAmount`
@@ -5736,7 +5736,7 @@ impl ob_model::__private::schemars::JsonSchema for OBVRPFundsConfirmationRequest
             true,
             "Unique identification as assigned by the ASPSP to uniquely identify the funds confirmation consent resource.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(128u64),
@@ -5755,7 +5755,7 @@ impl ob_model::__private::schemars::JsonSchema for OBVRPFundsConfirmationRequest
             false,
             "Unique reference, as assigned by the PISP, to unambiguously refer to the request related to the payment transaction.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(35u64),
@@ -5916,11 +5916,11 @@ pub struct OBVRPFundsConfirmationResponseData {
     /// Unique identification as assigned by the ASPSP to uniquely identify the funds confirmation resource.
     ///
     /// JSON name: `FundsConfirmationId`
-    pub funds_confirmation_id: String,
+    pub funds_confirmation_id: ob_model::Text,
     /// Unique identification as assigned by the ASPSP to uniquely identify the funds confirmation consent resource.
     ///
     /// JSON name: `ConsentId`
-    pub consent_id: String,
+    pub consent_id: ob_model::Text,
     /// Date and time at which the resource was created.
     ///
     /// JSON name: `CreationDateTime`
@@ -5928,7 +5928,7 @@ pub struct OBVRPFundsConfirmationResponseData {
     /// Unique reference, as assigned by the CBPII, to unambiguously refer to the request related to the payment transaction.
     ///
     /// JSON name: `Reference`
-    pub reference: Option<String>,
+    pub reference: Option<ob_model::Text>,
     /// Availability result, clearly indicating the availability of funds given the Amount in the request.
     ///
     /// JSON name: `FundsAvailableResult`
@@ -6138,7 +6138,7 @@ impl ob_model::__private::schemars::JsonSchema for OBVRPFundsConfirmationRespons
             true,
             "Unique identification as assigned by the ASPSP to uniquely identify the funds confirmation resource.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(40u64),
@@ -6157,7 +6157,7 @@ impl ob_model::__private::schemars::JsonSchema for OBVRPFundsConfirmationRespons
             true,
             "Unique identification as assigned by the ASPSP to uniquely identify the funds confirmation consent resource.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(128u64),
@@ -6195,7 +6195,7 @@ impl ob_model::__private::schemars::JsonSchema for OBVRPFundsConfirmationRespons
             false,
             "Unique reference, as assigned by the CBPII, to unambiguously refer to the request related to the payment transaction.",
             ob_model::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(35u64),

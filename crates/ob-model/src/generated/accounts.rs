@@ -20,26 +20,26 @@ pub use crate::common::{
     SecondaryIdentification, StreetName, TownName,
 };
 /// A unique and immutable identifier used to identify the account resource. This identifier has no meaning to the account owner.
-pub type AccountId = String;
+pub type AccountId = crate::Text;
 /// Identification of the currency in which the account is held.
 /// Usage: Currency should only be used in case one and the same account number covers several currencies
 /// and the initiating party needs to identify which currency needs to be used for settlement on the account.
-pub type ActiveOrHistoricCurrencyCode_0 = String;
+pub type ActiveOrHistoricCurrencyCode_0 = crate::Text;
 /// A code allocated to a currency by a Maintenance Agency under an international identification scheme, as described in the latest edition of the international standard ISO 4217 "Codes for the representation of currencies and funds".
-pub type ActiveOrHistoricCurrencyCode_1 = String;
+pub type ActiveOrHistoricCurrencyCode_1 = crate::Text;
 /// Information that locates and identifies a specific address for a transaction entry, that is presented in free format text.
-pub type AddressLine = String;
+pub type AddressLine = crate::Text;
 /// A unique and immutable identifier used to identify the beneficiary resource. This identifier has no meaning to the account owner.
-pub type BeneficiaryId = String;
+pub type BeneficiaryId = crate::Text;
 /// Date and time when a transaction entry is posted to an account on the account servicer's books.
 /// Usage: Booking date is the expected booking date, unless the status is booked, in which case it is the actual booking date.All dates in the JSON payloads are represented in ISO 8601 date-time format.
 /// All date-time fields in responses must include the timezone. An example is below:
 /// 2017-04-05T10:43:07+00:00
 pub type BookingDateTime = crate::DateTime;
 /// Nation with its own government, occupying a particular territory.
-pub type CountryCode = String;
+pub type CountryCode = crate::Text;
 /// Identifies a subdivision of a country eg, state, region, county.
-pub type CountrySubDivision = String;
+pub type CountrySubDivision = crate::Text;
 /// Date and time at which the resource was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.
 /// All date-time fields in responses must include the timezone. An example is below:
 /// 2017-04-05T10:43:07+00:00
@@ -49,19 +49,19 @@ pub type CreationDateTime = crate::DateTime;
 /// 2017-04-05T10:43:07+00:00
 pub type DateTime = crate::DateTime;
 /// A reference value provided by the PSU to the PISP while setting up the scheduled payment.
-pub type DebtorReference = String;
+pub type DebtorReference = crate::Text;
 /// Specifies the description of the account type.
-pub type Description_0 = String;
+pub type Description_0 = crate::Text;
 /// Description that may be available for the statement fee.
-pub type Description_1 = String;
+pub type Description_1 = crate::Text;
 /// Description that may be available for the statement interest.
-pub type Description_2 = String;
+pub type Description_2 = crate::Text;
 /// Description to describe the purpose of the code
-pub type Description_3 = String;
+pub type Description_3 = crate::Text;
 /// A unique and immutable identifier used to identify the direct debit resource. This identifier has no meaning to the account owner.
-pub type DirectDebitId = String;
+pub type DirectDebitId = crate::Text;
 /// Address for electronic mail (e-mail).
-pub type EmailAddress = String;
+pub type EmailAddress = crate::Text;
 /// Date and time at which the statement period ends.All dates in the JSON payloads are represented in ISO 8601 date-time format.
 /// All date-time fields in responses must include the timezone. An example is below:
 /// 2017-04-05T10:43:07+00:00
@@ -106,19 +106,19 @@ pub type FirstPaymentDateTime = crate::DateTime;
 /// QtrDay:(ENGLISH|SCOTTISH|RECEIVED)
 /// Full Regular Expression:
 /// ^(NotKnown)$|^(EvryDay)$|^(EvryWorkgDay)$|^(IntrvlDay:((0\[2-9\])|(\[1-2\]\[0-9\])|3\[0-1\]))$|^(IntrvlWkDay:0\[1-9\]:0\[1-7\])$|^(WkInMnthDay:0\[1-5\]:0\[1-7\])$|^(IntrvlMnthDay:(0\[1-6\]|12|24):(-0\[1-5\]|0\[1-9\]|\[12\]\[0-9\]|3\[01\]))$|^(QtrDay:(ENGLISH|SCOTTISH|RECEIVED))$
-pub type Frequency_1 = String;
+pub type Frequency_1 = crate::Text;
 /// Specifies a character string with a maximum length of 350 characters.
-pub type FullLegalName = String;
+pub type FullLegalName = crate::Text;
 /// Unique and unambiguous identification of the servicing institution.
-pub type Identification_1 = String;
+pub type Identification_1 = crate::Text;
 /// Unique and unambiguous identification of a financial institution or a branch of a financial institution.
-pub type Identification_2 = String;
+pub type Identification_2 = crate::Text;
 /// The date on which the last (most recent) payment for a Standing Order schedule was made.All dates in the JSON payloads are represented in ISO 8601 date-time format.
 /// All date-time fields in responses must include the timezone. An example is below:
 /// 2017-04-05T10:43:07+00:00
 pub type LastPaymentDateTime = crate::DateTime;
 /// Direct Debit reference. For AUDDIS service users provide Core Reference. For non AUDDIS service users provide Core reference if possible or last used reference.
-pub type MandateIdentification = String;
+pub type MandateIdentification = crate::Text;
 /// Maturity date of the account.All dates in the JSON payloads are represented in ISO 8601 date-time format.
 /// All date-time fields in responses must include the timezone. An example is below:
 /// 2017-04-05T10:43:07+00:00
@@ -239,23 +239,23 @@ impl crate::__private::schemars::JsonSchema for Model {
 }
 /// The account name is the name or names of the account owner(s) represented at an account level, as displayed by the ASPSP's online channels.
 /// Note, the account name is not the product name or the nickname of the account.
-pub type Name_0 = String;
+pub type Name_0 = crate::Text;
 /// Name by which an agent is known and which is usually used to identify that agent.
-pub type Name_1 = String;
+pub type Name_1 = crate::Text;
 /// Name of Service User.
-pub type Name_2 = String;
+pub type Name_2 = crate::Text;
 /// Name by which a party is known and which is usually used to identify that party.
-pub type Name_3 = String;
+pub type Name_3 = crate::Text;
 /// Long name associated with the code
-pub type Name_4 = String;
+pub type Name_4 = crate::Text;
 /// The date on which the next payment for a Standing Order schedule will be made.All dates in the JSON payloads are represented in ISO 8601 date-time format.
 /// All date-time fields in responses must include the timezone. An example is below:
 /// 2017-04-05T10:43:07+00:00
 pub type NextPaymentDateTime = crate::DateTime;
 /// The nickname of the account, assigned by the account owner in order to provide an additional means of identification of the account.
-pub type Nickname = String;
+pub type Nickname = crate::Text;
 /// Number of the payments that will be made in completing this frequency sequence including any executed since the sequence start date.
-pub type NumberOfPayments = String;
+pub type NumberOfPayments = crate::Text;
 /// Indicates whether the advertised overdraft rate is guaranteed to be offered to a borrower by the bank e.g. if it�s part of a government scheme, or whether the rate may vary dependent on the applicant�s circumstances.
 pub type Number_0 = i64;
 /// fee/charges are captured dependent on the number of occurrences rather than capped at a particular amount
@@ -4217,7 +4217,7 @@ pub struct OBBCAData1CreditInterestTierBandSet {
     /// Optional additional notes to supplement the Tier Band Set details
     ///
     /// JSON name: `Notes`
-    pub notes: Option<Vec<String>>,
+    pub notes: Option<Vec<crate::Text>>,
     /// Tier Band Details
     ///
     /// JSON name: `TierBand`
@@ -4447,7 +4447,7 @@ impl crate::__private::schemars::JsonSchema for OBBCAData1CreditInterestTierBand
             false,
             "Optional additional notes to supplement the Tier Band Set details",
             crate::schema::constrain(
-                g.subschema_for::<Vec<String>>(),
+                g.subschema_for::<Vec<crate::Text>>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -4567,7 +4567,7 @@ pub struct OBBCAData1CreditInterestTierBandSetTierBand {
     /// Unique and unambiguous identification of a  Tier Band for a BCA.
     ///
     /// JSON name: `Identification`
-    pub identification: Option<String>,
+    pub identification: Option<crate::Text>,
     /// Minimum deposit value for which the credit interest tier applies.
     ///
     /// JSON name: `TierValueMinimum`
@@ -4613,7 +4613,7 @@ pub struct OBBCAData1CreditInterestTierBandSetTierBand {
     /// Optional additional notes to supplement the Tier Band details
     ///
     /// JSON name: `Notes`
-    pub notes: Option<Vec<String>>,
+    pub notes: Option<Vec<crate::Text>>,
     /// Other interest rate types which are not available in the standard code list
     ///
     /// JSON name: `OtherBankInterestType`
@@ -4959,7 +4959,7 @@ impl crate::__private::schemars::JsonSchema for OBBCAData1CreditInterestTierBand
             false,
             "Unique and unambiguous identification of a  Tier Band for a BCA.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(35u64),
@@ -5162,7 +5162,7 @@ impl crate::__private::schemars::JsonSchema for OBBCAData1CreditInterestTierBand
             false,
             "Optional additional notes to supplement the Tier Band details",
             crate::schema::constrain(
-                g.subschema_for::<Vec<String>>(),
+                g.subschema_for::<Vec<crate::Text>>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -5552,15 +5552,15 @@ pub struct OBBCAData1CreditInterestTierBandSetTierBandOtherApplicationFrequency 
     /// The four letter Mnemonic used within an XML file to identify a code
     ///
     /// JSON name: `Code`
-    pub code: Option<String>,
+    pub code: Option<crate::Text>,
     /// Long name associated with the code
     ///
     /// JSON name: `Name`
-    pub name: String,
+    pub name: crate::Text,
     /// Description to describe the purpose of the code
     ///
     /// JSON name: `Description`
-    pub description: String,
+    pub description: crate::Text,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
     pub extra: crate::Extra,
@@ -5697,7 +5697,7 @@ impl crate::__private::schemars::JsonSchema
             false,
             "The four letter Mnemonic used within an XML file to identify a code",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(0u64),
                     max_len: Some(4u64),
@@ -5716,7 +5716,7 @@ impl crate::__private::schemars::JsonSchema
             true,
             "Long name associated with the code",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(70u64),
@@ -5735,7 +5735,7 @@ impl crate::__private::schemars::JsonSchema
             true,
             "Description to describe the purpose of the code",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(350u64),
@@ -5757,15 +5757,15 @@ pub struct OBBCAData1CreditInterestTierBandSetTierBandOtherBankInterestType {
     /// The four letter Mnemonic used within an XML file to identify a code
     ///
     /// JSON name: `Code`
-    pub code: Option<String>,
+    pub code: Option<crate::Text>,
     /// Long name associated with the code
     ///
     /// JSON name: `Name`
-    pub name: String,
+    pub name: crate::Text,
     /// Description to describe the purpose of the code
     ///
     /// JSON name: `Description`
-    pub description: String,
+    pub description: crate::Text,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
     pub extra: crate::Extra,
@@ -5901,7 +5901,7 @@ impl crate::__private::schemars::JsonSchema
             false,
             "The four letter Mnemonic used within an XML file to identify a code",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(0u64),
                     max_len: Some(4u64),
@@ -5920,7 +5920,7 @@ impl crate::__private::schemars::JsonSchema
             true,
             "Long name associated with the code",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(70u64),
@@ -5939,7 +5939,7 @@ impl crate::__private::schemars::JsonSchema
             true,
             "Description to describe the purpose of the code",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(350u64),
@@ -5961,15 +5961,15 @@ pub struct OBBCAData1CreditInterestTierBandSetTierBandOtherCalculationFrequency 
     /// The four letter Mnemonic used within an XML file to identify a code
     ///
     /// JSON name: `Code`
-    pub code: Option<String>,
+    pub code: Option<crate::Text>,
     /// Long name associated with the code
     ///
     /// JSON name: `Name`
-    pub name: String,
+    pub name: crate::Text,
     /// Description to describe the purpose of the code
     ///
     /// JSON name: `Description`
-    pub description: String,
+    pub description: crate::Text,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
     pub extra: crate::Extra,
@@ -6106,7 +6106,7 @@ impl crate::__private::schemars::JsonSchema
             false,
             "The four letter Mnemonic used within an XML file to identify a code",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(0u64),
                     max_len: Some(4u64),
@@ -6125,7 +6125,7 @@ impl crate::__private::schemars::JsonSchema
             true,
             "Long name associated with the code",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(70u64),
@@ -6144,7 +6144,7 @@ impl crate::__private::schemars::JsonSchema
             true,
             "Description to describe the purpose of the code",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(350u64),
@@ -6170,7 +6170,7 @@ pub struct OBBCAData1OtherFeesCharges {
     /// Name of the tariff
     ///
     /// JSON name: `TariffName`
-    pub tariff_name: Option<String>,
+    pub tariff_name: Option<crate::Text>,
     /// Other tariff type which is not in the standard list.
     ///
     /// JSON name: `OtherTariffType`
@@ -6355,7 +6355,7 @@ impl crate::__private::schemars::JsonSchema for OBBCAData1OtherFeesCharges {
             false,
             "Name of the tariff",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(350u64),
@@ -6473,7 +6473,7 @@ pub struct OBBCAData1OtherFeesChargesFeeChargeDetail {
     /// Optional additional notes to supplement the fee/charge details.
     ///
     /// JSON name: `Notes`
-    pub notes: Option<Vec<String>>,
+    pub notes: Option<Vec<crate::Text>>,
     /// Details about any caps (maximum charges) that apply to a particular or group of fee/charge
     ///
     /// JSON name: `FeeChargeCap`
@@ -7000,7 +7000,7 @@ impl crate::__private::schemars::JsonSchema for OBBCAData1OtherFeesChargesFeeCha
             false,
             "Optional additional notes to supplement the fee/charge details.",
             crate::schema::constrain(
-                g.subschema_for::<Vec<String>>(),
+                g.subschema_for::<Vec<crate::Text>>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -7468,7 +7468,7 @@ pub struct OBBCAData1OtherFeesChargesFeeChargeDetailFeeChargeCap {
     /// Free text for adding  extra details for fee charge cap
     ///
     /// JSON name: `Notes`
-    pub notes: Option<Vec<String>>,
+    pub notes: Option<Vec<crate::Text>>,
     /// Other fee type code which is not available in the standard code set
     ///
     /// JSON name: `OtherFeeType`
@@ -7766,7 +7766,7 @@ impl crate::__private::schemars::JsonSchema
             false,
             "Free text for adding  extra details for fee charge cap",
             crate::schema::constrain(
-                g.subschema_for::<Vec<String>>(),
+                g.subschema_for::<Vec<crate::Text>>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -7957,15 +7957,15 @@ pub struct OBBCAData1OtherFeesChargesFeeChargeDetailOtherFeeCategoryType {
     /// The four letter Mnemonic used within an XML file to identify a code
     ///
     /// JSON name: `Code`
-    pub code: Option<String>,
+    pub code: Option<crate::Text>,
     /// Long name associated with the code
     ///
     /// JSON name: `Name`
-    pub name: String,
+    pub name: crate::Text,
     /// Description to describe the purpose of the code
     ///
     /// JSON name: `Description`
-    pub description: String,
+    pub description: crate::Text,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
     pub extra: crate::Extra,
@@ -8101,7 +8101,7 @@ impl crate::__private::schemars::JsonSchema
             false,
             "The four letter Mnemonic used within an XML file to identify a code",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(0u64),
                     max_len: Some(4u64),
@@ -8120,7 +8120,7 @@ impl crate::__private::schemars::JsonSchema
             true,
             "Long name associated with the code",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(70u64),
@@ -8139,7 +8139,7 @@ impl crate::__private::schemars::JsonSchema
             true,
             "Description to describe the purpose of the code",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(350u64),
@@ -8161,7 +8161,7 @@ pub struct OBBCAData1OtherFeesChargesFeeChargeDetailOtherFeeType {
     /// The four letter Mnemonic used within an XML file to identify a code
     ///
     /// JSON name: `Code`
-    pub code: Option<String>,
+    pub code: Option<crate::Text>,
     /// Categorisation of fees and charges into standard categories.
     ///
     /// JSON name: `FeeCategory`
@@ -8169,11 +8169,11 @@ pub struct OBBCAData1OtherFeesChargesFeeChargeDetailOtherFeeType {
     /// Long name associated with the code
     ///
     /// JSON name: `Name`
-    pub name: String,
+    pub name: crate::Text,
     /// Description to describe the purpose of the code
     ///
     /// JSON name: `Description`
-    pub description: String,
+    pub description: crate::Text,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
     pub extra: crate::Extra,
@@ -8322,7 +8322,7 @@ impl crate::__private::schemars::JsonSchema
             false,
             "The four letter Mnemonic used within an XML file to identify a code",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(0u64),
                     max_len: Some(4u64),
@@ -8360,7 +8360,7 @@ impl crate::__private::schemars::JsonSchema
             true,
             "Long name associated with the code",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(70u64),
@@ -8379,7 +8379,7 @@ impl crate::__private::schemars::JsonSchema
             true,
             "Description to describe the purpose of the code",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(350u64),
@@ -8401,15 +8401,15 @@ pub struct OBBCAData1OtherFeesChargesOtherTariffType {
     /// The four letter Mnemonic used within an XML file to identify a code
     ///
     /// JSON name: `Code`
-    pub code: Option<String>,
+    pub code: Option<crate::Text>,
     /// Long name associated with the code
     ///
     /// JSON name: `Name`
-    pub name: String,
+    pub name: crate::Text,
     /// Description to describe the purpose of the code
     ///
     /// JSON name: `Description`
-    pub description: String,
+    pub description: crate::Text,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
     pub extra: crate::Extra,
@@ -8539,7 +8539,7 @@ impl crate::__private::schemars::JsonSchema for OBBCAData1OtherFeesChargesOtherT
             false,
             "The four letter Mnemonic used within an XML file to identify a code",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(0u64),
                     max_len: Some(4u64),
@@ -8558,7 +8558,7 @@ impl crate::__private::schemars::JsonSchema for OBBCAData1OtherFeesChargesOtherT
             true,
             "Long name associated with the code",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(70u64),
@@ -8577,7 +8577,7 @@ impl crate::__private::schemars::JsonSchema for OBBCAData1OtherFeesChargesOtherT
             true,
             "Description to describe the purpose of the code",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(350u64),
@@ -8638,7 +8638,7 @@ pub struct OBBCAData1Overdraft {
     /// Associated Notes about the overdraft rates
     ///
     /// JSON name: `Notes`
-    pub notes: Option<Vec<String>>,
+    pub notes: Option<Vec<crate::Text>>,
     /// Tier band set details
     ///
     /// JSON name: `OverdraftTierBandSet`
@@ -8762,7 +8762,7 @@ impl crate::__private::schemars::JsonSchema for OBBCAData1Overdraft {
             false,
             "Associated Notes about the overdraft rates",
             crate::schema::constrain(
-                g.subschema_for::<Vec<String>>(),
+                g.subschema_for::<Vec<crate::Text>>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -8823,7 +8823,7 @@ pub struct OBBCAData1OverdraftOverdraftTierBandSet {
     /// Unique and unambiguous identification of a  Tier Band for a overdraft product.
     ///
     /// JSON name: `Identification`
-    pub identification: Option<String>,
+    pub identification: Option<crate::Text>,
     /// Indicates if the Overdraft is authorised (Y) or unauthorised (N)
     ///
     /// JSON name: `AuthorisedIndicator`
@@ -8835,7 +8835,7 @@ pub struct OBBCAData1OverdraftOverdraftTierBandSet {
     /// Optional additional notes to supplement the overdraft Tier Band Set details
     ///
     /// JSON name: `Notes`
-    pub notes: Option<Vec<String>>,
+    pub notes: Option<Vec<crate::Text>>,
     /// Provides overdraft details for a specific tier or band
     ///
     /// JSON name: `OverdraftTierBand`
@@ -9100,7 +9100,7 @@ impl crate::__private::schemars::JsonSchema for OBBCAData1OverdraftOverdraftTier
             false,
             "Unique and unambiguous identification of a  Tier Band for a overdraft product.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(35u64),
@@ -9157,7 +9157,7 @@ impl crate::__private::schemars::JsonSchema for OBBCAData1OverdraftOverdraftTier
             false,
             "Optional additional notes to supplement the overdraft Tier Band Set details",
             crate::schema::constrain(
-                g.subschema_for::<Vec<String>>(),
+                g.subschema_for::<Vec<crate::Text>>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -9231,7 +9231,7 @@ pub struct OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBand {
     /// Unique and unambiguous identification of a  Tier Band for a overdraft.
     ///
     /// JSON name: `Identification`
-    pub identification: Option<String>,
+    pub identification: Option<crate::Text>,
     /// Minimum value of Overdraft Tier/Band
     ///
     /// JSON name: `TierValueMin`
@@ -9275,7 +9275,7 @@ pub struct OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBand {
     /// Optional additional notes to supplement the Tier/band details
     ///
     /// JSON name: `Notes`
-    pub notes: Option<Vec<String>>,
+    pub notes: Option<Vec<crate::Text>>,
     /// Overdraft fees and charges
     ///
     /// JSON name: `OverdraftFeesCharges`
@@ -9556,7 +9556,7 @@ impl crate::__private::schemars::JsonSchema
             false,
             "Unique and unambiguous identification of a  Tier Band for a overdraft.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(35u64),
@@ -9752,7 +9752,7 @@ impl crate::__private::schemars::JsonSchema
             false,
             "Optional additional notes to supplement the Tier/band details",
             crate::schema::constrain(
-                g.subschema_for::<Vec<String>>(),
+                g.subschema_for::<Vec<crate::Text>>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -10083,7 +10083,7 @@ pub struct OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFees
     /// Notes related to Overdraft fee charge cap
     ///
     /// JSON name: `Notes`
-    pub notes: Option<Vec<String>>,
+    pub notes: Option<Vec<crate::Text>>,
     /// Other fee type code which is not available in the standard code set
     ///
     /// JSON name: `OtherFeeType`
@@ -10422,7 +10422,7 @@ for OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharges
             false,
             "Notes related to Overdraft fee charge cap",
             crate::schema::constrain(
-                g.subschema_for::<Vec<String>>(),
+                g.subschema_for::<Vec<crate::Text>>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -10670,15 +10670,15 @@ pub struct OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFees
     /// The four letter Mnemonic used within an XML file to identify a code
     ///
     /// JSON name: `Code`
-    pub code: Option<String>,
+    pub code: Option<crate::Text>,
     /// Long name associated with the code
     ///
     /// JSON name: `Name`
-    pub name: String,
+    pub name: crate::Text,
     /// Description to describe the purpose of the code
     ///
     /// JSON name: `Description`
-    pub description: String,
+    pub description: crate::Text,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
     pub extra: crate::Extra,
@@ -10822,7 +10822,7 @@ for OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharges
             false,
             "The four letter Mnemonic used within an XML file to identify a code",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(0u64),
                     max_len: Some(4u64),
@@ -10841,7 +10841,7 @@ for OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharges
             true,
             "Long name associated with the code",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(70u64),
@@ -10860,7 +10860,7 @@ for OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharges
             true,
             "Description to describe the purpose of the code",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(350u64),
@@ -10922,7 +10922,7 @@ pub struct OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFees
     /// Free text for capturing any other info related to Overdraft Fees Charge Details
     ///
     /// JSON name: `Notes`
-    pub notes: Option<Vec<String>>,
+    pub notes: Option<Vec<crate::Text>>,
     /// Details about any caps (maximum charges) that apply to a particular fee/charge. Capping can either be based on an amount (in gbp), an amount (in items) or a rate.
     ///
     /// JSON name: `OverdraftFeeChargeCap`
@@ -11510,7 +11510,7 @@ for OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharges
             false,
             "Free text for capturing any other info related to Overdraft Fees Charge Details",
             crate::schema::constrain(
-                g.subschema_for::<Vec<String>>(),
+                g.subschema_for::<Vec<crate::Text>>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -12047,15 +12047,15 @@ pub struct OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFees
     /// The four letter Mnemonic used within an XML file to identify a code
     ///
     /// JSON name: `Code`
-    pub code: Option<String>,
+    pub code: Option<crate::Text>,
     /// Long name associated with the code
     ///
     /// JSON name: `Name`
-    pub name: String,
+    pub name: crate::Text,
     /// Description to describe the purpose of the code
     ///
     /// JSON name: `Description`
-    pub description: String,
+    pub description: crate::Text,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
     pub extra: crate::Extra,
@@ -12199,7 +12199,7 @@ for OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharges
             false,
             "The four letter Mnemonic used within an XML file to identify a code",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(0u64),
                     max_len: Some(4u64),
@@ -12218,7 +12218,7 @@ for OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharges
             true,
             "Long name associated with the code",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(70u64),
@@ -12237,7 +12237,7 @@ for OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharges
             true,
             "Description to describe the purpose of the code",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(350u64),
@@ -12260,15 +12260,15 @@ pub struct OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFees
     /// The four letter Mnemonic used within an XML file to identify a code
     ///
     /// JSON name: `Code`
-    pub code: Option<String>,
+    pub code: Option<crate::Text>,
     /// Long name associated with the code
     ///
     /// JSON name: `Name`
-    pub name: String,
+    pub name: crate::Text,
     /// Description to describe the purpose of the code
     ///
     /// JSON name: `Description`
-    pub description: String,
+    pub description: crate::Text,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
     pub extra: crate::Extra,
@@ -12412,7 +12412,7 @@ for OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharges
             false,
             "The four letter Mnemonic used within an XML file to identify a code",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(0u64),
                     max_len: Some(4u64),
@@ -12431,7 +12431,7 @@ for OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharges
             true,
             "Long name associated with the code",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(70u64),
@@ -12450,7 +12450,7 @@ for OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharges
             true,
             "Description to describe the purpose of the code",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(350u64),
@@ -12563,7 +12563,7 @@ pub struct OBBCAData1ProductDetails {
     /// Optional additional notes to supplement the Core product details
     ///
     /// JSON name: `Notes`
-    pub notes: Option<Vec<String>>,
+    pub notes: Option<Vec<crate::Text>>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
     pub extra: crate::Extra,
@@ -12760,7 +12760,7 @@ impl crate::__private::schemars::JsonSchema for OBBCAData1ProductDetails {
             false,
             "Optional additional notes to supplement the Core product details",
             crate::schema::constrain(
-                g.subschema_for::<Vec<String>>(),
+                g.subschema_for::<Vec<crate::Text>>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -13007,11 +13007,11 @@ pub struct OBBankTransactionCodeStructure1 {
     /// Specifies the family within a domain.
     ///
     /// JSON name: `Code`
-    pub code: String,
+    pub code: crate::Text,
     /// Specifies the sub-product family within a specific family.
     ///
     /// JSON name: `SubCode`
-    pub sub_code: String,
+    pub sub_code: crate::Text,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
     pub extra: crate::Extra,
@@ -13121,7 +13121,7 @@ impl crate::__private::schemars::JsonSchema for OBBankTransactionCodeStructure1 
             true,
             "Specifies the family within a domain.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -13140,7 +13140,7 @@ impl crate::__private::schemars::JsonSchema for OBBankTransactionCodeStructure1 
             true,
             "Specifies the sub-product family within a specific family.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -15414,7 +15414,7 @@ pub struct OBCashAccount5_1 {
     /// Beneficiary account identification.
     ///
     /// JSON name: `Identification`
-    pub identification: String,
+    pub identification: crate::Text,
     /// The account name is the name or names of the account owner(s) represented at an account level, as displayed by the ASPSP's online channels.
     /// Note, the account name is not the product name or the nickname of the account.
     ///
@@ -15597,7 +15597,7 @@ impl crate::__private::schemars::JsonSchema for OBCashAccount5_1 {
             true,
             "Beneficiary account identification.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(256u64),
@@ -16234,15 +16234,15 @@ pub struct OBCurrencyExchange5 {
     /// Currency from which an amount is to be converted in a currency conversion.
     ///
     /// JSON name: `SourceCurrency`
-    pub source_currency: String,
+    pub source_currency: crate::Text,
     /// Currency into which an amount is to be converted in a currency conversion.
     ///
     /// JSON name: `TargetCurrency`
-    pub target_currency: Option<String>,
+    pub target_currency: Option<crate::Text>,
     /// Currency in which the rate of exchange is expressed in a currency exchange. In the example 1GBP = xxxCUR, the unit currency is GBP.
     ///
     /// JSON name: `UnitCurrency`
-    pub unit_currency: Option<String>,
+    pub unit_currency: Option<crate::Text>,
     /// Factor used to convert an amount from one currency into another. This reflects the price at which one currency was bought with another currency.
     /// Usage: ExchangeRate expresses the ratio between UnitCurrency and QuotedCurrency (ExchangeRate = UnitCurrency/QuotedCurrency).
     ///
@@ -16251,7 +16251,7 @@ pub struct OBCurrencyExchange5 {
     /// Unique identification to unambiguously identify the foreign exchange contract.
     ///
     /// JSON name: `ContractIdentification`
-    pub contract_identification: Option<String>,
+    pub contract_identification: Option<crate::Text>,
     /// Date and time at which an exchange rate is quoted.All dates in the JSON payloads are represented in ISO 8601 date-time format.
     /// All date-time fields in responses must include the timezone. An example is below:
     /// 2017-04-05T10:43:07+00:00
@@ -16453,7 +16453,7 @@ impl crate::__private::schemars::JsonSchema for OBCurrencyExchange5 {
             true,
             "Currency from which an amount is to be converted in a currency conversion.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -16472,7 +16472,7 @@ impl crate::__private::schemars::JsonSchema for OBCurrencyExchange5 {
             false,
             "Currency into which an amount is to be converted in a currency conversion.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -16491,7 +16491,7 @@ impl crate::__private::schemars::JsonSchema for OBCurrencyExchange5 {
             false,
             "Currency in which the rate of exchange is expressed in a currency exchange. In the example 1GBP = xxxCUR, the unit currency is GBP.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -16529,7 +16529,7 @@ impl crate::__private::schemars::JsonSchema for OBCurrencyExchange5 {
             false,
             "Unique identification to unambiguously identify the foreign exchange contract.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(35u64),
@@ -17889,11 +17889,11 @@ pub struct OBMerchantDetails1 {
     /// Name by which the merchant is known.
     ///
     /// JSON name: `MerchantName`
-    pub merchant_name: Option<String>,
+    pub merchant_name: Option<crate::Text>,
     /// Category code conform to ISO 18245, related to the type of services or goods the merchant provides for the transaction.
     ///
     /// JSON name: `MerchantCategoryCode`
-    pub merchant_category_code: Option<String>,
+    pub merchant_category_code: Option<crate::Text>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
     pub extra: crate::Extra,
@@ -18007,7 +18007,7 @@ impl crate::__private::schemars::JsonSchema for OBMerchantDetails1 {
             false,
             "Name by which the merchant is known.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(350u64),
@@ -18026,7 +18026,7 @@ impl crate::__private::schemars::JsonSchema for OBMerchantDetails1 {
             false,
             "Category code conform to ISO 18245, related to the type of services or goods the merchant provides for the transaction.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(3u64),
                     max_len: Some(4u64),
@@ -18418,7 +18418,7 @@ pub struct OBPCAData1CreditInterestTierBandSet {
     /// Optional additional notes to supplement the Tier Band Set details
     ///
     /// JSON name: `Notes`
-    pub notes: Option<Vec<String>>,
+    pub notes: Option<Vec<crate::Text>>,
     /// Tier Band Details
     ///
     /// JSON name: `TierBand`
@@ -18642,7 +18642,7 @@ impl crate::__private::schemars::JsonSchema for OBPCAData1CreditInterestTierBand
             false,
             "Optional additional notes to supplement the Tier Band Set details",
             crate::schema::constrain(
-                g.subschema_for::<Vec<String>>(),
+                g.subschema_for::<Vec<crate::Text>>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -18692,7 +18692,7 @@ pub struct OBPCAData1CreditInterestTierBandSetTierBand {
     /// Unique and unambiguous identification of a  Tier Band for a PCA.
     ///
     /// JSON name: `Identification`
-    pub identification: Option<String>,
+    pub identification: Option<crate::Text>,
     /// Minimum deposit value for which the credit interest tier applies.
     ///
     /// JSON name: `TierValueMinimum`
@@ -18738,7 +18738,7 @@ pub struct OBPCAData1CreditInterestTierBandSetTierBand {
     /// Optional additional notes to supplement the Tier Band details
     ///
     /// JSON name: `Notes`
-    pub notes: Option<Vec<String>>,
+    pub notes: Option<Vec<crate::Text>>,
     /// Other interest rate types which are not available in the standard code list
     ///
     /// JSON name: `OtherBankInterestType`
@@ -19084,7 +19084,7 @@ impl crate::__private::schemars::JsonSchema for OBPCAData1CreditInterestTierBand
             false,
             "Unique and unambiguous identification of a  Tier Band for a PCA.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(35u64),
@@ -19287,7 +19287,7 @@ impl crate::__private::schemars::JsonSchema for OBPCAData1CreditInterestTierBand
             false,
             "Optional additional notes to supplement the Tier Band details",
             crate::schema::constrain(
-                g.subschema_for::<Vec<String>>(),
+                g.subschema_for::<Vec<crate::Text>>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -19847,7 +19847,7 @@ pub struct OBPCAData1OtherFeesChargesFeeChargeDetail {
     /// Optional additional notes to supplement the fee/charge details.
     ///
     /// JSON name: `Notes`
-    pub notes: Option<Vec<String>>,
+    pub notes: Option<Vec<crate::Text>>,
     /// Optional.
     ///
     /// JSON name: `OtherFeeCategoryType`
@@ -20341,7 +20341,7 @@ impl crate::__private::schemars::JsonSchema for OBPCAData1OtherFeesChargesFeeCha
             false,
             "Optional additional notes to supplement the fee/charge details.",
             crate::schema::constrain(
-                g.subschema_for::<Vec<String>>(),
+                g.subschema_for::<Vec<crate::Text>>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -20536,7 +20536,7 @@ pub struct OBPCAData1OtherFeesChargesFeeChargeDetailFeeChargeCap {
     /// Free text for adding  extra details for fee charge cap
     ///
     /// JSON name: `Notes`
-    pub notes: Option<Vec<String>>,
+    pub notes: Option<Vec<crate::Text>>,
     /// Other fee type code which is not available in the standard code set
     ///
     /// JSON name: `OtherFeeType`
@@ -20834,7 +20834,7 @@ impl crate::__private::schemars::JsonSchema
             false,
             "Free text for adding  extra details for fee charge cap",
             crate::schema::constrain(
-                g.subschema_for::<Vec<String>>(),
+                g.subschema_for::<Vec<crate::Text>>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -20985,7 +20985,7 @@ pub struct OBPCAData1Overdraft {
     /// Associated Notes about the overdraft rates
     ///
     /// JSON name: `Notes`
-    pub notes: Option<Vec<String>>,
+    pub notes: Option<Vec<crate::Text>>,
     /// Tier band set details
     ///
     /// JSON name: `OverdraftTierBandSet`
@@ -21109,7 +21109,7 @@ impl crate::__private::schemars::JsonSchema for OBPCAData1Overdraft {
             false,
             "Associated Notes about the overdraft rates",
             crate::schema::constrain(
-                g.subschema_for::<Vec<String>>(),
+                g.subschema_for::<Vec<crate::Text>>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -21170,7 +21170,7 @@ pub struct OBPCAData1OverdraftOverdraftTierBandSet {
     /// Unique and unambiguous identification of a  Tier Band for a overdraft product.
     ///
     /// JSON name: `Identification`
-    pub identification: Option<String>,
+    pub identification: Option<crate::Text>,
     /// Indicates if the Overdraft is authorised (Y) or unauthorised (N)
     ///
     /// JSON name: `AuthorisedIndicator`
@@ -21182,7 +21182,7 @@ pub struct OBPCAData1OverdraftOverdraftTierBandSet {
     /// Optional additional notes to supplement the overdraft Tier Band Set details
     ///
     /// JSON name: `Notes`
-    pub notes: Option<Vec<String>>,
+    pub notes: Option<Vec<crate::Text>>,
     /// Provides overdraft details for a specific tier or band
     ///
     /// JSON name: `OverdraftTierBand`
@@ -21450,7 +21450,7 @@ impl crate::__private::schemars::JsonSchema for OBPCAData1OverdraftOverdraftTier
             false,
             "Unique and unambiguous identification of a  Tier Band for a overdraft product.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(35u64),
@@ -21507,7 +21507,7 @@ impl crate::__private::schemars::JsonSchema for OBPCAData1OverdraftOverdraftTier
             false,
             "Optional additional notes to supplement the overdraft Tier Band Set details",
             crate::schema::constrain(
-                g.subschema_for::<Vec<String>>(),
+                g.subschema_for::<Vec<crate::Text>>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -21581,7 +21581,7 @@ pub struct OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBand {
     /// Unique and unambiguous identification of a  Tier Band for a overdraft.
     ///
     /// JSON name: `Identification`
-    pub identification: Option<String>,
+    pub identification: Option<crate::Text>,
     /// Minimum value of Overdraft Tier/Band
     ///
     /// JSON name: `TierValueMin`
@@ -21612,7 +21612,7 @@ pub struct OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBand {
     /// Optional additional notes to supplement the Tier/band details
     ///
     /// JSON name: `Notes`
-    pub notes: Option<Vec<String>>,
+    pub notes: Option<Vec<crate::Text>>,
     /// Overdraft fees and charges
     ///
     /// JSON name: `OverdraftFeesCharges`
@@ -21853,7 +21853,7 @@ impl crate::__private::schemars::JsonSchema
             false,
             "Unique and unambiguous identification of a  Tier Band for a overdraft.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(35u64),
@@ -21989,7 +21989,7 @@ impl crate::__private::schemars::JsonSchema
             false,
             "Optional additional notes to supplement the Tier/band details",
             crate::schema::constrain(
-                g.subschema_for::<Vec<String>>(),
+                g.subschema_for::<Vec<crate::Text>>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -22272,7 +22272,7 @@ pub struct OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFees
     /// Notes related to Overdraft fee charge cap
     ///
     /// JSON name: `Notes`
-    pub notes: Option<Vec<String>>,
+    pub notes: Option<Vec<crate::Text>>,
     /// Other fee type code which is not available in the standard code set
     ///
     /// JSON name: `OtherFeeType`
@@ -22650,7 +22650,7 @@ for OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharges
             false,
             "Notes related to Overdraft fee charge cap",
             crate::schema::constrain(
-                g.subschema_for::<Vec<String>>(),
+                g.subschema_for::<Vec<crate::Text>>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -22900,7 +22900,7 @@ pub struct OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFees
     /// Free text for capturing any other info related to Overdraft Fees Charge Details
     ///
     /// JSON name: `Notes`
-    pub notes: Option<Vec<String>>,
+    pub notes: Option<Vec<crate::Text>>,
     /// Other Fee type which is not available in the standard code set
     ///
     /// JSON name: `OtherFeeType`
@@ -23449,7 +23449,7 @@ for OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharges
             false,
             "Free text for capturing any other info related to Overdraft Fees Charge Details",
             crate::schema::constrain(
-                g.subschema_for::<Vec<String>>(),
+                g.subschema_for::<Vec<crate::Text>>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -24024,7 +24024,7 @@ pub struct OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFees
     /// Notes related to Overdraft fee charge cap
     ///
     /// JSON name: `Notes`
-    pub notes: Option<Vec<String>>,
+    pub notes: Option<Vec<crate::Text>>,
     /// Other fee type code which is not available in the standard code set
     ///
     /// JSON name: `OtherFeeType`
@@ -24402,7 +24402,7 @@ for OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharges
             false,
             "Notes related to Overdraft fee charge cap",
             crate::schema::constrain(
-                g.subschema_for::<Vec<String>>(),
+                g.subschema_for::<Vec<crate::Text>>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -24588,7 +24588,7 @@ pub struct OBPCAData1ProductDetails {
     /// Optional additional notes to supplement the Core product details
     ///
     /// JSON name: `Notes`
-    pub notes: Option<Vec<String>>,
+    pub notes: Option<Vec<crate::Text>>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
     pub extra: crate::Extra,
@@ -24755,7 +24755,7 @@ impl crate::__private::schemars::JsonSchema for OBPCAData1ProductDetails {
             false,
             "Optional additional notes to supplement the Core product details",
             crate::schema::constrain(
-                g.subschema_for::<Vec<String>>(),
+                g.subschema_for::<Vec<crate::Text>>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -25423,7 +25423,7 @@ pub struct OBParty2Address {
     /// Optional.
     ///
     /// JSON name: `AddressLine`
-    pub address_line: Option<Vec<String>>,
+    pub address_line: Option<Vec<crate::Text>>,
     /// Name of a street or thoroughfare.
     ///
     /// JSON name: `StreetName`
@@ -25651,7 +25651,7 @@ impl crate::__private::schemars::JsonSchema for OBParty2Address {
             false,
             "",
             crate::schema::constrain(
-                g.subschema_for::<Vec<String>>(),
+                g.subschema_for::<Vec<crate::Text>>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -25912,11 +25912,11 @@ pub struct OBPartyRelationships1Account {
     /// Absolute URI to the related resource.
     ///
     /// JSON name: `Related`
-    pub related: String,
+    pub related: crate::Text,
     /// Unique identification as assigned by the ASPSP to uniquely identify the related resource.
     ///
     /// JSON name: `Id`
-    pub id: String,
+    pub id: crate::Text,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
     pub extra: crate::Extra,
@@ -26022,7 +26022,7 @@ impl crate::__private::schemars::JsonSchema for OBPartyRelationships1Account {
             true,
             "Absolute URI to the related resource.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -26041,7 +26041,7 @@ impl crate::__private::schemars::JsonSchema for OBPartyRelationships1Account {
             true,
             "Unique identification as assigned by the ASPSP to uniquely identify the related resource.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(40u64),
@@ -26067,11 +26067,11 @@ pub struct OBPostalAddress6 {
     /// Identification of a division of a large organisation or building.
     ///
     /// JSON name: `Department`
-    pub department: Option<String>,
+    pub department: Option<crate::Text>,
     /// Identification of a sub-division of a large organisation or building.
     ///
     /// JSON name: `SubDepartment`
-    pub sub_department: Option<String>,
+    pub sub_department: Option<crate::Text>,
     /// Name of a street or thoroughfare.
     ///
     /// JSON name: `StreetName`
@@ -26091,15 +26091,15 @@ pub struct OBPostalAddress6 {
     /// Identifies a subdivision of a country such as state, region, county.
     ///
     /// JSON name: `CountrySubDivision`
-    pub country_sub_division: Option<String>,
+    pub country_sub_division: Option<crate::Text>,
     /// Nation with its own government.
     ///
     /// JSON name: `Country`
-    pub country: Option<String>,
+    pub country: Option<crate::Text>,
     /// Optional.
     ///
     /// JSON name: `AddressLine`
-    pub address_line: Option<Vec<String>>,
+    pub address_line: Option<Vec<crate::Text>>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
     pub extra: crate::Extra,
@@ -26327,7 +26327,7 @@ impl crate::__private::schemars::JsonSchema for OBPostalAddress6 {
             false,
             "Identification of a division of a large organisation or building.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(70u64),
@@ -26346,7 +26346,7 @@ impl crate::__private::schemars::JsonSchema for OBPostalAddress6 {
             false,
             "Identification of a sub-division of a large organisation or building.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(70u64),
@@ -26441,7 +26441,7 @@ impl crate::__private::schemars::JsonSchema for OBPostalAddress6 {
             false,
             "Identifies a subdivision of a country such as state, region, county.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(35u64),
@@ -26460,7 +26460,7 @@ impl crate::__private::schemars::JsonSchema for OBPostalAddress6 {
             false,
             "Nation with its own government.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -26479,7 +26479,7 @@ impl crate::__private::schemars::JsonSchema for OBPostalAddress6 {
             false,
             "",
             crate::schema::constrain(
-                g.subschema_for::<Vec<String>>(),
+                g.subschema_for::<Vec<crate::Text>>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -28725,7 +28725,7 @@ pub struct OBReadConsentResponse1Data {
     /// Unique identification as assigned to identify the account access consent resource.
     ///
     /// JSON name: `ConsentId`
-    pub consent_id: String,
+    pub consent_id: crate::Text,
     /// Date and time at which the resource was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.
     /// All date-time fields in responses must include the timezone. An example is below:
     /// 2017-04-05T10:43:07+00:00
@@ -28989,7 +28989,7 @@ impl crate::__private::schemars::JsonSchema for OBReadConsentResponse1Data {
             true,
             "Unique identification as assigned to identify the account access consent resource.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(128u64),
@@ -30495,7 +30495,7 @@ pub struct OBReadOffer1DataOffer {
     /// A unique and immutable identifier used to identify the offer resource. This identifier has no meaning to the account owner.
     ///
     /// JSON name: `OfferId`
-    pub offer_id: Option<String>,
+    pub offer_id: Option<crate::Text>,
     /// Offer type, in a coded form.
     ///
     /// JSON name: `OfferType`
@@ -30503,7 +30503,7 @@ pub struct OBReadOffer1DataOffer {
     /// Further details of the offer.
     ///
     /// JSON name: `Description`
-    pub description: Option<String>,
+    pub description: Option<crate::Text>,
     /// Date and time at which the offer starts.All dates in the JSON payloads are represented in ISO 8601 date-time format.
     /// All date-time fields in responses must include the timezone. An example is below:
     /// 2017-04-05T10:43:07+00:00
@@ -30527,11 +30527,11 @@ pub struct OBReadOffer1DataOffer {
     /// Further details of the term of the offer.
     ///
     /// JSON name: `Term`
-    pub term: Option<String>,
+    pub term: Option<crate::Text>,
     /// URL (Uniform Resource Locator) where documentation on the offer can be found
     ///
     /// JSON name: `URL`
-    pub url: Option<String>,
+    pub url: Option<crate::Text>,
     /// Amount of money associated with the offer type.
     ///
     /// JSON name: `Amount`
@@ -30778,7 +30778,7 @@ impl crate::__private::schemars::JsonSchema for OBReadOffer1DataOffer {
             false,
             "A unique and immutable identifier used to identify the offer resource. This identifier has no meaning to the account owner.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(40u64),
@@ -30816,7 +30816,7 @@ impl crate::__private::schemars::JsonSchema for OBReadOffer1DataOffer {
             false,
             "Further details of the offer.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(500u64),
@@ -30911,7 +30911,7 @@ impl crate::__private::schemars::JsonSchema for OBReadOffer1DataOffer {
             false,
             "Further details of the term of the offer.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(500u64),
@@ -30930,7 +30930,7 @@ impl crate::__private::schemars::JsonSchema for OBReadOffer1DataOffer {
             false,
             "URL (Uniform Resource Locator) where documentation on the offer can be found",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(256u64),
@@ -31939,11 +31939,11 @@ pub struct OBReadProduct2DataProduct {
     /// The name of the Product used for marketing purposes from a customer perspective. I.e. what the customer would recognise.
     ///
     /// JSON name: `ProductName`
-    pub product_name: Option<String>,
+    pub product_name: Option<crate::Text>,
     /// The unique ID that has been internally assigned by the financial institution to each of the current account banking products they market to their retail and/or small to medium enterprise (SME) customers.
     ///
     /// JSON name: `ProductId`
-    pub product_id: Option<String>,
+    pub product_id: Option<crate::Text>,
     /// A unique and immutable identifier used to identify the account resource. This identifier has no meaning to the account owner.
     ///
     /// JSON name: `AccountId`
@@ -31951,7 +31951,7 @@ pub struct OBReadProduct2DataProduct {
     /// Any secondary Identification which  supports Product Identifier to uniquely identify the current account banking products.
     ///
     /// JSON name: `SecondaryProductId`
-    pub secondary_product_id: Option<String>,
+    pub secondary_product_id: Option<crate::Text>,
     /// Product type : Personal Current Account, Business Current Account
     ///
     /// JSON name: `ProductType`
@@ -31959,7 +31959,7 @@ pub struct OBReadProduct2DataProduct {
     /// Unique and unambiguous identification of a  Product Marketing State.
     ///
     /// JSON name: `MarketingStateId`
-    pub marketing_state_id: Option<String>,
+    pub marketing_state_id: Option<crate::Text>,
     /// Other product type details associated with the account.
     ///
     /// JSON name: `OtherProductType`
@@ -32169,7 +32169,7 @@ impl crate::__private::schemars::JsonSchema for OBReadProduct2DataProduct {
             false,
             "The name of the Product used for marketing purposes from a customer perspective. I.e. what the customer would recognise.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(350u64),
@@ -32188,7 +32188,7 @@ impl crate::__private::schemars::JsonSchema for OBReadProduct2DataProduct {
             false,
             "The unique ID that has been internally assigned by the financial institution to each of the current account banking products they market to their retail and/or small to medium enterprise (SME) customers.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(40u64),
@@ -32226,7 +32226,7 @@ impl crate::__private::schemars::JsonSchema for OBReadProduct2DataProduct {
             false,
             "Any secondary Identification which  supports Product Identifier to uniquely identify the current account banking products.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(70u64),
@@ -32264,7 +32264,7 @@ impl crate::__private::schemars::JsonSchema for OBReadProduct2DataProduct {
             false,
             "Unique and unambiguous identification of a  Product Marketing State.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(35u64),
@@ -32343,11 +32343,11 @@ pub struct OBReadProduct2DataProductOtherProductType {
     /// Long name associated with the product
     ///
     /// JSON name: `Name`
-    pub name: String,
+    pub name: crate::Text,
     /// Description of the Product associated with the account
     ///
     /// JSON name: `Description`
-    pub description: String,
+    pub description: crate::Text,
     /// Optional.
     ///
     /// JSON name: `ProductDetails`
@@ -32578,7 +32578,7 @@ impl crate::__private::schemars::JsonSchema for OBReadProduct2DataProductOtherPr
             true,
             "Long name associated with the product",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(350u64),
@@ -32597,7 +32597,7 @@ impl crate::__private::schemars::JsonSchema for OBReadProduct2DataProductOtherPr
             true,
             "Description of the Product associated with the account",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(350u64),
@@ -32913,7 +32913,7 @@ pub struct OBReadProduct2DataProductOtherProductTypeCreditInterestTierBandSet {
     /// Optional.
     ///
     /// JSON name: `Notes`
-    pub notes: Option<Vec<String>>,
+    pub notes: Option<Vec<crate::Text>>,
     /// Optional.
     ///
     /// JSON name: `OtherCalculationMethod`
@@ -33198,7 +33198,7 @@ impl crate::__private::schemars::JsonSchema
             false,
             "",
             crate::schema::constrain(
-                g.subschema_for::<Vec<String>>(),
+                g.subschema_for::<Vec<crate::Text>>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -33332,7 +33332,7 @@ pub struct OBReadProduct2DataProductOtherProductTypeCreditInterestTierBandSetTie
     /// Unique and unambiguous identification of a  Tier Band for the Product.
     ///
     /// JSON name: `Identification`
-    pub identification: Option<String>,
+    pub identification: Option<crate::Text>,
     /// Minimum deposit value for which the credit interest tier applies.
     ///
     /// JSON name: `TierValueMinimum`
@@ -33377,7 +33377,7 @@ pub struct OBReadProduct2DataProductOtherProductTypeCreditInterestTierBandSetTie
     /// Optional.
     ///
     /// JSON name: `Notes`
-    pub notes: Option<Vec<String>>,
+    pub notes: Option<Vec<crate::Text>>,
     /// Other interest rate types which are not available in the standard code list
     ///
     /// JSON name: `OtherBankInterestType`
@@ -33731,7 +33731,7 @@ impl crate::__private::schemars::JsonSchema
             false,
             "Unique and unambiguous identification of a  Tier Band for the Product.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(35u64),
@@ -33930,7 +33930,7 @@ impl crate::__private::schemars::JsonSchema
             false,
             "",
             crate::schema::constrain(
-                g.subschema_for::<Vec<String>>(),
+                g.subschema_for::<Vec<crate::Text>>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -34351,7 +34351,7 @@ pub struct OBReadProduct2DataProductOtherProductTypeLoanInterest {
     /// Optional.
     ///
     /// JSON name: `Notes`
-    pub notes: Option<Vec<String>>,
+    pub notes: Option<Vec<crate::Text>>,
     /// The `LoanInterestTierBandSet` field (the spec gives no description).
     ///
     /// JSON name: `LoanInterestTierBandSet`
@@ -34488,7 +34488,7 @@ impl crate::__private::schemars::JsonSchema
             false,
             "",
             crate::schema::constrain(
-                g.subschema_for::<Vec<String>>(),
+                g.subschema_for::<Vec<crate::Text>>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -34553,7 +34553,7 @@ pub struct OBReadProduct2DataProductOtherProductTypeLoanInterestLoanInterestTier
     /// Loan interest tierbandset identification. Used by  loan providers for internal use purpose.
     ///
     /// JSON name: `Identification`
-    pub identification: Option<String>,
+    pub identification: Option<crate::Text>,
     /// Methods of calculating interest
     ///
     /// JSON name: `CalculationMethod`
@@ -34561,7 +34561,7 @@ pub struct OBReadProduct2DataProductOtherProductTypeLoanInterestLoanInterestTier
     /// Optional.
     ///
     /// JSON name: `Notes`
-    pub notes: Option<Vec<String>>,
+    pub notes: Option<Vec<crate::Text>>,
     /// Optional.
     ///
     /// JSON name: `OtherCalculationMethod`
@@ -34834,7 +34834,7 @@ impl crate::__private::schemars::JsonSchema
             false,
             "Loan interest tierbandset identification. Used by  loan providers for internal use purpose.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(35u64),
@@ -34872,7 +34872,7 @@ impl crate::__private::schemars::JsonSchema
             false,
             "",
             crate::schema::constrain(
-                g.subschema_for::<Vec<String>>(),
+                g.subschema_for::<Vec<crate::Text>>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -34970,7 +34970,7 @@ pub struct OBReadProduct2DataProductOtherProductTypeLoanInterestLoanInterestTier
     /// Unique and unambiguous identification of a  Tier Band for a SME Loan.
     ///
     /// JSON name: `Identification`
-    pub identification: Option<String>,
+    pub identification: Option<crate::Text>,
     /// Minimum loan value for which the loan interest tier applies.
     ///
     /// JSON name: `TierValueMinimum`
@@ -35015,7 +35015,7 @@ pub struct OBReadProduct2DataProductOtherProductTypeLoanInterestLoanInterestTier
     /// Optional.
     ///
     /// JSON name: `Notes`
-    pub notes: Option<Vec<String>>,
+    pub notes: Option<Vec<crate::Text>>,
     /// Other loan interest rate types which are not available in the standard code list
     ///
     /// JSON name: `OtherLoanProviderInterestRateType`
@@ -35409,7 +35409,7 @@ for OBReadProduct2DataProductOtherProductTypeLoanInterestLoanInterestTierBandSet
             false,
             "Unique and unambiguous identification of a  Tier Band for a SME Loan.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(35u64),
@@ -35618,7 +35618,7 @@ for OBReadProduct2DataProductOtherProductTypeLoanInterestLoanInterestTierBandSet
             false,
             "",
             crate::schema::constrain(
-                g.subschema_for::<Vec<String>>(),
+                g.subschema_for::<Vec<crate::Text>>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -35921,7 +35921,7 @@ pub struct OBReadProduct2DataProductOtherProductTypeLoanInterestLoanInterestTier
     /// Optional.
     ///
     /// JSON name: `Notes`
-    pub notes: Option<Vec<String>>,
+    pub notes: Option<Vec<crate::Text>>,
     /// Optional.
     ///
     /// JSON name: `OtherFeeType`
@@ -36249,7 +36249,7 @@ for OBReadProduct2DataProductOtherProductTypeLoanInterestLoanInterestTierBandSet
             false,
             "",
             crate::schema::constrain(
-                g.subschema_for::<Vec<String>>(),
+                g.subschema_for::<Vec<crate::Text>>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -36335,7 +36335,7 @@ pub struct OBReadProduct2DataProductOtherProductTypeLoanInterestLoanInterestTier
     /// Optional.
     ///
     /// JSON name: `Notes`
-    pub notes: Option<Vec<String>>,
+    pub notes: Option<Vec<crate::Text>>,
     /// Other Fee/charge type which is not available in the standard code set
     ///
     /// JSON name: `OtherFeeType`
@@ -36795,7 +36795,7 @@ for OBReadProduct2DataProductOtherProductTypeLoanInterestLoanInterestTierBandSet
             false,
             "",
             crate::schema::constrain(
-                g.subschema_for::<Vec<String>>(),
+                g.subschema_for::<Vec<crate::Text>>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -36910,7 +36910,7 @@ pub struct OBReadProduct2DataProductOtherProductTypeOtherFeesCharges {
     /// Name of the tariff
     ///
     /// JSON name: `TariffName`
-    pub tariff_name: Option<String>,
+    pub tariff_name: Option<crate::Text>,
     /// Other tariff type which is not in the standard list.
     ///
     /// JSON name: `OtherTariffType`
@@ -37119,7 +37119,7 @@ impl crate::__private::schemars::JsonSchema
             false,
             "Name of the tariff",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(350u64),
@@ -37243,7 +37243,7 @@ pub struct OBReadProduct2DataProductOtherProductTypeOtherFeesChargesFeeChargeDet
     /// Optional.
     ///
     /// JSON name: `Notes`
-    pub notes: Option<Vec<String>>,
+    pub notes: Option<Vec<crate::Text>>,
     /// Optional.
     ///
     /// JSON name: `FeeChargeCap`
@@ -37760,7 +37760,7 @@ impl crate::__private::schemars::JsonSchema
             false,
             "",
             crate::schema::constrain(
-                g.subschema_for::<Vec<String>>(),
+                g.subschema_for::<Vec<crate::Text>>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -38211,7 +38211,7 @@ pub struct OBReadProduct2DataProductOtherProductTypeOverdraft {
     /// Optional.
     ///
     /// JSON name: `Notes`
-    pub notes: Option<Vec<String>>,
+    pub notes: Option<Vec<crate::Text>>,
     /// The `OverdraftTierBandSet` field (the spec gives no description).
     ///
     /// JSON name: `OverdraftTierBandSet`
@@ -38343,7 +38343,7 @@ impl crate::__private::schemars::JsonSchema for OBReadProduct2DataProductOtherPr
             false,
             "",
             crate::schema::constrain(
-                g.subschema_for::<Vec<String>>(),
+                g.subschema_for::<Vec<crate::Text>>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -38411,7 +38411,7 @@ pub struct OBReadProduct2DataProductOtherProductTypeOverdraftOverdraftTierBandSe
     /// Unique and unambiguous identification of a  Tier Band for a overdraft product.
     ///
     /// JSON name: `Identification`
-    pub identification: Option<String>,
+    pub identification: Option<crate::Text>,
     /// Indicates if the Overdraft is authorised (Y) or unauthorised (N)
     ///
     /// JSON name: `AuthorisedIndicator`
@@ -38423,7 +38423,7 @@ pub struct OBReadProduct2DataProductOtherProductTypeOverdraftOverdraftTierBandSe
     /// Optional.
     ///
     /// JSON name: `Notes`
-    pub notes: Option<Vec<String>>,
+    pub notes: Option<Vec<crate::Text>>,
     /// The `OverdraftTierBand` field (the spec gives no description).
     ///
     /// JSON name: `OverdraftTierBand`
@@ -38703,7 +38703,7 @@ impl crate::__private::schemars::JsonSchema
             false,
             "Unique and unambiguous identification of a  Tier Band for a overdraft product.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(35u64),
@@ -38760,7 +38760,7 @@ impl crate::__private::schemars::JsonSchema
             false,
             "",
             crate::schema::constrain(
-                g.subschema_for::<Vec<String>>(),
+                g.subschema_for::<Vec<crate::Text>>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -38839,7 +38839,7 @@ pub struct OBReadProduct2DataProductOtherProductTypeOverdraftOverdraftTierBandSe
     /// Unique and unambiguous identification of a  Tier Band for a overdraft.
     ///
     /// JSON name: `Identification`
-    pub identification: Option<String>,
+    pub identification: Option<crate::Text>,
     /// Minimum value of Overdraft Tier/Band
     ///
     /// JSON name: `TierValueMin`
@@ -38878,7 +38878,7 @@ pub struct OBReadProduct2DataProductOtherProductTypeOverdraftOverdraftTierBandSe
     /// Optional.
     ///
     /// JSON name: `Notes`
-    pub notes: Option<Vec<String>>,
+    pub notes: Option<Vec<crate::Text>>,
     /// Optional.
     ///
     /// JSON name: `OverdraftFeesCharges`
@@ -39152,7 +39152,7 @@ impl crate::__private::schemars::JsonSchema
             false,
             "Unique and unambiguous identification of a  Tier Band for a overdraft.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(35u64),
@@ -39326,7 +39326,7 @@ impl crate::__private::schemars::JsonSchema
             false,
             "",
             crate::schema::constrain(
-                g.subschema_for::<Vec<String>>(),
+                g.subschema_for::<Vec<crate::Text>>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -39602,7 +39602,7 @@ pub struct OBReadProduct2DataProductOtherProductTypeOverdraftOverdraftTierBandSe
     /// Optional.
     ///
     /// JSON name: `Notes`
-    pub notes: Option<Vec<String>>,
+    pub notes: Option<Vec<crate::Text>>,
     /// Optional.
     ///
     /// JSON name: `OtherFeeType`
@@ -39930,7 +39930,7 @@ for OBReadProduct2DataProductOtherProductTypeOverdraftOverdraftTierBandSetOverdr
             false,
             "",
             crate::schema::constrain(
-                g.subschema_for::<Vec<String>>(),
+                g.subschema_for::<Vec<crate::Text>>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -40023,7 +40023,7 @@ pub struct OBReadProduct2DataProductOtherProductTypeOverdraftOverdraftTierBandSe
     /// Optional.
     ///
     /// JSON name: `Notes`
-    pub notes: Option<Vec<String>>,
+    pub notes: Option<Vec<crate::Text>>,
     /// Optional.
     ///
     /// JSON name: `OverdraftFeeChargeCap`
@@ -40587,7 +40587,7 @@ for OBReadProduct2DataProductOtherProductTypeOverdraftOverdraftTierBandSetOverdr
             false,
             "",
             crate::schema::constrain(
-                g.subschema_for::<Vec<String>>(),
+                g.subschema_for::<Vec<crate::Text>>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -40777,7 +40777,7 @@ pub struct OBReadProduct2DataProductOtherProductTypeProductDetails {
     /// Optional.
     ///
     /// JSON name: `Notes`
-    pub notes: Option<Vec<String>>,
+    pub notes: Option<Vec<crate::Text>>,
     /// Optional.
     ///
     /// JSON name: `OtherSegment`
@@ -41046,7 +41046,7 @@ impl crate::__private::schemars::JsonSchema
             false,
             "",
             crate::schema::constrain(
-                g.subschema_for::<Vec<String>>(),
+                g.subschema_for::<Vec<crate::Text>>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -41254,7 +41254,7 @@ pub struct OBReadProduct2DataProductOtherProductTypeRepayment {
     /// Optional.
     ///
     /// JSON name: `Notes`
-    pub notes: Option<Vec<String>>,
+    pub notes: Option<Vec<crate::Text>>,
     /// Other repayment type which is not in the standard code list
     ///
     /// JSON name: `OtherRepaymentType`
@@ -41566,7 +41566,7 @@ impl crate::__private::schemars::JsonSchema for OBReadProduct2DataProductOtherPr
             false,
             "",
             crate::schema::constrain(
-                g.subschema_for::<Vec<String>>(),
+                g.subschema_for::<Vec<crate::Text>>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -41984,7 +41984,7 @@ pub struct OBReadProduct2DataProductOtherProductTypeRepaymentRepaymentFeeCharges
     /// Optional.
     ///
     /// JSON name: `Notes`
-    pub notes: Option<Vec<String>>,
+    pub notes: Option<Vec<crate::Text>>,
     /// Optional.
     ///
     /// JSON name: `OtherFeeType`
@@ -42279,7 +42279,7 @@ impl crate::__private::schemars::JsonSchema
             false,
             "",
             crate::schema::constrain(
-                g.subschema_for::<Vec<String>>(),
+                g.subschema_for::<Vec<crate::Text>>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -42363,7 +42363,7 @@ pub struct OBReadProduct2DataProductOtherProductTypeRepaymentRepaymentFeeCharges
     /// Optional.
     ///
     /// JSON name: `Notes`
-    pub notes: Option<Vec<String>>,
+    pub notes: Option<Vec<crate::Text>>,
     /// Other Fee/charge type which is not available in the standard code set
     ///
     /// JSON name: `OtherFeeType`
@@ -42826,7 +42826,7 @@ for OBReadProduct2DataProductOtherProductTypeRepaymentRepaymentFeeChargesRepayme
             false,
             "",
             crate::schema::constrain(
-                g.subschema_for::<Vec<String>>(),
+                g.subschema_for::<Vec<crate::Text>>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -43008,7 +43008,7 @@ pub struct OBReadProduct2DataProductOtherProductTypeRepaymentRepaymentHoliday {
     /// Optional.
     ///
     /// JSON name: `Notes`
-    pub notes: Option<Vec<String>>,
+    pub notes: Option<Vec<crate::Text>>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
     pub extra: crate::Extra,
@@ -43178,7 +43178,7 @@ impl crate::__private::schemars::JsonSchema
             false,
             "",
             crate::schema::constrain(
-                g.subschema_for::<Vec<String>>(),
+                g.subschema_for::<Vec<crate::Text>>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -47848,7 +47848,7 @@ pub struct OBStatement2 {
     /// Optional.
     ///
     /// JSON name: `StatementDescription`
-    pub statement_description: Option<Vec<String>>,
+    pub statement_description: Option<Vec<crate::Text>>,
     /// Optional.
     ///
     /// JSON name: `StatementBenefit`
@@ -48314,7 +48314,7 @@ impl crate::__private::schemars::JsonSchema for OBStatement2 {
             false,
             "",
             crate::schema::constrain(
-                g.subschema_for::<Vec<String>>(),
+                g.subschema_for::<Vec<crate::Text>>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -48512,7 +48512,7 @@ pub struct OBStatement2Basic {
     /// Optional.
     ///
     /// JSON name: `StatementDescription`
-    pub statement_description: Option<Vec<String>>,
+    pub statement_description: Option<Vec<crate::Text>>,
     /// Optional.
     ///
     /// JSON name: `StatementBenefit`
@@ -48962,7 +48962,7 @@ impl crate::__private::schemars::JsonSchema for OBStatement2Basic {
             false,
             "",
             crate::schema::constrain(
-                g.subschema_for::<Vec<String>>(),
+                g.subschema_for::<Vec<crate::Text>>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -49141,7 +49141,7 @@ pub struct OBStatement2Detail {
     /// Optional.
     ///
     /// JSON name: `StatementDescription`
-    pub statement_description: Option<Vec<String>>,
+    pub statement_description: Option<Vec<crate::Text>>,
     /// Optional.
     ///
     /// JSON name: `StatementBenefit`
@@ -49607,7 +49607,7 @@ impl crate::__private::schemars::JsonSchema for OBStatement2Detail {
             false,
             "",
             crate::schema::constrain(
-                g.subschema_for::<Vec<String>>(),
+                g.subschema_for::<Vec<crate::Text>>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -53983,11 +53983,11 @@ pub struct OBTransactionCardInstrument1 {
     /// Name of the cardholder using the card instrument.
     ///
     /// JSON name: `Name`
-    pub name: Option<String>,
+    pub name: Option<crate::Text>,
     /// Identification assigned by an institution to identify the card instrument used in the transaction. This identification is known by the account owner, and may be masked.
     ///
     /// JSON name: `Identification`
-    pub identification: Option<String>,
+    pub identification: Option<crate::Text>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
     pub extra: crate::Extra,
@@ -54173,7 +54173,7 @@ impl crate::__private::schemars::JsonSchema for OBTransactionCardInstrument1 {
             false,
             "Name of the cardholder using the card instrument.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(70u64),
@@ -54192,7 +54192,7 @@ impl crate::__private::schemars::JsonSchema for OBTransactionCardInstrument1 {
             false,
             "Identification assigned by an institution to identify the card instrument used in the transaction. This identification is known by the account owner, and may be masked.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(34u64),
@@ -54547,7 +54547,7 @@ pub type OB_Amount1_3 = crate::Amount;
 /// Cap amount charged for a fee/charge (where it is charged in terms of an amount rather than a rate)
 pub type OB_Amount1_4 = crate::Amount;
 /// The four letter Mnemonic used within an XML file to identify a code
-pub type OB_CodeMnemonic = String;
+pub type OB_CodeMnemonic = crate::Text;
 /// Categorisation of fees and charges into standard categories.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OB_FeeCategory1Code {
@@ -57544,13 +57544,13 @@ pub type OB_Rate1_1 = crate::Amount;
 /// 2017-04-05T10:43:07+00:00
 pub type OpeningDate = crate::DateTime;
 /// A unique and immutable identifier used to identify the customer resource. This identifier has no meaning to the account owner.
-pub type PartyId = String;
+pub type PartyId = crate::Text;
 /// Number assigned by an agent to identify its customer.
-pub type PartyNumber = String;
+pub type PartyNumber = crate::Text;
 /// Collection of information that identifies a phone number, as defined by telecom services.
-pub type PhoneNumber_0 = String;
+pub type PhoneNumber_0 = crate::Text;
 /// Collection of information that identifies a mobile phone number, as defined by telecom services.
-pub type PhoneNumber_1 = String;
+pub type PhoneNumber_1 = crate::Text;
 /// Date of most recent direct debit collection.All dates in the JSON payloads are represented in ISO 8601 date-time format.
 /// All date-time fields in responses must include the timezone. An example is below:
 /// 2017-04-05T10:43:07+00:00
@@ -57561,11 +57561,11 @@ pub struct ProprietaryBankTransactionCodeStructure1 {
     /// Proprietary bank transaction code to identify the underlying transaction.
     ///
     /// JSON name: `Code`
-    pub code: String,
+    pub code: crate::Text,
     /// Identification of the issuer of the proprietary bank transaction code.
     ///
     /// JSON name: `Issuer`
-    pub issuer: Option<String>,
+    pub issuer: Option<crate::Text>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
     pub extra: crate::Extra,
@@ -57679,7 +57679,7 @@ impl crate::__private::schemars::JsonSchema for ProprietaryBankTransactionCodeSt
             true,
             "Proprietary bank transaction code to identify the underlying transaction.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(35u64),
@@ -57698,7 +57698,7 @@ impl crate::__private::schemars::JsonSchema for ProprietaryBankTransactionCodeSt
             false,
             "Identification of the issuer of the proprietary bank transaction code.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(35u64),
@@ -57719,36 +57719,36 @@ pub type Rate = crate::Amount;
 /// Unique reference, as assigned by the creditor, to unambiguously refer to the payment transaction.
 /// Usage: If available, the initiating party should provide this reference in the structured remittance information, to enable reconciliation by the creditor upon receipt of the amount of money.
 /// If the business context requires the use of a creditor reference or a payment remit identification, and only one identifier can be passed through the end-to-end chain, the creditor's reference or payment remittance identification should be quoted in the end-to-end transaction identification.
-pub type Reference = String;
+pub type Reference = crate::Text;
 /// The date on which the scheduled payment will be made.All dates in the JSON payloads are represented in ISO 8601 date-time format.
 /// All date-time fields in responses must include the timezone. An example is below:
 /// 2017-04-05T10:43:07+00:00
 pub type ScheduledPaymentDateTime = crate::DateTime;
 /// A unique and immutable identifier used to identify the scheduled payment resource. This identifier has no meaning to the account owner.
-pub type ScheduledPaymentId = String;
+pub type ScheduledPaymentId = crate::Text;
 /// A unique and immutable identifier used to identify the standing order resource. This identifier has no meaning to the account owner.
-pub type StandingOrderId = String;
+pub type StandingOrderId = crate::Text;
 /// Date and time at which the statement period starts.All dates in the JSON payloads are represented in ISO 8601 date-time format.
 /// All date-time fields in responses must include the timezone. An example is below:
 /// 2017-04-05T10:43:07+00:00
 pub type StartDateTime = crate::DateTime;
 /// Unique identifier for the statement resource within an servicing institution. This identifier is both unique and immutable.
-pub type StatementId = String;
+pub type StatementId = crate::Text;
 /// Unique reference for the statement. This reference may be optionally populated if available.
-pub type StatementReference = String;
+pub type StatementReference = crate::Text;
 /// Date and time at which the resource status was updated.All dates in the JSON payloads are represented in ISO 8601 date-time format.
 /// All date-time fields in responses must include the timezone. An example is below:
 /// 2017-04-05T10:43:07+00:00
 pub type StatusUpdateDateTime = crate::DateTime;
 /// Unique identifier for the transaction within an servicing institution. This identifier is both unique and immutable.
-pub type TransactionId = String;
+pub type TransactionId = crate::Text;
 /// Further details of the transaction.
 /// This is the transaction narrative, which is unstructured text.
-pub type TransactionInformation = String;
+pub type TransactionInformation = crate::Text;
 /// Unique reference for the transaction. This reference is optionally populated, and may as an example be the FPID in the Faster Payments context.
-pub type TransactionReference = String;
+pub type TransactionReference = crate::Text;
 /// Value associated with the statement value type.
-pub type Value = String;
+pub type Value = crate::Text;
 /// Date and time at which assets become available to the account owner in case of a credit entry, or cease to be available to the account owner in case of a debit transaction entry.
 /// Usage: If transaction entry status is pending and value date is present, then the value date refers to an expected/requested value date.
 /// For transaction entries subject to availability/float and for which availability information is provided, the value date must not be used. In this case the availability component identifies the number of availability days.All dates in the JSON payloads are represented in ISO 8601 date-time format.

@@ -17,13 +17,13 @@
     rustdoc::invalid_html_tags
 )]
 /// Number that identifies the position of a building on a street.
-pub type BuildingNumber = String;
+pub type BuildingNumber = crate::Text;
 /// Nation with its own government.
-pub type CountryCode = String;
+pub type CountryCode = crate::Text;
 /// Identifies a subdivision of a country such as state, region, county.
-pub type CountrySubDivision = String;
+pub type CountrySubDivision = crate::Text;
 /// Identification of a division of a large organisation or building.
-pub type Department = String;
+pub type Department = crate::Text;
 /// `File` (the spec gives no description).
 pub type File = crate::JsonObject;
 /// All dates in the JSON payloads are represented in ISO 8601 date-time format.
@@ -31,30 +31,30 @@ pub type File = crate::JsonObject;
 /// 2017-04-05T10:43:07+00:00
 pub type ISODateTime = crate::DateTime;
 /// Identification assigned by an institution to identify an account. This identification is known by the account owner.
-pub type Identification_0 = String;
+pub type Identification_0 = crate::Text;
 /// Links relevant to the payload
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Links {
     /// The `Self` field (the spec gives no description).
     ///
     /// JSON name: `Self`
-    pub self_: String,
+    pub self_: crate::Text,
     /// Optional.
     ///
     /// JSON name: `First`
-    pub first: Option<String>,
+    pub first: Option<crate::Text>,
     /// Optional.
     ///
     /// JSON name: `Prev`
-    pub prev: Option<String>,
+    pub prev: Option<crate::Text>,
     /// Optional.
     ///
     /// JSON name: `Next`
-    pub next: Option<String>,
+    pub next: Option<crate::Text>,
     /// Optional.
     ///
     /// JSON name: `Last`
-    pub last: Option<String>,
+    pub last: Option<crate::Text>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
     pub extra: crate::Extra,
@@ -185,7 +185,7 @@ impl crate::__private::schemars::JsonSchema for Links {
             true,
             "",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -204,7 +204,7 @@ impl crate::__private::schemars::JsonSchema for Links {
             false,
             "",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -223,7 +223,7 @@ impl crate::__private::schemars::JsonSchema for Links {
             false,
             "",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -242,7 +242,7 @@ impl crate::__private::schemars::JsonSchema for Links {
             false,
             "",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -261,7 +261,7 @@ impl crate::__private::schemars::JsonSchema for Links {
             false,
             "",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -610,15 +610,15 @@ pub struct OBError1 {
     /// OBIE doesn't standardise this field
     ///
     /// JSON name: `Message`
-    pub message: String,
+    pub message: crate::Text,
     /// Recommended but optional reference to the JSON Path of the field with error, e.g., Data.Initiation.InstructedAmount.Currency
     ///
     /// JSON name: `Path`
-    pub path: Option<String>,
+    pub path: Option<crate::Text>,
     /// URL to help remediate the problem, or provide more information, or to API Reference, or help etc
     ///
     /// JSON name: `Url`
-    pub url: Option<String>,
+    pub url: Option<crate::Text>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
     pub extra: crate::Extra,
@@ -764,7 +764,7 @@ impl crate::__private::schemars::JsonSchema for OBError1 {
             true,
             "A description of the error that occurred. e.g., 'A mandatory field isn't supplied' or 'RequestedExecutionDateTime must be in future'\nOBIE doesn't standardise this field",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(500u64),
@@ -783,7 +783,7 @@ impl crate::__private::schemars::JsonSchema for OBError1 {
             false,
             "Recommended but optional reference to the JSON Path of the field with error, e.g., Data.Initiation.InstructedAmount.Currency",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(500u64),
@@ -802,7 +802,7 @@ impl crate::__private::schemars::JsonSchema for OBError1 {
             false,
             "URL to help remediate the problem, or provide more information, or to API Reference, or help etc",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -991,15 +991,15 @@ pub struct OBErrorResponse1 {
     /// High level textual error code, to help categorize the errors.
     ///
     /// JSON name: `Code`
-    pub code: String,
+    pub code: crate::Text,
     /// A unique reference for the error instance, for audit purposes, in case of unknown/unclassified errors.
     ///
     /// JSON name: `Id`
-    pub id: Option<String>,
+    pub id: Option<crate::Text>,
     /// Brief Error message, e.g., 'There is something wrong with the request parameters provided'
     ///
     /// JSON name: `Message`
-    pub message: String,
+    pub message: crate::Text,
     /// The `Errors` field (the spec gives no description).
     ///
     /// JSON name: `Errors`
@@ -1134,7 +1134,7 @@ impl crate::__private::schemars::JsonSchema for OBErrorResponse1 {
             true,
             "High level textual error code, to help categorize the errors.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(40u64),
@@ -1153,7 +1153,7 @@ impl crate::__private::schemars::JsonSchema for OBErrorResponse1 {
             false,
             "A unique reference for the error instance, for audit purposes, in case of unknown/unclassified errors.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(40u64),
@@ -1172,7 +1172,7 @@ impl crate::__private::schemars::JsonSchema for OBErrorResponse1 {
             true,
             "Brief Error message, e.g., 'There is something wrong with the request parameters provided'",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(500u64),
@@ -1560,7 +1560,7 @@ pub struct OBPostalAddress6 {
     /// Optional.
     ///
     /// JSON name: `AddressLine`
-    pub address_line: Option<Vec<String>>,
+    pub address_line: Option<Vec<crate::Text>>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
     pub extra: crate::Extra,
@@ -1940,7 +1940,7 @@ impl crate::__private::schemars::JsonSchema for OBPostalAddress6 {
             false,
             "",
             crate::schema::constrain(
-                g.subschema_for::<Vec<String>>(),
+                g.subschema_for::<Vec<crate::Text>>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -1981,11 +1981,11 @@ pub struct OBRisk1 {
     /// Category code conform to ISO 18245, related to the type of services or goods the merchant provides for the transaction.
     ///
     /// JSON name: `MerchantCategoryCode`
-    pub merchant_category_code: Option<String>,
+    pub merchant_category_code: Option<crate::Text>,
     /// The unique customer identifier of the PSU with the merchant.
     ///
     /// JSON name: `MerchantCustomerIdentification`
-    pub merchant_customer_identification: Option<String>,
+    pub merchant_customer_identification: Option<crate::Text>,
     /// Indicates if Payee has a contractual relationship with the PISP.
     ///
     /// JSON name: `ContractPresentInidicator`
@@ -1997,7 +1997,7 @@ pub struct OBRisk1 {
     /// Category code, related to the type of services or goods that corresponds to the underlying purpose of the payment that conforms to Recommended UK Purpose Code in ISO 20022 Payment Messaging List
     ///
     /// JSON name: `PaymentPurposeCode`
-    pub payment_purpose_code: Option<String>,
+    pub payment_purpose_code: Option<crate::Text>,
     /// Specifies the extended type of account.
     ///
     /// JSON name: `BeneficiaryAccountType`
@@ -2247,7 +2247,7 @@ impl crate::__private::schemars::JsonSchema for OBRisk1 {
             false,
             "Category code conform to ISO 18245, related to the type of services or goods the merchant provides for the transaction.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(3u64),
                     max_len: Some(4u64),
@@ -2266,7 +2266,7 @@ impl crate::__private::schemars::JsonSchema for OBRisk1 {
             false,
             "The unique customer identifier of the PSU with the merchant.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(70u64),
@@ -2323,7 +2323,7 @@ impl crate::__private::schemars::JsonSchema for OBRisk1 {
             false,
             "Category code, related to the type of services or goods that corresponds to the underlying purpose of the payment that conforms to Recommended UK Purpose Code in ISO 20022 Payment Messaging List",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(3u64),
                     max_len: Some(4u64),
@@ -2384,7 +2384,7 @@ pub struct OBRisk1DeliveryAddress {
     /// Optional.
     ///
     /// JSON name: `AddressLine`
-    pub address_line: Option<Vec<String>>,
+    pub address_line: Option<Vec<crate::Text>>,
     /// Name of a street or thoroughfare.
     ///
     /// JSON name: `StreetName`
@@ -2589,7 +2589,7 @@ impl crate::__private::schemars::JsonSchema for OBRisk1DeliveryAddress {
             false,
             "",
             crate::schema::constrain(
-                g.subschema_for::<Vec<String>>(),
+                g.subschema_for::<Vec<crate::Text>>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -2824,15 +2824,15 @@ crate::open_enum_traits!(OBRisk1PaymentContextCode);
 /// Additional information that can not be captured in the structured fields and/or any other specific block.
 pub type OBSupplementaryData1 = crate::JsonObject;
 /// Identifier consisting of a group of letters and/or numbers that is added to a postal address to assist the sorting of mail.
-pub type PostCode = String;
+pub type PostCode = crate::Text;
 /// This is secondary identification of the account, as assigned by the account servicing institution.
 /// This can be used by building societies to additionally identify accounts with a roll number (in addition to a sort code and account number combination).
-pub type SecondaryIdentification = String;
+pub type SecondaryIdentification = crate::Text;
 /// Name of a street or thoroughfare.
-pub type StreetName = String;
+pub type StreetName = crate::Text;
 /// Identification of a sub-division of a large organisation or building.
-pub type SubDepartment = String;
+pub type SubDepartment = crate::Text;
 /// Name of a built-up area, with defined boundaries, and a local government.
-pub type TownName = String;
+pub type TownName = crate::Text;
 /// Spec pattern `^[A-Z]{2,2}$`.
 static PATTERN_0: crate::__private::Pattern = crate::__private::Pattern::new("^[A-Z]{2,2}$");

@@ -147,9 +147,9 @@ impl crate::__private::schemars::JsonSchema for OBEvent1 {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBEventLink1 {
     /// Resource version.
-    pub version: String,
+    pub version: crate::Text,
     /// Resource link.
-    pub link: String,
+    pub link: crate::Text,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
     pub extra: crate::Extra,
@@ -258,7 +258,7 @@ impl crate::__private::schemars::JsonSchema for OBEventLink1 {
             true,
             "Resource version.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(10u64),
@@ -277,7 +277,7 @@ impl crate::__private::schemars::JsonSchema for OBEventLink1 {
             true,
             "Resource link.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -297,17 +297,17 @@ impl crate::__private::schemars::JsonSchema for OBEventLink1 {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBEventNotification1 {
     /// Issuer.
-    pub iss: String,
+    pub iss: crate::Text,
     /// Issued At.
     pub iat: i32,
     /// JWT ID.
-    pub jti: String,
+    pub jti: crate::Text,
     /// Audience.
-    pub aud: String,
+    pub aud: crate::Text,
     /// Subject
-    pub sub: String,
+    pub sub: crate::Text,
     /// Transaction Identifier.
-    pub txn: String,
+    pub txn: crate::Text,
     /// Time of Event.
     pub toe: i32,
     /// Events.
@@ -482,7 +482,7 @@ impl crate::__private::schemars::JsonSchema for OBEventNotification1 {
             true,
             "Issuer.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -520,7 +520,7 @@ impl crate::__private::schemars::JsonSchema for OBEventNotification1 {
             true,
             "JWT ID.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(128u64),
@@ -539,7 +539,7 @@ impl crate::__private::schemars::JsonSchema for OBEventNotification1 {
             true,
             "Audience.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(128u64),
@@ -558,7 +558,7 @@ impl crate::__private::schemars::JsonSchema for OBEventNotification1 {
             true,
             "Subject",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -577,7 +577,7 @@ impl crate::__private::schemars::JsonSchema for OBEventNotification1 {
             true,
             "Transaction Identifier.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(128u64),
@@ -750,11 +750,11 @@ impl crate::__private::schemars::JsonSchema for OBEventResourceUpdate1 {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBEventSubject1 {
     /// Subject type for the updated resource.
-    pub subject_type: String,
+    pub subject_type: crate::Text,
     /// Resource Id for the updated resource.
-    pub http_openbanking_org_uk_rid: String,
+    pub http_openbanking_org_uk_rid: crate::Text,
     /// Resource Type for the updated resource.
-    pub http_openbanking_org_uk_rty: String,
+    pub http_openbanking_org_uk_rty: crate::Text,
     /// Resource links to other available versions of the resource.
     pub http_openbanking_org_uk_rlk: Vec<OBEventLink1>,
     /// Fields the spec does not name, and required fields the document left out: kept so
@@ -925,7 +925,7 @@ impl crate::__private::schemars::JsonSchema for OBEventSubject1 {
             true,
             "Subject type for the updated resource.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(128u64),
@@ -944,7 +944,7 @@ impl crate::__private::schemars::JsonSchema for OBEventSubject1 {
             true,
             "Resource Id for the updated resource.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(128u64),
@@ -963,7 +963,7 @@ impl crate::__private::schemars::JsonSchema for OBEventSubject1 {
             true,
             "Resource Type for the updated resource.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(128u64),

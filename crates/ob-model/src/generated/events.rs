@@ -21,7 +21,7 @@ pub struct OBEventPolling1 {
     /// Indicates whether an ASPSP should return a response immediately or provide a long poll
     pub return_immediately: Option<bool>,
     /// Optional.
-    pub ack: Option<Vec<String>>,
+    pub ack: Option<Vec<crate::Text>>,
     /// An object that encapsulates all negative acknowledgements transmitted by the TPP
     pub set_errs: Option<crate::JsonObject>,
     /// Fields the spec does not name, and required fields the document left out: kept so
@@ -192,7 +192,7 @@ impl crate::__private::schemars::JsonSchema for OBEventPolling1 {
             false,
             "",
             crate::schema::constrain(
-                g.subschema_for::<Vec<String>>(),
+                g.subschema_for::<Vec<crate::Text>>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -516,7 +516,7 @@ pub struct OBEventSubscription1Data {
     /// Callback URL for a TPP hosted service. Will be used by ASPSPs, in conjunction with the resource name, to construct a URL to send event notifications to.
     ///
     /// JSON name: `CallbackUrl`
-    pub callback_url: Option<String>,
+    pub callback_url: Option<crate::Text>,
     /// Version for the event notification.
     ///
     /// JSON name: `Version`
@@ -524,7 +524,7 @@ pub struct OBEventSubscription1Data {
     /// Optional.
     ///
     /// JSON name: `EventTypes`
-    pub event_types: Option<Vec<String>>,
+    pub event_types: Option<Vec<crate::Text>>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
     pub extra: crate::Extra,
@@ -641,7 +641,7 @@ impl crate::__private::schemars::JsonSchema for OBEventSubscription1Data {
             false,
             "Callback URL for a TPP hosted service. Will be used by ASPSPs, in conjunction with the resource name, to construct a URL to send event notifications to.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -679,7 +679,7 @@ impl crate::__private::schemars::JsonSchema for OBEventSubscription1Data {
             false,
             "",
             crate::schema::constrain(
-                g.subschema_for::<Vec<String>>(),
+                g.subschema_for::<Vec<crate::Text>>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -885,11 +885,11 @@ pub struct OBEventSubscriptionResponse1Data {
     /// Unique identification as assigned by the ASPSP to uniquely identify the callback URL resource.
     ///
     /// JSON name: `EventSubscriptionId`
-    pub event_subscription_id: String,
+    pub event_subscription_id: crate::Text,
     /// Callback URL for a TPP hosted service. Will be used by ASPSPs, in conjunction with the resource name, to construct a URL to send event notifications to.
     ///
     /// JSON name: `CallbackUrl`
-    pub callback_url: Option<String>,
+    pub callback_url: Option<crate::Text>,
     /// Version for the event notification.
     ///
     /// JSON name: `Version`
@@ -897,7 +897,7 @@ pub struct OBEventSubscriptionResponse1Data {
     /// Optional.
     ///
     /// JSON name: `EventTypes`
-    pub event_types: Option<Vec<String>>,
+    pub event_types: Option<Vec<crate::Text>>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
     pub extra: crate::Extra,
@@ -1040,7 +1040,7 @@ impl crate::__private::schemars::JsonSchema for OBEventSubscriptionResponse1Data
             true,
             "Unique identification as assigned by the ASPSP to uniquely identify the callback URL resource.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(40u64),
@@ -1059,7 +1059,7 @@ impl crate::__private::schemars::JsonSchema for OBEventSubscriptionResponse1Data
             false,
             "Callback URL for a TPP hosted service. Will be used by ASPSPs, in conjunction with the resource name, to construct a URL to send event notifications to.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -1097,7 +1097,7 @@ impl crate::__private::schemars::JsonSchema for OBEventSubscriptionResponse1Data
             false,
             "",
             crate::schema::constrain(
-                g.subschema_for::<Vec<String>>(),
+                g.subschema_for::<Vec<crate::Text>>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -1426,11 +1426,11 @@ pub struct OBEventSubscriptionsResponse1DataEventSubscription {
     /// Unique identification as assigned by the ASPSP to uniquely identify the callback url resource.
     ///
     /// JSON name: `EventSubscriptionId`
-    pub event_subscription_id: String,
+    pub event_subscription_id: crate::Text,
     /// Callback URL for a TPP hosted service. Will be used by ASPSPs, in conjunction with the resource name, to construct a URL to send event notifications to.
     ///
     /// JSON name: `CallbackUrl`
-    pub callback_url: Option<String>,
+    pub callback_url: Option<crate::Text>,
     /// Version for the event notification.
     ///
     /// JSON name: `Version`
@@ -1438,7 +1438,7 @@ pub struct OBEventSubscriptionsResponse1DataEventSubscription {
     /// Optional.
     ///
     /// JSON name: `EventTypes`
-    pub event_types: Option<Vec<String>>,
+    pub event_types: Option<Vec<crate::Text>>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
     pub extra: crate::Extra,
@@ -1588,7 +1588,7 @@ impl crate::__private::schemars::JsonSchema for OBEventSubscriptionsResponse1Dat
             true,
             "Unique identification as assigned by the ASPSP to uniquely identify the callback url resource.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(40u64),
@@ -1607,7 +1607,7 @@ impl crate::__private::schemars::JsonSchema for OBEventSubscriptionsResponse1Dat
             false,
             "Callback URL for a TPP hosted service. Will be used by ASPSPs, in conjunction with the resource name, to construct a URL to send event notifications to.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -1645,7 +1645,7 @@ impl crate::__private::schemars::JsonSchema for OBEventSubscriptionsResponse1Dat
             false,
             "",
             crate::schema::constrain(
-                g.subschema_for::<Vec<String>>(),
+                g.subschema_for::<Vec<crate::Text>>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -1662,7 +1662,7 @@ impl crate::__private::schemars::JsonSchema for OBEventSubscriptionsResponse1Dat
     }
 }
 /// Version for the event notification.
-pub type Version = String;
+pub type Version = crate::Text;
 /// Decodes `body` as the request or response body type named `type_name` (a spec name such
 /// as `"OBReadTransaction6"`), re-encodes and validates it. `None` when no operation of
 /// this API uses a type of that name.

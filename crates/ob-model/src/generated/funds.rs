@@ -139,11 +139,11 @@ pub struct OBFundsConfirmation1Data {
     /// Unique identification as assigned by the ASPSP to uniquely identify the funds confirmation consent resource.
     ///
     /// JSON name: `ConsentId`
-    pub consent_id: String,
+    pub consent_id: crate::Text,
     /// Unique reference, as assigned by the CBPII, to unambiguously refer to the request related to the payment transaction.
     ///
     /// JSON name: `Reference`
-    pub reference: String,
+    pub reference: crate::Text,
     /// Amount of money to be confirmed as available funds in the debtor account. Contains an Amount and a Currency.
     ///
     /// JSON name: `InstructedAmount`
@@ -281,7 +281,7 @@ impl crate::__private::schemars::JsonSchema for OBFundsConfirmation1Data {
             true,
             "Unique identification as assigned by the ASPSP to uniquely identify the funds confirmation consent resource.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(128u64),
@@ -300,7 +300,7 @@ impl crate::__private::schemars::JsonSchema for OBFundsConfirmation1Data {
             true,
             "Unique reference, as assigned by the CBPII, to unambiguously refer to the request related to the payment transaction.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(35u64),
@@ -345,7 +345,7 @@ pub struct OBFundsConfirmation1DataInstructedAmount {
     /// A code allocated to a currency by a Maintenance Agency under an international identification scheme, as described in the latest edition of the international standard ISO 4217 "Codes for the representation of currencies and funds".
     ///
     /// JSON name: `Currency`
-    pub currency: String,
+    pub currency: crate::Text,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
     pub extra: crate::Extra,
@@ -481,7 +481,7 @@ impl crate::__private::schemars::JsonSchema for OBFundsConfirmation1DataInstruct
             true,
             "A code allocated to a currency by a Maintenance Agency under an international identification scheme, as described in the latest edition of the international standard ISO 4217 \"Codes for the representation of currencies and funds\".",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -791,17 +791,17 @@ pub struct OBFundsConfirmationConsent1DataDebtorAccount {
     /// Identification assigned by an institution to identify an account. This identification is known by the account owner.
     ///
     /// JSON name: `Identification`
-    pub identification: String,
+    pub identification: crate::Text,
     /// Name of the account, as assigned by the account servicing institution.
     /// Usage: The account name is the name or names of the account owner(s) represented at an account level. The account name is not the product name or the nickname of the account.
     ///
     /// JSON name: `Name`
-    pub name: Option<String>,
+    pub name: Option<crate::Text>,
     /// This is secondary identification of the account, as assigned by the account servicing institution.
     /// This can be used by building societies to additionally identify accounts with a roll number (in addition to a sort code and account number combination).
     ///
     /// JSON name: `SecondaryIdentification`
-    pub secondary_identification: Option<String>,
+    pub secondary_identification: Option<crate::Text>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
     pub extra: crate::Extra,
@@ -981,7 +981,7 @@ impl crate::__private::schemars::JsonSchema for OBFundsConfirmationConsent1DataD
             true,
             "Identification assigned by an institution to identify an account. This identification is known by the account owner.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(256u64),
@@ -1000,7 +1000,7 @@ impl crate::__private::schemars::JsonSchema for OBFundsConfirmationConsent1DataD
             false,
             "Name of the account, as assigned by the account servicing institution.\nUsage: The account name is the name or names of the account owner(s) represented at an account level. The account name is not the product name or the nickname of the account.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(350u64),
@@ -1019,7 +1019,7 @@ impl crate::__private::schemars::JsonSchema for OBFundsConfirmationConsent1DataD
             false,
             "This is secondary identification of the account, as assigned by the account servicing institution.\nThis can be used by building societies to additionally identify accounts with a roll number (in addition to a sort code and account number combination).",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(34u64),
@@ -1278,7 +1278,7 @@ pub struct OBFundsConfirmationConsentResponse1Data {
     /// Unique identification as assigned to identify the funds confirmation consent resource.
     ///
     /// JSON name: `ConsentId`
-    pub consent_id: String,
+    pub consent_id: crate::Text,
     /// Date and time at which the resource was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.
     /// All date-time fields in responses must include the timezone. An example is below:
     /// 2017-04-05T10:43:07+00:00
@@ -1496,7 +1496,7 @@ impl crate::__private::schemars::JsonSchema for OBFundsConfirmationConsentRespon
             true,
             "Unique identification as assigned to identify the funds confirmation consent resource.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(128u64),
@@ -1841,11 +1841,11 @@ pub struct OBFundsConfirmationResponse1Data {
     /// Unique identification as assigned by the ASPSP to uniquely identify the funds confirmation resource.
     ///
     /// JSON name: `FundsConfirmationId`
-    pub funds_confirmation_id: String,
+    pub funds_confirmation_id: crate::Text,
     /// Unique identification as assigned by the ASPSP to uniquely identify the funds confirmation consent resource.
     ///
     /// JSON name: `ConsentId`
-    pub consent_id: String,
+    pub consent_id: crate::Text,
     /// Date and time at which the resource was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.
     /// All date-time fields in responses must include the timezone. An example is below:
     /// 2017-04-05T10:43:07+00:00
@@ -1859,7 +1859,7 @@ pub struct OBFundsConfirmationResponse1Data {
     /// Unique reference, as assigned by the CBPII, to unambiguously refer to the request related to the payment transaction.
     ///
     /// JSON name: `Reference`
-    pub reference: String,
+    pub reference: crate::Text,
     /// Amount of money to be confirmed as available funds in the debtor account. Contains an Amount and a Currency.
     ///
     /// JSON name: `InstructedAmount`
@@ -2065,7 +2065,7 @@ impl crate::__private::schemars::JsonSchema for OBFundsConfirmationResponse1Data
             true,
             "Unique identification as assigned by the ASPSP to uniquely identify the funds confirmation resource.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(40u64),
@@ -2084,7 +2084,7 @@ impl crate::__private::schemars::JsonSchema for OBFundsConfirmationResponse1Data
             true,
             "Unique identification as assigned by the ASPSP to uniquely identify the funds confirmation consent resource.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(128u64),
@@ -2141,7 +2141,7 @@ impl crate::__private::schemars::JsonSchema for OBFundsConfirmationResponse1Data
             true,
             "Unique reference, as assigned by the CBPII, to unambiguously refer to the request related to the payment transaction.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(35u64),

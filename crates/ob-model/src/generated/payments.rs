@@ -22,11 +22,11 @@ pub use crate::common::{
     OBSupplementaryData1, PostCode, SecondaryIdentification, StreetName, SubDepartment, TownName,
 };
 /// A code allocated to a currency by a Maintenance Agency under an international identification scheme, as described in the latest edition of the international standard ISO 4217 "Codes for the representation of currencies and funds".
-pub type ActiveOrHistoricCurrencyCode = String;
+pub type ActiveOrHistoricCurrencyCode = crate::Text;
 /// Unique and unambiguous identification of a financial institution or a branch of a financial institution.
-pub type Identification_1 = String;
+pub type Identification_1 = crate::Text;
 /// Name by which an agent is known and which is usually used to identify that agent.
-pub type Name = String;
+pub type Name = crate::Text;
 /// Amount of money associated with the charge type.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBActiveOrHistoricCurrencyAndAmount {
@@ -192,15 +192,15 @@ pub struct OBCashAccountCreditor3 {
     /// Identification assigned by an institution to identify an account. This identification is known by the account owner.
     ///
     /// JSON name: `Identification`
-    pub identification: String,
+    pub identification: crate::Text,
     /// Name of the account, as assigned by the account servicing institution.  Usage The account name is the name or names of the account owner(s) represented at an account level. The account name is not the product name or the nickname of the account.
     ///
     /// JSON name: `Name`
-    pub name: String,
+    pub name: crate::Text,
     /// Secondary identification of the account, as assigned by the account servicing institution. This can be used by building societies to additionally identify accounts with a roll number (in addition to a sort code and account number combination).
     ///
     /// JSON name: `SecondaryIdentification`
-    pub secondary_identification: Option<String>,
+    pub secondary_identification: Option<crate::Text>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
     pub extra: crate::Extra,
@@ -373,7 +373,7 @@ impl crate::__private::schemars::JsonSchema for OBCashAccountCreditor3 {
             true,
             "Identification assigned by an institution to identify an account. This identification is known by the account owner.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: Some(256u64),
@@ -392,7 +392,7 @@ impl crate::__private::schemars::JsonSchema for OBCashAccountCreditor3 {
             true,
             "Name of the account, as assigned by the account servicing institution.  Usage The account name is the name or names of the account owner(s) represented at an account level. The account name is not the product name or the nickname of the account.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -411,7 +411,7 @@ impl crate::__private::schemars::JsonSchema for OBCashAccountCreditor3 {
             false,
             "Secondary identification of the account, as assigned by the account servicing institution. This can be used by building societies to additionally identify accounts with a roll number (in addition to a sort code and account number combination).",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: Some(34u64),
@@ -433,19 +433,19 @@ pub struct OBCashAccountDebtor4 {
     /// ^ Name of the identification scheme, in a coded form as published in an external list. | Namespaced Enumeration OBExternalAccountIdentification4Code
     ///
     /// JSON name: `SchemeName`
-    pub scheme_name: Option<String>,
+    pub scheme_name: Option<crate::Text>,
     /// ^ Identification assigned by an institution to identify an account. This identification is known by the account owner. | Max256Text
     ///
     /// JSON name: `Identification`
-    pub identification: Option<String>,
+    pub identification: Option<crate::Text>,
     /// ^ Name of the account, as assigned by the account servicing institution.  Usage The account name is the name or names of the account owner(s) represented at an account level. The account name is not the product name or the nickname of the account.
     ///
     /// JSON name: `Name`
-    pub name: Option<String>,
+    pub name: Option<crate::Text>,
     /// ^ This is secondary identification of the account, as assigned by the account servicing institution.  This can be used by building societies to additionally identify accounts with a roll number (in addition to a sort code and account number combination) | Max34Text
     ///
     /// JSON name: `SecondaryIdentification`
-    pub secondary_identification: Option<String>,
+    pub secondary_identification: Option<crate::Text>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
     pub extra: crate::Extra,
@@ -584,7 +584,7 @@ impl crate::__private::schemars::JsonSchema for OBCashAccountDebtor4 {
             false,
             "^ Name of the identification scheme, in a coded form as published in an external list. | Namespaced Enumeration OBExternalAccountIdentification4Code",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -603,7 +603,7 @@ impl crate::__private::schemars::JsonSchema for OBCashAccountDebtor4 {
             false,
             "^ Identification assigned by an institution to identify an account. This identification is known by the account owner. | Max256Text",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -622,7 +622,7 @@ impl crate::__private::schemars::JsonSchema for OBCashAccountDebtor4 {
             false,
             "^ Name of the account, as assigned by the account servicing institution.  Usage The account name is the name or names of the account owner(s) represented at an account level. The account name is not the product name or the nickname of the account.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -641,7 +641,7 @@ impl crate::__private::schemars::JsonSchema for OBCashAccountDebtor4 {
             false,
             "^ This is secondary identification of the account, as assigned by the account servicing institution.  This can be used by building societies to additionally identify accounts with a roll number (in addition to a sort code and account number combination) | Max34Text",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -703,7 +703,7 @@ pub struct OBSCASupportData1 {
     /// If the payment is recurring, then this field is populated with the transaction identifier of the previous payment occurrence so that the ASPSP can verify that the PISP, amount and the payee are the same as the previous occurrence. The value here refers to the payment id e.g. DomesticPaymentId
     ///
     /// JSON name: `ReferencePaymentOrderId`
-    pub reference_payment_order_id: Option<String>,
+    pub reference_payment_order_id: Option<crate::Text>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
     pub extra: crate::Extra,
@@ -885,7 +885,7 @@ impl crate::__private::schemars::JsonSchema for OBSCASupportData1 {
             false,
             "If the payment is recurring, then this field is populated with the transaction identifier of the previous payment occurrence so that the ASPSP can verify that the PISP, amount and the payee are the same as the previous occurrence. The value here refers to the payment id e.g. DomesticPaymentId",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(40u64),
@@ -1158,7 +1158,7 @@ pub struct OBWriteDomestic2Data {
     /// OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.
     ///
     /// JSON name: `ConsentId`
-    pub consent_id: String,
+    pub consent_id: crate::Text,
     /// The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single domestic payment.
     ///
     /// JSON name: `Initiation`
@@ -1275,7 +1275,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteDomestic2Data {
             true,
             "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(128u64),
@@ -1317,13 +1317,13 @@ pub struct OBWriteDomestic2DataInitiation {
     /// Usage: the  instruction identification is a point to point reference that can be used between the instructing party and the instructed party to refer to the individual instruction. It can be included in several messages related to the instruction.
     ///
     /// JSON name: `InstructionIdentification`
-    pub instruction_identification: String,
+    pub instruction_identification: crate::Text,
     /// Unique identification assigned by the initiating party to unambiguously identify the transaction. This identification is passed on, unchanged, throughout the entire end-to-end chain.
     /// Usage: The end-to-end identification can be used for reconciliation or to link tasks relating to the transaction. It can be included in several messages related to the transaction.
     /// OB: The Faster Payments Scheme can only access 31 characters for the EndToEndIdentification field.
     ///
     /// JSON name: `EndToEndIdentification`
-    pub end_to_end_identification: String,
+    pub end_to_end_identification: crate::Text,
     /// User community specific instrument.
     /// Usage: This element is used to specify a local instrument, local clearing option and/or further qualify the service or service level.
     ///
@@ -1600,7 +1600,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteDomestic2DataInitiation {
             true,
             "Unique identification as assigned by an instructing party for an instructed party to unambiguously identify the instruction.\nUsage: the  instruction identification is a point to point reference that can be used between the instructing party and the instructed party to refer to the individual instruction. It can be included in several messages related to the instruction.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(35u64),
@@ -1619,7 +1619,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteDomestic2DataInitiation {
             true,
             "Unique identification assigned by the initiating party to unambiguously identify the transaction. This identification is passed on, unchanged, throughout the entire end-to-end chain.\nUsage: The end-to-end identification can be used for reconciliation or to link tasks relating to the transaction. It can be included in several messages related to the transaction.\nOB: The Faster Payments Scheme can only access 31 characters for the EndToEndIdentification field.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(35u64),
@@ -1784,7 +1784,7 @@ pub struct OBWriteDomestic2DataInitiationCreditorAccount {
     /// OB: ASPSPs may carry out name validation for Confirmation of Payee, but it is not mandatory.
     ///
     /// JSON name: `Name`
-    pub name: String,
+    pub name: crate::Text,
     /// This is secondary identification of the account, as assigned by the account servicing institution.
     /// This can be used by building societies to additionally identify accounts with a roll number (in addition to a sort code and account number combination).
     ///
@@ -1989,7 +1989,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteDomestic2DataInitiationCr
             true,
             "The account name is the name or names of the account owner(s) represented at an account level.\nNote, the account name is not the product name or the nickname of the account.\nOB: ASPSPs may carry out name validation for Confirmation of Payee, but it is not mandatory.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(350u64),
@@ -2039,7 +2039,7 @@ pub struct OBWriteDomestic2DataInitiationDebtorAccount {
     /// Note, the account name is not the product name or the nickname of the account.
     ///
     /// JSON name: `Name`
-    pub name: Option<String>,
+    pub name: Option<crate::Text>,
     /// This is secondary identification of the account, as assigned by the account servicing institution.
     /// This can be used by building societies to additionally identify accounts with a roll number (in addition to a sort code and account number combination).
     ///
@@ -2243,7 +2243,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteDomestic2DataInitiationDe
             false,
             "The account name is the name or names of the account owner(s) represented at an account level, as displayed by the ASPSP's online channels.\nNote, the account name is not the product name or the nickname of the account.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(350u64),
@@ -2284,14 +2284,14 @@ pub struct OBWriteDomestic2DataInitiationRemittanceInformation {
     /// Information supplied to enable the matching/reconciliation of an entry with the items that the payment is intended to settle, such as commercial invoices in an accounts' receivable system, in an unstructured form.
     ///
     /// JSON name: `Unstructured`
-    pub unstructured: Option<String>,
+    pub unstructured: Option<crate::Text>,
     /// Unique reference, as assigned by the creditor, to unambiguously refer to the payment transaction.
     /// Usage: If available, the initiating party should provide this reference in the structured remittance information, to enable reconciliation by the creditor upon receipt of the amount of money.
     /// If the business context requires the use of a creditor reference or a payment remit identification, and only one identifier can be passed through the end-to-end chain, the creditor's reference or payment remittance identification should be quoted in the end-to-end transaction identification.
     /// OB: The Faster Payments Scheme can only accept 18 characters for the ReferenceInformation field - which is where this ISO field will be mapped.
     ///
     /// JSON name: `Reference`
-    pub reference: Option<String>,
+    pub reference: Option<crate::Text>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
     pub extra: crate::Extra,
@@ -2408,7 +2408,7 @@ impl crate::__private::schemars::JsonSchema
             false,
             "Information supplied to enable the matching/reconciliation of an entry with the items that the payment is intended to settle, such as commercial invoices in an accounts' receivable system, in an unstructured form.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(140u64),
@@ -2427,7 +2427,7 @@ impl crate::__private::schemars::JsonSchema
             false,
             "Unique reference, as assigned by the creditor, to unambiguously refer to the payment transaction.\nUsage: If available, the initiating party should provide this reference in the structured remittance information, to enable reconciliation by the creditor upon receipt of the amount of money.\nIf the business context requires the use of a creditor reference or a payment remit identification, and only one identifier can be passed through the end-to-end chain, the creditor's reference or payment remittance identification should be quoted in the end-to-end transaction identification.\nOB: The Faster Payments Scheme can only accept 18 characters for the ReferenceInformation field - which is where this ISO field will be mapped.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(35u64),
@@ -3290,7 +3290,7 @@ pub struct OBWriteDomesticConsentResponse5Data {
     /// OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.
     ///
     /// JSON name: `ConsentId`
-    pub consent_id: String,
+    pub consent_id: crate::Text,
     /// Date and time at which the resource was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.
     /// All date-time fields in responses must include the timezone. An example is below:
     /// 2017-04-05T10:43:07+00:00
@@ -3621,7 +3621,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteDomesticConsentResponse5D
             true,
             "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(128u64),
@@ -4299,11 +4299,11 @@ pub struct OBWriteDomesticResponse5Data {
     /// OB: Unique identification as assigned by the ASPSP to uniquely identify the domestic payment resource.
     ///
     /// JSON name: `DomesticPaymentId`
-    pub domestic_payment_id: String,
+    pub domestic_payment_id: crate::Text,
     /// OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.
     ///
     /// JSON name: `ConsentId`
-    pub consent_id: String,
+    pub consent_id: crate::Text,
     /// Date and time at which the message was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.
     /// All date-time fields in responses must include the timezone. An example is below:
     /// 2017-04-05T10:43:07+00:00
@@ -4622,7 +4622,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteDomesticResponse5Data {
             true,
             "OB: Unique identification as assigned by the ASPSP to uniquely identify the domestic payment resource.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(40u64),
@@ -4641,7 +4641,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteDomesticResponse5Data {
             true,
             "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(128u64),
@@ -5300,7 +5300,7 @@ pub struct OBWriteDomesticResponse5DataRefundAccount {
     /// OB: ASPSPs may carry out name validation for Confirmation of Payee, but it is not mandatory.
     ///
     /// JSON name: `Name`
-    pub name: String,
+    pub name: crate::Text,
     /// This is secondary identification of the account, as assigned by the account servicing institution.
     /// This can be used by building societies to additionally identify accounts with a roll number (in addition to a sort code and account number combination).
     ///
@@ -5500,7 +5500,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteDomesticResponse5DataRefu
             true,
             "Name of the account, as assigned by the account servicing institution.\nUsage: The account name is the name or names of the account owner(s) represented at an account level. The account name is not the product name or the nickname of the account.\nOB: ASPSPs may carry out name validation for Confirmation of Payee, but it is not mandatory.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(350u64),
@@ -5753,7 +5753,7 @@ pub struct OBWriteDomesticScheduled2Data {
     /// OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.
     ///
     /// JSON name: `ConsentId`
-    pub consent_id: String,
+    pub consent_id: crate::Text,
     /// The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single scheduled domestic payment.
     ///
     /// JSON name: `Initiation`
@@ -5870,7 +5870,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteDomesticScheduled2Data {
             true,
             "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(128u64),
@@ -5912,13 +5912,13 @@ pub struct OBWriteDomesticScheduled2DataInitiation {
     /// Usage: the  instruction identification is a point to point reference that can be used between the instructing party and the instructed party to refer to the individual instruction. It can be included in several messages related to the instruction.
     ///
     /// JSON name: `InstructionIdentification`
-    pub instruction_identification: String,
+    pub instruction_identification: crate::Text,
     /// Unique identification assigned by the initiating party to unambiguously identify the transaction. This identification is passed on, unchanged, throughout the entire end-to-end chain.
     /// Usage: The end-to-end identification can be used for reconciliation or to link tasks relating to the transaction. It can be included in several messages related to the transaction.
     /// OB: The Faster Payments Scheme can only access 31 characters for the EndToEndIdentification field.
     ///
     /// JSON name: `EndToEndIdentification`
-    pub end_to_end_identification: Option<String>,
+    pub end_to_end_identification: Option<crate::Text>,
     /// User community specific instrument.
     /// Usage: This element is used to specify a local instrument, local clearing option and/or further qualify the service or service level.
     ///
@@ -6225,7 +6225,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteDomesticScheduled2DataIni
             true,
             "Unique identification as assigned by an instructing party for an instructed party to unambiguously identify the instruction.\nUsage: the  instruction identification is a point to point reference that can be used between the instructing party and the instructed party to refer to the individual instruction. It can be included in several messages related to the instruction.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(35u64),
@@ -6244,7 +6244,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteDomesticScheduled2DataIni
             false,
             "Unique identification assigned by the initiating party to unambiguously identify the transaction. This identification is passed on, unchanged, throughout the entire end-to-end chain.\nUsage: The end-to-end identification can be used for reconciliation or to link tasks relating to the transaction. It can be included in several messages related to the transaction.\nOB: The Faster Payments Scheme can only access 31 characters for the EndToEndIdentification field.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(35u64),
@@ -7091,7 +7091,7 @@ pub struct OBWriteDomesticScheduledConsentResponse5Data {
     /// OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.
     ///
     /// JSON name: `ConsentId`
-    pub consent_id: String,
+    pub consent_id: crate::Text,
     /// Date and time at which the resource was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.
     /// All date-time fields in responses must include the timezone. An example is below:
     /// 2017-04-05T10:43:07+00:00
@@ -7446,7 +7446,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteDomesticScheduledConsentR
             true,
             "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(128u64),
@@ -7899,11 +7899,11 @@ pub struct OBWriteDomesticScheduledResponse5Data {
     /// OB: Unique identification as assigned by the ASPSP to uniquely identify the domestic schedule payment resource.
     ///
     /// JSON name: `DomesticScheduledPaymentId`
-    pub domestic_scheduled_payment_id: String,
+    pub domestic_scheduled_payment_id: crate::Text,
     /// OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.
     ///
     /// JSON name: `ConsentId`
-    pub consent_id: String,
+    pub consent_id: crate::Text,
     /// Date and time at which the message was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.
     /// All date-time fields in responses must include the timezone. An example is below:
     /// 2017-04-05T10:43:07+00:00
@@ -8227,7 +8227,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteDomesticScheduledResponse
             true,
             "OB: Unique identification as assigned by the ASPSP to uniquely identify the domestic schedule payment resource.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(40u64),
@@ -8246,7 +8246,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteDomesticScheduledResponse
             true,
             "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(128u64),
@@ -8660,7 +8660,7 @@ pub struct OBWriteDomesticStandingOrder3Data {
     /// OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.
     ///
     /// JSON name: `ConsentId`
-    pub consent_id: String,
+    pub consent_id: crate::Text,
     /// The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a domestic standing order.
     ///
     /// JSON name: `Initiation`
@@ -8777,7 +8777,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteDomesticStandingOrder3Dat
             true,
             "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(128u64),
@@ -8843,17 +8843,17 @@ pub struct OBWriteDomesticStandingOrder3DataInitiation {
     /// ^(EvryDay)$|^(EvryWorkgDay)$|^(IntrvlWkDay:0\[1-9\]:0\[1-7\])$|^(WkInMnthDay:0\[1-5\]:0\[1-7\])$|^(IntrvlMnthDay:(0\[1-6\]|12|24):(-0\[1-5\]|0\[1-9\]|\[12\]\[0-9\]|3\[01\]))$|^(QtrDay:(ENGLISH|SCOTTISH|RECEIVED))$
     ///
     /// JSON name: `Frequency`
-    pub frequency: String,
+    pub frequency: crate::Text,
     /// Unique reference, as assigned by the creditor, to unambiguously refer to the payment transaction.
     /// Usage: If available, the initiating party should provide this reference in the structured remittance information, to enable reconciliation by the creditor upon receipt of the amount of money.
     /// If the business context requires the use of a creditor reference or a payment remit identification, and only one identifier can be passed through the end-to-end chain, the creditor's reference or payment remittance identification should be quoted in the end-to-end transaction identification.
     ///
     /// JSON name: `Reference`
-    pub reference: Option<String>,
+    pub reference: Option<crate::Text>,
     /// Number of the payments that will be made in completing this frequency sequence including any executed since the sequence start date.
     ///
     /// JSON name: `NumberOfPayments`
-    pub number_of_payments: Option<String>,
+    pub number_of_payments: Option<crate::Text>,
     /// The date on which the first payment for a Standing Order schedule will be made.All dates in the JSON payloads are represented in ISO 8601 date-time format.
     /// All date-time fields in responses must include the timezone. An example is below:
     /// 2017-04-05T10:43:07+00:00
@@ -9185,7 +9185,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteDomesticStandingOrder3Dat
             true,
             "Individual Definitions:\nEvryDay - Every day\nEvryWorkgDay - Every working day\nIntrvlWkDay - An interval specified in weeks (01 to 09), and the day within the week (01 to 07)\nWkInMnthDay - A monthly interval, specifying the week of the month (01 to 05) and day within the week (01 to 07)\nIntrvlMnthDay - An interval specified in months (between 01 to 06, 12, 24), specifying the day within the month (-5 to -1, 1 to 31)\nQtrDay - Quarterly (either ENGLISH, SCOTTISH, or RECEIVED).\nENGLISH = Paid on the 25th March, 24th June, 29th September and 25th December.\nSCOTTISH = Paid on the 2nd February, 15th May, 1st August and 11th November.\nRECEIVED = Paid on the 20th March, 19th June, 24th September and 20th December.\nIndividual Patterns:\nEvryDay (ScheduleCode)\nEvryWorkgDay (ScheduleCode)\nIntrvlWkDay:IntervalInWeeks:DayInWeek (ScheduleCode + IntervalInWeeks + DayInWeek)\nWkInMnthDay:WeekInMonth:DayInWeek (ScheduleCode + WeekInMonth + DayInWeek)\nIntrvlMnthDay:IntervalInMonths:DayInMonth (ScheduleCode + IntervalInMonths + DayInMonth)\nQtrDay: + either (ENGLISH, SCOTTISH or RECEIVED) ScheduleCode + QuarterDay\nThe regular expression for this element combines five smaller versions for each permitted pattern. To aid legibility - the components are presented individually here:\nEvryDay\nEvryWorkgDay\nIntrvlWkDay:0[1-9]:0[1-7]\nWkInMnthDay:0[1-5]:0[1-7]\nIntrvlMnthDay:(0[1-6]|12|24):(-0[1-5]|0[1-9]|[12][0-9]|3[01])\nQtrDay:(ENGLISH|SCOTTISH|RECEIVED)\nFull Regular Expression:\n^(EvryDay)$|^(EvryWorkgDay)$|^(IntrvlWkDay:0[1-9]:0[1-7])$|^(WkInMnthDay:0[1-5]:0[1-7])$|^(IntrvlMnthDay:(0[1-6]|12|24):(-0[1-5]|0[1-9]|[12][0-9]|3[01]))$|^(QtrDay:(ENGLISH|SCOTTISH|RECEIVED))$",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -9206,7 +9206,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteDomesticStandingOrder3Dat
             false,
             "Unique reference, as assigned by the creditor, to unambiguously refer to the payment transaction.\nUsage: If available, the initiating party should provide this reference in the structured remittance information, to enable reconciliation by the creditor upon receipt of the amount of money.\nIf the business context requires the use of a creditor reference or a payment remit identification, and only one identifier can be passed through the end-to-end chain, the creditor's reference or payment remittance identification should be quoted in the end-to-end transaction identification.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(35u64),
@@ -9225,7 +9225,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteDomesticStandingOrder3Dat
             false,
             "Number of the payments that will be made in completing this frequency sequence including any executed since the sequence start date.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(35u64),
@@ -10067,7 +10067,7 @@ pub struct OBWriteDomesticStandingOrderConsentResponse6Data {
     /// OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.
     ///
     /// JSON name: `ConsentId`
-    pub consent_id: String,
+    pub consent_id: crate::Text,
     /// Date and time at which the resource was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.
     /// All date-time fields in responses must include the timezone. An example is below:
     /// 2017-04-05T10:43:07+00:00
@@ -10374,7 +10374,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteDomesticStandingOrderCons
             true,
             "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(128u64),
@@ -10633,17 +10633,17 @@ pub struct OBWriteDomesticStandingOrderConsentResponse6DataInitiation {
     /// ^(EvryDay)$|^(EvryWorkgDay)$|^(IntrvlWkDay:0\[1-9\]:0\[1-7\])$|^(WkInMnthDay:0\[1-5\]:0\[1-7\])$|^(IntrvlMnthDay:(0\[1-6\]|12|24):(-0\[1-5\]|0\[1-9\]|\[12\]\[0-9\]|3\[01\]))$|^(QtrDay:(ENGLISH|SCOTTISH|RECEIVED))$
     ///
     /// JSON name: `Frequency`
-    pub frequency: String,
+    pub frequency: crate::Text,
     /// Unique reference, as assigned by the creditor, to unambiguously refer to the payment transaction.
     /// Usage: If available, the initiating party should provide this reference in the structured remittance information, to enable reconciliation by the creditor upon receipt of the amount of money.
     /// If the business context requires the use of a creditor reference or a payment remit identification, and only one identifier can be passed through the end-to-end chain, the creditor's reference or payment remittance identification should be quoted in the end-to-end transaction identification.
     ///
     /// JSON name: `Reference`
-    pub reference: Option<String>,
+    pub reference: Option<crate::Text>,
     /// Number of the payments that will be made in completing this frequency sequence including any executed since the sequence start date.
     ///
     /// JSON name: `NumberOfPayments`
-    pub number_of_payments: Option<String>,
+    pub number_of_payments: Option<crate::Text>,
     /// The date on which the first payment for a Standing Order schedule will be made.All dates in the JSON payloads are represented in ISO 8601 date-time format.
     /// All date-time fields in responses must include the timezone. An example is below:
     /// 2017-04-05T10:43:07+00:00
@@ -10979,7 +10979,7 @@ impl crate::__private::schemars::JsonSchema
             true,
             "Individual Definitions:\nEvryDay - Every day\nEvryWorkgDay - Every working day\nIntrvlWkDay - An interval specified in weeks (01 to 09), and the day within the week (01 to 07)\nWkInMnthDay - A monthly interval, specifying the week of the month (01 to 05) and day within the week (01 to 07)\nIntrvlMnthDay - An interval specified in months (between 01 to 06, 12, 24), specifying the day within the month (-5 to -1, 1 to 31)\nQtrDay - Quarterly (either ENGLISH, SCOTTISH, or RECEIVED).\nENGLISH = Paid on the 25th March, 24th June, 29th September and 25th December.\nSCOTTISH = Paid on the 2nd February, 15th May, 1st August and 11th November.\nRECEIVED = Paid on the 20th March, 19th June, 24th September and 20th December.\nIndividual Patterns:\nEvryDay (ScheduleCode)\nEvryWorkgDay (ScheduleCode)\nIntrvlWkDay:IntervalInWeeks:DayInWeek (ScheduleCode + IntervalInWeeks + DayInWeek)\nWkInMnthDay:WeekInMonth:DayInWeek (ScheduleCode + WeekInMonth + DayInWeek)\nIntrvlMnthDay:IntervalInMonths:DayInMonth (ScheduleCode + IntervalInMonths + DayInMonth)\nQtrDay: + either (ENGLISH, SCOTTISH or RECEIVED) ScheduleCode + QuarterDay\nThe regular expression for this element combines five smaller versions for each permitted pattern. To aid legibility - the components are presented individually here:\nEvryDay\nEvryWorkgDay\nIntrvlWkDay:0[1-9]:0[1-7]\nWkInMnthDay:0[1-5]:0[1-7]\nIntrvlMnthDay:(0[1-6]|12|24):(-0[1-5]|0[1-9]|[12][0-9]|3[01])\nQtrDay:(ENGLISH|SCOTTISH|RECEIVED)\nFull Regular Expression:\n^(EvryDay)$|^(EvryWorkgDay)$|^(IntrvlWkDay:0[1-9]:0[1-7])$|^(WkInMnthDay:0[1-5]:0[1-7])$|^(IntrvlMnthDay:(0[1-6]|12|24):(-0[1-5]|0[1-9]|[12][0-9]|3[01]))$|^(QtrDay:(ENGLISH|SCOTTISH|RECEIVED))$",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -11000,7 +11000,7 @@ impl crate::__private::schemars::JsonSchema
             false,
             "Unique reference, as assigned by the creditor, to unambiguously refer to the payment transaction.\nUsage: If available, the initiating party should provide this reference in the structured remittance information, to enable reconciliation by the creditor upon receipt of the amount of money.\nIf the business context requires the use of a creditor reference or a payment remit identification, and only one identifier can be passed through the end-to-end chain, the creditor's reference or payment remittance identification should be quoted in the end-to-end transaction identification.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(35u64),
@@ -11019,7 +11019,7 @@ impl crate::__private::schemars::JsonSchema
             false,
             "Number of the payments that will be made in completing this frequency sequence including any executed since the sequence start date.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(35u64),
@@ -11401,11 +11401,11 @@ pub struct OBWriteDomesticStandingOrderResponse6Data {
     /// OB: Unique identification as assigned by the ASPSP to uniquely identify the domestic standing order resource.
     ///
     /// JSON name: `DomesticStandingOrderId`
-    pub domestic_standing_order_id: String,
+    pub domestic_standing_order_id: crate::Text,
     /// OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.
     ///
     /// JSON name: `ConsentId`
-    pub consent_id: String,
+    pub consent_id: crate::Text,
     /// Date and time at which the resource was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.
     /// All date-time fields in responses must include the timezone. An example is below:
     /// 2017-04-05T10:43:07+00:00
@@ -11681,7 +11681,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteDomesticStandingOrderResp
             true,
             "OB: Unique identification as assigned by the ASPSP to uniquely identify the domestic standing order resource.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(40u64),
@@ -11700,7 +11700,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteDomesticStandingOrderResp
             true,
             "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(128u64),
@@ -11994,7 +11994,7 @@ pub struct OBWriteFile2Data {
     /// OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.
     ///
     /// JSON name: `ConsentId`
-    pub consent_id: String,
+    pub consent_id: crate::Text,
     /// The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds using a payment file.
     ///
     /// JSON name: `Initiation`
@@ -12109,7 +12109,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteFile2Data {
             true,
             "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(128u64),
@@ -12154,15 +12154,15 @@ pub struct OBWriteFile2DataInitiation {
     /// A base64 encoding of a SHA256 hash of the file to be uploaded.
     ///
     /// JSON name: `FileHash`
-    pub file_hash: String,
+    pub file_hash: crate::Text,
     /// Reference for the file.
     ///
     /// JSON name: `FileReference`
-    pub file_reference: Option<String>,
+    pub file_reference: Option<crate::Text>,
     /// Number of individual transactions contained in the payment information group.
     ///
     /// JSON name: `NumberOfTransactions`
-    pub number_of_transactions: Option<String>,
+    pub number_of_transactions: Option<crate::Text>,
     /// Total of all individual amounts included in the group, irrespective of currencies.
     ///
     /// JSON name: `ControlSum`
@@ -12437,7 +12437,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteFile2DataInitiation {
             true,
             "A base64 encoding of a SHA256 hash of the file to be uploaded.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(44u64),
@@ -12456,7 +12456,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteFile2DataInitiation {
             false,
             "Reference for the file.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(40u64),
@@ -12475,7 +12475,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteFile2DataInitiation {
             false,
             "Number of individual transactions contained in the payment information group.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -13139,7 +13139,7 @@ pub struct OBWriteFileConsentResponse4Data {
     /// OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.
     ///
     /// JSON name: `ConsentId`
-    pub consent_id: String,
+    pub consent_id: crate::Text,
     /// Date and time at which the resource was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.
     /// All date-time fields in responses must include the timezone. An example is below:
     /// 2017-04-05T10:43:07+00:00
@@ -13404,7 +13404,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteFileConsentResponse4Data 
             true,
             "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(128u64),
@@ -13834,11 +13834,11 @@ pub struct OBWriteFileResponse3Data {
     /// OB: Unique identification as assigned by the ASPSP to uniquely identify the file payment resource.
     ///
     /// JSON name: `FilePaymentId`
-    pub file_payment_id: String,
+    pub file_payment_id: crate::Text,
     /// OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.
     ///
     /// JSON name: `ConsentId`
-    pub consent_id: String,
+    pub consent_id: crate::Text,
     /// Date and time at which the message was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.
     /// All date-time fields in responses must include the timezone. An example is below:
     /// 2017-04-05T10:43:07+00:00
@@ -14095,7 +14095,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteFileResponse3Data {
             true,
             "OB: Unique identification as assigned by the ASPSP to uniquely identify the file payment resource.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(40u64),
@@ -14114,7 +14114,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteFileResponse3Data {
             true,
             "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(128u64),
@@ -15002,7 +15002,7 @@ pub struct OBWriteInternational3Data {
     /// OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.
     ///
     /// JSON name: `ConsentId`
-    pub consent_id: String,
+    pub consent_id: crate::Text,
     /// The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single international payment.
     ///
     /// JSON name: `Initiation`
@@ -15119,7 +15119,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteInternational3Data {
             true,
             "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(128u64),
@@ -15161,13 +15161,13 @@ pub struct OBWriteInternational3DataInitiation {
     /// Usage: the  instruction identification is a point to point reference that can be used between the instructing party and the instructed party to refer to the individual instruction. It can be included in several messages related to the instruction.
     ///
     /// JSON name: `InstructionIdentification`
-    pub instruction_identification: String,
+    pub instruction_identification: crate::Text,
     /// Unique identification assigned by the initiating party to unambiguously identify the transaction. This identification is passed on, unchanged, throughout the entire end-to-end chain.
     /// Usage: The end-to-end identification can be used for reconciliation or to link tasks relating to the transaction. It can be included in several messages related to the transaction.
     /// OB: The Faster Payments Scheme can only access 31 characters for the EndToEndIdentification field.
     ///
     /// JSON name: `EndToEndIdentification`
-    pub end_to_end_identification: String,
+    pub end_to_end_identification: crate::Text,
     /// User community specific instrument.
     /// Usage: This element is used to specify a local instrument, local clearing option and/or further qualify the service or service level.
     ///
@@ -15182,11 +15182,11 @@ pub struct OBWriteInternational3DataInitiation {
     /// External code sets can be downloaded from www.iso20022.org.
     ///
     /// JSON name: `Purpose`
-    pub purpose: Option<String>,
+    pub purpose: Option<crate::Text>,
     /// Specifies the purpose of an international payment, when there is no corresponding 4 character code available in the ISO20022 list of Purpose Codes.
     ///
     /// JSON name: `ExtendedPurpose`
-    pub extended_purpose: Option<String>,
+    pub extended_purpose: Option<crate::Text>,
     /// Specifies which party/parties will bear the charges associated with the processing of the payment transaction.
     ///
     /// JSON name: `ChargeBearer`
@@ -15194,11 +15194,11 @@ pub struct OBWriteInternational3DataInitiation {
     /// Specifies the currency of the to be transferred amount, which is different from the currency of the debtor's account.
     ///
     /// JSON name: `CurrencyOfTransfer`
-    pub currency_of_transfer: String,
+    pub currency_of_transfer: crate::Text,
     /// Country in which Credit Account is domiciled. Code to identify a country, a dependency, or another area of particular geopolitical interest, on the basis of country names obtained from the United Nations (ISO 3166, Alpha-2 code).
     ///
     /// JSON name: `DestinationCountryCode`
-    pub destination_country_code: Option<String>,
+    pub destination_country_code: Option<crate::Text>,
     /// Amount of money to be moved between the debtor and creditor, before deduction of charges, expressed in the currency as ordered by the initiating party.
     /// Usage: This amount has to be transported unchanged through the transaction chain.
     ///
@@ -15592,7 +15592,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteInternational3DataInitiat
             true,
             "Unique identification as assigned by an instructing party for an instructed party to unambiguously identify the instruction.\nUsage: the  instruction identification is a point to point reference that can be used between the instructing party and the instructed party to refer to the individual instruction. It can be included in several messages related to the instruction.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(35u64),
@@ -15611,7 +15611,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteInternational3DataInitiat
             true,
             "Unique identification assigned by the initiating party to unambiguously identify the transaction. This identification is passed on, unchanged, throughout the entire end-to-end chain.\nUsage: The end-to-end identification can be used for reconciliation or to link tasks relating to the transaction. It can be included in several messages related to the transaction.\nOB: The Faster Payments Scheme can only access 31 characters for the EndToEndIdentification field.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(35u64),
@@ -15671,7 +15671,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteInternational3DataInitiat
             false,
             "Specifies the external purpose code in the format of character string with a maximum length of 4 characters.\nThe list of valid codes is an external code list published separately.\nExternal code sets can be downloaded from www.iso20022.org.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(4u64),
@@ -15690,7 +15690,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteInternational3DataInitiat
             false,
             "Specifies the purpose of an international payment, when there is no corresponding 4 character code available in the ISO20022 list of Purpose Codes.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(140u64),
@@ -15728,7 +15728,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteInternational3DataInitiat
             true,
             "Specifies the currency of the to be transferred amount, which is different from the currency of the debtor's account.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -15747,7 +15747,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteInternational3DataInitiat
             false,
             "Country in which Credit Account is domiciled. Code to identify a country, a dependency, or another area of particular geopolitical interest, on the basis of country names obtained from the United Nations (ISO 3166, Alpha-2 code).",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -15921,7 +15921,7 @@ pub struct OBWriteInternational3DataInitiationCreditor {
     /// Name by which a party is known and which is usually used to identify that party.
     ///
     /// JSON name: `Name`
-    pub name: Option<String>,
+    pub name: Option<crate::Text>,
     /// Information that locates and identifies a specific address, as defined by postal services.
     ///
     /// JSON name: `PostalAddress`
@@ -16036,7 +16036,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteInternational3DataInitiat
             false,
             "Name by which a party is known and which is usually used to identify that party.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(140u64),
@@ -16304,7 +16304,7 @@ pub struct OBWriteInternational3DataInitiationExchangeRateInformation {
     /// Currency in which the rate of exchange is expressed in a currency exchange. In the example 1GBP = xxxCUR, the unit currency is GBP.
     ///
     /// JSON name: `UnitCurrency`
-    pub unit_currency: String,
+    pub unit_currency: crate::Text,
     /// The factor used for conversion of an amount from one currency to another. This reflects the price at which one currency was bought with another currency.
     ///
     /// JSON name: `ExchangeRate`
@@ -16316,7 +16316,7 @@ pub struct OBWriteInternational3DataInitiationExchangeRateInformation {
     /// Unique and unambiguous reference to the foreign exchange contract agreed between the initiating party/creditor and the debtor agent.
     ///
     /// JSON name: `ContractIdentification`
-    pub contract_identification: Option<String>,
+    pub contract_identification: Option<crate::Text>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
     pub extra: crate::Extra,
@@ -16475,7 +16475,7 @@ impl crate::__private::schemars::JsonSchema
             true,
             "Currency in which the rate of exchange is expressed in a currency exchange. In the example 1GBP = xxxCUR, the unit currency is GBP.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -16535,7 +16535,7 @@ impl crate::__private::schemars::JsonSchema
             false,
             "Unique and unambiguous reference to the foreign exchange contract agreed between the initiating party/creditor and the debtor agent.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(256u64),
@@ -17232,7 +17232,7 @@ pub struct OBWriteInternationalConsentResponse6Data {
     /// OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.
     ///
     /// JSON name: `ConsentId`
-    pub consent_id: String,
+    pub consent_id: crate::Text,
     /// Date and time at which the resource was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.
     /// All date-time fields in responses must include the timezone. An example is below:
     /// 2017-04-05T10:43:07+00:00
@@ -17591,7 +17591,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteInternationalConsentRespo
             true,
             "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(128u64),
@@ -17863,7 +17863,7 @@ pub struct OBWriteInternationalConsentResponse6DataExchangeRateInformation {
     /// Currency in which the rate of exchange is expressed in a currency exchange. In the example 1GBP = xxxCUR, the unit currency is GBP.
     ///
     /// JSON name: `UnitCurrency`
-    pub unit_currency: String,
+    pub unit_currency: crate::Text,
     /// The factor used for conversion of an amount from one currency to another. This reflects the price at which one currency was bought with another currency.
     ///
     /// JSON name: `ExchangeRate`
@@ -17875,7 +17875,7 @@ pub struct OBWriteInternationalConsentResponse6DataExchangeRateInformation {
     /// Unique and unambiguous reference to the foreign exchange contract agreed between the initiating party/creditor and the debtor agent.
     ///
     /// JSON name: `ContractIdentification`
-    pub contract_identification: Option<String>,
+    pub contract_identification: Option<crate::Text>,
     /// Specified date and time the exchange rate agreement will expire.All dates in the JSON payloads are represented in ISO 8601 date-time format.
     /// All date-time fields in responses must include the timezone. An example is below:
     /// 2017-04-05T10:43:07+00:00
@@ -18060,7 +18060,7 @@ impl crate::__private::schemars::JsonSchema
             true,
             "Currency in which the rate of exchange is expressed in a currency exchange. In the example 1GBP = xxxCUR, the unit currency is GBP.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -18120,7 +18120,7 @@ impl crate::__private::schemars::JsonSchema
             false,
             "Unique and unambiguous reference to the foreign exchange contract agreed between the initiating party/creditor and the debtor agent.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(256u64),
@@ -18345,11 +18345,11 @@ pub struct OBWriteInternationalResponse5Data {
     /// OB: Unique identification as assigned by the ASPSP to uniquely identify the international payment resource.
     ///
     /// JSON name: `InternationalPaymentId`
-    pub international_payment_id: String,
+    pub international_payment_id: crate::Text,
     /// OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.
     ///
     /// JSON name: `ConsentId`
-    pub consent_id: String,
+    pub consent_id: crate::Text,
     /// Date and time at which the message was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.
     /// All date-time fields in responses must include the timezone. An example is below:
     /// 2017-04-05T10:43:07+00:00
@@ -18691,7 +18691,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteInternationalResponse5Dat
             true,
             "OB: Unique identification as assigned by the ASPSP to uniquely identify the international payment resource.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(40u64),
@@ -18710,7 +18710,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteInternationalResponse5Dat
             true,
             "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(128u64),
@@ -19287,7 +19287,7 @@ pub struct OBWriteInternationalScheduled3Data {
     /// OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.
     ///
     /// JSON name: `ConsentId`
-    pub consent_id: String,
+    pub consent_id: crate::Text,
     /// The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single scheduled international payment.
     ///
     /// JSON name: `Initiation`
@@ -19404,7 +19404,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteInternationalScheduled3Da
             true,
             "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(128u64),
@@ -19446,13 +19446,13 @@ pub struct OBWriteInternationalScheduled3DataInitiation {
     /// Usage: the  instruction identification is a point to point reference that can be used between the instructing party and the instructed party to refer to the individual instruction. It can be included in several messages related to the instruction.
     ///
     /// JSON name: `InstructionIdentification`
-    pub instruction_identification: String,
+    pub instruction_identification: crate::Text,
     /// Unique identification assigned by the initiating party to unambiguously identify the transaction. This identification is passed on, unchanged, throughout the entire end-to-end chain.
     /// Usage: The end-to-end identification can be used for reconciliation or to link tasks relating to the transaction. It can be included in several messages related to the transaction.
     /// OB: The Faster Payments Scheme can only access 31 characters for the EndToEndIdentification field.
     ///
     /// JSON name: `EndToEndIdentification`
-    pub end_to_end_identification: Option<String>,
+    pub end_to_end_identification: Option<crate::Text>,
     /// User community specific instrument.
     /// Usage: This element is used to specify a local instrument, local clearing option and/or further qualify the service or service level.
     ///
@@ -19467,11 +19467,11 @@ pub struct OBWriteInternationalScheduled3DataInitiation {
     /// External code sets can be downloaded from www.iso20022.org.
     ///
     /// JSON name: `Purpose`
-    pub purpose: Option<String>,
+    pub purpose: Option<crate::Text>,
     /// Specifies the purpose of an international payment, when there is no corresponding 4 character code available in the ISO20022 list of Purpose Codes.
     ///
     /// JSON name: `ExtendedPurpose`
-    pub extended_purpose: Option<String>,
+    pub extended_purpose: Option<crate::Text>,
     /// Specifies which party/parties will bear the charges associated with the processing of the payment transaction.
     ///
     /// JSON name: `ChargeBearer`
@@ -19486,11 +19486,11 @@ pub struct OBWriteInternationalScheduled3DataInitiation {
     /// Specifies the currency of the to be transferred amount, which is different from the currency of the debtor's account.
     ///
     /// JSON name: `CurrencyOfTransfer`
-    pub currency_of_transfer: String,
+    pub currency_of_transfer: crate::Text,
     /// Country in which Credit Account is domiciled. Code to identify a country, a dependency, or another area of particular geopolitical interest, on the basis of country names obtained from the United Nations (ISO 3166, Alpha-2 code).
     ///
     /// JSON name: `DestinationCountryCode`
-    pub destination_country_code: Option<String>,
+    pub destination_country_code: Option<crate::Text>,
     /// Amount of money to be moved between the debtor and creditor, before deduction of charges, expressed in the currency as ordered by the initiating party.
     /// Usage: This amount has to be transported unchanged through the transaction chain.
     ///
@@ -19909,7 +19909,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteInternationalScheduled3Da
             true,
             "Unique identification as assigned by an instructing party for an instructed party to unambiguously identify the instruction.\nUsage: the  instruction identification is a point to point reference that can be used between the instructing party and the instructed party to refer to the individual instruction. It can be included in several messages related to the instruction.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(35u64),
@@ -19928,7 +19928,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteInternationalScheduled3Da
             false,
             "Unique identification assigned by the initiating party to unambiguously identify the transaction. This identification is passed on, unchanged, throughout the entire end-to-end chain.\nUsage: The end-to-end identification can be used for reconciliation or to link tasks relating to the transaction. It can be included in several messages related to the transaction.\nOB: The Faster Payments Scheme can only access 31 characters for the EndToEndIdentification field.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(35u64),
@@ -19988,7 +19988,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteInternationalScheduled3Da
             false,
             "Specifies the external purpose code in the format of character string with a maximum length of 4 characters.\nThe list of valid codes is an external code list published separately.\nExternal code sets can be downloaded from www.iso20022.org.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(4u64),
@@ -20007,7 +20007,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteInternationalScheduled3Da
             false,
             "Specifies the purpose of an international payment, when there is no corresponding 4 character code available in the ISO20022 list of Purpose Codes.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(140u64),
@@ -20064,7 +20064,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteInternationalScheduled3Da
             true,
             "Specifies the currency of the to be transferred amount, which is different from the currency of the debtor's account.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -20083,7 +20083,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteInternationalScheduled3Da
             false,
             "Country in which Credit Account is domiciled. Code to identify a country, a dependency, or another area of particular geopolitical interest, on the basis of country names obtained from the United Nations (ISO 3166, Alpha-2 code).",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -20911,7 +20911,7 @@ pub struct OBWriteInternationalScheduledConsentResponse6Data {
     /// OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.
     ///
     /// JSON name: `ConsentId`
-    pub consent_id: String,
+    pub consent_id: crate::Text,
     /// Date and time at which the resource was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.
     /// All date-time fields in responses must include the timezone. An example is below:
     /// 2017-04-05T10:43:07+00:00
@@ -21289,7 +21289,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteInternationalScheduledCon
             true,
             "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(128u64),
@@ -21584,13 +21584,13 @@ pub struct OBWriteInternationalScheduledConsentResponse6DataInitiation {
     /// Usage: the  instruction identification is a point to point reference that can be used between the instructing party and the instructed party to refer to the individual instruction. It can be included in several messages related to the instruction.
     ///
     /// JSON name: `InstructionIdentification`
-    pub instruction_identification: String,
+    pub instruction_identification: crate::Text,
     /// Unique identification assigned by the initiating party to unambiguously identify the transaction. This identification is passed on, unchanged, throughout the entire end-to-end chain.
     /// Usage: The end-to-end identification can be used for reconciliation or to link tasks relating to the transaction. It can be included in several messages related to the transaction.
     /// OB: The Faster Payments Scheme can only access 31 characters for the EndToEndIdentification field.
     ///
     /// JSON name: `EndToEndIdentification`
-    pub end_to_end_identification: Option<String>,
+    pub end_to_end_identification: Option<crate::Text>,
     /// User community specific instrument.
     /// Usage: This element is used to specify a local instrument, local clearing option and/or further qualify the service or service level.
     ///
@@ -21605,11 +21605,11 @@ pub struct OBWriteInternationalScheduledConsentResponse6DataInitiation {
     /// External code sets can be downloaded from www.iso20022.org.
     ///
     /// JSON name: `Purpose`
-    pub purpose: Option<String>,
+    pub purpose: Option<crate::Text>,
     /// Specifies the purpose of an international payment, when there is no corresponding 4 character code available in the ISO20022 list of Purpose Codes.
     ///
     /// JSON name: `ExtendedPurpose`
-    pub extended_purpose: Option<String>,
+    pub extended_purpose: Option<crate::Text>,
     /// Specifies which party/parties will bear the charges associated with the processing of the payment transaction.
     ///
     /// JSON name: `ChargeBearer`
@@ -21624,11 +21624,11 @@ pub struct OBWriteInternationalScheduledConsentResponse6DataInitiation {
     /// Specifies the currency of the to be transferred amount, which is different from the currency of the debtor's account.
     ///
     /// JSON name: `CurrencyOfTransfer`
-    pub currency_of_transfer: String,
+    pub currency_of_transfer: crate::Text,
     /// Country in which Credit Account is domiciled. Code to identify a country, a dependency, or another area of particular geopolitical interest, on the basis of country names obtained from the United Nations (ISO 3166, Alpha-2 code).
     ///
     /// JSON name: `DestinationCountryCode`
-    pub destination_country_code: Option<String>,
+    pub destination_country_code: Option<crate::Text>,
     /// Amount of money to be moved between the debtor and creditor, before deduction of charges, expressed in the currency as ordered by the initiating party.
     /// Usage: This amount has to be transported unchanged through the transaction chain.
     ///
@@ -22051,7 +22051,7 @@ impl crate::__private::schemars::JsonSchema
             true,
             "Unique identification as assigned by an instructing party for an instructed party to unambiguously identify the instruction.\nUsage: the  instruction identification is a point to point reference that can be used between the instructing party and the instructed party to refer to the individual instruction. It can be included in several messages related to the instruction.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(35u64),
@@ -22070,7 +22070,7 @@ impl crate::__private::schemars::JsonSchema
             false,
             "Unique identification assigned by the initiating party to unambiguously identify the transaction. This identification is passed on, unchanged, throughout the entire end-to-end chain.\nUsage: The end-to-end identification can be used for reconciliation or to link tasks relating to the transaction. It can be included in several messages related to the transaction.\nOB: The Faster Payments Scheme can only access 31 characters for the EndToEndIdentification field.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(35u64),
@@ -22130,7 +22130,7 @@ impl crate::__private::schemars::JsonSchema
             false,
             "Specifies the external purpose code in the format of character string with a maximum length of 4 characters.\nThe list of valid codes is an external code list published separately.\nExternal code sets can be downloaded from www.iso20022.org.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(4u64),
@@ -22149,7 +22149,7 @@ impl crate::__private::schemars::JsonSchema
             false,
             "Specifies the purpose of an international payment, when there is no corresponding 4 character code available in the ISO20022 list of Purpose Codes.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(140u64),
@@ -22206,7 +22206,7 @@ impl crate::__private::schemars::JsonSchema
             true,
             "Specifies the currency of the to be transferred amount, which is different from the currency of the debtor's account.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -22225,7 +22225,7 @@ impl crate::__private::schemars::JsonSchema
             false,
             "Country in which Credit Account is domiciled. Code to identify a country, a dependency, or another area of particular geopolitical interest, on the basis of country names obtained from the United Nations (ISO 3166, Alpha-2 code).",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -22402,7 +22402,7 @@ pub struct OBWriteInternationalScheduledConsentResponse6DataInitiationCreditor {
     /// Name by which a party is known and which is usually used to identify that party.
     ///
     /// JSON name: `Name`
-    pub name: Option<String>,
+    pub name: Option<crate::Text>,
     /// Information that locates and identifies a specific address, as defined by postal services.
     ///
     /// JSON name: `PostalAddress`
@@ -22522,7 +22522,7 @@ impl crate::__private::schemars::JsonSchema
             false,
             "Name by which a party is known and which is usually used to identify that party.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(350u64),
@@ -22752,11 +22752,11 @@ pub struct OBWriteInternationalScheduledResponse6Data {
     /// OB: Unique identification as assigned by the ASPSP to uniquely identify the international scheduled payment resource.
     ///
     /// JSON name: `InternationalScheduledPaymentId`
-    pub international_scheduled_payment_id: String,
+    pub international_scheduled_payment_id: crate::Text,
     /// OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.
     ///
     /// JSON name: `ConsentId`
-    pub consent_id: String,
+    pub consent_id: crate::Text,
     /// Date and time at which the message was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.
     /// All date-time fields in responses must include the timezone. An example is below:
     /// 2017-04-05T10:43:07+00:00
@@ -23103,7 +23103,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteInternationalScheduledRes
             true,
             "OB: Unique identification as assigned by the ASPSP to uniquely identify the international scheduled payment resource.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(40u64),
@@ -23122,7 +23122,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteInternationalScheduledRes
             true,
             "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(128u64),
@@ -23510,7 +23510,7 @@ pub struct OBWriteInternationalStandingOrder4Data {
     /// OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.
     ///
     /// JSON name: `ConsentId`
-    pub consent_id: String,
+    pub consent_id: crate::Text,
     /// The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for an international standing order.
     ///
     /// JSON name: `Initiation`
@@ -23632,7 +23632,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteInternationalStandingOrde
             true,
             "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(128u64),
@@ -23698,17 +23698,17 @@ pub struct OBWriteInternationalStandingOrder4DataInitiation {
     /// ^(EvryDay)$|^(EvryWorkgDay)$|^(IntrvlWkDay:0\[1-9\]:0\[1-7\])$|^(WkInMnthDay:0\[1-5\]:0\[1-7\])$|^(IntrvlMnthDay:(0\[1-6\]|12|24):(-0\[1-5\]|0\[1-9\]|\[12\]\[0-9\]|3\[01\]))$|^(QtrDay:(ENGLISH|SCOTTISH|RECEIVED))$
     ///
     /// JSON name: `Frequency`
-    pub frequency: String,
+    pub frequency: crate::Text,
     /// Unique reference, as assigned by the creditor, to unambiguously refer to the payment transaction.
     /// Usage: If available, the initiating party should provide this reference in the structured remittance information, to enable reconciliation by the creditor upon receipt of the amount of money.
     /// If the business context requires the use of a creditor reference or a payment remit identification, and only one identifier can be passed through the end-to-end chain, the creditor's reference or payment remittance identification should be quoted in the end-to-end transaction identification.
     ///
     /// JSON name: `Reference`
-    pub reference: Option<String>,
+    pub reference: Option<crate::Text>,
     /// Number of the payments that will be made in completing this frequency sequence including any executed since the sequence start date.
     ///
     /// JSON name: `NumberOfPayments`
-    pub number_of_payments: Option<String>,
+    pub number_of_payments: Option<crate::Text>,
     /// The date on which the first payment for a Standing Order schedule will be made.All dates in the JSON payloads are represented in ISO 8601 date-time format.
     /// All date-time fields in responses must include the timezone. An example is below:
     /// 2017-04-05T10:43:07+00:00
@@ -23726,11 +23726,11 @@ pub struct OBWriteInternationalStandingOrder4DataInitiation {
     /// External code sets can be downloaded from www.iso20022.org.
     ///
     /// JSON name: `Purpose`
-    pub purpose: Option<String>,
+    pub purpose: Option<crate::Text>,
     /// Specifies the purpose of an international payment, when there is no corresponding 4 character code available in the ISO20022 list of Purpose Codes.
     ///
     /// JSON name: `ExtendedPurpose`
-    pub extended_purpose: Option<String>,
+    pub extended_purpose: Option<crate::Text>,
     /// Specifies which party/parties will bear the charges associated with the processing of the payment transaction.
     ///
     /// JSON name: `ChargeBearer`
@@ -23738,11 +23738,11 @@ pub struct OBWriteInternationalStandingOrder4DataInitiation {
     /// Specifies the currency of the to be transferred amount, which is different from the currency of the debtor's account.
     ///
     /// JSON name: `CurrencyOfTransfer`
-    pub currency_of_transfer: String,
+    pub currency_of_transfer: crate::Text,
     /// Country in which Credit Account is domiciled. Code to identify a country, a dependency, or another area of particular geopolitical interest, on the basis of country names obtained from the United Nations (ISO 3166, Alpha-2 code).
     ///
     /// JSON name: `DestinationCountryCode`
-    pub destination_country_code: Option<String>,
+    pub destination_country_code: Option<crate::Text>,
     /// Amount of money to be moved between the debtor and creditor, before deduction of charges, expressed in the currency as ordered by the initiating party.
     /// Usage: This amount has to be transported unchanged through the transaction chain.
     ///
@@ -24106,7 +24106,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteInternationalStandingOrde
             true,
             "Individual Definitions:\nEvryDay - Every day\nEvryWorkgDay - Every working day\nIntrvlWkDay - An interval specified in weeks (01 to 09), and the day within the week (01 to 07)\nWkInMnthDay - A monthly interval, specifying the week of the month (01 to 05) and day within the week (01 to 07)\nIntrvlMnthDay - An interval specified in months (between 01 to 06, 12, 24), specifying the day within the month (-5 to -1, 1 to 31)\nQtrDay - Quarterly (either ENGLISH, SCOTTISH, or RECEIVED).\nENGLISH = Paid on the 25th March, 24th June, 29th September and 25th December.\nSCOTTISH = Paid on the 2nd February, 15th May, 1st August and 11th November.\nRECEIVED = Paid on the 20th March, 19th June, 24th September and 20th December.\nIndividual Patterns:\nEvryDay (ScheduleCode)\nEvryWorkgDay (ScheduleCode)\nIntrvlWkDay:IntervalInWeeks:DayInWeek (ScheduleCode + IntervalInWeeks + DayInWeek)\nWkInMnthDay:WeekInMonth:DayInWeek (ScheduleCode + WeekInMonth + DayInWeek)\nIntrvlMnthDay:IntervalInMonths:DayInMonth (ScheduleCode + IntervalInMonths + DayInMonth)\nQtrDay: + either (ENGLISH, SCOTTISH or RECEIVED) ScheduleCode + QuarterDay\nThe regular expression for this element combines five smaller versions for each permitted pattern. To aid legibility - the components are presented individually here:\nEvryDay\nEvryWorkgDay\nIntrvlWkDay:0[1-9]:0[1-7]\nWkInMnthDay:0[1-5]:0[1-7]\nIntrvlMnthDay:(0[1-6]|12|24):(-0[1-5]|0[1-9]|[12][0-9]|3[01])\nQtrDay:(ENGLISH|SCOTTISH|RECEIVED)\nFull Regular Expression:\n^(EvryDay)$|^(EvryWorkgDay)$|^(IntrvlWkDay:0[1-9]:0[1-7])$|^(WkInMnthDay:0[1-5]:0[1-7])$|^(IntrvlMnthDay:(0[1-6]|12|24):(-0[1-5]|0[1-9]|[12][0-9]|3[01]))$|^(QtrDay:(ENGLISH|SCOTTISH|RECEIVED))$",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -24127,7 +24127,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteInternationalStandingOrde
             false,
             "Unique reference, as assigned by the creditor, to unambiguously refer to the payment transaction.\nUsage: If available, the initiating party should provide this reference in the structured remittance information, to enable reconciliation by the creditor upon receipt of the amount of money.\nIf the business context requires the use of a creditor reference or a payment remit identification, and only one identifier can be passed through the end-to-end chain, the creditor's reference or payment remittance identification should be quoted in the end-to-end transaction identification.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(35u64),
@@ -24146,7 +24146,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteInternationalStandingOrde
             false,
             "Number of the payments that will be made in completing this frequency sequence including any executed since the sequence start date.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(35u64),
@@ -24203,7 +24203,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteInternationalStandingOrde
             false,
             "Specifies the external purpose code in the format of character string with a maximum length of 4 characters.\nThe list of valid codes is an external code list published separately.\nExternal code sets can be downloaded from www.iso20022.org.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(4u64),
@@ -24222,7 +24222,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteInternationalStandingOrde
             false,
             "Specifies the purpose of an international payment, when there is no corresponding 4 character code available in the ISO20022 list of Purpose Codes.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(140u64),
@@ -24260,7 +24260,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteInternationalStandingOrde
             true,
             "Specifies the currency of the to be transferred amount, which is different from the currency of the debtor's account.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -24279,7 +24279,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteInternationalStandingOrde
             false,
             "Country in which Credit Account is domiciled. Code to identify a country, a dependency, or another area of particular geopolitical interest, on the basis of country names obtained from the United Nations (ISO 3166, Alpha-2 code).",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -24426,7 +24426,7 @@ pub struct OBWriteInternationalStandingOrder4DataInitiationCreditorAgent {
     /// Unique and unambiguous identification of the servicing institution.
     ///
     /// JSON name: `Identification`
-    pub identification: Option<String>,
+    pub identification: Option<crate::Text>,
     /// Name by which an agent is known and which is usually used to identify that agent.
     ///
     /// JSON name: `Name`
@@ -24593,7 +24593,7 @@ impl crate::__private::schemars::JsonSchema
             false,
             "Unique and unambiguous identification of the servicing institution.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(35u64),
@@ -25309,7 +25309,7 @@ pub struct OBWriteInternationalStandingOrderConsentResponse7Data {
     /// OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.
     ///
     /// JSON name: `ConsentId`
-    pub consent_id: String,
+    pub consent_id: crate::Text,
     /// Date and time at which the resource was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.
     /// All date-time fields in responses must include the timezone. An example is below:
     /// 2017-04-05T10:43:07+00:00
@@ -25618,7 +25618,7 @@ impl crate::__private::schemars::JsonSchema
             true,
             "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(128u64),
@@ -25877,17 +25877,17 @@ pub struct OBWriteInternationalStandingOrderConsentResponse7DataInitiation {
     /// ^(EvryDay)$|^(EvryWorkgDay)$|^(IntrvlWkDay:0\[1-9\]:0\[1-7\])$|^(WkInMnthDay:0\[1-5\]:0\[1-7\])$|^(IntrvlMnthDay:(0\[1-6\]|12|24):(-0\[1-5\]|0\[1-9\]|\[12\]\[0-9\]|3\[01\]))$|^(QtrDay:(ENGLISH|SCOTTISH|RECEIVED))$
     ///
     /// JSON name: `Frequency`
-    pub frequency: String,
+    pub frequency: crate::Text,
     /// Unique reference, as assigned by the creditor, to unambiguously refer to the payment transaction.
     /// Usage: If available, the initiating party should provide this reference in the structured remittance information, to enable reconciliation by the creditor upon receipt of the amount of money.
     /// If the business context requires the use of a creditor reference or a payment remit identification, and only one identifier can be passed through the end-to-end chain, the creditor's reference or payment remittance identification should be quoted in the end-to-end transaction identification.
     ///
     /// JSON name: `Reference`
-    pub reference: Option<String>,
+    pub reference: Option<crate::Text>,
     /// Number of the payments that will be made in completing this frequency sequence including any executed since the sequence start date.
     ///
     /// JSON name: `NumberOfPayments`
-    pub number_of_payments: Option<String>,
+    pub number_of_payments: Option<crate::Text>,
     /// The date on which the first payment for a Standing Order schedule will be made.All dates in the JSON payloads are represented in ISO 8601 date-time format.
     /// All date-time fields in responses must include the timezone. An example is below:
     /// 2017-04-05T10:43:07+00:00
@@ -25905,11 +25905,11 @@ pub struct OBWriteInternationalStandingOrderConsentResponse7DataInitiation {
     /// External code sets can be downloaded from www.iso20022.org.
     ///
     /// JSON name: `Purpose`
-    pub purpose: Option<String>,
+    pub purpose: Option<crate::Text>,
     /// Specifies the purpose of an international payment, when there is no corresponding 4 character code available in the ISO20022 list of Purpose Codes.
     ///
     /// JSON name: `ExtendedPurpose`
-    pub extended_purpose: Option<String>,
+    pub extended_purpose: Option<crate::Text>,
     /// Specifies which party/parties will bear the charges associated with the processing of the payment transaction.
     ///
     /// JSON name: `ChargeBearer`
@@ -25917,11 +25917,11 @@ pub struct OBWriteInternationalStandingOrderConsentResponse7DataInitiation {
     /// Specifies the currency of the to be transferred amount, which is different from the currency of the debtor's account.
     ///
     /// JSON name: `CurrencyOfTransfer`
-    pub currency_of_transfer: String,
+    pub currency_of_transfer: crate::Text,
     /// Country in which Credit Account is domiciled. Code to identify a country, a dependency, or another area of particular geopolitical interest, on the basis of country names obtained from the United Nations (ISO 3166, Alpha-2 code).
     ///
     /// JSON name: `DestinationCountryCode`
-    pub destination_country_code: Option<String>,
+    pub destination_country_code: Option<crate::Text>,
     /// Amount of money to be moved between the debtor and creditor, before deduction of charges, expressed in the currency as ordered by the initiating party.
     /// Usage: This amount has to be transported unchanged through the transaction chain.
     ///
@@ -26289,7 +26289,7 @@ impl crate::__private::schemars::JsonSchema
             true,
             "Individual Definitions:\nEvryDay - Every day\nEvryWorkgDay - Every working day\nIntrvlWkDay - An interval specified in weeks (01 to 09), and the day within the week (01 to 07)\nWkInMnthDay - A monthly interval, specifying the week of the month (01 to 05) and day within the week (01 to 07)\nIntrvlMnthDay - An interval specified in months (between 01 to 06, 12, 24), specifying the day within the month (-5 to -1, 1 to 31)\nQtrDay - Quarterly (either ENGLISH, SCOTTISH, or RECEIVED).\nENGLISH = Paid on the 25th March, 24th June, 29th September and 25th December.\nSCOTTISH = Paid on the 2nd February, 15th May, 1st August and 11th November.\nRECEIVED = Paid on the 20th March, 19th June, 24th September and 20th December.\nIndividual Patterns:\nEvryDay (ScheduleCode)\nEvryWorkgDay (ScheduleCode)\nIntrvlWkDay:IntervalInWeeks:DayInWeek (ScheduleCode + IntervalInWeeks + DayInWeek)\nWkInMnthDay:WeekInMonth:DayInWeek (ScheduleCode + WeekInMonth + DayInWeek)\nIntrvlMnthDay:IntervalInMonths:DayInMonth (ScheduleCode + IntervalInMonths + DayInMonth)\nQtrDay: + either (ENGLISH, SCOTTISH or RECEIVED) ScheduleCode + QuarterDay\nThe regular expression for this element combines five smaller versions for each permitted pattern. To aid legibility - the components are presented individually here:\nEvryDay\nEvryWorkgDay\nIntrvlWkDay:0[1-9]:0[1-7]\nWkInMnthDay:0[1-5]:0[1-7]\nIntrvlMnthDay:(0[1-6]|12|24):(-0[1-5]|0[1-9]|[12][0-9]|3[01])\nQtrDay:(ENGLISH|SCOTTISH|RECEIVED)\nFull Regular Expression:\n^(EvryDay)$|^(EvryWorkgDay)$|^(IntrvlWkDay:0[1-9]:0[1-7])$|^(WkInMnthDay:0[1-5]:0[1-7])$|^(IntrvlMnthDay:(0[1-6]|12|24):(-0[1-5]|0[1-9]|[12][0-9]|3[01]))$|^(QtrDay:(ENGLISH|SCOTTISH|RECEIVED))$",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -26310,7 +26310,7 @@ impl crate::__private::schemars::JsonSchema
             false,
             "Unique reference, as assigned by the creditor, to unambiguously refer to the payment transaction.\nUsage: If available, the initiating party should provide this reference in the structured remittance information, to enable reconciliation by the creditor upon receipt of the amount of money.\nIf the business context requires the use of a creditor reference or a payment remit identification, and only one identifier can be passed through the end-to-end chain, the creditor's reference or payment remittance identification should be quoted in the end-to-end transaction identification.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(35u64),
@@ -26329,7 +26329,7 @@ impl crate::__private::schemars::JsonSchema
             false,
             "Number of the payments that will be made in completing this frequency sequence including any executed since the sequence start date.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(35u64),
@@ -26386,7 +26386,7 @@ impl crate::__private::schemars::JsonSchema
             false,
             "Specifies the external purpose code in the format of character string with a maximum length of 4 characters.\nThe list of valid codes is an external code list published separately.\nExternal code sets can be downloaded from www.iso20022.org.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(4u64),
@@ -26405,7 +26405,7 @@ impl crate::__private::schemars::JsonSchema
             false,
             "Specifies the purpose of an international payment, when there is no corresponding 4 character code available in the ISO20022 list of Purpose Codes.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(140u64),
@@ -26443,7 +26443,7 @@ impl crate::__private::schemars::JsonSchema
             true,
             "Specifies the currency of the to be transferred amount, which is different from the currency of the debtor's account.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -26462,7 +26462,7 @@ impl crate::__private::schemars::JsonSchema
             false,
             "Country in which Credit Account is domiciled. Code to identify a country, a dependency, or another area of particular geopolitical interest, on the basis of country names obtained from the United Nations (ISO 3166, Alpha-2 code).",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -26793,11 +26793,11 @@ pub struct OBWriteInternationalStandingOrderResponse7Data {
     /// OB: Unique identification as assigned by the ASPSP to uniquely identify the international standing order resource.
     ///
     /// JSON name: `InternationalStandingOrderId`
-    pub international_standing_order_id: String,
+    pub international_standing_order_id: crate::Text,
     /// OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.
     ///
     /// JSON name: `ConsentId`
-    pub consent_id: String,
+    pub consent_id: crate::Text,
     /// Date and time at which the resource was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.
     /// All date-time fields in responses must include the timezone. An example is below:
     /// 2017-04-05T10:43:07+00:00
@@ -27075,7 +27075,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteInternationalStandingOrde
             true,
             "OB: Unique identification as assigned by the ASPSP to uniquely identify the international standing order resource.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(40u64),
@@ -27094,7 +27094,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteInternationalStandingOrde
             true,
             "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(128u64),
@@ -27770,7 +27770,7 @@ pub struct OBWritePaymentDetailsResponse1DataPaymentStatus {
     /// Unique identifier for the transaction within an servicing institution. This identifier is both unique and immutable.
     ///
     /// JSON name: `PaymentTransactionId`
-    pub payment_transaction_id: String,
+    pub payment_transaction_id: crate::Text,
     /// Status of a transfe, as assigned by the transaction administrator.
     ///
     /// JSON name: `Status`
@@ -27941,7 +27941,7 @@ impl crate::__private::schemars::JsonSchema for OBWritePaymentDetailsResponse1Da
             true,
             "Unique identifier for the transaction within an servicing institution. This identifier is both unique and immutable.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(210u64),
@@ -28153,7 +28153,7 @@ pub struct OBWritePaymentDetailsResponse1DataPaymentStatusStatusDetail {
     /// Status of a transfer, as assigned by the transaction administrator.
     ///
     /// JSON name: `Status`
-    pub status: String,
+    pub status: crate::Text,
     /// Reason Code provided for the status of a transfer.
     ///
     /// JSON name: `StatusReason`
@@ -28162,7 +28162,7 @@ pub struct OBWritePaymentDetailsResponse1DataPaymentStatusStatusDetail {
     /// Reason provided for the status of a transfer.
     ///
     /// JSON name: `StatusReasonDescription`
-    pub status_reason_description: Option<String>,
+    pub status_reason_description: Option<crate::Text>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
     pub extra: crate::Extra,
@@ -28334,7 +28334,7 @@ impl crate::__private::schemars::JsonSchema
             true,
             "Status of a transfer, as assigned by the transaction administrator.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(128u64),
@@ -28375,7 +28375,7 @@ impl crate::__private::schemars::JsonSchema
             false,
             "Reason provided for the status of a transfer.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(256u64),

@@ -55,15 +55,15 @@ pub struct OBCashAccountCreditor3 {
     /// Identification assigned by an institution to identify an account. This identification is known by the account owner.
     ///
     /// JSON name: `Identification`
-    pub identification: String,
+    pub identification: crate::Text,
     /// Name of the account, as assigned by the account servicing institution.  Usage The account name is the name or names of the account owner(s) represented at an account level. The account name is not the product name or the nickname of the account.
     ///
     /// JSON name: `Name`
-    pub name: String,
+    pub name: crate::Text,
     /// Secondary identification of the account, as assigned by the account servicing institution. This can be used by building societies to additionally identify accounts with a roll number (in addition to a sort code and account number combination).
     ///
     /// JSON name: `SecondaryIdentification`
-    pub secondary_identification: Option<String>,
+    pub secondary_identification: Option<crate::Text>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
     pub extra: crate::Extra,
@@ -236,7 +236,7 @@ impl crate::__private::schemars::JsonSchema for OBCashAccountCreditor3 {
             true,
             "Identification assigned by an institution to identify an account. This identification is known by the account owner.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: Some(256u64),
@@ -255,7 +255,7 @@ impl crate::__private::schemars::JsonSchema for OBCashAccountCreditor3 {
             true,
             "Name of the account, as assigned by the account servicing institution.  Usage The account name is the name or names of the account owner(s) represented at an account level. The account name is not the product name or the nickname of the account.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -274,7 +274,7 @@ impl crate::__private::schemars::JsonSchema for OBCashAccountCreditor3 {
             false,
             "Secondary identification of the account, as assigned by the account servicing institution. This can be used by building societies to additionally identify accounts with a roll number (in addition to a sort code and account number combination).",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: Some(34u64),
@@ -506,7 +506,7 @@ pub struct OBWriteDomestic2Data {
     /// OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.
     ///
     /// JSON name: `ConsentId`
-    pub consent_id: String,
+    pub consent_id: crate::Text,
     /// The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single domestic payment.
     ///
     /// JSON name: `Initiation`
@@ -623,7 +623,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteDomestic2Data {
             true,
             "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(128u64),
@@ -665,13 +665,13 @@ pub struct OBWriteDomestic2DataInitiation {
     /// Usage: the  instruction identification is a point to point reference that can be used between the instructing party and the instructed party to refer to the individual instruction. It can be included in several messages related to the instruction.
     ///
     /// JSON name: `InstructionIdentification`
-    pub instruction_identification: String,
+    pub instruction_identification: crate::Text,
     /// Unique identification assigned by the initiating party to unambiguously identify the transaction. This identification is passed on, unchanged, throughout the entire end-to-end chain.
     /// Usage: The end-to-end identification can be used for reconciliation or to link tasks relating to the transaction. It can be included in several messages related to the transaction.
     /// OB: The Faster Payments Scheme can only access 31 characters for the EndToEndIdentification field.
     ///
     /// JSON name: `EndToEndIdentification`
-    pub end_to_end_identification: String,
+    pub end_to_end_identification: crate::Text,
     /// User community specific instrument.
     /// Usage: This element is used to specify a local instrument, local clearing option and/or further qualify the service or service level.
     ///
@@ -948,7 +948,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteDomestic2DataInitiation {
             true,
             "Unique identification as assigned by an instructing party for an instructed party to unambiguously identify the instruction.\nUsage: the  instruction identification is a point to point reference that can be used between the instructing party and the instructed party to refer to the individual instruction. It can be included in several messages related to the instruction.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(35u64),
@@ -967,7 +967,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteDomestic2DataInitiation {
             true,
             "Unique identification assigned by the initiating party to unambiguously identify the transaction. This identification is passed on, unchanged, throughout the entire end-to-end chain.\nUsage: The end-to-end identification can be used for reconciliation or to link tasks relating to the transaction. It can be included in several messages related to the transaction.\nOB: The Faster Payments Scheme can only access 31 characters for the EndToEndIdentification field.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(35u64),
@@ -1132,7 +1132,7 @@ pub struct OBWriteDomestic2DataInitiationCreditorAccount {
     /// OB: ASPSPs may carry out name validation for Confirmation of Payee, but it is not mandatory.
     ///
     /// JSON name: `Name`
-    pub name: String,
+    pub name: crate::Text,
     /// This is secondary identification of the account, as assigned by the account servicing institution.
     /// This can be used by building societies to additionally identify accounts with a roll number (in addition to a sort code and account number combination).
     ///
@@ -1337,7 +1337,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteDomestic2DataInitiationCr
             true,
             "The account name is the name or names of the account owner(s) represented at an account level.\nNote, the account name is not the product name or the nickname of the account.\nOB: ASPSPs may carry out name validation for Confirmation of Payee, but it is not mandatory.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(350u64),
@@ -1387,7 +1387,7 @@ pub struct OBWriteDomestic2DataInitiationDebtorAccount {
     /// Note, the account name is not the product name or the nickname of the account.
     ///
     /// JSON name: `Name`
-    pub name: Option<String>,
+    pub name: Option<crate::Text>,
     /// This is secondary identification of the account, as assigned by the account servicing institution.
     /// This can be used by building societies to additionally identify accounts with a roll number (in addition to a sort code and account number combination).
     ///
@@ -1591,7 +1591,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteDomestic2DataInitiationDe
             false,
             "The account name is the name or names of the account owner(s) represented at an account level, as displayed by the ASPSP's online channels.\nNote, the account name is not the product name or the nickname of the account.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(350u64),
@@ -2233,7 +2233,7 @@ pub struct OBWriteDomesticConsentResponse5Data {
     /// OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.
     ///
     /// JSON name: `ConsentId`
-    pub consent_id: String,
+    pub consent_id: crate::Text,
     /// Date and time at which the resource was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.
     /// All date-time fields in responses must include the timezone. An example is below:
     /// 2017-04-05T10:43:07+00:00
@@ -2564,7 +2564,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteDomesticConsentResponse5D
             true,
             "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(128u64),
@@ -2998,11 +2998,11 @@ pub struct OBWriteDomesticResponse5Data {
     /// OB: Unique identification as assigned by the ASPSP to uniquely identify the domestic payment resource.
     ///
     /// JSON name: `DomesticPaymentId`
-    pub domestic_payment_id: String,
+    pub domestic_payment_id: crate::Text,
     /// OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.
     ///
     /// JSON name: `ConsentId`
-    pub consent_id: String,
+    pub consent_id: crate::Text,
     /// Date and time at which the message was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.
     /// All date-time fields in responses must include the timezone. An example is below:
     /// 2017-04-05T10:43:07+00:00
@@ -3321,7 +3321,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteDomesticResponse5Data {
             true,
             "OB: Unique identification as assigned by the ASPSP to uniquely identify the domestic payment resource.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(40u64),
@@ -3340,7 +3340,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteDomesticResponse5Data {
             true,
             "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(128u64),
@@ -3682,7 +3682,7 @@ pub struct OBWriteDomesticResponse5DataRefundAccount {
     /// OB: ASPSPs may carry out name validation for Confirmation of Payee, but it is not mandatory.
     ///
     /// JSON name: `Name`
-    pub name: String,
+    pub name: crate::Text,
     /// This is secondary identification of the account, as assigned by the account servicing institution.
     /// This can be used by building societies to additionally identify accounts with a roll number (in addition to a sort code and account number combination).
     ///
@@ -3882,7 +3882,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteDomesticResponse5DataRefu
             true,
             "Name of the account, as assigned by the account servicing institution.\nUsage: The account name is the name or names of the account owner(s) represented at an account level. The account name is not the product name or the nickname of the account.\nOB: ASPSPs may carry out name validation for Confirmation of Payee, but it is not mandatory.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(350u64),
@@ -4077,7 +4077,7 @@ pub struct OBWriteDomesticScheduled2Data {
     /// OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.
     ///
     /// JSON name: `ConsentId`
-    pub consent_id: String,
+    pub consent_id: crate::Text,
     /// The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single scheduled domestic payment.
     ///
     /// JSON name: `Initiation`
@@ -4194,7 +4194,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteDomesticScheduled2Data {
             true,
             "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(128u64),
@@ -4236,13 +4236,13 @@ pub struct OBWriteDomesticScheduled2DataInitiation {
     /// Usage: the  instruction identification is a point to point reference that can be used between the instructing party and the instructed party to refer to the individual instruction. It can be included in several messages related to the instruction.
     ///
     /// JSON name: `InstructionIdentification`
-    pub instruction_identification: String,
+    pub instruction_identification: crate::Text,
     /// Unique identification assigned by the initiating party to unambiguously identify the transaction. This identification is passed on, unchanged, throughout the entire end-to-end chain.
     /// Usage: The end-to-end identification can be used for reconciliation or to link tasks relating to the transaction. It can be included in several messages related to the transaction.
     /// OB: The Faster Payments Scheme can only access 31 characters for the EndToEndIdentification field.
     ///
     /// JSON name: `EndToEndIdentification`
-    pub end_to_end_identification: Option<String>,
+    pub end_to_end_identification: Option<crate::Text>,
     /// User community specific instrument.
     /// Usage: This element is used to specify a local instrument, local clearing option and/or further qualify the service or service level.
     ///
@@ -4549,7 +4549,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteDomesticScheduled2DataIni
             true,
             "Unique identification as assigned by an instructing party for an instructed party to unambiguously identify the instruction.\nUsage: the  instruction identification is a point to point reference that can be used between the instructing party and the instructed party to refer to the individual instruction. It can be included in several messages related to the instruction.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(35u64),
@@ -4568,7 +4568,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteDomesticScheduled2DataIni
             false,
             "Unique identification assigned by the initiating party to unambiguously identify the transaction. This identification is passed on, unchanged, throughout the entire end-to-end chain.\nUsage: The end-to-end identification can be used for reconciliation or to link tasks relating to the transaction. It can be included in several messages related to the transaction.\nOB: The Faster Payments Scheme can only access 31 characters for the EndToEndIdentification field.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(35u64),
@@ -5384,7 +5384,7 @@ pub struct OBWriteDomesticScheduledConsentResponse5Data {
     /// OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.
     ///
     /// JSON name: `ConsentId`
-    pub consent_id: String,
+    pub consent_id: crate::Text,
     /// Date and time at which the resource was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.
     /// All date-time fields in responses must include the timezone. An example is below:
     /// 2017-04-05T10:43:07+00:00
@@ -5739,7 +5739,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteDomesticScheduledConsentR
             true,
             "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(128u64),
@@ -6192,11 +6192,11 @@ pub struct OBWriteDomesticScheduledResponse5Data {
     /// OB: Unique identification as assigned by the ASPSP to uniquely identify the domestic schedule payment resource.
     ///
     /// JSON name: `DomesticScheduledPaymentId`
-    pub domestic_scheduled_payment_id: String,
+    pub domestic_scheduled_payment_id: crate::Text,
     /// OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.
     ///
     /// JSON name: `ConsentId`
-    pub consent_id: String,
+    pub consent_id: crate::Text,
     /// Date and time at which the message was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.
     /// All date-time fields in responses must include the timezone. An example is below:
     /// 2017-04-05T10:43:07+00:00
@@ -6520,7 +6520,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteDomesticScheduledResponse
             true,
             "OB: Unique identification as assigned by the ASPSP to uniquely identify the domestic schedule payment resource.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(40u64),
@@ -6539,7 +6539,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteDomesticScheduledResponse
             true,
             "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(128u64),
@@ -6905,7 +6905,7 @@ pub struct OBWriteDomesticStandingOrder3Data {
     /// OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.
     ///
     /// JSON name: `ConsentId`
-    pub consent_id: String,
+    pub consent_id: crate::Text,
     /// The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a domestic standing order.
     ///
     /// JSON name: `Initiation`
@@ -7022,7 +7022,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteDomesticStandingOrder3Dat
             true,
             "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(128u64),
@@ -7088,17 +7088,17 @@ pub struct OBWriteDomesticStandingOrder3DataInitiation {
     /// ^(EvryDay)$|^(EvryWorkgDay)$|^(IntrvlWkDay:0\[1-9\]:0\[1-7\])$|^(WkInMnthDay:0\[1-5\]:0\[1-7\])$|^(IntrvlMnthDay:(0\[1-6\]|12|24):(-0\[1-5\]|0\[1-9\]|\[12\]\[0-9\]|3\[01\]))$|^(QtrDay:(ENGLISH|SCOTTISH|RECEIVED))$
     ///
     /// JSON name: `Frequency`
-    pub frequency: String,
+    pub frequency: crate::Text,
     /// Unique reference, as assigned by the creditor, to unambiguously refer to the payment transaction.
     /// Usage: If available, the initiating party should provide this reference in the structured remittance information, to enable reconciliation by the creditor upon receipt of the amount of money.
     /// If the business context requires the use of a creditor reference or a payment remit identification, and only one identifier can be passed through the end-to-end chain, the creditor's reference or payment remittance identification should be quoted in the end-to-end transaction identification.
     ///
     /// JSON name: `Reference`
-    pub reference: Option<String>,
+    pub reference: Option<crate::Text>,
     /// Number of the payments that will be made in completing this frequency sequence including any executed since the sequence start date.
     ///
     /// JSON name: `NumberOfPayments`
-    pub number_of_payments: Option<String>,
+    pub number_of_payments: Option<crate::Text>,
     /// The date on which the first payment for a Standing Order schedule will be made.All dates in the JSON payloads are represented in ISO 8601 date-time format.
     /// All date-time fields in responses must include the timezone. An example is below:
     /// 2017-04-05T10:43:07+00:00
@@ -7430,7 +7430,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteDomesticStandingOrder3Dat
             true,
             "Individual Definitions:\nEvryDay - Every day\nEvryWorkgDay - Every working day\nIntrvlWkDay - An interval specified in weeks (01 to 09), and the day within the week (01 to 07)\nWkInMnthDay - A monthly interval, specifying the week of the month (01 to 05) and day within the week (01 to 07)\nIntrvlMnthDay - An interval specified in months (between 01 to 06, 12, 24), specifying the day within the month (-5 to -1, 1 to 31)\nQtrDay - Quarterly (either ENGLISH, SCOTTISH, or RECEIVED).\nENGLISH = Paid on the 25th March, 24th June, 29th September and 25th December.\nSCOTTISH = Paid on the 2nd February, 15th May, 1st August and 11th November.\nRECEIVED = Paid on the 20th March, 19th June, 24th September and 20th December.\nIndividual Patterns:\nEvryDay (ScheduleCode)\nEvryWorkgDay (ScheduleCode)\nIntrvlWkDay:IntervalInWeeks:DayInWeek (ScheduleCode + IntervalInWeeks + DayInWeek)\nWkInMnthDay:WeekInMonth:DayInWeek (ScheduleCode + WeekInMonth + DayInWeek)\nIntrvlMnthDay:IntervalInMonths:DayInMonth (ScheduleCode + IntervalInMonths + DayInMonth)\nQtrDay: + either (ENGLISH, SCOTTISH or RECEIVED) ScheduleCode + QuarterDay\nThe regular expression for this element combines five smaller versions for each permitted pattern. To aid legibility - the components are presented individually here:\nEvryDay\nEvryWorkgDay\nIntrvlWkDay:0[1-9]:0[1-7]\nWkInMnthDay:0[1-5]:0[1-7]\nIntrvlMnthDay:(0[1-6]|12|24):(-0[1-5]|0[1-9]|[12][0-9]|3[01])\nQtrDay:(ENGLISH|SCOTTISH|RECEIVED)\nFull Regular Expression:\n^(EvryDay)$|^(EvryWorkgDay)$|^(IntrvlWkDay:0[1-9]:0[1-7])$|^(WkInMnthDay:0[1-5]:0[1-7])$|^(IntrvlMnthDay:(0[1-6]|12|24):(-0[1-5]|0[1-9]|[12][0-9]|3[01]))$|^(QtrDay:(ENGLISH|SCOTTISH|RECEIVED))$",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -7451,7 +7451,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteDomesticStandingOrder3Dat
             false,
             "Unique reference, as assigned by the creditor, to unambiguously refer to the payment transaction.\nUsage: If available, the initiating party should provide this reference in the structured remittance information, to enable reconciliation by the creditor upon receipt of the amount of money.\nIf the business context requires the use of a creditor reference or a payment remit identification, and only one identifier can be passed through the end-to-end chain, the creditor's reference or payment remittance identification should be quoted in the end-to-end transaction identification.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(35u64),
@@ -7470,7 +7470,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteDomesticStandingOrder3Dat
             false,
             "Number of the payments that will be made in completing this frequency sequence including any executed since the sequence start date.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(35u64),
@@ -8312,7 +8312,7 @@ pub struct OBWriteDomesticStandingOrderConsentResponse6Data {
     /// OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.
     ///
     /// JSON name: `ConsentId`
-    pub consent_id: String,
+    pub consent_id: crate::Text,
     /// Date and time at which the resource was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.
     /// All date-time fields in responses must include the timezone. An example is below:
     /// 2017-04-05T10:43:07+00:00
@@ -8619,7 +8619,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteDomesticStandingOrderCons
             true,
             "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(128u64),
@@ -8878,17 +8878,17 @@ pub struct OBWriteDomesticStandingOrderConsentResponse6DataInitiation {
     /// ^(EvryDay)$|^(EvryWorkgDay)$|^(IntrvlWkDay:0\[1-9\]:0\[1-7\])$|^(WkInMnthDay:0\[1-5\]:0\[1-7\])$|^(IntrvlMnthDay:(0\[1-6\]|12|24):(-0\[1-5\]|0\[1-9\]|\[12\]\[0-9\]|3\[01\]))$|^(QtrDay:(ENGLISH|SCOTTISH|RECEIVED))$
     ///
     /// JSON name: `Frequency`
-    pub frequency: String,
+    pub frequency: crate::Text,
     /// Unique reference, as assigned by the creditor, to unambiguously refer to the payment transaction.
     /// Usage: If available, the initiating party should provide this reference in the structured remittance information, to enable reconciliation by the creditor upon receipt of the amount of money.
     /// If the business context requires the use of a creditor reference or a payment remit identification, and only one identifier can be passed through the end-to-end chain, the creditor's reference or payment remittance identification should be quoted in the end-to-end transaction identification.
     ///
     /// JSON name: `Reference`
-    pub reference: Option<String>,
+    pub reference: Option<crate::Text>,
     /// Number of the payments that will be made in completing this frequency sequence including any executed since the sequence start date.
     ///
     /// JSON name: `NumberOfPayments`
-    pub number_of_payments: Option<String>,
+    pub number_of_payments: Option<crate::Text>,
     /// The date on which the first payment for a Standing Order schedule will be made.All dates in the JSON payloads are represented in ISO 8601 date-time format.
     /// All date-time fields in responses must include the timezone. An example is below:
     /// 2017-04-05T10:43:07+00:00
@@ -9224,7 +9224,7 @@ impl crate::__private::schemars::JsonSchema
             true,
             "Individual Definitions:\nEvryDay - Every day\nEvryWorkgDay - Every working day\nIntrvlWkDay - An interval specified in weeks (01 to 09), and the day within the week (01 to 07)\nWkInMnthDay - A monthly interval, specifying the week of the month (01 to 05) and day within the week (01 to 07)\nIntrvlMnthDay - An interval specified in months (between 01 to 06, 12, 24), specifying the day within the month (-5 to -1, 1 to 31)\nQtrDay - Quarterly (either ENGLISH, SCOTTISH, or RECEIVED).\nENGLISH = Paid on the 25th March, 24th June, 29th September and 25th December.\nSCOTTISH = Paid on the 2nd February, 15th May, 1st August and 11th November.\nRECEIVED = Paid on the 20th March, 19th June, 24th September and 20th December.\nIndividual Patterns:\nEvryDay (ScheduleCode)\nEvryWorkgDay (ScheduleCode)\nIntrvlWkDay:IntervalInWeeks:DayInWeek (ScheduleCode + IntervalInWeeks + DayInWeek)\nWkInMnthDay:WeekInMonth:DayInWeek (ScheduleCode + WeekInMonth + DayInWeek)\nIntrvlMnthDay:IntervalInMonths:DayInMonth (ScheduleCode + IntervalInMonths + DayInMonth)\nQtrDay: + either (ENGLISH, SCOTTISH or RECEIVED) ScheduleCode + QuarterDay\nThe regular expression for this element combines five smaller versions for each permitted pattern. To aid legibility - the components are presented individually here:\nEvryDay\nEvryWorkgDay\nIntrvlWkDay:0[1-9]:0[1-7]\nWkInMnthDay:0[1-5]:0[1-7]\nIntrvlMnthDay:(0[1-6]|12|24):(-0[1-5]|0[1-9]|[12][0-9]|3[01])\nQtrDay:(ENGLISH|SCOTTISH|RECEIVED)\nFull Regular Expression:\n^(EvryDay)$|^(EvryWorkgDay)$|^(IntrvlWkDay:0[1-9]:0[1-7])$|^(WkInMnthDay:0[1-5]:0[1-7])$|^(IntrvlMnthDay:(0[1-6]|12|24):(-0[1-5]|0[1-9]|[12][0-9]|3[01]))$|^(QtrDay:(ENGLISH|SCOTTISH|RECEIVED))$",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -9245,7 +9245,7 @@ impl crate::__private::schemars::JsonSchema
             false,
             "Unique reference, as assigned by the creditor, to unambiguously refer to the payment transaction.\nUsage: If available, the initiating party should provide this reference in the structured remittance information, to enable reconciliation by the creditor upon receipt of the amount of money.\nIf the business context requires the use of a creditor reference or a payment remit identification, and only one identifier can be passed through the end-to-end chain, the creditor's reference or payment remittance identification should be quoted in the end-to-end transaction identification.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(35u64),
@@ -9264,7 +9264,7 @@ impl crate::__private::schemars::JsonSchema
             false,
             "Number of the payments that will be made in completing this frequency sequence including any executed since the sequence start date.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(35u64),
@@ -9646,11 +9646,11 @@ pub struct OBWriteDomesticStandingOrderResponse6Data {
     /// OB: Unique identification as assigned by the ASPSP to uniquely identify the domestic standing order resource.
     ///
     /// JSON name: `DomesticStandingOrderId`
-    pub domestic_standing_order_id: String,
+    pub domestic_standing_order_id: crate::Text,
     /// OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.
     ///
     /// JSON name: `ConsentId`
-    pub consent_id: String,
+    pub consent_id: crate::Text,
     /// Date and time at which the resource was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.
     /// All date-time fields in responses must include the timezone. An example is below:
     /// 2017-04-05T10:43:07+00:00
@@ -9926,7 +9926,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteDomesticStandingOrderResp
             true,
             "OB: Unique identification as assigned by the ASPSP to uniquely identify the domestic standing order resource.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(40u64),
@@ -9945,7 +9945,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteDomesticStandingOrderResp
             true,
             "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(128u64),
@@ -10239,7 +10239,7 @@ pub struct OBWriteFile2Data {
     /// OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.
     ///
     /// JSON name: `ConsentId`
-    pub consent_id: String,
+    pub consent_id: crate::Text,
     /// The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds using a payment file.
     ///
     /// JSON name: `Initiation`
@@ -10354,7 +10354,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteFile2Data {
             true,
             "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(128u64),
@@ -10399,15 +10399,15 @@ pub struct OBWriteFile2DataInitiation {
     /// A base64 encoding of a SHA256 hash of the file to be uploaded.
     ///
     /// JSON name: `FileHash`
-    pub file_hash: String,
+    pub file_hash: crate::Text,
     /// Reference for the file.
     ///
     /// JSON name: `FileReference`
-    pub file_reference: Option<String>,
+    pub file_reference: Option<crate::Text>,
     /// Number of individual transactions contained in the payment information group.
     ///
     /// JSON name: `NumberOfTransactions`
-    pub number_of_transactions: Option<String>,
+    pub number_of_transactions: Option<crate::Text>,
     /// Total of all individual amounts included in the group, irrespective of currencies.
     ///
     /// JSON name: `ControlSum`
@@ -10682,7 +10682,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteFile2DataInitiation {
             true,
             "A base64 encoding of a SHA256 hash of the file to be uploaded.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(44u64),
@@ -10701,7 +10701,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteFile2DataInitiation {
             false,
             "Reference for the file.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(40u64),
@@ -10720,7 +10720,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteFile2DataInitiation {
             false,
             "Number of individual transactions contained in the payment information group.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -11348,7 +11348,7 @@ pub struct OBWriteFileConsentResponse4Data {
     /// OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.
     ///
     /// JSON name: `ConsentId`
-    pub consent_id: String,
+    pub consent_id: crate::Text,
     /// Date and time at which the resource was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.
     /// All date-time fields in responses must include the timezone. An example is below:
     /// 2017-04-05T10:43:07+00:00
@@ -11613,7 +11613,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteFileConsentResponse4Data 
             true,
             "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(128u64),
@@ -11990,11 +11990,11 @@ pub struct OBWriteFileResponse3Data {
     /// OB: Unique identification as assigned by the ASPSP to uniquely identify the file payment resource.
     ///
     /// JSON name: `FilePaymentId`
-    pub file_payment_id: String,
+    pub file_payment_id: crate::Text,
     /// OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.
     ///
     /// JSON name: `ConsentId`
-    pub consent_id: String,
+    pub consent_id: crate::Text,
     /// Date and time at which the message was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.
     /// All date-time fields in responses must include the timezone. An example is below:
     /// 2017-04-05T10:43:07+00:00
@@ -12251,7 +12251,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteFileResponse3Data {
             true,
             "OB: Unique identification as assigned by the ASPSP to uniquely identify the file payment resource.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(40u64),
@@ -12270,7 +12270,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteFileResponse3Data {
             true,
             "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(128u64),
@@ -12579,7 +12579,7 @@ pub struct OBWriteInternational3Data {
     /// OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.
     ///
     /// JSON name: `ConsentId`
-    pub consent_id: String,
+    pub consent_id: crate::Text,
     /// The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single international payment.
     ///
     /// JSON name: `Initiation`
@@ -12696,7 +12696,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteInternational3Data {
             true,
             "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(128u64),
@@ -12738,13 +12738,13 @@ pub struct OBWriteInternational3DataInitiation {
     /// Usage: the  instruction identification is a point to point reference that can be used between the instructing party and the instructed party to refer to the individual instruction. It can be included in several messages related to the instruction.
     ///
     /// JSON name: `InstructionIdentification`
-    pub instruction_identification: String,
+    pub instruction_identification: crate::Text,
     /// Unique identification assigned by the initiating party to unambiguously identify the transaction. This identification is passed on, unchanged, throughout the entire end-to-end chain.
     /// Usage: The end-to-end identification can be used for reconciliation or to link tasks relating to the transaction. It can be included in several messages related to the transaction.
     /// OB: The Faster Payments Scheme can only access 31 characters for the EndToEndIdentification field.
     ///
     /// JSON name: `EndToEndIdentification`
-    pub end_to_end_identification: String,
+    pub end_to_end_identification: crate::Text,
     /// User community specific instrument.
     /// Usage: This element is used to specify a local instrument, local clearing option and/or further qualify the service or service level.
     ///
@@ -12759,11 +12759,11 @@ pub struct OBWriteInternational3DataInitiation {
     /// External code sets can be downloaded from www.iso20022.org.
     ///
     /// JSON name: `Purpose`
-    pub purpose: Option<String>,
+    pub purpose: Option<crate::Text>,
     /// Specifies the purpose of an international payment, when there is no corresponding 4 character code available in the ISO20022 list of Purpose Codes.
     ///
     /// JSON name: `ExtendedPurpose`
-    pub extended_purpose: Option<String>,
+    pub extended_purpose: Option<crate::Text>,
     /// Specifies which party/parties will bear the charges associated with the processing of the payment transaction.
     ///
     /// JSON name: `ChargeBearer`
@@ -12771,11 +12771,11 @@ pub struct OBWriteInternational3DataInitiation {
     /// Specifies the currency of the to be transferred amount, which is different from the currency of the debtor's account.
     ///
     /// JSON name: `CurrencyOfTransfer`
-    pub currency_of_transfer: String,
+    pub currency_of_transfer: crate::Text,
     /// Country in which Credit Account is domiciled. Code to identify a country, a dependency, or another area of particular geopolitical interest, on the basis of country names obtained from the United Nations (ISO 3166, Alpha-2 code).
     ///
     /// JSON name: `DestinationCountryCode`
-    pub destination_country_code: Option<String>,
+    pub destination_country_code: Option<crate::Text>,
     /// Amount of money to be moved between the debtor and creditor, before deduction of charges, expressed in the currency as ordered by the initiating party.
     /// Usage: This amount has to be transported unchanged through the transaction chain.
     ///
@@ -13169,7 +13169,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteInternational3DataInitiat
             true,
             "Unique identification as assigned by an instructing party for an instructed party to unambiguously identify the instruction.\nUsage: the  instruction identification is a point to point reference that can be used between the instructing party and the instructed party to refer to the individual instruction. It can be included in several messages related to the instruction.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(35u64),
@@ -13188,7 +13188,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteInternational3DataInitiat
             true,
             "Unique identification assigned by the initiating party to unambiguously identify the transaction. This identification is passed on, unchanged, throughout the entire end-to-end chain.\nUsage: The end-to-end identification can be used for reconciliation or to link tasks relating to the transaction. It can be included in several messages related to the transaction.\nOB: The Faster Payments Scheme can only access 31 characters for the EndToEndIdentification field.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(35u64),
@@ -13248,7 +13248,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteInternational3DataInitiat
             false,
             "Specifies the external purpose code in the format of character string with a maximum length of 4 characters.\nThe list of valid codes is an external code list published separately.\nExternal code sets can be downloaded from www.iso20022.org.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(4u64),
@@ -13267,7 +13267,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteInternational3DataInitiat
             false,
             "Specifies the purpose of an international payment, when there is no corresponding 4 character code available in the ISO20022 list of Purpose Codes.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(140u64),
@@ -13305,7 +13305,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteInternational3DataInitiat
             true,
             "Specifies the currency of the to be transferred amount, which is different from the currency of the debtor's account.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -13324,7 +13324,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteInternational3DataInitiat
             false,
             "Country in which Credit Account is domiciled. Code to identify a country, a dependency, or another area of particular geopolitical interest, on the basis of country names obtained from the United Nations (ISO 3166, Alpha-2 code).",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -14099,7 +14099,7 @@ pub struct OBWriteInternationalConsentResponse6Data {
     /// OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.
     ///
     /// JSON name: `ConsentId`
-    pub consent_id: String,
+    pub consent_id: crate::Text,
     /// Date and time at which the resource was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.
     /// All date-time fields in responses must include the timezone. An example is below:
     /// 2017-04-05T10:43:07+00:00
@@ -14458,7 +14458,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteInternationalConsentRespo
             true,
             "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(128u64),
@@ -14914,11 +14914,11 @@ pub struct OBWriteInternationalResponse5Data {
     /// OB: Unique identification as assigned by the ASPSP to uniquely identify the international payment resource.
     ///
     /// JSON name: `InternationalPaymentId`
-    pub international_payment_id: String,
+    pub international_payment_id: crate::Text,
     /// OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.
     ///
     /// JSON name: `ConsentId`
-    pub consent_id: String,
+    pub consent_id: crate::Text,
     /// Date and time at which the message was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.
     /// All date-time fields in responses must include the timezone. An example is below:
     /// 2017-04-05T10:43:07+00:00
@@ -15260,7 +15260,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteInternationalResponse5Dat
             true,
             "OB: Unique identification as assigned by the ASPSP to uniquely identify the international payment resource.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(40u64),
@@ -15279,7 +15279,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteInternationalResponse5Dat
             true,
             "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(128u64),
@@ -15856,7 +15856,7 @@ pub struct OBWriteInternationalScheduled3Data {
     /// OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.
     ///
     /// JSON name: `ConsentId`
-    pub consent_id: String,
+    pub consent_id: crate::Text,
     /// The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single scheduled international payment.
     ///
     /// JSON name: `Initiation`
@@ -15973,7 +15973,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteInternationalScheduled3Da
             true,
             "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(128u64),
@@ -16015,13 +16015,13 @@ pub struct OBWriteInternationalScheduled3DataInitiation {
     /// Usage: the  instruction identification is a point to point reference that can be used between the instructing party and the instructed party to refer to the individual instruction. It can be included in several messages related to the instruction.
     ///
     /// JSON name: `InstructionIdentification`
-    pub instruction_identification: String,
+    pub instruction_identification: crate::Text,
     /// Unique identification assigned by the initiating party to unambiguously identify the transaction. This identification is passed on, unchanged, throughout the entire end-to-end chain.
     /// Usage: The end-to-end identification can be used for reconciliation or to link tasks relating to the transaction. It can be included in several messages related to the transaction.
     /// OB: The Faster Payments Scheme can only access 31 characters for the EndToEndIdentification field.
     ///
     /// JSON name: `EndToEndIdentification`
-    pub end_to_end_identification: Option<String>,
+    pub end_to_end_identification: Option<crate::Text>,
     /// User community specific instrument.
     /// Usage: This element is used to specify a local instrument, local clearing option and/or further qualify the service or service level.
     ///
@@ -16036,11 +16036,11 @@ pub struct OBWriteInternationalScheduled3DataInitiation {
     /// External code sets can be downloaded from www.iso20022.org.
     ///
     /// JSON name: `Purpose`
-    pub purpose: Option<String>,
+    pub purpose: Option<crate::Text>,
     /// Specifies the purpose of an international payment, when there is no corresponding 4 character code available in the ISO20022 list of Purpose Codes.
     ///
     /// JSON name: `ExtendedPurpose`
-    pub extended_purpose: Option<String>,
+    pub extended_purpose: Option<crate::Text>,
     /// Specifies which party/parties will bear the charges associated with the processing of the payment transaction.
     ///
     /// JSON name: `ChargeBearer`
@@ -16055,11 +16055,11 @@ pub struct OBWriteInternationalScheduled3DataInitiation {
     /// Specifies the currency of the to be transferred amount, which is different from the currency of the debtor's account.
     ///
     /// JSON name: `CurrencyOfTransfer`
-    pub currency_of_transfer: String,
+    pub currency_of_transfer: crate::Text,
     /// Country in which Credit Account is domiciled. Code to identify a country, a dependency, or another area of particular geopolitical interest, on the basis of country names obtained from the United Nations (ISO 3166, Alpha-2 code).
     ///
     /// JSON name: `DestinationCountryCode`
-    pub destination_country_code: Option<String>,
+    pub destination_country_code: Option<crate::Text>,
     /// Amount of money to be moved between the debtor and creditor, before deduction of charges, expressed in the currency as ordered by the initiating party.
     /// Usage: This amount has to be transported unchanged through the transaction chain.
     ///
@@ -16478,7 +16478,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteInternationalScheduled3Da
             true,
             "Unique identification as assigned by an instructing party for an instructed party to unambiguously identify the instruction.\nUsage: the  instruction identification is a point to point reference that can be used between the instructing party and the instructed party to refer to the individual instruction. It can be included in several messages related to the instruction.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(35u64),
@@ -16497,7 +16497,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteInternationalScheduled3Da
             false,
             "Unique identification assigned by the initiating party to unambiguously identify the transaction. This identification is passed on, unchanged, throughout the entire end-to-end chain.\nUsage: The end-to-end identification can be used for reconciliation or to link tasks relating to the transaction. It can be included in several messages related to the transaction.\nOB: The Faster Payments Scheme can only access 31 characters for the EndToEndIdentification field.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(35u64),
@@ -16557,7 +16557,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteInternationalScheduled3Da
             false,
             "Specifies the external purpose code in the format of character string with a maximum length of 4 characters.\nThe list of valid codes is an external code list published separately.\nExternal code sets can be downloaded from www.iso20022.org.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(4u64),
@@ -16576,7 +16576,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteInternationalScheduled3Da
             false,
             "Specifies the purpose of an international payment, when there is no corresponding 4 character code available in the ISO20022 list of Purpose Codes.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(140u64),
@@ -16633,7 +16633,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteInternationalScheduled3Da
             true,
             "Specifies the currency of the to be transferred amount, which is different from the currency of the debtor's account.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -16652,7 +16652,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteInternationalScheduled3Da
             false,
             "Country in which Credit Account is domiciled. Code to identify a country, a dependency, or another area of particular geopolitical interest, on the basis of country names obtained from the United Nations (ISO 3166, Alpha-2 code).",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -17480,7 +17480,7 @@ pub struct OBWriteInternationalScheduledConsentResponse6Data {
     /// OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.
     ///
     /// JSON name: `ConsentId`
-    pub consent_id: String,
+    pub consent_id: crate::Text,
     /// Date and time at which the resource was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.
     /// All date-time fields in responses must include the timezone. An example is below:
     /// 2017-04-05T10:43:07+00:00
@@ -17858,7 +17858,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteInternationalScheduledCon
             true,
             "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(128u64),
@@ -18153,13 +18153,13 @@ pub struct OBWriteInternationalScheduledConsentResponse6DataInitiation {
     /// Usage: the  instruction identification is a point to point reference that can be used between the instructing party and the instructed party to refer to the individual instruction. It can be included in several messages related to the instruction.
     ///
     /// JSON name: `InstructionIdentification`
-    pub instruction_identification: String,
+    pub instruction_identification: crate::Text,
     /// Unique identification assigned by the initiating party to unambiguously identify the transaction. This identification is passed on, unchanged, throughout the entire end-to-end chain.
     /// Usage: The end-to-end identification can be used for reconciliation or to link tasks relating to the transaction. It can be included in several messages related to the transaction.
     /// OB: The Faster Payments Scheme can only access 31 characters for the EndToEndIdentification field.
     ///
     /// JSON name: `EndToEndIdentification`
-    pub end_to_end_identification: Option<String>,
+    pub end_to_end_identification: Option<crate::Text>,
     /// User community specific instrument.
     /// Usage: This element is used to specify a local instrument, local clearing option and/or further qualify the service or service level.
     ///
@@ -18174,11 +18174,11 @@ pub struct OBWriteInternationalScheduledConsentResponse6DataInitiation {
     /// External code sets can be downloaded from www.iso20022.org.
     ///
     /// JSON name: `Purpose`
-    pub purpose: Option<String>,
+    pub purpose: Option<crate::Text>,
     /// Specifies the purpose of an international payment, when there is no corresponding 4 character code available in the ISO20022 list of Purpose Codes.
     ///
     /// JSON name: `ExtendedPurpose`
-    pub extended_purpose: Option<String>,
+    pub extended_purpose: Option<crate::Text>,
     /// Specifies which party/parties will bear the charges associated with the processing of the payment transaction.
     ///
     /// JSON name: `ChargeBearer`
@@ -18193,11 +18193,11 @@ pub struct OBWriteInternationalScheduledConsentResponse6DataInitiation {
     /// Specifies the currency of the to be transferred amount, which is different from the currency of the debtor's account.
     ///
     /// JSON name: `CurrencyOfTransfer`
-    pub currency_of_transfer: String,
+    pub currency_of_transfer: crate::Text,
     /// Country in which Credit Account is domiciled. Code to identify a country, a dependency, or another area of particular geopolitical interest, on the basis of country names obtained from the United Nations (ISO 3166, Alpha-2 code).
     ///
     /// JSON name: `DestinationCountryCode`
-    pub destination_country_code: Option<String>,
+    pub destination_country_code: Option<crate::Text>,
     /// Amount of money to be moved between the debtor and creditor, before deduction of charges, expressed in the currency as ordered by the initiating party.
     /// Usage: This amount has to be transported unchanged through the transaction chain.
     ///
@@ -18620,7 +18620,7 @@ impl crate::__private::schemars::JsonSchema
             true,
             "Unique identification as assigned by an instructing party for an instructed party to unambiguously identify the instruction.\nUsage: the  instruction identification is a point to point reference that can be used between the instructing party and the instructed party to refer to the individual instruction. It can be included in several messages related to the instruction.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(35u64),
@@ -18639,7 +18639,7 @@ impl crate::__private::schemars::JsonSchema
             false,
             "Unique identification assigned by the initiating party to unambiguously identify the transaction. This identification is passed on, unchanged, throughout the entire end-to-end chain.\nUsage: The end-to-end identification can be used for reconciliation or to link tasks relating to the transaction. It can be included in several messages related to the transaction.\nOB: The Faster Payments Scheme can only access 31 characters for the EndToEndIdentification field.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(35u64),
@@ -18699,7 +18699,7 @@ impl crate::__private::schemars::JsonSchema
             false,
             "Specifies the external purpose code in the format of character string with a maximum length of 4 characters.\nThe list of valid codes is an external code list published separately.\nExternal code sets can be downloaded from www.iso20022.org.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(4u64),
@@ -18718,7 +18718,7 @@ impl crate::__private::schemars::JsonSchema
             false,
             "Specifies the purpose of an international payment, when there is no corresponding 4 character code available in the ISO20022 list of Purpose Codes.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(140u64),
@@ -18775,7 +18775,7 @@ impl crate::__private::schemars::JsonSchema
             true,
             "Specifies the currency of the to be transferred amount, which is different from the currency of the debtor's account.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -18794,7 +18794,7 @@ impl crate::__private::schemars::JsonSchema
             false,
             "Country in which Credit Account is domiciled. Code to identify a country, a dependency, or another area of particular geopolitical interest, on the basis of country names obtained from the United Nations (ISO 3166, Alpha-2 code).",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -19160,11 +19160,11 @@ pub struct OBWriteInternationalScheduledResponse6Data {
     /// OB: Unique identification as assigned by the ASPSP to uniquely identify the international scheduled payment resource.
     ///
     /// JSON name: `InternationalScheduledPaymentId`
-    pub international_scheduled_payment_id: String,
+    pub international_scheduled_payment_id: crate::Text,
     /// OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.
     ///
     /// JSON name: `ConsentId`
-    pub consent_id: String,
+    pub consent_id: crate::Text,
     /// Date and time at which the message was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.
     /// All date-time fields in responses must include the timezone. An example is below:
     /// 2017-04-05T10:43:07+00:00
@@ -19511,7 +19511,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteInternationalScheduledRes
             true,
             "OB: Unique identification as assigned by the ASPSP to uniquely identify the international scheduled payment resource.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(40u64),
@@ -19530,7 +19530,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteInternationalScheduledRes
             true,
             "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(128u64),
@@ -19918,7 +19918,7 @@ pub struct OBWriteInternationalStandingOrder4Data {
     /// OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.
     ///
     /// JSON name: `ConsentId`
-    pub consent_id: String,
+    pub consent_id: crate::Text,
     /// The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for an international standing order.
     ///
     /// JSON name: `Initiation`
@@ -20040,7 +20040,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteInternationalStandingOrde
             true,
             "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(128u64),
@@ -20106,17 +20106,17 @@ pub struct OBWriteInternationalStandingOrder4DataInitiation {
     /// ^(EvryDay)$|^(EvryWorkgDay)$|^(IntrvlWkDay:0\[1-9\]:0\[1-7\])$|^(WkInMnthDay:0\[1-5\]:0\[1-7\])$|^(IntrvlMnthDay:(0\[1-6\]|12|24):(-0\[1-5\]|0\[1-9\]|\[12\]\[0-9\]|3\[01\]))$|^(QtrDay:(ENGLISH|SCOTTISH|RECEIVED))$
     ///
     /// JSON name: `Frequency`
-    pub frequency: String,
+    pub frequency: crate::Text,
     /// Unique reference, as assigned by the creditor, to unambiguously refer to the payment transaction.
     /// Usage: If available, the initiating party should provide this reference in the structured remittance information, to enable reconciliation by the creditor upon receipt of the amount of money.
     /// If the business context requires the use of a creditor reference or a payment remit identification, and only one identifier can be passed through the end-to-end chain, the creditor's reference or payment remittance identification should be quoted in the end-to-end transaction identification.
     ///
     /// JSON name: `Reference`
-    pub reference: Option<String>,
+    pub reference: Option<crate::Text>,
     /// Number of the payments that will be made in completing this frequency sequence including any executed since the sequence start date.
     ///
     /// JSON name: `NumberOfPayments`
-    pub number_of_payments: Option<String>,
+    pub number_of_payments: Option<crate::Text>,
     /// The date on which the first payment for a Standing Order schedule will be made.All dates in the JSON payloads are represented in ISO 8601 date-time format.
     /// All date-time fields in responses must include the timezone. An example is below:
     /// 2017-04-05T10:43:07+00:00
@@ -20134,11 +20134,11 @@ pub struct OBWriteInternationalStandingOrder4DataInitiation {
     /// External code sets can be downloaded from www.iso20022.org.
     ///
     /// JSON name: `Purpose`
-    pub purpose: Option<String>,
+    pub purpose: Option<crate::Text>,
     /// Specifies the purpose of an international payment, when there is no corresponding 4 character code available in the ISO20022 list of Purpose Codes.
     ///
     /// JSON name: `ExtendedPurpose`
-    pub extended_purpose: Option<String>,
+    pub extended_purpose: Option<crate::Text>,
     /// Specifies which party/parties will bear the charges associated with the processing of the payment transaction.
     ///
     /// JSON name: `ChargeBearer`
@@ -20146,11 +20146,11 @@ pub struct OBWriteInternationalStandingOrder4DataInitiation {
     /// Specifies the currency of the to be transferred amount, which is different from the currency of the debtor's account.
     ///
     /// JSON name: `CurrencyOfTransfer`
-    pub currency_of_transfer: String,
+    pub currency_of_transfer: crate::Text,
     /// Country in which Credit Account is domiciled. Code to identify a country, a dependency, or another area of particular geopolitical interest, on the basis of country names obtained from the United Nations (ISO 3166, Alpha-2 code).
     ///
     /// JSON name: `DestinationCountryCode`
-    pub destination_country_code: Option<String>,
+    pub destination_country_code: Option<crate::Text>,
     /// Amount of money to be moved between the debtor and creditor, before deduction of charges, expressed in the currency as ordered by the initiating party.
     /// Usage: This amount has to be transported unchanged through the transaction chain.
     ///
@@ -20514,7 +20514,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteInternationalStandingOrde
             true,
             "Individual Definitions:\nEvryDay - Every day\nEvryWorkgDay - Every working day\nIntrvlWkDay - An interval specified in weeks (01 to 09), and the day within the week (01 to 07)\nWkInMnthDay - A monthly interval, specifying the week of the month (01 to 05) and day within the week (01 to 07)\nIntrvlMnthDay - An interval specified in months (between 01 to 06, 12, 24), specifying the day within the month (-5 to -1, 1 to 31)\nQtrDay - Quarterly (either ENGLISH, SCOTTISH, or RECEIVED).\nENGLISH = Paid on the 25th March, 24th June, 29th September and 25th December.\nSCOTTISH = Paid on the 2nd February, 15th May, 1st August and 11th November.\nRECEIVED = Paid on the 20th March, 19th June, 24th September and 20th December.\nIndividual Patterns:\nEvryDay (ScheduleCode)\nEvryWorkgDay (ScheduleCode)\nIntrvlWkDay:IntervalInWeeks:DayInWeek (ScheduleCode + IntervalInWeeks + DayInWeek)\nWkInMnthDay:WeekInMonth:DayInWeek (ScheduleCode + WeekInMonth + DayInWeek)\nIntrvlMnthDay:IntervalInMonths:DayInMonth (ScheduleCode + IntervalInMonths + DayInMonth)\nQtrDay: + either (ENGLISH, SCOTTISH or RECEIVED) ScheduleCode + QuarterDay\nThe regular expression for this element combines five smaller versions for each permitted pattern. To aid legibility - the components are presented individually here:\nEvryDay\nEvryWorkgDay\nIntrvlWkDay:0[1-9]:0[1-7]\nWkInMnthDay:0[1-5]:0[1-7]\nIntrvlMnthDay:(0[1-6]|12|24):(-0[1-5]|0[1-9]|[12][0-9]|3[01])\nQtrDay:(ENGLISH|SCOTTISH|RECEIVED)\nFull Regular Expression:\n^(EvryDay)$|^(EvryWorkgDay)$|^(IntrvlWkDay:0[1-9]:0[1-7])$|^(WkInMnthDay:0[1-5]:0[1-7])$|^(IntrvlMnthDay:(0[1-6]|12|24):(-0[1-5]|0[1-9]|[12][0-9]|3[01]))$|^(QtrDay:(ENGLISH|SCOTTISH|RECEIVED))$",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -20535,7 +20535,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteInternationalStandingOrde
             false,
             "Unique reference, as assigned by the creditor, to unambiguously refer to the payment transaction.\nUsage: If available, the initiating party should provide this reference in the structured remittance information, to enable reconciliation by the creditor upon receipt of the amount of money.\nIf the business context requires the use of a creditor reference or a payment remit identification, and only one identifier can be passed through the end-to-end chain, the creditor's reference or payment remittance identification should be quoted in the end-to-end transaction identification.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(35u64),
@@ -20554,7 +20554,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteInternationalStandingOrde
             false,
             "Number of the payments that will be made in completing this frequency sequence including any executed since the sequence start date.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(35u64),
@@ -20611,7 +20611,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteInternationalStandingOrde
             false,
             "Specifies the external purpose code in the format of character string with a maximum length of 4 characters.\nThe list of valid codes is an external code list published separately.\nExternal code sets can be downloaded from www.iso20022.org.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(4u64),
@@ -20630,7 +20630,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteInternationalStandingOrde
             false,
             "Specifies the purpose of an international payment, when there is no corresponding 4 character code available in the ISO20022 list of Purpose Codes.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(140u64),
@@ -20668,7 +20668,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteInternationalStandingOrde
             true,
             "Specifies the currency of the to be transferred amount, which is different from the currency of the debtor's account.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -20687,7 +20687,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteInternationalStandingOrde
             false,
             "Country in which Credit Account is domiciled. Code to identify a country, a dependency, or another area of particular geopolitical interest, on the basis of country names obtained from the United Nations (ISO 3166, Alpha-2 code).",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -21485,7 +21485,7 @@ pub struct OBWriteInternationalStandingOrderConsentResponse7Data {
     /// OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.
     ///
     /// JSON name: `ConsentId`
-    pub consent_id: String,
+    pub consent_id: crate::Text,
     /// Date and time at which the resource was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.
     /// All date-time fields in responses must include the timezone. An example is below:
     /// 2017-04-05T10:43:07+00:00
@@ -21794,7 +21794,7 @@ impl crate::__private::schemars::JsonSchema
             true,
             "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(128u64),
@@ -22053,17 +22053,17 @@ pub struct OBWriteInternationalStandingOrderConsentResponse7DataInitiation {
     /// ^(EvryDay)$|^(EvryWorkgDay)$|^(IntrvlWkDay:0\[1-9\]:0\[1-7\])$|^(WkInMnthDay:0\[1-5\]:0\[1-7\])$|^(IntrvlMnthDay:(0\[1-6\]|12|24):(-0\[1-5\]|0\[1-9\]|\[12\]\[0-9\]|3\[01\]))$|^(QtrDay:(ENGLISH|SCOTTISH|RECEIVED))$
     ///
     /// JSON name: `Frequency`
-    pub frequency: String,
+    pub frequency: crate::Text,
     /// Unique reference, as assigned by the creditor, to unambiguously refer to the payment transaction.
     /// Usage: If available, the initiating party should provide this reference in the structured remittance information, to enable reconciliation by the creditor upon receipt of the amount of money.
     /// If the business context requires the use of a creditor reference or a payment remit identification, and only one identifier can be passed through the end-to-end chain, the creditor's reference or payment remittance identification should be quoted in the end-to-end transaction identification.
     ///
     /// JSON name: `Reference`
-    pub reference: Option<String>,
+    pub reference: Option<crate::Text>,
     /// Number of the payments that will be made in completing this frequency sequence including any executed since the sequence start date.
     ///
     /// JSON name: `NumberOfPayments`
-    pub number_of_payments: Option<String>,
+    pub number_of_payments: Option<crate::Text>,
     /// The date on which the first payment for a Standing Order schedule will be made.All dates in the JSON payloads are represented in ISO 8601 date-time format.
     /// All date-time fields in responses must include the timezone. An example is below:
     /// 2017-04-05T10:43:07+00:00
@@ -22081,11 +22081,11 @@ pub struct OBWriteInternationalStandingOrderConsentResponse7DataInitiation {
     /// External code sets can be downloaded from www.iso20022.org.
     ///
     /// JSON name: `Purpose`
-    pub purpose: Option<String>,
+    pub purpose: Option<crate::Text>,
     /// Specifies the purpose of an international payment, when there is no corresponding 4 character code available in the ISO20022 list of Purpose Codes.
     ///
     /// JSON name: `ExtendedPurpose`
-    pub extended_purpose: Option<String>,
+    pub extended_purpose: Option<crate::Text>,
     /// Specifies which party/parties will bear the charges associated with the processing of the payment transaction.
     ///
     /// JSON name: `ChargeBearer`
@@ -22093,11 +22093,11 @@ pub struct OBWriteInternationalStandingOrderConsentResponse7DataInitiation {
     /// Specifies the currency of the to be transferred amount, which is different from the currency of the debtor's account.
     ///
     /// JSON name: `CurrencyOfTransfer`
-    pub currency_of_transfer: String,
+    pub currency_of_transfer: crate::Text,
     /// Country in which Credit Account is domiciled. Code to identify a country, a dependency, or another area of particular geopolitical interest, on the basis of country names obtained from the United Nations (ISO 3166, Alpha-2 code).
     ///
     /// JSON name: `DestinationCountryCode`
-    pub destination_country_code: Option<String>,
+    pub destination_country_code: Option<crate::Text>,
     /// Amount of money to be moved between the debtor and creditor, before deduction of charges, expressed in the currency as ordered by the initiating party.
     /// Usage: This amount has to be transported unchanged through the transaction chain.
     ///
@@ -22465,7 +22465,7 @@ impl crate::__private::schemars::JsonSchema
             true,
             "Individual Definitions:\nEvryDay - Every day\nEvryWorkgDay - Every working day\nIntrvlWkDay - An interval specified in weeks (01 to 09), and the day within the week (01 to 07)\nWkInMnthDay - A monthly interval, specifying the week of the month (01 to 05) and day within the week (01 to 07)\nIntrvlMnthDay - An interval specified in months (between 01 to 06, 12, 24), specifying the day within the month (-5 to -1, 1 to 31)\nQtrDay - Quarterly (either ENGLISH, SCOTTISH, or RECEIVED).\nENGLISH = Paid on the 25th March, 24th June, 29th September and 25th December.\nSCOTTISH = Paid on the 2nd February, 15th May, 1st August and 11th November.\nRECEIVED = Paid on the 20th March, 19th June, 24th September and 20th December.\nIndividual Patterns:\nEvryDay (ScheduleCode)\nEvryWorkgDay (ScheduleCode)\nIntrvlWkDay:IntervalInWeeks:DayInWeek (ScheduleCode + IntervalInWeeks + DayInWeek)\nWkInMnthDay:WeekInMonth:DayInWeek (ScheduleCode + WeekInMonth + DayInWeek)\nIntrvlMnthDay:IntervalInMonths:DayInMonth (ScheduleCode + IntervalInMonths + DayInMonth)\nQtrDay: + either (ENGLISH, SCOTTISH or RECEIVED) ScheduleCode + QuarterDay\nThe regular expression for this element combines five smaller versions for each permitted pattern. To aid legibility - the components are presented individually here:\nEvryDay\nEvryWorkgDay\nIntrvlWkDay:0[1-9]:0[1-7]\nWkInMnthDay:0[1-5]:0[1-7]\nIntrvlMnthDay:(0[1-6]|12|24):(-0[1-5]|0[1-9]|[12][0-9]|3[01])\nQtrDay:(ENGLISH|SCOTTISH|RECEIVED)\nFull Regular Expression:\n^(EvryDay)$|^(EvryWorkgDay)$|^(IntrvlWkDay:0[1-9]:0[1-7])$|^(WkInMnthDay:0[1-5]:0[1-7])$|^(IntrvlMnthDay:(0[1-6]|12|24):(-0[1-5]|0[1-9]|[12][0-9]|3[01]))$|^(QtrDay:(ENGLISH|SCOTTISH|RECEIVED))$",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -22486,7 +22486,7 @@ impl crate::__private::schemars::JsonSchema
             false,
             "Unique reference, as assigned by the creditor, to unambiguously refer to the payment transaction.\nUsage: If available, the initiating party should provide this reference in the structured remittance information, to enable reconciliation by the creditor upon receipt of the amount of money.\nIf the business context requires the use of a creditor reference or a payment remit identification, and only one identifier can be passed through the end-to-end chain, the creditor's reference or payment remittance identification should be quoted in the end-to-end transaction identification.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(35u64),
@@ -22505,7 +22505,7 @@ impl crate::__private::schemars::JsonSchema
             false,
             "Number of the payments that will be made in completing this frequency sequence including any executed since the sequence start date.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(35u64),
@@ -22562,7 +22562,7 @@ impl crate::__private::schemars::JsonSchema
             false,
             "Specifies the external purpose code in the format of character string with a maximum length of 4 characters.\nThe list of valid codes is an external code list published separately.\nExternal code sets can be downloaded from www.iso20022.org.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(4u64),
@@ -22581,7 +22581,7 @@ impl crate::__private::schemars::JsonSchema
             false,
             "Specifies the purpose of an international payment, when there is no corresponding 4 character code available in the ISO20022 list of Purpose Codes.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(140u64),
@@ -22619,7 +22619,7 @@ impl crate::__private::schemars::JsonSchema
             true,
             "Specifies the currency of the to be transferred amount, which is different from the currency of the debtor's account.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -22638,7 +22638,7 @@ impl crate::__private::schemars::JsonSchema
             false,
             "Country in which Credit Account is domiciled. Code to identify a country, a dependency, or another area of particular geopolitical interest, on the basis of country names obtained from the United Nations (ISO 3166, Alpha-2 code).",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -22969,11 +22969,11 @@ pub struct OBWriteInternationalStandingOrderResponse7Data {
     /// OB: Unique identification as assigned by the ASPSP to uniquely identify the international standing order resource.
     ///
     /// JSON name: `InternationalStandingOrderId`
-    pub international_standing_order_id: String,
+    pub international_standing_order_id: crate::Text,
     /// OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.
     ///
     /// JSON name: `ConsentId`
-    pub consent_id: String,
+    pub consent_id: crate::Text,
     /// Date and time at which the resource was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.
     /// All date-time fields in responses must include the timezone. An example is below:
     /// 2017-04-05T10:43:07+00:00
@@ -23251,7 +23251,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteInternationalStandingOrde
             true,
             "OB: Unique identification as assigned by the ASPSP to uniquely identify the international standing order resource.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(40u64),
@@ -23270,7 +23270,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteInternationalStandingOrde
             true,
             "OB: Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(128u64),

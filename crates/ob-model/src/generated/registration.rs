@@ -16,7 +16,7 @@
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBClientRegistration1 {
     /// Unique identifier for the TPP. Implemented as Base62 encoded GUID
-    pub iss: String,
+    pub iss: crate::Text,
     /// The time at which the request was issued by the TPP  expressed as seconds since 1970-01-01T00:00:00Z as measured in UTC
     pub iat: i32,
     /// The time at which the request expires expressed as seconds since 1970-01-01T00:00:00Z as measured in UTC
@@ -24,19 +24,19 @@ pub struct OBClientRegistration1 {
     /// The audience for the request. This should be the unique identifier
     /// for the ASPSP issued by the issuer of the software statement.
     /// Implemented as Base62 encoded GUID
-    pub aud: String,
+    pub aud: crate::Text,
     /// Unique identifier for the JWT implemented as UUID v4
-    pub jti: String,
+    pub jti: crate::Text,
     /// OAuth 2.0 client identifier string
-    pub client_id: Option<String>,
+    pub client_id: Option<crate::Text>,
     /// OAuth 2.0 client secret string
-    pub client_secret: Option<String>,
+    pub client_secret: Option<crate::Text>,
     /// Time at which the client identifier was issued expressed as seconds since 1970-01-01T00:00:00Z as measured in UTC
     pub client_id_issued_at: Option<i32>,
     /// Time at which the client secret will expire expressed as seconds since 1970-01-01T00:00:00Z as measured in UTC. Set to 0 if does not expire
     pub client_secret_expires_at: Option<i32>,
     /// The `redirect_uris` field (the spec gives no description).
-    pub redirect_uris: Vec<String>,
+    pub redirect_uris: Vec<crate::Text>,
     /// The `token_endpoint_auth_method` field (the spec gives no description).
     pub token_endpoint_auth_method: OBRegistrationProperties1TokenEndpointAuthMethod,
     /// The `grant_types` field (the spec gives no description).
@@ -44,11 +44,11 @@ pub struct OBClientRegistration1 {
     /// Optional.
     pub response_types: Option<Vec<OBRegistrationProperties1ResponseTypes>>,
     /// Optional.
-    pub software_id: Option<String>,
+    pub software_id: Option<crate::Text>,
     /// The `scope` field (the spec gives no description).
-    pub scope: String,
+    pub scope: crate::Text,
     /// The `software_statement` field (the spec gives no description).
-    pub software_statement: String,
+    pub software_statement: crate::Text,
     /// The `application_type` field (the spec gives no description).
     pub application_type: OBRegistrationProperties1ApplicationType,
     /// The `id_token_signed_response_alg` field (the spec gives no description).
@@ -58,7 +58,7 @@ pub struct OBClientRegistration1 {
     /// Optional.
     pub token_endpoint_auth_signing_alg: Option<SupportedAlgorithms>,
     /// Optional.
-    pub tls_client_auth_subject_dn: Option<String>,
+    pub tls_client_auth_subject_dn: Option<crate::Text>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
     pub extra: crate::Extra,
@@ -476,7 +476,7 @@ impl crate::__private::schemars::JsonSchema for OBClientRegistration1 {
             true,
             "Unique identifier for the TPP. Implemented as Base62 encoded GUID",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(22u64),
@@ -533,7 +533,7 @@ impl crate::__private::schemars::JsonSchema for OBClientRegistration1 {
             true,
             "The audience for the request. This should be the unique identifier\nfor the ASPSP issued by the issuer of the software statement.\nImplemented as Base62 encoded GUID",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(18u64),
@@ -552,7 +552,7 @@ impl crate::__private::schemars::JsonSchema for OBClientRegistration1 {
             true,
             "Unique identifier for the JWT implemented as UUID v4",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(36u64),
                     max_len: Some(36u64),
@@ -573,7 +573,7 @@ impl crate::__private::schemars::JsonSchema for OBClientRegistration1 {
             false,
             "OAuth 2.0 client identifier string",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(36u64),
@@ -592,7 +592,7 @@ impl crate::__private::schemars::JsonSchema for OBClientRegistration1 {
             false,
             "OAuth 2.0 client secret string",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(36u64),
@@ -649,7 +649,7 @@ impl crate::__private::schemars::JsonSchema for OBClientRegistration1 {
             true,
             "",
             crate::schema::constrain(
-                g.subschema_for::<Vec<String>>(),
+                g.subschema_for::<Vec<crate::Text>>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -734,7 +734,7 @@ impl crate::__private::schemars::JsonSchema for OBClientRegistration1 {
             false,
             "",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(22u64),
@@ -753,7 +753,7 @@ impl crate::__private::schemars::JsonSchema for OBClientRegistration1 {
             true,
             "",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(256u64),
@@ -772,7 +772,7 @@ impl crate::__private::schemars::JsonSchema for OBClientRegistration1 {
             true,
             "",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -867,7 +867,7 @@ impl crate::__private::schemars::JsonSchema for OBClientRegistration1 {
             false,
             "",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(128u64),
@@ -887,15 +887,15 @@ impl crate::__private::schemars::JsonSchema for OBClientRegistration1 {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBRegistrationProperties1 {
     /// OAuth 2.0 client identifier string
-    pub client_id: Option<String>,
+    pub client_id: Option<crate::Text>,
     /// OAuth 2.0 client secret string
-    pub client_secret: Option<String>,
+    pub client_secret: Option<crate::Text>,
     /// Time at which the client identifier was issued expressed as seconds since 1970-01-01T00:00:00Z as measured in UTC
     pub client_id_issued_at: Option<i32>,
     /// Time at which the client secret will expire expressed as seconds since 1970-01-01T00:00:00Z as measured in UTC. Set to 0 if does not expire
     pub client_secret_expires_at: Option<i32>,
     /// The `redirect_uris` field (the spec gives no description).
-    pub redirect_uris: Vec<String>,
+    pub redirect_uris: Vec<crate::Text>,
     /// The `token_endpoint_auth_method` field (the spec gives no description).
     pub token_endpoint_auth_method: OBRegistrationProperties1TokenEndpointAuthMethod,
     /// The `grant_types` field (the spec gives no description).
@@ -903,11 +903,11 @@ pub struct OBRegistrationProperties1 {
     /// Optional.
     pub response_types: Option<Vec<OBRegistrationProperties1ResponseTypes>>,
     /// Optional.
-    pub software_id: Option<String>,
+    pub software_id: Option<crate::Text>,
     /// The `scope` field (the spec gives no description).
-    pub scope: String,
+    pub scope: crate::Text,
     /// The `software_statement` field (the spec gives no description).
-    pub software_statement: String,
+    pub software_statement: crate::Text,
     /// The `application_type` field (the spec gives no description).
     pub application_type: OBRegistrationProperties1ApplicationType,
     /// The `id_token_signed_response_alg` field (the spec gives no description).
@@ -917,7 +917,7 @@ pub struct OBRegistrationProperties1 {
     /// Optional.
     pub token_endpoint_auth_signing_alg: Option<SupportedAlgorithms>,
     /// Optional.
-    pub tls_client_auth_subject_dn: Option<String>,
+    pub tls_client_auth_subject_dn: Option<crate::Text>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
     pub extra: crate::Extra,
@@ -1277,7 +1277,7 @@ impl crate::__private::schemars::JsonSchema for OBRegistrationProperties1 {
             false,
             "OAuth 2.0 client identifier string",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(36u64),
@@ -1296,7 +1296,7 @@ impl crate::__private::schemars::JsonSchema for OBRegistrationProperties1 {
             false,
             "OAuth 2.0 client secret string",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(36u64),
@@ -1353,7 +1353,7 @@ impl crate::__private::schemars::JsonSchema for OBRegistrationProperties1 {
             true,
             "",
             crate::schema::constrain(
-                g.subschema_for::<Vec<String>>(),
+                g.subschema_for::<Vec<crate::Text>>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -1438,7 +1438,7 @@ impl crate::__private::schemars::JsonSchema for OBRegistrationProperties1 {
             false,
             "",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(22u64),
@@ -1457,7 +1457,7 @@ impl crate::__private::schemars::JsonSchema for OBRegistrationProperties1 {
             true,
             "",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(256u64),
@@ -1476,7 +1476,7 @@ impl crate::__private::schemars::JsonSchema for OBRegistrationProperties1 {
             true,
             "",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -1571,7 +1571,7 @@ impl crate::__private::schemars::JsonSchema for OBRegistrationProperties1 {
             false,
             "",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(128u64),
@@ -1756,7 +1756,7 @@ pub struct RegistrationError {
     /// The `error` field (the spec gives no description).
     pub error: RegistrationErrorError,
     /// Optional.
-    pub error_description: Option<String>,
+    pub error_description: Option<crate::Text>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
     pub extra: crate::Extra,
@@ -1883,7 +1883,7 @@ impl crate::__private::schemars::JsonSchema for RegistrationError {
             false,
             "",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(500u64),

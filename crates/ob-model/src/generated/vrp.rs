@@ -21,30 +21,30 @@ pub use crate::common::{
     OBRisk1PaymentContextCode, PostCode, StreetName, SubDepartment, TownName,
 };
 /// A code allocated to a currency by a Maintenance Agency under an international identification scheme, as described in the latest edition of the international standard ISO 4217 "Codes for the representation of currencies and funds".
-pub type ActiveOrHistoricCurrencyCode = String;
+pub type ActiveOrHistoricCurrencyCode = crate::Text;
 /// Links relevant to the payload
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Links {
     /// The `Self` field (the spec gives no description).
     ///
     /// JSON name: `Self`
-    pub self_: String,
+    pub self_: crate::Text,
     /// Optional.
     ///
     /// JSON name: `First`
-    pub first: Option<String>,
+    pub first: Option<crate::Text>,
     /// Optional.
     ///
     /// JSON name: `Prev`
-    pub prev: Option<String>,
+    pub prev: Option<crate::Text>,
     /// Optional.
     ///
     /// JSON name: `Next`
-    pub next: Option<String>,
+    pub next: Option<crate::Text>,
     /// Optional.
     ///
     /// JSON name: `Last`
-    pub last: Option<String>,
+    pub last: Option<crate::Text>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
     pub extra: crate::Extra,
@@ -175,7 +175,7 @@ impl crate::__private::schemars::JsonSchema for Links {
             true,
             "",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -194,7 +194,7 @@ impl crate::__private::schemars::JsonSchema for Links {
             false,
             "",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -213,7 +213,7 @@ impl crate::__private::schemars::JsonSchema for Links {
             false,
             "",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -232,7 +232,7 @@ impl crate::__private::schemars::JsonSchema for Links {
             false,
             "",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -251,7 +251,7 @@ impl crate::__private::schemars::JsonSchema for Links {
             false,
             "",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -436,11 +436,11 @@ pub struct OBBranchAndFinancialInstitutionIdentification6 {
     /// ^ Unique and unambiguous identification of a financial institution or a branch of a financial institution.
     ///
     /// JSON name: `Identification`
-    pub identification: Option<String>,
+    pub identification: Option<crate::Text>,
     /// ^ Name by which an agent is known and which is usually used to identify that agent.
     ///
     /// JSON name: `Name`
-    pub name: Option<String>,
+    pub name: Option<crate::Text>,
     /// Information that locates and identifies a specific address, as defined by postal services.
     ///
     /// JSON name: `PostalAddress`
@@ -599,7 +599,7 @@ impl crate::__private::schemars::JsonSchema for OBBranchAndFinancialInstitutionI
             false,
             "^ Unique and unambiguous identification of a financial institution or a branch of a financial institution.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(35u64),
@@ -618,7 +618,7 @@ impl crate::__private::schemars::JsonSchema for OBBranchAndFinancialInstitutionI
             false,
             "^ Name by which an agent is known and which is usually used to identify that agent.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(140u64),
@@ -663,18 +663,18 @@ pub struct OBCashAccountCreditor3 {
     /// Identification assigned by an institution to identify an account. This identification is known by the account owner.
     ///
     /// JSON name: `Identification`
-    pub identification: String,
+    pub identification: crate::Text,
     /// Name of the account, as assigned by the account servicing institution.
     /// Usage: the account name is the name or names of the account owner(s) represented at an account level.
     /// The account name is not the product name or the nickname of the account.
     ///
     /// JSON name: `Name`
-    pub name: String,
+    pub name: crate::Text,
     /// This is secondary identification of the account, as assigned by the account servicing institution.
     /// This can be used by building societies to additionally identify accounts with a roll number (in addition to a sort code and account number combination)
     ///
     /// JSON name: `SecondaryIdentification`
-    pub secondary_identification: Option<String>,
+    pub secondary_identification: Option<crate::Text>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
     pub extra: crate::Extra,
@@ -848,7 +848,7 @@ impl crate::__private::schemars::JsonSchema for OBCashAccountCreditor3 {
             true,
             "Identification assigned by an institution to identify an account. This identification is known by the account owner.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(256u64),
@@ -867,7 +867,7 @@ impl crate::__private::schemars::JsonSchema for OBCashAccountCreditor3 {
             true,
             "Name of the account, as assigned by the account servicing institution.\nUsage: the account name is the name or names of the account owner(s) represented at an account level.\nThe account name is not the product name or the nickname of the account.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(350u64),
@@ -886,7 +886,7 @@ impl crate::__private::schemars::JsonSchema for OBCashAccountCreditor3 {
             false,
             "This is secondary identification of the account, as assigned by the account servicing institution.\nThis can be used by building societies to additionally identify accounts with a roll number (in addition to a sort code and account number combination)",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(34u64),
@@ -912,15 +912,15 @@ pub struct OBCashAccountDebtorWithName {
     /// ^ Identification assigned by an institution to identify an account. This identification is known by the account owner.
     ///
     /// JSON name: `Identification`
-    pub identification: String,
+    pub identification: crate::Text,
     /// ^ Name of the account, as assigned by the account servicing institution.  Usage The account name is the name or names of the account owner(s) represented at an account level. The account name is not the product name or the nickname of the account.
     ///
     /// JSON name: `Name`
-    pub name: String,
+    pub name: crate::Text,
     /// ^ This is secondary identification of the account, as assigned by the account servicing institution.  This can be used by building societies to additionally identify accounts with a roll number (in addition to a sort code and account number combination)
     ///
     /// JSON name: `SecondaryIdentification`
-    pub secondary_identification: Option<String>,
+    pub secondary_identification: Option<crate::Text>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
     pub extra: crate::Extra,
@@ -1094,7 +1094,7 @@ impl crate::__private::schemars::JsonSchema for OBCashAccountDebtorWithName {
             true,
             "^ Identification assigned by an institution to identify an account. This identification is known by the account owner.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(256u64),
@@ -1113,7 +1113,7 @@ impl crate::__private::schemars::JsonSchema for OBCashAccountDebtorWithName {
             true,
             "^ Name of the account, as assigned by the account servicing institution.  Usage The account name is the name or names of the account owner(s) represented at an account level. The account name is not the product name or the nickname of the account.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(350u64),
@@ -1132,7 +1132,7 @@ impl crate::__private::schemars::JsonSchema for OBCashAccountDebtorWithName {
             false,
             "^ This is secondary identification of the account, as assigned by the account servicing institution.  This can be used by building societies to additionally identify accounts with a roll number (in addition to a sort code and account number combination)",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(34u64),
@@ -1861,7 +1861,7 @@ pub struct OBDomesticVRPConsentResponseData {
     /// Unique identification as assigned by the ASPSP to uniquely identify the consent resource.
     ///
     /// JSON name: `ConsentId`
-    pub consent_id: String,
+    pub consent_id: crate::Text,
     /// Date and time at which the resource was created.
     ///
     /// JSON name: `CreationDateTime`
@@ -2118,7 +2118,7 @@ impl crate::__private::schemars::JsonSchema for OBDomesticVRPConsentResponseData
             true,
             "Unique identification as assigned by the ASPSP to uniquely identify the consent resource.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(128u64),
@@ -3304,7 +3304,7 @@ pub struct OBDomesticVRPDetailsDataPaymentStatus {
     /// Unique identifier for the transaction within an servicing institution. This identifier is both unique and immutable.
     ///
     /// JSON name: `PaymentTransactionId`
-    pub payment_transaction_id: String,
+    pub payment_transaction_id: crate::Text,
     /// Status of a transfer, as assigned by the transaction administrator.
     ///
     /// JSON name: `Status`
@@ -3474,7 +3474,7 @@ impl crate::__private::schemars::JsonSchema for OBDomesticVRPDetailsDataPaymentS
             true,
             "Unique identifier for the transaction within an servicing institution. This identifier is both unique and immutable.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(210u64),
@@ -3686,7 +3686,7 @@ pub struct OBDomesticVRPDetailsDataPaymentStatusStatusDetail {
     /// Status of a transfer, as assigned by the transaction administrator.
     ///
     /// JSON name: `Status`
-    pub status: String,
+    pub status: crate::Text,
     /// Reason Code provided for the status of a transfer.
     ///
     /// JSON name: `StatusReason`
@@ -3694,7 +3694,7 @@ pub struct OBDomesticVRPDetailsDataPaymentStatusStatusDetail {
     /// Reason provided for the status of a transfer.
     ///
     /// JSON name: `StatusReasonDescription`
-    pub status_reason_description: Option<String>,
+    pub status_reason_description: Option<crate::Text>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
     pub extra: crate::Extra,
@@ -3862,7 +3862,7 @@ impl crate::__private::schemars::JsonSchema for OBDomesticVRPDetailsDataPaymentS
             true,
             "Status of a transfer, as assigned by the transaction administrator.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(128u64),
@@ -3900,7 +3900,7 @@ impl crate::__private::schemars::JsonSchema for OBDomesticVRPDetailsDataPaymentS
             false,
             "Reason provided for the status of a transfer.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(128u64),
@@ -4223,11 +4223,11 @@ pub struct OBDomesticVRPInitiationRemittanceInformation {
     /// ^ Information supplied to enable the matching/reconciliation of an entry with the items that the payment is intended to settle, such as commercial invoices in an accounts' receivable system, in an unstructured form.
     ///
     /// JSON name: `Unstructured`
-    pub unstructured: Option<String>,
+    pub unstructured: Option<crate::Text>,
     /// ^ Unique reference, as assigned by the creditor, to unambiguously refer to the payment transaction. Usage - If available, the initiating party should provide this reference in the structured remittance information, to enable reconciliation by the creditor upon receipt of the amount of money. If the business context requires the use of a creditor reference or a payment remit identification, and only one identifier can be passed through the end-to-end chain, the creditor's reference or payment remittance identification should be quoted in the end-to-end transaction identification.
     ///
     /// JSON name: `Reference`
-    pub reference: Option<String>,
+    pub reference: Option<crate::Text>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
     pub extra: crate::Extra,
@@ -4342,7 +4342,7 @@ impl crate::__private::schemars::JsonSchema for OBDomesticVRPInitiationRemittanc
             false,
             "^ Information supplied to enable the matching/reconciliation of an entry with the items that the payment is intended to settle, such as commercial invoices in an accounts' receivable system, in an unstructured form.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(140u64),
@@ -4361,7 +4361,7 @@ impl crate::__private::schemars::JsonSchema for OBDomesticVRPInitiationRemittanc
             false,
             "^ Unique reference, as assigned by the creditor, to unambiguously refer to the payment transaction. Usage - If available, the initiating party should provide this reference in the structured remittance information, to enable reconciliation by the creditor upon receipt of the amount of money. If the business context requires the use of a creditor reference or a payment remit identification, and only one identifier can be passed through the end-to-end chain, the creditor's reference or payment remittance identification should be quoted in the end-to-end transaction identification.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(35u64),
@@ -4385,7 +4385,7 @@ pub struct OBDomesticVRPInstruction {
     /// It can be included in several messages related to the instruction.
     ///
     /// JSON name: `InstructionIdentification`
-    pub instruction_identification: String,
+    pub instruction_identification: crate::Text,
     /// Unique identification assigned by the initiating party to unambiguously identify the transaction.
     /// This identification is passed on, unchanged, throughout the entire end-to-end chain.
     /// Usage: The end-to-end identification can be used for reconciliation or to link tasks relating to the transaction.
@@ -4393,7 +4393,7 @@ pub struct OBDomesticVRPInstruction {
     /// OB: The Faster Payments Scheme can only access 31 characters for the EndToEndIdentification field
     ///
     /// JSON name: `EndToEndIdentification`
-    pub end_to_end_identification: String,
+    pub end_to_end_identification: crate::Text,
     /// Information supplied to enable the matching of an entry with the items that the transfer is intended to settle, such as commercial invoices in an accounts' receivable system.
     ///
     /// JSON name: `RemittanceInformation`
@@ -4655,7 +4655,7 @@ impl crate::__private::schemars::JsonSchema for OBDomesticVRPInstruction {
             true,
             "Unique identification as assigned by an instructing party for an instructed party to unambiguously identify the instruction.\nUsage: the instruction identification is a point to point reference that can be used between the instructing party and the instructed party to refer to the individual instruction.\nIt can be included in several messages related to the instruction.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(35u64),
@@ -4674,7 +4674,7 @@ impl crate::__private::schemars::JsonSchema for OBDomesticVRPInstruction {
             true,
             "Unique identification assigned by the initiating party to unambiguously identify the transaction.\nThis identification is passed on, unchanged, throughout the entire end-to-end chain.\nUsage: The end-to-end identification can be used for reconciliation or to link tasks relating to the transaction.\nIt can be included in several messages related to the transaction.\nOB: The Faster Payments Scheme can only access 31 characters for the EndToEndIdentification field",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(35u64),
@@ -4964,7 +4964,7 @@ pub struct OBDomesticVRPRequestData {
     /// Identifier for the Domestic VRP Consent that this payment is made under.
     ///
     /// JSON name: `ConsentId`
-    pub consent_id: String,
+    pub consent_id: crate::Text,
     /// The authentication method that was used to authenticate the PSU.
     ///
     /// JSON name: `PSUAuthenticationMethod`
@@ -5147,7 +5147,7 @@ impl crate::__private::schemars::JsonSchema for OBDomesticVRPRequestData {
             true,
             "Identifier for the Domestic VRP Consent that this payment is made under.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(128u64),
@@ -5465,11 +5465,11 @@ pub struct OBDomesticVRPResponseData {
     /// Unique identification as assigned by the ASPSP to uniquely identify the domestic payment resource.
     ///
     /// JSON name: `DomesticVRPId`
-    pub domestic_vrp_id: String,
+    pub domestic_vrp_id: crate::Text,
     /// Identifier for the Domestic VRP Consent that this payment is made under.
     ///
     /// JSON name: `ConsentId`
-    pub consent_id: String,
+    pub consent_id: crate::Text,
     /// Date and time at which the resource was created.
     ///
     /// JSON name: `CreationDateTime`
@@ -5485,7 +5485,7 @@ pub struct OBDomesticVRPResponseData {
     /// Description related to provided Status/StatusReason
     ///
     /// JSON name: `StatusReasonDescription`
-    pub status_reason_description: Option<String>,
+    pub status_reason_description: Option<crate::Text>,
     /// Date and time at which the resource status was updated.
     ///
     /// JSON name: `StatusUpdateDateTime`
@@ -5821,7 +5821,7 @@ impl crate::__private::schemars::JsonSchema for OBDomesticVRPResponseData {
             true,
             "Unique identification as assigned by the ASPSP to uniquely identify the domestic payment resource.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(40u64),
@@ -5840,7 +5840,7 @@ impl crate::__private::schemars::JsonSchema for OBDomesticVRPResponseData {
             true,
             "Identifier for the Domestic VRP Consent that this payment is made under.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(128u64),
@@ -5916,7 +5916,7 @@ impl crate::__private::schemars::JsonSchema for OBDomesticVRPResponseData {
             false,
             "Description related to provided Status/StatusReason",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(256u64),
@@ -6344,15 +6344,15 @@ pub struct OBError1 {
     /// OBIE doesn't standardise this field
     ///
     /// JSON name: `Message`
-    pub message: String,
+    pub message: crate::Text,
     /// Recommended but optional reference to the JSON Path of the field with error, e.g., Data.Initiation.InstructedAmount.Currency
     ///
     /// JSON name: `Path`
-    pub path: Option<String>,
+    pub path: Option<crate::Text>,
     /// URL to help remediate the problem, or provide more information, or to API Reference, or help etc
     ///
     /// JSON name: `Url`
-    pub url: Option<String>,
+    pub url: Option<crate::Text>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
     pub extra: crate::Extra,
@@ -6498,7 +6498,7 @@ impl crate::__private::schemars::JsonSchema for OBError1 {
             true,
             "A description of the error that occurred. e.g., 'A mandatory field isn't supplied' or 'RequestedExecutionDateTime must be in future'\nOBIE doesn't standardise this field",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(500u64),
@@ -6517,7 +6517,7 @@ impl crate::__private::schemars::JsonSchema for OBError1 {
             false,
             "Recommended but optional reference to the JSON Path of the field with error, e.g., Data.Initiation.InstructedAmount.Currency",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(500u64),
@@ -6536,7 +6536,7 @@ impl crate::__private::schemars::JsonSchema for OBError1 {
             false,
             "URL to help remediate the problem, or provide more information, or to API Reference, or help etc",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -6735,15 +6735,15 @@ pub struct OBErrorResponse1 {
     /// High level textual error code, to help categorize the errors.
     ///
     /// JSON name: `Code`
-    pub code: String,
+    pub code: crate::Text,
     /// A unique reference for the error instance, for audit purposes, in case of unknown/unclassified errors.
     ///
     /// JSON name: `Id`
-    pub id: Option<String>,
+    pub id: Option<crate::Text>,
     /// Brief Error message, e.g., 'There is something wrong with the request parameters provided'
     ///
     /// JSON name: `Message`
-    pub message: String,
+    pub message: crate::Text,
     /// The `Errors` field (the spec gives no description).
     ///
     /// JSON name: `Errors`
@@ -6878,7 +6878,7 @@ impl crate::__private::schemars::JsonSchema for OBErrorResponse1 {
             true,
             "High level textual error code, to help categorize the errors.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(40u64),
@@ -6897,7 +6897,7 @@ impl crate::__private::schemars::JsonSchema for OBErrorResponse1 {
             false,
             "A unique reference for the error instance, for audit purposes, in case of unknown/unclassified errors.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(40u64),
@@ -6916,7 +6916,7 @@ impl crate::__private::schemars::JsonSchema for OBErrorResponse1 {
             true,
             "Brief Error message, e.g., 'There is something wrong with the request parameters provided'",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(500u64),
@@ -7439,11 +7439,11 @@ pub struct OBVRPFundsConfirmationRequestData {
     /// Unique identification as assigned by the ASPSP to uniquely identify the funds confirmation consent resource.
     ///
     /// JSON name: `ConsentId`
-    pub consent_id: String,
+    pub consent_id: crate::Text,
     /// Unique reference, as assigned by the PISP, to unambiguously refer to the request related to the payment transaction.
     ///
     /// JSON name: `Reference`
-    pub reference: Option<String>,
+    pub reference: Option<crate::Text>,
     /// The `InstructedAmount` field (the spec gives no description).
     ///
     /// JSON name: `InstructedAmount`
@@ -7578,7 +7578,7 @@ impl crate::__private::schemars::JsonSchema for OBVRPFundsConfirmationRequestDat
             true,
             "Unique identification as assigned by the ASPSP to uniquely identify the funds confirmation consent resource.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(128u64),
@@ -7597,7 +7597,7 @@ impl crate::__private::schemars::JsonSchema for OBVRPFundsConfirmationRequestDat
             false,
             "Unique reference, as assigned by the PISP, to unambiguously refer to the request related to the payment transaction.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(35u64),
@@ -7758,11 +7758,11 @@ pub struct OBVRPFundsConfirmationResponseData {
     /// Unique identification as assigned by the ASPSP to uniquely identify the funds confirmation resource.
     ///
     /// JSON name: `FundsConfirmationId`
-    pub funds_confirmation_id: String,
+    pub funds_confirmation_id: crate::Text,
     /// Unique identification as assigned by the ASPSP to uniquely identify the funds confirmation consent resource.
     ///
     /// JSON name: `ConsentId`
-    pub consent_id: String,
+    pub consent_id: crate::Text,
     /// Date and time at which the resource was created.
     ///
     /// JSON name: `CreationDateTime`
@@ -7770,7 +7770,7 @@ pub struct OBVRPFundsConfirmationResponseData {
     /// Unique reference, as assigned by the CBPII, to unambiguously refer to the request related to the payment transaction.
     ///
     /// JSON name: `Reference`
-    pub reference: Option<String>,
+    pub reference: Option<crate::Text>,
     /// Availability result, clearly indicating the availability of funds given the Amount in the request.
     ///
     /// JSON name: `FundsAvailableResult`
@@ -7977,7 +7977,7 @@ impl crate::__private::schemars::JsonSchema for OBVRPFundsConfirmationResponseDa
             true,
             "Unique identification as assigned by the ASPSP to uniquely identify the funds confirmation resource.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(40u64),
@@ -7996,7 +7996,7 @@ impl crate::__private::schemars::JsonSchema for OBVRPFundsConfirmationResponseDa
             true,
             "Unique identification as assigned by the ASPSP to uniquely identify the funds confirmation consent resource.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(128u64),
@@ -8034,7 +8034,7 @@ impl crate::__private::schemars::JsonSchema for OBVRPFundsConfirmationResponseDa
             false,
             "Unique reference, as assigned by the CBPII, to unambiguously refer to the request related to the payment transaction.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(35u64),
@@ -8129,11 +8129,11 @@ pub struct OBVRPRemittanceInformation {
     /// Information supplied to enable the matching/reconciliation of an entry with the items that the payment is intended to settle, such as commercial invoices in an accounts' receivable system, in an unstructured form.
     ///
     /// JSON name: `Unstructured`
-    pub unstructured: Option<String>,
+    pub unstructured: Option<crate::Text>,
     /// Unique reference, as assigned by the creditor, to unambiguously refer to the payment transaction. The PISP must populate this with the same value as specified in the `Data.Initiation.RemittanceInformation.Reference` of the consent.
     ///
     /// JSON name: `Reference`
-    pub reference: Option<String>,
+    pub reference: Option<crate::Text>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
     pub extra: crate::Extra,
@@ -8241,7 +8241,7 @@ impl crate::__private::schemars::JsonSchema for OBVRPRemittanceInformation {
             false,
             "Information supplied to enable the matching/reconciliation of an entry with the items that the payment is intended to settle, such as commercial invoices in an accounts' receivable system, in an unstructured form.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(140u64),
@@ -8260,7 +8260,7 @@ impl crate::__private::schemars::JsonSchema for OBVRPRemittanceInformation {
             false,
             "Unique reference, as assigned by the creditor, to unambiguously refer to the payment transaction. The PISP must populate this with the same value as specified in the `Data.Initiation.RemittanceInformation.Reference` of the consent.",
             crate::schema::constrain(
-                g.subschema_for::<String>(),
+                g.subschema_for::<crate::Text>(),
                 &crate::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(35u64),
