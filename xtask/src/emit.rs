@@ -112,58 +112,6 @@ pub fn variant_names(codes: &[String]) -> Vec<String> {
         .collect()
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn variant_names_are_stable() {
-        let codes: Vec<String> = [
-            "UK.OBIE.Field.Missing",
-            "UK.MONZO.Generic",
-            "UK.CASS.NotSwitched",
-            "flexible_savings",
-            "3dsecure",
-            "Unknown",
-        ]
-        .map(String::from)
-        .into();
-        assert_eq!(
-            variant_names(&codes),
-            [
-                "FieldMissing",
-                "MonzoGeneric",
-                "CassNotSwitched",
-                "FlexibleSavings",
-                "V3dsecure",
-                "UnknownCode"
-            ]
-        );
-    }
-
-    #[test]
-    fn snake_case_names() {
-        for (json, rust) in [
-            ("AccountId", "account_id"),
-            ("TransactionInformation", "transaction_information"),
-            ("AERType", "aer_type"),
-            ("Type", "type_"),
-            ("client_id", "client_id"),
-            (
-                "http://openbanking.org.uk/iat",
-                "http_openbanking_org_uk_iat",
-            ),
-            (
-                "urn:uk:org:openbanking:events:resource-update",
-                "urn_uk_org_openbanking_events_resource_update",
-            ),
-            ("extra", "extra_"),
-        ] {
-            assert_eq!(snake(json), rust);
-        }
-    }
-}
-
 struct Ctx<'a> {
     p: &'a Planned,
     rt: TokenStream,
@@ -374,9 +322,7 @@ fn emit_struct(
         }
         let fdoc = doc_attr(&fdoc);
         let rename = format!(" JSON name: `{json}`");
-        let rename = if snake(json) == r.to_string()
-            && json.chars().next().is_some_and(|c| c.is_lowercase())
-        {
+        let rename = if *r == snake(json) && json.chars().next().is_some_and(|c| c.is_lowercase()) {
             quote!()
         } else {
             quote!(#[doc = ""] #[doc = #rename])
@@ -780,4 +726,56 @@ pub fn format_file(header: &str, tokens: TokenStream) -> Result<String, String> 
     let body = prettyplease::unparse(&file);
     let header: String = header.lines().map(|l| format!("// {l}\n")).collect();
     Ok(format!("{header}\n{body}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn variant_names_are_stable() {
+        let codes: Vec<String> = [
+            "UK.OBIE.Field.Missing",
+            "UK.MONZO.Generic",
+            "UK.CASS.NotSwitched",
+            "flexible_savings",
+            "3dsecure",
+            "Unknown",
+        ]
+        .map(String::from)
+        .into();
+        assert_eq!(
+            variant_names(&codes),
+            [
+                "FieldMissing",
+                "MonzoGeneric",
+                "CassNotSwitched",
+                "FlexibleSavings",
+                "V3dsecure",
+                "UnknownCode"
+            ]
+        );
+    }
+
+    #[test]
+    fn snake_case_names() {
+        for (json, rust) in [
+            ("AccountId", "account_id"),
+            ("TransactionInformation", "transaction_information"),
+            ("AERType", "aer_type"),
+            ("Type", "type_"),
+            ("client_id", "client_id"),
+            (
+                "http://openbanking.org.uk/iat",
+                "http_openbanking_org_uk_iat",
+            ),
+            (
+                "urn:uk:org:openbanking:events:resource-update",
+                "urn_uk_org_openbanking_events_resource_update",
+            ),
+            ("extra", "extra_"),
+        ] {
+            assert_eq!(snake(json), rust);
+        }
+    }
 }

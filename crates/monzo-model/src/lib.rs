@@ -38,6 +38,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+#[rustfmt::skip]
 mod generated;
 
 /// The README's example, compiled and run as a doc test.

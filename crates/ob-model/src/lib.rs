@@ -46,6 +46,7 @@ pub mod operation;
 pub mod schema;
 pub mod validate;
 
+#[rustfmt::skip]
 mod generated;
 
 pub use amount::{Amount, AmountError};

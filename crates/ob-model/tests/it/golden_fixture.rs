@@ -63,7 +63,12 @@ impl ob_model::Object for OBErrorResponse1 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         ob_model::__private::encode_required(map, "Code", &self.code, &self.extra)?;
-        ob_model::__private::encode_required(map, "Message", &self.message, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "Message",
+            &self.message,
+            &self.extra,
+        )?;
         ob_model::__private::encode_required(map, "Errors", &self.errors, &self.extra)?;
         Ok(())
     }
@@ -73,12 +78,29 @@ impl ob_model::Object for OBErrorResponse1 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(map, "Code", &self.code, &self.extra),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Code",
+                    &self.code,
+                    &self.extra,
+                )
+            }
             1usize => {
-                ob_model::__private::encode_required(map, "Message", &self.message, &self.extra)
+                ob_model::__private::encode_required(
+                    map,
+                    "Message",
+                    &self.message,
+                    &self.extra,
+                )
             }
             2usize => {
-                ob_model::__private::encode_required(map, "Errors", &self.errors, &self.extra)
+                ob_model::__private::encode_required(
+                    map,
+                    "Errors",
+                    &self.errors,
+                    &self.extra,
+                )
             }
             _ => Ok(()),
         }
@@ -142,8 +164,10 @@ impl ob_model::__private::schemars::JsonSchema for OBErrorResponse1 {
     fn json_schema(
         g: &mut ob_model::__private::schemars::SchemaGenerator,
     ) -> ob_model::__private::schemars::Schema {
-        let mut s =
-            ob_model::schema::object("`OBErrorResponse1` (the spec gives no description).", true);
+        let mut s = ob_model::schema::object(
+            "`OBErrorResponse1` (the spec gives no description).",
+            true,
+        );
         ob_model::schema::property(
             &mut s,
             "Code",
@@ -241,7 +265,12 @@ impl ob_model::Object for OBErrorResponse1Errors {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(map, "ErrorCode", &self.error_code, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "ErrorCode",
+            &self.error_code,
+            &self.extra,
+        )?;
         Ok(())
     }
     fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
@@ -250,12 +279,14 @@ impl ob_model::Object for OBErrorResponse1Errors {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(
-                map,
-                "ErrorCode",
-                &self.error_code,
-                &self.extra,
-            ),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "ErrorCode",
+                    &self.error_code,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -341,7 +372,10 @@ pub enum OBErrorResponse1ErrorsErrorCode {
 }
 impl OBErrorResponse1ErrorsErrorCode {
     /// Every code the spec lists, in spec order.
-    pub const CODES: &'static [&'static str] = &["UK.OBIE.Field.Missing", "UK.MONZO.Generic"];
+    pub const CODES: &'static [&'static str] = &[
+        "UK.OBIE.Field.Missing",
+        "UK.MONZO.Generic",
+    ];
     /// The code as it appears on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -410,7 +444,14 @@ impl ob_model::Object for OBReadWidget1 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(map, "Data", &self.data, &self.extra),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Data",
+                    &self.data,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -458,8 +499,10 @@ impl ob_model::__private::schemars::JsonSchema for OBReadWidget1 {
     fn json_schema(
         g: &mut ob_model::__private::schemars::SchemaGenerator,
     ) -> ob_model::__private::schemars::Schema {
-        let mut s =
-            ob_model::schema::object("`OBReadWidget1` (the spec gives no description).", false);
+        let mut s = ob_model::schema::object(
+            "`OBReadWidget1` (the spec gives no description).",
+            false,
+        );
         ob_model::schema::property(
             &mut s,
             "Data",
@@ -529,7 +572,12 @@ impl ob_model::Object for OBReadWidget1Data {
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                ob_model::__private::encode_required(map, "Widget", &self.widget, &self.extra)
+                ob_model::__private::encode_required(
+                    map,
+                    "Widget",
+                    &self.widget,
+                    &self.extra,
+                )
             }
             _ => Ok(()),
         }
@@ -658,7 +706,9 @@ impl ob_model::Object for OBSeal1 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(map, "By", &self.by, &self.extra),
+            0usize => {
+                ob_model::__private::encode_required(map, "By", &self.by, &self.extra)
+            }
             1usize => ob_model::__private::encode_optional(map, "At", &self.at),
             _ => Ok(()),
         }
@@ -712,7 +762,10 @@ impl ob_model::__private::schemars::JsonSchema for OBSeal1 {
     fn json_schema(
         g: &mut ob_model::__private::schemars::SchemaGenerator,
     ) -> ob_model::__private::schemars::Schema {
-        let mut s = ob_model::schema::object("`OBSeal1` (the spec gives no description).", false);
+        let mut s = ob_model::schema::object(
+            "`OBSeal1` (the spec gives no description).",
+            false,
+        );
         ob_model::schema::property(
             &mut s,
             "By",
@@ -868,7 +921,12 @@ impl ob_model::Object for OBWidget1 {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(map, "WidgetId", &self.widget_id, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "WidgetId",
+            &self.widget_id,
+            &self.extra,
+        )?;
         ob_model::__private::encode_required(map, "Kind", &self.kind, &self.extra)?;
         ob_model::__private::encode_optional(map, "Colour", &self.colour)?;
         ob_model::__private::encode_required(map, "Price", &self.price, &self.extra)?;
@@ -888,7 +946,11 @@ impl ob_model::Object for OBWidget1 {
             "http://example.com/claim",
             &self.http_example_com_claim,
         )?;
-        ob_model::__private::encode_optional(map, "SupplementaryData", &self.supplementary_data)?;
+        ob_model::__private::encode_optional(
+            map,
+            "SupplementaryData",
+            &self.supplementary_data,
+        )?;
         Ok(())
     }
     fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
@@ -898,32 +960,59 @@ impl ob_model::Object for OBWidget1 {
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                ob_model::__private::encode_required(map, "WidgetId", &self.widget_id, &self.extra)
+                ob_model::__private::encode_required(
+                    map,
+                    "WidgetId",
+                    &self.widget_id,
+                    &self.extra,
+                )
             }
-            1usize => ob_model::__private::encode_required(map, "Kind", &self.kind, &self.extra),
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Kind",
+                    &self.kind,
+                    &self.extra,
+                )
+            }
             2usize => ob_model::__private::encode_optional(map, "Colour", &self.colour),
-            3usize => ob_model::__private::encode_required(map, "Price", &self.price, &self.extra),
-            4usize => ob_model::__private::encode_optional(map, "Discount", &self.discount),
-            5usize => ob_model::__private::encode_required(
-                map,
-                "CreatedDateTime",
-                &self.created_date_time,
-                &self.extra,
-            ),
+            3usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Price",
+                    &self.price,
+                    &self.extra,
+                )
+            }
+            4usize => {
+                ob_model::__private::encode_optional(map, "Discount", &self.discount)
+            }
+            5usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "CreatedDateTime",
+                    &self.created_date_time,
+                    &self.extra,
+                )
+            }
             6usize => ob_model::__private::encode_optional(map, "Labels", &self.labels),
             7usize => ob_model::__private::encode_optional(map, "Weight", &self.weight),
             8usize => ob_model::__private::encode_optional(map, "Ratio", &self.ratio),
             9usize => ob_model::__private::encode_optional(map, "Fragile", &self.fragile),
-            10usize => ob_model::__private::encode_optional(
-                map,
-                "http://example.com/claim",
-                &self.http_example_com_claim,
-            ),
-            11usize => ob_model::__private::encode_optional(
-                map,
-                "SupplementaryData",
-                &self.supplementary_data,
-            ),
+            10usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "http://example.com/claim",
+                    &self.http_example_com_claim,
+                )
+            }
+            11usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "SupplementaryData",
+                    &self.supplementary_data,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -1168,16 +1257,18 @@ impl ob_model::__private::schemars::JsonSchema for OBWidget1 {
                     max_items: Some(3u64),
                     minimum: None,
                     allowed: &[],
-                    items: Some(&ob_model::schema::Constraints {
-                        min_len: None,
-                        max_len: Some(10u64),
-                        pattern: None,
-                        min_items: None,
-                        max_items: None,
-                        minimum: None,
-                        allowed: &[],
-                        items: None,
-                    }),
+                    items: Some(
+                        &ob_model::schema::Constraints {
+                            min_len: None,
+                            max_len: Some(10u64),
+                            pattern: None,
+                            min_items: None,
+                            max_items: None,
+                            minimum: None,
+                            allowed: &[],
+                            items: None,
+                        },
+                    ),
                 },
             ),
         );
@@ -1358,7 +1449,12 @@ impl ob_model::Object for OBWidget1Price {
         map: &mut M,
     ) -> Result<(), M::Error> {
         ob_model::__private::encode_required(map, "Amount", &self.amount, &self.extra)?;
-        ob_model::__private::encode_required(map, "Currency", &self.currency, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "Currency",
+            &self.currency,
+            &self.extra,
+        )?;
         Ok(())
     }
     fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
@@ -1368,10 +1464,20 @@ impl ob_model::Object for OBWidget1Price {
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                ob_model::__private::encode_required(map, "Amount", &self.amount, &self.extra)
+                ob_model::__private::encode_required(
+                    map,
+                    "Amount",
+                    &self.amount,
+                    &self.extra,
+                )
             }
             1usize => {
-                ob_model::__private::encode_required(map, "Currency", &self.currency, &self.extra)
+                ob_model::__private::encode_required(
+                    map,
+                    "Currency",
+                    &self.currency,
+                    &self.extra,
+                )
             }
             _ => Ok(()),
         }
@@ -1562,7 +1668,14 @@ impl ob_model::Object for OBWriteWidget1 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(map, "Data", &self.data, &self.extra),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Data",
+                    &self.data,
+                    &self.extra,
+                )
+            }
             1usize => ob_model::__private::encode_optional(map, "Sealed", &self.sealed),
             _ => Ok(()),
         }
@@ -1616,8 +1729,10 @@ impl ob_model::__private::schemars::JsonSchema for OBWriteWidget1 {
     fn json_schema(
         g: &mut ob_model::__private::schemars::SchemaGenerator,
     ) -> ob_model::__private::schemars::Schema {
-        let mut s =
-            ob_model::schema::object("`OBWriteWidget1` (the spec gives no description).", false);
+        let mut s = ob_model::schema::object(
+            "`OBWriteWidget1` (the spec gives no description).",
+            false,
+        );
         ob_model::schema::property(
             &mut s,
             "Data",
@@ -1668,12 +1783,14 @@ pub fn check_json(
     type_name: &str,
     body: &[u8],
 ) -> Option<Result<ob_model::decode::Checked, ob_model::decode::DecodeError>> {
-    Some(match type_name {
-        "OBErrorResponse1" => ob_model::decode::check_as::<OBErrorResponse1>(body),
-        "OBReadWidget1" => ob_model::decode::check_as::<OBReadWidget1>(body),
-        "OBWriteWidget1" => ob_model::decode::check_as::<OBWriteWidget1>(body),
-        _ => return None,
-    })
+    Some(
+        match type_name {
+            "OBErrorResponse1" => ob_model::decode::check_as::<OBErrorResponse1>(body),
+            "OBReadWidget1" => ob_model::decode::check_as::<OBReadWidget1>(body),
+            "OBWriteWidget1" => ob_model::decode::check_as::<OBWriteWidget1>(body),
+            _ => return None,
+        },
+    )
 }
 /// Every operation of this API, in spec order.
 pub const OPERATIONS: &[ob_model::Operation] = &[
@@ -1737,11 +1854,13 @@ pub const OPERATIONS: &[ob_model::Operation] = &[
                 required: true,
             },
         ],
-        responses: &[ob_model::Response {
-            status: 201u16,
-            body: Some("OBReadWidget1"),
-            signed: true,
-        }],
+        responses: &[
+            ob_model::Response {
+                status: 201u16,
+                body: Some("OBReadWidget1"),
+                signed: true,
+            },
+        ],
         scopes: &[],
         idempotent: true,
         signed: true,
@@ -1770,7 +1889,10 @@ pub mod ops {
     }
 }
 /// Spec pattern `^\d{1,13}$|^\d{1,13}\.\d{1,5}$`.
-static PATTERN_0: ob_model::__private::Pattern =
-    ob_model::__private::Pattern::new("^\\d{1,13}$|^\\d{1,13}\\.\\d{1,5}$");
+static PATTERN_0: ob_model::__private::Pattern = ob_model::__private::Pattern::new(
+    "^\\d{1,13}$|^\\d{1,13}\\.\\d{1,5}$",
+);
 /// Spec pattern `^[A-Z]{3,3}$`.
-static PATTERN_1: ob_model::__private::Pattern = ob_model::__private::Pattern::new("^[A-Z]{3,3}$");
+static PATTERN_1: ob_model::__private::Pattern = ob_model::__private::Pattern::new(
+    "^[A-Z]{3,3}$",
+);

@@ -4,6 +4,7 @@ mod edge_cases;
 mod examples;
 mod golden;
 #[allow(dead_code)]
+#[rustfmt::skip]
 mod golden_fixture;
 mod operations;
 mod roundtrip;
