@@ -15,14 +15,15 @@
     rustdoc::invalid_html_tags
 )]
 pub use ob_model::accounts::{
-    AccountId, ActiveOrHistoricCurrencyCode_0, ActiveOrHistoricCurrencyCode_1, AddressLine,
-    BeneficiaryId, BookingDateTime, BuildingNumber, CountryCode, CountrySubDivision,
-    CreationDateTime, DateTime, DebtorReference, Description_0, Description_1, Description_2,
-    Description_3, DirectDebitId, EmailAddress, EndDateTime, File, FinalPaymentDateTime,
-    FirstPaymentDateTime, Frequency_1, FullLegalName, ISODateTime, Identification_0,
-    Identification_1, Identification_2, LastPaymentDateTime, Links, MandateIdentification,
-    MaturityDate, Meta, Model, Name_0, Name_1, Name_2, Name_3, Name_4, NextPaymentDateTime,
-    Nickname, NumberOfPayments, Number_0, Number_1, OBAccount6, OBAccount6Basic, OBAccount6Detail,
+    AccountId, ActiveOrHistoricCurrencyCode_0, ActiveOrHistoricCurrencyCode_1,
+    AddressLine, BeneficiaryId, BookingDateTime, BuildingNumber, CountryCode,
+    CountrySubDivision, CreationDateTime, DateTime, DebtorReference, Description_0,
+    Description_1, Description_2, Description_3, DirectDebitId, EmailAddress,
+    EndDateTime, File, FinalPaymentDateTime, FirstPaymentDateTime, Frequency_1,
+    FullLegalName, ISODateTime, Identification_0, Identification_1, Identification_2,
+    LastPaymentDateTime, Links, MandateIdentification, MaturityDate, Meta, Model, Name_0,
+    Name_1, Name_2, Name_3, Name_4, NextPaymentDateTime, Nickname, NumberOfPayments,
+    Number_0, Number_1, OBAccount6, OBAccount6Basic, OBAccount6Detail,
     OBAccountStatus1Code, OBActiveCurrencyAndAmount_SimpleType,
     OBActiveOrHistoricCurrencyAndAmount_0, OBActiveOrHistoricCurrencyAndAmount_1,
     OBActiveOrHistoricCurrencyAndAmount_10, OBActiveOrHistoricCurrencyAndAmount_11,
@@ -30,9 +31,11 @@ pub use ob_model::accounts::{
     OBActiveOrHistoricCurrencyAndAmount_4, OBActiveOrHistoricCurrencyAndAmount_5,
     OBActiveOrHistoricCurrencyAndAmount_6, OBActiveOrHistoricCurrencyAndAmount_7,
     OBActiveOrHistoricCurrencyAndAmount_8, OBActiveOrHistoricCurrencyAndAmount_9,
-    OBAddressTypeCode, OBBCAData1, OBBCAData1CreditInterest, OBBCAData1CreditInterestTierBandSet,
+    OBAddressTypeCode, OBBCAData1, OBBCAData1CreditInterest,
+    OBBCAData1CreditInterestTierBandSet,
     OBBCAData1CreditInterestTierBandSetCalculationMethod,
-    OBBCAData1CreditInterestTierBandSetDestination, OBBCAData1CreditInterestTierBandSetTierBand,
+    OBBCAData1CreditInterestTierBandSetDestination,
+    OBBCAData1CreditInterestTierBandSetTierBand,
     OBBCAData1CreditInterestTierBandSetTierBandApplicationFrequency,
     OBBCAData1CreditInterestTierBandSetTierBandBankInterestRateType,
     OBBCAData1CreditInterestTierBandSetTierBandCalculationFrequency,
@@ -70,8 +73,9 @@ pub use ob_model::accounts::{
     OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftInterestChargingCoverage,
     OBBCAData1OverdraftOverdraftTierBandSetOverdraftType, OBBCAData1ProductDetails,
     OBBCAData1ProductDetailsFeeFreeLengthPeriod, OBBCAData1ProductDetailsSegment,
-    OBBalanceType1Code, OBBankTransactionCodeStructure1, OBBeneficiary5, OBBeneficiary5Basic,
-    OBBeneficiary5Detail, OBBeneficiaryType1Code, OBBranchAndFinancialInstitutionIdentification5_0,
+    OBBalanceType1Code, OBBankTransactionCodeStructure1, OBBeneficiary5,
+    OBBeneficiary5Basic, OBBeneficiary5Detail, OBBeneficiaryType1Code,
+    OBBranchAndFinancialInstitutionIdentification5_0,
     OBBranchAndFinancialInstitutionIdentification5_1,
     OBBranchAndFinancialInstitutionIdentification6_0,
     OBBranchAndFinancialInstitutionIdentification6_1,
@@ -79,17 +83,18 @@ pub use ob_model::accounts::{
     OBCashAccount6_0, OBCashAccount6_1, OBCreditDebitCode_0, OBCreditDebitCode_1,
     OBCreditDebitCode_2, OBCurrencyExchange5, OBEntryStatus1Code,
     OBExternalAccountIdentification4Code, OBExternalAccountRole1Code,
-    OBExternalAccountSubType1Code, OBExternalAccountType1Code, OBExternalDirectDebitStatus1Code,
-    OBExternalFinancialInstitutionIdentification4Code, OBExternalLegalStructureType1Code,
-    OBExternalPartyType1Code, OBExternalScheduleType1Code, OBExternalStandingOrderStatus1Code,
+    OBExternalAccountSubType1Code, OBExternalAccountType1Code,
+    OBExternalDirectDebitStatus1Code, OBExternalFinancialInstitutionIdentification4Code,
+    OBExternalLegalStructureType1Code, OBExternalPartyType1Code,
+    OBExternalScheduleType1Code, OBExternalStandingOrderStatus1Code,
     OBExternalStatementAmountType1Code, OBExternalStatementBenefitType1Code,
     OBExternalStatementDateTimeType1Code, OBExternalStatementFeeFrequency1Code,
     OBExternalStatementFeeRateType1Code, OBExternalStatementFeeType1Code,
     OBExternalStatementInterestFrequency1Code, OBExternalStatementInterestRateType1Code,
     OBExternalStatementInterestType1Code, OBExternalStatementRateType1Code,
-    OBExternalStatementType1Code, OBExternalStatementValueType1Code, OBExternalSwitchStatusCode,
-    OBMerchantDetails1, OBPCAData1, OBPCAData1CreditInterest, OBPCAData1CreditInterestTierBandSet,
-    OBPCAData1CreditInterestTierBandSetTierBand,
+    OBExternalStatementType1Code, OBExternalStatementValueType1Code,
+    OBExternalSwitchStatusCode, OBMerchantDetails1, OBPCAData1, OBPCAData1CreditInterest,
+    OBPCAData1CreditInterestTierBandSet, OBPCAData1CreditInterestTierBandSetTierBand,
     OBPCAData1CreditInterestTierBandSetTierBandApplicationFrequency,
     OBPCAData1CreditInterestTierBandSetTierBandBankInterestRateType,
     OBPCAData1CreditInterestTierBandSetTierBandCalculationFrequency,
@@ -122,9 +127,9 @@ pub use ob_model::accounts::{
     OBReadConsentResponse1DataStatus, OBReadDataStatement2, OBReadDirectDebit2,
     OBReadDirectDebit2Data, OBReadDirectDebit2DataDirectDebit,
     OBReadDirectDebit2DataDirectDebitFrequency, OBReadOffer1, OBReadOffer1Data,
-    OBReadOffer1DataOffer, OBReadOffer1DataOfferOfferType, OBReadParty2, OBReadParty2Data,
-    OBReadParty3, OBReadParty3Data, OBReadProduct2, OBReadProduct2Data, OBReadProduct2DataProduct,
-    OBReadProduct2DataProductOtherProductType,
+    OBReadOffer1DataOffer, OBReadOffer1DataOfferOfferType, OBReadParty2,
+    OBReadParty2Data, OBReadParty3, OBReadParty3Data, OBReadProduct2, OBReadProduct2Data,
+    OBReadProduct2DataProduct, OBReadProduct2DataProductOtherProductType,
     OBReadProduct2DataProductOtherProductTypeCreditInterest,
     OBReadProduct2DataProductOtherProductTypeCreditInterestTierBandSet,
     OBReadProduct2DataProductOtherProductTypeCreditInterestTierBandSetDestination,
@@ -159,26 +164,30 @@ pub use ob_model::accounts::{
     OBReadProduct2DataProductOtherProductTypeRepaymentRepaymentFrequency,
     OBReadProduct2DataProductOtherProductTypeRepaymentRepaymentHoliday,
     OBReadProduct2DataProductOtherProductTypeRepaymentRepaymentType,
-    OBReadProduct2DataProductProductType, OBReadScheduledPayment3, OBReadScheduledPayment3Data,
-    OBReadStandingOrder6, OBReadStandingOrder6Data, OBReadStatement2, OBRisk2, OBScheduledPayment3,
-    OBScheduledPayment3Basic, OBScheduledPayment3Detail, OBStandingOrder6, OBStandingOrder6Basic,
+    OBReadProduct2DataProductProductType, OBReadScheduledPayment3,
+    OBReadScheduledPayment3Data, OBReadStandingOrder6, OBReadStandingOrder6Data,
+    OBReadStatement2, OBRisk2, OBScheduledPayment3, OBScheduledPayment3Basic,
+    OBScheduledPayment3Detail, OBStandingOrder6, OBStandingOrder6Basic,
     OBStandingOrder6Detail, OBStatement2, OBStatement2Basic, OBStatement2Detail,
-    OBStatement2StatementAmount, OBStatement2StatementBenefit, OBStatement2StatementDateTime,
-    OBStatement2StatementFee, OBStatement2StatementInterest, OBStatement2StatementRate,
-    OBStatement2StatementValue, OBSupplementaryData1, OBTransactionCardInstrument1,
-    OBTransactionCardInstrument1AuthorisationType, OBTransactionCardInstrument1CardSchemeName,
-    OBTransactionCashBalance, OBTransactionMutability1Code, OB_Amount1_0, OB_Amount1_1,
-    OB_Amount1_2, OB_Amount1_3, OB_Amount1_4, OB_CodeMnemonic, OB_FeeCategory1Code,
-    OB_FeeFrequency1Code_0, OB_FeeFrequency1Code_1, OB_FeeFrequency1Code_2, OB_FeeFrequency1Code_3,
+    OBStatement2StatementAmount, OBStatement2StatementBenefit,
+    OBStatement2StatementDateTime, OBStatement2StatementFee,
+    OBStatement2StatementInterest, OBStatement2StatementRate, OBStatement2StatementValue,
+    OBSupplementaryData1, OBTransactionCardInstrument1,
+    OBTransactionCardInstrument1AuthorisationType,
+    OBTransactionCardInstrument1CardSchemeName, OBTransactionCashBalance,
+    OBTransactionMutability1Code, OB_Amount1_0, OB_Amount1_1, OB_Amount1_2, OB_Amount1_3,
+    OB_Amount1_4, OB_CodeMnemonic, OB_FeeCategory1Code, OB_FeeFrequency1Code_0,
+    OB_FeeFrequency1Code_1, OB_FeeFrequency1Code_2, OB_FeeFrequency1Code_3,
     OB_FeeFrequency1Code_4, OB_FeeType1Code, OB_InterestCalculationMethod1Code,
-    OB_InterestFixedVariableType1Code, OB_InterestRateType1Code_0, OB_InterestRateType1Code_1,
-    OB_MinMaxType1Code, OB_OtherCodeType1_0, OB_OtherCodeType1_1, OB_OtherCodeType1_2,
-    OB_OtherCodeType1_3, OB_OtherCodeType1_4, OB_OtherCodeType1_5, OB_OtherCodeType1_6,
-    OB_OtherCodeType1_7, OB_OtherCodeType1_8, OB_OtherFeeChargeDetailType,
-    OB_OverdraftFeeType1Code, OB_Period1Code, OB_Rate1_0, OB_Rate1_1, OpeningDate, PartyId,
-    PartyNumber, PhoneNumber_0, PhoneNumber_1, PostCode, PreviousPaymentDateTime, Rate, Reference,
-    ScheduledPaymentDateTime, ScheduledPaymentId, SecondaryIdentification, StandingOrderId,
-    StartDateTime, StatementId, StatementReference, StatusUpdateDateTime, StreetName, TownName,
+    OB_InterestFixedVariableType1Code, OB_InterestRateType1Code_0,
+    OB_InterestRateType1Code_1, OB_MinMaxType1Code, OB_OtherCodeType1_0,
+    OB_OtherCodeType1_1, OB_OtherCodeType1_2, OB_OtherCodeType1_3, OB_OtherCodeType1_4,
+    OB_OtherCodeType1_5, OB_OtherCodeType1_6, OB_OtherCodeType1_7, OB_OtherCodeType1_8,
+    OB_OtherFeeChargeDetailType, OB_OverdraftFeeType1Code, OB_Period1Code, OB_Rate1_0,
+    OB_Rate1_1, OpeningDate, PartyId, PartyNumber, PhoneNumber_0, PhoneNumber_1,
+    PostCode, PreviousPaymentDateTime, Rate, Reference, ScheduledPaymentDateTime,
+    ScheduledPaymentId, SecondaryIdentification, StandingOrderId, StartDateTime,
+    StatementId, StatementReference, StatusUpdateDateTime, StreetName, TownName,
     TransactionId, TransactionInformation, TransactionReference, Value, ValueDateTime,
 };
 /// Monzo: how a pot is locked. `until_date`: locked until `LockedUntil`.
@@ -560,7 +569,11 @@ impl ob_model::Object for MonzoSandboxSupplementaryData {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        ob_model::__private::encode_optional(map, "DesiredStatus", &self.desired_status)?;
+        ob_model::__private::encode_optional(
+            map,
+            "DesiredStatus",
+            &self.desired_status,
+        )?;
         ob_model::__private::encode_optional(map, "UserID", &self.user_id)?;
         ob_model::__private::encode_optional(map, "AccountID", &self.account_id)?;
         Ok(())
@@ -572,10 +585,16 @@ impl ob_model::Object for MonzoSandboxSupplementaryData {
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                ob_model::__private::encode_optional(map, "DesiredStatus", &self.desired_status)
+                ob_model::__private::encode_optional(
+                    map,
+                    "DesiredStatus",
+                    &self.desired_status,
+                )
             }
             1usize => ob_model::__private::encode_optional(map, "UserID", &self.user_id),
-            2usize => ob_model::__private::encode_optional(map, "AccountID", &self.account_id),
+            2usize => {
+                ob_model::__private::encode_optional(map, "AccountID", &self.account_id)
+            }
             _ => Ok(()),
         }
     }
@@ -594,7 +613,8 @@ impl ob_model::__private::serde::Serialize for MonzoSandboxSupplementaryData {
         ob_model::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> ob_model::__private::serde::Deserialize<'de> for MonzoSandboxSupplementaryData {
+impl<'de> ob_model::__private::serde::Deserialize<'de>
+for MonzoSandboxSupplementaryData {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -755,12 +775,16 @@ impl ob_model::Object for MonzoTransactionSupplementaryData {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_optional(map, "Declined", &self.declined),
-            1usize => ob_model::__private::encode_optional(
-                map,
-                "RawTransactionDescription",
-                &self.raw_transaction_description,
-            ),
+            0usize => {
+                ob_model::__private::encode_optional(map, "Declined", &self.declined)
+            }
+            1usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "RawTransactionDescription",
+                    &self.raw_transaction_description,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -779,7 +803,8 @@ impl ob_model::__private::serde::Serialize for MonzoTransactionSupplementaryData
         ob_model::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> ob_model::__private::serde::Deserialize<'de> for MonzoTransactionSupplementaryData {
+impl<'de> ob_model::__private::serde::Deserialize<'de>
+for MonzoTransactionSupplementaryData {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -923,8 +948,18 @@ impl ob_model::Object for OBError1 {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(map, "ErrorCode", &self.error_code, &self.extra)?;
-        ob_model::__private::encode_required(map, "Message", &self.message, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "ErrorCode",
+            &self.error_code,
+            &self.extra,
+        )?;
+        ob_model::__private::encode_required(
+            map,
+            "Message",
+            &self.message,
+            &self.extra,
+        )?;
         ob_model::__private::encode_optional(map, "Path", &self.path)?;
         ob_model::__private::encode_optional(map, "Url", &self.url)?;
         Ok(())
@@ -935,14 +970,21 @@ impl ob_model::Object for OBError1 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(
-                map,
-                "ErrorCode",
-                &self.error_code,
-                &self.extra,
-            ),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "ErrorCode",
+                    &self.error_code,
+                    &self.extra,
+                )
+            }
             1usize => {
-                ob_model::__private::encode_required(map, "Message", &self.message, &self.extra)
+                ob_model::__private::encode_required(
+                    map,
+                    "Message",
+                    &self.message,
+                    &self.extra,
+                )
             }
             2usize => ob_model::__private::encode_optional(map, "Path", &self.path),
             3usize => ob_model::__private::encode_optional(map, "Url", &self.url),
@@ -1011,7 +1053,10 @@ impl ob_model::__private::schemars::JsonSchema for OBError1 {
     fn json_schema(
         g: &mut ob_model::__private::schemars::SchemaGenerator,
     ) -> ob_model::__private::schemars::Schema {
-        let mut s = ob_model::schema::object("`OBError1` (the spec gives no description).", false);
+        let mut s = ob_model::schema::object(
+            "`OBError1` (the spec gives no description).",
+            false,
+        );
         ob_model::schema::property(
             &mut s,
             "ErrorCode",
@@ -1351,7 +1396,12 @@ impl ob_model::Object for OBErrorResponse1 {
     ) -> Result<(), M::Error> {
         ob_model::__private::encode_required(map, "Code", &self.code, &self.extra)?;
         ob_model::__private::encode_optional(map, "Id", &self.id)?;
-        ob_model::__private::encode_required(map, "Message", &self.message, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "Message",
+            &self.message,
+            &self.extra,
+        )?;
         ob_model::__private::encode_required(map, "Errors", &self.errors, &self.extra)?;
         Ok(())
     }
@@ -1361,13 +1411,30 @@ impl ob_model::Object for OBErrorResponse1 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(map, "Code", &self.code, &self.extra),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Code",
+                    &self.code,
+                    &self.extra,
+                )
+            }
             1usize => ob_model::__private::encode_optional(map, "Id", &self.id),
             2usize => {
-                ob_model::__private::encode_required(map, "Message", &self.message, &self.extra)
+                ob_model::__private::encode_required(
+                    map,
+                    "Message",
+                    &self.message,
+                    &self.extra,
+                )
             }
             3usize => {
-                ob_model::__private::encode_required(map, "Errors", &self.errors, &self.extra)
+                ob_model::__private::encode_required(
+                    map,
+                    "Errors",
+                    &self.errors,
+                    &self.extra,
+                )
             }
             _ => Ok(()),
         }
@@ -1664,7 +1731,12 @@ impl ob_model::Object for OBPot1 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         ob_model::__private::encode_required(map, "PotId", &self.pot_id, &self.extra)?;
-        ob_model::__private::encode_required(map, "AccountId", &self.account_id, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "AccountId",
+            &self.account_id,
+            &self.extra,
+        )?;
         ob_model::__private::encode_optional(map, "Name", &self.name)?;
         ob_model::__private::encode_required(map, "Type", &self.type_, &self.extra)?;
         ob_model::__private::encode_required(
@@ -1673,14 +1745,29 @@ impl ob_model::Object for OBPot1 {
             &self.credit_debit_indicator,
             &self.extra,
         )?;
-        ob_model::__private::encode_required(map, "Balance", &self.balance, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "Balance",
+            &self.balance,
+            &self.extra,
+        )?;
         ob_model::__private::encode_required(map, "Style", &self.style, &self.extra)?;
         ob_model::__private::encode_optional(map, "ImageUrl", &self.image_url)?;
         ob_model::__private::encode_optional(map, "Goal", &self.goal)?;
         ob_model::__private::encode_optional(map, "LockType", &self.lock_type)?;
         ob_model::__private::encode_optional(map, "LockedUntil", &self.locked_until)?;
-        ob_model::__private::encode_required(map, "Created", &self.created, &self.extra)?;
-        ob_model::__private::encode_required(map, "Updated", &self.updated, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "Created",
+            &self.created,
+            &self.extra,
+        )?;
+        ob_model::__private::encode_required(
+            map,
+            "Updated",
+            &self.updated,
+            &self.extra,
+        )?;
         ob_model::__private::encode_optional(map, "Closed", &self.closed)?;
         ob_model::__private::encode_required(map, "Status", &self.status, &self.extra)?;
         Ok(())
@@ -1691,38 +1778,93 @@ impl ob_model::Object for OBPot1 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(map, "PotId", &self.pot_id, &self.extra),
-            1usize => ob_model::__private::encode_required(
-                map,
-                "AccountId",
-                &self.account_id,
-                &self.extra,
-            ),
-            2usize => ob_model::__private::encode_optional(map, "Name", &self.name),
-            3usize => ob_model::__private::encode_required(map, "Type", &self.type_, &self.extra),
-            4usize => ob_model::__private::encode_required(
-                map,
-                "CreditDebitIndicator",
-                &self.credit_debit_indicator,
-                &self.extra,
-            ),
-            5usize => {
-                ob_model::__private::encode_required(map, "Balance", &self.balance, &self.extra)
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "PotId",
+                    &self.pot_id,
+                    &self.extra,
+                )
             }
-            6usize => ob_model::__private::encode_required(map, "Style", &self.style, &self.extra),
-            7usize => ob_model::__private::encode_optional(map, "ImageUrl", &self.image_url),
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "AccountId",
+                    &self.account_id,
+                    &self.extra,
+                )
+            }
+            2usize => ob_model::__private::encode_optional(map, "Name", &self.name),
+            3usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Type",
+                    &self.type_,
+                    &self.extra,
+                )
+            }
+            4usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "CreditDebitIndicator",
+                    &self.credit_debit_indicator,
+                    &self.extra,
+                )
+            }
+            5usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Balance",
+                    &self.balance,
+                    &self.extra,
+                )
+            }
+            6usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Style",
+                    &self.style,
+                    &self.extra,
+                )
+            }
+            7usize => {
+                ob_model::__private::encode_optional(map, "ImageUrl", &self.image_url)
+            }
             8usize => ob_model::__private::encode_optional(map, "Goal", &self.goal),
-            9usize => ob_model::__private::encode_optional(map, "LockType", &self.lock_type),
-            10usize => ob_model::__private::encode_optional(map, "LockedUntil", &self.locked_until),
+            9usize => {
+                ob_model::__private::encode_optional(map, "LockType", &self.lock_type)
+            }
+            10usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "LockedUntil",
+                    &self.locked_until,
+                )
+            }
             11usize => {
-                ob_model::__private::encode_required(map, "Created", &self.created, &self.extra)
+                ob_model::__private::encode_required(
+                    map,
+                    "Created",
+                    &self.created,
+                    &self.extra,
+                )
             }
             12usize => {
-                ob_model::__private::encode_required(map, "Updated", &self.updated, &self.extra)
+                ob_model::__private::encode_required(
+                    map,
+                    "Updated",
+                    &self.updated,
+                    &self.extra,
+                )
             }
             13usize => ob_model::__private::encode_optional(map, "Closed", &self.closed),
             14usize => {
-                ob_model::__private::encode_required(map, "Status", &self.status, &self.extra)
+                ob_model::__private::encode_required(
+                    map,
+                    "Status",
+                    &self.status,
+                    &self.extra,
+                )
             }
             _ => Ok(()),
         }
@@ -2205,7 +2347,14 @@ impl ob_model::Object for OBReadBalance1 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(map, "Data", &self.data, &self.extra),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Data",
+                    &self.data,
+                    &self.extra,
+                )
+            }
             1usize => ob_model::__private::encode_optional(map, "Links", &self.links),
             2usize => ob_model::__private::encode_optional(map, "Meta", &self.meta),
             _ => Ok(()),
@@ -2366,7 +2515,12 @@ impl ob_model::Object for OBReadBalance1Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(map, "Balance", &self.balance, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "Balance",
+            &self.balance,
+            &self.extra,
+        )?;
         Ok(())
     }
     fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
@@ -2376,7 +2530,12 @@ impl ob_model::Object for OBReadBalance1Data {
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                ob_model::__private::encode_required(map, "Balance", &self.balance, &self.extra)
+                ob_model::__private::encode_required(
+                    map,
+                    "Balance",
+                    &self.balance,
+                    &self.extra,
+                )
             }
             _ => Ok(()),
         }
@@ -2531,7 +2690,12 @@ impl ob_model::Object for OBReadBalance1DataBalance {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(map, "AccountId", &self.account_id, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "AccountId",
+            &self.account_id,
+            &self.extra,
+        )?;
         ob_model::__private::encode_required(
             map,
             "CreditDebitIndicator",
@@ -2539,7 +2703,12 @@ impl ob_model::Object for OBReadBalance1DataBalance {
             &self.extra,
         )?;
         ob_model::__private::encode_required(map, "Type", &self.type_, &self.extra)?;
-        ob_model::__private::encode_required(map, "DateTime", &self.date_time, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "DateTime",
+            &self.date_time,
+            &self.extra,
+        )?;
         ob_model::__private::encode_required(map, "Amount", &self.amount, &self.extra)?;
         ob_model::__private::encode_optional(map, "CreditLine", &self.credit_line)?;
         Ok(())
@@ -2550,26 +2719,53 @@ impl ob_model::Object for OBReadBalance1DataBalance {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(
-                map,
-                "AccountId",
-                &self.account_id,
-                &self.extra,
-            ),
-            1usize => ob_model::__private::encode_required(
-                map,
-                "CreditDebitIndicator",
-                &self.credit_debit_indicator,
-                &self.extra,
-            ),
-            2usize => ob_model::__private::encode_required(map, "Type", &self.type_, &self.extra),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "AccountId",
+                    &self.account_id,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "CreditDebitIndicator",
+                    &self.credit_debit_indicator,
+                    &self.extra,
+                )
+            }
+            2usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Type",
+                    &self.type_,
+                    &self.extra,
+                )
+            }
             3usize => {
-                ob_model::__private::encode_required(map, "DateTime", &self.date_time, &self.extra)
+                ob_model::__private::encode_required(
+                    map,
+                    "DateTime",
+                    &self.date_time,
+                    &self.extra,
+                )
             }
             4usize => {
-                ob_model::__private::encode_required(map, "Amount", &self.amount, &self.extra)
+                ob_model::__private::encode_required(
+                    map,
+                    "Amount",
+                    &self.amount,
+                    &self.extra,
+                )
             }
-            5usize => ob_model::__private::encode_optional(map, "CreditLine", &self.credit_line),
+            5usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "CreditLine",
+                    &self.credit_line,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -2647,8 +2843,10 @@ impl ob_model::__private::schemars::JsonSchema for OBReadBalance1DataBalance {
     fn json_schema(
         g: &mut ob_model::__private::schemars::SchemaGenerator,
     ) -> ob_model::__private::schemars::Schema {
-        let mut s =
-            ob_model::schema::object("Set of elements used to define the balance details.", true);
+        let mut s = ob_model::schema::object(
+            "Set of elements used to define the balance details.",
+            true,
+        );
         ob_model::schema::property(
             &mut s,
             "AccountId",
@@ -2821,8 +3019,22 @@ impl ob_model::Object for OBReadConsent1 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(map, "Data", &self.data, &self.extra),
-            1usize => ob_model::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Data",
+                    &self.data,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Risk",
+                    &self.risk,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -2997,7 +3209,12 @@ impl ob_model::Object for OBReadConsent1Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(map, "Permissions", &self.permissions, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "Permissions",
+            &self.permissions,
+            &self.extra,
+        )?;
         ob_model::__private::encode_optional(
             map,
             "ExpirationDateTime",
@@ -3013,7 +3230,11 @@ impl ob_model::Object for OBReadConsent1Data {
             "TransactionToDateTime",
             &self.transaction_to_date_time,
         )?;
-        ob_model::__private::encode_optional(map, "SupplementaryData", &self.supplementary_data)?;
+        ob_model::__private::encode_optional(
+            map,
+            "SupplementaryData",
+            &self.supplementary_data,
+        )?;
         Ok(())
     }
     fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
@@ -3022,32 +3243,42 @@ impl ob_model::Object for OBReadConsent1Data {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(
-                map,
-                "Permissions",
-                &self.permissions,
-                &self.extra,
-            ),
-            1usize => ob_model::__private::encode_optional(
-                map,
-                "ExpirationDateTime",
-                &self.expiration_date_time,
-            ),
-            2usize => ob_model::__private::encode_optional(
-                map,
-                "TransactionFromDateTime",
-                &self.transaction_from_date_time,
-            ),
-            3usize => ob_model::__private::encode_optional(
-                map,
-                "TransactionToDateTime",
-                &self.transaction_to_date_time,
-            ),
-            4usize => ob_model::__private::encode_optional(
-                map,
-                "SupplementaryData",
-                &self.supplementary_data,
-            ),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Permissions",
+                    &self.permissions,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "ExpirationDateTime",
+                    &self.expiration_date_time,
+                )
+            }
+            2usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "TransactionFromDateTime",
+                    &self.transaction_from_date_time,
+                )
+            }
+            3usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "TransactionToDateTime",
+                    &self.transaction_to_date_time,
+                )
+            }
+            4usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "SupplementaryData",
+                    &self.supplementary_data,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -3264,7 +3495,13 @@ impl ob_model::Object for OBReadDataTransaction6 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_optional(map, "Transaction", &self.transaction),
+            0usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "Transaction",
+                    &self.transaction,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -3399,7 +3636,14 @@ impl ob_model::Object for OBReadPot1 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(map, "Data", &self.data, &self.extra),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Data",
+                    &self.data,
+                    &self.extra,
+                )
+            }
             1usize => ob_model::__private::encode_optional(map, "Links", &self.links),
             2usize => ob_model::__private::encode_optional(map, "Meta", &self.meta),
             _ => Ok(()),
@@ -3569,7 +3813,9 @@ impl ob_model::Object for OBReadPot1Data {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(map, "Pot", &self.pot, &self.extra),
+            0usize => {
+                ob_model::__private::encode_required(map, "Pot", &self.pot, &self.extra)
+            }
             _ => Ok(()),
         }
     }
@@ -3700,7 +3946,14 @@ impl ob_model::Object for OBReadTransaction6 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(map, "Data", &self.data, &self.extra),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Data",
+                    &self.data,
+                    &self.extra,
+                )
+            }
             1usize => ob_model::__private::encode_optional(map, "Links", &self.links),
             2usize => ob_model::__private::encode_optional(map, "Meta", &self.meta),
             _ => Ok(()),
@@ -3910,7 +4163,9 @@ pub struct OBTransaction6 {
     /// Monzo: `Issuer` is always `Monzo` and `Code` is one of Monzo's codes, e.g. `{"Code": "bacs", "Issuer": "Monzo"}`.
     ///
     /// JSON name: `ProprietaryBankTransactionCode`
-    pub proprietary_bank_transaction_code: Option<Box<ProprietaryBankTransactionCodeStructure1>>,
+    pub proprietary_bank_transaction_code: Option<
+        Box<ProprietaryBankTransactionCodeStructure1>,
+    >,
     /// Set of elements used to define the balance as a numerical representation of the net increases and decreases in an account after a transaction entry is applied to the account.
     ///
     /// JSON name: `Balance`
@@ -4044,14 +4299,27 @@ impl ob_model::Object for OBTransaction6 {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(map, "AccountId", &self.account_id, &self.extra)?;
-        ob_model::__private::encode_optional(map, "TransactionId", &self.transaction_id)?;
+        ob_model::__private::encode_required(
+            map,
+            "AccountId",
+            &self.account_id,
+            &self.extra,
+        )?;
+        ob_model::__private::encode_optional(
+            map,
+            "TransactionId",
+            &self.transaction_id,
+        )?;
         ob_model::__private::encode_optional(
             map,
             "TransactionReference",
             &self.transaction_reference,
         )?;
-        ob_model::__private::encode_optional(map, "StatementReference", &self.statement_reference)?;
+        ob_model::__private::encode_optional(
+            map,
+            "StatementReference",
+            &self.statement_reference,
+        )?;
         ob_model::__private::encode_required(
             map,
             "CreditDebitIndicator",
@@ -4070,7 +4338,11 @@ impl ob_model::Object for OBTransaction6 {
             &self.booking_date_time,
             &self.extra,
         )?;
-        ob_model::__private::encode_optional(map, "ValueDateTime", &self.value_date_time)?;
+        ob_model::__private::encode_optional(
+            map,
+            "ValueDateTime",
+            &self.value_date_time,
+        )?;
         ob_model::__private::encode_optional(
             map,
             "TransactionInformation",
@@ -4079,7 +4351,11 @@ impl ob_model::Object for OBTransaction6 {
         ob_model::__private::encode_optional(map, "AddressLine", &self.address_line)?;
         ob_model::__private::encode_required(map, "Amount", &self.amount, &self.extra)?;
         ob_model::__private::encode_optional(map, "ChargeAmount", &self.charge_amount)?;
-        ob_model::__private::encode_optional(map, "CurrencyExchange", &self.currency_exchange)?;
+        ob_model::__private::encode_optional(
+            map,
+            "CurrencyExchange",
+            &self.currency_exchange,
+        )?;
         ob_model::__private::encode_optional(
             map,
             "BankTransactionCode",
@@ -4091,13 +4367,37 @@ impl ob_model::Object for OBTransaction6 {
             &self.proprietary_bank_transaction_code,
         )?;
         ob_model::__private::encode_optional(map, "Balance", &self.balance)?;
-        ob_model::__private::encode_optional(map, "MerchantDetails", &self.merchant_details)?;
-        ob_model::__private::encode_optional(map, "CreditorAgent", &self.creditor_agent)?;
-        ob_model::__private::encode_optional(map, "CreditorAccount", &self.creditor_account)?;
+        ob_model::__private::encode_optional(
+            map,
+            "MerchantDetails",
+            &self.merchant_details,
+        )?;
+        ob_model::__private::encode_optional(
+            map,
+            "CreditorAgent",
+            &self.creditor_agent,
+        )?;
+        ob_model::__private::encode_optional(
+            map,
+            "CreditorAccount",
+            &self.creditor_account,
+        )?;
         ob_model::__private::encode_optional(map, "DebtorAgent", &self.debtor_agent)?;
-        ob_model::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)?;
-        ob_model::__private::encode_optional(map, "CardInstrument", &self.card_instrument)?;
-        ob_model::__private::encode_optional(map, "SupplementaryData", &self.supplementary_data)?;
+        ob_model::__private::encode_optional(
+            map,
+            "DebtorAccount",
+            &self.debtor_account,
+        )?;
+        ob_model::__private::encode_optional(
+            map,
+            "CardInstrument",
+            &self.card_instrument,
+        )?;
+        ob_model::__private::encode_optional(
+            map,
+            "SupplementaryData",
+            &self.supplementary_data,
+        )?;
         Ok(())
     }
     fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
@@ -4106,97 +4406,175 @@ impl ob_model::Object for OBTransaction6 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(
-                map,
-                "AccountId",
-                &self.account_id,
-                &self.extra,
-            ),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "AccountId",
+                    &self.account_id,
+                    &self.extra,
+                )
+            }
             1usize => {
-                ob_model::__private::encode_optional(map, "TransactionId", &self.transaction_id)
+                ob_model::__private::encode_optional(
+                    map,
+                    "TransactionId",
+                    &self.transaction_id,
+                )
             }
-            2usize => ob_model::__private::encode_optional(
-                map,
-                "TransactionReference",
-                &self.transaction_reference,
-            ),
-            3usize => ob_model::__private::encode_optional(
-                map,
-                "StatementReference",
-                &self.statement_reference,
-            ),
-            4usize => ob_model::__private::encode_required(
-                map,
-                "CreditDebitIndicator",
-                &self.credit_debit_indicator,
-                &self.extra,
-            ),
+            2usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "TransactionReference",
+                    &self.transaction_reference,
+                )
+            }
+            3usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "StatementReference",
+                    &self.statement_reference,
+                )
+            }
+            4usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "CreditDebitIndicator",
+                    &self.credit_debit_indicator,
+                    &self.extra,
+                )
+            }
             5usize => {
-                ob_model::__private::encode_required(map, "Status", &self.status, &self.extra)
+                ob_model::__private::encode_required(
+                    map,
+                    "Status",
+                    &self.status,
+                    &self.extra,
+                )
             }
-            6usize => ob_model::__private::encode_optional(
-                map,
-                "TransactionMutability",
-                &self.transaction_mutability,
-            ),
-            7usize => ob_model::__private::encode_required(
-                map,
-                "BookingDateTime",
-                &self.booking_date_time,
-                &self.extra,
-            ),
+            6usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "TransactionMutability",
+                    &self.transaction_mutability,
+                )
+            }
+            7usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "BookingDateTime",
+                    &self.booking_date_time,
+                    &self.extra,
+                )
+            }
             8usize => {
-                ob_model::__private::encode_optional(map, "ValueDateTime", &self.value_date_time)
+                ob_model::__private::encode_optional(
+                    map,
+                    "ValueDateTime",
+                    &self.value_date_time,
+                )
             }
-            9usize => ob_model::__private::encode_optional(
-                map,
-                "TransactionInformation",
-                &self.transaction_information,
-            ),
-            10usize => ob_model::__private::encode_optional(map, "AddressLine", &self.address_line),
+            9usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "TransactionInformation",
+                    &self.transaction_information,
+                )
+            }
+            10usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "AddressLine",
+                    &self.address_line,
+                )
+            }
             11usize => {
-                ob_model::__private::encode_required(map, "Amount", &self.amount, &self.extra)
+                ob_model::__private::encode_required(
+                    map,
+                    "Amount",
+                    &self.amount,
+                    &self.extra,
+                )
             }
             12usize => {
-                ob_model::__private::encode_optional(map, "ChargeAmount", &self.charge_amount)
+                ob_model::__private::encode_optional(
+                    map,
+                    "ChargeAmount",
+                    &self.charge_amount,
+                )
             }
-            13usize => ob_model::__private::encode_optional(
-                map,
-                "CurrencyExchange",
-                &self.currency_exchange,
-            ),
-            14usize => ob_model::__private::encode_optional(
-                map,
-                "BankTransactionCode",
-                &self.bank_transaction_code,
-            ),
-            15usize => ob_model::__private::encode_optional(
-                map,
-                "ProprietaryBankTransactionCode",
-                &self.proprietary_bank_transaction_code,
-            ),
-            16usize => ob_model::__private::encode_optional(map, "Balance", &self.balance),
+            13usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "CurrencyExchange",
+                    &self.currency_exchange,
+                )
+            }
+            14usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "BankTransactionCode",
+                    &self.bank_transaction_code,
+                )
+            }
+            15usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "ProprietaryBankTransactionCode",
+                    &self.proprietary_bank_transaction_code,
+                )
+            }
+            16usize => {
+                ob_model::__private::encode_optional(map, "Balance", &self.balance)
+            }
             17usize => {
-                ob_model::__private::encode_optional(map, "MerchantDetails", &self.merchant_details)
+                ob_model::__private::encode_optional(
+                    map,
+                    "MerchantDetails",
+                    &self.merchant_details,
+                )
             }
             18usize => {
-                ob_model::__private::encode_optional(map, "CreditorAgent", &self.creditor_agent)
+                ob_model::__private::encode_optional(
+                    map,
+                    "CreditorAgent",
+                    &self.creditor_agent,
+                )
             }
             19usize => {
-                ob_model::__private::encode_optional(map, "CreditorAccount", &self.creditor_account)
+                ob_model::__private::encode_optional(
+                    map,
+                    "CreditorAccount",
+                    &self.creditor_account,
+                )
             }
-            20usize => ob_model::__private::encode_optional(map, "DebtorAgent", &self.debtor_agent),
+            20usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "DebtorAgent",
+                    &self.debtor_agent,
+                )
+            }
             21usize => {
-                ob_model::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)
+                ob_model::__private::encode_optional(
+                    map,
+                    "DebtorAccount",
+                    &self.debtor_account,
+                )
             }
             22usize => {
-                ob_model::__private::encode_optional(map, "CardInstrument", &self.card_instrument)
+                ob_model::__private::encode_optional(
+                    map,
+                    "CardInstrument",
+                    &self.card_instrument,
+                )
             }
-            23usize => ob_model::__private::encode_optional(
-                map,
-                "SupplementaryData",
-                &self.supplementary_data,
-            ),
+            23usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "SupplementaryData",
+                    &self.supplementary_data,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -4449,16 +4827,18 @@ impl ob_model::__private::schemars::JsonSchema for OBTransaction6 {
                     max_items: None,
                     minimum: None,
                     allowed: &[],
-                    items: Some(&ob_model::schema::Constraints {
-                        min_len: Some(1u64),
-                        max_len: Some(35u64),
-                        pattern: None,
-                        min_items: None,
-                        max_items: None,
-                        minimum: None,
-                        allowed: &[],
-                        items: None,
-                    }),
+                    items: Some(
+                        &ob_model::schema::Constraints {
+                            min_len: Some(1u64),
+                            max_len: Some(35u64),
+                            pattern: None,
+                            min_items: None,
+                            max_items: None,
+                            minimum: None,
+                            allowed: &[],
+                            items: None,
+                        },
+                    ),
                 },
             ),
         );
@@ -4916,7 +5296,9 @@ pub struct OBTransaction6Basic {
     /// Monzo: `Issuer` is always `Monzo` and `Code` is one of Monzo's codes, e.g. `{"Code": "bacs", "Issuer": "Monzo"}`.
     ///
     /// JSON name: `ProprietaryBankTransactionCode`
-    pub proprietary_bank_transaction_code: Option<Box<ProprietaryBankTransactionCodeStructure1>>,
+    pub proprietary_bank_transaction_code: Option<
+        Box<ProprietaryBankTransactionCodeStructure1>,
+    >,
     /// Set of elements to describe the card instrument used in the transaction.
     ///
     /// JSON name: `CardInstrument`
@@ -5005,14 +5387,27 @@ impl ob_model::Object for OBTransaction6Basic {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(map, "AccountId", &self.account_id, &self.extra)?;
-        ob_model::__private::encode_optional(map, "TransactionId", &self.transaction_id)?;
+        ob_model::__private::encode_required(
+            map,
+            "AccountId",
+            &self.account_id,
+            &self.extra,
+        )?;
+        ob_model::__private::encode_optional(
+            map,
+            "TransactionId",
+            &self.transaction_id,
+        )?;
         ob_model::__private::encode_optional(
             map,
             "TransactionReference",
             &self.transaction_reference,
         )?;
-        ob_model::__private::encode_optional(map, "StatementReference", &self.statement_reference)?;
+        ob_model::__private::encode_optional(
+            map,
+            "StatementReference",
+            &self.statement_reference,
+        )?;
         ob_model::__private::encode_required(
             map,
             "CreditDebitIndicator",
@@ -5031,11 +5426,19 @@ impl ob_model::Object for OBTransaction6Basic {
             &self.booking_date_time,
             &self.extra,
         )?;
-        ob_model::__private::encode_optional(map, "ValueDateTime", &self.value_date_time)?;
+        ob_model::__private::encode_optional(
+            map,
+            "ValueDateTime",
+            &self.value_date_time,
+        )?;
         ob_model::__private::encode_optional(map, "AddressLine", &self.address_line)?;
         ob_model::__private::encode_required(map, "Amount", &self.amount, &self.extra)?;
         ob_model::__private::encode_optional(map, "ChargeAmount", &self.charge_amount)?;
-        ob_model::__private::encode_optional(map, "CurrencyExchange", &self.currency_exchange)?;
+        ob_model::__private::encode_optional(
+            map,
+            "CurrencyExchange",
+            &self.currency_exchange,
+        )?;
         ob_model::__private::encode_optional(
             map,
             "BankTransactionCode",
@@ -5046,8 +5449,16 @@ impl ob_model::Object for OBTransaction6Basic {
             "ProprietaryBankTransactionCode",
             &self.proprietary_bank_transaction_code,
         )?;
-        ob_model::__private::encode_optional(map, "CardInstrument", &self.card_instrument)?;
-        ob_model::__private::encode_optional(map, "SupplementaryData", &self.supplementary_data)?;
+        ob_model::__private::encode_optional(
+            map,
+            "CardInstrument",
+            &self.card_instrument,
+        )?;
+        ob_model::__private::encode_optional(
+            map,
+            "SupplementaryData",
+            &self.supplementary_data,
+        )?;
         Ok(())
     }
     fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
@@ -5056,78 +5467,130 @@ impl ob_model::Object for OBTransaction6Basic {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(
-                map,
-                "AccountId",
-                &self.account_id,
-                &self.extra,
-            ),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "AccountId",
+                    &self.account_id,
+                    &self.extra,
+                )
+            }
             1usize => {
-                ob_model::__private::encode_optional(map, "TransactionId", &self.transaction_id)
+                ob_model::__private::encode_optional(
+                    map,
+                    "TransactionId",
+                    &self.transaction_id,
+                )
             }
-            2usize => ob_model::__private::encode_optional(
-                map,
-                "TransactionReference",
-                &self.transaction_reference,
-            ),
-            3usize => ob_model::__private::encode_optional(
-                map,
-                "StatementReference",
-                &self.statement_reference,
-            ),
-            4usize => ob_model::__private::encode_required(
-                map,
-                "CreditDebitIndicator",
-                &self.credit_debit_indicator,
-                &self.extra,
-            ),
+            2usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "TransactionReference",
+                    &self.transaction_reference,
+                )
+            }
+            3usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "StatementReference",
+                    &self.statement_reference,
+                )
+            }
+            4usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "CreditDebitIndicator",
+                    &self.credit_debit_indicator,
+                    &self.extra,
+                )
+            }
             5usize => {
-                ob_model::__private::encode_required(map, "Status", &self.status, &self.extra)
+                ob_model::__private::encode_required(
+                    map,
+                    "Status",
+                    &self.status,
+                    &self.extra,
+                )
             }
-            6usize => ob_model::__private::encode_optional(
-                map,
-                "TransactionMutability",
-                &self.transaction_mutability,
-            ),
-            7usize => ob_model::__private::encode_required(
-                map,
-                "BookingDateTime",
-                &self.booking_date_time,
-                &self.extra,
-            ),
+            6usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "TransactionMutability",
+                    &self.transaction_mutability,
+                )
+            }
+            7usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "BookingDateTime",
+                    &self.booking_date_time,
+                    &self.extra,
+                )
+            }
             8usize => {
-                ob_model::__private::encode_optional(map, "ValueDateTime", &self.value_date_time)
+                ob_model::__private::encode_optional(
+                    map,
+                    "ValueDateTime",
+                    &self.value_date_time,
+                )
             }
-            9usize => ob_model::__private::encode_optional(map, "AddressLine", &self.address_line),
+            9usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "AddressLine",
+                    &self.address_line,
+                )
+            }
             10usize => {
-                ob_model::__private::encode_required(map, "Amount", &self.amount, &self.extra)
+                ob_model::__private::encode_required(
+                    map,
+                    "Amount",
+                    &self.amount,
+                    &self.extra,
+                )
             }
             11usize => {
-                ob_model::__private::encode_optional(map, "ChargeAmount", &self.charge_amount)
+                ob_model::__private::encode_optional(
+                    map,
+                    "ChargeAmount",
+                    &self.charge_amount,
+                )
             }
-            12usize => ob_model::__private::encode_optional(
-                map,
-                "CurrencyExchange",
-                &self.currency_exchange,
-            ),
-            13usize => ob_model::__private::encode_optional(
-                map,
-                "BankTransactionCode",
-                &self.bank_transaction_code,
-            ),
-            14usize => ob_model::__private::encode_optional(
-                map,
-                "ProprietaryBankTransactionCode",
-                &self.proprietary_bank_transaction_code,
-            ),
+            12usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "CurrencyExchange",
+                    &self.currency_exchange,
+                )
+            }
+            13usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "BankTransactionCode",
+                    &self.bank_transaction_code,
+                )
+            }
+            14usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "ProprietaryBankTransactionCode",
+                    &self.proprietary_bank_transaction_code,
+                )
+            }
             15usize => {
-                ob_model::__private::encode_optional(map, "CardInstrument", &self.card_instrument)
+                ob_model::__private::encode_optional(
+                    map,
+                    "CardInstrument",
+                    &self.card_instrument,
+                )
             }
-            16usize => ob_model::__private::encode_optional(
-                map,
-                "SupplementaryData",
-                &self.supplementary_data,
-            ),
+            16usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "SupplementaryData",
+                    &self.supplementary_data,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -5268,8 +5731,10 @@ impl ob_model::__private::schemars::JsonSchema for OBTransaction6Basic {
     fn json_schema(
         g: &mut ob_model::__private::schemars::SchemaGenerator,
     ) -> ob_model::__private::schemars::Schema {
-        let mut s =
-            ob_model::schema::object("Provides further details on an entry in the report.", false);
+        let mut s = ob_model::schema::object(
+            "Provides further details on an entry in the report.",
+            false,
+        );
         ob_model::schema::property(
             &mut s,
             "AccountId",
@@ -5342,16 +5807,18 @@ impl ob_model::__private::schemars::JsonSchema for OBTransaction6Basic {
                     max_items: None,
                     minimum: None,
                     allowed: &[],
-                    items: Some(&ob_model::schema::Constraints {
-                        min_len: Some(1u64),
-                        max_len: Some(35u64),
-                        pattern: None,
-                        min_items: None,
-                        max_items: None,
-                        minimum: None,
-                        allowed: &[],
-                        items: None,
-                    }),
+                    items: Some(
+                        &ob_model::schema::Constraints {
+                            min_len: Some(1u64),
+                            max_len: Some(35u64),
+                            pattern: None,
+                            min_items: None,
+                            max_items: None,
+                            minimum: None,
+                            allowed: &[],
+                            items: None,
+                        },
+                    ),
                 },
             ),
         );
@@ -5681,7 +6148,9 @@ pub struct OBTransaction6Detail {
     /// Monzo: `Issuer` is always `Monzo` and `Code` is one of Monzo's codes, e.g. `{"Code": "bacs", "Issuer": "Monzo"}`.
     ///
     /// JSON name: `ProprietaryBankTransactionCode`
-    pub proprietary_bank_transaction_code: Option<Box<ProprietaryBankTransactionCodeStructure1>>,
+    pub proprietary_bank_transaction_code: Option<
+        Box<ProprietaryBankTransactionCodeStructure1>,
+    >,
     /// Set of elements used to define the balance as a numerical representation of the net increases and decreases in an account after a transaction entry is applied to the account.
     ///
     /// JSON name: `Balance`
@@ -5815,14 +6284,27 @@ impl ob_model::Object for OBTransaction6Detail {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(map, "AccountId", &self.account_id, &self.extra)?;
-        ob_model::__private::encode_optional(map, "TransactionId", &self.transaction_id)?;
+        ob_model::__private::encode_required(
+            map,
+            "AccountId",
+            &self.account_id,
+            &self.extra,
+        )?;
+        ob_model::__private::encode_optional(
+            map,
+            "TransactionId",
+            &self.transaction_id,
+        )?;
         ob_model::__private::encode_optional(
             map,
             "TransactionReference",
             &self.transaction_reference,
         )?;
-        ob_model::__private::encode_optional(map, "StatementReference", &self.statement_reference)?;
+        ob_model::__private::encode_optional(
+            map,
+            "StatementReference",
+            &self.statement_reference,
+        )?;
         ob_model::__private::encode_required(
             map,
             "CreditDebitIndicator",
@@ -5841,7 +6323,11 @@ impl ob_model::Object for OBTransaction6Detail {
             &self.booking_date_time,
             &self.extra,
         )?;
-        ob_model::__private::encode_optional(map, "ValueDateTime", &self.value_date_time)?;
+        ob_model::__private::encode_optional(
+            map,
+            "ValueDateTime",
+            &self.value_date_time,
+        )?;
         ob_model::__private::encode_optional(
             map,
             "TransactionInformation",
@@ -5850,7 +6336,11 @@ impl ob_model::Object for OBTransaction6Detail {
         ob_model::__private::encode_optional(map, "AddressLine", &self.address_line)?;
         ob_model::__private::encode_required(map, "Amount", &self.amount, &self.extra)?;
         ob_model::__private::encode_optional(map, "ChargeAmount", &self.charge_amount)?;
-        ob_model::__private::encode_optional(map, "CurrencyExchange", &self.currency_exchange)?;
+        ob_model::__private::encode_optional(
+            map,
+            "CurrencyExchange",
+            &self.currency_exchange,
+        )?;
         ob_model::__private::encode_optional(
             map,
             "BankTransactionCode",
@@ -5862,13 +6352,37 @@ impl ob_model::Object for OBTransaction6Detail {
             &self.proprietary_bank_transaction_code,
         )?;
         ob_model::__private::encode_optional(map, "Balance", &self.balance)?;
-        ob_model::__private::encode_optional(map, "MerchantDetails", &self.merchant_details)?;
-        ob_model::__private::encode_optional(map, "CreditorAgent", &self.creditor_agent)?;
-        ob_model::__private::encode_optional(map, "CreditorAccount", &self.creditor_account)?;
+        ob_model::__private::encode_optional(
+            map,
+            "MerchantDetails",
+            &self.merchant_details,
+        )?;
+        ob_model::__private::encode_optional(
+            map,
+            "CreditorAgent",
+            &self.creditor_agent,
+        )?;
+        ob_model::__private::encode_optional(
+            map,
+            "CreditorAccount",
+            &self.creditor_account,
+        )?;
         ob_model::__private::encode_optional(map, "DebtorAgent", &self.debtor_agent)?;
-        ob_model::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)?;
-        ob_model::__private::encode_optional(map, "CardInstrument", &self.card_instrument)?;
-        ob_model::__private::encode_optional(map, "SupplementaryData", &self.supplementary_data)?;
+        ob_model::__private::encode_optional(
+            map,
+            "DebtorAccount",
+            &self.debtor_account,
+        )?;
+        ob_model::__private::encode_optional(
+            map,
+            "CardInstrument",
+            &self.card_instrument,
+        )?;
+        ob_model::__private::encode_optional(
+            map,
+            "SupplementaryData",
+            &self.supplementary_data,
+        )?;
         Ok(())
     }
     fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
@@ -5877,97 +6391,175 @@ impl ob_model::Object for OBTransaction6Detail {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(
-                map,
-                "AccountId",
-                &self.account_id,
-                &self.extra,
-            ),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "AccountId",
+                    &self.account_id,
+                    &self.extra,
+                )
+            }
             1usize => {
-                ob_model::__private::encode_optional(map, "TransactionId", &self.transaction_id)
+                ob_model::__private::encode_optional(
+                    map,
+                    "TransactionId",
+                    &self.transaction_id,
+                )
             }
-            2usize => ob_model::__private::encode_optional(
-                map,
-                "TransactionReference",
-                &self.transaction_reference,
-            ),
-            3usize => ob_model::__private::encode_optional(
-                map,
-                "StatementReference",
-                &self.statement_reference,
-            ),
-            4usize => ob_model::__private::encode_required(
-                map,
-                "CreditDebitIndicator",
-                &self.credit_debit_indicator,
-                &self.extra,
-            ),
+            2usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "TransactionReference",
+                    &self.transaction_reference,
+                )
+            }
+            3usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "StatementReference",
+                    &self.statement_reference,
+                )
+            }
+            4usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "CreditDebitIndicator",
+                    &self.credit_debit_indicator,
+                    &self.extra,
+                )
+            }
             5usize => {
-                ob_model::__private::encode_required(map, "Status", &self.status, &self.extra)
+                ob_model::__private::encode_required(
+                    map,
+                    "Status",
+                    &self.status,
+                    &self.extra,
+                )
             }
-            6usize => ob_model::__private::encode_optional(
-                map,
-                "TransactionMutability",
-                &self.transaction_mutability,
-            ),
-            7usize => ob_model::__private::encode_required(
-                map,
-                "BookingDateTime",
-                &self.booking_date_time,
-                &self.extra,
-            ),
+            6usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "TransactionMutability",
+                    &self.transaction_mutability,
+                )
+            }
+            7usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "BookingDateTime",
+                    &self.booking_date_time,
+                    &self.extra,
+                )
+            }
             8usize => {
-                ob_model::__private::encode_optional(map, "ValueDateTime", &self.value_date_time)
+                ob_model::__private::encode_optional(
+                    map,
+                    "ValueDateTime",
+                    &self.value_date_time,
+                )
             }
-            9usize => ob_model::__private::encode_optional(
-                map,
-                "TransactionInformation",
-                &self.transaction_information,
-            ),
-            10usize => ob_model::__private::encode_optional(map, "AddressLine", &self.address_line),
+            9usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "TransactionInformation",
+                    &self.transaction_information,
+                )
+            }
+            10usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "AddressLine",
+                    &self.address_line,
+                )
+            }
             11usize => {
-                ob_model::__private::encode_required(map, "Amount", &self.amount, &self.extra)
+                ob_model::__private::encode_required(
+                    map,
+                    "Amount",
+                    &self.amount,
+                    &self.extra,
+                )
             }
             12usize => {
-                ob_model::__private::encode_optional(map, "ChargeAmount", &self.charge_amount)
+                ob_model::__private::encode_optional(
+                    map,
+                    "ChargeAmount",
+                    &self.charge_amount,
+                )
             }
-            13usize => ob_model::__private::encode_optional(
-                map,
-                "CurrencyExchange",
-                &self.currency_exchange,
-            ),
-            14usize => ob_model::__private::encode_optional(
-                map,
-                "BankTransactionCode",
-                &self.bank_transaction_code,
-            ),
-            15usize => ob_model::__private::encode_optional(
-                map,
-                "ProprietaryBankTransactionCode",
-                &self.proprietary_bank_transaction_code,
-            ),
-            16usize => ob_model::__private::encode_optional(map, "Balance", &self.balance),
+            13usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "CurrencyExchange",
+                    &self.currency_exchange,
+                )
+            }
+            14usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "BankTransactionCode",
+                    &self.bank_transaction_code,
+                )
+            }
+            15usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "ProprietaryBankTransactionCode",
+                    &self.proprietary_bank_transaction_code,
+                )
+            }
+            16usize => {
+                ob_model::__private::encode_optional(map, "Balance", &self.balance)
+            }
             17usize => {
-                ob_model::__private::encode_optional(map, "MerchantDetails", &self.merchant_details)
+                ob_model::__private::encode_optional(
+                    map,
+                    "MerchantDetails",
+                    &self.merchant_details,
+                )
             }
             18usize => {
-                ob_model::__private::encode_optional(map, "CreditorAgent", &self.creditor_agent)
+                ob_model::__private::encode_optional(
+                    map,
+                    "CreditorAgent",
+                    &self.creditor_agent,
+                )
             }
             19usize => {
-                ob_model::__private::encode_optional(map, "CreditorAccount", &self.creditor_account)
+                ob_model::__private::encode_optional(
+                    map,
+                    "CreditorAccount",
+                    &self.creditor_account,
+                )
             }
-            20usize => ob_model::__private::encode_optional(map, "DebtorAgent", &self.debtor_agent),
+            20usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "DebtorAgent",
+                    &self.debtor_agent,
+                )
+            }
             21usize => {
-                ob_model::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)
+                ob_model::__private::encode_optional(
+                    map,
+                    "DebtorAccount",
+                    &self.debtor_account,
+                )
             }
             22usize => {
-                ob_model::__private::encode_optional(map, "CardInstrument", &self.card_instrument)
+                ob_model::__private::encode_optional(
+                    map,
+                    "CardInstrument",
+                    &self.card_instrument,
+                )
             }
-            23usize => ob_model::__private::encode_optional(
-                map,
-                "SupplementaryData",
-                &self.supplementary_data,
-            ),
+            23usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "SupplementaryData",
+                    &self.supplementary_data,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -6144,8 +6736,10 @@ impl ob_model::__private::schemars::JsonSchema for OBTransaction6Detail {
     fn json_schema(
         g: &mut ob_model::__private::schemars::SchemaGenerator,
     ) -> ob_model::__private::schemars::Schema {
-        let mut s =
-            ob_model::schema::object("Provides further details on an entry in the report.", false);
+        let mut s = ob_model::schema::object(
+            "Provides further details on an entry in the report.",
+            false,
+        );
         ob_model::schema::property(
             &mut s,
             "AccountId",
@@ -6218,16 +6812,18 @@ impl ob_model::__private::schemars::JsonSchema for OBTransaction6Detail {
                     max_items: None,
                     minimum: None,
                     allowed: &[],
-                    items: Some(&ob_model::schema::Constraints {
-                        min_len: Some(1u64),
-                        max_len: Some(35u64),
-                        pattern: None,
-                        min_items: None,
-                        max_items: None,
-                        minimum: None,
-                        allowed: &[],
-                        items: None,
-                    }),
+                    items: Some(
+                        &ob_model::schema::Constraints {
+                            min_len: Some(1u64),
+                            max_len: Some(35u64),
+                            pattern: None,
+                            min_items: None,
+                            max_items: None,
+                            minimum: None,
+                            allowed: &[],
+                            items: None,
+                        },
+                    ),
                 },
             ),
         );
@@ -6673,7 +7269,14 @@ impl ob_model::Object for ProprietaryBankTransactionCodeStructure1 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(map, "Code", &self.code, &self.extra),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Code",
+                    &self.code,
+                    &self.extra,
+                )
+            }
             1usize => ob_model::__private::encode_optional(map, "Issuer", &self.issuer),
             _ => Ok(()),
         }
@@ -6694,8 +7297,7 @@ impl ob_model::__private::serde::Serialize for ProprietaryBankTransactionCodeStr
     }
 }
 impl<'de> ob_model::__private::serde::Deserialize<'de>
-    for ProprietaryBankTransactionCodeStructure1
-{
+for ProprietaryBankTransactionCodeStructure1 {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -6720,17 +7322,13 @@ impl ob_model::Validate for ProprietaryBankTransactionCodeStructure1 {
     }
 }
 #[cfg(feature = "schemars")]
-impl ob_model::__private::schemars::JsonSchema for ProprietaryBankTransactionCodeStructure1 {
+impl ob_model::__private::schemars::JsonSchema
+for ProprietaryBankTransactionCodeStructure1 {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "ProprietaryBankTransactionCodeStructure1".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "ProprietaryBankTransactionCodeStructure1"
-        )
-        .into()
+        concat!(module_path!(), "::", "ProprietaryBankTransactionCodeStructure1").into()
     }
     fn json_schema(
         g: &mut ob_model::__private::schemars::SchemaGenerator,
@@ -6787,26 +7385,40 @@ pub fn check_json(
     type_name: &str,
     body: &[u8],
 ) -> Option<Result<ob_model::decode::Checked, ob_model::decode::DecodeError>> {
-    Some(match type_name {
-        "File" => ob_model::decode::check_as::<File>(body),
-        "OBErrorResponse1" => ob_model::decode::check_as::<OBErrorResponse1>(body),
-        "OBReadAccount6" => ob_model::decode::check_as::<OBReadAccount6>(body),
-        "OBReadBalance1" => ob_model::decode::check_as::<OBReadBalance1>(body),
-        "OBReadBeneficiary5" => ob_model::decode::check_as::<OBReadBeneficiary5>(body),
-        "OBReadConsent1" => ob_model::decode::check_as::<OBReadConsent1>(body),
-        "OBReadConsentResponse1" => ob_model::decode::check_as::<OBReadConsentResponse1>(body),
-        "OBReadDirectDebit2" => ob_model::decode::check_as::<OBReadDirectDebit2>(body),
-        "OBReadOffer1" => ob_model::decode::check_as::<OBReadOffer1>(body),
-        "OBReadParty2" => ob_model::decode::check_as::<OBReadParty2>(body),
-        "OBReadParty3" => ob_model::decode::check_as::<OBReadParty3>(body),
-        "OBReadPot1" => ob_model::decode::check_as::<OBReadPot1>(body),
-        "OBReadProduct2" => ob_model::decode::check_as::<OBReadProduct2>(body),
-        "OBReadScheduledPayment3" => ob_model::decode::check_as::<OBReadScheduledPayment3>(body),
-        "OBReadStandingOrder6" => ob_model::decode::check_as::<OBReadStandingOrder6>(body),
-        "OBReadStatement2" => ob_model::decode::check_as::<OBReadStatement2>(body),
-        "OBReadTransaction6" => ob_model::decode::check_as::<OBReadTransaction6>(body),
-        _ => return None,
-    })
+    Some(
+        match type_name {
+            "File" => ob_model::decode::check_as::<File>(body),
+            "OBErrorResponse1" => ob_model::decode::check_as::<OBErrorResponse1>(body),
+            "OBReadAccount6" => ob_model::decode::check_as::<OBReadAccount6>(body),
+            "OBReadBalance1" => ob_model::decode::check_as::<OBReadBalance1>(body),
+            "OBReadBeneficiary5" => {
+                ob_model::decode::check_as::<OBReadBeneficiary5>(body)
+            }
+            "OBReadConsent1" => ob_model::decode::check_as::<OBReadConsent1>(body),
+            "OBReadConsentResponse1" => {
+                ob_model::decode::check_as::<OBReadConsentResponse1>(body)
+            }
+            "OBReadDirectDebit2" => {
+                ob_model::decode::check_as::<OBReadDirectDebit2>(body)
+            }
+            "OBReadOffer1" => ob_model::decode::check_as::<OBReadOffer1>(body),
+            "OBReadParty2" => ob_model::decode::check_as::<OBReadParty2>(body),
+            "OBReadParty3" => ob_model::decode::check_as::<OBReadParty3>(body),
+            "OBReadPot1" => ob_model::decode::check_as::<OBReadPot1>(body),
+            "OBReadProduct2" => ob_model::decode::check_as::<OBReadProduct2>(body),
+            "OBReadScheduledPayment3" => {
+                ob_model::decode::check_as::<OBReadScheduledPayment3>(body)
+            }
+            "OBReadStandingOrder6" => {
+                ob_model::decode::check_as::<OBReadStandingOrder6>(body)
+            }
+            "OBReadStatement2" => ob_model::decode::check_as::<OBReadStatement2>(body),
+            "OBReadTransaction6" => {
+                ob_model::decode::check_as::<OBReadTransaction6>(body)
+            }
+            _ => return None,
+        },
+    )
 }
 /// Every operation of this API, in spec order.
 pub const OPERATIONS: &[ob_model::Operation] = &[

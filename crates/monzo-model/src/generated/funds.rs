@@ -15,8 +15,9 @@
 )]
 pub use ob_model::funds::{
     ISODateTime, Links, Meta, OBFundsConfirmation1, OBFundsConfirmation1Data,
-    OBFundsConfirmation1DataInstructedAmount, OBFundsConfirmationConsentResponse1DataStatus,
-    OBFundsConfirmationResponse1, OBFundsConfirmationResponse1Data,
+    OBFundsConfirmation1DataInstructedAmount,
+    OBFundsConfirmationConsentResponse1DataStatus, OBFundsConfirmationResponse1,
+    OBFundsConfirmationResponse1Data,
 };
 /// `OBError1` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -84,8 +85,18 @@ impl ob_model::Object for OBError1 {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(map, "ErrorCode", &self.error_code, &self.extra)?;
-        ob_model::__private::encode_required(map, "Message", &self.message, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "ErrorCode",
+            &self.error_code,
+            &self.extra,
+        )?;
+        ob_model::__private::encode_required(
+            map,
+            "Message",
+            &self.message,
+            &self.extra,
+        )?;
         ob_model::__private::encode_optional(map, "Path", &self.path)?;
         ob_model::__private::encode_optional(map, "Url", &self.url)?;
         Ok(())
@@ -96,14 +107,21 @@ impl ob_model::Object for OBError1 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(
-                map,
-                "ErrorCode",
-                &self.error_code,
-                &self.extra,
-            ),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "ErrorCode",
+                    &self.error_code,
+                    &self.extra,
+                )
+            }
             1usize => {
-                ob_model::__private::encode_required(map, "Message", &self.message, &self.extra)
+                ob_model::__private::encode_required(
+                    map,
+                    "Message",
+                    &self.message,
+                    &self.extra,
+                )
             }
             2usize => ob_model::__private::encode_optional(map, "Path", &self.path),
             3usize => ob_model::__private::encode_optional(map, "Url", &self.url),
@@ -172,7 +190,10 @@ impl ob_model::__private::schemars::JsonSchema for OBError1 {
     fn json_schema(
         g: &mut ob_model::__private::schemars::SchemaGenerator,
     ) -> ob_model::__private::schemars::Schema {
-        let mut s = ob_model::schema::object("`OBError1` (the spec gives no description).", false);
+        let mut s = ob_model::schema::object(
+            "`OBError1` (the spec gives no description).",
+            false,
+        );
         ob_model::schema::property(
             &mut s,
             "ErrorCode",
@@ -512,7 +533,12 @@ impl ob_model::Object for OBErrorResponse1 {
     ) -> Result<(), M::Error> {
         ob_model::__private::encode_required(map, "Code", &self.code, &self.extra)?;
         ob_model::__private::encode_optional(map, "Id", &self.id)?;
-        ob_model::__private::encode_required(map, "Message", &self.message, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "Message",
+            &self.message,
+            &self.extra,
+        )?;
         ob_model::__private::encode_required(map, "Errors", &self.errors, &self.extra)?;
         Ok(())
     }
@@ -522,13 +548,30 @@ impl ob_model::Object for OBErrorResponse1 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(map, "Code", &self.code, &self.extra),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Code",
+                    &self.code,
+                    &self.extra,
+                )
+            }
             1usize => ob_model::__private::encode_optional(map, "Id", &self.id),
             2usize => {
-                ob_model::__private::encode_required(map, "Message", &self.message, &self.extra)
+                ob_model::__private::encode_required(
+                    map,
+                    "Message",
+                    &self.message,
+                    &self.extra,
+                )
             }
             3usize => {
-                ob_model::__private::encode_required(map, "Errors", &self.errors, &self.extra)
+                ob_model::__private::encode_required(
+                    map,
+                    "Errors",
+                    &self.errors,
+                    &self.extra,
+                )
             }
             _ => Ok(()),
         }
@@ -729,7 +772,14 @@ impl ob_model::Object for OBFundsConfirmationConsent1 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(map, "Data", &self.data, &self.extra),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Data",
+                    &self.data,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -868,17 +918,21 @@ impl ob_model::Object for OBFundsConfirmationConsent1Data {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_optional(
-                map,
-                "ExpirationDateTime",
-                &self.expiration_date_time,
-            ),
-            1usize => ob_model::__private::encode_required(
-                map,
-                "DebtorAccount",
-                &self.debtor_account,
-                &self.extra,
-            ),
+            0usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "ExpirationDateTime",
+                    &self.expiration_date_time,
+                )
+            }
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "DebtorAccount",
+                    &self.debtor_account,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -897,7 +951,8 @@ impl ob_model::__private::serde::Serialize for OBFundsConfirmationConsent1Data {
         ob_model::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> ob_model::__private::serde::Deserialize<'de> for OBFundsConfirmationConsent1Data {
+impl<'de> ob_model::__private::serde::Deserialize<'de>
+for OBFundsConfirmationConsent1Data {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -1040,7 +1095,12 @@ impl ob_model::Object for OBFundsConfirmationConsent1DataDebtorAccount {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(map, "SchemeName", &self.scheme_name, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "SchemeName",
+            &self.scheme_name,
+            &self.extra,
+        )?;
         ob_model::__private::encode_required(
             map,
             "Identification",
@@ -1061,24 +1121,30 @@ impl ob_model::Object for OBFundsConfirmationConsent1DataDebtorAccount {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(
-                map,
-                "SchemeName",
-                &self.scheme_name,
-                &self.extra,
-            ),
-            1usize => ob_model::__private::encode_required(
-                map,
-                "Identification",
-                &self.identification,
-                &self.extra,
-            ),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "SchemeName",
+                    &self.scheme_name,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Identification",
+                    &self.identification,
+                    &self.extra,
+                )
+            }
             2usize => ob_model::__private::encode_optional(map, "Name", &self.name),
-            3usize => ob_model::__private::encode_optional(
-                map,
-                "SecondaryIdentification",
-                &self.secondary_identification,
-            ),
+            3usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "SecondaryIdentification",
+                    &self.secondary_identification,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -1089,7 +1155,8 @@ impl ob_model::Object for OBFundsConfirmationConsent1DataDebtorAccount {
         &mut self.extra
     }
 }
-impl ob_model::__private::serde::Serialize for OBFundsConfirmationConsent1DataDebtorAccount {
+impl ob_model::__private::serde::Serialize
+for OBFundsConfirmationConsent1DataDebtorAccount {
     fn serialize<S: ob_model::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -1098,8 +1165,7 @@ impl ob_model::__private::serde::Serialize for OBFundsConfirmationConsent1DataDe
     }
 }
 impl<'de> ob_model::__private::serde::Deserialize<'de>
-    for OBFundsConfirmationConsent1DataDebtorAccount
-{
+for OBFundsConfirmationConsent1DataDebtorAccount {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -1112,7 +1178,11 @@ impl ob_model::Validate for OBFundsConfirmationConsent1DataDebtorAccount {
         if !self.extra.is_missing("SchemeName") {
             let v = &self.scheme_name;
             r.path.push_field("SchemeName");
-            ob_model::__private::check_allowed(r, v.as_str(), &["UK.OBIE.SortCodeAccountNumber"]);
+            ob_model::__private::check_allowed(
+                r,
+                v.as_str(),
+                &["UK.OBIE.SortCodeAccountNumber"],
+            );
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
@@ -1138,17 +1208,14 @@ impl ob_model::Validate for OBFundsConfirmationConsent1DataDebtorAccount {
     }
 }
 #[cfg(feature = "schemars")]
-impl ob_model::__private::schemars::JsonSchema for OBFundsConfirmationConsent1DataDebtorAccount {
+impl ob_model::__private::schemars::JsonSchema
+for OBFundsConfirmationConsent1DataDebtorAccount {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBFundsConfirmationConsent1DataDebtorAccount".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBFundsConfirmationConsent1DataDebtorAccount"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBFundsConfirmationConsent1DataDebtorAccount")
+            .into()
     }
     fn json_schema(
         g: &mut ob_model::__private::schemars::SchemaGenerator,
@@ -1354,7 +1421,14 @@ impl ob_model::Object for OBFundsConfirmationConsentResponse1 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(map, "Data", &self.data, &self.extra),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Data",
+                    &self.data,
+                    &self.extra,
+                )
+            }
             1usize => ob_model::__private::encode_optional(map, "Links", &self.links),
             2usize => ob_model::__private::encode_optional(map, "Meta", &self.meta),
             _ => Ok(()),
@@ -1375,7 +1449,8 @@ impl ob_model::__private::serde::Serialize for OBFundsConfirmationConsentRespons
         ob_model::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> ob_model::__private::serde::Deserialize<'de> for OBFundsConfirmationConsentResponse1 {
+impl<'de> ob_model::__private::serde::Deserialize<'de>
+for OBFundsConfirmationConsentResponse1 {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -1559,7 +1634,12 @@ impl ob_model::Object for OBFundsConfirmationConsentResponse1Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "ConsentId",
+            &self.consent_id,
+            &self.extra,
+        )?;
         ob_model::__private::encode_required(
             map,
             "CreationDateTime",
@@ -1592,38 +1672,53 @@ impl ob_model::Object for OBFundsConfirmationConsentResponse1Data {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(
-                map,
-                "ConsentId",
-                &self.consent_id,
-                &self.extra,
-            ),
-            1usize => ob_model::__private::encode_required(
-                map,
-                "CreationDateTime",
-                &self.creation_date_time,
-                &self.extra,
-            ),
-            2usize => {
-                ob_model::__private::encode_required(map, "Status", &self.status, &self.extra)
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "ConsentId",
+                    &self.consent_id,
+                    &self.extra,
+                )
             }
-            3usize => ob_model::__private::encode_required(
-                map,
-                "StatusUpdateDateTime",
-                &self.status_update_date_time,
-                &self.extra,
-            ),
-            4usize => ob_model::__private::encode_optional(
-                map,
-                "ExpirationDateTime",
-                &self.expiration_date_time,
-            ),
-            5usize => ob_model::__private::encode_required(
-                map,
-                "DebtorAccount",
-                &self.debtor_account,
-                &self.extra,
-            ),
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "CreationDateTime",
+                    &self.creation_date_time,
+                    &self.extra,
+                )
+            }
+            2usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Status",
+                    &self.status,
+                    &self.extra,
+                )
+            }
+            3usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "StatusUpdateDateTime",
+                    &self.status_update_date_time,
+                    &self.extra,
+                )
+            }
+            4usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "ExpirationDateTime",
+                    &self.expiration_date_time,
+                )
+            }
+            5usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "DebtorAccount",
+                    &self.debtor_account,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -1642,7 +1737,8 @@ impl ob_model::__private::serde::Serialize for OBFundsConfirmationConsentRespons
         ob_model::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> ob_model::__private::serde::Deserialize<'de> for OBFundsConfirmationConsentResponse1Data {
+impl<'de> ob_model::__private::serde::Deserialize<'de>
+for OBFundsConfirmationConsentResponse1Data {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -1691,17 +1787,13 @@ impl ob_model::Validate for OBFundsConfirmationConsentResponse1Data {
     }
 }
 #[cfg(feature = "schemars")]
-impl ob_model::__private::schemars::JsonSchema for OBFundsConfirmationConsentResponse1Data {
+impl ob_model::__private::schemars::JsonSchema
+for OBFundsConfirmationConsentResponse1Data {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBFundsConfirmationConsentResponse1Data".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBFundsConfirmationConsentResponse1Data"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBFundsConfirmationConsentResponse1Data").into()
     }
     fn json_schema(
         g: &mut ob_model::__private::schemars::SchemaGenerator,
@@ -1892,7 +1984,12 @@ impl ob_model::Object for OBFundsConfirmationConsentResponse1DataDebtorAccount {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(map, "SchemeName", &self.scheme_name, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "SchemeName",
+            &self.scheme_name,
+            &self.extra,
+        )?;
         ob_model::__private::encode_required(
             map,
             "Identification",
@@ -1913,24 +2010,30 @@ impl ob_model::Object for OBFundsConfirmationConsentResponse1DataDebtorAccount {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(
-                map,
-                "SchemeName",
-                &self.scheme_name,
-                &self.extra,
-            ),
-            1usize => ob_model::__private::encode_required(
-                map,
-                "Identification",
-                &self.identification,
-                &self.extra,
-            ),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "SchemeName",
+                    &self.scheme_name,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Identification",
+                    &self.identification,
+                    &self.extra,
+                )
+            }
             2usize => ob_model::__private::encode_optional(map, "Name", &self.name),
-            3usize => ob_model::__private::encode_optional(
-                map,
-                "SecondaryIdentification",
-                &self.secondary_identification,
-            ),
+            3usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "SecondaryIdentification",
+                    &self.secondary_identification,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -1942,8 +2045,7 @@ impl ob_model::Object for OBFundsConfirmationConsentResponse1DataDebtorAccount {
     }
 }
 impl ob_model::__private::serde::Serialize
-    for OBFundsConfirmationConsentResponse1DataDebtorAccount
-{
+for OBFundsConfirmationConsentResponse1DataDebtorAccount {
     fn serialize<S: ob_model::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -1952,8 +2054,7 @@ impl ob_model::__private::serde::Serialize
     }
 }
 impl<'de> ob_model::__private::serde::Deserialize<'de>
-    for OBFundsConfirmationConsentResponse1DataDebtorAccount
-{
+for OBFundsConfirmationConsentResponse1DataDebtorAccount {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -1992,18 +2093,15 @@ impl ob_model::Validate for OBFundsConfirmationConsentResponse1DataDebtorAccount
 }
 #[cfg(feature = "schemars")]
 impl ob_model::__private::schemars::JsonSchema
-    for OBFundsConfirmationConsentResponse1DataDebtorAccount
-{
+for OBFundsConfirmationConsentResponse1DataDebtorAccount {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBFundsConfirmationConsentResponse1DataDebtorAccount".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
         concat!(
-            module_path!(),
-            "::",
-            "OBFundsConfirmationConsentResponse1DataDebtorAccount"
+            module_path!(), "::", "OBFundsConfirmationConsentResponse1DataDebtorAccount"
         )
-        .into()
+            .into()
     }
     fn json_schema(
         g: &mut ob_model::__private::schemars::SchemaGenerator,
@@ -2018,7 +2116,10 @@ impl ob_model::__private::schemars::JsonSchema
             true,
             "Name of the identification scheme, in a coded form as published in an external list.",
             ob_model::schema::constrain(
-                g.subschema_for::<OBFundsConfirmationConsent1DataDebtorAccountSchemeName>(),
+                g
+                    .subschema_for::<
+                        OBFundsConfirmationConsent1DataDebtorAccountSchemeName,
+                    >(),
                 &ob_model::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -2098,20 +2199,24 @@ pub fn check_json(
     type_name: &str,
     body: &[u8],
 ) -> Option<Result<ob_model::decode::Checked, ob_model::decode::DecodeError>> {
-    Some(match type_name {
-        "OBErrorResponse1" => ob_model::decode::check_as::<OBErrorResponse1>(body),
-        "OBFundsConfirmation1" => ob_model::decode::check_as::<OBFundsConfirmation1>(body),
-        "OBFundsConfirmationConsent1" => {
-            ob_model::decode::check_as::<OBFundsConfirmationConsent1>(body)
-        }
-        "OBFundsConfirmationConsentResponse1" => {
-            ob_model::decode::check_as::<OBFundsConfirmationConsentResponse1>(body)
-        }
-        "OBFundsConfirmationResponse1" => {
-            ob_model::decode::check_as::<OBFundsConfirmationResponse1>(body)
-        }
-        _ => return None,
-    })
+    Some(
+        match type_name {
+            "OBErrorResponse1" => ob_model::decode::check_as::<OBErrorResponse1>(body),
+            "OBFundsConfirmation1" => {
+                ob_model::decode::check_as::<OBFundsConfirmation1>(body)
+            }
+            "OBFundsConfirmationConsent1" => {
+                ob_model::decode::check_as::<OBFundsConfirmationConsent1>(body)
+            }
+            "OBFundsConfirmationConsentResponse1" => {
+                ob_model::decode::check_as::<OBFundsConfirmationConsentResponse1>(body)
+            }
+            "OBFundsConfirmationResponse1" => {
+                ob_model::decode::check_as::<OBFundsConfirmationResponse1>(body)
+            }
+            _ => return None,
+        },
+    )
 }
 /// Every operation of this API, in spec order.
 pub const OPERATIONS: &[ob_model::Operation] = &[

@@ -6,11 +6,11 @@
 //! Generated Monzo profile modules; each API behind its Cargo feature.
 #[cfg(feature = "accounts")]
 pub mod accounts;
-#[cfg(feature = "funds")]
-pub mod funds;
 #[cfg(feature = "payments")]
 pub mod payments;
 #[cfg(feature = "payments")]
 pub mod payments_v3_1_11;
 #[cfg(feature = "vrp")]
 pub mod vrp;
+#[cfg(feature = "funds")]
+pub mod funds;

@@ -14,27 +14,33 @@
     rustdoc::invalid_html_tags
 )]
 pub use ob_model::payments::{
-    ActiveOrHistoricCurrencyCode, BuildingNumber, CountryCode, CountrySubDivision, Department,
-    File, ISODateTime, Identification_0, Identification_1, Links, Meta, Name,
-    OBActiveCurrencyAndAmount_SimpleType, OBActiveOrHistoricCurrencyAndAmount, OBAddressTypeCode,
-    OBCashAccountCreditor3, OBCashAccountDebtor4, OBChargeBearerType1Code,
-    OBExternalAccountIdentification4Code, OBExternalExtendedAccountType1Code,
+    ActiveOrHistoricCurrencyCode, BuildingNumber, CountryCode, CountrySubDivision,
+    Department, File, ISODateTime, Identification_0, Identification_1, Links, Meta, Name,
+    OBActiveCurrencyAndAmount_SimpleType, OBActiveOrHistoricCurrencyAndAmount,
+    OBAddressTypeCode, OBCashAccountCreditor3, OBCashAccountDebtor4,
+    OBChargeBearerType1Code, OBExternalAccountIdentification4Code,
+    OBExternalExtendedAccountType1Code,
     OBExternalFinancialInstitutionIdentification4Code, OBExternalLocalInstrument1Code,
     OBExternalPaymentChargeType1Code, OBPostalAddress6, OBRisk1, OBRisk1DeliveryAddress,
-    OBRisk1PaymentContextCode, OBSCASupportData1, OBSCASupportData1AppliedAuthenticationApproach,
+    OBRisk1PaymentContextCode, OBSCASupportData1,
+    OBSCASupportData1AppliedAuthenticationApproach,
     OBSCASupportData1RequestedSCAExemptionType, OBSupplementaryData1,
-    OBWriteDomestic2DataInitiationRemittanceInformation, OBWriteDomesticConsent4DataAuthorisation,
+    OBWriteDomestic2DataInitiationRemittanceInformation,
+    OBWriteDomesticConsent4DataAuthorisation,
     OBWriteDomesticConsent4DataAuthorisationAuthorisationType,
-    OBWriteDomesticConsent4DataReadRefundAccount, OBWriteDomesticConsentResponse5DataCharges,
-    OBWriteDomesticConsentResponse5DataStatus, OBWriteDomesticResponse5DataMultiAuthorisation,
-    OBWriteDomesticResponse5DataMultiAuthorisationStatus, OBWriteDomesticResponse5DataRefund,
-    OBWriteDomesticResponse5DataRefundAccount, OBWriteDomesticResponse5DataStatus,
-    OBWriteDomesticScheduledConsent4DataPermission, OBWriteDomesticScheduledResponse5DataStatus,
-    OBWriteFile2DataInitiationFileType, OBWriteFileConsentResponse4DataStatus,
-    OBWriteFileResponse3DataStatus, OBWriteFundsConfirmationResponse1,
-    OBWriteFundsConfirmationResponse1Data,
+    OBWriteDomesticConsent4DataReadRefundAccount,
+    OBWriteDomesticConsentResponse5DataCharges,
+    OBWriteDomesticConsentResponse5DataStatus,
+    OBWriteDomesticResponse5DataMultiAuthorisation,
+    OBWriteDomesticResponse5DataMultiAuthorisationStatus,
+    OBWriteDomesticResponse5DataRefund, OBWriteDomesticResponse5DataRefundAccount,
+    OBWriteDomesticResponse5DataStatus, OBWriteDomesticScheduledConsent4DataPermission,
+    OBWriteDomesticScheduledResponse5DataStatus, OBWriteFile2DataInitiationFileType,
+    OBWriteFileConsentResponse4DataStatus, OBWriteFileResponse3DataStatus,
+    OBWriteFundsConfirmationResponse1, OBWriteFundsConfirmationResponse1Data,
     OBWriteFundsConfirmationResponse1DataFundsAvailableResult,
-    OBWriteInternational3DataInitiationCreditor, OBWriteInternational3DataInitiationCreditorAgent,
+    OBWriteInternational3DataInitiationCreditor,
+    OBWriteInternational3DataInitiationCreditorAgent,
     OBWriteInternational3DataInitiationExchangeRateInformation,
     OBWriteInternational3DataInitiationExchangeRateInformationRateType,
     OBWriteInternational3DataInitiationInstructionPriority,
@@ -115,8 +121,18 @@ impl ob_model::Object for OBError1 {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(map, "ErrorCode", &self.error_code, &self.extra)?;
-        ob_model::__private::encode_required(map, "Message", &self.message, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "ErrorCode",
+            &self.error_code,
+            &self.extra,
+        )?;
+        ob_model::__private::encode_required(
+            map,
+            "Message",
+            &self.message,
+            &self.extra,
+        )?;
         ob_model::__private::encode_optional(map, "Path", &self.path)?;
         ob_model::__private::encode_optional(map, "Url", &self.url)?;
         Ok(())
@@ -127,14 +143,21 @@ impl ob_model::Object for OBError1 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(
-                map,
-                "ErrorCode",
-                &self.error_code,
-                &self.extra,
-            ),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "ErrorCode",
+                    &self.error_code,
+                    &self.extra,
+                )
+            }
             1usize => {
-                ob_model::__private::encode_required(map, "Message", &self.message, &self.extra)
+                ob_model::__private::encode_required(
+                    map,
+                    "Message",
+                    &self.message,
+                    &self.extra,
+                )
             }
             2usize => ob_model::__private::encode_optional(map, "Path", &self.path),
             3usize => ob_model::__private::encode_optional(map, "Url", &self.url),
@@ -203,7 +226,10 @@ impl ob_model::__private::schemars::JsonSchema for OBError1 {
     fn json_schema(
         g: &mut ob_model::__private::schemars::SchemaGenerator,
     ) -> ob_model::__private::schemars::Schema {
-        let mut s = ob_model::schema::object("`OBError1` (the spec gives no description).", false);
+        let mut s = ob_model::schema::object(
+            "`OBError1` (the spec gives no description).",
+            false,
+        );
         ob_model::schema::property(
             &mut s,
             "ErrorCode",
@@ -543,7 +569,12 @@ impl ob_model::Object for OBErrorResponse1 {
     ) -> Result<(), M::Error> {
         ob_model::__private::encode_required(map, "Code", &self.code, &self.extra)?;
         ob_model::__private::encode_optional(map, "Id", &self.id)?;
-        ob_model::__private::encode_required(map, "Message", &self.message, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "Message",
+            &self.message,
+            &self.extra,
+        )?;
         ob_model::__private::encode_required(map, "Errors", &self.errors, &self.extra)?;
         Ok(())
     }
@@ -553,13 +584,30 @@ impl ob_model::Object for OBErrorResponse1 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(map, "Code", &self.code, &self.extra),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Code",
+                    &self.code,
+                    &self.extra,
+                )
+            }
             1usize => ob_model::__private::encode_optional(map, "Id", &self.id),
             2usize => {
-                ob_model::__private::encode_required(map, "Message", &self.message, &self.extra)
+                ob_model::__private::encode_required(
+                    map,
+                    "Message",
+                    &self.message,
+                    &self.extra,
+                )
             }
             3usize => {
-                ob_model::__private::encode_required(map, "Errors", &self.errors, &self.extra)
+                ob_model::__private::encode_required(
+                    map,
+                    "Errors",
+                    &self.errors,
+                    &self.extra,
+                )
             }
             _ => Ok(()),
         }
@@ -766,8 +814,22 @@ impl ob_model::Object for OBWriteDomestic2 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(map, "Data", &self.data, &self.extra),
-            1usize => ob_model::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Data",
+                    &self.data,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Risk",
+                    &self.risk,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -821,8 +883,10 @@ impl ob_model::__private::schemars::JsonSchema for OBWriteDomestic2 {
     fn json_schema(
         g: &mut ob_model::__private::schemars::SchemaGenerator,
     ) -> ob_model::__private::schemars::Schema {
-        let mut s =
-            ob_model::schema::object("`OBWriteDomestic2` (the spec gives no description).", false);
+        let mut s = ob_model::schema::object(
+            "`OBWriteDomestic2` (the spec gives no description).",
+            false,
+        );
         ob_model::schema::property(
             &mut s,
             "Data",
@@ -907,8 +971,18 @@ impl ob_model::Object for OBWriteDomestic2Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
-        ob_model::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "ConsentId",
+            &self.consent_id,
+            &self.extra,
+        )?;
+        ob_model::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
         Ok(())
     }
     fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
@@ -917,18 +991,22 @@ impl ob_model::Object for OBWriteDomestic2Data {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(
-                map,
-                "ConsentId",
-                &self.consent_id,
-                &self.extra,
-            ),
-            1usize => ob_model::__private::encode_required(
-                map,
-                "Initiation",
-                &self.initiation,
-                &self.extra,
-            ),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "ConsentId",
+                    &self.consent_id,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -1069,7 +1147,9 @@ pub struct OBWriteDomestic2DataInitiation {
     /// Information supplied to enable the matching of an entry with the items that the transfer is intended to settle, such as commercial invoices in an accounts' receivable system.
     ///
     /// JSON name: `RemittanceInformation`
-    pub remittance_information: Option<Box<OBWriteDomestic2DataInitiationRemittanceInformation>>,
+    pub remittance_information: Option<
+        Box<OBWriteDomestic2DataInitiationRemittanceInformation>,
+    >,
     /// Monzo (sandbox only, non-standard): fields that make the sandbox approve or reject a consent automatically, without a customer authorising it in the Monzo app. The sandbox runs the same code as production; these fields are for the sandbox only.
     ///
     /// Where it goes:
@@ -1153,14 +1233,22 @@ impl ob_model::Object for OBWriteDomestic2DataInitiation {
             &self.end_to_end_identification,
             &self.extra,
         )?;
-        ob_model::__private::encode_optional(map, "LocalInstrument", &self.local_instrument)?;
+        ob_model::__private::encode_optional(
+            map,
+            "LocalInstrument",
+            &self.local_instrument,
+        )?;
         ob_model::__private::encode_required(
             map,
             "InstructedAmount",
             &self.instructed_amount,
             &self.extra,
         )?;
-        ob_model::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)?;
+        ob_model::__private::encode_optional(
+            map,
+            "DebtorAccount",
+            &self.debtor_account,
+        )?;
         ob_model::__private::encode_required(
             map,
             "CreditorAccount",
@@ -1177,7 +1265,11 @@ impl ob_model::Object for OBWriteDomestic2DataInitiation {
             "RemittanceInformation",
             &self.remittance_information,
         )?;
-        ob_model::__private::encode_optional(map, "SupplementaryData", &self.supplementary_data)?;
+        ob_model::__private::encode_optional(
+            map,
+            "SupplementaryData",
+            &self.supplementary_data,
+        )?;
         Ok(())
     }
     fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
@@ -1186,51 +1278,73 @@ impl ob_model::Object for OBWriteDomestic2DataInitiation {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(
-                map,
-                "InstructionIdentification",
-                &self.instruction_identification,
-                &self.extra,
-            ),
-            1usize => ob_model::__private::encode_required(
-                map,
-                "EndToEndIdentification",
-                &self.end_to_end_identification,
-                &self.extra,
-            ),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "InstructionIdentification",
+                    &self.instruction_identification,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "EndToEndIdentification",
+                    &self.end_to_end_identification,
+                    &self.extra,
+                )
+            }
             2usize => {
-                ob_model::__private::encode_optional(map, "LocalInstrument", &self.local_instrument)
+                ob_model::__private::encode_optional(
+                    map,
+                    "LocalInstrument",
+                    &self.local_instrument,
+                )
             }
-            3usize => ob_model::__private::encode_required(
-                map,
-                "InstructedAmount",
-                &self.instructed_amount,
-                &self.extra,
-            ),
+            3usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "InstructedAmount",
+                    &self.instructed_amount,
+                    &self.extra,
+                )
+            }
             4usize => {
-                ob_model::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)
+                ob_model::__private::encode_optional(
+                    map,
+                    "DebtorAccount",
+                    &self.debtor_account,
+                )
             }
-            5usize => ob_model::__private::encode_required(
-                map,
-                "CreditorAccount",
-                &self.creditor_account,
-                &self.extra,
-            ),
-            6usize => ob_model::__private::encode_optional(
-                map,
-                "CreditorPostalAddress",
-                &self.creditor_postal_address,
-            ),
-            7usize => ob_model::__private::encode_optional(
-                map,
-                "RemittanceInformation",
-                &self.remittance_information,
-            ),
-            8usize => ob_model::__private::encode_optional(
-                map,
-                "SupplementaryData",
-                &self.supplementary_data,
-            ),
+            5usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "CreditorAccount",
+                    &self.creditor_account,
+                    &self.extra,
+                )
+            }
+            6usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "CreditorPostalAddress",
+                    &self.creditor_postal_address,
+                )
+            }
+            7usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "RemittanceInformation",
+                    &self.remittance_information,
+                )
+            }
+            8usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "SupplementaryData",
+                    &self.supplementary_data,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -1249,7 +1363,8 @@ impl ob_model::__private::serde::Serialize for OBWriteDomestic2DataInitiation {
         ob_model::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> ob_model::__private::serde::Deserialize<'de> for OBWriteDomestic2DataInitiation {
+impl<'de> ob_model::__private::serde::Deserialize<'de>
+for OBWriteDomestic2DataInitiation {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -1567,7 +1682,12 @@ impl ob_model::Object for OBWriteDomestic2DataInitiationCreditorAccount {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(map, "SchemeName", &self.scheme_name, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "SchemeName",
+            &self.scheme_name,
+            &self.extra,
+        )?;
         ob_model::__private::encode_required(
             map,
             "Identification",
@@ -1588,24 +1708,37 @@ impl ob_model::Object for OBWriteDomestic2DataInitiationCreditorAccount {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(
-                map,
-                "SchemeName",
-                &self.scheme_name,
-                &self.extra,
-            ),
-            1usize => ob_model::__private::encode_required(
-                map,
-                "Identification",
-                &self.identification,
-                &self.extra,
-            ),
-            2usize => ob_model::__private::encode_required(map, "Name", &self.name, &self.extra),
-            3usize => ob_model::__private::encode_optional(
-                map,
-                "SecondaryIdentification",
-                &self.secondary_identification,
-            ),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "SchemeName",
+                    &self.scheme_name,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Identification",
+                    &self.identification,
+                    &self.extra,
+                )
+            }
+            2usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Name",
+                    &self.name,
+                    &self.extra,
+                )
+            }
+            3usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "SecondaryIdentification",
+                    &self.secondary_identification,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -1616,7 +1749,8 @@ impl ob_model::Object for OBWriteDomestic2DataInitiationCreditorAccount {
         &mut self.extra
     }
 }
-impl ob_model::__private::serde::Serialize for OBWriteDomestic2DataInitiationCreditorAccount {
+impl ob_model::__private::serde::Serialize
+for OBWriteDomestic2DataInitiationCreditorAccount {
     fn serialize<S: ob_model::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -1625,8 +1759,7 @@ impl ob_model::__private::serde::Serialize for OBWriteDomestic2DataInitiationCre
     }
 }
 impl<'de> ob_model::__private::serde::Deserialize<'de>
-    for OBWriteDomestic2DataInitiationCreditorAccount
-{
+for OBWriteDomestic2DataInitiationCreditorAccount {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -1639,7 +1772,11 @@ impl ob_model::Validate for OBWriteDomestic2DataInitiationCreditorAccount {
         if !self.extra.is_missing("SchemeName") {
             let v = &self.scheme_name;
             r.path.push_field("SchemeName");
-            ob_model::__private::check_allowed(r, v.as_str(), &["UK.OBIE.SortCodeAccountNumber"]);
+            ob_model::__private::check_allowed(
+                r,
+                v.as_str(),
+                &["UK.OBIE.SortCodeAccountNumber"],
+            );
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
@@ -1666,17 +1803,14 @@ impl ob_model::Validate for OBWriteDomestic2DataInitiationCreditorAccount {
     }
 }
 #[cfg(feature = "schemars")]
-impl ob_model::__private::schemars::JsonSchema for OBWriteDomestic2DataInitiationCreditorAccount {
+impl ob_model::__private::schemars::JsonSchema
+for OBWriteDomestic2DataInitiationCreditorAccount {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteDomestic2DataInitiationCreditorAccount".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBWriteDomestic2DataInitiationCreditorAccount"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBWriteDomestic2DataInitiationCreditorAccount")
+            .into()
     }
     fn json_schema(
         g: &mut ob_model::__private::schemars::SchemaGenerator,
@@ -1828,7 +1962,12 @@ impl ob_model::Object for OBWriteDomestic2DataInitiationDebtorAccount {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(map, "SchemeName", &self.scheme_name, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "SchemeName",
+            &self.scheme_name,
+            &self.extra,
+        )?;
         ob_model::__private::encode_required(
             map,
             "Identification",
@@ -1849,24 +1988,30 @@ impl ob_model::Object for OBWriteDomestic2DataInitiationDebtorAccount {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(
-                map,
-                "SchemeName",
-                &self.scheme_name,
-                &self.extra,
-            ),
-            1usize => ob_model::__private::encode_required(
-                map,
-                "Identification",
-                &self.identification,
-                &self.extra,
-            ),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "SchemeName",
+                    &self.scheme_name,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Identification",
+                    &self.identification,
+                    &self.extra,
+                )
+            }
             2usize => ob_model::__private::encode_optional(map, "Name", &self.name),
-            3usize => ob_model::__private::encode_optional(
-                map,
-                "SecondaryIdentification",
-                &self.secondary_identification,
-            ),
+            3usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "SecondaryIdentification",
+                    &self.secondary_identification,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -1877,7 +2022,8 @@ impl ob_model::Object for OBWriteDomestic2DataInitiationDebtorAccount {
         &mut self.extra
     }
 }
-impl ob_model::__private::serde::Serialize for OBWriteDomestic2DataInitiationDebtorAccount {
+impl ob_model::__private::serde::Serialize
+for OBWriteDomestic2DataInitiationDebtorAccount {
     fn serialize<S: ob_model::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -1886,8 +2032,7 @@ impl ob_model::__private::serde::Serialize for OBWriteDomestic2DataInitiationDeb
     }
 }
 impl<'de> ob_model::__private::serde::Deserialize<'de>
-    for OBWriteDomestic2DataInitiationDebtorAccount
-{
+for OBWriteDomestic2DataInitiationDebtorAccount {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -1900,7 +2045,11 @@ impl ob_model::Validate for OBWriteDomestic2DataInitiationDebtorAccount {
         if !self.extra.is_missing("SchemeName") {
             let v = &self.scheme_name;
             r.path.push_field("SchemeName");
-            ob_model::__private::check_allowed(r, v.as_str(), &["UK.OBIE.SortCodeAccountNumber"]);
+            ob_model::__private::check_allowed(
+                r,
+                v.as_str(),
+                &["UK.OBIE.SortCodeAccountNumber"],
+            );
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
@@ -1926,17 +2075,14 @@ impl ob_model::Validate for OBWriteDomestic2DataInitiationDebtorAccount {
     }
 }
 #[cfg(feature = "schemars")]
-impl ob_model::__private::schemars::JsonSchema for OBWriteDomestic2DataInitiationDebtorAccount {
+impl ob_model::__private::schemars::JsonSchema
+for OBWriteDomestic2DataInitiationDebtorAccount {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteDomestic2DataInitiationDebtorAccount".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBWriteDomestic2DataInitiationDebtorAccount"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBWriteDomestic2DataInitiationDebtorAccount")
+            .into()
     }
     fn json_schema(
         g: &mut ob_model::__private::schemars::SchemaGenerator,
@@ -2071,7 +2217,12 @@ impl ob_model::Object for OBWriteDomestic2DataInitiationInstructedAmount {
         map: &mut M,
     ) -> Result<(), M::Error> {
         ob_model::__private::encode_required(map, "Amount", &self.amount, &self.extra)?;
-        ob_model::__private::encode_required(map, "Currency", &self.currency, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "Currency",
+            &self.currency,
+            &self.extra,
+        )?;
         Ok(())
     }
     fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
@@ -2081,10 +2232,20 @@ impl ob_model::Object for OBWriteDomestic2DataInitiationInstructedAmount {
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                ob_model::__private::encode_required(map, "Amount", &self.amount, &self.extra)
+                ob_model::__private::encode_required(
+                    map,
+                    "Amount",
+                    &self.amount,
+                    &self.extra,
+                )
             }
             1usize => {
-                ob_model::__private::encode_required(map, "Currency", &self.currency, &self.extra)
+                ob_model::__private::encode_required(
+                    map,
+                    "Currency",
+                    &self.currency,
+                    &self.extra,
+                )
             }
             _ => Ok(()),
         }
@@ -2096,7 +2257,8 @@ impl ob_model::Object for OBWriteDomestic2DataInitiationInstructedAmount {
         &mut self.extra
     }
 }
-impl ob_model::__private::serde::Serialize for OBWriteDomestic2DataInitiationInstructedAmount {
+impl ob_model::__private::serde::Serialize
+for OBWriteDomestic2DataInitiationInstructedAmount {
     fn serialize<S: ob_model::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -2105,8 +2267,7 @@ impl ob_model::__private::serde::Serialize for OBWriteDomestic2DataInitiationIns
     }
 }
 impl<'de> ob_model::__private::serde::Deserialize<'de>
-    for OBWriteDomestic2DataInitiationInstructedAmount
-{
+for OBWriteDomestic2DataInitiationInstructedAmount {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -2134,17 +2295,14 @@ impl ob_model::Validate for OBWriteDomestic2DataInitiationInstructedAmount {
     }
 }
 #[cfg(feature = "schemars")]
-impl ob_model::__private::schemars::JsonSchema for OBWriteDomestic2DataInitiationInstructedAmount {
+impl ob_model::__private::schemars::JsonSchema
+for OBWriteDomestic2DataInitiationInstructedAmount {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteDomestic2DataInitiationInstructedAmount".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBWriteDomestic2DataInitiationInstructedAmount"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBWriteDomestic2DataInitiationInstructedAmount")
+            .into()
     }
     fn json_schema(
         g: &mut ob_model::__private::schemars::SchemaGenerator,
@@ -2211,7 +2369,9 @@ pub struct OBWriteDomestic2DataInitiationSupplementaryData {
     /// Monzo (sandbox only): the status the sandbox gives the consent straight away: `Authorised` or `Rejected`.
     ///
     /// JSON name: `DesiredStatus`
-    pub desired_status: Option<OBWriteDomestic2DataInitiationSupplementaryDataDesiredStatus>,
+    pub desired_status: Option<
+        OBWriteDomestic2DataInitiationSupplementaryDataDesiredStatus,
+    >,
     /// Monzo (sandbox only): the sandbox user (`user_...`) the consent is authorised for. For payment consents it must come with `AccountID`, else a random test user and account are used.
     ///
     /// JSON name: `UserID`
@@ -2254,7 +2414,11 @@ impl ob_model::Object for OBWriteDomestic2DataInitiationSupplementaryData {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        ob_model::__private::encode_optional(map, "DesiredStatus", &self.desired_status)?;
+        ob_model::__private::encode_optional(
+            map,
+            "DesiredStatus",
+            &self.desired_status,
+        )?;
         ob_model::__private::encode_optional(map, "UserID", &self.user_id)?;
         ob_model::__private::encode_optional(map, "AccountID", &self.account_id)?;
         Ok(())
@@ -2266,10 +2430,16 @@ impl ob_model::Object for OBWriteDomestic2DataInitiationSupplementaryData {
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                ob_model::__private::encode_optional(map, "DesiredStatus", &self.desired_status)
+                ob_model::__private::encode_optional(
+                    map,
+                    "DesiredStatus",
+                    &self.desired_status,
+                )
             }
             1usize => ob_model::__private::encode_optional(map, "UserID", &self.user_id),
-            2usize => ob_model::__private::encode_optional(map, "AccountID", &self.account_id),
+            2usize => {
+                ob_model::__private::encode_optional(map, "AccountID", &self.account_id)
+            }
             _ => Ok(()),
         }
     }
@@ -2280,7 +2450,8 @@ impl ob_model::Object for OBWriteDomestic2DataInitiationSupplementaryData {
         &mut self.extra
     }
 }
-impl ob_model::__private::serde::Serialize for OBWriteDomestic2DataInitiationSupplementaryData {
+impl ob_model::__private::serde::Serialize
+for OBWriteDomestic2DataInitiationSupplementaryData {
     fn serialize<S: ob_model::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -2289,8 +2460,7 @@ impl ob_model::__private::serde::Serialize for OBWriteDomestic2DataInitiationSup
     }
 }
 impl<'de> ob_model::__private::serde::Deserialize<'de>
-    for OBWriteDomestic2DataInitiationSupplementaryData
-{
+for OBWriteDomestic2DataInitiationSupplementaryData {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -2318,17 +2488,14 @@ impl ob_model::Validate for OBWriteDomestic2DataInitiationSupplementaryData {
     }
 }
 #[cfg(feature = "schemars")]
-impl ob_model::__private::schemars::JsonSchema for OBWriteDomestic2DataInitiationSupplementaryData {
+impl ob_model::__private::schemars::JsonSchema
+for OBWriteDomestic2DataInitiationSupplementaryData {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteDomestic2DataInitiationSupplementaryData".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBWriteDomestic2DataInitiationSupplementaryData"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBWriteDomestic2DataInitiationSupplementaryData")
+            .into()
     }
     fn json_schema(
         g: &mut ob_model::__private::schemars::SchemaGenerator,
@@ -2434,7 +2601,9 @@ impl OBWriteDomestic2DataInitiationSupplementaryDataDesiredStatus {
         !matches!(self, Self::Unknown(_))
     }
 }
-ob_model::open_enum_traits!(OBWriteDomestic2DataInitiationSupplementaryDataDesiredStatus);
+ob_model::open_enum_traits!(
+    OBWriteDomestic2DataInitiationSupplementaryDataDesiredStatus
+);
 /// A domestic payment consent request.
 ///
 /// Monzo: a payment consent must be turned into a payment order within 24 hours of its creation, and within one hour once the customer has approved it. Monzo pays only in GBP, by Faster Payments (`UK.OBIE.FPS`), to and from accounts identified by `UK.OBIE.SortCodeAccountNumber`. If the account has insufficient funds, authorisation fails and the redirect carries `access_denied` with "Insufficient funds in selected account to make requested payment.". Default daily outbound limits: Personal and Joint £10,000; Business (sole trader) £25,000; Business (private limited company) £50,000 (customers can raise them). Setting `ReadRefundAccount` to `Yes` returns the refund account in the payment order response.
@@ -2491,8 +2660,22 @@ impl ob_model::Object for OBWriteDomesticConsent4 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(map, "Data", &self.data, &self.extra),
-            1usize => ob_model::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Data",
+                    &self.data,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Risk",
+                    &self.risk,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -2651,10 +2834,23 @@ impl ob_model::Object for OBWriteDomesticConsent4Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        ob_model::__private::encode_optional(map, "ReadRefundAccount", &self.read_refund_account)?;
-        ob_model::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
+        ob_model::__private::encode_optional(
+            map,
+            "ReadRefundAccount",
+            &self.read_refund_account,
+        )?;
+        ob_model::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
         ob_model::__private::encode_optional(map, "Authorisation", &self.authorisation)?;
-        ob_model::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)?;
+        ob_model::__private::encode_optional(
+            map,
+            "SCASupportData",
+            &self.sca_support_data,
+        )?;
         Ok(())
     }
     fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
@@ -2663,22 +2859,34 @@ impl ob_model::Object for OBWriteDomesticConsent4Data {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_optional(
-                map,
-                "ReadRefundAccount",
-                &self.read_refund_account,
-            ),
-            1usize => ob_model::__private::encode_required(
-                map,
-                "Initiation",
-                &self.initiation,
-                &self.extra,
-            ),
+            0usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "ReadRefundAccount",
+                    &self.read_refund_account,
+                )
+            }
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
+            }
             2usize => {
-                ob_model::__private::encode_optional(map, "Authorisation", &self.authorisation)
+                ob_model::__private::encode_optional(
+                    map,
+                    "Authorisation",
+                    &self.authorisation,
+                )
             }
             3usize => {
-                ob_model::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)
+                ob_model::__private::encode_optional(
+                    map,
+                    "SCASupportData",
+                    &self.sca_support_data,
+                )
             }
             _ => Ok(()),
         }
@@ -2893,8 +3101,22 @@ impl ob_model::Object for OBWriteDomesticConsentResponse5 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(map, "Data", &self.data, &self.extra),
-            1usize => ob_model::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Data",
+                    &self.data,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Risk",
+                    &self.risk,
+                    &self.extra,
+                )
+            }
             2usize => ob_model::__private::encode_optional(map, "Links", &self.links),
             3usize => ob_model::__private::encode_optional(map, "Meta", &self.meta),
             _ => Ok(()),
@@ -2915,7 +3137,8 @@ impl ob_model::__private::serde::Serialize for OBWriteDomesticConsentResponse5 {
         ob_model::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> ob_model::__private::serde::Deserialize<'de> for OBWriteDomesticConsentResponse5 {
+impl<'de> ob_model::__private::serde::Deserialize<'de>
+for OBWriteDomesticConsentResponse5 {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -3176,7 +3399,12 @@ impl ob_model::Object for OBWriteDomesticConsentResponse5Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "ConsentId",
+            &self.consent_id,
+            &self.extra,
+        )?;
         ob_model::__private::encode_required(
             map,
             "CreationDateTime",
@@ -3190,8 +3418,16 @@ impl ob_model::Object for OBWriteDomesticConsentResponse5Data {
             &self.status_update_date_time,
             &self.extra,
         )?;
-        ob_model::__private::encode_optional(map, "ReadRefundAccount", &self.read_refund_account)?;
-        ob_model::__private::encode_optional(map, "CutOffDateTime", &self.cut_off_date_time)?;
+        ob_model::__private::encode_optional(
+            map,
+            "ReadRefundAccount",
+            &self.read_refund_account,
+        )?;
+        ob_model::__private::encode_optional(
+            map,
+            "CutOffDateTime",
+            &self.cut_off_date_time,
+        )?;
         ob_model::__private::encode_optional(
             map,
             "ExpectedExecutionDateTime",
@@ -3203,9 +3439,18 @@ impl ob_model::Object for OBWriteDomesticConsentResponse5Data {
             &self.expected_settlement_date_time,
         )?;
         ob_model::__private::encode_optional(map, "Charges", &self.charges)?;
-        ob_model::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
         ob_model::__private::encode_optional(map, "Authorisation", &self.authorisation)?;
-        ob_model::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)?;
+        ob_model::__private::encode_optional(
+            map,
+            "SCASupportData",
+            &self.sca_support_data,
+        )?;
         ob_model::__private::encode_optional(map, "Debtor", &self.debtor)?;
         Ok(())
     }
@@ -3215,57 +3460,88 @@ impl ob_model::Object for OBWriteDomesticConsentResponse5Data {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(
-                map,
-                "ConsentId",
-                &self.consent_id,
-                &self.extra,
-            ),
-            1usize => ob_model::__private::encode_required(
-                map,
-                "CreationDateTime",
-                &self.creation_date_time,
-                &self.extra,
-            ),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "ConsentId",
+                    &self.consent_id,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "CreationDateTime",
+                    &self.creation_date_time,
+                    &self.extra,
+                )
+            }
             2usize => {
-                ob_model::__private::encode_required(map, "Status", &self.status, &self.extra)
+                ob_model::__private::encode_required(
+                    map,
+                    "Status",
+                    &self.status,
+                    &self.extra,
+                )
             }
-            3usize => ob_model::__private::encode_required(
-                map,
-                "StatusUpdateDateTime",
-                &self.status_update_date_time,
-                &self.extra,
-            ),
-            4usize => ob_model::__private::encode_optional(
-                map,
-                "ReadRefundAccount",
-                &self.read_refund_account,
-            ),
+            3usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "StatusUpdateDateTime",
+                    &self.status_update_date_time,
+                    &self.extra,
+                )
+            }
+            4usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "ReadRefundAccount",
+                    &self.read_refund_account,
+                )
+            }
             5usize => {
-                ob_model::__private::encode_optional(map, "CutOffDateTime", &self.cut_off_date_time)
+                ob_model::__private::encode_optional(
+                    map,
+                    "CutOffDateTime",
+                    &self.cut_off_date_time,
+                )
             }
-            6usize => ob_model::__private::encode_optional(
-                map,
-                "ExpectedExecutionDateTime",
-                &self.expected_execution_date_time,
-            ),
-            7usize => ob_model::__private::encode_optional(
-                map,
-                "ExpectedSettlementDateTime",
-                &self.expected_settlement_date_time,
-            ),
+            6usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "ExpectedExecutionDateTime",
+                    &self.expected_execution_date_time,
+                )
+            }
+            7usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "ExpectedSettlementDateTime",
+                    &self.expected_settlement_date_time,
+                )
+            }
             8usize => ob_model::__private::encode_optional(map, "Charges", &self.charges),
-            9usize => ob_model::__private::encode_required(
-                map,
-                "Initiation",
-                &self.initiation,
-                &self.extra,
-            ),
+            9usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
+            }
             10usize => {
-                ob_model::__private::encode_optional(map, "Authorisation", &self.authorisation)
+                ob_model::__private::encode_optional(
+                    map,
+                    "Authorisation",
+                    &self.authorisation,
+                )
             }
             11usize => {
-                ob_model::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)
+                ob_model::__private::encode_optional(
+                    map,
+                    "SCASupportData",
+                    &self.sca_support_data,
+                )
             }
             12usize => ob_model::__private::encode_optional(map, "Debtor", &self.debtor),
             _ => Ok(()),
@@ -3286,7 +3562,8 @@ impl ob_model::__private::serde::Serialize for OBWriteDomesticConsentResponse5Da
         ob_model::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> ob_model::__private::serde::Deserialize<'de> for OBWriteDomesticConsentResponse5Data {
+impl<'de> ob_model::__private::serde::Deserialize<'de>
+for OBWriteDomesticConsentResponse5Data {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -3661,7 +3938,9 @@ pub struct OBWriteDomesticConsentResponse5DataInitiation {
     /// Unambiguous identification of the account of the debtor to which a debit entry will be made as a result of the transaction.
     ///
     /// JSON name: `DebtorAccount`
-    pub debtor_account: Option<Box<OBWriteDomesticConsentResponse5DataInitiationDebtorAccount>>,
+    pub debtor_account: Option<
+        Box<OBWriteDomesticConsentResponse5DataInitiationDebtorAccount>,
+    >,
     /// Unambiguous identification of the account of the creditor to which a credit entry will be posted as a result of the payment transaction.
     ///
     /// JSON name: `CreditorAccount`
@@ -3673,7 +3952,9 @@ pub struct OBWriteDomesticConsentResponse5DataInitiation {
     /// Information supplied to enable the matching of an entry with the items that the transfer is intended to settle, such as commercial invoices in an accounts' receivable system.
     ///
     /// JSON name: `RemittanceInformation`
-    pub remittance_information: Option<Box<OBWriteDomestic2DataInitiationRemittanceInformation>>,
+    pub remittance_information: Option<
+        Box<OBWriteDomestic2DataInitiationRemittanceInformation>,
+    >,
     /// Additional information that can not be captured in the structured fields and/or any other specific block.
     ///
     /// JSON name: `SupplementaryData`
@@ -3746,14 +4027,22 @@ impl ob_model::Object for OBWriteDomesticConsentResponse5DataInitiation {
             &self.end_to_end_identification,
             &self.extra,
         )?;
-        ob_model::__private::encode_optional(map, "LocalInstrument", &self.local_instrument)?;
+        ob_model::__private::encode_optional(
+            map,
+            "LocalInstrument",
+            &self.local_instrument,
+        )?;
         ob_model::__private::encode_required(
             map,
             "InstructedAmount",
             &self.instructed_amount,
             &self.extra,
         )?;
-        ob_model::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)?;
+        ob_model::__private::encode_optional(
+            map,
+            "DebtorAccount",
+            &self.debtor_account,
+        )?;
         ob_model::__private::encode_required(
             map,
             "CreditorAccount",
@@ -3770,7 +4059,11 @@ impl ob_model::Object for OBWriteDomesticConsentResponse5DataInitiation {
             "RemittanceInformation",
             &self.remittance_information,
         )?;
-        ob_model::__private::encode_optional(map, "SupplementaryData", &self.supplementary_data)?;
+        ob_model::__private::encode_optional(
+            map,
+            "SupplementaryData",
+            &self.supplementary_data,
+        )?;
         Ok(())
     }
     fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
@@ -3779,51 +4072,73 @@ impl ob_model::Object for OBWriteDomesticConsentResponse5DataInitiation {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(
-                map,
-                "InstructionIdentification",
-                &self.instruction_identification,
-                &self.extra,
-            ),
-            1usize => ob_model::__private::encode_required(
-                map,
-                "EndToEndIdentification",
-                &self.end_to_end_identification,
-                &self.extra,
-            ),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "InstructionIdentification",
+                    &self.instruction_identification,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "EndToEndIdentification",
+                    &self.end_to_end_identification,
+                    &self.extra,
+                )
+            }
             2usize => {
-                ob_model::__private::encode_optional(map, "LocalInstrument", &self.local_instrument)
+                ob_model::__private::encode_optional(
+                    map,
+                    "LocalInstrument",
+                    &self.local_instrument,
+                )
             }
-            3usize => ob_model::__private::encode_required(
-                map,
-                "InstructedAmount",
-                &self.instructed_amount,
-                &self.extra,
-            ),
+            3usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "InstructedAmount",
+                    &self.instructed_amount,
+                    &self.extra,
+                )
+            }
             4usize => {
-                ob_model::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)
+                ob_model::__private::encode_optional(
+                    map,
+                    "DebtorAccount",
+                    &self.debtor_account,
+                )
             }
-            5usize => ob_model::__private::encode_required(
-                map,
-                "CreditorAccount",
-                &self.creditor_account,
-                &self.extra,
-            ),
-            6usize => ob_model::__private::encode_optional(
-                map,
-                "CreditorPostalAddress",
-                &self.creditor_postal_address,
-            ),
-            7usize => ob_model::__private::encode_optional(
-                map,
-                "RemittanceInformation",
-                &self.remittance_information,
-            ),
-            8usize => ob_model::__private::encode_optional(
-                map,
-                "SupplementaryData",
-                &self.supplementary_data,
-            ),
+            5usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "CreditorAccount",
+                    &self.creditor_account,
+                    &self.extra,
+                )
+            }
+            6usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "CreditorPostalAddress",
+                    &self.creditor_postal_address,
+                )
+            }
+            7usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "RemittanceInformation",
+                    &self.remittance_information,
+                )
+            }
+            8usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "SupplementaryData",
+                    &self.supplementary_data,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -3834,7 +4149,8 @@ impl ob_model::Object for OBWriteDomesticConsentResponse5DataInitiation {
         &mut self.extra
     }
 }
-impl ob_model::__private::serde::Serialize for OBWriteDomesticConsentResponse5DataInitiation {
+impl ob_model::__private::serde::Serialize
+for OBWriteDomesticConsentResponse5DataInitiation {
     fn serialize<S: ob_model::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -3843,8 +4159,7 @@ impl ob_model::__private::serde::Serialize for OBWriteDomesticConsentResponse5Da
     }
 }
 impl<'de> ob_model::__private::serde::Deserialize<'de>
-    for OBWriteDomesticConsentResponse5DataInitiation
-{
+for OBWriteDomesticConsentResponse5DataInitiation {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -3908,17 +4223,14 @@ impl ob_model::Validate for OBWriteDomesticConsentResponse5DataInitiation {
     }
 }
 #[cfg(feature = "schemars")]
-impl ob_model::__private::schemars::JsonSchema for OBWriteDomesticConsentResponse5DataInitiation {
+impl ob_model::__private::schemars::JsonSchema
+for OBWriteDomesticConsentResponse5DataInitiation {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteDomesticConsentResponse5DataInitiation".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBWriteDomesticConsentResponse5DataInitiation"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBWriteDomesticConsentResponse5DataInitiation")
+            .into()
     }
     fn json_schema(
         g: &mut ob_model::__private::schemars::SchemaGenerator,
@@ -4170,7 +4482,12 @@ impl ob_model::Object for OBWriteDomesticConsentResponse5DataInitiationCreditorA
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(map, "SchemeName", &self.scheme_name, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "SchemeName",
+            &self.scheme_name,
+            &self.extra,
+        )?;
         ob_model::__private::encode_required(
             map,
             "Identification",
@@ -4191,24 +4508,37 @@ impl ob_model::Object for OBWriteDomesticConsentResponse5DataInitiationCreditorA
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(
-                map,
-                "SchemeName",
-                &self.scheme_name,
-                &self.extra,
-            ),
-            1usize => ob_model::__private::encode_required(
-                map,
-                "Identification",
-                &self.identification,
-                &self.extra,
-            ),
-            2usize => ob_model::__private::encode_required(map, "Name", &self.name, &self.extra),
-            3usize => ob_model::__private::encode_optional(
-                map,
-                "SecondaryIdentification",
-                &self.secondary_identification,
-            ),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "SchemeName",
+                    &self.scheme_name,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Identification",
+                    &self.identification,
+                    &self.extra,
+                )
+            }
+            2usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Name",
+                    &self.name,
+                    &self.extra,
+                )
+            }
+            3usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "SecondaryIdentification",
+                    &self.secondary_identification,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -4220,8 +4550,7 @@ impl ob_model::Object for OBWriteDomesticConsentResponse5DataInitiationCreditorA
     }
 }
 impl ob_model::__private::serde::Serialize
-    for OBWriteDomesticConsentResponse5DataInitiationCreditorAccount
-{
+for OBWriteDomesticConsentResponse5DataInitiationCreditorAccount {
     fn serialize<S: ob_model::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -4230,15 +4559,15 @@ impl ob_model::__private::serde::Serialize
     }
 }
 impl<'de> ob_model::__private::serde::Deserialize<'de>
-    for OBWriteDomesticConsentResponse5DataInitiationCreditorAccount
-{
+for OBWriteDomesticConsentResponse5DataInitiationCreditorAccount {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
         ob_model::__private::deserialize_object(deserializer)
     }
 }
-impl ob_model::Validate for OBWriteDomesticConsentResponse5DataInitiationCreditorAccount {
+impl ob_model::Validate
+for OBWriteDomesticConsentResponse5DataInitiationCreditorAccount {
     fn validate_at(&self, r: &mut ob_model::__private::Report) {
         ob_model::__private::check_extra::<Self>(r, &self.extra);
         if !self.extra.is_missing("SchemeName") {
@@ -4271,18 +4600,16 @@ impl ob_model::Validate for OBWriteDomesticConsentResponse5DataInitiationCredito
 }
 #[cfg(feature = "schemars")]
 impl ob_model::__private::schemars::JsonSchema
-    for OBWriteDomesticConsentResponse5DataInitiationCreditorAccount
-{
+for OBWriteDomesticConsentResponse5DataInitiationCreditorAccount {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteDomesticConsentResponse5DataInitiationCreditorAccount".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
         concat!(
-            module_path!(),
-            "::",
+            module_path!(), "::",
             "OBWriteDomesticConsentResponse5DataInitiationCreditorAccount"
         )
-        .into()
+            .into()
     }
     fn json_schema(
         g: &mut ob_model::__private::schemars::SchemaGenerator,
@@ -4432,7 +4759,12 @@ impl ob_model::Object for OBWriteDomesticConsentResponse5DataInitiationDebtorAcc
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(map, "SchemeName", &self.scheme_name, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "SchemeName",
+            &self.scheme_name,
+            &self.extra,
+        )?;
         ob_model::__private::encode_required(
             map,
             "Identification",
@@ -4453,24 +4785,30 @@ impl ob_model::Object for OBWriteDomesticConsentResponse5DataInitiationDebtorAcc
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(
-                map,
-                "SchemeName",
-                &self.scheme_name,
-                &self.extra,
-            ),
-            1usize => ob_model::__private::encode_required(
-                map,
-                "Identification",
-                &self.identification,
-                &self.extra,
-            ),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "SchemeName",
+                    &self.scheme_name,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Identification",
+                    &self.identification,
+                    &self.extra,
+                )
+            }
             2usize => ob_model::__private::encode_optional(map, "Name", &self.name),
-            3usize => ob_model::__private::encode_optional(
-                map,
-                "SecondaryIdentification",
-                &self.secondary_identification,
-            ),
+            3usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "SecondaryIdentification",
+                    &self.secondary_identification,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -4482,8 +4820,7 @@ impl ob_model::Object for OBWriteDomesticConsentResponse5DataInitiationDebtorAcc
     }
 }
 impl ob_model::__private::serde::Serialize
-    for OBWriteDomesticConsentResponse5DataInitiationDebtorAccount
-{
+for OBWriteDomesticConsentResponse5DataInitiationDebtorAccount {
     fn serialize<S: ob_model::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -4492,8 +4829,7 @@ impl ob_model::__private::serde::Serialize
     }
 }
 impl<'de> ob_model::__private::serde::Deserialize<'de>
-    for OBWriteDomesticConsentResponse5DataInitiationDebtorAccount
-{
+for OBWriteDomesticConsentResponse5DataInitiationDebtorAccount {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -4532,18 +4868,16 @@ impl ob_model::Validate for OBWriteDomesticConsentResponse5DataInitiationDebtorA
 }
 #[cfg(feature = "schemars")]
 impl ob_model::__private::schemars::JsonSchema
-    for OBWriteDomesticConsentResponse5DataInitiationDebtorAccount
-{
+for OBWriteDomesticConsentResponse5DataInitiationDebtorAccount {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteDomesticConsentResponse5DataInitiationDebtorAccount".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
         concat!(
-            module_path!(),
-            "::",
+            module_path!(), "::",
             "OBWriteDomesticConsentResponse5DataInitiationDebtorAccount"
         )
-        .into()
+            .into()
     }
     fn json_schema(
         g: &mut ob_model::__private::schemars::SchemaGenerator,
@@ -4691,7 +5025,14 @@ impl ob_model::Object for OBWriteDomesticResponse5 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(map, "Data", &self.data, &self.extra),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Data",
+                    &self.data,
+                    &self.extra,
+                )
+            }
             1usize => ob_model::__private::encode_optional(map, "Links", &self.links),
             2usize => ob_model::__private::encode_optional(map, "Meta", &self.meta),
             _ => Ok(()),
@@ -4945,7 +5286,12 @@ impl ob_model::Object for OBWriteDomesticResponse5Data {
             &self.domestic_payment_id,
             &self.extra,
         )?;
-        ob_model::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "ConsentId",
+            &self.consent_id,
+            &self.extra,
+        )?;
         ob_model::__private::encode_required(
             map,
             "CreationDateTime",
@@ -4971,8 +5317,17 @@ impl ob_model::Object for OBWriteDomesticResponse5Data {
         )?;
         ob_model::__private::encode_optional(map, "Refund", &self.refund)?;
         ob_model::__private::encode_optional(map, "Charges", &self.charges)?;
-        ob_model::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
-        ob_model::__private::encode_optional(map, "MultiAuthorisation", &self.multi_authorisation)?;
+        ob_model::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
+        ob_model::__private::encode_optional(
+            map,
+            "MultiAuthorisation",
+            &self.multi_authorisation,
+        )?;
         ob_model::__private::encode_optional(map, "Debtor", &self.debtor)?;
         Ok(())
     }
@@ -4982,56 +5337,77 @@ impl ob_model::Object for OBWriteDomesticResponse5Data {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(
-                map,
-                "DomesticPaymentId",
-                &self.domestic_payment_id,
-                &self.extra,
-            ),
-            1usize => ob_model::__private::encode_required(
-                map,
-                "ConsentId",
-                &self.consent_id,
-                &self.extra,
-            ),
-            2usize => ob_model::__private::encode_required(
-                map,
-                "CreationDateTime",
-                &self.creation_date_time,
-                &self.extra,
-            ),
-            3usize => {
-                ob_model::__private::encode_required(map, "Status", &self.status, &self.extra)
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "DomesticPaymentId",
+                    &self.domestic_payment_id,
+                    &self.extra,
+                )
             }
-            4usize => ob_model::__private::encode_required(
-                map,
-                "StatusUpdateDateTime",
-                &self.status_update_date_time,
-                &self.extra,
-            ),
-            5usize => ob_model::__private::encode_optional(
-                map,
-                "ExpectedExecutionDateTime",
-                &self.expected_execution_date_time,
-            ),
-            6usize => ob_model::__private::encode_optional(
-                map,
-                "ExpectedSettlementDateTime",
-                &self.expected_settlement_date_time,
-            ),
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "ConsentId",
+                    &self.consent_id,
+                    &self.extra,
+                )
+            }
+            2usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "CreationDateTime",
+                    &self.creation_date_time,
+                    &self.extra,
+                )
+            }
+            3usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Status",
+                    &self.status,
+                    &self.extra,
+                )
+            }
+            4usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "StatusUpdateDateTime",
+                    &self.status_update_date_time,
+                    &self.extra,
+                )
+            }
+            5usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "ExpectedExecutionDateTime",
+                    &self.expected_execution_date_time,
+                )
+            }
+            6usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "ExpectedSettlementDateTime",
+                    &self.expected_settlement_date_time,
+                )
+            }
             7usize => ob_model::__private::encode_optional(map, "Refund", &self.refund),
             8usize => ob_model::__private::encode_optional(map, "Charges", &self.charges),
-            9usize => ob_model::__private::encode_required(
-                map,
-                "Initiation",
-                &self.initiation,
-                &self.extra,
-            ),
-            10usize => ob_model::__private::encode_optional(
-                map,
-                "MultiAuthorisation",
-                &self.multi_authorisation,
-            ),
+            9usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
+            }
+            10usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "MultiAuthorisation",
+                    &self.multi_authorisation,
+                )
+            }
             11usize => ob_model::__private::encode_optional(map, "Debtor", &self.debtor),
             _ => Ok(()),
         }
@@ -5431,8 +5807,22 @@ impl ob_model::Object for OBWriteDomesticScheduled2 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(map, "Data", &self.data, &self.extra),
-            1usize => ob_model::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Data",
+                    &self.data,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Risk",
+                    &self.risk,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -5574,8 +5964,18 @@ impl ob_model::Object for OBWriteDomesticScheduled2Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
-        ob_model::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "ConsentId",
+            &self.consent_id,
+            &self.extra,
+        )?;
+        ob_model::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
         Ok(())
     }
     fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
@@ -5584,18 +5984,22 @@ impl ob_model::Object for OBWriteDomesticScheduled2Data {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(
-                map,
-                "ConsentId",
-                &self.consent_id,
-                &self.extra,
-            ),
-            1usize => ob_model::__private::encode_required(
-                map,
-                "Initiation",
-                &self.initiation,
-                &self.extra,
-            ),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "ConsentId",
+                    &self.consent_id,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -5614,7 +6018,8 @@ impl ob_model::__private::serde::Serialize for OBWriteDomesticScheduled2Data {
         ob_model::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> ob_model::__private::serde::Deserialize<'de> for OBWriteDomesticScheduled2Data {
+impl<'de> ob_model::__private::serde::Deserialize<'de>
+for OBWriteDomesticScheduled2Data {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -5745,7 +6150,9 @@ pub struct OBWriteDomesticScheduled2DataInitiation {
     /// Information supplied to enable the matching of an entry with the items that the transfer is intended to settle, such as commercial invoices in an accounts' receivable system.
     ///
     /// JSON name: `RemittanceInformation`
-    pub remittance_information: Option<Box<OBWriteDomestic2DataInitiationRemittanceInformation>>,
+    pub remittance_information: Option<
+        Box<OBWriteDomestic2DataInitiationRemittanceInformation>,
+    >,
     /// Monzo (sandbox only, non-standard): fields that make the sandbox approve or reject a consent automatically, without a customer authorising it in the Monzo app. The sandbox runs the same code as production; these fields are for the sandbox only.
     ///
     /// Where it goes:
@@ -5831,7 +6238,11 @@ impl ob_model::Object for OBWriteDomesticScheduled2DataInitiation {
             "EndToEndIdentification",
             &self.end_to_end_identification,
         )?;
-        ob_model::__private::encode_optional(map, "LocalInstrument", &self.local_instrument)?;
+        ob_model::__private::encode_optional(
+            map,
+            "LocalInstrument",
+            &self.local_instrument,
+        )?;
         ob_model::__private::encode_required(
             map,
             "RequestedExecutionDateTime",
@@ -5844,7 +6255,11 @@ impl ob_model::Object for OBWriteDomesticScheduled2DataInitiation {
             &self.instructed_amount,
             &self.extra,
         )?;
-        ob_model::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)?;
+        ob_model::__private::encode_optional(
+            map,
+            "DebtorAccount",
+            &self.debtor_account,
+        )?;
         ob_model::__private::encode_required(
             map,
             "CreditorAccount",
@@ -5861,7 +6276,11 @@ impl ob_model::Object for OBWriteDomesticScheduled2DataInitiation {
             "RemittanceInformation",
             &self.remittance_information,
         )?;
-        ob_model::__private::encode_optional(map, "SupplementaryData", &self.supplementary_data)?;
+        ob_model::__private::encode_optional(
+            map,
+            "SupplementaryData",
+            &self.supplementary_data,
+        )?;
         Ok(())
     }
     fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
@@ -5870,56 +6289,80 @@ impl ob_model::Object for OBWriteDomesticScheduled2DataInitiation {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(
-                map,
-                "InstructionIdentification",
-                &self.instruction_identification,
-                &self.extra,
-            ),
-            1usize => ob_model::__private::encode_optional(
-                map,
-                "EndToEndIdentification",
-                &self.end_to_end_identification,
-            ),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "InstructionIdentification",
+                    &self.instruction_identification,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "EndToEndIdentification",
+                    &self.end_to_end_identification,
+                )
+            }
             2usize => {
-                ob_model::__private::encode_optional(map, "LocalInstrument", &self.local_instrument)
+                ob_model::__private::encode_optional(
+                    map,
+                    "LocalInstrument",
+                    &self.local_instrument,
+                )
             }
-            3usize => ob_model::__private::encode_required(
-                map,
-                "RequestedExecutionDateTime",
-                &self.requested_execution_date_time,
-                &self.extra,
-            ),
-            4usize => ob_model::__private::encode_required(
-                map,
-                "InstructedAmount",
-                &self.instructed_amount,
-                &self.extra,
-            ),
+            3usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "RequestedExecutionDateTime",
+                    &self.requested_execution_date_time,
+                    &self.extra,
+                )
+            }
+            4usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "InstructedAmount",
+                    &self.instructed_amount,
+                    &self.extra,
+                )
+            }
             5usize => {
-                ob_model::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)
+                ob_model::__private::encode_optional(
+                    map,
+                    "DebtorAccount",
+                    &self.debtor_account,
+                )
             }
-            6usize => ob_model::__private::encode_required(
-                map,
-                "CreditorAccount",
-                &self.creditor_account,
-                &self.extra,
-            ),
-            7usize => ob_model::__private::encode_optional(
-                map,
-                "CreditorPostalAddress",
-                &self.creditor_postal_address,
-            ),
-            8usize => ob_model::__private::encode_optional(
-                map,
-                "RemittanceInformation",
-                &self.remittance_information,
-            ),
-            9usize => ob_model::__private::encode_optional(
-                map,
-                "SupplementaryData",
-                &self.supplementary_data,
-            ),
+            6usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "CreditorAccount",
+                    &self.creditor_account,
+                    &self.extra,
+                )
+            }
+            7usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "CreditorPostalAddress",
+                    &self.creditor_postal_address,
+                )
+            }
+            8usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "RemittanceInformation",
+                    &self.remittance_information,
+                )
+            }
+            9usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "SupplementaryData",
+                    &self.supplementary_data,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -5938,7 +6381,8 @@ impl ob_model::__private::serde::Serialize for OBWriteDomesticScheduled2DataInit
         ob_model::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> ob_model::__private::serde::Deserialize<'de> for OBWriteDomesticScheduled2DataInitiation {
+impl<'de> ob_model::__private::serde::Deserialize<'de>
+for OBWriteDomesticScheduled2DataInitiation {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -6008,17 +6452,13 @@ impl ob_model::Validate for OBWriteDomesticScheduled2DataInitiation {
     }
 }
 #[cfg(feature = "schemars")]
-impl ob_model::__private::schemars::JsonSchema for OBWriteDomesticScheduled2DataInitiation {
+impl ob_model::__private::schemars::JsonSchema
+for OBWriteDomesticScheduled2DataInitiation {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteDomesticScheduled2DataInitiation".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBWriteDomesticScheduled2DataInitiation"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBWriteDomesticScheduled2DataInitiation").into()
     }
     fn json_schema(
         g: &mut ob_model::__private::schemars::SchemaGenerator,
@@ -6276,8 +6716,22 @@ impl ob_model::Object for OBWriteDomesticScheduledConsent4 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(map, "Data", &self.data, &self.extra),
-            1usize => ob_model::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Data",
+                    &self.data,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Risk",
+                    &self.risk,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -6296,7 +6750,8 @@ impl ob_model::__private::serde::Serialize for OBWriteDomesticScheduledConsent4 
         ob_model::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> ob_model::__private::serde::Deserialize<'de> for OBWriteDomesticScheduledConsent4 {
+impl<'de> ob_model::__private::serde::Deserialize<'de>
+for OBWriteDomesticScheduledConsent4 {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -6443,11 +6898,29 @@ impl ob_model::Object for OBWriteDomesticScheduledConsent4Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(map, "Permission", &self.permission, &self.extra)?;
-        ob_model::__private::encode_optional(map, "ReadRefundAccount", &self.read_refund_account)?;
-        ob_model::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "Permission",
+            &self.permission,
+            &self.extra,
+        )?;
+        ob_model::__private::encode_optional(
+            map,
+            "ReadRefundAccount",
+            &self.read_refund_account,
+        )?;
+        ob_model::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
         ob_model::__private::encode_optional(map, "Authorisation", &self.authorisation)?;
-        ob_model::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)?;
+        ob_model::__private::encode_optional(
+            map,
+            "SCASupportData",
+            &self.sca_support_data,
+        )?;
         Ok(())
     }
     fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
@@ -6456,28 +6929,42 @@ impl ob_model::Object for OBWriteDomesticScheduledConsent4Data {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(
-                map,
-                "Permission",
-                &self.permission,
-                &self.extra,
-            ),
-            1usize => ob_model::__private::encode_optional(
-                map,
-                "ReadRefundAccount",
-                &self.read_refund_account,
-            ),
-            2usize => ob_model::__private::encode_required(
-                map,
-                "Initiation",
-                &self.initiation,
-                &self.extra,
-            ),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Permission",
+                    &self.permission,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "ReadRefundAccount",
+                    &self.read_refund_account,
+                )
+            }
+            2usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
+            }
             3usize => {
-                ob_model::__private::encode_optional(map, "Authorisation", &self.authorisation)
+                ob_model::__private::encode_optional(
+                    map,
+                    "Authorisation",
+                    &self.authorisation,
+                )
             }
             4usize => {
-                ob_model::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)
+                ob_model::__private::encode_optional(
+                    map,
+                    "SCASupportData",
+                    &self.sca_support_data,
+                )
             }
             _ => Ok(()),
         }
@@ -6497,7 +6984,8 @@ impl ob_model::__private::serde::Serialize for OBWriteDomesticScheduledConsent4D
         ob_model::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> ob_model::__private::serde::Deserialize<'de> for OBWriteDomesticScheduledConsent4Data {
+impl<'de> ob_model::__private::serde::Deserialize<'de>
+for OBWriteDomesticScheduledConsent4Data {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -6717,8 +7205,22 @@ impl ob_model::Object for OBWriteDomesticScheduledConsentResponse5 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(map, "Data", &self.data, &self.extra),
-            1usize => ob_model::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Data",
+                    &self.data,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Risk",
+                    &self.risk,
+                    &self.extra,
+                )
+            }
             2usize => ob_model::__private::encode_optional(map, "Links", &self.links),
             3usize => ob_model::__private::encode_optional(map, "Meta", &self.meta),
             _ => Ok(()),
@@ -6740,8 +7242,7 @@ impl ob_model::__private::serde::Serialize for OBWriteDomesticScheduledConsentRe
     }
 }
 impl<'de> ob_model::__private::serde::Deserialize<'de>
-    for OBWriteDomesticScheduledConsentResponse5
-{
+for OBWriteDomesticScheduledConsentResponse5 {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -6776,17 +7277,13 @@ impl ob_model::Validate for OBWriteDomesticScheduledConsentResponse5 {
     }
 }
 #[cfg(feature = "schemars")]
-impl ob_model::__private::schemars::JsonSchema for OBWriteDomesticScheduledConsentResponse5 {
+impl ob_model::__private::schemars::JsonSchema
+for OBWriteDomesticScheduledConsentResponse5 {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteDomesticScheduledConsentResponse5".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBWriteDomesticScheduledConsentResponse5"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBWriteDomesticScheduledConsentResponse5").into()
     }
     fn json_schema(
         g: &mut ob_model::__private::schemars::SchemaGenerator,
@@ -7014,7 +7511,12 @@ impl ob_model::Object for OBWriteDomesticScheduledConsentResponse5Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "ConsentId",
+            &self.consent_id,
+            &self.extra,
+        )?;
         ob_model::__private::encode_required(
             map,
             "CreationDateTime",
@@ -7028,9 +7530,22 @@ impl ob_model::Object for OBWriteDomesticScheduledConsentResponse5Data {
             &self.status_update_date_time,
             &self.extra,
         )?;
-        ob_model::__private::encode_required(map, "Permission", &self.permission, &self.extra)?;
-        ob_model::__private::encode_optional(map, "ReadRefundAccount", &self.read_refund_account)?;
-        ob_model::__private::encode_optional(map, "CutOffDateTime", &self.cut_off_date_time)?;
+        ob_model::__private::encode_required(
+            map,
+            "Permission",
+            &self.permission,
+            &self.extra,
+        )?;
+        ob_model::__private::encode_optional(
+            map,
+            "ReadRefundAccount",
+            &self.read_refund_account,
+        )?;
+        ob_model::__private::encode_optional(
+            map,
+            "CutOffDateTime",
+            &self.cut_off_date_time,
+        )?;
         ob_model::__private::encode_optional(
             map,
             "ExpectedExecutionDateTime",
@@ -7042,9 +7557,18 @@ impl ob_model::Object for OBWriteDomesticScheduledConsentResponse5Data {
             &self.expected_settlement_date_time,
         )?;
         ob_model::__private::encode_optional(map, "Charges", &self.charges)?;
-        ob_model::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
         ob_model::__private::encode_optional(map, "Authorisation", &self.authorisation)?;
-        ob_model::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)?;
+        ob_model::__private::encode_optional(
+            map,
+            "SCASupportData",
+            &self.sca_support_data,
+        )?;
         ob_model::__private::encode_optional(map, "Debtor", &self.debtor)?;
         Ok(())
     }
@@ -7054,63 +7578,96 @@ impl ob_model::Object for OBWriteDomesticScheduledConsentResponse5Data {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(
-                map,
-                "ConsentId",
-                &self.consent_id,
-                &self.extra,
-            ),
-            1usize => ob_model::__private::encode_required(
-                map,
-                "CreationDateTime",
-                &self.creation_date_time,
-                &self.extra,
-            ),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "ConsentId",
+                    &self.consent_id,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "CreationDateTime",
+                    &self.creation_date_time,
+                    &self.extra,
+                )
+            }
             2usize => {
-                ob_model::__private::encode_required(map, "Status", &self.status, &self.extra)
+                ob_model::__private::encode_required(
+                    map,
+                    "Status",
+                    &self.status,
+                    &self.extra,
+                )
             }
-            3usize => ob_model::__private::encode_required(
-                map,
-                "StatusUpdateDateTime",
-                &self.status_update_date_time,
-                &self.extra,
-            ),
-            4usize => ob_model::__private::encode_required(
-                map,
-                "Permission",
-                &self.permission,
-                &self.extra,
-            ),
-            5usize => ob_model::__private::encode_optional(
-                map,
-                "ReadRefundAccount",
-                &self.read_refund_account,
-            ),
+            3usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "StatusUpdateDateTime",
+                    &self.status_update_date_time,
+                    &self.extra,
+                )
+            }
+            4usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Permission",
+                    &self.permission,
+                    &self.extra,
+                )
+            }
+            5usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "ReadRefundAccount",
+                    &self.read_refund_account,
+                )
+            }
             6usize => {
-                ob_model::__private::encode_optional(map, "CutOffDateTime", &self.cut_off_date_time)
+                ob_model::__private::encode_optional(
+                    map,
+                    "CutOffDateTime",
+                    &self.cut_off_date_time,
+                )
             }
-            7usize => ob_model::__private::encode_optional(
-                map,
-                "ExpectedExecutionDateTime",
-                &self.expected_execution_date_time,
-            ),
-            8usize => ob_model::__private::encode_optional(
-                map,
-                "ExpectedSettlementDateTime",
-                &self.expected_settlement_date_time,
-            ),
+            7usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "ExpectedExecutionDateTime",
+                    &self.expected_execution_date_time,
+                )
+            }
+            8usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "ExpectedSettlementDateTime",
+                    &self.expected_settlement_date_time,
+                )
+            }
             9usize => ob_model::__private::encode_optional(map, "Charges", &self.charges),
-            10usize => ob_model::__private::encode_required(
-                map,
-                "Initiation",
-                &self.initiation,
-                &self.extra,
-            ),
+            10usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
+            }
             11usize => {
-                ob_model::__private::encode_optional(map, "Authorisation", &self.authorisation)
+                ob_model::__private::encode_optional(
+                    map,
+                    "Authorisation",
+                    &self.authorisation,
+                )
             }
             12usize => {
-                ob_model::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)
+                ob_model::__private::encode_optional(
+                    map,
+                    "SCASupportData",
+                    &self.sca_support_data,
+                )
             }
             13usize => ob_model::__private::encode_optional(map, "Debtor", &self.debtor),
             _ => Ok(()),
@@ -7123,7 +7680,8 @@ impl ob_model::Object for OBWriteDomesticScheduledConsentResponse5Data {
         &mut self.extra
     }
 }
-impl ob_model::__private::serde::Serialize for OBWriteDomesticScheduledConsentResponse5Data {
+impl ob_model::__private::serde::Serialize
+for OBWriteDomesticScheduledConsentResponse5Data {
     fn serialize<S: ob_model::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -7132,8 +7690,7 @@ impl ob_model::__private::serde::Serialize for OBWriteDomesticScheduledConsentRe
     }
 }
 impl<'de> ob_model::__private::serde::Deserialize<'de>
-    for OBWriteDomesticScheduledConsentResponse5Data
-{
+for OBWriteDomesticScheduledConsentResponse5Data {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -7223,17 +7780,14 @@ impl ob_model::Validate for OBWriteDomesticScheduledConsentResponse5Data {
     }
 }
 #[cfg(feature = "schemars")]
-impl ob_model::__private::schemars::JsonSchema for OBWriteDomesticScheduledConsentResponse5Data {
+impl ob_model::__private::schemars::JsonSchema
+for OBWriteDomesticScheduledConsentResponse5Data {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteDomesticScheduledConsentResponse5Data".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBWriteDomesticScheduledConsentResponse5Data"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBWriteDomesticScheduledConsentResponse5Data")
+            .into()
     }
     fn json_schema(
         g: &mut ob_model::__private::schemars::SchemaGenerator,
@@ -7548,7 +8102,9 @@ pub struct OBWriteDomesticScheduledConsentResponse5DataInitiation {
     /// Unambiguous identification of the account of the debtor to which a debit entry will be made as a result of the transaction.
     ///
     /// JSON name: `DebtorAccount`
-    pub debtor_account: Option<Box<OBWriteDomesticConsentResponse5DataInitiationDebtorAccount>>,
+    pub debtor_account: Option<
+        Box<OBWriteDomesticConsentResponse5DataInitiationDebtorAccount>,
+    >,
     /// Unambiguous identification of the account of the creditor to which a credit entry will be posted as a result of the payment transaction.
     ///
     /// JSON name: `CreditorAccount`
@@ -7560,7 +8116,9 @@ pub struct OBWriteDomesticScheduledConsentResponse5DataInitiation {
     /// Information supplied to enable the matching of an entry with the items that the transfer is intended to settle, such as commercial invoices in an accounts' receivable system.
     ///
     /// JSON name: `RemittanceInformation`
-    pub remittance_information: Option<Box<OBWriteDomestic2DataInitiationRemittanceInformation>>,
+    pub remittance_information: Option<
+        Box<OBWriteDomestic2DataInitiationRemittanceInformation>,
+    >,
     /// Additional information that can not be captured in the structured fields and/or any other specific block.
     ///
     /// JSON name: `SupplementaryData`
@@ -7635,7 +8193,11 @@ impl ob_model::Object for OBWriteDomesticScheduledConsentResponse5DataInitiation
             "EndToEndIdentification",
             &self.end_to_end_identification,
         )?;
-        ob_model::__private::encode_optional(map, "LocalInstrument", &self.local_instrument)?;
+        ob_model::__private::encode_optional(
+            map,
+            "LocalInstrument",
+            &self.local_instrument,
+        )?;
         ob_model::__private::encode_required(
             map,
             "RequestedExecutionDateTime",
@@ -7648,7 +8210,11 @@ impl ob_model::Object for OBWriteDomesticScheduledConsentResponse5DataInitiation
             &self.instructed_amount,
             &self.extra,
         )?;
-        ob_model::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)?;
+        ob_model::__private::encode_optional(
+            map,
+            "DebtorAccount",
+            &self.debtor_account,
+        )?;
         ob_model::__private::encode_required(
             map,
             "CreditorAccount",
@@ -7665,7 +8231,11 @@ impl ob_model::Object for OBWriteDomesticScheduledConsentResponse5DataInitiation
             "RemittanceInformation",
             &self.remittance_information,
         )?;
-        ob_model::__private::encode_optional(map, "SupplementaryData", &self.supplementary_data)?;
+        ob_model::__private::encode_optional(
+            map,
+            "SupplementaryData",
+            &self.supplementary_data,
+        )?;
         Ok(())
     }
     fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
@@ -7674,56 +8244,80 @@ impl ob_model::Object for OBWriteDomesticScheduledConsentResponse5DataInitiation
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(
-                map,
-                "InstructionIdentification",
-                &self.instruction_identification,
-                &self.extra,
-            ),
-            1usize => ob_model::__private::encode_optional(
-                map,
-                "EndToEndIdentification",
-                &self.end_to_end_identification,
-            ),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "InstructionIdentification",
+                    &self.instruction_identification,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "EndToEndIdentification",
+                    &self.end_to_end_identification,
+                )
+            }
             2usize => {
-                ob_model::__private::encode_optional(map, "LocalInstrument", &self.local_instrument)
+                ob_model::__private::encode_optional(
+                    map,
+                    "LocalInstrument",
+                    &self.local_instrument,
+                )
             }
-            3usize => ob_model::__private::encode_required(
-                map,
-                "RequestedExecutionDateTime",
-                &self.requested_execution_date_time,
-                &self.extra,
-            ),
-            4usize => ob_model::__private::encode_required(
-                map,
-                "InstructedAmount",
-                &self.instructed_amount,
-                &self.extra,
-            ),
+            3usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "RequestedExecutionDateTime",
+                    &self.requested_execution_date_time,
+                    &self.extra,
+                )
+            }
+            4usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "InstructedAmount",
+                    &self.instructed_amount,
+                    &self.extra,
+                )
+            }
             5usize => {
-                ob_model::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)
+                ob_model::__private::encode_optional(
+                    map,
+                    "DebtorAccount",
+                    &self.debtor_account,
+                )
             }
-            6usize => ob_model::__private::encode_required(
-                map,
-                "CreditorAccount",
-                &self.creditor_account,
-                &self.extra,
-            ),
-            7usize => ob_model::__private::encode_optional(
-                map,
-                "CreditorPostalAddress",
-                &self.creditor_postal_address,
-            ),
-            8usize => ob_model::__private::encode_optional(
-                map,
-                "RemittanceInformation",
-                &self.remittance_information,
-            ),
-            9usize => ob_model::__private::encode_optional(
-                map,
-                "SupplementaryData",
-                &self.supplementary_data,
-            ),
+            6usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "CreditorAccount",
+                    &self.creditor_account,
+                    &self.extra,
+                )
+            }
+            7usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "CreditorPostalAddress",
+                    &self.creditor_postal_address,
+                )
+            }
+            8usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "RemittanceInformation",
+                    &self.remittance_information,
+                )
+            }
+            9usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "SupplementaryData",
+                    &self.supplementary_data,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -7735,8 +8329,7 @@ impl ob_model::Object for OBWriteDomesticScheduledConsentResponse5DataInitiation
     }
 }
 impl ob_model::__private::serde::Serialize
-    for OBWriteDomesticScheduledConsentResponse5DataInitiation
-{
+for OBWriteDomesticScheduledConsentResponse5DataInitiation {
     fn serialize<S: ob_model::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -7745,8 +8338,7 @@ impl ob_model::__private::serde::Serialize
     }
 }
 impl<'de> ob_model::__private::serde::Deserialize<'de>
-    for OBWriteDomesticScheduledConsentResponse5DataInitiation
-{
+for OBWriteDomesticScheduledConsentResponse5DataInitiation {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -7816,18 +8408,16 @@ impl ob_model::Validate for OBWriteDomesticScheduledConsentResponse5DataInitiati
 }
 #[cfg(feature = "schemars")]
 impl ob_model::__private::schemars::JsonSchema
-    for OBWriteDomesticScheduledConsentResponse5DataInitiation
-{
+for OBWriteDomesticScheduledConsentResponse5DataInitiation {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteDomesticScheduledConsentResponse5DataInitiation".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
         concat!(
-            module_path!(),
-            "::",
+            module_path!(), "::",
             "OBWriteDomesticScheduledConsentResponse5DataInitiation"
         )
-        .into()
+            .into()
     }
     fn json_schema(
         g: &mut ob_model::__private::schemars::SchemaGenerator,
@@ -8095,7 +8685,14 @@ impl ob_model::Object for OBWriteDomesticScheduledResponse5 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(map, "Data", &self.data, &self.extra),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Data",
+                    &self.data,
+                    &self.extra,
+                )
+            }
             1usize => ob_model::__private::encode_optional(map, "Links", &self.links),
             2usize => ob_model::__private::encode_optional(map, "Meta", &self.meta),
             _ => Ok(()),
@@ -8116,7 +8713,8 @@ impl ob_model::__private::serde::Serialize for OBWriteDomesticScheduledResponse5
         ob_model::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> ob_model::__private::serde::Deserialize<'de> for OBWriteDomesticScheduledResponse5 {
+impl<'de> ob_model::__private::serde::Deserialize<'de>
+for OBWriteDomesticScheduledResponse5 {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -8349,7 +8947,12 @@ impl ob_model::Object for OBWriteDomesticScheduledResponse5Data {
             &self.domestic_scheduled_payment_id,
             &self.extra,
         )?;
-        ob_model::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "ConsentId",
+            &self.consent_id,
+            &self.extra,
+        )?;
         ob_model::__private::encode_required(
             map,
             "CreationDateTime",
@@ -8375,8 +8978,17 @@ impl ob_model::Object for OBWriteDomesticScheduledResponse5Data {
         )?;
         ob_model::__private::encode_optional(map, "Refund", &self.refund)?;
         ob_model::__private::encode_optional(map, "Charges", &self.charges)?;
-        ob_model::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
-        ob_model::__private::encode_optional(map, "MultiAuthorisation", &self.multi_authorisation)?;
+        ob_model::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
+        ob_model::__private::encode_optional(
+            map,
+            "MultiAuthorisation",
+            &self.multi_authorisation,
+        )?;
         ob_model::__private::encode_optional(map, "Debtor", &self.debtor)?;
         Ok(())
     }
@@ -8386,56 +8998,77 @@ impl ob_model::Object for OBWriteDomesticScheduledResponse5Data {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(
-                map,
-                "DomesticScheduledPaymentId",
-                &self.domestic_scheduled_payment_id,
-                &self.extra,
-            ),
-            1usize => ob_model::__private::encode_required(
-                map,
-                "ConsentId",
-                &self.consent_id,
-                &self.extra,
-            ),
-            2usize => ob_model::__private::encode_required(
-                map,
-                "CreationDateTime",
-                &self.creation_date_time,
-                &self.extra,
-            ),
-            3usize => {
-                ob_model::__private::encode_required(map, "Status", &self.status, &self.extra)
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "DomesticScheduledPaymentId",
+                    &self.domestic_scheduled_payment_id,
+                    &self.extra,
+                )
             }
-            4usize => ob_model::__private::encode_required(
-                map,
-                "StatusUpdateDateTime",
-                &self.status_update_date_time,
-                &self.extra,
-            ),
-            5usize => ob_model::__private::encode_optional(
-                map,
-                "ExpectedExecutionDateTime",
-                &self.expected_execution_date_time,
-            ),
-            6usize => ob_model::__private::encode_optional(
-                map,
-                "ExpectedSettlementDateTime",
-                &self.expected_settlement_date_time,
-            ),
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "ConsentId",
+                    &self.consent_id,
+                    &self.extra,
+                )
+            }
+            2usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "CreationDateTime",
+                    &self.creation_date_time,
+                    &self.extra,
+                )
+            }
+            3usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Status",
+                    &self.status,
+                    &self.extra,
+                )
+            }
+            4usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "StatusUpdateDateTime",
+                    &self.status_update_date_time,
+                    &self.extra,
+                )
+            }
+            5usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "ExpectedExecutionDateTime",
+                    &self.expected_execution_date_time,
+                )
+            }
+            6usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "ExpectedSettlementDateTime",
+                    &self.expected_settlement_date_time,
+                )
+            }
             7usize => ob_model::__private::encode_optional(map, "Refund", &self.refund),
             8usize => ob_model::__private::encode_optional(map, "Charges", &self.charges),
-            9usize => ob_model::__private::encode_required(
-                map,
-                "Initiation",
-                &self.initiation,
-                &self.extra,
-            ),
-            10usize => ob_model::__private::encode_optional(
-                map,
-                "MultiAuthorisation",
-                &self.multi_authorisation,
-            ),
+            9usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
+            }
+            10usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "MultiAuthorisation",
+                    &self.multi_authorisation,
+                )
+            }
             11usize => ob_model::__private::encode_optional(map, "Debtor", &self.debtor),
             _ => Ok(()),
         }
@@ -8455,7 +9088,8 @@ impl ob_model::__private::serde::Serialize for OBWriteDomesticScheduledResponse5
         ob_model::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> ob_model::__private::serde::Deserialize<'de> for OBWriteDomesticScheduledResponse5Data {
+impl<'de> ob_model::__private::serde::Deserialize<'de>
+for OBWriteDomesticScheduledResponse5Data {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -8536,17 +9170,13 @@ impl ob_model::Validate for OBWriteDomesticScheduledResponse5Data {
     }
 }
 #[cfg(feature = "schemars")]
-impl ob_model::__private::schemars::JsonSchema for OBWriteDomesticScheduledResponse5Data {
+impl ob_model::__private::schemars::JsonSchema
+for OBWriteDomesticScheduledResponse5Data {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteDomesticScheduledResponse5Data".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBWriteDomesticScheduledResponse5Data"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBWriteDomesticScheduledResponse5Data").into()
     }
     fn json_schema(
         g: &mut ob_model::__private::schemars::SchemaGenerator,
@@ -8843,8 +9473,22 @@ impl ob_model::Object for OBWriteDomesticStandingOrder3 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(map, "Data", &self.data, &self.extra),
-            1usize => ob_model::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Data",
+                    &self.data,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Risk",
+                    &self.risk,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -8863,7 +9507,8 @@ impl ob_model::__private::serde::Serialize for OBWriteDomesticStandingOrder3 {
         ob_model::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> ob_model::__private::serde::Deserialize<'de> for OBWriteDomesticStandingOrder3 {
+impl<'de> ob_model::__private::serde::Deserialize<'de>
+for OBWriteDomesticStandingOrder3 {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -8986,8 +9631,18 @@ impl ob_model::Object for OBWriteDomesticStandingOrder3Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
-        ob_model::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "ConsentId",
+            &self.consent_id,
+            &self.extra,
+        )?;
+        ob_model::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
         Ok(())
     }
     fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
@@ -8996,18 +9651,22 @@ impl ob_model::Object for OBWriteDomesticStandingOrder3Data {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(
-                map,
-                "ConsentId",
-                &self.consent_id,
-                &self.extra,
-            ),
-            1usize => ob_model::__private::encode_required(
-                map,
-                "Initiation",
-                &self.initiation,
-                &self.extra,
-            ),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "ConsentId",
+                    &self.consent_id,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -9026,7 +9685,8 @@ impl ob_model::__private::serde::Serialize for OBWriteDomesticStandingOrder3Data
         ob_model::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> ob_model::__private::serde::Deserialize<'de> for OBWriteDomesticStandingOrder3Data {
+impl<'de> ob_model::__private::serde::Deserialize<'de>
+for OBWriteDomesticStandingOrder3Data {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -9191,11 +9851,15 @@ pub struct OBWriteDomesticStandingOrder3DataInitiation {
     /// Monzo: not used; a request that includes it is rejected.
     ///
     /// JSON name: `RecurringPaymentAmount`
-    pub recurring_payment_amount: Option<Box<OBWriteDomestic2DataInitiationInstructedAmount>>,
+    pub recurring_payment_amount: Option<
+        Box<OBWriteDomestic2DataInitiationInstructedAmount>,
+    >,
     /// The amount of the final Standing Order
     ///
     /// JSON name: `FinalPaymentAmount`
-    pub final_payment_amount: Option<Box<OBWriteDomestic2DataInitiationInstructedAmount>>,
+    pub final_payment_amount: Option<
+        Box<OBWriteDomestic2DataInitiationInstructedAmount>,
+    >,
     /// Provides the details to identify the debtor account.
     ///
     /// JSON name: `DebtorAccount`
@@ -9284,9 +9948,18 @@ impl ob_model::Object for OBWriteDomesticStandingOrder3DataInitiation {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(map, "Frequency", &self.frequency, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "Frequency",
+            &self.frequency,
+            &self.extra,
+        )?;
         ob_model::__private::encode_optional(map, "Reference", &self.reference)?;
-        ob_model::__private::encode_optional(map, "NumberOfPayments", &self.number_of_payments)?;
+        ob_model::__private::encode_optional(
+            map,
+            "NumberOfPayments",
+            &self.number_of_payments,
+        )?;
         ob_model::__private::encode_required(
             map,
             "FirstPaymentDateTime",
@@ -9319,14 +9992,22 @@ impl ob_model::Object for OBWriteDomesticStandingOrder3DataInitiation {
             "FinalPaymentAmount",
             &self.final_payment_amount,
         )?;
-        ob_model::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)?;
+        ob_model::__private::encode_optional(
+            map,
+            "DebtorAccount",
+            &self.debtor_account,
+        )?;
         ob_model::__private::encode_required(
             map,
             "CreditorAccount",
             &self.creditor_account,
             &self.extra,
         )?;
-        ob_model::__private::encode_optional(map, "SupplementaryData", &self.supplementary_data)?;
+        ob_model::__private::encode_optional(
+            map,
+            "SupplementaryData",
+            &self.supplementary_data,
+        )?;
         Ok(())
     }
     fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
@@ -9336,60 +10017,89 @@ impl ob_model::Object for OBWriteDomesticStandingOrder3DataInitiation {
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                ob_model::__private::encode_required(map, "Frequency", &self.frequency, &self.extra)
+                ob_model::__private::encode_required(
+                    map,
+                    "Frequency",
+                    &self.frequency,
+                    &self.extra,
+                )
             }
-            1usize => ob_model::__private::encode_optional(map, "Reference", &self.reference),
-            2usize => ob_model::__private::encode_optional(
-                map,
-                "NumberOfPayments",
-                &self.number_of_payments,
-            ),
-            3usize => ob_model::__private::encode_required(
-                map,
-                "FirstPaymentDateTime",
-                &self.first_payment_date_time,
-                &self.extra,
-            ),
-            4usize => ob_model::__private::encode_optional(
-                map,
-                "RecurringPaymentDateTime",
-                &self.recurring_payment_date_time,
-            ),
-            5usize => ob_model::__private::encode_optional(
-                map,
-                "FinalPaymentDateTime",
-                &self.final_payment_date_time,
-            ),
-            6usize => ob_model::__private::encode_required(
-                map,
-                "FirstPaymentAmount",
-                &self.first_payment_amount,
-                &self.extra,
-            ),
-            7usize => ob_model::__private::encode_optional(
-                map,
-                "RecurringPaymentAmount",
-                &self.recurring_payment_amount,
-            ),
-            8usize => ob_model::__private::encode_optional(
-                map,
-                "FinalPaymentAmount",
-                &self.final_payment_amount,
-            ),
+            1usize => {
+                ob_model::__private::encode_optional(map, "Reference", &self.reference)
+            }
+            2usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "NumberOfPayments",
+                    &self.number_of_payments,
+                )
+            }
+            3usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "FirstPaymentDateTime",
+                    &self.first_payment_date_time,
+                    &self.extra,
+                )
+            }
+            4usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "RecurringPaymentDateTime",
+                    &self.recurring_payment_date_time,
+                )
+            }
+            5usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "FinalPaymentDateTime",
+                    &self.final_payment_date_time,
+                )
+            }
+            6usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "FirstPaymentAmount",
+                    &self.first_payment_amount,
+                    &self.extra,
+                )
+            }
+            7usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "RecurringPaymentAmount",
+                    &self.recurring_payment_amount,
+                )
+            }
+            8usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "FinalPaymentAmount",
+                    &self.final_payment_amount,
+                )
+            }
             9usize => {
-                ob_model::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)
+                ob_model::__private::encode_optional(
+                    map,
+                    "DebtorAccount",
+                    &self.debtor_account,
+                )
             }
-            10usize => ob_model::__private::encode_required(
-                map,
-                "CreditorAccount",
-                &self.creditor_account,
-                &self.extra,
-            ),
-            11usize => ob_model::__private::encode_optional(
-                map,
-                "SupplementaryData",
-                &self.supplementary_data,
-            ),
+            10usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "CreditorAccount",
+                    &self.creditor_account,
+                    &self.extra,
+                )
+            }
+            11usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "SupplementaryData",
+                    &self.supplementary_data,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -9400,7 +10110,8 @@ impl ob_model::Object for OBWriteDomesticStandingOrder3DataInitiation {
         &mut self.extra
     }
 }
-impl ob_model::__private::serde::Serialize for OBWriteDomesticStandingOrder3DataInitiation {
+impl ob_model::__private::serde::Serialize
+for OBWriteDomesticStandingOrder3DataInitiation {
     fn serialize<S: ob_model::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -9409,8 +10120,7 @@ impl ob_model::__private::serde::Serialize for OBWriteDomesticStandingOrder3Data
     }
 }
 impl<'de> ob_model::__private::serde::Deserialize<'de>
-    for OBWriteDomesticStandingOrder3DataInitiation
-{
+for OBWriteDomesticStandingOrder3DataInitiation {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -9490,17 +10200,14 @@ impl ob_model::Validate for OBWriteDomesticStandingOrder3DataInitiation {
     }
 }
 #[cfg(feature = "schemars")]
-impl ob_model::__private::schemars::JsonSchema for OBWriteDomesticStandingOrder3DataInitiation {
+impl ob_model::__private::schemars::JsonSchema
+for OBWriteDomesticStandingOrder3DataInitiation {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteDomesticStandingOrder3DataInitiation".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBWriteDomesticStandingOrder3DataInitiation"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBWriteDomesticStandingOrder3DataInitiation")
+            .into()
     }
     fn json_schema(
         g: &mut ob_model::__private::schemars::SchemaGenerator,
@@ -9798,8 +10505,22 @@ impl ob_model::Object for OBWriteDomesticStandingOrderConsent5 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(map, "Data", &self.data, &self.extra),
-            1usize => ob_model::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Data",
+                    &self.data,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Risk",
+                    &self.risk,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -9818,7 +10539,8 @@ impl ob_model::__private::serde::Serialize for OBWriteDomesticStandingOrderConse
         ob_model::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> ob_model::__private::serde::Deserialize<'de> for OBWriteDomesticStandingOrderConsent5 {
+impl<'de> ob_model::__private::serde::Deserialize<'de>
+for OBWriteDomesticStandingOrderConsent5 {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -9965,11 +10687,29 @@ impl ob_model::Object for OBWriteDomesticStandingOrderConsent5Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(map, "Permission", &self.permission, &self.extra)?;
-        ob_model::__private::encode_optional(map, "ReadRefundAccount", &self.read_refund_account)?;
-        ob_model::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "Permission",
+            &self.permission,
+            &self.extra,
+        )?;
+        ob_model::__private::encode_optional(
+            map,
+            "ReadRefundAccount",
+            &self.read_refund_account,
+        )?;
+        ob_model::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
         ob_model::__private::encode_optional(map, "Authorisation", &self.authorisation)?;
-        ob_model::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)?;
+        ob_model::__private::encode_optional(
+            map,
+            "SCASupportData",
+            &self.sca_support_data,
+        )?;
         Ok(())
     }
     fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
@@ -9978,28 +10718,42 @@ impl ob_model::Object for OBWriteDomesticStandingOrderConsent5Data {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(
-                map,
-                "Permission",
-                &self.permission,
-                &self.extra,
-            ),
-            1usize => ob_model::__private::encode_optional(
-                map,
-                "ReadRefundAccount",
-                &self.read_refund_account,
-            ),
-            2usize => ob_model::__private::encode_required(
-                map,
-                "Initiation",
-                &self.initiation,
-                &self.extra,
-            ),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Permission",
+                    &self.permission,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "ReadRefundAccount",
+                    &self.read_refund_account,
+                )
+            }
+            2usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
+            }
             3usize => {
-                ob_model::__private::encode_optional(map, "Authorisation", &self.authorisation)
+                ob_model::__private::encode_optional(
+                    map,
+                    "Authorisation",
+                    &self.authorisation,
+                )
             }
             4usize => {
-                ob_model::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)
+                ob_model::__private::encode_optional(
+                    map,
+                    "SCASupportData",
+                    &self.sca_support_data,
+                )
             }
             _ => Ok(()),
         }
@@ -10020,8 +10774,7 @@ impl ob_model::__private::serde::Serialize for OBWriteDomesticStandingOrderConse
     }
 }
 impl<'de> ob_model::__private::serde::Deserialize<'de>
-    for OBWriteDomesticStandingOrderConsent5Data
-{
+for OBWriteDomesticStandingOrderConsent5Data {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -10061,17 +10814,13 @@ impl ob_model::Validate for OBWriteDomesticStandingOrderConsent5Data {
     }
 }
 #[cfg(feature = "schemars")]
-impl ob_model::__private::schemars::JsonSchema for OBWriteDomesticStandingOrderConsent5Data {
+impl ob_model::__private::schemars::JsonSchema
+for OBWriteDomesticStandingOrderConsent5Data {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteDomesticStandingOrderConsent5Data".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBWriteDomesticStandingOrderConsent5Data"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBWriteDomesticStandingOrderConsent5Data").into()
     }
     fn json_schema(
         g: &mut ob_model::__private::schemars::SchemaGenerator,
@@ -10246,8 +10995,22 @@ impl ob_model::Object for OBWriteDomesticStandingOrderConsentResponse6 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(map, "Data", &self.data, &self.extra),
-            1usize => ob_model::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Data",
+                    &self.data,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Risk",
+                    &self.risk,
+                    &self.extra,
+                )
+            }
             2usize => ob_model::__private::encode_optional(map, "Links", &self.links),
             3usize => ob_model::__private::encode_optional(map, "Meta", &self.meta),
             _ => Ok(()),
@@ -10260,7 +11023,8 @@ impl ob_model::Object for OBWriteDomesticStandingOrderConsentResponse6 {
         &mut self.extra
     }
 }
-impl ob_model::__private::serde::Serialize for OBWriteDomesticStandingOrderConsentResponse6 {
+impl ob_model::__private::serde::Serialize
+for OBWriteDomesticStandingOrderConsentResponse6 {
     fn serialize<S: ob_model::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -10269,8 +11033,7 @@ impl ob_model::__private::serde::Serialize for OBWriteDomesticStandingOrderConse
     }
 }
 impl<'de> ob_model::__private::serde::Deserialize<'de>
-    for OBWriteDomesticStandingOrderConsentResponse6
-{
+for OBWriteDomesticStandingOrderConsentResponse6 {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -10305,17 +11068,14 @@ impl ob_model::Validate for OBWriteDomesticStandingOrderConsentResponse6 {
     }
 }
 #[cfg(feature = "schemars")]
-impl ob_model::__private::schemars::JsonSchema for OBWriteDomesticStandingOrderConsentResponse6 {
+impl ob_model::__private::schemars::JsonSchema
+for OBWriteDomesticStandingOrderConsentResponse6 {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteDomesticStandingOrderConsentResponse6".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBWriteDomesticStandingOrderConsentResponse6"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBWriteDomesticStandingOrderConsentResponse6")
+            .into()
     }
     fn json_schema(
         g: &mut ob_model::__private::schemars::SchemaGenerator,
@@ -10525,7 +11285,12 @@ impl ob_model::Object for OBWriteDomesticStandingOrderConsentResponse6Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "ConsentId",
+            &self.consent_id,
+            &self.extra,
+        )?;
         ob_model::__private::encode_required(
             map,
             "CreationDateTime",
@@ -10539,13 +11304,35 @@ impl ob_model::Object for OBWriteDomesticStandingOrderConsentResponse6Data {
             &self.status_update_date_time,
             &self.extra,
         )?;
-        ob_model::__private::encode_required(map, "Permission", &self.permission, &self.extra)?;
-        ob_model::__private::encode_optional(map, "ReadRefundAccount", &self.read_refund_account)?;
-        ob_model::__private::encode_optional(map, "CutOffDateTime", &self.cut_off_date_time)?;
+        ob_model::__private::encode_required(
+            map,
+            "Permission",
+            &self.permission,
+            &self.extra,
+        )?;
+        ob_model::__private::encode_optional(
+            map,
+            "ReadRefundAccount",
+            &self.read_refund_account,
+        )?;
+        ob_model::__private::encode_optional(
+            map,
+            "CutOffDateTime",
+            &self.cut_off_date_time,
+        )?;
         ob_model::__private::encode_optional(map, "Charges", &self.charges)?;
-        ob_model::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
         ob_model::__private::encode_optional(map, "Authorisation", &self.authorisation)?;
-        ob_model::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)?;
+        ob_model::__private::encode_optional(
+            map,
+            "SCASupportData",
+            &self.sca_support_data,
+        )?;
         ob_model::__private::encode_optional(map, "Debtor", &self.debtor)?;
         Ok(())
     }
@@ -10555,53 +11342,82 @@ impl ob_model::Object for OBWriteDomesticStandingOrderConsentResponse6Data {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(
-                map,
-                "ConsentId",
-                &self.consent_id,
-                &self.extra,
-            ),
-            1usize => ob_model::__private::encode_required(
-                map,
-                "CreationDateTime",
-                &self.creation_date_time,
-                &self.extra,
-            ),
-            2usize => {
-                ob_model::__private::encode_required(map, "Status", &self.status, &self.extra)
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "ConsentId",
+                    &self.consent_id,
+                    &self.extra,
+                )
             }
-            3usize => ob_model::__private::encode_required(
-                map,
-                "StatusUpdateDateTime",
-                &self.status_update_date_time,
-                &self.extra,
-            ),
-            4usize => ob_model::__private::encode_required(
-                map,
-                "Permission",
-                &self.permission,
-                &self.extra,
-            ),
-            5usize => ob_model::__private::encode_optional(
-                map,
-                "ReadRefundAccount",
-                &self.read_refund_account,
-            ),
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "CreationDateTime",
+                    &self.creation_date_time,
+                    &self.extra,
+                )
+            }
+            2usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Status",
+                    &self.status,
+                    &self.extra,
+                )
+            }
+            3usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "StatusUpdateDateTime",
+                    &self.status_update_date_time,
+                    &self.extra,
+                )
+            }
+            4usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Permission",
+                    &self.permission,
+                    &self.extra,
+                )
+            }
+            5usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "ReadRefundAccount",
+                    &self.read_refund_account,
+                )
+            }
             6usize => {
-                ob_model::__private::encode_optional(map, "CutOffDateTime", &self.cut_off_date_time)
+                ob_model::__private::encode_optional(
+                    map,
+                    "CutOffDateTime",
+                    &self.cut_off_date_time,
+                )
             }
             7usize => ob_model::__private::encode_optional(map, "Charges", &self.charges),
-            8usize => ob_model::__private::encode_required(
-                map,
-                "Initiation",
-                &self.initiation,
-                &self.extra,
-            ),
+            8usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
+            }
             9usize => {
-                ob_model::__private::encode_optional(map, "Authorisation", &self.authorisation)
+                ob_model::__private::encode_optional(
+                    map,
+                    "Authorisation",
+                    &self.authorisation,
+                )
             }
             10usize => {
-                ob_model::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)
+                ob_model::__private::encode_optional(
+                    map,
+                    "SCASupportData",
+                    &self.sca_support_data,
+                )
             }
             11usize => ob_model::__private::encode_optional(map, "Debtor", &self.debtor),
             _ => Ok(()),
@@ -10614,7 +11430,8 @@ impl ob_model::Object for OBWriteDomesticStandingOrderConsentResponse6Data {
         &mut self.extra
     }
 }
-impl ob_model::__private::serde::Serialize for OBWriteDomesticStandingOrderConsentResponse6Data {
+impl ob_model::__private::serde::Serialize
+for OBWriteDomesticStandingOrderConsentResponse6Data {
     fn serialize<S: ob_model::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -10623,8 +11440,7 @@ impl ob_model::__private::serde::Serialize for OBWriteDomesticStandingOrderConse
     }
 }
 impl<'de> ob_model::__private::serde::Deserialize<'de>
-    for OBWriteDomesticStandingOrderConsentResponse6Data
-{
+for OBWriteDomesticStandingOrderConsentResponse6Data {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -10705,18 +11521,13 @@ impl ob_model::Validate for OBWriteDomesticStandingOrderConsentResponse6Data {
 }
 #[cfg(feature = "schemars")]
 impl ob_model::__private::schemars::JsonSchema
-    for OBWriteDomesticStandingOrderConsentResponse6Data
-{
+for OBWriteDomesticStandingOrderConsentResponse6Data {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteDomesticStandingOrderConsentResponse6Data".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBWriteDomesticStandingOrderConsentResponse6Data"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBWriteDomesticStandingOrderConsentResponse6Data")
+            .into()
     }
     fn json_schema(
         g: &mut ob_model::__private::schemars::SchemaGenerator,
@@ -11035,7 +11846,9 @@ pub struct OBWriteDomesticStandingOrderConsentResponse6DataInitiation {
     /// Unambiguous identification of the account of the debtor to which a debit entry will be made as a result of the transaction.
     ///
     /// JSON name: `DebtorAccount`
-    pub debtor_account: Option<Box<OBWriteDomesticConsentResponse5DataInitiationDebtorAccount>>,
+    pub debtor_account: Option<
+        Box<OBWriteDomesticConsentResponse5DataInitiationDebtorAccount>,
+    >,
     /// Identification assigned by an institution to identify an account. This identification is known by the account owner.
     ///
     /// JSON name: `CreditorAccount`
@@ -11109,9 +11922,18 @@ impl ob_model::Object for OBWriteDomesticStandingOrderConsentResponse6DataInitia
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(map, "Frequency", &self.frequency, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "Frequency",
+            &self.frequency,
+            &self.extra,
+        )?;
         ob_model::__private::encode_optional(map, "Reference", &self.reference)?;
-        ob_model::__private::encode_optional(map, "NumberOfPayments", &self.number_of_payments)?;
+        ob_model::__private::encode_optional(
+            map,
+            "NumberOfPayments",
+            &self.number_of_payments,
+        )?;
         ob_model::__private::encode_required(
             map,
             "FirstPaymentDateTime",
@@ -11144,14 +11966,22 @@ impl ob_model::Object for OBWriteDomesticStandingOrderConsentResponse6DataInitia
             "FinalPaymentAmount",
             &self.final_payment_amount,
         )?;
-        ob_model::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)?;
+        ob_model::__private::encode_optional(
+            map,
+            "DebtorAccount",
+            &self.debtor_account,
+        )?;
         ob_model::__private::encode_required(
             map,
             "CreditorAccount",
             &self.creditor_account,
             &self.extra,
         )?;
-        ob_model::__private::encode_optional(map, "SupplementaryData", &self.supplementary_data)?;
+        ob_model::__private::encode_optional(
+            map,
+            "SupplementaryData",
+            &self.supplementary_data,
+        )?;
         Ok(())
     }
     fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
@@ -11161,60 +11991,89 @@ impl ob_model::Object for OBWriteDomesticStandingOrderConsentResponse6DataInitia
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                ob_model::__private::encode_required(map, "Frequency", &self.frequency, &self.extra)
+                ob_model::__private::encode_required(
+                    map,
+                    "Frequency",
+                    &self.frequency,
+                    &self.extra,
+                )
             }
-            1usize => ob_model::__private::encode_optional(map, "Reference", &self.reference),
-            2usize => ob_model::__private::encode_optional(
-                map,
-                "NumberOfPayments",
-                &self.number_of_payments,
-            ),
-            3usize => ob_model::__private::encode_required(
-                map,
-                "FirstPaymentDateTime",
-                &self.first_payment_date_time,
-                &self.extra,
-            ),
-            4usize => ob_model::__private::encode_optional(
-                map,
-                "RecurringPaymentDateTime",
-                &self.recurring_payment_date_time,
-            ),
-            5usize => ob_model::__private::encode_optional(
-                map,
-                "FinalPaymentDateTime",
-                &self.final_payment_date_time,
-            ),
-            6usize => ob_model::__private::encode_required(
-                map,
-                "FirstPaymentAmount",
-                &self.first_payment_amount,
-                &self.extra,
-            ),
-            7usize => ob_model::__private::encode_optional(
-                map,
-                "RecurringPaymentAmount",
-                &self.recurring_payment_amount,
-            ),
-            8usize => ob_model::__private::encode_optional(
-                map,
-                "FinalPaymentAmount",
-                &self.final_payment_amount,
-            ),
+            1usize => {
+                ob_model::__private::encode_optional(map, "Reference", &self.reference)
+            }
+            2usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "NumberOfPayments",
+                    &self.number_of_payments,
+                )
+            }
+            3usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "FirstPaymentDateTime",
+                    &self.first_payment_date_time,
+                    &self.extra,
+                )
+            }
+            4usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "RecurringPaymentDateTime",
+                    &self.recurring_payment_date_time,
+                )
+            }
+            5usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "FinalPaymentDateTime",
+                    &self.final_payment_date_time,
+                )
+            }
+            6usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "FirstPaymentAmount",
+                    &self.first_payment_amount,
+                    &self.extra,
+                )
+            }
+            7usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "RecurringPaymentAmount",
+                    &self.recurring_payment_amount,
+                )
+            }
+            8usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "FinalPaymentAmount",
+                    &self.final_payment_amount,
+                )
+            }
             9usize => {
-                ob_model::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)
+                ob_model::__private::encode_optional(
+                    map,
+                    "DebtorAccount",
+                    &self.debtor_account,
+                )
             }
-            10usize => ob_model::__private::encode_required(
-                map,
-                "CreditorAccount",
-                &self.creditor_account,
-                &self.extra,
-            ),
-            11usize => ob_model::__private::encode_optional(
-                map,
-                "SupplementaryData",
-                &self.supplementary_data,
-            ),
+            10usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "CreditorAccount",
+                    &self.creditor_account,
+                    &self.extra,
+                )
+            }
+            11usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "SupplementaryData",
+                    &self.supplementary_data,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -11226,8 +12085,7 @@ impl ob_model::Object for OBWriteDomesticStandingOrderConsentResponse6DataInitia
     }
 }
 impl ob_model::__private::serde::Serialize
-    for OBWriteDomesticStandingOrderConsentResponse6DataInitiation
-{
+for OBWriteDomesticStandingOrderConsentResponse6DataInitiation {
     fn serialize<S: ob_model::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -11236,8 +12094,7 @@ impl ob_model::__private::serde::Serialize
     }
 }
 impl<'de> ob_model::__private::serde::Deserialize<'de>
-    for OBWriteDomesticStandingOrderConsentResponse6DataInitiation
-{
+for OBWriteDomesticStandingOrderConsentResponse6DataInitiation {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -11318,18 +12175,16 @@ impl ob_model::Validate for OBWriteDomesticStandingOrderConsentResponse6DataInit
 }
 #[cfg(feature = "schemars")]
 impl ob_model::__private::schemars::JsonSchema
-    for OBWriteDomesticStandingOrderConsentResponse6DataInitiation
-{
+for OBWriteDomesticStandingOrderConsentResponse6DataInitiation {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteDomesticStandingOrderConsentResponse6DataInitiation".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
         concat!(
-            module_path!(),
-            "::",
+            module_path!(), "::",
             "OBWriteDomesticStandingOrderConsentResponse6DataInitiation"
         )
-        .into()
+            .into()
     }
     fn json_schema(
         g: &mut ob_model::__private::schemars::SchemaGenerator,
@@ -11637,7 +12492,14 @@ impl ob_model::Object for OBWriteDomesticStandingOrderResponse6 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(map, "Data", &self.data, &self.extra),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Data",
+                    &self.data,
+                    &self.extra,
+                )
+            }
             1usize => ob_model::__private::encode_optional(map, "Links", &self.links),
             2usize => ob_model::__private::encode_optional(map, "Meta", &self.meta),
             _ => Ok(()),
@@ -11658,7 +12520,8 @@ impl ob_model::__private::serde::Serialize for OBWriteDomesticStandingOrderRespo
         ob_model::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> ob_model::__private::serde::Deserialize<'de> for OBWriteDomesticStandingOrderResponse6 {
+impl<'de> ob_model::__private::serde::Deserialize<'de>
+for OBWriteDomesticStandingOrderResponse6 {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -11687,17 +12550,13 @@ impl ob_model::Validate for OBWriteDomesticStandingOrderResponse6 {
     }
 }
 #[cfg(feature = "schemars")]
-impl ob_model::__private::schemars::JsonSchema for OBWriteDomesticStandingOrderResponse6 {
+impl ob_model::__private::schemars::JsonSchema
+for OBWriteDomesticStandingOrderResponse6 {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteDomesticStandingOrderResponse6".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBWriteDomesticStandingOrderResponse6"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBWriteDomesticStandingOrderResponse6").into()
     }
     fn json_schema(
         g: &mut ob_model::__private::schemars::SchemaGenerator,
@@ -11878,7 +12737,12 @@ impl ob_model::Object for OBWriteDomesticStandingOrderResponse6Data {
             &self.domestic_standing_order_id,
             &self.extra,
         )?;
-        ob_model::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "ConsentId",
+            &self.consent_id,
+            &self.extra,
+        )?;
         ob_model::__private::encode_required(
             map,
             "CreationDateTime",
@@ -11894,8 +12758,17 @@ impl ob_model::Object for OBWriteDomesticStandingOrderResponse6Data {
         )?;
         ob_model::__private::encode_optional(map, "Refund", &self.refund)?;
         ob_model::__private::encode_optional(map, "Charges", &self.charges)?;
-        ob_model::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
-        ob_model::__private::encode_optional(map, "MultiAuthorisation", &self.multi_authorisation)?;
+        ob_model::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
+        ob_model::__private::encode_optional(
+            map,
+            "MultiAuthorisation",
+            &self.multi_authorisation,
+        )?;
         ob_model::__private::encode_optional(map, "Debtor", &self.debtor)?;
         Ok(())
     }
@@ -11905,46 +12778,63 @@ impl ob_model::Object for OBWriteDomesticStandingOrderResponse6Data {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(
-                map,
-                "DomesticStandingOrderId",
-                &self.domestic_standing_order_id,
-                &self.extra,
-            ),
-            1usize => ob_model::__private::encode_required(
-                map,
-                "ConsentId",
-                &self.consent_id,
-                &self.extra,
-            ),
-            2usize => ob_model::__private::encode_required(
-                map,
-                "CreationDateTime",
-                &self.creation_date_time,
-                &self.extra,
-            ),
-            3usize => {
-                ob_model::__private::encode_required(map, "Status", &self.status, &self.extra)
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "DomesticStandingOrderId",
+                    &self.domestic_standing_order_id,
+                    &self.extra,
+                )
             }
-            4usize => ob_model::__private::encode_required(
-                map,
-                "StatusUpdateDateTime",
-                &self.status_update_date_time,
-                &self.extra,
-            ),
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "ConsentId",
+                    &self.consent_id,
+                    &self.extra,
+                )
+            }
+            2usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "CreationDateTime",
+                    &self.creation_date_time,
+                    &self.extra,
+                )
+            }
+            3usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Status",
+                    &self.status,
+                    &self.extra,
+                )
+            }
+            4usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "StatusUpdateDateTime",
+                    &self.status_update_date_time,
+                    &self.extra,
+                )
+            }
             5usize => ob_model::__private::encode_optional(map, "Refund", &self.refund),
             6usize => ob_model::__private::encode_optional(map, "Charges", &self.charges),
-            7usize => ob_model::__private::encode_required(
-                map,
-                "Initiation",
-                &self.initiation,
-                &self.extra,
-            ),
-            8usize => ob_model::__private::encode_optional(
-                map,
-                "MultiAuthorisation",
-                &self.multi_authorisation,
-            ),
+            7usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
+            }
+            8usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "MultiAuthorisation",
+                    &self.multi_authorisation,
+                )
+            }
             9usize => ob_model::__private::encode_optional(map, "Debtor", &self.debtor),
             _ => Ok(()),
         }
@@ -11956,7 +12846,8 @@ impl ob_model::Object for OBWriteDomesticStandingOrderResponse6Data {
         &mut self.extra
     }
 }
-impl ob_model::__private::serde::Serialize for OBWriteDomesticStandingOrderResponse6Data {
+impl ob_model::__private::serde::Serialize
+for OBWriteDomesticStandingOrderResponse6Data {
     fn serialize<S: ob_model::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -11965,8 +12856,7 @@ impl ob_model::__private::serde::Serialize for OBWriteDomesticStandingOrderRespo
     }
 }
 impl<'de> ob_model::__private::serde::Deserialize<'de>
-    for OBWriteDomesticStandingOrderResponse6Data
-{
+for OBWriteDomesticStandingOrderResponse6Data {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -12037,17 +12927,13 @@ impl ob_model::Validate for OBWriteDomesticStandingOrderResponse6Data {
     }
 }
 #[cfg(feature = "schemars")]
-impl ob_model::__private::schemars::JsonSchema for OBWriteDomesticStandingOrderResponse6Data {
+impl ob_model::__private::schemars::JsonSchema
+for OBWriteDomesticStandingOrderResponse6Data {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteDomesticStandingOrderResponse6Data".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBWriteDomesticStandingOrderResponse6Data"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBWriteDomesticStandingOrderResponse6Data").into()
     }
     fn json_schema(
         g: &mut ob_model::__private::schemars::SchemaGenerator,
@@ -12298,7 +13184,14 @@ impl ob_model::Object for OBWriteFile2 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(map, "Data", &self.data, &self.extra),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Data",
+                    &self.data,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -12346,8 +13239,10 @@ impl ob_model::__private::schemars::JsonSchema for OBWriteFile2 {
     fn json_schema(
         g: &mut ob_model::__private::schemars::SchemaGenerator,
     ) -> ob_model::__private::schemars::Schema {
-        let mut s =
-            ob_model::schema::object("`OBWriteFile2` (the spec gives no description).", false);
+        let mut s = ob_model::schema::object(
+            "`OBWriteFile2` (the spec gives no description).",
+            false,
+        );
         ob_model::schema::property(
             &mut s,
             "Data",
@@ -12413,8 +13308,18 @@ impl ob_model::Object for OBWriteFile2Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
-        ob_model::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "ConsentId",
+            &self.consent_id,
+            &self.extra,
+        )?;
+        ob_model::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
         Ok(())
     }
     fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
@@ -12423,18 +13328,22 @@ impl ob_model::Object for OBWriteFile2Data {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(
-                map,
-                "ConsentId",
-                &self.consent_id,
-                &self.extra,
-            ),
-            1usize => ob_model::__private::encode_required(
-                map,
-                "Initiation",
-                &self.initiation,
-                &self.extra,
-            ),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "ConsentId",
+                    &self.consent_id,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -12489,8 +13398,10 @@ impl ob_model::__private::schemars::JsonSchema for OBWriteFile2Data {
     fn json_schema(
         g: &mut ob_model::__private::schemars::SchemaGenerator,
     ) -> ob_model::__private::schemars::Schema {
-        let mut s =
-            ob_model::schema::object("`OBWriteFile2Data` (the spec gives no description).", false);
+        let mut s = ob_model::schema::object(
+            "`OBWriteFile2Data` (the spec gives no description).",
+            false,
+        );
         ob_model::schema::property(
             &mut s,
             "ConsentId",
@@ -12570,11 +13481,15 @@ pub struct OBWriteFile2DataInitiation {
     /// Unambiguous identification of the account of the debtor to which a debit entry will be made as a result of the transaction.
     ///
     /// JSON name: `DebtorAccount`
-    pub debtor_account: Option<Box<OBWriteDomesticConsentResponse5DataInitiationDebtorAccount>>,
+    pub debtor_account: Option<
+        Box<OBWriteDomesticConsentResponse5DataInitiationDebtorAccount>,
+    >,
     /// Information supplied to enable the matching of an entry with the items that the transfer is intended to settle, such as commercial invoices in an accounts' receivable system.
     ///
     /// JSON name: `RemittanceInformation`
-    pub remittance_information: Option<Box<OBWriteDomestic2DataInitiationRemittanceInformation>>,
+    pub remittance_information: Option<
+        Box<OBWriteDomestic2DataInitiationRemittanceInformation>,
+    >,
     /// Additional information that can not be captured in the structured fields and/or any other specific block.
     ///
     /// JSON name: `SupplementaryData`
@@ -12638,9 +13553,23 @@ impl ob_model::Object for OBWriteFile2DataInitiation {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(map, "FileType", &self.file_type, &self.extra)?;
-        ob_model::__private::encode_required(map, "FileHash", &self.file_hash, &self.extra)?;
-        ob_model::__private::encode_optional(map, "FileReference", &self.file_reference)?;
+        ob_model::__private::encode_required(
+            map,
+            "FileType",
+            &self.file_type,
+            &self.extra,
+        )?;
+        ob_model::__private::encode_required(
+            map,
+            "FileHash",
+            &self.file_hash,
+            &self.extra,
+        )?;
+        ob_model::__private::encode_optional(
+            map,
+            "FileReference",
+            &self.file_reference,
+        )?;
         ob_model::__private::encode_optional(
             map,
             "NumberOfTransactions",
@@ -12652,14 +13581,26 @@ impl ob_model::Object for OBWriteFile2DataInitiation {
             "RequestedExecutionDateTime",
             &self.requested_execution_date_time,
         )?;
-        ob_model::__private::encode_optional(map, "LocalInstrument", &self.local_instrument)?;
-        ob_model::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)?;
+        ob_model::__private::encode_optional(
+            map,
+            "LocalInstrument",
+            &self.local_instrument,
+        )?;
+        ob_model::__private::encode_optional(
+            map,
+            "DebtorAccount",
+            &self.debtor_account,
+        )?;
         ob_model::__private::encode_optional(
             map,
             "RemittanceInformation",
             &self.remittance_information,
         )?;
-        ob_model::__private::encode_optional(map, "SupplementaryData", &self.supplementary_data)?;
+        ob_model::__private::encode_optional(
+            map,
+            "SupplementaryData",
+            &self.supplementary_data,
+        )?;
         Ok(())
     }
     fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
@@ -12669,41 +13610,77 @@ impl ob_model::Object for OBWriteFile2DataInitiation {
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                ob_model::__private::encode_required(map, "FileType", &self.file_type, &self.extra)
+                ob_model::__private::encode_required(
+                    map,
+                    "FileType",
+                    &self.file_type,
+                    &self.extra,
+                )
             }
             1usize => {
-                ob_model::__private::encode_required(map, "FileHash", &self.file_hash, &self.extra)
+                ob_model::__private::encode_required(
+                    map,
+                    "FileHash",
+                    &self.file_hash,
+                    &self.extra,
+                )
             }
             2usize => {
-                ob_model::__private::encode_optional(map, "FileReference", &self.file_reference)
+                ob_model::__private::encode_optional(
+                    map,
+                    "FileReference",
+                    &self.file_reference,
+                )
             }
-            3usize => ob_model::__private::encode_optional(
-                map,
-                "NumberOfTransactions",
-                &self.number_of_transactions,
-            ),
-            4usize => ob_model::__private::encode_optional(map, "ControlSum", &self.control_sum),
-            5usize => ob_model::__private::encode_optional(
-                map,
-                "RequestedExecutionDateTime",
-                &self.requested_execution_date_time,
-            ),
+            3usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "NumberOfTransactions",
+                    &self.number_of_transactions,
+                )
+            }
+            4usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "ControlSum",
+                    &self.control_sum,
+                )
+            }
+            5usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "RequestedExecutionDateTime",
+                    &self.requested_execution_date_time,
+                )
+            }
             6usize => {
-                ob_model::__private::encode_optional(map, "LocalInstrument", &self.local_instrument)
+                ob_model::__private::encode_optional(
+                    map,
+                    "LocalInstrument",
+                    &self.local_instrument,
+                )
             }
             7usize => {
-                ob_model::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)
+                ob_model::__private::encode_optional(
+                    map,
+                    "DebtorAccount",
+                    &self.debtor_account,
+                )
             }
-            8usize => ob_model::__private::encode_optional(
-                map,
-                "RemittanceInformation",
-                &self.remittance_information,
-            ),
-            9usize => ob_model::__private::encode_optional(
-                map,
-                "SupplementaryData",
-                &self.supplementary_data,
-            ),
+            8usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "RemittanceInformation",
+                    &self.remittance_information,
+                )
+            }
+            9usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "SupplementaryData",
+                    &self.supplementary_data,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -13046,7 +14023,14 @@ impl ob_model::Object for OBWriteFileConsent3 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(map, "Data", &self.data, &self.extra),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Data",
+                    &self.data,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -13141,7 +14125,11 @@ pub struct OBWriteFileConsent3Data {
 }
 impl ob_model::Object for OBWriteFileConsent3Data {
     const NAME: &'static str = "OBWriteFileConsent3Data";
-    const FIELDS: &'static [&'static str] = &["Initiation", "Authorisation", "SCASupportData"];
+    const FIELDS: &'static [&'static str] = &[
+        "Initiation",
+        "Authorisation",
+        "SCASupportData",
+    ];
     const REQUIRED: u128 = 1;
     const OPEN: bool = false;
     fn field_index(key: &str) -> Option<usize> {
@@ -13169,9 +14157,18 @@ impl ob_model::Object for OBWriteFileConsent3Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
         ob_model::__private::encode_optional(map, "Authorisation", &self.authorisation)?;
-        ob_model::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)?;
+        ob_model::__private::encode_optional(
+            map,
+            "SCASupportData",
+            &self.sca_support_data,
+        )?;
         Ok(())
     }
     fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
@@ -13180,17 +14177,27 @@ impl ob_model::Object for OBWriteFileConsent3Data {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(
-                map,
-                "Initiation",
-                &self.initiation,
-                &self.extra,
-            ),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
+            }
             1usize => {
-                ob_model::__private::encode_optional(map, "Authorisation", &self.authorisation)
+                ob_model::__private::encode_optional(
+                    map,
+                    "Authorisation",
+                    &self.authorisation,
+                )
             }
             2usize => {
-                ob_model::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)
+                ob_model::__private::encode_optional(
+                    map,
+                    "SCASupportData",
+                    &self.sca_support_data,
+                )
             }
             _ => Ok(()),
         }
@@ -13373,7 +14380,14 @@ impl ob_model::Object for OBWriteFileConsentResponse4 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(map, "Data", &self.data, &self.extra),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Data",
+                    &self.data,
+                    &self.extra,
+                )
+            }
             1usize => ob_model::__private::encode_optional(map, "Links", &self.links),
             2usize => ob_model::__private::encode_optional(map, "Meta", &self.meta),
             _ => Ok(()),
@@ -13605,7 +14619,12 @@ impl ob_model::Object for OBWriteFileConsentResponse4Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "ConsentId",
+            &self.consent_id,
+            &self.extra,
+        )?;
         ob_model::__private::encode_required(
             map,
             "CreationDateTime",
@@ -13619,11 +14638,24 @@ impl ob_model::Object for OBWriteFileConsentResponse4Data {
             &self.status_update_date_time,
             &self.extra,
         )?;
-        ob_model::__private::encode_optional(map, "CutOffDateTime", &self.cut_off_date_time)?;
+        ob_model::__private::encode_optional(
+            map,
+            "CutOffDateTime",
+            &self.cut_off_date_time,
+        )?;
         ob_model::__private::encode_optional(map, "Charges", &self.charges)?;
-        ob_model::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
         ob_model::__private::encode_optional(map, "Authorisation", &self.authorisation)?;
-        ob_model::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)?;
+        ob_model::__private::encode_optional(
+            map,
+            "SCASupportData",
+            &self.sca_support_data,
+        )?;
         ob_model::__private::encode_optional(map, "Debtor", &self.debtor)?;
         Ok(())
     }
@@ -13633,42 +14665,67 @@ impl ob_model::Object for OBWriteFileConsentResponse4Data {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(
-                map,
-                "ConsentId",
-                &self.consent_id,
-                &self.extra,
-            ),
-            1usize => ob_model::__private::encode_required(
-                map,
-                "CreationDateTime",
-                &self.creation_date_time,
-                &self.extra,
-            ),
-            2usize => {
-                ob_model::__private::encode_required(map, "Status", &self.status, &self.extra)
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "ConsentId",
+                    &self.consent_id,
+                    &self.extra,
+                )
             }
-            3usize => ob_model::__private::encode_required(
-                map,
-                "StatusUpdateDateTime",
-                &self.status_update_date_time,
-                &self.extra,
-            ),
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "CreationDateTime",
+                    &self.creation_date_time,
+                    &self.extra,
+                )
+            }
+            2usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Status",
+                    &self.status,
+                    &self.extra,
+                )
+            }
+            3usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "StatusUpdateDateTime",
+                    &self.status_update_date_time,
+                    &self.extra,
+                )
+            }
             4usize => {
-                ob_model::__private::encode_optional(map, "CutOffDateTime", &self.cut_off_date_time)
+                ob_model::__private::encode_optional(
+                    map,
+                    "CutOffDateTime",
+                    &self.cut_off_date_time,
+                )
             }
             5usize => ob_model::__private::encode_optional(map, "Charges", &self.charges),
-            6usize => ob_model::__private::encode_required(
-                map,
-                "Initiation",
-                &self.initiation,
-                &self.extra,
-            ),
+            6usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
+            }
             7usize => {
-                ob_model::__private::encode_optional(map, "Authorisation", &self.authorisation)
+                ob_model::__private::encode_optional(
+                    map,
+                    "Authorisation",
+                    &self.authorisation,
+                )
             }
             8usize => {
-                ob_model::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)
+                ob_model::__private::encode_optional(
+                    map,
+                    "SCASupportData",
+                    &self.sca_support_data,
+                )
             }
             9usize => ob_model::__private::encode_optional(map, "Debtor", &self.debtor),
             _ => Ok(()),
@@ -13689,7 +14746,8 @@ impl ob_model::__private::serde::Serialize for OBWriteFileConsentResponse4Data {
         ob_model::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> ob_model::__private::serde::Deserialize<'de> for OBWriteFileConsentResponse4Data {
+impl<'de> ob_model::__private::serde::Deserialize<'de>
+for OBWriteFileConsentResponse4Data {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -14025,7 +15083,14 @@ impl ob_model::Object for OBWriteFileResponse3 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(map, "Data", &self.data, &self.extra),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Data",
+                    &self.data,
+                    &self.extra,
+                )
+            }
             1usize => ob_model::__private::encode_optional(map, "Links", &self.links),
             2usize => ob_model::__private::encode_optional(map, "Meta", &self.meta),
             _ => Ok(()),
@@ -14254,7 +15319,12 @@ impl ob_model::Object for OBWriteFileResponse3Data {
             &self.file_payment_id,
             &self.extra,
         )?;
-        ob_model::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "ConsentId",
+            &self.consent_id,
+            &self.extra,
+        )?;
         ob_model::__private::encode_required(
             map,
             "CreationDateTime",
@@ -14269,8 +15339,17 @@ impl ob_model::Object for OBWriteFileResponse3Data {
             &self.extra,
         )?;
         ob_model::__private::encode_optional(map, "Charges", &self.charges)?;
-        ob_model::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
-        ob_model::__private::encode_optional(map, "MultiAuthorisation", &self.multi_authorisation)?;
+        ob_model::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
+        ob_model::__private::encode_optional(
+            map,
+            "MultiAuthorisation",
+            &self.multi_authorisation,
+        )?;
         ob_model::__private::encode_optional(map, "Debtor", &self.debtor)?;
         Ok(())
     }
@@ -14280,45 +15359,62 @@ impl ob_model::Object for OBWriteFileResponse3Data {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(
-                map,
-                "FilePaymentId",
-                &self.file_payment_id,
-                &self.extra,
-            ),
-            1usize => ob_model::__private::encode_required(
-                map,
-                "ConsentId",
-                &self.consent_id,
-                &self.extra,
-            ),
-            2usize => ob_model::__private::encode_required(
-                map,
-                "CreationDateTime",
-                &self.creation_date_time,
-                &self.extra,
-            ),
-            3usize => {
-                ob_model::__private::encode_required(map, "Status", &self.status, &self.extra)
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "FilePaymentId",
+                    &self.file_payment_id,
+                    &self.extra,
+                )
             }
-            4usize => ob_model::__private::encode_required(
-                map,
-                "StatusUpdateDateTime",
-                &self.status_update_date_time,
-                &self.extra,
-            ),
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "ConsentId",
+                    &self.consent_id,
+                    &self.extra,
+                )
+            }
+            2usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "CreationDateTime",
+                    &self.creation_date_time,
+                    &self.extra,
+                )
+            }
+            3usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Status",
+                    &self.status,
+                    &self.extra,
+                )
+            }
+            4usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "StatusUpdateDateTime",
+                    &self.status_update_date_time,
+                    &self.extra,
+                )
+            }
             5usize => ob_model::__private::encode_optional(map, "Charges", &self.charges),
-            6usize => ob_model::__private::encode_required(
-                map,
-                "Initiation",
-                &self.initiation,
-                &self.extra,
-            ),
-            7usize => ob_model::__private::encode_optional(
-                map,
-                "MultiAuthorisation",
-                &self.multi_authorisation,
-            ),
+            6usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
+            }
+            7usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "MultiAuthorisation",
+                    &self.multi_authorisation,
+                )
+            }
             8usize => ob_model::__private::encode_optional(map, "Debtor", &self.debtor),
             _ => Ok(()),
         }
@@ -14646,8 +15742,22 @@ impl ob_model::Object for OBWriteInternational3 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(map, "Data", &self.data, &self.extra),
-            1usize => ob_model::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Data",
+                    &self.data,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Risk",
+                    &self.risk,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -14789,8 +15899,18 @@ impl ob_model::Object for OBWriteInternational3Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
-        ob_model::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "ConsentId",
+            &self.consent_id,
+            &self.extra,
+        )?;
+        ob_model::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
         Ok(())
     }
     fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
@@ -14799,18 +15919,22 @@ impl ob_model::Object for OBWriteInternational3Data {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(
-                map,
-                "ConsentId",
-                &self.consent_id,
-                &self.extra,
-            ),
-            1usize => ob_model::__private::encode_required(
-                map,
-                "Initiation",
-                &self.initiation,
-                &self.extra,
-            ),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "ConsentId",
+                    &self.consent_id,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -14932,7 +16056,9 @@ pub struct OBWriteInternational3DataInitiation {
     /// Indicator of the urgency or order of importance that the instructing party would like the instructed party to apply to the processing of the instruction.
     ///
     /// JSON name: `InstructionPriority`
-    pub instruction_priority: Option<OBWriteInternational3DataInitiationInstructionPriority>,
+    pub instruction_priority: Option<
+        OBWriteInternational3DataInitiationInstructionPriority,
+    >,
     /// Specifies the external purpose code in the format of character string with a maximum length of 4 characters.
     /// The list of valid codes is an external code list published separately.
     /// External code sets can be downloaded from www.iso20022.org.
@@ -14963,12 +16089,15 @@ pub struct OBWriteInternational3DataInitiation {
     /// Provides details on the currency exchange rate and contract.
     ///
     /// JSON name: `ExchangeRateInformation`
-    pub exchange_rate_information:
-        Option<Box<OBWriteInternational3DataInitiationExchangeRateInformation>>,
+    pub exchange_rate_information: Option<
+        Box<OBWriteInternational3DataInitiationExchangeRateInformation>,
+    >,
     /// Unambiguous identification of the account of the debtor to which a debit entry will be made as a result of the transaction.
     ///
     /// JSON name: `DebtorAccount`
-    pub debtor_account: Option<Box<OBWriteDomesticConsentResponse5DataInitiationDebtorAccount>>,
+    pub debtor_account: Option<
+        Box<OBWriteDomesticConsentResponse5DataInitiationDebtorAccount>,
+    >,
     /// Party to which an amount of money is due.
     ///
     /// JSON name: `Creditor`
@@ -14984,7 +16113,9 @@ pub struct OBWriteInternational3DataInitiation {
     /// Information supplied to enable the matching of an entry with the items that the transfer is intended to settle, such as commercial invoices in an accounts' receivable system.
     ///
     /// JSON name: `RemittanceInformation`
-    pub remittance_information: Option<Box<OBWriteDomestic2DataInitiationRemittanceInformation>>,
+    pub remittance_information: Option<
+        Box<OBWriteDomestic2DataInitiationRemittanceInformation>,
+    >,
     /// Additional information that can not be captured in the structured fields and/or any other specific block.
     ///
     /// JSON name: `SupplementaryData`
@@ -15081,14 +16212,22 @@ impl ob_model::Object for OBWriteInternational3DataInitiation {
             &self.end_to_end_identification,
             &self.extra,
         )?;
-        ob_model::__private::encode_optional(map, "LocalInstrument", &self.local_instrument)?;
+        ob_model::__private::encode_optional(
+            map,
+            "LocalInstrument",
+            &self.local_instrument,
+        )?;
         ob_model::__private::encode_optional(
             map,
             "InstructionPriority",
             &self.instruction_priority,
         )?;
         ob_model::__private::encode_optional(map, "Purpose", &self.purpose)?;
-        ob_model::__private::encode_optional(map, "ExtendedPurpose", &self.extended_purpose)?;
+        ob_model::__private::encode_optional(
+            map,
+            "ExtendedPurpose",
+            &self.extended_purpose,
+        )?;
         ob_model::__private::encode_optional(map, "ChargeBearer", &self.charge_bearer)?;
         ob_model::__private::encode_required(
             map,
@@ -15112,9 +16251,17 @@ impl ob_model::Object for OBWriteInternational3DataInitiation {
             "ExchangeRateInformation",
             &self.exchange_rate_information,
         )?;
-        ob_model::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)?;
+        ob_model::__private::encode_optional(
+            map,
+            "DebtorAccount",
+            &self.debtor_account,
+        )?;
         ob_model::__private::encode_optional(map, "Creditor", &self.creditor)?;
-        ob_model::__private::encode_optional(map, "CreditorAgent", &self.creditor_agent)?;
+        ob_model::__private::encode_optional(
+            map,
+            "CreditorAgent",
+            &self.creditor_agent,
+        )?;
         ob_model::__private::encode_required(
             map,
             "CreditorAccount",
@@ -15126,7 +16273,11 @@ impl ob_model::Object for OBWriteInternational3DataInitiation {
             "RemittanceInformation",
             &self.remittance_information,
         )?;
-        ob_model::__private::encode_optional(map, "SupplementaryData", &self.supplementary_data)?;
+        ob_model::__private::encode_optional(
+            map,
+            "SupplementaryData",
+            &self.supplementary_data,
+        )?;
         Ok(())
     }
     fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
@@ -15135,78 +16286,120 @@ impl ob_model::Object for OBWriteInternational3DataInitiation {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(
-                map,
-                "InstructionIdentification",
-                &self.instruction_identification,
-                &self.extra,
-            ),
-            1usize => ob_model::__private::encode_required(
-                map,
-                "EndToEndIdentification",
-                &self.end_to_end_identification,
-                &self.extra,
-            ),
-            2usize => {
-                ob_model::__private::encode_optional(map, "LocalInstrument", &self.local_instrument)
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "InstructionIdentification",
+                    &self.instruction_identification,
+                    &self.extra,
+                )
             }
-            3usize => ob_model::__private::encode_optional(
-                map,
-                "InstructionPriority",
-                &self.instruction_priority,
-            ),
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "EndToEndIdentification",
+                    &self.end_to_end_identification,
+                    &self.extra,
+                )
+            }
+            2usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "LocalInstrument",
+                    &self.local_instrument,
+                )
+            }
+            3usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "InstructionPriority",
+                    &self.instruction_priority,
+                )
+            }
             4usize => ob_model::__private::encode_optional(map, "Purpose", &self.purpose),
             5usize => {
-                ob_model::__private::encode_optional(map, "ExtendedPurpose", &self.extended_purpose)
+                ob_model::__private::encode_optional(
+                    map,
+                    "ExtendedPurpose",
+                    &self.extended_purpose,
+                )
             }
             6usize => {
-                ob_model::__private::encode_optional(map, "ChargeBearer", &self.charge_bearer)
+                ob_model::__private::encode_optional(
+                    map,
+                    "ChargeBearer",
+                    &self.charge_bearer,
+                )
             }
-            7usize => ob_model::__private::encode_required(
-                map,
-                "CurrencyOfTransfer",
-                &self.currency_of_transfer,
-                &self.extra,
-            ),
-            8usize => ob_model::__private::encode_optional(
-                map,
-                "DestinationCountryCode",
-                &self.destination_country_code,
-            ),
-            9usize => ob_model::__private::encode_required(
-                map,
-                "InstructedAmount",
-                &self.instructed_amount,
-                &self.extra,
-            ),
-            10usize => ob_model::__private::encode_optional(
-                map,
-                "ExchangeRateInformation",
-                &self.exchange_rate_information,
-            ),
+            7usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "CurrencyOfTransfer",
+                    &self.currency_of_transfer,
+                    &self.extra,
+                )
+            }
+            8usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "DestinationCountryCode",
+                    &self.destination_country_code,
+                )
+            }
+            9usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "InstructedAmount",
+                    &self.instructed_amount,
+                    &self.extra,
+                )
+            }
+            10usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "ExchangeRateInformation",
+                    &self.exchange_rate_information,
+                )
+            }
             11usize => {
-                ob_model::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)
+                ob_model::__private::encode_optional(
+                    map,
+                    "DebtorAccount",
+                    &self.debtor_account,
+                )
             }
-            12usize => ob_model::__private::encode_optional(map, "Creditor", &self.creditor),
+            12usize => {
+                ob_model::__private::encode_optional(map, "Creditor", &self.creditor)
+            }
             13usize => {
-                ob_model::__private::encode_optional(map, "CreditorAgent", &self.creditor_agent)
+                ob_model::__private::encode_optional(
+                    map,
+                    "CreditorAgent",
+                    &self.creditor_agent,
+                )
             }
-            14usize => ob_model::__private::encode_required(
-                map,
-                "CreditorAccount",
-                &self.creditor_account,
-                &self.extra,
-            ),
-            15usize => ob_model::__private::encode_optional(
-                map,
-                "RemittanceInformation",
-                &self.remittance_information,
-            ),
-            16usize => ob_model::__private::encode_optional(
-                map,
-                "SupplementaryData",
-                &self.supplementary_data,
-            ),
+            14usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "CreditorAccount",
+                    &self.creditor_account,
+                    &self.extra,
+                )
+            }
+            15usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "RemittanceInformation",
+                    &self.remittance_information,
+                )
+            }
+            16usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "SupplementaryData",
+                    &self.supplementary_data,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -15225,7 +16418,8 @@ impl ob_model::__private::serde::Serialize for OBWriteInternational3DataInitiati
         ob_model::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> ob_model::__private::serde::Deserialize<'de> for OBWriteInternational3DataInitiation {
+impl<'de> ob_model::__private::serde::Deserialize<'de>
+for OBWriteInternational3DataInitiation {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -15547,7 +16741,10 @@ impl ob_model::__private::schemars::JsonSchema for OBWriteInternational3DataInit
             false,
             "Provides details on the currency exchange rate and contract.",
             ob_model::schema::constrain(
-                g.subschema_for::<OBWriteInternational3DataInitiationExchangeRateInformation>(),
+                g
+                    .subschema_for::<
+                        OBWriteInternational3DataInitiationExchangeRateInformation,
+                    >(),
                 &ob_model::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -15737,8 +16934,22 @@ impl ob_model::Object for OBWriteInternationalConsent5 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(map, "Data", &self.data, &self.extra),
-            1usize => ob_model::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Data",
+                    &self.data,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Risk",
+                    &self.risk,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -15897,10 +17108,23 @@ impl ob_model::Object for OBWriteInternationalConsent5Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        ob_model::__private::encode_optional(map, "ReadRefundAccount", &self.read_refund_account)?;
-        ob_model::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
+        ob_model::__private::encode_optional(
+            map,
+            "ReadRefundAccount",
+            &self.read_refund_account,
+        )?;
+        ob_model::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
         ob_model::__private::encode_optional(map, "Authorisation", &self.authorisation)?;
-        ob_model::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)?;
+        ob_model::__private::encode_optional(
+            map,
+            "SCASupportData",
+            &self.sca_support_data,
+        )?;
         Ok(())
     }
     fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
@@ -15909,22 +17133,34 @@ impl ob_model::Object for OBWriteInternationalConsent5Data {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_optional(
-                map,
-                "ReadRefundAccount",
-                &self.read_refund_account,
-            ),
-            1usize => ob_model::__private::encode_required(
-                map,
-                "Initiation",
-                &self.initiation,
-                &self.extra,
-            ),
+            0usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "ReadRefundAccount",
+                    &self.read_refund_account,
+                )
+            }
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
+            }
             2usize => {
-                ob_model::__private::encode_optional(map, "Authorisation", &self.authorisation)
+                ob_model::__private::encode_optional(
+                    map,
+                    "Authorisation",
+                    &self.authorisation,
+                )
             }
             3usize => {
-                ob_model::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)
+                ob_model::__private::encode_optional(
+                    map,
+                    "SCASupportData",
+                    &self.sca_support_data,
+                )
             }
             _ => Ok(()),
         }
@@ -15944,7 +17180,8 @@ impl ob_model::__private::serde::Serialize for OBWriteInternationalConsent5Data 
         ob_model::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> ob_model::__private::serde::Deserialize<'de> for OBWriteInternationalConsent5Data {
+impl<'de> ob_model::__private::serde::Deserialize<'de>
+for OBWriteInternationalConsent5Data {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -16139,8 +17376,22 @@ impl ob_model::Object for OBWriteInternationalConsentResponse6 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(map, "Data", &self.data, &self.extra),
-            1usize => ob_model::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Data",
+                    &self.data,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Risk",
+                    &self.risk,
+                    &self.extra,
+                )
+            }
             2usize => ob_model::__private::encode_optional(map, "Links", &self.links),
             3usize => ob_model::__private::encode_optional(map, "Meta", &self.meta),
             _ => Ok(()),
@@ -16161,7 +17412,8 @@ impl ob_model::__private::serde::Serialize for OBWriteInternationalConsentRespon
         ob_model::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> ob_model::__private::serde::Deserialize<'de> for OBWriteInternationalConsentResponse6 {
+impl<'de> ob_model::__private::serde::Deserialize<'de>
+for OBWriteInternationalConsentResponse6 {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -16341,8 +17593,9 @@ pub struct OBWriteInternationalConsentResponse6Data {
     /// Further detailed information on the exchange rate that has been used in the payment transaction.
     ///
     /// JSON name: `ExchangeRateInformation`
-    pub exchange_rate_information:
-        Option<Box<OBWriteInternationalConsentResponse6DataExchangeRateInformation>>,
+    pub exchange_rate_information: Option<
+        Box<OBWriteInternationalConsentResponse6DataExchangeRateInformation>,
+    >,
     /// The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single international payment.
     ///
     /// JSON name: `Initiation`
@@ -16430,7 +17683,12 @@ impl ob_model::Object for OBWriteInternationalConsentResponse6Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "ConsentId",
+            &self.consent_id,
+            &self.extra,
+        )?;
         ob_model::__private::encode_required(
             map,
             "CreationDateTime",
@@ -16444,8 +17702,16 @@ impl ob_model::Object for OBWriteInternationalConsentResponse6Data {
             &self.status_update_date_time,
             &self.extra,
         )?;
-        ob_model::__private::encode_optional(map, "ReadRefundAccount", &self.read_refund_account)?;
-        ob_model::__private::encode_optional(map, "CutOffDateTime", &self.cut_off_date_time)?;
+        ob_model::__private::encode_optional(
+            map,
+            "ReadRefundAccount",
+            &self.read_refund_account,
+        )?;
+        ob_model::__private::encode_optional(
+            map,
+            "CutOffDateTime",
+            &self.cut_off_date_time,
+        )?;
         ob_model::__private::encode_optional(
             map,
             "ExpectedExecutionDateTime",
@@ -16462,9 +17728,18 @@ impl ob_model::Object for OBWriteInternationalConsentResponse6Data {
             "ExchangeRateInformation",
             &self.exchange_rate_information,
         )?;
-        ob_model::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
         ob_model::__private::encode_optional(map, "Authorisation", &self.authorisation)?;
-        ob_model::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)?;
+        ob_model::__private::encode_optional(
+            map,
+            "SCASupportData",
+            &self.sca_support_data,
+        )?;
         ob_model::__private::encode_optional(map, "Debtor", &self.debtor)?;
         Ok(())
     }
@@ -16474,62 +17749,95 @@ impl ob_model::Object for OBWriteInternationalConsentResponse6Data {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(
-                map,
-                "ConsentId",
-                &self.consent_id,
-                &self.extra,
-            ),
-            1usize => ob_model::__private::encode_required(
-                map,
-                "CreationDateTime",
-                &self.creation_date_time,
-                &self.extra,
-            ),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "ConsentId",
+                    &self.consent_id,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "CreationDateTime",
+                    &self.creation_date_time,
+                    &self.extra,
+                )
+            }
             2usize => {
-                ob_model::__private::encode_required(map, "Status", &self.status, &self.extra)
+                ob_model::__private::encode_required(
+                    map,
+                    "Status",
+                    &self.status,
+                    &self.extra,
+                )
             }
-            3usize => ob_model::__private::encode_required(
-                map,
-                "StatusUpdateDateTime",
-                &self.status_update_date_time,
-                &self.extra,
-            ),
-            4usize => ob_model::__private::encode_optional(
-                map,
-                "ReadRefundAccount",
-                &self.read_refund_account,
-            ),
+            3usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "StatusUpdateDateTime",
+                    &self.status_update_date_time,
+                    &self.extra,
+                )
+            }
+            4usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "ReadRefundAccount",
+                    &self.read_refund_account,
+                )
+            }
             5usize => {
-                ob_model::__private::encode_optional(map, "CutOffDateTime", &self.cut_off_date_time)
+                ob_model::__private::encode_optional(
+                    map,
+                    "CutOffDateTime",
+                    &self.cut_off_date_time,
+                )
             }
-            6usize => ob_model::__private::encode_optional(
-                map,
-                "ExpectedExecutionDateTime",
-                &self.expected_execution_date_time,
-            ),
-            7usize => ob_model::__private::encode_optional(
-                map,
-                "ExpectedSettlementDateTime",
-                &self.expected_settlement_date_time,
-            ),
+            6usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "ExpectedExecutionDateTime",
+                    &self.expected_execution_date_time,
+                )
+            }
+            7usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "ExpectedSettlementDateTime",
+                    &self.expected_settlement_date_time,
+                )
+            }
             8usize => ob_model::__private::encode_optional(map, "Charges", &self.charges),
-            9usize => ob_model::__private::encode_optional(
-                map,
-                "ExchangeRateInformation",
-                &self.exchange_rate_information,
-            ),
-            10usize => ob_model::__private::encode_required(
-                map,
-                "Initiation",
-                &self.initiation,
-                &self.extra,
-            ),
+            9usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "ExchangeRateInformation",
+                    &self.exchange_rate_information,
+                )
+            }
+            10usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
+            }
             11usize => {
-                ob_model::__private::encode_optional(map, "Authorisation", &self.authorisation)
+                ob_model::__private::encode_optional(
+                    map,
+                    "Authorisation",
+                    &self.authorisation,
+                )
             }
             12usize => {
-                ob_model::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)
+                ob_model::__private::encode_optional(
+                    map,
+                    "SCASupportData",
+                    &self.sca_support_data,
+                )
             }
             13usize => ob_model::__private::encode_optional(map, "Debtor", &self.debtor),
             _ => Ok(()),
@@ -16551,8 +17859,7 @@ impl ob_model::__private::serde::Serialize for OBWriteInternationalConsentRespon
     }
 }
 impl<'de> ob_model::__private::serde::Deserialize<'de>
-    for OBWriteInternationalConsentResponse6Data
-{
+for OBWriteInternationalConsentResponse6Data {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -16641,17 +17948,13 @@ impl ob_model::Validate for OBWriteInternationalConsentResponse6Data {
     }
 }
 #[cfg(feature = "schemars")]
-impl ob_model::__private::schemars::JsonSchema for OBWriteInternationalConsentResponse6Data {
+impl ob_model::__private::schemars::JsonSchema
+for OBWriteInternationalConsentResponse6Data {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteInternationalConsentResponse6Data".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBWriteInternationalConsentResponse6Data"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBWriteInternationalConsentResponse6Data").into()
     }
     fn json_schema(
         g: &mut ob_model::__private::schemars::SchemaGenerator,
@@ -16992,7 +18295,14 @@ impl ob_model::Object for OBWriteInternationalResponse5 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(map, "Data", &self.data, &self.extra),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Data",
+                    &self.data,
+                    &self.extra,
+                )
+            }
             1usize => ob_model::__private::encode_optional(map, "Links", &self.links),
             2usize => ob_model::__private::encode_optional(map, "Meta", &self.meta),
             _ => Ok(()),
@@ -17013,7 +18323,8 @@ impl ob_model::__private::serde::Serialize for OBWriteInternationalResponse5 {
         ob_model::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> ob_model::__private::serde::Deserialize<'de> for OBWriteInternationalResponse5 {
+impl<'de> ob_model::__private::serde::Deserialize<'de>
+for OBWriteInternationalResponse5 {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -17166,8 +18477,9 @@ pub struct OBWriteInternationalResponse5Data {
     /// Further detailed information on the exchange rate that has been used in the payment transaction.
     ///
     /// JSON name: `ExchangeRateInformation`
-    pub exchange_rate_information:
-        Option<Box<OBWriteInternationalConsentResponse6DataExchangeRateInformation>>,
+    pub exchange_rate_information: Option<
+        Box<OBWriteInternationalConsentResponse6DataExchangeRateInformation>,
+    >,
     /// The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single international payment.
     ///
     /// JSON name: `Initiation`
@@ -17254,7 +18566,12 @@ impl ob_model::Object for OBWriteInternationalResponse5Data {
             &self.international_payment_id,
             &self.extra,
         )?;
-        ob_model::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "ConsentId",
+            &self.consent_id,
+            &self.extra,
+        )?;
         ob_model::__private::encode_required(
             map,
             "CreationDateTime",
@@ -17285,8 +18602,17 @@ impl ob_model::Object for OBWriteInternationalResponse5Data {
             "ExchangeRateInformation",
             &self.exchange_rate_information,
         )?;
-        ob_model::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
-        ob_model::__private::encode_optional(map, "MultiAuthorisation", &self.multi_authorisation)?;
+        ob_model::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
+        ob_model::__private::encode_optional(
+            map,
+            "MultiAuthorisation",
+            &self.multi_authorisation,
+        )?;
         ob_model::__private::encode_optional(map, "Debtor", &self.debtor)?;
         Ok(())
     }
@@ -17296,61 +18622,84 @@ impl ob_model::Object for OBWriteInternationalResponse5Data {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(
-                map,
-                "InternationalPaymentId",
-                &self.international_payment_id,
-                &self.extra,
-            ),
-            1usize => ob_model::__private::encode_required(
-                map,
-                "ConsentId",
-                &self.consent_id,
-                &self.extra,
-            ),
-            2usize => ob_model::__private::encode_required(
-                map,
-                "CreationDateTime",
-                &self.creation_date_time,
-                &self.extra,
-            ),
-            3usize => {
-                ob_model::__private::encode_required(map, "Status", &self.status, &self.extra)
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "InternationalPaymentId",
+                    &self.international_payment_id,
+                    &self.extra,
+                )
             }
-            4usize => ob_model::__private::encode_required(
-                map,
-                "StatusUpdateDateTime",
-                &self.status_update_date_time,
-                &self.extra,
-            ),
-            5usize => ob_model::__private::encode_optional(
-                map,
-                "ExpectedExecutionDateTime",
-                &self.expected_execution_date_time,
-            ),
-            6usize => ob_model::__private::encode_optional(
-                map,
-                "ExpectedSettlementDateTime",
-                &self.expected_settlement_date_time,
-            ),
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "ConsentId",
+                    &self.consent_id,
+                    &self.extra,
+                )
+            }
+            2usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "CreationDateTime",
+                    &self.creation_date_time,
+                    &self.extra,
+                )
+            }
+            3usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Status",
+                    &self.status,
+                    &self.extra,
+                )
+            }
+            4usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "StatusUpdateDateTime",
+                    &self.status_update_date_time,
+                    &self.extra,
+                )
+            }
+            5usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "ExpectedExecutionDateTime",
+                    &self.expected_execution_date_time,
+                )
+            }
+            6usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "ExpectedSettlementDateTime",
+                    &self.expected_settlement_date_time,
+                )
+            }
             7usize => ob_model::__private::encode_optional(map, "Refund", &self.refund),
             8usize => ob_model::__private::encode_optional(map, "Charges", &self.charges),
-            9usize => ob_model::__private::encode_optional(
-                map,
-                "ExchangeRateInformation",
-                &self.exchange_rate_information,
-            ),
-            10usize => ob_model::__private::encode_required(
-                map,
-                "Initiation",
-                &self.initiation,
-                &self.extra,
-            ),
-            11usize => ob_model::__private::encode_optional(
-                map,
-                "MultiAuthorisation",
-                &self.multi_authorisation,
-            ),
+            9usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "ExchangeRateInformation",
+                    &self.exchange_rate_information,
+                )
+            }
+            10usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
+            }
+            11usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "MultiAuthorisation",
+                    &self.multi_authorisation,
+                )
+            }
             12usize => ob_model::__private::encode_optional(map, "Debtor", &self.debtor),
             _ => Ok(()),
         }
@@ -17370,7 +18719,8 @@ impl ob_model::__private::serde::Serialize for OBWriteInternationalResponse5Data
         ob_model::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> ob_model::__private::serde::Deserialize<'de> for OBWriteInternationalResponse5Data {
+impl<'de> ob_model::__private::serde::Deserialize<'de>
+for OBWriteInternationalResponse5Data {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -17777,8 +19127,22 @@ impl ob_model::Object for OBWriteInternationalScheduled3 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(map, "Data", &self.data, &self.extra),
-            1usize => ob_model::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Data",
+                    &self.data,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Risk",
+                    &self.risk,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -17797,7 +19161,8 @@ impl ob_model::__private::serde::Serialize for OBWriteInternationalScheduled3 {
         ob_model::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> ob_model::__private::serde::Deserialize<'de> for OBWriteInternationalScheduled3 {
+impl<'de> ob_model::__private::serde::Deserialize<'de>
+for OBWriteInternationalScheduled3 {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -17920,8 +19285,18 @@ impl ob_model::Object for OBWriteInternationalScheduled3Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
-        ob_model::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "ConsentId",
+            &self.consent_id,
+            &self.extra,
+        )?;
+        ob_model::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
         Ok(())
     }
     fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
@@ -17930,18 +19305,22 @@ impl ob_model::Object for OBWriteInternationalScheduled3Data {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(
-                map,
-                "ConsentId",
-                &self.consent_id,
-                &self.extra,
-            ),
-            1usize => ob_model::__private::encode_required(
-                map,
-                "Initiation",
-                &self.initiation,
-                &self.extra,
-            ),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "ConsentId",
+                    &self.consent_id,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -17960,7 +19339,8 @@ impl ob_model::__private::serde::Serialize for OBWriteInternationalScheduled3Dat
         ob_model::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> ob_model::__private::serde::Deserialize<'de> for OBWriteInternationalScheduled3Data {
+impl<'de> ob_model::__private::serde::Deserialize<'de>
+for OBWriteInternationalScheduled3Data {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -18063,7 +19443,9 @@ pub struct OBWriteInternationalScheduled3DataInitiation {
     /// Indicator of the urgency or order of importance that the instructing party would like the instructed party to apply to the processing of the instruction.
     ///
     /// JSON name: `InstructionPriority`
-    pub instruction_priority: Option<OBWriteInternational3DataInitiationInstructionPriority>,
+    pub instruction_priority: Option<
+        OBWriteInternational3DataInitiationInstructionPriority,
+    >,
     /// Specifies the external purpose code in the format of character string with a maximum length of 4 characters.
     /// The list of valid codes is an external code list published separately.
     /// External code sets can be downloaded from www.iso20022.org.
@@ -18101,12 +19483,15 @@ pub struct OBWriteInternationalScheduled3DataInitiation {
     /// Provides details on the currency exchange rate and contract.
     ///
     /// JSON name: `ExchangeRateInformation`
-    pub exchange_rate_information:
-        Option<Box<OBWriteInternational3DataInitiationExchangeRateInformation>>,
+    pub exchange_rate_information: Option<
+        Box<OBWriteInternational3DataInitiationExchangeRateInformation>,
+    >,
     /// Unambiguous identification of the account of the debtor to which a debit entry will be made as a result of the transaction.
     ///
     /// JSON name: `DebtorAccount`
-    pub debtor_account: Option<Box<OBWriteDomesticConsentResponse5DataInitiationDebtorAccount>>,
+    pub debtor_account: Option<
+        Box<OBWriteDomesticConsentResponse5DataInitiationDebtorAccount>,
+    >,
     /// Party to which an amount of money is due.
     ///
     /// JSON name: `Creditor`
@@ -18122,7 +19507,9 @@ pub struct OBWriteInternationalScheduled3DataInitiation {
     /// Information supplied to enable the matching of an entry with the items that the transfer is intended to settle, such as commercial invoices in an accounts' receivable system.
     ///
     /// JSON name: `RemittanceInformation`
-    pub remittance_information: Option<Box<OBWriteDomestic2DataInitiationRemittanceInformation>>,
+    pub remittance_information: Option<
+        Box<OBWriteDomestic2DataInitiationRemittanceInformation>,
+    >,
     /// Additional information that can not be captured in the structured fields and/or any other specific block.
     ///
     /// JSON name: `SupplementaryData`
@@ -18221,14 +19608,22 @@ impl ob_model::Object for OBWriteInternationalScheduled3DataInitiation {
             "EndToEndIdentification",
             &self.end_to_end_identification,
         )?;
-        ob_model::__private::encode_optional(map, "LocalInstrument", &self.local_instrument)?;
+        ob_model::__private::encode_optional(
+            map,
+            "LocalInstrument",
+            &self.local_instrument,
+        )?;
         ob_model::__private::encode_optional(
             map,
             "InstructionPriority",
             &self.instruction_priority,
         )?;
         ob_model::__private::encode_optional(map, "Purpose", &self.purpose)?;
-        ob_model::__private::encode_optional(map, "ExtendedPurpose", &self.extended_purpose)?;
+        ob_model::__private::encode_optional(
+            map,
+            "ExtendedPurpose",
+            &self.extended_purpose,
+        )?;
         ob_model::__private::encode_optional(map, "ChargeBearer", &self.charge_bearer)?;
         ob_model::__private::encode_required(
             map,
@@ -18258,9 +19653,17 @@ impl ob_model::Object for OBWriteInternationalScheduled3DataInitiation {
             "ExchangeRateInformation",
             &self.exchange_rate_information,
         )?;
-        ob_model::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)?;
+        ob_model::__private::encode_optional(
+            map,
+            "DebtorAccount",
+            &self.debtor_account,
+        )?;
         ob_model::__private::encode_optional(map, "Creditor", &self.creditor)?;
-        ob_model::__private::encode_optional(map, "CreditorAgent", &self.creditor_agent)?;
+        ob_model::__private::encode_optional(
+            map,
+            "CreditorAgent",
+            &self.creditor_agent,
+        )?;
         ob_model::__private::encode_required(
             map,
             "CreditorAccount",
@@ -18272,7 +19675,11 @@ impl ob_model::Object for OBWriteInternationalScheduled3DataInitiation {
             "RemittanceInformation",
             &self.remittance_information,
         )?;
-        ob_model::__private::encode_optional(map, "SupplementaryData", &self.supplementary_data)?;
+        ob_model::__private::encode_optional(
+            map,
+            "SupplementaryData",
+            &self.supplementary_data,
+        )?;
         Ok(())
     }
     fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
@@ -18281,83 +19688,127 @@ impl ob_model::Object for OBWriteInternationalScheduled3DataInitiation {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(
-                map,
-                "InstructionIdentification",
-                &self.instruction_identification,
-                &self.extra,
-            ),
-            1usize => ob_model::__private::encode_optional(
-                map,
-                "EndToEndIdentification",
-                &self.end_to_end_identification,
-            ),
-            2usize => {
-                ob_model::__private::encode_optional(map, "LocalInstrument", &self.local_instrument)
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "InstructionIdentification",
+                    &self.instruction_identification,
+                    &self.extra,
+                )
             }
-            3usize => ob_model::__private::encode_optional(
-                map,
-                "InstructionPriority",
-                &self.instruction_priority,
-            ),
+            1usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "EndToEndIdentification",
+                    &self.end_to_end_identification,
+                )
+            }
+            2usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "LocalInstrument",
+                    &self.local_instrument,
+                )
+            }
+            3usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "InstructionPriority",
+                    &self.instruction_priority,
+                )
+            }
             4usize => ob_model::__private::encode_optional(map, "Purpose", &self.purpose),
             5usize => {
-                ob_model::__private::encode_optional(map, "ExtendedPurpose", &self.extended_purpose)
+                ob_model::__private::encode_optional(
+                    map,
+                    "ExtendedPurpose",
+                    &self.extended_purpose,
+                )
             }
             6usize => {
-                ob_model::__private::encode_optional(map, "ChargeBearer", &self.charge_bearer)
+                ob_model::__private::encode_optional(
+                    map,
+                    "ChargeBearer",
+                    &self.charge_bearer,
+                )
             }
-            7usize => ob_model::__private::encode_required(
-                map,
-                "RequestedExecutionDateTime",
-                &self.requested_execution_date_time,
-                &self.extra,
-            ),
-            8usize => ob_model::__private::encode_required(
-                map,
-                "CurrencyOfTransfer",
-                &self.currency_of_transfer,
-                &self.extra,
-            ),
-            9usize => ob_model::__private::encode_optional(
-                map,
-                "DestinationCountryCode",
-                &self.destination_country_code,
-            ),
-            10usize => ob_model::__private::encode_required(
-                map,
-                "InstructedAmount",
-                &self.instructed_amount,
-                &self.extra,
-            ),
-            11usize => ob_model::__private::encode_optional(
-                map,
-                "ExchangeRateInformation",
-                &self.exchange_rate_information,
-            ),
+            7usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "RequestedExecutionDateTime",
+                    &self.requested_execution_date_time,
+                    &self.extra,
+                )
+            }
+            8usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "CurrencyOfTransfer",
+                    &self.currency_of_transfer,
+                    &self.extra,
+                )
+            }
+            9usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "DestinationCountryCode",
+                    &self.destination_country_code,
+                )
+            }
+            10usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "InstructedAmount",
+                    &self.instructed_amount,
+                    &self.extra,
+                )
+            }
+            11usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "ExchangeRateInformation",
+                    &self.exchange_rate_information,
+                )
+            }
             12usize => {
-                ob_model::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)
+                ob_model::__private::encode_optional(
+                    map,
+                    "DebtorAccount",
+                    &self.debtor_account,
+                )
             }
-            13usize => ob_model::__private::encode_optional(map, "Creditor", &self.creditor),
+            13usize => {
+                ob_model::__private::encode_optional(map, "Creditor", &self.creditor)
+            }
             14usize => {
-                ob_model::__private::encode_optional(map, "CreditorAgent", &self.creditor_agent)
+                ob_model::__private::encode_optional(
+                    map,
+                    "CreditorAgent",
+                    &self.creditor_agent,
+                )
             }
-            15usize => ob_model::__private::encode_required(
-                map,
-                "CreditorAccount",
-                &self.creditor_account,
-                &self.extra,
-            ),
-            16usize => ob_model::__private::encode_optional(
-                map,
-                "RemittanceInformation",
-                &self.remittance_information,
-            ),
-            17usize => ob_model::__private::encode_optional(
-                map,
-                "SupplementaryData",
-                &self.supplementary_data,
-            ),
+            15usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "CreditorAccount",
+                    &self.creditor_account,
+                    &self.extra,
+                )
+            }
+            16usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "RemittanceInformation",
+                    &self.remittance_information,
+                )
+            }
+            17usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "SupplementaryData",
+                    &self.supplementary_data,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -18368,7 +19819,8 @@ impl ob_model::Object for OBWriteInternationalScheduled3DataInitiation {
         &mut self.extra
     }
 }
-impl ob_model::__private::serde::Serialize for OBWriteInternationalScheduled3DataInitiation {
+impl ob_model::__private::serde::Serialize
+for OBWriteInternationalScheduled3DataInitiation {
     fn serialize<S: ob_model::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -18377,8 +19829,7 @@ impl ob_model::__private::serde::Serialize for OBWriteInternationalScheduled3Dat
     }
 }
 impl<'de> ob_model::__private::serde::Deserialize<'de>
-    for OBWriteInternationalScheduled3DataInitiation
-{
+for OBWriteInternationalScheduled3DataInitiation {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -18492,17 +19943,14 @@ impl ob_model::Validate for OBWriteInternationalScheduled3DataInitiation {
     }
 }
 #[cfg(feature = "schemars")]
-impl ob_model::__private::schemars::JsonSchema for OBWriteInternationalScheduled3DataInitiation {
+impl ob_model::__private::schemars::JsonSchema
+for OBWriteInternationalScheduled3DataInitiation {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteInternationalScheduled3DataInitiation".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBWriteInternationalScheduled3DataInitiation"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBWriteInternationalScheduled3DataInitiation")
+            .into()
     }
     fn json_schema(
         g: &mut ob_model::__private::schemars::SchemaGenerator,
@@ -18729,7 +20177,10 @@ impl ob_model::__private::schemars::JsonSchema for OBWriteInternationalScheduled
             false,
             "Provides details on the currency exchange rate and contract.",
             ob_model::schema::constrain(
-                g.subschema_for::<OBWriteInternational3DataInitiationExchangeRateInformation>(),
+                g
+                    .subschema_for::<
+                        OBWriteInternational3DataInitiationExchangeRateInformation,
+                    >(),
                 &ob_model::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -18919,8 +20370,22 @@ impl ob_model::Object for OBWriteInternationalScheduledConsent5 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(map, "Data", &self.data, &self.extra),
-            1usize => ob_model::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Data",
+                    &self.data,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Risk",
+                    &self.risk,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -18939,7 +20404,8 @@ impl ob_model::__private::serde::Serialize for OBWriteInternationalScheduledCons
         ob_model::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> ob_model::__private::serde::Deserialize<'de> for OBWriteInternationalScheduledConsent5 {
+impl<'de> ob_model::__private::serde::Deserialize<'de>
+for OBWriteInternationalScheduledConsent5 {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -18964,17 +20430,13 @@ impl ob_model::Validate for OBWriteInternationalScheduledConsent5 {
     }
 }
 #[cfg(feature = "schemars")]
-impl ob_model::__private::schemars::JsonSchema for OBWriteInternationalScheduledConsent5 {
+impl ob_model::__private::schemars::JsonSchema
+for OBWriteInternationalScheduledConsent5 {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteInternationalScheduledConsent5".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBWriteInternationalScheduledConsent5"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBWriteInternationalScheduledConsent5").into()
     }
     fn json_schema(
         g: &mut ob_model::__private::schemars::SchemaGenerator,
@@ -19091,11 +20553,29 @@ impl ob_model::Object for OBWriteInternationalScheduledConsent5Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(map, "Permission", &self.permission, &self.extra)?;
-        ob_model::__private::encode_optional(map, "ReadRefundAccount", &self.read_refund_account)?;
-        ob_model::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "Permission",
+            &self.permission,
+            &self.extra,
+        )?;
+        ob_model::__private::encode_optional(
+            map,
+            "ReadRefundAccount",
+            &self.read_refund_account,
+        )?;
+        ob_model::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
         ob_model::__private::encode_optional(map, "Authorisation", &self.authorisation)?;
-        ob_model::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)?;
+        ob_model::__private::encode_optional(
+            map,
+            "SCASupportData",
+            &self.sca_support_data,
+        )?;
         Ok(())
     }
     fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
@@ -19104,28 +20584,42 @@ impl ob_model::Object for OBWriteInternationalScheduledConsent5Data {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(
-                map,
-                "Permission",
-                &self.permission,
-                &self.extra,
-            ),
-            1usize => ob_model::__private::encode_optional(
-                map,
-                "ReadRefundAccount",
-                &self.read_refund_account,
-            ),
-            2usize => ob_model::__private::encode_required(
-                map,
-                "Initiation",
-                &self.initiation,
-                &self.extra,
-            ),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Permission",
+                    &self.permission,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "ReadRefundAccount",
+                    &self.read_refund_account,
+                )
+            }
+            2usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
+            }
             3usize => {
-                ob_model::__private::encode_optional(map, "Authorisation", &self.authorisation)
+                ob_model::__private::encode_optional(
+                    map,
+                    "Authorisation",
+                    &self.authorisation,
+                )
             }
             4usize => {
-                ob_model::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)
+                ob_model::__private::encode_optional(
+                    map,
+                    "SCASupportData",
+                    &self.sca_support_data,
+                )
             }
             _ => Ok(()),
         }
@@ -19137,7 +20631,8 @@ impl ob_model::Object for OBWriteInternationalScheduledConsent5Data {
         &mut self.extra
     }
 }
-impl ob_model::__private::serde::Serialize for OBWriteInternationalScheduledConsent5Data {
+impl ob_model::__private::serde::Serialize
+for OBWriteInternationalScheduledConsent5Data {
     fn serialize<S: ob_model::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -19146,8 +20641,7 @@ impl ob_model::__private::serde::Serialize for OBWriteInternationalScheduledCons
     }
 }
 impl<'de> ob_model::__private::serde::Deserialize<'de>
-    for OBWriteInternationalScheduledConsent5Data
-{
+for OBWriteInternationalScheduledConsent5Data {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -19187,17 +20681,13 @@ impl ob_model::Validate for OBWriteInternationalScheduledConsent5Data {
     }
 }
 #[cfg(feature = "schemars")]
-impl ob_model::__private::schemars::JsonSchema for OBWriteInternationalScheduledConsent5Data {
+impl ob_model::__private::schemars::JsonSchema
+for OBWriteInternationalScheduledConsent5Data {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteInternationalScheduledConsent5Data".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBWriteInternationalScheduledConsent5Data"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBWriteInternationalScheduledConsent5Data").into()
     }
     fn json_schema(
         g: &mut ob_model::__private::schemars::SchemaGenerator,
@@ -19372,8 +20862,22 @@ impl ob_model::Object for OBWriteInternationalScheduledConsentResponse6 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(map, "Data", &self.data, &self.extra),
-            1usize => ob_model::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Data",
+                    &self.data,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Risk",
+                    &self.risk,
+                    &self.extra,
+                )
+            }
             2usize => ob_model::__private::encode_optional(map, "Links", &self.links),
             3usize => ob_model::__private::encode_optional(map, "Meta", &self.meta),
             _ => Ok(()),
@@ -19386,7 +20890,8 @@ impl ob_model::Object for OBWriteInternationalScheduledConsentResponse6 {
         &mut self.extra
     }
 }
-impl ob_model::__private::serde::Serialize for OBWriteInternationalScheduledConsentResponse6 {
+impl ob_model::__private::serde::Serialize
+for OBWriteInternationalScheduledConsentResponse6 {
     fn serialize<S: ob_model::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -19395,8 +20900,7 @@ impl ob_model::__private::serde::Serialize for OBWriteInternationalScheduledCons
     }
 }
 impl<'de> ob_model::__private::serde::Deserialize<'de>
-    for OBWriteInternationalScheduledConsentResponse6
-{
+for OBWriteInternationalScheduledConsentResponse6 {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -19431,17 +20935,14 @@ impl ob_model::Validate for OBWriteInternationalScheduledConsentResponse6 {
     }
 }
 #[cfg(feature = "schemars")]
-impl ob_model::__private::schemars::JsonSchema for OBWriteInternationalScheduledConsentResponse6 {
+impl ob_model::__private::schemars::JsonSchema
+for OBWriteInternationalScheduledConsentResponse6 {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteInternationalScheduledConsentResponse6".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBWriteInternationalScheduledConsentResponse6"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBWriteInternationalScheduledConsentResponse6")
+            .into()
     }
     fn json_schema(
         g: &mut ob_model::__private::schemars::SchemaGenerator,
@@ -19585,8 +21086,9 @@ pub struct OBWriteInternationalScheduledConsentResponse6Data {
     /// Further detailed information on the exchange rate that has been used in the payment transaction.
     ///
     /// JSON name: `ExchangeRateInformation`
-    pub exchange_rate_information:
-        Option<Box<OBWriteInternationalConsentResponse6DataExchangeRateInformation>>,
+    pub exchange_rate_information: Option<
+        Box<OBWriteInternationalConsentResponse6DataExchangeRateInformation>,
+    >,
     /// The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single scheduled international payment.
     ///
     /// JSON name: `Initiation`
@@ -19677,7 +21179,12 @@ impl ob_model::Object for OBWriteInternationalScheduledConsentResponse6Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "ConsentId",
+            &self.consent_id,
+            &self.extra,
+        )?;
         ob_model::__private::encode_required(
             map,
             "CreationDateTime",
@@ -19691,9 +21198,22 @@ impl ob_model::Object for OBWriteInternationalScheduledConsentResponse6Data {
             &self.status_update_date_time,
             &self.extra,
         )?;
-        ob_model::__private::encode_required(map, "Permission", &self.permission, &self.extra)?;
-        ob_model::__private::encode_optional(map, "ReadRefundAccount", &self.read_refund_account)?;
-        ob_model::__private::encode_optional(map, "CutOffDateTime", &self.cut_off_date_time)?;
+        ob_model::__private::encode_required(
+            map,
+            "Permission",
+            &self.permission,
+            &self.extra,
+        )?;
+        ob_model::__private::encode_optional(
+            map,
+            "ReadRefundAccount",
+            &self.read_refund_account,
+        )?;
+        ob_model::__private::encode_optional(
+            map,
+            "CutOffDateTime",
+            &self.cut_off_date_time,
+        )?;
         ob_model::__private::encode_optional(
             map,
             "ExpectedExecutionDateTime",
@@ -19710,9 +21230,18 @@ impl ob_model::Object for OBWriteInternationalScheduledConsentResponse6Data {
             "ExchangeRateInformation",
             &self.exchange_rate_information,
         )?;
-        ob_model::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
         ob_model::__private::encode_optional(map, "Authorisation", &self.authorisation)?;
-        ob_model::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)?;
+        ob_model::__private::encode_optional(
+            map,
+            "SCASupportData",
+            &self.sca_support_data,
+        )?;
         ob_model::__private::encode_optional(map, "Debtor", &self.debtor)?;
         Ok(())
     }
@@ -19722,68 +21251,103 @@ impl ob_model::Object for OBWriteInternationalScheduledConsentResponse6Data {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(
-                map,
-                "ConsentId",
-                &self.consent_id,
-                &self.extra,
-            ),
-            1usize => ob_model::__private::encode_required(
-                map,
-                "CreationDateTime",
-                &self.creation_date_time,
-                &self.extra,
-            ),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "ConsentId",
+                    &self.consent_id,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "CreationDateTime",
+                    &self.creation_date_time,
+                    &self.extra,
+                )
+            }
             2usize => {
-                ob_model::__private::encode_required(map, "Status", &self.status, &self.extra)
+                ob_model::__private::encode_required(
+                    map,
+                    "Status",
+                    &self.status,
+                    &self.extra,
+                )
             }
-            3usize => ob_model::__private::encode_required(
-                map,
-                "StatusUpdateDateTime",
-                &self.status_update_date_time,
-                &self.extra,
-            ),
-            4usize => ob_model::__private::encode_required(
-                map,
-                "Permission",
-                &self.permission,
-                &self.extra,
-            ),
-            5usize => ob_model::__private::encode_optional(
-                map,
-                "ReadRefundAccount",
-                &self.read_refund_account,
-            ),
+            3usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "StatusUpdateDateTime",
+                    &self.status_update_date_time,
+                    &self.extra,
+                )
+            }
+            4usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Permission",
+                    &self.permission,
+                    &self.extra,
+                )
+            }
+            5usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "ReadRefundAccount",
+                    &self.read_refund_account,
+                )
+            }
             6usize => {
-                ob_model::__private::encode_optional(map, "CutOffDateTime", &self.cut_off_date_time)
+                ob_model::__private::encode_optional(
+                    map,
+                    "CutOffDateTime",
+                    &self.cut_off_date_time,
+                )
             }
-            7usize => ob_model::__private::encode_optional(
-                map,
-                "ExpectedExecutionDateTime",
-                &self.expected_execution_date_time,
-            ),
-            8usize => ob_model::__private::encode_optional(
-                map,
-                "ExpectedSettlementDateTime",
-                &self.expected_settlement_date_time,
-            ),
+            7usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "ExpectedExecutionDateTime",
+                    &self.expected_execution_date_time,
+                )
+            }
+            8usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "ExpectedSettlementDateTime",
+                    &self.expected_settlement_date_time,
+                )
+            }
             9usize => ob_model::__private::encode_optional(map, "Charges", &self.charges),
-            10usize => ob_model::__private::encode_optional(
-                map,
-                "ExchangeRateInformation",
-                &self.exchange_rate_information,
-            ),
-            11usize => ob_model::__private::encode_required(
-                map,
-                "Initiation",
-                &self.initiation,
-                &self.extra,
-            ),
+            10usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "ExchangeRateInformation",
+                    &self.exchange_rate_information,
+                )
+            }
+            11usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
+            }
             12usize => {
-                ob_model::__private::encode_optional(map, "Authorisation", &self.authorisation)
+                ob_model::__private::encode_optional(
+                    map,
+                    "Authorisation",
+                    &self.authorisation,
+                )
             }
             13usize => {
-                ob_model::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)
+                ob_model::__private::encode_optional(
+                    map,
+                    "SCASupportData",
+                    &self.sca_support_data,
+                )
             }
             14usize => ob_model::__private::encode_optional(map, "Debtor", &self.debtor),
             _ => Ok(()),
@@ -19796,7 +21360,8 @@ impl ob_model::Object for OBWriteInternationalScheduledConsentResponse6Data {
         &mut self.extra
     }
 }
-impl ob_model::__private::serde::Serialize for OBWriteInternationalScheduledConsentResponse6Data {
+impl ob_model::__private::serde::Serialize
+for OBWriteInternationalScheduledConsentResponse6Data {
     fn serialize<S: ob_model::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -19805,8 +21370,7 @@ impl ob_model::__private::serde::Serialize for OBWriteInternationalScheduledCons
     }
 }
 impl<'de> ob_model::__private::serde::Deserialize<'de>
-    for OBWriteInternationalScheduledConsentResponse6Data
-{
+for OBWriteInternationalScheduledConsentResponse6Data {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -19902,18 +21466,15 @@ impl ob_model::Validate for OBWriteInternationalScheduledConsentResponse6Data {
 }
 #[cfg(feature = "schemars")]
 impl ob_model::__private::schemars::JsonSchema
-    for OBWriteInternationalScheduledConsentResponse6Data
-{
+for OBWriteInternationalScheduledConsentResponse6Data {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteInternationalScheduledConsentResponse6Data".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
         concat!(
-            module_path!(),
-            "::",
-            "OBWriteInternationalScheduledConsentResponse6Data"
+            module_path!(), "::", "OBWriteInternationalScheduledConsentResponse6Data"
         )
-        .into()
+            .into()
     }
     fn json_schema(
         g: &mut ob_model::__private::schemars::SchemaGenerator,
@@ -20238,7 +21799,9 @@ pub struct OBWriteInternationalScheduledConsentResponse6DataInitiation {
     /// Indicator of the urgency or order of importance that the instructing party would like the instructed party to apply to the processing of the instruction.
     ///
     /// JSON name: `InstructionPriority`
-    pub instruction_priority: Option<OBWriteInternational3DataInitiationInstructionPriority>,
+    pub instruction_priority: Option<
+        OBWriteInternational3DataInitiationInstructionPriority,
+    >,
     /// Specifies the external purpose code in the format of character string with a maximum length of 4 characters.
     /// The list of valid codes is an external code list published separately.
     /// External code sets can be downloaded from www.iso20022.org.
@@ -20276,16 +21839,21 @@ pub struct OBWriteInternationalScheduledConsentResponse6DataInitiation {
     /// Provides details on the currency exchange rate and contract.
     ///
     /// JSON name: `ExchangeRateInformation`
-    pub exchange_rate_information:
-        Option<Box<OBWriteInternational3DataInitiationExchangeRateInformation>>,
+    pub exchange_rate_information: Option<
+        Box<OBWriteInternational3DataInitiationExchangeRateInformation>,
+    >,
     /// Unambiguous identification of the account of the debtor to which a debit entry will be made as a result of the transaction.
     ///
     /// JSON name: `DebtorAccount`
-    pub debtor_account: Option<Box<OBWriteDomesticConsentResponse5DataInitiationDebtorAccount>>,
+    pub debtor_account: Option<
+        Box<OBWriteDomesticConsentResponse5DataInitiationDebtorAccount>,
+    >,
     /// Party to which an amount of money is due.
     ///
     /// JSON name: `Creditor`
-    pub creditor: Option<Box<OBWriteInternationalScheduledConsentResponse6DataInitiationCreditor>>,
+    pub creditor: Option<
+        Box<OBWriteInternationalScheduledConsentResponse6DataInitiationCreditor>,
+    >,
     /// Financial institution servicing an account for the creditor.
     ///
     /// JSON name: `CreditorAgent`
@@ -20297,7 +21865,9 @@ pub struct OBWriteInternationalScheduledConsentResponse6DataInitiation {
     /// Information supplied to enable the matching of an entry with the items that the transfer is intended to settle, such as commercial invoices in an accounts' receivable system.
     ///
     /// JSON name: `RemittanceInformation`
-    pub remittance_information: Option<Box<OBWriteDomestic2DataInitiationRemittanceInformation>>,
+    pub remittance_information: Option<
+        Box<OBWriteDomestic2DataInitiationRemittanceInformation>,
+    >,
     /// Additional information that can not be captured in the structured fields and/or any other specific block.
     ///
     /// JSON name: `SupplementaryData`
@@ -20396,14 +21966,22 @@ impl ob_model::Object for OBWriteInternationalScheduledConsentResponse6DataIniti
             "EndToEndIdentification",
             &self.end_to_end_identification,
         )?;
-        ob_model::__private::encode_optional(map, "LocalInstrument", &self.local_instrument)?;
+        ob_model::__private::encode_optional(
+            map,
+            "LocalInstrument",
+            &self.local_instrument,
+        )?;
         ob_model::__private::encode_optional(
             map,
             "InstructionPriority",
             &self.instruction_priority,
         )?;
         ob_model::__private::encode_optional(map, "Purpose", &self.purpose)?;
-        ob_model::__private::encode_optional(map, "ExtendedPurpose", &self.extended_purpose)?;
+        ob_model::__private::encode_optional(
+            map,
+            "ExtendedPurpose",
+            &self.extended_purpose,
+        )?;
         ob_model::__private::encode_optional(map, "ChargeBearer", &self.charge_bearer)?;
         ob_model::__private::encode_required(
             map,
@@ -20433,9 +22011,17 @@ impl ob_model::Object for OBWriteInternationalScheduledConsentResponse6DataIniti
             "ExchangeRateInformation",
             &self.exchange_rate_information,
         )?;
-        ob_model::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)?;
+        ob_model::__private::encode_optional(
+            map,
+            "DebtorAccount",
+            &self.debtor_account,
+        )?;
         ob_model::__private::encode_optional(map, "Creditor", &self.creditor)?;
-        ob_model::__private::encode_optional(map, "CreditorAgent", &self.creditor_agent)?;
+        ob_model::__private::encode_optional(
+            map,
+            "CreditorAgent",
+            &self.creditor_agent,
+        )?;
         ob_model::__private::encode_required(
             map,
             "CreditorAccount",
@@ -20447,7 +22033,11 @@ impl ob_model::Object for OBWriteInternationalScheduledConsentResponse6DataIniti
             "RemittanceInformation",
             &self.remittance_information,
         )?;
-        ob_model::__private::encode_optional(map, "SupplementaryData", &self.supplementary_data)?;
+        ob_model::__private::encode_optional(
+            map,
+            "SupplementaryData",
+            &self.supplementary_data,
+        )?;
         Ok(())
     }
     fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
@@ -20456,83 +22046,127 @@ impl ob_model::Object for OBWriteInternationalScheduledConsentResponse6DataIniti
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(
-                map,
-                "InstructionIdentification",
-                &self.instruction_identification,
-                &self.extra,
-            ),
-            1usize => ob_model::__private::encode_optional(
-                map,
-                "EndToEndIdentification",
-                &self.end_to_end_identification,
-            ),
-            2usize => {
-                ob_model::__private::encode_optional(map, "LocalInstrument", &self.local_instrument)
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "InstructionIdentification",
+                    &self.instruction_identification,
+                    &self.extra,
+                )
             }
-            3usize => ob_model::__private::encode_optional(
-                map,
-                "InstructionPriority",
-                &self.instruction_priority,
-            ),
+            1usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "EndToEndIdentification",
+                    &self.end_to_end_identification,
+                )
+            }
+            2usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "LocalInstrument",
+                    &self.local_instrument,
+                )
+            }
+            3usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "InstructionPriority",
+                    &self.instruction_priority,
+                )
+            }
             4usize => ob_model::__private::encode_optional(map, "Purpose", &self.purpose),
             5usize => {
-                ob_model::__private::encode_optional(map, "ExtendedPurpose", &self.extended_purpose)
+                ob_model::__private::encode_optional(
+                    map,
+                    "ExtendedPurpose",
+                    &self.extended_purpose,
+                )
             }
             6usize => {
-                ob_model::__private::encode_optional(map, "ChargeBearer", &self.charge_bearer)
+                ob_model::__private::encode_optional(
+                    map,
+                    "ChargeBearer",
+                    &self.charge_bearer,
+                )
             }
-            7usize => ob_model::__private::encode_required(
-                map,
-                "RequestedExecutionDateTime",
-                &self.requested_execution_date_time,
-                &self.extra,
-            ),
-            8usize => ob_model::__private::encode_required(
-                map,
-                "CurrencyOfTransfer",
-                &self.currency_of_transfer,
-                &self.extra,
-            ),
-            9usize => ob_model::__private::encode_optional(
-                map,
-                "DestinationCountryCode",
-                &self.destination_country_code,
-            ),
-            10usize => ob_model::__private::encode_required(
-                map,
-                "InstructedAmount",
-                &self.instructed_amount,
-                &self.extra,
-            ),
-            11usize => ob_model::__private::encode_optional(
-                map,
-                "ExchangeRateInformation",
-                &self.exchange_rate_information,
-            ),
+            7usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "RequestedExecutionDateTime",
+                    &self.requested_execution_date_time,
+                    &self.extra,
+                )
+            }
+            8usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "CurrencyOfTransfer",
+                    &self.currency_of_transfer,
+                    &self.extra,
+                )
+            }
+            9usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "DestinationCountryCode",
+                    &self.destination_country_code,
+                )
+            }
+            10usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "InstructedAmount",
+                    &self.instructed_amount,
+                    &self.extra,
+                )
+            }
+            11usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "ExchangeRateInformation",
+                    &self.exchange_rate_information,
+                )
+            }
             12usize => {
-                ob_model::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)
+                ob_model::__private::encode_optional(
+                    map,
+                    "DebtorAccount",
+                    &self.debtor_account,
+                )
             }
-            13usize => ob_model::__private::encode_optional(map, "Creditor", &self.creditor),
+            13usize => {
+                ob_model::__private::encode_optional(map, "Creditor", &self.creditor)
+            }
             14usize => {
-                ob_model::__private::encode_optional(map, "CreditorAgent", &self.creditor_agent)
+                ob_model::__private::encode_optional(
+                    map,
+                    "CreditorAgent",
+                    &self.creditor_agent,
+                )
             }
-            15usize => ob_model::__private::encode_required(
-                map,
-                "CreditorAccount",
-                &self.creditor_account,
-                &self.extra,
-            ),
-            16usize => ob_model::__private::encode_optional(
-                map,
-                "RemittanceInformation",
-                &self.remittance_information,
-            ),
-            17usize => ob_model::__private::encode_optional(
-                map,
-                "SupplementaryData",
-                &self.supplementary_data,
-            ),
+            15usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "CreditorAccount",
+                    &self.creditor_account,
+                    &self.extra,
+                )
+            }
+            16usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "RemittanceInformation",
+                    &self.remittance_information,
+                )
+            }
+            17usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "SupplementaryData",
+                    &self.supplementary_data,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -20544,8 +22178,7 @@ impl ob_model::Object for OBWriteInternationalScheduledConsentResponse6DataIniti
     }
 }
 impl ob_model::__private::serde::Serialize
-    for OBWriteInternationalScheduledConsentResponse6DataInitiation
-{
+for OBWriteInternationalScheduledConsentResponse6DataInitiation {
     fn serialize<S: ob_model::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -20554,8 +22187,7 @@ impl ob_model::__private::serde::Serialize
     }
 }
 impl<'de> ob_model::__private::serde::Deserialize<'de>
-    for OBWriteInternationalScheduledConsentResponse6DataInitiation
-{
+for OBWriteInternationalScheduledConsentResponse6DataInitiation {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -20670,18 +22302,16 @@ impl ob_model::Validate for OBWriteInternationalScheduledConsentResponse6DataIni
 }
 #[cfg(feature = "schemars")]
 impl ob_model::__private::schemars::JsonSchema
-    for OBWriteInternationalScheduledConsentResponse6DataInitiation
-{
+for OBWriteInternationalScheduledConsentResponse6DataInitiation {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteInternationalScheduledConsentResponse6DataInitiation".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
         concat!(
-            module_path!(),
-            "::",
+            module_path!(), "::",
             "OBWriteInternationalScheduledConsentResponse6DataInitiation"
         )
-        .into()
+            .into()
     }
     fn json_schema(
         g: &mut ob_model::__private::schemars::SchemaGenerator,
@@ -20908,7 +22538,10 @@ impl ob_model::__private::schemars::JsonSchema
             false,
             "Provides details on the currency exchange rate and contract.",
             ob_model::schema::constrain(
-                g.subschema_for::<OBWriteInternational3DataInitiationExchangeRateInformation>(),
+                g
+                    .subschema_for::<
+                        OBWriteInternational3DataInitiationExchangeRateInformation,
+                    >(),
                 &ob_model::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -21107,7 +22740,14 @@ impl ob_model::Object for OBWriteInternationalScheduledResponse6 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(map, "Data", &self.data, &self.extra),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Data",
+                    &self.data,
+                    &self.extra,
+                )
+            }
             1usize => ob_model::__private::encode_optional(map, "Links", &self.links),
             2usize => ob_model::__private::encode_optional(map, "Meta", &self.meta),
             _ => Ok(()),
@@ -21128,7 +22768,8 @@ impl ob_model::__private::serde::Serialize for OBWriteInternationalScheduledResp
         ob_model::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> ob_model::__private::serde::Deserialize<'de> for OBWriteInternationalScheduledResponse6 {
+impl<'de> ob_model::__private::serde::Deserialize<'de>
+for OBWriteInternationalScheduledResponse6 {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -21157,17 +22798,13 @@ impl ob_model::Validate for OBWriteInternationalScheduledResponse6 {
     }
 }
 #[cfg(feature = "schemars")]
-impl ob_model::__private::schemars::JsonSchema for OBWriteInternationalScheduledResponse6 {
+impl ob_model::__private::schemars::JsonSchema
+for OBWriteInternationalScheduledResponse6 {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteInternationalScheduledResponse6".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBWriteInternationalScheduledResponse6"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBWriteInternationalScheduledResponse6").into()
     }
     fn json_schema(
         g: &mut ob_model::__private::schemars::SchemaGenerator,
@@ -21286,8 +22923,9 @@ pub struct OBWriteInternationalScheduledResponse6Data {
     /// Further detailed information on the exchange rate that has been used in the payment transaction.
     ///
     /// JSON name: `ExchangeRateInformation`
-    pub exchange_rate_information:
-        Option<Box<OBWriteInternationalConsentResponse6DataExchangeRateInformation>>,
+    pub exchange_rate_information: Option<
+        Box<OBWriteInternationalConsentResponse6DataExchangeRateInformation>,
+    >,
     /// The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single scheduled international payment.
     ///
     /// JSON name: `Initiation`
@@ -21374,7 +23012,12 @@ impl ob_model::Object for OBWriteInternationalScheduledResponse6Data {
             &self.international_scheduled_payment_id,
             &self.extra,
         )?;
-        ob_model::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "ConsentId",
+            &self.consent_id,
+            &self.extra,
+        )?;
         ob_model::__private::encode_required(
             map,
             "CreationDateTime",
@@ -21405,8 +23048,17 @@ impl ob_model::Object for OBWriteInternationalScheduledResponse6Data {
             "ExchangeRateInformation",
             &self.exchange_rate_information,
         )?;
-        ob_model::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
-        ob_model::__private::encode_optional(map, "MultiAuthorisation", &self.multi_authorisation)?;
+        ob_model::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
+        ob_model::__private::encode_optional(
+            map,
+            "MultiAuthorisation",
+            &self.multi_authorisation,
+        )?;
         ob_model::__private::encode_optional(map, "Debtor", &self.debtor)?;
         Ok(())
     }
@@ -21416,61 +23068,84 @@ impl ob_model::Object for OBWriteInternationalScheduledResponse6Data {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(
-                map,
-                "InternationalScheduledPaymentId",
-                &self.international_scheduled_payment_id,
-                &self.extra,
-            ),
-            1usize => ob_model::__private::encode_required(
-                map,
-                "ConsentId",
-                &self.consent_id,
-                &self.extra,
-            ),
-            2usize => ob_model::__private::encode_required(
-                map,
-                "CreationDateTime",
-                &self.creation_date_time,
-                &self.extra,
-            ),
-            3usize => {
-                ob_model::__private::encode_required(map, "Status", &self.status, &self.extra)
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "InternationalScheduledPaymentId",
+                    &self.international_scheduled_payment_id,
+                    &self.extra,
+                )
             }
-            4usize => ob_model::__private::encode_required(
-                map,
-                "StatusUpdateDateTime",
-                &self.status_update_date_time,
-                &self.extra,
-            ),
-            5usize => ob_model::__private::encode_optional(
-                map,
-                "ExpectedExecutionDateTime",
-                &self.expected_execution_date_time,
-            ),
-            6usize => ob_model::__private::encode_optional(
-                map,
-                "ExpectedSettlementDateTime",
-                &self.expected_settlement_date_time,
-            ),
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "ConsentId",
+                    &self.consent_id,
+                    &self.extra,
+                )
+            }
+            2usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "CreationDateTime",
+                    &self.creation_date_time,
+                    &self.extra,
+                )
+            }
+            3usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Status",
+                    &self.status,
+                    &self.extra,
+                )
+            }
+            4usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "StatusUpdateDateTime",
+                    &self.status_update_date_time,
+                    &self.extra,
+                )
+            }
+            5usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "ExpectedExecutionDateTime",
+                    &self.expected_execution_date_time,
+                )
+            }
+            6usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "ExpectedSettlementDateTime",
+                    &self.expected_settlement_date_time,
+                )
+            }
             7usize => ob_model::__private::encode_optional(map, "Refund", &self.refund),
             8usize => ob_model::__private::encode_optional(map, "Charges", &self.charges),
-            9usize => ob_model::__private::encode_optional(
-                map,
-                "ExchangeRateInformation",
-                &self.exchange_rate_information,
-            ),
-            10usize => ob_model::__private::encode_required(
-                map,
-                "Initiation",
-                &self.initiation,
-                &self.extra,
-            ),
-            11usize => ob_model::__private::encode_optional(
-                map,
-                "MultiAuthorisation",
-                &self.multi_authorisation,
-            ),
+            9usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "ExchangeRateInformation",
+                    &self.exchange_rate_information,
+                )
+            }
+            10usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
+            }
+            11usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "MultiAuthorisation",
+                    &self.multi_authorisation,
+                )
+            }
             12usize => ob_model::__private::encode_optional(map, "Debtor", &self.debtor),
             _ => Ok(()),
         }
@@ -21482,7 +23157,8 @@ impl ob_model::Object for OBWriteInternationalScheduledResponse6Data {
         &mut self.extra
     }
 }
-impl ob_model::__private::serde::Serialize for OBWriteInternationalScheduledResponse6Data {
+impl ob_model::__private::serde::Serialize
+for OBWriteInternationalScheduledResponse6Data {
     fn serialize<S: ob_model::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -21491,8 +23167,7 @@ impl ob_model::__private::serde::Serialize for OBWriteInternationalScheduledResp
     }
 }
 impl<'de> ob_model::__private::serde::Deserialize<'de>
-    for OBWriteInternationalScheduledResponse6Data
-{
+for OBWriteInternationalScheduledResponse6Data {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -21578,17 +23253,14 @@ impl ob_model::Validate for OBWriteInternationalScheduledResponse6Data {
     }
 }
 #[cfg(feature = "schemars")]
-impl ob_model::__private::schemars::JsonSchema for OBWriteInternationalScheduledResponse6Data {
+impl ob_model::__private::schemars::JsonSchema
+for OBWriteInternationalScheduledResponse6Data {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteInternationalScheduledResponse6Data".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBWriteInternationalScheduledResponse6Data"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBWriteInternationalScheduledResponse6Data")
+            .into()
     }
     fn json_schema(
         g: &mut ob_model::__private::schemars::SchemaGenerator,
@@ -21904,8 +23576,22 @@ impl ob_model::Object for OBWriteInternationalStandingOrder4 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(map, "Data", &self.data, &self.extra),
-            1usize => ob_model::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Data",
+                    &self.data,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Risk",
+                    &self.risk,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -21924,7 +23610,8 @@ impl ob_model::__private::serde::Serialize for OBWriteInternationalStandingOrder
         ob_model::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> ob_model::__private::serde::Deserialize<'de> for OBWriteInternationalStandingOrder4 {
+impl<'de> ob_model::__private::serde::Deserialize<'de>
+for OBWriteInternationalStandingOrder4 {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -22047,8 +23734,18 @@ impl ob_model::Object for OBWriteInternationalStandingOrder4Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
-        ob_model::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "ConsentId",
+            &self.consent_id,
+            &self.extra,
+        )?;
+        ob_model::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
         Ok(())
     }
     fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
@@ -22057,18 +23754,22 @@ impl ob_model::Object for OBWriteInternationalStandingOrder4Data {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(
-                map,
-                "ConsentId",
-                &self.consent_id,
-                &self.extra,
-            ),
-            1usize => ob_model::__private::encode_required(
-                map,
-                "Initiation",
-                &self.initiation,
-                &self.extra,
-            ),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "ConsentId",
+                    &self.consent_id,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -22087,7 +23788,8 @@ impl ob_model::__private::serde::Serialize for OBWriteInternationalStandingOrder
         ob_model::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> ob_model::__private::serde::Deserialize<'de> for OBWriteInternationalStandingOrder4Data {
+impl<'de> ob_model::__private::serde::Deserialize<'de>
+for OBWriteInternationalStandingOrder4Data {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -22113,17 +23815,13 @@ impl ob_model::Validate for OBWriteInternationalStandingOrder4Data {
     }
 }
 #[cfg(feature = "schemars")]
-impl ob_model::__private::schemars::JsonSchema for OBWriteInternationalStandingOrder4Data {
+impl ob_model::__private::schemars::JsonSchema
+for OBWriteInternationalStandingOrder4Data {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteInternationalStandingOrder4Data".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBWriteInternationalStandingOrder4Data"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBWriteInternationalStandingOrder4Data").into()
     }
     fn json_schema(
         g: &mut ob_model::__private::schemars::SchemaGenerator,
@@ -22257,16 +23955,22 @@ pub struct OBWriteInternationalStandingOrder4DataInitiation {
     /// Provides the details to identify the debtor account.
     ///
     /// JSON name: `DebtorAccount`
-    pub debtor_account: Option<Box<OBWriteDomesticConsentResponse5DataInitiationDebtorAccount>>,
+    pub debtor_account: Option<
+        Box<OBWriteDomesticConsentResponse5DataInitiationDebtorAccount>,
+    >,
     /// Party to which an amount of money is due.
     ///
     /// JSON name: `Creditor`
-    pub creditor: Option<Box<OBWriteInternationalScheduledConsentResponse6DataInitiationCreditor>>,
+    pub creditor: Option<
+        Box<OBWriteInternationalScheduledConsentResponse6DataInitiationCreditor>,
+    >,
     /// Party that manages the account on behalf of the account owner, that is manages the registration and booking of entries on the account, calculates balances on the account and provides information about the account.
     /// This is the servicer of the beneficiary account.
     ///
     /// JSON name: `CreditorAgent`
-    pub creditor_agent: Option<Box<OBWriteInternationalStandingOrder4DataInitiationCreditorAgent>>,
+    pub creditor_agent: Option<
+        Box<OBWriteInternationalStandingOrder4DataInitiationCreditorAgent>,
+    >,
     /// Provides the details to identify the beneficiary account.
     ///
     /// JSON name: `CreditorAccount`
@@ -22352,9 +24056,18 @@ impl ob_model::Object for OBWriteInternationalStandingOrder4DataInitiation {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(map, "Frequency", &self.frequency, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "Frequency",
+            &self.frequency,
+            &self.extra,
+        )?;
         ob_model::__private::encode_optional(map, "Reference", &self.reference)?;
-        ob_model::__private::encode_optional(map, "NumberOfPayments", &self.number_of_payments)?;
+        ob_model::__private::encode_optional(
+            map,
+            "NumberOfPayments",
+            &self.number_of_payments,
+        )?;
         ob_model::__private::encode_required(
             map,
             "FirstPaymentDateTime",
@@ -22367,7 +24080,11 @@ impl ob_model::Object for OBWriteInternationalStandingOrder4DataInitiation {
             &self.final_payment_date_time,
         )?;
         ob_model::__private::encode_optional(map, "Purpose", &self.purpose)?;
-        ob_model::__private::encode_optional(map, "ExtendedPurpose", &self.extended_purpose)?;
+        ob_model::__private::encode_optional(
+            map,
+            "ExtendedPurpose",
+            &self.extended_purpose,
+        )?;
         ob_model::__private::encode_optional(map, "ChargeBearer", &self.charge_bearer)?;
         ob_model::__private::encode_required(
             map,
@@ -22386,16 +24103,28 @@ impl ob_model::Object for OBWriteInternationalStandingOrder4DataInitiation {
             &self.instructed_amount,
             &self.extra,
         )?;
-        ob_model::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)?;
+        ob_model::__private::encode_optional(
+            map,
+            "DebtorAccount",
+            &self.debtor_account,
+        )?;
         ob_model::__private::encode_optional(map, "Creditor", &self.creditor)?;
-        ob_model::__private::encode_optional(map, "CreditorAgent", &self.creditor_agent)?;
+        ob_model::__private::encode_optional(
+            map,
+            "CreditorAgent",
+            &self.creditor_agent,
+        )?;
         ob_model::__private::encode_required(
             map,
             "CreditorAccount",
             &self.creditor_account,
             &self.extra,
         )?;
-        ob_model::__private::encode_optional(map, "SupplementaryData", &self.supplementary_data)?;
+        ob_model::__private::encode_optional(
+            map,
+            "SupplementaryData",
+            &self.supplementary_data,
+        )?;
         Ok(())
     }
     fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
@@ -22405,67 +24134,108 @@ impl ob_model::Object for OBWriteInternationalStandingOrder4DataInitiation {
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                ob_model::__private::encode_required(map, "Frequency", &self.frequency, &self.extra)
+                ob_model::__private::encode_required(
+                    map,
+                    "Frequency",
+                    &self.frequency,
+                    &self.extra,
+                )
             }
-            1usize => ob_model::__private::encode_optional(map, "Reference", &self.reference),
-            2usize => ob_model::__private::encode_optional(
-                map,
-                "NumberOfPayments",
-                &self.number_of_payments,
-            ),
-            3usize => ob_model::__private::encode_required(
-                map,
-                "FirstPaymentDateTime",
-                &self.first_payment_date_time,
-                &self.extra,
-            ),
-            4usize => ob_model::__private::encode_optional(
-                map,
-                "FinalPaymentDateTime",
-                &self.final_payment_date_time,
-            ),
+            1usize => {
+                ob_model::__private::encode_optional(map, "Reference", &self.reference)
+            }
+            2usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "NumberOfPayments",
+                    &self.number_of_payments,
+                )
+            }
+            3usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "FirstPaymentDateTime",
+                    &self.first_payment_date_time,
+                    &self.extra,
+                )
+            }
+            4usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "FinalPaymentDateTime",
+                    &self.final_payment_date_time,
+                )
+            }
             5usize => ob_model::__private::encode_optional(map, "Purpose", &self.purpose),
             6usize => {
-                ob_model::__private::encode_optional(map, "ExtendedPurpose", &self.extended_purpose)
+                ob_model::__private::encode_optional(
+                    map,
+                    "ExtendedPurpose",
+                    &self.extended_purpose,
+                )
             }
             7usize => {
-                ob_model::__private::encode_optional(map, "ChargeBearer", &self.charge_bearer)
+                ob_model::__private::encode_optional(
+                    map,
+                    "ChargeBearer",
+                    &self.charge_bearer,
+                )
             }
-            8usize => ob_model::__private::encode_required(
-                map,
-                "CurrencyOfTransfer",
-                &self.currency_of_transfer,
-                &self.extra,
-            ),
-            9usize => ob_model::__private::encode_optional(
-                map,
-                "DestinationCountryCode",
-                &self.destination_country_code,
-            ),
-            10usize => ob_model::__private::encode_required(
-                map,
-                "InstructedAmount",
-                &self.instructed_amount,
-                &self.extra,
-            ),
+            8usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "CurrencyOfTransfer",
+                    &self.currency_of_transfer,
+                    &self.extra,
+                )
+            }
+            9usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "DestinationCountryCode",
+                    &self.destination_country_code,
+                )
+            }
+            10usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "InstructedAmount",
+                    &self.instructed_amount,
+                    &self.extra,
+                )
+            }
             11usize => {
-                ob_model::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)
+                ob_model::__private::encode_optional(
+                    map,
+                    "DebtorAccount",
+                    &self.debtor_account,
+                )
             }
-            12usize => ob_model::__private::encode_optional(map, "Creditor", &self.creditor),
+            12usize => {
+                ob_model::__private::encode_optional(map, "Creditor", &self.creditor)
+            }
             13usize => {
-                ob_model::__private::encode_optional(map, "CreditorAgent", &self.creditor_agent)
+                ob_model::__private::encode_optional(
+                    map,
+                    "CreditorAgent",
+                    &self.creditor_agent,
+                )
             }
-            14usize => ob_model::__private::encode_required(
-                map,
-                "CreditorAccount",
-                &self.creditor_account,
-                &self.extra,
-            ),
-            15usize => ob_model::__private::encode_optional(
-                map,
-                "SupplementaryData",
-                &self.supplementary_data,
-            ),
+            14usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "CreditorAccount",
+                    &self.creditor_account,
+                    &self.extra,
+                )
+            }
+            15usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "SupplementaryData",
+                    &self.supplementary_data,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -22476,7 +24246,8 @@ impl ob_model::Object for OBWriteInternationalStandingOrder4DataInitiation {
         &mut self.extra
     }
 }
-impl ob_model::__private::serde::Serialize for OBWriteInternationalStandingOrder4DataInitiation {
+impl ob_model::__private::serde::Serialize
+for OBWriteInternationalStandingOrder4DataInitiation {
     fn serialize<S: ob_model::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -22485,8 +24256,7 @@ impl ob_model::__private::serde::Serialize for OBWriteInternationalStandingOrder
     }
 }
 impl<'de> ob_model::__private::serde::Deserialize<'de>
-    for OBWriteInternationalStandingOrder4DataInitiation
-{
+for OBWriteInternationalStandingOrder4DataInitiation {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -22592,18 +24362,13 @@ impl ob_model::Validate for OBWriteInternationalStandingOrder4DataInitiation {
 }
 #[cfg(feature = "schemars")]
 impl ob_model::__private::schemars::JsonSchema
-    for OBWriteInternationalStandingOrder4DataInitiation
-{
+for OBWriteInternationalStandingOrder4DataInitiation {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteInternationalStandingOrder4DataInitiation".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBWriteInternationalStandingOrder4DataInitiation"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBWriteInternationalStandingOrder4DataInitiation")
+            .into()
     }
     fn json_schema(
         g: &mut ob_model::__private::schemars::SchemaGenerator,
@@ -22829,7 +24594,10 @@ impl ob_model::__private::schemars::JsonSchema
             false,
             "Provides the details to identify the debtor account.",
             ob_model::schema::constrain(
-                g.subschema_for::<OBWriteDomesticConsentResponse5DataInitiationDebtorAccount>(),
+                g
+                    .subschema_for::<
+                        OBWriteDomesticConsentResponse5DataInitiationDebtorAccount,
+                    >(),
                 &ob_model::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -22892,7 +24660,10 @@ impl ob_model::__private::schemars::JsonSchema
             true,
             "Provides the details to identify the beneficiary account.",
             ob_model::schema::constrain(
-                g.subschema_for::<OBWriteDomesticConsentResponse5DataInitiationCreditorAccount>(),
+                g
+                    .subschema_for::<
+                        OBWriteDomesticConsentResponse5DataInitiationCreditorAccount,
+                    >(),
                 &ob_model::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -22981,8 +24752,22 @@ impl ob_model::Object for OBWriteInternationalStandingOrderConsent6 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(map, "Data", &self.data, &self.extra),
-            1usize => ob_model::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Data",
+                    &self.data,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Risk",
+                    &self.risk,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -22993,7 +24778,8 @@ impl ob_model::Object for OBWriteInternationalStandingOrderConsent6 {
         &mut self.extra
     }
 }
-impl ob_model::__private::serde::Serialize for OBWriteInternationalStandingOrderConsent6 {
+impl ob_model::__private::serde::Serialize
+for OBWriteInternationalStandingOrderConsent6 {
     fn serialize<S: ob_model::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -23002,8 +24788,7 @@ impl ob_model::__private::serde::Serialize for OBWriteInternationalStandingOrder
     }
 }
 impl<'de> ob_model::__private::serde::Deserialize<'de>
-    for OBWriteInternationalStandingOrderConsent6
-{
+for OBWriteInternationalStandingOrderConsent6 {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -23028,17 +24813,13 @@ impl ob_model::Validate for OBWriteInternationalStandingOrderConsent6 {
     }
 }
 #[cfg(feature = "schemars")]
-impl ob_model::__private::schemars::JsonSchema for OBWriteInternationalStandingOrderConsent6 {
+impl ob_model::__private::schemars::JsonSchema
+for OBWriteInternationalStandingOrderConsent6 {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteInternationalStandingOrderConsent6".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBWriteInternationalStandingOrderConsent6"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBWriteInternationalStandingOrderConsent6").into()
     }
     fn json_schema(
         g: &mut ob_model::__private::schemars::SchemaGenerator,
@@ -23155,11 +24936,29 @@ impl ob_model::Object for OBWriteInternationalStandingOrderConsent6Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(map, "Permission", &self.permission, &self.extra)?;
-        ob_model::__private::encode_optional(map, "ReadRefundAccount", &self.read_refund_account)?;
-        ob_model::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "Permission",
+            &self.permission,
+            &self.extra,
+        )?;
+        ob_model::__private::encode_optional(
+            map,
+            "ReadRefundAccount",
+            &self.read_refund_account,
+        )?;
+        ob_model::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
         ob_model::__private::encode_optional(map, "Authorisation", &self.authorisation)?;
-        ob_model::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)?;
+        ob_model::__private::encode_optional(
+            map,
+            "SCASupportData",
+            &self.sca_support_data,
+        )?;
         Ok(())
     }
     fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
@@ -23168,28 +24967,42 @@ impl ob_model::Object for OBWriteInternationalStandingOrderConsent6Data {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(
-                map,
-                "Permission",
-                &self.permission,
-                &self.extra,
-            ),
-            1usize => ob_model::__private::encode_optional(
-                map,
-                "ReadRefundAccount",
-                &self.read_refund_account,
-            ),
-            2usize => ob_model::__private::encode_required(
-                map,
-                "Initiation",
-                &self.initiation,
-                &self.extra,
-            ),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Permission",
+                    &self.permission,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "ReadRefundAccount",
+                    &self.read_refund_account,
+                )
+            }
+            2usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
+            }
             3usize => {
-                ob_model::__private::encode_optional(map, "Authorisation", &self.authorisation)
+                ob_model::__private::encode_optional(
+                    map,
+                    "Authorisation",
+                    &self.authorisation,
+                )
             }
             4usize => {
-                ob_model::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)
+                ob_model::__private::encode_optional(
+                    map,
+                    "SCASupportData",
+                    &self.sca_support_data,
+                )
             }
             _ => Ok(()),
         }
@@ -23201,7 +25014,8 @@ impl ob_model::Object for OBWriteInternationalStandingOrderConsent6Data {
         &mut self.extra
     }
 }
-impl ob_model::__private::serde::Serialize for OBWriteInternationalStandingOrderConsent6Data {
+impl ob_model::__private::serde::Serialize
+for OBWriteInternationalStandingOrderConsent6Data {
     fn serialize<S: ob_model::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -23210,8 +25024,7 @@ impl ob_model::__private::serde::Serialize for OBWriteInternationalStandingOrder
     }
 }
 impl<'de> ob_model::__private::serde::Deserialize<'de>
-    for OBWriteInternationalStandingOrderConsent6Data
-{
+for OBWriteInternationalStandingOrderConsent6Data {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -23251,17 +25064,14 @@ impl ob_model::Validate for OBWriteInternationalStandingOrderConsent6Data {
     }
 }
 #[cfg(feature = "schemars")]
-impl ob_model::__private::schemars::JsonSchema for OBWriteInternationalStandingOrderConsent6Data {
+impl ob_model::__private::schemars::JsonSchema
+for OBWriteInternationalStandingOrderConsent6Data {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteInternationalStandingOrderConsent6Data".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBWriteInternationalStandingOrderConsent6Data"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBWriteInternationalStandingOrderConsent6Data")
+            .into()
     }
     fn json_schema(
         g: &mut ob_model::__private::schemars::SchemaGenerator,
@@ -23436,8 +25246,22 @@ impl ob_model::Object for OBWriteInternationalStandingOrderConsentResponse7 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(map, "Data", &self.data, &self.extra),
-            1usize => ob_model::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Data",
+                    &self.data,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Risk",
+                    &self.risk,
+                    &self.extra,
+                )
+            }
             2usize => ob_model::__private::encode_optional(map, "Links", &self.links),
             3usize => ob_model::__private::encode_optional(map, "Meta", &self.meta),
             _ => Ok(()),
@@ -23450,7 +25274,8 @@ impl ob_model::Object for OBWriteInternationalStandingOrderConsentResponse7 {
         &mut self.extra
     }
 }
-impl ob_model::__private::serde::Serialize for OBWriteInternationalStandingOrderConsentResponse7 {
+impl ob_model::__private::serde::Serialize
+for OBWriteInternationalStandingOrderConsentResponse7 {
     fn serialize<S: ob_model::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -23459,8 +25284,7 @@ impl ob_model::__private::serde::Serialize for OBWriteInternationalStandingOrder
     }
 }
 impl<'de> ob_model::__private::serde::Deserialize<'de>
-    for OBWriteInternationalStandingOrderConsentResponse7
-{
+for OBWriteInternationalStandingOrderConsentResponse7 {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -23496,18 +25320,15 @@ impl ob_model::Validate for OBWriteInternationalStandingOrderConsentResponse7 {
 }
 #[cfg(feature = "schemars")]
 impl ob_model::__private::schemars::JsonSchema
-    for OBWriteInternationalStandingOrderConsentResponse7
-{
+for OBWriteInternationalStandingOrderConsentResponse7 {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteInternationalStandingOrderConsentResponse7".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
         concat!(
-            module_path!(),
-            "::",
-            "OBWriteInternationalStandingOrderConsentResponse7"
+            module_path!(), "::", "OBWriteInternationalStandingOrderConsentResponse7"
         )
-        .into()
+            .into()
     }
     fn json_schema(
         g: &mut ob_model::__private::schemars::SchemaGenerator,
@@ -23522,7 +25343,10 @@ impl ob_model::__private::schemars::JsonSchema
             true,
             "",
             ob_model::schema::constrain(
-                g.subschema_for::<OBWriteInternationalStandingOrderConsentResponse7Data>(),
+                g
+                    .subschema_for::<
+                        OBWriteInternationalStandingOrderConsentResponse7Data,
+                    >(),
                 &ob_model::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -23717,7 +25541,12 @@ impl ob_model::Object for OBWriteInternationalStandingOrderConsentResponse7Data 
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "ConsentId",
+            &self.consent_id,
+            &self.extra,
+        )?;
         ob_model::__private::encode_required(
             map,
             "CreationDateTime",
@@ -23731,13 +25560,35 @@ impl ob_model::Object for OBWriteInternationalStandingOrderConsentResponse7Data 
             &self.status_update_date_time,
             &self.extra,
         )?;
-        ob_model::__private::encode_required(map, "Permission", &self.permission, &self.extra)?;
-        ob_model::__private::encode_optional(map, "ReadRefundAccount", &self.read_refund_account)?;
-        ob_model::__private::encode_optional(map, "CutOffDateTime", &self.cut_off_date_time)?;
+        ob_model::__private::encode_required(
+            map,
+            "Permission",
+            &self.permission,
+            &self.extra,
+        )?;
+        ob_model::__private::encode_optional(
+            map,
+            "ReadRefundAccount",
+            &self.read_refund_account,
+        )?;
+        ob_model::__private::encode_optional(
+            map,
+            "CutOffDateTime",
+            &self.cut_off_date_time,
+        )?;
         ob_model::__private::encode_optional(map, "Charges", &self.charges)?;
-        ob_model::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
         ob_model::__private::encode_optional(map, "Authorisation", &self.authorisation)?;
-        ob_model::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)?;
+        ob_model::__private::encode_optional(
+            map,
+            "SCASupportData",
+            &self.sca_support_data,
+        )?;
         ob_model::__private::encode_optional(map, "Debtor", &self.debtor)?;
         Ok(())
     }
@@ -23747,53 +25598,82 @@ impl ob_model::Object for OBWriteInternationalStandingOrderConsentResponse7Data 
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(
-                map,
-                "ConsentId",
-                &self.consent_id,
-                &self.extra,
-            ),
-            1usize => ob_model::__private::encode_required(
-                map,
-                "CreationDateTime",
-                &self.creation_date_time,
-                &self.extra,
-            ),
-            2usize => {
-                ob_model::__private::encode_required(map, "Status", &self.status, &self.extra)
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "ConsentId",
+                    &self.consent_id,
+                    &self.extra,
+                )
             }
-            3usize => ob_model::__private::encode_required(
-                map,
-                "StatusUpdateDateTime",
-                &self.status_update_date_time,
-                &self.extra,
-            ),
-            4usize => ob_model::__private::encode_required(
-                map,
-                "Permission",
-                &self.permission,
-                &self.extra,
-            ),
-            5usize => ob_model::__private::encode_optional(
-                map,
-                "ReadRefundAccount",
-                &self.read_refund_account,
-            ),
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "CreationDateTime",
+                    &self.creation_date_time,
+                    &self.extra,
+                )
+            }
+            2usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Status",
+                    &self.status,
+                    &self.extra,
+                )
+            }
+            3usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "StatusUpdateDateTime",
+                    &self.status_update_date_time,
+                    &self.extra,
+                )
+            }
+            4usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Permission",
+                    &self.permission,
+                    &self.extra,
+                )
+            }
+            5usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "ReadRefundAccount",
+                    &self.read_refund_account,
+                )
+            }
             6usize => {
-                ob_model::__private::encode_optional(map, "CutOffDateTime", &self.cut_off_date_time)
+                ob_model::__private::encode_optional(
+                    map,
+                    "CutOffDateTime",
+                    &self.cut_off_date_time,
+                )
             }
             7usize => ob_model::__private::encode_optional(map, "Charges", &self.charges),
-            8usize => ob_model::__private::encode_required(
-                map,
-                "Initiation",
-                &self.initiation,
-                &self.extra,
-            ),
+            8usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
+            }
             9usize => {
-                ob_model::__private::encode_optional(map, "Authorisation", &self.authorisation)
+                ob_model::__private::encode_optional(
+                    map,
+                    "Authorisation",
+                    &self.authorisation,
+                )
             }
             10usize => {
-                ob_model::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)
+                ob_model::__private::encode_optional(
+                    map,
+                    "SCASupportData",
+                    &self.sca_support_data,
+                )
             }
             11usize => ob_model::__private::encode_optional(map, "Debtor", &self.debtor),
             _ => Ok(()),
@@ -23807,8 +25687,7 @@ impl ob_model::Object for OBWriteInternationalStandingOrderConsentResponse7Data 
     }
 }
 impl ob_model::__private::serde::Serialize
-    for OBWriteInternationalStandingOrderConsentResponse7Data
-{
+for OBWriteInternationalStandingOrderConsentResponse7Data {
     fn serialize<S: ob_model::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -23817,8 +25696,7 @@ impl ob_model::__private::serde::Serialize
     }
 }
 impl<'de> ob_model::__private::serde::Deserialize<'de>
-    for OBWriteInternationalStandingOrderConsentResponse7Data
-{
+for OBWriteInternationalStandingOrderConsentResponse7Data {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -23899,18 +25777,15 @@ impl ob_model::Validate for OBWriteInternationalStandingOrderConsentResponse7Dat
 }
 #[cfg(feature = "schemars")]
 impl ob_model::__private::schemars::JsonSchema
-    for OBWriteInternationalStandingOrderConsentResponse7Data
-{
+for OBWriteInternationalStandingOrderConsentResponse7Data {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteInternationalStandingOrderConsentResponse7Data".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
         concat!(
-            module_path!(),
-            "::",
-            "OBWriteInternationalStandingOrderConsentResponse7Data"
+            module_path!(), "::", "OBWriteInternationalStandingOrderConsentResponse7Data"
         )
-        .into()
+            .into()
     }
     fn json_schema(
         g: &mut ob_model::__private::schemars::SchemaGenerator,
@@ -24237,16 +26112,22 @@ pub struct OBWriteInternationalStandingOrderConsentResponse7DataInitiation {
     /// Unambiguous identification of the account of the debtor to which a debit entry will be made as a result of the transaction.
     ///
     /// JSON name: `DebtorAccount`
-    pub debtor_account: Option<Box<OBWriteDomesticConsentResponse5DataInitiationDebtorAccount>>,
+    pub debtor_account: Option<
+        Box<OBWriteDomesticConsentResponse5DataInitiationDebtorAccount>,
+    >,
     /// Party to which an amount of money is due.
     ///
     /// JSON name: `Creditor`
-    pub creditor: Option<Box<OBWriteInternationalScheduledConsentResponse6DataInitiationCreditor>>,
+    pub creditor: Option<
+        Box<OBWriteInternationalScheduledConsentResponse6DataInitiationCreditor>,
+    >,
     /// Party that manages the account on behalf of the account owner, that is manages the registration and booking of entries on the account, calculates balances on the account and provides information about the account.
     /// This is the servicer of the beneficiary account.
     ///
     /// JSON name: `CreditorAgent`
-    pub creditor_agent: Option<Box<OBWriteInternationalStandingOrder4DataInitiationCreditorAgent>>,
+    pub creditor_agent: Option<
+        Box<OBWriteInternationalStandingOrder4DataInitiationCreditorAgent>,
+    >,
     /// Provides the details to identify the beneficiary account.
     ///
     /// JSON name: `CreditorAccount`
@@ -24259,7 +26140,8 @@ pub struct OBWriteInternationalStandingOrderConsentResponse7DataInitiation {
     /// that re-encoding loses nothing, and reported by `validate()`.
     pub extra: ob_model::Extra,
 }
-impl ob_model::Object for OBWriteInternationalStandingOrderConsentResponse7DataInitiation {
+impl ob_model::Object
+for OBWriteInternationalStandingOrderConsentResponse7DataInitiation {
     const NAME: &'static str = "OBWriteInternationalStandingOrderConsentResponse7DataInitiation";
     const FIELDS: &'static [&'static str] = &[
         "Frequency",
@@ -24332,9 +26214,18 @@ impl ob_model::Object for OBWriteInternationalStandingOrderConsentResponse7DataI
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(map, "Frequency", &self.frequency, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "Frequency",
+            &self.frequency,
+            &self.extra,
+        )?;
         ob_model::__private::encode_optional(map, "Reference", &self.reference)?;
-        ob_model::__private::encode_optional(map, "NumberOfPayments", &self.number_of_payments)?;
+        ob_model::__private::encode_optional(
+            map,
+            "NumberOfPayments",
+            &self.number_of_payments,
+        )?;
         ob_model::__private::encode_required(
             map,
             "FirstPaymentDateTime",
@@ -24347,7 +26238,11 @@ impl ob_model::Object for OBWriteInternationalStandingOrderConsentResponse7DataI
             &self.final_payment_date_time,
         )?;
         ob_model::__private::encode_optional(map, "Purpose", &self.purpose)?;
-        ob_model::__private::encode_optional(map, "ExtendedPurpose", &self.extended_purpose)?;
+        ob_model::__private::encode_optional(
+            map,
+            "ExtendedPurpose",
+            &self.extended_purpose,
+        )?;
         ob_model::__private::encode_optional(map, "ChargeBearer", &self.charge_bearer)?;
         ob_model::__private::encode_required(
             map,
@@ -24366,16 +26261,28 @@ impl ob_model::Object for OBWriteInternationalStandingOrderConsentResponse7DataI
             &self.instructed_amount,
             &self.extra,
         )?;
-        ob_model::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)?;
+        ob_model::__private::encode_optional(
+            map,
+            "DebtorAccount",
+            &self.debtor_account,
+        )?;
         ob_model::__private::encode_optional(map, "Creditor", &self.creditor)?;
-        ob_model::__private::encode_optional(map, "CreditorAgent", &self.creditor_agent)?;
+        ob_model::__private::encode_optional(
+            map,
+            "CreditorAgent",
+            &self.creditor_agent,
+        )?;
         ob_model::__private::encode_required(
             map,
             "CreditorAccount",
             &self.creditor_account,
             &self.extra,
         )?;
-        ob_model::__private::encode_optional(map, "SupplementaryData", &self.supplementary_data)?;
+        ob_model::__private::encode_optional(
+            map,
+            "SupplementaryData",
+            &self.supplementary_data,
+        )?;
         Ok(())
     }
     fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
@@ -24385,67 +26292,108 @@ impl ob_model::Object for OBWriteInternationalStandingOrderConsentResponse7DataI
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                ob_model::__private::encode_required(map, "Frequency", &self.frequency, &self.extra)
+                ob_model::__private::encode_required(
+                    map,
+                    "Frequency",
+                    &self.frequency,
+                    &self.extra,
+                )
             }
-            1usize => ob_model::__private::encode_optional(map, "Reference", &self.reference),
-            2usize => ob_model::__private::encode_optional(
-                map,
-                "NumberOfPayments",
-                &self.number_of_payments,
-            ),
-            3usize => ob_model::__private::encode_required(
-                map,
-                "FirstPaymentDateTime",
-                &self.first_payment_date_time,
-                &self.extra,
-            ),
-            4usize => ob_model::__private::encode_optional(
-                map,
-                "FinalPaymentDateTime",
-                &self.final_payment_date_time,
-            ),
+            1usize => {
+                ob_model::__private::encode_optional(map, "Reference", &self.reference)
+            }
+            2usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "NumberOfPayments",
+                    &self.number_of_payments,
+                )
+            }
+            3usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "FirstPaymentDateTime",
+                    &self.first_payment_date_time,
+                    &self.extra,
+                )
+            }
+            4usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "FinalPaymentDateTime",
+                    &self.final_payment_date_time,
+                )
+            }
             5usize => ob_model::__private::encode_optional(map, "Purpose", &self.purpose),
             6usize => {
-                ob_model::__private::encode_optional(map, "ExtendedPurpose", &self.extended_purpose)
+                ob_model::__private::encode_optional(
+                    map,
+                    "ExtendedPurpose",
+                    &self.extended_purpose,
+                )
             }
             7usize => {
-                ob_model::__private::encode_optional(map, "ChargeBearer", &self.charge_bearer)
+                ob_model::__private::encode_optional(
+                    map,
+                    "ChargeBearer",
+                    &self.charge_bearer,
+                )
             }
-            8usize => ob_model::__private::encode_required(
-                map,
-                "CurrencyOfTransfer",
-                &self.currency_of_transfer,
-                &self.extra,
-            ),
-            9usize => ob_model::__private::encode_optional(
-                map,
-                "DestinationCountryCode",
-                &self.destination_country_code,
-            ),
-            10usize => ob_model::__private::encode_required(
-                map,
-                "InstructedAmount",
-                &self.instructed_amount,
-                &self.extra,
-            ),
+            8usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "CurrencyOfTransfer",
+                    &self.currency_of_transfer,
+                    &self.extra,
+                )
+            }
+            9usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "DestinationCountryCode",
+                    &self.destination_country_code,
+                )
+            }
+            10usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "InstructedAmount",
+                    &self.instructed_amount,
+                    &self.extra,
+                )
+            }
             11usize => {
-                ob_model::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)
+                ob_model::__private::encode_optional(
+                    map,
+                    "DebtorAccount",
+                    &self.debtor_account,
+                )
             }
-            12usize => ob_model::__private::encode_optional(map, "Creditor", &self.creditor),
+            12usize => {
+                ob_model::__private::encode_optional(map, "Creditor", &self.creditor)
+            }
             13usize => {
-                ob_model::__private::encode_optional(map, "CreditorAgent", &self.creditor_agent)
+                ob_model::__private::encode_optional(
+                    map,
+                    "CreditorAgent",
+                    &self.creditor_agent,
+                )
             }
-            14usize => ob_model::__private::encode_required(
-                map,
-                "CreditorAccount",
-                &self.creditor_account,
-                &self.extra,
-            ),
-            15usize => ob_model::__private::encode_optional(
-                map,
-                "SupplementaryData",
-                &self.supplementary_data,
-            ),
+            14usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "CreditorAccount",
+                    &self.creditor_account,
+                    &self.extra,
+                )
+            }
+            15usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "SupplementaryData",
+                    &self.supplementary_data,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -24457,8 +26405,7 @@ impl ob_model::Object for OBWriteInternationalStandingOrderConsentResponse7DataI
     }
 }
 impl ob_model::__private::serde::Serialize
-    for OBWriteInternationalStandingOrderConsentResponse7DataInitiation
-{
+for OBWriteInternationalStandingOrderConsentResponse7DataInitiation {
     fn serialize<S: ob_model::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -24467,15 +26414,15 @@ impl ob_model::__private::serde::Serialize
     }
 }
 impl<'de> ob_model::__private::serde::Deserialize<'de>
-    for OBWriteInternationalStandingOrderConsentResponse7DataInitiation
-{
+for OBWriteInternationalStandingOrderConsentResponse7DataInitiation {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
         ob_model::__private::deserialize_object(deserializer)
     }
 }
-impl ob_model::Validate for OBWriteInternationalStandingOrderConsentResponse7DataInitiation {
+impl ob_model::Validate
+for OBWriteInternationalStandingOrderConsentResponse7DataInitiation {
     fn validate_at(&self, r: &mut ob_model::__private::Report) {
         ob_model::__private::check_extra::<Self>(r, &self.extra);
         if !self.extra.is_missing("Frequency") {
@@ -24574,18 +26521,16 @@ impl ob_model::Validate for OBWriteInternationalStandingOrderConsentResponse7Dat
 }
 #[cfg(feature = "schemars")]
 impl ob_model::__private::schemars::JsonSchema
-    for OBWriteInternationalStandingOrderConsentResponse7DataInitiation
-{
+for OBWriteInternationalStandingOrderConsentResponse7DataInitiation {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteInternationalStandingOrderConsentResponse7DataInitiation".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
         concat!(
-            module_path!(),
-            "::",
+            module_path!(), "::",
             "OBWriteInternationalStandingOrderConsentResponse7DataInitiation"
         )
-        .into()
+            .into()
     }
     fn json_schema(
         g: &mut ob_model::__private::schemars::SchemaGenerator,
@@ -24877,7 +26822,10 @@ impl ob_model::__private::schemars::JsonSchema
             true,
             "Provides the details to identify the beneficiary account.",
             ob_model::schema::constrain(
-                g.subschema_for::<OBWriteDomesticConsentResponse5DataInitiationCreditorAccount>(),
+                g
+                    .subschema_for::<
+                        OBWriteDomesticConsentResponse5DataInitiationCreditorAccount,
+                    >(),
                 &ob_model::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -24972,7 +26920,14 @@ impl ob_model::Object for OBWriteInternationalStandingOrderResponse7 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(map, "Data", &self.data, &self.extra),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Data",
+                    &self.data,
+                    &self.extra,
+                )
+            }
             1usize => ob_model::__private::encode_optional(map, "Links", &self.links),
             2usize => ob_model::__private::encode_optional(map, "Meta", &self.meta),
             _ => Ok(()),
@@ -24985,7 +26940,8 @@ impl ob_model::Object for OBWriteInternationalStandingOrderResponse7 {
         &mut self.extra
     }
 }
-impl ob_model::__private::serde::Serialize for OBWriteInternationalStandingOrderResponse7 {
+impl ob_model::__private::serde::Serialize
+for OBWriteInternationalStandingOrderResponse7 {
     fn serialize<S: ob_model::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -24994,8 +26950,7 @@ impl ob_model::__private::serde::Serialize for OBWriteInternationalStandingOrder
     }
 }
 impl<'de> ob_model::__private::serde::Deserialize<'de>
-    for OBWriteInternationalStandingOrderResponse7
-{
+for OBWriteInternationalStandingOrderResponse7 {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -25024,17 +26979,14 @@ impl ob_model::Validate for OBWriteInternationalStandingOrderResponse7 {
     }
 }
 #[cfg(feature = "schemars")]
-impl ob_model::__private::schemars::JsonSchema for OBWriteInternationalStandingOrderResponse7 {
+impl ob_model::__private::schemars::JsonSchema
+for OBWriteInternationalStandingOrderResponse7 {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteInternationalStandingOrderResponse7".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBWriteInternationalStandingOrderResponse7"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBWriteInternationalStandingOrderResponse7")
+            .into()
     }
     fn json_schema(
         g: &mut ob_model::__private::schemars::SchemaGenerator,
@@ -25215,7 +27167,12 @@ impl ob_model::Object for OBWriteInternationalStandingOrderResponse7Data {
             &self.international_standing_order_id,
             &self.extra,
         )?;
-        ob_model::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "ConsentId",
+            &self.consent_id,
+            &self.extra,
+        )?;
         ob_model::__private::encode_required(
             map,
             "CreationDateTime",
@@ -25231,8 +27188,17 @@ impl ob_model::Object for OBWriteInternationalStandingOrderResponse7Data {
         )?;
         ob_model::__private::encode_optional(map, "Refund", &self.refund)?;
         ob_model::__private::encode_optional(map, "Charges", &self.charges)?;
-        ob_model::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
-        ob_model::__private::encode_optional(map, "MultiAuthorisation", &self.multi_authorisation)?;
+        ob_model::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
+        ob_model::__private::encode_optional(
+            map,
+            "MultiAuthorisation",
+            &self.multi_authorisation,
+        )?;
         ob_model::__private::encode_optional(map, "Debtor", &self.debtor)?;
         Ok(())
     }
@@ -25242,46 +27208,63 @@ impl ob_model::Object for OBWriteInternationalStandingOrderResponse7Data {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(
-                map,
-                "InternationalStandingOrderId",
-                &self.international_standing_order_id,
-                &self.extra,
-            ),
-            1usize => ob_model::__private::encode_required(
-                map,
-                "ConsentId",
-                &self.consent_id,
-                &self.extra,
-            ),
-            2usize => ob_model::__private::encode_required(
-                map,
-                "CreationDateTime",
-                &self.creation_date_time,
-                &self.extra,
-            ),
-            3usize => {
-                ob_model::__private::encode_required(map, "Status", &self.status, &self.extra)
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "InternationalStandingOrderId",
+                    &self.international_standing_order_id,
+                    &self.extra,
+                )
             }
-            4usize => ob_model::__private::encode_required(
-                map,
-                "StatusUpdateDateTime",
-                &self.status_update_date_time,
-                &self.extra,
-            ),
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "ConsentId",
+                    &self.consent_id,
+                    &self.extra,
+                )
+            }
+            2usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "CreationDateTime",
+                    &self.creation_date_time,
+                    &self.extra,
+                )
+            }
+            3usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Status",
+                    &self.status,
+                    &self.extra,
+                )
+            }
+            4usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "StatusUpdateDateTime",
+                    &self.status_update_date_time,
+                    &self.extra,
+                )
+            }
             5usize => ob_model::__private::encode_optional(map, "Refund", &self.refund),
             6usize => ob_model::__private::encode_optional(map, "Charges", &self.charges),
-            7usize => ob_model::__private::encode_required(
-                map,
-                "Initiation",
-                &self.initiation,
-                &self.extra,
-            ),
-            8usize => ob_model::__private::encode_optional(
-                map,
-                "MultiAuthorisation",
-                &self.multi_authorisation,
-            ),
+            7usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
+            }
+            8usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "MultiAuthorisation",
+                    &self.multi_authorisation,
+                )
+            }
             9usize => ob_model::__private::encode_optional(map, "Debtor", &self.debtor),
             _ => Ok(()),
         }
@@ -25293,7 +27276,8 @@ impl ob_model::Object for OBWriteInternationalStandingOrderResponse7Data {
         &mut self.extra
     }
 }
-impl ob_model::__private::serde::Serialize for OBWriteInternationalStandingOrderResponse7Data {
+impl ob_model::__private::serde::Serialize
+for OBWriteInternationalStandingOrderResponse7Data {
     fn serialize<S: ob_model::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -25302,8 +27286,7 @@ impl ob_model::__private::serde::Serialize for OBWriteInternationalStandingOrder
     }
 }
 impl<'de> ob_model::__private::serde::Deserialize<'de>
-    for OBWriteInternationalStandingOrderResponse7Data
-{
+for OBWriteInternationalStandingOrderResponse7Data {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -25374,17 +27357,14 @@ impl ob_model::Validate for OBWriteInternationalStandingOrderResponse7Data {
     }
 }
 #[cfg(feature = "schemars")]
-impl ob_model::__private::schemars::JsonSchema for OBWriteInternationalStandingOrderResponse7Data {
+impl ob_model::__private::schemars::JsonSchema
+for OBWriteInternationalStandingOrderResponse7Data {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteInternationalStandingOrderResponse7Data".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBWriteInternationalStandingOrderResponse7Data"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBWriteInternationalStandingOrderResponse7Data")
+            .into()
     }
     fn json_schema(
         g: &mut ob_model::__private::schemars::SchemaGenerator,
@@ -25494,7 +27474,10 @@ impl ob_model::__private::schemars::JsonSchema for OBWriteInternationalStandingO
             false,
             "",
             ob_model::schema::constrain(
-                g.subschema_for::<OBWriteInternationalStandingOrderResponse7DataRefund>(),
+                g
+                    .subschema_for::<
+                        OBWriteInternationalStandingOrderResponse7DataRefund,
+                    >(),
                 &ob_model::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -25596,87 +27579,113 @@ pub fn check_json(
     type_name: &str,
     body: &[u8],
 ) -> Option<Result<ob_model::decode::Checked, ob_model::decode::DecodeError>> {
-    Some(match type_name {
-        "File" => ob_model::decode::check_as::<File>(body),
-        "OBErrorResponse1" => ob_model::decode::check_as::<OBErrorResponse1>(body),
-        "OBWriteDomestic2" => ob_model::decode::check_as::<OBWriteDomestic2>(body),
-        "OBWriteDomesticConsent4" => ob_model::decode::check_as::<OBWriteDomesticConsent4>(body),
-        "OBWriteDomesticConsentResponse5" => {
-            ob_model::decode::check_as::<OBWriteDomesticConsentResponse5>(body)
-        }
-        "OBWriteDomesticResponse5" => ob_model::decode::check_as::<OBWriteDomesticResponse5>(body),
-        "OBWriteDomesticScheduled2" => {
-            ob_model::decode::check_as::<OBWriteDomesticScheduled2>(body)
-        }
-        "OBWriteDomesticScheduledConsent4" => {
-            ob_model::decode::check_as::<OBWriteDomesticScheduledConsent4>(body)
-        }
-        "OBWriteDomesticScheduledConsentResponse5" => {
-            ob_model::decode::check_as::<OBWriteDomesticScheduledConsentResponse5>(body)
-        }
-        "OBWriteDomesticScheduledResponse5" => {
-            ob_model::decode::check_as::<OBWriteDomesticScheduledResponse5>(body)
-        }
-        "OBWriteDomesticStandingOrder3" => {
-            ob_model::decode::check_as::<OBWriteDomesticStandingOrder3>(body)
-        }
-        "OBWriteDomesticStandingOrderConsent5" => {
-            ob_model::decode::check_as::<OBWriteDomesticStandingOrderConsent5>(body)
-        }
-        "OBWriteDomesticStandingOrderConsentResponse6" => {
-            ob_model::decode::check_as::<OBWriteDomesticStandingOrderConsentResponse6>(body)
-        }
-        "OBWriteDomesticStandingOrderResponse6" => {
-            ob_model::decode::check_as::<OBWriteDomesticStandingOrderResponse6>(body)
-        }
-        "OBWriteFile2" => ob_model::decode::check_as::<OBWriteFile2>(body),
-        "OBWriteFileConsent3" => ob_model::decode::check_as::<OBWriteFileConsent3>(body),
-        "OBWriteFileConsentResponse4" => {
-            ob_model::decode::check_as::<OBWriteFileConsentResponse4>(body)
-        }
-        "OBWriteFileResponse3" => ob_model::decode::check_as::<OBWriteFileResponse3>(body),
-        "OBWriteFundsConfirmationResponse1" => {
-            ob_model::decode::check_as::<OBWriteFundsConfirmationResponse1>(body)
-        }
-        "OBWriteInternational3" => ob_model::decode::check_as::<OBWriteInternational3>(body),
-        "OBWriteInternationalConsent5" => {
-            ob_model::decode::check_as::<OBWriteInternationalConsent5>(body)
-        }
-        "OBWriteInternationalConsentResponse6" => {
-            ob_model::decode::check_as::<OBWriteInternationalConsentResponse6>(body)
-        }
-        "OBWriteInternationalResponse5" => {
-            ob_model::decode::check_as::<OBWriteInternationalResponse5>(body)
-        }
-        "OBWriteInternationalScheduled3" => {
-            ob_model::decode::check_as::<OBWriteInternationalScheduled3>(body)
-        }
-        "OBWriteInternationalScheduledConsent5" => {
-            ob_model::decode::check_as::<OBWriteInternationalScheduledConsent5>(body)
-        }
-        "OBWriteInternationalScheduledConsentResponse6" => {
-            ob_model::decode::check_as::<OBWriteInternationalScheduledConsentResponse6>(body)
-        }
-        "OBWriteInternationalScheduledResponse6" => {
-            ob_model::decode::check_as::<OBWriteInternationalScheduledResponse6>(body)
-        }
-        "OBWriteInternationalStandingOrder4" => {
-            ob_model::decode::check_as::<OBWriteInternationalStandingOrder4>(body)
-        }
-        "OBWriteInternationalStandingOrderConsent6" => {
-            ob_model::decode::check_as::<OBWriteInternationalStandingOrderConsent6>(body)
-        }
-        "OBWriteInternationalStandingOrderConsentResponse7" => {
-            ob_model::decode::check_as::<OBWriteInternationalStandingOrderConsentResponse7>(body)
-        }
-        "OBWriteInternationalStandingOrderResponse7" => {
-            ob_model::decode::check_as::<OBWriteInternationalStandingOrderResponse7>(body)
-        }
-        "OBWritePaymentDetailsResponse1" => {
-            ob_model::decode::check_as::<OBWritePaymentDetailsResponse1>(body)
-        }
-        _ => return None,
-    })
+    Some(
+        match type_name {
+            "File" => ob_model::decode::check_as::<File>(body),
+            "OBErrorResponse1" => ob_model::decode::check_as::<OBErrorResponse1>(body),
+            "OBWriteDomestic2" => ob_model::decode::check_as::<OBWriteDomestic2>(body),
+            "OBWriteDomesticConsent4" => {
+                ob_model::decode::check_as::<OBWriteDomesticConsent4>(body)
+            }
+            "OBWriteDomesticConsentResponse5" => {
+                ob_model::decode::check_as::<OBWriteDomesticConsentResponse5>(body)
+            }
+            "OBWriteDomesticResponse5" => {
+                ob_model::decode::check_as::<OBWriteDomesticResponse5>(body)
+            }
+            "OBWriteDomesticScheduled2" => {
+                ob_model::decode::check_as::<OBWriteDomesticScheduled2>(body)
+            }
+            "OBWriteDomesticScheduledConsent4" => {
+                ob_model::decode::check_as::<OBWriteDomesticScheduledConsent4>(body)
+            }
+            "OBWriteDomesticScheduledConsentResponse5" => {
+                ob_model::decode::check_as::<
+                    OBWriteDomesticScheduledConsentResponse5,
+                >(body)
+            }
+            "OBWriteDomesticScheduledResponse5" => {
+                ob_model::decode::check_as::<OBWriteDomesticScheduledResponse5>(body)
+            }
+            "OBWriteDomesticStandingOrder3" => {
+                ob_model::decode::check_as::<OBWriteDomesticStandingOrder3>(body)
+            }
+            "OBWriteDomesticStandingOrderConsent5" => {
+                ob_model::decode::check_as::<OBWriteDomesticStandingOrderConsent5>(body)
+            }
+            "OBWriteDomesticStandingOrderConsentResponse6" => {
+                ob_model::decode::check_as::<
+                    OBWriteDomesticStandingOrderConsentResponse6,
+                >(body)
+            }
+            "OBWriteDomesticStandingOrderResponse6" => {
+                ob_model::decode::check_as::<OBWriteDomesticStandingOrderResponse6>(body)
+            }
+            "OBWriteFile2" => ob_model::decode::check_as::<OBWriteFile2>(body),
+            "OBWriteFileConsent3" => {
+                ob_model::decode::check_as::<OBWriteFileConsent3>(body)
+            }
+            "OBWriteFileConsentResponse4" => {
+                ob_model::decode::check_as::<OBWriteFileConsentResponse4>(body)
+            }
+            "OBWriteFileResponse3" => {
+                ob_model::decode::check_as::<OBWriteFileResponse3>(body)
+            }
+            "OBWriteFundsConfirmationResponse1" => {
+                ob_model::decode::check_as::<OBWriteFundsConfirmationResponse1>(body)
+            }
+            "OBWriteInternational3" => {
+                ob_model::decode::check_as::<OBWriteInternational3>(body)
+            }
+            "OBWriteInternationalConsent5" => {
+                ob_model::decode::check_as::<OBWriteInternationalConsent5>(body)
+            }
+            "OBWriteInternationalConsentResponse6" => {
+                ob_model::decode::check_as::<OBWriteInternationalConsentResponse6>(body)
+            }
+            "OBWriteInternationalResponse5" => {
+                ob_model::decode::check_as::<OBWriteInternationalResponse5>(body)
+            }
+            "OBWriteInternationalScheduled3" => {
+                ob_model::decode::check_as::<OBWriteInternationalScheduled3>(body)
+            }
+            "OBWriteInternationalScheduledConsent5" => {
+                ob_model::decode::check_as::<OBWriteInternationalScheduledConsent5>(body)
+            }
+            "OBWriteInternationalScheduledConsentResponse6" => {
+                ob_model::decode::check_as::<
+                    OBWriteInternationalScheduledConsentResponse6,
+                >(body)
+            }
+            "OBWriteInternationalScheduledResponse6" => {
+                ob_model::decode::check_as::<
+                    OBWriteInternationalScheduledResponse6,
+                >(body)
+            }
+            "OBWriteInternationalStandingOrder4" => {
+                ob_model::decode::check_as::<OBWriteInternationalStandingOrder4>(body)
+            }
+            "OBWriteInternationalStandingOrderConsent6" => {
+                ob_model::decode::check_as::<
+                    OBWriteInternationalStandingOrderConsent6,
+                >(body)
+            }
+            "OBWriteInternationalStandingOrderConsentResponse7" => {
+                ob_model::decode::check_as::<
+                    OBWriteInternationalStandingOrderConsentResponse7,
+                >(body)
+            }
+            "OBWriteInternationalStandingOrderResponse7" => {
+                ob_model::decode::check_as::<
+                    OBWriteInternationalStandingOrderResponse7,
+                >(body)
+            }
+            "OBWritePaymentDetailsResponse1" => {
+                ob_model::decode::check_as::<OBWritePaymentDetailsResponse1>(body)
+            }
+            _ => return None,
+        },
+    )
 }
 /// Every operation of this API, in spec order.
 pub const OPERATIONS: &[ob_model::Operation] = &[
@@ -29514,8 +31523,7 @@ pub const OPERATIONS: &[ob_model::Operation] = &[
         id: "GetInternationalStandingOrdersInternationalStandingOrderPaymentIdPaymentDetails",
         summary: "Get Payment Details",
         method: ob_model::Method::Get,
-        path:
-            "/international-standing-orders/{InternationalStandingOrderPaymentId}/payment-details",
+        path: "/international-standing-orders/{InternationalStandingOrderPaymentId}/payment-details",
         request_body: None,
         request_content_types: &[],
         params: &[
@@ -29690,7 +31698,8 @@ pub mod ops {
     /// `GET /domestic-scheduled-payments/{DomesticScheduledPaymentId}/payment-details`: Get Payment Details
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
     pub struct GetDomesticScheduledPaymentsDomesticScheduledPaymentIdPaymentDetails;
-    impl ob_model::Endpoint for GetDomesticScheduledPaymentsDomesticScheduledPaymentIdPaymentDetails {
+    impl ob_model::Endpoint
+    for GetDomesticScheduledPaymentsDomesticScheduledPaymentIdPaymentDetails {
         type Request = ();
         type Response = OBWritePaymentDetailsResponse1;
         const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[10usize];
@@ -29730,7 +31739,8 @@ pub mod ops {
     /// `GET /domestic-standing-orders/{DomesticStandingOrderId}/payment-details`: Get Payment Details
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
     pub struct GetDomesticStandingOrdersDomesticStandingOrderIdPaymentDetails;
-    impl ob_model::Endpoint for GetDomesticStandingOrdersDomesticStandingOrderIdPaymentDetails {
+    impl ob_model::Endpoint
+    for GetDomesticStandingOrdersDomesticStandingOrderIdPaymentDetails {
         type Request = ();
         type Response = OBWritePaymentDetailsResponse1;
         const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[15usize];
@@ -29818,7 +31828,8 @@ pub mod ops {
     /// `GET /international-payment-consents/{ConsentId}/funds-confirmation`: Get International Payment Consents Funds Confirmation
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
     pub struct GetInternationalPaymentConsentsConsentIdFundsConfirmation;
-    impl ob_model::Endpoint for GetInternationalPaymentConsentsConsentIdFundsConfirmation {
+    impl ob_model::Endpoint
+    for GetInternationalPaymentConsentsConsentIdFundsConfirmation {
         type Request = ();
         type Response = OBWriteFundsConfirmationResponse1;
         const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[26usize];
@@ -29842,7 +31853,8 @@ pub mod ops {
     /// `GET /international-payments/{InternationalPaymentId}/payment-details`: Get Payment Details
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
     pub struct GetInternationalPaymentsInternationalPaymentIdPaymentDetails;
-    impl ob_model::Endpoint for GetInternationalPaymentsInternationalPaymentIdPaymentDetails {
+    impl ob_model::Endpoint
+    for GetInternationalPaymentsInternationalPaymentIdPaymentDetails {
         type Request = ();
         type Response = OBWritePaymentDetailsResponse1;
         const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[29usize];
@@ -29866,7 +31878,8 @@ pub mod ops {
     /// `GET /international-scheduled-payment-consents/{ConsentId}/funds-confirmation`: Get International Scheduled Payment Consents Funds Confirmation
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
     pub struct GetInternationalScheduledPaymentConsentsConsentIdFundsConfirmation;
-    impl ob_model::Endpoint for GetInternationalScheduledPaymentConsentsConsentIdFundsConfirmation {
+    impl ob_model::Endpoint
+    for GetInternationalScheduledPaymentConsentsConsentIdFundsConfirmation {
         type Request = ();
         type Response = OBWriteFundsConfirmationResponse1;
         const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[32usize];
@@ -29882,7 +31895,8 @@ pub mod ops {
     /// `GET /international-scheduled-payments/{InternationalScheduledPaymentId}`: Get International Scheduled Payments
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
     pub struct GetInternationalScheduledPaymentsInternationalScheduledPaymentId;
-    impl ob_model::Endpoint for GetInternationalScheduledPaymentsInternationalScheduledPaymentId {
+    impl ob_model::Endpoint
+    for GetInternationalScheduledPaymentsInternationalScheduledPaymentId {
         type Request = ();
         type Response = OBWriteInternationalScheduledResponse6;
         const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[34usize];
@@ -29891,8 +31905,7 @@ pub mod ops {
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
     pub struct GetInternationalScheduledPaymentsInternationalScheduledPaymentIdPaymentDetails;
     impl ob_model::Endpoint
-        for GetInternationalScheduledPaymentsInternationalScheduledPaymentIdPaymentDetails
-    {
+    for GetInternationalScheduledPaymentsInternationalScheduledPaymentIdPaymentDetails {
         type Request = ();
         type Response = OBWritePaymentDetailsResponse1;
         const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[35usize];
@@ -29924,7 +31937,8 @@ pub mod ops {
     /// `GET /international-standing-orders/{InternationalStandingOrderPaymentId}`: Get International Standing Orders
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
     pub struct GetInternationalStandingOrdersInternationalStandingOrderPaymentId;
-    impl ob_model::Endpoint for GetInternationalStandingOrdersInternationalStandingOrderPaymentId {
+    impl ob_model::Endpoint
+    for GetInternationalStandingOrdersInternationalStandingOrderPaymentId {
         type Request = ();
         type Response = OBWriteInternationalStandingOrderResponse7;
         const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[39usize];
@@ -29933,23 +31947,29 @@ pub mod ops {
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
     pub struct GetInternationalStandingOrdersInternationalStandingOrderPaymentIdPaymentDetails;
     impl ob_model::Endpoint
-        for GetInternationalStandingOrdersInternationalStandingOrderPaymentIdPaymentDetails
-    {
+    for GetInternationalStandingOrdersInternationalStandingOrderPaymentIdPaymentDetails {
         type Request = ();
         type Response = OBWritePaymentDetailsResponse1;
         const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[40usize];
     }
 }
 /// Spec pattern `^\d{1,13}$|^\d{1,13}\.\d{1,5}$`.
-static PATTERN_0: ob_model::__private::Pattern =
-    ob_model::__private::Pattern::new("^\\d{1,13}$|^\\d{1,13}\\.\\d{1,5}$");
+static PATTERN_0: ob_model::__private::Pattern = ob_model::__private::Pattern::new(
+    "^\\d{1,13}$|^\\d{1,13}\\.\\d{1,5}$",
+);
 /// Spec pattern `^[A-Z]{3,3}$`.
-static PATTERN_1: ob_model::__private::Pattern = ob_model::__private::Pattern::new("^[A-Z]{3,3}$");
+static PATTERN_1: ob_model::__private::Pattern = ob_model::__private::Pattern::new(
+    "^[A-Z]{3,3}$",
+);
 /// Spec pattern `^(EvryDay)$|^(EvryWorkgDay)$|^(IntrvlDay:((0[2-9])|([1-2][0-9])|3[0-1]))$|^(IntrvlWkDay:0[1-9]:0[1-7])$|^(WkInMnthDay:0[1-5]:0[1-7])$|^(IntrvlMnthDay:(0[1-6]|12|24):(-0[1-5]|0[1-9]|[12][0-9]|3[01]))$|^(QtrDay:(ENGLISH|SCOTTISH|RECEIVED))$`.
 static PATTERN_2: ob_model::__private::Pattern = ob_model::__private::Pattern::new(
     "^(EvryDay)$|^(EvryWorkgDay)$|^(IntrvlDay:((0[2-9])|([1-2][0-9])|3[0-1]))$|^(IntrvlWkDay:0[1-9]:0[1-7])$|^(WkInMnthDay:0[1-5]:0[1-7])$|^(IntrvlMnthDay:(0[1-6]|12|24):(-0[1-5]|0[1-9]|[12][0-9]|3[01]))$|^(QtrDay:(ENGLISH|SCOTTISH|RECEIVED))$",
 );
 /// Spec pattern `[0-9]{1,15}`.
-static PATTERN_3: ob_model::__private::Pattern = ob_model::__private::Pattern::new("[0-9]{1,15}");
+static PATTERN_3: ob_model::__private::Pattern = ob_model::__private::Pattern::new(
+    "[0-9]{1,15}",
+);
 /// Spec pattern `[A-Z]{2,2}`.
-static PATTERN_4: ob_model::__private::Pattern = ob_model::__private::Pattern::new("[A-Z]{2,2}");
+static PATTERN_4: ob_model::__private::Pattern = ob_model::__private::Pattern::new(
+    "[A-Z]{2,2}",
+);

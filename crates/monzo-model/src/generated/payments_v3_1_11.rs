@@ -15,32 +15,39 @@
     rustdoc::invalid_html_tags
 )]
 pub use crate::payments::{
-    OBError1, OBError1ErrorCode, OBErrorResponse1, OBWriteDomestic2DataInitiationInstructedAmount,
+    OBError1, OBError1ErrorCode, OBErrorResponse1,
+    OBWriteDomestic2DataInitiationInstructedAmount,
     OBWriteDomestic2DataInitiationSupplementaryData,
     OBWriteDomestic2DataInitiationSupplementaryDataDesiredStatus,
 };
 pub use ob_model::payments_v3_1_11::{
-    ActiveOrHistoricCurrencyCode, BuildingNumber, CountryCode, CountrySubDivision, Department,
-    File, ISODateTime, Identification_0, Identification_1, Links, Meta, Name,
-    OBActiveCurrencyAndAmount_SimpleType, OBActiveOrHistoricCurrencyAndAmount, OBAddressTypeCode,
-    OBCashAccountCreditor3, OBCashAccountDebtor4, OBChargeBearerType1Code,
-    OBExternalAccountIdentification4Code, OBExternalExtendedAccountType1Code,
+    ActiveOrHistoricCurrencyCode, BuildingNumber, CountryCode, CountrySubDivision,
+    Department, File, ISODateTime, Identification_0, Identification_1, Links, Meta, Name,
+    OBActiveCurrencyAndAmount_SimpleType, OBActiveOrHistoricCurrencyAndAmount,
+    OBAddressTypeCode, OBCashAccountCreditor3, OBCashAccountDebtor4,
+    OBChargeBearerType1Code, OBExternalAccountIdentification4Code,
+    OBExternalExtendedAccountType1Code,
     OBExternalFinancialInstitutionIdentification4Code, OBExternalLocalInstrument1Code,
     OBExternalPaymentChargeType1Code, OBPostalAddress6, OBRisk1, OBRisk1DeliveryAddress,
-    OBRisk1PaymentContextCode, OBSCASupportData1, OBSCASupportData1AppliedAuthenticationApproach,
+    OBRisk1PaymentContextCode, OBSCASupportData1,
+    OBSCASupportData1AppliedAuthenticationApproach,
     OBSCASupportData1RequestedSCAExemptionType, OBSupplementaryData1,
-    OBWriteDomestic2DataInitiationRemittanceInformation, OBWriteDomesticConsent4DataAuthorisation,
+    OBWriteDomestic2DataInitiationRemittanceInformation,
+    OBWriteDomesticConsent4DataAuthorisation,
     OBWriteDomesticConsent4DataAuthorisationAuthorisationType,
-    OBWriteDomesticConsent4DataReadRefundAccount, OBWriteDomesticConsentResponse5DataCharges,
-    OBWriteDomesticConsentResponse5DataStatus, OBWriteDomesticResponse5DataMultiAuthorisation,
-    OBWriteDomesticResponse5DataMultiAuthorisationStatus, OBWriteDomesticResponse5DataRefund,
-    OBWriteDomesticResponse5DataRefundAccount, OBWriteDomesticResponse5DataStatus,
-    OBWriteDomesticScheduledConsent4DataPermission, OBWriteDomesticScheduledResponse5DataStatus,
-    OBWriteFile2DataInitiationFileType, OBWriteFileConsentResponse4DataStatus,
-    OBWriteFileResponse3DataStatus, OBWriteFundsConfirmationResponse1,
-    OBWriteFundsConfirmationResponse1Data,
+    OBWriteDomesticConsent4DataReadRefundAccount,
+    OBWriteDomesticConsentResponse5DataCharges,
+    OBWriteDomesticConsentResponse5DataStatus,
+    OBWriteDomesticResponse5DataMultiAuthorisation,
+    OBWriteDomesticResponse5DataMultiAuthorisationStatus,
+    OBWriteDomesticResponse5DataRefund, OBWriteDomesticResponse5DataRefundAccount,
+    OBWriteDomesticResponse5DataStatus, OBWriteDomesticScheduledConsent4DataPermission,
+    OBWriteDomesticScheduledResponse5DataStatus, OBWriteFile2DataInitiationFileType,
+    OBWriteFileConsentResponse4DataStatus, OBWriteFileResponse3DataStatus,
+    OBWriteFundsConfirmationResponse1, OBWriteFundsConfirmationResponse1Data,
     OBWriteFundsConfirmationResponse1DataFundsAvailableResult,
-    OBWriteInternational3DataInitiationCreditor, OBWriteInternational3DataInitiationCreditorAgent,
+    OBWriteInternational3DataInitiationCreditor,
+    OBWriteInternational3DataInitiationCreditorAgent,
     OBWriteInternational3DataInitiationInstructionPriority,
     OBWriteInternationalResponse5DataRefund,
     OBWriteInternationalScheduledConsentResponse6DataInitiationCreditor,
@@ -106,8 +113,22 @@ impl ob_model::Object for OBWriteDomestic2 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(map, "Data", &self.data, &self.extra),
-            1usize => ob_model::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Data",
+                    &self.data,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Risk",
+                    &self.risk,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -161,8 +182,10 @@ impl ob_model::__private::schemars::JsonSchema for OBWriteDomestic2 {
     fn json_schema(
         g: &mut ob_model::__private::schemars::SchemaGenerator,
     ) -> ob_model::__private::schemars::Schema {
-        let mut s =
-            ob_model::schema::object("`OBWriteDomestic2` (the spec gives no description).", false);
+        let mut s = ob_model::schema::object(
+            "`OBWriteDomestic2` (the spec gives no description).",
+            false,
+        );
         ob_model::schema::property(
             &mut s,
             "Data",
@@ -247,8 +270,18 @@ impl ob_model::Object for OBWriteDomestic2Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
-        ob_model::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "ConsentId",
+            &self.consent_id,
+            &self.extra,
+        )?;
+        ob_model::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
         Ok(())
     }
     fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
@@ -257,18 +290,22 @@ impl ob_model::Object for OBWriteDomestic2Data {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(
-                map,
-                "ConsentId",
-                &self.consent_id,
-                &self.extra,
-            ),
-            1usize => ob_model::__private::encode_required(
-                map,
-                "Initiation",
-                &self.initiation,
-                &self.extra,
-            ),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "ConsentId",
+                    &self.consent_id,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -409,7 +446,9 @@ pub struct OBWriteDomestic2DataInitiation {
     /// Information supplied to enable the matching of an entry with the items that the transfer is intended to settle, such as commercial invoices in an accounts' receivable system.
     ///
     /// JSON name: `RemittanceInformation`
-    pub remittance_information: Option<Box<OBWriteDomestic2DataInitiationRemittanceInformation>>,
+    pub remittance_information: Option<
+        Box<OBWriteDomestic2DataInitiationRemittanceInformation>,
+    >,
     /// Monzo (sandbox only, non-standard): fields that make the sandbox approve or reject a consent automatically, without a customer authorising it in the Monzo app. The sandbox runs the same code as production; these fields are for the sandbox only.
     ///
     /// Where it goes:
@@ -493,14 +532,22 @@ impl ob_model::Object for OBWriteDomestic2DataInitiation {
             &self.end_to_end_identification,
             &self.extra,
         )?;
-        ob_model::__private::encode_optional(map, "LocalInstrument", &self.local_instrument)?;
+        ob_model::__private::encode_optional(
+            map,
+            "LocalInstrument",
+            &self.local_instrument,
+        )?;
         ob_model::__private::encode_required(
             map,
             "InstructedAmount",
             &self.instructed_amount,
             &self.extra,
         )?;
-        ob_model::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)?;
+        ob_model::__private::encode_optional(
+            map,
+            "DebtorAccount",
+            &self.debtor_account,
+        )?;
         ob_model::__private::encode_required(
             map,
             "CreditorAccount",
@@ -517,7 +564,11 @@ impl ob_model::Object for OBWriteDomestic2DataInitiation {
             "RemittanceInformation",
             &self.remittance_information,
         )?;
-        ob_model::__private::encode_optional(map, "SupplementaryData", &self.supplementary_data)?;
+        ob_model::__private::encode_optional(
+            map,
+            "SupplementaryData",
+            &self.supplementary_data,
+        )?;
         Ok(())
     }
     fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
@@ -526,51 +577,73 @@ impl ob_model::Object for OBWriteDomestic2DataInitiation {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(
-                map,
-                "InstructionIdentification",
-                &self.instruction_identification,
-                &self.extra,
-            ),
-            1usize => ob_model::__private::encode_required(
-                map,
-                "EndToEndIdentification",
-                &self.end_to_end_identification,
-                &self.extra,
-            ),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "InstructionIdentification",
+                    &self.instruction_identification,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "EndToEndIdentification",
+                    &self.end_to_end_identification,
+                    &self.extra,
+                )
+            }
             2usize => {
-                ob_model::__private::encode_optional(map, "LocalInstrument", &self.local_instrument)
+                ob_model::__private::encode_optional(
+                    map,
+                    "LocalInstrument",
+                    &self.local_instrument,
+                )
             }
-            3usize => ob_model::__private::encode_required(
-                map,
-                "InstructedAmount",
-                &self.instructed_amount,
-                &self.extra,
-            ),
+            3usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "InstructedAmount",
+                    &self.instructed_amount,
+                    &self.extra,
+                )
+            }
             4usize => {
-                ob_model::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)
+                ob_model::__private::encode_optional(
+                    map,
+                    "DebtorAccount",
+                    &self.debtor_account,
+                )
             }
-            5usize => ob_model::__private::encode_required(
-                map,
-                "CreditorAccount",
-                &self.creditor_account,
-                &self.extra,
-            ),
-            6usize => ob_model::__private::encode_optional(
-                map,
-                "CreditorPostalAddress",
-                &self.creditor_postal_address,
-            ),
-            7usize => ob_model::__private::encode_optional(
-                map,
-                "RemittanceInformation",
-                &self.remittance_information,
-            ),
-            8usize => ob_model::__private::encode_optional(
-                map,
-                "SupplementaryData",
-                &self.supplementary_data,
-            ),
+            5usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "CreditorAccount",
+                    &self.creditor_account,
+                    &self.extra,
+                )
+            }
+            6usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "CreditorPostalAddress",
+                    &self.creditor_postal_address,
+                )
+            }
+            7usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "RemittanceInformation",
+                    &self.remittance_information,
+                )
+            }
+            8usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "SupplementaryData",
+                    &self.supplementary_data,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -589,7 +662,8 @@ impl ob_model::__private::serde::Serialize for OBWriteDomestic2DataInitiation {
         ob_model::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> ob_model::__private::serde::Deserialize<'de> for OBWriteDomestic2DataInitiation {
+impl<'de> ob_model::__private::serde::Deserialize<'de>
+for OBWriteDomestic2DataInitiation {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -907,7 +981,12 @@ impl ob_model::Object for OBWriteDomestic2DataInitiationCreditorAccount {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(map, "SchemeName", &self.scheme_name, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "SchemeName",
+            &self.scheme_name,
+            &self.extra,
+        )?;
         ob_model::__private::encode_required(
             map,
             "Identification",
@@ -928,24 +1007,37 @@ impl ob_model::Object for OBWriteDomestic2DataInitiationCreditorAccount {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(
-                map,
-                "SchemeName",
-                &self.scheme_name,
-                &self.extra,
-            ),
-            1usize => ob_model::__private::encode_required(
-                map,
-                "Identification",
-                &self.identification,
-                &self.extra,
-            ),
-            2usize => ob_model::__private::encode_required(map, "Name", &self.name, &self.extra),
-            3usize => ob_model::__private::encode_optional(
-                map,
-                "SecondaryIdentification",
-                &self.secondary_identification,
-            ),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "SchemeName",
+                    &self.scheme_name,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Identification",
+                    &self.identification,
+                    &self.extra,
+                )
+            }
+            2usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Name",
+                    &self.name,
+                    &self.extra,
+                )
+            }
+            3usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "SecondaryIdentification",
+                    &self.secondary_identification,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -956,7 +1048,8 @@ impl ob_model::Object for OBWriteDomestic2DataInitiationCreditorAccount {
         &mut self.extra
     }
 }
-impl ob_model::__private::serde::Serialize for OBWriteDomestic2DataInitiationCreditorAccount {
+impl ob_model::__private::serde::Serialize
+for OBWriteDomestic2DataInitiationCreditorAccount {
     fn serialize<S: ob_model::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -965,8 +1058,7 @@ impl ob_model::__private::serde::Serialize for OBWriteDomestic2DataInitiationCre
     }
 }
 impl<'de> ob_model::__private::serde::Deserialize<'de>
-    for OBWriteDomestic2DataInitiationCreditorAccount
-{
+for OBWriteDomestic2DataInitiationCreditorAccount {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -979,7 +1071,11 @@ impl ob_model::Validate for OBWriteDomestic2DataInitiationCreditorAccount {
         if !self.extra.is_missing("SchemeName") {
             let v = &self.scheme_name;
             r.path.push_field("SchemeName");
-            ob_model::__private::check_allowed(r, v.as_str(), &["UK.OBIE.SortCodeAccountNumber"]);
+            ob_model::__private::check_allowed(
+                r,
+                v.as_str(),
+                &["UK.OBIE.SortCodeAccountNumber"],
+            );
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
@@ -1006,17 +1102,14 @@ impl ob_model::Validate for OBWriteDomestic2DataInitiationCreditorAccount {
     }
 }
 #[cfg(feature = "schemars")]
-impl ob_model::__private::schemars::JsonSchema for OBWriteDomestic2DataInitiationCreditorAccount {
+impl ob_model::__private::schemars::JsonSchema
+for OBWriteDomestic2DataInitiationCreditorAccount {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteDomestic2DataInitiationCreditorAccount".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBWriteDomestic2DataInitiationCreditorAccount"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBWriteDomestic2DataInitiationCreditorAccount")
+            .into()
     }
     fn json_schema(
         g: &mut ob_model::__private::schemars::SchemaGenerator,
@@ -1168,7 +1261,12 @@ impl ob_model::Object for OBWriteDomestic2DataInitiationDebtorAccount {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(map, "SchemeName", &self.scheme_name, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "SchemeName",
+            &self.scheme_name,
+            &self.extra,
+        )?;
         ob_model::__private::encode_required(
             map,
             "Identification",
@@ -1189,24 +1287,30 @@ impl ob_model::Object for OBWriteDomestic2DataInitiationDebtorAccount {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(
-                map,
-                "SchemeName",
-                &self.scheme_name,
-                &self.extra,
-            ),
-            1usize => ob_model::__private::encode_required(
-                map,
-                "Identification",
-                &self.identification,
-                &self.extra,
-            ),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "SchemeName",
+                    &self.scheme_name,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Identification",
+                    &self.identification,
+                    &self.extra,
+                )
+            }
             2usize => ob_model::__private::encode_optional(map, "Name", &self.name),
-            3usize => ob_model::__private::encode_optional(
-                map,
-                "SecondaryIdentification",
-                &self.secondary_identification,
-            ),
+            3usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "SecondaryIdentification",
+                    &self.secondary_identification,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -1217,7 +1321,8 @@ impl ob_model::Object for OBWriteDomestic2DataInitiationDebtorAccount {
         &mut self.extra
     }
 }
-impl ob_model::__private::serde::Serialize for OBWriteDomestic2DataInitiationDebtorAccount {
+impl ob_model::__private::serde::Serialize
+for OBWriteDomestic2DataInitiationDebtorAccount {
     fn serialize<S: ob_model::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -1226,8 +1331,7 @@ impl ob_model::__private::serde::Serialize for OBWriteDomestic2DataInitiationDeb
     }
 }
 impl<'de> ob_model::__private::serde::Deserialize<'de>
-    for OBWriteDomestic2DataInitiationDebtorAccount
-{
+for OBWriteDomestic2DataInitiationDebtorAccount {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -1240,7 +1344,11 @@ impl ob_model::Validate for OBWriteDomestic2DataInitiationDebtorAccount {
         if !self.extra.is_missing("SchemeName") {
             let v = &self.scheme_name;
             r.path.push_field("SchemeName");
-            ob_model::__private::check_allowed(r, v.as_str(), &["UK.OBIE.SortCodeAccountNumber"]);
+            ob_model::__private::check_allowed(
+                r,
+                v.as_str(),
+                &["UK.OBIE.SortCodeAccountNumber"],
+            );
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
@@ -1266,17 +1374,14 @@ impl ob_model::Validate for OBWriteDomestic2DataInitiationDebtorAccount {
     }
 }
 #[cfg(feature = "schemars")]
-impl ob_model::__private::schemars::JsonSchema for OBWriteDomestic2DataInitiationDebtorAccount {
+impl ob_model::__private::schemars::JsonSchema
+for OBWriteDomestic2DataInitiationDebtorAccount {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteDomestic2DataInitiationDebtorAccount".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBWriteDomestic2DataInitiationDebtorAccount"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBWriteDomestic2DataInitiationDebtorAccount")
+            .into()
     }
     fn json_schema(
         g: &mut ob_model::__private::schemars::SchemaGenerator,
@@ -1420,8 +1525,22 @@ impl ob_model::Object for OBWriteDomesticConsent4 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(map, "Data", &self.data, &self.extra),
-            1usize => ob_model::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Data",
+                    &self.data,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Risk",
+                    &self.risk,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -1580,10 +1699,23 @@ impl ob_model::Object for OBWriteDomesticConsent4Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        ob_model::__private::encode_optional(map, "ReadRefundAccount", &self.read_refund_account)?;
-        ob_model::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
+        ob_model::__private::encode_optional(
+            map,
+            "ReadRefundAccount",
+            &self.read_refund_account,
+        )?;
+        ob_model::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
         ob_model::__private::encode_optional(map, "Authorisation", &self.authorisation)?;
-        ob_model::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)?;
+        ob_model::__private::encode_optional(
+            map,
+            "SCASupportData",
+            &self.sca_support_data,
+        )?;
         Ok(())
     }
     fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
@@ -1592,22 +1724,34 @@ impl ob_model::Object for OBWriteDomesticConsent4Data {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_optional(
-                map,
-                "ReadRefundAccount",
-                &self.read_refund_account,
-            ),
-            1usize => ob_model::__private::encode_required(
-                map,
-                "Initiation",
-                &self.initiation,
-                &self.extra,
-            ),
+            0usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "ReadRefundAccount",
+                    &self.read_refund_account,
+                )
+            }
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
+            }
             2usize => {
-                ob_model::__private::encode_optional(map, "Authorisation", &self.authorisation)
+                ob_model::__private::encode_optional(
+                    map,
+                    "Authorisation",
+                    &self.authorisation,
+                )
             }
             3usize => {
-                ob_model::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)
+                ob_model::__private::encode_optional(
+                    map,
+                    "SCASupportData",
+                    &self.sca_support_data,
+                )
             }
             _ => Ok(()),
         }
@@ -1822,8 +1966,22 @@ impl ob_model::Object for OBWriteDomesticConsentResponse5 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(map, "Data", &self.data, &self.extra),
-            1usize => ob_model::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Data",
+                    &self.data,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Risk",
+                    &self.risk,
+                    &self.extra,
+                )
+            }
             2usize => ob_model::__private::encode_optional(map, "Links", &self.links),
             3usize => ob_model::__private::encode_optional(map, "Meta", &self.meta),
             _ => Ok(()),
@@ -1844,7 +2002,8 @@ impl ob_model::__private::serde::Serialize for OBWriteDomesticConsentResponse5 {
         ob_model::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> ob_model::__private::serde::Deserialize<'de> for OBWriteDomesticConsentResponse5 {
+impl<'de> ob_model::__private::serde::Deserialize<'de>
+for OBWriteDomesticConsentResponse5 {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -2105,7 +2264,12 @@ impl ob_model::Object for OBWriteDomesticConsentResponse5Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "ConsentId",
+            &self.consent_id,
+            &self.extra,
+        )?;
         ob_model::__private::encode_required(
             map,
             "CreationDateTime",
@@ -2119,8 +2283,16 @@ impl ob_model::Object for OBWriteDomesticConsentResponse5Data {
             &self.status_update_date_time,
             &self.extra,
         )?;
-        ob_model::__private::encode_optional(map, "ReadRefundAccount", &self.read_refund_account)?;
-        ob_model::__private::encode_optional(map, "CutOffDateTime", &self.cut_off_date_time)?;
+        ob_model::__private::encode_optional(
+            map,
+            "ReadRefundAccount",
+            &self.read_refund_account,
+        )?;
+        ob_model::__private::encode_optional(
+            map,
+            "CutOffDateTime",
+            &self.cut_off_date_time,
+        )?;
         ob_model::__private::encode_optional(
             map,
             "ExpectedExecutionDateTime",
@@ -2132,9 +2304,18 @@ impl ob_model::Object for OBWriteDomesticConsentResponse5Data {
             &self.expected_settlement_date_time,
         )?;
         ob_model::__private::encode_optional(map, "Charges", &self.charges)?;
-        ob_model::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
         ob_model::__private::encode_optional(map, "Authorisation", &self.authorisation)?;
-        ob_model::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)?;
+        ob_model::__private::encode_optional(
+            map,
+            "SCASupportData",
+            &self.sca_support_data,
+        )?;
         ob_model::__private::encode_optional(map, "Debtor", &self.debtor)?;
         Ok(())
     }
@@ -2144,57 +2325,88 @@ impl ob_model::Object for OBWriteDomesticConsentResponse5Data {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(
-                map,
-                "ConsentId",
-                &self.consent_id,
-                &self.extra,
-            ),
-            1usize => ob_model::__private::encode_required(
-                map,
-                "CreationDateTime",
-                &self.creation_date_time,
-                &self.extra,
-            ),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "ConsentId",
+                    &self.consent_id,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "CreationDateTime",
+                    &self.creation_date_time,
+                    &self.extra,
+                )
+            }
             2usize => {
-                ob_model::__private::encode_required(map, "Status", &self.status, &self.extra)
+                ob_model::__private::encode_required(
+                    map,
+                    "Status",
+                    &self.status,
+                    &self.extra,
+                )
             }
-            3usize => ob_model::__private::encode_required(
-                map,
-                "StatusUpdateDateTime",
-                &self.status_update_date_time,
-                &self.extra,
-            ),
-            4usize => ob_model::__private::encode_optional(
-                map,
-                "ReadRefundAccount",
-                &self.read_refund_account,
-            ),
+            3usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "StatusUpdateDateTime",
+                    &self.status_update_date_time,
+                    &self.extra,
+                )
+            }
+            4usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "ReadRefundAccount",
+                    &self.read_refund_account,
+                )
+            }
             5usize => {
-                ob_model::__private::encode_optional(map, "CutOffDateTime", &self.cut_off_date_time)
+                ob_model::__private::encode_optional(
+                    map,
+                    "CutOffDateTime",
+                    &self.cut_off_date_time,
+                )
             }
-            6usize => ob_model::__private::encode_optional(
-                map,
-                "ExpectedExecutionDateTime",
-                &self.expected_execution_date_time,
-            ),
-            7usize => ob_model::__private::encode_optional(
-                map,
-                "ExpectedSettlementDateTime",
-                &self.expected_settlement_date_time,
-            ),
+            6usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "ExpectedExecutionDateTime",
+                    &self.expected_execution_date_time,
+                )
+            }
+            7usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "ExpectedSettlementDateTime",
+                    &self.expected_settlement_date_time,
+                )
+            }
             8usize => ob_model::__private::encode_optional(map, "Charges", &self.charges),
-            9usize => ob_model::__private::encode_required(
-                map,
-                "Initiation",
-                &self.initiation,
-                &self.extra,
-            ),
+            9usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
+            }
             10usize => {
-                ob_model::__private::encode_optional(map, "Authorisation", &self.authorisation)
+                ob_model::__private::encode_optional(
+                    map,
+                    "Authorisation",
+                    &self.authorisation,
+                )
             }
             11usize => {
-                ob_model::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)
+                ob_model::__private::encode_optional(
+                    map,
+                    "SCASupportData",
+                    &self.sca_support_data,
+                )
             }
             12usize => ob_model::__private::encode_optional(map, "Debtor", &self.debtor),
             _ => Ok(()),
@@ -2215,7 +2427,8 @@ impl ob_model::__private::serde::Serialize for OBWriteDomesticConsentResponse5Da
         ob_model::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> ob_model::__private::serde::Deserialize<'de> for OBWriteDomesticConsentResponse5Data {
+impl<'de> ob_model::__private::serde::Deserialize<'de>
+for OBWriteDomesticConsentResponse5Data {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -2590,7 +2803,9 @@ pub struct OBWriteDomesticConsentResponse5DataInitiation {
     /// Unambiguous identification of the account of the debtor to which a debit entry will be made as a result of the transaction.
     ///
     /// JSON name: `DebtorAccount`
-    pub debtor_account: Option<Box<OBWriteDomesticConsentResponse5DataInitiationDebtorAccount>>,
+    pub debtor_account: Option<
+        Box<OBWriteDomesticConsentResponse5DataInitiationDebtorAccount>,
+    >,
     /// Unambiguous identification of the account of the creditor to which a credit entry will be posted as a result of the payment transaction.
     ///
     /// JSON name: `CreditorAccount`
@@ -2602,7 +2817,9 @@ pub struct OBWriteDomesticConsentResponse5DataInitiation {
     /// Information supplied to enable the matching of an entry with the items that the transfer is intended to settle, such as commercial invoices in an accounts' receivable system.
     ///
     /// JSON name: `RemittanceInformation`
-    pub remittance_information: Option<Box<OBWriteDomestic2DataInitiationRemittanceInformation>>,
+    pub remittance_information: Option<
+        Box<OBWriteDomestic2DataInitiationRemittanceInformation>,
+    >,
     /// Additional information that can not be captured in the structured fields and/or any other specific block.
     ///
     /// JSON name: `SupplementaryData`
@@ -2675,14 +2892,22 @@ impl ob_model::Object for OBWriteDomesticConsentResponse5DataInitiation {
             &self.end_to_end_identification,
             &self.extra,
         )?;
-        ob_model::__private::encode_optional(map, "LocalInstrument", &self.local_instrument)?;
+        ob_model::__private::encode_optional(
+            map,
+            "LocalInstrument",
+            &self.local_instrument,
+        )?;
         ob_model::__private::encode_required(
             map,
             "InstructedAmount",
             &self.instructed_amount,
             &self.extra,
         )?;
-        ob_model::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)?;
+        ob_model::__private::encode_optional(
+            map,
+            "DebtorAccount",
+            &self.debtor_account,
+        )?;
         ob_model::__private::encode_required(
             map,
             "CreditorAccount",
@@ -2699,7 +2924,11 @@ impl ob_model::Object for OBWriteDomesticConsentResponse5DataInitiation {
             "RemittanceInformation",
             &self.remittance_information,
         )?;
-        ob_model::__private::encode_optional(map, "SupplementaryData", &self.supplementary_data)?;
+        ob_model::__private::encode_optional(
+            map,
+            "SupplementaryData",
+            &self.supplementary_data,
+        )?;
         Ok(())
     }
     fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
@@ -2708,51 +2937,73 @@ impl ob_model::Object for OBWriteDomesticConsentResponse5DataInitiation {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(
-                map,
-                "InstructionIdentification",
-                &self.instruction_identification,
-                &self.extra,
-            ),
-            1usize => ob_model::__private::encode_required(
-                map,
-                "EndToEndIdentification",
-                &self.end_to_end_identification,
-                &self.extra,
-            ),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "InstructionIdentification",
+                    &self.instruction_identification,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "EndToEndIdentification",
+                    &self.end_to_end_identification,
+                    &self.extra,
+                )
+            }
             2usize => {
-                ob_model::__private::encode_optional(map, "LocalInstrument", &self.local_instrument)
+                ob_model::__private::encode_optional(
+                    map,
+                    "LocalInstrument",
+                    &self.local_instrument,
+                )
             }
-            3usize => ob_model::__private::encode_required(
-                map,
-                "InstructedAmount",
-                &self.instructed_amount,
-                &self.extra,
-            ),
+            3usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "InstructedAmount",
+                    &self.instructed_amount,
+                    &self.extra,
+                )
+            }
             4usize => {
-                ob_model::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)
+                ob_model::__private::encode_optional(
+                    map,
+                    "DebtorAccount",
+                    &self.debtor_account,
+                )
             }
-            5usize => ob_model::__private::encode_required(
-                map,
-                "CreditorAccount",
-                &self.creditor_account,
-                &self.extra,
-            ),
-            6usize => ob_model::__private::encode_optional(
-                map,
-                "CreditorPostalAddress",
-                &self.creditor_postal_address,
-            ),
-            7usize => ob_model::__private::encode_optional(
-                map,
-                "RemittanceInformation",
-                &self.remittance_information,
-            ),
-            8usize => ob_model::__private::encode_optional(
-                map,
-                "SupplementaryData",
-                &self.supplementary_data,
-            ),
+            5usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "CreditorAccount",
+                    &self.creditor_account,
+                    &self.extra,
+                )
+            }
+            6usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "CreditorPostalAddress",
+                    &self.creditor_postal_address,
+                )
+            }
+            7usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "RemittanceInformation",
+                    &self.remittance_information,
+                )
+            }
+            8usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "SupplementaryData",
+                    &self.supplementary_data,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -2763,7 +3014,8 @@ impl ob_model::Object for OBWriteDomesticConsentResponse5DataInitiation {
         &mut self.extra
     }
 }
-impl ob_model::__private::serde::Serialize for OBWriteDomesticConsentResponse5DataInitiation {
+impl ob_model::__private::serde::Serialize
+for OBWriteDomesticConsentResponse5DataInitiation {
     fn serialize<S: ob_model::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -2772,8 +3024,7 @@ impl ob_model::__private::serde::Serialize for OBWriteDomesticConsentResponse5Da
     }
 }
 impl<'de> ob_model::__private::serde::Deserialize<'de>
-    for OBWriteDomesticConsentResponse5DataInitiation
-{
+for OBWriteDomesticConsentResponse5DataInitiation {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -2837,17 +3088,14 @@ impl ob_model::Validate for OBWriteDomesticConsentResponse5DataInitiation {
     }
 }
 #[cfg(feature = "schemars")]
-impl ob_model::__private::schemars::JsonSchema for OBWriteDomesticConsentResponse5DataInitiation {
+impl ob_model::__private::schemars::JsonSchema
+for OBWriteDomesticConsentResponse5DataInitiation {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteDomesticConsentResponse5DataInitiation".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBWriteDomesticConsentResponse5DataInitiation"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBWriteDomesticConsentResponse5DataInitiation")
+            .into()
     }
     fn json_schema(
         g: &mut ob_model::__private::schemars::SchemaGenerator,
@@ -3099,7 +3347,12 @@ impl ob_model::Object for OBWriteDomesticConsentResponse5DataInitiationCreditorA
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(map, "SchemeName", &self.scheme_name, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "SchemeName",
+            &self.scheme_name,
+            &self.extra,
+        )?;
         ob_model::__private::encode_required(
             map,
             "Identification",
@@ -3120,24 +3373,37 @@ impl ob_model::Object for OBWriteDomesticConsentResponse5DataInitiationCreditorA
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(
-                map,
-                "SchemeName",
-                &self.scheme_name,
-                &self.extra,
-            ),
-            1usize => ob_model::__private::encode_required(
-                map,
-                "Identification",
-                &self.identification,
-                &self.extra,
-            ),
-            2usize => ob_model::__private::encode_required(map, "Name", &self.name, &self.extra),
-            3usize => ob_model::__private::encode_optional(
-                map,
-                "SecondaryIdentification",
-                &self.secondary_identification,
-            ),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "SchemeName",
+                    &self.scheme_name,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Identification",
+                    &self.identification,
+                    &self.extra,
+                )
+            }
+            2usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Name",
+                    &self.name,
+                    &self.extra,
+                )
+            }
+            3usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "SecondaryIdentification",
+                    &self.secondary_identification,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -3149,8 +3415,7 @@ impl ob_model::Object for OBWriteDomesticConsentResponse5DataInitiationCreditorA
     }
 }
 impl ob_model::__private::serde::Serialize
-    for OBWriteDomesticConsentResponse5DataInitiationCreditorAccount
-{
+for OBWriteDomesticConsentResponse5DataInitiationCreditorAccount {
     fn serialize<S: ob_model::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -3159,15 +3424,15 @@ impl ob_model::__private::serde::Serialize
     }
 }
 impl<'de> ob_model::__private::serde::Deserialize<'de>
-    for OBWriteDomesticConsentResponse5DataInitiationCreditorAccount
-{
+for OBWriteDomesticConsentResponse5DataInitiationCreditorAccount {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
         ob_model::__private::deserialize_object(deserializer)
     }
 }
-impl ob_model::Validate for OBWriteDomesticConsentResponse5DataInitiationCreditorAccount {
+impl ob_model::Validate
+for OBWriteDomesticConsentResponse5DataInitiationCreditorAccount {
     fn validate_at(&self, r: &mut ob_model::__private::Report) {
         ob_model::__private::check_extra::<Self>(r, &self.extra);
         if !self.extra.is_missing("SchemeName") {
@@ -3200,18 +3465,16 @@ impl ob_model::Validate for OBWriteDomesticConsentResponse5DataInitiationCredito
 }
 #[cfg(feature = "schemars")]
 impl ob_model::__private::schemars::JsonSchema
-    for OBWriteDomesticConsentResponse5DataInitiationCreditorAccount
-{
+for OBWriteDomesticConsentResponse5DataInitiationCreditorAccount {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteDomesticConsentResponse5DataInitiationCreditorAccount".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
         concat!(
-            module_path!(),
-            "::",
+            module_path!(), "::",
             "OBWriteDomesticConsentResponse5DataInitiationCreditorAccount"
         )
-        .into()
+            .into()
     }
     fn json_schema(
         g: &mut ob_model::__private::schemars::SchemaGenerator,
@@ -3361,7 +3624,12 @@ impl ob_model::Object for OBWriteDomesticConsentResponse5DataInitiationDebtorAcc
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(map, "SchemeName", &self.scheme_name, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "SchemeName",
+            &self.scheme_name,
+            &self.extra,
+        )?;
         ob_model::__private::encode_required(
             map,
             "Identification",
@@ -3382,24 +3650,30 @@ impl ob_model::Object for OBWriteDomesticConsentResponse5DataInitiationDebtorAcc
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(
-                map,
-                "SchemeName",
-                &self.scheme_name,
-                &self.extra,
-            ),
-            1usize => ob_model::__private::encode_required(
-                map,
-                "Identification",
-                &self.identification,
-                &self.extra,
-            ),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "SchemeName",
+                    &self.scheme_name,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Identification",
+                    &self.identification,
+                    &self.extra,
+                )
+            }
             2usize => ob_model::__private::encode_optional(map, "Name", &self.name),
-            3usize => ob_model::__private::encode_optional(
-                map,
-                "SecondaryIdentification",
-                &self.secondary_identification,
-            ),
+            3usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "SecondaryIdentification",
+                    &self.secondary_identification,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -3411,8 +3685,7 @@ impl ob_model::Object for OBWriteDomesticConsentResponse5DataInitiationDebtorAcc
     }
 }
 impl ob_model::__private::serde::Serialize
-    for OBWriteDomesticConsentResponse5DataInitiationDebtorAccount
-{
+for OBWriteDomesticConsentResponse5DataInitiationDebtorAccount {
     fn serialize<S: ob_model::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -3421,8 +3694,7 @@ impl ob_model::__private::serde::Serialize
     }
 }
 impl<'de> ob_model::__private::serde::Deserialize<'de>
-    for OBWriteDomesticConsentResponse5DataInitiationDebtorAccount
-{
+for OBWriteDomesticConsentResponse5DataInitiationDebtorAccount {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -3461,18 +3733,16 @@ impl ob_model::Validate for OBWriteDomesticConsentResponse5DataInitiationDebtorA
 }
 #[cfg(feature = "schemars")]
 impl ob_model::__private::schemars::JsonSchema
-    for OBWriteDomesticConsentResponse5DataInitiationDebtorAccount
-{
+for OBWriteDomesticConsentResponse5DataInitiationDebtorAccount {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteDomesticConsentResponse5DataInitiationDebtorAccount".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
         concat!(
-            module_path!(),
-            "::",
+            module_path!(), "::",
             "OBWriteDomesticConsentResponse5DataInitiationDebtorAccount"
         )
-        .into()
+            .into()
     }
     fn json_schema(
         g: &mut ob_model::__private::schemars::SchemaGenerator,
@@ -3620,7 +3890,14 @@ impl ob_model::Object for OBWriteDomesticResponse5 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(map, "Data", &self.data, &self.extra),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Data",
+                    &self.data,
+                    &self.extra,
+                )
+            }
             1usize => ob_model::__private::encode_optional(map, "Links", &self.links),
             2usize => ob_model::__private::encode_optional(map, "Meta", &self.meta),
             _ => Ok(()),
@@ -3874,7 +4151,12 @@ impl ob_model::Object for OBWriteDomesticResponse5Data {
             &self.domestic_payment_id,
             &self.extra,
         )?;
-        ob_model::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "ConsentId",
+            &self.consent_id,
+            &self.extra,
+        )?;
         ob_model::__private::encode_required(
             map,
             "CreationDateTime",
@@ -3900,8 +4182,17 @@ impl ob_model::Object for OBWriteDomesticResponse5Data {
         )?;
         ob_model::__private::encode_optional(map, "Refund", &self.refund)?;
         ob_model::__private::encode_optional(map, "Charges", &self.charges)?;
-        ob_model::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
-        ob_model::__private::encode_optional(map, "MultiAuthorisation", &self.multi_authorisation)?;
+        ob_model::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
+        ob_model::__private::encode_optional(
+            map,
+            "MultiAuthorisation",
+            &self.multi_authorisation,
+        )?;
         ob_model::__private::encode_optional(map, "Debtor", &self.debtor)?;
         Ok(())
     }
@@ -3911,56 +4202,77 @@ impl ob_model::Object for OBWriteDomesticResponse5Data {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(
-                map,
-                "DomesticPaymentId",
-                &self.domestic_payment_id,
-                &self.extra,
-            ),
-            1usize => ob_model::__private::encode_required(
-                map,
-                "ConsentId",
-                &self.consent_id,
-                &self.extra,
-            ),
-            2usize => ob_model::__private::encode_required(
-                map,
-                "CreationDateTime",
-                &self.creation_date_time,
-                &self.extra,
-            ),
-            3usize => {
-                ob_model::__private::encode_required(map, "Status", &self.status, &self.extra)
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "DomesticPaymentId",
+                    &self.domestic_payment_id,
+                    &self.extra,
+                )
             }
-            4usize => ob_model::__private::encode_required(
-                map,
-                "StatusUpdateDateTime",
-                &self.status_update_date_time,
-                &self.extra,
-            ),
-            5usize => ob_model::__private::encode_optional(
-                map,
-                "ExpectedExecutionDateTime",
-                &self.expected_execution_date_time,
-            ),
-            6usize => ob_model::__private::encode_optional(
-                map,
-                "ExpectedSettlementDateTime",
-                &self.expected_settlement_date_time,
-            ),
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "ConsentId",
+                    &self.consent_id,
+                    &self.extra,
+                )
+            }
+            2usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "CreationDateTime",
+                    &self.creation_date_time,
+                    &self.extra,
+                )
+            }
+            3usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Status",
+                    &self.status,
+                    &self.extra,
+                )
+            }
+            4usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "StatusUpdateDateTime",
+                    &self.status_update_date_time,
+                    &self.extra,
+                )
+            }
+            5usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "ExpectedExecutionDateTime",
+                    &self.expected_execution_date_time,
+                )
+            }
+            6usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "ExpectedSettlementDateTime",
+                    &self.expected_settlement_date_time,
+                )
+            }
             7usize => ob_model::__private::encode_optional(map, "Refund", &self.refund),
             8usize => ob_model::__private::encode_optional(map, "Charges", &self.charges),
-            9usize => ob_model::__private::encode_required(
-                map,
-                "Initiation",
-                &self.initiation,
-                &self.extra,
-            ),
-            10usize => ob_model::__private::encode_optional(
-                map,
-                "MultiAuthorisation",
-                &self.multi_authorisation,
-            ),
+            9usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
+            }
+            10usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "MultiAuthorisation",
+                    &self.multi_authorisation,
+                )
+            }
             11usize => ob_model::__private::encode_optional(map, "Debtor", &self.debtor),
             _ => Ok(()),
         }
@@ -4360,8 +4672,22 @@ impl ob_model::Object for OBWriteDomesticScheduled2 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(map, "Data", &self.data, &self.extra),
-            1usize => ob_model::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Data",
+                    &self.data,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Risk",
+                    &self.risk,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -4503,8 +4829,18 @@ impl ob_model::Object for OBWriteDomesticScheduled2Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
-        ob_model::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "ConsentId",
+            &self.consent_id,
+            &self.extra,
+        )?;
+        ob_model::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
         Ok(())
     }
     fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
@@ -4513,18 +4849,22 @@ impl ob_model::Object for OBWriteDomesticScheduled2Data {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(
-                map,
-                "ConsentId",
-                &self.consent_id,
-                &self.extra,
-            ),
-            1usize => ob_model::__private::encode_required(
-                map,
-                "Initiation",
-                &self.initiation,
-                &self.extra,
-            ),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "ConsentId",
+                    &self.consent_id,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -4543,7 +4883,8 @@ impl ob_model::__private::serde::Serialize for OBWriteDomesticScheduled2Data {
         ob_model::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> ob_model::__private::serde::Deserialize<'de> for OBWriteDomesticScheduled2Data {
+impl<'de> ob_model::__private::serde::Deserialize<'de>
+for OBWriteDomesticScheduled2Data {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -4674,7 +5015,9 @@ pub struct OBWriteDomesticScheduled2DataInitiation {
     /// Information supplied to enable the matching of an entry with the items that the transfer is intended to settle, such as commercial invoices in an accounts' receivable system.
     ///
     /// JSON name: `RemittanceInformation`
-    pub remittance_information: Option<Box<OBWriteDomestic2DataInitiationRemittanceInformation>>,
+    pub remittance_information: Option<
+        Box<OBWriteDomestic2DataInitiationRemittanceInformation>,
+    >,
     /// Monzo (sandbox only, non-standard): fields that make the sandbox approve or reject a consent automatically, without a customer authorising it in the Monzo app. The sandbox runs the same code as production; these fields are for the sandbox only.
     ///
     /// Where it goes:
@@ -4760,7 +5103,11 @@ impl ob_model::Object for OBWriteDomesticScheduled2DataInitiation {
             "EndToEndIdentification",
             &self.end_to_end_identification,
         )?;
-        ob_model::__private::encode_optional(map, "LocalInstrument", &self.local_instrument)?;
+        ob_model::__private::encode_optional(
+            map,
+            "LocalInstrument",
+            &self.local_instrument,
+        )?;
         ob_model::__private::encode_required(
             map,
             "RequestedExecutionDateTime",
@@ -4773,7 +5120,11 @@ impl ob_model::Object for OBWriteDomesticScheduled2DataInitiation {
             &self.instructed_amount,
             &self.extra,
         )?;
-        ob_model::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)?;
+        ob_model::__private::encode_optional(
+            map,
+            "DebtorAccount",
+            &self.debtor_account,
+        )?;
         ob_model::__private::encode_required(
             map,
             "CreditorAccount",
@@ -4790,7 +5141,11 @@ impl ob_model::Object for OBWriteDomesticScheduled2DataInitiation {
             "RemittanceInformation",
             &self.remittance_information,
         )?;
-        ob_model::__private::encode_optional(map, "SupplementaryData", &self.supplementary_data)?;
+        ob_model::__private::encode_optional(
+            map,
+            "SupplementaryData",
+            &self.supplementary_data,
+        )?;
         Ok(())
     }
     fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
@@ -4799,56 +5154,80 @@ impl ob_model::Object for OBWriteDomesticScheduled2DataInitiation {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(
-                map,
-                "InstructionIdentification",
-                &self.instruction_identification,
-                &self.extra,
-            ),
-            1usize => ob_model::__private::encode_optional(
-                map,
-                "EndToEndIdentification",
-                &self.end_to_end_identification,
-            ),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "InstructionIdentification",
+                    &self.instruction_identification,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "EndToEndIdentification",
+                    &self.end_to_end_identification,
+                )
+            }
             2usize => {
-                ob_model::__private::encode_optional(map, "LocalInstrument", &self.local_instrument)
+                ob_model::__private::encode_optional(
+                    map,
+                    "LocalInstrument",
+                    &self.local_instrument,
+                )
             }
-            3usize => ob_model::__private::encode_required(
-                map,
-                "RequestedExecutionDateTime",
-                &self.requested_execution_date_time,
-                &self.extra,
-            ),
-            4usize => ob_model::__private::encode_required(
-                map,
-                "InstructedAmount",
-                &self.instructed_amount,
-                &self.extra,
-            ),
+            3usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "RequestedExecutionDateTime",
+                    &self.requested_execution_date_time,
+                    &self.extra,
+                )
+            }
+            4usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "InstructedAmount",
+                    &self.instructed_amount,
+                    &self.extra,
+                )
+            }
             5usize => {
-                ob_model::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)
+                ob_model::__private::encode_optional(
+                    map,
+                    "DebtorAccount",
+                    &self.debtor_account,
+                )
             }
-            6usize => ob_model::__private::encode_required(
-                map,
-                "CreditorAccount",
-                &self.creditor_account,
-                &self.extra,
-            ),
-            7usize => ob_model::__private::encode_optional(
-                map,
-                "CreditorPostalAddress",
-                &self.creditor_postal_address,
-            ),
-            8usize => ob_model::__private::encode_optional(
-                map,
-                "RemittanceInformation",
-                &self.remittance_information,
-            ),
-            9usize => ob_model::__private::encode_optional(
-                map,
-                "SupplementaryData",
-                &self.supplementary_data,
-            ),
+            6usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "CreditorAccount",
+                    &self.creditor_account,
+                    &self.extra,
+                )
+            }
+            7usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "CreditorPostalAddress",
+                    &self.creditor_postal_address,
+                )
+            }
+            8usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "RemittanceInformation",
+                    &self.remittance_information,
+                )
+            }
+            9usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "SupplementaryData",
+                    &self.supplementary_data,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -4867,7 +5246,8 @@ impl ob_model::__private::serde::Serialize for OBWriteDomesticScheduled2DataInit
         ob_model::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> ob_model::__private::serde::Deserialize<'de> for OBWriteDomesticScheduled2DataInitiation {
+impl<'de> ob_model::__private::serde::Deserialize<'de>
+for OBWriteDomesticScheduled2DataInitiation {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -4937,17 +5317,13 @@ impl ob_model::Validate for OBWriteDomesticScheduled2DataInitiation {
     }
 }
 #[cfg(feature = "schemars")]
-impl ob_model::__private::schemars::JsonSchema for OBWriteDomesticScheduled2DataInitiation {
+impl ob_model::__private::schemars::JsonSchema
+for OBWriteDomesticScheduled2DataInitiation {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteDomesticScheduled2DataInitiation".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBWriteDomesticScheduled2DataInitiation"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBWriteDomesticScheduled2DataInitiation").into()
     }
     fn json_schema(
         g: &mut ob_model::__private::schemars::SchemaGenerator,
@@ -5205,8 +5581,22 @@ impl ob_model::Object for OBWriteDomesticScheduledConsent4 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(map, "Data", &self.data, &self.extra),
-            1usize => ob_model::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Data",
+                    &self.data,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Risk",
+                    &self.risk,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -5225,7 +5615,8 @@ impl ob_model::__private::serde::Serialize for OBWriteDomesticScheduledConsent4 
         ob_model::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> ob_model::__private::serde::Deserialize<'de> for OBWriteDomesticScheduledConsent4 {
+impl<'de> ob_model::__private::serde::Deserialize<'de>
+for OBWriteDomesticScheduledConsent4 {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -5372,11 +5763,29 @@ impl ob_model::Object for OBWriteDomesticScheduledConsent4Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(map, "Permission", &self.permission, &self.extra)?;
-        ob_model::__private::encode_optional(map, "ReadRefundAccount", &self.read_refund_account)?;
-        ob_model::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "Permission",
+            &self.permission,
+            &self.extra,
+        )?;
+        ob_model::__private::encode_optional(
+            map,
+            "ReadRefundAccount",
+            &self.read_refund_account,
+        )?;
+        ob_model::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
         ob_model::__private::encode_optional(map, "Authorisation", &self.authorisation)?;
-        ob_model::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)?;
+        ob_model::__private::encode_optional(
+            map,
+            "SCASupportData",
+            &self.sca_support_data,
+        )?;
         Ok(())
     }
     fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
@@ -5385,28 +5794,42 @@ impl ob_model::Object for OBWriteDomesticScheduledConsent4Data {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(
-                map,
-                "Permission",
-                &self.permission,
-                &self.extra,
-            ),
-            1usize => ob_model::__private::encode_optional(
-                map,
-                "ReadRefundAccount",
-                &self.read_refund_account,
-            ),
-            2usize => ob_model::__private::encode_required(
-                map,
-                "Initiation",
-                &self.initiation,
-                &self.extra,
-            ),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Permission",
+                    &self.permission,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "ReadRefundAccount",
+                    &self.read_refund_account,
+                )
+            }
+            2usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
+            }
             3usize => {
-                ob_model::__private::encode_optional(map, "Authorisation", &self.authorisation)
+                ob_model::__private::encode_optional(
+                    map,
+                    "Authorisation",
+                    &self.authorisation,
+                )
             }
             4usize => {
-                ob_model::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)
+                ob_model::__private::encode_optional(
+                    map,
+                    "SCASupportData",
+                    &self.sca_support_data,
+                )
             }
             _ => Ok(()),
         }
@@ -5426,7 +5849,8 @@ impl ob_model::__private::serde::Serialize for OBWriteDomesticScheduledConsent4D
         ob_model::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> ob_model::__private::serde::Deserialize<'de> for OBWriteDomesticScheduledConsent4Data {
+impl<'de> ob_model::__private::serde::Deserialize<'de>
+for OBWriteDomesticScheduledConsent4Data {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -5646,8 +6070,22 @@ impl ob_model::Object for OBWriteDomesticScheduledConsentResponse5 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(map, "Data", &self.data, &self.extra),
-            1usize => ob_model::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Data",
+                    &self.data,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Risk",
+                    &self.risk,
+                    &self.extra,
+                )
+            }
             2usize => ob_model::__private::encode_optional(map, "Links", &self.links),
             3usize => ob_model::__private::encode_optional(map, "Meta", &self.meta),
             _ => Ok(()),
@@ -5669,8 +6107,7 @@ impl ob_model::__private::serde::Serialize for OBWriteDomesticScheduledConsentRe
     }
 }
 impl<'de> ob_model::__private::serde::Deserialize<'de>
-    for OBWriteDomesticScheduledConsentResponse5
-{
+for OBWriteDomesticScheduledConsentResponse5 {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -5705,17 +6142,13 @@ impl ob_model::Validate for OBWriteDomesticScheduledConsentResponse5 {
     }
 }
 #[cfg(feature = "schemars")]
-impl ob_model::__private::schemars::JsonSchema for OBWriteDomesticScheduledConsentResponse5 {
+impl ob_model::__private::schemars::JsonSchema
+for OBWriteDomesticScheduledConsentResponse5 {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteDomesticScheduledConsentResponse5".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBWriteDomesticScheduledConsentResponse5"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBWriteDomesticScheduledConsentResponse5").into()
     }
     fn json_schema(
         g: &mut ob_model::__private::schemars::SchemaGenerator,
@@ -5943,7 +6376,12 @@ impl ob_model::Object for OBWriteDomesticScheduledConsentResponse5Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "ConsentId",
+            &self.consent_id,
+            &self.extra,
+        )?;
         ob_model::__private::encode_required(
             map,
             "CreationDateTime",
@@ -5957,9 +6395,22 @@ impl ob_model::Object for OBWriteDomesticScheduledConsentResponse5Data {
             &self.status_update_date_time,
             &self.extra,
         )?;
-        ob_model::__private::encode_required(map, "Permission", &self.permission, &self.extra)?;
-        ob_model::__private::encode_optional(map, "ReadRefundAccount", &self.read_refund_account)?;
-        ob_model::__private::encode_optional(map, "CutOffDateTime", &self.cut_off_date_time)?;
+        ob_model::__private::encode_required(
+            map,
+            "Permission",
+            &self.permission,
+            &self.extra,
+        )?;
+        ob_model::__private::encode_optional(
+            map,
+            "ReadRefundAccount",
+            &self.read_refund_account,
+        )?;
+        ob_model::__private::encode_optional(
+            map,
+            "CutOffDateTime",
+            &self.cut_off_date_time,
+        )?;
         ob_model::__private::encode_optional(
             map,
             "ExpectedExecutionDateTime",
@@ -5971,9 +6422,18 @@ impl ob_model::Object for OBWriteDomesticScheduledConsentResponse5Data {
             &self.expected_settlement_date_time,
         )?;
         ob_model::__private::encode_optional(map, "Charges", &self.charges)?;
-        ob_model::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
         ob_model::__private::encode_optional(map, "Authorisation", &self.authorisation)?;
-        ob_model::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)?;
+        ob_model::__private::encode_optional(
+            map,
+            "SCASupportData",
+            &self.sca_support_data,
+        )?;
         ob_model::__private::encode_optional(map, "Debtor", &self.debtor)?;
         Ok(())
     }
@@ -5983,63 +6443,96 @@ impl ob_model::Object for OBWriteDomesticScheduledConsentResponse5Data {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(
-                map,
-                "ConsentId",
-                &self.consent_id,
-                &self.extra,
-            ),
-            1usize => ob_model::__private::encode_required(
-                map,
-                "CreationDateTime",
-                &self.creation_date_time,
-                &self.extra,
-            ),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "ConsentId",
+                    &self.consent_id,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "CreationDateTime",
+                    &self.creation_date_time,
+                    &self.extra,
+                )
+            }
             2usize => {
-                ob_model::__private::encode_required(map, "Status", &self.status, &self.extra)
+                ob_model::__private::encode_required(
+                    map,
+                    "Status",
+                    &self.status,
+                    &self.extra,
+                )
             }
-            3usize => ob_model::__private::encode_required(
-                map,
-                "StatusUpdateDateTime",
-                &self.status_update_date_time,
-                &self.extra,
-            ),
-            4usize => ob_model::__private::encode_required(
-                map,
-                "Permission",
-                &self.permission,
-                &self.extra,
-            ),
-            5usize => ob_model::__private::encode_optional(
-                map,
-                "ReadRefundAccount",
-                &self.read_refund_account,
-            ),
+            3usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "StatusUpdateDateTime",
+                    &self.status_update_date_time,
+                    &self.extra,
+                )
+            }
+            4usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Permission",
+                    &self.permission,
+                    &self.extra,
+                )
+            }
+            5usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "ReadRefundAccount",
+                    &self.read_refund_account,
+                )
+            }
             6usize => {
-                ob_model::__private::encode_optional(map, "CutOffDateTime", &self.cut_off_date_time)
+                ob_model::__private::encode_optional(
+                    map,
+                    "CutOffDateTime",
+                    &self.cut_off_date_time,
+                )
             }
-            7usize => ob_model::__private::encode_optional(
-                map,
-                "ExpectedExecutionDateTime",
-                &self.expected_execution_date_time,
-            ),
-            8usize => ob_model::__private::encode_optional(
-                map,
-                "ExpectedSettlementDateTime",
-                &self.expected_settlement_date_time,
-            ),
+            7usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "ExpectedExecutionDateTime",
+                    &self.expected_execution_date_time,
+                )
+            }
+            8usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "ExpectedSettlementDateTime",
+                    &self.expected_settlement_date_time,
+                )
+            }
             9usize => ob_model::__private::encode_optional(map, "Charges", &self.charges),
-            10usize => ob_model::__private::encode_required(
-                map,
-                "Initiation",
-                &self.initiation,
-                &self.extra,
-            ),
+            10usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
+            }
             11usize => {
-                ob_model::__private::encode_optional(map, "Authorisation", &self.authorisation)
+                ob_model::__private::encode_optional(
+                    map,
+                    "Authorisation",
+                    &self.authorisation,
+                )
             }
             12usize => {
-                ob_model::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)
+                ob_model::__private::encode_optional(
+                    map,
+                    "SCASupportData",
+                    &self.sca_support_data,
+                )
             }
             13usize => ob_model::__private::encode_optional(map, "Debtor", &self.debtor),
             _ => Ok(()),
@@ -6052,7 +6545,8 @@ impl ob_model::Object for OBWriteDomesticScheduledConsentResponse5Data {
         &mut self.extra
     }
 }
-impl ob_model::__private::serde::Serialize for OBWriteDomesticScheduledConsentResponse5Data {
+impl ob_model::__private::serde::Serialize
+for OBWriteDomesticScheduledConsentResponse5Data {
     fn serialize<S: ob_model::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -6061,8 +6555,7 @@ impl ob_model::__private::serde::Serialize for OBWriteDomesticScheduledConsentRe
     }
 }
 impl<'de> ob_model::__private::serde::Deserialize<'de>
-    for OBWriteDomesticScheduledConsentResponse5Data
-{
+for OBWriteDomesticScheduledConsentResponse5Data {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -6152,17 +6645,14 @@ impl ob_model::Validate for OBWriteDomesticScheduledConsentResponse5Data {
     }
 }
 #[cfg(feature = "schemars")]
-impl ob_model::__private::schemars::JsonSchema for OBWriteDomesticScheduledConsentResponse5Data {
+impl ob_model::__private::schemars::JsonSchema
+for OBWriteDomesticScheduledConsentResponse5Data {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteDomesticScheduledConsentResponse5Data".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBWriteDomesticScheduledConsentResponse5Data"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBWriteDomesticScheduledConsentResponse5Data")
+            .into()
     }
     fn json_schema(
         g: &mut ob_model::__private::schemars::SchemaGenerator,
@@ -6477,7 +6967,9 @@ pub struct OBWriteDomesticScheduledConsentResponse5DataInitiation {
     /// Unambiguous identification of the account of the debtor to which a debit entry will be made as a result of the transaction.
     ///
     /// JSON name: `DebtorAccount`
-    pub debtor_account: Option<Box<OBWriteDomesticConsentResponse5DataInitiationDebtorAccount>>,
+    pub debtor_account: Option<
+        Box<OBWriteDomesticConsentResponse5DataInitiationDebtorAccount>,
+    >,
     /// Unambiguous identification of the account of the creditor to which a credit entry will be posted as a result of the payment transaction.
     ///
     /// JSON name: `CreditorAccount`
@@ -6489,7 +6981,9 @@ pub struct OBWriteDomesticScheduledConsentResponse5DataInitiation {
     /// Information supplied to enable the matching of an entry with the items that the transfer is intended to settle, such as commercial invoices in an accounts' receivable system.
     ///
     /// JSON name: `RemittanceInformation`
-    pub remittance_information: Option<Box<OBWriteDomestic2DataInitiationRemittanceInformation>>,
+    pub remittance_information: Option<
+        Box<OBWriteDomestic2DataInitiationRemittanceInformation>,
+    >,
     /// Additional information that can not be captured in the structured fields and/or any other specific block.
     ///
     /// JSON name: `SupplementaryData`
@@ -6564,7 +7058,11 @@ impl ob_model::Object for OBWriteDomesticScheduledConsentResponse5DataInitiation
             "EndToEndIdentification",
             &self.end_to_end_identification,
         )?;
-        ob_model::__private::encode_optional(map, "LocalInstrument", &self.local_instrument)?;
+        ob_model::__private::encode_optional(
+            map,
+            "LocalInstrument",
+            &self.local_instrument,
+        )?;
         ob_model::__private::encode_required(
             map,
             "RequestedExecutionDateTime",
@@ -6577,7 +7075,11 @@ impl ob_model::Object for OBWriteDomesticScheduledConsentResponse5DataInitiation
             &self.instructed_amount,
             &self.extra,
         )?;
-        ob_model::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)?;
+        ob_model::__private::encode_optional(
+            map,
+            "DebtorAccount",
+            &self.debtor_account,
+        )?;
         ob_model::__private::encode_required(
             map,
             "CreditorAccount",
@@ -6594,7 +7096,11 @@ impl ob_model::Object for OBWriteDomesticScheduledConsentResponse5DataInitiation
             "RemittanceInformation",
             &self.remittance_information,
         )?;
-        ob_model::__private::encode_optional(map, "SupplementaryData", &self.supplementary_data)?;
+        ob_model::__private::encode_optional(
+            map,
+            "SupplementaryData",
+            &self.supplementary_data,
+        )?;
         Ok(())
     }
     fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
@@ -6603,56 +7109,80 @@ impl ob_model::Object for OBWriteDomesticScheduledConsentResponse5DataInitiation
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(
-                map,
-                "InstructionIdentification",
-                &self.instruction_identification,
-                &self.extra,
-            ),
-            1usize => ob_model::__private::encode_optional(
-                map,
-                "EndToEndIdentification",
-                &self.end_to_end_identification,
-            ),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "InstructionIdentification",
+                    &self.instruction_identification,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "EndToEndIdentification",
+                    &self.end_to_end_identification,
+                )
+            }
             2usize => {
-                ob_model::__private::encode_optional(map, "LocalInstrument", &self.local_instrument)
+                ob_model::__private::encode_optional(
+                    map,
+                    "LocalInstrument",
+                    &self.local_instrument,
+                )
             }
-            3usize => ob_model::__private::encode_required(
-                map,
-                "RequestedExecutionDateTime",
-                &self.requested_execution_date_time,
-                &self.extra,
-            ),
-            4usize => ob_model::__private::encode_required(
-                map,
-                "InstructedAmount",
-                &self.instructed_amount,
-                &self.extra,
-            ),
+            3usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "RequestedExecutionDateTime",
+                    &self.requested_execution_date_time,
+                    &self.extra,
+                )
+            }
+            4usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "InstructedAmount",
+                    &self.instructed_amount,
+                    &self.extra,
+                )
+            }
             5usize => {
-                ob_model::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)
+                ob_model::__private::encode_optional(
+                    map,
+                    "DebtorAccount",
+                    &self.debtor_account,
+                )
             }
-            6usize => ob_model::__private::encode_required(
-                map,
-                "CreditorAccount",
-                &self.creditor_account,
-                &self.extra,
-            ),
-            7usize => ob_model::__private::encode_optional(
-                map,
-                "CreditorPostalAddress",
-                &self.creditor_postal_address,
-            ),
-            8usize => ob_model::__private::encode_optional(
-                map,
-                "RemittanceInformation",
-                &self.remittance_information,
-            ),
-            9usize => ob_model::__private::encode_optional(
-                map,
-                "SupplementaryData",
-                &self.supplementary_data,
-            ),
+            6usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "CreditorAccount",
+                    &self.creditor_account,
+                    &self.extra,
+                )
+            }
+            7usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "CreditorPostalAddress",
+                    &self.creditor_postal_address,
+                )
+            }
+            8usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "RemittanceInformation",
+                    &self.remittance_information,
+                )
+            }
+            9usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "SupplementaryData",
+                    &self.supplementary_data,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -6664,8 +7194,7 @@ impl ob_model::Object for OBWriteDomesticScheduledConsentResponse5DataInitiation
     }
 }
 impl ob_model::__private::serde::Serialize
-    for OBWriteDomesticScheduledConsentResponse5DataInitiation
-{
+for OBWriteDomesticScheduledConsentResponse5DataInitiation {
     fn serialize<S: ob_model::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -6674,8 +7203,7 @@ impl ob_model::__private::serde::Serialize
     }
 }
 impl<'de> ob_model::__private::serde::Deserialize<'de>
-    for OBWriteDomesticScheduledConsentResponse5DataInitiation
-{
+for OBWriteDomesticScheduledConsentResponse5DataInitiation {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -6745,18 +7273,16 @@ impl ob_model::Validate for OBWriteDomesticScheduledConsentResponse5DataInitiati
 }
 #[cfg(feature = "schemars")]
 impl ob_model::__private::schemars::JsonSchema
-    for OBWriteDomesticScheduledConsentResponse5DataInitiation
-{
+for OBWriteDomesticScheduledConsentResponse5DataInitiation {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteDomesticScheduledConsentResponse5DataInitiation".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
         concat!(
-            module_path!(),
-            "::",
+            module_path!(), "::",
             "OBWriteDomesticScheduledConsentResponse5DataInitiation"
         )
-        .into()
+            .into()
     }
     fn json_schema(
         g: &mut ob_model::__private::schemars::SchemaGenerator,
@@ -7024,7 +7550,14 @@ impl ob_model::Object for OBWriteDomesticScheduledResponse5 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(map, "Data", &self.data, &self.extra),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Data",
+                    &self.data,
+                    &self.extra,
+                )
+            }
             1usize => ob_model::__private::encode_optional(map, "Links", &self.links),
             2usize => ob_model::__private::encode_optional(map, "Meta", &self.meta),
             _ => Ok(()),
@@ -7045,7 +7578,8 @@ impl ob_model::__private::serde::Serialize for OBWriteDomesticScheduledResponse5
         ob_model::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> ob_model::__private::serde::Deserialize<'de> for OBWriteDomesticScheduledResponse5 {
+impl<'de> ob_model::__private::serde::Deserialize<'de>
+for OBWriteDomesticScheduledResponse5 {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -7278,7 +7812,12 @@ impl ob_model::Object for OBWriteDomesticScheduledResponse5Data {
             &self.domestic_scheduled_payment_id,
             &self.extra,
         )?;
-        ob_model::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "ConsentId",
+            &self.consent_id,
+            &self.extra,
+        )?;
         ob_model::__private::encode_required(
             map,
             "CreationDateTime",
@@ -7304,8 +7843,17 @@ impl ob_model::Object for OBWriteDomesticScheduledResponse5Data {
         )?;
         ob_model::__private::encode_optional(map, "Refund", &self.refund)?;
         ob_model::__private::encode_optional(map, "Charges", &self.charges)?;
-        ob_model::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
-        ob_model::__private::encode_optional(map, "MultiAuthorisation", &self.multi_authorisation)?;
+        ob_model::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
+        ob_model::__private::encode_optional(
+            map,
+            "MultiAuthorisation",
+            &self.multi_authorisation,
+        )?;
         ob_model::__private::encode_optional(map, "Debtor", &self.debtor)?;
         Ok(())
     }
@@ -7315,56 +7863,77 @@ impl ob_model::Object for OBWriteDomesticScheduledResponse5Data {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(
-                map,
-                "DomesticScheduledPaymentId",
-                &self.domestic_scheduled_payment_id,
-                &self.extra,
-            ),
-            1usize => ob_model::__private::encode_required(
-                map,
-                "ConsentId",
-                &self.consent_id,
-                &self.extra,
-            ),
-            2usize => ob_model::__private::encode_required(
-                map,
-                "CreationDateTime",
-                &self.creation_date_time,
-                &self.extra,
-            ),
-            3usize => {
-                ob_model::__private::encode_required(map, "Status", &self.status, &self.extra)
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "DomesticScheduledPaymentId",
+                    &self.domestic_scheduled_payment_id,
+                    &self.extra,
+                )
             }
-            4usize => ob_model::__private::encode_required(
-                map,
-                "StatusUpdateDateTime",
-                &self.status_update_date_time,
-                &self.extra,
-            ),
-            5usize => ob_model::__private::encode_optional(
-                map,
-                "ExpectedExecutionDateTime",
-                &self.expected_execution_date_time,
-            ),
-            6usize => ob_model::__private::encode_optional(
-                map,
-                "ExpectedSettlementDateTime",
-                &self.expected_settlement_date_time,
-            ),
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "ConsentId",
+                    &self.consent_id,
+                    &self.extra,
+                )
+            }
+            2usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "CreationDateTime",
+                    &self.creation_date_time,
+                    &self.extra,
+                )
+            }
+            3usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Status",
+                    &self.status,
+                    &self.extra,
+                )
+            }
+            4usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "StatusUpdateDateTime",
+                    &self.status_update_date_time,
+                    &self.extra,
+                )
+            }
+            5usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "ExpectedExecutionDateTime",
+                    &self.expected_execution_date_time,
+                )
+            }
+            6usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "ExpectedSettlementDateTime",
+                    &self.expected_settlement_date_time,
+                )
+            }
             7usize => ob_model::__private::encode_optional(map, "Refund", &self.refund),
             8usize => ob_model::__private::encode_optional(map, "Charges", &self.charges),
-            9usize => ob_model::__private::encode_required(
-                map,
-                "Initiation",
-                &self.initiation,
-                &self.extra,
-            ),
-            10usize => ob_model::__private::encode_optional(
-                map,
-                "MultiAuthorisation",
-                &self.multi_authorisation,
-            ),
+            9usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
+            }
+            10usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "MultiAuthorisation",
+                    &self.multi_authorisation,
+                )
+            }
             11usize => ob_model::__private::encode_optional(map, "Debtor", &self.debtor),
             _ => Ok(()),
         }
@@ -7384,7 +7953,8 @@ impl ob_model::__private::serde::Serialize for OBWriteDomesticScheduledResponse5
         ob_model::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> ob_model::__private::serde::Deserialize<'de> for OBWriteDomesticScheduledResponse5Data {
+impl<'de> ob_model::__private::serde::Deserialize<'de>
+for OBWriteDomesticScheduledResponse5Data {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -7465,17 +8035,13 @@ impl ob_model::Validate for OBWriteDomesticScheduledResponse5Data {
     }
 }
 #[cfg(feature = "schemars")]
-impl ob_model::__private::schemars::JsonSchema for OBWriteDomesticScheduledResponse5Data {
+impl ob_model::__private::schemars::JsonSchema
+for OBWriteDomesticScheduledResponse5Data {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteDomesticScheduledResponse5Data".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBWriteDomesticScheduledResponse5Data"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBWriteDomesticScheduledResponse5Data").into()
     }
     fn json_schema(
         g: &mut ob_model::__private::schemars::SchemaGenerator,
@@ -7772,8 +8338,22 @@ impl ob_model::Object for OBWriteDomesticStandingOrder3 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(map, "Data", &self.data, &self.extra),
-            1usize => ob_model::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Data",
+                    &self.data,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Risk",
+                    &self.risk,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -7792,7 +8372,8 @@ impl ob_model::__private::serde::Serialize for OBWriteDomesticStandingOrder3 {
         ob_model::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> ob_model::__private::serde::Deserialize<'de> for OBWriteDomesticStandingOrder3 {
+impl<'de> ob_model::__private::serde::Deserialize<'de>
+for OBWriteDomesticStandingOrder3 {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -7915,8 +8496,18 @@ impl ob_model::Object for OBWriteDomesticStandingOrder3Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
-        ob_model::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "ConsentId",
+            &self.consent_id,
+            &self.extra,
+        )?;
+        ob_model::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
         Ok(())
     }
     fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
@@ -7925,18 +8516,22 @@ impl ob_model::Object for OBWriteDomesticStandingOrder3Data {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(
-                map,
-                "ConsentId",
-                &self.consent_id,
-                &self.extra,
-            ),
-            1usize => ob_model::__private::encode_required(
-                map,
-                "Initiation",
-                &self.initiation,
-                &self.extra,
-            ),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "ConsentId",
+                    &self.consent_id,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -7955,7 +8550,8 @@ impl ob_model::__private::serde::Serialize for OBWriteDomesticStandingOrder3Data
         ob_model::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> ob_model::__private::serde::Deserialize<'de> for OBWriteDomesticStandingOrder3Data {
+impl<'de> ob_model::__private::serde::Deserialize<'de>
+for OBWriteDomesticStandingOrder3Data {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -8120,11 +8716,15 @@ pub struct OBWriteDomesticStandingOrder3DataInitiation {
     /// Monzo: not used; a request that includes it is rejected.
     ///
     /// JSON name: `RecurringPaymentAmount`
-    pub recurring_payment_amount: Option<Box<OBWriteDomestic2DataInitiationInstructedAmount>>,
+    pub recurring_payment_amount: Option<
+        Box<OBWriteDomestic2DataInitiationInstructedAmount>,
+    >,
     /// The amount of the final Standing Order
     ///
     /// JSON name: `FinalPaymentAmount`
-    pub final_payment_amount: Option<Box<OBWriteDomestic2DataInitiationInstructedAmount>>,
+    pub final_payment_amount: Option<
+        Box<OBWriteDomestic2DataInitiationInstructedAmount>,
+    >,
     /// Provides the details to identify the debtor account.
     ///
     /// JSON name: `DebtorAccount`
@@ -8213,9 +8813,18 @@ impl ob_model::Object for OBWriteDomesticStandingOrder3DataInitiation {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(map, "Frequency", &self.frequency, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "Frequency",
+            &self.frequency,
+            &self.extra,
+        )?;
         ob_model::__private::encode_optional(map, "Reference", &self.reference)?;
-        ob_model::__private::encode_optional(map, "NumberOfPayments", &self.number_of_payments)?;
+        ob_model::__private::encode_optional(
+            map,
+            "NumberOfPayments",
+            &self.number_of_payments,
+        )?;
         ob_model::__private::encode_required(
             map,
             "FirstPaymentDateTime",
@@ -8248,14 +8857,22 @@ impl ob_model::Object for OBWriteDomesticStandingOrder3DataInitiation {
             "FinalPaymentAmount",
             &self.final_payment_amount,
         )?;
-        ob_model::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)?;
+        ob_model::__private::encode_optional(
+            map,
+            "DebtorAccount",
+            &self.debtor_account,
+        )?;
         ob_model::__private::encode_required(
             map,
             "CreditorAccount",
             &self.creditor_account,
             &self.extra,
         )?;
-        ob_model::__private::encode_optional(map, "SupplementaryData", &self.supplementary_data)?;
+        ob_model::__private::encode_optional(
+            map,
+            "SupplementaryData",
+            &self.supplementary_data,
+        )?;
         Ok(())
     }
     fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
@@ -8265,60 +8882,89 @@ impl ob_model::Object for OBWriteDomesticStandingOrder3DataInitiation {
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                ob_model::__private::encode_required(map, "Frequency", &self.frequency, &self.extra)
+                ob_model::__private::encode_required(
+                    map,
+                    "Frequency",
+                    &self.frequency,
+                    &self.extra,
+                )
             }
-            1usize => ob_model::__private::encode_optional(map, "Reference", &self.reference),
-            2usize => ob_model::__private::encode_optional(
-                map,
-                "NumberOfPayments",
-                &self.number_of_payments,
-            ),
-            3usize => ob_model::__private::encode_required(
-                map,
-                "FirstPaymentDateTime",
-                &self.first_payment_date_time,
-                &self.extra,
-            ),
-            4usize => ob_model::__private::encode_optional(
-                map,
-                "RecurringPaymentDateTime",
-                &self.recurring_payment_date_time,
-            ),
-            5usize => ob_model::__private::encode_optional(
-                map,
-                "FinalPaymentDateTime",
-                &self.final_payment_date_time,
-            ),
-            6usize => ob_model::__private::encode_required(
-                map,
-                "FirstPaymentAmount",
-                &self.first_payment_amount,
-                &self.extra,
-            ),
-            7usize => ob_model::__private::encode_optional(
-                map,
-                "RecurringPaymentAmount",
-                &self.recurring_payment_amount,
-            ),
-            8usize => ob_model::__private::encode_optional(
-                map,
-                "FinalPaymentAmount",
-                &self.final_payment_amount,
-            ),
+            1usize => {
+                ob_model::__private::encode_optional(map, "Reference", &self.reference)
+            }
+            2usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "NumberOfPayments",
+                    &self.number_of_payments,
+                )
+            }
+            3usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "FirstPaymentDateTime",
+                    &self.first_payment_date_time,
+                    &self.extra,
+                )
+            }
+            4usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "RecurringPaymentDateTime",
+                    &self.recurring_payment_date_time,
+                )
+            }
+            5usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "FinalPaymentDateTime",
+                    &self.final_payment_date_time,
+                )
+            }
+            6usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "FirstPaymentAmount",
+                    &self.first_payment_amount,
+                    &self.extra,
+                )
+            }
+            7usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "RecurringPaymentAmount",
+                    &self.recurring_payment_amount,
+                )
+            }
+            8usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "FinalPaymentAmount",
+                    &self.final_payment_amount,
+                )
+            }
             9usize => {
-                ob_model::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)
+                ob_model::__private::encode_optional(
+                    map,
+                    "DebtorAccount",
+                    &self.debtor_account,
+                )
             }
-            10usize => ob_model::__private::encode_required(
-                map,
-                "CreditorAccount",
-                &self.creditor_account,
-                &self.extra,
-            ),
-            11usize => ob_model::__private::encode_optional(
-                map,
-                "SupplementaryData",
-                &self.supplementary_data,
-            ),
+            10usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "CreditorAccount",
+                    &self.creditor_account,
+                    &self.extra,
+                )
+            }
+            11usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "SupplementaryData",
+                    &self.supplementary_data,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -8329,7 +8975,8 @@ impl ob_model::Object for OBWriteDomesticStandingOrder3DataInitiation {
         &mut self.extra
     }
 }
-impl ob_model::__private::serde::Serialize for OBWriteDomesticStandingOrder3DataInitiation {
+impl ob_model::__private::serde::Serialize
+for OBWriteDomesticStandingOrder3DataInitiation {
     fn serialize<S: ob_model::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -8338,8 +8985,7 @@ impl ob_model::__private::serde::Serialize for OBWriteDomesticStandingOrder3Data
     }
 }
 impl<'de> ob_model::__private::serde::Deserialize<'de>
-    for OBWriteDomesticStandingOrder3DataInitiation
-{
+for OBWriteDomesticStandingOrder3DataInitiation {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -8419,17 +9065,14 @@ impl ob_model::Validate for OBWriteDomesticStandingOrder3DataInitiation {
     }
 }
 #[cfg(feature = "schemars")]
-impl ob_model::__private::schemars::JsonSchema for OBWriteDomesticStandingOrder3DataInitiation {
+impl ob_model::__private::schemars::JsonSchema
+for OBWriteDomesticStandingOrder3DataInitiation {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteDomesticStandingOrder3DataInitiation".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBWriteDomesticStandingOrder3DataInitiation"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBWriteDomesticStandingOrder3DataInitiation")
+            .into()
     }
     fn json_schema(
         g: &mut ob_model::__private::schemars::SchemaGenerator,
@@ -8727,8 +9370,22 @@ impl ob_model::Object for OBWriteDomesticStandingOrderConsent5 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(map, "Data", &self.data, &self.extra),
-            1usize => ob_model::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Data",
+                    &self.data,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Risk",
+                    &self.risk,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -8747,7 +9404,8 @@ impl ob_model::__private::serde::Serialize for OBWriteDomesticStandingOrderConse
         ob_model::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> ob_model::__private::serde::Deserialize<'de> for OBWriteDomesticStandingOrderConsent5 {
+impl<'de> ob_model::__private::serde::Deserialize<'de>
+for OBWriteDomesticStandingOrderConsent5 {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -8894,11 +9552,29 @@ impl ob_model::Object for OBWriteDomesticStandingOrderConsent5Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(map, "Permission", &self.permission, &self.extra)?;
-        ob_model::__private::encode_optional(map, "ReadRefundAccount", &self.read_refund_account)?;
-        ob_model::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "Permission",
+            &self.permission,
+            &self.extra,
+        )?;
+        ob_model::__private::encode_optional(
+            map,
+            "ReadRefundAccount",
+            &self.read_refund_account,
+        )?;
+        ob_model::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
         ob_model::__private::encode_optional(map, "Authorisation", &self.authorisation)?;
-        ob_model::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)?;
+        ob_model::__private::encode_optional(
+            map,
+            "SCASupportData",
+            &self.sca_support_data,
+        )?;
         Ok(())
     }
     fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
@@ -8907,28 +9583,42 @@ impl ob_model::Object for OBWriteDomesticStandingOrderConsent5Data {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(
-                map,
-                "Permission",
-                &self.permission,
-                &self.extra,
-            ),
-            1usize => ob_model::__private::encode_optional(
-                map,
-                "ReadRefundAccount",
-                &self.read_refund_account,
-            ),
-            2usize => ob_model::__private::encode_required(
-                map,
-                "Initiation",
-                &self.initiation,
-                &self.extra,
-            ),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Permission",
+                    &self.permission,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "ReadRefundAccount",
+                    &self.read_refund_account,
+                )
+            }
+            2usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
+            }
             3usize => {
-                ob_model::__private::encode_optional(map, "Authorisation", &self.authorisation)
+                ob_model::__private::encode_optional(
+                    map,
+                    "Authorisation",
+                    &self.authorisation,
+                )
             }
             4usize => {
-                ob_model::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)
+                ob_model::__private::encode_optional(
+                    map,
+                    "SCASupportData",
+                    &self.sca_support_data,
+                )
             }
             _ => Ok(()),
         }
@@ -8949,8 +9639,7 @@ impl ob_model::__private::serde::Serialize for OBWriteDomesticStandingOrderConse
     }
 }
 impl<'de> ob_model::__private::serde::Deserialize<'de>
-    for OBWriteDomesticStandingOrderConsent5Data
-{
+for OBWriteDomesticStandingOrderConsent5Data {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -8990,17 +9679,13 @@ impl ob_model::Validate for OBWriteDomesticStandingOrderConsent5Data {
     }
 }
 #[cfg(feature = "schemars")]
-impl ob_model::__private::schemars::JsonSchema for OBWriteDomesticStandingOrderConsent5Data {
+impl ob_model::__private::schemars::JsonSchema
+for OBWriteDomesticStandingOrderConsent5Data {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteDomesticStandingOrderConsent5Data".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBWriteDomesticStandingOrderConsent5Data"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBWriteDomesticStandingOrderConsent5Data").into()
     }
     fn json_schema(
         g: &mut ob_model::__private::schemars::SchemaGenerator,
@@ -9175,8 +9860,22 @@ impl ob_model::Object for OBWriteDomesticStandingOrderConsentResponse6 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(map, "Data", &self.data, &self.extra),
-            1usize => ob_model::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Data",
+                    &self.data,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Risk",
+                    &self.risk,
+                    &self.extra,
+                )
+            }
             2usize => ob_model::__private::encode_optional(map, "Links", &self.links),
             3usize => ob_model::__private::encode_optional(map, "Meta", &self.meta),
             _ => Ok(()),
@@ -9189,7 +9888,8 @@ impl ob_model::Object for OBWriteDomesticStandingOrderConsentResponse6 {
         &mut self.extra
     }
 }
-impl ob_model::__private::serde::Serialize for OBWriteDomesticStandingOrderConsentResponse6 {
+impl ob_model::__private::serde::Serialize
+for OBWriteDomesticStandingOrderConsentResponse6 {
     fn serialize<S: ob_model::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -9198,8 +9898,7 @@ impl ob_model::__private::serde::Serialize for OBWriteDomesticStandingOrderConse
     }
 }
 impl<'de> ob_model::__private::serde::Deserialize<'de>
-    for OBWriteDomesticStandingOrderConsentResponse6
-{
+for OBWriteDomesticStandingOrderConsentResponse6 {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -9234,17 +9933,14 @@ impl ob_model::Validate for OBWriteDomesticStandingOrderConsentResponse6 {
     }
 }
 #[cfg(feature = "schemars")]
-impl ob_model::__private::schemars::JsonSchema for OBWriteDomesticStandingOrderConsentResponse6 {
+impl ob_model::__private::schemars::JsonSchema
+for OBWriteDomesticStandingOrderConsentResponse6 {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteDomesticStandingOrderConsentResponse6".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBWriteDomesticStandingOrderConsentResponse6"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBWriteDomesticStandingOrderConsentResponse6")
+            .into()
     }
     fn json_schema(
         g: &mut ob_model::__private::schemars::SchemaGenerator,
@@ -9454,7 +10150,12 @@ impl ob_model::Object for OBWriteDomesticStandingOrderConsentResponse6Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "ConsentId",
+            &self.consent_id,
+            &self.extra,
+        )?;
         ob_model::__private::encode_required(
             map,
             "CreationDateTime",
@@ -9468,13 +10169,35 @@ impl ob_model::Object for OBWriteDomesticStandingOrderConsentResponse6Data {
             &self.status_update_date_time,
             &self.extra,
         )?;
-        ob_model::__private::encode_required(map, "Permission", &self.permission, &self.extra)?;
-        ob_model::__private::encode_optional(map, "ReadRefundAccount", &self.read_refund_account)?;
-        ob_model::__private::encode_optional(map, "CutOffDateTime", &self.cut_off_date_time)?;
+        ob_model::__private::encode_required(
+            map,
+            "Permission",
+            &self.permission,
+            &self.extra,
+        )?;
+        ob_model::__private::encode_optional(
+            map,
+            "ReadRefundAccount",
+            &self.read_refund_account,
+        )?;
+        ob_model::__private::encode_optional(
+            map,
+            "CutOffDateTime",
+            &self.cut_off_date_time,
+        )?;
         ob_model::__private::encode_optional(map, "Charges", &self.charges)?;
-        ob_model::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
         ob_model::__private::encode_optional(map, "Authorisation", &self.authorisation)?;
-        ob_model::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)?;
+        ob_model::__private::encode_optional(
+            map,
+            "SCASupportData",
+            &self.sca_support_data,
+        )?;
         ob_model::__private::encode_optional(map, "Debtor", &self.debtor)?;
         Ok(())
     }
@@ -9484,53 +10207,82 @@ impl ob_model::Object for OBWriteDomesticStandingOrderConsentResponse6Data {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(
-                map,
-                "ConsentId",
-                &self.consent_id,
-                &self.extra,
-            ),
-            1usize => ob_model::__private::encode_required(
-                map,
-                "CreationDateTime",
-                &self.creation_date_time,
-                &self.extra,
-            ),
-            2usize => {
-                ob_model::__private::encode_required(map, "Status", &self.status, &self.extra)
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "ConsentId",
+                    &self.consent_id,
+                    &self.extra,
+                )
             }
-            3usize => ob_model::__private::encode_required(
-                map,
-                "StatusUpdateDateTime",
-                &self.status_update_date_time,
-                &self.extra,
-            ),
-            4usize => ob_model::__private::encode_required(
-                map,
-                "Permission",
-                &self.permission,
-                &self.extra,
-            ),
-            5usize => ob_model::__private::encode_optional(
-                map,
-                "ReadRefundAccount",
-                &self.read_refund_account,
-            ),
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "CreationDateTime",
+                    &self.creation_date_time,
+                    &self.extra,
+                )
+            }
+            2usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Status",
+                    &self.status,
+                    &self.extra,
+                )
+            }
+            3usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "StatusUpdateDateTime",
+                    &self.status_update_date_time,
+                    &self.extra,
+                )
+            }
+            4usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Permission",
+                    &self.permission,
+                    &self.extra,
+                )
+            }
+            5usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "ReadRefundAccount",
+                    &self.read_refund_account,
+                )
+            }
             6usize => {
-                ob_model::__private::encode_optional(map, "CutOffDateTime", &self.cut_off_date_time)
+                ob_model::__private::encode_optional(
+                    map,
+                    "CutOffDateTime",
+                    &self.cut_off_date_time,
+                )
             }
             7usize => ob_model::__private::encode_optional(map, "Charges", &self.charges),
-            8usize => ob_model::__private::encode_required(
-                map,
-                "Initiation",
-                &self.initiation,
-                &self.extra,
-            ),
+            8usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
+            }
             9usize => {
-                ob_model::__private::encode_optional(map, "Authorisation", &self.authorisation)
+                ob_model::__private::encode_optional(
+                    map,
+                    "Authorisation",
+                    &self.authorisation,
+                )
             }
             10usize => {
-                ob_model::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)
+                ob_model::__private::encode_optional(
+                    map,
+                    "SCASupportData",
+                    &self.sca_support_data,
+                )
             }
             11usize => ob_model::__private::encode_optional(map, "Debtor", &self.debtor),
             _ => Ok(()),
@@ -9543,7 +10295,8 @@ impl ob_model::Object for OBWriteDomesticStandingOrderConsentResponse6Data {
         &mut self.extra
     }
 }
-impl ob_model::__private::serde::Serialize for OBWriteDomesticStandingOrderConsentResponse6Data {
+impl ob_model::__private::serde::Serialize
+for OBWriteDomesticStandingOrderConsentResponse6Data {
     fn serialize<S: ob_model::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -9552,8 +10305,7 @@ impl ob_model::__private::serde::Serialize for OBWriteDomesticStandingOrderConse
     }
 }
 impl<'de> ob_model::__private::serde::Deserialize<'de>
-    for OBWriteDomesticStandingOrderConsentResponse6Data
-{
+for OBWriteDomesticStandingOrderConsentResponse6Data {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -9634,18 +10386,13 @@ impl ob_model::Validate for OBWriteDomesticStandingOrderConsentResponse6Data {
 }
 #[cfg(feature = "schemars")]
 impl ob_model::__private::schemars::JsonSchema
-    for OBWriteDomesticStandingOrderConsentResponse6Data
-{
+for OBWriteDomesticStandingOrderConsentResponse6Data {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteDomesticStandingOrderConsentResponse6Data".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBWriteDomesticStandingOrderConsentResponse6Data"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBWriteDomesticStandingOrderConsentResponse6Data")
+            .into()
     }
     fn json_schema(
         g: &mut ob_model::__private::schemars::SchemaGenerator,
@@ -9964,7 +10711,9 @@ pub struct OBWriteDomesticStandingOrderConsentResponse6DataInitiation {
     /// Unambiguous identification of the account of the debtor to which a debit entry will be made as a result of the transaction.
     ///
     /// JSON name: `DebtorAccount`
-    pub debtor_account: Option<Box<OBWriteDomesticConsentResponse5DataInitiationDebtorAccount>>,
+    pub debtor_account: Option<
+        Box<OBWriteDomesticConsentResponse5DataInitiationDebtorAccount>,
+    >,
     /// Identification assigned by an institution to identify an account. This identification is known by the account owner.
     ///
     /// JSON name: `CreditorAccount`
@@ -10038,9 +10787,18 @@ impl ob_model::Object for OBWriteDomesticStandingOrderConsentResponse6DataInitia
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(map, "Frequency", &self.frequency, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "Frequency",
+            &self.frequency,
+            &self.extra,
+        )?;
         ob_model::__private::encode_optional(map, "Reference", &self.reference)?;
-        ob_model::__private::encode_optional(map, "NumberOfPayments", &self.number_of_payments)?;
+        ob_model::__private::encode_optional(
+            map,
+            "NumberOfPayments",
+            &self.number_of_payments,
+        )?;
         ob_model::__private::encode_required(
             map,
             "FirstPaymentDateTime",
@@ -10073,14 +10831,22 @@ impl ob_model::Object for OBWriteDomesticStandingOrderConsentResponse6DataInitia
             "FinalPaymentAmount",
             &self.final_payment_amount,
         )?;
-        ob_model::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)?;
+        ob_model::__private::encode_optional(
+            map,
+            "DebtorAccount",
+            &self.debtor_account,
+        )?;
         ob_model::__private::encode_required(
             map,
             "CreditorAccount",
             &self.creditor_account,
             &self.extra,
         )?;
-        ob_model::__private::encode_optional(map, "SupplementaryData", &self.supplementary_data)?;
+        ob_model::__private::encode_optional(
+            map,
+            "SupplementaryData",
+            &self.supplementary_data,
+        )?;
         Ok(())
     }
     fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
@@ -10090,60 +10856,89 @@ impl ob_model::Object for OBWriteDomesticStandingOrderConsentResponse6DataInitia
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                ob_model::__private::encode_required(map, "Frequency", &self.frequency, &self.extra)
+                ob_model::__private::encode_required(
+                    map,
+                    "Frequency",
+                    &self.frequency,
+                    &self.extra,
+                )
             }
-            1usize => ob_model::__private::encode_optional(map, "Reference", &self.reference),
-            2usize => ob_model::__private::encode_optional(
-                map,
-                "NumberOfPayments",
-                &self.number_of_payments,
-            ),
-            3usize => ob_model::__private::encode_required(
-                map,
-                "FirstPaymentDateTime",
-                &self.first_payment_date_time,
-                &self.extra,
-            ),
-            4usize => ob_model::__private::encode_optional(
-                map,
-                "RecurringPaymentDateTime",
-                &self.recurring_payment_date_time,
-            ),
-            5usize => ob_model::__private::encode_optional(
-                map,
-                "FinalPaymentDateTime",
-                &self.final_payment_date_time,
-            ),
-            6usize => ob_model::__private::encode_required(
-                map,
-                "FirstPaymentAmount",
-                &self.first_payment_amount,
-                &self.extra,
-            ),
-            7usize => ob_model::__private::encode_optional(
-                map,
-                "RecurringPaymentAmount",
-                &self.recurring_payment_amount,
-            ),
-            8usize => ob_model::__private::encode_optional(
-                map,
-                "FinalPaymentAmount",
-                &self.final_payment_amount,
-            ),
+            1usize => {
+                ob_model::__private::encode_optional(map, "Reference", &self.reference)
+            }
+            2usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "NumberOfPayments",
+                    &self.number_of_payments,
+                )
+            }
+            3usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "FirstPaymentDateTime",
+                    &self.first_payment_date_time,
+                    &self.extra,
+                )
+            }
+            4usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "RecurringPaymentDateTime",
+                    &self.recurring_payment_date_time,
+                )
+            }
+            5usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "FinalPaymentDateTime",
+                    &self.final_payment_date_time,
+                )
+            }
+            6usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "FirstPaymentAmount",
+                    &self.first_payment_amount,
+                    &self.extra,
+                )
+            }
+            7usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "RecurringPaymentAmount",
+                    &self.recurring_payment_amount,
+                )
+            }
+            8usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "FinalPaymentAmount",
+                    &self.final_payment_amount,
+                )
+            }
             9usize => {
-                ob_model::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)
+                ob_model::__private::encode_optional(
+                    map,
+                    "DebtorAccount",
+                    &self.debtor_account,
+                )
             }
-            10usize => ob_model::__private::encode_required(
-                map,
-                "CreditorAccount",
-                &self.creditor_account,
-                &self.extra,
-            ),
-            11usize => ob_model::__private::encode_optional(
-                map,
-                "SupplementaryData",
-                &self.supplementary_data,
-            ),
+            10usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "CreditorAccount",
+                    &self.creditor_account,
+                    &self.extra,
+                )
+            }
+            11usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "SupplementaryData",
+                    &self.supplementary_data,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -10155,8 +10950,7 @@ impl ob_model::Object for OBWriteDomesticStandingOrderConsentResponse6DataInitia
     }
 }
 impl ob_model::__private::serde::Serialize
-    for OBWriteDomesticStandingOrderConsentResponse6DataInitiation
-{
+for OBWriteDomesticStandingOrderConsentResponse6DataInitiation {
     fn serialize<S: ob_model::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -10165,8 +10959,7 @@ impl ob_model::__private::serde::Serialize
     }
 }
 impl<'de> ob_model::__private::serde::Deserialize<'de>
-    for OBWriteDomesticStandingOrderConsentResponse6DataInitiation
-{
+for OBWriteDomesticStandingOrderConsentResponse6DataInitiation {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -10247,18 +11040,16 @@ impl ob_model::Validate for OBWriteDomesticStandingOrderConsentResponse6DataInit
 }
 #[cfg(feature = "schemars")]
 impl ob_model::__private::schemars::JsonSchema
-    for OBWriteDomesticStandingOrderConsentResponse6DataInitiation
-{
+for OBWriteDomesticStandingOrderConsentResponse6DataInitiation {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteDomesticStandingOrderConsentResponse6DataInitiation".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
         concat!(
-            module_path!(),
-            "::",
+            module_path!(), "::",
             "OBWriteDomesticStandingOrderConsentResponse6DataInitiation"
         )
-        .into()
+            .into()
     }
     fn json_schema(
         g: &mut ob_model::__private::schemars::SchemaGenerator,
@@ -10566,7 +11357,14 @@ impl ob_model::Object for OBWriteDomesticStandingOrderResponse6 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(map, "Data", &self.data, &self.extra),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Data",
+                    &self.data,
+                    &self.extra,
+                )
+            }
             1usize => ob_model::__private::encode_optional(map, "Links", &self.links),
             2usize => ob_model::__private::encode_optional(map, "Meta", &self.meta),
             _ => Ok(()),
@@ -10587,7 +11385,8 @@ impl ob_model::__private::serde::Serialize for OBWriteDomesticStandingOrderRespo
         ob_model::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> ob_model::__private::serde::Deserialize<'de> for OBWriteDomesticStandingOrderResponse6 {
+impl<'de> ob_model::__private::serde::Deserialize<'de>
+for OBWriteDomesticStandingOrderResponse6 {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -10616,17 +11415,13 @@ impl ob_model::Validate for OBWriteDomesticStandingOrderResponse6 {
     }
 }
 #[cfg(feature = "schemars")]
-impl ob_model::__private::schemars::JsonSchema for OBWriteDomesticStandingOrderResponse6 {
+impl ob_model::__private::schemars::JsonSchema
+for OBWriteDomesticStandingOrderResponse6 {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteDomesticStandingOrderResponse6".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBWriteDomesticStandingOrderResponse6"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBWriteDomesticStandingOrderResponse6").into()
     }
     fn json_schema(
         g: &mut ob_model::__private::schemars::SchemaGenerator,
@@ -10807,7 +11602,12 @@ impl ob_model::Object for OBWriteDomesticStandingOrderResponse6Data {
             &self.domestic_standing_order_id,
             &self.extra,
         )?;
-        ob_model::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "ConsentId",
+            &self.consent_id,
+            &self.extra,
+        )?;
         ob_model::__private::encode_required(
             map,
             "CreationDateTime",
@@ -10823,8 +11623,17 @@ impl ob_model::Object for OBWriteDomesticStandingOrderResponse6Data {
         )?;
         ob_model::__private::encode_optional(map, "Refund", &self.refund)?;
         ob_model::__private::encode_optional(map, "Charges", &self.charges)?;
-        ob_model::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
-        ob_model::__private::encode_optional(map, "MultiAuthorisation", &self.multi_authorisation)?;
+        ob_model::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
+        ob_model::__private::encode_optional(
+            map,
+            "MultiAuthorisation",
+            &self.multi_authorisation,
+        )?;
         ob_model::__private::encode_optional(map, "Debtor", &self.debtor)?;
         Ok(())
     }
@@ -10834,46 +11643,63 @@ impl ob_model::Object for OBWriteDomesticStandingOrderResponse6Data {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(
-                map,
-                "DomesticStandingOrderId",
-                &self.domestic_standing_order_id,
-                &self.extra,
-            ),
-            1usize => ob_model::__private::encode_required(
-                map,
-                "ConsentId",
-                &self.consent_id,
-                &self.extra,
-            ),
-            2usize => ob_model::__private::encode_required(
-                map,
-                "CreationDateTime",
-                &self.creation_date_time,
-                &self.extra,
-            ),
-            3usize => {
-                ob_model::__private::encode_required(map, "Status", &self.status, &self.extra)
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "DomesticStandingOrderId",
+                    &self.domestic_standing_order_id,
+                    &self.extra,
+                )
             }
-            4usize => ob_model::__private::encode_required(
-                map,
-                "StatusUpdateDateTime",
-                &self.status_update_date_time,
-                &self.extra,
-            ),
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "ConsentId",
+                    &self.consent_id,
+                    &self.extra,
+                )
+            }
+            2usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "CreationDateTime",
+                    &self.creation_date_time,
+                    &self.extra,
+                )
+            }
+            3usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Status",
+                    &self.status,
+                    &self.extra,
+                )
+            }
+            4usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "StatusUpdateDateTime",
+                    &self.status_update_date_time,
+                    &self.extra,
+                )
+            }
             5usize => ob_model::__private::encode_optional(map, "Refund", &self.refund),
             6usize => ob_model::__private::encode_optional(map, "Charges", &self.charges),
-            7usize => ob_model::__private::encode_required(
-                map,
-                "Initiation",
-                &self.initiation,
-                &self.extra,
-            ),
-            8usize => ob_model::__private::encode_optional(
-                map,
-                "MultiAuthorisation",
-                &self.multi_authorisation,
-            ),
+            7usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
+            }
+            8usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "MultiAuthorisation",
+                    &self.multi_authorisation,
+                )
+            }
             9usize => ob_model::__private::encode_optional(map, "Debtor", &self.debtor),
             _ => Ok(()),
         }
@@ -10885,7 +11711,8 @@ impl ob_model::Object for OBWriteDomesticStandingOrderResponse6Data {
         &mut self.extra
     }
 }
-impl ob_model::__private::serde::Serialize for OBWriteDomesticStandingOrderResponse6Data {
+impl ob_model::__private::serde::Serialize
+for OBWriteDomesticStandingOrderResponse6Data {
     fn serialize<S: ob_model::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -10894,8 +11721,7 @@ impl ob_model::__private::serde::Serialize for OBWriteDomesticStandingOrderRespo
     }
 }
 impl<'de> ob_model::__private::serde::Deserialize<'de>
-    for OBWriteDomesticStandingOrderResponse6Data
-{
+for OBWriteDomesticStandingOrderResponse6Data {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -10966,17 +11792,13 @@ impl ob_model::Validate for OBWriteDomesticStandingOrderResponse6Data {
     }
 }
 #[cfg(feature = "schemars")]
-impl ob_model::__private::schemars::JsonSchema for OBWriteDomesticStandingOrderResponse6Data {
+impl ob_model::__private::schemars::JsonSchema
+for OBWriteDomesticStandingOrderResponse6Data {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteDomesticStandingOrderResponse6Data".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBWriteDomesticStandingOrderResponse6Data"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBWriteDomesticStandingOrderResponse6Data").into()
     }
     fn json_schema(
         g: &mut ob_model::__private::schemars::SchemaGenerator,
@@ -11227,7 +12049,14 @@ impl ob_model::Object for OBWriteFile2 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(map, "Data", &self.data, &self.extra),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Data",
+                    &self.data,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -11275,8 +12104,10 @@ impl ob_model::__private::schemars::JsonSchema for OBWriteFile2 {
     fn json_schema(
         g: &mut ob_model::__private::schemars::SchemaGenerator,
     ) -> ob_model::__private::schemars::Schema {
-        let mut s =
-            ob_model::schema::object("`OBWriteFile2` (the spec gives no description).", false);
+        let mut s = ob_model::schema::object(
+            "`OBWriteFile2` (the spec gives no description).",
+            false,
+        );
         ob_model::schema::property(
             &mut s,
             "Data",
@@ -11342,8 +12173,18 @@ impl ob_model::Object for OBWriteFile2Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
-        ob_model::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "ConsentId",
+            &self.consent_id,
+            &self.extra,
+        )?;
+        ob_model::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
         Ok(())
     }
     fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
@@ -11352,18 +12193,22 @@ impl ob_model::Object for OBWriteFile2Data {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(
-                map,
-                "ConsentId",
-                &self.consent_id,
-                &self.extra,
-            ),
-            1usize => ob_model::__private::encode_required(
-                map,
-                "Initiation",
-                &self.initiation,
-                &self.extra,
-            ),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "ConsentId",
+                    &self.consent_id,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -11418,8 +12263,10 @@ impl ob_model::__private::schemars::JsonSchema for OBWriteFile2Data {
     fn json_schema(
         g: &mut ob_model::__private::schemars::SchemaGenerator,
     ) -> ob_model::__private::schemars::Schema {
-        let mut s =
-            ob_model::schema::object("`OBWriteFile2Data` (the spec gives no description).", false);
+        let mut s = ob_model::schema::object(
+            "`OBWriteFile2Data` (the spec gives no description).",
+            false,
+        );
         ob_model::schema::property(
             &mut s,
             "ConsentId",
@@ -11499,11 +12346,15 @@ pub struct OBWriteFile2DataInitiation {
     /// Unambiguous identification of the account of the debtor to which a debit entry will be made as a result of the transaction.
     ///
     /// JSON name: `DebtorAccount`
-    pub debtor_account: Option<Box<OBWriteDomesticConsentResponse5DataInitiationDebtorAccount>>,
+    pub debtor_account: Option<
+        Box<OBWriteDomesticConsentResponse5DataInitiationDebtorAccount>,
+    >,
     /// Information supplied to enable the matching of an entry with the items that the transfer is intended to settle, such as commercial invoices in an accounts' receivable system.
     ///
     /// JSON name: `RemittanceInformation`
-    pub remittance_information: Option<Box<OBWriteDomestic2DataInitiationRemittanceInformation>>,
+    pub remittance_information: Option<
+        Box<OBWriteDomestic2DataInitiationRemittanceInformation>,
+    >,
     /// Additional information that can not be captured in the structured fields and/or any other specific block.
     ///
     /// JSON name: `SupplementaryData`
@@ -11567,9 +12418,23 @@ impl ob_model::Object for OBWriteFile2DataInitiation {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(map, "FileType", &self.file_type, &self.extra)?;
-        ob_model::__private::encode_required(map, "FileHash", &self.file_hash, &self.extra)?;
-        ob_model::__private::encode_optional(map, "FileReference", &self.file_reference)?;
+        ob_model::__private::encode_required(
+            map,
+            "FileType",
+            &self.file_type,
+            &self.extra,
+        )?;
+        ob_model::__private::encode_required(
+            map,
+            "FileHash",
+            &self.file_hash,
+            &self.extra,
+        )?;
+        ob_model::__private::encode_optional(
+            map,
+            "FileReference",
+            &self.file_reference,
+        )?;
         ob_model::__private::encode_optional(
             map,
             "NumberOfTransactions",
@@ -11581,14 +12446,26 @@ impl ob_model::Object for OBWriteFile2DataInitiation {
             "RequestedExecutionDateTime",
             &self.requested_execution_date_time,
         )?;
-        ob_model::__private::encode_optional(map, "LocalInstrument", &self.local_instrument)?;
-        ob_model::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)?;
+        ob_model::__private::encode_optional(
+            map,
+            "LocalInstrument",
+            &self.local_instrument,
+        )?;
+        ob_model::__private::encode_optional(
+            map,
+            "DebtorAccount",
+            &self.debtor_account,
+        )?;
         ob_model::__private::encode_optional(
             map,
             "RemittanceInformation",
             &self.remittance_information,
         )?;
-        ob_model::__private::encode_optional(map, "SupplementaryData", &self.supplementary_data)?;
+        ob_model::__private::encode_optional(
+            map,
+            "SupplementaryData",
+            &self.supplementary_data,
+        )?;
         Ok(())
     }
     fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
@@ -11598,41 +12475,77 @@ impl ob_model::Object for OBWriteFile2DataInitiation {
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                ob_model::__private::encode_required(map, "FileType", &self.file_type, &self.extra)
+                ob_model::__private::encode_required(
+                    map,
+                    "FileType",
+                    &self.file_type,
+                    &self.extra,
+                )
             }
             1usize => {
-                ob_model::__private::encode_required(map, "FileHash", &self.file_hash, &self.extra)
+                ob_model::__private::encode_required(
+                    map,
+                    "FileHash",
+                    &self.file_hash,
+                    &self.extra,
+                )
             }
             2usize => {
-                ob_model::__private::encode_optional(map, "FileReference", &self.file_reference)
+                ob_model::__private::encode_optional(
+                    map,
+                    "FileReference",
+                    &self.file_reference,
+                )
             }
-            3usize => ob_model::__private::encode_optional(
-                map,
-                "NumberOfTransactions",
-                &self.number_of_transactions,
-            ),
-            4usize => ob_model::__private::encode_optional(map, "ControlSum", &self.control_sum),
-            5usize => ob_model::__private::encode_optional(
-                map,
-                "RequestedExecutionDateTime",
-                &self.requested_execution_date_time,
-            ),
+            3usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "NumberOfTransactions",
+                    &self.number_of_transactions,
+                )
+            }
+            4usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "ControlSum",
+                    &self.control_sum,
+                )
+            }
+            5usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "RequestedExecutionDateTime",
+                    &self.requested_execution_date_time,
+                )
+            }
             6usize => {
-                ob_model::__private::encode_optional(map, "LocalInstrument", &self.local_instrument)
+                ob_model::__private::encode_optional(
+                    map,
+                    "LocalInstrument",
+                    &self.local_instrument,
+                )
             }
             7usize => {
-                ob_model::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)
+                ob_model::__private::encode_optional(
+                    map,
+                    "DebtorAccount",
+                    &self.debtor_account,
+                )
             }
-            8usize => ob_model::__private::encode_optional(
-                map,
-                "RemittanceInformation",
-                &self.remittance_information,
-            ),
-            9usize => ob_model::__private::encode_optional(
-                map,
-                "SupplementaryData",
-                &self.supplementary_data,
-            ),
+            8usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "RemittanceInformation",
+                    &self.remittance_information,
+                )
+            }
+            9usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "SupplementaryData",
+                    &self.supplementary_data,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -11975,7 +12888,14 @@ impl ob_model::Object for OBWriteFileConsent3 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(map, "Data", &self.data, &self.extra),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Data",
+                    &self.data,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -12070,7 +12990,11 @@ pub struct OBWriteFileConsent3Data {
 }
 impl ob_model::Object for OBWriteFileConsent3Data {
     const NAME: &'static str = "OBWriteFileConsent3Data";
-    const FIELDS: &'static [&'static str] = &["Initiation", "Authorisation", "SCASupportData"];
+    const FIELDS: &'static [&'static str] = &[
+        "Initiation",
+        "Authorisation",
+        "SCASupportData",
+    ];
     const REQUIRED: u128 = 1;
     const OPEN: bool = false;
     fn field_index(key: &str) -> Option<usize> {
@@ -12098,9 +13022,18 @@ impl ob_model::Object for OBWriteFileConsent3Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
         ob_model::__private::encode_optional(map, "Authorisation", &self.authorisation)?;
-        ob_model::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)?;
+        ob_model::__private::encode_optional(
+            map,
+            "SCASupportData",
+            &self.sca_support_data,
+        )?;
         Ok(())
     }
     fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
@@ -12109,17 +13042,27 @@ impl ob_model::Object for OBWriteFileConsent3Data {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(
-                map,
-                "Initiation",
-                &self.initiation,
-                &self.extra,
-            ),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
+            }
             1usize => {
-                ob_model::__private::encode_optional(map, "Authorisation", &self.authorisation)
+                ob_model::__private::encode_optional(
+                    map,
+                    "Authorisation",
+                    &self.authorisation,
+                )
             }
             2usize => {
-                ob_model::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)
+                ob_model::__private::encode_optional(
+                    map,
+                    "SCASupportData",
+                    &self.sca_support_data,
+                )
             }
             _ => Ok(()),
         }
@@ -12302,7 +13245,14 @@ impl ob_model::Object for OBWriteFileConsentResponse4 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(map, "Data", &self.data, &self.extra),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Data",
+                    &self.data,
+                    &self.extra,
+                )
+            }
             1usize => ob_model::__private::encode_optional(map, "Links", &self.links),
             2usize => ob_model::__private::encode_optional(map, "Meta", &self.meta),
             _ => Ok(()),
@@ -12534,7 +13484,12 @@ impl ob_model::Object for OBWriteFileConsentResponse4Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "ConsentId",
+            &self.consent_id,
+            &self.extra,
+        )?;
         ob_model::__private::encode_required(
             map,
             "CreationDateTime",
@@ -12548,11 +13503,24 @@ impl ob_model::Object for OBWriteFileConsentResponse4Data {
             &self.status_update_date_time,
             &self.extra,
         )?;
-        ob_model::__private::encode_optional(map, "CutOffDateTime", &self.cut_off_date_time)?;
+        ob_model::__private::encode_optional(
+            map,
+            "CutOffDateTime",
+            &self.cut_off_date_time,
+        )?;
         ob_model::__private::encode_optional(map, "Charges", &self.charges)?;
-        ob_model::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
         ob_model::__private::encode_optional(map, "Authorisation", &self.authorisation)?;
-        ob_model::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)?;
+        ob_model::__private::encode_optional(
+            map,
+            "SCASupportData",
+            &self.sca_support_data,
+        )?;
         ob_model::__private::encode_optional(map, "Debtor", &self.debtor)?;
         Ok(())
     }
@@ -12562,42 +13530,67 @@ impl ob_model::Object for OBWriteFileConsentResponse4Data {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(
-                map,
-                "ConsentId",
-                &self.consent_id,
-                &self.extra,
-            ),
-            1usize => ob_model::__private::encode_required(
-                map,
-                "CreationDateTime",
-                &self.creation_date_time,
-                &self.extra,
-            ),
-            2usize => {
-                ob_model::__private::encode_required(map, "Status", &self.status, &self.extra)
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "ConsentId",
+                    &self.consent_id,
+                    &self.extra,
+                )
             }
-            3usize => ob_model::__private::encode_required(
-                map,
-                "StatusUpdateDateTime",
-                &self.status_update_date_time,
-                &self.extra,
-            ),
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "CreationDateTime",
+                    &self.creation_date_time,
+                    &self.extra,
+                )
+            }
+            2usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Status",
+                    &self.status,
+                    &self.extra,
+                )
+            }
+            3usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "StatusUpdateDateTime",
+                    &self.status_update_date_time,
+                    &self.extra,
+                )
+            }
             4usize => {
-                ob_model::__private::encode_optional(map, "CutOffDateTime", &self.cut_off_date_time)
+                ob_model::__private::encode_optional(
+                    map,
+                    "CutOffDateTime",
+                    &self.cut_off_date_time,
+                )
             }
             5usize => ob_model::__private::encode_optional(map, "Charges", &self.charges),
-            6usize => ob_model::__private::encode_required(
-                map,
-                "Initiation",
-                &self.initiation,
-                &self.extra,
-            ),
+            6usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
+            }
             7usize => {
-                ob_model::__private::encode_optional(map, "Authorisation", &self.authorisation)
+                ob_model::__private::encode_optional(
+                    map,
+                    "Authorisation",
+                    &self.authorisation,
+                )
             }
             8usize => {
-                ob_model::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)
+                ob_model::__private::encode_optional(
+                    map,
+                    "SCASupportData",
+                    &self.sca_support_data,
+                )
             }
             9usize => ob_model::__private::encode_optional(map, "Debtor", &self.debtor),
             _ => Ok(()),
@@ -12618,7 +13611,8 @@ impl ob_model::__private::serde::Serialize for OBWriteFileConsentResponse4Data {
         ob_model::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> ob_model::__private::serde::Deserialize<'de> for OBWriteFileConsentResponse4Data {
+impl<'de> ob_model::__private::serde::Deserialize<'de>
+for OBWriteFileConsentResponse4Data {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -12954,7 +13948,14 @@ impl ob_model::Object for OBWriteFileResponse3 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(map, "Data", &self.data, &self.extra),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Data",
+                    &self.data,
+                    &self.extra,
+                )
+            }
             1usize => ob_model::__private::encode_optional(map, "Links", &self.links),
             2usize => ob_model::__private::encode_optional(map, "Meta", &self.meta),
             _ => Ok(()),
@@ -13183,7 +14184,12 @@ impl ob_model::Object for OBWriteFileResponse3Data {
             &self.file_payment_id,
             &self.extra,
         )?;
-        ob_model::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "ConsentId",
+            &self.consent_id,
+            &self.extra,
+        )?;
         ob_model::__private::encode_required(
             map,
             "CreationDateTime",
@@ -13198,8 +14204,17 @@ impl ob_model::Object for OBWriteFileResponse3Data {
             &self.extra,
         )?;
         ob_model::__private::encode_optional(map, "Charges", &self.charges)?;
-        ob_model::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
-        ob_model::__private::encode_optional(map, "MultiAuthorisation", &self.multi_authorisation)?;
+        ob_model::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
+        ob_model::__private::encode_optional(
+            map,
+            "MultiAuthorisation",
+            &self.multi_authorisation,
+        )?;
         ob_model::__private::encode_optional(map, "Debtor", &self.debtor)?;
         Ok(())
     }
@@ -13209,45 +14224,62 @@ impl ob_model::Object for OBWriteFileResponse3Data {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(
-                map,
-                "FilePaymentId",
-                &self.file_payment_id,
-                &self.extra,
-            ),
-            1usize => ob_model::__private::encode_required(
-                map,
-                "ConsentId",
-                &self.consent_id,
-                &self.extra,
-            ),
-            2usize => ob_model::__private::encode_required(
-                map,
-                "CreationDateTime",
-                &self.creation_date_time,
-                &self.extra,
-            ),
-            3usize => {
-                ob_model::__private::encode_required(map, "Status", &self.status, &self.extra)
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "FilePaymentId",
+                    &self.file_payment_id,
+                    &self.extra,
+                )
             }
-            4usize => ob_model::__private::encode_required(
-                map,
-                "StatusUpdateDateTime",
-                &self.status_update_date_time,
-                &self.extra,
-            ),
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "ConsentId",
+                    &self.consent_id,
+                    &self.extra,
+                )
+            }
+            2usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "CreationDateTime",
+                    &self.creation_date_time,
+                    &self.extra,
+                )
+            }
+            3usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Status",
+                    &self.status,
+                    &self.extra,
+                )
+            }
+            4usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "StatusUpdateDateTime",
+                    &self.status_update_date_time,
+                    &self.extra,
+                )
+            }
             5usize => ob_model::__private::encode_optional(map, "Charges", &self.charges),
-            6usize => ob_model::__private::encode_required(
-                map,
-                "Initiation",
-                &self.initiation,
-                &self.extra,
-            ),
-            7usize => ob_model::__private::encode_optional(
-                map,
-                "MultiAuthorisation",
-                &self.multi_authorisation,
-            ),
+            6usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
+            }
+            7usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "MultiAuthorisation",
+                    &self.multi_authorisation,
+                )
+            }
             8usize => ob_model::__private::encode_optional(map, "Debtor", &self.debtor),
             _ => Ok(()),
         }
@@ -13579,8 +14611,22 @@ impl ob_model::Object for OBWriteInternational3 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(map, "Data", &self.data, &self.extra),
-            1usize => ob_model::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Data",
+                    &self.data,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Risk",
+                    &self.risk,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -13722,8 +14768,18 @@ impl ob_model::Object for OBWriteInternational3Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
-        ob_model::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "ConsentId",
+            &self.consent_id,
+            &self.extra,
+        )?;
+        ob_model::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
         Ok(())
     }
     fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
@@ -13732,18 +14788,22 @@ impl ob_model::Object for OBWriteInternational3Data {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(
-                map,
-                "ConsentId",
-                &self.consent_id,
-                &self.extra,
-            ),
-            1usize => ob_model::__private::encode_required(
-                map,
-                "Initiation",
-                &self.initiation,
-                &self.extra,
-            ),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "ConsentId",
+                    &self.consent_id,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -13865,7 +14925,9 @@ pub struct OBWriteInternational3DataInitiation {
     /// Indicator of the urgency or order of importance that the instructing party would like the instructed party to apply to the processing of the instruction.
     ///
     /// JSON name: `InstructionPriority`
-    pub instruction_priority: Option<OBWriteInternational3DataInitiationInstructionPriority>,
+    pub instruction_priority: Option<
+        OBWriteInternational3DataInitiationInstructionPriority,
+    >,
     /// Specifies the external purpose code in the format of character string with a maximum length of 4 characters.
     /// The list of valid codes is an external code list published separately.
     /// External code sets can be downloaded from www.iso20022.org.
@@ -13898,12 +14960,15 @@ pub struct OBWriteInternational3DataInitiation {
     /// Provides details on the currency exchange rate and contract.
     ///
     /// JSON name: `ExchangeRateInformation`
-    pub exchange_rate_information:
-        Option<Box<OBWriteInternational3DataInitiationExchangeRateInformation>>,
+    pub exchange_rate_information: Option<
+        Box<OBWriteInternational3DataInitiationExchangeRateInformation>,
+    >,
     /// Unambiguous identification of the account of the debtor to which a debit entry will be made as a result of the transaction.
     ///
     /// JSON name: `DebtorAccount`
-    pub debtor_account: Option<Box<OBWriteDomesticConsentResponse5DataInitiationDebtorAccount>>,
+    pub debtor_account: Option<
+        Box<OBWriteDomesticConsentResponse5DataInitiationDebtorAccount>,
+    >,
     /// Party to which an amount of money is due.
     ///
     /// JSON name: `Creditor`
@@ -13919,7 +14984,9 @@ pub struct OBWriteInternational3DataInitiation {
     /// Information supplied to enable the matching of an entry with the items that the transfer is intended to settle, such as commercial invoices in an accounts' receivable system.
     ///
     /// JSON name: `RemittanceInformation`
-    pub remittance_information: Option<Box<OBWriteDomestic2DataInitiationRemittanceInformation>>,
+    pub remittance_information: Option<
+        Box<OBWriteDomestic2DataInitiationRemittanceInformation>,
+    >,
     /// Additional information that can not be captured in the structured fields and/or any other specific block.
     ///
     /// JSON name: `SupplementaryData`
@@ -14016,14 +15083,22 @@ impl ob_model::Object for OBWriteInternational3DataInitiation {
             &self.end_to_end_identification,
             &self.extra,
         )?;
-        ob_model::__private::encode_optional(map, "LocalInstrument", &self.local_instrument)?;
+        ob_model::__private::encode_optional(
+            map,
+            "LocalInstrument",
+            &self.local_instrument,
+        )?;
         ob_model::__private::encode_optional(
             map,
             "InstructionPriority",
             &self.instruction_priority,
         )?;
         ob_model::__private::encode_optional(map, "Purpose", &self.purpose)?;
-        ob_model::__private::encode_optional(map, "ExtendedPurpose", &self.extended_purpose)?;
+        ob_model::__private::encode_optional(
+            map,
+            "ExtendedPurpose",
+            &self.extended_purpose,
+        )?;
         ob_model::__private::encode_optional(map, "ChargeBearer", &self.charge_bearer)?;
         ob_model::__private::encode_required(
             map,
@@ -14048,9 +15123,17 @@ impl ob_model::Object for OBWriteInternational3DataInitiation {
             "ExchangeRateInformation",
             &self.exchange_rate_information,
         )?;
-        ob_model::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)?;
+        ob_model::__private::encode_optional(
+            map,
+            "DebtorAccount",
+            &self.debtor_account,
+        )?;
         ob_model::__private::encode_optional(map, "Creditor", &self.creditor)?;
-        ob_model::__private::encode_optional(map, "CreditorAgent", &self.creditor_agent)?;
+        ob_model::__private::encode_optional(
+            map,
+            "CreditorAgent",
+            &self.creditor_agent,
+        )?;
         ob_model::__private::encode_required(
             map,
             "CreditorAccount",
@@ -14062,7 +15145,11 @@ impl ob_model::Object for OBWriteInternational3DataInitiation {
             "RemittanceInformation",
             &self.remittance_information,
         )?;
-        ob_model::__private::encode_optional(map, "SupplementaryData", &self.supplementary_data)?;
+        ob_model::__private::encode_optional(
+            map,
+            "SupplementaryData",
+            &self.supplementary_data,
+        )?;
         Ok(())
     }
     fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
@@ -14071,79 +15158,121 @@ impl ob_model::Object for OBWriteInternational3DataInitiation {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(
-                map,
-                "InstructionIdentification",
-                &self.instruction_identification,
-                &self.extra,
-            ),
-            1usize => ob_model::__private::encode_required(
-                map,
-                "EndToEndIdentification",
-                &self.end_to_end_identification,
-                &self.extra,
-            ),
-            2usize => {
-                ob_model::__private::encode_optional(map, "LocalInstrument", &self.local_instrument)
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "InstructionIdentification",
+                    &self.instruction_identification,
+                    &self.extra,
+                )
             }
-            3usize => ob_model::__private::encode_optional(
-                map,
-                "InstructionPriority",
-                &self.instruction_priority,
-            ),
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "EndToEndIdentification",
+                    &self.end_to_end_identification,
+                    &self.extra,
+                )
+            }
+            2usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "LocalInstrument",
+                    &self.local_instrument,
+                )
+            }
+            3usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "InstructionPriority",
+                    &self.instruction_priority,
+                )
+            }
             4usize => ob_model::__private::encode_optional(map, "Purpose", &self.purpose),
             5usize => {
-                ob_model::__private::encode_optional(map, "ExtendedPurpose", &self.extended_purpose)
+                ob_model::__private::encode_optional(
+                    map,
+                    "ExtendedPurpose",
+                    &self.extended_purpose,
+                )
             }
             6usize => {
-                ob_model::__private::encode_optional(map, "ChargeBearer", &self.charge_bearer)
+                ob_model::__private::encode_optional(
+                    map,
+                    "ChargeBearer",
+                    &self.charge_bearer,
+                )
             }
-            7usize => ob_model::__private::encode_required(
-                map,
-                "CurrencyOfTransfer",
-                &self.currency_of_transfer,
-                &self.extra,
-            ),
-            8usize => ob_model::__private::encode_required(
-                map,
-                "DestinationCountryCode",
-                &self.destination_country_code,
-                &self.extra,
-            ),
-            9usize => ob_model::__private::encode_required(
-                map,
-                "InstructedAmount",
-                &self.instructed_amount,
-                &self.extra,
-            ),
-            10usize => ob_model::__private::encode_optional(
-                map,
-                "ExchangeRateInformation",
-                &self.exchange_rate_information,
-            ),
+            7usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "CurrencyOfTransfer",
+                    &self.currency_of_transfer,
+                    &self.extra,
+                )
+            }
+            8usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "DestinationCountryCode",
+                    &self.destination_country_code,
+                    &self.extra,
+                )
+            }
+            9usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "InstructedAmount",
+                    &self.instructed_amount,
+                    &self.extra,
+                )
+            }
+            10usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "ExchangeRateInformation",
+                    &self.exchange_rate_information,
+                )
+            }
             11usize => {
-                ob_model::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)
+                ob_model::__private::encode_optional(
+                    map,
+                    "DebtorAccount",
+                    &self.debtor_account,
+                )
             }
-            12usize => ob_model::__private::encode_optional(map, "Creditor", &self.creditor),
+            12usize => {
+                ob_model::__private::encode_optional(map, "Creditor", &self.creditor)
+            }
             13usize => {
-                ob_model::__private::encode_optional(map, "CreditorAgent", &self.creditor_agent)
+                ob_model::__private::encode_optional(
+                    map,
+                    "CreditorAgent",
+                    &self.creditor_agent,
+                )
             }
-            14usize => ob_model::__private::encode_required(
-                map,
-                "CreditorAccount",
-                &self.creditor_account,
-                &self.extra,
-            ),
-            15usize => ob_model::__private::encode_optional(
-                map,
-                "RemittanceInformation",
-                &self.remittance_information,
-            ),
-            16usize => ob_model::__private::encode_optional(
-                map,
-                "SupplementaryData",
-                &self.supplementary_data,
-            ),
+            14usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "CreditorAccount",
+                    &self.creditor_account,
+                    &self.extra,
+                )
+            }
+            15usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "RemittanceInformation",
+                    &self.remittance_information,
+                )
+            }
+            16usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "SupplementaryData",
+                    &self.supplementary_data,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -14162,7 +15291,8 @@ impl ob_model::__private::serde::Serialize for OBWriteInternational3DataInitiati
         ob_model::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> ob_model::__private::serde::Deserialize<'de> for OBWriteInternational3DataInitiation {
+impl<'de> ob_model::__private::serde::Deserialize<'de>
+for OBWriteInternational3DataInitiation {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -14485,7 +15615,10 @@ impl ob_model::__private::schemars::JsonSchema for OBWriteInternational3DataInit
             false,
             "Provides details on the currency exchange rate and contract.",
             ob_model::schema::constrain(
-                g.subschema_for::<OBWriteInternational3DataInitiationExchangeRateInformation>(),
+                g
+                    .subschema_for::<
+                        OBWriteInternational3DataInitiationExchangeRateInformation,
+                    >(),
                 &ob_model::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -14683,7 +15816,12 @@ impl ob_model::Object for OBWriteInternational3DataInitiationCreditorAccount {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(map, "SchemeName", &self.scheme_name, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "SchemeName",
+            &self.scheme_name,
+            &self.extra,
+        )?;
         ob_model::__private::encode_required(
             map,
             "Identification",
@@ -14704,24 +15842,37 @@ impl ob_model::Object for OBWriteInternational3DataInitiationCreditorAccount {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(
-                map,
-                "SchemeName",
-                &self.scheme_name,
-                &self.extra,
-            ),
-            1usize => ob_model::__private::encode_required(
-                map,
-                "Identification",
-                &self.identification,
-                &self.extra,
-            ),
-            2usize => ob_model::__private::encode_required(map, "Name", &self.name, &self.extra),
-            3usize => ob_model::__private::encode_optional(
-                map,
-                "SecondaryIdentification",
-                &self.secondary_identification,
-            ),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "SchemeName",
+                    &self.scheme_name,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Identification",
+                    &self.identification,
+                    &self.extra,
+                )
+            }
+            2usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Name",
+                    &self.name,
+                    &self.extra,
+                )
+            }
+            3usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "SecondaryIdentification",
+                    &self.secondary_identification,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -14732,7 +15883,8 @@ impl ob_model::Object for OBWriteInternational3DataInitiationCreditorAccount {
         &mut self.extra
     }
 }
-impl ob_model::__private::serde::Serialize for OBWriteInternational3DataInitiationCreditorAccount {
+impl ob_model::__private::serde::Serialize
+for OBWriteInternational3DataInitiationCreditorAccount {
     fn serialize<S: ob_model::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -14741,8 +15893,7 @@ impl ob_model::__private::serde::Serialize for OBWriteInternational3DataInitiati
     }
 }
 impl<'de> ob_model::__private::serde::Deserialize<'de>
-    for OBWriteInternational3DataInitiationCreditorAccount
-{
+for OBWriteInternational3DataInitiationCreditorAccount {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -14782,18 +15933,15 @@ impl ob_model::Validate for OBWriteInternational3DataInitiationCreditorAccount {
 }
 #[cfg(feature = "schemars")]
 impl ob_model::__private::schemars::JsonSchema
-    for OBWriteInternational3DataInitiationCreditorAccount
-{
+for OBWriteInternational3DataInitiationCreditorAccount {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteInternational3DataInitiationCreditorAccount".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
         concat!(
-            module_path!(),
-            "::",
-            "OBWriteInternational3DataInitiationCreditorAccount"
+            module_path!(), "::", "OBWriteInternational3DataInitiationCreditorAccount"
         )
-        .into()
+            .into()
     }
     fn json_schema(
         g: &mut ob_model::__private::schemars::SchemaGenerator,
@@ -14950,7 +16098,12 @@ impl ob_model::Object for OBWriteInternational3DataInitiationExchangeRateInforma
             &self.extra,
         )?;
         ob_model::__private::encode_optional(map, "ExchangeRate", &self.exchange_rate)?;
-        ob_model::__private::encode_required(map, "RateType", &self.rate_type, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "RateType",
+            &self.rate_type,
+            &self.extra,
+        )?;
         ob_model::__private::encode_optional(
             map,
             "ContractIdentification",
@@ -14964,23 +16117,36 @@ impl ob_model::Object for OBWriteInternational3DataInitiationExchangeRateInforma
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(
-                map,
-                "UnitCurrency",
-                &self.unit_currency,
-                &self.extra,
-            ),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "UnitCurrency",
+                    &self.unit_currency,
+                    &self.extra,
+                )
+            }
             1usize => {
-                ob_model::__private::encode_optional(map, "ExchangeRate", &self.exchange_rate)
+                ob_model::__private::encode_optional(
+                    map,
+                    "ExchangeRate",
+                    &self.exchange_rate,
+                )
             }
             2usize => {
-                ob_model::__private::encode_required(map, "RateType", &self.rate_type, &self.extra)
+                ob_model::__private::encode_required(
+                    map,
+                    "RateType",
+                    &self.rate_type,
+                    &self.extra,
+                )
             }
-            3usize => ob_model::__private::encode_optional(
-                map,
-                "ContractIdentification",
-                &self.contract_identification,
-            ),
+            3usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "ContractIdentification",
+                    &self.contract_identification,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -14992,8 +16158,7 @@ impl ob_model::Object for OBWriteInternational3DataInitiationExchangeRateInforma
     }
 }
 impl ob_model::__private::serde::Serialize
-    for OBWriteInternational3DataInitiationExchangeRateInformation
-{
+for OBWriteInternational3DataInitiationExchangeRateInformation {
     fn serialize<S: ob_model::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -15002,8 +16167,7 @@ impl ob_model::__private::serde::Serialize
     }
 }
 impl<'de> ob_model::__private::serde::Deserialize<'de>
-    for OBWriteInternational3DataInitiationExchangeRateInformation
-{
+for OBWriteInternational3DataInitiationExchangeRateInformation {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -15042,18 +16206,16 @@ impl ob_model::Validate for OBWriteInternational3DataInitiationExchangeRateInfor
 }
 #[cfg(feature = "schemars")]
 impl ob_model::__private::schemars::JsonSchema
-    for OBWriteInternational3DataInitiationExchangeRateInformation
-{
+for OBWriteInternational3DataInitiationExchangeRateInformation {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteInternational3DataInitiationExchangeRateInformation".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
         concat!(
-            module_path!(),
-            "::",
+            module_path!(), "::",
             "OBWriteInternational3DataInitiationExchangeRateInformation"
         )
-        .into()
+            .into()
     }
     fn json_schema(
         g: &mut ob_model::__private::schemars::SchemaGenerator,
@@ -15184,7 +16346,9 @@ impl OBWriteInternational3DataInitiationExchangeRateInformationRateType {
         !matches!(self, Self::Unknown(_))
     }
 }
-ob_model::open_enum_traits!(OBWriteInternational3DataInitiationExchangeRateInformationRateType);
+ob_model::open_enum_traits!(
+    OBWriteInternational3DataInitiationExchangeRateInformationRateType
+);
 /// Amount of money to be moved between the debtor and creditor, before deduction of charges, expressed in the currency as ordered by the initiating party.
 /// Usage: This amount has to be transported unchanged through the transaction chain.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -15232,7 +16396,12 @@ impl ob_model::Object for OBWriteInternational3DataInitiationInstructedAmount {
         map: &mut M,
     ) -> Result<(), M::Error> {
         ob_model::__private::encode_required(map, "Amount", &self.amount, &self.extra)?;
-        ob_model::__private::encode_required(map, "Currency", &self.currency, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "Currency",
+            &self.currency,
+            &self.extra,
+        )?;
         Ok(())
     }
     fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
@@ -15242,10 +16411,20 @@ impl ob_model::Object for OBWriteInternational3DataInitiationInstructedAmount {
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                ob_model::__private::encode_required(map, "Amount", &self.amount, &self.extra)
+                ob_model::__private::encode_required(
+                    map,
+                    "Amount",
+                    &self.amount,
+                    &self.extra,
+                )
             }
             1usize => {
-                ob_model::__private::encode_required(map, "Currency", &self.currency, &self.extra)
+                ob_model::__private::encode_required(
+                    map,
+                    "Currency",
+                    &self.currency,
+                    &self.extra,
+                )
             }
             _ => Ok(()),
         }
@@ -15257,7 +16436,8 @@ impl ob_model::Object for OBWriteInternational3DataInitiationInstructedAmount {
         &mut self.extra
     }
 }
-impl ob_model::__private::serde::Serialize for OBWriteInternational3DataInitiationInstructedAmount {
+impl ob_model::__private::serde::Serialize
+for OBWriteInternational3DataInitiationInstructedAmount {
     fn serialize<S: ob_model::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -15266,8 +16446,7 @@ impl ob_model::__private::serde::Serialize for OBWriteInternational3DataInitiati
     }
 }
 impl<'de> ob_model::__private::serde::Deserialize<'de>
-    for OBWriteInternational3DataInitiationInstructedAmount
-{
+for OBWriteInternational3DataInitiationInstructedAmount {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -15296,18 +16475,15 @@ impl ob_model::Validate for OBWriteInternational3DataInitiationInstructedAmount 
 }
 #[cfg(feature = "schemars")]
 impl ob_model::__private::schemars::JsonSchema
-    for OBWriteInternational3DataInitiationInstructedAmount
-{
+for OBWriteInternational3DataInitiationInstructedAmount {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteInternational3DataInitiationInstructedAmount".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
         concat!(
-            module_path!(),
-            "::",
-            "OBWriteInternational3DataInitiationInstructedAmount"
+            module_path!(), "::", "OBWriteInternational3DataInitiationInstructedAmount"
         )
-        .into()
+            .into()
     }
     fn json_schema(
         g: &mut ob_model::__private::schemars::SchemaGenerator,
@@ -15492,7 +16668,11 @@ impl ob_model::Object for OBWriteInternational3Risk {
             &self.beneficiary_account_type,
             &self.extra,
         )?;
-        ob_model::__private::encode_optional(map, "DeliveryAddress", &self.delivery_address)?;
+        ob_model::__private::encode_optional(
+            map,
+            "DeliveryAddress",
+            &self.delivery_address,
+        )?;
         Ok(())
     }
     fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
@@ -15501,44 +16681,62 @@ impl ob_model::Object for OBWriteInternational3Risk {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_optional(
-                map,
-                "PaymentContextCode",
-                &self.payment_context_code,
-            ),
-            1usize => ob_model::__private::encode_optional(
-                map,
-                "MerchantCategoryCode",
-                &self.merchant_category_code,
-            ),
-            2usize => ob_model::__private::encode_optional(
-                map,
-                "MerchantCustomerIdentification",
-                &self.merchant_customer_identification,
-            ),
-            3usize => ob_model::__private::encode_optional(
-                map,
-                "ContractPresentInidicator",
-                &self.contract_present_inidicator,
-            ),
-            4usize => ob_model::__private::encode_optional(
-                map,
-                "BeneficiaryPrepopulatedIndicator",
-                &self.beneficiary_prepopulated_indicator,
-            ),
-            5usize => ob_model::__private::encode_optional(
-                map,
-                "PaymentPurposeCode",
-                &self.payment_purpose_code,
-            ),
-            6usize => ob_model::__private::encode_required(
-                map,
-                "BeneficiaryAccountType",
-                &self.beneficiary_account_type,
-                &self.extra,
-            ),
+            0usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "PaymentContextCode",
+                    &self.payment_context_code,
+                )
+            }
+            1usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "MerchantCategoryCode",
+                    &self.merchant_category_code,
+                )
+            }
+            2usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "MerchantCustomerIdentification",
+                    &self.merchant_customer_identification,
+                )
+            }
+            3usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "ContractPresentInidicator",
+                    &self.contract_present_inidicator,
+                )
+            }
+            4usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "BeneficiaryPrepopulatedIndicator",
+                    &self.beneficiary_prepopulated_indicator,
+                )
+            }
+            5usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "PaymentPurposeCode",
+                    &self.payment_purpose_code,
+                )
+            }
+            6usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "BeneficiaryAccountType",
+                    &self.beneficiary_account_type,
+                    &self.extra,
+                )
+            }
             7usize => {
-                ob_model::__private::encode_optional(map, "DeliveryAddress", &self.delivery_address)
+                ob_model::__private::encode_optional(
+                    map,
+                    "DeliveryAddress",
+                    &self.delivery_address,
+                )
             }
             _ => Ok(()),
         }
@@ -15859,8 +17057,22 @@ impl ob_model::Object for OBWriteInternationalConsent5 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(map, "Data", &self.data, &self.extra),
-            1usize => ob_model::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Data",
+                    &self.data,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Risk",
+                    &self.risk,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -16019,10 +17231,23 @@ impl ob_model::Object for OBWriteInternationalConsent5Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        ob_model::__private::encode_optional(map, "ReadRefundAccount", &self.read_refund_account)?;
-        ob_model::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
+        ob_model::__private::encode_optional(
+            map,
+            "ReadRefundAccount",
+            &self.read_refund_account,
+        )?;
+        ob_model::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
         ob_model::__private::encode_optional(map, "Authorisation", &self.authorisation)?;
-        ob_model::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)?;
+        ob_model::__private::encode_optional(
+            map,
+            "SCASupportData",
+            &self.sca_support_data,
+        )?;
         Ok(())
     }
     fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
@@ -16031,22 +17256,34 @@ impl ob_model::Object for OBWriteInternationalConsent5Data {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_optional(
-                map,
-                "ReadRefundAccount",
-                &self.read_refund_account,
-            ),
-            1usize => ob_model::__private::encode_required(
-                map,
-                "Initiation",
-                &self.initiation,
-                &self.extra,
-            ),
+            0usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "ReadRefundAccount",
+                    &self.read_refund_account,
+                )
+            }
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
+            }
             2usize => {
-                ob_model::__private::encode_optional(map, "Authorisation", &self.authorisation)
+                ob_model::__private::encode_optional(
+                    map,
+                    "Authorisation",
+                    &self.authorisation,
+                )
             }
             3usize => {
-                ob_model::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)
+                ob_model::__private::encode_optional(
+                    map,
+                    "SCASupportData",
+                    &self.sca_support_data,
+                )
             }
             _ => Ok(()),
         }
@@ -16066,7 +17303,8 @@ impl ob_model::__private::serde::Serialize for OBWriteInternationalConsent5Data 
         ob_model::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> ob_model::__private::serde::Deserialize<'de> for OBWriteInternationalConsent5Data {
+impl<'de> ob_model::__private::serde::Deserialize<'de>
+for OBWriteInternationalConsent5Data {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -16261,8 +17499,22 @@ impl ob_model::Object for OBWriteInternationalConsentResponse6 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(map, "Data", &self.data, &self.extra),
-            1usize => ob_model::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Data",
+                    &self.data,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Risk",
+                    &self.risk,
+                    &self.extra,
+                )
+            }
             2usize => ob_model::__private::encode_optional(map, "Links", &self.links),
             3usize => ob_model::__private::encode_optional(map, "Meta", &self.meta),
             _ => Ok(()),
@@ -16283,7 +17535,8 @@ impl ob_model::__private::serde::Serialize for OBWriteInternationalConsentRespon
         ob_model::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> ob_model::__private::serde::Deserialize<'de> for OBWriteInternationalConsentResponse6 {
+impl<'de> ob_model::__private::serde::Deserialize<'de>
+for OBWriteInternationalConsentResponse6 {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -16465,8 +17718,9 @@ pub struct OBWriteInternationalConsentResponse6Data {
     /// Further detailed information on the exchange rate that has been used in the payment transaction.
     ///
     /// JSON name: `ExchangeRateInformation`
-    pub exchange_rate_information:
-        Option<Box<OBWriteInternationalConsentResponse6DataExchangeRateInformation>>,
+    pub exchange_rate_information: Option<
+        Box<OBWriteInternationalConsentResponse6DataExchangeRateInformation>,
+    >,
     /// The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single international payment.
     ///
     /// JSON name: `Initiation`
@@ -16554,7 +17808,12 @@ impl ob_model::Object for OBWriteInternationalConsentResponse6Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "ConsentId",
+            &self.consent_id,
+            &self.extra,
+        )?;
         ob_model::__private::encode_required(
             map,
             "CreationDateTime",
@@ -16568,8 +17827,16 @@ impl ob_model::Object for OBWriteInternationalConsentResponse6Data {
             &self.status_update_date_time,
             &self.extra,
         )?;
-        ob_model::__private::encode_optional(map, "ReadRefundAccount", &self.read_refund_account)?;
-        ob_model::__private::encode_optional(map, "CutOffDateTime", &self.cut_off_date_time)?;
+        ob_model::__private::encode_optional(
+            map,
+            "ReadRefundAccount",
+            &self.read_refund_account,
+        )?;
+        ob_model::__private::encode_optional(
+            map,
+            "CutOffDateTime",
+            &self.cut_off_date_time,
+        )?;
         ob_model::__private::encode_optional(
             map,
             "ExpectedExecutionDateTime",
@@ -16586,9 +17853,18 @@ impl ob_model::Object for OBWriteInternationalConsentResponse6Data {
             "ExchangeRateInformation",
             &self.exchange_rate_information,
         )?;
-        ob_model::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
         ob_model::__private::encode_optional(map, "Authorisation", &self.authorisation)?;
-        ob_model::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)?;
+        ob_model::__private::encode_optional(
+            map,
+            "SCASupportData",
+            &self.sca_support_data,
+        )?;
         ob_model::__private::encode_optional(map, "Debtor", &self.debtor)?;
         Ok(())
     }
@@ -16598,62 +17874,95 @@ impl ob_model::Object for OBWriteInternationalConsentResponse6Data {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(
-                map,
-                "ConsentId",
-                &self.consent_id,
-                &self.extra,
-            ),
-            1usize => ob_model::__private::encode_required(
-                map,
-                "CreationDateTime",
-                &self.creation_date_time,
-                &self.extra,
-            ),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "ConsentId",
+                    &self.consent_id,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "CreationDateTime",
+                    &self.creation_date_time,
+                    &self.extra,
+                )
+            }
             2usize => {
-                ob_model::__private::encode_required(map, "Status", &self.status, &self.extra)
+                ob_model::__private::encode_required(
+                    map,
+                    "Status",
+                    &self.status,
+                    &self.extra,
+                )
             }
-            3usize => ob_model::__private::encode_required(
-                map,
-                "StatusUpdateDateTime",
-                &self.status_update_date_time,
-                &self.extra,
-            ),
-            4usize => ob_model::__private::encode_optional(
-                map,
-                "ReadRefundAccount",
-                &self.read_refund_account,
-            ),
+            3usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "StatusUpdateDateTime",
+                    &self.status_update_date_time,
+                    &self.extra,
+                )
+            }
+            4usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "ReadRefundAccount",
+                    &self.read_refund_account,
+                )
+            }
             5usize => {
-                ob_model::__private::encode_optional(map, "CutOffDateTime", &self.cut_off_date_time)
+                ob_model::__private::encode_optional(
+                    map,
+                    "CutOffDateTime",
+                    &self.cut_off_date_time,
+                )
             }
-            6usize => ob_model::__private::encode_optional(
-                map,
-                "ExpectedExecutionDateTime",
-                &self.expected_execution_date_time,
-            ),
-            7usize => ob_model::__private::encode_optional(
-                map,
-                "ExpectedSettlementDateTime",
-                &self.expected_settlement_date_time,
-            ),
+            6usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "ExpectedExecutionDateTime",
+                    &self.expected_execution_date_time,
+                )
+            }
+            7usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "ExpectedSettlementDateTime",
+                    &self.expected_settlement_date_time,
+                )
+            }
             8usize => ob_model::__private::encode_optional(map, "Charges", &self.charges),
-            9usize => ob_model::__private::encode_optional(
-                map,
-                "ExchangeRateInformation",
-                &self.exchange_rate_information,
-            ),
-            10usize => ob_model::__private::encode_required(
-                map,
-                "Initiation",
-                &self.initiation,
-                &self.extra,
-            ),
+            9usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "ExchangeRateInformation",
+                    &self.exchange_rate_information,
+                )
+            }
+            10usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
+            }
             11usize => {
-                ob_model::__private::encode_optional(map, "Authorisation", &self.authorisation)
+                ob_model::__private::encode_optional(
+                    map,
+                    "Authorisation",
+                    &self.authorisation,
+                )
             }
             12usize => {
-                ob_model::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)
+                ob_model::__private::encode_optional(
+                    map,
+                    "SCASupportData",
+                    &self.sca_support_data,
+                )
             }
             13usize => ob_model::__private::encode_optional(map, "Debtor", &self.debtor),
             _ => Ok(()),
@@ -16675,8 +17984,7 @@ impl ob_model::__private::serde::Serialize for OBWriteInternationalConsentRespon
     }
 }
 impl<'de> ob_model::__private::serde::Deserialize<'de>
-    for OBWriteInternationalConsentResponse6Data
-{
+for OBWriteInternationalConsentResponse6Data {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -16765,17 +18073,13 @@ impl ob_model::Validate for OBWriteInternationalConsentResponse6Data {
     }
 }
 #[cfg(feature = "schemars")]
-impl ob_model::__private::schemars::JsonSchema for OBWriteInternationalConsentResponse6Data {
+impl ob_model::__private::schemars::JsonSchema
+for OBWriteInternationalConsentResponse6Data {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteInternationalConsentResponse6Data".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBWriteInternationalConsentResponse6Data"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBWriteInternationalConsentResponse6Data").into()
     }
     fn json_schema(
         g: &mut ob_model::__private::schemars::SchemaGenerator,
@@ -17085,7 +18389,8 @@ pub struct OBWriteInternationalConsentResponse6DataExchangeRateInformation {
     /// that re-encoding loses nothing, and reported by `validate()`.
     pub extra: ob_model::Extra,
 }
-impl ob_model::Object for OBWriteInternationalConsentResponse6DataExchangeRateInformation {
+impl ob_model::Object
+for OBWriteInternationalConsentResponse6DataExchangeRateInformation {
     const NAME: &'static str = "OBWriteInternationalConsentResponse6DataExchangeRateInformation";
     const FIELDS: &'static [&'static str] = &[
         "UnitCurrency",
@@ -17137,7 +18442,12 @@ impl ob_model::Object for OBWriteInternationalConsentResponse6DataExchangeRateIn
             &self.exchange_rate,
             &self.extra,
         )?;
-        ob_model::__private::encode_required(map, "RateType", &self.rate_type, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "RateType",
+            &self.rate_type,
+            &self.extra,
+        )?;
         ob_model::__private::encode_optional(
             map,
             "ContractIdentification",
@@ -17156,31 +18466,44 @@ impl ob_model::Object for OBWriteInternationalConsentResponse6DataExchangeRateIn
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(
-                map,
-                "UnitCurrency",
-                &self.unit_currency,
-                &self.extra,
-            ),
-            1usize => ob_model::__private::encode_required(
-                map,
-                "ExchangeRate",
-                &self.exchange_rate,
-                &self.extra,
-            ),
-            2usize => {
-                ob_model::__private::encode_required(map, "RateType", &self.rate_type, &self.extra)
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "UnitCurrency",
+                    &self.unit_currency,
+                    &self.extra,
+                )
             }
-            3usize => ob_model::__private::encode_optional(
-                map,
-                "ContractIdentification",
-                &self.contract_identification,
-            ),
-            4usize => ob_model::__private::encode_optional(
-                map,
-                "ExpirationDateTime",
-                &self.expiration_date_time,
-            ),
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "ExchangeRate",
+                    &self.exchange_rate,
+                    &self.extra,
+                )
+            }
+            2usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "RateType",
+                    &self.rate_type,
+                    &self.extra,
+                )
+            }
+            3usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "ContractIdentification",
+                    &self.contract_identification,
+                )
+            }
+            4usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "ExpirationDateTime",
+                    &self.expiration_date_time,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -17192,8 +18515,7 @@ impl ob_model::Object for OBWriteInternationalConsentResponse6DataExchangeRateIn
     }
 }
 impl ob_model::__private::serde::Serialize
-    for OBWriteInternationalConsentResponse6DataExchangeRateInformation
-{
+for OBWriteInternationalConsentResponse6DataExchangeRateInformation {
     fn serialize<S: ob_model::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -17202,15 +18524,15 @@ impl ob_model::__private::serde::Serialize
     }
 }
 impl<'de> ob_model::__private::serde::Deserialize<'de>
-    for OBWriteInternationalConsentResponse6DataExchangeRateInformation
-{
+for OBWriteInternationalConsentResponse6DataExchangeRateInformation {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
         ob_model::__private::deserialize_object(deserializer)
     }
 }
-impl ob_model::Validate for OBWriteInternationalConsentResponse6DataExchangeRateInformation {
+impl ob_model::Validate
+for OBWriteInternationalConsentResponse6DataExchangeRateInformation {
     fn validate_at(&self, r: &mut ob_model::__private::Report) {
         ob_model::__private::check_extra::<Self>(r, &self.extra);
         if !self.extra.is_missing("UnitCurrency") {
@@ -17247,18 +18569,16 @@ impl ob_model::Validate for OBWriteInternationalConsentResponse6DataExchangeRate
 }
 #[cfg(feature = "schemars")]
 impl ob_model::__private::schemars::JsonSchema
-    for OBWriteInternationalConsentResponse6DataExchangeRateInformation
-{
+for OBWriteInternationalConsentResponse6DataExchangeRateInformation {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteInternationalConsentResponse6DataExchangeRateInformation".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
         concat!(
-            module_path!(),
-            "::",
+            module_path!(), "::",
             "OBWriteInternationalConsentResponse6DataExchangeRateInformation"
         )
-        .into()
+            .into()
     }
     fn json_schema(
         g: &mut ob_model::__private::schemars::SchemaGenerator,
@@ -17390,7 +18710,9 @@ pub struct OBWriteInternationalConsentResponse6DataInitiation {
     /// Indicator of the urgency or order of importance that the instructing party would like the instructed party to apply to the processing of the instruction.
     ///
     /// JSON name: `InstructionPriority`
-    pub instruction_priority: Option<OBWriteInternational3DataInitiationInstructionPriority>,
+    pub instruction_priority: Option<
+        OBWriteInternational3DataInitiationInstructionPriority,
+    >,
     /// Specifies the external purpose code in the format of character string with a maximum length of 4 characters.
     /// The list of valid codes is an external code list published separately.
     /// External code sets can be downloaded from www.iso20022.org.
@@ -17421,12 +18743,15 @@ pub struct OBWriteInternationalConsentResponse6DataInitiation {
     /// Provides details on the currency exchange rate and contract.
     ///
     /// JSON name: `ExchangeRateInformation`
-    pub exchange_rate_information:
-        Option<Box<OBWriteInternationalConsentResponse6DataInitiationExchangeRateInformation>>,
+    pub exchange_rate_information: Option<
+        Box<OBWriteInternationalConsentResponse6DataInitiationExchangeRateInformation>,
+    >,
     /// Unambiguous identification of the account of the debtor to which a debit entry will be made as a result of the transaction.
     ///
     /// JSON name: `DebtorAccount`
-    pub debtor_account: Option<Box<OBWriteDomesticConsentResponse5DataInitiationDebtorAccount>>,
+    pub debtor_account: Option<
+        Box<OBWriteDomesticConsentResponse5DataInitiationDebtorAccount>,
+    >,
     /// Party to which an amount of money is due.
     ///
     /// JSON name: `Creditor`
@@ -17442,7 +18767,9 @@ pub struct OBWriteInternationalConsentResponse6DataInitiation {
     /// Information supplied to enable the matching of an entry with the items that the transfer is intended to settle, such as commercial invoices in an accounts' receivable system.
     ///
     /// JSON name: `RemittanceInformation`
-    pub remittance_information: Option<Box<OBWriteDomestic2DataInitiationRemittanceInformation>>,
+    pub remittance_information: Option<
+        Box<OBWriteDomestic2DataInitiationRemittanceInformation>,
+    >,
     /// Additional information that can not be captured in the structured fields and/or any other specific block.
     ///
     /// JSON name: `SupplementaryData`
@@ -17539,14 +18866,22 @@ impl ob_model::Object for OBWriteInternationalConsentResponse6DataInitiation {
             &self.end_to_end_identification,
             &self.extra,
         )?;
-        ob_model::__private::encode_optional(map, "LocalInstrument", &self.local_instrument)?;
+        ob_model::__private::encode_optional(
+            map,
+            "LocalInstrument",
+            &self.local_instrument,
+        )?;
         ob_model::__private::encode_optional(
             map,
             "InstructionPriority",
             &self.instruction_priority,
         )?;
         ob_model::__private::encode_optional(map, "Purpose", &self.purpose)?;
-        ob_model::__private::encode_optional(map, "ExtendedPurpose", &self.extended_purpose)?;
+        ob_model::__private::encode_optional(
+            map,
+            "ExtendedPurpose",
+            &self.extended_purpose,
+        )?;
         ob_model::__private::encode_optional(map, "ChargeBearer", &self.charge_bearer)?;
         ob_model::__private::encode_required(
             map,
@@ -17570,9 +18905,17 @@ impl ob_model::Object for OBWriteInternationalConsentResponse6DataInitiation {
             "ExchangeRateInformation",
             &self.exchange_rate_information,
         )?;
-        ob_model::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)?;
+        ob_model::__private::encode_optional(
+            map,
+            "DebtorAccount",
+            &self.debtor_account,
+        )?;
         ob_model::__private::encode_optional(map, "Creditor", &self.creditor)?;
-        ob_model::__private::encode_optional(map, "CreditorAgent", &self.creditor_agent)?;
+        ob_model::__private::encode_optional(
+            map,
+            "CreditorAgent",
+            &self.creditor_agent,
+        )?;
         ob_model::__private::encode_required(
             map,
             "CreditorAccount",
@@ -17584,7 +18927,11 @@ impl ob_model::Object for OBWriteInternationalConsentResponse6DataInitiation {
             "RemittanceInformation",
             &self.remittance_information,
         )?;
-        ob_model::__private::encode_optional(map, "SupplementaryData", &self.supplementary_data)?;
+        ob_model::__private::encode_optional(
+            map,
+            "SupplementaryData",
+            &self.supplementary_data,
+        )?;
         Ok(())
     }
     fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
@@ -17593,78 +18940,120 @@ impl ob_model::Object for OBWriteInternationalConsentResponse6DataInitiation {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(
-                map,
-                "InstructionIdentification",
-                &self.instruction_identification,
-                &self.extra,
-            ),
-            1usize => ob_model::__private::encode_required(
-                map,
-                "EndToEndIdentification",
-                &self.end_to_end_identification,
-                &self.extra,
-            ),
-            2usize => {
-                ob_model::__private::encode_optional(map, "LocalInstrument", &self.local_instrument)
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "InstructionIdentification",
+                    &self.instruction_identification,
+                    &self.extra,
+                )
             }
-            3usize => ob_model::__private::encode_optional(
-                map,
-                "InstructionPriority",
-                &self.instruction_priority,
-            ),
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "EndToEndIdentification",
+                    &self.end_to_end_identification,
+                    &self.extra,
+                )
+            }
+            2usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "LocalInstrument",
+                    &self.local_instrument,
+                )
+            }
+            3usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "InstructionPriority",
+                    &self.instruction_priority,
+                )
+            }
             4usize => ob_model::__private::encode_optional(map, "Purpose", &self.purpose),
             5usize => {
-                ob_model::__private::encode_optional(map, "ExtendedPurpose", &self.extended_purpose)
+                ob_model::__private::encode_optional(
+                    map,
+                    "ExtendedPurpose",
+                    &self.extended_purpose,
+                )
             }
             6usize => {
-                ob_model::__private::encode_optional(map, "ChargeBearer", &self.charge_bearer)
+                ob_model::__private::encode_optional(
+                    map,
+                    "ChargeBearer",
+                    &self.charge_bearer,
+                )
             }
-            7usize => ob_model::__private::encode_required(
-                map,
-                "CurrencyOfTransfer",
-                &self.currency_of_transfer,
-                &self.extra,
-            ),
-            8usize => ob_model::__private::encode_optional(
-                map,
-                "DestinationCountryCode",
-                &self.destination_country_code,
-            ),
-            9usize => ob_model::__private::encode_required(
-                map,
-                "InstructedAmount",
-                &self.instructed_amount,
-                &self.extra,
-            ),
-            10usize => ob_model::__private::encode_optional(
-                map,
-                "ExchangeRateInformation",
-                &self.exchange_rate_information,
-            ),
+            7usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "CurrencyOfTransfer",
+                    &self.currency_of_transfer,
+                    &self.extra,
+                )
+            }
+            8usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "DestinationCountryCode",
+                    &self.destination_country_code,
+                )
+            }
+            9usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "InstructedAmount",
+                    &self.instructed_amount,
+                    &self.extra,
+                )
+            }
+            10usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "ExchangeRateInformation",
+                    &self.exchange_rate_information,
+                )
+            }
             11usize => {
-                ob_model::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)
+                ob_model::__private::encode_optional(
+                    map,
+                    "DebtorAccount",
+                    &self.debtor_account,
+                )
             }
-            12usize => ob_model::__private::encode_optional(map, "Creditor", &self.creditor),
+            12usize => {
+                ob_model::__private::encode_optional(map, "Creditor", &self.creditor)
+            }
             13usize => {
-                ob_model::__private::encode_optional(map, "CreditorAgent", &self.creditor_agent)
+                ob_model::__private::encode_optional(
+                    map,
+                    "CreditorAgent",
+                    &self.creditor_agent,
+                )
             }
-            14usize => ob_model::__private::encode_required(
-                map,
-                "CreditorAccount",
-                &self.creditor_account,
-                &self.extra,
-            ),
-            15usize => ob_model::__private::encode_optional(
-                map,
-                "RemittanceInformation",
-                &self.remittance_information,
-            ),
-            16usize => ob_model::__private::encode_optional(
-                map,
-                "SupplementaryData",
-                &self.supplementary_data,
-            ),
+            14usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "CreditorAccount",
+                    &self.creditor_account,
+                    &self.extra,
+                )
+            }
+            15usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "RemittanceInformation",
+                    &self.remittance_information,
+                )
+            }
+            16usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "SupplementaryData",
+                    &self.supplementary_data,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -17675,7 +19064,8 @@ impl ob_model::Object for OBWriteInternationalConsentResponse6DataInitiation {
         &mut self.extra
     }
 }
-impl ob_model::__private::serde::Serialize for OBWriteInternationalConsentResponse6DataInitiation {
+impl ob_model::__private::serde::Serialize
+for OBWriteInternationalConsentResponse6DataInitiation {
     fn serialize<S: ob_model::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -17684,8 +19074,7 @@ impl ob_model::__private::serde::Serialize for OBWriteInternationalConsentRespon
     }
 }
 impl<'de> ob_model::__private::serde::Deserialize<'de>
-    for OBWriteInternationalConsentResponse6DataInitiation
-{
+for OBWriteInternationalConsentResponse6DataInitiation {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -17795,18 +19184,15 @@ impl ob_model::Validate for OBWriteInternationalConsentResponse6DataInitiation {
 }
 #[cfg(feature = "schemars")]
 impl ob_model::__private::schemars::JsonSchema
-    for OBWriteInternationalConsentResponse6DataInitiation
-{
+for OBWriteInternationalConsentResponse6DataInitiation {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteInternationalConsentResponse6DataInitiation".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
         concat!(
-            module_path!(),
-            "::",
-            "OBWriteInternationalConsentResponse6DataInitiation"
+            module_path!(), "::", "OBWriteInternationalConsentResponse6DataInitiation"
         )
-        .into()
+            .into()
     }
     fn json_schema(
         g: &mut ob_model::__private::schemars::SchemaGenerator,
@@ -18177,10 +19563,8 @@ pub struct OBWriteInternationalConsentResponse6DataInitiationExchangeRateInforma
     pub extra: ob_model::Extra,
 }
 impl ob_model::Object
-    for OBWriteInternationalConsentResponse6DataInitiationExchangeRateInformation
-{
-    const NAME: &'static str =
-        "OBWriteInternationalConsentResponse6DataInitiationExchangeRateInformation";
+for OBWriteInternationalConsentResponse6DataInitiationExchangeRateInformation {
+    const NAME: &'static str = "OBWriteInternationalConsentResponse6DataInitiationExchangeRateInformation";
     const FIELDS: &'static [&'static str] = &[
         "UnitCurrency",
         "ExchangeRate",
@@ -18223,7 +19607,12 @@ impl ob_model::Object
             &self.extra,
         )?;
         ob_model::__private::encode_optional(map, "ExchangeRate", &self.exchange_rate)?;
-        ob_model::__private::encode_required(map, "RateType", &self.rate_type, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "RateType",
+            &self.rate_type,
+            &self.extra,
+        )?;
         ob_model::__private::encode_optional(
             map,
             "ContractIdentification",
@@ -18237,23 +19626,36 @@ impl ob_model::Object
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(
-                map,
-                "UnitCurrency",
-                &self.unit_currency,
-                &self.extra,
-            ),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "UnitCurrency",
+                    &self.unit_currency,
+                    &self.extra,
+                )
+            }
             1usize => {
-                ob_model::__private::encode_optional(map, "ExchangeRate", &self.exchange_rate)
+                ob_model::__private::encode_optional(
+                    map,
+                    "ExchangeRate",
+                    &self.exchange_rate,
+                )
             }
             2usize => {
-                ob_model::__private::encode_required(map, "RateType", &self.rate_type, &self.extra)
+                ob_model::__private::encode_required(
+                    map,
+                    "RateType",
+                    &self.rate_type,
+                    &self.extra,
+                )
             }
-            3usize => ob_model::__private::encode_optional(
-                map,
-                "ContractIdentification",
-                &self.contract_identification,
-            ),
+            3usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "ContractIdentification",
+                    &self.contract_identification,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -18265,8 +19667,7 @@ impl ob_model::Object
     }
 }
 impl ob_model::__private::serde::Serialize
-    for OBWriteInternationalConsentResponse6DataInitiationExchangeRateInformation
-{
+for OBWriteInternationalConsentResponse6DataInitiationExchangeRateInformation {
     fn serialize<S: ob_model::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -18275,8 +19676,7 @@ impl ob_model::__private::serde::Serialize
     }
 }
 impl<'de> ob_model::__private::serde::Deserialize<'de>
-    for OBWriteInternationalConsentResponse6DataInitiationExchangeRateInformation
-{
+for OBWriteInternationalConsentResponse6DataInitiationExchangeRateInformation {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -18284,8 +19684,7 @@ impl<'de> ob_model::__private::serde::Deserialize<'de>
     }
 }
 impl ob_model::Validate
-    for OBWriteInternationalConsentResponse6DataInitiationExchangeRateInformation
-{
+for OBWriteInternationalConsentResponse6DataInitiationExchangeRateInformation {
     fn validate_at(&self, r: &mut ob_model::__private::Report) {
         ob_model::__private::check_extra::<Self>(r, &self.extra);
         if !self.extra.is_missing("UnitCurrency") {
@@ -18316,18 +19715,17 @@ impl ob_model::Validate
 }
 #[cfg(feature = "schemars")]
 impl ob_model::__private::schemars::JsonSchema
-    for OBWriteInternationalConsentResponse6DataInitiationExchangeRateInformation
-{
+for OBWriteInternationalConsentResponse6DataInitiationExchangeRateInformation {
     fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBWriteInternationalConsentResponse6DataInitiationExchangeRateInformation".into()
+        "OBWriteInternationalConsentResponse6DataInitiationExchangeRateInformation"
+            .into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
         concat!(
-            module_path!(),
-            "::",
+            module_path!(), "::",
             "OBWriteInternationalConsentResponse6DataInitiationExchangeRateInformation"
         )
-        .into()
+            .into()
     }
     fn json_schema(
         g: &mut ob_model::__private::schemars::SchemaGenerator,
@@ -18478,7 +19876,14 @@ impl ob_model::Object for OBWriteInternationalResponse5 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(map, "Data", &self.data, &self.extra),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Data",
+                    &self.data,
+                    &self.extra,
+                )
+            }
             1usize => ob_model::__private::encode_optional(map, "Links", &self.links),
             2usize => ob_model::__private::encode_optional(map, "Meta", &self.meta),
             _ => Ok(()),
@@ -18499,7 +19904,8 @@ impl ob_model::__private::serde::Serialize for OBWriteInternationalResponse5 {
         ob_model::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> ob_model::__private::serde::Deserialize<'de> for OBWriteInternationalResponse5 {
+impl<'de> ob_model::__private::serde::Deserialize<'de>
+for OBWriteInternationalResponse5 {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -18652,8 +20058,9 @@ pub struct OBWriteInternationalResponse5Data {
     /// Further detailed information on the exchange rate that has been used in the payment transaction.
     ///
     /// JSON name: `ExchangeRateInformation`
-    pub exchange_rate_information:
-        Option<Box<OBWriteInternationalConsentResponse6DataExchangeRateInformation>>,
+    pub exchange_rate_information: Option<
+        Box<OBWriteInternationalConsentResponse6DataExchangeRateInformation>,
+    >,
     /// The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single international payment.
     ///
     /// JSON name: `Initiation`
@@ -18740,7 +20147,12 @@ impl ob_model::Object for OBWriteInternationalResponse5Data {
             &self.international_payment_id,
             &self.extra,
         )?;
-        ob_model::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "ConsentId",
+            &self.consent_id,
+            &self.extra,
+        )?;
         ob_model::__private::encode_required(
             map,
             "CreationDateTime",
@@ -18771,8 +20183,17 @@ impl ob_model::Object for OBWriteInternationalResponse5Data {
             "ExchangeRateInformation",
             &self.exchange_rate_information,
         )?;
-        ob_model::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
-        ob_model::__private::encode_optional(map, "MultiAuthorisation", &self.multi_authorisation)?;
+        ob_model::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
+        ob_model::__private::encode_optional(
+            map,
+            "MultiAuthorisation",
+            &self.multi_authorisation,
+        )?;
         ob_model::__private::encode_optional(map, "Debtor", &self.debtor)?;
         Ok(())
     }
@@ -18782,61 +20203,84 @@ impl ob_model::Object for OBWriteInternationalResponse5Data {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(
-                map,
-                "InternationalPaymentId",
-                &self.international_payment_id,
-                &self.extra,
-            ),
-            1usize => ob_model::__private::encode_required(
-                map,
-                "ConsentId",
-                &self.consent_id,
-                &self.extra,
-            ),
-            2usize => ob_model::__private::encode_required(
-                map,
-                "CreationDateTime",
-                &self.creation_date_time,
-                &self.extra,
-            ),
-            3usize => {
-                ob_model::__private::encode_required(map, "Status", &self.status, &self.extra)
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "InternationalPaymentId",
+                    &self.international_payment_id,
+                    &self.extra,
+                )
             }
-            4usize => ob_model::__private::encode_required(
-                map,
-                "StatusUpdateDateTime",
-                &self.status_update_date_time,
-                &self.extra,
-            ),
-            5usize => ob_model::__private::encode_optional(
-                map,
-                "ExpectedExecutionDateTime",
-                &self.expected_execution_date_time,
-            ),
-            6usize => ob_model::__private::encode_optional(
-                map,
-                "ExpectedSettlementDateTime",
-                &self.expected_settlement_date_time,
-            ),
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "ConsentId",
+                    &self.consent_id,
+                    &self.extra,
+                )
+            }
+            2usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "CreationDateTime",
+                    &self.creation_date_time,
+                    &self.extra,
+                )
+            }
+            3usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Status",
+                    &self.status,
+                    &self.extra,
+                )
+            }
+            4usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "StatusUpdateDateTime",
+                    &self.status_update_date_time,
+                    &self.extra,
+                )
+            }
+            5usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "ExpectedExecutionDateTime",
+                    &self.expected_execution_date_time,
+                )
+            }
+            6usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "ExpectedSettlementDateTime",
+                    &self.expected_settlement_date_time,
+                )
+            }
             7usize => ob_model::__private::encode_optional(map, "Refund", &self.refund),
             8usize => ob_model::__private::encode_optional(map, "Charges", &self.charges),
-            9usize => ob_model::__private::encode_optional(
-                map,
-                "ExchangeRateInformation",
-                &self.exchange_rate_information,
-            ),
-            10usize => ob_model::__private::encode_required(
-                map,
-                "Initiation",
-                &self.initiation,
-                &self.extra,
-            ),
-            11usize => ob_model::__private::encode_optional(
-                map,
-                "MultiAuthorisation",
-                &self.multi_authorisation,
-            ),
+            9usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "ExchangeRateInformation",
+                    &self.exchange_rate_information,
+                )
+            }
+            10usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
+            }
+            11usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "MultiAuthorisation",
+                    &self.multi_authorisation,
+                )
+            }
             12usize => ob_model::__private::encode_optional(map, "Debtor", &self.debtor),
             _ => Ok(()),
         }
@@ -18856,7 +20300,8 @@ impl ob_model::__private::serde::Serialize for OBWriteInternationalResponse5Data
         ob_model::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> ob_model::__private::serde::Deserialize<'de> for OBWriteInternationalResponse5Data {
+impl<'de> ob_model::__private::serde::Deserialize<'de>
+for OBWriteInternationalResponse5Data {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -19263,8 +20708,22 @@ impl ob_model::Object for OBWriteInternationalScheduled3 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(map, "Data", &self.data, &self.extra),
-            1usize => ob_model::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Data",
+                    &self.data,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Risk",
+                    &self.risk,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -19283,7 +20742,8 @@ impl ob_model::__private::serde::Serialize for OBWriteInternationalScheduled3 {
         ob_model::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> ob_model::__private::serde::Deserialize<'de> for OBWriteInternationalScheduled3 {
+impl<'de> ob_model::__private::serde::Deserialize<'de>
+for OBWriteInternationalScheduled3 {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -19406,8 +20866,18 @@ impl ob_model::Object for OBWriteInternationalScheduled3Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
-        ob_model::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "ConsentId",
+            &self.consent_id,
+            &self.extra,
+        )?;
+        ob_model::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
         Ok(())
     }
     fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
@@ -19416,18 +20886,22 @@ impl ob_model::Object for OBWriteInternationalScheduled3Data {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(
-                map,
-                "ConsentId",
-                &self.consent_id,
-                &self.extra,
-            ),
-            1usize => ob_model::__private::encode_required(
-                map,
-                "Initiation",
-                &self.initiation,
-                &self.extra,
-            ),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "ConsentId",
+                    &self.consent_id,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -19446,7 +20920,8 @@ impl ob_model::__private::serde::Serialize for OBWriteInternationalScheduled3Dat
         ob_model::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> ob_model::__private::serde::Deserialize<'de> for OBWriteInternationalScheduled3Data {
+impl<'de> ob_model::__private::serde::Deserialize<'de>
+for OBWriteInternationalScheduled3Data {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -19549,7 +21024,9 @@ pub struct OBWriteInternationalScheduled3DataInitiation {
     /// Indicator of the urgency or order of importance that the instructing party would like the instructed party to apply to the processing of the instruction.
     ///
     /// JSON name: `InstructionPriority`
-    pub instruction_priority: Option<OBWriteInternational3DataInitiationInstructionPriority>,
+    pub instruction_priority: Option<
+        OBWriteInternational3DataInitiationInstructionPriority,
+    >,
     /// Specifies the external purpose code in the format of character string with a maximum length of 4 characters.
     /// The list of valid codes is an external code list published separately.
     /// External code sets can be downloaded from www.iso20022.org.
@@ -19587,12 +21064,15 @@ pub struct OBWriteInternationalScheduled3DataInitiation {
     /// Provides details on the currency exchange rate and contract.
     ///
     /// JSON name: `ExchangeRateInformation`
-    pub exchange_rate_information:
-        Option<Box<OBWriteInternationalConsentResponse6DataInitiationExchangeRateInformation>>,
+    pub exchange_rate_information: Option<
+        Box<OBWriteInternationalConsentResponse6DataInitiationExchangeRateInformation>,
+    >,
     /// Unambiguous identification of the account of the debtor to which a debit entry will be made as a result of the transaction.
     ///
     /// JSON name: `DebtorAccount`
-    pub debtor_account: Option<Box<OBWriteDomesticConsentResponse5DataInitiationDebtorAccount>>,
+    pub debtor_account: Option<
+        Box<OBWriteDomesticConsentResponse5DataInitiationDebtorAccount>,
+    >,
     /// Party to which an amount of money is due.
     ///
     /// JSON name: `Creditor`
@@ -19608,7 +21088,9 @@ pub struct OBWriteInternationalScheduled3DataInitiation {
     /// Information supplied to enable the matching of an entry with the items that the transfer is intended to settle, such as commercial invoices in an accounts' receivable system.
     ///
     /// JSON name: `RemittanceInformation`
-    pub remittance_information: Option<Box<OBWriteDomestic2DataInitiationRemittanceInformation>>,
+    pub remittance_information: Option<
+        Box<OBWriteDomestic2DataInitiationRemittanceInformation>,
+    >,
     /// Additional information that can not be captured in the structured fields and/or any other specific block.
     ///
     /// JSON name: `SupplementaryData`
@@ -19707,14 +21189,22 @@ impl ob_model::Object for OBWriteInternationalScheduled3DataInitiation {
             "EndToEndIdentification",
             &self.end_to_end_identification,
         )?;
-        ob_model::__private::encode_optional(map, "LocalInstrument", &self.local_instrument)?;
+        ob_model::__private::encode_optional(
+            map,
+            "LocalInstrument",
+            &self.local_instrument,
+        )?;
         ob_model::__private::encode_optional(
             map,
             "InstructionPriority",
             &self.instruction_priority,
         )?;
         ob_model::__private::encode_optional(map, "Purpose", &self.purpose)?;
-        ob_model::__private::encode_optional(map, "ExtendedPurpose", &self.extended_purpose)?;
+        ob_model::__private::encode_optional(
+            map,
+            "ExtendedPurpose",
+            &self.extended_purpose,
+        )?;
         ob_model::__private::encode_optional(map, "ChargeBearer", &self.charge_bearer)?;
         ob_model::__private::encode_required(
             map,
@@ -19744,9 +21234,17 @@ impl ob_model::Object for OBWriteInternationalScheduled3DataInitiation {
             "ExchangeRateInformation",
             &self.exchange_rate_information,
         )?;
-        ob_model::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)?;
+        ob_model::__private::encode_optional(
+            map,
+            "DebtorAccount",
+            &self.debtor_account,
+        )?;
         ob_model::__private::encode_optional(map, "Creditor", &self.creditor)?;
-        ob_model::__private::encode_optional(map, "CreditorAgent", &self.creditor_agent)?;
+        ob_model::__private::encode_optional(
+            map,
+            "CreditorAgent",
+            &self.creditor_agent,
+        )?;
         ob_model::__private::encode_required(
             map,
             "CreditorAccount",
@@ -19758,7 +21256,11 @@ impl ob_model::Object for OBWriteInternationalScheduled3DataInitiation {
             "RemittanceInformation",
             &self.remittance_information,
         )?;
-        ob_model::__private::encode_optional(map, "SupplementaryData", &self.supplementary_data)?;
+        ob_model::__private::encode_optional(
+            map,
+            "SupplementaryData",
+            &self.supplementary_data,
+        )?;
         Ok(())
     }
     fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
@@ -19767,83 +21269,127 @@ impl ob_model::Object for OBWriteInternationalScheduled3DataInitiation {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(
-                map,
-                "InstructionIdentification",
-                &self.instruction_identification,
-                &self.extra,
-            ),
-            1usize => ob_model::__private::encode_optional(
-                map,
-                "EndToEndIdentification",
-                &self.end_to_end_identification,
-            ),
-            2usize => {
-                ob_model::__private::encode_optional(map, "LocalInstrument", &self.local_instrument)
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "InstructionIdentification",
+                    &self.instruction_identification,
+                    &self.extra,
+                )
             }
-            3usize => ob_model::__private::encode_optional(
-                map,
-                "InstructionPriority",
-                &self.instruction_priority,
-            ),
+            1usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "EndToEndIdentification",
+                    &self.end_to_end_identification,
+                )
+            }
+            2usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "LocalInstrument",
+                    &self.local_instrument,
+                )
+            }
+            3usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "InstructionPriority",
+                    &self.instruction_priority,
+                )
+            }
             4usize => ob_model::__private::encode_optional(map, "Purpose", &self.purpose),
             5usize => {
-                ob_model::__private::encode_optional(map, "ExtendedPurpose", &self.extended_purpose)
+                ob_model::__private::encode_optional(
+                    map,
+                    "ExtendedPurpose",
+                    &self.extended_purpose,
+                )
             }
             6usize => {
-                ob_model::__private::encode_optional(map, "ChargeBearer", &self.charge_bearer)
+                ob_model::__private::encode_optional(
+                    map,
+                    "ChargeBearer",
+                    &self.charge_bearer,
+                )
             }
-            7usize => ob_model::__private::encode_required(
-                map,
-                "RequestedExecutionDateTime",
-                &self.requested_execution_date_time,
-                &self.extra,
-            ),
-            8usize => ob_model::__private::encode_required(
-                map,
-                "CurrencyOfTransfer",
-                &self.currency_of_transfer,
-                &self.extra,
-            ),
-            9usize => ob_model::__private::encode_optional(
-                map,
-                "DestinationCountryCode",
-                &self.destination_country_code,
-            ),
-            10usize => ob_model::__private::encode_required(
-                map,
-                "InstructedAmount",
-                &self.instructed_amount,
-                &self.extra,
-            ),
-            11usize => ob_model::__private::encode_optional(
-                map,
-                "ExchangeRateInformation",
-                &self.exchange_rate_information,
-            ),
+            7usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "RequestedExecutionDateTime",
+                    &self.requested_execution_date_time,
+                    &self.extra,
+                )
+            }
+            8usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "CurrencyOfTransfer",
+                    &self.currency_of_transfer,
+                    &self.extra,
+                )
+            }
+            9usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "DestinationCountryCode",
+                    &self.destination_country_code,
+                )
+            }
+            10usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "InstructedAmount",
+                    &self.instructed_amount,
+                    &self.extra,
+                )
+            }
+            11usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "ExchangeRateInformation",
+                    &self.exchange_rate_information,
+                )
+            }
             12usize => {
-                ob_model::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)
+                ob_model::__private::encode_optional(
+                    map,
+                    "DebtorAccount",
+                    &self.debtor_account,
+                )
             }
-            13usize => ob_model::__private::encode_optional(map, "Creditor", &self.creditor),
+            13usize => {
+                ob_model::__private::encode_optional(map, "Creditor", &self.creditor)
+            }
             14usize => {
-                ob_model::__private::encode_optional(map, "CreditorAgent", &self.creditor_agent)
+                ob_model::__private::encode_optional(
+                    map,
+                    "CreditorAgent",
+                    &self.creditor_agent,
+                )
             }
-            15usize => ob_model::__private::encode_required(
-                map,
-                "CreditorAccount",
-                &self.creditor_account,
-                &self.extra,
-            ),
-            16usize => ob_model::__private::encode_optional(
-                map,
-                "RemittanceInformation",
-                &self.remittance_information,
-            ),
-            17usize => ob_model::__private::encode_optional(
-                map,
-                "SupplementaryData",
-                &self.supplementary_data,
-            ),
+            15usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "CreditorAccount",
+                    &self.creditor_account,
+                    &self.extra,
+                )
+            }
+            16usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "RemittanceInformation",
+                    &self.remittance_information,
+                )
+            }
+            17usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "SupplementaryData",
+                    &self.supplementary_data,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -19854,7 +21400,8 @@ impl ob_model::Object for OBWriteInternationalScheduled3DataInitiation {
         &mut self.extra
     }
 }
-impl ob_model::__private::serde::Serialize for OBWriteInternationalScheduled3DataInitiation {
+impl ob_model::__private::serde::Serialize
+for OBWriteInternationalScheduled3DataInitiation {
     fn serialize<S: ob_model::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -19863,8 +21410,7 @@ impl ob_model::__private::serde::Serialize for OBWriteInternationalScheduled3Dat
     }
 }
 impl<'de> ob_model::__private::serde::Deserialize<'de>
-    for OBWriteInternationalScheduled3DataInitiation
-{
+for OBWriteInternationalScheduled3DataInitiation {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -19978,17 +21524,14 @@ impl ob_model::Validate for OBWriteInternationalScheduled3DataInitiation {
     }
 }
 #[cfg(feature = "schemars")]
-impl ob_model::__private::schemars::JsonSchema for OBWriteInternationalScheduled3DataInitiation {
+impl ob_model::__private::schemars::JsonSchema
+for OBWriteInternationalScheduled3DataInitiation {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteInternationalScheduled3DataInitiation".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBWriteInternationalScheduled3DataInitiation"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBWriteInternationalScheduled3DataInitiation")
+            .into()
     }
     fn json_schema(
         g: &mut ob_model::__private::schemars::SchemaGenerator,
@@ -20408,8 +21951,22 @@ impl ob_model::Object for OBWriteInternationalScheduledConsent5 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(map, "Data", &self.data, &self.extra),
-            1usize => ob_model::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Data",
+                    &self.data,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Risk",
+                    &self.risk,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -20428,7 +21985,8 @@ impl ob_model::__private::serde::Serialize for OBWriteInternationalScheduledCons
         ob_model::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> ob_model::__private::serde::Deserialize<'de> for OBWriteInternationalScheduledConsent5 {
+impl<'de> ob_model::__private::serde::Deserialize<'de>
+for OBWriteInternationalScheduledConsent5 {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -20453,17 +22011,13 @@ impl ob_model::Validate for OBWriteInternationalScheduledConsent5 {
     }
 }
 #[cfg(feature = "schemars")]
-impl ob_model::__private::schemars::JsonSchema for OBWriteInternationalScheduledConsent5 {
+impl ob_model::__private::schemars::JsonSchema
+for OBWriteInternationalScheduledConsent5 {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteInternationalScheduledConsent5".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBWriteInternationalScheduledConsent5"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBWriteInternationalScheduledConsent5").into()
     }
     fn json_schema(
         g: &mut ob_model::__private::schemars::SchemaGenerator,
@@ -20580,11 +22134,29 @@ impl ob_model::Object for OBWriteInternationalScheduledConsent5Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(map, "Permission", &self.permission, &self.extra)?;
-        ob_model::__private::encode_optional(map, "ReadRefundAccount", &self.read_refund_account)?;
-        ob_model::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "Permission",
+            &self.permission,
+            &self.extra,
+        )?;
+        ob_model::__private::encode_optional(
+            map,
+            "ReadRefundAccount",
+            &self.read_refund_account,
+        )?;
+        ob_model::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
         ob_model::__private::encode_optional(map, "Authorisation", &self.authorisation)?;
-        ob_model::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)?;
+        ob_model::__private::encode_optional(
+            map,
+            "SCASupportData",
+            &self.sca_support_data,
+        )?;
         Ok(())
     }
     fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
@@ -20593,28 +22165,42 @@ impl ob_model::Object for OBWriteInternationalScheduledConsent5Data {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(
-                map,
-                "Permission",
-                &self.permission,
-                &self.extra,
-            ),
-            1usize => ob_model::__private::encode_optional(
-                map,
-                "ReadRefundAccount",
-                &self.read_refund_account,
-            ),
-            2usize => ob_model::__private::encode_required(
-                map,
-                "Initiation",
-                &self.initiation,
-                &self.extra,
-            ),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Permission",
+                    &self.permission,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "ReadRefundAccount",
+                    &self.read_refund_account,
+                )
+            }
+            2usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
+            }
             3usize => {
-                ob_model::__private::encode_optional(map, "Authorisation", &self.authorisation)
+                ob_model::__private::encode_optional(
+                    map,
+                    "Authorisation",
+                    &self.authorisation,
+                )
             }
             4usize => {
-                ob_model::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)
+                ob_model::__private::encode_optional(
+                    map,
+                    "SCASupportData",
+                    &self.sca_support_data,
+                )
             }
             _ => Ok(()),
         }
@@ -20626,7 +22212,8 @@ impl ob_model::Object for OBWriteInternationalScheduledConsent5Data {
         &mut self.extra
     }
 }
-impl ob_model::__private::serde::Serialize for OBWriteInternationalScheduledConsent5Data {
+impl ob_model::__private::serde::Serialize
+for OBWriteInternationalScheduledConsent5Data {
     fn serialize<S: ob_model::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -20635,8 +22222,7 @@ impl ob_model::__private::serde::Serialize for OBWriteInternationalScheduledCons
     }
 }
 impl<'de> ob_model::__private::serde::Deserialize<'de>
-    for OBWriteInternationalScheduledConsent5Data
-{
+for OBWriteInternationalScheduledConsent5Data {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -20676,17 +22262,13 @@ impl ob_model::Validate for OBWriteInternationalScheduledConsent5Data {
     }
 }
 #[cfg(feature = "schemars")]
-impl ob_model::__private::schemars::JsonSchema for OBWriteInternationalScheduledConsent5Data {
+impl ob_model::__private::schemars::JsonSchema
+for OBWriteInternationalScheduledConsent5Data {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteInternationalScheduledConsent5Data".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBWriteInternationalScheduledConsent5Data"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBWriteInternationalScheduledConsent5Data").into()
     }
     fn json_schema(
         g: &mut ob_model::__private::schemars::SchemaGenerator,
@@ -20861,8 +22443,22 @@ impl ob_model::Object for OBWriteInternationalScheduledConsentResponse6 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(map, "Data", &self.data, &self.extra),
-            1usize => ob_model::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Data",
+                    &self.data,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Risk",
+                    &self.risk,
+                    &self.extra,
+                )
+            }
             2usize => ob_model::__private::encode_optional(map, "Links", &self.links),
             3usize => ob_model::__private::encode_optional(map, "Meta", &self.meta),
             _ => Ok(()),
@@ -20875,7 +22471,8 @@ impl ob_model::Object for OBWriteInternationalScheduledConsentResponse6 {
         &mut self.extra
     }
 }
-impl ob_model::__private::serde::Serialize for OBWriteInternationalScheduledConsentResponse6 {
+impl ob_model::__private::serde::Serialize
+for OBWriteInternationalScheduledConsentResponse6 {
     fn serialize<S: ob_model::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -20884,8 +22481,7 @@ impl ob_model::__private::serde::Serialize for OBWriteInternationalScheduledCons
     }
 }
 impl<'de> ob_model::__private::serde::Deserialize<'de>
-    for OBWriteInternationalScheduledConsentResponse6
-{
+for OBWriteInternationalScheduledConsentResponse6 {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -20920,17 +22516,14 @@ impl ob_model::Validate for OBWriteInternationalScheduledConsentResponse6 {
     }
 }
 #[cfg(feature = "schemars")]
-impl ob_model::__private::schemars::JsonSchema for OBWriteInternationalScheduledConsentResponse6 {
+impl ob_model::__private::schemars::JsonSchema
+for OBWriteInternationalScheduledConsentResponse6 {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteInternationalScheduledConsentResponse6".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBWriteInternationalScheduledConsentResponse6"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBWriteInternationalScheduledConsentResponse6")
+            .into()
     }
     fn json_schema(
         g: &mut ob_model::__private::schemars::SchemaGenerator,
@@ -21074,8 +22667,9 @@ pub struct OBWriteInternationalScheduledConsentResponse6Data {
     /// Further detailed information on the exchange rate that has been used in the payment transaction.
     ///
     /// JSON name: `ExchangeRateInformation`
-    pub exchange_rate_information:
-        Option<Box<OBWriteInternationalConsentResponse6DataExchangeRateInformation>>,
+    pub exchange_rate_information: Option<
+        Box<OBWriteInternationalConsentResponse6DataExchangeRateInformation>,
+    >,
     /// The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single scheduled international payment.
     ///
     /// JSON name: `Initiation`
@@ -21166,7 +22760,12 @@ impl ob_model::Object for OBWriteInternationalScheduledConsentResponse6Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "ConsentId",
+            &self.consent_id,
+            &self.extra,
+        )?;
         ob_model::__private::encode_required(
             map,
             "CreationDateTime",
@@ -21180,9 +22779,22 @@ impl ob_model::Object for OBWriteInternationalScheduledConsentResponse6Data {
             &self.status_update_date_time,
             &self.extra,
         )?;
-        ob_model::__private::encode_required(map, "Permission", &self.permission, &self.extra)?;
-        ob_model::__private::encode_optional(map, "ReadRefundAccount", &self.read_refund_account)?;
-        ob_model::__private::encode_optional(map, "CutOffDateTime", &self.cut_off_date_time)?;
+        ob_model::__private::encode_required(
+            map,
+            "Permission",
+            &self.permission,
+            &self.extra,
+        )?;
+        ob_model::__private::encode_optional(
+            map,
+            "ReadRefundAccount",
+            &self.read_refund_account,
+        )?;
+        ob_model::__private::encode_optional(
+            map,
+            "CutOffDateTime",
+            &self.cut_off_date_time,
+        )?;
         ob_model::__private::encode_optional(
             map,
             "ExpectedExecutionDateTime",
@@ -21199,9 +22811,18 @@ impl ob_model::Object for OBWriteInternationalScheduledConsentResponse6Data {
             "ExchangeRateInformation",
             &self.exchange_rate_information,
         )?;
-        ob_model::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
         ob_model::__private::encode_optional(map, "Authorisation", &self.authorisation)?;
-        ob_model::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)?;
+        ob_model::__private::encode_optional(
+            map,
+            "SCASupportData",
+            &self.sca_support_data,
+        )?;
         ob_model::__private::encode_optional(map, "Debtor", &self.debtor)?;
         Ok(())
     }
@@ -21211,68 +22832,103 @@ impl ob_model::Object for OBWriteInternationalScheduledConsentResponse6Data {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(
-                map,
-                "ConsentId",
-                &self.consent_id,
-                &self.extra,
-            ),
-            1usize => ob_model::__private::encode_required(
-                map,
-                "CreationDateTime",
-                &self.creation_date_time,
-                &self.extra,
-            ),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "ConsentId",
+                    &self.consent_id,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "CreationDateTime",
+                    &self.creation_date_time,
+                    &self.extra,
+                )
+            }
             2usize => {
-                ob_model::__private::encode_required(map, "Status", &self.status, &self.extra)
+                ob_model::__private::encode_required(
+                    map,
+                    "Status",
+                    &self.status,
+                    &self.extra,
+                )
             }
-            3usize => ob_model::__private::encode_required(
-                map,
-                "StatusUpdateDateTime",
-                &self.status_update_date_time,
-                &self.extra,
-            ),
-            4usize => ob_model::__private::encode_required(
-                map,
-                "Permission",
-                &self.permission,
-                &self.extra,
-            ),
-            5usize => ob_model::__private::encode_optional(
-                map,
-                "ReadRefundAccount",
-                &self.read_refund_account,
-            ),
+            3usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "StatusUpdateDateTime",
+                    &self.status_update_date_time,
+                    &self.extra,
+                )
+            }
+            4usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Permission",
+                    &self.permission,
+                    &self.extra,
+                )
+            }
+            5usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "ReadRefundAccount",
+                    &self.read_refund_account,
+                )
+            }
             6usize => {
-                ob_model::__private::encode_optional(map, "CutOffDateTime", &self.cut_off_date_time)
+                ob_model::__private::encode_optional(
+                    map,
+                    "CutOffDateTime",
+                    &self.cut_off_date_time,
+                )
             }
-            7usize => ob_model::__private::encode_optional(
-                map,
-                "ExpectedExecutionDateTime",
-                &self.expected_execution_date_time,
-            ),
-            8usize => ob_model::__private::encode_optional(
-                map,
-                "ExpectedSettlementDateTime",
-                &self.expected_settlement_date_time,
-            ),
+            7usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "ExpectedExecutionDateTime",
+                    &self.expected_execution_date_time,
+                )
+            }
+            8usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "ExpectedSettlementDateTime",
+                    &self.expected_settlement_date_time,
+                )
+            }
             9usize => ob_model::__private::encode_optional(map, "Charges", &self.charges),
-            10usize => ob_model::__private::encode_optional(
-                map,
-                "ExchangeRateInformation",
-                &self.exchange_rate_information,
-            ),
-            11usize => ob_model::__private::encode_required(
-                map,
-                "Initiation",
-                &self.initiation,
-                &self.extra,
-            ),
+            10usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "ExchangeRateInformation",
+                    &self.exchange_rate_information,
+                )
+            }
+            11usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
+            }
             12usize => {
-                ob_model::__private::encode_optional(map, "Authorisation", &self.authorisation)
+                ob_model::__private::encode_optional(
+                    map,
+                    "Authorisation",
+                    &self.authorisation,
+                )
             }
             13usize => {
-                ob_model::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)
+                ob_model::__private::encode_optional(
+                    map,
+                    "SCASupportData",
+                    &self.sca_support_data,
+                )
             }
             14usize => ob_model::__private::encode_optional(map, "Debtor", &self.debtor),
             _ => Ok(()),
@@ -21285,7 +22941,8 @@ impl ob_model::Object for OBWriteInternationalScheduledConsentResponse6Data {
         &mut self.extra
     }
 }
-impl ob_model::__private::serde::Serialize for OBWriteInternationalScheduledConsentResponse6Data {
+impl ob_model::__private::serde::Serialize
+for OBWriteInternationalScheduledConsentResponse6Data {
     fn serialize<S: ob_model::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -21294,8 +22951,7 @@ impl ob_model::__private::serde::Serialize for OBWriteInternationalScheduledCons
     }
 }
 impl<'de> ob_model::__private::serde::Deserialize<'de>
-    for OBWriteInternationalScheduledConsentResponse6Data
-{
+for OBWriteInternationalScheduledConsentResponse6Data {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -21391,18 +23047,15 @@ impl ob_model::Validate for OBWriteInternationalScheduledConsentResponse6Data {
 }
 #[cfg(feature = "schemars")]
 impl ob_model::__private::schemars::JsonSchema
-    for OBWriteInternationalScheduledConsentResponse6Data
-{
+for OBWriteInternationalScheduledConsentResponse6Data {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteInternationalScheduledConsentResponse6Data".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
         concat!(
-            module_path!(),
-            "::",
-            "OBWriteInternationalScheduledConsentResponse6Data"
+            module_path!(), "::", "OBWriteInternationalScheduledConsentResponse6Data"
         )
-        .into()
+            .into()
     }
     fn json_schema(
         g: &mut ob_model::__private::schemars::SchemaGenerator,
@@ -21727,7 +23380,9 @@ pub struct OBWriteInternationalScheduledConsentResponse6DataInitiation {
     /// Indicator of the urgency or order of importance that the instructing party would like the instructed party to apply to the processing of the instruction.
     ///
     /// JSON name: `InstructionPriority`
-    pub instruction_priority: Option<OBWriteInternational3DataInitiationInstructionPriority>,
+    pub instruction_priority: Option<
+        OBWriteInternational3DataInitiationInstructionPriority,
+    >,
     /// Specifies the external purpose code in the format of character string with a maximum length of 4 characters.
     /// The list of valid codes is an external code list published separately.
     /// External code sets can be downloaded from www.iso20022.org.
@@ -21765,16 +23420,21 @@ pub struct OBWriteInternationalScheduledConsentResponse6DataInitiation {
     /// Provides details on the currency exchange rate and contract.
     ///
     /// JSON name: `ExchangeRateInformation`
-    pub exchange_rate_information:
-        Option<Box<OBWriteInternationalConsentResponse6DataInitiationExchangeRateInformation>>,
+    pub exchange_rate_information: Option<
+        Box<OBWriteInternationalConsentResponse6DataInitiationExchangeRateInformation>,
+    >,
     /// Unambiguous identification of the account of the debtor to which a debit entry will be made as a result of the transaction.
     ///
     /// JSON name: `DebtorAccount`
-    pub debtor_account: Option<Box<OBWriteDomesticConsentResponse5DataInitiationDebtorAccount>>,
+    pub debtor_account: Option<
+        Box<OBWriteDomesticConsentResponse5DataInitiationDebtorAccount>,
+    >,
     /// Party to which an amount of money is due.
     ///
     /// JSON name: `Creditor`
-    pub creditor: Option<Box<OBWriteInternationalScheduledConsentResponse6DataInitiationCreditor>>,
+    pub creditor: Option<
+        Box<OBWriteInternationalScheduledConsentResponse6DataInitiationCreditor>,
+    >,
     /// Financial institution servicing an account for the creditor.
     ///
     /// JSON name: `CreditorAgent`
@@ -21786,7 +23446,9 @@ pub struct OBWriteInternationalScheduledConsentResponse6DataInitiation {
     /// Information supplied to enable the matching of an entry with the items that the transfer is intended to settle, such as commercial invoices in an accounts' receivable system.
     ///
     /// JSON name: `RemittanceInformation`
-    pub remittance_information: Option<Box<OBWriteDomestic2DataInitiationRemittanceInformation>>,
+    pub remittance_information: Option<
+        Box<OBWriteDomestic2DataInitiationRemittanceInformation>,
+    >,
     /// Additional information that can not be captured in the structured fields and/or any other specific block.
     ///
     /// JSON name: `SupplementaryData`
@@ -21885,14 +23547,22 @@ impl ob_model::Object for OBWriteInternationalScheduledConsentResponse6DataIniti
             "EndToEndIdentification",
             &self.end_to_end_identification,
         )?;
-        ob_model::__private::encode_optional(map, "LocalInstrument", &self.local_instrument)?;
+        ob_model::__private::encode_optional(
+            map,
+            "LocalInstrument",
+            &self.local_instrument,
+        )?;
         ob_model::__private::encode_optional(
             map,
             "InstructionPriority",
             &self.instruction_priority,
         )?;
         ob_model::__private::encode_optional(map, "Purpose", &self.purpose)?;
-        ob_model::__private::encode_optional(map, "ExtendedPurpose", &self.extended_purpose)?;
+        ob_model::__private::encode_optional(
+            map,
+            "ExtendedPurpose",
+            &self.extended_purpose,
+        )?;
         ob_model::__private::encode_optional(map, "ChargeBearer", &self.charge_bearer)?;
         ob_model::__private::encode_required(
             map,
@@ -21922,9 +23592,17 @@ impl ob_model::Object for OBWriteInternationalScheduledConsentResponse6DataIniti
             "ExchangeRateInformation",
             &self.exchange_rate_information,
         )?;
-        ob_model::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)?;
+        ob_model::__private::encode_optional(
+            map,
+            "DebtorAccount",
+            &self.debtor_account,
+        )?;
         ob_model::__private::encode_optional(map, "Creditor", &self.creditor)?;
-        ob_model::__private::encode_optional(map, "CreditorAgent", &self.creditor_agent)?;
+        ob_model::__private::encode_optional(
+            map,
+            "CreditorAgent",
+            &self.creditor_agent,
+        )?;
         ob_model::__private::encode_required(
             map,
             "CreditorAccount",
@@ -21936,7 +23614,11 @@ impl ob_model::Object for OBWriteInternationalScheduledConsentResponse6DataIniti
             "RemittanceInformation",
             &self.remittance_information,
         )?;
-        ob_model::__private::encode_optional(map, "SupplementaryData", &self.supplementary_data)?;
+        ob_model::__private::encode_optional(
+            map,
+            "SupplementaryData",
+            &self.supplementary_data,
+        )?;
         Ok(())
     }
     fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
@@ -21945,83 +23627,127 @@ impl ob_model::Object for OBWriteInternationalScheduledConsentResponse6DataIniti
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(
-                map,
-                "InstructionIdentification",
-                &self.instruction_identification,
-                &self.extra,
-            ),
-            1usize => ob_model::__private::encode_optional(
-                map,
-                "EndToEndIdentification",
-                &self.end_to_end_identification,
-            ),
-            2usize => {
-                ob_model::__private::encode_optional(map, "LocalInstrument", &self.local_instrument)
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "InstructionIdentification",
+                    &self.instruction_identification,
+                    &self.extra,
+                )
             }
-            3usize => ob_model::__private::encode_optional(
-                map,
-                "InstructionPriority",
-                &self.instruction_priority,
-            ),
+            1usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "EndToEndIdentification",
+                    &self.end_to_end_identification,
+                )
+            }
+            2usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "LocalInstrument",
+                    &self.local_instrument,
+                )
+            }
+            3usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "InstructionPriority",
+                    &self.instruction_priority,
+                )
+            }
             4usize => ob_model::__private::encode_optional(map, "Purpose", &self.purpose),
             5usize => {
-                ob_model::__private::encode_optional(map, "ExtendedPurpose", &self.extended_purpose)
+                ob_model::__private::encode_optional(
+                    map,
+                    "ExtendedPurpose",
+                    &self.extended_purpose,
+                )
             }
             6usize => {
-                ob_model::__private::encode_optional(map, "ChargeBearer", &self.charge_bearer)
+                ob_model::__private::encode_optional(
+                    map,
+                    "ChargeBearer",
+                    &self.charge_bearer,
+                )
             }
-            7usize => ob_model::__private::encode_required(
-                map,
-                "RequestedExecutionDateTime",
-                &self.requested_execution_date_time,
-                &self.extra,
-            ),
-            8usize => ob_model::__private::encode_required(
-                map,
-                "CurrencyOfTransfer",
-                &self.currency_of_transfer,
-                &self.extra,
-            ),
-            9usize => ob_model::__private::encode_optional(
-                map,
-                "DestinationCountryCode",
-                &self.destination_country_code,
-            ),
-            10usize => ob_model::__private::encode_required(
-                map,
-                "InstructedAmount",
-                &self.instructed_amount,
-                &self.extra,
-            ),
-            11usize => ob_model::__private::encode_optional(
-                map,
-                "ExchangeRateInformation",
-                &self.exchange_rate_information,
-            ),
+            7usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "RequestedExecutionDateTime",
+                    &self.requested_execution_date_time,
+                    &self.extra,
+                )
+            }
+            8usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "CurrencyOfTransfer",
+                    &self.currency_of_transfer,
+                    &self.extra,
+                )
+            }
+            9usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "DestinationCountryCode",
+                    &self.destination_country_code,
+                )
+            }
+            10usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "InstructedAmount",
+                    &self.instructed_amount,
+                    &self.extra,
+                )
+            }
+            11usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "ExchangeRateInformation",
+                    &self.exchange_rate_information,
+                )
+            }
             12usize => {
-                ob_model::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)
+                ob_model::__private::encode_optional(
+                    map,
+                    "DebtorAccount",
+                    &self.debtor_account,
+                )
             }
-            13usize => ob_model::__private::encode_optional(map, "Creditor", &self.creditor),
+            13usize => {
+                ob_model::__private::encode_optional(map, "Creditor", &self.creditor)
+            }
             14usize => {
-                ob_model::__private::encode_optional(map, "CreditorAgent", &self.creditor_agent)
+                ob_model::__private::encode_optional(
+                    map,
+                    "CreditorAgent",
+                    &self.creditor_agent,
+                )
             }
-            15usize => ob_model::__private::encode_required(
-                map,
-                "CreditorAccount",
-                &self.creditor_account,
-                &self.extra,
-            ),
-            16usize => ob_model::__private::encode_optional(
-                map,
-                "RemittanceInformation",
-                &self.remittance_information,
-            ),
-            17usize => ob_model::__private::encode_optional(
-                map,
-                "SupplementaryData",
-                &self.supplementary_data,
-            ),
+            15usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "CreditorAccount",
+                    &self.creditor_account,
+                    &self.extra,
+                )
+            }
+            16usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "RemittanceInformation",
+                    &self.remittance_information,
+                )
+            }
+            17usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "SupplementaryData",
+                    &self.supplementary_data,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -22033,8 +23759,7 @@ impl ob_model::Object for OBWriteInternationalScheduledConsentResponse6DataIniti
     }
 }
 impl ob_model::__private::serde::Serialize
-    for OBWriteInternationalScheduledConsentResponse6DataInitiation
-{
+for OBWriteInternationalScheduledConsentResponse6DataInitiation {
     fn serialize<S: ob_model::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -22043,8 +23768,7 @@ impl ob_model::__private::serde::Serialize
     }
 }
 impl<'de> ob_model::__private::serde::Deserialize<'de>
-    for OBWriteInternationalScheduledConsentResponse6DataInitiation
-{
+for OBWriteInternationalScheduledConsentResponse6DataInitiation {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -22159,18 +23883,16 @@ impl ob_model::Validate for OBWriteInternationalScheduledConsentResponse6DataIni
 }
 #[cfg(feature = "schemars")]
 impl ob_model::__private::schemars::JsonSchema
-    for OBWriteInternationalScheduledConsentResponse6DataInitiation
-{
+for OBWriteInternationalScheduledConsentResponse6DataInitiation {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteInternationalScheduledConsentResponse6DataInitiation".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
         concat!(
-            module_path!(),
-            "::",
+            module_path!(), "::",
             "OBWriteInternationalScheduledConsentResponse6DataInitiation"
         )
-        .into()
+            .into()
     }
     fn json_schema(
         g: &mut ob_model::__private::schemars::SchemaGenerator,
@@ -22599,7 +24321,14 @@ impl ob_model::Object for OBWriteInternationalScheduledResponse6 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(map, "Data", &self.data, &self.extra),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Data",
+                    &self.data,
+                    &self.extra,
+                )
+            }
             1usize => ob_model::__private::encode_optional(map, "Links", &self.links),
             2usize => ob_model::__private::encode_optional(map, "Meta", &self.meta),
             _ => Ok(()),
@@ -22620,7 +24349,8 @@ impl ob_model::__private::serde::Serialize for OBWriteInternationalScheduledResp
         ob_model::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> ob_model::__private::serde::Deserialize<'de> for OBWriteInternationalScheduledResponse6 {
+impl<'de> ob_model::__private::serde::Deserialize<'de>
+for OBWriteInternationalScheduledResponse6 {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -22649,17 +24379,13 @@ impl ob_model::Validate for OBWriteInternationalScheduledResponse6 {
     }
 }
 #[cfg(feature = "schemars")]
-impl ob_model::__private::schemars::JsonSchema for OBWriteInternationalScheduledResponse6 {
+impl ob_model::__private::schemars::JsonSchema
+for OBWriteInternationalScheduledResponse6 {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteInternationalScheduledResponse6".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBWriteInternationalScheduledResponse6"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBWriteInternationalScheduledResponse6").into()
     }
     fn json_schema(
         g: &mut ob_model::__private::schemars::SchemaGenerator,
@@ -22778,8 +24504,9 @@ pub struct OBWriteInternationalScheduledResponse6Data {
     /// Further detailed information on the exchange rate that has been used in the payment transaction.
     ///
     /// JSON name: `ExchangeRateInformation`
-    pub exchange_rate_information:
-        Option<Box<OBWriteInternationalConsentResponse6DataExchangeRateInformation>>,
+    pub exchange_rate_information: Option<
+        Box<OBWriteInternationalConsentResponse6DataExchangeRateInformation>,
+    >,
     /// The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single scheduled international payment.
     ///
     /// JSON name: `Initiation`
@@ -22866,7 +24593,12 @@ impl ob_model::Object for OBWriteInternationalScheduledResponse6Data {
             &self.international_scheduled_payment_id,
             &self.extra,
         )?;
-        ob_model::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "ConsentId",
+            &self.consent_id,
+            &self.extra,
+        )?;
         ob_model::__private::encode_required(
             map,
             "CreationDateTime",
@@ -22897,8 +24629,17 @@ impl ob_model::Object for OBWriteInternationalScheduledResponse6Data {
             "ExchangeRateInformation",
             &self.exchange_rate_information,
         )?;
-        ob_model::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
-        ob_model::__private::encode_optional(map, "MultiAuthorisation", &self.multi_authorisation)?;
+        ob_model::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
+        ob_model::__private::encode_optional(
+            map,
+            "MultiAuthorisation",
+            &self.multi_authorisation,
+        )?;
         ob_model::__private::encode_optional(map, "Debtor", &self.debtor)?;
         Ok(())
     }
@@ -22908,61 +24649,84 @@ impl ob_model::Object for OBWriteInternationalScheduledResponse6Data {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(
-                map,
-                "InternationalScheduledPaymentId",
-                &self.international_scheduled_payment_id,
-                &self.extra,
-            ),
-            1usize => ob_model::__private::encode_required(
-                map,
-                "ConsentId",
-                &self.consent_id,
-                &self.extra,
-            ),
-            2usize => ob_model::__private::encode_required(
-                map,
-                "CreationDateTime",
-                &self.creation_date_time,
-                &self.extra,
-            ),
-            3usize => {
-                ob_model::__private::encode_required(map, "Status", &self.status, &self.extra)
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "InternationalScheduledPaymentId",
+                    &self.international_scheduled_payment_id,
+                    &self.extra,
+                )
             }
-            4usize => ob_model::__private::encode_required(
-                map,
-                "StatusUpdateDateTime",
-                &self.status_update_date_time,
-                &self.extra,
-            ),
-            5usize => ob_model::__private::encode_optional(
-                map,
-                "ExpectedExecutionDateTime",
-                &self.expected_execution_date_time,
-            ),
-            6usize => ob_model::__private::encode_optional(
-                map,
-                "ExpectedSettlementDateTime",
-                &self.expected_settlement_date_time,
-            ),
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "ConsentId",
+                    &self.consent_id,
+                    &self.extra,
+                )
+            }
+            2usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "CreationDateTime",
+                    &self.creation_date_time,
+                    &self.extra,
+                )
+            }
+            3usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Status",
+                    &self.status,
+                    &self.extra,
+                )
+            }
+            4usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "StatusUpdateDateTime",
+                    &self.status_update_date_time,
+                    &self.extra,
+                )
+            }
+            5usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "ExpectedExecutionDateTime",
+                    &self.expected_execution_date_time,
+                )
+            }
+            6usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "ExpectedSettlementDateTime",
+                    &self.expected_settlement_date_time,
+                )
+            }
             7usize => ob_model::__private::encode_optional(map, "Refund", &self.refund),
             8usize => ob_model::__private::encode_optional(map, "Charges", &self.charges),
-            9usize => ob_model::__private::encode_optional(
-                map,
-                "ExchangeRateInformation",
-                &self.exchange_rate_information,
-            ),
-            10usize => ob_model::__private::encode_required(
-                map,
-                "Initiation",
-                &self.initiation,
-                &self.extra,
-            ),
-            11usize => ob_model::__private::encode_optional(
-                map,
-                "MultiAuthorisation",
-                &self.multi_authorisation,
-            ),
+            9usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "ExchangeRateInformation",
+                    &self.exchange_rate_information,
+                )
+            }
+            10usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
+            }
+            11usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "MultiAuthorisation",
+                    &self.multi_authorisation,
+                )
+            }
             12usize => ob_model::__private::encode_optional(map, "Debtor", &self.debtor),
             _ => Ok(()),
         }
@@ -22974,7 +24738,8 @@ impl ob_model::Object for OBWriteInternationalScheduledResponse6Data {
         &mut self.extra
     }
 }
-impl ob_model::__private::serde::Serialize for OBWriteInternationalScheduledResponse6Data {
+impl ob_model::__private::serde::Serialize
+for OBWriteInternationalScheduledResponse6Data {
     fn serialize<S: ob_model::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -22983,8 +24748,7 @@ impl ob_model::__private::serde::Serialize for OBWriteInternationalScheduledResp
     }
 }
 impl<'de> ob_model::__private::serde::Deserialize<'de>
-    for OBWriteInternationalScheduledResponse6Data
-{
+for OBWriteInternationalScheduledResponse6Data {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -23070,17 +24834,14 @@ impl ob_model::Validate for OBWriteInternationalScheduledResponse6Data {
     }
 }
 #[cfg(feature = "schemars")]
-impl ob_model::__private::schemars::JsonSchema for OBWriteInternationalScheduledResponse6Data {
+impl ob_model::__private::schemars::JsonSchema
+for OBWriteInternationalScheduledResponse6Data {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteInternationalScheduledResponse6Data".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBWriteInternationalScheduledResponse6Data"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBWriteInternationalScheduledResponse6Data")
+            .into()
     }
     fn json_schema(
         g: &mut ob_model::__private::schemars::SchemaGenerator,
@@ -23396,8 +25157,22 @@ impl ob_model::Object for OBWriteInternationalStandingOrder4 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(map, "Data", &self.data, &self.extra),
-            1usize => ob_model::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Data",
+                    &self.data,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Risk",
+                    &self.risk,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -23416,7 +25191,8 @@ impl ob_model::__private::serde::Serialize for OBWriteInternationalStandingOrder
         ob_model::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> ob_model::__private::serde::Deserialize<'de> for OBWriteInternationalStandingOrder4 {
+impl<'de> ob_model::__private::serde::Deserialize<'de>
+for OBWriteInternationalStandingOrder4 {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -23539,8 +25315,18 @@ impl ob_model::Object for OBWriteInternationalStandingOrder4Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
-        ob_model::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "ConsentId",
+            &self.consent_id,
+            &self.extra,
+        )?;
+        ob_model::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
         Ok(())
     }
     fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
@@ -23549,18 +25335,22 @@ impl ob_model::Object for OBWriteInternationalStandingOrder4Data {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(
-                map,
-                "ConsentId",
-                &self.consent_id,
-                &self.extra,
-            ),
-            1usize => ob_model::__private::encode_required(
-                map,
-                "Initiation",
-                &self.initiation,
-                &self.extra,
-            ),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "ConsentId",
+                    &self.consent_id,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -23579,7 +25369,8 @@ impl ob_model::__private::serde::Serialize for OBWriteInternationalStandingOrder
         ob_model::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> ob_model::__private::serde::Deserialize<'de> for OBWriteInternationalStandingOrder4Data {
+impl<'de> ob_model::__private::serde::Deserialize<'de>
+for OBWriteInternationalStandingOrder4Data {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -23605,17 +25396,13 @@ impl ob_model::Validate for OBWriteInternationalStandingOrder4Data {
     }
 }
 #[cfg(feature = "schemars")]
-impl ob_model::__private::schemars::JsonSchema for OBWriteInternationalStandingOrder4Data {
+impl ob_model::__private::schemars::JsonSchema
+for OBWriteInternationalStandingOrder4Data {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteInternationalStandingOrder4Data".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBWriteInternationalStandingOrder4Data"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBWriteInternationalStandingOrder4Data").into()
     }
     fn json_schema(
         g: &mut ob_model::__private::schemars::SchemaGenerator,
@@ -23749,16 +25536,22 @@ pub struct OBWriteInternationalStandingOrder4DataInitiation {
     /// Provides the details to identify the debtor account.
     ///
     /// JSON name: `DebtorAccount`
-    pub debtor_account: Option<Box<OBWriteDomesticConsentResponse5DataInitiationDebtorAccount>>,
+    pub debtor_account: Option<
+        Box<OBWriteDomesticConsentResponse5DataInitiationDebtorAccount>,
+    >,
     /// Party to which an amount of money is due.
     ///
     /// JSON name: `Creditor`
-    pub creditor: Option<Box<OBWriteInternationalScheduledConsentResponse6DataInitiationCreditor>>,
+    pub creditor: Option<
+        Box<OBWriteInternationalScheduledConsentResponse6DataInitiationCreditor>,
+    >,
     /// Party that manages the account on behalf of the account owner, that is manages the registration and booking of entries on the account, calculates balances on the account and provides information about the account.
     /// This is the servicer of the beneficiary account.
     ///
     /// JSON name: `CreditorAgent`
-    pub creditor_agent: Option<Box<OBWriteInternationalStandingOrder4DataInitiationCreditorAgent>>,
+    pub creditor_agent: Option<
+        Box<OBWriteInternationalStandingOrder4DataInitiationCreditorAgent>,
+    >,
     /// Provides the details to identify the beneficiary account.
     ///
     /// JSON name: `CreditorAccount`
@@ -23844,9 +25637,18 @@ impl ob_model::Object for OBWriteInternationalStandingOrder4DataInitiation {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(map, "Frequency", &self.frequency, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "Frequency",
+            &self.frequency,
+            &self.extra,
+        )?;
         ob_model::__private::encode_optional(map, "Reference", &self.reference)?;
-        ob_model::__private::encode_optional(map, "NumberOfPayments", &self.number_of_payments)?;
+        ob_model::__private::encode_optional(
+            map,
+            "NumberOfPayments",
+            &self.number_of_payments,
+        )?;
         ob_model::__private::encode_required(
             map,
             "FirstPaymentDateTime",
@@ -23859,7 +25661,11 @@ impl ob_model::Object for OBWriteInternationalStandingOrder4DataInitiation {
             &self.final_payment_date_time,
         )?;
         ob_model::__private::encode_optional(map, "Purpose", &self.purpose)?;
-        ob_model::__private::encode_optional(map, "ExtendedPurpose", &self.extended_purpose)?;
+        ob_model::__private::encode_optional(
+            map,
+            "ExtendedPurpose",
+            &self.extended_purpose,
+        )?;
         ob_model::__private::encode_optional(map, "ChargeBearer", &self.charge_bearer)?;
         ob_model::__private::encode_required(
             map,
@@ -23878,16 +25684,28 @@ impl ob_model::Object for OBWriteInternationalStandingOrder4DataInitiation {
             &self.instructed_amount,
             &self.extra,
         )?;
-        ob_model::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)?;
+        ob_model::__private::encode_optional(
+            map,
+            "DebtorAccount",
+            &self.debtor_account,
+        )?;
         ob_model::__private::encode_optional(map, "Creditor", &self.creditor)?;
-        ob_model::__private::encode_optional(map, "CreditorAgent", &self.creditor_agent)?;
+        ob_model::__private::encode_optional(
+            map,
+            "CreditorAgent",
+            &self.creditor_agent,
+        )?;
         ob_model::__private::encode_required(
             map,
             "CreditorAccount",
             &self.creditor_account,
             &self.extra,
         )?;
-        ob_model::__private::encode_optional(map, "SupplementaryData", &self.supplementary_data)?;
+        ob_model::__private::encode_optional(
+            map,
+            "SupplementaryData",
+            &self.supplementary_data,
+        )?;
         Ok(())
     }
     fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
@@ -23897,67 +25715,108 @@ impl ob_model::Object for OBWriteInternationalStandingOrder4DataInitiation {
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                ob_model::__private::encode_required(map, "Frequency", &self.frequency, &self.extra)
+                ob_model::__private::encode_required(
+                    map,
+                    "Frequency",
+                    &self.frequency,
+                    &self.extra,
+                )
             }
-            1usize => ob_model::__private::encode_optional(map, "Reference", &self.reference),
-            2usize => ob_model::__private::encode_optional(
-                map,
-                "NumberOfPayments",
-                &self.number_of_payments,
-            ),
-            3usize => ob_model::__private::encode_required(
-                map,
-                "FirstPaymentDateTime",
-                &self.first_payment_date_time,
-                &self.extra,
-            ),
-            4usize => ob_model::__private::encode_optional(
-                map,
-                "FinalPaymentDateTime",
-                &self.final_payment_date_time,
-            ),
+            1usize => {
+                ob_model::__private::encode_optional(map, "Reference", &self.reference)
+            }
+            2usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "NumberOfPayments",
+                    &self.number_of_payments,
+                )
+            }
+            3usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "FirstPaymentDateTime",
+                    &self.first_payment_date_time,
+                    &self.extra,
+                )
+            }
+            4usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "FinalPaymentDateTime",
+                    &self.final_payment_date_time,
+                )
+            }
             5usize => ob_model::__private::encode_optional(map, "Purpose", &self.purpose),
             6usize => {
-                ob_model::__private::encode_optional(map, "ExtendedPurpose", &self.extended_purpose)
+                ob_model::__private::encode_optional(
+                    map,
+                    "ExtendedPurpose",
+                    &self.extended_purpose,
+                )
             }
             7usize => {
-                ob_model::__private::encode_optional(map, "ChargeBearer", &self.charge_bearer)
+                ob_model::__private::encode_optional(
+                    map,
+                    "ChargeBearer",
+                    &self.charge_bearer,
+                )
             }
-            8usize => ob_model::__private::encode_required(
-                map,
-                "CurrencyOfTransfer",
-                &self.currency_of_transfer,
-                &self.extra,
-            ),
-            9usize => ob_model::__private::encode_optional(
-                map,
-                "DestinationCountryCode",
-                &self.destination_country_code,
-            ),
-            10usize => ob_model::__private::encode_required(
-                map,
-                "InstructedAmount",
-                &self.instructed_amount,
-                &self.extra,
-            ),
+            8usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "CurrencyOfTransfer",
+                    &self.currency_of_transfer,
+                    &self.extra,
+                )
+            }
+            9usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "DestinationCountryCode",
+                    &self.destination_country_code,
+                )
+            }
+            10usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "InstructedAmount",
+                    &self.instructed_amount,
+                    &self.extra,
+                )
+            }
             11usize => {
-                ob_model::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)
+                ob_model::__private::encode_optional(
+                    map,
+                    "DebtorAccount",
+                    &self.debtor_account,
+                )
             }
-            12usize => ob_model::__private::encode_optional(map, "Creditor", &self.creditor),
+            12usize => {
+                ob_model::__private::encode_optional(map, "Creditor", &self.creditor)
+            }
             13usize => {
-                ob_model::__private::encode_optional(map, "CreditorAgent", &self.creditor_agent)
+                ob_model::__private::encode_optional(
+                    map,
+                    "CreditorAgent",
+                    &self.creditor_agent,
+                )
             }
-            14usize => ob_model::__private::encode_required(
-                map,
-                "CreditorAccount",
-                &self.creditor_account,
-                &self.extra,
-            ),
-            15usize => ob_model::__private::encode_optional(
-                map,
-                "SupplementaryData",
-                &self.supplementary_data,
-            ),
+            14usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "CreditorAccount",
+                    &self.creditor_account,
+                    &self.extra,
+                )
+            }
+            15usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "SupplementaryData",
+                    &self.supplementary_data,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -23968,7 +25827,8 @@ impl ob_model::Object for OBWriteInternationalStandingOrder4DataInitiation {
         &mut self.extra
     }
 }
-impl ob_model::__private::serde::Serialize for OBWriteInternationalStandingOrder4DataInitiation {
+impl ob_model::__private::serde::Serialize
+for OBWriteInternationalStandingOrder4DataInitiation {
     fn serialize<S: ob_model::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -23977,8 +25837,7 @@ impl ob_model::__private::serde::Serialize for OBWriteInternationalStandingOrder
     }
 }
 impl<'de> ob_model::__private::serde::Deserialize<'de>
-    for OBWriteInternationalStandingOrder4DataInitiation
-{
+for OBWriteInternationalStandingOrder4DataInitiation {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -24084,18 +25943,13 @@ impl ob_model::Validate for OBWriteInternationalStandingOrder4DataInitiation {
 }
 #[cfg(feature = "schemars")]
 impl ob_model::__private::schemars::JsonSchema
-    for OBWriteInternationalStandingOrder4DataInitiation
-{
+for OBWriteInternationalStandingOrder4DataInitiation {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteInternationalStandingOrder4DataInitiation".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBWriteInternationalStandingOrder4DataInitiation"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBWriteInternationalStandingOrder4DataInitiation")
+            .into()
     }
     fn json_schema(
         g: &mut ob_model::__private::schemars::SchemaGenerator,
@@ -24321,7 +26175,10 @@ impl ob_model::__private::schemars::JsonSchema
             false,
             "Provides the details to identify the debtor account.",
             ob_model::schema::constrain(
-                g.subschema_for::<OBWriteDomesticConsentResponse5DataInitiationDebtorAccount>(),
+                g
+                    .subschema_for::<
+                        OBWriteDomesticConsentResponse5DataInitiationDebtorAccount,
+                    >(),
                 &ob_model::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -24384,7 +26241,10 @@ impl ob_model::__private::schemars::JsonSchema
             true,
             "Provides the details to identify the beneficiary account.",
             ob_model::schema::constrain(
-                g.subschema_for::<OBWriteDomesticConsentResponse5DataInitiationCreditorAccount>(),
+                g
+                    .subschema_for::<
+                        OBWriteDomesticConsentResponse5DataInitiationCreditorAccount,
+                    >(),
                 &ob_model::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -24473,8 +26333,22 @@ impl ob_model::Object for OBWriteInternationalStandingOrderConsent6 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(map, "Data", &self.data, &self.extra),
-            1usize => ob_model::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Data",
+                    &self.data,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Risk",
+                    &self.risk,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -24485,7 +26359,8 @@ impl ob_model::Object for OBWriteInternationalStandingOrderConsent6 {
         &mut self.extra
     }
 }
-impl ob_model::__private::serde::Serialize for OBWriteInternationalStandingOrderConsent6 {
+impl ob_model::__private::serde::Serialize
+for OBWriteInternationalStandingOrderConsent6 {
     fn serialize<S: ob_model::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -24494,8 +26369,7 @@ impl ob_model::__private::serde::Serialize for OBWriteInternationalStandingOrder
     }
 }
 impl<'de> ob_model::__private::serde::Deserialize<'de>
-    for OBWriteInternationalStandingOrderConsent6
-{
+for OBWriteInternationalStandingOrderConsent6 {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -24520,17 +26394,13 @@ impl ob_model::Validate for OBWriteInternationalStandingOrderConsent6 {
     }
 }
 #[cfg(feature = "schemars")]
-impl ob_model::__private::schemars::JsonSchema for OBWriteInternationalStandingOrderConsent6 {
+impl ob_model::__private::schemars::JsonSchema
+for OBWriteInternationalStandingOrderConsent6 {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteInternationalStandingOrderConsent6".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBWriteInternationalStandingOrderConsent6"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBWriteInternationalStandingOrderConsent6").into()
     }
     fn json_schema(
         g: &mut ob_model::__private::schemars::SchemaGenerator,
@@ -24647,11 +26517,29 @@ impl ob_model::Object for OBWriteInternationalStandingOrderConsent6Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(map, "Permission", &self.permission, &self.extra)?;
-        ob_model::__private::encode_optional(map, "ReadRefundAccount", &self.read_refund_account)?;
-        ob_model::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "Permission",
+            &self.permission,
+            &self.extra,
+        )?;
+        ob_model::__private::encode_optional(
+            map,
+            "ReadRefundAccount",
+            &self.read_refund_account,
+        )?;
+        ob_model::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
         ob_model::__private::encode_optional(map, "Authorisation", &self.authorisation)?;
-        ob_model::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)?;
+        ob_model::__private::encode_optional(
+            map,
+            "SCASupportData",
+            &self.sca_support_data,
+        )?;
         Ok(())
     }
     fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
@@ -24660,28 +26548,42 @@ impl ob_model::Object for OBWriteInternationalStandingOrderConsent6Data {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(
-                map,
-                "Permission",
-                &self.permission,
-                &self.extra,
-            ),
-            1usize => ob_model::__private::encode_optional(
-                map,
-                "ReadRefundAccount",
-                &self.read_refund_account,
-            ),
-            2usize => ob_model::__private::encode_required(
-                map,
-                "Initiation",
-                &self.initiation,
-                &self.extra,
-            ),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Permission",
+                    &self.permission,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "ReadRefundAccount",
+                    &self.read_refund_account,
+                )
+            }
+            2usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
+            }
             3usize => {
-                ob_model::__private::encode_optional(map, "Authorisation", &self.authorisation)
+                ob_model::__private::encode_optional(
+                    map,
+                    "Authorisation",
+                    &self.authorisation,
+                )
             }
             4usize => {
-                ob_model::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)
+                ob_model::__private::encode_optional(
+                    map,
+                    "SCASupportData",
+                    &self.sca_support_data,
+                )
             }
             _ => Ok(()),
         }
@@ -24693,7 +26595,8 @@ impl ob_model::Object for OBWriteInternationalStandingOrderConsent6Data {
         &mut self.extra
     }
 }
-impl ob_model::__private::serde::Serialize for OBWriteInternationalStandingOrderConsent6Data {
+impl ob_model::__private::serde::Serialize
+for OBWriteInternationalStandingOrderConsent6Data {
     fn serialize<S: ob_model::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -24702,8 +26605,7 @@ impl ob_model::__private::serde::Serialize for OBWriteInternationalStandingOrder
     }
 }
 impl<'de> ob_model::__private::serde::Deserialize<'de>
-    for OBWriteInternationalStandingOrderConsent6Data
-{
+for OBWriteInternationalStandingOrderConsent6Data {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -24743,17 +26645,14 @@ impl ob_model::Validate for OBWriteInternationalStandingOrderConsent6Data {
     }
 }
 #[cfg(feature = "schemars")]
-impl ob_model::__private::schemars::JsonSchema for OBWriteInternationalStandingOrderConsent6Data {
+impl ob_model::__private::schemars::JsonSchema
+for OBWriteInternationalStandingOrderConsent6Data {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteInternationalStandingOrderConsent6Data".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBWriteInternationalStandingOrderConsent6Data"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBWriteInternationalStandingOrderConsent6Data")
+            .into()
     }
     fn json_schema(
         g: &mut ob_model::__private::schemars::SchemaGenerator,
@@ -24928,8 +26827,22 @@ impl ob_model::Object for OBWriteInternationalStandingOrderConsentResponse7 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(map, "Data", &self.data, &self.extra),
-            1usize => ob_model::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Data",
+                    &self.data,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Risk",
+                    &self.risk,
+                    &self.extra,
+                )
+            }
             2usize => ob_model::__private::encode_optional(map, "Links", &self.links),
             3usize => ob_model::__private::encode_optional(map, "Meta", &self.meta),
             _ => Ok(()),
@@ -24942,7 +26855,8 @@ impl ob_model::Object for OBWriteInternationalStandingOrderConsentResponse7 {
         &mut self.extra
     }
 }
-impl ob_model::__private::serde::Serialize for OBWriteInternationalStandingOrderConsentResponse7 {
+impl ob_model::__private::serde::Serialize
+for OBWriteInternationalStandingOrderConsentResponse7 {
     fn serialize<S: ob_model::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -24951,8 +26865,7 @@ impl ob_model::__private::serde::Serialize for OBWriteInternationalStandingOrder
     }
 }
 impl<'de> ob_model::__private::serde::Deserialize<'de>
-    for OBWriteInternationalStandingOrderConsentResponse7
-{
+for OBWriteInternationalStandingOrderConsentResponse7 {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -24988,18 +26901,15 @@ impl ob_model::Validate for OBWriteInternationalStandingOrderConsentResponse7 {
 }
 #[cfg(feature = "schemars")]
 impl ob_model::__private::schemars::JsonSchema
-    for OBWriteInternationalStandingOrderConsentResponse7
-{
+for OBWriteInternationalStandingOrderConsentResponse7 {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteInternationalStandingOrderConsentResponse7".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
         concat!(
-            module_path!(),
-            "::",
-            "OBWriteInternationalStandingOrderConsentResponse7"
+            module_path!(), "::", "OBWriteInternationalStandingOrderConsentResponse7"
         )
-        .into()
+            .into()
     }
     fn json_schema(
         g: &mut ob_model::__private::schemars::SchemaGenerator,
@@ -25014,7 +26924,10 @@ impl ob_model::__private::schemars::JsonSchema
             true,
             "",
             ob_model::schema::constrain(
-                g.subschema_for::<OBWriteInternationalStandingOrderConsentResponse7Data>(),
+                g
+                    .subschema_for::<
+                        OBWriteInternationalStandingOrderConsentResponse7Data,
+                    >(),
                 &ob_model::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -25209,7 +27122,12 @@ impl ob_model::Object for OBWriteInternationalStandingOrderConsentResponse7Data 
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "ConsentId",
+            &self.consent_id,
+            &self.extra,
+        )?;
         ob_model::__private::encode_required(
             map,
             "CreationDateTime",
@@ -25223,13 +27141,35 @@ impl ob_model::Object for OBWriteInternationalStandingOrderConsentResponse7Data 
             &self.status_update_date_time,
             &self.extra,
         )?;
-        ob_model::__private::encode_required(map, "Permission", &self.permission, &self.extra)?;
-        ob_model::__private::encode_optional(map, "ReadRefundAccount", &self.read_refund_account)?;
-        ob_model::__private::encode_optional(map, "CutOffDateTime", &self.cut_off_date_time)?;
+        ob_model::__private::encode_required(
+            map,
+            "Permission",
+            &self.permission,
+            &self.extra,
+        )?;
+        ob_model::__private::encode_optional(
+            map,
+            "ReadRefundAccount",
+            &self.read_refund_account,
+        )?;
+        ob_model::__private::encode_optional(
+            map,
+            "CutOffDateTime",
+            &self.cut_off_date_time,
+        )?;
         ob_model::__private::encode_optional(map, "Charges", &self.charges)?;
-        ob_model::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
         ob_model::__private::encode_optional(map, "Authorisation", &self.authorisation)?;
-        ob_model::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)?;
+        ob_model::__private::encode_optional(
+            map,
+            "SCASupportData",
+            &self.sca_support_data,
+        )?;
         ob_model::__private::encode_optional(map, "Debtor", &self.debtor)?;
         Ok(())
     }
@@ -25239,53 +27179,82 @@ impl ob_model::Object for OBWriteInternationalStandingOrderConsentResponse7Data 
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(
-                map,
-                "ConsentId",
-                &self.consent_id,
-                &self.extra,
-            ),
-            1usize => ob_model::__private::encode_required(
-                map,
-                "CreationDateTime",
-                &self.creation_date_time,
-                &self.extra,
-            ),
-            2usize => {
-                ob_model::__private::encode_required(map, "Status", &self.status, &self.extra)
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "ConsentId",
+                    &self.consent_id,
+                    &self.extra,
+                )
             }
-            3usize => ob_model::__private::encode_required(
-                map,
-                "StatusUpdateDateTime",
-                &self.status_update_date_time,
-                &self.extra,
-            ),
-            4usize => ob_model::__private::encode_required(
-                map,
-                "Permission",
-                &self.permission,
-                &self.extra,
-            ),
-            5usize => ob_model::__private::encode_optional(
-                map,
-                "ReadRefundAccount",
-                &self.read_refund_account,
-            ),
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "CreationDateTime",
+                    &self.creation_date_time,
+                    &self.extra,
+                )
+            }
+            2usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Status",
+                    &self.status,
+                    &self.extra,
+                )
+            }
+            3usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "StatusUpdateDateTime",
+                    &self.status_update_date_time,
+                    &self.extra,
+                )
+            }
+            4usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Permission",
+                    &self.permission,
+                    &self.extra,
+                )
+            }
+            5usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "ReadRefundAccount",
+                    &self.read_refund_account,
+                )
+            }
             6usize => {
-                ob_model::__private::encode_optional(map, "CutOffDateTime", &self.cut_off_date_time)
+                ob_model::__private::encode_optional(
+                    map,
+                    "CutOffDateTime",
+                    &self.cut_off_date_time,
+                )
             }
             7usize => ob_model::__private::encode_optional(map, "Charges", &self.charges),
-            8usize => ob_model::__private::encode_required(
-                map,
-                "Initiation",
-                &self.initiation,
-                &self.extra,
-            ),
+            8usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
+            }
             9usize => {
-                ob_model::__private::encode_optional(map, "Authorisation", &self.authorisation)
+                ob_model::__private::encode_optional(
+                    map,
+                    "Authorisation",
+                    &self.authorisation,
+                )
             }
             10usize => {
-                ob_model::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)
+                ob_model::__private::encode_optional(
+                    map,
+                    "SCASupportData",
+                    &self.sca_support_data,
+                )
             }
             11usize => ob_model::__private::encode_optional(map, "Debtor", &self.debtor),
             _ => Ok(()),
@@ -25299,8 +27268,7 @@ impl ob_model::Object for OBWriteInternationalStandingOrderConsentResponse7Data 
     }
 }
 impl ob_model::__private::serde::Serialize
-    for OBWriteInternationalStandingOrderConsentResponse7Data
-{
+for OBWriteInternationalStandingOrderConsentResponse7Data {
     fn serialize<S: ob_model::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -25309,8 +27277,7 @@ impl ob_model::__private::serde::Serialize
     }
 }
 impl<'de> ob_model::__private::serde::Deserialize<'de>
-    for OBWriteInternationalStandingOrderConsentResponse7Data
-{
+for OBWriteInternationalStandingOrderConsentResponse7Data {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -25391,18 +27358,15 @@ impl ob_model::Validate for OBWriteInternationalStandingOrderConsentResponse7Dat
 }
 #[cfg(feature = "schemars")]
 impl ob_model::__private::schemars::JsonSchema
-    for OBWriteInternationalStandingOrderConsentResponse7Data
-{
+for OBWriteInternationalStandingOrderConsentResponse7Data {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteInternationalStandingOrderConsentResponse7Data".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
         concat!(
-            module_path!(),
-            "::",
-            "OBWriteInternationalStandingOrderConsentResponse7Data"
+            module_path!(), "::", "OBWriteInternationalStandingOrderConsentResponse7Data"
         )
-        .into()
+            .into()
     }
     fn json_schema(
         g: &mut ob_model::__private::schemars::SchemaGenerator,
@@ -25729,16 +27693,22 @@ pub struct OBWriteInternationalStandingOrderConsentResponse7DataInitiation {
     /// Unambiguous identification of the account of the debtor to which a debit entry will be made as a result of the transaction.
     ///
     /// JSON name: `DebtorAccount`
-    pub debtor_account: Option<Box<OBWriteDomesticConsentResponse5DataInitiationDebtorAccount>>,
+    pub debtor_account: Option<
+        Box<OBWriteDomesticConsentResponse5DataInitiationDebtorAccount>,
+    >,
     /// Party to which an amount of money is due.
     ///
     /// JSON name: `Creditor`
-    pub creditor: Option<Box<OBWriteInternationalScheduledConsentResponse6DataInitiationCreditor>>,
+    pub creditor: Option<
+        Box<OBWriteInternationalScheduledConsentResponse6DataInitiationCreditor>,
+    >,
     /// Party that manages the account on behalf of the account owner, that is manages the registration and booking of entries on the account, calculates balances on the account and provides information about the account.
     /// This is the servicer of the beneficiary account.
     ///
     /// JSON name: `CreditorAgent`
-    pub creditor_agent: Option<Box<OBWriteInternationalStandingOrder4DataInitiationCreditorAgent>>,
+    pub creditor_agent: Option<
+        Box<OBWriteInternationalStandingOrder4DataInitiationCreditorAgent>,
+    >,
     /// Provides the details to identify the beneficiary account.
     ///
     /// JSON name: `CreditorAccount`
@@ -25751,7 +27721,8 @@ pub struct OBWriteInternationalStandingOrderConsentResponse7DataInitiation {
     /// that re-encoding loses nothing, and reported by `validate()`.
     pub extra: ob_model::Extra,
 }
-impl ob_model::Object for OBWriteInternationalStandingOrderConsentResponse7DataInitiation {
+impl ob_model::Object
+for OBWriteInternationalStandingOrderConsentResponse7DataInitiation {
     const NAME: &'static str = "OBWriteInternationalStandingOrderConsentResponse7DataInitiation";
     const FIELDS: &'static [&'static str] = &[
         "Frequency",
@@ -25824,9 +27795,18 @@ impl ob_model::Object for OBWriteInternationalStandingOrderConsentResponse7DataI
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(map, "Frequency", &self.frequency, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "Frequency",
+            &self.frequency,
+            &self.extra,
+        )?;
         ob_model::__private::encode_optional(map, "Reference", &self.reference)?;
-        ob_model::__private::encode_optional(map, "NumberOfPayments", &self.number_of_payments)?;
+        ob_model::__private::encode_optional(
+            map,
+            "NumberOfPayments",
+            &self.number_of_payments,
+        )?;
         ob_model::__private::encode_required(
             map,
             "FirstPaymentDateTime",
@@ -25839,7 +27819,11 @@ impl ob_model::Object for OBWriteInternationalStandingOrderConsentResponse7DataI
             &self.final_payment_date_time,
         )?;
         ob_model::__private::encode_optional(map, "Purpose", &self.purpose)?;
-        ob_model::__private::encode_optional(map, "ExtendedPurpose", &self.extended_purpose)?;
+        ob_model::__private::encode_optional(
+            map,
+            "ExtendedPurpose",
+            &self.extended_purpose,
+        )?;
         ob_model::__private::encode_optional(map, "ChargeBearer", &self.charge_bearer)?;
         ob_model::__private::encode_required(
             map,
@@ -25858,16 +27842,28 @@ impl ob_model::Object for OBWriteInternationalStandingOrderConsentResponse7DataI
             &self.instructed_amount,
             &self.extra,
         )?;
-        ob_model::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)?;
+        ob_model::__private::encode_optional(
+            map,
+            "DebtorAccount",
+            &self.debtor_account,
+        )?;
         ob_model::__private::encode_optional(map, "Creditor", &self.creditor)?;
-        ob_model::__private::encode_optional(map, "CreditorAgent", &self.creditor_agent)?;
+        ob_model::__private::encode_optional(
+            map,
+            "CreditorAgent",
+            &self.creditor_agent,
+        )?;
         ob_model::__private::encode_required(
             map,
             "CreditorAccount",
             &self.creditor_account,
             &self.extra,
         )?;
-        ob_model::__private::encode_optional(map, "SupplementaryData", &self.supplementary_data)?;
+        ob_model::__private::encode_optional(
+            map,
+            "SupplementaryData",
+            &self.supplementary_data,
+        )?;
         Ok(())
     }
     fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
@@ -25877,67 +27873,108 @@ impl ob_model::Object for OBWriteInternationalStandingOrderConsentResponse7DataI
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                ob_model::__private::encode_required(map, "Frequency", &self.frequency, &self.extra)
+                ob_model::__private::encode_required(
+                    map,
+                    "Frequency",
+                    &self.frequency,
+                    &self.extra,
+                )
             }
-            1usize => ob_model::__private::encode_optional(map, "Reference", &self.reference),
-            2usize => ob_model::__private::encode_optional(
-                map,
-                "NumberOfPayments",
-                &self.number_of_payments,
-            ),
-            3usize => ob_model::__private::encode_required(
-                map,
-                "FirstPaymentDateTime",
-                &self.first_payment_date_time,
-                &self.extra,
-            ),
-            4usize => ob_model::__private::encode_optional(
-                map,
-                "FinalPaymentDateTime",
-                &self.final_payment_date_time,
-            ),
+            1usize => {
+                ob_model::__private::encode_optional(map, "Reference", &self.reference)
+            }
+            2usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "NumberOfPayments",
+                    &self.number_of_payments,
+                )
+            }
+            3usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "FirstPaymentDateTime",
+                    &self.first_payment_date_time,
+                    &self.extra,
+                )
+            }
+            4usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "FinalPaymentDateTime",
+                    &self.final_payment_date_time,
+                )
+            }
             5usize => ob_model::__private::encode_optional(map, "Purpose", &self.purpose),
             6usize => {
-                ob_model::__private::encode_optional(map, "ExtendedPurpose", &self.extended_purpose)
+                ob_model::__private::encode_optional(
+                    map,
+                    "ExtendedPurpose",
+                    &self.extended_purpose,
+                )
             }
             7usize => {
-                ob_model::__private::encode_optional(map, "ChargeBearer", &self.charge_bearer)
+                ob_model::__private::encode_optional(
+                    map,
+                    "ChargeBearer",
+                    &self.charge_bearer,
+                )
             }
-            8usize => ob_model::__private::encode_required(
-                map,
-                "CurrencyOfTransfer",
-                &self.currency_of_transfer,
-                &self.extra,
-            ),
-            9usize => ob_model::__private::encode_optional(
-                map,
-                "DestinationCountryCode",
-                &self.destination_country_code,
-            ),
-            10usize => ob_model::__private::encode_required(
-                map,
-                "InstructedAmount",
-                &self.instructed_amount,
-                &self.extra,
-            ),
+            8usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "CurrencyOfTransfer",
+                    &self.currency_of_transfer,
+                    &self.extra,
+                )
+            }
+            9usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "DestinationCountryCode",
+                    &self.destination_country_code,
+                )
+            }
+            10usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "InstructedAmount",
+                    &self.instructed_amount,
+                    &self.extra,
+                )
+            }
             11usize => {
-                ob_model::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)
+                ob_model::__private::encode_optional(
+                    map,
+                    "DebtorAccount",
+                    &self.debtor_account,
+                )
             }
-            12usize => ob_model::__private::encode_optional(map, "Creditor", &self.creditor),
+            12usize => {
+                ob_model::__private::encode_optional(map, "Creditor", &self.creditor)
+            }
             13usize => {
-                ob_model::__private::encode_optional(map, "CreditorAgent", &self.creditor_agent)
+                ob_model::__private::encode_optional(
+                    map,
+                    "CreditorAgent",
+                    &self.creditor_agent,
+                )
             }
-            14usize => ob_model::__private::encode_required(
-                map,
-                "CreditorAccount",
-                &self.creditor_account,
-                &self.extra,
-            ),
-            15usize => ob_model::__private::encode_optional(
-                map,
-                "SupplementaryData",
-                &self.supplementary_data,
-            ),
+            14usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "CreditorAccount",
+                    &self.creditor_account,
+                    &self.extra,
+                )
+            }
+            15usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "SupplementaryData",
+                    &self.supplementary_data,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -25949,8 +27986,7 @@ impl ob_model::Object for OBWriteInternationalStandingOrderConsentResponse7DataI
     }
 }
 impl ob_model::__private::serde::Serialize
-    for OBWriteInternationalStandingOrderConsentResponse7DataInitiation
-{
+for OBWriteInternationalStandingOrderConsentResponse7DataInitiation {
     fn serialize<S: ob_model::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -25959,15 +27995,15 @@ impl ob_model::__private::serde::Serialize
     }
 }
 impl<'de> ob_model::__private::serde::Deserialize<'de>
-    for OBWriteInternationalStandingOrderConsentResponse7DataInitiation
-{
+for OBWriteInternationalStandingOrderConsentResponse7DataInitiation {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
         ob_model::__private::deserialize_object(deserializer)
     }
 }
-impl ob_model::Validate for OBWriteInternationalStandingOrderConsentResponse7DataInitiation {
+impl ob_model::Validate
+for OBWriteInternationalStandingOrderConsentResponse7DataInitiation {
     fn validate_at(&self, r: &mut ob_model::__private::Report) {
         ob_model::__private::check_extra::<Self>(r, &self.extra);
         if !self.extra.is_missing("Frequency") {
@@ -26066,18 +28102,16 @@ impl ob_model::Validate for OBWriteInternationalStandingOrderConsentResponse7Dat
 }
 #[cfg(feature = "schemars")]
 impl ob_model::__private::schemars::JsonSchema
-    for OBWriteInternationalStandingOrderConsentResponse7DataInitiation
-{
+for OBWriteInternationalStandingOrderConsentResponse7DataInitiation {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteInternationalStandingOrderConsentResponse7DataInitiation".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
         concat!(
-            module_path!(),
-            "::",
+            module_path!(), "::",
             "OBWriteInternationalStandingOrderConsentResponse7DataInitiation"
         )
-        .into()
+            .into()
     }
     fn json_schema(
         g: &mut ob_model::__private::schemars::SchemaGenerator,
@@ -26369,7 +28403,10 @@ impl ob_model::__private::schemars::JsonSchema
             true,
             "Provides the details to identify the beneficiary account.",
             ob_model::schema::constrain(
-                g.subschema_for::<OBWriteDomesticConsentResponse5DataInitiationCreditorAccount>(),
+                g
+                    .subschema_for::<
+                        OBWriteDomesticConsentResponse5DataInitiationCreditorAccount,
+                    >(),
                 &ob_model::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -26464,7 +28501,14 @@ impl ob_model::Object for OBWriteInternationalStandingOrderResponse7 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(map, "Data", &self.data, &self.extra),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Data",
+                    &self.data,
+                    &self.extra,
+                )
+            }
             1usize => ob_model::__private::encode_optional(map, "Links", &self.links),
             2usize => ob_model::__private::encode_optional(map, "Meta", &self.meta),
             _ => Ok(()),
@@ -26477,7 +28521,8 @@ impl ob_model::Object for OBWriteInternationalStandingOrderResponse7 {
         &mut self.extra
     }
 }
-impl ob_model::__private::serde::Serialize for OBWriteInternationalStandingOrderResponse7 {
+impl ob_model::__private::serde::Serialize
+for OBWriteInternationalStandingOrderResponse7 {
     fn serialize<S: ob_model::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -26486,8 +28531,7 @@ impl ob_model::__private::serde::Serialize for OBWriteInternationalStandingOrder
     }
 }
 impl<'de> ob_model::__private::serde::Deserialize<'de>
-    for OBWriteInternationalStandingOrderResponse7
-{
+for OBWriteInternationalStandingOrderResponse7 {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -26516,17 +28560,14 @@ impl ob_model::Validate for OBWriteInternationalStandingOrderResponse7 {
     }
 }
 #[cfg(feature = "schemars")]
-impl ob_model::__private::schemars::JsonSchema for OBWriteInternationalStandingOrderResponse7 {
+impl ob_model::__private::schemars::JsonSchema
+for OBWriteInternationalStandingOrderResponse7 {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteInternationalStandingOrderResponse7".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBWriteInternationalStandingOrderResponse7"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBWriteInternationalStandingOrderResponse7")
+            .into()
     }
     fn json_schema(
         g: &mut ob_model::__private::schemars::SchemaGenerator,
@@ -26707,7 +28748,12 @@ impl ob_model::Object for OBWriteInternationalStandingOrderResponse7Data {
             &self.international_standing_order_id,
             &self.extra,
         )?;
-        ob_model::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "ConsentId",
+            &self.consent_id,
+            &self.extra,
+        )?;
         ob_model::__private::encode_required(
             map,
             "CreationDateTime",
@@ -26723,8 +28769,17 @@ impl ob_model::Object for OBWriteInternationalStandingOrderResponse7Data {
         )?;
         ob_model::__private::encode_optional(map, "Refund", &self.refund)?;
         ob_model::__private::encode_optional(map, "Charges", &self.charges)?;
-        ob_model::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
-        ob_model::__private::encode_optional(map, "MultiAuthorisation", &self.multi_authorisation)?;
+        ob_model::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
+        ob_model::__private::encode_optional(
+            map,
+            "MultiAuthorisation",
+            &self.multi_authorisation,
+        )?;
         ob_model::__private::encode_optional(map, "Debtor", &self.debtor)?;
         Ok(())
     }
@@ -26734,46 +28789,63 @@ impl ob_model::Object for OBWriteInternationalStandingOrderResponse7Data {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(
-                map,
-                "InternationalStandingOrderId",
-                &self.international_standing_order_id,
-                &self.extra,
-            ),
-            1usize => ob_model::__private::encode_required(
-                map,
-                "ConsentId",
-                &self.consent_id,
-                &self.extra,
-            ),
-            2usize => ob_model::__private::encode_required(
-                map,
-                "CreationDateTime",
-                &self.creation_date_time,
-                &self.extra,
-            ),
-            3usize => {
-                ob_model::__private::encode_required(map, "Status", &self.status, &self.extra)
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "InternationalStandingOrderId",
+                    &self.international_standing_order_id,
+                    &self.extra,
+                )
             }
-            4usize => ob_model::__private::encode_required(
-                map,
-                "StatusUpdateDateTime",
-                &self.status_update_date_time,
-                &self.extra,
-            ),
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "ConsentId",
+                    &self.consent_id,
+                    &self.extra,
+                )
+            }
+            2usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "CreationDateTime",
+                    &self.creation_date_time,
+                    &self.extra,
+                )
+            }
+            3usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Status",
+                    &self.status,
+                    &self.extra,
+                )
+            }
+            4usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "StatusUpdateDateTime",
+                    &self.status_update_date_time,
+                    &self.extra,
+                )
+            }
             5usize => ob_model::__private::encode_optional(map, "Refund", &self.refund),
             6usize => ob_model::__private::encode_optional(map, "Charges", &self.charges),
-            7usize => ob_model::__private::encode_required(
-                map,
-                "Initiation",
-                &self.initiation,
-                &self.extra,
-            ),
-            8usize => ob_model::__private::encode_optional(
-                map,
-                "MultiAuthorisation",
-                &self.multi_authorisation,
-            ),
+            7usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
+            }
+            8usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "MultiAuthorisation",
+                    &self.multi_authorisation,
+                )
+            }
             9usize => ob_model::__private::encode_optional(map, "Debtor", &self.debtor),
             _ => Ok(()),
         }
@@ -26785,7 +28857,8 @@ impl ob_model::Object for OBWriteInternationalStandingOrderResponse7Data {
         &mut self.extra
     }
 }
-impl ob_model::__private::serde::Serialize for OBWriteInternationalStandingOrderResponse7Data {
+impl ob_model::__private::serde::Serialize
+for OBWriteInternationalStandingOrderResponse7Data {
     fn serialize<S: ob_model::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -26794,8 +28867,7 @@ impl ob_model::__private::serde::Serialize for OBWriteInternationalStandingOrder
     }
 }
 impl<'de> ob_model::__private::serde::Deserialize<'de>
-    for OBWriteInternationalStandingOrderResponse7Data
-{
+for OBWriteInternationalStandingOrderResponse7Data {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -26866,17 +28938,14 @@ impl ob_model::Validate for OBWriteInternationalStandingOrderResponse7Data {
     }
 }
 #[cfg(feature = "schemars")]
-impl ob_model::__private::schemars::JsonSchema for OBWriteInternationalStandingOrderResponse7Data {
+impl ob_model::__private::schemars::JsonSchema
+for OBWriteInternationalStandingOrderResponse7Data {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteInternationalStandingOrderResponse7Data".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBWriteInternationalStandingOrderResponse7Data"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBWriteInternationalStandingOrderResponse7Data")
+            .into()
     }
     fn json_schema(
         g: &mut ob_model::__private::schemars::SchemaGenerator,
@@ -26986,7 +29055,10 @@ impl ob_model::__private::schemars::JsonSchema for OBWriteInternationalStandingO
             false,
             "",
             ob_model::schema::constrain(
-                g.subschema_for::<OBWriteInternationalStandingOrderResponse7DataRefund>(),
+                g
+                    .subschema_for::<
+                        OBWriteInternationalStandingOrderResponse7DataRefund,
+                    >(),
                 &ob_model::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -27088,87 +29160,113 @@ pub fn check_json(
     type_name: &str,
     body: &[u8],
 ) -> Option<Result<ob_model::decode::Checked, ob_model::decode::DecodeError>> {
-    Some(match type_name {
-        "File" => ob_model::decode::check_as::<File>(body),
-        "OBErrorResponse1" => ob_model::decode::check_as::<OBErrorResponse1>(body),
-        "OBWriteDomestic2" => ob_model::decode::check_as::<OBWriteDomestic2>(body),
-        "OBWriteDomesticConsent4" => ob_model::decode::check_as::<OBWriteDomesticConsent4>(body),
-        "OBWriteDomesticConsentResponse5" => {
-            ob_model::decode::check_as::<OBWriteDomesticConsentResponse5>(body)
-        }
-        "OBWriteDomesticResponse5" => ob_model::decode::check_as::<OBWriteDomesticResponse5>(body),
-        "OBWriteDomesticScheduled2" => {
-            ob_model::decode::check_as::<OBWriteDomesticScheduled2>(body)
-        }
-        "OBWriteDomesticScheduledConsent4" => {
-            ob_model::decode::check_as::<OBWriteDomesticScheduledConsent4>(body)
-        }
-        "OBWriteDomesticScheduledConsentResponse5" => {
-            ob_model::decode::check_as::<OBWriteDomesticScheduledConsentResponse5>(body)
-        }
-        "OBWriteDomesticScheduledResponse5" => {
-            ob_model::decode::check_as::<OBWriteDomesticScheduledResponse5>(body)
-        }
-        "OBWriteDomesticStandingOrder3" => {
-            ob_model::decode::check_as::<OBWriteDomesticStandingOrder3>(body)
-        }
-        "OBWriteDomesticStandingOrderConsent5" => {
-            ob_model::decode::check_as::<OBWriteDomesticStandingOrderConsent5>(body)
-        }
-        "OBWriteDomesticStandingOrderConsentResponse6" => {
-            ob_model::decode::check_as::<OBWriteDomesticStandingOrderConsentResponse6>(body)
-        }
-        "OBWriteDomesticStandingOrderResponse6" => {
-            ob_model::decode::check_as::<OBWriteDomesticStandingOrderResponse6>(body)
-        }
-        "OBWriteFile2" => ob_model::decode::check_as::<OBWriteFile2>(body),
-        "OBWriteFileConsent3" => ob_model::decode::check_as::<OBWriteFileConsent3>(body),
-        "OBWriteFileConsentResponse4" => {
-            ob_model::decode::check_as::<OBWriteFileConsentResponse4>(body)
-        }
-        "OBWriteFileResponse3" => ob_model::decode::check_as::<OBWriteFileResponse3>(body),
-        "OBWriteFundsConfirmationResponse1" => {
-            ob_model::decode::check_as::<OBWriteFundsConfirmationResponse1>(body)
-        }
-        "OBWriteInternational3" => ob_model::decode::check_as::<OBWriteInternational3>(body),
-        "OBWriteInternationalConsent5" => {
-            ob_model::decode::check_as::<OBWriteInternationalConsent5>(body)
-        }
-        "OBWriteInternationalConsentResponse6" => {
-            ob_model::decode::check_as::<OBWriteInternationalConsentResponse6>(body)
-        }
-        "OBWriteInternationalResponse5" => {
-            ob_model::decode::check_as::<OBWriteInternationalResponse5>(body)
-        }
-        "OBWriteInternationalScheduled3" => {
-            ob_model::decode::check_as::<OBWriteInternationalScheduled3>(body)
-        }
-        "OBWriteInternationalScheduledConsent5" => {
-            ob_model::decode::check_as::<OBWriteInternationalScheduledConsent5>(body)
-        }
-        "OBWriteInternationalScheduledConsentResponse6" => {
-            ob_model::decode::check_as::<OBWriteInternationalScheduledConsentResponse6>(body)
-        }
-        "OBWriteInternationalScheduledResponse6" => {
-            ob_model::decode::check_as::<OBWriteInternationalScheduledResponse6>(body)
-        }
-        "OBWriteInternationalStandingOrder4" => {
-            ob_model::decode::check_as::<OBWriteInternationalStandingOrder4>(body)
-        }
-        "OBWriteInternationalStandingOrderConsent6" => {
-            ob_model::decode::check_as::<OBWriteInternationalStandingOrderConsent6>(body)
-        }
-        "OBWriteInternationalStandingOrderConsentResponse7" => {
-            ob_model::decode::check_as::<OBWriteInternationalStandingOrderConsentResponse7>(body)
-        }
-        "OBWriteInternationalStandingOrderResponse7" => {
-            ob_model::decode::check_as::<OBWriteInternationalStandingOrderResponse7>(body)
-        }
-        "OBWritePaymentDetailsResponse1" => {
-            ob_model::decode::check_as::<OBWritePaymentDetailsResponse1>(body)
-        }
-        _ => return None,
-    })
+    Some(
+        match type_name {
+            "File" => ob_model::decode::check_as::<File>(body),
+            "OBErrorResponse1" => ob_model::decode::check_as::<OBErrorResponse1>(body),
+            "OBWriteDomestic2" => ob_model::decode::check_as::<OBWriteDomestic2>(body),
+            "OBWriteDomesticConsent4" => {
+                ob_model::decode::check_as::<OBWriteDomesticConsent4>(body)
+            }
+            "OBWriteDomesticConsentResponse5" => {
+                ob_model::decode::check_as::<OBWriteDomesticConsentResponse5>(body)
+            }
+            "OBWriteDomesticResponse5" => {
+                ob_model::decode::check_as::<OBWriteDomesticResponse5>(body)
+            }
+            "OBWriteDomesticScheduled2" => {
+                ob_model::decode::check_as::<OBWriteDomesticScheduled2>(body)
+            }
+            "OBWriteDomesticScheduledConsent4" => {
+                ob_model::decode::check_as::<OBWriteDomesticScheduledConsent4>(body)
+            }
+            "OBWriteDomesticScheduledConsentResponse5" => {
+                ob_model::decode::check_as::<
+                    OBWriteDomesticScheduledConsentResponse5,
+                >(body)
+            }
+            "OBWriteDomesticScheduledResponse5" => {
+                ob_model::decode::check_as::<OBWriteDomesticScheduledResponse5>(body)
+            }
+            "OBWriteDomesticStandingOrder3" => {
+                ob_model::decode::check_as::<OBWriteDomesticStandingOrder3>(body)
+            }
+            "OBWriteDomesticStandingOrderConsent5" => {
+                ob_model::decode::check_as::<OBWriteDomesticStandingOrderConsent5>(body)
+            }
+            "OBWriteDomesticStandingOrderConsentResponse6" => {
+                ob_model::decode::check_as::<
+                    OBWriteDomesticStandingOrderConsentResponse6,
+                >(body)
+            }
+            "OBWriteDomesticStandingOrderResponse6" => {
+                ob_model::decode::check_as::<OBWriteDomesticStandingOrderResponse6>(body)
+            }
+            "OBWriteFile2" => ob_model::decode::check_as::<OBWriteFile2>(body),
+            "OBWriteFileConsent3" => {
+                ob_model::decode::check_as::<OBWriteFileConsent3>(body)
+            }
+            "OBWriteFileConsentResponse4" => {
+                ob_model::decode::check_as::<OBWriteFileConsentResponse4>(body)
+            }
+            "OBWriteFileResponse3" => {
+                ob_model::decode::check_as::<OBWriteFileResponse3>(body)
+            }
+            "OBWriteFundsConfirmationResponse1" => {
+                ob_model::decode::check_as::<OBWriteFundsConfirmationResponse1>(body)
+            }
+            "OBWriteInternational3" => {
+                ob_model::decode::check_as::<OBWriteInternational3>(body)
+            }
+            "OBWriteInternationalConsent5" => {
+                ob_model::decode::check_as::<OBWriteInternationalConsent5>(body)
+            }
+            "OBWriteInternationalConsentResponse6" => {
+                ob_model::decode::check_as::<OBWriteInternationalConsentResponse6>(body)
+            }
+            "OBWriteInternationalResponse5" => {
+                ob_model::decode::check_as::<OBWriteInternationalResponse5>(body)
+            }
+            "OBWriteInternationalScheduled3" => {
+                ob_model::decode::check_as::<OBWriteInternationalScheduled3>(body)
+            }
+            "OBWriteInternationalScheduledConsent5" => {
+                ob_model::decode::check_as::<OBWriteInternationalScheduledConsent5>(body)
+            }
+            "OBWriteInternationalScheduledConsentResponse6" => {
+                ob_model::decode::check_as::<
+                    OBWriteInternationalScheduledConsentResponse6,
+                >(body)
+            }
+            "OBWriteInternationalScheduledResponse6" => {
+                ob_model::decode::check_as::<
+                    OBWriteInternationalScheduledResponse6,
+                >(body)
+            }
+            "OBWriteInternationalStandingOrder4" => {
+                ob_model::decode::check_as::<OBWriteInternationalStandingOrder4>(body)
+            }
+            "OBWriteInternationalStandingOrderConsent6" => {
+                ob_model::decode::check_as::<
+                    OBWriteInternationalStandingOrderConsent6,
+                >(body)
+            }
+            "OBWriteInternationalStandingOrderConsentResponse7" => {
+                ob_model::decode::check_as::<
+                    OBWriteInternationalStandingOrderConsentResponse7,
+                >(body)
+            }
+            "OBWriteInternationalStandingOrderResponse7" => {
+                ob_model::decode::check_as::<
+                    OBWriteInternationalStandingOrderResponse7,
+                >(body)
+            }
+            "OBWritePaymentDetailsResponse1" => {
+                ob_model::decode::check_as::<OBWritePaymentDetailsResponse1>(body)
+            }
+            _ => return None,
+        },
+    )
 }
 /// Every operation of this API, in spec order.
 pub const OPERATIONS: &[ob_model::Operation] = &[
@@ -31006,8 +33104,7 @@ pub const OPERATIONS: &[ob_model::Operation] = &[
         id: "GetInternationalStandingOrdersInternationalStandingOrderPaymentIdPaymentDetails",
         summary: "Get Payment Details",
         method: ob_model::Method::Get,
-        path:
-            "/international-standing-orders/{InternationalStandingOrderPaymentId}/payment-details",
+        path: "/international-standing-orders/{InternationalStandingOrderPaymentId}/payment-details",
         request_body: None,
         request_content_types: &[],
         params: &[
@@ -31182,7 +33279,8 @@ pub mod ops {
     /// `GET /domestic-scheduled-payments/{DomesticScheduledPaymentId}/payment-details`: Get Payment Details
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
     pub struct GetDomesticScheduledPaymentsDomesticScheduledPaymentIdPaymentDetails;
-    impl ob_model::Endpoint for GetDomesticScheduledPaymentsDomesticScheduledPaymentIdPaymentDetails {
+    impl ob_model::Endpoint
+    for GetDomesticScheduledPaymentsDomesticScheduledPaymentIdPaymentDetails {
         type Request = ();
         type Response = OBWritePaymentDetailsResponse1;
         const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[10usize];
@@ -31222,7 +33320,8 @@ pub mod ops {
     /// `GET /domestic-standing-orders/{DomesticStandingOrderId}/payment-details`: Get Payment Details
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
     pub struct GetDomesticStandingOrdersDomesticStandingOrderIdPaymentDetails;
-    impl ob_model::Endpoint for GetDomesticStandingOrdersDomesticStandingOrderIdPaymentDetails {
+    impl ob_model::Endpoint
+    for GetDomesticStandingOrdersDomesticStandingOrderIdPaymentDetails {
         type Request = ();
         type Response = OBWritePaymentDetailsResponse1;
         const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[15usize];
@@ -31310,7 +33409,8 @@ pub mod ops {
     /// `GET /international-payment-consents/{ConsentId}/funds-confirmation`: Get International Payment Consents Funds Confirmation
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
     pub struct GetInternationalPaymentConsentsConsentIdFundsConfirmation;
-    impl ob_model::Endpoint for GetInternationalPaymentConsentsConsentIdFundsConfirmation {
+    impl ob_model::Endpoint
+    for GetInternationalPaymentConsentsConsentIdFundsConfirmation {
         type Request = ();
         type Response = OBWriteFundsConfirmationResponse1;
         const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[26usize];
@@ -31334,7 +33434,8 @@ pub mod ops {
     /// `GET /international-payments/{InternationalPaymentId}/payment-details`: Get Payment Details
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
     pub struct GetInternationalPaymentsInternationalPaymentIdPaymentDetails;
-    impl ob_model::Endpoint for GetInternationalPaymentsInternationalPaymentIdPaymentDetails {
+    impl ob_model::Endpoint
+    for GetInternationalPaymentsInternationalPaymentIdPaymentDetails {
         type Request = ();
         type Response = OBWritePaymentDetailsResponse1;
         const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[29usize];
@@ -31358,7 +33459,8 @@ pub mod ops {
     /// `GET /international-scheduled-payment-consents/{ConsentId}/funds-confirmation`: Get International Scheduled Payment Consents Funds Confirmation
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
     pub struct GetInternationalScheduledPaymentConsentsConsentIdFundsConfirmation;
-    impl ob_model::Endpoint for GetInternationalScheduledPaymentConsentsConsentIdFundsConfirmation {
+    impl ob_model::Endpoint
+    for GetInternationalScheduledPaymentConsentsConsentIdFundsConfirmation {
         type Request = ();
         type Response = OBWriteFundsConfirmationResponse1;
         const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[32usize];
@@ -31374,7 +33476,8 @@ pub mod ops {
     /// `GET /international-scheduled-payments/{InternationalScheduledPaymentId}`: Get International Scheduled Payments
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
     pub struct GetInternationalScheduledPaymentsInternationalScheduledPaymentId;
-    impl ob_model::Endpoint for GetInternationalScheduledPaymentsInternationalScheduledPaymentId {
+    impl ob_model::Endpoint
+    for GetInternationalScheduledPaymentsInternationalScheduledPaymentId {
         type Request = ();
         type Response = OBWriteInternationalScheduledResponse6;
         const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[34usize];
@@ -31383,8 +33486,7 @@ pub mod ops {
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
     pub struct GetInternationalScheduledPaymentsInternationalScheduledPaymentIdPaymentDetails;
     impl ob_model::Endpoint
-        for GetInternationalScheduledPaymentsInternationalScheduledPaymentIdPaymentDetails
-    {
+    for GetInternationalScheduledPaymentsInternationalScheduledPaymentIdPaymentDetails {
         type Request = ();
         type Response = OBWritePaymentDetailsResponse1;
         const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[35usize];
@@ -31416,7 +33518,8 @@ pub mod ops {
     /// `GET /international-standing-orders/{InternationalStandingOrderPaymentId}`: Get International Standing Orders
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
     pub struct GetInternationalStandingOrdersInternationalStandingOrderPaymentId;
-    impl ob_model::Endpoint for GetInternationalStandingOrdersInternationalStandingOrderPaymentId {
+    impl ob_model::Endpoint
+    for GetInternationalStandingOrdersInternationalStandingOrderPaymentId {
         type Request = ();
         type Response = OBWriteInternationalStandingOrderResponse7;
         const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[39usize];
@@ -31425,8 +33528,7 @@ pub mod ops {
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
     pub struct GetInternationalStandingOrdersInternationalStandingOrderPaymentIdPaymentDetails;
     impl ob_model::Endpoint
-        for GetInternationalStandingOrdersInternationalStandingOrderPaymentIdPaymentDetails
-    {
+    for GetInternationalStandingOrdersInternationalStandingOrderPaymentIdPaymentDetails {
         type Request = ();
         type Response = OBWritePaymentDetailsResponse1;
         const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[40usize];
@@ -31437,11 +33539,18 @@ static PATTERN_0: ob_model::__private::Pattern = ob_model::__private::Pattern::n
     "^(EvryDay)$|^(EvryWorkgDay)$|^(IntrvlDay:((0[2-9])|([1-2][0-9])|3[0-1]))$|^(IntrvlWkDay:0[1-9]:0[1-7])$|^(WkInMnthDay:0[1-5]:0[1-7])$|^(IntrvlMnthDay:(0[1-6]|12|24):(-0[1-5]|0[1-9]|[12][0-9]|3[01]))$|^(QtrDay:(ENGLISH|SCOTTISH|RECEIVED))$",
 );
 /// Spec pattern `[0-9]{1,15}`.
-static PATTERN_1: ob_model::__private::Pattern = ob_model::__private::Pattern::new("[0-9]{1,15}");
+static PATTERN_1: ob_model::__private::Pattern = ob_model::__private::Pattern::new(
+    "[0-9]{1,15}",
+);
 /// Spec pattern `^[A-Z]{3,3}$`.
-static PATTERN_2: ob_model::__private::Pattern = ob_model::__private::Pattern::new("^[A-Z]{3,3}$");
+static PATTERN_2: ob_model::__private::Pattern = ob_model::__private::Pattern::new(
+    "^[A-Z]{3,3}$",
+);
 /// Spec pattern `[A-Z]{2,2}`.
-static PATTERN_3: ob_model::__private::Pattern = ob_model::__private::Pattern::new("[A-Z]{2,2}");
+static PATTERN_3: ob_model::__private::Pattern = ob_model::__private::Pattern::new(
+    "[A-Z]{2,2}",
+);
 /// Spec pattern `^\d{1,13}$|^\d{1,13}\.\d{1,5}$`.
-static PATTERN_4: ob_model::__private::Pattern =
-    ob_model::__private::Pattern::new("^\\d{1,13}$|^\\d{1,13}\\.\\d{1,5}$");
+static PATTERN_4: ob_model::__private::Pattern = ob_model::__private::Pattern::new(
+    "^\\d{1,13}$|^\\d{1,13}\\.\\d{1,5}$",
+);

@@ -14,21 +14,24 @@
     rustdoc::invalid_html_tags
 )]
 pub use ob_model::vrp::{
-    ActiveOrHistoricCurrencyCode, BuildingNumber, CountryCode, CountrySubDivision, Department,
-    Links, Meta, OBActiveCurrencyAndAmount_SimpleType, OBAddressTypeCode,
+    ActiveOrHistoricCurrencyCode, BuildingNumber, CountryCode, CountrySubDivision,
+    Department, Links, Meta, OBActiveCurrencyAndAmount_SimpleType, OBAddressTypeCode,
     OBBranchAndFinancialInstitutionIdentification6, OBCharge2, OBChargeBearerType1Code,
-    OBDomesticVRPConsentResponseDataReadRefundAccount, OBDomesticVRPConsentResponseDataStatus,
-    OBDomesticVRPDetails, OBDomesticVRPDetailsData, OBDomesticVRPDetailsDataPaymentStatus,
-    OBDomesticVRPDetailsDataPaymentStatusStatus, OBDomesticVRPDetailsDataPaymentStatusStatusDetail,
+    OBDomesticVRPConsentResponseDataReadRefundAccount,
+    OBDomesticVRPConsentResponseDataStatus, OBDomesticVRPDetails,
+    OBDomesticVRPDetailsData, OBDomesticVRPDetailsDataPaymentStatus,
+    OBDomesticVRPDetailsDataPaymentStatusStatus,
+    OBDomesticVRPDetailsDataPaymentStatusStatusDetail,
     OBDomesticVRPDetailsDataPaymentStatusStatusDetailStatusReason,
     OBDomesticVRPInitiationRemittanceInformation, OBDomesticVRPResponseDataStatus,
     OBExternalAccountIdentification4Code, OBExternalAccountType1Code,
-    OBExternalExtendedAccountType1Code, OBExternalFinancialInstitutionIdentification4Code,
-    OBExternalLocalInstrument1Code, OBExternalPaymentChargeType1Code, OBExternalStatus2Code,
-    OBPAFundsAvailableResult1, OBPAFundsAvailableResult1FundsAvailable, OBPostalAddress6, OBRisk1,
+    OBExternalExtendedAccountType1Code,
+    OBExternalFinancialInstitutionIdentification4Code, OBExternalLocalInstrument1Code,
+    OBExternalPaymentChargeType1Code, OBExternalStatus2Code, OBPAFundsAvailableResult1,
+    OBPAFundsAvailableResult1FundsAvailable, OBPostalAddress6, OBRisk1,
     OBRisk1DeliveryAddress, OBRisk1PaymentContextCode, OBVRPAuthenticationMethods,
-    OBVRPConsentType, OBVRPInteractionTypes, OBVRPRemittanceInformation, OBVRPStatusReasonCode,
-    PostCode, StreetName, SubDepartment, TownName,
+    OBVRPConsentType, OBVRPInteractionTypes, OBVRPRemittanceInformation,
+    OBVRPStatusReasonCode, PostCode, StreetName, SubDepartment, TownName,
 };
 /// `OBActiveOrHistoricCurrencyAndAmount` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -76,7 +79,12 @@ impl ob_model::Object for OBActiveOrHistoricCurrencyAndAmount {
         map: &mut M,
     ) -> Result<(), M::Error> {
         ob_model::__private::encode_required(map, "Amount", &self.amount, &self.extra)?;
-        ob_model::__private::encode_required(map, "Currency", &self.currency, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "Currency",
+            &self.currency,
+            &self.extra,
+        )?;
         Ok(())
     }
     fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
@@ -86,10 +94,20 @@ impl ob_model::Object for OBActiveOrHistoricCurrencyAndAmount {
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                ob_model::__private::encode_required(map, "Amount", &self.amount, &self.extra)
+                ob_model::__private::encode_required(
+                    map,
+                    "Amount",
+                    &self.amount,
+                    &self.extra,
+                )
             }
             1usize => {
-                ob_model::__private::encode_required(map, "Currency", &self.currency, &self.extra)
+                ob_model::__private::encode_required(
+                    map,
+                    "Currency",
+                    &self.currency,
+                    &self.extra,
+                )
             }
             _ => Ok(()),
         }
@@ -109,7 +127,8 @@ impl ob_model::__private::serde::Serialize for OBActiveOrHistoricCurrencyAndAmou
         ob_model::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> ob_model::__private::serde::Deserialize<'de> for OBActiveOrHistoricCurrencyAndAmount {
+impl<'de> ob_model::__private::serde::Deserialize<'de>
+for OBActiveOrHistoricCurrencyAndAmount {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -130,7 +149,13 @@ impl ob_model::Validate for OBActiveOrHistoricCurrencyAndAmount {
             let v = &self.currency;
             r.path.push_field("Currency");
             ob_model::__private::check_allowed(r, v.as_ref(), &["GBP"]);
-            ob_model::__private::check_text(r, v, Some(3u64), Some(3u64), Some(&PATTERN_1));
+            ob_model::__private::check_text(
+                r,
+                v,
+                Some(3u64),
+                Some(3u64),
+                Some(&PATTERN_1),
+            );
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
@@ -257,7 +282,12 @@ impl ob_model::Object for OBCashAccountCreditor3 {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(map, "SchemeName", &self.scheme_name, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "SchemeName",
+            &self.scheme_name,
+            &self.extra,
+        )?;
         ob_model::__private::encode_required(
             map,
             "Identification",
@@ -278,24 +308,37 @@ impl ob_model::Object for OBCashAccountCreditor3 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(
-                map,
-                "SchemeName",
-                &self.scheme_name,
-                &self.extra,
-            ),
-            1usize => ob_model::__private::encode_required(
-                map,
-                "Identification",
-                &self.identification,
-                &self.extra,
-            ),
-            2usize => ob_model::__private::encode_required(map, "Name", &self.name, &self.extra),
-            3usize => ob_model::__private::encode_optional(
-                map,
-                "SecondaryIdentification",
-                &self.secondary_identification,
-            ),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "SchemeName",
+                    &self.scheme_name,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Identification",
+                    &self.identification,
+                    &self.extra,
+                )
+            }
+            2usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Name",
+                    &self.name,
+                    &self.extra,
+                )
+            }
+            3usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "SecondaryIdentification",
+                    &self.secondary_identification,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -327,7 +370,11 @@ impl ob_model::Validate for OBCashAccountCreditor3 {
         if !self.extra.is_missing("SchemeName") {
             let v = &self.scheme_name;
             r.path.push_field("SchemeName");
-            ob_model::__private::check_allowed(r, v.as_str(), &["UK.OBIE.SortCodeAccountNumber"]);
+            ob_model::__private::check_allowed(
+                r,
+                v.as_str(),
+                &["UK.OBIE.SortCodeAccountNumber"],
+            );
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
@@ -509,7 +556,12 @@ impl ob_model::Object for OBCashAccountDebtorWithName {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(map, "SchemeName", &self.scheme_name, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "SchemeName",
+            &self.scheme_name,
+            &self.extra,
+        )?;
         ob_model::__private::encode_required(
             map,
             "Identification",
@@ -530,24 +582,37 @@ impl ob_model::Object for OBCashAccountDebtorWithName {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(
-                map,
-                "SchemeName",
-                &self.scheme_name,
-                &self.extra,
-            ),
-            1usize => ob_model::__private::encode_required(
-                map,
-                "Identification",
-                &self.identification,
-                &self.extra,
-            ),
-            2usize => ob_model::__private::encode_required(map, "Name", &self.name, &self.extra),
-            3usize => ob_model::__private::encode_optional(
-                map,
-                "SecondaryIdentification",
-                &self.secondary_identification,
-            ),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "SchemeName",
+                    &self.scheme_name,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Identification",
+                    &self.identification,
+                    &self.extra,
+                )
+            }
+            2usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Name",
+                    &self.name,
+                    &self.extra,
+                )
+            }
+            3usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "SecondaryIdentification",
+                    &self.secondary_identification,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -579,7 +644,11 @@ impl ob_model::Validate for OBCashAccountDebtorWithName {
         if !self.extra.is_missing("SchemeName") {
             let v = &self.scheme_name;
             r.path.push_field("SchemeName");
-            ob_model::__private::check_allowed(r, v.as_str(), &["UK.OBIE.SortCodeAccountNumber"]);
+            ob_model::__private::check_allowed(
+                r,
+                v.as_str(),
+                &["UK.OBIE.SortCodeAccountNumber"],
+            );
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
@@ -755,8 +824,22 @@ impl ob_model::Object for OBDomesticVRPConsentRequest {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(map, "Data", &self.data, &self.extra),
-            1usize => ob_model::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Data",
+                    &self.data,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Risk",
+                    &self.risk,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -876,8 +959,11 @@ pub struct OBDomesticVRPConsentRequestData {
 }
 impl ob_model::Object for OBDomesticVRPConsentRequestData {
     const NAME: &'static str = "OBDomesticVRPConsentRequestData";
-    const FIELDS: &'static [&'static str] =
-        &["ReadRefundAccount", "ControlParameters", "Initiation"];
+    const FIELDS: &'static [&'static str] = &[
+        "ReadRefundAccount",
+        "ControlParameters",
+        "Initiation",
+    ];
     const REQUIRED: u128 = 6;
     const OPEN: bool = true;
     fn field_index(key: &str) -> Option<usize> {
@@ -905,14 +991,23 @@ impl ob_model::Object for OBDomesticVRPConsentRequestData {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        ob_model::__private::encode_optional(map, "ReadRefundAccount", &self.read_refund_account)?;
+        ob_model::__private::encode_optional(
+            map,
+            "ReadRefundAccount",
+            &self.read_refund_account,
+        )?;
         ob_model::__private::encode_required(
             map,
             "ControlParameters",
             &self.control_parameters,
             &self.extra,
         )?;
-        ob_model::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
         Ok(())
     }
     fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
@@ -921,23 +1016,29 @@ impl ob_model::Object for OBDomesticVRPConsentRequestData {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_optional(
-                map,
-                "ReadRefundAccount",
-                &self.read_refund_account,
-            ),
-            1usize => ob_model::__private::encode_required(
-                map,
-                "ControlParameters",
-                &self.control_parameters,
-                &self.extra,
-            ),
-            2usize => ob_model::__private::encode_required(
-                map,
-                "Initiation",
-                &self.initiation,
-                &self.extra,
-            ),
+            0usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "ReadRefundAccount",
+                    &self.read_refund_account,
+                )
+            }
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "ControlParameters",
+                    &self.control_parameters,
+                    &self.extra,
+                )
+            }
+            2usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -956,7 +1057,8 @@ impl ob_model::__private::serde::Serialize for OBDomesticVRPConsentRequestData {
         ob_model::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> ob_model::__private::serde::Deserialize<'de> for OBDomesticVRPConsentRequestData {
+impl<'de> ob_model::__private::serde::Deserialize<'de>
+for OBDomesticVRPConsentRequestData {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -1128,10 +1230,38 @@ impl ob_model::Object for OBDomesticVRPConsentResponse {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(map, "Data", &self.data, &self.extra),
-            1usize => ob_model::__private::encode_required(map, "Risk", &self.risk, &self.extra),
-            2usize => ob_model::__private::encode_required(map, "Links", &self.links, &self.extra),
-            3usize => ob_model::__private::encode_required(map, "Meta", &self.meta, &self.extra),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Data",
+                    &self.data,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Risk",
+                    &self.risk,
+                    &self.extra,
+                )
+            }
+            2usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Links",
+                    &self.links,
+                    &self.extra,
+                )
+            }
+            3usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Meta",
+                    &self.meta,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -1368,8 +1498,17 @@ impl ob_model::Object for OBDomesticVRPConsentResponseData {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        ob_model::__private::encode_optional(map, "ReadRefundAccount", &self.read_refund_account)?;
-        ob_model::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
+        ob_model::__private::encode_optional(
+            map,
+            "ReadRefundAccount",
+            &self.read_refund_account,
+        )?;
+        ob_model::__private::encode_required(
+            map,
+            "ConsentId",
+            &self.consent_id,
+            &self.extra,
+        )?;
         ob_model::__private::encode_required(
             map,
             "CreationDateTime",
@@ -1389,8 +1528,17 @@ impl ob_model::Object for OBDomesticVRPConsentResponseData {
             &self.control_parameters,
             &self.extra,
         )?;
-        ob_model::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
-        ob_model::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)?;
+        ob_model::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
+        ob_model::__private::encode_optional(
+            map,
+            "DebtorAccount",
+            &self.debtor_account,
+        )?;
         Ok(())
     }
     fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
@@ -1399,46 +1547,67 @@ impl ob_model::Object for OBDomesticVRPConsentResponseData {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_optional(
-                map,
-                "ReadRefundAccount",
-                &self.read_refund_account,
-            ),
-            1usize => ob_model::__private::encode_required(
-                map,
-                "ConsentId",
-                &self.consent_id,
-                &self.extra,
-            ),
-            2usize => ob_model::__private::encode_required(
-                map,
-                "CreationDateTime",
-                &self.creation_date_time,
-                &self.extra,
-            ),
-            3usize => {
-                ob_model::__private::encode_required(map, "Status", &self.status, &self.extra)
+            0usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "ReadRefundAccount",
+                    &self.read_refund_account,
+                )
             }
-            4usize => ob_model::__private::encode_required(
-                map,
-                "StatusUpdateDateTime",
-                &self.status_update_date_time,
-                &self.extra,
-            ),
-            5usize => ob_model::__private::encode_required(
-                map,
-                "ControlParameters",
-                &self.control_parameters,
-                &self.extra,
-            ),
-            6usize => ob_model::__private::encode_required(
-                map,
-                "Initiation",
-                &self.initiation,
-                &self.extra,
-            ),
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "ConsentId",
+                    &self.consent_id,
+                    &self.extra,
+                )
+            }
+            2usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "CreationDateTime",
+                    &self.creation_date_time,
+                    &self.extra,
+                )
+            }
+            3usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Status",
+                    &self.status,
+                    &self.extra,
+                )
+            }
+            4usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "StatusUpdateDateTime",
+                    &self.status_update_date_time,
+                    &self.extra,
+                )
+            }
+            5usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "ControlParameters",
+                    &self.control_parameters,
+                    &self.extra,
+                )
+            }
+            6usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
+            }
             7usize => {
-                ob_model::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)
+                ob_model::__private::encode_optional(
+                    map,
+                    "DebtorAccount",
+                    &self.debtor_account,
+                )
             }
             _ => Ok(()),
         }
@@ -1458,7 +1627,8 @@ impl ob_model::__private::serde::Serialize for OBDomesticVRPConsentResponseData 
         ob_model::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> ob_model::__private::serde::Deserialize<'de> for OBDomesticVRPConsentResponseData {
+impl<'de> ob_model::__private::serde::Deserialize<'de>
+for OBDomesticVRPConsentResponseData {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -1781,8 +1951,16 @@ impl ob_model::Object for OBDomesticVRPControlParameters {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        ob_model::__private::encode_optional(map, "ValidFromDateTime", &self.valid_from_date_time)?;
-        ob_model::__private::encode_optional(map, "ValidToDateTime", &self.valid_to_date_time)?;
+        ob_model::__private::encode_optional(
+            map,
+            "ValidFromDateTime",
+            &self.valid_from_date_time,
+        )?;
+        ob_model::__private::encode_optional(
+            map,
+            "ValidToDateTime",
+            &self.valid_to_date_time,
+        )?;
         ob_model::__private::encode_required(
             map,
             "MaximumIndividualAmount",
@@ -1795,7 +1973,12 @@ impl ob_model::Object for OBDomesticVRPControlParameters {
             &self.periodic_limits,
             &self.extra,
         )?;
-        ob_model::__private::encode_required(map, "VRPType", &self.vrp_type, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "VRPType",
+            &self.vrp_type,
+            &self.extra,
+        )?;
         ob_model::__private::encode_required(
             map,
             "PSUAuthenticationMethods",
@@ -1807,7 +1990,11 @@ impl ob_model::Object for OBDomesticVRPControlParameters {
             "PSUInteractionTypes",
             &self.psu_interaction_types,
         )?;
-        ob_model::__private::encode_optional(map, "SupplementaryData", &self.supplementary_data)?;
+        ob_model::__private::encode_optional(
+            map,
+            "SupplementaryData",
+            &self.supplementary_data,
+        )?;
         Ok(())
     }
     fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
@@ -1816,47 +2003,66 @@ impl ob_model::Object for OBDomesticVRPControlParameters {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_optional(
-                map,
-                "ValidFromDateTime",
-                &self.valid_from_date_time,
-            ),
-            1usize => ob_model::__private::encode_optional(
-                map,
-                "ValidToDateTime",
-                &self.valid_to_date_time,
-            ),
-            2usize => ob_model::__private::encode_required(
-                map,
-                "MaximumIndividualAmount",
-                &self.maximum_individual_amount,
-                &self.extra,
-            ),
-            3usize => ob_model::__private::encode_required(
-                map,
-                "PeriodicLimits",
-                &self.periodic_limits,
-                &self.extra,
-            ),
-            4usize => {
-                ob_model::__private::encode_required(map, "VRPType", &self.vrp_type, &self.extra)
+            0usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "ValidFromDateTime",
+                    &self.valid_from_date_time,
+                )
             }
-            5usize => ob_model::__private::encode_required(
-                map,
-                "PSUAuthenticationMethods",
-                &self.psu_authentication_methods,
-                &self.extra,
-            ),
-            6usize => ob_model::__private::encode_optional(
-                map,
-                "PSUInteractionTypes",
-                &self.psu_interaction_types,
-            ),
-            7usize => ob_model::__private::encode_optional(
-                map,
-                "SupplementaryData",
-                &self.supplementary_data,
-            ),
+            1usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "ValidToDateTime",
+                    &self.valid_to_date_time,
+                )
+            }
+            2usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "MaximumIndividualAmount",
+                    &self.maximum_individual_amount,
+                    &self.extra,
+                )
+            }
+            3usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "PeriodicLimits",
+                    &self.periodic_limits,
+                    &self.extra,
+                )
+            }
+            4usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "VRPType",
+                    &self.vrp_type,
+                    &self.extra,
+                )
+            }
+            5usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "PSUAuthenticationMethods",
+                    &self.psu_authentication_methods,
+                    &self.extra,
+                )
+            }
+            6usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "PSUInteractionTypes",
+                    &self.psu_interaction_types,
+                )
+            }
+            7usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "SupplementaryData",
+                    &self.supplementary_data,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -1875,7 +2081,8 @@ impl ob_model::__private::serde::Serialize for OBDomesticVRPControlParameters {
         ob_model::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> ob_model::__private::serde::Deserialize<'de> for OBDomesticVRPControlParameters {
+impl<'de> ob_model::__private::serde::Deserialize<'de>
+for OBDomesticVRPControlParameters {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -2135,8 +2342,12 @@ pub struct OBDomesticVRPControlParametersPeriodicLimits {
 }
 impl ob_model::Object for OBDomesticVRPControlParametersPeriodicLimits {
     const NAME: &'static str = "OBDomesticVRPControlParametersPeriodicLimits";
-    const FIELDS: &'static [&'static str] =
-        &["PeriodType", "PeriodAlignment", "Amount", "Currency"];
+    const FIELDS: &'static [&'static str] = &[
+        "PeriodType",
+        "PeriodAlignment",
+        "Amount",
+        "Currency",
+    ];
     const REQUIRED: u128 = 15;
     const OPEN: bool = true;
     fn field_index(key: &str) -> Option<usize> {
@@ -2166,7 +2377,12 @@ impl ob_model::Object for OBDomesticVRPControlParametersPeriodicLimits {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(map, "PeriodType", &self.period_type, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "PeriodType",
+            &self.period_type,
+            &self.extra,
+        )?;
         ob_model::__private::encode_required(
             map,
             "PeriodAlignment",
@@ -2174,7 +2390,12 @@ impl ob_model::Object for OBDomesticVRPControlParametersPeriodicLimits {
             &self.extra,
         )?;
         ob_model::__private::encode_required(map, "Amount", &self.amount, &self.extra)?;
-        ob_model::__private::encode_required(map, "Currency", &self.currency, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "Currency",
+            &self.currency,
+            &self.extra,
+        )?;
         Ok(())
     }
     fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
@@ -2183,23 +2404,37 @@ impl ob_model::Object for OBDomesticVRPControlParametersPeriodicLimits {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(
-                map,
-                "PeriodType",
-                &self.period_type,
-                &self.extra,
-            ),
-            1usize => ob_model::__private::encode_required(
-                map,
-                "PeriodAlignment",
-                &self.period_alignment,
-                &self.extra,
-            ),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "PeriodType",
+                    &self.period_type,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "PeriodAlignment",
+                    &self.period_alignment,
+                    &self.extra,
+                )
+            }
             2usize => {
-                ob_model::__private::encode_required(map, "Amount", &self.amount, &self.extra)
+                ob_model::__private::encode_required(
+                    map,
+                    "Amount",
+                    &self.amount,
+                    &self.extra,
+                )
             }
             3usize => {
-                ob_model::__private::encode_required(map, "Currency", &self.currency, &self.extra)
+                ob_model::__private::encode_required(
+                    map,
+                    "Currency",
+                    &self.currency,
+                    &self.extra,
+                )
             }
             _ => Ok(()),
         }
@@ -2211,7 +2446,8 @@ impl ob_model::Object for OBDomesticVRPControlParametersPeriodicLimits {
         &mut self.extra
     }
 }
-impl ob_model::__private::serde::Serialize for OBDomesticVRPControlParametersPeriodicLimits {
+impl ob_model::__private::serde::Serialize
+for OBDomesticVRPControlParametersPeriodicLimits {
     fn serialize<S: ob_model::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -2220,8 +2456,7 @@ impl ob_model::__private::serde::Serialize for OBDomesticVRPControlParametersPer
     }
 }
 impl<'de> ob_model::__private::serde::Deserialize<'de>
-    for OBDomesticVRPControlParametersPeriodicLimits
-{
+for OBDomesticVRPControlParametersPeriodicLimits {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -2234,7 +2469,11 @@ impl ob_model::Validate for OBDomesticVRPControlParametersPeriodicLimits {
         if !self.extra.is_missing("PeriodType") {
             let v = &self.period_type;
             r.path.push_field("PeriodType");
-            ob_model::__private::check_allowed(r, v.as_str(), &["Day", "Week", "Month", "Year"]);
+            ob_model::__private::check_allowed(
+                r,
+                v.as_str(),
+                &["Day", "Week", "Month", "Year"],
+            );
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
@@ -2256,24 +2495,27 @@ impl ob_model::Validate for OBDomesticVRPControlParametersPeriodicLimits {
             let v = &self.currency;
             r.path.push_field("Currency");
             ob_model::__private::check_allowed(r, v.as_ref(), &["GBP"]);
-            ob_model::__private::check_text(r, v, Some(3u64), Some(3u64), Some(&PATTERN_1));
+            ob_model::__private::check_text(
+                r,
+                v,
+                Some(3u64),
+                Some(3u64),
+                Some(&PATTERN_1),
+            );
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
     }
 }
 #[cfg(feature = "schemars")]
-impl ob_model::__private::schemars::JsonSchema for OBDomesticVRPControlParametersPeriodicLimits {
+impl ob_model::__private::schemars::JsonSchema
+for OBDomesticVRPControlParametersPeriodicLimits {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBDomesticVRPControlParametersPeriodicLimits".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBDomesticVRPControlParametersPeriodicLimits"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBDomesticVRPControlParametersPeriodicLimits")
+            .into()
     }
     fn json_schema(
         g: &mut ob_model::__private::schemars::SchemaGenerator,
@@ -2426,8 +2668,14 @@ pub enum OBDomesticVRPControlParametersPeriodicLimitsPeriodType {
 }
 impl OBDomesticVRPControlParametersPeriodicLimitsPeriodType {
     /// Every code the spec lists, in spec order.
-    pub const CODES: &'static [&'static str] =
-        &["Day", "Week", "Fortnight", "Month", "Half-year", "Year"];
+    pub const CODES: &'static [&'static str] = &[
+        "Day",
+        "Week",
+        "Fortnight",
+        "Month",
+        "Half-year",
+        "Year",
+    ];
     /// The code as it appears on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -2470,7 +2718,9 @@ pub struct OBDomesticVRPControlParametersSupplementaryData {
     /// Monzo (sandbox only): the status the sandbox gives the consent straight away: `Authorised` or `Rejected`.
     ///
     /// JSON name: `DesiredStatus`
-    pub desired_status: Option<OBDomesticVRPControlParametersSupplementaryDataDesiredStatus>,
+    pub desired_status: Option<
+        OBDomesticVRPControlParametersSupplementaryDataDesiredStatus,
+    >,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
     pub extra: ob_model::Extra,
@@ -2501,7 +2751,11 @@ impl ob_model::Object for OBDomesticVRPControlParametersSupplementaryData {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        ob_model::__private::encode_optional(map, "DesiredStatus", &self.desired_status)?;
+        ob_model::__private::encode_optional(
+            map,
+            "DesiredStatus",
+            &self.desired_status,
+        )?;
         Ok(())
     }
     fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
@@ -2511,7 +2765,11 @@ impl ob_model::Object for OBDomesticVRPControlParametersSupplementaryData {
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                ob_model::__private::encode_optional(map, "DesiredStatus", &self.desired_status)
+                ob_model::__private::encode_optional(
+                    map,
+                    "DesiredStatus",
+                    &self.desired_status,
+                )
             }
             _ => Ok(()),
         }
@@ -2523,7 +2781,8 @@ impl ob_model::Object for OBDomesticVRPControlParametersSupplementaryData {
         &mut self.extra
     }
 }
-impl ob_model::__private::serde::Serialize for OBDomesticVRPControlParametersSupplementaryData {
+impl ob_model::__private::serde::Serialize
+for OBDomesticVRPControlParametersSupplementaryData {
     fn serialize<S: ob_model::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -2532,8 +2791,7 @@ impl ob_model::__private::serde::Serialize for OBDomesticVRPControlParametersSup
     }
 }
 impl<'de> ob_model::__private::serde::Deserialize<'de>
-    for OBDomesticVRPControlParametersSupplementaryData
-{
+for OBDomesticVRPControlParametersSupplementaryData {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -2551,17 +2809,14 @@ impl ob_model::Validate for OBDomesticVRPControlParametersSupplementaryData {
     }
 }
 #[cfg(feature = "schemars")]
-impl ob_model::__private::schemars::JsonSchema for OBDomesticVRPControlParametersSupplementaryData {
+impl ob_model::__private::schemars::JsonSchema
+for OBDomesticVRPControlParametersSupplementaryData {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBDomesticVRPControlParametersSupplementaryData".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBDomesticVRPControlParametersSupplementaryData"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBDomesticVRPControlParametersSupplementaryData")
+            .into()
     }
     fn json_schema(
         g: &mut ob_model::__private::schemars::SchemaGenerator,
@@ -2629,7 +2884,9 @@ impl OBDomesticVRPControlParametersSupplementaryDataDesiredStatus {
         !matches!(self, Self::Unknown(_))
     }
 }
-ob_model::open_enum_traits!(OBDomesticVRPControlParametersSupplementaryDataDesiredStatus);
+ob_model::open_enum_traits!(
+    OBDomesticVRPControlParametersSupplementaryDataDesiredStatus
+);
 /// `OBDomesticVRPInitiation` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBDomesticVRPInitiation {
@@ -2648,7 +2905,9 @@ pub struct OBDomesticVRPInitiation {
     /// ^ Information supplied to enable the matching of an entry with the items that the transfer is intended to settle, such as commercial invoices in an accounts' receivable system.
     ///
     /// JSON name: `RemittanceInformation`
-    pub remittance_information: Option<Box<OBDomesticVRPInitiationRemittanceInformation>>,
+    pub remittance_information: Option<
+        Box<OBDomesticVRPInitiationRemittanceInformation>,
+    >,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
     pub extra: ob_model::Extra,
@@ -2690,8 +2949,16 @@ impl ob_model::Object for OBDomesticVRPInitiation {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        ob_model::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)?;
-        ob_model::__private::encode_optional(map, "CreditorAccount", &self.creditor_account)?;
+        ob_model::__private::encode_optional(
+            map,
+            "DebtorAccount",
+            &self.debtor_account,
+        )?;
+        ob_model::__private::encode_optional(
+            map,
+            "CreditorAccount",
+            &self.creditor_account,
+        )?;
         ob_model::__private::encode_optional(
             map,
             "CreditorPostalAddress",
@@ -2711,21 +2978,33 @@ impl ob_model::Object for OBDomesticVRPInitiation {
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                ob_model::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)
+                ob_model::__private::encode_optional(
+                    map,
+                    "DebtorAccount",
+                    &self.debtor_account,
+                )
             }
             1usize => {
-                ob_model::__private::encode_optional(map, "CreditorAccount", &self.creditor_account)
+                ob_model::__private::encode_optional(
+                    map,
+                    "CreditorAccount",
+                    &self.creditor_account,
+                )
             }
-            2usize => ob_model::__private::encode_optional(
-                map,
-                "CreditorPostalAddress",
-                &self.creditor_postal_address,
-            ),
-            3usize => ob_model::__private::encode_optional(
-                map,
-                "RemittanceInformation",
-                &self.remittance_information,
-            ),
+            2usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "CreditorPostalAddress",
+                    &self.creditor_postal_address,
+                )
+            }
+            3usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "RemittanceInformation",
+                    &self.remittance_information,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -2982,7 +3261,11 @@ impl ob_model::Object for OBDomesticVRPInstruction {
             "RemittanceInformation",
             &self.remittance_information,
         )?;
-        ob_model::__private::encode_optional(map, "LocalInstrument", &self.local_instrument)?;
+        ob_model::__private::encode_optional(
+            map,
+            "LocalInstrument",
+            &self.local_instrument,
+        )?;
         ob_model::__private::encode_required(
             map,
             "InstructedAmount",
@@ -3000,7 +3283,11 @@ impl ob_model::Object for OBDomesticVRPInstruction {
             &self.creditor_account,
             &self.extra,
         )?;
-        ob_model::__private::encode_optional(map, "SupplementaryData", &self.supplementary_data)?;
+        ob_model::__private::encode_optional(
+            map,
+            "SupplementaryData",
+            &self.supplementary_data,
+        )?;
         Ok(())
     }
     fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
@@ -3009,48 +3296,66 @@ impl ob_model::Object for OBDomesticVRPInstruction {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(
-                map,
-                "InstructionIdentification",
-                &self.instruction_identification,
-                &self.extra,
-            ),
-            1usize => ob_model::__private::encode_required(
-                map,
-                "EndToEndIdentification",
-                &self.end_to_end_identification,
-                &self.extra,
-            ),
-            2usize => ob_model::__private::encode_optional(
-                map,
-                "RemittanceInformation",
-                &self.remittance_information,
-            ),
-            3usize => {
-                ob_model::__private::encode_optional(map, "LocalInstrument", &self.local_instrument)
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "InstructionIdentification",
+                    &self.instruction_identification,
+                    &self.extra,
+                )
             }
-            4usize => ob_model::__private::encode_required(
-                map,
-                "InstructedAmount",
-                &self.instructed_amount,
-                &self.extra,
-            ),
-            5usize => ob_model::__private::encode_optional(
-                map,
-                "CreditorPostalAddress",
-                &self.creditor_postal_address,
-            ),
-            6usize => ob_model::__private::encode_required(
-                map,
-                "CreditorAccount",
-                &self.creditor_account,
-                &self.extra,
-            ),
-            7usize => ob_model::__private::encode_optional(
-                map,
-                "SupplementaryData",
-                &self.supplementary_data,
-            ),
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "EndToEndIdentification",
+                    &self.end_to_end_identification,
+                    &self.extra,
+                )
+            }
+            2usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "RemittanceInformation",
+                    &self.remittance_information,
+                )
+            }
+            3usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "LocalInstrument",
+                    &self.local_instrument,
+                )
+            }
+            4usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "InstructedAmount",
+                    &self.instructed_amount,
+                    &self.extra,
+                )
+            }
+            5usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "CreditorPostalAddress",
+                    &self.creditor_postal_address,
+                )
+            }
+            6usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "CreditorAccount",
+                    &self.creditor_account,
+                    &self.extra,
+                )
+            }
+            7usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "SupplementaryData",
+                    &self.supplementary_data,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -3351,8 +3656,22 @@ impl ob_model::Object for OBDomesticVRPRequest {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(map, "Data", &self.data, &self.extra),
-            1usize => ob_model::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Data",
+                    &self.data,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Risk",
+                    &self.risk,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -3518,7 +3837,12 @@ impl ob_model::Object for OBDomesticVRPRequestData {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "ConsentId",
+            &self.consent_id,
+            &self.extra,
+        )?;
         ob_model::__private::encode_required(
             map,
             "PSUAuthenticationMethod",
@@ -3530,8 +3854,18 @@ impl ob_model::Object for OBDomesticVRPRequestData {
             "PSUInteractionType",
             &self.psu_interaction_type,
         )?;
-        ob_model::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
-        ob_model::__private::encode_required(map, "Instruction", &self.instruction, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
+        ob_model::__private::encode_required(
+            map,
+            "Instruction",
+            &self.instruction,
+            &self.extra,
+        )?;
         Ok(())
     }
     fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
@@ -3540,35 +3874,45 @@ impl ob_model::Object for OBDomesticVRPRequestData {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(
-                map,
-                "ConsentId",
-                &self.consent_id,
-                &self.extra,
-            ),
-            1usize => ob_model::__private::encode_required(
-                map,
-                "PSUAuthenticationMethod",
-                &self.psu_authentication_method,
-                &self.extra,
-            ),
-            2usize => ob_model::__private::encode_optional(
-                map,
-                "PSUInteractionType",
-                &self.psu_interaction_type,
-            ),
-            3usize => ob_model::__private::encode_required(
-                map,
-                "Initiation",
-                &self.initiation,
-                &self.extra,
-            ),
-            4usize => ob_model::__private::encode_required(
-                map,
-                "Instruction",
-                &self.instruction,
-                &self.extra,
-            ),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "ConsentId",
+                    &self.consent_id,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "PSUAuthenticationMethod",
+                    &self.psu_authentication_method,
+                    &self.extra,
+                )
+            }
+            2usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "PSUInteractionType",
+                    &self.psu_interaction_type,
+                )
+            }
+            3usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
+            }
+            4usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Instruction",
+                    &self.instruction,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -3810,10 +4154,38 @@ impl ob_model::Object for OBDomesticVRPResponse {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(map, "Data", &self.data, &self.extra),
-            1usize => ob_model::__private::encode_required(map, "Risk", &self.risk, &self.extra),
-            2usize => ob_model::__private::encode_required(map, "Links", &self.links, &self.extra),
-            3usize => ob_model::__private::encode_required(map, "Meta", &self.meta, &self.extra),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Data",
+                    &self.data,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Risk",
+                    &self.risk,
+                    &self.extra,
+                )
+            }
+            2usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Links",
+                    &self.links,
+                    &self.extra,
+                )
+            }
+            3usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Meta",
+                    &self.meta,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -4098,7 +4470,12 @@ impl ob_model::Object for OBDomesticVRPResponseData {
             &self.domestic_vrp_id,
             &self.extra,
         )?;
-        ob_model::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "ConsentId",
+            &self.consent_id,
+            &self.extra,
+        )?;
         ob_model::__private::encode_required(
             map,
             "CreationDateTime",
@@ -4130,9 +4507,23 @@ impl ob_model::Object for OBDomesticVRPResponseData {
         )?;
         ob_model::__private::encode_optional(map, "Refund", &self.refund)?;
         ob_model::__private::encode_optional(map, "Charges", &self.charges)?;
-        ob_model::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
-        ob_model::__private::encode_required(map, "Instruction", &self.instruction, &self.extra)?;
-        ob_model::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)?;
+        ob_model::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
+        ob_model::__private::encode_required(
+            map,
+            "Instruction",
+            &self.instruction,
+            &self.extra,
+        )?;
+        ob_model::__private::encode_optional(
+            map,
+            "DebtorAccount",
+            &self.debtor_account,
+        )?;
         Ok(())
     }
     fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
@@ -4141,67 +4532,100 @@ impl ob_model::Object for OBDomesticVRPResponseData {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(
-                map,
-                "DomesticVRPId",
-                &self.domestic_vrp_id,
-                &self.extra,
-            ),
-            1usize => ob_model::__private::encode_required(
-                map,
-                "ConsentId",
-                &self.consent_id,
-                &self.extra,
-            ),
-            2usize => ob_model::__private::encode_required(
-                map,
-                "CreationDateTime",
-                &self.creation_date_time,
-                &self.extra,
-            ),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "DomesticVRPId",
+                    &self.domestic_vrp_id,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "ConsentId",
+                    &self.consent_id,
+                    &self.extra,
+                )
+            }
+            2usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "CreationDateTime",
+                    &self.creation_date_time,
+                    &self.extra,
+                )
+            }
             3usize => {
-                ob_model::__private::encode_required(map, "Status", &self.status, &self.extra)
+                ob_model::__private::encode_required(
+                    map,
+                    "Status",
+                    &self.status,
+                    &self.extra,
+                )
             }
             4usize => {
-                ob_model::__private::encode_optional(map, "StatusReason", &self.status_reason)
+                ob_model::__private::encode_optional(
+                    map,
+                    "StatusReason",
+                    &self.status_reason,
+                )
             }
-            5usize => ob_model::__private::encode_optional(
-                map,
-                "StatusReasonDescription",
-                &self.status_reason_description,
-            ),
-            6usize => ob_model::__private::encode_required(
-                map,
-                "StatusUpdateDateTime",
-                &self.status_update_date_time,
-                &self.extra,
-            ),
-            7usize => ob_model::__private::encode_optional(
-                map,
-                "ExpectedExecutionDateTime",
-                &self.expected_execution_date_time,
-            ),
-            8usize => ob_model::__private::encode_optional(
-                map,
-                "ExpectedSettlementDateTime",
-                &self.expected_settlement_date_time,
-            ),
+            5usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "StatusReasonDescription",
+                    &self.status_reason_description,
+                )
+            }
+            6usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "StatusUpdateDateTime",
+                    &self.status_update_date_time,
+                    &self.extra,
+                )
+            }
+            7usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "ExpectedExecutionDateTime",
+                    &self.expected_execution_date_time,
+                )
+            }
+            8usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "ExpectedSettlementDateTime",
+                    &self.expected_settlement_date_time,
+                )
+            }
             9usize => ob_model::__private::encode_optional(map, "Refund", &self.refund),
-            10usize => ob_model::__private::encode_optional(map, "Charges", &self.charges),
-            11usize => ob_model::__private::encode_required(
-                map,
-                "Initiation",
-                &self.initiation,
-                &self.extra,
-            ),
-            12usize => ob_model::__private::encode_required(
-                map,
-                "Instruction",
-                &self.instruction,
-                &self.extra,
-            ),
+            10usize => {
+                ob_model::__private::encode_optional(map, "Charges", &self.charges)
+            }
+            11usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
+            }
+            12usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Instruction",
+                    &self.instruction,
+                    &self.extra,
+                )
+            }
             13usize => {
-                ob_model::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)
+                ob_model::__private::encode_optional(
+                    map,
+                    "DebtorAccount",
+                    &self.debtor_account,
+                )
             }
             _ => Ok(()),
         }
@@ -4662,15 +5086,29 @@ impl ob_model::Object for OBDomesticVRPResponseDataCharges {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(
-                map,
-                "ChargeBearer",
-                &self.charge_bearer,
-                &self.extra,
-            ),
-            1usize => ob_model::__private::encode_required(map, "Type", &self.type_, &self.extra),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "ChargeBearer",
+                    &self.charge_bearer,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Type",
+                    &self.type_,
+                    &self.extra,
+                )
+            }
             2usize => {
-                ob_model::__private::encode_required(map, "Amount", &self.amount, &self.extra)
+                ob_model::__private::encode_required(
+                    map,
+                    "Amount",
+                    &self.amount,
+                    &self.extra,
+                )
             }
             _ => Ok(()),
         }
@@ -4690,7 +5128,8 @@ impl ob_model::__private::serde::Serialize for OBDomesticVRPResponseDataCharges 
         ob_model::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> ob_model::__private::serde::Deserialize<'de> for OBDomesticVRPResponseDataCharges {
+impl<'de> ob_model::__private::serde::Deserialize<'de>
+for OBDomesticVRPResponseDataCharges {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -4861,8 +5300,18 @@ impl ob_model::Object for OBError1 {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(map, "ErrorCode", &self.error_code, &self.extra)?;
-        ob_model::__private::encode_required(map, "Message", &self.message, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "ErrorCode",
+            &self.error_code,
+            &self.extra,
+        )?;
+        ob_model::__private::encode_required(
+            map,
+            "Message",
+            &self.message,
+            &self.extra,
+        )?;
         ob_model::__private::encode_optional(map, "Path", &self.path)?;
         ob_model::__private::encode_optional(map, "Url", &self.url)?;
         Ok(())
@@ -4873,14 +5322,21 @@ impl ob_model::Object for OBError1 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(
-                map,
-                "ErrorCode",
-                &self.error_code,
-                &self.extra,
-            ),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "ErrorCode",
+                    &self.error_code,
+                    &self.extra,
+                )
+            }
             1usize => {
-                ob_model::__private::encode_required(map, "Message", &self.message, &self.extra)
+                ob_model::__private::encode_required(
+                    map,
+                    "Message",
+                    &self.message,
+                    &self.extra,
+                )
             }
             2usize => ob_model::__private::encode_optional(map, "Path", &self.path),
             3usize => ob_model::__private::encode_optional(map, "Url", &self.url),
@@ -4949,7 +5405,10 @@ impl ob_model::__private::schemars::JsonSchema for OBError1 {
     fn json_schema(
         g: &mut ob_model::__private::schemars::SchemaGenerator,
     ) -> ob_model::__private::schemars::Schema {
-        let mut s = ob_model::schema::object("`OBError1` (the spec gives no description).", false);
+        let mut s = ob_model::schema::object(
+            "`OBError1` (the spec gives no description).",
+            false,
+        );
         ob_model::schema::property(
             &mut s,
             "ErrorCode",
@@ -5299,7 +5758,12 @@ impl ob_model::Object for OBErrorResponse1 {
     ) -> Result<(), M::Error> {
         ob_model::__private::encode_required(map, "Code", &self.code, &self.extra)?;
         ob_model::__private::encode_optional(map, "Id", &self.id)?;
-        ob_model::__private::encode_required(map, "Message", &self.message, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "Message",
+            &self.message,
+            &self.extra,
+        )?;
         ob_model::__private::encode_required(map, "Errors", &self.errors, &self.extra)?;
         Ok(())
     }
@@ -5309,13 +5773,30 @@ impl ob_model::Object for OBErrorResponse1 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(map, "Code", &self.code, &self.extra),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Code",
+                    &self.code,
+                    &self.extra,
+                )
+            }
             1usize => ob_model::__private::encode_optional(map, "Id", &self.id),
             2usize => {
-                ob_model::__private::encode_required(map, "Message", &self.message, &self.extra)
+                ob_model::__private::encode_required(
+                    map,
+                    "Message",
+                    &self.message,
+                    &self.extra,
+                )
             }
             3usize => {
-                ob_model::__private::encode_required(map, "Errors", &self.errors, &self.extra)
+                ob_model::__private::encode_required(
+                    map,
+                    "Errors",
+                    &self.errors,
+                    &self.extra,
+                )
             }
             _ => Ok(()),
         }
@@ -5514,7 +5995,14 @@ impl ob_model::Object for OBVRPFundsConfirmationRequest {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(map, "Data", &self.data, &self.extra),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Data",
+                    &self.data,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -5533,7 +6021,8 @@ impl ob_model::__private::serde::Serialize for OBVRPFundsConfirmationRequest {
         ob_model::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> ob_model::__private::serde::Deserialize<'de> for OBVRPFundsConfirmationRequest {
+impl<'de> ob_model::__private::serde::Deserialize<'de>
+for OBVRPFundsConfirmationRequest {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -5609,7 +6098,11 @@ pub struct OBVRPFundsConfirmationRequestData {
 }
 impl ob_model::Object for OBVRPFundsConfirmationRequestData {
     const NAME: &'static str = "OBVRPFundsConfirmationRequestData";
-    const FIELDS: &'static [&'static str] = &["ConsentId", "Reference", "InstructedAmount"];
+    const FIELDS: &'static [&'static str] = &[
+        "ConsentId",
+        "Reference",
+        "InstructedAmount",
+    ];
     const REQUIRED: u128 = 5;
     const OPEN: bool = true;
     fn field_index(key: &str) -> Option<usize> {
@@ -5637,7 +6130,12 @@ impl ob_model::Object for OBVRPFundsConfirmationRequestData {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        ob_model::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "ConsentId",
+            &self.consent_id,
+            &self.extra,
+        )?;
         ob_model::__private::encode_optional(map, "Reference", &self.reference)?;
         ob_model::__private::encode_required(
             map,
@@ -5653,19 +6151,25 @@ impl ob_model::Object for OBVRPFundsConfirmationRequestData {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(
-                map,
-                "ConsentId",
-                &self.consent_id,
-                &self.extra,
-            ),
-            1usize => ob_model::__private::encode_optional(map, "Reference", &self.reference),
-            2usize => ob_model::__private::encode_required(
-                map,
-                "InstructedAmount",
-                &self.instructed_amount,
-                &self.extra,
-            ),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "ConsentId",
+                    &self.consent_id,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                ob_model::__private::encode_optional(map, "Reference", &self.reference)
+            }
+            2usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "InstructedAmount",
+                    &self.instructed_amount,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -5684,7 +6188,8 @@ impl ob_model::__private::serde::Serialize for OBVRPFundsConfirmationRequestData
         ob_model::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> ob_model::__private::serde::Deserialize<'de> for OBVRPFundsConfirmationRequestData {
+impl<'de> ob_model::__private::serde::Deserialize<'de>
+for OBVRPFundsConfirmationRequestData {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -5836,7 +6341,14 @@ impl ob_model::Object for OBVRPFundsConfirmationResponse {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(map, "Data", &self.data, &self.extra),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Data",
+                    &self.data,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -5855,7 +6367,8 @@ impl ob_model::__private::serde::Serialize for OBVRPFundsConfirmationResponse {
         ob_model::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> ob_model::__private::serde::Deserialize<'de> for OBVRPFundsConfirmationResponse {
+impl<'de> ob_model::__private::serde::Deserialize<'de>
+for OBVRPFundsConfirmationResponse {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -5990,7 +6503,12 @@ impl ob_model::Object for OBVRPFundsConfirmationResponseData {
             &self.funds_confirmation_id,
             &self.extra,
         )?;
-        ob_model::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "ConsentId",
+            &self.consent_id,
+            &self.extra,
+        )?;
         ob_model::__private::encode_required(
             map,
             "CreationDateTime",
@@ -6018,37 +6536,49 @@ impl ob_model::Object for OBVRPFundsConfirmationResponseData {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => ob_model::__private::encode_required(
-                map,
-                "FundsConfirmationId",
-                &self.funds_confirmation_id,
-                &self.extra,
-            ),
-            1usize => ob_model::__private::encode_required(
-                map,
-                "ConsentId",
-                &self.consent_id,
-                &self.extra,
-            ),
-            2usize => ob_model::__private::encode_required(
-                map,
-                "CreationDateTime",
-                &self.creation_date_time,
-                &self.extra,
-            ),
-            3usize => ob_model::__private::encode_optional(map, "Reference", &self.reference),
-            4usize => ob_model::__private::encode_required(
-                map,
-                "FundsAvailableResult",
-                &self.funds_available_result,
-                &self.extra,
-            ),
-            5usize => ob_model::__private::encode_required(
-                map,
-                "InstructedAmount",
-                &self.instructed_amount,
-                &self.extra,
-            ),
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "FundsConfirmationId",
+                    &self.funds_confirmation_id,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "ConsentId",
+                    &self.consent_id,
+                    &self.extra,
+                )
+            }
+            2usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "CreationDateTime",
+                    &self.creation_date_time,
+                    &self.extra,
+                )
+            }
+            3usize => {
+                ob_model::__private::encode_optional(map, "Reference", &self.reference)
+            }
+            4usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "FundsAvailableResult",
+                    &self.funds_available_result,
+                    &self.extra,
+                )
+            }
+            5usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "InstructedAmount",
+                    &self.instructed_amount,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -6067,7 +6597,8 @@ impl ob_model::__private::serde::Serialize for OBVRPFundsConfirmationResponseDat
         ob_model::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> ob_model::__private::serde::Deserialize<'de> for OBVRPFundsConfirmationResponseData {
+impl<'de> ob_model::__private::serde::Deserialize<'de>
+for OBVRPFundsConfirmationResponseData {
     fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -6256,25 +6787,33 @@ pub fn check_json(
     type_name: &str,
     body: &[u8],
 ) -> Option<Result<ob_model::decode::Checked, ob_model::decode::DecodeError>> {
-    Some(match type_name {
-        "OBDomesticVRPConsentRequest" => {
-            ob_model::decode::check_as::<OBDomesticVRPConsentRequest>(body)
-        }
-        "OBDomesticVRPConsentResponse" => {
-            ob_model::decode::check_as::<OBDomesticVRPConsentResponse>(body)
-        }
-        "OBDomesticVRPDetails" => ob_model::decode::check_as::<OBDomesticVRPDetails>(body),
-        "OBDomesticVRPRequest" => ob_model::decode::check_as::<OBDomesticVRPRequest>(body),
-        "OBDomesticVRPResponse" => ob_model::decode::check_as::<OBDomesticVRPResponse>(body),
-        "OBErrorResponse1" => ob_model::decode::check_as::<OBErrorResponse1>(body),
-        "OBVRPFundsConfirmationRequest" => {
-            ob_model::decode::check_as::<OBVRPFundsConfirmationRequest>(body)
-        }
-        "OBVRPFundsConfirmationResponse" => {
-            ob_model::decode::check_as::<OBVRPFundsConfirmationResponse>(body)
-        }
-        _ => return None,
-    })
+    Some(
+        match type_name {
+            "OBDomesticVRPConsentRequest" => {
+                ob_model::decode::check_as::<OBDomesticVRPConsentRequest>(body)
+            }
+            "OBDomesticVRPConsentResponse" => {
+                ob_model::decode::check_as::<OBDomesticVRPConsentResponse>(body)
+            }
+            "OBDomesticVRPDetails" => {
+                ob_model::decode::check_as::<OBDomesticVRPDetails>(body)
+            }
+            "OBDomesticVRPRequest" => {
+                ob_model::decode::check_as::<OBDomesticVRPRequest>(body)
+            }
+            "OBDomesticVRPResponse" => {
+                ob_model::decode::check_as::<OBDomesticVRPResponse>(body)
+            }
+            "OBErrorResponse1" => ob_model::decode::check_as::<OBErrorResponse1>(body),
+            "OBVRPFundsConfirmationRequest" => {
+                ob_model::decode::check_as::<OBVRPFundsConfirmationRequest>(body)
+            }
+            "OBVRPFundsConfirmationResponse" => {
+                ob_model::decode::check_as::<OBVRPFundsConfirmationResponse>(body)
+            }
+            _ => return None,
+        },
+    )
 }
 /// Every operation of this API, in spec order.
 pub const OPERATIONS: &[ob_model::Operation] = &[
@@ -7020,7 +7559,10 @@ pub mod ops {
     }
 }
 /// Spec pattern `^\d{1,13}$|^\d{1,13}\.\d{1,5}$`.
-static PATTERN_0: ob_model::__private::Pattern =
-    ob_model::__private::Pattern::new("^\\d{1,13}$|^\\d{1,13}\\.\\d{1,5}$");
+static PATTERN_0: ob_model::__private::Pattern = ob_model::__private::Pattern::new(
+    "^\\d{1,13}$|^\\d{1,13}\\.\\d{1,5}$",
+);
 /// Spec pattern `^[A-Z]{3,3}$`.
-static PATTERN_1: ob_model::__private::Pattern = ob_model::__private::Pattern::new("^[A-Z]{3,3}$");
+static PATTERN_1: ob_model::__private::Pattern = ob_model::__private::Pattern::new(
+    "^[A-Z]{3,3}$",
+);

@@ -214,7 +214,10 @@ impl crate::__private::schemars::JsonSchema for Model {
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
     ) -> crate::__private::schemars::Schema {
-        let mut s = crate::schema::object("`Model` (the spec gives no description).", true);
+        let mut s = crate::schema::object(
+            "`Model` (the spec gives no description).",
+            true,
+        );
         crate::schema::property(
             &mut s,
             "id",
@@ -397,7 +400,12 @@ impl crate::Object for OBAccount6 {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "AccountId", &self.account_id, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "AccountId",
+            &self.account_id,
+            &self.extra,
+        )?;
         crate::__private::encode_optional(map, "Status", &self.status)?;
         crate::__private::encode_optional(
             map,
@@ -406,7 +414,11 @@ impl crate::Object for OBAccount6 {
         )?;
         crate::__private::encode_optional(map, "Currency", &self.currency)?;
         crate::__private::encode_optional(map, "AccountType", &self.account_type)?;
-        crate::__private::encode_optional(map, "AccountSubType", &self.account_sub_type)?;
+        crate::__private::encode_optional(
+            map,
+            "AccountSubType",
+            &self.account_sub_type,
+        )?;
         crate::__private::encode_optional(map, "Description", &self.description)?;
         crate::__private::encode_optional(map, "Nickname", &self.nickname)?;
         crate::__private::encode_optional(map, "OpeningDate", &self.opening_date)?;
@@ -423,24 +435,53 @@ impl crate::Object for OBAccount6 {
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_required(map, "AccountId", &self.account_id, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "AccountId",
+                    &self.account_id,
+                    &self.extra,
+                )
             }
             1usize => crate::__private::encode_optional(map, "Status", &self.status),
-            2usize => crate::__private::encode_optional(
-                map,
-                "StatusUpdateDateTime",
-                &self.status_update_date_time,
-            ),
-            3usize => crate::__private::encode_optional(map, "Currency", &self.currency),
-            4usize => crate::__private::encode_optional(map, "AccountType", &self.account_type),
-            5usize => {
-                crate::__private::encode_optional(map, "AccountSubType", &self.account_sub_type)
+            2usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "StatusUpdateDateTime",
+                    &self.status_update_date_time,
+                )
             }
-            6usize => crate::__private::encode_optional(map, "Description", &self.description),
+            3usize => crate::__private::encode_optional(map, "Currency", &self.currency),
+            4usize => {
+                crate::__private::encode_optional(map, "AccountType", &self.account_type)
+            }
+            5usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "AccountSubType",
+                    &self.account_sub_type,
+                )
+            }
+            6usize => {
+                crate::__private::encode_optional(map, "Description", &self.description)
+            }
             7usize => crate::__private::encode_optional(map, "Nickname", &self.nickname),
-            8usize => crate::__private::encode_optional(map, "OpeningDate", &self.opening_date),
-            9usize => crate::__private::encode_optional(map, "MaturityDate", &self.maturity_date),
-            10usize => crate::__private::encode_optional(map, "SwitchStatus", &self.switch_status),
+            8usize => {
+                crate::__private::encode_optional(map, "OpeningDate", &self.opening_date)
+            }
+            9usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "MaturityDate",
+                    &self.maturity_date,
+                )
+            }
+            10usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "SwitchStatus",
+                    &self.switch_status,
+                )
+            }
             11usize => crate::__private::encode_optional(map, "Account", &self.account),
             12usize => crate::__private::encode_optional(map, "Servicer", &self.servicer),
             _ => Ok(()),
@@ -925,7 +966,12 @@ impl crate::Object for OBAccount6Basic {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "AccountId", &self.account_id, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "AccountId",
+            &self.account_id,
+            &self.extra,
+        )?;
         crate::__private::encode_optional(map, "Status", &self.status)?;
         crate::__private::encode_optional(
             map,
@@ -933,7 +979,12 @@ impl crate::Object for OBAccount6Basic {
             &self.status_update_date_time,
         )?;
         crate::__private::encode_required(map, "Currency", &self.currency, &self.extra)?;
-        crate::__private::encode_required(map, "AccountType", &self.account_type, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "AccountType",
+            &self.account_type,
+            &self.extra,
+        )?;
         crate::__private::encode_required(
             map,
             "AccountSubType",
@@ -954,34 +1005,66 @@ impl crate::Object for OBAccount6Basic {
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_required(map, "AccountId", &self.account_id, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "AccountId",
+                    &self.account_id,
+                    &self.extra,
+                )
             }
             1usize => crate::__private::encode_optional(map, "Status", &self.status),
-            2usize => crate::__private::encode_optional(
-                map,
-                "StatusUpdateDateTime",
-                &self.status_update_date_time,
-            ),
-            3usize => {
-                crate::__private::encode_required(map, "Currency", &self.currency, &self.extra)
+            2usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "StatusUpdateDateTime",
+                    &self.status_update_date_time,
+                )
             }
-            4usize => crate::__private::encode_required(
-                map,
-                "AccountType",
-                &self.account_type,
-                &self.extra,
-            ),
-            5usize => crate::__private::encode_required(
-                map,
-                "AccountSubType",
-                &self.account_sub_type,
-                &self.extra,
-            ),
-            6usize => crate::__private::encode_optional(map, "Description", &self.description),
+            3usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Currency",
+                    &self.currency,
+                    &self.extra,
+                )
+            }
+            4usize => {
+                crate::__private::encode_required(
+                    map,
+                    "AccountType",
+                    &self.account_type,
+                    &self.extra,
+                )
+            }
+            5usize => {
+                crate::__private::encode_required(
+                    map,
+                    "AccountSubType",
+                    &self.account_sub_type,
+                    &self.extra,
+                )
+            }
+            6usize => {
+                crate::__private::encode_optional(map, "Description", &self.description)
+            }
             7usize => crate::__private::encode_optional(map, "Nickname", &self.nickname),
-            8usize => crate::__private::encode_optional(map, "OpeningDate", &self.opening_date),
-            9usize => crate::__private::encode_optional(map, "MaturityDate", &self.maturity_date),
-            10usize => crate::__private::encode_optional(map, "SwitchStatus", &self.switch_status),
+            8usize => {
+                crate::__private::encode_optional(map, "OpeningDate", &self.opening_date)
+            }
+            9usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "MaturityDate",
+                    &self.maturity_date,
+                )
+            }
+            10usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "SwitchStatus",
+                    &self.switch_status,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -1433,7 +1516,12 @@ impl crate::Object for OBAccount6Detail {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "AccountId", &self.account_id, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "AccountId",
+            &self.account_id,
+            &self.extra,
+        )?;
         crate::__private::encode_optional(map, "Status", &self.status)?;
         crate::__private::encode_optional(
             map,
@@ -1441,7 +1529,12 @@ impl crate::Object for OBAccount6Detail {
             &self.status_update_date_time,
         )?;
         crate::__private::encode_required(map, "Currency", &self.currency, &self.extra)?;
-        crate::__private::encode_required(map, "AccountType", &self.account_type, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "AccountType",
+            &self.account_type,
+            &self.extra,
+        )?;
         crate::__private::encode_required(
             map,
             "AccountSubType",
@@ -1464,36 +1557,73 @@ impl crate::Object for OBAccount6Detail {
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_required(map, "AccountId", &self.account_id, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "AccountId",
+                    &self.account_id,
+                    &self.extra,
+                )
             }
             1usize => crate::__private::encode_optional(map, "Status", &self.status),
-            2usize => crate::__private::encode_optional(
-                map,
-                "StatusUpdateDateTime",
-                &self.status_update_date_time,
-            ),
-            3usize => {
-                crate::__private::encode_required(map, "Currency", &self.currency, &self.extra)
+            2usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "StatusUpdateDateTime",
+                    &self.status_update_date_time,
+                )
             }
-            4usize => crate::__private::encode_required(
-                map,
-                "AccountType",
-                &self.account_type,
-                &self.extra,
-            ),
-            5usize => crate::__private::encode_required(
-                map,
-                "AccountSubType",
-                &self.account_sub_type,
-                &self.extra,
-            ),
-            6usize => crate::__private::encode_optional(map, "Description", &self.description),
+            3usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Currency",
+                    &self.currency,
+                    &self.extra,
+                )
+            }
+            4usize => {
+                crate::__private::encode_required(
+                    map,
+                    "AccountType",
+                    &self.account_type,
+                    &self.extra,
+                )
+            }
+            5usize => {
+                crate::__private::encode_required(
+                    map,
+                    "AccountSubType",
+                    &self.account_sub_type,
+                    &self.extra,
+                )
+            }
+            6usize => {
+                crate::__private::encode_optional(map, "Description", &self.description)
+            }
             7usize => crate::__private::encode_optional(map, "Nickname", &self.nickname),
-            8usize => crate::__private::encode_optional(map, "OpeningDate", &self.opening_date),
-            9usize => crate::__private::encode_optional(map, "MaturityDate", &self.maturity_date),
-            10usize => crate::__private::encode_optional(map, "SwitchStatus", &self.switch_status),
+            8usize => {
+                crate::__private::encode_optional(map, "OpeningDate", &self.opening_date)
+            }
+            9usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "MaturityDate",
+                    &self.maturity_date,
+                )
+            }
+            10usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "SwitchStatus",
+                    &self.switch_status,
+                )
+            }
             11usize => {
-                crate::__private::encode_required(map, "Account", &self.account, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "Account",
+                    &self.account,
+                    &self.extra,
+                )
             }
             12usize => crate::__private::encode_optional(map, "Servicer", &self.servicer),
             _ => Ok(()),
@@ -1883,8 +2013,13 @@ pub enum OBAccountStatus1Code {
 }
 impl OBAccountStatus1Code {
     /// Every code the spec lists, in spec order.
-    pub const CODES: &'static [&'static str] =
-        &["Deleted", "Disabled", "Enabled", "Pending", "ProForma"];
+    pub const CODES: &'static [&'static str] = &[
+        "Deleted",
+        "Disabled",
+        "Enabled",
+        "Pending",
+        "ProForma",
+    ];
     /// The code as it appears on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -1966,9 +2101,21 @@ impl crate::Object for OBActiveOrHistoricCurrencyAndAmount_0 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "Amount", &self.amount, &self.extra),
+            0usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Amount",
+                    &self.amount,
+                    &self.extra,
+                )
+            }
             1usize => {
-                crate::__private::encode_required(map, "Currency", &self.currency, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "Currency",
+                    &self.currency,
+                    &self.extra,
+                )
             }
             _ => Ok(()),
         }
@@ -1988,7 +2135,8 @@ impl crate::__private::serde::Serialize for OBActiveOrHistoricCurrencyAndAmount_
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de> for OBActiveOrHistoricCurrencyAndAmount_0 {
+impl<'de> crate::__private::serde::Deserialize<'de>
+for OBActiveOrHistoricCurrencyAndAmount_0 {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -2020,12 +2168,7 @@ impl crate::__private::schemars::JsonSchema for OBActiveOrHistoricCurrencyAndAmo
         "OBActiveOrHistoricCurrencyAndAmount_0".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBActiveOrHistoricCurrencyAndAmount_0"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBActiveOrHistoricCurrencyAndAmount_0").into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -2129,9 +2272,21 @@ impl crate::Object for OBActiveOrHistoricCurrencyAndAmount_1 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "Amount", &self.amount, &self.extra),
+            0usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Amount",
+                    &self.amount,
+                    &self.extra,
+                )
+            }
             1usize => {
-                crate::__private::encode_required(map, "Currency", &self.currency, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "Currency",
+                    &self.currency,
+                    &self.extra,
+                )
             }
             _ => Ok(()),
         }
@@ -2151,7 +2306,8 @@ impl crate::__private::serde::Serialize for OBActiveOrHistoricCurrencyAndAmount_
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de> for OBActiveOrHistoricCurrencyAndAmount_1 {
+impl<'de> crate::__private::serde::Deserialize<'de>
+for OBActiveOrHistoricCurrencyAndAmount_1 {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -2183,12 +2339,7 @@ impl crate::__private::schemars::JsonSchema for OBActiveOrHistoricCurrencyAndAmo
         "OBActiveOrHistoricCurrencyAndAmount_1".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBActiveOrHistoricCurrencyAndAmount_1"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBActiveOrHistoricCurrencyAndAmount_1").into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -2291,9 +2442,21 @@ impl crate::Object for OBActiveOrHistoricCurrencyAndAmount_10 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "Amount", &self.amount, &self.extra),
+            0usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Amount",
+                    &self.amount,
+                    &self.extra,
+                )
+            }
             1usize => {
-                crate::__private::encode_required(map, "Currency", &self.currency, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "Currency",
+                    &self.currency,
+                    &self.extra,
+                )
             }
             _ => Ok(()),
         }
@@ -2313,7 +2476,8 @@ impl crate::__private::serde::Serialize for OBActiveOrHistoricCurrencyAndAmount_
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de> for OBActiveOrHistoricCurrencyAndAmount_10 {
+impl<'de> crate::__private::serde::Deserialize<'de>
+for OBActiveOrHistoricCurrencyAndAmount_10 {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -2345,18 +2509,15 @@ impl crate::__private::schemars::JsonSchema for OBActiveOrHistoricCurrencyAndAmo
         "OBActiveOrHistoricCurrencyAndAmount_10".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBActiveOrHistoricCurrencyAndAmount_10"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBActiveOrHistoricCurrencyAndAmount_10").into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
     ) -> crate::__private::schemars::Schema {
-        let mut s =
-            crate::schema::object("Transaction charges to be paid by the charge bearer.", true);
+        let mut s = crate::schema::object(
+            "Transaction charges to be paid by the charge bearer.",
+            true,
+        );
         crate::schema::property(
             &mut s,
             "Amount",
@@ -2451,9 +2612,21 @@ impl crate::Object for OBActiveOrHistoricCurrencyAndAmount_11 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "Amount", &self.amount, &self.extra),
+            0usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Amount",
+                    &self.amount,
+                    &self.extra,
+                )
+            }
             1usize => {
-                crate::__private::encode_required(map, "Currency", &self.currency, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "Currency",
+                    &self.currency,
+                    &self.extra,
+                )
             }
             _ => Ok(()),
         }
@@ -2473,7 +2646,8 @@ impl crate::__private::serde::Serialize for OBActiveOrHistoricCurrencyAndAmount_
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de> for OBActiveOrHistoricCurrencyAndAmount_11 {
+impl<'de> crate::__private::serde::Deserialize<'de>
+for OBActiveOrHistoricCurrencyAndAmount_11 {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -2505,12 +2679,7 @@ impl crate::__private::schemars::JsonSchema for OBActiveOrHistoricCurrencyAndAmo
         "OBActiveOrHistoricCurrencyAndAmount_11".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBActiveOrHistoricCurrencyAndAmount_11"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBActiveOrHistoricCurrencyAndAmount_11").into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -2613,9 +2782,21 @@ impl crate::Object for OBActiveOrHistoricCurrencyAndAmount_2 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "Amount", &self.amount, &self.extra),
+            0usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Amount",
+                    &self.amount,
+                    &self.extra,
+                )
+            }
             1usize => {
-                crate::__private::encode_required(map, "Currency", &self.currency, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "Currency",
+                    &self.currency,
+                    &self.extra,
+                )
             }
             _ => Ok(()),
         }
@@ -2635,7 +2816,8 @@ impl crate::__private::serde::Serialize for OBActiveOrHistoricCurrencyAndAmount_
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de> for OBActiveOrHistoricCurrencyAndAmount_2 {
+impl<'de> crate::__private::serde::Deserialize<'de>
+for OBActiveOrHistoricCurrencyAndAmount_2 {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -2667,17 +2849,15 @@ impl crate::__private::schemars::JsonSchema for OBActiveOrHistoricCurrencyAndAmo
         "OBActiveOrHistoricCurrencyAndAmount_2".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBActiveOrHistoricCurrencyAndAmount_2"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBActiveOrHistoricCurrencyAndAmount_2").into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
     ) -> crate::__private::schemars::Schema {
-        let mut s = crate::schema::object("The amount of the first Standing Order", true);
+        let mut s = crate::schema::object(
+            "The amount of the first Standing Order",
+            true,
+        );
         crate::schema::property(
             &mut s,
             "Amount",
@@ -2772,9 +2952,21 @@ impl crate::Object for OBActiveOrHistoricCurrencyAndAmount_3 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "Amount", &self.amount, &self.extra),
+            0usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Amount",
+                    &self.amount,
+                    &self.extra,
+                )
+            }
             1usize => {
-                crate::__private::encode_required(map, "Currency", &self.currency, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "Currency",
+                    &self.currency,
+                    &self.extra,
+                )
             }
             _ => Ok(()),
         }
@@ -2794,7 +2986,8 @@ impl crate::__private::serde::Serialize for OBActiveOrHistoricCurrencyAndAmount_
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de> for OBActiveOrHistoricCurrencyAndAmount_3 {
+impl<'de> crate::__private::serde::Deserialize<'de>
+for OBActiveOrHistoricCurrencyAndAmount_3 {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -2826,17 +3019,15 @@ impl crate::__private::schemars::JsonSchema for OBActiveOrHistoricCurrencyAndAmo
         "OBActiveOrHistoricCurrencyAndAmount_3".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBActiveOrHistoricCurrencyAndAmount_3"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBActiveOrHistoricCurrencyAndAmount_3").into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
     ) -> crate::__private::schemars::Schema {
-        let mut s = crate::schema::object("The amount of the next Standing Order.", true);
+        let mut s = crate::schema::object(
+            "The amount of the next Standing Order.",
+            true,
+        );
         crate::schema::property(
             &mut s,
             "Amount",
@@ -2931,9 +3122,21 @@ impl crate::Object for OBActiveOrHistoricCurrencyAndAmount_4 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "Amount", &self.amount, &self.extra),
+            0usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Amount",
+                    &self.amount,
+                    &self.extra,
+                )
+            }
             1usize => {
-                crate::__private::encode_required(map, "Currency", &self.currency, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "Currency",
+                    &self.currency,
+                    &self.extra,
+                )
             }
             _ => Ok(()),
         }
@@ -2953,7 +3156,8 @@ impl crate::__private::serde::Serialize for OBActiveOrHistoricCurrencyAndAmount_
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de> for OBActiveOrHistoricCurrencyAndAmount_4 {
+impl<'de> crate::__private::serde::Deserialize<'de>
+for OBActiveOrHistoricCurrencyAndAmount_4 {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -2985,17 +3189,15 @@ impl crate::__private::schemars::JsonSchema for OBActiveOrHistoricCurrencyAndAmo
         "OBActiveOrHistoricCurrencyAndAmount_4".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBActiveOrHistoricCurrencyAndAmount_4"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBActiveOrHistoricCurrencyAndAmount_4").into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
     ) -> crate::__private::schemars::Schema {
-        let mut s = crate::schema::object("The amount of the final Standing Order", true);
+        let mut s = crate::schema::object(
+            "The amount of the final Standing Order",
+            true,
+        );
         crate::schema::property(
             &mut s,
             "Amount",
@@ -3090,9 +3292,21 @@ impl crate::Object for OBActiveOrHistoricCurrencyAndAmount_5 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "Amount", &self.amount, &self.extra),
+            0usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Amount",
+                    &self.amount,
+                    &self.extra,
+                )
+            }
             1usize => {
-                crate::__private::encode_required(map, "Currency", &self.currency, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "Currency",
+                    &self.currency,
+                    &self.extra,
+                )
             }
             _ => Ok(()),
         }
@@ -3112,7 +3326,8 @@ impl crate::__private::serde::Serialize for OBActiveOrHistoricCurrencyAndAmount_
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de> for OBActiveOrHistoricCurrencyAndAmount_5 {
+impl<'de> crate::__private::serde::Deserialize<'de>
+for OBActiveOrHistoricCurrencyAndAmount_5 {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -3144,12 +3359,7 @@ impl crate::__private::schemars::JsonSchema for OBActiveOrHistoricCurrencyAndAmo
         "OBActiveOrHistoricCurrencyAndAmount_5".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBActiveOrHistoricCurrencyAndAmount_5"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBActiveOrHistoricCurrencyAndAmount_5").into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -3252,9 +3462,21 @@ impl crate::Object for OBActiveOrHistoricCurrencyAndAmount_6 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "Amount", &self.amount, &self.extra),
+            0usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Amount",
+                    &self.amount,
+                    &self.extra,
+                )
+            }
             1usize => {
-                crate::__private::encode_required(map, "Currency", &self.currency, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "Currency",
+                    &self.currency,
+                    &self.extra,
+                )
             }
             _ => Ok(()),
         }
@@ -3274,7 +3496,8 @@ impl crate::__private::serde::Serialize for OBActiveOrHistoricCurrencyAndAmount_
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de> for OBActiveOrHistoricCurrencyAndAmount_6 {
+impl<'de> crate::__private::serde::Deserialize<'de>
+for OBActiveOrHistoricCurrencyAndAmount_6 {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -3306,12 +3529,7 @@ impl crate::__private::schemars::JsonSchema for OBActiveOrHistoricCurrencyAndAmo
         "OBActiveOrHistoricCurrencyAndAmount_6".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBActiveOrHistoricCurrencyAndAmount_6"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBActiveOrHistoricCurrencyAndAmount_6").into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -3414,9 +3632,21 @@ impl crate::Object for OBActiveOrHistoricCurrencyAndAmount_7 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "Amount", &self.amount, &self.extra),
+            0usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Amount",
+                    &self.amount,
+                    &self.extra,
+                )
+            }
             1usize => {
-                crate::__private::encode_required(map, "Currency", &self.currency, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "Currency",
+                    &self.currency,
+                    &self.extra,
+                )
             }
             _ => Ok(()),
         }
@@ -3436,7 +3666,8 @@ impl crate::__private::serde::Serialize for OBActiveOrHistoricCurrencyAndAmount_
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de> for OBActiveOrHistoricCurrencyAndAmount_7 {
+impl<'de> crate::__private::serde::Deserialize<'de>
+for OBActiveOrHistoricCurrencyAndAmount_7 {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -3468,12 +3699,7 @@ impl crate::__private::schemars::JsonSchema for OBActiveOrHistoricCurrencyAndAmo
         "OBActiveOrHistoricCurrencyAndAmount_7".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBActiveOrHistoricCurrencyAndAmount_7"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBActiveOrHistoricCurrencyAndAmount_7").into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -3576,9 +3802,21 @@ impl crate::Object for OBActiveOrHistoricCurrencyAndAmount_8 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "Amount", &self.amount, &self.extra),
+            0usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Amount",
+                    &self.amount,
+                    &self.extra,
+                )
+            }
             1usize => {
-                crate::__private::encode_required(map, "Currency", &self.currency, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "Currency",
+                    &self.currency,
+                    &self.extra,
+                )
             }
             _ => Ok(()),
         }
@@ -3598,7 +3836,8 @@ impl crate::__private::serde::Serialize for OBActiveOrHistoricCurrencyAndAmount_
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de> for OBActiveOrHistoricCurrencyAndAmount_8 {
+impl<'de> crate::__private::serde::Deserialize<'de>
+for OBActiveOrHistoricCurrencyAndAmount_8 {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -3630,17 +3869,15 @@ impl crate::__private::schemars::JsonSchema for OBActiveOrHistoricCurrencyAndAmo
         "OBActiveOrHistoricCurrencyAndAmount_8".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBActiveOrHistoricCurrencyAndAmount_8"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBActiveOrHistoricCurrencyAndAmount_8").into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
     ) -> crate::__private::schemars::Schema {
-        let mut s = crate::schema::object("Amount of money associated with the amount type.", true);
+        let mut s = crate::schema::object(
+            "Amount of money associated with the amount type.",
+            true,
+        );
         crate::schema::property(
             &mut s,
             "Amount",
@@ -3735,9 +3972,21 @@ impl crate::Object for OBActiveOrHistoricCurrencyAndAmount_9 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "Amount", &self.amount, &self.extra),
+            0usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Amount",
+                    &self.amount,
+                    &self.extra,
+                )
+            }
             1usize => {
-                crate::__private::encode_required(map, "Currency", &self.currency, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "Currency",
+                    &self.currency,
+                    &self.extra,
+                )
             }
             _ => Ok(()),
         }
@@ -3757,7 +4006,8 @@ impl crate::__private::serde::Serialize for OBActiveOrHistoricCurrencyAndAmount_
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de> for OBActiveOrHistoricCurrencyAndAmount_9 {
+impl<'de> crate::__private::serde::Deserialize<'de>
+for OBActiveOrHistoricCurrencyAndAmount_9 {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -3789,17 +4039,15 @@ impl crate::__private::schemars::JsonSchema for OBActiveOrHistoricCurrencyAndAmo
         "OBActiveOrHistoricCurrencyAndAmount_9".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBActiveOrHistoricCurrencyAndAmount_9"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBActiveOrHistoricCurrencyAndAmount_9").into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
     ) -> crate::__private::schemars::Schema {
-        let mut s = crate::schema::object("Amount of money in the cash transaction entry.", true);
+        let mut s = crate::schema::object(
+            "Amount of money in the cash transaction entry.",
+            true,
+        );
         crate::schema::property(
             &mut s,
             "Amount",
@@ -3904,7 +4152,11 @@ impl crate::Object for OBBCAData1 {
         crate::__private::encode_optional(map, "ProductDetails", &self.product_details)?;
         crate::__private::encode_optional(map, "CreditInterest", &self.credit_interest)?;
         crate::__private::encode_optional(map, "Overdraft", &self.overdraft)?;
-        crate::__private::encode_optional(map, "OtherFeesCharges", &self.other_fees_charges)?;
+        crate::__private::encode_optional(
+            map,
+            "OtherFeesCharges",
+            &self.other_fees_charges,
+        )?;
         Ok(())
     }
     fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
@@ -3914,14 +4166,28 @@ impl crate::Object for OBBCAData1 {
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_optional(map, "ProductDetails", &self.product_details)
+                crate::__private::encode_optional(
+                    map,
+                    "ProductDetails",
+                    &self.product_details,
+                )
             }
             1usize => {
-                crate::__private::encode_optional(map, "CreditInterest", &self.credit_interest)
+                crate::__private::encode_optional(
+                    map,
+                    "CreditInterest",
+                    &self.credit_interest,
+                )
             }
-            2usize => crate::__private::encode_optional(map, "Overdraft", &self.overdraft),
+            2usize => {
+                crate::__private::encode_optional(map, "Overdraft", &self.overdraft)
+            }
             3usize => {
-                crate::__private::encode_optional(map, "OtherFeesCharges", &self.other_fees_charges)
+                crate::__private::encode_optional(
+                    map,
+                    "OtherFeesCharges",
+                    &self.other_fees_charges,
+                )
             }
             _ => Ok(()),
         }
@@ -3984,7 +4250,10 @@ impl crate::__private::schemars::JsonSchema for OBBCAData1 {
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
     ) -> crate::__private::schemars::Schema {
-        let mut s = crate::schema::object("`OBBCAData1` (the spec gives no description).", false);
+        let mut s = crate::schema::object(
+            "`OBBCAData1` (the spec gives no description).",
+            false,
+        );
         crate::schema::property(
             &mut s,
             "ProductDetails",
@@ -4101,7 +4370,12 @@ impl crate::Object for OBBCAData1CreditInterest {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "TierBandSet", &self.tier_band_set, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "TierBandSet",
+            &self.tier_band_set,
+            &self.extra,
+        )?;
         Ok(())
     }
     fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
@@ -4110,12 +4384,14 @@ impl crate::Object for OBBCAData1CreditInterest {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(
-                map,
-                "TierBandSet",
-                &self.tier_band_set,
-                &self.extra,
-            ),
+            0usize => {
+                crate::__private::encode_required(
+                    map,
+                    "TierBandSet",
+                    &self.tier_band_set,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -4272,10 +4548,24 @@ impl crate::Object for OBBCAData1CreditInterestTierBandSet {
             &self.tier_band_method,
             &self.extra,
         )?;
-        crate::__private::encode_optional(map, "CalculationMethod", &self.calculation_method)?;
-        crate::__private::encode_required(map, "Destination", &self.destination, &self.extra)?;
+        crate::__private::encode_optional(
+            map,
+            "CalculationMethod",
+            &self.calculation_method,
+        )?;
+        crate::__private::encode_required(
+            map,
+            "Destination",
+            &self.destination,
+            &self.extra,
+        )?;
         crate::__private::encode_optional(map, "Notes", &self.notes)?;
-        crate::__private::encode_required(map, "TierBand", &self.tier_band, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "TierBand",
+            &self.tier_band,
+            &self.extra,
+        )?;
         Ok(())
     }
     fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
@@ -4284,26 +4574,37 @@ impl crate::Object for OBBCAData1CreditInterestTierBandSet {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(
-                map,
-                "TierBandMethod",
-                &self.tier_band_method,
-                &self.extra,
-            ),
-            1usize => crate::__private::encode_optional(
-                map,
-                "CalculationMethod",
-                &self.calculation_method,
-            ),
-            2usize => crate::__private::encode_required(
-                map,
-                "Destination",
-                &self.destination,
-                &self.extra,
-            ),
+            0usize => {
+                crate::__private::encode_required(
+                    map,
+                    "TierBandMethod",
+                    &self.tier_band_method,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "CalculationMethod",
+                    &self.calculation_method,
+                )
+            }
+            2usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Destination",
+                    &self.destination,
+                    &self.extra,
+                )
+            }
             3usize => crate::__private::encode_optional(map, "Notes", &self.notes),
             4usize => {
-                crate::__private::encode_required(map, "TierBand", &self.tier_band, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "TierBand",
+                    &self.tier_band,
+                    &self.extra,
+                )
             }
             _ => Ok(()),
         }
@@ -4323,7 +4624,8 @@ impl crate::__private::serde::Serialize for OBBCAData1CreditInterestTierBandSet 
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de> for OBBCAData1CreditInterestTierBandSet {
+impl<'de> crate::__private::serde::Deserialize<'de>
+for OBBCAData1CreditInterestTierBandSet {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -4409,7 +4711,10 @@ impl crate::__private::schemars::JsonSchema for OBBCAData1CreditInterestTierBand
             false,
             "Methods of calculating interest",
             crate::schema::constrain(
-                g.subschema_for::<OBBCAData1CreditInterestTierBandSetCalculationMethod>(),
+                g
+                    .subschema_for::<
+                        OBBCAData1CreditInterestTierBandSetCalculationMethod,
+                    >(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -4456,16 +4761,18 @@ impl crate::__private::schemars::JsonSchema for OBBCAData1CreditInterestTierBand
                     max_items: None,
                     minimum: None,
                     allowed: &[],
-                    items: Some(&crate::schema::Constraints {
-                        min_len: Some(1u64),
-                        max_len: Some(2000u64),
-                        pattern: None,
-                        min_items: None,
-                        max_items: None,
-                        minimum: None,
-                        allowed: &[],
-                        items: None,
-                    }),
+                    items: Some(
+                        &crate::schema::Constraints {
+                            min_len: Some(1u64),
+                            max_len: Some(2000u64),
+                            pattern: None,
+                            min_items: None,
+                            max_items: None,
+                            minimum: None,
+                            allowed: &[],
+                            items: None,
+                        },
+                    ),
                 },
             ),
         );
@@ -4579,8 +4886,9 @@ pub struct OBBCAData1CreditInterestTierBandSetTierBand {
     /// How often is credit interest calculated for the account.
     ///
     /// JSON name: `CalculationFrequency`
-    pub calculation_frequency:
-        Option<OBBCAData1CreditInterestTierBandSetTierBandCalculationFrequency>,
+    pub calculation_frequency: Option<
+        OBBCAData1CreditInterestTierBandSetTierBandCalculationFrequency,
+    >,
     /// How often is interest applied to the BCA for this tier/band i.e. how often the financial institution pays accumulated interest to the customer's BCA.
     ///
     /// JSON name: `ApplicationFrequency`
@@ -4588,13 +4896,13 @@ pub struct OBBCAData1CreditInterestTierBandSetTierBand {
     /// Amount on which Interest applied.
     ///
     /// JSON name: `DepositInterestAppliedCoverage`
-    pub deposit_interest_applied_coverage:
-        Option<OBBCAData1CreditInterestTierBandSetTierBandDepositInterestAppliedCoverage>,
+    pub deposit_interest_applied_coverage: Option<
+        OBBCAData1CreditInterestTierBandSetTierBandDepositInterestAppliedCoverage,
+    >,
     /// Type of interest rate, Fixed or Variable
     ///
     /// JSON name: `FixedVariableInterestRateType`
-    pub fixed_variable_interest_rate_type:
-        OBBCAData1CreditInterestTierBandSetTierBandFixedVariableInterestRateType,
+    pub fixed_variable_interest_rate_type: OBBCAData1CreditInterestTierBandSetTierBandFixedVariableInterestRateType,
     /// The annual equivalent rate (AER) is interest that is calculated under the assumption that any interest paid is combined with the original balance and the next interest payment will be based on the slightly higher account balance. Overall, this means that interest can be compounded several times in a year depending on the number of times that interest payments are made.
     ///
     /// Read more: Annual Equivalent Rate (AER) http://www.investopedia.com/terms/a/aer.asp#ixzz4gfR7IO1A
@@ -4604,8 +4912,9 @@ pub struct OBBCAData1CreditInterestTierBandSetTierBand {
     /// Interest rate types, other than AER, which financial institutions may use to describe the annual interest rate payable to the BCA.
     ///
     /// JSON name: `BankInterestRateType`
-    pub bank_interest_rate_type:
-        Option<OBBCAData1CreditInterestTierBandSetTierBandBankInterestRateType>,
+    pub bank_interest_rate_type: Option<
+        OBBCAData1CreditInterestTierBandSetTierBandBankInterestRateType,
+    >,
     /// Bank Interest for the BCA product
     ///
     /// JSON name: `BankInterestRate`
@@ -4617,18 +4926,21 @@ pub struct OBBCAData1CreditInterestTierBandSetTierBand {
     /// Other interest rate types which are not available in the standard code list
     ///
     /// JSON name: `OtherBankInterestType`
-    pub other_bank_interest_type:
-        Option<Box<OBBCAData1CreditInterestTierBandSetTierBandOtherBankInterestType>>,
+    pub other_bank_interest_type: Option<
+        Box<OBBCAData1CreditInterestTierBandSetTierBandOtherBankInterestType>,
+    >,
     /// Other application frequencies that are not available in the standard code list
     ///
     /// JSON name: `OtherApplicationFrequency`
-    pub other_application_frequency:
-        Option<Box<OBBCAData1CreditInterestTierBandSetTierBandOtherApplicationFrequency>>,
+    pub other_application_frequency: Option<
+        Box<OBBCAData1CreditInterestTierBandSetTierBandOtherApplicationFrequency>,
+    >,
     /// Other calculation frequency which is not available in the standard code set.
     ///
     /// JSON name: `OtherCalculationFrequency`
-    pub other_calculation_frequency:
-        Option<Box<OBBCAData1CreditInterestTierBandSetTierBandOtherCalculationFrequency>>,
+    pub other_calculation_frequency: Option<
+        Box<OBBCAData1CreditInterestTierBandSetTierBandOtherCalculationFrequency>,
+    >,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
     pub extra: crate::Extra,
@@ -4707,7 +5019,11 @@ impl crate::Object for OBBCAData1CreditInterestTierBandSetTierBand {
             &self.tier_value_minimum,
             &self.extra,
         )?;
-        crate::__private::encode_optional(map, "TierValueMaximum", &self.tier_value_maximum)?;
+        crate::__private::encode_optional(
+            map,
+            "TierValueMaximum",
+            &self.tier_value_maximum,
+        )?;
         crate::__private::encode_optional(
             map,
             "CalculationFrequency",
@@ -4736,7 +5052,11 @@ impl crate::Object for OBBCAData1CreditInterestTierBandSetTierBand {
             "BankInterestRateType",
             &self.bank_interest_rate_type,
         )?;
-        crate::__private::encode_optional(map, "BankInterestRate", &self.bank_interest_rate)?;
+        crate::__private::encode_optional(
+            map,
+            "BankInterestRate",
+            &self.bank_interest_rate,
+        )?;
         crate::__private::encode_optional(map, "Notes", &self.notes)?;
         crate::__private::encode_optional(
             map,
@@ -4762,64 +5082,96 @@ impl crate::Object for OBBCAData1CreditInterestTierBandSetTierBand {
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_optional(map, "Identification", &self.identification)
+                crate::__private::encode_optional(
+                    map,
+                    "Identification",
+                    &self.identification,
+                )
             }
-            1usize => crate::__private::encode_required(
-                map,
-                "TierValueMinimum",
-                &self.tier_value_minimum,
-                &self.extra,
-            ),
+            1usize => {
+                crate::__private::encode_required(
+                    map,
+                    "TierValueMinimum",
+                    &self.tier_value_minimum,
+                    &self.extra,
+                )
+            }
             2usize => {
-                crate::__private::encode_optional(map, "TierValueMaximum", &self.tier_value_maximum)
+                crate::__private::encode_optional(
+                    map,
+                    "TierValueMaximum",
+                    &self.tier_value_maximum,
+                )
             }
-            3usize => crate::__private::encode_optional(
-                map,
-                "CalculationFrequency",
-                &self.calculation_frequency,
-            ),
-            4usize => crate::__private::encode_required(
-                map,
-                "ApplicationFrequency",
-                &self.application_frequency,
-                &self.extra,
-            ),
-            5usize => crate::__private::encode_optional(
-                map,
-                "DepositInterestAppliedCoverage",
-                &self.deposit_interest_applied_coverage,
-            ),
-            6usize => crate::__private::encode_required(
-                map,
-                "FixedVariableInterestRateType",
-                &self.fixed_variable_interest_rate_type,
-                &self.extra,
-            ),
-            7usize => crate::__private::encode_required(map, "AER", &self.aer, &self.extra),
-            8usize => crate::__private::encode_optional(
-                map,
-                "BankInterestRateType",
-                &self.bank_interest_rate_type,
-            ),
+            3usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "CalculationFrequency",
+                    &self.calculation_frequency,
+                )
+            }
+            4usize => {
+                crate::__private::encode_required(
+                    map,
+                    "ApplicationFrequency",
+                    &self.application_frequency,
+                    &self.extra,
+                )
+            }
+            5usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "DepositInterestAppliedCoverage",
+                    &self.deposit_interest_applied_coverage,
+                )
+            }
+            6usize => {
+                crate::__private::encode_required(
+                    map,
+                    "FixedVariableInterestRateType",
+                    &self.fixed_variable_interest_rate_type,
+                    &self.extra,
+                )
+            }
+            7usize => {
+                crate::__private::encode_required(map, "AER", &self.aer, &self.extra)
+            }
+            8usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "BankInterestRateType",
+                    &self.bank_interest_rate_type,
+                )
+            }
             9usize => {
-                crate::__private::encode_optional(map, "BankInterestRate", &self.bank_interest_rate)
+                crate::__private::encode_optional(
+                    map,
+                    "BankInterestRate",
+                    &self.bank_interest_rate,
+                )
             }
             10usize => crate::__private::encode_optional(map, "Notes", &self.notes),
-            11usize => crate::__private::encode_optional(
-                map,
-                "OtherBankInterestType",
-                &self.other_bank_interest_type,
-            ),
-            12usize => crate::__private::encode_optional(
-                map,
-                "OtherApplicationFrequency",
-                &self.other_application_frequency,
-            ),
-            13usize => crate::__private::encode_optional(
-                map,
-                "OtherCalculationFrequency",
-                &self.other_calculation_frequency,
-            ),
+            11usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "OtherBankInterestType",
+                    &self.other_bank_interest_type,
+                )
+            }
+            12usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "OtherApplicationFrequency",
+                    &self.other_application_frequency,
+                )
+            }
+            13usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "OtherCalculationFrequency",
+                    &self.other_calculation_frequency,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -4839,8 +5191,7 @@ impl crate::__private::serde::Serialize for OBBCAData1CreditInterestTierBandSetT
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-    for OBBCAData1CreditInterestTierBandSetTierBand
-{
+for OBBCAData1CreditInterestTierBandSetTierBand {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -4937,17 +5288,14 @@ impl crate::Validate for OBBCAData1CreditInterestTierBandSetTierBand {
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBBCAData1CreditInterestTierBandSetTierBand {
+impl crate::__private::schemars::JsonSchema
+for OBBCAData1CreditInterestTierBandSetTierBand {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBBCAData1CreditInterestTierBandSetTierBand".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBBCAData1CreditInterestTierBandSetTierBand"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBBCAData1CreditInterestTierBandSetTierBand")
+            .into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -5016,8 +5364,10 @@ impl crate::__private::schemars::JsonSchema for OBBCAData1CreditInterestTierBand
             false,
             "How often is credit interest calculated for the account.",
             crate::schema::constrain(
-                g.subschema_for::<OBBCAData1CreditInterestTierBandSetTierBandCalculationFrequency>(
-                ),
+                g
+                    .subschema_for::<
+                        OBBCAData1CreditInterestTierBandSetTierBandCalculationFrequency,
+                    >(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -5171,16 +5521,18 @@ impl crate::__private::schemars::JsonSchema for OBBCAData1CreditInterestTierBand
                     max_items: None,
                     minimum: None,
                     allowed: &[],
-                    items: Some(&crate::schema::Constraints {
-                        min_len: Some(1u64),
-                        max_len: Some(2000u64),
-                        pattern: None,
-                        min_items: None,
-                        max_items: None,
-                        minimum: None,
-                        allowed: &[],
-                        items: None,
-                    }),
+                    items: Some(
+                        &crate::schema::Constraints {
+                            min_len: Some(1u64),
+                            max_len: Some(2000u64),
+                            pattern: None,
+                            min_items: None,
+                            max_items: None,
+                            minimum: None,
+                            allowed: &[],
+                            items: None,
+                        },
+                    ),
                 },
             ),
         );
@@ -5320,7 +5672,9 @@ impl OBBCAData1CreditInterestTierBandSetTierBandApplicationFrequency {
         !matches!(self, Self::Unknown(_))
     }
 }
-crate::open_enum_traits!(OBBCAData1CreditInterestTierBandSetTierBandApplicationFrequency);
+crate::open_enum_traits!(
+    OBBCAData1CreditInterestTierBandSetTierBandApplicationFrequency
+);
 /// Interest rate types, other than AER, which financial institutions may use to describe the annual interest rate payable to the BCA.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBBCAData1CreditInterestTierBandSetTierBandBankInterestRateType {
@@ -5355,7 +5709,9 @@ impl OBBCAData1CreditInterestTierBandSetTierBandBankInterestRateType {
         !matches!(self, Self::Unknown(_))
     }
 }
-crate::open_enum_traits!(OBBCAData1CreditInterestTierBandSetTierBandBankInterestRateType);
+crate::open_enum_traits!(
+    OBBCAData1CreditInterestTierBandSetTierBandBankInterestRateType
+);
 /// How often is credit interest calculated for the account.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBBCAData1CreditInterestTierBandSetTierBandCalculationFrequency {
@@ -5423,7 +5779,9 @@ impl OBBCAData1CreditInterestTierBandSetTierBandCalculationFrequency {
         !matches!(self, Self::Unknown(_))
     }
 }
-crate::open_enum_traits!(OBBCAData1CreditInterestTierBandSetTierBandCalculationFrequency);
+crate::open_enum_traits!(
+    OBBCAData1CreditInterestTierBandSetTierBandCalculationFrequency
+);
 /// Amount on which Interest applied.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBBCAData1CreditInterestTierBandSetTierBandDepositInterestAppliedCoverage {
@@ -5462,7 +5820,9 @@ impl OBBCAData1CreditInterestTierBandSetTierBandDepositInterestAppliedCoverage {
         !matches!(self, Self::Unknown(_))
     }
 }
-crate::open_enum_traits!(OBBCAData1CreditInterestTierBandSetTierBandDepositInterestAppliedCoverage);
+crate::open_enum_traits!(
+    OBBCAData1CreditInterestTierBandSetTierBandDepositInterestAppliedCoverage
+);
 /// Type of interest rate, Fixed or Variable
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBBCAData1CreditInterestTierBandSetTierBandFixedVariableInterestRateType {
@@ -5497,7 +5857,9 @@ impl OBBCAData1CreditInterestTierBandSetTierBandFixedVariableInterestRateType {
         !matches!(self, Self::Unknown(_))
     }
 }
-crate::open_enum_traits!(OBBCAData1CreditInterestTierBandSetTierBandFixedVariableInterestRateType);
+crate::open_enum_traits!(
+    OBBCAData1CreditInterestTierBandSetTierBandFixedVariableInterestRateType
+);
 /// The methodology of how credit interest is paid/applied. It can be:-
 ///
 /// 1. Banded
@@ -5565,9 +5927,9 @@ pub struct OBBCAData1CreditInterestTierBandSetTierBandOtherApplicationFrequency 
     /// that re-encoding loses nothing, and reported by `validate()`.
     pub extra: crate::Extra,
 }
-impl crate::Object for OBBCAData1CreditInterestTierBandSetTierBandOtherApplicationFrequency {
-    const NAME: &'static str =
-        "OBBCAData1CreditInterestTierBandSetTierBandOtherApplicationFrequency";
+impl crate::Object
+for OBBCAData1CreditInterestTierBandSetTierBandOtherApplicationFrequency {
+    const NAME: &'static str = "OBBCAData1CreditInterestTierBandSetTierBandOtherApplicationFrequency";
     const FIELDS: &'static [&'static str] = &["Code", "Name", "Description"];
     const REQUIRED: u128 = 6;
     const OPEN: bool = false;
@@ -5598,7 +5960,12 @@ impl crate::Object for OBBCAData1CreditInterestTierBandSetTierBandOtherApplicati
     ) -> Result<(), M::Error> {
         crate::__private::encode_optional(map, "Code", &self.code)?;
         crate::__private::encode_required(map, "Name", &self.name, &self.extra)?;
-        crate::__private::encode_required(map, "Description", &self.description, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "Description",
+            &self.description,
+            &self.extra,
+        )?;
         Ok(())
     }
     fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
@@ -5608,13 +5975,17 @@ impl crate::Object for OBBCAData1CreditInterestTierBandSetTierBandOtherApplicati
     ) -> Result<(), M::Error> {
         match index {
             0usize => crate::__private::encode_optional(map, "Code", &self.code),
-            1usize => crate::__private::encode_required(map, "Name", &self.name, &self.extra),
-            2usize => crate::__private::encode_required(
-                map,
-                "Description",
-                &self.description,
-                &self.extra,
-            ),
+            1usize => {
+                crate::__private::encode_required(map, "Name", &self.name, &self.extra)
+            }
+            2usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Description",
+                    &self.description,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -5626,8 +5997,7 @@ impl crate::Object for OBBCAData1CreditInterestTierBandSetTierBandOtherApplicati
     }
 }
 impl crate::__private::serde::Serialize
-    for OBBCAData1CreditInterestTierBandSetTierBandOtherApplicationFrequency
-{
+for OBBCAData1CreditInterestTierBandSetTierBandOtherApplicationFrequency {
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -5636,15 +6006,15 @@ impl crate::__private::serde::Serialize
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-    for OBBCAData1CreditInterestTierBandSetTierBandOtherApplicationFrequency
-{
+for OBBCAData1CreditInterestTierBandSetTierBandOtherApplicationFrequency {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
         crate::__private::deserialize_object(deserializer)
     }
 }
-impl crate::Validate for OBBCAData1CreditInterestTierBandSetTierBandOtherApplicationFrequency {
+impl crate::Validate
+for OBBCAData1CreditInterestTierBandSetTierBandOtherApplicationFrequency {
     fn validate_at(&self, r: &mut crate::__private::Report) {
         crate::__private::check_extra::<Self>(r, &self.extra);
         if let Some(v) = &self.code {
@@ -5671,18 +6041,16 @@ impl crate::Validate for OBBCAData1CreditInterestTierBandSetTierBandOtherApplica
 }
 #[cfg(feature = "schemars")]
 impl crate::__private::schemars::JsonSchema
-    for OBBCAData1CreditInterestTierBandSetTierBandOtherApplicationFrequency
-{
+for OBBCAData1CreditInterestTierBandSetTierBandOtherApplicationFrequency {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBBCAData1CreditInterestTierBandSetTierBandOtherApplicationFrequency".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
         concat!(
-            module_path!(),
-            "::",
+            module_path!(), "::",
             "OBBCAData1CreditInterestTierBandSetTierBandOtherApplicationFrequency"
         )
-        .into()
+            .into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -5802,7 +6170,12 @@ impl crate::Object for OBBCAData1CreditInterestTierBandSetTierBandOtherBankInter
     ) -> Result<(), M::Error> {
         crate::__private::encode_optional(map, "Code", &self.code)?;
         crate::__private::encode_required(map, "Name", &self.name, &self.extra)?;
-        crate::__private::encode_required(map, "Description", &self.description, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "Description",
+            &self.description,
+            &self.extra,
+        )?;
         Ok(())
     }
     fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
@@ -5812,13 +6185,17 @@ impl crate::Object for OBBCAData1CreditInterestTierBandSetTierBandOtherBankInter
     ) -> Result<(), M::Error> {
         match index {
             0usize => crate::__private::encode_optional(map, "Code", &self.code),
-            1usize => crate::__private::encode_required(map, "Name", &self.name, &self.extra),
-            2usize => crate::__private::encode_required(
-                map,
-                "Description",
-                &self.description,
-                &self.extra,
-            ),
+            1usize => {
+                crate::__private::encode_required(map, "Name", &self.name, &self.extra)
+            }
+            2usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Description",
+                    &self.description,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -5830,8 +6207,7 @@ impl crate::Object for OBBCAData1CreditInterestTierBandSetTierBandOtherBankInter
     }
 }
 impl crate::__private::serde::Serialize
-    for OBBCAData1CreditInterestTierBandSetTierBandOtherBankInterestType
-{
+for OBBCAData1CreditInterestTierBandSetTierBandOtherBankInterestType {
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -5840,15 +6216,15 @@ impl crate::__private::serde::Serialize
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-    for OBBCAData1CreditInterestTierBandSetTierBandOtherBankInterestType
-{
+for OBBCAData1CreditInterestTierBandSetTierBandOtherBankInterestType {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
         crate::__private::deserialize_object(deserializer)
     }
 }
-impl crate::Validate for OBBCAData1CreditInterestTierBandSetTierBandOtherBankInterestType {
+impl crate::Validate
+for OBBCAData1CreditInterestTierBandSetTierBandOtherBankInterestType {
     fn validate_at(&self, r: &mut crate::__private::Report) {
         crate::__private::check_extra::<Self>(r, &self.extra);
         if let Some(v) = &self.code {
@@ -5875,18 +6251,16 @@ impl crate::Validate for OBBCAData1CreditInterestTierBandSetTierBandOtherBankInt
 }
 #[cfg(feature = "schemars")]
 impl crate::__private::schemars::JsonSchema
-    for OBBCAData1CreditInterestTierBandSetTierBandOtherBankInterestType
-{
+for OBBCAData1CreditInterestTierBandSetTierBandOtherBankInterestType {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBBCAData1CreditInterestTierBandSetTierBandOtherBankInterestType".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
         concat!(
-            module_path!(),
-            "::",
+            module_path!(), "::",
             "OBBCAData1CreditInterestTierBandSetTierBandOtherBankInterestType"
         )
-        .into()
+            .into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -5974,9 +6348,9 @@ pub struct OBBCAData1CreditInterestTierBandSetTierBandOtherCalculationFrequency 
     /// that re-encoding loses nothing, and reported by `validate()`.
     pub extra: crate::Extra,
 }
-impl crate::Object for OBBCAData1CreditInterestTierBandSetTierBandOtherCalculationFrequency {
-    const NAME: &'static str =
-        "OBBCAData1CreditInterestTierBandSetTierBandOtherCalculationFrequency";
+impl crate::Object
+for OBBCAData1CreditInterestTierBandSetTierBandOtherCalculationFrequency {
+    const NAME: &'static str = "OBBCAData1CreditInterestTierBandSetTierBandOtherCalculationFrequency";
     const FIELDS: &'static [&'static str] = &["Code", "Name", "Description"];
     const REQUIRED: u128 = 6;
     const OPEN: bool = false;
@@ -6007,7 +6381,12 @@ impl crate::Object for OBBCAData1CreditInterestTierBandSetTierBandOtherCalculati
     ) -> Result<(), M::Error> {
         crate::__private::encode_optional(map, "Code", &self.code)?;
         crate::__private::encode_required(map, "Name", &self.name, &self.extra)?;
-        crate::__private::encode_required(map, "Description", &self.description, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "Description",
+            &self.description,
+            &self.extra,
+        )?;
         Ok(())
     }
     fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
@@ -6017,13 +6396,17 @@ impl crate::Object for OBBCAData1CreditInterestTierBandSetTierBandOtherCalculati
     ) -> Result<(), M::Error> {
         match index {
             0usize => crate::__private::encode_optional(map, "Code", &self.code),
-            1usize => crate::__private::encode_required(map, "Name", &self.name, &self.extra),
-            2usize => crate::__private::encode_required(
-                map,
-                "Description",
-                &self.description,
-                &self.extra,
-            ),
+            1usize => {
+                crate::__private::encode_required(map, "Name", &self.name, &self.extra)
+            }
+            2usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Description",
+                    &self.description,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -6035,8 +6418,7 @@ impl crate::Object for OBBCAData1CreditInterestTierBandSetTierBandOtherCalculati
     }
 }
 impl crate::__private::serde::Serialize
-    for OBBCAData1CreditInterestTierBandSetTierBandOtherCalculationFrequency
-{
+for OBBCAData1CreditInterestTierBandSetTierBandOtherCalculationFrequency {
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -6045,15 +6427,15 @@ impl crate::__private::serde::Serialize
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-    for OBBCAData1CreditInterestTierBandSetTierBandOtherCalculationFrequency
-{
+for OBBCAData1CreditInterestTierBandSetTierBandOtherCalculationFrequency {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
         crate::__private::deserialize_object(deserializer)
     }
 }
-impl crate::Validate for OBBCAData1CreditInterestTierBandSetTierBandOtherCalculationFrequency {
+impl crate::Validate
+for OBBCAData1CreditInterestTierBandSetTierBandOtherCalculationFrequency {
     fn validate_at(&self, r: &mut crate::__private::Report) {
         crate::__private::check_extra::<Self>(r, &self.extra);
         if let Some(v) = &self.code {
@@ -6080,18 +6462,16 @@ impl crate::Validate for OBBCAData1CreditInterestTierBandSetTierBandOtherCalcula
 }
 #[cfg(feature = "schemars")]
 impl crate::__private::schemars::JsonSchema
-    for OBBCAData1CreditInterestTierBandSetTierBandOtherCalculationFrequency
-{
+for OBBCAData1CreditInterestTierBandSetTierBandOtherCalculationFrequency {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBBCAData1CreditInterestTierBandSetTierBandOtherCalculationFrequency".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
         concat!(
-            module_path!(),
-            "::",
+            module_path!(), "::",
             "OBBCAData1CreditInterestTierBandSetTierBandOtherCalculationFrequency"
         )
-        .into()
+            .into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -6182,7 +6562,9 @@ pub struct OBBCAData1OtherFeesCharges {
     /// Details about any caps (maximum charges) that apply to a particular or group of fee/charge
     ///
     /// JSON name: `FeeChargeCap`
-    pub fee_charge_cap: Option<Vec<OBBCAData1OtherFeesChargesFeeChargeDetailFeeChargeCap>>,
+    pub fee_charge_cap: Option<
+        Vec<OBBCAData1OtherFeesChargesFeeChargeDetailFeeChargeCap>,
+    >,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
     pub extra: crate::Extra,
@@ -6229,7 +6611,11 @@ impl crate::Object for OBBCAData1OtherFeesCharges {
     ) -> Result<(), M::Error> {
         crate::__private::encode_optional(map, "TariffType", &self.tariff_type)?;
         crate::__private::encode_optional(map, "TariffName", &self.tariff_name)?;
-        crate::__private::encode_optional(map, "OtherTariffType", &self.other_tariff_type)?;
+        crate::__private::encode_optional(
+            map,
+            "OtherTariffType",
+            &self.other_tariff_type,
+        )?;
         crate::__private::encode_required(
             map,
             "FeeChargeDetail",
@@ -6245,18 +6631,34 @@ impl crate::Object for OBBCAData1OtherFeesCharges {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_optional(map, "TariffType", &self.tariff_type),
-            1usize => crate::__private::encode_optional(map, "TariffName", &self.tariff_name),
-            2usize => {
-                crate::__private::encode_optional(map, "OtherTariffType", &self.other_tariff_type)
+            0usize => {
+                crate::__private::encode_optional(map, "TariffType", &self.tariff_type)
             }
-            3usize => crate::__private::encode_required(
-                map,
-                "FeeChargeDetail",
-                &self.fee_charge_detail,
-                &self.extra,
-            ),
-            4usize => crate::__private::encode_optional(map, "FeeChargeCap", &self.fee_charge_cap),
+            1usize => {
+                crate::__private::encode_optional(map, "TariffName", &self.tariff_name)
+            }
+            2usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "OtherTariffType",
+                    &self.other_tariff_type,
+                )
+            }
+            3usize => {
+                crate::__private::encode_required(
+                    map,
+                    "FeeChargeDetail",
+                    &self.fee_charge_detail,
+                    &self.extra,
+                )
+            }
+            4usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "FeeChargeCap",
+                    &self.fee_charge_cap,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -6595,9 +6997,18 @@ impl crate::Object for OBBCAData1OtherFeesChargesFeeChargeDetail {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "FeeCategory", &self.fee_category, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "FeeCategory",
+            &self.fee_category,
+            &self.extra,
+        )?;
         crate::__private::encode_required(map, "FeeType", &self.fee_type, &self.extra)?;
-        crate::__private::encode_optional(map, "NegotiableIndicator", &self.negotiable_indicator)?;
+        crate::__private::encode_optional(
+            map,
+            "NegotiableIndicator",
+            &self.negotiable_indicator,
+        )?;
         crate::__private::encode_optional(map, "FeeAmount", &self.fee_amount)?;
         crate::__private::encode_optional(map, "FeeRate", &self.fee_rate)?;
         crate::__private::encode_optional(map, "FeeRateType", &self.fee_rate_type)?;
@@ -6620,7 +7031,11 @@ impl crate::Object for OBBCAData1OtherFeesChargesFeeChargeDetail {
             &self.other_fee_category_type,
         )?;
         crate::__private::encode_optional(map, "OtherFeeType", &self.other_fee_type)?;
-        crate::__private::encode_optional(map, "OtherFeeRateType", &self.other_fee_rate_type)?;
+        crate::__private::encode_optional(
+            map,
+            "OtherFeeRateType",
+            &self.other_fee_rate_type,
+        )?;
         crate::__private::encode_optional(
             map,
             "OtherApplicationFrequency",
@@ -6631,7 +7046,11 @@ impl crate::Object for OBBCAData1OtherFeesChargesFeeChargeDetail {
             "OtherCalculationFrequency",
             &self.other_calculation_frequency,
         )?;
-        crate::__private::encode_optional(map, "FeeApplicableRange", &self.fee_applicable_range)?;
+        crate::__private::encode_optional(
+            map,
+            "FeeApplicableRange",
+            &self.fee_applicable_range,
+        )?;
         Ok(())
     }
     fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
@@ -6640,62 +7059,105 @@ impl crate::Object for OBBCAData1OtherFeesChargesFeeChargeDetail {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(
-                map,
-                "FeeCategory",
-                &self.fee_category,
-                &self.extra,
-            ),
-            1usize => {
-                crate::__private::encode_required(map, "FeeType", &self.fee_type, &self.extra)
+            0usize => {
+                crate::__private::encode_required(
+                    map,
+                    "FeeCategory",
+                    &self.fee_category,
+                    &self.extra,
+                )
             }
-            2usize => crate::__private::encode_optional(
-                map,
-                "NegotiableIndicator",
-                &self.negotiable_indicator,
-            ),
-            3usize => crate::__private::encode_optional(map, "FeeAmount", &self.fee_amount),
+            1usize => {
+                crate::__private::encode_required(
+                    map,
+                    "FeeType",
+                    &self.fee_type,
+                    &self.extra,
+                )
+            }
+            2usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "NegotiableIndicator",
+                    &self.negotiable_indicator,
+                )
+            }
+            3usize => {
+                crate::__private::encode_optional(map, "FeeAmount", &self.fee_amount)
+            }
             4usize => crate::__private::encode_optional(map, "FeeRate", &self.fee_rate),
-            5usize => crate::__private::encode_optional(map, "FeeRateType", &self.fee_rate_type),
-            6usize => crate::__private::encode_required(
-                map,
-                "ApplicationFrequency",
-                &self.application_frequency,
-                &self.extra,
-            ),
-            7usize => crate::__private::encode_optional(
-                map,
-                "CalculationFrequency",
-                &self.calculation_frequency,
-            ),
+            5usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "FeeRateType",
+                    &self.fee_rate_type,
+                )
+            }
+            6usize => {
+                crate::__private::encode_required(
+                    map,
+                    "ApplicationFrequency",
+                    &self.application_frequency,
+                    &self.extra,
+                )
+            }
+            7usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "CalculationFrequency",
+                    &self.calculation_frequency,
+                )
+            }
             8usize => crate::__private::encode_optional(map, "Notes", &self.notes),
-            9usize => crate::__private::encode_optional(map, "FeeChargeCap", &self.fee_charge_cap),
-            10usize => crate::__private::encode_optional(
-                map,
-                "OtherFeeCategoryType",
-                &self.other_fee_category_type,
-            ),
-            11usize => crate::__private::encode_optional(map, "OtherFeeType", &self.other_fee_type),
-            12usize => crate::__private::encode_optional(
-                map,
-                "OtherFeeRateType",
-                &self.other_fee_rate_type,
-            ),
-            13usize => crate::__private::encode_optional(
-                map,
-                "OtherApplicationFrequency",
-                &self.other_application_frequency,
-            ),
-            14usize => crate::__private::encode_optional(
-                map,
-                "OtherCalculationFrequency",
-                &self.other_calculation_frequency,
-            ),
-            15usize => crate::__private::encode_optional(
-                map,
-                "FeeApplicableRange",
-                &self.fee_applicable_range,
-            ),
+            9usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "FeeChargeCap",
+                    &self.fee_charge_cap,
+                )
+            }
+            10usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "OtherFeeCategoryType",
+                    &self.other_fee_category_type,
+                )
+            }
+            11usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "OtherFeeType",
+                    &self.other_fee_type,
+                )
+            }
+            12usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "OtherFeeRateType",
+                    &self.other_fee_rate_type,
+                )
+            }
+            13usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "OtherApplicationFrequency",
+                    &self.other_application_frequency,
+                )
+            }
+            14usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "OtherCalculationFrequency",
+                    &self.other_calculation_frequency,
+                )
+            }
+            15usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "FeeApplicableRange",
+                    &self.fee_applicable_range,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -6714,7 +7176,8 @@ impl crate::__private::serde::Serialize for OBBCAData1OtherFeesChargesFeeChargeD
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de> for OBBCAData1OtherFeesChargesFeeChargeDetail {
+impl<'de> crate::__private::serde::Deserialize<'de>
+for OBBCAData1OtherFeesChargesFeeChargeDetail {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -6817,17 +7280,13 @@ impl crate::Validate for OBBCAData1OtherFeesChargesFeeChargeDetail {
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBBCAData1OtherFeesChargesFeeChargeDetail {
+impl crate::__private::schemars::JsonSchema
+for OBBCAData1OtherFeesChargesFeeChargeDetail {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBBCAData1OtherFeesChargesFeeChargeDetail".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBBCAData1OtherFeesChargesFeeChargeDetail"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBBCAData1OtherFeesChargesFeeChargeDetail").into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -6839,7 +7298,10 @@ impl crate::__private::schemars::JsonSchema for OBBCAData1OtherFeesChargesFeeCha
             true,
             "Categorisation of fees and charges into standard categories.",
             crate::schema::constrain(
-                g.subschema_for::<OBBCAData1OtherFeesChargesFeeChargeDetailFeeCategory>(),
+                g
+                    .subschema_for::<
+                        OBBCAData1OtherFeesChargesFeeChargeDetailFeeCategory,
+                    >(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -7009,16 +7471,18 @@ impl crate::__private::schemars::JsonSchema for OBBCAData1OtherFeesChargesFeeCha
                     max_items: None,
                     minimum: None,
                     allowed: &[],
-                    items: Some(&crate::schema::Constraints {
-                        min_len: Some(1u64),
-                        max_len: Some(2000u64),
-                        pattern: None,
-                        min_items: None,
-                        max_items: None,
-                        minimum: None,
-                        allowed: &[],
-                        items: None,
-                    }),
+                    items: Some(
+                        &crate::schema::Constraints {
+                            min_len: Some(1u64),
+                            max_len: Some(2000u64),
+                            pattern: None,
+                            min_items: None,
+                            max_items: None,
+                            minimum: None,
+                            allowed: &[],
+                            items: None,
+                        },
+                    ),
                 },
             ),
         );
@@ -7050,7 +7514,10 @@ impl crate::__private::schemars::JsonSchema for OBBCAData1OtherFeesChargesFeeCha
             false,
             "",
             crate::schema::constrain(
-                g.subschema_for::<OBBCAData1OtherFeesChargesFeeChargeDetailOtherFeeCategoryType>(),
+                g
+                    .subschema_for::<
+                        OBBCAData1OtherFeesChargesFeeChargeDetailOtherFeeCategoryType,
+                    >(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -7069,7 +7536,10 @@ impl crate::__private::schemars::JsonSchema for OBBCAData1OtherFeesChargesFeeCha
             false,
             "Other Fee/charge type which is not available in the standard code set",
             crate::schema::constrain(
-                g.subschema_for::<OBBCAData1OtherFeesChargesFeeChargeDetailOtherFeeType>(),
+                g
+                    .subschema_for::<
+                        OBBCAData1OtherFeesChargesFeeChargeDetailOtherFeeType,
+                    >(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -7154,7 +7624,10 @@ impl crate::__private::schemars::JsonSchema for OBBCAData1OtherFeesChargesFeeCha
             false,
             "Range or amounts or rates for which the fee/charge applies",
             crate::schema::constrain(
-                g.subschema_for::<OBBCAData1OtherFeesChargesFeeChargeDetailFeeApplicableRange>(),
+                g
+                    .subschema_for::<
+                        OBBCAData1OtherFeesChargesFeeChargeDetailFeeApplicableRange,
+                    >(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -7242,10 +7715,26 @@ impl crate::Object for OBBCAData1OtherFeesChargesFeeChargeDetailFeeApplicableRan
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_optional(map, "MinimumAmount", &self.minimum_amount),
-            1usize => crate::__private::encode_optional(map, "MaximumAmount", &self.maximum_amount),
-            2usize => crate::__private::encode_optional(map, "MinimumRate", &self.minimum_rate),
-            3usize => crate::__private::encode_optional(map, "MaximumRate", &self.maximum_rate),
+            0usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "MinimumAmount",
+                    &self.minimum_amount,
+                )
+            }
+            1usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "MaximumAmount",
+                    &self.maximum_amount,
+                )
+            }
+            2usize => {
+                crate::__private::encode_optional(map, "MinimumRate", &self.minimum_rate)
+            }
+            3usize => {
+                crate::__private::encode_optional(map, "MaximumRate", &self.maximum_rate)
+            }
             _ => Ok(()),
         }
     }
@@ -7257,8 +7746,7 @@ impl crate::Object for OBBCAData1OtherFeesChargesFeeChargeDetailFeeApplicableRan
     }
 }
 impl crate::__private::serde::Serialize
-    for OBBCAData1OtherFeesChargesFeeChargeDetailFeeApplicableRange
-{
+for OBBCAData1OtherFeesChargesFeeChargeDetailFeeApplicableRange {
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -7267,8 +7755,7 @@ impl crate::__private::serde::Serialize
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-    for OBBCAData1OtherFeesChargesFeeChargeDetailFeeApplicableRange
-{
+for OBBCAData1OtherFeesChargesFeeChargeDetailFeeApplicableRange {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -7306,18 +7793,16 @@ impl crate::Validate for OBBCAData1OtherFeesChargesFeeChargeDetailFeeApplicableR
 }
 #[cfg(feature = "schemars")]
 impl crate::__private::schemars::JsonSchema
-    for OBBCAData1OtherFeesChargesFeeChargeDetailFeeApplicableRange
-{
+for OBBCAData1OtherFeesChargesFeeChargeDetailFeeApplicableRange {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBBCAData1OtherFeesChargesFeeChargeDetailFeeApplicableRange".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
         concat!(
-            module_path!(),
-            "::",
+            module_path!(), "::",
             "OBBCAData1OtherFeesChargesFeeChargeDetailFeeApplicableRange"
         )
-        .into()
+            .into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -7528,8 +8013,17 @@ impl crate::Object for OBBCAData1OtherFeesChargesFeeChargeDetailFeeChargeCap {
         map: &mut M,
     ) -> Result<(), M::Error> {
         crate::__private::encode_required(map, "FeeType", &self.fee_type, &self.extra)?;
-        crate::__private::encode_required(map, "MinMaxType", &self.min_max_type, &self.extra)?;
-        crate::__private::encode_optional(map, "FeeCapOccurrence", &self.fee_cap_occurrence)?;
+        crate::__private::encode_required(
+            map,
+            "MinMaxType",
+            &self.min_max_type,
+            &self.extra,
+        )?;
+        crate::__private::encode_optional(
+            map,
+            "FeeCapOccurrence",
+            &self.fee_cap_occurrence,
+        )?;
         crate::__private::encode_optional(map, "FeeCapAmount", &self.fee_cap_amount)?;
         crate::__private::encode_optional(map, "CappingPeriod", &self.capping_period)?;
         crate::__private::encode_optional(map, "Notes", &self.notes)?;
@@ -7543,21 +8037,50 @@ impl crate::Object for OBBCAData1OtherFeesChargesFeeChargeDetailFeeChargeCap {
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_required(map, "FeeType", &self.fee_type, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "FeeType",
+                    &self.fee_type,
+                    &self.extra,
+                )
             }
-            1usize => crate::__private::encode_required(
-                map,
-                "MinMaxType",
-                &self.min_max_type,
-                &self.extra,
-            ),
+            1usize => {
+                crate::__private::encode_required(
+                    map,
+                    "MinMaxType",
+                    &self.min_max_type,
+                    &self.extra,
+                )
+            }
             2usize => {
-                crate::__private::encode_optional(map, "FeeCapOccurrence", &self.fee_cap_occurrence)
+                crate::__private::encode_optional(
+                    map,
+                    "FeeCapOccurrence",
+                    &self.fee_cap_occurrence,
+                )
             }
-            3usize => crate::__private::encode_optional(map, "FeeCapAmount", &self.fee_cap_amount),
-            4usize => crate::__private::encode_optional(map, "CappingPeriod", &self.capping_period),
+            3usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "FeeCapAmount",
+                    &self.fee_cap_amount,
+                )
+            }
+            4usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "CappingPeriod",
+                    &self.capping_period,
+                )
+            }
             5usize => crate::__private::encode_optional(map, "Notes", &self.notes),
-            6usize => crate::__private::encode_optional(map, "OtherFeeType", &self.other_fee_type),
+            6usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "OtherFeeType",
+                    &self.other_fee_type,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -7568,7 +8091,8 @@ impl crate::Object for OBBCAData1OtherFeesChargesFeeChargeDetailFeeChargeCap {
         &mut self.extra
     }
 }
-impl crate::__private::serde::Serialize for OBBCAData1OtherFeesChargesFeeChargeDetailFeeChargeCap {
+impl crate::__private::serde::Serialize
+for OBBCAData1OtherFeesChargesFeeChargeDetailFeeChargeCap {
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -7577,8 +8101,7 @@ impl crate::__private::serde::Serialize for OBBCAData1OtherFeesChargesFeeChargeD
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-    for OBBCAData1OtherFeesChargesFeeChargeDetailFeeChargeCap
-{
+for OBBCAData1OtherFeesChargesFeeChargeDetailFeeChargeCap {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -7636,18 +8159,15 @@ impl crate::Validate for OBBCAData1OtherFeesChargesFeeChargeDetailFeeChargeCap {
 }
 #[cfg(feature = "schemars")]
 impl crate::__private::schemars::JsonSchema
-    for OBBCAData1OtherFeesChargesFeeChargeDetailFeeChargeCap
-{
+for OBBCAData1OtherFeesChargesFeeChargeDetailFeeChargeCap {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBBCAData1OtherFeesChargesFeeChargeDetailFeeChargeCap".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
         concat!(
-            module_path!(),
-            "::",
-            "OBBCAData1OtherFeesChargesFeeChargeDetailFeeChargeCap"
+            module_path!(), "::", "OBBCAData1OtherFeesChargesFeeChargeDetailFeeChargeCap"
         )
-        .into()
+            .into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -7775,16 +8295,18 @@ impl crate::__private::schemars::JsonSchema
                     max_items: None,
                     minimum: None,
                     allowed: &[],
-                    items: Some(&crate::schema::Constraints {
-                        min_len: Some(1u64),
-                        max_len: Some(2000u64),
-                        pattern: None,
-                        min_items: None,
-                        max_items: None,
-                        minimum: None,
-                        allowed: &[],
-                        items: None,
-                    }),
+                    items: Some(
+                        &crate::schema::Constraints {
+                            min_len: Some(1u64),
+                            max_len: Some(2000u64),
+                            pattern: None,
+                            min_items: None,
+                            max_items: None,
+                            minimum: None,
+                            allowed: &[],
+                            items: None,
+                        },
+                    ),
                 },
             ),
         );
@@ -8002,7 +8524,12 @@ impl crate::Object for OBBCAData1OtherFeesChargesFeeChargeDetailOtherFeeCategory
     ) -> Result<(), M::Error> {
         crate::__private::encode_optional(map, "Code", &self.code)?;
         crate::__private::encode_required(map, "Name", &self.name, &self.extra)?;
-        crate::__private::encode_required(map, "Description", &self.description, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "Description",
+            &self.description,
+            &self.extra,
+        )?;
         Ok(())
     }
     fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
@@ -8012,13 +8539,17 @@ impl crate::Object for OBBCAData1OtherFeesChargesFeeChargeDetailOtherFeeCategory
     ) -> Result<(), M::Error> {
         match index {
             0usize => crate::__private::encode_optional(map, "Code", &self.code),
-            1usize => crate::__private::encode_required(map, "Name", &self.name, &self.extra),
-            2usize => crate::__private::encode_required(
-                map,
-                "Description",
-                &self.description,
-                &self.extra,
-            ),
+            1usize => {
+                crate::__private::encode_required(map, "Name", &self.name, &self.extra)
+            }
+            2usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Description",
+                    &self.description,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -8030,8 +8561,7 @@ impl crate::Object for OBBCAData1OtherFeesChargesFeeChargeDetailOtherFeeCategory
     }
 }
 impl crate::__private::serde::Serialize
-    for OBBCAData1OtherFeesChargesFeeChargeDetailOtherFeeCategoryType
-{
+for OBBCAData1OtherFeesChargesFeeChargeDetailOtherFeeCategoryType {
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -8040,8 +8570,7 @@ impl crate::__private::serde::Serialize
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-    for OBBCAData1OtherFeesChargesFeeChargeDetailOtherFeeCategoryType
-{
+for OBBCAData1OtherFeesChargesFeeChargeDetailOtherFeeCategoryType {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -8075,18 +8604,16 @@ impl crate::Validate for OBBCAData1OtherFeesChargesFeeChargeDetailOtherFeeCatego
 }
 #[cfg(feature = "schemars")]
 impl crate::__private::schemars::JsonSchema
-    for OBBCAData1OtherFeesChargesFeeChargeDetailOtherFeeCategoryType
-{
+for OBBCAData1OtherFeesChargesFeeChargeDetailOtherFeeCategoryType {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBBCAData1OtherFeesChargesFeeChargeDetailOtherFeeCategoryType".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
         concat!(
-            module_path!(),
-            "::",
+            module_path!(), "::",
             "OBBCAData1OtherFeesChargesFeeChargeDetailOtherFeeCategoryType"
         )
-        .into()
+            .into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -8180,7 +8707,12 @@ pub struct OBBCAData1OtherFeesChargesFeeChargeDetailOtherFeeType {
 }
 impl crate::Object for OBBCAData1OtherFeesChargesFeeChargeDetailOtherFeeType {
     const NAME: &'static str = "OBBCAData1OtherFeesChargesFeeChargeDetailOtherFeeType";
-    const FIELDS: &'static [&'static str] = &["Code", "FeeCategory", "Name", "Description"];
+    const FIELDS: &'static [&'static str] = &[
+        "Code",
+        "FeeCategory",
+        "Name",
+        "Description",
+    ];
     const REQUIRED: u128 = 14;
     const OPEN: bool = false;
     fn field_index(key: &str) -> Option<usize> {
@@ -8211,9 +8743,19 @@ impl crate::Object for OBBCAData1OtherFeesChargesFeeChargeDetailOtherFeeType {
         map: &mut M,
     ) -> Result<(), M::Error> {
         crate::__private::encode_optional(map, "Code", &self.code)?;
-        crate::__private::encode_required(map, "FeeCategory", &self.fee_category, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "FeeCategory",
+            &self.fee_category,
+            &self.extra,
+        )?;
         crate::__private::encode_required(map, "Name", &self.name, &self.extra)?;
-        crate::__private::encode_required(map, "Description", &self.description, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "Description",
+            &self.description,
+            &self.extra,
+        )?;
         Ok(())
     }
     fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
@@ -8223,19 +8765,25 @@ impl crate::Object for OBBCAData1OtherFeesChargesFeeChargeDetailOtherFeeType {
     ) -> Result<(), M::Error> {
         match index {
             0usize => crate::__private::encode_optional(map, "Code", &self.code),
-            1usize => crate::__private::encode_required(
-                map,
-                "FeeCategory",
-                &self.fee_category,
-                &self.extra,
-            ),
-            2usize => crate::__private::encode_required(map, "Name", &self.name, &self.extra),
-            3usize => crate::__private::encode_required(
-                map,
-                "Description",
-                &self.description,
-                &self.extra,
-            ),
+            1usize => {
+                crate::__private::encode_required(
+                    map,
+                    "FeeCategory",
+                    &self.fee_category,
+                    &self.extra,
+                )
+            }
+            2usize => {
+                crate::__private::encode_required(map, "Name", &self.name, &self.extra)
+            }
+            3usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Description",
+                    &self.description,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -8246,7 +8794,8 @@ impl crate::Object for OBBCAData1OtherFeesChargesFeeChargeDetailOtherFeeType {
         &mut self.extra
     }
 }
-impl crate::__private::serde::Serialize for OBBCAData1OtherFeesChargesFeeChargeDetailOtherFeeType {
+impl crate::__private::serde::Serialize
+for OBBCAData1OtherFeesChargesFeeChargeDetailOtherFeeType {
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -8255,8 +8804,7 @@ impl crate::__private::serde::Serialize for OBBCAData1OtherFeesChargesFeeChargeD
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-    for OBBCAData1OtherFeesChargesFeeChargeDetailOtherFeeType
-{
+for OBBCAData1OtherFeesChargesFeeChargeDetailOtherFeeType {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -8296,18 +8844,15 @@ impl crate::Validate for OBBCAData1OtherFeesChargesFeeChargeDetailOtherFeeType {
 }
 #[cfg(feature = "schemars")]
 impl crate::__private::schemars::JsonSchema
-    for OBBCAData1OtherFeesChargesFeeChargeDetailOtherFeeType
-{
+for OBBCAData1OtherFeesChargesFeeChargeDetailOtherFeeType {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBBCAData1OtherFeesChargesFeeChargeDetailOtherFeeType".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
         concat!(
-            module_path!(),
-            "::",
-            "OBBCAData1OtherFeesChargesFeeChargeDetailOtherFeeType"
+            module_path!(), "::", "OBBCAData1OtherFeesChargesFeeChargeDetailOtherFeeType"
         )
-        .into()
+            .into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -8341,7 +8886,10 @@ impl crate::__private::schemars::JsonSchema
             true,
             "Categorisation of fees and charges into standard categories.",
             crate::schema::constrain(
-                g.subschema_for::<OBBCAData1OtherFeesChargesFeeChargeDetailFeeCategory>(),
+                g
+                    .subschema_for::<
+                        OBBCAData1OtherFeesChargesFeeChargeDetailFeeCategory,
+                    >(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -8446,7 +8994,12 @@ impl crate::Object for OBBCAData1OtherFeesChargesOtherTariffType {
     ) -> Result<(), M::Error> {
         crate::__private::encode_optional(map, "Code", &self.code)?;
         crate::__private::encode_required(map, "Name", &self.name, &self.extra)?;
-        crate::__private::encode_required(map, "Description", &self.description, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "Description",
+            &self.description,
+            &self.extra,
+        )?;
         Ok(())
     }
     fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
@@ -8456,13 +9009,17 @@ impl crate::Object for OBBCAData1OtherFeesChargesOtherTariffType {
     ) -> Result<(), M::Error> {
         match index {
             0usize => crate::__private::encode_optional(map, "Code", &self.code),
-            1usize => crate::__private::encode_required(map, "Name", &self.name, &self.extra),
-            2usize => crate::__private::encode_required(
-                map,
-                "Description",
-                &self.description,
-                &self.extra,
-            ),
+            1usize => {
+                crate::__private::encode_required(map, "Name", &self.name, &self.extra)
+            }
+            2usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Description",
+                    &self.description,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -8481,7 +9038,8 @@ impl crate::__private::serde::Serialize for OBBCAData1OtherFeesChargesOtherTarif
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de> for OBBCAData1OtherFeesChargesOtherTariffType {
+impl<'de> crate::__private::serde::Deserialize<'de>
+for OBBCAData1OtherFeesChargesOtherTariffType {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -8514,17 +9072,13 @@ impl crate::Validate for OBBCAData1OtherFeesChargesOtherTariffType {
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBBCAData1OtherFeesChargesOtherTariffType {
+impl crate::__private::schemars::JsonSchema
+for OBBCAData1OtherFeesChargesOtherTariffType {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBBCAData1OtherFeesChargesOtherTariffType".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBBCAData1OtherFeesChargesOtherTariffType"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBBCAData1OtherFeesChargesOtherTariffType").into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -8691,12 +9245,14 @@ impl crate::Object for OBBCAData1Overdraft {
     ) -> Result<(), M::Error> {
         match index {
             0usize => crate::__private::encode_optional(map, "Notes", &self.notes),
-            1usize => crate::__private::encode_required(
-                map,
-                "OverdraftTierBandSet",
-                &self.overdraft_tier_band_set,
-                &self.extra,
-            ),
+            1usize => {
+                crate::__private::encode_required(
+                    map,
+                    "OverdraftTierBandSet",
+                    &self.overdraft_tier_band_set,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -8771,16 +9327,18 @@ impl crate::__private::schemars::JsonSchema for OBBCAData1Overdraft {
                     max_items: None,
                     minimum: None,
                     allowed: &[],
-                    items: Some(&crate::schema::Constraints {
-                        min_len: Some(1u64),
-                        max_len: Some(2000u64),
-                        pattern: None,
-                        min_items: None,
-                        max_items: None,
-                        minimum: None,
-                        allowed: &[],
-                        items: None,
-                    }),
+                    items: Some(
+                        &crate::schema::Constraints {
+                            min_len: Some(1u64),
+                            max_len: Some(2000u64),
+                            pattern: None,
+                            min_items: None,
+                            max_items: None,
+                            minimum: None,
+                            allowed: &[],
+                            items: None,
+                        },
+                    ),
                 },
             ),
         );
@@ -8839,12 +9397,15 @@ pub struct OBBCAData1OverdraftOverdraftTierBandSet {
     /// Provides overdraft details for a specific tier or band
     ///
     /// JSON name: `OverdraftTierBand`
-    pub overdraft_tier_band: Vec<OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBand>,
+    pub overdraft_tier_band: Vec<
+        OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBand,
+    >,
     /// Overdraft fees and charges details
     ///
     /// JSON name: `OverdraftFeesCharges`
-    pub overdraft_fees_charges:
-        Option<Vec<OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharges>>,
+    pub overdraft_fees_charges: Option<
+        Vec<OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharges>,
+    >,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
     pub extra: crate::Extra,
@@ -8906,7 +9467,11 @@ impl crate::Object for OBBCAData1OverdraftOverdraftTierBandSet {
         )?;
         crate::__private::encode_optional(map, "OverdraftType", &self.overdraft_type)?;
         crate::__private::encode_optional(map, "Identification", &self.identification)?;
-        crate::__private::encode_optional(map, "AuthorisedIndicator", &self.authorised_indicator)?;
+        crate::__private::encode_optional(
+            map,
+            "AuthorisedIndicator",
+            &self.authorised_indicator,
+        )?;
         crate::__private::encode_optional(map, "BufferAmount", &self.buffer_amount)?;
         crate::__private::encode_optional(map, "Notes", &self.notes)?;
         crate::__private::encode_required(
@@ -8928,34 +9493,58 @@ impl crate::Object for OBBCAData1OverdraftOverdraftTierBandSet {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(
-                map,
-                "TierBandMethod",
-                &self.tier_band_method,
-                &self.extra,
-            ),
-            1usize => crate::__private::encode_optional(map, "OverdraftType", &self.overdraft_type),
-            2usize => {
-                crate::__private::encode_optional(map, "Identification", &self.identification)
+            0usize => {
+                crate::__private::encode_required(
+                    map,
+                    "TierBandMethod",
+                    &self.tier_band_method,
+                    &self.extra,
+                )
             }
-            3usize => crate::__private::encode_optional(
-                map,
-                "AuthorisedIndicator",
-                &self.authorised_indicator,
-            ),
-            4usize => crate::__private::encode_optional(map, "BufferAmount", &self.buffer_amount),
+            1usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "OverdraftType",
+                    &self.overdraft_type,
+                )
+            }
+            2usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "Identification",
+                    &self.identification,
+                )
+            }
+            3usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "AuthorisedIndicator",
+                    &self.authorised_indicator,
+                )
+            }
+            4usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "BufferAmount",
+                    &self.buffer_amount,
+                )
+            }
             5usize => crate::__private::encode_optional(map, "Notes", &self.notes),
-            6usize => crate::__private::encode_required(
-                map,
-                "OverdraftTierBand",
-                &self.overdraft_tier_band,
-                &self.extra,
-            ),
-            7usize => crate::__private::encode_optional(
-                map,
-                "OverdraftFeesCharges",
-                &self.overdraft_fees_charges,
-            ),
+            6usize => {
+                crate::__private::encode_required(
+                    map,
+                    "OverdraftTierBand",
+                    &self.overdraft_tier_band,
+                    &self.extra,
+                )
+            }
+            7usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "OverdraftFeesCharges",
+                    &self.overdraft_fees_charges,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -8974,7 +9563,8 @@ impl crate::__private::serde::Serialize for OBBCAData1OverdraftOverdraftTierBand
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de> for OBBCAData1OverdraftOverdraftTierBandSet {
+impl<'de> crate::__private::serde::Deserialize<'de>
+for OBBCAData1OverdraftOverdraftTierBandSet {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -9042,12 +9632,7 @@ impl crate::__private::schemars::JsonSchema for OBBCAData1OverdraftOverdraftTier
         "OBBCAData1OverdraftOverdraftTierBandSet".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBBCAData1OverdraftOverdraftTierBandSet"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBBCAData1OverdraftOverdraftTierBandSet").into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -9166,16 +9751,18 @@ impl crate::__private::schemars::JsonSchema for OBBCAData1OverdraftOverdraftTier
                     max_items: None,
                     minimum: None,
                     allowed: &[],
-                    items: Some(&crate::schema::Constraints {
-                        min_len: Some(1u64),
-                        max_len: Some(2000u64),
-                        pattern: None,
-                        min_items: None,
-                        max_items: None,
-                        minimum: None,
-                        allowed: &[],
-                        items: None,
-                    }),
+                    items: Some(
+                        &crate::schema::Constraints {
+                            min_len: Some(1u64),
+                            max_len: Some(2000u64),
+                            pattern: None,
+                            min_items: None,
+                            max_items: None,
+                            minimum: None,
+                            allowed: &[],
+                            items: None,
+                        },
+                    ),
                 },
             ),
         );
@@ -9185,7 +9772,10 @@ impl crate::__private::schemars::JsonSchema for OBBCAData1OverdraftOverdraftTier
             true,
             "Provides overdraft details for a specific tier or band",
             crate::schema::constrain(
-                g.subschema_for::<Vec<OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBand>>(),
+                g
+                    .subschema_for::<
+                        Vec<OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBand>,
+                    >(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -9260,8 +9850,9 @@ pub struct OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBand {
     /// Specifies the period of a fixed length overdraft agreement
     ///
     /// JSON name: `AgreementPeriod`
-    pub agreement_period:
-        Option<OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandAgreementPeriod>,
+    pub agreement_period: Option<
+        OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandAgreementPeriod,
+    >,
     /// Refers to which interest rate is applied when interests are tiered. For example, if an overdraft balance is £2k and the interest tiers are:- 0-£500 0.1%, 500-1000 0.2%, 1000-10000 0.5%, then the applicable interest rate could either be 0.5% of the entire balance (since the account balance sits in the top interest tier) or (0.1%*500)+(0.2%*500)+(0.5%*1000). In the 1st situation, we say the interest is applied to the ‘Whole’ of the account balance,  and in the 2nd that it is ‘Tiered’.
     ///
     /// JSON name: `OverdraftInterestChargingCoverage`
@@ -9279,8 +9870,9 @@ pub struct OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBand {
     /// Overdraft fees and charges
     ///
     /// JSON name: `OverdraftFeesCharges`
-    pub overdraft_fees_charges:
-        Option<Vec<OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharges>>,
+    pub overdraft_fees_charges: Option<
+        Vec<OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharges>,
+    >,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
     pub extra: crate::Extra,
@@ -9347,13 +9939,34 @@ impl crate::Object for OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBand 
         map: &mut M,
     ) -> Result<(), M::Error> {
         crate::__private::encode_optional(map, "Identification", &self.identification)?;
-        crate::__private::encode_required(map, "TierValueMin", &self.tier_value_min, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "TierValueMin",
+            &self.tier_value_min,
+            &self.extra,
+        )?;
         crate::__private::encode_optional(map, "TierValueMax", &self.tier_value_max)?;
         crate::__private::encode_optional(map, "EAR", &self.ear)?;
-        crate::__private::encode_optional(map, "RepresentativeAPR", &self.representative_apr)?;
-        crate::__private::encode_optional(map, "AgreementLengthMin", &self.agreement_length_min)?;
-        crate::__private::encode_optional(map, "AgreementLengthMax", &self.agreement_length_max)?;
-        crate::__private::encode_optional(map, "AgreementPeriod", &self.agreement_period)?;
+        crate::__private::encode_optional(
+            map,
+            "RepresentativeAPR",
+            &self.representative_apr,
+        )?;
+        crate::__private::encode_optional(
+            map,
+            "AgreementLengthMin",
+            &self.agreement_length_min,
+        )?;
+        crate::__private::encode_optional(
+            map,
+            "AgreementLengthMax",
+            &self.agreement_length_max,
+        )?;
+        crate::__private::encode_optional(
+            map,
+            "AgreementPeriod",
+            &self.agreement_period,
+        )?;
         crate::__private::encode_optional(
             map,
             "OverdraftInterestChargingCoverage",
@@ -9379,50 +9992,78 @@ impl crate::Object for OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBand 
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_optional(map, "Identification", &self.identification)
+                crate::__private::encode_optional(
+                    map,
+                    "Identification",
+                    &self.identification,
+                )
             }
-            1usize => crate::__private::encode_required(
-                map,
-                "TierValueMin",
-                &self.tier_value_min,
-                &self.extra,
-            ),
-            2usize => crate::__private::encode_optional(map, "TierValueMax", &self.tier_value_max),
+            1usize => {
+                crate::__private::encode_required(
+                    map,
+                    "TierValueMin",
+                    &self.tier_value_min,
+                    &self.extra,
+                )
+            }
+            2usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "TierValueMax",
+                    &self.tier_value_max,
+                )
+            }
             3usize => crate::__private::encode_optional(map, "EAR", &self.ear),
-            4usize => crate::__private::encode_optional(
-                map,
-                "RepresentativeAPR",
-                &self.representative_apr,
-            ),
-            5usize => crate::__private::encode_optional(
-                map,
-                "AgreementLengthMin",
-                &self.agreement_length_min,
-            ),
-            6usize => crate::__private::encode_optional(
-                map,
-                "AgreementLengthMax",
-                &self.agreement_length_max,
-            ),
-            7usize => {
-                crate::__private::encode_optional(map, "AgreementPeriod", &self.agreement_period)
+            4usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "RepresentativeAPR",
+                    &self.representative_apr,
+                )
             }
-            8usize => crate::__private::encode_optional(
-                map,
-                "OverdraftInterestChargingCoverage",
-                &self.overdraft_interest_charging_coverage,
-            ),
-            9usize => crate::__private::encode_optional(
-                map,
-                "BankGuaranteedIndicator",
-                &self.bank_guaranteed_indicator,
-            ),
+            5usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "AgreementLengthMin",
+                    &self.agreement_length_min,
+                )
+            }
+            6usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "AgreementLengthMax",
+                    &self.agreement_length_max,
+                )
+            }
+            7usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "AgreementPeriod",
+                    &self.agreement_period,
+                )
+            }
+            8usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "OverdraftInterestChargingCoverage",
+                    &self.overdraft_interest_charging_coverage,
+                )
+            }
+            9usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "BankGuaranteedIndicator",
+                    &self.bank_guaranteed_indicator,
+                )
+            }
             10usize => crate::__private::encode_optional(map, "Notes", &self.notes),
-            11usize => crate::__private::encode_optional(
-                map,
-                "OverdraftFeesCharges",
-                &self.overdraft_fees_charges,
-            ),
+            11usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "OverdraftFeesCharges",
+                    &self.overdraft_fees_charges,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -9434,8 +10075,7 @@ impl crate::Object for OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBand 
     }
 }
 impl crate::__private::serde::Serialize
-    for OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBand
-{
+for OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBand {
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -9444,8 +10084,7 @@ impl crate::__private::serde::Serialize
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-    for OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBand
-{
+for OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBand {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -9530,18 +10169,16 @@ impl crate::Validate for OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBan
 }
 #[cfg(feature = "schemars")]
 impl crate::__private::schemars::JsonSchema
-    for OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBand
-{
+for OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBand {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBand".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
         concat!(
-            module_path!(),
-            "::",
+            module_path!(), "::",
             "OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBand"
         )
-        .into()
+            .into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -9761,16 +10398,18 @@ impl crate::__private::schemars::JsonSchema
                     max_items: None,
                     minimum: None,
                     allowed: &[],
-                    items: Some(&crate::schema::Constraints {
-                        min_len: Some(1u64),
-                        max_len: Some(2000u64),
-                        pattern: None,
-                        min_items: None,
-                        max_items: None,
-                        minimum: None,
-                        allowed: &[],
-                        items: None,
-                    }),
+                    items: Some(
+                        &crate::schema::Constraints {
+                            min_len: Some(1u64),
+                            max_len: Some(2000u64),
+                            pattern: None,
+                            min_items: None,
+                            max_items: None,
+                            minimum: None,
+                            allowed: &[],
+                            items: None,
+                        },
+                    ),
                 },
             ),
         );
@@ -9821,8 +10460,14 @@ pub enum OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandAgreementPeriod
 }
 impl OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandAgreementPeriod {
     /// Every code the spec lists, in spec order.
-    pub const CODES: &'static [&'static str] =
-        &["Day", "Half Year", "Month", "Quarter", "Week", "Year"];
+    pub const CODES: &'static [&'static str] = &[
+        "Day",
+        "Half Year",
+        "Month",
+        "Quarter",
+        "Week",
+        "Year",
+    ];
     /// The code as it appears on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -9852,7 +10497,9 @@ impl OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandAgreementPeriod {
         !matches!(self, Self::Unknown(_))
     }
 }
-crate::open_enum_traits!(OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandAgreementPeriod);
+crate::open_enum_traits!(
+    OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandAgreementPeriod
+);
 /// Overdraft fees and charges
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharges {
@@ -9875,11 +10522,12 @@ pub struct OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFees
     pub extra: crate::Extra,
 }
 impl crate::Object
-    for OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharges
-{
-    const NAME: &'static str =
-        "OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharges";
-    const FIELDS: &'static [&'static str] = &["OverdraftFeeChargeCap", "OverdraftFeeChargeDetail"];
+for OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharges {
+    const NAME: &'static str = "OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharges";
+    const FIELDS: &'static [&'static str] = &[
+        "OverdraftFeeChargeCap",
+        "OverdraftFeeChargeDetail",
+    ];
     const REQUIRED: u128 = 2;
     const OPEN: bool = true;
     fn field_index(key: &str) -> Option<usize> {
@@ -9924,17 +10572,21 @@ impl crate::Object
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_optional(
-                map,
-                "OverdraftFeeChargeCap",
-                &self.overdraft_fee_charge_cap,
-            ),
-            1usize => crate::__private::encode_required(
-                map,
-                "OverdraftFeeChargeDetail",
-                &self.overdraft_fee_charge_detail,
-                &self.extra,
-            ),
+            0usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "OverdraftFeeChargeCap",
+                    &self.overdraft_fee_charge_cap,
+                )
+            }
+            1usize => {
+                crate::__private::encode_required(
+                    map,
+                    "OverdraftFeeChargeDetail",
+                    &self.overdraft_fee_charge_detail,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -9946,8 +10598,7 @@ impl crate::Object
     }
 }
 impl crate::__private::serde::Serialize
-    for OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharges
-{
+for OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharges {
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -9956,8 +10607,7 @@ impl crate::__private::serde::Serialize
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-    for OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharges
-{
+for OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharges {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -9965,8 +10615,7 @@ impl<'de> crate::__private::serde::Deserialize<'de>
     }
 }
 impl crate::Validate
-    for OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharges
-{
+for OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharges {
     fn validate_at(&self, r: &mut crate::__private::Report) {
         crate::__private::check_extra::<Self>(r, &self.extra);
         if let Some(v) = &self.overdraft_fee_charge_cap {
@@ -9985,18 +10634,17 @@ impl crate::Validate
 }
 #[cfg(feature = "schemars")]
 impl crate::__private::schemars::JsonSchema
-    for OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharges
-{
+for OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharges {
     fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharges".into()
+        "OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharges"
+            .into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
         concat!(
-            module_path!(),
-            "::",
+            module_path!(), "::",
             "OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharges"
         )
-        .into()
+            .into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -10475,8 +11123,7 @@ for OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharges
 }
 /// Period e.g. day, week, month etc. for which the fee/charge is capped
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesChargesOverdraftFeeChargeCapCappingPeriod
-{
+pub enum OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesChargesOverdraftFeeChargeCapCappingPeriod {
     /// `Day`
     Day,
     /// `Half Year`
@@ -10536,8 +11183,7 @@ crate::open_enum_traits!(
 );
 /// Overdraft fee type
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesChargesOverdraftFeeChargeCapFeeType
-{
+pub enum OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesChargesOverdraftFeeChargeCapFeeType {
     /// `ArrangedOverdraft`
     ArrangedOverdraft,
     /// `AnnualReview`
@@ -10627,8 +11273,7 @@ crate::open_enum_traits!(
 );
 /// Min Max type
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesChargesOverdraftFeeChargeCapMinMaxType
-{
+pub enum OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesChargesOverdraftFeeChargeCapMinMaxType {
     /// `Minimum`
     Minimum,
     /// `Maximum`
@@ -10665,8 +11310,7 @@ crate::open_enum_traits!(
 );
 /// Other fee type code which is not available in the standard code set
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesChargesOverdraftFeeChargeCapOtherFeeType
-{
+pub struct OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesChargesOverdraftFeeChargeCapOtherFeeType {
     /// The four letter Mnemonic used within an XML file to identify a code
     ///
     /// JSON name: `Code`
@@ -11651,8 +12295,7 @@ for OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharges
 }
 /// Frequency at which the overdraft charge is applied to the account
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesChargesOverdraftFeeChargeDetailApplicationFrequency
-{
+pub enum OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesChargesOverdraftFeeChargeDetailApplicationFrequency {
     /// `OnClosing`
     OnClosing,
     /// `OnOpening`
@@ -11782,8 +12425,7 @@ crate::open_enum_traits!(
 );
 /// How often is the overdraft fee/charge calculated for the account.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesChargesOverdraftFeeChargeDetailCalculationFrequency
-{
+pub enum OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesChargesOverdraftFeeChargeDetailCalculationFrequency {
     /// `OnClosing`
     OnClosing,
     /// `OnOpening`
@@ -11913,8 +12555,7 @@ crate::open_enum_traits!(
 );
 /// Rate type for overdraft fee/charge (where it is charged in terms of a rate rather than an amount)
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesChargesOverdraftFeeChargeDetailFeeRateType
-{
+pub enum OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesChargesOverdraftFeeChargeDetailFeeRateType {
     /// `Gross`
     Gross,
     /// `Other`
@@ -11951,8 +12592,7 @@ crate::open_enum_traits!(
 );
 /// Overdraft fee type
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesChargesOverdraftFeeChargeDetailFeeType
-{
+pub enum OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesChargesOverdraftFeeChargeDetailFeeType {
     /// `ArrangedOverdraft`
     ArrangedOverdraft,
     /// `AnnualReview`
@@ -12042,8 +12682,7 @@ crate::open_enum_traits!(
 );
 /// Other fee rate type code which is not available in the standard code set
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesChargesOverdraftFeeChargeDetailOtherFeeRateType
-{
+pub struct OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesChargesOverdraftFeeChargeDetailOtherFeeRateType {
     /// The four letter Mnemonic used within an XML file to identify a code
     ///
     /// JSON name: `Code`
@@ -12255,8 +12894,7 @@ for OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharges
 }
 /// Other Fee type which is not available in the standard code set
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesChargesOverdraftFeeChargeDetailOtherFeeType
-{
+pub struct OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesChargesOverdraftFeeChargeDetailOtherFeeType {
     /// The four letter Mnemonic used within an XML file to identify a code
     ///
     /// JSON name: `Code`
@@ -12570,8 +13208,12 @@ pub struct OBBCAData1ProductDetails {
 }
 impl crate::Object for OBBCAData1ProductDetails {
     const NAME: &'static str = "OBBCAData1ProductDetails";
-    const FIELDS: &'static [&'static str] =
-        &["Segment", "FeeFreeLength", "FeeFreeLengthPeriod", "Notes"];
+    const FIELDS: &'static [&'static str] = &[
+        "Segment",
+        "FeeFreeLength",
+        "FeeFreeLengthPeriod",
+        "Notes",
+    ];
     const REQUIRED: u128 = 0;
     const OPEN: bool = false;
     fn field_index(key: &str) -> Option<usize> {
@@ -12619,13 +13261,19 @@ impl crate::Object for OBBCAData1ProductDetails {
         match index {
             0usize => crate::__private::encode_optional(map, "Segment", &self.segment),
             1usize => {
-                crate::__private::encode_optional(map, "FeeFreeLength", &self.fee_free_length)
+                crate::__private::encode_optional(
+                    map,
+                    "FeeFreeLength",
+                    &self.fee_free_length,
+                )
             }
-            2usize => crate::__private::encode_optional(
-                map,
-                "FeeFreeLengthPeriod",
-                &self.fee_free_length_period,
-            ),
+            2usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "FeeFreeLengthPeriod",
+                    &self.fee_free_length_period,
+                )
+            }
             3usize => crate::__private::encode_optional(map, "Notes", &self.notes),
             _ => Ok(()),
         }
@@ -12769,16 +13417,18 @@ impl crate::__private::schemars::JsonSchema for OBBCAData1ProductDetails {
                     max_items: None,
                     minimum: None,
                     allowed: &[],
-                    items: Some(&crate::schema::Constraints {
-                        min_len: Some(1u64),
-                        max_len: Some(2000u64),
-                        pattern: None,
-                        min_items: None,
-                        max_items: None,
-                        minimum: None,
-                        allowed: &[],
-                        items: None,
-                    }),
+                    items: Some(
+                        &crate::schema::Constraints {
+                            min_len: Some(1u64),
+                            max_len: Some(2000u64),
+                            pattern: None,
+                            min_items: None,
+                            max_items: None,
+                            minimum: None,
+                            allowed: &[],
+                            items: None,
+                        },
+                    ),
                 },
             ),
         );
@@ -12805,8 +13455,14 @@ pub enum OBBCAData1ProductDetailsFeeFreeLengthPeriod {
 }
 impl OBBCAData1ProductDetailsFeeFreeLengthPeriod {
     /// Every code the spec lists, in spec order.
-    pub const CODES: &'static [&'static str] =
-        &["Day", "Half Year", "Month", "Quarter", "Week", "Year"];
+    pub const CODES: &'static [&'static str] = &[
+        "Day",
+        "Half Year",
+        "Month",
+        "Quarter",
+        "Week",
+        "Year",
+    ];
     /// The code as it appears on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -13054,9 +13710,16 @@ impl crate::Object for OBBankTransactionCodeStructure1 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "Code", &self.code, &self.extra),
+            0usize => {
+                crate::__private::encode_required(map, "Code", &self.code, &self.extra)
+            }
             1usize => {
-                crate::__private::encode_required(map, "SubCode", &self.sub_code, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "SubCode",
+                    &self.sub_code,
+                    &self.extra,
+                )
             }
             _ => Ok(()),
         }
@@ -13242,11 +13905,23 @@ impl crate::Object for OBBeneficiary5 {
     ) -> Result<(), M::Error> {
         crate::__private::encode_optional(map, "AccountId", &self.account_id)?;
         crate::__private::encode_optional(map, "BeneficiaryId", &self.beneficiary_id)?;
-        crate::__private::encode_optional(map, "BeneficiaryType", &self.beneficiary_type)?;
+        crate::__private::encode_optional(
+            map,
+            "BeneficiaryType",
+            &self.beneficiary_type,
+        )?;
         crate::__private::encode_optional(map, "Reference", &self.reference)?;
-        crate::__private::encode_optional(map, "SupplementaryData", &self.supplementary_data)?;
+        crate::__private::encode_optional(
+            map,
+            "SupplementaryData",
+            &self.supplementary_data,
+        )?;
         crate::__private::encode_optional(map, "CreditorAgent", &self.creditor_agent)?;
-        crate::__private::encode_optional(map, "CreditorAccount", &self.creditor_account)?;
+        crate::__private::encode_optional(
+            map,
+            "CreditorAccount",
+            &self.creditor_account,
+        )?;
         Ok(())
     }
     fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
@@ -13255,20 +13930,46 @@ impl crate::Object for OBBeneficiary5 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_optional(map, "AccountId", &self.account_id),
-            1usize => crate::__private::encode_optional(map, "BeneficiaryId", &self.beneficiary_id),
-            2usize => {
-                crate::__private::encode_optional(map, "BeneficiaryType", &self.beneficiary_type)
+            0usize => {
+                crate::__private::encode_optional(map, "AccountId", &self.account_id)
             }
-            3usize => crate::__private::encode_optional(map, "Reference", &self.reference),
-            4usize => crate::__private::encode_optional(
-                map,
-                "SupplementaryData",
-                &self.supplementary_data,
-            ),
-            5usize => crate::__private::encode_optional(map, "CreditorAgent", &self.creditor_agent),
+            1usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "BeneficiaryId",
+                    &self.beneficiary_id,
+                )
+            }
+            2usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "BeneficiaryType",
+                    &self.beneficiary_type,
+                )
+            }
+            3usize => {
+                crate::__private::encode_optional(map, "Reference", &self.reference)
+            }
+            4usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "SupplementaryData",
+                    &self.supplementary_data,
+                )
+            }
+            5usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "CreditorAgent",
+                    &self.creditor_agent,
+                )
+            }
             6usize => {
-                crate::__private::encode_optional(map, "CreditorAccount", &self.creditor_account)
+                crate::__private::encode_optional(
+                    map,
+                    "CreditorAccount",
+                    &self.creditor_account,
+                )
             }
             _ => Ok(()),
         }
@@ -13349,8 +14050,10 @@ impl crate::__private::schemars::JsonSchema for OBBeneficiary5 {
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
     ) -> crate::__private::schemars::Schema {
-        let mut s =
-            crate::schema::object("`OBBeneficiary5` (the spec gives no description).", false);
+        let mut s = crate::schema::object(
+            "`OBBeneficiary5` (the spec gives no description).",
+            false,
+        );
         crate::schema::property(
             &mut s,
             "AccountId",
@@ -13558,9 +14261,17 @@ impl crate::Object for OBBeneficiary5Basic {
     ) -> Result<(), M::Error> {
         crate::__private::encode_optional(map, "AccountId", &self.account_id)?;
         crate::__private::encode_optional(map, "BeneficiaryId", &self.beneficiary_id)?;
-        crate::__private::encode_optional(map, "BeneficiaryType", &self.beneficiary_type)?;
+        crate::__private::encode_optional(
+            map,
+            "BeneficiaryType",
+            &self.beneficiary_type,
+        )?;
         crate::__private::encode_optional(map, "Reference", &self.reference)?;
-        crate::__private::encode_optional(map, "SupplementaryData", &self.supplementary_data)?;
+        crate::__private::encode_optional(
+            map,
+            "SupplementaryData",
+            &self.supplementary_data,
+        )?;
         Ok(())
     }
     fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
@@ -13569,17 +14280,33 @@ impl crate::Object for OBBeneficiary5Basic {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_optional(map, "AccountId", &self.account_id),
-            1usize => crate::__private::encode_optional(map, "BeneficiaryId", &self.beneficiary_id),
-            2usize => {
-                crate::__private::encode_optional(map, "BeneficiaryType", &self.beneficiary_type)
+            0usize => {
+                crate::__private::encode_optional(map, "AccountId", &self.account_id)
             }
-            3usize => crate::__private::encode_optional(map, "Reference", &self.reference),
-            4usize => crate::__private::encode_optional(
-                map,
-                "SupplementaryData",
-                &self.supplementary_data,
-            ),
+            1usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "BeneficiaryId",
+                    &self.beneficiary_id,
+                )
+            }
+            2usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "BeneficiaryType",
+                    &self.beneficiary_type,
+                )
+            }
+            3usize => {
+                crate::__private::encode_optional(map, "Reference", &self.reference)
+            }
+            4usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "SupplementaryData",
+                    &self.supplementary_data,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -13837,9 +14564,17 @@ impl crate::Object for OBBeneficiary5Detail {
     ) -> Result<(), M::Error> {
         crate::__private::encode_optional(map, "AccountId", &self.account_id)?;
         crate::__private::encode_optional(map, "BeneficiaryId", &self.beneficiary_id)?;
-        crate::__private::encode_optional(map, "BeneficiaryType", &self.beneficiary_type)?;
+        crate::__private::encode_optional(
+            map,
+            "BeneficiaryType",
+            &self.beneficiary_type,
+        )?;
         crate::__private::encode_optional(map, "Reference", &self.reference)?;
-        crate::__private::encode_optional(map, "SupplementaryData", &self.supplementary_data)?;
+        crate::__private::encode_optional(
+            map,
+            "SupplementaryData",
+            &self.supplementary_data,
+        )?;
         crate::__private::encode_optional(map, "CreditorAgent", &self.creditor_agent)?;
         crate::__private::encode_required(
             map,
@@ -13855,24 +14590,48 @@ impl crate::Object for OBBeneficiary5Detail {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_optional(map, "AccountId", &self.account_id),
-            1usize => crate::__private::encode_optional(map, "BeneficiaryId", &self.beneficiary_id),
-            2usize => {
-                crate::__private::encode_optional(map, "BeneficiaryType", &self.beneficiary_type)
+            0usize => {
+                crate::__private::encode_optional(map, "AccountId", &self.account_id)
             }
-            3usize => crate::__private::encode_optional(map, "Reference", &self.reference),
-            4usize => crate::__private::encode_optional(
-                map,
-                "SupplementaryData",
-                &self.supplementary_data,
-            ),
-            5usize => crate::__private::encode_optional(map, "CreditorAgent", &self.creditor_agent),
-            6usize => crate::__private::encode_required(
-                map,
-                "CreditorAccount",
-                &self.creditor_account,
-                &self.extra,
-            ),
+            1usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "BeneficiaryId",
+                    &self.beneficiary_id,
+                )
+            }
+            2usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "BeneficiaryType",
+                    &self.beneficiary_type,
+                )
+            }
+            3usize => {
+                crate::__private::encode_optional(map, "Reference", &self.reference)
+            }
+            4usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "SupplementaryData",
+                    &self.supplementary_data,
+                )
+            }
+            5usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "CreditorAgent",
+                    &self.creditor_agent,
+                )
+            }
+            6usize => {
+                crate::__private::encode_required(
+                    map,
+                    "CreditorAccount",
+                    &self.creditor_account,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -14171,7 +14930,12 @@ impl crate::Object for OBBranchAndFinancialInstitutionIdentification5_0 {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "SchemeName", &self.scheme_name, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "SchemeName",
+            &self.scheme_name,
+            &self.extra,
+        )?;
         crate::__private::encode_required(
             map,
             "Identification",
@@ -14187,14 +14951,21 @@ impl crate::Object for OBBranchAndFinancialInstitutionIdentification5_0 {
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_required(map, "SchemeName", &self.scheme_name, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "SchemeName",
+                    &self.scheme_name,
+                    &self.extra,
+                )
             }
-            1usize => crate::__private::encode_required(
-                map,
-                "Identification",
-                &self.identification,
-                &self.extra,
-            ),
+            1usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Identification",
+                    &self.identification,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -14205,7 +14976,8 @@ impl crate::Object for OBBranchAndFinancialInstitutionIdentification5_0 {
         &mut self.extra
     }
 }
-impl crate::__private::serde::Serialize for OBBranchAndFinancialInstitutionIdentification5_0 {
+impl crate::__private::serde::Serialize
+for OBBranchAndFinancialInstitutionIdentification5_0 {
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -14214,8 +14986,7 @@ impl crate::__private::serde::Serialize for OBBranchAndFinancialInstitutionIdent
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-    for OBBranchAndFinancialInstitutionIdentification5_0
-{
+for OBBranchAndFinancialInstitutionIdentification5_0 {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -14241,17 +15012,14 @@ impl crate::Validate for OBBranchAndFinancialInstitutionIdentification5_0 {
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBBranchAndFinancialInstitutionIdentification5_0 {
+impl crate::__private::schemars::JsonSchema
+for OBBranchAndFinancialInstitutionIdentification5_0 {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBBranchAndFinancialInstitutionIdentification5_0".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBBranchAndFinancialInstitutionIdentification5_0"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBBranchAndFinancialInstitutionIdentification5_0")
+            .into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -14345,7 +15113,12 @@ impl crate::Object for OBBranchAndFinancialInstitutionIdentification5_1 {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "SchemeName", &self.scheme_name, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "SchemeName",
+            &self.scheme_name,
+            &self.extra,
+        )?;
         crate::__private::encode_required(
             map,
             "Identification",
@@ -14361,14 +15134,21 @@ impl crate::Object for OBBranchAndFinancialInstitutionIdentification5_1 {
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_required(map, "SchemeName", &self.scheme_name, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "SchemeName",
+                    &self.scheme_name,
+                    &self.extra,
+                )
             }
-            1usize => crate::__private::encode_required(
-                map,
-                "Identification",
-                &self.identification,
-                &self.extra,
-            ),
+            1usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Identification",
+                    &self.identification,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -14379,7 +15159,8 @@ impl crate::Object for OBBranchAndFinancialInstitutionIdentification5_1 {
         &mut self.extra
     }
 }
-impl crate::__private::serde::Serialize for OBBranchAndFinancialInstitutionIdentification5_1 {
+impl crate::__private::serde::Serialize
+for OBBranchAndFinancialInstitutionIdentification5_1 {
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -14388,8 +15169,7 @@ impl crate::__private::serde::Serialize for OBBranchAndFinancialInstitutionIdent
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-    for OBBranchAndFinancialInstitutionIdentification5_1
-{
+for OBBranchAndFinancialInstitutionIdentification5_1 {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -14415,17 +15195,14 @@ impl crate::Validate for OBBranchAndFinancialInstitutionIdentification5_1 {
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBBranchAndFinancialInstitutionIdentification5_1 {
+impl crate::__private::schemars::JsonSchema
+for OBBranchAndFinancialInstitutionIdentification5_1 {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBBranchAndFinancialInstitutionIdentification5_1".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBBranchAndFinancialInstitutionIdentification5_1"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBBranchAndFinancialInstitutionIdentification5_1")
+            .into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -14501,8 +15278,12 @@ pub struct OBBranchAndFinancialInstitutionIdentification6_0 {
 }
 impl crate::Object for OBBranchAndFinancialInstitutionIdentification6_0 {
     const NAME: &'static str = "OBBranchAndFinancialInstitutionIdentification6_0";
-    const FIELDS: &'static [&'static str] =
-        &["SchemeName", "Identification", "Name", "PostalAddress"];
+    const FIELDS: &'static [&'static str] = &[
+        "SchemeName",
+        "Identification",
+        "Name",
+        "PostalAddress",
+    ];
     const REQUIRED: u128 = 0;
     const OPEN: bool = true;
     fn field_index(key: &str) -> Option<usize> {
@@ -14544,12 +15325,24 @@ impl crate::Object for OBBranchAndFinancialInstitutionIdentification6_0 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_optional(map, "SchemeName", &self.scheme_name),
+            0usize => {
+                crate::__private::encode_optional(map, "SchemeName", &self.scheme_name)
+            }
             1usize => {
-                crate::__private::encode_optional(map, "Identification", &self.identification)
+                crate::__private::encode_optional(
+                    map,
+                    "Identification",
+                    &self.identification,
+                )
             }
             2usize => crate::__private::encode_optional(map, "Name", &self.name),
-            3usize => crate::__private::encode_optional(map, "PostalAddress", &self.postal_address),
+            3usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "PostalAddress",
+                    &self.postal_address,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -14560,7 +15353,8 @@ impl crate::Object for OBBranchAndFinancialInstitutionIdentification6_0 {
         &mut self.extra
     }
 }
-impl crate::__private::serde::Serialize for OBBranchAndFinancialInstitutionIdentification6_0 {
+impl crate::__private::serde::Serialize
+for OBBranchAndFinancialInstitutionIdentification6_0 {
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -14569,8 +15363,7 @@ impl crate::__private::serde::Serialize for OBBranchAndFinancialInstitutionIdent
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-    for OBBranchAndFinancialInstitutionIdentification6_0
-{
+for OBBranchAndFinancialInstitutionIdentification6_0 {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -14605,17 +15398,14 @@ impl crate::Validate for OBBranchAndFinancialInstitutionIdentification6_0 {
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBBranchAndFinancialInstitutionIdentification6_0 {
+impl crate::__private::schemars::JsonSchema
+for OBBranchAndFinancialInstitutionIdentification6_0 {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBBranchAndFinancialInstitutionIdentification6_0".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBBranchAndFinancialInstitutionIdentification6_0"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBBranchAndFinancialInstitutionIdentification6_0")
+            .into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -14728,8 +15518,12 @@ pub struct OBBranchAndFinancialInstitutionIdentification6_1 {
 }
 impl crate::Object for OBBranchAndFinancialInstitutionIdentification6_1 {
     const NAME: &'static str = "OBBranchAndFinancialInstitutionIdentification6_1";
-    const FIELDS: &'static [&'static str] =
-        &["SchemeName", "Identification", "Name", "PostalAddress"];
+    const FIELDS: &'static [&'static str] = &[
+        "SchemeName",
+        "Identification",
+        "Name",
+        "PostalAddress",
+    ];
     const REQUIRED: u128 = 0;
     const OPEN: bool = true;
     fn field_index(key: &str) -> Option<usize> {
@@ -14771,12 +15565,24 @@ impl crate::Object for OBBranchAndFinancialInstitutionIdentification6_1 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_optional(map, "SchemeName", &self.scheme_name),
+            0usize => {
+                crate::__private::encode_optional(map, "SchemeName", &self.scheme_name)
+            }
             1usize => {
-                crate::__private::encode_optional(map, "Identification", &self.identification)
+                crate::__private::encode_optional(
+                    map,
+                    "Identification",
+                    &self.identification,
+                )
             }
             2usize => crate::__private::encode_optional(map, "Name", &self.name),
-            3usize => crate::__private::encode_optional(map, "PostalAddress", &self.postal_address),
+            3usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "PostalAddress",
+                    &self.postal_address,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -14787,7 +15593,8 @@ impl crate::Object for OBBranchAndFinancialInstitutionIdentification6_1 {
         &mut self.extra
     }
 }
-impl crate::__private::serde::Serialize for OBBranchAndFinancialInstitutionIdentification6_1 {
+impl crate::__private::serde::Serialize
+for OBBranchAndFinancialInstitutionIdentification6_1 {
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -14796,8 +15603,7 @@ impl crate::__private::serde::Serialize for OBBranchAndFinancialInstitutionIdent
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-    for OBBranchAndFinancialInstitutionIdentification6_1
-{
+for OBBranchAndFinancialInstitutionIdentification6_1 {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -14832,17 +15638,14 @@ impl crate::Validate for OBBranchAndFinancialInstitutionIdentification6_1 {
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBBranchAndFinancialInstitutionIdentification6_1 {
+impl crate::__private::schemars::JsonSchema
+for OBBranchAndFinancialInstitutionIdentification6_1 {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBBranchAndFinancialInstitutionIdentification6_1".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBBranchAndFinancialInstitutionIdentification6_1"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBBranchAndFinancialInstitutionIdentification6_1")
+            .into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -14955,8 +15758,12 @@ pub struct OBBranchAndFinancialInstitutionIdentification6_2 {
 }
 impl crate::Object for OBBranchAndFinancialInstitutionIdentification6_2 {
     const NAME: &'static str = "OBBranchAndFinancialInstitutionIdentification6_2";
-    const FIELDS: &'static [&'static str] =
-        &["SchemeName", "Identification", "Name", "PostalAddress"];
+    const FIELDS: &'static [&'static str] = &[
+        "SchemeName",
+        "Identification",
+        "Name",
+        "PostalAddress",
+    ];
     const REQUIRED: u128 = 0;
     const OPEN: bool = true;
     fn field_index(key: &str) -> Option<usize> {
@@ -14998,12 +15805,24 @@ impl crate::Object for OBBranchAndFinancialInstitutionIdentification6_2 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_optional(map, "SchemeName", &self.scheme_name),
+            0usize => {
+                crate::__private::encode_optional(map, "SchemeName", &self.scheme_name)
+            }
             1usize => {
-                crate::__private::encode_optional(map, "Identification", &self.identification)
+                crate::__private::encode_optional(
+                    map,
+                    "Identification",
+                    &self.identification,
+                )
             }
             2usize => crate::__private::encode_optional(map, "Name", &self.name),
-            3usize => crate::__private::encode_optional(map, "PostalAddress", &self.postal_address),
+            3usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "PostalAddress",
+                    &self.postal_address,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -15014,7 +15833,8 @@ impl crate::Object for OBBranchAndFinancialInstitutionIdentification6_2 {
         &mut self.extra
     }
 }
-impl crate::__private::serde::Serialize for OBBranchAndFinancialInstitutionIdentification6_2 {
+impl crate::__private::serde::Serialize
+for OBBranchAndFinancialInstitutionIdentification6_2 {
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -15023,8 +15843,7 @@ impl crate::__private::serde::Serialize for OBBranchAndFinancialInstitutionIdent
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-    for OBBranchAndFinancialInstitutionIdentification6_2
-{
+for OBBranchAndFinancialInstitutionIdentification6_2 {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -15059,17 +15878,14 @@ impl crate::Validate for OBBranchAndFinancialInstitutionIdentification6_2 {
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBBranchAndFinancialInstitutionIdentification6_2 {
+impl crate::__private::schemars::JsonSchema
+for OBBranchAndFinancialInstitutionIdentification6_2 {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBBranchAndFinancialInstitutionIdentification6_2".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBBranchAndFinancialInstitutionIdentification6_2"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBBranchAndFinancialInstitutionIdentification6_2")
+            .into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -15219,7 +16035,12 @@ impl crate::Object for OBCashAccount5_0 {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "SchemeName", &self.scheme_name, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "SchemeName",
+            &self.scheme_name,
+            &self.extra,
+        )?;
         crate::__private::encode_required(
             map,
             "Identification",
@@ -15241,20 +16062,29 @@ impl crate::Object for OBCashAccount5_0 {
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_required(map, "SchemeName", &self.scheme_name, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "SchemeName",
+                    &self.scheme_name,
+                    &self.extra,
+                )
             }
-            1usize => crate::__private::encode_required(
-                map,
-                "Identification",
-                &self.identification,
-                &self.extra,
-            ),
+            1usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Identification",
+                    &self.identification,
+                    &self.extra,
+                )
+            }
             2usize => crate::__private::encode_optional(map, "Name", &self.name),
-            3usize => crate::__private::encode_optional(
-                map,
-                "SecondaryIdentification",
-                &self.secondary_identification,
-            ),
+            3usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "SecondaryIdentification",
+                    &self.secondary_identification,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -15466,7 +16296,12 @@ impl crate::Object for OBCashAccount5_1 {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "SchemeName", &self.scheme_name, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "SchemeName",
+            &self.scheme_name,
+            &self.extra,
+        )?;
         crate::__private::encode_required(
             map,
             "Identification",
@@ -15488,20 +16323,29 @@ impl crate::Object for OBCashAccount5_1 {
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_required(map, "SchemeName", &self.scheme_name, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "SchemeName",
+                    &self.scheme_name,
+                    &self.extra,
+                )
             }
-            1usize => crate::__private::encode_required(
-                map,
-                "Identification",
-                &self.identification,
-                &self.extra,
-            ),
+            1usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Identification",
+                    &self.identification,
+                    &self.extra,
+                )
+            }
             2usize => crate::__private::encode_optional(map, "Name", &self.name),
-            3usize => crate::__private::encode_optional(
-                map,
-                "SecondaryIdentification",
-                &self.secondary_identification,
-            ),
+            3usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "SecondaryIdentification",
+                    &self.secondary_identification,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -15729,16 +16573,24 @@ impl crate::Object for OBCashAccount6_0 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_optional(map, "SchemeName", &self.scheme_name),
+            0usize => {
+                crate::__private::encode_optional(map, "SchemeName", &self.scheme_name)
+            }
             1usize => {
-                crate::__private::encode_optional(map, "Identification", &self.identification)
+                crate::__private::encode_optional(
+                    map,
+                    "Identification",
+                    &self.identification,
+                )
             }
             2usize => crate::__private::encode_optional(map, "Name", &self.name),
-            3usize => crate::__private::encode_optional(
-                map,
-                "SecondaryIdentification",
-                &self.secondary_identification,
-            ),
+            3usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "SecondaryIdentification",
+                    &self.secondary_identification,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -15964,16 +16816,24 @@ impl crate::Object for OBCashAccount6_1 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_optional(map, "SchemeName", &self.scheme_name),
+            0usize => {
+                crate::__private::encode_optional(map, "SchemeName", &self.scheme_name)
+            }
             1usize => {
-                crate::__private::encode_optional(map, "Identification", &self.identification)
+                crate::__private::encode_optional(
+                    map,
+                    "Identification",
+                    &self.identification,
+                )
             }
             2usize => crate::__private::encode_optional(map, "Name", &self.name),
-            3usize => crate::__private::encode_optional(
-                map,
-                "SecondaryIdentification",
-                &self.secondary_identification,
-            ),
+            3usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "SecondaryIdentification",
+                    &self.secondary_identification,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -16320,14 +17180,23 @@ impl crate::Object for OBCurrencyExchange5 {
         )?;
         crate::__private::encode_optional(map, "TargetCurrency", &self.target_currency)?;
         crate::__private::encode_optional(map, "UnitCurrency", &self.unit_currency)?;
-        crate::__private::encode_required(map, "ExchangeRate", &self.exchange_rate, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "ExchangeRate",
+            &self.exchange_rate,
+            &self.extra,
+        )?;
         crate::__private::encode_optional(
             map,
             "ContractIdentification",
             &self.contract_identification,
         )?;
         crate::__private::encode_optional(map, "QuotationDate", &self.quotation_date)?;
-        crate::__private::encode_optional(map, "InstructedAmount", &self.instructed_amount)?;
+        crate::__private::encode_optional(
+            map,
+            "InstructedAmount",
+            &self.instructed_amount,
+        )?;
         Ok(())
     }
     fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
@@ -16336,30 +17205,56 @@ impl crate::Object for OBCurrencyExchange5 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(
-                map,
-                "SourceCurrency",
-                &self.source_currency,
-                &self.extra,
-            ),
-            1usize => {
-                crate::__private::encode_optional(map, "TargetCurrency", &self.target_currency)
+            0usize => {
+                crate::__private::encode_required(
+                    map,
+                    "SourceCurrency",
+                    &self.source_currency,
+                    &self.extra,
+                )
             }
-            2usize => crate::__private::encode_optional(map, "UnitCurrency", &self.unit_currency),
-            3usize => crate::__private::encode_required(
-                map,
-                "ExchangeRate",
-                &self.exchange_rate,
-                &self.extra,
-            ),
-            4usize => crate::__private::encode_optional(
-                map,
-                "ContractIdentification",
-                &self.contract_identification,
-            ),
-            5usize => crate::__private::encode_optional(map, "QuotationDate", &self.quotation_date),
+            1usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "TargetCurrency",
+                    &self.target_currency,
+                )
+            }
+            2usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "UnitCurrency",
+                    &self.unit_currency,
+                )
+            }
+            3usize => {
+                crate::__private::encode_required(
+                    map,
+                    "ExchangeRate",
+                    &self.exchange_rate,
+                    &self.extra,
+                )
+            }
+            4usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "ContractIdentification",
+                    &self.contract_identification,
+                )
+            }
+            5usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "QuotationDate",
+                    &self.quotation_date,
+                )
+            }
             6usize => {
-                crate::__private::encode_optional(map, "InstructedAmount", &self.instructed_amount)
+                crate::__private::encode_optional(
+                    map,
+                    "InstructedAmount",
+                    &self.instructed_amount,
+                )
             }
             _ => Ok(()),
         }
@@ -17110,7 +18005,9 @@ impl OBExternalStatementAmountType1Code {
             Self::AverageBalanceWhenInCredit => "UK.OBIE.AverageBalanceWhenInCredit",
             Self::AverageBalanceWhenInDebit => "UK.OBIE.AverageBalanceWhenInDebit",
             Self::AverageDailyBalance => "UK.OBIE.AverageDailyBalance",
-            Self::BalanceTransferClosingBalance => "UK.OBIE.BalanceTransferClosingBalance",
+            Self::BalanceTransferClosingBalance => {
+                "UK.OBIE.BalanceTransferClosingBalance"
+            }
             Self::CashClosingBalance => "UK.OBIE.CashClosingBalance",
             Self::ClosingBalance => "UK.OBIE.ClosingBalance",
             Self::CreditLimit => "UK.OBIE.CreditLimit",
@@ -17140,7 +18037,9 @@ impl OBExternalStatementAmountType1Code {
             "UK.OBIE.AverageBalanceWhenInCredit" => Self::AverageBalanceWhenInCredit,
             "UK.OBIE.AverageBalanceWhenInDebit" => Self::AverageBalanceWhenInDebit,
             "UK.OBIE.AverageDailyBalance" => Self::AverageDailyBalance,
-            "UK.OBIE.BalanceTransferClosingBalance" => Self::BalanceTransferClosingBalance,
+            "UK.OBIE.BalanceTransferClosingBalance" => {
+                Self::BalanceTransferClosingBalance
+            }
             "UK.OBIE.CashClosingBalance" => Self::CashClosingBalance,
             "UK.OBIE.ClosingBalance" => Self::ClosingBalance,
             "UK.OBIE.CreditLimit" => Self::CreditLimit,
@@ -17693,7 +18592,9 @@ impl OBExternalStatementRateType1Code {
     pub fn as_str(&self) -> &str {
         match self {
             Self::AnnualBalanceTransfer => "UK.OBIE.AnnualBalanceTransfer",
-            Self::AnnualBalanceTransferAfterPromo => "UK.OBIE.AnnualBalanceTransferAfterPromo",
+            Self::AnnualBalanceTransferAfterPromo => {
+                "UK.OBIE.AnnualBalanceTransferAfterPromo"
+            }
             Self::AnnualBalanceTransferPromo => "UK.OBIE.AnnualBalanceTransferPromo",
             Self::AnnualCash => "UK.OBIE.AnnualCash",
             Self::AnnualPurchase => "UK.OBIE.AnnualPurchase",
@@ -17709,7 +18610,9 @@ impl OBExternalStatementRateType1Code {
     pub fn from_code(code: &str) -> Self {
         match code {
             "UK.OBIE.AnnualBalanceTransfer" => Self::AnnualBalanceTransfer,
-            "UK.OBIE.AnnualBalanceTransferAfterPromo" => Self::AnnualBalanceTransferAfterPromo,
+            "UK.OBIE.AnnualBalanceTransferAfterPromo" => {
+                Self::AnnualBalanceTransferAfterPromo
+            }
             "UK.OBIE.AnnualBalanceTransferPromo" => Self::AnnualBalanceTransferPromo,
             "UK.OBIE.AnnualCash" => Self::AnnualCash,
             "UK.OBIE.AnnualPurchase" => Self::AnnualPurchase,
@@ -17860,7 +18763,10 @@ pub enum OBExternalSwitchStatusCode {
 }
 impl OBExternalSwitchStatusCode {
     /// Every code the spec lists, in spec order.
-    pub const CODES: &'static [&'static str] = &["UK.CASS.NotSwitched", "UK.CASS.SwitchCompleted"];
+    pub const CODES: &'static [&'static str] = &[
+        "UK.CASS.NotSwitched",
+        "UK.CASS.SwitchCompleted",
+    ];
     /// The code as it appears on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -17940,12 +18846,20 @@ impl crate::Object for OBMerchantDetails1 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_optional(map, "MerchantName", &self.merchant_name),
-            1usize => crate::__private::encode_optional(
-                map,
-                "MerchantCategoryCode",
-                &self.merchant_category_code,
-            ),
+            0usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "MerchantName",
+                    &self.merchant_name,
+                )
+            }
+            1usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "MerchantCategoryCode",
+                    &self.merchant_category_code,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -17999,8 +18913,10 @@ impl crate::__private::schemars::JsonSchema for OBMerchantDetails1 {
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
     ) -> crate::__private::schemars::Schema {
-        let mut s =
-            crate::schema::object("Details of the merchant involved in the transaction.", true);
+        let mut s = crate::schema::object(
+            "Details of the merchant involved in the transaction.",
+            true,
+        );
         crate::schema::property(
             &mut s,
             "MerchantName",
@@ -18105,7 +19021,11 @@ impl crate::Object for OBPCAData1 {
         crate::__private::encode_optional(map, "ProductDetails", &self.product_details)?;
         crate::__private::encode_optional(map, "CreditInterest", &self.credit_interest)?;
         crate::__private::encode_optional(map, "Overdraft", &self.overdraft)?;
-        crate::__private::encode_optional(map, "OtherFeesCharges", &self.other_fees_charges)?;
+        crate::__private::encode_optional(
+            map,
+            "OtherFeesCharges",
+            &self.other_fees_charges,
+        )?;
         Ok(())
     }
     fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
@@ -18115,14 +19035,28 @@ impl crate::Object for OBPCAData1 {
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_optional(map, "ProductDetails", &self.product_details)
+                crate::__private::encode_optional(
+                    map,
+                    "ProductDetails",
+                    &self.product_details,
+                )
             }
             1usize => {
-                crate::__private::encode_optional(map, "CreditInterest", &self.credit_interest)
+                crate::__private::encode_optional(
+                    map,
+                    "CreditInterest",
+                    &self.credit_interest,
+                )
             }
-            2usize => crate::__private::encode_optional(map, "Overdraft", &self.overdraft),
+            2usize => {
+                crate::__private::encode_optional(map, "Overdraft", &self.overdraft)
+            }
             3usize => {
-                crate::__private::encode_optional(map, "OtherFeesCharges", &self.other_fees_charges)
+                crate::__private::encode_optional(
+                    map,
+                    "OtherFeesCharges",
+                    &self.other_fees_charges,
+                )
             }
             _ => Ok(()),
         }
@@ -18185,7 +19119,10 @@ impl crate::__private::schemars::JsonSchema for OBPCAData1 {
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
     ) -> crate::__private::schemars::Schema {
-        let mut s = crate::schema::object("`OBPCAData1` (the spec gives no description).", false);
+        let mut s = crate::schema::object(
+            "`OBPCAData1` (the spec gives no description).",
+            false,
+        );
         crate::schema::property(
             &mut s,
             "ProductDetails",
@@ -18302,7 +19239,12 @@ impl crate::Object for OBPCAData1CreditInterest {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "TierBandSet", &self.tier_band_set, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "TierBandSet",
+            &self.tier_band_set,
+            &self.extra,
+        )?;
         Ok(())
     }
     fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
@@ -18311,12 +19253,14 @@ impl crate::Object for OBPCAData1CreditInterest {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(
-                map,
-                "TierBandSet",
-                &self.tier_band_set,
-                &self.extra,
-            ),
+            0usize => {
+                crate::__private::encode_required(
+                    map,
+                    "TierBandSet",
+                    &self.tier_band_set,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -18473,10 +19417,19 @@ impl crate::Object for OBPCAData1CreditInterestTierBandSet {
             &self.tier_band_method,
             &self.extra,
         )?;
-        crate::__private::encode_optional(map, "CalculationMethod", &self.calculation_method)?;
+        crate::__private::encode_optional(
+            map,
+            "CalculationMethod",
+            &self.calculation_method,
+        )?;
         crate::__private::encode_optional(map, "Destination", &self.destination)?;
         crate::__private::encode_optional(map, "Notes", &self.notes)?;
-        crate::__private::encode_required(map, "TierBand", &self.tier_band, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "TierBand",
+            &self.tier_band,
+            &self.extra,
+        )?;
         Ok(())
     }
     fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
@@ -18485,21 +19438,32 @@ impl crate::Object for OBPCAData1CreditInterestTierBandSet {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(
-                map,
-                "TierBandMethod",
-                &self.tier_band_method,
-                &self.extra,
-            ),
-            1usize => crate::__private::encode_optional(
-                map,
-                "CalculationMethod",
-                &self.calculation_method,
-            ),
-            2usize => crate::__private::encode_optional(map, "Destination", &self.destination),
+            0usize => {
+                crate::__private::encode_required(
+                    map,
+                    "TierBandMethod",
+                    &self.tier_band_method,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "CalculationMethod",
+                    &self.calculation_method,
+                )
+            }
+            2usize => {
+                crate::__private::encode_optional(map, "Destination", &self.destination)
+            }
             3usize => crate::__private::encode_optional(map, "Notes", &self.notes),
             4usize => {
-                crate::__private::encode_required(map, "TierBand", &self.tier_band, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "TierBand",
+                    &self.tier_band,
+                    &self.extra,
+                )
             }
             _ => Ok(()),
         }
@@ -18519,7 +19483,8 @@ impl crate::__private::serde::Serialize for OBPCAData1CreditInterestTierBandSet 
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de> for OBPCAData1CreditInterestTierBandSet {
+impl<'de> crate::__private::serde::Deserialize<'de>
+for OBPCAData1CreditInterestTierBandSet {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -18604,7 +19569,10 @@ impl crate::__private::schemars::JsonSchema for OBPCAData1CreditInterestTierBand
             false,
             "Methods of calculating interest",
             crate::schema::constrain(
-                g.subschema_for::<OBBCAData1CreditInterestTierBandSetCalculationMethod>(),
+                g
+                    .subschema_for::<
+                        OBBCAData1CreditInterestTierBandSetCalculationMethod,
+                    >(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -18651,16 +19619,18 @@ impl crate::__private::schemars::JsonSchema for OBPCAData1CreditInterestTierBand
                     max_items: None,
                     minimum: None,
                     allowed: &[],
-                    items: Some(&crate::schema::Constraints {
-                        min_len: Some(1u64),
-                        max_len: Some(2000u64),
-                        pattern: None,
-                        min_items: None,
-                        max_items: None,
-                        minimum: None,
-                        allowed: &[],
-                        items: None,
-                    }),
+                    items: Some(
+                        &crate::schema::Constraints {
+                            min_len: Some(1u64),
+                            max_len: Some(2000u64),
+                            pattern: None,
+                            min_items: None,
+                            max_items: None,
+                            minimum: None,
+                            allowed: &[],
+                            items: None,
+                        },
+                    ),
                 },
             ),
         );
@@ -18704,8 +19674,9 @@ pub struct OBPCAData1CreditInterestTierBandSetTierBand {
     /// How often is credit interest calculated for the account.
     ///
     /// JSON name: `CalculationFrequency`
-    pub calculation_frequency:
-        Option<OBPCAData1CreditInterestTierBandSetTierBandCalculationFrequency>,
+    pub calculation_frequency: Option<
+        OBPCAData1CreditInterestTierBandSetTierBandCalculationFrequency,
+    >,
     /// How often is interest applied to the PCA for this tier/band i.e. how often the financial institution pays accumulated interest to the customer's PCA.
     ///
     /// JSON name: `ApplicationFrequency`
@@ -18713,13 +19684,13 @@ pub struct OBPCAData1CreditInterestTierBandSetTierBand {
     /// Amount on which Interest applied.
     ///
     /// JSON name: `DepositInterestAppliedCoverage`
-    pub deposit_interest_applied_coverage:
-        Option<OBPCAData1CreditInterestTierBandSetTierBandDepositInterestAppliedCoverage>,
+    pub deposit_interest_applied_coverage: Option<
+        OBPCAData1CreditInterestTierBandSetTierBandDepositInterestAppliedCoverage,
+    >,
     /// Type of interest rate, Fixed or Variable
     ///
     /// JSON name: `FixedVariableInterestRateType`
-    pub fixed_variable_interest_rate_type:
-        OBBCAData1CreditInterestTierBandSetTierBandFixedVariableInterestRateType,
+    pub fixed_variable_interest_rate_type: OBBCAData1CreditInterestTierBandSetTierBandFixedVariableInterestRateType,
     /// The annual equivalent rate (AER) is interest that is calculated under the assumption that any interest paid is combined with the original balance and the next interest payment will be based on the slightly higher account balance. Overall, this means that interest can be compounded several times in a year depending on the number of times that interest payments are made.
     ///
     /// Read more: Annual Equivalent Rate (AER) http://www.investopedia.com/terms/a/aer.asp#ixzz4gfR7IO1A
@@ -18729,8 +19700,9 @@ pub struct OBPCAData1CreditInterestTierBandSetTierBand {
     /// Interest rate types, other than AER, which financial institutions may use to describe the annual interest rate payable to the PCA.
     ///
     /// JSON name: `BankInterestRateType`
-    pub bank_interest_rate_type:
-        Option<OBPCAData1CreditInterestTierBandSetTierBandBankInterestRateType>,
+    pub bank_interest_rate_type: Option<
+        OBPCAData1CreditInterestTierBandSetTierBandBankInterestRateType,
+    >,
     /// Bank Interest for the PCA product
     ///
     /// JSON name: `BankInterestRate`
@@ -18742,18 +19714,21 @@ pub struct OBPCAData1CreditInterestTierBandSetTierBand {
     /// Other interest rate types which are not available in the standard code list
     ///
     /// JSON name: `OtherBankInterestType`
-    pub other_bank_interest_type:
-        Option<Box<OBBCAData1CreditInterestTierBandSetTierBandOtherBankInterestType>>,
+    pub other_bank_interest_type: Option<
+        Box<OBBCAData1CreditInterestTierBandSetTierBandOtherBankInterestType>,
+    >,
     /// Other application frequencies that are not available in the standard code list
     ///
     /// JSON name: `OtherApplicationFrequency`
-    pub other_application_frequency:
-        Option<Box<OBBCAData1CreditInterestTierBandSetTierBandOtherApplicationFrequency>>,
+    pub other_application_frequency: Option<
+        Box<OBBCAData1CreditInterestTierBandSetTierBandOtherApplicationFrequency>,
+    >,
     /// Other calculation frequency which is not available in the standard code set.
     ///
     /// JSON name: `OtherCalculationFrequency`
-    pub other_calculation_frequency:
-        Option<Box<OBBCAData1CreditInterestTierBandSetTierBandOtherCalculationFrequency>>,
+    pub other_calculation_frequency: Option<
+        Box<OBBCAData1CreditInterestTierBandSetTierBandOtherCalculationFrequency>,
+    >,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
     pub extra: crate::Extra,
@@ -18832,7 +19807,11 @@ impl crate::Object for OBPCAData1CreditInterestTierBandSetTierBand {
             &self.tier_value_minimum,
             &self.extra,
         )?;
-        crate::__private::encode_optional(map, "TierValueMaximum", &self.tier_value_maximum)?;
+        crate::__private::encode_optional(
+            map,
+            "TierValueMaximum",
+            &self.tier_value_maximum,
+        )?;
         crate::__private::encode_optional(
             map,
             "CalculationFrequency",
@@ -18861,7 +19840,11 @@ impl crate::Object for OBPCAData1CreditInterestTierBandSetTierBand {
             "BankInterestRateType",
             &self.bank_interest_rate_type,
         )?;
-        crate::__private::encode_optional(map, "BankInterestRate", &self.bank_interest_rate)?;
+        crate::__private::encode_optional(
+            map,
+            "BankInterestRate",
+            &self.bank_interest_rate,
+        )?;
         crate::__private::encode_optional(map, "Notes", &self.notes)?;
         crate::__private::encode_optional(
             map,
@@ -18887,64 +19870,96 @@ impl crate::Object for OBPCAData1CreditInterestTierBandSetTierBand {
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_optional(map, "Identification", &self.identification)
+                crate::__private::encode_optional(
+                    map,
+                    "Identification",
+                    &self.identification,
+                )
             }
-            1usize => crate::__private::encode_required(
-                map,
-                "TierValueMinimum",
-                &self.tier_value_minimum,
-                &self.extra,
-            ),
+            1usize => {
+                crate::__private::encode_required(
+                    map,
+                    "TierValueMinimum",
+                    &self.tier_value_minimum,
+                    &self.extra,
+                )
+            }
             2usize => {
-                crate::__private::encode_optional(map, "TierValueMaximum", &self.tier_value_maximum)
+                crate::__private::encode_optional(
+                    map,
+                    "TierValueMaximum",
+                    &self.tier_value_maximum,
+                )
             }
-            3usize => crate::__private::encode_optional(
-                map,
-                "CalculationFrequency",
-                &self.calculation_frequency,
-            ),
-            4usize => crate::__private::encode_required(
-                map,
-                "ApplicationFrequency",
-                &self.application_frequency,
-                &self.extra,
-            ),
-            5usize => crate::__private::encode_optional(
-                map,
-                "DepositInterestAppliedCoverage",
-                &self.deposit_interest_applied_coverage,
-            ),
-            6usize => crate::__private::encode_required(
-                map,
-                "FixedVariableInterestRateType",
-                &self.fixed_variable_interest_rate_type,
-                &self.extra,
-            ),
-            7usize => crate::__private::encode_required(map, "AER", &self.aer, &self.extra),
-            8usize => crate::__private::encode_optional(
-                map,
-                "BankInterestRateType",
-                &self.bank_interest_rate_type,
-            ),
+            3usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "CalculationFrequency",
+                    &self.calculation_frequency,
+                )
+            }
+            4usize => {
+                crate::__private::encode_required(
+                    map,
+                    "ApplicationFrequency",
+                    &self.application_frequency,
+                    &self.extra,
+                )
+            }
+            5usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "DepositInterestAppliedCoverage",
+                    &self.deposit_interest_applied_coverage,
+                )
+            }
+            6usize => {
+                crate::__private::encode_required(
+                    map,
+                    "FixedVariableInterestRateType",
+                    &self.fixed_variable_interest_rate_type,
+                    &self.extra,
+                )
+            }
+            7usize => {
+                crate::__private::encode_required(map, "AER", &self.aer, &self.extra)
+            }
+            8usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "BankInterestRateType",
+                    &self.bank_interest_rate_type,
+                )
+            }
             9usize => {
-                crate::__private::encode_optional(map, "BankInterestRate", &self.bank_interest_rate)
+                crate::__private::encode_optional(
+                    map,
+                    "BankInterestRate",
+                    &self.bank_interest_rate,
+                )
             }
             10usize => crate::__private::encode_optional(map, "Notes", &self.notes),
-            11usize => crate::__private::encode_optional(
-                map,
-                "OtherBankInterestType",
-                &self.other_bank_interest_type,
-            ),
-            12usize => crate::__private::encode_optional(
-                map,
-                "OtherApplicationFrequency",
-                &self.other_application_frequency,
-            ),
-            13usize => crate::__private::encode_optional(
-                map,
-                "OtherCalculationFrequency",
-                &self.other_calculation_frequency,
-            ),
+            11usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "OtherBankInterestType",
+                    &self.other_bank_interest_type,
+                )
+            }
+            12usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "OtherApplicationFrequency",
+                    &self.other_application_frequency,
+                )
+            }
+            13usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "OtherCalculationFrequency",
+                    &self.other_calculation_frequency,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -18964,8 +19979,7 @@ impl crate::__private::serde::Serialize for OBPCAData1CreditInterestTierBandSetT
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-    for OBPCAData1CreditInterestTierBandSetTierBand
-{
+for OBPCAData1CreditInterestTierBandSetTierBand {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -19062,17 +20076,14 @@ impl crate::Validate for OBPCAData1CreditInterestTierBandSetTierBand {
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBPCAData1CreditInterestTierBandSetTierBand {
+impl crate::__private::schemars::JsonSchema
+for OBPCAData1CreditInterestTierBandSetTierBand {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBPCAData1CreditInterestTierBandSetTierBand".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBPCAData1CreditInterestTierBandSetTierBand"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBPCAData1CreditInterestTierBandSetTierBand")
+            .into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -19141,8 +20152,10 @@ impl crate::__private::schemars::JsonSchema for OBPCAData1CreditInterestTierBand
             false,
             "How often is credit interest calculated for the account.",
             crate::schema::constrain(
-                g.subschema_for::<OBPCAData1CreditInterestTierBandSetTierBandCalculationFrequency>(
-                ),
+                g
+                    .subschema_for::<
+                        OBPCAData1CreditInterestTierBandSetTierBandCalculationFrequency,
+                    >(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -19296,16 +20309,18 @@ impl crate::__private::schemars::JsonSchema for OBPCAData1CreditInterestTierBand
                     max_items: None,
                     minimum: None,
                     allowed: &[],
-                    items: Some(&crate::schema::Constraints {
-                        min_len: Some(1u64),
-                        max_len: Some(2000u64),
-                        pattern: None,
-                        min_items: None,
-                        max_items: None,
-                        minimum: None,
-                        allowed: &[],
-                        items: None,
-                    }),
+                    items: Some(
+                        &crate::schema::Constraints {
+                            min_len: Some(1u64),
+                            max_len: Some(2000u64),
+                            pattern: None,
+                            min_items: None,
+                            max_items: None,
+                            minimum: None,
+                            allowed: &[],
+                            items: None,
+                        },
+                    ),
                 },
             ),
         );
@@ -19450,7 +20465,9 @@ impl OBPCAData1CreditInterestTierBandSetTierBandApplicationFrequency {
         !matches!(self, Self::Unknown(_))
     }
 }
-crate::open_enum_traits!(OBPCAData1CreditInterestTierBandSetTierBandApplicationFrequency);
+crate::open_enum_traits!(
+    OBPCAData1CreditInterestTierBandSetTierBandApplicationFrequency
+);
 /// Interest rate types, other than AER, which financial institutions may use to describe the annual interest rate payable to the PCA.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBPCAData1CreditInterestTierBandSetTierBandBankInterestRateType {
@@ -19467,7 +20484,12 @@ pub enum OBPCAData1CreditInterestTierBandSetTierBandBankInterestRateType {
 }
 impl OBPCAData1CreditInterestTierBandSetTierBandBankInterestRateType {
     /// Every code the spec lists, in spec order.
-    pub const CODES: &'static [&'static str] = &["LinkedBaseRate", "Gross", "Net", "Other"];
+    pub const CODES: &'static [&'static str] = &[
+        "LinkedBaseRate",
+        "Gross",
+        "Net",
+        "Other",
+    ];
     /// The code as it appears on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -19493,7 +20515,9 @@ impl OBPCAData1CreditInterestTierBandSetTierBandBankInterestRateType {
         !matches!(self, Self::Unknown(_))
     }
 }
-crate::open_enum_traits!(OBPCAData1CreditInterestTierBandSetTierBandBankInterestRateType);
+crate::open_enum_traits!(
+    OBPCAData1CreditInterestTierBandSetTierBandBankInterestRateType
+);
 /// How often is credit interest calculated for the account.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBPCAData1CreditInterestTierBandSetTierBandCalculationFrequency {
@@ -19566,7 +20590,9 @@ impl OBPCAData1CreditInterestTierBandSetTierBandCalculationFrequency {
         !matches!(self, Self::Unknown(_))
     }
 }
-crate::open_enum_traits!(OBPCAData1CreditInterestTierBandSetTierBandCalculationFrequency);
+crate::open_enum_traits!(
+    OBPCAData1CreditInterestTierBandSetTierBandCalculationFrequency
+);
 /// Amount on which Interest applied.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBPCAData1CreditInterestTierBandSetTierBandDepositInterestAppliedCoverage {
@@ -19601,7 +20627,9 @@ impl OBPCAData1CreditInterestTierBandSetTierBandDepositInterestAppliedCoverage {
         !matches!(self, Self::Unknown(_))
     }
 }
-crate::open_enum_traits!(OBPCAData1CreditInterestTierBandSetTierBandDepositInterestAppliedCoverage);
+crate::open_enum_traits!(
+    OBPCAData1CreditInterestTierBandSetTierBandDepositInterestAppliedCoverage
+);
 /// The methodology of how credit interest is charged. It can be:-
 ///
 /// 1. Banded
@@ -19656,7 +20684,9 @@ pub struct OBPCAData1OtherFeesCharges {
     /// Details about any caps (maximum charges) that apply to a particular fee/charge
     ///
     /// JSON name: `FeeChargeCap`
-    pub fee_charge_cap: Option<Vec<OBPCAData1OtherFeesChargesFeeChargeDetailFeeChargeCap>>,
+    pub fee_charge_cap: Option<
+        Vec<OBPCAData1OtherFeesChargesFeeChargeDetailFeeChargeCap>,
+    >,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
     pub extra: crate::Extra,
@@ -19704,13 +20734,21 @@ impl crate::Object for OBPCAData1OtherFeesCharges {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(
-                map,
-                "FeeChargeDetail",
-                &self.fee_charge_detail,
-                &self.extra,
-            ),
-            1usize => crate::__private::encode_optional(map, "FeeChargeCap", &self.fee_charge_cap),
+            0usize => {
+                crate::__private::encode_required(
+                    map,
+                    "FeeChargeDetail",
+                    &self.fee_charge_detail,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "FeeChargeCap",
+                    &self.fee_charge_cap,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -19793,7 +20831,10 @@ impl crate::__private::schemars::JsonSchema for OBPCAData1OtherFeesCharges {
             false,
             "Details about any caps (maximum charges) that apply to a particular fee/charge",
             crate::schema::constrain(
-                g.subschema_for::<Vec<OBPCAData1OtherFeesChargesFeeChargeDetailFeeChargeCap>>(),
+                g
+                    .subschema_for::<
+                        Vec<OBPCAData1OtherFeesChargesFeeChargeDetailFeeChargeCap>,
+                    >(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -19966,7 +21007,12 @@ impl crate::Object for OBPCAData1OtherFeesChargesFeeChargeDetail {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "FeeCategory", &self.fee_category, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "FeeCategory",
+            &self.fee_category,
+            &self.extra,
+        )?;
         crate::__private::encode_required(map, "FeeType", &self.fee_type, &self.extra)?;
         crate::__private::encode_optional(map, "FeeAmount", &self.fee_amount)?;
         crate::__private::encode_optional(map, "FeeRate", &self.fee_rate)?;
@@ -19989,7 +21035,11 @@ impl crate::Object for OBPCAData1OtherFeesChargesFeeChargeDetail {
             &self.other_fee_category_type,
         )?;
         crate::__private::encode_optional(map, "OtherFeeType", &self.other_fee_type)?;
-        crate::__private::encode_optional(map, "OtherFeeRateType", &self.other_fee_rate_type)?;
+        crate::__private::encode_optional(
+            map,
+            "OtherFeeRateType",
+            &self.other_fee_rate_type,
+        )?;
         crate::__private::encode_optional(
             map,
             "OtherApplicationFrequency",
@@ -20001,7 +21051,11 @@ impl crate::Object for OBPCAData1OtherFeesChargesFeeChargeDetail {
             &self.other_calculation_frequency,
         )?;
         crate::__private::encode_optional(map, "FeeChargeCap", &self.fee_charge_cap)?;
-        crate::__private::encode_optional(map, "FeeApplicableRange", &self.fee_applicable_range)?;
+        crate::__private::encode_optional(
+            map,
+            "FeeApplicableRange",
+            &self.fee_applicable_range,
+        )?;
         Ok(())
     }
     fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
@@ -20010,57 +21064,98 @@ impl crate::Object for OBPCAData1OtherFeesChargesFeeChargeDetail {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(
-                map,
-                "FeeCategory",
-                &self.fee_category,
-                &self.extra,
-            ),
-            1usize => {
-                crate::__private::encode_required(map, "FeeType", &self.fee_type, &self.extra)
+            0usize => {
+                crate::__private::encode_required(
+                    map,
+                    "FeeCategory",
+                    &self.fee_category,
+                    &self.extra,
+                )
             }
-            2usize => crate::__private::encode_optional(map, "FeeAmount", &self.fee_amount),
+            1usize => {
+                crate::__private::encode_required(
+                    map,
+                    "FeeType",
+                    &self.fee_type,
+                    &self.extra,
+                )
+            }
+            2usize => {
+                crate::__private::encode_optional(map, "FeeAmount", &self.fee_amount)
+            }
             3usize => crate::__private::encode_optional(map, "FeeRate", &self.fee_rate),
-            4usize => crate::__private::encode_optional(map, "FeeRateType", &self.fee_rate_type),
-            5usize => crate::__private::encode_required(
-                map,
-                "ApplicationFrequency",
-                &self.application_frequency,
-                &self.extra,
-            ),
-            6usize => crate::__private::encode_optional(
-                map,
-                "CalculationFrequency",
-                &self.calculation_frequency,
-            ),
+            4usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "FeeRateType",
+                    &self.fee_rate_type,
+                )
+            }
+            5usize => {
+                crate::__private::encode_required(
+                    map,
+                    "ApplicationFrequency",
+                    &self.application_frequency,
+                    &self.extra,
+                )
+            }
+            6usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "CalculationFrequency",
+                    &self.calculation_frequency,
+                )
+            }
             7usize => crate::__private::encode_optional(map, "Notes", &self.notes),
-            8usize => crate::__private::encode_optional(
-                map,
-                "OtherFeeCategoryType",
-                &self.other_fee_category_type,
-            ),
-            9usize => crate::__private::encode_optional(map, "OtherFeeType", &self.other_fee_type),
-            10usize => crate::__private::encode_optional(
-                map,
-                "OtherFeeRateType",
-                &self.other_fee_rate_type,
-            ),
-            11usize => crate::__private::encode_optional(
-                map,
-                "OtherApplicationFrequency",
-                &self.other_application_frequency,
-            ),
-            12usize => crate::__private::encode_optional(
-                map,
-                "OtherCalculationFrequency",
-                &self.other_calculation_frequency,
-            ),
-            13usize => crate::__private::encode_optional(map, "FeeChargeCap", &self.fee_charge_cap),
-            14usize => crate::__private::encode_optional(
-                map,
-                "FeeApplicableRange",
-                &self.fee_applicable_range,
-            ),
+            8usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "OtherFeeCategoryType",
+                    &self.other_fee_category_type,
+                )
+            }
+            9usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "OtherFeeType",
+                    &self.other_fee_type,
+                )
+            }
+            10usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "OtherFeeRateType",
+                    &self.other_fee_rate_type,
+                )
+            }
+            11usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "OtherApplicationFrequency",
+                    &self.other_application_frequency,
+                )
+            }
+            12usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "OtherCalculationFrequency",
+                    &self.other_calculation_frequency,
+                )
+            }
+            13usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "FeeChargeCap",
+                    &self.fee_charge_cap,
+                )
+            }
+            14usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "FeeApplicableRange",
+                    &self.fee_applicable_range,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -20079,7 +21174,8 @@ impl crate::__private::serde::Serialize for OBPCAData1OtherFeesChargesFeeChargeD
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de> for OBPCAData1OtherFeesChargesFeeChargeDetail {
+impl<'de> crate::__private::serde::Deserialize<'de>
+for OBPCAData1OtherFeesChargesFeeChargeDetail {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -20177,17 +21273,13 @@ impl crate::Validate for OBPCAData1OtherFeesChargesFeeChargeDetail {
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBPCAData1OtherFeesChargesFeeChargeDetail {
+impl crate::__private::schemars::JsonSchema
+for OBPCAData1OtherFeesChargesFeeChargeDetail {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBPCAData1OtherFeesChargesFeeChargeDetail".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBPCAData1OtherFeesChargesFeeChargeDetail"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBPCAData1OtherFeesChargesFeeChargeDetail").into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -20199,7 +21291,10 @@ impl crate::__private::schemars::JsonSchema for OBPCAData1OtherFeesChargesFeeCha
             true,
             "Categorisation of fees and charges into standard categories.",
             crate::schema::constrain(
-                g.subschema_for::<OBBCAData1OtherFeesChargesFeeChargeDetailFeeCategory>(),
+                g
+                    .subschema_for::<
+                        OBBCAData1OtherFeesChargesFeeChargeDetailFeeCategory,
+                    >(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -20350,16 +21445,18 @@ impl crate::__private::schemars::JsonSchema for OBPCAData1OtherFeesChargesFeeCha
                     max_items: None,
                     minimum: None,
                     allowed: &[],
-                    items: Some(&crate::schema::Constraints {
-                        min_len: Some(1u64),
-                        max_len: Some(2000u64),
-                        pattern: None,
-                        min_items: None,
-                        max_items: None,
-                        minimum: None,
-                        allowed: &[],
-                        items: None,
-                    }),
+                    items: Some(
+                        &crate::schema::Constraints {
+                            min_len: Some(1u64),
+                            max_len: Some(2000u64),
+                            pattern: None,
+                            min_items: None,
+                            max_items: None,
+                            minimum: None,
+                            allowed: &[],
+                            items: None,
+                        },
+                    ),
                 },
             ),
         );
@@ -20369,7 +21466,10 @@ impl crate::__private::schemars::JsonSchema for OBPCAData1OtherFeesChargesFeeCha
             false,
             "",
             crate::schema::constrain(
-                g.subschema_for::<OBBCAData1OtherFeesChargesFeeChargeDetailOtherFeeCategoryType>(),
+                g
+                    .subschema_for::<
+                        OBBCAData1OtherFeesChargesFeeChargeDetailOtherFeeCategoryType,
+                    >(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -20388,7 +21488,10 @@ impl crate::__private::schemars::JsonSchema for OBPCAData1OtherFeesChargesFeeCha
             false,
             "Other Fee/charge type which is not available in the standard code set",
             crate::schema::constrain(
-                g.subschema_for::<OBBCAData1OtherFeesChargesFeeChargeDetailOtherFeeType>(),
+                g
+                    .subschema_for::<
+                        OBBCAData1OtherFeesChargesFeeChargeDetailOtherFeeType,
+                    >(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -20473,7 +21576,10 @@ impl crate::__private::schemars::JsonSchema for OBPCAData1OtherFeesChargesFeeCha
             false,
             "Details about any caps (maximum charges) that apply to a particular fee/charge",
             crate::schema::constrain(
-                g.subschema_for::<Vec<OBPCAData1OtherFeesChargesFeeChargeDetailFeeChargeCap>>(),
+                g
+                    .subschema_for::<
+                        Vec<OBPCAData1OtherFeesChargesFeeChargeDetailFeeChargeCap>,
+                    >(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -20492,7 +21598,10 @@ impl crate::__private::schemars::JsonSchema for OBPCAData1OtherFeesChargesFeeCha
             false,
             "Range or amounts or rates for which the fee/charge applies",
             crate::schema::constrain(
-                g.subschema_for::<OBBCAData1OtherFeesChargesFeeChargeDetailFeeApplicableRange>(),
+                g
+                    .subschema_for::<
+                        OBBCAData1OtherFeesChargesFeeChargeDetailFeeApplicableRange,
+                    >(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -20596,8 +21705,17 @@ impl crate::Object for OBPCAData1OtherFeesChargesFeeChargeDetailFeeChargeCap {
         map: &mut M,
     ) -> Result<(), M::Error> {
         crate::__private::encode_required(map, "FeeType", &self.fee_type, &self.extra)?;
-        crate::__private::encode_required(map, "MinMaxType", &self.min_max_type, &self.extra)?;
-        crate::__private::encode_optional(map, "FeeCapOccurrence", &self.fee_cap_occurrence)?;
+        crate::__private::encode_required(
+            map,
+            "MinMaxType",
+            &self.min_max_type,
+            &self.extra,
+        )?;
+        crate::__private::encode_optional(
+            map,
+            "FeeCapOccurrence",
+            &self.fee_cap_occurrence,
+        )?;
         crate::__private::encode_optional(map, "FeeCapAmount", &self.fee_cap_amount)?;
         crate::__private::encode_optional(map, "CappingPeriod", &self.capping_period)?;
         crate::__private::encode_optional(map, "Notes", &self.notes)?;
@@ -20611,21 +21729,50 @@ impl crate::Object for OBPCAData1OtherFeesChargesFeeChargeDetailFeeChargeCap {
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_required(map, "FeeType", &self.fee_type, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "FeeType",
+                    &self.fee_type,
+                    &self.extra,
+                )
             }
-            1usize => crate::__private::encode_required(
-                map,
-                "MinMaxType",
-                &self.min_max_type,
-                &self.extra,
-            ),
+            1usize => {
+                crate::__private::encode_required(
+                    map,
+                    "MinMaxType",
+                    &self.min_max_type,
+                    &self.extra,
+                )
+            }
             2usize => {
-                crate::__private::encode_optional(map, "FeeCapOccurrence", &self.fee_cap_occurrence)
+                crate::__private::encode_optional(
+                    map,
+                    "FeeCapOccurrence",
+                    &self.fee_cap_occurrence,
+                )
             }
-            3usize => crate::__private::encode_optional(map, "FeeCapAmount", &self.fee_cap_amount),
-            4usize => crate::__private::encode_optional(map, "CappingPeriod", &self.capping_period),
+            3usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "FeeCapAmount",
+                    &self.fee_cap_amount,
+                )
+            }
+            4usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "CappingPeriod",
+                    &self.capping_period,
+                )
+            }
             5usize => crate::__private::encode_optional(map, "Notes", &self.notes),
-            6usize => crate::__private::encode_optional(map, "OtherFeeType", &self.other_fee_type),
+            6usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "OtherFeeType",
+                    &self.other_fee_type,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -20636,7 +21783,8 @@ impl crate::Object for OBPCAData1OtherFeesChargesFeeChargeDetailFeeChargeCap {
         &mut self.extra
     }
 }
-impl crate::__private::serde::Serialize for OBPCAData1OtherFeesChargesFeeChargeDetailFeeChargeCap {
+impl crate::__private::serde::Serialize
+for OBPCAData1OtherFeesChargesFeeChargeDetailFeeChargeCap {
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -20645,8 +21793,7 @@ impl crate::__private::serde::Serialize for OBPCAData1OtherFeesChargesFeeChargeD
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-    for OBPCAData1OtherFeesChargesFeeChargeDetailFeeChargeCap
-{
+for OBPCAData1OtherFeesChargesFeeChargeDetailFeeChargeCap {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -20704,18 +21851,15 @@ impl crate::Validate for OBPCAData1OtherFeesChargesFeeChargeDetailFeeChargeCap {
 }
 #[cfg(feature = "schemars")]
 impl crate::__private::schemars::JsonSchema
-    for OBPCAData1OtherFeesChargesFeeChargeDetailFeeChargeCap
-{
+for OBPCAData1OtherFeesChargesFeeChargeDetailFeeChargeCap {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBPCAData1OtherFeesChargesFeeChargeDetailFeeChargeCap".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
         concat!(
-            module_path!(),
-            "::",
-            "OBPCAData1OtherFeesChargesFeeChargeDetailFeeChargeCap"
+            module_path!(), "::", "OBPCAData1OtherFeesChargesFeeChargeDetailFeeChargeCap"
         )
-        .into()
+            .into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -20843,16 +21987,18 @@ impl crate::__private::schemars::JsonSchema
                     max_items: None,
                     minimum: None,
                     allowed: &[],
-                    items: Some(&crate::schema::Constraints {
-                        min_len: Some(1u64),
-                        max_len: Some(2000u64),
-                        pattern: None,
-                        min_items: None,
-                        max_items: None,
-                        minimum: None,
-                        allowed: &[],
-                        items: None,
-                    }),
+                    items: Some(
+                        &crate::schema::Constraints {
+                            min_len: Some(1u64),
+                            max_len: Some(2000u64),
+                            pattern: None,
+                            min_items: None,
+                            max_items: None,
+                            minimum: None,
+                            allowed: &[],
+                            items: None,
+                        },
+                    ),
                 },
             ),
         );
@@ -21038,12 +22184,14 @@ impl crate::Object for OBPCAData1Overdraft {
     ) -> Result<(), M::Error> {
         match index {
             0usize => crate::__private::encode_optional(map, "Notes", &self.notes),
-            1usize => crate::__private::encode_required(
-                map,
-                "OverdraftTierBandSet",
-                &self.overdraft_tier_band_set,
-                &self.extra,
-            ),
+            1usize => {
+                crate::__private::encode_required(
+                    map,
+                    "OverdraftTierBandSet",
+                    &self.overdraft_tier_band_set,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -21102,7 +22250,10 @@ impl crate::__private::schemars::JsonSchema for OBPCAData1Overdraft {
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
     ) -> crate::__private::schemars::Schema {
-        let mut s = crate::schema::object("Details about Overdraft rates, fees & charges", false);
+        let mut s = crate::schema::object(
+            "Details about Overdraft rates, fees & charges",
+            false,
+        );
         crate::schema::property(
             &mut s,
             "Notes",
@@ -21118,16 +22269,18 @@ impl crate::__private::schemars::JsonSchema for OBPCAData1Overdraft {
                     max_items: None,
                     minimum: None,
                     allowed: &[],
-                    items: Some(&crate::schema::Constraints {
-                        min_len: Some(1u64),
-                        max_len: Some(2000u64),
-                        pattern: None,
-                        min_items: None,
-                        max_items: None,
-                        minimum: None,
-                        allowed: &[],
-                        items: None,
-                    }),
+                    items: Some(
+                        &crate::schema::Constraints {
+                            min_len: Some(1u64),
+                            max_len: Some(2000u64),
+                            pattern: None,
+                            min_items: None,
+                            max_items: None,
+                            minimum: None,
+                            allowed: &[],
+                            items: None,
+                        },
+                    ),
                 },
             ),
         );
@@ -21186,12 +22339,15 @@ pub struct OBPCAData1OverdraftOverdraftTierBandSet {
     /// Provides overdraft details for a specific tier or band
     ///
     /// JSON name: `OverdraftTierBand`
-    pub overdraft_tier_band: Vec<OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBand>,
+    pub overdraft_tier_band: Vec<
+        OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBand,
+    >,
     /// Overdraft fees and charges details
     ///
     /// JSON name: `OverdraftFeesCharges`
-    pub overdraft_fees_charges:
-        Option<Vec<OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharges>>,
+    pub overdraft_fees_charges: Option<
+        Vec<OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharges>,
+    >,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
     pub extra: crate::Extra,
@@ -21253,7 +22409,11 @@ impl crate::Object for OBPCAData1OverdraftOverdraftTierBandSet {
         )?;
         crate::__private::encode_optional(map, "OverdraftType", &self.overdraft_type)?;
         crate::__private::encode_optional(map, "Identification", &self.identification)?;
-        crate::__private::encode_optional(map, "AuthorisedIndicator", &self.authorised_indicator)?;
+        crate::__private::encode_optional(
+            map,
+            "AuthorisedIndicator",
+            &self.authorised_indicator,
+        )?;
         crate::__private::encode_optional(map, "BufferAmount", &self.buffer_amount)?;
         crate::__private::encode_optional(map, "Notes", &self.notes)?;
         crate::__private::encode_required(
@@ -21275,34 +22435,58 @@ impl crate::Object for OBPCAData1OverdraftOverdraftTierBandSet {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(
-                map,
-                "TierBandMethod",
-                &self.tier_band_method,
-                &self.extra,
-            ),
-            1usize => crate::__private::encode_optional(map, "OverdraftType", &self.overdraft_type),
-            2usize => {
-                crate::__private::encode_optional(map, "Identification", &self.identification)
+            0usize => {
+                crate::__private::encode_required(
+                    map,
+                    "TierBandMethod",
+                    &self.tier_band_method,
+                    &self.extra,
+                )
             }
-            3usize => crate::__private::encode_optional(
-                map,
-                "AuthorisedIndicator",
-                &self.authorised_indicator,
-            ),
-            4usize => crate::__private::encode_optional(map, "BufferAmount", &self.buffer_amount),
+            1usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "OverdraftType",
+                    &self.overdraft_type,
+                )
+            }
+            2usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "Identification",
+                    &self.identification,
+                )
+            }
+            3usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "AuthorisedIndicator",
+                    &self.authorised_indicator,
+                )
+            }
+            4usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "BufferAmount",
+                    &self.buffer_amount,
+                )
+            }
             5usize => crate::__private::encode_optional(map, "Notes", &self.notes),
-            6usize => crate::__private::encode_required(
-                map,
-                "OverdraftTierBand",
-                &self.overdraft_tier_band,
-                &self.extra,
-            ),
-            7usize => crate::__private::encode_optional(
-                map,
-                "OverdraftFeesCharges",
-                &self.overdraft_fees_charges,
-            ),
+            6usize => {
+                crate::__private::encode_required(
+                    map,
+                    "OverdraftTierBand",
+                    &self.overdraft_tier_band,
+                    &self.extra,
+                )
+            }
+            7usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "OverdraftFeesCharges",
+                    &self.overdraft_fees_charges,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -21321,7 +22505,8 @@ impl crate::__private::serde::Serialize for OBPCAData1OverdraftOverdraftTierBand
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de> for OBPCAData1OverdraftOverdraftTierBandSet {
+impl<'de> crate::__private::serde::Deserialize<'de>
+for OBPCAData1OverdraftOverdraftTierBandSet {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -21389,12 +22574,7 @@ impl crate::__private::schemars::JsonSchema for OBPCAData1OverdraftOverdraftTier
         "OBPCAData1OverdraftOverdraftTierBandSet".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBPCAData1OverdraftOverdraftTierBandSet"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBPCAData1OverdraftOverdraftTierBandSet").into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -21516,16 +22696,18 @@ impl crate::__private::schemars::JsonSchema for OBPCAData1OverdraftOverdraftTier
                     max_items: None,
                     minimum: None,
                     allowed: &[],
-                    items: Some(&crate::schema::Constraints {
-                        min_len: Some(1u64),
-                        max_len: Some(2000u64),
-                        pattern: None,
-                        min_items: None,
-                        max_items: None,
-                        minimum: None,
-                        allowed: &[],
-                        items: None,
-                    }),
+                    items: Some(
+                        &crate::schema::Constraints {
+                            min_len: Some(1u64),
+                            max_len: Some(2000u64),
+                            pattern: None,
+                            min_items: None,
+                            max_items: None,
+                            minimum: None,
+                            allowed: &[],
+                            items: None,
+                        },
+                    ),
                 },
             ),
         );
@@ -21535,7 +22717,10 @@ impl crate::__private::schemars::JsonSchema for OBPCAData1OverdraftOverdraftTier
             true,
             "Provides overdraft details for a specific tier or band",
             crate::schema::constrain(
-                g.subschema_for::<Vec<OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBand>>(),
+                g
+                    .subschema_for::<
+                        Vec<OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBand>,
+                    >(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -21616,8 +22801,9 @@ pub struct OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBand {
     /// Overdraft fees and charges
     ///
     /// JSON name: `OverdraftFeesCharges`
-    pub overdraft_fees_charges:
-        Option<Vec<OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharges>>,
+    pub overdraft_fees_charges: Option<
+        Vec<OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharges>,
+    >,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
     pub extra: crate::Extra,
@@ -21675,7 +22861,12 @@ impl crate::Object for OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBand 
         map: &mut M,
     ) -> Result<(), M::Error> {
         crate::__private::encode_optional(map, "Identification", &self.identification)?;
-        crate::__private::encode_required(map, "TierValueMin", &self.tier_value_min, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "TierValueMin",
+            &self.tier_value_min,
+            &self.extra,
+        )?;
         crate::__private::encode_optional(map, "TierValueMax", &self.tier_value_max)?;
         crate::__private::encode_optional(
             map,
@@ -21688,7 +22879,11 @@ impl crate::Object for OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBand 
             &self.bank_guaranteed_indicator,
         )?;
         crate::__private::encode_optional(map, "EAR", &self.ear)?;
-        crate::__private::encode_optional(map, "RepresentativeAPR", &self.representative_apr)?;
+        crate::__private::encode_optional(
+            map,
+            "RepresentativeAPR",
+            &self.representative_apr,
+        )?;
         crate::__private::encode_optional(map, "Notes", &self.notes)?;
         crate::__private::encode_optional(
             map,
@@ -21704,37 +22899,57 @@ impl crate::Object for OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBand 
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_optional(map, "Identification", &self.identification)
+                crate::__private::encode_optional(
+                    map,
+                    "Identification",
+                    &self.identification,
+                )
             }
-            1usize => crate::__private::encode_required(
-                map,
-                "TierValueMin",
-                &self.tier_value_min,
-                &self.extra,
-            ),
-            2usize => crate::__private::encode_optional(map, "TierValueMax", &self.tier_value_max),
-            3usize => crate::__private::encode_optional(
-                map,
-                "OverdraftInterestChargingCoverage",
-                &self.overdraft_interest_charging_coverage,
-            ),
-            4usize => crate::__private::encode_optional(
-                map,
-                "BankGuaranteedIndicator",
-                &self.bank_guaranteed_indicator,
-            ),
+            1usize => {
+                crate::__private::encode_required(
+                    map,
+                    "TierValueMin",
+                    &self.tier_value_min,
+                    &self.extra,
+                )
+            }
+            2usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "TierValueMax",
+                    &self.tier_value_max,
+                )
+            }
+            3usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "OverdraftInterestChargingCoverage",
+                    &self.overdraft_interest_charging_coverage,
+                )
+            }
+            4usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "BankGuaranteedIndicator",
+                    &self.bank_guaranteed_indicator,
+                )
+            }
             5usize => crate::__private::encode_optional(map, "EAR", &self.ear),
-            6usize => crate::__private::encode_optional(
-                map,
-                "RepresentativeAPR",
-                &self.representative_apr,
-            ),
+            6usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "RepresentativeAPR",
+                    &self.representative_apr,
+                )
+            }
             7usize => crate::__private::encode_optional(map, "Notes", &self.notes),
-            8usize => crate::__private::encode_optional(
-                map,
-                "OverdraftFeesCharges",
-                &self.overdraft_fees_charges,
-            ),
+            8usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "OverdraftFeesCharges",
+                    &self.overdraft_fees_charges,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -21746,8 +22961,7 @@ impl crate::Object for OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBand 
     }
 }
 impl crate::__private::serde::Serialize
-    for OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBand
-{
+for OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBand {
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -21756,8 +22970,7 @@ impl crate::__private::serde::Serialize
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-    for OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBand
-{
+for OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBand {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -21827,18 +23040,16 @@ impl crate::Validate for OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBan
 }
 #[cfg(feature = "schemars")]
 impl crate::__private::schemars::JsonSchema
-    for OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBand
-{
+for OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBand {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBand".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
         concat!(
-            module_path!(),
-            "::",
+            module_path!(), "::",
             "OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBand"
         )
-        .into()
+            .into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -21998,16 +23209,18 @@ impl crate::__private::schemars::JsonSchema
                     max_items: None,
                     minimum: None,
                     allowed: &[],
-                    items: Some(&crate::schema::Constraints {
-                        min_len: Some(1u64),
-                        max_len: Some(2000u64),
-                        pattern: None,
-                        min_items: None,
-                        max_items: None,
-                        minimum: None,
-                        allowed: &[],
-                        items: None,
-                    }),
+                    items: Some(
+                        &crate::schema::Constraints {
+                            min_len: Some(1u64),
+                            max_len: Some(2000u64),
+                            pattern: None,
+                            min_items: None,
+                            max_items: None,
+                            minimum: None,
+                            allowed: &[],
+                            items: None,
+                        },
+                    ),
                 },
             ),
         );
@@ -22060,11 +23273,12 @@ pub struct OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFees
     pub extra: crate::Extra,
 }
 impl crate::Object
-    for OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharges
-{
-    const NAME: &'static str =
-        "OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharges";
-    const FIELDS: &'static [&'static str] = &["OverdraftFeeChargeCap", "OverdraftFeeChargeDetail"];
+for OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharges {
+    const NAME: &'static str = "OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharges";
+    const FIELDS: &'static [&'static str] = &[
+        "OverdraftFeeChargeCap",
+        "OverdraftFeeChargeDetail",
+    ];
     const REQUIRED: u128 = 2;
     const OPEN: bool = true;
     fn field_index(key: &str) -> Option<usize> {
@@ -22109,17 +23323,21 @@ impl crate::Object
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_optional(
-                map,
-                "OverdraftFeeChargeCap",
-                &self.overdraft_fee_charge_cap,
-            ),
-            1usize => crate::__private::encode_required(
-                map,
-                "OverdraftFeeChargeDetail",
-                &self.overdraft_fee_charge_detail,
-                &self.extra,
-            ),
+            0usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "OverdraftFeeChargeCap",
+                    &self.overdraft_fee_charge_cap,
+                )
+            }
+            1usize => {
+                crate::__private::encode_required(
+                    map,
+                    "OverdraftFeeChargeDetail",
+                    &self.overdraft_fee_charge_detail,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -22131,8 +23349,7 @@ impl crate::Object
     }
 }
 impl crate::__private::serde::Serialize
-    for OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharges
-{
+for OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharges {
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -22141,8 +23358,7 @@ impl crate::__private::serde::Serialize
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-    for OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharges
-{
+for OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharges {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -22150,8 +23366,7 @@ impl<'de> crate::__private::serde::Deserialize<'de>
     }
 }
 impl crate::Validate
-    for OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharges
-{
+for OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharges {
     fn validate_at(&self, r: &mut crate::__private::Report) {
         crate::__private::check_extra::<Self>(r, &self.extra);
         if let Some(v) = &self.overdraft_fee_charge_cap {
@@ -22170,18 +23385,17 @@ impl crate::Validate
 }
 #[cfg(feature = "schemars")]
 impl crate::__private::schemars::JsonSchema
-    for OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharges
-{
+for OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharges {
     fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharges".into()
+        "OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharges"
+            .into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
         concat!(
-            module_path!(),
-            "::",
+            module_path!(), "::",
             "OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharges"
         )
-        .into()
+            .into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -22703,8 +23917,7 @@ for OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharges
 }
 /// Period e.g. day, week, month etc. for which the fee/charge is capped
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesChargesOverdraftFeeChargeCapCappingPeriod
-{
+pub enum OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesChargesOverdraftFeeChargeCapCappingPeriod {
     /// `AcademicTerm`
     AcademicTerm,
     /// `Day`
@@ -22769,8 +23982,7 @@ crate::open_enum_traits!(
 );
 /// Overdraft fee type
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesChargesOverdraftFeeChargeCapFeeType
-{
+pub enum OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesChargesOverdraftFeeChargeCapFeeType {
     /// `ArrangedOverdraft`
     ArrangedOverdraft,
     /// `EmergencyBorrowing`
@@ -23588,8 +24800,7 @@ for OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharges
 }
 /// Frequency at which the overdraft charge is applied to the account
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesChargesOverdraftFeeChargeDetailApplicationFrequency
-{
+pub enum OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesChargesOverdraftFeeChargeDetailApplicationFrequency {
     /// `AccountClosing`
     AccountClosing,
     /// `AccountOpening`
@@ -23719,8 +24930,7 @@ crate::open_enum_traits!(
 );
 /// How often is the overdraft fee/charge calculated for the account.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesChargesOverdraftFeeChargeDetailCalculationFrequency
-{
+pub enum OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesChargesOverdraftFeeChargeDetailCalculationFrequency {
     /// `AccountClosing`
     AccountClosing,
     /// `AccountOpening`
@@ -23850,8 +25060,7 @@ crate::open_enum_traits!(
 );
 /// Rate type for overdraft fee/charge (where it is charged in terms of a rate rather than an amount)
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesChargesOverdraftFeeChargeDetailFeeRateType
-{
+pub enum OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesChargesOverdraftFeeChargeDetailFeeRateType {
     /// `LinkedBaseRate`
     LinkedBaseRate,
     /// `Gross`
@@ -23901,8 +25110,7 @@ crate::open_enum_traits!(
 );
 /// Overdraft fee type
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesChargesOverdraftFeeChargeDetailFeeType
-{
+pub enum OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesChargesOverdraftFeeChargeDetailFeeType {
     /// `ArrangedOverdraft`
     ArrangedOverdraft,
     /// `EmergencyBorrowing`
@@ -24595,7 +25803,11 @@ pub struct OBPCAData1ProductDetails {
 }
 impl crate::Object for OBPCAData1ProductDetails {
     const NAME: &'static str = "OBPCAData1ProductDetails";
-    const FIELDS: &'static [&'static str] = &["Segment", "MonthlyMaximumCharge", "Notes"];
+    const FIELDS: &'static [&'static str] = &[
+        "Segment",
+        "MonthlyMaximumCharge",
+        "Notes",
+    ];
     const REQUIRED: u128 = 0;
     const OPEN: bool = false;
     fn field_index(key: &str) -> Option<usize> {
@@ -24639,11 +25851,13 @@ impl crate::Object for OBPCAData1ProductDetails {
     ) -> Result<(), M::Error> {
         match index {
             0usize => crate::__private::encode_optional(map, "Segment", &self.segment),
-            1usize => crate::__private::encode_optional(
-                map,
-                "MonthlyMaximumCharge",
-                &self.monthly_maximum_charge,
-            ),
+            1usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "MonthlyMaximumCharge",
+                    &self.monthly_maximum_charge,
+                )
+            }
             2usize => crate::__private::encode_optional(map, "Notes", &self.notes),
             _ => Ok(()),
         }
@@ -24764,16 +25978,18 @@ impl crate::__private::schemars::JsonSchema for OBPCAData1ProductDetails {
                     max_items: None,
                     minimum: None,
                     allowed: &[],
-                    items: Some(&crate::schema::Constraints {
-                        min_len: Some(1u64),
-                        max_len: Some(2000u64),
-                        pattern: None,
-                        min_items: None,
-                        max_items: None,
-                        minimum: None,
-                        allowed: &[],
-                        items: None,
-                    }),
+                    items: Some(
+                        &crate::schema::Constraints {
+                            min_len: Some(1u64),
+                            max_len: Some(2000u64),
+                            pattern: None,
+                            min_items: None,
+                            max_items: None,
+                            minimum: None,
+                            allowed: &[],
+                            items: None,
+                        },
+                    ),
                 },
             ),
         );
@@ -25010,7 +26226,11 @@ impl crate::Object for OBParty2 {
         crate::__private::encode_optional(map, "Name", &self.name)?;
         crate::__private::encode_optional(map, "FullLegalName", &self.full_legal_name)?;
         crate::__private::encode_optional(map, "LegalStructure", &self.legal_structure)?;
-        crate::__private::encode_optional(map, "BeneficialOwnership", &self.beneficial_ownership)?;
+        crate::__private::encode_optional(
+            map,
+            "BeneficialOwnership",
+            &self.beneficial_ownership,
+        )?;
         crate::__private::encode_optional(map, "AccountRole", &self.account_role)?;
         crate::__private::encode_optional(map, "EmailAddress", &self.email_address)?;
         crate::__private::encode_optional(map, "Phone", &self.phone)?;
@@ -25026,27 +26246,60 @@ impl crate::Object for OBParty2 {
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_required(map, "PartyId", &self.party_id, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "PartyId",
+                    &self.party_id,
+                    &self.extra,
+                )
             }
-            1usize => crate::__private::encode_optional(map, "PartyNumber", &self.party_number),
-            2usize => crate::__private::encode_optional(map, "PartyType", &self.party_type),
+            1usize => {
+                crate::__private::encode_optional(map, "PartyNumber", &self.party_number)
+            }
+            2usize => {
+                crate::__private::encode_optional(map, "PartyType", &self.party_type)
+            }
             3usize => crate::__private::encode_optional(map, "Name", &self.name),
             4usize => {
-                crate::__private::encode_optional(map, "FullLegalName", &self.full_legal_name)
+                crate::__private::encode_optional(
+                    map,
+                    "FullLegalName",
+                    &self.full_legal_name,
+                )
             }
             5usize => {
-                crate::__private::encode_optional(map, "LegalStructure", &self.legal_structure)
+                crate::__private::encode_optional(
+                    map,
+                    "LegalStructure",
+                    &self.legal_structure,
+                )
             }
-            6usize => crate::__private::encode_optional(
-                map,
-                "BeneficialOwnership",
-                &self.beneficial_ownership,
-            ),
-            7usize => crate::__private::encode_optional(map, "AccountRole", &self.account_role),
-            8usize => crate::__private::encode_optional(map, "EmailAddress", &self.email_address),
+            6usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "BeneficialOwnership",
+                    &self.beneficial_ownership,
+                )
+            }
+            7usize => {
+                crate::__private::encode_optional(map, "AccountRole", &self.account_role)
+            }
+            8usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "EmailAddress",
+                    &self.email_address,
+                )
+            }
             9usize => crate::__private::encode_optional(map, "Phone", &self.phone),
             10usize => crate::__private::encode_optional(map, "Mobile", &self.mobile),
-            11usize => crate::__private::encode_optional(map, "Relationships", &self.relationships),
+            11usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "Relationships",
+                    &self.relationships,
+                )
+            }
             12usize => crate::__private::encode_optional(map, "Address", &self.address),
             _ => Ok(()),
         }
@@ -25162,7 +26415,10 @@ impl crate::__private::schemars::JsonSchema for OBParty2 {
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
     ) -> crate::__private::schemars::Schema {
-        let mut s = crate::schema::object("`OBParty2` (the spec gives no description).", false);
+        let mut s = crate::schema::object(
+            "`OBParty2` (the spec gives no description).",
+            false,
+        );
         crate::schema::property(
             &mut s,
             "PartyId",
@@ -25507,7 +26763,11 @@ impl crate::Object for OBParty2Address {
         crate::__private::encode_optional(map, "BuildingNumber", &self.building_number)?;
         crate::__private::encode_optional(map, "PostCode", &self.post_code)?;
         crate::__private::encode_optional(map, "TownName", &self.town_name)?;
-        crate::__private::encode_optional(map, "CountrySubDivision", &self.country_sub_division)?;
+        crate::__private::encode_optional(
+            map,
+            "CountrySubDivision",
+            &self.country_sub_division,
+        )?;
         crate::__private::encode_required(map, "Country", &self.country, &self.extra)?;
         Ok(())
     }
@@ -25517,20 +26777,39 @@ impl crate::Object for OBParty2Address {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_optional(map, "AddressType", &self.address_type),
-            1usize => crate::__private::encode_optional(map, "AddressLine", &self.address_line),
-            2usize => crate::__private::encode_optional(map, "StreetName", &self.street_name),
+            0usize => {
+                crate::__private::encode_optional(map, "AddressType", &self.address_type)
+            }
+            1usize => {
+                crate::__private::encode_optional(map, "AddressLine", &self.address_line)
+            }
+            2usize => {
+                crate::__private::encode_optional(map, "StreetName", &self.street_name)
+            }
             3usize => {
-                crate::__private::encode_optional(map, "BuildingNumber", &self.building_number)
+                crate::__private::encode_optional(
+                    map,
+                    "BuildingNumber",
+                    &self.building_number,
+                )
             }
             4usize => crate::__private::encode_optional(map, "PostCode", &self.post_code),
             5usize => crate::__private::encode_optional(map, "TownName", &self.town_name),
-            6usize => crate::__private::encode_optional(
-                map,
-                "CountrySubDivision",
-                &self.country_sub_division,
-            ),
-            7usize => crate::__private::encode_required(map, "Country", &self.country, &self.extra),
+            6usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "CountrySubDivision",
+                    &self.country_sub_division,
+                )
+            }
+            7usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Country",
+                    &self.country,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -25660,16 +26939,18 @@ impl crate::__private::schemars::JsonSchema for OBParty2Address {
                     max_items: Some(5u64),
                     minimum: None,
                     allowed: &[],
-                    items: Some(&crate::schema::Constraints {
-                        min_len: Some(1u64),
-                        max_len: Some(70u64),
-                        pattern: None,
-                        min_items: None,
-                        max_items: None,
-                        minimum: None,
-                        allowed: &[],
-                        items: None,
-                    }),
+                    items: Some(
+                        &crate::schema::Constraints {
+                            min_len: Some(1u64),
+                            max_len: Some(70u64),
+                            pattern: None,
+                            min_items: None,
+                            max_items: None,
+                            minimum: None,
+                            allowed: &[],
+                            items: None,
+                        },
+                    ),
                 },
             ),
         );
@@ -25883,7 +27164,10 @@ impl crate::__private::schemars::JsonSchema for OBPartyRelationships1 {
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
     ) -> crate::__private::schemars::Schema {
-        let mut s = crate::schema::object("The Party's relationships with other resources.", true);
+        let mut s = crate::schema::object(
+            "The Party's relationships with other resources.",
+            true,
+        );
         crate::schema::property(
             &mut s,
             "Account",
@@ -25959,7 +27243,14 @@ impl crate::Object for OBPartyRelationships1Account {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "Related", &self.related, &self.extra),
+            0usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Related",
+                    &self.related,
+                    &self.extra,
+                )
+            }
             1usize => crate::__private::encode_required(map, "Id", &self.id, &self.extra),
             _ => Ok(()),
         }
@@ -26166,7 +27457,11 @@ impl crate::Object for OBPostalAddress6 {
         crate::__private::encode_optional(map, "BuildingNumber", &self.building_number)?;
         crate::__private::encode_optional(map, "PostCode", &self.post_code)?;
         crate::__private::encode_optional(map, "TownName", &self.town_name)?;
-        crate::__private::encode_optional(map, "CountrySubDivision", &self.country_sub_division)?;
+        crate::__private::encode_optional(
+            map,
+            "CountrySubDivision",
+            &self.country_sub_division,
+        )?;
         crate::__private::encode_optional(map, "Country", &self.country)?;
         crate::__private::encode_optional(map, "AddressLine", &self.address_line)?;
         Ok(())
@@ -26177,22 +27472,42 @@ impl crate::Object for OBPostalAddress6 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_optional(map, "AddressType", &self.address_type),
-            1usize => crate::__private::encode_optional(map, "Department", &self.department),
-            2usize => crate::__private::encode_optional(map, "SubDepartment", &self.sub_department),
-            3usize => crate::__private::encode_optional(map, "StreetName", &self.street_name),
+            0usize => {
+                crate::__private::encode_optional(map, "AddressType", &self.address_type)
+            }
+            1usize => {
+                crate::__private::encode_optional(map, "Department", &self.department)
+            }
+            2usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "SubDepartment",
+                    &self.sub_department,
+                )
+            }
+            3usize => {
+                crate::__private::encode_optional(map, "StreetName", &self.street_name)
+            }
             4usize => {
-                crate::__private::encode_optional(map, "BuildingNumber", &self.building_number)
+                crate::__private::encode_optional(
+                    map,
+                    "BuildingNumber",
+                    &self.building_number,
+                )
             }
             5usize => crate::__private::encode_optional(map, "PostCode", &self.post_code),
             6usize => crate::__private::encode_optional(map, "TownName", &self.town_name),
-            7usize => crate::__private::encode_optional(
-                map,
-                "CountrySubDivision",
-                &self.country_sub_division,
-            ),
+            7usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "CountrySubDivision",
+                    &self.country_sub_division,
+                )
+            }
             8usize => crate::__private::encode_optional(map, "Country", &self.country),
-            9usize => crate::__private::encode_optional(map, "AddressLine", &self.address_line),
+            9usize => {
+                crate::__private::encode_optional(map, "AddressLine", &self.address_line)
+            }
             _ => Ok(()),
         }
     }
@@ -26488,16 +27803,18 @@ impl crate::__private::schemars::JsonSchema for OBPostalAddress6 {
                     max_items: Some(7u64),
                     minimum: None,
                     allowed: &[],
-                    items: Some(&crate::schema::Constraints {
-                        min_len: Some(1u64),
-                        max_len: Some(70u64),
-                        pattern: None,
-                        min_items: None,
-                        max_items: None,
-                        minimum: None,
-                        allowed: &[],
-                        items: None,
-                    }),
+                    items: Some(
+                        &crate::schema::Constraints {
+                            min_len: Some(1u64),
+                            max_len: Some(70u64),
+                            pattern: None,
+                            min_items: None,
+                            max_items: None,
+                            minimum: None,
+                            allowed: &[],
+                            items: None,
+                        },
+                    ),
                 },
             ),
         );
@@ -26568,7 +27885,9 @@ impl crate::Object for OBReadAccount6 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
+            0usize => {
+                crate::__private::encode_required(map, "Data", &self.data, &self.extra)
+            }
             1usize => crate::__private::encode_optional(map, "Links", &self.links),
             2usize => crate::__private::encode_optional(map, "Meta", &self.meta),
             _ => Ok(()),
@@ -26628,8 +27947,10 @@ impl crate::__private::schemars::JsonSchema for OBReadAccount6 {
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
     ) -> crate::__private::schemars::Schema {
-        let mut s =
-            crate::schema::object("`OBReadAccount6` (the spec gives no description).", false);
+        let mut s = crate::schema::object(
+            "`OBReadAccount6` (the spec gives no description).",
+            false,
+        );
         crate::schema::property(
             &mut s,
             "Data",
@@ -26869,7 +28190,9 @@ impl crate::Object for OBReadBalance1 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
+            0usize => {
+                crate::__private::encode_required(map, "Data", &self.data, &self.extra)
+            }
             1usize => crate::__private::encode_optional(map, "Links", &self.links),
             2usize => crate::__private::encode_optional(map, "Meta", &self.meta),
             _ => Ok(()),
@@ -26929,8 +28252,10 @@ impl crate::__private::schemars::JsonSchema for OBReadBalance1 {
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
     ) -> crate::__private::schemars::Schema {
-        let mut s =
-            crate::schema::object("`OBReadBalance1` (the spec gives no description).", false);
+        let mut s = crate::schema::object(
+            "`OBReadBalance1` (the spec gives no description).",
+            false,
+        );
         crate::schema::property(
             &mut s,
             "Data",
@@ -27037,7 +28362,14 @@ impl crate::Object for OBReadBalance1Data {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "Balance", &self.balance, &self.extra),
+            0usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Balance",
+                    &self.balance,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -27189,7 +28521,12 @@ impl crate::Object for OBReadBalance1DataBalance {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "AccountId", &self.account_id, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "AccountId",
+            &self.account_id,
+            &self.extra,
+        )?;
         crate::__private::encode_required(
             map,
             "CreditDebitIndicator",
@@ -27197,7 +28534,12 @@ impl crate::Object for OBReadBalance1DataBalance {
             &self.extra,
         )?;
         crate::__private::encode_required(map, "Type", &self.type_, &self.extra)?;
-        crate::__private::encode_required(map, "DateTime", &self.date_time, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "DateTime",
+            &self.date_time,
+            &self.extra,
+        )?;
         crate::__private::encode_required(map, "Amount", &self.amount, &self.extra)?;
         crate::__private::encode_optional(map, "CreditLine", &self.credit_line)?;
         Ok(())
@@ -27209,20 +28551,43 @@ impl crate::Object for OBReadBalance1DataBalance {
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_required(map, "AccountId", &self.account_id, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "AccountId",
+                    &self.account_id,
+                    &self.extra,
+                )
             }
-            1usize => crate::__private::encode_required(
-                map,
-                "CreditDebitIndicator",
-                &self.credit_debit_indicator,
-                &self.extra,
-            ),
-            2usize => crate::__private::encode_required(map, "Type", &self.type_, &self.extra),
+            1usize => {
+                crate::__private::encode_required(
+                    map,
+                    "CreditDebitIndicator",
+                    &self.credit_debit_indicator,
+                    &self.extra,
+                )
+            }
+            2usize => {
+                crate::__private::encode_required(map, "Type", &self.type_, &self.extra)
+            }
             3usize => {
-                crate::__private::encode_required(map, "DateTime", &self.date_time, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "DateTime",
+                    &self.date_time,
+                    &self.extra,
+                )
             }
-            4usize => crate::__private::encode_required(map, "Amount", &self.amount, &self.extra),
-            5usize => crate::__private::encode_optional(map, "CreditLine", &self.credit_line),
+            4usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Amount",
+                    &self.amount,
+                    &self.extra,
+                )
+            }
+            5usize => {
+                crate::__private::encode_optional(map, "CreditLine", &self.credit_line)
+            }
             _ => Ok(()),
         }
     }
@@ -27300,8 +28665,10 @@ impl crate::__private::schemars::JsonSchema for OBReadBalance1DataBalance {
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
     ) -> crate::__private::schemars::Schema {
-        let mut s =
-            crate::schema::object("Set of elements used to define the balance details.", true);
+        let mut s = crate::schema::object(
+            "Set of elements used to define the balance details.",
+            true,
+        );
         crate::schema::property(
             &mut s,
             "AccountId",
@@ -27481,7 +28848,12 @@ impl crate::Object for OBReadBalance1DataBalanceCreditLine {
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_required(map, "Included", &self.included, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "Included",
+                    &self.included,
+                    &self.extra,
+                )
             }
             1usize => crate::__private::encode_optional(map, "Type", &self.type_),
             2usize => crate::__private::encode_optional(map, "Amount", &self.amount),
@@ -27503,7 +28875,8 @@ impl crate::__private::serde::Serialize for OBReadBalance1DataBalanceCreditLine 
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de> for OBReadBalance1DataBalanceCreditLine {
+impl<'de> crate::__private::serde::Deserialize<'de>
+for OBReadBalance1DataBalanceCreditLine {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -27719,7 +29092,9 @@ impl crate::Object for OBReadBeneficiary5 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
+            0usize => {
+                crate::__private::encode_required(map, "Data", &self.data, &self.extra)
+            }
             1usize => crate::__private::encode_optional(map, "Links", &self.links),
             2usize => crate::__private::encode_optional(map, "Meta", &self.meta),
             _ => Ok(()),
@@ -27889,7 +29264,9 @@ impl crate::Object for OBReadBeneficiary5Data {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_optional(map, "Beneficiary", &self.beneficiary),
+            0usize => {
+                crate::__private::encode_optional(map, "Beneficiary", &self.beneficiary)
+            }
             _ => Ok(()),
         }
     }
@@ -28015,8 +29392,12 @@ impl crate::Object for OBReadConsent1 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
-            1usize => crate::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            0usize => {
+                crate::__private::encode_required(map, "Data", &self.data, &self.extra)
+            }
+            1usize => {
+                crate::__private::encode_required(map, "Risk", &self.risk, &self.extra)
+            }
             _ => Ok(()),
         }
     }
@@ -28070,8 +29451,10 @@ impl crate::__private::schemars::JsonSchema for OBReadConsent1 {
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
     ) -> crate::__private::schemars::Schema {
-        let mut s =
-            crate::schema::object("`OBReadConsent1` (the spec gives no description).", false);
+        let mut s = crate::schema::object(
+            "`OBReadConsent1` (the spec gives no description).",
+            false,
+        );
         crate::schema::property(
             &mut s,
             "Data",
@@ -28182,8 +29565,17 @@ impl crate::Object for OBReadConsent1Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "Permissions", &self.permissions, &self.extra)?;
-        crate::__private::encode_optional(map, "ExpirationDateTime", &self.expiration_date_time)?;
+        crate::__private::encode_required(
+            map,
+            "Permissions",
+            &self.permissions,
+            &self.extra,
+        )?;
+        crate::__private::encode_optional(
+            map,
+            "ExpirationDateTime",
+            &self.expiration_date_time,
+        )?;
         crate::__private::encode_optional(
             map,
             "TransactionFromDateTime",
@@ -28202,27 +29594,35 @@ impl crate::Object for OBReadConsent1Data {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(
-                map,
-                "Permissions",
-                &self.permissions,
-                &self.extra,
-            ),
-            1usize => crate::__private::encode_optional(
-                map,
-                "ExpirationDateTime",
-                &self.expiration_date_time,
-            ),
-            2usize => crate::__private::encode_optional(
-                map,
-                "TransactionFromDateTime",
-                &self.transaction_from_date_time,
-            ),
-            3usize => crate::__private::encode_optional(
-                map,
-                "TransactionToDateTime",
-                &self.transaction_to_date_time,
-            ),
+            0usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Permissions",
+                    &self.permissions,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "ExpirationDateTime",
+                    &self.expiration_date_time,
+                )
+            }
+            2usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "TransactionFromDateTime",
+                    &self.transaction_from_date_time,
+                )
+            }
+            3usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "TransactionToDateTime",
+                    &self.transaction_to_date_time,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -28569,8 +29969,12 @@ impl crate::Object for OBReadConsentResponse1 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
-            1usize => crate::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            0usize => {
+                crate::__private::encode_required(map, "Data", &self.data, &self.extra)
+            }
+            1usize => {
+                crate::__private::encode_required(map, "Risk", &self.risk, &self.extra)
+            }
             2usize => crate::__private::encode_optional(map, "Links", &self.links),
             3usize => crate::__private::encode_optional(map, "Meta", &self.meta),
             _ => Ok(()),
@@ -28820,7 +30224,12 @@ impl crate::Object for OBReadConsentResponse1Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "ConsentId",
+            &self.consent_id,
+            &self.extra,
+        )?;
         crate::__private::encode_required(
             map,
             "CreationDateTime",
@@ -28834,8 +30243,17 @@ impl crate::Object for OBReadConsentResponse1Data {
             &self.status_update_date_time,
             &self.extra,
         )?;
-        crate::__private::encode_required(map, "Permissions", &self.permissions, &self.extra)?;
-        crate::__private::encode_optional(map, "ExpirationDateTime", &self.expiration_date_time)?;
+        crate::__private::encode_required(
+            map,
+            "Permissions",
+            &self.permissions,
+            &self.extra,
+        )?;
+        crate::__private::encode_optional(
+            map,
+            "ExpirationDateTime",
+            &self.expiration_date_time,
+        )?;
         crate::__private::encode_optional(
             map,
             "TransactionFromDateTime",
@@ -28855,42 +30273,66 @@ impl crate::Object for OBReadConsentResponse1Data {
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "ConsentId",
+                    &self.consent_id,
+                    &self.extra,
+                )
             }
-            1usize => crate::__private::encode_required(
-                map,
-                "CreationDateTime",
-                &self.creation_date_time,
-                &self.extra,
-            ),
-            2usize => crate::__private::encode_required(map, "Status", &self.status, &self.extra),
-            3usize => crate::__private::encode_required(
-                map,
-                "StatusUpdateDateTime",
-                &self.status_update_date_time,
-                &self.extra,
-            ),
-            4usize => crate::__private::encode_required(
-                map,
-                "Permissions",
-                &self.permissions,
-                &self.extra,
-            ),
-            5usize => crate::__private::encode_optional(
-                map,
-                "ExpirationDateTime",
-                &self.expiration_date_time,
-            ),
-            6usize => crate::__private::encode_optional(
-                map,
-                "TransactionFromDateTime",
-                &self.transaction_from_date_time,
-            ),
-            7usize => crate::__private::encode_optional(
-                map,
-                "TransactionToDateTime",
-                &self.transaction_to_date_time,
-            ),
+            1usize => {
+                crate::__private::encode_required(
+                    map,
+                    "CreationDateTime",
+                    &self.creation_date_time,
+                    &self.extra,
+                )
+            }
+            2usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Status",
+                    &self.status,
+                    &self.extra,
+                )
+            }
+            3usize => {
+                crate::__private::encode_required(
+                    map,
+                    "StatusUpdateDateTime",
+                    &self.status_update_date_time,
+                    &self.extra,
+                )
+            }
+            4usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Permissions",
+                    &self.permissions,
+                    &self.extra,
+                )
+            }
+            5usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "ExpirationDateTime",
+                    &self.expiration_date_time,
+                )
+            }
+            6usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "TransactionFromDateTime",
+                    &self.transaction_from_date_time,
+                )
+            }
+            7usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "TransactionToDateTime",
+                    &self.transaction_to_date_time,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -29154,8 +30596,12 @@ pub enum OBReadConsentResponse1DataStatus {
 }
 impl OBReadConsentResponse1DataStatus {
     /// Every code the spec lists, in spec order.
-    pub const CODES: &'static [&'static str] =
-        &["Authorised", "AwaitingAuthorisation", "Rejected", "Revoked"];
+    pub const CODES: &'static [&'static str] = &[
+        "Authorised",
+        "AwaitingAuthorisation",
+        "Rejected",
+        "Revoked",
+    ];
     /// The code as it appears on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -29228,7 +30674,9 @@ impl crate::Object for OBReadDataStatement2 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_optional(map, "Statement", &self.statement),
+            0usize => {
+                crate::__private::encode_optional(map, "Statement", &self.statement)
+            }
             _ => Ok(()),
         }
     }
@@ -29347,7 +30795,9 @@ impl crate::Object for OBReadDataTransaction6 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_optional(map, "Transaction", &self.transaction),
+            0usize => {
+                crate::__private::encode_optional(map, "Transaction", &self.transaction)
+            }
             _ => Ok(()),
         }
     }
@@ -29480,7 +30930,9 @@ impl crate::Object for OBReadDirectDebit2 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
+            0usize => {
+                crate::__private::encode_required(map, "Data", &self.data, &self.extra)
+            }
             1usize => crate::__private::encode_optional(map, "Links", &self.links),
             2usize => crate::__private::encode_optional(map, "Meta", &self.meta),
             _ => Ok(()),
@@ -29650,7 +31102,9 @@ impl crate::Object for OBReadDirectDebit2Data {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_optional(map, "DirectDebit", &self.direct_debit),
+            0usize => {
+                crate::__private::encode_optional(map, "DirectDebit", &self.direct_debit)
+            }
             _ => Ok(()),
         }
     }
@@ -29813,7 +31267,12 @@ impl crate::Object for OBReadDirectDebit2DataDirectDebit {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "AccountId", &self.account_id, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "AccountId",
+            &self.account_id,
+            &self.extra,
+        )?;
         crate::__private::encode_optional(map, "DirectDebitId", &self.direct_debit_id)?;
         crate::__private::encode_required(
             map,
@@ -29847,34 +31306,55 @@ impl crate::Object for OBReadDirectDebit2DataDirectDebit {
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_required(map, "AccountId", &self.account_id, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "AccountId",
+                    &self.account_id,
+                    &self.extra,
+                )
             }
             1usize => {
-                crate::__private::encode_optional(map, "DirectDebitId", &self.direct_debit_id)
+                crate::__private::encode_optional(
+                    map,
+                    "DirectDebitId",
+                    &self.direct_debit_id,
+                )
             }
-            2usize => crate::__private::encode_required(
-                map,
-                "MandateIdentification",
-                &self.mandate_identification,
-                &self.extra,
-            ),
-            3usize => crate::__private::encode_optional(
-                map,
-                "DirectDebitStatusCode",
-                &self.direct_debit_status_code,
-            ),
-            4usize => crate::__private::encode_required(map, "Name", &self.name, &self.extra),
-            5usize => crate::__private::encode_optional(
-                map,
-                "PreviousPaymentDateTime",
-                &self.previous_payment_date_time,
-            ),
-            6usize => crate::__private::encode_optional(map, "Frequency", &self.frequency),
-            7usize => crate::__private::encode_optional(
-                map,
-                "PreviousPaymentAmount",
-                &self.previous_payment_amount,
-            ),
+            2usize => {
+                crate::__private::encode_required(
+                    map,
+                    "MandateIdentification",
+                    &self.mandate_identification,
+                    &self.extra,
+                )
+            }
+            3usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "DirectDebitStatusCode",
+                    &self.direct_debit_status_code,
+                )
+            }
+            4usize => {
+                crate::__private::encode_required(map, "Name", &self.name, &self.extra)
+            }
+            5usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "PreviousPaymentDateTime",
+                    &self.previous_payment_date_time,
+                )
+            }
+            6usize => {
+                crate::__private::encode_optional(map, "Frequency", &self.frequency)
+            }
+            7usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "PreviousPaymentAmount",
+                    &self.previous_payment_amount,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -29893,7 +31373,8 @@ impl crate::__private::serde::Serialize for OBReadDirectDebit2DataDirectDebit {
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de> for OBReadDirectDebit2DataDirectDebit {
+impl<'de> crate::__private::serde::Deserialize<'de>
+for OBReadDirectDebit2DataDirectDebit {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -29963,7 +31444,10 @@ impl crate::__private::schemars::JsonSchema for OBReadDirectDebit2DataDirectDebi
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
     ) -> crate::__private::schemars::Schema {
-        let mut s = crate::schema::object("Account to or from which a cash entry is made.", true);
+        let mut s = crate::schema::object(
+            "Account to or from which a cash entry is made.",
+            true,
+        );
         crate::schema::property(
             &mut s,
             "AccountId",
@@ -30247,7 +31731,9 @@ impl crate::Object for OBReadOffer1 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
+            0usize => {
+                crate::__private::encode_required(map, "Data", &self.data, &self.extra)
+            }
             1usize => crate::__private::encode_optional(map, "Links", &self.links),
             2usize => crate::__private::encode_optional(map, "Meta", &self.meta),
             _ => Ok(()),
@@ -30307,7 +31793,10 @@ impl crate::__private::schemars::JsonSchema for OBReadOffer1 {
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
     ) -> crate::__private::schemars::Schema {
-        let mut s = crate::schema::object("`OBReadOffer1` (the spec gives no description).", false);
+        let mut s = crate::schema::object(
+            "`OBReadOffer1` (the spec gives no description).",
+            false,
+        );
         crate::schema::property(
             &mut s,
             "Data",
@@ -30461,8 +31950,10 @@ impl crate::__private::schemars::JsonSchema for OBReadOffer1Data {
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
     ) -> crate::__private::schemars::Schema {
-        let mut s =
-            crate::schema::object("`OBReadOffer1Data` (the spec gives no description).", true);
+        let mut s = crate::schema::object(
+            "`OBReadOffer1Data` (the spec gives no description).",
+            true,
+        );
         crate::schema::property(
             &mut s,
             "Offer",
@@ -30605,7 +32096,12 @@ impl crate::Object for OBReadOffer1DataOffer {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "AccountId", &self.account_id, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "AccountId",
+            &self.account_id,
+            &self.extra,
+        )?;
         crate::__private::encode_optional(map, "OfferId", &self.offer_id)?;
         crate::__private::encode_optional(map, "OfferType", &self.offer_type)?;
         crate::__private::encode_optional(map, "Description", &self.description)?;
@@ -30626,15 +32122,34 @@ impl crate::Object for OBReadOffer1DataOffer {
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_required(map, "AccountId", &self.account_id, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "AccountId",
+                    &self.account_id,
+                    &self.extra,
+                )
             }
             1usize => crate::__private::encode_optional(map, "OfferId", &self.offer_id),
-            2usize => crate::__private::encode_optional(map, "OfferType", &self.offer_type),
-            3usize => crate::__private::encode_optional(map, "Description", &self.description),
-            4usize => {
-                crate::__private::encode_optional(map, "StartDateTime", &self.start_date_time)
+            2usize => {
+                crate::__private::encode_optional(map, "OfferType", &self.offer_type)
             }
-            5usize => crate::__private::encode_optional(map, "EndDateTime", &self.end_date_time),
+            3usize => {
+                crate::__private::encode_optional(map, "Description", &self.description)
+            }
+            4usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "StartDateTime",
+                    &self.start_date_time,
+                )
+            }
+            5usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "EndDateTime",
+                    &self.end_date_time,
+                )
+            }
             6usize => crate::__private::encode_optional(map, "Rate", &self.rate),
             7usize => crate::__private::encode_optional(map, "Value", &self.value),
             8usize => crate::__private::encode_optional(map, "Term", &self.term),
@@ -31097,7 +32612,9 @@ impl crate::Object for OBReadParty2 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
+            0usize => {
+                crate::__private::encode_required(map, "Data", &self.data, &self.extra)
+            }
             1usize => crate::__private::encode_optional(map, "Links", &self.links),
             2usize => crate::__private::encode_optional(map, "Meta", &self.meta),
             _ => Ok(()),
@@ -31157,7 +32674,10 @@ impl crate::__private::schemars::JsonSchema for OBReadParty2 {
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
     ) -> crate::__private::schemars::Schema {
-        let mut s = crate::schema::object("`OBReadParty2` (the spec gives no description).", false);
+        let mut s = crate::schema::object(
+            "`OBReadParty2` (the spec gives no description).",
+            false,
+        );
         crate::schema::property(
             &mut s,
             "Data",
@@ -31311,8 +32831,10 @@ impl crate::__private::schemars::JsonSchema for OBReadParty2Data {
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
     ) -> crate::__private::schemars::Schema {
-        let mut s =
-            crate::schema::object("`OBReadParty2Data` (the spec gives no description).", true);
+        let mut s = crate::schema::object(
+            "`OBReadParty2Data` (the spec gives no description).",
+            true,
+        );
         crate::schema::property(
             &mut s,
             "Party",
@@ -31395,7 +32917,9 @@ impl crate::Object for OBReadParty3 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
+            0usize => {
+                crate::__private::encode_required(map, "Data", &self.data, &self.extra)
+            }
             1usize => crate::__private::encode_optional(map, "Links", &self.links),
             2usize => crate::__private::encode_optional(map, "Meta", &self.meta),
             _ => Ok(()),
@@ -31455,7 +32979,10 @@ impl crate::__private::schemars::JsonSchema for OBReadParty3 {
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
     ) -> crate::__private::schemars::Schema {
-        let mut s = crate::schema::object("`OBReadParty3` (the spec gives no description).", false);
+        let mut s = crate::schema::object(
+            "`OBReadParty3` (the spec gives no description).",
+            false,
+        );
         crate::schema::property(
             &mut s,
             "Data",
@@ -31609,8 +33136,10 @@ impl crate::__private::schemars::JsonSchema for OBReadParty3Data {
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
     ) -> crate::__private::schemars::Schema {
-        let mut s =
-            crate::schema::object("`OBReadParty3Data` (the spec gives no description).", true);
+        let mut s = crate::schema::object(
+            "`OBReadParty3Data` (the spec gives no description).",
+            true,
+        );
         crate::schema::property(
             &mut s,
             "Party",
@@ -31693,7 +33222,9 @@ impl crate::Object for OBReadProduct2 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
+            0usize => {
+                crate::__private::encode_required(map, "Data", &self.data, &self.extra)
+            }
             1usize => crate::__private::encode_optional(map, "Links", &self.links),
             2usize => crate::__private::encode_optional(map, "Meta", &self.meta),
             _ => Ok(()),
@@ -31910,7 +33441,10 @@ impl crate::__private::schemars::JsonSchema for OBReadProduct2Data {
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
     ) -> crate::__private::schemars::Schema {
-        let mut s = crate::schema::object("Aligning with the read write specs structure.", true);
+        let mut s = crate::schema::object(
+            "Aligning with the read write specs structure.",
+            true,
+        );
         crate::schema::property(
             &mut s,
             "Product",
@@ -32030,11 +33564,33 @@ impl crate::Object for OBReadProduct2DataProduct {
     ) -> Result<(), M::Error> {
         crate::__private::encode_optional(map, "ProductName", &self.product_name)?;
         crate::__private::encode_optional(map, "ProductId", &self.product_id)?;
-        crate::__private::encode_required(map, "AccountId", &self.account_id, &self.extra)?;
-        crate::__private::encode_optional(map, "SecondaryProductId", &self.secondary_product_id)?;
-        crate::__private::encode_required(map, "ProductType", &self.product_type, &self.extra)?;
-        crate::__private::encode_optional(map, "MarketingStateId", &self.marketing_state_id)?;
-        crate::__private::encode_optional(map, "OtherProductType", &self.other_product_type)?;
+        crate::__private::encode_required(
+            map,
+            "AccountId",
+            &self.account_id,
+            &self.extra,
+        )?;
+        crate::__private::encode_optional(
+            map,
+            "SecondaryProductId",
+            &self.secondary_product_id,
+        )?;
+        crate::__private::encode_required(
+            map,
+            "ProductType",
+            &self.product_type,
+            &self.extra,
+        )?;
+        crate::__private::encode_optional(
+            map,
+            "MarketingStateId",
+            &self.marketing_state_id,
+        )?;
+        crate::__private::encode_optional(
+            map,
+            "OtherProductType",
+            &self.other_product_type,
+        )?;
         crate::__private::encode_optional(map, "BCA", &self.bca)?;
         crate::__private::encode_optional(map, "PCA", &self.pca)?;
         Ok(())
@@ -32045,27 +33601,48 @@ impl crate::Object for OBReadProduct2DataProduct {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_optional(map, "ProductName", &self.product_name),
-            1usize => crate::__private::encode_optional(map, "ProductId", &self.product_id),
-            2usize => {
-                crate::__private::encode_required(map, "AccountId", &self.account_id, &self.extra)
+            0usize => {
+                crate::__private::encode_optional(map, "ProductName", &self.product_name)
             }
-            3usize => crate::__private::encode_optional(
-                map,
-                "SecondaryProductId",
-                &self.secondary_product_id,
-            ),
-            4usize => crate::__private::encode_required(
-                map,
-                "ProductType",
-                &self.product_type,
-                &self.extra,
-            ),
+            1usize => {
+                crate::__private::encode_optional(map, "ProductId", &self.product_id)
+            }
+            2usize => {
+                crate::__private::encode_required(
+                    map,
+                    "AccountId",
+                    &self.account_id,
+                    &self.extra,
+                )
+            }
+            3usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "SecondaryProductId",
+                    &self.secondary_product_id,
+                )
+            }
+            4usize => {
+                crate::__private::encode_required(
+                    map,
+                    "ProductType",
+                    &self.product_type,
+                    &self.extra,
+                )
+            }
             5usize => {
-                crate::__private::encode_optional(map, "MarketingStateId", &self.marketing_state_id)
+                crate::__private::encode_optional(
+                    map,
+                    "MarketingStateId",
+                    &self.marketing_state_id,
+                )
             }
             6usize => {
-                crate::__private::encode_optional(map, "OtherProductType", &self.other_product_type)
+                crate::__private::encode_optional(
+                    map,
+                    "OtherProductType",
+                    &self.other_product_type,
+                )
             }
             7usize => crate::__private::encode_optional(map, "BCA", &self.bca),
             8usize => crate::__private::encode_optional(map, "PCA", &self.pca),
@@ -32162,7 +33739,10 @@ impl crate::__private::schemars::JsonSchema for OBReadProduct2DataProduct {
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
     ) -> crate::__private::schemars::Schema {
-        let mut s = crate::schema::object("Product details associated with the Account", true);
+        let mut s = crate::schema::object(
+            "Product details associated with the Account",
+            true,
+        );
         crate::schema::property(
             &mut s,
             "ProductName",
@@ -32351,11 +33931,15 @@ pub struct OBReadProduct2DataProductOtherProductType {
     /// Optional.
     ///
     /// JSON name: `ProductDetails`
-    pub product_details: Option<Box<OBReadProduct2DataProductOtherProductTypeProductDetails>>,
+    pub product_details: Option<
+        Box<OBReadProduct2DataProductOtherProductTypeProductDetails>,
+    >,
     /// Details about the interest that may be payable to the Account holders
     ///
     /// JSON name: `CreditInterest`
-    pub credit_interest: Option<Box<OBReadProduct2DataProductOtherProductTypeCreditInterest>>,
+    pub credit_interest: Option<
+        Box<OBReadProduct2DataProductOtherProductTypeCreditInterest>,
+    >,
     /// Borrowing details
     ///
     /// JSON name: `Overdraft`
@@ -32363,7 +33947,9 @@ pub struct OBReadProduct2DataProductOtherProductType {
     /// Details about the interest that may be payable to the SME Loan holders
     ///
     /// JSON name: `LoanInterest`
-    pub loan_interest: Option<Box<OBReadProduct2DataProductOtherProductTypeLoanInterest>>,
+    pub loan_interest: Option<
+        Box<OBReadProduct2DataProductOtherProductTypeLoanInterest>,
+    >,
     /// Repayment details of the Loan product
     ///
     /// JSON name: `Repayment`
@@ -32371,7 +33957,9 @@ pub struct OBReadProduct2DataProductOtherProductType {
     /// Optional.
     ///
     /// JSON name: `OtherFeesCharges`
-    pub other_fees_charges: Option<Vec<OBReadProduct2DataProductOtherProductTypeOtherFeesCharges>>,
+    pub other_fees_charges: Option<
+        Vec<OBReadProduct2DataProductOtherProductTypeOtherFeesCharges>,
+    >,
     /// Additional information that can not be captured in the structured fields and/or any other specific block.
     ///
     /// JSON name: `SupplementaryData`
@@ -32433,14 +34021,27 @@ impl crate::Object for OBReadProduct2DataProductOtherProductType {
         map: &mut M,
     ) -> Result<(), M::Error> {
         crate::__private::encode_required(map, "Name", &self.name, &self.extra)?;
-        crate::__private::encode_required(map, "Description", &self.description, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "Description",
+            &self.description,
+            &self.extra,
+        )?;
         crate::__private::encode_optional(map, "ProductDetails", &self.product_details)?;
         crate::__private::encode_optional(map, "CreditInterest", &self.credit_interest)?;
         crate::__private::encode_optional(map, "Overdraft", &self.overdraft)?;
         crate::__private::encode_optional(map, "LoanInterest", &self.loan_interest)?;
         crate::__private::encode_optional(map, "Repayment", &self.repayment)?;
-        crate::__private::encode_optional(map, "OtherFeesCharges", &self.other_fees_charges)?;
-        crate::__private::encode_optional(map, "SupplementaryData", &self.supplementary_data)?;
+        crate::__private::encode_optional(
+            map,
+            "OtherFeesCharges",
+            &self.other_fees_charges,
+        )?;
+        crate::__private::encode_optional(
+            map,
+            "SupplementaryData",
+            &self.supplementary_data,
+        )?;
         Ok(())
     }
     fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
@@ -32449,30 +34050,58 @@ impl crate::Object for OBReadProduct2DataProductOtherProductType {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "Name", &self.name, &self.extra),
-            1usize => crate::__private::encode_required(
-                map,
-                "Description",
-                &self.description,
-                &self.extra,
-            ),
+            0usize => {
+                crate::__private::encode_required(map, "Name", &self.name, &self.extra)
+            }
+            1usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Description",
+                    &self.description,
+                    &self.extra,
+                )
+            }
             2usize => {
-                crate::__private::encode_optional(map, "ProductDetails", &self.product_details)
+                crate::__private::encode_optional(
+                    map,
+                    "ProductDetails",
+                    &self.product_details,
+                )
             }
             3usize => {
-                crate::__private::encode_optional(map, "CreditInterest", &self.credit_interest)
+                crate::__private::encode_optional(
+                    map,
+                    "CreditInterest",
+                    &self.credit_interest,
+                )
             }
-            4usize => crate::__private::encode_optional(map, "Overdraft", &self.overdraft),
-            5usize => crate::__private::encode_optional(map, "LoanInterest", &self.loan_interest),
-            6usize => crate::__private::encode_optional(map, "Repayment", &self.repayment),
+            4usize => {
+                crate::__private::encode_optional(map, "Overdraft", &self.overdraft)
+            }
+            5usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "LoanInterest",
+                    &self.loan_interest,
+                )
+            }
+            6usize => {
+                crate::__private::encode_optional(map, "Repayment", &self.repayment)
+            }
             7usize => {
-                crate::__private::encode_optional(map, "OtherFeesCharges", &self.other_fees_charges)
+                crate::__private::encode_optional(
+                    map,
+                    "OtherFeesCharges",
+                    &self.other_fees_charges,
+                )
             }
-            8usize => crate::__private::encode_optional(
-                map,
-                "SupplementaryData",
-                &self.supplementary_data,
-            ),
+            8usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "SupplementaryData",
+                    &self.supplementary_data,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -32491,7 +34120,8 @@ impl crate::__private::serde::Serialize for OBReadProduct2DataProductOtherProduc
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de> for OBReadProduct2DataProductOtherProductType {
+impl<'de> crate::__private::serde::Deserialize<'de>
+for OBReadProduct2DataProductOtherProductType {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -32553,17 +34183,13 @@ impl crate::Validate for OBReadProduct2DataProductOtherProductType {
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBReadProduct2DataProductOtherProductType {
+impl crate::__private::schemars::JsonSchema
+for OBReadProduct2DataProductOtherProductType {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBReadProduct2DataProductOtherProductType".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBReadProduct2DataProductOtherProductType"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBReadProduct2DataProductOtherProductType").into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -32616,7 +34242,10 @@ impl crate::__private::schemars::JsonSchema for OBReadProduct2DataProductOtherPr
             false,
             "",
             crate::schema::constrain(
-                g.subschema_for::<OBReadProduct2DataProductOtherProductTypeProductDetails>(),
+                g
+                    .subschema_for::<
+                        OBReadProduct2DataProductOtherProductTypeProductDetails,
+                    >(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -32635,7 +34264,10 @@ impl crate::__private::schemars::JsonSchema for OBReadProduct2DataProductOtherPr
             false,
             "Details about the interest that may be payable to the Account holders",
             crate::schema::constrain(
-                g.subschema_for::<OBReadProduct2DataProductOtherProductTypeCreditInterest>(),
+                g
+                    .subschema_for::<
+                        OBReadProduct2DataProductOtherProductTypeCreditInterest,
+                    >(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -32673,7 +34305,10 @@ impl crate::__private::schemars::JsonSchema for OBReadProduct2DataProductOtherPr
             false,
             "Details about the interest that may be payable to the SME Loan holders",
             crate::schema::constrain(
-                g.subschema_for::<OBReadProduct2DataProductOtherProductTypeLoanInterest>(),
+                g
+                    .subschema_for::<
+                        OBReadProduct2DataProductOtherProductTypeLoanInterest,
+                    >(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -32711,7 +34346,10 @@ impl crate::__private::schemars::JsonSchema for OBReadProduct2DataProductOtherPr
             false,
             "",
             crate::schema::constrain(
-                g.subschema_for::<Vec<OBReadProduct2DataProductOtherProductTypeOtherFeesCharges>>(),
+                g
+                    .subschema_for::<
+                        Vec<OBReadProduct2DataProductOtherProductTypeOtherFeesCharges>,
+                    >(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -32752,7 +34390,9 @@ pub struct OBReadProduct2DataProductOtherProductTypeCreditInterest {
     /// The `TierBandSet` field (the spec gives no description).
     ///
     /// JSON name: `TierBandSet`
-    pub tier_band_set: Vec<OBReadProduct2DataProductOtherProductTypeCreditInterestTierBandSet>,
+    pub tier_band_set: Vec<
+        OBReadProduct2DataProductOtherProductTypeCreditInterestTierBandSet,
+    >,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
     pub extra: crate::Extra,
@@ -32783,7 +34423,12 @@ impl crate::Object for OBReadProduct2DataProductOtherProductTypeCreditInterest {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "TierBandSet", &self.tier_band_set, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "TierBandSet",
+            &self.tier_band_set,
+            &self.extra,
+        )?;
         Ok(())
     }
     fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
@@ -32792,12 +34437,14 @@ impl crate::Object for OBReadProduct2DataProductOtherProductTypeCreditInterest {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(
-                map,
-                "TierBandSet",
-                &self.tier_band_set,
-                &self.extra,
-            ),
+            0usize => {
+                crate::__private::encode_required(
+                    map,
+                    "TierBandSet",
+                    &self.tier_band_set,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -32809,8 +34456,7 @@ impl crate::Object for OBReadProduct2DataProductOtherProductTypeCreditInterest {
     }
 }
 impl crate::__private::serde::Serialize
-    for OBReadProduct2DataProductOtherProductTypeCreditInterest
-{
+for OBReadProduct2DataProductOtherProductTypeCreditInterest {
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -32819,8 +34465,7 @@ impl crate::__private::serde::Serialize
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-    for OBReadProduct2DataProductOtherProductTypeCreditInterest
-{
+for OBReadProduct2DataProductOtherProductTypeCreditInterest {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -32841,18 +34486,16 @@ impl crate::Validate for OBReadProduct2DataProductOtherProductTypeCreditInterest
 }
 #[cfg(feature = "schemars")]
 impl crate::__private::schemars::JsonSchema
-    for OBReadProduct2DataProductOtherProductTypeCreditInterest
-{
+for OBReadProduct2DataProductOtherProductTypeCreditInterest {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBReadProduct2DataProductOtherProductTypeCreditInterest".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
         concat!(
-            module_path!(),
-            "::",
+            module_path!(), "::",
             "OBReadProduct2DataProductOtherProductTypeCreditInterest"
         )
-        .into()
+            .into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -32900,8 +34543,7 @@ pub struct OBReadProduct2DataProductOtherProductTypeCreditInterestTierBandSet {
     /// The same interest rate is applied irrespective of the product holder's account balance
     ///
     /// JSON name: `TierBandMethod`
-    pub tier_band_method:
-        OBReadProduct2DataProductOtherProductTypeCreditInterestTierBandSetTierBandMethod,
+    pub tier_band_method: OBReadProduct2DataProductOtherProductTypeCreditInterestTierBandSetTierBandMethod,
     /// Methods of calculating interest
     ///
     /// JSON name: `CalculationMethod`
@@ -32925,12 +34567,15 @@ pub struct OBReadProduct2DataProductOtherProductTypeCreditInterestTierBandSet {
     /// The `TierBand` field (the spec gives no description).
     ///
     /// JSON name: `TierBand`
-    pub tier_band: Vec<OBReadProduct2DataProductOtherProductTypeCreditInterestTierBandSetTierBand>,
+    pub tier_band: Vec<
+        OBReadProduct2DataProductOtherProductTypeCreditInterestTierBandSetTierBand,
+    >,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
     pub extra: crate::Extra,
 }
-impl crate::Object for OBReadProduct2DataProductOtherProductTypeCreditInterestTierBandSet {
+impl crate::Object
+for OBReadProduct2DataProductOtherProductTypeCreditInterestTierBandSet {
     const NAME: &'static str = "OBReadProduct2DataProductOtherProductTypeCreditInterestTierBandSet";
     const FIELDS: &'static [&'static str] = &[
         "TierBandMethod",
@@ -32982,16 +34627,34 @@ impl crate::Object for OBReadProduct2DataProductOtherProductTypeCreditInterestTi
             &self.tier_band_method,
             &self.extra,
         )?;
-        crate::__private::encode_optional(map, "CalculationMethod", &self.calculation_method)?;
-        crate::__private::encode_required(map, "Destination", &self.destination, &self.extra)?;
+        crate::__private::encode_optional(
+            map,
+            "CalculationMethod",
+            &self.calculation_method,
+        )?;
+        crate::__private::encode_required(
+            map,
+            "Destination",
+            &self.destination,
+            &self.extra,
+        )?;
         crate::__private::encode_optional(map, "Notes", &self.notes)?;
         crate::__private::encode_optional(
             map,
             "OtherCalculationMethod",
             &self.other_calculation_method,
         )?;
-        crate::__private::encode_optional(map, "OtherDestination", &self.other_destination)?;
-        crate::__private::encode_required(map, "TierBand", &self.tier_band, &self.extra)?;
+        crate::__private::encode_optional(
+            map,
+            "OtherDestination",
+            &self.other_destination,
+        )?;
+        crate::__private::encode_required(
+            map,
+            "TierBand",
+            &self.tier_band,
+            &self.extra,
+        )?;
         Ok(())
     }
     fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
@@ -33000,34 +34663,51 @@ impl crate::Object for OBReadProduct2DataProductOtherProductTypeCreditInterestTi
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(
-                map,
-                "TierBandMethod",
-                &self.tier_band_method,
-                &self.extra,
-            ),
-            1usize => crate::__private::encode_optional(
-                map,
-                "CalculationMethod",
-                &self.calculation_method,
-            ),
-            2usize => crate::__private::encode_required(
-                map,
-                "Destination",
-                &self.destination,
-                &self.extra,
-            ),
+            0usize => {
+                crate::__private::encode_required(
+                    map,
+                    "TierBandMethod",
+                    &self.tier_band_method,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "CalculationMethod",
+                    &self.calculation_method,
+                )
+            }
+            2usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Destination",
+                    &self.destination,
+                    &self.extra,
+                )
+            }
             3usize => crate::__private::encode_optional(map, "Notes", &self.notes),
-            4usize => crate::__private::encode_optional(
-                map,
-                "OtherCalculationMethod",
-                &self.other_calculation_method,
-            ),
+            4usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "OtherCalculationMethod",
+                    &self.other_calculation_method,
+                )
+            }
             5usize => {
-                crate::__private::encode_optional(map, "OtherDestination", &self.other_destination)
+                crate::__private::encode_optional(
+                    map,
+                    "OtherDestination",
+                    &self.other_destination,
+                )
             }
             6usize => {
-                crate::__private::encode_required(map, "TierBand", &self.tier_band, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "TierBand",
+                    &self.tier_band,
+                    &self.extra,
+                )
             }
             _ => Ok(()),
         }
@@ -33040,8 +34720,7 @@ impl crate::Object for OBReadProduct2DataProductOtherProductTypeCreditInterestTi
     }
 }
 impl crate::__private::serde::Serialize
-    for OBReadProduct2DataProductOtherProductTypeCreditInterestTierBandSet
-{
+for OBReadProduct2DataProductOtherProductTypeCreditInterestTierBandSet {
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -33050,15 +34729,15 @@ impl crate::__private::serde::Serialize
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-    for OBReadProduct2DataProductOtherProductTypeCreditInterestTierBandSet
-{
+for OBReadProduct2DataProductOtherProductTypeCreditInterestTierBandSet {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
         crate::__private::deserialize_object(deserializer)
     }
 }
-impl crate::Validate for OBReadProduct2DataProductOtherProductTypeCreditInterestTierBandSet {
+impl crate::Validate
+for OBReadProduct2DataProductOtherProductTypeCreditInterestTierBandSet {
     fn validate_at(&self, r: &mut crate::__private::Report) {
         crate::__private::check_extra::<Self>(r, &self.extra);
         if !self.extra.is_missing("TierBandMethod") {
@@ -33109,18 +34788,16 @@ impl crate::Validate for OBReadProduct2DataProductOtherProductTypeCreditInterest
 }
 #[cfg(feature = "schemars")]
 impl crate::__private::schemars::JsonSchema
-    for OBReadProduct2DataProductOtherProductTypeCreditInterestTierBandSet
-{
+for OBReadProduct2DataProductOtherProductTypeCreditInterestTierBandSet {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBReadProduct2DataProductOtherProductTypeCreditInterestTierBandSet".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
         concat!(
-            module_path!(),
-            "::",
+            module_path!(), "::",
             "OBReadProduct2DataProductOtherProductTypeCreditInterestTierBandSet"
         )
-        .into()
+            .into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -33207,16 +34884,18 @@ impl crate::__private::schemars::JsonSchema
                     max_items: None,
                     minimum: None,
                     allowed: &[],
-                    items: Some(&crate::schema::Constraints {
-                        min_len: Some(1u64),
-                        max_len: Some(2000u64),
-                        pattern: None,
-                        min_items: None,
-                        max_items: None,
-                        minimum: None,
-                        allowed: &[],
-                        items: None,
-                    }),
+                    items: Some(
+                        &crate::schema::Constraints {
+                            min_len: Some(1u64),
+                            max_len: Some(2000u64),
+                            pattern: None,
+                            min_items: None,
+                            max_items: None,
+                            minimum: None,
+                            allowed: &[],
+                            items: None,
+                        },
+                    ),
                 },
             ),
         );
@@ -33398,9 +35077,9 @@ pub struct OBReadProduct2DataProductOtherProductTypeCreditInterestTierBandSetTie
     /// that re-encoding loses nothing, and reported by `validate()`.
     pub extra: crate::Extra,
 }
-impl crate::Object for OBReadProduct2DataProductOtherProductTypeCreditInterestTierBandSetTierBand {
-    const NAME: &'static str =
-        "OBReadProduct2DataProductOtherProductTypeCreditInterestTierBandSetTierBand";
+impl crate::Object
+for OBReadProduct2DataProductOtherProductTypeCreditInterestTierBandSetTierBand {
+    const NAME: &'static str = "OBReadProduct2DataProductOtherProductTypeCreditInterestTierBandSetTierBand";
     const FIELDS: &'static [&'static str] = &[
         "Identification",
         "TierValueMinimum",
@@ -33473,7 +35152,11 @@ impl crate::Object for OBReadProduct2DataProductOtherProductTypeCreditInterestTi
             &self.tier_value_minimum,
             &self.extra,
         )?;
-        crate::__private::encode_optional(map, "TierValueMaximum", &self.tier_value_maximum)?;
+        crate::__private::encode_optional(
+            map,
+            "TierValueMaximum",
+            &self.tier_value_maximum,
+        )?;
         crate::__private::encode_optional(
             map,
             "CalculationFrequency",
@@ -33502,7 +35185,11 @@ impl crate::Object for OBReadProduct2DataProductOtherProductTypeCreditInterestTi
             "BankInterestRateType",
             &self.bank_interest_rate_type,
         )?;
-        crate::__private::encode_optional(map, "BankInterestRate", &self.bank_interest_rate)?;
+        crate::__private::encode_optional(
+            map,
+            "BankInterestRate",
+            &self.bank_interest_rate,
+        )?;
         crate::__private::encode_optional(map, "Notes", &self.notes)?;
         crate::__private::encode_optional(
             map,
@@ -33528,64 +35215,96 @@ impl crate::Object for OBReadProduct2DataProductOtherProductTypeCreditInterestTi
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_optional(map, "Identification", &self.identification)
+                crate::__private::encode_optional(
+                    map,
+                    "Identification",
+                    &self.identification,
+                )
             }
-            1usize => crate::__private::encode_required(
-                map,
-                "TierValueMinimum",
-                &self.tier_value_minimum,
-                &self.extra,
-            ),
+            1usize => {
+                crate::__private::encode_required(
+                    map,
+                    "TierValueMinimum",
+                    &self.tier_value_minimum,
+                    &self.extra,
+                )
+            }
             2usize => {
-                crate::__private::encode_optional(map, "TierValueMaximum", &self.tier_value_maximum)
+                crate::__private::encode_optional(
+                    map,
+                    "TierValueMaximum",
+                    &self.tier_value_maximum,
+                )
             }
-            3usize => crate::__private::encode_optional(
-                map,
-                "CalculationFrequency",
-                &self.calculation_frequency,
-            ),
-            4usize => crate::__private::encode_required(
-                map,
-                "ApplicationFrequency",
-                &self.application_frequency,
-                &self.extra,
-            ),
-            5usize => crate::__private::encode_optional(
-                map,
-                "DepositInterestAppliedCoverage",
-                &self.deposit_interest_applied_coverage,
-            ),
-            6usize => crate::__private::encode_required(
-                map,
-                "FixedVariableInterestRateType",
-                &self.fixed_variable_interest_rate_type,
-                &self.extra,
-            ),
-            7usize => crate::__private::encode_required(map, "AER", &self.aer, &self.extra),
-            8usize => crate::__private::encode_optional(
-                map,
-                "BankInterestRateType",
-                &self.bank_interest_rate_type,
-            ),
+            3usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "CalculationFrequency",
+                    &self.calculation_frequency,
+                )
+            }
+            4usize => {
+                crate::__private::encode_required(
+                    map,
+                    "ApplicationFrequency",
+                    &self.application_frequency,
+                    &self.extra,
+                )
+            }
+            5usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "DepositInterestAppliedCoverage",
+                    &self.deposit_interest_applied_coverage,
+                )
+            }
+            6usize => {
+                crate::__private::encode_required(
+                    map,
+                    "FixedVariableInterestRateType",
+                    &self.fixed_variable_interest_rate_type,
+                    &self.extra,
+                )
+            }
+            7usize => {
+                crate::__private::encode_required(map, "AER", &self.aer, &self.extra)
+            }
+            8usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "BankInterestRateType",
+                    &self.bank_interest_rate_type,
+                )
+            }
             9usize => {
-                crate::__private::encode_optional(map, "BankInterestRate", &self.bank_interest_rate)
+                crate::__private::encode_optional(
+                    map,
+                    "BankInterestRate",
+                    &self.bank_interest_rate,
+                )
             }
             10usize => crate::__private::encode_optional(map, "Notes", &self.notes),
-            11usize => crate::__private::encode_optional(
-                map,
-                "OtherBankInterestType",
-                &self.other_bank_interest_type,
-            ),
-            12usize => crate::__private::encode_optional(
-                map,
-                "OtherApplicationFrequency",
-                &self.other_application_frequency,
-            ),
-            13usize => crate::__private::encode_optional(
-                map,
-                "OtherCalculationFrequency",
-                &self.other_calculation_frequency,
-            ),
+            11usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "OtherBankInterestType",
+                    &self.other_bank_interest_type,
+                )
+            }
+            12usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "OtherApplicationFrequency",
+                    &self.other_application_frequency,
+                )
+            }
+            13usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "OtherCalculationFrequency",
+                    &self.other_calculation_frequency,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -33597,8 +35316,7 @@ impl crate::Object for OBReadProduct2DataProductOtherProductTypeCreditInterestTi
     }
 }
 impl crate::__private::serde::Serialize
-    for OBReadProduct2DataProductOtherProductTypeCreditInterestTierBandSetTierBand
-{
+for OBReadProduct2DataProductOtherProductTypeCreditInterestTierBandSetTierBand {
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -33607,8 +35325,7 @@ impl crate::__private::serde::Serialize
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-    for OBReadProduct2DataProductOtherProductTypeCreditInterestTierBandSetTierBand
-{
+for OBReadProduct2DataProductOtherProductTypeCreditInterestTierBandSetTierBand {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -33616,8 +35333,7 @@ impl<'de> crate::__private::serde::Deserialize<'de>
     }
 }
 impl crate::Validate
-    for OBReadProduct2DataProductOtherProductTypeCreditInterestTierBandSetTierBand
-{
+for OBReadProduct2DataProductOtherProductTypeCreditInterestTierBandSetTierBand {
     fn validate_at(&self, r: &mut crate::__private::Report) {
         crate::__private::check_extra::<Self>(r, &self.extra);
         if let Some(v) = &self.identification {
@@ -33708,18 +35424,17 @@ impl crate::Validate
 }
 #[cfg(feature = "schemars")]
 impl crate::__private::schemars::JsonSchema
-    for OBReadProduct2DataProductOtherProductTypeCreditInterestTierBandSetTierBand
-{
+for OBReadProduct2DataProductOtherProductTypeCreditInterestTierBandSetTierBand {
     fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBReadProduct2DataProductOtherProductTypeCreditInterestTierBandSetTierBand".into()
+        "OBReadProduct2DataProductOtherProductTypeCreditInterestTierBandSetTierBand"
+            .into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
         concat!(
-            module_path!(),
-            "::",
+            module_path!(), "::",
             "OBReadProduct2DataProductOtherProductTypeCreditInterestTierBandSetTierBand"
         )
-        .into()
+            .into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -33939,16 +35654,18 @@ impl crate::__private::schemars::JsonSchema
                     max_items: None,
                     minimum: None,
                     allowed: &[],
-                    items: Some(&crate::schema::Constraints {
-                        min_len: Some(1u64),
-                        max_len: Some(2000u64),
-                        pattern: None,
-                        min_items: None,
-                        max_items: None,
-                        minimum: None,
-                        allowed: &[],
-                        items: None,
-                    }),
+                    items: Some(
+                        &crate::schema::Constraints {
+                            min_len: Some(1u64),
+                            max_len: Some(2000u64),
+                            pattern: None,
+                            min_items: None,
+                            max_items: None,
+                            minimum: None,
+                            allowed: &[],
+                            items: None,
+                        },
+                    ),
                 },
             ),
         );
@@ -34017,8 +35734,7 @@ impl crate::__private::schemars::JsonSchema
 }
 /// How often is credit interest calculated for the account.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum OBReadProduct2DataProductOtherProductTypeCreditInterestTierBandSetTierBandCalculationFrequency
-{
+pub enum OBReadProduct2DataProductOtherProductTypeCreditInterestTierBandSetTierBandCalculationFrequency {
     /// `FQAT`
     FQAT,
     /// `FQDY`
@@ -34040,12 +35756,18 @@ pub enum OBReadProduct2DataProductOtherProductTypeCreditInterestTierBandSetTierB
     /// A code the spec does not list, kept exactly as sent.
     Unknown(String),
 }
-impl
-    OBReadProduct2DataProductOtherProductTypeCreditInterestTierBandSetTierBandCalculationFrequency
-{
+impl OBReadProduct2DataProductOtherProductTypeCreditInterestTierBandSetTierBandCalculationFrequency {
     /// Every code the spec lists, in spec order.
     pub const CODES: &'static [&'static str] = &[
-        "FQAT", "FQDY", "FQHY", "FQMY", "FQOT", "FQQY", "FQSD", "FQWY", "FQYY",
+        "FQAT",
+        "FQDY",
+        "FQHY",
+        "FQMY",
+        "FQOT",
+        "FQQY",
+        "FQSD",
+        "FQWY",
+        "FQYY",
     ];
     /// The code as it appears on the wire.
     pub fn as_str(&self) -> &str {
@@ -34134,8 +35856,7 @@ crate::open_enum_traits!(
 );
 /// Other interest rate types which are not available in the standard code list
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct OBReadProduct2DataProductOtherProductTypeCreditInterestTierBandSetTierBandOtherBankInterestType
-{
+pub struct OBReadProduct2DataProductOtherProductTypeCreditInterestTierBandSetTierBandOtherBankInterestType {
     /// The four letter Mnemonic used within an XML file to identify a code
     ///
     /// JSON name: `Code`
@@ -34355,8 +36076,9 @@ pub struct OBReadProduct2DataProductOtherProductTypeLoanInterest {
     /// The `LoanInterestTierBandSet` field (the spec gives no description).
     ///
     /// JSON name: `LoanInterestTierBandSet`
-    pub loan_interest_tier_band_set:
-        Vec<OBReadProduct2DataProductOtherProductTypeLoanInterestLoanInterestTierBandSet>,
+    pub loan_interest_tier_band_set: Vec<
+        OBReadProduct2DataProductOtherProductTypeLoanInterestLoanInterestTierBandSet,
+    >,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
     pub extra: crate::Extra,
@@ -34405,12 +36127,14 @@ impl crate::Object for OBReadProduct2DataProductOtherProductTypeLoanInterest {
     ) -> Result<(), M::Error> {
         match index {
             0usize => crate::__private::encode_optional(map, "Notes", &self.notes),
-            1usize => crate::__private::encode_required(
-                map,
-                "LoanInterestTierBandSet",
-                &self.loan_interest_tier_band_set,
-                &self.extra,
-            ),
+            1usize => {
+                crate::__private::encode_required(
+                    map,
+                    "LoanInterestTierBandSet",
+                    &self.loan_interest_tier_band_set,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -34421,7 +36145,8 @@ impl crate::Object for OBReadProduct2DataProductOtherProductTypeLoanInterest {
         &mut self.extra
     }
 }
-impl crate::__private::serde::Serialize for OBReadProduct2DataProductOtherProductTypeLoanInterest {
+impl crate::__private::serde::Serialize
+for OBReadProduct2DataProductOtherProductTypeLoanInterest {
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -34430,8 +36155,7 @@ impl crate::__private::serde::Serialize for OBReadProduct2DataProductOtherProduc
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-    for OBReadProduct2DataProductOtherProductTypeLoanInterest
-{
+for OBReadProduct2DataProductOtherProductTypeLoanInterest {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -34462,18 +36186,15 @@ impl crate::Validate for OBReadProduct2DataProductOtherProductTypeLoanInterest {
 }
 #[cfg(feature = "schemars")]
 impl crate::__private::schemars::JsonSchema
-    for OBReadProduct2DataProductOtherProductTypeLoanInterest
-{
+for OBReadProduct2DataProductOtherProductTypeLoanInterest {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBReadProduct2DataProductOtherProductTypeLoanInterest".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
         concat!(
-            module_path!(),
-            "::",
-            "OBReadProduct2DataProductOtherProductTypeLoanInterest"
+            module_path!(), "::", "OBReadProduct2DataProductOtherProductTypeLoanInterest"
         )
-        .into()
+            .into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -34497,16 +36218,18 @@ impl crate::__private::schemars::JsonSchema
                     max_items: None,
                     minimum: None,
                     allowed: &[],
-                    items: Some(&crate::schema::Constraints {
-                        min_len: Some(1u64),
-                        max_len: Some(2000u64),
-                        pattern: None,
-                        min_items: None,
-                        max_items: None,
-                        minimum: None,
-                        allowed: &[],
-                        items: None,
-                    }),
+                    items: Some(
+                        &crate::schema::Constraints {
+                            min_len: Some(1u64),
+                            max_len: Some(2000u64),
+                            pattern: None,
+                            min_items: None,
+                            max_items: None,
+                            minimum: None,
+                            allowed: &[],
+                            items: None,
+                        },
+                    ),
                 },
             ),
         );
@@ -34585,10 +36308,8 @@ pub struct OBReadProduct2DataProductOtherProductTypeLoanInterestLoanInterestTier
     pub extra: crate::Extra,
 }
 impl crate::Object
-    for OBReadProduct2DataProductOtherProductTypeLoanInterestLoanInterestTierBandSet
-{
-    const NAME: &'static str =
-        "OBReadProduct2DataProductOtherProductTypeLoanInterestLoanInterestTierBandSet";
+for OBReadProduct2DataProductOtherProductTypeLoanInterestLoanInterestTierBandSet {
+    const NAME: &'static str = "OBReadProduct2DataProductOtherProductTypeLoanInterestLoanInterestTierBandSet";
     const FIELDS: &'static [&'static str] = &[
         "TierBandMethod",
         "Identification",
@@ -34671,38 +36392,52 @@ impl crate::Object
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(
-                map,
-                "TierBandMethod",
-                &self.tier_band_method,
-                &self.extra,
-            ),
-            1usize => {
-                crate::__private::encode_optional(map, "Identification", &self.identification)
+            0usize => {
+                crate::__private::encode_required(
+                    map,
+                    "TierBandMethod",
+                    &self.tier_band_method,
+                    &self.extra,
+                )
             }
-            2usize => crate::__private::encode_required(
-                map,
-                "CalculationMethod",
-                &self.calculation_method,
-                &self.extra,
-            ),
+            1usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "Identification",
+                    &self.identification,
+                )
+            }
+            2usize => {
+                crate::__private::encode_required(
+                    map,
+                    "CalculationMethod",
+                    &self.calculation_method,
+                    &self.extra,
+                )
+            }
             3usize => crate::__private::encode_optional(map, "Notes", &self.notes),
-            4usize => crate::__private::encode_optional(
-                map,
-                "OtherCalculationMethod",
-                &self.other_calculation_method,
-            ),
-            5usize => crate::__private::encode_required(
-                map,
-                "LoanInterestTierBand",
-                &self.loan_interest_tier_band,
-                &self.extra,
-            ),
-            6usize => crate::__private::encode_optional(
-                map,
-                "LoanInterestFeesCharges",
-                &self.loan_interest_fees_charges,
-            ),
+            4usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "OtherCalculationMethod",
+                    &self.other_calculation_method,
+                )
+            }
+            5usize => {
+                crate::__private::encode_required(
+                    map,
+                    "LoanInterestTierBand",
+                    &self.loan_interest_tier_band,
+                    &self.extra,
+                )
+            }
+            6usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "LoanInterestFeesCharges",
+                    &self.loan_interest_fees_charges,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -34714,8 +36449,7 @@ impl crate::Object
     }
 }
 impl crate::__private::serde::Serialize
-    for OBReadProduct2DataProductOtherProductTypeLoanInterestLoanInterestTierBandSet
-{
+for OBReadProduct2DataProductOtherProductTypeLoanInterestLoanInterestTierBandSet {
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -34724,8 +36458,7 @@ impl crate::__private::serde::Serialize
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-    for OBReadProduct2DataProductOtherProductTypeLoanInterestLoanInterestTierBandSet
-{
+for OBReadProduct2DataProductOtherProductTypeLoanInterestLoanInterestTierBandSet {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -34733,8 +36466,7 @@ impl<'de> crate::__private::serde::Deserialize<'de>
     }
 }
 impl crate::Validate
-    for OBReadProduct2DataProductOtherProductTypeLoanInterestLoanInterestTierBandSet
-{
+for OBReadProduct2DataProductOtherProductTypeLoanInterestLoanInterestTierBandSet {
     fn validate_at(&self, r: &mut crate::__private::Report) {
         crate::__private::check_extra::<Self>(r, &self.extra);
         if !self.extra.is_missing("TierBandMethod") {
@@ -34786,18 +36518,17 @@ impl crate::Validate
 }
 #[cfg(feature = "schemars")]
 impl crate::__private::schemars::JsonSchema
-    for OBReadProduct2DataProductOtherProductTypeLoanInterestLoanInterestTierBandSet
-{
+for OBReadProduct2DataProductOtherProductTypeLoanInterestLoanInterestTierBandSet {
     fn schema_name() -> std::borrow::Cow<'static, str> {
-        "OBReadProduct2DataProductOtherProductTypeLoanInterestLoanInterestTierBandSet".into()
+        "OBReadProduct2DataProductOtherProductTypeLoanInterestLoanInterestTierBandSet"
+            .into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
         concat!(
-            module_path!(),
-            "::",
+            module_path!(), "::",
             "OBReadProduct2DataProductOtherProductTypeLoanInterestLoanInterestTierBandSet"
         )
-        .into()
+            .into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -34881,16 +36612,18 @@ impl crate::__private::schemars::JsonSchema
                     max_items: None,
                     minimum: None,
                     allowed: &[],
-                    items: Some(&crate::schema::Constraints {
-                        min_len: Some(1u64),
-                        max_len: Some(2000u64),
-                        pattern: None,
-                        min_items: None,
-                        max_items: None,
-                        minimum: None,
-                        allowed: &[],
-                        items: None,
-                    }),
+                    items: Some(
+                        &crate::schema::Constraints {
+                            min_len: Some(1u64),
+                            max_len: Some(2000u64),
+                            pattern: None,
+                            min_items: None,
+                            max_items: None,
+                            minimum: None,
+                            allowed: &[],
+                            items: None,
+                        },
+                    ),
                 },
             ),
         );
@@ -36302,8 +38035,7 @@ for OBReadProduct2DataProductOtherProductTypeLoanInterestLoanInterestTierBandSet
 }
 /// Other fees/charges details
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct OBReadProduct2DataProductOtherProductTypeLoanInterestLoanInterestTierBandSetLoanInterestTierBandLoanInterestFeesChargesLoanInterestFeeChargeDetail
-{
+pub struct OBReadProduct2DataProductOtherProductTypeLoanInterestLoanInterestTierBandSetLoanInterestTierBandLoanInterestFeesChargesLoanInterestFeeChargeDetail {
     /// Fee/Charge Type
     ///
     /// JSON name: `FeeType`
@@ -36979,7 +38711,11 @@ impl crate::Object for OBReadProduct2DataProductOtherProductTypeOtherFeesCharges
     ) -> Result<(), M::Error> {
         crate::__private::encode_optional(map, "TariffType", &self.tariff_type)?;
         crate::__private::encode_optional(map, "TariffName", &self.tariff_name)?;
-        crate::__private::encode_optional(map, "OtherTariffType", &self.other_tariff_type)?;
+        crate::__private::encode_optional(
+            map,
+            "OtherTariffType",
+            &self.other_tariff_type,
+        )?;
         crate::__private::encode_required(
             map,
             "FeeChargeDetail",
@@ -36995,18 +38731,34 @@ impl crate::Object for OBReadProduct2DataProductOtherProductTypeOtherFeesCharges
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_optional(map, "TariffType", &self.tariff_type),
-            1usize => crate::__private::encode_optional(map, "TariffName", &self.tariff_name),
-            2usize => {
-                crate::__private::encode_optional(map, "OtherTariffType", &self.other_tariff_type)
+            0usize => {
+                crate::__private::encode_optional(map, "TariffType", &self.tariff_type)
             }
-            3usize => crate::__private::encode_required(
-                map,
-                "FeeChargeDetail",
-                &self.fee_charge_detail,
-                &self.extra,
-            ),
-            4usize => crate::__private::encode_optional(map, "FeeChargeCap", &self.fee_charge_cap),
+            1usize => {
+                crate::__private::encode_optional(map, "TariffName", &self.tariff_name)
+            }
+            2usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "OtherTariffType",
+                    &self.other_tariff_type,
+                )
+            }
+            3usize => {
+                crate::__private::encode_required(
+                    map,
+                    "FeeChargeDetail",
+                    &self.fee_charge_detail,
+                    &self.extra,
+                )
+            }
+            4usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "FeeChargeCap",
+                    &self.fee_charge_cap,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -37018,8 +38770,7 @@ impl crate::Object for OBReadProduct2DataProductOtherProductTypeOtherFeesCharges
     }
 }
 impl crate::__private::serde::Serialize
-    for OBReadProduct2DataProductOtherProductTypeOtherFeesCharges
-{
+for OBReadProduct2DataProductOtherProductTypeOtherFeesCharges {
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -37028,8 +38779,7 @@ impl crate::__private::serde::Serialize
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-    for OBReadProduct2DataProductOtherProductTypeOtherFeesCharges
-{
+for OBReadProduct2DataProductOtherProductTypeOtherFeesCharges {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -37071,18 +38821,16 @@ impl crate::Validate for OBReadProduct2DataProductOtherProductTypeOtherFeesCharg
 }
 #[cfg(feature = "schemars")]
 impl crate::__private::schemars::JsonSchema
-    for OBReadProduct2DataProductOtherProductTypeOtherFeesCharges
-{
+for OBReadProduct2DataProductOtherProductTypeOtherFeesCharges {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBReadProduct2DataProductOtherProductTypeOtherFeesCharges".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
         concat!(
-            module_path!(),
-            "::",
+            module_path!(), "::",
             "OBReadProduct2DataProductOtherProductTypeOtherFeesCharges"
         )
-        .into()
+            .into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -37284,9 +39032,9 @@ pub struct OBReadProduct2DataProductOtherProductTypeOtherFeesChargesFeeChargeDet
     /// that re-encoding loses nothing, and reported by `validate()`.
     pub extra: crate::Extra,
 }
-impl crate::Object for OBReadProduct2DataProductOtherProductTypeOtherFeesChargesFeeChargeDetail {
-    const NAME: &'static str =
-        "OBReadProduct2DataProductOtherProductTypeOtherFeesChargesFeeChargeDetail";
+impl crate::Object
+for OBReadProduct2DataProductOtherProductTypeOtherFeesChargesFeeChargeDetail {
+    const NAME: &'static str = "OBReadProduct2DataProductOtherProductTypeOtherFeesChargesFeeChargeDetail";
     const FIELDS: &'static [&'static str] = &[
         "FeeCategory",
         "FeeType",
@@ -37358,9 +39106,18 @@ impl crate::Object for OBReadProduct2DataProductOtherProductTypeOtherFeesCharges
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "FeeCategory", &self.fee_category, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "FeeCategory",
+            &self.fee_category,
+            &self.extra,
+        )?;
         crate::__private::encode_required(map, "FeeType", &self.fee_type, &self.extra)?;
-        crate::__private::encode_optional(map, "NegotiableIndicator", &self.negotiable_indicator)?;
+        crate::__private::encode_optional(
+            map,
+            "NegotiableIndicator",
+            &self.negotiable_indicator,
+        )?;
         crate::__private::encode_optional(map, "FeeAmount", &self.fee_amount)?;
         crate::__private::encode_optional(map, "FeeRate", &self.fee_rate)?;
         crate::__private::encode_optional(map, "FeeRateType", &self.fee_rate_type)?;
@@ -37383,7 +39140,11 @@ impl crate::Object for OBReadProduct2DataProductOtherProductTypeOtherFeesCharges
             &self.other_fee_category_type,
         )?;
         crate::__private::encode_optional(map, "OtherFeeType", &self.other_fee_type)?;
-        crate::__private::encode_optional(map, "OtherFeeRateType", &self.other_fee_rate_type)?;
+        crate::__private::encode_optional(
+            map,
+            "OtherFeeRateType",
+            &self.other_fee_rate_type,
+        )?;
         crate::__private::encode_optional(
             map,
             "OtherApplicationFrequency",
@@ -37394,7 +39155,11 @@ impl crate::Object for OBReadProduct2DataProductOtherProductTypeOtherFeesCharges
             "OtherCalculationFrequency",
             &self.other_calculation_frequency,
         )?;
-        crate::__private::encode_optional(map, "FeeApplicableRange", &self.fee_applicable_range)?;
+        crate::__private::encode_optional(
+            map,
+            "FeeApplicableRange",
+            &self.fee_applicable_range,
+        )?;
         Ok(())
     }
     fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
@@ -37403,62 +39168,105 @@ impl crate::Object for OBReadProduct2DataProductOtherProductTypeOtherFeesCharges
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(
-                map,
-                "FeeCategory",
-                &self.fee_category,
-                &self.extra,
-            ),
-            1usize => {
-                crate::__private::encode_required(map, "FeeType", &self.fee_type, &self.extra)
+            0usize => {
+                crate::__private::encode_required(
+                    map,
+                    "FeeCategory",
+                    &self.fee_category,
+                    &self.extra,
+                )
             }
-            2usize => crate::__private::encode_optional(
-                map,
-                "NegotiableIndicator",
-                &self.negotiable_indicator,
-            ),
-            3usize => crate::__private::encode_optional(map, "FeeAmount", &self.fee_amount),
+            1usize => {
+                crate::__private::encode_required(
+                    map,
+                    "FeeType",
+                    &self.fee_type,
+                    &self.extra,
+                )
+            }
+            2usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "NegotiableIndicator",
+                    &self.negotiable_indicator,
+                )
+            }
+            3usize => {
+                crate::__private::encode_optional(map, "FeeAmount", &self.fee_amount)
+            }
             4usize => crate::__private::encode_optional(map, "FeeRate", &self.fee_rate),
-            5usize => crate::__private::encode_optional(map, "FeeRateType", &self.fee_rate_type),
-            6usize => crate::__private::encode_required(
-                map,
-                "ApplicationFrequency",
-                &self.application_frequency,
-                &self.extra,
-            ),
-            7usize => crate::__private::encode_optional(
-                map,
-                "CalculationFrequency",
-                &self.calculation_frequency,
-            ),
+            5usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "FeeRateType",
+                    &self.fee_rate_type,
+                )
+            }
+            6usize => {
+                crate::__private::encode_required(
+                    map,
+                    "ApplicationFrequency",
+                    &self.application_frequency,
+                    &self.extra,
+                )
+            }
+            7usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "CalculationFrequency",
+                    &self.calculation_frequency,
+                )
+            }
             8usize => crate::__private::encode_optional(map, "Notes", &self.notes),
-            9usize => crate::__private::encode_optional(map, "FeeChargeCap", &self.fee_charge_cap),
-            10usize => crate::__private::encode_optional(
-                map,
-                "OtherFeeCategoryType",
-                &self.other_fee_category_type,
-            ),
-            11usize => crate::__private::encode_optional(map, "OtherFeeType", &self.other_fee_type),
-            12usize => crate::__private::encode_optional(
-                map,
-                "OtherFeeRateType",
-                &self.other_fee_rate_type,
-            ),
-            13usize => crate::__private::encode_optional(
-                map,
-                "OtherApplicationFrequency",
-                &self.other_application_frequency,
-            ),
-            14usize => crate::__private::encode_optional(
-                map,
-                "OtherCalculationFrequency",
-                &self.other_calculation_frequency,
-            ),
-            15usize => crate::__private::encode_optional(
-                map,
-                "FeeApplicableRange",
-                &self.fee_applicable_range,
-            ),
+            9usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "FeeChargeCap",
+                    &self.fee_charge_cap,
+                )
+            }
+            10usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "OtherFeeCategoryType",
+                    &self.other_fee_category_type,
+                )
+            }
+            11usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "OtherFeeType",
+                    &self.other_fee_type,
+                )
+            }
+            12usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "OtherFeeRateType",
+                    &self.other_fee_rate_type,
+                )
+            }
+            13usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "OtherApplicationFrequency",
+                    &self.other_application_frequency,
+                )
+            }
+            14usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "OtherCalculationFrequency",
+                    &self.other_calculation_frequency,
+                )
+            }
+            15usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "FeeApplicableRange",
+                    &self.fee_applicable_range,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -37470,8 +39278,7 @@ impl crate::Object for OBReadProduct2DataProductOtherProductTypeOtherFeesCharges
     }
 }
 impl crate::__private::serde::Serialize
-    for OBReadProduct2DataProductOtherProductTypeOtherFeesChargesFeeChargeDetail
-{
+for OBReadProduct2DataProductOtherProductTypeOtherFeesChargesFeeChargeDetail {
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -37480,15 +39287,15 @@ impl crate::__private::serde::Serialize
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-    for OBReadProduct2DataProductOtherProductTypeOtherFeesChargesFeeChargeDetail
-{
+for OBReadProduct2DataProductOtherProductTypeOtherFeesChargesFeeChargeDetail {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
         crate::__private::deserialize_object(deserializer)
     }
 }
-impl crate::Validate for OBReadProduct2DataProductOtherProductTypeOtherFeesChargesFeeChargeDetail {
+impl crate::Validate
+for OBReadProduct2DataProductOtherProductTypeOtherFeesChargesFeeChargeDetail {
     fn validate_at(&self, r: &mut crate::__private::Report) {
         crate::__private::check_extra::<Self>(r, &self.extra);
         if !self.extra.is_missing("FeeCategory") {
@@ -37585,18 +39392,16 @@ impl crate::Validate for OBReadProduct2DataProductOtherProductTypeOtherFeesCharg
 }
 #[cfg(feature = "schemars")]
 impl crate::__private::schemars::JsonSchema
-    for OBReadProduct2DataProductOtherProductTypeOtherFeesChargesFeeChargeDetail
-{
+for OBReadProduct2DataProductOtherProductTypeOtherFeesChargesFeeChargeDetail {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBReadProduct2DataProductOtherProductTypeOtherFeesChargesFeeChargeDetail".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
         concat!(
-            module_path!(),
-            "::",
+            module_path!(), "::",
             "OBReadProduct2DataProductOtherProductTypeOtherFeesChargesFeeChargeDetail"
         )
-        .into()
+            .into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -37769,16 +39574,18 @@ impl crate::__private::schemars::JsonSchema
                     max_items: None,
                     minimum: None,
                     allowed: &[],
-                    items: Some(&crate::schema::Constraints {
-                        min_len: Some(1u64),
-                        max_len: Some(2000u64),
-                        pattern: None,
-                        min_items: None,
-                        max_items: None,
-                        minimum: None,
-                        allowed: &[],
-                        items: None,
-                    }),
+                    items: Some(
+                        &crate::schema::Constraints {
+                            min_len: Some(1u64),
+                            max_len: Some(2000u64),
+                            pattern: None,
+                            min_items: None,
+                            max_items: None,
+                            minimum: None,
+                            allowed: &[],
+                            items: None,
+                        },
+                    ),
                 },
             ),
         );
@@ -37928,8 +39735,7 @@ impl crate::__private::schemars::JsonSchema
 }
 /// Range or amounts or rates for which the fee/charge applies
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct OBReadProduct2DataProductOtherProductTypeOtherFeesChargesFeeChargeDetailFeeApplicableRange
-{
+pub struct OBReadProduct2DataProductOtherProductTypeOtherFeesChargesFeeChargeDetailFeeApplicableRange {
     /// Minimum Amount on which fee/charge is applicable (where it is expressed as an amount)
     ///
     /// JSON name: `MinimumAmount`
@@ -37951,8 +39757,7 @@ pub struct OBReadProduct2DataProductOtherProductTypeOtherFeesChargesFeeChargeDet
     pub extra: crate::Extra,
 }
 impl crate::Object
-    for OBReadProduct2DataProductOtherProductTypeOtherFeesChargesFeeChargeDetailFeeApplicableRange
-{
+for OBReadProduct2DataProductOtherProductTypeOtherFeesChargesFeeChargeDetailFeeApplicableRange {
     const NAME: &'static str = "OBReadProduct2DataProductOtherProductTypeOtherFeesChargesFeeChargeDetailFeeApplicableRange";
     const FIELDS: &'static [&'static str] = &[
         "MinimumAmount",
@@ -38001,10 +39806,26 @@ impl crate::Object
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_optional(map, "MinimumAmount", &self.minimum_amount),
-            1usize => crate::__private::encode_optional(map, "MaximumAmount", &self.maximum_amount),
-            2usize => crate::__private::encode_optional(map, "MinimumRate", &self.minimum_rate),
-            3usize => crate::__private::encode_optional(map, "MaximumRate", &self.maximum_rate),
+            0usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "MinimumAmount",
+                    &self.minimum_amount,
+                )
+            }
+            1usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "MaximumAmount",
+                    &self.maximum_amount,
+                )
+            }
+            2usize => {
+                crate::__private::encode_optional(map, "MinimumRate", &self.minimum_rate)
+            }
+            3usize => {
+                crate::__private::encode_optional(map, "MaximumRate", &self.maximum_rate)
+            }
             _ => Ok(()),
         }
     }
@@ -38016,8 +39837,7 @@ impl crate::Object
     }
 }
 impl crate::__private::serde::Serialize
-    for OBReadProduct2DataProductOtherProductTypeOtherFeesChargesFeeChargeDetailFeeApplicableRange
-{
+for OBReadProduct2DataProductOtherProductTypeOtherFeesChargesFeeChargeDetailFeeApplicableRange {
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -38026,8 +39846,7 @@ impl crate::__private::serde::Serialize
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-    for OBReadProduct2DataProductOtherProductTypeOtherFeesChargesFeeChargeDetailFeeApplicableRange
-{
+for OBReadProduct2DataProductOtherProductTypeOtherFeesChargesFeeChargeDetailFeeApplicableRange {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -38035,8 +39854,7 @@ impl<'de> crate::__private::serde::Deserialize<'de>
     }
 }
 impl crate::Validate
-    for OBReadProduct2DataProductOtherProductTypeOtherFeesChargesFeeChargeDetailFeeApplicableRange
-{
+for OBReadProduct2DataProductOtherProductTypeOtherFeesChargesFeeChargeDetailFeeApplicableRange {
     fn validate_at(&self, r: &mut crate::__private::Report) {
         crate::__private::check_extra::<Self>(r, &self.extra);
         if let Some(v) = &self.minimum_amount {
@@ -38067,8 +39885,7 @@ impl crate::Validate
 }
 #[cfg(feature = "schemars")]
 impl crate::__private::schemars::JsonSchema
-    for OBReadProduct2DataProductOtherProductTypeOtherFeesChargesFeeChargeDetailFeeApplicableRange
-{
+for OBReadProduct2DataProductOtherProductTypeOtherFeesChargesFeeChargeDetailFeeApplicableRange {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBReadProduct2DataProductOtherProductTypeOtherFeesChargesFeeChargeDetailFeeApplicableRange"
             .into()
@@ -38204,7 +40021,9 @@ impl OBReadProduct2DataProductOtherProductTypeOtherFeesChargesTariffType {
         !matches!(self, Self::Unknown(_))
     }
 }
-crate::open_enum_traits!(OBReadProduct2DataProductOtherProductTypeOtherFeesChargesTariffType);
+crate::open_enum_traits!(
+    OBReadProduct2DataProductOtherProductTypeOtherFeesChargesTariffType
+);
 /// Borrowing details
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBReadProduct2DataProductOtherProductTypeOverdraft {
@@ -38215,8 +40034,9 @@ pub struct OBReadProduct2DataProductOtherProductTypeOverdraft {
     /// The `OverdraftTierBandSet` field (the spec gives no description).
     ///
     /// JSON name: `OverdraftTierBandSet`
-    pub overdraft_tier_band_set:
-        Vec<OBReadProduct2DataProductOtherProductTypeOverdraftOverdraftTierBandSet>,
+    pub overdraft_tier_band_set: Vec<
+        OBReadProduct2DataProductOtherProductTypeOverdraftOverdraftTierBandSet,
+    >,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
     pub extra: crate::Extra,
@@ -38265,12 +40085,14 @@ impl crate::Object for OBReadProduct2DataProductOtherProductTypeOverdraft {
     ) -> Result<(), M::Error> {
         match index {
             0usize => crate::__private::encode_optional(map, "Notes", &self.notes),
-            1usize => crate::__private::encode_required(
-                map,
-                "OverdraftTierBandSet",
-                &self.overdraft_tier_band_set,
-                &self.extra,
-            ),
+            1usize => {
+                crate::__private::encode_required(
+                    map,
+                    "OverdraftTierBandSet",
+                    &self.overdraft_tier_band_set,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -38281,7 +40103,8 @@ impl crate::Object for OBReadProduct2DataProductOtherProductTypeOverdraft {
         &mut self.extra
     }
 }
-impl crate::__private::serde::Serialize for OBReadProduct2DataProductOtherProductTypeOverdraft {
+impl crate::__private::serde::Serialize
+for OBReadProduct2DataProductOtherProductTypeOverdraft {
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -38290,8 +40113,7 @@ impl crate::__private::serde::Serialize for OBReadProduct2DataProductOtherProduc
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-    for OBReadProduct2DataProductOtherProductTypeOverdraft
-{
+for OBReadProduct2DataProductOtherProductTypeOverdraft {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -38321,17 +40143,16 @@ impl crate::Validate for OBReadProduct2DataProductOtherProductTypeOverdraft {
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBReadProduct2DataProductOtherProductTypeOverdraft {
+impl crate::__private::schemars::JsonSchema
+for OBReadProduct2DataProductOtherProductTypeOverdraft {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBReadProduct2DataProductOtherProductTypeOverdraft".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
         concat!(
-            module_path!(),
-            "::",
-            "OBReadProduct2DataProductOtherProductTypeOverdraft"
+            module_path!(), "::", "OBReadProduct2DataProductOtherProductTypeOverdraft"
         )
-        .into()
+            .into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -38352,16 +40173,18 @@ impl crate::__private::schemars::JsonSchema for OBReadProduct2DataProductOtherPr
                     max_items: None,
                     minimum: None,
                     allowed: &[],
-                    items: Some(&crate::schema::Constraints {
-                        min_len: Some(1u64),
-                        max_len: Some(2000u64),
-                        pattern: None,
-                        min_items: None,
-                        max_items: None,
-                        minimum: None,
-                        allowed: &[],
-                        items: None,
-                    }),
+                    items: Some(
+                        &crate::schema::Constraints {
+                            min_len: Some(1u64),
+                            max_len: Some(2000u64),
+                            pattern: None,
+                            min_items: None,
+                            max_items: None,
+                            minimum: None,
+                            allowed: &[],
+                            items: None,
+                        },
+                    ),
                 },
             ),
         );
@@ -38442,9 +40265,9 @@ pub struct OBReadProduct2DataProductOtherProductTypeOverdraftOverdraftTierBandSe
     /// that re-encoding loses nothing, and reported by `validate()`.
     pub extra: crate::Extra,
 }
-impl crate::Object for OBReadProduct2DataProductOtherProductTypeOverdraftOverdraftTierBandSet {
-    const NAME: &'static str =
-        "OBReadProduct2DataProductOtherProductTypeOverdraftOverdraftTierBandSet";
+impl crate::Object
+for OBReadProduct2DataProductOtherProductTypeOverdraftOverdraftTierBandSet {
+    const NAME: &'static str = "OBReadProduct2DataProductOtherProductTypeOverdraftOverdraftTierBandSet";
     const FIELDS: &'static [&'static str] = &[
         "TierBandMethod",
         "OverdraftType",
@@ -38500,7 +40323,11 @@ impl crate::Object for OBReadProduct2DataProductOtherProductTypeOverdraftOverdra
         )?;
         crate::__private::encode_optional(map, "OverdraftType", &self.overdraft_type)?;
         crate::__private::encode_optional(map, "Identification", &self.identification)?;
-        crate::__private::encode_optional(map, "AuthorisedIndicator", &self.authorised_indicator)?;
+        crate::__private::encode_optional(
+            map,
+            "AuthorisedIndicator",
+            &self.authorised_indicator,
+        )?;
         crate::__private::encode_optional(map, "BufferAmount", &self.buffer_amount)?;
         crate::__private::encode_optional(map, "Notes", &self.notes)?;
         crate::__private::encode_required(
@@ -38522,34 +40349,58 @@ impl crate::Object for OBReadProduct2DataProductOtherProductTypeOverdraftOverdra
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(
-                map,
-                "TierBandMethod",
-                &self.tier_band_method,
-                &self.extra,
-            ),
-            1usize => crate::__private::encode_optional(map, "OverdraftType", &self.overdraft_type),
-            2usize => {
-                crate::__private::encode_optional(map, "Identification", &self.identification)
+            0usize => {
+                crate::__private::encode_required(
+                    map,
+                    "TierBandMethod",
+                    &self.tier_band_method,
+                    &self.extra,
+                )
             }
-            3usize => crate::__private::encode_optional(
-                map,
-                "AuthorisedIndicator",
-                &self.authorised_indicator,
-            ),
-            4usize => crate::__private::encode_optional(map, "BufferAmount", &self.buffer_amount),
+            1usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "OverdraftType",
+                    &self.overdraft_type,
+                )
+            }
+            2usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "Identification",
+                    &self.identification,
+                )
+            }
+            3usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "AuthorisedIndicator",
+                    &self.authorised_indicator,
+                )
+            }
+            4usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "BufferAmount",
+                    &self.buffer_amount,
+                )
+            }
             5usize => crate::__private::encode_optional(map, "Notes", &self.notes),
-            6usize => crate::__private::encode_required(
-                map,
-                "OverdraftTierBand",
-                &self.overdraft_tier_band,
-                &self.extra,
-            ),
-            7usize => crate::__private::encode_optional(
-                map,
-                "OverdraftFeesCharges",
-                &self.overdraft_fees_charges,
-            ),
+            6usize => {
+                crate::__private::encode_required(
+                    map,
+                    "OverdraftTierBand",
+                    &self.overdraft_tier_band,
+                    &self.extra,
+                )
+            }
+            7usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "OverdraftFeesCharges",
+                    &self.overdraft_fees_charges,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -38561,8 +40412,7 @@ impl crate::Object for OBReadProduct2DataProductOtherProductTypeOverdraftOverdra
     }
 }
 impl crate::__private::serde::Serialize
-    for OBReadProduct2DataProductOtherProductTypeOverdraftOverdraftTierBandSet
-{
+for OBReadProduct2DataProductOtherProductTypeOverdraftOverdraftTierBandSet {
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -38571,15 +40421,15 @@ impl crate::__private::serde::Serialize
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-    for OBReadProduct2DataProductOtherProductTypeOverdraftOverdraftTierBandSet
-{
+for OBReadProduct2DataProductOtherProductTypeOverdraftOverdraftTierBandSet {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
         crate::__private::deserialize_object(deserializer)
     }
 }
-impl crate::Validate for OBReadProduct2DataProductOtherProductTypeOverdraftOverdraftTierBandSet {
+impl crate::Validate
+for OBReadProduct2DataProductOtherProductTypeOverdraftOverdraftTierBandSet {
     fn validate_at(&self, r: &mut crate::__private::Report) {
         crate::__private::check_extra::<Self>(r, &self.extra);
         if !self.extra.is_missing("TierBandMethod") {
@@ -38636,18 +40486,16 @@ impl crate::Validate for OBReadProduct2DataProductOtherProductTypeOverdraftOverd
 }
 #[cfg(feature = "schemars")]
 impl crate::__private::schemars::JsonSchema
-    for OBReadProduct2DataProductOtherProductTypeOverdraftOverdraftTierBandSet
-{
+for OBReadProduct2DataProductOtherProductTypeOverdraftOverdraftTierBandSet {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBReadProduct2DataProductOtherProductTypeOverdraftOverdraftTierBandSet".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
         concat!(
-            module_path!(),
-            "::",
+            module_path!(), "::",
             "OBReadProduct2DataProductOtherProductTypeOverdraftOverdraftTierBandSet"
         )
-        .into()
+            .into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -38769,16 +40617,18 @@ impl crate::__private::schemars::JsonSchema
                     max_items: None,
                     minimum: None,
                     allowed: &[],
-                    items: Some(&crate::schema::Constraints {
-                        min_len: Some(1u64),
-                        max_len: Some(2000u64),
-                        pattern: None,
-                        min_items: None,
-                        max_items: None,
-                        minimum: None,
-                        allowed: &[],
-                        items: None,
-                    }),
+                    items: Some(
+                        &crate::schema::Constraints {
+                            min_len: Some(1u64),
+                            max_len: Some(2000u64),
+                            pattern: None,
+                            min_items: None,
+                            max_items: None,
+                            minimum: None,
+                            allowed: &[],
+                            items: None,
+                        },
+                    ),
                 },
             ),
         );
@@ -38892,10 +40742,8 @@ pub struct OBReadProduct2DataProductOtherProductTypeOverdraftOverdraftTierBandSe
     pub extra: crate::Extra,
 }
 impl crate::Object
-    for OBReadProduct2DataProductOtherProductTypeOverdraftOverdraftTierBandSetOverdraftTierBand
-{
-    const NAME: &'static str =
-        "OBReadProduct2DataProductOtherProductTypeOverdraftOverdraftTierBandSetOverdraftTierBand";
+for OBReadProduct2DataProductOtherProductTypeOverdraftOverdraftTierBandSetOverdraftTierBand {
+    const NAME: &'static str = "OBReadProduct2DataProductOtherProductTypeOverdraftOverdraftTierBandSetOverdraftTierBand";
     const FIELDS: &'static [&'static str] = &[
         "Identification",
         "TierValueMin",
@@ -38953,12 +40801,29 @@ impl crate::Object
         map: &mut M,
     ) -> Result<(), M::Error> {
         crate::__private::encode_optional(map, "Identification", &self.identification)?;
-        crate::__private::encode_required(map, "TierValueMin", &self.tier_value_min, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "TierValueMin",
+            &self.tier_value_min,
+            &self.extra,
+        )?;
         crate::__private::encode_optional(map, "TierValueMax", &self.tier_value_max)?;
         crate::__private::encode_optional(map, "EAR", &self.ear)?;
-        crate::__private::encode_optional(map, "AgreementLengthMin", &self.agreement_length_min)?;
-        crate::__private::encode_optional(map, "AgreementLengthMax", &self.agreement_length_max)?;
-        crate::__private::encode_optional(map, "AgreementPeriod", &self.agreement_period)?;
+        crate::__private::encode_optional(
+            map,
+            "AgreementLengthMin",
+            &self.agreement_length_min,
+        )?;
+        crate::__private::encode_optional(
+            map,
+            "AgreementLengthMax",
+            &self.agreement_length_max,
+        )?;
+        crate::__private::encode_optional(
+            map,
+            "AgreementPeriod",
+            &self.agreement_period,
+        )?;
         crate::__private::encode_optional(
             map,
             "OverdraftInterestChargingCoverage",
@@ -38984,45 +40849,71 @@ impl crate::Object
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_optional(map, "Identification", &self.identification)
+                crate::__private::encode_optional(
+                    map,
+                    "Identification",
+                    &self.identification,
+                )
             }
-            1usize => crate::__private::encode_required(
-                map,
-                "TierValueMin",
-                &self.tier_value_min,
-                &self.extra,
-            ),
-            2usize => crate::__private::encode_optional(map, "TierValueMax", &self.tier_value_max),
+            1usize => {
+                crate::__private::encode_required(
+                    map,
+                    "TierValueMin",
+                    &self.tier_value_min,
+                    &self.extra,
+                )
+            }
+            2usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "TierValueMax",
+                    &self.tier_value_max,
+                )
+            }
             3usize => crate::__private::encode_optional(map, "EAR", &self.ear),
-            4usize => crate::__private::encode_optional(
-                map,
-                "AgreementLengthMin",
-                &self.agreement_length_min,
-            ),
-            5usize => crate::__private::encode_optional(
-                map,
-                "AgreementLengthMax",
-                &self.agreement_length_max,
-            ),
-            6usize => {
-                crate::__private::encode_optional(map, "AgreementPeriod", &self.agreement_period)
+            4usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "AgreementLengthMin",
+                    &self.agreement_length_min,
+                )
             }
-            7usize => crate::__private::encode_optional(
-                map,
-                "OverdraftInterestChargingCoverage",
-                &self.overdraft_interest_charging_coverage,
-            ),
-            8usize => crate::__private::encode_optional(
-                map,
-                "BankGuaranteedIndicator",
-                &self.bank_guaranteed_indicator,
-            ),
+            5usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "AgreementLengthMax",
+                    &self.agreement_length_max,
+                )
+            }
+            6usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "AgreementPeriod",
+                    &self.agreement_period,
+                )
+            }
+            7usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "OverdraftInterestChargingCoverage",
+                    &self.overdraft_interest_charging_coverage,
+                )
+            }
+            8usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "BankGuaranteedIndicator",
+                    &self.bank_guaranteed_indicator,
+                )
+            }
             9usize => crate::__private::encode_optional(map, "Notes", &self.notes),
-            10usize => crate::__private::encode_optional(
-                map,
-                "OverdraftFeesCharges",
-                &self.overdraft_fees_charges,
-            ),
+            10usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "OverdraftFeesCharges",
+                    &self.overdraft_fees_charges,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -39034,8 +40925,7 @@ impl crate::Object
     }
 }
 impl crate::__private::serde::Serialize
-    for OBReadProduct2DataProductOtherProductTypeOverdraftOverdraftTierBandSetOverdraftTierBand
-{
+for OBReadProduct2DataProductOtherProductTypeOverdraftOverdraftTierBandSetOverdraftTierBand {
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -39044,8 +40934,7 @@ impl crate::__private::serde::Serialize
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-    for OBReadProduct2DataProductOtherProductTypeOverdraftOverdraftTierBandSetOverdraftTierBand
-{
+for OBReadProduct2DataProductOtherProductTypeOverdraftOverdraftTierBandSetOverdraftTierBand {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -39053,8 +40942,7 @@ impl<'de> crate::__private::serde::Deserialize<'de>
     }
 }
 impl crate::Validate
-    for OBReadProduct2DataProductOtherProductTypeOverdraftOverdraftTierBandSetOverdraftTierBand
-{
+for OBReadProduct2DataProductOtherProductTypeOverdraftOverdraftTierBandSetOverdraftTierBand {
     fn validate_at(&self, r: &mut crate::__private::Report) {
         crate::__private::check_extra::<Self>(r, &self.extra);
         if let Some(v) = &self.identification {
@@ -39126,8 +41014,7 @@ impl crate::Validate
 }
 #[cfg(feature = "schemars")]
 impl crate::__private::schemars::JsonSchema
-    for OBReadProduct2DataProductOtherProductTypeOverdraftOverdraftTierBandSetOverdraftTierBand
-{
+for OBReadProduct2DataProductOtherProductTypeOverdraftOverdraftTierBandSetOverdraftTierBand {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBReadProduct2DataProductOtherProductTypeOverdraftOverdraftTierBandSetOverdraftTierBand"
             .into()
@@ -39335,16 +41222,18 @@ impl crate::__private::schemars::JsonSchema
                     max_items: None,
                     minimum: None,
                     allowed: &[],
-                    items: Some(&crate::schema::Constraints {
-                        min_len: Some(1u64),
-                        max_len: Some(2000u64),
-                        pattern: None,
-                        min_items: None,
-                        max_items: None,
-                        minimum: None,
-                        allowed: &[],
-                        items: None,
-                    }),
+                    items: Some(
+                        &crate::schema::Constraints {
+                            min_len: Some(1u64),
+                            max_len: Some(2000u64),
+                            pattern: None,
+                            min_items: None,
+                            max_items: None,
+                            minimum: None,
+                            allowed: &[],
+                            items: None,
+                        },
+                    ),
                 },
             ),
         );
@@ -40761,7 +42650,9 @@ pub struct OBReadProduct2DataProductOtherProductTypeProductDetails {
     /// Optional.
     ///
     /// JSON name: `Segment`
-    pub segment: Option<Vec<OBReadProduct2DataProductOtherProductTypeProductDetailsSegment>>,
+    pub segment: Option<
+        Vec<OBReadProduct2DataProductOtherProductTypeProductDetailsSegment>,
+    >,
     /// The length/duration of the fee free period
     ///
     /// JSON name: `FeeFreeLength`
@@ -40853,20 +42744,34 @@ impl crate::Object for OBReadProduct2DataProductOtherProductTypeProductDetails {
         match index {
             0usize => crate::__private::encode_optional(map, "Segment", &self.segment),
             1usize => {
-                crate::__private::encode_optional(map, "FeeFreeLength", &self.fee_free_length)
+                crate::__private::encode_optional(
+                    map,
+                    "FeeFreeLength",
+                    &self.fee_free_length,
+                )
             }
-            2usize => crate::__private::encode_optional(
-                map,
-                "FeeFreeLengthPeriod",
-                &self.fee_free_length_period,
-            ),
-            3usize => crate::__private::encode_optional(
-                map,
-                "MonthlyMaximumCharge",
-                &self.monthly_maximum_charge,
-            ),
+            2usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "FeeFreeLengthPeriod",
+                    &self.fee_free_length_period,
+                )
+            }
+            3usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "MonthlyMaximumCharge",
+                    &self.monthly_maximum_charge,
+                )
+            }
             4usize => crate::__private::encode_optional(map, "Notes", &self.notes),
-            5usize => crate::__private::encode_optional(map, "OtherSegment", &self.other_segment),
+            5usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "OtherSegment",
+                    &self.other_segment,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -40878,8 +42783,7 @@ impl crate::Object for OBReadProduct2DataProductOtherProductTypeProductDetails {
     }
 }
 impl crate::__private::serde::Serialize
-    for OBReadProduct2DataProductOtherProductTypeProductDetails
-{
+for OBReadProduct2DataProductOtherProductTypeProductDetails {
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -40888,8 +42792,7 @@ impl crate::__private::serde::Serialize
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-    for OBReadProduct2DataProductOtherProductTypeProductDetails
-{
+for OBReadProduct2DataProductOtherProductTypeProductDetails {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -40939,18 +42842,16 @@ impl crate::Validate for OBReadProduct2DataProductOtherProductTypeProductDetails
 }
 #[cfg(feature = "schemars")]
 impl crate::__private::schemars::JsonSchema
-    for OBReadProduct2DataProductOtherProductTypeProductDetails
-{
+for OBReadProduct2DataProductOtherProductTypeProductDetails {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBReadProduct2DataProductOtherProductTypeProductDetails".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
         concat!(
-            module_path!(),
-            "::",
+            module_path!(), "::",
             "OBReadProduct2DataProductOtherProductTypeProductDetails"
         )
-        .into()
+            .into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -41055,16 +42956,18 @@ impl crate::__private::schemars::JsonSchema
                     max_items: None,
                     minimum: None,
                     allowed: &[],
-                    items: Some(&crate::schema::Constraints {
-                        min_len: Some(1u64),
-                        max_len: Some(2000u64),
-                        pattern: None,
-                        min_items: None,
-                        max_items: None,
-                        minimum: None,
-                        allowed: &[],
-                        items: None,
-                    }),
+                    items: Some(
+                        &crate::schema::Constraints {
+                            min_len: Some(1u64),
+                            max_len: Some(2000u64),
+                            pattern: None,
+                            min_items: None,
+                            max_items: None,
+                            minimum: None,
+                            allowed: &[],
+                            items: None,
+                        },
+                    ),
                 },
             ),
         );
@@ -41154,9 +43057,33 @@ pub enum OBReadProduct2DataProductOtherProductTypeProductDetailsSegment {
 impl OBReadProduct2DataProductOtherProductTypeProductDetailsSegment {
     /// Every code the spec lists, in spec order.
     pub const CODES: &'static [&'static str] = &[
-        "GEAS", "GEBA", "GEBR", "GEBU", "GECI", "GECS", "GEFB", "GEFG", "GEG", "GEGR", "GEGS",
-        "GEOT", "GEOV", "GEPA", "GEPR", "GERE", "GEST", "GEYA", "GEYO", "PSCA", "PSES", "PSNC",
-        "PSNP", "PSRG", "PSSS", "PSST", "PSSW",
+        "GEAS",
+        "GEBA",
+        "GEBR",
+        "GEBU",
+        "GECI",
+        "GECS",
+        "GEFB",
+        "GEFG",
+        "GEG",
+        "GEGR",
+        "GEGS",
+        "GEOT",
+        "GEOV",
+        "GEPA",
+        "GEPR",
+        "GERE",
+        "GEST",
+        "GEYA",
+        "GEYO",
+        "PSCA",
+        "PSES",
+        "PSNC",
+        "PSNP",
+        "PSRG",
+        "PSSS",
+        "PSST",
+        "PSSW",
     ];
     /// The code as it appears on the wire.
     pub fn as_str(&self) -> &str {
@@ -41348,18 +43275,38 @@ impl crate::Object for OBReadProduct2DataProductOtherProductTypeRepayment {
         map: &mut M,
     ) -> Result<(), M::Error> {
         crate::__private::encode_optional(map, "RepaymentType", &self.repayment_type)?;
-        crate::__private::encode_optional(map, "RepaymentFrequency", &self.repayment_frequency)?;
+        crate::__private::encode_optional(
+            map,
+            "RepaymentFrequency",
+            &self.repayment_frequency,
+        )?;
         crate::__private::encode_optional(map, "AmountType", &self.amount_type)?;
         crate::__private::encode_optional(map, "Notes", &self.notes)?;
-        crate::__private::encode_optional(map, "OtherRepaymentType", &self.other_repayment_type)?;
+        crate::__private::encode_optional(
+            map,
+            "OtherRepaymentType",
+            &self.other_repayment_type,
+        )?;
         crate::__private::encode_optional(
             map,
             "OtherRepaymentFrequency",
             &self.other_repayment_frequency,
         )?;
-        crate::__private::encode_optional(map, "OtherAmountType", &self.other_amount_type)?;
-        crate::__private::encode_optional(map, "RepaymentFeeCharges", &self.repayment_fee_charges)?;
-        crate::__private::encode_optional(map, "RepaymentHoliday", &self.repayment_holiday)?;
+        crate::__private::encode_optional(
+            map,
+            "OtherAmountType",
+            &self.other_amount_type,
+        )?;
+        crate::__private::encode_optional(
+            map,
+            "RepaymentFeeCharges",
+            &self.repayment_fee_charges,
+        )?;
+        crate::__private::encode_optional(
+            map,
+            "RepaymentHoliday",
+            &self.repayment_holiday,
+        )?;
         Ok(())
     }
     fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
@@ -41368,34 +43315,58 @@ impl crate::Object for OBReadProduct2DataProductOtherProductTypeRepayment {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_optional(map, "RepaymentType", &self.repayment_type),
-            1usize => crate::__private::encode_optional(
-                map,
-                "RepaymentFrequency",
-                &self.repayment_frequency,
-            ),
-            2usize => crate::__private::encode_optional(map, "AmountType", &self.amount_type),
-            3usize => crate::__private::encode_optional(map, "Notes", &self.notes),
-            4usize => crate::__private::encode_optional(
-                map,
-                "OtherRepaymentType",
-                &self.other_repayment_type,
-            ),
-            5usize => crate::__private::encode_optional(
-                map,
-                "OtherRepaymentFrequency",
-                &self.other_repayment_frequency,
-            ),
-            6usize => {
-                crate::__private::encode_optional(map, "OtherAmountType", &self.other_amount_type)
+            0usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "RepaymentType",
+                    &self.repayment_type,
+                )
             }
-            7usize => crate::__private::encode_optional(
-                map,
-                "RepaymentFeeCharges",
-                &self.repayment_fee_charges,
-            ),
+            1usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "RepaymentFrequency",
+                    &self.repayment_frequency,
+                )
+            }
+            2usize => {
+                crate::__private::encode_optional(map, "AmountType", &self.amount_type)
+            }
+            3usize => crate::__private::encode_optional(map, "Notes", &self.notes),
+            4usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "OtherRepaymentType",
+                    &self.other_repayment_type,
+                )
+            }
+            5usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "OtherRepaymentFrequency",
+                    &self.other_repayment_frequency,
+                )
+            }
+            6usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "OtherAmountType",
+                    &self.other_amount_type,
+                )
+            }
+            7usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "RepaymentFeeCharges",
+                    &self.repayment_fee_charges,
+                )
+            }
             8usize => {
-                crate::__private::encode_optional(map, "RepaymentHoliday", &self.repayment_holiday)
+                crate::__private::encode_optional(
+                    map,
+                    "RepaymentHoliday",
+                    &self.repayment_holiday,
+                )
             }
             _ => Ok(()),
         }
@@ -41407,7 +43378,8 @@ impl crate::Object for OBReadProduct2DataProductOtherProductTypeRepayment {
         &mut self.extra
     }
 }
-impl crate::__private::serde::Serialize for OBReadProduct2DataProductOtherProductTypeRepayment {
+impl crate::__private::serde::Serialize
+for OBReadProduct2DataProductOtherProductTypeRepayment {
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -41416,8 +43388,7 @@ impl crate::__private::serde::Serialize for OBReadProduct2DataProductOtherProduc
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-    for OBReadProduct2DataProductOtherProductTypeRepayment
-{
+for OBReadProduct2DataProductOtherProductTypeRepayment {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -41480,17 +43451,16 @@ impl crate::Validate for OBReadProduct2DataProductOtherProductTypeRepayment {
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBReadProduct2DataProductOtherProductTypeRepayment {
+impl crate::__private::schemars::JsonSchema
+for OBReadProduct2DataProductOtherProductTypeRepayment {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBReadProduct2DataProductOtherProductTypeRepayment".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
         concat!(
-            module_path!(),
-            "::",
-            "OBReadProduct2DataProductOtherProductTypeRepayment"
+            module_path!(), "::", "OBReadProduct2DataProductOtherProductTypeRepayment"
         )
-        .into()
+            .into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -41502,8 +43472,10 @@ impl crate::__private::schemars::JsonSchema for OBReadProduct2DataProductOtherPr
             false,
             "Repayment type",
             crate::schema::constrain(
-                g.subschema_for::<OBReadProduct2DataProductOtherProductTypeRepaymentRepaymentType>(
-                ),
+                g
+                    .subschema_for::<
+                        OBReadProduct2DataProductOtherProductTypeRepaymentRepaymentType,
+                    >(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -41575,16 +43547,18 @@ impl crate::__private::schemars::JsonSchema for OBReadProduct2DataProductOtherPr
                     max_items: None,
                     minimum: None,
                     allowed: &[],
-                    items: Some(&crate::schema::Constraints {
-                        min_len: Some(1u64),
-                        max_len: Some(2000u64),
-                        pattern: None,
-                        min_items: None,
-                        max_items: None,
-                        minimum: None,
-                        allowed: &[],
-                        items: None,
-                    }),
+                    items: Some(
+                        &crate::schema::Constraints {
+                            min_len: Some(1u64),
+                            max_len: Some(2000u64),
+                            pattern: None,
+                            min_items: None,
+                            max_items: None,
+                            minimum: None,
+                            allowed: &[],
+                            items: None,
+                        },
+                    ),
                 },
             ),
         );
@@ -41725,8 +43699,15 @@ pub enum OBReadProduct2DataProductOtherProductTypeRepaymentAmountType {
 }
 impl OBReadProduct2DataProductOtherProductTypeRepaymentAmountType {
     /// Every code the spec lists, in spec order.
-    pub const CODES: &'static [&'static str] =
-        &["RABD", "RABL", "RACI", "RAFC", "RAIO", "RALT", "USOT"];
+    pub const CODES: &'static [&'static str] = &[
+        "RABD",
+        "RABL",
+        "RACI",
+        "RAFC",
+        "RAIO",
+        "RALT",
+        "USOT",
+    ];
     /// The code as it appears on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -41780,10 +43761,13 @@ pub struct OBReadProduct2DataProductOtherProductTypeRepaymentRepaymentFeeCharges
     /// that re-encoding loses nothing, and reported by `validate()`.
     pub extra: crate::Extra,
 }
-impl crate::Object for OBReadProduct2DataProductOtherProductTypeRepaymentRepaymentFeeCharges {
-    const NAME: &'static str =
-        "OBReadProduct2DataProductOtherProductTypeRepaymentRepaymentFeeCharges";
-    const FIELDS: &'static [&'static str] = &["RepaymentFeeChargeDetail", "RepaymentFeeChargeCap"];
+impl crate::Object
+for OBReadProduct2DataProductOtherProductTypeRepaymentRepaymentFeeCharges {
+    const NAME: &'static str = "OBReadProduct2DataProductOtherProductTypeRepaymentRepaymentFeeCharges";
+    const FIELDS: &'static [&'static str] = &[
+        "RepaymentFeeChargeDetail",
+        "RepaymentFeeChargeCap",
+    ];
     const REQUIRED: u128 = 1;
     const OPEN: bool = true;
     fn field_index(key: &str) -> Option<usize> {
@@ -41828,17 +43812,21 @@ impl crate::Object for OBReadProduct2DataProductOtherProductTypeRepaymentRepayme
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(
-                map,
-                "RepaymentFeeChargeDetail",
-                &self.repayment_fee_charge_detail,
-                &self.extra,
-            ),
-            1usize => crate::__private::encode_optional(
-                map,
-                "RepaymentFeeChargeCap",
-                &self.repayment_fee_charge_cap,
-            ),
+            0usize => {
+                crate::__private::encode_required(
+                    map,
+                    "RepaymentFeeChargeDetail",
+                    &self.repayment_fee_charge_detail,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "RepaymentFeeChargeCap",
+                    &self.repayment_fee_charge_cap,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -41850,8 +43838,7 @@ impl crate::Object for OBReadProduct2DataProductOtherProductTypeRepaymentRepayme
     }
 }
 impl crate::__private::serde::Serialize
-    for OBReadProduct2DataProductOtherProductTypeRepaymentRepaymentFeeCharges
-{
+for OBReadProduct2DataProductOtherProductTypeRepaymentRepaymentFeeCharges {
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -41860,15 +43847,15 @@ impl crate::__private::serde::Serialize
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-    for OBReadProduct2DataProductOtherProductTypeRepaymentRepaymentFeeCharges
-{
+for OBReadProduct2DataProductOtherProductTypeRepaymentRepaymentFeeCharges {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
         crate::__private::deserialize_object(deserializer)
     }
 }
-impl crate::Validate for OBReadProduct2DataProductOtherProductTypeRepaymentRepaymentFeeCharges {
+impl crate::Validate
+for OBReadProduct2DataProductOtherProductTypeRepaymentRepaymentFeeCharges {
     fn validate_at(&self, r: &mut crate::__private::Report) {
         crate::__private::check_extra::<Self>(r, &self.extra);
         if !self.extra.is_missing("RepaymentFeeChargeDetail") {
@@ -41887,18 +43874,16 @@ impl crate::Validate for OBReadProduct2DataProductOtherProductTypeRepaymentRepay
 }
 #[cfg(feature = "schemars")]
 impl crate::__private::schemars::JsonSchema
-    for OBReadProduct2DataProductOtherProductTypeRepaymentRepaymentFeeCharges
-{
+for OBReadProduct2DataProductOtherProductTypeRepaymentRepaymentFeeCharges {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBReadProduct2DataProductOtherProductTypeRepaymentRepaymentFeeCharges".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
         concat!(
-            module_path!(),
-            "::",
+            module_path!(), "::",
             "OBReadProduct2DataProductOtherProductTypeRepaymentRepaymentFeeCharges"
         )
-        .into()
+            .into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -41998,8 +43983,7 @@ pub struct OBReadProduct2DataProductOtherProductTypeRepaymentRepaymentFeeCharges
     pub extra: crate::Extra,
 }
 impl crate::Object
-    for OBReadProduct2DataProductOtherProductTypeRepaymentRepaymentFeeChargesRepaymentFeeChargeCap
-{
+for OBReadProduct2DataProductOtherProductTypeRepaymentRepaymentFeeChargesRepaymentFeeChargeCap {
     const NAME: &'static str = "OBReadProduct2DataProductOtherProductTypeRepaymentRepaymentFeeChargesRepaymentFeeChargeCap";
     const FIELDS: &'static [&'static str] = &[
         "FeeType",
@@ -42046,8 +44030,17 @@ impl crate::Object
         map: &mut M,
     ) -> Result<(), M::Error> {
         crate::__private::encode_required(map, "FeeType", &self.fee_type, &self.extra)?;
-        crate::__private::encode_required(map, "MinMaxType", &self.min_max_type, &self.extra)?;
-        crate::__private::encode_optional(map, "FeeCapOccurrence", &self.fee_cap_occurrence)?;
+        crate::__private::encode_required(
+            map,
+            "MinMaxType",
+            &self.min_max_type,
+            &self.extra,
+        )?;
+        crate::__private::encode_optional(
+            map,
+            "FeeCapOccurrence",
+            &self.fee_cap_occurrence,
+        )?;
         crate::__private::encode_optional(map, "FeeCapAmount", &self.fee_cap_amount)?;
         crate::__private::encode_optional(map, "CappingPeriod", &self.capping_period)?;
         crate::__private::encode_optional(map, "Notes", &self.notes)?;
@@ -42061,21 +44054,50 @@ impl crate::Object
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_required(map, "FeeType", &self.fee_type, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "FeeType",
+                    &self.fee_type,
+                    &self.extra,
+                )
             }
-            1usize => crate::__private::encode_required(
-                map,
-                "MinMaxType",
-                &self.min_max_type,
-                &self.extra,
-            ),
+            1usize => {
+                crate::__private::encode_required(
+                    map,
+                    "MinMaxType",
+                    &self.min_max_type,
+                    &self.extra,
+                )
+            }
             2usize => {
-                crate::__private::encode_optional(map, "FeeCapOccurrence", &self.fee_cap_occurrence)
+                crate::__private::encode_optional(
+                    map,
+                    "FeeCapOccurrence",
+                    &self.fee_cap_occurrence,
+                )
             }
-            3usize => crate::__private::encode_optional(map, "FeeCapAmount", &self.fee_cap_amount),
-            4usize => crate::__private::encode_optional(map, "CappingPeriod", &self.capping_period),
+            3usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "FeeCapAmount",
+                    &self.fee_cap_amount,
+                )
+            }
+            4usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "CappingPeriod",
+                    &self.capping_period,
+                )
+            }
             5usize => crate::__private::encode_optional(map, "Notes", &self.notes),
-            6usize => crate::__private::encode_optional(map, "OtherFeeType", &self.other_fee_type),
+            6usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "OtherFeeType",
+                    &self.other_fee_type,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -42087,8 +44109,7 @@ impl crate::Object
     }
 }
 impl crate::__private::serde::Serialize
-    for OBReadProduct2DataProductOtherProductTypeRepaymentRepaymentFeeChargesRepaymentFeeChargeCap
-{
+for OBReadProduct2DataProductOtherProductTypeRepaymentRepaymentFeeChargesRepaymentFeeChargeCap {
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -42097,8 +44118,7 @@ impl crate::__private::serde::Serialize
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-    for OBReadProduct2DataProductOtherProductTypeRepaymentRepaymentFeeChargesRepaymentFeeChargeCap
-{
+for OBReadProduct2DataProductOtherProductTypeRepaymentRepaymentFeeChargesRepaymentFeeChargeCap {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -42106,8 +44126,7 @@ impl<'de> crate::__private::serde::Deserialize<'de>
     }
 }
 impl crate::Validate
-    for OBReadProduct2DataProductOtherProductTypeRepaymentRepaymentFeeChargesRepaymentFeeChargeCap
-{
+for OBReadProduct2DataProductOtherProductTypeRepaymentRepaymentFeeChargesRepaymentFeeChargeCap {
     fn validate_at(&self, r: &mut crate::__private::Report) {
         crate::__private::check_extra::<Self>(r, &self.extra);
         if !self.extra.is_missing("FeeType") {
@@ -42158,8 +44177,7 @@ impl crate::Validate
 }
 #[cfg(feature = "schemars")]
 impl crate::__private::schemars::JsonSchema
-    for OBReadProduct2DataProductOtherProductTypeRepaymentRepaymentFeeChargesRepaymentFeeChargeCap
-{
+for OBReadProduct2DataProductOtherProductTypeRepaymentRepaymentFeeChargesRepaymentFeeChargeCap {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBReadProduct2DataProductOtherProductTypeRepaymentRepaymentFeeChargesRepaymentFeeChargeCap"
             .into()
@@ -42288,16 +44306,18 @@ impl crate::__private::schemars::JsonSchema
                     max_items: None,
                     minimum: None,
                     allowed: &[],
-                    items: Some(&crate::schema::Constraints {
-                        min_len: Some(1u64),
-                        max_len: Some(2000u64),
-                        pattern: None,
-                        min_items: None,
-                        max_items: None,
-                        minimum: None,
-                        allowed: &[],
-                        items: None,
-                    }),
+                    items: Some(
+                        &crate::schema::Constraints {
+                            min_len: Some(1u64),
+                            max_len: Some(2000u64),
+                            pattern: None,
+                            min_items: None,
+                            max_items: None,
+                            minimum: None,
+                            allowed: &[],
+                            items: None,
+                        },
+                    ),
                 },
             ),
         );
@@ -42330,8 +44350,7 @@ impl crate::__private::schemars::JsonSchema
 }
 /// Details about specific fees/charges that are applied for repayment
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct OBReadProduct2DataProductOtherProductTypeRepaymentRepaymentFeeChargesRepaymentFeeChargeDetail
-{
+pub struct OBReadProduct2DataProductOtherProductTypeRepaymentRepaymentFeeChargesRepaymentFeeChargeDetail {
     /// Fee/Charge Type
     ///
     /// JSON name: `FeeType`
@@ -42956,7 +44975,15 @@ pub enum OBReadProduct2DataProductOtherProductTypeRepaymentRepaymentFrequency {
 impl OBReadProduct2DataProductOtherProductTypeRepaymentRepaymentFrequency {
     /// Every code the spec lists, in spec order.
     pub const CODES: &'static [&'static str] = &[
-        "SMDA", "SMFL", "SMFO", "SMHY", "SMMO", "SMOT", "SMQU", "SMWE", "SMYE",
+        "SMDA",
+        "SMFL",
+        "SMFO",
+        "SMHY",
+        "SMMO",
+        "SMOT",
+        "SMQU",
+        "SMWE",
+        "SMYE",
     ];
     /// The code as it appears on the wire.
     pub fn as_str(&self) -> &str {
@@ -42993,7 +45020,9 @@ impl OBReadProduct2DataProductOtherProductTypeRepaymentRepaymentFrequency {
         !matches!(self, Self::Unknown(_))
     }
 }
-crate::open_enum_traits!(OBReadProduct2DataProductOtherProductTypeRepaymentRepaymentFrequency);
+crate::open_enum_traits!(
+    OBReadProduct2DataProductOtherProductTypeRepaymentRepaymentFrequency
+);
 /// Details of capital repayment holiday if any
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBReadProduct2DataProductOtherProductTypeRepaymentRepaymentHoliday {
@@ -43013,9 +45042,14 @@ pub struct OBReadProduct2DataProductOtherProductTypeRepaymentRepaymentHoliday {
     /// that re-encoding loses nothing, and reported by `validate()`.
     pub extra: crate::Extra,
 }
-impl crate::Object for OBReadProduct2DataProductOtherProductTypeRepaymentRepaymentHoliday {
+impl crate::Object
+for OBReadProduct2DataProductOtherProductTypeRepaymentRepaymentHoliday {
     const NAME: &'static str = "OBReadProduct2DataProductOtherProductTypeRepaymentRepaymentHoliday";
-    const FIELDS: &'static [&'static str] = &["MaxHolidayLength", "MaxHolidayPeriod", "Notes"];
+    const FIELDS: &'static [&'static str] = &[
+        "MaxHolidayLength",
+        "MaxHolidayPeriod",
+        "Notes",
+    ];
     const REQUIRED: u128 = 0;
     const OPEN: bool = true;
     fn field_index(key: &str) -> Option<usize> {
@@ -43043,8 +45077,16 @@ impl crate::Object for OBReadProduct2DataProductOtherProductTypeRepaymentRepayme
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_optional(map, "MaxHolidayLength", &self.max_holiday_length)?;
-        crate::__private::encode_optional(map, "MaxHolidayPeriod", &self.max_holiday_period)?;
+        crate::__private::encode_optional(
+            map,
+            "MaxHolidayLength",
+            &self.max_holiday_length,
+        )?;
+        crate::__private::encode_optional(
+            map,
+            "MaxHolidayPeriod",
+            &self.max_holiday_period,
+        )?;
         crate::__private::encode_optional(map, "Notes", &self.notes)?;
         Ok(())
     }
@@ -43055,10 +45097,18 @@ impl crate::Object for OBReadProduct2DataProductOtherProductTypeRepaymentRepayme
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_optional(map, "MaxHolidayLength", &self.max_holiday_length)
+                crate::__private::encode_optional(
+                    map,
+                    "MaxHolidayLength",
+                    &self.max_holiday_length,
+                )
             }
             1usize => {
-                crate::__private::encode_optional(map, "MaxHolidayPeriod", &self.max_holiday_period)
+                crate::__private::encode_optional(
+                    map,
+                    "MaxHolidayPeriod",
+                    &self.max_holiday_period,
+                )
             }
             2usize => crate::__private::encode_optional(map, "Notes", &self.notes),
             _ => Ok(()),
@@ -43072,8 +45122,7 @@ impl crate::Object for OBReadProduct2DataProductOtherProductTypeRepaymentRepayme
     }
 }
 impl crate::__private::serde::Serialize
-    for OBReadProduct2DataProductOtherProductTypeRepaymentRepaymentHoliday
-{
+for OBReadProduct2DataProductOtherProductTypeRepaymentRepaymentHoliday {
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -43082,15 +45131,15 @@ impl crate::__private::serde::Serialize
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-    for OBReadProduct2DataProductOtherProductTypeRepaymentRepaymentHoliday
-{
+for OBReadProduct2DataProductOtherProductTypeRepaymentRepaymentHoliday {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
         crate::__private::deserialize_object(deserializer)
     }
 }
-impl crate::Validate for OBReadProduct2DataProductOtherProductTypeRepaymentRepaymentHoliday {
+impl crate::Validate
+for OBReadProduct2DataProductOtherProductTypeRepaymentRepaymentHoliday {
     fn validate_at(&self, r: &mut crate::__private::Report) {
         crate::__private::check_extra::<Self>(r, &self.extra);
         if let Some(v) = &self.max_holiday_length {
@@ -43117,23 +45166,24 @@ impl crate::Validate for OBReadProduct2DataProductOtherProductTypeRepaymentRepay
 }
 #[cfg(feature = "schemars")]
 impl crate::__private::schemars::JsonSchema
-    for OBReadProduct2DataProductOtherProductTypeRepaymentRepaymentHoliday
-{
+for OBReadProduct2DataProductOtherProductTypeRepaymentRepaymentHoliday {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBReadProduct2DataProductOtherProductTypeRepaymentRepaymentHoliday".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
         concat!(
-            module_path!(),
-            "::",
+            module_path!(), "::",
             "OBReadProduct2DataProductOtherProductTypeRepaymentRepaymentHoliday"
         )
-        .into()
+            .into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
     ) -> crate::__private::schemars::Schema {
-        let mut s = crate::schema::object("Details of capital repayment holiday if any", true);
+        let mut s = crate::schema::object(
+            "Details of capital repayment holiday if any",
+            true,
+        );
         crate::schema::property(
             &mut s,
             "MaxHolidayLength",
@@ -43187,16 +45237,18 @@ impl crate::__private::schemars::JsonSchema
                     max_items: None,
                     minimum: None,
                     allowed: &[],
-                    items: Some(&crate::schema::Constraints {
-                        min_len: Some(1u64),
-                        max_len: Some(2000u64),
-                        pattern: None,
-                        min_items: None,
-                        max_items: None,
-                        minimum: None,
-                        allowed: &[],
-                        items: None,
-                    }),
+                    items: Some(
+                        &crate::schema::Constraints {
+                            min_len: Some(1u64),
+                            max_len: Some(2000u64),
+                            pattern: None,
+                            min_items: None,
+                            max_items: None,
+                            minimum: None,
+                            allowed: &[],
+                            items: None,
+                        },
+                    ),
                 },
             ),
         );
@@ -43238,8 +45290,19 @@ pub enum OBReadProduct2DataProductOtherProductTypeRepaymentRepaymentType {
 impl OBReadProduct2DataProductOtherProductTypeRepaymentRepaymentType {
     /// Every code the spec lists, in spec order.
     pub const CODES: &'static [&'static str] = &[
-        "USBA", "USBU", "USCI", "USCS", "USER", "USFA", "USFB", "USFI", "USIO", "USOT", "USPF",
-        "USRW", "USSL",
+        "USBA",
+        "USBU",
+        "USCI",
+        "USCS",
+        "USER",
+        "USFA",
+        "USFB",
+        "USFI",
+        "USIO",
+        "USOT",
+        "USPF",
+        "USRW",
+        "USSL",
     ];
     /// The code as it appears on the wire.
     pub fn as_str(&self) -> &str {
@@ -43284,7 +45347,9 @@ impl OBReadProduct2DataProductOtherProductTypeRepaymentRepaymentType {
         !matches!(self, Self::Unknown(_))
     }
 }
-crate::open_enum_traits!(OBReadProduct2DataProductOtherProductTypeRepaymentRepaymentType);
+crate::open_enum_traits!(
+    OBReadProduct2DataProductOtherProductTypeRepaymentRepaymentType
+);
 /// Product type : Personal Current Account, Business Current Account
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBReadProduct2DataProductProductType {
@@ -43398,7 +45463,9 @@ impl crate::Object for OBReadScheduledPayment3 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
+            0usize => {
+                crate::__private::encode_required(map, "Data", &self.data, &self.extra)
+            }
             1usize => crate::__private::encode_optional(map, "Links", &self.links),
             2usize => crate::__private::encode_optional(map, "Meta", &self.meta),
             _ => Ok(()),
@@ -43559,7 +45626,11 @@ impl crate::Object for OBReadScheduledPayment3Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_optional(map, "ScheduledPayment", &self.scheduled_payment)?;
+        crate::__private::encode_optional(
+            map,
+            "ScheduledPayment",
+            &self.scheduled_payment,
+        )?;
         Ok(())
     }
     fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
@@ -43569,7 +45640,11 @@ impl crate::Object for OBReadScheduledPayment3Data {
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_optional(map, "ScheduledPayment", &self.scheduled_payment)
+                crate::__private::encode_optional(
+                    map,
+                    "ScheduledPayment",
+                    &self.scheduled_payment,
+                )
             }
             _ => Ok(()),
         }
@@ -43703,7 +45778,9 @@ impl crate::Object for OBReadStandingOrder6 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
+            0usize => {
+                crate::__private::encode_required(map, "Data", &self.data, &self.extra)
+            }
             1usize => crate::__private::encode_optional(map, "Links", &self.links),
             2usize => crate::__private::encode_optional(map, "Meta", &self.meta),
             _ => Ok(()),
@@ -43873,7 +45950,13 @@ impl crate::Object for OBReadStandingOrder6Data {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_optional(map, "StandingOrder", &self.standing_order),
+            0usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "StandingOrder",
+                    &self.standing_order,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -44006,7 +46089,9 @@ impl crate::Object for OBReadStatement2 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
+            0usize => {
+                crate::__private::encode_required(map, "Data", &self.data, &self.extra)
+            }
             1usize => crate::__private::encode_optional(map, "Links", &self.links),
             2usize => crate::__private::encode_optional(map, "Meta", &self.meta),
             _ => Ok(()),
@@ -44066,8 +46151,10 @@ impl crate::__private::schemars::JsonSchema for OBReadStatement2 {
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
     ) -> crate::__private::schemars::Schema {
-        let mut s =
-            crate::schema::object("`OBReadStatement2` (the spec gives no description).", false);
+        let mut s = crate::schema::object(
+            "`OBReadStatement2` (the spec gives no description).",
+            false,
+        );
         crate::schema::property(
             &mut s,
             "Data",
@@ -44188,7 +46275,9 @@ impl crate::Object for OBReadTransaction6 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
+            0usize => {
+                crate::__private::encode_required(map, "Data", &self.data, &self.extra)
+            }
             1usize => crate::__private::encode_optional(map, "Links", &self.links),
             2usize => crate::__private::encode_optional(map, "Meta", &self.meta),
             _ => Ok(()),
@@ -44415,17 +46504,35 @@ impl crate::Object for OBScheduledPayment3 {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "AccountId", &self.account_id, &self.extra)?;
-        crate::__private::encode_optional(map, "ScheduledPaymentId", &self.scheduled_payment_id)?;
+        crate::__private::encode_required(
+            map,
+            "AccountId",
+            &self.account_id,
+            &self.extra,
+        )?;
+        crate::__private::encode_optional(
+            map,
+            "ScheduledPaymentId",
+            &self.scheduled_payment_id,
+        )?;
         crate::__private::encode_required(
             map,
             "ScheduledPaymentDateTime",
             &self.scheduled_payment_date_time,
             &self.extra,
         )?;
-        crate::__private::encode_required(map, "ScheduledType", &self.scheduled_type, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "ScheduledType",
+            &self.scheduled_type,
+            &self.extra,
+        )?;
         crate::__private::encode_optional(map, "Reference", &self.reference)?;
-        crate::__private::encode_optional(map, "DebtorReference", &self.debtor_reference)?;
+        crate::__private::encode_optional(
+            map,
+            "DebtorReference",
+            &self.debtor_reference,
+        )?;
         crate::__private::encode_required(
             map,
             "InstructedAmount",
@@ -44433,7 +46540,11 @@ impl crate::Object for OBScheduledPayment3 {
             &self.extra,
         )?;
         crate::__private::encode_optional(map, "CreditorAgent", &self.creditor_agent)?;
-        crate::__private::encode_optional(map, "CreditorAccount", &self.creditor_account)?;
+        crate::__private::encode_optional(
+            map,
+            "CreditorAccount",
+            &self.creditor_account,
+        )?;
         Ok(())
     }
     fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
@@ -44443,38 +46554,67 @@ impl crate::Object for OBScheduledPayment3 {
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_required(map, "AccountId", &self.account_id, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "AccountId",
+                    &self.account_id,
+                    &self.extra,
+                )
             }
-            1usize => crate::__private::encode_optional(
-                map,
-                "ScheduledPaymentId",
-                &self.scheduled_payment_id,
-            ),
-            2usize => crate::__private::encode_required(
-                map,
-                "ScheduledPaymentDateTime",
-                &self.scheduled_payment_date_time,
-                &self.extra,
-            ),
-            3usize => crate::__private::encode_required(
-                map,
-                "ScheduledType",
-                &self.scheduled_type,
-                &self.extra,
-            ),
-            4usize => crate::__private::encode_optional(map, "Reference", &self.reference),
+            1usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "ScheduledPaymentId",
+                    &self.scheduled_payment_id,
+                )
+            }
+            2usize => {
+                crate::__private::encode_required(
+                    map,
+                    "ScheduledPaymentDateTime",
+                    &self.scheduled_payment_date_time,
+                    &self.extra,
+                )
+            }
+            3usize => {
+                crate::__private::encode_required(
+                    map,
+                    "ScheduledType",
+                    &self.scheduled_type,
+                    &self.extra,
+                )
+            }
+            4usize => {
+                crate::__private::encode_optional(map, "Reference", &self.reference)
+            }
             5usize => {
-                crate::__private::encode_optional(map, "DebtorReference", &self.debtor_reference)
+                crate::__private::encode_optional(
+                    map,
+                    "DebtorReference",
+                    &self.debtor_reference,
+                )
             }
-            6usize => crate::__private::encode_required(
-                map,
-                "InstructedAmount",
-                &self.instructed_amount,
-                &self.extra,
-            ),
-            7usize => crate::__private::encode_optional(map, "CreditorAgent", &self.creditor_agent),
+            6usize => {
+                crate::__private::encode_required(
+                    map,
+                    "InstructedAmount",
+                    &self.instructed_amount,
+                    &self.extra,
+                )
+            }
+            7usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "CreditorAgent",
+                    &self.creditor_agent,
+                )
+            }
             8usize => {
-                crate::__private::encode_optional(map, "CreditorAccount", &self.creditor_account)
+                crate::__private::encode_optional(
+                    map,
+                    "CreditorAccount",
+                    &self.creditor_account,
+                )
             }
             _ => Ok(()),
         }
@@ -44834,17 +46974,35 @@ impl crate::Object for OBScheduledPayment3Basic {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "AccountId", &self.account_id, &self.extra)?;
-        crate::__private::encode_optional(map, "ScheduledPaymentId", &self.scheduled_payment_id)?;
+        crate::__private::encode_required(
+            map,
+            "AccountId",
+            &self.account_id,
+            &self.extra,
+        )?;
+        crate::__private::encode_optional(
+            map,
+            "ScheduledPaymentId",
+            &self.scheduled_payment_id,
+        )?;
         crate::__private::encode_required(
             map,
             "ScheduledPaymentDateTime",
             &self.scheduled_payment_date_time,
             &self.extra,
         )?;
-        crate::__private::encode_required(map, "ScheduledType", &self.scheduled_type, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "ScheduledType",
+            &self.scheduled_type,
+            &self.extra,
+        )?;
         crate::__private::encode_optional(map, "Reference", &self.reference)?;
-        crate::__private::encode_optional(map, "DebtorReference", &self.debtor_reference)?;
+        crate::__private::encode_optional(
+            map,
+            "DebtorReference",
+            &self.debtor_reference,
+        )?;
         crate::__private::encode_required(
             map,
             "InstructedAmount",
@@ -44860,35 +47018,54 @@ impl crate::Object for OBScheduledPayment3Basic {
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_required(map, "AccountId", &self.account_id, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "AccountId",
+                    &self.account_id,
+                    &self.extra,
+                )
             }
-            1usize => crate::__private::encode_optional(
-                map,
-                "ScheduledPaymentId",
-                &self.scheduled_payment_id,
-            ),
-            2usize => crate::__private::encode_required(
-                map,
-                "ScheduledPaymentDateTime",
-                &self.scheduled_payment_date_time,
-                &self.extra,
-            ),
-            3usize => crate::__private::encode_required(
-                map,
-                "ScheduledType",
-                &self.scheduled_type,
-                &self.extra,
-            ),
-            4usize => crate::__private::encode_optional(map, "Reference", &self.reference),
+            1usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "ScheduledPaymentId",
+                    &self.scheduled_payment_id,
+                )
+            }
+            2usize => {
+                crate::__private::encode_required(
+                    map,
+                    "ScheduledPaymentDateTime",
+                    &self.scheduled_payment_date_time,
+                    &self.extra,
+                )
+            }
+            3usize => {
+                crate::__private::encode_required(
+                    map,
+                    "ScheduledType",
+                    &self.scheduled_type,
+                    &self.extra,
+                )
+            }
+            4usize => {
+                crate::__private::encode_optional(map, "Reference", &self.reference)
+            }
             5usize => {
-                crate::__private::encode_optional(map, "DebtorReference", &self.debtor_reference)
+                crate::__private::encode_optional(
+                    map,
+                    "DebtorReference",
+                    &self.debtor_reference,
+                )
             }
-            6usize => crate::__private::encode_required(
-                map,
-                "InstructedAmount",
-                &self.instructed_amount,
-                &self.extra,
-            ),
+            6usize => {
+                crate::__private::encode_required(
+                    map,
+                    "InstructedAmount",
+                    &self.instructed_amount,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -45214,17 +47391,35 @@ impl crate::Object for OBScheduledPayment3Detail {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "AccountId", &self.account_id, &self.extra)?;
-        crate::__private::encode_optional(map, "ScheduledPaymentId", &self.scheduled_payment_id)?;
+        crate::__private::encode_required(
+            map,
+            "AccountId",
+            &self.account_id,
+            &self.extra,
+        )?;
+        crate::__private::encode_optional(
+            map,
+            "ScheduledPaymentId",
+            &self.scheduled_payment_id,
+        )?;
         crate::__private::encode_required(
             map,
             "ScheduledPaymentDateTime",
             &self.scheduled_payment_date_time,
             &self.extra,
         )?;
-        crate::__private::encode_required(map, "ScheduledType", &self.scheduled_type, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "ScheduledType",
+            &self.scheduled_type,
+            &self.extra,
+        )?;
         crate::__private::encode_optional(map, "Reference", &self.reference)?;
-        crate::__private::encode_optional(map, "DebtorReference", &self.debtor_reference)?;
+        crate::__private::encode_optional(
+            map,
+            "DebtorReference",
+            &self.debtor_reference,
+        )?;
         crate::__private::encode_required(
             map,
             "InstructedAmount",
@@ -45247,42 +47442,69 @@ impl crate::Object for OBScheduledPayment3Detail {
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_required(map, "AccountId", &self.account_id, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "AccountId",
+                    &self.account_id,
+                    &self.extra,
+                )
             }
-            1usize => crate::__private::encode_optional(
-                map,
-                "ScheduledPaymentId",
-                &self.scheduled_payment_id,
-            ),
-            2usize => crate::__private::encode_required(
-                map,
-                "ScheduledPaymentDateTime",
-                &self.scheduled_payment_date_time,
-                &self.extra,
-            ),
-            3usize => crate::__private::encode_required(
-                map,
-                "ScheduledType",
-                &self.scheduled_type,
-                &self.extra,
-            ),
-            4usize => crate::__private::encode_optional(map, "Reference", &self.reference),
+            1usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "ScheduledPaymentId",
+                    &self.scheduled_payment_id,
+                )
+            }
+            2usize => {
+                crate::__private::encode_required(
+                    map,
+                    "ScheduledPaymentDateTime",
+                    &self.scheduled_payment_date_time,
+                    &self.extra,
+                )
+            }
+            3usize => {
+                crate::__private::encode_required(
+                    map,
+                    "ScheduledType",
+                    &self.scheduled_type,
+                    &self.extra,
+                )
+            }
+            4usize => {
+                crate::__private::encode_optional(map, "Reference", &self.reference)
+            }
             5usize => {
-                crate::__private::encode_optional(map, "DebtorReference", &self.debtor_reference)
+                crate::__private::encode_optional(
+                    map,
+                    "DebtorReference",
+                    &self.debtor_reference,
+                )
             }
-            6usize => crate::__private::encode_required(
-                map,
-                "InstructedAmount",
-                &self.instructed_amount,
-                &self.extra,
-            ),
-            7usize => crate::__private::encode_optional(map, "CreditorAgent", &self.creditor_agent),
-            8usize => crate::__private::encode_required(
-                map,
-                "CreditorAccount",
-                &self.creditor_account,
-                &self.extra,
-            ),
+            6usize => {
+                crate::__private::encode_required(
+                    map,
+                    "InstructedAmount",
+                    &self.instructed_amount,
+                    &self.extra,
+                )
+            }
+            7usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "CreditorAgent",
+                    &self.creditor_agent,
+                )
+            }
+            8usize => {
+                crate::__private::encode_required(
+                    map,
+                    "CreditorAccount",
+                    &self.creditor_account,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -45749,9 +47971,23 @@ impl crate::Object for OBStandingOrder6 {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "AccountId", &self.account_id, &self.extra)?;
-        crate::__private::encode_optional(map, "StandingOrderId", &self.standing_order_id)?;
-        crate::__private::encode_required(map, "Frequency", &self.frequency, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "AccountId",
+            &self.account_id,
+            &self.extra,
+        )?;
+        crate::__private::encode_optional(
+            map,
+            "StandingOrderId",
+            &self.standing_order_id,
+        )?;
+        crate::__private::encode_required(
+            map,
+            "Frequency",
+            &self.frequency,
+            &self.extra,
+        )?;
         crate::__private::encode_optional(map, "Reference", &self.reference)?;
         crate::__private::encode_optional(
             map,
@@ -45773,19 +48009,47 @@ impl crate::Object for OBStandingOrder6 {
             "FinalPaymentDateTime",
             &self.final_payment_date_time,
         )?;
-        crate::__private::encode_optional(map, "NumberOfPayments", &self.number_of_payments)?;
+        crate::__private::encode_optional(
+            map,
+            "NumberOfPayments",
+            &self.number_of_payments,
+        )?;
         crate::__private::encode_optional(
             map,
             "StandingOrderStatusCode",
             &self.standing_order_status_code,
         )?;
-        crate::__private::encode_optional(map, "FirstPaymentAmount", &self.first_payment_amount)?;
-        crate::__private::encode_optional(map, "NextPaymentAmount", &self.next_payment_amount)?;
-        crate::__private::encode_optional(map, "LastPaymentAmount", &self.last_payment_amount)?;
-        crate::__private::encode_optional(map, "FinalPaymentAmount", &self.final_payment_amount)?;
+        crate::__private::encode_optional(
+            map,
+            "FirstPaymentAmount",
+            &self.first_payment_amount,
+        )?;
+        crate::__private::encode_optional(
+            map,
+            "NextPaymentAmount",
+            &self.next_payment_amount,
+        )?;
+        crate::__private::encode_optional(
+            map,
+            "LastPaymentAmount",
+            &self.last_payment_amount,
+        )?;
+        crate::__private::encode_optional(
+            map,
+            "FinalPaymentAmount",
+            &self.final_payment_amount,
+        )?;
         crate::__private::encode_optional(map, "CreditorAgent", &self.creditor_agent)?;
-        crate::__private::encode_optional(map, "CreditorAccount", &self.creditor_account)?;
-        crate::__private::encode_optional(map, "SupplementaryData", &self.supplementary_data)?;
+        crate::__private::encode_optional(
+            map,
+            "CreditorAccount",
+            &self.creditor_account,
+        )?;
+        crate::__private::encode_optional(
+            map,
+            "SupplementaryData",
+            &self.supplementary_data,
+        )?;
         Ok(())
     }
     fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
@@ -45795,74 +48059,122 @@ impl crate::Object for OBStandingOrder6 {
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_required(map, "AccountId", &self.account_id, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "AccountId",
+                    &self.account_id,
+                    &self.extra,
+                )
             }
             1usize => {
-                crate::__private::encode_optional(map, "StandingOrderId", &self.standing_order_id)
+                crate::__private::encode_optional(
+                    map,
+                    "StandingOrderId",
+                    &self.standing_order_id,
+                )
             }
             2usize => {
-                crate::__private::encode_required(map, "Frequency", &self.frequency, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "Frequency",
+                    &self.frequency,
+                    &self.extra,
+                )
             }
-            3usize => crate::__private::encode_optional(map, "Reference", &self.reference),
-            4usize => crate::__private::encode_optional(
-                map,
-                "FirstPaymentDateTime",
-                &self.first_payment_date_time,
-            ),
-            5usize => crate::__private::encode_optional(
-                map,
-                "NextPaymentDateTime",
-                &self.next_payment_date_time,
-            ),
-            6usize => crate::__private::encode_optional(
-                map,
-                "LastPaymentDateTime",
-                &self.last_payment_date_time,
-            ),
-            7usize => crate::__private::encode_optional(
-                map,
-                "FinalPaymentDateTime",
-                &self.final_payment_date_time,
-            ),
+            3usize => {
+                crate::__private::encode_optional(map, "Reference", &self.reference)
+            }
+            4usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "FirstPaymentDateTime",
+                    &self.first_payment_date_time,
+                )
+            }
+            5usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "NextPaymentDateTime",
+                    &self.next_payment_date_time,
+                )
+            }
+            6usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "LastPaymentDateTime",
+                    &self.last_payment_date_time,
+                )
+            }
+            7usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "FinalPaymentDateTime",
+                    &self.final_payment_date_time,
+                )
+            }
             8usize => {
-                crate::__private::encode_optional(map, "NumberOfPayments", &self.number_of_payments)
+                crate::__private::encode_optional(
+                    map,
+                    "NumberOfPayments",
+                    &self.number_of_payments,
+                )
             }
-            9usize => crate::__private::encode_optional(
-                map,
-                "StandingOrderStatusCode",
-                &self.standing_order_status_code,
-            ),
-            10usize => crate::__private::encode_optional(
-                map,
-                "FirstPaymentAmount",
-                &self.first_payment_amount,
-            ),
-            11usize => crate::__private::encode_optional(
-                map,
-                "NextPaymentAmount",
-                &self.next_payment_amount,
-            ),
-            12usize => crate::__private::encode_optional(
-                map,
-                "LastPaymentAmount",
-                &self.last_payment_amount,
-            ),
-            13usize => crate::__private::encode_optional(
-                map,
-                "FinalPaymentAmount",
-                &self.final_payment_amount,
-            ),
+            9usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "StandingOrderStatusCode",
+                    &self.standing_order_status_code,
+                )
+            }
+            10usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "FirstPaymentAmount",
+                    &self.first_payment_amount,
+                )
+            }
+            11usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "NextPaymentAmount",
+                    &self.next_payment_amount,
+                )
+            }
+            12usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "LastPaymentAmount",
+                    &self.last_payment_amount,
+                )
+            }
+            13usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "FinalPaymentAmount",
+                    &self.final_payment_amount,
+                )
+            }
             14usize => {
-                crate::__private::encode_optional(map, "CreditorAgent", &self.creditor_agent)
+                crate::__private::encode_optional(
+                    map,
+                    "CreditorAgent",
+                    &self.creditor_agent,
+                )
             }
             15usize => {
-                crate::__private::encode_optional(map, "CreditorAccount", &self.creditor_account)
+                crate::__private::encode_optional(
+                    map,
+                    "CreditorAccount",
+                    &self.creditor_account,
+                )
             }
-            16usize => crate::__private::encode_optional(
-                map,
-                "SupplementaryData",
-                &self.supplementary_data,
-            ),
+            16usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "SupplementaryData",
+                    &self.supplementary_data,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -45996,8 +48308,10 @@ impl crate::__private::schemars::JsonSchema for OBStandingOrder6 {
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
     ) -> crate::__private::schemars::Schema {
-        let mut s =
-            crate::schema::object("`OBStandingOrder6` (the spec gives no description).", false);
+        let mut s = crate::schema::object(
+            "`OBStandingOrder6` (the spec gives no description).",
+            false,
+        );
         crate::schema::property(
             &mut s,
             "AccountId",
@@ -46504,9 +48818,23 @@ impl crate::Object for OBStandingOrder6Basic {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "AccountId", &self.account_id, &self.extra)?;
-        crate::__private::encode_optional(map, "StandingOrderId", &self.standing_order_id)?;
-        crate::__private::encode_required(map, "Frequency", &self.frequency, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "AccountId",
+            &self.account_id,
+            &self.extra,
+        )?;
+        crate::__private::encode_optional(
+            map,
+            "StandingOrderId",
+            &self.standing_order_id,
+        )?;
+        crate::__private::encode_required(
+            map,
+            "Frequency",
+            &self.frequency,
+            &self.extra,
+        )?;
         crate::__private::encode_optional(map, "Reference", &self.reference)?;
         crate::__private::encode_optional(
             map,
@@ -46528,17 +48856,41 @@ impl crate::Object for OBStandingOrder6Basic {
             "FinalPaymentDateTime",
             &self.final_payment_date_time,
         )?;
-        crate::__private::encode_optional(map, "NumberOfPayments", &self.number_of_payments)?;
+        crate::__private::encode_optional(
+            map,
+            "NumberOfPayments",
+            &self.number_of_payments,
+        )?;
         crate::__private::encode_optional(
             map,
             "StandingOrderStatusCode",
             &self.standing_order_status_code,
         )?;
-        crate::__private::encode_optional(map, "FirstPaymentAmount", &self.first_payment_amount)?;
-        crate::__private::encode_optional(map, "NextPaymentAmount", &self.next_payment_amount)?;
-        crate::__private::encode_optional(map, "LastPaymentAmount", &self.last_payment_amount)?;
-        crate::__private::encode_optional(map, "FinalPaymentAmount", &self.final_payment_amount)?;
-        crate::__private::encode_optional(map, "SupplementaryData", &self.supplementary_data)?;
+        crate::__private::encode_optional(
+            map,
+            "FirstPaymentAmount",
+            &self.first_payment_amount,
+        )?;
+        crate::__private::encode_optional(
+            map,
+            "NextPaymentAmount",
+            &self.next_payment_amount,
+        )?;
+        crate::__private::encode_optional(
+            map,
+            "LastPaymentAmount",
+            &self.last_payment_amount,
+        )?;
+        crate::__private::encode_optional(
+            map,
+            "FinalPaymentAmount",
+            &self.final_payment_amount,
+        )?;
+        crate::__private::encode_optional(
+            map,
+            "SupplementaryData",
+            &self.supplementary_data,
+        )?;
         Ok(())
     }
     fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
@@ -46548,68 +48900,108 @@ impl crate::Object for OBStandingOrder6Basic {
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_required(map, "AccountId", &self.account_id, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "AccountId",
+                    &self.account_id,
+                    &self.extra,
+                )
             }
             1usize => {
-                crate::__private::encode_optional(map, "StandingOrderId", &self.standing_order_id)
+                crate::__private::encode_optional(
+                    map,
+                    "StandingOrderId",
+                    &self.standing_order_id,
+                )
             }
             2usize => {
-                crate::__private::encode_required(map, "Frequency", &self.frequency, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "Frequency",
+                    &self.frequency,
+                    &self.extra,
+                )
             }
-            3usize => crate::__private::encode_optional(map, "Reference", &self.reference),
-            4usize => crate::__private::encode_optional(
-                map,
-                "FirstPaymentDateTime",
-                &self.first_payment_date_time,
-            ),
-            5usize => crate::__private::encode_optional(
-                map,
-                "NextPaymentDateTime",
-                &self.next_payment_date_time,
-            ),
-            6usize => crate::__private::encode_optional(
-                map,
-                "LastPaymentDateTime",
-                &self.last_payment_date_time,
-            ),
-            7usize => crate::__private::encode_optional(
-                map,
-                "FinalPaymentDateTime",
-                &self.final_payment_date_time,
-            ),
+            3usize => {
+                crate::__private::encode_optional(map, "Reference", &self.reference)
+            }
+            4usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "FirstPaymentDateTime",
+                    &self.first_payment_date_time,
+                )
+            }
+            5usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "NextPaymentDateTime",
+                    &self.next_payment_date_time,
+                )
+            }
+            6usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "LastPaymentDateTime",
+                    &self.last_payment_date_time,
+                )
+            }
+            7usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "FinalPaymentDateTime",
+                    &self.final_payment_date_time,
+                )
+            }
             8usize => {
-                crate::__private::encode_optional(map, "NumberOfPayments", &self.number_of_payments)
+                crate::__private::encode_optional(
+                    map,
+                    "NumberOfPayments",
+                    &self.number_of_payments,
+                )
             }
-            9usize => crate::__private::encode_optional(
-                map,
-                "StandingOrderStatusCode",
-                &self.standing_order_status_code,
-            ),
-            10usize => crate::__private::encode_optional(
-                map,
-                "FirstPaymentAmount",
-                &self.first_payment_amount,
-            ),
-            11usize => crate::__private::encode_optional(
-                map,
-                "NextPaymentAmount",
-                &self.next_payment_amount,
-            ),
-            12usize => crate::__private::encode_optional(
-                map,
-                "LastPaymentAmount",
-                &self.last_payment_amount,
-            ),
-            13usize => crate::__private::encode_optional(
-                map,
-                "FinalPaymentAmount",
-                &self.final_payment_amount,
-            ),
-            14usize => crate::__private::encode_optional(
-                map,
-                "SupplementaryData",
-                &self.supplementary_data,
-            ),
+            9usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "StandingOrderStatusCode",
+                    &self.standing_order_status_code,
+                )
+            }
+            10usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "FirstPaymentAmount",
+                    &self.first_payment_amount,
+                )
+            }
+            11usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "NextPaymentAmount",
+                    &self.next_payment_amount,
+                )
+            }
+            12usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "LastPaymentAmount",
+                    &self.last_payment_amount,
+                )
+            }
+            13usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "FinalPaymentAmount",
+                    &self.final_payment_amount,
+                )
+            }
+            14usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "SupplementaryData",
+                    &self.supplementary_data,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -47220,9 +49612,23 @@ impl crate::Object for OBStandingOrder6Detail {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "AccountId", &self.account_id, &self.extra)?;
-        crate::__private::encode_optional(map, "StandingOrderId", &self.standing_order_id)?;
-        crate::__private::encode_required(map, "Frequency", &self.frequency, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "AccountId",
+            &self.account_id,
+            &self.extra,
+        )?;
+        crate::__private::encode_optional(
+            map,
+            "StandingOrderId",
+            &self.standing_order_id,
+        )?;
+        crate::__private::encode_required(
+            map,
+            "Frequency",
+            &self.frequency,
+            &self.extra,
+        )?;
         crate::__private::encode_optional(map, "Reference", &self.reference)?;
         crate::__private::encode_optional(
             map,
@@ -47244,16 +49650,36 @@ impl crate::Object for OBStandingOrder6Detail {
             "FinalPaymentDateTime",
             &self.final_payment_date_time,
         )?;
-        crate::__private::encode_optional(map, "NumberOfPayments", &self.number_of_payments)?;
+        crate::__private::encode_optional(
+            map,
+            "NumberOfPayments",
+            &self.number_of_payments,
+        )?;
         crate::__private::encode_optional(
             map,
             "StandingOrderStatusCode",
             &self.standing_order_status_code,
         )?;
-        crate::__private::encode_optional(map, "FirstPaymentAmount", &self.first_payment_amount)?;
-        crate::__private::encode_optional(map, "NextPaymentAmount", &self.next_payment_amount)?;
-        crate::__private::encode_optional(map, "LastPaymentAmount", &self.last_payment_amount)?;
-        crate::__private::encode_optional(map, "FinalPaymentAmount", &self.final_payment_amount)?;
+        crate::__private::encode_optional(
+            map,
+            "FirstPaymentAmount",
+            &self.first_payment_amount,
+        )?;
+        crate::__private::encode_optional(
+            map,
+            "NextPaymentAmount",
+            &self.next_payment_amount,
+        )?;
+        crate::__private::encode_optional(
+            map,
+            "LastPaymentAmount",
+            &self.last_payment_amount,
+        )?;
+        crate::__private::encode_optional(
+            map,
+            "FinalPaymentAmount",
+            &self.final_payment_amount,
+        )?;
         crate::__private::encode_optional(map, "CreditorAgent", &self.creditor_agent)?;
         crate::__private::encode_required(
             map,
@@ -47261,7 +49687,11 @@ impl crate::Object for OBStandingOrder6Detail {
             &self.creditor_account,
             &self.extra,
         )?;
-        crate::__private::encode_optional(map, "SupplementaryData", &self.supplementary_data)?;
+        crate::__private::encode_optional(
+            map,
+            "SupplementaryData",
+            &self.supplementary_data,
+        )?;
         Ok(())
     }
     fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
@@ -47271,77 +49701,123 @@ impl crate::Object for OBStandingOrder6Detail {
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_required(map, "AccountId", &self.account_id, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "AccountId",
+                    &self.account_id,
+                    &self.extra,
+                )
             }
             1usize => {
-                crate::__private::encode_optional(map, "StandingOrderId", &self.standing_order_id)
+                crate::__private::encode_optional(
+                    map,
+                    "StandingOrderId",
+                    &self.standing_order_id,
+                )
             }
             2usize => {
-                crate::__private::encode_required(map, "Frequency", &self.frequency, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "Frequency",
+                    &self.frequency,
+                    &self.extra,
+                )
             }
-            3usize => crate::__private::encode_optional(map, "Reference", &self.reference),
-            4usize => crate::__private::encode_optional(
-                map,
-                "FirstPaymentDateTime",
-                &self.first_payment_date_time,
-            ),
-            5usize => crate::__private::encode_optional(
-                map,
-                "NextPaymentDateTime",
-                &self.next_payment_date_time,
-            ),
-            6usize => crate::__private::encode_optional(
-                map,
-                "LastPaymentDateTime",
-                &self.last_payment_date_time,
-            ),
-            7usize => crate::__private::encode_optional(
-                map,
-                "FinalPaymentDateTime",
-                &self.final_payment_date_time,
-            ),
+            3usize => {
+                crate::__private::encode_optional(map, "Reference", &self.reference)
+            }
+            4usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "FirstPaymentDateTime",
+                    &self.first_payment_date_time,
+                )
+            }
+            5usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "NextPaymentDateTime",
+                    &self.next_payment_date_time,
+                )
+            }
+            6usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "LastPaymentDateTime",
+                    &self.last_payment_date_time,
+                )
+            }
+            7usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "FinalPaymentDateTime",
+                    &self.final_payment_date_time,
+                )
+            }
             8usize => {
-                crate::__private::encode_optional(map, "NumberOfPayments", &self.number_of_payments)
+                crate::__private::encode_optional(
+                    map,
+                    "NumberOfPayments",
+                    &self.number_of_payments,
+                )
             }
-            9usize => crate::__private::encode_optional(
-                map,
-                "StandingOrderStatusCode",
-                &self.standing_order_status_code,
-            ),
-            10usize => crate::__private::encode_optional(
-                map,
-                "FirstPaymentAmount",
-                &self.first_payment_amount,
-            ),
-            11usize => crate::__private::encode_optional(
-                map,
-                "NextPaymentAmount",
-                &self.next_payment_amount,
-            ),
-            12usize => crate::__private::encode_optional(
-                map,
-                "LastPaymentAmount",
-                &self.last_payment_amount,
-            ),
-            13usize => crate::__private::encode_optional(
-                map,
-                "FinalPaymentAmount",
-                &self.final_payment_amount,
-            ),
+            9usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "StandingOrderStatusCode",
+                    &self.standing_order_status_code,
+                )
+            }
+            10usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "FirstPaymentAmount",
+                    &self.first_payment_amount,
+                )
+            }
+            11usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "NextPaymentAmount",
+                    &self.next_payment_amount,
+                )
+            }
+            12usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "LastPaymentAmount",
+                    &self.last_payment_amount,
+                )
+            }
+            13usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "FinalPaymentAmount",
+                    &self.final_payment_amount,
+                )
+            }
             14usize => {
-                crate::__private::encode_optional(map, "CreditorAgent", &self.creditor_agent)
+                crate::__private::encode_optional(
+                    map,
+                    "CreditorAgent",
+                    &self.creditor_agent,
+                )
             }
-            15usize => crate::__private::encode_required(
-                map,
-                "CreditorAccount",
-                &self.creditor_account,
-                &self.extra,
-            ),
-            16usize => crate::__private::encode_optional(
-                map,
-                "SupplementaryData",
-                &self.supplementary_data,
-            ),
+            15usize => {
+                crate::__private::encode_required(
+                    map,
+                    "CreditorAccount",
+                    &self.creditor_account,
+                    &self.extra,
+                )
+            }
+            16usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "SupplementaryData",
+                    &self.supplementary_data,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -47951,9 +50427,18 @@ impl crate::Object for OBStatement2 {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "AccountId", &self.account_id, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "AccountId",
+            &self.account_id,
+            &self.extra,
+        )?;
         crate::__private::encode_optional(map, "StatementId", &self.statement_id)?;
-        crate::__private::encode_optional(map, "StatementReference", &self.statement_reference)?;
+        crate::__private::encode_optional(
+            map,
+            "StatementReference",
+            &self.statement_reference,
+        )?;
         crate::__private::encode_required(map, "Type", &self.type_, &self.extra)?;
         crate::__private::encode_required(
             map,
@@ -47961,7 +50446,12 @@ impl crate::Object for OBStatement2 {
             &self.start_date_time,
             &self.extra,
         )?;
-        crate::__private::encode_required(map, "EndDateTime", &self.end_date_time, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "EndDateTime",
+            &self.end_date_time,
+            &self.extra,
+        )?;
         crate::__private::encode_required(
             map,
             "CreationDateTime",
@@ -47973,11 +50463,27 @@ impl crate::Object for OBStatement2 {
             "StatementDescription",
             &self.statement_description,
         )?;
-        crate::__private::encode_optional(map, "StatementBenefit", &self.statement_benefit)?;
+        crate::__private::encode_optional(
+            map,
+            "StatementBenefit",
+            &self.statement_benefit,
+        )?;
         crate::__private::encode_optional(map, "StatementFee", &self.statement_fee)?;
-        crate::__private::encode_optional(map, "StatementInterest", &self.statement_interest)?;
-        crate::__private::encode_optional(map, "StatementAmount", &self.statement_amount)?;
-        crate::__private::encode_optional(map, "StatementDateTime", &self.statement_date_time)?;
+        crate::__private::encode_optional(
+            map,
+            "StatementInterest",
+            &self.statement_interest,
+        )?;
+        crate::__private::encode_optional(
+            map,
+            "StatementAmount",
+            &self.statement_amount,
+        )?;
+        crate::__private::encode_optional(
+            map,
+            "StatementDateTime",
+            &self.statement_date_time,
+        )?;
         crate::__private::encode_optional(map, "StatementRate", &self.statement_rate)?;
         crate::__private::encode_optional(map, "StatementValue", &self.statement_value)?;
         Ok(())
@@ -47989,60 +50495,105 @@ impl crate::Object for OBStatement2 {
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_required(map, "AccountId", &self.account_id, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "AccountId",
+                    &self.account_id,
+                    &self.extra,
+                )
             }
-            1usize => crate::__private::encode_optional(map, "StatementId", &self.statement_id),
-            2usize => crate::__private::encode_optional(
-                map,
-                "StatementReference",
-                &self.statement_reference,
-            ),
-            3usize => crate::__private::encode_required(map, "Type", &self.type_, &self.extra),
-            4usize => crate::__private::encode_required(
-                map,
-                "StartDateTime",
-                &self.start_date_time,
-                &self.extra,
-            ),
-            5usize => crate::__private::encode_required(
-                map,
-                "EndDateTime",
-                &self.end_date_time,
-                &self.extra,
-            ),
-            6usize => crate::__private::encode_required(
-                map,
-                "CreationDateTime",
-                &self.creation_date_time,
-                &self.extra,
-            ),
-            7usize => crate::__private::encode_optional(
-                map,
-                "StatementDescription",
-                &self.statement_description,
-            ),
+            1usize => {
+                crate::__private::encode_optional(map, "StatementId", &self.statement_id)
+            }
+            2usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "StatementReference",
+                    &self.statement_reference,
+                )
+            }
+            3usize => {
+                crate::__private::encode_required(map, "Type", &self.type_, &self.extra)
+            }
+            4usize => {
+                crate::__private::encode_required(
+                    map,
+                    "StartDateTime",
+                    &self.start_date_time,
+                    &self.extra,
+                )
+            }
+            5usize => {
+                crate::__private::encode_required(
+                    map,
+                    "EndDateTime",
+                    &self.end_date_time,
+                    &self.extra,
+                )
+            }
+            6usize => {
+                crate::__private::encode_required(
+                    map,
+                    "CreationDateTime",
+                    &self.creation_date_time,
+                    &self.extra,
+                )
+            }
+            7usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "StatementDescription",
+                    &self.statement_description,
+                )
+            }
             8usize => {
-                crate::__private::encode_optional(map, "StatementBenefit", &self.statement_benefit)
+                crate::__private::encode_optional(
+                    map,
+                    "StatementBenefit",
+                    &self.statement_benefit,
+                )
             }
-            9usize => crate::__private::encode_optional(map, "StatementFee", &self.statement_fee),
-            10usize => crate::__private::encode_optional(
-                map,
-                "StatementInterest",
-                &self.statement_interest,
-            ),
+            9usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "StatementFee",
+                    &self.statement_fee,
+                )
+            }
+            10usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "StatementInterest",
+                    &self.statement_interest,
+                )
+            }
             11usize => {
-                crate::__private::encode_optional(map, "StatementAmount", &self.statement_amount)
+                crate::__private::encode_optional(
+                    map,
+                    "StatementAmount",
+                    &self.statement_amount,
+                )
             }
-            12usize => crate::__private::encode_optional(
-                map,
-                "StatementDateTime",
-                &self.statement_date_time,
-            ),
+            12usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "StatementDateTime",
+                    &self.statement_date_time,
+                )
+            }
             13usize => {
-                crate::__private::encode_optional(map, "StatementRate", &self.statement_rate)
+                crate::__private::encode_optional(
+                    map,
+                    "StatementRate",
+                    &self.statement_rate,
+                )
             }
             14usize => {
-                crate::__private::encode_optional(map, "StatementValue", &self.statement_value)
+                crate::__private::encode_optional(
+                    map,
+                    "StatementValue",
+                    &self.statement_value,
+                )
             }
             _ => Ok(()),
         }
@@ -48173,8 +50724,10 @@ impl crate::__private::schemars::JsonSchema for OBStatement2 {
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
     ) -> crate::__private::schemars::Schema {
-        let mut s =
-            crate::schema::object("Provides further details on a statement resource.", false);
+        let mut s = crate::schema::object(
+            "Provides further details on a statement resource.",
+            false,
+        );
         crate::schema::property(
             &mut s,
             "AccountId",
@@ -48323,16 +50876,18 @@ impl crate::__private::schemars::JsonSchema for OBStatement2 {
                     max_items: None,
                     minimum: None,
                     allowed: &[],
-                    items: Some(&crate::schema::Constraints {
-                        min_len: Some(1u64),
-                        max_len: Some(500u64),
-                        pattern: None,
-                        min_items: None,
-                        max_items: None,
-                        minimum: None,
-                        allowed: &[],
-                        items: None,
-                    }),
+                    items: Some(
+                        &crate::schema::Constraints {
+                            min_len: Some(1u64),
+                            max_len: Some(500u64),
+                            pattern: None,
+                            min_items: None,
+                            max_items: None,
+                            minimum: None,
+                            allowed: &[],
+                            items: None,
+                        },
+                    ),
                 },
             ),
         );
@@ -48608,9 +51163,18 @@ impl crate::Object for OBStatement2Basic {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "AccountId", &self.account_id, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "AccountId",
+            &self.account_id,
+            &self.extra,
+        )?;
         crate::__private::encode_optional(map, "StatementId", &self.statement_id)?;
-        crate::__private::encode_optional(map, "StatementReference", &self.statement_reference)?;
+        crate::__private::encode_optional(
+            map,
+            "StatementReference",
+            &self.statement_reference,
+        )?;
         crate::__private::encode_required(map, "Type", &self.type_, &self.extra)?;
         crate::__private::encode_required(
             map,
@@ -48618,7 +51182,12 @@ impl crate::Object for OBStatement2Basic {
             &self.start_date_time,
             &self.extra,
         )?;
-        crate::__private::encode_required(map, "EndDateTime", &self.end_date_time, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "EndDateTime",
+            &self.end_date_time,
+            &self.extra,
+        )?;
         crate::__private::encode_required(
             map,
             "CreationDateTime",
@@ -48630,10 +51199,22 @@ impl crate::Object for OBStatement2Basic {
             "StatementDescription",
             &self.statement_description,
         )?;
-        crate::__private::encode_optional(map, "StatementBenefit", &self.statement_benefit)?;
+        crate::__private::encode_optional(
+            map,
+            "StatementBenefit",
+            &self.statement_benefit,
+        )?;
         crate::__private::encode_optional(map, "StatementFee", &self.statement_fee)?;
-        crate::__private::encode_optional(map, "StatementInterest", &self.statement_interest)?;
-        crate::__private::encode_optional(map, "StatementDateTime", &self.statement_date_time)?;
+        crate::__private::encode_optional(
+            map,
+            "StatementInterest",
+            &self.statement_interest,
+        )?;
+        crate::__private::encode_optional(
+            map,
+            "StatementDateTime",
+            &self.statement_date_time,
+        )?;
         crate::__private::encode_optional(map, "StatementRate", &self.statement_rate)?;
         crate::__private::encode_optional(map, "StatementValue", &self.statement_value)?;
         Ok(())
@@ -48645,57 +51226,98 @@ impl crate::Object for OBStatement2Basic {
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_required(map, "AccountId", &self.account_id, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "AccountId",
+                    &self.account_id,
+                    &self.extra,
+                )
             }
-            1usize => crate::__private::encode_optional(map, "StatementId", &self.statement_id),
-            2usize => crate::__private::encode_optional(
-                map,
-                "StatementReference",
-                &self.statement_reference,
-            ),
-            3usize => crate::__private::encode_required(map, "Type", &self.type_, &self.extra),
-            4usize => crate::__private::encode_required(
-                map,
-                "StartDateTime",
-                &self.start_date_time,
-                &self.extra,
-            ),
-            5usize => crate::__private::encode_required(
-                map,
-                "EndDateTime",
-                &self.end_date_time,
-                &self.extra,
-            ),
-            6usize => crate::__private::encode_required(
-                map,
-                "CreationDateTime",
-                &self.creation_date_time,
-                &self.extra,
-            ),
-            7usize => crate::__private::encode_optional(
-                map,
-                "StatementDescription",
-                &self.statement_description,
-            ),
+            1usize => {
+                crate::__private::encode_optional(map, "StatementId", &self.statement_id)
+            }
+            2usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "StatementReference",
+                    &self.statement_reference,
+                )
+            }
+            3usize => {
+                crate::__private::encode_required(map, "Type", &self.type_, &self.extra)
+            }
+            4usize => {
+                crate::__private::encode_required(
+                    map,
+                    "StartDateTime",
+                    &self.start_date_time,
+                    &self.extra,
+                )
+            }
+            5usize => {
+                crate::__private::encode_required(
+                    map,
+                    "EndDateTime",
+                    &self.end_date_time,
+                    &self.extra,
+                )
+            }
+            6usize => {
+                crate::__private::encode_required(
+                    map,
+                    "CreationDateTime",
+                    &self.creation_date_time,
+                    &self.extra,
+                )
+            }
+            7usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "StatementDescription",
+                    &self.statement_description,
+                )
+            }
             8usize => {
-                crate::__private::encode_optional(map, "StatementBenefit", &self.statement_benefit)
+                crate::__private::encode_optional(
+                    map,
+                    "StatementBenefit",
+                    &self.statement_benefit,
+                )
             }
-            9usize => crate::__private::encode_optional(map, "StatementFee", &self.statement_fee),
-            10usize => crate::__private::encode_optional(
-                map,
-                "StatementInterest",
-                &self.statement_interest,
-            ),
-            11usize => crate::__private::encode_optional(
-                map,
-                "StatementDateTime",
-                &self.statement_date_time,
-            ),
+            9usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "StatementFee",
+                    &self.statement_fee,
+                )
+            }
+            10usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "StatementInterest",
+                    &self.statement_interest,
+                )
+            }
+            11usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "StatementDateTime",
+                    &self.statement_date_time,
+                )
+            }
             12usize => {
-                crate::__private::encode_optional(map, "StatementRate", &self.statement_rate)
+                crate::__private::encode_optional(
+                    map,
+                    "StatementRate",
+                    &self.statement_rate,
+                )
             }
             13usize => {
-                crate::__private::encode_optional(map, "StatementValue", &self.statement_value)
+                crate::__private::encode_optional(
+                    map,
+                    "StatementValue",
+                    &self.statement_value,
+                )
             }
             _ => Ok(()),
         }
@@ -48821,8 +51443,10 @@ impl crate::__private::schemars::JsonSchema for OBStatement2Basic {
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
     ) -> crate::__private::schemars::Schema {
-        let mut s =
-            crate::schema::object("Provides further details on a statement resource.", false);
+        let mut s = crate::schema::object(
+            "Provides further details on a statement resource.",
+            false,
+        );
         crate::schema::property(
             &mut s,
             "AccountId",
@@ -48971,16 +51595,18 @@ impl crate::__private::schemars::JsonSchema for OBStatement2Basic {
                     max_items: None,
                     minimum: None,
                     allowed: &[],
-                    items: Some(&crate::schema::Constraints {
-                        min_len: Some(1u64),
-                        max_len: Some(500u64),
-                        pattern: None,
-                        min_items: None,
-                        max_items: None,
-                        minimum: None,
-                        allowed: &[],
-                        items: None,
-                    }),
+                    items: Some(
+                        &crate::schema::Constraints {
+                            min_len: Some(1u64),
+                            max_len: Some(500u64),
+                            pattern: None,
+                            min_items: None,
+                            max_items: None,
+                            minimum: None,
+                            allowed: &[],
+                            items: None,
+                        },
+                    ),
                 },
             ),
         );
@@ -49244,9 +51870,18 @@ impl crate::Object for OBStatement2Detail {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "AccountId", &self.account_id, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "AccountId",
+            &self.account_id,
+            &self.extra,
+        )?;
         crate::__private::encode_optional(map, "StatementId", &self.statement_id)?;
-        crate::__private::encode_optional(map, "StatementReference", &self.statement_reference)?;
+        crate::__private::encode_optional(
+            map,
+            "StatementReference",
+            &self.statement_reference,
+        )?;
         crate::__private::encode_required(map, "Type", &self.type_, &self.extra)?;
         crate::__private::encode_required(
             map,
@@ -49254,7 +51889,12 @@ impl crate::Object for OBStatement2Detail {
             &self.start_date_time,
             &self.extra,
         )?;
-        crate::__private::encode_required(map, "EndDateTime", &self.end_date_time, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "EndDateTime",
+            &self.end_date_time,
+            &self.extra,
+        )?;
         crate::__private::encode_required(
             map,
             "CreationDateTime",
@@ -49266,11 +51906,27 @@ impl crate::Object for OBStatement2Detail {
             "StatementDescription",
             &self.statement_description,
         )?;
-        crate::__private::encode_optional(map, "StatementBenefit", &self.statement_benefit)?;
+        crate::__private::encode_optional(
+            map,
+            "StatementBenefit",
+            &self.statement_benefit,
+        )?;
         crate::__private::encode_optional(map, "StatementFee", &self.statement_fee)?;
-        crate::__private::encode_optional(map, "StatementInterest", &self.statement_interest)?;
-        crate::__private::encode_optional(map, "StatementAmount", &self.statement_amount)?;
-        crate::__private::encode_optional(map, "StatementDateTime", &self.statement_date_time)?;
+        crate::__private::encode_optional(
+            map,
+            "StatementInterest",
+            &self.statement_interest,
+        )?;
+        crate::__private::encode_optional(
+            map,
+            "StatementAmount",
+            &self.statement_amount,
+        )?;
+        crate::__private::encode_optional(
+            map,
+            "StatementDateTime",
+            &self.statement_date_time,
+        )?;
         crate::__private::encode_optional(map, "StatementRate", &self.statement_rate)?;
         crate::__private::encode_optional(map, "StatementValue", &self.statement_value)?;
         Ok(())
@@ -49282,60 +51938,105 @@ impl crate::Object for OBStatement2Detail {
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_required(map, "AccountId", &self.account_id, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "AccountId",
+                    &self.account_id,
+                    &self.extra,
+                )
             }
-            1usize => crate::__private::encode_optional(map, "StatementId", &self.statement_id),
-            2usize => crate::__private::encode_optional(
-                map,
-                "StatementReference",
-                &self.statement_reference,
-            ),
-            3usize => crate::__private::encode_required(map, "Type", &self.type_, &self.extra),
-            4usize => crate::__private::encode_required(
-                map,
-                "StartDateTime",
-                &self.start_date_time,
-                &self.extra,
-            ),
-            5usize => crate::__private::encode_required(
-                map,
-                "EndDateTime",
-                &self.end_date_time,
-                &self.extra,
-            ),
-            6usize => crate::__private::encode_required(
-                map,
-                "CreationDateTime",
-                &self.creation_date_time,
-                &self.extra,
-            ),
-            7usize => crate::__private::encode_optional(
-                map,
-                "StatementDescription",
-                &self.statement_description,
-            ),
+            1usize => {
+                crate::__private::encode_optional(map, "StatementId", &self.statement_id)
+            }
+            2usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "StatementReference",
+                    &self.statement_reference,
+                )
+            }
+            3usize => {
+                crate::__private::encode_required(map, "Type", &self.type_, &self.extra)
+            }
+            4usize => {
+                crate::__private::encode_required(
+                    map,
+                    "StartDateTime",
+                    &self.start_date_time,
+                    &self.extra,
+                )
+            }
+            5usize => {
+                crate::__private::encode_required(
+                    map,
+                    "EndDateTime",
+                    &self.end_date_time,
+                    &self.extra,
+                )
+            }
+            6usize => {
+                crate::__private::encode_required(
+                    map,
+                    "CreationDateTime",
+                    &self.creation_date_time,
+                    &self.extra,
+                )
+            }
+            7usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "StatementDescription",
+                    &self.statement_description,
+                )
+            }
             8usize => {
-                crate::__private::encode_optional(map, "StatementBenefit", &self.statement_benefit)
+                crate::__private::encode_optional(
+                    map,
+                    "StatementBenefit",
+                    &self.statement_benefit,
+                )
             }
-            9usize => crate::__private::encode_optional(map, "StatementFee", &self.statement_fee),
-            10usize => crate::__private::encode_optional(
-                map,
-                "StatementInterest",
-                &self.statement_interest,
-            ),
+            9usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "StatementFee",
+                    &self.statement_fee,
+                )
+            }
+            10usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "StatementInterest",
+                    &self.statement_interest,
+                )
+            }
             11usize => {
-                crate::__private::encode_optional(map, "StatementAmount", &self.statement_amount)
+                crate::__private::encode_optional(
+                    map,
+                    "StatementAmount",
+                    &self.statement_amount,
+                )
             }
-            12usize => crate::__private::encode_optional(
-                map,
-                "StatementDateTime",
-                &self.statement_date_time,
-            ),
+            12usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "StatementDateTime",
+                    &self.statement_date_time,
+                )
+            }
             13usize => {
-                crate::__private::encode_optional(map, "StatementRate", &self.statement_rate)
+                crate::__private::encode_optional(
+                    map,
+                    "StatementRate",
+                    &self.statement_rate,
+                )
             }
             14usize => {
-                crate::__private::encode_optional(map, "StatementValue", &self.statement_value)
+                crate::__private::encode_optional(
+                    map,
+                    "StatementValue",
+                    &self.statement_value,
+                )
             }
             _ => Ok(()),
         }
@@ -49466,8 +52167,10 @@ impl crate::__private::schemars::JsonSchema for OBStatement2Detail {
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
     ) -> crate::__private::schemars::Schema {
-        let mut s =
-            crate::schema::object("Provides further details on a statement resource.", false);
+        let mut s = crate::schema::object(
+            "Provides further details on a statement resource.",
+            false,
+        );
         crate::schema::property(
             &mut s,
             "AccountId",
@@ -49616,16 +52319,18 @@ impl crate::__private::schemars::JsonSchema for OBStatement2Detail {
                     max_items: None,
                     minimum: None,
                     allowed: &[],
-                    items: Some(&crate::schema::Constraints {
-                        min_len: Some(1u64),
-                        max_len: Some(500u64),
-                        pattern: None,
-                        min_items: None,
-                        max_items: None,
-                        minimum: None,
-                        allowed: &[],
-                        items: None,
-                    }),
+                    items: Some(
+                        &crate::schema::Constraints {
+                            min_len: Some(1u64),
+                            max_len: Some(500u64),
+                            pattern: None,
+                            min_items: None,
+                            max_items: None,
+                            minimum: None,
+                            allowed: &[],
+                            items: None,
+                        },
+                    ),
                 },
             ),
         );
@@ -49831,14 +52536,25 @@ impl crate::Object for OBStatement2StatementAmount {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(
-                map,
-                "CreditDebitIndicator",
-                &self.credit_debit_indicator,
-                &self.extra,
-            ),
-            1usize => crate::__private::encode_required(map, "Type", &self.type_, &self.extra),
-            2usize => crate::__private::encode_required(map, "Amount", &self.amount, &self.extra),
+            0usize => {
+                crate::__private::encode_required(
+                    map,
+                    "CreditDebitIndicator",
+                    &self.credit_debit_indicator,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                crate::__private::encode_required(map, "Type", &self.type_, &self.extra)
+            }
+            2usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Amount",
+                    &self.amount,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -50015,8 +52731,17 @@ impl crate::Object for OBStatement2StatementBenefit {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "Type", &self.type_, &self.extra),
-            1usize => crate::__private::encode_required(map, "Amount", &self.amount, &self.extra),
+            0usize => {
+                crate::__private::encode_required(map, "Type", &self.type_, &self.extra)
+            }
+            1usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Amount",
+                    &self.amount,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -50160,7 +52885,12 @@ impl crate::Object for OBStatement2StatementDateTime {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "DateTime", &self.date_time, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "DateTime",
+            &self.date_time,
+            &self.extra,
+        )?;
         crate::__private::encode_required(map, "Type", &self.type_, &self.extra)?;
         Ok(())
     }
@@ -50171,9 +52901,16 @@ impl crate::Object for OBStatement2StatementDateTime {
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_required(map, "DateTime", &self.date_time, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "DateTime",
+                    &self.date_time,
+                    &self.extra,
+                )
             }
-            1usize => crate::__private::encode_required(map, "Type", &self.type_, &self.extra),
+            1usize => {
+                crate::__private::encode_required(map, "Type", &self.type_, &self.extra)
+            }
             _ => Ok(()),
         }
     }
@@ -50374,18 +53111,33 @@ impl crate::Object for OBStatement2StatementFee {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_optional(map, "Description", &self.description),
-            1usize => crate::__private::encode_required(
-                map,
-                "CreditDebitIndicator",
-                &self.credit_debit_indicator,
-                &self.extra,
-            ),
-            2usize => crate::__private::encode_required(map, "Type", &self.type_, &self.extra),
+            0usize => {
+                crate::__private::encode_optional(map, "Description", &self.description)
+            }
+            1usize => {
+                crate::__private::encode_required(
+                    map,
+                    "CreditDebitIndicator",
+                    &self.credit_debit_indicator,
+                    &self.extra,
+                )
+            }
+            2usize => {
+                crate::__private::encode_required(map, "Type", &self.type_, &self.extra)
+            }
             3usize => crate::__private::encode_optional(map, "Rate", &self.rate),
             4usize => crate::__private::encode_optional(map, "RateType", &self.rate_type),
-            5usize => crate::__private::encode_optional(map, "Frequency", &self.frequency),
-            6usize => crate::__private::encode_required(map, "Amount", &self.amount, &self.extra),
+            5usize => {
+                crate::__private::encode_optional(map, "Frequency", &self.frequency)
+            }
+            6usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Amount",
+                    &self.amount,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -50708,18 +53460,33 @@ impl crate::Object for OBStatement2StatementInterest {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_optional(map, "Description", &self.description),
-            1usize => crate::__private::encode_required(
-                map,
-                "CreditDebitIndicator",
-                &self.credit_debit_indicator,
-                &self.extra,
-            ),
-            2usize => crate::__private::encode_required(map, "Type", &self.type_, &self.extra),
+            0usize => {
+                crate::__private::encode_optional(map, "Description", &self.description)
+            }
+            1usize => {
+                crate::__private::encode_required(
+                    map,
+                    "CreditDebitIndicator",
+                    &self.credit_debit_indicator,
+                    &self.extra,
+                )
+            }
+            2usize => {
+                crate::__private::encode_required(map, "Type", &self.type_, &self.extra)
+            }
             3usize => crate::__private::encode_optional(map, "Rate", &self.rate),
             4usize => crate::__private::encode_optional(map, "RateType", &self.rate_type),
-            5usize => crate::__private::encode_optional(map, "Frequency", &self.frequency),
-            6usize => crate::__private::encode_required(map, "Amount", &self.amount, &self.extra),
+            5usize => {
+                crate::__private::encode_optional(map, "Frequency", &self.frequency)
+            }
+            6usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Amount",
+                    &self.amount,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -50993,8 +53760,12 @@ impl crate::Object for OBStatement2StatementRate {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "Rate", &self.rate, &self.extra),
-            1usize => crate::__private::encode_required(map, "Type", &self.type_, &self.extra),
+            0usize => {
+                crate::__private::encode_required(map, "Rate", &self.rate, &self.extra)
+            }
+            1usize => {
+                crate::__private::encode_required(map, "Type", &self.type_, &self.extra)
+            }
             _ => Ok(()),
         }
     }
@@ -51147,8 +53918,12 @@ impl crate::Object for OBStatement2StatementValue {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "Value", &self.value, &self.extra),
-            1usize => crate::__private::encode_required(map, "Type", &self.type_, &self.extra),
+            0usize => {
+                crate::__private::encode_required(map, "Value", &self.value, &self.extra)
+            }
+            1usize => {
+                crate::__private::encode_required(map, "Type", &self.type_, &self.extra)
+            }
             _ => Ok(()),
         }
     }
@@ -51322,7 +54097,9 @@ pub struct OBTransaction6 {
     /// Set of elements to fully identify a proprietary bank transaction code.
     ///
     /// JSON name: `ProprietaryBankTransactionCode`
-    pub proprietary_bank_transaction_code: Option<Box<ProprietaryBankTransactionCodeStructure1>>,
+    pub proprietary_bank_transaction_code: Option<
+        Box<ProprietaryBankTransactionCodeStructure1>,
+    >,
     /// Set of elements used to define the balance as a numerical representation of the net increases and decreases in an account after a transaction entry is applied to the account.
     ///
     /// JSON name: `Balance`
@@ -51456,14 +54233,23 @@ impl crate::Object for OBTransaction6 {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "AccountId", &self.account_id, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "AccountId",
+            &self.account_id,
+            &self.extra,
+        )?;
         crate::__private::encode_optional(map, "TransactionId", &self.transaction_id)?;
         crate::__private::encode_optional(
             map,
             "TransactionReference",
             &self.transaction_reference,
         )?;
-        crate::__private::encode_optional(map, "StatementReference", &self.statement_reference)?;
+        crate::__private::encode_optional(
+            map,
+            "StatementReference",
+            &self.statement_reference,
+        )?;
         crate::__private::encode_required(
             map,
             "CreditDebitIndicator",
@@ -51491,21 +54277,41 @@ impl crate::Object for OBTransaction6 {
         crate::__private::encode_optional(map, "AddressLine", &self.address_line)?;
         crate::__private::encode_required(map, "Amount", &self.amount, &self.extra)?;
         crate::__private::encode_optional(map, "ChargeAmount", &self.charge_amount)?;
-        crate::__private::encode_optional(map, "CurrencyExchange", &self.currency_exchange)?;
-        crate::__private::encode_optional(map, "BankTransactionCode", &self.bank_transaction_code)?;
+        crate::__private::encode_optional(
+            map,
+            "CurrencyExchange",
+            &self.currency_exchange,
+        )?;
+        crate::__private::encode_optional(
+            map,
+            "BankTransactionCode",
+            &self.bank_transaction_code,
+        )?;
         crate::__private::encode_optional(
             map,
             "ProprietaryBankTransactionCode",
             &self.proprietary_bank_transaction_code,
         )?;
         crate::__private::encode_optional(map, "Balance", &self.balance)?;
-        crate::__private::encode_optional(map, "MerchantDetails", &self.merchant_details)?;
+        crate::__private::encode_optional(
+            map,
+            "MerchantDetails",
+            &self.merchant_details,
+        )?;
         crate::__private::encode_optional(map, "CreditorAgent", &self.creditor_agent)?;
-        crate::__private::encode_optional(map, "CreditorAccount", &self.creditor_account)?;
+        crate::__private::encode_optional(
+            map,
+            "CreditorAccount",
+            &self.creditor_account,
+        )?;
         crate::__private::encode_optional(map, "DebtorAgent", &self.debtor_agent)?;
         crate::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)?;
         crate::__private::encode_optional(map, "CardInstrument", &self.card_instrument)?;
-        crate::__private::encode_optional(map, "SupplementaryData", &self.supplementary_data)?;
+        crate::__private::encode_optional(
+            map,
+            "SupplementaryData",
+            &self.supplementary_data,
+        )?;
         Ok(())
     }
     fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
@@ -51515,83 +54321,164 @@ impl crate::Object for OBTransaction6 {
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_required(map, "AccountId", &self.account_id, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "AccountId",
+                    &self.account_id,
+                    &self.extra,
+                )
             }
-            1usize => crate::__private::encode_optional(map, "TransactionId", &self.transaction_id),
-            2usize => crate::__private::encode_optional(
-                map,
-                "TransactionReference",
-                &self.transaction_reference,
-            ),
-            3usize => crate::__private::encode_optional(
-                map,
-                "StatementReference",
-                &self.statement_reference,
-            ),
-            4usize => crate::__private::encode_required(
-                map,
-                "CreditDebitIndicator",
-                &self.credit_debit_indicator,
-                &self.extra,
-            ),
-            5usize => crate::__private::encode_required(map, "Status", &self.status, &self.extra),
-            6usize => crate::__private::encode_optional(
-                map,
-                "TransactionMutability",
-                &self.transaction_mutability,
-            ),
-            7usize => crate::__private::encode_required(
-                map,
-                "BookingDateTime",
-                &self.booking_date_time,
-                &self.extra,
-            ),
+            1usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "TransactionId",
+                    &self.transaction_id,
+                )
+            }
+            2usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "TransactionReference",
+                    &self.transaction_reference,
+                )
+            }
+            3usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "StatementReference",
+                    &self.statement_reference,
+                )
+            }
+            4usize => {
+                crate::__private::encode_required(
+                    map,
+                    "CreditDebitIndicator",
+                    &self.credit_debit_indicator,
+                    &self.extra,
+                )
+            }
+            5usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Status",
+                    &self.status,
+                    &self.extra,
+                )
+            }
+            6usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "TransactionMutability",
+                    &self.transaction_mutability,
+                )
+            }
+            7usize => {
+                crate::__private::encode_required(
+                    map,
+                    "BookingDateTime",
+                    &self.booking_date_time,
+                    &self.extra,
+                )
+            }
             8usize => {
-                crate::__private::encode_optional(map, "ValueDateTime", &self.value_date_time)
+                crate::__private::encode_optional(
+                    map,
+                    "ValueDateTime",
+                    &self.value_date_time,
+                )
             }
-            9usize => crate::__private::encode_optional(
-                map,
-                "TransactionInformation",
-                &self.transaction_information,
-            ),
-            10usize => crate::__private::encode_optional(map, "AddressLine", &self.address_line),
-            11usize => crate::__private::encode_required(map, "Amount", &self.amount, &self.extra),
-            12usize => crate::__private::encode_optional(map, "ChargeAmount", &self.charge_amount),
+            9usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "TransactionInformation",
+                    &self.transaction_information,
+                )
+            }
+            10usize => {
+                crate::__private::encode_optional(map, "AddressLine", &self.address_line)
+            }
+            11usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Amount",
+                    &self.amount,
+                    &self.extra,
+                )
+            }
+            12usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "ChargeAmount",
+                    &self.charge_amount,
+                )
+            }
             13usize => {
-                crate::__private::encode_optional(map, "CurrencyExchange", &self.currency_exchange)
+                crate::__private::encode_optional(
+                    map,
+                    "CurrencyExchange",
+                    &self.currency_exchange,
+                )
             }
-            14usize => crate::__private::encode_optional(
-                map,
-                "BankTransactionCode",
-                &self.bank_transaction_code,
-            ),
-            15usize => crate::__private::encode_optional(
-                map,
-                "ProprietaryBankTransactionCode",
-                &self.proprietary_bank_transaction_code,
-            ),
+            14usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "BankTransactionCode",
+                    &self.bank_transaction_code,
+                )
+            }
+            15usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "ProprietaryBankTransactionCode",
+                    &self.proprietary_bank_transaction_code,
+                )
+            }
             16usize => crate::__private::encode_optional(map, "Balance", &self.balance),
             17usize => {
-                crate::__private::encode_optional(map, "MerchantDetails", &self.merchant_details)
+                crate::__private::encode_optional(
+                    map,
+                    "MerchantDetails",
+                    &self.merchant_details,
+                )
             }
             18usize => {
-                crate::__private::encode_optional(map, "CreditorAgent", &self.creditor_agent)
+                crate::__private::encode_optional(
+                    map,
+                    "CreditorAgent",
+                    &self.creditor_agent,
+                )
             }
             19usize => {
-                crate::__private::encode_optional(map, "CreditorAccount", &self.creditor_account)
+                crate::__private::encode_optional(
+                    map,
+                    "CreditorAccount",
+                    &self.creditor_account,
+                )
             }
-            20usize => crate::__private::encode_optional(map, "DebtorAgent", &self.debtor_agent),
+            20usize => {
+                crate::__private::encode_optional(map, "DebtorAgent", &self.debtor_agent)
+            }
             21usize => {
-                crate::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)
+                crate::__private::encode_optional(
+                    map,
+                    "DebtorAccount",
+                    &self.debtor_account,
+                )
             }
             22usize => {
-                crate::__private::encode_optional(map, "CardInstrument", &self.card_instrument)
+                crate::__private::encode_optional(
+                    map,
+                    "CardInstrument",
+                    &self.card_instrument,
+                )
             }
-            23usize => crate::__private::encode_optional(
-                map,
-                "SupplementaryData",
-                &self.supplementary_data,
-            ),
+            23usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "SupplementaryData",
+                    &self.supplementary_data,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -51768,8 +54655,10 @@ impl crate::__private::schemars::JsonSchema for OBTransaction6 {
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
     ) -> crate::__private::schemars::Schema {
-        let mut s =
-            crate::schema::object("Provides further details on an entry in the report.", false);
+        let mut s = crate::schema::object(
+            "Provides further details on an entry in the report.",
+            false,
+        );
         crate::schema::property(
             &mut s,
             "AccountId",
@@ -51842,16 +54731,18 @@ impl crate::__private::schemars::JsonSchema for OBTransaction6 {
                     max_items: None,
                     minimum: None,
                     allowed: &[],
-                    items: Some(&crate::schema::Constraints {
-                        min_len: Some(1u64),
-                        max_len: Some(35u64),
-                        pattern: None,
-                        min_items: None,
-                        max_items: None,
-                        minimum: None,
-                        allowed: &[],
-                        items: None,
-                    }),
+                    items: Some(
+                        &crate::schema::Constraints {
+                            min_len: Some(1u64),
+                            max_len: Some(35u64),
+                            pattern: None,
+                            min_items: None,
+                            max_items: None,
+                            minimum: None,
+                            allowed: &[],
+                            items: None,
+                        },
+                    ),
                 },
             ),
         );
@@ -52307,7 +55198,9 @@ pub struct OBTransaction6Basic {
     /// Set of elements to fully identify a proprietary bank transaction code.
     ///
     /// JSON name: `ProprietaryBankTransactionCode`
-    pub proprietary_bank_transaction_code: Option<Box<ProprietaryBankTransactionCodeStructure1>>,
+    pub proprietary_bank_transaction_code: Option<
+        Box<ProprietaryBankTransactionCodeStructure1>,
+    >,
     /// Set of elements to describe the card instrument used in the transaction.
     ///
     /// JSON name: `CardInstrument`
@@ -52396,14 +55289,23 @@ impl crate::Object for OBTransaction6Basic {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "AccountId", &self.account_id, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "AccountId",
+            &self.account_id,
+            &self.extra,
+        )?;
         crate::__private::encode_optional(map, "TransactionId", &self.transaction_id)?;
         crate::__private::encode_optional(
             map,
             "TransactionReference",
             &self.transaction_reference,
         )?;
-        crate::__private::encode_optional(map, "StatementReference", &self.statement_reference)?;
+        crate::__private::encode_optional(
+            map,
+            "StatementReference",
+            &self.statement_reference,
+        )?;
         crate::__private::encode_required(
             map,
             "CreditDebitIndicator",
@@ -52426,15 +55328,27 @@ impl crate::Object for OBTransaction6Basic {
         crate::__private::encode_optional(map, "AddressLine", &self.address_line)?;
         crate::__private::encode_required(map, "Amount", &self.amount, &self.extra)?;
         crate::__private::encode_optional(map, "ChargeAmount", &self.charge_amount)?;
-        crate::__private::encode_optional(map, "CurrencyExchange", &self.currency_exchange)?;
-        crate::__private::encode_optional(map, "BankTransactionCode", &self.bank_transaction_code)?;
+        crate::__private::encode_optional(
+            map,
+            "CurrencyExchange",
+            &self.currency_exchange,
+        )?;
+        crate::__private::encode_optional(
+            map,
+            "BankTransactionCode",
+            &self.bank_transaction_code,
+        )?;
         crate::__private::encode_optional(
             map,
             "ProprietaryBankTransactionCode",
             &self.proprietary_bank_transaction_code,
         )?;
         crate::__private::encode_optional(map, "CardInstrument", &self.card_instrument)?;
-        crate::__private::encode_optional(map, "SupplementaryData", &self.supplementary_data)?;
+        crate::__private::encode_optional(
+            map,
+            "SupplementaryData",
+            &self.supplementary_data,
+        )?;
         Ok(())
     }
     fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
@@ -52444,64 +55358,125 @@ impl crate::Object for OBTransaction6Basic {
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_required(map, "AccountId", &self.account_id, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "AccountId",
+                    &self.account_id,
+                    &self.extra,
+                )
             }
-            1usize => crate::__private::encode_optional(map, "TransactionId", &self.transaction_id),
-            2usize => crate::__private::encode_optional(
-                map,
-                "TransactionReference",
-                &self.transaction_reference,
-            ),
-            3usize => crate::__private::encode_optional(
-                map,
-                "StatementReference",
-                &self.statement_reference,
-            ),
-            4usize => crate::__private::encode_required(
-                map,
-                "CreditDebitIndicator",
-                &self.credit_debit_indicator,
-                &self.extra,
-            ),
-            5usize => crate::__private::encode_required(map, "Status", &self.status, &self.extra),
-            6usize => crate::__private::encode_optional(
-                map,
-                "TransactionMutability",
-                &self.transaction_mutability,
-            ),
-            7usize => crate::__private::encode_required(
-                map,
-                "BookingDateTime",
-                &self.booking_date_time,
-                &self.extra,
-            ),
+            1usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "TransactionId",
+                    &self.transaction_id,
+                )
+            }
+            2usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "TransactionReference",
+                    &self.transaction_reference,
+                )
+            }
+            3usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "StatementReference",
+                    &self.statement_reference,
+                )
+            }
+            4usize => {
+                crate::__private::encode_required(
+                    map,
+                    "CreditDebitIndicator",
+                    &self.credit_debit_indicator,
+                    &self.extra,
+                )
+            }
+            5usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Status",
+                    &self.status,
+                    &self.extra,
+                )
+            }
+            6usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "TransactionMutability",
+                    &self.transaction_mutability,
+                )
+            }
+            7usize => {
+                crate::__private::encode_required(
+                    map,
+                    "BookingDateTime",
+                    &self.booking_date_time,
+                    &self.extra,
+                )
+            }
             8usize => {
-                crate::__private::encode_optional(map, "ValueDateTime", &self.value_date_time)
+                crate::__private::encode_optional(
+                    map,
+                    "ValueDateTime",
+                    &self.value_date_time,
+                )
             }
-            9usize => crate::__private::encode_optional(map, "AddressLine", &self.address_line),
-            10usize => crate::__private::encode_required(map, "Amount", &self.amount, &self.extra),
-            11usize => crate::__private::encode_optional(map, "ChargeAmount", &self.charge_amount),
+            9usize => {
+                crate::__private::encode_optional(map, "AddressLine", &self.address_line)
+            }
+            10usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Amount",
+                    &self.amount,
+                    &self.extra,
+                )
+            }
+            11usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "ChargeAmount",
+                    &self.charge_amount,
+                )
+            }
             12usize => {
-                crate::__private::encode_optional(map, "CurrencyExchange", &self.currency_exchange)
+                crate::__private::encode_optional(
+                    map,
+                    "CurrencyExchange",
+                    &self.currency_exchange,
+                )
             }
-            13usize => crate::__private::encode_optional(
-                map,
-                "BankTransactionCode",
-                &self.bank_transaction_code,
-            ),
-            14usize => crate::__private::encode_optional(
-                map,
-                "ProprietaryBankTransactionCode",
-                &self.proprietary_bank_transaction_code,
-            ),
+            13usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "BankTransactionCode",
+                    &self.bank_transaction_code,
+                )
+            }
+            14usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "ProprietaryBankTransactionCode",
+                    &self.proprietary_bank_transaction_code,
+                )
+            }
             15usize => {
-                crate::__private::encode_optional(map, "CardInstrument", &self.card_instrument)
+                crate::__private::encode_optional(
+                    map,
+                    "CardInstrument",
+                    &self.card_instrument,
+                )
             }
-            16usize => crate::__private::encode_optional(
-                map,
-                "SupplementaryData",
-                &self.supplementary_data,
-            ),
+            16usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "SupplementaryData",
+                    &self.supplementary_data,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -52642,8 +55617,10 @@ impl crate::__private::schemars::JsonSchema for OBTransaction6Basic {
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
     ) -> crate::__private::schemars::Schema {
-        let mut s =
-            crate::schema::object("Provides further details on an entry in the report.", false);
+        let mut s = crate::schema::object(
+            "Provides further details on an entry in the report.",
+            false,
+        );
         crate::schema::property(
             &mut s,
             "AccountId",
@@ -52716,16 +55693,18 @@ impl crate::__private::schemars::JsonSchema for OBTransaction6Basic {
                     max_items: None,
                     minimum: None,
                     allowed: &[],
-                    items: Some(&crate::schema::Constraints {
-                        min_len: Some(1u64),
-                        max_len: Some(35u64),
-                        pattern: None,
-                        min_items: None,
-                        max_items: None,
-                        minimum: None,
-                        allowed: &[],
-                        items: None,
-                    }),
+                    items: Some(
+                        &crate::schema::Constraints {
+                            min_len: Some(1u64),
+                            max_len: Some(35u64),
+                            pattern: None,
+                            min_items: None,
+                            max_items: None,
+                            minimum: None,
+                            allowed: &[],
+                            items: None,
+                        },
+                    ),
                 },
             ),
         );
@@ -53053,7 +56032,9 @@ pub struct OBTransaction6Detail {
     /// Set of elements to fully identify a proprietary bank transaction code.
     ///
     /// JSON name: `ProprietaryBankTransactionCode`
-    pub proprietary_bank_transaction_code: Option<Box<ProprietaryBankTransactionCodeStructure1>>,
+    pub proprietary_bank_transaction_code: Option<
+        Box<ProprietaryBankTransactionCodeStructure1>,
+    >,
     /// Set of elements used to define the balance as a numerical representation of the net increases and decreases in an account after a transaction entry is applied to the account.
     ///
     /// JSON name: `Balance`
@@ -53187,14 +56168,23 @@ impl crate::Object for OBTransaction6Detail {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "AccountId", &self.account_id, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "AccountId",
+            &self.account_id,
+            &self.extra,
+        )?;
         crate::__private::encode_optional(map, "TransactionId", &self.transaction_id)?;
         crate::__private::encode_optional(
             map,
             "TransactionReference",
             &self.transaction_reference,
         )?;
-        crate::__private::encode_optional(map, "StatementReference", &self.statement_reference)?;
+        crate::__private::encode_optional(
+            map,
+            "StatementReference",
+            &self.statement_reference,
+        )?;
         crate::__private::encode_required(
             map,
             "CreditDebitIndicator",
@@ -53222,21 +56212,41 @@ impl crate::Object for OBTransaction6Detail {
         crate::__private::encode_optional(map, "AddressLine", &self.address_line)?;
         crate::__private::encode_required(map, "Amount", &self.amount, &self.extra)?;
         crate::__private::encode_optional(map, "ChargeAmount", &self.charge_amount)?;
-        crate::__private::encode_optional(map, "CurrencyExchange", &self.currency_exchange)?;
-        crate::__private::encode_optional(map, "BankTransactionCode", &self.bank_transaction_code)?;
+        crate::__private::encode_optional(
+            map,
+            "CurrencyExchange",
+            &self.currency_exchange,
+        )?;
+        crate::__private::encode_optional(
+            map,
+            "BankTransactionCode",
+            &self.bank_transaction_code,
+        )?;
         crate::__private::encode_optional(
             map,
             "ProprietaryBankTransactionCode",
             &self.proprietary_bank_transaction_code,
         )?;
         crate::__private::encode_optional(map, "Balance", &self.balance)?;
-        crate::__private::encode_optional(map, "MerchantDetails", &self.merchant_details)?;
+        crate::__private::encode_optional(
+            map,
+            "MerchantDetails",
+            &self.merchant_details,
+        )?;
         crate::__private::encode_optional(map, "CreditorAgent", &self.creditor_agent)?;
-        crate::__private::encode_optional(map, "CreditorAccount", &self.creditor_account)?;
+        crate::__private::encode_optional(
+            map,
+            "CreditorAccount",
+            &self.creditor_account,
+        )?;
         crate::__private::encode_optional(map, "DebtorAgent", &self.debtor_agent)?;
         crate::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)?;
         crate::__private::encode_optional(map, "CardInstrument", &self.card_instrument)?;
-        crate::__private::encode_optional(map, "SupplementaryData", &self.supplementary_data)?;
+        crate::__private::encode_optional(
+            map,
+            "SupplementaryData",
+            &self.supplementary_data,
+        )?;
         Ok(())
     }
     fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
@@ -53246,83 +56256,164 @@ impl crate::Object for OBTransaction6Detail {
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_required(map, "AccountId", &self.account_id, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "AccountId",
+                    &self.account_id,
+                    &self.extra,
+                )
             }
-            1usize => crate::__private::encode_optional(map, "TransactionId", &self.transaction_id),
-            2usize => crate::__private::encode_optional(
-                map,
-                "TransactionReference",
-                &self.transaction_reference,
-            ),
-            3usize => crate::__private::encode_optional(
-                map,
-                "StatementReference",
-                &self.statement_reference,
-            ),
-            4usize => crate::__private::encode_required(
-                map,
-                "CreditDebitIndicator",
-                &self.credit_debit_indicator,
-                &self.extra,
-            ),
-            5usize => crate::__private::encode_required(map, "Status", &self.status, &self.extra),
-            6usize => crate::__private::encode_optional(
-                map,
-                "TransactionMutability",
-                &self.transaction_mutability,
-            ),
-            7usize => crate::__private::encode_required(
-                map,
-                "BookingDateTime",
-                &self.booking_date_time,
-                &self.extra,
-            ),
+            1usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "TransactionId",
+                    &self.transaction_id,
+                )
+            }
+            2usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "TransactionReference",
+                    &self.transaction_reference,
+                )
+            }
+            3usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "StatementReference",
+                    &self.statement_reference,
+                )
+            }
+            4usize => {
+                crate::__private::encode_required(
+                    map,
+                    "CreditDebitIndicator",
+                    &self.credit_debit_indicator,
+                    &self.extra,
+                )
+            }
+            5usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Status",
+                    &self.status,
+                    &self.extra,
+                )
+            }
+            6usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "TransactionMutability",
+                    &self.transaction_mutability,
+                )
+            }
+            7usize => {
+                crate::__private::encode_required(
+                    map,
+                    "BookingDateTime",
+                    &self.booking_date_time,
+                    &self.extra,
+                )
+            }
             8usize => {
-                crate::__private::encode_optional(map, "ValueDateTime", &self.value_date_time)
+                crate::__private::encode_optional(
+                    map,
+                    "ValueDateTime",
+                    &self.value_date_time,
+                )
             }
-            9usize => crate::__private::encode_optional(
-                map,
-                "TransactionInformation",
-                &self.transaction_information,
-            ),
-            10usize => crate::__private::encode_optional(map, "AddressLine", &self.address_line),
-            11usize => crate::__private::encode_required(map, "Amount", &self.amount, &self.extra),
-            12usize => crate::__private::encode_optional(map, "ChargeAmount", &self.charge_amount),
+            9usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "TransactionInformation",
+                    &self.transaction_information,
+                )
+            }
+            10usize => {
+                crate::__private::encode_optional(map, "AddressLine", &self.address_line)
+            }
+            11usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Amount",
+                    &self.amount,
+                    &self.extra,
+                )
+            }
+            12usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "ChargeAmount",
+                    &self.charge_amount,
+                )
+            }
             13usize => {
-                crate::__private::encode_optional(map, "CurrencyExchange", &self.currency_exchange)
+                crate::__private::encode_optional(
+                    map,
+                    "CurrencyExchange",
+                    &self.currency_exchange,
+                )
             }
-            14usize => crate::__private::encode_optional(
-                map,
-                "BankTransactionCode",
-                &self.bank_transaction_code,
-            ),
-            15usize => crate::__private::encode_optional(
-                map,
-                "ProprietaryBankTransactionCode",
-                &self.proprietary_bank_transaction_code,
-            ),
+            14usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "BankTransactionCode",
+                    &self.bank_transaction_code,
+                )
+            }
+            15usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "ProprietaryBankTransactionCode",
+                    &self.proprietary_bank_transaction_code,
+                )
+            }
             16usize => crate::__private::encode_optional(map, "Balance", &self.balance),
             17usize => {
-                crate::__private::encode_optional(map, "MerchantDetails", &self.merchant_details)
+                crate::__private::encode_optional(
+                    map,
+                    "MerchantDetails",
+                    &self.merchant_details,
+                )
             }
             18usize => {
-                crate::__private::encode_optional(map, "CreditorAgent", &self.creditor_agent)
+                crate::__private::encode_optional(
+                    map,
+                    "CreditorAgent",
+                    &self.creditor_agent,
+                )
             }
             19usize => {
-                crate::__private::encode_optional(map, "CreditorAccount", &self.creditor_account)
+                crate::__private::encode_optional(
+                    map,
+                    "CreditorAccount",
+                    &self.creditor_account,
+                )
             }
-            20usize => crate::__private::encode_optional(map, "DebtorAgent", &self.debtor_agent),
+            20usize => {
+                crate::__private::encode_optional(map, "DebtorAgent", &self.debtor_agent)
+            }
             21usize => {
-                crate::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)
+                crate::__private::encode_optional(
+                    map,
+                    "DebtorAccount",
+                    &self.debtor_account,
+                )
             }
             22usize => {
-                crate::__private::encode_optional(map, "CardInstrument", &self.card_instrument)
+                crate::__private::encode_optional(
+                    map,
+                    "CardInstrument",
+                    &self.card_instrument,
+                )
             }
-            23usize => crate::__private::encode_optional(
-                map,
-                "SupplementaryData",
-                &self.supplementary_data,
-            ),
+            23usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "SupplementaryData",
+                    &self.supplementary_data,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -53499,8 +56590,10 @@ impl crate::__private::schemars::JsonSchema for OBTransaction6Detail {
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
     ) -> crate::__private::schemars::Schema {
-        let mut s =
-            crate::schema::object("Provides further details on an entry in the report.", false);
+        let mut s = crate::schema::object(
+            "Provides further details on an entry in the report.",
+            false,
+        );
         crate::schema::property(
             &mut s,
             "AccountId",
@@ -53573,16 +56666,18 @@ impl crate::__private::schemars::JsonSchema for OBTransaction6Detail {
                     max_items: None,
                     minimum: None,
                     allowed: &[],
-                    items: Some(&crate::schema::Constraints {
-                        min_len: Some(1u64),
-                        max_len: Some(35u64),
-                        pattern: None,
-                        min_items: None,
-                        max_items: None,
-                        minimum: None,
-                        allowed: &[],
-                        items: None,
-                    }),
+                    items: Some(
+                        &crate::schema::Constraints {
+                            min_len: Some(1u64),
+                            max_len: Some(35u64),
+                            pattern: None,
+                            min_items: None,
+                            max_items: None,
+                            minimum: None,
+                            allowed: &[],
+                            items: None,
+                        },
+                    ),
                 },
             ),
         );
@@ -54035,7 +57130,11 @@ impl crate::Object for OBTransactionCardInstrument1 {
             &self.card_scheme_name,
             &self.extra,
         )?;
-        crate::__private::encode_optional(map, "AuthorisationType", &self.authorisation_type)?;
+        crate::__private::encode_optional(
+            map,
+            "AuthorisationType",
+            &self.authorisation_type,
+        )?;
         crate::__private::encode_optional(map, "Name", &self.name)?;
         crate::__private::encode_optional(map, "Identification", &self.identification)?;
         Ok(())
@@ -54046,20 +57145,28 @@ impl crate::Object for OBTransactionCardInstrument1 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(
-                map,
-                "CardSchemeName",
-                &self.card_scheme_name,
-                &self.extra,
-            ),
-            1usize => crate::__private::encode_optional(
-                map,
-                "AuthorisationType",
-                &self.authorisation_type,
-            ),
+            0usize => {
+                crate::__private::encode_required(
+                    map,
+                    "CardSchemeName",
+                    &self.card_scheme_name,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "AuthorisationType",
+                    &self.authorisation_type,
+                )
+            }
             2usize => crate::__private::encode_optional(map, "Name", &self.name),
             3usize => {
-                crate::__private::encode_optional(map, "Identification", &self.identification)
+                crate::__private::encode_optional(
+                    map,
+                    "Identification",
+                    &self.identification,
+                )
             }
             _ => Ok(()),
         }
@@ -54224,7 +57331,12 @@ pub enum OBTransactionCardInstrument1AuthorisationType {
 }
 impl OBTransactionCardInstrument1AuthorisationType {
     /// Every code the spec lists, in spec order.
-    pub const CODES: &'static [&'static str] = &["ConsumerDevice", "Contactless", "None", "PIN"];
+    pub const CODES: &'static [&'static str] = &[
+        "ConsumerDevice",
+        "Contactless",
+        "None",
+        "PIN",
+    ];
     /// The code as it appears on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -54370,14 +57482,25 @@ impl crate::Object for OBTransactionCashBalance {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(
-                map,
-                "CreditDebitIndicator",
-                &self.credit_debit_indicator,
-                &self.extra,
-            ),
-            1usize => crate::__private::encode_required(map, "Type", &self.type_, &self.extra),
-            2usize => crate::__private::encode_required(map, "Amount", &self.amount, &self.extra),
+            0usize => {
+                crate::__private::encode_required(
+                    map,
+                    "CreditDebitIndicator",
+                    &self.credit_debit_indicator,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                crate::__private::encode_required(map, "Type", &self.type_, &self.extra)
+            }
+            2usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Amount",
+                    &self.amount,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -54638,8 +57761,27 @@ pub enum OB_FeeFrequency1Code_0 {
 impl OB_FeeFrequency1Code_0 {
     /// Every code the spec lists, in spec order.
     pub const CODES: &'static [&'static str] = &[
-        "FEAC", "FEAO", "FECP", "FEDA", "FEHO", "FEI", "FEMO", "FEOA", "FEOT", "FEPC", "FEPH",
-        "FEPO", "FEPS", "FEPT", "FEPTA", "FEPTP", "FEQU", "FESM", "FEST", "FEWE", "FEYE",
+        "FEAC",
+        "FEAO",
+        "FECP",
+        "FEDA",
+        "FEHO",
+        "FEI",
+        "FEMO",
+        "FEOA",
+        "FEOT",
+        "FEPC",
+        "FEPH",
+        "FEPO",
+        "FEPS",
+        "FEPT",
+        "FEPTA",
+        "FEPTP",
+        "FEQU",
+        "FESM",
+        "FEST",
+        "FEWE",
+        "FEYE",
     ];
     /// The code as it appears on the wire.
     pub fn as_str(&self) -> &str {
@@ -54752,8 +57894,27 @@ pub enum OB_FeeFrequency1Code_1 {
 impl OB_FeeFrequency1Code_1 {
     /// Every code the spec lists, in spec order.
     pub const CODES: &'static [&'static str] = &[
-        "FEAC", "FEAO", "FECP", "FEDA", "FEHO", "FEI", "FEMO", "FEOA", "FEOT", "FEPC", "FEPH",
-        "FEPO", "FEPS", "FEPT", "FEPTA", "FEPTP", "FEQU", "FESM", "FEST", "FEWE", "FEYE",
+        "FEAC",
+        "FEAO",
+        "FECP",
+        "FEDA",
+        "FEHO",
+        "FEI",
+        "FEMO",
+        "FEOA",
+        "FEOT",
+        "FEPC",
+        "FEPH",
+        "FEPO",
+        "FEPS",
+        "FEPT",
+        "FEPTA",
+        "FEPTP",
+        "FEQU",
+        "FESM",
+        "FEST",
+        "FEWE",
+        "FEYE",
     ];
     /// The code as it appears on the wire.
     pub fn as_str(&self) -> &str {
@@ -54866,8 +58027,27 @@ pub enum OB_FeeFrequency1Code_2 {
 impl OB_FeeFrequency1Code_2 {
     /// Every code the spec lists, in spec order.
     pub const CODES: &'static [&'static str] = &[
-        "FEAC", "FEAO", "FECP", "FEDA", "FEHO", "FEI", "FEMO", "FEOA", "FEOT", "FEPC", "FEPH",
-        "FEPO", "FEPS", "FEPT", "FEPTA", "FEPTP", "FEQU", "FESM", "FEST", "FEWE", "FEYE",
+        "FEAC",
+        "FEAO",
+        "FECP",
+        "FEDA",
+        "FEHO",
+        "FEI",
+        "FEMO",
+        "FEOA",
+        "FEOT",
+        "FEPC",
+        "FEPH",
+        "FEPO",
+        "FEPS",
+        "FEPT",
+        "FEPTA",
+        "FEPTP",
+        "FEQU",
+        "FESM",
+        "FEST",
+        "FEWE",
+        "FEYE",
     ];
     /// The code as it appears on the wire.
     pub fn as_str(&self) -> &str {
@@ -54980,8 +58160,27 @@ pub enum OB_FeeFrequency1Code_3 {
 impl OB_FeeFrequency1Code_3 {
     /// Every code the spec lists, in spec order.
     pub const CODES: &'static [&'static str] = &[
-        "FEAC", "FEAO", "FECP", "FEDA", "FEHO", "FEI", "FEMO", "FEOA", "FEOT", "FEPC", "FEPH",
-        "FEPO", "FEPS", "FEPT", "FEPTA", "FEPTP", "FEQU", "FESM", "FEST", "FEWE", "FEYE",
+        "FEAC",
+        "FEAO",
+        "FECP",
+        "FEDA",
+        "FEHO",
+        "FEI",
+        "FEMO",
+        "FEOA",
+        "FEOT",
+        "FEPC",
+        "FEPH",
+        "FEPO",
+        "FEPS",
+        "FEPT",
+        "FEPTA",
+        "FEPTP",
+        "FEQU",
+        "FESM",
+        "FEST",
+        "FEWE",
+        "FEYE",
     ];
     /// The code as it appears on the wire.
     pub fn as_str(&self) -> &str {
@@ -55094,8 +58293,27 @@ pub enum OB_FeeFrequency1Code_4 {
 impl OB_FeeFrequency1Code_4 {
     /// Every code the spec lists, in spec order.
     pub const CODES: &'static [&'static str] = &[
-        "FEAC", "FEAO", "FECP", "FEDA", "FEHO", "FEI", "FEMO", "FEOA", "FEOT", "FEPC", "FEPH",
-        "FEPO", "FEPS", "FEPT", "FEPTA", "FEPTP", "FEQU", "FESM", "FEST", "FEWE", "FEYE",
+        "FEAC",
+        "FEAO",
+        "FECP",
+        "FEDA",
+        "FEHO",
+        "FEI",
+        "FEMO",
+        "FEOA",
+        "FEOT",
+        "FEPC",
+        "FEPH",
+        "FEPO",
+        "FEPS",
+        "FEPT",
+        "FEPTA",
+        "FEPTP",
+        "FEQU",
+        "FESM",
+        "FEST",
+        "FEWE",
+        "FEYE",
     ];
     /// The code as it appears on the wire.
     pub fn as_str(&self) -> &str {
@@ -55184,7 +58402,15 @@ pub enum OB_FeeType1Code {
 impl OB_FeeType1Code {
     /// Every code the spec lists, in spec order.
     pub const CODES: &'static [&'static str] = &[
-        "FEPF", "FTOT", "FYAF", "FYAM", "FYAQ", "FYCP", "FYDB", "FYMI", "FYXX",
+        "FEPF",
+        "FTOT",
+        "FYAF",
+        "FYAM",
+        "FYAQ",
+        "FYCP",
+        "FYDB",
+        "FYMI",
+        "FYXX",
     ];
     /// The code as it appears on the wire.
     pub fn as_str(&self) -> &str {
@@ -55316,7 +58542,14 @@ pub enum OB_InterestRateType1Code_0 {
 }
 impl OB_InterestRateType1Code_0 {
     /// Every code the spec lists, in spec order.
-    pub const CODES: &'static [&'static str] = &["INBB", "INFR", "INGR", "INLR", "INNE", "INOT"];
+    pub const CODES: &'static [&'static str] = &[
+        "INBB",
+        "INFR",
+        "INGR",
+        "INLR",
+        "INNE",
+        "INOT",
+    ];
     /// The code as it appears on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -55367,7 +58600,14 @@ pub enum OB_InterestRateType1Code_1 {
 }
 impl OB_InterestRateType1Code_1 {
     /// Every code the spec lists, in spec order.
-    pub const CODES: &'static [&'static str] = &["INBB", "INFR", "INGR", "INLR", "INNE", "INOT"];
+    pub const CODES: &'static [&'static str] = &[
+        "INBB",
+        "INFR",
+        "INGR",
+        "INLR",
+        "INNE",
+        "INOT",
+    ];
     /// The code as it appears on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -55484,7 +58724,12 @@ impl crate::Object for OB_OtherCodeType1_0 {
     ) -> Result<(), M::Error> {
         crate::__private::encode_optional(map, "Code", &self.code)?;
         crate::__private::encode_required(map, "Name", &self.name, &self.extra)?;
-        crate::__private::encode_required(map, "Description", &self.description, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "Description",
+            &self.description,
+            &self.extra,
+        )?;
         Ok(())
     }
     fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
@@ -55494,13 +58739,17 @@ impl crate::Object for OB_OtherCodeType1_0 {
     ) -> Result<(), M::Error> {
         match index {
             0usize => crate::__private::encode_optional(map, "Code", &self.code),
-            1usize => crate::__private::encode_required(map, "Name", &self.name, &self.extra),
-            2usize => crate::__private::encode_required(
-                map,
-                "Description",
-                &self.description,
-                &self.extra,
-            ),
+            1usize => {
+                crate::__private::encode_required(map, "Name", &self.name, &self.extra)
+            }
+            2usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Description",
+                    &self.description,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -55677,7 +58926,12 @@ impl crate::Object for OB_OtherCodeType1_1 {
     ) -> Result<(), M::Error> {
         crate::__private::encode_optional(map, "Code", &self.code)?;
         crate::__private::encode_required(map, "Name", &self.name, &self.extra)?;
-        crate::__private::encode_required(map, "Description", &self.description, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "Description",
+            &self.description,
+            &self.extra,
+        )?;
         Ok(())
     }
     fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
@@ -55687,13 +58941,17 @@ impl crate::Object for OB_OtherCodeType1_1 {
     ) -> Result<(), M::Error> {
         match index {
             0usize => crate::__private::encode_optional(map, "Code", &self.code),
-            1usize => crate::__private::encode_required(map, "Name", &self.name, &self.extra),
-            2usize => crate::__private::encode_required(
-                map,
-                "Description",
-                &self.description,
-                &self.extra,
-            ),
+            1usize => {
+                crate::__private::encode_required(map, "Name", &self.name, &self.extra)
+            }
+            2usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Description",
+                    &self.description,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -55870,7 +59128,12 @@ impl crate::Object for OB_OtherCodeType1_2 {
     ) -> Result<(), M::Error> {
         crate::__private::encode_optional(map, "Code", &self.code)?;
         crate::__private::encode_required(map, "Name", &self.name, &self.extra)?;
-        crate::__private::encode_required(map, "Description", &self.description, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "Description",
+            &self.description,
+            &self.extra,
+        )?;
         Ok(())
     }
     fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
@@ -55880,13 +59143,17 @@ impl crate::Object for OB_OtherCodeType1_2 {
     ) -> Result<(), M::Error> {
         match index {
             0usize => crate::__private::encode_optional(map, "Code", &self.code),
-            1usize => crate::__private::encode_required(map, "Name", &self.name, &self.extra),
-            2usize => crate::__private::encode_required(
-                map,
-                "Description",
-                &self.description,
-                &self.extra,
-            ),
+            1usize => {
+                crate::__private::encode_required(map, "Name", &self.name, &self.extra)
+            }
+            2usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Description",
+                    &self.description,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -56063,7 +59330,12 @@ impl crate::Object for OB_OtherCodeType1_3 {
     ) -> Result<(), M::Error> {
         crate::__private::encode_optional(map, "Code", &self.code)?;
         crate::__private::encode_required(map, "Name", &self.name, &self.extra)?;
-        crate::__private::encode_required(map, "Description", &self.description, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "Description",
+            &self.description,
+            &self.extra,
+        )?;
         Ok(())
     }
     fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
@@ -56073,13 +59345,17 @@ impl crate::Object for OB_OtherCodeType1_3 {
     ) -> Result<(), M::Error> {
         match index {
             0usize => crate::__private::encode_optional(map, "Code", &self.code),
-            1usize => crate::__private::encode_required(map, "Name", &self.name, &self.extra),
-            2usize => crate::__private::encode_required(
-                map,
-                "Description",
-                &self.description,
-                &self.extra,
-            ),
+            1usize => {
+                crate::__private::encode_required(map, "Name", &self.name, &self.extra)
+            }
+            2usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Description",
+                    &self.description,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -56256,7 +59532,12 @@ impl crate::Object for OB_OtherCodeType1_4 {
     ) -> Result<(), M::Error> {
         crate::__private::encode_optional(map, "Code", &self.code)?;
         crate::__private::encode_required(map, "Name", &self.name, &self.extra)?;
-        crate::__private::encode_required(map, "Description", &self.description, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "Description",
+            &self.description,
+            &self.extra,
+        )?;
         Ok(())
     }
     fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
@@ -56266,13 +59547,17 @@ impl crate::Object for OB_OtherCodeType1_4 {
     ) -> Result<(), M::Error> {
         match index {
             0usize => crate::__private::encode_optional(map, "Code", &self.code),
-            1usize => crate::__private::encode_required(map, "Name", &self.name, &self.extra),
-            2usize => crate::__private::encode_required(
-                map,
-                "Description",
-                &self.description,
-                &self.extra,
-            ),
+            1usize => {
+                crate::__private::encode_required(map, "Name", &self.name, &self.extra)
+            }
+            2usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Description",
+                    &self.description,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -56449,7 +59734,12 @@ impl crate::Object for OB_OtherCodeType1_5 {
     ) -> Result<(), M::Error> {
         crate::__private::encode_optional(map, "Code", &self.code)?;
         crate::__private::encode_required(map, "Name", &self.name, &self.extra)?;
-        crate::__private::encode_required(map, "Description", &self.description, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "Description",
+            &self.description,
+            &self.extra,
+        )?;
         Ok(())
     }
     fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
@@ -56459,13 +59749,17 @@ impl crate::Object for OB_OtherCodeType1_5 {
     ) -> Result<(), M::Error> {
         match index {
             0usize => crate::__private::encode_optional(map, "Code", &self.code),
-            1usize => crate::__private::encode_required(map, "Name", &self.name, &self.extra),
-            2usize => crate::__private::encode_required(
-                map,
-                "Description",
-                &self.description,
-                &self.extra,
-            ),
+            1usize => {
+                crate::__private::encode_required(map, "Name", &self.name, &self.extra)
+            }
+            2usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Description",
+                    &self.description,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -56642,7 +59936,12 @@ impl crate::Object for OB_OtherCodeType1_6 {
     ) -> Result<(), M::Error> {
         crate::__private::encode_optional(map, "Code", &self.code)?;
         crate::__private::encode_required(map, "Name", &self.name, &self.extra)?;
-        crate::__private::encode_required(map, "Description", &self.description, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "Description",
+            &self.description,
+            &self.extra,
+        )?;
         Ok(())
     }
     fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
@@ -56652,13 +59951,17 @@ impl crate::Object for OB_OtherCodeType1_6 {
     ) -> Result<(), M::Error> {
         match index {
             0usize => crate::__private::encode_optional(map, "Code", &self.code),
-            1usize => crate::__private::encode_required(map, "Name", &self.name, &self.extra),
-            2usize => crate::__private::encode_required(
-                map,
-                "Description",
-                &self.description,
-                &self.extra,
-            ),
+            1usize => {
+                crate::__private::encode_required(map, "Name", &self.name, &self.extra)
+            }
+            2usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Description",
+                    &self.description,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -56835,7 +60138,12 @@ impl crate::Object for OB_OtherCodeType1_7 {
     ) -> Result<(), M::Error> {
         crate::__private::encode_optional(map, "Code", &self.code)?;
         crate::__private::encode_required(map, "Name", &self.name, &self.extra)?;
-        crate::__private::encode_required(map, "Description", &self.description, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "Description",
+            &self.description,
+            &self.extra,
+        )?;
         Ok(())
     }
     fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
@@ -56845,13 +60153,17 @@ impl crate::Object for OB_OtherCodeType1_7 {
     ) -> Result<(), M::Error> {
         match index {
             0usize => crate::__private::encode_optional(map, "Code", &self.code),
-            1usize => crate::__private::encode_required(map, "Name", &self.name, &self.extra),
-            2usize => crate::__private::encode_required(
-                map,
-                "Description",
-                &self.description,
-                &self.extra,
-            ),
+            1usize => {
+                crate::__private::encode_required(map, "Name", &self.name, &self.extra)
+            }
+            2usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Description",
+                    &self.description,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -57028,7 +60340,12 @@ impl crate::Object for OB_OtherCodeType1_8 {
     ) -> Result<(), M::Error> {
         crate::__private::encode_optional(map, "Code", &self.code)?;
         crate::__private::encode_required(map, "Name", &self.name, &self.extra)?;
-        crate::__private::encode_required(map, "Description", &self.description, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "Description",
+            &self.description,
+            &self.extra,
+        )?;
         Ok(())
     }
     fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
@@ -57038,13 +60355,17 @@ impl crate::Object for OB_OtherCodeType1_8 {
     ) -> Result<(), M::Error> {
         match index {
             0usize => crate::__private::encode_optional(map, "Code", &self.code),
-            1usize => crate::__private::encode_required(map, "Name", &self.name, &self.extra),
-            2usize => crate::__private::encode_required(
-                map,
-                "Description",
-                &self.description,
-                &self.extra,
-            ),
+            1usize => {
+                crate::__private::encode_required(map, "Name", &self.name, &self.extra)
+            }
+            2usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Description",
+                    &self.description,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -57195,7 +60516,12 @@ pub struct OB_OtherFeeChargeDetailType {
 }
 impl crate::Object for OB_OtherFeeChargeDetailType {
     const NAME: &'static str = "OB_OtherFeeChargeDetailType";
-    const FIELDS: &'static [&'static str] = &["Code", "FeeCategory", "Name", "Description"];
+    const FIELDS: &'static [&'static str] = &[
+        "Code",
+        "FeeCategory",
+        "Name",
+        "Description",
+    ];
     const REQUIRED: u128 = 14;
     const OPEN: bool = false;
     fn field_index(key: &str) -> Option<usize> {
@@ -57226,9 +60552,19 @@ impl crate::Object for OB_OtherFeeChargeDetailType {
         map: &mut M,
     ) -> Result<(), M::Error> {
         crate::__private::encode_optional(map, "Code", &self.code)?;
-        crate::__private::encode_required(map, "FeeCategory", &self.fee_category, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "FeeCategory",
+            &self.fee_category,
+            &self.extra,
+        )?;
         crate::__private::encode_required(map, "Name", &self.name, &self.extra)?;
-        crate::__private::encode_required(map, "Description", &self.description, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "Description",
+            &self.description,
+            &self.extra,
+        )?;
         Ok(())
     }
     fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
@@ -57238,19 +60574,25 @@ impl crate::Object for OB_OtherFeeChargeDetailType {
     ) -> Result<(), M::Error> {
         match index {
             0usize => crate::__private::encode_optional(map, "Code", &self.code),
-            1usize => crate::__private::encode_required(
-                map,
-                "FeeCategory",
-                &self.fee_category,
-                &self.extra,
-            ),
-            2usize => crate::__private::encode_required(map, "Name", &self.name, &self.extra),
-            3usize => crate::__private::encode_required(
-                map,
-                "Description",
-                &self.description,
-                &self.extra,
-            ),
+            1usize => {
+                crate::__private::encode_required(
+                    map,
+                    "FeeCategory",
+                    &self.fee_category,
+                    &self.extra,
+                )
+            }
+            2usize => {
+                crate::__private::encode_required(map, "Name", &self.name, &self.extra)
+            }
+            3usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Description",
+                    &self.description,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -57434,7 +60776,17 @@ pub enum OB_OverdraftFeeType1Code {
 impl OB_OverdraftFeeType1Code {
     /// Every code the spec lists, in spec order.
     pub const CODES: &'static [&'static str] = &[
-        "FBAO", "FBAR", "FBEB", "FBIT", "FBOR", "FBOS", "FBSC", "FBTO", "FBUB", "FBUT", "FTOT",
+        "FBAO",
+        "FBAR",
+        "FBEB",
+        "FBIT",
+        "FBOR",
+        "FBOS",
+        "FBSC",
+        "FBTO",
+        "FBUB",
+        "FBUT",
+        "FTOT",
         "FTUT",
     ];
     /// The code as it appears on the wire.
@@ -57501,8 +60853,15 @@ pub enum OB_Period1Code {
 }
 impl OB_Period1Code {
     /// Every code the spec lists, in spec order.
-    pub const CODES: &'static [&'static str] =
-        &["PACT", "PDAY", "PHYR", "PMTH", "PQTR", "PWEK", "PYER"];
+    pub const CODES: &'static [&'static str] = &[
+        "PACT",
+        "PDAY",
+        "PHYR",
+        "PMTH",
+        "PQTR",
+        "PWEK",
+        "PYER",
+    ];
     /// The code as it appears on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -57608,7 +60967,9 @@ impl crate::Object for ProprietaryBankTransactionCodeStructure1 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "Code", &self.code, &self.extra),
+            0usize => {
+                crate::__private::encode_required(map, "Code", &self.code, &self.extra)
+            }
             1usize => crate::__private::encode_optional(map, "Issuer", &self.issuer),
             _ => Ok(()),
         }
@@ -57628,7 +60989,8 @@ impl crate::__private::serde::Serialize for ProprietaryBankTransactionCodeStruct
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de> for ProprietaryBankTransactionCodeStructure1 {
+impl<'de> crate::__private::serde::Deserialize<'de>
+for ProprietaryBankTransactionCodeStructure1 {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -57654,17 +61016,13 @@ impl crate::Validate for ProprietaryBankTransactionCodeStructure1 {
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for ProprietaryBankTransactionCodeStructure1 {
+impl crate::__private::schemars::JsonSchema
+for ProprietaryBankTransactionCodeStructure1 {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "ProprietaryBankTransactionCodeStructure1".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "ProprietaryBankTransactionCodeStructure1"
-        )
-        .into()
+        concat!(module_path!(), "::", "ProprietaryBankTransactionCodeStructure1").into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -57762,25 +61120,33 @@ pub fn check_json(
     type_name: &str,
     body: &[u8],
 ) -> Option<Result<crate::decode::Checked, crate::decode::DecodeError>> {
-    Some(match type_name {
-        "File" => crate::decode::check_as::<File>(body),
-        "OBErrorResponse1" => crate::decode::check_as::<OBErrorResponse1>(body),
-        "OBReadAccount6" => crate::decode::check_as::<OBReadAccount6>(body),
-        "OBReadBalance1" => crate::decode::check_as::<OBReadBalance1>(body),
-        "OBReadBeneficiary5" => crate::decode::check_as::<OBReadBeneficiary5>(body),
-        "OBReadConsent1" => crate::decode::check_as::<OBReadConsent1>(body),
-        "OBReadConsentResponse1" => crate::decode::check_as::<OBReadConsentResponse1>(body),
-        "OBReadDirectDebit2" => crate::decode::check_as::<OBReadDirectDebit2>(body),
-        "OBReadOffer1" => crate::decode::check_as::<OBReadOffer1>(body),
-        "OBReadParty2" => crate::decode::check_as::<OBReadParty2>(body),
-        "OBReadParty3" => crate::decode::check_as::<OBReadParty3>(body),
-        "OBReadProduct2" => crate::decode::check_as::<OBReadProduct2>(body),
-        "OBReadScheduledPayment3" => crate::decode::check_as::<OBReadScheduledPayment3>(body),
-        "OBReadStandingOrder6" => crate::decode::check_as::<OBReadStandingOrder6>(body),
-        "OBReadStatement2" => crate::decode::check_as::<OBReadStatement2>(body),
-        "OBReadTransaction6" => crate::decode::check_as::<OBReadTransaction6>(body),
-        _ => return None,
-    })
+    Some(
+        match type_name {
+            "File" => crate::decode::check_as::<File>(body),
+            "OBErrorResponse1" => crate::decode::check_as::<OBErrorResponse1>(body),
+            "OBReadAccount6" => crate::decode::check_as::<OBReadAccount6>(body),
+            "OBReadBalance1" => crate::decode::check_as::<OBReadBalance1>(body),
+            "OBReadBeneficiary5" => crate::decode::check_as::<OBReadBeneficiary5>(body),
+            "OBReadConsent1" => crate::decode::check_as::<OBReadConsent1>(body),
+            "OBReadConsentResponse1" => {
+                crate::decode::check_as::<OBReadConsentResponse1>(body)
+            }
+            "OBReadDirectDebit2" => crate::decode::check_as::<OBReadDirectDebit2>(body),
+            "OBReadOffer1" => crate::decode::check_as::<OBReadOffer1>(body),
+            "OBReadParty2" => crate::decode::check_as::<OBReadParty2>(body),
+            "OBReadParty3" => crate::decode::check_as::<OBReadParty3>(body),
+            "OBReadProduct2" => crate::decode::check_as::<OBReadProduct2>(body),
+            "OBReadScheduledPayment3" => {
+                crate::decode::check_as::<OBReadScheduledPayment3>(body)
+            }
+            "OBReadStandingOrder6" => {
+                crate::decode::check_as::<OBReadStandingOrder6>(body)
+            }
+            "OBReadStatement2" => crate::decode::check_as::<OBReadStatement2>(body),
+            "OBReadTransaction6" => crate::decode::check_as::<OBReadTransaction6>(body),
+            _ => return None,
+        },
+    )
 }
 /// Every operation of this API, in spec order.
 pub const OPERATIONS: &[crate::Operation] = &[
@@ -60631,23 +63997,33 @@ pub mod ops {
     }
 }
 /// Spec pattern `^[A-Z]{3,3}$`.
-static PATTERN_0: crate::__private::Pattern = crate::__private::Pattern::new("^[A-Z]{3,3}$");
+static PATTERN_0: crate::__private::Pattern = crate::__private::Pattern::new(
+    "^[A-Z]{3,3}$",
+);
 /// Spec pattern `^\d{1,13}$|^\d{1,13}\.\d{1,5}$`.
-static PATTERN_1: crate::__private::Pattern =
-    crate::__private::Pattern::new("^\\d{1,13}$|^\\d{1,13}\\.\\d{1,5}$");
+static PATTERN_1: crate::__private::Pattern = crate::__private::Pattern::new(
+    "^\\d{1,13}$|^\\d{1,13}\\.\\d{1,5}$",
+);
 /// Spec pattern `^(-?\d{1,14}){1}(\.\d{1,4}){0,1}$`.
-static PATTERN_2: crate::__private::Pattern =
-    crate::__private::Pattern::new("^(-?\\d{1,14}){1}(\\.\\d{1,4}){0,1}$");
+static PATTERN_2: crate::__private::Pattern = crate::__private::Pattern::new(
+    "^(-?\\d{1,14}){1}(\\.\\d{1,4}){0,1}$",
+);
 /// Spec pattern `^(-?\d{1,3}){1}(\.\d{1,4}){0,1}$`.
-static PATTERN_3: crate::__private::Pattern =
-    crate::__private::Pattern::new("^(-?\\d{1,3}){1}(\\.\\d{1,4}){0,1}$");
+static PATTERN_3: crate::__private::Pattern = crate::__private::Pattern::new(
+    "^(-?\\d{1,3}){1}(\\.\\d{1,4}){0,1}$",
+);
 /// Spec pattern `^\w{0,4}$`.
-static PATTERN_4: crate::__private::Pattern = crate::__private::Pattern::new("^\\w{0,4}$");
+static PATTERN_4: crate::__private::Pattern = crate::__private::Pattern::new(
+    "^\\w{0,4}$",
+);
 /// Spec pattern `\+[0-9]{1,3}-[0-9()+\-]{1,30}`.
-static PATTERN_5: crate::__private::Pattern =
-    crate::__private::Pattern::new("\\+[0-9]{1,3}-[0-9()+\\-]{1,30}");
+static PATTERN_5: crate::__private::Pattern = crate::__private::Pattern::new(
+    "\\+[0-9]{1,3}-[0-9()+\\-]{1,30}",
+);
 /// Spec pattern `^[A-Z]{2,2}$`.
-static PATTERN_6: crate::__private::Pattern = crate::__private::Pattern::new("^[A-Z]{2,2}$");
+static PATTERN_6: crate::__private::Pattern = crate::__private::Pattern::new(
+    "^[A-Z]{2,2}$",
+);
 /// Spec pattern `^(NotKnown)$|^(EvryDay)$|^(EvryWorkgDay)$|^(IntrvlDay:((0[2-9])|([1-2][0-9])|3[0-1]))$|^(IntrvlWkDay:0[1-9]:0[1-7])$|^(WkInMnthDay:0[1-5]:0[1-7])$|^(IntrvlMnthDay:(0[1-6]|12|24):(-0[1-5]|0[1-9]|[12][0-9]|3[01]))$|^(QtrDay:(ENGLISH|SCOTTISH|RECEIVED))$`.
 static PATTERN_7: crate::__private::Pattern = crate::__private::Pattern::new(
     "^(NotKnown)$|^(EvryDay)$|^(EvryWorkgDay)$|^(IntrvlDay:((0[2-9])|([1-2][0-9])|3[0-1]))$|^(IntrvlWkDay:0[1-9]:0[1-7])$|^(WkInMnthDay:0[1-5]:0[1-7])$|^(IntrvlMnthDay:(0[1-6]|12|24):(-0[1-5]|0[1-9]|[12][0-9]|3[01]))$|^(QtrDay:(ENGLISH|SCOTTISH|RECEIVED))$",

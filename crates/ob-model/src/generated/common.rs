@@ -106,7 +106,9 @@ impl crate::Object for Links {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "Self", &self.self_, &self.extra),
+            0usize => {
+                crate::__private::encode_required(map, "Self", &self.self_, &self.extra)
+            }
             1usize => crate::__private::encode_optional(map, "First", &self.first),
             2usize => crate::__private::encode_optional(map, "Prev", &self.prev),
             3usize => crate::__private::encode_optional(map, "Next", &self.next),
@@ -353,17 +355,23 @@ impl crate::Object for Meta {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_optional(map, "TotalPages", &self.total_pages),
-            1usize => crate::__private::encode_optional(
-                map,
-                "FirstAvailableDateTime",
-                &self.first_available_date_time,
-            ),
-            2usize => crate::__private::encode_optional(
-                map,
-                "LastAvailableDateTime",
-                &self.last_available_date_time,
-            ),
+            0usize => {
+                crate::__private::encode_optional(map, "TotalPages", &self.total_pages)
+            }
+            1usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "FirstAvailableDateTime",
+                    &self.first_available_date_time,
+                )
+            }
+            2usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "LastAvailableDateTime",
+                    &self.last_available_date_time,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -655,7 +663,12 @@ impl crate::Object for OBError1 {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "ErrorCode", &self.error_code, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "ErrorCode",
+            &self.error_code,
+            &self.extra,
+        )?;
         crate::__private::encode_required(map, "Message", &self.message, &self.extra)?;
         crate::__private::encode_optional(map, "Path", &self.path)?;
         crate::__private::encode_optional(map, "Url", &self.url)?;
@@ -668,9 +681,21 @@ impl crate::Object for OBError1 {
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_required(map, "ErrorCode", &self.error_code, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "ErrorCode",
+                    &self.error_code,
+                    &self.extra,
+                )
             }
-            1usize => crate::__private::encode_required(map, "Message", &self.message, &self.extra),
+            1usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Message",
+                    &self.message,
+                    &self.extra,
+                )
+            }
             2usize => crate::__private::encode_optional(map, "Path", &self.path),
             3usize => crate::__private::encode_optional(map, "Url", &self.url),
             _ => Ok(()),
@@ -738,7 +763,10 @@ impl crate::__private::schemars::JsonSchema for OBError1 {
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
     ) -> crate::__private::schemars::Schema {
-        let mut s = crate::schema::object("`OBError1` (the spec gives no description).", false);
+        let mut s = crate::schema::object(
+            "`OBError1` (the spec gives no description).",
+            false,
+        );
         crate::schema::property(
             &mut s,
             "ErrorCode",
@@ -1052,10 +1080,26 @@ impl crate::Object for OBErrorResponse1 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "Code", &self.code, &self.extra),
+            0usize => {
+                crate::__private::encode_required(map, "Code", &self.code, &self.extra)
+            }
             1usize => crate::__private::encode_optional(map, "Id", &self.id),
-            2usize => crate::__private::encode_required(map, "Message", &self.message, &self.extra),
-            3usize => crate::__private::encode_required(map, "Errors", &self.errors, &self.extra),
+            2usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Message",
+                    &self.message,
+                    &self.extra,
+                )
+            }
+            3usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Errors",
+                    &self.errors,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -1627,7 +1671,11 @@ impl crate::Object for OBPostalAddress6 {
         crate::__private::encode_optional(map, "BuildingNumber", &self.building_number)?;
         crate::__private::encode_optional(map, "PostCode", &self.post_code)?;
         crate::__private::encode_optional(map, "TownName", &self.town_name)?;
-        crate::__private::encode_optional(map, "CountrySubDivision", &self.country_sub_division)?;
+        crate::__private::encode_optional(
+            map,
+            "CountrySubDivision",
+            &self.country_sub_division,
+        )?;
         crate::__private::encode_optional(map, "Country", &self.country)?;
         crate::__private::encode_optional(map, "AddressLine", &self.address_line)?;
         Ok(())
@@ -1638,22 +1686,42 @@ impl crate::Object for OBPostalAddress6 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_optional(map, "AddressType", &self.address_type),
-            1usize => crate::__private::encode_optional(map, "Department", &self.department),
-            2usize => crate::__private::encode_optional(map, "SubDepartment", &self.sub_department),
-            3usize => crate::__private::encode_optional(map, "StreetName", &self.street_name),
+            0usize => {
+                crate::__private::encode_optional(map, "AddressType", &self.address_type)
+            }
+            1usize => {
+                crate::__private::encode_optional(map, "Department", &self.department)
+            }
+            2usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "SubDepartment",
+                    &self.sub_department,
+                )
+            }
+            3usize => {
+                crate::__private::encode_optional(map, "StreetName", &self.street_name)
+            }
             4usize => {
-                crate::__private::encode_optional(map, "BuildingNumber", &self.building_number)
+                crate::__private::encode_optional(
+                    map,
+                    "BuildingNumber",
+                    &self.building_number,
+                )
             }
             5usize => crate::__private::encode_optional(map, "PostCode", &self.post_code),
             6usize => crate::__private::encode_optional(map, "TownName", &self.town_name),
-            7usize => crate::__private::encode_optional(
-                map,
-                "CountrySubDivision",
-                &self.country_sub_division,
-            ),
+            7usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "CountrySubDivision",
+                    &self.country_sub_division,
+                )
+            }
             8usize => crate::__private::encode_optional(map, "Country", &self.country),
-            9usize => crate::__private::encode_optional(map, "AddressLine", &self.address_line),
+            9usize => {
+                crate::__private::encode_optional(map, "AddressLine", &self.address_line)
+            }
             _ => Ok(()),
         }
     }
@@ -1949,16 +2017,18 @@ impl crate::__private::schemars::JsonSchema for OBPostalAddress6 {
                     max_items: Some(7u64),
                     minimum: None,
                     allowed: &[],
-                    items: Some(&crate::schema::Constraints {
-                        min_len: Some(1u64),
-                        max_len: Some(70u64),
-                        pattern: None,
-                        min_items: None,
-                        max_items: None,
-                        minimum: None,
-                        allowed: &[],
-                        items: None,
-                    }),
+                    items: Some(
+                        &crate::schema::Constraints {
+                            min_len: Some(1u64),
+                            max_len: Some(70u64),
+                            pattern: None,
+                            min_items: None,
+                            max_items: None,
+                            minimum: None,
+                            allowed: &[],
+                            items: None,
+                        },
+                    ),
                 },
             ),
         );
@@ -2060,7 +2130,11 @@ impl crate::Object for OBRisk1 {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_optional(map, "PaymentContextCode", &self.payment_context_code)?;
+        crate::__private::encode_optional(
+            map,
+            "PaymentContextCode",
+            &self.payment_context_code,
+        )?;
         crate::__private::encode_optional(
             map,
             "MerchantCategoryCode",
@@ -2081,13 +2155,21 @@ impl crate::Object for OBRisk1 {
             "BeneficiaryPrepopulatedIndicator",
             &self.beneficiary_prepopulated_indicator,
         )?;
-        crate::__private::encode_optional(map, "PaymentPurposeCode", &self.payment_purpose_code)?;
+        crate::__private::encode_optional(
+            map,
+            "PaymentPurposeCode",
+            &self.payment_purpose_code,
+        )?;
         crate::__private::encode_optional(
             map,
             "BeneficiaryAccountType",
             &self.beneficiary_account_type,
         )?;
-        crate::__private::encode_optional(map, "DeliveryAddress", &self.delivery_address)?;
+        crate::__private::encode_optional(
+            map,
+            "DeliveryAddress",
+            &self.delivery_address,
+        )?;
         Ok(())
     }
     fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
@@ -2096,43 +2178,61 @@ impl crate::Object for OBRisk1 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_optional(
-                map,
-                "PaymentContextCode",
-                &self.payment_context_code,
-            ),
-            1usize => crate::__private::encode_optional(
-                map,
-                "MerchantCategoryCode",
-                &self.merchant_category_code,
-            ),
-            2usize => crate::__private::encode_optional(
-                map,
-                "MerchantCustomerIdentification",
-                &self.merchant_customer_identification,
-            ),
-            3usize => crate::__private::encode_optional(
-                map,
-                "ContractPresentInidicator",
-                &self.contract_present_inidicator,
-            ),
-            4usize => crate::__private::encode_optional(
-                map,
-                "BeneficiaryPrepopulatedIndicator",
-                &self.beneficiary_prepopulated_indicator,
-            ),
-            5usize => crate::__private::encode_optional(
-                map,
-                "PaymentPurposeCode",
-                &self.payment_purpose_code,
-            ),
-            6usize => crate::__private::encode_optional(
-                map,
-                "BeneficiaryAccountType",
-                &self.beneficiary_account_type,
-            ),
+            0usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "PaymentContextCode",
+                    &self.payment_context_code,
+                )
+            }
+            1usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "MerchantCategoryCode",
+                    &self.merchant_category_code,
+                )
+            }
+            2usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "MerchantCustomerIdentification",
+                    &self.merchant_customer_identification,
+                )
+            }
+            3usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "ContractPresentInidicator",
+                    &self.contract_present_inidicator,
+                )
+            }
+            4usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "BeneficiaryPrepopulatedIndicator",
+                    &self.beneficiary_prepopulated_indicator,
+                )
+            }
+            5usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "PaymentPurposeCode",
+                    &self.payment_purpose_code,
+                )
+            }
+            6usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "BeneficiaryAccountType",
+                    &self.beneficiary_account_type,
+                )
+            }
             7usize => {
-                crate::__private::encode_optional(map, "DeliveryAddress", &self.delivery_address)
+                crate::__private::encode_optional(
+                    map,
+                    "DeliveryAddress",
+                    &self.delivery_address,
+                )
             }
             _ => Ok(()),
         }
@@ -2463,8 +2563,17 @@ impl crate::Object for OBRisk1DeliveryAddress {
         crate::__private::encode_optional(map, "StreetName", &self.street_name)?;
         crate::__private::encode_optional(map, "BuildingNumber", &self.building_number)?;
         crate::__private::encode_optional(map, "PostCode", &self.post_code)?;
-        crate::__private::encode_required(map, "TownName", &self.town_name, &self.extra)?;
-        crate::__private::encode_optional(map, "CountrySubDivision", &self.country_sub_division)?;
+        crate::__private::encode_required(
+            map,
+            "TownName",
+            &self.town_name,
+            &self.extra,
+        )?;
+        crate::__private::encode_optional(
+            map,
+            "CountrySubDivision",
+            &self.country_sub_division,
+        )?;
         crate::__private::encode_required(map, "Country", &self.country, &self.extra)?;
         Ok(())
     }
@@ -2474,21 +2583,43 @@ impl crate::Object for OBRisk1DeliveryAddress {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_optional(map, "AddressLine", &self.address_line),
-            1usize => crate::__private::encode_optional(map, "StreetName", &self.street_name),
+            0usize => {
+                crate::__private::encode_optional(map, "AddressLine", &self.address_line)
+            }
+            1usize => {
+                crate::__private::encode_optional(map, "StreetName", &self.street_name)
+            }
             2usize => {
-                crate::__private::encode_optional(map, "BuildingNumber", &self.building_number)
+                crate::__private::encode_optional(
+                    map,
+                    "BuildingNumber",
+                    &self.building_number,
+                )
             }
             3usize => crate::__private::encode_optional(map, "PostCode", &self.post_code),
             4usize => {
-                crate::__private::encode_required(map, "TownName", &self.town_name, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "TownName",
+                    &self.town_name,
+                    &self.extra,
+                )
             }
-            5usize => crate::__private::encode_optional(
-                map,
-                "CountrySubDivision",
-                &self.country_sub_division,
-            ),
-            6usize => crate::__private::encode_required(map, "Country", &self.country, &self.extra),
+            5usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "CountrySubDivision",
+                    &self.country_sub_division,
+                )
+            }
+            6usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Country",
+                    &self.country,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -2598,16 +2729,18 @@ impl crate::__private::schemars::JsonSchema for OBRisk1DeliveryAddress {
                     max_items: Some(2u64),
                     minimum: None,
                     allowed: &[],
-                    items: Some(&crate::schema::Constraints {
-                        min_len: Some(1u64),
-                        max_len: Some(70u64),
-                        pattern: None,
-                        min_items: None,
-                        max_items: None,
-                        minimum: None,
-                        allowed: &[],
-                        items: None,
-                    }),
+                    items: Some(
+                        &crate::schema::Constraints {
+                            min_len: Some(1u64),
+                            max_len: Some(70u64),
+                            pattern: None,
+                            min_items: None,
+                            max_items: None,
+                            minimum: None,
+                            allowed: &[],
+                            items: None,
+                        },
+                    ),
                 },
             ),
         );
@@ -2785,7 +2918,9 @@ impl OBRisk1PaymentContextCode {
             Self::BillingGoodsAndServicesInAdvance => "BillingGoodsAndServicesInAdvance",
             Self::BillingGoodsAndServicesInArrears => "BillingGoodsAndServicesInArrears",
             Self::PispPayee => "PispPayee",
-            Self::EcommerceMerchantInitiatedPayment => "EcommerceMerchantInitiatedPayment",
+            Self::EcommerceMerchantInitiatedPayment => {
+                "EcommerceMerchantInitiatedPayment"
+            }
             Self::FaceToFacePointOfSale => "FaceToFacePointOfSale",
             Self::TransferToSelf => "TransferToSelf",
             Self::TransferToThirdParty => "TransferToThirdParty",
@@ -2803,7 +2938,9 @@ impl OBRisk1PaymentContextCode {
             "BillingGoodsAndServicesInAdvance" => Self::BillingGoodsAndServicesInAdvance,
             "BillingGoodsAndServicesInArrears" => Self::BillingGoodsAndServicesInArrears,
             "PispPayee" => Self::PispPayee,
-            "EcommerceMerchantInitiatedPayment" => Self::EcommerceMerchantInitiatedPayment,
+            "EcommerceMerchantInitiatedPayment" => {
+                Self::EcommerceMerchantInitiatedPayment
+            }
             "FaceToFacePointOfSale" => Self::FaceToFacePointOfSale,
             "TransferToSelf" => Self::TransferToSelf,
             "TransferToThirdParty" => Self::TransferToThirdParty,
@@ -2835,4 +2972,6 @@ pub type SubDepartment = crate::Text;
 /// Name of a built-up area, with defined boundaries, and a local government.
 pub type TownName = crate::Text;
 /// Spec pattern `^[A-Z]{2,2}$`.
-static PATTERN_0: crate::__private::Pattern = crate::__private::Pattern::new("^[A-Z]{2,2}$");
+static PATTERN_0: crate::__private::Pattern = crate::__private::Pattern::new(
+    "^[A-Z]{2,2}$",
+);

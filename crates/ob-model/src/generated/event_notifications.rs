@@ -23,7 +23,9 @@ pub struct OBEvent1 {
 }
 impl crate::Object for OBEvent1 {
     const NAME: &'static str = "OBEvent1";
-    const FIELDS: &'static [&'static str] = &["urn:uk:org:openbanking:events:resource-update"];
+    const FIELDS: &'static [&'static str] = &[
+        "urn:uk:org:openbanking:events:resource-update",
+    ];
     const REQUIRED: u128 = 1;
     const OPEN: bool = false;
     fn field_index(key: &str) -> Option<usize> {
@@ -63,12 +65,14 @@ impl crate::Object for OBEvent1 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(
-                map,
-                "urn:uk:org:openbanking:events:resource-update",
-                &self.urn_uk_org_openbanking_events_resource_update,
-                &self.extra,
-            ),
+            0usize => {
+                crate::__private::encode_required(
+                    map,
+                    "urn:uk:org:openbanking:events:resource-update",
+                    &self.urn_uk_org_openbanking_events_resource_update,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -97,13 +101,9 @@ impl<'de> crate::__private::serde::Deserialize<'de> for OBEvent1 {
 impl crate::Validate for OBEvent1 {
     fn validate_at(&self, r: &mut crate::__private::Report) {
         crate::__private::check_extra::<Self>(r, &self.extra);
-        if !self
-            .extra
-            .is_missing("urn:uk:org:openbanking:events:resource-update")
-        {
+        if !self.extra.is_missing("urn:uk:org:openbanking:events:resource-update") {
             let v = &self.urn_uk_org_openbanking_events_resource_update;
-            r.path
-                .push_field("urn:uk:org:openbanking:events:resource-update");
+            r.path.push_field("urn:uk:org:openbanking:events:resource-update");
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
@@ -192,8 +192,17 @@ impl crate::Object for OBEventLink1 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "version", &self.version, &self.extra),
-            1usize => crate::__private::encode_required(map, "link", &self.link, &self.extra),
+            0usize => {
+                crate::__private::encode_required(
+                    map,
+                    "version",
+                    &self.version,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                crate::__private::encode_required(map, "link", &self.link, &self.extra)
+            }
             _ => Ok(()),
         }
     }
@@ -318,8 +327,16 @@ pub struct OBEventNotification1 {
 }
 impl crate::Object for OBEventNotification1 {
     const NAME: &'static str = "OBEventNotification1";
-    const FIELDS: &'static [&'static str] =
-        &["iss", "iat", "jti", "aud", "sub", "txn", "toe", "events"];
+    const FIELDS: &'static [&'static str] = &[
+        "iss",
+        "iat",
+        "jti",
+        "aud",
+        "sub",
+        "txn",
+        "toe",
+        "events",
+    ];
     const REQUIRED: u128 = 255;
     const OPEN: bool = false;
     fn field_index(key: &str) -> Option<usize> {
@@ -373,14 +390,35 @@ impl crate::Object for OBEventNotification1 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "iss", &self.iss, &self.extra),
-            1usize => crate::__private::encode_required(map, "iat", &self.iat, &self.extra),
-            2usize => crate::__private::encode_required(map, "jti", &self.jti, &self.extra),
-            3usize => crate::__private::encode_required(map, "aud", &self.aud, &self.extra),
-            4usize => crate::__private::encode_required(map, "sub", &self.sub, &self.extra),
-            5usize => crate::__private::encode_required(map, "txn", &self.txn, &self.extra),
-            6usize => crate::__private::encode_required(map, "toe", &self.toe, &self.extra),
-            7usize => crate::__private::encode_required(map, "events", &self.events, &self.extra),
+            0usize => {
+                crate::__private::encode_required(map, "iss", &self.iss, &self.extra)
+            }
+            1usize => {
+                crate::__private::encode_required(map, "iat", &self.iat, &self.extra)
+            }
+            2usize => {
+                crate::__private::encode_required(map, "jti", &self.jti, &self.extra)
+            }
+            3usize => {
+                crate::__private::encode_required(map, "aud", &self.aud, &self.extra)
+            }
+            4usize => {
+                crate::__private::encode_required(map, "sub", &self.sub, &self.extra)
+            }
+            5usize => {
+                crate::__private::encode_required(map, "txn", &self.txn, &self.extra)
+            }
+            6usize => {
+                crate::__private::encode_required(map, "toe", &self.toe, &self.extra)
+            }
+            7usize => {
+                crate::__private::encode_required(
+                    map,
+                    "events",
+                    &self.events,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -675,7 +713,14 @@ impl crate::Object for OBEventResourceUpdate1 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "subject", &self.subject, &self.extra),
+            0usize => {
+                crate::__private::encode_required(
+                    map,
+                    "subject",
+                    &self.subject,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -798,7 +843,12 @@ impl crate::Object for OBEventSubject1 {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "subject_type", &self.subject_type, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "subject_type",
+            &self.subject_type,
+            &self.extra,
+        )?;
         crate::__private::encode_required(
             map,
             "http://openbanking.org.uk/rid",
@@ -825,30 +875,38 @@ impl crate::Object for OBEventSubject1 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(
-                map,
-                "subject_type",
-                &self.subject_type,
-                &self.extra,
-            ),
-            1usize => crate::__private::encode_required(
-                map,
-                "http://openbanking.org.uk/rid",
-                &self.http_openbanking_org_uk_rid,
-                &self.extra,
-            ),
-            2usize => crate::__private::encode_required(
-                map,
-                "http://openbanking.org.uk/rty",
-                &self.http_openbanking_org_uk_rty,
-                &self.extra,
-            ),
-            3usize => crate::__private::encode_required(
-                map,
-                "http://openbanking.org.uk/rlk",
-                &self.http_openbanking_org_uk_rlk,
-                &self.extra,
-            ),
+            0usize => {
+                crate::__private::encode_required(
+                    map,
+                    "subject_type",
+                    &self.subject_type,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                crate::__private::encode_required(
+                    map,
+                    "http://openbanking.org.uk/rid",
+                    &self.http_openbanking_org_uk_rid,
+                    &self.extra,
+                )
+            }
+            2usize => {
+                crate::__private::encode_required(
+                    map,
+                    "http://openbanking.org.uk/rty",
+                    &self.http_openbanking_org_uk_rty,
+                    &self.extra,
+                )
+            }
+            3usize => {
+                crate::__private::encode_required(
+                    map,
+                    "http://openbanking.org.uk/rlk",
+                    &self.http_openbanking_org_uk_rlk,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -1006,40 +1064,46 @@ pub fn check_json(
     type_name: &str,
     body: &[u8],
 ) -> Option<Result<crate::decode::Checked, crate::decode::DecodeError>> {
-    Some(match type_name {
-        _ => return None,
-    })
+    Some(
+        match type_name {
+            _ => return None,
+        },
+    )
 }
 /// Every operation of this API, in spec order.
-pub const OPERATIONS: &[crate::Operation] = &[crate::Operation {
-    id: "CreateEventNotification",
-    summary: "Send an event notification",
-    method: crate::Method::Post,
-    path: "/event-notifications",
-    request_body: None,
-    request_content_types: &["application/jwt"],
-    params: &[
-        crate::Param {
-            name: "x-fapi-financial-id",
-            location: crate::ParamLocation::Header,
-            required: true,
-        },
-        crate::Param {
-            name: "x-fapi-interaction-id",
-            location: crate::ParamLocation::Header,
-            required: false,
-        },
-    ],
-    responses: &[crate::Response {
-        status: 202u16,
-        body: None,
+pub const OPERATIONS: &[crate::Operation] = &[
+    crate::Operation {
+        id: "CreateEventNotification",
+        summary: "Send an event notification",
+        method: crate::Method::Post,
+        path: "/event-notifications",
+        request_body: None,
+        request_content_types: &["application/jwt"],
+        params: &[
+            crate::Param {
+                name: "x-fapi-financial-id",
+                location: crate::ParamLocation::Header,
+                required: true,
+            },
+            crate::Param {
+                name: "x-fapi-interaction-id",
+                location: crate::ParamLocation::Header,
+                required: false,
+            },
+        ],
+        responses: &[
+            crate::Response {
+                status: 202u16,
+                body: None,
+                signed: false,
+            },
+        ],
+        scopes: &[],
+        idempotent: false,
         signed: false,
-    }],
-    scopes: &[],
-    idempotent: false,
-    signed: false,
-    extension: false,
-}];
+        extension: false,
+    },
+];
 /// One typed endpoint per operation: its request and success-response body types.
 pub mod ops {
     #[allow(unused_imports)]

@@ -12,7 +12,9 @@
     rustdoc::broken_intra_doc_links,
     rustdoc::invalid_html_tags
 )]
-pub use crate::common::{ISODateTime, Links, Meta, OBError1, OBError1ErrorCode, OBErrorResponse1};
+pub use crate::common::{
+    ISODateTime, Links, Meta, OBError1, OBError1ErrorCode, OBErrorResponse1,
+};
 /// `OBEventPolling1` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBEventPolling1 {
@@ -30,7 +32,12 @@ pub struct OBEventPolling1 {
 }
 impl crate::Object for OBEventPolling1 {
     const NAME: &'static str = "OBEventPolling1";
-    const FIELDS: &'static [&'static str] = &["maxEvents", "returnImmediately", "ack", "setErrs"];
+    const FIELDS: &'static [&'static str] = &[
+        "maxEvents",
+        "returnImmediately",
+        "ack",
+        "setErrs",
+    ];
     const REQUIRED: u128 = 0;
     const OPEN: bool = false;
     fn field_index(key: &str) -> Option<usize> {
@@ -61,7 +68,11 @@ impl crate::Object for OBEventPolling1 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         crate::__private::encode_optional(map, "maxEvents", &self.max_events)?;
-        crate::__private::encode_optional(map, "returnImmediately", &self.return_immediately)?;
+        crate::__private::encode_optional(
+            map,
+            "returnImmediately",
+            &self.return_immediately,
+        )?;
         crate::__private::encode_optional(map, "ack", &self.ack)?;
         crate::__private::encode_optional(map, "setErrs", &self.set_errs)?;
         Ok(())
@@ -72,12 +83,16 @@ impl crate::Object for OBEventPolling1 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_optional(map, "maxEvents", &self.max_events),
-            1usize => crate::__private::encode_optional(
-                map,
-                "returnImmediately",
-                &self.return_immediately,
-            ),
+            0usize => {
+                crate::__private::encode_optional(map, "maxEvents", &self.max_events)
+            }
+            1usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "returnImmediately",
+                    &self.return_immediately,
+                )
+            }
             2usize => crate::__private::encode_optional(map, "ack", &self.ack),
             3usize => crate::__private::encode_optional(map, "setErrs", &self.set_errs),
             _ => Ok(()),
@@ -146,8 +161,10 @@ impl crate::__private::schemars::JsonSchema for OBEventPolling1 {
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
     ) -> crate::__private::schemars::Schema {
-        let mut s =
-            crate::schema::object("`OBEventPolling1` (the spec gives no description).", false);
+        let mut s = crate::schema::object(
+            "`OBEventPolling1` (the spec gives no description).",
+            false,
+        );
         crate::schema::property(
             &mut s,
             "maxEvents",
@@ -201,16 +218,18 @@ impl crate::__private::schemars::JsonSchema for OBEventPolling1 {
                     max_items: None,
                     minimum: None,
                     allowed: &[],
-                    items: Some(&crate::schema::Constraints {
-                        min_len: Some(1u64),
-                        max_len: Some(128u64),
-                        pattern: None,
-                        min_items: None,
-                        max_items: None,
-                        minimum: None,
-                        allowed: &[],
-                        items: None,
-                    }),
+                    items: Some(
+                        &crate::schema::Constraints {
+                            min_len: Some(1u64),
+                            max_len: Some(128u64),
+                            pattern: None,
+                            min_items: None,
+                            max_items: None,
+                            minimum: None,
+                            allowed: &[],
+                            items: None,
+                        },
+                    ),
                 },
             ),
         );
@@ -275,7 +294,12 @@ impl crate::Object for OBEventPollingResponse1 {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "moreAvailable", &self.more_available, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "moreAvailable",
+            &self.more_available,
+            &self.extra,
+        )?;
         crate::__private::encode_required(map, "sets", &self.sets, &self.extra)?;
         Ok(())
     }
@@ -285,13 +309,17 @@ impl crate::Object for OBEventPollingResponse1 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(
-                map,
-                "moreAvailable",
-                &self.more_available,
-                &self.extra,
-            ),
-            1usize => crate::__private::encode_required(map, "sets", &self.sets, &self.extra),
+            0usize => {
+                crate::__private::encode_required(
+                    map,
+                    "moreAvailable",
+                    &self.more_available,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                crate::__private::encode_required(map, "sets", &self.sets, &self.extra)
+            }
             _ => Ok(()),
         }
     }
@@ -436,7 +464,9 @@ impl crate::Object for OBEventSubscription1 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
+            0usize => {
+                crate::__private::encode_required(map, "Data", &self.data, &self.extra)
+            }
             _ => Ok(()),
         }
     }
@@ -570,9 +600,20 @@ impl crate::Object for OBEventSubscription1Data {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_optional(map, "CallbackUrl", &self.callback_url),
-            1usize => crate::__private::encode_required(map, "Version", &self.version, &self.extra),
-            2usize => crate::__private::encode_optional(map, "EventTypes", &self.event_types),
+            0usize => {
+                crate::__private::encode_optional(map, "CallbackUrl", &self.callback_url)
+            }
+            1usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Version",
+                    &self.version,
+                    &self.extra,
+                )
+            }
+            2usize => {
+                crate::__private::encode_optional(map, "EventTypes", &self.event_types)
+            }
             _ => Ok(()),
         }
     }
@@ -755,7 +796,9 @@ impl crate::Object for OBEventSubscriptionResponse1 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
+            0usize => {
+                crate::__private::encode_required(map, "Data", &self.data, &self.extra)
+            }
             1usize => crate::__private::encode_optional(map, "Links", &self.links),
             2usize => crate::__private::encode_optional(map, "Meta", &self.meta),
             _ => Ok(()),
@@ -956,15 +999,28 @@ impl crate::Object for OBEventSubscriptionResponse1Data {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(
-                map,
-                "EventSubscriptionId",
-                &self.event_subscription_id,
-                &self.extra,
-            ),
-            1usize => crate::__private::encode_optional(map, "CallbackUrl", &self.callback_url),
-            2usize => crate::__private::encode_required(map, "Version", &self.version, &self.extra),
-            3usize => crate::__private::encode_optional(map, "EventTypes", &self.event_types),
+            0usize => {
+                crate::__private::encode_required(
+                    map,
+                    "EventSubscriptionId",
+                    &self.event_subscription_id,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                crate::__private::encode_optional(map, "CallbackUrl", &self.callback_url)
+            }
+            2usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Version",
+                    &self.version,
+                    &self.extra,
+                )
+            }
+            3usize => {
+                crate::__private::encode_optional(map, "EventTypes", &self.event_types)
+            }
             _ => Ok(()),
         }
     }
@@ -983,7 +1039,8 @@ impl crate::__private::serde::Serialize for OBEventSubscriptionResponse1Data {
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de> for OBEventSubscriptionResponse1Data {
+impl<'de> crate::__private::serde::Deserialize<'de>
+for OBEventSubscriptionResponse1Data {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -1173,7 +1230,9 @@ impl crate::Object for OBEventSubscriptionsResponse1 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
+            0usize => {
+                crate::__private::encode_required(map, "Data", &self.data, &self.extra)
+            }
             1usize => crate::__private::encode_optional(map, "Links", &self.links),
             2usize => crate::__private::encode_optional(map, "Meta", &self.meta),
             _ => Ok(()),
@@ -1303,7 +1362,9 @@ pub struct OBEventSubscriptionsResponse1Data {
     /// Optional.
     ///
     /// JSON name: `EventSubscription`
-    pub event_subscription: Option<Vec<OBEventSubscriptionsResponse1DataEventSubscription>>,
+    pub event_subscription: Option<
+        Vec<OBEventSubscriptionsResponse1DataEventSubscription>,
+    >,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
     pub extra: crate::Extra,
@@ -1334,7 +1395,11 @@ impl crate::Object for OBEventSubscriptionsResponse1Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_optional(map, "EventSubscription", &self.event_subscription)?;
+        crate::__private::encode_optional(
+            map,
+            "EventSubscription",
+            &self.event_subscription,
+        )?;
         Ok(())
     }
     fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
@@ -1343,11 +1408,13 @@ impl crate::Object for OBEventSubscriptionsResponse1Data {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_optional(
-                map,
-                "EventSubscription",
-                &self.event_subscription,
-            ),
+            0usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "EventSubscription",
+                    &self.event_subscription,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -1366,7 +1433,8 @@ impl crate::__private::serde::Serialize for OBEventSubscriptionsResponse1Data {
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de> for OBEventSubscriptionsResponse1Data {
+impl<'de> crate::__private::serde::Deserialize<'de>
+for OBEventSubscriptionsResponse1Data {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -1404,7 +1472,10 @@ impl crate::__private::schemars::JsonSchema for OBEventSubscriptionsResponse1Dat
             false,
             "",
             crate::schema::constrain(
-                g.subschema_for::<Vec<OBEventSubscriptionsResponse1DataEventSubscription>>(),
+                g
+                    .subschema_for::<
+                        Vec<OBEventSubscriptionsResponse1DataEventSubscription>,
+                    >(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -1497,15 +1568,28 @@ impl crate::Object for OBEventSubscriptionsResponse1DataEventSubscription {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(
-                map,
-                "EventSubscriptionId",
-                &self.event_subscription_id,
-                &self.extra,
-            ),
-            1usize => crate::__private::encode_optional(map, "CallbackUrl", &self.callback_url),
-            2usize => crate::__private::encode_required(map, "Version", &self.version, &self.extra),
-            3usize => crate::__private::encode_optional(map, "EventTypes", &self.event_types),
+            0usize => {
+                crate::__private::encode_required(
+                    map,
+                    "EventSubscriptionId",
+                    &self.event_subscription_id,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                crate::__private::encode_optional(map, "CallbackUrl", &self.callback_url)
+            }
+            2usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Version",
+                    &self.version,
+                    &self.extra,
+                )
+            }
+            3usize => {
+                crate::__private::encode_optional(map, "EventTypes", &self.event_types)
+            }
             _ => Ok(()),
         }
     }
@@ -1516,7 +1600,8 @@ impl crate::Object for OBEventSubscriptionsResponse1DataEventSubscription {
         &mut self.extra
     }
 }
-impl crate::__private::serde::Serialize for OBEventSubscriptionsResponse1DataEventSubscription {
+impl crate::__private::serde::Serialize
+for OBEventSubscriptionsResponse1DataEventSubscription {
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -1525,8 +1610,7 @@ impl crate::__private::serde::Serialize for OBEventSubscriptionsResponse1DataEve
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-    for OBEventSubscriptionsResponse1DataEventSubscription
-{
+for OBEventSubscriptionsResponse1DataEventSubscription {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -1563,17 +1647,16 @@ impl crate::Validate for OBEventSubscriptionsResponse1DataEventSubscription {
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBEventSubscriptionsResponse1DataEventSubscription {
+impl crate::__private::schemars::JsonSchema
+for OBEventSubscriptionsResponse1DataEventSubscription {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBEventSubscriptionsResponse1DataEventSubscription".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
         concat!(
-            module_path!(),
-            "::",
-            "OBEventSubscriptionsResponse1DataEventSubscription"
+            module_path!(), "::", "OBEventSubscriptionsResponse1DataEventSubscription"
         )
-        .into()
+            .into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -1670,19 +1753,25 @@ pub fn check_json(
     type_name: &str,
     body: &[u8],
 ) -> Option<Result<crate::decode::Checked, crate::decode::DecodeError>> {
-    Some(match type_name {
-        "OBErrorResponse1" => crate::decode::check_as::<OBErrorResponse1>(body),
-        "OBEventPolling1" => crate::decode::check_as::<OBEventPolling1>(body),
-        "OBEventPollingResponse1" => crate::decode::check_as::<OBEventPollingResponse1>(body),
-        "OBEventSubscription1" => crate::decode::check_as::<OBEventSubscription1>(body),
-        "OBEventSubscriptionResponse1" => {
-            crate::decode::check_as::<OBEventSubscriptionResponse1>(body)
-        }
-        "OBEventSubscriptionsResponse1" => {
-            crate::decode::check_as::<OBEventSubscriptionsResponse1>(body)
-        }
-        _ => return None,
-    })
+    Some(
+        match type_name {
+            "OBErrorResponse1" => crate::decode::check_as::<OBErrorResponse1>(body),
+            "OBEventPolling1" => crate::decode::check_as::<OBEventPolling1>(body),
+            "OBEventPollingResponse1" => {
+                crate::decode::check_as::<OBEventPollingResponse1>(body)
+            }
+            "OBEventSubscription1" => {
+                crate::decode::check_as::<OBEventSubscription1>(body)
+            }
+            "OBEventSubscriptionResponse1" => {
+                crate::decode::check_as::<OBEventSubscriptionResponse1>(body)
+            }
+            "OBEventSubscriptionsResponse1" => {
+                crate::decode::check_as::<OBEventSubscriptionsResponse1>(body)
+            }
+            _ => return None,
+        },
+    )
 }
 /// Every operation of this API, in spec order.
 pub const OPERATIONS: &[crate::Operation] = &[
@@ -1692,7 +1781,10 @@ pub const OPERATIONS: &[crate::Operation] = &[
         method: crate::Method::Post,
         path: "/event-subscriptions",
         request_body: Some("OBEventSubscription1"),
-        request_content_types: &["application/json; charset=utf-8", "application/jose+jwe"],
+        request_content_types: &[
+            "application/json; charset=utf-8",
+            "application/jose+jwe",
+        ],
         params: &[
             crate::Param {
                 name: "x-fapi-auth-date",
@@ -1879,7 +1971,10 @@ pub const OPERATIONS: &[crate::Operation] = &[
         method: crate::Method::Put,
         path: "/event-subscriptions/{EventSubscriptionId}",
         request_body: Some("OBEventSubscriptionResponse1"),
-        request_content_types: &["application/json; charset=utf-8", "application/jose+jwe"],
+        request_content_types: &[
+            "application/json; charset=utf-8",
+            "application/jose+jwe",
+        ],
         params: &[
             crate::Param {
                 name: "EventSubscriptionId",
@@ -2071,7 +2166,10 @@ pub const OPERATIONS: &[crate::Operation] = &[
         method: crate::Method::Post,
         path: "/events",
         request_body: Some("OBEventPolling1"),
-        request_content_types: &["application/json; charset=utf-8", "application/jose+jwe"],
+        request_content_types: &[
+            "application/json; charset=utf-8",
+            "application/jose+jwe",
+        ],
         params: &[
             crate::Param {
                 name: "x-fapi-auth-date",

@@ -12,7 +12,9 @@
     rustdoc::broken_intra_doc_links,
     rustdoc::invalid_html_tags
 )]
-pub use crate::common::{ISODateTime, Links, Meta, OBError1, OBError1ErrorCode, OBErrorResponse1};
+pub use crate::common::{
+    ISODateTime, Links, Meta, OBError1, OBError1ErrorCode, OBErrorResponse1,
+};
 /// `OBFundsConfirmation1` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBFundsConfirmation1 {
@@ -59,7 +61,9 @@ impl crate::Object for OBFundsConfirmation1 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
+            0usize => {
+                crate::__private::encode_required(map, "Data", &self.data, &self.extra)
+            }
             _ => Ok(()),
         }
     }
@@ -154,7 +158,11 @@ pub struct OBFundsConfirmation1Data {
 }
 impl crate::Object for OBFundsConfirmation1Data {
     const NAME: &'static str = "OBFundsConfirmation1Data";
-    const FIELDS: &'static [&'static str] = &["ConsentId", "Reference", "InstructedAmount"];
+    const FIELDS: &'static [&'static str] = &[
+        "ConsentId",
+        "Reference",
+        "InstructedAmount",
+    ];
     const REQUIRED: u128 = 7;
     const OPEN: bool = true;
     fn field_index(key: &str) -> Option<usize> {
@@ -182,8 +190,18 @@ impl crate::Object for OBFundsConfirmation1Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
-        crate::__private::encode_required(map, "Reference", &self.reference, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "ConsentId",
+            &self.consent_id,
+            &self.extra,
+        )?;
+        crate::__private::encode_required(
+            map,
+            "Reference",
+            &self.reference,
+            &self.extra,
+        )?;
         crate::__private::encode_required(
             map,
             "InstructedAmount",
@@ -199,17 +217,29 @@ impl crate::Object for OBFundsConfirmation1Data {
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "ConsentId",
+                    &self.consent_id,
+                    &self.extra,
+                )
             }
             1usize => {
-                crate::__private::encode_required(map, "Reference", &self.reference, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "Reference",
+                    &self.reference,
+                    &self.extra,
+                )
             }
-            2usize => crate::__private::encode_required(
-                map,
-                "InstructedAmount",
-                &self.instructed_amount,
-                &self.extra,
-            ),
+            2usize => {
+                crate::__private::encode_required(
+                    map,
+                    "InstructedAmount",
+                    &self.instructed_amount,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -388,9 +418,21 @@ impl crate::Object for OBFundsConfirmation1DataInstructedAmount {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "Amount", &self.amount, &self.extra),
+            0usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Amount",
+                    &self.amount,
+                    &self.extra,
+                )
+            }
             1usize => {
-                crate::__private::encode_required(map, "Currency", &self.currency, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "Currency",
+                    &self.currency,
+                    &self.extra,
+                )
             }
             _ => Ok(()),
         }
@@ -410,7 +452,8 @@ impl crate::__private::serde::Serialize for OBFundsConfirmation1DataInstructedAm
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de> for OBFundsConfirmation1DataInstructedAmount {
+impl<'de> crate::__private::serde::Deserialize<'de>
+for OBFundsConfirmation1DataInstructedAmount {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -437,17 +480,13 @@ impl crate::Validate for OBFundsConfirmation1DataInstructedAmount {
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBFundsConfirmation1DataInstructedAmount {
+impl crate::__private::schemars::JsonSchema
+for OBFundsConfirmation1DataInstructedAmount {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBFundsConfirmation1DataInstructedAmount".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBFundsConfirmation1DataInstructedAmount"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBFundsConfirmation1DataInstructedAmount").into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -543,7 +582,9 @@ impl crate::Object for OBFundsConfirmationConsent1 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
+            0usize => {
+                crate::__private::encode_required(map, "Data", &self.data, &self.extra)
+            }
             _ => Ok(()),
         }
     }
@@ -663,8 +704,17 @@ impl crate::Object for OBFundsConfirmationConsent1Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_optional(map, "ExpirationDateTime", &self.expiration_date_time)?;
-        crate::__private::encode_required(map, "DebtorAccount", &self.debtor_account, &self.extra)?;
+        crate::__private::encode_optional(
+            map,
+            "ExpirationDateTime",
+            &self.expiration_date_time,
+        )?;
+        crate::__private::encode_required(
+            map,
+            "DebtorAccount",
+            &self.debtor_account,
+            &self.extra,
+        )?;
         Ok(())
     }
     fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
@@ -673,17 +723,21 @@ impl crate::Object for OBFundsConfirmationConsent1Data {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_optional(
-                map,
-                "ExpirationDateTime",
-                &self.expiration_date_time,
-            ),
-            1usize => crate::__private::encode_required(
-                map,
-                "DebtorAccount",
-                &self.debtor_account,
-                &self.extra,
-            ),
+            0usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "ExpirationDateTime",
+                    &self.expiration_date_time,
+                )
+            }
+            1usize => {
+                crate::__private::encode_required(
+                    map,
+                    "DebtorAccount",
+                    &self.debtor_account,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -843,7 +897,12 @@ impl crate::Object for OBFundsConfirmationConsent1DataDebtorAccount {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "SchemeName", &self.scheme_name, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "SchemeName",
+            &self.scheme_name,
+            &self.extra,
+        )?;
         crate::__private::encode_required(
             map,
             "Identification",
@@ -865,20 +924,29 @@ impl crate::Object for OBFundsConfirmationConsent1DataDebtorAccount {
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_required(map, "SchemeName", &self.scheme_name, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "SchemeName",
+                    &self.scheme_name,
+                    &self.extra,
+                )
             }
-            1usize => crate::__private::encode_required(
-                map,
-                "Identification",
-                &self.identification,
-                &self.extra,
-            ),
+            1usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Identification",
+                    &self.identification,
+                    &self.extra,
+                )
+            }
             2usize => crate::__private::encode_optional(map, "Name", &self.name),
-            3usize => crate::__private::encode_optional(
-                map,
-                "SecondaryIdentification",
-                &self.secondary_identification,
-            ),
+            3usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "SecondaryIdentification",
+                    &self.secondary_identification,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -889,7 +957,8 @@ impl crate::Object for OBFundsConfirmationConsent1DataDebtorAccount {
         &mut self.extra
     }
 }
-impl crate::__private::serde::Serialize for OBFundsConfirmationConsent1DataDebtorAccount {
+impl crate::__private::serde::Serialize
+for OBFundsConfirmationConsent1DataDebtorAccount {
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -898,8 +967,7 @@ impl crate::__private::serde::Serialize for OBFundsConfirmationConsent1DataDebto
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-    for OBFundsConfirmationConsent1DataDebtorAccount
-{
+for OBFundsConfirmationConsent1DataDebtorAccount {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -937,17 +1005,14 @@ impl crate::Validate for OBFundsConfirmationConsent1DataDebtorAccount {
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBFundsConfirmationConsent1DataDebtorAccount {
+impl crate::__private::schemars::JsonSchema
+for OBFundsConfirmationConsent1DataDebtorAccount {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBFundsConfirmationConsent1DataDebtorAccount".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBFundsConfirmationConsent1DataDebtorAccount"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBFundsConfirmationConsent1DataDebtorAccount")
+            .into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -962,7 +1027,10 @@ impl crate::__private::schemars::JsonSchema for OBFundsConfirmationConsent1DataD
             true,
             "Name of the identification scheme, in a coded form as published in an external list.",
             crate::schema::constrain(
-                g.subschema_for::<OBFundsConfirmationConsent1DataDebtorAccountSchemeName>(),
+                g
+                    .subschema_for::<
+                        OBFundsConfirmationConsent1DataDebtorAccountSchemeName,
+                    >(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -1148,7 +1216,9 @@ impl crate::Object for OBFundsConfirmationConsentResponse1 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
+            0usize => {
+                crate::__private::encode_required(map, "Data", &self.data, &self.extra)
+            }
             1usize => crate::__private::encode_optional(map, "Links", &self.links),
             2usize => crate::__private::encode_optional(map, "Meta", &self.meta),
             _ => Ok(()),
@@ -1169,7 +1239,8 @@ impl crate::__private::serde::Serialize for OBFundsConfirmationConsentResponse1 
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de> for OBFundsConfirmationConsentResponse1 {
+impl<'de> crate::__private::serde::Deserialize<'de>
+for OBFundsConfirmationConsentResponse1 {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -1353,7 +1424,12 @@ impl crate::Object for OBFundsConfirmationConsentResponse1Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "ConsentId",
+            &self.consent_id,
+            &self.extra,
+        )?;
         crate::__private::encode_required(
             map,
             "CreationDateTime",
@@ -1367,8 +1443,17 @@ impl crate::Object for OBFundsConfirmationConsentResponse1Data {
             &self.status_update_date_time,
             &self.extra,
         )?;
-        crate::__private::encode_optional(map, "ExpirationDateTime", &self.expiration_date_time)?;
-        crate::__private::encode_required(map, "DebtorAccount", &self.debtor_account, &self.extra)?;
+        crate::__private::encode_optional(
+            map,
+            "ExpirationDateTime",
+            &self.expiration_date_time,
+        )?;
+        crate::__private::encode_required(
+            map,
+            "DebtorAccount",
+            &self.debtor_account,
+            &self.extra,
+        )?;
         Ok(())
     }
     fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
@@ -1378,32 +1463,52 @@ impl crate::Object for OBFundsConfirmationConsentResponse1Data {
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "ConsentId",
+                    &self.consent_id,
+                    &self.extra,
+                )
             }
-            1usize => crate::__private::encode_required(
-                map,
-                "CreationDateTime",
-                &self.creation_date_time,
-                &self.extra,
-            ),
-            2usize => crate::__private::encode_required(map, "Status", &self.status, &self.extra),
-            3usize => crate::__private::encode_required(
-                map,
-                "StatusUpdateDateTime",
-                &self.status_update_date_time,
-                &self.extra,
-            ),
-            4usize => crate::__private::encode_optional(
-                map,
-                "ExpirationDateTime",
-                &self.expiration_date_time,
-            ),
-            5usize => crate::__private::encode_required(
-                map,
-                "DebtorAccount",
-                &self.debtor_account,
-                &self.extra,
-            ),
+            1usize => {
+                crate::__private::encode_required(
+                    map,
+                    "CreationDateTime",
+                    &self.creation_date_time,
+                    &self.extra,
+                )
+            }
+            2usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Status",
+                    &self.status,
+                    &self.extra,
+                )
+            }
+            3usize => {
+                crate::__private::encode_required(
+                    map,
+                    "StatusUpdateDateTime",
+                    &self.status_update_date_time,
+                    &self.extra,
+                )
+            }
+            4usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "ExpirationDateTime",
+                    &self.expiration_date_time,
+                )
+            }
+            5usize => {
+                crate::__private::encode_required(
+                    map,
+                    "DebtorAccount",
+                    &self.debtor_account,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -1422,7 +1527,8 @@ impl crate::__private::serde::Serialize for OBFundsConfirmationConsentResponse1D
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de> for OBFundsConfirmationConsentResponse1Data {
+impl<'de> crate::__private::serde::Deserialize<'de>
+for OBFundsConfirmationConsentResponse1Data {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -1476,12 +1582,7 @@ impl crate::__private::schemars::JsonSchema for OBFundsConfirmationConsentRespon
         "OBFundsConfirmationConsentResponse1Data".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBFundsConfirmationConsentResponse1Data"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBFundsConfirmationConsentResponse1Data").into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -1623,8 +1724,12 @@ pub enum OBFundsConfirmationConsentResponse1DataStatus {
 }
 impl OBFundsConfirmationConsentResponse1DataStatus {
     /// Every code the spec lists, in spec order.
-    pub const CODES: &'static [&'static str] =
-        &["Authorised", "AwaitingAuthorisation", "Rejected", "Revoked"];
+    pub const CODES: &'static [&'static str] = &[
+        "Authorised",
+        "AwaitingAuthorisation",
+        "Rejected",
+        "Revoked",
+    ];
     /// The code as it appears on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -1711,7 +1816,9 @@ impl crate::Object for OBFundsConfirmationResponse1 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
+            0usize => {
+                crate::__private::encode_required(map, "Data", &self.data, &self.extra)
+            }
             1usize => crate::__private::encode_optional(map, "Links", &self.links),
             2usize => crate::__private::encode_optional(map, "Meta", &self.meta),
             _ => Ok(()),
@@ -1917,7 +2024,12 @@ impl crate::Object for OBFundsConfirmationResponse1Data {
             &self.funds_confirmation_id,
             &self.extra,
         )?;
-        crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "ConsentId",
+            &self.consent_id,
+            &self.extra,
+        )?;
         crate::__private::encode_required(
             map,
             "CreationDateTime",
@@ -1930,7 +2042,12 @@ impl crate::Object for OBFundsConfirmationResponse1Data {
             &self.funds_available,
             &self.extra,
         )?;
-        crate::__private::encode_required(map, "Reference", &self.reference, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "Reference",
+            &self.reference,
+            &self.extra,
+        )?;
         crate::__private::encode_required(
             map,
             "InstructedAmount",
@@ -1945,36 +2062,54 @@ impl crate::Object for OBFundsConfirmationResponse1Data {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(
-                map,
-                "FundsConfirmationId",
-                &self.funds_confirmation_id,
-                &self.extra,
-            ),
+            0usize => {
+                crate::__private::encode_required(
+                    map,
+                    "FundsConfirmationId",
+                    &self.funds_confirmation_id,
+                    &self.extra,
+                )
+            }
             1usize => {
-                crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "ConsentId",
+                    &self.consent_id,
+                    &self.extra,
+                )
             }
-            2usize => crate::__private::encode_required(
-                map,
-                "CreationDateTime",
-                &self.creation_date_time,
-                &self.extra,
-            ),
-            3usize => crate::__private::encode_required(
-                map,
-                "FundsAvailable",
-                &self.funds_available,
-                &self.extra,
-            ),
+            2usize => {
+                crate::__private::encode_required(
+                    map,
+                    "CreationDateTime",
+                    &self.creation_date_time,
+                    &self.extra,
+                )
+            }
+            3usize => {
+                crate::__private::encode_required(
+                    map,
+                    "FundsAvailable",
+                    &self.funds_available,
+                    &self.extra,
+                )
+            }
             4usize => {
-                crate::__private::encode_required(map, "Reference", &self.reference, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "Reference",
+                    &self.reference,
+                    &self.extra,
+                )
             }
-            5usize => crate::__private::encode_required(
-                map,
-                "InstructedAmount",
-                &self.instructed_amount,
-                &self.extra,
-            ),
+            5usize => {
+                crate::__private::encode_required(
+                    map,
+                    "InstructedAmount",
+                    &self.instructed_amount,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -1993,7 +2128,8 @@ impl crate::__private::serde::Serialize for OBFundsConfirmationResponse1Data {
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de> for OBFundsConfirmationResponse1Data {
+impl<'de> crate::__private::serde::Deserialize<'de>
+for OBFundsConfirmationResponse1Data {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -2183,20 +2319,24 @@ pub fn check_json(
     type_name: &str,
     body: &[u8],
 ) -> Option<Result<crate::decode::Checked, crate::decode::DecodeError>> {
-    Some(match type_name {
-        "OBErrorResponse1" => crate::decode::check_as::<OBErrorResponse1>(body),
-        "OBFundsConfirmation1" => crate::decode::check_as::<OBFundsConfirmation1>(body),
-        "OBFundsConfirmationConsent1" => {
-            crate::decode::check_as::<OBFundsConfirmationConsent1>(body)
-        }
-        "OBFundsConfirmationConsentResponse1" => {
-            crate::decode::check_as::<OBFundsConfirmationConsentResponse1>(body)
-        }
-        "OBFundsConfirmationResponse1" => {
-            crate::decode::check_as::<OBFundsConfirmationResponse1>(body)
-        }
-        _ => return None,
-    })
+    Some(
+        match type_name {
+            "OBErrorResponse1" => crate::decode::check_as::<OBErrorResponse1>(body),
+            "OBFundsConfirmation1" => {
+                crate::decode::check_as::<OBFundsConfirmation1>(body)
+            }
+            "OBFundsConfirmationConsent1" => {
+                crate::decode::check_as::<OBFundsConfirmationConsent1>(body)
+            }
+            "OBFundsConfirmationConsentResponse1" => {
+                crate::decode::check_as::<OBFundsConfirmationConsentResponse1>(body)
+            }
+            "OBFundsConfirmationResponse1" => {
+                crate::decode::check_as::<OBFundsConfirmationResponse1>(body)
+            }
+            _ => return None,
+        },
+    )
 }
 /// Every operation of this API, in spec order.
 pub const OPERATIONS: &[crate::Operation] = &[
@@ -2583,7 +2723,10 @@ pub mod ops {
     }
 }
 /// Spec pattern `^\d{1,13}$|^\d{1,13}\.\d{1,5}$`.
-static PATTERN_0: crate::__private::Pattern =
-    crate::__private::Pattern::new("^\\d{1,13}$|^\\d{1,13}\\.\\d{1,5}$");
+static PATTERN_0: crate::__private::Pattern = crate::__private::Pattern::new(
+    "^\\d{1,13}$|^\\d{1,13}\\.\\d{1,5}$",
+);
 /// Spec pattern `^[A-Z]{3,3}$`.
-static PATTERN_1: crate::__private::Pattern = crate::__private::Pattern::new("^[A-Z]{3,3}$");
+static PATTERN_1: crate::__private::Pattern = crate::__private::Pattern::new(
+    "^[A-Z]{3,3}$",
+);

@@ -4,20 +4,20 @@
 //   specs/monzo/profile.json
 
 //! Generated OBIE modules; each API behind its Cargo feature.
+pub mod common;
 #[cfg(feature = "accounts")]
 pub mod accounts;
-pub mod common;
-#[cfg(feature = "events")]
-pub mod event_notifications;
-#[cfg(feature = "events")]
-pub mod events;
-#[cfg(feature = "funds")]
-pub mod funds;
 #[cfg(feature = "payments")]
 pub mod payments;
-#[cfg(feature = "payments")]
-pub mod payments_v3_1_11;
-#[cfg(feature = "registration")]
-pub mod registration;
 #[cfg(feature = "vrp")]
 pub mod vrp;
+#[cfg(feature = "funds")]
+pub mod funds;
+#[cfg(feature = "events")]
+pub mod events;
+#[cfg(feature = "events")]
+pub mod event_notifications;
+#[cfg(feature = "registration")]
+pub mod registration;
+#[cfg(feature = "payments")]
+pub mod payments_v3_1_11;

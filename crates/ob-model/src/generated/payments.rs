@@ -14,12 +14,14 @@
 )]
 pub use crate::common::{
     BuildingNumber, CountryCode, CountrySubDivision, Department, File, ISODateTime,
-    Identification_0, Links, Meta, OBActiveCurrencyAndAmount_SimpleType, OBAddressTypeCode,
-    OBChargeBearerType1Code, OBError1, OBError1ErrorCode, OBErrorResponse1,
-    OBExternalAccountIdentification4Code, OBExternalExtendedAccountType1Code,
+    Identification_0, Links, Meta, OBActiveCurrencyAndAmount_SimpleType,
+    OBAddressTypeCode, OBChargeBearerType1Code, OBError1, OBError1ErrorCode,
+    OBErrorResponse1, OBExternalAccountIdentification4Code,
+    OBExternalExtendedAccountType1Code,
     OBExternalFinancialInstitutionIdentification4Code, OBExternalLocalInstrument1Code,
     OBPostalAddress6, OBRisk1, OBRisk1DeliveryAddress, OBRisk1PaymentContextCode,
-    OBSupplementaryData1, PostCode, SecondaryIdentification, StreetName, SubDepartment, TownName,
+    OBSupplementaryData1, PostCode, SecondaryIdentification, StreetName, SubDepartment,
+    TownName,
 };
 /// A code allocated to a currency by a Maintenance Agency under an international identification scheme, as described in the latest edition of the international standard ISO 4217 "Codes for the representation of currencies and funds".
 pub type ActiveOrHistoricCurrencyCode = crate::Text;
@@ -80,9 +82,21 @@ impl crate::Object for OBActiveOrHistoricCurrencyAndAmount {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "Amount", &self.amount, &self.extra),
+            0usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Amount",
+                    &self.amount,
+                    &self.extra,
+                )
+            }
             1usize => {
-                crate::__private::encode_required(map, "Currency", &self.currency, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "Currency",
+                    &self.currency,
+                    &self.extra,
+                )
             }
             _ => Ok(()),
         }
@@ -102,7 +116,8 @@ impl crate::__private::serde::Serialize for OBActiveOrHistoricCurrencyAndAmount 
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de> for OBActiveOrHistoricCurrencyAndAmount {
+impl<'de> crate::__private::serde::Deserialize<'de>
+for OBActiveOrHistoricCurrencyAndAmount {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -139,8 +154,10 @@ impl crate::__private::schemars::JsonSchema for OBActiveOrHistoricCurrencyAndAmo
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
     ) -> crate::__private::schemars::Schema {
-        let mut s =
-            crate::schema::object("Amount of money associated with the charge type.", false);
+        let mut s = crate::schema::object(
+            "Amount of money associated with the charge type.",
+            false,
+        );
         crate::schema::property(
             &mut s,
             "Amount",
@@ -242,7 +259,12 @@ impl crate::Object for OBCashAccountCreditor3 {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "SchemeName", &self.scheme_name, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "SchemeName",
+            &self.scheme_name,
+            &self.extra,
+        )?;
         crate::__private::encode_required(
             map,
             "Identification",
@@ -264,20 +286,31 @@ impl crate::Object for OBCashAccountCreditor3 {
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_required(map, "SchemeName", &self.scheme_name, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "SchemeName",
+                    &self.scheme_name,
+                    &self.extra,
+                )
             }
-            1usize => crate::__private::encode_required(
-                map,
-                "Identification",
-                &self.identification,
-                &self.extra,
-            ),
-            2usize => crate::__private::encode_required(map, "Name", &self.name, &self.extra),
-            3usize => crate::__private::encode_optional(
-                map,
-                "SecondaryIdentification",
-                &self.secondary_identification,
-            ),
+            1usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Identification",
+                    &self.identification,
+                    &self.extra,
+                )
+            }
+            2usize => {
+                crate::__private::encode_required(map, "Name", &self.name, &self.extra)
+            }
+            3usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "SecondaryIdentification",
+                    &self.secondary_identification,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -503,16 +536,24 @@ impl crate::Object for OBCashAccountDebtor4 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_optional(map, "SchemeName", &self.scheme_name),
+            0usize => {
+                crate::__private::encode_optional(map, "SchemeName", &self.scheme_name)
+            }
             1usize => {
-                crate::__private::encode_optional(map, "Identification", &self.identification)
+                crate::__private::encode_optional(
+                    map,
+                    "Identification",
+                    &self.identification,
+                )
             }
             2usize => crate::__private::encode_optional(map, "Name", &self.name),
-            3usize => crate::__private::encode_optional(
-                map,
-                "SecondaryIdentification",
-                &self.secondary_identification,
-            ),
+            3usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "SecondaryIdentification",
+                    &self.secondary_identification,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -699,7 +740,9 @@ pub struct OBSCASupportData1 {
     /// Usage: This field indicates whether the PSU was subject to SCA performed by the TPP
     ///
     /// JSON name: `AppliedAuthenticationApproach`
-    pub applied_authentication_approach: Option<OBSCASupportData1AppliedAuthenticationApproach>,
+    pub applied_authentication_approach: Option<
+        OBSCASupportData1AppliedAuthenticationApproach,
+    >,
     /// If the payment is recurring, then this field is populated with the transaction identifier of the previous payment occurrence so that the ASPSP can verify that the PISP, amount and the payee are the same as the previous occurrence. The value here refers to the payment id e.g. DomesticPaymentId
     ///
     /// JSON name: `ReferencePaymentOrderId`
@@ -765,21 +808,27 @@ impl crate::Object for OBSCASupportData1 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_optional(
-                map,
-                "RequestedSCAExemptionType",
-                &self.requested_sca_exemption_type,
-            ),
-            1usize => crate::__private::encode_optional(
-                map,
-                "AppliedAuthenticationApproach",
-                &self.applied_authentication_approach,
-            ),
-            2usize => crate::__private::encode_optional(
-                map,
-                "ReferencePaymentOrderId",
-                &self.reference_payment_order_id,
-            ),
+            0usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "RequestedSCAExemptionType",
+                    &self.requested_sca_exemption_type,
+                )
+            }
+            1usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "AppliedAuthenticationApproach",
+                    &self.applied_authentication_approach,
+                )
+            }
+            2usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "ReferencePaymentOrderId",
+                    &self.reference_payment_order_id,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -1054,8 +1103,12 @@ impl crate::Object for OBWriteDomestic2 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
-            1usize => crate::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            0usize => {
+                crate::__private::encode_required(map, "Data", &self.data, &self.extra)
+            }
+            1usize => {
+                crate::__private::encode_required(map, "Risk", &self.risk, &self.extra)
+            }
             _ => Ok(()),
         }
     }
@@ -1109,8 +1162,10 @@ impl crate::__private::schemars::JsonSchema for OBWriteDomestic2 {
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
     ) -> crate::__private::schemars::Schema {
-        let mut s =
-            crate::schema::object("`OBWriteDomestic2` (the spec gives no description).", false);
+        let mut s = crate::schema::object(
+            "`OBWriteDomestic2` (the spec gives no description).",
+            false,
+        );
         crate::schema::property(
             &mut s,
             "Data",
@@ -1195,8 +1250,18 @@ impl crate::Object for OBWriteDomestic2Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
-        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "ConsentId",
+            &self.consent_id,
+            &self.extra,
+        )?;
+        crate::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
         Ok(())
     }
     fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
@@ -1206,10 +1271,20 @@ impl crate::Object for OBWriteDomestic2Data {
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "ConsentId",
+                    &self.consent_id,
+                    &self.extra,
+                )
             }
             1usize => {
-                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
             }
             _ => Ok(()),
         }
@@ -1349,7 +1424,9 @@ pub struct OBWriteDomestic2DataInitiation {
     /// Information supplied to enable the matching of an entry with the items that the transfer is intended to settle, such as commercial invoices in an accounts' receivable system.
     ///
     /// JSON name: `RemittanceInformation`
-    pub remittance_information: Option<Box<OBWriteDomestic2DataInitiationRemittanceInformation>>,
+    pub remittance_information: Option<
+        Box<OBWriteDomestic2DataInitiationRemittanceInformation>,
+    >,
     /// Additional information that can not be captured in the structured fields and/or any other specific block.
     ///
     /// JSON name: `SupplementaryData`
@@ -1422,7 +1499,11 @@ impl crate::Object for OBWriteDomestic2DataInitiation {
             &self.end_to_end_identification,
             &self.extra,
         )?;
-        crate::__private::encode_optional(map, "LocalInstrument", &self.local_instrument)?;
+        crate::__private::encode_optional(
+            map,
+            "LocalInstrument",
+            &self.local_instrument,
+        )?;
         crate::__private::encode_required(
             map,
             "InstructedAmount",
@@ -1446,7 +1527,11 @@ impl crate::Object for OBWriteDomestic2DataInitiation {
             "RemittanceInformation",
             &self.remittance_information,
         )?;
-        crate::__private::encode_optional(map, "SupplementaryData", &self.supplementary_data)?;
+        crate::__private::encode_optional(
+            map,
+            "SupplementaryData",
+            &self.supplementary_data,
+        )?;
         Ok(())
     }
     fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
@@ -1455,49 +1540,73 @@ impl crate::Object for OBWriteDomestic2DataInitiation {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(
-                map,
-                "InstructionIdentification",
-                &self.instruction_identification,
-                &self.extra,
-            ),
-            1usize => crate::__private::encode_required(
-                map,
-                "EndToEndIdentification",
-                &self.end_to_end_identification,
-                &self.extra,
-            ),
-            2usize => {
-                crate::__private::encode_optional(map, "LocalInstrument", &self.local_instrument)
+            0usize => {
+                crate::__private::encode_required(
+                    map,
+                    "InstructionIdentification",
+                    &self.instruction_identification,
+                    &self.extra,
+                )
             }
-            3usize => crate::__private::encode_required(
-                map,
-                "InstructedAmount",
-                &self.instructed_amount,
-                &self.extra,
-            ),
-            4usize => crate::__private::encode_optional(map, "DebtorAccount", &self.debtor_account),
-            5usize => crate::__private::encode_required(
-                map,
-                "CreditorAccount",
-                &self.creditor_account,
-                &self.extra,
-            ),
-            6usize => crate::__private::encode_optional(
-                map,
-                "CreditorPostalAddress",
-                &self.creditor_postal_address,
-            ),
-            7usize => crate::__private::encode_optional(
-                map,
-                "RemittanceInformation",
-                &self.remittance_information,
-            ),
-            8usize => crate::__private::encode_optional(
-                map,
-                "SupplementaryData",
-                &self.supplementary_data,
-            ),
+            1usize => {
+                crate::__private::encode_required(
+                    map,
+                    "EndToEndIdentification",
+                    &self.end_to_end_identification,
+                    &self.extra,
+                )
+            }
+            2usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "LocalInstrument",
+                    &self.local_instrument,
+                )
+            }
+            3usize => {
+                crate::__private::encode_required(
+                    map,
+                    "InstructedAmount",
+                    &self.instructed_amount,
+                    &self.extra,
+                )
+            }
+            4usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "DebtorAccount",
+                    &self.debtor_account,
+                )
+            }
+            5usize => {
+                crate::__private::encode_required(
+                    map,
+                    "CreditorAccount",
+                    &self.creditor_account,
+                    &self.extra,
+                )
+            }
+            6usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "CreditorPostalAddress",
+                    &self.creditor_postal_address,
+                )
+            }
+            7usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "RemittanceInformation",
+                    &self.remittance_information,
+                )
+            }
+            8usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "SupplementaryData",
+                    &self.supplementary_data,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -1831,7 +1940,12 @@ impl crate::Object for OBWriteDomestic2DataInitiationCreditorAccount {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "SchemeName", &self.scheme_name, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "SchemeName",
+            &self.scheme_name,
+            &self.extra,
+        )?;
         crate::__private::encode_required(
             map,
             "Identification",
@@ -1853,20 +1967,31 @@ impl crate::Object for OBWriteDomestic2DataInitiationCreditorAccount {
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_required(map, "SchemeName", &self.scheme_name, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "SchemeName",
+                    &self.scheme_name,
+                    &self.extra,
+                )
             }
-            1usize => crate::__private::encode_required(
-                map,
-                "Identification",
-                &self.identification,
-                &self.extra,
-            ),
-            2usize => crate::__private::encode_required(map, "Name", &self.name, &self.extra),
-            3usize => crate::__private::encode_optional(
-                map,
-                "SecondaryIdentification",
-                &self.secondary_identification,
-            ),
+            1usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Identification",
+                    &self.identification,
+                    &self.extra,
+                )
+            }
+            2usize => {
+                crate::__private::encode_required(map, "Name", &self.name, &self.extra)
+            }
+            3usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "SecondaryIdentification",
+                    &self.secondary_identification,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -1877,7 +2002,8 @@ impl crate::Object for OBWriteDomestic2DataInitiationCreditorAccount {
         &mut self.extra
     }
 }
-impl crate::__private::serde::Serialize for OBWriteDomestic2DataInitiationCreditorAccount {
+impl crate::__private::serde::Serialize
+for OBWriteDomestic2DataInitiationCreditorAccount {
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -1886,8 +2012,7 @@ impl crate::__private::serde::Serialize for OBWriteDomestic2DataInitiationCredit
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-    for OBWriteDomestic2DataInitiationCreditorAccount
-{
+for OBWriteDomestic2DataInitiationCreditorAccount {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -1926,17 +2051,14 @@ impl crate::Validate for OBWriteDomestic2DataInitiationCreditorAccount {
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBWriteDomestic2DataInitiationCreditorAccount {
+impl crate::__private::schemars::JsonSchema
+for OBWriteDomestic2DataInitiationCreditorAccount {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteDomestic2DataInitiationCreditorAccount".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBWriteDomestic2DataInitiationCreditorAccount"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBWriteDomestic2DataInitiationCreditorAccount")
+            .into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -2086,7 +2208,12 @@ impl crate::Object for OBWriteDomestic2DataInitiationDebtorAccount {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "SchemeName", &self.scheme_name, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "SchemeName",
+            &self.scheme_name,
+            &self.extra,
+        )?;
         crate::__private::encode_required(
             map,
             "Identification",
@@ -2108,20 +2235,29 @@ impl crate::Object for OBWriteDomestic2DataInitiationDebtorAccount {
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_required(map, "SchemeName", &self.scheme_name, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "SchemeName",
+                    &self.scheme_name,
+                    &self.extra,
+                )
             }
-            1usize => crate::__private::encode_required(
-                map,
-                "Identification",
-                &self.identification,
-                &self.extra,
-            ),
+            1usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Identification",
+                    &self.identification,
+                    &self.extra,
+                )
+            }
             2usize => crate::__private::encode_optional(map, "Name", &self.name),
-            3usize => crate::__private::encode_optional(
-                map,
-                "SecondaryIdentification",
-                &self.secondary_identification,
-            ),
+            3usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "SecondaryIdentification",
+                    &self.secondary_identification,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -2141,8 +2277,7 @@ impl crate::__private::serde::Serialize for OBWriteDomestic2DataInitiationDebtor
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-    for OBWriteDomestic2DataInitiationDebtorAccount
-{
+for OBWriteDomestic2DataInitiationDebtorAccount {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -2180,17 +2315,14 @@ impl crate::Validate for OBWriteDomestic2DataInitiationDebtorAccount {
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBWriteDomestic2DataInitiationDebtorAccount {
+impl crate::__private::schemars::JsonSchema
+for OBWriteDomestic2DataInitiationDebtorAccount {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteDomestic2DataInitiationDebtorAccount".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBWriteDomestic2DataInitiationDebtorAccount"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBWriteDomestic2DataInitiationDebtorAccount")
+            .into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -2334,8 +2466,16 @@ impl crate::Object for OBWriteDomestic2DataInitiationRemittanceInformation {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_optional(map, "Unstructured", &self.unstructured),
-            1usize => crate::__private::encode_optional(map, "Reference", &self.reference),
+            0usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "Unstructured",
+                    &self.unstructured,
+                )
+            }
+            1usize => {
+                crate::__private::encode_optional(map, "Reference", &self.reference)
+            }
             _ => Ok(()),
         }
     }
@@ -2346,7 +2486,8 @@ impl crate::Object for OBWriteDomestic2DataInitiationRemittanceInformation {
         &mut self.extra
     }
 }
-impl crate::__private::serde::Serialize for OBWriteDomestic2DataInitiationRemittanceInformation {
+impl crate::__private::serde::Serialize
+for OBWriteDomestic2DataInitiationRemittanceInformation {
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -2355,8 +2496,7 @@ impl crate::__private::serde::Serialize for OBWriteDomestic2DataInitiationRemitt
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-    for OBWriteDomestic2DataInitiationRemittanceInformation
-{
+for OBWriteDomestic2DataInitiationRemittanceInformation {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -2382,18 +2522,15 @@ impl crate::Validate for OBWriteDomestic2DataInitiationRemittanceInformation {
 }
 #[cfg(feature = "schemars")]
 impl crate::__private::schemars::JsonSchema
-    for OBWriteDomestic2DataInitiationRemittanceInformation
-{
+for OBWriteDomestic2DataInitiationRemittanceInformation {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteDomestic2DataInitiationRemittanceInformation".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
         concat!(
-            module_path!(),
-            "::",
-            "OBWriteDomestic2DataInitiationRemittanceInformation"
+            module_path!(), "::", "OBWriteDomestic2DataInitiationRemittanceInformation"
         )
-        .into()
+            .into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -2497,8 +2634,12 @@ impl crate::Object for OBWriteDomesticConsent4 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
-            1usize => crate::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            0usize => {
+                crate::__private::encode_required(map, "Data", &self.data, &self.extra)
+            }
+            1usize => {
+                crate::__private::encode_required(map, "Risk", &self.risk, &self.extra)
+            }
             _ => Ok(()),
         }
     }
@@ -2657,10 +2798,23 @@ impl crate::Object for OBWriteDomesticConsent4Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_optional(map, "ReadRefundAccount", &self.read_refund_account)?;
-        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
+        crate::__private::encode_optional(
+            map,
+            "ReadRefundAccount",
+            &self.read_refund_account,
+        )?;
+        crate::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
         crate::__private::encode_optional(map, "Authorisation", &self.authorisation)?;
-        crate::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)?;
+        crate::__private::encode_optional(
+            map,
+            "SCASupportData",
+            &self.sca_support_data,
+        )?;
         Ok(())
     }
     fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
@@ -2669,17 +2823,34 @@ impl crate::Object for OBWriteDomesticConsent4Data {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_optional(
-                map,
-                "ReadRefundAccount",
-                &self.read_refund_account,
-            ),
-            1usize => {
-                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+            0usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "ReadRefundAccount",
+                    &self.read_refund_account,
+                )
             }
-            2usize => crate::__private::encode_optional(map, "Authorisation", &self.authorisation),
+            1usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
+            }
+            2usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "Authorisation",
+                    &self.authorisation,
+                )
+            }
             3usize => {
-                crate::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)
+                crate::__private::encode_optional(
+                    map,
+                    "SCASupportData",
+                    &self.sca_support_data,
+                )
             }
             _ => Ok(()),
         }
@@ -2877,7 +3048,11 @@ impl crate::Object for OBWriteDomesticConsent4DataAuthorisation {
             &self.authorisation_type,
             &self.extra,
         )?;
-        crate::__private::encode_optional(map, "CompletionDateTime", &self.completion_date_time)?;
+        crate::__private::encode_optional(
+            map,
+            "CompletionDateTime",
+            &self.completion_date_time,
+        )?;
         Ok(())
     }
     fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
@@ -2886,17 +3061,21 @@ impl crate::Object for OBWriteDomesticConsent4DataAuthorisation {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(
-                map,
-                "AuthorisationType",
-                &self.authorisation_type,
-                &self.extra,
-            ),
-            1usize => crate::__private::encode_optional(
-                map,
-                "CompletionDateTime",
-                &self.completion_date_time,
-            ),
+            0usize => {
+                crate::__private::encode_required(
+                    map,
+                    "AuthorisationType",
+                    &self.authorisation_type,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "CompletionDateTime",
+                    &self.completion_date_time,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -2915,7 +3094,8 @@ impl crate::__private::serde::Serialize for OBWriteDomesticConsent4DataAuthorisa
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteDomesticConsent4DataAuthorisation {
+impl<'de> crate::__private::serde::Deserialize<'de>
+for OBWriteDomesticConsent4DataAuthorisation {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -2939,29 +3119,31 @@ impl crate::Validate for OBWriteDomesticConsent4DataAuthorisation {
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBWriteDomesticConsent4DataAuthorisation {
+impl crate::__private::schemars::JsonSchema
+for OBWriteDomesticConsent4DataAuthorisation {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteDomesticConsent4DataAuthorisation".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBWriteDomesticConsent4DataAuthorisation"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBWriteDomesticConsent4DataAuthorisation").into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
     ) -> crate::__private::schemars::Schema {
-        let mut s = crate::schema::object("The authorisation type request from the TPP.", false);
+        let mut s = crate::schema::object(
+            "The authorisation type request from the TPP.",
+            false,
+        );
         crate::schema::property(
             &mut s,
             "AuthorisationType",
             true,
             "Type of authorisation flow requested.",
             crate::schema::constrain(
-                g.subschema_for::<OBWriteDomesticConsent4DataAuthorisationAuthorisationType>(),
+                g
+                    .subschema_for::<
+                        OBWriteDomesticConsent4DataAuthorisationAuthorisationType,
+                    >(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -3134,8 +3316,12 @@ impl crate::Object for OBWriteDomesticConsentResponse5 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
-            1usize => crate::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            0usize => {
+                crate::__private::encode_required(map, "Data", &self.data, &self.extra)
+            }
+            1usize => {
+                crate::__private::encode_required(map, "Risk", &self.risk, &self.extra)
+            }
             2usize => crate::__private::encode_optional(map, "Links", &self.links),
             3usize => crate::__private::encode_optional(map, "Meta", &self.meta),
             _ => Ok(()),
@@ -3417,7 +3603,12 @@ impl crate::Object for OBWriteDomesticConsentResponse5Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "ConsentId",
+            &self.consent_id,
+            &self.extra,
+        )?;
         crate::__private::encode_required(
             map,
             "CreationDateTime",
@@ -3431,8 +3622,16 @@ impl crate::Object for OBWriteDomesticConsentResponse5Data {
             &self.status_update_date_time,
             &self.extra,
         )?;
-        crate::__private::encode_optional(map, "ReadRefundAccount", &self.read_refund_account)?;
-        crate::__private::encode_optional(map, "CutOffDateTime", &self.cut_off_date_time)?;
+        crate::__private::encode_optional(
+            map,
+            "ReadRefundAccount",
+            &self.read_refund_account,
+        )?;
+        crate::__private::encode_optional(
+            map,
+            "CutOffDateTime",
+            &self.cut_off_date_time,
+        )?;
         crate::__private::encode_optional(
             map,
             "ExpectedExecutionDateTime",
@@ -3444,9 +3643,18 @@ impl crate::Object for OBWriteDomesticConsentResponse5Data {
             &self.expected_settlement_date_time,
         )?;
         crate::__private::encode_optional(map, "Charges", &self.charges)?;
-        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
         crate::__private::encode_optional(map, "Authorisation", &self.authorisation)?;
-        crate::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)?;
+        crate::__private::encode_optional(
+            map,
+            "SCASupportData",
+            &self.sca_support_data,
+        )?;
         crate::__private::encode_optional(map, "Debtor", &self.debtor)?;
         Ok(())
     }
@@ -3457,46 +3665,87 @@ impl crate::Object for OBWriteDomesticConsentResponse5Data {
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "ConsentId",
+                    &self.consent_id,
+                    &self.extra,
+                )
             }
-            1usize => crate::__private::encode_required(
-                map,
-                "CreationDateTime",
-                &self.creation_date_time,
-                &self.extra,
-            ),
-            2usize => crate::__private::encode_required(map, "Status", &self.status, &self.extra),
-            3usize => crate::__private::encode_required(
-                map,
-                "StatusUpdateDateTime",
-                &self.status_update_date_time,
-                &self.extra,
-            ),
-            4usize => crate::__private::encode_optional(
-                map,
-                "ReadRefundAccount",
-                &self.read_refund_account,
-            ),
+            1usize => {
+                crate::__private::encode_required(
+                    map,
+                    "CreationDateTime",
+                    &self.creation_date_time,
+                    &self.extra,
+                )
+            }
+            2usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Status",
+                    &self.status,
+                    &self.extra,
+                )
+            }
+            3usize => {
+                crate::__private::encode_required(
+                    map,
+                    "StatusUpdateDateTime",
+                    &self.status_update_date_time,
+                    &self.extra,
+                )
+            }
+            4usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "ReadRefundAccount",
+                    &self.read_refund_account,
+                )
+            }
             5usize => {
-                crate::__private::encode_optional(map, "CutOffDateTime", &self.cut_off_date_time)
+                crate::__private::encode_optional(
+                    map,
+                    "CutOffDateTime",
+                    &self.cut_off_date_time,
+                )
             }
-            6usize => crate::__private::encode_optional(
-                map,
-                "ExpectedExecutionDateTime",
-                &self.expected_execution_date_time,
-            ),
-            7usize => crate::__private::encode_optional(
-                map,
-                "ExpectedSettlementDateTime",
-                &self.expected_settlement_date_time,
-            ),
+            6usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "ExpectedExecutionDateTime",
+                    &self.expected_execution_date_time,
+                )
+            }
+            7usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "ExpectedSettlementDateTime",
+                    &self.expected_settlement_date_time,
+                )
+            }
             8usize => crate::__private::encode_optional(map, "Charges", &self.charges),
             9usize => {
-                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
             }
-            10usize => crate::__private::encode_optional(map, "Authorisation", &self.authorisation),
+            10usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "Authorisation",
+                    &self.authorisation,
+                )
+            }
             11usize => {
-                crate::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)
+                crate::__private::encode_optional(
+                    map,
+                    "SCASupportData",
+                    &self.sca_support_data,
+                )
             }
             12usize => crate::__private::encode_optional(map, "Debtor", &self.debtor),
             _ => Ok(()),
@@ -3517,7 +3766,8 @@ impl crate::__private::serde::Serialize for OBWriteDomesticConsentResponse5Data 
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteDomesticConsentResponse5Data {
+impl<'de> crate::__private::serde::Deserialize<'de>
+for OBWriteDomesticConsentResponse5Data {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -3914,7 +4164,12 @@ impl crate::Object for OBWriteDomesticConsentResponse5DataCharges {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "ChargeBearer", &self.charge_bearer, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "ChargeBearer",
+            &self.charge_bearer,
+            &self.extra,
+        )?;
         crate::__private::encode_required(map, "Type", &self.type_, &self.extra)?;
         crate::__private::encode_required(map, "Amount", &self.amount, &self.extra)?;
         Ok(())
@@ -3925,14 +4180,25 @@ impl crate::Object for OBWriteDomesticConsentResponse5DataCharges {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(
-                map,
-                "ChargeBearer",
-                &self.charge_bearer,
-                &self.extra,
-            ),
-            1usize => crate::__private::encode_required(map, "Type", &self.type_, &self.extra),
-            2usize => crate::__private::encode_required(map, "Amount", &self.amount, &self.extra),
+            0usize => {
+                crate::__private::encode_required(
+                    map,
+                    "ChargeBearer",
+                    &self.charge_bearer,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                crate::__private::encode_required(map, "Type", &self.type_, &self.extra)
+            }
+            2usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Amount",
+                    &self.amount,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -3951,7 +4217,8 @@ impl crate::__private::serde::Serialize for OBWriteDomesticConsentResponse5DataC
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteDomesticConsentResponse5DataCharges {
+impl<'de> crate::__private::serde::Deserialize<'de>
+for OBWriteDomesticConsentResponse5DataCharges {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -3982,17 +4249,14 @@ impl crate::Validate for OBWriteDomesticConsentResponse5DataCharges {
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBWriteDomesticConsentResponse5DataCharges {
+impl crate::__private::schemars::JsonSchema
+for OBWriteDomesticConsentResponse5DataCharges {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteDomesticConsentResponse5DataCharges".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBWriteDomesticConsentResponse5DataCharges"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBWriteDomesticConsentResponse5DataCharges")
+            .into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -4169,7 +4433,9 @@ impl crate::Object for OBWriteDomesticResponse5 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
+            0usize => {
+                crate::__private::encode_required(map, "Data", &self.data, &self.extra)
+            }
             1usize => crate::__private::encode_optional(map, "Links", &self.links),
             2usize => crate::__private::encode_optional(map, "Meta", &self.meta),
             _ => Ok(()),
@@ -4423,7 +4689,12 @@ impl crate::Object for OBWriteDomesticResponse5Data {
             &self.domestic_payment_id,
             &self.extra,
         )?;
-        crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "ConsentId",
+            &self.consent_id,
+            &self.extra,
+        )?;
         crate::__private::encode_required(
             map,
             "CreationDateTime",
@@ -4449,8 +4720,17 @@ impl crate::Object for OBWriteDomesticResponse5Data {
         )?;
         crate::__private::encode_optional(map, "Refund", &self.refund)?;
         crate::__private::encode_optional(map, "Charges", &self.charges)?;
-        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
-        crate::__private::encode_optional(map, "MultiAuthorisation", &self.multi_authorisation)?;
+        crate::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
+        crate::__private::encode_optional(
+            map,
+            "MultiAuthorisation",
+            &self.multi_authorisation,
+        )?;
         crate::__private::encode_optional(map, "Debtor", &self.debtor)?;
         Ok(())
     }
@@ -4460,48 +4740,77 @@ impl crate::Object for OBWriteDomesticResponse5Data {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(
-                map,
-                "DomesticPaymentId",
-                &self.domestic_payment_id,
-                &self.extra,
-            ),
-            1usize => {
-                crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)
+            0usize => {
+                crate::__private::encode_required(
+                    map,
+                    "DomesticPaymentId",
+                    &self.domestic_payment_id,
+                    &self.extra,
+                )
             }
-            2usize => crate::__private::encode_required(
-                map,
-                "CreationDateTime",
-                &self.creation_date_time,
-                &self.extra,
-            ),
-            3usize => crate::__private::encode_required(map, "Status", &self.status, &self.extra),
-            4usize => crate::__private::encode_required(
-                map,
-                "StatusUpdateDateTime",
-                &self.status_update_date_time,
-                &self.extra,
-            ),
-            5usize => crate::__private::encode_optional(
-                map,
-                "ExpectedExecutionDateTime",
-                &self.expected_execution_date_time,
-            ),
-            6usize => crate::__private::encode_optional(
-                map,
-                "ExpectedSettlementDateTime",
-                &self.expected_settlement_date_time,
-            ),
+            1usize => {
+                crate::__private::encode_required(
+                    map,
+                    "ConsentId",
+                    &self.consent_id,
+                    &self.extra,
+                )
+            }
+            2usize => {
+                crate::__private::encode_required(
+                    map,
+                    "CreationDateTime",
+                    &self.creation_date_time,
+                    &self.extra,
+                )
+            }
+            3usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Status",
+                    &self.status,
+                    &self.extra,
+                )
+            }
+            4usize => {
+                crate::__private::encode_required(
+                    map,
+                    "StatusUpdateDateTime",
+                    &self.status_update_date_time,
+                    &self.extra,
+                )
+            }
+            5usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "ExpectedExecutionDateTime",
+                    &self.expected_execution_date_time,
+                )
+            }
+            6usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "ExpectedSettlementDateTime",
+                    &self.expected_settlement_date_time,
+                )
+            }
             7usize => crate::__private::encode_optional(map, "Refund", &self.refund),
             8usize => crate::__private::encode_optional(map, "Charges", &self.charges),
             9usize => {
-                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
             }
-            10usize => crate::__private::encode_optional(
-                map,
-                "MultiAuthorisation",
-                &self.multi_authorisation,
-            ),
+            10usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "MultiAuthorisation",
+                    &self.multi_authorisation,
+                )
+            }
             11usize => crate::__private::encode_optional(map, "Debtor", &self.debtor),
             _ => Ok(()),
         }
@@ -4921,8 +5230,16 @@ impl crate::Object for OBWriteDomesticResponse5DataMultiAuthorisation {
         crate::__private::encode_required(map, "Status", &self.status, &self.extra)?;
         crate::__private::encode_optional(map, "NumberRequired", &self.number_required)?;
         crate::__private::encode_optional(map, "NumberReceived", &self.number_received)?;
-        crate::__private::encode_optional(map, "LastUpdateDateTime", &self.last_update_date_time)?;
-        crate::__private::encode_optional(map, "ExpirationDateTime", &self.expiration_date_time)?;
+        crate::__private::encode_optional(
+            map,
+            "LastUpdateDateTime",
+            &self.last_update_date_time,
+        )?;
+        crate::__private::encode_optional(
+            map,
+            "ExpirationDateTime",
+            &self.expiration_date_time,
+        )?;
         Ok(())
     }
     fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
@@ -4931,23 +5248,42 @@ impl crate::Object for OBWriteDomesticResponse5DataMultiAuthorisation {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "Status", &self.status, &self.extra),
+            0usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Status",
+                    &self.status,
+                    &self.extra,
+                )
+            }
             1usize => {
-                crate::__private::encode_optional(map, "NumberRequired", &self.number_required)
+                crate::__private::encode_optional(
+                    map,
+                    "NumberRequired",
+                    &self.number_required,
+                )
             }
             2usize => {
-                crate::__private::encode_optional(map, "NumberReceived", &self.number_received)
+                crate::__private::encode_optional(
+                    map,
+                    "NumberReceived",
+                    &self.number_received,
+                )
             }
-            3usize => crate::__private::encode_optional(
-                map,
-                "LastUpdateDateTime",
-                &self.last_update_date_time,
-            ),
-            4usize => crate::__private::encode_optional(
-                map,
-                "ExpirationDateTime",
-                &self.expiration_date_time,
-            ),
+            3usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "LastUpdateDateTime",
+                    &self.last_update_date_time,
+                )
+            }
+            4usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "ExpirationDateTime",
+                    &self.expiration_date_time,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -4958,7 +5294,8 @@ impl crate::Object for OBWriteDomesticResponse5DataMultiAuthorisation {
         &mut self.extra
     }
 }
-impl crate::__private::serde::Serialize for OBWriteDomesticResponse5DataMultiAuthorisation {
+impl crate::__private::serde::Serialize
+for OBWriteDomesticResponse5DataMultiAuthorisation {
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -4967,8 +5304,7 @@ impl crate::__private::serde::Serialize for OBWriteDomesticResponse5DataMultiAut
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-    for OBWriteDomesticResponse5DataMultiAuthorisation
-{
+for OBWriteDomesticResponse5DataMultiAuthorisation {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -5007,17 +5343,14 @@ impl crate::Validate for OBWriteDomesticResponse5DataMultiAuthorisation {
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBWriteDomesticResponse5DataMultiAuthorisation {
+impl crate::__private::schemars::JsonSchema
+for OBWriteDomesticResponse5DataMultiAuthorisation {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteDomesticResponse5DataMultiAuthorisation".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBWriteDomesticResponse5DataMultiAuthorisation"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBWriteDomesticResponse5DataMultiAuthorisation")
+            .into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -5032,7 +5365,10 @@ impl crate::__private::schemars::JsonSchema for OBWriteDomesticResponse5DataMult
             true,
             "Specifies the status of the authorisation flow in code form.",
             crate::schema::constrain(
-                g.subschema_for::<OBWriteDomesticResponse5DataMultiAuthorisationStatus>(),
+                g
+                    .subschema_for::<
+                        OBWriteDomesticResponse5DataMultiAuthorisationStatus,
+                    >(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -5138,8 +5474,11 @@ pub enum OBWriteDomesticResponse5DataMultiAuthorisationStatus {
 }
 impl OBWriteDomesticResponse5DataMultiAuthorisationStatus {
     /// Every code the spec lists, in spec order.
-    pub const CODES: &'static [&'static str] =
-        &["Authorised", "AwaitingFurtherAuthorisation", "Rejected"];
+    pub const CODES: &'static [&'static str] = &[
+        "Authorised",
+        "AwaitingFurtherAuthorisation",
+        "Rejected",
+    ];
     /// The code as it appears on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -5210,7 +5549,14 @@ impl crate::Object for OBWriteDomesticResponse5DataRefund {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "Account", &self.account, &self.extra),
+            0usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Account",
+                    &self.account,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -5229,7 +5575,8 @@ impl crate::__private::serde::Serialize for OBWriteDomesticResponse5DataRefund {
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteDomesticResponse5DataRefund {
+impl<'de> crate::__private::serde::Deserialize<'de>
+for OBWriteDomesticResponse5DataRefund {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -5347,7 +5694,12 @@ impl crate::Object for OBWriteDomesticResponse5DataRefundAccount {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "SchemeName", &self.scheme_name, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "SchemeName",
+            &self.scheme_name,
+            &self.extra,
+        )?;
         crate::__private::encode_required(
             map,
             "Identification",
@@ -5369,20 +5721,31 @@ impl crate::Object for OBWriteDomesticResponse5DataRefundAccount {
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_required(map, "SchemeName", &self.scheme_name, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "SchemeName",
+                    &self.scheme_name,
+                    &self.extra,
+                )
             }
-            1usize => crate::__private::encode_required(
-                map,
-                "Identification",
-                &self.identification,
-                &self.extra,
-            ),
-            2usize => crate::__private::encode_required(map, "Name", &self.name, &self.extra),
-            3usize => crate::__private::encode_optional(
-                map,
-                "SecondaryIdentification",
-                &self.secondary_identification,
-            ),
+            1usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Identification",
+                    &self.identification,
+                    &self.extra,
+                )
+            }
+            2usize => {
+                crate::__private::encode_required(map, "Name", &self.name, &self.extra)
+            }
+            3usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "SecondaryIdentification",
+                    &self.secondary_identification,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -5401,7 +5764,8 @@ impl crate::__private::serde::Serialize for OBWriteDomesticResponse5DataRefundAc
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteDomesticResponse5DataRefundAccount {
+impl<'de> crate::__private::serde::Deserialize<'de>
+for OBWriteDomesticResponse5DataRefundAccount {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -5440,22 +5804,21 @@ impl crate::Validate for OBWriteDomesticResponse5DataRefundAccount {
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBWriteDomesticResponse5DataRefundAccount {
+impl crate::__private::schemars::JsonSchema
+for OBWriteDomesticResponse5DataRefundAccount {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteDomesticResponse5DataRefundAccount".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBWriteDomesticResponse5DataRefundAccount"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBWriteDomesticResponse5DataRefundAccount").into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
     ) -> crate::__private::schemars::Schema {
-        let mut s = crate::schema::object("Provides the details to identify an account.", false);
+        let mut s = crate::schema::object(
+            "Provides the details to identify an account.",
+            false,
+        );
         crate::schema::property(
             &mut s,
             "SchemeName",
@@ -5566,7 +5929,9 @@ impl OBWriteDomesticResponse5DataStatus {
     /// The code as it appears on the wire.
     pub fn as_str(&self) -> &str {
         match self {
-            Self::AcceptedCreditSettlementCompleted => "AcceptedCreditSettlementCompleted",
+            Self::AcceptedCreditSettlementCompleted => {
+                "AcceptedCreditSettlementCompleted"
+            }
             Self::AcceptedSettlementCompleted => "AcceptedSettlementCompleted",
             Self::AcceptedSettlementInProcess => "AcceptedSettlementInProcess",
             Self::AcceptedWithoutPosting => "AcceptedWithoutPosting",
@@ -5578,7 +5943,9 @@ impl OBWriteDomesticResponse5DataStatus {
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
     pub fn from_code(code: &str) -> Self {
         match code {
-            "AcceptedCreditSettlementCompleted" => Self::AcceptedCreditSettlementCompleted,
+            "AcceptedCreditSettlementCompleted" => {
+                Self::AcceptedCreditSettlementCompleted
+            }
             "AcceptedSettlementCompleted" => Self::AcceptedSettlementCompleted,
             "AcceptedSettlementInProcess" => Self::AcceptedSettlementInProcess,
             "AcceptedWithoutPosting" => Self::AcceptedWithoutPosting,
@@ -5647,8 +6014,12 @@ impl crate::Object for OBWriteDomesticScheduled2 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
-            1usize => crate::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            0usize => {
+                crate::__private::encode_required(map, "Data", &self.data, &self.extra)
+            }
+            1usize => {
+                crate::__private::encode_required(map, "Risk", &self.risk, &self.extra)
+            }
             _ => Ok(()),
         }
     }
@@ -5790,8 +6161,18 @@ impl crate::Object for OBWriteDomesticScheduled2Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
-        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "ConsentId",
+            &self.consent_id,
+            &self.extra,
+        )?;
+        crate::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
         Ok(())
     }
     fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
@@ -5801,10 +6182,20 @@ impl crate::Object for OBWriteDomesticScheduled2Data {
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "ConsentId",
+                    &self.consent_id,
+                    &self.extra,
+                )
             }
             1usize => {
-                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
             }
             _ => Ok(()),
         }
@@ -5951,7 +6342,9 @@ pub struct OBWriteDomesticScheduled2DataInitiation {
     /// Information supplied to enable the matching of an entry with the items that the transfer is intended to settle, such as commercial invoices in an accounts' receivable system.
     ///
     /// JSON name: `RemittanceInformation`
-    pub remittance_information: Option<Box<OBWriteDomestic2DataInitiationRemittanceInformation>>,
+    pub remittance_information: Option<
+        Box<OBWriteDomestic2DataInitiationRemittanceInformation>,
+    >,
     /// Additional information that can not be captured in the structured fields and/or any other specific block.
     ///
     /// JSON name: `SupplementaryData`
@@ -6026,7 +6419,11 @@ impl crate::Object for OBWriteDomesticScheduled2DataInitiation {
             "EndToEndIdentification",
             &self.end_to_end_identification,
         )?;
-        crate::__private::encode_optional(map, "LocalInstrument", &self.local_instrument)?;
+        crate::__private::encode_optional(
+            map,
+            "LocalInstrument",
+            &self.local_instrument,
+        )?;
         crate::__private::encode_required(
             map,
             "RequestedExecutionDateTime",
@@ -6056,7 +6453,11 @@ impl crate::Object for OBWriteDomesticScheduled2DataInitiation {
             "RemittanceInformation",
             &self.remittance_information,
         )?;
-        crate::__private::encode_optional(map, "SupplementaryData", &self.supplementary_data)?;
+        crate::__private::encode_optional(
+            map,
+            "SupplementaryData",
+            &self.supplementary_data,
+        )?;
         Ok(())
     }
     fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
@@ -6065,54 +6466,80 @@ impl crate::Object for OBWriteDomesticScheduled2DataInitiation {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(
-                map,
-                "InstructionIdentification",
-                &self.instruction_identification,
-                &self.extra,
-            ),
-            1usize => crate::__private::encode_optional(
-                map,
-                "EndToEndIdentification",
-                &self.end_to_end_identification,
-            ),
-            2usize => {
-                crate::__private::encode_optional(map, "LocalInstrument", &self.local_instrument)
+            0usize => {
+                crate::__private::encode_required(
+                    map,
+                    "InstructionIdentification",
+                    &self.instruction_identification,
+                    &self.extra,
+                )
             }
-            3usize => crate::__private::encode_required(
-                map,
-                "RequestedExecutionDateTime",
-                &self.requested_execution_date_time,
-                &self.extra,
-            ),
-            4usize => crate::__private::encode_required(
-                map,
-                "InstructedAmount",
-                &self.instructed_amount,
-                &self.extra,
-            ),
-            5usize => crate::__private::encode_optional(map, "DebtorAccount", &self.debtor_account),
-            6usize => crate::__private::encode_required(
-                map,
-                "CreditorAccount",
-                &self.creditor_account,
-                &self.extra,
-            ),
-            7usize => crate::__private::encode_optional(
-                map,
-                "CreditorPostalAddress",
-                &self.creditor_postal_address,
-            ),
-            8usize => crate::__private::encode_optional(
-                map,
-                "RemittanceInformation",
-                &self.remittance_information,
-            ),
-            9usize => crate::__private::encode_optional(
-                map,
-                "SupplementaryData",
-                &self.supplementary_data,
-            ),
+            1usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "EndToEndIdentification",
+                    &self.end_to_end_identification,
+                )
+            }
+            2usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "LocalInstrument",
+                    &self.local_instrument,
+                )
+            }
+            3usize => {
+                crate::__private::encode_required(
+                    map,
+                    "RequestedExecutionDateTime",
+                    &self.requested_execution_date_time,
+                    &self.extra,
+                )
+            }
+            4usize => {
+                crate::__private::encode_required(
+                    map,
+                    "InstructedAmount",
+                    &self.instructed_amount,
+                    &self.extra,
+                )
+            }
+            5usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "DebtorAccount",
+                    &self.debtor_account,
+                )
+            }
+            6usize => {
+                crate::__private::encode_required(
+                    map,
+                    "CreditorAccount",
+                    &self.creditor_account,
+                    &self.extra,
+                )
+            }
+            7usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "CreditorPostalAddress",
+                    &self.creditor_postal_address,
+                )
+            }
+            8usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "RemittanceInformation",
+                    &self.remittance_information,
+                )
+            }
+            9usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "SupplementaryData",
+                    &self.supplementary_data,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -6131,7 +6558,8 @@ impl crate::__private::serde::Serialize for OBWriteDomesticScheduled2DataInitiat
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteDomesticScheduled2DataInitiation {
+impl<'de> crate::__private::serde::Deserialize<'de>
+for OBWriteDomesticScheduled2DataInitiation {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -6205,12 +6633,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteDomesticScheduled2DataIni
         "OBWriteDomesticScheduled2DataInitiation".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBWriteDomesticScheduled2DataInitiation"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBWriteDomesticScheduled2DataInitiation").into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -6466,8 +6889,12 @@ impl crate::Object for OBWriteDomesticScheduledConsent4 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
-            1usize => crate::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            0usize => {
+                crate::__private::encode_required(map, "Data", &self.data, &self.extra)
+            }
+            1usize => {
+                crate::__private::encode_required(map, "Risk", &self.risk, &self.extra)
+            }
             _ => Ok(()),
         }
     }
@@ -6486,7 +6913,8 @@ impl crate::__private::serde::Serialize for OBWriteDomesticScheduledConsent4 {
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteDomesticScheduledConsent4 {
+impl<'de> crate::__private::serde::Deserialize<'de>
+for OBWriteDomesticScheduledConsent4 {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -6633,11 +7061,29 @@ impl crate::Object for OBWriteDomesticScheduledConsent4Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "Permission", &self.permission, &self.extra)?;
-        crate::__private::encode_optional(map, "ReadRefundAccount", &self.read_refund_account)?;
-        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "Permission",
+            &self.permission,
+            &self.extra,
+        )?;
+        crate::__private::encode_optional(
+            map,
+            "ReadRefundAccount",
+            &self.read_refund_account,
+        )?;
+        crate::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
         crate::__private::encode_optional(map, "Authorisation", &self.authorisation)?;
-        crate::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)?;
+        crate::__private::encode_optional(
+            map,
+            "SCASupportData",
+            &self.sca_support_data,
+        )?;
         Ok(())
     }
     fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
@@ -6647,19 +7093,41 @@ impl crate::Object for OBWriteDomesticScheduledConsent4Data {
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_required(map, "Permission", &self.permission, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "Permission",
+                    &self.permission,
+                    &self.extra,
+                )
             }
-            1usize => crate::__private::encode_optional(
-                map,
-                "ReadRefundAccount",
-                &self.read_refund_account,
-            ),
+            1usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "ReadRefundAccount",
+                    &self.read_refund_account,
+                )
+            }
             2usize => {
-                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
             }
-            3usize => crate::__private::encode_optional(map, "Authorisation", &self.authorisation),
+            3usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "Authorisation",
+                    &self.authorisation,
+                )
+            }
             4usize => {
-                crate::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)
+                crate::__private::encode_optional(
+                    map,
+                    "SCASupportData",
+                    &self.sca_support_data,
+                )
             }
             _ => Ok(()),
         }
@@ -6679,7 +7147,8 @@ impl crate::__private::serde::Serialize for OBWriteDomesticScheduledConsent4Data
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteDomesticScheduledConsent4Data {
+impl<'de> crate::__private::serde::Deserialize<'de>
+for OBWriteDomesticScheduledConsent4Data {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -6930,8 +7399,12 @@ impl crate::Object for OBWriteDomesticScheduledConsentResponse5 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
-            1usize => crate::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            0usize => {
+                crate::__private::encode_required(map, "Data", &self.data, &self.extra)
+            }
+            1usize => {
+                crate::__private::encode_required(map, "Risk", &self.risk, &self.extra)
+            }
             2usize => crate::__private::encode_optional(map, "Links", &self.links),
             3usize => crate::__private::encode_optional(map, "Meta", &self.meta),
             _ => Ok(()),
@@ -6952,7 +7425,8 @@ impl crate::__private::serde::Serialize for OBWriteDomesticScheduledConsentRespo
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteDomesticScheduledConsentResponse5 {
+impl<'de> crate::__private::serde::Deserialize<'de>
+for OBWriteDomesticScheduledConsentResponse5 {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -6987,17 +7461,13 @@ impl crate::Validate for OBWriteDomesticScheduledConsentResponse5 {
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBWriteDomesticScheduledConsentResponse5 {
+impl crate::__private::schemars::JsonSchema
+for OBWriteDomesticScheduledConsentResponse5 {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteDomesticScheduledConsentResponse5".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBWriteDomesticScheduledConsentResponse5"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBWriteDomesticScheduledConsentResponse5").into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -7225,7 +7695,12 @@ impl crate::Object for OBWriteDomesticScheduledConsentResponse5Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "ConsentId",
+            &self.consent_id,
+            &self.extra,
+        )?;
         crate::__private::encode_required(
             map,
             "CreationDateTime",
@@ -7239,9 +7714,22 @@ impl crate::Object for OBWriteDomesticScheduledConsentResponse5Data {
             &self.status_update_date_time,
             &self.extra,
         )?;
-        crate::__private::encode_required(map, "Permission", &self.permission, &self.extra)?;
-        crate::__private::encode_optional(map, "ReadRefundAccount", &self.read_refund_account)?;
-        crate::__private::encode_optional(map, "CutOffDateTime", &self.cut_off_date_time)?;
+        crate::__private::encode_required(
+            map,
+            "Permission",
+            &self.permission,
+            &self.extra,
+        )?;
+        crate::__private::encode_optional(
+            map,
+            "ReadRefundAccount",
+            &self.read_refund_account,
+        )?;
+        crate::__private::encode_optional(
+            map,
+            "CutOffDateTime",
+            &self.cut_off_date_time,
+        )?;
         crate::__private::encode_optional(
             map,
             "ExpectedExecutionDateTime",
@@ -7253,9 +7741,18 @@ impl crate::Object for OBWriteDomesticScheduledConsentResponse5Data {
             &self.expected_settlement_date_time,
         )?;
         crate::__private::encode_optional(map, "Charges", &self.charges)?;
-        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
         crate::__private::encode_optional(map, "Authorisation", &self.authorisation)?;
-        crate::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)?;
+        crate::__private::encode_optional(
+            map,
+            "SCASupportData",
+            &self.sca_support_data,
+        )?;
         crate::__private::encode_optional(map, "Debtor", &self.debtor)?;
         Ok(())
     }
@@ -7266,49 +7763,95 @@ impl crate::Object for OBWriteDomesticScheduledConsentResponse5Data {
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "ConsentId",
+                    &self.consent_id,
+                    &self.extra,
+                )
             }
-            1usize => crate::__private::encode_required(
-                map,
-                "CreationDateTime",
-                &self.creation_date_time,
-                &self.extra,
-            ),
-            2usize => crate::__private::encode_required(map, "Status", &self.status, &self.extra),
-            3usize => crate::__private::encode_required(
-                map,
-                "StatusUpdateDateTime",
-                &self.status_update_date_time,
-                &self.extra,
-            ),
+            1usize => {
+                crate::__private::encode_required(
+                    map,
+                    "CreationDateTime",
+                    &self.creation_date_time,
+                    &self.extra,
+                )
+            }
+            2usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Status",
+                    &self.status,
+                    &self.extra,
+                )
+            }
+            3usize => {
+                crate::__private::encode_required(
+                    map,
+                    "StatusUpdateDateTime",
+                    &self.status_update_date_time,
+                    &self.extra,
+                )
+            }
             4usize => {
-                crate::__private::encode_required(map, "Permission", &self.permission, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "Permission",
+                    &self.permission,
+                    &self.extra,
+                )
             }
-            5usize => crate::__private::encode_optional(
-                map,
-                "ReadRefundAccount",
-                &self.read_refund_account,
-            ),
+            5usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "ReadRefundAccount",
+                    &self.read_refund_account,
+                )
+            }
             6usize => {
-                crate::__private::encode_optional(map, "CutOffDateTime", &self.cut_off_date_time)
+                crate::__private::encode_optional(
+                    map,
+                    "CutOffDateTime",
+                    &self.cut_off_date_time,
+                )
             }
-            7usize => crate::__private::encode_optional(
-                map,
-                "ExpectedExecutionDateTime",
-                &self.expected_execution_date_time,
-            ),
-            8usize => crate::__private::encode_optional(
-                map,
-                "ExpectedSettlementDateTime",
-                &self.expected_settlement_date_time,
-            ),
+            7usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "ExpectedExecutionDateTime",
+                    &self.expected_execution_date_time,
+                )
+            }
+            8usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "ExpectedSettlementDateTime",
+                    &self.expected_settlement_date_time,
+                )
+            }
             9usize => crate::__private::encode_optional(map, "Charges", &self.charges),
             10usize => {
-                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
             }
-            11usize => crate::__private::encode_optional(map, "Authorisation", &self.authorisation),
+            11usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "Authorisation",
+                    &self.authorisation,
+                )
+            }
             12usize => {
-                crate::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)
+                crate::__private::encode_optional(
+                    map,
+                    "SCASupportData",
+                    &self.sca_support_data,
+                )
             }
             13usize => crate::__private::encode_optional(map, "Debtor", &self.debtor),
             _ => Ok(()),
@@ -7321,7 +7864,8 @@ impl crate::Object for OBWriteDomesticScheduledConsentResponse5Data {
         &mut self.extra
     }
 }
-impl crate::__private::serde::Serialize for OBWriteDomesticScheduledConsentResponse5Data {
+impl crate::__private::serde::Serialize
+for OBWriteDomesticScheduledConsentResponse5Data {
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -7330,8 +7874,7 @@ impl crate::__private::serde::Serialize for OBWriteDomesticScheduledConsentRespo
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-    for OBWriteDomesticScheduledConsentResponse5Data
-{
+for OBWriteDomesticScheduledConsentResponse5Data {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -7421,17 +7964,14 @@ impl crate::Validate for OBWriteDomesticScheduledConsentResponse5Data {
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBWriteDomesticScheduledConsentResponse5Data {
+impl crate::__private::schemars::JsonSchema
+for OBWriteDomesticScheduledConsentResponse5Data {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteDomesticScheduledConsentResponse5Data".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBWriteDomesticScheduledConsentResponse5Data"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBWriteDomesticScheduledConsentResponse5Data")
+            .into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -7769,7 +8309,9 @@ impl crate::Object for OBWriteDomesticScheduledResponse5 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
+            0usize => {
+                crate::__private::encode_required(map, "Data", &self.data, &self.extra)
+            }
             1usize => crate::__private::encode_optional(map, "Links", &self.links),
             2usize => crate::__private::encode_optional(map, "Meta", &self.meta),
             _ => Ok(()),
@@ -7790,7 +8332,8 @@ impl crate::__private::serde::Serialize for OBWriteDomesticScheduledResponse5 {
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteDomesticScheduledResponse5 {
+impl<'de> crate::__private::serde::Deserialize<'de>
+for OBWriteDomesticScheduledResponse5 {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -8023,7 +8566,12 @@ impl crate::Object for OBWriteDomesticScheduledResponse5Data {
             &self.domestic_scheduled_payment_id,
             &self.extra,
         )?;
-        crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "ConsentId",
+            &self.consent_id,
+            &self.extra,
+        )?;
         crate::__private::encode_required(
             map,
             "CreationDateTime",
@@ -8049,8 +8597,17 @@ impl crate::Object for OBWriteDomesticScheduledResponse5Data {
         )?;
         crate::__private::encode_optional(map, "Refund", &self.refund)?;
         crate::__private::encode_optional(map, "Charges", &self.charges)?;
-        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
-        crate::__private::encode_optional(map, "MultiAuthorisation", &self.multi_authorisation)?;
+        crate::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
+        crate::__private::encode_optional(
+            map,
+            "MultiAuthorisation",
+            &self.multi_authorisation,
+        )?;
         crate::__private::encode_optional(map, "Debtor", &self.debtor)?;
         Ok(())
     }
@@ -8060,48 +8617,77 @@ impl crate::Object for OBWriteDomesticScheduledResponse5Data {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(
-                map,
-                "DomesticScheduledPaymentId",
-                &self.domestic_scheduled_payment_id,
-                &self.extra,
-            ),
-            1usize => {
-                crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)
+            0usize => {
+                crate::__private::encode_required(
+                    map,
+                    "DomesticScheduledPaymentId",
+                    &self.domestic_scheduled_payment_id,
+                    &self.extra,
+                )
             }
-            2usize => crate::__private::encode_required(
-                map,
-                "CreationDateTime",
-                &self.creation_date_time,
-                &self.extra,
-            ),
-            3usize => crate::__private::encode_required(map, "Status", &self.status, &self.extra),
-            4usize => crate::__private::encode_required(
-                map,
-                "StatusUpdateDateTime",
-                &self.status_update_date_time,
-                &self.extra,
-            ),
-            5usize => crate::__private::encode_optional(
-                map,
-                "ExpectedExecutionDateTime",
-                &self.expected_execution_date_time,
-            ),
-            6usize => crate::__private::encode_optional(
-                map,
-                "ExpectedSettlementDateTime",
-                &self.expected_settlement_date_time,
-            ),
+            1usize => {
+                crate::__private::encode_required(
+                    map,
+                    "ConsentId",
+                    &self.consent_id,
+                    &self.extra,
+                )
+            }
+            2usize => {
+                crate::__private::encode_required(
+                    map,
+                    "CreationDateTime",
+                    &self.creation_date_time,
+                    &self.extra,
+                )
+            }
+            3usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Status",
+                    &self.status,
+                    &self.extra,
+                )
+            }
+            4usize => {
+                crate::__private::encode_required(
+                    map,
+                    "StatusUpdateDateTime",
+                    &self.status_update_date_time,
+                    &self.extra,
+                )
+            }
+            5usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "ExpectedExecutionDateTime",
+                    &self.expected_execution_date_time,
+                )
+            }
+            6usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "ExpectedSettlementDateTime",
+                    &self.expected_settlement_date_time,
+                )
+            }
             7usize => crate::__private::encode_optional(map, "Refund", &self.refund),
             8usize => crate::__private::encode_optional(map, "Charges", &self.charges),
             9usize => {
-                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
             }
-            10usize => crate::__private::encode_optional(
-                map,
-                "MultiAuthorisation",
-                &self.multi_authorisation,
-            ),
+            10usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "MultiAuthorisation",
+                    &self.multi_authorisation,
+                )
+            }
             11usize => crate::__private::encode_optional(map, "Debtor", &self.debtor),
             _ => Ok(()),
         }
@@ -8121,7 +8707,8 @@ impl crate::__private::serde::Serialize for OBWriteDomesticScheduledResponse5Dat
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteDomesticScheduledResponse5Data {
+impl<'de> crate::__private::serde::Deserialize<'de>
+for OBWriteDomesticScheduledResponse5Data {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -8207,12 +8794,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteDomesticScheduledResponse
         "OBWriteDomesticScheduledResponse5Data".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBWriteDomesticScheduledResponse5Data"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBWriteDomesticScheduledResponse5Data").into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -8554,8 +9136,12 @@ impl crate::Object for OBWriteDomesticStandingOrder3 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
-            1usize => crate::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            0usize => {
+                crate::__private::encode_required(map, "Data", &self.data, &self.extra)
+            }
+            1usize => {
+                crate::__private::encode_required(map, "Risk", &self.risk, &self.extra)
+            }
             _ => Ok(()),
         }
     }
@@ -8697,8 +9283,18 @@ impl crate::Object for OBWriteDomesticStandingOrder3Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
-        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "ConsentId",
+            &self.consent_id,
+            &self.extra,
+        )?;
+        crate::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
         Ok(())
     }
     fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
@@ -8708,10 +9304,20 @@ impl crate::Object for OBWriteDomesticStandingOrder3Data {
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "ConsentId",
+                    &self.consent_id,
+                    &self.extra,
+                )
             }
             1usize => {
-                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
             }
             _ => Ok(()),
         }
@@ -8731,7 +9337,8 @@ impl crate::__private::serde::Serialize for OBWriteDomesticStandingOrder3Data {
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteDomesticStandingOrder3Data {
+impl<'de> crate::__private::serde::Deserialize<'de>
+for OBWriteDomesticStandingOrder3Data {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -8962,9 +9569,18 @@ impl crate::Object for OBWriteDomesticStandingOrder3DataInitiation {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "Frequency", &self.frequency, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "Frequency",
+            &self.frequency,
+            &self.extra,
+        )?;
         crate::__private::encode_optional(map, "Reference", &self.reference)?;
-        crate::__private::encode_optional(map, "NumberOfPayments", &self.number_of_payments)?;
+        crate::__private::encode_optional(
+            map,
+            "NumberOfPayments",
+            &self.number_of_payments,
+        )?;
         crate::__private::encode_required(
             map,
             "FirstPaymentDateTime",
@@ -8992,7 +9608,11 @@ impl crate::Object for OBWriteDomesticStandingOrder3DataInitiation {
             "RecurringPaymentAmount",
             &self.recurring_payment_amount,
         )?;
-        crate::__private::encode_optional(map, "FinalPaymentAmount", &self.final_payment_amount)?;
+        crate::__private::encode_optional(
+            map,
+            "FinalPaymentAmount",
+            &self.final_payment_amount,
+        )?;
         crate::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)?;
         crate::__private::encode_required(
             map,
@@ -9000,7 +9620,11 @@ impl crate::Object for OBWriteDomesticStandingOrder3DataInitiation {
             &self.creditor_account,
             &self.extra,
         )?;
-        crate::__private::encode_optional(map, "SupplementaryData", &self.supplementary_data)?;
+        crate::__private::encode_optional(
+            map,
+            "SupplementaryData",
+            &self.supplementary_data,
+        )?;
         Ok(())
     }
     fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
@@ -9010,56 +9634,89 @@ impl crate::Object for OBWriteDomesticStandingOrder3DataInitiation {
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_required(map, "Frequency", &self.frequency, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "Frequency",
+                    &self.frequency,
+                    &self.extra,
+                )
             }
-            1usize => crate::__private::encode_optional(map, "Reference", &self.reference),
+            1usize => {
+                crate::__private::encode_optional(map, "Reference", &self.reference)
+            }
             2usize => {
-                crate::__private::encode_optional(map, "NumberOfPayments", &self.number_of_payments)
+                crate::__private::encode_optional(
+                    map,
+                    "NumberOfPayments",
+                    &self.number_of_payments,
+                )
             }
-            3usize => crate::__private::encode_required(
-                map,
-                "FirstPaymentDateTime",
-                &self.first_payment_date_time,
-                &self.extra,
-            ),
-            4usize => crate::__private::encode_optional(
-                map,
-                "RecurringPaymentDateTime",
-                &self.recurring_payment_date_time,
-            ),
-            5usize => crate::__private::encode_optional(
-                map,
-                "FinalPaymentDateTime",
-                &self.final_payment_date_time,
-            ),
-            6usize => crate::__private::encode_required(
-                map,
-                "FirstPaymentAmount",
-                &self.first_payment_amount,
-                &self.extra,
-            ),
-            7usize => crate::__private::encode_optional(
-                map,
-                "RecurringPaymentAmount",
-                &self.recurring_payment_amount,
-            ),
-            8usize => crate::__private::encode_optional(
-                map,
-                "FinalPaymentAmount",
-                &self.final_payment_amount,
-            ),
-            9usize => crate::__private::encode_optional(map, "DebtorAccount", &self.debtor_account),
-            10usize => crate::__private::encode_required(
-                map,
-                "CreditorAccount",
-                &self.creditor_account,
-                &self.extra,
-            ),
-            11usize => crate::__private::encode_optional(
-                map,
-                "SupplementaryData",
-                &self.supplementary_data,
-            ),
+            3usize => {
+                crate::__private::encode_required(
+                    map,
+                    "FirstPaymentDateTime",
+                    &self.first_payment_date_time,
+                    &self.extra,
+                )
+            }
+            4usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "RecurringPaymentDateTime",
+                    &self.recurring_payment_date_time,
+                )
+            }
+            5usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "FinalPaymentDateTime",
+                    &self.final_payment_date_time,
+                )
+            }
+            6usize => {
+                crate::__private::encode_required(
+                    map,
+                    "FirstPaymentAmount",
+                    &self.first_payment_amount,
+                    &self.extra,
+                )
+            }
+            7usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "RecurringPaymentAmount",
+                    &self.recurring_payment_amount,
+                )
+            }
+            8usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "FinalPaymentAmount",
+                    &self.final_payment_amount,
+                )
+            }
+            9usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "DebtorAccount",
+                    &self.debtor_account,
+                )
+            }
+            10usize => {
+                crate::__private::encode_required(
+                    map,
+                    "CreditorAccount",
+                    &self.creditor_account,
+                    &self.extra,
+                )
+            }
+            11usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "SupplementaryData",
+                    &self.supplementary_data,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -9079,8 +9736,7 @@ impl crate::__private::serde::Serialize for OBWriteDomesticStandingOrder3DataIni
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-    for OBWriteDomesticStandingOrder3DataInitiation
-{
+for OBWriteDomesticStandingOrder3DataInitiation {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -9160,17 +9816,14 @@ impl crate::Validate for OBWriteDomesticStandingOrder3DataInitiation {
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBWriteDomesticStandingOrder3DataInitiation {
+impl crate::__private::schemars::JsonSchema
+for OBWriteDomesticStandingOrder3DataInitiation {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteDomesticStandingOrder3DataInitiation".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBWriteDomesticStandingOrder3DataInitiation"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBWriteDomesticStandingOrder3DataInitiation")
+            .into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -9466,8 +10119,12 @@ impl crate::Object for OBWriteDomesticStandingOrderConsent5 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
-            1usize => crate::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            0usize => {
+                crate::__private::encode_required(map, "Data", &self.data, &self.extra)
+            }
+            1usize => {
+                crate::__private::encode_required(map, "Risk", &self.risk, &self.extra)
+            }
             _ => Ok(()),
         }
     }
@@ -9486,7 +10143,8 @@ impl crate::__private::serde::Serialize for OBWriteDomesticStandingOrderConsent5
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteDomesticStandingOrderConsent5 {
+impl<'de> crate::__private::serde::Deserialize<'de>
+for OBWriteDomesticStandingOrderConsent5 {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -9633,11 +10291,29 @@ impl crate::Object for OBWriteDomesticStandingOrderConsent5Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "Permission", &self.permission, &self.extra)?;
-        crate::__private::encode_optional(map, "ReadRefundAccount", &self.read_refund_account)?;
-        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "Permission",
+            &self.permission,
+            &self.extra,
+        )?;
+        crate::__private::encode_optional(
+            map,
+            "ReadRefundAccount",
+            &self.read_refund_account,
+        )?;
+        crate::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
         crate::__private::encode_optional(map, "Authorisation", &self.authorisation)?;
-        crate::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)?;
+        crate::__private::encode_optional(
+            map,
+            "SCASupportData",
+            &self.sca_support_data,
+        )?;
         Ok(())
     }
     fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
@@ -9647,19 +10323,41 @@ impl crate::Object for OBWriteDomesticStandingOrderConsent5Data {
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_required(map, "Permission", &self.permission, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "Permission",
+                    &self.permission,
+                    &self.extra,
+                )
             }
-            1usize => crate::__private::encode_optional(
-                map,
-                "ReadRefundAccount",
-                &self.read_refund_account,
-            ),
+            1usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "ReadRefundAccount",
+                    &self.read_refund_account,
+                )
+            }
             2usize => {
-                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
             }
-            3usize => crate::__private::encode_optional(map, "Authorisation", &self.authorisation),
+            3usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "Authorisation",
+                    &self.authorisation,
+                )
+            }
             4usize => {
-                crate::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)
+                crate::__private::encode_optional(
+                    map,
+                    "SCASupportData",
+                    &self.sca_support_data,
+                )
             }
             _ => Ok(()),
         }
@@ -9679,7 +10377,8 @@ impl crate::__private::serde::Serialize for OBWriteDomesticStandingOrderConsent5
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteDomesticStandingOrderConsent5Data {
+impl<'de> crate::__private::serde::Deserialize<'de>
+for OBWriteDomesticStandingOrderConsent5Data {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -9719,17 +10418,13 @@ impl crate::Validate for OBWriteDomesticStandingOrderConsent5Data {
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBWriteDomesticStandingOrderConsent5Data {
+impl crate::__private::schemars::JsonSchema
+for OBWriteDomesticStandingOrderConsent5Data {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteDomesticStandingOrderConsent5Data".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBWriteDomesticStandingOrderConsent5Data"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBWriteDomesticStandingOrderConsent5Data").into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -9904,8 +10599,12 @@ impl crate::Object for OBWriteDomesticStandingOrderConsentResponse6 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
-            1usize => crate::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            0usize => {
+                crate::__private::encode_required(map, "Data", &self.data, &self.extra)
+            }
+            1usize => {
+                crate::__private::encode_required(map, "Risk", &self.risk, &self.extra)
+            }
             2usize => crate::__private::encode_optional(map, "Links", &self.links),
             3usize => crate::__private::encode_optional(map, "Meta", &self.meta),
             _ => Ok(()),
@@ -9918,7 +10617,8 @@ impl crate::Object for OBWriteDomesticStandingOrderConsentResponse6 {
         &mut self.extra
     }
 }
-impl crate::__private::serde::Serialize for OBWriteDomesticStandingOrderConsentResponse6 {
+impl crate::__private::serde::Serialize
+for OBWriteDomesticStandingOrderConsentResponse6 {
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -9927,8 +10627,7 @@ impl crate::__private::serde::Serialize for OBWriteDomesticStandingOrderConsentR
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-    for OBWriteDomesticStandingOrderConsentResponse6
-{
+for OBWriteDomesticStandingOrderConsentResponse6 {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -9963,17 +10662,14 @@ impl crate::Validate for OBWriteDomesticStandingOrderConsentResponse6 {
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBWriteDomesticStandingOrderConsentResponse6 {
+impl crate::__private::schemars::JsonSchema
+for OBWriteDomesticStandingOrderConsentResponse6 {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteDomesticStandingOrderConsentResponse6".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBWriteDomesticStandingOrderConsentResponse6"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBWriteDomesticStandingOrderConsentResponse6")
+            .into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -10183,7 +10879,12 @@ impl crate::Object for OBWriteDomesticStandingOrderConsentResponse6Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "ConsentId",
+            &self.consent_id,
+            &self.extra,
+        )?;
         crate::__private::encode_required(
             map,
             "CreationDateTime",
@@ -10197,13 +10898,35 @@ impl crate::Object for OBWriteDomesticStandingOrderConsentResponse6Data {
             &self.status_update_date_time,
             &self.extra,
         )?;
-        crate::__private::encode_required(map, "Permission", &self.permission, &self.extra)?;
-        crate::__private::encode_optional(map, "ReadRefundAccount", &self.read_refund_account)?;
-        crate::__private::encode_optional(map, "CutOffDateTime", &self.cut_off_date_time)?;
+        crate::__private::encode_required(
+            map,
+            "Permission",
+            &self.permission,
+            &self.extra,
+        )?;
+        crate::__private::encode_optional(
+            map,
+            "ReadRefundAccount",
+            &self.read_refund_account,
+        )?;
+        crate::__private::encode_optional(
+            map,
+            "CutOffDateTime",
+            &self.cut_off_date_time,
+        )?;
         crate::__private::encode_optional(map, "Charges", &self.charges)?;
-        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
         crate::__private::encode_optional(map, "Authorisation", &self.authorisation)?;
-        crate::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)?;
+        crate::__private::encode_optional(
+            map,
+            "SCASupportData",
+            &self.sca_support_data,
+        )?;
         crate::__private::encode_optional(map, "Debtor", &self.debtor)?;
         Ok(())
     }
@@ -10214,39 +10937,81 @@ impl crate::Object for OBWriteDomesticStandingOrderConsentResponse6Data {
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "ConsentId",
+                    &self.consent_id,
+                    &self.extra,
+                )
             }
-            1usize => crate::__private::encode_required(
-                map,
-                "CreationDateTime",
-                &self.creation_date_time,
-                &self.extra,
-            ),
-            2usize => crate::__private::encode_required(map, "Status", &self.status, &self.extra),
-            3usize => crate::__private::encode_required(
-                map,
-                "StatusUpdateDateTime",
-                &self.status_update_date_time,
-                &self.extra,
-            ),
+            1usize => {
+                crate::__private::encode_required(
+                    map,
+                    "CreationDateTime",
+                    &self.creation_date_time,
+                    &self.extra,
+                )
+            }
+            2usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Status",
+                    &self.status,
+                    &self.extra,
+                )
+            }
+            3usize => {
+                crate::__private::encode_required(
+                    map,
+                    "StatusUpdateDateTime",
+                    &self.status_update_date_time,
+                    &self.extra,
+                )
+            }
             4usize => {
-                crate::__private::encode_required(map, "Permission", &self.permission, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "Permission",
+                    &self.permission,
+                    &self.extra,
+                )
             }
-            5usize => crate::__private::encode_optional(
-                map,
-                "ReadRefundAccount",
-                &self.read_refund_account,
-            ),
+            5usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "ReadRefundAccount",
+                    &self.read_refund_account,
+                )
+            }
             6usize => {
-                crate::__private::encode_optional(map, "CutOffDateTime", &self.cut_off_date_time)
+                crate::__private::encode_optional(
+                    map,
+                    "CutOffDateTime",
+                    &self.cut_off_date_time,
+                )
             }
             7usize => crate::__private::encode_optional(map, "Charges", &self.charges),
             8usize => {
-                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
             }
-            9usize => crate::__private::encode_optional(map, "Authorisation", &self.authorisation),
+            9usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "Authorisation",
+                    &self.authorisation,
+                )
+            }
             10usize => {
-                crate::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)
+                crate::__private::encode_optional(
+                    map,
+                    "SCASupportData",
+                    &self.sca_support_data,
+                )
             }
             11usize => crate::__private::encode_optional(map, "Debtor", &self.debtor),
             _ => Ok(()),
@@ -10259,7 +11024,8 @@ impl crate::Object for OBWriteDomesticStandingOrderConsentResponse6Data {
         &mut self.extra
     }
 }
-impl crate::__private::serde::Serialize for OBWriteDomesticStandingOrderConsentResponse6Data {
+impl crate::__private::serde::Serialize
+for OBWriteDomesticStandingOrderConsentResponse6Data {
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -10268,8 +11034,7 @@ impl crate::__private::serde::Serialize for OBWriteDomesticStandingOrderConsentR
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-    for OBWriteDomesticStandingOrderConsentResponse6Data
-{
+for OBWriteDomesticStandingOrderConsentResponse6Data {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -10349,17 +11114,14 @@ impl crate::Validate for OBWriteDomesticStandingOrderConsentResponse6Data {
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBWriteDomesticStandingOrderConsentResponse6Data {
+impl crate::__private::schemars::JsonSchema
+for OBWriteDomesticStandingOrderConsentResponse6Data {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteDomesticStandingOrderConsentResponse6Data".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBWriteDomesticStandingOrderConsentResponse6Data"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBWriteDomesticStandingOrderConsentResponse6Data")
+            .into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -10752,9 +11514,18 @@ impl crate::Object for OBWriteDomesticStandingOrderConsentResponse6DataInitiatio
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "Frequency", &self.frequency, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "Frequency",
+            &self.frequency,
+            &self.extra,
+        )?;
         crate::__private::encode_optional(map, "Reference", &self.reference)?;
-        crate::__private::encode_optional(map, "NumberOfPayments", &self.number_of_payments)?;
+        crate::__private::encode_optional(
+            map,
+            "NumberOfPayments",
+            &self.number_of_payments,
+        )?;
         crate::__private::encode_required(
             map,
             "FirstPaymentDateTime",
@@ -10782,7 +11553,11 @@ impl crate::Object for OBWriteDomesticStandingOrderConsentResponse6DataInitiatio
             "RecurringPaymentAmount",
             &self.recurring_payment_amount,
         )?;
-        crate::__private::encode_optional(map, "FinalPaymentAmount", &self.final_payment_amount)?;
+        crate::__private::encode_optional(
+            map,
+            "FinalPaymentAmount",
+            &self.final_payment_amount,
+        )?;
         crate::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)?;
         crate::__private::encode_required(
             map,
@@ -10790,7 +11565,11 @@ impl crate::Object for OBWriteDomesticStandingOrderConsentResponse6DataInitiatio
             &self.creditor_account,
             &self.extra,
         )?;
-        crate::__private::encode_optional(map, "SupplementaryData", &self.supplementary_data)?;
+        crate::__private::encode_optional(
+            map,
+            "SupplementaryData",
+            &self.supplementary_data,
+        )?;
         Ok(())
     }
     fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
@@ -10800,56 +11579,89 @@ impl crate::Object for OBWriteDomesticStandingOrderConsentResponse6DataInitiatio
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_required(map, "Frequency", &self.frequency, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "Frequency",
+                    &self.frequency,
+                    &self.extra,
+                )
             }
-            1usize => crate::__private::encode_optional(map, "Reference", &self.reference),
+            1usize => {
+                crate::__private::encode_optional(map, "Reference", &self.reference)
+            }
             2usize => {
-                crate::__private::encode_optional(map, "NumberOfPayments", &self.number_of_payments)
+                crate::__private::encode_optional(
+                    map,
+                    "NumberOfPayments",
+                    &self.number_of_payments,
+                )
             }
-            3usize => crate::__private::encode_required(
-                map,
-                "FirstPaymentDateTime",
-                &self.first_payment_date_time,
-                &self.extra,
-            ),
-            4usize => crate::__private::encode_optional(
-                map,
-                "RecurringPaymentDateTime",
-                &self.recurring_payment_date_time,
-            ),
-            5usize => crate::__private::encode_optional(
-                map,
-                "FinalPaymentDateTime",
-                &self.final_payment_date_time,
-            ),
-            6usize => crate::__private::encode_required(
-                map,
-                "FirstPaymentAmount",
-                &self.first_payment_amount,
-                &self.extra,
-            ),
-            7usize => crate::__private::encode_optional(
-                map,
-                "RecurringPaymentAmount",
-                &self.recurring_payment_amount,
-            ),
-            8usize => crate::__private::encode_optional(
-                map,
-                "FinalPaymentAmount",
-                &self.final_payment_amount,
-            ),
-            9usize => crate::__private::encode_optional(map, "DebtorAccount", &self.debtor_account),
-            10usize => crate::__private::encode_required(
-                map,
-                "CreditorAccount",
-                &self.creditor_account,
-                &self.extra,
-            ),
-            11usize => crate::__private::encode_optional(
-                map,
-                "SupplementaryData",
-                &self.supplementary_data,
-            ),
+            3usize => {
+                crate::__private::encode_required(
+                    map,
+                    "FirstPaymentDateTime",
+                    &self.first_payment_date_time,
+                    &self.extra,
+                )
+            }
+            4usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "RecurringPaymentDateTime",
+                    &self.recurring_payment_date_time,
+                )
+            }
+            5usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "FinalPaymentDateTime",
+                    &self.final_payment_date_time,
+                )
+            }
+            6usize => {
+                crate::__private::encode_required(
+                    map,
+                    "FirstPaymentAmount",
+                    &self.first_payment_amount,
+                    &self.extra,
+                )
+            }
+            7usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "RecurringPaymentAmount",
+                    &self.recurring_payment_amount,
+                )
+            }
+            8usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "FinalPaymentAmount",
+                    &self.final_payment_amount,
+                )
+            }
+            9usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "DebtorAccount",
+                    &self.debtor_account,
+                )
+            }
+            10usize => {
+                crate::__private::encode_required(
+                    map,
+                    "CreditorAccount",
+                    &self.creditor_account,
+                    &self.extra,
+                )
+            }
+            11usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "SupplementaryData",
+                    &self.supplementary_data,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -10861,8 +11673,7 @@ impl crate::Object for OBWriteDomesticStandingOrderConsentResponse6DataInitiatio
     }
 }
 impl crate::__private::serde::Serialize
-    for OBWriteDomesticStandingOrderConsentResponse6DataInitiation
-{
+for OBWriteDomesticStandingOrderConsentResponse6DataInitiation {
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -10871,8 +11682,7 @@ impl crate::__private::serde::Serialize
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-    for OBWriteDomesticStandingOrderConsentResponse6DataInitiation
-{
+for OBWriteDomesticStandingOrderConsentResponse6DataInitiation {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -10953,18 +11763,16 @@ impl crate::Validate for OBWriteDomesticStandingOrderConsentResponse6DataInitiat
 }
 #[cfg(feature = "schemars")]
 impl crate::__private::schemars::JsonSchema
-    for OBWriteDomesticStandingOrderConsentResponse6DataInitiation
-{
+for OBWriteDomesticStandingOrderConsentResponse6DataInitiation {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteDomesticStandingOrderConsentResponse6DataInitiation".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
         concat!(
-            module_path!(),
-            "::",
+            module_path!(), "::",
             "OBWriteDomesticStandingOrderConsentResponse6DataInitiation"
         )
-        .into()
+            .into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -11266,7 +12074,9 @@ impl crate::Object for OBWriteDomesticStandingOrderResponse6 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
+            0usize => {
+                crate::__private::encode_required(map, "Data", &self.data, &self.extra)
+            }
             1usize => crate::__private::encode_optional(map, "Links", &self.links),
             2usize => crate::__private::encode_optional(map, "Meta", &self.meta),
             _ => Ok(()),
@@ -11287,7 +12097,8 @@ impl crate::__private::serde::Serialize for OBWriteDomesticStandingOrderResponse
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteDomesticStandingOrderResponse6 {
+impl<'de> crate::__private::serde::Deserialize<'de>
+for OBWriteDomesticStandingOrderResponse6 {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -11321,12 +12132,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteDomesticStandingOrderResp
         "OBWriteDomesticStandingOrderResponse6".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBWriteDomesticStandingOrderResponse6"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBWriteDomesticStandingOrderResponse6").into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -11507,7 +12313,12 @@ impl crate::Object for OBWriteDomesticStandingOrderResponse6Data {
             &self.domestic_standing_order_id,
             &self.extra,
         )?;
-        crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "ConsentId",
+            &self.consent_id,
+            &self.extra,
+        )?;
         crate::__private::encode_required(
             map,
             "CreationDateTime",
@@ -11523,8 +12334,17 @@ impl crate::Object for OBWriteDomesticStandingOrderResponse6Data {
         )?;
         crate::__private::encode_optional(map, "Refund", &self.refund)?;
         crate::__private::encode_optional(map, "Charges", &self.charges)?;
-        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
-        crate::__private::encode_optional(map, "MultiAuthorisation", &self.multi_authorisation)?;
+        crate::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
+        crate::__private::encode_optional(
+            map,
+            "MultiAuthorisation",
+            &self.multi_authorisation,
+        )?;
         crate::__private::encode_optional(map, "Debtor", &self.debtor)?;
         Ok(())
     }
@@ -11534,38 +12354,63 @@ impl crate::Object for OBWriteDomesticStandingOrderResponse6Data {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(
-                map,
-                "DomesticStandingOrderId",
-                &self.domestic_standing_order_id,
-                &self.extra,
-            ),
-            1usize => {
-                crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)
+            0usize => {
+                crate::__private::encode_required(
+                    map,
+                    "DomesticStandingOrderId",
+                    &self.domestic_standing_order_id,
+                    &self.extra,
+                )
             }
-            2usize => crate::__private::encode_required(
-                map,
-                "CreationDateTime",
-                &self.creation_date_time,
-                &self.extra,
-            ),
-            3usize => crate::__private::encode_required(map, "Status", &self.status, &self.extra),
-            4usize => crate::__private::encode_required(
-                map,
-                "StatusUpdateDateTime",
-                &self.status_update_date_time,
-                &self.extra,
-            ),
+            1usize => {
+                crate::__private::encode_required(
+                    map,
+                    "ConsentId",
+                    &self.consent_id,
+                    &self.extra,
+                )
+            }
+            2usize => {
+                crate::__private::encode_required(
+                    map,
+                    "CreationDateTime",
+                    &self.creation_date_time,
+                    &self.extra,
+                )
+            }
+            3usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Status",
+                    &self.status,
+                    &self.extra,
+                )
+            }
+            4usize => {
+                crate::__private::encode_required(
+                    map,
+                    "StatusUpdateDateTime",
+                    &self.status_update_date_time,
+                    &self.extra,
+                )
+            }
             5usize => crate::__private::encode_optional(map, "Refund", &self.refund),
             6usize => crate::__private::encode_optional(map, "Charges", &self.charges),
             7usize => {
-                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
             }
-            8usize => crate::__private::encode_optional(
-                map,
-                "MultiAuthorisation",
-                &self.multi_authorisation,
-            ),
+            8usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "MultiAuthorisation",
+                    &self.multi_authorisation,
+                )
+            }
             9usize => crate::__private::encode_optional(map, "Debtor", &self.debtor),
             _ => Ok(()),
         }
@@ -11585,7 +12430,8 @@ impl crate::__private::serde::Serialize for OBWriteDomesticStandingOrderResponse
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteDomesticStandingOrderResponse6Data {
+impl<'de> crate::__private::serde::Deserialize<'de>
+for OBWriteDomesticStandingOrderResponse6Data {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -11656,17 +12502,13 @@ impl crate::Validate for OBWriteDomesticStandingOrderResponse6Data {
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBWriteDomesticStandingOrderResponse6Data {
+impl crate::__private::schemars::JsonSchema
+for OBWriteDomesticStandingOrderResponse6Data {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteDomesticStandingOrderResponse6Data".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBWriteDomesticStandingOrderResponse6Data"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBWriteDomesticStandingOrderResponse6Data").into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -11917,7 +12759,9 @@ impl crate::Object for OBWriteFile2 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
+            0usize => {
+                crate::__private::encode_required(map, "Data", &self.data, &self.extra)
+            }
             _ => Ok(()),
         }
     }
@@ -11965,7 +12809,10 @@ impl crate::__private::schemars::JsonSchema for OBWriteFile2 {
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
     ) -> crate::__private::schemars::Schema {
-        let mut s = crate::schema::object("`OBWriteFile2` (the spec gives no description).", false);
+        let mut s = crate::schema::object(
+            "`OBWriteFile2` (the spec gives no description).",
+            false,
+        );
         crate::schema::property(
             &mut s,
             "Data",
@@ -12031,8 +12878,18 @@ impl crate::Object for OBWriteFile2Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
-        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "ConsentId",
+            &self.consent_id,
+            &self.extra,
+        )?;
+        crate::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
         Ok(())
     }
     fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
@@ -12042,10 +12899,20 @@ impl crate::Object for OBWriteFile2Data {
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "ConsentId",
+                    &self.consent_id,
+                    &self.extra,
+                )
             }
             1usize => {
-                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
             }
             _ => Ok(()),
         }
@@ -12101,8 +12968,10 @@ impl crate::__private::schemars::JsonSchema for OBWriteFile2Data {
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
     ) -> crate::__private::schemars::Schema {
-        let mut s =
-            crate::schema::object("`OBWriteFile2Data` (the spec gives no description).", false);
+        let mut s = crate::schema::object(
+            "`OBWriteFile2Data` (the spec gives no description).",
+            false,
+        );
         crate::schema::property(
             &mut s,
             "ConsentId",
@@ -12186,7 +13055,9 @@ pub struct OBWriteFile2DataInitiation {
     /// Information supplied to enable the matching of an entry with the items that the transfer is intended to settle, such as commercial invoices in an accounts' receivable system.
     ///
     /// JSON name: `RemittanceInformation`
-    pub remittance_information: Option<Box<OBWriteDomestic2DataInitiationRemittanceInformation>>,
+    pub remittance_information: Option<
+        Box<OBWriteDomestic2DataInitiationRemittanceInformation>,
+    >,
     /// Additional information that can not be captured in the structured fields and/or any other specific block.
     ///
     /// JSON name: `SupplementaryData`
@@ -12250,8 +13121,18 @@ impl crate::Object for OBWriteFile2DataInitiation {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "FileType", &self.file_type, &self.extra)?;
-        crate::__private::encode_required(map, "FileHash", &self.file_hash, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "FileType",
+            &self.file_type,
+            &self.extra,
+        )?;
+        crate::__private::encode_required(
+            map,
+            "FileHash",
+            &self.file_hash,
+            &self.extra,
+        )?;
         crate::__private::encode_optional(map, "FileReference", &self.file_reference)?;
         crate::__private::encode_optional(
             map,
@@ -12264,14 +13145,22 @@ impl crate::Object for OBWriteFile2DataInitiation {
             "RequestedExecutionDateTime",
             &self.requested_execution_date_time,
         )?;
-        crate::__private::encode_optional(map, "LocalInstrument", &self.local_instrument)?;
+        crate::__private::encode_optional(
+            map,
+            "LocalInstrument",
+            &self.local_instrument,
+        )?;
         crate::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)?;
         crate::__private::encode_optional(
             map,
             "RemittanceInformation",
             &self.remittance_information,
         )?;
-        crate::__private::encode_optional(map, "SupplementaryData", &self.supplementary_data)?;
+        crate::__private::encode_optional(
+            map,
+            "SupplementaryData",
+            &self.supplementary_data,
+        )?;
         Ok(())
     }
     fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
@@ -12281,37 +13170,73 @@ impl crate::Object for OBWriteFile2DataInitiation {
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_required(map, "FileType", &self.file_type, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "FileType",
+                    &self.file_type,
+                    &self.extra,
+                )
             }
             1usize => {
-                crate::__private::encode_required(map, "FileHash", &self.file_hash, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "FileHash",
+                    &self.file_hash,
+                    &self.extra,
+                )
             }
-            2usize => crate::__private::encode_optional(map, "FileReference", &self.file_reference),
-            3usize => crate::__private::encode_optional(
-                map,
-                "NumberOfTransactions",
-                &self.number_of_transactions,
-            ),
-            4usize => crate::__private::encode_optional(map, "ControlSum", &self.control_sum),
-            5usize => crate::__private::encode_optional(
-                map,
-                "RequestedExecutionDateTime",
-                &self.requested_execution_date_time,
-            ),
+            2usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "FileReference",
+                    &self.file_reference,
+                )
+            }
+            3usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "NumberOfTransactions",
+                    &self.number_of_transactions,
+                )
+            }
+            4usize => {
+                crate::__private::encode_optional(map, "ControlSum", &self.control_sum)
+            }
+            5usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "RequestedExecutionDateTime",
+                    &self.requested_execution_date_time,
+                )
+            }
             6usize => {
-                crate::__private::encode_optional(map, "LocalInstrument", &self.local_instrument)
+                crate::__private::encode_optional(
+                    map,
+                    "LocalInstrument",
+                    &self.local_instrument,
+                )
             }
-            7usize => crate::__private::encode_optional(map, "DebtorAccount", &self.debtor_account),
-            8usize => crate::__private::encode_optional(
-                map,
-                "RemittanceInformation",
-                &self.remittance_information,
-            ),
-            9usize => crate::__private::encode_optional(
-                map,
-                "SupplementaryData",
-                &self.supplementary_data,
-            ),
+            7usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "DebtorAccount",
+                    &self.debtor_account,
+                )
+            }
+            8usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "RemittanceInformation",
+                    &self.remittance_information,
+                )
+            }
+            9usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "SupplementaryData",
+                    &self.supplementary_data,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -12617,8 +13542,10 @@ pub enum OBWriteFile2DataInitiationFileType {
 }
 impl OBWriteFile2DataInitiationFileType {
     /// Every code the spec lists, in spec order.
-    pub const CODES: &'static [&'static str] =
-        &["UK.OBIE.PaymentInitiation.3.1", "UK.OBIE.pain.001.001.08"];
+    pub const CODES: &'static [&'static str] = &[
+        "UK.OBIE.PaymentInitiation.3.1",
+        "UK.OBIE.pain.001.001.08",
+    ];
     /// The code as it appears on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -12687,7 +13614,9 @@ impl crate::Object for OBWriteFileConsent3 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
+            0usize => {
+                crate::__private::encode_required(map, "Data", &self.data, &self.extra)
+            }
             _ => Ok(()),
         }
     }
@@ -12782,7 +13711,11 @@ pub struct OBWriteFileConsent3Data {
 }
 impl crate::Object for OBWriteFileConsent3Data {
     const NAME: &'static str = "OBWriteFileConsent3Data";
-    const FIELDS: &'static [&'static str] = &["Initiation", "Authorisation", "SCASupportData"];
+    const FIELDS: &'static [&'static str] = &[
+        "Initiation",
+        "Authorisation",
+        "SCASupportData",
+    ];
     const REQUIRED: u128 = 1;
     const OPEN: bool = false;
     fn field_index(key: &str) -> Option<usize> {
@@ -12810,9 +13743,18 @@ impl crate::Object for OBWriteFileConsent3Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
         crate::__private::encode_optional(map, "Authorisation", &self.authorisation)?;
-        crate::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)?;
+        crate::__private::encode_optional(
+            map,
+            "SCASupportData",
+            &self.sca_support_data,
+        )?;
         Ok(())
     }
     fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
@@ -12822,11 +13764,26 @@ impl crate::Object for OBWriteFileConsent3Data {
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
             }
-            1usize => crate::__private::encode_optional(map, "Authorisation", &self.authorisation),
+            1usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "Authorisation",
+                    &self.authorisation,
+                )
+            }
             2usize => {
-                crate::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)
+                crate::__private::encode_optional(
+                    map,
+                    "SCASupportData",
+                    &self.sca_support_data,
+                )
             }
             _ => Ok(()),
         }
@@ -13009,7 +13966,9 @@ impl crate::Object for OBWriteFileConsentResponse4 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
+            0usize => {
+                crate::__private::encode_required(map, "Data", &self.data, &self.extra)
+            }
             1usize => crate::__private::encode_optional(map, "Links", &self.links),
             2usize => crate::__private::encode_optional(map, "Meta", &self.meta),
             _ => Ok(()),
@@ -13241,7 +14200,12 @@ impl crate::Object for OBWriteFileConsentResponse4Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "ConsentId",
+            &self.consent_id,
+            &self.extra,
+        )?;
         crate::__private::encode_required(
             map,
             "CreationDateTime",
@@ -13255,11 +14219,24 @@ impl crate::Object for OBWriteFileConsentResponse4Data {
             &self.status_update_date_time,
             &self.extra,
         )?;
-        crate::__private::encode_optional(map, "CutOffDateTime", &self.cut_off_date_time)?;
+        crate::__private::encode_optional(
+            map,
+            "CutOffDateTime",
+            &self.cut_off_date_time,
+        )?;
         crate::__private::encode_optional(map, "Charges", &self.charges)?;
-        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
         crate::__private::encode_optional(map, "Authorisation", &self.authorisation)?;
-        crate::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)?;
+        crate::__private::encode_optional(
+            map,
+            "SCASupportData",
+            &self.sca_support_data,
+        )?;
         crate::__private::encode_optional(map, "Debtor", &self.debtor)?;
         Ok(())
     }
@@ -13270,31 +14247,66 @@ impl crate::Object for OBWriteFileConsentResponse4Data {
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "ConsentId",
+                    &self.consent_id,
+                    &self.extra,
+                )
             }
-            1usize => crate::__private::encode_required(
-                map,
-                "CreationDateTime",
-                &self.creation_date_time,
-                &self.extra,
-            ),
-            2usize => crate::__private::encode_required(map, "Status", &self.status, &self.extra),
-            3usize => crate::__private::encode_required(
-                map,
-                "StatusUpdateDateTime",
-                &self.status_update_date_time,
-                &self.extra,
-            ),
+            1usize => {
+                crate::__private::encode_required(
+                    map,
+                    "CreationDateTime",
+                    &self.creation_date_time,
+                    &self.extra,
+                )
+            }
+            2usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Status",
+                    &self.status,
+                    &self.extra,
+                )
+            }
+            3usize => {
+                crate::__private::encode_required(
+                    map,
+                    "StatusUpdateDateTime",
+                    &self.status_update_date_time,
+                    &self.extra,
+                )
+            }
             4usize => {
-                crate::__private::encode_optional(map, "CutOffDateTime", &self.cut_off_date_time)
+                crate::__private::encode_optional(
+                    map,
+                    "CutOffDateTime",
+                    &self.cut_off_date_time,
+                )
             }
             5usize => crate::__private::encode_optional(map, "Charges", &self.charges),
             6usize => {
-                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
             }
-            7usize => crate::__private::encode_optional(map, "Authorisation", &self.authorisation),
+            7usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "Authorisation",
+                    &self.authorisation,
+                )
+            }
             8usize => {
-                crate::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)
+                crate::__private::encode_optional(
+                    map,
+                    "SCASupportData",
+                    &self.sca_support_data,
+                )
             }
             9usize => crate::__private::encode_optional(map, "Debtor", &self.debtor),
             _ => Ok(()),
@@ -13704,7 +14716,9 @@ impl crate::Object for OBWriteFileResponse3 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
+            0usize => {
+                crate::__private::encode_required(map, "Data", &self.data, &self.extra)
+            }
             1usize => crate::__private::encode_optional(map, "Links", &self.links),
             2usize => crate::__private::encode_optional(map, "Meta", &self.meta),
             _ => Ok(()),
@@ -13933,7 +14947,12 @@ impl crate::Object for OBWriteFileResponse3Data {
             &self.file_payment_id,
             &self.extra,
         )?;
-        crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "ConsentId",
+            &self.consent_id,
+            &self.extra,
+        )?;
         crate::__private::encode_required(
             map,
             "CreationDateTime",
@@ -13948,8 +14967,17 @@ impl crate::Object for OBWriteFileResponse3Data {
             &self.extra,
         )?;
         crate::__private::encode_optional(map, "Charges", &self.charges)?;
-        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
-        crate::__private::encode_optional(map, "MultiAuthorisation", &self.multi_authorisation)?;
+        crate::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
+        crate::__private::encode_optional(
+            map,
+            "MultiAuthorisation",
+            &self.multi_authorisation,
+        )?;
         crate::__private::encode_optional(map, "Debtor", &self.debtor)?;
         Ok(())
     }
@@ -13959,37 +14987,62 @@ impl crate::Object for OBWriteFileResponse3Data {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(
-                map,
-                "FilePaymentId",
-                &self.file_payment_id,
-                &self.extra,
-            ),
-            1usize => {
-                crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)
+            0usize => {
+                crate::__private::encode_required(
+                    map,
+                    "FilePaymentId",
+                    &self.file_payment_id,
+                    &self.extra,
+                )
             }
-            2usize => crate::__private::encode_required(
-                map,
-                "CreationDateTime",
-                &self.creation_date_time,
-                &self.extra,
-            ),
-            3usize => crate::__private::encode_required(map, "Status", &self.status, &self.extra),
-            4usize => crate::__private::encode_required(
-                map,
-                "StatusUpdateDateTime",
-                &self.status_update_date_time,
-                &self.extra,
-            ),
+            1usize => {
+                crate::__private::encode_required(
+                    map,
+                    "ConsentId",
+                    &self.consent_id,
+                    &self.extra,
+                )
+            }
+            2usize => {
+                crate::__private::encode_required(
+                    map,
+                    "CreationDateTime",
+                    &self.creation_date_time,
+                    &self.extra,
+                )
+            }
+            3usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Status",
+                    &self.status,
+                    &self.extra,
+                )
+            }
+            4usize => {
+                crate::__private::encode_required(
+                    map,
+                    "StatusUpdateDateTime",
+                    &self.status_update_date_time,
+                    &self.extra,
+                )
+            }
             5usize => crate::__private::encode_optional(map, "Charges", &self.charges),
             6usize => {
-                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
             }
-            7usize => crate::__private::encode_optional(
-                map,
-                "MultiAuthorisation",
-                &self.multi_authorisation,
-            ),
+            7usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "MultiAuthorisation",
+                    &self.multi_authorisation,
+                )
+            }
             8usize => crate::__private::encode_optional(map, "Debtor", &self.debtor),
             _ => Ok(()),
         }
@@ -14366,7 +15419,9 @@ impl crate::Object for OBWriteFundsConfirmationResponse1 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
+            0usize => {
+                crate::__private::encode_required(map, "Data", &self.data, &self.extra)
+            }
             1usize => crate::__private::encode_optional(map, "Links", &self.links),
             2usize => crate::__private::encode_optional(map, "Meta", &self.meta),
             _ => Ok(()),
@@ -14387,7 +15442,8 @@ impl crate::__private::serde::Serialize for OBWriteFundsConfirmationResponse1 {
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteFundsConfirmationResponse1 {
+impl<'de> crate::__private::serde::Deserialize<'de>
+for OBWriteFundsConfirmationResponse1 {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -14496,8 +15552,9 @@ pub struct OBWriteFundsConfirmationResponse1Data {
     /// Result of a funds availability check.
     ///
     /// JSON name: `FundsAvailableResult`
-    pub funds_available_result:
-        Option<Box<OBWriteFundsConfirmationResponse1DataFundsAvailableResult>>,
+    pub funds_available_result: Option<
+        Box<OBWriteFundsConfirmationResponse1DataFundsAvailableResult>,
+    >,
     /// Additional information that can not be captured in the structured fields and/or any other specific block.
     ///
     /// JSON name: `SupplementaryData`
@@ -14508,7 +15565,10 @@ pub struct OBWriteFundsConfirmationResponse1Data {
 }
 impl crate::Object for OBWriteFundsConfirmationResponse1Data {
     const NAME: &'static str = "OBWriteFundsConfirmationResponse1Data";
-    const FIELDS: &'static [&'static str] = &["FundsAvailableResult", "SupplementaryData"];
+    const FIELDS: &'static [&'static str] = &[
+        "FundsAvailableResult",
+        "SupplementaryData",
+    ];
     const REQUIRED: u128 = 0;
     const OPEN: bool = false;
     fn field_index(key: &str) -> Option<usize> {
@@ -14539,7 +15599,11 @@ impl crate::Object for OBWriteFundsConfirmationResponse1Data {
             "FundsAvailableResult",
             &self.funds_available_result,
         )?;
-        crate::__private::encode_optional(map, "SupplementaryData", &self.supplementary_data)?;
+        crate::__private::encode_optional(
+            map,
+            "SupplementaryData",
+            &self.supplementary_data,
+        )?;
         Ok(())
     }
     fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
@@ -14548,16 +15612,20 @@ impl crate::Object for OBWriteFundsConfirmationResponse1Data {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_optional(
-                map,
-                "FundsAvailableResult",
-                &self.funds_available_result,
-            ),
-            1usize => crate::__private::encode_optional(
-                map,
-                "SupplementaryData",
-                &self.supplementary_data,
-            ),
+            0usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "FundsAvailableResult",
+                    &self.funds_available_result,
+                )
+            }
+            1usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "SupplementaryData",
+                    &self.supplementary_data,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -14576,7 +15644,8 @@ impl crate::__private::serde::Serialize for OBWriteFundsConfirmationResponse1Dat
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteFundsConfirmationResponse1Data {
+impl<'de> crate::__private::serde::Deserialize<'de>
+for OBWriteFundsConfirmationResponse1Data {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -14604,12 +15673,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteFundsConfirmationResponse
         "OBWriteFundsConfirmationResponse1Data".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBWriteFundsConfirmationResponse1Data"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBWriteFundsConfirmationResponse1Data").into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -14624,7 +15688,10 @@ impl crate::__private::schemars::JsonSchema for OBWriteFundsConfirmationResponse
             false,
             "Result of a funds availability check.",
             crate::schema::constrain(
-                g.subschema_for::<OBWriteFundsConfirmationResponse1DataFundsAvailableResult>(),
+                g
+                    .subschema_for::<
+                        OBWriteFundsConfirmationResponse1DataFundsAvailableResult,
+                    >(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -14678,7 +15745,10 @@ pub struct OBWriteFundsConfirmationResponse1DataFundsAvailableResult {
 }
 impl crate::Object for OBWriteFundsConfirmationResponse1DataFundsAvailableResult {
     const NAME: &'static str = "OBWriteFundsConfirmationResponse1DataFundsAvailableResult";
-    const FIELDS: &'static [&'static str] = &["FundsAvailableDateTime", "FundsAvailable"];
+    const FIELDS: &'static [&'static str] = &[
+        "FundsAvailableDateTime",
+        "FundsAvailable",
+    ];
     const REQUIRED: u128 = 3;
     const OPEN: bool = false;
     fn field_index(key: &str) -> Option<usize> {
@@ -14724,18 +15794,22 @@ impl crate::Object for OBWriteFundsConfirmationResponse1DataFundsAvailableResult
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(
-                map,
-                "FundsAvailableDateTime",
-                &self.funds_available_date_time,
-                &self.extra,
-            ),
-            1usize => crate::__private::encode_required(
-                map,
-                "FundsAvailable",
-                &self.funds_available,
-                &self.extra,
-            ),
+            0usize => {
+                crate::__private::encode_required(
+                    map,
+                    "FundsAvailableDateTime",
+                    &self.funds_available_date_time,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                crate::__private::encode_required(
+                    map,
+                    "FundsAvailable",
+                    &self.funds_available,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -14747,8 +15821,7 @@ impl crate::Object for OBWriteFundsConfirmationResponse1DataFundsAvailableResult
     }
 }
 impl crate::__private::serde::Serialize
-    for OBWriteFundsConfirmationResponse1DataFundsAvailableResult
-{
+for OBWriteFundsConfirmationResponse1DataFundsAvailableResult {
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -14757,8 +15830,7 @@ impl crate::__private::serde::Serialize
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-    for OBWriteFundsConfirmationResponse1DataFundsAvailableResult
-{
+for OBWriteFundsConfirmationResponse1DataFundsAvailableResult {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -14784,23 +15856,24 @@ impl crate::Validate for OBWriteFundsConfirmationResponse1DataFundsAvailableResu
 }
 #[cfg(feature = "schemars")]
 impl crate::__private::schemars::JsonSchema
-    for OBWriteFundsConfirmationResponse1DataFundsAvailableResult
-{
+for OBWriteFundsConfirmationResponse1DataFundsAvailableResult {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteFundsConfirmationResponse1DataFundsAvailableResult".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
         concat!(
-            module_path!(),
-            "::",
+            module_path!(), "::",
             "OBWriteFundsConfirmationResponse1DataFundsAvailableResult"
         )
-        .into()
+            .into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
     ) -> crate::__private::schemars::Schema {
-        let mut s = crate::schema::object("Result of a funds availability check.", false);
+        let mut s = crate::schema::object(
+            "Result of a funds availability check.",
+            false,
+        );
         crate::schema::property(
             &mut s,
             "FundsAvailableDateTime",
@@ -14896,8 +15969,12 @@ impl crate::Object for OBWriteInternational3 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
-            1usize => crate::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            0usize => {
+                crate::__private::encode_required(map, "Data", &self.data, &self.extra)
+            }
+            1usize => {
+                crate::__private::encode_required(map, "Risk", &self.risk, &self.extra)
+            }
             _ => Ok(()),
         }
     }
@@ -15039,8 +16116,18 @@ impl crate::Object for OBWriteInternational3Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
-        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "ConsentId",
+            &self.consent_id,
+            &self.extra,
+        )?;
+        crate::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
         Ok(())
     }
     fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
@@ -15050,10 +16137,20 @@ impl crate::Object for OBWriteInternational3Data {
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "ConsentId",
+                    &self.consent_id,
+                    &self.extra,
+                )
             }
             1usize => {
-                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
             }
             _ => Ok(()),
         }
@@ -15176,7 +16273,9 @@ pub struct OBWriteInternational3DataInitiation {
     /// Indicator of the urgency or order of importance that the instructing party would like the instructed party to apply to the processing of the instruction.
     ///
     /// JSON name: `InstructionPriority`
-    pub instruction_priority: Option<OBWriteInternational3DataInitiationInstructionPriority>,
+    pub instruction_priority: Option<
+        OBWriteInternational3DataInitiationInstructionPriority,
+    >,
     /// Specifies the external purpose code in the format of character string with a maximum length of 4 characters.
     /// The list of valid codes is an external code list published separately.
     /// External code sets can be downloaded from www.iso20022.org.
@@ -15207,8 +16306,9 @@ pub struct OBWriteInternational3DataInitiation {
     /// Provides details on the currency exchange rate and contract.
     ///
     /// JSON name: `ExchangeRateInformation`
-    pub exchange_rate_information:
-        Option<Box<OBWriteInternational3DataInitiationExchangeRateInformation>>,
+    pub exchange_rate_information: Option<
+        Box<OBWriteInternational3DataInitiationExchangeRateInformation>,
+    >,
     /// Unambiguous identification of the account of the debtor to which a debit entry will be made as a result of the transaction.
     ///
     /// JSON name: `DebtorAccount`
@@ -15228,7 +16328,9 @@ pub struct OBWriteInternational3DataInitiation {
     /// Information supplied to enable the matching of an entry with the items that the transfer is intended to settle, such as commercial invoices in an accounts' receivable system.
     ///
     /// JSON name: `RemittanceInformation`
-    pub remittance_information: Option<Box<OBWriteDomestic2DataInitiationRemittanceInformation>>,
+    pub remittance_information: Option<
+        Box<OBWriteDomestic2DataInitiationRemittanceInformation>,
+    >,
     /// Additional information that can not be captured in the structured fields and/or any other specific block.
     ///
     /// JSON name: `SupplementaryData`
@@ -15325,10 +16427,22 @@ impl crate::Object for OBWriteInternational3DataInitiation {
             &self.end_to_end_identification,
             &self.extra,
         )?;
-        crate::__private::encode_optional(map, "LocalInstrument", &self.local_instrument)?;
-        crate::__private::encode_optional(map, "InstructionPriority", &self.instruction_priority)?;
+        crate::__private::encode_optional(
+            map,
+            "LocalInstrument",
+            &self.local_instrument,
+        )?;
+        crate::__private::encode_optional(
+            map,
+            "InstructionPriority",
+            &self.instruction_priority,
+        )?;
         crate::__private::encode_optional(map, "Purpose", &self.purpose)?;
-        crate::__private::encode_optional(map, "ExtendedPurpose", &self.extended_purpose)?;
+        crate::__private::encode_optional(
+            map,
+            "ExtendedPurpose",
+            &self.extended_purpose,
+        )?;
         crate::__private::encode_optional(map, "ChargeBearer", &self.charge_bearer)?;
         crate::__private::encode_required(
             map,
@@ -15366,7 +16480,11 @@ impl crate::Object for OBWriteInternational3DataInitiation {
             "RemittanceInformation",
             &self.remittance_information,
         )?;
-        crate::__private::encode_optional(map, "SupplementaryData", &self.supplementary_data)?;
+        crate::__private::encode_optional(
+            map,
+            "SupplementaryData",
+            &self.supplementary_data,
+        )?;
         Ok(())
     }
     fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
@@ -15375,76 +16493,118 @@ impl crate::Object for OBWriteInternational3DataInitiation {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(
-                map,
-                "InstructionIdentification",
-                &self.instruction_identification,
-                &self.extra,
-            ),
-            1usize => crate::__private::encode_required(
-                map,
-                "EndToEndIdentification",
-                &self.end_to_end_identification,
-                &self.extra,
-            ),
-            2usize => {
-                crate::__private::encode_optional(map, "LocalInstrument", &self.local_instrument)
+            0usize => {
+                crate::__private::encode_required(
+                    map,
+                    "InstructionIdentification",
+                    &self.instruction_identification,
+                    &self.extra,
+                )
             }
-            3usize => crate::__private::encode_optional(
-                map,
-                "InstructionPriority",
-                &self.instruction_priority,
-            ),
+            1usize => {
+                crate::__private::encode_required(
+                    map,
+                    "EndToEndIdentification",
+                    &self.end_to_end_identification,
+                    &self.extra,
+                )
+            }
+            2usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "LocalInstrument",
+                    &self.local_instrument,
+                )
+            }
+            3usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "InstructionPriority",
+                    &self.instruction_priority,
+                )
+            }
             4usize => crate::__private::encode_optional(map, "Purpose", &self.purpose),
             5usize => {
-                crate::__private::encode_optional(map, "ExtendedPurpose", &self.extended_purpose)
+                crate::__private::encode_optional(
+                    map,
+                    "ExtendedPurpose",
+                    &self.extended_purpose,
+                )
             }
-            6usize => crate::__private::encode_optional(map, "ChargeBearer", &self.charge_bearer),
-            7usize => crate::__private::encode_required(
-                map,
-                "CurrencyOfTransfer",
-                &self.currency_of_transfer,
-                &self.extra,
-            ),
-            8usize => crate::__private::encode_optional(
-                map,
-                "DestinationCountryCode",
-                &self.destination_country_code,
-            ),
-            9usize => crate::__private::encode_required(
-                map,
-                "InstructedAmount",
-                &self.instructed_amount,
-                &self.extra,
-            ),
-            10usize => crate::__private::encode_optional(
-                map,
-                "ExchangeRateInformation",
-                &self.exchange_rate_information,
-            ),
+            6usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "ChargeBearer",
+                    &self.charge_bearer,
+                )
+            }
+            7usize => {
+                crate::__private::encode_required(
+                    map,
+                    "CurrencyOfTransfer",
+                    &self.currency_of_transfer,
+                    &self.extra,
+                )
+            }
+            8usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "DestinationCountryCode",
+                    &self.destination_country_code,
+                )
+            }
+            9usize => {
+                crate::__private::encode_required(
+                    map,
+                    "InstructedAmount",
+                    &self.instructed_amount,
+                    &self.extra,
+                )
+            }
+            10usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "ExchangeRateInformation",
+                    &self.exchange_rate_information,
+                )
+            }
             11usize => {
-                crate::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)
+                crate::__private::encode_optional(
+                    map,
+                    "DebtorAccount",
+                    &self.debtor_account,
+                )
             }
             12usize => crate::__private::encode_optional(map, "Creditor", &self.creditor),
             13usize => {
-                crate::__private::encode_optional(map, "CreditorAgent", &self.creditor_agent)
+                crate::__private::encode_optional(
+                    map,
+                    "CreditorAgent",
+                    &self.creditor_agent,
+                )
             }
-            14usize => crate::__private::encode_required(
-                map,
-                "CreditorAccount",
-                &self.creditor_account,
-                &self.extra,
-            ),
-            15usize => crate::__private::encode_optional(
-                map,
-                "RemittanceInformation",
-                &self.remittance_information,
-            ),
-            16usize => crate::__private::encode_optional(
-                map,
-                "SupplementaryData",
-                &self.supplementary_data,
-            ),
+            14usize => {
+                crate::__private::encode_required(
+                    map,
+                    "CreditorAccount",
+                    &self.creditor_account,
+                    &self.extra,
+                )
+            }
+            15usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "RemittanceInformation",
+                    &self.remittance_information,
+                )
+            }
+            16usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "SupplementaryData",
+                    &self.supplementary_data,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -15463,7 +16623,8 @@ impl crate::__private::serde::Serialize for OBWriteInternational3DataInitiation 
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteInternational3DataInitiation {
+impl<'de> crate::__private::serde::Deserialize<'de>
+for OBWriteInternational3DataInitiation {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -15785,7 +16946,10 @@ impl crate::__private::schemars::JsonSchema for OBWriteInternational3DataInitiat
             false,
             "Provides details on the currency exchange rate and contract.",
             crate::schema::constrain(
-                g.subschema_for::<OBWriteInternational3DataInitiationExchangeRateInformation>(),
+                g
+                    .subschema_for::<
+                        OBWriteInternational3DataInitiationExchangeRateInformation,
+                    >(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -15969,7 +17133,13 @@ impl crate::Object for OBWriteInternational3DataInitiationCreditor {
     ) -> Result<(), M::Error> {
         match index {
             0usize => crate::__private::encode_optional(map, "Name", &self.name),
-            1usize => crate::__private::encode_optional(map, "PostalAddress", &self.postal_address),
+            1usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "PostalAddress",
+                    &self.postal_address,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -15989,8 +17159,7 @@ impl crate::__private::serde::Serialize for OBWriteInternational3DataInitiationC
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-    for OBWriteInternational3DataInitiationCreditor
-{
+for OBWriteInternational3DataInitiationCreditor {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -16014,22 +17183,22 @@ impl crate::Validate for OBWriteInternational3DataInitiationCreditor {
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBWriteInternational3DataInitiationCreditor {
+impl crate::__private::schemars::JsonSchema
+for OBWriteInternational3DataInitiationCreditor {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteInternational3DataInitiationCreditor".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBWriteInternational3DataInitiationCreditor"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBWriteInternational3DataInitiationCreditor")
+            .into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
     ) -> crate::__private::schemars::Schema {
-        let mut s = crate::schema::object("Party to which an amount of money is due.", false);
+        let mut s = crate::schema::object(
+            "Party to which an amount of money is due.",
+            false,
+        );
         crate::schema::property(
             &mut s,
             "Name",
@@ -16096,8 +17265,12 @@ pub struct OBWriteInternational3DataInitiationCreditorAgent {
 }
 impl crate::Object for OBWriteInternational3DataInitiationCreditorAgent {
     const NAME: &'static str = "OBWriteInternational3DataInitiationCreditorAgent";
-    const FIELDS: &'static [&'static str] =
-        &["SchemeName", "Identification", "Name", "PostalAddress"];
+    const FIELDS: &'static [&'static str] = &[
+        "SchemeName",
+        "Identification",
+        "Name",
+        "PostalAddress",
+    ];
     const REQUIRED: u128 = 0;
     const OPEN: bool = false;
     fn field_index(key: &str) -> Option<usize> {
@@ -16139,12 +17312,24 @@ impl crate::Object for OBWriteInternational3DataInitiationCreditorAgent {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_optional(map, "SchemeName", &self.scheme_name),
+            0usize => {
+                crate::__private::encode_optional(map, "SchemeName", &self.scheme_name)
+            }
             1usize => {
-                crate::__private::encode_optional(map, "Identification", &self.identification)
+                crate::__private::encode_optional(
+                    map,
+                    "Identification",
+                    &self.identification,
+                )
             }
             2usize => crate::__private::encode_optional(map, "Name", &self.name),
-            3usize => crate::__private::encode_optional(map, "PostalAddress", &self.postal_address),
+            3usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "PostalAddress",
+                    &self.postal_address,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -16155,7 +17340,8 @@ impl crate::Object for OBWriteInternational3DataInitiationCreditorAgent {
         &mut self.extra
     }
 }
-impl crate::__private::serde::Serialize for OBWriteInternational3DataInitiationCreditorAgent {
+impl crate::__private::serde::Serialize
+for OBWriteInternational3DataInitiationCreditorAgent {
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -16164,8 +17350,7 @@ impl crate::__private::serde::Serialize for OBWriteInternational3DataInitiationC
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-    for OBWriteInternational3DataInitiationCreditorAgent
-{
+for OBWriteInternational3DataInitiationCreditorAgent {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -16200,17 +17385,14 @@ impl crate::Validate for OBWriteInternational3DataInitiationCreditorAgent {
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBWriteInternational3DataInitiationCreditorAgent {
+impl crate::__private::schemars::JsonSchema
+for OBWriteInternational3DataInitiationCreditorAgent {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteInternational3DataInitiationCreditorAgent".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBWriteInternational3DataInitiationCreditorAgent"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBWriteInternational3DataInitiationCreditorAgent")
+            .into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -16358,9 +17540,19 @@ impl crate::Object for OBWriteInternational3DataInitiationExchangeRateInformatio
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "UnitCurrency", &self.unit_currency, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "UnitCurrency",
+            &self.unit_currency,
+            &self.extra,
+        )?;
         crate::__private::encode_optional(map, "ExchangeRate", &self.exchange_rate)?;
-        crate::__private::encode_required(map, "RateType", &self.rate_type, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "RateType",
+            &self.rate_type,
+            &self.extra,
+        )?;
         crate::__private::encode_optional(
             map,
             "ContractIdentification",
@@ -16374,21 +17566,36 @@ impl crate::Object for OBWriteInternational3DataInitiationExchangeRateInformatio
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(
-                map,
-                "UnitCurrency",
-                &self.unit_currency,
-                &self.extra,
-            ),
-            1usize => crate::__private::encode_optional(map, "ExchangeRate", &self.exchange_rate),
-            2usize => {
-                crate::__private::encode_required(map, "RateType", &self.rate_type, &self.extra)
+            0usize => {
+                crate::__private::encode_required(
+                    map,
+                    "UnitCurrency",
+                    &self.unit_currency,
+                    &self.extra,
+                )
             }
-            3usize => crate::__private::encode_optional(
-                map,
-                "ContractIdentification",
-                &self.contract_identification,
-            ),
+            1usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "ExchangeRate",
+                    &self.exchange_rate,
+                )
+            }
+            2usize => {
+                crate::__private::encode_required(
+                    map,
+                    "RateType",
+                    &self.rate_type,
+                    &self.extra,
+                )
+            }
+            3usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "ContractIdentification",
+                    &self.contract_identification,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -16400,8 +17607,7 @@ impl crate::Object for OBWriteInternational3DataInitiationExchangeRateInformatio
     }
 }
 impl crate::__private::serde::Serialize
-    for OBWriteInternational3DataInitiationExchangeRateInformation
-{
+for OBWriteInternational3DataInitiationExchangeRateInformation {
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -16410,8 +17616,7 @@ impl crate::__private::serde::Serialize
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-    for OBWriteInternational3DataInitiationExchangeRateInformation
-{
+for OBWriteInternational3DataInitiationExchangeRateInformation {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -16449,18 +17654,16 @@ impl crate::Validate for OBWriteInternational3DataInitiationExchangeRateInformat
 }
 #[cfg(feature = "schemars")]
 impl crate::__private::schemars::JsonSchema
-    for OBWriteInternational3DataInitiationExchangeRateInformation
-{
+for OBWriteInternational3DataInitiationExchangeRateInformation {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteInternational3DataInitiationExchangeRateInformation".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
         concat!(
-            module_path!(),
-            "::",
+            module_path!(), "::",
             "OBWriteInternational3DataInitiationExchangeRateInformation"
         )
-        .into()
+            .into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -16589,7 +17792,9 @@ impl OBWriteInternational3DataInitiationExchangeRateInformationRateType {
         !matches!(self, Self::Unknown(_))
     }
 }
-crate::open_enum_traits!(OBWriteInternational3DataInitiationExchangeRateInformationRateType);
+crate::open_enum_traits!(
+    OBWriteInternational3DataInitiationExchangeRateInformationRateType
+);
 /// Indicator of the urgency or order of importance that the instructing party would like the instructed party to apply to the processing of the instruction.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OBWriteInternational3DataInitiationInstructionPriority {
@@ -16679,8 +17884,12 @@ impl crate::Object for OBWriteInternationalConsent5 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
-            1usize => crate::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            0usize => {
+                crate::__private::encode_required(map, "Data", &self.data, &self.extra)
+            }
+            1usize => {
+                crate::__private::encode_required(map, "Risk", &self.risk, &self.extra)
+            }
             _ => Ok(()),
         }
     }
@@ -16839,10 +18048,23 @@ impl crate::Object for OBWriteInternationalConsent5Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_optional(map, "ReadRefundAccount", &self.read_refund_account)?;
-        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
+        crate::__private::encode_optional(
+            map,
+            "ReadRefundAccount",
+            &self.read_refund_account,
+        )?;
+        crate::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
         crate::__private::encode_optional(map, "Authorisation", &self.authorisation)?;
-        crate::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)?;
+        crate::__private::encode_optional(
+            map,
+            "SCASupportData",
+            &self.sca_support_data,
+        )?;
         Ok(())
     }
     fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
@@ -16851,17 +18073,34 @@ impl crate::Object for OBWriteInternationalConsent5Data {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_optional(
-                map,
-                "ReadRefundAccount",
-                &self.read_refund_account,
-            ),
-            1usize => {
-                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+            0usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "ReadRefundAccount",
+                    &self.read_refund_account,
+                )
             }
-            2usize => crate::__private::encode_optional(map, "Authorisation", &self.authorisation),
+            1usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
+            }
+            2usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "Authorisation",
+                    &self.authorisation,
+                )
+            }
             3usize => {
-                crate::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)
+                crate::__private::encode_optional(
+                    map,
+                    "SCASupportData",
+                    &self.sca_support_data,
+                )
             }
             _ => Ok(()),
         }
@@ -16881,7 +18120,8 @@ impl crate::__private::serde::Serialize for OBWriteInternationalConsent5Data {
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteInternationalConsent5Data {
+impl<'de> crate::__private::serde::Deserialize<'de>
+for OBWriteInternationalConsent5Data {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -17076,8 +18316,12 @@ impl crate::Object for OBWriteInternationalConsentResponse6 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
-            1usize => crate::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            0usize => {
+                crate::__private::encode_required(map, "Data", &self.data, &self.extra)
+            }
+            1usize => {
+                crate::__private::encode_required(map, "Risk", &self.risk, &self.extra)
+            }
             2usize => crate::__private::encode_optional(map, "Links", &self.links),
             3usize => crate::__private::encode_optional(map, "Meta", &self.meta),
             _ => Ok(()),
@@ -17098,7 +18342,8 @@ impl crate::__private::serde::Serialize for OBWriteInternationalConsentResponse6
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteInternationalConsentResponse6 {
+impl<'de> crate::__private::serde::Deserialize<'de>
+for OBWriteInternationalConsentResponse6 {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -17278,8 +18523,9 @@ pub struct OBWriteInternationalConsentResponse6Data {
     /// Further detailed information on the exchange rate that has been used in the payment transaction.
     ///
     /// JSON name: `ExchangeRateInformation`
-    pub exchange_rate_information:
-        Option<Box<OBWriteInternationalConsentResponse6DataExchangeRateInformation>>,
+    pub exchange_rate_information: Option<
+        Box<OBWriteInternationalConsentResponse6DataExchangeRateInformation>,
+    >,
     /// The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single international payment.
     ///
     /// JSON name: `Initiation`
@@ -17367,7 +18613,12 @@ impl crate::Object for OBWriteInternationalConsentResponse6Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "ConsentId",
+            &self.consent_id,
+            &self.extra,
+        )?;
         crate::__private::encode_required(
             map,
             "CreationDateTime",
@@ -17381,8 +18632,16 @@ impl crate::Object for OBWriteInternationalConsentResponse6Data {
             &self.status_update_date_time,
             &self.extra,
         )?;
-        crate::__private::encode_optional(map, "ReadRefundAccount", &self.read_refund_account)?;
-        crate::__private::encode_optional(map, "CutOffDateTime", &self.cut_off_date_time)?;
+        crate::__private::encode_optional(
+            map,
+            "ReadRefundAccount",
+            &self.read_refund_account,
+        )?;
+        crate::__private::encode_optional(
+            map,
+            "CutOffDateTime",
+            &self.cut_off_date_time,
+        )?;
         crate::__private::encode_optional(
             map,
             "ExpectedExecutionDateTime",
@@ -17399,9 +18658,18 @@ impl crate::Object for OBWriteInternationalConsentResponse6Data {
             "ExchangeRateInformation",
             &self.exchange_rate_information,
         )?;
-        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
         crate::__private::encode_optional(map, "Authorisation", &self.authorisation)?;
-        crate::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)?;
+        crate::__private::encode_optional(
+            map,
+            "SCASupportData",
+            &self.sca_support_data,
+        )?;
         crate::__private::encode_optional(map, "Debtor", &self.debtor)?;
         Ok(())
     }
@@ -17412,51 +18680,94 @@ impl crate::Object for OBWriteInternationalConsentResponse6Data {
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "ConsentId",
+                    &self.consent_id,
+                    &self.extra,
+                )
             }
-            1usize => crate::__private::encode_required(
-                map,
-                "CreationDateTime",
-                &self.creation_date_time,
-                &self.extra,
-            ),
-            2usize => crate::__private::encode_required(map, "Status", &self.status, &self.extra),
-            3usize => crate::__private::encode_required(
-                map,
-                "StatusUpdateDateTime",
-                &self.status_update_date_time,
-                &self.extra,
-            ),
-            4usize => crate::__private::encode_optional(
-                map,
-                "ReadRefundAccount",
-                &self.read_refund_account,
-            ),
+            1usize => {
+                crate::__private::encode_required(
+                    map,
+                    "CreationDateTime",
+                    &self.creation_date_time,
+                    &self.extra,
+                )
+            }
+            2usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Status",
+                    &self.status,
+                    &self.extra,
+                )
+            }
+            3usize => {
+                crate::__private::encode_required(
+                    map,
+                    "StatusUpdateDateTime",
+                    &self.status_update_date_time,
+                    &self.extra,
+                )
+            }
+            4usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "ReadRefundAccount",
+                    &self.read_refund_account,
+                )
+            }
             5usize => {
-                crate::__private::encode_optional(map, "CutOffDateTime", &self.cut_off_date_time)
+                crate::__private::encode_optional(
+                    map,
+                    "CutOffDateTime",
+                    &self.cut_off_date_time,
+                )
             }
-            6usize => crate::__private::encode_optional(
-                map,
-                "ExpectedExecutionDateTime",
-                &self.expected_execution_date_time,
-            ),
-            7usize => crate::__private::encode_optional(
-                map,
-                "ExpectedSettlementDateTime",
-                &self.expected_settlement_date_time,
-            ),
+            6usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "ExpectedExecutionDateTime",
+                    &self.expected_execution_date_time,
+                )
+            }
+            7usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "ExpectedSettlementDateTime",
+                    &self.expected_settlement_date_time,
+                )
+            }
             8usize => crate::__private::encode_optional(map, "Charges", &self.charges),
-            9usize => crate::__private::encode_optional(
-                map,
-                "ExchangeRateInformation",
-                &self.exchange_rate_information,
-            ),
-            10usize => {
-                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+            9usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "ExchangeRateInformation",
+                    &self.exchange_rate_information,
+                )
             }
-            11usize => crate::__private::encode_optional(map, "Authorisation", &self.authorisation),
+            10usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
+            }
+            11usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "Authorisation",
+                    &self.authorisation,
+                )
+            }
             12usize => {
-                crate::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)
+                crate::__private::encode_optional(
+                    map,
+                    "SCASupportData",
+                    &self.sca_support_data,
+                )
             }
             13usize => crate::__private::encode_optional(map, "Debtor", &self.debtor),
             _ => Ok(()),
@@ -17477,7 +18788,8 @@ impl crate::__private::serde::Serialize for OBWriteInternationalConsentResponse6
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteInternationalConsentResponse6Data {
+impl<'de> crate::__private::serde::Deserialize<'de>
+for OBWriteInternationalConsentResponse6Data {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -17566,17 +18878,13 @@ impl crate::Validate for OBWriteInternationalConsentResponse6Data {
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBWriteInternationalConsentResponse6Data {
+impl crate::__private::schemars::JsonSchema
+for OBWriteInternationalConsentResponse6Data {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteInternationalConsentResponse6Data".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBWriteInternationalConsentResponse6Data"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBWriteInternationalConsentResponse6Data").into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -17926,15 +19234,34 @@ impl crate::Object for OBWriteInternationalConsentResponse6DataExchangeRateInfor
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "UnitCurrency", &self.unit_currency, &self.extra)?;
-        crate::__private::encode_required(map, "ExchangeRate", &self.exchange_rate, &self.extra)?;
-        crate::__private::encode_required(map, "RateType", &self.rate_type, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "UnitCurrency",
+            &self.unit_currency,
+            &self.extra,
+        )?;
+        crate::__private::encode_required(
+            map,
+            "ExchangeRate",
+            &self.exchange_rate,
+            &self.extra,
+        )?;
+        crate::__private::encode_required(
+            map,
+            "RateType",
+            &self.rate_type,
+            &self.extra,
+        )?;
         crate::__private::encode_optional(
             map,
             "ContractIdentification",
             &self.contract_identification,
         )?;
-        crate::__private::encode_optional(map, "ExpirationDateTime", &self.expiration_date_time)?;
+        crate::__private::encode_optional(
+            map,
+            "ExpirationDateTime",
+            &self.expiration_date_time,
+        )?;
         Ok(())
     }
     fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
@@ -17943,31 +19270,44 @@ impl crate::Object for OBWriteInternationalConsentResponse6DataExchangeRateInfor
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(
-                map,
-                "UnitCurrency",
-                &self.unit_currency,
-                &self.extra,
-            ),
-            1usize => crate::__private::encode_required(
-                map,
-                "ExchangeRate",
-                &self.exchange_rate,
-                &self.extra,
-            ),
-            2usize => {
-                crate::__private::encode_required(map, "RateType", &self.rate_type, &self.extra)
+            0usize => {
+                crate::__private::encode_required(
+                    map,
+                    "UnitCurrency",
+                    &self.unit_currency,
+                    &self.extra,
+                )
             }
-            3usize => crate::__private::encode_optional(
-                map,
-                "ContractIdentification",
-                &self.contract_identification,
-            ),
-            4usize => crate::__private::encode_optional(
-                map,
-                "ExpirationDateTime",
-                &self.expiration_date_time,
-            ),
+            1usize => {
+                crate::__private::encode_required(
+                    map,
+                    "ExchangeRate",
+                    &self.exchange_rate,
+                    &self.extra,
+                )
+            }
+            2usize => {
+                crate::__private::encode_required(
+                    map,
+                    "RateType",
+                    &self.rate_type,
+                    &self.extra,
+                )
+            }
+            3usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "ContractIdentification",
+                    &self.contract_identification,
+                )
+            }
+            4usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "ExpirationDateTime",
+                    &self.expiration_date_time,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -17979,8 +19319,7 @@ impl crate::Object for OBWriteInternationalConsentResponse6DataExchangeRateInfor
     }
 }
 impl crate::__private::serde::Serialize
-    for OBWriteInternationalConsentResponse6DataExchangeRateInformation
-{
+for OBWriteInternationalConsentResponse6DataExchangeRateInformation {
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -17989,15 +19328,15 @@ impl crate::__private::serde::Serialize
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-    for OBWriteInternationalConsentResponse6DataExchangeRateInformation
-{
+for OBWriteInternationalConsentResponse6DataExchangeRateInformation {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
         crate::__private::deserialize_object(deserializer)
     }
 }
-impl crate::Validate for OBWriteInternationalConsentResponse6DataExchangeRateInformation {
+impl crate::Validate
+for OBWriteInternationalConsentResponse6DataExchangeRateInformation {
     fn validate_at(&self, r: &mut crate::__private::Report) {
         crate::__private::check_extra::<Self>(r, &self.extra);
         if !self.extra.is_missing("UnitCurrency") {
@@ -18034,18 +19373,16 @@ impl crate::Validate for OBWriteInternationalConsentResponse6DataExchangeRateInf
 }
 #[cfg(feature = "schemars")]
 impl crate::__private::schemars::JsonSchema
-    for OBWriteInternationalConsentResponse6DataExchangeRateInformation
-{
+for OBWriteInternationalConsentResponse6DataExchangeRateInformation {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteInternationalConsentResponse6DataExchangeRateInformation".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
         concat!(
-            module_path!(),
-            "::",
+            module_path!(), "::",
             "OBWriteInternationalConsentResponse6DataExchangeRateInformation"
         )
-        .into()
+            .into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -18215,7 +19552,9 @@ impl crate::Object for OBWriteInternationalResponse5 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
+            0usize => {
+                crate::__private::encode_required(map, "Data", &self.data, &self.extra)
+            }
             1usize => crate::__private::encode_optional(map, "Links", &self.links),
             2usize => crate::__private::encode_optional(map, "Meta", &self.meta),
             _ => Ok(()),
@@ -18389,8 +19728,9 @@ pub struct OBWriteInternationalResponse5Data {
     /// Further detailed information on the exchange rate that has been used in the payment transaction.
     ///
     /// JSON name: `ExchangeRateInformation`
-    pub exchange_rate_information:
-        Option<Box<OBWriteInternationalConsentResponse6DataExchangeRateInformation>>,
+    pub exchange_rate_information: Option<
+        Box<OBWriteInternationalConsentResponse6DataExchangeRateInformation>,
+    >,
     /// The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single international payment.
     ///
     /// JSON name: `Initiation`
@@ -18477,7 +19817,12 @@ impl crate::Object for OBWriteInternationalResponse5Data {
             &self.international_payment_id,
             &self.extra,
         )?;
-        crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "ConsentId",
+            &self.consent_id,
+            &self.extra,
+        )?;
         crate::__private::encode_required(
             map,
             "CreationDateTime",
@@ -18508,8 +19853,17 @@ impl crate::Object for OBWriteInternationalResponse5Data {
             "ExchangeRateInformation",
             &self.exchange_rate_information,
         )?;
-        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
-        crate::__private::encode_optional(map, "MultiAuthorisation", &self.multi_authorisation)?;
+        crate::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
+        crate::__private::encode_optional(
+            map,
+            "MultiAuthorisation",
+            &self.multi_authorisation,
+        )?;
         crate::__private::encode_optional(map, "Debtor", &self.debtor)?;
         Ok(())
     }
@@ -18519,53 +19873,84 @@ impl crate::Object for OBWriteInternationalResponse5Data {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(
-                map,
-                "InternationalPaymentId",
-                &self.international_payment_id,
-                &self.extra,
-            ),
-            1usize => {
-                crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)
+            0usize => {
+                crate::__private::encode_required(
+                    map,
+                    "InternationalPaymentId",
+                    &self.international_payment_id,
+                    &self.extra,
+                )
             }
-            2usize => crate::__private::encode_required(
-                map,
-                "CreationDateTime",
-                &self.creation_date_time,
-                &self.extra,
-            ),
-            3usize => crate::__private::encode_required(map, "Status", &self.status, &self.extra),
-            4usize => crate::__private::encode_required(
-                map,
-                "StatusUpdateDateTime",
-                &self.status_update_date_time,
-                &self.extra,
-            ),
-            5usize => crate::__private::encode_optional(
-                map,
-                "ExpectedExecutionDateTime",
-                &self.expected_execution_date_time,
-            ),
-            6usize => crate::__private::encode_optional(
-                map,
-                "ExpectedSettlementDateTime",
-                &self.expected_settlement_date_time,
-            ),
+            1usize => {
+                crate::__private::encode_required(
+                    map,
+                    "ConsentId",
+                    &self.consent_id,
+                    &self.extra,
+                )
+            }
+            2usize => {
+                crate::__private::encode_required(
+                    map,
+                    "CreationDateTime",
+                    &self.creation_date_time,
+                    &self.extra,
+                )
+            }
+            3usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Status",
+                    &self.status,
+                    &self.extra,
+                )
+            }
+            4usize => {
+                crate::__private::encode_required(
+                    map,
+                    "StatusUpdateDateTime",
+                    &self.status_update_date_time,
+                    &self.extra,
+                )
+            }
+            5usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "ExpectedExecutionDateTime",
+                    &self.expected_execution_date_time,
+                )
+            }
+            6usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "ExpectedSettlementDateTime",
+                    &self.expected_settlement_date_time,
+                )
+            }
             7usize => crate::__private::encode_optional(map, "Refund", &self.refund),
             8usize => crate::__private::encode_optional(map, "Charges", &self.charges),
-            9usize => crate::__private::encode_optional(
-                map,
-                "ExchangeRateInformation",
-                &self.exchange_rate_information,
-            ),
-            10usize => {
-                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+            9usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "ExchangeRateInformation",
+                    &self.exchange_rate_information,
+                )
             }
-            11usize => crate::__private::encode_optional(
-                map,
-                "MultiAuthorisation",
-                &self.multi_authorisation,
-            ),
+            10usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
+            }
+            11usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "MultiAuthorisation",
+                    &self.multi_authorisation,
+                )
+            }
             12usize => crate::__private::encode_optional(map, "Debtor", &self.debtor),
             _ => Ok(()),
         }
@@ -18585,7 +19970,8 @@ impl crate::__private::serde::Serialize for OBWriteInternationalResponse5Data {
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteInternationalResponse5Data {
+impl<'de> crate::__private::serde::Deserialize<'de>
+for OBWriteInternationalResponse5Data {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -19000,7 +20386,14 @@ impl crate::Object for OBWriteInternationalResponse5DataRefund {
         match index {
             0usize => crate::__private::encode_optional(map, "Creditor", &self.creditor),
             1usize => crate::__private::encode_optional(map, "Agent", &self.agent),
-            2usize => crate::__private::encode_required(map, "Account", &self.account, &self.extra),
+            2usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Account",
+                    &self.account,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -19019,7 +20412,8 @@ impl crate::__private::serde::Serialize for OBWriteInternationalResponse5DataRef
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteInternationalResponse5DataRefund {
+impl<'de> crate::__private::serde::Deserialize<'de>
+for OBWriteInternationalResponse5DataRefund {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -19053,12 +20447,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteInternationalResponse5Dat
         "OBWriteInternationalResponse5DataRefund".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBWriteInternationalResponse5DataRefund"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBWriteInternationalResponse5DataRefund").into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -19181,8 +20570,12 @@ impl crate::Object for OBWriteInternationalScheduled3 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
-            1usize => crate::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            0usize => {
+                crate::__private::encode_required(map, "Data", &self.data, &self.extra)
+            }
+            1usize => {
+                crate::__private::encode_required(map, "Risk", &self.risk, &self.extra)
+            }
             _ => Ok(()),
         }
     }
@@ -19324,8 +20717,18 @@ impl crate::Object for OBWriteInternationalScheduled3Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
-        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "ConsentId",
+            &self.consent_id,
+            &self.extra,
+        )?;
+        crate::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
         Ok(())
     }
     fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
@@ -19335,10 +20738,20 @@ impl crate::Object for OBWriteInternationalScheduled3Data {
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "ConsentId",
+                    &self.consent_id,
+                    &self.extra,
+                )
             }
             1usize => {
-                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
             }
             _ => Ok(()),
         }
@@ -19358,7 +20771,8 @@ impl crate::__private::serde::Serialize for OBWriteInternationalScheduled3Data {
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteInternationalScheduled3Data {
+impl<'de> crate::__private::serde::Deserialize<'de>
+for OBWriteInternationalScheduled3Data {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -19461,7 +20875,9 @@ pub struct OBWriteInternationalScheduled3DataInitiation {
     /// Indicator of the urgency or order of importance that the instructing party would like the instructed party to apply to the processing of the instruction.
     ///
     /// JSON name: `InstructionPriority`
-    pub instruction_priority: Option<OBWriteInternational3DataInitiationInstructionPriority>,
+    pub instruction_priority: Option<
+        OBWriteInternational3DataInitiationInstructionPriority,
+    >,
     /// Specifies the external purpose code in the format of character string with a maximum length of 4 characters.
     /// The list of valid codes is an external code list published separately.
     /// External code sets can be downloaded from www.iso20022.org.
@@ -19499,8 +20915,9 @@ pub struct OBWriteInternationalScheduled3DataInitiation {
     /// Provides details on the currency exchange rate and contract.
     ///
     /// JSON name: `ExchangeRateInformation`
-    pub exchange_rate_information:
-        Option<Box<OBWriteInternational3DataInitiationExchangeRateInformation>>,
+    pub exchange_rate_information: Option<
+        Box<OBWriteInternational3DataInitiationExchangeRateInformation>,
+    >,
     /// Unambiguous identification of the account of the debtor to which a debit entry will be made as a result of the transaction.
     ///
     /// JSON name: `DebtorAccount`
@@ -19520,7 +20937,9 @@ pub struct OBWriteInternationalScheduled3DataInitiation {
     /// Information supplied to enable the matching of an entry with the items that the transfer is intended to settle, such as commercial invoices in an accounts' receivable system.
     ///
     /// JSON name: `RemittanceInformation`
-    pub remittance_information: Option<Box<OBWriteDomestic2DataInitiationRemittanceInformation>>,
+    pub remittance_information: Option<
+        Box<OBWriteDomestic2DataInitiationRemittanceInformation>,
+    >,
     /// Additional information that can not be captured in the structured fields and/or any other specific block.
     ///
     /// JSON name: `SupplementaryData`
@@ -19619,10 +21038,22 @@ impl crate::Object for OBWriteInternationalScheduled3DataInitiation {
             "EndToEndIdentification",
             &self.end_to_end_identification,
         )?;
-        crate::__private::encode_optional(map, "LocalInstrument", &self.local_instrument)?;
-        crate::__private::encode_optional(map, "InstructionPriority", &self.instruction_priority)?;
+        crate::__private::encode_optional(
+            map,
+            "LocalInstrument",
+            &self.local_instrument,
+        )?;
+        crate::__private::encode_optional(
+            map,
+            "InstructionPriority",
+            &self.instruction_priority,
+        )?;
         crate::__private::encode_optional(map, "Purpose", &self.purpose)?;
-        crate::__private::encode_optional(map, "ExtendedPurpose", &self.extended_purpose)?;
+        crate::__private::encode_optional(
+            map,
+            "ExtendedPurpose",
+            &self.extended_purpose,
+        )?;
         crate::__private::encode_optional(map, "ChargeBearer", &self.charge_bearer)?;
         crate::__private::encode_required(
             map,
@@ -19666,7 +21097,11 @@ impl crate::Object for OBWriteInternationalScheduled3DataInitiation {
             "RemittanceInformation",
             &self.remittance_information,
         )?;
-        crate::__private::encode_optional(map, "SupplementaryData", &self.supplementary_data)?;
+        crate::__private::encode_optional(
+            map,
+            "SupplementaryData",
+            &self.supplementary_data,
+        )?;
         Ok(())
     }
     fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
@@ -19675,81 +21110,125 @@ impl crate::Object for OBWriteInternationalScheduled3DataInitiation {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(
-                map,
-                "InstructionIdentification",
-                &self.instruction_identification,
-                &self.extra,
-            ),
-            1usize => crate::__private::encode_optional(
-                map,
-                "EndToEndIdentification",
-                &self.end_to_end_identification,
-            ),
-            2usize => {
-                crate::__private::encode_optional(map, "LocalInstrument", &self.local_instrument)
+            0usize => {
+                crate::__private::encode_required(
+                    map,
+                    "InstructionIdentification",
+                    &self.instruction_identification,
+                    &self.extra,
+                )
             }
-            3usize => crate::__private::encode_optional(
-                map,
-                "InstructionPriority",
-                &self.instruction_priority,
-            ),
+            1usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "EndToEndIdentification",
+                    &self.end_to_end_identification,
+                )
+            }
+            2usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "LocalInstrument",
+                    &self.local_instrument,
+                )
+            }
+            3usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "InstructionPriority",
+                    &self.instruction_priority,
+                )
+            }
             4usize => crate::__private::encode_optional(map, "Purpose", &self.purpose),
             5usize => {
-                crate::__private::encode_optional(map, "ExtendedPurpose", &self.extended_purpose)
+                crate::__private::encode_optional(
+                    map,
+                    "ExtendedPurpose",
+                    &self.extended_purpose,
+                )
             }
-            6usize => crate::__private::encode_optional(map, "ChargeBearer", &self.charge_bearer),
-            7usize => crate::__private::encode_required(
-                map,
-                "RequestedExecutionDateTime",
-                &self.requested_execution_date_time,
-                &self.extra,
-            ),
-            8usize => crate::__private::encode_required(
-                map,
-                "CurrencyOfTransfer",
-                &self.currency_of_transfer,
-                &self.extra,
-            ),
-            9usize => crate::__private::encode_optional(
-                map,
-                "DestinationCountryCode",
-                &self.destination_country_code,
-            ),
-            10usize => crate::__private::encode_required(
-                map,
-                "InstructedAmount",
-                &self.instructed_amount,
-                &self.extra,
-            ),
-            11usize => crate::__private::encode_optional(
-                map,
-                "ExchangeRateInformation",
-                &self.exchange_rate_information,
-            ),
+            6usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "ChargeBearer",
+                    &self.charge_bearer,
+                )
+            }
+            7usize => {
+                crate::__private::encode_required(
+                    map,
+                    "RequestedExecutionDateTime",
+                    &self.requested_execution_date_time,
+                    &self.extra,
+                )
+            }
+            8usize => {
+                crate::__private::encode_required(
+                    map,
+                    "CurrencyOfTransfer",
+                    &self.currency_of_transfer,
+                    &self.extra,
+                )
+            }
+            9usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "DestinationCountryCode",
+                    &self.destination_country_code,
+                )
+            }
+            10usize => {
+                crate::__private::encode_required(
+                    map,
+                    "InstructedAmount",
+                    &self.instructed_amount,
+                    &self.extra,
+                )
+            }
+            11usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "ExchangeRateInformation",
+                    &self.exchange_rate_information,
+                )
+            }
             12usize => {
-                crate::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)
+                crate::__private::encode_optional(
+                    map,
+                    "DebtorAccount",
+                    &self.debtor_account,
+                )
             }
             13usize => crate::__private::encode_optional(map, "Creditor", &self.creditor),
             14usize => {
-                crate::__private::encode_optional(map, "CreditorAgent", &self.creditor_agent)
+                crate::__private::encode_optional(
+                    map,
+                    "CreditorAgent",
+                    &self.creditor_agent,
+                )
             }
-            15usize => crate::__private::encode_required(
-                map,
-                "CreditorAccount",
-                &self.creditor_account,
-                &self.extra,
-            ),
-            16usize => crate::__private::encode_optional(
-                map,
-                "RemittanceInformation",
-                &self.remittance_information,
-            ),
-            17usize => crate::__private::encode_optional(
-                map,
-                "SupplementaryData",
-                &self.supplementary_data,
-            ),
+            15usize => {
+                crate::__private::encode_required(
+                    map,
+                    "CreditorAccount",
+                    &self.creditor_account,
+                    &self.extra,
+                )
+            }
+            16usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "RemittanceInformation",
+                    &self.remittance_information,
+                )
+            }
+            17usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "SupplementaryData",
+                    &self.supplementary_data,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -19760,7 +21239,8 @@ impl crate::Object for OBWriteInternationalScheduled3DataInitiation {
         &mut self.extra
     }
 }
-impl crate::__private::serde::Serialize for OBWriteInternationalScheduled3DataInitiation {
+impl crate::__private::serde::Serialize
+for OBWriteInternationalScheduled3DataInitiation {
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -19769,8 +21249,7 @@ impl crate::__private::serde::Serialize for OBWriteInternationalScheduled3DataIn
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-    for OBWriteInternationalScheduled3DataInitiation
-{
+for OBWriteInternationalScheduled3DataInitiation {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -19884,17 +21363,14 @@ impl crate::Validate for OBWriteInternationalScheduled3DataInitiation {
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBWriteInternationalScheduled3DataInitiation {
+impl crate::__private::schemars::JsonSchema
+for OBWriteInternationalScheduled3DataInitiation {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteInternationalScheduled3DataInitiation".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBWriteInternationalScheduled3DataInitiation"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBWriteInternationalScheduled3DataInitiation")
+            .into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -20121,7 +21597,10 @@ impl crate::__private::schemars::JsonSchema for OBWriteInternationalScheduled3Da
             false,
             "Provides details on the currency exchange rate and contract.",
             crate::schema::constrain(
-                g.subschema_for::<OBWriteInternational3DataInitiationExchangeRateInformation>(),
+                g
+                    .subschema_for::<
+                        OBWriteInternational3DataInitiationExchangeRateInformation,
+                    >(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -20305,8 +21784,12 @@ impl crate::Object for OBWriteInternationalScheduledConsent5 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
-            1usize => crate::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            0usize => {
+                crate::__private::encode_required(map, "Data", &self.data, &self.extra)
+            }
+            1usize => {
+                crate::__private::encode_required(map, "Risk", &self.risk, &self.extra)
+            }
             _ => Ok(()),
         }
     }
@@ -20325,7 +21808,8 @@ impl crate::__private::serde::Serialize for OBWriteInternationalScheduledConsent
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteInternationalScheduledConsent5 {
+impl<'de> crate::__private::serde::Deserialize<'de>
+for OBWriteInternationalScheduledConsent5 {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -20355,12 +21839,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteInternationalScheduledCon
         "OBWriteInternationalScheduledConsent5".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBWriteInternationalScheduledConsent5"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBWriteInternationalScheduledConsent5").into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -20477,11 +21956,29 @@ impl crate::Object for OBWriteInternationalScheduledConsent5Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "Permission", &self.permission, &self.extra)?;
-        crate::__private::encode_optional(map, "ReadRefundAccount", &self.read_refund_account)?;
-        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "Permission",
+            &self.permission,
+            &self.extra,
+        )?;
+        crate::__private::encode_optional(
+            map,
+            "ReadRefundAccount",
+            &self.read_refund_account,
+        )?;
+        crate::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
         crate::__private::encode_optional(map, "Authorisation", &self.authorisation)?;
-        crate::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)?;
+        crate::__private::encode_optional(
+            map,
+            "SCASupportData",
+            &self.sca_support_data,
+        )?;
         Ok(())
     }
     fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
@@ -20491,19 +21988,41 @@ impl crate::Object for OBWriteInternationalScheduledConsent5Data {
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_required(map, "Permission", &self.permission, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "Permission",
+                    &self.permission,
+                    &self.extra,
+                )
             }
-            1usize => crate::__private::encode_optional(
-                map,
-                "ReadRefundAccount",
-                &self.read_refund_account,
-            ),
+            1usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "ReadRefundAccount",
+                    &self.read_refund_account,
+                )
+            }
             2usize => {
-                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
             }
-            3usize => crate::__private::encode_optional(map, "Authorisation", &self.authorisation),
+            3usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "Authorisation",
+                    &self.authorisation,
+                )
+            }
             4usize => {
-                crate::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)
+                crate::__private::encode_optional(
+                    map,
+                    "SCASupportData",
+                    &self.sca_support_data,
+                )
             }
             _ => Ok(()),
         }
@@ -20523,7 +22042,8 @@ impl crate::__private::serde::Serialize for OBWriteInternationalScheduledConsent
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteInternationalScheduledConsent5Data {
+impl<'de> crate::__private::serde::Deserialize<'de>
+for OBWriteInternationalScheduledConsent5Data {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -20563,17 +22083,13 @@ impl crate::Validate for OBWriteInternationalScheduledConsent5Data {
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBWriteInternationalScheduledConsent5Data {
+impl crate::__private::schemars::JsonSchema
+for OBWriteInternationalScheduledConsent5Data {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteInternationalScheduledConsent5Data".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBWriteInternationalScheduledConsent5Data"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBWriteInternationalScheduledConsent5Data").into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -20748,8 +22264,12 @@ impl crate::Object for OBWriteInternationalScheduledConsentResponse6 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
-            1usize => crate::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            0usize => {
+                crate::__private::encode_required(map, "Data", &self.data, &self.extra)
+            }
+            1usize => {
+                crate::__private::encode_required(map, "Risk", &self.risk, &self.extra)
+            }
             2usize => crate::__private::encode_optional(map, "Links", &self.links),
             3usize => crate::__private::encode_optional(map, "Meta", &self.meta),
             _ => Ok(()),
@@ -20762,7 +22282,8 @@ impl crate::Object for OBWriteInternationalScheduledConsentResponse6 {
         &mut self.extra
     }
 }
-impl crate::__private::serde::Serialize for OBWriteInternationalScheduledConsentResponse6 {
+impl crate::__private::serde::Serialize
+for OBWriteInternationalScheduledConsentResponse6 {
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -20771,8 +22292,7 @@ impl crate::__private::serde::Serialize for OBWriteInternationalScheduledConsent
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-    for OBWriteInternationalScheduledConsentResponse6
-{
+for OBWriteInternationalScheduledConsentResponse6 {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -20807,17 +22327,14 @@ impl crate::Validate for OBWriteInternationalScheduledConsentResponse6 {
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBWriteInternationalScheduledConsentResponse6 {
+impl crate::__private::schemars::JsonSchema
+for OBWriteInternationalScheduledConsentResponse6 {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteInternationalScheduledConsentResponse6".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBWriteInternationalScheduledConsentResponse6"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBWriteInternationalScheduledConsentResponse6")
+            .into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -20961,8 +22478,9 @@ pub struct OBWriteInternationalScheduledConsentResponse6Data {
     /// Further detailed information on the exchange rate that has been used in the payment transaction.
     ///
     /// JSON name: `ExchangeRateInformation`
-    pub exchange_rate_information:
-        Option<Box<OBWriteInternationalConsentResponse6DataExchangeRateInformation>>,
+    pub exchange_rate_information: Option<
+        Box<OBWriteInternationalConsentResponse6DataExchangeRateInformation>,
+    >,
     /// The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single scheduled international payment.
     ///
     /// JSON name: `Initiation`
@@ -21053,7 +22571,12 @@ impl crate::Object for OBWriteInternationalScheduledConsentResponse6Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "ConsentId",
+            &self.consent_id,
+            &self.extra,
+        )?;
         crate::__private::encode_required(
             map,
             "CreationDateTime",
@@ -21067,9 +22590,22 @@ impl crate::Object for OBWriteInternationalScheduledConsentResponse6Data {
             &self.status_update_date_time,
             &self.extra,
         )?;
-        crate::__private::encode_required(map, "Permission", &self.permission, &self.extra)?;
-        crate::__private::encode_optional(map, "ReadRefundAccount", &self.read_refund_account)?;
-        crate::__private::encode_optional(map, "CutOffDateTime", &self.cut_off_date_time)?;
+        crate::__private::encode_required(
+            map,
+            "Permission",
+            &self.permission,
+            &self.extra,
+        )?;
+        crate::__private::encode_optional(
+            map,
+            "ReadRefundAccount",
+            &self.read_refund_account,
+        )?;
+        crate::__private::encode_optional(
+            map,
+            "CutOffDateTime",
+            &self.cut_off_date_time,
+        )?;
         crate::__private::encode_optional(
             map,
             "ExpectedExecutionDateTime",
@@ -21086,9 +22622,18 @@ impl crate::Object for OBWriteInternationalScheduledConsentResponse6Data {
             "ExchangeRateInformation",
             &self.exchange_rate_information,
         )?;
-        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
         crate::__private::encode_optional(map, "Authorisation", &self.authorisation)?;
-        crate::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)?;
+        crate::__private::encode_optional(
+            map,
+            "SCASupportData",
+            &self.sca_support_data,
+        )?;
         crate::__private::encode_optional(map, "Debtor", &self.debtor)?;
         Ok(())
     }
@@ -21099,54 +22644,102 @@ impl crate::Object for OBWriteInternationalScheduledConsentResponse6Data {
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "ConsentId",
+                    &self.consent_id,
+                    &self.extra,
+                )
             }
-            1usize => crate::__private::encode_required(
-                map,
-                "CreationDateTime",
-                &self.creation_date_time,
-                &self.extra,
-            ),
-            2usize => crate::__private::encode_required(map, "Status", &self.status, &self.extra),
-            3usize => crate::__private::encode_required(
-                map,
-                "StatusUpdateDateTime",
-                &self.status_update_date_time,
-                &self.extra,
-            ),
+            1usize => {
+                crate::__private::encode_required(
+                    map,
+                    "CreationDateTime",
+                    &self.creation_date_time,
+                    &self.extra,
+                )
+            }
+            2usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Status",
+                    &self.status,
+                    &self.extra,
+                )
+            }
+            3usize => {
+                crate::__private::encode_required(
+                    map,
+                    "StatusUpdateDateTime",
+                    &self.status_update_date_time,
+                    &self.extra,
+                )
+            }
             4usize => {
-                crate::__private::encode_required(map, "Permission", &self.permission, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "Permission",
+                    &self.permission,
+                    &self.extra,
+                )
             }
-            5usize => crate::__private::encode_optional(
-                map,
-                "ReadRefundAccount",
-                &self.read_refund_account,
-            ),
+            5usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "ReadRefundAccount",
+                    &self.read_refund_account,
+                )
+            }
             6usize => {
-                crate::__private::encode_optional(map, "CutOffDateTime", &self.cut_off_date_time)
+                crate::__private::encode_optional(
+                    map,
+                    "CutOffDateTime",
+                    &self.cut_off_date_time,
+                )
             }
-            7usize => crate::__private::encode_optional(
-                map,
-                "ExpectedExecutionDateTime",
-                &self.expected_execution_date_time,
-            ),
-            8usize => crate::__private::encode_optional(
-                map,
-                "ExpectedSettlementDateTime",
-                &self.expected_settlement_date_time,
-            ),
+            7usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "ExpectedExecutionDateTime",
+                    &self.expected_execution_date_time,
+                )
+            }
+            8usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "ExpectedSettlementDateTime",
+                    &self.expected_settlement_date_time,
+                )
+            }
             9usize => crate::__private::encode_optional(map, "Charges", &self.charges),
-            10usize => crate::__private::encode_optional(
-                map,
-                "ExchangeRateInformation",
-                &self.exchange_rate_information,
-            ),
-            11usize => {
-                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+            10usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "ExchangeRateInformation",
+                    &self.exchange_rate_information,
+                )
             }
-            12usize => crate::__private::encode_optional(map, "Authorisation", &self.authorisation),
+            11usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
+            }
+            12usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "Authorisation",
+                    &self.authorisation,
+                )
+            }
             13usize => {
-                crate::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)
+                crate::__private::encode_optional(
+                    map,
+                    "SCASupportData",
+                    &self.sca_support_data,
+                )
             }
             14usize => crate::__private::encode_optional(map, "Debtor", &self.debtor),
             _ => Ok(()),
@@ -21159,7 +22752,8 @@ impl crate::Object for OBWriteInternationalScheduledConsentResponse6Data {
         &mut self.extra
     }
 }
-impl crate::__private::serde::Serialize for OBWriteInternationalScheduledConsentResponse6Data {
+impl crate::__private::serde::Serialize
+for OBWriteInternationalScheduledConsentResponse6Data {
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -21168,8 +22762,7 @@ impl crate::__private::serde::Serialize for OBWriteInternationalScheduledConsent
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-    for OBWriteInternationalScheduledConsentResponse6Data
-{
+for OBWriteInternationalScheduledConsentResponse6Data {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -21264,17 +22857,16 @@ impl crate::Validate for OBWriteInternationalScheduledConsentResponse6Data {
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBWriteInternationalScheduledConsentResponse6Data {
+impl crate::__private::schemars::JsonSchema
+for OBWriteInternationalScheduledConsentResponse6Data {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteInternationalScheduledConsentResponse6Data".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
         concat!(
-            module_path!(),
-            "::",
-            "OBWriteInternationalScheduledConsentResponse6Data"
+            module_path!(), "::", "OBWriteInternationalScheduledConsentResponse6Data"
         )
-        .into()
+            .into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -21599,7 +23191,9 @@ pub struct OBWriteInternationalScheduledConsentResponse6DataInitiation {
     /// Indicator of the urgency or order of importance that the instructing party would like the instructed party to apply to the processing of the instruction.
     ///
     /// JSON name: `InstructionPriority`
-    pub instruction_priority: Option<OBWriteInternational3DataInitiationInstructionPriority>,
+    pub instruction_priority: Option<
+        OBWriteInternational3DataInitiationInstructionPriority,
+    >,
     /// Specifies the external purpose code in the format of character string with a maximum length of 4 characters.
     /// The list of valid codes is an external code list published separately.
     /// External code sets can be downloaded from www.iso20022.org.
@@ -21637,8 +23231,9 @@ pub struct OBWriteInternationalScheduledConsentResponse6DataInitiation {
     /// Provides details on the currency exchange rate and contract.
     ///
     /// JSON name: `ExchangeRateInformation`
-    pub exchange_rate_information:
-        Option<Box<OBWriteInternational3DataInitiationExchangeRateInformation>>,
+    pub exchange_rate_information: Option<
+        Box<OBWriteInternational3DataInitiationExchangeRateInformation>,
+    >,
     /// Unambiguous identification of the account of the debtor to which a debit entry will be made as a result of the transaction.
     ///
     /// JSON name: `DebtorAccount`
@@ -21646,7 +23241,9 @@ pub struct OBWriteInternationalScheduledConsentResponse6DataInitiation {
     /// Party to which an amount of money is due.
     ///
     /// JSON name: `Creditor`
-    pub creditor: Option<Box<OBWriteInternationalScheduledConsentResponse6DataInitiationCreditor>>,
+    pub creditor: Option<
+        Box<OBWriteInternationalScheduledConsentResponse6DataInitiationCreditor>,
+    >,
     /// Financial institution servicing an account for the creditor.
     ///
     /// JSON name: `CreditorAgent`
@@ -21658,7 +23255,9 @@ pub struct OBWriteInternationalScheduledConsentResponse6DataInitiation {
     /// Information supplied to enable the matching of an entry with the items that the transfer is intended to settle, such as commercial invoices in an accounts' receivable system.
     ///
     /// JSON name: `RemittanceInformation`
-    pub remittance_information: Option<Box<OBWriteDomestic2DataInitiationRemittanceInformation>>,
+    pub remittance_information: Option<
+        Box<OBWriteDomestic2DataInitiationRemittanceInformation>,
+    >,
     /// Additional information that can not be captured in the structured fields and/or any other specific block.
     ///
     /// JSON name: `SupplementaryData`
@@ -21757,10 +23356,22 @@ impl crate::Object for OBWriteInternationalScheduledConsentResponse6DataInitiati
             "EndToEndIdentification",
             &self.end_to_end_identification,
         )?;
-        crate::__private::encode_optional(map, "LocalInstrument", &self.local_instrument)?;
-        crate::__private::encode_optional(map, "InstructionPriority", &self.instruction_priority)?;
+        crate::__private::encode_optional(
+            map,
+            "LocalInstrument",
+            &self.local_instrument,
+        )?;
+        crate::__private::encode_optional(
+            map,
+            "InstructionPriority",
+            &self.instruction_priority,
+        )?;
         crate::__private::encode_optional(map, "Purpose", &self.purpose)?;
-        crate::__private::encode_optional(map, "ExtendedPurpose", &self.extended_purpose)?;
+        crate::__private::encode_optional(
+            map,
+            "ExtendedPurpose",
+            &self.extended_purpose,
+        )?;
         crate::__private::encode_optional(map, "ChargeBearer", &self.charge_bearer)?;
         crate::__private::encode_required(
             map,
@@ -21804,7 +23415,11 @@ impl crate::Object for OBWriteInternationalScheduledConsentResponse6DataInitiati
             "RemittanceInformation",
             &self.remittance_information,
         )?;
-        crate::__private::encode_optional(map, "SupplementaryData", &self.supplementary_data)?;
+        crate::__private::encode_optional(
+            map,
+            "SupplementaryData",
+            &self.supplementary_data,
+        )?;
         Ok(())
     }
     fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
@@ -21813,81 +23428,125 @@ impl crate::Object for OBWriteInternationalScheduledConsentResponse6DataInitiati
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(
-                map,
-                "InstructionIdentification",
-                &self.instruction_identification,
-                &self.extra,
-            ),
-            1usize => crate::__private::encode_optional(
-                map,
-                "EndToEndIdentification",
-                &self.end_to_end_identification,
-            ),
-            2usize => {
-                crate::__private::encode_optional(map, "LocalInstrument", &self.local_instrument)
+            0usize => {
+                crate::__private::encode_required(
+                    map,
+                    "InstructionIdentification",
+                    &self.instruction_identification,
+                    &self.extra,
+                )
             }
-            3usize => crate::__private::encode_optional(
-                map,
-                "InstructionPriority",
-                &self.instruction_priority,
-            ),
+            1usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "EndToEndIdentification",
+                    &self.end_to_end_identification,
+                )
+            }
+            2usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "LocalInstrument",
+                    &self.local_instrument,
+                )
+            }
+            3usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "InstructionPriority",
+                    &self.instruction_priority,
+                )
+            }
             4usize => crate::__private::encode_optional(map, "Purpose", &self.purpose),
             5usize => {
-                crate::__private::encode_optional(map, "ExtendedPurpose", &self.extended_purpose)
+                crate::__private::encode_optional(
+                    map,
+                    "ExtendedPurpose",
+                    &self.extended_purpose,
+                )
             }
-            6usize => crate::__private::encode_optional(map, "ChargeBearer", &self.charge_bearer),
-            7usize => crate::__private::encode_required(
-                map,
-                "RequestedExecutionDateTime",
-                &self.requested_execution_date_time,
-                &self.extra,
-            ),
-            8usize => crate::__private::encode_required(
-                map,
-                "CurrencyOfTransfer",
-                &self.currency_of_transfer,
-                &self.extra,
-            ),
-            9usize => crate::__private::encode_optional(
-                map,
-                "DestinationCountryCode",
-                &self.destination_country_code,
-            ),
-            10usize => crate::__private::encode_required(
-                map,
-                "InstructedAmount",
-                &self.instructed_amount,
-                &self.extra,
-            ),
-            11usize => crate::__private::encode_optional(
-                map,
-                "ExchangeRateInformation",
-                &self.exchange_rate_information,
-            ),
+            6usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "ChargeBearer",
+                    &self.charge_bearer,
+                )
+            }
+            7usize => {
+                crate::__private::encode_required(
+                    map,
+                    "RequestedExecutionDateTime",
+                    &self.requested_execution_date_time,
+                    &self.extra,
+                )
+            }
+            8usize => {
+                crate::__private::encode_required(
+                    map,
+                    "CurrencyOfTransfer",
+                    &self.currency_of_transfer,
+                    &self.extra,
+                )
+            }
+            9usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "DestinationCountryCode",
+                    &self.destination_country_code,
+                )
+            }
+            10usize => {
+                crate::__private::encode_required(
+                    map,
+                    "InstructedAmount",
+                    &self.instructed_amount,
+                    &self.extra,
+                )
+            }
+            11usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "ExchangeRateInformation",
+                    &self.exchange_rate_information,
+                )
+            }
             12usize => {
-                crate::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)
+                crate::__private::encode_optional(
+                    map,
+                    "DebtorAccount",
+                    &self.debtor_account,
+                )
             }
             13usize => crate::__private::encode_optional(map, "Creditor", &self.creditor),
             14usize => {
-                crate::__private::encode_optional(map, "CreditorAgent", &self.creditor_agent)
+                crate::__private::encode_optional(
+                    map,
+                    "CreditorAgent",
+                    &self.creditor_agent,
+                )
             }
-            15usize => crate::__private::encode_required(
-                map,
-                "CreditorAccount",
-                &self.creditor_account,
-                &self.extra,
-            ),
-            16usize => crate::__private::encode_optional(
-                map,
-                "RemittanceInformation",
-                &self.remittance_information,
-            ),
-            17usize => crate::__private::encode_optional(
-                map,
-                "SupplementaryData",
-                &self.supplementary_data,
-            ),
+            15usize => {
+                crate::__private::encode_required(
+                    map,
+                    "CreditorAccount",
+                    &self.creditor_account,
+                    &self.extra,
+                )
+            }
+            16usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "RemittanceInformation",
+                    &self.remittance_information,
+                )
+            }
+            17usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "SupplementaryData",
+                    &self.supplementary_data,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -21899,8 +23558,7 @@ impl crate::Object for OBWriteInternationalScheduledConsentResponse6DataInitiati
     }
 }
 impl crate::__private::serde::Serialize
-    for OBWriteInternationalScheduledConsentResponse6DataInitiation
-{
+for OBWriteInternationalScheduledConsentResponse6DataInitiation {
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -21909,8 +23567,7 @@ impl crate::__private::serde::Serialize
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-    for OBWriteInternationalScheduledConsentResponse6DataInitiation
-{
+for OBWriteInternationalScheduledConsentResponse6DataInitiation {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -22025,18 +23682,16 @@ impl crate::Validate for OBWriteInternationalScheduledConsentResponse6DataInitia
 }
 #[cfg(feature = "schemars")]
 impl crate::__private::schemars::JsonSchema
-    for OBWriteInternationalScheduledConsentResponse6DataInitiation
-{
+for OBWriteInternationalScheduledConsentResponse6DataInitiation {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteInternationalScheduledConsentResponse6DataInitiation".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
         concat!(
-            module_path!(),
-            "::",
+            module_path!(), "::",
             "OBWriteInternationalScheduledConsentResponse6DataInitiation"
         )
-        .into()
+            .into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -22263,7 +23918,10 @@ impl crate::__private::schemars::JsonSchema
             false,
             "Provides details on the currency exchange rate and contract.",
             crate::schema::constrain(
-                g.subschema_for::<OBWriteInternational3DataInitiationExchangeRateInformation>(),
+                g
+                    .subschema_for::<
+                        OBWriteInternational3DataInitiationExchangeRateInformation,
+                    >(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -22411,9 +24069,9 @@ pub struct OBWriteInternationalScheduledConsentResponse6DataInitiationCreditor {
     /// that re-encoding loses nothing, and reported by `validate()`.
     pub extra: crate::Extra,
 }
-impl crate::Object for OBWriteInternationalScheduledConsentResponse6DataInitiationCreditor {
-    const NAME: &'static str =
-        "OBWriteInternationalScheduledConsentResponse6DataInitiationCreditor";
+impl crate::Object
+for OBWriteInternationalScheduledConsentResponse6DataInitiationCreditor {
+    const NAME: &'static str = "OBWriteInternationalScheduledConsentResponse6DataInitiationCreditor";
     const FIELDS: &'static [&'static str] = &["Name", "PostalAddress"];
     const REQUIRED: u128 = 0;
     const OPEN: bool = false;
@@ -22451,7 +24109,13 @@ impl crate::Object for OBWriteInternationalScheduledConsentResponse6DataInitiati
     ) -> Result<(), M::Error> {
         match index {
             0usize => crate::__private::encode_optional(map, "Name", &self.name),
-            1usize => crate::__private::encode_optional(map, "PostalAddress", &self.postal_address),
+            1usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "PostalAddress",
+                    &self.postal_address,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -22463,8 +24127,7 @@ impl crate::Object for OBWriteInternationalScheduledConsentResponse6DataInitiati
     }
 }
 impl crate::__private::serde::Serialize
-    for OBWriteInternationalScheduledConsentResponse6DataInitiationCreditor
-{
+for OBWriteInternationalScheduledConsentResponse6DataInitiationCreditor {
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -22473,15 +24136,15 @@ impl crate::__private::serde::Serialize
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-    for OBWriteInternationalScheduledConsentResponse6DataInitiationCreditor
-{
+for OBWriteInternationalScheduledConsentResponse6DataInitiationCreditor {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
         crate::__private::deserialize_object(deserializer)
     }
 }
-impl crate::Validate for OBWriteInternationalScheduledConsentResponse6DataInitiationCreditor {
+impl crate::Validate
+for OBWriteInternationalScheduledConsentResponse6DataInitiationCreditor {
     fn validate_at(&self, r: &mut crate::__private::Report) {
         crate::__private::check_extra::<Self>(r, &self.extra);
         if let Some(v) = &self.name {
@@ -22499,23 +24162,24 @@ impl crate::Validate for OBWriteInternationalScheduledConsentResponse6DataInitia
 }
 #[cfg(feature = "schemars")]
 impl crate::__private::schemars::JsonSchema
-    for OBWriteInternationalScheduledConsentResponse6DataInitiationCreditor
-{
+for OBWriteInternationalScheduledConsentResponse6DataInitiationCreditor {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteInternationalScheduledConsentResponse6DataInitiationCreditor".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
         concat!(
-            module_path!(),
-            "::",
+            module_path!(), "::",
             "OBWriteInternationalScheduledConsentResponse6DataInitiationCreditor"
         )
-        .into()
+            .into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
     ) -> crate::__private::schemars::Schema {
-        let mut s = crate::schema::object("Party to which an amount of money is due.", false);
+        let mut s = crate::schema::object(
+            "Party to which an amount of money is due.",
+            false,
+        );
         crate::schema::property(
             &mut s,
             "Name",
@@ -22617,7 +24281,9 @@ impl crate::Object for OBWriteInternationalScheduledResponse6 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
+            0usize => {
+                crate::__private::encode_required(map, "Data", &self.data, &self.extra)
+            }
             1usize => crate::__private::encode_optional(map, "Links", &self.links),
             2usize => crate::__private::encode_optional(map, "Meta", &self.meta),
             _ => Ok(()),
@@ -22638,7 +24304,8 @@ impl crate::__private::serde::Serialize for OBWriteInternationalScheduledRespons
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteInternationalScheduledResponse6 {
+impl<'de> crate::__private::serde::Deserialize<'de>
+for OBWriteInternationalScheduledResponse6 {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -22672,12 +24339,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteInternationalScheduledRes
         "OBWriteInternationalScheduledResponse6".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBWriteInternationalScheduledResponse6"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBWriteInternationalScheduledResponse6").into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -22796,8 +24458,9 @@ pub struct OBWriteInternationalScheduledResponse6Data {
     /// Further detailed information on the exchange rate that has been used in the payment transaction.
     ///
     /// JSON name: `ExchangeRateInformation`
-    pub exchange_rate_information:
-        Option<Box<OBWriteInternationalConsentResponse6DataExchangeRateInformation>>,
+    pub exchange_rate_information: Option<
+        Box<OBWriteInternationalConsentResponse6DataExchangeRateInformation>,
+    >,
     /// The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single scheduled international payment.
     ///
     /// JSON name: `Initiation`
@@ -22884,7 +24547,12 @@ impl crate::Object for OBWriteInternationalScheduledResponse6Data {
             &self.international_scheduled_payment_id,
             &self.extra,
         )?;
-        crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "ConsentId",
+            &self.consent_id,
+            &self.extra,
+        )?;
         crate::__private::encode_required(
             map,
             "CreationDateTime",
@@ -22915,8 +24583,17 @@ impl crate::Object for OBWriteInternationalScheduledResponse6Data {
             "ExchangeRateInformation",
             &self.exchange_rate_information,
         )?;
-        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
-        crate::__private::encode_optional(map, "MultiAuthorisation", &self.multi_authorisation)?;
+        crate::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
+        crate::__private::encode_optional(
+            map,
+            "MultiAuthorisation",
+            &self.multi_authorisation,
+        )?;
         crate::__private::encode_optional(map, "Debtor", &self.debtor)?;
         Ok(())
     }
@@ -22926,53 +24603,84 @@ impl crate::Object for OBWriteInternationalScheduledResponse6Data {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(
-                map,
-                "InternationalScheduledPaymentId",
-                &self.international_scheduled_payment_id,
-                &self.extra,
-            ),
-            1usize => {
-                crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)
+            0usize => {
+                crate::__private::encode_required(
+                    map,
+                    "InternationalScheduledPaymentId",
+                    &self.international_scheduled_payment_id,
+                    &self.extra,
+                )
             }
-            2usize => crate::__private::encode_required(
-                map,
-                "CreationDateTime",
-                &self.creation_date_time,
-                &self.extra,
-            ),
-            3usize => crate::__private::encode_required(map, "Status", &self.status, &self.extra),
-            4usize => crate::__private::encode_required(
-                map,
-                "StatusUpdateDateTime",
-                &self.status_update_date_time,
-                &self.extra,
-            ),
-            5usize => crate::__private::encode_optional(
-                map,
-                "ExpectedExecutionDateTime",
-                &self.expected_execution_date_time,
-            ),
-            6usize => crate::__private::encode_optional(
-                map,
-                "ExpectedSettlementDateTime",
-                &self.expected_settlement_date_time,
-            ),
+            1usize => {
+                crate::__private::encode_required(
+                    map,
+                    "ConsentId",
+                    &self.consent_id,
+                    &self.extra,
+                )
+            }
+            2usize => {
+                crate::__private::encode_required(
+                    map,
+                    "CreationDateTime",
+                    &self.creation_date_time,
+                    &self.extra,
+                )
+            }
+            3usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Status",
+                    &self.status,
+                    &self.extra,
+                )
+            }
+            4usize => {
+                crate::__private::encode_required(
+                    map,
+                    "StatusUpdateDateTime",
+                    &self.status_update_date_time,
+                    &self.extra,
+                )
+            }
+            5usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "ExpectedExecutionDateTime",
+                    &self.expected_execution_date_time,
+                )
+            }
+            6usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "ExpectedSettlementDateTime",
+                    &self.expected_settlement_date_time,
+                )
+            }
             7usize => crate::__private::encode_optional(map, "Refund", &self.refund),
             8usize => crate::__private::encode_optional(map, "Charges", &self.charges),
-            9usize => crate::__private::encode_optional(
-                map,
-                "ExchangeRateInformation",
-                &self.exchange_rate_information,
-            ),
-            10usize => {
-                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+            9usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "ExchangeRateInformation",
+                    &self.exchange_rate_information,
+                )
             }
-            11usize => crate::__private::encode_optional(
-                map,
-                "MultiAuthorisation",
-                &self.multi_authorisation,
-            ),
+            10usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
+            }
+            11usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "MultiAuthorisation",
+                    &self.multi_authorisation,
+                )
+            }
             12usize => crate::__private::encode_optional(map, "Debtor", &self.debtor),
             _ => Ok(()),
         }
@@ -22992,7 +24700,8 @@ impl crate::__private::serde::Serialize for OBWriteInternationalScheduledRespons
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteInternationalScheduledResponse6Data {
+impl<'de> crate::__private::serde::Deserialize<'de>
+for OBWriteInternationalScheduledResponse6Data {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -23078,17 +24787,14 @@ impl crate::Validate for OBWriteInternationalScheduledResponse6Data {
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBWriteInternationalScheduledResponse6Data {
+impl crate::__private::schemars::JsonSchema
+for OBWriteInternationalScheduledResponse6Data {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteInternationalScheduledResponse6Data".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBWriteInternationalScheduledResponse6Data"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBWriteInternationalScheduledResponse6Data")
+            .into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -23404,8 +25110,12 @@ impl crate::Object for OBWriteInternationalStandingOrder4 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
-            1usize => crate::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            0usize => {
+                crate::__private::encode_required(map, "Data", &self.data, &self.extra)
+            }
+            1usize => {
+                crate::__private::encode_required(map, "Risk", &self.risk, &self.extra)
+            }
             _ => Ok(()),
         }
     }
@@ -23424,7 +25134,8 @@ impl crate::__private::serde::Serialize for OBWriteInternationalStandingOrder4 {
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteInternationalStandingOrder4 {
+impl<'de> crate::__private::serde::Deserialize<'de>
+for OBWriteInternationalStandingOrder4 {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -23547,8 +25258,18 @@ impl crate::Object for OBWriteInternationalStandingOrder4Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
-        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "ConsentId",
+            &self.consent_id,
+            &self.extra,
+        )?;
+        crate::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
         Ok(())
     }
     fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
@@ -23558,10 +25279,20 @@ impl crate::Object for OBWriteInternationalStandingOrder4Data {
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "ConsentId",
+                    &self.consent_id,
+                    &self.extra,
+                )
             }
             1usize => {
-                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
             }
             _ => Ok(()),
         }
@@ -23581,7 +25312,8 @@ impl crate::__private::serde::Serialize for OBWriteInternationalStandingOrder4Da
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteInternationalStandingOrder4Data {
+impl<'de> crate::__private::serde::Deserialize<'de>
+for OBWriteInternationalStandingOrder4Data {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -23612,12 +25344,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteInternationalStandingOrde
         "OBWriteInternationalStandingOrder4Data".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBWriteInternationalStandingOrder4Data"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBWriteInternationalStandingOrder4Data").into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -23755,12 +25482,16 @@ pub struct OBWriteInternationalStandingOrder4DataInitiation {
     /// Party to which an amount of money is due.
     ///
     /// JSON name: `Creditor`
-    pub creditor: Option<Box<OBWriteInternationalScheduledConsentResponse6DataInitiationCreditor>>,
+    pub creditor: Option<
+        Box<OBWriteInternationalScheduledConsentResponse6DataInitiationCreditor>,
+    >,
     /// Party that manages the account on behalf of the account owner, that is manages the registration and booking of entries on the account, calculates balances on the account and provides information about the account.
     /// This is the servicer of the beneficiary account.
     ///
     /// JSON name: `CreditorAgent`
-    pub creditor_agent: Option<Box<OBWriteInternationalStandingOrder4DataInitiationCreditorAgent>>,
+    pub creditor_agent: Option<
+        Box<OBWriteInternationalStandingOrder4DataInitiationCreditorAgent>,
+    >,
     /// Provides the details to identify the beneficiary account.
     ///
     /// JSON name: `CreditorAccount`
@@ -23846,9 +25577,18 @@ impl crate::Object for OBWriteInternationalStandingOrder4DataInitiation {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "Frequency", &self.frequency, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "Frequency",
+            &self.frequency,
+            &self.extra,
+        )?;
         crate::__private::encode_optional(map, "Reference", &self.reference)?;
-        crate::__private::encode_optional(map, "NumberOfPayments", &self.number_of_payments)?;
+        crate::__private::encode_optional(
+            map,
+            "NumberOfPayments",
+            &self.number_of_payments,
+        )?;
         crate::__private::encode_required(
             map,
             "FirstPaymentDateTime",
@@ -23861,7 +25601,11 @@ impl crate::Object for OBWriteInternationalStandingOrder4DataInitiation {
             &self.final_payment_date_time,
         )?;
         crate::__private::encode_optional(map, "Purpose", &self.purpose)?;
-        crate::__private::encode_optional(map, "ExtendedPurpose", &self.extended_purpose)?;
+        crate::__private::encode_optional(
+            map,
+            "ExtendedPurpose",
+            &self.extended_purpose,
+        )?;
         crate::__private::encode_optional(map, "ChargeBearer", &self.charge_bearer)?;
         crate::__private::encode_required(
             map,
@@ -23889,7 +25633,11 @@ impl crate::Object for OBWriteInternationalStandingOrder4DataInitiation {
             &self.creditor_account,
             &self.extra,
         )?;
-        crate::__private::encode_optional(map, "SupplementaryData", &self.supplementary_data)?;
+        crate::__private::encode_optional(
+            map,
+            "SupplementaryData",
+            &self.supplementary_data,
+        )?;
         Ok(())
     }
     fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
@@ -23899,63 +25647,106 @@ impl crate::Object for OBWriteInternationalStandingOrder4DataInitiation {
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_required(map, "Frequency", &self.frequency, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "Frequency",
+                    &self.frequency,
+                    &self.extra,
+                )
             }
-            1usize => crate::__private::encode_optional(map, "Reference", &self.reference),
+            1usize => {
+                crate::__private::encode_optional(map, "Reference", &self.reference)
+            }
             2usize => {
-                crate::__private::encode_optional(map, "NumberOfPayments", &self.number_of_payments)
+                crate::__private::encode_optional(
+                    map,
+                    "NumberOfPayments",
+                    &self.number_of_payments,
+                )
             }
-            3usize => crate::__private::encode_required(
-                map,
-                "FirstPaymentDateTime",
-                &self.first_payment_date_time,
-                &self.extra,
-            ),
-            4usize => crate::__private::encode_optional(
-                map,
-                "FinalPaymentDateTime",
-                &self.final_payment_date_time,
-            ),
+            3usize => {
+                crate::__private::encode_required(
+                    map,
+                    "FirstPaymentDateTime",
+                    &self.first_payment_date_time,
+                    &self.extra,
+                )
+            }
+            4usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "FinalPaymentDateTime",
+                    &self.final_payment_date_time,
+                )
+            }
             5usize => crate::__private::encode_optional(map, "Purpose", &self.purpose),
             6usize => {
-                crate::__private::encode_optional(map, "ExtendedPurpose", &self.extended_purpose)
+                crate::__private::encode_optional(
+                    map,
+                    "ExtendedPurpose",
+                    &self.extended_purpose,
+                )
             }
-            7usize => crate::__private::encode_optional(map, "ChargeBearer", &self.charge_bearer),
-            8usize => crate::__private::encode_required(
-                map,
-                "CurrencyOfTransfer",
-                &self.currency_of_transfer,
-                &self.extra,
-            ),
-            9usize => crate::__private::encode_optional(
-                map,
-                "DestinationCountryCode",
-                &self.destination_country_code,
-            ),
-            10usize => crate::__private::encode_required(
-                map,
-                "InstructedAmount",
-                &self.instructed_amount,
-                &self.extra,
-            ),
+            7usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "ChargeBearer",
+                    &self.charge_bearer,
+                )
+            }
+            8usize => {
+                crate::__private::encode_required(
+                    map,
+                    "CurrencyOfTransfer",
+                    &self.currency_of_transfer,
+                    &self.extra,
+                )
+            }
+            9usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "DestinationCountryCode",
+                    &self.destination_country_code,
+                )
+            }
+            10usize => {
+                crate::__private::encode_required(
+                    map,
+                    "InstructedAmount",
+                    &self.instructed_amount,
+                    &self.extra,
+                )
+            }
             11usize => {
-                crate::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)
+                crate::__private::encode_optional(
+                    map,
+                    "DebtorAccount",
+                    &self.debtor_account,
+                )
             }
             12usize => crate::__private::encode_optional(map, "Creditor", &self.creditor),
             13usize => {
-                crate::__private::encode_optional(map, "CreditorAgent", &self.creditor_agent)
+                crate::__private::encode_optional(
+                    map,
+                    "CreditorAgent",
+                    &self.creditor_agent,
+                )
             }
-            14usize => crate::__private::encode_required(
-                map,
-                "CreditorAccount",
-                &self.creditor_account,
-                &self.extra,
-            ),
-            15usize => crate::__private::encode_optional(
-                map,
-                "SupplementaryData",
-                &self.supplementary_data,
-            ),
+            14usize => {
+                crate::__private::encode_required(
+                    map,
+                    "CreditorAccount",
+                    &self.creditor_account,
+                    &self.extra,
+                )
+            }
+            15usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "SupplementaryData",
+                    &self.supplementary_data,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -23966,7 +25757,8 @@ impl crate::Object for OBWriteInternationalStandingOrder4DataInitiation {
         &mut self.extra
     }
 }
-impl crate::__private::serde::Serialize for OBWriteInternationalStandingOrder4DataInitiation {
+impl crate::__private::serde::Serialize
+for OBWriteInternationalStandingOrder4DataInitiation {
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -23975,8 +25767,7 @@ impl crate::__private::serde::Serialize for OBWriteInternationalStandingOrder4Da
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-    for OBWriteInternationalStandingOrder4DataInitiation
-{
+for OBWriteInternationalStandingOrder4DataInitiation {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -24081,17 +25872,14 @@ impl crate::Validate for OBWriteInternationalStandingOrder4DataInitiation {
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBWriteInternationalStandingOrder4DataInitiation {
+impl crate::__private::schemars::JsonSchema
+for OBWriteInternationalStandingOrder4DataInitiation {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteInternationalStandingOrder4DataInitiation".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBWriteInternationalStandingOrder4DataInitiation"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBWriteInternationalStandingOrder4DataInitiation")
+            .into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -24441,8 +26229,12 @@ pub struct OBWriteInternationalStandingOrder4DataInitiationCreditorAgent {
 }
 impl crate::Object for OBWriteInternationalStandingOrder4DataInitiationCreditorAgent {
     const NAME: &'static str = "OBWriteInternationalStandingOrder4DataInitiationCreditorAgent";
-    const FIELDS: &'static [&'static str] =
-        &["SchemeName", "Identification", "Name", "PostalAddress"];
+    const FIELDS: &'static [&'static str] = &[
+        "SchemeName",
+        "Identification",
+        "Name",
+        "PostalAddress",
+    ];
     const REQUIRED: u128 = 0;
     const OPEN: bool = false;
     fn field_index(key: &str) -> Option<usize> {
@@ -24484,12 +26276,24 @@ impl crate::Object for OBWriteInternationalStandingOrder4DataInitiationCreditorA
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_optional(map, "SchemeName", &self.scheme_name),
+            0usize => {
+                crate::__private::encode_optional(map, "SchemeName", &self.scheme_name)
+            }
             1usize => {
-                crate::__private::encode_optional(map, "Identification", &self.identification)
+                crate::__private::encode_optional(
+                    map,
+                    "Identification",
+                    &self.identification,
+                )
             }
             2usize => crate::__private::encode_optional(map, "Name", &self.name),
-            3usize => crate::__private::encode_optional(map, "PostalAddress", &self.postal_address),
+            3usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "PostalAddress",
+                    &self.postal_address,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -24501,8 +26305,7 @@ impl crate::Object for OBWriteInternationalStandingOrder4DataInitiationCreditorA
     }
 }
 impl crate::__private::serde::Serialize
-    for OBWriteInternationalStandingOrder4DataInitiationCreditorAgent
-{
+for OBWriteInternationalStandingOrder4DataInitiationCreditorAgent {
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -24511,8 +26314,7 @@ impl crate::__private::serde::Serialize
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-    for OBWriteInternationalStandingOrder4DataInitiationCreditorAgent
-{
+for OBWriteInternationalStandingOrder4DataInitiationCreditorAgent {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -24548,18 +26350,16 @@ impl crate::Validate for OBWriteInternationalStandingOrder4DataInitiationCredito
 }
 #[cfg(feature = "schemars")]
 impl crate::__private::schemars::JsonSchema
-    for OBWriteInternationalStandingOrder4DataInitiationCreditorAgent
-{
+for OBWriteInternationalStandingOrder4DataInitiationCreditorAgent {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteInternationalStandingOrder4DataInitiationCreditorAgent".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
         concat!(
-            module_path!(),
-            "::",
+            module_path!(), "::",
             "OBWriteInternationalStandingOrder4DataInitiationCreditorAgent"
         )
-        .into()
+            .into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -24701,8 +26501,12 @@ impl crate::Object for OBWriteInternationalStandingOrderConsent6 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
-            1usize => crate::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            0usize => {
+                crate::__private::encode_required(map, "Data", &self.data, &self.extra)
+            }
+            1usize => {
+                crate::__private::encode_required(map, "Risk", &self.risk, &self.extra)
+            }
             _ => Ok(()),
         }
     }
@@ -24721,7 +26525,8 @@ impl crate::__private::serde::Serialize for OBWriteInternationalStandingOrderCon
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteInternationalStandingOrderConsent6 {
+impl<'de> crate::__private::serde::Deserialize<'de>
+for OBWriteInternationalStandingOrderConsent6 {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -24746,17 +26551,13 @@ impl crate::Validate for OBWriteInternationalStandingOrderConsent6 {
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBWriteInternationalStandingOrderConsent6 {
+impl crate::__private::schemars::JsonSchema
+for OBWriteInternationalStandingOrderConsent6 {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteInternationalStandingOrderConsent6".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBWriteInternationalStandingOrderConsent6"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBWriteInternationalStandingOrderConsent6").into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -24873,11 +26674,29 @@ impl crate::Object for OBWriteInternationalStandingOrderConsent6Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "Permission", &self.permission, &self.extra)?;
-        crate::__private::encode_optional(map, "ReadRefundAccount", &self.read_refund_account)?;
-        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "Permission",
+            &self.permission,
+            &self.extra,
+        )?;
+        crate::__private::encode_optional(
+            map,
+            "ReadRefundAccount",
+            &self.read_refund_account,
+        )?;
+        crate::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
         crate::__private::encode_optional(map, "Authorisation", &self.authorisation)?;
-        crate::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)?;
+        crate::__private::encode_optional(
+            map,
+            "SCASupportData",
+            &self.sca_support_data,
+        )?;
         Ok(())
     }
     fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
@@ -24887,19 +26706,41 @@ impl crate::Object for OBWriteInternationalStandingOrderConsent6Data {
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_required(map, "Permission", &self.permission, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "Permission",
+                    &self.permission,
+                    &self.extra,
+                )
             }
-            1usize => crate::__private::encode_optional(
-                map,
-                "ReadRefundAccount",
-                &self.read_refund_account,
-            ),
+            1usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "ReadRefundAccount",
+                    &self.read_refund_account,
+                )
+            }
             2usize => {
-                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
             }
-            3usize => crate::__private::encode_optional(map, "Authorisation", &self.authorisation),
+            3usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "Authorisation",
+                    &self.authorisation,
+                )
+            }
             4usize => {
-                crate::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)
+                crate::__private::encode_optional(
+                    map,
+                    "SCASupportData",
+                    &self.sca_support_data,
+                )
             }
             _ => Ok(()),
         }
@@ -24911,7 +26752,8 @@ impl crate::Object for OBWriteInternationalStandingOrderConsent6Data {
         &mut self.extra
     }
 }
-impl crate::__private::serde::Serialize for OBWriteInternationalStandingOrderConsent6Data {
+impl crate::__private::serde::Serialize
+for OBWriteInternationalStandingOrderConsent6Data {
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -24920,8 +26762,7 @@ impl crate::__private::serde::Serialize for OBWriteInternationalStandingOrderCon
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-    for OBWriteInternationalStandingOrderConsent6Data
-{
+for OBWriteInternationalStandingOrderConsent6Data {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -24961,17 +26802,14 @@ impl crate::Validate for OBWriteInternationalStandingOrderConsent6Data {
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBWriteInternationalStandingOrderConsent6Data {
+impl crate::__private::schemars::JsonSchema
+for OBWriteInternationalStandingOrderConsent6Data {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteInternationalStandingOrderConsent6Data".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBWriteInternationalStandingOrderConsent6Data"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBWriteInternationalStandingOrderConsent6Data")
+            .into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -25146,8 +26984,12 @@ impl crate::Object for OBWriteInternationalStandingOrderConsentResponse7 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
-            1usize => crate::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            0usize => {
+                crate::__private::encode_required(map, "Data", &self.data, &self.extra)
+            }
+            1usize => {
+                crate::__private::encode_required(map, "Risk", &self.risk, &self.extra)
+            }
             2usize => crate::__private::encode_optional(map, "Links", &self.links),
             3usize => crate::__private::encode_optional(map, "Meta", &self.meta),
             _ => Ok(()),
@@ -25160,7 +27002,8 @@ impl crate::Object for OBWriteInternationalStandingOrderConsentResponse7 {
         &mut self.extra
     }
 }
-impl crate::__private::serde::Serialize for OBWriteInternationalStandingOrderConsentResponse7 {
+impl crate::__private::serde::Serialize
+for OBWriteInternationalStandingOrderConsentResponse7 {
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -25169,8 +27012,7 @@ impl crate::__private::serde::Serialize for OBWriteInternationalStandingOrderCon
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-    for OBWriteInternationalStandingOrderConsentResponse7
-{
+for OBWriteInternationalStandingOrderConsentResponse7 {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -25205,17 +27047,16 @@ impl crate::Validate for OBWriteInternationalStandingOrderConsentResponse7 {
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBWriteInternationalStandingOrderConsentResponse7 {
+impl crate::__private::schemars::JsonSchema
+for OBWriteInternationalStandingOrderConsentResponse7 {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteInternationalStandingOrderConsentResponse7".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
         concat!(
-            module_path!(),
-            "::",
-            "OBWriteInternationalStandingOrderConsentResponse7"
+            module_path!(), "::", "OBWriteInternationalStandingOrderConsentResponse7"
         )
-        .into()
+            .into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -25230,7 +27071,10 @@ impl crate::__private::schemars::JsonSchema for OBWriteInternationalStandingOrde
             true,
             "",
             crate::schema::constrain(
-                g.subschema_for::<OBWriteInternationalStandingOrderConsentResponse7Data>(),
+                g
+                    .subschema_for::<
+                        OBWriteInternationalStandingOrderConsentResponse7Data,
+                    >(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -25425,7 +27269,12 @@ impl crate::Object for OBWriteInternationalStandingOrderConsentResponse7Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "ConsentId",
+            &self.consent_id,
+            &self.extra,
+        )?;
         crate::__private::encode_required(
             map,
             "CreationDateTime",
@@ -25439,13 +27288,35 @@ impl crate::Object for OBWriteInternationalStandingOrderConsentResponse7Data {
             &self.status_update_date_time,
             &self.extra,
         )?;
-        crate::__private::encode_required(map, "Permission", &self.permission, &self.extra)?;
-        crate::__private::encode_optional(map, "ReadRefundAccount", &self.read_refund_account)?;
-        crate::__private::encode_optional(map, "CutOffDateTime", &self.cut_off_date_time)?;
+        crate::__private::encode_required(
+            map,
+            "Permission",
+            &self.permission,
+            &self.extra,
+        )?;
+        crate::__private::encode_optional(
+            map,
+            "ReadRefundAccount",
+            &self.read_refund_account,
+        )?;
+        crate::__private::encode_optional(
+            map,
+            "CutOffDateTime",
+            &self.cut_off_date_time,
+        )?;
         crate::__private::encode_optional(map, "Charges", &self.charges)?;
-        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
         crate::__private::encode_optional(map, "Authorisation", &self.authorisation)?;
-        crate::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)?;
+        crate::__private::encode_optional(
+            map,
+            "SCASupportData",
+            &self.sca_support_data,
+        )?;
         crate::__private::encode_optional(map, "Debtor", &self.debtor)?;
         Ok(())
     }
@@ -25456,39 +27327,81 @@ impl crate::Object for OBWriteInternationalStandingOrderConsentResponse7Data {
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "ConsentId",
+                    &self.consent_id,
+                    &self.extra,
+                )
             }
-            1usize => crate::__private::encode_required(
-                map,
-                "CreationDateTime",
-                &self.creation_date_time,
-                &self.extra,
-            ),
-            2usize => crate::__private::encode_required(map, "Status", &self.status, &self.extra),
-            3usize => crate::__private::encode_required(
-                map,
-                "StatusUpdateDateTime",
-                &self.status_update_date_time,
-                &self.extra,
-            ),
+            1usize => {
+                crate::__private::encode_required(
+                    map,
+                    "CreationDateTime",
+                    &self.creation_date_time,
+                    &self.extra,
+                )
+            }
+            2usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Status",
+                    &self.status,
+                    &self.extra,
+                )
+            }
+            3usize => {
+                crate::__private::encode_required(
+                    map,
+                    "StatusUpdateDateTime",
+                    &self.status_update_date_time,
+                    &self.extra,
+                )
+            }
             4usize => {
-                crate::__private::encode_required(map, "Permission", &self.permission, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "Permission",
+                    &self.permission,
+                    &self.extra,
+                )
             }
-            5usize => crate::__private::encode_optional(
-                map,
-                "ReadRefundAccount",
-                &self.read_refund_account,
-            ),
+            5usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "ReadRefundAccount",
+                    &self.read_refund_account,
+                )
+            }
             6usize => {
-                crate::__private::encode_optional(map, "CutOffDateTime", &self.cut_off_date_time)
+                crate::__private::encode_optional(
+                    map,
+                    "CutOffDateTime",
+                    &self.cut_off_date_time,
+                )
             }
             7usize => crate::__private::encode_optional(map, "Charges", &self.charges),
             8usize => {
-                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
             }
-            9usize => crate::__private::encode_optional(map, "Authorisation", &self.authorisation),
+            9usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "Authorisation",
+                    &self.authorisation,
+                )
+            }
             10usize => {
-                crate::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)
+                crate::__private::encode_optional(
+                    map,
+                    "SCASupportData",
+                    &self.sca_support_data,
+                )
             }
             11usize => crate::__private::encode_optional(map, "Debtor", &self.debtor),
             _ => Ok(()),
@@ -25501,7 +27414,8 @@ impl crate::Object for OBWriteInternationalStandingOrderConsentResponse7Data {
         &mut self.extra
     }
 }
-impl crate::__private::serde::Serialize for OBWriteInternationalStandingOrderConsentResponse7Data {
+impl crate::__private::serde::Serialize
+for OBWriteInternationalStandingOrderConsentResponse7Data {
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -25510,8 +27424,7 @@ impl crate::__private::serde::Serialize for OBWriteInternationalStandingOrderCon
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-    for OBWriteInternationalStandingOrderConsentResponse7Data
-{
+for OBWriteInternationalStandingOrderConsentResponse7Data {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -25592,18 +27505,15 @@ impl crate::Validate for OBWriteInternationalStandingOrderConsentResponse7Data {
 }
 #[cfg(feature = "schemars")]
 impl crate::__private::schemars::JsonSchema
-    for OBWriteInternationalStandingOrderConsentResponse7Data
-{
+for OBWriteInternationalStandingOrderConsentResponse7Data {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteInternationalStandingOrderConsentResponse7Data".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
         concat!(
-            module_path!(),
-            "::",
-            "OBWriteInternationalStandingOrderConsentResponse7Data"
+            module_path!(), "::", "OBWriteInternationalStandingOrderConsentResponse7Data"
         )
-        .into()
+            .into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -25934,12 +27844,16 @@ pub struct OBWriteInternationalStandingOrderConsentResponse7DataInitiation {
     /// Party to which an amount of money is due.
     ///
     /// JSON name: `Creditor`
-    pub creditor: Option<Box<OBWriteInternationalScheduledConsentResponse6DataInitiationCreditor>>,
+    pub creditor: Option<
+        Box<OBWriteInternationalScheduledConsentResponse6DataInitiationCreditor>,
+    >,
     /// Party that manages the account on behalf of the account owner, that is manages the registration and booking of entries on the account, calculates balances on the account and provides information about the account.
     /// This is the servicer of the beneficiary account.
     ///
     /// JSON name: `CreditorAgent`
-    pub creditor_agent: Option<Box<OBWriteInternationalStandingOrder4DataInitiationCreditorAgent>>,
+    pub creditor_agent: Option<
+        Box<OBWriteInternationalStandingOrder4DataInitiationCreditorAgent>,
+    >,
     /// Provides the details to identify the beneficiary account.
     ///
     /// JSON name: `CreditorAccount`
@@ -26025,9 +27939,18 @@ impl crate::Object for OBWriteInternationalStandingOrderConsentResponse7DataInit
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "Frequency", &self.frequency, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "Frequency",
+            &self.frequency,
+            &self.extra,
+        )?;
         crate::__private::encode_optional(map, "Reference", &self.reference)?;
-        crate::__private::encode_optional(map, "NumberOfPayments", &self.number_of_payments)?;
+        crate::__private::encode_optional(
+            map,
+            "NumberOfPayments",
+            &self.number_of_payments,
+        )?;
         crate::__private::encode_required(
             map,
             "FirstPaymentDateTime",
@@ -26040,7 +27963,11 @@ impl crate::Object for OBWriteInternationalStandingOrderConsentResponse7DataInit
             &self.final_payment_date_time,
         )?;
         crate::__private::encode_optional(map, "Purpose", &self.purpose)?;
-        crate::__private::encode_optional(map, "ExtendedPurpose", &self.extended_purpose)?;
+        crate::__private::encode_optional(
+            map,
+            "ExtendedPurpose",
+            &self.extended_purpose,
+        )?;
         crate::__private::encode_optional(map, "ChargeBearer", &self.charge_bearer)?;
         crate::__private::encode_required(
             map,
@@ -26068,7 +27995,11 @@ impl crate::Object for OBWriteInternationalStandingOrderConsentResponse7DataInit
             &self.creditor_account,
             &self.extra,
         )?;
-        crate::__private::encode_optional(map, "SupplementaryData", &self.supplementary_data)?;
+        crate::__private::encode_optional(
+            map,
+            "SupplementaryData",
+            &self.supplementary_data,
+        )?;
         Ok(())
     }
     fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
@@ -26078,63 +28009,106 @@ impl crate::Object for OBWriteInternationalStandingOrderConsentResponse7DataInit
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_required(map, "Frequency", &self.frequency, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "Frequency",
+                    &self.frequency,
+                    &self.extra,
+                )
             }
-            1usize => crate::__private::encode_optional(map, "Reference", &self.reference),
+            1usize => {
+                crate::__private::encode_optional(map, "Reference", &self.reference)
+            }
             2usize => {
-                crate::__private::encode_optional(map, "NumberOfPayments", &self.number_of_payments)
+                crate::__private::encode_optional(
+                    map,
+                    "NumberOfPayments",
+                    &self.number_of_payments,
+                )
             }
-            3usize => crate::__private::encode_required(
-                map,
-                "FirstPaymentDateTime",
-                &self.first_payment_date_time,
-                &self.extra,
-            ),
-            4usize => crate::__private::encode_optional(
-                map,
-                "FinalPaymentDateTime",
-                &self.final_payment_date_time,
-            ),
+            3usize => {
+                crate::__private::encode_required(
+                    map,
+                    "FirstPaymentDateTime",
+                    &self.first_payment_date_time,
+                    &self.extra,
+                )
+            }
+            4usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "FinalPaymentDateTime",
+                    &self.final_payment_date_time,
+                )
+            }
             5usize => crate::__private::encode_optional(map, "Purpose", &self.purpose),
             6usize => {
-                crate::__private::encode_optional(map, "ExtendedPurpose", &self.extended_purpose)
+                crate::__private::encode_optional(
+                    map,
+                    "ExtendedPurpose",
+                    &self.extended_purpose,
+                )
             }
-            7usize => crate::__private::encode_optional(map, "ChargeBearer", &self.charge_bearer),
-            8usize => crate::__private::encode_required(
-                map,
-                "CurrencyOfTransfer",
-                &self.currency_of_transfer,
-                &self.extra,
-            ),
-            9usize => crate::__private::encode_optional(
-                map,
-                "DestinationCountryCode",
-                &self.destination_country_code,
-            ),
-            10usize => crate::__private::encode_required(
-                map,
-                "InstructedAmount",
-                &self.instructed_amount,
-                &self.extra,
-            ),
+            7usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "ChargeBearer",
+                    &self.charge_bearer,
+                )
+            }
+            8usize => {
+                crate::__private::encode_required(
+                    map,
+                    "CurrencyOfTransfer",
+                    &self.currency_of_transfer,
+                    &self.extra,
+                )
+            }
+            9usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "DestinationCountryCode",
+                    &self.destination_country_code,
+                )
+            }
+            10usize => {
+                crate::__private::encode_required(
+                    map,
+                    "InstructedAmount",
+                    &self.instructed_amount,
+                    &self.extra,
+                )
+            }
             11usize => {
-                crate::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)
+                crate::__private::encode_optional(
+                    map,
+                    "DebtorAccount",
+                    &self.debtor_account,
+                )
             }
             12usize => crate::__private::encode_optional(map, "Creditor", &self.creditor),
             13usize => {
-                crate::__private::encode_optional(map, "CreditorAgent", &self.creditor_agent)
+                crate::__private::encode_optional(
+                    map,
+                    "CreditorAgent",
+                    &self.creditor_agent,
+                )
             }
-            14usize => crate::__private::encode_required(
-                map,
-                "CreditorAccount",
-                &self.creditor_account,
-                &self.extra,
-            ),
-            15usize => crate::__private::encode_optional(
-                map,
-                "SupplementaryData",
-                &self.supplementary_data,
-            ),
+            14usize => {
+                crate::__private::encode_required(
+                    map,
+                    "CreditorAccount",
+                    &self.creditor_account,
+                    &self.extra,
+                )
+            }
+            15usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "SupplementaryData",
+                    &self.supplementary_data,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -26146,8 +28120,7 @@ impl crate::Object for OBWriteInternationalStandingOrderConsentResponse7DataInit
     }
 }
 impl crate::__private::serde::Serialize
-    for OBWriteInternationalStandingOrderConsentResponse7DataInitiation
-{
+for OBWriteInternationalStandingOrderConsentResponse7DataInitiation {
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -26156,15 +28129,15 @@ impl crate::__private::serde::Serialize
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-    for OBWriteInternationalStandingOrderConsentResponse7DataInitiation
-{
+for OBWriteInternationalStandingOrderConsentResponse7DataInitiation {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
         crate::__private::deserialize_object(deserializer)
     }
 }
-impl crate::Validate for OBWriteInternationalStandingOrderConsentResponse7DataInitiation {
+impl crate::Validate
+for OBWriteInternationalStandingOrderConsentResponse7DataInitiation {
     fn validate_at(&self, r: &mut crate::__private::Report) {
         crate::__private::check_extra::<Self>(r, &self.extra);
         if !self.extra.is_missing("Frequency") {
@@ -26263,18 +28236,16 @@ impl crate::Validate for OBWriteInternationalStandingOrderConsentResponse7DataIn
 }
 #[cfg(feature = "schemars")]
 impl crate::__private::schemars::JsonSchema
-    for OBWriteInternationalStandingOrderConsentResponse7DataInitiation
-{
+for OBWriteInternationalStandingOrderConsentResponse7DataInitiation {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteInternationalStandingOrderConsentResponse7DataInitiation".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
         concat!(
-            module_path!(),
-            "::",
+            module_path!(), "::",
             "OBWriteInternationalStandingOrderConsentResponse7DataInitiation"
         )
-        .into()
+            .into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -26658,7 +28629,9 @@ impl crate::Object for OBWriteInternationalStandingOrderResponse7 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
+            0usize => {
+                crate::__private::encode_required(map, "Data", &self.data, &self.extra)
+            }
             1usize => crate::__private::encode_optional(map, "Links", &self.links),
             2usize => crate::__private::encode_optional(map, "Meta", &self.meta),
             _ => Ok(()),
@@ -26679,7 +28652,8 @@ impl crate::__private::serde::Serialize for OBWriteInternationalStandingOrderRes
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteInternationalStandingOrderResponse7 {
+impl<'de> crate::__private::serde::Deserialize<'de>
+for OBWriteInternationalStandingOrderResponse7 {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -26708,17 +28682,14 @@ impl crate::Validate for OBWriteInternationalStandingOrderResponse7 {
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBWriteInternationalStandingOrderResponse7 {
+impl crate::__private::schemars::JsonSchema
+for OBWriteInternationalStandingOrderResponse7 {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteInternationalStandingOrderResponse7".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBWriteInternationalStandingOrderResponse7"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBWriteInternationalStandingOrderResponse7")
+            .into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -26899,7 +28870,12 @@ impl crate::Object for OBWriteInternationalStandingOrderResponse7Data {
             &self.international_standing_order_id,
             &self.extra,
         )?;
-        crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "ConsentId",
+            &self.consent_id,
+            &self.extra,
+        )?;
         crate::__private::encode_required(
             map,
             "CreationDateTime",
@@ -26915,8 +28891,17 @@ impl crate::Object for OBWriteInternationalStandingOrderResponse7Data {
         )?;
         crate::__private::encode_optional(map, "Refund", &self.refund)?;
         crate::__private::encode_optional(map, "Charges", &self.charges)?;
-        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
-        crate::__private::encode_optional(map, "MultiAuthorisation", &self.multi_authorisation)?;
+        crate::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
+        crate::__private::encode_optional(
+            map,
+            "MultiAuthorisation",
+            &self.multi_authorisation,
+        )?;
         crate::__private::encode_optional(map, "Debtor", &self.debtor)?;
         Ok(())
     }
@@ -26926,38 +28911,63 @@ impl crate::Object for OBWriteInternationalStandingOrderResponse7Data {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(
-                map,
-                "InternationalStandingOrderId",
-                &self.international_standing_order_id,
-                &self.extra,
-            ),
-            1usize => {
-                crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)
+            0usize => {
+                crate::__private::encode_required(
+                    map,
+                    "InternationalStandingOrderId",
+                    &self.international_standing_order_id,
+                    &self.extra,
+                )
             }
-            2usize => crate::__private::encode_required(
-                map,
-                "CreationDateTime",
-                &self.creation_date_time,
-                &self.extra,
-            ),
-            3usize => crate::__private::encode_required(map, "Status", &self.status, &self.extra),
-            4usize => crate::__private::encode_required(
-                map,
-                "StatusUpdateDateTime",
-                &self.status_update_date_time,
-                &self.extra,
-            ),
+            1usize => {
+                crate::__private::encode_required(
+                    map,
+                    "ConsentId",
+                    &self.consent_id,
+                    &self.extra,
+                )
+            }
+            2usize => {
+                crate::__private::encode_required(
+                    map,
+                    "CreationDateTime",
+                    &self.creation_date_time,
+                    &self.extra,
+                )
+            }
+            3usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Status",
+                    &self.status,
+                    &self.extra,
+                )
+            }
+            4usize => {
+                crate::__private::encode_required(
+                    map,
+                    "StatusUpdateDateTime",
+                    &self.status_update_date_time,
+                    &self.extra,
+                )
+            }
             5usize => crate::__private::encode_optional(map, "Refund", &self.refund),
             6usize => crate::__private::encode_optional(map, "Charges", &self.charges),
             7usize => {
-                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
             }
-            8usize => crate::__private::encode_optional(
-                map,
-                "MultiAuthorisation",
-                &self.multi_authorisation,
-            ),
+            8usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "MultiAuthorisation",
+                    &self.multi_authorisation,
+                )
+            }
             9usize => crate::__private::encode_optional(map, "Debtor", &self.debtor),
             _ => Ok(()),
         }
@@ -26969,7 +28979,8 @@ impl crate::Object for OBWriteInternationalStandingOrderResponse7Data {
         &mut self.extra
     }
 }
-impl crate::__private::serde::Serialize for OBWriteInternationalStandingOrderResponse7Data {
+impl crate::__private::serde::Serialize
+for OBWriteInternationalStandingOrderResponse7Data {
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -26978,8 +28989,7 @@ impl crate::__private::serde::Serialize for OBWriteInternationalStandingOrderRes
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-    for OBWriteInternationalStandingOrderResponse7Data
-{
+for OBWriteInternationalStandingOrderResponse7Data {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -27050,17 +29060,14 @@ impl crate::Validate for OBWriteInternationalStandingOrderResponse7Data {
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBWriteInternationalStandingOrderResponse7Data {
+impl crate::__private::schemars::JsonSchema
+for OBWriteInternationalStandingOrderResponse7Data {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteInternationalStandingOrderResponse7Data".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBWriteInternationalStandingOrderResponse7Data"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBWriteInternationalStandingOrderResponse7Data")
+            .into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -27170,7 +29177,10 @@ impl crate::__private::schemars::JsonSchema for OBWriteInternationalStandingOrde
             false,
             "",
             crate::schema::constrain(
-                g.subschema_for::<OBWriteInternationalStandingOrderResponse7DataRefund>(),
+                g
+                    .subschema_for::<
+                        OBWriteInternationalStandingOrderResponse7DataRefund,
+                    >(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -27271,7 +29281,9 @@ pub struct OBWriteInternationalStandingOrderResponse7DataRefund {
     /// Set of elements used to identify a person or an organisation.
     ///
     /// JSON name: `Creditor`
-    pub creditor: Option<Box<OBWriteInternationalScheduledConsentResponse6DataInitiationCreditor>>,
+    pub creditor: Option<
+        Box<OBWriteInternationalScheduledConsentResponse6DataInitiationCreditor>,
+    >,
     /// Set of elements used to uniquely and unambiguously identify a financial institution or a branch of a financial institution.
     ///
     /// JSON name: `Agent`
@@ -27327,7 +29339,14 @@ impl crate::Object for OBWriteInternationalStandingOrderResponse7DataRefund {
         match index {
             0usize => crate::__private::encode_optional(map, "Creditor", &self.creditor),
             1usize => crate::__private::encode_optional(map, "Agent", &self.agent),
-            2usize => crate::__private::encode_required(map, "Account", &self.account, &self.extra),
+            2usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Account",
+                    &self.account,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -27338,7 +29357,8 @@ impl crate::Object for OBWriteInternationalStandingOrderResponse7DataRefund {
         &mut self.extra
     }
 }
-impl crate::__private::serde::Serialize for OBWriteInternationalStandingOrderResponse7DataRefund {
+impl crate::__private::serde::Serialize
+for OBWriteInternationalStandingOrderResponse7DataRefund {
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -27347,8 +29367,7 @@ impl crate::__private::serde::Serialize for OBWriteInternationalStandingOrderRes
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-    for OBWriteInternationalStandingOrderResponse7DataRefund
-{
+for OBWriteInternationalStandingOrderResponse7DataRefund {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -27378,18 +29397,15 @@ impl crate::Validate for OBWriteInternationalStandingOrderResponse7DataRefund {
 }
 #[cfg(feature = "schemars")]
 impl crate::__private::schemars::JsonSchema
-    for OBWriteInternationalStandingOrderResponse7DataRefund
-{
+for OBWriteInternationalStandingOrderResponse7DataRefund {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteInternationalStandingOrderResponse7DataRefund".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
         concat!(
-            module_path!(),
-            "::",
-            "OBWriteInternationalStandingOrderResponse7DataRefund"
+            module_path!(), "::", "OBWriteInternationalStandingOrderResponse7DataRefund"
         )
-        .into()
+            .into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -27521,7 +29537,9 @@ impl crate::Object for OBWritePaymentDetailsResponse1 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
+            0usize => {
+                crate::__private::encode_required(map, "Data", &self.data, &self.extra)
+            }
             1usize => crate::__private::encode_optional(map, "Links", &self.links),
             2usize => crate::__private::encode_optional(map, "Meta", &self.meta),
             _ => Ok(()),
@@ -27691,7 +29709,13 @@ impl crate::Object for OBWritePaymentDetailsResponse1Data {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_optional(map, "PaymentStatus", &self.payment_status),
+            0usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "PaymentStatus",
+                    &self.payment_status,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -27710,7 +29734,8 @@ impl crate::__private::serde::Serialize for OBWritePaymentDetailsResponse1Data {
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de> for OBWritePaymentDetailsResponse1Data {
+impl<'de> crate::__private::serde::Deserialize<'de>
+for OBWritePaymentDetailsResponse1Data {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -27748,7 +29773,10 @@ impl crate::__private::schemars::JsonSchema for OBWritePaymentDetailsResponse1Da
             false,
             "",
             crate::schema::constrain(
-                g.subschema_for::<Vec<OBWritePaymentDetailsResponse1DataPaymentStatus>>(),
+                g
+                    .subschema_for::<
+                        Vec<OBWritePaymentDetailsResponse1DataPaymentStatus>,
+                    >(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -27784,7 +29812,9 @@ pub struct OBWritePaymentDetailsResponse1DataPaymentStatus {
     /// Payment status details as per underlying Payment Rail.
     ///
     /// JSON name: `StatusDetail`
-    pub status_detail: Option<Box<OBWritePaymentDetailsResponse1DataPaymentStatusStatusDetail>>,
+    pub status_detail: Option<
+        Box<OBWritePaymentDetailsResponse1DataPaymentStatusStatusDetail>,
+    >,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
     pub extra: crate::Extra,
@@ -27848,20 +29878,37 @@ impl crate::Object for OBWritePaymentDetailsResponse1DataPaymentStatus {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(
-                map,
-                "PaymentTransactionId",
-                &self.payment_transaction_id,
-                &self.extra,
-            ),
-            1usize => crate::__private::encode_required(map, "Status", &self.status, &self.extra),
-            2usize => crate::__private::encode_required(
-                map,
-                "StatusUpdateDateTime",
-                &self.status_update_date_time,
-                &self.extra,
-            ),
-            3usize => crate::__private::encode_optional(map, "StatusDetail", &self.status_detail),
+            0usize => {
+                crate::__private::encode_required(
+                    map,
+                    "PaymentTransactionId",
+                    &self.payment_transaction_id,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Status",
+                    &self.status,
+                    &self.extra,
+                )
+            }
+            2usize => {
+                crate::__private::encode_required(
+                    map,
+                    "StatusUpdateDateTime",
+                    &self.status_update_date_time,
+                    &self.extra,
+                )
+            }
+            3usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "StatusDetail",
+                    &self.status_detail,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -27872,7 +29919,8 @@ impl crate::Object for OBWritePaymentDetailsResponse1DataPaymentStatus {
         &mut self.extra
     }
 }
-impl crate::__private::serde::Serialize for OBWritePaymentDetailsResponse1DataPaymentStatus {
+impl crate::__private::serde::Serialize
+for OBWritePaymentDetailsResponse1DataPaymentStatus {
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -27881,8 +29929,7 @@ impl crate::__private::serde::Serialize for OBWritePaymentDetailsResponse1DataPa
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-    for OBWritePaymentDetailsResponse1DataPaymentStatus
-{
+for OBWritePaymentDetailsResponse1DataPaymentStatus {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -27919,17 +29966,14 @@ impl crate::Validate for OBWritePaymentDetailsResponse1DataPaymentStatus {
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBWritePaymentDetailsResponse1DataPaymentStatus {
+impl crate::__private::schemars::JsonSchema
+for OBWritePaymentDetailsResponse1DataPaymentStatus {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWritePaymentDetailsResponse1DataPaymentStatus".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBWritePaymentDetailsResponse1DataPaymentStatus"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBWritePaymentDetailsResponse1DataPaymentStatus")
+            .into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -27960,7 +30004,10 @@ impl crate::__private::schemars::JsonSchema for OBWritePaymentDetailsResponse1Da
             true,
             "Status of a transfe, as assigned by the transaction administrator.",
             crate::schema::constrain(
-                g.subschema_for::<OBWritePaymentDetailsResponse1DataPaymentStatusStatus>(),
+                g
+                    .subschema_for::<
+                        OBWritePaymentDetailsResponse1DataPaymentStatusStatus,
+                    >(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -27998,7 +30045,10 @@ impl crate::__private::schemars::JsonSchema for OBWritePaymentDetailsResponse1Da
             false,
             "Payment status details as per underlying Payment Rail.",
             crate::schema::constrain(
-                g.subschema_for::<OBWritePaymentDetailsResponse1DataPaymentStatusStatusDetail>(),
+                g
+                    .subschema_for::<
+                        OBWritePaymentDetailsResponse1DataPaymentStatusStatusDetail,
+                    >(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -28089,7 +30139,9 @@ impl OBWritePaymentDetailsResponse1DataPaymentStatusStatus {
         match self {
             Self::Accepted => "Accepted",
             Self::AcceptedCancellationRequest => "AcceptedCancellationRequest",
-            Self::AcceptedCreditSettlementCompleted => "AcceptedCreditSettlementCompleted",
+            Self::AcceptedCreditSettlementCompleted => {
+                "AcceptedCreditSettlementCompleted"
+            }
             Self::AcceptedCustomerProfile => "AcceptedCustomerProfile",
             Self::AcceptedFundsChecked => "AcceptedFundsChecked",
             Self::AcceptedSettlementCompleted => "AcceptedSettlementCompleted",
@@ -28099,8 +30151,12 @@ impl OBWritePaymentDetailsResponse1DataPaymentStatusStatus {
             Self::AcceptedWithoutPosting => "AcceptedWithoutPosting",
             Self::Cancelled => "Cancelled",
             Self::NoCancellationProcess => "NoCancellationProcess",
-            Self::PartiallyAcceptedCancellationRequest => "PartiallyAcceptedCancellationRequest",
-            Self::PartiallyAcceptedTechnicalCorrect => "PartiallyAcceptedTechnicalCorrect",
+            Self::PartiallyAcceptedCancellationRequest => {
+                "PartiallyAcceptedCancellationRequest"
+            }
+            Self::PartiallyAcceptedTechnicalCorrect => {
+                "PartiallyAcceptedTechnicalCorrect"
+            }
             Self::PaymentCancelled => "PaymentCancelled",
             Self::Pending => "Pending",
             Self::PendingCancellationRequest => "PendingCancellationRequest",
@@ -28115,7 +30171,9 @@ impl OBWritePaymentDetailsResponse1DataPaymentStatusStatus {
         match code {
             "Accepted" => Self::Accepted,
             "AcceptedCancellationRequest" => Self::AcceptedCancellationRequest,
-            "AcceptedCreditSettlementCompleted" => Self::AcceptedCreditSettlementCompleted,
+            "AcceptedCreditSettlementCompleted" => {
+                Self::AcceptedCreditSettlementCompleted
+            }
             "AcceptedCustomerProfile" => Self::AcceptedCustomerProfile,
             "AcceptedFundsChecked" => Self::AcceptedFundsChecked,
             "AcceptedSettlementCompleted" => Self::AcceptedSettlementCompleted,
@@ -28125,8 +30183,12 @@ impl OBWritePaymentDetailsResponse1DataPaymentStatusStatus {
             "AcceptedWithoutPosting" => Self::AcceptedWithoutPosting,
             "Cancelled" => Self::Cancelled,
             "NoCancellationProcess" => Self::NoCancellationProcess,
-            "PartiallyAcceptedCancellationRequest" => Self::PartiallyAcceptedCancellationRequest,
-            "PartiallyAcceptedTechnicalCorrect" => Self::PartiallyAcceptedTechnicalCorrect,
+            "PartiallyAcceptedCancellationRequest" => {
+                Self::PartiallyAcceptedCancellationRequest
+            }
+            "PartiallyAcceptedTechnicalCorrect" => {
+                Self::PartiallyAcceptedTechnicalCorrect
+            }
             "PaymentCancelled" => Self::PaymentCancelled,
             "Pending" => Self::Pending,
             "PendingCancellationRequest" => Self::PendingCancellationRequest,
@@ -28157,8 +30219,9 @@ pub struct OBWritePaymentDetailsResponse1DataPaymentStatusStatusDetail {
     /// Reason Code provided for the status of a transfer.
     ///
     /// JSON name: `StatusReason`
-    pub status_reason:
-        Option<OBWritePaymentDetailsResponse1DataPaymentStatusStatusDetailStatusReason>,
+    pub status_reason: Option<
+        OBWritePaymentDetailsResponse1DataPaymentStatusStatusDetailStatusReason,
+    >,
     /// Reason provided for the status of a transfer.
     ///
     /// JSON name: `StatusReasonDescription`
@@ -28204,7 +30267,11 @@ impl crate::Object for OBWritePaymentDetailsResponse1DataPaymentStatusStatusDeta
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_optional(map, "LocalInstrument", &self.local_instrument)?;
+        crate::__private::encode_optional(
+            map,
+            "LocalInstrument",
+            &self.local_instrument,
+        )?;
         crate::__private::encode_required(map, "Status", &self.status, &self.extra)?;
         crate::__private::encode_optional(map, "StatusReason", &self.status_reason)?;
         crate::__private::encode_optional(
@@ -28221,15 +30288,34 @@ impl crate::Object for OBWritePaymentDetailsResponse1DataPaymentStatusStatusDeta
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_optional(map, "LocalInstrument", &self.local_instrument)
+                crate::__private::encode_optional(
+                    map,
+                    "LocalInstrument",
+                    &self.local_instrument,
+                )
             }
-            1usize => crate::__private::encode_required(map, "Status", &self.status, &self.extra),
-            2usize => crate::__private::encode_optional(map, "StatusReason", &self.status_reason),
-            3usize => crate::__private::encode_optional(
-                map,
-                "StatusReasonDescription",
-                &self.status_reason_description,
-            ),
+            1usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Status",
+                    &self.status,
+                    &self.extra,
+                )
+            }
+            2usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "StatusReason",
+                    &self.status_reason,
+                )
+            }
+            3usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "StatusReasonDescription",
+                    &self.status_reason_description,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -28241,8 +30327,7 @@ impl crate::Object for OBWritePaymentDetailsResponse1DataPaymentStatusStatusDeta
     }
 }
 impl crate::__private::serde::Serialize
-    for OBWritePaymentDetailsResponse1DataPaymentStatusStatusDetail
-{
+for OBWritePaymentDetailsResponse1DataPaymentStatusStatusDetail {
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -28251,8 +30336,7 @@ impl crate::__private::serde::Serialize
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-    for OBWritePaymentDetailsResponse1DataPaymentStatusStatusDetail
-{
+for OBWritePaymentDetailsResponse1DataPaymentStatusStatusDetail {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -28289,18 +30373,16 @@ impl crate::Validate for OBWritePaymentDetailsResponse1DataPaymentStatusStatusDe
 }
 #[cfg(feature = "schemars")]
 impl crate::__private::schemars::JsonSchema
-    for OBWritePaymentDetailsResponse1DataPaymentStatusStatusDetail
-{
+for OBWritePaymentDetailsResponse1DataPaymentStatusStatusDetail {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWritePaymentDetailsResponse1DataPaymentStatusStatusDetail".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
         concat!(
-            module_path!(),
-            "::",
+            module_path!(), "::",
             "OBWritePaymentDetailsResponse1DataPaymentStatusStatusDetail"
         )
-        .into()
+            .into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -28453,7 +30535,9 @@ impl OBWritePaymentDetailsResponse1DataPaymentStatusStatusDetailStatusReason {
         !matches!(self, Self::Unknown(_))
     }
 }
-crate::open_enum_traits!(OBWritePaymentDetailsResponse1DataPaymentStatusStatusDetailStatusReason);
+crate::open_enum_traits!(
+    OBWritePaymentDetailsResponse1DataPaymentStatusStatusDetailStatusReason
+);
 /// Decodes `body` as the request or response body type named `type_name` (a spec name such
 /// as `"OBReadTransaction6"`), re-encodes and validates it. `None` when no operation of
 /// this API uses a type of that name.
@@ -28461,85 +30545,107 @@ pub fn check_json(
     type_name: &str,
     body: &[u8],
 ) -> Option<Result<crate::decode::Checked, crate::decode::DecodeError>> {
-    Some(match type_name {
-        "File" => crate::decode::check_as::<File>(body),
-        "OBErrorResponse1" => crate::decode::check_as::<OBErrorResponse1>(body),
-        "OBWriteDomestic2" => crate::decode::check_as::<OBWriteDomestic2>(body),
-        "OBWriteDomesticConsent4" => crate::decode::check_as::<OBWriteDomesticConsent4>(body),
-        "OBWriteDomesticConsentResponse5" => {
-            crate::decode::check_as::<OBWriteDomesticConsentResponse5>(body)
-        }
-        "OBWriteDomesticResponse5" => crate::decode::check_as::<OBWriteDomesticResponse5>(body),
-        "OBWriteDomesticScheduled2" => crate::decode::check_as::<OBWriteDomesticScheduled2>(body),
-        "OBWriteDomesticScheduledConsent4" => {
-            crate::decode::check_as::<OBWriteDomesticScheduledConsent4>(body)
-        }
-        "OBWriteDomesticScheduledConsentResponse5" => {
-            crate::decode::check_as::<OBWriteDomesticScheduledConsentResponse5>(body)
-        }
-        "OBWriteDomesticScheduledResponse5" => {
-            crate::decode::check_as::<OBWriteDomesticScheduledResponse5>(body)
-        }
-        "OBWriteDomesticStandingOrder3" => {
-            crate::decode::check_as::<OBWriteDomesticStandingOrder3>(body)
-        }
-        "OBWriteDomesticStandingOrderConsent5" => {
-            crate::decode::check_as::<OBWriteDomesticStandingOrderConsent5>(body)
-        }
-        "OBWriteDomesticStandingOrderConsentResponse6" => {
-            crate::decode::check_as::<OBWriteDomesticStandingOrderConsentResponse6>(body)
-        }
-        "OBWriteDomesticStandingOrderResponse6" => {
-            crate::decode::check_as::<OBWriteDomesticStandingOrderResponse6>(body)
-        }
-        "OBWriteFile2" => crate::decode::check_as::<OBWriteFile2>(body),
-        "OBWriteFileConsent3" => crate::decode::check_as::<OBWriteFileConsent3>(body),
-        "OBWriteFileConsentResponse4" => {
-            crate::decode::check_as::<OBWriteFileConsentResponse4>(body)
-        }
-        "OBWriteFileResponse3" => crate::decode::check_as::<OBWriteFileResponse3>(body),
-        "OBWriteFundsConfirmationResponse1" => {
-            crate::decode::check_as::<OBWriteFundsConfirmationResponse1>(body)
-        }
-        "OBWriteInternational3" => crate::decode::check_as::<OBWriteInternational3>(body),
-        "OBWriteInternationalConsent5" => {
-            crate::decode::check_as::<OBWriteInternationalConsent5>(body)
-        }
-        "OBWriteInternationalConsentResponse6" => {
-            crate::decode::check_as::<OBWriteInternationalConsentResponse6>(body)
-        }
-        "OBWriteInternationalResponse5" => {
-            crate::decode::check_as::<OBWriteInternationalResponse5>(body)
-        }
-        "OBWriteInternationalScheduled3" => {
-            crate::decode::check_as::<OBWriteInternationalScheduled3>(body)
-        }
-        "OBWriteInternationalScheduledConsent5" => {
-            crate::decode::check_as::<OBWriteInternationalScheduledConsent5>(body)
-        }
-        "OBWriteInternationalScheduledConsentResponse6" => {
-            crate::decode::check_as::<OBWriteInternationalScheduledConsentResponse6>(body)
-        }
-        "OBWriteInternationalScheduledResponse6" => {
-            crate::decode::check_as::<OBWriteInternationalScheduledResponse6>(body)
-        }
-        "OBWriteInternationalStandingOrder4" => {
-            crate::decode::check_as::<OBWriteInternationalStandingOrder4>(body)
-        }
-        "OBWriteInternationalStandingOrderConsent6" => {
-            crate::decode::check_as::<OBWriteInternationalStandingOrderConsent6>(body)
-        }
-        "OBWriteInternationalStandingOrderConsentResponse7" => {
-            crate::decode::check_as::<OBWriteInternationalStandingOrderConsentResponse7>(body)
-        }
-        "OBWriteInternationalStandingOrderResponse7" => {
-            crate::decode::check_as::<OBWriteInternationalStandingOrderResponse7>(body)
-        }
-        "OBWritePaymentDetailsResponse1" => {
-            crate::decode::check_as::<OBWritePaymentDetailsResponse1>(body)
-        }
-        _ => return None,
-    })
+    Some(
+        match type_name {
+            "File" => crate::decode::check_as::<File>(body),
+            "OBErrorResponse1" => crate::decode::check_as::<OBErrorResponse1>(body),
+            "OBWriteDomestic2" => crate::decode::check_as::<OBWriteDomestic2>(body),
+            "OBWriteDomesticConsent4" => {
+                crate::decode::check_as::<OBWriteDomesticConsent4>(body)
+            }
+            "OBWriteDomesticConsentResponse5" => {
+                crate::decode::check_as::<OBWriteDomesticConsentResponse5>(body)
+            }
+            "OBWriteDomesticResponse5" => {
+                crate::decode::check_as::<OBWriteDomesticResponse5>(body)
+            }
+            "OBWriteDomesticScheduled2" => {
+                crate::decode::check_as::<OBWriteDomesticScheduled2>(body)
+            }
+            "OBWriteDomesticScheduledConsent4" => {
+                crate::decode::check_as::<OBWriteDomesticScheduledConsent4>(body)
+            }
+            "OBWriteDomesticScheduledConsentResponse5" => {
+                crate::decode::check_as::<OBWriteDomesticScheduledConsentResponse5>(body)
+            }
+            "OBWriteDomesticScheduledResponse5" => {
+                crate::decode::check_as::<OBWriteDomesticScheduledResponse5>(body)
+            }
+            "OBWriteDomesticStandingOrder3" => {
+                crate::decode::check_as::<OBWriteDomesticStandingOrder3>(body)
+            }
+            "OBWriteDomesticStandingOrderConsent5" => {
+                crate::decode::check_as::<OBWriteDomesticStandingOrderConsent5>(body)
+            }
+            "OBWriteDomesticStandingOrderConsentResponse6" => {
+                crate::decode::check_as::<
+                    OBWriteDomesticStandingOrderConsentResponse6,
+                >(body)
+            }
+            "OBWriteDomesticStandingOrderResponse6" => {
+                crate::decode::check_as::<OBWriteDomesticStandingOrderResponse6>(body)
+            }
+            "OBWriteFile2" => crate::decode::check_as::<OBWriteFile2>(body),
+            "OBWriteFileConsent3" => crate::decode::check_as::<OBWriteFileConsent3>(body),
+            "OBWriteFileConsentResponse4" => {
+                crate::decode::check_as::<OBWriteFileConsentResponse4>(body)
+            }
+            "OBWriteFileResponse3" => {
+                crate::decode::check_as::<OBWriteFileResponse3>(body)
+            }
+            "OBWriteFundsConfirmationResponse1" => {
+                crate::decode::check_as::<OBWriteFundsConfirmationResponse1>(body)
+            }
+            "OBWriteInternational3" => {
+                crate::decode::check_as::<OBWriteInternational3>(body)
+            }
+            "OBWriteInternationalConsent5" => {
+                crate::decode::check_as::<OBWriteInternationalConsent5>(body)
+            }
+            "OBWriteInternationalConsentResponse6" => {
+                crate::decode::check_as::<OBWriteInternationalConsentResponse6>(body)
+            }
+            "OBWriteInternationalResponse5" => {
+                crate::decode::check_as::<OBWriteInternationalResponse5>(body)
+            }
+            "OBWriteInternationalScheduled3" => {
+                crate::decode::check_as::<OBWriteInternationalScheduled3>(body)
+            }
+            "OBWriteInternationalScheduledConsent5" => {
+                crate::decode::check_as::<OBWriteInternationalScheduledConsent5>(body)
+            }
+            "OBWriteInternationalScheduledConsentResponse6" => {
+                crate::decode::check_as::<
+                    OBWriteInternationalScheduledConsentResponse6,
+                >(body)
+            }
+            "OBWriteInternationalScheduledResponse6" => {
+                crate::decode::check_as::<OBWriteInternationalScheduledResponse6>(body)
+            }
+            "OBWriteInternationalStandingOrder4" => {
+                crate::decode::check_as::<OBWriteInternationalStandingOrder4>(body)
+            }
+            "OBWriteInternationalStandingOrderConsent6" => {
+                crate::decode::check_as::<
+                    OBWriteInternationalStandingOrderConsent6,
+                >(body)
+            }
+            "OBWriteInternationalStandingOrderConsentResponse7" => {
+                crate::decode::check_as::<
+                    OBWriteInternationalStandingOrderConsentResponse7,
+                >(body)
+            }
+            "OBWriteInternationalStandingOrderResponse7" => {
+                crate::decode::check_as::<
+                    OBWriteInternationalStandingOrderResponse7,
+                >(body)
+            }
+            "OBWritePaymentDetailsResponse1" => {
+                crate::decode::check_as::<OBWritePaymentDetailsResponse1>(body)
+            }
+            _ => return None,
+        },
+    )
 }
 /// Every operation of this API, in spec order.
 pub const OPERATIONS: &[crate::Operation] = &[
@@ -32377,8 +34483,7 @@ pub const OPERATIONS: &[crate::Operation] = &[
         id: "GetInternationalStandingOrdersInternationalStandingOrderPaymentIdPaymentDetails",
         summary: "Get Payment Details",
         method: crate::Method::Get,
-        path:
-            "/international-standing-orders/{InternationalStandingOrderPaymentId}/payment-details",
+        path: "/international-standing-orders/{InternationalStandingOrderPaymentId}/payment-details",
         request_body: None,
         request_content_types: &[],
         params: &[
@@ -32553,7 +34658,8 @@ pub mod ops {
     /// `GET /domestic-scheduled-payments/{DomesticScheduledPaymentId}/payment-details`: Get Payment Details
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
     pub struct GetDomesticScheduledPaymentsDomesticScheduledPaymentIdPaymentDetails;
-    impl crate::Endpoint for GetDomesticScheduledPaymentsDomesticScheduledPaymentIdPaymentDetails {
+    impl crate::Endpoint
+    for GetDomesticScheduledPaymentsDomesticScheduledPaymentIdPaymentDetails {
         type Request = ();
         type Response = OBWritePaymentDetailsResponse1;
         const OPERATION: &'static crate::Operation = &super::OPERATIONS[10usize];
@@ -32593,7 +34699,8 @@ pub mod ops {
     /// `GET /domestic-standing-orders/{DomesticStandingOrderId}/payment-details`: Get Payment Details
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
     pub struct GetDomesticStandingOrdersDomesticStandingOrderIdPaymentDetails;
-    impl crate::Endpoint for GetDomesticStandingOrdersDomesticStandingOrderIdPaymentDetails {
+    impl crate::Endpoint
+    for GetDomesticStandingOrdersDomesticStandingOrderIdPaymentDetails {
         type Request = ();
         type Response = OBWritePaymentDetailsResponse1;
         const OPERATION: &'static crate::Operation = &super::OPERATIONS[15usize];
@@ -32705,7 +34812,8 @@ pub mod ops {
     /// `GET /international-payments/{InternationalPaymentId}/payment-details`: Get Payment Details
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
     pub struct GetInternationalPaymentsInternationalPaymentIdPaymentDetails;
-    impl crate::Endpoint for GetInternationalPaymentsInternationalPaymentIdPaymentDetails {
+    impl crate::Endpoint
+    for GetInternationalPaymentsInternationalPaymentIdPaymentDetails {
         type Request = ();
         type Response = OBWritePaymentDetailsResponse1;
         const OPERATION: &'static crate::Operation = &super::OPERATIONS[29usize];
@@ -32729,7 +34837,8 @@ pub mod ops {
     /// `GET /international-scheduled-payment-consents/{ConsentId}/funds-confirmation`: Get International Scheduled Payment Consents Funds Confirmation
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
     pub struct GetInternationalScheduledPaymentConsentsConsentIdFundsConfirmation;
-    impl crate::Endpoint for GetInternationalScheduledPaymentConsentsConsentIdFundsConfirmation {
+    impl crate::Endpoint
+    for GetInternationalScheduledPaymentConsentsConsentIdFundsConfirmation {
         type Request = ();
         type Response = OBWriteFundsConfirmationResponse1;
         const OPERATION: &'static crate::Operation = &super::OPERATIONS[32usize];
@@ -32745,7 +34854,8 @@ pub mod ops {
     /// `GET /international-scheduled-payments/{InternationalScheduledPaymentId}`: Get International Scheduled Payments
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
     pub struct GetInternationalScheduledPaymentsInternationalScheduledPaymentId;
-    impl crate::Endpoint for GetInternationalScheduledPaymentsInternationalScheduledPaymentId {
+    impl crate::Endpoint
+    for GetInternationalScheduledPaymentsInternationalScheduledPaymentId {
         type Request = ();
         type Response = OBWriteInternationalScheduledResponse6;
         const OPERATION: &'static crate::Operation = &super::OPERATIONS[34usize];
@@ -32754,8 +34864,7 @@ pub mod ops {
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
     pub struct GetInternationalScheduledPaymentsInternationalScheduledPaymentIdPaymentDetails;
     impl crate::Endpoint
-        for GetInternationalScheduledPaymentsInternationalScheduledPaymentIdPaymentDetails
-    {
+    for GetInternationalScheduledPaymentsInternationalScheduledPaymentIdPaymentDetails {
         type Request = ();
         type Response = OBWritePaymentDetailsResponse1;
         const OPERATION: &'static crate::Operation = &super::OPERATIONS[35usize];
@@ -32787,7 +34896,8 @@ pub mod ops {
     /// `GET /international-standing-orders/{InternationalStandingOrderPaymentId}`: Get International Standing Orders
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
     pub struct GetInternationalStandingOrdersInternationalStandingOrderPaymentId;
-    impl crate::Endpoint for GetInternationalStandingOrdersInternationalStandingOrderPaymentId {
+    impl crate::Endpoint
+    for GetInternationalStandingOrdersInternationalStandingOrderPaymentId {
         type Request = ();
         type Response = OBWriteInternationalStandingOrderResponse7;
         const OPERATION: &'static crate::Operation = &super::OPERATIONS[39usize];
@@ -32796,23 +34906,29 @@ pub mod ops {
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
     pub struct GetInternationalStandingOrdersInternationalStandingOrderPaymentIdPaymentDetails;
     impl crate::Endpoint
-        for GetInternationalStandingOrdersInternationalStandingOrderPaymentIdPaymentDetails
-    {
+    for GetInternationalStandingOrdersInternationalStandingOrderPaymentIdPaymentDetails {
         type Request = ();
         type Response = OBWritePaymentDetailsResponse1;
         const OPERATION: &'static crate::Operation = &super::OPERATIONS[40usize];
     }
 }
 /// Spec pattern `^\d{1,13}$|^\d{1,13}\.\d{1,5}$`.
-static PATTERN_0: crate::__private::Pattern =
-    crate::__private::Pattern::new("^\\d{1,13}$|^\\d{1,13}\\.\\d{1,5}$");
+static PATTERN_0: crate::__private::Pattern = crate::__private::Pattern::new(
+    "^\\d{1,13}$|^\\d{1,13}\\.\\d{1,5}$",
+);
 /// Spec pattern `^[A-Z]{3,3}$`.
-static PATTERN_1: crate::__private::Pattern = crate::__private::Pattern::new("^[A-Z]{3,3}$");
+static PATTERN_1: crate::__private::Pattern = crate::__private::Pattern::new(
+    "^[A-Z]{3,3}$",
+);
 /// Spec pattern `^(EvryDay)$|^(EvryWorkgDay)$|^(IntrvlDay:((0[2-9])|([1-2][0-9])|3[0-1]))$|^(IntrvlWkDay:0[1-9]:0[1-7])$|^(WkInMnthDay:0[1-5]:0[1-7])$|^(IntrvlMnthDay:(0[1-6]|12|24):(-0[1-5]|0[1-9]|[12][0-9]|3[01]))$|^(QtrDay:(ENGLISH|SCOTTISH|RECEIVED))$`.
 static PATTERN_2: crate::__private::Pattern = crate::__private::Pattern::new(
     "^(EvryDay)$|^(EvryWorkgDay)$|^(IntrvlDay:((0[2-9])|([1-2][0-9])|3[0-1]))$|^(IntrvlWkDay:0[1-9]:0[1-7])$|^(WkInMnthDay:0[1-5]:0[1-7])$|^(IntrvlMnthDay:(0[1-6]|12|24):(-0[1-5]|0[1-9]|[12][0-9]|3[01]))$|^(QtrDay:(ENGLISH|SCOTTISH|RECEIVED))$",
 );
 /// Spec pattern `[0-9]{1,15}`.
-static PATTERN_3: crate::__private::Pattern = crate::__private::Pattern::new("[0-9]{1,15}");
+static PATTERN_3: crate::__private::Pattern = crate::__private::Pattern::new(
+    "[0-9]{1,15}",
+);
 /// Spec pattern `[A-Z]{2,2}`.
-static PATTERN_4: crate::__private::Pattern = crate::__private::Pattern::new("[A-Z]{2,2}");
+static PATTERN_4: crate::__private::Pattern = crate::__private::Pattern::new(
+    "[A-Z]{2,2}",
+);

@@ -13,33 +13,39 @@
     rustdoc::invalid_html_tags
 )]
 pub use crate::payments::{
-    ActiveOrHistoricCurrencyCode, BuildingNumber, CountryCode, CountrySubDivision, Department,
-    File, ISODateTime, Identification_0, Identification_1, Links, Meta, Name,
-    OBActiveCurrencyAndAmount_SimpleType, OBActiveOrHistoricCurrencyAndAmount, OBAddressTypeCode,
-    OBCashAccountDebtor4, OBChargeBearerType1Code, OBError1, OBError1ErrorCode, OBErrorResponse1,
-    OBExternalExtendedAccountType1Code, OBExternalFinancialInstitutionIdentification4Code,
-    OBExternalLocalInstrument1Code, OBExternalPaymentChargeType1Code, OBPostalAddress6, OBRisk1,
-    OBRisk1DeliveryAddress, OBRisk1PaymentContextCode, OBSCASupportData1,
-    OBSCASupportData1AppliedAuthenticationApproach, OBSCASupportData1RequestedSCAExemptionType,
-    OBSupplementaryData1, OBWriteDomestic2DataInitiationRemittanceInformation,
+    ActiveOrHistoricCurrencyCode, BuildingNumber, CountryCode, CountrySubDivision,
+    Department, File, ISODateTime, Identification_0, Identification_1, Links, Meta, Name,
+    OBActiveCurrencyAndAmount_SimpleType, OBActiveOrHistoricCurrencyAndAmount,
+    OBAddressTypeCode, OBCashAccountDebtor4, OBChargeBearerType1Code, OBError1,
+    OBError1ErrorCode, OBErrorResponse1, OBExternalExtendedAccountType1Code,
+    OBExternalFinancialInstitutionIdentification4Code, OBExternalLocalInstrument1Code,
+    OBExternalPaymentChargeType1Code, OBPostalAddress6, OBRisk1, OBRisk1DeliveryAddress,
+    OBRisk1PaymentContextCode, OBSCASupportData1,
+    OBSCASupportData1AppliedAuthenticationApproach,
+    OBSCASupportData1RequestedSCAExemptionType, OBSupplementaryData1,
+    OBWriteDomestic2DataInitiationRemittanceInformation,
     OBWriteDomesticConsent4DataAuthorisation,
     OBWriteDomesticConsent4DataAuthorisationAuthorisationType,
-    OBWriteDomesticConsent4DataReadRefundAccount, OBWriteDomesticConsentResponse5DataCharges,
-    OBWriteDomesticConsentResponse5DataStatus, OBWriteDomesticResponse5DataMultiAuthorisation,
-    OBWriteDomesticResponse5DataMultiAuthorisationStatus, OBWriteDomesticResponse5DataStatus,
-    OBWriteDomesticScheduledConsent4DataPermission, OBWriteDomesticScheduledResponse5DataStatus,
-    OBWriteFile2DataInitiationFileType, OBWriteFileConsentResponse4DataStatus,
-    OBWriteFileResponse3DataStatus, OBWriteFundsConfirmationResponse1,
-    OBWriteFundsConfirmationResponse1Data,
+    OBWriteDomesticConsent4DataReadRefundAccount,
+    OBWriteDomesticConsentResponse5DataCharges,
+    OBWriteDomesticConsentResponse5DataStatus,
+    OBWriteDomesticResponse5DataMultiAuthorisation,
+    OBWriteDomesticResponse5DataMultiAuthorisationStatus,
+    OBWriteDomesticResponse5DataStatus, OBWriteDomesticScheduledConsent4DataPermission,
+    OBWriteDomesticScheduledResponse5DataStatus, OBWriteFile2DataInitiationFileType,
+    OBWriteFileConsentResponse4DataStatus, OBWriteFileResponse3DataStatus,
+    OBWriteFundsConfirmationResponse1, OBWriteFundsConfirmationResponse1Data,
     OBWriteFundsConfirmationResponse1DataFundsAvailableResult,
-    OBWriteInternational3DataInitiationCreditor, OBWriteInternational3DataInitiationCreditorAgent,
+    OBWriteInternational3DataInitiationCreditor,
+    OBWriteInternational3DataInitiationCreditorAgent,
     OBWriteInternational3DataInitiationExchangeRateInformation,
     OBWriteInternational3DataInitiationExchangeRateInformationRateType,
     OBWriteInternational3DataInitiationInstructionPriority,
     OBWriteInternationalConsentResponse6DataExchangeRateInformation,
     OBWriteInternationalScheduledConsentResponse6DataInitiationCreditor,
-    OBWriteInternationalStandingOrder4DataInitiationCreditorAgent, OBWritePaymentDetailsResponse1,
-    OBWritePaymentDetailsResponse1Data, OBWritePaymentDetailsResponse1DataPaymentStatus,
+    OBWriteInternationalStandingOrder4DataInitiationCreditorAgent,
+    OBWritePaymentDetailsResponse1, OBWritePaymentDetailsResponse1Data,
+    OBWritePaymentDetailsResponse1DataPaymentStatus,
     OBWritePaymentDetailsResponse1DataPaymentStatusStatus,
     OBWritePaymentDetailsResponse1DataPaymentStatusStatusDetail,
     OBWritePaymentDetailsResponse1DataPaymentStatusStatusDetailStatusReason, PostCode,
@@ -105,7 +111,12 @@ impl crate::Object for OBCashAccountCreditor3 {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "SchemeName", &self.scheme_name, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "SchemeName",
+            &self.scheme_name,
+            &self.extra,
+        )?;
         crate::__private::encode_required(
             map,
             "Identification",
@@ -127,20 +138,31 @@ impl crate::Object for OBCashAccountCreditor3 {
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_required(map, "SchemeName", &self.scheme_name, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "SchemeName",
+                    &self.scheme_name,
+                    &self.extra,
+                )
             }
-            1usize => crate::__private::encode_required(
-                map,
-                "Identification",
-                &self.identification,
-                &self.extra,
-            ),
-            2usize => crate::__private::encode_required(map, "Name", &self.name, &self.extra),
-            3usize => crate::__private::encode_optional(
-                map,
-                "SecondaryIdentification",
-                &self.secondary_identification,
-            ),
+            1usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Identification",
+                    &self.identification,
+                    &self.extra,
+                )
+            }
+            2usize => {
+                crate::__private::encode_required(map, "Name", &self.name, &self.extra)
+            }
+            3usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "SecondaryIdentification",
+                    &self.secondary_identification,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -402,8 +424,12 @@ impl crate::Object for OBWriteDomestic2 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
-            1usize => crate::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            0usize => {
+                crate::__private::encode_required(map, "Data", &self.data, &self.extra)
+            }
+            1usize => {
+                crate::__private::encode_required(map, "Risk", &self.risk, &self.extra)
+            }
             _ => Ok(()),
         }
     }
@@ -457,8 +483,10 @@ impl crate::__private::schemars::JsonSchema for OBWriteDomestic2 {
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
     ) -> crate::__private::schemars::Schema {
-        let mut s =
-            crate::schema::object("`OBWriteDomestic2` (the spec gives no description).", false);
+        let mut s = crate::schema::object(
+            "`OBWriteDomestic2` (the spec gives no description).",
+            false,
+        );
         crate::schema::property(
             &mut s,
             "Data",
@@ -543,8 +571,18 @@ impl crate::Object for OBWriteDomestic2Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
-        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "ConsentId",
+            &self.consent_id,
+            &self.extra,
+        )?;
+        crate::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
         Ok(())
     }
     fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
@@ -554,10 +592,20 @@ impl crate::Object for OBWriteDomestic2Data {
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "ConsentId",
+                    &self.consent_id,
+                    &self.extra,
+                )
             }
             1usize => {
-                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
             }
             _ => Ok(()),
         }
@@ -697,7 +745,9 @@ pub struct OBWriteDomestic2DataInitiation {
     /// Information supplied to enable the matching of an entry with the items that the transfer is intended to settle, such as commercial invoices in an accounts' receivable system.
     ///
     /// JSON name: `RemittanceInformation`
-    pub remittance_information: Option<Box<OBWriteDomestic2DataInitiationRemittanceInformation>>,
+    pub remittance_information: Option<
+        Box<OBWriteDomestic2DataInitiationRemittanceInformation>,
+    >,
     /// Additional information that can not be captured in the structured fields and/or any other specific block.
     ///
     /// JSON name: `SupplementaryData`
@@ -770,7 +820,11 @@ impl crate::Object for OBWriteDomestic2DataInitiation {
             &self.end_to_end_identification,
             &self.extra,
         )?;
-        crate::__private::encode_optional(map, "LocalInstrument", &self.local_instrument)?;
+        crate::__private::encode_optional(
+            map,
+            "LocalInstrument",
+            &self.local_instrument,
+        )?;
         crate::__private::encode_required(
             map,
             "InstructedAmount",
@@ -794,7 +848,11 @@ impl crate::Object for OBWriteDomestic2DataInitiation {
             "RemittanceInformation",
             &self.remittance_information,
         )?;
-        crate::__private::encode_optional(map, "SupplementaryData", &self.supplementary_data)?;
+        crate::__private::encode_optional(
+            map,
+            "SupplementaryData",
+            &self.supplementary_data,
+        )?;
         Ok(())
     }
     fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
@@ -803,49 +861,73 @@ impl crate::Object for OBWriteDomestic2DataInitiation {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(
-                map,
-                "InstructionIdentification",
-                &self.instruction_identification,
-                &self.extra,
-            ),
-            1usize => crate::__private::encode_required(
-                map,
-                "EndToEndIdentification",
-                &self.end_to_end_identification,
-                &self.extra,
-            ),
-            2usize => {
-                crate::__private::encode_optional(map, "LocalInstrument", &self.local_instrument)
+            0usize => {
+                crate::__private::encode_required(
+                    map,
+                    "InstructionIdentification",
+                    &self.instruction_identification,
+                    &self.extra,
+                )
             }
-            3usize => crate::__private::encode_required(
-                map,
-                "InstructedAmount",
-                &self.instructed_amount,
-                &self.extra,
-            ),
-            4usize => crate::__private::encode_optional(map, "DebtorAccount", &self.debtor_account),
-            5usize => crate::__private::encode_required(
-                map,
-                "CreditorAccount",
-                &self.creditor_account,
-                &self.extra,
-            ),
-            6usize => crate::__private::encode_optional(
-                map,
-                "CreditorPostalAddress",
-                &self.creditor_postal_address,
-            ),
-            7usize => crate::__private::encode_optional(
-                map,
-                "RemittanceInformation",
-                &self.remittance_information,
-            ),
-            8usize => crate::__private::encode_optional(
-                map,
-                "SupplementaryData",
-                &self.supplementary_data,
-            ),
+            1usize => {
+                crate::__private::encode_required(
+                    map,
+                    "EndToEndIdentification",
+                    &self.end_to_end_identification,
+                    &self.extra,
+                )
+            }
+            2usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "LocalInstrument",
+                    &self.local_instrument,
+                )
+            }
+            3usize => {
+                crate::__private::encode_required(
+                    map,
+                    "InstructedAmount",
+                    &self.instructed_amount,
+                    &self.extra,
+                )
+            }
+            4usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "DebtorAccount",
+                    &self.debtor_account,
+                )
+            }
+            5usize => {
+                crate::__private::encode_required(
+                    map,
+                    "CreditorAccount",
+                    &self.creditor_account,
+                    &self.extra,
+                )
+            }
+            6usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "CreditorPostalAddress",
+                    &self.creditor_postal_address,
+                )
+            }
+            7usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "RemittanceInformation",
+                    &self.remittance_information,
+                )
+            }
+            8usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "SupplementaryData",
+                    &self.supplementary_data,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -1179,7 +1261,12 @@ impl crate::Object for OBWriteDomestic2DataInitiationCreditorAccount {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "SchemeName", &self.scheme_name, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "SchemeName",
+            &self.scheme_name,
+            &self.extra,
+        )?;
         crate::__private::encode_required(
             map,
             "Identification",
@@ -1201,20 +1288,31 @@ impl crate::Object for OBWriteDomestic2DataInitiationCreditorAccount {
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_required(map, "SchemeName", &self.scheme_name, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "SchemeName",
+                    &self.scheme_name,
+                    &self.extra,
+                )
             }
-            1usize => crate::__private::encode_required(
-                map,
-                "Identification",
-                &self.identification,
-                &self.extra,
-            ),
-            2usize => crate::__private::encode_required(map, "Name", &self.name, &self.extra),
-            3usize => crate::__private::encode_optional(
-                map,
-                "SecondaryIdentification",
-                &self.secondary_identification,
-            ),
+            1usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Identification",
+                    &self.identification,
+                    &self.extra,
+                )
+            }
+            2usize => {
+                crate::__private::encode_required(map, "Name", &self.name, &self.extra)
+            }
+            3usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "SecondaryIdentification",
+                    &self.secondary_identification,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -1225,7 +1323,8 @@ impl crate::Object for OBWriteDomestic2DataInitiationCreditorAccount {
         &mut self.extra
     }
 }
-impl crate::__private::serde::Serialize for OBWriteDomestic2DataInitiationCreditorAccount {
+impl crate::__private::serde::Serialize
+for OBWriteDomestic2DataInitiationCreditorAccount {
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -1234,8 +1333,7 @@ impl crate::__private::serde::Serialize for OBWriteDomestic2DataInitiationCredit
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-    for OBWriteDomestic2DataInitiationCreditorAccount
-{
+for OBWriteDomestic2DataInitiationCreditorAccount {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -1274,17 +1372,14 @@ impl crate::Validate for OBWriteDomestic2DataInitiationCreditorAccount {
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBWriteDomestic2DataInitiationCreditorAccount {
+impl crate::__private::schemars::JsonSchema
+for OBWriteDomestic2DataInitiationCreditorAccount {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteDomestic2DataInitiationCreditorAccount".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBWriteDomestic2DataInitiationCreditorAccount"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBWriteDomestic2DataInitiationCreditorAccount")
+            .into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -1434,7 +1529,12 @@ impl crate::Object for OBWriteDomestic2DataInitiationDebtorAccount {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "SchemeName", &self.scheme_name, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "SchemeName",
+            &self.scheme_name,
+            &self.extra,
+        )?;
         crate::__private::encode_required(
             map,
             "Identification",
@@ -1456,20 +1556,29 @@ impl crate::Object for OBWriteDomestic2DataInitiationDebtorAccount {
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_required(map, "SchemeName", &self.scheme_name, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "SchemeName",
+                    &self.scheme_name,
+                    &self.extra,
+                )
             }
-            1usize => crate::__private::encode_required(
-                map,
-                "Identification",
-                &self.identification,
-                &self.extra,
-            ),
+            1usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Identification",
+                    &self.identification,
+                    &self.extra,
+                )
+            }
             2usize => crate::__private::encode_optional(map, "Name", &self.name),
-            3usize => crate::__private::encode_optional(
-                map,
-                "SecondaryIdentification",
-                &self.secondary_identification,
-            ),
+            3usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "SecondaryIdentification",
+                    &self.secondary_identification,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -1489,8 +1598,7 @@ impl crate::__private::serde::Serialize for OBWriteDomestic2DataInitiationDebtor
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-    for OBWriteDomestic2DataInitiationDebtorAccount
-{
+for OBWriteDomestic2DataInitiationDebtorAccount {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -1528,17 +1636,14 @@ impl crate::Validate for OBWriteDomestic2DataInitiationDebtorAccount {
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBWriteDomestic2DataInitiationDebtorAccount {
+impl crate::__private::schemars::JsonSchema
+for OBWriteDomestic2DataInitiationDebtorAccount {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteDomestic2DataInitiationDebtorAccount".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBWriteDomestic2DataInitiationDebtorAccount"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBWriteDomestic2DataInitiationDebtorAccount")
+            .into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -1680,8 +1785,12 @@ impl crate::Object for OBWriteDomesticConsent4 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
-            1usize => crate::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            0usize => {
+                crate::__private::encode_required(map, "Data", &self.data, &self.extra)
+            }
+            1usize => {
+                crate::__private::encode_required(map, "Risk", &self.risk, &self.extra)
+            }
             _ => Ok(()),
         }
     }
@@ -1840,10 +1949,23 @@ impl crate::Object for OBWriteDomesticConsent4Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_optional(map, "ReadRefundAccount", &self.read_refund_account)?;
-        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
+        crate::__private::encode_optional(
+            map,
+            "ReadRefundAccount",
+            &self.read_refund_account,
+        )?;
+        crate::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
         crate::__private::encode_optional(map, "Authorisation", &self.authorisation)?;
-        crate::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)?;
+        crate::__private::encode_optional(
+            map,
+            "SCASupportData",
+            &self.sca_support_data,
+        )?;
         Ok(())
     }
     fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
@@ -1852,17 +1974,34 @@ impl crate::Object for OBWriteDomesticConsent4Data {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_optional(
-                map,
-                "ReadRefundAccount",
-                &self.read_refund_account,
-            ),
-            1usize => {
-                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+            0usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "ReadRefundAccount",
+                    &self.read_refund_account,
+                )
             }
-            2usize => crate::__private::encode_optional(map, "Authorisation", &self.authorisation),
+            1usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
+            }
+            2usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "Authorisation",
+                    &self.authorisation,
+                )
+            }
             3usize => {
-                crate::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)
+                crate::__private::encode_optional(
+                    map,
+                    "SCASupportData",
+                    &self.sca_support_data,
+                )
             }
             _ => Ok(()),
         }
@@ -2077,8 +2216,12 @@ impl crate::Object for OBWriteDomesticConsentResponse5 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
-            1usize => crate::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            0usize => {
+                crate::__private::encode_required(map, "Data", &self.data, &self.extra)
+            }
+            1usize => {
+                crate::__private::encode_required(map, "Risk", &self.risk, &self.extra)
+            }
             2usize => crate::__private::encode_optional(map, "Links", &self.links),
             3usize => crate::__private::encode_optional(map, "Meta", &self.meta),
             _ => Ok(()),
@@ -2360,7 +2503,12 @@ impl crate::Object for OBWriteDomesticConsentResponse5Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "ConsentId",
+            &self.consent_id,
+            &self.extra,
+        )?;
         crate::__private::encode_required(
             map,
             "CreationDateTime",
@@ -2374,8 +2522,16 @@ impl crate::Object for OBWriteDomesticConsentResponse5Data {
             &self.status_update_date_time,
             &self.extra,
         )?;
-        crate::__private::encode_optional(map, "ReadRefundAccount", &self.read_refund_account)?;
-        crate::__private::encode_optional(map, "CutOffDateTime", &self.cut_off_date_time)?;
+        crate::__private::encode_optional(
+            map,
+            "ReadRefundAccount",
+            &self.read_refund_account,
+        )?;
+        crate::__private::encode_optional(
+            map,
+            "CutOffDateTime",
+            &self.cut_off_date_time,
+        )?;
         crate::__private::encode_optional(
             map,
             "ExpectedExecutionDateTime",
@@ -2387,9 +2543,18 @@ impl crate::Object for OBWriteDomesticConsentResponse5Data {
             &self.expected_settlement_date_time,
         )?;
         crate::__private::encode_optional(map, "Charges", &self.charges)?;
-        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
         crate::__private::encode_optional(map, "Authorisation", &self.authorisation)?;
-        crate::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)?;
+        crate::__private::encode_optional(
+            map,
+            "SCASupportData",
+            &self.sca_support_data,
+        )?;
         crate::__private::encode_optional(map, "Debtor", &self.debtor)?;
         Ok(())
     }
@@ -2400,46 +2565,87 @@ impl crate::Object for OBWriteDomesticConsentResponse5Data {
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "ConsentId",
+                    &self.consent_id,
+                    &self.extra,
+                )
             }
-            1usize => crate::__private::encode_required(
-                map,
-                "CreationDateTime",
-                &self.creation_date_time,
-                &self.extra,
-            ),
-            2usize => crate::__private::encode_required(map, "Status", &self.status, &self.extra),
-            3usize => crate::__private::encode_required(
-                map,
-                "StatusUpdateDateTime",
-                &self.status_update_date_time,
-                &self.extra,
-            ),
-            4usize => crate::__private::encode_optional(
-                map,
-                "ReadRefundAccount",
-                &self.read_refund_account,
-            ),
+            1usize => {
+                crate::__private::encode_required(
+                    map,
+                    "CreationDateTime",
+                    &self.creation_date_time,
+                    &self.extra,
+                )
+            }
+            2usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Status",
+                    &self.status,
+                    &self.extra,
+                )
+            }
+            3usize => {
+                crate::__private::encode_required(
+                    map,
+                    "StatusUpdateDateTime",
+                    &self.status_update_date_time,
+                    &self.extra,
+                )
+            }
+            4usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "ReadRefundAccount",
+                    &self.read_refund_account,
+                )
+            }
             5usize => {
-                crate::__private::encode_optional(map, "CutOffDateTime", &self.cut_off_date_time)
+                crate::__private::encode_optional(
+                    map,
+                    "CutOffDateTime",
+                    &self.cut_off_date_time,
+                )
             }
-            6usize => crate::__private::encode_optional(
-                map,
-                "ExpectedExecutionDateTime",
-                &self.expected_execution_date_time,
-            ),
-            7usize => crate::__private::encode_optional(
-                map,
-                "ExpectedSettlementDateTime",
-                &self.expected_settlement_date_time,
-            ),
+            6usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "ExpectedExecutionDateTime",
+                    &self.expected_execution_date_time,
+                )
+            }
+            7usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "ExpectedSettlementDateTime",
+                    &self.expected_settlement_date_time,
+                )
+            }
             8usize => crate::__private::encode_optional(map, "Charges", &self.charges),
             9usize => {
-                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
             }
-            10usize => crate::__private::encode_optional(map, "Authorisation", &self.authorisation),
+            10usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "Authorisation",
+                    &self.authorisation,
+                )
+            }
             11usize => {
-                crate::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)
+                crate::__private::encode_optional(
+                    map,
+                    "SCASupportData",
+                    &self.sca_support_data,
+                )
             }
             12usize => crate::__private::encode_optional(map, "Debtor", &self.debtor),
             _ => Ok(()),
@@ -2460,7 +2666,8 @@ impl crate::__private::serde::Serialize for OBWriteDomesticConsentResponse5Data 
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteDomesticConsentResponse5Data {
+impl<'de> crate::__private::serde::Deserialize<'de>
+for OBWriteDomesticConsentResponse5Data {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -2868,7 +3075,9 @@ impl crate::Object for OBWriteDomesticResponse5 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
+            0usize => {
+                crate::__private::encode_required(map, "Data", &self.data, &self.extra)
+            }
             1usize => crate::__private::encode_optional(map, "Links", &self.links),
             2usize => crate::__private::encode_optional(map, "Meta", &self.meta),
             _ => Ok(()),
@@ -3122,7 +3331,12 @@ impl crate::Object for OBWriteDomesticResponse5Data {
             &self.domestic_payment_id,
             &self.extra,
         )?;
-        crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "ConsentId",
+            &self.consent_id,
+            &self.extra,
+        )?;
         crate::__private::encode_required(
             map,
             "CreationDateTime",
@@ -3148,8 +3362,17 @@ impl crate::Object for OBWriteDomesticResponse5Data {
         )?;
         crate::__private::encode_optional(map, "Refund", &self.refund)?;
         crate::__private::encode_optional(map, "Charges", &self.charges)?;
-        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
-        crate::__private::encode_optional(map, "MultiAuthorisation", &self.multi_authorisation)?;
+        crate::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
+        crate::__private::encode_optional(
+            map,
+            "MultiAuthorisation",
+            &self.multi_authorisation,
+        )?;
         crate::__private::encode_optional(map, "Debtor", &self.debtor)?;
         Ok(())
     }
@@ -3159,48 +3382,77 @@ impl crate::Object for OBWriteDomesticResponse5Data {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(
-                map,
-                "DomesticPaymentId",
-                &self.domestic_payment_id,
-                &self.extra,
-            ),
-            1usize => {
-                crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)
+            0usize => {
+                crate::__private::encode_required(
+                    map,
+                    "DomesticPaymentId",
+                    &self.domestic_payment_id,
+                    &self.extra,
+                )
             }
-            2usize => crate::__private::encode_required(
-                map,
-                "CreationDateTime",
-                &self.creation_date_time,
-                &self.extra,
-            ),
-            3usize => crate::__private::encode_required(map, "Status", &self.status, &self.extra),
-            4usize => crate::__private::encode_required(
-                map,
-                "StatusUpdateDateTime",
-                &self.status_update_date_time,
-                &self.extra,
-            ),
-            5usize => crate::__private::encode_optional(
-                map,
-                "ExpectedExecutionDateTime",
-                &self.expected_execution_date_time,
-            ),
-            6usize => crate::__private::encode_optional(
-                map,
-                "ExpectedSettlementDateTime",
-                &self.expected_settlement_date_time,
-            ),
+            1usize => {
+                crate::__private::encode_required(
+                    map,
+                    "ConsentId",
+                    &self.consent_id,
+                    &self.extra,
+                )
+            }
+            2usize => {
+                crate::__private::encode_required(
+                    map,
+                    "CreationDateTime",
+                    &self.creation_date_time,
+                    &self.extra,
+                )
+            }
+            3usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Status",
+                    &self.status,
+                    &self.extra,
+                )
+            }
+            4usize => {
+                crate::__private::encode_required(
+                    map,
+                    "StatusUpdateDateTime",
+                    &self.status_update_date_time,
+                    &self.extra,
+                )
+            }
+            5usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "ExpectedExecutionDateTime",
+                    &self.expected_execution_date_time,
+                )
+            }
+            6usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "ExpectedSettlementDateTime",
+                    &self.expected_settlement_date_time,
+                )
+            }
             7usize => crate::__private::encode_optional(map, "Refund", &self.refund),
             8usize => crate::__private::encode_optional(map, "Charges", &self.charges),
             9usize => {
-                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
             }
-            10usize => crate::__private::encode_optional(
-                map,
-                "MultiAuthorisation",
-                &self.multi_authorisation,
-            ),
+            10usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "MultiAuthorisation",
+                    &self.multi_authorisation,
+                )
+            }
             11usize => crate::__private::encode_optional(map, "Debtor", &self.debtor),
             _ => Ok(()),
         }
@@ -3592,7 +3844,14 @@ impl crate::Object for OBWriteDomesticResponse5DataRefund {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "Account", &self.account, &self.extra),
+            0usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Account",
+                    &self.account,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -3611,7 +3870,8 @@ impl crate::__private::serde::Serialize for OBWriteDomesticResponse5DataRefund {
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteDomesticResponse5DataRefund {
+impl<'de> crate::__private::serde::Deserialize<'de>
+for OBWriteDomesticResponse5DataRefund {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -3729,7 +3989,12 @@ impl crate::Object for OBWriteDomesticResponse5DataRefundAccount {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "SchemeName", &self.scheme_name, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "SchemeName",
+            &self.scheme_name,
+            &self.extra,
+        )?;
         crate::__private::encode_required(
             map,
             "Identification",
@@ -3751,20 +4016,31 @@ impl crate::Object for OBWriteDomesticResponse5DataRefundAccount {
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_required(map, "SchemeName", &self.scheme_name, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "SchemeName",
+                    &self.scheme_name,
+                    &self.extra,
+                )
             }
-            1usize => crate::__private::encode_required(
-                map,
-                "Identification",
-                &self.identification,
-                &self.extra,
-            ),
-            2usize => crate::__private::encode_required(map, "Name", &self.name, &self.extra),
-            3usize => crate::__private::encode_optional(
-                map,
-                "SecondaryIdentification",
-                &self.secondary_identification,
-            ),
+            1usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Identification",
+                    &self.identification,
+                    &self.extra,
+                )
+            }
+            2usize => {
+                crate::__private::encode_required(map, "Name", &self.name, &self.extra)
+            }
+            3usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "SecondaryIdentification",
+                    &self.secondary_identification,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -3783,7 +4059,8 @@ impl crate::__private::serde::Serialize for OBWriteDomesticResponse5DataRefundAc
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteDomesticResponse5DataRefundAccount {
+impl<'de> crate::__private::serde::Deserialize<'de>
+for OBWriteDomesticResponse5DataRefundAccount {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -3822,22 +4099,21 @@ impl crate::Validate for OBWriteDomesticResponse5DataRefundAccount {
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBWriteDomesticResponse5DataRefundAccount {
+impl crate::__private::schemars::JsonSchema
+for OBWriteDomesticResponse5DataRefundAccount {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteDomesticResponse5DataRefundAccount".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBWriteDomesticResponse5DataRefundAccount"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBWriteDomesticResponse5DataRefundAccount").into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
     ) -> crate::__private::schemars::Schema {
-        let mut s = crate::schema::object("Provides the details to identify an account.", false);
+        let mut s = crate::schema::object(
+            "Provides the details to identify an account.",
+            false,
+        );
         crate::schema::property(
             &mut s,
             "SchemeName",
@@ -3971,8 +4247,12 @@ impl crate::Object for OBWriteDomesticScheduled2 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
-            1usize => crate::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            0usize => {
+                crate::__private::encode_required(map, "Data", &self.data, &self.extra)
+            }
+            1usize => {
+                crate::__private::encode_required(map, "Risk", &self.risk, &self.extra)
+            }
             _ => Ok(()),
         }
     }
@@ -4114,8 +4394,18 @@ impl crate::Object for OBWriteDomesticScheduled2Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
-        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "ConsentId",
+            &self.consent_id,
+            &self.extra,
+        )?;
+        crate::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
         Ok(())
     }
     fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
@@ -4125,10 +4415,20 @@ impl crate::Object for OBWriteDomesticScheduled2Data {
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "ConsentId",
+                    &self.consent_id,
+                    &self.extra,
+                )
             }
             1usize => {
-                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
             }
             _ => Ok(()),
         }
@@ -4275,7 +4575,9 @@ pub struct OBWriteDomesticScheduled2DataInitiation {
     /// Information supplied to enable the matching of an entry with the items that the transfer is intended to settle, such as commercial invoices in an accounts' receivable system.
     ///
     /// JSON name: `RemittanceInformation`
-    pub remittance_information: Option<Box<OBWriteDomestic2DataInitiationRemittanceInformation>>,
+    pub remittance_information: Option<
+        Box<OBWriteDomestic2DataInitiationRemittanceInformation>,
+    >,
     /// Additional information that can not be captured in the structured fields and/or any other specific block.
     ///
     /// JSON name: `SupplementaryData`
@@ -4350,7 +4652,11 @@ impl crate::Object for OBWriteDomesticScheduled2DataInitiation {
             "EndToEndIdentification",
             &self.end_to_end_identification,
         )?;
-        crate::__private::encode_optional(map, "LocalInstrument", &self.local_instrument)?;
+        crate::__private::encode_optional(
+            map,
+            "LocalInstrument",
+            &self.local_instrument,
+        )?;
         crate::__private::encode_required(
             map,
             "RequestedExecutionDateTime",
@@ -4380,7 +4686,11 @@ impl crate::Object for OBWriteDomesticScheduled2DataInitiation {
             "RemittanceInformation",
             &self.remittance_information,
         )?;
-        crate::__private::encode_optional(map, "SupplementaryData", &self.supplementary_data)?;
+        crate::__private::encode_optional(
+            map,
+            "SupplementaryData",
+            &self.supplementary_data,
+        )?;
         Ok(())
     }
     fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
@@ -4389,54 +4699,80 @@ impl crate::Object for OBWriteDomesticScheduled2DataInitiation {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(
-                map,
-                "InstructionIdentification",
-                &self.instruction_identification,
-                &self.extra,
-            ),
-            1usize => crate::__private::encode_optional(
-                map,
-                "EndToEndIdentification",
-                &self.end_to_end_identification,
-            ),
-            2usize => {
-                crate::__private::encode_optional(map, "LocalInstrument", &self.local_instrument)
+            0usize => {
+                crate::__private::encode_required(
+                    map,
+                    "InstructionIdentification",
+                    &self.instruction_identification,
+                    &self.extra,
+                )
             }
-            3usize => crate::__private::encode_required(
-                map,
-                "RequestedExecutionDateTime",
-                &self.requested_execution_date_time,
-                &self.extra,
-            ),
-            4usize => crate::__private::encode_required(
-                map,
-                "InstructedAmount",
-                &self.instructed_amount,
-                &self.extra,
-            ),
-            5usize => crate::__private::encode_optional(map, "DebtorAccount", &self.debtor_account),
-            6usize => crate::__private::encode_required(
-                map,
-                "CreditorAccount",
-                &self.creditor_account,
-                &self.extra,
-            ),
-            7usize => crate::__private::encode_optional(
-                map,
-                "CreditorPostalAddress",
-                &self.creditor_postal_address,
-            ),
-            8usize => crate::__private::encode_optional(
-                map,
-                "RemittanceInformation",
-                &self.remittance_information,
-            ),
-            9usize => crate::__private::encode_optional(
-                map,
-                "SupplementaryData",
-                &self.supplementary_data,
-            ),
+            1usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "EndToEndIdentification",
+                    &self.end_to_end_identification,
+                )
+            }
+            2usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "LocalInstrument",
+                    &self.local_instrument,
+                )
+            }
+            3usize => {
+                crate::__private::encode_required(
+                    map,
+                    "RequestedExecutionDateTime",
+                    &self.requested_execution_date_time,
+                    &self.extra,
+                )
+            }
+            4usize => {
+                crate::__private::encode_required(
+                    map,
+                    "InstructedAmount",
+                    &self.instructed_amount,
+                    &self.extra,
+                )
+            }
+            5usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "DebtorAccount",
+                    &self.debtor_account,
+                )
+            }
+            6usize => {
+                crate::__private::encode_required(
+                    map,
+                    "CreditorAccount",
+                    &self.creditor_account,
+                    &self.extra,
+                )
+            }
+            7usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "CreditorPostalAddress",
+                    &self.creditor_postal_address,
+                )
+            }
+            8usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "RemittanceInformation",
+                    &self.remittance_information,
+                )
+            }
+            9usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "SupplementaryData",
+                    &self.supplementary_data,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -4455,7 +4791,8 @@ impl crate::__private::serde::Serialize for OBWriteDomesticScheduled2DataInitiat
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteDomesticScheduled2DataInitiation {
+impl<'de> crate::__private::serde::Deserialize<'de>
+for OBWriteDomesticScheduled2DataInitiation {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -4529,12 +4866,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteDomesticScheduled2DataIni
         "OBWriteDomesticScheduled2DataInitiation".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBWriteDomesticScheduled2DataInitiation"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBWriteDomesticScheduled2DataInitiation").into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -4790,8 +5122,12 @@ impl crate::Object for OBWriteDomesticScheduledConsent4 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
-            1usize => crate::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            0usize => {
+                crate::__private::encode_required(map, "Data", &self.data, &self.extra)
+            }
+            1usize => {
+                crate::__private::encode_required(map, "Risk", &self.risk, &self.extra)
+            }
             _ => Ok(()),
         }
     }
@@ -4810,7 +5146,8 @@ impl crate::__private::serde::Serialize for OBWriteDomesticScheduledConsent4 {
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteDomesticScheduledConsent4 {
+impl<'de> crate::__private::serde::Deserialize<'de>
+for OBWriteDomesticScheduledConsent4 {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -4957,11 +5294,29 @@ impl crate::Object for OBWriteDomesticScheduledConsent4Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "Permission", &self.permission, &self.extra)?;
-        crate::__private::encode_optional(map, "ReadRefundAccount", &self.read_refund_account)?;
-        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "Permission",
+            &self.permission,
+            &self.extra,
+        )?;
+        crate::__private::encode_optional(
+            map,
+            "ReadRefundAccount",
+            &self.read_refund_account,
+        )?;
+        crate::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
         crate::__private::encode_optional(map, "Authorisation", &self.authorisation)?;
-        crate::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)?;
+        crate::__private::encode_optional(
+            map,
+            "SCASupportData",
+            &self.sca_support_data,
+        )?;
         Ok(())
     }
     fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
@@ -4971,19 +5326,41 @@ impl crate::Object for OBWriteDomesticScheduledConsent4Data {
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_required(map, "Permission", &self.permission, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "Permission",
+                    &self.permission,
+                    &self.extra,
+                )
             }
-            1usize => crate::__private::encode_optional(
-                map,
-                "ReadRefundAccount",
-                &self.read_refund_account,
-            ),
+            1usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "ReadRefundAccount",
+                    &self.read_refund_account,
+                )
+            }
             2usize => {
-                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
             }
-            3usize => crate::__private::encode_optional(map, "Authorisation", &self.authorisation),
+            3usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "Authorisation",
+                    &self.authorisation,
+                )
+            }
             4usize => {
-                crate::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)
+                crate::__private::encode_optional(
+                    map,
+                    "SCASupportData",
+                    &self.sca_support_data,
+                )
             }
             _ => Ok(()),
         }
@@ -5003,7 +5380,8 @@ impl crate::__private::serde::Serialize for OBWriteDomesticScheduledConsent4Data
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteDomesticScheduledConsent4Data {
+impl<'de> crate::__private::serde::Deserialize<'de>
+for OBWriteDomesticScheduledConsent4Data {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -5223,8 +5601,12 @@ impl crate::Object for OBWriteDomesticScheduledConsentResponse5 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
-            1usize => crate::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            0usize => {
+                crate::__private::encode_required(map, "Data", &self.data, &self.extra)
+            }
+            1usize => {
+                crate::__private::encode_required(map, "Risk", &self.risk, &self.extra)
+            }
             2usize => crate::__private::encode_optional(map, "Links", &self.links),
             3usize => crate::__private::encode_optional(map, "Meta", &self.meta),
             _ => Ok(()),
@@ -5245,7 +5627,8 @@ impl crate::__private::serde::Serialize for OBWriteDomesticScheduledConsentRespo
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteDomesticScheduledConsentResponse5 {
+impl<'de> crate::__private::serde::Deserialize<'de>
+for OBWriteDomesticScheduledConsentResponse5 {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -5280,17 +5663,13 @@ impl crate::Validate for OBWriteDomesticScheduledConsentResponse5 {
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBWriteDomesticScheduledConsentResponse5 {
+impl crate::__private::schemars::JsonSchema
+for OBWriteDomesticScheduledConsentResponse5 {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteDomesticScheduledConsentResponse5".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBWriteDomesticScheduledConsentResponse5"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBWriteDomesticScheduledConsentResponse5").into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -5518,7 +5897,12 @@ impl crate::Object for OBWriteDomesticScheduledConsentResponse5Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "ConsentId",
+            &self.consent_id,
+            &self.extra,
+        )?;
         crate::__private::encode_required(
             map,
             "CreationDateTime",
@@ -5532,9 +5916,22 @@ impl crate::Object for OBWriteDomesticScheduledConsentResponse5Data {
             &self.status_update_date_time,
             &self.extra,
         )?;
-        crate::__private::encode_required(map, "Permission", &self.permission, &self.extra)?;
-        crate::__private::encode_optional(map, "ReadRefundAccount", &self.read_refund_account)?;
-        crate::__private::encode_optional(map, "CutOffDateTime", &self.cut_off_date_time)?;
+        crate::__private::encode_required(
+            map,
+            "Permission",
+            &self.permission,
+            &self.extra,
+        )?;
+        crate::__private::encode_optional(
+            map,
+            "ReadRefundAccount",
+            &self.read_refund_account,
+        )?;
+        crate::__private::encode_optional(
+            map,
+            "CutOffDateTime",
+            &self.cut_off_date_time,
+        )?;
         crate::__private::encode_optional(
             map,
             "ExpectedExecutionDateTime",
@@ -5546,9 +5943,18 @@ impl crate::Object for OBWriteDomesticScheduledConsentResponse5Data {
             &self.expected_settlement_date_time,
         )?;
         crate::__private::encode_optional(map, "Charges", &self.charges)?;
-        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
         crate::__private::encode_optional(map, "Authorisation", &self.authorisation)?;
-        crate::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)?;
+        crate::__private::encode_optional(
+            map,
+            "SCASupportData",
+            &self.sca_support_data,
+        )?;
         crate::__private::encode_optional(map, "Debtor", &self.debtor)?;
         Ok(())
     }
@@ -5559,49 +5965,95 @@ impl crate::Object for OBWriteDomesticScheduledConsentResponse5Data {
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "ConsentId",
+                    &self.consent_id,
+                    &self.extra,
+                )
             }
-            1usize => crate::__private::encode_required(
-                map,
-                "CreationDateTime",
-                &self.creation_date_time,
-                &self.extra,
-            ),
-            2usize => crate::__private::encode_required(map, "Status", &self.status, &self.extra),
-            3usize => crate::__private::encode_required(
-                map,
-                "StatusUpdateDateTime",
-                &self.status_update_date_time,
-                &self.extra,
-            ),
+            1usize => {
+                crate::__private::encode_required(
+                    map,
+                    "CreationDateTime",
+                    &self.creation_date_time,
+                    &self.extra,
+                )
+            }
+            2usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Status",
+                    &self.status,
+                    &self.extra,
+                )
+            }
+            3usize => {
+                crate::__private::encode_required(
+                    map,
+                    "StatusUpdateDateTime",
+                    &self.status_update_date_time,
+                    &self.extra,
+                )
+            }
             4usize => {
-                crate::__private::encode_required(map, "Permission", &self.permission, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "Permission",
+                    &self.permission,
+                    &self.extra,
+                )
             }
-            5usize => crate::__private::encode_optional(
-                map,
-                "ReadRefundAccount",
-                &self.read_refund_account,
-            ),
+            5usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "ReadRefundAccount",
+                    &self.read_refund_account,
+                )
+            }
             6usize => {
-                crate::__private::encode_optional(map, "CutOffDateTime", &self.cut_off_date_time)
+                crate::__private::encode_optional(
+                    map,
+                    "CutOffDateTime",
+                    &self.cut_off_date_time,
+                )
             }
-            7usize => crate::__private::encode_optional(
-                map,
-                "ExpectedExecutionDateTime",
-                &self.expected_execution_date_time,
-            ),
-            8usize => crate::__private::encode_optional(
-                map,
-                "ExpectedSettlementDateTime",
-                &self.expected_settlement_date_time,
-            ),
+            7usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "ExpectedExecutionDateTime",
+                    &self.expected_execution_date_time,
+                )
+            }
+            8usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "ExpectedSettlementDateTime",
+                    &self.expected_settlement_date_time,
+                )
+            }
             9usize => crate::__private::encode_optional(map, "Charges", &self.charges),
             10usize => {
-                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
             }
-            11usize => crate::__private::encode_optional(map, "Authorisation", &self.authorisation),
+            11usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "Authorisation",
+                    &self.authorisation,
+                )
+            }
             12usize => {
-                crate::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)
+                crate::__private::encode_optional(
+                    map,
+                    "SCASupportData",
+                    &self.sca_support_data,
+                )
             }
             13usize => crate::__private::encode_optional(map, "Debtor", &self.debtor),
             _ => Ok(()),
@@ -5614,7 +6066,8 @@ impl crate::Object for OBWriteDomesticScheduledConsentResponse5Data {
         &mut self.extra
     }
 }
-impl crate::__private::serde::Serialize for OBWriteDomesticScheduledConsentResponse5Data {
+impl crate::__private::serde::Serialize
+for OBWriteDomesticScheduledConsentResponse5Data {
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -5623,8 +6076,7 @@ impl crate::__private::serde::Serialize for OBWriteDomesticScheduledConsentRespo
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-    for OBWriteDomesticScheduledConsentResponse5Data
-{
+for OBWriteDomesticScheduledConsentResponse5Data {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -5714,17 +6166,14 @@ impl crate::Validate for OBWriteDomesticScheduledConsentResponse5Data {
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBWriteDomesticScheduledConsentResponse5Data {
+impl crate::__private::schemars::JsonSchema
+for OBWriteDomesticScheduledConsentResponse5Data {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteDomesticScheduledConsentResponse5Data".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBWriteDomesticScheduledConsentResponse5Data"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBWriteDomesticScheduledConsentResponse5Data")
+            .into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -6062,7 +6511,9 @@ impl crate::Object for OBWriteDomesticScheduledResponse5 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
+            0usize => {
+                crate::__private::encode_required(map, "Data", &self.data, &self.extra)
+            }
             1usize => crate::__private::encode_optional(map, "Links", &self.links),
             2usize => crate::__private::encode_optional(map, "Meta", &self.meta),
             _ => Ok(()),
@@ -6083,7 +6534,8 @@ impl crate::__private::serde::Serialize for OBWriteDomesticScheduledResponse5 {
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteDomesticScheduledResponse5 {
+impl<'de> crate::__private::serde::Deserialize<'de>
+for OBWriteDomesticScheduledResponse5 {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -6316,7 +6768,12 @@ impl crate::Object for OBWriteDomesticScheduledResponse5Data {
             &self.domestic_scheduled_payment_id,
             &self.extra,
         )?;
-        crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "ConsentId",
+            &self.consent_id,
+            &self.extra,
+        )?;
         crate::__private::encode_required(
             map,
             "CreationDateTime",
@@ -6342,8 +6799,17 @@ impl crate::Object for OBWriteDomesticScheduledResponse5Data {
         )?;
         crate::__private::encode_optional(map, "Refund", &self.refund)?;
         crate::__private::encode_optional(map, "Charges", &self.charges)?;
-        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
-        crate::__private::encode_optional(map, "MultiAuthorisation", &self.multi_authorisation)?;
+        crate::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
+        crate::__private::encode_optional(
+            map,
+            "MultiAuthorisation",
+            &self.multi_authorisation,
+        )?;
         crate::__private::encode_optional(map, "Debtor", &self.debtor)?;
         Ok(())
     }
@@ -6353,48 +6819,77 @@ impl crate::Object for OBWriteDomesticScheduledResponse5Data {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(
-                map,
-                "DomesticScheduledPaymentId",
-                &self.domestic_scheduled_payment_id,
-                &self.extra,
-            ),
-            1usize => {
-                crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)
+            0usize => {
+                crate::__private::encode_required(
+                    map,
+                    "DomesticScheduledPaymentId",
+                    &self.domestic_scheduled_payment_id,
+                    &self.extra,
+                )
             }
-            2usize => crate::__private::encode_required(
-                map,
-                "CreationDateTime",
-                &self.creation_date_time,
-                &self.extra,
-            ),
-            3usize => crate::__private::encode_required(map, "Status", &self.status, &self.extra),
-            4usize => crate::__private::encode_required(
-                map,
-                "StatusUpdateDateTime",
-                &self.status_update_date_time,
-                &self.extra,
-            ),
-            5usize => crate::__private::encode_optional(
-                map,
-                "ExpectedExecutionDateTime",
-                &self.expected_execution_date_time,
-            ),
-            6usize => crate::__private::encode_optional(
-                map,
-                "ExpectedSettlementDateTime",
-                &self.expected_settlement_date_time,
-            ),
+            1usize => {
+                crate::__private::encode_required(
+                    map,
+                    "ConsentId",
+                    &self.consent_id,
+                    &self.extra,
+                )
+            }
+            2usize => {
+                crate::__private::encode_required(
+                    map,
+                    "CreationDateTime",
+                    &self.creation_date_time,
+                    &self.extra,
+                )
+            }
+            3usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Status",
+                    &self.status,
+                    &self.extra,
+                )
+            }
+            4usize => {
+                crate::__private::encode_required(
+                    map,
+                    "StatusUpdateDateTime",
+                    &self.status_update_date_time,
+                    &self.extra,
+                )
+            }
+            5usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "ExpectedExecutionDateTime",
+                    &self.expected_execution_date_time,
+                )
+            }
+            6usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "ExpectedSettlementDateTime",
+                    &self.expected_settlement_date_time,
+                )
+            }
             7usize => crate::__private::encode_optional(map, "Refund", &self.refund),
             8usize => crate::__private::encode_optional(map, "Charges", &self.charges),
             9usize => {
-                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
             }
-            10usize => crate::__private::encode_optional(
-                map,
-                "MultiAuthorisation",
-                &self.multi_authorisation,
-            ),
+            10usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "MultiAuthorisation",
+                    &self.multi_authorisation,
+                )
+            }
             11usize => crate::__private::encode_optional(map, "Debtor", &self.debtor),
             _ => Ok(()),
         }
@@ -6414,7 +6909,8 @@ impl crate::__private::serde::Serialize for OBWriteDomesticScheduledResponse5Dat
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteDomesticScheduledResponse5Data {
+impl<'de> crate::__private::serde::Deserialize<'de>
+for OBWriteDomesticScheduledResponse5Data {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -6500,12 +6996,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteDomesticScheduledResponse
         "OBWriteDomesticScheduledResponse5Data".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBWriteDomesticScheduledResponse5Data"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBWriteDomesticScheduledResponse5Data").into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -6799,8 +7290,12 @@ impl crate::Object for OBWriteDomesticStandingOrder3 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
-            1usize => crate::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            0usize => {
+                crate::__private::encode_required(map, "Data", &self.data, &self.extra)
+            }
+            1usize => {
+                crate::__private::encode_required(map, "Risk", &self.risk, &self.extra)
+            }
             _ => Ok(()),
         }
     }
@@ -6942,8 +7437,18 @@ impl crate::Object for OBWriteDomesticStandingOrder3Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
-        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "ConsentId",
+            &self.consent_id,
+            &self.extra,
+        )?;
+        crate::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
         Ok(())
     }
     fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
@@ -6953,10 +7458,20 @@ impl crate::Object for OBWriteDomesticStandingOrder3Data {
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "ConsentId",
+                    &self.consent_id,
+                    &self.extra,
+                )
             }
             1usize => {
-                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
             }
             _ => Ok(()),
         }
@@ -6976,7 +7491,8 @@ impl crate::__private::serde::Serialize for OBWriteDomesticStandingOrder3Data {
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteDomesticStandingOrder3Data {
+impl<'de> crate::__private::serde::Deserialize<'de>
+for OBWriteDomesticStandingOrder3Data {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -7207,9 +7723,18 @@ impl crate::Object for OBWriteDomesticStandingOrder3DataInitiation {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "Frequency", &self.frequency, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "Frequency",
+            &self.frequency,
+            &self.extra,
+        )?;
         crate::__private::encode_optional(map, "Reference", &self.reference)?;
-        crate::__private::encode_optional(map, "NumberOfPayments", &self.number_of_payments)?;
+        crate::__private::encode_optional(
+            map,
+            "NumberOfPayments",
+            &self.number_of_payments,
+        )?;
         crate::__private::encode_required(
             map,
             "FirstPaymentDateTime",
@@ -7237,7 +7762,11 @@ impl crate::Object for OBWriteDomesticStandingOrder3DataInitiation {
             "RecurringPaymentAmount",
             &self.recurring_payment_amount,
         )?;
-        crate::__private::encode_optional(map, "FinalPaymentAmount", &self.final_payment_amount)?;
+        crate::__private::encode_optional(
+            map,
+            "FinalPaymentAmount",
+            &self.final_payment_amount,
+        )?;
         crate::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)?;
         crate::__private::encode_required(
             map,
@@ -7245,7 +7774,11 @@ impl crate::Object for OBWriteDomesticStandingOrder3DataInitiation {
             &self.creditor_account,
             &self.extra,
         )?;
-        crate::__private::encode_optional(map, "SupplementaryData", &self.supplementary_data)?;
+        crate::__private::encode_optional(
+            map,
+            "SupplementaryData",
+            &self.supplementary_data,
+        )?;
         Ok(())
     }
     fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
@@ -7255,56 +7788,89 @@ impl crate::Object for OBWriteDomesticStandingOrder3DataInitiation {
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_required(map, "Frequency", &self.frequency, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "Frequency",
+                    &self.frequency,
+                    &self.extra,
+                )
             }
-            1usize => crate::__private::encode_optional(map, "Reference", &self.reference),
+            1usize => {
+                crate::__private::encode_optional(map, "Reference", &self.reference)
+            }
             2usize => {
-                crate::__private::encode_optional(map, "NumberOfPayments", &self.number_of_payments)
+                crate::__private::encode_optional(
+                    map,
+                    "NumberOfPayments",
+                    &self.number_of_payments,
+                )
             }
-            3usize => crate::__private::encode_required(
-                map,
-                "FirstPaymentDateTime",
-                &self.first_payment_date_time,
-                &self.extra,
-            ),
-            4usize => crate::__private::encode_optional(
-                map,
-                "RecurringPaymentDateTime",
-                &self.recurring_payment_date_time,
-            ),
-            5usize => crate::__private::encode_optional(
-                map,
-                "FinalPaymentDateTime",
-                &self.final_payment_date_time,
-            ),
-            6usize => crate::__private::encode_required(
-                map,
-                "FirstPaymentAmount",
-                &self.first_payment_amount,
-                &self.extra,
-            ),
-            7usize => crate::__private::encode_optional(
-                map,
-                "RecurringPaymentAmount",
-                &self.recurring_payment_amount,
-            ),
-            8usize => crate::__private::encode_optional(
-                map,
-                "FinalPaymentAmount",
-                &self.final_payment_amount,
-            ),
-            9usize => crate::__private::encode_optional(map, "DebtorAccount", &self.debtor_account),
-            10usize => crate::__private::encode_required(
-                map,
-                "CreditorAccount",
-                &self.creditor_account,
-                &self.extra,
-            ),
-            11usize => crate::__private::encode_optional(
-                map,
-                "SupplementaryData",
-                &self.supplementary_data,
-            ),
+            3usize => {
+                crate::__private::encode_required(
+                    map,
+                    "FirstPaymentDateTime",
+                    &self.first_payment_date_time,
+                    &self.extra,
+                )
+            }
+            4usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "RecurringPaymentDateTime",
+                    &self.recurring_payment_date_time,
+                )
+            }
+            5usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "FinalPaymentDateTime",
+                    &self.final_payment_date_time,
+                )
+            }
+            6usize => {
+                crate::__private::encode_required(
+                    map,
+                    "FirstPaymentAmount",
+                    &self.first_payment_amount,
+                    &self.extra,
+                )
+            }
+            7usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "RecurringPaymentAmount",
+                    &self.recurring_payment_amount,
+                )
+            }
+            8usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "FinalPaymentAmount",
+                    &self.final_payment_amount,
+                )
+            }
+            9usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "DebtorAccount",
+                    &self.debtor_account,
+                )
+            }
+            10usize => {
+                crate::__private::encode_required(
+                    map,
+                    "CreditorAccount",
+                    &self.creditor_account,
+                    &self.extra,
+                )
+            }
+            11usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "SupplementaryData",
+                    &self.supplementary_data,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -7324,8 +7890,7 @@ impl crate::__private::serde::Serialize for OBWriteDomesticStandingOrder3DataIni
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-    for OBWriteDomesticStandingOrder3DataInitiation
-{
+for OBWriteDomesticStandingOrder3DataInitiation {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -7405,17 +7970,14 @@ impl crate::Validate for OBWriteDomesticStandingOrder3DataInitiation {
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBWriteDomesticStandingOrder3DataInitiation {
+impl crate::__private::schemars::JsonSchema
+for OBWriteDomesticStandingOrder3DataInitiation {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteDomesticStandingOrder3DataInitiation".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBWriteDomesticStandingOrder3DataInitiation"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBWriteDomesticStandingOrder3DataInitiation")
+            .into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -7711,8 +8273,12 @@ impl crate::Object for OBWriteDomesticStandingOrderConsent5 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
-            1usize => crate::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            0usize => {
+                crate::__private::encode_required(map, "Data", &self.data, &self.extra)
+            }
+            1usize => {
+                crate::__private::encode_required(map, "Risk", &self.risk, &self.extra)
+            }
             _ => Ok(()),
         }
     }
@@ -7731,7 +8297,8 @@ impl crate::__private::serde::Serialize for OBWriteDomesticStandingOrderConsent5
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteDomesticStandingOrderConsent5 {
+impl<'de> crate::__private::serde::Deserialize<'de>
+for OBWriteDomesticStandingOrderConsent5 {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -7878,11 +8445,29 @@ impl crate::Object for OBWriteDomesticStandingOrderConsent5Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "Permission", &self.permission, &self.extra)?;
-        crate::__private::encode_optional(map, "ReadRefundAccount", &self.read_refund_account)?;
-        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "Permission",
+            &self.permission,
+            &self.extra,
+        )?;
+        crate::__private::encode_optional(
+            map,
+            "ReadRefundAccount",
+            &self.read_refund_account,
+        )?;
+        crate::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
         crate::__private::encode_optional(map, "Authorisation", &self.authorisation)?;
-        crate::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)?;
+        crate::__private::encode_optional(
+            map,
+            "SCASupportData",
+            &self.sca_support_data,
+        )?;
         Ok(())
     }
     fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
@@ -7892,19 +8477,41 @@ impl crate::Object for OBWriteDomesticStandingOrderConsent5Data {
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_required(map, "Permission", &self.permission, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "Permission",
+                    &self.permission,
+                    &self.extra,
+                )
             }
-            1usize => crate::__private::encode_optional(
-                map,
-                "ReadRefundAccount",
-                &self.read_refund_account,
-            ),
+            1usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "ReadRefundAccount",
+                    &self.read_refund_account,
+                )
+            }
             2usize => {
-                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
             }
-            3usize => crate::__private::encode_optional(map, "Authorisation", &self.authorisation),
+            3usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "Authorisation",
+                    &self.authorisation,
+                )
+            }
             4usize => {
-                crate::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)
+                crate::__private::encode_optional(
+                    map,
+                    "SCASupportData",
+                    &self.sca_support_data,
+                )
             }
             _ => Ok(()),
         }
@@ -7924,7 +8531,8 @@ impl crate::__private::serde::Serialize for OBWriteDomesticStandingOrderConsent5
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteDomesticStandingOrderConsent5Data {
+impl<'de> crate::__private::serde::Deserialize<'de>
+for OBWriteDomesticStandingOrderConsent5Data {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -7964,17 +8572,13 @@ impl crate::Validate for OBWriteDomesticStandingOrderConsent5Data {
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBWriteDomesticStandingOrderConsent5Data {
+impl crate::__private::schemars::JsonSchema
+for OBWriteDomesticStandingOrderConsent5Data {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteDomesticStandingOrderConsent5Data".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBWriteDomesticStandingOrderConsent5Data"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBWriteDomesticStandingOrderConsent5Data").into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -8149,8 +8753,12 @@ impl crate::Object for OBWriteDomesticStandingOrderConsentResponse6 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
-            1usize => crate::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            0usize => {
+                crate::__private::encode_required(map, "Data", &self.data, &self.extra)
+            }
+            1usize => {
+                crate::__private::encode_required(map, "Risk", &self.risk, &self.extra)
+            }
             2usize => crate::__private::encode_optional(map, "Links", &self.links),
             3usize => crate::__private::encode_optional(map, "Meta", &self.meta),
             _ => Ok(()),
@@ -8163,7 +8771,8 @@ impl crate::Object for OBWriteDomesticStandingOrderConsentResponse6 {
         &mut self.extra
     }
 }
-impl crate::__private::serde::Serialize for OBWriteDomesticStandingOrderConsentResponse6 {
+impl crate::__private::serde::Serialize
+for OBWriteDomesticStandingOrderConsentResponse6 {
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -8172,8 +8781,7 @@ impl crate::__private::serde::Serialize for OBWriteDomesticStandingOrderConsentR
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-    for OBWriteDomesticStandingOrderConsentResponse6
-{
+for OBWriteDomesticStandingOrderConsentResponse6 {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -8208,17 +8816,14 @@ impl crate::Validate for OBWriteDomesticStandingOrderConsentResponse6 {
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBWriteDomesticStandingOrderConsentResponse6 {
+impl crate::__private::schemars::JsonSchema
+for OBWriteDomesticStandingOrderConsentResponse6 {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteDomesticStandingOrderConsentResponse6".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBWriteDomesticStandingOrderConsentResponse6"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBWriteDomesticStandingOrderConsentResponse6")
+            .into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -8428,7 +9033,12 @@ impl crate::Object for OBWriteDomesticStandingOrderConsentResponse6Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "ConsentId",
+            &self.consent_id,
+            &self.extra,
+        )?;
         crate::__private::encode_required(
             map,
             "CreationDateTime",
@@ -8442,13 +9052,35 @@ impl crate::Object for OBWriteDomesticStandingOrderConsentResponse6Data {
             &self.status_update_date_time,
             &self.extra,
         )?;
-        crate::__private::encode_required(map, "Permission", &self.permission, &self.extra)?;
-        crate::__private::encode_optional(map, "ReadRefundAccount", &self.read_refund_account)?;
-        crate::__private::encode_optional(map, "CutOffDateTime", &self.cut_off_date_time)?;
+        crate::__private::encode_required(
+            map,
+            "Permission",
+            &self.permission,
+            &self.extra,
+        )?;
+        crate::__private::encode_optional(
+            map,
+            "ReadRefundAccount",
+            &self.read_refund_account,
+        )?;
+        crate::__private::encode_optional(
+            map,
+            "CutOffDateTime",
+            &self.cut_off_date_time,
+        )?;
         crate::__private::encode_optional(map, "Charges", &self.charges)?;
-        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
         crate::__private::encode_optional(map, "Authorisation", &self.authorisation)?;
-        crate::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)?;
+        crate::__private::encode_optional(
+            map,
+            "SCASupportData",
+            &self.sca_support_data,
+        )?;
         crate::__private::encode_optional(map, "Debtor", &self.debtor)?;
         Ok(())
     }
@@ -8459,39 +9091,81 @@ impl crate::Object for OBWriteDomesticStandingOrderConsentResponse6Data {
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "ConsentId",
+                    &self.consent_id,
+                    &self.extra,
+                )
             }
-            1usize => crate::__private::encode_required(
-                map,
-                "CreationDateTime",
-                &self.creation_date_time,
-                &self.extra,
-            ),
-            2usize => crate::__private::encode_required(map, "Status", &self.status, &self.extra),
-            3usize => crate::__private::encode_required(
-                map,
-                "StatusUpdateDateTime",
-                &self.status_update_date_time,
-                &self.extra,
-            ),
+            1usize => {
+                crate::__private::encode_required(
+                    map,
+                    "CreationDateTime",
+                    &self.creation_date_time,
+                    &self.extra,
+                )
+            }
+            2usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Status",
+                    &self.status,
+                    &self.extra,
+                )
+            }
+            3usize => {
+                crate::__private::encode_required(
+                    map,
+                    "StatusUpdateDateTime",
+                    &self.status_update_date_time,
+                    &self.extra,
+                )
+            }
             4usize => {
-                crate::__private::encode_required(map, "Permission", &self.permission, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "Permission",
+                    &self.permission,
+                    &self.extra,
+                )
             }
-            5usize => crate::__private::encode_optional(
-                map,
-                "ReadRefundAccount",
-                &self.read_refund_account,
-            ),
+            5usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "ReadRefundAccount",
+                    &self.read_refund_account,
+                )
+            }
             6usize => {
-                crate::__private::encode_optional(map, "CutOffDateTime", &self.cut_off_date_time)
+                crate::__private::encode_optional(
+                    map,
+                    "CutOffDateTime",
+                    &self.cut_off_date_time,
+                )
             }
             7usize => crate::__private::encode_optional(map, "Charges", &self.charges),
             8usize => {
-                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
             }
-            9usize => crate::__private::encode_optional(map, "Authorisation", &self.authorisation),
+            9usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "Authorisation",
+                    &self.authorisation,
+                )
+            }
             10usize => {
-                crate::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)
+                crate::__private::encode_optional(
+                    map,
+                    "SCASupportData",
+                    &self.sca_support_data,
+                )
             }
             11usize => crate::__private::encode_optional(map, "Debtor", &self.debtor),
             _ => Ok(()),
@@ -8504,7 +9178,8 @@ impl crate::Object for OBWriteDomesticStandingOrderConsentResponse6Data {
         &mut self.extra
     }
 }
-impl crate::__private::serde::Serialize for OBWriteDomesticStandingOrderConsentResponse6Data {
+impl crate::__private::serde::Serialize
+for OBWriteDomesticStandingOrderConsentResponse6Data {
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -8513,8 +9188,7 @@ impl crate::__private::serde::Serialize for OBWriteDomesticStandingOrderConsentR
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-    for OBWriteDomesticStandingOrderConsentResponse6Data
-{
+for OBWriteDomesticStandingOrderConsentResponse6Data {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -8594,17 +9268,14 @@ impl crate::Validate for OBWriteDomesticStandingOrderConsentResponse6Data {
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBWriteDomesticStandingOrderConsentResponse6Data {
+impl crate::__private::schemars::JsonSchema
+for OBWriteDomesticStandingOrderConsentResponse6Data {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteDomesticStandingOrderConsentResponse6Data".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBWriteDomesticStandingOrderConsentResponse6Data"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBWriteDomesticStandingOrderConsentResponse6Data")
+            .into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -8997,9 +9668,18 @@ impl crate::Object for OBWriteDomesticStandingOrderConsentResponse6DataInitiatio
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "Frequency", &self.frequency, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "Frequency",
+            &self.frequency,
+            &self.extra,
+        )?;
         crate::__private::encode_optional(map, "Reference", &self.reference)?;
-        crate::__private::encode_optional(map, "NumberOfPayments", &self.number_of_payments)?;
+        crate::__private::encode_optional(
+            map,
+            "NumberOfPayments",
+            &self.number_of_payments,
+        )?;
         crate::__private::encode_required(
             map,
             "FirstPaymentDateTime",
@@ -9027,7 +9707,11 @@ impl crate::Object for OBWriteDomesticStandingOrderConsentResponse6DataInitiatio
             "RecurringPaymentAmount",
             &self.recurring_payment_amount,
         )?;
-        crate::__private::encode_optional(map, "FinalPaymentAmount", &self.final_payment_amount)?;
+        crate::__private::encode_optional(
+            map,
+            "FinalPaymentAmount",
+            &self.final_payment_amount,
+        )?;
         crate::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)?;
         crate::__private::encode_required(
             map,
@@ -9035,7 +9719,11 @@ impl crate::Object for OBWriteDomesticStandingOrderConsentResponse6DataInitiatio
             &self.creditor_account,
             &self.extra,
         )?;
-        crate::__private::encode_optional(map, "SupplementaryData", &self.supplementary_data)?;
+        crate::__private::encode_optional(
+            map,
+            "SupplementaryData",
+            &self.supplementary_data,
+        )?;
         Ok(())
     }
     fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
@@ -9045,56 +9733,89 @@ impl crate::Object for OBWriteDomesticStandingOrderConsentResponse6DataInitiatio
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_required(map, "Frequency", &self.frequency, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "Frequency",
+                    &self.frequency,
+                    &self.extra,
+                )
             }
-            1usize => crate::__private::encode_optional(map, "Reference", &self.reference),
+            1usize => {
+                crate::__private::encode_optional(map, "Reference", &self.reference)
+            }
             2usize => {
-                crate::__private::encode_optional(map, "NumberOfPayments", &self.number_of_payments)
+                crate::__private::encode_optional(
+                    map,
+                    "NumberOfPayments",
+                    &self.number_of_payments,
+                )
             }
-            3usize => crate::__private::encode_required(
-                map,
-                "FirstPaymentDateTime",
-                &self.first_payment_date_time,
-                &self.extra,
-            ),
-            4usize => crate::__private::encode_optional(
-                map,
-                "RecurringPaymentDateTime",
-                &self.recurring_payment_date_time,
-            ),
-            5usize => crate::__private::encode_optional(
-                map,
-                "FinalPaymentDateTime",
-                &self.final_payment_date_time,
-            ),
-            6usize => crate::__private::encode_required(
-                map,
-                "FirstPaymentAmount",
-                &self.first_payment_amount,
-                &self.extra,
-            ),
-            7usize => crate::__private::encode_optional(
-                map,
-                "RecurringPaymentAmount",
-                &self.recurring_payment_amount,
-            ),
-            8usize => crate::__private::encode_optional(
-                map,
-                "FinalPaymentAmount",
-                &self.final_payment_amount,
-            ),
-            9usize => crate::__private::encode_optional(map, "DebtorAccount", &self.debtor_account),
-            10usize => crate::__private::encode_required(
-                map,
-                "CreditorAccount",
-                &self.creditor_account,
-                &self.extra,
-            ),
-            11usize => crate::__private::encode_optional(
-                map,
-                "SupplementaryData",
-                &self.supplementary_data,
-            ),
+            3usize => {
+                crate::__private::encode_required(
+                    map,
+                    "FirstPaymentDateTime",
+                    &self.first_payment_date_time,
+                    &self.extra,
+                )
+            }
+            4usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "RecurringPaymentDateTime",
+                    &self.recurring_payment_date_time,
+                )
+            }
+            5usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "FinalPaymentDateTime",
+                    &self.final_payment_date_time,
+                )
+            }
+            6usize => {
+                crate::__private::encode_required(
+                    map,
+                    "FirstPaymentAmount",
+                    &self.first_payment_amount,
+                    &self.extra,
+                )
+            }
+            7usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "RecurringPaymentAmount",
+                    &self.recurring_payment_amount,
+                )
+            }
+            8usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "FinalPaymentAmount",
+                    &self.final_payment_amount,
+                )
+            }
+            9usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "DebtorAccount",
+                    &self.debtor_account,
+                )
+            }
+            10usize => {
+                crate::__private::encode_required(
+                    map,
+                    "CreditorAccount",
+                    &self.creditor_account,
+                    &self.extra,
+                )
+            }
+            11usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "SupplementaryData",
+                    &self.supplementary_data,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -9106,8 +9827,7 @@ impl crate::Object for OBWriteDomesticStandingOrderConsentResponse6DataInitiatio
     }
 }
 impl crate::__private::serde::Serialize
-    for OBWriteDomesticStandingOrderConsentResponse6DataInitiation
-{
+for OBWriteDomesticStandingOrderConsentResponse6DataInitiation {
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -9116,8 +9836,7 @@ impl crate::__private::serde::Serialize
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-    for OBWriteDomesticStandingOrderConsentResponse6DataInitiation
-{
+for OBWriteDomesticStandingOrderConsentResponse6DataInitiation {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -9198,18 +9917,16 @@ impl crate::Validate for OBWriteDomesticStandingOrderConsentResponse6DataInitiat
 }
 #[cfg(feature = "schemars")]
 impl crate::__private::schemars::JsonSchema
-    for OBWriteDomesticStandingOrderConsentResponse6DataInitiation
-{
+for OBWriteDomesticStandingOrderConsentResponse6DataInitiation {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteDomesticStandingOrderConsentResponse6DataInitiation".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
         concat!(
-            module_path!(),
-            "::",
+            module_path!(), "::",
             "OBWriteDomesticStandingOrderConsentResponse6DataInitiation"
         )
-        .into()
+            .into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -9511,7 +10228,9 @@ impl crate::Object for OBWriteDomesticStandingOrderResponse6 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
+            0usize => {
+                crate::__private::encode_required(map, "Data", &self.data, &self.extra)
+            }
             1usize => crate::__private::encode_optional(map, "Links", &self.links),
             2usize => crate::__private::encode_optional(map, "Meta", &self.meta),
             _ => Ok(()),
@@ -9532,7 +10251,8 @@ impl crate::__private::serde::Serialize for OBWriteDomesticStandingOrderResponse
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteDomesticStandingOrderResponse6 {
+impl<'de> crate::__private::serde::Deserialize<'de>
+for OBWriteDomesticStandingOrderResponse6 {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -9566,12 +10286,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteDomesticStandingOrderResp
         "OBWriteDomesticStandingOrderResponse6".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBWriteDomesticStandingOrderResponse6"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBWriteDomesticStandingOrderResponse6").into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -9752,7 +10467,12 @@ impl crate::Object for OBWriteDomesticStandingOrderResponse6Data {
             &self.domestic_standing_order_id,
             &self.extra,
         )?;
-        crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "ConsentId",
+            &self.consent_id,
+            &self.extra,
+        )?;
         crate::__private::encode_required(
             map,
             "CreationDateTime",
@@ -9768,8 +10488,17 @@ impl crate::Object for OBWriteDomesticStandingOrderResponse6Data {
         )?;
         crate::__private::encode_optional(map, "Refund", &self.refund)?;
         crate::__private::encode_optional(map, "Charges", &self.charges)?;
-        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
-        crate::__private::encode_optional(map, "MultiAuthorisation", &self.multi_authorisation)?;
+        crate::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
+        crate::__private::encode_optional(
+            map,
+            "MultiAuthorisation",
+            &self.multi_authorisation,
+        )?;
         crate::__private::encode_optional(map, "Debtor", &self.debtor)?;
         Ok(())
     }
@@ -9779,38 +10508,63 @@ impl crate::Object for OBWriteDomesticStandingOrderResponse6Data {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(
-                map,
-                "DomesticStandingOrderId",
-                &self.domestic_standing_order_id,
-                &self.extra,
-            ),
-            1usize => {
-                crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)
+            0usize => {
+                crate::__private::encode_required(
+                    map,
+                    "DomesticStandingOrderId",
+                    &self.domestic_standing_order_id,
+                    &self.extra,
+                )
             }
-            2usize => crate::__private::encode_required(
-                map,
-                "CreationDateTime",
-                &self.creation_date_time,
-                &self.extra,
-            ),
-            3usize => crate::__private::encode_required(map, "Status", &self.status, &self.extra),
-            4usize => crate::__private::encode_required(
-                map,
-                "StatusUpdateDateTime",
-                &self.status_update_date_time,
-                &self.extra,
-            ),
+            1usize => {
+                crate::__private::encode_required(
+                    map,
+                    "ConsentId",
+                    &self.consent_id,
+                    &self.extra,
+                )
+            }
+            2usize => {
+                crate::__private::encode_required(
+                    map,
+                    "CreationDateTime",
+                    &self.creation_date_time,
+                    &self.extra,
+                )
+            }
+            3usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Status",
+                    &self.status,
+                    &self.extra,
+                )
+            }
+            4usize => {
+                crate::__private::encode_required(
+                    map,
+                    "StatusUpdateDateTime",
+                    &self.status_update_date_time,
+                    &self.extra,
+                )
+            }
             5usize => crate::__private::encode_optional(map, "Refund", &self.refund),
             6usize => crate::__private::encode_optional(map, "Charges", &self.charges),
             7usize => {
-                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
             }
-            8usize => crate::__private::encode_optional(
-                map,
-                "MultiAuthorisation",
-                &self.multi_authorisation,
-            ),
+            8usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "MultiAuthorisation",
+                    &self.multi_authorisation,
+                )
+            }
             9usize => crate::__private::encode_optional(map, "Debtor", &self.debtor),
             _ => Ok(()),
         }
@@ -9830,7 +10584,8 @@ impl crate::__private::serde::Serialize for OBWriteDomesticStandingOrderResponse
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteDomesticStandingOrderResponse6Data {
+impl<'de> crate::__private::serde::Deserialize<'de>
+for OBWriteDomesticStandingOrderResponse6Data {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -9901,17 +10656,13 @@ impl crate::Validate for OBWriteDomesticStandingOrderResponse6Data {
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBWriteDomesticStandingOrderResponse6Data {
+impl crate::__private::schemars::JsonSchema
+for OBWriteDomesticStandingOrderResponse6Data {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteDomesticStandingOrderResponse6Data".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBWriteDomesticStandingOrderResponse6Data"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBWriteDomesticStandingOrderResponse6Data").into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -10162,7 +10913,9 @@ impl crate::Object for OBWriteFile2 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
+            0usize => {
+                crate::__private::encode_required(map, "Data", &self.data, &self.extra)
+            }
             _ => Ok(()),
         }
     }
@@ -10210,7 +10963,10 @@ impl crate::__private::schemars::JsonSchema for OBWriteFile2 {
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
     ) -> crate::__private::schemars::Schema {
-        let mut s = crate::schema::object("`OBWriteFile2` (the spec gives no description).", false);
+        let mut s = crate::schema::object(
+            "`OBWriteFile2` (the spec gives no description).",
+            false,
+        );
         crate::schema::property(
             &mut s,
             "Data",
@@ -10276,8 +11032,18 @@ impl crate::Object for OBWriteFile2Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
-        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "ConsentId",
+            &self.consent_id,
+            &self.extra,
+        )?;
+        crate::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
         Ok(())
     }
     fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
@@ -10287,10 +11053,20 @@ impl crate::Object for OBWriteFile2Data {
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "ConsentId",
+                    &self.consent_id,
+                    &self.extra,
+                )
             }
             1usize => {
-                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
             }
             _ => Ok(()),
         }
@@ -10346,8 +11122,10 @@ impl crate::__private::schemars::JsonSchema for OBWriteFile2Data {
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
     ) -> crate::__private::schemars::Schema {
-        let mut s =
-            crate::schema::object("`OBWriteFile2Data` (the spec gives no description).", false);
+        let mut s = crate::schema::object(
+            "`OBWriteFile2Data` (the spec gives no description).",
+            false,
+        );
         crate::schema::property(
             &mut s,
             "ConsentId",
@@ -10431,7 +11209,9 @@ pub struct OBWriteFile2DataInitiation {
     /// Information supplied to enable the matching of an entry with the items that the transfer is intended to settle, such as commercial invoices in an accounts' receivable system.
     ///
     /// JSON name: `RemittanceInformation`
-    pub remittance_information: Option<Box<OBWriteDomestic2DataInitiationRemittanceInformation>>,
+    pub remittance_information: Option<
+        Box<OBWriteDomestic2DataInitiationRemittanceInformation>,
+    >,
     /// Additional information that can not be captured in the structured fields and/or any other specific block.
     ///
     /// JSON name: `SupplementaryData`
@@ -10495,8 +11275,18 @@ impl crate::Object for OBWriteFile2DataInitiation {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "FileType", &self.file_type, &self.extra)?;
-        crate::__private::encode_required(map, "FileHash", &self.file_hash, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "FileType",
+            &self.file_type,
+            &self.extra,
+        )?;
+        crate::__private::encode_required(
+            map,
+            "FileHash",
+            &self.file_hash,
+            &self.extra,
+        )?;
         crate::__private::encode_optional(map, "FileReference", &self.file_reference)?;
         crate::__private::encode_optional(
             map,
@@ -10509,14 +11299,22 @@ impl crate::Object for OBWriteFile2DataInitiation {
             "RequestedExecutionDateTime",
             &self.requested_execution_date_time,
         )?;
-        crate::__private::encode_optional(map, "LocalInstrument", &self.local_instrument)?;
+        crate::__private::encode_optional(
+            map,
+            "LocalInstrument",
+            &self.local_instrument,
+        )?;
         crate::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)?;
         crate::__private::encode_optional(
             map,
             "RemittanceInformation",
             &self.remittance_information,
         )?;
-        crate::__private::encode_optional(map, "SupplementaryData", &self.supplementary_data)?;
+        crate::__private::encode_optional(
+            map,
+            "SupplementaryData",
+            &self.supplementary_data,
+        )?;
         Ok(())
     }
     fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
@@ -10526,37 +11324,73 @@ impl crate::Object for OBWriteFile2DataInitiation {
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_required(map, "FileType", &self.file_type, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "FileType",
+                    &self.file_type,
+                    &self.extra,
+                )
             }
             1usize => {
-                crate::__private::encode_required(map, "FileHash", &self.file_hash, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "FileHash",
+                    &self.file_hash,
+                    &self.extra,
+                )
             }
-            2usize => crate::__private::encode_optional(map, "FileReference", &self.file_reference),
-            3usize => crate::__private::encode_optional(
-                map,
-                "NumberOfTransactions",
-                &self.number_of_transactions,
-            ),
-            4usize => crate::__private::encode_optional(map, "ControlSum", &self.control_sum),
-            5usize => crate::__private::encode_optional(
-                map,
-                "RequestedExecutionDateTime",
-                &self.requested_execution_date_time,
-            ),
+            2usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "FileReference",
+                    &self.file_reference,
+                )
+            }
+            3usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "NumberOfTransactions",
+                    &self.number_of_transactions,
+                )
+            }
+            4usize => {
+                crate::__private::encode_optional(map, "ControlSum", &self.control_sum)
+            }
+            5usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "RequestedExecutionDateTime",
+                    &self.requested_execution_date_time,
+                )
+            }
             6usize => {
-                crate::__private::encode_optional(map, "LocalInstrument", &self.local_instrument)
+                crate::__private::encode_optional(
+                    map,
+                    "LocalInstrument",
+                    &self.local_instrument,
+                )
             }
-            7usize => crate::__private::encode_optional(map, "DebtorAccount", &self.debtor_account),
-            8usize => crate::__private::encode_optional(
-                map,
-                "RemittanceInformation",
-                &self.remittance_information,
-            ),
-            9usize => crate::__private::encode_optional(
-                map,
-                "SupplementaryData",
-                &self.supplementary_data,
-            ),
+            7usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "DebtorAccount",
+                    &self.debtor_account,
+                )
+            }
+            8usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "RemittanceInformation",
+                    &self.remittance_information,
+                )
+            }
+            9usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "SupplementaryData",
+                    &self.supplementary_data,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -10896,7 +11730,9 @@ impl crate::Object for OBWriteFileConsent3 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
+            0usize => {
+                crate::__private::encode_required(map, "Data", &self.data, &self.extra)
+            }
             _ => Ok(()),
         }
     }
@@ -10991,7 +11827,11 @@ pub struct OBWriteFileConsent3Data {
 }
 impl crate::Object for OBWriteFileConsent3Data {
     const NAME: &'static str = "OBWriteFileConsent3Data";
-    const FIELDS: &'static [&'static str] = &["Initiation", "Authorisation", "SCASupportData"];
+    const FIELDS: &'static [&'static str] = &[
+        "Initiation",
+        "Authorisation",
+        "SCASupportData",
+    ];
     const REQUIRED: u128 = 1;
     const OPEN: bool = false;
     fn field_index(key: &str) -> Option<usize> {
@@ -11019,9 +11859,18 @@ impl crate::Object for OBWriteFileConsent3Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
         crate::__private::encode_optional(map, "Authorisation", &self.authorisation)?;
-        crate::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)?;
+        crate::__private::encode_optional(
+            map,
+            "SCASupportData",
+            &self.sca_support_data,
+        )?;
         Ok(())
     }
     fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
@@ -11031,11 +11880,26 @@ impl crate::Object for OBWriteFileConsent3Data {
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
             }
-            1usize => crate::__private::encode_optional(map, "Authorisation", &self.authorisation),
+            1usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "Authorisation",
+                    &self.authorisation,
+                )
+            }
             2usize => {
-                crate::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)
+                crate::__private::encode_optional(
+                    map,
+                    "SCASupportData",
+                    &self.sca_support_data,
+                )
             }
             _ => Ok(()),
         }
@@ -11218,7 +12082,9 @@ impl crate::Object for OBWriteFileConsentResponse4 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
+            0usize => {
+                crate::__private::encode_required(map, "Data", &self.data, &self.extra)
+            }
             1usize => crate::__private::encode_optional(map, "Links", &self.links),
             2usize => crate::__private::encode_optional(map, "Meta", &self.meta),
             _ => Ok(()),
@@ -11450,7 +12316,12 @@ impl crate::Object for OBWriteFileConsentResponse4Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "ConsentId",
+            &self.consent_id,
+            &self.extra,
+        )?;
         crate::__private::encode_required(
             map,
             "CreationDateTime",
@@ -11464,11 +12335,24 @@ impl crate::Object for OBWriteFileConsentResponse4Data {
             &self.status_update_date_time,
             &self.extra,
         )?;
-        crate::__private::encode_optional(map, "CutOffDateTime", &self.cut_off_date_time)?;
+        crate::__private::encode_optional(
+            map,
+            "CutOffDateTime",
+            &self.cut_off_date_time,
+        )?;
         crate::__private::encode_optional(map, "Charges", &self.charges)?;
-        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
         crate::__private::encode_optional(map, "Authorisation", &self.authorisation)?;
-        crate::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)?;
+        crate::__private::encode_optional(
+            map,
+            "SCASupportData",
+            &self.sca_support_data,
+        )?;
         crate::__private::encode_optional(map, "Debtor", &self.debtor)?;
         Ok(())
     }
@@ -11479,31 +12363,66 @@ impl crate::Object for OBWriteFileConsentResponse4Data {
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "ConsentId",
+                    &self.consent_id,
+                    &self.extra,
+                )
             }
-            1usize => crate::__private::encode_required(
-                map,
-                "CreationDateTime",
-                &self.creation_date_time,
-                &self.extra,
-            ),
-            2usize => crate::__private::encode_required(map, "Status", &self.status, &self.extra),
-            3usize => crate::__private::encode_required(
-                map,
-                "StatusUpdateDateTime",
-                &self.status_update_date_time,
-                &self.extra,
-            ),
+            1usize => {
+                crate::__private::encode_required(
+                    map,
+                    "CreationDateTime",
+                    &self.creation_date_time,
+                    &self.extra,
+                )
+            }
+            2usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Status",
+                    &self.status,
+                    &self.extra,
+                )
+            }
+            3usize => {
+                crate::__private::encode_required(
+                    map,
+                    "StatusUpdateDateTime",
+                    &self.status_update_date_time,
+                    &self.extra,
+                )
+            }
             4usize => {
-                crate::__private::encode_optional(map, "CutOffDateTime", &self.cut_off_date_time)
+                crate::__private::encode_optional(
+                    map,
+                    "CutOffDateTime",
+                    &self.cut_off_date_time,
+                )
             }
             5usize => crate::__private::encode_optional(map, "Charges", &self.charges),
             6usize => {
-                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
             }
-            7usize => crate::__private::encode_optional(map, "Authorisation", &self.authorisation),
+            7usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "Authorisation",
+                    &self.authorisation,
+                )
+            }
             8usize => {
-                crate::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)
+                crate::__private::encode_optional(
+                    map,
+                    "SCASupportData",
+                    &self.sca_support_data,
+                )
             }
             9usize => crate::__private::encode_optional(map, "Debtor", &self.debtor),
             _ => Ok(()),
@@ -11860,7 +12779,9 @@ impl crate::Object for OBWriteFileResponse3 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
+            0usize => {
+                crate::__private::encode_required(map, "Data", &self.data, &self.extra)
+            }
             1usize => crate::__private::encode_optional(map, "Links", &self.links),
             2usize => crate::__private::encode_optional(map, "Meta", &self.meta),
             _ => Ok(()),
@@ -12089,7 +13010,12 @@ impl crate::Object for OBWriteFileResponse3Data {
             &self.file_payment_id,
             &self.extra,
         )?;
-        crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "ConsentId",
+            &self.consent_id,
+            &self.extra,
+        )?;
         crate::__private::encode_required(
             map,
             "CreationDateTime",
@@ -12104,8 +13030,17 @@ impl crate::Object for OBWriteFileResponse3Data {
             &self.extra,
         )?;
         crate::__private::encode_optional(map, "Charges", &self.charges)?;
-        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
-        crate::__private::encode_optional(map, "MultiAuthorisation", &self.multi_authorisation)?;
+        crate::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
+        crate::__private::encode_optional(
+            map,
+            "MultiAuthorisation",
+            &self.multi_authorisation,
+        )?;
         crate::__private::encode_optional(map, "Debtor", &self.debtor)?;
         Ok(())
     }
@@ -12115,37 +13050,62 @@ impl crate::Object for OBWriteFileResponse3Data {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(
-                map,
-                "FilePaymentId",
-                &self.file_payment_id,
-                &self.extra,
-            ),
-            1usize => {
-                crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)
+            0usize => {
+                crate::__private::encode_required(
+                    map,
+                    "FilePaymentId",
+                    &self.file_payment_id,
+                    &self.extra,
+                )
             }
-            2usize => crate::__private::encode_required(
-                map,
-                "CreationDateTime",
-                &self.creation_date_time,
-                &self.extra,
-            ),
-            3usize => crate::__private::encode_required(map, "Status", &self.status, &self.extra),
-            4usize => crate::__private::encode_required(
-                map,
-                "StatusUpdateDateTime",
-                &self.status_update_date_time,
-                &self.extra,
-            ),
+            1usize => {
+                crate::__private::encode_required(
+                    map,
+                    "ConsentId",
+                    &self.consent_id,
+                    &self.extra,
+                )
+            }
+            2usize => {
+                crate::__private::encode_required(
+                    map,
+                    "CreationDateTime",
+                    &self.creation_date_time,
+                    &self.extra,
+                )
+            }
+            3usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Status",
+                    &self.status,
+                    &self.extra,
+                )
+            }
+            4usize => {
+                crate::__private::encode_required(
+                    map,
+                    "StatusUpdateDateTime",
+                    &self.status_update_date_time,
+                    &self.extra,
+                )
+            }
             5usize => crate::__private::encode_optional(map, "Charges", &self.charges),
             6usize => {
-                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
             }
-            7usize => crate::__private::encode_optional(
-                map,
-                "MultiAuthorisation",
-                &self.multi_authorisation,
-            ),
+            7usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "MultiAuthorisation",
+                    &self.multi_authorisation,
+                )
+            }
             8usize => crate::__private::encode_optional(map, "Debtor", &self.debtor),
             _ => Ok(()),
         }
@@ -12473,8 +13433,12 @@ impl crate::Object for OBWriteInternational3 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
-            1usize => crate::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            0usize => {
+                crate::__private::encode_required(map, "Data", &self.data, &self.extra)
+            }
+            1usize => {
+                crate::__private::encode_required(map, "Risk", &self.risk, &self.extra)
+            }
             _ => Ok(()),
         }
     }
@@ -12616,8 +13580,18 @@ impl crate::Object for OBWriteInternational3Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
-        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "ConsentId",
+            &self.consent_id,
+            &self.extra,
+        )?;
+        crate::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
         Ok(())
     }
     fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
@@ -12627,10 +13601,20 @@ impl crate::Object for OBWriteInternational3Data {
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "ConsentId",
+                    &self.consent_id,
+                    &self.extra,
+                )
             }
             1usize => {
-                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
             }
             _ => Ok(()),
         }
@@ -12753,7 +13737,9 @@ pub struct OBWriteInternational3DataInitiation {
     /// Indicator of the urgency or order of importance that the instructing party would like the instructed party to apply to the processing of the instruction.
     ///
     /// JSON name: `InstructionPriority`
-    pub instruction_priority: Option<OBWriteInternational3DataInitiationInstructionPriority>,
+    pub instruction_priority: Option<
+        OBWriteInternational3DataInitiationInstructionPriority,
+    >,
     /// Specifies the external purpose code in the format of character string with a maximum length of 4 characters.
     /// The list of valid codes is an external code list published separately.
     /// External code sets can be downloaded from www.iso20022.org.
@@ -12784,8 +13770,9 @@ pub struct OBWriteInternational3DataInitiation {
     /// Provides details on the currency exchange rate and contract.
     ///
     /// JSON name: `ExchangeRateInformation`
-    pub exchange_rate_information:
-        Option<Box<OBWriteInternational3DataInitiationExchangeRateInformation>>,
+    pub exchange_rate_information: Option<
+        Box<OBWriteInternational3DataInitiationExchangeRateInformation>,
+    >,
     /// Unambiguous identification of the account of the debtor to which a debit entry will be made as a result of the transaction.
     ///
     /// JSON name: `DebtorAccount`
@@ -12805,7 +13792,9 @@ pub struct OBWriteInternational3DataInitiation {
     /// Information supplied to enable the matching of an entry with the items that the transfer is intended to settle, such as commercial invoices in an accounts' receivable system.
     ///
     /// JSON name: `RemittanceInformation`
-    pub remittance_information: Option<Box<OBWriteDomestic2DataInitiationRemittanceInformation>>,
+    pub remittance_information: Option<
+        Box<OBWriteDomestic2DataInitiationRemittanceInformation>,
+    >,
     /// Additional information that can not be captured in the structured fields and/or any other specific block.
     ///
     /// JSON name: `SupplementaryData`
@@ -12902,10 +13891,22 @@ impl crate::Object for OBWriteInternational3DataInitiation {
             &self.end_to_end_identification,
             &self.extra,
         )?;
-        crate::__private::encode_optional(map, "LocalInstrument", &self.local_instrument)?;
-        crate::__private::encode_optional(map, "InstructionPriority", &self.instruction_priority)?;
+        crate::__private::encode_optional(
+            map,
+            "LocalInstrument",
+            &self.local_instrument,
+        )?;
+        crate::__private::encode_optional(
+            map,
+            "InstructionPriority",
+            &self.instruction_priority,
+        )?;
         crate::__private::encode_optional(map, "Purpose", &self.purpose)?;
-        crate::__private::encode_optional(map, "ExtendedPurpose", &self.extended_purpose)?;
+        crate::__private::encode_optional(
+            map,
+            "ExtendedPurpose",
+            &self.extended_purpose,
+        )?;
         crate::__private::encode_optional(map, "ChargeBearer", &self.charge_bearer)?;
         crate::__private::encode_required(
             map,
@@ -12943,7 +13944,11 @@ impl crate::Object for OBWriteInternational3DataInitiation {
             "RemittanceInformation",
             &self.remittance_information,
         )?;
-        crate::__private::encode_optional(map, "SupplementaryData", &self.supplementary_data)?;
+        crate::__private::encode_optional(
+            map,
+            "SupplementaryData",
+            &self.supplementary_data,
+        )?;
         Ok(())
     }
     fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
@@ -12952,76 +13957,118 @@ impl crate::Object for OBWriteInternational3DataInitiation {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(
-                map,
-                "InstructionIdentification",
-                &self.instruction_identification,
-                &self.extra,
-            ),
-            1usize => crate::__private::encode_required(
-                map,
-                "EndToEndIdentification",
-                &self.end_to_end_identification,
-                &self.extra,
-            ),
-            2usize => {
-                crate::__private::encode_optional(map, "LocalInstrument", &self.local_instrument)
+            0usize => {
+                crate::__private::encode_required(
+                    map,
+                    "InstructionIdentification",
+                    &self.instruction_identification,
+                    &self.extra,
+                )
             }
-            3usize => crate::__private::encode_optional(
-                map,
-                "InstructionPriority",
-                &self.instruction_priority,
-            ),
+            1usize => {
+                crate::__private::encode_required(
+                    map,
+                    "EndToEndIdentification",
+                    &self.end_to_end_identification,
+                    &self.extra,
+                )
+            }
+            2usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "LocalInstrument",
+                    &self.local_instrument,
+                )
+            }
+            3usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "InstructionPriority",
+                    &self.instruction_priority,
+                )
+            }
             4usize => crate::__private::encode_optional(map, "Purpose", &self.purpose),
             5usize => {
-                crate::__private::encode_optional(map, "ExtendedPurpose", &self.extended_purpose)
+                crate::__private::encode_optional(
+                    map,
+                    "ExtendedPurpose",
+                    &self.extended_purpose,
+                )
             }
-            6usize => crate::__private::encode_optional(map, "ChargeBearer", &self.charge_bearer),
-            7usize => crate::__private::encode_required(
-                map,
-                "CurrencyOfTransfer",
-                &self.currency_of_transfer,
-                &self.extra,
-            ),
-            8usize => crate::__private::encode_optional(
-                map,
-                "DestinationCountryCode",
-                &self.destination_country_code,
-            ),
-            9usize => crate::__private::encode_required(
-                map,
-                "InstructedAmount",
-                &self.instructed_amount,
-                &self.extra,
-            ),
-            10usize => crate::__private::encode_optional(
-                map,
-                "ExchangeRateInformation",
-                &self.exchange_rate_information,
-            ),
+            6usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "ChargeBearer",
+                    &self.charge_bearer,
+                )
+            }
+            7usize => {
+                crate::__private::encode_required(
+                    map,
+                    "CurrencyOfTransfer",
+                    &self.currency_of_transfer,
+                    &self.extra,
+                )
+            }
+            8usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "DestinationCountryCode",
+                    &self.destination_country_code,
+                )
+            }
+            9usize => {
+                crate::__private::encode_required(
+                    map,
+                    "InstructedAmount",
+                    &self.instructed_amount,
+                    &self.extra,
+                )
+            }
+            10usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "ExchangeRateInformation",
+                    &self.exchange_rate_information,
+                )
+            }
             11usize => {
-                crate::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)
+                crate::__private::encode_optional(
+                    map,
+                    "DebtorAccount",
+                    &self.debtor_account,
+                )
             }
             12usize => crate::__private::encode_optional(map, "Creditor", &self.creditor),
             13usize => {
-                crate::__private::encode_optional(map, "CreditorAgent", &self.creditor_agent)
+                crate::__private::encode_optional(
+                    map,
+                    "CreditorAgent",
+                    &self.creditor_agent,
+                )
             }
-            14usize => crate::__private::encode_required(
-                map,
-                "CreditorAccount",
-                &self.creditor_account,
-                &self.extra,
-            ),
-            15usize => crate::__private::encode_optional(
-                map,
-                "RemittanceInformation",
-                &self.remittance_information,
-            ),
-            16usize => crate::__private::encode_optional(
-                map,
-                "SupplementaryData",
-                &self.supplementary_data,
-            ),
+            14usize => {
+                crate::__private::encode_required(
+                    map,
+                    "CreditorAccount",
+                    &self.creditor_account,
+                    &self.extra,
+                )
+            }
+            15usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "RemittanceInformation",
+                    &self.remittance_information,
+                )
+            }
+            16usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "SupplementaryData",
+                    &self.supplementary_data,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -13040,7 +14087,8 @@ impl crate::__private::serde::Serialize for OBWriteInternational3DataInitiation 
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteInternational3DataInitiation {
+impl<'de> crate::__private::serde::Deserialize<'de>
+for OBWriteInternational3DataInitiation {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -13362,7 +14410,10 @@ impl crate::__private::schemars::JsonSchema for OBWriteInternational3DataInitiat
             false,
             "Provides details on the currency exchange rate and contract.",
             crate::schema::constrain(
-                g.subschema_for::<OBWriteInternational3DataInitiationExchangeRateInformation>(),
+                g
+                    .subschema_for::<
+                        OBWriteInternational3DataInitiationExchangeRateInformation,
+                    >(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -13546,8 +14597,12 @@ impl crate::Object for OBWriteInternationalConsent5 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
-            1usize => crate::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            0usize => {
+                crate::__private::encode_required(map, "Data", &self.data, &self.extra)
+            }
+            1usize => {
+                crate::__private::encode_required(map, "Risk", &self.risk, &self.extra)
+            }
             _ => Ok(()),
         }
     }
@@ -13706,10 +14761,23 @@ impl crate::Object for OBWriteInternationalConsent5Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_optional(map, "ReadRefundAccount", &self.read_refund_account)?;
-        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
+        crate::__private::encode_optional(
+            map,
+            "ReadRefundAccount",
+            &self.read_refund_account,
+        )?;
+        crate::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
         crate::__private::encode_optional(map, "Authorisation", &self.authorisation)?;
-        crate::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)?;
+        crate::__private::encode_optional(
+            map,
+            "SCASupportData",
+            &self.sca_support_data,
+        )?;
         Ok(())
     }
     fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
@@ -13718,17 +14786,34 @@ impl crate::Object for OBWriteInternationalConsent5Data {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_optional(
-                map,
-                "ReadRefundAccount",
-                &self.read_refund_account,
-            ),
-            1usize => {
-                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+            0usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "ReadRefundAccount",
+                    &self.read_refund_account,
+                )
             }
-            2usize => crate::__private::encode_optional(map, "Authorisation", &self.authorisation),
+            1usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
+            }
+            2usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "Authorisation",
+                    &self.authorisation,
+                )
+            }
             3usize => {
-                crate::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)
+                crate::__private::encode_optional(
+                    map,
+                    "SCASupportData",
+                    &self.sca_support_data,
+                )
             }
             _ => Ok(()),
         }
@@ -13748,7 +14833,8 @@ impl crate::__private::serde::Serialize for OBWriteInternationalConsent5Data {
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteInternationalConsent5Data {
+impl<'de> crate::__private::serde::Deserialize<'de>
+for OBWriteInternationalConsent5Data {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -13943,8 +15029,12 @@ impl crate::Object for OBWriteInternationalConsentResponse6 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
-            1usize => crate::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            0usize => {
+                crate::__private::encode_required(map, "Data", &self.data, &self.extra)
+            }
+            1usize => {
+                crate::__private::encode_required(map, "Risk", &self.risk, &self.extra)
+            }
             2usize => crate::__private::encode_optional(map, "Links", &self.links),
             3usize => crate::__private::encode_optional(map, "Meta", &self.meta),
             _ => Ok(()),
@@ -13965,7 +15055,8 @@ impl crate::__private::serde::Serialize for OBWriteInternationalConsentResponse6
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteInternationalConsentResponse6 {
+impl<'de> crate::__private::serde::Deserialize<'de>
+for OBWriteInternationalConsentResponse6 {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -14145,8 +15236,9 @@ pub struct OBWriteInternationalConsentResponse6Data {
     /// Further detailed information on the exchange rate that has been used in the payment transaction.
     ///
     /// JSON name: `ExchangeRateInformation`
-    pub exchange_rate_information:
-        Option<Box<OBWriteInternationalConsentResponse6DataExchangeRateInformation>>,
+    pub exchange_rate_information: Option<
+        Box<OBWriteInternationalConsentResponse6DataExchangeRateInformation>,
+    >,
     /// The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single international payment.
     ///
     /// JSON name: `Initiation`
@@ -14234,7 +15326,12 @@ impl crate::Object for OBWriteInternationalConsentResponse6Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "ConsentId",
+            &self.consent_id,
+            &self.extra,
+        )?;
         crate::__private::encode_required(
             map,
             "CreationDateTime",
@@ -14248,8 +15345,16 @@ impl crate::Object for OBWriteInternationalConsentResponse6Data {
             &self.status_update_date_time,
             &self.extra,
         )?;
-        crate::__private::encode_optional(map, "ReadRefundAccount", &self.read_refund_account)?;
-        crate::__private::encode_optional(map, "CutOffDateTime", &self.cut_off_date_time)?;
+        crate::__private::encode_optional(
+            map,
+            "ReadRefundAccount",
+            &self.read_refund_account,
+        )?;
+        crate::__private::encode_optional(
+            map,
+            "CutOffDateTime",
+            &self.cut_off_date_time,
+        )?;
         crate::__private::encode_optional(
             map,
             "ExpectedExecutionDateTime",
@@ -14266,9 +15371,18 @@ impl crate::Object for OBWriteInternationalConsentResponse6Data {
             "ExchangeRateInformation",
             &self.exchange_rate_information,
         )?;
-        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
         crate::__private::encode_optional(map, "Authorisation", &self.authorisation)?;
-        crate::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)?;
+        crate::__private::encode_optional(
+            map,
+            "SCASupportData",
+            &self.sca_support_data,
+        )?;
         crate::__private::encode_optional(map, "Debtor", &self.debtor)?;
         Ok(())
     }
@@ -14279,51 +15393,94 @@ impl crate::Object for OBWriteInternationalConsentResponse6Data {
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "ConsentId",
+                    &self.consent_id,
+                    &self.extra,
+                )
             }
-            1usize => crate::__private::encode_required(
-                map,
-                "CreationDateTime",
-                &self.creation_date_time,
-                &self.extra,
-            ),
-            2usize => crate::__private::encode_required(map, "Status", &self.status, &self.extra),
-            3usize => crate::__private::encode_required(
-                map,
-                "StatusUpdateDateTime",
-                &self.status_update_date_time,
-                &self.extra,
-            ),
-            4usize => crate::__private::encode_optional(
-                map,
-                "ReadRefundAccount",
-                &self.read_refund_account,
-            ),
+            1usize => {
+                crate::__private::encode_required(
+                    map,
+                    "CreationDateTime",
+                    &self.creation_date_time,
+                    &self.extra,
+                )
+            }
+            2usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Status",
+                    &self.status,
+                    &self.extra,
+                )
+            }
+            3usize => {
+                crate::__private::encode_required(
+                    map,
+                    "StatusUpdateDateTime",
+                    &self.status_update_date_time,
+                    &self.extra,
+                )
+            }
+            4usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "ReadRefundAccount",
+                    &self.read_refund_account,
+                )
+            }
             5usize => {
-                crate::__private::encode_optional(map, "CutOffDateTime", &self.cut_off_date_time)
+                crate::__private::encode_optional(
+                    map,
+                    "CutOffDateTime",
+                    &self.cut_off_date_time,
+                )
             }
-            6usize => crate::__private::encode_optional(
-                map,
-                "ExpectedExecutionDateTime",
-                &self.expected_execution_date_time,
-            ),
-            7usize => crate::__private::encode_optional(
-                map,
-                "ExpectedSettlementDateTime",
-                &self.expected_settlement_date_time,
-            ),
+            6usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "ExpectedExecutionDateTime",
+                    &self.expected_execution_date_time,
+                )
+            }
+            7usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "ExpectedSettlementDateTime",
+                    &self.expected_settlement_date_time,
+                )
+            }
             8usize => crate::__private::encode_optional(map, "Charges", &self.charges),
-            9usize => crate::__private::encode_optional(
-                map,
-                "ExchangeRateInformation",
-                &self.exchange_rate_information,
-            ),
-            10usize => {
-                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+            9usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "ExchangeRateInformation",
+                    &self.exchange_rate_information,
+                )
             }
-            11usize => crate::__private::encode_optional(map, "Authorisation", &self.authorisation),
+            10usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
+            }
+            11usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "Authorisation",
+                    &self.authorisation,
+                )
+            }
             12usize => {
-                crate::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)
+                crate::__private::encode_optional(
+                    map,
+                    "SCASupportData",
+                    &self.sca_support_data,
+                )
             }
             13usize => crate::__private::encode_optional(map, "Debtor", &self.debtor),
             _ => Ok(()),
@@ -14344,7 +15501,8 @@ impl crate::__private::serde::Serialize for OBWriteInternationalConsentResponse6
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteInternationalConsentResponse6Data {
+impl<'de> crate::__private::serde::Deserialize<'de>
+for OBWriteInternationalConsentResponse6Data {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -14433,17 +15591,13 @@ impl crate::Validate for OBWriteInternationalConsentResponse6Data {
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBWriteInternationalConsentResponse6Data {
+impl crate::__private::schemars::JsonSchema
+for OBWriteInternationalConsentResponse6Data {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteInternationalConsentResponse6Data".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBWriteInternationalConsentResponse6Data"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBWriteInternationalConsentResponse6Data").into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -14784,7 +15938,9 @@ impl crate::Object for OBWriteInternationalResponse5 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
+            0usize => {
+                crate::__private::encode_required(map, "Data", &self.data, &self.extra)
+            }
             1usize => crate::__private::encode_optional(map, "Links", &self.links),
             2usize => crate::__private::encode_optional(map, "Meta", &self.meta),
             _ => Ok(()),
@@ -14958,8 +16114,9 @@ pub struct OBWriteInternationalResponse5Data {
     /// Further detailed information on the exchange rate that has been used in the payment transaction.
     ///
     /// JSON name: `ExchangeRateInformation`
-    pub exchange_rate_information:
-        Option<Box<OBWriteInternationalConsentResponse6DataExchangeRateInformation>>,
+    pub exchange_rate_information: Option<
+        Box<OBWriteInternationalConsentResponse6DataExchangeRateInformation>,
+    >,
     /// The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single international payment.
     ///
     /// JSON name: `Initiation`
@@ -15046,7 +16203,12 @@ impl crate::Object for OBWriteInternationalResponse5Data {
             &self.international_payment_id,
             &self.extra,
         )?;
-        crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "ConsentId",
+            &self.consent_id,
+            &self.extra,
+        )?;
         crate::__private::encode_required(
             map,
             "CreationDateTime",
@@ -15077,8 +16239,17 @@ impl crate::Object for OBWriteInternationalResponse5Data {
             "ExchangeRateInformation",
             &self.exchange_rate_information,
         )?;
-        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
-        crate::__private::encode_optional(map, "MultiAuthorisation", &self.multi_authorisation)?;
+        crate::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
+        crate::__private::encode_optional(
+            map,
+            "MultiAuthorisation",
+            &self.multi_authorisation,
+        )?;
         crate::__private::encode_optional(map, "Debtor", &self.debtor)?;
         Ok(())
     }
@@ -15088,53 +16259,84 @@ impl crate::Object for OBWriteInternationalResponse5Data {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(
-                map,
-                "InternationalPaymentId",
-                &self.international_payment_id,
-                &self.extra,
-            ),
-            1usize => {
-                crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)
+            0usize => {
+                crate::__private::encode_required(
+                    map,
+                    "InternationalPaymentId",
+                    &self.international_payment_id,
+                    &self.extra,
+                )
             }
-            2usize => crate::__private::encode_required(
-                map,
-                "CreationDateTime",
-                &self.creation_date_time,
-                &self.extra,
-            ),
-            3usize => crate::__private::encode_required(map, "Status", &self.status, &self.extra),
-            4usize => crate::__private::encode_required(
-                map,
-                "StatusUpdateDateTime",
-                &self.status_update_date_time,
-                &self.extra,
-            ),
-            5usize => crate::__private::encode_optional(
-                map,
-                "ExpectedExecutionDateTime",
-                &self.expected_execution_date_time,
-            ),
-            6usize => crate::__private::encode_optional(
-                map,
-                "ExpectedSettlementDateTime",
-                &self.expected_settlement_date_time,
-            ),
+            1usize => {
+                crate::__private::encode_required(
+                    map,
+                    "ConsentId",
+                    &self.consent_id,
+                    &self.extra,
+                )
+            }
+            2usize => {
+                crate::__private::encode_required(
+                    map,
+                    "CreationDateTime",
+                    &self.creation_date_time,
+                    &self.extra,
+                )
+            }
+            3usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Status",
+                    &self.status,
+                    &self.extra,
+                )
+            }
+            4usize => {
+                crate::__private::encode_required(
+                    map,
+                    "StatusUpdateDateTime",
+                    &self.status_update_date_time,
+                    &self.extra,
+                )
+            }
+            5usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "ExpectedExecutionDateTime",
+                    &self.expected_execution_date_time,
+                )
+            }
+            6usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "ExpectedSettlementDateTime",
+                    &self.expected_settlement_date_time,
+                )
+            }
             7usize => crate::__private::encode_optional(map, "Refund", &self.refund),
             8usize => crate::__private::encode_optional(map, "Charges", &self.charges),
-            9usize => crate::__private::encode_optional(
-                map,
-                "ExchangeRateInformation",
-                &self.exchange_rate_information,
-            ),
-            10usize => {
-                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+            9usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "ExchangeRateInformation",
+                    &self.exchange_rate_information,
+                )
             }
-            11usize => crate::__private::encode_optional(
-                map,
-                "MultiAuthorisation",
-                &self.multi_authorisation,
-            ),
+            10usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
+            }
+            11usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "MultiAuthorisation",
+                    &self.multi_authorisation,
+                )
+            }
             12usize => crate::__private::encode_optional(map, "Debtor", &self.debtor),
             _ => Ok(()),
         }
@@ -15154,7 +16356,8 @@ impl crate::__private::serde::Serialize for OBWriteInternationalResponse5Data {
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteInternationalResponse5Data {
+impl<'de> crate::__private::serde::Deserialize<'de>
+for OBWriteInternationalResponse5Data {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -15569,7 +16772,14 @@ impl crate::Object for OBWriteInternationalResponse5DataRefund {
         match index {
             0usize => crate::__private::encode_optional(map, "Creditor", &self.creditor),
             1usize => crate::__private::encode_optional(map, "Agent", &self.agent),
-            2usize => crate::__private::encode_required(map, "Account", &self.account, &self.extra),
+            2usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Account",
+                    &self.account,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -15588,7 +16798,8 @@ impl crate::__private::serde::Serialize for OBWriteInternationalResponse5DataRef
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteInternationalResponse5DataRefund {
+impl<'de> crate::__private::serde::Deserialize<'de>
+for OBWriteInternationalResponse5DataRefund {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -15622,12 +16833,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteInternationalResponse5Dat
         "OBWriteInternationalResponse5DataRefund".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBWriteInternationalResponse5DataRefund"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBWriteInternationalResponse5DataRefund").into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -15750,8 +16956,12 @@ impl crate::Object for OBWriteInternationalScheduled3 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
-            1usize => crate::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            0usize => {
+                crate::__private::encode_required(map, "Data", &self.data, &self.extra)
+            }
+            1usize => {
+                crate::__private::encode_required(map, "Risk", &self.risk, &self.extra)
+            }
             _ => Ok(()),
         }
     }
@@ -15893,8 +17103,18 @@ impl crate::Object for OBWriteInternationalScheduled3Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
-        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "ConsentId",
+            &self.consent_id,
+            &self.extra,
+        )?;
+        crate::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
         Ok(())
     }
     fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
@@ -15904,10 +17124,20 @@ impl crate::Object for OBWriteInternationalScheduled3Data {
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "ConsentId",
+                    &self.consent_id,
+                    &self.extra,
+                )
             }
             1usize => {
-                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
             }
             _ => Ok(()),
         }
@@ -15927,7 +17157,8 @@ impl crate::__private::serde::Serialize for OBWriteInternationalScheduled3Data {
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteInternationalScheduled3Data {
+impl<'de> crate::__private::serde::Deserialize<'de>
+for OBWriteInternationalScheduled3Data {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -16030,7 +17261,9 @@ pub struct OBWriteInternationalScheduled3DataInitiation {
     /// Indicator of the urgency or order of importance that the instructing party would like the instructed party to apply to the processing of the instruction.
     ///
     /// JSON name: `InstructionPriority`
-    pub instruction_priority: Option<OBWriteInternational3DataInitiationInstructionPriority>,
+    pub instruction_priority: Option<
+        OBWriteInternational3DataInitiationInstructionPriority,
+    >,
     /// Specifies the external purpose code in the format of character string with a maximum length of 4 characters.
     /// The list of valid codes is an external code list published separately.
     /// External code sets can be downloaded from www.iso20022.org.
@@ -16068,8 +17301,9 @@ pub struct OBWriteInternationalScheduled3DataInitiation {
     /// Provides details on the currency exchange rate and contract.
     ///
     /// JSON name: `ExchangeRateInformation`
-    pub exchange_rate_information:
-        Option<Box<OBWriteInternational3DataInitiationExchangeRateInformation>>,
+    pub exchange_rate_information: Option<
+        Box<OBWriteInternational3DataInitiationExchangeRateInformation>,
+    >,
     /// Unambiguous identification of the account of the debtor to which a debit entry will be made as a result of the transaction.
     ///
     /// JSON name: `DebtorAccount`
@@ -16089,7 +17323,9 @@ pub struct OBWriteInternationalScheduled3DataInitiation {
     /// Information supplied to enable the matching of an entry with the items that the transfer is intended to settle, such as commercial invoices in an accounts' receivable system.
     ///
     /// JSON name: `RemittanceInformation`
-    pub remittance_information: Option<Box<OBWriteDomestic2DataInitiationRemittanceInformation>>,
+    pub remittance_information: Option<
+        Box<OBWriteDomestic2DataInitiationRemittanceInformation>,
+    >,
     /// Additional information that can not be captured in the structured fields and/or any other specific block.
     ///
     /// JSON name: `SupplementaryData`
@@ -16188,10 +17424,22 @@ impl crate::Object for OBWriteInternationalScheduled3DataInitiation {
             "EndToEndIdentification",
             &self.end_to_end_identification,
         )?;
-        crate::__private::encode_optional(map, "LocalInstrument", &self.local_instrument)?;
-        crate::__private::encode_optional(map, "InstructionPriority", &self.instruction_priority)?;
+        crate::__private::encode_optional(
+            map,
+            "LocalInstrument",
+            &self.local_instrument,
+        )?;
+        crate::__private::encode_optional(
+            map,
+            "InstructionPriority",
+            &self.instruction_priority,
+        )?;
         crate::__private::encode_optional(map, "Purpose", &self.purpose)?;
-        crate::__private::encode_optional(map, "ExtendedPurpose", &self.extended_purpose)?;
+        crate::__private::encode_optional(
+            map,
+            "ExtendedPurpose",
+            &self.extended_purpose,
+        )?;
         crate::__private::encode_optional(map, "ChargeBearer", &self.charge_bearer)?;
         crate::__private::encode_required(
             map,
@@ -16235,7 +17483,11 @@ impl crate::Object for OBWriteInternationalScheduled3DataInitiation {
             "RemittanceInformation",
             &self.remittance_information,
         )?;
-        crate::__private::encode_optional(map, "SupplementaryData", &self.supplementary_data)?;
+        crate::__private::encode_optional(
+            map,
+            "SupplementaryData",
+            &self.supplementary_data,
+        )?;
         Ok(())
     }
     fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
@@ -16244,81 +17496,125 @@ impl crate::Object for OBWriteInternationalScheduled3DataInitiation {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(
-                map,
-                "InstructionIdentification",
-                &self.instruction_identification,
-                &self.extra,
-            ),
-            1usize => crate::__private::encode_optional(
-                map,
-                "EndToEndIdentification",
-                &self.end_to_end_identification,
-            ),
-            2usize => {
-                crate::__private::encode_optional(map, "LocalInstrument", &self.local_instrument)
+            0usize => {
+                crate::__private::encode_required(
+                    map,
+                    "InstructionIdentification",
+                    &self.instruction_identification,
+                    &self.extra,
+                )
             }
-            3usize => crate::__private::encode_optional(
-                map,
-                "InstructionPriority",
-                &self.instruction_priority,
-            ),
+            1usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "EndToEndIdentification",
+                    &self.end_to_end_identification,
+                )
+            }
+            2usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "LocalInstrument",
+                    &self.local_instrument,
+                )
+            }
+            3usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "InstructionPriority",
+                    &self.instruction_priority,
+                )
+            }
             4usize => crate::__private::encode_optional(map, "Purpose", &self.purpose),
             5usize => {
-                crate::__private::encode_optional(map, "ExtendedPurpose", &self.extended_purpose)
+                crate::__private::encode_optional(
+                    map,
+                    "ExtendedPurpose",
+                    &self.extended_purpose,
+                )
             }
-            6usize => crate::__private::encode_optional(map, "ChargeBearer", &self.charge_bearer),
-            7usize => crate::__private::encode_required(
-                map,
-                "RequestedExecutionDateTime",
-                &self.requested_execution_date_time,
-                &self.extra,
-            ),
-            8usize => crate::__private::encode_required(
-                map,
-                "CurrencyOfTransfer",
-                &self.currency_of_transfer,
-                &self.extra,
-            ),
-            9usize => crate::__private::encode_optional(
-                map,
-                "DestinationCountryCode",
-                &self.destination_country_code,
-            ),
-            10usize => crate::__private::encode_required(
-                map,
-                "InstructedAmount",
-                &self.instructed_amount,
-                &self.extra,
-            ),
-            11usize => crate::__private::encode_optional(
-                map,
-                "ExchangeRateInformation",
-                &self.exchange_rate_information,
-            ),
+            6usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "ChargeBearer",
+                    &self.charge_bearer,
+                )
+            }
+            7usize => {
+                crate::__private::encode_required(
+                    map,
+                    "RequestedExecutionDateTime",
+                    &self.requested_execution_date_time,
+                    &self.extra,
+                )
+            }
+            8usize => {
+                crate::__private::encode_required(
+                    map,
+                    "CurrencyOfTransfer",
+                    &self.currency_of_transfer,
+                    &self.extra,
+                )
+            }
+            9usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "DestinationCountryCode",
+                    &self.destination_country_code,
+                )
+            }
+            10usize => {
+                crate::__private::encode_required(
+                    map,
+                    "InstructedAmount",
+                    &self.instructed_amount,
+                    &self.extra,
+                )
+            }
+            11usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "ExchangeRateInformation",
+                    &self.exchange_rate_information,
+                )
+            }
             12usize => {
-                crate::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)
+                crate::__private::encode_optional(
+                    map,
+                    "DebtorAccount",
+                    &self.debtor_account,
+                )
             }
             13usize => crate::__private::encode_optional(map, "Creditor", &self.creditor),
             14usize => {
-                crate::__private::encode_optional(map, "CreditorAgent", &self.creditor_agent)
+                crate::__private::encode_optional(
+                    map,
+                    "CreditorAgent",
+                    &self.creditor_agent,
+                )
             }
-            15usize => crate::__private::encode_required(
-                map,
-                "CreditorAccount",
-                &self.creditor_account,
-                &self.extra,
-            ),
-            16usize => crate::__private::encode_optional(
-                map,
-                "RemittanceInformation",
-                &self.remittance_information,
-            ),
-            17usize => crate::__private::encode_optional(
-                map,
-                "SupplementaryData",
-                &self.supplementary_data,
-            ),
+            15usize => {
+                crate::__private::encode_required(
+                    map,
+                    "CreditorAccount",
+                    &self.creditor_account,
+                    &self.extra,
+                )
+            }
+            16usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "RemittanceInformation",
+                    &self.remittance_information,
+                )
+            }
+            17usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "SupplementaryData",
+                    &self.supplementary_data,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -16329,7 +17625,8 @@ impl crate::Object for OBWriteInternationalScheduled3DataInitiation {
         &mut self.extra
     }
 }
-impl crate::__private::serde::Serialize for OBWriteInternationalScheduled3DataInitiation {
+impl crate::__private::serde::Serialize
+for OBWriteInternationalScheduled3DataInitiation {
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -16338,8 +17635,7 @@ impl crate::__private::serde::Serialize for OBWriteInternationalScheduled3DataIn
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-    for OBWriteInternationalScheduled3DataInitiation
-{
+for OBWriteInternationalScheduled3DataInitiation {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -16453,17 +17749,14 @@ impl crate::Validate for OBWriteInternationalScheduled3DataInitiation {
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBWriteInternationalScheduled3DataInitiation {
+impl crate::__private::schemars::JsonSchema
+for OBWriteInternationalScheduled3DataInitiation {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteInternationalScheduled3DataInitiation".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBWriteInternationalScheduled3DataInitiation"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBWriteInternationalScheduled3DataInitiation")
+            .into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -16690,7 +17983,10 @@ impl crate::__private::schemars::JsonSchema for OBWriteInternationalScheduled3Da
             false,
             "Provides details on the currency exchange rate and contract.",
             crate::schema::constrain(
-                g.subschema_for::<OBWriteInternational3DataInitiationExchangeRateInformation>(),
+                g
+                    .subschema_for::<
+                        OBWriteInternational3DataInitiationExchangeRateInformation,
+                    >(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -16874,8 +18170,12 @@ impl crate::Object for OBWriteInternationalScheduledConsent5 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
-            1usize => crate::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            0usize => {
+                crate::__private::encode_required(map, "Data", &self.data, &self.extra)
+            }
+            1usize => {
+                crate::__private::encode_required(map, "Risk", &self.risk, &self.extra)
+            }
             _ => Ok(()),
         }
     }
@@ -16894,7 +18194,8 @@ impl crate::__private::serde::Serialize for OBWriteInternationalScheduledConsent
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteInternationalScheduledConsent5 {
+impl<'de> crate::__private::serde::Deserialize<'de>
+for OBWriteInternationalScheduledConsent5 {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -16924,12 +18225,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteInternationalScheduledCon
         "OBWriteInternationalScheduledConsent5".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBWriteInternationalScheduledConsent5"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBWriteInternationalScheduledConsent5").into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -17046,11 +18342,29 @@ impl crate::Object for OBWriteInternationalScheduledConsent5Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "Permission", &self.permission, &self.extra)?;
-        crate::__private::encode_optional(map, "ReadRefundAccount", &self.read_refund_account)?;
-        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "Permission",
+            &self.permission,
+            &self.extra,
+        )?;
+        crate::__private::encode_optional(
+            map,
+            "ReadRefundAccount",
+            &self.read_refund_account,
+        )?;
+        crate::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
         crate::__private::encode_optional(map, "Authorisation", &self.authorisation)?;
-        crate::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)?;
+        crate::__private::encode_optional(
+            map,
+            "SCASupportData",
+            &self.sca_support_data,
+        )?;
         Ok(())
     }
     fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
@@ -17060,19 +18374,41 @@ impl crate::Object for OBWriteInternationalScheduledConsent5Data {
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_required(map, "Permission", &self.permission, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "Permission",
+                    &self.permission,
+                    &self.extra,
+                )
             }
-            1usize => crate::__private::encode_optional(
-                map,
-                "ReadRefundAccount",
-                &self.read_refund_account,
-            ),
+            1usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "ReadRefundAccount",
+                    &self.read_refund_account,
+                )
+            }
             2usize => {
-                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
             }
-            3usize => crate::__private::encode_optional(map, "Authorisation", &self.authorisation),
+            3usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "Authorisation",
+                    &self.authorisation,
+                )
+            }
             4usize => {
-                crate::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)
+                crate::__private::encode_optional(
+                    map,
+                    "SCASupportData",
+                    &self.sca_support_data,
+                )
             }
             _ => Ok(()),
         }
@@ -17092,7 +18428,8 @@ impl crate::__private::serde::Serialize for OBWriteInternationalScheduledConsent
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteInternationalScheduledConsent5Data {
+impl<'de> crate::__private::serde::Deserialize<'de>
+for OBWriteInternationalScheduledConsent5Data {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -17132,17 +18469,13 @@ impl crate::Validate for OBWriteInternationalScheduledConsent5Data {
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBWriteInternationalScheduledConsent5Data {
+impl crate::__private::schemars::JsonSchema
+for OBWriteInternationalScheduledConsent5Data {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteInternationalScheduledConsent5Data".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBWriteInternationalScheduledConsent5Data"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBWriteInternationalScheduledConsent5Data").into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -17317,8 +18650,12 @@ impl crate::Object for OBWriteInternationalScheduledConsentResponse6 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
-            1usize => crate::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            0usize => {
+                crate::__private::encode_required(map, "Data", &self.data, &self.extra)
+            }
+            1usize => {
+                crate::__private::encode_required(map, "Risk", &self.risk, &self.extra)
+            }
             2usize => crate::__private::encode_optional(map, "Links", &self.links),
             3usize => crate::__private::encode_optional(map, "Meta", &self.meta),
             _ => Ok(()),
@@ -17331,7 +18668,8 @@ impl crate::Object for OBWriteInternationalScheduledConsentResponse6 {
         &mut self.extra
     }
 }
-impl crate::__private::serde::Serialize for OBWriteInternationalScheduledConsentResponse6 {
+impl crate::__private::serde::Serialize
+for OBWriteInternationalScheduledConsentResponse6 {
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -17340,8 +18678,7 @@ impl crate::__private::serde::Serialize for OBWriteInternationalScheduledConsent
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-    for OBWriteInternationalScheduledConsentResponse6
-{
+for OBWriteInternationalScheduledConsentResponse6 {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -17376,17 +18713,14 @@ impl crate::Validate for OBWriteInternationalScheduledConsentResponse6 {
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBWriteInternationalScheduledConsentResponse6 {
+impl crate::__private::schemars::JsonSchema
+for OBWriteInternationalScheduledConsentResponse6 {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteInternationalScheduledConsentResponse6".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBWriteInternationalScheduledConsentResponse6"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBWriteInternationalScheduledConsentResponse6")
+            .into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -17530,8 +18864,9 @@ pub struct OBWriteInternationalScheduledConsentResponse6Data {
     /// Further detailed information on the exchange rate that has been used in the payment transaction.
     ///
     /// JSON name: `ExchangeRateInformation`
-    pub exchange_rate_information:
-        Option<Box<OBWriteInternationalConsentResponse6DataExchangeRateInformation>>,
+    pub exchange_rate_information: Option<
+        Box<OBWriteInternationalConsentResponse6DataExchangeRateInformation>,
+    >,
     /// The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single scheduled international payment.
     ///
     /// JSON name: `Initiation`
@@ -17622,7 +18957,12 @@ impl crate::Object for OBWriteInternationalScheduledConsentResponse6Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "ConsentId",
+            &self.consent_id,
+            &self.extra,
+        )?;
         crate::__private::encode_required(
             map,
             "CreationDateTime",
@@ -17636,9 +18976,22 @@ impl crate::Object for OBWriteInternationalScheduledConsentResponse6Data {
             &self.status_update_date_time,
             &self.extra,
         )?;
-        crate::__private::encode_required(map, "Permission", &self.permission, &self.extra)?;
-        crate::__private::encode_optional(map, "ReadRefundAccount", &self.read_refund_account)?;
-        crate::__private::encode_optional(map, "CutOffDateTime", &self.cut_off_date_time)?;
+        crate::__private::encode_required(
+            map,
+            "Permission",
+            &self.permission,
+            &self.extra,
+        )?;
+        crate::__private::encode_optional(
+            map,
+            "ReadRefundAccount",
+            &self.read_refund_account,
+        )?;
+        crate::__private::encode_optional(
+            map,
+            "CutOffDateTime",
+            &self.cut_off_date_time,
+        )?;
         crate::__private::encode_optional(
             map,
             "ExpectedExecutionDateTime",
@@ -17655,9 +19008,18 @@ impl crate::Object for OBWriteInternationalScheduledConsentResponse6Data {
             "ExchangeRateInformation",
             &self.exchange_rate_information,
         )?;
-        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
         crate::__private::encode_optional(map, "Authorisation", &self.authorisation)?;
-        crate::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)?;
+        crate::__private::encode_optional(
+            map,
+            "SCASupportData",
+            &self.sca_support_data,
+        )?;
         crate::__private::encode_optional(map, "Debtor", &self.debtor)?;
         Ok(())
     }
@@ -17668,54 +19030,102 @@ impl crate::Object for OBWriteInternationalScheduledConsentResponse6Data {
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "ConsentId",
+                    &self.consent_id,
+                    &self.extra,
+                )
             }
-            1usize => crate::__private::encode_required(
-                map,
-                "CreationDateTime",
-                &self.creation_date_time,
-                &self.extra,
-            ),
-            2usize => crate::__private::encode_required(map, "Status", &self.status, &self.extra),
-            3usize => crate::__private::encode_required(
-                map,
-                "StatusUpdateDateTime",
-                &self.status_update_date_time,
-                &self.extra,
-            ),
+            1usize => {
+                crate::__private::encode_required(
+                    map,
+                    "CreationDateTime",
+                    &self.creation_date_time,
+                    &self.extra,
+                )
+            }
+            2usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Status",
+                    &self.status,
+                    &self.extra,
+                )
+            }
+            3usize => {
+                crate::__private::encode_required(
+                    map,
+                    "StatusUpdateDateTime",
+                    &self.status_update_date_time,
+                    &self.extra,
+                )
+            }
             4usize => {
-                crate::__private::encode_required(map, "Permission", &self.permission, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "Permission",
+                    &self.permission,
+                    &self.extra,
+                )
             }
-            5usize => crate::__private::encode_optional(
-                map,
-                "ReadRefundAccount",
-                &self.read_refund_account,
-            ),
+            5usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "ReadRefundAccount",
+                    &self.read_refund_account,
+                )
+            }
             6usize => {
-                crate::__private::encode_optional(map, "CutOffDateTime", &self.cut_off_date_time)
+                crate::__private::encode_optional(
+                    map,
+                    "CutOffDateTime",
+                    &self.cut_off_date_time,
+                )
             }
-            7usize => crate::__private::encode_optional(
-                map,
-                "ExpectedExecutionDateTime",
-                &self.expected_execution_date_time,
-            ),
-            8usize => crate::__private::encode_optional(
-                map,
-                "ExpectedSettlementDateTime",
-                &self.expected_settlement_date_time,
-            ),
+            7usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "ExpectedExecutionDateTime",
+                    &self.expected_execution_date_time,
+                )
+            }
+            8usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "ExpectedSettlementDateTime",
+                    &self.expected_settlement_date_time,
+                )
+            }
             9usize => crate::__private::encode_optional(map, "Charges", &self.charges),
-            10usize => crate::__private::encode_optional(
-                map,
-                "ExchangeRateInformation",
-                &self.exchange_rate_information,
-            ),
-            11usize => {
-                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+            10usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "ExchangeRateInformation",
+                    &self.exchange_rate_information,
+                )
             }
-            12usize => crate::__private::encode_optional(map, "Authorisation", &self.authorisation),
+            11usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
+            }
+            12usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "Authorisation",
+                    &self.authorisation,
+                )
+            }
             13usize => {
-                crate::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)
+                crate::__private::encode_optional(
+                    map,
+                    "SCASupportData",
+                    &self.sca_support_data,
+                )
             }
             14usize => crate::__private::encode_optional(map, "Debtor", &self.debtor),
             _ => Ok(()),
@@ -17728,7 +19138,8 @@ impl crate::Object for OBWriteInternationalScheduledConsentResponse6Data {
         &mut self.extra
     }
 }
-impl crate::__private::serde::Serialize for OBWriteInternationalScheduledConsentResponse6Data {
+impl crate::__private::serde::Serialize
+for OBWriteInternationalScheduledConsentResponse6Data {
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -17737,8 +19148,7 @@ impl crate::__private::serde::Serialize for OBWriteInternationalScheduledConsent
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-    for OBWriteInternationalScheduledConsentResponse6Data
-{
+for OBWriteInternationalScheduledConsentResponse6Data {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -17833,17 +19243,16 @@ impl crate::Validate for OBWriteInternationalScheduledConsentResponse6Data {
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBWriteInternationalScheduledConsentResponse6Data {
+impl crate::__private::schemars::JsonSchema
+for OBWriteInternationalScheduledConsentResponse6Data {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteInternationalScheduledConsentResponse6Data".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
         concat!(
-            module_path!(),
-            "::",
-            "OBWriteInternationalScheduledConsentResponse6Data"
+            module_path!(), "::", "OBWriteInternationalScheduledConsentResponse6Data"
         )
-        .into()
+            .into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -18168,7 +19577,9 @@ pub struct OBWriteInternationalScheduledConsentResponse6DataInitiation {
     /// Indicator of the urgency or order of importance that the instructing party would like the instructed party to apply to the processing of the instruction.
     ///
     /// JSON name: `InstructionPriority`
-    pub instruction_priority: Option<OBWriteInternational3DataInitiationInstructionPriority>,
+    pub instruction_priority: Option<
+        OBWriteInternational3DataInitiationInstructionPriority,
+    >,
     /// Specifies the external purpose code in the format of character string with a maximum length of 4 characters.
     /// The list of valid codes is an external code list published separately.
     /// External code sets can be downloaded from www.iso20022.org.
@@ -18206,8 +19617,9 @@ pub struct OBWriteInternationalScheduledConsentResponse6DataInitiation {
     /// Provides details on the currency exchange rate and contract.
     ///
     /// JSON name: `ExchangeRateInformation`
-    pub exchange_rate_information:
-        Option<Box<OBWriteInternational3DataInitiationExchangeRateInformation>>,
+    pub exchange_rate_information: Option<
+        Box<OBWriteInternational3DataInitiationExchangeRateInformation>,
+    >,
     /// Unambiguous identification of the account of the debtor to which a debit entry will be made as a result of the transaction.
     ///
     /// JSON name: `DebtorAccount`
@@ -18215,7 +19627,9 @@ pub struct OBWriteInternationalScheduledConsentResponse6DataInitiation {
     /// Party to which an amount of money is due.
     ///
     /// JSON name: `Creditor`
-    pub creditor: Option<Box<OBWriteInternationalScheduledConsentResponse6DataInitiationCreditor>>,
+    pub creditor: Option<
+        Box<OBWriteInternationalScheduledConsentResponse6DataInitiationCreditor>,
+    >,
     /// Financial institution servicing an account for the creditor.
     ///
     /// JSON name: `CreditorAgent`
@@ -18227,7 +19641,9 @@ pub struct OBWriteInternationalScheduledConsentResponse6DataInitiation {
     /// Information supplied to enable the matching of an entry with the items that the transfer is intended to settle, such as commercial invoices in an accounts' receivable system.
     ///
     /// JSON name: `RemittanceInformation`
-    pub remittance_information: Option<Box<OBWriteDomestic2DataInitiationRemittanceInformation>>,
+    pub remittance_information: Option<
+        Box<OBWriteDomestic2DataInitiationRemittanceInformation>,
+    >,
     /// Additional information that can not be captured in the structured fields and/or any other specific block.
     ///
     /// JSON name: `SupplementaryData`
@@ -18326,10 +19742,22 @@ impl crate::Object for OBWriteInternationalScheduledConsentResponse6DataInitiati
             "EndToEndIdentification",
             &self.end_to_end_identification,
         )?;
-        crate::__private::encode_optional(map, "LocalInstrument", &self.local_instrument)?;
-        crate::__private::encode_optional(map, "InstructionPriority", &self.instruction_priority)?;
+        crate::__private::encode_optional(
+            map,
+            "LocalInstrument",
+            &self.local_instrument,
+        )?;
+        crate::__private::encode_optional(
+            map,
+            "InstructionPriority",
+            &self.instruction_priority,
+        )?;
         crate::__private::encode_optional(map, "Purpose", &self.purpose)?;
-        crate::__private::encode_optional(map, "ExtendedPurpose", &self.extended_purpose)?;
+        crate::__private::encode_optional(
+            map,
+            "ExtendedPurpose",
+            &self.extended_purpose,
+        )?;
         crate::__private::encode_optional(map, "ChargeBearer", &self.charge_bearer)?;
         crate::__private::encode_required(
             map,
@@ -18373,7 +19801,11 @@ impl crate::Object for OBWriteInternationalScheduledConsentResponse6DataInitiati
             "RemittanceInformation",
             &self.remittance_information,
         )?;
-        crate::__private::encode_optional(map, "SupplementaryData", &self.supplementary_data)?;
+        crate::__private::encode_optional(
+            map,
+            "SupplementaryData",
+            &self.supplementary_data,
+        )?;
         Ok(())
     }
     fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
@@ -18382,81 +19814,125 @@ impl crate::Object for OBWriteInternationalScheduledConsentResponse6DataInitiati
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(
-                map,
-                "InstructionIdentification",
-                &self.instruction_identification,
-                &self.extra,
-            ),
-            1usize => crate::__private::encode_optional(
-                map,
-                "EndToEndIdentification",
-                &self.end_to_end_identification,
-            ),
-            2usize => {
-                crate::__private::encode_optional(map, "LocalInstrument", &self.local_instrument)
+            0usize => {
+                crate::__private::encode_required(
+                    map,
+                    "InstructionIdentification",
+                    &self.instruction_identification,
+                    &self.extra,
+                )
             }
-            3usize => crate::__private::encode_optional(
-                map,
-                "InstructionPriority",
-                &self.instruction_priority,
-            ),
+            1usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "EndToEndIdentification",
+                    &self.end_to_end_identification,
+                )
+            }
+            2usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "LocalInstrument",
+                    &self.local_instrument,
+                )
+            }
+            3usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "InstructionPriority",
+                    &self.instruction_priority,
+                )
+            }
             4usize => crate::__private::encode_optional(map, "Purpose", &self.purpose),
             5usize => {
-                crate::__private::encode_optional(map, "ExtendedPurpose", &self.extended_purpose)
+                crate::__private::encode_optional(
+                    map,
+                    "ExtendedPurpose",
+                    &self.extended_purpose,
+                )
             }
-            6usize => crate::__private::encode_optional(map, "ChargeBearer", &self.charge_bearer),
-            7usize => crate::__private::encode_required(
-                map,
-                "RequestedExecutionDateTime",
-                &self.requested_execution_date_time,
-                &self.extra,
-            ),
-            8usize => crate::__private::encode_required(
-                map,
-                "CurrencyOfTransfer",
-                &self.currency_of_transfer,
-                &self.extra,
-            ),
-            9usize => crate::__private::encode_optional(
-                map,
-                "DestinationCountryCode",
-                &self.destination_country_code,
-            ),
-            10usize => crate::__private::encode_required(
-                map,
-                "InstructedAmount",
-                &self.instructed_amount,
-                &self.extra,
-            ),
-            11usize => crate::__private::encode_optional(
-                map,
-                "ExchangeRateInformation",
-                &self.exchange_rate_information,
-            ),
+            6usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "ChargeBearer",
+                    &self.charge_bearer,
+                )
+            }
+            7usize => {
+                crate::__private::encode_required(
+                    map,
+                    "RequestedExecutionDateTime",
+                    &self.requested_execution_date_time,
+                    &self.extra,
+                )
+            }
+            8usize => {
+                crate::__private::encode_required(
+                    map,
+                    "CurrencyOfTransfer",
+                    &self.currency_of_transfer,
+                    &self.extra,
+                )
+            }
+            9usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "DestinationCountryCode",
+                    &self.destination_country_code,
+                )
+            }
+            10usize => {
+                crate::__private::encode_required(
+                    map,
+                    "InstructedAmount",
+                    &self.instructed_amount,
+                    &self.extra,
+                )
+            }
+            11usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "ExchangeRateInformation",
+                    &self.exchange_rate_information,
+                )
+            }
             12usize => {
-                crate::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)
+                crate::__private::encode_optional(
+                    map,
+                    "DebtorAccount",
+                    &self.debtor_account,
+                )
             }
             13usize => crate::__private::encode_optional(map, "Creditor", &self.creditor),
             14usize => {
-                crate::__private::encode_optional(map, "CreditorAgent", &self.creditor_agent)
+                crate::__private::encode_optional(
+                    map,
+                    "CreditorAgent",
+                    &self.creditor_agent,
+                )
             }
-            15usize => crate::__private::encode_required(
-                map,
-                "CreditorAccount",
-                &self.creditor_account,
-                &self.extra,
-            ),
-            16usize => crate::__private::encode_optional(
-                map,
-                "RemittanceInformation",
-                &self.remittance_information,
-            ),
-            17usize => crate::__private::encode_optional(
-                map,
-                "SupplementaryData",
-                &self.supplementary_data,
-            ),
+            15usize => {
+                crate::__private::encode_required(
+                    map,
+                    "CreditorAccount",
+                    &self.creditor_account,
+                    &self.extra,
+                )
+            }
+            16usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "RemittanceInformation",
+                    &self.remittance_information,
+                )
+            }
+            17usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "SupplementaryData",
+                    &self.supplementary_data,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -18468,8 +19944,7 @@ impl crate::Object for OBWriteInternationalScheduledConsentResponse6DataInitiati
     }
 }
 impl crate::__private::serde::Serialize
-    for OBWriteInternationalScheduledConsentResponse6DataInitiation
-{
+for OBWriteInternationalScheduledConsentResponse6DataInitiation {
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -18478,8 +19953,7 @@ impl crate::__private::serde::Serialize
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-    for OBWriteInternationalScheduledConsentResponse6DataInitiation
-{
+for OBWriteInternationalScheduledConsentResponse6DataInitiation {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -18594,18 +20068,16 @@ impl crate::Validate for OBWriteInternationalScheduledConsentResponse6DataInitia
 }
 #[cfg(feature = "schemars")]
 impl crate::__private::schemars::JsonSchema
-    for OBWriteInternationalScheduledConsentResponse6DataInitiation
-{
+for OBWriteInternationalScheduledConsentResponse6DataInitiation {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteInternationalScheduledConsentResponse6DataInitiation".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
         concat!(
-            module_path!(),
-            "::",
+            module_path!(), "::",
             "OBWriteInternationalScheduledConsentResponse6DataInitiation"
         )
-        .into()
+            .into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -18832,7 +20304,10 @@ impl crate::__private::schemars::JsonSchema
             false,
             "Provides details on the currency exchange rate and contract.",
             crate::schema::constrain(
-                g.subschema_for::<OBWriteInternational3DataInitiationExchangeRateInformation>(),
+                g
+                    .subschema_for::<
+                        OBWriteInternational3DataInitiationExchangeRateInformation,
+                    >(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -19025,7 +20500,9 @@ impl crate::Object for OBWriteInternationalScheduledResponse6 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
+            0usize => {
+                crate::__private::encode_required(map, "Data", &self.data, &self.extra)
+            }
             1usize => crate::__private::encode_optional(map, "Links", &self.links),
             2usize => crate::__private::encode_optional(map, "Meta", &self.meta),
             _ => Ok(()),
@@ -19046,7 +20523,8 @@ impl crate::__private::serde::Serialize for OBWriteInternationalScheduledRespons
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteInternationalScheduledResponse6 {
+impl<'de> crate::__private::serde::Deserialize<'de>
+for OBWriteInternationalScheduledResponse6 {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -19080,12 +20558,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteInternationalScheduledRes
         "OBWriteInternationalScheduledResponse6".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBWriteInternationalScheduledResponse6"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBWriteInternationalScheduledResponse6").into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -19204,8 +20677,9 @@ pub struct OBWriteInternationalScheduledResponse6Data {
     /// Further detailed information on the exchange rate that has been used in the payment transaction.
     ///
     /// JSON name: `ExchangeRateInformation`
-    pub exchange_rate_information:
-        Option<Box<OBWriteInternationalConsentResponse6DataExchangeRateInformation>>,
+    pub exchange_rate_information: Option<
+        Box<OBWriteInternationalConsentResponse6DataExchangeRateInformation>,
+    >,
     /// The Initiation payload is sent by the initiating party to the ASPSP. It is used to request movement of funds from the debtor account to a creditor for a single scheduled international payment.
     ///
     /// JSON name: `Initiation`
@@ -19292,7 +20766,12 @@ impl crate::Object for OBWriteInternationalScheduledResponse6Data {
             &self.international_scheduled_payment_id,
             &self.extra,
         )?;
-        crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "ConsentId",
+            &self.consent_id,
+            &self.extra,
+        )?;
         crate::__private::encode_required(
             map,
             "CreationDateTime",
@@ -19323,8 +20802,17 @@ impl crate::Object for OBWriteInternationalScheduledResponse6Data {
             "ExchangeRateInformation",
             &self.exchange_rate_information,
         )?;
-        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
-        crate::__private::encode_optional(map, "MultiAuthorisation", &self.multi_authorisation)?;
+        crate::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
+        crate::__private::encode_optional(
+            map,
+            "MultiAuthorisation",
+            &self.multi_authorisation,
+        )?;
         crate::__private::encode_optional(map, "Debtor", &self.debtor)?;
         Ok(())
     }
@@ -19334,53 +20822,84 @@ impl crate::Object for OBWriteInternationalScheduledResponse6Data {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(
-                map,
-                "InternationalScheduledPaymentId",
-                &self.international_scheduled_payment_id,
-                &self.extra,
-            ),
-            1usize => {
-                crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)
+            0usize => {
+                crate::__private::encode_required(
+                    map,
+                    "InternationalScheduledPaymentId",
+                    &self.international_scheduled_payment_id,
+                    &self.extra,
+                )
             }
-            2usize => crate::__private::encode_required(
-                map,
-                "CreationDateTime",
-                &self.creation_date_time,
-                &self.extra,
-            ),
-            3usize => crate::__private::encode_required(map, "Status", &self.status, &self.extra),
-            4usize => crate::__private::encode_required(
-                map,
-                "StatusUpdateDateTime",
-                &self.status_update_date_time,
-                &self.extra,
-            ),
-            5usize => crate::__private::encode_optional(
-                map,
-                "ExpectedExecutionDateTime",
-                &self.expected_execution_date_time,
-            ),
-            6usize => crate::__private::encode_optional(
-                map,
-                "ExpectedSettlementDateTime",
-                &self.expected_settlement_date_time,
-            ),
+            1usize => {
+                crate::__private::encode_required(
+                    map,
+                    "ConsentId",
+                    &self.consent_id,
+                    &self.extra,
+                )
+            }
+            2usize => {
+                crate::__private::encode_required(
+                    map,
+                    "CreationDateTime",
+                    &self.creation_date_time,
+                    &self.extra,
+                )
+            }
+            3usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Status",
+                    &self.status,
+                    &self.extra,
+                )
+            }
+            4usize => {
+                crate::__private::encode_required(
+                    map,
+                    "StatusUpdateDateTime",
+                    &self.status_update_date_time,
+                    &self.extra,
+                )
+            }
+            5usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "ExpectedExecutionDateTime",
+                    &self.expected_execution_date_time,
+                )
+            }
+            6usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "ExpectedSettlementDateTime",
+                    &self.expected_settlement_date_time,
+                )
+            }
             7usize => crate::__private::encode_optional(map, "Refund", &self.refund),
             8usize => crate::__private::encode_optional(map, "Charges", &self.charges),
-            9usize => crate::__private::encode_optional(
-                map,
-                "ExchangeRateInformation",
-                &self.exchange_rate_information,
-            ),
-            10usize => {
-                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+            9usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "ExchangeRateInformation",
+                    &self.exchange_rate_information,
+                )
             }
-            11usize => crate::__private::encode_optional(
-                map,
-                "MultiAuthorisation",
-                &self.multi_authorisation,
-            ),
+            10usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
+            }
+            11usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "MultiAuthorisation",
+                    &self.multi_authorisation,
+                )
+            }
             12usize => crate::__private::encode_optional(map, "Debtor", &self.debtor),
             _ => Ok(()),
         }
@@ -19400,7 +20919,8 @@ impl crate::__private::serde::Serialize for OBWriteInternationalScheduledRespons
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteInternationalScheduledResponse6Data {
+impl<'de> crate::__private::serde::Deserialize<'de>
+for OBWriteInternationalScheduledResponse6Data {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -19486,17 +21006,14 @@ impl crate::Validate for OBWriteInternationalScheduledResponse6Data {
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBWriteInternationalScheduledResponse6Data {
+impl crate::__private::schemars::JsonSchema
+for OBWriteInternationalScheduledResponse6Data {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteInternationalScheduledResponse6Data".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBWriteInternationalScheduledResponse6Data"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBWriteInternationalScheduledResponse6Data")
+            .into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -19812,8 +21329,12 @@ impl crate::Object for OBWriteInternationalStandingOrder4 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
-            1usize => crate::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            0usize => {
+                crate::__private::encode_required(map, "Data", &self.data, &self.extra)
+            }
+            1usize => {
+                crate::__private::encode_required(map, "Risk", &self.risk, &self.extra)
+            }
             _ => Ok(()),
         }
     }
@@ -19832,7 +21353,8 @@ impl crate::__private::serde::Serialize for OBWriteInternationalStandingOrder4 {
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteInternationalStandingOrder4 {
+impl<'de> crate::__private::serde::Deserialize<'de>
+for OBWriteInternationalStandingOrder4 {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -19955,8 +21477,18 @@ impl crate::Object for OBWriteInternationalStandingOrder4Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
-        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "ConsentId",
+            &self.consent_id,
+            &self.extra,
+        )?;
+        crate::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
         Ok(())
     }
     fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
@@ -19966,10 +21498,20 @@ impl crate::Object for OBWriteInternationalStandingOrder4Data {
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "ConsentId",
+                    &self.consent_id,
+                    &self.extra,
+                )
             }
             1usize => {
-                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
             }
             _ => Ok(()),
         }
@@ -19989,7 +21531,8 @@ impl crate::__private::serde::Serialize for OBWriteInternationalStandingOrder4Da
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteInternationalStandingOrder4Data {
+impl<'de> crate::__private::serde::Deserialize<'de>
+for OBWriteInternationalStandingOrder4Data {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -20020,12 +21563,7 @@ impl crate::__private::schemars::JsonSchema for OBWriteInternationalStandingOrde
         "OBWriteInternationalStandingOrder4Data".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBWriteInternationalStandingOrder4Data"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBWriteInternationalStandingOrder4Data").into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -20163,12 +21701,16 @@ pub struct OBWriteInternationalStandingOrder4DataInitiation {
     /// Party to which an amount of money is due.
     ///
     /// JSON name: `Creditor`
-    pub creditor: Option<Box<OBWriteInternationalScheduledConsentResponse6DataInitiationCreditor>>,
+    pub creditor: Option<
+        Box<OBWriteInternationalScheduledConsentResponse6DataInitiationCreditor>,
+    >,
     /// Party that manages the account on behalf of the account owner, that is manages the registration and booking of entries on the account, calculates balances on the account and provides information about the account.
     /// This is the servicer of the beneficiary account.
     ///
     /// JSON name: `CreditorAgent`
-    pub creditor_agent: Option<Box<OBWriteInternationalStandingOrder4DataInitiationCreditorAgent>>,
+    pub creditor_agent: Option<
+        Box<OBWriteInternationalStandingOrder4DataInitiationCreditorAgent>,
+    >,
     /// Provides the details to identify the beneficiary account.
     ///
     /// JSON name: `CreditorAccount`
@@ -20254,9 +21796,18 @@ impl crate::Object for OBWriteInternationalStandingOrder4DataInitiation {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "Frequency", &self.frequency, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "Frequency",
+            &self.frequency,
+            &self.extra,
+        )?;
         crate::__private::encode_optional(map, "Reference", &self.reference)?;
-        crate::__private::encode_optional(map, "NumberOfPayments", &self.number_of_payments)?;
+        crate::__private::encode_optional(
+            map,
+            "NumberOfPayments",
+            &self.number_of_payments,
+        )?;
         crate::__private::encode_required(
             map,
             "FirstPaymentDateTime",
@@ -20269,7 +21820,11 @@ impl crate::Object for OBWriteInternationalStandingOrder4DataInitiation {
             &self.final_payment_date_time,
         )?;
         crate::__private::encode_optional(map, "Purpose", &self.purpose)?;
-        crate::__private::encode_optional(map, "ExtendedPurpose", &self.extended_purpose)?;
+        crate::__private::encode_optional(
+            map,
+            "ExtendedPurpose",
+            &self.extended_purpose,
+        )?;
         crate::__private::encode_optional(map, "ChargeBearer", &self.charge_bearer)?;
         crate::__private::encode_required(
             map,
@@ -20297,7 +21852,11 @@ impl crate::Object for OBWriteInternationalStandingOrder4DataInitiation {
             &self.creditor_account,
             &self.extra,
         )?;
-        crate::__private::encode_optional(map, "SupplementaryData", &self.supplementary_data)?;
+        crate::__private::encode_optional(
+            map,
+            "SupplementaryData",
+            &self.supplementary_data,
+        )?;
         Ok(())
     }
     fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
@@ -20307,63 +21866,106 @@ impl crate::Object for OBWriteInternationalStandingOrder4DataInitiation {
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_required(map, "Frequency", &self.frequency, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "Frequency",
+                    &self.frequency,
+                    &self.extra,
+                )
             }
-            1usize => crate::__private::encode_optional(map, "Reference", &self.reference),
+            1usize => {
+                crate::__private::encode_optional(map, "Reference", &self.reference)
+            }
             2usize => {
-                crate::__private::encode_optional(map, "NumberOfPayments", &self.number_of_payments)
+                crate::__private::encode_optional(
+                    map,
+                    "NumberOfPayments",
+                    &self.number_of_payments,
+                )
             }
-            3usize => crate::__private::encode_required(
-                map,
-                "FirstPaymentDateTime",
-                &self.first_payment_date_time,
-                &self.extra,
-            ),
-            4usize => crate::__private::encode_optional(
-                map,
-                "FinalPaymentDateTime",
-                &self.final_payment_date_time,
-            ),
+            3usize => {
+                crate::__private::encode_required(
+                    map,
+                    "FirstPaymentDateTime",
+                    &self.first_payment_date_time,
+                    &self.extra,
+                )
+            }
+            4usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "FinalPaymentDateTime",
+                    &self.final_payment_date_time,
+                )
+            }
             5usize => crate::__private::encode_optional(map, "Purpose", &self.purpose),
             6usize => {
-                crate::__private::encode_optional(map, "ExtendedPurpose", &self.extended_purpose)
+                crate::__private::encode_optional(
+                    map,
+                    "ExtendedPurpose",
+                    &self.extended_purpose,
+                )
             }
-            7usize => crate::__private::encode_optional(map, "ChargeBearer", &self.charge_bearer),
-            8usize => crate::__private::encode_required(
-                map,
-                "CurrencyOfTransfer",
-                &self.currency_of_transfer,
-                &self.extra,
-            ),
-            9usize => crate::__private::encode_optional(
-                map,
-                "DestinationCountryCode",
-                &self.destination_country_code,
-            ),
-            10usize => crate::__private::encode_required(
-                map,
-                "InstructedAmount",
-                &self.instructed_amount,
-                &self.extra,
-            ),
+            7usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "ChargeBearer",
+                    &self.charge_bearer,
+                )
+            }
+            8usize => {
+                crate::__private::encode_required(
+                    map,
+                    "CurrencyOfTransfer",
+                    &self.currency_of_transfer,
+                    &self.extra,
+                )
+            }
+            9usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "DestinationCountryCode",
+                    &self.destination_country_code,
+                )
+            }
+            10usize => {
+                crate::__private::encode_required(
+                    map,
+                    "InstructedAmount",
+                    &self.instructed_amount,
+                    &self.extra,
+                )
+            }
             11usize => {
-                crate::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)
+                crate::__private::encode_optional(
+                    map,
+                    "DebtorAccount",
+                    &self.debtor_account,
+                )
             }
             12usize => crate::__private::encode_optional(map, "Creditor", &self.creditor),
             13usize => {
-                crate::__private::encode_optional(map, "CreditorAgent", &self.creditor_agent)
+                crate::__private::encode_optional(
+                    map,
+                    "CreditorAgent",
+                    &self.creditor_agent,
+                )
             }
-            14usize => crate::__private::encode_required(
-                map,
-                "CreditorAccount",
-                &self.creditor_account,
-                &self.extra,
-            ),
-            15usize => crate::__private::encode_optional(
-                map,
-                "SupplementaryData",
-                &self.supplementary_data,
-            ),
+            14usize => {
+                crate::__private::encode_required(
+                    map,
+                    "CreditorAccount",
+                    &self.creditor_account,
+                    &self.extra,
+                )
+            }
+            15usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "SupplementaryData",
+                    &self.supplementary_data,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -20374,7 +21976,8 @@ impl crate::Object for OBWriteInternationalStandingOrder4DataInitiation {
         &mut self.extra
     }
 }
-impl crate::__private::serde::Serialize for OBWriteInternationalStandingOrder4DataInitiation {
+impl crate::__private::serde::Serialize
+for OBWriteInternationalStandingOrder4DataInitiation {
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -20383,8 +21986,7 @@ impl crate::__private::serde::Serialize for OBWriteInternationalStandingOrder4Da
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-    for OBWriteInternationalStandingOrder4DataInitiation
-{
+for OBWriteInternationalStandingOrder4DataInitiation {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -20489,17 +22091,14 @@ impl crate::Validate for OBWriteInternationalStandingOrder4DataInitiation {
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBWriteInternationalStandingOrder4DataInitiation {
+impl crate::__private::schemars::JsonSchema
+for OBWriteInternationalStandingOrder4DataInitiation {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteInternationalStandingOrder4DataInitiation".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBWriteInternationalStandingOrder4DataInitiation"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBWriteInternationalStandingOrder4DataInitiation")
+            .into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -20877,8 +22476,12 @@ impl crate::Object for OBWriteInternationalStandingOrderConsent6 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
-            1usize => crate::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            0usize => {
+                crate::__private::encode_required(map, "Data", &self.data, &self.extra)
+            }
+            1usize => {
+                crate::__private::encode_required(map, "Risk", &self.risk, &self.extra)
+            }
             _ => Ok(()),
         }
     }
@@ -20897,7 +22500,8 @@ impl crate::__private::serde::Serialize for OBWriteInternationalStandingOrderCon
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteInternationalStandingOrderConsent6 {
+impl<'de> crate::__private::serde::Deserialize<'de>
+for OBWriteInternationalStandingOrderConsent6 {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -20922,17 +22526,13 @@ impl crate::Validate for OBWriteInternationalStandingOrderConsent6 {
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBWriteInternationalStandingOrderConsent6 {
+impl crate::__private::schemars::JsonSchema
+for OBWriteInternationalStandingOrderConsent6 {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteInternationalStandingOrderConsent6".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBWriteInternationalStandingOrderConsent6"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBWriteInternationalStandingOrderConsent6").into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -21049,11 +22649,29 @@ impl crate::Object for OBWriteInternationalStandingOrderConsent6Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "Permission", &self.permission, &self.extra)?;
-        crate::__private::encode_optional(map, "ReadRefundAccount", &self.read_refund_account)?;
-        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "Permission",
+            &self.permission,
+            &self.extra,
+        )?;
+        crate::__private::encode_optional(
+            map,
+            "ReadRefundAccount",
+            &self.read_refund_account,
+        )?;
+        crate::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
         crate::__private::encode_optional(map, "Authorisation", &self.authorisation)?;
-        crate::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)?;
+        crate::__private::encode_optional(
+            map,
+            "SCASupportData",
+            &self.sca_support_data,
+        )?;
         Ok(())
     }
     fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
@@ -21063,19 +22681,41 @@ impl crate::Object for OBWriteInternationalStandingOrderConsent6Data {
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_required(map, "Permission", &self.permission, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "Permission",
+                    &self.permission,
+                    &self.extra,
+                )
             }
-            1usize => crate::__private::encode_optional(
-                map,
-                "ReadRefundAccount",
-                &self.read_refund_account,
-            ),
+            1usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "ReadRefundAccount",
+                    &self.read_refund_account,
+                )
+            }
             2usize => {
-                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
             }
-            3usize => crate::__private::encode_optional(map, "Authorisation", &self.authorisation),
+            3usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "Authorisation",
+                    &self.authorisation,
+                )
+            }
             4usize => {
-                crate::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)
+                crate::__private::encode_optional(
+                    map,
+                    "SCASupportData",
+                    &self.sca_support_data,
+                )
             }
             _ => Ok(()),
         }
@@ -21087,7 +22727,8 @@ impl crate::Object for OBWriteInternationalStandingOrderConsent6Data {
         &mut self.extra
     }
 }
-impl crate::__private::serde::Serialize for OBWriteInternationalStandingOrderConsent6Data {
+impl crate::__private::serde::Serialize
+for OBWriteInternationalStandingOrderConsent6Data {
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -21096,8 +22737,7 @@ impl crate::__private::serde::Serialize for OBWriteInternationalStandingOrderCon
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-    for OBWriteInternationalStandingOrderConsent6Data
-{
+for OBWriteInternationalStandingOrderConsent6Data {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -21137,17 +22777,14 @@ impl crate::Validate for OBWriteInternationalStandingOrderConsent6Data {
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBWriteInternationalStandingOrderConsent6Data {
+impl crate::__private::schemars::JsonSchema
+for OBWriteInternationalStandingOrderConsent6Data {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteInternationalStandingOrderConsent6Data".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBWriteInternationalStandingOrderConsent6Data"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBWriteInternationalStandingOrderConsent6Data")
+            .into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -21322,8 +22959,12 @@ impl crate::Object for OBWriteInternationalStandingOrderConsentResponse7 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
-            1usize => crate::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            0usize => {
+                crate::__private::encode_required(map, "Data", &self.data, &self.extra)
+            }
+            1usize => {
+                crate::__private::encode_required(map, "Risk", &self.risk, &self.extra)
+            }
             2usize => crate::__private::encode_optional(map, "Links", &self.links),
             3usize => crate::__private::encode_optional(map, "Meta", &self.meta),
             _ => Ok(()),
@@ -21336,7 +22977,8 @@ impl crate::Object for OBWriteInternationalStandingOrderConsentResponse7 {
         &mut self.extra
     }
 }
-impl crate::__private::serde::Serialize for OBWriteInternationalStandingOrderConsentResponse7 {
+impl crate::__private::serde::Serialize
+for OBWriteInternationalStandingOrderConsentResponse7 {
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -21345,8 +22987,7 @@ impl crate::__private::serde::Serialize for OBWriteInternationalStandingOrderCon
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-    for OBWriteInternationalStandingOrderConsentResponse7
-{
+for OBWriteInternationalStandingOrderConsentResponse7 {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -21381,17 +23022,16 @@ impl crate::Validate for OBWriteInternationalStandingOrderConsentResponse7 {
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBWriteInternationalStandingOrderConsentResponse7 {
+impl crate::__private::schemars::JsonSchema
+for OBWriteInternationalStandingOrderConsentResponse7 {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteInternationalStandingOrderConsentResponse7".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
         concat!(
-            module_path!(),
-            "::",
-            "OBWriteInternationalStandingOrderConsentResponse7"
+            module_path!(), "::", "OBWriteInternationalStandingOrderConsentResponse7"
         )
-        .into()
+            .into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -21406,7 +23046,10 @@ impl crate::__private::schemars::JsonSchema for OBWriteInternationalStandingOrde
             true,
             "",
             crate::schema::constrain(
-                g.subschema_for::<OBWriteInternationalStandingOrderConsentResponse7Data>(),
+                g
+                    .subschema_for::<
+                        OBWriteInternationalStandingOrderConsentResponse7Data,
+                    >(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -21601,7 +23244,12 @@ impl crate::Object for OBWriteInternationalStandingOrderConsentResponse7Data {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "ConsentId",
+            &self.consent_id,
+            &self.extra,
+        )?;
         crate::__private::encode_required(
             map,
             "CreationDateTime",
@@ -21615,13 +23263,35 @@ impl crate::Object for OBWriteInternationalStandingOrderConsentResponse7Data {
             &self.status_update_date_time,
             &self.extra,
         )?;
-        crate::__private::encode_required(map, "Permission", &self.permission, &self.extra)?;
-        crate::__private::encode_optional(map, "ReadRefundAccount", &self.read_refund_account)?;
-        crate::__private::encode_optional(map, "CutOffDateTime", &self.cut_off_date_time)?;
+        crate::__private::encode_required(
+            map,
+            "Permission",
+            &self.permission,
+            &self.extra,
+        )?;
+        crate::__private::encode_optional(
+            map,
+            "ReadRefundAccount",
+            &self.read_refund_account,
+        )?;
+        crate::__private::encode_optional(
+            map,
+            "CutOffDateTime",
+            &self.cut_off_date_time,
+        )?;
         crate::__private::encode_optional(map, "Charges", &self.charges)?;
-        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
         crate::__private::encode_optional(map, "Authorisation", &self.authorisation)?;
-        crate::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)?;
+        crate::__private::encode_optional(
+            map,
+            "SCASupportData",
+            &self.sca_support_data,
+        )?;
         crate::__private::encode_optional(map, "Debtor", &self.debtor)?;
         Ok(())
     }
@@ -21632,39 +23302,81 @@ impl crate::Object for OBWriteInternationalStandingOrderConsentResponse7Data {
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "ConsentId",
+                    &self.consent_id,
+                    &self.extra,
+                )
             }
-            1usize => crate::__private::encode_required(
-                map,
-                "CreationDateTime",
-                &self.creation_date_time,
-                &self.extra,
-            ),
-            2usize => crate::__private::encode_required(map, "Status", &self.status, &self.extra),
-            3usize => crate::__private::encode_required(
-                map,
-                "StatusUpdateDateTime",
-                &self.status_update_date_time,
-                &self.extra,
-            ),
+            1usize => {
+                crate::__private::encode_required(
+                    map,
+                    "CreationDateTime",
+                    &self.creation_date_time,
+                    &self.extra,
+                )
+            }
+            2usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Status",
+                    &self.status,
+                    &self.extra,
+                )
+            }
+            3usize => {
+                crate::__private::encode_required(
+                    map,
+                    "StatusUpdateDateTime",
+                    &self.status_update_date_time,
+                    &self.extra,
+                )
+            }
             4usize => {
-                crate::__private::encode_required(map, "Permission", &self.permission, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "Permission",
+                    &self.permission,
+                    &self.extra,
+                )
             }
-            5usize => crate::__private::encode_optional(
-                map,
-                "ReadRefundAccount",
-                &self.read_refund_account,
-            ),
+            5usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "ReadRefundAccount",
+                    &self.read_refund_account,
+                )
+            }
             6usize => {
-                crate::__private::encode_optional(map, "CutOffDateTime", &self.cut_off_date_time)
+                crate::__private::encode_optional(
+                    map,
+                    "CutOffDateTime",
+                    &self.cut_off_date_time,
+                )
             }
             7usize => crate::__private::encode_optional(map, "Charges", &self.charges),
             8usize => {
-                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
             }
-            9usize => crate::__private::encode_optional(map, "Authorisation", &self.authorisation),
+            9usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "Authorisation",
+                    &self.authorisation,
+                )
+            }
             10usize => {
-                crate::__private::encode_optional(map, "SCASupportData", &self.sca_support_data)
+                crate::__private::encode_optional(
+                    map,
+                    "SCASupportData",
+                    &self.sca_support_data,
+                )
             }
             11usize => crate::__private::encode_optional(map, "Debtor", &self.debtor),
             _ => Ok(()),
@@ -21677,7 +23389,8 @@ impl crate::Object for OBWriteInternationalStandingOrderConsentResponse7Data {
         &mut self.extra
     }
 }
-impl crate::__private::serde::Serialize for OBWriteInternationalStandingOrderConsentResponse7Data {
+impl crate::__private::serde::Serialize
+for OBWriteInternationalStandingOrderConsentResponse7Data {
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -21686,8 +23399,7 @@ impl crate::__private::serde::Serialize for OBWriteInternationalStandingOrderCon
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-    for OBWriteInternationalStandingOrderConsentResponse7Data
-{
+for OBWriteInternationalStandingOrderConsentResponse7Data {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -21768,18 +23480,15 @@ impl crate::Validate for OBWriteInternationalStandingOrderConsentResponse7Data {
 }
 #[cfg(feature = "schemars")]
 impl crate::__private::schemars::JsonSchema
-    for OBWriteInternationalStandingOrderConsentResponse7Data
-{
+for OBWriteInternationalStandingOrderConsentResponse7Data {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteInternationalStandingOrderConsentResponse7Data".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
         concat!(
-            module_path!(),
-            "::",
-            "OBWriteInternationalStandingOrderConsentResponse7Data"
+            module_path!(), "::", "OBWriteInternationalStandingOrderConsentResponse7Data"
         )
-        .into()
+            .into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -22110,12 +23819,16 @@ pub struct OBWriteInternationalStandingOrderConsentResponse7DataInitiation {
     /// Party to which an amount of money is due.
     ///
     /// JSON name: `Creditor`
-    pub creditor: Option<Box<OBWriteInternationalScheduledConsentResponse6DataInitiationCreditor>>,
+    pub creditor: Option<
+        Box<OBWriteInternationalScheduledConsentResponse6DataInitiationCreditor>,
+    >,
     /// Party that manages the account on behalf of the account owner, that is manages the registration and booking of entries on the account, calculates balances on the account and provides information about the account.
     /// This is the servicer of the beneficiary account.
     ///
     /// JSON name: `CreditorAgent`
-    pub creditor_agent: Option<Box<OBWriteInternationalStandingOrder4DataInitiationCreditorAgent>>,
+    pub creditor_agent: Option<
+        Box<OBWriteInternationalStandingOrder4DataInitiationCreditorAgent>,
+    >,
     /// Provides the details to identify the beneficiary account.
     ///
     /// JSON name: `CreditorAccount`
@@ -22201,9 +23914,18 @@ impl crate::Object for OBWriteInternationalStandingOrderConsentResponse7DataInit
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "Frequency", &self.frequency, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "Frequency",
+            &self.frequency,
+            &self.extra,
+        )?;
         crate::__private::encode_optional(map, "Reference", &self.reference)?;
-        crate::__private::encode_optional(map, "NumberOfPayments", &self.number_of_payments)?;
+        crate::__private::encode_optional(
+            map,
+            "NumberOfPayments",
+            &self.number_of_payments,
+        )?;
         crate::__private::encode_required(
             map,
             "FirstPaymentDateTime",
@@ -22216,7 +23938,11 @@ impl crate::Object for OBWriteInternationalStandingOrderConsentResponse7DataInit
             &self.final_payment_date_time,
         )?;
         crate::__private::encode_optional(map, "Purpose", &self.purpose)?;
-        crate::__private::encode_optional(map, "ExtendedPurpose", &self.extended_purpose)?;
+        crate::__private::encode_optional(
+            map,
+            "ExtendedPurpose",
+            &self.extended_purpose,
+        )?;
         crate::__private::encode_optional(map, "ChargeBearer", &self.charge_bearer)?;
         crate::__private::encode_required(
             map,
@@ -22244,7 +23970,11 @@ impl crate::Object for OBWriteInternationalStandingOrderConsentResponse7DataInit
             &self.creditor_account,
             &self.extra,
         )?;
-        crate::__private::encode_optional(map, "SupplementaryData", &self.supplementary_data)?;
+        crate::__private::encode_optional(
+            map,
+            "SupplementaryData",
+            &self.supplementary_data,
+        )?;
         Ok(())
     }
     fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
@@ -22254,63 +23984,106 @@ impl crate::Object for OBWriteInternationalStandingOrderConsentResponse7DataInit
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_required(map, "Frequency", &self.frequency, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "Frequency",
+                    &self.frequency,
+                    &self.extra,
+                )
             }
-            1usize => crate::__private::encode_optional(map, "Reference", &self.reference),
+            1usize => {
+                crate::__private::encode_optional(map, "Reference", &self.reference)
+            }
             2usize => {
-                crate::__private::encode_optional(map, "NumberOfPayments", &self.number_of_payments)
+                crate::__private::encode_optional(
+                    map,
+                    "NumberOfPayments",
+                    &self.number_of_payments,
+                )
             }
-            3usize => crate::__private::encode_required(
-                map,
-                "FirstPaymentDateTime",
-                &self.first_payment_date_time,
-                &self.extra,
-            ),
-            4usize => crate::__private::encode_optional(
-                map,
-                "FinalPaymentDateTime",
-                &self.final_payment_date_time,
-            ),
+            3usize => {
+                crate::__private::encode_required(
+                    map,
+                    "FirstPaymentDateTime",
+                    &self.first_payment_date_time,
+                    &self.extra,
+                )
+            }
+            4usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "FinalPaymentDateTime",
+                    &self.final_payment_date_time,
+                )
+            }
             5usize => crate::__private::encode_optional(map, "Purpose", &self.purpose),
             6usize => {
-                crate::__private::encode_optional(map, "ExtendedPurpose", &self.extended_purpose)
+                crate::__private::encode_optional(
+                    map,
+                    "ExtendedPurpose",
+                    &self.extended_purpose,
+                )
             }
-            7usize => crate::__private::encode_optional(map, "ChargeBearer", &self.charge_bearer),
-            8usize => crate::__private::encode_required(
-                map,
-                "CurrencyOfTransfer",
-                &self.currency_of_transfer,
-                &self.extra,
-            ),
-            9usize => crate::__private::encode_optional(
-                map,
-                "DestinationCountryCode",
-                &self.destination_country_code,
-            ),
-            10usize => crate::__private::encode_required(
-                map,
-                "InstructedAmount",
-                &self.instructed_amount,
-                &self.extra,
-            ),
+            7usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "ChargeBearer",
+                    &self.charge_bearer,
+                )
+            }
+            8usize => {
+                crate::__private::encode_required(
+                    map,
+                    "CurrencyOfTransfer",
+                    &self.currency_of_transfer,
+                    &self.extra,
+                )
+            }
+            9usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "DestinationCountryCode",
+                    &self.destination_country_code,
+                )
+            }
+            10usize => {
+                crate::__private::encode_required(
+                    map,
+                    "InstructedAmount",
+                    &self.instructed_amount,
+                    &self.extra,
+                )
+            }
             11usize => {
-                crate::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)
+                crate::__private::encode_optional(
+                    map,
+                    "DebtorAccount",
+                    &self.debtor_account,
+                )
             }
             12usize => crate::__private::encode_optional(map, "Creditor", &self.creditor),
             13usize => {
-                crate::__private::encode_optional(map, "CreditorAgent", &self.creditor_agent)
+                crate::__private::encode_optional(
+                    map,
+                    "CreditorAgent",
+                    &self.creditor_agent,
+                )
             }
-            14usize => crate::__private::encode_required(
-                map,
-                "CreditorAccount",
-                &self.creditor_account,
-                &self.extra,
-            ),
-            15usize => crate::__private::encode_optional(
-                map,
-                "SupplementaryData",
-                &self.supplementary_data,
-            ),
+            14usize => {
+                crate::__private::encode_required(
+                    map,
+                    "CreditorAccount",
+                    &self.creditor_account,
+                    &self.extra,
+                )
+            }
+            15usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "SupplementaryData",
+                    &self.supplementary_data,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -22322,8 +24095,7 @@ impl crate::Object for OBWriteInternationalStandingOrderConsentResponse7DataInit
     }
 }
 impl crate::__private::serde::Serialize
-    for OBWriteInternationalStandingOrderConsentResponse7DataInitiation
-{
+for OBWriteInternationalStandingOrderConsentResponse7DataInitiation {
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -22332,15 +24104,15 @@ impl crate::__private::serde::Serialize
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-    for OBWriteInternationalStandingOrderConsentResponse7DataInitiation
-{
+for OBWriteInternationalStandingOrderConsentResponse7DataInitiation {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
         crate::__private::deserialize_object(deserializer)
     }
 }
-impl crate::Validate for OBWriteInternationalStandingOrderConsentResponse7DataInitiation {
+impl crate::Validate
+for OBWriteInternationalStandingOrderConsentResponse7DataInitiation {
     fn validate_at(&self, r: &mut crate::__private::Report) {
         crate::__private::check_extra::<Self>(r, &self.extra);
         if !self.extra.is_missing("Frequency") {
@@ -22439,18 +24211,16 @@ impl crate::Validate for OBWriteInternationalStandingOrderConsentResponse7DataIn
 }
 #[cfg(feature = "schemars")]
 impl crate::__private::schemars::JsonSchema
-    for OBWriteInternationalStandingOrderConsentResponse7DataInitiation
-{
+for OBWriteInternationalStandingOrderConsentResponse7DataInitiation {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteInternationalStandingOrderConsentResponse7DataInitiation".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
         concat!(
-            module_path!(),
-            "::",
+            module_path!(), "::",
             "OBWriteInternationalStandingOrderConsentResponse7DataInitiation"
         )
-        .into()
+            .into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -22834,7 +24604,9 @@ impl crate::Object for OBWriteInternationalStandingOrderResponse7 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
+            0usize => {
+                crate::__private::encode_required(map, "Data", &self.data, &self.extra)
+            }
             1usize => crate::__private::encode_optional(map, "Links", &self.links),
             2usize => crate::__private::encode_optional(map, "Meta", &self.meta),
             _ => Ok(()),
@@ -22855,7 +24627,8 @@ impl crate::__private::serde::Serialize for OBWriteInternationalStandingOrderRes
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de> for OBWriteInternationalStandingOrderResponse7 {
+impl<'de> crate::__private::serde::Deserialize<'de>
+for OBWriteInternationalStandingOrderResponse7 {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -22884,17 +24657,14 @@ impl crate::Validate for OBWriteInternationalStandingOrderResponse7 {
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBWriteInternationalStandingOrderResponse7 {
+impl crate::__private::schemars::JsonSchema
+for OBWriteInternationalStandingOrderResponse7 {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteInternationalStandingOrderResponse7".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBWriteInternationalStandingOrderResponse7"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBWriteInternationalStandingOrderResponse7")
+            .into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -23075,7 +24845,12 @@ impl crate::Object for OBWriteInternationalStandingOrderResponse7Data {
             &self.international_standing_order_id,
             &self.extra,
         )?;
-        crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "ConsentId",
+            &self.consent_id,
+            &self.extra,
+        )?;
         crate::__private::encode_required(
             map,
             "CreationDateTime",
@@ -23091,8 +24866,17 @@ impl crate::Object for OBWriteInternationalStandingOrderResponse7Data {
         )?;
         crate::__private::encode_optional(map, "Refund", &self.refund)?;
         crate::__private::encode_optional(map, "Charges", &self.charges)?;
-        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
-        crate::__private::encode_optional(map, "MultiAuthorisation", &self.multi_authorisation)?;
+        crate::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
+        crate::__private::encode_optional(
+            map,
+            "MultiAuthorisation",
+            &self.multi_authorisation,
+        )?;
         crate::__private::encode_optional(map, "Debtor", &self.debtor)?;
         Ok(())
     }
@@ -23102,38 +24886,63 @@ impl crate::Object for OBWriteInternationalStandingOrderResponse7Data {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(
-                map,
-                "InternationalStandingOrderId",
-                &self.international_standing_order_id,
-                &self.extra,
-            ),
-            1usize => {
-                crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)
+            0usize => {
+                crate::__private::encode_required(
+                    map,
+                    "InternationalStandingOrderId",
+                    &self.international_standing_order_id,
+                    &self.extra,
+                )
             }
-            2usize => crate::__private::encode_required(
-                map,
-                "CreationDateTime",
-                &self.creation_date_time,
-                &self.extra,
-            ),
-            3usize => crate::__private::encode_required(map, "Status", &self.status, &self.extra),
-            4usize => crate::__private::encode_required(
-                map,
-                "StatusUpdateDateTime",
-                &self.status_update_date_time,
-                &self.extra,
-            ),
+            1usize => {
+                crate::__private::encode_required(
+                    map,
+                    "ConsentId",
+                    &self.consent_id,
+                    &self.extra,
+                )
+            }
+            2usize => {
+                crate::__private::encode_required(
+                    map,
+                    "CreationDateTime",
+                    &self.creation_date_time,
+                    &self.extra,
+                )
+            }
+            3usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Status",
+                    &self.status,
+                    &self.extra,
+                )
+            }
+            4usize => {
+                crate::__private::encode_required(
+                    map,
+                    "StatusUpdateDateTime",
+                    &self.status_update_date_time,
+                    &self.extra,
+                )
+            }
             5usize => crate::__private::encode_optional(map, "Refund", &self.refund),
             6usize => crate::__private::encode_optional(map, "Charges", &self.charges),
             7usize => {
-                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
             }
-            8usize => crate::__private::encode_optional(
-                map,
-                "MultiAuthorisation",
-                &self.multi_authorisation,
-            ),
+            8usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "MultiAuthorisation",
+                    &self.multi_authorisation,
+                )
+            }
             9usize => crate::__private::encode_optional(map, "Debtor", &self.debtor),
             _ => Ok(()),
         }
@@ -23145,7 +24954,8 @@ impl crate::Object for OBWriteInternationalStandingOrderResponse7Data {
         &mut self.extra
     }
 }
-impl crate::__private::serde::Serialize for OBWriteInternationalStandingOrderResponse7Data {
+impl crate::__private::serde::Serialize
+for OBWriteInternationalStandingOrderResponse7Data {
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -23154,8 +24964,7 @@ impl crate::__private::serde::Serialize for OBWriteInternationalStandingOrderRes
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-    for OBWriteInternationalStandingOrderResponse7Data
-{
+for OBWriteInternationalStandingOrderResponse7Data {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -23226,17 +25035,14 @@ impl crate::Validate for OBWriteInternationalStandingOrderResponse7Data {
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBWriteInternationalStandingOrderResponse7Data {
+impl crate::__private::schemars::JsonSchema
+for OBWriteInternationalStandingOrderResponse7Data {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteInternationalStandingOrderResponse7Data".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBWriteInternationalStandingOrderResponse7Data"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBWriteInternationalStandingOrderResponse7Data")
+            .into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -23346,7 +25152,10 @@ impl crate::__private::schemars::JsonSchema for OBWriteInternationalStandingOrde
             false,
             "",
             crate::schema::constrain(
-                g.subschema_for::<OBWriteInternationalStandingOrderResponse7DataRefund>(),
+                g
+                    .subschema_for::<
+                        OBWriteInternationalStandingOrderResponse7DataRefund,
+                    >(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -23447,7 +25256,9 @@ pub struct OBWriteInternationalStandingOrderResponse7DataRefund {
     /// Set of elements used to identify a person or an organisation.
     ///
     /// JSON name: `Creditor`
-    pub creditor: Option<Box<OBWriteInternationalScheduledConsentResponse6DataInitiationCreditor>>,
+    pub creditor: Option<
+        Box<OBWriteInternationalScheduledConsentResponse6DataInitiationCreditor>,
+    >,
     /// Set of elements used to uniquely and unambiguously identify a financial institution or a branch of a financial institution.
     ///
     /// JSON name: `Agent`
@@ -23503,7 +25314,14 @@ impl crate::Object for OBWriteInternationalStandingOrderResponse7DataRefund {
         match index {
             0usize => crate::__private::encode_optional(map, "Creditor", &self.creditor),
             1usize => crate::__private::encode_optional(map, "Agent", &self.agent),
-            2usize => crate::__private::encode_required(map, "Account", &self.account, &self.extra),
+            2usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Account",
+                    &self.account,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -23514,7 +25332,8 @@ impl crate::Object for OBWriteInternationalStandingOrderResponse7DataRefund {
         &mut self.extra
     }
 }
-impl crate::__private::serde::Serialize for OBWriteInternationalStandingOrderResponse7DataRefund {
+impl crate::__private::serde::Serialize
+for OBWriteInternationalStandingOrderResponse7DataRefund {
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -23523,8 +25342,7 @@ impl crate::__private::serde::Serialize for OBWriteInternationalStandingOrderRes
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-    for OBWriteInternationalStandingOrderResponse7DataRefund
-{
+for OBWriteInternationalStandingOrderResponse7DataRefund {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -23554,18 +25372,15 @@ impl crate::Validate for OBWriteInternationalStandingOrderResponse7DataRefund {
 }
 #[cfg(feature = "schemars")]
 impl crate::__private::schemars::JsonSchema
-    for OBWriteInternationalStandingOrderResponse7DataRefund
-{
+for OBWriteInternationalStandingOrderResponse7DataRefund {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBWriteInternationalStandingOrderResponse7DataRefund".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
         concat!(
-            module_path!(),
-            "::",
-            "OBWriteInternationalStandingOrderResponse7DataRefund"
+            module_path!(), "::", "OBWriteInternationalStandingOrderResponse7DataRefund"
         )
-        .into()
+            .into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -23644,85 +25459,107 @@ pub fn check_json(
     type_name: &str,
     body: &[u8],
 ) -> Option<Result<crate::decode::Checked, crate::decode::DecodeError>> {
-    Some(match type_name {
-        "File" => crate::decode::check_as::<File>(body),
-        "OBErrorResponse1" => crate::decode::check_as::<OBErrorResponse1>(body),
-        "OBWriteDomestic2" => crate::decode::check_as::<OBWriteDomestic2>(body),
-        "OBWriteDomesticConsent4" => crate::decode::check_as::<OBWriteDomesticConsent4>(body),
-        "OBWriteDomesticConsentResponse5" => {
-            crate::decode::check_as::<OBWriteDomesticConsentResponse5>(body)
-        }
-        "OBWriteDomesticResponse5" => crate::decode::check_as::<OBWriteDomesticResponse5>(body),
-        "OBWriteDomesticScheduled2" => crate::decode::check_as::<OBWriteDomesticScheduled2>(body),
-        "OBWriteDomesticScheduledConsent4" => {
-            crate::decode::check_as::<OBWriteDomesticScheduledConsent4>(body)
-        }
-        "OBWriteDomesticScheduledConsentResponse5" => {
-            crate::decode::check_as::<OBWriteDomesticScheduledConsentResponse5>(body)
-        }
-        "OBWriteDomesticScheduledResponse5" => {
-            crate::decode::check_as::<OBWriteDomesticScheduledResponse5>(body)
-        }
-        "OBWriteDomesticStandingOrder3" => {
-            crate::decode::check_as::<OBWriteDomesticStandingOrder3>(body)
-        }
-        "OBWriteDomesticStandingOrderConsent5" => {
-            crate::decode::check_as::<OBWriteDomesticStandingOrderConsent5>(body)
-        }
-        "OBWriteDomesticStandingOrderConsentResponse6" => {
-            crate::decode::check_as::<OBWriteDomesticStandingOrderConsentResponse6>(body)
-        }
-        "OBWriteDomesticStandingOrderResponse6" => {
-            crate::decode::check_as::<OBWriteDomesticStandingOrderResponse6>(body)
-        }
-        "OBWriteFile2" => crate::decode::check_as::<OBWriteFile2>(body),
-        "OBWriteFileConsent3" => crate::decode::check_as::<OBWriteFileConsent3>(body),
-        "OBWriteFileConsentResponse4" => {
-            crate::decode::check_as::<OBWriteFileConsentResponse4>(body)
-        }
-        "OBWriteFileResponse3" => crate::decode::check_as::<OBWriteFileResponse3>(body),
-        "OBWriteFundsConfirmationResponse1" => {
-            crate::decode::check_as::<OBWriteFundsConfirmationResponse1>(body)
-        }
-        "OBWriteInternational3" => crate::decode::check_as::<OBWriteInternational3>(body),
-        "OBWriteInternationalConsent5" => {
-            crate::decode::check_as::<OBWriteInternationalConsent5>(body)
-        }
-        "OBWriteInternationalConsentResponse6" => {
-            crate::decode::check_as::<OBWriteInternationalConsentResponse6>(body)
-        }
-        "OBWriteInternationalResponse5" => {
-            crate::decode::check_as::<OBWriteInternationalResponse5>(body)
-        }
-        "OBWriteInternationalScheduled3" => {
-            crate::decode::check_as::<OBWriteInternationalScheduled3>(body)
-        }
-        "OBWriteInternationalScheduledConsent5" => {
-            crate::decode::check_as::<OBWriteInternationalScheduledConsent5>(body)
-        }
-        "OBWriteInternationalScheduledConsentResponse6" => {
-            crate::decode::check_as::<OBWriteInternationalScheduledConsentResponse6>(body)
-        }
-        "OBWriteInternationalScheduledResponse6" => {
-            crate::decode::check_as::<OBWriteInternationalScheduledResponse6>(body)
-        }
-        "OBWriteInternationalStandingOrder4" => {
-            crate::decode::check_as::<OBWriteInternationalStandingOrder4>(body)
-        }
-        "OBWriteInternationalStandingOrderConsent6" => {
-            crate::decode::check_as::<OBWriteInternationalStandingOrderConsent6>(body)
-        }
-        "OBWriteInternationalStandingOrderConsentResponse7" => {
-            crate::decode::check_as::<OBWriteInternationalStandingOrderConsentResponse7>(body)
-        }
-        "OBWriteInternationalStandingOrderResponse7" => {
-            crate::decode::check_as::<OBWriteInternationalStandingOrderResponse7>(body)
-        }
-        "OBWritePaymentDetailsResponse1" => {
-            crate::decode::check_as::<OBWritePaymentDetailsResponse1>(body)
-        }
-        _ => return None,
-    })
+    Some(
+        match type_name {
+            "File" => crate::decode::check_as::<File>(body),
+            "OBErrorResponse1" => crate::decode::check_as::<OBErrorResponse1>(body),
+            "OBWriteDomestic2" => crate::decode::check_as::<OBWriteDomestic2>(body),
+            "OBWriteDomesticConsent4" => {
+                crate::decode::check_as::<OBWriteDomesticConsent4>(body)
+            }
+            "OBWriteDomesticConsentResponse5" => {
+                crate::decode::check_as::<OBWriteDomesticConsentResponse5>(body)
+            }
+            "OBWriteDomesticResponse5" => {
+                crate::decode::check_as::<OBWriteDomesticResponse5>(body)
+            }
+            "OBWriteDomesticScheduled2" => {
+                crate::decode::check_as::<OBWriteDomesticScheduled2>(body)
+            }
+            "OBWriteDomesticScheduledConsent4" => {
+                crate::decode::check_as::<OBWriteDomesticScheduledConsent4>(body)
+            }
+            "OBWriteDomesticScheduledConsentResponse5" => {
+                crate::decode::check_as::<OBWriteDomesticScheduledConsentResponse5>(body)
+            }
+            "OBWriteDomesticScheduledResponse5" => {
+                crate::decode::check_as::<OBWriteDomesticScheduledResponse5>(body)
+            }
+            "OBWriteDomesticStandingOrder3" => {
+                crate::decode::check_as::<OBWriteDomesticStandingOrder3>(body)
+            }
+            "OBWriteDomesticStandingOrderConsent5" => {
+                crate::decode::check_as::<OBWriteDomesticStandingOrderConsent5>(body)
+            }
+            "OBWriteDomesticStandingOrderConsentResponse6" => {
+                crate::decode::check_as::<
+                    OBWriteDomesticStandingOrderConsentResponse6,
+                >(body)
+            }
+            "OBWriteDomesticStandingOrderResponse6" => {
+                crate::decode::check_as::<OBWriteDomesticStandingOrderResponse6>(body)
+            }
+            "OBWriteFile2" => crate::decode::check_as::<OBWriteFile2>(body),
+            "OBWriteFileConsent3" => crate::decode::check_as::<OBWriteFileConsent3>(body),
+            "OBWriteFileConsentResponse4" => {
+                crate::decode::check_as::<OBWriteFileConsentResponse4>(body)
+            }
+            "OBWriteFileResponse3" => {
+                crate::decode::check_as::<OBWriteFileResponse3>(body)
+            }
+            "OBWriteFundsConfirmationResponse1" => {
+                crate::decode::check_as::<OBWriteFundsConfirmationResponse1>(body)
+            }
+            "OBWriteInternational3" => {
+                crate::decode::check_as::<OBWriteInternational3>(body)
+            }
+            "OBWriteInternationalConsent5" => {
+                crate::decode::check_as::<OBWriteInternationalConsent5>(body)
+            }
+            "OBWriteInternationalConsentResponse6" => {
+                crate::decode::check_as::<OBWriteInternationalConsentResponse6>(body)
+            }
+            "OBWriteInternationalResponse5" => {
+                crate::decode::check_as::<OBWriteInternationalResponse5>(body)
+            }
+            "OBWriteInternationalScheduled3" => {
+                crate::decode::check_as::<OBWriteInternationalScheduled3>(body)
+            }
+            "OBWriteInternationalScheduledConsent5" => {
+                crate::decode::check_as::<OBWriteInternationalScheduledConsent5>(body)
+            }
+            "OBWriteInternationalScheduledConsentResponse6" => {
+                crate::decode::check_as::<
+                    OBWriteInternationalScheduledConsentResponse6,
+                >(body)
+            }
+            "OBWriteInternationalScheduledResponse6" => {
+                crate::decode::check_as::<OBWriteInternationalScheduledResponse6>(body)
+            }
+            "OBWriteInternationalStandingOrder4" => {
+                crate::decode::check_as::<OBWriteInternationalStandingOrder4>(body)
+            }
+            "OBWriteInternationalStandingOrderConsent6" => {
+                crate::decode::check_as::<
+                    OBWriteInternationalStandingOrderConsent6,
+                >(body)
+            }
+            "OBWriteInternationalStandingOrderConsentResponse7" => {
+                crate::decode::check_as::<
+                    OBWriteInternationalStandingOrderConsentResponse7,
+                >(body)
+            }
+            "OBWriteInternationalStandingOrderResponse7" => {
+                crate::decode::check_as::<
+                    OBWriteInternationalStandingOrderResponse7,
+                >(body)
+            }
+            "OBWritePaymentDetailsResponse1" => {
+                crate::decode::check_as::<OBWritePaymentDetailsResponse1>(body)
+            }
+            _ => return None,
+        },
+    )
 }
 /// Every operation of this API, in spec order.
 pub const OPERATIONS: &[crate::Operation] = &[
@@ -27560,8 +29397,7 @@ pub const OPERATIONS: &[crate::Operation] = &[
         id: "GetInternationalStandingOrdersInternationalStandingOrderPaymentIdPaymentDetails",
         summary: "Get Payment Details",
         method: crate::Method::Get,
-        path:
-            "/international-standing-orders/{InternationalStandingOrderPaymentId}/payment-details",
+        path: "/international-standing-orders/{InternationalStandingOrderPaymentId}/payment-details",
         request_body: None,
         request_content_types: &[],
         params: &[
@@ -27736,7 +29572,8 @@ pub mod ops {
     /// `GET /domestic-scheduled-payments/{DomesticScheduledPaymentId}/payment-details`: Get Payment Details
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
     pub struct GetDomesticScheduledPaymentsDomesticScheduledPaymentIdPaymentDetails;
-    impl crate::Endpoint for GetDomesticScheduledPaymentsDomesticScheduledPaymentIdPaymentDetails {
+    impl crate::Endpoint
+    for GetDomesticScheduledPaymentsDomesticScheduledPaymentIdPaymentDetails {
         type Request = ();
         type Response = OBWritePaymentDetailsResponse1;
         const OPERATION: &'static crate::Operation = &super::OPERATIONS[10usize];
@@ -27776,7 +29613,8 @@ pub mod ops {
     /// `GET /domestic-standing-orders/{DomesticStandingOrderId}/payment-details`: Get Payment Details
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
     pub struct GetDomesticStandingOrdersDomesticStandingOrderIdPaymentDetails;
-    impl crate::Endpoint for GetDomesticStandingOrdersDomesticStandingOrderIdPaymentDetails {
+    impl crate::Endpoint
+    for GetDomesticStandingOrdersDomesticStandingOrderIdPaymentDetails {
         type Request = ();
         type Response = OBWritePaymentDetailsResponse1;
         const OPERATION: &'static crate::Operation = &super::OPERATIONS[15usize];
@@ -27888,7 +29726,8 @@ pub mod ops {
     /// `GET /international-payments/{InternationalPaymentId}/payment-details`: Get Payment Details
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
     pub struct GetInternationalPaymentsInternationalPaymentIdPaymentDetails;
-    impl crate::Endpoint for GetInternationalPaymentsInternationalPaymentIdPaymentDetails {
+    impl crate::Endpoint
+    for GetInternationalPaymentsInternationalPaymentIdPaymentDetails {
         type Request = ();
         type Response = OBWritePaymentDetailsResponse1;
         const OPERATION: &'static crate::Operation = &super::OPERATIONS[29usize];
@@ -27912,7 +29751,8 @@ pub mod ops {
     /// `GET /international-scheduled-payment-consents/{ConsentId}/funds-confirmation`: Get International Scheduled Payment Consents Funds Confirmation
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
     pub struct GetInternationalScheduledPaymentConsentsConsentIdFundsConfirmation;
-    impl crate::Endpoint for GetInternationalScheduledPaymentConsentsConsentIdFundsConfirmation {
+    impl crate::Endpoint
+    for GetInternationalScheduledPaymentConsentsConsentIdFundsConfirmation {
         type Request = ();
         type Response = OBWriteFundsConfirmationResponse1;
         const OPERATION: &'static crate::Operation = &super::OPERATIONS[32usize];
@@ -27928,7 +29768,8 @@ pub mod ops {
     /// `GET /international-scheduled-payments/{InternationalScheduledPaymentId}`: Get International Scheduled Payments
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
     pub struct GetInternationalScheduledPaymentsInternationalScheduledPaymentId;
-    impl crate::Endpoint for GetInternationalScheduledPaymentsInternationalScheduledPaymentId {
+    impl crate::Endpoint
+    for GetInternationalScheduledPaymentsInternationalScheduledPaymentId {
         type Request = ();
         type Response = OBWriteInternationalScheduledResponse6;
         const OPERATION: &'static crate::Operation = &super::OPERATIONS[34usize];
@@ -27937,8 +29778,7 @@ pub mod ops {
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
     pub struct GetInternationalScheduledPaymentsInternationalScheduledPaymentIdPaymentDetails;
     impl crate::Endpoint
-        for GetInternationalScheduledPaymentsInternationalScheduledPaymentIdPaymentDetails
-    {
+    for GetInternationalScheduledPaymentsInternationalScheduledPaymentIdPaymentDetails {
         type Request = ();
         type Response = OBWritePaymentDetailsResponse1;
         const OPERATION: &'static crate::Operation = &super::OPERATIONS[35usize];
@@ -27970,7 +29810,8 @@ pub mod ops {
     /// `GET /international-standing-orders/{InternationalStandingOrderPaymentId}`: Get International Standing Orders
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
     pub struct GetInternationalStandingOrdersInternationalStandingOrderPaymentId;
-    impl crate::Endpoint for GetInternationalStandingOrdersInternationalStandingOrderPaymentId {
+    impl crate::Endpoint
+    for GetInternationalStandingOrdersInternationalStandingOrderPaymentId {
         type Request = ();
         type Response = OBWriteInternationalStandingOrderResponse7;
         const OPERATION: &'static crate::Operation = &super::OPERATIONS[39usize];
@@ -27979,8 +29820,7 @@ pub mod ops {
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
     pub struct GetInternationalStandingOrdersInternationalStandingOrderPaymentIdPaymentDetails;
     impl crate::Endpoint
-        for GetInternationalStandingOrdersInternationalStandingOrderPaymentIdPaymentDetails
-    {
+    for GetInternationalStandingOrdersInternationalStandingOrderPaymentIdPaymentDetails {
         type Request = ();
         type Response = OBWritePaymentDetailsResponse1;
         const OPERATION: &'static crate::Operation = &super::OPERATIONS[40usize];
@@ -27991,8 +29831,14 @@ static PATTERN_0: crate::__private::Pattern = crate::__private::Pattern::new(
     "^(EvryDay)$|^(EvryWorkgDay)$|^(IntrvlDay:((0[2-9])|([1-2][0-9])|3[0-1]))$|^(IntrvlWkDay:0[1-9]:0[1-7])$|^(WkInMnthDay:0[1-5]:0[1-7])$|^(IntrvlMnthDay:(0[1-6]|12|24):(-0[1-5]|0[1-9]|[12][0-9]|3[01]))$|^(QtrDay:(ENGLISH|SCOTTISH|RECEIVED))$",
 );
 /// Spec pattern `[0-9]{1,15}`.
-static PATTERN_1: crate::__private::Pattern = crate::__private::Pattern::new("[0-9]{1,15}");
+static PATTERN_1: crate::__private::Pattern = crate::__private::Pattern::new(
+    "[0-9]{1,15}",
+);
 /// Spec pattern `^[A-Z]{3,3}$`.
-static PATTERN_2: crate::__private::Pattern = crate::__private::Pattern::new("^[A-Z]{3,3}$");
+static PATTERN_2: crate::__private::Pattern = crate::__private::Pattern::new(
+    "^[A-Z]{3,3}$",
+);
 /// Spec pattern `[A-Z]{2,2}`.
-static PATTERN_3: crate::__private::Pattern = crate::__private::Pattern::new("[A-Z]{2,2}");
+static PATTERN_3: crate::__private::Pattern = crate::__private::Pattern::new(
+    "[A-Z]{2,2}",
+);

@@ -158,20 +158,34 @@ impl crate::Object for OBClientRegistration1 {
         crate::__private::encode_required(map, "jti", &self.jti, &self.extra)?;
         crate::__private::encode_optional(map, "client_id", &self.client_id)?;
         crate::__private::encode_optional(map, "client_secret", &self.client_secret)?;
-        crate::__private::encode_optional(map, "client_id_issued_at", &self.client_id_issued_at)?;
+        crate::__private::encode_optional(
+            map,
+            "client_id_issued_at",
+            &self.client_id_issued_at,
+        )?;
         crate::__private::encode_optional(
             map,
             "client_secret_expires_at",
             &self.client_secret_expires_at,
         )?;
-        crate::__private::encode_required(map, "redirect_uris", &self.redirect_uris, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "redirect_uris",
+            &self.redirect_uris,
+            &self.extra,
+        )?;
         crate::__private::encode_required(
             map,
             "token_endpoint_auth_method",
             &self.token_endpoint_auth_method,
             &self.extra,
         )?;
-        crate::__private::encode_required(map, "grant_types", &self.grant_types, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "grant_types",
+            &self.grant_types,
+            &self.extra,
+        )?;
         crate::__private::encode_optional(map, "response_types", &self.response_types)?;
         crate::__private::encode_optional(map, "software_id", &self.software_id)?;
         crate::__private::encode_required(map, "scope", &self.scope, &self.extra)?;
@@ -217,80 +231,128 @@ impl crate::Object for OBClientRegistration1 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "iss", &self.iss, &self.extra),
-            1usize => crate::__private::encode_required(map, "iat", &self.iat, &self.extra),
-            2usize => crate::__private::encode_required(map, "exp", &self.exp, &self.extra),
-            3usize => crate::__private::encode_required(map, "aud", &self.aud, &self.extra),
-            4usize => crate::__private::encode_required(map, "jti", &self.jti, &self.extra),
-            5usize => crate::__private::encode_optional(map, "client_id", &self.client_id),
-            6usize => crate::__private::encode_optional(map, "client_secret", &self.client_secret),
-            7usize => crate::__private::encode_optional(
-                map,
-                "client_id_issued_at",
-                &self.client_id_issued_at,
-            ),
-            8usize => crate::__private::encode_optional(
-                map,
-                "client_secret_expires_at",
-                &self.client_secret_expires_at,
-            ),
-            9usize => crate::__private::encode_required(
-                map,
-                "redirect_uris",
-                &self.redirect_uris,
-                &self.extra,
-            ),
-            10usize => crate::__private::encode_required(
-                map,
-                "token_endpoint_auth_method",
-                &self.token_endpoint_auth_method,
-                &self.extra,
-            ),
-            11usize => crate::__private::encode_required(
-                map,
-                "grant_types",
-                &self.grant_types,
-                &self.extra,
-            ),
-            12usize => {
-                crate::__private::encode_optional(map, "response_types", &self.response_types)
+            0usize => {
+                crate::__private::encode_required(map, "iss", &self.iss, &self.extra)
             }
-            13usize => crate::__private::encode_optional(map, "software_id", &self.software_id),
-            14usize => crate::__private::encode_required(map, "scope", &self.scope, &self.extra),
-            15usize => crate::__private::encode_required(
-                map,
-                "software_statement",
-                &self.software_statement,
-                &self.extra,
-            ),
-            16usize => crate::__private::encode_required(
-                map,
-                "application_type",
-                &self.application_type,
-                &self.extra,
-            ),
-            17usize => crate::__private::encode_required(
-                map,
-                "id_token_signed_response_alg",
-                &self.id_token_signed_response_alg,
-                &self.extra,
-            ),
-            18usize => crate::__private::encode_required(
-                map,
-                "request_object_signing_alg",
-                &self.request_object_signing_alg,
-                &self.extra,
-            ),
-            19usize => crate::__private::encode_optional(
-                map,
-                "token_endpoint_auth_signing_alg",
-                &self.token_endpoint_auth_signing_alg,
-            ),
-            20usize => crate::__private::encode_optional(
-                map,
-                "tls_client_auth_subject_dn",
-                &self.tls_client_auth_subject_dn,
-            ),
+            1usize => {
+                crate::__private::encode_required(map, "iat", &self.iat, &self.extra)
+            }
+            2usize => {
+                crate::__private::encode_required(map, "exp", &self.exp, &self.extra)
+            }
+            3usize => {
+                crate::__private::encode_required(map, "aud", &self.aud, &self.extra)
+            }
+            4usize => {
+                crate::__private::encode_required(map, "jti", &self.jti, &self.extra)
+            }
+            5usize => {
+                crate::__private::encode_optional(map, "client_id", &self.client_id)
+            }
+            6usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "client_secret",
+                    &self.client_secret,
+                )
+            }
+            7usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "client_id_issued_at",
+                    &self.client_id_issued_at,
+                )
+            }
+            8usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "client_secret_expires_at",
+                    &self.client_secret_expires_at,
+                )
+            }
+            9usize => {
+                crate::__private::encode_required(
+                    map,
+                    "redirect_uris",
+                    &self.redirect_uris,
+                    &self.extra,
+                )
+            }
+            10usize => {
+                crate::__private::encode_required(
+                    map,
+                    "token_endpoint_auth_method",
+                    &self.token_endpoint_auth_method,
+                    &self.extra,
+                )
+            }
+            11usize => {
+                crate::__private::encode_required(
+                    map,
+                    "grant_types",
+                    &self.grant_types,
+                    &self.extra,
+                )
+            }
+            12usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "response_types",
+                    &self.response_types,
+                )
+            }
+            13usize => {
+                crate::__private::encode_optional(map, "software_id", &self.software_id)
+            }
+            14usize => {
+                crate::__private::encode_required(map, "scope", &self.scope, &self.extra)
+            }
+            15usize => {
+                crate::__private::encode_required(
+                    map,
+                    "software_statement",
+                    &self.software_statement,
+                    &self.extra,
+                )
+            }
+            16usize => {
+                crate::__private::encode_required(
+                    map,
+                    "application_type",
+                    &self.application_type,
+                    &self.extra,
+                )
+            }
+            17usize => {
+                crate::__private::encode_required(
+                    map,
+                    "id_token_signed_response_alg",
+                    &self.id_token_signed_response_alg,
+                    &self.extra,
+                )
+            }
+            18usize => {
+                crate::__private::encode_required(
+                    map,
+                    "request_object_signing_alg",
+                    &self.request_object_signing_alg,
+                    &self.extra,
+                )
+            }
+            19usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "token_endpoint_auth_signing_alg",
+                    &self.token_endpoint_auth_signing_alg,
+                )
+            }
+            20usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "tls_client_auth_subject_dn",
+                    &self.tls_client_auth_subject_dn,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -322,7 +384,13 @@ impl crate::Validate for OBClientRegistration1 {
         if !self.extra.is_missing("iss") {
             let v = &self.iss;
             r.path.push_field("iss");
-            crate::__private::check_text(r, v, Some(1u64), Some(22u64), Some(&PATTERN_0));
+            crate::__private::check_text(
+                r,
+                v,
+                Some(1u64),
+                Some(22u64),
+                Some(&PATTERN_0),
+            );
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
@@ -341,14 +409,26 @@ impl crate::Validate for OBClientRegistration1 {
         if !self.extra.is_missing("aud") {
             let v = &self.aud;
             r.path.push_field("aud");
-            crate::__private::check_text(r, v, Some(1u64), Some(18u64), Some(&PATTERN_1));
+            crate::__private::check_text(
+                r,
+                v,
+                Some(1u64),
+                Some(18u64),
+                Some(&PATTERN_1),
+            );
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
         if !self.extra.is_missing("jti") {
             let v = &self.jti;
             r.path.push_field("jti");
-            crate::__private::check_text(r, v, Some(36u64), Some(36u64), Some(&PATTERN_2));
+            crate::__private::check_text(
+                r,
+                v,
+                Some(36u64),
+                Some(36u64),
+                Some(&PATTERN_2),
+            );
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
@@ -407,7 +487,13 @@ impl crate::Validate for OBClientRegistration1 {
         }
         if let Some(v) = &self.software_id {
             r.path.push_field("software_id");
-            crate::__private::check_text(r, v, Some(1u64), Some(22u64), Some(&PATTERN_0));
+            crate::__private::check_text(
+                r,
+                v,
+                Some(1u64),
+                Some(22u64),
+                Some(&PATTERN_0),
+            );
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
@@ -658,16 +744,18 @@ impl crate::__private::schemars::JsonSchema for OBClientRegistration1 {
                     max_items: None,
                     minimum: None,
                     allowed: &[],
-                    items: Some(&crate::schema::Constraints {
-                        min_len: Some(1u64),
-                        max_len: Some(256u64),
-                        pattern: None,
-                        min_items: None,
-                        max_items: None,
-                        minimum: None,
-                        allowed: &[],
-                        items: None,
-                    }),
+                    items: Some(
+                        &crate::schema::Constraints {
+                            min_len: Some(1u64),
+                            max_len: Some(256u64),
+                            pattern: None,
+                            min_items: None,
+                            max_items: None,
+                            minimum: None,
+                            allowed: &[],
+                            items: None,
+                        },
+                    ),
                 },
             ),
         );
@@ -997,20 +1085,34 @@ impl crate::Object for OBRegistrationProperties1 {
     ) -> Result<(), M::Error> {
         crate::__private::encode_optional(map, "client_id", &self.client_id)?;
         crate::__private::encode_optional(map, "client_secret", &self.client_secret)?;
-        crate::__private::encode_optional(map, "client_id_issued_at", &self.client_id_issued_at)?;
+        crate::__private::encode_optional(
+            map,
+            "client_id_issued_at",
+            &self.client_id_issued_at,
+        )?;
         crate::__private::encode_optional(
             map,
             "client_secret_expires_at",
             &self.client_secret_expires_at,
         )?;
-        crate::__private::encode_required(map, "redirect_uris", &self.redirect_uris, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "redirect_uris",
+            &self.redirect_uris,
+            &self.extra,
+        )?;
         crate::__private::encode_required(
             map,
             "token_endpoint_auth_method",
             &self.token_endpoint_auth_method,
             &self.extra,
         )?;
-        crate::__private::encode_required(map, "grant_types", &self.grant_types, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "grant_types",
+            &self.grant_types,
+            &self.extra,
+        )?;
         crate::__private::encode_optional(map, "response_types", &self.response_types)?;
         crate::__private::encode_optional(map, "software_id", &self.software_id)?;
         crate::__private::encode_required(map, "scope", &self.scope, &self.extra)?;
@@ -1056,75 +1158,113 @@ impl crate::Object for OBRegistrationProperties1 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_optional(map, "client_id", &self.client_id),
-            1usize => crate::__private::encode_optional(map, "client_secret", &self.client_secret),
-            2usize => crate::__private::encode_optional(
-                map,
-                "client_id_issued_at",
-                &self.client_id_issued_at,
-            ),
-            3usize => crate::__private::encode_optional(
-                map,
-                "client_secret_expires_at",
-                &self.client_secret_expires_at,
-            ),
-            4usize => crate::__private::encode_required(
-                map,
-                "redirect_uris",
-                &self.redirect_uris,
-                &self.extra,
-            ),
-            5usize => crate::__private::encode_required(
-                map,
-                "token_endpoint_auth_method",
-                &self.token_endpoint_auth_method,
-                &self.extra,
-            ),
-            6usize => crate::__private::encode_required(
-                map,
-                "grant_types",
-                &self.grant_types,
-                &self.extra,
-            ),
-            7usize => {
-                crate::__private::encode_optional(map, "response_types", &self.response_types)
+            0usize => {
+                crate::__private::encode_optional(map, "client_id", &self.client_id)
             }
-            8usize => crate::__private::encode_optional(map, "software_id", &self.software_id),
-            9usize => crate::__private::encode_required(map, "scope", &self.scope, &self.extra),
-            10usize => crate::__private::encode_required(
-                map,
-                "software_statement",
-                &self.software_statement,
-                &self.extra,
-            ),
-            11usize => crate::__private::encode_required(
-                map,
-                "application_type",
-                &self.application_type,
-                &self.extra,
-            ),
-            12usize => crate::__private::encode_required(
-                map,
-                "id_token_signed_response_alg",
-                &self.id_token_signed_response_alg,
-                &self.extra,
-            ),
-            13usize => crate::__private::encode_required(
-                map,
-                "request_object_signing_alg",
-                &self.request_object_signing_alg,
-                &self.extra,
-            ),
-            14usize => crate::__private::encode_optional(
-                map,
-                "token_endpoint_auth_signing_alg",
-                &self.token_endpoint_auth_signing_alg,
-            ),
-            15usize => crate::__private::encode_optional(
-                map,
-                "tls_client_auth_subject_dn",
-                &self.tls_client_auth_subject_dn,
-            ),
+            1usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "client_secret",
+                    &self.client_secret,
+                )
+            }
+            2usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "client_id_issued_at",
+                    &self.client_id_issued_at,
+                )
+            }
+            3usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "client_secret_expires_at",
+                    &self.client_secret_expires_at,
+                )
+            }
+            4usize => {
+                crate::__private::encode_required(
+                    map,
+                    "redirect_uris",
+                    &self.redirect_uris,
+                    &self.extra,
+                )
+            }
+            5usize => {
+                crate::__private::encode_required(
+                    map,
+                    "token_endpoint_auth_method",
+                    &self.token_endpoint_auth_method,
+                    &self.extra,
+                )
+            }
+            6usize => {
+                crate::__private::encode_required(
+                    map,
+                    "grant_types",
+                    &self.grant_types,
+                    &self.extra,
+                )
+            }
+            7usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "response_types",
+                    &self.response_types,
+                )
+            }
+            8usize => {
+                crate::__private::encode_optional(map, "software_id", &self.software_id)
+            }
+            9usize => {
+                crate::__private::encode_required(map, "scope", &self.scope, &self.extra)
+            }
+            10usize => {
+                crate::__private::encode_required(
+                    map,
+                    "software_statement",
+                    &self.software_statement,
+                    &self.extra,
+                )
+            }
+            11usize => {
+                crate::__private::encode_required(
+                    map,
+                    "application_type",
+                    &self.application_type,
+                    &self.extra,
+                )
+            }
+            12usize => {
+                crate::__private::encode_required(
+                    map,
+                    "id_token_signed_response_alg",
+                    &self.id_token_signed_response_alg,
+                    &self.extra,
+                )
+            }
+            13usize => {
+                crate::__private::encode_required(
+                    map,
+                    "request_object_signing_alg",
+                    &self.request_object_signing_alg,
+                    &self.extra,
+                )
+            }
+            14usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "token_endpoint_auth_signing_alg",
+                    &self.token_endpoint_auth_signing_alg,
+                )
+            }
+            15usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "tls_client_auth_subject_dn",
+                    &self.tls_client_auth_subject_dn,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -1208,7 +1348,13 @@ impl crate::Validate for OBRegistrationProperties1 {
         }
         if let Some(v) = &self.software_id {
             r.path.push_field("software_id");
-            crate::__private::check_text(r, v, Some(1u64), Some(22u64), Some(&PATTERN_0));
+            crate::__private::check_text(
+                r,
+                v,
+                Some(1u64),
+                Some(22u64),
+                Some(&PATTERN_0),
+            );
             crate::Validate::validate_at(v, r);
             r.path.pop();
         }
@@ -1362,16 +1508,18 @@ impl crate::__private::schemars::JsonSchema for OBRegistrationProperties1 {
                     max_items: None,
                     minimum: None,
                     allowed: &[],
-                    items: Some(&crate::schema::Constraints {
-                        min_len: Some(1u64),
-                        max_len: Some(256u64),
-                        pattern: None,
-                        min_items: None,
-                        max_items: None,
-                        minimum: None,
-                        allowed: &[],
-                        items: None,
-                    }),
+                    items: Some(
+                        &crate::schema::Constraints {
+                            min_len: Some(1u64),
+                            max_len: Some(256u64),
+                            pattern: None,
+                            min_items: None,
+                            max_items: None,
+                            minimum: None,
+                            allowed: &[],
+                            items: None,
+                        },
+                    ),
                 },
             ),
         );
@@ -1636,8 +1784,11 @@ pub enum OBRegistrationProperties1GrantTypes {
 }
 impl OBRegistrationProperties1GrantTypes {
     /// Every code the spec lists, in spec order.
-    pub const CODES: &'static [&'static str] =
-        &["client_credentials", "authorization_code", "refresh_token"];
+    pub const CODES: &'static [&'static str] = &[
+        "client_credentials",
+        "authorization_code",
+        "refresh_token",
+    ];
     /// The code as it appears on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -1790,7 +1941,11 @@ impl crate::Object for RegistrationError {
         map: &mut M,
     ) -> Result<(), M::Error> {
         crate::__private::encode_required(map, "error", &self.error, &self.extra)?;
-        crate::__private::encode_optional(map, "error_description", &self.error_description)?;
+        crate::__private::encode_optional(
+            map,
+            "error_description",
+            &self.error_description,
+        )?;
         Ok(())
     }
     fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
@@ -1799,9 +1954,15 @@ impl crate::Object for RegistrationError {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "error", &self.error, &self.extra),
+            0usize => {
+                crate::__private::encode_required(map, "error", &self.error, &self.extra)
+            }
             1usize => {
-                crate::__private::encode_optional(map, "error_description", &self.error_description)
+                crate::__private::encode_optional(
+                    map,
+                    "error_description",
+                    &self.error_description,
+                )
             }
             _ => Ok(()),
         }
@@ -1856,8 +2017,10 @@ impl crate::__private::schemars::JsonSchema for RegistrationError {
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
     ) -> crate::__private::schemars::Schema {
-        let mut s =
-            crate::schema::object("`RegistrationError` (the spec gives no description).", true);
+        let mut s = crate::schema::object(
+            "`RegistrationError` (the spec gives no description).",
+            true,
+        );
         crate::schema::property(
             &mut s,
             "error",
@@ -1993,11 +2156,15 @@ pub fn check_json(
     type_name: &str,
     body: &[u8],
 ) -> Option<Result<crate::decode::Checked, crate::decode::DecodeError>> {
-    Some(match type_name {
-        "OBClientRegistration1" => crate::decode::check_as::<OBClientRegistration1>(body),
-        "RegistrationError" => crate::decode::check_as::<RegistrationError>(body),
-        _ => return None,
-    })
+    Some(
+        match type_name {
+            "OBClientRegistration1" => {
+                crate::decode::check_as::<OBClientRegistration1>(body)
+            }
+            "RegistrationError" => crate::decode::check_as::<RegistrationError>(body),
+            _ => return None,
+        },
+    )
 }
 /// Every operation of this API, in spec order.
 pub const OPERATIONS: &[crate::Operation] = &[
@@ -2198,9 +2365,13 @@ pub mod ops {
     }
 }
 /// Spec pattern `^[0-9a-zA-Z]{1,22}$`.
-static PATTERN_0: crate::__private::Pattern = crate::__private::Pattern::new("^[0-9a-zA-Z]{1,22}$");
+static PATTERN_0: crate::__private::Pattern = crate::__private::Pattern::new(
+    "^[0-9a-zA-Z]{1,22}$",
+);
 /// Spec pattern `^[0-9a-zA-Z]{1,18}$`.
-static PATTERN_1: crate::__private::Pattern = crate::__private::Pattern::new("^[0-9a-zA-Z]{1,18}$");
+static PATTERN_1: crate::__private::Pattern = crate::__private::Pattern::new(
+    "^[0-9a-zA-Z]{1,18}$",
+);
 /// Spec pattern `^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-4[0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}$`.
 static PATTERN_2: crate::__private::Pattern = crate::__private::Pattern::new(
     "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-4[0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}$",

@@ -16,9 +16,10 @@ pub use crate::common::{
     BuildingNumber, CountryCode, CountrySubDivision, Department,
     OBActiveCurrencyAndAmount_SimpleType, OBAddressTypeCode, OBChargeBearerType1Code,
     OBExternalAccountIdentification4Code, OBExternalAccountType1Code,
-    OBExternalExtendedAccountType1Code, OBExternalFinancialInstitutionIdentification4Code,
-    OBExternalLocalInstrument1Code, OBPostalAddress6, OBRisk1, OBRisk1DeliveryAddress,
-    OBRisk1PaymentContextCode, PostCode, StreetName, SubDepartment, TownName,
+    OBExternalExtendedAccountType1Code,
+    OBExternalFinancialInstitutionIdentification4Code, OBExternalLocalInstrument1Code,
+    OBPostalAddress6, OBRisk1, OBRisk1DeliveryAddress, OBRisk1PaymentContextCode,
+    PostCode, StreetName, SubDepartment, TownName,
 };
 /// A code allocated to a currency by a Maintenance Agency under an international identification scheme, as described in the latest edition of the international standard ISO 4217 "Codes for the representation of currencies and funds".
 pub type ActiveOrHistoricCurrencyCode = crate::Text;
@@ -96,7 +97,9 @@ impl crate::Object for Links {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "Self", &self.self_, &self.extra),
+            0usize => {
+                crate::__private::encode_required(map, "Self", &self.self_, &self.extra)
+            }
             1usize => crate::__private::encode_optional(map, "First", &self.first),
             2usize => crate::__private::encode_optional(map, "Prev", &self.prev),
             3usize => crate::__private::encode_optional(map, "Next", &self.next),
@@ -322,9 +325,21 @@ impl crate::Object for OBActiveOrHistoricCurrencyAndAmount {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "Amount", &self.amount, &self.extra),
+            0usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Amount",
+                    &self.amount,
+                    &self.extra,
+                )
+            }
             1usize => {
-                crate::__private::encode_required(map, "Currency", &self.currency, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "Currency",
+                    &self.currency,
+                    &self.extra,
+                )
             }
             _ => Ok(()),
         }
@@ -344,7 +359,8 @@ impl crate::__private::serde::Serialize for OBActiveOrHistoricCurrencyAndAmount 
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de> for OBActiveOrHistoricCurrencyAndAmount {
+impl<'de> crate::__private::serde::Deserialize<'de>
+for OBActiveOrHistoricCurrencyAndAmount {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -451,8 +467,12 @@ pub struct OBBranchAndFinancialInstitutionIdentification6 {
 }
 impl crate::Object for OBBranchAndFinancialInstitutionIdentification6 {
     const NAME: &'static str = "OBBranchAndFinancialInstitutionIdentification6";
-    const FIELDS: &'static [&'static str] =
-        &["SchemeName", "Identification", "Name", "PostalAddress"];
+    const FIELDS: &'static [&'static str] = &[
+        "SchemeName",
+        "Identification",
+        "Name",
+        "PostalAddress",
+    ];
     const REQUIRED: u128 = 0;
     const OPEN: bool = true;
     fn field_index(key: &str) -> Option<usize> {
@@ -494,12 +514,24 @@ impl crate::Object for OBBranchAndFinancialInstitutionIdentification6 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_optional(map, "SchemeName", &self.scheme_name),
+            0usize => {
+                crate::__private::encode_optional(map, "SchemeName", &self.scheme_name)
+            }
             1usize => {
-                crate::__private::encode_optional(map, "Identification", &self.identification)
+                crate::__private::encode_optional(
+                    map,
+                    "Identification",
+                    &self.identification,
+                )
             }
             2usize => crate::__private::encode_optional(map, "Name", &self.name),
-            3usize => crate::__private::encode_optional(map, "PostalAddress", &self.postal_address),
+            3usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "PostalAddress",
+                    &self.postal_address,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -510,7 +542,8 @@ impl crate::Object for OBBranchAndFinancialInstitutionIdentification6 {
         &mut self.extra
     }
 }
-impl crate::__private::serde::Serialize for OBBranchAndFinancialInstitutionIdentification6 {
+impl crate::__private::serde::Serialize
+for OBBranchAndFinancialInstitutionIdentification6 {
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -519,8 +552,7 @@ impl crate::__private::serde::Serialize for OBBranchAndFinancialInstitutionIdent
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-    for OBBranchAndFinancialInstitutionIdentification6
-{
+for OBBranchAndFinancialInstitutionIdentification6 {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -555,17 +587,14 @@ impl crate::Validate for OBBranchAndFinancialInstitutionIdentification6 {
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBBranchAndFinancialInstitutionIdentification6 {
+impl crate::__private::schemars::JsonSchema
+for OBBranchAndFinancialInstitutionIdentification6 {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBBranchAndFinancialInstitutionIdentification6".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBBranchAndFinancialInstitutionIdentification6"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBBranchAndFinancialInstitutionIdentification6")
+            .into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -716,7 +745,12 @@ impl crate::Object for OBCashAccountCreditor3 {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "SchemeName", &self.scheme_name, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "SchemeName",
+            &self.scheme_name,
+            &self.extra,
+        )?;
         crate::__private::encode_required(
             map,
             "Identification",
@@ -738,20 +772,31 @@ impl crate::Object for OBCashAccountCreditor3 {
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_required(map, "SchemeName", &self.scheme_name, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "SchemeName",
+                    &self.scheme_name,
+                    &self.extra,
+                )
             }
-            1usize => crate::__private::encode_required(
-                map,
-                "Identification",
-                &self.identification,
-                &self.extra,
-            ),
-            2usize => crate::__private::encode_required(map, "Name", &self.name, &self.extra),
-            3usize => crate::__private::encode_optional(
-                map,
-                "SecondaryIdentification",
-                &self.secondary_identification,
-            ),
+            1usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Identification",
+                    &self.identification,
+                    &self.extra,
+                )
+            }
+            2usize => {
+                crate::__private::encode_required(map, "Name", &self.name, &self.extra)
+            }
+            3usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "SecondaryIdentification",
+                    &self.secondary_identification,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -962,7 +1007,12 @@ impl crate::Object for OBCashAccountDebtorWithName {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "SchemeName", &self.scheme_name, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "SchemeName",
+            &self.scheme_name,
+            &self.extra,
+        )?;
         crate::__private::encode_required(
             map,
             "Identification",
@@ -984,20 +1034,31 @@ impl crate::Object for OBCashAccountDebtorWithName {
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_required(map, "SchemeName", &self.scheme_name, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "SchemeName",
+                    &self.scheme_name,
+                    &self.extra,
+                )
             }
-            1usize => crate::__private::encode_required(
-                map,
-                "Identification",
-                &self.identification,
-                &self.extra,
-            ),
-            2usize => crate::__private::encode_required(map, "Name", &self.name, &self.extra),
-            3usize => crate::__private::encode_optional(
-                map,
-                "SecondaryIdentification",
-                &self.secondary_identification,
-            ),
+            1usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Identification",
+                    &self.identification,
+                    &self.extra,
+                )
+            }
+            2usize => {
+                crate::__private::encode_required(map, "Name", &self.name, &self.extra)
+            }
+            3usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "SecondaryIdentification",
+                    &self.secondary_identification,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -1187,7 +1248,12 @@ impl crate::Object for OBCharge2 {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "ChargeBearer", &self.charge_bearer, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "ChargeBearer",
+            &self.charge_bearer,
+            &self.extra,
+        )?;
         Ok(())
     }
     fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
@@ -1196,12 +1262,14 @@ impl crate::Object for OBCharge2 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(
-                map,
-                "ChargeBearer",
-                &self.charge_bearer,
-                &self.extra,
-            ),
+            0usize => {
+                crate::__private::encode_required(
+                    map,
+                    "ChargeBearer",
+                    &self.charge_bearer,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -1329,8 +1397,12 @@ impl crate::Object for OBDomesticVRPConsentRequest {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
-            1usize => crate::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            0usize => {
+                crate::__private::encode_required(map, "Data", &self.data, &self.extra)
+            }
+            1usize => {
+                crate::__private::encode_required(map, "Risk", &self.risk, &self.extra)
+            }
             _ => Ok(()),
         }
     }
@@ -1450,8 +1522,11 @@ pub struct OBDomesticVRPConsentRequestData {
 }
 impl crate::Object for OBDomesticVRPConsentRequestData {
     const NAME: &'static str = "OBDomesticVRPConsentRequestData";
-    const FIELDS: &'static [&'static str] =
-        &["ReadRefundAccount", "ControlParameters", "Initiation"];
+    const FIELDS: &'static [&'static str] = &[
+        "ReadRefundAccount",
+        "ControlParameters",
+        "Initiation",
+    ];
     const REQUIRED: u128 = 6;
     const OPEN: bool = true;
     fn field_index(key: &str) -> Option<usize> {
@@ -1479,14 +1554,23 @@ impl crate::Object for OBDomesticVRPConsentRequestData {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_optional(map, "ReadRefundAccount", &self.read_refund_account)?;
+        crate::__private::encode_optional(
+            map,
+            "ReadRefundAccount",
+            &self.read_refund_account,
+        )?;
         crate::__private::encode_required(
             map,
             "ControlParameters",
             &self.control_parameters,
             &self.extra,
         )?;
-        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
         Ok(())
     }
     fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
@@ -1495,19 +1579,28 @@ impl crate::Object for OBDomesticVRPConsentRequestData {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_optional(
-                map,
-                "ReadRefundAccount",
-                &self.read_refund_account,
-            ),
-            1usize => crate::__private::encode_required(
-                map,
-                "ControlParameters",
-                &self.control_parameters,
-                &self.extra,
-            ),
+            0usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "ReadRefundAccount",
+                    &self.read_refund_account,
+                )
+            }
+            1usize => {
+                crate::__private::encode_required(
+                    map,
+                    "ControlParameters",
+                    &self.control_parameters,
+                    &self.extra,
+                )
+            }
             2usize => {
-                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
             }
             _ => Ok(()),
         }
@@ -1699,10 +1792,18 @@ impl crate::Object for OBDomesticVRPConsentResponse {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
-            1usize => crate::__private::encode_required(map, "Risk", &self.risk, &self.extra),
-            2usize => crate::__private::encode_required(map, "Links", &self.links, &self.extra),
-            3usize => crate::__private::encode_required(map, "Meta", &self.meta, &self.extra),
+            0usize => {
+                crate::__private::encode_required(map, "Data", &self.data, &self.extra)
+            }
+            1usize => {
+                crate::__private::encode_required(map, "Risk", &self.risk, &self.extra)
+            }
+            2usize => {
+                crate::__private::encode_required(map, "Links", &self.links, &self.extra)
+            }
+            3usize => {
+                crate::__private::encode_required(map, "Meta", &self.meta, &self.extra)
+            }
             _ => Ok(()),
         }
     }
@@ -1939,8 +2040,17 @@ impl crate::Object for OBDomesticVRPConsentResponseData {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_optional(map, "ReadRefundAccount", &self.read_refund_account)?;
-        crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
+        crate::__private::encode_optional(
+            map,
+            "ReadRefundAccount",
+            &self.read_refund_account,
+        )?;
+        crate::__private::encode_required(
+            map,
+            "ConsentId",
+            &self.consent_id,
+            &self.extra,
+        )?;
         crate::__private::encode_required(
             map,
             "CreationDateTime",
@@ -1960,7 +2070,12 @@ impl crate::Object for OBDomesticVRPConsentResponseData {
             &self.control_parameters,
             &self.extra,
         )?;
-        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
         crate::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)?;
         Ok(())
     }
@@ -1970,37 +2085,68 @@ impl crate::Object for OBDomesticVRPConsentResponseData {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_optional(
-                map,
-                "ReadRefundAccount",
-                &self.read_refund_account,
-            ),
+            0usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "ReadRefundAccount",
+                    &self.read_refund_account,
+                )
+            }
             1usize => {
-                crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "ConsentId",
+                    &self.consent_id,
+                    &self.extra,
+                )
             }
-            2usize => crate::__private::encode_required(
-                map,
-                "CreationDateTime",
-                &self.creation_date_time,
-                &self.extra,
-            ),
-            3usize => crate::__private::encode_required(map, "Status", &self.status, &self.extra),
-            4usize => crate::__private::encode_required(
-                map,
-                "StatusUpdateDateTime",
-                &self.status_update_date_time,
-                &self.extra,
-            ),
-            5usize => crate::__private::encode_required(
-                map,
-                "ControlParameters",
-                &self.control_parameters,
-                &self.extra,
-            ),
+            2usize => {
+                crate::__private::encode_required(
+                    map,
+                    "CreationDateTime",
+                    &self.creation_date_time,
+                    &self.extra,
+                )
+            }
+            3usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Status",
+                    &self.status,
+                    &self.extra,
+                )
+            }
+            4usize => {
+                crate::__private::encode_required(
+                    map,
+                    "StatusUpdateDateTime",
+                    &self.status_update_date_time,
+                    &self.extra,
+                )
+            }
+            5usize => {
+                crate::__private::encode_required(
+                    map,
+                    "ControlParameters",
+                    &self.control_parameters,
+                    &self.extra,
+                )
+            }
             6usize => {
-                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
             }
-            7usize => crate::__private::encode_optional(map, "DebtorAccount", &self.debtor_account),
+            7usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "DebtorAccount",
+                    &self.debtor_account,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -2019,7 +2165,8 @@ impl crate::__private::serde::Serialize for OBDomesticVRPConsentResponseData {
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de> for OBDomesticVRPConsentResponseData {
+impl<'de> crate::__private::serde::Deserialize<'de>
+for OBDomesticVRPConsentResponseData {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -2297,7 +2444,11 @@ pub enum OBDomesticVRPConsentResponseDataStatus {
 }
 impl OBDomesticVRPConsentResponseDataStatus {
     /// Every code the spec lists, in spec order.
-    pub const CODES: &'static [&'static str] = &["Authorised", "AwaitingAuthorisation", "Rejected"];
+    pub const CODES: &'static [&'static str] = &[
+        "Authorised",
+        "AwaitingAuthorisation",
+        "Rejected",
+    ];
     /// The code as it appears on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -2410,8 +2561,16 @@ impl crate::Object for OBDomesticVRPControlParameters {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_optional(map, "ValidFromDateTime", &self.valid_from_date_time)?;
-        crate::__private::encode_optional(map, "ValidToDateTime", &self.valid_to_date_time)?;
+        crate::__private::encode_optional(
+            map,
+            "ValidFromDateTime",
+            &self.valid_from_date_time,
+        )?;
+        crate::__private::encode_optional(
+            map,
+            "ValidToDateTime",
+            &self.valid_to_date_time,
+        )?;
         crate::__private::encode_required(
             map,
             "MaximumIndividualAmount",
@@ -2431,8 +2590,16 @@ impl crate::Object for OBDomesticVRPControlParameters {
             &self.psu_authentication_methods,
             &self.extra,
         )?;
-        crate::__private::encode_optional(map, "PSUInteractionTypes", &self.psu_interaction_types)?;
-        crate::__private::encode_optional(map, "SupplementaryData", &self.supplementary_data)?;
+        crate::__private::encode_optional(
+            map,
+            "PSUInteractionTypes",
+            &self.psu_interaction_types,
+        )?;
+        crate::__private::encode_optional(
+            map,
+            "SupplementaryData",
+            &self.supplementary_data,
+        )?;
         Ok(())
     }
     fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
@@ -2441,45 +2608,66 @@ impl crate::Object for OBDomesticVRPControlParameters {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_optional(
-                map,
-                "ValidFromDateTime",
-                &self.valid_from_date_time,
-            ),
+            0usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "ValidFromDateTime",
+                    &self.valid_from_date_time,
+                )
+            }
             1usize => {
-                crate::__private::encode_optional(map, "ValidToDateTime", &self.valid_to_date_time)
+                crate::__private::encode_optional(
+                    map,
+                    "ValidToDateTime",
+                    &self.valid_to_date_time,
+                )
             }
-            2usize => crate::__private::encode_required(
-                map,
-                "MaximumIndividualAmount",
-                &self.maximum_individual_amount,
-                &self.extra,
-            ),
-            3usize => crate::__private::encode_required(
-                map,
-                "PeriodicLimits",
-                &self.periodic_limits,
-                &self.extra,
-            ),
+            2usize => {
+                crate::__private::encode_required(
+                    map,
+                    "MaximumIndividualAmount",
+                    &self.maximum_individual_amount,
+                    &self.extra,
+                )
+            }
+            3usize => {
+                crate::__private::encode_required(
+                    map,
+                    "PeriodicLimits",
+                    &self.periodic_limits,
+                    &self.extra,
+                )
+            }
             4usize => {
-                crate::__private::encode_required(map, "VRPType", &self.vrp_type, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "VRPType",
+                    &self.vrp_type,
+                    &self.extra,
+                )
             }
-            5usize => crate::__private::encode_required(
-                map,
-                "PSUAuthenticationMethods",
-                &self.psu_authentication_methods,
-                &self.extra,
-            ),
-            6usize => crate::__private::encode_optional(
-                map,
-                "PSUInteractionTypes",
-                &self.psu_interaction_types,
-            ),
-            7usize => crate::__private::encode_optional(
-                map,
-                "SupplementaryData",
-                &self.supplementary_data,
-            ),
+            5usize => {
+                crate::__private::encode_required(
+                    map,
+                    "PSUAuthenticationMethods",
+                    &self.psu_authentication_methods,
+                    &self.extra,
+                )
+            }
+            6usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "PSUInteractionTypes",
+                    &self.psu_interaction_types,
+                )
+            }
+            7usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "SupplementaryData",
+                    &self.supplementary_data,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -2752,8 +2940,12 @@ pub struct OBDomesticVRPControlParametersPeriodicLimits {
 }
 impl crate::Object for OBDomesticVRPControlParametersPeriodicLimits {
     const NAME: &'static str = "OBDomesticVRPControlParametersPeriodicLimits";
-    const FIELDS: &'static [&'static str] =
-        &["PeriodType", "PeriodAlignment", "Amount", "Currency"];
+    const FIELDS: &'static [&'static str] = &[
+        "PeriodType",
+        "PeriodAlignment",
+        "Amount",
+        "Currency",
+    ];
     const REQUIRED: u128 = 15;
     const OPEN: bool = true;
     fn field_index(key: &str) -> Option<usize> {
@@ -2783,7 +2975,12 @@ impl crate::Object for OBDomesticVRPControlParametersPeriodicLimits {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "PeriodType", &self.period_type, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "PeriodType",
+            &self.period_type,
+            &self.extra,
+        )?;
         crate::__private::encode_required(
             map,
             "PeriodAlignment",
@@ -2801,17 +2998,36 @@ impl crate::Object for OBDomesticVRPControlParametersPeriodicLimits {
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_required(map, "PeriodType", &self.period_type, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "PeriodType",
+                    &self.period_type,
+                    &self.extra,
+                )
             }
-            1usize => crate::__private::encode_required(
-                map,
-                "PeriodAlignment",
-                &self.period_alignment,
-                &self.extra,
-            ),
-            2usize => crate::__private::encode_required(map, "Amount", &self.amount, &self.extra),
+            1usize => {
+                crate::__private::encode_required(
+                    map,
+                    "PeriodAlignment",
+                    &self.period_alignment,
+                    &self.extra,
+                )
+            }
+            2usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Amount",
+                    &self.amount,
+                    &self.extra,
+                )
+            }
             3usize => {
-                crate::__private::encode_required(map, "Currency", &self.currency, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "Currency",
+                    &self.currency,
+                    &self.extra,
+                )
             }
             _ => Ok(()),
         }
@@ -2823,7 +3039,8 @@ impl crate::Object for OBDomesticVRPControlParametersPeriodicLimits {
         &mut self.extra
     }
 }
-impl crate::__private::serde::Serialize for OBDomesticVRPControlParametersPeriodicLimits {
+impl crate::__private::serde::Serialize
+for OBDomesticVRPControlParametersPeriodicLimits {
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -2832,8 +3049,7 @@ impl crate::__private::serde::Serialize for OBDomesticVRPControlParametersPeriod
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-    for OBDomesticVRPControlParametersPeriodicLimits
-{
+for OBDomesticVRPControlParametersPeriodicLimits {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -2872,17 +3088,14 @@ impl crate::Validate for OBDomesticVRPControlParametersPeriodicLimits {
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBDomesticVRPControlParametersPeriodicLimits {
+impl crate::__private::schemars::JsonSchema
+for OBDomesticVRPControlParametersPeriodicLimits {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBDomesticVRPControlParametersPeriodicLimits".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBDomesticVRPControlParametersPeriodicLimits"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBDomesticVRPControlParametersPeriodicLimits")
+            .into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -2897,7 +3110,10 @@ impl crate::__private::schemars::JsonSchema for OBDomesticVRPControlParametersPe
             true,
             "^ Period type for this period limit",
             crate::schema::constrain(
-                g.subschema_for::<OBDomesticVRPControlParametersPeriodicLimitsPeriodType>(),
+                g
+                    .subschema_for::<
+                        OBDomesticVRPControlParametersPeriodicLimitsPeriodType,
+                    >(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -3028,8 +3244,14 @@ pub enum OBDomesticVRPControlParametersPeriodicLimitsPeriodType {
 }
 impl OBDomesticVRPControlParametersPeriodicLimitsPeriodType {
     /// Every code the spec lists, in spec order.
-    pub const CODES: &'static [&'static str] =
-        &["Day", "Week", "Fortnight", "Month", "Half-year", "Year"];
+    pub const CODES: &'static [&'static str] = &[
+        "Day",
+        "Week",
+        "Fortnight",
+        "Month",
+        "Half-year",
+        "Year",
+    ];
     /// The code as it appears on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -3225,7 +3447,13 @@ impl crate::Object for OBDomesticVRPDetailsData {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_optional(map, "PaymentStatus", &self.payment_status),
+            0usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "PaymentStatus",
+                    &self.payment_status,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -3380,20 +3608,37 @@ impl crate::Object for OBDomesticVRPDetailsDataPaymentStatus {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(
-                map,
-                "PaymentTransactionId",
-                &self.payment_transaction_id,
-                &self.extra,
-            ),
-            1usize => crate::__private::encode_required(map, "Status", &self.status, &self.extra),
-            2usize => crate::__private::encode_required(
-                map,
-                "StatusUpdateDateTime",
-                &self.status_update_date_time,
-                &self.extra,
-            ),
-            3usize => crate::__private::encode_optional(map, "StatusDetail", &self.status_detail),
+            0usize => {
+                crate::__private::encode_required(
+                    map,
+                    "PaymentTransactionId",
+                    &self.payment_transaction_id,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Status",
+                    &self.status,
+                    &self.extra,
+                )
+            }
+            2usize => {
+                crate::__private::encode_required(
+                    map,
+                    "StatusUpdateDateTime",
+                    &self.status_update_date_time,
+                    &self.extra,
+                )
+            }
+            3usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "StatusDetail",
+                    &self.status_detail,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -3412,7 +3657,8 @@ impl crate::__private::serde::Serialize for OBDomesticVRPDetailsDataPaymentStatu
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de> for OBDomesticVRPDetailsDataPaymentStatus {
+impl<'de> crate::__private::serde::Deserialize<'de>
+for OBDomesticVRPDetailsDataPaymentStatus {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -3454,12 +3700,7 @@ impl crate::__private::schemars::JsonSchema for OBDomesticVRPDetailsDataPaymentS
         "OBDomesticVRPDetailsDataPaymentStatus".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBDomesticVRPDetailsDataPaymentStatus"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBDomesticVRPDetailsDataPaymentStatus").into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -3622,7 +3863,9 @@ impl OBDomesticVRPDetailsDataPaymentStatusStatus {
         match self {
             Self::Accepted => "Accepted",
             Self::AcceptedCancellationRequest => "AcceptedCancellationRequest",
-            Self::AcceptedCreditSettlementCompleted => "AcceptedCreditSettlementCompleted",
+            Self::AcceptedCreditSettlementCompleted => {
+                "AcceptedCreditSettlementCompleted"
+            }
             Self::AcceptedCustomerProfile => "AcceptedCustomerProfile",
             Self::AcceptedFundsChecked => "AcceptedFundsChecked",
             Self::AcceptedSettlementCompleted => "AcceptedSettlementCompleted",
@@ -3632,8 +3875,12 @@ impl OBDomesticVRPDetailsDataPaymentStatusStatus {
             Self::AcceptedWithoutPosting => "AcceptedWithoutPosting",
             Self::Cancelled => "Cancelled",
             Self::NoCancellationProcess => "NoCancellationProcess",
-            Self::PartiallyAcceptedCancellationRequest => "PartiallyAcceptedCancellationRequest",
-            Self::PartiallyAcceptedTechnicalCorrect => "PartiallyAcceptedTechnicalCorrect",
+            Self::PartiallyAcceptedCancellationRequest => {
+                "PartiallyAcceptedCancellationRequest"
+            }
+            Self::PartiallyAcceptedTechnicalCorrect => {
+                "PartiallyAcceptedTechnicalCorrect"
+            }
             Self::PaymentCancelled => "PaymentCancelled",
             Self::Pending => "Pending",
             Self::PendingCancellationRequest => "PendingCancellationRequest",
@@ -3648,7 +3895,9 @@ impl OBDomesticVRPDetailsDataPaymentStatusStatus {
         match code {
             "Accepted" => Self::Accepted,
             "AcceptedCancellationRequest" => Self::AcceptedCancellationRequest,
-            "AcceptedCreditSettlementCompleted" => Self::AcceptedCreditSettlementCompleted,
+            "AcceptedCreditSettlementCompleted" => {
+                Self::AcceptedCreditSettlementCompleted
+            }
             "AcceptedCustomerProfile" => Self::AcceptedCustomerProfile,
             "AcceptedFundsChecked" => Self::AcceptedFundsChecked,
             "AcceptedSettlementCompleted" => Self::AcceptedSettlementCompleted,
@@ -3658,8 +3907,12 @@ impl OBDomesticVRPDetailsDataPaymentStatusStatus {
             "AcceptedWithoutPosting" => Self::AcceptedWithoutPosting,
             "Cancelled" => Self::Cancelled,
             "NoCancellationProcess" => Self::NoCancellationProcess,
-            "PartiallyAcceptedCancellationRequest" => Self::PartiallyAcceptedCancellationRequest,
-            "PartiallyAcceptedTechnicalCorrect" => Self::PartiallyAcceptedTechnicalCorrect,
+            "PartiallyAcceptedCancellationRequest" => {
+                Self::PartiallyAcceptedCancellationRequest
+            }
+            "PartiallyAcceptedTechnicalCorrect" => {
+                Self::PartiallyAcceptedTechnicalCorrect
+            }
             "PaymentCancelled" => Self::PaymentCancelled,
             "Pending" => Self::Pending,
             "PendingCancellationRequest" => Self::PendingCancellationRequest,
@@ -3690,7 +3943,9 @@ pub struct OBDomesticVRPDetailsDataPaymentStatusStatusDetail {
     /// Reason Code provided for the status of a transfer.
     ///
     /// JSON name: `StatusReason`
-    pub status_reason: Option<OBDomesticVRPDetailsDataPaymentStatusStatusDetailStatusReason>,
+    pub status_reason: Option<
+        OBDomesticVRPDetailsDataPaymentStatusStatusDetailStatusReason,
+    >,
     /// Reason provided for the status of a transfer.
     ///
     /// JSON name: `StatusReasonDescription`
@@ -3736,7 +3991,11 @@ impl crate::Object for OBDomesticVRPDetailsDataPaymentStatusStatusDetail {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_optional(map, "LocalInstrument", &self.local_instrument)?;
+        crate::__private::encode_optional(
+            map,
+            "LocalInstrument",
+            &self.local_instrument,
+        )?;
         crate::__private::encode_required(map, "Status", &self.status, &self.extra)?;
         crate::__private::encode_optional(map, "StatusReason", &self.status_reason)?;
         crate::__private::encode_optional(
@@ -3753,15 +4012,34 @@ impl crate::Object for OBDomesticVRPDetailsDataPaymentStatusStatusDetail {
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_optional(map, "LocalInstrument", &self.local_instrument)
+                crate::__private::encode_optional(
+                    map,
+                    "LocalInstrument",
+                    &self.local_instrument,
+                )
             }
-            1usize => crate::__private::encode_required(map, "Status", &self.status, &self.extra),
-            2usize => crate::__private::encode_optional(map, "StatusReason", &self.status_reason),
-            3usize => crate::__private::encode_optional(
-                map,
-                "StatusReasonDescription",
-                &self.status_reason_description,
-            ),
+            1usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Status",
+                    &self.status,
+                    &self.extra,
+                )
+            }
+            2usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "StatusReason",
+                    &self.status_reason,
+                )
+            }
+            3usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "StatusReasonDescription",
+                    &self.status_reason_description,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -3772,7 +4050,8 @@ impl crate::Object for OBDomesticVRPDetailsDataPaymentStatusStatusDetail {
         &mut self.extra
     }
 }
-impl crate::__private::serde::Serialize for OBDomesticVRPDetailsDataPaymentStatusStatusDetail {
+impl crate::__private::serde::Serialize
+for OBDomesticVRPDetailsDataPaymentStatusStatusDetail {
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -3781,8 +4060,7 @@ impl crate::__private::serde::Serialize for OBDomesticVRPDetailsDataPaymentStatu
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-    for OBDomesticVRPDetailsDataPaymentStatusStatusDetail
-{
+for OBDomesticVRPDetailsDataPaymentStatusStatusDetail {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -3818,17 +4096,16 @@ impl crate::Validate for OBDomesticVRPDetailsDataPaymentStatusStatusDetail {
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBDomesticVRPDetailsDataPaymentStatusStatusDetail {
+impl crate::__private::schemars::JsonSchema
+for OBDomesticVRPDetailsDataPaymentStatusStatusDetail {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBDomesticVRPDetailsDataPaymentStatusStatusDetail".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
         concat!(
-            module_path!(),
-            "::",
-            "OBDomesticVRPDetailsDataPaymentStatusStatusDetail"
+            module_path!(), "::", "OBDomesticVRPDetailsDataPaymentStatusStatusDetail"
         )
-        .into()
+            .into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -3881,7 +4158,10 @@ impl crate::__private::schemars::JsonSchema for OBDomesticVRPDetailsDataPaymentS
             false,
             "Reason Code provided for the status of a transfer.",
             crate::schema::constrain(
-                g.subschema_for::<OBDomesticVRPDetailsDataPaymentStatusStatusDetailStatusReason>(),
+                g
+                    .subschema_for::<
+                        OBDomesticVRPDetailsDataPaymentStatusStatusDetailStatusReason,
+                    >(),
                 &crate::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -3997,7 +4277,9 @@ pub struct OBDomesticVRPInitiation {
     /// ^ Information supplied to enable the matching of an entry with the items that the transfer is intended to settle, such as commercial invoices in an accounts' receivable system.
     ///
     /// JSON name: `RemittanceInformation`
-    pub remittance_information: Option<Box<OBDomesticVRPInitiationRemittanceInformation>>,
+    pub remittance_information: Option<
+        Box<OBDomesticVRPInitiationRemittanceInformation>,
+    >,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
     pub extra: crate::Extra,
@@ -4040,7 +4322,11 @@ impl crate::Object for OBDomesticVRPInitiation {
         map: &mut M,
     ) -> Result<(), M::Error> {
         crate::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)?;
-        crate::__private::encode_optional(map, "CreditorAccount", &self.creditor_account)?;
+        crate::__private::encode_optional(
+            map,
+            "CreditorAccount",
+            &self.creditor_account,
+        )?;
         crate::__private::encode_optional(
             map,
             "CreditorPostalAddress",
@@ -4059,20 +4345,34 @@ impl crate::Object for OBDomesticVRPInitiation {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_optional(map, "DebtorAccount", &self.debtor_account),
-            1usize => {
-                crate::__private::encode_optional(map, "CreditorAccount", &self.creditor_account)
+            0usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "DebtorAccount",
+                    &self.debtor_account,
+                )
             }
-            2usize => crate::__private::encode_optional(
-                map,
-                "CreditorPostalAddress",
-                &self.creditor_postal_address,
-            ),
-            3usize => crate::__private::encode_optional(
-                map,
-                "RemittanceInformation",
-                &self.remittance_information,
-            ),
+            1usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "CreditorAccount",
+                    &self.creditor_account,
+                )
+            }
+            2usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "CreditorPostalAddress",
+                    &self.creditor_postal_address,
+                )
+            }
+            3usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "RemittanceInformation",
+                    &self.remittance_information,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -4270,8 +4570,16 @@ impl crate::Object for OBDomesticVRPInitiationRemittanceInformation {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_optional(map, "Unstructured", &self.unstructured),
-            1usize => crate::__private::encode_optional(map, "Reference", &self.reference),
+            0usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "Unstructured",
+                    &self.unstructured,
+                )
+            }
+            1usize => {
+                crate::__private::encode_optional(map, "Reference", &self.reference)
+            }
             _ => Ok(()),
         }
     }
@@ -4282,7 +4590,8 @@ impl crate::Object for OBDomesticVRPInitiationRemittanceInformation {
         &mut self.extra
     }
 }
-impl crate::__private::serde::Serialize for OBDomesticVRPInitiationRemittanceInformation {
+impl crate::__private::serde::Serialize
+for OBDomesticVRPInitiationRemittanceInformation {
     fn serialize<S: crate::__private::serde::Serializer>(
         &self,
         serializer: S,
@@ -4291,8 +4600,7 @@ impl crate::__private::serde::Serialize for OBDomesticVRPInitiationRemittanceInf
     }
 }
 impl<'de> crate::__private::serde::Deserialize<'de>
-    for OBDomesticVRPInitiationRemittanceInformation
-{
+for OBDomesticVRPInitiationRemittanceInformation {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -4317,17 +4625,14 @@ impl crate::Validate for OBDomesticVRPInitiationRemittanceInformation {
     }
 }
 #[cfg(feature = "schemars")]
-impl crate::__private::schemars::JsonSchema for OBDomesticVRPInitiationRemittanceInformation {
+impl crate::__private::schemars::JsonSchema
+for OBDomesticVRPInitiationRemittanceInformation {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "OBDomesticVRPInitiationRemittanceInformation".into()
     }
     fn schema_id() -> std::borrow::Cow<'static, str> {
-        concat!(
-            module_path!(),
-            "::",
-            "OBDomesticVRPInitiationRemittanceInformation"
-        )
-        .into()
+        concat!(module_path!(), "::", "OBDomesticVRPInitiationRemittanceInformation")
+            .into()
     }
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
@@ -4489,7 +4794,11 @@ impl crate::Object for OBDomesticVRPInstruction {
             "RemittanceInformation",
             &self.remittance_information,
         )?;
-        crate::__private::encode_optional(map, "LocalInstrument", &self.local_instrument)?;
+        crate::__private::encode_optional(
+            map,
+            "LocalInstrument",
+            &self.local_instrument,
+        )?;
         crate::__private::encode_required(
             map,
             "InstructedAmount",
@@ -4507,7 +4816,11 @@ impl crate::Object for OBDomesticVRPInstruction {
             &self.creditor_account,
             &self.extra,
         )?;
-        crate::__private::encode_optional(map, "SupplementaryData", &self.supplementary_data)?;
+        crate::__private::encode_optional(
+            map,
+            "SupplementaryData",
+            &self.supplementary_data,
+        )?;
         Ok(())
     }
     fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
@@ -4516,48 +4829,66 @@ impl crate::Object for OBDomesticVRPInstruction {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(
-                map,
-                "InstructionIdentification",
-                &self.instruction_identification,
-                &self.extra,
-            ),
-            1usize => crate::__private::encode_required(
-                map,
-                "EndToEndIdentification",
-                &self.end_to_end_identification,
-                &self.extra,
-            ),
-            2usize => crate::__private::encode_optional(
-                map,
-                "RemittanceInformation",
-                &self.remittance_information,
-            ),
-            3usize => {
-                crate::__private::encode_optional(map, "LocalInstrument", &self.local_instrument)
+            0usize => {
+                crate::__private::encode_required(
+                    map,
+                    "InstructionIdentification",
+                    &self.instruction_identification,
+                    &self.extra,
+                )
             }
-            4usize => crate::__private::encode_required(
-                map,
-                "InstructedAmount",
-                &self.instructed_amount,
-                &self.extra,
-            ),
-            5usize => crate::__private::encode_optional(
-                map,
-                "CreditorPostalAddress",
-                &self.creditor_postal_address,
-            ),
-            6usize => crate::__private::encode_required(
-                map,
-                "CreditorAccount",
-                &self.creditor_account,
-                &self.extra,
-            ),
-            7usize => crate::__private::encode_optional(
-                map,
-                "SupplementaryData",
-                &self.supplementary_data,
-            ),
+            1usize => {
+                crate::__private::encode_required(
+                    map,
+                    "EndToEndIdentification",
+                    &self.end_to_end_identification,
+                    &self.extra,
+                )
+            }
+            2usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "RemittanceInformation",
+                    &self.remittance_information,
+                )
+            }
+            3usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "LocalInstrument",
+                    &self.local_instrument,
+                )
+            }
+            4usize => {
+                crate::__private::encode_required(
+                    map,
+                    "InstructedAmount",
+                    &self.instructed_amount,
+                    &self.extra,
+                )
+            }
+            5usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "CreditorPostalAddress",
+                    &self.creditor_postal_address,
+                )
+            }
+            6usize => {
+                crate::__private::encode_required(
+                    map,
+                    "CreditorAccount",
+                    &self.creditor_account,
+                    &self.extra,
+                )
+            }
+            7usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "SupplementaryData",
+                    &self.supplementary_data,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -4858,8 +5189,12 @@ impl crate::Object for OBDomesticVRPRequest {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
-            1usize => crate::__private::encode_required(map, "Risk", &self.risk, &self.extra),
+            0usize => {
+                crate::__private::encode_required(map, "Data", &self.data, &self.extra)
+            }
+            1usize => {
+                crate::__private::encode_required(map, "Risk", &self.risk, &self.extra)
+            }
             _ => Ok(()),
         }
     }
@@ -5025,16 +5360,35 @@ impl crate::Object for OBDomesticVRPRequestData {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "ConsentId",
+            &self.consent_id,
+            &self.extra,
+        )?;
         crate::__private::encode_required(
             map,
             "PSUAuthenticationMethod",
             &self.psu_authentication_method,
             &self.extra,
         )?;
-        crate::__private::encode_optional(map, "PSUInteractionType", &self.psu_interaction_type)?;
-        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
-        crate::__private::encode_required(map, "Instruction", &self.instruction, &self.extra)?;
+        crate::__private::encode_optional(
+            map,
+            "PSUInteractionType",
+            &self.psu_interaction_type,
+        )?;
+        crate::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
+        crate::__private::encode_required(
+            map,
+            "Instruction",
+            &self.instruction,
+            &self.extra,
+        )?;
         Ok(())
     }
     fn encode_field<M: crate::__private::serde::ser::SerializeMap>(
@@ -5044,28 +5398,44 @@ impl crate::Object for OBDomesticVRPRequestData {
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "ConsentId",
+                    &self.consent_id,
+                    &self.extra,
+                )
             }
-            1usize => crate::__private::encode_required(
-                map,
-                "PSUAuthenticationMethod",
-                &self.psu_authentication_method,
-                &self.extra,
-            ),
-            2usize => crate::__private::encode_optional(
-                map,
-                "PSUInteractionType",
-                &self.psu_interaction_type,
-            ),
+            1usize => {
+                crate::__private::encode_required(
+                    map,
+                    "PSUAuthenticationMethod",
+                    &self.psu_authentication_method,
+                    &self.extra,
+                )
+            }
+            2usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "PSUInteractionType",
+                    &self.psu_interaction_type,
+                )
+            }
             3usize => {
-                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
             }
-            4usize => crate::__private::encode_required(
-                map,
-                "Instruction",
-                &self.instruction,
-                &self.extra,
-            ),
+            4usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Instruction",
+                    &self.instruction,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -5307,10 +5677,18 @@ impl crate::Object for OBDomesticVRPResponse {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
-            1usize => crate::__private::encode_required(map, "Risk", &self.risk, &self.extra),
-            2usize => crate::__private::encode_required(map, "Links", &self.links, &self.extra),
-            3usize => crate::__private::encode_required(map, "Meta", &self.meta, &self.extra),
+            0usize => {
+                crate::__private::encode_required(map, "Data", &self.data, &self.extra)
+            }
+            1usize => {
+                crate::__private::encode_required(map, "Risk", &self.risk, &self.extra)
+            }
+            2usize => {
+                crate::__private::encode_required(map, "Links", &self.links, &self.extra)
+            }
+            3usize => {
+                crate::__private::encode_required(map, "Meta", &self.meta, &self.extra)
+            }
             _ => Ok(()),
         }
     }
@@ -5595,7 +5973,12 @@ impl crate::Object for OBDomesticVRPResponseData {
             &self.domestic_vrp_id,
             &self.extra,
         )?;
-        crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "ConsentId",
+            &self.consent_id,
+            &self.extra,
+        )?;
         crate::__private::encode_required(
             map,
             "CreationDateTime",
@@ -5627,8 +6010,18 @@ impl crate::Object for OBDomesticVRPResponseData {
         )?;
         crate::__private::encode_optional(map, "Refund", &self.refund)?;
         crate::__private::encode_optional(map, "Charges", &self.charges)?;
-        crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)?;
-        crate::__private::encode_required(map, "Instruction", &self.instruction, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "Initiation",
+            &self.initiation,
+            &self.extra,
+        )?;
+        crate::__private::encode_required(
+            map,
+            "Instruction",
+            &self.instruction,
+            &self.extra,
+        )?;
         crate::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)?;
         Ok(())
     }
@@ -5638,57 +6031,98 @@ impl crate::Object for OBDomesticVRPResponseData {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(
-                map,
-                "DomesticVRPId",
-                &self.domestic_vrp_id,
-                &self.extra,
-            ),
-            1usize => {
-                crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)
+            0usize => {
+                crate::__private::encode_required(
+                    map,
+                    "DomesticVRPId",
+                    &self.domestic_vrp_id,
+                    &self.extra,
+                )
             }
-            2usize => crate::__private::encode_required(
-                map,
-                "CreationDateTime",
-                &self.creation_date_time,
-                &self.extra,
-            ),
-            3usize => crate::__private::encode_required(map, "Status", &self.status, &self.extra),
-            4usize => crate::__private::encode_optional(map, "StatusReason", &self.status_reason),
-            5usize => crate::__private::encode_optional(
-                map,
-                "StatusReasonDescription",
-                &self.status_reason_description,
-            ),
-            6usize => crate::__private::encode_required(
-                map,
-                "StatusUpdateDateTime",
-                &self.status_update_date_time,
-                &self.extra,
-            ),
-            7usize => crate::__private::encode_optional(
-                map,
-                "ExpectedExecutionDateTime",
-                &self.expected_execution_date_time,
-            ),
-            8usize => crate::__private::encode_optional(
-                map,
-                "ExpectedSettlementDateTime",
-                &self.expected_settlement_date_time,
-            ),
+            1usize => {
+                crate::__private::encode_required(
+                    map,
+                    "ConsentId",
+                    &self.consent_id,
+                    &self.extra,
+                )
+            }
+            2usize => {
+                crate::__private::encode_required(
+                    map,
+                    "CreationDateTime",
+                    &self.creation_date_time,
+                    &self.extra,
+                )
+            }
+            3usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Status",
+                    &self.status,
+                    &self.extra,
+                )
+            }
+            4usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "StatusReason",
+                    &self.status_reason,
+                )
+            }
+            5usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "StatusReasonDescription",
+                    &self.status_reason_description,
+                )
+            }
+            6usize => {
+                crate::__private::encode_required(
+                    map,
+                    "StatusUpdateDateTime",
+                    &self.status_update_date_time,
+                    &self.extra,
+                )
+            }
+            7usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "ExpectedExecutionDateTime",
+                    &self.expected_execution_date_time,
+                )
+            }
+            8usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "ExpectedSettlementDateTime",
+                    &self.expected_settlement_date_time,
+                )
+            }
             9usize => crate::__private::encode_optional(map, "Refund", &self.refund),
             10usize => crate::__private::encode_optional(map, "Charges", &self.charges),
             11usize => {
-                crate::__private::encode_required(map, "Initiation", &self.initiation, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "Initiation",
+                    &self.initiation,
+                    &self.extra,
+                )
             }
-            12usize => crate::__private::encode_required(
-                map,
-                "Instruction",
-                &self.instruction,
-                &self.extra,
-            ),
+            12usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Instruction",
+                    &self.instruction,
+                    &self.extra,
+                )
+            }
             13usize => {
-                crate::__private::encode_optional(map, "DebtorAccount", &self.debtor_account)
+                crate::__private::encode_optional(
+                    map,
+                    "DebtorAccount",
+                    &self.debtor_account,
+                )
             }
             _ => Ok(()),
         }
@@ -6133,7 +6567,12 @@ impl crate::Object for OBDomesticVRPResponseDataCharges {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "ChargeBearer", &self.charge_bearer, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "ChargeBearer",
+            &self.charge_bearer,
+            &self.extra,
+        )?;
         crate::__private::encode_required(map, "Type", &self.type_, &self.extra)?;
         crate::__private::encode_required(map, "Amount", &self.amount, &self.extra)?;
         Ok(())
@@ -6144,14 +6583,25 @@ impl crate::Object for OBDomesticVRPResponseDataCharges {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(
-                map,
-                "ChargeBearer",
-                &self.charge_bearer,
-                &self.extra,
-            ),
-            1usize => crate::__private::encode_required(map, "Type", &self.type_, &self.extra),
-            2usize => crate::__private::encode_required(map, "Amount", &self.amount, &self.extra),
+            0usize => {
+                crate::__private::encode_required(
+                    map,
+                    "ChargeBearer",
+                    &self.charge_bearer,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                crate::__private::encode_required(map, "Type", &self.type_, &self.extra)
+            }
+            2usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Amount",
+                    &self.amount,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -6170,7 +6620,8 @@ impl crate::__private::serde::Serialize for OBDomesticVRPResponseDataCharges {
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de> for OBDomesticVRPResponseDataCharges {
+impl<'de> crate::__private::serde::Deserialize<'de>
+for OBDomesticVRPResponseDataCharges {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -6306,7 +6757,9 @@ impl OBDomesticVRPResponseDataStatus {
     /// The code as it appears on the wire.
     pub fn as_str(&self) -> &str {
         match self {
-            Self::AcceptedCreditSettlementCompleted => "AcceptedCreditSettlementCompleted",
+            Self::AcceptedCreditSettlementCompleted => {
+                "AcceptedCreditSettlementCompleted"
+            }
             Self::AcceptedWithoutPosting => "AcceptedWithoutPosting",
             Self::AcceptedSettlementCompleted => "AcceptedSettlementCompleted",
             Self::AcceptedSettlementInProcess => "AcceptedSettlementInProcess",
@@ -6318,7 +6771,9 @@ impl OBDomesticVRPResponseDataStatus {
     /// The variant for a wire code; codes the spec does not list become `Unknown`.
     pub fn from_code(code: &str) -> Self {
         match code {
-            "AcceptedCreditSettlementCompleted" => Self::AcceptedCreditSettlementCompleted,
+            "AcceptedCreditSettlementCompleted" => {
+                Self::AcceptedCreditSettlementCompleted
+            }
             "AcceptedWithoutPosting" => Self::AcceptedWithoutPosting,
             "AcceptedSettlementCompleted" => Self::AcceptedSettlementCompleted,
             "AcceptedSettlementInProcess" => Self::AcceptedSettlementInProcess,
@@ -6389,7 +6844,12 @@ impl crate::Object for OBError1 {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "ErrorCode", &self.error_code, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "ErrorCode",
+            &self.error_code,
+            &self.extra,
+        )?;
         crate::__private::encode_required(map, "Message", &self.message, &self.extra)?;
         crate::__private::encode_optional(map, "Path", &self.path)?;
         crate::__private::encode_optional(map, "Url", &self.url)?;
@@ -6402,9 +6862,21 @@ impl crate::Object for OBError1 {
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_required(map, "ErrorCode", &self.error_code, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "ErrorCode",
+                    &self.error_code,
+                    &self.extra,
+                )
             }
-            1usize => crate::__private::encode_required(map, "Message", &self.message, &self.extra),
+            1usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Message",
+                    &self.message,
+                    &self.extra,
+                )
+            }
             2usize => crate::__private::encode_optional(map, "Path", &self.path),
             3usize => crate::__private::encode_optional(map, "Url", &self.url),
             _ => Ok(()),
@@ -6472,7 +6944,10 @@ impl crate::__private::schemars::JsonSchema for OBError1 {
     fn json_schema(
         g: &mut crate::__private::schemars::SchemaGenerator,
     ) -> crate::__private::schemars::Schema {
-        let mut s = crate::schema::object("`OBError1` (the spec gives no description).", false);
+        let mut s = crate::schema::object(
+            "`OBError1` (the spec gives no description).",
+            false,
+        );
         crate::schema::property(
             &mut s,
             "ErrorCode",
@@ -6796,10 +7271,26 @@ impl crate::Object for OBErrorResponse1 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "Code", &self.code, &self.extra),
+            0usize => {
+                crate::__private::encode_required(map, "Code", &self.code, &self.extra)
+            }
             1usize => crate::__private::encode_optional(map, "Id", &self.id),
-            2usize => crate::__private::encode_required(map, "Message", &self.message, &self.extra),
-            3usize => crate::__private::encode_required(map, "Errors", &self.errors, &self.extra),
+            2usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Message",
+                    &self.message,
+                    &self.extra,
+                )
+            }
+            3usize => {
+                crate::__private::encode_required(
+                    map,
+                    "Errors",
+                    &self.errors,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -7008,8 +7499,11 @@ pub enum OBExternalStatus2Code {
 }
 impl OBExternalStatus2Code {
     /// Every code the spec lists, in spec order.
-    pub const CODES: &'static [&'static str] =
-        &["Authorised", "AwaitingFurtherAuthorisation", "Rejected"];
+    pub const CODES: &'static [&'static str] = &[
+        "Authorised",
+        "AwaitingFurtherAuthorisation",
+        "Rejected",
+    ];
     /// The code as it appears on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -7051,7 +7545,10 @@ pub struct OBPAFundsAvailableResult1 {
 }
 impl crate::Object for OBPAFundsAvailableResult1 {
     const NAME: &'static str = "OBPAFundsAvailableResult1";
-    const FIELDS: &'static [&'static str] = &["FundsAvailableDateTime", "FundsAvailable"];
+    const FIELDS: &'static [&'static str] = &[
+        "FundsAvailableDateTime",
+        "FundsAvailable",
+    ];
     const REQUIRED: u128 = 3;
     const OPEN: bool = true;
     fn field_index(key: &str) -> Option<usize> {
@@ -7097,18 +7594,22 @@ impl crate::Object for OBPAFundsAvailableResult1 {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(
-                map,
-                "FundsAvailableDateTime",
-                &self.funds_available_date_time,
-                &self.extra,
-            ),
-            1usize => crate::__private::encode_required(
-                map,
-                "FundsAvailable",
-                &self.funds_available,
-                &self.extra,
-            ),
+            0usize => {
+                crate::__private::encode_required(
+                    map,
+                    "FundsAvailableDateTime",
+                    &self.funds_available_date_time,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                crate::__private::encode_required(
+                    map,
+                    "FundsAvailable",
+                    &self.funds_available,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -7254,7 +7755,10 @@ pub enum OBVRPAuthenticationMethods {
 }
 impl OBVRPAuthenticationMethods {
     /// Every code the spec lists, in spec order.
-    pub const CODES: &'static [&'static str] = &["UK.OBIE.SCA", "UK.OBIE.SCANotRequired"];
+    pub const CODES: &'static [&'static str] = &[
+        "UK.OBIE.SCA",
+        "UK.OBIE.SCANotRequired",
+    ];
     /// The code as it appears on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -7289,8 +7793,10 @@ pub enum OBVRPConsentType {
 }
 impl OBVRPConsentType {
     /// Every code the spec lists, in spec order.
-    pub const CODES: &'static [&'static str] =
-        &["UK.OBIE.VRPType.Sweeping", "UK.OBIE.VRPType.Other"];
+    pub const CODES: &'static [&'static str] = &[
+        "UK.OBIE.VRPType.Sweeping",
+        "UK.OBIE.VRPType.Other",
+    ];
     /// The code as it appears on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -7359,7 +7865,9 @@ impl crate::Object for OBVRPFundsConfirmationRequest {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
+            0usize => {
+                crate::__private::encode_required(map, "Data", &self.data, &self.extra)
+            }
             _ => Ok(()),
         }
     }
@@ -7454,7 +7962,11 @@ pub struct OBVRPFundsConfirmationRequestData {
 }
 impl crate::Object for OBVRPFundsConfirmationRequestData {
     const NAME: &'static str = "OBVRPFundsConfirmationRequestData";
-    const FIELDS: &'static [&'static str] = &["ConsentId", "Reference", "InstructedAmount"];
+    const FIELDS: &'static [&'static str] = &[
+        "ConsentId",
+        "Reference",
+        "InstructedAmount",
+    ];
     const REQUIRED: u128 = 5;
     const OPEN: bool = true;
     fn field_index(key: &str) -> Option<usize> {
@@ -7482,7 +7994,12 @@ impl crate::Object for OBVRPFundsConfirmationRequestData {
         &self,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "ConsentId",
+            &self.consent_id,
+            &self.extra,
+        )?;
         crate::__private::encode_optional(map, "Reference", &self.reference)?;
         crate::__private::encode_required(
             map,
@@ -7499,15 +8016,24 @@ impl crate::Object for OBVRPFundsConfirmationRequestData {
     ) -> Result<(), M::Error> {
         match index {
             0usize => {
-                crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)
+                crate::__private::encode_required(
+                    map,
+                    "ConsentId",
+                    &self.consent_id,
+                    &self.extra,
+                )
             }
-            1usize => crate::__private::encode_optional(map, "Reference", &self.reference),
-            2usize => crate::__private::encode_required(
-                map,
-                "InstructedAmount",
-                &self.instructed_amount,
-                &self.extra,
-            ),
+            1usize => {
+                crate::__private::encode_optional(map, "Reference", &self.reference)
+            }
+            2usize => {
+                crate::__private::encode_required(
+                    map,
+                    "InstructedAmount",
+                    &self.instructed_amount,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -7526,7 +8052,8 @@ impl crate::__private::serde::Serialize for OBVRPFundsConfirmationRequestData {
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de> for OBVRPFundsConfirmationRequestData {
+impl<'de> crate::__private::serde::Deserialize<'de>
+for OBVRPFundsConfirmationRequestData {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -7678,7 +8205,9 @@ impl crate::Object for OBVRPFundsConfirmationResponse {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(map, "Data", &self.data, &self.extra),
+            0usize => {
+                crate::__private::encode_required(map, "Data", &self.data, &self.extra)
+            }
             _ => Ok(()),
         }
     }
@@ -7832,7 +8361,12 @@ impl crate::Object for OBVRPFundsConfirmationResponseData {
             &self.funds_confirmation_id,
             &self.extra,
         )?;
-        crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)?;
+        crate::__private::encode_required(
+            map,
+            "ConsentId",
+            &self.consent_id,
+            &self.extra,
+        )?;
         crate::__private::encode_required(
             map,
             "CreationDateTime",
@@ -7860,34 +8394,49 @@ impl crate::Object for OBVRPFundsConfirmationResponseData {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_required(
-                map,
-                "FundsConfirmationId",
-                &self.funds_confirmation_id,
-                &self.extra,
-            ),
-            1usize => {
-                crate::__private::encode_required(map, "ConsentId", &self.consent_id, &self.extra)
+            0usize => {
+                crate::__private::encode_required(
+                    map,
+                    "FundsConfirmationId",
+                    &self.funds_confirmation_id,
+                    &self.extra,
+                )
             }
-            2usize => crate::__private::encode_required(
-                map,
-                "CreationDateTime",
-                &self.creation_date_time,
-                &self.extra,
-            ),
-            3usize => crate::__private::encode_optional(map, "Reference", &self.reference),
-            4usize => crate::__private::encode_required(
-                map,
-                "FundsAvailableResult",
-                &self.funds_available_result,
-                &self.extra,
-            ),
-            5usize => crate::__private::encode_required(
-                map,
-                "InstructedAmount",
-                &self.instructed_amount,
-                &self.extra,
-            ),
+            1usize => {
+                crate::__private::encode_required(
+                    map,
+                    "ConsentId",
+                    &self.consent_id,
+                    &self.extra,
+                )
+            }
+            2usize => {
+                crate::__private::encode_required(
+                    map,
+                    "CreationDateTime",
+                    &self.creation_date_time,
+                    &self.extra,
+                )
+            }
+            3usize => {
+                crate::__private::encode_optional(map, "Reference", &self.reference)
+            }
+            4usize => {
+                crate::__private::encode_required(
+                    map,
+                    "FundsAvailableResult",
+                    &self.funds_available_result,
+                    &self.extra,
+                )
+            }
+            5usize => {
+                crate::__private::encode_required(
+                    map,
+                    "InstructedAmount",
+                    &self.instructed_amount,
+                    &self.extra,
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -7906,7 +8455,8 @@ impl crate::__private::serde::Serialize for OBVRPFundsConfirmationResponseData {
         crate::__private::serialize_object(self, serializer)
     }
 }
-impl<'de> crate::__private::serde::Deserialize<'de> for OBVRPFundsConfirmationResponseData {
+impl<'de> crate::__private::serde::Deserialize<'de>
+for OBVRPFundsConfirmationResponseData {
     fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -8176,8 +8726,16 @@ impl crate::Object for OBVRPRemittanceInformation {
         map: &mut M,
     ) -> Result<(), M::Error> {
         match index {
-            0usize => crate::__private::encode_optional(map, "Unstructured", &self.unstructured),
-            1usize => crate::__private::encode_optional(map, "Reference", &self.reference),
+            0usize => {
+                crate::__private::encode_optional(
+                    map,
+                    "Unstructured",
+                    &self.unstructured,
+                )
+            }
+            1usize => {
+                crate::__private::encode_optional(map, "Reference", &self.reference)
+            }
             _ => Ok(()),
         }
     }
@@ -8288,8 +8846,10 @@ pub enum OBVRPStatusReasonCode {
 }
 impl OBVRPStatusReasonCode {
     /// Every code the spec lists, in spec order.
-    pub const CODES: &'static [&'static str] =
-        &["UK.OBIE.ExemptionNotApplied", "UK.OBIE.OtherReason"];
+    pub const CODES: &'static [&'static str] = &[
+        "UK.OBIE.ExemptionNotApplied",
+        "UK.OBIE.OtherReason",
+    ];
     /// The code as it appears on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -8319,25 +8879,33 @@ pub fn check_json(
     type_name: &str,
     body: &[u8],
 ) -> Option<Result<crate::decode::Checked, crate::decode::DecodeError>> {
-    Some(match type_name {
-        "OBDomesticVRPConsentRequest" => {
-            crate::decode::check_as::<OBDomesticVRPConsentRequest>(body)
-        }
-        "OBDomesticVRPConsentResponse" => {
-            crate::decode::check_as::<OBDomesticVRPConsentResponse>(body)
-        }
-        "OBDomesticVRPDetails" => crate::decode::check_as::<OBDomesticVRPDetails>(body),
-        "OBDomesticVRPRequest" => crate::decode::check_as::<OBDomesticVRPRequest>(body),
-        "OBDomesticVRPResponse" => crate::decode::check_as::<OBDomesticVRPResponse>(body),
-        "OBErrorResponse1" => crate::decode::check_as::<OBErrorResponse1>(body),
-        "OBVRPFundsConfirmationRequest" => {
-            crate::decode::check_as::<OBVRPFundsConfirmationRequest>(body)
-        }
-        "OBVRPFundsConfirmationResponse" => {
-            crate::decode::check_as::<OBVRPFundsConfirmationResponse>(body)
-        }
-        _ => return None,
-    })
+    Some(
+        match type_name {
+            "OBDomesticVRPConsentRequest" => {
+                crate::decode::check_as::<OBDomesticVRPConsentRequest>(body)
+            }
+            "OBDomesticVRPConsentResponse" => {
+                crate::decode::check_as::<OBDomesticVRPConsentResponse>(body)
+            }
+            "OBDomesticVRPDetails" => {
+                crate::decode::check_as::<OBDomesticVRPDetails>(body)
+            }
+            "OBDomesticVRPRequest" => {
+                crate::decode::check_as::<OBDomesticVRPRequest>(body)
+            }
+            "OBDomesticVRPResponse" => {
+                crate::decode::check_as::<OBDomesticVRPResponse>(body)
+            }
+            "OBErrorResponse1" => crate::decode::check_as::<OBErrorResponse1>(body),
+            "OBVRPFundsConfirmationRequest" => {
+                crate::decode::check_as::<OBVRPFundsConfirmationRequest>(body)
+            }
+            "OBVRPFundsConfirmationResponse" => {
+                crate::decode::check_as::<OBVRPFundsConfirmationResponse>(body)
+            }
+            _ => return None,
+        },
+    )
 }
 /// Every operation of this API, in spec order.
 pub const OPERATIONS: &[crate::Operation] = &[
@@ -9083,7 +9651,10 @@ pub mod ops {
     }
 }
 /// Spec pattern `^\d{1,13}$|^\d{1,13}\.\d{1,5}$`.
-static PATTERN_0: crate::__private::Pattern =
-    crate::__private::Pattern::new("^\\d{1,13}$|^\\d{1,13}\\.\\d{1,5}$");
+static PATTERN_0: crate::__private::Pattern = crate::__private::Pattern::new(
+    "^\\d{1,13}$|^\\d{1,13}\\.\\d{1,5}$",
+);
 /// Spec pattern `^[A-Z]{3,3}$`.
-static PATTERN_1: crate::__private::Pattern = crate::__private::Pattern::new("^[A-Z]{3,3}$");
+static PATTERN_1: crate::__private::Pattern = crate::__private::Pattern::new(
+    "^[A-Z]{3,3}$",
+);
