@@ -224,6 +224,7 @@ pub fn generate(root: &Path, specs_dir: &Path, pins: &[Pin]) -> Result<Files, St
     let mut monzo_mods = Vec::new();
     let mut monzo_index: BTreeMap<String, usize> = BTreeMap::new();
     let mut monzo_planned: Vec<Planned> = Vec::new();
+    let mut monzo_sources: Vec<(usize, Vec<String>)> = Vec::new();
     for (i, pin) in pins.iter().enumerate() {
         let Some((exts, overlays)) = prof.entries.get(&pin.name) else {
             continue;
@@ -238,23 +239,82 @@ pub fn generate(root: &Path, specs_dir: &Path, pins: &[Pin]) -> Result<Files, St
             bases.push(&monzo_planned[*b]);
         }
         let p = plan::plan_with_bases(&format!("monzo_model::{}", pin.module), m, &bases, &all);
-        let mut e = rt_monzo();
-        e.doc = format!(
-            "Monzo's profile of the {} v{}: the OBIE types Monzo extends or narrows, Monzo's extension\ntypes, and the operations Monzo serves. Unchanged OBIE types are re-exported from `ob_model`.",
-            p.module.title, pin.version
-        );
         let mut sources = vec![pin_source(pin)];
         sources.extend(
             exts.iter()
                 .chain(overlays)
                 .map(|f| format!("specs/monzo/{f}")),
         );
-        e.header = header(&sources);
-        let text = emit::module(&p, &e, true)?;
-        files.insert(format!("{MONZO_DIR}/{}.rs", pin.module), text);
-        monzo_mods.push((pin.module.clone(), Some(pin.feature.clone()), String::new()));
+        monzo_sources.push((i, sources));
         monzo_index.insert(pin.module.clone(), monzo_planned.len());
         monzo_planned.push(p);
+    }
+
+    // Types Monzo changes identically in several APIs (its error codes) go to monzo_model::common.
+    let pure_monzo: Vec<usize> = (0..monzo_planned.len())
+        .filter(|&k| pins[monzo_sources[k].0].base.is_none())
+        .collect();
+    let own_only: Vec<Module> = pure_monzo
+        .iter()
+        .map(|&k| {
+            let p = &monzo_planned[k];
+            let mut m = Module {
+                title: p.module.title.clone(),
+                ..Module::default()
+            };
+            for n in &p.own {
+                m.schemas.insert(n.clone(), p.module.schemas[n].clone());
+            }
+            m
+        })
+        .collect();
+    let (monzo_common, monzo_taken) = plan::common(&own_only.iter().collect::<Vec<_>>());
+    for (j, &k) in pure_monzo.iter().enumerate() {
+        for n in &monzo_taken[j] {
+            monzo_planned[k].own.remove(n);
+            monzo_planned[k]
+                .reexports
+                .insert(n.clone(), "monzo_model::common".to_owned());
+        }
+    }
+    if !monzo_common.schemas.is_empty() {
+        let own = monzo_common.schemas.keys().cloned().collect();
+        let p = Planned {
+            path: "monzo_model::common".into(),
+            module: monzo_common,
+            own,
+            reexports: BTreeMap::new(),
+        };
+        let mut e = rt_monzo();
+        e.doc = "Types Monzo's profile changes identically in several APIs (the error model with Monzo's\ncustom codes)."
+            .to_owned();
+        let mut sources: Vec<String> = Vec::new();
+        for (_, s) in &monzo_sources {
+            for x in s {
+                if !sources.contains(x) {
+                    sources.push(x.clone());
+                }
+            }
+        }
+        e.header = header(&sources);
+        files.insert(
+            format!("{MONZO_DIR}/common.rs"),
+            emit::module(&p, &e, false)?,
+        );
+        monzo_mods.push(("common".to_owned(), None, String::new()));
+    }
+    for (k, p) in monzo_planned.iter().enumerate() {
+        let (i, sources) = &monzo_sources[k];
+        let pin = &pins[*i];
+        let mut e = rt_monzo();
+        e.doc = format!(
+            "Monzo's profile of the {} v{}: the OBIE types Monzo extends or narrows, Monzo's extension\ntypes, and the operations Monzo serves. Unchanged OBIE types are re-exported from `ob_model`.",
+            p.module.title, pin.version
+        );
+        e.header = header(sources);
+        let text = emit::module(p, &e, true)?;
+        files.insert(format!("{MONZO_DIR}/{}.rs", pin.module), text);
+        monzo_mods.push((pin.module.clone(), Some(pin.feature.clone()), String::new()));
     }
     files.insert(
         format!("{MONZO_DIR}/mod.rs"),

@@ -625,7 +625,8 @@ fn emit_ops(cx: &Ctx, ops: &[Op]) -> TokenStream {
     quote! {
         /// Decodes `body` as the request or response body type named `type_name` (a spec name such
         /// as `"OBReadTransaction6"`), re-encodes and validates it. `None` when no operation of
-        /// this API uses a type of that name.
+        /// this API uses a type of that name. Feature `dynamic`.
+        #[cfg(feature = "dynamic")]
         #allow
         pub fn check_json(
             type_name: &str,

@@ -1,6 +1,7 @@
 //! Integration tests of the OBIE model crate (one binary, modules per concern).
 
 mod edge_cases;
+#[cfg(feature = "dynamic")]
 mod examples;
 mod golden;
 #[allow(dead_code)]

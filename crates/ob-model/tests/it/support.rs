@@ -2,10 +2,12 @@
 
 use std::path::PathBuf;
 
+#[cfg(feature = "dynamic")]
 use ob_model::decode::{Checked, DecodeError};
 use ob_model::Operation;
 
 /// The shared examples directory: `$OB_EXAMPLES_DIR`, else `../shared/examples` beside the repo.
+#[cfg_attr(not(feature = "dynamic"), allow(dead_code))]
 pub fn examples_dir() -> PathBuf {
     if let Some(d) = std::env::var_os("OB_EXAMPLES_DIR") {
         return PathBuf::from(d);
@@ -19,6 +21,7 @@ pub fn examples_dir() -> PathBuf {
     d
 }
 
+#[cfg_attr(not(feature = "dynamic"), allow(dead_code))]
 pub fn operations(module: &str) -> &'static [Operation] {
     match module {
         "accounts" => ob_model::accounts::OPERATIONS,
@@ -33,6 +36,7 @@ pub fn operations(module: &str) -> &'static [Operation] {
     }
 }
 
+#[cfg(feature = "dynamic")]
 pub fn check_json(module: &str, ty: &str, body: &[u8]) -> Option<Result<Checked, DecodeError>> {
     match module {
         "accounts" => ob_model::accounts::check_json(ty, body),
@@ -48,6 +52,7 @@ pub fn check_json(module: &str, ty: &str, body: &[u8]) -> Option<Result<Checked,
 }
 
 /// Whether a concrete path (`/accounts/123/transactions`) fits a template (`/accounts/{AccountId}/transactions`).
+#[cfg_attr(not(feature = "dynamic"), allow(dead_code))]
 pub fn path_matches(template: &str, path: &str) -> bool {
     let t: Vec<&str> = template.trim_end_matches('/').split('/').collect();
     let p: Vec<&str> = path
