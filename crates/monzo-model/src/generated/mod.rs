@@ -4,6 +4,7 @@
 //   specs/monzo/profile.json
 
 //! Generated Monzo profile modules; each API behind its Cargo feature.
+pub mod common;
 #[cfg(feature = "accounts")]
 pub mod accounts;
 #[cfg(feature = "payments")]

@@ -1058,7 +1058,8 @@ impl crate::__private::schemars::JsonSchema for OBEventSubject1 {
 }
 /// Decodes `body` as the request or response body type named `type_name` (a spec name such
 /// as `"OBReadTransaction6"`), re-encodes and validates it. `None` when no operation of
-/// this API uses a type of that name.
+/// this API uses a type of that name. Feature `dynamic`.
+#[cfg(feature = "dynamic")]
 #[allow(unreachable_code, unused_variables)]
 pub fn check_json(
     type_name: &str,

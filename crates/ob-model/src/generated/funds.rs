@@ -2314,7 +2314,8 @@ impl crate::__private::schemars::JsonSchema for OBFundsConfirmationResponse1Data
 }
 /// Decodes `body` as the request or response body type named `type_name` (a spec name such
 /// as `"OBReadTransaction6"`), re-encodes and validates it. `None` when no operation of
-/// this API uses a type of that name.
+/// this API uses a type of that name. Feature `dynamic`.
+#[cfg(feature = "dynamic")]
 pub fn check_json(
     type_name: &str,
     body: &[u8],
