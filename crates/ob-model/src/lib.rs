@@ -13,6 +13,10 @@
 //! | `events`, `event_notifications` | `events` | Events and Event Notification APIs v3.1.10 |
 //! | `registration` | `registration` | Dynamic Client Registration v3.2 |
 //!
+//! Other features: `schemars` (JSON Schema of every type, from the spec) and `dynamic`
+//! (`check_json` in each module: decode and validate a body by its spec type name; it makes
+//! release builds several times slower, so it is off by default).
+//!
 //! Models keep the spec's names (`OBReadTransaction6`) and field order. Decoding is lenient and
 //! lossless: unknown fields and codes are kept, missing required fields are tolerated, and
 //! amounts and date-times keep their text. [`Validate::validate`] is strict and reports every
