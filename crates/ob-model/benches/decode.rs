@@ -18,7 +18,8 @@ fn main() {
 fn decode_transactions(bencher: divan::Bencher, count: usize) {
     let doc = transactions_doc::document(count);
     bencher.counter(BytesCount::new(doc.len())).bench(|| {
-        serde_json::from_slice::<OBReadTransaction6>(divan::black_box(doc.as_bytes())).unwrap()
+        ob_model::decode::from_slice::<OBReadTransaction6>(divan::black_box(doc.as_bytes()))
+            .unwrap()
     });
 }
 
