@@ -43,6 +43,7 @@ mod amount;
 pub mod code;
 mod datetime;
 pub mod decode;
+mod error;
 mod json;
 pub mod object;
 pub mod operation;
@@ -55,6 +56,8 @@ mod generated;
 
 pub use amount::{Amount, AmountError};
 pub use datetime::{DateTime, DateTimeError};
+pub use decode::DecodeError;
+pub use error::Error;
 pub use generated::*;
 pub use json::JsonObject;
 pub use object::{Extra, Object};
