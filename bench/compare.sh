@@ -18,8 +18,10 @@ REPEAT="${REPEAT:-5}"
 INPUT="bench/out/transactions-100k.json"
 PY="$ROOT/bench/.venv/bin/python3"
 
-# The Rust side: writes $INPUT, decodes it and prints one JSON line on stdout.
+# The Rust side: writes $INPUT, decodes it and prints one JSON line on stdout; then the same
+# measurement with mimalloc as the global allocator (the library does not choose one).
 RUST_CMD=(cargo run --release -p ob-model --example decode_throughput -- --write "$INPUT" --repeat "$REPEAT")
+RUST_MI_CMD=(cargo run --release -p ob-model --example decode_throughput_mimalloc -- --read "$INPUT" --repeat "$REPEAT")
 
 echo "== setup (bench/pydantic/setup.sh)" >&2
 bench/pydantic/setup.sh
@@ -28,6 +30,9 @@ mkdir -p bench/out
 echo "== rust: ${RUST_CMD[*]}" >&2
 rust_json="$("${RUST_CMD[@]}" | tail -n 1)"
 echo "$rust_json"
+echo "== rust (mimalloc): ${RUST_MI_CMD[*]}" >&2
+rust_mi_json="$("${RUST_MI_CMD[@]}" | tail -n 1)"
+echo "$rust_mi_json"
 
 echo "== pydantic: bench/pydantic/decode.py $INPUT --repeat $REPEAT" >&2
 py_json="$("$PY" bench/pydantic/decode.py "$INPUT" --repeat "$REPEAT")"
@@ -36,10 +41,10 @@ py_nogc_json="$("$PY" bench/pydantic/decode.py "$INPUT" --repeat "$REPEAT" --gc 
 echo "$py_nogc_json"
 
 echo
-"$PY" - "$rust_json" "$py_json" "$py_nogc_json" <<'PY'
+"$PY" - "$rust_json" "$rust_mi_json" "$py_json" "$py_nogc_json" <<'PY'
 import json, sys
 
-rust, *pys = [json.loads(line) for line in sys.argv[1:]]
+rust, rust_mi, *pys = [json.loads(line) for line in sys.argv[1:]]
 for p in pys:
     if (p["bytes"], p["transactions"]) != (rust["bytes"], rust["transactions"]):
         sys.exit(f"compare.sh: sides disagree on the input: rust {rust['bytes']} bytes / "
@@ -49,7 +54,8 @@ print(f"Decoding OBReadTransaction6: {rust['transactions']:,} transactions, "
       f"{rust['bytes'] / 1e6:.1f} MB, best of {pys[0]['repeat']} runs\n")
 print("| impl | MB/s | best s | ratio rust/pydantic |")
 print("|---|---:|---:|---:|")
-print(f"| {rust['impl']} | {rust['mb_per_s']:.1f} | {rust['best_s']:.3f} | |")
+print(f"| {rust['impl']} (system allocator) | {rust['mb_per_s']:.1f} | {rust['best_s']:.3f} | |")
+print(f"| {rust_mi['impl']} (mimalloc) | {rust_mi['mb_per_s']:.1f} | {rust_mi['best_s']:.3f} | |")
 for p in pys:
     name = f"pydantic {p['pydantic']}" + (" (gc off)" if p["gc"] == "off" else "")
     ratio = rust["mb_per_s"] / p["mb_per_s"]

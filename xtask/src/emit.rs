@@ -363,7 +363,20 @@ fn emit_struct(
                 }
             });
         }
-        decode.push(quote!(#i => self.#r = map.next_value()?,));
+        // Arrays of objects decode each element in place (no move of large structs).
+        let object_items = match cx.resolve(&f.ty) {
+            Ty::Vec(item) if cx.is_struct(item) => Some(cx.ty(item)),
+            _ => None,
+        };
+        match object_items {
+            Some(item) if f.required => decode.push(
+                quote!(#i => self.#r = map.next_value_seed(#rt::__private::ObjectVec::<#item>::new())?,),
+            ),
+            Some(item) => decode.push(
+                quote!(#i => self.#r = map.next_value_seed(#rt::__private::OptionObjectVec::<#item>::new())?,),
+            ),
+            None => decode.push(quote!(#i => self.#r = map.next_value()?,)),
+        }
         {
             let plain = cx.ty(&f.ty);
             let req = f.required;

@@ -1,92 +1,23 @@
-//! Decode throughput and peak memory of a large `OBReadTransaction6`, as one line of JSON.
+//! Decode throughput and peak memory of a large `OBReadTransaction6` with the system allocator,
+//! as one line of JSON.
 //!
 //! ```text
 //! cargo run --release -p ob-model --example decode_throughput -- \
 //!     [--count 100000] [--repeat 5] [--write PATH] [--read PATH]
 //! ```
 //! `--write` saves the generated document (for the pydantic peer in `bench/compare.sh`);
-//! `--read` decodes a file instead of generating one.
+//! `--read` decodes a file instead of generating one. `decode_throughput_mimalloc` is the same
+//! measurement with mimalloc.
 
 #[path = "../benches/transactions_doc.rs"]
 mod transactions_doc;
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Instant;
-
-use ob_model::accounts::OBReadTransaction6;
-
-/// Counts live and peak heap bytes.
-struct Counting;
-
-static LIVE: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let p = unsafe { System.alloc(layout) };
-        if !p.is_null() {
-            let now = LIVE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
-            PEAK.fetch_max(now, Ordering::Relaxed);
-        }
-        p
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) };
-        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
-    }
-}
+#[path = "../benches/throughput.rs"]
+mod throughput;
 
 #[global_allocator]
-static ALLOC: Counting = Counting;
-
-fn arg(args: &[String], name: &str) -> Option<String> {
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1).cloned())
-}
+static ALLOC: throughput::Counting<std::alloc::System> = throughput::Counting(std::alloc::System);
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let count: usize = arg(&args, "--count").map_or(Ok(100_000), |v| v.parse())?;
-    let repeat: usize = arg(&args, "--repeat").map_or(Ok(5), |v| v.parse())?;
-    let doc: Vec<u8> = match arg(&args, "--read") {
-        Some(path) => std::fs::read(path)?,
-        None => transactions_doc::document(count).into_bytes(),
-    };
-    if let Some(path) = arg(&args, "--write") {
-        if let Some(dir) = std::path::Path::new(&path).parent() {
-            std::fs::create_dir_all(dir)?;
-        }
-        std::fs::write(&path, &doc)?;
-    }
-    let mut times = Vec::new();
-    let mut transactions = 0;
-    let mut peak_extra = 0;
-    for _ in 0..repeat.max(1) {
-        let before = LIVE.load(Ordering::Relaxed);
-        PEAK.store(before, Ordering::Relaxed);
-        let start = Instant::now();
-        let model: OBReadTransaction6 = ob_model::decode::from_slice(&doc)?;
-        times.push(start.elapsed().as_secs_f64());
-        peak_extra = PEAK.load(Ordering::Relaxed) - before;
-        transactions = model.data.transaction.as_ref().map_or(0, Vec::len);
-        drop(model);
-    }
-    times.sort_by(f64::total_cmp);
-    let best = times[0];
-    let median = times[times.len() / 2];
-    let mb = doc.len() as f64 / 1e6;
-    println!(
-        "{{\"impl\":\"ob-model\",\"bytes\":{},\"transactions\":{},\"best_s\":{:.4},\"median_s\":{:.4},\"mb_per_s\":{:.1},\"peak_heap_mb\":{:.1},\"peak_heap_over_input\":{:.2}}}",
-        doc.len(),
-        transactions,
-        best,
-        median,
-        mb / best,
-        peak_extra as f64 / 1e6,
-        peak_extra as f64 / doc.len() as f64,
-    );
-    Ok(())
+    throughput::run("system")
 }

@@ -10,7 +10,7 @@ use std::borrow::Cow;
 use std::fmt;
 use std::marker::PhantomData;
 
-use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
+use serde::de::{self, Deserialize, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Map, Value};
 
@@ -208,8 +208,16 @@ impl<'de, T: Object> Visitor<'de> for ObjectVisitor<T> {
         write!(f, "a JSON object ({})", T::NAME)
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<T, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
         let mut out = T::default();
+        fill(&mut out, map)?;
+        Ok(out)
+    }
+}
+
+/// Decodes a JSON object's members into `out` (a default value of `T`).
+fn fill<'de, T: Object, A: MapAccess<'de>>(out: &mut T, mut map: A) -> Result<(), A::Error> {
+
         let mut seen: u128 = 0;
         // While the document follows spec order (known fields ascending, unknown ones after
         // them) nothing is recorded; at the first departure the order so far is rebuilt.
@@ -263,7 +271,118 @@ impl<'de, T: Object> Visitor<'de> for ObjectVisitor<T> {
                 }
             }
         }
-        Ok(out)
+        Ok(())
+}
+
+/// Decodes an object into an existing (default) value, so large structs are not moved.
+struct InPlace<'a, T>(&'a mut T);
+
+impl<'de, T: Object> Visitor<'de> for InPlace<'_, T> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "a JSON object ({})", T::NAME)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<(), A::Error> {
+        fill(self.0, map)
+    }
+}
+
+impl<'de, T: Object> DeserializeSeed<'de> for InPlace<'_, T> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+/// Decodes an array of generated objects, each in place in the vector. Used by generated code
+/// for `Vec<Struct>` fields.
+pub struct ObjectVec<T>(PhantomData<T>);
+
+impl<T> ObjectVec<T> {
+    /// The seed.
+    pub const fn new() -> Self {
+        Self(PhantomData)
+    }
+}
+
+impl<T> Default for ObjectVec<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<'de, T: Object> Visitor<'de> for ObjectVec<T> {
+    type Value = Vec<T>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "an array of {}", T::NAME)
+    }
+
+    fn visit_seq<S: SeqAccess<'de>>(self, mut seq: S) -> Result<Vec<T>, S::Error> {
+        let mut out: Vec<T> = Vec::new();
+        loop {
+            let i = out.len();
+            out.push(T::default());
+            if seq.next_element_seed(InPlace(&mut out[i]))?.is_none() {
+                out.pop();
+                return Ok(out);
+            }
+        }
+    }
+}
+
+impl<'de, T: Object> DeserializeSeed<'de> for ObjectVec<T> {
+    type Value = Vec<T>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Vec<T>, D::Error> {
+        deserializer.deserialize_seq(self)
+    }
+}
+
+/// An optional array of generated objects (absent or `null` is `None`).
+pub struct OptionObjectVec<T>(PhantomData<T>);
+
+impl<T> OptionObjectVec<T> {
+    /// The seed.
+    pub const fn new() -> Self {
+        Self(PhantomData)
+    }
+}
+
+impl<T> Default for OptionObjectVec<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<'de, T: Object> Visitor<'de> for OptionObjectVec<T> {
+    type Value = Option<Vec<T>>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "an array of {} or null", T::NAME)
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        ObjectVec::new().deserialize(deserializer).map(Some)
+    }
+}
+
+impl<'de, T: Object> DeserializeSeed<'de> for OptionObjectVec<T> {
+    type Value = Option<Vec<T>>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_option(self)
     }
 }
 

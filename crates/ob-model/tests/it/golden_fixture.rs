@@ -53,7 +53,12 @@ impl ob_model::Object for OBErrorResponse1 {
         match index {
             0usize => self.code = map.next_value()?,
             1usize => self.message = map.next_value()?,
-            2usize => self.errors = map.next_value()?,
+            2usize => {
+                self.errors = map
+                    .next_value_seed(
+                        ob_model::__private::ObjectVec::<OBErrorResponse1Errors>::new(),
+                    )?;
+            }
             _ => {}
         }
         Ok(())
@@ -553,7 +558,10 @@ impl ob_model::Object for OBReadWidget1Data {
         map: &mut A,
     ) -> Result<(), A::Error> {
         match index {
-            0usize => self.widget = map.next_value()?,
+            0usize => {
+                self.widget = map
+                    .next_value_seed(ob_model::__private::ObjectVec::<OBWidget1>::new())?;
+            }
             _ => {}
         }
         Ok(())
