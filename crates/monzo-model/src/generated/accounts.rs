@@ -1802,7 +1802,14 @@ impl ob_model::Object for OBReadBalance1Data {
         map: &mut A,
     ) -> Result<(), A::Error> {
         match index {
-            0usize => self.balance = map.next_value()?,
+            0usize => {
+                self.balance = map
+                    .next_value_seed(
+                        ob_model::__private::ObjectVec::<
+                            OBReadBalance1DataBalance,
+                        >::new(),
+                    )?;
+            }
             _ => {}
         }
         Ok(())
@@ -1977,7 +1984,14 @@ impl ob_model::Object for OBReadBalance1DataBalance {
             2usize => self.type_ = map.next_value()?,
             3usize => self.date_time = map.next_value()?,
             4usize => self.amount = map.next_value()?,
-            5usize => self.credit_line = map.next_value()?,
+            5usize => {
+                self.credit_line = map
+                    .next_value_seed(
+                        ob_model::__private::OptionObjectVec::<
+                            OBReadBalance1DataBalanceCreditLine,
+                        >::new(),
+                    )?;
+            }
             _ => {}
         }
         Ok(())
@@ -2773,7 +2787,12 @@ impl ob_model::Object for OBReadDataTransaction6 {
         map: &mut A,
     ) -> Result<(), A::Error> {
         match index {
-            0usize => self.transaction = map.next_value()?,
+            0usize => {
+                self.transaction = map
+                    .next_value_seed(
+                        ob_model::__private::OptionObjectVec::<OBTransaction6>::new(),
+                    )?;
+            }
             _ => {}
         }
         Ok(())
@@ -3091,7 +3110,10 @@ impl ob_model::Object for OBReadPot1Data {
         map: &mut A,
     ) -> Result<(), A::Error> {
         match index {
-            0usize => self.pot = map.next_value()?,
+            0usize => {
+                self.pot = map
+                    .next_value_seed(ob_model::__private::ObjectVec::<OBPot1>::new())?;
+            }
             _ => {}
         }
         Ok(())

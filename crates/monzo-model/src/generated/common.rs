@@ -525,7 +525,10 @@ impl ob_model::Object for OBErrorResponse1 {
             0usize => self.code = map.next_value()?,
             1usize => self.id = map.next_value()?,
             2usize => self.message = map.next_value()?,
-            3usize => self.errors = map.next_value()?,
+            3usize => {
+                self.errors = map
+                    .next_value_seed(ob_model::__private::ObjectVec::<OBError1>::new())?;
+            }
             _ => {}
         }
         Ok(())

@@ -2682,7 +2682,14 @@ impl ob_model::Object for OBWriteDomesticConsentResponse5Data {
             5usize => self.cut_off_date_time = map.next_value()?,
             6usize => self.expected_execution_date_time = map.next_value()?,
             7usize => self.expected_settlement_date_time = map.next_value()?,
-            8usize => self.charges = map.next_value()?,
+            8usize => {
+                self.charges = map
+                    .next_value_seed(
+                        ob_model::__private::OptionObjectVec::<
+                            OBWriteDomesticConsentResponse5DataCharges,
+                        >::new(),
+                    )?;
+            }
             9usize => self.initiation = map.next_value()?,
             10usize => self.authorisation = map.next_value()?,
             11usize => self.sca_support_data = map.next_value()?,
@@ -4564,7 +4571,14 @@ impl ob_model::Object for OBWriteDomesticResponse5Data {
             5usize => self.expected_execution_date_time = map.next_value()?,
             6usize => self.expected_settlement_date_time = map.next_value()?,
             7usize => self.refund = map.next_value()?,
-            8usize => self.charges = map.next_value()?,
+            8usize => {
+                self.charges = map
+                    .next_value_seed(
+                        ob_model::__private::OptionObjectVec::<
+                            OBWriteDomesticConsentResponse5DataCharges,
+                        >::new(),
+                    )?;
+            }
             9usize => self.initiation = map.next_value()?,
             10usize => self.multi_authorisation = map.next_value()?,
             11usize => self.debtor = map.next_value()?,
@@ -6794,7 +6808,14 @@ impl ob_model::Object for OBWriteDomesticScheduledConsentResponse5Data {
             6usize => self.cut_off_date_time = map.next_value()?,
             7usize => self.expected_execution_date_time = map.next_value()?,
             8usize => self.expected_settlement_date_time = map.next_value()?,
-            9usize => self.charges = map.next_value()?,
+            9usize => {
+                self.charges = map
+                    .next_value_seed(
+                        ob_model::__private::OptionObjectVec::<
+                            OBWriteDomesticConsentResponse5DataCharges,
+                        >::new(),
+                    )?;
+            }
             10usize => self.initiation = map.next_value()?,
             11usize => self.authorisation = map.next_value()?,
             12usize => self.sca_support_data = map.next_value()?,
@@ -8225,7 +8246,14 @@ impl ob_model::Object for OBWriteDomesticScheduledResponse5Data {
             5usize => self.expected_execution_date_time = map.next_value()?,
             6usize => self.expected_settlement_date_time = map.next_value()?,
             7usize => self.refund = map.next_value()?,
-            8usize => self.charges = map.next_value()?,
+            8usize => {
+                self.charges = map
+                    .next_value_seed(
+                        ob_model::__private::OptionObjectVec::<
+                            OBWriteDomesticConsentResponse5DataCharges,
+                        >::new(),
+                    )?;
+            }
             9usize => self.initiation = map.next_value()?,
             10usize => self.multi_authorisation = map.next_value()?,
             11usize => self.debtor = map.next_value()?,
@@ -10568,7 +10596,14 @@ impl ob_model::Object for OBWriteDomesticStandingOrderConsentResponse6Data {
             4usize => self.permission = map.next_value()?,
             5usize => self.read_refund_account = map.next_value()?,
             6usize => self.cut_off_date_time = map.next_value()?,
-            7usize => self.charges = map.next_value()?,
+            7usize => {
+                self.charges = map
+                    .next_value_seed(
+                        ob_model::__private::OptionObjectVec::<
+                            OBWriteDomesticConsentResponse5DataCharges,
+                        >::new(),
+                    )?;
+            }
             8usize => self.initiation = map.next_value()?,
             9usize => self.authorisation = map.next_value()?,
             10usize => self.sca_support_data = map.next_value()?,
@@ -12015,7 +12050,14 @@ impl ob_model::Object for OBWriteDomesticStandingOrderResponse6Data {
             3usize => self.status = map.next_value()?,
             4usize => self.status_update_date_time = map.next_value()?,
             5usize => self.refund = map.next_value()?,
-            6usize => self.charges = map.next_value()?,
+            6usize => {
+                self.charges = map
+                    .next_value_seed(
+                        ob_model::__private::OptionObjectVec::<
+                            OBWriteDomesticConsentResponse5DataCharges,
+                        >::new(),
+                    )?;
+            }
             7usize => self.initiation = map.next_value()?,
             8usize => self.multi_authorisation = map.next_value()?,
             9usize => self.debtor = map.next_value()?,
@@ -13902,7 +13944,14 @@ impl ob_model::Object for OBWriteFileConsentResponse4Data {
             2usize => self.status = map.next_value()?,
             3usize => self.status_update_date_time = map.next_value()?,
             4usize => self.cut_off_date_time = map.next_value()?,
-            5usize => self.charges = map.next_value()?,
+            5usize => {
+                self.charges = map
+                    .next_value_seed(
+                        ob_model::__private::OptionObjectVec::<
+                            OBWriteDomesticConsentResponse5DataCharges,
+                        >::new(),
+                    )?;
+            }
             6usize => self.initiation = map.next_value()?,
             7usize => self.authorisation = map.next_value()?,
             8usize => self.sca_support_data = map.next_value()?,
@@ -14597,7 +14646,14 @@ impl ob_model::Object for OBWriteFileResponse3Data {
             2usize => self.creation_date_time = map.next_value()?,
             3usize => self.status = map.next_value()?,
             4usize => self.status_update_date_time = map.next_value()?,
-            5usize => self.charges = map.next_value()?,
+            5usize => {
+                self.charges = map
+                    .next_value_seed(
+                        ob_model::__private::OptionObjectVec::<
+                            OBWriteDomesticConsentResponse5DataCharges,
+                        >::new(),
+                    )?;
+            }
             6usize => self.initiation = map.next_value()?,
             7usize => self.multi_authorisation = map.next_value()?,
             8usize => self.debtor = map.next_value()?,
@@ -16965,7 +17021,14 @@ impl ob_model::Object for OBWriteInternationalConsentResponse6Data {
             5usize => self.cut_off_date_time = map.next_value()?,
             6usize => self.expected_execution_date_time = map.next_value()?,
             7usize => self.expected_settlement_date_time = map.next_value()?,
-            8usize => self.charges = map.next_value()?,
+            8usize => {
+                self.charges = map
+                    .next_value_seed(
+                        ob_model::__private::OptionObjectVec::<
+                            OBWriteDomesticConsentResponse5DataCharges,
+                        >::new(),
+                    )?;
+            }
             9usize => self.exchange_rate_information = map.next_value()?,
             10usize => self.initiation = map.next_value()?,
             11usize => self.authorisation = map.next_value()?,
@@ -17843,7 +17906,14 @@ impl ob_model::Object for OBWriteInternationalResponse5Data {
             5usize => self.expected_execution_date_time = map.next_value()?,
             6usize => self.expected_settlement_date_time = map.next_value()?,
             7usize => self.refund = map.next_value()?,
-            8usize => self.charges = map.next_value()?,
+            8usize => {
+                self.charges = map
+                    .next_value_seed(
+                        ob_model::__private::OptionObjectVec::<
+                            OBWriteDomesticConsentResponse5DataCharges,
+                        >::new(),
+                    )?;
+            }
             9usize => self.exchange_rate_information = map.next_value()?,
             10usize => self.initiation = map.next_value()?,
             11usize => self.multi_authorisation = map.next_value()?,
@@ -20461,7 +20531,14 @@ impl ob_model::Object for OBWriteInternationalScheduledConsentResponse6Data {
             6usize => self.cut_off_date_time = map.next_value()?,
             7usize => self.expected_execution_date_time = map.next_value()?,
             8usize => self.expected_settlement_date_time = map.next_value()?,
-            9usize => self.charges = map.next_value()?,
+            9usize => {
+                self.charges = map
+                    .next_value_seed(
+                        ob_model::__private::OptionObjectVec::<
+                            OBWriteDomesticConsentResponse5DataCharges,
+                        >::new(),
+                    )?;
+            }
             10usize => self.exchange_rate_information = map.next_value()?,
             11usize => self.initiation = map.next_value()?,
             12usize => self.authorisation = map.next_value()?,
@@ -22289,7 +22366,14 @@ impl ob_model::Object for OBWriteInternationalScheduledResponse6Data {
             5usize => self.expected_execution_date_time = map.next_value()?,
             6usize => self.expected_settlement_date_time = map.next_value()?,
             7usize => self.refund = map.next_value()?,
-            8usize => self.charges = map.next_value()?,
+            8usize => {
+                self.charges = map
+                    .next_value_seed(
+                        ob_model::__private::OptionObjectVec::<
+                            OBWriteDomesticConsentResponse5DataCharges,
+                        >::new(),
+                    )?;
+            }
             9usize => self.exchange_rate_information = map.next_value()?,
             10usize => self.initiation = map.next_value()?,
             11usize => self.multi_authorisation = map.next_value()?,
@@ -24824,7 +24908,14 @@ impl ob_model::Object for OBWriteInternationalStandingOrderConsentResponse7Data 
             4usize => self.permission = map.next_value()?,
             5usize => self.read_refund_account = map.next_value()?,
             6usize => self.cut_off_date_time = map.next_value()?,
-            7usize => self.charges = map.next_value()?,
+            7usize => {
+                self.charges = map
+                    .next_value_seed(
+                        ob_model::__private::OptionObjectVec::<
+                            OBWriteDomesticConsentResponse5DataCharges,
+                        >::new(),
+                    )?;
+            }
             8usize => self.initiation = map.next_value()?,
             9usize => self.authorisation = map.next_value()?,
             10usize => self.sca_support_data = map.next_value()?,
@@ -26445,7 +26536,14 @@ impl ob_model::Object for OBWriteInternationalStandingOrderResponse7Data {
             3usize => self.status = map.next_value()?,
             4usize => self.status_update_date_time = map.next_value()?,
             5usize => self.refund = map.next_value()?,
-            6usize => self.charges = map.next_value()?,
+            6usize => {
+                self.charges = map
+                    .next_value_seed(
+                        ob_model::__private::OptionObjectVec::<
+                            OBWriteDomesticConsentResponse5DataCharges,
+                        >::new(),
+                    )?;
+            }
             7usize => self.initiation = map.next_value()?,
             8usize => self.multi_authorisation = map.next_value()?,
             9usize => self.debtor = map.next_value()?,

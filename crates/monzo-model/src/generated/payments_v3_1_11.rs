@@ -2251,7 +2251,14 @@ impl ob_model::Object for OBWriteDomesticConsentResponse5Data {
             5usize => self.cut_off_date_time = map.next_value()?,
             6usize => self.expected_execution_date_time = map.next_value()?,
             7usize => self.expected_settlement_date_time = map.next_value()?,
-            8usize => self.charges = map.next_value()?,
+            8usize => {
+                self.charges = map
+                    .next_value_seed(
+                        ob_model::__private::OptionObjectVec::<
+                            OBWriteDomesticConsentResponse5DataCharges,
+                        >::new(),
+                    )?;
+            }
             9usize => self.initiation = map.next_value()?,
             10usize => self.authorisation = map.next_value()?,
             11usize => self.sca_support_data = map.next_value()?,
@@ -4133,7 +4140,14 @@ impl ob_model::Object for OBWriteDomesticResponse5Data {
             5usize => self.expected_execution_date_time = map.next_value()?,
             6usize => self.expected_settlement_date_time = map.next_value()?,
             7usize => self.refund = map.next_value()?,
-            8usize => self.charges = map.next_value()?,
+            8usize => {
+                self.charges = map
+                    .next_value_seed(
+                        ob_model::__private::OptionObjectVec::<
+                            OBWriteDomesticConsentResponse5DataCharges,
+                        >::new(),
+                    )?;
+            }
             9usize => self.initiation = map.next_value()?,
             10usize => self.multi_authorisation = map.next_value()?,
             11usize => self.debtor = map.next_value()?,
@@ -6363,7 +6377,14 @@ impl ob_model::Object for OBWriteDomesticScheduledConsentResponse5Data {
             6usize => self.cut_off_date_time = map.next_value()?,
             7usize => self.expected_execution_date_time = map.next_value()?,
             8usize => self.expected_settlement_date_time = map.next_value()?,
-            9usize => self.charges = map.next_value()?,
+            9usize => {
+                self.charges = map
+                    .next_value_seed(
+                        ob_model::__private::OptionObjectVec::<
+                            OBWriteDomesticConsentResponse5DataCharges,
+                        >::new(),
+                    )?;
+            }
             10usize => self.initiation = map.next_value()?,
             11usize => self.authorisation = map.next_value()?,
             12usize => self.sca_support_data = map.next_value()?,
@@ -7794,7 +7815,14 @@ impl ob_model::Object for OBWriteDomesticScheduledResponse5Data {
             5usize => self.expected_execution_date_time = map.next_value()?,
             6usize => self.expected_settlement_date_time = map.next_value()?,
             7usize => self.refund = map.next_value()?,
-            8usize => self.charges = map.next_value()?,
+            8usize => {
+                self.charges = map
+                    .next_value_seed(
+                        ob_model::__private::OptionObjectVec::<
+                            OBWriteDomesticConsentResponse5DataCharges,
+                        >::new(),
+                    )?;
+            }
             9usize => self.initiation = map.next_value()?,
             10usize => self.multi_authorisation = map.next_value()?,
             11usize => self.debtor = map.next_value()?,
@@ -10137,7 +10165,14 @@ impl ob_model::Object for OBWriteDomesticStandingOrderConsentResponse6Data {
             4usize => self.permission = map.next_value()?,
             5usize => self.read_refund_account = map.next_value()?,
             6usize => self.cut_off_date_time = map.next_value()?,
-            7usize => self.charges = map.next_value()?,
+            7usize => {
+                self.charges = map
+                    .next_value_seed(
+                        ob_model::__private::OptionObjectVec::<
+                            OBWriteDomesticConsentResponse5DataCharges,
+                        >::new(),
+                    )?;
+            }
             8usize => self.initiation = map.next_value()?,
             9usize => self.authorisation = map.next_value()?,
             10usize => self.sca_support_data = map.next_value()?,
@@ -11584,7 +11619,14 @@ impl ob_model::Object for OBWriteDomesticStandingOrderResponse6Data {
             3usize => self.status = map.next_value()?,
             4usize => self.status_update_date_time = map.next_value()?,
             5usize => self.refund = map.next_value()?,
-            6usize => self.charges = map.next_value()?,
+            6usize => {
+                self.charges = map
+                    .next_value_seed(
+                        ob_model::__private::OptionObjectVec::<
+                            OBWriteDomesticConsentResponse5DataCharges,
+                        >::new(),
+                    )?;
+            }
             7usize => self.initiation = map.next_value()?,
             8usize => self.multi_authorisation = map.next_value()?,
             9usize => self.debtor = map.next_value()?,
@@ -13471,7 +13513,14 @@ impl ob_model::Object for OBWriteFileConsentResponse4Data {
             2usize => self.status = map.next_value()?,
             3usize => self.status_update_date_time = map.next_value()?,
             4usize => self.cut_off_date_time = map.next_value()?,
-            5usize => self.charges = map.next_value()?,
+            5usize => {
+                self.charges = map
+                    .next_value_seed(
+                        ob_model::__private::OptionObjectVec::<
+                            OBWriteDomesticConsentResponse5DataCharges,
+                        >::new(),
+                    )?;
+            }
             6usize => self.initiation = map.next_value()?,
             7usize => self.authorisation = map.next_value()?,
             8usize => self.sca_support_data = map.next_value()?,
@@ -14166,7 +14215,14 @@ impl ob_model::Object for OBWriteFileResponse3Data {
             2usize => self.creation_date_time = map.next_value()?,
             3usize => self.status = map.next_value()?,
             4usize => self.status_update_date_time = map.next_value()?,
-            5usize => self.charges = map.next_value()?,
+            5usize => {
+                self.charges = map
+                    .next_value_seed(
+                        ob_model::__private::OptionObjectVec::<
+                            OBWriteDomesticConsentResponse5DataCharges,
+                        >::new(),
+                    )?;
+            }
             6usize => self.initiation = map.next_value()?,
             7usize => self.multi_authorisation = map.next_value()?,
             8usize => self.debtor = map.next_value()?,
@@ -17794,7 +17850,14 @@ impl ob_model::Object for OBWriteInternationalConsentResponse6Data {
             5usize => self.cut_off_date_time = map.next_value()?,
             6usize => self.expected_execution_date_time = map.next_value()?,
             7usize => self.expected_settlement_date_time = map.next_value()?,
-            8usize => self.charges = map.next_value()?,
+            8usize => {
+                self.charges = map
+                    .next_value_seed(
+                        ob_model::__private::OptionObjectVec::<
+                            OBWriteDomesticConsentResponse5DataCharges,
+                        >::new(),
+                    )?;
+            }
             9usize => self.exchange_rate_information = map.next_value()?,
             10usize => self.initiation = map.next_value()?,
             11usize => self.authorisation = map.next_value()?,
@@ -20128,7 +20191,14 @@ impl ob_model::Object for OBWriteInternationalResponse5Data {
             5usize => self.expected_execution_date_time = map.next_value()?,
             6usize => self.expected_settlement_date_time = map.next_value()?,
             7usize => self.refund = map.next_value()?,
-            8usize => self.charges = map.next_value()?,
+            8usize => {
+                self.charges = map
+                    .next_value_seed(
+                        ob_model::__private::OptionObjectVec::<
+                            OBWriteDomesticConsentResponse5DataCharges,
+                        >::new(),
+                    )?;
+            }
             9usize => self.exchange_rate_information = map.next_value()?,
             10usize => self.initiation = map.next_value()?,
             11usize => self.multi_authorisation = map.next_value()?,
@@ -22746,7 +22816,14 @@ impl ob_model::Object for OBWriteInternationalScheduledConsentResponse6Data {
             6usize => self.cut_off_date_time = map.next_value()?,
             7usize => self.expected_execution_date_time = map.next_value()?,
             8usize => self.expected_settlement_date_time = map.next_value()?,
-            9usize => self.charges = map.next_value()?,
+            9usize => {
+                self.charges = map
+                    .next_value_seed(
+                        ob_model::__private::OptionObjectVec::<
+                            OBWriteDomesticConsentResponse5DataCharges,
+                        >::new(),
+                    )?;
+            }
             10usize => self.exchange_rate_information = map.next_value()?,
             11usize => self.initiation = map.next_value()?,
             12usize => self.authorisation = map.next_value()?,
@@ -24574,7 +24651,14 @@ impl ob_model::Object for OBWriteInternationalScheduledResponse6Data {
             5usize => self.expected_execution_date_time = map.next_value()?,
             6usize => self.expected_settlement_date_time = map.next_value()?,
             7usize => self.refund = map.next_value()?,
-            8usize => self.charges = map.next_value()?,
+            8usize => {
+                self.charges = map
+                    .next_value_seed(
+                        ob_model::__private::OptionObjectVec::<
+                            OBWriteDomesticConsentResponse5DataCharges,
+                        >::new(),
+                    )?;
+            }
             9usize => self.exchange_rate_information = map.next_value()?,
             10usize => self.initiation = map.next_value()?,
             11usize => self.multi_authorisation = map.next_value()?,
@@ -27109,7 +27193,14 @@ impl ob_model::Object for OBWriteInternationalStandingOrderConsentResponse7Data 
             4usize => self.permission = map.next_value()?,
             5usize => self.read_refund_account = map.next_value()?,
             6usize => self.cut_off_date_time = map.next_value()?,
-            7usize => self.charges = map.next_value()?,
+            7usize => {
+                self.charges = map
+                    .next_value_seed(
+                        ob_model::__private::OptionObjectVec::<
+                            OBWriteDomesticConsentResponse5DataCharges,
+                        >::new(),
+                    )?;
+            }
             8usize => self.initiation = map.next_value()?,
             9usize => self.authorisation = map.next_value()?,
             10usize => self.sca_support_data = map.next_value()?,
@@ -28730,7 +28821,14 @@ impl ob_model::Object for OBWriteInternationalStandingOrderResponse7Data {
             3usize => self.status = map.next_value()?,
             4usize => self.status_update_date_time = map.next_value()?,
             5usize => self.refund = map.next_value()?,
-            6usize => self.charges = map.next_value()?,
+            6usize => {
+                self.charges = map
+                    .next_value_seed(
+                        ob_model::__private::OptionObjectVec::<
+                            OBWriteDomesticConsentResponse5DataCharges,
+                        >::new(),
+                    )?;
+            }
             7usize => self.initiation = map.next_value()?,
             8usize => self.multi_authorisation = map.next_value()?,
             9usize => self.debtor = map.next_value()?,

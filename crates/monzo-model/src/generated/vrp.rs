@@ -1938,7 +1938,14 @@ impl ob_model::Object for OBDomesticVRPControlParameters {
             0usize => self.valid_from_date_time = map.next_value()?,
             1usize => self.valid_to_date_time = map.next_value()?,
             2usize => self.maximum_individual_amount = map.next_value()?,
-            3usize => self.periodic_limits = map.next_value()?,
+            3usize => {
+                self.periodic_limits = map
+                    .next_value_seed(
+                        ob_model::__private::ObjectVec::<
+                            OBDomesticVRPControlParametersPeriodicLimits,
+                        >::new(),
+                    )?;
+            }
             4usize => self.vrp_type = map.next_value()?,
             5usize => self.psu_authentication_methods = map.next_value()?,
             6usize => self.psu_interaction_types = map.next_value()?,
@@ -4452,7 +4459,14 @@ impl ob_model::Object for OBDomesticVRPResponseData {
             7usize => self.expected_execution_date_time = map.next_value()?,
             8usize => self.expected_settlement_date_time = map.next_value()?,
             9usize => self.refund = map.next_value()?,
-            10usize => self.charges = map.next_value()?,
+            10usize => {
+                self.charges = map
+                    .next_value_seed(
+                        ob_model::__private::OptionObjectVec::<
+                            OBDomesticVRPResponseDataCharges,
+                        >::new(),
+                    )?;
+            }
             11usize => self.initiation = map.next_value()?,
             12usize => self.instruction = map.next_value()?,
             13usize => self.debtor_account = map.next_value()?,
@@ -5747,7 +5761,10 @@ impl ob_model::Object for OBErrorResponse1 {
             0usize => self.code = map.next_value()?,
             1usize => self.id = map.next_value()?,
             2usize => self.message = map.next_value()?,
-            3usize => self.errors = map.next_value()?,
+            3usize => {
+                self.errors = map
+                    .next_value_seed(ob_model::__private::ObjectVec::<OBError1>::new())?;
+            }
             _ => {}
         }
         Ok(())

@@ -390,7 +390,12 @@ impl crate::Object for OBAccount6 {
             8usize => self.opening_date = map.next_value()?,
             9usize => self.maturity_date = map.next_value()?,
             10usize => self.switch_status = map.next_value()?,
-            11usize => self.account = map.next_value()?,
+            11usize => {
+                self.account = map
+                    .next_value_seed(
+                        crate::__private::OptionObjectVec::<OBCashAccount5_0>::new(),
+                    )?;
+            }
             12usize => self.servicer = map.next_value()?,
             _ => {}
         }
@@ -1506,7 +1511,12 @@ impl crate::Object for OBAccount6Detail {
             8usize => self.opening_date = map.next_value()?,
             9usize => self.maturity_date = map.next_value()?,
             10usize => self.switch_status = map.next_value()?,
-            11usize => self.account = map.next_value()?,
+            11usize => {
+                self.account = map
+                    .next_value_seed(
+                        crate::__private::ObjectVec::<OBCashAccount5_0>::new(),
+                    )?;
+            }
             12usize => self.servicer = map.next_value()?,
             _ => {}
         }
@@ -4140,7 +4150,14 @@ impl crate::Object for OBBCAData1 {
             0usize => self.product_details = map.next_value()?,
             1usize => self.credit_interest = map.next_value()?,
             2usize => self.overdraft = map.next_value()?,
-            3usize => self.other_fees_charges = map.next_value()?,
+            3usize => {
+                self.other_fees_charges = map
+                    .next_value_seed(
+                        crate::__private::OptionObjectVec::<
+                            OBBCAData1OtherFeesCharges,
+                        >::new(),
+                    )?;
+            }
             _ => {}
         }
         Ok(())
@@ -4361,7 +4378,14 @@ impl crate::Object for OBBCAData1CreditInterest {
         map: &mut A,
     ) -> Result<(), A::Error> {
         match index {
-            0usize => self.tier_band_set = map.next_value()?,
+            0usize => {
+                self.tier_band_set = map
+                    .next_value_seed(
+                        crate::__private::ObjectVec::<
+                            OBBCAData1CreditInterestTierBandSet,
+                        >::new(),
+                    )?;
+            }
             _ => {}
         }
         Ok(())
@@ -4533,7 +4557,14 @@ impl crate::Object for OBBCAData1CreditInterestTierBandSet {
             1usize => self.calculation_method = map.next_value()?,
             2usize => self.destination = map.next_value()?,
             3usize => self.notes = map.next_value()?,
-            4usize => self.tier_band = map.next_value()?,
+            4usize => {
+                self.tier_band = map
+                    .next_value_seed(
+                        crate::__private::ObjectVec::<
+                            OBBCAData1CreditInterestTierBandSetTierBand,
+                        >::new(),
+                    )?;
+            }
             _ => {}
         }
         Ok(())
@@ -6599,8 +6630,22 @@ impl crate::Object for OBBCAData1OtherFeesCharges {
             0usize => self.tariff_type = map.next_value()?,
             1usize => self.tariff_name = map.next_value()?,
             2usize => self.other_tariff_type = map.next_value()?,
-            3usize => self.fee_charge_detail = map.next_value()?,
-            4usize => self.fee_charge_cap = map.next_value()?,
+            3usize => {
+                self.fee_charge_detail = map
+                    .next_value_seed(
+                        crate::__private::ObjectVec::<
+                            OBBCAData1OtherFeesChargesFeeChargeDetail,
+                        >::new(),
+                    )?;
+            }
+            4usize => {
+                self.fee_charge_cap = map
+                    .next_value_seed(
+                        crate::__private::OptionObjectVec::<
+                            OBBCAData1OtherFeesChargesFeeChargeDetailFeeChargeCap,
+                        >::new(),
+                    )?;
+            }
             _ => {}
         }
         Ok(())
@@ -6982,7 +7027,14 @@ impl crate::Object for OBBCAData1OtherFeesChargesFeeChargeDetail {
             6usize => self.application_frequency = map.next_value()?,
             7usize => self.calculation_frequency = map.next_value()?,
             8usize => self.notes = map.next_value()?,
-            9usize => self.fee_charge_cap = map.next_value()?,
+            9usize => {
+                self.fee_charge_cap = map
+                    .next_value_seed(
+                        crate::__private::OptionObjectVec::<
+                            OBBCAData1OtherFeesChargesFeeChargeDetailFeeChargeCap,
+                        >::new(),
+                    )?;
+            }
             10usize => self.other_fee_category_type = map.next_value()?,
             11usize => self.other_fee_type = map.next_value()?,
             12usize => self.other_fee_rate_type = map.next_value()?,
@@ -8003,7 +8055,14 @@ impl crate::Object for OBBCAData1OtherFeesChargesFeeChargeDetailFeeChargeCap {
             3usize => self.fee_cap_amount = map.next_value()?,
             4usize => self.capping_period = map.next_value()?,
             5usize => self.notes = map.next_value()?,
-            6usize => self.other_fee_type = map.next_value()?,
+            6usize => {
+                self.other_fee_type = map
+                    .next_value_seed(
+                        crate::__private::OptionObjectVec::<
+                            OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesChargesOverdraftFeeChargeCapOtherFeeType,
+                        >::new(),
+                    )?;
+            }
             _ => {}
         }
         Ok(())
@@ -9220,7 +9279,14 @@ impl crate::Object for OBBCAData1Overdraft {
     ) -> Result<(), A::Error> {
         match index {
             0usize => self.notes = map.next_value()?,
-            1usize => self.overdraft_tier_band_set = map.next_value()?,
+            1usize => {
+                self.overdraft_tier_band_set = map
+                    .next_value_seed(
+                        crate::__private::ObjectVec::<
+                            OBBCAData1OverdraftOverdraftTierBandSet,
+                        >::new(),
+                    )?;
+            }
             _ => {}
         }
         Ok(())
@@ -9449,8 +9515,22 @@ impl crate::Object for OBBCAData1OverdraftOverdraftTierBandSet {
             3usize => self.authorised_indicator = map.next_value()?,
             4usize => self.buffer_amount = map.next_value()?,
             5usize => self.notes = map.next_value()?,
-            6usize => self.overdraft_tier_band = map.next_value()?,
-            7usize => self.overdraft_fees_charges = map.next_value()?,
+            6usize => {
+                self.overdraft_tier_band = map
+                    .next_value_seed(
+                        crate::__private::ObjectVec::<
+                            OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBand,
+                        >::new(),
+                    )?;
+            }
+            7usize => {
+                self.overdraft_fees_charges = map
+                    .next_value_seed(
+                        crate::__private::OptionObjectVec::<
+                            OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharges,
+                        >::new(),
+                    )?;
+            }
             _ => {}
         }
         Ok(())
@@ -9929,7 +10009,14 @@ impl crate::Object for OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBand 
             8usize => self.overdraft_interest_charging_coverage = map.next_value()?,
             9usize => self.bank_guaranteed_indicator = map.next_value()?,
             10usize => self.notes = map.next_value()?,
-            11usize => self.overdraft_fees_charges = map.next_value()?,
+            11usize => {
+                self.overdraft_fees_charges = map
+                    .next_value_seed(
+                        crate::__private::OptionObjectVec::<
+                            OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharges,
+                        >::new(),
+                    )?;
+            }
             _ => {}
         }
         Ok(())
@@ -10543,8 +10630,22 @@ for OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharges
         map: &mut A,
     ) -> Result<(), A::Error> {
         match index {
-            0usize => self.overdraft_fee_charge_cap = map.next_value()?,
-            1usize => self.overdraft_fee_charge_detail = map.next_value()?,
+            0usize => {
+                self.overdraft_fee_charge_cap = map
+                    .next_value_seed(
+                        crate::__private::OptionObjectVec::<
+                            OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesChargesOverdraftFeeChargeCap,
+                        >::new(),
+                    )?;
+            }
+            1usize => {
+                self.overdraft_fee_charge_detail = map
+                    .next_value_seed(
+                        crate::__private::ObjectVec::<
+                            OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesChargesOverdraftFeeChargeDetail,
+                        >::new(),
+                    )?;
+            }
             _ => {}
         }
         Ok(())
@@ -10782,7 +10883,14 @@ for OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharges
             3usize => self.fee_cap_amount = map.next_value()?,
             4usize => self.capping_period = map.next_value()?,
             5usize => self.notes = map.next_value()?,
-            6usize => self.other_fee_type = map.next_value()?,
+            6usize => {
+                self.other_fee_type = map
+                    .next_value_seed(
+                        crate::__private::OptionObjectVec::<
+                            OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesChargesOverdraftFeeChargeCapOtherFeeType,
+                        >::new(),
+                    )?;
+            }
             _ => {}
         }
         Ok(())
@@ -11665,7 +11773,14 @@ for OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharges
             7usize => self.application_frequency = map.next_value()?,
             8usize => self.calculation_frequency = map.next_value()?,
             9usize => self.notes = map.next_value()?,
-            10usize => self.overdraft_fee_charge_cap = map.next_value()?,
+            10usize => {
+                self.overdraft_fee_charge_cap = map
+                    .next_value_seed(
+                        crate::__private::OptionObjectVec::<
+                            OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesChargesOverdraftFeeChargeCap,
+                        >::new(),
+                    )?;
+            }
             11usize => self.other_fee_type = map.next_value()?,
             12usize => self.other_fee_rate_type = map.next_value()?,
             13usize => self.other_application_frequency = map.next_value()?,
@@ -19230,7 +19345,14 @@ impl crate::Object for OBPCAData1CreditInterest {
         map: &mut A,
     ) -> Result<(), A::Error> {
         match index {
-            0usize => self.tier_band_set = map.next_value()?,
+            0usize => {
+                self.tier_band_set = map
+                    .next_value_seed(
+                        crate::__private::ObjectVec::<
+                            OBPCAData1CreditInterestTierBandSet,
+                        >::new(),
+                    )?;
+            }
             _ => {}
         }
         Ok(())
@@ -19402,7 +19524,14 @@ impl crate::Object for OBPCAData1CreditInterestTierBandSet {
             1usize => self.calculation_method = map.next_value()?,
             2usize => self.destination = map.next_value()?,
             3usize => self.notes = map.next_value()?,
-            4usize => self.tier_band = map.next_value()?,
+            4usize => {
+                self.tier_band = map
+                    .next_value_seed(
+                        crate::__private::ObjectVec::<
+                            OBPCAData1CreditInterestTierBandSetTierBand,
+                        >::new(),
+                    )?;
+            }
             _ => {}
         }
         Ok(())
@@ -20709,8 +20838,22 @@ impl crate::Object for OBPCAData1OtherFeesCharges {
         map: &mut A,
     ) -> Result<(), A::Error> {
         match index {
-            0usize => self.fee_charge_detail = map.next_value()?,
-            1usize => self.fee_charge_cap = map.next_value()?,
+            0usize => {
+                self.fee_charge_detail = map
+                    .next_value_seed(
+                        crate::__private::ObjectVec::<
+                            OBPCAData1OtherFeesChargesFeeChargeDetail,
+                        >::new(),
+                    )?;
+            }
+            1usize => {
+                self.fee_charge_cap = map
+                    .next_value_seed(
+                        crate::__private::OptionObjectVec::<
+                            OBPCAData1OtherFeesChargesFeeChargeDetailFeeChargeCap,
+                        >::new(),
+                    )?;
+            }
             _ => {}
         }
         Ok(())
@@ -20997,7 +21140,14 @@ impl crate::Object for OBPCAData1OtherFeesChargesFeeChargeDetail {
             10usize => self.other_fee_rate_type = map.next_value()?,
             11usize => self.other_application_frequency = map.next_value()?,
             12usize => self.other_calculation_frequency = map.next_value()?,
-            13usize => self.fee_charge_cap = map.next_value()?,
+            13usize => {
+                self.fee_charge_cap = map
+                    .next_value_seed(
+                        crate::__private::OptionObjectVec::<
+                            OBPCAData1OtherFeesChargesFeeChargeDetailFeeChargeCap,
+                        >::new(),
+                    )?;
+            }
             14usize => self.fee_applicable_range = map.next_value()?,
             _ => {}
         }
@@ -21695,7 +21845,14 @@ impl crate::Object for OBPCAData1OtherFeesChargesFeeChargeDetailFeeChargeCap {
             3usize => self.fee_cap_amount = map.next_value()?,
             4usize => self.capping_period = map.next_value()?,
             5usize => self.notes = map.next_value()?,
-            6usize => self.other_fee_type = map.next_value()?,
+            6usize => {
+                self.other_fee_type = map
+                    .next_value_seed(
+                        crate::__private::OptionObjectVec::<
+                            OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesChargesOverdraftFeeChargeCapOtherFeeType,
+                        >::new(),
+                    )?;
+            }
             _ => {}
         }
         Ok(())
@@ -22159,7 +22316,14 @@ impl crate::Object for OBPCAData1Overdraft {
     ) -> Result<(), A::Error> {
         match index {
             0usize => self.notes = map.next_value()?,
-            1usize => self.overdraft_tier_band_set = map.next_value()?,
+            1usize => {
+                self.overdraft_tier_band_set = map
+                    .next_value_seed(
+                        crate::__private::ObjectVec::<
+                            OBPCAData1OverdraftOverdraftTierBandSet,
+                        >::new(),
+                    )?;
+            }
             _ => {}
         }
         Ok(())
@@ -22391,8 +22555,22 @@ impl crate::Object for OBPCAData1OverdraftOverdraftTierBandSet {
             3usize => self.authorised_indicator = map.next_value()?,
             4usize => self.buffer_amount = map.next_value()?,
             5usize => self.notes = map.next_value()?,
-            6usize => self.overdraft_tier_band = map.next_value()?,
-            7usize => self.overdraft_fees_charges = map.next_value()?,
+            6usize => {
+                self.overdraft_tier_band = map
+                    .next_value_seed(
+                        crate::__private::ObjectVec::<
+                            OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBand,
+                        >::new(),
+                    )?;
+            }
+            7usize => {
+                self.overdraft_fees_charges = map
+                    .next_value_seed(
+                        crate::__private::OptionObjectVec::<
+                            OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharges,
+                        >::new(),
+                    )?;
+            }
             _ => {}
         }
         Ok(())
@@ -22851,7 +23029,14 @@ impl crate::Object for OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBand 
             5usize => self.ear = map.next_value()?,
             6usize => self.representative_apr = map.next_value()?,
             7usize => self.notes = map.next_value()?,
-            8usize => self.overdraft_fees_charges = map.next_value()?,
+            8usize => {
+                self.overdraft_fees_charges = map
+                    .next_value_seed(
+                        crate::__private::OptionObjectVec::<
+                            OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharges,
+                        >::new(),
+                    )?;
+            }
             _ => {}
         }
         Ok(())
@@ -23294,8 +23479,22 @@ for OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharges
         map: &mut A,
     ) -> Result<(), A::Error> {
         match index {
-            0usize => self.overdraft_fee_charge_cap = map.next_value()?,
-            1usize => self.overdraft_fee_charge_detail = map.next_value()?,
+            0usize => {
+                self.overdraft_fee_charge_cap = map
+                    .next_value_seed(
+                        crate::__private::OptionObjectVec::<
+                            OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesChargesOverdraftFeeChargeCap,
+                        >::new(),
+                    )?;
+            }
+            1usize => {
+                self.overdraft_fee_charge_detail = map
+                    .next_value_seed(
+                        crate::__private::ObjectVec::<
+                            OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesChargesOverdraftFeeChargeDetail,
+                        >::new(),
+                    )?;
+            }
             _ => {}
         }
         Ok(())
@@ -23540,7 +23739,14 @@ for OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharges
             4usize => self.fee_cap_amount = map.next_value()?,
             5usize => self.capping_period = map.next_value()?,
             6usize => self.notes = map.next_value()?,
-            7usize => self.other_fee_type = map.next_value()?,
+            7usize => {
+                self.other_fee_type = map
+                    .next_value_seed(
+                        crate::__private::OptionObjectVec::<
+                            OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesChargesOverdraftFeeChargeCapOtherFeeType,
+                        >::new(),
+                    )?;
+            }
             _ => {}
         }
         Ok(())
@@ -25286,7 +25492,14 @@ for OBPCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharges
             4usize => self.fee_cap_amount = map.next_value()?,
             5usize => self.capping_period = map.next_value()?,
             6usize => self.notes = map.next_value()?,
-            7usize => self.other_fee_type = map.next_value()?,
+            7usize => {
+                self.other_fee_type = map
+                    .next_value_seed(
+                        crate::__private::OptionObjectVec::<
+                            OBBCAData1OverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesChargesOverdraftFeeChargeCapOtherFeeType,
+                        >::new(),
+                    )?;
+            }
             _ => {}
         }
         Ok(())
@@ -26211,7 +26424,12 @@ impl crate::Object for OBParty2 {
             9usize => self.phone = map.next_value()?,
             10usize => self.mobile = map.next_value()?,
             11usize => self.relationships = map.next_value()?,
-            12usize => self.address = map.next_value()?,
+            12usize => {
+                self.address = map
+                    .next_value_seed(
+                        crate::__private::OptionObjectVec::<OBParty2Address>::new(),
+                    )?;
+            }
             _ => {}
         }
         Ok(())
@@ -28039,7 +28257,12 @@ impl crate::Object for OBReadAccount6Data {
         map: &mut A,
     ) -> Result<(), A::Error> {
         match index {
-            0usize => self.account = map.next_value()?,
+            0usize => {
+                self.account = map
+                    .next_value_seed(
+                        crate::__private::OptionObjectVec::<OBAccount6>::new(),
+                    )?;
+            }
             _ => {}
         }
         Ok(())
@@ -28344,7 +28567,12 @@ impl crate::Object for OBReadBalance1Data {
         map: &mut A,
     ) -> Result<(), A::Error> {
         match index {
-            0usize => self.balance = map.next_value()?,
+            0usize => {
+                self.balance = map
+                    .next_value_seed(
+                        crate::__private::ObjectVec::<OBReadBalance1DataBalance>::new(),
+                    )?;
+            }
             _ => {}
         }
         Ok(())
@@ -28512,7 +28740,14 @@ impl crate::Object for OBReadBalance1DataBalance {
             2usize => self.type_ = map.next_value()?,
             3usize => self.date_time = map.next_value()?,
             4usize => self.amount = map.next_value()?,
-            5usize => self.credit_line = map.next_value()?,
+            5usize => {
+                self.credit_line = map
+                    .next_value_seed(
+                        crate::__private::OptionObjectVec::<
+                            OBReadBalance1DataBalanceCreditLine,
+                        >::new(),
+                    )?;
+            }
             _ => {}
         }
         Ok(())
@@ -29246,7 +29481,12 @@ impl crate::Object for OBReadBeneficiary5Data {
         map: &mut A,
     ) -> Result<(), A::Error> {
         match index {
-            0usize => self.beneficiary = map.next_value()?,
+            0usize => {
+                self.beneficiary = map
+                    .next_value_seed(
+                        crate::__private::OptionObjectVec::<OBBeneficiary5>::new(),
+                    )?;
+            }
             _ => {}
         }
         Ok(())
@@ -30656,7 +30896,12 @@ impl crate::Object for OBReadDataStatement2 {
         map: &mut A,
     ) -> Result<(), A::Error> {
         match index {
-            0usize => self.statement = map.next_value()?,
+            0usize => {
+                self.statement = map
+                    .next_value_seed(
+                        crate::__private::OptionObjectVec::<OBStatement2>::new(),
+                    )?;
+            }
             _ => {}
         }
         Ok(())
@@ -30777,7 +31022,12 @@ impl crate::Object for OBReadDataTransaction6 {
         map: &mut A,
     ) -> Result<(), A::Error> {
         match index {
-            0usize => self.transaction = map.next_value()?,
+            0usize => {
+                self.transaction = map
+                    .next_value_seed(
+                        crate::__private::OptionObjectVec::<OBTransaction6>::new(),
+                    )?;
+            }
             _ => {}
         }
         Ok(())
@@ -31084,7 +31334,14 @@ impl crate::Object for OBReadDirectDebit2Data {
         map: &mut A,
     ) -> Result<(), A::Error> {
         match index {
-            0usize => self.direct_debit = map.next_value()?,
+            0usize => {
+                self.direct_debit = map
+                    .next_value_seed(
+                        crate::__private::OptionObjectVec::<
+                            OBReadDirectDebit2DataDirectDebit,
+                        >::new(),
+                    )?;
+            }
             _ => {}
         }
         Ok(())
@@ -31885,7 +32142,12 @@ impl crate::Object for OBReadOffer1Data {
         map: &mut A,
     ) -> Result<(), A::Error> {
         match index {
-            0usize => self.offer = map.next_value()?,
+            0usize => {
+                self.offer = map
+                    .next_value_seed(
+                        crate::__private::OptionObjectVec::<OBReadOffer1DataOffer>::new(),
+                    )?;
+            }
             _ => {}
         }
         Ok(())
@@ -33071,7 +33333,12 @@ impl crate::Object for OBReadParty3Data {
         map: &mut A,
     ) -> Result<(), A::Error> {
         match index {
-            0usize => self.party = map.next_value()?,
+            0usize => {
+                self.party = map
+                    .next_value_seed(
+                        crate::__private::OptionObjectVec::<OBParty2>::new(),
+                    )?;
+            }
             _ => {}
         }
         Ok(())
@@ -33376,7 +33643,14 @@ impl crate::Object for OBReadProduct2Data {
         map: &mut A,
     ) -> Result<(), A::Error> {
         match index {
-            0usize => self.product = map.next_value()?,
+            0usize => {
+                self.product = map
+                    .next_value_seed(
+                        crate::__private::OptionObjectVec::<
+                            OBReadProduct2DataProduct,
+                        >::new(),
+                    )?;
+            }
             _ => {}
         }
         Ok(())
@@ -34010,7 +34284,14 @@ impl crate::Object for OBReadProduct2DataProductOtherProductType {
             4usize => self.overdraft = map.next_value()?,
             5usize => self.loan_interest = map.next_value()?,
             6usize => self.repayment = map.next_value()?,
-            7usize => self.other_fees_charges = map.next_value()?,
+            7usize => {
+                self.other_fees_charges = map
+                    .next_value_seed(
+                        crate::__private::OptionObjectVec::<
+                            OBReadProduct2DataProductOtherProductTypeOtherFeesCharges,
+                        >::new(),
+                    )?;
+            }
             8usize => self.supplementary_data = map.next_value()?,
             _ => {}
         }
@@ -34414,7 +34695,14 @@ impl crate::Object for OBReadProduct2DataProductOtherProductTypeCreditInterest {
         map: &mut A,
     ) -> Result<(), A::Error> {
         match index {
-            0usize => self.tier_band_set = map.next_value()?,
+            0usize => {
+                self.tier_band_set = map
+                    .next_value_seed(
+                        crate::__private::ObjectVec::<
+                            OBReadProduct2DataProductOtherProductTypeCreditInterestTierBandSet,
+                        >::new(),
+                    )?;
+            }
             _ => {}
         }
         Ok(())
@@ -34612,7 +34900,14 @@ for OBReadProduct2DataProductOtherProductTypeCreditInterestTierBandSet {
             3usize => self.notes = map.next_value()?,
             4usize => self.other_calculation_method = map.next_value()?,
             5usize => self.other_destination = map.next_value()?,
-            6usize => self.tier_band = map.next_value()?,
+            6usize => {
+                self.tier_band = map
+                    .next_value_seed(
+                        crate::__private::ObjectVec::<
+                            OBReadProduct2DataProductOtherProductTypeCreditInterestTierBandSetTierBand,
+                        >::new(),
+                    )?;
+            }
             _ => {}
         }
         Ok(())
@@ -36102,7 +36397,14 @@ impl crate::Object for OBReadProduct2DataProductOtherProductTypeLoanInterest {
     ) -> Result<(), A::Error> {
         match index {
             0usize => self.notes = map.next_value()?,
-            1usize => self.loan_interest_tier_band_set = map.next_value()?,
+            1usize => {
+                self.loan_interest_tier_band_set = map
+                    .next_value_seed(
+                        crate::__private::ObjectVec::<
+                            OBReadProduct2DataProductOtherProductTypeLoanInterestLoanInterestTierBandSet,
+                        >::new(),
+                    )?;
+            }
             _ => {}
         }
         Ok(())
@@ -36344,8 +36646,22 @@ for OBReadProduct2DataProductOtherProductTypeLoanInterestLoanInterestTierBandSet
             2usize => self.calculation_method = map.next_value()?,
             3usize => self.notes = map.next_value()?,
             4usize => self.other_calculation_method = map.next_value()?,
-            5usize => self.loan_interest_tier_band = map.next_value()?,
-            6usize => self.loan_interest_fees_charges = map.next_value()?,
+            5usize => {
+                self.loan_interest_tier_band = map
+                    .next_value_seed(
+                        crate::__private::ObjectVec::<
+                            OBReadProduct2DataProductOtherProductTypeLoanInterestLoanInterestTierBandSetLoanInterestTierBand,
+                        >::new(),
+                    )?;
+            }
+            6usize => {
+                self.loan_interest_fees_charges = map
+                    .next_value_seed(
+                        crate::__private::OptionObjectVec::<
+                            OBReadProduct2DataProductOtherProductTypeLoanInterestLoanInterestTierBandSetLoanInterestTierBandLoanInterestFeesCharges,
+                        >::new(),
+                    )?;
+            }
             _ => {}
         }
         Ok(())
@@ -36828,7 +37144,14 @@ for OBReadProduct2DataProductOtherProductTypeLoanInterestLoanInterestTierBandSet
             10usize => self.loan_provider_interest_rate = map.next_value()?,
             11usize => self.notes = map.next_value()?,
             12usize => self.other_loan_provider_interest_rate_type = map.next_value()?,
-            13usize => self.loan_interest_fees_charges = map.next_value()?,
+            13usize => {
+                self.loan_interest_fees_charges = map
+                    .next_value_seed(
+                        crate::__private::OptionObjectVec::<
+                            OBReadProduct2DataProductOtherProductTypeLoanInterestLoanInterestTierBandSetLoanInterestTierBandLoanInterestFeesCharges,
+                        >::new(),
+                    )?;
+            }
             _ => {}
         }
         Ok(())
@@ -37467,8 +37790,22 @@ for OBReadProduct2DataProductOtherProductTypeLoanInterestLoanInterestTierBandSet
         map: &mut A,
     ) -> Result<(), A::Error> {
         match index {
-            0usize => self.loan_interest_fee_charge_detail = map.next_value()?,
-            1usize => self.loan_interest_fee_charge_cap = map.next_value()?,
+            0usize => {
+                self.loan_interest_fee_charge_detail = map
+                    .next_value_seed(
+                        crate::__private::ObjectVec::<
+                            OBReadProduct2DataProductOtherProductTypeLoanInterestLoanInterestTierBandSetLoanInterestTierBandLoanInterestFeesChargesLoanInterestFeeChargeDetail,
+                        >::new(),
+                    )?;
+            }
+            1usize => {
+                self.loan_interest_fee_charge_cap = map
+                    .next_value_seed(
+                        crate::__private::OptionObjectVec::<
+                            OBReadProduct2DataProductOtherProductTypeLoanInterestLoanInterestTierBandSetLoanInterestTierBandLoanInterestFeesChargesLoanInterestFeeChargeCap,
+                        >::new(),
+                    )?;
+            }
             _ => {}
         }
         Ok(())
@@ -37705,7 +38042,14 @@ for OBReadProduct2DataProductOtherProductTypeLoanInterestLoanInterestTierBandSet
             3usize => self.fee_cap_amount = map.next_value()?,
             4usize => self.capping_period = map.next_value()?,
             5usize => self.notes = map.next_value()?,
-            6usize => self.other_fee_type = map.next_value()?,
+            6usize => {
+                self.other_fee_type = map
+                    .next_value_seed(
+                        crate::__private::OptionObjectVec::<
+                            OBReadProduct2DataProductOtherProductTypeCreditInterestTierBandSetTierBandOtherBankInterestType,
+                        >::new(),
+                    )?;
+            }
             _ => {}
         }
         Ok(())
@@ -38699,8 +39043,22 @@ impl crate::Object for OBReadProduct2DataProductOtherProductTypeOtherFeesCharges
             0usize => self.tariff_type = map.next_value()?,
             1usize => self.tariff_name = map.next_value()?,
             2usize => self.other_tariff_type = map.next_value()?,
-            3usize => self.fee_charge_detail = map.next_value()?,
-            4usize => self.fee_charge_cap = map.next_value()?,
+            3usize => {
+                self.fee_charge_detail = map
+                    .next_value_seed(
+                        crate::__private::ObjectVec::<
+                            OBReadProduct2DataProductOtherProductTypeOtherFeesChargesFeeChargeDetail,
+                        >::new(),
+                    )?;
+            }
+            4usize => {
+                self.fee_charge_cap = map
+                    .next_value_seed(
+                        crate::__private::OptionObjectVec::<
+                            OBReadProduct2DataProductOtherProductTypeRepaymentRepaymentFeeChargesRepaymentFeeChargeCap,
+                        >::new(),
+                    )?;
+            }
             _ => {}
         }
         Ok(())
@@ -39091,7 +39449,14 @@ for OBReadProduct2DataProductOtherProductTypeOtherFeesChargesFeeChargeDetail {
             6usize => self.application_frequency = map.next_value()?,
             7usize => self.calculation_frequency = map.next_value()?,
             8usize => self.notes = map.next_value()?,
-            9usize => self.fee_charge_cap = map.next_value()?,
+            9usize => {
+                self.fee_charge_cap = map
+                    .next_value_seed(
+                        crate::__private::OptionObjectVec::<
+                            OBReadProduct2DataProductOtherProductTypeRepaymentRepaymentFeeChargesRepaymentFeeChargeCap,
+                        >::new(),
+                    )?;
+            }
             10usize => self.other_fee_category_type = map.next_value()?,
             11usize => self.other_fee_type = map.next_value()?,
             12usize => self.other_fee_rate_type = map.next_value()?,
@@ -40060,7 +40425,14 @@ impl crate::Object for OBReadProduct2DataProductOtherProductTypeOverdraft {
     ) -> Result<(), A::Error> {
         match index {
             0usize => self.notes = map.next_value()?,
-            1usize => self.overdraft_tier_band_set = map.next_value()?,
+            1usize => {
+                self.overdraft_tier_band_set = map
+                    .next_value_seed(
+                        crate::__private::ObjectVec::<
+                            OBReadProduct2DataProductOtherProductTypeOverdraftOverdraftTierBandSet,
+                        >::new(),
+                    )?;
+            }
             _ => {}
         }
         Ok(())
@@ -40305,8 +40677,22 @@ for OBReadProduct2DataProductOtherProductTypeOverdraftOverdraftTierBandSet {
             3usize => self.authorised_indicator = map.next_value()?,
             4usize => self.buffer_amount = map.next_value()?,
             5usize => self.notes = map.next_value()?,
-            6usize => self.overdraft_tier_band = map.next_value()?,
-            7usize => self.overdraft_fees_charges = map.next_value()?,
+            6usize => {
+                self.overdraft_tier_band = map
+                    .next_value_seed(
+                        crate::__private::ObjectVec::<
+                            OBReadProduct2DataProductOtherProductTypeOverdraftOverdraftTierBandSetOverdraftTierBand,
+                        >::new(),
+                    )?;
+            }
+            7usize => {
+                self.overdraft_fees_charges = map
+                    .next_value_seed(
+                        crate::__private::OptionObjectVec::<
+                            OBReadProduct2DataProductOtherProductTypeOverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharges,
+                        >::new(),
+                    )?;
+            }
             _ => {}
         }
         Ok(())
@@ -40791,7 +41177,14 @@ for OBReadProduct2DataProductOtherProductTypeOverdraftOverdraftTierBandSetOverdr
             7usize => self.overdraft_interest_charging_coverage = map.next_value()?,
             8usize => self.bank_guaranteed_indicator = map.next_value()?,
             9usize => self.notes = map.next_value()?,
-            10usize => self.overdraft_fees_charges = map.next_value()?,
+            10usize => {
+                self.overdraft_fees_charges = map
+                    .next_value_seed(
+                        crate::__private::OptionObjectVec::<
+                            OBReadProduct2DataProductOtherProductTypeOverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesCharges,
+                        >::new(),
+                    )?;
+            }
             _ => {}
         }
         Ok(())
@@ -41307,8 +41700,22 @@ for OBReadProduct2DataProductOtherProductTypeOverdraftOverdraftTierBandSetOverdr
         map: &mut A,
     ) -> Result<(), A::Error> {
         match index {
-            0usize => self.overdraft_fee_charge_cap = map.next_value()?,
-            1usize => self.overdraft_fee_charge_detail = map.next_value()?,
+            0usize => {
+                self.overdraft_fee_charge_cap = map
+                    .next_value_seed(
+                        crate::__private::OptionObjectVec::<
+                            OBReadProduct2DataProductOtherProductTypeOverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesChargesOverdraftFeeChargeCap,
+                        >::new(),
+                    )?;
+            }
+            1usize => {
+                self.overdraft_fee_charge_detail = map
+                    .next_value_seed(
+                        crate::__private::ObjectVec::<
+                            OBReadProduct2DataProductOtherProductTypeOverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesChargesOverdraftFeeChargeDetail,
+                        >::new(),
+                    )?;
+            }
             _ => {}
         }
         Ok(())
@@ -41542,7 +41949,14 @@ for OBReadProduct2DataProductOtherProductTypeOverdraftOverdraftTierBandSetOverdr
             3usize => self.fee_cap_amount = map.next_value()?,
             4usize => self.capping_period = map.next_value()?,
             5usize => self.notes = map.next_value()?,
-            6usize => self.other_fee_type = map.next_value()?,
+            6usize => {
+                self.other_fee_type = map
+                    .next_value_seed(
+                        crate::__private::OptionObjectVec::<
+                            OBReadProduct2DataProductOtherProductTypeCreditInterestTierBandSetTierBandOtherBankInterestType,
+                        >::new(),
+                    )?;
+            }
             _ => {}
         }
         Ok(())
@@ -41999,7 +42413,14 @@ for OBReadProduct2DataProductOtherProductTypeOverdraftOverdraftTierBandSetOverdr
             7usize => self.application_frequency = map.next_value()?,
             8usize => self.calculation_frequency = map.next_value()?,
             9usize => self.notes = map.next_value()?,
-            10usize => self.overdraft_fee_charge_cap = map.next_value()?,
+            10usize => {
+                self.overdraft_fee_charge_cap = map
+                    .next_value_seed(
+                        crate::__private::OptionObjectVec::<
+                            OBReadProduct2DataProductOtherProductTypeOverdraftOverdraftTierBandSetOverdraftTierBandOverdraftFeesChargesOverdraftFeeChargeCap,
+                        >::new(),
+                    )?;
+            }
             11usize => self.other_fee_type = map.next_value()?,
             12usize => self.other_fee_rate_type = map.next_value()?,
             13usize => self.other_application_frequency = map.next_value()?,
@@ -43265,7 +43686,14 @@ impl crate::Object for OBReadProduct2DataProductOtherProductTypeRepayment {
             5usize => self.other_repayment_frequency = map.next_value()?,
             6usize => self.other_amount_type = map.next_value()?,
             7usize => self.repayment_fee_charges = map.next_value()?,
-            8usize => self.repayment_holiday = map.next_value()?,
+            8usize => {
+                self.repayment_holiday = map
+                    .next_value_seed(
+                        crate::__private::OptionObjectVec::<
+                            OBReadProduct2DataProductOtherProductTypeRepaymentRepaymentHoliday,
+                        >::new(),
+                    )?;
+            }
             _ => {}
         }
         Ok(())
@@ -43783,8 +44211,22 @@ for OBReadProduct2DataProductOtherProductTypeRepaymentRepaymentFeeCharges {
         map: &mut A,
     ) -> Result<(), A::Error> {
         match index {
-            0usize => self.repayment_fee_charge_detail = map.next_value()?,
-            1usize => self.repayment_fee_charge_cap = map.next_value()?,
+            0usize => {
+                self.repayment_fee_charge_detail = map
+                    .next_value_seed(
+                        crate::__private::ObjectVec::<
+                            OBReadProduct2DataProductOtherProductTypeRepaymentRepaymentFeeChargesRepaymentFeeChargeDetail,
+                        >::new(),
+                    )?;
+            }
+            1usize => {
+                self.repayment_fee_charge_cap = map
+                    .next_value_seed(
+                        crate::__private::OptionObjectVec::<
+                            OBReadProduct2DataProductOtherProductTypeRepaymentRepaymentFeeChargesRepaymentFeeChargeCap,
+                        >::new(),
+                    )?;
+            }
             _ => {}
         }
         Ok(())
@@ -44020,7 +44462,14 @@ for OBReadProduct2DataProductOtherProductTypeRepaymentRepaymentFeeChargesRepayme
             3usize => self.fee_cap_amount = map.next_value()?,
             4usize => self.capping_period = map.next_value()?,
             5usize => self.notes = map.next_value()?,
-            6usize => self.other_fee_type = map.next_value()?,
+            6usize => {
+                self.other_fee_type = map
+                    .next_value_seed(
+                        crate::__private::OptionObjectVec::<
+                            OBReadProduct2DataProductOtherProductTypeCreditInterestTierBandSetTierBandOtherBankInterestType,
+                        >::new(),
+                    )?;
+            }
             _ => {}
         }
         Ok(())
@@ -45617,7 +46066,12 @@ impl crate::Object for OBReadScheduledPayment3Data {
         map: &mut A,
     ) -> Result<(), A::Error> {
         match index {
-            0usize => self.scheduled_payment = map.next_value()?,
+            0usize => {
+                self.scheduled_payment = map
+                    .next_value_seed(
+                        crate::__private::OptionObjectVec::<OBScheduledPayment3>::new(),
+                    )?;
+            }
             _ => {}
         }
         Ok(())
@@ -45932,7 +46386,12 @@ impl crate::Object for OBReadStandingOrder6Data {
         map: &mut A,
     ) -> Result<(), A::Error> {
         match index {
-            0usize => self.standing_order = map.next_value()?,
+            0usize => {
+                self.standing_order = map
+                    .next_value_seed(
+                        crate::__private::OptionObjectVec::<OBStandingOrder6>::new(),
+                    )?;
+            }
             _ => {}
         }
         Ok(())
@@ -50412,13 +50871,62 @@ impl crate::Object for OBStatement2 {
             5usize => self.end_date_time = map.next_value()?,
             6usize => self.creation_date_time = map.next_value()?,
             7usize => self.statement_description = map.next_value()?,
-            8usize => self.statement_benefit = map.next_value()?,
-            9usize => self.statement_fee = map.next_value()?,
-            10usize => self.statement_interest = map.next_value()?,
-            11usize => self.statement_amount = map.next_value()?,
-            12usize => self.statement_date_time = map.next_value()?,
-            13usize => self.statement_rate = map.next_value()?,
-            14usize => self.statement_value = map.next_value()?,
+            8usize => {
+                self.statement_benefit = map
+                    .next_value_seed(
+                        crate::__private::OptionObjectVec::<
+                            OBStatement2StatementBenefit,
+                        >::new(),
+                    )?;
+            }
+            9usize => {
+                self.statement_fee = map
+                    .next_value_seed(
+                        crate::__private::OptionObjectVec::<
+                            OBStatement2StatementFee,
+                        >::new(),
+                    )?;
+            }
+            10usize => {
+                self.statement_interest = map
+                    .next_value_seed(
+                        crate::__private::OptionObjectVec::<
+                            OBStatement2StatementInterest,
+                        >::new(),
+                    )?;
+            }
+            11usize => {
+                self.statement_amount = map
+                    .next_value_seed(
+                        crate::__private::OptionObjectVec::<
+                            OBStatement2StatementAmount,
+                        >::new(),
+                    )?;
+            }
+            12usize => {
+                self.statement_date_time = map
+                    .next_value_seed(
+                        crate::__private::OptionObjectVec::<
+                            OBStatement2StatementDateTime,
+                        >::new(),
+                    )?;
+            }
+            13usize => {
+                self.statement_rate = map
+                    .next_value_seed(
+                        crate::__private::OptionObjectVec::<
+                            OBStatement2StatementRate,
+                        >::new(),
+                    )?;
+            }
+            14usize => {
+                self.statement_value = map
+                    .next_value_seed(
+                        crate::__private::OptionObjectVec::<
+                            OBStatement2StatementValue,
+                        >::new(),
+                    )?;
+            }
             _ => {}
         }
         Ok(())
@@ -51149,12 +51657,54 @@ impl crate::Object for OBStatement2Basic {
             5usize => self.end_date_time = map.next_value()?,
             6usize => self.creation_date_time = map.next_value()?,
             7usize => self.statement_description = map.next_value()?,
-            8usize => self.statement_benefit = map.next_value()?,
-            9usize => self.statement_fee = map.next_value()?,
-            10usize => self.statement_interest = map.next_value()?,
-            11usize => self.statement_date_time = map.next_value()?,
-            12usize => self.statement_rate = map.next_value()?,
-            13usize => self.statement_value = map.next_value()?,
+            8usize => {
+                self.statement_benefit = map
+                    .next_value_seed(
+                        crate::__private::OptionObjectVec::<
+                            OBStatement2StatementBenefit,
+                        >::new(),
+                    )?;
+            }
+            9usize => {
+                self.statement_fee = map
+                    .next_value_seed(
+                        crate::__private::OptionObjectVec::<
+                            OBStatement2StatementFee,
+                        >::new(),
+                    )?;
+            }
+            10usize => {
+                self.statement_interest = map
+                    .next_value_seed(
+                        crate::__private::OptionObjectVec::<
+                            OBStatement2StatementInterest,
+                        >::new(),
+                    )?;
+            }
+            11usize => {
+                self.statement_date_time = map
+                    .next_value_seed(
+                        crate::__private::OptionObjectVec::<
+                            OBStatement2StatementDateTime,
+                        >::new(),
+                    )?;
+            }
+            12usize => {
+                self.statement_rate = map
+                    .next_value_seed(
+                        crate::__private::OptionObjectVec::<
+                            OBStatement2StatementRate,
+                        >::new(),
+                    )?;
+            }
+            13usize => {
+                self.statement_value = map
+                    .next_value_seed(
+                        crate::__private::OptionObjectVec::<
+                            OBStatement2StatementValue,
+                        >::new(),
+                    )?;
+            }
             _ => {}
         }
         Ok(())
@@ -51855,13 +52405,62 @@ impl crate::Object for OBStatement2Detail {
             5usize => self.end_date_time = map.next_value()?,
             6usize => self.creation_date_time = map.next_value()?,
             7usize => self.statement_description = map.next_value()?,
-            8usize => self.statement_benefit = map.next_value()?,
-            9usize => self.statement_fee = map.next_value()?,
-            10usize => self.statement_interest = map.next_value()?,
-            11usize => self.statement_amount = map.next_value()?,
-            12usize => self.statement_date_time = map.next_value()?,
-            13usize => self.statement_rate = map.next_value()?,
-            14usize => self.statement_value = map.next_value()?,
+            8usize => {
+                self.statement_benefit = map
+                    .next_value_seed(
+                        crate::__private::OptionObjectVec::<
+                            OBStatement2StatementBenefit,
+                        >::new(),
+                    )?;
+            }
+            9usize => {
+                self.statement_fee = map
+                    .next_value_seed(
+                        crate::__private::OptionObjectVec::<
+                            OBStatement2StatementFee,
+                        >::new(),
+                    )?;
+            }
+            10usize => {
+                self.statement_interest = map
+                    .next_value_seed(
+                        crate::__private::OptionObjectVec::<
+                            OBStatement2StatementInterest,
+                        >::new(),
+                    )?;
+            }
+            11usize => {
+                self.statement_amount = map
+                    .next_value_seed(
+                        crate::__private::OptionObjectVec::<
+                            OBStatement2StatementAmount,
+                        >::new(),
+                    )?;
+            }
+            12usize => {
+                self.statement_date_time = map
+                    .next_value_seed(
+                        crate::__private::OptionObjectVec::<
+                            OBStatement2StatementDateTime,
+                        >::new(),
+                    )?;
+            }
+            13usize => {
+                self.statement_rate = map
+                    .next_value_seed(
+                        crate::__private::OptionObjectVec::<
+                            OBStatement2StatementRate,
+                        >::new(),
+                    )?;
+            }
+            14usize => {
+                self.statement_value = map
+                    .next_value_seed(
+                        crate::__private::OptionObjectVec::<
+                            OBStatement2StatementValue,
+                        >::new(),
+                    )?;
+            }
             _ => {}
         }
         Ok(())

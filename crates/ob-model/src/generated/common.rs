@@ -1059,7 +1059,10 @@ impl crate::Object for OBErrorResponse1 {
             0usize => self.code = map.next_value()?,
             1usize => self.id = map.next_value()?,
             2usize => self.message = map.next_value()?,
-            3usize => self.errors = map.next_value()?,
+            3usize => {
+                self.errors = map
+                    .next_value_seed(crate::__private::ObjectVec::<OBError1>::new())?;
+            }
             _ => {}
         }
         Ok(())

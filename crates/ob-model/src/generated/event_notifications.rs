@@ -834,7 +834,10 @@ impl crate::Object for OBEventSubject1 {
             0usize => self.subject_type = map.next_value()?,
             1usize => self.http_openbanking_org_uk_rid = map.next_value()?,
             2usize => self.http_openbanking_org_uk_rty = map.next_value()?,
-            3usize => self.http_openbanking_org_uk_rlk = map.next_value()?,
+            3usize => {
+                self.http_openbanking_org_uk_rlk = map
+                    .next_value_seed(crate::__private::ObjectVec::<OBEventLink1>::new())?;
+            }
             _ => {}
         }
         Ok(())

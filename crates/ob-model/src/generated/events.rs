@@ -1386,7 +1386,14 @@ impl crate::Object for OBEventSubscriptionsResponse1Data {
         map: &mut A,
     ) -> Result<(), A::Error> {
         match index {
-            0usize => self.event_subscription = map.next_value()?,
+            0usize => {
+                self.event_subscription = map
+                    .next_value_seed(
+                        crate::__private::OptionObjectVec::<
+                            OBEventSubscriptionsResponse1DataEventSubscription,
+                        >::new(),
+                    )?;
+            }
             _ => {}
         }
         Ok(())

@@ -3590,7 +3590,14 @@ impl crate::Object for OBWriteDomesticConsentResponse5Data {
             5usize => self.cut_off_date_time = map.next_value()?,
             6usize => self.expected_execution_date_time = map.next_value()?,
             7usize => self.expected_settlement_date_time = map.next_value()?,
-            8usize => self.charges = map.next_value()?,
+            8usize => {
+                self.charges = map
+                    .next_value_seed(
+                        crate::__private::OptionObjectVec::<
+                            OBWriteDomesticConsentResponse5DataCharges,
+                        >::new(),
+                    )?;
+            }
             9usize => self.initiation = map.next_value()?,
             10usize => self.authorisation = map.next_value()?,
             11usize => self.sca_support_data = map.next_value()?,
@@ -4671,7 +4678,14 @@ impl crate::Object for OBWriteDomesticResponse5Data {
             5usize => self.expected_execution_date_time = map.next_value()?,
             6usize => self.expected_settlement_date_time = map.next_value()?,
             7usize => self.refund = map.next_value()?,
-            8usize => self.charges = map.next_value()?,
+            8usize => {
+                self.charges = map
+                    .next_value_seed(
+                        crate::__private::OptionObjectVec::<
+                            OBWriteDomesticConsentResponse5DataCharges,
+                        >::new(),
+                    )?;
+            }
             9usize => self.initiation = map.next_value()?,
             10usize => self.multi_authorisation = map.next_value()?,
             11usize => self.debtor = map.next_value()?,
@@ -7682,7 +7696,14 @@ impl crate::Object for OBWriteDomesticScheduledConsentResponse5Data {
             6usize => self.cut_off_date_time = map.next_value()?,
             7usize => self.expected_execution_date_time = map.next_value()?,
             8usize => self.expected_settlement_date_time = map.next_value()?,
-            9usize => self.charges = map.next_value()?,
+            9usize => {
+                self.charges = map
+                    .next_value_seed(
+                        crate::__private::OptionObjectVec::<
+                            OBWriteDomesticConsentResponse5DataCharges,
+                        >::new(),
+                    )?;
+            }
             10usize => self.initiation = map.next_value()?,
             11usize => self.authorisation = map.next_value()?,
             12usize => self.sca_support_data = map.next_value()?,
@@ -8548,7 +8569,14 @@ impl crate::Object for OBWriteDomesticScheduledResponse5Data {
             5usize => self.expected_execution_date_time = map.next_value()?,
             6usize => self.expected_settlement_date_time = map.next_value()?,
             7usize => self.refund = map.next_value()?,
-            8usize => self.charges = map.next_value()?,
+            8usize => {
+                self.charges = map
+                    .next_value_seed(
+                        crate::__private::OptionObjectVec::<
+                            OBWriteDomesticConsentResponse5DataCharges,
+                        >::new(),
+                    )?;
+            }
             9usize => self.initiation = map.next_value()?,
             10usize => self.multi_authorisation = map.next_value()?,
             11usize => self.debtor = map.next_value()?,
@@ -10866,7 +10894,14 @@ impl crate::Object for OBWriteDomesticStandingOrderConsentResponse6Data {
             4usize => self.permission = map.next_value()?,
             5usize => self.read_refund_account = map.next_value()?,
             6usize => self.cut_off_date_time = map.next_value()?,
-            7usize => self.charges = map.next_value()?,
+            7usize => {
+                self.charges = map
+                    .next_value_seed(
+                        crate::__private::OptionObjectVec::<
+                            OBWriteDomesticConsentResponse5DataCharges,
+                        >::new(),
+                    )?;
+            }
             8usize => self.initiation = map.next_value()?,
             9usize => self.authorisation = map.next_value()?,
             10usize => self.sca_support_data = map.next_value()?,
@@ -12295,7 +12330,14 @@ impl crate::Object for OBWriteDomesticStandingOrderResponse6Data {
             3usize => self.status = map.next_value()?,
             4usize => self.status_update_date_time = map.next_value()?,
             5usize => self.refund = map.next_value()?,
-            6usize => self.charges = map.next_value()?,
+            6usize => {
+                self.charges = map
+                    .next_value_seed(
+                        crate::__private::OptionObjectVec::<
+                            OBWriteDomesticConsentResponse5DataCharges,
+                        >::new(),
+                    )?;
+            }
             7usize => self.initiation = map.next_value()?,
             8usize => self.multi_authorisation = map.next_value()?,
             9usize => self.debtor = map.next_value()?,
@@ -14187,7 +14229,14 @@ impl crate::Object for OBWriteFileConsentResponse4Data {
             2usize => self.status = map.next_value()?,
             3usize => self.status_update_date_time = map.next_value()?,
             4usize => self.cut_off_date_time = map.next_value()?,
-            5usize => self.charges = map.next_value()?,
+            5usize => {
+                self.charges = map
+                    .next_value_seed(
+                        crate::__private::OptionObjectVec::<
+                            OBWriteDomesticConsentResponse5DataCharges,
+                        >::new(),
+                    )?;
+            }
             6usize => self.initiation = map.next_value()?,
             7usize => self.authorisation = map.next_value()?,
             8usize => self.sca_support_data = map.next_value()?,
@@ -14929,7 +14978,14 @@ impl crate::Object for OBWriteFileResponse3Data {
             2usize => self.creation_date_time = map.next_value()?,
             3usize => self.status = map.next_value()?,
             4usize => self.status_update_date_time = map.next_value()?,
-            5usize => self.charges = map.next_value()?,
+            5usize => {
+                self.charges = map
+                    .next_value_seed(
+                        crate::__private::OptionObjectVec::<
+                            OBWriteDomesticConsentResponse5DataCharges,
+                        >::new(),
+                    )?;
+            }
             6usize => self.initiation = map.next_value()?,
             7usize => self.multi_authorisation = map.next_value()?,
             8usize => self.debtor = map.next_value()?,
@@ -18599,7 +18655,14 @@ impl crate::Object for OBWriteInternationalConsentResponse6Data {
             5usize => self.cut_off_date_time = map.next_value()?,
             6usize => self.expected_execution_date_time = map.next_value()?,
             7usize => self.expected_settlement_date_time = map.next_value()?,
-            8usize => self.charges = map.next_value()?,
+            8usize => {
+                self.charges = map
+                    .next_value_seed(
+                        crate::__private::OptionObjectVec::<
+                            OBWriteDomesticConsentResponse5DataCharges,
+                        >::new(),
+                    )?;
+            }
             9usize => self.exchange_rate_information = map.next_value()?,
             10usize => self.initiation = map.next_value()?,
             11usize => self.authorisation = map.next_value()?,
@@ -19798,7 +19861,14 @@ impl crate::Object for OBWriteInternationalResponse5Data {
             5usize => self.expected_execution_date_time = map.next_value()?,
             6usize => self.expected_settlement_date_time = map.next_value()?,
             7usize => self.refund = map.next_value()?,
-            8usize => self.charges = map.next_value()?,
+            8usize => {
+                self.charges = map
+                    .next_value_seed(
+                        crate::__private::OptionObjectVec::<
+                            OBWriteDomesticConsentResponse5DataCharges,
+                        >::new(),
+                    )?;
+            }
             9usize => self.exchange_rate_information = map.next_value()?,
             10usize => self.initiation = map.next_value()?,
             11usize => self.multi_authorisation = map.next_value()?,
@@ -22557,7 +22627,14 @@ impl crate::Object for OBWriteInternationalScheduledConsentResponse6Data {
             6usize => self.cut_off_date_time = map.next_value()?,
             7usize => self.expected_execution_date_time = map.next_value()?,
             8usize => self.expected_settlement_date_time = map.next_value()?,
-            9usize => self.charges = map.next_value()?,
+            9usize => {
+                self.charges = map
+                    .next_value_seed(
+                        crate::__private::OptionObjectVec::<
+                            OBWriteDomesticConsentResponse5DataCharges,
+                        >::new(),
+                    )?;
+            }
             10usize => self.exchange_rate_information = map.next_value()?,
             11usize => self.initiation = map.next_value()?,
             12usize => self.authorisation = map.next_value()?,
@@ -24528,7 +24605,14 @@ impl crate::Object for OBWriteInternationalScheduledResponse6Data {
             5usize => self.expected_execution_date_time = map.next_value()?,
             6usize => self.expected_settlement_date_time = map.next_value()?,
             7usize => self.refund = map.next_value()?,
-            8usize => self.charges = map.next_value()?,
+            8usize => {
+                self.charges = map
+                    .next_value_seed(
+                        crate::__private::OptionObjectVec::<
+                            OBWriteDomesticConsentResponse5DataCharges,
+                        >::new(),
+                    )?;
+            }
             9usize => self.exchange_rate_information = map.next_value()?,
             10usize => self.initiation = map.next_value()?,
             11usize => self.multi_authorisation = map.next_value()?,
@@ -27256,7 +27340,14 @@ impl crate::Object for OBWriteInternationalStandingOrderConsentResponse7Data {
             4usize => self.permission = map.next_value()?,
             5usize => self.read_refund_account = map.next_value()?,
             6usize => self.cut_off_date_time = map.next_value()?,
-            7usize => self.charges = map.next_value()?,
+            7usize => {
+                self.charges = map
+                    .next_value_seed(
+                        crate::__private::OptionObjectVec::<
+                            OBWriteDomesticConsentResponse5DataCharges,
+                        >::new(),
+                    )?;
+            }
             8usize => self.initiation = map.next_value()?,
             9usize => self.authorisation = map.next_value()?,
             10usize => self.sca_support_data = map.next_value()?,
@@ -28852,7 +28943,14 @@ impl crate::Object for OBWriteInternationalStandingOrderResponse7Data {
             3usize => self.status = map.next_value()?,
             4usize => self.status_update_date_time = map.next_value()?,
             5usize => self.refund = map.next_value()?,
-            6usize => self.charges = map.next_value()?,
+            6usize => {
+                self.charges = map
+                    .next_value_seed(
+                        crate::__private::OptionObjectVec::<
+                            OBWriteDomesticConsentResponse5DataCharges,
+                        >::new(),
+                    )?;
+            }
             7usize => self.initiation = map.next_value()?,
             8usize => self.multi_authorisation = map.next_value()?,
             9usize => self.debtor = map.next_value()?,
@@ -29691,7 +29789,14 @@ impl crate::Object for OBWritePaymentDetailsResponse1Data {
         map: &mut A,
     ) -> Result<(), A::Error> {
         match index {
-            0usize => self.payment_status = map.next_value()?,
+            0usize => {
+                self.payment_status = map
+                    .next_value_seed(
+                        crate::__private::OptionObjectVec::<
+                            OBWritePaymentDetailsResponse1DataPaymentStatus,
+                        >::new(),
+                    )?;
+            }
             _ => {}
         }
         Ok(())

@@ -2490,7 +2490,14 @@ impl crate::Object for OBWriteDomesticConsentResponse5Data {
             5usize => self.cut_off_date_time = map.next_value()?,
             6usize => self.expected_execution_date_time = map.next_value()?,
             7usize => self.expected_settlement_date_time = map.next_value()?,
-            8usize => self.charges = map.next_value()?,
+            8usize => {
+                self.charges = map
+                    .next_value_seed(
+                        crate::__private::OptionObjectVec::<
+                            OBWriteDomesticConsentResponse5DataCharges,
+                        >::new(),
+                    )?;
+            }
             9usize => self.initiation = map.next_value()?,
             10usize => self.authorisation = map.next_value()?,
             11usize => self.sca_support_data = map.next_value()?,
@@ -3313,7 +3320,14 @@ impl crate::Object for OBWriteDomesticResponse5Data {
             5usize => self.expected_execution_date_time = map.next_value()?,
             6usize => self.expected_settlement_date_time = map.next_value()?,
             7usize => self.refund = map.next_value()?,
-            8usize => self.charges = map.next_value()?,
+            8usize => {
+                self.charges = map
+                    .next_value_seed(
+                        crate::__private::OptionObjectVec::<
+                            OBWriteDomesticConsentResponse5DataCharges,
+                        >::new(),
+                    )?;
+            }
             9usize => self.initiation = map.next_value()?,
             10usize => self.multi_authorisation = map.next_value()?,
             11usize => self.debtor = map.next_value()?,
@@ -5884,7 +5898,14 @@ impl crate::Object for OBWriteDomesticScheduledConsentResponse5Data {
             6usize => self.cut_off_date_time = map.next_value()?,
             7usize => self.expected_execution_date_time = map.next_value()?,
             8usize => self.expected_settlement_date_time = map.next_value()?,
-            9usize => self.charges = map.next_value()?,
+            9usize => {
+                self.charges = map
+                    .next_value_seed(
+                        crate::__private::OptionObjectVec::<
+                            OBWriteDomesticConsentResponse5DataCharges,
+                        >::new(),
+                    )?;
+            }
             10usize => self.initiation = map.next_value()?,
             11usize => self.authorisation = map.next_value()?,
             12usize => self.sca_support_data = map.next_value()?,
@@ -6750,7 +6771,14 @@ impl crate::Object for OBWriteDomesticScheduledResponse5Data {
             5usize => self.expected_execution_date_time = map.next_value()?,
             6usize => self.expected_settlement_date_time = map.next_value()?,
             7usize => self.refund = map.next_value()?,
-            8usize => self.charges = map.next_value()?,
+            8usize => {
+                self.charges = map
+                    .next_value_seed(
+                        crate::__private::OptionObjectVec::<
+                            OBWriteDomesticConsentResponse5DataCharges,
+                        >::new(),
+                    )?;
+            }
             9usize => self.initiation = map.next_value()?,
             10usize => self.multi_authorisation = map.next_value()?,
             11usize => self.debtor = map.next_value()?,
@@ -9020,7 +9048,14 @@ impl crate::Object for OBWriteDomesticStandingOrderConsentResponse6Data {
             4usize => self.permission = map.next_value()?,
             5usize => self.read_refund_account = map.next_value()?,
             6usize => self.cut_off_date_time = map.next_value()?,
-            7usize => self.charges = map.next_value()?,
+            7usize => {
+                self.charges = map
+                    .next_value_seed(
+                        crate::__private::OptionObjectVec::<
+                            OBWriteDomesticConsentResponse5DataCharges,
+                        >::new(),
+                    )?;
+            }
             8usize => self.initiation = map.next_value()?,
             9usize => self.authorisation = map.next_value()?,
             10usize => self.sca_support_data = map.next_value()?,
@@ -10449,7 +10484,14 @@ impl crate::Object for OBWriteDomesticStandingOrderResponse6Data {
             3usize => self.status = map.next_value()?,
             4usize => self.status_update_date_time = map.next_value()?,
             5usize => self.refund = map.next_value()?,
-            6usize => self.charges = map.next_value()?,
+            6usize => {
+                self.charges = map
+                    .next_value_seed(
+                        crate::__private::OptionObjectVec::<
+                            OBWriteDomesticConsentResponse5DataCharges,
+                        >::new(),
+                    )?;
+            }
             7usize => self.initiation = map.next_value()?,
             8usize => self.multi_authorisation = map.next_value()?,
             9usize => self.debtor = map.next_value()?,
@@ -12303,7 +12345,14 @@ impl crate::Object for OBWriteFileConsentResponse4Data {
             2usize => self.status = map.next_value()?,
             3usize => self.status_update_date_time = map.next_value()?,
             4usize => self.cut_off_date_time = map.next_value()?,
-            5usize => self.charges = map.next_value()?,
+            5usize => {
+                self.charges = map
+                    .next_value_seed(
+                        crate::__private::OptionObjectVec::<
+                            OBWriteDomesticConsentResponse5DataCharges,
+                        >::new(),
+                    )?;
+            }
             6usize => self.initiation = map.next_value()?,
             7usize => self.authorisation = map.next_value()?,
             8usize => self.sca_support_data = map.next_value()?,
@@ -12992,7 +13041,14 @@ impl crate::Object for OBWriteFileResponse3Data {
             2usize => self.creation_date_time = map.next_value()?,
             3usize => self.status = map.next_value()?,
             4usize => self.status_update_date_time = map.next_value()?,
-            5usize => self.charges = map.next_value()?,
+            5usize => {
+                self.charges = map
+                    .next_value_seed(
+                        crate::__private::OptionObjectVec::<
+                            OBWriteDomesticConsentResponse5DataCharges,
+                        >::new(),
+                    )?;
+            }
             6usize => self.initiation = map.next_value()?,
             7usize => self.multi_authorisation = map.next_value()?,
             8usize => self.debtor = map.next_value()?,
@@ -15312,7 +15368,14 @@ impl crate::Object for OBWriteInternationalConsentResponse6Data {
             5usize => self.cut_off_date_time = map.next_value()?,
             6usize => self.expected_execution_date_time = map.next_value()?,
             7usize => self.expected_settlement_date_time = map.next_value()?,
-            8usize => self.charges = map.next_value()?,
+            8usize => {
+                self.charges = map
+                    .next_value_seed(
+                        crate::__private::OptionObjectVec::<
+                            OBWriteDomesticConsentResponse5DataCharges,
+                        >::new(),
+                    )?;
+            }
             9usize => self.exchange_rate_information = map.next_value()?,
             10usize => self.initiation = map.next_value()?,
             11usize => self.authorisation = map.next_value()?,
@@ -16184,7 +16247,14 @@ impl crate::Object for OBWriteInternationalResponse5Data {
             5usize => self.expected_execution_date_time = map.next_value()?,
             6usize => self.expected_settlement_date_time = map.next_value()?,
             7usize => self.refund = map.next_value()?,
-            8usize => self.charges = map.next_value()?,
+            8usize => {
+                self.charges = map
+                    .next_value_seed(
+                        crate::__private::OptionObjectVec::<
+                            OBWriteDomesticConsentResponse5DataCharges,
+                        >::new(),
+                    )?;
+            }
             9usize => self.exchange_rate_information = map.next_value()?,
             10usize => self.initiation = map.next_value()?,
             11usize => self.multi_authorisation = map.next_value()?,
@@ -18943,7 +19013,14 @@ impl crate::Object for OBWriteInternationalScheduledConsentResponse6Data {
             6usize => self.cut_off_date_time = map.next_value()?,
             7usize => self.expected_execution_date_time = map.next_value()?,
             8usize => self.expected_settlement_date_time = map.next_value()?,
-            9usize => self.charges = map.next_value()?,
+            9usize => {
+                self.charges = map
+                    .next_value_seed(
+                        crate::__private::OptionObjectVec::<
+                            OBWriteDomesticConsentResponse5DataCharges,
+                        >::new(),
+                    )?;
+            }
             10usize => self.exchange_rate_information = map.next_value()?,
             11usize => self.initiation = map.next_value()?,
             12usize => self.authorisation = map.next_value()?,
@@ -20747,7 +20824,14 @@ impl crate::Object for OBWriteInternationalScheduledResponse6Data {
             5usize => self.expected_execution_date_time = map.next_value()?,
             6usize => self.expected_settlement_date_time = map.next_value()?,
             7usize => self.refund = map.next_value()?,
-            8usize => self.charges = map.next_value()?,
+            8usize => {
+                self.charges = map
+                    .next_value_seed(
+                        crate::__private::OptionObjectVec::<
+                            OBWriteDomesticConsentResponse5DataCharges,
+                        >::new(),
+                    )?;
+            }
             9usize => self.exchange_rate_information = map.next_value()?,
             10usize => self.initiation = map.next_value()?,
             11usize => self.multi_authorisation = map.next_value()?,
@@ -23231,7 +23315,14 @@ impl crate::Object for OBWriteInternationalStandingOrderConsentResponse7Data {
             4usize => self.permission = map.next_value()?,
             5usize => self.read_refund_account = map.next_value()?,
             6usize => self.cut_off_date_time = map.next_value()?,
-            7usize => self.charges = map.next_value()?,
+            7usize => {
+                self.charges = map
+                    .next_value_seed(
+                        crate::__private::OptionObjectVec::<
+                            OBWriteDomesticConsentResponse5DataCharges,
+                        >::new(),
+                    )?;
+            }
             8usize => self.initiation = map.next_value()?,
             9usize => self.authorisation = map.next_value()?,
             10usize => self.sca_support_data = map.next_value()?,
@@ -24827,7 +24918,14 @@ impl crate::Object for OBWriteInternationalStandingOrderResponse7Data {
             3usize => self.status = map.next_value()?,
             4usize => self.status_update_date_time = map.next_value()?,
             5usize => self.refund = map.next_value()?,
-            6usize => self.charges = map.next_value()?,
+            6usize => {
+                self.charges = map
+                    .next_value_seed(
+                        crate::__private::OptionObjectVec::<
+                            OBWriteDomesticConsentResponse5DataCharges,
+                        >::new(),
+                    )?;
+            }
             7usize => self.initiation = map.next_value()?,
             8usize => self.multi_authorisation = map.next_value()?,
             9usize => self.debtor = map.next_value()?,
