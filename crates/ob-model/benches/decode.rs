@@ -4,7 +4,7 @@
 //! For the side-by-side comparison with pydantic and the peak-memory figure, run
 //! `bench/compare.sh` (see BENCHMARKS.md).
 
-#[path = "transactions_doc.rs"]
+#[path = "support/transactions_doc.rs"]
 mod transactions_doc;
 
 use divan::counter::BytesCount;

@@ -9,10 +9,10 @@
 //! `--read` decodes a file instead of generating one. `decode_throughput_mimalloc` is the same
 //! measurement with mimalloc.
 
-#[path = "../benches/transactions_doc.rs"]
+#[path = "../benches/support/transactions_doc.rs"]
 mod transactions_doc;
 
-#[path = "../benches/throughput.rs"]
+#[path = "../benches/support/throughput.rs"]
 mod throughput;
 
 #[global_allocator]

@@ -8,10 +8,10 @@
 //! `--write` saves the generated document (for the pydantic peer in `bench/compare.sh`);
 //! `--read` decodes a file instead of generating one.
 
-#[path = "../benches/transactions_doc.rs"]
+#[path = "../benches/support/transactions_doc.rs"]
 mod transactions_doc;
 
-#[path = "../benches/throughput.rs"]
+#[path = "../benches/support/throughput.rs"]
 mod throughput;
 
 #[global_allocator]

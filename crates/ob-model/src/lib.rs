@@ -74,8 +74,8 @@ pub type Text = smol_str::SmolStr;
 pub mod __private {
     pub use crate::code::deserialize_code;
     pub use crate::object::{
-        deserialize_object, ObjectVec,
-        OptionObjectVec, encode_optional, encode_required, serialize_object,
+        deserialize_object, encode_optional, encode_required, serialize_object, ObjectVec,
+        OptionObjectVec,
     };
     pub use crate::validate::{
         check_allowed, check_amount, check_extra, check_items, check_minimum, check_text, Pattern,

@@ -217,61 +217,60 @@ impl<'de, T: Object> Visitor<'de> for ObjectVisitor<T> {
 
 /// Decodes a JSON object's members into `out` (a default value of `T`).
 fn fill<'de, T: Object, A: MapAccess<'de>>(out: &mut T, mut map: A) -> Result<(), A::Error> {
-
-        let mut seen: u128 = 0;
-        // While the document follows spec order (known fields ascending, unknown ones after
-        // them) nothing is recorded; at the first departure the order so far is rebuilt.
-        let mut next_known = 0usize;
-        let mut unknown = 0u32;
-        let mut order: Option<Vec<Slot>> = None;
-        while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
-            match T::field_index(&key) {
-                Some(i) => {
-                    let bit = 1u128 << i;
-                    if seen & bit != 0 {
-                        return Err(de::Error::custom(format_args!(
-                            "duplicate field `{}` in {}",
-                            T::FIELDS[i],
-                            T::NAME
-                        )));
-                    }
-                    if order.is_none() && (i < next_known || unknown > 0) {
-                        order = Some(in_order_so_far(seen, unknown));
-                    }
-                    if let Some(o) = order.as_mut() {
-                        o.push(Slot::Known(i as u8));
-                    }
-                    next_known = i + 1;
-                    seen |= bit;
-                    out.decode_field(i, &mut map)?;
+    let mut seen: u128 = 0;
+    // While the document follows spec order (known fields ascending, unknown ones after
+    // them) nothing is recorded; at the first departure the order so far is rebuilt.
+    let mut next_known = 0usize;
+    let mut unknown = 0u32;
+    let mut order: Option<Vec<Slot>> = None;
+    while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
+        match T::field_index(&key) {
+            Some(i) => {
+                let bit = 1u128 << i;
+                if seen & bit != 0 {
+                    return Err(de::Error::custom(format_args!(
+                        "duplicate field `{}` in {}",
+                        T::FIELDS[i],
+                        T::NAME
+                    )));
                 }
-                None => {
-                    let value: Value = map.next_value()?;
-                    if out.extra_mut().insert(key.as_ref(), value).is_some() {
-                        return Err(de::Error::custom(format_args!(
-                            "duplicate field `{key}` in {}",
-                            T::NAME
-                        )));
-                    }
-                    if let Some(o) = order.as_mut() {
-                        o.push(Slot::Unknown(unknown));
-                    }
-                    unknown += 1;
+                if order.is_none() && (i < next_known || unknown > 0) {
+                    order = Some(in_order_so_far(seen, unknown));
                 }
+                if let Some(o) = order.as_mut() {
+                    o.push(Slot::Known(i as u8));
+                }
+                next_known = i + 1;
+                seen |= bit;
+                out.decode_field(i, &mut map)?;
+            }
+            None => {
+                let value: Value = map.next_value()?;
+                if out.extra_mut().insert(key.as_ref(), value).is_some() {
+                    return Err(de::Error::custom(format_args!(
+                        "duplicate field `{key}` in {}",
+                        T::NAME
+                    )));
+                }
+                if let Some(o) = order.as_mut() {
+                    o.push(Slot::Unknown(unknown));
+                }
+                unknown += 1;
             }
         }
-        if let Some(o) = order {
-            out.extra_mut().inner().order = Some(o);
-        }
-        let absent = T::REQUIRED & !seen;
-        if absent != 0 {
-            for (i, name) in T::FIELDS.iter().enumerate() {
-                if absent & (1u128 << i) != 0 {
-                    out.extra_mut().mark_missing(name);
-                }
+    }
+    if let Some(o) = order {
+        out.extra_mut().inner().order = Some(o);
+    }
+    let absent = T::REQUIRED & !seen;
+    if absent != 0 {
+        for (i, name) in T::FIELDS.iter().enumerate() {
+            if absent & (1u128 << i) != 0 {
+                out.extra_mut().mark_missing(name);
             }
         }
-        Ok(())
+    }
+    Ok(())
 }
 
 /// Decodes an object into an existing (default) value, so large structs are not moved.
