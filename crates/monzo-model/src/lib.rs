@@ -8,6 +8,7 @@
 //!
 //! | module | feature | what Monzo changes |
 //! |---|---|---|
+//! | `common` | always | `OBErrorResponse1` / `OBError1` with Monzo's `UK.MONZO.*` codes, shared by the APIs below |
 //! | `accounts` | `accounts` | `GET /pots` (`OBReadPot1`), typed transaction `SupplementaryData`, `ProprietaryBankTransactionCode.Code` list, `includePots` and `order` parameters, sandbox consent `SupplementaryData`, `UK.MONZO.*` error codes |
 //! | `payments` | `payments` | GBP / `UK.OBIE.SortCodeAccountNumber` / `UK.OBIE.FPS` narrowing (checked by `validate()`), sandbox `SupplementaryData`, error codes |
 //! | `payments_v3_1_11` | `payments` | the above plus international payments rules (v3.1.11) |
