@@ -1,0 +1,239 @@
+//! Table-driven tests of every consent rule in this crate, each with the error code it maps to.
+
+use monzo_model::accounts::{OBReadConsent1DataPermissions as P, OBReadPot1, OBReadTransaction6};
+use ob_consent::frequency::{Frequency, MonzoSchedule, QuarterDays};
+use ob_consent::permissions::Permissions;
+use ob_consent::ConsentError;
+use ob_model::decode;
+
+#[test]
+fn permission_rules() {
+    use P::*;
+    let cases: &[(&[P], Result<(), &str>)] = &[
+        (&[], Err("UK.OBIE.Field.Invalid")),
+        (&[ReadBalances], Err("UK.OBIE.Field.Invalid")),
+        (&[ReadAccountsBasic], Ok(())),
+        (&[ReadAccountsDetail, ReadBalances], Ok(())),
+        (&[ReadAccountsBasic, ReadAccountsDetail], Ok(())),
+        (
+            &[ReadAccountsBasic, ReadTransactionsBasic],
+            Err("UK.OBIE.Field.Invalid"),
+        ),
+        (
+            &[ReadAccountsBasic, ReadTransactionsCredits],
+            Err("UK.OBIE.Field.Invalid"),
+        ),
+        (
+            &[
+                ReadAccountsBasic,
+                ReadTransactionsDetail,
+                ReadTransactionsDebits,
+            ],
+            Ok(()),
+        ),
+        (
+            &[ReadAccountsBasic, ReadBeneficiariesBasic],
+            Err("UK.OBIE.Field.Invalid"),
+        ),
+        (&[ReadAccountsBasic, ReadPAN], Err("UK.OBIE.Field.Invalid")),
+    ];
+    for (requested, want) in cases {
+        let got = Permissions::validate(requested);
+        match (want, &got) {
+            (Ok(()), Ok(_)) => {}
+            (Err(code), Err(e)) => {
+                let api = e.to_api_error();
+                assert_eq!(api.details[0].code.as_str(), *code, "{requested:?}");
+                assert_eq!(api.status, 400);
+                assert_eq!(api.field_path(), Some("Data.Permissions"));
+            }
+            _ => panic!("{requested:?}: expected {want:?}, got {got:?}"),
+        }
+    }
+    let unknown =
+        Permissions::validate(&[P::ReadAccountsBasic, P::from_code("ReadEverything")]).unwrap_err();
+    assert_eq!(
+        unknown,
+        ConsentError::UnsupportedPermission {
+            permission: "ReadEverything".into()
+        }
+    );
+}
+
+#[test]
+fn detail_implies_basic() {
+    let p = Permissions::validate(&[P::ReadAccountsDetail]).unwrap();
+    assert!(p.grants(&P::ReadAccountsBasic));
+    let p = Permissions::validate(&[P::ReadAccountsBasic]).unwrap();
+    assert!(!p.grants(&P::ReadAccountsDetail));
+}
+
+const POTS: &str = r#"{"Data":{"Pot":[{"PotId":"pot_1","AccountId":"acc_1","Name":"Savings","Type":"default",
+  "CreditDebitIndicator":"Debit","Balance":{"Amount":"5.0000","Currency":"GBP"},"Style":"cassette","ImageUrl":"https://x/i.png",
+  "Created":"2019-02-21T17:13:39.315Z","Updated":"2019-02-21T17:13:39.315Z","Status":"Open"}]}}"#;
+
+#[test]
+fn basic_pots_omit_name_and_image() {
+    let basic = Permissions::validate(&[P::ReadAccountsBasic]).unwrap();
+    let detail = Permissions::validate(&[P::ReadAccountsDetail]).unwrap();
+    let mut pots: OBReadPot1 = decode::from_str(POTS).unwrap();
+    detail.redact_pot(&mut pots.data.pot[0]);
+    assert_eq!(pots.data.pot[0].name.as_deref(), Some("Savings"));
+    basic.redact_pot(&mut pots.data.pot[0]);
+    assert_eq!(
+        (
+            pots.data.pot[0].name.clone(),
+            pots.data.pot[0].image_url.clone()
+        ),
+        (None, None)
+    );
+    assert_eq!(pots.data.pot[0].style, "cassette");
+}
+
+#[test]
+fn basic_transactions_omit_detail_fields() {
+    let body = r#"{"Data":{"Transaction":[{"AccountId":"acc_1","CreditDebitIndicator":"Credit","Status":"Booked",
+      "BookingDateTime":"2022-02-25T10:35:39.636Z","TransactionInformation":"Mr. Payroll Services",
+      "Amount":{"Amount":"150.0000","Currency":"GBP"},
+      "DebtorAccount":{"SchemeName":"UK.OBIE.SortCodeAccountNumber","Identification":"12345612345678","Name":"Mr Payroll"}}]},
+      "Links":{"Self":"https://x/"},"Meta":{}}"#;
+    let basic = Permissions::validate(&[
+        P::ReadAccountsBasic,
+        P::ReadTransactionsBasic,
+        P::ReadTransactionsCredits,
+    ])
+    .unwrap();
+    let mut doc: OBReadTransaction6 = decode::from_str(body).unwrap();
+    let tx = &mut doc.data.transaction.as_mut().unwrap()[0];
+    basic.redact_transaction(tx);
+    assert_eq!(tx.transaction_information, None);
+    assert_eq!(tx.debtor_account, None);
+    assert_eq!(tx.amount.amount.to_string(), "150.0000");
+    assert!(basic.shows_direction(true));
+    assert!(!basic.shows_direction(false));
+}
+
+#[test]
+fn frequency_grammar() {
+    let valid = [
+        ("EvryDay", Frequency::EveryDay),
+        ("EvryWorkgDay", Frequency::EveryWorkingDay),
+        ("IntrvlDay:02", Frequency::IntervalDay { days: 2 }),
+        ("IntrvlDay:31", Frequency::IntervalDay { days: 31 }),
+        (
+            "IntrvlWkDay:01:03",
+            Frequency::IntervalWeekDay {
+                weeks: 1,
+                weekday: 3,
+            },
+        ),
+        (
+            "WkInMnthDay:05:07",
+            Frequency::WeekInMonthDay {
+                week: 5,
+                weekday: 7,
+            },
+        ),
+        (
+            "IntrvlMnthDay:01:-01",
+            Frequency::IntervalMonthDay { months: 1, day: -1 },
+        ),
+        (
+            "IntrvlMnthDay:24:31",
+            Frequency::IntervalMonthDay {
+                months: 24,
+                day: 31,
+            },
+        ),
+        (
+            "QtrDay:ENGLISH",
+            Frequency::QuarterDay(QuarterDays::English),
+        ),
+        (
+            "QtrDay:RECEIVED",
+            Frequency::QuarterDay(QuarterDays::Received),
+        ),
+    ];
+    for (code, want) in valid {
+        let f: Frequency = code.parse().unwrap_or_else(|e| panic!("{code}: {e}"));
+        assert_eq!(f, want);
+        assert_eq!(f.to_string(), code, "round trip");
+    }
+    for code in [
+        "",
+        "Daily",
+        "EvryDay:01",
+        "IntrvlDay:01",
+        "IntrvlDay:32",
+        "IntrvlDay:2",
+        "IntrvlWkDay:00:03",
+        "IntrvlWkDay:10:03",
+        "IntrvlWkDay:01:08",
+        "WkInMnthDay:06:01",
+        "IntrvlMnthDay:07:01",
+        "IntrvlMnthDay:01:-06",
+        "IntrvlMnthDay:01:32",
+        "IntrvlMnthDay:01:00",
+        "QtrDay:WELSH",
+        "evryday",
+    ] {
+        let err = code.parse::<Frequency>().unwrap_err();
+        assert_eq!(
+            err.to_api_error().details[0].code.as_str(),
+            "UK.OBIE.Field.Invalid",
+            "{code}"
+        );
+    }
+}
+
+#[test]
+fn monzo_frequency_subset() {
+    let supported = [
+        ("EvryDay", MonzoSchedule::Daily),
+        ("IntrvlWkDay:01:05", MonzoSchedule::Weekly { weeks: 1 }),
+        ("IntrvlWkDay:02:01", MonzoSchedule::Weekly { weeks: 2 }),
+        ("IntrvlWkDay:04:07", MonzoSchedule::Weekly { weeks: 4 }),
+        ("IntrvlMnthDay:01:15", MonzoSchedule::Monthly { months: 1 }),
+        ("IntrvlMnthDay:03:-01", MonzoSchedule::Monthly { months: 3 }),
+        ("IntrvlMnthDay:12:01", MonzoSchedule::Monthly { months: 12 }),
+    ];
+    for (code, want) in supported {
+        assert_eq!(Frequency::parse_for_monzo(code).unwrap(), want, "{code}");
+    }
+    for code in [
+        "EvryWorkgDay",
+        "IntrvlDay:07",
+        "IntrvlWkDay:03:01",
+        "WkInMnthDay:01:01",
+        "IntrvlMnthDay:02:01",
+        "IntrvlMnthDay:06:01",
+        "QtrDay:ENGLISH",
+    ] {
+        let err = Frequency::parse_for_monzo(code).unwrap_err();
+        assert_eq!(
+            err,
+            ConsentError::UnsupportedFrequency { code: code.into() }
+        );
+        let api = err.to_api_error();
+        assert_eq!(
+            api.details[0].code.as_str(),
+            "UK.OBIE.Unsupported.Frequency"
+        );
+        assert_eq!(api.field_path(), Some("Data.Initiation.Frequency"));
+    }
+}
+
+#[test]
+fn error_messages() {
+    let msgs: Vec<String> = [
+        Permissions::validate(&[]).unwrap_err(),
+        Permissions::validate(&[P::ReadBalances]).unwrap_err(),
+        Permissions::validate(&[P::ReadAccountsBasic, P::ReadStatementsBasic]).unwrap_err(),
+        "IntrvlDay:99".parse::<Frequency>().unwrap_err(),
+        Frequency::parse_for_monzo("QtrDay:SCOTTISH").unwrap_err(),
+    ]
+    .iter()
+    .map(|e| format!("{e} => {}", e.to_api_error()))
+    .collect();
+    insta::assert_debug_snapshot!(msgs);
+}
