@@ -5,7 +5,10 @@
 //! - [`permissions`]: account-access permission validation (OBIE's rules and Monzo's supported
 //!   set) and redaction of accounts, pots and transactions for Basic permissions;
 //! - [`frequency`]: standing-order frequencies, parsed by the full OBIE grammar and checked
-//!   against Monzo's subset.
+//!   against Monzo's subset;
+//! - [`access`]: the transaction window (consent range ∩ requested range) and Monzo's
+//!   "5 minutes after SCA" rules for parties, direct debits, standing orders and scheduled
+//!   payments. Time is an argument, never read.
 //!
 //! Every rejection is a [`ConsentError`], which maps to the OBIE error Monzo would return
 //! ([`ConsentError::to_api_error`]).
@@ -26,6 +29,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod access;
 pub mod frequency;
 pub mod permissions;
 
@@ -57,6 +61,26 @@ pub enum ConsentError {
         /// The code.
         code: String,
     },
+    /// A date-time query parameter that is not RFC 3339.
+    InvalidDate {
+        /// The parameter.
+        param: &'static str,
+        /// The text given.
+        value: String,
+    },
+    /// The requested range does not overlap the consent's transaction range (or ends before it
+    /// starts).
+    OutsideTransactionWindow {
+        /// The requested range, as given.
+        requested: String,
+        /// The range the consent allows.
+        allowed: String,
+    },
+    /// The endpoint needs a recent SCA and the last one is too old.
+    ScaTooOld {
+        /// How recent it must be.
+        required: &'static str,
+    },
 }
 
 impl fmt::Display for ConsentError {
@@ -68,6 +92,15 @@ impl fmt::Display for ConsentError {
             }
             ConsentError::InvalidFrequency { code } => {
                 write!(f, "invalid frequency: expected an OBIE frequency code such as \"IntrvlMnthDay:01:15\", found {code:?}")
+            }
+            ConsentError::InvalidDate { param, value } => {
+                write!(f, "invalid {param}: expected an RFC 3339 date-time such as \"2022-02-03T00:00:00Z\", found {value:?}")
+            }
+            ConsentError::OutsideTransactionWindow { requested, allowed } => {
+                write!(f, "outside the consent's transaction window: expected a range overlapping {allowed}, found {requested}")
+            }
+            ConsentError::ScaTooOld { required } => {
+                write!(f, "strong customer authentication too old: expected one within {required}")
             }
             ConsentError::UnsupportedFrequency { code } => write!(
                 f,
@@ -103,6 +136,18 @@ impl ConsentError {
                 ErrorCode::UnsupportedFrequency,
                 "Data.Initiation.Frequency",
             ),
+            ConsentError::InvalidDate { param, .. } => {
+                ("invalid_date", ErrorCode::FieldInvalidDate, *param)
+            }
+            ConsentError::OutsideTransactionWindow { .. } => (
+                "outside_transaction_window",
+                ErrorCode::FieldInvalidDate,
+                "fromBookingDateTime",
+            ),
+            ConsentError::ScaTooOld { .. } => {
+                return ApiError::obie(Prefix::Forbidden, "sca_required", "Access forbidden")
+                    .with_detail(ErrorCode::MonzoForbidden, self.to_string());
+            }
         };
         ApiError::obie(Prefix::BadRequest, kind, "The request is invalid")
             .with_detail(code, self.to_string())

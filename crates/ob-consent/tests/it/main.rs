@@ -237,3 +237,146 @@ fn error_messages() {
     .collect();
     insta::assert_debug_snapshot!(msgs);
 }
+
+mod access {
+    use chrono::{DateTime, Duration, TimeZone, Utc};
+    use ob_consent::access::{
+        check_party_access, check_scheduled_payments_access, filter_direct_debits,
+        filter_standing_orders, transaction_window, TransactionWindow,
+    };
+    use ob_consent::ConsentError;
+    use ob_model::accounts::{OBReadDirectDebit2, OBReadStandingOrder6};
+    use ob_model::decode;
+
+    fn t(s: &str) -> DateTime<Utc> {
+        s.parse::<ob_model::DateTime>().unwrap().utc()
+    }
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2024, 6, 1, 12, 0, 0).unwrap()
+    }
+
+    #[test]
+    fn party_access_needs_sca_within_five_minutes() {
+        assert!(check_party_access(now() - Duration::minutes(5), now()).is_ok());
+        let err = check_party_access(now() - Duration::minutes(5) - Duration::seconds(1), now())
+            .unwrap_err();
+        let api = err.to_api_error();
+        assert_eq!(
+            (api.status.as_u16(), api.details[0].code.as_str()),
+            (403, "UK.MONZO.Forbidden")
+        );
+        // An SCA "in the future" (clock skew) is not recent either.
+        assert!(check_party_access(now() + Duration::minutes(1), now()).is_err());
+    }
+
+    #[test]
+    fn scheduled_payments_need_sca_within_90_days() {
+        assert!(check_scheduled_payments_access(now() - Duration::days(90), now()).is_ok());
+        assert!(check_scheduled_payments_access(now() - Duration::days(91), now()).is_err());
+    }
+
+    #[test]
+    fn direct_debits_after_five_minutes_show_the_last_90_days() {
+        let body = r#"{"Data":{"DirectDebit":[
+          {"AccountId":"a","MandateIdentification":"m1","Name":"Recent","PreviousPaymentDateTime":"2024-05-01T00:00:00Z"},
+          {"AccountId":"a","MandateIdentification":"m2","Name":"Old","PreviousPaymentDateTime":"2023-01-01T00:00:00Z"},
+          {"AccountId":"a","MandateIdentification":"m3","Name":"Never collected"}]},
+          "Links":{"Self":"https://x/"},"Meta":{}}"#;
+        let doc: OBReadDirectDebit2 = decode::from_str(body).unwrap();
+        let all = doc.data.direct_debit.clone().unwrap();
+        let mut fresh = all.clone();
+        filter_direct_debits(&mut fresh, now() - Duration::minutes(1), now());
+        assert_eq!(fresh.len(), 3);
+        let mut later = all;
+        filter_direct_debits(&mut later, now() - Duration::hours(1), now());
+        let names: Vec<&str> = later.iter().map(|d| d.name.as_str()).collect();
+        assert_eq!(names, ["Recent"]);
+    }
+
+    #[test]
+    fn standing_orders_after_five_minutes_show_recent_and_future_ones() {
+        let body = r#"{"Data":{"StandingOrder":[
+          {"AccountId":"a","StandingOrderId":"recent","Frequency":"EvryDay","LastPaymentDateTime":"2024-05-30T00:00:00Z","FirstPaymentDateTime":"2024-01-01T00:00:00Z"},
+          {"AccountId":"a","StandingOrderId":"old","Frequency":"EvryDay","LastPaymentDateTime":"2023-05-30T00:00:00Z","FirstPaymentDateTime":"2023-01-01T00:00:00Z"},
+          {"AccountId":"a","StandingOrderId":"future","Frequency":"EvryDay","FirstPaymentDateTime":"2024-07-01T00:00:00Z"}]},
+          "Links":{"Self":"https://x/"},"Meta":{}}"#;
+        let doc: OBReadStandingOrder6 = decode::from_str(body).unwrap();
+        let mut items = doc.data.standing_order.clone().unwrap();
+        filter_standing_orders(&mut items, now() - Duration::minutes(10), now());
+        let ids: Vec<&str> = items
+            .iter()
+            .filter_map(|o| o.standing_order_id.as_deref())
+            .collect();
+        assert_eq!(ids, ["recent", "future"]);
+    }
+
+    #[test]
+    fn transaction_window_is_the_overlap() {
+        let cf = Some(t("2022-01-01T00:00:00Z"));
+        let ct = Some(t("2022-12-31T23:59:59Z"));
+        // Inside: as requested.
+        let w = transaction_window(
+            cf,
+            ct,
+            Some("2022-02-03T00:00:00Z"),
+            Some("2022-03-01T00:00:00+01:00"),
+        )
+        .unwrap();
+        assert_eq!(
+            w,
+            TransactionWindow {
+                from: Some(t("2022-02-03T00:00:00Z")),
+                to: Some(t("2022-02-28T23:00:00Z"))
+            }
+        );
+        // Partly outside: clipped to the consent.
+        let w = transaction_window(cf, ct, Some("2021-06-01T00:00:00Z"), None).unwrap();
+        assert_eq!(w, TransactionWindow { from: cf, to: ct });
+        assert!(w.contains(t("2022-06-01T00:00:00Z")) && !w.contains(t("2023-01-01T00:00:00Z")));
+        // A time without a zone is read as UTC.
+        let w = transaction_window(None, None, Some("2022-02-03T00:00:00"), None).unwrap();
+        assert_eq!(w.from, Some(t("2022-02-03T00:00:00Z")));
+        // No consent range, no request range: everything.
+        assert_eq!(
+            transaction_window(None, None, None, None).unwrap(),
+            TransactionWindow {
+                from: None,
+                to: None
+            }
+        );
+    }
+
+    #[test]
+    fn transaction_window_rejections() {
+        let cf = Some(t("2022-01-01T00:00:00Z"));
+        let ct = Some(t("2022-12-31T23:59:59Z"));
+        let outside = transaction_window(cf, ct, Some("2023-02-01T00:00:00Z"), None).unwrap_err();
+        assert!(matches!(
+            outside,
+            ConsentError::OutsideTransactionWindow { .. }
+        ));
+        let reversed = transaction_window(
+            None,
+            None,
+            Some("2022-03-01T00:00:00Z"),
+            Some("2022-02-01T00:00:00Z"),
+        )
+        .unwrap_err();
+        assert!(matches!(
+            reversed,
+            ConsentError::OutsideTransactionWindow { .. }
+        ));
+        for bad in ["yesterday", "2022-02-03", "1643846400"] {
+            let err = transaction_window(cf, ct, Some(bad), None).unwrap_err();
+            let api = err.to_api_error();
+            assert_eq!(
+                api.details[0].code.as_str(),
+                "UK.OBIE.Field.InvalidDate",
+                "{bad}"
+            );
+            assert_eq!(api.field_path(), Some("fromBookingDateTime"));
+        }
+        insta::assert_snapshot!(outside.to_string());
+    }
+}
