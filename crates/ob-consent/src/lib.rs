@@ -8,7 +8,8 @@
 //!   against Monzo's subset;
 //! - [`access`]: the transaction window (consent range ∩ requested range) and Monzo's
 //!   "5 minutes after SCA" rules for parties, direct debits, standing orders and scheduled
-//!   payments. Time is an argument, never read.
+//!   payments. Time is an argument, never read;
+//! - [`idempotency`]: the `x-idempotency-key` rules as a ledger (new, replay, in flight, misuse).
 //!
 //! Every rejection is a [`ConsentError`], which maps to the OBIE error Monzo would return
 //! ([`ConsentError::to_api_error`]).
@@ -31,6 +32,7 @@
 
 pub mod access;
 pub mod frequency;
+pub mod idempotency;
 pub mod permissions;
 
 use std::fmt;
@@ -76,6 +78,16 @@ pub enum ConsentError {
         /// The range the consent allows.
         allowed: String,
     },
+    /// An `x-idempotency-key` that is empty, longer than 40 characters, or padded with whitespace.
+    InvalidIdempotencyKey {
+        /// The key given.
+        key: String,
+    },
+    /// An `x-idempotency-key` reused within 24 hours with a different body.
+    IdempotencyKeyReused {
+        /// The key given.
+        key: String,
+    },
     /// The endpoint needs a recent SCA and the last one is too old.
     ScaTooOld {
         /// How recent it must be.
@@ -99,6 +111,14 @@ impl fmt::Display for ConsentError {
             ConsentError::OutsideTransactionWindow { requested, allowed } => {
                 write!(f, "outside the consent's transaction window: expected a range overlapping {allowed}, found {requested}")
             }
+            ConsentError::InvalidIdempotencyKey { key } => write!(
+                f,
+                "invalid x-idempotency-key: expected 1 to 40 characters without surrounding whitespace, found {key:?}"
+            ),
+            ConsentError::IdempotencyKeyReused { key } => write!(
+                f,
+                "x-idempotency-key {key:?} reused with a different body: expected the same body as its first use within 24 hours"
+            ),
             ConsentError::ScaTooOld { required } => {
                 write!(f, "strong customer authentication too old: expected one within {required}")
             }
@@ -143,6 +163,16 @@ impl ConsentError {
                 "outside_transaction_window",
                 ErrorCode::FieldInvalidDate,
                 "fromBookingDateTime",
+            ),
+            ConsentError::InvalidIdempotencyKey { .. } => (
+                "invalid_idempotency_key",
+                ErrorCode::HeaderInvalid,
+                "x-idempotency-key",
+            ),
+            ConsentError::IdempotencyKeyReused { .. } => (
+                "idempotency_key_reused",
+                ErrorCode::HeaderInvalid,
+                "x-idempotency-key",
             ),
             ConsentError::ScaTooOld { .. } => {
                 return ApiError::obie(Prefix::Forbidden, "sca_required", "Access forbidden")

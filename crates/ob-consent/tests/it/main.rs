@@ -380,3 +380,89 @@ mod access {
         insta::assert_snapshot!(outside.to_string());
     }
 }
+
+mod idempotency {
+    use chrono::{Duration, TimeZone, Utc};
+    use ob_consent::idempotency::{check_key, Decision, Ledger};
+    use ob_consent::ConsentError;
+
+    #[test]
+    fn key_rules() {
+        for ok in [
+            "a",
+            "FRESCO.21302.GFX.20",
+            &"k".repeat(40),
+            "with inner space",
+        ] {
+            assert!(check_key(ok).is_ok(), "{ok:?}");
+        }
+        for bad in ["", " lead", "trail ", "\tx", &"k".repeat(41)] {
+            let err = check_key(bad).unwrap_err();
+            let api = err.to_api_error();
+            assert_eq!(
+                api.details[0].code.as_str(),
+                "UK.OBIE.Header.Invalid",
+                "{bad:?}"
+            );
+            assert_eq!(api.field_path(), Some("x-idempotency-key"));
+        }
+    }
+
+    #[test]
+    fn lifecycle() {
+        let t0 = Utc.with_ymd_and_hms(2024, 6, 1, 12, 0, 0).unwrap();
+        let mut l: Ledger<&str> = Ledger::new();
+        assert_eq!(l.begin("client-a", "k1", b"{}", t0).unwrap(), Decision::New);
+        // A concurrent retry while the first is being handled.
+        assert_eq!(
+            l.begin("client-a", "k1", b"{}", t0).unwrap(),
+            Decision::InFlight
+        );
+        l.complete("client-a", "k1", "payment-1");
+        // Same key, same body, within 24 h: the first result, nothing new.
+        assert_eq!(
+            l.begin("client-a", "k1", b"{}", t0 + Duration::hours(23))
+                .unwrap(),
+            Decision::Replay("payment-1")
+        );
+        // Same key, different body: refused, and the first result is kept.
+        let err = l
+            .begin("client-a", "k1", b"{\"x\":1}", t0 + Duration::hours(1))
+            .unwrap_err();
+        assert_eq!(err, ConsentError::IdempotencyKeyReused { key: "k1".into() });
+        assert_eq!(
+            l.begin("client-a", "k1", b"{}", t0 + Duration::hours(2))
+                .unwrap(),
+            Decision::Replay("payment-1")
+        );
+        // Another client's key space is separate.
+        assert_eq!(
+            l.begin("client-b", "k1", b"{\"x\":1}", t0).unwrap(),
+            Decision::New
+        );
+        // After 24 h the key starts afresh.
+        assert_eq!(
+            l.begin("client-a", "k1", b"{\"x\":1}", t0 + Duration::hours(24))
+                .unwrap(),
+            Decision::New
+        );
+    }
+
+    #[test]
+    fn abandon_and_purge() {
+        let t0 = Utc.with_ymd_and_hms(2024, 6, 1, 12, 0, 0).unwrap();
+        let mut l: Ledger<u32> = Ledger::new();
+        assert_eq!(l.begin("c", "k", b"1", t0).unwrap(), Decision::New);
+        l.abandon("c", "k");
+        assert_eq!(
+            l.begin("c", "k", b"2", t0).unwrap(),
+            Decision::New,
+            "a failed request's key is free again"
+        );
+        l.complete("c", "k", 7);
+        l.abandon("c", "k"); // a completed key is not forgotten
+        assert_eq!(l.begin("c", "k", b"2", t0).unwrap(), Decision::Replay(7));
+        l.purge(t0 + Duration::hours(24));
+        assert!(l.is_empty());
+    }
+}
