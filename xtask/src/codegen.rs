@@ -104,8 +104,8 @@ fn rt_monzo() -> Emit {
     }
 }
 
-fn mod_rs(doc: &str, mods: &[(String, Option<String>, String)]) -> Result<String, String> {
-    let items = mods.iter().map(|(m, feature, _)| {
+fn mod_rs(doc: &str, mods: &[(String, Option<String>)]) -> Result<String, String> {
+    let items = mods.iter().map(|(m, feature)| {
         let id = proc_macro2::Ident::new(m, proc_macro2::Span::call_site());
         match feature {
             Some(f) => quote!(#[cfg(feature = #f)] pub mod #id;),
@@ -209,7 +209,7 @@ pub fn generate(root: &Path, specs_dir: &Path, pins: &[Pin]) -> Result<Files, St
             format!("{OB_DIR}/{name}.rs"),
             emit::module(p, &e, pin.is_some())?,
         );
-        ob_mods.push((name, pin.map(|p| p.feature.clone()), String::new()));
+        ob_mods.push((name, pin.map(|p| p.feature.clone())));
     }
     files.insert(
         format!("{OB_DIR}/mod.rs"),
@@ -301,7 +301,7 @@ pub fn generate(root: &Path, specs_dir: &Path, pins: &[Pin]) -> Result<Files, St
             format!("{MONZO_DIR}/common.rs"),
             emit::module(&p, &e, false)?,
         );
-        monzo_mods.push(("common".to_owned(), None, String::new()));
+        monzo_mods.push(("common".to_owned(), None));
     }
     for (k, p) in monzo_planned.iter().enumerate() {
         let (i, sources) = &monzo_sources[k];
@@ -314,7 +314,7 @@ pub fn generate(root: &Path, specs_dir: &Path, pins: &[Pin]) -> Result<Files, St
         e.header = header(sources);
         let text = emit::module(p, &e, true)?;
         files.insert(format!("{MONZO_DIR}/{}.rs", pin.module), text);
-        monzo_mods.push((pin.module.clone(), Some(pin.feature.clone()), String::new()));
+        monzo_mods.push((pin.module.clone(), Some(pin.feature.clone())));
     }
     files.insert(
         format!("{MONZO_DIR}/mod.rs"),

@@ -36,7 +36,7 @@ pub const MONZO_SUPPORTED: &[Permission] = &[
 
 /// A validated set of account-access permissions.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Permissions(BTreeSet<&'static str>);
+pub struct Permissions(BTreeSet<Permission>);
 
 impl Permissions {
     /// Validates a requested list against OBIE's rules and Monzo's supported set.
@@ -48,14 +48,14 @@ impl Permissions {
         }
         let mut set = BTreeSet::new();
         for p in requested {
-            let supported = MONZO_SUPPORTED.iter().find(|s| *s == p).ok_or_else(|| {
-                ConsentError::UnsupportedPermission {
+            if !MONZO_SUPPORTED.contains(p) {
+                return Err(ConsentError::UnsupportedPermission {
                     permission: p.as_str().to_owned(),
-                }
-            })?;
-            set.insert(supported.as_str_static());
+                });
+            }
+            set.insert(p.clone());
         }
-        let has = |p: &Permission| set.contains(p.as_str_static());
+        let has = |p: &Permission| set.contains(p);
         if !has(&Permission::ReadAccountsBasic) && !has(&Permission::ReadAccountsDetail) {
             return Err(ConsentError::InvalidPermissions {
                 reason: "ReadAccountsBasic or ReadAccountsDetail is required".into(),
@@ -87,8 +87,7 @@ impl Permissions {
             Permission::ReadStandingOrdersBasic => Some(Permission::ReadStandingOrdersDetail),
             _ => None,
         };
-        self.0.contains(p.as_str_static())
-            || implied.is_some_and(|d| self.0.contains(d.as_str_static()))
+        self.0.contains(p) || implied.is_some_and(|d| self.0.contains(&d))
     }
 
     /// Removes from an account what `ReadAccountsBasic` may not see (`Account`, `Servicer`).
@@ -130,20 +129,5 @@ impl Permissions {
         } else {
             self.grants(&Permission::ReadTransactionsDebits)
         }
-    }
-}
-
-/// The wire code of a listed permission, with a static lifetime.
-trait StaticCode {
-    fn as_str_static(&self) -> &'static str;
-}
-
-impl StaticCode for Permission {
-    fn as_str_static(&self) -> &'static str {
-        Permission::CODES
-            .iter()
-            .copied()
-            .find(|c| *c == self.as_str())
-            .unwrap_or("")
     }
 }

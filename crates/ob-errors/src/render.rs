@@ -85,7 +85,7 @@ pub fn render(request_headers: &HeaderMap, error: &ApiError) -> Response<Vec<u8>
     );
     *response.status_mut() = error.status;
     let headers = response.headers_mut();
-    if !response_body_is_empty(error) {
+    if error.shape != Shape::Empty {
         headers.insert(
             CONTENT_TYPE,
             HeaderValue::from_static("application/json; charset=utf-8"),
@@ -107,8 +107,4 @@ pub fn render(request_headers: &HeaderMap, error: &ApiError) -> Response<Vec<u8>
         headers.insert(RETRY_AFTER, HeaderValue::from(delay.as_secs().max(1)));
     }
     response
-}
-
-fn response_body_is_empty(error: &ApiError) -> bool {
-    error.shape == Shape::Empty
 }

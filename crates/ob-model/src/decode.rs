@@ -36,8 +36,6 @@ impl std::error::Error for DecodeError {}
 ///
 /// ```
 /// use ob_model::{decode, Amount};
-/// #[derive(Debug)]
-/// struct _Doc;
 /// let err = decode::from_slice::<Vec<Amount>>(br#"["1.00", 2]"#).unwrap_err();
 /// assert_eq!(err.path, "$[1]");
 /// assert!(err.message.contains("expected an amount as a JSON string"));

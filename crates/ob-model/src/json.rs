@@ -128,14 +128,14 @@ impl From<JsonObject> for Map<String, Value> {
     }
 }
 
-/// Removes insignificant whitespace from valid JSON text.
-fn minify(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
+/// `text` without insignificant whitespace, or `None` when it has none (valid JSON in, one pass,
+/// allocating only when something is removed).
+fn minify(text: &str) -> Option<String> {
+    let mut out: Option<String> = None;
     let mut in_string = false;
     let mut escaped = false;
-    for c in text.chars() {
-        if in_string {
-            out.push(c);
+    for (i, c) in text.char_indices() {
+        let drop = if in_string {
             if escaped {
                 escaped = false;
             } else if c == '\\' {
@@ -143,36 +143,18 @@ fn minify(text: &str) -> String {
             } else if c == '"' {
                 in_string = false;
             }
-        } else if c == '"' {
-            in_string = true;
-            out.push(c);
-        } else if !matches!(c, ' ' | '\n' | '\r' | '\t') {
-            out.push(c);
+            false
+        } else {
+            in_string = c == '"';
+            matches!(c, ' ' | '\n' | '\r' | '\t')
+        };
+        match (&mut out, drop) {
+            (None, true) => out = Some(text[..i].to_owned()),
+            (Some(o), false) => o.push(c),
+            _ => {}
         }
     }
     out
-}
-
-/// Whether `text` has whitespace outside strings (without allocating).
-fn needs_minify(text: &str) -> bool {
-    let mut in_string = false;
-    let mut escaped = false;
-    for &b in text.as_bytes() {
-        if in_string {
-            if escaped {
-                escaped = false;
-            } else if b == b'\\' {
-                escaped = true;
-            } else if b == b'"' {
-                in_string = false;
-            }
-        } else if b == b'"' {
-            in_string = true;
-        } else if matches!(b, b' ' | b'\n' | b'\r' | b'\t') {
-            return true;
-        }
-    }
-    false
 }
 
 impl<'de> Deserialize<'de> for JsonObject {
@@ -191,10 +173,10 @@ impl<'de> Deserialize<'de> for JsonObject {
                 "invalid type: {found}, expected a JSON object"
             )));
         }
-        if needs_minify(text) {
-            return Ok(Self::from_compact(minify(text)));
-        }
-        Ok(Self(raw))
+        Ok(match minify(text) {
+            Some(compact) => Self::from_compact(compact),
+            None => Self(raw),
+        })
     }
 }
 
