@@ -13,12 +13,12 @@
 //! overlaps; Monzo: "it won't work"), this crate serves the overlap and rejects a request with
 //! no overlap.
 
-use chrono::{Duration, Utc};
+use chrono::Duration;
 use ob_model::accounts::{OBReadDirectDebit2DataDirectDebit, OBStandingOrder6};
 
 use crate::ConsentError;
 
-type Instant = chrono::DateTime<Utc>;
+use crate::Instant;
 
 /// How recent an SCA must be for parties and full direct-debit and standing-order history.
 pub const RECENT_SCA: Duration = Duration::minutes(5);

@@ -8,11 +8,11 @@
 
 use std::collections::HashMap;
 
-use chrono::{Duration, Utc};
+use chrono::Duration;
 
 use crate::ConsentError;
 
-type Instant = chrono::DateTime<Utc>;
+use crate::Instant;
 
 /// How long a key is remembered.
 pub const KEY_LIFETIME: Duration = Duration::hours(24);

@@ -1,45 +1,137 @@
-//! Consent rules of Monzo's Open Banking API, sans-IO (no I/O, no clock).
+//! Consent rules of Monzo's Open Banking API, sans-IO: no I/O, and time is always an argument.
 //!
-//! This crate is being built up; it holds so far:
+//! - [`ais`], [`payment`], [`vrp`], [`funds`]: the consent state machines (enums of per-state
+//!   structs; a transition consumes the old state and returns the new one, or gives the old one
+//!   back with the reason), with OBIE's statuses and Monzo's timing;
+//! - [`tokens`]: token lifetimes, single-use rotating refresh tokens, and the limit of active
+//!   consents per user and client, oldest evicted;
+//! - [`permissions`]: account-access permission rules and redaction for Basic permissions;
+//! - [`access`]: the transaction window and Monzo's "5 minutes after SCA" rules;
+//! - [`payment_rules`]: what Monzo accepts in payment, VRP and funds-confirmation consents
+//!   (currency, schemes, rails, frequencies, control parameters), daily outbound limits, and
+//!   the payment-order-matches-consent check;
+//! - [`frequency`]: standing-order frequencies, the full OBIE grammar and Monzo's subset;
+//! - [`idempotency`]: the `x-idempotency-key` rules as a ledger.
 //!
-//! - [`permissions`]: account-access permission validation (OBIE's rules and Monzo's supported
-//!   set) and redaction of accounts, pots and transactions for Basic permissions;
-//! - [`frequency`]: standing-order frequencies, parsed by the full OBIE grammar and checked
-//!   against Monzo's subset;
-//! - [`access`]: the transaction window (consent range ∩ requested range) and Monzo's
-//!   "5 minutes after SCA" rules for parties, direct debits, standing orders and scheduled
-//!   payments. Time is an argument, never read;
-//! - [`idempotency`]: the `x-idempotency-key` rules as a ledger (new, replay, in flight, misuse).
-//!
-//! Every rejection is a [`ConsentError`], which maps to the OBIE error Monzo would return
+//! Every rejection is a [`ConsentError`], which maps to the error response Monzo's API gives
 //! ([`ConsentError::to_api_error`]).
 //!
 //! ```
-//! use monzo_model::accounts::OBReadConsent1DataPermissions as P;
-//! use ob_consent::frequency::{Frequency, MonzoSchedule};
-//! use ob_consent::permissions::Permissions;
+//! use chrono::{TimeZone, Utc};
+//! use ob_consent::payment::{AwaitingAuthorisation, PaymentKind};
 //!
-//! let granted = Permissions::validate(&[P::ReadAccountsBasic, P::ReadTransactionsDetail, P::ReadTransactionsCredits])?;
-//! assert!(granted.grants(&P::ReadTransactionsBasic)); // Detail implies Basic
+//! let created = Utc.with_ymd_and_hms(2025, 3, 1, 9, 0, 0).unwrap();
+//! let consent = AwaitingAuthorisation::new("pdc_1", "client_1", PaymentKind::Domestic, created);
 //!
-//! assert_eq!(Frequency::parse_for_monzo("IntrvlWkDay:02:03")?, MonzoSchedule::Weekly { weeks: 2 });
-//! let err = Frequency::parse_for_monzo("IntrvlWkDay:03:03").unwrap_err();
-//! assert_eq!(err.to_api_error().details[0].code.as_str(), "UK.OBIE.Unsupported.Frequency");
+//! // The customer approves ten minutes later; the order must follow within the hour.
+//! let approved = created + chrono::Duration::minutes(10);
+//! let consent = consent.authorise("user_1", "acc_1", approved).map_err(|r| r.error)?;
+//! assert_eq!(consent.order_deadline(), approved + chrono::Duration::hours(1));
+//!
+//! // Too late: the consent is given back unchanged, with the error Monzo would return.
+//! let refused = consent.consume("pay_1", approved + chrono::Duration::minutes(61)).unwrap_err();
+//! let api = refused.error.to_api_error();
+//! assert_eq!(api.details[0].code.as_str(), "UK.OBIE.Resource.InvalidConsentStatus");
+//! let consumed = refused.state.consume("pay_1", approved + chrono::Duration::minutes(59)).map_err(|r| r.error)?;
+//! assert_eq!(consumed.payment_id, "pay_1");
 //! # Ok::<(), ob_consent::ConsentError>(())
 //! ```
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod access;
+pub mod ais;
 pub mod frequency;
+pub mod funds;
 pub mod idempotency;
+pub mod payment;
+pub mod payment_rules;
 pub mod permissions;
+pub mod tokens;
+pub mod vrp;
 
 use std::fmt;
 
-use ob_errors::{ApiError, ErrorCode, Prefix};
+use ob_errors::{ApiError, ErrorCode, Prefix, Shape};
+use rust_decimal::Decimal;
 
-/// A consent rule was broken. Every variant is the caller's (the TPP's) fault.
+/// A point in time, in UTC. Every function that depends on time takes one as `now`.
+pub type Instant = chrono::DateTime<chrono::Utc>;
+
+/// A transition that was refused: the state it was asked of, unchanged, and why.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Refused<S> {
+    /// The state, as it was before the transition was attempted.
+    pub state: S,
+    /// Why the transition was refused.
+    pub error: ConsentError,
+}
+
+impl<S> Refused<S> {
+    pub(crate) fn new(state: S, error: ConsentError) -> Self {
+        Refused { state, error }
+    }
+
+    /// Maps the state (for example into the machine's enum), keeping the error.
+    pub fn map_state<T>(self, f: impl FnOnce(S) -> T) -> Refused<T> {
+        Refused {
+            state: f(self.state),
+            error: self.error,
+        }
+    }
+}
+
+impl<S> fmt::Display for Refused<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.error.fmt(f)
+    }
+}
+
+impl<S: fmt::Debug> std::error::Error for Refused<S> {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.error)
+    }
+}
+
+/// What kind of value Monzo does not support (`UK.OBIE.Unsupported.*`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unsupported {
+    /// A currency (`UK.OBIE.Unsupported.Currency`).
+    Currency,
+    /// An account identification scheme (`UK.OBIE.Unsupported.Scheme`).
+    Scheme,
+    /// A local instrument (`UK.OBIE.Unsupported.LocalInstrument`).
+    LocalInstrument,
+    /// An account identifier for the scheme (`UK.OBIE.Unsupported.AccountIdentifier`).
+    AccountIdentifier,
+}
+
+impl Unsupported {
+    fn code(self) -> ErrorCode {
+        match self {
+            Unsupported::Currency => ErrorCode::UnsupportedCurrency,
+            Unsupported::Scheme => ErrorCode::UnsupportedScheme,
+            Unsupported::LocalInstrument => ErrorCode::UnsupportedLocalInstrument,
+            Unsupported::AccountIdentifier => ErrorCode::UnsupportedAccountIdentifier,
+        }
+    }
+
+    fn noun(self) -> &'static str {
+        match self {
+            Unsupported::Currency => "currency",
+            Unsupported::Scheme => "scheme",
+            Unsupported::LocalInstrument => "local instrument",
+            Unsupported::AccountIdentifier => "account identifier",
+        }
+    }
+}
+
+/// A consent rule was broken.
+///
+/// Almost every variant is the client's (the TPP's) fault and maps to a 4xx response;
+/// [`TimeWentBackwards`](ConsentError::TimeWentBackwards) and
+/// [`TokenNotFresh`](ConsentError::TokenNotFresh) are misuses by the caller of this crate and
+/// map to a 500.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ConsentError {
@@ -93,6 +185,98 @@ pub enum ConsentError {
         /// How recent it must be.
         required: &'static str,
     },
+    /// A field the request must carry is absent.
+    FieldMissing {
+        /// The field's JSON path.
+        path: &'static str,
+    },
+    /// A field Monzo refuses is present.
+    FieldUnexpected {
+        /// The field's JSON path.
+        path: &'static str,
+        /// Why it is refused.
+        reason: &'static str,
+    },
+    /// A field has a value Monzo does not accept.
+    FieldInvalid {
+        /// The field's JSON path.
+        path: &'static str,
+        /// What is accepted.
+        expected: String,
+        /// What was sent.
+        found: String,
+    },
+    /// A currency, scheme, local instrument or account identifier Monzo does not support.
+    Unsupported {
+        /// What kind of value.
+        kind: Unsupported,
+        /// The field's JSON path.
+        path: &'static str,
+        /// What is supported.
+        expected: String,
+        /// What was sent.
+        found: String,
+    },
+    /// The consent's status does not allow the action.
+    InvalidConsentStatus {
+        /// What was attempted.
+        action: &'static str,
+        /// The consent's status.
+        status: &'static str,
+    },
+    /// The consent has expired: a payment consent not turned into an order in time, or an
+    /// account-access or funds-confirmation consent past its expiry.
+    ConsentExpired {
+        /// When it expired.
+        expired_at: Instant,
+    },
+    /// An international payment order after the consent's `CutOffDateTime`.
+    AfterCutOff {
+        /// The consent's cut-off.
+        cut_off: Instant,
+    },
+    /// The payment order's `Initiation` or `Risk` differs from the consent's.
+    ConsentMismatch {
+        /// The JSON path of the first difference.
+        path: String,
+        /// What differs.
+        reason: String,
+    },
+    /// A variable recurring payment outside its consent's control parameters.
+    FailsControlParameters {
+        /// Which parameter and by how much.
+        reason: String,
+    },
+    /// A payment that would take the account over its daily outbound limit.
+    DailyLimitExceeded {
+        /// The account's daily limit.
+        limit: Decimal,
+        /// What has gone out today already.
+        sent_today: Decimal,
+        /// The payment's amount.
+        amount: Decimal,
+    },
+    /// A refresh token that is unknown, already used (they are single use), revoked, expired,
+    /// or issued to another client.
+    RefreshTokenInvalid {
+        /// Which of those.
+        reason: &'static str,
+    },
+    /// A refresh token whose consent was evicted by a newer one (the per-user, per-client limit).
+    RefreshTokenEvicted,
+    /// An access token that is unknown, expired or revoked.
+    AccessTokenInvalid,
+    /// The caller passed token values that are empty, equal to each other, or already issued
+    /// (a bug in the caller's token generator).
+    TokenNotFresh,
+    /// The caller passed a time earlier than the last event of the consent (a bug in the
+    /// caller, not the client's fault).
+    TimeWentBackwards {
+        /// The time given.
+        now: Instant,
+        /// The consent's latest event.
+        last_event: Instant,
+    },
 }
 
 impl fmt::Display for ConsentError {
@@ -126,6 +310,57 @@ impl fmt::Display for ConsentError {
                 f,
                 "unsupported frequency: expected EvryDay, IntrvlWkDay every 1, 2 or 4 weeks, or IntrvlMnthDay every 1, 3 or 12 months, found {code:?}"
             ),
+            ConsentError::FieldMissing { path } => write!(f, "missing field {path}: Monzo requires it"),
+            ConsentError::FieldUnexpected { path, reason } => {
+                write!(f, "unexpected field {path}: {reason}")
+            }
+            ConsentError::FieldInvalid { path, expected, found } => {
+                write!(f, "invalid {path}: expected {expected}, found {found}")
+            }
+            ConsentError::Unsupported { kind, path, expected, found } => write!(
+                f,
+                "unsupported {} in {path}: expected {expected}, found {found}",
+                kind.noun()
+            ),
+            ConsentError::InvalidConsentStatus { action, status } => write!(
+                f,
+                "cannot {action}: the consent is {status}"
+            ),
+            ConsentError::ConsentExpired { expired_at } => {
+                write!(f, "consent expired at {}", expired_at.to_rfc3339())
+            }
+            ConsentError::AfterCutOff { cut_off } => write!(
+                f,
+                "payment order after the consent's CutOffDateTime: expected one by {}",
+                cut_off.to_rfc3339()
+            ),
+            ConsentError::ConsentMismatch { path, reason } => write!(
+                f,
+                "payment order does not match its consent at {path}: {reason}"
+            ),
+            ConsentError::FailsControlParameters { reason } => {
+                write!(f, "payment fails the consent's control parameters: {reason}")
+            }
+            ConsentError::DailyLimitExceeded { limit, sent_today, amount } => write!(
+                f,
+                "payment limits exceeded: {amount} would take today's outbound payments from {sent_today} over the daily limit of {limit}"
+            ),
+            ConsentError::RefreshTokenInvalid { reason } => write!(f, "invalid refresh token: {reason}"),
+            ConsentError::RefreshTokenEvicted => write!(
+                f,
+                "refresh token evicted: the user has since authorised newer consents for this client"
+            ),
+            ConsentError::AccessTokenInvalid => write!(f, "access token unknown, expired or revoked"),
+            ConsentError::TokenNotFresh => write!(
+                f,
+                "token values not fresh: expected two distinct, non-empty values never issued before"
+            ),
+            ConsentError::TimeWentBackwards { now, last_event } => write!(
+                f,
+                "time went backwards: expected a time at or after {}, found {}",
+                last_event.to_rfc3339(),
+                now.to_rfc3339()
+            ),
         }
     }
 }
@@ -134,53 +369,137 @@ impl std::error::Error for ConsentError {}
 
 impl ConsentError {
     /// The error response Monzo's API gives for this rejection.
+    ///
+    /// Resource endpoints answer in the OBIE shape with one `OBError1`; the token endpoint's
+    /// refresh-token errors use the shape of Monzo's token endpoint
+    /// (`{"code": "bad_request.refresh_token.invalid", ...}`); an invalid access token is a 401
+    /// without a body.
     pub fn to_api_error(&self) -> ApiError {
-        let (kind, code, field) = match self {
-            ConsentError::InvalidPermissions { .. } => (
+        let message = self.to_string();
+        let bad = |kind: &str, code: ErrorCode, path: &str| {
+            ApiError::obie(Prefix::BadRequest, kind, "The request is invalid")
+                .with_detail(code, message.clone())
+                .at_path(path)
+        };
+        match self {
+            ConsentError::InvalidPermissions { .. }
+            | ConsentError::UnsupportedPermission { .. } => bad(
                 "invalid_permissions",
                 ErrorCode::FieldInvalid,
                 "Data.Permissions",
             ),
-            ConsentError::UnsupportedPermission { .. } => (
-                "invalid_permissions",
-                ErrorCode::FieldInvalid,
-                "Data.Permissions",
-            ),
-            ConsentError::InvalidFrequency { .. } => (
+            ConsentError::InvalidFrequency { .. } => bad(
                 "invalid_frequency",
                 ErrorCode::FieldInvalid,
                 "Data.Initiation.Frequency",
             ),
-            ConsentError::UnsupportedFrequency { .. } => (
+            ConsentError::UnsupportedFrequency { .. } => bad(
                 "unsupported_frequency",
                 ErrorCode::UnsupportedFrequency,
                 "Data.Initiation.Frequency",
             ),
             ConsentError::InvalidDate { param, .. } => {
-                ("invalid_date", ErrorCode::FieldInvalidDate, *param)
+                bad("invalid_date", ErrorCode::FieldInvalidDate, param)
             }
-            ConsentError::OutsideTransactionWindow { .. } => (
+            ConsentError::OutsideTransactionWindow { .. } => bad(
                 "outside_transaction_window",
                 ErrorCode::FieldInvalidDate,
                 "fromBookingDateTime",
             ),
-            ConsentError::InvalidIdempotencyKey { .. } => (
+            ConsentError::InvalidIdempotencyKey { .. } => bad(
                 "invalid_idempotency_key",
                 ErrorCode::HeaderInvalid,
                 "x-idempotency-key",
             ),
-            ConsentError::IdempotencyKeyReused { .. } => (
+            ConsentError::IdempotencyKeyReused { .. } => bad(
                 "idempotency_key_reused",
                 ErrorCode::HeaderInvalid,
                 "x-idempotency-key",
             ),
             ConsentError::ScaTooOld { .. } => {
-                return ApiError::obie(Prefix::Forbidden, "sca_required", "Access forbidden")
-                    .with_detail(ErrorCode::MonzoForbidden, self.to_string());
+                ApiError::obie(Prefix::Forbidden, "sca_required", "Access forbidden")
+                    .with_detail(ErrorCode::MonzoForbidden, message)
             }
-        };
-        ApiError::obie(Prefix::BadRequest, kind, "The request is invalid")
-            .with_detail(code, self.to_string())
-            .at_path(field)
+            ConsentError::FieldMissing { path } => {
+                bad("missing_field", ErrorCode::FieldMissing, path)
+            }
+            ConsentError::FieldUnexpected { path, .. } => {
+                bad("unexpected_field", ErrorCode::FieldUnexpected, path)
+            }
+            ConsentError::FieldInvalid { path, .. } => {
+                bad("invalid_field", ErrorCode::FieldInvalid, path)
+            }
+            ConsentError::Unsupported { kind, path, .. } => {
+                let kind_name = match kind {
+                    Unsupported::Currency => "unsupported_currency",
+                    Unsupported::Scheme => "unsupported_scheme",
+                    Unsupported::LocalInstrument => "unsupported_local_instrument",
+                    Unsupported::AccountIdentifier => "unsupported_account_identifier",
+                };
+                bad(kind_name, kind.code(), path)
+            }
+            ConsentError::InvalidConsentStatus { .. } | ConsentError::ConsentExpired { .. } => {
+                ApiError::obie(
+                    Prefix::BadRequest,
+                    "consent_status",
+                    "Invalid consent status",
+                )
+                .with_detail(ErrorCode::ResourceInvalidConsentStatus, message)
+            }
+            ConsentError::AfterCutOff { .. } => bad(
+                "after_cut_off",
+                ErrorCode::RulesAfterCutOffDateTime,
+                "Data.Initiation",
+            ),
+            ConsentError::ConsentMismatch { path, .. } => ApiError::obie(
+                Prefix::BadRequest,
+                "consent_mismatch",
+                "The request is invalid",
+            )
+            .with_detail(ErrorCode::ResourceConsentMismatch, message.clone())
+            .at_path(path.clone()),
+            ConsentError::FailsControlParameters { .. } => bad(
+                "fails_control_parameters",
+                ErrorCode::RulesFailsControlParameters,
+                "Data.Instruction.InstructedAmount",
+            ),
+            ConsentError::DailyLimitExceeded { .. } => ApiError::obie(
+                Prefix::Forbidden,
+                "payment_limits_exceeded",
+                "Access forbidden",
+            )
+            .with_detail(ErrorCode::MonzoForbidden, message),
+            ConsentError::RefreshTokenInvalid { .. } => ApiError {
+                shape: Shape::DeveloperApi,
+                ..ApiError::obie(Prefix::BadRequest, "refresh_token.invalid", message)
+            },
+            ConsentError::RefreshTokenEvicted => ApiError {
+                shape: Shape::DeveloperApi,
+                ..ApiError::obie(Prefix::BadRequest, "refresh_token.evicted", message)
+            },
+            ConsentError::AccessTokenInvalid => ApiError::unauthorized_empty(),
+            ConsentError::TimeWentBackwards { .. } | ConsentError::TokenNotFresh => {
+                ApiError::obie(Prefix::InternalService, "", "Internal server error")
+                    .with_detail(ErrorCode::UnexpectedError, "Something went wrong")
+            }
+        }
+    }
+
+    /// The payment's `RejectionReason` (Monzo's `SupplementaryData.RejectionReason`) when this
+    /// error means the payment is rejected rather than the request refused.
+    pub fn rejection_reason(&self) -> Option<&'static str> {
+        match self {
+            ConsentError::DailyLimitExceeded { .. } => Some("Payment limits exceeded"),
+            _ => None,
+        }
+    }
+}
+
+/// Checks that `now` is not before `last_event`.
+pub(crate) fn not_before(now: Instant, last_event: Instant) -> Result<(), ConsentError> {
+    if now < last_event {
+        Err(ConsentError::TimeWentBackwards { now, last_event })
+    } else {
+        Ok(())
     }
 }
