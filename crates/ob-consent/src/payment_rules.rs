@@ -231,7 +231,7 @@ pub fn check_standing_order(
     if initiation.recurring_payment_amount.is_some() {
         return Err(ConsentError::FieldUnexpected {
             path: "Data.Initiation.RecurringPaymentAmount",
-            reason: "Monzo pays FirstPaymentAmount every time and refuses this field",
+            reason: "Monzo repeats FirstPaymentAmount and refuses this field",
         });
     }
     if initiation.number_of_payments.is_some() && initiation.final_payment_date_time.is_some() {
@@ -530,7 +530,7 @@ pub fn check_international(
         return Err(ConsentError::Unsupported {
             kind: Unsupported::LocalInstrument,
             path: "Data.Initiation.LocalInstrument",
-            expected: format!("for {currency}: {expected}"),
+            expected: format!("{expected} for {currency}"),
             found: instrument.unwrap_or("none").into(),
         });
     }
@@ -540,7 +540,7 @@ pub fn check_international(
             kind: Unsupported::Scheme,
             path: "Data.Initiation.CreditorAccount.SchemeName",
             expected: format!(
-                "for {currency}: {}",
+                "{} for {currency}",
                 list(rows.iter().map(|r| r.scheme.to_owned()))
             ),
             found: scheme.into(),

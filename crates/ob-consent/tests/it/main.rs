@@ -1,5 +1,9 @@
 //! Table-driven tests of every consent rule in this crate, each with the error code it maps to.
 
+mod lifecycle;
+mod payment_rules;
+mod tokens;
+
 use monzo_model::accounts::{OBReadConsent1DataPermissions as P, OBReadPot1, OBReadTransaction6};
 use ob_consent::frequency::{Frequency, MonzoSchedule, QuarterDays};
 use ob_consent::permissions::Permissions;
@@ -231,9 +235,62 @@ fn error_messages() {
         Permissions::validate(&[P::ReadAccountsBasic, P::ReadStatementsBasic]).unwrap_err(),
         "IntrvlDay:99".parse::<Frequency>().unwrap_err(),
         Frequency::parse_for_monzo("QtrDay:SCOTTISH").unwrap_err(),
+        ConsentError::FieldMissing {
+            path: "Data.Initiation.DestinationCountryCode",
+        },
+        ConsentError::FieldUnexpected {
+            path: "Data.Initiation.FinalPaymentDateTime",
+            reason: "give NumberOfPayments or FinalPaymentDateTime, not both",
+        },
+        ConsentError::FieldInvalid {
+            path: "Risk.BeneficiaryAccountType",
+            expected: "Personal, Business".into(),
+            found: "Charity".into(),
+        },
+        ConsentError::Unsupported {
+            kind: ob_consent::Unsupported::AccountIdentifier,
+            path: "Data.Initiation.CreditorAccount.Identification",
+            expected: "a UK account".into(),
+            found: "x".into(),
+        },
+        ConsentError::InvalidConsentStatus {
+            action: "create a payment order",
+            status: "Consumed",
+        },
+        ConsentError::ConsentExpired {
+            expired_at: chrono::DateTime::UNIX_EPOCH,
+        },
+        ConsentError::AfterCutOff {
+            cut_off: chrono::DateTime::UNIX_EPOCH,
+        },
+        ConsentError::ConsentMismatch {
+            path: "Data.Initiation.InstructedAmount.Amount".into(),
+            reason: "the consent has \"1.00\", the order has \"2.00\"".into(),
+        },
+        ConsentError::FailsControlParameters {
+            reason: "2 is over the maximum individual amount of 1".into(),
+        },
+        ConsentError::DailyLimitExceeded {
+            limit: 10_000.into(),
+            sent_today: 9_999.into(),
+            amount: 2.into(),
+        },
+        ConsentError::RefreshTokenInvalid {
+            reason: "already used (refresh tokens are single use)",
+        },
+        ConsentError::RefreshTokenEvicted,
+        ConsentError::AccessTokenInvalid,
+        ConsentError::TokenNotFresh,
+        ConsentError::TimeWentBackwards {
+            now: chrono::DateTime::UNIX_EPOCH,
+            last_event: chrono::DateTime::UNIX_EPOCH + chrono::Duration::seconds(1),
+        },
     ]
     .iter()
-    .map(|e| format!("{e} => {}", e.to_api_error()))
+    .map(|e| {
+        let api = e.to_api_error();
+        format!("{e} => {api} ({:?} shape)", api.shape)
+    })
     .collect();
     insta::assert_debug_snapshot!(msgs);
 }
