@@ -161,12 +161,10 @@ impl AwaitingAuthorisation {
     ) -> Result<Authorised, Refused<Self>> {
         let check = not_before(now, self.info.created)
             .and_then(|()| self.info.check_not_expired(now))
-            .and_then(|()| {
-                if account_ids.is_empty() {
-                    Err(ConsentError::FieldMissing { path: "AccountIds" })
-                } else {
-                    Ok(())
-                }
+            .and(if account_ids.is_empty() {
+                Err(ConsentError::FieldMissing { path: "AccountIds" })
+            } else {
+                Ok(())
             });
         if let Err(e) = check {
             return Err(Refused::new(self, e));
