@@ -214,6 +214,9 @@ pub struct ApiError {
     pub interaction_id: Option<String>,
     /// The developer API's `params`, when present.
     pub params: Option<serde_json::Map<String, serde_json::Value>>,
+    /// The developer API's `retryable`, when present: the server's own word on whether the
+    /// same request can succeed later. [`is_retryable`](ApiError::is_retryable) prefers it.
+    pub retryable: Option<bool>,
 }
 
 impl ApiError {
@@ -233,6 +236,7 @@ impl ApiError {
             retry_after: None,
             interaction_id: None,
             params: None,
+            retryable: None,
         }
     }
 
@@ -296,9 +300,13 @@ impl ApiError {
         self.details.iter().any(|d| &d.code == code)
     }
 
-    /// Whether sending the same request again later can succeed: rate limits, timeouts and
-    /// server errors (Monzo's `internal_service`, `timeout`, `rate_limited`), not client errors.
+    /// Whether sending the same request again later can succeed. The developer API's
+    /// `retryable` decides when present; otherwise rate limits, timeouts and server errors
+    /// (Monzo's `internal_service`, `timeout`, `rate_limited`) are, client errors are not.
     pub fn is_retryable(&self) -> bool {
+        if let Some(r) = self.retryable {
+            return r;
+        }
         matches!(
             self.prefix(),
             Some(Prefix::InternalService | Prefix::Timeout | Prefix::RateLimited)

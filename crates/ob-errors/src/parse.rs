@@ -77,6 +77,7 @@ pub fn parse_response(response: &Response<Vec<u8>>) -> Result<ApiError, ParseErr
         retry_after,
         interaction_id,
         params: None,
+        retryable: None,
     };
     if response.body().iter().all(u8::is_ascii_whitespace) {
         return Ok(error);
@@ -118,6 +119,7 @@ pub fn parse_response(response: &Response<Vec<u8>>) -> Result<ApiError, ParseErr
         error.code = code;
         error.message = message;
         error.params = m.get("params").and_then(Value::as_object).cloned();
+        error.retryable = m.get("retryable").and_then(Value::as_bool);
     } else {
         return Err(fail(
             "no Errors, Code/Message, error or code/message members",

@@ -76,6 +76,9 @@ pub fn render(request_headers: &HeaderMap, error: &ApiError) -> Response<Vec<u8>
             if let Some(p) = &error.params {
                 m.insert("params".into(), Value::Object(p.clone()));
             }
+            if let Some(r) = error.retryable {
+                m.insert("retryable".into(), Value::Bool(r));
+            }
             Some(m)
         }
     };

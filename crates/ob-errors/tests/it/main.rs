@@ -286,3 +286,25 @@ fn oauth_and_developer_shapes_render_back() {
     );
     assert_eq!(parse_response(&res).unwrap(), oauth);
 }
+
+#[test]
+fn developer_api_retryable_is_read_and_preferred() {
+    let res = http::Response::builder()
+        .status(500)
+        .body(br#"{"code":"internal_service.ledger","message":"Ledger write failed","retryable":false}"#.to_vec())
+        .unwrap();
+    let err = parse_response(&res).unwrap();
+    assert_eq!(err.shape, Shape::DeveloperApi);
+    assert_eq!(err.retryable, Some(false));
+    // A 500 would be retryable by its status; the server said it is not.
+    assert!(!err.is_retryable());
+    // And it renders back with the flag.
+    let again = render(&HeaderMap::new(), &err);
+    assert_eq!(parse_response(&again).unwrap().retryable, Some(false));
+
+    let res = http::Response::builder()
+        .status(400)
+        .body(br#"{"code":"bad_request.busy","message":"Try again","retryable":true}"#.to_vec())
+        .unwrap();
+    assert!(parse_response(&res).unwrap().is_retryable());
+}
