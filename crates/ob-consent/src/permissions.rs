@@ -1,5 +1,6 @@
 //! Account-access permissions: OBIE's validation rules, Monzo's supported set, and redaction of
-//! what a Basic permission may not see.
+//! what a Basic permission may not see (accounts, pots, transactions, standing orders, scheduled
+//! payments).
 //!
 //! OBIE v3.1.10 (account-access-consents): the list must not be empty; it must include
 //! `ReadAccountsBasic` or `ReadAccountsDetail`; `ReadTransactionsBasic`/`Detail` need at least
@@ -9,7 +10,8 @@
 use std::collections::BTreeSet;
 
 use monzo_model::accounts::{
-    OBAccount6, OBPot1, OBReadConsent1DataPermissions as Permission, OBTransaction6,
+    OBAccount6, OBPot1, OBReadConsent1DataPermissions as Permission, OBScheduledPayment3,
+    OBStandingOrder6, OBTransaction6,
 };
 
 use crate::ConsentError;
@@ -118,6 +120,24 @@ impl Permissions {
             tx.creditor_account = None;
             tx.debtor_agent = None;
             tx.debtor_account = None;
+        }
+    }
+
+    /// Removes from a standing order what `ReadStandingOrdersBasic` may not see
+    /// (`CreditorAgent`, `CreditorAccount`).
+    pub fn redact_standing_order(&self, order: &mut OBStandingOrder6) {
+        if !self.grants(&Permission::ReadStandingOrdersDetail) {
+            order.creditor_agent = None;
+            order.creditor_account = None;
+        }
+    }
+
+    /// Removes from a scheduled payment what `ReadScheduledPaymentsBasic` may not see
+    /// (`CreditorAgent`, `CreditorAccount`).
+    pub fn redact_scheduled_payment(&self, payment: &mut OBScheduledPayment3) {
+        if !self.grants(&Permission::ReadScheduledPaymentsDetail) {
+            payment.creditor_agent = None;
+            payment.creditor_account = None;
         }
     }
 

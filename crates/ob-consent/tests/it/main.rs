@@ -118,6 +118,41 @@ fn basic_transactions_omit_detail_fields() {
 }
 
 #[test]
+fn basic_standing_orders_and_scheduled_payments_omit_the_creditor() {
+    use monzo_model::accounts::{OBReadScheduledPayment3, OBReadStandingOrder6};
+    let creditor = r#""CreditorAccount":{"SchemeName":"UK.OBIE.SortCodeAccountNumber","Identification":"80200112345678","Name":"Landlord"}"#;
+    let so = format!(
+        r#"{{"Data":{{"StandingOrder":[{{"AccountId":"acc_1","Frequency":"EvryDay","Reference":"Rent",{creditor}}}]}},"Links":{{"Self":"https://x/"}},"Meta":{{}}}}"#
+    );
+    let sp = format!(
+        r#"{{"Data":{{"ScheduledPayment":[{{"AccountId":"acc_1","ScheduledPaymentDateTime":"2025-07-01T00:00:00Z","ScheduledType":"Execution","InstructedAmount":{{"Amount":"5.00","Currency":"GBP"}},{creditor}}}]}},"Links":{{"Self":"https://x/"}},"Meta":{{}}}}"#
+    );
+    let basic = Permissions::validate(&[
+        P::ReadAccountsBasic,
+        P::ReadStandingOrdersBasic,
+        P::ReadScheduledPaymentsBasic,
+    ])
+    .unwrap();
+    let detail = Permissions::validate(&[
+        P::ReadAccountsBasic,
+        P::ReadStandingOrdersDetail,
+        P::ReadScheduledPaymentsDetail,
+    ])
+    .unwrap();
+    for (perms, kept) in [(&basic, false), (&detail, true)] {
+        let mut so: OBReadStandingOrder6 = decode::from_str(&so).unwrap();
+        let order = &mut so.data.standing_order.as_mut().unwrap()[0];
+        perms.redact_standing_order(order);
+        assert_eq!(order.creditor_account.is_some(), kept);
+        assert_eq!(order.reference.as_deref(), Some("Rent"));
+        let mut sp: OBReadScheduledPayment3 = decode::from_str(&sp).unwrap();
+        let payment = &mut sp.data.scheduled_payment.as_mut().unwrap()[0];
+        perms.redact_scheduled_payment(payment);
+        assert_eq!(payment.creditor_account.is_some(), kept);
+    }
+}
+
+#[test]
 fn frequency_grammar() {
     let valid = [
         ("EvryDay", Frequency::EveryDay),
