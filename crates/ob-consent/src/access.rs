@@ -6,7 +6,7 @@
 //! - `/party` endpoints: forbidden when the last SCA with the client is more than 5 minutes old;
 //! - direct debits: after 5 minutes, only those collected in the last 90 days;
 //! - standing orders: after 5 minutes, only those executed in the last 90 days, plus those
-//!   whose first payment is still to come;
+//!   whose first payment is still to come (an order with neither is not shown);
 //! - scheduled payments: all, as long as the last SCA is within 90 days.
 //!
 //! Where OBIE and Monzo differ on a request outside the consent's range (OBIE: serve what
@@ -16,9 +16,7 @@
 use chrono::Duration;
 use ob_model::accounts::{OBReadDirectDebit2DataDirectDebit, OBStandingOrder6};
 
-use crate::ConsentError;
-
-use crate::Instant;
+use crate::{add, sub, ConsentError, Instant};
 
 /// How recent an SCA must be for parties and full direct-debit and standing-order history.
 pub const RECENT_SCA: Duration = Duration::minutes(5);
@@ -26,9 +24,10 @@ pub const RECENT_SCA: Duration = Duration::minutes(5);
 /// an SCA for scheduled payments.
 pub const HISTORY: Duration = Duration::days(90);
 
-/// Whether an SCA at `last_sca` is recent at `now` (within [`RECENT_SCA`]).
+/// Whether an SCA at `last_sca` is recent at `now`: less than [`RECENT_SCA`] ago. (An SCA
+/// recorded a moment after `now`, as concurrent requests can see, counts as recent.)
 pub fn sca_is_recent(last_sca: Instant, now: Instant) -> bool {
-    now >= last_sca && now - last_sca <= RECENT_SCA
+    now < add(last_sca, RECENT_SCA)
 }
 
 /// `GET /party`, `/accounts/{id}/party`, `/accounts/{id}/parties`: allowed only within 5 minutes
@@ -48,7 +47,7 @@ pub fn check_scheduled_payments_access(
     last_sca: Instant,
     now: Instant,
 ) -> Result<(), ConsentError> {
-    if now >= last_sca && now - last_sca <= HISTORY {
+    if now < add(last_sca, HISTORY) {
         Ok(())
     } else {
         Err(ConsentError::ScaTooOld {
@@ -67,7 +66,7 @@ pub fn filter_direct_debits(
     if sca_is_recent(last_sca, now) {
         return;
     }
-    let since = now - HISTORY;
+    let since = sub(now, HISTORY);
     items.retain(|d| {
         d.previous_payment_date_time
             .is_some_and(|t| t.utc() >= since)
@@ -80,11 +79,10 @@ pub fn filter_standing_orders(items: &mut Vec<OBStandingOrder6>, last_sca: Insta
     if sca_is_recent(last_sca, now) {
         return;
     }
-    let since = now - HISTORY;
+    let since = sub(now, HISTORY);
     items.retain(|o| {
         let recently_paid = o.last_payment_date_time.is_some_and(|t| t.utc() >= since);
-        let not_started = o.first_payment_date_time.is_some_and(|t| t.utc() > now)
-            || o.last_payment_date_time.is_none();
+        let not_started = o.first_payment_date_time.is_some_and(|t| t.utc() > now);
         recently_paid || not_started
     });
 }
@@ -149,7 +147,16 @@ pub fn transaction_window(
     };
     let reversed = matches!((req_from, req_to), (Some(f), Some(t)) if f > t);
     if reversed || matches!((from, to), (Some(f), Some(t)) if f > t) {
+        // Name the parameter that moved the range out: a start after the consent's end, or
+        // else the end (before the consent's start, or before the request's own start).
+        let after_end = matches!((req_from, consent_to), (Some(f), Some(t)) if f > t);
+        let param = if after_end && !reversed {
+            "fromBookingDateTime"
+        } else {
+            "toBookingDateTime"
+        };
         return Err(ConsentError::OutsideTransactionWindow {
+            param,
             requested: show(req_from, req_to),
             allowed: show(consent_from, consent_to),
         });

@@ -2,8 +2,8 @@
 //!
 //! OBIE v3.1.10 (`account-access-consents`): a consent is created `AwaitingAuthorisation`; the
 //! customer makes it `Authorised` or `Rejected`. An authorised consent can be re-authenticated
-//! while it has not expired, and ends when the client deletes it (`DELETE`, shown here as
-//! `Revoked`, OBIE's status for a consent that has ended).
+//! while it has not expired. The client can delete a consent in any state (`DELETE`, shown here
+//! as `Revoked`, OBIE's status for a consent that has ended).
 //!
 //! Monzo (SCA-RTS): consents created before 2022-08-01 expire 90 days after creation; later
 //! ones are long-lived unless the client set `ExpirationDateTime`, which is always honoured.
@@ -13,16 +13,17 @@
 //! ```text
 //!                       authorise                       revoke
 //! AwaitingAuthorisation ──────────► Authorised ─────────────────► Revoked
-//!          │   │                     │    ▲                          ▲
-//!          │   └──reject──► Rejected └────┘ reauthenticate           │
-//!          └─────────────────────────────── revoke ──────────────────┘
+//!          │   │                     │    ▲                          ▲  ▲
+//!          │   └──reject──► Rejected └────┘ reauthenticate           │  │
+//!          │                   └──────────────── revoke ─────────────┘  │
+//!          └─────────────────────────────────── revoke ─────────────────┘
 //! ```
 
 use chrono::{Duration, NaiveDate};
 use monzo_model::accounts::OBReadConsentResponse1DataStatus as Status;
 
 use crate::permissions::Permissions;
-use crate::{not_before, ConsentError, Instant, Refused};
+use crate::{add, not_before, ConsentError, Instant, Refused};
 
 /// Monzo's long-lived consents apply to consents created from this date (UTC).
 pub const LONG_LIVED_FROM: NaiveDate = match NaiveDate::from_ymd_opt(2022, 8, 1) {
@@ -55,8 +56,8 @@ impl ConsentInfo {
     /// When the consent expires, if it does: `ExpirationDateTime`, and for a consent created
     /// before 2022-08-01 no later than 90 days after creation.
     pub fn expires_at(&self) -> Option<Instant> {
-        let legacy =
-            (self.created.date_naive() < LONG_LIVED_FROM).then(|| self.created + LEGACY_LIFETIME);
+        let legacy = (self.created.date_naive() < LONG_LIVED_FROM)
+            .then(|| add(self.created, LEGACY_LIFETIME));
         match (legacy, self.expiration) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
@@ -204,18 +205,32 @@ impl AwaitingAuthorisation {
     }
 }
 
+impl Rejected {
+    /// The client deletes the rejected consent.
+    pub fn revoke(self, now: Instant) -> Result<Revoked, Refused<Self>> {
+        if let Err(e) = not_before(now, self.at) {
+            return Err(Refused::new(self, e));
+        }
+        Ok(Revoked {
+            info: self.info,
+            approval: None,
+            at: now,
+        })
+    }
+}
+
 impl Authorised {
     /// Whether the client may read data under the consent at `now` (it has not expired).
     /// Each endpoint's own rules (permissions, SCA age) come on top.
     pub fn check_active(&self, now: Instant) -> Result<(), ConsentError> {
-        not_before(now, self.approval.last_sca)?;
         self.info.check_not_expired(now)
     }
 
     /// The customer authenticates again (OBIE allows it while the consent has not expired):
     /// the SCA time moves to `now`.
     pub fn reauthenticate(self, now: Instant) -> Result<Authorised, Refused<Self>> {
-        if let Err(e) = self.check_active(now) {
+        let check = not_before(now, self.approval.last_sca).and_then(|()| self.check_active(now));
+        if let Err(e) = check {
             return Err(Refused::new(self, e));
         }
         let mut next = self;
@@ -347,6 +362,10 @@ impl AccountAccessConsent {
                 .revoke(now)
                 .map(C::Revoked)
                 .map_err(|r| r.map_state(C::AwaitingAuthorisation)),
+            (C::Rejected(s), Event::Revoke) => s
+                .revoke(now)
+                .map(C::Revoked)
+                .map_err(|r| r.map_state(C::Rejected)),
             (C::Authorised(s), Event::Reauthenticate) => s
                 .reauthenticate(now)
                 .map(C::Authorised)

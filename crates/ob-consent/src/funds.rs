@@ -1,14 +1,15 @@
 //! The confirmation-of-funds consent state machine (CBPII).
 //!
 //! OBIE v3.1.10 (`funds-confirmation-consents`): a consent is created `AwaitingAuthorisation`;
-//! the customer makes it `Authorised` or `Rejected`; the client deletes it or the customer
-//! revokes it (`Revoked`). `ExpirationDateTime` is optional; without it the consent lasts until
+//! the customer makes it `Authorised` or `Rejected`; the client deletes it (in any state) or the
+//! customer revokes it (`Revoked`). `ExpirationDateTime` is optional; without it the consent lasts until
 //! revoked. Monzo: strong customer authentication only the first time; consents are ongoing.
 //!
 //! ```text
 //!                       authorise              revoke
 //! AwaitingAuthorisation ──────────► Authorised ───────► Revoked
-//!          └──reject──► Rejected
+//!       │  └──reject──► Rejected ──────── revoke ────────▲  ▲
+//!       └────────────────────────── revoke ─────────────────┘
 //! ```
 
 use monzo_model::funds::OBFundsConfirmationConsentResponse1DataStatus as Status;
@@ -126,12 +127,35 @@ impl AwaitingAuthorisation {
             at: now,
         })
     }
+
+    /// The client deletes the consent before the customer has answered.
+    pub fn revoke(self, now: Instant) -> Result<Revoked, Refused<Self>> {
+        if let Err(e) = not_before(now, self.info.created) {
+            return Err(Refused::new(self, e));
+        }
+        Ok(Revoked {
+            info: self.info,
+            at: now,
+        })
+    }
+}
+
+impl Rejected {
+    /// The client deletes the rejected consent.
+    pub fn revoke(self, now: Instant) -> Result<Revoked, Refused<Self>> {
+        if let Err(e) = not_before(now, self.at) {
+            return Err(Refused::new(self, e));
+        }
+        Ok(Revoked {
+            info: self.info,
+            at: now,
+        })
+    }
 }
 
 impl Authorised {
     /// `POST /funds-confirmations`: allowed while the consent has not expired.
     pub fn check_active(&self, now: Instant) -> Result<(), ConsentError> {
-        not_before(now, self.authorised_at)?;
         self.info.check_not_expired(now)
     }
 
@@ -225,6 +249,14 @@ impl FundsConsent {
                 .reject(now)
                 .map(C::Rejected)
                 .map_err(|r| r.map_state(C::AwaitingAuthorisation)),
+            (C::AwaitingAuthorisation(s), Event::Revoke) => s
+                .revoke(now)
+                .map(C::Revoked)
+                .map_err(|r| r.map_state(C::AwaitingAuthorisation)),
+            (C::Rejected(s), Event::Revoke) => s
+                .revoke(now)
+                .map(C::Revoked)
+                .map_err(|r| r.map_state(C::Rejected)),
             (C::Authorised(s), Event::Revoke) => s
                 .revoke(now)
                 .map(C::Revoked)

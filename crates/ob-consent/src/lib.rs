@@ -16,6 +16,11 @@
 //! Every rejection is a [`ConsentError`], which maps to the error response Monzo's API gives
 //! ([`ConsentError::to_api_error`]).
 //!
+//! Every time limit is half-open: something that lasts `d` from `t` is allowed while
+//! `now < t + d` and refused from `t + d` on (payment deadlines, `CutOffDateTime`,
+//! `ExpirationDateTime`, `ValidToDateTime`, token and SCA ages, idempotency keys). Time
+//! arithmetic saturates at the end of representable time instead of overflowing.
+//!
 //! ```
 //! use chrono::{TimeZone, Utc};
 //! use ob_consent::payment::{AwaitingAuthorisation, PaymentKind};
@@ -168,6 +173,8 @@ pub enum ConsentError {
     /// The requested range does not overlap the consent's transaction range (or ends before it
     /// starts).
     OutsideTransactionWindow {
+        /// The query parameter at fault (`fromBookingDateTime` or `toBookingDateTime`).
+        param: &'static str,
         /// The requested range, as given.
         requested: String,
         /// The range the consent allows.
@@ -249,8 +256,15 @@ pub enum ConsentError {
     FailsControlParameters {
         /// Which parameter and by how much.
         reason: String,
+        /// The request field at fault, when one is (the amount; none for the validity window).
+        path: Option<&'static str>,
     },
     /// A payment that would take the account over its daily outbound limit.
+    ///
+    /// Monzo accepts such a payment order and then rejects the payment, with `RejectionReason`
+    /// "Payment limits exceeded" ([`rejection_reason`](ConsentError::rejection_reason)): a
+    /// server should do the same. [`to_api_error`](ConsentError::to_api_error) gives a 403
+    /// `UK.MONZO.Forbidden` for a server that refuses such a request outright instead.
     DailyLimitExceeded {
         /// The account's daily limit.
         limit: Decimal,
@@ -295,7 +309,7 @@ impl fmt::Display for ConsentError {
             ConsentError::InvalidDate { param, value } => {
                 write!(f, "invalid {param}: expected an RFC 3339 date-time such as \"2022-02-03T00:00:00Z\", found {value:?}")
             }
-            ConsentError::OutsideTransactionWindow { requested, allowed } => {
+            ConsentError::OutsideTransactionWindow { requested, allowed, .. } => {
                 write!(f, "outside the consent's transaction window: expected a range overlapping {allowed}, found {requested}")
             }
             ConsentError::InvalidIdempotencyKey { key } => write!(
@@ -341,7 +355,7 @@ impl fmt::Display for ConsentError {
                 f,
                 "payment order does not match its consent at {path}: {reason}"
             ),
-            ConsentError::FailsControlParameters { reason } => {
+            ConsentError::FailsControlParameters { reason, .. } => {
                 write!(f, "payment fails the consent's control parameters: {reason}")
             }
             ConsentError::DailyLimitExceeded { limit, sent_today, amount } => write!(
@@ -404,10 +418,10 @@ impl ConsentError {
             ConsentError::InvalidDate { param, .. } => {
                 bad("invalid_date", ErrorCode::FieldInvalidDate, param)
             }
-            ConsentError::OutsideTransactionWindow { .. } => bad(
+            ConsentError::OutsideTransactionWindow { param, .. } => bad(
                 "outside_transaction_window",
                 ErrorCode::FieldInvalidDate,
-                "fromBookingDateTime",
+                param,
             ),
             ConsentError::InvalidIdempotencyKey { .. } => bad(
                 "invalid_idempotency_key",
@@ -461,11 +475,18 @@ impl ConsentError {
             )
             .with_detail(ErrorCode::ResourceConsentMismatch, message.clone())
             .at_path(path.clone()),
-            ConsentError::FailsControlParameters { .. } => bad(
-                "fails_control_parameters",
-                ErrorCode::RulesFailsControlParameters,
-                "Data.Instruction.InstructedAmount",
-            ),
+            ConsentError::FailsControlParameters { path, .. } => {
+                let err = ApiError::obie(
+                    Prefix::BadRequest,
+                    "fails_control_parameters",
+                    "The request is invalid",
+                )
+                .with_detail(ErrorCode::RulesFailsControlParameters, message);
+                match path {
+                    Some(p) => err.at_path(*p),
+                    None => err,
+                }
+            }
             ConsentError::DailyLimitExceeded { .. } => ApiError::obie(
                 Prefix::Forbidden,
                 "payment_limits_exceeded",
@@ -496,6 +517,18 @@ impl ConsentError {
             _ => None,
         }
     }
+}
+
+/// `t + d`, or the last representable instant if that overflows.
+pub(crate) fn add(t: Instant, d: chrono::Duration) -> Instant {
+    t.checked_add_signed(d)
+        .unwrap_or(chrono::DateTime::<chrono::Utc>::MAX_UTC)
+}
+
+/// `t - d`, or the first representable instant if that overflows.
+pub(crate) fn sub(t: Instant, d: chrono::Duration) -> Instant {
+    t.checked_sub_signed(d)
+        .unwrap_or(chrono::DateTime::<chrono::Utc>::MIN_UTC)
 }
 
 /// Checks that `now` is not before `last_event`.

@@ -11,17 +11,17 @@
 //! an order after it is refused with `UK.OBIE.Rules.AfterCutOffDateTime`.
 //!
 //! ```text
-//!                      authorise (≤ 24 h after creation)
+//!                      authorise (< 24 h after creation)
 //! AwaitingAuthorisation ─────────────────────────────────► Authorised ──consume──► Consumed
-//!          │                                                    (≤ 24 h after creation,
-//!          └──reject──► Rejected                                 ≤ 1 h after approval,
-//!                                                                ≤ CutOffDateTime)
+//!          │                                                    (< 24 h after creation,
+//!          └──reject──► Rejected                                 < 1 h after approval,
+//!                                                                < CutOffDateTime)
 //! ```
 
 use chrono::Duration;
 use monzo_model::payments::OBWriteDomesticConsentResponse5DataStatus as Status;
 
-use crate::{not_before, ConsentError, Instant, Refused};
+use crate::{add, not_before, ConsentError, Instant, Refused};
 
 /// How long after creation a payment consent can become an order.
 pub const CREATION_WINDOW: Duration = Duration::hours(24);
@@ -59,12 +59,28 @@ pub struct ConsentInfo {
 impl ConsentInfo {
     /// `CutOffDateTime`: 30 minutes after creation for international consents, none otherwise.
     pub fn cut_off(&self) -> Option<Instant> {
-        (self.kind == PaymentKind::International).then(|| self.created + INTERNATIONAL_CUT_OFF)
+        (self.kind == PaymentKind::International).then(|| add(self.created, INTERNATIONAL_CUT_OFF))
     }
 
-    /// When a consent that is still awaiting authorisation can no longer become an order.
+    /// When a consent can no longer become an order, whatever else happens: 24 hours after
+    /// creation.
     pub fn creation_deadline(&self) -> Instant {
-        self.created + CREATION_WINDOW
+        add(self.created, CREATION_WINDOW)
+    }
+
+    /// Refuses `now` at or after the cut-off or `deadline`.
+    fn check_limits(&self, deadline: Instant, now: Instant) -> Result<(), ConsentError> {
+        if let Some(cut_off) = self.cut_off() {
+            if now >= cut_off {
+                return Err(ConsentError::AfterCutOff { cut_off });
+            }
+        }
+        if now >= deadline {
+            return Err(ConsentError::ConsentExpired {
+                expired_at: deadline,
+            });
+        }
+        Ok(())
     }
 }
 
@@ -136,15 +152,17 @@ impl AwaitingAuthorisation {
         }
     }
 
-    /// The customer approves the consent for an account. Refused once the consent is more than
-    /// 24 hours old, or, for an international consent, after its `CutOffDateTime`.
+    /// The customer approves the consent for an account. Refused from 24 hours after creation,
+    /// or, for an international consent, from its `CutOffDateTime`.
     pub fn authorise(
         self,
         user_id: impl Into<String>,
         account_id: impl Into<String>,
         now: Instant,
     ) -> Result<Authorised, Refused<Self>> {
-        if let Err(e) = self.check_open(now) {
+        let check = not_before(now, self.info.created)
+            .and_then(|()| self.info.check_limits(self.info.creation_deadline(), now));
+        if let Err(e) = check {
             return Err(Refused::new(self, e));
         }
         Ok(Authorised {
@@ -167,49 +185,21 @@ impl AwaitingAuthorisation {
             at: now,
         })
     }
-
-    fn check_open(&self, now: Instant) -> Result<(), ConsentError> {
-        not_before(now, self.info.created)?;
-        if let Some(cut_off) = self.info.cut_off() {
-            if now > cut_off {
-                return Err(ConsentError::AfterCutOff { cut_off });
-            }
-        }
-        let deadline = self.info.creation_deadline();
-        if now > deadline {
-            return Err(ConsentError::ConsentExpired {
-                expired_at: deadline,
-            });
-        }
-        Ok(())
-    }
 }
 
 impl Authorised {
-    /// The last moment the consent can become an order: 24 hours after creation or 1 hour
+    /// When the consent can no longer become an order: 24 hours after creation or 1 hour
     /// after approval, whichever is first. (International consents also have their
     /// [`cut_off`](ConsentInfo::cut_off), which is earlier.)
     pub fn order_deadline(&self) -> Instant {
         self.info
             .creation_deadline()
-            .min(self.approval.at + APPROVAL_WINDOW)
+            .min(add(self.approval.at, APPROVAL_WINDOW))
     }
 
     /// Whether the consent can still become an order at `now`.
     pub fn check_open(&self, now: Instant) -> Result<(), ConsentError> {
-        not_before(now, self.approval.at)?;
-        if let Some(cut_off) = self.info.cut_off() {
-            if now > cut_off {
-                return Err(ConsentError::AfterCutOff { cut_off });
-            }
-        }
-        let deadline = self.order_deadline();
-        if now > deadline {
-            return Err(ConsentError::ConsentExpired {
-                expired_at: deadline,
-            });
-        }
-        Ok(())
+        self.info.check_limits(self.order_deadline(), now)
     }
 
     /// `GET .../{ConsentId}/funds-confirmation`: allowed while the consent is authorised and
@@ -225,7 +215,8 @@ impl Authorised {
         payment_id: impl Into<String>,
         now: Instant,
     ) -> Result<Consumed, Refused<Self>> {
-        if let Err(e) = self.check_open(now) {
+        let check = not_before(now, self.approval.at).and_then(|()| self.check_open(now));
+        if let Err(e) = check {
             return Err(Refused::new(self, e));
         }
         Ok(Consumed {
@@ -328,7 +319,7 @@ impl PaymentConsent {
 
     /// Whether the consent, still open, has run out of time at `now`.
     pub fn is_expired(&self, now: Instant) -> bool {
-        self.expires_at().is_some_and(|at| now > at)
+        self.expires_at().is_some_and(|at| now >= at)
     }
 
     /// Applies an event; an event the current status does not allow is refused with

@@ -4,8 +4,9 @@
 //!
 //! From Monzo's Payment Initiation Services, VRP and CBPII documentation:
 //! - domestic, scheduled and standing-order payments: GBP only; accounts identified by
-//!   `UK.OBIE.SortCodeAccountNumber` only (not IBAN); local instrument `UK.OBIE.FPS`
-//!   (it may be left out); times in RFC 3339 (with a time zone);
+//!   `UK.OBIE.SortCodeAccountNumber` only (not IBAN); local instrument `UK.OBIE.FPS` ("you
+//!   should provide UK.OBIE.FPS as the LocalInstrument": required here, so that a request
+//!   accepted here is not refused by the bank); times in RFC 3339 (with a time zone);
 //! - standing orders: Monzo's frequency subset ([`crate::frequency`]); `RecurringPaymentDateTime`
 //!   and `RecurringPaymentAmount` are refused; `NumberOfPayments` or `FinalPaymentDateTime`,
 //!   not both;
@@ -102,9 +103,15 @@ pub fn check_sort_code_account(
     Ok(())
 }
 
-fn check_fps(path: &'static str, instrument: Option<&Instrument>) -> Result<(), ConsentError> {
+fn check_fps(
+    path: &'static str,
+    instrument: Option<&Instrument>,
+    required: bool,
+) -> Result<(), ConsentError> {
     match instrument {
-        None | Some(Instrument::FPS) => Ok(()),
+        Some(Instrument::FPS) => Ok(()),
+        None if !required => Ok(()),
+        None => Err(ConsentError::FieldMissing { path }),
         Some(other) => Err(ConsentError::Unsupported {
             kind: Unsupported::LocalInstrument,
             path,
@@ -177,6 +184,7 @@ pub fn check_domestic(initiation: &OBWriteDomestic2DataInitiation) -> Result<(),
     check_fps(
         "Data.Initiation.LocalInstrument",
         initiation.local_instrument.as_ref(),
+        true,
     )?;
     check_creditor(CREDITOR, &initiation.creditor_account)?;
     check_debtor(DEBTOR, initiation.debtor_account.as_deref())
@@ -200,6 +208,7 @@ pub fn check_scheduled(
     check_fps(
         "Data.Initiation.LocalInstrument",
         initiation.local_instrument.as_ref(),
+        true,
     )?;
     check_creditor(CREDITOR, &initiation.creditor_account)?;
     check_debtor(DEBTOR, initiation.debtor_account.as_deref())?;
@@ -312,7 +321,11 @@ pub struct Rail {
 }
 
 /// Monzo's international payment currencies and rails ("International Payment currencies and
-/// rails support"), row by row.
+/// rails support"), row by row, as far as the published table gives them.
+///
+/// Monzo's documentation source also names [`CURRENCIES_WITHOUT_RAIL_DETAILS`], with custom
+/// schemes (`UK.MONZO.BKash`, `UK.MONZO.Interac`, `UK.MONZO.GhanaMobile`) whose required
+/// fields are not published; those are checked by the general rules only.
 pub const RAILS: &[Rail] = &[
     Rail {
         currency: "AUD",
@@ -416,6 +429,13 @@ pub const RAILS: &[Rail] = &[
     },
 ];
 
+/// Currencies Monzo supports for international payments whose rail parameters are not
+/// published: accepted with the general rules only (see [`check_international`]).
+pub const CURRENCIES_WITHOUT_RAIL_DETAILS: &[&str] = &[
+    "ARS", "BDT", "CAD", "CHF", "COP", "GHS", "HUF", "ILS", "JPY", "NGN", "NZD", "QAR", "SAR",
+    "VND",
+];
+
 /// The `BeneficiaryAccountType` values Monzo accepts.
 pub const BENEFICIARY_ACCOUNT_TYPES: &[&str] = &[
     "Personal",
@@ -433,7 +453,8 @@ fn list(items: impl Iterator<Item = String>) -> String {
 
 /// An international payment (consent or order, v3.1.11): Monzo's general rules, then the row of
 /// [`RAILS`] the currency, local instrument and scheme select, whose required fields must be
-/// present. Returns that row.
+/// present. Returns that row, or `None` for a currency of
+/// [`CURRENCIES_WITHOUT_RAIL_DETAILS`] (general rules only).
 ///
 /// Where the table requires `Creditor.PostalAddress`, Monzo's published list of required
 /// address fields is empty; this check requires the address to give at least `Country` and
@@ -441,7 +462,7 @@ fn list(items: impl Iterator<Item = String>) -> String {
 pub fn check_international(
     initiation: &OBWriteInternational3DataInitiation,
     risk: &OBWriteInternational3Risk,
-) -> Result<&'static Rail, ConsentError> {
+) -> Result<Option<&'static Rail>, ConsentError> {
     check_gbp(
         "Data.Initiation.InstructedAmount.Currency",
         &initiation.instructed_amount.currency,
@@ -484,12 +505,22 @@ pub fn check_international(
     }
 
     let currency = initiation.currency_of_transfer.as_str();
+    if CURRENCIES_WITHOUT_RAIL_DETAILS.contains(&currency) {
+        return Ok(None);
+    }
     let rows: Vec<&'static Rail> = RAILS.iter().filter(|r| r.currency == currency).collect();
     if rows.is_empty() {
+        let mut all: Vec<&str> = RAILS
+            .iter()
+            .map(|r| r.currency)
+            .chain(CURRENCIES_WITHOUT_RAIL_DETAILS.iter().copied())
+            .collect();
+        all.sort_unstable();
+        all.dedup();
         return Err(ConsentError::Unsupported {
             kind: Unsupported::Currency,
             path: "Data.Initiation.CurrencyOfTransfer",
-            expected: list(RAILS.iter().map(|r| r.currency.to_owned())),
+            expected: all.join(", "),
             found: currency.into(),
         });
     }
@@ -603,7 +634,7 @@ pub fn check_international(
             found: account_type.into(),
         });
     }
-    Ok(row)
+    Ok(Some(row))
 }
 
 /// A domestic VRP consent request: the control parameters
@@ -643,6 +674,7 @@ pub fn check_vrp_instruction(instruction: &OBDomesticVRPInstruction) -> Result<(
     check_fps(
         "Data.Instruction.LocalInstrument",
         instruction.local_instrument.as_ref(),
+        false,
     )?;
     check_sort_code_account(
         "Data.Instruction.CreditorAccount.SchemeName",
@@ -697,7 +729,10 @@ pub fn check_daily_limit(
     sent_today: Decimal,
     amount: Decimal,
 ) -> Result<(), ConsentError> {
-    if sent_today + amount > limit {
+    if sent_today
+        .checked_add(amount)
+        .is_none_or(|total| total > limit)
+    {
         Err(ConsentError::DailyLimitExceeded {
             limit,
             sent_today,

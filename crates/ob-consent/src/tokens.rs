@@ -19,7 +19,7 @@ use std::collections::{HashMap, VecDeque};
 
 use chrono::Duration;
 
-use crate::{ConsentError, Instant};
+use crate::{add, ConsentError, Instant};
 
 /// How long an access token lasts.
 pub const ACCESS_TOKEN_LIFETIME: Duration = Duration::hours(30);
@@ -147,7 +147,8 @@ pub struct TokenStore {
     by_user_client: HashMap<(String, String), VecDeque<String>>,
     refresh: HashMap<String, String>,
     access: HashMap<String, String>,
-    retired: HashMap<String, (Retired, Instant)>,
+    /// Refresh tokens that no longer work: why, until when they are remembered, and whose.
+    retired: HashMap<String, (Retired, Instant, String)>,
 }
 
 impl Default for TokenStore {
@@ -198,7 +199,11 @@ impl TokenStore {
         self.access.remove(&live.tokens.access_token);
         self.retired.insert(
             live.tokens.refresh_token.clone(),
-            (why, live.tokens.refresh_expires_at.max(now)),
+            (
+                why,
+                live.tokens.refresh_expires_at.max(now),
+                live.grant.client_id.clone(),
+            ),
         );
         let key = (live.grant.user_id.clone(), live.grant.client_id.clone());
         if let Some(q) = self.by_user_client.get_mut(&key) {
@@ -262,9 +267,9 @@ impl TokenStore {
         }
         let tokens = Tokens {
             access_token: new.access_token,
-            access_expires_at: now + ACCESS_TOKEN_LIFETIME,
+            access_expires_at: add(now, ACCESS_TOKEN_LIFETIME),
             refresh_token: new.refresh_token,
-            refresh_expires_at: now + grant.kind.refresh_lifetime(),
+            refresh_expires_at: add(now, grant.kind.refresh_lifetime()),
         };
         self.by_user_client
             .entry(key)
@@ -279,9 +284,11 @@ impl TokenStore {
     }
 
     /// The `refresh_token` grant: the refresh token is used up and a new pair is returned.
-    /// A refresh token that is unknown, already used, revoked, expired or another client's
-    /// fails with `bad_request.refresh_token.invalid`; one of an evicted consent with
-    /// `bad_request.refresh_token.evicted`. A failed refresh changes nothing.
+    /// A refresh token that is unknown, already used, revoked or expired fails with
+    /// `bad_request.refresh_token.invalid`; one of an evicted consent with
+    /// `bad_request.refresh_token.evicted`. Another client's token is reported as unknown,
+    /// whatever its state, so that nothing leaks across clients. A failed refresh changes
+    /// nothing.
     pub fn refresh(
         &mut self,
         client_id: &str,
@@ -289,7 +296,11 @@ impl TokenStore {
         new: NewTokens,
         now: Instant,
     ) -> Result<Tokens, ConsentError> {
-        if let Some((why, _)) = self.retired.get(refresh_token) {
+        let invalid = |reason| ConsentError::RefreshTokenInvalid { reason };
+        if let Some((why, _, owner)) = self.retired.get(refresh_token) {
+            if owner != client_id {
+                return Err(invalid("unknown token"));
+            }
             return Err(match why {
                 Retired::Used => ConsentError::RefreshTokenInvalid {
                     reason: "already used (refresh tokens are single use)",
@@ -301,7 +312,6 @@ impl TokenStore {
                 },
             });
         }
-        let invalid = |reason| ConsentError::RefreshTokenInvalid { reason };
         let consent_id = self
             .refresh
             .get(refresh_token)
@@ -309,7 +319,7 @@ impl TokenStore {
             .clone();
         let live = self.live.get(&consent_id).ok_or(invalid("unknown token"))?;
         if live.grant.client_id != client_id {
-            return Err(invalid("issued to another client"));
+            return Err(invalid("unknown token"));
         }
         if now >= live.tokens.refresh_expires_at {
             return Err(invalid("expired"));
@@ -323,13 +333,17 @@ impl TokenStore {
         self.access.remove(&live.tokens.access_token);
         self.retired.insert(
             live.tokens.refresh_token.clone(),
-            (Retired::Used, live.tokens.refresh_expires_at),
+            (
+                Retired::Used,
+                live.tokens.refresh_expires_at,
+                live.grant.client_id.clone(),
+            ),
         );
         let tokens = Tokens {
             access_token: new.access_token,
-            access_expires_at: now + ACCESS_TOKEN_LIFETIME,
+            access_expires_at: add(now, ACCESS_TOKEN_LIFETIME),
             refresh_token: new.refresh_token,
-            refresh_expires_at: now + live.grant.kind.refresh_lifetime(),
+            refresh_expires_at: add(now, live.grant.kind.refresh_lifetime()),
         };
         self.install(live.grant, tokens.clone());
         Ok(tokens)
@@ -368,6 +382,6 @@ impl TokenStore {
     /// Forgets used, evicted and revoked refresh tokens that would have expired by `now`
     /// anyway (after which they are reported as unknown rather than used).
     pub fn purge(&mut self, now: Instant) {
-        self.retired.retain(|_, (_, until)| now < *until);
+        self.retired.retain(|_, (_, until, _)| now < *until);
     }
 }

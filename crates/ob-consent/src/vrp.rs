@@ -1,7 +1,7 @@
 //! The domestic VRP consent state machine and its control parameters.
 //!
 //! OBIE v3.1.10 (`domestic-vrp-consents`): a consent is created `AwaitingAuthorisation`; the
-//! customer makes it `Authorised` or `Rejected`; the client can delete it (shown here as
+//! customer makes it `Authorised` or `Rejected`; the client can delete it in any state (shown here as
 //! [`Deleted`], which has no OBIE status: the resource is gone). An authorised consent pays any
 //! number of times, each payment within the control parameters, or is refused with
 //! `UK.OBIE.Rules.FailsControlParameters`.
@@ -47,23 +47,20 @@ impl PeriodType {
     }
 
     /// The period, aligned to `anchor` (the consent's creation date), that contains `day`:
-    /// its first day and the first day of the next one. `day` must not be before `anchor`.
+    /// its first day and the first day of the next one (`NaiveDate::MAX` when that is beyond
+    /// the calendar). A `day` before `anchor` counts as in the first period.
     pub fn period_containing(self, anchor: NaiveDate, day: NaiveDate) -> (NaiveDate, NaiveDate) {
-        let nth = |n: u32| -> NaiveDate {
+        let nth = |n: u32| -> Option<NaiveDate> {
             match self {
-                PeriodType::Day => anchor + Duration::days(i64::from(n)),
-                PeriodType::Week => anchor + Duration::weeks(i64::from(n)),
-                PeriodType::Month => anchor
-                    .checked_add_months(Months::new(n))
-                    .unwrap_or(NaiveDate::MAX),
-                PeriodType::Year => anchor
-                    .checked_add_months(Months::new(n.saturating_mul(12)))
-                    .unwrap_or(NaiveDate::MAX),
+                PeriodType::Day => anchor.checked_add_signed(Duration::try_days(i64::from(n))?),
+                PeriodType::Week => anchor.checked_add_signed(Duration::try_weeks(i64::from(n))?),
+                PeriodType::Month => anchor.checked_add_months(Months::new(n)),
+                PeriodType::Year => anchor.checked_add_months(Months::new(n.checked_mul(12)?)),
             }
         };
         let elapsed_days = (day - anchor).num_days().max(0);
         // A first guess at the index, then correct it (month lengths vary).
-        let mut n: u32 = match self {
+        let guess: i64 = match self {
             PeriodType::Day => elapsed_days,
             PeriodType::Week => elapsed_days / 7,
             PeriodType::Month => {
@@ -71,15 +68,18 @@ impl PeriodType {
                     - i64::from(anchor.month())
             }
             PeriodType::Year => i64::from(day.year() - anchor.year()),
-        }
-        .clamp(0, i64::from(u32::MAX)) as u32;
-        while n > 0 && nth(n) > day {
+        };
+        let mut n = u32::try_from(guess.max(0)).unwrap_or(u32::MAX);
+        while n > 0 && nth(n).is_none_or(|start| start > day) {
             n -= 1;
         }
-        while nth(n + 1) <= day {
-            n += 1;
+        loop {
+            match n.checked_add(1).and_then(nth) {
+                Some(next) if next <= day => n += 1,
+                Some(next) => return (nth(n).unwrap_or(anchor), next),
+                None => return (nth(n).unwrap_or(anchor), NaiveDate::MAX),
+            }
         }
-        (nth(n), nth(n + 1))
     }
 }
 
@@ -280,7 +280,7 @@ impl AwaitingAuthorisation {
         }
     }
 
-    /// The customer approves. Refused once `ValidToDateTime` has passed.
+    /// The customer approves. Refused from `ValidToDateTime` on.
     pub fn authorise(
         self,
         user_id: impl Into<String>,
@@ -289,7 +289,7 @@ impl AwaitingAuthorisation {
     ) -> Result<Authorised, Refused<Self>> {
         let check =
             not_before(now, self.info.created).and_then(|()| match self.info.control.valid_to {
-                Some(to) if now > to => Err(ConsentError::ConsentExpired { expired_at: to }),
+                Some(to) if now >= to => Err(ConsentError::ConsentExpired { expired_at: to }),
                 _ => Ok(()),
             });
         if let Err(e) = check {
@@ -346,55 +346,74 @@ impl Authorised {
                 let d = p.at.date_naive();
                 d >= start && d < end
             })
-            .map(|p| p.amount)
-            .sum()
+            .fold(Decimal::ZERO, |total, p| {
+                total.checked_add(p.amount).unwrap_or(Decimal::MAX)
+            })
     }
 
     /// Whether a payment of `amount` in `currency` at `now` is within the control parameters
-    /// (validity window, maximum individual amount, every periodic limit).
+    /// (validity window `[ValidFromDateTime, ValidToDateTime)`, maximum individual amount, every
+    /// periodic limit).
     pub fn check_payment(
         &self,
         amount: Decimal,
         currency: &str,
         now: Instant,
     ) -> Result<(), ConsentError> {
-        not_before(now, self.last_event())?;
         check_gbp("Data.Instruction.InstructedAmount.Currency", currency)?;
         check_positive("Data.Instruction.InstructedAmount.Amount", amount)?;
         let cp = &self.info.control;
-        let fails = |reason: String| Err(ConsentError::FailsControlParameters { reason });
+        const AMOUNT: Option<&str> = Some("Data.Instruction.InstructedAmount.Amount");
+        let fails = |reason: String, path: Option<&'static str>| {
+            Err(ConsentError::FailsControlParameters { reason, path })
+        };
         if let Some(from) = cp.valid_from {
             if now < from {
-                return fails(format!(
-                    "the consent is valid from {}, the payment is at {}",
-                    from.to_rfc3339(),
-                    now.to_rfc3339()
-                ));
+                return fails(
+                    format!(
+                        "the consent is valid from {}, the payment is at {}",
+                        from.to_rfc3339(),
+                        now.to_rfc3339()
+                    ),
+                    None,
+                );
             }
         }
         if let Some(to) = cp.valid_to {
-            if now > to {
-                return fails(format!(
-                    "the consent was valid until {}, the payment is at {}",
-                    to.to_rfc3339(),
-                    now.to_rfc3339()
-                ));
+            if now >= to {
+                return fails(
+                    format!(
+                        "the consent was valid until {}, the payment is at {}",
+                        to.to_rfc3339(),
+                        now.to_rfc3339()
+                    ),
+                    None,
+                );
             }
         }
         if amount > cp.maximum_individual_amount {
-            return fails(format!(
-                "{amount} is over the maximum individual amount of {}",
-                cp.maximum_individual_amount
-            ));
+            return fails(
+                format!(
+                    "{amount} is over the maximum individual amount of {}",
+                    cp.maximum_individual_amount
+                ),
+                AMOUNT,
+            );
         }
         for limit in &cp.periodic_limits {
             let paid = self.paid_in_period(limit.period, now);
-            if paid + amount > limit.amount {
-                return fails(format!(
-                    "{amount} on top of {paid} already paid this {} is over the limit of {}",
-                    limit.period.as_str().to_lowercase(),
-                    limit.amount
-                ));
+            if paid
+                .checked_add(amount)
+                .is_none_or(|total| total > limit.amount)
+            {
+                return fails(
+                    format!(
+                        "{amount} on top of {paid} already paid this {} is over the limit of {}",
+                        limit.period.as_str().to_lowercase(),
+                        limit.amount
+                    ),
+                    AMOUNT,
+                );
             }
         }
         Ok(())
@@ -422,7 +441,7 @@ impl Authorised {
     /// authorised and within `ValidToDateTime`.
     pub fn check_funds_confirmation(&self, now: Instant) -> Result<(), ConsentError> {
         match self.info.control.valid_to {
-            Some(to) if now > to => Err(ConsentError::ConsentExpired { expired_at: to }),
+            Some(to) if now >= to => Err(ConsentError::ConsentExpired { expired_at: to }),
             _ => Ok(()),
         }
     }
@@ -435,6 +454,20 @@ impl Authorised {
         Ok(Deleted {
             info: self.info,
             payments: self.payments,
+            at: now,
+        })
+    }
+}
+
+impl Rejected {
+    /// The client deletes the rejected consent.
+    pub fn delete(self, now: Instant) -> Result<Deleted, Refused<Self>> {
+        if let Err(e) = not_before(now, self.at) {
+            return Err(Refused::new(self, e));
+        }
+        Ok(Deleted {
+            info: self.info,
+            payments: Vec::new(),
             at: now,
         })
     }
@@ -542,6 +575,10 @@ impl VrpConsent {
                 Ok(()) => Ok(C::Authorised(s)),
                 Err(e) => Err(Refused::new(C::Authorised(s), e)),
             },
+            (C::Rejected(s), Event::Delete) => s
+                .delete(now)
+                .map(C::Deleted)
+                .map_err(|r| r.map_state(C::Rejected)),
             (C::Authorised(s), Event::Delete) => s
                 .delete(now)
                 .map(C::Deleted)

@@ -33,14 +33,16 @@ mod payments {
         assert_eq!(c.order_deadline(), approved + Duration::hours(1));
         let late = c
             .clone()
-            .consume("p", approved + Duration::minutes(61))
+            .consume("p", approved + Duration::minutes(60))
             .unwrap_err();
         assert_eq!(code(&late.error), "UK.OBIE.Resource.InvalidConsentStatus");
         assert_eq!(
             late.state, c,
             "a refused transition gives the state back unchanged"
         );
-        let done = c.consume("p", approved + Duration::minutes(60)).unwrap();
+        let done = c
+            .consume("p", approved + Duration::minutes(60) - Duration::seconds(1))
+            .unwrap();
         assert_eq!(done.payment_id, "p");
     }
 
@@ -52,7 +54,7 @@ mod payments {
             .authorise("u", "a", approved)
             .unwrap();
         assert_eq!(c.order_deadline(), t0() + Duration::hours(24));
-        let late = c.consume("p", t0() + Duration::hours(24) + Duration::seconds(1));
+        let late = c.consume("p", t0() + Duration::hours(24));
         assert!(matches!(
             late.unwrap_err().error,
             ConsentError::ConsentExpired { .. }
@@ -74,10 +76,11 @@ mod payments {
         let c = a.authorise("u", "a", t0() + Duration::minutes(5)).unwrap();
         let late = c
             .clone()
-            .consume("p", t0() + Duration::minutes(31))
+            .consume("p", t0() + Duration::minutes(30))
             .unwrap_err();
         assert_eq!(code(&late.error), "UK.OBIE.Rules.AfterCutOffDateTime");
-        c.consume("p", t0() + Duration::minutes(30)).unwrap();
+        c.consume("p", t0() + Duration::minutes(30) - Duration::seconds(1))
+            .unwrap();
         assert_eq!(awaiting(PaymentKind::Domestic).info.cut_off(), None);
     }
 
@@ -161,8 +164,14 @@ mod account_access {
             info(created, None).expires_at(),
             Some(created + Duration::days(90))
         );
-        let later = created + Duration::days(30);
-        assert_eq!(info(created, Some(later)).expires_at(), Some(later));
+        let sooner = created + Duration::days(30);
+        assert_eq!(info(created, Some(sooner)).expires_at(), Some(sooner));
+        // An ExpirationDateTime after the 90 days does not extend them.
+        let later = created + Duration::days(120);
+        assert_eq!(
+            info(created, Some(later)).expires_at(),
+            Some(created + Duration::days(90))
+        );
     }
 
     #[test]
@@ -317,6 +326,79 @@ mod variable_recurring {
             .pay("p6", d("1"), "GBP", t0() + Duration::days(366))
             .unwrap_err();
         fails(e);
+    }
+
+    #[test]
+    fn no_payment_before_valid_from() {
+        let mut cp = control();
+        cp.valid_from = Some(t0() + Duration::days(2));
+        let mut c = AwaitingAuthorisation::new("vrp_1", "client_1", t0(), cp)
+            .authorise("u", "a", t0())
+            .unwrap();
+        let e = c
+            .pay("p", d("1"), "GBP", t0() + Duration::days(1))
+            .unwrap_err();
+        let api = e.to_api_error();
+        assert_eq!(
+            api.details[0].code.as_str(),
+            "UK.OBIE.Rules.FailsControlParameters"
+        );
+        assert_eq!(
+            api.field_path(),
+            None,
+            "the window is not a field of the request"
+        );
+        c.pay("p", d("1"), "GBP", t0() + Duration::days(2)).unwrap();
+        // ValidToDateTime is the first instant a payment is refused.
+        let e = c
+            .pay("q", d("1"), "GBP", t0() + Duration::days(365))
+            .unwrap_err();
+        assert_eq!(code(&e), "UK.OBIE.Rules.FailsControlParameters");
+        let e = c
+            .pay("q", d("100.01"), "GBP", t0() + Duration::days(3))
+            .unwrap_err();
+        assert_eq!(
+            e.to_api_error().field_path(),
+            Some("Data.Instruction.InstructedAmount.Amount")
+        );
+    }
+
+    #[test]
+    fn huge_amounts_and_far_dates_do_not_panic() {
+        let mut cp = control();
+        cp.maximum_individual_amount = Decimal::MAX;
+        cp.periodic_limits = vec![PeriodicLimit {
+            period: PeriodType::Year,
+            amount: Decimal::MAX,
+        }];
+        cp.valid_to = None;
+        let mut c = AwaitingAuthorisation::new("vrp_1", "client_1", t0(), cp)
+            .authorise("u", "a", t0())
+            .unwrap();
+        c.pay("p1", Decimal::MAX, "GBP", t0()).unwrap();
+        let e = c.pay("p2", Decimal::MAX, "GBP", t0()).unwrap_err();
+        assert_eq!(code(&e), "UK.OBIE.Rules.FailsControlParameters");
+        let far = chrono::DateTime::<Utc>::MAX_UTC;
+        // A new yearly period at the end of time: accepted, without overflow.
+        c.pay("p3", d("1"), "GBP", far).unwrap();
+        let max = chrono::NaiveDate::MAX;
+        for period in [
+            PeriodType::Day,
+            PeriodType::Week,
+            PeriodType::Month,
+            PeriodType::Year,
+        ] {
+            let (start, end) = period.period_containing(t0().date_naive(), max);
+            assert!(start <= max && end == max, "{period:?}: {start}..{end}");
+        }
+        let e = ob_consent::payment_rules::check_daily_limit(Decimal::MAX, Decimal::MAX, d("1"))
+            .unwrap_err();
+        assert!(matches!(e, ConsentError::DailyLimitExceeded { .. }));
+        // Payment consents and tokens created at the end of time saturate rather than panic.
+        let p =
+            payment::AwaitingAuthorisation::new("x", "c", payment::PaymentKind::International, far);
+        assert_eq!(p.info.creation_deadline(), far);
+        assert!(p.authorise("u", "a", far).is_err());
     }
 
     #[test]
@@ -586,7 +668,10 @@ proptest! {
             let before = state.clone();
             match state.apply(event, now) {
                 Ok(next) => {
-                    prop_assert!(!matches!(before, C::Rejected(_) | C::Revoked(_)));
+                    prop_assert!(!matches!(before, C::Revoked(_)), "Revoked is final");
+                    if matches!(before, C::Rejected(_)) {
+                        prop_assert!(matches!(next, C::Revoked(_)), "a rejected consent can only be deleted");
+                    }
                     state = next;
                 }
                 Err(refused) => {
@@ -629,4 +714,105 @@ proptest! {
         let cof = funds::ConsentInfo { id: "f".into(), client_id: "c".into(), created, expiration: info.expiration };
         prop_assert!(!cof.is_expired(t1) || cof.is_expired(t2));
     }
+
+    /// No sequence of events takes a VRP consent to an illegal state; refusals change nothing;
+    /// a deleted consent is final.
+    #[test]
+    fn vrp_consents_never_reach_an_illegal_state(
+        steps in prop::collection::vec((arb_vrp_event(), arb_step()), 0..16),
+    ) {
+        use vrp::VrpConsent as C;
+        let control = vrp::ControlParameters {
+            valid_from: None,
+            valid_to: Some(t0() + Duration::days(3)),
+            maximum_individual_amount: Decimal::new(5_000, 2),
+            periodic_limits: vec![vrp::PeriodicLimit { period: vrp::PeriodType::Day, amount: Decimal::new(8_000, 2) }],
+        };
+        let mut state = C::AwaitingAuthorisation(vrp::AwaitingAuthorisation::new("v", "c", t0(), control));
+        let mut now = t0();
+        for (event, step) in steps {
+            now += Duration::seconds(step * 10);
+            let before = state.clone();
+            match state.apply(event, now) {
+                Ok(next) => {
+                    prop_assert!(!matches!(before, C::Deleted(_)), "Deleted is final");
+                    state = next;
+                }
+                Err(refused) => {
+                    prop_assert_eq!(&refused.state, &before);
+                    state = refused.state;
+                }
+            }
+            let payments = match &state {
+                C::Authorised(s) => &s.payments,
+                C::Deleted(s) => &s.payments,
+                _ => continue,
+            };
+            for p in payments {
+                prop_assert!(p.amount <= Decimal::new(5_000, 2));
+                prop_assert!(p.at < t0() + Duration::days(3));
+                let day_total: Decimal = payments.iter().filter(|q| q.at.date_naive() == p.at.date_naive()).map(|q| q.amount).sum();
+                prop_assert!(day_total <= Decimal::new(8_000, 2));
+            }
+        }
+    }
+
+    /// The same for funds-confirmation consents.
+    #[test]
+    fn funds_consents_never_reach_an_illegal_state(
+        expiration_days in prop::option::of(1i64..5),
+        steps in prop::collection::vec((arb_funds_event(), arb_step()), 0..12),
+    ) {
+        use funds::FundsConsent as C;
+        let info = funds::ConsentInfo {
+            id: "f".into(),
+            client_id: "c".into(),
+            created: t0(),
+            expiration: expiration_days.map(|d| t0() + Duration::days(d)),
+        };
+        let mut state = C::AwaitingAuthorisation(funds::AwaitingAuthorisation::new(info).unwrap());
+        let mut now = t0();
+        for (event, step) in steps {
+            now += Duration::seconds(step * 10);
+            let before = state.clone();
+            match state.apply(event, now) {
+                Ok(next) => {
+                    prop_assert!(!matches!(before, C::Revoked(_)), "Revoked is final");
+                    state = next;
+                }
+                Err(refused) => {
+                    prop_assert_eq!(&refused.state, &before);
+                    state = refused.state;
+                }
+            }
+            if let C::Authorised(s) = &state {
+                prop_assert!(s.authorised_at >= s.info.created);
+                prop_assert!(!s.info.is_expired(s.authorised_at));
+            }
+        }
+    }
+}
+
+fn arb_vrp_event() -> impl Strategy<Value = vrp::Event> {
+    prop_oneof![
+        1 => Just(vrp::Event::Authorise { user_id: "u".into(), account_id: "a".into() }),
+        1 => Just(vrp::Event::Reject),
+        1 => Just(vrp::Event::Delete),
+        5 => (1i64..6_000).prop_map(|pence| vrp::Event::Pay {
+            payment_id: format!("p{pence}"),
+            amount: Decimal::new(pence, 2),
+            currency: "GBP".into(),
+        }),
+    ]
+}
+
+fn arb_funds_event() -> impl Strategy<Value = funds::Event> {
+    prop_oneof![
+        Just(funds::Event::Authorise {
+            user_id: "u".into(),
+            account_id: "a".into()
+        }),
+        Just(funds::Event::Reject),
+        Just(funds::Event::Revoke),
+    ]
 }

@@ -77,6 +77,24 @@ const POTS: &str = r#"{"Data":{"Pot":[{"PotId":"pot_1","AccountId":"acc_1","Name
   "Created":"2019-02-21T17:13:39.315Z","Updated":"2019-02-21T17:13:39.315Z","Status":"Open"}]}}"#;
 
 #[test]
+fn basic_accounts_omit_account_and_servicer() {
+    use monzo_model::accounts::OBReadAccount6;
+    let body = r#"{"Data":{"Account":[{"AccountId":"acc_1","Currency":"GBP","AccountType":"Personal","AccountSubType":"CurrentAccount","Description":"Personal Account",
+      "Account":[{"SchemeName":"UK.OBIE.SortCodeAccountNumber","Identification":"04000412345678","Name":"Jane"}],
+      "Servicer":{"SchemeName":"UK.OBIE.BICFI","Identification":"MONZGB2L"}}]},"Links":{"Self":"https://x/"},"Meta":{}}"#;
+    let basic = Permissions::validate(&[P::ReadAccountsBasic]).unwrap();
+    let detail = Permissions::validate(&[P::ReadAccountsDetail]).unwrap();
+    for (perms, kept) in [(&basic, false), (&detail, true)] {
+        let mut doc: OBReadAccount6 = decode::from_str(body).unwrap();
+        let account = &mut doc.data.account.as_mut().unwrap()[0];
+        perms.redact_account(account);
+        assert_eq!(account.account.is_some(), kept);
+        assert_eq!(account.servicer.is_some(), kept);
+        assert_eq!(account.description.as_deref(), Some("Personal Account"));
+    }
+}
+
+#[test]
 fn basic_pots_omit_name_and_image() {
     let basic = Permissions::validate(&[P::ReadAccountsBasic]).unwrap();
     let detail = Permissions::validate(&[P::ReadAccountsDetail]).unwrap();
@@ -273,6 +291,22 @@ fn error_messages() {
         ConsentError::FieldMissing {
             path: "Data.Initiation.DestinationCountryCode",
         },
+        ConsentError::InvalidDate {
+            param: "toBookingDateTime",
+            value: "yesterday".into(),
+        },
+        ConsentError::OutsideTransactionWindow {
+            param: "fromBookingDateTime",
+            requested: "2023-02-01T00:00:00+00:00..(open)".into(),
+            allowed: "2022-01-01T00:00:00+00:00..2022-12-31T23:59:59+00:00".into(),
+        },
+        ConsentError::InvalidIdempotencyKey {
+            key: " padded".into(),
+        },
+        ConsentError::IdempotencyKeyReused { key: "k1".into() },
+        ConsentError::ScaTooOld {
+            required: "5 minutes",
+        },
         ConsentError::FieldUnexpected {
             path: "Data.Initiation.FinalPaymentDateTime",
             reason: "give NumberOfPayments or FinalPaymentDateTime, not both",
@@ -304,6 +338,7 @@ fn error_messages() {
         },
         ConsentError::FailsControlParameters {
             reason: "2 is over the maximum individual amount of 1".into(),
+            path: Some("Data.Instruction.InstructedAmount.Amount"),
         },
         ConsentError::DailyLimitExceeded {
             limit: 10_000.into(),
@@ -336,7 +371,6 @@ mod access {
         check_party_access, check_scheduled_payments_access, filter_direct_debits,
         filter_standing_orders, transaction_window, TransactionWindow,
     };
-    use ob_consent::ConsentError;
     use ob_model::accounts::{OBReadDirectDebit2, OBReadStandingOrder6};
     use ob_model::decode;
 
@@ -350,22 +384,27 @@ mod access {
 
     #[test]
     fn party_access_needs_sca_within_five_minutes() {
-        assert!(check_party_access(now() - Duration::minutes(5), now()).is_ok());
-        let err = check_party_access(now() - Duration::minutes(5) - Duration::seconds(1), now())
-            .unwrap_err();
+        assert!(
+            check_party_access(now() - Duration::minutes(5) + Duration::seconds(1), now()).is_ok()
+        );
+        // Half-open: exactly five minutes later it is no longer recent.
+        let err = check_party_access(now() - Duration::minutes(5), now()).unwrap_err();
         let api = err.to_api_error();
         assert_eq!(
             (api.status.as_u16(), api.details[0].code.as_str()),
             (403, "UK.MONZO.Forbidden")
         );
-        // An SCA "in the future" (clock skew) is not recent either.
-        assert!(check_party_access(now() + Duration::minutes(1), now()).is_err());
+        // An SCA recorded just after `now` (a concurrent request) is recent.
+        assert!(check_party_access(now() + Duration::seconds(1), now()).is_ok());
     }
 
     #[test]
     fn scheduled_payments_need_sca_within_90_days() {
-        assert!(check_scheduled_payments_access(now() - Duration::days(90), now()).is_ok());
-        assert!(check_scheduled_payments_access(now() - Duration::days(91), now()).is_err());
+        let ninety = Duration::days(90);
+        assert!(
+            check_scheduled_payments_access(now() - ninety + Duration::seconds(1), now()).is_ok()
+        );
+        assert!(check_scheduled_payments_access(now() - ninety, now()).is_err());
     }
 
     #[test]
@@ -391,6 +430,7 @@ mod access {
         let body = r#"{"Data":{"StandingOrder":[
           {"AccountId":"a","StandingOrderId":"recent","Frequency":"EvryDay","LastPaymentDateTime":"2024-05-30T00:00:00Z","FirstPaymentDateTime":"2024-01-01T00:00:00Z"},
           {"AccountId":"a","StandingOrderId":"old","Frequency":"EvryDay","LastPaymentDateTime":"2023-05-30T00:00:00Z","FirstPaymentDateTime":"2023-01-01T00:00:00Z"},
+          {"AccountId":"a","StandingOrderId":"never-paid","Frequency":"EvryDay","FirstPaymentDateTime":"2024-01-01T00:00:00Z"},
           {"AccountId":"a","StandingOrderId":"future","Frequency":"EvryDay","FirstPaymentDateTime":"2024-07-01T00:00:00Z"}]},
           "Links":{"Self":"https://x/"},"Meta":{}}"#;
         let doc: OBReadStandingOrder6 = decode::from_str(body).unwrap();
@@ -444,10 +484,14 @@ mod access {
         let cf = Some(t("2022-01-01T00:00:00Z"));
         let ct = Some(t("2022-12-31T23:59:59Z"));
         let outside = transaction_window(cf, ct, Some("2023-02-01T00:00:00Z"), None).unwrap_err();
-        assert!(matches!(
-            outside,
-            ConsentError::OutsideTransactionWindow { .. }
-        ));
+        let api = outside.to_api_error();
+        assert_eq!(api.details[0].code.as_str(), "UK.OBIE.Field.InvalidDate");
+        assert_eq!(api.field_path(), Some("fromBookingDateTime"));
+        let before = transaction_window(cf, ct, None, Some("2021-02-01T00:00:00Z")).unwrap_err();
+        assert_eq!(
+            before.to_api_error().field_path(),
+            Some("toBookingDateTime")
+        );
         let reversed = transaction_window(
             None,
             None,
@@ -455,10 +499,10 @@ mod access {
             Some("2022-02-01T00:00:00Z"),
         )
         .unwrap_err();
-        assert!(matches!(
-            reversed,
-            ConsentError::OutsideTransactionWindow { .. }
-        ));
+        assert_eq!(
+            reversed.to_api_error().field_path(),
+            Some("toBookingDateTime")
+        );
         for bad in ["yesterday", "2022-02-03", "1643846400"] {
             let err = transaction_window(cf, ct, Some(bad), None).unwrap_err();
             let api = err.to_api_error();
@@ -522,6 +566,15 @@ mod idempotency {
             .begin("client-a", "k1", b"{\"x\":1}", t0 + Duration::hours(1))
             .unwrap_err();
         assert_eq!(err, ConsentError::IdempotencyKeyReused { key: "k1".into() });
+        let api = err.to_api_error();
+        assert_eq!(
+            (
+                api.status.as_u16(),
+                api.details[0].code.as_str(),
+                api.field_path()
+            ),
+            (400, "UK.OBIE.Header.Invalid", Some("x-idempotency-key"))
+        );
         assert_eq!(
             l.begin("client-a", "k1", b"{}", t0 + Duration::hours(2))
                 .unwrap(),

@@ -79,7 +79,7 @@ fn domestic_rules() {
         (
             "no local instrument",
             vec![("/Data/Initiation/LocalInstrument", Value::Null)],
-            None,
+            Some(("UK.OBIE.Field.Missing", "Data.Initiation.LocalInstrument")),
         ),
         (
             "euro",
@@ -553,11 +553,33 @@ fn international_rules() {
             Some(("UK.OBIE.Field.Invalid", "Risk.BeneficiaryAccountType")),
         ),
         (
-            "yen",
-            vec![("/Data/Initiation/CurrencyOfTransfer", json!("JPY"))],
+            "zloty",
+            vec![("/Data/Initiation/CurrencyOfTransfer", json!("PLN"))],
             Some((
                 "UK.OBIE.Unsupported.Currency",
                 "Data.Initiation.CurrencyOfTransfer",
+            )),
+        ),
+        (
+            "yen: supported, rails unpublished, general rules only",
+            vec![
+                ("/Data/Initiation/CurrencyOfTransfer", json!("JPY")),
+                ("/Data/Initiation/LocalInstrument", Value::Null),
+            ],
+            None,
+        ),
+        (
+            "yen at an agreed rate",
+            vec![
+                ("/Data/Initiation/CurrencyOfTransfer", json!("JPY")),
+                (
+                    "/Data/Initiation/ExchangeRateInformation/RateType",
+                    json!("Agreed"),
+                ),
+            ],
+            Some((
+                "UK.OBIE.Field.Invalid",
+                "Data.Initiation.ExchangeRateInformation.RateType",
             )),
         ),
         (
@@ -632,7 +654,7 @@ fn international_rules() {
         }
         let c: OBWriteInternationalConsent5 = decode_json(&with(&international(), &changes));
         let got = check_international(&c.data.initiation, &c.risk).unwrap();
-        assert_eq!(got, row);
+        assert_eq!(got, Some(row));
     }
 }
 
@@ -965,7 +987,7 @@ fn order_must_match_consent() {
 fn rule_messages() {
     let c: OBWriteInternationalConsent5 = decode_json(&with(
         &international(),
-        &[("/Data/Initiation/CurrencyOfTransfer", json!("JPY"))],
+        &[("/Data/Initiation/CurrencyOfTransfer", json!("PLN"))],
     ));
     let currency = check_international(&c.data.initiation, &c.risk).unwrap_err();
     let c: OBWriteInternationalConsent5 = decode_json(&with(

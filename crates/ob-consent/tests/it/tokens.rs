@@ -82,13 +82,23 @@ fn refresh_tokens_are_single_use_and_rotate() {
     assert!(store.refresh("client_1", "rt_2", new("4"), later).is_err());
 
     // Another client's token, an unknown token, and an expired one.
+    // Another client learns nothing about a token: live or used, it is unknown to them.
     let other = store
         .refresh("client_2", "rt_3", new("5"), later)
         .unwrap_err();
     assert_eq!(
         other,
         ConsentError::RefreshTokenInvalid {
-            reason: "issued to another client"
+            reason: "unknown token"
+        }
+    );
+    let other = store
+        .refresh("client_2", "rt_1", new("5"), later)
+        .unwrap_err();
+    assert_eq!(
+        other,
+        ConsentError::RefreshTokenInvalid {
+            reason: "unknown token"
         }
     );
     let unknown = store
@@ -107,6 +117,40 @@ fn refresh_tokens_are_single_use_and_rotate() {
         expired,
         ConsentError::RefreshTokenInvalid { reason: "expired" }
     );
+}
+
+#[test]
+fn rotated_vrp_tokens_keep_the_vrp_lifetime() {
+    let mut store = TokenStore::new();
+    store
+        .issue(grant("vrp_1", ConsentKind::Vrp), new("1"), t0())
+        .unwrap();
+    let later = t0() + Duration::days(400);
+    let rotated = store.refresh("client_1", "rt_1", new("2"), later).unwrap();
+    assert_eq!(rotated.refresh_expires_at, later + Duration::hours(26280));
+    assert_eq!(rotated.access_expires_at, later + Duration::hours(30));
+}
+
+#[test]
+fn consents_with_expired_refresh_tokens_do_not_count() {
+    let mut store = TokenStore::with_limit(2);
+    store
+        .issue(grant("old", ConsentKind::AccountAccess), new("0"), t0())
+        .unwrap();
+    store
+        .issue(grant("vrp", ConsentKind::Vrp), new("1"), t0())
+        .unwrap();
+    // Seven months on, the account-access consent's refresh token has expired.
+    let later = t0() + Duration::hours(4320);
+    let issued = store
+        .issue(grant("new", ConsentKind::AccountAccess), new("2"), later)
+        .unwrap();
+    assert!(issued.evicted.is_empty(), "{:?}", issued.evicted);
+    assert_eq!(store.active_consents("user_1", "client_1"), ["vrp", "new"]);
+    let e = store
+        .refresh("client_1", "rt_0", new("3"), later)
+        .unwrap_err();
+    assert_eq!(e, ConsentError::RefreshTokenInvalid { reason: "expired" });
 }
 
 #[test]
