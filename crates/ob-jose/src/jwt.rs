@@ -1,0 +1,113 @@
+//! JWT time claims (RFC 7519 §4.1): `exp`, `nbf`, `iat` as seconds since the epoch, checked
+//! against a `now` the caller gives.
+
+use chrono::Duration;
+use serde_json::Value;
+
+use crate::jws::{claim_error, Object};
+use crate::{Instant, JoseError};
+
+/// How to judge a JWT's time claims.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TimeRules {
+    /// The time to judge at.
+    pub now: Instant,
+    /// Clock skew tolerated in both directions.
+    pub leeway: Duration,
+    /// Whether `exp` must be present.
+    pub require_exp: bool,
+    /// Whether `iat` must be present.
+    pub require_iat: bool,
+    /// The longest `exp - iat` (or `exp - now` without `iat`) accepted, if limited (a FAPI
+    /// request object lives at most 60 minutes).
+    pub max_lifetime: Option<Duration>,
+}
+
+impl TimeRules {
+    /// `exp` required, `iat` optional, one minute of leeway, no lifetime limit.
+    pub fn at(now: Instant) -> Self {
+        TimeRules {
+            now,
+            leeway: Duration::minutes(1),
+            require_exp: true,
+            require_iat: false,
+            max_lifetime: None,
+        }
+    }
+}
+
+/// A NumericDate claim as whole seconds, if present.
+pub fn numeric_date(claims: &Object, name: &str) -> Result<Option<i64>, JoseError> {
+    match claims.get(name) {
+        None => Ok(None),
+        Some(Value::Number(n)) => n
+            .as_i64()
+            .or_else(|| {
+                n.as_f64()
+                    .filter(|f| f.is_finite())
+                    .map(|f| f.floor() as i64)
+            })
+            .map(Some)
+            .ok_or_else(|| {
+                claim_error(name, format!("expected seconds since the epoch, found {n}"))
+            }),
+        Some(other) => Err(claim_error(
+            name,
+            format!("expected seconds since the epoch, found {other}"),
+        )),
+    }
+}
+
+/// Checks `exp` (must be after `now - leeway`), `nbf` and `iat` (must not be after
+/// `now + leeway`), presence as the rules require, and the lifetime limit.
+pub fn check_times(claims: &Object, rules: &TimeRules) -> Result<(), JoseError> {
+    let now = rules.now.timestamp();
+    let leeway = rules.leeway.num_seconds().max(0);
+    let exp = numeric_date(claims, "exp")?;
+    let nbf = numeric_date(claims, "nbf")?;
+    let iat = numeric_date(claims, "iat")?;
+    if rules.require_exp && exp.is_none() {
+        return Err(JoseError::MissingClaim { name: "exp".into() });
+    }
+    if rules.require_iat && iat.is_none() {
+        return Err(JoseError::MissingClaim { name: "iat".into() });
+    }
+    if let Some(exp) = exp {
+        if exp <= now.saturating_sub(leeway) {
+            return Err(claim_error(
+                "exp",
+                format!("expired at {exp}, now is {now}"),
+            ));
+        }
+    }
+    if let Some(nbf) = nbf {
+        if nbf > now.saturating_add(leeway) {
+            return Err(claim_error(
+                "nbf",
+                format!("not valid before {nbf}, now is {now}"),
+            ));
+        }
+    }
+    if let Some(iat) = iat {
+        if iat > now.saturating_add(leeway) {
+            return Err(claim_error(
+                "iat",
+                format!("issued in the future ({iat}), now is {now}"),
+            ));
+        }
+    }
+    if let (Some(max), Some(exp)) = (rules.max_lifetime, exp) {
+        let from = iat.unwrap_or(now);
+        if exp.saturating_sub(from) > max.num_seconds() {
+            return Err(claim_error(
+                "exp",
+                format!(
+                    "lifetime of {} s is over the limit of {} s",
+                    exp.saturating_sub(from),
+                    max.num_seconds()
+                ),
+            ));
+        }
+    }
+    Ok(())
+}

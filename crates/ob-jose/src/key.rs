@@ -1,0 +1,430 @@
+//! RSA keys for PS256: a private [`SigningKey`], a public [`VerifyingKey`], and their JSON
+//! forms [`Jwk`] and [`Jwks`] (RFC 7517), with selection by `kid`.
+
+use std::fmt;
+
+use aws_lc_rs::encoding::AsDer;
+use aws_lc_rs::rand::SystemRandom;
+use aws_lc_rs::rsa::{KeyPair, KeyPairComponents, KeySize, PublicKeyComponents};
+use aws_lc_rs::signature::{self, KeyPair as _};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::{b64, pem, JoseError, Signer, Verifier, PS256};
+
+/// The shortest RSA key Open Banking accepts.
+pub const MIN_RSA_BITS: usize = 2048;
+
+fn rejected(reason: impl Into<String>) -> JoseError {
+    JoseError::KeyRejected {
+        reason: reason.into(),
+    }
+}
+
+fn strip_zeros(bytes: &[u8]) -> &[u8] {
+    let first = bytes.iter().position(|b| *b != 0).unwrap_or(bytes.len());
+    &bytes[first..]
+}
+
+fn bit_len(n: &[u8]) -> usize {
+    let n = strip_zeros(n);
+    match n.first() {
+        None => 0,
+        Some(top) => n.len() * 8 - top.leading_zeros() as usize,
+    }
+}
+
+/// An RSA private key that signs PS256, with the `kid` it is published under.
+///
+/// `Debug` never shows key material.
+pub struct SigningKey {
+    kid: String,
+    pair: KeyPair,
+    rng: SystemRandom,
+}
+
+impl fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SigningKey")
+            .field("kid", &self.kid)
+            .field("bits", &self.bits())
+            .finish_non_exhaustive()
+    }
+}
+
+impl SigningKey {
+    fn new(kid: impl Into<String>, pair: KeyPair) -> Result<Self, JoseError> {
+        let key = SigningKey {
+            kid: kid.into(),
+            pair,
+            rng: SystemRandom::new(),
+        };
+        if key.bits() < MIN_RSA_BITS {
+            return Err(JoseError::WeakKey { bits: key.bits() });
+        }
+        Ok(key)
+    }
+
+    /// A new random key of `bits` bits (2048, 3072 or 4096).
+    pub fn generate(kid: impl Into<String>, bits: usize) -> Result<Self, JoseError> {
+        let size = match bits {
+            2048 => KeySize::Rsa2048,
+            3072 => KeySize::Rsa3072,
+            4096 => KeySize::Rsa4096,
+            other if other < MIN_RSA_BITS => return Err(JoseError::WeakKey { bits: other }),
+            other => {
+                return Err(JoseError::Misuse {
+                    reason: format!("RSA key size {other}: expected 2048, 3072 or 4096"),
+                })
+            }
+        };
+        let pair = KeyPair::generate(size).map_err(|_| JoseError::Signing {
+            reason: "RSA key generation failed".into(),
+        })?;
+        Self::new(kid, pair)
+    }
+
+    /// A key from PKCS#8 DER (`PrivateKeyInfo`).
+    pub fn from_pkcs8_der(kid: impl Into<String>, der: &[u8]) -> Result<Self, JoseError> {
+        let pair = KeyPair::from_pkcs8(der).map_err(|e| rejected(format!("PKCS#8: {e}")))?;
+        Self::new(kid, pair)
+    }
+
+    /// A key from PEM: `PRIVATE KEY` (PKCS#8) or `RSA PRIVATE KEY` (PKCS#1).
+    pub fn from_pem(kid: impl Into<String>, text: &str) -> Result<Self, JoseError> {
+        let (label, der) = pem::decode(text)?;
+        let pair = match label.as_str() {
+            "PRIVATE KEY" => KeyPair::from_pkcs8(&der),
+            "RSA PRIVATE KEY" => KeyPair::from_der(&der),
+            other => {
+                return Err(rejected(format!(
+                    "PEM label {other:?}: expected PRIVATE KEY or RSA PRIVATE KEY"
+                )))
+            }
+        }
+        .map_err(|e| rejected(format!("{label}: {e}")))?;
+        Self::new(kid, pair)
+    }
+
+    /// A key from a private RSA JWK (`n`, `e`, `d`, `p`, `q`, `dp`, `dq`, `qi`); its `kid` is
+    /// required.
+    pub fn from_jwk(jwk: &Jwk) -> Result<Self, JoseError> {
+        if jwk.kty != "RSA" {
+            return Err(rejected(format!("kty {:?}: expected RSA", jwk.kty)));
+        }
+        let kid = jwk.kid.clone().ok_or_else(|| rejected("JWK without kid"))?;
+        let member = |name: &str, v: &Option<String>| -> Result<Vec<u8>, JoseError> {
+            let text = v
+                .as_deref()
+                .ok_or_else(|| rejected(format!("private JWK without {name}")))?;
+            b64::decode(text, name).map_err(|_| rejected(format!("JWK {name} is not base64url")))
+        };
+        let n = member("n", &jwk.n)?;
+        let e = member("e", &jwk.e)?;
+        let d = member("d", &jwk.d)?;
+        let p = member("p", &jwk.p)?;
+        let q = member("q", &jwk.q)?;
+        let dp = member("dp", &jwk.dp)?;
+        let dq = member("dq", &jwk.dq)?;
+        let qi = member("qi", &jwk.qi)?;
+        if bit_len(&n) < MIN_RSA_BITS {
+            return Err(JoseError::WeakKey { bits: bit_len(&n) });
+        }
+        let components = KeyPairComponents {
+            public_key: PublicKeyComponents {
+                n: n.as_slice(),
+                e: e.as_slice(),
+            },
+            d: d.as_slice(),
+            p: p.as_slice(),
+            q: q.as_slice(),
+            dP: dp.as_slice(),
+            dQ: dq.as_slice(),
+            qInv: qi.as_slice(),
+        };
+        let pair = KeyPair::from_components(&components)
+            .map_err(|e| rejected(format!("private JWK: {e}")))?;
+        Self::new(kid, pair)
+    }
+
+    /// The key as PKCS#8 PEM (`PRIVATE KEY`), for storing it. This is secret material.
+    pub fn to_pkcs8_pem(&self) -> Result<String, JoseError> {
+        let der = self.pair.as_der().map_err(|_| JoseError::Signing {
+            reason: "PKCS#8 encoding failed".into(),
+        })?;
+        Ok(pem::encode("PRIVATE KEY", der.as_ref()))
+    }
+
+    /// The key's size in bits.
+    pub fn bits(&self) -> usize {
+        bit_len(
+            self.pair
+                .public_key()
+                .modulus()
+                .big_endian_without_leading_zero(),
+        )
+    }
+
+    /// The public half.
+    pub fn verifying_key(&self) -> VerifyingKey {
+        let public = self.pair.public_key();
+        VerifyingKey {
+            kid: Some(self.kid.clone()),
+            n: public.modulus().big_endian_without_leading_zero().to_vec(),
+            e: public.exponent().big_endian_without_leading_zero().to_vec(),
+        }
+    }
+
+    /// The public half as a JWK to publish: `kty` RSA, `kid`, `use` sig, `alg` PS256, `n`, `e`.
+    pub fn public_jwk(&self) -> Jwk {
+        self.verifying_key().to_jwk()
+    }
+}
+
+impl Signer for SigningKey {
+    fn key_id(&self) -> &str {
+        &self.kid
+    }
+
+    fn sign_ps256(&self, message: &[u8]) -> Result<Vec<u8>, JoseError> {
+        let mut sig = vec![0; self.pair.public_modulus_len()];
+        self.pair
+            .sign(&signature::RSA_PSS_SHA256, &self.rng, message, &mut sig)
+            .map_err(|_| JoseError::Signing {
+                reason: "RSA-PSS signing failed".into(),
+            })?;
+        Ok(sig)
+    }
+}
+
+/// An RSA public key that verifies PS256, with the `kid` it is known by (if any).
+#[derive(Clone, PartialEq, Eq)]
+pub struct VerifyingKey {
+    kid: Option<String>,
+    n: Vec<u8>,
+    e: Vec<u8>,
+}
+
+impl fmt::Debug for VerifyingKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("VerifyingKey")
+            .field("kid", &self.kid)
+            .field("bits", &self.bits())
+            .finish()
+    }
+}
+
+impl VerifyingKey {
+    /// A key from its modulus and exponent (big-endian bytes).
+    pub fn from_components(kid: Option<String>, n: &[u8], e: &[u8]) -> Result<Self, JoseError> {
+        let (n, e) = (strip_zeros(n), strip_zeros(e));
+        if e.is_empty() {
+            return Err(rejected("RSA exponent is zero"));
+        }
+        if bit_len(n) < MIN_RSA_BITS {
+            return Err(JoseError::WeakKey { bits: bit_len(n) });
+        }
+        Ok(VerifyingKey {
+            kid,
+            n: n.to_vec(),
+            e: e.to_vec(),
+        })
+    }
+
+    /// A key from DER: `SubjectPublicKeyInfo` (RFC 5280) or `RSAPublicKey` (PKCS#1).
+    pub fn from_der(kid: Option<String>, der: &[u8]) -> Result<Self, JoseError> {
+        let public = aws_lc_rs::rsa::PublicKey::from_der(der)
+            .map_err(|e| rejected(format!("RSA public key DER: {e}")))?;
+        Self::from_components(
+            kid,
+            public.modulus().big_endian_without_leading_zero(),
+            public.exponent().big_endian_without_leading_zero(),
+        )
+    }
+
+    /// A key from PEM: `PUBLIC KEY` or `RSA PUBLIC KEY`.
+    pub fn from_pem(kid: Option<String>, text: &str) -> Result<Self, JoseError> {
+        let (label, der) = pem::decode(text)?;
+        if label != "PUBLIC KEY" && label != "RSA PUBLIC KEY" {
+            return Err(rejected(format!(
+                "PEM label {label:?}: expected PUBLIC KEY or RSA PUBLIC KEY"
+            )));
+        }
+        Self::from_der(kid, &der)
+    }
+
+    /// A key from a public RSA JWK (`n`, `e`). Private members, if any, are ignored.
+    pub fn from_jwk(jwk: &Jwk) -> Result<Self, JoseError> {
+        if jwk.kty != "RSA" {
+            return Err(rejected(format!("kty {:?}: expected RSA", jwk.kty)));
+        }
+        let get = |name: &str, v: &Option<String>| -> Result<Vec<u8>, JoseError> {
+            let text = v
+                .as_deref()
+                .ok_or_else(|| rejected(format!("RSA JWK without {name}")))?;
+            b64::decode(text, name).map_err(|_| rejected(format!("JWK {name} is not base64url")))
+        };
+        Self::from_components(jwk.kid.clone(), &get("n", &jwk.n)?, &get("e", &jwk.e)?)
+    }
+
+    /// The key's `kid`, if it has one.
+    pub fn key_id(&self) -> Option<&str> {
+        self.kid.as_deref()
+    }
+
+    /// The key's size in bits.
+    pub fn bits(&self) -> usize {
+        bit_len(&self.n)
+    }
+
+    /// Checks a PS256 signature of `message`.
+    pub fn check(&self, message: &[u8], sig: &[u8]) -> Result<(), JoseError> {
+        let public = PublicKeyComponents {
+            n: self.n.as_slice(),
+            e: self.e.as_slice(),
+        };
+        public
+            .verify(&signature::RSA_PSS_2048_8192_SHA256, message, sig)
+            .map_err(|_| JoseError::BadSignature)
+    }
+
+    /// The key as a public JWK: `kty` RSA, `kid` (if any), `use` sig, `alg` PS256, `n`, `e`.
+    pub fn to_jwk(&self) -> Jwk {
+        Jwk {
+            kty: "RSA".into(),
+            kid: self.kid.clone(),
+            use_: Some("sig".into()),
+            alg: Some(PS256.into()),
+            n: Some(b64::encode(&self.n)),
+            e: Some(b64::encode(&self.e)),
+            ..Jwk::default()
+        }
+    }
+}
+
+impl Verifier for VerifyingKey {
+    fn verify_ps256(&self, kid: &str, message: &[u8], sig: &[u8]) -> Result<(), JoseError> {
+        if self.kid.as_deref().is_some_and(|k| k != kid) {
+            return Err(JoseError::UnknownKey { kid: kid.into() });
+        }
+        self.check(message, sig)
+    }
+}
+
+/// A JSON Web Key (RFC 7517), as far as RSA signing keys need; other members are kept.
+///
+/// `Debug` hides the private members.
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Jwk {
+    /// Key type (`RSA`).
+    pub kty: String,
+    /// Key id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kid: Option<String>,
+    /// Intended use (`sig` or `enc`).
+    #[serde(default, rename = "use", skip_serializing_if = "Option::is_none")]
+    pub use_: Option<String>,
+    /// Algorithm the key is for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alg: Option<String>,
+    /// Modulus (base64url).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub n: Option<String>,
+    /// Public exponent (base64url).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub e: Option<String>,
+    /// Private exponent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub d: Option<String>,
+    /// First prime.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub p: Option<String>,
+    /// Second prime.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub q: Option<String>,
+    /// First CRT exponent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dp: Option<String>,
+    /// Second CRT exponent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dq: Option<String>,
+    /// CRT coefficient.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub qi: Option<String>,
+    /// Certificate chain (base64 DER), as the Open Banking directory publishes it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub x5c: Option<Vec<String>>,
+    /// Other members, kept as they are.
+    #[serde(flatten)]
+    pub other: Map<String, Value>,
+}
+
+impl fmt::Debug for Jwk {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Jwk")
+            .field("kty", &self.kty)
+            .field("kid", &self.kid)
+            .field("use", &self.use_)
+            .field("alg", &self.alg)
+            .field("private", &self.is_private())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Jwk {
+    /// Whether the JWK carries private key material.
+    pub fn is_private(&self) -> bool {
+        self.d.is_some()
+    }
+
+    /// Whether the key may verify PS256 signatures: RSA, not marked for encryption, and no
+    /// other algorithm named.
+    pub fn is_ps256_signing_key(&self) -> bool {
+        self.kty == "RSA"
+            && self.use_.as_deref().is_none_or(|u| u == "sig")
+            && self.alg.as_deref().is_none_or(|a| a == PS256)
+    }
+}
+
+/// A JSON Web Key Set (RFC 7517 §5).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Jwks {
+    /// The keys.
+    pub keys: Vec<Jwk>,
+}
+
+impl Jwks {
+    /// Parses a JWKS document.
+    pub fn from_json(bytes: &[u8]) -> Result<Self, JoseError> {
+        serde_json::from_slice(bytes).map_err(|e| rejected(format!("JWKS: {e}")))
+    }
+
+    /// The JWKS as JSON, for publishing. Refuses a set holding private keys.
+    pub fn to_public_json(&self) -> Result<Vec<u8>, JoseError> {
+        if self.keys.iter().any(Jwk::is_private) {
+            return Err(JoseError::Misuse {
+                reason: "a published JWKS must not hold private keys".into(),
+            });
+        }
+        serde_json::to_vec(self).map_err(|e| JoseError::Misuse {
+            reason: format!("JWKS encoding: {e}"),
+        })
+    }
+
+    /// The PS256 signing key named `kid`: an RSA key with that `kid`, not for encryption, and
+    /// not for another algorithm.
+    pub fn key(&self, kid: &str) -> Result<VerifyingKey, JoseError> {
+        let jwk = self
+            .keys
+            .iter()
+            .find(|k| k.kid.as_deref() == Some(kid) && k.is_ps256_signing_key())
+            .ok_or_else(|| JoseError::UnknownKey { kid: kid.into() })?;
+        VerifyingKey::from_jwk(jwk)
+    }
+}
+
+impl Verifier for Jwks {
+    fn verify_ps256(&self, kid: &str, message: &[u8], sig: &[u8]) -> Result<(), JoseError> {
+        self.key(kid)?.check(message, sig)
+    }
+}
