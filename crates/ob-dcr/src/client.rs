@@ -1,0 +1,193 @@
+//! The TPP's side of registration, sans-IO: each call is a `prepare_*` that builds the
+//! `http::Request` and a `parse_*` that reads the `http::Response`. Sending them (over mTLS)
+//! is the caller's job.
+//!
+//! | call | request | success |
+//! |---|---|---|
+//! | register | `POST /register`, `application/jose` body | 201 + registration |
+//! | read | `GET /register/{ClientId}`, client-credentials token | 200 + registration |
+//! | update | `PUT /register/{ClientId}`, token, `application/jose` body | 200 + registration |
+//! | delete | `DELETE /register/{ClientId}`, token | 204 |
+//!
+//! A 400 with an RFC 7591 body becomes [`DcrError::Rejected`]; anything else unexpected
+//! becomes [`DcrError::UnexpectedResponse`] with the body kept.
+
+use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE};
+use http::{Method, Request, Response, StatusCode};
+use ob_model::registration::{OBClientRegistration1, RegistrationError};
+
+use crate::DcrError;
+
+/// The media type of a registration request body.
+pub const JOSE_MEDIA_TYPE: &str = "application/jose";
+
+fn build(
+    method: Method,
+    url: String,
+    access_token: Option<&str>,
+    jwt: Option<&str>,
+) -> Result<Request<Vec<u8>>, DcrError> {
+    let uri: http::Uri = url.parse().map_err(|e| DcrError::Misuse {
+        reason: format!("registration endpoint {url:?}: {e}"),
+    })?;
+    if uri.scheme_str() != Some("https")
+        && uri.host() != Some("127.0.0.1")
+        && uri.host() != Some("localhost")
+    {
+        return Err(DcrError::Misuse {
+            reason: format!("registration endpoint {url:?}: expected https"),
+        });
+    }
+    let mut builder = Request::builder()
+        .method(method)
+        .uri(uri)
+        .header(ACCEPT, "application/json");
+    if let Some(token) = access_token {
+        builder = builder.header(AUTHORIZATION, format!("Bearer {token}"));
+    }
+    if jwt.is_some() {
+        builder = builder.header(CONTENT_TYPE, JOSE_MEDIA_TYPE);
+    }
+    builder
+        .body(jwt.map(|j| j.as_bytes().to_vec()).unwrap_or_default())
+        .map_err(|e| DcrError::Misuse {
+            reason: format!("request: {e}"),
+        })
+}
+
+fn client_url(endpoint: &str, client_id: &str) -> Result<String, DcrError> {
+    if client_id.is_empty()
+        || client_id
+            .chars()
+            .any(|c| matches!(c, '/' | '?' | '#' | '%') || c.is_whitespace() || c.is_control())
+    {
+        return Err(DcrError::Misuse {
+            reason: format!("client id {client_id:?} cannot be a path segment"),
+        });
+    }
+    Ok(format!("{}/{client_id}", endpoint.trim_end_matches('/')))
+}
+
+/// `POST {register_endpoint}` with the signed request JWT.
+pub fn prepare_register(
+    register_endpoint: &str,
+    request_jwt: &str,
+) -> Result<Request<Vec<u8>>, DcrError> {
+    build(
+        Method::POST,
+        register_endpoint.to_owned(),
+        None,
+        Some(request_jwt),
+    )
+}
+
+/// `GET {register_endpoint}/{client_id}` with a client-credentials access token.
+pub fn prepare_read(
+    register_endpoint: &str,
+    client_id: &str,
+    access_token: &str,
+) -> Result<Request<Vec<u8>>, DcrError> {
+    build(
+        Method::GET,
+        client_url(register_endpoint, client_id)?,
+        Some(access_token),
+        None,
+    )
+}
+
+/// `PUT {register_endpoint}/{client_id}` with a new signed request JWT.
+pub fn prepare_update(
+    register_endpoint: &str,
+    client_id: &str,
+    access_token: &str,
+    request_jwt: &str,
+) -> Result<Request<Vec<u8>>, DcrError> {
+    build(
+        Method::PUT,
+        client_url(register_endpoint, client_id)?,
+        Some(access_token),
+        Some(request_jwt),
+    )
+}
+
+/// `DELETE {register_endpoint}/{client_id}`.
+pub fn prepare_delete(
+    register_endpoint: &str,
+    client_id: &str,
+    access_token: &str,
+) -> Result<Request<Vec<u8>>, DcrError> {
+    build(
+        Method::DELETE,
+        client_url(register_endpoint, client_id)?,
+        Some(access_token),
+        None,
+    )
+}
+
+fn refusal(response: &Response<Vec<u8>>) -> DcrError {
+    let body = response.body();
+    if response.status() == StatusCode::BAD_REQUEST {
+        if let Ok(e) = ob_model::decode::from_slice::<RegistrationError>(body) {
+            if !e.error.as_str().is_empty() {
+                return DcrError::Rejected {
+                    error: e.error.as_str().to_owned(),
+                    description: e.error_description.map(|d| d.to_string()),
+                };
+            }
+        }
+    }
+    DcrError::UnexpectedResponse {
+        status: response.status().as_u16(),
+        body: String::from_utf8_lossy(body).into_owned(),
+    }
+}
+
+fn registration(
+    response: &Response<Vec<u8>>,
+    ok: &[StatusCode],
+) -> Result<OBClientRegistration1, DcrError> {
+    if !ok.contains(&response.status()) {
+        return Err(refusal(response));
+    }
+    let reg: OBClientRegistration1 =
+        ob_model::decode::from_slice(response.body()).map_err(|e| {
+            DcrError::UnexpectedResponse {
+                status: response.status().as_u16(),
+                body: format!(
+                    "not a registration ({e}): {}",
+                    String::from_utf8_lossy(response.body())
+                ),
+            }
+        })?;
+    if reg.client_id.as_deref().is_none_or(str::is_empty) {
+        return Err(DcrError::UnexpectedResponse {
+            status: response.status().as_u16(),
+            body: "registration without client_id".into(),
+        });
+    }
+    Ok(reg)
+}
+
+/// Reads the answer to `POST /register`: 201 (or 200) with the registration, whose
+/// `client_id` is set.
+pub fn parse_register_response(
+    response: &Response<Vec<u8>>,
+) -> Result<OBClientRegistration1, DcrError> {
+    registration(response, &[StatusCode::CREATED, StatusCode::OK])
+}
+
+/// Reads the answer to a read or an update: 200 with the registration.
+pub fn parse_registration_response(
+    response: &Response<Vec<u8>>,
+) -> Result<OBClientRegistration1, DcrError> {
+    registration(response, &[StatusCode::OK])
+}
+
+/// Reads the answer to a delete: 204.
+pub fn parse_delete_response(response: &Response<Vec<u8>>) -> Result<(), DcrError> {
+    if response.status() == StatusCode::NO_CONTENT {
+        Ok(())
+    } else {
+        Err(refusal(response))
+    }
+}

@@ -1,0 +1,135 @@
+//! The registration request: an `OBClientRegistration1` JWT signed PS256 by the TPP.
+//!
+//! Both profiles register for `tls_client_auth` (the only method Monzo supports), grant types
+//! `client_credentials`, `authorization_code` and `refresh_token`, response type
+//! `code id_token`, and PS256 for id_tokens and request objects.
+//!
+//! - UK: the directory's software statement; `iss` is its `software_id`; the scope is what
+//!   the caller asks (for example `openid accounts`).
+//! - Monzo EU: a self-asserted statement, a version-4 UUID `software_id` (which is also `iss`),
+//!   scope `openid accounts`, header `typ` `JWT`.
+
+use chrono::Duration;
+use ob_jose::jws::Object;
+use ob_jose::{Instant, Signer};
+use ob_model::registration::{
+    OBClientRegistration1, OBRegistrationProperties1ApplicationType as ApplicationType,
+    OBRegistrationProperties1GrantTypes as GrantType,
+    OBRegistrationProperties1ResponseTypes as ResponseType,
+    OBRegistrationProperties1TokenEndpointAuthMethod as AuthMethod, SupportedAlgorithms,
+};
+use ob_model::Text;
+use serde_json::Value;
+
+use crate::DcrError;
+
+/// How long a registration request is valid by default.
+pub const DEFAULT_LIFETIME: Duration = Duration::minutes(60);
+
+/// A registration request, ready to sign.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RegistrationRequest {
+    claims: OBClientRegistration1,
+}
+
+fn epoch(t: Instant) -> i32 {
+    i32::try_from(t.timestamp()).unwrap_or(i32::MAX)
+}
+
+impl RegistrationRequest {
+    /// A request for the UK profile: `software_statement` from the directory, its
+    /// `software_id`, the ASPSP's id as `aud`, the redirect URIs (from the statement), the
+    /// scope, the subject DN of the TPP's transport certificate, a fresh `jti`, and `now`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn uk(
+        software_statement: &str,
+        software_id: &str,
+        aud: &str,
+        redirect_uris: Vec<String>,
+        scope: &str,
+        tls_client_auth_subject_dn: &str,
+        jti: &str,
+        now: Instant,
+    ) -> Self {
+        let claims = OBClientRegistration1 {
+            iss: Text::from(software_id),
+            iat: epoch(now),
+            exp: epoch(now.checked_add_signed(DEFAULT_LIFETIME).unwrap_or(now)),
+            aud: Text::from(aud),
+            jti: Text::from(jti),
+            redirect_uris: redirect_uris.into_iter().map(Text::from).collect(),
+            token_endpoint_auth_method: AuthMethod::TlsClientAuth,
+            grant_types: vec![
+                GrantType::ClientCredentials,
+                GrantType::AuthorizationCode,
+                GrantType::RefreshToken,
+            ],
+            response_types: Some(vec![ResponseType::CodeIdToken]),
+            software_id: Some(Text::from(software_id)),
+            scope: Text::from(scope),
+            software_statement: Text::from(software_statement),
+            application_type: ApplicationType::Web,
+            id_token_signed_response_alg: SupportedAlgorithms::PS256,
+            request_object_signing_alg: SupportedAlgorithms::PS256,
+            tls_client_auth_subject_dn: Some(Text::from(tls_client_auth_subject_dn)),
+            ..OBClientRegistration1::default()
+        };
+        RegistrationRequest { claims }
+    }
+
+    /// A request for Monzo's EU profile: as [`uk`](Self::uk) with scope `openid accounts`
+    /// (the only API Monzo's EU entity offers); `software_id` must be a version-4 UUID.
+    pub fn monzo_eu(
+        software_statement: &str,
+        software_id: &str,
+        aud: &str,
+        redirect_uris: Vec<String>,
+        tls_client_auth_subject_dn: &str,
+        jti: &str,
+        now: Instant,
+    ) -> Self {
+        Self::uk(
+            software_statement,
+            software_id,
+            aud,
+            redirect_uris,
+            "openid accounts",
+            tls_client_auth_subject_dn,
+            jti,
+            now,
+        )
+    }
+
+    /// Sets how long the request is valid (`exp - iat`).
+    pub fn lifetime(mut self, lifetime: Duration) -> Self {
+        let iat = i64::from(self.claims.iat);
+        self.claims.exp =
+            i32::try_from(iat.saturating_add(lifetime.num_seconds())).unwrap_or(i32::MAX);
+        self
+    }
+
+    /// The claims, to read.
+    pub fn claims(&self) -> &OBClientRegistration1 {
+        &self.claims
+    }
+
+    /// The claims, to change before signing (for example `grant_types`).
+    pub fn claims_mut(&mut self) -> &mut OBClientRegistration1 {
+        &mut self.claims
+    }
+
+    /// The signed request JWT (header `alg` PS256, `kid` of the signer, `typ` JWT): the body
+    /// of `POST /register`.
+    pub fn sign(&self, signer: &impl Signer) -> Result<String, DcrError> {
+        if ob_jose::dangerous::peek_unverified(&self.claims.software_statement).is_err() {
+            return Err(DcrError::Misuse {
+                reason: "software_statement is not a JWS".into(),
+            });
+        }
+        let mut header = Object::new();
+        header.insert("typ".into(), Value::String("JWT".into()));
+        ob_jose::jws::sign_json(signer, &header, &self.claims).map_err(|e| DcrError::Misuse {
+            reason: e.to_string(),
+        })
+    }
+}
