@@ -36,21 +36,28 @@ impl TimeRules {
     }
 }
 
+/// Largest magnitude accepted for a time in seconds: beyond 2^53 a float no longer holds whole
+/// seconds.
+const MAX_SECONDS: f64 = 9_007_199_254_740_992.0;
+
+/// A JSON number as whole seconds: an integer, or a finite float (rounded down) within
+/// ±2^53; anything else is `None`.
+pub fn seconds(value: &Value) -> Option<i64> {
+    value.as_i64().or_else(|| {
+        value
+            .as_f64()
+            .filter(|f| f.is_finite() && f.abs() <= MAX_SECONDS)
+            .map(|f| f.floor() as i64)
+    })
+}
+
 /// A NumericDate claim as whole seconds, if present.
 pub fn numeric_date(claims: &Object, name: &str) -> Result<Option<i64>, JoseError> {
     match claims.get(name) {
         None => Ok(None),
-        Some(Value::Number(n)) => n
-            .as_i64()
-            .or_else(|| {
-                n.as_f64()
-                    .filter(|f| f.is_finite())
-                    .map(|f| f.floor() as i64)
-            })
-            .map(Some)
-            .ok_or_else(|| {
-                claim_error(name, format!("expected seconds since the epoch, found {n}"))
-            }),
+        Some(v @ Value::Number(n)) => seconds(v).map(Some).ok_or_else(|| {
+            claim_error(name, format!("expected seconds since the epoch, found {n}"))
+        }),
         Some(other) => Err(claim_error(
             name,
             format!("expected seconds since the epoch, found {other}"),

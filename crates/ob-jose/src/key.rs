@@ -372,9 +372,13 @@ impl fmt::Debug for Jwk {
 }
 
 impl Jwk {
-    /// Whether the JWK carries private key material.
+    /// Whether the JWK carries private or secret key material (RSA `d`, `p`, `q`, `dp`, `dq`,
+    /// `qi`, `oth`; EC/OKP `d`; symmetric `k`).
     pub fn is_private(&self) -> bool {
-        self.d.is_some()
+        [&self.d, &self.p, &self.q, &self.dp, &self.dq, &self.qi]
+            .iter()
+            .any(|m| m.is_some())
+            || ["k", "oth"].iter().any(|m| self.other.contains_key(*m))
     }
 
     /// Whether the key may verify PS256 signatures: RSA, not marked for encryption, and no

@@ -23,8 +23,7 @@
 //! let header_value = signer.sign(body, now)?;
 //!
 //! // The bank (an ASPSP) verifies it against the client's JWKS.
-//! let verifier = DetachedVerifier::new("openbanking.org.uk")
-//!     .expect_issuer("0015800001041REAAY/2kiXQyo0tedjW2somjSgH7");
+//! let verifier = DetachedVerifier::new("0015800001041REAAY/2kiXQyo0tedjW2somjSgH7");
 //! let verified = verifier.verify(Some(&header_value), body, &jwks, now)?;
 //! assert_eq!(verified.kid(), "tpp-signing-1");
 //!

@@ -97,12 +97,22 @@ fn weak_and_bad_keys_are_rejected() {
         SigningKey::from_jwk(&public_only),
         Err(JoseError::KeyRejected { .. })
     ));
-    let mut private_jwks = jwks();
-    private_jwks.keys[0].d = Some("AQAB".into());
-    assert!(matches!(
-        private_jwks.to_public_json(),
-        Err(JoseError::Misuse { .. })
-    ));
+    for member in ["d", "p", "qi", "k"] {
+        let mut private_jwks = jwks();
+        let jwk = &mut private_jwks.keys[0];
+        match member {
+            "d" => jwk.d = Some("AQAB".into()),
+            "p" => jwk.p = Some("AQAB".into()),
+            "qi" => jwk.qi = Some("AQAB".into()),
+            _ => {
+                jwk.other.insert("k".into(), "c2VjcmV0".into());
+            }
+        }
+        assert!(
+            matches!(private_jwks.to_public_json(), Err(JoseError::Misuse { .. })),
+            "{member}"
+        );
+    }
 }
 
 #[test]

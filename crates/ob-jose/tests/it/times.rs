@@ -48,6 +48,13 @@ fn exp_nbf_iat_and_lifetime() {
         err(json!({"exp": t + 60}), &fapi),
         JoseError::MissingClaim { name: "iat".into() }
     );
-    // Far-off numbers do not overflow.
+    // Far-off numbers do not overflow; floats beyond whole seconds are refused.
     check_times(&claims(json!({"exp": i64::MAX, "iat": i64::MIN})), &rules).unwrap();
+    check_times(&claims(json!({"exp": (t + 600) as f64 + 0.5})), &rules).unwrap();
+    assert!(
+        matches!(err(json!({"exp": 1e300}), &rules), JoseError::InvalidClaim { ref name, .. } if name == "exp")
+    );
+    assert!(
+        matches!(err(json!({"exp": t + 600, "iat": -1e300}), &rules), JoseError::InvalidClaim { ref name, .. } if name == "iat")
+    );
 }
