@@ -130,7 +130,7 @@ fn refusal(response: &Response<Vec<u8>>) -> DcrError {
         if let Ok(e) = ob_model::decode::from_slice::<RegistrationError>(body) {
             if !e.error.as_str().is_empty() {
                 return DcrError::Rejected {
-                    error: e.error.as_str().to_owned(),
+                    error: e.error,
                     description: e.error_description.map(|d| d.to_string()),
                 };
             }
@@ -151,12 +151,10 @@ fn registration(
     }
     let reg: OBClientRegistration1 =
         ob_model::decode::from_slice(response.body()).map_err(|e| {
+            // The body may hold credentials: only the decode error is kept.
             DcrError::UnexpectedResponse {
                 status: response.status().as_u16(),
-                body: format!(
-                    "not a registration ({e}): {}",
-                    String::from_utf8_lossy(response.body())
-                ),
+                body: format!("not a registration: {e}"),
             }
         })?;
     if reg.client_id.as_deref().is_none_or(str::is_empty) {

@@ -40,19 +40,20 @@
 //!     "C=IE,O=TPP Ltd,organizationIdentifier=PSDIE-CBI-123456,CN=tpp.example",
 //!     "4b1c6a0e-2f1d-4c5e-9a7b-3d2e1f0a9b8c",
 //!     now,
-//! );
+//! )?;
 //! let jwt = request.sign(&key)?;
 //!
 //! // Monzo's side: check the statement, then the request against the TPP's keys.
 //! let config = ValidatorConfig::new("PSDIE-CBI-000000", Profile::MonzoEu);
 //! let pending = begin_registration(jwt.as_bytes(), &config, None, now)?;
 //! let mut seen = SeenJtis::default();
-//! let valid = pending.verify(&tpp_jwks, None, &mut seen, now)?;
+//! let certificate = "C=IE,O=TPP Ltd,organizationIdentifier=PSDIE-CBI-123456,CN=tpp.example";
+//! let valid = pending.verify(&tpp_jwks, certificate, &mut seen, now)?;
 //! assert_eq!(valid.claims().scope.as_str(), "openid accounts");
 //!
 //! // The same request again is a replay.
 //! let pending = begin_registration(jwt.as_bytes(), &config, None, now)?;
-//! let err = pending.verify(&tpp_jwks, None, &mut seen, now).unwrap_err();
+//! let err = pending.verify(&tpp_jwks, certificate, &mut seen, now).unwrap_err();
 //! assert_eq!(err.to_api_error().code, "invalid_client_metadata");
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
@@ -68,6 +69,9 @@ use std::fmt;
 
 use ob_errors::ApiError;
 use ob_jose::JoseError;
+
+/// The RFC 7591 error codes, as an open list.
+pub use ob_model::registration::RegistrationErrorError as RegistrationErrorCode;
 
 /// Why a registration was refused, or why a call failed.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -106,8 +110,8 @@ pub enum DcrError {
     },
     /// The ASPSP refused the registration with an RFC 7591 error.
     Rejected {
-        /// The `error` code.
-        error: String,
+        /// The `error` code (`Unknown` for a code RFC 7591 does not list).
+        error: RegistrationErrorCode,
         /// The `error_description`, if any.
         description: Option<String>,
     },
@@ -148,7 +152,7 @@ impl DcrError {
             DcrError::InvalidClientMetadata { .. } => Some("invalid_client_metadata"),
             DcrError::InvalidSoftwareStatement { .. } => Some("invalid_software_statement"),
             DcrError::UnapprovedSoftwareStatement { .. } => Some("unapproved_software_statement"),
-            DcrError::Rejected { error, .. } => Some(error),
+            DcrError::Rejected { error, .. } => Some(error.as_str()),
             DcrError::UnexpectedResponse { .. } | DcrError::Misuse { .. } => None,
         }
     }

@@ -32,14 +32,37 @@ pub struct RegistrationRequest {
     claims: OBClientRegistration1,
 }
 
-fn epoch(t: Instant) -> i32 {
-    i32::try_from(t.timestamp()).unwrap_or(i32::MAX)
+/// A time as DCR 3.2's 32-bit seconds; a time outside them (after January 2038) is refused
+/// rather than cut short.
+pub(crate) fn epoch32(field: &str, t: Instant) -> Result<i32, DcrError> {
+    i32::try_from(t.timestamp()).map_err(|_| DcrError::Misuse {
+        reason: format!("{field} {t} does not fit DCR 3.2's 32-bit seconds"),
+    })
 }
 
 impl RegistrationRequest {
     /// A request for the UK profile: `software_statement` from the directory, its
     /// `software_id`, the ASPSP's id as `aud`, the redirect URIs (from the statement), the
     /// scope, the subject DN of the TPP's transport certificate, a fresh `jti`, and `now`.
+    ///
+    /// ```
+    /// # use chrono::{TimeZone, Utc};
+    /// use ob_dcr::request::RegistrationRequest;
+    /// let now = Utc.with_ymd_and_hms(2025, 3, 21, 9, 0, 0).unwrap();
+    /// let request = RegistrationRequest::uk(
+    ///     "eyJhbGciOiJQUzI1NiJ9.e30.c2ln", // the directory's software statement
+    ///     "2kiXQyo0tedjW2somjSgH7",
+    ///     "0015800001HQQrZAAX",
+    ///     vec!["https://tpp.example/callback".into()],
+    ///     "openid accounts",
+    ///     "C=GB,O=TPP Ltd,OU=0015800001041REAAY,CN=2kiXQyo0tedjW2somjSgH7",
+    ///     &ob_dcr::uuid_v4([7; 16]),
+    ///     now,
+    /// )?;
+    /// assert_eq!(request.claims().iss.as_str(), "2kiXQyo0tedjW2somjSgH7");
+    /// assert_eq!(request.claims().exp - request.claims().iat, 3600);
+    /// # Ok::<(), ob_dcr::DcrError>(())
+    /// ```
     #[allow(clippy::too_many_arguments)]
     pub fn uk(
         software_statement: &str,
@@ -50,11 +73,16 @@ impl RegistrationRequest {
         tls_client_auth_subject_dn: &str,
         jti: &str,
         now: Instant,
-    ) -> Self {
+    ) -> Result<Self, DcrError> {
+        let iat = epoch32("iat", now)?;
+        let exp = epoch32(
+            "exp",
+            now.checked_add_signed(DEFAULT_LIFETIME).unwrap_or(now),
+        )?;
         let claims = OBClientRegistration1 {
             iss: Text::from(software_id),
-            iat: epoch(now),
-            exp: epoch(now.checked_add_signed(DEFAULT_LIFETIME).unwrap_or(now)),
+            iat,
+            exp,
             aud: Text::from(aud),
             jti: Text::from(jti),
             redirect_uris: redirect_uris.into_iter().map(Text::from).collect(),
@@ -74,7 +102,7 @@ impl RegistrationRequest {
             tls_client_auth_subject_dn: Some(Text::from(tls_client_auth_subject_dn)),
             ..OBClientRegistration1::default()
         };
-        RegistrationRequest { claims }
+        Ok(RegistrationRequest { claims })
     }
 
     /// A request for Monzo's EU profile: as [`uk`](Self::uk) with scope `openid accounts`
@@ -87,7 +115,13 @@ impl RegistrationRequest {
         tls_client_auth_subject_dn: &str,
         jti: &str,
         now: Instant,
-    ) -> Self {
+    ) -> Result<Self, DcrError> {
+        if !crate::is_uuid_v4(software_id) {
+            return Err(DcrError::metadata(
+                "software_id",
+                format!("Monzo's EU profile needs a version-4 UUID, found {software_id:?}"),
+            ));
+        }
         Self::uk(
             software_statement,
             software_id,

@@ -75,7 +75,7 @@ impl SeenJtis {
     /// Forgets `jti`s whose requests expired before `now`.
     pub fn purge(&mut self, now: Instant) {
         let now = now.timestamp();
-        self.seen.retain(|_, exp| *exp >= now);
+        self.seen.retain(|_, until| *until >= now);
     }
 
     /// How many are remembered.
@@ -116,14 +116,19 @@ impl ValidRegistration {
     }
 
     /// The registration to answer with (and store): the request's metadata with `client_id`
-    /// and `client_id_issued_at` set (no secret: `tls_client_auth`).
-    pub fn into_registration(self, client_id: &str, issued_at: Instant) -> OBClientRegistration1 {
+    /// and `client_id_issued_at` set (no secret: `tls_client_auth`). DCR 3.2 carries times as
+    /// 32-bit numbers: a time after January 2038 is refused rather than cut short.
+    pub fn into_registration(
+        self,
+        client_id: &str,
+        issued_at: Instant,
+    ) -> Result<OBClientRegistration1, DcrError> {
         let mut reg = self.claims;
         reg.client_id = Some(client_id.into());
-        reg.client_id_issued_at = Some(i32::try_from(issued_at.timestamp()).unwrap_or(i32::MAX));
+        reg.client_id_issued_at = Some(crate::request::epoch32("client_id_issued_at", issued_at)?);
         reg.client_secret = None;
         reg.client_secret_expires_at = None;
-        reg
+        Ok(reg)
     }
 }
 
@@ -194,13 +199,17 @@ impl PendingRegistration {
     }
 
     /// Step 2: checks the request's signature with the TPP's keys (`tpp_jwks`, fetched from
-    /// [`jwks_uri`](Self::jwks_uri)), then every claim. `tls_subject_dn` is the subject of the
-    /// client certificate the request came with, when the transport knows it. An accepted
-    /// `jti` is remembered in `seen`; a refused request changes nothing.
+    /// [`jwks_uri`](Self::jwks_uri)), then every claim. `client_certificate_dn` is the subject
+    /// of the client certificate the request came with: the request's
+    /// `tls_client_auth_subject_dn` must be it, and it must name the statement's organisation
+    /// (its `organizationIdentifier`, or for Open Banking certificates its `OU`, equal to the
+    /// statement's `org_id`; Monzo's EU profile requires `organizationIdentifier`). An accepted
+    /// `jti` is remembered in `seen` until the request expires; a refused request changes
+    /// nothing.
     pub fn verify(
         self,
         tpp_jwks: &Jwks,
-        tls_subject_dn: Option<&str>,
+        client_certificate_dn: &str,
         seen: &mut SeenJtis,
         now: Instant,
     ) -> Result<ValidRegistration, DcrError> {
@@ -317,16 +326,14 @@ impl PendingRegistration {
                     "required with tls_client_auth",
                 )
             })?;
-        if let Some(actual) = tls_subject_dn {
-            if normalise_dn(dn) != normalise_dn(actual) {
-                return Err(DcrError::metadata(
-                    "tls_client_auth_subject_dn",
-                    format!(
-                        "expected the transport certificate's subject {actual:?}, found {dn:?}"
-                    ),
-                ));
-            }
+        let actual = client_certificate_dn;
+        if normalise_dn(dn) != normalise_dn(actual) {
+            return Err(DcrError::metadata(
+                "tls_client_auth_subject_dn",
+                format!("expected the transport certificate's subject {actual:?}, found {dn:?}"),
+            ));
         }
+        check_certificate_names_org(actual, ssa, cfg.profile)?;
         // Grants, responses, algorithms.
         if claims.grant_types.is_empty() || claims.grant_types.iter().any(|g| !g.is_known()) {
             return Err(DcrError::metadata(
@@ -366,7 +373,8 @@ impl PendingRegistration {
             ));
         }
         check_scope(claims.scope.as_str(), ssa, cfg.profile)?;
-        seen.seen.insert(claims.jti.to_string(), exp);
+        seen.seen
+            .insert(claims.jti.to_string(), exp.saturating_add(leeway));
         Ok(ValidRegistration {
             claims,
             statement: self.statement,
@@ -459,6 +467,40 @@ fn check_scope(scope: &str, ssa: &ssa::SsaClaims, profile: Profile) -> Result<()
         }
     }
     Ok(())
+}
+
+/// The certificate must belong to the statement's organisation: its `organizationIdentifier`
+/// (eIDAS, OID 2.5.4.97) or, for Open Banking certificates, its `OU` equals `org_id`. Monzo's EU
+/// profile requires `org_id` and `organizationIdentifier`.
+fn check_certificate_names_org(
+    dn: &str,
+    ssa: &ssa::SsaClaims,
+    profile: Profile,
+) -> Result<(), DcrError> {
+    let attrs = normalise_dn(dn);
+    let get = |names: &[&str]| -> Vec<&str> {
+        attrs
+            .iter()
+            .filter(|(k, _)| names.contains(&k.as_str()))
+            .map(|(_, v)| v.as_str())
+            .collect()
+    };
+    let org_identifier = get(&["organizationidentifier", "2.5.4.97", "oid.2.5.4.97"]);
+    let ou = get(&["ou"]);
+    let org_id = ssa.org_id.as_deref().filter(|o| !o.trim().is_empty());
+    let refused = |reason: String| Err(DcrError::UnapprovedSoftwareStatement { reason });
+    match (profile, org_id) {
+        (Profile::MonzoEu, None) => refused("the statement has no org_id".into()),
+        (Profile::MonzoEu, Some(org)) if !org_identifier.contains(&org) => refused(format!(
+            "the certificate's organizationIdentifier {org_identifier:?} is not the statement's org_id {org:?}"
+        )),
+        (Profile::Uk, Some(org)) if !org_identifier.contains(&org) && !ou.contains(&org) => {
+            refused(format!(
+                "the certificate (OU {ou:?}, organizationIdentifier {org_identifier:?}) is not the statement's organisation {org:?}"
+            ))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// A distinguished name compared loosely: attribute types in any case, spaces around `,` and

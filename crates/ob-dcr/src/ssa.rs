@@ -169,14 +169,20 @@ pub fn verify(
         SsaTrust::SelfAsserted => {
             let (header, payload) =
                 dangerous::peek_unverified(token).map_err(|e| jose("not a JWS", e))?;
-            match header.get("alg").and_then(Value::as_str) {
-                Some("none") | Some(ob_jose::PS256) => {}
+            let payload = match header.get("alg").and_then(Value::as_str) {
+                // Unsecured: the signature part must be empty.
+                Some("none") => {
+                    dangerous::decode_unsecured(token)
+                        .map_err(|e| jose("not an unsecured JWS", e))?
+                        .1
+                }
+                Some(ob_jose::PS256) => payload,
                 other => {
                     return Err(DcrError::statement(format!(
                         "expected alg \"none\" or \"PS256\", found {other:?}"
                     )))
                 }
-            }
+            };
             (payload, true)
         }
     };

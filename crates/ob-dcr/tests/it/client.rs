@@ -2,7 +2,7 @@
 
 use http::{Response, StatusCode};
 use ob_dcr::client::*;
-use ob_dcr::DcrError;
+use ob_dcr::{DcrError, RegistrationErrorCode};
 
 #[test]
 fn requests() {
@@ -66,10 +66,23 @@ fn responses() {
     assert_eq!(
         refused,
         DcrError::Rejected {
-            error: "invalid_redirect_uri".into(),
+            error: RegistrationErrorCode::InvalidRedirectUri,
             description: Some("not https".into())
         }
     );
+    let unknown =
+        parse_register_response(&response(400, r#"{"error":"invalid_request"}"#)).unwrap_err();
+    assert_eq!(
+        unknown,
+        DcrError::Rejected {
+            error: RegistrationErrorCode::Unknown("invalid_request".into()),
+            description: None
+        }
+    );
+    // A 2xx body that is not a registration is not echoed (it may hold credentials).
+    let secret =
+        parse_register_response(&response(201, r#"{"client_secret":"s3cr3t"}"#)).unwrap_err();
+    assert!(!secret.to_string().contains("s3cr3t"), "{secret}");
     assert_eq!(refused.to_api_error().code, "invalid_redirect_uri");
     let unauthorised = parse_registration_response(&response(401, "")).unwrap_err();
     assert_eq!(

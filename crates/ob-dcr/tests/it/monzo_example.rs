@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use chrono::{DateTime, Utc};
 use ob_dcr::server::{begin_registration, Profile, SeenJtis, ValidatorConfig};
 use ob_dcr::ssa::{self, SsaRules, SsaTrust};
+use ob_dcr::DcrError;
 use ob_jose::jws::Object;
 use serde_json::Value;
 
@@ -51,19 +52,19 @@ fn monzo_eu_example_registers() {
     let jwt = ob_jose::jws::sign_json(tpp_key(), &header, &claims).unwrap();
     let config = ValidatorConfig::new("PSDIE-CBI-000000", Profile::MonzoEu);
     let pending = begin_registration(jwt.as_bytes(), &config, None, at).unwrap();
+    let dn = claims["tls_client_auth_subject_dn"].as_str().unwrap();
     let valid = pending
-        .verify(
-            &tpp_jwks(),
-            Some(claims["tls_client_auth_subject_dn"].as_str().unwrap()),
-            &mut SeenJtis::default(),
-            at,
-        )
+        .verify(&tpp_jwks(), dn, &mut SeenJtis::default(), at)
         .unwrap();
     assert_eq!(valid.claims().scope.as_str(), "openid accounts");
     // An hour and a minute later the request has expired.
     let late = at + chrono::Duration::minutes(61);
     let pending = begin_registration(jwt.as_bytes(), &config, None, late).unwrap();
-    assert!(pending
-        .verify(&tpp_jwks(), None, &mut SeenJtis::default(), late)
-        .is_err());
+    match pending
+        .verify(&tpp_jwks(), dn, &mut SeenJtis::default(), late)
+        .unwrap_err()
+    {
+        DcrError::InvalidClientMetadata { field, .. } => assert_eq!(field, "exp"),
+        other => panic!("{other:?}"),
+    }
 }

@@ -49,52 +49,83 @@ fn statement_refusals() {
         } => {}
         other => panic!("{other:?}"),
     }
-    let code = |e: DcrError| e.to_api_error().code;
+    let why = |c: &ob_dcr::ssa::SsaClaims, r: &SsaRules| {
+        ssa::verify(&directory_ssa(c), trust, r)
+            .unwrap_err()
+            .to_string()
+    };
+    let t = now().timestamp();
     // Validity window.
     let mut c = ssa_claims();
-    c.iat = Some(now().timestamp() + 3600);
+    c.iat = Some(t + 3600);
     assert_eq!(
-        code(ssa::verify(&directory_ssa(&c), trust, &rules).unwrap_err()),
-        "invalid_software_statement"
+        why(&c, &rules),
+        format!(
+            "invalid software statement: issued in the future (iat {}, now {t})",
+            t + 3600
+        )
     );
     let mut c = ssa_claims();
-    c.exp = Some(now().timestamp() - 3600);
+    c.exp = Some(t - 3600);
     assert_eq!(
-        code(ssa::verify(&directory_ssa(&c), trust, &rules).unwrap_err()),
-        "invalid_software_statement"
+        why(&c, &rules),
+        format!(
+            "invalid software statement: expired at {}, now is {t}",
+            t - 3600
+        )
     );
     let mut c = ssa_claims();
-    c.iat = Some(now().timestamp() - 7200);
+    c.iat = Some(t - 7200);
     let aged = SsaRules {
         max_age: Some(Duration::hours(1)),
         ..rules
     };
     assert_eq!(
-        code(ssa::verify(&directory_ssa(&c), trust, &aged).unwrap_err()),
-        "invalid_software_statement"
+        why(&c, &aged),
+        format!(
+            "invalid software statement: too old: issued at {}, at most 3600 s before now ({t})",
+            t - 7200
+        )
     );
     ssa::verify(&directory_ssa(&c), trust, &rules).unwrap();
+    let mut c = ssa_claims();
+    c.iat = None;
+    assert_eq!(
+        why(&c, &aged),
+        "invalid software statement: no iat, and statements have a maximum age"
+    );
     // Organisation no longer active.
     let mut c = ssa_claims();
     c.org_status = Some("Revoked".into());
+    let err = ssa::verify(&directory_ssa(&c), trust, &rules).unwrap_err();
     assert_eq!(
-        code(ssa::verify(&directory_ssa(&c), trust, &rules).unwrap_err()),
-        "unapproved_software_statement"
+        err,
+        DcrError::UnapprovedSoftwareStatement {
+            reason: "the organisation is Revoked, not Active".into()
+        }
     );
+    assert_eq!(err.to_api_error().code, "unapproved_software_statement");
     // No software_id.
     let mut c = ssa_claims();
     c.software_id = String::new();
     assert_eq!(
-        code(ssa::verify(&directory_ssa(&c), trust, &rules).unwrap_err()),
-        "invalid_software_statement"
+        why(&c, &rules),
+        "invalid software statement: software_id is empty"
     );
     // The TPP's keys are not the directory's.
-    assert!(ssa::verify(
+    match ssa::verify(
         &directory_ssa(&ssa_claims()),
         SsaTrust::Directory(&tpp_jwks()),
-        &rules
+        &rules,
     )
-    .is_err());
+    .unwrap_err()
+    {
+        DcrError::InvalidSoftwareStatement {
+            cause: Some(JoseError::UnknownKey { .. }),
+            ..
+        } => {}
+        other => panic!("{other:?}"),
+    }
 }
 
 #[test]
@@ -110,6 +141,15 @@ fn self_asserted_statements() {
         &rules,
     )
     .unwrap();
+    // alg none with a signature is not an unsecured JWS.
+    let signed_none = format!("{unsecured}c2ln");
+    match ssa::verify(&signed_none, SsaTrust::SelfAsserted, &rules).unwrap_err() {
+        DcrError::InvalidSoftwareStatement {
+            cause: Some(JoseError::Malformed { .. }),
+            ..
+        } => {}
+        other => panic!("{other:?}"),
+    }
     // Any other algorithm is not.
     let claims = serde_json::to_vec(&ssa_claims()).unwrap();
     let hs = format!(
