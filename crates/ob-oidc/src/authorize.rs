@@ -115,7 +115,9 @@ impl RequestObject {
         let nbf = claims
             .get("nbf")
             .and_then(Value::as_i64)
-            .unwrap_or_default();
+            .ok_or_else(|| OidcError::Misuse {
+                reason: "request object without an integer nbf".into(),
+            })?;
         claims.insert(
             "exp".into(),
             Value::from(nbf.saturating_add(self.lifetime.num_seconds())),

@@ -69,6 +69,45 @@ pub struct Expected<'a> {
     pub now: Instant,
 }
 
+/// Validates the id_token of a callback: everything [`validate`] checks, with the nonce, the
+/// consent id, the callback's code (`c_hash`) and state (`s_hash`) all required, and `acr`, if
+/// present, one of the values the request object asked for.
+pub fn validate_callback(
+    callback: &crate::callback::Callback,
+    issuer_keys: &Jwks,
+    issuer: &str,
+    client_id: &str,
+    nonce: &str,
+    intent_id: &str,
+    now: Instant,
+) -> Result<IdTokenClaims, OidcError> {
+    let claims = validate(
+        &callback.id_token,
+        issuer_keys,
+        &Expected {
+            issuer,
+            client_id,
+            nonce: Some(nonce),
+            code: Some(&callback.code),
+            state: Some(&callback.state),
+            intent_id: Some(intent_id),
+            now,
+        },
+    )?;
+    if let Some(acr) = &claims.acr {
+        if !crate::authorize::ACR_VALUES.contains(&acr.as_str()) {
+            return Err(OidcError::id_token(
+                "acr",
+                format!(
+                    "expected one of {:?}, found {acr:?}",
+                    crate::authorize::ACR_VALUES
+                ),
+            ));
+        }
+    }
+    Ok(claims)
+}
+
 fn text<'a>(claims: &'a Object, name: &str) -> Option<&'a str> {
     claims.get(name).and_then(Value::as_str)
 }
@@ -103,7 +142,14 @@ pub fn validate(
     expect_text(&claims, "iss", expected.issuer)?;
     let aud: Vec<&str> = match claims.get("aud") {
         Some(Value::String(a)) => vec![a.as_str()],
-        Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).collect(),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|v| {
+                v.as_str().ok_or_else(|| {
+                    OidcError::id_token("aud", format!("expected strings, found {v}"))
+                })
+            })
+            .collect::<Result<_, _>>()?,
         _ => vec![],
     };
     if !aud.contains(&expected.client_id) {

@@ -19,7 +19,7 @@
 //! use chrono::{TimeZone, Utc};
 //! use ob_oidc::authorize::RequestObject;
 //! use ob_oidc::callback::parse_callback;
-//! use ob_oidc::id_token::{validate, Expected};
+//! use ob_oidc::id_token::validate_callback;
 //! use ob_jose::{Jwks, SigningKey};
 //!
 //! let now = Utc.with_ymd_and_hms(2025, 3, 1, 9, 0, 0).unwrap();
@@ -43,10 +43,8 @@
 //!     &format!("https://tpp.example/callback#code=code-1&id_token={id_token}&state=state-1"),
 //!     "state-1",
 //! )?;
-//! let claims = validate(&callback.id_token.unwrap(), &Jwks { keys: vec![bank.public_jwk()] }, &Expected {
-//!     issuer: "https://api.monzo.example/open-banking", client_id: "client-1", nonce: Some("nonce-1"),
-//!     code: Some(&callback.code), state: Some("state-1"), intent_id: Some("aac_123"), now,
-//! })?;
+//! let claims = validate_callback(&callback, &Jwks { keys: vec![bank.public_jwk()] },
+//!     "https://api.monzo.example/open-banking", "client-1", "nonce-1", "aac_123", now)?;
 //! assert_eq!(claims.sub, "user_1");
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```

@@ -140,11 +140,20 @@ pub fn parse_token_response(
         Some(t) if t.eq_ignore_ascii_case("bearer") => {}
         other => return Err(bad(format!("token_type: expected Bearer, found {other:?}"))),
     }
-    let expires_in = match raw.expires_in {
+    let expires_in = match &raw.expires_in {
         None => None,
-        Some(serde_json::Value::Number(n)) => n.as_i64(),
-        Some(serde_json::Value::String(s)) => s.trim().parse::<i64>().ok(),
-        Some(_) => None,
+        Some(v) => {
+            let secs = match v {
+                serde_json::Value::Number(n) => n.as_i64().or_else(|| {
+                    n.as_f64()
+                        .filter(|f| f.fract() == 0.0 && f.abs() < 1e15)
+                        .map(|f| f as i64)
+                }),
+                serde_json::Value::String(s) => s.trim().parse::<i64>().ok(),
+                _ => None,
+            };
+            Some(secs.ok_or_else(|| bad(format!("expires_in: expected whole seconds, found {v}")))?)
+        }
     };
     if let Some(secs) = expires_in {
         if secs <= 0 {

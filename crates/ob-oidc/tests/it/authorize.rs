@@ -59,6 +59,14 @@ fn lifetime_is_at_most_an_hour() {
         request().lifetime(Duration::zero()).sign(tpp_key()),
         Err(OidcError::Misuse { .. })
     ));
+    let mut no_nbf = request();
+    no_nbf.claims_mut().remove("nbf");
+    assert_eq!(
+        no_nbf.sign(tpp_key()).unwrap_err(),
+        OidcError::Misuse {
+            reason: "request object without an integer nbf".into()
+        }
+    );
     let mut no_state = request();
     no_state.claims_mut().insert("state".into(), "".into());
     assert!(matches!(

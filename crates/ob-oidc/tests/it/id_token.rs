@@ -3,7 +3,8 @@
 use chrono::Duration;
 use ob_jose::jws::{self, Object};
 use ob_jose::{dangerous, JoseError};
-use ob_oidc::id_token::{half_hash, issue, validate, Expected, NewIdToken};
+use ob_oidc::callback::parse_callback;
+use ob_oidc::id_token::{half_hash, issue, validate, validate_callback, Expected, NewIdToken};
 use ob_oidc::OidcError;
 use serde_json::{json, Value};
 
@@ -191,6 +192,27 @@ fn every_check_refuses() {
             }),
             "openbanking_intent_id",
         ),
+        (
+            "no consent",
+            with_claims(|c| {
+                c.remove("openbanking_intent_id");
+            }),
+            "openbanking_intent_id",
+        ),
+        (
+            "no s_hash",
+            with_claims(|c| {
+                c.remove("s_hash");
+            }),
+            "s_hash",
+        ),
+        (
+            "an audience that is not a string",
+            with_claims(|c| {
+                c.insert("aud".into(), json!([CLIENT, 5]));
+            }),
+            "aud",
+        ),
     ];
     for (name, token, want) in cases {
         assert_eq!(claim(check(&token).unwrap_err()), want, "{name}");
@@ -220,4 +242,57 @@ fn every_check_refuses() {
             ..
         })
     ));
+}
+
+#[test]
+fn a_callback_is_validated_whole() {
+    let token = issue(bank_key(), &new_token()).unwrap();
+    let cb = parse_callback(
+        &format!("https://tpp.example/cb#code=code-1&id_token={token}&state=st-1"),
+        "st-1",
+    )
+    .unwrap();
+    let claims =
+        validate_callback(&cb, &bank_jwks(), ISSUER, CLIENT, "no-1", "aac_123", now()).unwrap();
+    assert_eq!(claims.acr.as_deref(), Some("urn:openbanking:psd2:sca"));
+    // A code swapped in by an attacker no longer matches c_hash.
+    let swapped = parse_callback(
+        &format!("https://tpp.example/cb#code=code-2&id_token={token}&state=st-1"),
+        "st-1",
+    )
+    .unwrap();
+    match validate_callback(
+        &swapped,
+        &bank_jwks(),
+        ISSUER,
+        CLIENT,
+        "no-1",
+        "aac_123",
+        now(),
+    )
+    .unwrap_err()
+    {
+        OidcError::InvalidIdToken { claim, .. } => assert_eq!(claim, "c_hash"),
+        other => panic!("{other:?}"),
+    }
+    // An acr the request did not ask for.
+    let odd = issue(
+        bank_key(),
+        &NewIdToken {
+            acr: Some("urn:example:password"),
+            ..new_token()
+        },
+    )
+    .unwrap();
+    let cb = parse_callback(
+        &format!("https://tpp.example/cb#code=code-1&id_token={odd}&state=st-1"),
+        "st-1",
+    )
+    .unwrap();
+    match validate_callback(&cb, &bank_jwks(), ISSUER, CLIENT, "no-1", "aac_123", now())
+        .unwrap_err()
+    {
+        OidcError::InvalidIdToken { claim, .. } => assert_eq!(claim, "acr"),
+        other => panic!("{other:?}"),
+    }
 }

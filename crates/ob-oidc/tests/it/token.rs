@@ -75,6 +75,30 @@ fn monzo_quirks_are_tolerated() {
         let t = parse_token_response(&response(200, raw), now()).unwrap();
         assert!(t.scope.is_empty());
     }
+    let t = parse_token_response(
+        &response(
+            200,
+            r#"{"access_token":"at","token_type":"Bearer","expires_in":"3600"}"#,
+        ),
+        now(),
+    )
+    .unwrap();
+    assert_eq!(t.expires_at, Some(now() + Duration::hours(1)));
+    let t = parse_token_response(
+        &response(
+            200,
+            r#"{"access_token":"at","token_type":"Bearer","expires_in":3600.0}"#,
+        ),
+        now(),
+    )
+    .unwrap();
+    assert_eq!(t.expires_at, Some(now() + Duration::hours(1)));
+    let t = parse_token_response(
+        &response(200, r#"{"access_token":"at","token_type":"Bearer"}"#),
+        now(),
+    )
+    .unwrap();
+    assert_eq!(t.expires_at, None);
 }
 
 #[test]
@@ -100,23 +124,49 @@ fn errors() {
     assert!(grant.needs_reauthorization());
     let unreadable =
         parse_token_response(&response(502, "<html>bad gateway</html>"), now()).unwrap_err();
-    assert!(matches!(
-        unreadable,
-        OidcError::InvalidTokenResponse { .. } | OidcError::TokenEndpoint(_)
-    ));
-    for raw in [
-        r#"{"token_type":"Bearer"}"#,
-        r#"{"access_token":"at","token_type":"mac"}"#,
-        r#"{"access_token":"at"}"#,
-        r#"{"access_token":"at","token_type":"Bearer","expires_in":0}"#,
-        "not json",
-    ] {
-        assert!(
-            matches!(
-                parse_token_response(&response(200, raw), now()),
-                Err(OidcError::InvalidTokenResponse { .. })
-            ),
+    match unreadable {
+        OidcError::InvalidTokenResponse { reason } => {
+            assert!(
+                reason.starts_with("status 502 Bad Gateway with an unreadable body"),
+                "{reason}"
+            )
+        }
+        other => panic!("{other:?}"),
+    }
+    let cases = [
+        (r#"{"token_type":"Bearer"}"#, "no access_token"),
+        (
+            r#"{"access_token":"at","token_type":"mac"}"#,
+            "token_type: expected Bearer, found Some(\"mac\")",
+        ),
+        (
+            r#"{"access_token":"at"}"#,
+            "token_type: expected Bearer, found None",
+        ),
+        (
+            r#"{"access_token":"at","token_type":"Bearer","expires_in":0}"#,
+            "expires_in: expected seconds above zero, found 0",
+        ),
+        (
+            r#"{"access_token":"at","token_type":"Bearer","expires_in":"soon"}"#,
+            "expires_in: expected whole seconds, found \"soon\"",
+        ),
+        (
+            r#"{"access_token":"at","token_type":"Bearer","expires_in":3600.5}"#,
+            "expires_in: expected whole seconds, found 3600.5",
+        ),
+    ];
+    for (raw, reason) in cases {
+        assert_eq!(
+            parse_token_response(&response(200, raw), now()).unwrap_err(),
+            OidcError::InvalidTokenResponse {
+                reason: reason.into()
+            },
             "{raw}"
         );
     }
+    assert!(matches!(
+        parse_token_response(&response(200, "not json"), now()),
+        Err(OidcError::InvalidTokenResponse { ref reason }) if reason.starts_with("not a token response")
+    ));
 }
