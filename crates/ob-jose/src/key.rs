@@ -41,6 +41,7 @@ pub struct SigningKey {
     kid: String,
     pair: KeyPair,
     rng: SystemRandom,
+    public: VerifyingKey,
 }
 
 impl fmt::Debug for SigningKey {
@@ -54,15 +55,21 @@ impl fmt::Debug for SigningKey {
 
 impl SigningKey {
     fn new(kid: impl Into<String>, pair: KeyPair) -> Result<Self, JoseError> {
-        let key = SigningKey {
-            kid: kid.into(),
+        let kid = kid.into();
+        let public = {
+            let p = pair.public_key();
+            VerifyingKey::from_components(
+                Some(kid.clone()),
+                p.modulus().big_endian_without_leading_zero(),
+                p.exponent().big_endian_without_leading_zero(),
+            )?
+        };
+        Ok(SigningKey {
+            kid,
             pair,
             rng: SystemRandom::new(),
-        };
-        if key.bits() < MIN_RSA_BITS {
-            return Err(JoseError::WeakKey { bits: key.bits() });
-        }
-        Ok(key)
+            public,
+        })
     }
 
     /// A new random key of `bits` bits (2048, 3072 or 4096).
@@ -157,22 +164,12 @@ impl SigningKey {
 
     /// The key's size in bits.
     pub fn bits(&self) -> usize {
-        bit_len(
-            self.pair
-                .public_key()
-                .modulus()
-                .big_endian_without_leading_zero(),
-        )
+        self.public.bits()
     }
 
     /// The public half.
     pub fn verifying_key(&self) -> VerifyingKey {
-        let public = self.pair.public_key();
-        VerifyingKey {
-            kid: Some(self.kid.clone()),
-            n: public.modulus().big_endian_without_leading_zero().to_vec(),
-            e: public.exponent().big_endian_without_leading_zero().to_vec(),
-        }
+        self.public.clone()
     }
 
     /// The public half as a JWK to publish: `kty` RSA, `kid`, `use` sig, `alg` PS256, `n`, `e`.
@@ -197,13 +194,23 @@ impl Signer for SigningKey {
     }
 }
 
-/// An RSA public key that verifies PS256, with the `kid` it is known by (if any).
-#[derive(Clone, PartialEq, Eq)]
+/// An RSA public key that verifies PS256, with the `kid` it is known by (if any). The key is
+/// parsed once, when made, not at every verification.
+#[derive(Clone)]
 pub struct VerifyingKey {
     kid: Option<String>,
     n: Vec<u8>,
     e: Vec<u8>,
+    parsed: signature::ParsedPublicKey,
 }
+
+impl PartialEq for VerifyingKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.kid == other.kid && self.n == other.n && self.e == other.e
+    }
+}
+
+impl Eq for VerifyingKey {}
 
 impl fmt::Debug for VerifyingKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -224,10 +231,14 @@ impl VerifyingKey {
         if bit_len(n) < MIN_RSA_BITS {
             return Err(JoseError::WeakKey { bits: bit_len(n) });
         }
+        let parsed = PublicKeyComponents { n, e }
+            .to_parsed_public_key(&signature::RSA_PSS_2048_8192_SHA256)
+            .map_err(|e| rejected(format!("RSA public key: {e}")))?;
         Ok(VerifyingKey {
             kid,
             n: n.to_vec(),
             e: e.to_vec(),
+            parsed,
         })
     }
 
@@ -279,12 +290,8 @@ impl VerifyingKey {
 
     /// Checks a PS256 signature of `message`.
     pub fn check(&self, message: &[u8], sig: &[u8]) -> Result<(), JoseError> {
-        let public = PublicKeyComponents {
-            n: self.n.as_slice(),
-            e: self.e.as_slice(),
-        };
-        public
-            .verify(&signature::RSA_PSS_2048_8192_SHA256, message, sig)
+        self.parsed
+            .verify_sig(message, sig)
             .map_err(|_| JoseError::BadSignature)
     }
 
@@ -428,7 +435,60 @@ impl Jwks {
 }
 
 impl Verifier for Jwks {
+    /// Parses the key named `kid` at each call; for many verifications, parse once with
+    /// [`Jwks::verifying_keys`].
     fn verify_ps256(&self, kid: &str, message: &[u8], sig: &[u8]) -> Result<(), JoseError> {
         self.key(kid)?.check(message, sig)
+    }
+}
+
+impl Jwks {
+    /// Every PS256 signing key of the set that has a `kid`, parsed once. Keys that cannot be
+    /// read (too short, malformed) are left out and returned with their error, so that one bad
+    /// key in a published set does not stop the others.
+    pub fn verifying_keys(&self) -> (VerifyingKeys, Vec<(Option<String>, JoseError)>) {
+        let mut keys = Vec::new();
+        let mut rejected = Vec::new();
+        for jwk in self.keys.iter().filter(|k| k.is_ps256_signing_key()) {
+            match (&jwk.kid, VerifyingKey::from_jwk(jwk)) {
+                (Some(_), Ok(k)) => keys.push(k),
+                (None, Ok(_)) => rejected.push((None, rejected_kidless())),
+                (kid, Err(e)) => rejected.push((kid.clone(), e)),
+            }
+        }
+        (VerifyingKeys(keys), rejected)
+    }
+}
+
+fn rejected_kidless() -> JoseError {
+    rejected("JWK without kid")
+}
+
+/// Parsed PS256 keys, selected by `kid`: the fast [`Verifier`] for a JWKS used many times.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct VerifyingKeys(Vec<VerifyingKey>);
+
+impl VerifyingKeys {
+    /// The key named `kid`.
+    pub fn get(&self, kid: &str) -> Option<&VerifyingKey> {
+        self.0.iter().find(|k| k.key_id() == Some(kid))
+    }
+
+    /// How many keys.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether there is none.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl Verifier for VerifyingKeys {
+    fn verify_ps256(&self, kid: &str, message: &[u8], sig: &[u8]) -> Result<(), JoseError> {
+        self.get(kid)
+            .ok_or_else(|| JoseError::UnknownKey { kid: kid.into() })?
+            .check(message, sig)
     }
 }

@@ -46,7 +46,7 @@ mod key;
 mod pem;
 
 pub use error::JoseError;
-pub use key::{Jwk, Jwks, SigningKey, VerifyingKey};
+pub use key::{Jwk, Jwks, SigningKey, VerifyingKey, VerifyingKeys};
 
 /// The only signing algorithm Open Banking allows for message signing, request objects,
 /// id_tokens and registration: RSASSA-PSS with SHA-256.

@@ -179,3 +179,33 @@ fn der_sequence(items: &[Vec<u8>]) -> Vec<u8> {
     out.extend(body);
     out
 }
+
+#[test]
+fn a_parsed_key_set_verifies_and_reports_bad_keys() {
+    use ob_jose::VerifyingKeys;
+    let mut set = jwks();
+    let mut weak = key().public_jwk();
+    weak.kid = Some("weak".into());
+    weak.n = Some("AQAB".into());
+    set.keys.push(weak);
+    let mut kidless = key().public_jwk();
+    kidless.kid = None;
+    set.keys.push(kidless);
+    let (keys, rejected): (VerifyingKeys, _) = set.verifying_keys();
+    assert_eq!(keys.len(), 1);
+    assert_eq!(rejected.len(), 2);
+    assert_eq!(
+        rejected[0],
+        (Some("weak".into()), JoseError::WeakKey { bits: 17 })
+    );
+    let sig = key().sign_ps256(b"m").unwrap();
+    keys.verify_ps256("test-key-1", b"m", &sig).unwrap();
+    assert_eq!(
+        keys.verify_ps256("weak", b"m", &sig).unwrap_err(),
+        JoseError::UnknownKey { kid: "weak".into() }
+    );
+    assert_eq!(
+        keys.verify_ps256("test-key-1", b"n", &sig).unwrap_err(),
+        JoseError::BadSignature
+    );
+}
