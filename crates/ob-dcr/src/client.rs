@@ -10,7 +10,23 @@
 //! | delete | `DELETE /register/{ClientId}`, token | 204 |
 //!
 //! A 400 with an RFC 7591 body becomes [`DcrError::Rejected`]; anything else unexpected
-//! becomes [`DcrError::UnexpectedResponse`] with the body kept.
+//! becomes [`DcrError::UnexpectedResponse`].
+//!
+//! ```
+//! use ob_dcr::client::{parse_register_response, prepare_register};
+//! use ob_dcr::{DcrError, RegistrationErrorCode};
+//!
+//! let request = prepare_register("https://aspsp.example/register", "eyJ...signed-request")?;
+//! assert_eq!(request.headers()["content-type"], "application/jose");
+//! // ... send it over mTLS; then:
+//! let answer = http::Response::builder()
+//!     .status(400)
+//!     .body(br#"{"error":"invalid_redirect_uri"}"#.to_vec())
+//!     .unwrap();
+//! let err = parse_register_response(&answer).unwrap_err();
+//! assert!(matches!(err, DcrError::Rejected { error: RegistrationErrorCode::InvalidRedirectUri, .. }));
+//! # Ok::<(), DcrError>(())
+//! ```
 
 use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE};
 use http::{Method, Request, Response, StatusCode};

@@ -4,6 +4,26 @@
 //! EU entity instead takes a statement the TPP makes itself, self-signed or unsecured
 //! (`alg: none`); there the TPP is authenticated by its eIDAS certificate and by the signature
 //! of the registration request, not by the statement.
+//!
+//! ```
+//! use chrono::{TimeZone, Utc};
+//! use ob_dcr::ssa::{self, SsaClaims, SsaRules, SsaTrust};
+//!
+//! let now = Utc.with_ymd_and_hms(2025, 3, 21, 9, 0, 0).unwrap();
+//! let claims = SsaClaims {
+//!     software_id: "278be778-dcae-4f7c-9713-89c338f7331c".into(),
+//!     software_roles: vec!["AISP".into()],
+//!     org_status: Some("Active".into()),
+//!     ..SsaClaims::default()
+//! };
+//! let token = ssa::unsecured_software_statement(&claims)?;
+//! let statement = ssa::verify(&token, SsaTrust::SelfAsserted, &SsaRules::at(now))?;
+//! assert!(statement.claims().has_role("aisp"));
+//! // The UK profile takes only statements the directory signed.
+//! let directory = ob_jose::Jwks::default();
+//! assert!(ssa::verify(&token, SsaTrust::Directory(&directory), &SsaRules::at(now)).is_err());
+//! # Ok::<(), ob_dcr::DcrError>(())
+//! ```
 
 use chrono::Duration;
 use ob_jose::jws::{self, Object, Validation};

@@ -4,6 +4,18 @@
 //! (`alg: none`); these functions make and read such statements, and let a verifier look at a
 //! token's header and claims before it knows which keys to check it with (for example, to
 //! read a software statement's issuer). Never treat what they return as authenticated.
+//!
+//! ```
+//! use ob_jose::dangerous;
+//! use ob_jose::jws::Object;
+//!
+//! let token = dangerous::encode_unsecured(&Object::new(), br#"{"software_id":"x"}"#)?;
+//! assert!(token.ends_with('.'));
+//! let (header, payload) = dangerous::decode_unsecured(&token)?;
+//! assert_eq!(header["alg"], "none");
+//! assert_eq!(payload, br#"{"software_id":"x"}"#);
+//! # Ok::<(), ob_jose::JoseError>(())
+//! ```
 
 use serde_json::Value;
 

@@ -5,6 +5,21 @@
 //! `none`, every other algorithm, keys carried in the header (`jwk`, `jku`, `x5u`, `x5c`),
 //! `b64`, duplicate header members, and `crit` entries the caller did not declare understood.
 //! A successful verification returns [`Verified`], which only this module can make.
+//!
+//! ```
+//! use ob_jose::jws::{self, Object};
+//! use ob_jose::{JoseError, Jwks, SigningKey};
+//!
+//! let key = SigningKey::generate("k1", 2048)?;
+//! let token = jws::sign_json(&key, &Object::new(), &serde_json::json!({"sub": "aac_1"}))?;
+//! let verified = jws::verify(&token, &Jwks { keys: vec![key.public_jwk()] })?;
+//! assert_eq!(verified.claims()?["sub"], "aac_1");
+//!
+//! // An unsecured token is refused whatever it says.
+//! let unsecured = ob_jose::dangerous::encode_unsecured(&Object::new(), b"{}")?;
+//! assert_eq!(jws::verify(&unsecured, &Jwks::default()).unwrap_err(), JoseError::UnsecuredRefused);
+//! # Ok::<(), JoseError>(())
+//! ```
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;

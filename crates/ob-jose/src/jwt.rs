@@ -1,5 +1,17 @@
 //! JWT time claims (RFC 7519 §4.1): `exp`, `nbf`, `iat` as seconds since the epoch, checked
 //! against a `now` the caller gives.
+//!
+//! ```
+//! use chrono::{TimeZone, Utc};
+//! use ob_jose::jwt::{check_times, TimeRules};
+//!
+//! let now = Utc.with_ymd_and_hms(2025, 3, 1, 9, 0, 0).unwrap();
+//! let claims = serde_json::json!({"iat": now.timestamp(), "exp": now.timestamp() + 300});
+//! check_times(claims.as_object().unwrap(), &TimeRules::at(now))?;
+//! let later = TimeRules::at(now + chrono::Duration::minutes(10));
+//! assert!(check_times(claims.as_object().unwrap(), &later).is_err());
+//! # Ok::<(), ob_jose::JoseError>(())
+//! ```
 
 use chrono::Duration;
 use serde_json::Value;

@@ -37,6 +37,22 @@ fn bit_len(n: &[u8]) -> usize {
 /// An RSA private key that signs PS256, with the `kid` it is published under.
 ///
 /// `Debug` never shows key material.
+///
+/// ```
+/// use ob_jose::{Jwks, Signer, SigningKey, Verifier};
+///
+/// let key = SigningKey::generate("signing-1", 2048)?;
+/// // Store it as PKCS#8 PEM; publish its public half in a JWKS.
+/// let pem = key.to_pkcs8_pem()?;
+/// let again = SigningKey::from_pem("signing-1", &pem)?;
+/// let jwks = Jwks { keys: vec![key.public_jwk()] };
+/// let published = jwks.to_public_json()?;
+///
+/// // Anyone with the JWKS verifies by kid.
+/// let sig = again.sign_ps256(b"message")?;
+/// Jwks::from_json(&published)?.verify_ps256("signing-1", b"message", &sig)?;
+/// # Ok::<(), ob_jose::JoseError>(())
+/// ```
 pub struct SigningKey {
     kid: String,
     pair: KeyPair,

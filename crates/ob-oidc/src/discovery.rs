@@ -1,6 +1,24 @@
 //! OpenID Provider discovery (OpenID Connect Discovery 1.0): the request, and the document,
 //! whose `issuer` must be exactly the issuer it was fetched for (§4.3) — a document that names
 //! another issuer could send the client's credentials elsewhere.
+//!
+//! ```
+//! use ob_oidc::discovery::{parse_discovery, prepare_discovery};
+//!
+//! let issuer = "https://api.monzo.example/open-banking";
+//! let request = prepare_discovery(issuer)?;
+//! assert_eq!(request.uri().path(), "/open-banking/.well-known/openid-configuration");
+//! let body = serde_json::json!({
+//!     "issuer": issuer,
+//!     "authorization_endpoint": "https://verify.monzo.example/authorize",
+//!     "token_endpoint": "https://api.monzo.example/oauth2/token",
+//!     "jwks_uri": "https://keys.monzo.example/jwks.json",
+//! });
+//! let response = http::Response::builder().status(200).body(body.to_string().into_bytes()).unwrap();
+//! let metadata = parse_discovery(&response, issuer)?;
+//! assert_eq!(metadata.token_endpoint, "https://api.monzo.example/oauth2/token");
+//! # Ok::<(), ob_oidc::OidcError>(())
+//! ```
 
 use http::header::ACCEPT;
 use http::{Request, Response, StatusCode};

@@ -5,6 +5,23 @@
 //! in any case, `scope` missing, empty or listing more than asked, no `id_token` on refresh.
 //! Errors come back as the typed [`ob_errors::ApiError`] (OAuth `{"error"}` or Monzo's
 //! `{"code": "bad_request.refresh_token.evicted"}`).
+//!
+//! ```
+//! use chrono::{TimeZone, Utc};
+//! use ob_oidc::token::{parse_token_response, prepare_client_credentials};
+//!
+//! let now = Utc.with_ymd_and_hms(2025, 3, 1, 9, 0, 0).unwrap();
+//! let request = prepare_client_credentials("https://api.monzo.example/oauth2/token", "client-1", "accounts")?;
+//! assert_eq!(request.body(), b"grant_type=client_credentials&scope=accounts&client_id=client-1");
+//! // ... send it with the client certificate; then:
+//! let answer = http::Response::builder()
+//!     .status(200)
+//!     .body(br#"{"access_token":"at","token_type":"bearer","expires_in":108000}"#.to_vec())
+//!     .unwrap();
+//! let tokens = parse_token_response(&answer, now)?;
+//! assert_eq!(tokens.expires_at, Some(now + chrono::Duration::hours(30)));
+//! # Ok::<(), ob_oidc::OidcError>(())
+//! ```
 
 use chrono::Duration;
 use http::header::{ACCEPT, CONTENT_TYPE};
