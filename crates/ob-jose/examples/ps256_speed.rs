@@ -38,7 +38,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let key = SigningKey::generate("bench", 2048)?;
     let public = key.verifying_key();
-    let mut measure = |message: &[u8]| -> Result<(f64, f64), Box<dyn std::error::Error>> {
+    let measure = |message: &[u8]| -> Result<(f64, f64), Box<dyn std::error::Error>> {
         let sig = key.sign_ps256(message)?;
         let sign = rate(seconds, || {
             std::hint::black_box(key.sign_ps256(message).expect("sign"));
