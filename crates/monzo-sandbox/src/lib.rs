@@ -1,0 +1,25 @@
+//! A local, stateful emulator of Monzo's Open Banking API.
+//!
+//! This crate is being built up (see the project's issues). It holds so far:
+//!
+//! - [`seed`]: the seeded world of Monzo's sandbox users (heavy, medium, light, EU) with
+//!   realistic, deterministic accounts, transactions, pots, standing orders, direct debits and
+//!   scheduled payments.
+//!
+//! ```
+//! let world = monzo_sandbox::seed::world();
+//! let (user, account) = world.account("acc_0000A4C4ZSskDOixqNPfpR").unwrap();
+//! assert_eq!(user.id, "user_0000A4C4ZChWNMEvew2U77");
+//! assert!(account.transactions.len() > 1000);
+//! // Balances are sums, always.
+//! let sum: rust_decimal::Decimal = account
+//!     .transactions
+//!     .iter()
+//!     .map(|t| if t.credit { t.amount } else { -t.amount })
+//!     .sum();
+//! assert_eq!(account.balance(), sum);
+//! ```
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod seed;

@@ -1,0 +1,914 @@
+//! The seeded world: Monzo's sandbox users, with realistic, deterministic data.
+//!
+//! The four users and their account ids are the ones Monzo's documentation gives:
+//!
+//! | user | id | account | history |
+//! |---|---|---|---|
+//! | heavy | `user_0000A4C4ZChWNMEvew2U77` | `acc_0000A4C4ZSskDOixqNPfpR` | three years, thousands of transactions, five pots |
+//! | medium | `user_0000A4C4nqORb7K9YYW3r0` | `acc_0000A4C4o66FCYJoERQhHN` | one year, two pots |
+//! | light | `user_0000A4C4wkPFE7x9at8Ujp` | `acc_0000A4C4wz4Ail0f3sONTV` | three months, a few transactions, no pot |
+//! | EU (Ireland) | `user_0000Av3bpksv3AAmdybBCr` | `acc_0000Av3bry7sn2XsI3eZ3C` | six months, in euro |
+//!
+//! Everything is generated from a fixed seed and a fixed end date ([`SEED_END`]), so two runs
+//! give the same world byte for byte. Each account's balance is the sum of its transactions,
+//! and each pot's balance the sum of its movements, always.
+
+// Amounts are written in pence with the pence apart (`3_450_00` is £3,450.00).
+#![allow(clippy::inconsistent_digit_grouping)]
+
+use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
+use rust_decimal::Decimal;
+
+/// The last moment of seeded history (the world is the same whenever it is generated).
+pub fn seed_end() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 10, 31, 23, 59, 59)
+        .single()
+        .unwrap_or(DateTime::<Utc>::MIN_UTC)
+}
+
+/// [`seed_end`] as a constant for documentation: 2026-10-31T23:59:59Z.
+pub const SEED_END: &str = "2026-10-31T23:59:59Z";
+
+/// SplitMix64: a small, fast, well-mixed generator; enough for test data, never for secrets.
+#[derive(Clone, Debug)]
+pub struct Rng(u64);
+
+impl Rng {
+    /// A generator seeded from text (FNV-1a of the bytes).
+    pub fn from_text(text: &str) -> Self {
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for b in text.bytes() {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        Rng(h)
+    }
+
+    /// The next 64 random bits.
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    /// A number in `0..n` (`n` > 0).
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next_u64() % n.max(1)
+    }
+
+    /// One of `items`.
+    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len() as u64) as usize]
+    }
+
+    /// An amount in pence between `lo` and `hi` pounds.
+    pub fn pounds(&mut self, lo: u64, hi: u64) -> Decimal {
+        let pence = lo * 100 + self.below((hi - lo) * 100 + 1);
+        Decimal::new(pence as i64, 2)
+    }
+}
+
+/// Which of Monzo's sandbox users.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Persona {
+    /// Years of history, many pots.
+    Heavy,
+    /// A year of history.
+    Medium,
+    /// A few transactions.
+    Light,
+    /// Monzo Ireland: euro, IBAN only, pots as accounts.
+    Eu,
+}
+
+/// What the bank calls the account's type (it sets the daily payment limit).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum AccountKind {
+    /// A personal current account.
+    Personal,
+    /// A joint account.
+    Joint,
+}
+
+/// A transaction status.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum TxStatus {
+    /// Settled.
+    Booked,
+    /// Authorised, not settled.
+    Pending,
+}
+
+/// A counterparty account (UK sort code and account number, or IBAN).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Counterparty {
+    /// Their name.
+    pub name: String,
+    /// `UK.OBIE.SortCodeAccountNumber` or `UK.OBIE.IBAN`.
+    pub scheme: &'static str,
+    /// The identification.
+    pub identification: String,
+}
+
+/// A card merchant.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Merchant {
+    /// Name.
+    pub name: &'static str,
+    /// Merchant category code.
+    pub mcc: &'static str,
+}
+
+/// A transaction of the main account.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Transaction {
+    /// `tx_...`
+    pub id: String,
+    /// When it was made (Monzo orders by creation time).
+    pub at: DateTime<Utc>,
+    /// Its amount, positive.
+    pub amount: Decimal,
+    /// Money in.
+    pub credit: bool,
+    /// Booked or pending.
+    pub status: TxStatus,
+    /// Monzo's `ProprietaryBankTransactionCode.Code`.
+    pub code: &'static str,
+    /// `TransactionInformation` (the app's description).
+    pub description: String,
+    /// `SupplementaryData.RawTransactionDescription`.
+    pub raw_description: String,
+    /// The other side of a transfer.
+    pub counterparty: Option<Counterparty>,
+    /// The merchant of a card payment.
+    pub merchant: Option<Merchant>,
+    /// The pot a pot transfer moved money to or from.
+    pub pot_id: Option<String>,
+    /// The account's balance after it.
+    pub balance_after: Decimal,
+}
+
+/// A movement of money in or out of a pot.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PotMovement {
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Signed amount: positive into the pot.
+    pub amount: Decimal,
+    /// The main-account transaction that moved it, if any (interest has none).
+    pub transaction_id: Option<String>,
+}
+
+/// A pot.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Pot {
+    /// `pot_...`
+    pub id: String,
+    /// Its name.
+    pub name: String,
+    /// `default`, `flexible_savings`, `fixed_savings` or `instant_access`.
+    pub kind: &'static str,
+    /// The cover style.
+    pub style: &'static str,
+    /// The savings goal, if any.
+    pub goal: Option<Decimal>,
+    /// When it was made.
+    pub created: DateTime<Utc>,
+    /// Locked until, if locked.
+    pub locked_until: Option<DateTime<Utc>>,
+    /// Its movements, oldest first; the balance is their sum.
+    pub movements: Vec<PotMovement>,
+}
+
+impl Pot {
+    /// The balance: the sum of the movements.
+    pub fn balance(&self) -> Decimal {
+        self.movements.iter().map(|m| m.amount).sum()
+    }
+}
+
+/// A standing order on the account.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StandingOrder {
+    /// Its id.
+    pub id: String,
+    /// OBIE frequency code.
+    pub frequency: &'static str,
+    /// Reference.
+    pub reference: String,
+    /// First payment.
+    pub first_payment: DateTime<Utc>,
+    /// Last payment made, if any.
+    pub last_payment: Option<DateTime<Utc>>,
+    /// Next payment.
+    pub next_payment: Option<DateTime<Utc>>,
+    /// Amount.
+    pub amount: Decimal,
+    /// Payee.
+    pub creditor: Counterparty,
+}
+
+/// A direct-debit mandate.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DirectDebit {
+    /// Its id.
+    pub id: String,
+    /// Originator's name.
+    pub name: String,
+    /// Mandate reference.
+    pub reference: String,
+    /// Last collection.
+    pub previous_payment: Option<DateTime<Utc>>,
+    /// Last amount.
+    pub previous_amount: Option<Decimal>,
+}
+
+/// A scheduled one-off payment.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScheduledPayment {
+    /// Its id.
+    pub id: String,
+    /// When it will be made.
+    pub at: DateTime<Utc>,
+    /// Amount.
+    pub amount: Decimal,
+    /// Reference.
+    pub reference: String,
+    /// Payee.
+    pub creditor: Counterparty,
+}
+
+/// An account with its history.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Account {
+    /// `acc_...`
+    pub id: String,
+    /// Personal or joint.
+    pub kind: AccountKind,
+    /// `GBP` or `EUR`.
+    pub currency: &'static str,
+    /// Sort code and account number (UK only).
+    pub sort_code_account: Option<String>,
+    /// IBAN.
+    pub iban: String,
+    /// When it was opened.
+    pub opened: NaiveDate,
+    /// `Personal Account`, ...
+    pub description: &'static str,
+    /// Transactions, oldest first.
+    pub transactions: Vec<Transaction>,
+    /// Pots.
+    pub pots: Vec<Pot>,
+    /// Standing orders.
+    pub standing_orders: Vec<StandingOrder>,
+    /// Direct debits.
+    pub direct_debits: Vec<DirectDebit>,
+    /// Scheduled payments.
+    pub scheduled_payments: Vec<ScheduledPayment>,
+}
+
+impl Account {
+    /// The balance: the sum of the transactions.
+    pub fn balance(&self) -> Decimal {
+        self.transactions
+            .iter()
+            .map(|t| if t.credit { t.amount } else { -t.amount })
+            .sum()
+    }
+
+    /// The balance plus every pot's.
+    pub fn balance_with_pots(&self) -> Decimal {
+        self.balance() + self.pots.iter().map(Pot::balance).sum::<Decimal>()
+    }
+}
+
+/// A sandbox user.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct User {
+    /// `user_...`
+    pub id: String,
+    /// Which persona.
+    pub persona: Persona,
+    /// Preferred name (what Monzo returns as `Name`).
+    pub name: String,
+    /// Legal name.
+    pub legal_name: String,
+    /// Accounts.
+    pub accounts: Vec<Account>,
+}
+
+/// The sandbox's users.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct World {
+    /// Users, in the order of the table above.
+    pub users: Vec<User>,
+}
+
+impl World {
+    /// The user with this id.
+    pub fn user(&self, id: &str) -> Option<&User> {
+        self.users.iter().find(|u| u.id == id)
+    }
+
+    /// The account with this id, with its user.
+    pub fn account(&self, id: &str) -> Option<(&User, &Account)> {
+        self.users
+            .iter()
+            .find_map(|u| u.accounts.iter().find(|a| a.id == id).map(|a| (u, a)))
+    }
+}
+
+const MERCHANTS: &[Merchant] = &[
+    Merchant {
+        name: "Tesco",
+        mcc: "5411",
+    },
+    Merchant {
+        name: "Sainsbury's",
+        mcc: "5411",
+    },
+    Merchant {
+        name: "Pret A Manger",
+        mcc: "5814",
+    },
+    Merchant {
+        name: "Transport for London",
+        mcc: "4111",
+    },
+    Merchant {
+        name: "Amazon",
+        mcc: "5999",
+    },
+    Merchant {
+        name: "Deliveroo",
+        mcc: "5812",
+    },
+    Merchant {
+        name: "Boots",
+        mcc: "5912",
+    },
+    Merchant {
+        name: "Spotify",
+        mcc: "5815",
+    },
+    Merchant {
+        name: "Greggs",
+        mcc: "5814",
+    },
+    Merchant {
+        name: "Uber",
+        mcc: "4121",
+    },
+];
+
+const EU_MERCHANTS: &[Merchant] = &[
+    Merchant {
+        name: "Tesco Ireland",
+        mcc: "5411",
+    },
+    Merchant {
+        name: "Dunnes Stores",
+        mcc: "5411",
+    },
+    Merchant {
+        name: "Leap Card",
+        mcc: "4111",
+    },
+    Merchant {
+        name: "Insomnia Coffee",
+        mcc: "5814",
+    },
+];
+
+const FRIENDS: &[&str] = &[
+    "Sam Taylor",
+    "Priya Shah",
+    "Alex Morgan",
+    "Chris Evans",
+    "Jo Okafor",
+];
+
+const POT_NAMES: &[(&str, &str, &str)] = &[
+    ("Savings", "instant_access", "beach_ball"),
+    ("Holiday", "default", "plane"),
+    ("Bills", "default", "piggy_bank"),
+    ("Rainy day", "flexible_savings", "umbrella"),
+    ("House deposit", "fixed_savings", "house"),
+];
+
+/// One day's planned transaction, applied in time order at the end of the day.
+struct Planned {
+    at: DateTime<Utc>,
+    amount: Decimal,
+    credit: bool,
+    code: &'static str,
+    description: String,
+    counterparty: Option<Counterparty>,
+    merchant: Option<Merchant>,
+    pot: Option<usize>,
+}
+
+/// Builds one account's history day by day.
+struct History<'a> {
+    rng: &'a mut Rng,
+    account_id: String,
+    currency: &'static str,
+    tx: Vec<Transaction>,
+    pots: Vec<Pot>,
+    balance: Decimal,
+    next_tx: u64,
+    day: Vec<Planned>,
+}
+
+impl History<'_> {
+    /// Plans a transaction for the current day.
+    #[allow(clippy::too_many_arguments)]
+    fn plan(
+        &mut self,
+        at: DateTime<Utc>,
+        amount: Decimal,
+        credit: bool,
+        code: &'static str,
+        description: String,
+        counterparty: Option<Counterparty>,
+        merchant: Option<Merchant>,
+        pot: Option<usize>,
+    ) {
+        self.day.push(Planned {
+            at,
+            amount,
+            credit,
+            code,
+            description,
+            counterparty,
+            merchant,
+            pot,
+        });
+    }
+
+    /// Applies the day's transactions in time order.
+    fn flush(&mut self) {
+        let mut day = std::mem::take(&mut self.day);
+        day.sort_by_key(|p| p.at);
+        for p in day {
+            self.push(
+                p.at,
+                p.amount,
+                p.credit,
+                p.code,
+                p.description,
+                p.counterparty,
+                p.merchant,
+                p.pot,
+            );
+        }
+    }
+
+    fn id(&mut self, prefix: &str) -> String {
+        self.next_tx += 1;
+        format!("{prefix}_{}{:010}", short(&self.account_id), self.next_tx)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn push(
+        &mut self,
+        at: DateTime<Utc>,
+        amount: Decimal,
+        credit: bool,
+        code: &'static str,
+        description: String,
+        counterparty: Option<Counterparty>,
+        merchant: Option<Merchant>,
+        pot: Option<usize>,
+    ) {
+        self.balance += if credit { amount } else { -amount };
+        let id = self.id("tx");
+        if let Some(i) = pot {
+            // Money leaving the account goes into the pot, and the other way round.
+            let signed = if credit { -amount } else { amount };
+            self.pots[i].movements.push(PotMovement {
+                at,
+                amount: signed,
+                transaction_id: Some(id.clone()),
+            });
+        }
+        self.tx.push(Transaction {
+            raw_description: description.to_uppercase(),
+            id,
+            at,
+            amount,
+            credit,
+            status: TxStatus::Booked,
+            code,
+            description,
+            counterparty,
+            merchant,
+            pot_id: pot.map(|i| self.pots[i].id.clone()),
+            balance_after: self.balance,
+        });
+    }
+}
+
+fn short(id: &str) -> &str {
+    let tail = id.rsplit('_').next().unwrap_or(id);
+    &tail[tail.len().saturating_sub(6)..]
+}
+
+fn at_time(day: NaiveDate, secs: u64) -> DateTime<Utc> {
+    let base = day.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc();
+    base + Duration::seconds(secs as i64)
+}
+
+/// How much history and activity a persona has.
+struct Shape {
+    days: i64,
+    card_spends_per_day: u64,
+    pots: usize,
+    salary: Decimal,
+}
+
+fn account(
+    persona: Persona,
+    account_id: &str,
+    sort_code_account: Option<&str>,
+    iban: &str,
+) -> Account {
+    let shape = match persona {
+        Persona::Heavy => Shape {
+            days: 3 * 365,
+            card_spends_per_day: 5,
+            pots: 5,
+            salary: Decimal::new(3_450_00, 2),
+        },
+        Persona::Medium => Shape {
+            days: 365,
+            card_spends_per_day: 2,
+            pots: 2,
+            salary: Decimal::new(2_600_00, 2),
+        },
+        Persona::Light => Shape {
+            days: 90,
+            card_spends_per_day: 0,
+            pots: 0,
+            salary: Decimal::new(1_200_00, 2),
+        },
+        Persona::Eu => Shape {
+            days: 180,
+            card_spends_per_day: 1,
+            pots: 1,
+            salary: Decimal::new(2_900_00, 2),
+        },
+    };
+    let currency = if persona == Persona::Eu { "EUR" } else { "GBP" };
+    let end = seed_end().date_naive();
+    let opened = end - Duration::days(shape.days);
+    let mut rng = Rng::from_text(account_id);
+    let pots: Vec<Pot> = POT_NAMES
+        .iter()
+        .take(shape.pots)
+        .enumerate()
+        .map(|(i, (name, kind, style))| Pot {
+            id: format!("pot_{}{:04}", short(account_id), i + 1),
+            name: (*name).to_owned(),
+            kind,
+            style,
+            goal: (i % 2 == 0).then(|| Decimal::new(((i as i64) + 1) * 1_000_00, 2)),
+            created: at_time(opened + Duration::days(i as i64 * 7), 9 * 3600),
+            locked_until: (*kind == "fixed_savings").then(|| at_time(end + Duration::days(180), 0)),
+            movements: Vec::new(),
+        })
+        .collect();
+    let mut h = History {
+        rng: &mut rng,
+        account_id: account_id.to_owned(),
+        currency,
+        tx: Vec::new(),
+        pots,
+        balance: Decimal::ZERO,
+        next_tx: 0,
+        day: Vec::new(),
+    };
+    let merchants = if persona == Persona::Eu {
+        EU_MERCHANTS
+    } else {
+        MERCHANTS
+    };
+    let employer = Counterparty {
+        name: "Acme Payroll Ltd".into(),
+        scheme: if currency == "EUR" {
+            "UK.OBIE.IBAN"
+        } else {
+            "UK.OBIE.SortCodeAccountNumber"
+        },
+        identification: if currency == "EUR" {
+            "IE29AIBK93115212345678".into()
+        } else {
+            "40051512345678".into()
+        },
+    };
+    let landlord = Counterparty {
+        name: "City Lettings".into(),
+        scheme: employer.scheme,
+        identification: if currency == "EUR" {
+            "IE64IRCE92050112345678".into()
+        } else {
+            "20000055512345".into()
+        },
+    };
+    let mut day = opened;
+    while day <= end {
+        // Salary on the 25th; rent on the 1st; bills mid-month.
+        if day.day() == 25 || day == opened {
+            let amount = shape.salary;
+            h.plan(
+                at_time(day, 6 * 3600),
+                amount,
+                true,
+                "bacs",
+                "Acme Payroll".into(),
+                Some(employer.clone()),
+                None,
+                None,
+            );
+        }
+        if day.day() == 1 && persona != Persona::Light {
+            let rent = if persona == Persona::Heavy {
+                Decimal::new(1_250_00, 2)
+            } else {
+                Decimal::new(850_00, 2)
+            };
+            h.plan(
+                at_time(day, 7 * 3600),
+                rent,
+                false,
+                "faster_payments",
+                "City Lettings".into(),
+                Some(landlord.clone()),
+                None,
+                None,
+            );
+        }
+        if day.day() == 15 && currency == "GBP" {
+            let bill = h.rng.pounds(45, 120);
+            h.plan(
+                at_time(day, 8 * 3600),
+                bill,
+                false,
+                "bacs",
+                "Octopus Energy".into(),
+                None,
+                None,
+                None,
+            );
+        }
+        // Card spending through the day.
+        let spends = if shape.card_spends_per_day == 0 {
+            u64::from(h.rng.below(7) == 0)
+        } else {
+            h.rng.below(shape.card_spends_per_day * 2 + 1)
+        };
+        for _ in 0..spends {
+            let m = h.rng.pick(merchants).clone();
+            let amount = h.rng.pounds(1, 60);
+            let secs = 9 * 3600 + h.rng.below(12 * 3600);
+            h.plan(
+                at_time(day, secs),
+                amount,
+                false,
+                "mastercard",
+                m.name.to_owned(),
+                None,
+                Some(m),
+                None,
+            );
+        }
+        // A friend pays back now and then.
+        if h.rng.below(20) == 0 && currency == "GBP" {
+            let friend = *h.rng.pick(FRIENDS);
+            let amount = h.rng.pounds(5, 40);
+            let cp = Counterparty {
+                name: friend.into(),
+                scheme: "UK.OBIE.SortCodeAccountNumber",
+                identification: "04000400000001".into(),
+            };
+            h.plan(
+                at_time(day, 20 * 3600),
+                amount,
+                true,
+                "p2p_payment",
+                friend.to_owned(),
+                Some(cp),
+                None,
+                None,
+            );
+        }
+        // Pot transfers: into pots after payday, occasionally back out.
+        if !h.pots.is_empty() {
+            let n = h.pots.len() as u64;
+            if day.day() == 26 {
+                let i = h.rng.below(n) as usize;
+                if at_time(day, 0) >= h.pots[i].created {
+                    let amount = h.rng.pounds(50, 300);
+                    let name = h.pots[i].name.clone();
+                    h.plan(
+                        at_time(day, 10 * 3600),
+                        amount,
+                        false,
+                        "uk_retail_pot",
+                        format!("Transfer to {name} Pot"),
+                        None,
+                        None,
+                        Some(i),
+                    );
+                }
+            }
+            if h.rng.below(45) == 0 {
+                let i = h.rng.below(n) as usize;
+                let available = h.pots[i].balance();
+                if h.pots[i].locked_until.is_none() && available > Decimal::new(20_00, 2) {
+                    let amount = (available / Decimal::from(3)).round_dp(2);
+                    let name = h.pots[i].name.clone();
+                    h.plan(
+                        at_time(day, 18 * 3600),
+                        amount,
+                        true,
+                        "uk_retail_pot",
+                        format!("Transfer from {name} Pot"),
+                        None,
+                        None,
+                        Some(i),
+                    );
+                }
+            }
+            // Monthly interest on savings pots, paid into the pot itself.
+            if day.day() == 1 {
+                for pot in h.pots.iter_mut().filter(|p| p.kind != "default") {
+                    let interest =
+                        (pot.balance() * Decimal::new(35, 4) / Decimal::from(12)).round_dp(2);
+                    if interest > Decimal::ZERO {
+                        pot.movements.push(PotMovement {
+                            at: at_time(day, 3 * 3600),
+                            amount: interest,
+                            transaction_id: None,
+                        });
+                    }
+                }
+            }
+        }
+        h.flush();
+        day += Duration::days(1);
+    }
+    // The last few card payments are still pending.
+    let n = h.tx.len();
+    for t in h.tx.iter_mut().skip(n.saturating_sub(3)) {
+        if t.code == "mastercard" {
+            t.status = TxStatus::Pending;
+        }
+    }
+    let standing_orders = if persona == Persona::Light {
+        Vec::new()
+    } else {
+        vec![StandingOrder {
+            id: format!("so_{}0001", short(account_id)),
+            frequency: "IntrvlMnthDay:01:01",
+            reference: "RENT".into(),
+            first_payment: at_time(opened, 7 * 3600),
+            last_payment: Some(at_time(
+                NaiveDate::from_ymd_opt(end.year(), end.month(), 1).unwrap_or(end),
+                7 * 3600,
+            )),
+            next_payment: Some(at_time(end + Duration::days(1), 7 * 3600)),
+            amount: if persona == Persona::Heavy {
+                Decimal::new(1_250_00, 2)
+            } else {
+                Decimal::new(850_00, 2)
+            },
+            creditor: landlord.clone(),
+        }]
+    };
+    let direct_debits = if currency == "GBP" && persona != Persona::Light {
+        vec![
+            DirectDebit {
+                id: format!("dd_{}0001", short(account_id)),
+                name: "Octopus Energy".into(),
+                reference: "OCTO-123456".into(),
+                previous_payment: Some(at_time(
+                    NaiveDate::from_ymd_opt(end.year(), end.month(), 15).unwrap_or(end),
+                    8 * 3600,
+                )),
+                previous_amount: h
+                    .tx
+                    .iter()
+                    .rev()
+                    .find(|t| t.description == "Octopus Energy")
+                    .map(|t| t.amount),
+            },
+            DirectDebit {
+                id: format!("dd_{}0002", short(account_id)),
+                name: "Old Gym Ltd".into(),
+                reference: "GYM-998877".into(),
+                previous_payment: Some(at_time(opened + Duration::days(30), 8 * 3600)),
+                previous_amount: Some(Decimal::new(29_99, 2)),
+            },
+        ]
+    } else {
+        Vec::new()
+    };
+    let scheduled_payments = if persona == Persona::Heavy {
+        vec![ScheduledPayment {
+            id: format!("sp_{}0001", short(account_id)),
+            at: at_time(end + Duration::days(10), 6 * 3600),
+            amount: Decimal::new(120_00, 2),
+            reference: "BIRTHDAY".into(),
+            creditor: Counterparty {
+                name: "Sam Taylor".into(),
+                scheme: "UK.OBIE.SortCodeAccountNumber",
+                identification: "04000400000001".into(),
+            },
+        }]
+    } else {
+        Vec::new()
+    };
+    let History {
+        tx, pots, currency, ..
+    } = h;
+    Account {
+        id: account_id.to_owned(),
+        kind: AccountKind::Personal,
+        currency,
+        sort_code_account: sort_code_account.map(str::to_owned),
+        iban: iban.to_owned(),
+        opened,
+        description: "Personal Account",
+        transactions: tx,
+        pots,
+        standing_orders,
+        direct_debits,
+        scheduled_payments,
+    }
+}
+
+/// Generates the world.
+pub fn world() -> World {
+    let user = |id: &str, persona, name: &str, legal: &str, acc: Account| User {
+        id: id.to_owned(),
+        persona,
+        name: name.to_owned(),
+        legal_name: legal.to_owned(),
+        accounts: vec![acc],
+    };
+    World {
+        users: vec![
+            user(
+                "user_0000A4C4ZChWNMEvew2U77",
+                Persona::Heavy,
+                "Hannah",
+                "Hannah Evelyn Whitfield",
+                account(
+                    Persona::Heavy,
+                    "acc_0000A4C4ZSskDOixqNPfpR",
+                    Some("04000412345678"),
+                    "GB29MONZ04000412345678",
+                ),
+            ),
+            user(
+                "user_0000A4C4nqORb7K9YYW3r0",
+                Persona::Medium,
+                "Marcus",
+                "Marcus Adebayo",
+                account(
+                    Persona::Medium,
+                    "acc_0000A4C4o66FCYJoERQhHN",
+                    Some("04000423456789"),
+                    "GB05MONZ04000423456789",
+                ),
+            ),
+            user(
+                "user_0000A4C4wkPFE7x9at8Ujp",
+                Persona::Light,
+                "Lily",
+                "Lily Chen",
+                account(
+                    Persona::Light,
+                    "acc_0000A4C4wz4Ail0f3sONTV",
+                    Some("04000434567890"),
+                    "GB60MONZ04000434567890",
+                ),
+            ),
+            user(
+                "user_0000Av3bpksv3AAmdybBCr",
+                Persona::Eu,
+                "Aoife",
+                "Aoife Byrne",
+                account(
+                    Persona::Eu,
+                    "acc_0000Av3bry7sn2XsI3eZ3C",
+                    None,
+                    "IE12MONZ99030112345678",
+                ),
+            ),
+        ],
+    }
+}

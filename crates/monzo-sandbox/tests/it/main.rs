@@ -1,0 +1,3 @@
+//! monzo-sandbox: the seeded world.
+
+mod seed;

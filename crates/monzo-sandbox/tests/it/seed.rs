@@ -1,0 +1,145 @@
+//! The seeded world: the documented ids, determinism, and sums that always hold.
+
+use monzo_sandbox::seed::{self, Persona, TxStatus};
+use rust_decimal::Decimal;
+
+#[test]
+fn the_documented_users_and_accounts() {
+    let w = seed::world();
+    let ids: Vec<(&str, &str, Persona)> = w
+        .users
+        .iter()
+        .map(|u| (u.id.as_str(), u.accounts[0].id.as_str(), u.persona))
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            (
+                "user_0000A4C4ZChWNMEvew2U77",
+                "acc_0000A4C4ZSskDOixqNPfpR",
+                Persona::Heavy
+            ),
+            (
+                "user_0000A4C4nqORb7K9YYW3r0",
+                "acc_0000A4C4o66FCYJoERQhHN",
+                Persona::Medium
+            ),
+            (
+                "user_0000A4C4wkPFE7x9at8Ujp",
+                "acc_0000A4C4wz4Ail0f3sONTV",
+                Persona::Light
+            ),
+            (
+                "user_0000Av3bpksv3AAmdybBCr",
+                "acc_0000Av3bry7sn2XsI3eZ3C",
+                Persona::Eu
+            ),
+        ]
+    );
+    let eu = &w.users[3].accounts[0];
+    assert_eq!(
+        (eu.currency, eu.sort_code_account.as_deref()),
+        ("EUR", None)
+    );
+    assert!(eu.iban.starts_with("IE"));
+}
+
+#[test]
+fn the_world_is_the_same_every_time() {
+    assert_eq!(seed::world(), seed::world());
+}
+
+#[test]
+fn histories_match_their_personas() {
+    let w = seed::world();
+    let heavy = &w.users[0].accounts[0];
+    let medium = &w.users[1].accounts[0];
+    let light = &w.users[2].accounts[0];
+    assert!(
+        heavy.transactions.len() > 3000,
+        "{}",
+        heavy.transactions.len()
+    );
+    assert_eq!(heavy.pots.len(), 5);
+    assert!(
+        (300..3000).contains(&medium.transactions.len()),
+        "{}",
+        medium.transactions.len()
+    );
+    assert_eq!(medium.pots.len(), 2);
+    assert!(
+        light.transactions.len() < 60,
+        "{}",
+        light.transactions.len()
+    );
+    assert!(light.pots.is_empty());
+    // Years of history for the heavy user, ending at the seed's end.
+    let first = heavy.transactions.first().unwrap().at;
+    let last = heavy.transactions.last().unwrap().at;
+    assert!((last - first).num_days() > 3 * 360);
+    assert!(last <= seed::seed_end());
+    // Some pending card payments at the end, booked before.
+    assert!(heavy
+        .transactions
+        .iter()
+        .rev()
+        .take(3)
+        .any(|t| t.status == TxStatus::Pending));
+    assert!(heavy.transactions[..100]
+        .iter()
+        .all(|t| t.status == TxStatus::Booked));
+    // Every code is one Monzo documents.
+    let codes = [
+        "bacs",
+        "faster_payments",
+        "mastercard",
+        "p2p_payment",
+        "uk_retail_pot",
+    ];
+    assert!(heavy.transactions.iter().all(|t| codes.contains(&t.code)));
+}
+
+#[test]
+fn balances_are_sums_always() {
+    for user in seed::world().users {
+        for acc in &user.accounts {
+            let mut running = Decimal::ZERO;
+            let mut last = None;
+            for t in &acc.transactions {
+                running += if t.credit { t.amount } else { -t.amount };
+                assert_eq!(t.balance_after, running, "{}", t.id);
+                assert!(t.amount > Decimal::ZERO);
+                assert!(last.is_none_or(|l| l <= t.at), "ordered by time");
+                last = Some(t.at);
+            }
+            assert_eq!(acc.balance(), running);
+            for pot in &acc.pots {
+                let sum: Decimal = pot.movements.iter().map(|m| m.amount).sum();
+                assert_eq!(pot.balance(), sum);
+                assert!(
+                    pot.balance() >= Decimal::ZERO,
+                    "{} {}",
+                    pot.id,
+                    pot.balance()
+                );
+                // Every transfer movement mirrors a main-account transaction on that pot.
+                for m in pot.movements.iter().filter(|m| m.transaction_id.is_some()) {
+                    let tx = acc
+                        .transactions
+                        .iter()
+                        .find(|t| t.id == *m.transaction_id.as_ref().unwrap())
+                        .unwrap();
+                    assert_eq!(tx.pot_id.as_deref(), Some(pot.id.as_str()));
+                    assert_eq!(m.amount, if tx.credit { -tx.amount } else { tx.amount });
+                }
+            }
+            let ids: std::collections::HashSet<&str> =
+                acc.transactions.iter().map(|t| t.id.as_str()).collect();
+            assert_eq!(
+                ids.len(),
+                acc.transactions.len(),
+                "transaction ids are unique"
+            );
+        }
+    }
+}
