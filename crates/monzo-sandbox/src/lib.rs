@@ -2,6 +2,10 @@
 //!
 //! This crate is being built up (see the project's issues). It holds so far:
 //!
+//! - [`core`]: the API as a function from request to response, sans-IO (discovery, the
+//!   sandbox's own software-statement directory, registration, tokens, the authorization
+//!   endpoint with `DesiredStatus`, account-access consents, accounts, balances, transactions,
+//!   pots);
 //! - [`seed`]: the seeded world of Monzo's sandbox users (heavy, medium, light, EU) with
 //!   realistic, deterministic accounts, transactions, pots, standing orders, direct debits and
 //!   scheduled payments.
@@ -21,5 +25,9 @@
 //! ```
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+// Handlers return `ob_errors::ApiError` by value: one per failed request, rendered at once;
+// boxing it would only add noise.
+#![allow(clippy::result_large_err)]
 
+pub mod core;
 pub mod seed;

@@ -80,6 +80,11 @@ impl Permissions {
         Ok(Permissions(set))
     }
 
+    /// The permissions as requested (each once, in OBIE's order).
+    pub fn iter(&self) -> impl Iterator<Item = &Permission> {
+        self.0.iter()
+    }
+
     /// Whether the set grants `p`. A Detail permission grants its Basic one too.
     pub fn grants(&self, p: &Permission) -> bool {
         let implied = match p {

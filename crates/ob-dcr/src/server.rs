@@ -503,6 +503,12 @@ fn check_certificate_names_org(
     }
 }
 
+/// Whether two distinguished names are the same: attribute types in any case, spaces around
+/// `,` and `=` ignored, attributes in any order.
+pub fn same_subject(a: &str, b: &str) -> bool {
+    normalise_dn(a) == normalise_dn(b)
+}
+
 /// A distinguished name compared loosely: attribute types in any case, spaces around `,` and
 /// `=` ignored, and the attributes in any order. Escaped commas (`\,`) stay in their value.
 fn normalise_dn(dn: &str) -> Vec<(String, String)> {

@@ -3,7 +3,7 @@
 
 /// Percent-encodes `text` for a query or form value (unreserved characters stay; a space
 /// becomes `%20`).
-pub(crate) fn encode(text: &str) -> String {
+pub fn encode(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for b in text.bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
@@ -16,7 +16,7 @@ pub(crate) fn encode(text: &str) -> String {
 }
 
 /// `k=v&k=v` with each part encoded.
-pub(crate) fn encode_pairs(pairs: &[(&str, &str)]) -> String {
+pub fn encode_pairs(pairs: &[(&str, &str)]) -> String {
     pairs
         .iter()
         .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
@@ -34,7 +34,7 @@ fn hex(b: u8) -> Option<u8> {
 }
 
 /// Decodes one form value (`+` is a space); `None` for a bad escape or invalid UTF-8.
-pub(crate) fn decode(text: &str) -> Option<String> {
+pub fn decode(text: &str) -> Option<String> {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -55,7 +55,7 @@ pub(crate) fn decode(text: &str) -> Option<String> {
 }
 
 /// Parses `k=v&k=v`; `None` if a part does not decode. Later duplicates are kept in order.
-pub(crate) fn decode_pairs(text: &str) -> Option<Vec<(String, String)>> {
+pub fn decode_pairs(text: &str) -> Option<Vec<(String, String)>> {
     text.split('&')
         .filter(|p| !p.is_empty())
         .map(|p| {

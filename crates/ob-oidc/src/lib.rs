@@ -57,7 +57,7 @@ pub mod discovery;
 pub mod id_token;
 pub mod token;
 
-mod form;
+pub mod form;
 
 use std::fmt;
 

@@ -1,0 +1,626 @@
+//! Account information: account-access consents, and the reads they allow (accounts,
+//! balances, transactions, pots), with the consent rules, permissions and redaction of
+//! `ob-consent`.
+
+use std::collections::HashMap;
+
+use ::http::{Method, Request, Response, StatusCode};
+use monzo_model::accounts::{
+    MonzoSandboxDesiredStatus, OBAccount6, OBPot1, OBReadConsent1,
+    OBReadConsent1DataPermissions as Permission, OBTransaction6,
+};
+use ob_consent::access::transaction_window;
+use ob_consent::ais::{self as consent, AccountAccessConsent, ConsentInfo};
+use ob_consent::permissions::Permissions;
+use ob_consent::ConsentError;
+use ob_errors::{ApiError, ErrorCode, Prefix};
+use ob_jose::Instant;
+use rust_decimal::Decimal;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use super::http::{self, param};
+use super::{Context, Sandbox};
+use crate::seed::{Account, Pot, Transaction, TxStatus};
+
+/// Transactions per page.
+pub const PAGE_SIZE: usize = 100;
+
+/// An account-access consent and what the sandbox needs beside it.
+#[derive(Clone, Debug)]
+pub(crate) struct Stored {
+    consent: AccountAccessConsent,
+    /// `DesiredStatus` (approve?) and `UserID` from the sandbox's SupplementaryData.
+    desired: Option<(bool, Option<String>)>,
+    updated: Instant,
+}
+
+/// The account-information side of the state.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct State {
+    consents: HashMap<String, Stored>,
+}
+
+impl State {
+    /// The consent's `DesiredStatus` (true to approve) and `UserID`, if it has one.
+    pub(crate) fn desired(&self, id: &str) -> Option<(bool, Option<String>)> {
+        self.consents.get(id).and_then(|s| s.desired.clone())
+    }
+
+    /// Whether `client_id` may send the customer to approve consent `id`.
+    pub(crate) fn check_authorisable(&self, id: &str, client_id: &str) -> Result<(), ConsentError> {
+        match self.consents.get(id) {
+            Some(s) if s.consent.info().client_id == client_id => match &s.consent {
+                AccountAccessConsent::AwaitingAuthorisation(_) => Ok(()),
+                other => Err(ConsentError::InvalidConsentStatus {
+                    action: "authorise",
+                    status: status_name(other),
+                }),
+            },
+            _ => Err(ConsentError::InvalidConsentStatus {
+                action: "authorise",
+                status: "unknown",
+            }),
+        }
+    }
+
+    fn transition(
+        &mut self,
+        id: &str,
+        event: consent::Event,
+        now: Instant,
+    ) -> Result<(), ConsentError> {
+        let stored = self
+            .consents
+            .get_mut(id)
+            .ok_or(ConsentError::InvalidConsentStatus {
+                action: "change",
+                status: "unknown",
+            })?;
+        let current = stored.consent.clone();
+        match current.apply(event, now) {
+            Ok(next) => {
+                stored.consent = next;
+                stored.updated = now;
+                Ok(())
+            }
+            Err(refused) => Err(refused.error),
+        }
+    }
+
+    pub(crate) fn authorise(
+        &mut self,
+        id: &str,
+        user_id: &str,
+        account_ids: Vec<String>,
+        now: Instant,
+    ) -> Result<(), ConsentError> {
+        self.transition(
+            id,
+            consent::Event::Authorise {
+                user_id: user_id.to_owned(),
+                account_ids,
+            },
+            now,
+        )
+    }
+
+    pub(crate) fn reject(&mut self, id: &str, now: Instant) -> Result<(), ConsentError> {
+        self.transition(id, consent::Event::Reject, now)
+    }
+}
+
+fn status_name(c: &AccountAccessConsent) -> &'static str {
+    match c {
+        AccountAccessConsent::AwaitingAuthorisation(_) => "AwaitingAuthorisation",
+        AccountAccessConsent::Authorised(_) => "Authorised",
+        AccountAccessConsent::Rejected(_) => "Rejected",
+        AccountAccessConsent::Revoked(_) => "Revoked",
+    }
+}
+
+fn rfc3339(t: Instant) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+fn amount(a: Decimal) -> String {
+    format!("{:.4}", a.abs())
+}
+
+fn consent_error(e: &ConsentError) -> ApiError {
+    e.to_api_error()
+}
+
+/// Re-reads a JSON value as a model type (to apply `ob-consent`'s redaction to it) and back.
+fn through<T: DeserializeOwned + Serialize>(value: Value, f: impl FnOnce(&mut T)) -> Value {
+    match serde_json::from_value::<T>(value.clone()) {
+        Ok(mut typed) => {
+            f(&mut typed);
+            serde_json::to_value(&typed).unwrap_or(value)
+        }
+        Err(_) => value,
+    }
+}
+
+/// What a read request is allowed to see.
+struct Access {
+    user_id: String,
+    account_ids: Vec<String>,
+    permissions: Permissions,
+    transaction_from: Option<Instant>,
+    transaction_to: Option<Instant>,
+}
+
+impl Sandbox {
+    pub(super) fn aisp(
+        &mut self,
+        method: &Method,
+        rest: &[&str],
+        req: &Request<Vec<u8>>,
+        ctx: &Context,
+    ) -> Response<Vec<u8>> {
+        let result = match (method, rest) {
+            (&Method::POST, ["account-access-consents"]) => self.create_consent(req, ctx),
+            (&Method::GET, ["account-access-consents", id]) => self.get_consent(id, req, ctx),
+            (&Method::DELETE, ["account-access-consents", id]) => self.delete_consent(id, req, ctx),
+            (&Method::GET, ["accounts"]) => self.read(req, ctx, None, |s, a, _| s.accounts(a)),
+            (&Method::GET, ["accounts", id]) => {
+                let id = (*id).to_owned();
+                self.read(req, ctx, Some(&id), |s, a, _| s.accounts(a))
+            }
+            (&Method::GET, ["accounts", id, "balances"]) => {
+                let id = (*id).to_owned();
+                self.read(req, ctx, Some(&id), |s, a, q| s.balances(a, q))
+            }
+            (&Method::GET, ["accounts", id, "transactions"]) => {
+                let id = (*id).to_owned();
+                self.read(req, ctx, Some(&id), |s, a, q| s.transactions(a, q))
+            }
+            (&Method::GET, ["pots"]) => self.read(req, ctx, None, |s, a, _| s.pots(a)),
+            _ => Err(http::not_found()),
+        };
+        match result {
+            Ok(resp) => resp,
+            Err(e) => http::error(req.headers(), &e),
+        }
+    }
+
+    /// The client-credentials token of the request, which must allow `scope`.
+    fn app_client(
+        &self,
+        req: &Request<Vec<u8>>,
+        ctx: &Context,
+        scope: &str,
+    ) -> Result<String, ApiError> {
+        let token = http::bearer(req).ok_or_else(ApiError::unauthorized_empty)?;
+        let app = self
+            .oauth
+            .app_tokens
+            .get(token)
+            .filter(|t| ctx.now < t.expires)
+            .ok_or_else(ApiError::unauthorized_empty)?;
+        if !app.scopes.iter().any(|s| s == scope) {
+            return Err(http::forbidden(&format!(
+                "the token's scope does not include {scope}"
+            )));
+        }
+        Ok(app.client_id.clone())
+    }
+
+    fn create_consent(
+        &mut self,
+        req: &Request<Vec<u8>>,
+        ctx: &Context,
+    ) -> Result<Response<Vec<u8>>, ApiError> {
+        let client_id = self.app_client(req, ctx, "accounts")?;
+        let body: OBReadConsent1 = ob_model::decode::from_slice(req.body()).map_err(|e| {
+            http::obie(
+                Prefix::BadRequest,
+                "invalid_request",
+                "The request is invalid",
+                ErrorCode::FieldInvalid,
+                &e.to_string(),
+            )
+            .at_path(e.path.trim_start_matches("$.").to_owned())
+        })?;
+        let data = &body.data;
+        let permissions =
+            Permissions::validate(&data.permissions).map_err(|e| consent_error(&e))?;
+        let time = |t: &Option<ob_model::DateTime>| t.as_ref().map(|d| d.utc());
+        let id = self.new_id("obaispaccountaccessconsent");
+        let info = ConsentInfo {
+            id: id.clone(),
+            client_id,
+            created: ctx.now,
+            permissions,
+            expiration: time(&data.expiration_date_time),
+            transaction_from: time(&data.transaction_from_date_time),
+            transaction_to: time(&data.transaction_to_date_time),
+        };
+        let awaiting = consent::AwaitingAuthorisation::new(info).map_err(|e| consent_error(&e))?;
+        let desired = data.supplementary_data.as_ref().and_then(|s| {
+            s.desired_status.as_ref().map(|d| {
+                (
+                    *d == MonzoSandboxDesiredStatus::Authorised,
+                    s.user_id.as_ref().map(|u| u.to_string()),
+                )
+            })
+        });
+        if let Some((_, Some(user))) = &desired {
+            if self.world.user(user).is_none() {
+                return Err(http::field_invalid(
+                    "Data.SupplementaryData.UserID",
+                    "unknown sandbox user",
+                ));
+            }
+        }
+        self.ais.consents.insert(
+            id.clone(),
+            Stored {
+                consent: awaiting.into(),
+                desired,
+                updated: ctx.now,
+            },
+        );
+        Ok(http::json(StatusCode::CREATED, &self.consent_body(&id)))
+    }
+
+    fn consent_body(&self, id: &str) -> Value {
+        let stored = &self.ais.consents[id];
+        let info = stored.consent.info();
+        let mut data = json!({
+            "ConsentId": id,
+            "CreationDateTime": rfc3339(info.created),
+            "Status": stored.consent.status().as_str(),
+            "StatusUpdateDateTime": rfc3339(stored.updated),
+            "Permissions": info.permissions.iter().map(|p| p.as_str()).collect::<Vec<_>>(),
+        });
+        for (name, t) in [
+            ("ExpirationDateTime", info.expiration),
+            ("TransactionFromDateTime", info.transaction_from),
+            ("TransactionToDateTime", info.transaction_to),
+        ] {
+            if let Some(t) = t {
+                data[name] = Value::String(rfc3339(t));
+            }
+        }
+        json!({
+            "Data": data,
+            "Risk": {},
+            "Links": {"Self": format!("{}/account-access-consents/{id}", self.config.aisp_base())},
+            "Meta": {}
+        })
+    }
+
+    fn owned_consent(&self, id: &str, client_id: &str) -> Result<&Stored, ApiError> {
+        self.ais
+            .consents
+            .get(id)
+            .filter(|s| s.consent.info().client_id == client_id)
+            .ok_or_else(|| http::unknown_resource("consent"))
+    }
+
+    fn get_consent(
+        &mut self,
+        id: &str,
+        req: &Request<Vec<u8>>,
+        ctx: &Context,
+    ) -> Result<Response<Vec<u8>>, ApiError> {
+        let client_id = self.app_client(req, ctx, "accounts")?;
+        self.owned_consent(id, &client_id)?;
+        Ok(http::json(StatusCode::OK, &self.consent_body(id)))
+    }
+
+    fn delete_consent(
+        &mut self,
+        id: &str,
+        req: &Request<Vec<u8>>,
+        ctx: &Context,
+    ) -> Result<Response<Vec<u8>>, ApiError> {
+        let client_id = self.app_client(req, ctx, "accounts")?;
+        self.owned_consent(id, &client_id)?;
+        self.ais
+            .transition(id, consent::Event::Revoke, ctx.now)
+            .map_err(|e| consent_error(&e))?;
+        self.tokens.revoke(id, ctx.now);
+        let mut r = Response::new(Vec::new());
+        *r.status_mut() = StatusCode::NO_CONTENT;
+        Ok(r)
+    }
+
+    /// Authenticates a read with a consent's access token and runs `f` with what it may see;
+    /// `account` must be one of the consent's accounts when given.
+    fn read(
+        &mut self,
+        req: &Request<Vec<u8>>,
+        ctx: &Context,
+        account: Option<&str>,
+        f: impl FnOnce(&Sandbox, &Access, &ReadQuery) -> Result<Value, ApiError>,
+    ) -> Result<Response<Vec<u8>>, ApiError> {
+        let token = http::bearer(req).ok_or_else(ApiError::unauthorized_empty)?;
+        let grant = self
+            .tokens
+            .authenticate(token, ctx.now)
+            .map_err(|e| e.to_api_error())?;
+        let stored = self
+            .ais
+            .consents
+            .get(&grant.consent_id)
+            .ok_or_else(ApiError::unauthorized_empty)?;
+        let authorised = stored
+            .consent
+            .check_active(ctx.now)
+            .map_err(|e| consent_error(&e))?;
+        let access = Access {
+            user_id: authorised.approval.user_id.clone(),
+            account_ids: match account {
+                Some(id) if authorised.approval.account_ids.iter().any(|a| a == id) => {
+                    vec![id.to_owned()]
+                }
+                Some(_) => return Err(http::forbidden("the account is not in the consent")),
+                None => authorised.approval.account_ids.clone(),
+            },
+            permissions: authorised.info.permissions.clone(),
+            transaction_from: authorised.info.transaction_from,
+            transaction_to: authorised.info.transaction_to,
+        };
+        let q = ReadQuery {
+            pairs: http::query(req),
+            self_url: format!(
+                "{}{}",
+                self.config.base,
+                req.uri()
+                    .path_and_query()
+                    .map(|p| p.as_str())
+                    .unwrap_or_default()
+            ),
+        };
+        let body = f(self, &access, &q)?;
+        Ok(http::json(StatusCode::OK, &body))
+    }
+
+    fn accounts_of<'a>(&'a self, access: &'a Access) -> impl Iterator<Item = &'a Account> + 'a {
+        self.world
+            .user(&access.user_id)
+            .into_iter()
+            .flat_map(|u| u.accounts.iter())
+            .filter(|a| access.account_ids.contains(&a.id))
+    }
+
+    fn require(access: &Access, p: Permission) -> Result<(), ApiError> {
+        if access.permissions.grants(&p) {
+            Ok(())
+        } else {
+            Err(http::forbidden(&format!(
+                "the consent does not grant {}",
+                p.as_str()
+            )))
+        }
+    }
+
+    fn accounts(&self, access: &Access) -> Result<Value, ApiError> {
+        Self::require(access, Permission::ReadAccountsBasic)?;
+        let name = self
+            .world
+            .user(&access.user_id)
+            .map(|u| u.name.clone())
+            .unwrap_or_default();
+        let accounts: Vec<Value> = self
+            .accounts_of(access)
+            .map(|a| {
+                let mut ids = Vec::new();
+                if let Some(scan) = &a.sort_code_account {
+                    ids.push(json!({"SchemeName": "UK.OBIE.SortCodeAccountNumber", "Identification": scan, "Name": name}));
+                }
+                ids.push(json!({"SchemeName": "UK.OBIE.IBAN", "Identification": a.iban, "Name": name}));
+                let v = json!({
+                    "AccountId": a.id,
+                    "Status": "Enabled",
+                    "StatusUpdateDateTime": rfc3339(a.opened.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc()),
+                    "Currency": a.currency,
+                    "AccountType": "Personal",
+                    "AccountSubType": "CurrentAccount",
+                    "Description": a.description,
+                    // Monzo's docs show a bare date; the spec's type is a date-time, which
+                    // is what the sandbox sends so that responses validate.
+                    "OpeningDate": rfc3339(a.opened.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc()),
+                    "Account": ids,
+                    "SwitchStatus": "UK.CASS.NotSwitched",
+                });
+                through::<OBAccount6>(v, |acc| access.permissions.redact_account(acc))
+            })
+            .collect();
+        Ok(json!({
+            "Data": {"Account": accounts},
+            "Links": {"Self": format!("{}/accounts", self.config.aisp_base())},
+            "Meta": {"TotalPages": 1}
+        }))
+    }
+
+    fn balances(&self, access: &Access, q: &ReadQuery) -> Result<Value, ApiError> {
+        Self::require(access, Permission::ReadBalances)?;
+        let include_pots = param(&q.pairs, "includePots") == Some("true");
+        let mut balances = Vec::new();
+        for a in self.accounts_of(access) {
+            let at = a
+                .transactions
+                .last()
+                .map(|t| t.at)
+                .unwrap_or_else(crate::seed::seed_end);
+            let entry = |kind: &str, value: Decimal| {
+                json!({
+                    "AccountId": a.id,
+                    "Amount": {"Amount": amount(value), "Currency": a.currency},
+                    "CreditDebitIndicator": if value < Decimal::ZERO { "Debit" } else { "Credit" },
+                    "Type": kind,
+                    "DateTime": rfc3339(at),
+                })
+            };
+            balances.push(entry("InterimAvailable", a.balance()));
+            // Monzo: includePots adds the balance with every pot (not offered in the EU).
+            if include_pots && a.currency == "GBP" {
+                balances.push(entry("Information", a.balance_with_pots()));
+            }
+        }
+        Ok(json!({
+            "Data": {"Balance": balances},
+            "Links": {"Self": q.self_url},
+            "Meta": {"TotalPages": 1}
+        }))
+    }
+
+    fn transactions(&self, access: &Access, q: &ReadQuery) -> Result<Value, ApiError> {
+        Self::require(access, Permission::ReadTransactionsBasic)?;
+        let window = transaction_window(
+            access.transaction_from,
+            access.transaction_to,
+            param(&q.pairs, "fromBookingDateTime"),
+            param(&q.pairs, "toBookingDateTime"),
+        )
+        .map_err(|e| consent_error(&e))?;
+        let descending = match param(&q.pairs, "order") {
+            None | Some("asc") => false,
+            Some("desc") => true,
+            Some(other) => {
+                return Err(http::field_invalid(
+                    "order",
+                    &format!("expected asc or desc, found {other:?}"),
+                ))
+            }
+        };
+        let page: usize = match param(&q.pairs, "page") {
+            None => 1,
+            Some(p) => p
+                .parse()
+                .ok()
+                .filter(|n| *n >= 1)
+                .ok_or_else(|| http::field_invalid("page", "expected a page number from 1"))?,
+        };
+        let mut selected: Vec<(&Account, &Transaction)> = self
+            .accounts_of(access)
+            .flat_map(|a| a.transactions.iter().map(move |t| (a, t)))
+            .filter(|(_, t)| window.contains(t.at))
+            .filter(|(_, t)| access.permissions.shows_direction(t.credit))
+            .collect();
+        selected.sort_by_key(|(_, t)| t.at);
+        if descending {
+            selected.reverse();
+        }
+        let total_pages = selected.len().div_ceil(PAGE_SIZE).max(1);
+        let items: Vec<Value> = selected
+            .iter()
+            .skip((page - 1).saturating_mul(PAGE_SIZE))
+            .take(PAGE_SIZE)
+            .map(|(a, t)| {
+                through::<OBTransaction6>(transaction_json(a, t), |tx| {
+                    access.permissions.redact_transaction(tx)
+                })
+            })
+            .collect();
+        let link = |p: usize| {
+            let mut pairs: Vec<(&str, &str)> = q
+                .pairs
+                .iter()
+                .filter(|(k, _)| k != "page")
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect();
+            let n = p.to_string();
+            pairs.push(("page", &n));
+            let path = q.self_url.split('?').next().unwrap_or_default().to_owned();
+            format!("{path}?{}", ob_oidc::form::encode_pairs(&pairs))
+        };
+        let mut links = json!({"Self": q.self_url, "First": link(1), "Last": link(total_pages)});
+        if page < total_pages {
+            links["Next"] = Value::String(link(page + 1));
+        }
+        if page > 1 {
+            links["Prev"] = Value::String(link(page - 1));
+        }
+        let mut meta = json!({"TotalPages": total_pages});
+        let all: Vec<Instant> = self
+            .accounts_of(access)
+            .flat_map(|a| a.transactions.iter().map(|t| t.at))
+            .collect();
+        if let (Some(first), Some(last)) = (all.iter().min(), all.iter().max()) {
+            meta["FirstAvailableDateTime"] = Value::String(rfc3339(*first));
+            meta["LastAvailableDateTime"] = Value::String(rfc3339(*last));
+        }
+        Ok(json!({"Data": {"Transaction": items}, "Links": links, "Meta": meta}))
+    }
+
+    fn pots(&self, access: &Access) -> Result<Value, ApiError> {
+        Self::require(access, Permission::ReadAccountsBasic)?;
+        let pots: Vec<Value> = self
+            .accounts_of(access)
+            .filter(|a| a.currency == "GBP")
+            .flat_map(|a| a.pots.iter().map(move |p| (a, p)))
+            .map(|(a, p)| {
+                through::<OBPot1>(pot_json(a, p), |pot| access.permissions.redact_pot(pot))
+            })
+            .collect();
+        Ok(json!({"Data": {"Pot": pots}}))
+    }
+}
+
+/// The query of a read, and its own URL.
+struct ReadQuery {
+    pairs: Vec<(String, String)>,
+    self_url: String,
+}
+
+fn transaction_json(a: &Account, t: &Transaction) -> Value {
+    let mut v = json!({
+        "AccountId": a.id,
+        "TransactionId": t.id,
+        "CreditDebitIndicator": if t.credit { "Credit" } else { "Debit" },
+        "Status": match t.status { TxStatus::Booked => "Booked", TxStatus::Pending => "Pending" },
+        "BookingDateTime": rfc3339(t.at),
+        "TransactionInformation": t.description,
+        "Amount": {"Amount": amount(t.amount), "Currency": a.currency},
+        "ProprietaryBankTransactionCode": {"Code": t.code, "Issuer": "Monzo"},
+        "Balance": {
+            "Amount": {"Amount": amount(t.balance_after), "Currency": a.currency},
+            "CreditDebitIndicator": if t.balance_after < Decimal::ZERO { "Debit" } else { "Credit" },
+            "Type": "InterimBooked"
+        },
+        "SupplementaryData": {"Declined": false, "RawTransactionDescription": t.raw_description},
+    });
+    if let Some(m) = &t.merchant {
+        v["MerchantDetails"] = json!({"MerchantName": m.name, "MerchantCategoryCode": m.mcc});
+    }
+    if let Some(c) = &t.counterparty {
+        let side = if t.credit {
+            "DebtorAccount"
+        } else {
+            "CreditorAccount"
+        };
+        v[side] =
+            json!({"SchemeName": c.scheme, "Identification": c.identification, "Name": c.name});
+    }
+    v
+}
+
+fn pot_json(a: &Account, p: &Pot) -> Value {
+    let balance = p.balance();
+    let mut v = json!({
+        "PotId": p.id,
+        "AccountId": a.id,
+        "Name": p.name,
+        "Type": p.kind,
+        "CreditDebitIndicator": if balance < Decimal::ZERO { "Debit" } else { "Credit" },
+        "Balance": {"Amount": amount(balance), "Currency": a.currency},
+        "Style": p.style,
+        "Created": rfc3339(p.created),
+        "Updated": rfc3339(p.movements.last().map_or(p.created, |m| m.at)),
+        "Status": "Open",
+    });
+    if let Some(goal) = p.goal {
+        v["Goal"] = json!({"Amount": amount(goal), "Currency": a.currency});
+    }
+    if let Some(until) = p.locked_until {
+        v["LockType"] = json!("until_date");
+        v["LockedUntil"] = json!(rfc3339(until));
+    }
+    v
+}

@@ -1,0 +1,160 @@
+//! HTTP plumbing of the core: JSON and error responses, query and form parsing, bearer tokens,
+//! and the `x-fapi-interaction-id` every response carries.
+
+use http::header::{AUTHORIZATION, CONTENT_TYPE};
+use http::{HeaderMap, HeaderValue, Request, Response, StatusCode};
+use ob_errors::{ApiError, ErrorCode, Prefix, INTERACTION_ID_HEADER};
+use serde_json::Value;
+
+/// A response with a JSON body.
+pub(crate) fn json(status: StatusCode, body: &Value) -> Response<Vec<u8>> {
+    let mut r = Response::new(body.to_string().into_bytes());
+    *r.status_mut() = status;
+    r.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("application/json; charset=utf-8"),
+    );
+    r
+}
+
+/// An error response in the shape the request asked for (legacy or OBIE).
+pub(crate) fn error(request_headers: &HeaderMap, err: &ApiError) -> Response<Vec<u8>> {
+    ob_errors::render(request_headers, err)
+}
+
+/// An OBIE error with one detail.
+pub(crate) fn obie(
+    prefix: Prefix,
+    kind: &str,
+    message: &str,
+    code: ErrorCode,
+    detail: &str,
+) -> ApiError {
+    ApiError::obie(prefix, kind, message).with_detail(code, detail)
+}
+
+/// 400 `UK.OBIE.Field.Invalid` at `path`.
+pub(crate) fn field_invalid(path: &str, detail: &str) -> ApiError {
+    obie(
+        Prefix::BadRequest,
+        "invalid_request",
+        "The request is invalid",
+        ErrorCode::FieldInvalid,
+        detail,
+    )
+    .at_path(path)
+}
+
+/// 404 for a path the API does not have.
+pub(crate) fn not_found() -> ApiError {
+    obie(
+        Prefix::NotFound,
+        "",
+        "Resource not found",
+        ErrorCode::ResourceNotFound,
+        "No such endpoint",
+    )
+}
+
+/// 403 for a token that does not allow the endpoint or resource.
+pub(crate) fn forbidden(detail: &str) -> ApiError {
+    obie(
+        Prefix::Forbidden,
+        "",
+        "Access forbidden",
+        ErrorCode::MonzoForbidden,
+        detail,
+    )
+}
+
+/// 400 for an id that does not exist (OBIE answers 400, not 404, for unknown resource ids).
+pub(crate) fn unknown_resource(what: &str) -> ApiError {
+    obie(
+        Prefix::BadRequest,
+        "resource_not_found",
+        "The request is invalid",
+        ErrorCode::ResourceNotFound,
+        &format!("{what} not found"),
+    )
+}
+
+/// The query parameters of a request, decoded.
+pub(crate) fn query(req: &Request<Vec<u8>>) -> Vec<(String, String)> {
+    req.uri()
+        .query()
+        .and_then(ob_oidc::form::decode_pairs)
+        .unwrap_or_default()
+}
+
+/// One query or form parameter.
+pub(crate) fn param<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    pairs
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
+/// The form parameters of an `application/x-www-form-urlencoded` body.
+pub(crate) fn form(req: &Request<Vec<u8>>) -> Option<Vec<(String, String)>> {
+    std::str::from_utf8(req.body())
+        .ok()
+        .and_then(ob_oidc::form::decode_pairs)
+}
+
+/// The bearer token of the request, if any.
+pub(crate) fn bearer(req: &Request<Vec<u8>>) -> Option<&str> {
+    let value = req.headers().get(AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
+
+/// Sets `x-fapi-interaction-id`: the request's, or `fallback`.
+pub(crate) fn with_interaction_id(
+    mut resp: Response<Vec<u8>>,
+    req: &Request<Vec<u8>>,
+    fallback: &str,
+) -> Response<Vec<u8>> {
+    let value = req
+        .headers()
+        .get(INTERACTION_ID_HEADER)
+        .cloned()
+        .or_else(|| HeaderValue::from_str(fallback).ok());
+    if let Some(v) = value {
+        resp.headers_mut().insert(INTERACTION_ID_HEADER, v);
+    }
+    resp
+}
+
+/// A 302 to `location`.
+pub(crate) fn redirect(location: &str) -> Response<Vec<u8>> {
+    let mut r = Response::new(Vec::new());
+    *r.status_mut() = StatusCode::FOUND;
+    if let Ok(v) = HeaderValue::from_str(location) {
+        r.headers_mut().insert(http::header::LOCATION, v);
+    }
+    r
+}
+
+/// An HTML page.
+pub(crate) fn html(body: String) -> Response<Vec<u8>> {
+    let mut r = Response::new(body.into_bytes());
+    r.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    r
+}
+
+/// Escapes text for HTML.
+pub(crate) fn escape(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '<' => "&lt;".to_owned(),
+            '>' => "&gt;".to_owned(),
+            '&' => "&amp;".to_owned(),
+            '"' => "&quot;".to_owned(),
+            '\'' => "&#39;".to_owned(),
+            c => c.to_string(),
+        })
+        .collect()
+}

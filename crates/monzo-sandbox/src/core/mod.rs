@@ -1,0 +1,180 @@
+//! The emulator's core: Monzo's Open Banking API as a function from `http::Request` to
+//! `http::Response`, with time and the client certificate as inputs. No I/O, no clock, no
+//! global randomness: the same requests at the same times give the same answers, which is what
+//! makes it testable in-process and replayable.
+//!
+//! A server wraps it (TLS, sockets, persistence); tests drive it directly.
+//!
+//! Paths, under the issuer `{base}/open-banking`:
+//!
+//! | path | what |
+//! |---|---|
+//! | `GET /.well-known/openid-configuration`, `GET /jwks` | discovery, the bank's keys |
+//! | `POST /sandbox/software-statements` | the sandbox's own directory: signs a software statement and keeps the TPP's JWKS |
+//! | `POST /register` | dynamic client registration (UK profile, statements from the sandbox directory) |
+//! | `POST /token` | `client_credentials`, `authorization_code`, `refresh_token` under `tls_client_auth` |
+//! | `GET /authorize`, `POST /authorize/decision` | the customer's approval: automatic with `DesiredStatus`, else a page |
+//! | `/v3.1/aisp/...` | account-access consents, accounts, balances, transactions, pots |
+
+mod ais;
+mod http;
+mod oauth;
+
+use std::collections::HashMap;
+
+use ::http::{Method, Request, Response};
+use ob_consent::tokens::TokenStore;
+use ob_jose::{Jwks, SigningKey};
+use ob_model::registration::OBClientRegistration1;
+
+use crate::seed::{self, Rng, World};
+
+pub use ob_jose::Instant;
+
+/// Where the emulator is reached, and who it is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Config {
+    /// The scheme, host and port clients use, such as `https://127.0.0.1:8443`.
+    pub base: String,
+    /// The bank's organisation id (the `aud` of registration requests).
+    pub aspsp_org_id: String,
+}
+
+impl Config {
+    /// A configuration for `base`, with the organisation id Monzo's sandbox examples use.
+    pub fn new(base: impl Into<String>) -> Self {
+        Config {
+            base: base.into().trim_end_matches('/').to_owned(),
+            aspsp_org_id: "0015800001ZEc3hAAD".into(),
+        }
+    }
+
+    /// The OpenID issuer: `{base}/open-banking`.
+    pub fn issuer(&self) -> String {
+        format!("{}/open-banking", self.base)
+    }
+
+    /// The account-information base URL: `{base}/open-banking/v3.1/aisp`.
+    pub fn aisp_base(&self) -> String {
+        format!("{}/open-banking/v3.1/aisp", self.base)
+    }
+}
+
+/// What the transport knows about a request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Context {
+    /// When it arrived.
+    pub now: Instant,
+    /// The subject DN of the client certificate it came with (mutual TLS), if any.
+    pub client_certificate_dn: Option<String>,
+}
+
+/// The keys the emulator signs with: the bank's (id_tokens, JWKS) and its directory's
+/// (software statements).
+pub struct Keys {
+    /// The bank's signing key.
+    pub bank: SigningKey,
+    /// The sandbox directory's signing key.
+    pub directory: SigningKey,
+}
+
+impl Keys {
+    /// Fresh keys.
+    pub fn generate() -> Result<Self, ob_jose::JoseError> {
+        Ok(Keys {
+            bank: SigningKey::generate("sandbox-bank-1", 2048)?,
+            directory: SigningKey::generate("sandbox-directory-1", 2048)?,
+        })
+    }
+}
+
+/// A software statement the sandbox directory issued, with the JWKS it publishes for it.
+#[derive(Clone, Debug)]
+pub(crate) struct Software {
+    pub(crate) jwks: Jwks,
+}
+
+/// A registered client.
+#[derive(Clone, Debug)]
+pub(crate) struct Client {
+    pub(crate) registration: OBClientRegistration1,
+    pub(crate) software_id: String,
+    pub(crate) subject_dn: String,
+}
+
+/// The emulator's state.
+pub struct Sandbox {
+    pub(crate) config: Config,
+    pub(crate) keys: Keys,
+    pub(crate) world: World,
+    pub(crate) rng: Rng,
+    pub(crate) counter: u64,
+    pub(crate) software: HashMap<String, Software>,
+    pub(crate) clients: HashMap<String, Client>,
+    pub(crate) seen_jtis: ob_dcr::server::SeenJtis,
+    pub(crate) oauth: oauth::State,
+    pub(crate) tokens: TokenStore,
+    pub(crate) ais: ais::State,
+}
+
+impl Sandbox {
+    /// An emulator with the seeded world. `seed` feeds its id and token generator (pass OS
+    /// randomness in a server, a constant in tests).
+    pub fn new(config: Config, keys: Keys, seed: u64) -> Self {
+        Sandbox {
+            config,
+            keys,
+            world: seed::world(),
+            rng: Rng::from_text(&seed.to_string()),
+            counter: 0,
+            software: HashMap::new(),
+            clients: HashMap::new(),
+            seen_jtis: ob_dcr::server::SeenJtis::default(),
+            oauth: oauth::State::default(),
+            tokens: TokenStore::new(),
+            ais: ais::State::default(),
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// A new id with Monzo's style: `prefix` then a counter and random characters.
+    pub(crate) fn new_id(&mut self, prefix: &str) -> String {
+        self.counter += 1;
+        let n = self.counter;
+        let tail = self.random_text(16);
+        format!("{prefix}_{n:06}{tail}")
+    }
+
+    /// Random base62 text (tokens, codes).
+    pub(crate) fn random_text(&mut self, len: usize) -> String {
+        const ALPHABET: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+        (0..len)
+            .map(|_| ALPHABET[self.rng.below(ALPHABET.len() as u64) as usize] as char)
+            .collect()
+    }
+
+    /// Handles one request.
+    pub fn handle(&mut self, req: &Request<Vec<u8>>, ctx: &Context) -> Response<Vec<u8>> {
+        let path = req.uri().path().trim_end_matches('/').to_owned();
+        let rest = path.strip_prefix("/open-banking").unwrap_or("");
+        let segments: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
+        let method = req.method().clone();
+        let resp = match (&method, segments.as_slice()) {
+            (&Method::GET, [".well-known", "openid-configuration"]) => self.discovery(),
+            (&Method::GET, ["jwks"]) => self.jwks(),
+            (&Method::POST, ["sandbox", "software-statements"]) => self.issue_statement(req, ctx),
+            (&Method::POST, ["register"]) => self.register(req, ctx),
+            (&Method::POST, ["token"]) => self.token(req, ctx),
+            (&Method::GET, ["authorize"]) => self.authorize(req, ctx),
+            (&Method::POST, ["authorize", "decision"]) => self.decide(req, ctx),
+            (_, ["v3.1", "aisp", rest @ ..]) => self.aisp(&method, rest, req, ctx),
+            _ => http::error(req.headers(), &http::not_found()),
+        };
+        let fallback = self.new_id("interaction");
+        http::with_interaction_id(resp, req, &fallback)
+    }
+}

@@ -1,0 +1,717 @@
+//! Discovery, the sandbox directory, registration, the token endpoint and the authorization
+//! endpoint.
+
+use std::collections::HashMap;
+
+use ::http::{Request, Response, StatusCode};
+use chrono::Duration;
+use ob_consent::tokens::{ConsentKind, Grant, NewTokens};
+use ob_dcr::server::{begin_registration, same_subject, Profile, ValidatorConfig};
+use ob_dcr::ssa::SsaClaims;
+use ob_errors::{ApiError, ErrorCode, Prefix};
+use ob_jose::jws::{self, Object};
+use ob_jose::jwt::{check_times, TimeRules};
+use ob_jose::{Instant, Jwks};
+use ob_oidc::id_token::NewIdToken;
+use serde_json::{json, Value};
+
+use super::http::{self, param};
+use super::{Client, Context, Sandbox, Software};
+
+/// How long an authorization code lives.
+const CODE_LIFETIME: Duration = Duration::minutes(10);
+/// How long a client-credentials token lives (Monzo gives 30-hour access tokens).
+const APP_TOKEN_LIFETIME: Duration = Duration::hours(30);
+
+/// A code issued by the authorization endpoint.
+#[derive(Clone, Debug)]
+pub(crate) struct CodeGrant {
+    consent_id: String,
+    client_id: String,
+    redirect_uri: String,
+    nonce: String,
+    user_id: String,
+    expires: Instant,
+}
+
+/// A client-credentials token.
+#[derive(Clone, Debug)]
+pub(crate) struct AppToken {
+    pub(crate) client_id: String,
+    pub(crate) scopes: Vec<String>,
+    pub(crate) expires: Instant,
+}
+
+/// An authorization waiting for the customer's decision on the approval page.
+#[derive(Clone, Debug)]
+pub(crate) struct PendingAuthorization {
+    consent_id: String,
+    client_id: String,
+    redirect_uri: String,
+    state: String,
+    nonce: String,
+}
+
+/// The OAuth side of the state.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct State {
+    codes: HashMap<String, CodeGrant>,
+    pub(crate) app_tokens: HashMap<String, AppToken>,
+    pending: HashMap<String, PendingAuthorization>,
+}
+
+fn oauth_error(code: &str, description: &str) -> ApiError {
+    ApiError::oauth(code, description)
+}
+
+impl Sandbox {
+    pub(super) fn discovery(&self) -> Response<Vec<u8>> {
+        let issuer = self.config.issuer();
+        http::json(
+            StatusCode::OK,
+            &json!({
+                "issuer": issuer,
+                "authorization_endpoint": format!("{issuer}/authorize"),
+                "token_endpoint": format!("{issuer}/token"),
+                "jwks_uri": format!("{issuer}/jwks"),
+                "registration_endpoint": format!("{issuer}/register"),
+                "scopes_supported": ["openid", "accounts", "payments", "fundsconfirmations"],
+                "response_types_supported": ["code id_token"],
+                "grant_types_supported": ["client_credentials", "authorization_code", "refresh_token"],
+                "token_endpoint_auth_methods_supported": ["tls_client_auth"],
+                "id_token_signing_alg_values_supported": ["PS256"],
+                "request_object_signing_alg_values_supported": ["PS256"],
+                "tls_client_certificate_bound_access_tokens": true,
+                "claims_supported": ["openbanking_intent_id", "acr"],
+                "acr_values_supported": ob_oidc::authorize::ACR_VALUES,
+            }),
+        )
+    }
+
+    pub(super) fn jwks(&self) -> Response<Vec<u8>> {
+        let set = Jwks {
+            keys: vec![self.keys.bank.public_jwk()],
+        };
+        http::json(
+            StatusCode::OK,
+            &serde_json::to_value(set).unwrap_or_default(),
+        )
+    }
+
+    /// The sandbox's directory: signs a statement for the caller's software and keeps its JWKS,
+    /// so that registration needs no enrolment and no network.
+    ///
+    /// Body: `{"software_statement_claims": {...}, "jwks": {"keys": [...]}}`; the claims need
+    /// `software_redirect_uris` and `software_roles`; `software_id` and `org_id` are generated
+    /// when absent.
+    pub(super) fn issue_statement(
+        &mut self,
+        req: &Request<Vec<u8>>,
+        ctx: &Context,
+    ) -> Response<Vec<u8>> {
+        let body: Value = match serde_json::from_slice(req.body()) {
+            Ok(v) => v,
+            Err(e) => {
+                return http::error(
+                    req.headers(),
+                    &http::field_invalid("$", &format!("not JSON: {e}")),
+                )
+            }
+        };
+        let jwks: Jwks = match serde_json::from_value(body["jwks"].clone()) {
+            Ok(j) => j,
+            Err(e) => {
+                return http::error(req.headers(), &http::field_invalid("jwks", &e.to_string()))
+            }
+        };
+        let (keys, rejected) = jwks.verifying_keys();
+        if keys.is_empty() || !rejected.is_empty() {
+            return http::error(
+                req.headers(),
+                &http::field_invalid("jwks", "expected PS256 signing keys, each with a kid"),
+            );
+        }
+        let mut raw = body
+            .get("software_statement_claims")
+            .cloned()
+            .unwrap_or_else(|| json!({}));
+        if let Some(obj) = raw.as_object_mut() {
+            obj.entry("software_id").or_insert_with(|| json!(""));
+        }
+        let mut claims: SsaClaims = match serde_json::from_value(raw) {
+            Ok(c) => c,
+            Err(e) => {
+                return http::error(
+                    req.headers(),
+                    &http::field_invalid("software_statement_claims", &e.to_string()),
+                )
+            }
+        };
+        if claims.software_redirect_uris.is_empty() || claims.software_roles.is_empty() {
+            return http::error(
+                req.headers(),
+                &http::field_invalid(
+                    "software_statement_claims",
+                    "software_redirect_uris and software_roles are required",
+                ),
+            );
+        }
+        if claims.software_id.is_empty() {
+            claims.software_id = self.random_text(22);
+        }
+        if claims.org_id.as_deref().is_none_or(str::is_empty) {
+            claims.org_id = Some(format!("0015800001{}", self.random_text(8)));
+        }
+        claims.iss = Some("Monzo Sandbox Directory".into());
+        claims.iat = Some(ctx.now.timestamp());
+        claims.org_status.get_or_insert_with(|| "Active".into());
+        claims.software_jwks_endpoint = Some(format!(
+            "{}/sandbox/software/{}/jwks",
+            self.config.issuer(),
+            claims.software_id
+        ));
+        let mut header = Object::new();
+        header.insert("typ".into(), "JWT".into());
+        let token = match jws::sign_json(&self.keys.directory, &header, &claims) {
+            Ok(t) => t,
+            Err(e) => return http::error(req.headers(), &e.to_api_error()),
+        };
+        self.software
+            .insert(claims.software_id.clone(), Software { jwks });
+        http::json(
+            StatusCode::CREATED,
+            &json!({
+                "software_statement": token,
+                "software_id": claims.software_id,
+                "org_id": claims.org_id,
+            }),
+        )
+    }
+
+    pub(super) fn register(&mut self, req: &Request<Vec<u8>>, ctx: &Context) -> Response<Vec<u8>> {
+        let Some(dn) = ctx.client_certificate_dn.as_deref() else {
+            return http::error(
+                req.headers(),
+                &oauth_error(
+                    "invalid_client_metadata",
+                    "a client certificate is required (mutual TLS)",
+                ),
+            );
+        };
+        let config = ValidatorConfig::new(self.config.aspsp_org_id.clone(), Profile::Uk);
+        let directory = Jwks {
+            keys: vec![self.keys.directory.public_jwk()],
+        };
+        let pending = match begin_registration(req.body(), &config, Some(&directory), ctx.now) {
+            Ok(p) => p,
+            Err(e) => return http::error(req.headers(), &e.to_api_error()),
+        };
+        let software_id = pending.statement().claims().software_id.clone();
+        let Some(software) = self.software.get(&software_id) else {
+            return http::error(
+                req.headers(),
+                &oauth_error(
+                    "unapproved_software_statement",
+                    "software unknown to the sandbox directory",
+                ),
+            );
+        };
+        let jwks = software.jwks.clone();
+        self.seen_jtis.purge(ctx.now);
+        let valid = match pending.verify(&jwks, dn, &mut self.seen_jtis, ctx.now) {
+            Ok(v) => v,
+            Err(e) => return http::error(req.headers(), &e.to_api_error()),
+        };
+        let client_id = self.new_id("oauth2client");
+        let registration = match valid.into_registration(&client_id, ctx.now) {
+            Ok(r) => r,
+            Err(e) => return http::error(req.headers(), &e.to_api_error()),
+        };
+        let body = serde_json::to_value(&registration).unwrap_or_default();
+        self.clients.insert(
+            client_id,
+            Client {
+                registration,
+                software_id,
+                subject_dn: dn.to_owned(),
+            },
+        );
+        http::json(StatusCode::CREATED, &body)
+    }
+
+    /// The registered client named in a token or authorization request, authenticated by its
+    /// certificate (`tls_client_auth`).
+    fn authenticate_client(
+        &self,
+        client_id: Option<&str>,
+        ctx: &Context,
+    ) -> Result<&Client, ApiError> {
+        let invalid = |d: &str| ApiError {
+            status: StatusCode::UNAUTHORIZED,
+            ..oauth_error("invalid_client", d)
+        };
+        let id = client_id.ok_or_else(|| invalid("client_id is required"))?;
+        let client = self
+            .clients
+            .get(id)
+            .ok_or_else(|| invalid("unknown client"))?;
+        match ctx.client_certificate_dn.as_deref() {
+            Some(dn) if same_subject(dn, &client.subject_dn) => Ok(client),
+            Some(_) => Err(invalid("the client certificate is not the registered one")),
+            None => Err(invalid(
+                "a client certificate is required (tls_client_auth)",
+            )),
+        }
+    }
+
+    pub(super) fn token(&mut self, req: &Request<Vec<u8>>, ctx: &Context) -> Response<Vec<u8>> {
+        let Some(form) = http::form(req) else {
+            return http::error(
+                req.headers(),
+                &oauth_error("invalid_request", "expected a form body"),
+            );
+        };
+        let client_id = match self.authenticate_client(param(&form, "client_id"), ctx) {
+            Ok(c) => c
+                .registration
+                .client_id
+                .as_deref()
+                .unwrap_or_default()
+                .to_owned(),
+            Err(e) => return http::error(req.headers(), &e),
+        };
+        let result = match param(&form, "grant_type") {
+            Some("client_credentials") => {
+                self.client_credentials(&client_id, param(&form, "scope"), ctx)
+            }
+            Some("authorization_code") => self.exchange_code(&client_id, &form, ctx),
+            Some("refresh_token") => self.refresh(&client_id, param(&form, "refresh_token"), ctx),
+            Some(other) => Err(oauth_error(
+                "unsupported_grant_type",
+                &format!("grant_type {other:?}"),
+            )),
+            None => Err(oauth_error("invalid_request", "grant_type is required")),
+        };
+        match result {
+            Ok(body) => http::json(StatusCode::OK, &body),
+            Err(e) => http::error(req.headers(), &e),
+        }
+    }
+
+    fn client_credentials(
+        &mut self,
+        client_id: &str,
+        scope: Option<&str>,
+        ctx: &Context,
+    ) -> Result<Value, ApiError> {
+        let registered: Vec<String> = self.clients[client_id]
+            .registration
+            .scope
+            .split(' ')
+            .map(str::to_owned)
+            .collect();
+        let scopes: Vec<String> = scope
+            .unwrap_or_default()
+            .split(' ')
+            .filter(|s| !s.is_empty() && *s != "openid")
+            .map(str::to_owned)
+            .collect();
+        if scopes.is_empty() {
+            return Err(oauth_error(
+                "invalid_scope",
+                "expected a scope such as accounts",
+            ));
+        }
+        if let Some(s) = scopes.iter().find(|s| !registered.contains(s)) {
+            return Err(oauth_error(
+                "invalid_scope",
+                &format!("the client is not registered for {s}"),
+            ));
+        }
+        let token = self.random_text(40);
+        self.oauth.app_tokens.insert(
+            token.clone(),
+            AppToken {
+                client_id: client_id.to_owned(),
+                scopes: scopes.clone(),
+                expires: ctx.now + APP_TOKEN_LIFETIME,
+            },
+        );
+        Ok(json!({
+            "access_token": token,
+            "token_type": "Bearer",
+            "expires_in": APP_TOKEN_LIFETIME.num_seconds(),
+            "scope": scopes.join(" "),
+        }))
+    }
+
+    fn new_tokens(&mut self) -> NewTokens {
+        NewTokens {
+            access_token: self.random_text(40),
+            refresh_token: self.random_text(48),
+        }
+    }
+
+    fn exchange_code(
+        &mut self,
+        client_id: &str,
+        form: &[(String, String)],
+        ctx: &Context,
+    ) -> Result<Value, ApiError> {
+        let code = param(form, "code")
+            .ok_or_else(|| oauth_error("invalid_request", "code is required"))?;
+        // A code is used once, whatever happens next.
+        let grant = self
+            .oauth
+            .codes
+            .remove(code)
+            .ok_or_else(|| oauth_error("invalid_grant", "unknown or used code"))?;
+        if grant.client_id != client_id {
+            return Err(oauth_error(
+                "invalid_grant",
+                "the code was issued to another client",
+            ));
+        }
+        if ctx.now >= grant.expires {
+            return Err(oauth_error("invalid_grant", "the code has expired"));
+        }
+        if param(form, "redirect_uri") != Some(grant.redirect_uri.as_str()) {
+            return Err(oauth_error(
+                "invalid_grant",
+                "redirect_uri differs from the authorization request's",
+            ));
+        }
+        let new = self.new_tokens();
+        let issued = self
+            .tokens
+            .issue(
+                Grant {
+                    consent_id: grant.consent_id.clone(),
+                    user_id: grant.user_id.clone(),
+                    client_id: client_id.to_owned(),
+                    kind: ConsentKind::AccountAccess,
+                    authorised_at: ctx.now,
+                },
+                new,
+                ctx.now,
+            )
+            .map_err(|e| e.to_api_error())?;
+        let id_token = ob_oidc::id_token::issue(
+            &self.keys.bank,
+            &NewIdToken {
+                issuer: &self.config.issuer(),
+                client_id,
+                subject: &grant.consent_id,
+                nonce: Some(&grant.nonce),
+                code: None,
+                state: None,
+                intent_id: Some(&grant.consent_id),
+                acr: Some(ob_oidc::authorize::ACR_VALUES[0]),
+                now: ctx.now,
+                lifetime: Duration::minutes(5),
+            },
+        )
+        .map_err(|_| {
+            http::obie(
+                Prefix::InternalService,
+                "",
+                "Internal server error",
+                ErrorCode::UnexpectedError,
+                "Something went wrong",
+            )
+        })?;
+        let t = issued.tokens;
+        Ok(json!({
+            "access_token": t.access_token,
+            "token_type": "Bearer",
+            "expires_in": t.expires_in(ctx.now),
+            "refresh_token": t.refresh_token,
+            "scope": "openid accounts",
+            "id_token": id_token,
+        }))
+    }
+
+    fn refresh(
+        &mut self,
+        client_id: &str,
+        refresh_token: Option<&str>,
+        ctx: &Context,
+    ) -> Result<Value, ApiError> {
+        let token = refresh_token
+            .ok_or_else(|| oauth_error("invalid_request", "refresh_token is required"))?;
+        let new = self.new_tokens();
+        let t = self
+            .tokens
+            .refresh(client_id, token, new, ctx.now)
+            .map_err(|e| e.to_api_error())?;
+        Ok(json!({
+            "access_token": t.access_token,
+            "token_type": "Bearer",
+            "expires_in": t.expires_in(ctx.now),
+            "refresh_token": t.refresh_token,
+            "scope": "openid accounts",
+        }))
+    }
+
+    /// `GET /authorize`: checks the request object; decides at once when the consent carries a
+    /// `DesiredStatus`, else shows the approval page.
+    pub(super) fn authorize(&mut self, req: &Request<Vec<u8>>, ctx: &Context) -> Response<Vec<u8>> {
+        let q = http::query(req);
+        let pending = match self.check_authorization_request(&q, ctx) {
+            Ok(p) => p,
+            Err(e) => return http::error(req.headers(), &e),
+        };
+        let desired = self.ais.desired(&pending.consent_id);
+        match desired {
+            Some((true, user)) => {
+                let user = user.unwrap_or_else(|| self.world.users[0].id.clone());
+                self.approve(&pending, &user, ctx)
+            }
+            Some((false, _)) => self.deny(&pending, ctx),
+            None => {
+                let id = self.random_text(24);
+                self.oauth.pending.insert(id.clone(), pending.clone());
+                http::html(self.approval_page(&id, &pending))
+            }
+        }
+    }
+
+    /// `POST /authorize/decision`: the approval page's answer.
+    pub(super) fn decide(&mut self, req: &Request<Vec<u8>>, ctx: &Context) -> Response<Vec<u8>> {
+        let Some(form) = http::form(req) else {
+            return http::error(
+                req.headers(),
+                &oauth_error("invalid_request", "expected a form body"),
+            );
+        };
+        let Some(pending) = param(&form, "pending").and_then(|id| self.oauth.pending.remove(id))
+        else {
+            return http::error(
+                req.headers(),
+                &oauth_error("invalid_request", "unknown or finished authorization"),
+            );
+        };
+        match (param(&form, "decision"), param(&form, "user_id")) {
+            (Some("approve"), Some(user)) if self.world.user(user).is_some() => {
+                let user = user.to_owned();
+                self.approve(&pending, &user, ctx)
+            }
+            (Some("approve"), _) => http::error(
+                req.headers(),
+                &oauth_error("invalid_request", "unknown user"),
+            ),
+            _ => self.deny(&pending, ctx),
+        }
+    }
+
+    fn approval_page(&self, id: &str, p: &PendingAuthorization) -> String {
+        let users: String = self
+            .world
+            .users
+            .iter()
+            .map(|u| {
+                format!(
+                    "<option value=\"{}\">{} ({:?})</option>",
+                    http::escape(&u.id),
+                    http::escape(&u.name),
+                    u.persona
+                )
+            })
+            .collect();
+        format!(
+            "<!doctype html><html><head><meta charset=\"utf-8\"><title>Monzo sandbox: approve access</title></head>\
+             <body><h1>Approve access?</h1><p>Client <code>{}</code> asks for consent <code>{}</code>.</p>\
+             <form method=\"post\" action=\"{}/authorize/decision\">\
+             <input type=\"hidden\" name=\"pending\" value=\"{}\">\
+             <label>As <select name=\"user_id\">{users}</select></label>\
+             <button name=\"decision\" value=\"approve\">Approve</button>\
+             <button name=\"decision\" value=\"reject\">Reject</button></form></body></html>",
+            http::escape(&p.client_id),
+            http::escape(&p.consent_id),
+            http::escape(&self.config.issuer()),
+            http::escape(id),
+        )
+    }
+
+    fn check_authorization_request(
+        &self,
+        q: &[(String, String)],
+        ctx: &Context,
+    ) -> Result<PendingAuthorization, ApiError> {
+        let bad = |d: &str| oauth_error("invalid_request", d);
+        let client = self.authenticate_client_for_browser(param(q, "client_id"))?;
+        let client_id = client
+            .registration
+            .client_id
+            .as_deref()
+            .unwrap_or_default()
+            .to_owned();
+        let jwks = self
+            .software
+            .get(&client.software_id)
+            .map(|s| s.jwks.clone())
+            .unwrap_or_default();
+        let request = param(q, "request")
+            .ok_or_else(|| bad("request (the signed request object) is required"))?;
+        let verified = jws::verify(request, &jwks)
+            .map_err(|e| oauth_error("invalid_request_object", &e.to_string()))?;
+        let claims = verified
+            .claims()
+            .map_err(|e| oauth_error("invalid_request_object", &e.to_string()))?;
+        let rules = TimeRules {
+            max_lifetime: Some(ob_oidc::authorize::MAX_LIFETIME),
+            ..TimeRules::at(ctx.now)
+        };
+        check_times(&claims, &rules)
+            .map_err(|e| oauth_error("invalid_request_object", &e.to_string()))?;
+        let text = |name: &str| {
+            claims
+                .get(name)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned()
+        };
+        if text("iss") != client_id || text("client_id") != client_id {
+            return Err(oauth_error(
+                "invalid_request_object",
+                "iss and client_id must be the client",
+            ));
+        }
+        if text("aud") != self.config.issuer() {
+            return Err(oauth_error(
+                "invalid_request_object",
+                "aud must be the issuer",
+            ));
+        }
+        if text("response_type") != "code id_token"
+            || param(q, "response_type") != Some("code id_token")
+        {
+            return Err(oauth_error(
+                "unsupported_response_type",
+                "expected code id_token",
+            ));
+        }
+        let redirect_uri = text("redirect_uri");
+        if !client
+            .registration
+            .redirect_uris
+            .iter()
+            .any(|u| u.as_str() == redirect_uri)
+            || param(q, "redirect_uri").is_some_and(|r| r != redirect_uri)
+        {
+            return Err(bad("redirect_uri is not one the client registered"));
+        }
+        let (state, nonce) = (text("state"), text("nonce"));
+        if state.is_empty() || nonce.is_empty() {
+            return Err(bad("state and nonce are required"));
+        }
+        let consent_id = claims
+            .get("claims")
+            .and_then(|c| c.get("id_token"))
+            .and_then(|c| c.get("openbanking_intent_id"))
+            .and_then(|c| c.get("value"))
+            .and_then(Value::as_str)
+            .ok_or_else(|| {
+                oauth_error(
+                    "invalid_request_object",
+                    "claims.id_token.openbanking_intent_id is required",
+                )
+            })?
+            .to_owned();
+        self.ais
+            .check_authorisable(&consent_id, &client_id)
+            .map_err(|e| e.to_api_error())?;
+        Ok(PendingAuthorization {
+            consent_id,
+            client_id,
+            redirect_uri,
+            state,
+            nonce,
+        })
+    }
+
+    /// The browser leg has no client certificate: the client is named, and proves itself by
+    /// the request object's signature.
+    fn authenticate_client_for_browser(
+        &self,
+        client_id: Option<&str>,
+    ) -> Result<&Client, ApiError> {
+        client_id
+            .and_then(|id| self.clients.get(id))
+            .ok_or_else(|| oauth_error("invalid_client", "unknown client_id"))
+    }
+
+    fn approve(
+        &mut self,
+        p: &PendingAuthorization,
+        user_id: &str,
+        ctx: &Context,
+    ) -> Response<Vec<u8>> {
+        let accounts: Vec<String> = self
+            .world
+            .user(user_id)
+            .map(|u| u.accounts.iter().map(|a| a.id.clone()).collect())
+            .unwrap_or_default();
+        if let Err(e) = self
+            .ais
+            .authorise(&p.consent_id, user_id, accounts, ctx.now)
+        {
+            return self.deny_with(p, "invalid_request", &e.to_string());
+        }
+        let code = self.random_text(32);
+        self.oauth.codes.insert(
+            code.clone(),
+            CodeGrant {
+                consent_id: p.consent_id.clone(),
+                client_id: p.client_id.clone(),
+                redirect_uri: p.redirect_uri.clone(),
+                nonce: p.nonce.clone(),
+                user_id: user_id.to_owned(),
+                expires: ctx.now + CODE_LIFETIME,
+            },
+        );
+        let id_token = match ob_oidc::id_token::issue(
+            &self.keys.bank,
+            &NewIdToken {
+                issuer: &self.config.issuer(),
+                client_id: &p.client_id,
+                subject: &p.consent_id,
+                nonce: Some(&p.nonce),
+                code: Some(&code),
+                state: Some(&p.state),
+                intent_id: Some(&p.consent_id),
+                acr: Some(ob_oidc::authorize::ACR_VALUES[0]),
+                now: ctx.now,
+                lifetime: Duration::minutes(5),
+            },
+        ) {
+            Ok(t) => t,
+            Err(e) => return self.deny_with(p, "server_error", &e.to_string()),
+        };
+        let fragment = ob_oidc::form::encode_pairs(&[
+            ("code", &code),
+            ("id_token", &id_token),
+            ("state", &p.state),
+        ]);
+        http::redirect(&format!("{}#{fragment}", p.redirect_uri))
+    }
+
+    fn deny(&mut self, p: &PendingAuthorization, ctx: &Context) -> Response<Vec<u8>> {
+        let _ = self.ais.reject(&p.consent_id, ctx.now);
+        self.deny_with(p, "access_denied", "The customer rejected the request.")
+    }
+
+    fn deny_with(
+        &self,
+        p: &PendingAuthorization,
+        error: &str,
+        description: &str,
+    ) -> Response<Vec<u8>> {
+        let fragment = ob_oidc::form::encode_pairs(&[
+            ("error", error),
+            ("error_description", description),
+            ("state", &p.state),
+        ]);
+        http::redirect(&format!("{}#{fragment}", p.redirect_uri))
+    }
+}

@@ -1,0 +1,593 @@
+//! A TPP's whole account-information journey against the core, in-process: the sandbox
+//! directory, registration, discovery, a consent, the authorization redirect, the code
+//! exchange, every read, refresh rotation, and the error paths. Every response body is decoded
+//! into Monzo's model types and validated against the spec.
+
+use std::sync::OnceLock;
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use http::{Request, Response};
+use monzo_model::accounts::{
+    OBReadAccount6, OBReadBalance1, OBReadConsentResponse1, OBReadPot1, OBReadTransaction6,
+};
+use monzo_sandbox::core::{Config, Context, Keys, Sandbox};
+use ob_dcr::client::{parse_register_response, prepare_register};
+use ob_dcr::request::RegistrationRequest;
+use ob_jose::{Jwks, SigningKey};
+use ob_model::Validate;
+use ob_oidc::authorize::RequestObject;
+use ob_oidc::callback::parse_callback;
+use ob_oidc::discovery::{parse_discovery, prepare_discovery};
+use ob_oidc::id_token::validate_callback;
+use ob_oidc::token::{
+    parse_token_response, prepare_authorization_code, prepare_client_credentials, prepare_refresh,
+    TokenResponse,
+};
+use ob_oidc::OidcError;
+use serde_json::{json, Value};
+
+const BASE: &str = "https://127.0.0.1:8443";
+const REDIRECT: &str = "https://tpp.example/callback";
+const HEAVY: &str = "user_0000A4C4ZChWNMEvew2U77";
+const HEAVY_ACCOUNT: &str = "acc_0000A4C4ZSskDOixqNPfpR";
+
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 2, 9, 0, 0).unwrap()
+}
+
+fn keys() -> Keys {
+    static K: OnceLock<(String, String)> = OnceLock::new();
+    let (bank, dir) = K.get_or_init(|| {
+        let k = Keys::generate().unwrap();
+        (
+            k.bank.to_pkcs8_pem().unwrap(),
+            k.directory.to_pkcs8_pem().unwrap(),
+        )
+    });
+    Keys {
+        bank: SigningKey::from_pem("sandbox-bank-1", bank).unwrap(),
+        directory: SigningKey::from_pem("sandbox-directory-1", dir).unwrap(),
+    }
+}
+
+fn tpp_key() -> &'static SigningKey {
+    static K: OnceLock<SigningKey> = OnceLock::new();
+    K.get_or_init(|| SigningKey::generate("tpp-signing-1", 2048).unwrap())
+}
+
+/// A TPP talking to the core.
+struct Tpp {
+    sandbox: Sandbox,
+    dn: String,
+    client_id: String,
+    now: DateTime<Utc>,
+}
+
+impl Tpp {
+    fn send(&mut self, req: Request<Vec<u8>>, with_cert: bool) -> Response<Vec<u8>> {
+        let ctx = Context {
+            now: self.now,
+            client_certificate_dn: with_cert.then(|| self.dn.clone()),
+        };
+        self.sandbox.handle(&req, &ctx)
+    }
+
+    fn json(&mut self, method: &str, path: &str, token: &str, body: Option<Value>) -> (u16, Value) {
+        let mut b = Request::builder()
+            .method(method)
+            .uri(format!("{BASE}{path}"))
+            .header("authorization", format!("Bearer {token}"));
+        if body.is_some() {
+            b = b.header("content-type", "application/json");
+        }
+        let req = b
+            .body(body.map(|v| v.to_string().into_bytes()).unwrap_or_default())
+            .unwrap();
+        let resp = self.send(req, true);
+        let status = resp.status().as_u16();
+        let v = if resp.body().is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(resp.body()).unwrap()
+        };
+        (status, v)
+    }
+
+    /// Registers through the sandbox directory, as the CLI will.
+    fn register() -> Tpp {
+        let mut sandbox = Sandbox::new(Config::new(BASE), keys(), 7);
+        let ctx = Context {
+            now: now(),
+            client_certificate_dn: None,
+        };
+        let body = json!({
+            "software_statement_claims": {
+                "software_client_name": "Budgeting App",
+                "software_redirect_uris": [REDIRECT],
+                "software_roles": ["AISP", "PISP"]
+            },
+            "jwks": {"keys": [tpp_key().public_jwk()]}
+        });
+        let req = Request::post(format!("{BASE}/open-banking/sandbox/software-statements"))
+            .body(body.to_string().into_bytes())
+            .unwrap();
+        let resp = sandbox.handle(&req, &ctx);
+        assert_eq!(
+            resp.status(),
+            201,
+            "{}",
+            String::from_utf8_lossy(resp.body())
+        );
+        let issued: Value = serde_json::from_slice(resp.body()).unwrap();
+        let software_id = issued["software_id"].as_str().unwrap().to_owned();
+        let org_id = issued["org_id"].as_str().unwrap().to_owned();
+        let dn = format!("C=GB,O=Budgeting Ltd,OU={org_id},CN={software_id}");
+        let request = RegistrationRequest::uk(
+            issued["software_statement"].as_str().unwrap(),
+            &software_id,
+            &sandbox.config().aspsp_org_id,
+            vec![REDIRECT.into()],
+            "openid accounts",
+            &dn,
+            &ob_dcr::uuid_v4([1; 16]),
+            now(),
+        )
+        .unwrap();
+        let jwt = request.sign(tpp_key()).unwrap();
+        let mut tpp = Tpp {
+            sandbox,
+            dn,
+            client_id: String::new(),
+            now: now(),
+        };
+        let resp = tpp.send(
+            prepare_register(&format!("{BASE}/open-banking/register"), &jwt).unwrap(),
+            true,
+        );
+        let reg = parse_register_response(&resp).unwrap();
+        tpp.client_id = reg.client_id.unwrap().to_string();
+        tpp
+    }
+
+    fn app_token(&mut self) -> String {
+        let req = prepare_client_credentials(
+            &format!("{BASE}/open-banking/token"),
+            &self.client_id.clone(),
+            "accounts",
+        )
+        .unwrap();
+        let resp = self.send(req, true);
+        parse_token_response(&resp, self.now)
+            .unwrap()
+            .access_token
+            .expose()
+            .to_owned()
+    }
+
+    fn consent(&mut self, permissions: &[&str], supplementary: Value) -> String {
+        let token = self.app_token();
+        let mut data = json!({"Permissions": permissions});
+        if !supplementary.is_null() {
+            data["SupplementaryData"] = supplementary;
+        }
+        let (status, body) = self.json(
+            "POST",
+            "/open-banking/v3.1/aisp/account-access-consents",
+            &token,
+            Some(json!({"Data": data, "Risk": {}})),
+        );
+        assert_eq!(status, 201, "{body}");
+        let typed: OBReadConsentResponse1 = serde_json::from_value(body.clone()).unwrap();
+        typed.validate().unwrap();
+        assert_eq!(body["Data"]["Status"], "AwaitingAuthorisation");
+        body["Data"]["ConsentId"].as_str().unwrap().to_owned()
+    }
+
+    fn authorize_url(&self, consent_id: &str) -> String {
+        RequestObject::new(
+            &self.client_id,
+            &format!("{BASE}/open-banking"),
+            REDIRECT,
+            "openid accounts",
+            consent_id,
+            "st-1",
+            "no-1",
+            self.now,
+        )
+        .authorization_url(&format!("{BASE}/open-banking/authorize"), tpp_key())
+        .unwrap()
+    }
+
+    /// Authorises through the redirect and exchanges the code; returns the tokens.
+    fn authorise(&mut self, consent_id: &str) -> TokenResponse {
+        let url = self.authorize_url(consent_id);
+        let resp = self.send(Request::get(url).body(Vec::new()).unwrap(), false);
+        assert_eq!(
+            resp.status(),
+            302,
+            "{}",
+            String::from_utf8_lossy(resp.body())
+        );
+        let location = resp.headers()["location"].to_str().unwrap().to_owned();
+        self.finish(consent_id, &location)
+    }
+
+    fn finish(&mut self, consent_id: &str, location: &str) -> TokenResponse {
+        let callback = parse_callback(location, "st-1").unwrap();
+        let jwks_resp = self.send(
+            Request::get(format!("{BASE}/open-banking/jwks"))
+                .body(Vec::new())
+                .unwrap(),
+            false,
+        );
+        let bank_keys = Jwks::from_json(jwks_resp.body()).unwrap();
+        validate_callback(
+            &callback,
+            &bank_keys,
+            &format!("{BASE}/open-banking"),
+            &self.client_id,
+            "no-1",
+            consent_id,
+            self.now,
+        )
+        .unwrap();
+        let req = prepare_authorization_code(
+            &format!("{BASE}/open-banking/token"),
+            &self.client_id.clone(),
+            &callback.code,
+            REDIRECT,
+        )
+        .unwrap();
+        let resp = self.send(req, true);
+        parse_token_response(&resp, self.now).unwrap()
+    }
+}
+
+#[test]
+fn the_whole_account_information_journey() {
+    let mut tpp = Tpp::register();
+    // Discovery names this issuer and these endpoints.
+    let resp = tpp.send(
+        prepare_discovery(&format!("{BASE}/open-banking")).unwrap(),
+        false,
+    );
+    let meta = parse_discovery(&resp, &format!("{BASE}/open-banking")).unwrap();
+    assert_eq!(
+        meta.token_endpoint_auth_methods_supported,
+        ["tls_client_auth"]
+    );
+
+    let consent = tpp.consent(
+        &[
+            "ReadAccountsDetail",
+            "ReadBalances",
+            "ReadTransactionsDetail",
+            "ReadTransactionsCredits",
+            "ReadTransactionsDebits",
+        ],
+        json!({"DesiredStatus": "Authorised", "UserID": HEAVY}),
+    );
+    let tokens = tpp.authorise(&consent);
+    let at = tokens.access_token.expose().to_owned();
+    assert_eq!(tokens.expires_at, Some(tpp.now + Duration::hours(30)));
+
+    // The consent is now authorised.
+    let app = tpp.app_token();
+    let (_, c) = tpp.json(
+        "GET",
+        &format!("/open-banking/v3.1/aisp/account-access-consents/{consent}"),
+        &app,
+        None,
+    );
+    assert_eq!(c["Data"]["Status"], "Authorised");
+
+    // Accounts, with Detail: the sort code and IBAN.
+    let (status, body) = tpp.json("GET", "/open-banking/v3.1/aisp/accounts", &at, None);
+    assert_eq!(status, 200, "{body}");
+    let accounts: OBReadAccount6 = serde_json::from_value(body.clone()).unwrap();
+    accounts.validate().unwrap();
+    assert_eq!(body["Data"]["Account"][0]["AccountId"], HEAVY_ACCOUNT);
+    assert_eq!(
+        body["Data"]["Account"][0]["Account"][0]["SchemeName"],
+        "UK.OBIE.SortCodeAccountNumber"
+    );
+
+    // Balances, with and without pots.
+    let (_, b) = tpp.json(
+        "GET",
+        &format!("/open-banking/v3.1/aisp/accounts/{HEAVY_ACCOUNT}/balances?includePots=true"),
+        &at,
+        None,
+    );
+    let typed: OBReadBalance1 = serde_json::from_value(b.clone()).unwrap();
+    typed.validate().unwrap();
+    let kinds: Vec<&str> = b["Data"]["Balance"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["Type"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["InterimAvailable", "Information"]);
+    let world = monzo_sandbox::seed::world();
+    let heavy = &world.users[0].accounts[0];
+    assert_eq!(
+        b["Data"]["Balance"][1]["Amount"]["Amount"],
+        format!("{:.4}", heavy.balance_with_pots().abs())
+    );
+
+    // Every transaction, page by page, in order, each once.
+    let mut url = format!("/open-banking/v3.1/aisp/accounts/{HEAVY_ACCOUNT}/transactions");
+    let mut seen = Vec::new();
+    loop {
+        let (status, page) = tpp.json("GET", &url, &at, None);
+        assert_eq!(status, 200, "{page}");
+        let typed: OBReadTransaction6 = serde_json::from_value(page.clone()).unwrap();
+        typed.validate().unwrap();
+        seen.extend(
+            page["Data"]["Transaction"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|t| t["TransactionId"].as_str().unwrap().to_owned()),
+        );
+        match page["Links"]["Next"].as_str() {
+            Some(next) => url = next.trim_start_matches(BASE).to_owned(),
+            None => break,
+        }
+    }
+    let expected: Vec<String> = heavy.transactions.iter().map(|t| t.id.clone()).collect();
+    assert_eq!(seen, expected);
+
+    // Newest first, within a range.
+    let (_, page) = tpp.json(
+        "GET",
+        &format!("/open-banking/v3.1/aisp/accounts/{HEAVY_ACCOUNT}/transactions?order=desc&fromBookingDateTime=2026-10-01T00:00:00Z"),
+        &at,
+        None,
+    );
+    let times: Vec<&str> = page["Data"]["Transaction"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["BookingDateTime"].as_str().unwrap())
+        .collect();
+    assert!(times.windows(2).all(|w| w[0] >= w[1]));
+    assert!(times.iter().all(|t| *t >= "2026-10-01"));
+
+    // Pots.
+    let (_, pots) = tpp.json("GET", "/open-banking/v3.1/aisp/pots", &at, None);
+    let typed: OBReadPot1 = serde_json::from_value(pots.clone()).unwrap();
+    typed.validate().unwrap();
+    assert_eq!(pots["Data"]["Pot"].as_array().unwrap().len(), 5);
+
+    // Refresh rotates; the old refresh token is then refused.
+    let old = tokens.refresh_token.clone().unwrap();
+    let resp = tpp.send(
+        prepare_refresh(
+            &format!("{BASE}/open-banking/token"),
+            &tpp.client_id.clone(),
+            &old,
+        )
+        .unwrap(),
+        true,
+    );
+    let rotated = parse_token_response(&resp, tpp.now).unwrap();
+    assert_ne!(rotated.refresh_token, tokens.refresh_token);
+    let resp = tpp.send(
+        prepare_refresh(
+            &format!("{BASE}/open-banking/token"),
+            &tpp.client_id.clone(),
+            &old,
+        )
+        .unwrap(),
+        true,
+    );
+    match parse_token_response(&resp, tpp.now).unwrap_err() {
+        OidcError::TokenEndpoint(e) => assert_eq!(e.code, "bad_request.refresh_token.invalid"),
+        other => panic!("{other:?}"),
+    }
+    // The new access token reads; the old one does not.
+    let (status, _) = tpp.json(
+        "GET",
+        "/open-banking/v3.1/aisp/accounts",
+        rotated.access_token.expose(),
+        None,
+    );
+    assert_eq!(status, 200);
+    let (status, _) = tpp.json("GET", "/open-banking/v3.1/aisp/accounts", &at, None);
+    assert_eq!(status, 401);
+
+    // Deleting the consent ends its tokens.
+    let (status, _) = tpp.json(
+        "DELETE",
+        &format!("/open-banking/v3.1/aisp/account-access-consents/{consent}"),
+        &app,
+        None,
+    );
+    assert_eq!(status, 204);
+    let (status, _) = tpp.json(
+        "GET",
+        "/open-banking/v3.1/aisp/accounts",
+        rotated.access_token.expose(),
+        None,
+    );
+    assert_eq!(status, 401);
+}
+
+#[test]
+fn basic_permissions_are_redacted() {
+    let mut tpp = Tpp::register();
+    let consent = tpp.consent(
+        &[
+            "ReadAccountsBasic",
+            "ReadTransactionsBasic",
+            "ReadTransactionsCredits",
+        ],
+        json!({"DesiredStatus": "Authorised", "UserID": HEAVY}),
+    );
+    let at = tpp.authorise(&consent).access_token.expose().to_owned();
+    let (_, accounts) = tpp.json("GET", "/open-banking/v3.1/aisp/accounts", &at, None);
+    assert!(
+        accounts["Data"]["Account"][0].get("Account").is_none(),
+        "{accounts}"
+    );
+    let (_, pots) = tpp.json("GET", "/open-banking/v3.1/aisp/pots", &at, None);
+    assert!(pots["Data"]["Pot"][0].get("Name").is_none());
+    let (_, page) = tpp.json(
+        "GET",
+        &format!("/open-banking/v3.1/aisp/accounts/{HEAVY_ACCOUNT}/transactions"),
+        &at,
+        None,
+    );
+    let txs = page["Data"]["Transaction"].as_array().unwrap();
+    assert!(
+        txs.iter().all(|t| t["CreditDebitIndicator"] == "Credit"),
+        "credits only"
+    );
+    assert!(txs
+        .iter()
+        .all(|t| t.get("TransactionInformation").is_none() && t.get("DebtorAccount").is_none()));
+    // No ReadBalances: forbidden.
+    let (status, body) = tpp.json(
+        "GET",
+        &format!("/open-banking/v3.1/aisp/accounts/{HEAVY_ACCOUNT}/balances"),
+        &at,
+        None,
+    );
+    assert_eq!(status, 403, "{body}");
+    // Another user's account: forbidden.
+    let (status, _) = tpp.json(
+        "GET",
+        "/open-banking/v3.1/aisp/accounts/acc_0000A4C4o66FCYJoERQhHN/transactions",
+        &at,
+        None,
+    );
+    assert_eq!(status, 403);
+}
+
+#[test]
+fn desired_status_rejected_and_the_approval_page() {
+    let mut tpp = Tpp::register();
+    let consent = tpp.consent(&["ReadAccountsBasic"], json!({"DesiredStatus": "Rejected"}));
+    let url = tpp.authorize_url(&consent);
+    let resp = tpp.send(Request::get(url).body(Vec::new()).unwrap(), false);
+    let location = resp.headers()["location"].to_str().unwrap().to_owned();
+    match parse_callback(&location, "st-1").unwrap_err() {
+        OidcError::AuthorizationDenied { error, .. } => assert_eq!(error, "access_denied"),
+        other => panic!("{other:?}"),
+    }
+    let app = tpp.app_token();
+    let (_, c) = tpp.json(
+        "GET",
+        &format!("/open-banking/v3.1/aisp/account-access-consents/{consent}"),
+        &app,
+        None,
+    );
+    assert_eq!(c["Data"]["Status"], "Rejected");
+
+    // No DesiredStatus: a page to decide on, which approves as the chosen user.
+    let consent = tpp.consent(&["ReadAccountsBasic"], Value::Null);
+    let url = tpp.authorize_url(&consent);
+    let page = tpp.send(Request::get(url).body(Vec::new()).unwrap(), false);
+    assert_eq!(page.status(), 200);
+    let html = String::from_utf8(page.body().clone()).unwrap();
+    let pending = html
+        .split("name=\"pending\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    let form = ob_oidc::form::encode_pairs(&[
+        ("pending", &pending),
+        ("decision", "approve"),
+        ("user_id", "user_0000A4C4wkPFE7x9at8Ujp"),
+    ]);
+    let req = Request::post(format!("{BASE}/open-banking/authorize/decision"))
+        .body(form.into_bytes())
+        .unwrap();
+    let resp = tpp.send(req, false);
+    let location = resp.headers()["location"].to_str().unwrap().to_owned();
+    let at = tpp
+        .finish(&consent, &location)
+        .access_token
+        .expose()
+        .to_owned();
+    let (_, accounts) = tpp.json("GET", "/open-banking/v3.1/aisp/accounts", &at, None);
+    assert_eq!(
+        accounts["Data"]["Account"][0]["AccountId"],
+        "acc_0000A4C4wz4Ail0f3sONTV"
+    );
+}
+
+#[test]
+fn errors_have_the_obie_and_legacy_shapes() {
+    let mut tpp = Tpp::register();
+    let app = tpp.app_token();
+    // Unsupported permission: 400 with the OBIE code, and x-fapi-interaction-id echoed.
+    let req = Request::post(format!(
+        "{BASE}/open-banking/v3.1/aisp/account-access-consents"
+    ))
+    .header("authorization", format!("Bearer {app}"))
+    .header(
+        "x-fapi-interaction-id",
+        "93bac548-d2de-4546-b106-880a5018460d",
+    )
+    .body(
+        json!({"Data": {"Permissions": ["ReadAccountsBasic", "ReadPAN"]}, "Risk": {}})
+            .to_string()
+            .into_bytes(),
+    )
+    .unwrap();
+    let resp = tpp.send(req, true);
+    assert_eq!(resp.status(), 400);
+    assert_eq!(
+        resp.headers()["x-fapi-interaction-id"],
+        "93bac548-d2de-4546-b106-880a5018460d"
+    );
+    let err = ob_errors::parse_response(&resp).unwrap();
+    assert_eq!(err.details[0].code.as_str(), "UK.OBIE.Field.Invalid");
+    // The same with the legacy header.
+    let req = Request::post(format!(
+        "{BASE}/open-banking/v3.1/aisp/account-access-consents"
+    ))
+    .header("authorization", format!("Bearer {app}"))
+    .header("x-open-banking-legacy-errors", "true")
+    .body(
+        json!({"Data": {"Permissions": []}, "Risk": {}})
+            .to_string()
+            .into_bytes(),
+    )
+    .unwrap();
+    let resp = tpp.send(req, true);
+    let body: Value = serde_json::from_slice(resp.body()).unwrap();
+    assert_eq!(
+        body.as_object().unwrap().keys().collect::<Vec<_>>(),
+        ["Code", "Message"]
+    );
+    assert!(
+        resp.headers().contains_key("x-fapi-interaction-id"),
+        "one is made when none is sent"
+    );
+    // No token: 401 without a body. Unknown endpoint: 404.
+    let resp = tpp.send(
+        Request::get(format!("{BASE}/open-banking/v3.1/aisp/accounts"))
+            .body(Vec::new())
+            .unwrap(),
+        true,
+    );
+    assert_eq!((resp.status().as_u16(), resp.body().len()), (401, 0));
+    let (status, _) = tpp.json("GET", "/open-banking/v3.1/aisp/statements", &app, None);
+    assert_eq!(status, 404);
+    // Another certificate cannot use the client.
+    tpp.dn = "C=GB,O=Someone Else,CN=x".into();
+    let req = prepare_client_credentials(
+        &format!("{BASE}/open-banking/token"),
+        &tpp.client_id.clone(),
+        "accounts",
+    )
+    .unwrap();
+    let resp = tpp.send(req, true);
+    assert_eq!(resp.status(), 401);
+}
