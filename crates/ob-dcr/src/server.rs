@@ -485,7 +485,7 @@ fn check_certificate_names_org(
             .map(|(_, v)| v.as_str())
             .collect()
     };
-    let org_identifier = get(&["organizationidentifier", "2.5.4.97", "oid.2.5.4.97"]);
+    let org_identifier = get(&["organizationidentifier"]);
     let ou = get(&["ou"]);
     let org_id = ssa.org_id.as_deref().filter(|o| !o.trim().is_empty());
     let refused = |reason: String| Err(DcrError::UnapprovedSoftwareStatement { reason });
@@ -534,7 +534,12 @@ fn normalise_dn(dn: &str) -> Vec<(String, String)> {
         .iter()
         .filter_map(|rdn| {
             let (k, v) = rdn.split_once('=')?;
-            Some((k.trim().to_ascii_lowercase(), v.trim().to_owned()))
+            let key = match k.trim().to_ascii_lowercase().as_str() {
+                // organizationIdentifier is often printed by its OID.
+                "2.5.4.97" | "oid.2.5.4.97" => "organizationidentifier".to_owned(),
+                other => other.to_owned(),
+            };
+            Some((key, v.trim().to_owned()))
         })
         .collect();
     parts.sort();

@@ -109,6 +109,8 @@ pub struct Sandbox {
     pub(crate) world: World,
     pub(crate) rng: Rng,
     pub(crate) counter: u64,
+    /// Interaction ids come from their own counter, so that reads change nothing else.
+    interactions: u64,
     pub(crate) software: HashMap<String, Software>,
     pub(crate) clients: HashMap<String, Client>,
     pub(crate) seen_jtis: ob_dcr::server::SeenJtis,
@@ -127,6 +129,7 @@ impl Sandbox {
             world: seed::world(),
             rng: Rng::from_text(&seed.to_string()),
             counter: 0,
+            interactions: 0,
             software: HashMap::new(),
             clients: HashMap::new(),
             seen_jtis: ob_dcr::server::SeenJtis::default(),
@@ -174,7 +177,20 @@ impl Sandbox {
             (_, ["v3.1", "aisp", rest @ ..]) => self.aisp(&method, rest, req, ctx),
             _ => http::error(req.headers(), &http::not_found()),
         };
-        let fallback = self.new_id("interaction");
+        self.interactions += 1;
+        let fallback = format!("sandbox-{:012}", self.interactions);
         http::with_interaction_id(resp, req, &fallback)
+    }
+
+    /// Whether a request can change the emulator's state: everything but the reads of
+    /// discovery, keys and the account-information resources. A server records these
+    /// requests (and only these) to rebuild the state by replaying them.
+    pub fn changes_state(req: &Request<Vec<u8>>) -> bool {
+        let path = req.uri().path();
+        let read_only = req.method() == Method::GET
+            && (path.starts_with("/open-banking/v3.1/")
+                || path.starts_with("/open-banking/.well-known/")
+                || path == "/open-banking/jwks");
+        !read_only
     }
 }

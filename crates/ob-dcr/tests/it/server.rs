@@ -487,3 +487,15 @@ fn b64(b: &[u8]) -> String {
     use base64::Engine;
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b)
 }
+
+#[test]
+fn organization_identifier_may_be_printed_by_its_oid() {
+    assert!(ob_dcr::server::same_subject(
+        "C=IE, O=TPP Ltd, 2.5.4.97=PSDIE-CBI-123456, CN=tpp",
+        "C=IE,O=TPP Ltd,organizationIdentifier=PSDIE-CBI-123456,CN=tpp"
+    ));
+    assert!(!ob_dcr::server::same_subject(
+        "C=IE,O=TPP Ltd,CN=tpp",
+        "C=IE,O=Other,CN=tpp"
+    ));
+}
