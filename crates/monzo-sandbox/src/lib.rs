@@ -6,6 +6,8 @@
 //!   sandbox's own software-statement directory, registration, tokens, the authorization
 //!   endpoint with `DesiredStatus`, account-access consents, accounts, balances, transactions,
 //!   pots);
+//! - `server` (feature `server`, on by default): the HTTPS server with client certificates from a
+//!   development CA, and state in SQLite rebuilt by replaying the request log;
 //! - [`seed`]: the seeded world of Monzo's sandbox users (heavy, medium, light, EU) with
 //!   realistic, deterministic accounts, transactions, pots, standing orders, direct debits and
 //!   scheduled payments.
@@ -31,3 +33,5 @@
 
 pub mod core;
 pub mod seed;
+#[cfg(feature = "server")]
+pub mod server;

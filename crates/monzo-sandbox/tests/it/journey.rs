@@ -55,27 +55,56 @@ fn tpp_key() -> &'static SigningKey {
     K.get_or_init(|| SigningKey::generate("tpp-signing-1", 2048).unwrap())
 }
 
-/// A TPP talking to the core.
-struct Tpp {
-    sandbox: Sandbox,
-    dn: String,
-    client_id: String,
-    now: DateTime<Utc>,
+/// How a TPP reaches the emulator: the core in-process, or a server over HTTPS.
+pub enum Transport {
+    /// The core, called directly, at a fixed time.
+    InProcess(Box<Sandbox>),
+    /// A running server, with the client certificate to present.
+    #[cfg(feature = "server")]
+    Https(crate::server::Client),
 }
 
+/// A TPP talking to the emulator.
+pub struct Tpp {
+    transport: Transport,
+    pub dn: String,
+    pub client_id: String,
+    pub now: DateTime<Utc>,
+    base: String,
+}
+
+pub const ORG_ID: &str = "0015800001041REAAY";
+pub const SOFTWARE_ID: &str = "2kiXQyo0tedjW2somjSgH7";
+
 impl Tpp {
-    fn send(&mut self, req: Request<Vec<u8>>, with_cert: bool) -> Response<Vec<u8>> {
-        let ctx = Context {
-            now: self.now,
-            client_certificate_dn: with_cert.then(|| self.dn.clone()),
-        };
-        self.sandbox.handle(&req, &ctx)
+    pub fn send(&mut self, req: Request<Vec<u8>>, with_cert: bool) -> Response<Vec<u8>> {
+        match &mut self.transport {
+            Transport::InProcess(sandbox) => {
+                let ctx = Context {
+                    now: self.now,
+                    client_certificate_dn: with_cert.then(|| self.dn.clone()),
+                };
+                sandbox.handle(&req, &ctx)
+            }
+            #[cfg(feature = "server")]
+            Transport::Https(client) => client.send(req, with_cert),
+        }
     }
 
-    fn json(&mut self, method: &str, path: &str, token: &str, body: Option<Value>) -> (u16, Value) {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub fn json(
+        &mut self,
+        method: &str,
+        path: &str,
+        token: &str,
+        body: Option<Value>,
+    ) -> (u16, Value) {
         let mut b = Request::builder()
             .method(method)
-            .uri(format!("{BASE}{path}"))
+            .uri(self.url(path))
             .header("authorization", format!("Bearer {token}"));
         if body.is_some() {
             b = b.header("content-type", "application/json");
@@ -93,25 +122,36 @@ impl Tpp {
         (status, v)
     }
 
-    /// Registers through the sandbox directory, as the CLI will.
+    /// Registers with the in-process core.
     fn register() -> Tpp {
-        let mut sandbox = Sandbox::new(Config::new(BASE), keys(), 7);
-        let ctx = Context {
-            now: now(),
-            client_certificate_dn: None,
+        let sandbox = Sandbox::new(Config::new(BASE), keys(), 7);
+        Tpp::register_with(Transport::InProcess(Box::new(sandbox)), BASE, now())
+    }
+
+    /// Registers through the sandbox directory, as the CLI will.
+    pub fn register_with(transport: Transport, base: &str, now: DateTime<Utc>) -> Tpp {
+        let dn = format!("C=GB,O=Sandbox TPP,OU={ORG_ID},CN={SOFTWARE_ID}");
+        let mut tpp = Tpp {
+            transport,
+            dn,
+            client_id: String::new(),
+            now,
+            base: base.to_owned(),
         };
         let body = json!({
             "software_statement_claims": {
+                "software_id": SOFTWARE_ID,
+                "org_id": ORG_ID,
                 "software_client_name": "Budgeting App",
                 "software_redirect_uris": [REDIRECT],
                 "software_roles": ["AISP", "PISP"]
             },
             "jwks": {"keys": [tpp_key().public_jwk()]}
         });
-        let req = Request::post(format!("{BASE}/open-banking/sandbox/software-statements"))
+        let req = Request::post(tpp.url("/open-banking/sandbox/software-statements"))
             .body(body.to_string().into_bytes())
             .unwrap();
-        let resp = sandbox.handle(&req, &ctx);
+        let resp = tpp.send(req, false);
         assert_eq!(
             resp.status(),
             201,
@@ -119,29 +159,21 @@ impl Tpp {
             String::from_utf8_lossy(resp.body())
         );
         let issued: Value = serde_json::from_slice(resp.body()).unwrap();
-        let software_id = issued["software_id"].as_str().unwrap().to_owned();
-        let org_id = issued["org_id"].as_str().unwrap().to_owned();
-        let dn = format!("C=GB,O=Budgeting Ltd,OU={org_id},CN={software_id}");
+        let aud = "0015800001ZEc3hAAD";
         let request = RegistrationRequest::uk(
             issued["software_statement"].as_str().unwrap(),
-            &software_id,
-            &sandbox.config().aspsp_org_id,
+            SOFTWARE_ID,
+            aud,
             vec![REDIRECT.into()],
             "openid accounts",
-            &dn,
+            &tpp.dn.clone(),
             &ob_dcr::uuid_v4([1; 16]),
-            now(),
+            now,
         )
         .unwrap();
         let jwt = request.sign(tpp_key()).unwrap();
-        let mut tpp = Tpp {
-            sandbox,
-            dn,
-            client_id: String::new(),
-            now: now(),
-        };
         let resp = tpp.send(
-            prepare_register(&format!("{BASE}/open-banking/register"), &jwt).unwrap(),
+            prepare_register(&tpp.url("/open-banking/register"), &jwt).unwrap(),
             true,
         );
         let reg = parse_register_response(&resp).unwrap();
@@ -149,9 +181,9 @@ impl Tpp {
         tpp
     }
 
-    fn app_token(&mut self) -> String {
+    pub fn app_token(&mut self) -> String {
         let req = prepare_client_credentials(
-            &format!("{BASE}/open-banking/token"),
+            &self.url("/open-banking/token"),
             &self.client_id.clone(),
             "accounts",
         )
@@ -164,7 +196,7 @@ impl Tpp {
             .to_owned()
     }
 
-    fn consent(&mut self, permissions: &[&str], supplementary: Value) -> String {
+    pub fn consent(&mut self, permissions: &[&str], supplementary: Value) -> String {
         let token = self.app_token();
         let mut data = json!({"Permissions": permissions});
         if !supplementary.is_null() {
@@ -183,10 +215,10 @@ impl Tpp {
         body["Data"]["ConsentId"].as_str().unwrap().to_owned()
     }
 
-    fn authorize_url(&self, consent_id: &str) -> String {
+    pub fn authorize_url(&self, consent_id: &str) -> String {
         RequestObject::new(
             &self.client_id,
-            &format!("{BASE}/open-banking"),
+            &self.url("/open-banking"),
             REDIRECT,
             "openid accounts",
             consent_id,
@@ -194,12 +226,12 @@ impl Tpp {
             "no-1",
             self.now,
         )
-        .authorization_url(&format!("{BASE}/open-banking/authorize"), tpp_key())
+        .authorization_url(&self.url("/open-banking/authorize"), tpp_key())
         .unwrap()
     }
 
     /// Authorises through the redirect and exchanges the code; returns the tokens.
-    fn authorise(&mut self, consent_id: &str) -> TokenResponse {
+    pub fn authorise(&mut self, consent_id: &str) -> TokenResponse {
         let url = self.authorize_url(consent_id);
         let resp = self.send(Request::get(url).body(Vec::new()).unwrap(), false);
         assert_eq!(
@@ -212,10 +244,10 @@ impl Tpp {
         self.finish(consent_id, &location)
     }
 
-    fn finish(&mut self, consent_id: &str, location: &str) -> TokenResponse {
+    pub fn finish(&mut self, consent_id: &str, location: &str) -> TokenResponse {
         let callback = parse_callback(location, "st-1").unwrap();
         let jwks_resp = self.send(
-            Request::get(format!("{BASE}/open-banking/jwks"))
+            Request::get(self.url("/open-banking/jwks"))
                 .body(Vec::new())
                 .unwrap(),
             false,
@@ -224,7 +256,7 @@ impl Tpp {
         validate_callback(
             &callback,
             &bank_keys,
-            &format!("{BASE}/open-banking"),
+            &self.url("/open-banking"),
             &self.client_id,
             "no-1",
             consent_id,
@@ -232,7 +264,7 @@ impl Tpp {
         )
         .unwrap();
         let req = prepare_authorization_code(
-            &format!("{BASE}/open-banking/token"),
+            &self.url("/open-banking/token"),
             &self.client_id.clone(),
             &callback.code,
             REDIRECT,

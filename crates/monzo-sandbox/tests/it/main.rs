@@ -1,5 +1,8 @@
 //! monzo-sandbox: the seeded world, and the emulator's core driven in-process through the
-//! project's own client crates (registration, authorization, tokens, account information).
+//! project's own client crates (registration, authorization, tokens, account information), and
+//! the same journey over HTTPS with client certificates against the server, across a restart.
 
 mod journey;
 mod seed;
+#[cfg(feature = "server")]
+mod server;

@@ -1,0 +1,353 @@
+//! The HTTPS server around the [core](crate::core): TLS with optional client certificates from
+//! the development CA (the core decides which endpoints need one), state in SQLite, and a clean
+//! shutdown.
+//!
+//! Each request is read whole (at most [`MAX_BODY`] bytes), handed to the core under one lock
+//! (so that two payment submissions on one consent are handled one after the other), and, when
+//! it can change state, written to the request log first. On start the log is replayed into a
+//! fresh core, which rebuilds the exact state: the same ids, tokens and consents.
+
+pub mod ca;
+pub mod store;
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::{Bytes, Incoming};
+use hyper_util::rt::TokioIo;
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio_rustls::TlsAcceptor;
+
+use crate::core::{Config, Context, Keys, Sandbox};
+use ca::DevCa;
+use store::{Entry, Store};
+
+/// The largest request body accepted.
+pub const MAX_BODY: usize = 1 << 20;
+
+/// Why the server could not start or serve.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ServerError {
+    /// A socket or file problem.
+    Io(String),
+    /// TLS set-up failed.
+    Tls(String),
+    /// A certificate could not be made or read.
+    Certificate(String),
+    /// The state database failed.
+    Storage(String),
+    /// The options do not fit the stored state.
+    Config(String),
+}
+
+impl fmt::Display for ServerError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ServerError::Io(e) => write!(f, "i/o: {e}"),
+            ServerError::Tls(e) => write!(f, "tls: {e}"),
+            ServerError::Certificate(e) => write!(f, "certificate: {e}"),
+            ServerError::Storage(e) => write!(f, "state storage: {e}"),
+            ServerError::Config(e) => write!(f, "configuration: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for ServerError {}
+
+/// Where the state lives.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StateLocation {
+    /// A directory holding `sandbox.sqlite3` (created if missing).
+    Directory(PathBuf),
+    /// Memory: nothing survives the process.
+    Memory,
+}
+
+/// How to run the server.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Options {
+    /// The address to listen on (port 0 picks a free one).
+    pub listen: SocketAddr,
+    /// Where the state lives.
+    pub state: StateLocation,
+}
+
+/// A running server.
+pub struct Running {
+    /// The address it listens on.
+    pub addr: SocketAddr,
+    /// The base URL clients use (`https://host:port`).
+    pub base_url: String,
+    ca: Arc<DevCa>,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Running {
+    /// The development CA's certificate, for clients to trust.
+    pub fn ca_cert_pem(&self) -> &str {
+        self.ca.cert_pem()
+    }
+
+    /// Issues a client certificate from the development CA.
+    pub fn issue_client_certificate(
+        &self,
+        subject: &ca::ClientSubject,
+    ) -> Result<ca::Issued, ServerError> {
+        self.ca.issue_client(subject)
+    }
+
+    /// Stops accepting connections and waits for the accept loop to end.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        let _ = (&mut self.task).await;
+    }
+}
+
+/// The state shared by connections: the core and its log.
+struct Shared {
+    sandbox: Sandbox,
+    store: Store,
+}
+
+fn wall_clock() -> crate::core::Instant {
+    let d = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    chrono::DateTime::from_timestamp(d.as_secs() as i64, d.subsec_nanos()).unwrap_or_default()
+}
+
+fn random_seed() -> Result<u64, ServerError> {
+    let mut b = [0u8; 8];
+    aws_lc_rs::rand::fill(&mut b).map_err(|_| ServerError::Io("no system randomness".into()))?;
+    Ok(u64::from_le_bytes(b))
+}
+
+/// Reads a stored value, or makes and stores it.
+fn stored(
+    store: &Store,
+    key: &str,
+    make: impl FnOnce() -> Result<String, ServerError>,
+) -> Result<String, ServerError> {
+    match store.get(key)? {
+        Some(v) => Ok(v),
+        None => {
+            let v = make()?;
+            store.put(key, &v)?;
+            Ok(v)
+        }
+    }
+}
+
+fn replay_request(e: &Entry) -> Option<(http::Request<Vec<u8>>, Context)> {
+    let mut b = http::Request::builder()
+        .method(e.method.as_str())
+        .uri(e.uri.as_str());
+    let headers: Vec<(String, String)> = serde_json::from_str(&e.headers).unwrap_or_default();
+    for (k, v) in headers {
+        b = b.header(k, v);
+    }
+    let req = b.body(e.body.clone()).ok()?;
+    let now = chrono::DateTime::parse_from_rfc3339(&e.at)
+        .ok()?
+        .with_timezone(&chrono::Utc);
+    Some((
+        req,
+        Context {
+            now,
+            client_certificate_dn: e.client_dn.clone(),
+        },
+    ))
+}
+
+/// Starts the server: opens (or creates) the state, replays the log, and listens.
+pub async fn start(opts: Options) -> Result<Running, ServerError> {
+    let store = match &opts.state {
+        StateLocation::Directory(dir) => Store::open(dir)?,
+        StateLocation::Memory => Store::memory()?,
+    };
+    let listener = TcpListener::bind(opts.listen)
+        .await
+        .map_err(|e| ServerError::Io(format!("listen on {}: {e}", opts.listen)))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| ServerError::Io(e.to_string()))?;
+    let host = if addr.ip().is_loopback() {
+        "127.0.0.1".to_owned()
+    } else {
+        addr.ip().to_string()
+    };
+    let base_url = stored(&store, "base_url", || {
+        Ok(format!("https://{host}:{}", addr.port()))
+    })?;
+    if base_url != format!("https://{host}:{}", addr.port()) {
+        return Err(ServerError::Config(format!(
+            "this state was made for {base_url}: listen there, or use another state directory"
+        )));
+    }
+    let seed: u64 = stored(&store, "seed", || random_seed().map(|s| s.to_string()))?
+        .parse()
+        .map_err(|_| ServerError::Storage("bad seed".into()))?;
+    let key = |name: &str, kid: &str| -> Result<ob_jose::SigningKey, ServerError> {
+        let pem = stored(&store, name, || {
+            ob_jose::SigningKey::generate(kid, 2048)
+                .and_then(|k| k.to_pkcs8_pem())
+                .map_err(|e| ServerError::Certificate(e.to_string()))
+        })?;
+        ob_jose::SigningKey::from_pem(kid, &pem)
+            .map_err(|e| ServerError::Certificate(e.to_string()))
+    };
+    let keys = Keys {
+        bank: key("bank_key", "sandbox-bank-1")?,
+        directory: key("directory_key", "sandbox-directory-1")?,
+    };
+    let ca = match (store.get("ca_key")?, store.get("ca_cert")?) {
+        (Some(k), Some(c)) => DevCa::load(&k, &c)?,
+        _ => {
+            let ca = DevCa::generate()?;
+            store.put("ca_key", &ca.key_pem())?;
+            store.put("ca_cert", ca.cert_pem())?;
+            ca
+        }
+    };
+    let ca = Arc::new(ca);
+    let mut sandbox = Sandbox::new(Config::new(base_url.clone()), keys, seed);
+    for entry in store.entries()? {
+        if let Some((req, ctx)) = replay_request(&entry) {
+            sandbox.handle(&req, &ctx);
+        }
+    }
+    let acceptor = tls_acceptor(&ca, &host)?;
+    let shared = Arc::new(Mutex::new(Shared { sandbox, store }));
+    let (tx, mut rx) = oneshot::channel();
+    let task = tokio::spawn(async move {
+        loop {
+            tokio::select! {
+                _ = &mut rx => break,
+                accepted = listener.accept() => {
+                    let Ok((tcp, _)) = accepted else { continue };
+                    let acceptor = acceptor.clone();
+                    let shared = shared.clone();
+                    tokio::spawn(async move {
+                        let Ok(tls) = acceptor.accept(tcp).await else { return };
+                        let dn = client_subject(&tls);
+                        let service = hyper::service::service_fn(move |req| {
+                            let shared = shared.clone();
+                            let dn = dn.clone();
+                            async move { Ok::<_, std::convert::Infallible>(serve(req, &shared, dn).await) }
+                        });
+                        let _ = hyper::server::conn::http1::Builder::new()
+                            .serve_connection(TokioIo::new(tls), service)
+                            .await;
+                    });
+                }
+            }
+        }
+    });
+    Ok(Running {
+        addr,
+        base_url,
+        ca,
+        shutdown: Some(tx),
+        task,
+    })
+}
+
+fn tls_acceptor(ca: &DevCa, host: &str) -> Result<TlsAcceptor, ServerError> {
+    let tls = |e: &dyn fmt::Display| ServerError::Tls(e.to_string());
+    let server = ca.issue_server(&[host, "localhost", "127.0.0.1"])?;
+    let chain = vec![
+        CertificateDer::from_pem_slice(server.cert_pem.as_bytes()).map_err(|e| tls(&e))?,
+        CertificateDer::from_pem_slice(ca.cert_pem().as_bytes()).map_err(|e| tls(&e))?,
+    ];
+    let key = PrivateKeyDer::from_pem_slice(server.key_pem.as_bytes()).map_err(|e| tls(&e))?;
+    let mut roots = rustls::RootCertStore::empty();
+    roots
+        .add(CertificateDer::from_pem_slice(ca.cert_pem().as_bytes()).map_err(|e| tls(&e))?)
+        .map_err(|e| tls(&e))?;
+    let verifier = rustls::server::WebPkiClientVerifier::builder(Arc::new(roots))
+        .allow_unauthenticated()
+        .build()
+        .map_err(|e| tls(&e))?;
+    let config = rustls::ServerConfig::builder()
+        .with_client_cert_verifier(verifier)
+        .with_single_cert(chain, key)
+        .map_err(|e| tls(&e))?;
+    Ok(TlsAcceptor::from(Arc::new(config)))
+}
+
+/// The subject DN of the verified client certificate, if the client sent one.
+fn client_subject(tls: &tokio_rustls::server::TlsStream<tokio::net::TcpStream>) -> Option<String> {
+    let (_, conn) = tls.get_ref();
+    let cert = conn.peer_certificates()?.first()?;
+    let (_, parsed) = x509_parser::parse_x509_certificate(cert.as_ref()).ok()?;
+    Some(parsed.subject().to_string())
+}
+
+async fn serve(
+    req: hyper::Request<Incoming>,
+    shared: &Mutex<Shared>,
+    dn: Option<String>,
+) -> hyper::Response<Full<Bytes>> {
+    let (parts, body) = req.into_parts();
+    let bytes = match Limited::new(body, MAX_BODY).collect().await {
+        Ok(b) => b.to_bytes().to_vec(),
+        Err(_) => {
+            let mut r = hyper::Response::new(Full::new(Bytes::new()));
+            *r.status_mut() = http::StatusCode::PAYLOAD_TOO_LARGE;
+            return r;
+        }
+    };
+    let req = http::Request::from_parts(parts, bytes);
+    let ctx = Context {
+        now: wall_clock(),
+        client_certificate_dn: dn,
+    };
+    let resp = {
+        let mut shared = match shared.lock() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        if Sandbox::changes_state(&req) {
+            let headers: Vec<(String, String)> = req
+                .headers()
+                .iter()
+                .map(|(k, v)| {
+                    (
+                        k.to_string(),
+                        String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                    )
+                })
+                .collect();
+            let entry = Entry {
+                at: ctx.now.to_rfc3339_opts(chrono::SecondsFormat::Nanos, true),
+                method: req.method().to_string(),
+                uri: req
+                    .uri()
+                    .path_and_query()
+                    .map(|p| p.to_string())
+                    .unwrap_or_default(),
+                headers: serde_json::to_string(&headers).unwrap_or_default(),
+                body: req.body().clone(),
+                client_dn: ctx.client_certificate_dn.clone(),
+            };
+            if shared.store.append(&entry).is_err() {
+                let mut r = hyper::Response::new(Full::new(Bytes::new()));
+                *r.status_mut() = http::StatusCode::SERVICE_UNAVAILABLE;
+                return r;
+            }
+        }
+        shared.sandbox.handle(&req, &ctx)
+    };
+    let (parts, body) = resp.into_parts();
+    hyper::Response::from_parts(parts, Full::new(Bytes::from(body)))
+}

@@ -1,0 +1,210 @@
+//! The server on loopback: HTTPS with client certificates from the development CA, the
+//! journey over the network, state that survives a restart, and the server's own refusals.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use http::{Request, Response};
+use monzo_sandbox::server::ca::{ClientSubject, Issued};
+use monzo_sandbox::server::{start, Options, Running, ServerError, StateLocation};
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
+use serde_json::json;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::runtime::Runtime;
+
+use crate::journey::{Tpp, Transport, ORG_ID, SOFTWARE_ID};
+
+/// An HTTPS client for the tests: one connection per request, HTTP/1.1.
+pub struct Client {
+    rt: Arc<Runtime>,
+    addr: SocketAddr,
+    with_cert: Arc<rustls::ClientConfig>,
+    without_cert: Arc<rustls::ClientConfig>,
+}
+
+impl Client {
+    fn new(rt: Arc<Runtime>, running: &Running, cert: &Issued) -> Client {
+        let mut roots = rustls::RootCertStore::empty();
+        roots
+            .add(CertificateDer::from_pem_slice(running.ca_cert_pem().as_bytes()).unwrap())
+            .unwrap();
+        let builder = || rustls::ClientConfig::builder().with_root_certificates(roots.clone());
+        let chain = vec![CertificateDer::from_pem_slice(cert.cert_pem.as_bytes()).unwrap()];
+        let key = PrivateKeyDer::from_pem_slice(cert.key_pem.as_bytes()).unwrap();
+        Client {
+            rt,
+            addr: running.addr,
+            with_cert: Arc::new(builder().with_client_auth_cert(chain, key).unwrap()),
+            without_cert: Arc::new(builder().with_no_client_auth()),
+        }
+    }
+
+    pub fn send(&self, req: Request<Vec<u8>>, with_cert: bool) -> Response<Vec<u8>> {
+        let config = if with_cert {
+            self.with_cert.clone()
+        } else {
+            self.without_cert.clone()
+        };
+        self.rt.block_on(roundtrip(config, self.addr, req))
+    }
+}
+
+async fn roundtrip(
+    config: Arc<rustls::ClientConfig>,
+    addr: SocketAddr,
+    req: Request<Vec<u8>>,
+) -> Response<Vec<u8>> {
+    let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let connector = tokio_rustls::TlsConnector::from(config);
+    let name = ServerName::IpAddress(addr.ip().into());
+    let mut tls = connector.connect(name, tcp).await.unwrap();
+    let path = req
+        .uri()
+        .path_and_query()
+        .map(|p| p.to_string())
+        .unwrap_or_default();
+    let mut head = format!(
+        "{} {path} HTTP/1.1\r\nhost: {addr}\r\nconnection: close\r\ncontent-length: {}\r\n",
+        req.method(),
+        req.body().len()
+    );
+    for (k, v) in req.headers() {
+        head.push_str(&format!("{k}: {}\r\n", v.to_str().unwrap()));
+    }
+    head.push_str("\r\n");
+    tls.write_all(head.as_bytes()).await.unwrap();
+    tls.write_all(req.body()).await.unwrap();
+    let mut raw = Vec::new();
+    let _ = tls.read_to_end(&mut raw).await;
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("a response head");
+    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
+    let body = raw[split + 4..].to_vec();
+    let mut lines = head.lines();
+    let status: u16 = lines
+        .next()
+        .unwrap()
+        .split(' ')
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
+    let mut b = Response::builder().status(status);
+    for line in lines {
+        if let Some((k, v)) = line.split_once(':') {
+            b = b.header(k.trim(), v.trim());
+        }
+    }
+    b.body(body).unwrap()
+}
+
+fn subject() -> ClientSubject {
+    ClientSubject {
+        country: "GB".into(),
+        organization: "Sandbox TPP".into(),
+        organizational_unit: Some(ORG_ID.into()),
+        organization_identifier: None,
+        common_name: SOFTWARE_ID.into(),
+    }
+}
+
+fn wall_clock() -> chrono::DateTime<chrono::Utc> {
+    let d = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap();
+    chrono::DateTime::from_timestamp(d.as_secs() as i64, 0).unwrap()
+}
+
+fn runtime() -> Arc<Runtime> {
+    Arc::new(
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap(),
+    )
+}
+
+#[test]
+fn the_journey_over_https_survives_a_restart() {
+    let rt = runtime();
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("sandbox-state-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let opts = |port: u16| Options {
+        listen: SocketAddr::from(([127, 0, 0, 1], port)),
+        state: StateLocation::Directory(dir.clone()),
+    };
+    let running = rt.block_on(start(opts(0))).unwrap();
+    let addr = running.addr;
+    let cert = running.issue_client_certificate(&subject()).unwrap();
+    let base = running.base_url.clone();
+    let client = Client::new(rt.clone(), &running, &cert);
+    let mut tpp = Tpp::register_with(Transport::Https(client), &base, wall_clock());
+    let consent = tpp.consent(
+        &["ReadAccountsDetail", "ReadBalances"],
+        json!({"DesiredStatus": "Authorised", "UserID": "user_0000A4C4nqORb7K9YYW3r0"}),
+    );
+    let tokens = tpp.authorise(&consent);
+    let at = tokens.access_token.expose().to_owned();
+    let (status, accounts) = tpp.json("GET", "/open-banking/v3.1/aisp/accounts", &at, None);
+    assert_eq!(status, 200, "{accounts}");
+    assert_eq!(
+        accounts["Data"]["Account"][0]["AccountId"],
+        "acc_0000A4C4o66FCYJoERQhHN"
+    );
+    // Without a client certificate the token endpoint refuses.
+    let req = ob_oidc::token::prepare_client_credentials(
+        &tpp.url("/open-banking/token"),
+        &tpp.client_id.clone(),
+        "accounts",
+    )
+    .unwrap();
+    assert_eq!(tpp.send(req, false).status(), 401);
+
+    // Restart on the same state: the registration, consent and tokens are all still there.
+    rt.block_on(running.stop());
+    let running = rt.block_on(start(opts(addr.port()))).unwrap();
+    let (status, again) = tpp.json("GET", "/open-banking/v3.1/aisp/accounts", &at, None);
+    assert_eq!(status, 200, "{again}");
+    assert_eq!(again["Data"], accounts["Data"]);
+    let app = tpp.app_token();
+    let (_, c) = tpp.json(
+        "GET",
+        &format!("/open-banking/v3.1/aisp/account-access-consents/{consent}"),
+        &app,
+        None,
+    );
+    assert_eq!(c["Data"]["Status"], "Authorised");
+
+    // The state belongs to its address.
+    rt.block_on(running.stop());
+    match rt.block_on(start(opts(0))) {
+        Err(ServerError::Config(reason)) => assert!(reason.contains(&base), "{reason}"),
+        Err(other) => panic!("{other:?}"),
+        Ok(_) => panic!("a state made for another address was accepted"),
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn oversized_bodies_are_refused() {
+    let rt = runtime();
+    let running = rt
+        .block_on(start(Options {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            state: StateLocation::Memory,
+        }))
+        .unwrap();
+    let cert = running.issue_client_certificate(&subject()).unwrap();
+    let client = Client::new(rt.clone(), &running, &cert);
+    let big = vec![b'x'; monzo_sandbox::server::MAX_BODY + 1];
+    let req = Request::post(format!("{}/open-banking/register", running.base_url))
+        .body(big)
+        .unwrap();
+    assert_eq!(client.send(req, true).status(), 413);
+    rt.block_on(running.stop());
+}
