@@ -9,12 +9,18 @@ use monzo_model::accounts::{
     MonzoSandboxDesiredStatus, OBAccount6, OBPot1, OBReadConsent1,
     OBReadConsent1DataPermissions as Permission, OBTransaction6,
 };
-use ob_consent::access::transaction_window;
+use ob_consent::access::{
+    check_party_access, check_scheduled_payments_access, filter_direct_debits,
+    filter_standing_orders, transaction_window,
+};
 use ob_consent::ais::{self as consent, AccountAccessConsent, ConsentInfo};
 use ob_consent::permissions::Permissions;
 use ob_consent::ConsentError;
 use ob_errors::{ApiError, ErrorCode, Prefix};
 use ob_jose::Instant;
+use ob_model::accounts::{
+    OBReadDirectDebit2DataDirectDebit, OBScheduledPayment3, OBStandingOrder6,
+};
 use rust_decimal::Decimal;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -146,6 +152,7 @@ fn through<T: DeserializeOwned + Serialize>(value: Value, f: impl FnOnce(&mut T)
 /// What a read request is allowed to see.
 struct Access {
     user_id: String,
+    last_sca: Instant,
     account_ids: Vec<String>,
     permissions: Permissions,
     transaction_from: Option<Instant>,
@@ -178,6 +185,30 @@ impl Sandbox {
                 self.read(req, ctx, Some(&id), |s, a, q| s.transactions(a, q))
             }
             (&Method::GET, ["pots"]) => self.read(req, ctx, None, |s, a, _| s.pots(a)),
+            (&Method::GET, ["party"]) => {
+                self.read(req, ctx, None, |s, a, _| s.party(a, ctx.now, None))
+            }
+            (&Method::GET, ["accounts", id, kind @ ("party" | "parties")]) => {
+                let id = (*id).to_owned();
+                let many = *kind == "parties";
+                self.read(req, ctx, Some(&id), |s, a, _| {
+                    s.party(a, ctx.now, Some(many))
+                })
+            }
+            (&Method::GET, ["accounts", id, "direct-debits"]) => {
+                let id = (*id).to_owned();
+                self.read(req, ctx, Some(&id), |s, a, _| s.direct_debits(a, ctx.now))
+            }
+            (&Method::GET, ["accounts", id, "standing-orders"]) => {
+                let id = (*id).to_owned();
+                self.read(req, ctx, Some(&id), |s, a, _| s.standing_orders(a, ctx.now))
+            }
+            (&Method::GET, ["accounts", id, "scheduled-payments"]) => {
+                let id = (*id).to_owned();
+                self.read(req, ctx, Some(&id), |s, a, _| {
+                    s.scheduled_payments(a, ctx.now)
+                })
+            }
             _ => Err(http::not_found()),
         };
         match result {
@@ -354,6 +385,7 @@ impl Sandbox {
             .map_err(|e| consent_error(&e))?;
         let access = Access {
             user_id: authorised.approval.user_id.clone(),
+            last_sca: authorised.approval.last_sca,
             account_ids: match account {
                 Some(id) if authorised.approval.account_ids.iter().any(|a| a == id) => {
                     vec![id.to_owned()]
@@ -561,6 +593,167 @@ impl Sandbox {
             .collect();
         Ok(json!({"Data": {"Pot": pots}}))
     }
+}
+
+impl Sandbox {
+    /// `GET /party` (the customer, `ReadPartyPSU`) or `/accounts/{id}/party(ies)` (the
+    /// account's holders, `ReadParty`); Monzo refuses both more than 5 minutes after SCA.
+    fn party(
+        &self,
+        access: &Access,
+        now: Instant,
+        account: Option<bool>,
+    ) -> Result<Value, ApiError> {
+        let needed = if account.is_some() {
+            Permission::ReadParty
+        } else {
+            Permission::ReadPartyPSU
+        };
+        Self::require(access, needed)?;
+        check_party_access(access.last_sca, now).map_err(|e| consent_error(&e))?;
+        let user = self
+            .world
+            .user(&access.user_id)
+            .ok_or_else(|| http::unknown_resource("party"))?;
+        let party = json!({
+            "PartyId": user.id.replacen("user_", "party_", 1),
+            "PartyType": "Sole",
+            "Name": user.name,
+            "FullLegalName": user.legal_name,
+            "AccountRole": "UK.OBIE.Principal",
+        });
+        let data = match account {
+            Some(true) => json!({"Party": [party]}),
+            _ => json!({"Party": party}),
+        };
+        Ok(
+            json!({"Data": data, "Links": {"Self": format!("{}/party", self.config.aisp_base())}, "Meta": {}}),
+        )
+    }
+
+    /// `GET /accounts/{id}/direct-debits` (`ReadDirectDebits`): after 5 minutes from SCA, only
+    /// those collected in the last 90 days.
+    fn direct_debits(&self, access: &Access, now: Instant) -> Result<Value, ApiError> {
+        Self::require(access, Permission::ReadDirectDebits)?;
+        let items: Vec<Value> = self
+            .accounts_of(access)
+            .flat_map(|a| {
+                a.direct_debits.iter().map(move |d| {
+                    let mut v = json!({
+                        "AccountId": a.id,
+                        "DirectDebitId": d.id,
+                        "MandateIdentification": d.reference,
+                        "DirectDebitStatusCode": "Active",
+                        "Name": d.name,
+                    });
+                    if let Some(t) = d.previous_payment {
+                        v["PreviousPaymentDateTime"] = json!(rfc3339(t));
+                    }
+                    if let Some(x) = d.previous_amount {
+                        v["PreviousPaymentAmount"] =
+                            json!({"Amount": amount(x), "Currency": a.currency});
+                    }
+                    v
+                })
+            })
+            .collect();
+        let mut typed: Vec<OBReadDirectDebit2DataDirectDebit> =
+            serde_json::from_value(Value::Array(items)).map_err(internal)?;
+        filter_direct_debits(&mut typed, access.last_sca, now);
+        Ok(json!({
+            "Data": {"DirectDebit": typed},
+            "Links": {"Self": format!("{}/direct-debits", self.config.aisp_base())},
+            "Meta": {"TotalPages": 1}
+        }))
+    }
+
+    /// `GET /accounts/{id}/standing-orders` (`ReadStandingOrdersBasic`/`Detail`): after 5 minutes
+    /// from SCA, only those executed in the last 90 days and those not yet started.
+    fn standing_orders(&self, access: &Access, now: Instant) -> Result<Value, ApiError> {
+        Self::require(access, Permission::ReadStandingOrdersBasic)?;
+        let items: Vec<Value> = self
+            .accounts_of(access)
+            .flat_map(|a| {
+                a.standing_orders.iter().map(move |o| {
+                    let money = json!({"Amount": amount(o.amount), "Currency": a.currency});
+                    let mut v = json!({
+                        "AccountId": a.id,
+                        "StandingOrderId": o.id,
+                        "Frequency": o.frequency,
+                        "Reference": o.reference,
+                        "FirstPaymentDateTime": rfc3339(o.first_payment),
+                        "StandingOrderStatusCode": "Active",
+                        "FirstPaymentAmount": money,
+                        "CreditorAccount": {"SchemeName": o.creditor.scheme, "Identification": o.creditor.identification, "Name": o.creditor.name},
+                    });
+                    if let Some(t) = o.next_payment {
+                        v["NextPaymentDateTime"] = json!(rfc3339(t));
+                        v["NextPaymentAmount"] = money.clone();
+                    }
+                    if let Some(t) = o.last_payment {
+                        v["LastPaymentDateTime"] = json!(rfc3339(t));
+                        v["LastPaymentAmount"] = money;
+                    }
+                    v
+                })
+            })
+            .collect();
+        let mut typed: Vec<OBStandingOrder6> =
+            serde_json::from_value(Value::Array(items)).map_err(internal)?;
+        filter_standing_orders(&mut typed, access.last_sca, now);
+        for o in &mut typed {
+            access.permissions.redact_standing_order(o);
+        }
+        Ok(json!({
+            "Data": {"StandingOrder": typed},
+            "Links": {"Self": format!("{}/standing-orders", self.config.aisp_base())},
+            "Meta": {"TotalPages": 1}
+        }))
+    }
+
+    /// `GET /accounts/{id}/scheduled-payments` (`ReadScheduledPaymentsBasic`/`Detail`): while
+    /// the last SCA is within 90 days.
+    fn scheduled_payments(&self, access: &Access, now: Instant) -> Result<Value, ApiError> {
+        Self::require(access, Permission::ReadScheduledPaymentsBasic)?;
+        check_scheduled_payments_access(access.last_sca, now).map_err(|e| consent_error(&e))?;
+        let items: Vec<Value> = self
+            .accounts_of(access)
+            .flat_map(|a| {
+                a.scheduled_payments.iter().map(move |p| {
+                    json!({
+                        "AccountId": a.id,
+                        "ScheduledPaymentId": p.id,
+                        "ScheduledPaymentDateTime": rfc3339(p.at),
+                        "ScheduledType": "Execution",
+                        "Reference": p.reference,
+                        "InstructedAmount": {"Amount": amount(p.amount), "Currency": a.currency},
+                        "CreditorAccount": {"SchemeName": p.creditor.scheme, "Identification": p.creditor.identification, "Name": p.creditor.name},
+                    })
+                })
+            })
+            .collect();
+        let mut typed: Vec<OBScheduledPayment3> =
+            serde_json::from_value(Value::Array(items)).map_err(internal)?;
+        for p in &mut typed {
+            access.permissions.redact_scheduled_payment(p);
+        }
+        Ok(json!({
+            "Data": {"ScheduledPayment": typed},
+            "Links": {"Self": format!("{}/scheduled-payments", self.config.aisp_base())},
+            "Meta": {"TotalPages": 1}
+        }))
+    }
+}
+
+/// A response the sandbox failed to build (a bug, not the client's fault).
+fn internal(e: serde_json::Error) -> ApiError {
+    http::obie(
+        Prefix::InternalService,
+        "",
+        "Internal server error",
+        ErrorCode::UnexpectedError,
+        &format!("Something went wrong: {e}"),
+    )
 }
 
 /// The query of a read, and its own URL.

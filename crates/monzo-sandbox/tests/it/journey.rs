@@ -623,3 +623,119 @@ fn errors_have_the_obie_and_legacy_shapes() {
     let resp = tpp.send(req, true);
     assert_eq!(resp.status(), 401);
 }
+
+#[test]
+fn parties_direct_debits_standing_orders_and_scheduled_payments_follow_sca_age() {
+    let mut tpp = Tpp::register();
+    let consent = tpp.consent(
+        &[
+            "ReadAccountsBasic",
+            "ReadParty",
+            "ReadPartyPSU",
+            "ReadDirectDebits",
+            "ReadStandingOrdersDetail",
+            "ReadScheduledPaymentsBasic",
+        ],
+        json!({"DesiredStatus": "Authorised", "UserID": HEAVY}),
+    );
+    let tokens = tpp.authorise(&consent);
+    let at = tokens.access_token.expose().to_owned();
+    let get = |tpp: &mut Tpp, path: &str| {
+        tpp.json("GET", &format!("/open-banking/v3.1/aisp{path}"), &at, None)
+    };
+
+    // Within five minutes of SCA: everything.
+    let (status, party) = get(&mut tpp, "/party");
+    assert_eq!(status, 200, "{party}");
+    assert_eq!(
+        party["Data"]["Party"]["FullLegalName"],
+        "Hannah Evelyn Whitfield"
+    );
+    let typed: monzo_model::accounts::OBReadParty2 = serde_json::from_value(party).unwrap();
+    typed.validate().unwrap();
+    let (_, parties) = get(&mut tpp, &format!("/accounts/{HEAVY_ACCOUNT}/parties"));
+    let typed: monzo_model::accounts::OBReadParty3 =
+        serde_json::from_value(parties.clone()).unwrap();
+    typed.validate().unwrap();
+    assert_eq!(parties["Data"]["Party"].as_array().unwrap().len(), 1);
+    let (_, dds) = get(
+        &mut tpp,
+        &format!("/accounts/{HEAVY_ACCOUNT}/direct-debits"),
+    );
+    let typed: monzo_model::accounts::OBReadDirectDebit2 =
+        serde_json::from_value(dds.clone()).unwrap();
+    typed.validate().unwrap();
+    assert_eq!(dds["Data"]["DirectDebit"].as_array().unwrap().len(), 2);
+    let (_, sos) = get(
+        &mut tpp,
+        &format!("/accounts/{HEAVY_ACCOUNT}/standing-orders"),
+    );
+    let typed: monzo_model::accounts::OBReadStandingOrder6 =
+        serde_json::from_value(sos.clone()).unwrap();
+    typed.validate().unwrap();
+    assert_eq!(
+        sos["Data"]["StandingOrder"][0]["CreditorAccount"]["Name"], "City Lettings",
+        "Detail shows the payee"
+    );
+    let (_, sps) = get(
+        &mut tpp,
+        &format!("/accounts/{HEAVY_ACCOUNT}/scheduled-payments"),
+    );
+    let typed: monzo_model::accounts::OBReadScheduledPayment3 =
+        serde_json::from_value(sps.clone()).unwrap();
+    typed.validate().unwrap();
+    assert!(
+        sps["Data"]["ScheduledPayment"][0]
+            .get("CreditorAccount")
+            .is_none(),
+        "Basic hides the payee"
+    );
+
+    // Six minutes later: parties are refused, old direct debits are hidden.
+    tpp.now += Duration::minutes(6);
+    let (status, err) = get(&mut tpp, "/party");
+    assert_eq!(status, 403, "{err}");
+    assert_eq!(err["Errors"][0]["ErrorCode"], "UK.MONZO.Forbidden");
+    let (_, dds) = get(
+        &mut tpp,
+        &format!("/accounts/{HEAVY_ACCOUNT}/direct-debits"),
+    );
+    let names: Vec<&str> = dds["Data"]["DirectDebit"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["Name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Octopus Energy"]);
+    let (_, sos) = get(
+        &mut tpp,
+        &format!("/accounts/{HEAVY_ACCOUNT}/standing-orders"),
+    );
+    assert_eq!(
+        sos["Data"]["StandingOrder"].as_array().unwrap().len(),
+        1,
+        "paid this month"
+    );
+    // Scheduled payments stay readable for 90 days after SCA, not longer (a refreshed token
+    // does not renew the SCA).
+    tpp.now += Duration::days(91);
+    let refresh = prepare_refresh(
+        &tpp.url("/open-banking/token"),
+        &tpp.client_id.clone(),
+        tokens.refresh_token.as_ref().unwrap(),
+    )
+    .unwrap();
+    let resp = tpp.send(refresh, true);
+    let fresh = parse_token_response(&resp, tpp.now)
+        .unwrap()
+        .access_token
+        .expose()
+        .to_owned();
+    let (status, body) = tpp.json(
+        "GET",
+        &format!("/open-banking/v3.1/aisp/accounts/{HEAVY_ACCOUNT}/scheduled-payments"),
+        &fresh,
+        None,
+    );
+    assert_eq!(status, 403, "{body}");
+}
