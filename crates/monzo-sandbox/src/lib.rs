@@ -4,8 +4,8 @@
 //!
 //! - [`core`]: the API as a function from request to response, sans-IO (discovery, the
 //!   sandbox's own software-statement directory, registration, tokens, the authorization
-//!   endpoint with `DesiredStatus`, account-access consents, accounts, balances, transactions,
-//!   pots);
+//!   endpoint with `DesiredStatus`, account-access consents and every AIS read Monzo offers,
+//!   domestic payment consents and payments);
 //! - `server` (feature `server`, on by default): the HTTPS server with client certificates from a
 //!   development CA, and state in SQLite rebuilt by replaying the request log;
 //! - [`seed`]: the seeded world of Monzo's sandbox users (heavy, medium, light, EU) with

@@ -540,7 +540,7 @@ fn account(
             days: 3 * 365,
             card_spends_per_day: 5,
             pots: 5,
-            salary: Decimal::new(3_450_00, 2),
+            salary: Decimal::new(4_800_00, 2),
         },
         Persona::Medium => Shape {
             days: 365,
@@ -671,7 +671,7 @@ fn account(
         };
         for _ in 0..spends {
             let m = h.rng.pick(merchants).clone();
-            let amount = h.rng.pounds(1, 60);
+            let amount = h.rng.pounds(1, 25);
             let secs = 9 * 3600 + h.rng.below(12 * 3600);
             h.plan(
                 at_time(day, secs),

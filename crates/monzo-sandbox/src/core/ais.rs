@@ -49,6 +49,11 @@ pub(crate) struct State {
 }
 
 impl State {
+    /// Whether there is an account-access consent with this id.
+    pub(crate) fn has(&self, id: &str) -> bool {
+        self.consents.contains_key(id)
+    }
+
     /// The consent's `DesiredStatus` (true to approve) and `UserID`, if it has one.
     pub(crate) fn desired(&self, id: &str) -> Option<(bool, Option<String>)> {
         self.consents.get(id).and_then(|s| s.desired.clone())

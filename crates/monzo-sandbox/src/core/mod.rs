@@ -14,11 +14,13 @@
 //! | `POST /register` | dynamic client registration (UK profile, statements from the sandbox directory) |
 //! | `POST /token` | `client_credentials`, `authorization_code`, `refresh_token` under `tls_client_auth` |
 //! | `GET /authorize`, `POST /authorize/decision` | the customer's approval: automatic with `DesiredStatus`, else a page |
-//! | `/v3.1/aisp/...` | account-access consents, accounts, balances, transactions, pots |
+//! | `/v3.1/aisp/...` | account-access consents, accounts, balances, transactions, pots, parties, direct debits, standing orders, scheduled payments |
+//! | `/v3.1/pisp/...` | domestic payment consents, funds confirmation, domestic payments (signed, idempotent) |
 
 mod ais;
 mod http;
 mod oauth;
+mod pis;
 
 use std::collections::HashMap;
 
@@ -57,6 +59,11 @@ impl Config {
     /// The account-information base URL: `{base}/open-banking/v3.1/aisp`.
     pub fn aisp_base(&self) -> String {
         format!("{}/open-banking/v3.1/aisp", self.base)
+    }
+
+    /// The payment-initiation base URL: `{base}/open-banking/v3.1/pisp`.
+    pub fn pisp_base(&self) -> String {
+        format!("{}/open-banking/v3.1/pisp", self.base)
     }
 }
 
@@ -99,6 +106,8 @@ pub(crate) struct Software {
 pub(crate) struct Client {
     pub(crate) registration: OBClientRegistration1,
     pub(crate) software_id: String,
+    /// The organisation of the software statement (the first half of its signatures' `iss`).
+    pub(crate) org_id: String,
     pub(crate) subject_dn: String,
 }
 
@@ -117,6 +126,7 @@ pub struct Sandbox {
     pub(crate) oauth: oauth::State,
     pub(crate) tokens: TokenStore,
     pub(crate) ais: ais::State,
+    pub(crate) pis: pis::State,
 }
 
 impl Sandbox {
@@ -136,6 +146,7 @@ impl Sandbox {
             oauth: oauth::State::default(),
             tokens: TokenStore::new(),
             ais: ais::State::default(),
+            pis: pis::State::default(),
         }
     }
 
@@ -175,11 +186,113 @@ impl Sandbox {
             (&Method::GET, ["authorize"]) => self.authorize(req, ctx),
             (&Method::POST, ["authorize", "decision"]) => self.decide(req, ctx),
             (_, ["v3.1", "aisp", rest @ ..]) => self.aisp(&method, rest, req, ctx),
+            (_, ["v3.1", "pisp", rest @ ..]) => self.pisp(&method, rest, req, ctx),
             _ => http::error(req.headers(), &http::not_found()),
         };
         self.interactions += 1;
         let fallback = format!("sandbox-{:012}", self.interactions);
         http::with_interaction_id(resp, req, &fallback)
+    }
+
+    /// The kind of consent an id names.
+    pub(crate) fn consent_kind(&self, id: &str) -> Option<ob_consent::tokens::ConsentKind> {
+        use ob_consent::tokens::ConsentKind;
+        if self.ais.has(id) {
+            Some(ConsentKind::AccountAccess)
+        } else if self.pis.consents.contains_key(id) {
+            Some(ConsentKind::Payment)
+        } else {
+            None
+        }
+    }
+
+    /// A consent's sandbox `DesiredStatus` (approve?), `UserID` and `AccountID`.
+    pub(crate) fn desired(&self, id: &str) -> Option<(bool, Option<String>, Option<String>)> {
+        match self.pis.consents.get(id) {
+            Some(c) => c.desired.clone(),
+            None => self.ais.desired(id).map(|(ok, user)| (ok, user, None)),
+        }
+    }
+
+    /// Whether `client_id` may send the customer to approve consent `id`.
+    pub(crate) fn check_authorisable(
+        &self,
+        id: &str,
+        client_id: &str,
+    ) -> Result<(), ob_consent::ConsentError> {
+        match self.pis.consents.get(id) {
+            Some(c) if c.machine.info().client_id == client_id => match &c.machine {
+                ob_consent::payment::PaymentConsent::AwaitingAuthorisation(_) => Ok(()),
+                other => Err(ob_consent::ConsentError::InvalidConsentStatus {
+                    action: "authorise",
+                    status: pis::status_name(other),
+                }),
+            },
+            Some(_) => Err(ob_consent::ConsentError::InvalidConsentStatus {
+                action: "authorise",
+                status: "unknown",
+            }),
+            None => self.ais.check_authorisable(id, client_id),
+        }
+    }
+
+    /// The customer approves consent `id` as `user_id` (paying from `account`, for payments;
+    /// the user's first account when not given).
+    pub(crate) fn authorise_consent(
+        &mut self,
+        id: &str,
+        user_id: &str,
+        account: Option<String>,
+        now: Instant,
+    ) -> Result<(), ob_consent::ConsentError> {
+        let accounts: Vec<String> = self
+            .world
+            .user(user_id)
+            .map(|u| u.accounts.iter().map(|a| a.id.clone()).collect())
+            .unwrap_or_default();
+        if let Some(c) = self.pis.consents.get_mut(id) {
+            let account = account
+                .filter(|a| accounts.contains(a))
+                .or_else(|| accounts.first().cloned())
+                .unwrap_or_default();
+            let next = c.machine.clone().apply(
+                ob_consent::payment::Event::Authorise {
+                    user_id: user_id.to_owned(),
+                    account_id: account,
+                },
+                now,
+            );
+            return match next {
+                Ok(m) => {
+                    c.machine = m;
+                    Ok(())
+                }
+                Err(r) => Err(r.error),
+            };
+        }
+        self.ais.authorise(id, user_id, accounts, now)
+    }
+
+    /// The customer rejects consent `id`.
+    pub(crate) fn reject_consent(
+        &mut self,
+        id: &str,
+        now: Instant,
+    ) -> Result<(), ob_consent::ConsentError> {
+        if let Some(c) = self.pis.consents.get_mut(id) {
+            return match c
+                .machine
+                .clone()
+                .apply(ob_consent::payment::Event::Reject, now)
+            {
+                Ok(m) => {
+                    c.machine = m;
+                    Ok(())
+                }
+                Err(r) => Err(r.error),
+            };
+        }
+        self.ais.reject(id, now)
     }
 
     /// Whether a request can change the emulator's state: everything but the reads of

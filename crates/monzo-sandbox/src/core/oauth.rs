@@ -207,6 +207,12 @@ impl Sandbox {
             Err(e) => return http::error(req.headers(), &e.to_api_error()),
         };
         let software_id = pending.statement().claims().software_id.clone();
+        let org_id = pending
+            .statement()
+            .claims()
+            .org_id
+            .clone()
+            .unwrap_or_default();
         let Some(software) = self.software.get(&software_id) else {
             return http::error(
                 req.headers(),
@@ -233,6 +239,7 @@ impl Sandbox {
             Client {
                 registration,
                 software_id,
+                org_id,
                 subject_dn: dn.to_owned(),
             },
         );
@@ -381,6 +388,14 @@ impl Sandbox {
                 "redirect_uri differs from the authorization request's",
             ));
         }
+        let kind = self
+            .consent_kind(&grant.consent_id)
+            .ok_or_else(|| oauth_error("invalid_grant", "the consent no longer exists"))?;
+        let scope = if kind == ConsentKind::AccountAccess {
+            "openid accounts"
+        } else {
+            "openid payments"
+        };
         let new = self.new_tokens();
         let issued = self
             .tokens
@@ -389,7 +404,7 @@ impl Sandbox {
                     consent_id: grant.consent_id.clone(),
                     user_id: grant.user_id.clone(),
                     client_id: client_id.to_owned(),
-                    kind: ConsentKind::AccountAccess,
+                    kind,
                     authorised_at: ctx.now,
                 },
                 new,
@@ -426,7 +441,7 @@ impl Sandbox {
             "token_type": "Bearer",
             "expires_in": t.expires_in(ctx.now),
             "refresh_token": t.refresh_token,
-            "scope": "openid accounts",
+            "scope": scope,
             "id_token": id_token,
         }))
     }
@@ -444,12 +459,20 @@ impl Sandbox {
             .tokens
             .refresh(client_id, token, new, ctx.now)
             .map_err(|e| e.to_api_error())?;
+        let scope = match self
+            .tokens
+            .authenticate(&t.access_token, ctx.now)
+            .map(|g| g.kind)
+        {
+            Ok(ConsentKind::AccountAccess) => "openid accounts",
+            _ => "openid payments",
+        };
         Ok(json!({
             "access_token": t.access_token,
             "token_type": "Bearer",
             "expires_in": t.expires_in(ctx.now),
             "refresh_token": t.refresh_token,
-            "scope": "openid accounts",
+            "scope": scope,
         }))
     }
 
@@ -461,13 +484,14 @@ impl Sandbox {
             Ok(p) => p,
             Err(e) => return http::error(req.headers(), &e),
         };
-        let desired = self.ais.desired(&pending.consent_id);
+        let desired = self.desired(&pending.consent_id);
         match desired {
-            Some((true, user)) => {
+            Some((true, user, account)) => {
+                // Monzo: without UserID (and, for payments, AccountID) a test user is used.
                 let user = user.unwrap_or_else(|| self.world.users[0].id.clone());
-                self.approve(&pending, &user, ctx)
+                self.approve(&pending, &user, account, ctx)
             }
-            Some((false, _)) => self.deny(&pending, ctx),
+            Some((false, _, _)) => self.deny(&pending, ctx),
             None => {
                 let id = self.random_text(24);
                 self.oauth.pending.insert(id.clone(), pending.clone());
@@ -494,7 +518,7 @@ impl Sandbox {
         match (param(&form, "decision"), param(&form, "user_id")) {
             (Some("approve"), Some(user)) if self.world.user(user).is_some() => {
                 let user = user.to_owned();
-                self.approve(&pending, &user, ctx)
+                self.approve(&pending, &user, None, ctx)
             }
             (Some("approve"), _) => http::error(
                 req.headers(),
@@ -618,8 +642,7 @@ impl Sandbox {
                 )
             })?
             .to_owned();
-        self.ais
-            .check_authorisable(&consent_id, &client_id)
+        self.check_authorisable(&consent_id, &client_id)
             .map_err(|e| e.to_api_error())?;
         Ok(PendingAuthorization {
             consent_id,
@@ -645,17 +668,10 @@ impl Sandbox {
         &mut self,
         p: &PendingAuthorization,
         user_id: &str,
+        account: Option<String>,
         ctx: &Context,
     ) -> Response<Vec<u8>> {
-        let accounts: Vec<String> = self
-            .world
-            .user(user_id)
-            .map(|u| u.accounts.iter().map(|a| a.id.clone()).collect())
-            .unwrap_or_default();
-        if let Err(e) = self
-            .ais
-            .authorise(&p.consent_id, user_id, accounts, ctx.now)
-        {
+        if let Err(e) = self.authorise_consent(&p.consent_id, user_id, account, ctx.now) {
             return self.deny_with(p, "invalid_request", &e.to_string());
         }
         let code = self.random_text(32);
@@ -697,7 +713,7 @@ impl Sandbox {
     }
 
     fn deny(&mut self, p: &PendingAuthorization, ctx: &Context) -> Response<Vec<u8>> {
-        let _ = self.ais.reject(&p.consent_id, ctx.now);
+        let _ = self.reject_consent(&p.consent_id, ctx.now);
         self.deny_with(p, "access_denied", "The customer rejected the request.")
     }
 

@@ -50,7 +50,7 @@ fn keys() -> Keys {
     }
 }
 
-fn tpp_key() -> &'static SigningKey {
+pub fn tpp_key() -> &'static SigningKey {
     static K: OnceLock<SigningKey> = OnceLock::new();
     K.get_or_init(|| SigningKey::generate("tpp-signing-1", 2048).unwrap())
 }
@@ -122,6 +122,17 @@ impl Tpp {
         (status, v)
     }
 
+    /// Registers a payments client with the in-process core.
+    pub fn register_payments() -> Tpp {
+        let sandbox = Sandbox::new(Config::new(BASE), keys(), 7);
+        Tpp::register_for(
+            Transport::InProcess(Box::new(sandbox)),
+            BASE,
+            now(),
+            "openid payments",
+        )
+    }
+
     /// Registers with the in-process core.
     fn register() -> Tpp {
         let sandbox = Sandbox::new(Config::new(BASE), keys(), 7);
@@ -130,6 +141,12 @@ impl Tpp {
 
     /// Registers through the sandbox directory, as the CLI will.
     pub fn register_with(transport: Transport, base: &str, now: DateTime<Utc>) -> Tpp {
+        Tpp::register_for(transport, base, now, "openid accounts")
+    }
+
+    /// Registers for `scope` (`openid accounts` or `openid payments`: Open Banking does not
+    /// allow both in one registration).
+    pub fn register_for(transport: Transport, base: &str, now: DateTime<Utc>, scope: &str) -> Tpp {
         let dn = format!("C=GB,O=Sandbox TPP,OU={ORG_ID},CN={SOFTWARE_ID}");
         let mut tpp = Tpp {
             transport,
@@ -165,7 +182,7 @@ impl Tpp {
             SOFTWARE_ID,
             aud,
             vec![REDIRECT.into()],
-            "openid accounts",
+            scope,
             &tpp.dn.clone(),
             &ob_dcr::uuid_v4([1; 16]),
             now,
@@ -216,11 +233,15 @@ impl Tpp {
     }
 
     pub fn authorize_url(&self, consent_id: &str) -> String {
+        self.authorize_url_for(consent_id, "openid accounts")
+    }
+
+    pub fn authorize_url_for(&self, consent_id: &str, scope: &str) -> String {
         RequestObject::new(
             &self.client_id,
             &self.url("/open-banking"),
             REDIRECT,
-            "openid accounts",
+            scope,
             consent_id,
             "st-1",
             "no-1",
@@ -232,7 +253,12 @@ impl Tpp {
 
     /// Authorises through the redirect and exchanges the code; returns the tokens.
     pub fn authorise(&mut self, consent_id: &str) -> TokenResponse {
-        let url = self.authorize_url(consent_id);
+        self.authorise_for(consent_id, "openid accounts")
+    }
+
+    /// As [`authorise`](Self::authorise) with another scope.
+    pub fn authorise_for(&mut self, consent_id: &str, scope: &str) -> TokenResponse {
+        let url = self.authorize_url_for(consent_id, scope);
         let resp = self.send(Request::get(url).body(Vec::new()).unwrap(), false);
         assert_eq!(
             resp.status(),

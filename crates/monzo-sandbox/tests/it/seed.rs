@@ -113,6 +113,11 @@ fn balances_are_sums_always() {
                 last = Some(t.at);
             }
             assert_eq!(acc.balance(), running);
+            assert!(
+                running > Decimal::ZERO,
+                "{} ends in credit: {running}",
+                acc.id
+            );
             for pot in &acc.pots {
                 let sum: Decimal = pot.movements.iter().map(|m| m.amount).sum();
                 assert_eq!(pot.balance(), sum);

@@ -1,0 +1,234 @@
+//! Domestic payments against the core: signed and idempotent requests, the consent's timing,
+//! order-matches-consent, funds confirmation, the daily limit, and signed responses.
+
+use chrono::Duration;
+use http::Request;
+use ob_jose::detached::{DetachedSigner, DetachedVerifier};
+use ob_jose::Jwks;
+use ob_oidc::token::{parse_token_response, prepare_client_credentials};
+use serde_json::{json, Value};
+
+use crate::journey::{tpp_key, Tpp, ORG_ID, SOFTWARE_ID};
+
+const HEAVY: &str = "user_0000A4C4ZChWNMEvew2U77";
+const HEAVY_ACCOUNT: &str = "acc_0000A4C4ZSskDOixqNPfpR";
+const PISP: &str = "/open-banking/v3.1/pisp";
+
+fn initiation(amount: &str) -> Value {
+    json!({
+        "InstructionIdentification": "ACME412",
+        "EndToEndIdentification": "FRESCO.21302.GFX.20",
+        "LocalInstrument": "UK.OBIE.FPS",
+        "InstructedAmount": {"Amount": amount, "Currency": "GBP"},
+        "CreditorAccount": {"SchemeName": "UK.OBIE.SortCodeAccountNumber", "Identification": "08080021325698", "Name": "ACME Inc"},
+        "RemittanceInformation": {"Reference": "FRESCO-101"},
+        "SupplementaryData": {"DesiredStatus": "Authorised", "UserID": HEAVY, "AccountID": HEAVY_ACCOUNT}
+    })
+}
+
+struct Payer {
+    tpp: Tpp,
+    app: String,
+}
+
+impl Payer {
+    fn new() -> Payer {
+        let mut tpp = Tpp::register_payments();
+        let req = prepare_client_credentials(
+            &tpp.url("/open-banking/token"),
+            &tpp.client_id.clone(),
+            "payments",
+        )
+        .unwrap();
+        let resp = tpp.send(req, true);
+        let app = parse_token_response(&resp, tpp.now)
+            .unwrap()
+            .access_token
+            .expose()
+            .to_owned();
+        Payer { tpp, app }
+    }
+
+    /// A signed POST with an idempotency key.
+    fn post(
+        &mut self,
+        path: &str,
+        token: &str,
+        key: &str,
+        body: &Value,
+        sign: bool,
+    ) -> (u16, Value, http::HeaderMap) {
+        let bytes = body.to_string().into_bytes();
+        let mut b = Request::post(self.tpp.url(&format!("{PISP}{path}")))
+            .header("authorization", format!("Bearer {token}"))
+            .header("content-type", "application/json")
+            .header("x-idempotency-key", key);
+        if sign {
+            let sig = DetachedSigner::new(tpp_key(), format!("{ORG_ID}/{SOFTWARE_ID}"))
+                .sign(&bytes, self.tpp.now)
+                .unwrap();
+            b = b.header("x-jws-signature", sig);
+        }
+        let resp = self.tpp.send(b.body(bytes).unwrap(), true);
+        let status = resp.status().as_u16();
+        let v = serde_json::from_slice(resp.body()).unwrap_or(Value::Null);
+        (status, v, resp.headers().clone())
+    }
+
+    fn consent(&mut self, amount: &str, key: &str) -> String {
+        let body = json!({"Data": {"Initiation": initiation(amount)}, "Risk": {}});
+        let app = self.app.clone();
+        let (status, v, _) = self.post("/domestic-payment-consents", &app, key, &body, true);
+        assert_eq!(status, 201, "{v}");
+        v["Data"]["ConsentId"].as_str().unwrap().to_owned()
+    }
+
+    fn authorise(&mut self, consent: &str) -> String {
+        self.tpp
+            .authorise_for(consent, "openid payments")
+            .access_token
+            .expose()
+            .to_owned()
+    }
+
+    fn pay(&mut self, consent: &str, token: &str, amount: &str, key: &str) -> (u16, Value) {
+        let body =
+            json!({"Data": {"ConsentId": consent, "Initiation": initiation(amount)}, "Risk": {}});
+        let (status, v, _) = self.post("/domestic-payments", token, key, &body, true);
+        (status, v)
+    }
+}
+
+fn code(v: &Value) -> &str {
+    v["Errors"][0]["ErrorCode"].as_str().unwrap_or_default()
+}
+
+#[test]
+fn a_domestic_payment_from_consent_to_completion() {
+    let mut p = Payer::new();
+    let body = json!({"Data": {"Initiation": initiation("165.88")}, "Risk": {}});
+    let app = p.app.clone();
+    let (status, first, headers) = p.post("/domestic-payment-consents", &app, "key-1", &body, true);
+    assert_eq!(status, 201, "{first}");
+    let typed: monzo_model::payments::OBWriteDomesticConsentResponse5 =
+        serde_json::from_value(first.clone()).unwrap();
+    ob_model::Validate::validate(&typed).unwrap();
+    // The bank signs its response.
+    let jwks_resp = p.tpp.send(
+        Request::get(p.tpp.url("/open-banking/jwks"))
+            .body(Vec::new())
+            .unwrap(),
+        false,
+    );
+    let bank = Jwks::from_json(jwks_resp.body()).unwrap();
+    let sig = headers["x-jws-signature"].to_str().unwrap();
+    let raw = serde_json::to_vec(&first).unwrap();
+    DetachedVerifier::new("0015800001ZEc3hAAD")
+        .verify(Some(sig), &raw, &bank, p.tpp.now)
+        .unwrap();
+    // The same key and body: the same answer, and no second consent.
+    let (status, again, _) = p.post("/domestic-payment-consents", &app, "key-1", &body, true);
+    assert_eq!((status, &again), (201, &first));
+    // The same key with another body: refused.
+    let other = json!({"Data": {"Initiation": initiation("1.00")}, "Risk": {}});
+    let (status, err, _) = p.post("/domestic-payment-consents", &app, "key-1", &other, true);
+    assert_eq!((status, code(&err)), (400, "UK.OBIE.Header.Invalid"));
+    // Unsigned: refused.
+    let (status, err, _) = p.post("/domestic-payment-consents", &app, "key-2", &body, false);
+    assert_eq!((status, code(&err)), (400, "UK.OBIE.Signature.Missing"));
+    // IBAN: refused by Monzo's rules.
+    let mut iban = initiation("1.00");
+    iban["CreditorAccount"]["SchemeName"] = json!("UK.OBIE.IBAN");
+    let (status, err, _) = p.post(
+        "/domestic-payment-consents",
+        &app,
+        "key-3",
+        &json!({"Data": {"Initiation": iban}, "Risk": {}}),
+        true,
+    );
+    assert_eq!((status, code(&err)), (400, "UK.OBIE.Unsupported.Scheme"));
+
+    let consent = first["Data"]["ConsentId"].as_str().unwrap().to_owned();
+    let token = p.authorise(&consent);
+    let (status, funds) = p.tpp.json(
+        "GET",
+        &format!("{PISP}/domestic-payment-consents/{consent}/funds-confirmation"),
+        &token,
+        None,
+    );
+    assert_eq!(status, 200, "{funds}");
+    assert_eq!(
+        funds["Data"]["FundsAvailableResult"]["FundsAvailable"],
+        true
+    );
+
+    let (status, payment) = p.pay(&consent, &token, "165.88", "pay-1");
+    assert_eq!(status, 201, "{payment}");
+    let typed: monzo_model::payments::OBWriteDomesticResponse5 =
+        serde_json::from_value(payment.clone()).unwrap();
+    ob_model::Validate::validate(&typed).unwrap();
+    assert_eq!(payment["Data"]["Status"], "AcceptedSettlementCompleted");
+    // Replaying the order gives the same payment; the consent is consumed.
+    let (status, replay) = p.pay(&consent, &token, "165.88", "pay-1");
+    assert_eq!((status, &replay), (201, &payment));
+    let (_, c) = p.tpp.json(
+        "GET",
+        &format!("{PISP}/domestic-payment-consents/{consent}"),
+        &app,
+        None,
+    );
+    assert_eq!(c["Data"]["Status"], "Consumed");
+    // A second order on the consumed consent, under another key: refused.
+    let (status, err) = p.pay(&consent, &token, "165.88", "pay-2");
+    assert_eq!(
+        (status, code(&err)),
+        (400, "UK.OBIE.Resource.InvalidConsentStatus"),
+        "{err}"
+    );
+    let id = payment["Data"]["DomesticPaymentId"].as_str().unwrap();
+    let (status, got) = p
+        .tpp
+        .json("GET", &format!("{PISP}/domestic-payments/{id}"), &app, None);
+    assert_eq!(
+        (status, &got["Data"]["Status"]),
+        (200, &json!("AcceptedSettlementCompleted"))
+    );
+}
+
+#[test]
+fn orders_must_match_and_come_in_time() {
+    let mut p = Payer::new();
+    // Another amount than the consent's.
+    let consent = p.consent("10.00", "c-1");
+    let token = p.authorise(&consent);
+    let (status, err) = p.pay(&consent, &token, "10.01", "p-1");
+    assert_eq!(
+        (status, code(&err)),
+        (400, "UK.OBIE.Resource.ConsentMismatch"),
+        "{err}"
+    );
+    // More than an hour after approval.
+    let consent = p.consent("10.00", "c-2");
+    let token = p.authorise(&consent);
+    p.tpp.now += Duration::minutes(61);
+    let (status, err) = p.pay(&consent, &token, "10.00", "p-2");
+    assert_eq!(
+        (status, code(&err)),
+        (400, "UK.OBIE.Resource.InvalidConsentStatus"),
+        "{err}"
+    );
+}
+
+#[test]
+fn over_the_daily_limit_the_payment_is_rejected() {
+    let mut p = Payer::new();
+    let consent = p.consent("10000.01", "c-1");
+    let token = p.authorise(&consent);
+    let (status, payment) = p.pay(&consent, &token, "10000.01", "p-1");
+    assert_eq!(status, 201, "{payment}");
+    assert_eq!(payment["Data"]["Status"], "Rejected");
+    assert_eq!(
+        payment["Data"]["SupplementaryData"]["RejectionReason"],
+        "Payment limits exceeded"
+    );
+}
