@@ -76,12 +76,9 @@ async fn run(args: &[String]) -> Result<(), String> {
     } else {
         StateLocation::Directory(state_dir(args))
     };
-    let running = start(Options {
-        listen,
-        state: state.clone(),
-    })
-    .await
-    .map_err(|e| e.to_string())?;
+    let running = start(Options::new(listen, state.clone()))
+        .await
+        .map_err(|e| e.to_string())?;
     println!("Monzo Open Banking sandbox on {}", running.base_url);
     println!(
         "  discovery  {}/open-banking/.well-known/openid-configuration",

@@ -33,6 +33,9 @@ use crate::seed::{self, Rng, World};
 
 pub use ob_jose::Instant;
 
+/// The deepest JSON nesting a request body may have (Open Banking payloads need far less).
+pub const MAX_JSON_DEPTH: usize = 32;
+
 /// Where the emulator is reached, and who it is.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Config {
@@ -177,6 +180,16 @@ impl Sandbox {
         let rest = path.strip_prefix("/open-banking").unwrap_or("");
         let segments: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
         let method = req.method().clone();
+        if http::json_depth(req.body()) > MAX_JSON_DEPTH {
+            let err = http::field_invalid(
+                "$",
+                &format!("JSON nested deeper than {MAX_JSON_DEPTH} levels"),
+            );
+            let resp = http::error(req.headers(), &err);
+            self.interactions += 1;
+            let fallback = format!("sandbox-{:012}", self.interactions);
+            return http::with_interaction_id(resp, req, &fallback);
+        }
         let resp = match (&method, segments.as_slice()) {
             (&Method::GET, [".well-known", "openid-configuration"]) => self.discovery(),
             (&Method::GET, ["jwks"]) => self.jwks(),

@@ -77,6 +77,59 @@ pub struct Options {
     pub listen: SocketAddr,
     /// Where the state lives.
     pub state: StateLocation,
+    /// Requests per second allowed to one organisation (Monzo: 100, shared by all its clients).
+    pub rate_limit_per_second: u32,
+}
+
+impl Options {
+    /// Listen on `listen`, state in `state`, Monzo's rate limit.
+    pub fn new(listen: SocketAddr, state: StateLocation) -> Self {
+        Options {
+            listen,
+            state,
+            rate_limit_per_second: 100,
+        }
+    }
+}
+
+/// Monzo's TPP rate limit: requests per second per organisation, across all endpoints and all
+/// of the organisation's clients. The organisation is read from the client certificate (its
+/// `organizationIdentifier`, else its `OU`); requests without one (the browser's) are not
+/// counted.
+struct RateLimiter {
+    per_second: u32,
+    windows: std::collections::HashMap<String, (i64, u32)>,
+}
+
+impl RateLimiter {
+    /// Whether a request from `dn` at `now` is within the limit (and counts it).
+    fn allow(&mut self, dn: Option<&str>, now: crate::core::Instant) -> bool {
+        let Some(org) = dn.and_then(organisation) else {
+            return true;
+        };
+        let second = now.timestamp();
+        let entry = self.windows.entry(org).or_insert((second, 0));
+        if entry.0 != second {
+            *entry = (second, 0);
+        }
+        entry.1 += 1;
+        entry.1 <= self.per_second
+    }
+}
+
+/// The organisation a certificate subject names: `organizationIdentifier` (eIDAS), else `OU`
+/// (Open Banking certificates).
+fn organisation(dn: &str) -> Option<String> {
+    let attr = |names: &[&str]| {
+        dn.split(',').find_map(|rdn| {
+            let (k, v) = rdn.split_once('=')?;
+            names
+                .iter()
+                .any(|n| k.trim().eq_ignore_ascii_case(n))
+                .then(|| v.trim().to_owned())
+        })
+    };
+    attr(&["organizationIdentifier", "2.5.4.97"]).or_else(|| attr(&["OU"]))
 }
 
 /// A running server.
@@ -117,6 +170,7 @@ impl Running {
 struct Shared {
     sandbox: Sandbox,
     store: Store,
+    limiter: RateLimiter,
 }
 
 fn wall_clock() -> crate::core::Instant {
@@ -227,7 +281,15 @@ pub async fn start(opts: Options) -> Result<Running, ServerError> {
         }
     }
     let acceptor = tls_acceptor(&ca, &host)?;
-    let shared = Arc::new(Mutex::new(Shared { sandbox, store }));
+    let limiter = RateLimiter {
+        per_second: opts.rate_limit_per_second,
+        windows: std::collections::HashMap::new(),
+    };
+    let shared = Arc::new(Mutex::new(Shared {
+        sandbox,
+        store,
+        limiter,
+    }));
     let (tx, mut rx) = oneshot::channel();
     let task = tokio::spawn(async move {
         loop {
@@ -317,6 +379,20 @@ async fn serve(
             Ok(g) => g,
             Err(poisoned) => poisoned.into_inner(),
         };
+        if !shared
+            .limiter
+            .allow(ctx.client_certificate_dn.as_deref(), ctx.now)
+        {
+            let err =
+                ob_errors::ApiError::obie(ob_errors::Prefix::RateLimited, "", "Too many requests")
+                    .with_detail(
+                        ob_errors::ErrorCode::MonzoGeneric,
+                        "TPP rate limit: at most 100 requests per second per organisation",
+                    )
+                    .with_retry_after(std::time::Duration::from_secs(1));
+            let (parts, body) = ob_errors::render(req.headers(), &err).into_parts();
+            return hyper::Response::from_parts(parts, Full::new(Bytes::from(body)));
+        }
         if Sandbox::changes_state(&req) {
             let headers: Vec<(String, String)> = req
                 .headers()

@@ -765,3 +765,29 @@ fn parties_direct_debits_standing_orders_and_scheduled_payments_follow_sca_age()
     );
     assert_eq!(status, 403, "{body}");
 }
+
+#[test]
+fn malformed_duplicate_and_deep_json_are_refused_with_obie_errors() {
+    let mut tpp = Tpp::register();
+    let app = tpp.app_token();
+    let deep = format!("{}1{}", "[".repeat(200), "]".repeat(200));
+    let bodies = [
+        r#"{"Data": {"Permissions": ["ReadAccountsBasic"]}, "Risk": {"#.to_owned(),
+        r#"{"Data": {"Permissions": ["ReadAccountsBasic"], "Permissions": ["ReadPAN"]}, "Risk": {}}"#.to_owned(),
+        format!(r#"{{"Data": {{"Permissions": ["ReadAccountsBasic"]}}, "Risk": {{"X": {deep}}}}}"#),
+    ];
+    for body in bodies {
+        let req = Request::post(tpp.url("/open-banking/v3.1/aisp/account-access-consents"))
+            .header("authorization", format!("Bearer {app}"))
+            .body(body.into_bytes())
+            .unwrap();
+        let resp = tpp.send(req, true);
+        assert_eq!(resp.status(), 400);
+        let err = ob_errors::parse_response(&resp).unwrap();
+        assert_eq!(
+            err.details[0].code.as_str(),
+            "UK.OBIE.Field.Invalid",
+            "{err}"
+        );
+    }
+}

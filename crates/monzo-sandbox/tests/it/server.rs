@@ -134,9 +134,11 @@ fn the_journey_over_https_survives_a_restart() {
     let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
         .join(format!("sandbox-state-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
-    let opts = |port: u16| Options {
-        listen: SocketAddr::from(([127, 0, 0, 1], port)),
-        state: StateLocation::Directory(dir.clone()),
+    let opts = |port: u16| {
+        Options::new(
+            SocketAddr::from(([127, 0, 0, 1], port)),
+            StateLocation::Directory(dir.clone()),
+        )
     };
     let running = rt.block_on(start(opts(0))).unwrap();
     let addr = running.addr;
@@ -194,10 +196,10 @@ fn the_journey_over_https_survives_a_restart() {
 fn oversized_bodies_are_refused() {
     let rt = runtime();
     let running = rt
-        .block_on(start(Options {
-            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
-            state: StateLocation::Memory,
-        }))
+        .block_on(start(Options::new(
+            SocketAddr::from(([127, 0, 0, 1], 0)),
+            StateLocation::Memory,
+        )))
         .unwrap();
     let cert = running.issue_client_certificate(&subject()).unwrap();
     let client = Client::new(rt.clone(), &running, &cert);
@@ -206,5 +208,48 @@ fn oversized_bodies_are_refused() {
         .body(big)
         .unwrap();
     assert_eq!(client.send(req, true).status(), 413);
+    rt.block_on(running.stop());
+}
+
+#[test]
+fn each_organisation_is_rate_limited() {
+    let rt = runtime();
+    let mut opts = Options::new(SocketAddr::from(([127, 0, 0, 1], 0)), StateLocation::Memory);
+    opts.rate_limit_per_second = 3;
+    let running = rt.block_on(start(opts)).unwrap();
+    let cert = running.issue_client_certificate(&subject()).unwrap();
+    let client = Client::new(rt.clone(), &running, &cert);
+    let url = format!("{}/open-banking/v3.1/aisp/accounts", running.base_url);
+    // Within one second (the window is the wall-clock second, so allow for its edge).
+    let statuses: Vec<u16> = (0..8)
+        .map(|_| {
+            client
+                .send(Request::get(&url).body(Vec::new()).unwrap(), true)
+                .status()
+                .as_u16()
+        })
+        .collect();
+    let limited = statuses.iter().filter(|s| **s == 429).count();
+    assert!(limited >= 2, "{statuses:?}");
+    let resp = loop {
+        let r = client.send(Request::get(&url).body(Vec::new()).unwrap(), true);
+        if r.status() == 429 {
+            break r;
+        }
+    };
+    assert_eq!(resp.headers()["retry-after"], "1");
+    let err = ob_errors::parse_response(&resp).unwrap();
+    assert_eq!(err.code, "rate_limited");
+    assert!(err.is_retryable());
+    // Requests without a client certificate (the customer's browser) are not counted.
+    for _ in 0..6 {
+        let r = client.send(
+            Request::get(format!("{}/open-banking/jwks", running.base_url))
+                .body(Vec::new())
+                .unwrap(),
+            false,
+        );
+        assert_eq!(r.status(), 200);
+    }
     rt.block_on(running.stop());
 }
