@@ -26,14 +26,18 @@ fn initiation(amount: &str) -> Value {
     })
 }
 
-struct Payer {
-    tpp: Tpp,
+pub struct Payer {
+    pub tpp: Tpp,
     app: String,
 }
 
 impl Payer {
     fn new() -> Payer {
-        let mut tpp = Tpp::register_payments();
+        Payer::from_tpp(Tpp::register_payments())
+    }
+
+    /// A payer over any transport, from a client registered for `openid payments`.
+    pub fn from_tpp(mut tpp: Tpp) -> Payer {
         let req = prepare_client_credentials(
             &tpp.url("/open-banking/token"),
             &tpp.client_id.clone(),
@@ -50,7 +54,7 @@ impl Payer {
     }
 
     /// A signed POST with an idempotency key.
-    fn post(
+    pub fn post(
         &mut self,
         path: &str,
         token: &str,
@@ -75,7 +79,7 @@ impl Payer {
         (status, v, resp.headers().clone())
     }
 
-    fn consent(&mut self, amount: &str, key: &str) -> String {
+    pub fn consent(&mut self, amount: &str, key: &str) -> String {
         let body = json!({"Data": {"Initiation": initiation(amount)}, "Risk": {}});
         let app = self.app.clone();
         let (status, v, _) = self.post("/domestic-payment-consents", &app, key, &body, true);
@@ -83,7 +87,7 @@ impl Payer {
         v["Data"]["ConsentId"].as_str().unwrap().to_owned()
     }
 
-    fn authorise(&mut self, consent: &str) -> String {
+    pub fn authorise(&mut self, consent: &str) -> String {
         self.tpp
             .authorise_for(consent, "openid payments")
             .access_token
@@ -91,7 +95,7 @@ impl Payer {
             .to_owned()
     }
 
-    fn pay(&mut self, consent: &str, token: &str, amount: &str, key: &str) -> (u16, Value) {
+    pub fn pay(&mut self, consent: &str, token: &str, amount: &str, key: &str) -> (u16, Value) {
         let body =
             json!({"Data": {"ConsentId": consent, "Initiation": initiation(amount)}, "Risk": {}});
         let (status, v, _) = self.post("/domestic-payments", token, key, &body, true);

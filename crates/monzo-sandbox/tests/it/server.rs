@@ -25,16 +25,20 @@ pub struct Client {
 
 impl Client {
     fn new(rt: Arc<Runtime>, running: &Running, cert: &Issued) -> Client {
+        Client::from_parts(rt, running.addr, running.ca_cert_pem(), cert)
+    }
+
+    fn from_parts(rt: Arc<Runtime>, addr: SocketAddr, ca_pem: &str, cert: &Issued) -> Client {
         let mut roots = rustls::RootCertStore::empty();
         roots
-            .add(CertificateDer::from_pem_slice(running.ca_cert_pem().as_bytes()).unwrap())
+            .add(CertificateDer::from_pem_slice(ca_pem.as_bytes()).unwrap())
             .unwrap();
         let builder = || rustls::ClientConfig::builder().with_root_certificates(roots.clone());
         let chain = vec![CertificateDer::from_pem_slice(cert.cert_pem.as_bytes()).unwrap()];
         let key = PrivateKeyDer::from_pem_slice(cert.key_pem.as_bytes()).unwrap();
         Client {
             rt,
-            addr: running.addr,
+            addr,
             with_cert: Arc::new(builder().with_client_auth_cert(chain, key).unwrap()),
             without_cert: Arc::new(builder().with_no_client_auth()),
         }
@@ -252,4 +256,93 @@ fn each_organisation_is_rate_limited() {
         assert_eq!(r.status(), 200);
     }
     rt.block_on(running.stop());
+}
+
+/// The real binary, killed when dropped (so that a failing test leaves no server behind).
+struct Sandboxed(std::process::Child);
+
+impl Drop for Sandboxed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts the real binary and waits until it has made its state and accepts connections.
+fn spawn_sandbox(port: u16, dir: &std::path::Path) -> Sandboxed {
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_monzo-sandbox"))
+        .args(["--listen", &format!("127.0.0.1:{port}"), "--state"])
+        .arg(dir)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let guard = Sandboxed(child);
+    for _ in 0..400 {
+        let ready = std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+            && monzo_sandbox::server::store::Store::open(dir)
+                .ok()
+                .and_then(|s| s.get("ca_cert").ok().flatten())
+                .is_some();
+        if ready {
+            // Connections made while the log is replayed wait in the listen queue: requests
+            // are served only once the state is rebuilt.
+            return guard;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    panic!("the sandbox did not start on port {port}");
+}
+
+#[test]
+fn a_payment_survives_a_crash() {
+    use crate::payments::Payer;
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("sandbox-crash-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = spawn_sandbox(port, &dir);
+    // A client certificate from the running sandbox's development CA (the state is SQLite in
+    // WAL mode: readable while the server runs).
+    let store = monzo_sandbox::server::store::Store::open(&dir).unwrap();
+    let ca_pem = store.get("ca_cert").unwrap().unwrap();
+    let ca =
+        monzo_sandbox::server::ca::DevCa::load(&store.get("ca_key").unwrap().unwrap(), &ca_pem)
+            .unwrap();
+    let cert = ca.issue_client(&subject()).unwrap();
+    let rt = runtime();
+    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    let client = Client::from_parts(rt.clone(), addr, &ca_pem, &cert);
+    let base = format!("https://127.0.0.1:{port}");
+    let tpp = Tpp::register_for(
+        Transport::Https(client),
+        &base,
+        wall_clock(),
+        "openid payments",
+    );
+    let mut p = Payer::from_tpp(tpp);
+    let consent = p.consent("12.34", "crash-consent");
+    let token = p.authorise(&consent);
+    let (status, paid) = p.pay(&consent, &token, "12.34", "crash-pay");
+    assert_eq!(status, 201, "{paid}");
+
+    // Killed without warning right after the payment was accepted...
+    child.0.kill().unwrap();
+    child.0.wait().unwrap();
+    // ...and started again: the same key gives the same payment, not a second one.
+    let child = spawn_sandbox(port, &dir);
+    let (status, again) = p.pay(&consent, &token, "12.34", "crash-pay");
+    assert_eq!(status, 201, "{again}");
+    assert_eq!(
+        again["Data"]["DomesticPaymentId"],
+        paid["Data"]["DomesticPaymentId"]
+    );
+    let (status, err) = p.pay(&consent, &token, "12.34", "crash-pay-2");
+    assert_eq!(status, 400, "the consent stays consumed: {err}");
+    drop(child);
+    let _ = std::fs::remove_dir_all(&dir);
 }
