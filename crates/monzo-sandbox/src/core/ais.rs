@@ -49,6 +49,19 @@ pub(crate) struct State {
 }
 
 impl State {
+    /// Whether the consent is authorised (so that the customer authenticating again
+    /// re-authenticates it).
+    pub(crate) fn is_authorised(&self, id: &str) -> bool {
+        self.consents
+            .get(id)
+            .is_some_and(|s| matches!(s.consent, AccountAccessConsent::Authorised(_)))
+    }
+
+    /// The customer authenticates again for an authorised consent (a new SCA).
+    pub(crate) fn reauthenticate(&mut self, id: &str, now: Instant) -> Result<(), ConsentError> {
+        self.transition(id, consent::Event::Reauthenticate, now)
+    }
+
     /// Whether there is an account-access consent with this id.
     pub(crate) fn has(&self, id: &str) -> bool {
         self.consents.contains_key(id)
@@ -60,10 +73,17 @@ impl State {
     }
 
     /// Whether `client_id` may send the customer to approve consent `id`.
-    pub(crate) fn check_authorisable(&self, id: &str, client_id: &str) -> Result<(), ConsentError> {
+    pub(crate) fn check_authorisable(
+        &self,
+        id: &str,
+        client_id: &str,
+        now: Instant,
+    ) -> Result<(), ConsentError> {
         match self.consents.get(id) {
             Some(s) if s.consent.info().client_id == client_id => match &s.consent {
                 AccountAccessConsent::AwaitingAuthorisation(_) => Ok(()),
+                // Re-authentication of a consent that has not expired.
+                AccountAccessConsent::Authorised(a) if !a.info.is_expired(now) => Ok(()),
                 other => Err(ConsentError::InvalidConsentStatus {
                     action: "authorise",
                     status: status_name(other),
@@ -236,6 +256,7 @@ impl Sandbox {
             .get(token)
             .filter(|t| ctx.now < t.expires)
             .ok_or_else(ApiError::unauthorized_empty)?;
+        self.check_holder(&app.client_id, ctx)?;
         if !app.scopes.iter().any(|s| s == scope) {
             return Err(http::forbidden(&format!(
                 "the token's scope does not include {scope}"
@@ -379,6 +400,7 @@ impl Sandbox {
             .tokens
             .authenticate(token, ctx.now)
             .map_err(|e| e.to_api_error())?;
+        self.check_holder(&grant.client_id, ctx)?;
         let stored = self
             .ais
             .consents

@@ -207,6 +207,20 @@ impl Sandbox {
         http::with_interaction_id(resp, req, &fallback)
     }
 
+    /// Checks that the request comes with the certificate of `client_id` (tokens are bound to
+    /// the client's certificate: `tls_client_certificate_bound_access_tokens`).
+    pub(crate) fn check_holder(
+        &self,
+        client_id: &str,
+        ctx: &Context,
+    ) -> Result<(), ob_errors::ApiError> {
+        let registered = self.clients.get(client_id).map(|c| c.subject_dn.as_str());
+        match (ctx.client_certificate_dn.as_deref(), registered) {
+            (Some(dn), Some(reg)) if ob_dcr::server::same_subject(dn, reg) => Ok(()),
+            _ => Err(ob_errors::ApiError::unauthorized_empty()),
+        }
+    }
+
     /// The kind of consent an id names.
     pub(crate) fn consent_kind(&self, id: &str) -> Option<ob_consent::tokens::ConsentKind> {
         use ob_consent::tokens::ConsentKind;
@@ -232,6 +246,7 @@ impl Sandbox {
         &self,
         id: &str,
         client_id: &str,
+        now: Instant,
     ) -> Result<(), ob_consent::ConsentError> {
         match self.pis.consents.get(id) {
             Some(c) if c.machine.info().client_id == client_id => match &c.machine {
@@ -245,7 +260,7 @@ impl Sandbox {
                 action: "authorise",
                 status: "unknown",
             }),
-            None => self.ais.check_authorisable(id, client_id),
+            None => self.ais.check_authorisable(id, client_id, now),
         }
     }
 
@@ -263,11 +278,20 @@ impl Sandbox {
             .user(user_id)
             .map(|u| u.accounts.iter().map(|a| a.id.clone()).collect())
             .unwrap_or_default();
-        if let Some(c) = self.pis.consents.get_mut(id) {
-            let account = account
-                .filter(|a| accounts.contains(a))
-                .or_else(|| accounts.first().cloned())
-                .unwrap_or_default();
+        if self.pis.consents.contains_key(id) {
+            let account = self.payment_account(user_id, account).ok_or(
+                ob_consent::ConsentError::FieldInvalid {
+                    path: "AccountID",
+                    expected: "a GBP account of the user".into(),
+                    found: user_id.to_owned(),
+                },
+            )?;
+            let Some(c) = self.pis.consents.get_mut(id) else {
+                return Err(ob_consent::ConsentError::InvalidConsentStatus {
+                    action: "authorise",
+                    status: "unknown",
+                });
+            };
             let next = c.machine.clone().apply(
                 ob_consent::payment::Event::Authorise {
                     user_id: user_id.to_owned(),
@@ -283,7 +307,46 @@ impl Sandbox {
                 Err(r) => Err(r.error),
             };
         }
+        if self.ais.is_authorised(id) {
+            return self.ais.reauthenticate(id, now);
+        }
         self.ais.authorise(id, user_id, accounts, now)
+    }
+
+    /// The account a payment is made from: `account` if it is one of the user's GBP accounts,
+    /// else the user's first GBP account.
+    pub(crate) fn payment_account(&self, user_id: &str, account: Option<String>) -> Option<String> {
+        let user = self.world.user(user_id)?;
+        let gbp = |id: &str| {
+            user.accounts
+                .iter()
+                .any(|a| a.id == id && a.currency == "GBP")
+        };
+        account.filter(|a| gbp(a)).or_else(|| {
+            user.accounts
+                .iter()
+                .find(|a| a.currency == "GBP")
+                .map(|a| a.id.clone())
+        })
+    }
+
+    /// Whether a payment consent's amount is more than the account holds (Monzo fails the
+    /// authorisation then).
+    pub(crate) fn insufficient_funds(
+        &self,
+        consent_id: &str,
+        user_id: &str,
+        account: Option<String>,
+    ) -> bool {
+        let (Some(amount), Some(account)) = (
+            self.pis.amount(consent_id),
+            self.payment_account(user_id, account),
+        ) else {
+            return false;
+        };
+        self.world
+            .account(&account)
+            .is_some_and(|(_, a)| a.balance() < amount)
     }
 
     /// The customer rejects consent `id`.

@@ -159,6 +159,19 @@ impl Sandbox {
         if claims.software_id.is_empty() {
             claims.software_id = self.random_text(22);
         }
+        if self.software.contains_key(&claims.software_id) {
+            let err = ApiError {
+                status: StatusCode::CONFLICT,
+                ..http::obie(
+                    Prefix::BadRequest,
+                    "resource_exists",
+                    "Conflict",
+                    ErrorCode::RulesResourceAlreadyExists,
+                    "a software statement with this software_id exists: its keys cannot be replaced",
+                )
+            };
+            return http::error(req.headers(), &err);
+        }
         if claims.org_id.as_deref().is_none_or(str::is_empty) {
             claims.org_id = Some(format!("0015800001{}", self.random_text(8)));
         }
@@ -642,7 +655,7 @@ impl Sandbox {
                 )
             })?
             .to_owned();
-        self.check_authorisable(&consent_id, &client_id)
+        self.check_authorisable(&consent_id, &client_id, ctx.now)
             .map_err(|e| e.to_api_error())?;
         Ok(PendingAuthorization {
             consent_id,
@@ -671,6 +684,15 @@ impl Sandbox {
         account: Option<String>,
         ctx: &Context,
     ) -> Response<Vec<u8>> {
+        // Monzo fails the authorisation of a payment the account cannot cover.
+        if self.insufficient_funds(&p.consent_id, user_id, account.clone()) {
+            let _ = self.reject_consent(&p.consent_id, ctx.now);
+            return self.deny_with(
+                p,
+                "access_denied",
+                "Insufficient funds in selected account to make requested payment.",
+            );
+        }
         if let Err(e) = self.authorise_consent(&p.consent_id, user_id, account, ctx.now) {
             return self.deny_with(p, "invalid_request", &e.to_string());
         }

@@ -15,6 +15,7 @@ use ob_consent::payment::{self as consent, PaymentConsent, PaymentKind};
 use ob_consent::payment_rules::{
     check_daily_limit, check_domestic, check_order_matches, uk_date, AccountType,
 };
+use ob_consent::tokens::ConsentKind;
 use ob_consent::ConsentError;
 use ob_errors::{ApiError, ErrorCode, Prefix};
 use ob_jose::detached::{DetachedSigner, DetachedVerifier, HEADER as JWS_HEADER};
@@ -25,6 +26,17 @@ use serde_json::{json, Value};
 use super::http;
 use super::{Context, Sandbox};
 use crate::seed::{Counterparty, Transaction, TxStatus};
+
+/// Which tokens an endpoint takes.
+#[derive(Clone, Copy, Debug)]
+enum TokenUse<'a> {
+    /// A client-credentials token with scope `payments`.
+    ClientCredentials,
+    /// A payment consent's access token (for this consent, when given).
+    Consent(Option<&'a str>),
+    /// Either.
+    Either,
+}
 
 /// A domestic payment consent and what the sandbox keeps with it.
 #[derive(Clone, Debug)]
@@ -56,6 +68,15 @@ pub(crate) struct State {
     answers: Ledger<(u16, Vec<u8>)>,
 }
 
+impl State {
+    /// The amount a payment consent is for.
+    pub(crate) fn amount(&self, id: &str) -> Option<Decimal> {
+        self.consents
+            .get(id)
+            .map(|c| c.request.data.initiation.instructed_amount.amount.value())
+    }
+}
+
 /// The OBIE name of a payment consent's status.
 pub(crate) fn status_name(c: &PaymentConsent) -> &'static str {
     match c {
@@ -80,7 +101,7 @@ impl Sandbox {
     ) -> Response<Vec<u8>> {
         let result = match (method, rest) {
             (&Method::POST, ["domestic-payment-consents"]) => {
-                self.idempotent(req, ctx, |s, client| {
+                self.idempotent(req, ctx, TokenUse::ClientCredentials, |s, client| {
                     s.create_payment_consent(req, ctx, client)
                 })
             }
@@ -91,7 +112,9 @@ impl Sandbox {
                 self.funds_confirmation(id, req, ctx)
             }
             (&Method::POST, ["domestic-payments"]) => {
-                self.idempotent(req, ctx, |s, client| s.create_payment(req, ctx, client))
+                self.idempotent(req, ctx, TokenUse::Consent(None), |s, client| {
+                    s.create_payment(req, ctx, client)
+                })
             }
             (&Method::GET, ["domestic-payments", id]) => self.get_payment(id, req, ctx),
             _ => Err(http::not_found()),
@@ -115,29 +138,53 @@ impl Sandbox {
         resp
     }
 
-    /// The client behind a payments token (client credentials for consents, a consent's token
-    /// for orders), the request's `x-jws-signature` checked against the client's keys.
-    fn payment_client(&self, req: &Request<Vec<u8>>, ctx: &Context) -> Result<String, ApiError> {
+    /// The client behind a payments token, which must be of the kind `allowed` names and
+    /// presented with the client's certificate; for a POST, the request's `x-jws-signature` is
+    /// checked against the client's keys.
+    fn payment_client(
+        &self,
+        req: &Request<Vec<u8>>,
+        ctx: &Context,
+        allowed: TokenUse<'_>,
+    ) -> Result<String, ApiError> {
         let token = http::bearer(req).ok_or_else(ApiError::unauthorized_empty)?;
-        let client_id = if let Some(app) = self
+        let app = self
             .oauth
             .app_tokens
             .get(token)
-            .filter(|t| ctx.now < t.expires)
-        {
-            if !app.scopes.iter().any(|s| s == "payments") {
-                return Err(http::forbidden(
-                    "the token's scope does not include payments",
-                ));
+            .filter(|t| ctx.now < t.expires);
+        let client_id = match (app, allowed) {
+            (Some(app), TokenUse::ClientCredentials | TokenUse::Either) => {
+                if !app.scopes.iter().any(|s| s == "payments") {
+                    return Err(http::forbidden(
+                        "the token's scope does not include payments",
+                    ));
+                }
+                app.client_id.clone()
             }
-            app.client_id.clone()
-        } else {
-            self.tokens
-                .authenticate(token, ctx.now)
-                .map_err(|e| e.to_api_error())?
-                .client_id
-                .clone()
+            (Some(_), TokenUse::Consent(_)) => {
+                return Err(http::forbidden(
+                    "expected the consent's access token, found a client-credentials token",
+                ))
+            }
+            (None, TokenUse::ClientCredentials) => return Err(ApiError::unauthorized_empty()),
+            (None, use_) => {
+                let grant = self
+                    .tokens
+                    .authenticate(token, ctx.now)
+                    .map_err(|e| e.to_api_error())?;
+                if grant.kind != ConsentKind::Payment {
+                    return Err(http::forbidden("the token is not for a payment consent"));
+                }
+                if let TokenUse::Consent(Some(id)) = use_ {
+                    if grant.consent_id != id {
+                        return Err(http::forbidden("the token is for another consent"));
+                    }
+                }
+                grant.client_id.clone()
+            }
         };
+        self.check_holder(&client_id, ctx)?;
         if req.method() == Method::POST {
             let client = self
                 .clients
@@ -162,9 +209,10 @@ impl Sandbox {
         &mut self,
         req: &Request<Vec<u8>>,
         ctx: &Context,
+        allowed: TokenUse<'_>,
         f: impl FnOnce(&mut Sandbox, &str) -> Result<Response<Vec<u8>>, ApiError>,
     ) -> Result<Response<Vec<u8>>, ApiError> {
-        let client = self.payment_client(req, ctx)?;
+        let client = self.payment_client(req, ctx, allowed)?;
         let key = req
             .headers()
             .get("x-idempotency-key")
@@ -245,6 +293,27 @@ impl Sandbox {
                     )
                 })
             });
+        if let Some((_, user, account)) = &desired {
+            if let Some(user) = user {
+                let Some(u) = self.world.user(user) else {
+                    return Err(http::field_invalid(
+                        "Data.Initiation.SupplementaryData.UserID",
+                        "unknown sandbox user",
+                    ));
+                };
+                let ok = account.as_ref().is_none_or(|a| {
+                    u.accounts
+                        .iter()
+                        .any(|acc| &acc.id == a && acc.currency == "GBP")
+                });
+                if !ok {
+                    return Err(http::field_invalid(
+                        "Data.Initiation.SupplementaryData.AccountID",
+                        "not a GBP account of that user",
+                    ));
+                }
+            }
+        }
         let id = self.new_id("obpispdomesticpaymentconsent");
         let machine: PaymentConsent =
             consent::AwaitingAuthorisation::new(id.clone(), client, PaymentKind::Domestic, ctx.now)
@@ -296,7 +365,7 @@ impl Sandbox {
         req: &Request<Vec<u8>>,
         ctx: &Context,
     ) -> Result<Response<Vec<u8>>, ApiError> {
-        let client = self.payment_client(req, ctx)?;
+        let client = self.payment_client(req, ctx, TokenUse::ClientCredentials)?;
         self.owned_payment_consent(id, &client)?;
         Ok(http::json(StatusCode::OK, &self.payment_consent_body(id)))
     }
@@ -308,7 +377,7 @@ impl Sandbox {
         req: &Request<Vec<u8>>,
         ctx: &Context,
     ) -> Result<Response<Vec<u8>>, ApiError> {
-        let client = self.payment_client(req, ctx)?;
+        let client = self.payment_client(req, ctx, TokenUse::Consent(Some(id)))?;
         let c = self.owned_payment_consent(id, &client)?;
         let PaymentConsent::Authorised(auth) = &c.machine else {
             return Err(ConsentError::InvalidConsentStatus {
@@ -499,7 +568,7 @@ impl Sandbox {
         req: &Request<Vec<u8>>,
         ctx: &Context,
     ) -> Result<Response<Vec<u8>>, ApiError> {
-        let client = self.payment_client(req, ctx)?;
+        let client = self.payment_client(req, ctx, TokenUse::Either)?;
         let owner = self
             .pis
             .payments

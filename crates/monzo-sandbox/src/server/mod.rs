@@ -4,8 +4,10 @@
 //!
 //! Each request is read whole (at most [`MAX_BODY`] bytes), handed to the core under one lock
 //! (so that two payment submissions on one consent are handled one after the other), and, when
-//! it can change state, written to the request log first. On start the log is replayed into a
-//! fresh core, which rebuilds the exact state: the same ids, tokens and consents.
+//! it can change state, written to the request log before the answer is sent. On start the log
+//! is replayed into a fresh core, which rebuilds the exact state: the same ids, tokens and
+//! consents. A request that panics inside the core is answered with a 500, not logged, and the
+//! core is rebuilt from the log.
 
 pub mod ca;
 pub mod store;
@@ -140,6 +142,7 @@ pub struct Running {
     pub base_url: String,
     ca: Arc<DevCa>,
     shutdown: Option<oneshot::Sender<()>>,
+    shared: Arc<Mutex<Shared>>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -157,8 +160,11 @@ impl Running {
         self.ca.issue_client(subject)
     }
 
-    /// Stops accepting connections and waits for the accept loop to end.
+    /// Stops: requests still arriving on open connections get 503 and change nothing, no
+    /// new connection is accepted, and the accept loop is waited for. A request being
+    /// handled finishes first (it holds the lock).
     pub async fn stop(mut self) {
+        lock(&self.shared).closed = true;
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
@@ -171,6 +177,53 @@ struct Shared {
     sandbox: Sandbox,
     store: Store,
     limiter: RateLimiter,
+    recipe: Recipe,
+    closed: bool,
+}
+
+/// What it takes to rebuild the core from the log.
+struct Recipe {
+    base_url: String,
+    seed: u64,
+    bank_pem: String,
+    directory_pem: String,
+}
+
+impl Recipe {
+    /// A fresh core with every logged request replayed into it.
+    fn rebuild(&self, store: &Store) -> Result<Sandbox, ServerError> {
+        let key = |kid: &str, pem: &str| {
+            ob_jose::SigningKey::from_pem(kid, pem)
+                .map_err(|e| ServerError::Certificate(e.to_string()))
+        };
+        let keys = Keys {
+            bank: key("sandbox-bank-1", &self.bank_pem)?,
+            directory: key("sandbox-directory-1", &self.directory_pem)?,
+        };
+        let mut sandbox = Sandbox::new(Config::new(self.base_url.clone()), keys, self.seed);
+        for entry in store.entries()? {
+            if let Some((req, ctx)) = replay_request(&entry) {
+                // A request that once failed inside the core is skipped, as it was live.
+                let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    sandbox.handle(&req, &ctx)
+                }));
+            }
+        }
+        Ok(sandbox)
+    }
+}
+
+fn lock(shared: &Mutex<Shared>) -> std::sync::MutexGuard<'_, Shared> {
+    match shared.lock() {
+        Ok(g) => g,
+        Err(poisoned) => poisoned.into_inner(),
+    }
+}
+
+/// A response rendered from an `ApiError`, for the server's own refusals.
+fn refusal(headers: &http::HeaderMap, err: &ob_errors::ApiError) -> hyper::Response<Full<Bytes>> {
+    let (parts, body) = ob_errors::render(headers, err).into_parts();
+    hyper::Response::from_parts(parts, Full::new(Bytes::from(body)))
 }
 
 fn wall_clock() -> crate::core::Instant {
@@ -274,12 +327,19 @@ pub async fn start(opts: Options) -> Result<Running, ServerError> {
         }
     };
     let ca = Arc::new(ca);
-    let mut sandbox = Sandbox::new(Config::new(base_url.clone()), keys, seed);
-    for entry in store.entries()? {
-        if let Some((req, ctx)) = replay_request(&entry) {
-            sandbox.handle(&req, &ctx);
-        }
-    }
+    let recipe = Recipe {
+        base_url: base_url.clone(),
+        seed,
+        bank_pem: keys
+            .bank
+            .to_pkcs8_pem()
+            .map_err(|e| ServerError::Certificate(e.to_string()))?,
+        directory_pem: keys
+            .directory
+            .to_pkcs8_pem()
+            .map_err(|e| ServerError::Certificate(e.to_string()))?,
+    };
+    let sandbox = recipe.rebuild(&store)?;
     let acceptor = tls_acceptor(&ca, &host)?;
     let limiter = RateLimiter {
         per_second: opts.rate_limit_per_second,
@@ -289,7 +349,10 @@ pub async fn start(opts: Options) -> Result<Running, ServerError> {
         sandbox,
         store,
         limiter,
+        recipe,
+        closed: false,
     }));
+    let for_stop = shared.clone();
     let (tx, mut rx) = oneshot::channel();
     let task = tokio::spawn(async move {
         loop {
@@ -319,6 +382,7 @@ pub async fn start(opts: Options) -> Result<Running, ServerError> {
         addr,
         base_url,
         ca,
+        shared: for_stop,
         shutdown: Some(tx),
         task,
     })
@@ -360,12 +424,38 @@ async fn serve(
     shared: &Mutex<Shared>,
     dn: Option<String>,
 ) -> hyper::Response<Full<Bytes>> {
-    let (parts, body) = req.into_parts();
+    let (mut parts, body) = req.into_parts();
+    // Every response carries an interaction id: the request's, or one made here (kept in the
+    // log, so that replays and later requests never reuse one).
+    if !parts.headers.contains_key(ob_errors::INTERACTION_ID_HEADER) {
+        let mut b = [0u8; 16];
+        if aws_lc_rs::rand::fill(&mut b).is_ok() {
+            let id = ob_dcr::uuid_v4(b);
+            if let Ok(v) = http::HeaderValue::from_str(&id) {
+                parts.headers.insert(ob_errors::INTERACTION_ID_HEADER, v);
+            }
+        }
+    }
     let bytes = match Limited::new(body, MAX_BODY).collect().await {
         Ok(b) => b.to_bytes().to_vec(),
         Err(_) => {
-            let mut r = hyper::Response::new(Full::new(Bytes::new()));
-            *r.status_mut() = http::StatusCode::PAYLOAD_TOO_LARGE;
+            let err = ob_errors::ApiError {
+                status: http::StatusCode::PAYLOAD_TOO_LARGE,
+                ..ob_errors::ApiError::obie(
+                    ob_errors::Prefix::BadRequest,
+                    "too_large",
+                    "The request is invalid",
+                )
+                .with_detail(
+                    ob_errors::ErrorCode::FieldInvalid,
+                    format!("the body is larger than {MAX_BODY} bytes"),
+                )
+            };
+            let mut r = refusal(&parts.headers, &err);
+            if let Some(id) = parts.headers.get(ob_errors::INTERACTION_ID_HEADER) {
+                r.headers_mut()
+                    .insert(ob_errors::INTERACTION_ID_HEADER, id.clone());
+            }
             return r;
         }
     };
@@ -374,56 +464,96 @@ async fn serve(
         now: wall_clock(),
         client_certificate_dn: dn,
     };
-    let resp = {
-        let mut shared = match shared.lock() {
-            Ok(g) => g,
-            Err(poisoned) => poisoned.into_inner(),
-        };
-        if !shared
-            .limiter
-            .allow(ctx.client_certificate_dn.as_deref(), ctx.now)
-        {
-            let err =
-                ob_errors::ApiError::obie(ob_errors::Prefix::RateLimited, "", "Too many requests")
-                    .with_detail(
-                        ob_errors::ErrorCode::MonzoGeneric,
-                        "TPP rate limit: at most 100 requests per second per organisation",
-                    )
-                    .with_retry_after(std::time::Duration::from_secs(1));
-            let (parts, body) = ob_errors::render(req.headers(), &err).into_parts();
-            return hyper::Response::from_parts(parts, Full::new(Bytes::from(body)));
-        }
-        if Sandbox::changes_state(&req) {
-            let headers: Vec<(String, String)> = req
-                .headers()
-                .iter()
-                .map(|(k, v)| {
-                    (
-                        k.to_string(),
-                        String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                    )
-                })
-                .collect();
-            let entry = Entry {
-                at: ctx.now.to_rfc3339_opts(chrono::SecondsFormat::Nanos, true),
-                method: req.method().to_string(),
-                uri: req
-                    .uri()
-                    .path_and_query()
-                    .map(|p| p.to_string())
-                    .unwrap_or_default(),
-                headers: serde_json::to_string(&headers).unwrap_or_default(),
-                body: req.body().clone(),
-                client_dn: ctx.client_certificate_dn.clone(),
-            };
-            if shared.store.append(&entry).is_err() {
-                let mut r = hyper::Response::new(Full::new(Bytes::new()));
-                *r.status_mut() = http::StatusCode::SERVICE_UNAVAILABLE;
-                return r;
-            }
-        }
+    let mut shared = lock(shared);
+    if shared.closed {
+        let err = ob_errors::ApiError::obie(
+            ob_errors::Prefix::InternalService,
+            "shutting_down",
+            "Service unavailable",
+        )
+        .with_detail(
+            ob_errors::ErrorCode::UnexpectedError,
+            "the sandbox is stopping",
+        );
+        let mut r = refusal(
+            req.headers(),
+            &ob_errors::ApiError {
+                status: http::StatusCode::SERVICE_UNAVAILABLE,
+                ..err
+            },
+        );
+        r.headers_mut().insert(
+            http::header::CONNECTION,
+            http::HeaderValue::from_static("close"),
+        );
+        return r;
+    }
+    if !shared
+        .limiter
+        .allow(ctx.client_certificate_dn.as_deref(), ctx.now)
+    {
+        let err =
+            ob_errors::ApiError::obie(ob_errors::Prefix::RateLimited, "", "Too many requests")
+                .with_detail(
+                    ob_errors::ErrorCode::MonzoGeneric,
+                    "TPP rate limit: at most 100 requests per second per organisation",
+                )
+                .with_retry_after(std::time::Duration::from_secs(1));
+        return refusal(req.headers(), &err);
+    }
+    let shared = &mut *shared;
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         shared.sandbox.handle(&req, &ctx)
+    }));
+    let failed = |shared: &mut Shared| {
+        // The core's memory may hold half a change: rebuild it from the log.
+        if let Ok(sandbox) = shared.recipe.rebuild(&shared.store) {
+            shared.sandbox = sandbox;
+        }
+        let err = ob_errors::ApiError::obie(
+            ob_errors::Prefix::InternalService,
+            "",
+            "Internal server error",
+        )
+        .with_detail(
+            ob_errors::ErrorCode::UnexpectedError,
+            "Something went wrong",
+        );
+        refusal(req.headers(), &err)
     };
+    let resp = match outcome {
+        Ok(resp) => resp,
+        Err(_) => return failed(shared),
+    };
+    // Logged once handled and before answering: a crash before this point loses a request
+    // whose client got no answer (and retries with its idempotency key); after it, nothing.
+    if Sandbox::changes_state(&req) {
+        let headers: Vec<(String, String)> = req
+            .headers()
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.to_string(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
+            .collect();
+        let entry = Entry {
+            at: ctx.now.to_rfc3339_opts(chrono::SecondsFormat::Nanos, true),
+            method: req.method().to_string(),
+            uri: req
+                .uri()
+                .path_and_query()
+                .map(|p| p.to_string())
+                .unwrap_or_default(),
+            headers: serde_json::to_string(&headers).unwrap_or_default(),
+            body: req.body().clone(),
+            client_dn: ctx.client_certificate_dn.clone(),
+        };
+        if shared.store.append(&entry).is_err() {
+            return failed(shared);
+        }
+    }
     let (parts, body) = resp.into_parts();
     hyper::Response::from_parts(parts, Full::new(Bytes::from(body)))
 }

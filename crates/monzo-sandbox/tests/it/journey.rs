@@ -147,28 +147,42 @@ impl Tpp {
     /// Registers for `scope` (`openid accounts` or `openid payments`: Open Banking does not
     /// allow both in one registration).
     pub fn register_for(transport: Transport, base: &str, now: DateTime<Utc>, scope: &str) -> Tpp {
-        let dn = format!("C=GB,O=Sandbox TPP,OU={ORG_ID},CN={SOFTWARE_ID}");
         let mut tpp = Tpp {
             transport,
-            dn,
+            dn: String::new(),
             client_id: String::new(),
             now,
             base: base.to_owned(),
         };
+        let (client_id, dn) = tpp.register_software(SOFTWARE_ID, ORG_ID, scope);
+        tpp.client_id = client_id;
+        tpp.dn = dn;
+        tpp
+    }
+
+    /// Registers a software (another TPP, when the ids differ) on the same emulator; returns
+    /// its client id and certificate subject. The Tpp's own identity is unchanged.
+    pub fn register_software(
+        &mut self,
+        software_id: &str,
+        org_id: &str,
+        scope: &str,
+    ) -> (String, String) {
+        let dn = format!("C=GB,O=Sandbox TPP,OU={org_id},CN={software_id}");
         let body = json!({
             "software_statement_claims": {
-                "software_id": SOFTWARE_ID,
-                "org_id": ORG_ID,
+                "software_id": software_id,
+                "org_id": org_id,
                 "software_client_name": "Budgeting App",
                 "software_redirect_uris": [REDIRECT],
                 "software_roles": ["AISP", "PISP"]
             },
             "jwks": {"keys": [tpp_key().public_jwk()]}
         });
-        let req = Request::post(tpp.url("/open-banking/sandbox/software-statements"))
+        let req = Request::post(self.url("/open-banking/sandbox/software-statements"))
             .body(body.to_string().into_bytes())
             .unwrap();
-        let resp = tpp.send(req, false);
+        let resp = self.send(req, false);
         assert_eq!(
             resp.status(),
             201,
@@ -176,26 +190,26 @@ impl Tpp {
             String::from_utf8_lossy(resp.body())
         );
         let issued: Value = serde_json::from_slice(resp.body()).unwrap();
-        let aud = "0015800001ZEc3hAAD";
         let request = RegistrationRequest::uk(
             issued["software_statement"].as_str().unwrap(),
-            SOFTWARE_ID,
-            aud,
+            software_id,
+            "0015800001ZEc3hAAD",
             vec![REDIRECT.into()],
             scope,
-            &tpp.dn.clone(),
-            &ob_dcr::uuid_v4([1; 16]),
-            now,
+            &dn,
+            &ob_dcr::uuid_v4([software_id.len() as u8; 16]),
+            self.now,
         )
         .unwrap();
         let jwt = request.sign(tpp_key()).unwrap();
-        let resp = tpp.send(
-            prepare_register(&tpp.url("/open-banking/register"), &jwt).unwrap(),
+        let own_dn = std::mem::replace(&mut self.dn, dn.clone());
+        let resp = self.send(
+            prepare_register(&self.url("/open-banking/register"), &jwt).unwrap(),
             true,
         );
+        self.dn = own_dn;
         let reg = parse_register_response(&resp).unwrap();
-        tpp.client_id = reg.client_id.unwrap().to_string();
-        tpp
+        (reg.client_id.unwrap().to_string(), dn)
     }
 
     pub fn app_token(&mut self) -> String {
@@ -790,4 +804,64 @@ fn malformed_duplicate_and_deep_json_are_refused_with_obie_errors() {
             "{err}"
         );
     }
+}
+
+#[test]
+fn tokens_are_bound_to_their_client_and_certificate() {
+    let mut tpp = Tpp::register();
+    let consent = tpp.consent(
+        &["ReadAccountsBasic"],
+        json!({"DesiredStatus": "Authorised", "UserID": HEAVY}),
+    );
+    let at = tpp.authorise(&consent).access_token.expose().to_owned();
+    let read = |tpp: &mut Tpp, cert: bool| {
+        let req = Request::get(tpp.url("/open-banking/v3.1/aisp/accounts"))
+            .header("authorization", format!("Bearer {at}"))
+            .body(Vec::new())
+            .unwrap();
+        tpp.send(req, cert).status().as_u16()
+    };
+    assert_eq!(read(&mut tpp, true), 200);
+    assert_eq!(read(&mut tpp, false), 401, "no certificate");
+    // Another TPP's certificate, with our token: refused.
+    let (other_client, other_dn) = tpp.register_software(
+        "OtherSoftware00000001",
+        "0015800001OTHER0001",
+        "openid accounts",
+    );
+    let own = std::mem::replace(&mut tpp.dn, other_dn);
+    assert_eq!(read(&mut tpp, true), 401, "another client's certificate");
+    // And the other TPP cannot see our consent.
+    let own_client = std::mem::replace(&mut tpp.client_id, other_client);
+    let their_app = tpp.app_token();
+    let (status, body) = tpp.json(
+        "GET",
+        &format!("/open-banking/v3.1/aisp/account-access-consents/{consent}"),
+        &their_app,
+        None,
+    );
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["Errors"][0]["ErrorCode"], "UK.OBIE.Resource.NotFound");
+    tpp.dn = own;
+    tpp.client_id = own_client;
+    // Nobody can replace a registered software's keys.
+    let req = Request::post(tpp.url("/open-banking/sandbox/software-statements"))
+        .body(json!({"software_statement_claims": {"software_id": SOFTWARE_ID, "software_redirect_uris": [REDIRECT], "software_roles": ["AISP"]}, "jwks": {"keys": [tpp_key().public_jwk()]}}).to_string().into_bytes())
+        .unwrap();
+    assert_eq!(tpp.send(req, false).status(), 409);
+}
+
+#[test]
+fn an_authorised_consent_can_be_re_authenticated() {
+    let mut tpp = Tpp::register();
+    let consent = tpp.consent(
+        &["ReadAccountsBasic", "ReadPartyPSU"],
+        json!({"DesiredStatus": "Authorised", "UserID": HEAVY}),
+    );
+    tpp.authorise(&consent);
+    tpp.now += Duration::minutes(6);
+    // The customer authenticates again: a new SCA, new tokens, and the party is readable.
+    let at = tpp.authorise(&consent).access_token.expose().to_owned();
+    let (status, party) = tpp.json("GET", "/open-banking/v3.1/aisp/party", &at, None);
+    assert_eq!(status, 200, "{party}");
 }

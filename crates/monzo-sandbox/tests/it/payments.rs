@@ -236,3 +236,83 @@ fn over_the_daily_limit_the_payment_is_rejected() {
         "Payment limits exceeded"
     );
 }
+
+#[test]
+fn payment_users_accounts_and_funds_are_checked() {
+    let mut p = Payer::new();
+    let app = p.app.clone();
+    // An unknown user, or an account that is not the user's: refused at once.
+    let mut unknown = initiation("1.00");
+    unknown["SupplementaryData"]["UserID"] = json!("user_nobody");
+    let (status, err, _) = p.post(
+        "/domestic-payment-consents",
+        &app,
+        "u-1",
+        &json!({"Data": {"Initiation": unknown}, "Risk": {}}),
+        true,
+    );
+    assert_eq!(
+        (status, code(&err)),
+        (400, "UK.OBIE.Field.Invalid"),
+        "{err}"
+    );
+    let mut foreign = initiation("1.00");
+    foreign["SupplementaryData"]["AccountID"] = json!("acc_0000A4C4o66FCYJoERQhHN");
+    let (status, err, _) = p.post(
+        "/domestic-payment-consents",
+        &app,
+        "u-2",
+        &json!({"Data": {"Initiation": foreign}, "Risk": {}}),
+        true,
+    );
+    assert_eq!(
+        (status, code(&err)),
+        (400, "UK.OBIE.Field.Invalid"),
+        "{err}"
+    );
+    // More than the account holds: the authorisation fails as Monzo's does.
+    let mut light = initiation("9000.00");
+    light["SupplementaryData"] = json!({"DesiredStatus": "Authorised", "UserID": "user_0000A4C4wkPFE7x9at8Ujp", "AccountID": "acc_0000A4C4wz4Ail0f3sONTV"});
+    let (status, c, _) = p.post(
+        "/domestic-payment-consents",
+        &app,
+        "u-3",
+        &json!({"Data": {"Initiation": light}, "Risk": {}}),
+        true,
+    );
+    assert_eq!(status, 201, "{c}");
+    let consent = c["Data"]["ConsentId"].as_str().unwrap().to_owned();
+    let url = p.tpp.authorize_url_for(&consent, "openid payments");
+    let resp = p
+        .tpp
+        .send(Request::get(url).body(Vec::new()).unwrap(), false);
+    let location = resp.headers()["location"].to_str().unwrap().to_owned();
+    match ob_oidc::callback::parse_callback(&location, "st-1").unwrap_err() {
+        ob_oidc::OidcError::AuthorizationDenied { error, description } => {
+            assert_eq!(error, "access_denied");
+            assert_eq!(
+                description.as_deref(),
+                Some("Insufficient funds in selected account to make requested payment.")
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    // A token of the wrong kind or for another consent is refused.
+    let consent = p.consent("5.00", "u-4");
+    let token = p.authorise(&consent);
+    let other = p.consent("6.00", "u-5");
+    let (status, _) = p.tpp.json(
+        "GET",
+        &format!("{PISP}/domestic-payment-consents/{other}/funds-confirmation"),
+        &token,
+        None,
+    );
+    assert_eq!(status, 403);
+    let (status, _) = p.tpp.json(
+        "GET",
+        &format!("{PISP}/domestic-payment-consents/{consent}/funds-confirmation"),
+        &app,
+        None,
+    );
+    assert_eq!(status, 403, "funds confirmation takes the consent's token");
+}
