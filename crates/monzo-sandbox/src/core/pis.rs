@@ -293,25 +293,23 @@ impl Sandbox {
                     )
                 })
             });
-        if let Some((_, user, account)) = &desired {
-            if let Some(user) = user {
-                let Some(u) = self.world.user(user) else {
-                    return Err(http::field_invalid(
-                        "Data.Initiation.SupplementaryData.UserID",
-                        "unknown sandbox user",
-                    ));
-                };
-                let ok = account.as_ref().is_none_or(|a| {
-                    u.accounts
-                        .iter()
-                        .any(|acc| &acc.id == a && acc.currency == "GBP")
-                });
-                if !ok {
-                    return Err(http::field_invalid(
-                        "Data.Initiation.SupplementaryData.AccountID",
-                        "not a GBP account of that user",
-                    ));
-                }
+        if let Some((_, Some(user), account)) = &desired {
+            let Some(u) = self.world.user(user) else {
+                return Err(http::field_invalid(
+                    "Data.Initiation.SupplementaryData.UserID",
+                    "unknown sandbox user",
+                ));
+            };
+            let ok = account.as_ref().is_none_or(|a| {
+                u.accounts
+                    .iter()
+                    .any(|acc| &acc.id == a && acc.currency == "GBP")
+            });
+            if !ok {
+                return Err(http::field_invalid(
+                    "Data.Initiation.SupplementaryData.AccountID",
+                    "not a GBP account of that user",
+                ));
             }
         }
         let id = self.new_id("obpispdomesticpaymentconsent");
