@@ -211,27 +211,31 @@ impl Sandbox {
             }
             (&Method::GET, ["pots"]) => self.read(req, ctx, None, |s, a, _| s.pots(a)),
             (&Method::GET, ["party"]) => {
-                self.read(req, ctx, None, |s, a, _| s.party(a, ctx.now, None))
+                self.read(req, ctx, None, |s, a, q| s.party(a, ctx.now, None, q))
             }
             (&Method::GET, ["accounts", id, kind @ ("party" | "parties")]) => {
                 let id = (*id).to_owned();
                 let many = *kind == "parties";
-                self.read(req, ctx, Some(&id), |s, a, _| {
-                    s.party(a, ctx.now, Some(many))
+                self.read(req, ctx, Some(&id), |s, a, q| {
+                    s.party(a, ctx.now, Some(many), q)
                 })
             }
             (&Method::GET, ["accounts", id, "direct-debits"]) => {
                 let id = (*id).to_owned();
-                self.read(req, ctx, Some(&id), |s, a, _| s.direct_debits(a, ctx.now))
+                self.read(req, ctx, Some(&id), |s, a, q| {
+                    s.direct_debits(a, ctx.now, q)
+                })
             }
             (&Method::GET, ["accounts", id, "standing-orders"]) => {
                 let id = (*id).to_owned();
-                self.read(req, ctx, Some(&id), |s, a, _| s.standing_orders(a, ctx.now))
+                self.read(req, ctx, Some(&id), |s, a, q| {
+                    s.standing_orders(a, ctx.now, q)
+                })
             }
             (&Method::GET, ["accounts", id, "scheduled-payments"]) => {
                 let id = (*id).to_owned();
-                self.read(req, ctx, Some(&id), |s, a, _| {
-                    s.scheduled_payments(a, ctx.now)
+                self.read(req, ctx, Some(&id), |s, a, q| {
+                    s.scheduled_payments(a, ctx.now, q)
                 })
             }
             _ => Err(http::not_found()),
@@ -630,6 +634,7 @@ impl Sandbox {
         access: &Access,
         now: Instant,
         account: Option<bool>,
+        q: &ReadQuery,
     ) -> Result<Value, ApiError> {
         let needed = if account.is_some() {
             Permission::ReadParty
@@ -653,14 +658,17 @@ impl Sandbox {
             Some(true) => json!({"Party": [party]}),
             _ => json!({"Party": party}),
         };
-        Ok(
-            json!({"Data": data, "Links": {"Self": format!("{}/party", self.config.aisp_base())}, "Meta": {}}),
-        )
+        Ok(json!({"Data": data, "Links": {"Self": q.self_url}, "Meta": {}}))
     }
 
     /// `GET /accounts/{id}/direct-debits` (`ReadDirectDebits`): after 5 minutes from SCA, only
     /// those collected in the last 90 days.
-    fn direct_debits(&self, access: &Access, now: Instant) -> Result<Value, ApiError> {
+    fn direct_debits(
+        &self,
+        access: &Access,
+        now: Instant,
+        q: &ReadQuery,
+    ) -> Result<Value, ApiError> {
         Self::require(access, Permission::ReadDirectDebits)?;
         let items: Vec<Value> = self
             .accounts_of(access)
@@ -689,14 +697,19 @@ impl Sandbox {
         filter_direct_debits(&mut typed, access.last_sca, now);
         Ok(json!({
             "Data": {"DirectDebit": typed},
-            "Links": {"Self": format!("{}/direct-debits", self.config.aisp_base())},
+            "Links": {"Self": q.self_url},
             "Meta": {"TotalPages": 1}
         }))
     }
 
     /// `GET /accounts/{id}/standing-orders` (`ReadStandingOrdersBasic`/`Detail`): after 5 minutes
     /// from SCA, only those executed in the last 90 days and those not yet started.
-    fn standing_orders(&self, access: &Access, now: Instant) -> Result<Value, ApiError> {
+    fn standing_orders(
+        &self,
+        access: &Access,
+        now: Instant,
+        q: &ReadQuery,
+    ) -> Result<Value, ApiError> {
         Self::require(access, Permission::ReadStandingOrdersBasic)?;
         let items: Vec<Value> = self
             .accounts_of(access)
@@ -733,14 +746,19 @@ impl Sandbox {
         }
         Ok(json!({
             "Data": {"StandingOrder": typed},
-            "Links": {"Self": format!("{}/standing-orders", self.config.aisp_base())},
+            "Links": {"Self": q.self_url},
             "Meta": {"TotalPages": 1}
         }))
     }
 
     /// `GET /accounts/{id}/scheduled-payments` (`ReadScheduledPaymentsBasic`/`Detail`): while
     /// the last SCA is within 90 days.
-    fn scheduled_payments(&self, access: &Access, now: Instant) -> Result<Value, ApiError> {
+    fn scheduled_payments(
+        &self,
+        access: &Access,
+        now: Instant,
+        q: &ReadQuery,
+    ) -> Result<Value, ApiError> {
         Self::require(access, Permission::ReadScheduledPaymentsBasic)?;
         check_scheduled_payments_access(access.last_sca, now).map_err(|e| consent_error(&e))?;
         let items: Vec<Value> = self
@@ -766,7 +784,7 @@ impl Sandbox {
         }
         Ok(json!({
             "Data": {"ScheduledPayment": typed},
-            "Links": {"Self": format!("{}/scheduled-payments", self.config.aisp_base())},
+            "Links": {"Self": q.self_url},
             "Meta": {"TotalPages": 1}
         }))
     }

@@ -553,6 +553,16 @@ impl Sandbox {
         if let Some(reason) = p.rejection {
             data["SupplementaryData"] = json!({"RejectionReason": reason});
         }
+        // Monzo returns the account the payment was made from.
+        if let Some((user, account)) = self.world.account(&p.account_id) {
+            if let Some(scan) = &account.sort_code_account {
+                data["Debtor"] = json!({
+                    "SchemeName": "UK.OBIE.SortCodeAccountNumber",
+                    "Identification": scan,
+                    "Name": user.legal_name,
+                });
+            }
+        }
         json!({
             "Data": data,
             "Links": {"Self": format!("{}/domestic-payments/{id}", self.config.pisp_base())},

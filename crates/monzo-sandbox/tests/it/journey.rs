@@ -865,3 +865,20 @@ fn an_authorised_consent_can_be_re_authenticated() {
     let (status, party) = tpp.json("GET", "/open-banking/v3.1/aisp/party", &at, None);
     assert_eq!(status, 200, "{party}");
 }
+
+#[test]
+fn links_name_the_resource_read() {
+    let mut tpp = Tpp::register();
+    let consent = tpp.consent(
+        &["ReadAccountsBasic", "ReadDirectDebits", "ReadParty"],
+        json!({"DesiredStatus": "Authorised", "UserID": HEAVY}),
+    );
+    let at = tpp.authorise(&consent).access_token.expose().to_owned();
+    for path in [
+        format!("/open-banking/v3.1/aisp/accounts/{HEAVY_ACCOUNT}/direct-debits"),
+        format!("/open-banking/v3.1/aisp/accounts/{HEAVY_ACCOUNT}/party"),
+    ] {
+        let (_, body) = tpp.json("GET", &path, &at, None);
+        assert_eq!(body["Links"]["Self"], tpp.url(&path), "{path}");
+    }
+}

@@ -172,6 +172,10 @@ fn a_domestic_payment_from_consent_to_completion() {
         serde_json::from_value(payment.clone()).unwrap();
     ob_model::Validate::validate(&typed).unwrap();
     assert_eq!(payment["Data"]["Status"], "AcceptedSettlementCompleted");
+    assert_eq!(
+        payment["Data"]["Debtor"]["Identification"],
+        "04000412345678"
+    );
     // Replaying the order gives the same payment; the consent is consumed.
     let (status, replay) = p.pay(&consent, &token, "165.88", "pay-1");
     assert_eq!((status, &replay), (201, &payment));
