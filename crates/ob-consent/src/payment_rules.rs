@@ -29,7 +29,8 @@ use monzo_model::funds::OBFundsConfirmationConsent1;
 use monzo_model::payments::{
     OBExternalLocalInstrument1Code as Instrument, OBWriteDomestic2DataInitiation,
     OBWriteDomestic2DataInitiationCreditorAccount, OBWriteDomestic2DataInitiationDebtorAccount,
-    OBWriteDomesticScheduled2DataInitiation, OBWriteDomesticStandingOrder3DataInitiation,
+    OBWriteDomestic2DataInitiationInstructedAmount, OBWriteDomesticScheduled2DataInitiation,
+    OBWriteDomesticStandingOrder3DataInitiation,
 };
 use monzo_model::payments_v3_1_11::{
     OBExternalExtendedAccountType1Code as BeneficiaryAccountType,
@@ -52,7 +53,8 @@ fn present(text: &str) -> bool {
     !text.trim().is_empty()
 }
 
-fn check_gbp(path: &'static str, currency: &str) -> Result<(), ConsentError> {
+/// Refuses a currency other than GBP (`UK.OBIE.Unsupported.Currency`).
+pub(crate) fn check_gbp(path: &'static str, currency: &str) -> Result<(), ConsentError> {
     if currency == "GBP" {
         Ok(())
     } else {
@@ -65,7 +67,8 @@ fn check_gbp(path: &'static str, currency: &str) -> Result<(), ConsentError> {
     }
 }
 
-fn check_positive(path: &'static str, amount: Decimal) -> Result<(), ConsentError> {
+/// Refuses an amount of zero or less (`UK.OBIE.Field.Invalid`).
+pub(crate) fn check_positive(path: &'static str, amount: Decimal) -> Result<(), ConsentError> {
     if amount > Decimal::ZERO {
         Ok(())
     } else {
@@ -173,21 +176,33 @@ const DEBTOR: &[&str; 2] = &[
 
 /// A domestic payment (consent or order): GBP, sort code and account number, FPS.
 pub fn check_domestic(initiation: &OBWriteDomestic2DataInitiation) -> Result<(), ConsentError> {
+    check_uk_transfer(
+        &initiation.instructed_amount,
+        initiation.local_instrument.as_ref(),
+        &initiation.creditor_account,
+        initiation.debtor_account.as_deref(),
+    )
+}
+
+/// What domestic and scheduled payments share: a GBP amount above zero, Faster Payments, and
+/// sort code and account number accounts.
+fn check_uk_transfer(
+    amount: &OBWriteDomestic2DataInitiationInstructedAmount,
+    instrument: Option<&Instrument>,
+    creditor: &OBWriteDomestic2DataInitiationCreditorAccount,
+    debtor: Option<&OBWriteDomestic2DataInitiationDebtorAccount>,
+) -> Result<(), ConsentError> {
     check_gbp(
         "Data.Initiation.InstructedAmount.Currency",
-        &initiation.instructed_amount.currency,
+        &amount.currency,
     )?;
     check_positive(
         "Data.Initiation.InstructedAmount.Amount",
-        initiation.instructed_amount.amount.value(),
+        amount.amount.value(),
     )?;
-    check_fps(
-        "Data.Initiation.LocalInstrument",
-        initiation.local_instrument.as_ref(),
-        true,
-    )?;
-    check_creditor(CREDITOR, &initiation.creditor_account)?;
-    check_debtor(DEBTOR, initiation.debtor_account.as_deref())
+    check_fps("Data.Initiation.LocalInstrument", instrument, true)?;
+    check_creditor(CREDITOR, creditor)?;
+    check_debtor(DEBTOR, debtor)
 }
 
 /// A domestic scheduled payment (consent or order): as [`check_domestic`], and
@@ -197,21 +212,12 @@ pub fn check_scheduled(
     now: Instant,
 ) -> Result<(), ConsentError> {
     const WHEN: &str = "Data.Initiation.RequestedExecutionDateTime";
-    check_gbp(
-        "Data.Initiation.InstructedAmount.Currency",
-        &initiation.instructed_amount.currency,
-    )?;
-    check_positive(
-        "Data.Initiation.InstructedAmount.Amount",
-        initiation.instructed_amount.amount.value(),
-    )?;
-    check_fps(
-        "Data.Initiation.LocalInstrument",
+    check_uk_transfer(
+        &initiation.instructed_amount,
         initiation.local_instrument.as_ref(),
-        true,
+        &initiation.creditor_account,
+        initiation.debtor_account.as_deref(),
     )?;
-    check_creditor(CREDITOR, &initiation.creditor_account)?;
-    check_debtor(DEBTOR, initiation.debtor_account.as_deref())?;
     check_rfc3339(WHEN, &initiation.requested_execution_date_time)?;
     let day = uk_date(initiation.requested_execution_date_time.utc());
     if day < uk_date(now) {

@@ -20,7 +20,8 @@ use monzo_model::vrp::{
 };
 use rust_decimal::Decimal;
 
-use crate::{not_before, ConsentError, Instant, Refused, Unsupported};
+use crate::payment_rules::{check_gbp, check_positive};
+use crate::{not_before, ConsentError, Instant, Refused};
 
 /// A periodic-limit period Monzo supports.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -103,31 +104,6 @@ pub struct ControlParameters {
     pub maximum_individual_amount: Decimal,
     /// `PeriodicLimits`.
     pub periodic_limits: Vec<PeriodicLimit>,
-}
-
-fn check_gbp(path: &'static str, currency: &str) -> Result<(), ConsentError> {
-    if currency == "GBP" {
-        Ok(())
-    } else {
-        Err(ConsentError::Unsupported {
-            kind: Unsupported::Currency,
-            path,
-            expected: "GBP".into(),
-            found: currency.into(),
-        })
-    }
-}
-
-fn check_positive(path: &'static str, amount: Decimal) -> Result<(), ConsentError> {
-    if amount > Decimal::ZERO {
-        Ok(())
-    } else {
-        Err(ConsentError::FieldInvalid {
-            path,
-            expected: "an amount above zero".into(),
-            found: amount.to_string(),
-        })
-    }
 }
 
 impl ControlParameters {
