@@ -195,7 +195,7 @@ pub struct StandingOrder {
     /// Its id.
     pub id: String,
     /// OBIE frequency code.
-    pub frequency: &'static str,
+    pub frequency: String,
     /// Reference.
     pub reference: String,
     /// First payment.
@@ -317,6 +317,14 @@ impl World {
         self.users
             .iter()
             .find_map(|u| u.accounts.iter().find(|a| a.id == id).map(|a| (u, a)))
+    }
+
+    /// The account with this id, to change.
+    pub fn account_mut(&mut self, id: &str) -> Option<&mut Account> {
+        self.users
+            .iter_mut()
+            .flat_map(|u| u.accounts.iter_mut())
+            .find(|a| a.id == id)
     }
 }
 
@@ -772,7 +780,7 @@ fn account(
     } else {
         vec![StandingOrder {
             id: format!("so_{}0001", short(account_id)),
-            frequency: "IntrvlMnthDay:01:01",
+            frequency: "IntrvlMnthDay:01:01".into(),
             reference: "RENT".into(),
             first_payment: at_time(opened, 7 * 3600),
             last_payment: Some(at_time(

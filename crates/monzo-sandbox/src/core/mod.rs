@@ -11,16 +11,19 @@
 //! |---|---|
 //! | `GET /.well-known/openid-configuration`, `GET /jwks` | discovery, the bank's keys |
 //! | `POST /sandbox/software-statements` | the sandbox's own directory: signs a software statement and keeps the TPP's JWKS |
-//! | `POST /register` | dynamic client registration (UK profile, statements from the sandbox directory) |
+//! | `POST /register`, `GET`/`PUT`/`DELETE /register/{ClientId}` | dynamic client registration (UK profile, statements from the sandbox directory) and its management |
 //! | `POST /token` | `client_credentials`, `authorization_code`, `refresh_token` under `tls_client_auth` |
 //! | `GET /authorize`, `POST /authorize/decision` | the customer's approval: automatic with `DesiredStatus`, else a page |
 //! | `/v3.1/aisp/...` | account-access consents, accounts, balances, transactions, pots, parties, direct debits, standing orders, scheduled payments |
-//! | `/v3.1/pisp/...` | domestic payment consents, funds confirmation, domestic payments (signed, idempotent) |
+//! | `/v3.1/pisp/...` | domestic, scheduled, standing-order and international payment consents and orders; domestic VRP consents and payments; funds confirmation (all signed, idempotent) |
+//! | `/v3.1/cbpii/...` | confirmation-of-funds consents and checks |
 
 mod ais;
+mod cbpii;
 mod http;
 mod oauth;
 mod pis;
+mod vrp;
 
 use std::collections::HashMap;
 
@@ -68,6 +71,11 @@ impl Config {
     pub fn pisp_base(&self) -> String {
         format!("{}/open-banking/v3.1/pisp", self.base)
     }
+
+    /// The confirmation-of-funds base URL: `{base}/open-banking/v3.1/cbpii`.
+    pub fn cbpii_base(&self) -> String {
+        format!("{}/open-banking/v3.1/cbpii", self.base)
+    }
 }
 
 /// What the transport knows about a request.
@@ -102,6 +110,8 @@ impl Keys {
 #[derive(Clone, Debug)]
 pub(crate) struct Software {
     pub(crate) jwks: Jwks,
+    /// The organisation the statement names.
+    pub(crate) org_id: String,
 }
 
 /// A registered client.
@@ -130,6 +140,8 @@ pub struct Sandbox {
     pub(crate) tokens: TokenStore,
     pub(crate) ais: ais::State,
     pub(crate) pis: pis::State,
+    pub(crate) vrp: vrp::State,
+    pub(crate) cbpii: cbpii::State,
 }
 
 impl Sandbox {
@@ -150,6 +162,8 @@ impl Sandbox {
             tokens: TokenStore::new(),
             ais: ais::State::default(),
             pis: pis::State::default(),
+            vrp: vrp::State::default(),
+            cbpii: cbpii::State::default(),
         }
     }
 
@@ -195,11 +209,15 @@ impl Sandbox {
             (&Method::GET, ["jwks"]) => self.jwks(),
             (&Method::POST, ["sandbox", "software-statements"]) => self.issue_statement(req, ctx),
             (&Method::POST, ["register"]) => self.register(req, ctx),
+            (&Method::GET, ["register", id]) => self.read_registration(id, req, ctx),
+            (&Method::PUT, ["register", id]) => self.update_registration(id, req, ctx),
+            (&Method::DELETE, ["register", id]) => self.delete_registration(id, req, ctx),
             (&Method::POST, ["token"]) => self.token(req, ctx),
             (&Method::GET, ["authorize"]) => self.authorize(req, ctx),
             (&Method::POST, ["authorize", "decision"]) => self.decide(req, ctx),
             (_, ["v3.1", "aisp", rest @ ..]) => self.aisp(&method, rest, req, ctx),
             (_, ["v3.1", "pisp", rest @ ..]) => self.pisp(&method, rest, req, ctx),
+            (_, ["v3.1", "cbpii", rest @ ..]) => self.cbpii(&method, rest, req, ctx),
             _ => http::error(req.headers(), &http::not_found()),
         };
         self.interactions += 1;
@@ -228,6 +246,10 @@ impl Sandbox {
             Some(ConsentKind::AccountAccess)
         } else if self.pis.consents.contains_key(id) {
             Some(ConsentKind::Payment)
+        } else if self.vrp.consents.contains_key(id) {
+            Some(ConsentKind::Vrp)
+        } else if self.cbpii.consents.contains_key(id) {
+            Some(ConsentKind::FundsConfirmation)
         } else {
             None
         }
@@ -235,10 +257,13 @@ impl Sandbox {
 
     /// A consent's sandbox `DesiredStatus` (approve?), `UserID` and `AccountID`.
     pub(crate) fn desired(&self, id: &str) -> Option<(bool, Option<String>, Option<String>)> {
-        match self.pis.consents.get(id) {
-            Some(c) => c.desired.clone(),
-            None => self.ais.desired(id).map(|(ok, user)| (ok, user, None)),
+        if let Some(c) = self.pis.consents.get(id) {
+            return c.desired.clone();
         }
+        if let Some(c) = self.vrp.consents.get(id) {
+            return c.desired.map(|ok| (ok, None, None));
+        }
+        self.ais.desired(id).map(|(ok, user)| (ok, user, None))
     }
 
     /// Whether `client_id` may send the customer to approve consent `id`.
@@ -249,19 +274,61 @@ impl Sandbox {
         now: Instant,
     ) -> Result<(), ob_consent::ConsentError> {
         match self.pis.consents.get(id) {
-            Some(c) if c.machine.info().client_id == client_id => match &c.machine {
-                ob_consent::payment::PaymentConsent::AwaitingAuthorisation(_) => Ok(()),
-                other => Err(ob_consent::ConsentError::InvalidConsentStatus {
+            Some(c) if c.machine.info().client_id == client_id => {
+                return match &c.machine {
+                    ob_consent::payment::PaymentConsent::AwaitingAuthorisation(_) => Ok(()),
+                    other => Err(ob_consent::ConsentError::InvalidConsentStatus {
+                        action: "authorise",
+                        status: pis::status_name(other),
+                    }),
+                }
+            }
+            Some(_) => {
+                return Err(ob_consent::ConsentError::InvalidConsentStatus {
                     action: "authorise",
-                    status: pis::status_name(other),
-                }),
-            },
-            Some(_) => Err(ob_consent::ConsentError::InvalidConsentStatus {
-                action: "authorise",
-                status: "unknown",
-            }),
-            None => self.ais.check_authorisable(id, client_id, now),
+                    status: "unknown",
+                })
+            }
+            None => {}
         }
+        let other = |client: &str, awaiting: bool, status: &'static str| {
+            if client != client_id {
+                Err(ob_consent::ConsentError::InvalidConsentStatus {
+                    action: "authorise",
+                    status: "unknown",
+                })
+            } else if awaiting {
+                Ok(())
+            } else {
+                Err(ob_consent::ConsentError::InvalidConsentStatus {
+                    action: "authorise",
+                    status,
+                })
+            }
+        };
+        if let Some(c) = self.vrp.consents.get(id) {
+            use ob_consent::vrp::VrpConsent;
+            let awaiting = matches!(c.machine, VrpConsent::AwaitingAuthorisation(_));
+            return other(
+                &c.machine.info().client_id,
+                awaiting,
+                vrp::status_name(&c.machine),
+            );
+        }
+        if let Some(c) = self.cbpii.consents.get(id) {
+            if c.machine.info().is_expired(now) {
+                return Err(ob_consent::ConsentError::InvalidConsentStatus {
+                    action: "authorise",
+                    status: "Expired",
+                });
+            }
+            let awaiting = matches!(
+                c.machine,
+                ob_consent::funds::FundsConsent::AwaitingAuthorisation(_)
+            );
+            return other(&c.machine.info().client_id, awaiting, "Authorised");
+        }
+        self.ais.check_authorisable(id, client_id, now)
     }
 
     /// The customer approves consent `id` as `user_id` (paying from `account`, for payments;
@@ -306,6 +373,49 @@ impl Sandbox {
                 }
                 Err(r) => Err(r.error),
             };
+        }
+        if self.vrp.consents.contains_key(id) {
+            let account = self.payment_account(user_id, account).ok_or(
+                ob_consent::ConsentError::FieldInvalid {
+                    path: "AccountID",
+                    expected: "a GBP account of the user".into(),
+                    found: user_id.to_owned(),
+                },
+            )?;
+            let event = ob_consent::vrp::Event::Authorise {
+                user_id: user_id.to_owned(),
+                account_id: account,
+            };
+            if let Some(c) = self.vrp.consents.get_mut(id) {
+                c.machine = c.machine.clone().apply(event, now).map_err(|r| r.error)?;
+            }
+            return Ok(());
+        }
+        if let Some(c) = self.cbpii.consents.get(id) {
+            // The consent names the account: it must be one of the customer's.
+            let wanted = c.debtor_identification().to_owned();
+            let account = self
+                .world
+                .user(user_id)
+                .and_then(|u| {
+                    u.accounts
+                        .iter()
+                        .find(|a| a.sort_code_account.as_deref() == Some(wanted.as_str()))
+                })
+                .map(|a| a.id.clone())
+                .ok_or(ob_consent::ConsentError::FieldInvalid {
+                    path: "Data.DebtorAccount.Identification",
+                    expected: "an account of the customer who approves".into(),
+                    found: wanted,
+                })?;
+            let event = ob_consent::funds::Event::Authorise {
+                user_id: user_id.to_owned(),
+                account_id: account,
+            };
+            if let Some(c) = self.cbpii.consents.get_mut(id) {
+                c.machine = c.machine.clone().apply(event, now).map_err(|r| r.error)?;
+            }
+            return Ok(());
         }
         if self.ais.is_authorised(id) {
             return self.ais.reauthenticate(id, now);
@@ -368,7 +478,33 @@ impl Sandbox {
                 Err(r) => Err(r.error),
             };
         }
+        if let Some(c) = self.vrp.consents.get_mut(id) {
+            c.machine = c
+                .machine
+                .clone()
+                .apply(ob_consent::vrp::Event::Reject, now)
+                .map_err(|r| r.error)?;
+            return Ok(());
+        }
+        if let Some(c) = self.cbpii.consents.get_mut(id) {
+            c.machine = c
+                .machine
+                .clone()
+                .apply(ob_consent::funds::Event::Reject, now)
+                .map_err(|r| r.error)?;
+            return Ok(());
+        }
         self.ais.reject(id, now)
+    }
+
+    /// The OAuth scope of tokens for a kind of consent.
+    pub(crate) fn scope_of(kind: ob_consent::tokens::ConsentKind) -> &'static str {
+        use ob_consent::tokens::ConsentKind;
+        match kind {
+            ConsentKind::AccountAccess => "openid accounts",
+            ConsentKind::Payment | ConsentKind::Vrp => "openid payments",
+            ConsentKind::FundsConfirmation => "openid fundsconfirmations",
+        }
     }
 
     /// Whether a request can change the emulator's state: everything but the reads of

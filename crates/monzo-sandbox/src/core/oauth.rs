@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use ::http::{Request, Response, StatusCode};
 use chrono::Duration;
-use ob_consent::tokens::{ConsentKind, Grant, NewTokens};
+use ob_consent::tokens::{Grant, NewTokens};
 use ob_dcr::server::{begin_registration, same_subject, Profile, ValidatorConfig};
 use ob_dcr::ssa::SsaClaims;
 use ob_errors::{ApiError, ErrorCode, Prefix};
@@ -159,18 +159,30 @@ impl Sandbox {
         if claims.software_id.is_empty() {
             claims.software_id = self.random_text(22);
         }
-        if self.software.contains_key(&claims.software_id) {
-            let err = ApiError {
+        // The directory gives a known software a fresh statement only for the same keys and
+        // organisation: keys cannot be replaced.
+        if let Some(known) = self.software.get(&claims.software_id) {
+            let same_keys =
+                serde_json::to_value(&known.jwks).ok() == serde_json::to_value(&jwks).ok();
+            let same_org = claims
+                .org_id
+                .as_deref()
+                .is_none_or(|o| o.is_empty() || o == known.org_id);
+            if same_keys && same_org {
+                claims.org_id = Some(known.org_id.clone());
+            } else {
+                let err = ApiError {
                 status: StatusCode::CONFLICT,
                 ..http::obie(
                     Prefix::BadRequest,
                     "resource_exists",
                     "Conflict",
                     ErrorCode::RulesResourceAlreadyExists,
-                    "a software statement with this software_id exists: its keys cannot be replaced",
+                    "a software statement with this software_id exists with other keys or organisation: they cannot be replaced",
                 )
             };
-            return http::error(req.headers(), &err);
+                return http::error(req.headers(), &err);
+            }
         }
         if claims.org_id.as_deref().is_none_or(str::is_empty) {
             claims.org_id = Some(format!("0015800001{}", self.random_text(8)));
@@ -189,8 +201,9 @@ impl Sandbox {
             Ok(t) => t,
             Err(e) => return http::error(req.headers(), &e.to_api_error()),
         };
+        let org_id = claims.org_id.clone().unwrap_or_default();
         self.software
-            .insert(claims.software_id.clone(), Software { jwks });
+            .insert(claims.software_id.clone(), Software { jwks, org_id });
         http::json(
             StatusCode::CREATED,
             &json!({
@@ -201,24 +214,25 @@ impl Sandbox {
         )
     }
 
-    pub(super) fn register(&mut self, req: &Request<Vec<u8>>, ctx: &Context) -> Response<Vec<u8>> {
-        let Some(dn) = ctx.client_certificate_dn.as_deref() else {
-            return http::error(
-                req.headers(),
-                &oauth_error(
-                    "invalid_client_metadata",
-                    "a client certificate is required (mutual TLS)",
-                ),
-            );
-        };
+    /// Checks a registration request (a JWT signed by the software's key, carrying a
+    /// statement from the sandbox directory) sent with the client certificate `dn`.
+    fn check_registration_request(
+        &mut self,
+        req: &Request<Vec<u8>>,
+        ctx: &Context,
+    ) -> Result<(ob_dcr::server::ValidRegistration, String, String, String), ApiError> {
+        let dn = ctx.client_certificate_dn.as_deref().ok_or_else(|| {
+            oauth_error(
+                "invalid_client_metadata",
+                "a client certificate is required (mutual TLS)",
+            )
+        })?;
         let config = ValidatorConfig::new(self.config.aspsp_org_id.clone(), Profile::Uk);
         let directory = Jwks {
             keys: vec![self.keys.directory.public_jwk()],
         };
-        let pending = match begin_registration(req.body(), &config, Some(&directory), ctx.now) {
-            Ok(p) => p,
-            Err(e) => return http::error(req.headers(), &e.to_api_error()),
-        };
+        let pending = begin_registration(req.body(), &config, Some(&directory), ctx.now)
+            .map_err(|e| e.to_api_error())?;
         let software_id = pending.statement().claims().software_id.clone();
         let org_id = pending
             .statement()
@@ -226,37 +240,140 @@ impl Sandbox {
             .org_id
             .clone()
             .unwrap_or_default();
-        let Some(software) = self.software.get(&software_id) else {
-            return http::error(
-                req.headers(),
-                &oauth_error(
-                    "unapproved_software_statement",
-                    "software unknown to the sandbox directory",
-                ),
-            );
-        };
+        let software = self.software.get(&software_id).ok_or_else(|| {
+            oauth_error(
+                "unapproved_software_statement",
+                "software unknown to the sandbox directory",
+            )
+        })?;
         let jwks = software.jwks.clone();
         self.seen_jtis.purge(ctx.now);
-        let valid = match pending.verify(&jwks, dn, &mut self.seen_jtis, ctx.now) {
-            Ok(v) => v,
-            Err(e) => return http::error(req.headers(), &e.to_api_error()),
-        };
-        let client_id = self.new_id("oauth2client");
-        let registration = match valid.into_registration(&client_id, ctx.now) {
-            Ok(r) => r,
-            Err(e) => return http::error(req.headers(), &e.to_api_error()),
-        };
-        let body = serde_json::to_value(&registration).unwrap_or_default();
-        self.clients.insert(
-            client_id,
-            Client {
-                registration,
-                software_id,
-                org_id,
-                subject_dn: dn.to_owned(),
+        let valid = pending
+            .verify(&jwks, dn, &mut self.seen_jtis, ctx.now)
+            .map_err(|e| e.to_api_error())?;
+        Ok((valid, software_id, org_id, dn.to_owned()))
+    }
+
+    /// `POST /register`.
+    pub(super) fn register(&mut self, req: &Request<Vec<u8>>, ctx: &Context) -> Response<Vec<u8>> {
+        let result = self.check_registration_request(req, ctx).and_then(
+            |(valid, software_id, org_id, dn)| {
+                let client_id = self.new_id("oauth2client");
+                let registration = valid
+                    .into_registration(&client_id, ctx.now)
+                    .map_err(|e| e.to_api_error())?;
+                let body = serde_json::to_value(&registration).unwrap_or_default();
+                self.clients.insert(
+                    client_id,
+                    Client {
+                        registration,
+                        software_id,
+                        org_id,
+                        subject_dn: dn,
+                    },
+                );
+                Ok(http::json(StatusCode::CREATED, &body))
             },
         );
-        http::json(StatusCode::CREATED, &body)
+        result.unwrap_or_else(|e| http::error(req.headers(), &e))
+    }
+
+    /// The client a registration-management request is for: the bearer token must be a
+    /// client-credentials token of `client_id`, presented with its certificate.
+    fn registration_owner(
+        &self,
+        client_id: &str,
+        req: &Request<Vec<u8>>,
+        ctx: &Context,
+    ) -> Result<(), ApiError> {
+        let token = http::bearer(req).ok_or_else(ApiError::unauthorized_empty)?;
+        let app = self
+            .oauth
+            .app_tokens
+            .get(token)
+            .filter(|t| ctx.now < t.expires)
+            .ok_or_else(ApiError::unauthorized_empty)?;
+        self.check_holder(&app.client_id, ctx)?;
+        if app.client_id != client_id {
+            return Err(ApiError {
+                status: StatusCode::FORBIDDEN,
+                ..oauth_error("invalid_client", "the token belongs to another client")
+            });
+        }
+        Ok(())
+    }
+
+    /// `GET /register/{ClientId}`.
+    pub(super) fn read_registration(
+        &mut self,
+        client_id: &str,
+        req: &Request<Vec<u8>>,
+        ctx: &Context,
+    ) -> Response<Vec<u8>> {
+        match self.registration_owner(client_id, req, ctx) {
+            Ok(()) => {
+                let reg = &self.clients[client_id].registration;
+                http::json(
+                    StatusCode::OK,
+                    &serde_json::to_value(reg).unwrap_or_default(),
+                )
+            }
+            Err(e) => http::error(req.headers(), &e),
+        }
+    }
+
+    /// `PUT /register/{ClientId}`: a new registration request for the same software, checked
+    /// as `POST /register` checks one; the client keeps its id.
+    pub(super) fn update_registration(
+        &mut self,
+        client_id: &str,
+        req: &Request<Vec<u8>>,
+        ctx: &Context,
+    ) -> Response<Vec<u8>> {
+        let result = self.registration_owner(client_id, req, ctx).and_then(|()| {
+            let (valid, software_id, org_id, dn) = self.check_registration_request(req, ctx)?;
+            if software_id != self.clients[client_id].software_id {
+                return Err(oauth_error(
+                    "invalid_software_statement",
+                    "the statement is for another software than the client's",
+                ));
+            }
+            let registration = valid
+                .into_registration(client_id, ctx.now)
+                .map_err(|e| e.to_api_error())?;
+            let body = serde_json::to_value(&registration).unwrap_or_default();
+            self.clients.insert(
+                client_id.to_owned(),
+                Client {
+                    registration,
+                    software_id,
+                    org_id,
+                    subject_dn: dn,
+                },
+            );
+            Ok(http::json(StatusCode::OK, &body))
+        });
+        result.unwrap_or_else(|e| http::error(req.headers(), &e))
+    }
+
+    /// `DELETE /register/{ClientId}`: the client and its client-credentials tokens go; its
+    /// consent tokens stop working, as they are bound to a client that no longer exists.
+    pub(super) fn delete_registration(
+        &mut self,
+        client_id: &str,
+        req: &Request<Vec<u8>>,
+        ctx: &Context,
+    ) -> Response<Vec<u8>> {
+        if let Err(e) = self.registration_owner(client_id, req, ctx) {
+            return http::error(req.headers(), &e);
+        }
+        self.clients.remove(client_id);
+        self.oauth
+            .app_tokens
+            .retain(|_, t| t.client_id != client_id);
+        let mut resp = Response::new(Vec::new());
+        *resp.status_mut() = StatusCode::NO_CONTENT;
+        resp
     }
 
     /// The registered client named in a token or authorization request, authenticated by its
@@ -404,11 +521,7 @@ impl Sandbox {
         let kind = self
             .consent_kind(&grant.consent_id)
             .ok_or_else(|| oauth_error("invalid_grant", "the consent no longer exists"))?;
-        let scope = if kind == ConsentKind::AccountAccess {
-            "openid accounts"
-        } else {
-            "openid payments"
-        };
+        let scope = Self::scope_of(kind);
         let new = self.new_tokens();
         let issued = self
             .tokens
@@ -472,14 +585,10 @@ impl Sandbox {
             .tokens
             .refresh(client_id, token, new, ctx.now)
             .map_err(|e| e.to_api_error())?;
-        let scope = match self
+        let scope = self
             .tokens
             .authenticate(&t.access_token, ctx.now)
-            .map(|g| g.kind)
-        {
-            Ok(ConsentKind::AccountAccess) => "openid accounts",
-            _ => "openid payments",
-        };
+            .map_or("openid", |g| Self::scope_of(g.kind));
         Ok(json!({
             "access_token": t.access_token,
             "token_type": "Bearer",

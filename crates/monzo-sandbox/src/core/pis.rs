@@ -1,19 +1,24 @@
-//! Domestic payments: consents, funds confirmation, and payment orders, with `ob-consent`'s
-//! payment rules, timing, order-matches-consent check, idempotency ledger and daily limit, and
-//! `ob-jose`'s detached signatures on requests and responses.
+//! Payment initiation: domestic, domestic scheduled, domestic standing-order and international
+//! (v3.1.11) consents and orders, with funds confirmation where OBIE has it. Every rule comes
+//! from `ob-consent` (the payment rules of each kind, consent timing, order-matches-consent,
+//! idempotency ledger, daily limit) and `ob-jose` (detached signatures on requests and
+//! responses); this module routes, stores and renders.
 
 use std::collections::HashMap;
 
 use ::http::{HeaderValue, Method, Request, Response, StatusCode};
 use chrono::Duration;
 use monzo_model::payments::{
-    OBWriteDomestic2, OBWriteDomestic2DataInitiationSupplementaryDataDesiredStatus as Desired,
-    OBWriteDomesticConsent4,
+    OBWriteDomestic2, OBWriteDomesticConsent4, OBWriteDomesticScheduled2,
+    OBWriteDomesticScheduledConsent4, OBWriteDomesticStandingOrder3,
+    OBWriteDomesticStandingOrderConsent5,
 };
+use monzo_model::payments_v3_1_11::{OBWriteInternational3, OBWriteInternationalConsent5};
 use ob_consent::idempotency::{Decision, Ledger};
 use ob_consent::payment::{self as consent, PaymentConsent, PaymentKind};
 use ob_consent::payment_rules::{
-    check_daily_limit, check_domestic, check_order_matches, uk_date, AccountType,
+    check_daily_limit, check_domestic, check_international, check_order_matches, check_scheduled,
+    check_standing_order, uk_date, AccountType,
 };
 use ob_consent::tokens::ConsentKind;
 use ob_consent::ConsentError;
@@ -21,28 +26,110 @@ use ob_errors::{ApiError, ErrorCode, Prefix};
 use ob_jose::detached::{DetachedSigner, DetachedVerifier, HEADER as JWS_HEADER};
 use ob_jose::Instant;
 use rust_decimal::Decimal;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 use serde_json::{json, Value};
 
 use super::http;
 use super::{Context, Sandbox};
-use crate::seed::{Counterparty, Transaction, TxStatus};
+use crate::seed::{Counterparty, ScheduledPayment, StandingOrder, Transaction, TxStatus};
 
 /// Which tokens an endpoint takes.
 #[derive(Clone, Copy, Debug)]
-enum TokenUse<'a> {
-    /// A client-credentials token with scope `payments`.
+pub(super) enum TokenUse<'a> {
+    /// A client-credentials token with the API's scope.
     ClientCredentials,
-    /// A payment consent's access token (for this consent, when given).
+    /// A consent's access token (for this consent, when given).
     Consent(Option<&'a str>),
     /// Either.
     Either,
 }
 
-/// A domestic payment consent and what the sandbox keeps with it.
+/// What an endpoint asks of the caller: the token it takes, the consent kind and scope that
+/// token must be for, and whether the request body must carry the client's `x-jws-signature`.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Caller<'a> {
+    pub(super) token: TokenUse<'a>,
+    pub(super) kind: ConsentKind,
+    pub(super) scope: &'static str,
+    pub(super) signed: bool,
+}
+
+/// The four payment APIs this module serves, with their paths and id styles.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Api {
+    pub(crate) kind: PaymentKind,
+    consents: &'static str,
+    orders: &'static str,
+    consent_prefix: &'static str,
+    order_prefix: &'static str,
+    order_id_field: &'static str,
+    /// Whether OBIE has `GET .../{ConsentId}/funds-confirmation` for it.
+    funds_confirmation: bool,
+    /// Whether Monzo lets the consent ask for the refund account (`ReadRefundAccount`).
+    refund: bool,
+}
+
+const APIS: [Api; 4] = [
+    Api {
+        kind: PaymentKind::Domestic,
+        consents: "domestic-payment-consents",
+        orders: "domestic-payments",
+        consent_prefix: "obpispdomesticpaymentconsent",
+        order_prefix: "obdompayment",
+        order_id_field: "DomesticPaymentId",
+        funds_confirmation: true,
+        refund: true,
+    },
+    Api {
+        kind: PaymentKind::DomesticScheduled,
+        consents: "domestic-scheduled-payment-consents",
+        orders: "domestic-scheduled-payments",
+        consent_prefix: "obpispdomesticscheduledpaymentconsent",
+        order_prefix: "obdomschpay",
+        order_id_field: "DomesticScheduledPaymentId",
+        funds_confirmation: false,
+        refund: false,
+    },
+    Api {
+        kind: PaymentKind::DomesticStandingOrder,
+        consents: "domestic-standing-order-consents",
+        orders: "domestic-standing-orders",
+        consent_prefix: "obpispdomesticstandingorderconsent",
+        order_prefix: "obdomstdord",
+        order_id_field: "DomesticStandingOrderId",
+        funds_confirmation: false,
+        refund: false,
+    },
+    Api {
+        kind: PaymentKind::International,
+        consents: "international-payment-consents",
+        orders: "international-payments",
+        consent_prefix: "obpispinternationalpaymentconsent",
+        order_prefix: "obintpayment",
+        order_id_field: "InternationalPaymentId",
+        funds_confirmation: true,
+        refund: true,
+    },
+];
+
+fn api_of(kind: PaymentKind) -> &'static Api {
+    APIS.iter().find(|a| a.kind == kind).unwrap_or(&APIS[0])
+}
+
+/// A payment consent and what the sandbox keeps with it. The request's `Initiation` and
+/// `Risk` are kept as the JSON the typed request encodes to, which is what orders are
+/// compared with.
 #[derive(Clone, Debug)]
 pub(crate) struct StoredConsent {
     pub(crate) machine: PaymentConsent,
-    request: OBWriteDomesticConsent4,
+    initiation: Value,
+    risk: Value,
+    /// The amount the account must cover: `InstructedAmount`, or `FirstPaymentAmount`.
+    amount: Decimal,
+    read_refund_account: bool,
+    /// `Permission` (scheduled payments and standing orders).
+    permission: Option<String>,
     /// `DesiredStatus` (approve?), `UserID`, `AccountID`.
     pub(crate) desired: Option<(bool, Option<String>, Option<String>)>,
     updated: Instant,
@@ -50,30 +137,48 @@ pub(crate) struct StoredConsent {
 
 /// A payment order.
 #[derive(Clone, Debug)]
-struct Payment {
+struct Order {
+    kind: PaymentKind,
     consent_id: String,
     account_id: String,
     initiation: Value,
+    amount: Decimal,
     created: Instant,
     status: &'static str,
     rejection: Option<&'static str>,
+    refund: bool,
 }
 
 /// The payment side of the state.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct State {
     pub(crate) consents: HashMap<String, StoredConsent>,
-    payments: HashMap<String, Payment>,
-    /// Answers already given, per client and `x-idempotency-key`: status and body.
-    answers: Ledger<(u16, Vec<u8>)>,
+    orders: HashMap<String, Order>,
+    /// Answers already given, per client and `x-idempotency-key`: status and body. Shared by
+    /// every payment API (VRP included), as the key is the client's.
+    pub(super) answers: Ledger<(u16, Vec<u8>)>,
 }
 
 impl State {
-    /// The amount a payment consent is for.
+    /// The amount a payment consent is for (the first payment, for standing orders).
     pub(crate) fn amount(&self, id: &str) -> Option<Decimal> {
-        self.consents
-            .get(id)
-            .map(|c| c.request.data.initiation.instructed_amount.amount.value())
+        self.consents.get(id).map(|c| c.amount)
+    }
+
+    /// What the account's immediate payments (domestic and international) have sent so far
+    /// on the UK day of `now`.
+    pub(super) fn sent_today(&self, account_id: &str, now: Instant) -> Decimal {
+        let today = uk_date(now);
+        self.orders
+            .values()
+            .filter(|p| {
+                p.account_id == account_id
+                    && p.status != "Rejected"
+                    && matches!(p.kind, PaymentKind::Domestic | PaymentKind::International)
+                    && uk_date(p.created) == today
+            })
+            .map(|p| p.amount)
+            .sum()
     }
 }
 
@@ -87,8 +192,163 @@ pub(crate) fn status_name(c: &PaymentConsent) -> &'static str {
     }
 }
 
-fn rfc3339(t: Instant) -> String {
+pub(super) fn rfc3339(t: Instant) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// Decodes a request body into its spec type, mapping a failure to `UK.OBIE.Field.Invalid`
+/// at the failing path.
+pub(super) fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    ob_model::decode::from_slice(body)
+        .map_err(|e| http::field_invalid(e.path.trim_start_matches("$."), &e.to_string()))
+}
+
+pub(super) fn to_json<T: Serialize>(v: &T) -> Value {
+    serde_json::to_value(v).unwrap_or_default()
+}
+
+/// `SupplementaryData`'s sandbox fields: `DesiredStatus`, and `UserID` with `AccountID` (both or
+/// neither, as Monzo documents).
+fn desired_of(supplementary: &Value) -> Option<(bool, Option<String>, Option<String>)> {
+    let status = supplementary.get("DesiredStatus")?.as_str()?;
+    let user = supplementary.get("UserID").and_then(Value::as_str);
+    let account = supplementary.get("AccountID").and_then(Value::as_str);
+    let (user, account) = match (user, account) {
+        (Some(u), Some(a)) => (Some(u.to_owned()), Some(a.to_owned())),
+        _ => (None, None),
+    };
+    Some((status == "Authorised", user, account))
+}
+
+/// A consent request, decoded and checked by the rules of its kind.
+struct Checked {
+    initiation: Value,
+    risk: Value,
+    amount: Decimal,
+    read_refund_account: bool,
+    permission: Option<String>,
+}
+
+fn yes(v: &Value) -> bool {
+    v.as_str() == Some("Yes")
+}
+
+/// Decodes and checks a consent request of `kind`.
+fn check_consent(kind: PaymentKind, body: &[u8], now: Instant) -> Result<Checked, ApiError> {
+    let err = |e: ConsentError| e.to_api_error();
+    Ok(match kind {
+        PaymentKind::Domestic => {
+            let r: OBWriteDomesticConsent4 = decode(body)?;
+            check_domestic(&r.data.initiation).map_err(err)?;
+            let data = to_json(&r.data);
+            Checked {
+                amount: r.data.initiation.instructed_amount.amount.value(),
+                initiation: to_json(&r.data.initiation),
+                risk: to_json(&r.risk),
+                read_refund_account: yes(&data["ReadRefundAccount"]),
+                permission: None,
+            }
+        }
+        PaymentKind::DomesticScheduled => {
+            let r: OBWriteDomesticScheduledConsent4 = decode(body)?;
+            check_scheduled(&r.data.initiation, now).map_err(err)?;
+            let data = to_json(&r.data);
+            Checked {
+                amount: r.data.initiation.instructed_amount.amount.value(),
+                initiation: to_json(&r.data.initiation),
+                risk: to_json(&r.risk),
+                read_refund_account: false,
+                permission: data["Permission"].as_str().map(str::to_owned),
+            }
+        }
+        PaymentKind::DomesticStandingOrder => {
+            let r: OBWriteDomesticStandingOrderConsent5 = decode(body)?;
+            check_standing_order(&r.data.initiation).map_err(err)?;
+            let data = to_json(&r.data);
+            Checked {
+                amount: r.data.initiation.first_payment_amount.amount.value(),
+                initiation: to_json(&r.data.initiation),
+                risk: to_json(&r.risk),
+                read_refund_account: false,
+                permission: data["Permission"].as_str().map(str::to_owned),
+            }
+        }
+        PaymentKind::International => {
+            let r: OBWriteInternationalConsent5 = decode(body)?;
+            check_international(&r.data.initiation, &r.risk).map_err(err)?;
+            let data = to_json(&r.data);
+            Checked {
+                amount: r.data.initiation.instructed_amount.amount.value(),
+                initiation: to_json(&r.data.initiation),
+                risk: to_json(&r.risk),
+                read_refund_account: yes(&data["ReadRefundAccount"]),
+                permission: None,
+            }
+        }
+    })
+}
+
+/// A payment order of `kind`, decoded and checked: its `ConsentId`, `Initiation` and `Risk`.
+fn check_order(
+    kind: PaymentKind,
+    body: &[u8],
+    now: Instant,
+) -> Result<(String, Value, Value), ApiError> {
+    let err = |e: ConsentError| e.to_api_error();
+    Ok(match kind {
+        PaymentKind::Domestic => {
+            let o: OBWriteDomestic2 = decode(body)?;
+            check_domestic(&o.data.initiation).map_err(err)?;
+            (
+                o.data.consent_id.to_string(),
+                to_json(&o.data.initiation),
+                to_json(&o.risk),
+            )
+        }
+        PaymentKind::DomesticScheduled => {
+            let o: OBWriteDomesticScheduled2 = decode(body)?;
+            check_scheduled(&o.data.initiation, now).map_err(err)?;
+            (
+                o.data.consent_id.to_string(),
+                to_json(&o.data.initiation),
+                to_json(&o.risk),
+            )
+        }
+        PaymentKind::DomesticStandingOrder => {
+            let o: OBWriteDomesticStandingOrder3 = decode(body)?;
+            check_standing_order(&o.data.initiation).map_err(err)?;
+            (
+                o.data.consent_id.to_string(),
+                to_json(&o.data.initiation),
+                to_json(&o.risk),
+            )
+        }
+        PaymentKind::International => {
+            let o: OBWriteInternational3 = decode(body)?;
+            check_international(&o.data.initiation, &o.risk).map_err(err)?;
+            (
+                o.data.consent_id.to_string(),
+                to_json(&o.data.initiation),
+                to_json(&o.risk),
+            )
+        }
+    })
+}
+
+fn text(v: &Value) -> String {
+    v.as_str().unwrap_or_default().to_owned()
+}
+
+fn counterparty(creditor_account: &Value) -> Counterparty {
+    Counterparty {
+        name: text(&creditor_account["Name"]),
+        scheme: match creditor_account["SchemeName"].as_str() {
+            Some("UK.OBIE.IBAN") => "UK.OBIE.IBAN",
+            Some("UK.OBIE.BBAN") => "UK.OBIE.BBAN",
+            _ => "UK.OBIE.SortCodeAccountNumber",
+        },
+        identification: text(&creditor_account["Identification"]),
+    }
 }
 
 impl Sandbox {
@@ -99,24 +359,42 @@ impl Sandbox {
         req: &Request<Vec<u8>>,
         ctx: &Context,
     ) -> Response<Vec<u8>> {
+        let consents = |p: &str| APIS.iter().find(|a| a.consents == p);
+        let orders = |p: &str| APIS.iter().find(|a| a.orders == p);
         let result = match (method, rest) {
-            (&Method::POST, ["domestic-payment-consents"]) => {
-                self.idempotent(req, ctx, TokenUse::ClientCredentials, |s, client| {
-                    s.create_payment_consent(req, ctx, client)
-                })
+            (&Method::POST, [p]) if consents(p).is_some() => {
+                let api = consents(p).copied().unwrap_or(APIS[0]);
+                self.idempotent(
+                    req,
+                    ctx,
+                    Self::payments(TokenUse::ClientCredentials),
+                    |s, c| s.create_payment_consent(&api, req, ctx, c),
+                )
             }
-            (&Method::GET, ["domestic-payment-consents", id]) => {
+            (&Method::GET, [p, id]) if consents(p).is_some() => {
                 self.get_payment_consent(id, req, ctx)
             }
-            (&Method::GET, ["domestic-payment-consents", id, "funds-confirmation"]) => {
+            (&Method::GET, [p, id, "funds-confirmation"])
+                if consents(p).is_some_and(|a| a.funds_confirmation) =>
+            {
                 self.funds_confirmation(id, req, ctx)
             }
-            (&Method::POST, ["domestic-payments"]) => {
-                self.idempotent(req, ctx, TokenUse::Consent(None), |s, client| {
-                    s.create_payment(req, ctx, client)
+            (&Method::POST, [p]) if orders(p).is_some() => {
+                let api = orders(p).copied().unwrap_or(APIS[0]);
+                self.idempotent(req, ctx, Self::payments(TokenUse::Consent(None)), |s, c| {
+                    s.create_order(&api, req, ctx, c)
                 })
             }
-            (&Method::GET, ["domestic-payments", id]) => self.get_payment(id, req, ctx),
+            (&Method::GET, [p, id]) if orders(p).is_some() => {
+                let api = orders(p).copied().unwrap_or(APIS[0]);
+                self.get_order(&api, id, req, ctx)
+            }
+            (&Method::GET, [p, _, "payment-details"]) if orders(p).is_some() => {
+                Err(Self::unsupported_payment_details())
+            }
+            (_, ["domestic-vrp-consents", ..] | ["domestic-vrps", ..]) => {
+                return self.vrp(method, rest, req, ctx)
+            }
             _ => Err(http::not_found()),
         };
         match result {
@@ -125,8 +403,33 @@ impl Sandbox {
         }
     }
 
+    /// Monzo does not offer `payment-details` for any payment kind.
+    pub(super) fn unsupported_payment_details() -> ApiError {
+        http::obie(
+            Prefix::NotFound,
+            "",
+            "Resource not found",
+            ErrorCode::ResourceNotFound,
+            "Monzo does not support the payment-details endpoint",
+        )
+    }
+
+    /// The caller of a payment endpoint: a `payments` token, signed POSTs.
+    fn payments(token: TokenUse<'_>) -> Caller<'_> {
+        Caller {
+            token,
+            kind: ConsentKind::Payment,
+            scope: "payments",
+            signed: true,
+        }
+    }
+
     /// The bank signs every successful payment response (`x-jws-signature`).
-    fn sign_response(&self, mut resp: Response<Vec<u8>>, ctx: &Context) -> Response<Vec<u8>> {
+    pub(super) fn sign_response(
+        &self,
+        mut resp: Response<Vec<u8>>,
+        ctx: &Context,
+    ) -> Response<Vec<u8>> {
         if resp.status().is_success() && !resp.body().is_empty() {
             let signer = DetachedSigner::new(&self.keys.bank, self.config.aspsp_org_id.clone());
             if let Ok(sig) = signer.sign(resp.body(), ctx.now) {
@@ -138,14 +441,14 @@ impl Sandbox {
         resp
     }
 
-    /// The client behind a payments token, which must be of the kind `allowed` names and
-    /// presented with the client's certificate; for a POST, the request's `x-jws-signature` is
-    /// checked against the client's keys.
-    fn payment_client(
+    /// The client behind a token, which must be of the kind `caller` names and presented with
+    /// the client's certificate; for a POST that `caller` says is signed, the request's
+    /// `x-jws-signature` is checked against the client's keys.
+    pub(super) fn caller_client(
         &self,
         req: &Request<Vec<u8>>,
         ctx: &Context,
-        allowed: TokenUse<'_>,
+        caller: Caller<'_>,
     ) -> Result<String, ApiError> {
         let token = http::bearer(req).ok_or_else(ApiError::unauthorized_empty)?;
         let app = self
@@ -153,12 +456,13 @@ impl Sandbox {
             .app_tokens
             .get(token)
             .filter(|t| ctx.now < t.expires);
-        let client_id = match (app, allowed) {
+        let client_id = match (app, caller.token) {
             (Some(app), TokenUse::ClientCredentials | TokenUse::Either) => {
-                if !app.scopes.iter().any(|s| s == "payments") {
-                    return Err(http::forbidden(
-                        "the token's scope does not include payments",
-                    ));
+                if !app.scopes.iter().any(|s| s == caller.scope) {
+                    return Err(http::forbidden(&format!(
+                        "the token's scope does not include {}",
+                        caller.scope
+                    )));
                 }
                 app.client_id.clone()
             }
@@ -173,8 +477,8 @@ impl Sandbox {
                     .tokens
                     .authenticate(token, ctx.now)
                     .map_err(|e| e.to_api_error())?;
-                if grant.kind != ConsentKind::Payment {
-                    return Err(http::forbidden("the token is not for a payment consent"));
+                if grant.kind != caller.kind {
+                    return Err(http::forbidden("the token is for another kind of consent"));
                 }
                 if let TokenUse::Consent(Some(id)) = use_ {
                     if grant.consent_id != id {
@@ -185,7 +489,7 @@ impl Sandbox {
             }
         };
         self.check_holder(&client_id, ctx)?;
-        if req.method() == Method::POST {
+        if caller.signed && req.method() == Method::POST {
             let client = self
                 .clients
                 .get(&client_id)
@@ -203,16 +507,38 @@ impl Sandbox {
         Ok(client_id)
     }
 
+    /// The consent a consent token is for, which must be `expected` (the order's `ConsentId`).
+    pub(super) fn check_token_consent(
+        &self,
+        req: &Request<Vec<u8>>,
+        ctx: &Context,
+        expected: &str,
+    ) -> Result<(), ApiError> {
+        let token = http::bearer(req).unwrap_or_default();
+        let grant = self
+            .tokens
+            .authenticate(token, ctx.now)
+            .map_err(|e| e.to_api_error())?;
+        if grant.consent_id != expected {
+            return Err(ConsentError::ConsentMismatch {
+                path: "Data.ConsentId".into(),
+                reason: "the token belongs to another consent".into(),
+            }
+            .to_api_error());
+        }
+        Ok(())
+    }
+
     /// Runs a POST under `x-idempotency-key`: a first use is handled and its answer kept; the
     /// same key and body within 24 hours gets the same answer; another body is refused.
-    fn idempotent(
+    pub(super) fn idempotent(
         &mut self,
         req: &Request<Vec<u8>>,
         ctx: &Context,
-        allowed: TokenUse<'_>,
+        caller: Caller<'_>,
         f: impl FnOnce(&mut Sandbox, &str) -> Result<Response<Vec<u8>>, ApiError>,
     ) -> Result<Response<Vec<u8>>, ApiError> {
-        let client = self.payment_client(req, ctx, allowed)?;
+        let client = self.caller_client(req, ctx, caller)?;
         let key = req
             .headers()
             .get("x-idempotency-key")
@@ -267,36 +593,17 @@ impl Sandbox {
         }
     }
 
-    fn create_payment_consent(
-        &mut self,
-        req: &Request<Vec<u8>>,
-        ctx: &Context,
-        client: &str,
-    ) -> Result<Response<Vec<u8>>, ApiError> {
-        let request: OBWriteDomesticConsent4 = ob_model::decode::from_slice(req.body())
-            .map_err(|e| http::field_invalid(e.path.trim_start_matches("$."), &e.to_string()))?;
-        check_domestic(&request.data.initiation).map_err(|e| e.to_api_error())?;
-        let desired = request
-            .data
-            .initiation
-            .supplementary_data
-            .as_ref()
-            .and_then(|s| {
-                s.desired_status.as_ref().map(|d| {
-                    let both = s.user_id.is_some() && s.account_id.is_some();
-                    (
-                        *d == Desired::Authorised,
-                        both.then(|| s.user_id.as_ref().map(|u| u.to_string()))
-                            .flatten(),
-                        both.then(|| s.account_id.as_ref().map(|a| a.to_string()))
-                            .flatten(),
-                    )
-                })
-            });
-        if let Some((_, Some(user), account)) = &desired {
+    /// Checks the sandbox's `UserID` and `AccountID`: a known user, and one of their GBP
+    /// accounts.
+    pub(super) fn check_desired_user(
+        &self,
+        desired: &Option<(bool, Option<String>, Option<String>)>,
+        path: &str,
+    ) -> Result<(), ApiError> {
+        if let Some((_, Some(user), account)) = desired {
             let Some(u) = self.world.user(user) else {
                 return Err(http::field_invalid(
-                    "Data.Initiation.SupplementaryData.UserID",
+                    &format!("{path}.UserID"),
                     "unknown sandbox user",
                 ));
             };
@@ -307,20 +614,42 @@ impl Sandbox {
             });
             if !ok {
                 return Err(http::field_invalid(
-                    "Data.Initiation.SupplementaryData.AccountID",
+                    &format!("{path}.AccountID"),
                     "not a GBP account of that user",
                 ));
             }
         }
-        let id = self.new_id("obpispdomesticpaymentconsent");
+        Ok(())
+    }
+
+    fn create_payment_consent(
+        &mut self,
+        api: &Api,
+        req: &Request<Vec<u8>>,
+        ctx: &Context,
+        client: &str,
+    ) -> Result<Response<Vec<u8>>, ApiError> {
+        let checked = check_consent(api.kind, req.body(), ctx.now)?;
+        if checked.read_refund_account && !api.refund {
+            return Err(http::field_invalid(
+                "Data.ReadRefundAccount",
+                "this payment kind has no refund account",
+            ));
+        }
+        let desired = desired_of(&checked.initiation["SupplementaryData"]);
+        self.check_desired_user(&desired, "Data.Initiation.SupplementaryData")?;
+        let id = self.new_id(api.consent_prefix);
         let machine: PaymentConsent =
-            consent::AwaitingAuthorisation::new(id.clone(), client, PaymentKind::Domestic, ctx.now)
-                .into();
+            consent::AwaitingAuthorisation::new(id.clone(), client, api.kind, ctx.now).into();
         self.pis.consents.insert(
             id.clone(),
             StoredConsent {
                 machine,
-                request,
+                initiation: checked.initiation,
+                risk: checked.risk,
+                amount: checked.amount,
+                read_refund_account: checked.read_refund_account,
+                permission: checked.permission,
                 desired,
                 updated: ctx.now,
             },
@@ -333,18 +662,30 @@ impl Sandbox {
 
     fn payment_consent_body(&self, id: &str) -> Value {
         let c = &self.pis.consents[id];
-        let initiation = serde_json::to_value(&c.request.data.initiation).unwrap_or_default();
-        let data = json!({
+        let info = c.machine.info();
+        let api = api_of(info.kind);
+        let mut data = json!({
             "ConsentId": id,
-            "CreationDateTime": rfc3339(c.machine.info().created),
+            "CreationDateTime": rfc3339(info.created),
             "Status": c.machine.status().as_str(),
             "StatusUpdateDateTime": rfc3339(c.updated),
-            "Initiation": initiation,
         });
+        if let Some(p) = &c.permission {
+            data["Permission"] = json!(p);
+        }
+        if c.read_refund_account {
+            data["ReadRefundAccount"] = json!("Yes");
+        }
+        if let Some(cut_off) = info.cut_off() {
+            data["CutOffDateTime"] = json!(rfc3339(cut_off));
+            data["ExpectedExecutionDateTime"] = json!(rfc3339(info.created));
+            data["ExpectedSettlementDateTime"] = json!(rfc3339(info.created + Duration::days(1)));
+        }
+        data["Initiation"] = c.initiation.clone();
         json!({
             "Data": data,
-            "Risk": serde_json::to_value(&c.request.risk).unwrap_or_default(),
-            "Links": {"Self": format!("{}/domestic-payment-consents/{id}", self.config.pisp_base())},
+            "Risk": c.risk,
+            "Links": {"Self": format!("{}/{}/{id}", self.config.pisp_base(), api.consents)},
             "Meta": {}
         })
     }
@@ -363,7 +704,7 @@ impl Sandbox {
         req: &Request<Vec<u8>>,
         ctx: &Context,
     ) -> Result<Response<Vec<u8>>, ApiError> {
-        let client = self.payment_client(req, ctx, TokenUse::ClientCredentials)?;
+        let client = self.caller_client(req, ctx, Self::payments(TokenUse::ClientCredentials))?;
         self.owned_payment_consent(id, &client)?;
         Ok(http::json(StatusCode::OK, &self.payment_consent_body(id)))
     }
@@ -375,7 +716,7 @@ impl Sandbox {
         req: &Request<Vec<u8>>,
         ctx: &Context,
     ) -> Result<Response<Vec<u8>>, ApiError> {
-        let client = self.payment_client(req, ctx, TokenUse::Consent(Some(id)))?;
+        let client = self.caller_client(req, ctx, Self::payments(TokenUse::Consent(Some(id))))?;
         let c = self.owned_payment_consent(id, &client)?;
         let PaymentConsent::Authorised(auth) = &c.machine else {
             return Err(ConsentError::InvalidConsentStatus {
@@ -386,52 +727,41 @@ impl Sandbox {
         };
         auth.check_funds_confirmation(ctx.now)
             .map_err(|e| e.to_api_error())?;
-        let amount = c.request.data.initiation.instructed_amount.amount.value();
         let available = self
             .world
             .account(&auth.approval.account_id)
-            .map(|(_, a)| a.balance() >= amount)
+            .map(|(_, a)| a.balance() >= c.amount)
             .unwrap_or(false);
+        let api = api_of(c.machine.info().kind);
         Ok(http::json(
             StatusCode::OK,
             &json!({
                 "Data": {"FundsAvailableResult": {"FundsAvailableDateTime": rfc3339(ctx.now), "FundsAvailable": available}},
-                "Links": {"Self": format!("{}/domestic-payment-consents/{id}/funds-confirmation", self.config.pisp_base())},
+                "Links": {"Self": format!("{}/{}/{id}/funds-confirmation", self.config.pisp_base(), api.consents)},
                 "Meta": {}
             }),
         ))
     }
 
-    fn create_payment(
+    fn create_order(
         &mut self,
+        api: &Api,
         req: &Request<Vec<u8>>,
         ctx: &Context,
         client: &str,
     ) -> Result<Response<Vec<u8>>, ApiError> {
-        let order: OBWriteDomestic2 = ob_model::decode::from_slice(req.body())
-            .map_err(|e| http::field_invalid(e.path.trim_start_matches("$."), &e.to_string()))?;
-        let consent_id = order.data.consent_id.to_string();
-        let token = http::bearer(req).unwrap_or_default();
-        let grant = self
-            .tokens
-            .authenticate(token, ctx.now)
-            .map_err(|e| e.to_api_error())?;
-        if grant.consent_id != consent_id {
+        let (consent_id, initiation, risk) = check_order(api.kind, req.body(), ctx.now)?;
+        self.check_token_consent(req, ctx, &consent_id)?;
+        let stored = self.owned_payment_consent(&consent_id, client)?.clone();
+        if stored.machine.info().kind != api.kind {
             return Err(ConsentError::ConsentMismatch {
                 path: "Data.ConsentId".into(),
-                reason: "the token belongs to another consent".into(),
+                reason: format!("the consent is not for {}", api.orders),
             }
             .to_api_error());
         }
-        let stored = self.owned_payment_consent(&consent_id, client)?.clone();
-        check_domestic(&order.data.initiation).map_err(|e| e.to_api_error())?;
-        check_order_matches(
-            &stored.request.data.initiation,
-            &stored.request.risk,
-            &order.data.initiation,
-            &order.risk,
-        )
-        .map_err(|e| e.to_api_error())?;
+        check_order_matches(&stored.initiation, &stored.risk, &initiation, &risk)
+            .map_err(|e| e.to_api_error())?;
         let PaymentConsent::Authorised(auth) = stored.machine.clone() else {
             return Err(ConsentError::InvalidConsentStatus {
                 action: "create a payment order",
@@ -440,152 +770,189 @@ impl Sandbox {
             .to_api_error());
         };
         let account_id = auth.approval.account_id.clone();
-        let payment_id = self.new_id("obdompayment");
+        let order_id = self.new_id(api.order_prefix);
         let consumed = auth
-            .consume(payment_id.clone(), ctx.now)
+            .consume(order_id.clone(), ctx.now)
             .map_err(|r| r.error.to_api_error())?;
-        let amount = order.data.initiation.instructed_amount.amount.value();
-        // Monzo: a payment over the account's daily limit is accepted and then rejected.
-        let today = uk_date(ctx.now);
-        let sent_today: Decimal = self
-            .pis
-            .payments
-            .values()
-            .filter(|p| {
-                p.account_id == account_id && p.status != "Rejected" && uk_date(p.created) == today
-            })
-            .filter_map(|p| {
-                p.initiation["InstructedAmount"]["Amount"]
-                    .as_str()
-                    .and_then(|a| a.parse::<Decimal>().ok())
-            })
-            .sum();
-        let (status, rejection) = match check_daily_limit(
-            AccountType::Personal.default_daily_limit(),
-            sent_today,
-            amount,
-        ) {
-            Ok(()) => ("AcceptedSettlementCompleted", None),
-            Err(e) => ("Rejected", e.rejection_reason()),
+        let amount = stored.amount;
+        let (status, rejection) = match api.kind {
+            // Monzo: a payment over the account's daily limit is accepted and then rejected.
+            PaymentKind::Domestic | PaymentKind::International => {
+                match check_daily_limit(
+                    AccountType::Personal.default_daily_limit(),
+                    self.pis.sent_today(&account_id, ctx.now),
+                    amount,
+                ) {
+                    Ok(()) => ("AcceptedSettlementCompleted", None),
+                    Err(e) => ("Rejected", e.rejection_reason()),
+                }
+            }
+            PaymentKind::DomesticScheduled | PaymentKind::DomesticStandingOrder => {
+                ("InitiationCompleted", None)
+            }
         };
         if status != "Rejected" {
-            self.debit(&account_id, &order, &payment_id, ctx.now);
+            self.carry_out(
+                api.kind,
+                &account_id,
+                &initiation,
+                amount,
+                &order_id,
+                ctx.now,
+            );
         }
         if let Some(c) = self.pis.consents.get_mut(&consent_id) {
             c.machine = consumed.into();
             c.updated = ctx.now;
         }
-        self.pis.payments.insert(
-            payment_id.clone(),
-            Payment {
+        self.pis.orders.insert(
+            order_id.clone(),
+            Order {
+                kind: api.kind,
                 consent_id,
                 account_id,
-                initiation: serde_json::to_value(&order.data.initiation).unwrap_or_default(),
+                initiation,
+                amount,
                 created: ctx.now,
                 status,
                 rejection,
+                refund: stored.read_refund_account,
             },
         );
-        Ok(http::json(
-            StatusCode::CREATED,
-            &self.payment_body(&payment_id),
-        ))
+        Ok(http::json(StatusCode::CREATED, &self.order_body(&order_id)))
     }
 
-    /// The payment leaves the account: a Faster Payments debit in its history.
-    fn debit(
+    /// What an accepted order does to the account: an immediate payment leaves it now; a
+    /// scheduled payment or a standing order joins the account's list, which account
+    /// information serves.
+    fn carry_out(
         &mut self,
+        kind: PaymentKind,
         account_id: &str,
-        order: &OBWriteDomestic2,
-        payment_id: &str,
+        initiation: &Value,
+        amount: Decimal,
+        order_id: &str,
         now: Instant,
     ) {
-        let init = &order.data.initiation;
-        let Some(account) = self
-            .world
-            .users
-            .iter_mut()
-            .flat_map(|u| u.accounts.iter_mut())
-            .find(|a| a.id == account_id)
-        else {
+        let Some(account) = self.world.account_mut(account_id) else {
             return;
         };
-        let amount = init.instructed_amount.amount.value();
-        let balance_after = account.balance() - amount;
-        let reference = init
-            .remittance_information
-            .as_ref()
-            .and_then(|r| r.reference.as_ref())
-            .map(|r| r.to_string())
-            .unwrap_or_default();
-        account.transactions.push(Transaction {
-            id: format!("tx_{}", payment_id.trim_start_matches("obdompayment_")),
-            at: now,
-            amount,
-            credit: false,
-            status: TxStatus::Booked,
-            code: "faster_payments",
-            description: init.creditor_account.name.to_string(),
-            raw_description: reference.to_uppercase(),
-            counterparty: Some(Counterparty {
-                name: init.creditor_account.name.to_string(),
-                scheme: "UK.OBIE.SortCodeAccountNumber",
-                identification: init.creditor_account.identification.to_string(),
-            }),
-            merchant: None,
-            pot_id: None,
-            balance_after,
-        });
+        let creditor = counterparty(&initiation["CreditorAccount"]);
+        let reference = text(&initiation["RemittanceInformation"]["Reference"]);
+        let tail = order_id.split_once('_').map_or(order_id, |(_, t)| t);
+        match kind {
+            PaymentKind::Domestic | PaymentKind::International => {
+                let balance_after = account.balance() - amount;
+                let code = if kind == PaymentKind::Domestic {
+                    "faster_payments"
+                } else {
+                    "international_payment"
+                };
+                account.transactions.push(Transaction {
+                    id: format!("tx_{tail}"),
+                    at: now,
+                    amount,
+                    credit: false,
+                    status: TxStatus::Booked,
+                    code,
+                    description: creditor.name.clone(),
+                    raw_description: reference.to_uppercase(),
+                    counterparty: Some(creditor),
+                    merchant: None,
+                    pot_id: None,
+                    balance_after,
+                });
+            }
+            PaymentKind::DomesticScheduled => {
+                let at = initiation["RequestedExecutionDateTime"]
+                    .as_str()
+                    .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+                    .map_or(now, |t| t.to_utc());
+                account.scheduled_payments.push(ScheduledPayment {
+                    id: format!("sp_{tail}"),
+                    at,
+                    amount,
+                    reference,
+                    creditor,
+                });
+            }
+            PaymentKind::DomesticStandingOrder => {
+                let first = initiation["FirstPaymentDateTime"]
+                    .as_str()
+                    .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+                    .map_or(now, |t| t.to_utc());
+                account.standing_orders.push(StandingOrder {
+                    id: format!("so_{tail}"),
+                    frequency: text(&initiation["Frequency"]),
+                    reference,
+                    first_payment: first,
+                    last_payment: None,
+                    next_payment: Some(first),
+                    amount,
+                    creditor,
+                });
+            }
+        }
     }
 
-    fn payment_body(&self, id: &str) -> Value {
-        let p = &self.pis.payments[id];
+    fn order_body(&self, id: &str) -> Value {
+        let p = &self.pis.orders[id];
+        let api = api_of(p.kind);
         let mut data = json!({
-            "DomesticPaymentId": id,
+            api.order_id_field: id,
             "ConsentId": p.consent_id,
             "CreationDateTime": rfc3339(p.created),
             "Status": p.status,
             "StatusUpdateDateTime": rfc3339(p.created),
-            "ExpectedExecutionDateTime": rfc3339(p.created),
-            "ExpectedSettlementDateTime": rfc3339(p.created + Duration::seconds(1)),
-            "Initiation": p.initiation,
         });
+        if matches!(p.kind, PaymentKind::Domestic | PaymentKind::International) {
+            data["ExpectedExecutionDateTime"] = json!(rfc3339(p.created));
+            data["ExpectedSettlementDateTime"] = json!(rfc3339(p.created + Duration::seconds(1)));
+        }
         if let Some(reason) = p.rejection {
             data["SupplementaryData"] = json!({"RejectionReason": reason});
         }
-        // Monzo returns the account the payment was made from.
+        // Monzo returns the account the payment was made from, and, when the consent asked for
+        // it, the same account as the refund account.
         if let Some((user, account)) = self.world.account(&p.account_id) {
             if let Some(scan) = &account.sort_code_account {
-                data["Debtor"] = json!({
+                let party = json!({
                     "SchemeName": "UK.OBIE.SortCodeAccountNumber",
                     "Identification": scan,
                     "Name": user.legal_name,
                 });
+                if p.refund {
+                    data["Refund"] = json!({"Account": party});
+                }
+                data["Debtor"] = party;
             }
         }
+        data["Initiation"] = p.initiation.clone();
         json!({
             "Data": data,
-            "Links": {"Self": format!("{}/domestic-payments/{id}", self.config.pisp_base())},
+            "Links": {"Self": format!("{}/{}/{id}", self.config.pisp_base(), api.orders)},
             "Meta": {}
         })
     }
 
-    fn get_payment(
+    fn get_order(
         &mut self,
+        api: &Api,
         id: &str,
         req: &Request<Vec<u8>>,
         ctx: &Context,
     ) -> Result<Response<Vec<u8>>, ApiError> {
-        let client = self.payment_client(req, ctx, TokenUse::Either)?;
+        let client = self.caller_client(req, ctx, Self::payments(TokenUse::Either))?;
         let owner = self
             .pis
-            .payments
+            .orders
             .get(id)
+            .filter(|p| p.kind == api.kind)
             .and_then(|p| self.pis.consents.get(&p.consent_id))
             .map(|c| c.machine.info().client_id.clone());
         if owner.as_deref() != Some(client.as_str()) {
             return Err(http::unknown_resource("payment"));
         }
-        Ok(http::json(StatusCode::OK, &self.payment_body(id)))
+        Ok(http::json(StatusCode::OK, &self.order_body(id)))
     }
 }

@@ -124,13 +124,13 @@ impl Tpp {
 
     /// Registers a payments client with the in-process core.
     pub fn register_payments() -> Tpp {
+        Tpp::register_in_process("openid payments")
+    }
+
+    /// Registers a client for `scope` with a new in-process core.
+    pub fn register_in_process(scope: &str) -> Tpp {
         let sandbox = Sandbox::new(Config::new(BASE), keys(), 7);
-        Tpp::register_for(
-            Transport::InProcess(Box::new(sandbox)),
-            BASE,
-            now(),
-            "openid payments",
-        )
+        Tpp::register_for(Transport::InProcess(Box::new(sandbox)), BASE, now(), scope)
     }
 
     /// Registers with the in-process core.
@@ -175,7 +175,7 @@ impl Tpp {
                 "org_id": org_id,
                 "software_client_name": "Budgeting App",
                 "software_redirect_uris": [REDIRECT],
-                "software_roles": ["AISP", "PISP"]
+                "software_roles": ["AISP", "PISP", "CBPII"]
             },
             "jwks": {"keys": [tpp_key().public_jwk()]}
         });
@@ -845,8 +845,9 @@ fn tokens_are_bound_to_their_client_and_certificate() {
     tpp.dn = own;
     tpp.client_id = own_client;
     // Nobody can replace a registered software's keys.
+    let intruder = SigningKey::generate("intruder-1", 2048).unwrap();
     let req = Request::post(tpp.url("/open-banking/sandbox/software-statements"))
-        .body(json!({"software_statement_claims": {"software_id": SOFTWARE_ID, "software_redirect_uris": [REDIRECT], "software_roles": ["AISP"]}, "jwks": {"keys": [tpp_key().public_jwk()]}}).to_string().into_bytes())
+        .body(json!({"software_statement_claims": {"software_id": SOFTWARE_ID, "software_redirect_uris": [REDIRECT], "software_roles": ["AISP"]}, "jwks": {"keys": [intruder.public_jwk()]}}).to_string().into_bytes())
         .unwrap();
     assert_eq!(tpp.send(req, false).status(), 409);
 }

@@ -28,11 +28,11 @@ fn initiation(amount: &str) -> Value {
 
 pub struct Payer {
     pub tpp: Tpp,
-    app: String,
+    pub app: String,
 }
 
 impl Payer {
-    fn new() -> Payer {
+    pub fn new() -> Payer {
         Payer::from_tpp(Tpp::register_payments())
     }
 

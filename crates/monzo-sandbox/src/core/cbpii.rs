@@ -1,0 +1,214 @@
+//! Confirmation of funds (v3.1.10, `/v3.1/cbpii`): funds-confirmation consents for one debtor
+//! account (sort code and account number, as Monzo requires) and the checks made under them,
+//! with `ob-consent`'s funds machine and rules. The customer approves on the approval page (the
+//! CoF API has no `SupplementaryData`), for the account the consent names.
+
+use std::collections::HashMap;
+
+use ::http::{Method, Request, Response, StatusCode};
+use monzo_model::funds::OBFundsConfirmationConsent1;
+use ob_consent::funds::{self as machine, FundsConsent};
+
+use ob_consent::payment_rules::check_funds_consent;
+use ob_consent::tokens::ConsentKind;
+use ob_consent::ConsentError;
+use ob_errors::ApiError;
+use ob_jose::Instant;
+use ob_model::funds::OBFundsConfirmation1;
+use serde_json::{json, Value};
+
+use super::http;
+use super::pis::{decode, rfc3339, to_json, Caller, TokenUse};
+use super::{Context, Sandbox};
+
+/// A funds-confirmation consent and what the sandbox keeps with it.
+#[derive(Clone, Debug)]
+pub(crate) struct StoredConsent {
+    pub(crate) machine: FundsConsent,
+    /// `DebtorAccount` as sent.
+    debtor: Value,
+    updated: Instant,
+}
+
+impl StoredConsent {
+    /// The sort code and account number the consent is for.
+    pub(crate) fn debtor_identification(&self) -> &str {
+        self.debtor["Identification"].as_str().unwrap_or_default()
+    }
+}
+
+/// The confirmation-of-funds side of the state.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct State {
+    pub(crate) consents: HashMap<String, StoredConsent>,
+}
+
+fn caller(token: TokenUse<'_>) -> Caller<'_> {
+    Caller {
+        token,
+        kind: ConsentKind::FundsConfirmation,
+        scope: "fundsconfirmations",
+        signed: false,
+    }
+}
+
+pub(crate) fn status_name(m: &FundsConsent) -> &'static str {
+    match m {
+        FundsConsent::AwaitingAuthorisation(_) => "AwaitingAuthorisation",
+        FundsConsent::Authorised(_) => "Authorised",
+        FundsConsent::Rejected(_) => "Rejected",
+        FundsConsent::Revoked(_) => "Revoked",
+    }
+}
+
+impl Sandbox {
+    pub(super) fn cbpii(
+        &mut self,
+        method: &Method,
+        rest: &[&str],
+        req: &Request<Vec<u8>>,
+        ctx: &Context,
+    ) -> Response<Vec<u8>> {
+        let result = match (method, rest) {
+            (&Method::POST, ["funds-confirmation-consents"]) => self.create_funds_consent(req, ctx),
+            (&Method::GET, ["funds-confirmation-consents", id]) => self
+                .caller_client(req, ctx, caller(TokenUse::ClientCredentials))
+                .and_then(|c| {
+                    self.owned_funds_consent(id, &c)?;
+                    Ok(http::json(StatusCode::OK, &self.funds_consent_body(id)))
+                }),
+            (&Method::DELETE, ["funds-confirmation-consents", id]) => {
+                self.delete_funds_consent(id, req, ctx)
+            }
+            (&Method::POST, ["funds-confirmations"]) => self.confirm_funds(req, ctx),
+            _ => Err(http::not_found()),
+        };
+        match result {
+            Ok(resp) => resp,
+            Err(e) => http::error(req.headers(), &e),
+        }
+    }
+
+    fn create_funds_consent(
+        &mut self,
+        req: &Request<Vec<u8>>,
+        ctx: &Context,
+    ) -> Result<Response<Vec<u8>>, ApiError> {
+        let client = self.caller_client(req, ctx, caller(TokenUse::ClientCredentials))?;
+        let request: OBFundsConfirmationConsent1 = decode(req.body())?;
+        check_funds_consent(&request).map_err(|e| e.to_api_error())?;
+        let expiration = request.data.expiration_date_time.as_ref().map(|t| t.utc());
+        let id = self.new_id("obfundsconfirmationconsent");
+        let awaiting = machine::AwaitingAuthorisation::new(machine::ConsentInfo {
+            id: id.clone(),
+            client_id: client,
+            created: ctx.now,
+            expiration,
+        })
+        .map_err(|e| e.to_api_error())?;
+        self.cbpii.consents.insert(
+            id.clone(),
+            StoredConsent {
+                machine: FundsConsent::AwaitingAuthorisation(awaiting),
+                debtor: to_json(&request.data.debtor_account),
+                updated: ctx.now,
+            },
+        );
+        Ok(http::json(
+            StatusCode::CREATED,
+            &self.funds_consent_body(&id),
+        ))
+    }
+
+    fn funds_consent_body(&self, id: &str) -> Value {
+        let c = &self.cbpii.consents[id];
+        let info = c.machine.info();
+        let mut data = json!({
+            "ConsentId": id,
+            "CreationDateTime": rfc3339(info.created),
+            "Status": status_name(&c.machine),
+            "StatusUpdateDateTime": rfc3339(c.updated),
+        });
+        if let Some(exp) = info.expiration {
+            data["ExpirationDateTime"] = json!(rfc3339(exp));
+        }
+        data["DebtorAccount"] = c.debtor.clone();
+        json!({
+            "Data": data,
+            "Links": {"Self": format!("{}/funds-confirmation-consents/{id}", self.config.cbpii_base())},
+            "Meta": {}
+        })
+    }
+
+    fn owned_funds_consent(&self, id: &str, client: &str) -> Result<&StoredConsent, ApiError> {
+        self.cbpii
+            .consents
+            .get(id)
+            .filter(|c| c.machine.info().client_id == client)
+            .ok_or_else(|| http::unknown_resource("consent"))
+    }
+
+    fn delete_funds_consent(
+        &mut self,
+        id: &str,
+        req: &Request<Vec<u8>>,
+        ctx: &Context,
+    ) -> Result<Response<Vec<u8>>, ApiError> {
+        let client = self.caller_client(req, ctx, caller(TokenUse::ClientCredentials))?;
+        let m = self.owned_funds_consent(id, &client)?.machine.clone();
+        let revoked = m
+            .apply(machine::Event::Revoke, ctx.now)
+            .map_err(|r| r.error.to_api_error())?;
+        if let Some(c) = self.cbpii.consents.get_mut(id) {
+            c.machine = revoked;
+            c.updated = ctx.now;
+        }
+        self.tokens.revoke(id, ctx.now);
+        let mut resp = Response::new(Vec::new());
+        *resp.status_mut() = StatusCode::NO_CONTENT;
+        Ok(resp)
+    }
+
+    /// `POST /funds-confirmations`: with the consent's token, while it is authorised and
+    /// unexpired; answers whether the account covers the amount.
+    fn confirm_funds(
+        &mut self,
+        req: &Request<Vec<u8>>,
+        ctx: &Context,
+    ) -> Result<Response<Vec<u8>>, ApiError> {
+        let client = self.caller_client(req, ctx, caller(TokenUse::Consent(None)))?;
+        let request: OBFundsConfirmation1 = decode(req.body())?;
+        let consent_id = request.data.consent_id.to_string();
+        self.check_token_consent(req, ctx, &consent_id)?;
+        let c = self.owned_funds_consent(&consent_id, &client)?;
+        let FundsConsent::Authorised(auth) = &c.machine else {
+            return Err(ConsentError::InvalidConsentStatus {
+                action: "confirm funds",
+                status: status_name(&c.machine),
+            }
+            .to_api_error());
+        };
+        auth.check_active(ctx.now).map_err(|e| e.to_api_error())?;
+        let amount = request.data.instructed_amount.amount.value();
+        let available = self
+            .world
+            .account(&auth.account_id)
+            .is_some_and(|(_, a)| a.balance() >= amount);
+        let confirmation_id = self.new_id("obfundsconf");
+        Ok(http::json(
+            StatusCode::CREATED,
+            &json!({
+                "Data": {
+                    "FundsConfirmationId": confirmation_id,
+                    "ConsentId": consent_id,
+                    "CreationDateTime": rfc3339(ctx.now),
+                    "FundsAvailable": available,
+                    "Reference": request.data.reference.as_str(),
+                    "InstructedAmount": to_json(&request.data.instructed_amount),
+                },
+                "Links": {"Self": format!("{}/funds-confirmations/{confirmation_id}", self.config.cbpii_base())},
+                "Meta": {}
+            }),
+        ))
+    }
+}

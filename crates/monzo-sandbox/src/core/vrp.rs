@@ -1,0 +1,437 @@
+//! Domestic variable recurring payments (v3.1.10): consents with control parameters, funds
+//! confirmation, and payments under a consent, with `ob-consent`'s VRP machine and rules
+//! (limits per payment and per period, the validity window), the shared idempotency ledger,
+//! and signatures on requests and responses. Monzo omits `payment-details`.
+
+use std::collections::HashMap;
+
+use ::http::{Method, Request, Response, StatusCode};
+use chrono::Duration;
+use monzo_model::vrp::{
+    OBDomesticVRPConsentRequest, OBDomesticVRPRequest, OBVRPFundsConfirmationRequest,
+};
+use ob_consent::payment_rules::{check_order_matches, check_vrp_consent, check_vrp_instruction};
+use ob_consent::tokens::ConsentKind;
+use ob_consent::vrp::{self as machine, VrpConsent};
+use ob_consent::ConsentError;
+use ob_errors::ApiError;
+use ob_jose::Instant;
+use rust_decimal::Decimal;
+use serde_json::{json, Value};
+
+use super::http;
+use super::pis::{decode, rfc3339, to_json, Caller, TokenUse};
+use super::{Context, Sandbox};
+use crate::seed::{Counterparty, Transaction, TxStatus};
+
+/// A VRP consent and what the sandbox keeps with it.
+#[derive(Clone, Debug)]
+pub(crate) struct StoredConsent {
+    pub(crate) machine: VrpConsent,
+    control: Value,
+    initiation: Value,
+    risk: Value,
+    read_refund_account: bool,
+    /// `DesiredStatus` (approve?); Monzo documents no `UserID` for VRP consents.
+    pub(crate) desired: Option<bool>,
+    updated: Instant,
+}
+
+/// A payment under a VRP consent.
+#[derive(Clone, Debug)]
+struct Payment {
+    consent_id: String,
+    account_id: String,
+    initiation: Value,
+    instruction: Value,
+    risk: Value,
+    created: Instant,
+    refund: bool,
+}
+
+/// The VRP side of the state.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct State {
+    pub(crate) consents: HashMap<String, StoredConsent>,
+    payments: HashMap<String, Payment>,
+}
+
+/// The OBIE name of a VRP consent's status (`Deleted` is the sandbox's own, never served).
+pub(crate) fn status_name(c: &VrpConsent) -> &'static str {
+    match c {
+        VrpConsent::AwaitingAuthorisation(_) => "AwaitingAuthorisation",
+        VrpConsent::Authorised(_) => "Authorised",
+        VrpConsent::Rejected(_) => "Rejected",
+        VrpConsent::Deleted(_) => "Deleted",
+    }
+}
+
+fn caller(token: TokenUse<'_>) -> Caller<'_> {
+    Caller {
+        token,
+        kind: ConsentKind::Vrp,
+        scope: "payments",
+        signed: true,
+    }
+}
+
+impl Sandbox {
+    pub(super) fn vrp(
+        &mut self,
+        method: &Method,
+        rest: &[&str],
+        req: &Request<Vec<u8>>,
+        ctx: &Context,
+    ) -> Response<Vec<u8>> {
+        let result = match (method, rest) {
+            (&Method::POST, ["domestic-vrp-consents"]) => {
+                self.idempotent(req, ctx, caller(TokenUse::ClientCredentials), |s, c| {
+                    s.create_vrp_consent(req, ctx, c)
+                })
+            }
+            (&Method::GET, ["domestic-vrp-consents", id]) => {
+                let client = self.caller_client(req, ctx, caller(TokenUse::ClientCredentials));
+                client.and_then(|c| {
+                    self.owned_vrp_consent(id, &c)?;
+                    Ok(http::json(StatusCode::OK, &self.vrp_consent_body(id)))
+                })
+            }
+            (&Method::DELETE, ["domestic-vrp-consents", id]) => {
+                self.delete_vrp_consent(id, req, ctx)
+            }
+            (&Method::POST, ["domestic-vrp-consents", id, "funds-confirmation"]) => {
+                self.vrp_funds_confirmation(id, req, ctx)
+            }
+            (&Method::POST, ["domestic-vrps"]) => {
+                self.idempotent(req, ctx, caller(TokenUse::Consent(None)), |s, c| {
+                    s.create_vrp(req, ctx, c)
+                })
+            }
+            (&Method::GET, ["domestic-vrps", id]) => self.get_vrp(id, req, ctx),
+            (&Method::GET, ["domestic-vrps", _, "payment-details"]) => {
+                Err(Self::unsupported_payment_details())
+            }
+            _ => Err(http::not_found()),
+        };
+        match result {
+            Ok(resp) => self.sign_response(resp, ctx),
+            Err(e) => http::error(req.headers(), &e),
+        }
+    }
+
+    fn create_vrp_consent(
+        &mut self,
+        req: &Request<Vec<u8>>,
+        ctx: &Context,
+        client: &str,
+    ) -> Result<Response<Vec<u8>>, ApiError> {
+        let request: OBDomesticVRPConsentRequest = decode(req.body())?;
+        let control = check_vrp_consent(&request).map_err(|e| e.to_api_error())?;
+        let data = to_json(&request.data);
+        let desired = data["ControlParameters"]["SupplementaryData"]["DesiredStatus"]
+            .as_str()
+            .map(|s| s == "Authorised");
+        let id = self.new_id("obdomesticvrpconsent");
+        let m = VrpConsent::AwaitingAuthorisation(machine::AwaitingAuthorisation::new(
+            id.clone(),
+            client,
+            ctx.now,
+            control,
+        ));
+        self.vrp.consents.insert(
+            id.clone(),
+            StoredConsent {
+                machine: m,
+                control: data["ControlParameters"].clone(),
+                initiation: data["Initiation"].clone(),
+                risk: to_json(&request.risk),
+                read_refund_account: data["ReadRefundAccount"].as_str() == Some("Yes"),
+                desired,
+                updated: ctx.now,
+            },
+        );
+        Ok(http::json(StatusCode::CREATED, &self.vrp_consent_body(&id)))
+    }
+
+    fn vrp_consent_body(&self, id: &str) -> Value {
+        let c = &self.vrp.consents[id];
+        // A deleted consent is never shown (it is an unknown resource).
+        let status = status_name(&c.machine);
+        let mut data = json!({
+            "ConsentId": id,
+            "CreationDateTime": rfc3339(c.machine.info().created),
+            "Status": status,
+            "StatusUpdateDateTime": rfc3339(c.updated),
+            "ControlParameters": c.control,
+            "Initiation": c.initiation,
+        });
+        if c.read_refund_account {
+            data["ReadRefundAccount"] = json!("Yes");
+        }
+        if let VrpConsent::Authorised(a) = &c.machine {
+            if let Some(party) = self.debtor(&a.account_id) {
+                data["DebtorAccount"] = party;
+            }
+        }
+        json!({
+            "Data": data,
+            "Risk": c.risk,
+            "Links": {"Self": format!("{}/domestic-vrp-consents/{id}", self.config.pisp_base())},
+            "Meta": {}
+        })
+    }
+
+    /// The account payments are made from, as `OBCashAccountDebtorWithName`.
+    fn debtor(&self, account_id: &str) -> Option<Value> {
+        let (user, account) = self.world.account(account_id)?;
+        let scan = account.sort_code_account.as_ref()?;
+        Some(json!({
+            "SchemeName": "UK.OBIE.SortCodeAccountNumber",
+            "Identification": scan,
+            "Name": user.legal_name,
+        }))
+    }
+
+    /// A consent of `client` that has not been deleted.
+    fn owned_vrp_consent(&self, id: &str, client: &str) -> Result<&StoredConsent, ApiError> {
+        self.vrp
+            .consents
+            .get(id)
+            .filter(|c| c.machine.info().client_id == client)
+            .filter(|c| !matches!(c.machine, VrpConsent::Deleted(_)))
+            .ok_or_else(|| http::unknown_resource("consent"))
+    }
+
+    fn delete_vrp_consent(
+        &mut self,
+        id: &str,
+        req: &Request<Vec<u8>>,
+        ctx: &Context,
+    ) -> Result<Response<Vec<u8>>, ApiError> {
+        let client = self.caller_client(req, ctx, caller(TokenUse::ClientCredentials))?;
+        let m = self.owned_vrp_consent(id, &client)?.machine.clone();
+        let deleted = m
+            .apply(machine::Event::Delete, ctx.now)
+            .map_err(|r| r.error.to_api_error())?;
+        if let Some(c) = self.vrp.consents.get_mut(id) {
+            c.machine = deleted;
+            c.updated = ctx.now;
+        }
+        self.tokens.revoke(id, ctx.now);
+        let mut resp = Response::new(Vec::new());
+        *resp.status_mut() = StatusCode::NO_CONTENT;
+        Ok(resp)
+    }
+
+    fn authorised_vrp(&self, id: &str, client: &str) -> Result<&machine::Authorised, ApiError> {
+        let c = self.owned_vrp_consent(id, client)?;
+        match &c.machine {
+            VrpConsent::Authorised(a) => Ok(a),
+            other => Err(ConsentError::InvalidConsentStatus {
+                action: "use",
+                status: status_name(other),
+            }
+            .to_api_error()),
+        }
+    }
+
+    /// `POST /domestic-vrp-consents/{id}/funds-confirmation`.
+    fn vrp_funds_confirmation(
+        &mut self,
+        id: &str,
+        req: &Request<Vec<u8>>,
+        ctx: &Context,
+    ) -> Result<Response<Vec<u8>>, ApiError> {
+        let client = self.caller_client(req, ctx, caller(TokenUse::Consent(Some(id))))?;
+        let request: OBVRPFundsConfirmationRequest = decode(req.body())?;
+        if request.data.consent_id.as_str() != id {
+            return Err(ConsentError::ConsentMismatch {
+                path: "Data.ConsentId".into(),
+                reason: "the body names another consent than the path".into(),
+            }
+            .to_api_error());
+        }
+        let auth = self.authorised_vrp(id, &client)?;
+        auth.check_funds_confirmation(ctx.now)
+            .map_err(|e| e.to_api_error())?;
+        let amount = request.data.instructed_amount.amount.value();
+        let available = self
+            .world
+            .account(&auth.account_id)
+            .is_some_and(|(_, a)| a.balance() >= amount);
+        let confirmation_id = self.new_id("obvrpfunds");
+        let mut data = json!({
+            "FundsConfirmationId": confirmation_id,
+            "ConsentId": id,
+            "CreationDateTime": rfc3339(ctx.now),
+            "FundsAvailableResult": {
+                "FundsAvailableDateTime": rfc3339(ctx.now),
+                "FundsAvailable": if available { "Available" } else { "NotAvailable" },
+            },
+            "InstructedAmount": to_json(&request.data.instructed_amount),
+        });
+        if let Some(r) = &request.data.reference {
+            data["Reference"] = json!(r.as_str());
+        }
+        Ok(http::json(
+            StatusCode::CREATED,
+            &json!({
+                "Data": data,
+                "Links": {"Self": format!("{}/domestic-vrp-consents/{id}/funds-confirmation", self.config.pisp_base())},
+                "Meta": {}
+            }),
+        ))
+    }
+
+    fn create_vrp(
+        &mut self,
+        req: &Request<Vec<u8>>,
+        ctx: &Context,
+        client: &str,
+    ) -> Result<Response<Vec<u8>>, ApiError> {
+        let request: OBDomesticVRPRequest = decode(req.body())?;
+        let consent_id = request.data.consent_id.to_string();
+        self.check_token_consent(req, ctx, &consent_id)?;
+        check_vrp_instruction(&request.data.instruction).map_err(|e| e.to_api_error())?;
+        let stored = self.owned_vrp_consent(&consent_id, client)?.clone();
+        check_order_matches(
+            &stored.initiation,
+            &stored.risk,
+            &to_json(&request.data.initiation),
+            &to_json(&request.risk),
+        )
+        .map_err(|e| e.to_api_error())?;
+        let amount = request.data.instruction.instructed_amount.amount.value();
+        let currency = request
+            .data
+            .instruction
+            .instructed_amount
+            .currency
+            .to_string();
+        let VrpConsent::Authorised(auth) = stored.machine.clone() else {
+            return Err(ConsentError::InvalidConsentStatus {
+                action: "make a payment",
+                status: status_name(&stored.machine),
+            }
+            .to_api_error());
+        };
+        let account_id = auth.account_id.clone();
+        let payment_id = self.new_id("obdomesticvrp");
+        let paid = VrpConsent::Authorised(auth)
+            .apply(
+                machine::Event::Pay {
+                    payment_id: payment_id.clone(),
+                    amount,
+                    currency,
+                },
+                ctx.now,
+            )
+            .map_err(|r| r.error.to_api_error())?;
+        let instruction = to_json(&request.data.instruction);
+        self.pay_out(&account_id, &instruction, amount, &payment_id, ctx.now);
+        if let Some(c) = self.vrp.consents.get_mut(&consent_id) {
+            c.machine = paid;
+        }
+        self.vrp.payments.insert(
+            payment_id.clone(),
+            Payment {
+                consent_id,
+                account_id,
+                initiation: to_json(&request.data.initiation),
+                instruction,
+                risk: to_json(&request.risk),
+                created: ctx.now,
+                refund: stored.read_refund_account,
+            },
+        );
+        Ok(http::json(StatusCode::CREATED, &self.vrp_body(&payment_id)))
+    }
+
+    /// A VRP leaves the account by Faster Payments.
+    fn pay_out(
+        &mut self,
+        account_id: &str,
+        instruction: &Value,
+        amount: Decimal,
+        payment_id: &str,
+        now: Instant,
+    ) {
+        let Some(account) = self.world.account_mut(account_id) else {
+            return;
+        };
+        let creditor = &instruction["CreditorAccount"];
+        let name = creditor["Name"].as_str().unwrap_or_default().to_owned();
+        let balance_after = account.balance() - amount;
+        let tail = payment_id.split_once('_').map_or(payment_id, |(_, t)| t);
+        account.transactions.push(Transaction {
+            id: format!("tx_{tail}"),
+            at: now,
+            amount,
+            credit: false,
+            status: TxStatus::Booked,
+            code: "faster_payments",
+            description: name.clone(),
+            raw_description: instruction["RemittanceInformation"]["Reference"]
+                .as_str()
+                .unwrap_or_default()
+                .to_uppercase(),
+            counterparty: Some(Counterparty {
+                name,
+                scheme: "UK.OBIE.SortCodeAccountNumber",
+                identification: creditor["Identification"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
+            }),
+            merchant: None,
+            pot_id: None,
+            balance_after,
+        });
+    }
+
+    fn vrp_body(&self, id: &str) -> Value {
+        let p = &self.vrp.payments[id];
+        let mut data = json!({
+            "DomesticVRPId": id,
+            "ConsentId": p.consent_id,
+            "CreationDateTime": rfc3339(p.created),
+            "Status": "AcceptedSettlementCompleted",
+            "StatusUpdateDateTime": rfc3339(p.created),
+            "ExpectedExecutionDateTime": rfc3339(p.created),
+            "ExpectedSettlementDateTime": rfc3339(p.created + Duration::seconds(1)),
+            "Initiation": p.initiation,
+            "Instruction": p.instruction,
+        });
+        if let Some(party) = self.debtor(&p.account_id) {
+            if p.refund {
+                data["Refund"] = party.clone();
+            }
+            data["DebtorAccount"] = party;
+        }
+        json!({
+            "Data": data,
+            "Risk": p.risk,
+            "Links": {"Self": format!("{}/domestic-vrps/{id}", self.config.pisp_base())},
+            "Meta": {}
+        })
+    }
+
+    fn get_vrp(
+        &mut self,
+        id: &str,
+        req: &Request<Vec<u8>>,
+        ctx: &Context,
+    ) -> Result<Response<Vec<u8>>, ApiError> {
+        let client = self.caller_client(req, ctx, caller(TokenUse::Either))?;
+        let owner = self
+            .vrp
+            .payments
+            .get(id)
+            .and_then(|p| self.vrp.consents.get(&p.consent_id))
+            .map(|c| c.machine.info().client_id.clone());
+        if owner.as_deref() != Some(client.as_str()) {
+            return Err(http::unknown_resource("payment"));
+        }
+        Ok(http::json(StatusCode::OK, &self.vrp_body(id)))
+    }
+}
