@@ -12,9 +12,8 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use monzo_sandbox::server::ca::{ClientSubject, DevCa};
-use monzo_sandbox::server::store::Store;
-use monzo_sandbox::server::{start, Options, StateLocation};
+use monzo_sandbox::server::ca::ClientSubject;
+use monzo_sandbox::server::{issue_client_certificate_from_state, start, Options, StateLocation};
 
 const USAGE: &str = "usage:
   monzo-sandbox [--listen ADDR] [--state DIR | --memory]
@@ -37,14 +36,6 @@ fn issue(args: &[String]) -> Result<(), String> {
     let out = PathBuf::from(value(args, "--out").ok_or("--out is required")?);
     let org_id = value(args, "--org-id").ok_or("--org-id is required")?;
     let software_id = value(args, "--software-id").ok_or("--software-id is required")?;
-    let store = Store::open(&state_dir(args)).map_err(|e| e.to_string())?;
-    let (Some(key), Some(cert)) = (
-        store.get("ca_key").map_err(|e| e.to_string())?,
-        store.get("ca_cert").map_err(|e| e.to_string())?,
-    ) else {
-        return Err("no development CA yet: run monzo-sandbox once first".into());
-    };
-    let ca = DevCa::load(&key, &cert).map_err(|e| e.to_string())?;
     let subject = ClientSubject {
         country: "GB".into(),
         organization: "Sandbox TPP".into(),
@@ -52,7 +43,8 @@ fn issue(args: &[String]) -> Result<(), String> {
         organization_identifier: value(args, "--organization-identifier"),
         common_name: software_id,
     };
-    let issued = ca.issue_client(&subject).map_err(|e| e.to_string())?;
+    let (issued, cert) = issue_client_certificate_from_state(&state_dir(args), &subject)
+        .map_err(|e| e.to_string())?;
     std::fs::create_dir_all(&out).map_err(|e| e.to_string())?;
     for (name, text) in [
         ("client.pem", issued.cert_pem.as_str()),

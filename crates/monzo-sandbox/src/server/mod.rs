@@ -134,6 +134,24 @@ fn organisation(dn: &str) -> Option<String> {
     attr(&["organizationIdentifier", "2.5.4.97"]).or_else(|| attr(&["OU"]))
 }
 
+/// Issues a client certificate from the development CA kept in the state directory `dir` of
+/// an emulator that has run at least once; returns it with the CA's certificate (for clients
+/// to trust).
+pub fn issue_client_certificate_from_state(
+    dir: &std::path::Path,
+    subject: &ca::ClientSubject,
+) -> Result<(ca::Issued, String), ServerError> {
+    let store = Store::open(dir)?;
+    let (Some(key), Some(cert)) = (store.get("ca_key")?, store.get("ca_cert")?) else {
+        return Err(ServerError::Certificate(format!(
+            "no development CA in {}: run monzo-sandbox once first",
+            dir.display()
+        )));
+    };
+    let ca = DevCa::load(&key, &cert)?;
+    Ok((ca.issue_client(subject)?, cert))
+}
+
 /// A running server.
 pub struct Running {
     /// The address it listens on.

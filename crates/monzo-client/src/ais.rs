@@ -1,0 +1,314 @@
+//! Account information: consents and every read Monzo implements, typed by the Monzo model
+//! (pots, `SupplementaryData`, Monzo's codes), with transactions paged over `Links.Next`.
+
+use http::{Method, Request};
+use monzo_model::accounts::{
+    OBReadAccount6, OBReadBalance1, OBReadConsent1, OBReadConsentResponse1, OBReadDirectDebit2,
+    OBReadParty2, OBReadParty3, OBReadPot1, OBReadScheduledPayment3, OBReadStandingOrder6,
+    OBReadTransaction6,
+};
+use serde::de::DeserializeOwned;
+
+use crate::transport::decode;
+use crate::{Client, ClientError};
+
+/// The query of a transactions read: the booking-time window and Monzo's `order`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TransactionQuery {
+    /// `fromBookingDateTime` (inclusive).
+    pub from: Option<chrono::DateTime<chrono::Utc>>,
+    /// `toBookingDateTime`.
+    pub to: Option<chrono::DateTime<chrono::Utc>>,
+    /// Newest first (`order=desc`) instead of oldest first.
+    pub newest_first: bool,
+}
+
+impl TransactionQuery {
+    fn to_query(&self) -> String {
+        let mut pairs: Vec<(&str, String)> = Vec::new();
+        let t = |d: &chrono::DateTime<chrono::Utc>| d.format("%Y-%m-%dT%H:%M:%S").to_string();
+        if let Some(from) = &self.from {
+            pairs.push(("fromBookingDateTime", t(from)));
+        }
+        if let Some(to) = &self.to {
+            pairs.push(("toBookingDateTime", t(to)));
+        }
+        if self.newest_first {
+            pairs.push(("order", "desc".into()));
+        }
+        if pairs.is_empty() {
+            String::new()
+        } else {
+            let refs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            format!("?{}", ob_oidc::form::encode_pairs(&refs))
+        }
+    }
+}
+
+/// The pages of a transactions read, fetched one at a time by following `Links.Next`.
+#[derive(Debug)]
+pub struct Pages {
+    client: Client,
+    token: String,
+    next: Option<String>,
+    /// Pages fetched so far.
+    pub fetched: usize,
+    /// `Meta.TotalPages` of the last page, when the ASPSP gives it.
+    pub total_pages: Option<i32>,
+}
+
+impl Pages {
+    /// The next page, or `None` after the last.
+    pub async fn next_page(&mut self) -> Result<Option<OBReadTransaction6>, ClientError> {
+        let Some(url) = self.next.take() else {
+            return Ok(None);
+        };
+        let page: OBReadTransaction6 = self.client.get_json(&url, &self.token).await?;
+        self.fetched += 1;
+        self.total_pages = page.meta.as_ref().and_then(|m| m.total_pages);
+        self.next = page
+            .links
+            .as_ref()
+            .and_then(|l| l.next.as_ref())
+            .map(|n| n.to_string())
+            .filter(|n| *n != url);
+        Ok(Some(page))
+    }
+
+    /// Every remaining page's transactions, in order.
+    pub async fn collect_all(
+        mut self,
+    ) -> Result<Vec<monzo_model::accounts::OBTransaction6>, ClientError> {
+        let mut all = Vec::new();
+        while let Some(page) = self.next_page().await? {
+            all.extend(page.data.transaction.unwrap_or_default());
+        }
+        Ok(all)
+    }
+}
+
+impl Client {
+    /// A GET with a bearer token, decoded as `T`.
+    pub async fn get_json<T: DeserializeOwned>(
+        &self,
+        url: &str,
+        token: &str,
+    ) -> Result<T, ClientError> {
+        let req = Request::get(url)
+            .header("authorization", format!("Bearer {token}"))
+            .header("accept", "application/json")
+            .body(Vec::new())
+            .map_err(|e| ClientError::Config(format!("{url}: {e}")))?;
+        let resp = self.expect_success(req).await?;
+        decode(url, resp.body())
+    }
+
+    /// A JSON request with a bearer token; returns the answer's body (empty for 204).
+    pub async fn send_json(
+        &self,
+        method: Method,
+        url: &str,
+        token: &str,
+        body: Option<&serde_json::Value>,
+    ) -> Result<Vec<u8>, ClientError> {
+        let mut b = Request::builder()
+            .method(method)
+            .uri(url)
+            .header("authorization", format!("Bearer {token}"))
+            .header("accept", "application/json");
+        let bytes = match body {
+            Some(v) => {
+                b = b.header("content-type", "application/json");
+                serde_json::to_vec(v).map_err(|e| ClientError::Config(e.to_string()))?
+            }
+            None => Vec::new(),
+        };
+        let req = b
+            .body(bytes)
+            .map_err(|e| ClientError::Config(format!("{url}: {e}")))?;
+        Ok(self.expect_success(req).await?.into_body())
+    }
+
+    fn aisp(&self, path: &str) -> String {
+        format!("{}{path}", self.config.endpoints.aisp)
+    }
+
+    /// `POST /account-access-consents` with a client-credentials token.
+    pub async fn create_account_access_consent(
+        &self,
+        token: &str,
+        consent: &OBReadConsent1,
+    ) -> Result<OBReadConsentResponse1, ClientError> {
+        let url = self.aisp("/account-access-consents");
+        let body = serde_json::to_value(consent).map_err(|e| ClientError::Config(e.to_string()))?;
+        let bytes = self
+            .send_json(Method::POST, &url, token, Some(&body))
+            .await?;
+        decode(&url, &bytes)
+    }
+
+    /// `GET /account-access-consents/{ConsentId}`.
+    pub async fn account_access_consent(
+        &self,
+        token: &str,
+        consent_id: &str,
+    ) -> Result<OBReadConsentResponse1, ClientError> {
+        self.get_json(
+            &self.aisp(&format!("/account-access-consents/{consent_id}")),
+            token,
+        )
+        .await
+    }
+
+    /// `DELETE /account-access-consents/{ConsentId}`.
+    pub async fn delete_account_access_consent(
+        &self,
+        token: &str,
+        consent_id: &str,
+    ) -> Result<(), ClientError> {
+        let url = self.aisp(&format!("/account-access-consents/{consent_id}"));
+        self.send_json(Method::DELETE, &url, token, None).await?;
+        Ok(())
+    }
+
+    /// `GET /accounts`.
+    pub async fn accounts(&self, token: &str) -> Result<OBReadAccount6, ClientError> {
+        self.get_json(&self.aisp("/accounts"), token).await
+    }
+
+    /// `GET /accounts/{AccountId}`.
+    pub async fn account(
+        &self,
+        token: &str,
+        account_id: &str,
+    ) -> Result<OBReadAccount6, ClientError> {
+        self.get_json(&self.aisp(&format!("/accounts/{account_id}")), token)
+            .await
+    }
+
+    /// `GET /accounts/{AccountId}/balances`, with Monzo's `includePots` (adds the balance
+    /// with every pot, UK accounts only).
+    pub async fn balances(
+        &self,
+        token: &str,
+        account_id: &str,
+        include_pots: bool,
+    ) -> Result<OBReadBalance1, ClientError> {
+        let q = if include_pots {
+            "?includePots=true"
+        } else {
+            ""
+        };
+        self.get_json(
+            &self.aisp(&format!("/accounts/{account_id}/balances{q}")),
+            token,
+        )
+        .await
+    }
+
+    /// `GET /accounts/{AccountId}/transactions`: the first page.
+    pub async fn transactions(
+        &self,
+        token: &str,
+        account_id: &str,
+        query: &TransactionQuery,
+    ) -> Result<OBReadTransaction6, ClientError> {
+        let url = self.aisp(&format!(
+            "/accounts/{account_id}/transactions{}",
+            query.to_query()
+        ));
+        self.get_json(&url, token).await
+    }
+
+    /// Every page of `GET /accounts/{AccountId}/transactions`, one at a time.
+    pub fn transaction_pages(
+        &self,
+        token: &str,
+        account_id: &str,
+        query: TransactionQuery,
+    ) -> Pages {
+        Pages {
+            client: self.clone(),
+            token: token.to_owned(),
+            next: Some(self.aisp(&format!(
+                "/accounts/{account_id}/transactions{}",
+                query.to_query()
+            ))),
+            fetched: 0,
+            total_pages: None,
+        }
+    }
+
+    /// `GET /pots` (Monzo): the pots of every account the consent covers.
+    pub async fn pots(&self, token: &str) -> Result<OBReadPot1, ClientError> {
+        self.get_json(&self.aisp("/pots"), token).await
+    }
+
+    /// `GET /accounts/{AccountId}/party` (the account holder; needs an SCA in the last
+    /// 5 minutes at Monzo).
+    pub async fn account_party(
+        &self,
+        token: &str,
+        account_id: &str,
+    ) -> Result<OBReadParty2, ClientError> {
+        self.get_json(&self.aisp(&format!("/accounts/{account_id}/party")), token)
+            .await
+    }
+
+    /// `GET /accounts/{AccountId}/parties`.
+    pub async fn account_parties(
+        &self,
+        token: &str,
+        account_id: &str,
+    ) -> Result<OBReadParty3, ClientError> {
+        self.get_json(
+            &self.aisp(&format!("/accounts/{account_id}/parties")),
+            token,
+        )
+        .await
+    }
+
+    /// `GET /party` (the user who authorised).
+    pub async fn party(&self, token: &str) -> Result<OBReadParty2, ClientError> {
+        self.get_json(&self.aisp("/party"), token).await
+    }
+
+    /// `GET /accounts/{AccountId}/direct-debits`.
+    pub async fn direct_debits(
+        &self,
+        token: &str,
+        account_id: &str,
+    ) -> Result<OBReadDirectDebit2, ClientError> {
+        self.get_json(
+            &self.aisp(&format!("/accounts/{account_id}/direct-debits")),
+            token,
+        )
+        .await
+    }
+
+    /// `GET /accounts/{AccountId}/standing-orders`.
+    pub async fn standing_orders(
+        &self,
+        token: &str,
+        account_id: &str,
+    ) -> Result<OBReadStandingOrder6, ClientError> {
+        self.get_json(
+            &self.aisp(&format!("/accounts/{account_id}/standing-orders")),
+            token,
+        )
+        .await
+    }
+
+    /// `GET /accounts/{AccountId}/scheduled-payments`.
+    pub async fn scheduled_payments(
+        &self,
+        token: &str,
+        account_id: &str,
+    ) -> Result<OBReadScheduledPayment3, ClientError> {
+        self.get_json(
+            &self.aisp(&format!("/accounts/{account_id}/scheduled-payments")),
+            token,
+        )
+        .await
+    }
+}

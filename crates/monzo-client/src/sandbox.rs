@@ -1,0 +1,56 @@
+//! The local emulator's own directory (`monzo-sandbox` only): it signs a software statement
+//! for the caller's keys, so that registration needs no enrolment anywhere.
+
+use http::Request;
+use ob_jose::Jwks;
+use serde::Deserialize;
+
+use crate::transport::decode;
+use crate::{Client, ClientError};
+
+/// A software statement the emulator's directory issued.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+pub struct SandboxStatement {
+    /// The signed statement (a JWT), for the registration request.
+    pub software_statement: String,
+    /// The software id it names.
+    pub software_id: String,
+    /// The organisation id it names.
+    pub org_id: String,
+}
+
+impl Client {
+    /// `POST {issuer}/sandbox/software-statements`: a statement for `software_id` (and
+    /// `org_id`), publishing `jwks` as the software's keys, with these redirect URIs and roles
+    /// (`AISP`, `PISP`, `CBPII`). The emulator re-issues one for the same keys; other keys for
+    /// a known software are refused.
+    pub async fn sandbox_software_statement(
+        &self,
+        software_id: &str,
+        org_id: &str,
+        redirect_uris: &[&str],
+        roles: &[&str],
+        jwks: &Jwks,
+    ) -> Result<SandboxStatement, ClientError> {
+        let url = format!(
+            "{}/sandbox/software-statements",
+            self.config.endpoints.issuer
+        );
+        let body = serde_json::json!({
+            "software_statement_claims": {
+                "software_id": software_id,
+                "org_id": org_id,
+                "software_client_name": software_id,
+                "software_redirect_uris": redirect_uris,
+                "software_roles": roles,
+            },
+            "jwks": jwks,
+        });
+        let req = Request::post(&url)
+            .header("content-type", "application/json")
+            .body(body.to_string().into_bytes())
+            .map_err(|e| ClientError::Config(format!("{url}: {e}")))?;
+        let resp = self.expect_success(req).await?;
+        decode(&url, resp.body())
+    }
+}

@@ -1,0 +1,358 @@
+//! The journeys.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use monzo_client::{
+    Client, ClientConfig, ClientError, Endpoints, PaymentApi, Software, TransactionQuery,
+};
+use monzo_model::accounts::{OBReadConsent1, OBReadConsent1DataPermissions as P};
+use monzo_model::payments::{OBWriteDomesticConsentResponse5, OBWriteDomesticResponse5};
+use monzo_sandbox::server::ca::ClientSubject;
+use monzo_sandbox::server::{start, Options, Running, StateLocation};
+use ob_dcr::request::RegistrationRequest;
+use ob_jose::{Jwks, SigningKey};
+use serde_json::{json, Value};
+
+const REDIRECT: &str = "https://tpp.example/callback";
+const HEAVY: &str = "user_0000A4C4ZChWNMEvew2U77";
+const HEAVY_ACCOUNT: &str = "acc_0000A4C4ZSskDOixqNPfpR";
+const ORG: &str = "0015800001TESTORG";
+
+struct Tpp {
+    _server: Running,
+    client: Client,
+    software: Software,
+    accounts_client: String,
+    payments_client: String,
+}
+
+/// Starts an emulator, enrols a software with its directory, and registers it twice (accounts,
+/// payments) over mutual TLS.
+async fn setup(software_id: &str) -> Tpp {
+    let server = start(Options::new(
+        "127.0.0.1:0".parse().unwrap(),
+        StateLocation::Memory,
+    ))
+    .await
+    .unwrap();
+    let subject = ClientSubject {
+        country: "GB".into(),
+        organization: "Sandbox TPP".into(),
+        organizational_unit: Some(ORG.into()),
+        organization_identifier: None,
+        common_name: software_id.into(),
+    };
+    let issued = server.issue_client_certificate(&subject).unwrap();
+    let config = ClientConfig::new(Endpoints::local(&server.base_url))
+        .identity_pem(issued.cert_pem.clone(), issued.key_pem.clone())
+        .root_ca_pem(server.ca_cert_pem().to_owned())
+        .aspsp_org_id("0015800001ZEc3hAAD");
+    let client = Client::new(config).unwrap();
+    let software = Software {
+        key: SigningKey::generate("tpp-key-1", 2048).unwrap(),
+        org_id: ORG.into(),
+        software_id: software_id.into(),
+    };
+    let jwks = Jwks {
+        keys: vec![software.key.public_jwk()],
+    };
+    let statement = client
+        .sandbox_software_statement(software_id, ORG, &[REDIRECT], &["AISP", "PISP"], &jwks)
+        .await
+        .unwrap();
+    let mut ids = Vec::new();
+    for (i, scope) in ["openid accounts", "openid payments"].iter().enumerate() {
+        let request = RegistrationRequest::uk(
+            &statement.software_statement,
+            software_id,
+            "0015800001ZEc3hAAD",
+            vec![REDIRECT.into()],
+            scope,
+            &subject.dn(),
+            &ob_dcr::uuid_v4([i as u8 + 1; 16]),
+            chrono::Utc::now(),
+        )
+        .unwrap();
+        let reg = client
+            .register(&request.sign(&software.key).unwrap())
+            .await
+            .unwrap();
+        ids.push(reg.client_id.unwrap().to_string());
+    }
+    Tpp {
+        _server: server,
+        client,
+        software,
+        accounts_client: ids[0].clone(),
+        payments_client: ids[1].clone(),
+    }
+}
+
+/// Creates an account-access consent authorised for the heavy user and returns its tokens.
+async fn authorised_accounts(t: &Tpp) -> monzo_client::TokenResponse {
+    let app = t
+        .client
+        .client_credentials(&t.accounts_client, "accounts")
+        .await
+        .unwrap();
+    let consent: OBReadConsent1 = serde_json::from_value(json!({
+        "Data": {
+            "Permissions": [P::ReadAccountsDetail, P::ReadBalances, P::ReadTransactionsDetail,
+                P::ReadTransactionsCredits, P::ReadTransactionsDebits],
+            "SupplementaryData": {"DesiredStatus": "Authorised", "UserID": HEAVY}
+        },
+        "Risk": {}
+    }))
+    .unwrap();
+    let created = t
+        .client
+        .create_account_access_consent(app.access_token.expose(), &consent)
+        .await
+        .unwrap();
+    let id = created.data.consent_id.to_string();
+    let auth = t
+        .client
+        .authorization(
+            &t.software,
+            &t.accounts_client,
+            &id,
+            "openid accounts",
+            REDIRECT,
+        )
+        .await
+        .unwrap();
+    let callback = t.client.follow_authorization(&auth).await.unwrap();
+    t.client
+        .complete_authorization(&auth, &callback)
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn account_information_from_registration_to_every_page() {
+    let t = setup("client-ais-1").await;
+    let tokens = authorised_accounts(&t).await;
+    let at = tokens.access_token.expose().to_owned();
+
+    let accounts = t.client.accounts(&at).await.unwrap();
+    let ids: Vec<String> = accounts
+        .data
+        .account
+        .unwrap_or_default()
+        .iter()
+        .map(|a| a.account_id.to_string())
+        .collect();
+    assert!(ids.contains(&HEAVY_ACCOUNT.to_owned()), "{ids:?}");
+
+    let balances = t.client.balances(&at, HEAVY_ACCOUNT, true).await.unwrap();
+    assert_eq!(balances.data.balance.len(), 2);
+
+    // Every page, oldest first, without a gap or a repeat.
+    let mut pages = t
+        .client
+        .transaction_pages(&at, HEAVY_ACCOUNT, TransactionQuery::default());
+    let mut seen = HashSet::new();
+    let mut last_booking = None;
+    let mut count = 0;
+    while let Some(page) = pages.next_page().await.unwrap() {
+        for tx in page.data.transaction.unwrap_or_default() {
+            let id = tx.transaction_id.clone().unwrap().to_string();
+            assert!(seen.insert(id), "a transaction came twice");
+            let at = tx.booking_date_time.to_string();
+            if let Some(prev) = &last_booking {
+                assert!(*prev <= at, "out of order: {prev} then {at}");
+            }
+            last_booking = Some(at);
+            count += 1;
+        }
+    }
+    assert!(pages.fetched > 1, "the heavy user's history spans pages");
+    assert_eq!(Some(pages.fetched as i32), pages.total_pages);
+    assert!(count > 1000, "{count}");
+
+    let pots = t.client.pots(&at).await.unwrap();
+    assert!(!pots.data.pot.is_empty());
+
+    // Refresh rotates: the new tokens work, the old refresh token never again.
+    let old = tokens.refresh_token.clone().unwrap();
+    let fresh = t.client.refresh(&t.accounts_client, &old).await.unwrap();
+    t.client
+        .accounts(fresh.access_token.expose())
+        .await
+        .unwrap();
+    let again = t.client.refresh(&t.accounts_client, &old).await;
+    assert!(matches!(again, Err(ClientError::Oidc(_))), "{again:?}");
+
+    // A read without the right permission is an API error, typed.
+    let err = t
+        .client
+        .direct_debits(fresh.access_token.expose(), HEAVY_ACCOUNT)
+        .await
+        .unwrap_err();
+    assert_eq!(err.api().unwrap().status, 403, "{err}");
+}
+
+fn initiation(amount: &str) -> Value {
+    json!({
+        "InstructionIdentification": "ACME412",
+        "EndToEndIdentification": "FRESCO.21302.GFX.20",
+        "LocalInstrument": "UK.OBIE.FPS",
+        "InstructedAmount": {"Amount": amount, "Currency": "GBP"},
+        "CreditorAccount": {"SchemeName": "UK.OBIE.SortCodeAccountNumber", "Identification": "08080021325698", "Name": "ACME Inc"},
+        "RemittanceInformation": {"Reference": "FRESCO-101"},
+        "SupplementaryData": {"DesiredStatus": "Authorised", "UserID": HEAVY, "AccountID": HEAVY_ACCOUNT}
+    })
+}
+
+/// A domestic consent, authorised; returns its id and access token.
+async fn authorised_payment(t: &Tpp, amount: &str) -> (String, String) {
+    let app = t
+        .client
+        .client_credentials(&t.payments_client, "payments")
+        .await
+        .unwrap();
+    let consent: monzo_client::Signed<OBWriteDomesticConsentResponse5> = t
+        .client
+        .create_payment_consent(
+            &t.software,
+            PaymentApi::Domestic,
+            app.access_token.expose(),
+            &json!({"Data": {"Initiation": initiation(amount)}, "Risk": {}}),
+        )
+        .await
+        .unwrap();
+    assert!(consent.verified, "the bank signs its answers");
+    let id = consent.body.data.consent_id.to_string();
+    let auth = t
+        .client
+        .authorization(
+            &t.software,
+            &t.payments_client,
+            &id,
+            "openid payments",
+            REDIRECT,
+        )
+        .await
+        .unwrap();
+    let callback = t.client.follow_authorization(&auth).await.unwrap();
+    let tokens = t
+        .client
+        .complete_authorization(&auth, &callback)
+        .await
+        .unwrap();
+    (id, tokens.access_token.expose().to_owned())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_payment_is_signed_idempotent_and_debits_the_account() {
+    let t = setup("client-pis-1").await;
+    let (consent, token) = authorised_payment(&t, "12.34").await;
+    let order =
+        json!({"Data": {"ConsentId": consent, "Initiation": initiation("12.34")}, "Risk": {}});
+    let made: monzo_client::Signed<OBWriteDomesticResponse5> = t
+        .client
+        .create_payment_order(&t.software, PaymentApi::Domestic, &token, &order, None)
+        .await
+        .unwrap();
+    assert!(made.verified);
+    assert_eq!(
+        made.body.data.status.as_str(),
+        "AcceptedSettlementCompleted"
+    );
+    // The answer was "lost": the same key again gives the same payment.
+    let replay: monzo_client::Signed<OBWriteDomesticResponse5> = t
+        .client
+        .create_payment_order(
+            &t.software,
+            PaymentApi::Domestic,
+            &token,
+            &order,
+            Some(&made.idempotency_key),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        replay.body.data.domestic_payment_id,
+        made.body.data.domestic_payment_id
+    );
+    // Another key: the consent is consumed.
+    let err = t
+        .client
+        .create_payment_order::<_, Value>(&t.software, PaymentApi::Domestic, &token, &order, None)
+        .await
+        .unwrap_err();
+    assert_eq!(err.api().unwrap().status, 400, "{err}");
+    let read: OBWriteDomesticResponse5 = t
+        .client
+        .payment_order(
+            PaymentApi::Domestic,
+            &token,
+            made.body.data.domestic_payment_id.as_str(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(read.data.consent_id.as_str(), consent);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_submissions_on_one_consent_make_exactly_one_payment() {
+    let t = Arc::new(setup("client-race-1").await);
+    let (consent, token) = authorised_payment(&t, "5.00").await;
+    let order =
+        json!({"Data": {"ConsentId": consent, "Initiation": initiation("5.00")}, "Risk": {}});
+    let mut tasks = Vec::new();
+    for i in 0..16 {
+        let t = t.clone();
+        let token = token.clone();
+        let order = order.clone();
+        // Half share one key (a client retrying), half have their own.
+        let key = if i % 2 == 0 {
+            "shared-key".to_owned()
+        } else {
+            format!("own-{i}")
+        };
+        tasks.push(tokio::spawn(async move {
+            t.client
+                .create_payment_order::<_, OBWriteDomesticResponse5>(
+                    &t.software,
+                    PaymentApi::Domestic,
+                    &token,
+                    &order,
+                    Some(&key),
+                )
+                .await
+                .map(|s| s.body.data.domestic_payment_id.to_string())
+        }));
+    }
+    let mut payments = HashSet::new();
+    for task in tasks {
+        if let Ok(id) = task.await.unwrap() {
+            payments.insert(id);
+        }
+    }
+    assert_eq!(payments.len(), 1, "{payments:?}");
+    // And the account shows one debit for it.
+    let tokens = authorised_accounts(&t).await;
+    let page = t
+        .client
+        .transactions(
+            tokens.access_token.expose(),
+            HEAVY_ACCOUNT,
+            &TransactionQuery {
+                newest_first: true,
+                ..TransactionQuery::default()
+            },
+        )
+        .await
+        .unwrap();
+    let txs = page.data.transaction.unwrap_or_default();
+    let debits = txs
+        .iter()
+        .filter(|tx| {
+            tx.amount.amount.value() == rust_decimal::Decimal::new(500, 2)
+                && tx.transaction_information.as_deref() == Some("ACME Inc")
+        })
+        .count();
+    assert_eq!(debits, 1);
+}

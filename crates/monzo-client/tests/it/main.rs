@@ -1,0 +1,7 @@
+//! monzo-client end to end: the emulator's HTTPS server on loopback (in memory, port 0), and the
+//! client through a whole journey: directory statement, registration, consents, the
+//! authorization redirect and its id_token, tokens and refresh rotation, every account read
+//! with pagination, payments with signatures and idempotent replay, and concurrent submissions
+//! on one consent.
+
+mod journey;
