@@ -300,6 +300,17 @@ pub async fn start(opts: Options) -> Result<Running, ServerError> {
         StateLocation::Directory(dir) => Store::open(dir)?,
         StateLocation::Memory => Store::memory()?,
     };
+    // The CA first: once the port accepts connections, clients can have certificates issued
+    // from the state directory.
+    let ca = match (store.get("ca_key")?, store.get("ca_cert")?) {
+        (Some(k), Some(c)) => DevCa::load(&k, &c)?,
+        _ => {
+            let ca = DevCa::generate()?;
+            store.put("ca_key", &ca.key_pem())?;
+            store.put("ca_cert", ca.cert_pem())?;
+            ca
+        }
+    };
     let listener = TcpListener::bind(opts.listen)
         .await
         .map_err(|e| ServerError::Io(format!("listen on {}: {e}", opts.listen)))?;
@@ -334,15 +345,6 @@ pub async fn start(opts: Options) -> Result<Running, ServerError> {
     let keys = Keys {
         bank: key("bank_key", "sandbox-bank-1")?,
         directory: key("directory_key", "sandbox-directory-1")?,
-    };
-    let ca = match (store.get("ca_key")?, store.get("ca_cert")?) {
-        (Some(k), Some(c)) => DevCa::load(&k, &c)?,
-        _ => {
-            let ca = DevCa::generate()?;
-            store.put("ca_key", &ca.key_pem())?;
-            store.put("ca_cert", ca.cert_pem())?;
-            ca
-        }
     };
     let ca = Arc::new(ca);
     let recipe = Recipe {

@@ -1,0 +1,741 @@
+//! What each subcommand does: a thin layer over `monzo-client` (and, for `sandbox` and
+//! `register --sandbox`, over the emulator's server crate).
+
+use std::io::{BufRead, Write};
+use std::path::PathBuf;
+
+use clap::Args;
+use monzo_client::{Authorization, Client, PaymentApi, Signed, TransactionQuery};
+use monzo_model::accounts::OBReadConsent1;
+use monzo_model::payments::{OBWriteDomesticConsentResponse5, OBWriteDomesticResponse5};
+use monzo_sandbox::server::ca::ClientSubject;
+use serde_json::{json, Value};
+
+use crate::profile::{copy_into, Dir, Profile, Tokens};
+use crate::{Cli, Command};
+
+/// Monzo's sandbox users, by the names its documentation gives them.
+const USERS: &[(&str, &str, &str)] = &[
+    (
+        "heavy",
+        "user_0000A4C4ZChWNMEvew2U77",
+        "acc_0000A4C4ZSskDOixqNPfpR",
+    ),
+    (
+        "medium",
+        "user_0000A4C4nqORb7K9YYW3r0",
+        "acc_0000A4C4o66FCYJoERQhHN",
+    ),
+    (
+        "light",
+        "user_0000A4C4wkPFE7x9at8Ujp",
+        "acc_0000A4C4wz4Ail0f3sONTV",
+    ),
+    (
+        "eu",
+        "user_0000Av3bpksv3AAmdybBCr",
+        "acc_0000Av3bry7sn2XsI3eZ3C",
+    ),
+];
+
+const MONZO_ORG_ID: &str = "0015800001ZEc3hAAD";
+/// A redirect URI that needs no server: the callback URL is pasted back from the browser.
+const DEFAULT_REDIRECT: &str = "https://monzo-ob.invalid/callback";
+
+/// `register`.
+#[derive(Debug, Args)]
+pub struct RegisterArgs {
+    /// Enrol with the local emulator's own directory and development CA.
+    #[arg(long)]
+    sandbox: bool,
+    /// The emulator's address (with --sandbox).
+    #[arg(long, default_value = "https://127.0.0.1:8443")]
+    base: String,
+    /// The emulator's state directory, whose development CA issues the certificate.
+    #[arg(long, default_value = ".monzo-sandbox")]
+    sandbox_state: PathBuf,
+    /// The software id (with --sandbox, default `monzo-ob-cli`).
+    #[arg(long)]
+    software_id: Option<String>,
+    /// The organisation id (with --sandbox, default `0015800001MONZOOB`).
+    #[arg(long)]
+    org_id: Option<String>,
+    /// The redirect URI to register.
+    #[arg(long, default_value = DEFAULT_REDIRECT)]
+    redirect_uri: String,
+    /// Another ASPSP: its OpenID issuer.
+    #[arg(long, required_unless_present = "sandbox")]
+    issuer: Option<String>,
+    /// Another ASPSP: its AIS base URL.
+    #[arg(long, required_unless_present = "sandbox")]
+    aisp: Option<String>,
+    /// Another ASPSP: its PIS base URL.
+    #[arg(long, required_unless_present = "sandbox")]
+    pisp: Option<String>,
+    /// Another ASPSP: its CBPII base URL (default: beside the PIS one).
+    #[arg(long)]
+    cbpii: Option<String>,
+    /// Another ASPSP: its organisation id (`aud` of the registration request).
+    #[arg(long, default_value = MONZO_ORG_ID)]
+    aspsp_org_id: String,
+    /// The software statement (a file holding the SSA JWT from the directory).
+    #[arg(long, required_unless_present = "sandbox")]
+    ssa: Option<PathBuf>,
+    /// The software's signing key (PEM), whose public key the directory publishes.
+    #[arg(long, required_unless_present = "sandbox")]
+    signing_key: Option<PathBuf>,
+    /// The signing key's `kid` in the directory's JWKS.
+    #[arg(long, required_unless_present = "sandbox")]
+    kid: Option<String>,
+    /// The transport certificate (PEM).
+    #[arg(long, required_unless_present = "sandbox")]
+    cert: Option<PathBuf>,
+    /// Its private key (PEM).
+    #[arg(long, required_unless_present = "sandbox")]
+    key: Option<PathBuf>,
+    /// CAs to trust instead of the system's (PEM).
+    #[arg(long)]
+    ca: Option<PathBuf>,
+    /// The transport certificate's subject DN, as the registration carries it.
+    #[arg(long, required_unless_present = "sandbox")]
+    subject_dn: Option<String>,
+}
+
+/// `authorize`.
+#[derive(Debug, Args)]
+pub struct AuthorizeArgs {
+    /// Emulator: approve at once as this sandbox user (heavy, medium, light, eu, or a user id).
+    #[arg(long)]
+    user: Option<String>,
+    /// The permissions to ask for.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "ReadAccountsDetail,ReadBalances,ReadTransactionsDetail,ReadTransactionsCredits,ReadTransactionsDebits,ReadParty,ReadStandingOrdersDetail,ReadScheduledPaymentsDetail,ReadDirectDebits"
+    )]
+    permissions: Vec<String>,
+    /// The callback URL the browser arrived at (else it is read from standard input).
+    #[arg(long)]
+    callback: Option<String>,
+}
+
+/// `transactions`.
+#[derive(Debug, Args)]
+pub struct TransactionsArgs {
+    /// The account (default: the first one).
+    #[arg(long)]
+    account: Option<String>,
+    /// From this booking time (RFC 3339).
+    #[arg(long)]
+    from: Option<chrono::DateTime<chrono::Utc>>,
+    /// Up to this booking time (RFC 3339).
+    #[arg(long)]
+    to: Option<chrono::DateTime<chrono::Utc>>,
+    /// Newest first.
+    #[arg(long)]
+    newest_first: bool,
+    /// Print JSON (an array of the API's transactions).
+    #[arg(long, conflicts_with = "csv")]
+    json: bool,
+    /// Print CSV.
+    #[arg(long)]
+    csv: bool,
+}
+
+/// `pay`.
+#[derive(Debug, Args)]
+pub struct PayArgs {
+    /// The amount in GBP, such as 12.50.
+    #[arg(long)]
+    amount: String,
+    /// The payee's sort code and account number (14 digits).
+    #[arg(long)]
+    to: String,
+    /// The payee's name.
+    #[arg(long)]
+    name: String,
+    /// The payment reference.
+    #[arg(long, default_value = "monzo-ob")]
+    reference: String,
+    /// Emulator: approve at once as this sandbox user (heavy, medium, light, or a user id).
+    #[arg(long)]
+    user: Option<String>,
+    /// The callback URL the browser arrived at (else it is read from standard input).
+    #[arg(long)]
+    callback: Option<String>,
+}
+
+fn user(name: &str) -> (String, Option<String>) {
+    USERS
+        .iter()
+        .find(|(n, id, _)| *n == name || *id == name)
+        .map_or((name.to_owned(), None), |(_, id, acc)| {
+            ((*id).to_owned(), Some((*acc).to_owned()))
+        })
+}
+
+fn err(e: impl std::fmt::Display) -> String {
+    e.to_string()
+}
+
+/// Runs a command.
+pub async fn run(cli: Cli) -> Result<(), String> {
+    let dir = Dir(cli.profile.clone());
+    match cli.command {
+        Command::Sandbox {
+            listen,
+            state,
+            memory,
+        } => sandbox(listen, state, memory).await,
+        Command::Register(a) => register(&dir, a).await,
+        Command::Authorize(a) => authorize(&dir, a).await,
+        Command::Accounts { json } => accounts(&dir, json).await,
+        Command::Balances {
+            account,
+            include_pots,
+            json,
+        } => balances(&dir, account, include_pots, json).await,
+        Command::Transactions(a) => transactions(&dir, a).await,
+        Command::Pots { json } => pots(&dir, json).await,
+        Command::Pay(a) => pay(&dir, a).await,
+        Command::Token => {
+            let (_, _, token) = accounts_session(&dir).await?;
+            println!("{token}");
+            Ok(())
+        }
+    }
+}
+
+async fn sandbox(listen: std::net::SocketAddr, state: PathBuf, memory: bool) -> Result<(), String> {
+    use monzo_sandbox::server::{start, Options, StateLocation};
+    let location = if memory {
+        StateLocation::Memory
+    } else {
+        StateLocation::Directory(state)
+    };
+    let running = start(Options::new(listen, location)).await.map_err(err)?;
+    println!("Monzo Open Banking sandbox on {}", running.base_url);
+    println!("next: monzo-ob register --sandbox   (in another terminal)");
+    tokio::signal::ctrl_c().await.map_err(err)?;
+    running.stop().await;
+    Ok(())
+}
+
+async fn register(dir: &Dir, a: RegisterArgs) -> Result<(), String> {
+    let mut profile;
+    let statement;
+    let dn;
+    if a.sandbox {
+        let software_id = a.software_id.unwrap_or_else(|| "monzo-ob-cli".into());
+        let org_id = a.org_id.unwrap_or_else(|| "0015800001MONZOOB".into());
+        let subject = ClientSubject {
+            country: "GB".into(),
+            organization: "Sandbox TPP".into(),
+            organizational_unit: Some(org_id.clone()),
+            organization_identifier: None,
+            common_name: software_id.clone(),
+        };
+        let (issued, ca) =
+            monzo_sandbox::server::issue_client_certificate_from_state(&a.sandbox_state, &subject)
+                .map_err(err)?;
+        dir.write("client.pem", &issued.cert_pem)?;
+        dir.write("client.key", &issued.key_pem)?;
+        dir.write("ca.pem", &ca)?;
+        // Keep the signing key of an earlier registration: the directory knows its keys.
+        let key = match dir.profile().and_then(|p| dir.software(&p)) {
+            Ok(s) if s.software_id == software_id => s.key,
+            _ => ob_jose::SigningKey::generate("monzo-ob-1", 2048).map_err(err)?,
+        };
+        dir.write("signing.key", &key.to_pkcs8_pem().map_err(err)?)?;
+        let endpoints = monzo_client::Endpoints::local(&a.base);
+        profile = Profile {
+            issuer: endpoints.issuer,
+            aisp: endpoints.aisp,
+            pisp: endpoints.pisp,
+            cbpii: endpoints.cbpii,
+            aspsp_org_id: MONZO_ORG_ID.into(),
+            org_id: org_id.clone(),
+            software_id: software_id.clone(),
+            kid: ob_jose::Signer::key_id(&key).to_owned(),
+            redirect_uri: a.redirect_uri.clone(),
+            sandbox: true,
+            accounts_client: None,
+            payments_client: None,
+            accounts: None,
+        };
+        let client = dir.client(&profile)?;
+        let jwks = ob_jose::Jwks {
+            keys: vec![key.public_jwk()],
+        };
+        let issued = client
+            .sandbox_software_statement(
+                &software_id,
+                &org_id,
+                &[&a.redirect_uri],
+                &["AISP", "PISP"],
+                &jwks,
+            )
+            .await
+            .map_err(err)?;
+        statement = issued.software_statement;
+        dn = subject.dn();
+    } else {
+        let (Some(issuer), Some(aisp), Some(pisp), Some(ssa), Some(sk), Some(kid)) = (
+            a.issuer,
+            a.aisp,
+            a.pisp.clone(),
+            a.ssa,
+            a.signing_key,
+            a.kid,
+        ) else {
+            return Err("--issuer, --aisp, --pisp, --ssa, --signing-key and --kid are required without --sandbox".into());
+        };
+        let (Some(cert), Some(key), Some(subject_dn)) = (a.cert, a.key, a.subject_dn) else {
+            return Err("--cert, --key and --subject-dn are required without --sandbox".into());
+        };
+        statement = std::fs::read_to_string(&ssa)
+            .map_err(|e| format!("{}: {e}", ssa.display()))?
+            .trim()
+            .to_owned();
+        // The ids the statement names (the ASPSP verifies its signature; this only reads it).
+        let (_, payload) = ob_jose::dangerous::peek_unverified(&statement).map_err(err)?;
+        let claims: ob_dcr::ssa::SsaClaims = serde_json::from_slice(&payload)
+            .map_err(|e| format!("{}: not a software statement: {e}", ssa.display()))?;
+        copy_into(dir, &sk, "signing.key")?;
+        copy_into(dir, &cert, "client.pem")?;
+        copy_into(dir, &key, "client.key")?;
+        if let Some(ca) = &a.ca {
+            copy_into(dir, ca, "ca.pem")?;
+        }
+        let cbpii = a
+            .cbpii
+            .unwrap_or_else(|| pisp.trim_end_matches("/pisp").to_owned() + "/cbpii");
+        profile = Profile {
+            issuer,
+            aisp,
+            pisp,
+            cbpii,
+            aspsp_org_id: a.aspsp_org_id.clone(),
+            org_id: claims.org_id.clone().unwrap_or_default(),
+            software_id: claims.software_id.clone(),
+            kid,
+            redirect_uri: a.redirect_uri.clone(),
+            sandbox: false,
+            accounts_client: None,
+            payments_client: None,
+            accounts: None,
+        };
+        dn = subject_dn;
+    }
+    let client = dir.client(&profile)?;
+    let software = dir.software(&profile)?;
+    for (i, scope) in ["openid accounts", "openid payments"]
+        .into_iter()
+        .enumerate()
+    {
+        let mut jti = [0u8; 16];
+        jti[0] = i as u8;
+        jti[1..9].copy_from_slice(
+            &chrono::Utc::now()
+                .timestamp_nanos_opt()
+                .unwrap_or_default()
+                .to_le_bytes(),
+        );
+        let request = ob_dcr::request::RegistrationRequest::uk(
+            &statement,
+            &profile.software_id,
+            &profile.aspsp_org_id,
+            vec![profile.redirect_uri.clone()],
+            scope,
+            &dn,
+            &ob_dcr::uuid_v4(jti),
+            chrono::Utc::now(),
+        )
+        .map_err(err)?;
+        let jwt = request.sign(&software.key).map_err(err)?;
+        let reg = client.register(&jwt).await.map_err(err)?;
+        let id = reg.client_id.map(|c| c.to_string()).unwrap_or_default();
+        println!("registered {scope}: client {id}");
+        if i == 0 {
+            profile.accounts_client = Some(id);
+        } else {
+            profile.payments_client = Some(id);
+        }
+    }
+    dir.save(&profile)?;
+    println!("profile saved in {}", dir.0.display());
+    Ok(())
+}
+
+/// Sends the customer through `auth`: at once for a sandbox user, else by printing the URL
+/// and reading the callback.
+async fn complete(
+    client: &Client,
+    auth: &Authorization,
+    automatic: bool,
+    callback: Option<String>,
+) -> Result<monzo_client::TokenResponse, String> {
+    let callback = if automatic {
+        client.follow_authorization(auth).await.map_err(err)?
+    } else if let Some(c) = callback {
+        c
+    } else {
+        eprintln!(
+            "Open this URL, approve, then paste the URL you were sent back to:\n{}",
+            auth.url
+        );
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line).map_err(err)?;
+        line.trim().to_owned()
+    };
+    client
+        .complete_authorization(auth, &callback)
+        .await
+        .map_err(err)
+}
+
+fn tokens_of(consent_id: &str, t: &monzo_client::TokenResponse) -> Tokens {
+    Tokens {
+        consent_id: consent_id.to_owned(),
+        access_token: t.access_token.expose().to_owned(),
+        expires_at: t.expires_at.map(|e| e.to_rfc3339()),
+        refresh_token: t.refresh_token.as_ref().map(|r| r.expose().to_owned()),
+    }
+}
+
+async fn authorize(dir: &Dir, a: AuthorizeArgs) -> Result<(), String> {
+    let mut profile = dir.profile()?;
+    let client = dir.client(&profile)?;
+    let software = dir.software(&profile)?;
+    let client_id = profile
+        .accounts_client
+        .clone()
+        .ok_or("no accounts client: run `monzo-ob register`")?;
+    let app = client
+        .client_credentials(&client_id, "accounts")
+        .await
+        .map_err(err)?;
+    let mut data = json!({"Permissions": a.permissions});
+    if let Some(u) = &a.user {
+        data["SupplementaryData"] = json!({"DesiredStatus": "Authorised", "UserID": user(u).0});
+    }
+    let consent: OBReadConsent1 =
+        serde_json::from_value(json!({"Data": data, "Risk": {}})).map_err(err)?;
+    let created = client
+        .create_account_access_consent(app.access_token.expose(), &consent)
+        .await
+        .map_err(err)?;
+    let consent_id = created.data.consent_id.to_string();
+    let auth = client
+        .authorization(
+            &software,
+            &client_id,
+            &consent_id,
+            "openid accounts",
+            &profile.redirect_uri,
+        )
+        .await
+        .map_err(err)?;
+    let tokens = complete(&client, &auth, a.user.is_some(), a.callback).await?;
+    profile.accounts = Some(tokens_of(&consent_id, &tokens));
+    dir.save(&profile)?;
+    println!("consent {consent_id} authorised");
+    Ok(())
+}
+
+/// The client and a live account-information access token (refreshed, and saved, if it
+/// expired).
+async fn accounts_session(dir: &Dir) -> Result<(Client, Profile, String), String> {
+    let mut profile = dir.profile()?;
+    let client = dir.client(&profile)?;
+    let tokens = profile
+        .accounts
+        .clone()
+        .ok_or("no authorised consent: run `monzo-ob authorize`")?;
+    let expired = tokens
+        .expires_at
+        .as_deref()
+        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+        .is_some_and(|t| t <= chrono::Utc::now());
+    if !expired {
+        return Ok((client, profile, tokens.access_token));
+    }
+    let refresh = tokens.refresh_token.clone().ok_or(
+        "the access token expired and there is no refresh token: run `monzo-ob authorize`",
+    )?;
+    let client_id = profile.accounts_client.clone().unwrap_or_default();
+    let fresh = client
+        .refresh(&client_id, &monzo_client::Secret::new(refresh))
+        .await
+        .map_err(err)?;
+    let t = tokens_of(&tokens.consent_id, &fresh);
+    let access = t.access_token.clone();
+    profile.accounts = Some(t);
+    dir.save(&profile)?;
+    Ok((client, profile, access))
+}
+
+fn print_json<T: serde::Serialize>(v: &T) -> Result<(), String> {
+    println!("{}", serde_json::to_string_pretty(v).map_err(err)?);
+    Ok(())
+}
+
+fn text<'a>(v: &'a Value, path: &[&str]) -> &'a str {
+    path.iter()
+        .fold(v, |v, k| &v[*k])
+        .as_str()
+        .unwrap_or_default()
+}
+
+async fn accounts(dir: &Dir, json: bool) -> Result<(), String> {
+    let (client, _, token) = accounts_session(dir).await?;
+    let read = client.accounts(&token).await.map_err(err)?;
+    if json {
+        return print_json(&read);
+    }
+    let v = serde_json::to_value(&read).map_err(err)?;
+    for a in v["Data"]["Account"].as_array().into_iter().flatten() {
+        let ids: Vec<&str> = a["Account"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|x| text(x, &["Identification"]))
+            .collect();
+        println!(
+            "{}  {:<8} {}  {}",
+            text(a, &["AccountId"]),
+            text(a, &["Currency"]),
+            text(a, &["Description"]),
+            ids.join(" ")
+        );
+    }
+    Ok(())
+}
+
+async fn account_ids(
+    client: &Client,
+    token: &str,
+    one: Option<String>,
+) -> Result<Vec<String>, String> {
+    if let Some(a) = one {
+        return Ok(vec![a]);
+    }
+    let read = client.accounts(token).await.map_err(err)?;
+    Ok(read
+        .data
+        .account
+        .unwrap_or_default()
+        .iter()
+        .map(|a| a.account_id.to_string())
+        .collect())
+}
+
+async fn balances(
+    dir: &Dir,
+    account: Option<String>,
+    include_pots: bool,
+    json: bool,
+) -> Result<(), String> {
+    let (client, _, token) = accounts_session(dir).await?;
+    for id in account_ids(&client, &token, account).await? {
+        let read = client
+            .balances(&token, &id, include_pots)
+            .await
+            .map_err(err)?;
+        if json {
+            print_json(&read)?;
+            continue;
+        }
+        let v = serde_json::to_value(&read).map_err(err)?;
+        for b in v["Data"]["Balance"].as_array().into_iter().flatten() {
+            let sign = if text(b, &["CreditDebitIndicator"]) == "Debit" {
+                "-"
+            } else {
+                ""
+            };
+            println!(
+                "{}  {:<17} {sign}{} {}",
+                text(b, &["AccountId"]),
+                text(b, &["Type"]),
+                text(b, &["Amount", "Amount"]),
+                text(b, &["Amount", "Currency"])
+            );
+        }
+    }
+    Ok(())
+}
+
+/// One CSV field, quoted when it must be.
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_owned()
+    }
+}
+
+async fn transactions(dir: &Dir, a: TransactionsArgs) -> Result<(), String> {
+    let (client, _, token) = accounts_session(dir).await?;
+    let account = match a.account {
+        Some(id) => id,
+        None => account_ids(&client, &token, None)
+            .await?
+            .into_iter()
+            .next()
+            .ok_or("the consent covers no account")?,
+    };
+    let query = TransactionQuery {
+        from: a.from,
+        to: a.to,
+        newest_first: a.newest_first,
+    };
+    let mut pages = client.transaction_pages(&token, &account, query);
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut all = Vec::new();
+    if a.csv {
+        writeln!(out, "TransactionId,BookingDateTime,Status,CreditDebitIndicator,Amount,Currency,TransactionInformation,Code,Balance").map_err(err)?;
+    }
+    let mut count = 0usize;
+    while let Some(page) = pages.next_page().await.map_err(err)? {
+        let total = pages.total_pages.map_or("?".to_owned(), |t| t.to_string());
+        eprint!("\rpage {}/{total}, {count} transactions", pages.fetched);
+        for tx in page.data.transaction.unwrap_or_default() {
+            count += 1;
+            let v = serde_json::to_value(&tx).map_err(err)?;
+            if a.json {
+                all.push(v);
+            } else if a.csv {
+                let row = [
+                    text(&v, &["TransactionId"]),
+                    text(&v, &["BookingDateTime"]),
+                    text(&v, &["Status"]),
+                    text(&v, &["CreditDebitIndicator"]),
+                    text(&v, &["Amount", "Amount"]),
+                    text(&v, &["Amount", "Currency"]),
+                    text(&v, &["TransactionInformation"]),
+                    text(&v, &["ProprietaryBankTransactionCode", "Code"]),
+                    text(&v, &["Balance", "Amount", "Amount"]),
+                ]
+                .map(csv_field)
+                .join(",");
+                writeln!(out, "{row}").map_err(err)?;
+            } else {
+                let sign = if text(&v, &["CreditDebitIndicator"]) == "Debit" {
+                    "-"
+                } else {
+                    "+"
+                };
+                writeln!(
+                    out,
+                    "{}  {sign}{:>10} {}  {}",
+                    text(&v, &["BookingDateTime"]),
+                    text(&v, &["Amount", "Amount"]),
+                    text(&v, &["Amount", "Currency"]),
+                    text(&v, &["TransactionInformation"])
+                )
+                .map_err(err)?;
+            }
+        }
+    }
+    eprintln!("\r{count} transactions in {} pages{:20}", pages.fetched, "");
+    if a.json {
+        serde_json::to_writer_pretty(&mut out, &all).map_err(err)?;
+        writeln!(out).map_err(err)?;
+    }
+    out.flush().map_err(err)
+}
+
+async fn pots(dir: &Dir, json: bool) -> Result<(), String> {
+    let (client, _, token) = accounts_session(dir).await?;
+    let read = client.pots(&token).await.map_err(err)?;
+    if json {
+        return print_json(&read);
+    }
+    let v = serde_json::to_value(&read).map_err(err)?;
+    for p in v["Data"]["Pot"].as_array().into_iter().flatten() {
+        println!(
+            "{}  {:>10} {}  {:<16} {}",
+            text(p, &["PotId"]),
+            text(p, &["Balance", "Amount"]),
+            text(p, &["Balance", "Currency"]),
+            text(p, &["Type"]),
+            text(p, &["Name"])
+        );
+    }
+    Ok(())
+}
+
+async fn pay(dir: &Dir, a: PayArgs) -> Result<(), String> {
+    let profile = dir.profile()?;
+    let client = dir.client(&profile)?;
+    let software = dir.software(&profile)?;
+    let client_id = profile
+        .payments_client
+        .clone()
+        .ok_or("no payments client: run `monzo-ob register`")?;
+    let app = client
+        .client_credentials(&client_id, "payments")
+        .await
+        .map_err(err)?;
+    let mut initiation = json!({
+        "InstructionIdentification": format!("monzo-ob-{}", chrono::Utc::now().timestamp()),
+        "EndToEndIdentification": "monzo-ob",
+        "LocalInstrument": "UK.OBIE.FPS",
+        "InstructedAmount": {"Amount": a.amount, "Currency": "GBP"},
+        "CreditorAccount": {"SchemeName": "UK.OBIE.SortCodeAccountNumber", "Identification": a.to, "Name": a.name},
+        "RemittanceInformation": {"Reference": a.reference},
+    });
+    if let Some(u) = &a.user {
+        let (user_id, account) = user(u);
+        let mut sd = json!({"DesiredStatus": "Authorised"});
+        if let Some(acc) = account {
+            sd["UserID"] = json!(user_id);
+            sd["AccountID"] = json!(acc);
+        }
+        initiation["SupplementaryData"] = sd;
+    }
+    let consent: Signed<OBWriteDomesticConsentResponse5> = client
+        .create_payment_consent(
+            &software,
+            PaymentApi::Domestic,
+            app.access_token.expose(),
+            &json!({"Data": {"Initiation": initiation}, "Risk": {}}),
+        )
+        .await
+        .map_err(err)?;
+    let consent_id = consent.body.data.consent_id.to_string();
+    let auth = client
+        .authorization(
+            &software,
+            &client_id,
+            &consent_id,
+            "openid payments",
+            &profile.redirect_uri,
+        )
+        .await
+        .map_err(err)?;
+    let tokens = complete(&client, &auth, a.user.is_some(), a.callback).await?;
+    let order = json!({"Data": {"ConsentId": consent_id, "Initiation": initiation}, "Risk": {}});
+    let made: Signed<OBWriteDomesticResponse5> = client
+        .create_payment_order(
+            &software,
+            PaymentApi::Domestic,
+            tokens.access_token.expose(),
+            &order,
+            None,
+        )
+        .await
+        .map_err(err)?;
+    let v = serde_json::to_value(&made.body).map_err(err)?;
+    println!(
+        "payment {} {}{}",
+        text(&v, &["Data", "DomesticPaymentId"]),
+        text(&v, &["Data", "Status"]),
+        match text(&v, &["Data", "SupplementaryData", "RejectionReason"]) {
+            "" => String::new(),
+            r => format!(" ({r})"),
+        }
+    );
+    Ok(())
+}

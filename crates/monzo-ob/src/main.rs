@@ -1,0 +1,110 @@
+//! `monzo-ob`: Monzo's Open Banking API from the command line, against the local emulator or
+//! any ASPSP given its endpoints and certificates.
+//!
+//! ```text
+//! monzo-ob sandbox                         # run the emulator (as `cargo run -p monzo-sandbox`)
+//! monzo-ob register --sandbox              # enrol and register with the running emulator
+//! monzo-ob authorize --user heavy          # an account-access consent, authorised
+//! monzo-ob accounts | balances | pots
+//! monzo-ob transactions --csv > tx.csv     # every page, with progress on stderr
+//! monzo-ob pay --amount 12.50 --to 04000412345678 --name "A Friend" --user heavy
+//! ```
+//!
+//! The profile (endpoints, keys, certificate, clients, tokens) lives in `--profile`
+//! (default `.monzo-ob`).
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod commands;
+mod profile;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Monzo Open Banking from the command line.
+#[derive(Debug, Parser)]
+#[command(name = "monzo-ob", version, about)]
+pub struct Cli {
+    /// The profile directory (endpoints, keys, certificate, clients, tokens).
+    #[arg(long, global = true, default_value = ".monzo-ob")]
+    pub profile: PathBuf,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Runs the local emulator of Monzo's Open Banking API.
+    Sandbox {
+        /// Where to listen.
+        #[arg(long, default_value = "127.0.0.1:8443")]
+        listen: std::net::SocketAddr,
+        /// The state directory (SQLite log, keys, development CA).
+        #[arg(long, default_value = ".monzo-sandbox")]
+        state: PathBuf,
+        /// Keep the state in memory only.
+        #[arg(long)]
+        memory: bool,
+    },
+    /// Registers this software with the ASPSP (one client for accounts, one for payments).
+    Register(commands::RegisterArgs),
+    /// Creates an account-access consent and has the customer authorise it.
+    Authorize(commands::AuthorizeArgs),
+    /// Lists the accounts the consent covers.
+    Accounts {
+        /// Print the API's JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Shows balances.
+    Balances {
+        /// One account (default: every account).
+        #[arg(long)]
+        account: Option<String>,
+        /// Add Monzo's balance with every pot.
+        #[arg(long)]
+        include_pots: bool,
+        /// Print the API's JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Fetches an account's transactions, every page.
+    Transactions(commands::TransactionsArgs),
+    /// Lists pots.
+    Pots {
+        /// Print the API's JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Makes a domestic payment (Faster Payments).
+    Pay(commands::PayArgs),
+    /// Prints the current account-information access token (refreshing it if it expired).
+    Token,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("monzo-ob: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(commands::run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("monzo-ob: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
