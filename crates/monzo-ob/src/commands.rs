@@ -187,7 +187,7 @@ pub async fn run(cli: Cli) -> Result<(), String> {
             state,
             memory,
         } => sandbox(listen, state, memory).await,
-        Command::Register(a) => register(&dir, a).await,
+        Command::Register(a) => register(&dir, *a).await,
         Command::Authorize(a) => authorize(&dir, a).await,
         Command::Accounts { json } => accounts(&dir, json).await,
         Command::Balances {

@@ -52,7 +52,7 @@ pub enum Command {
         memory: bool,
     },
     /// Registers this software with the ASPSP (one client for accounts, one for payments).
-    Register(commands::RegisterArgs),
+    Register(Box<commands::RegisterArgs>),
     /// Creates an account-access consent and has the customer authorise it.
     Authorize(commands::AuthorizeArgs),
     /// Lists the accounts the consent covers.
