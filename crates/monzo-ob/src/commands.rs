@@ -198,9 +198,22 @@ pub async fn run(cli: Cli) -> Result<(), String> {
         Command::Transactions(a) => transactions(&dir, a).await,
         Command::Pots { json } => pots(&dir, json).await,
         Command::Pay(a) => pay(&dir, a).await,
-        Command::Token => {
+        Command::Token { payments: false } => {
             let (_, _, token) = accounts_session(&dir).await?;
             println!("{token}");
+            Ok(())
+        }
+        Command::Token { payments: true } => {
+            let profile = dir.profile()?;
+            let client = dir.client(&profile)?;
+            let id = profile
+                .payments_client
+                .ok_or("no payments client: run `monzo-ob register`")?;
+            let t = client
+                .client_credentials(&id, "payments")
+                .await
+                .map_err(err)?;
+            println!("{}", t.access_token.expose());
             Ok(())
         }
     }

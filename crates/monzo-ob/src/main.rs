@@ -84,7 +84,11 @@ pub enum Command {
     /// Makes a domestic payment (Faster Payments).
     Pay(commands::PayArgs),
     /// Prints the current account-information access token (refreshing it if it expired).
-    Token,
+    Token {
+        /// Print a new client-credentials token of the payments client instead.
+        #[arg(long)]
+        payments: bool,
+    },
 }
 
 fn main() -> ExitCode {

@@ -155,6 +155,9 @@ fn a_new_user_s_whole_journey_through_the_cli() {
 
     let token = stdout(&run(&profile, &["token"]));
     assert!(!token.trim().is_empty());
+    let payments = stdout(&run(&profile, &["token", "--payments"]));
+    assert!(!payments.trim().is_empty());
+    assert_ne!(payments, token);
 
     // Registering again with the same software keeps its keys and works.
     run(
