@@ -270,6 +270,29 @@ pub struct Account {
 }
 
 impl Account {
+    /// Adds a transaction, keeping the history in booking order (after any booked at the same
+    /// time).
+    pub fn record(&mut self, t: Transaction) {
+        let at = self.transactions.partition_point(|x| x.at <= t.at);
+        self.transactions.insert(at, t);
+    }
+
+    /// The transactions booked from `from` to `to` (both inclusive, either open), oldest
+    /// first. A binary search: the history is kept in booking order.
+    pub fn booked_between(
+        &self,
+        from: Option<DateTime<Utc>>,
+        to: Option<DateTime<Utc>>,
+    ) -> &[Transaction] {
+        let start = from.map_or(0, |f| self.transactions.partition_point(|t| t.at < f));
+        let end = to.map_or(self.transactions.len(), |t| {
+            self.transactions.partition_point(|x| x.at <= t)
+        });
+        self.transactions
+            .get(start..end.max(start))
+            .unwrap_or_default()
+    }
+
     /// The balance: the sum of the transactions.
     pub fn balance(&self) -> Decimal {
         self.transactions

@@ -165,7 +165,7 @@ fn consent_error(e: &ConsentError) -> ApiError {
 
 /// Re-reads a JSON value as a model type (to apply `ob-consent`'s redaction to it) and back.
 fn through<T: DeserializeOwned + Serialize>(value: Value, f: impl FnOnce(&mut T)) -> Value {
-    match serde_json::from_value::<T>(value.clone()) {
+    match T::deserialize(&value) {
         Ok(mut typed) => {
             f(&mut typed);
             serde_json::to_value(&typed).unwrap_or(value)
@@ -392,12 +392,12 @@ impl Sandbox {
 
     /// Authenticates a read with a consent's access token and runs `f` with what it may see;
     /// `account` must be one of the consent's accounts when given.
-    fn read(
+    fn read<B: Serialize>(
         &mut self,
         req: &Request<Vec<u8>>,
         ctx: &Context,
         account: Option<&str>,
-        f: impl FnOnce(&Sandbox, &Access, &ReadQuery) -> Result<Value, ApiError>,
+        f: impl FnOnce(&Sandbox, &Access, &ReadQuery) -> Result<B, ApiError>,
     ) -> Result<Response<Vec<u8>>, ApiError> {
         let token = http::bearer(req).ok_or_else(ApiError::unauthorized_empty)?;
         let grant = self
@@ -440,7 +440,7 @@ impl Sandbox {
             ),
         };
         let body = f(self, &access, &q)?;
-        Ok(http::json(StatusCode::OK, &body))
+        Ok(http::json_of(StatusCode::OK, &body))
     }
 
     fn accounts_of<'a>(&'a self, access: &'a Access) -> impl Iterator<Item = &'a Account> + 'a {
@@ -533,7 +533,11 @@ impl Sandbox {
         }))
     }
 
-    fn transactions(&self, access: &Access, q: &ReadQuery) -> Result<Value, ApiError> {
+    fn transactions(
+        &self,
+        access: &Access,
+        q: &ReadQuery,
+    ) -> Result<Box<serde_json::value::RawValue>, ApiError> {
         Self::require(access, Permission::ReadTransactionsBasic)?;
         let window = transaction_window(
             access.transaction_from,
@@ -560,25 +564,44 @@ impl Sandbox {
                 .filter(|n| *n >= 1)
                 .ok_or_else(|| http::field_invalid("page", "expected a page number from 1"))?,
         };
-        let mut selected: Vec<(&Account, &Transaction)> = self
-            .accounts_of(access)
-            .flat_map(|a| a.transactions.iter().map(move |t| (a, t)))
-            .filter(|(_, t)| window.contains(t.at))
-            .filter(|(_, t)| access.permissions.shows_direction(t.credit))
+        // Histories are kept in booking order: the window is a binary search, and with both
+        // directions allowed nothing but the page itself is read.
+        let credits = access.permissions.shows_direction(true);
+        let debits = access.permissions.shows_direction(false);
+        let accounts: Vec<&Account> = self.accounts_of(access).collect();
+        let mut selected: Vec<(&Account, &Transaction)> = accounts
+            .iter()
+            .flat_map(|a| {
+                a.booked_between(window.from, window.to)
+                    .iter()
+                    .map(move |t| (*a, t))
+            })
+            .filter(|(_, t)| (credits && debits) || if t.credit { credits } else { debits })
             .collect();
-        selected.sort_by_key(|(_, t)| t.at);
+        if accounts.len() > 1 {
+            selected.sort_by_key(|(_, t)| t.at);
+        }
         if descending {
             selected.reverse();
         }
+        let detail = access
+            .permissions
+            .grants(&Permission::ReadTransactionsDetail);
         let total_pages = selected.len().div_ceil(PAGE_SIZE).max(1);
-        let items: Vec<Value> = selected
+        let items: Vec<PageItem<'_>> = selected
             .iter()
             .skip((page - 1).saturating_mul(PAGE_SIZE))
             .take(PAGE_SIZE)
             .map(|(a, t)| {
-                through::<OBTransaction6>(transaction_json(a, t), |tx| {
-                    access.permissions.redact_transaction(tx)
-                })
+                // Redaction removes nothing from a consent with the Detail permission, so
+                // those pages are written straight from the history.
+                if detail {
+                    PageItem::Whole(TransactionOut::new(a, t))
+                } else {
+                    PageItem::Redacted(through::<OBTransaction6>(transaction_json(a, t), |tx| {
+                        access.permissions.redact_transaction(tx)
+                    }))
+                }
             })
             .collect();
         let link = |p: usize| {
@@ -601,15 +624,24 @@ impl Sandbox {
             links["Prev"] = Value::String(link(page - 1));
         }
         let mut meta = json!({"TotalPages": total_pages});
-        let all: Vec<Instant> = self
-            .accounts_of(access)
-            .flat_map(|a| a.transactions.iter().map(|t| t.at))
-            .collect();
-        if let (Some(first), Some(last)) = (all.iter().min(), all.iter().max()) {
-            meta["FirstAvailableDateTime"] = Value::String(rfc3339(*first));
-            meta["LastAvailableDateTime"] = Value::String(rfc3339(*last));
+        let first = accounts
+            .iter()
+            .filter_map(|a| a.transactions.first().map(|t| t.at))
+            .min();
+        let last = accounts
+            .iter()
+            .filter_map(|a| a.transactions.last().map(|t| t.at))
+            .max();
+        if let (Some(first), Some(last)) = (first, last) {
+            meta["FirstAvailableDateTime"] = Value::String(rfc3339(first));
+            meta["LastAvailableDateTime"] = Value::String(rfc3339(last));
         }
-        Ok(json!({"Data": {"Transaction": items}, "Links": links, "Meta": meta}))
+        serde_json::value::to_raw_value(&TransactionPage {
+            data: TransactionData { transaction: items },
+            links,
+            meta,
+        })
+        .map_err(internal)
     }
 
     fn pots(&self, access: &Access) -> Result<Value, ApiError> {
@@ -807,36 +839,170 @@ struct ReadQuery {
     self_url: String,
 }
 
-fn transaction_json(a: &Account, t: &Transaction) -> Value {
-    let mut v = json!({
-        "AccountId": a.id,
-        "TransactionId": t.id,
-        "CreditDebitIndicator": if t.credit { "Credit" } else { "Debit" },
-        "Status": match t.status { TxStatus::Booked => "Booked", TxStatus::Pending => "Pending" },
-        "BookingDateTime": rfc3339(t.at),
-        "TransactionInformation": t.description,
-        "Amount": {"Amount": amount(t.amount), "Currency": a.currency},
-        "ProprietaryBankTransactionCode": {"Code": t.code, "Issuer": "Monzo"},
-        "Balance": {
-            "Amount": {"Amount": amount(t.balance_after), "Currency": a.currency},
-            "CreditDebitIndicator": if t.balance_after < Decimal::ZERO { "Debit" } else { "Credit" },
-            "Type": "InterimBooked"
-        },
-        "SupplementaryData": {"Declined": false, "RawTransactionDescription": t.raw_description},
-    });
-    if let Some(m) = &t.merchant {
-        v["MerchantDetails"] = json!({"MerchantName": m.name, "MerchantCategoryCode": m.mcc});
-    }
-    if let Some(c) = &t.counterparty {
-        let side = if t.credit {
-            "DebtorAccount"
+/// A page of `GET .../transactions`, written without building a JSON tree first.
+#[derive(Serialize)]
+struct TransactionPage<'a> {
+    #[serde(rename = "Data")]
+    data: TransactionData<'a>,
+    #[serde(rename = "Links")]
+    links: Value,
+    #[serde(rename = "Meta")]
+    meta: Value,
+}
+
+#[derive(Serialize)]
+struct TransactionData<'a> {
+    #[serde(rename = "Transaction")]
+    transaction: Vec<PageItem<'a>>,
+}
+
+/// A transaction as served: whole (Detail), or redacted through the typed model (Basic).
+#[derive(Serialize)]
+#[serde(untagged)]
+enum PageItem<'a> {
+    Whole(TransactionOut<'a>),
+    Redacted(Value),
+}
+
+#[derive(Serialize)]
+struct Money<'a> {
+    #[serde(rename = "Amount")]
+    amount: String,
+    #[serde(rename = "Currency")]
+    currency: &'a str,
+}
+
+#[derive(Serialize)]
+struct Code<'a> {
+    #[serde(rename = "Code")]
+    code: &'a str,
+    #[serde(rename = "Issuer")]
+    issuer: &'static str,
+}
+
+#[derive(Serialize)]
+struct RunningBalance<'a> {
+    #[serde(rename = "Amount")]
+    amount: Money<'a>,
+    #[serde(rename = "CreditDebitIndicator")]
+    credit_debit_indicator: &'static str,
+    #[serde(rename = "Type")]
+    type_: &'static str,
+}
+
+#[derive(Serialize)]
+struct Supplementary<'a> {
+    #[serde(rename = "Declined")]
+    declined: bool,
+    #[serde(rename = "RawTransactionDescription")]
+    raw_transaction_description: &'a str,
+}
+
+#[derive(Serialize)]
+struct Merchant<'a> {
+    #[serde(rename = "MerchantName")]
+    merchant_name: &'a str,
+    #[serde(rename = "MerchantCategoryCode")]
+    merchant_category_code: &'a str,
+}
+
+#[derive(Serialize)]
+struct Party<'a> {
+    #[serde(rename = "SchemeName")]
+    scheme_name: &'a str,
+    #[serde(rename = "Identification")]
+    identification: &'a str,
+    #[serde(rename = "Name")]
+    name: &'a str,
+}
+
+/// A transaction of the history in its `OBTransaction6` shape, with Monzo's
+/// `SupplementaryData`: the one definition of how the emulator renders a transaction.
+#[derive(Serialize)]
+struct TransactionOut<'a> {
+    #[serde(rename = "AccountId")]
+    account_id: &'a str,
+    #[serde(rename = "TransactionId")]
+    transaction_id: &'a str,
+    #[serde(rename = "CreditDebitIndicator")]
+    credit_debit_indicator: &'static str,
+    #[serde(rename = "Status")]
+    status: &'static str,
+    #[serde(rename = "BookingDateTime")]
+    booking_date_time: String,
+    #[serde(rename = "TransactionInformation")]
+    transaction_information: &'a str,
+    #[serde(rename = "Amount")]
+    amount: Money<'a>,
+    #[serde(rename = "ProprietaryBankTransactionCode")]
+    proprietary_bank_transaction_code: Code<'a>,
+    #[serde(rename = "Balance")]
+    balance: RunningBalance<'a>,
+    #[serde(rename = "SupplementaryData")]
+    supplementary_data: Supplementary<'a>,
+    #[serde(rename = "MerchantDetails", skip_serializing_if = "Option::is_none")]
+    merchant_details: Option<Merchant<'a>>,
+    #[serde(rename = "DebtorAccount", skip_serializing_if = "Option::is_none")]
+    debtor_account: Option<Party<'a>>,
+    #[serde(rename = "CreditorAccount", skip_serializing_if = "Option::is_none")]
+    creditor_account: Option<Party<'a>>,
+}
+
+impl<'a> TransactionOut<'a> {
+    fn new(a: &'a Account, t: &'a Transaction) -> Self {
+        let indicator = |negative: bool| if negative { "Debit" } else { "Credit" };
+        let party = t.counterparty.as_ref().map(|c| Party {
+            scheme_name: c.scheme,
+            identification: &c.identification,
+            name: &c.name,
+        });
+        let (debtor_account, creditor_account) = if t.credit {
+            (party, None)
         } else {
-            "CreditorAccount"
+            (None, party)
         };
-        v[side] =
-            json!({"SchemeName": c.scheme, "Identification": c.identification, "Name": c.name});
+        TransactionOut {
+            account_id: &a.id,
+            transaction_id: &t.id,
+            credit_debit_indicator: indicator(!t.credit),
+            status: match t.status {
+                TxStatus::Booked => "Booked",
+                TxStatus::Pending => "Pending",
+            },
+            booking_date_time: rfc3339(t.at),
+            transaction_information: &t.description,
+            amount: Money {
+                amount: amount(t.amount),
+                currency: a.currency,
+            },
+            proprietary_bank_transaction_code: Code {
+                code: t.code,
+                issuer: "Monzo",
+            },
+            balance: RunningBalance {
+                amount: Money {
+                    amount: amount(t.balance_after),
+                    currency: a.currency,
+                },
+                credit_debit_indicator: indicator(t.balance_after < Decimal::ZERO),
+                type_: "InterimBooked",
+            },
+            supplementary_data: Supplementary {
+                declined: false,
+                raw_transaction_description: &t.raw_description,
+            },
+            merchant_details: t.merchant.as_ref().map(|m| Merchant {
+                merchant_name: &m.name,
+                merchant_category_code: &m.mcc,
+            }),
+            debtor_account,
+            creditor_account,
+        }
     }
-    v
+}
+
+fn transaction_json(a: &Account, t: &Transaction) -> Value {
+    serde_json::to_value(TransactionOut::new(a, t)).unwrap_or_default()
 }
 
 fn pot_json(a: &Account, p: &Pot) -> Value {

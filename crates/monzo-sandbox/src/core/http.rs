@@ -17,6 +17,18 @@ pub(crate) fn json(status: StatusCode, body: &Value) -> Response<Vec<u8>> {
     r
 }
 
+/// A response with any serializable body as JSON.
+pub(crate) fn json_of<T: serde::Serialize>(status: StatusCode, body: &T) -> Response<Vec<u8>> {
+    let bytes = serde_json::to_vec(body).unwrap_or_else(|_| b"{}".to_vec());
+    let mut r = Response::new(bytes);
+    *r.status_mut() = status;
+    r.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("application/json; charset=utf-8"),
+    );
+    r
+}
+
 /// An error response in the shape the request asked for (legacy or OBIE).
 pub(crate) fn error(request_headers: &HeaderMap, err: &ApiError) -> Response<Vec<u8>> {
     ob_errors::render(request_headers, err)

@@ -848,7 +848,7 @@ impl Sandbox {
                 } else {
                     "international_payment"
                 };
-                account.transactions.push(Transaction {
+                account.record(Transaction {
                     id: format!("tx_{tail}"),
                     at: now,
                     amount,

@@ -363,7 +363,7 @@ impl Sandbox {
         let name = creditor["Name"].as_str().unwrap_or_default().to_owned();
         let balance_after = account.balance() - amount;
         let tail = payment_id.split_once('_').map_or(payment_id, |(_, t)| t);
-        account.transactions.push(Transaction {
+        account.record(Transaction {
             id: format!("tx_{tail}"),
             at: now,
             amount,

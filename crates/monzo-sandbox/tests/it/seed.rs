@@ -148,3 +148,31 @@ fn balances_are_sums_always() {
         }
     }
 }
+
+#[test]
+fn histories_are_in_booking_order_and_windows_are_exact() {
+    let world = monzo_sandbox::seed::world();
+    for account in world.users.iter().flat_map(|u| u.accounts.iter()) {
+        assert!(
+            account.transactions.windows(2).all(|w| w[0].at <= w[1].at),
+            "{} is out of order",
+            account.id
+        );
+        if account.transactions.len() < 10 {
+            continue;
+        }
+        let from = account.transactions[3].at;
+        let to = account.transactions[account.transactions.len() - 4].at;
+        let expected = account
+            .transactions
+            .iter()
+            .filter(|t| t.at >= from && t.at <= to)
+            .count();
+        assert_eq!(account.booked_between(Some(from), Some(to)).len(), expected);
+        assert_eq!(
+            account.booked_between(None, None).len(),
+            account.transactions.len()
+        );
+        assert!(account.booked_between(Some(to), Some(from)).len() <= 1);
+    }
+}
