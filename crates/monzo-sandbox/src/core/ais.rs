@@ -857,6 +857,8 @@ struct TransactionData<'a> {
 }
 
 /// A transaction as served: whole (Detail), or redacted through the typed model (Basic).
+// A page holds at most 100 items, built and written at once: boxing would only add allocations.
+#[allow(clippy::large_enum_variant)]
 #[derive(Serialize)]
 #[serde(untagged)]
 enum PageItem<'a> {
