@@ -994,8 +994,8 @@ impl<'a> TransactionOut<'a> {
                 raw_transaction_description: &t.raw_description,
             },
             merchant_details: t.merchant.as_ref().map(|m| Merchant {
-                merchant_name: &m.name,
-                merchant_category_code: &m.mcc,
+                merchant_name: m.name,
+                merchant_category_code: m.mcc,
             }),
             debtor_account,
             creditor_account,
