@@ -90,6 +90,19 @@ pub enum AccountKind {
     Personal,
     /// A joint account.
     Joint,
+    /// Monzo Flex: buy now, pay later in monthly instalments (a credit product: its balance is
+    /// what the customer owes).
+    Flex(FlexTerms),
+}
+
+/// What a Flex account owes beyond its balance, for its two balances (Monzo: `InterimAvailable`
+/// is what is owed today to pay off, `Information` the Flex balance plus all future interest).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct FlexTerms {
+    /// The instalments due today.
+    pub due_today: Decimal,
+    /// The interest still to come on the instalments.
+    pub future_interest: Decimal,
 }
 
 /// A transaction status.
@@ -245,14 +258,14 @@ pub struct ScheduledPayment {
 pub struct Account {
     /// `acc_...`
     pub id: String,
-    /// Personal or joint.
+    /// Personal, joint or Flex.
     pub kind: AccountKind,
     /// `GBP` or `EUR`.
     pub currency: &'static str,
     /// Sort code and account number (UK only).
     pub sort_code_account: Option<String>,
-    /// IBAN.
-    pub iban: String,
+    /// IBAN (none for Flex).
+    pub iban: Option<String>,
     /// When it was opened.
     pub opened: NaiveDate,
     /// `Personal Account`, ...
@@ -270,6 +283,11 @@ pub struct Account {
 }
 
 impl Account {
+    /// Whether payments can be made from it: a GBP current account (not Flex).
+    pub fn can_pay(&self) -> bool {
+        self.currency == "GBP" && !matches!(self.kind, AccountKind::Flex(_))
+    }
+
     /// Adds a transaction, keeping the history in booking order (after any booked at the same
     /// time).
     pub fn record(&mut self, t: Transaction) {
@@ -870,7 +888,7 @@ fn account(
         kind: AccountKind::Personal,
         currency,
         sort_code_account: sort_code_account.map(str::to_owned),
-        iban: iban.to_owned(),
+        iban: Some(iban.to_owned()),
         opened,
         description: "Personal Account",
         transactions: tx,
@@ -878,6 +896,107 @@ fn account(
         standing_orders,
         direct_debits,
         scheduled_payments,
+    }
+}
+
+/// The heavy user's Flex account: four purchases moved to Flex in the autumn, each over three
+/// months, and two monthly repayments; 12.50 is due on the last day of the seed, and the
+/// purchase over six months carries 9.84 of interest still to come.
+fn flex(opened: NaiveDate) -> Account {
+    let at = |m: u32, d: u32, h: u32| {
+        Utc.with_ymd_and_hms(2026, m, d, h, 0, 0)
+            .single()
+            .unwrap_or_else(seed_end)
+    };
+    let purchase = |id: &str, when, pence: i64, merchant: &'static str, mcc: &'static str| {
+        (
+            id.to_owned(),
+            when,
+            Decimal::new(pence, 2),
+            false,
+            merchant,
+            Some(mcc),
+        )
+    };
+    let repayment = |id: &str, when, pence: i64| {
+        (
+            id.to_owned(),
+            when,
+            Decimal::new(pence, 2),
+            true,
+            "Flex repayment",
+            None,
+        )
+    };
+    let moves = [
+        purchase(
+            "tx_0000FLEX0000000000001",
+            at(8, 14, 15),
+            240_00,
+            "Currys",
+            "5732",
+        ),
+        purchase(
+            "tx_0000FLEX0000000000002",
+            at(9, 2, 11),
+            89_99,
+            "John Lewis",
+            "5311",
+        ),
+        repayment("tx_0000FLEX0000000000003", at(9, 30, 9), 110_00),
+        purchase(
+            "tx_0000FLEX0000000000004",
+            at(10, 6, 19),
+            450_00,
+            "Apple",
+            "5732",
+        ),
+        purchase(
+            "tx_0000FLEX0000000000005",
+            at(10, 21, 13),
+            36_00,
+            "Decathlon",
+            "5941",
+        ),
+        repayment("tx_0000FLEX0000000000006", at(10, 30, 9), 110_00),
+    ];
+    let mut balance = Decimal::ZERO;
+    let transactions = moves
+        .into_iter()
+        .map(|(id, when, amount, credit, name, mcc)| {
+            balance += if credit { amount } else { -amount };
+            Transaction {
+                id,
+                at: when,
+                amount,
+                credit,
+                status: TxStatus::Booked,
+                code: "monzo_flex",
+                description: name.to_owned(),
+                raw_description: name.to_uppercase(),
+                counterparty: None,
+                merchant: mcc.map(|mcc| Merchant { name, mcc }),
+                pot_id: None,
+                balance_after: balance,
+            }
+        })
+        .collect();
+    Account {
+        id: "acc_0000A4C4ZfLeXhAnNaH001".into(),
+        kind: AccountKind::Flex(FlexTerms {
+            due_today: Decimal::new(12_50, 2),
+            future_interest: Decimal::new(9_84, 2),
+        }),
+        currency: "GBP",
+        sort_code_account: None,
+        iban: None,
+        opened,
+        description: "Monzo Flex",
+        transactions,
+        pots: Vec::new(),
+        standing_orders: Vec::new(),
+        direct_debits: Vec::new(),
+        scheduled_payments: Vec::new(),
     }
 }
 
@@ -890,7 +1009,7 @@ pub fn world() -> World {
         legal_name: legal.to_owned(),
         accounts: vec![acc],
     };
-    World {
+    let mut world = World {
         users: vec![
             user(
                 "user_0000A4C4ZChWNMEvew2U77",
@@ -941,5 +1060,9 @@ pub fn world() -> World {
                 ),
             ),
         ],
-    }
+    };
+    // The heavy user also has Flex, after the current account.
+    let flex_opened = NaiveDate::from_ymd_opt(2025, 3, 1).unwrap_or_default();
+    world.users[0].accounts.push(flex(flex_opened));
+    world
 }

@@ -28,7 +28,7 @@ use serde_json::{json, Value};
 
 use super::http::{self, param};
 use super::{Context, Sandbox};
-use crate::seed::{Account, Pot, Transaction, TxStatus};
+use crate::seed::{Account, AccountKind, Pot, Transaction, TxStatus};
 
 /// Transactions per page.
 pub const PAGE_SIZE: usize = 100;
@@ -476,21 +476,29 @@ impl Sandbox {
                 if let Some(scan) = &a.sort_code_account {
                     ids.push(json!({"SchemeName": "UK.OBIE.SortCodeAccountNumber", "Identification": scan, "Name": name}));
                 }
-                ids.push(json!({"SchemeName": "UK.OBIE.IBAN", "Identification": a.iban, "Name": name}));
-                let v = json!({
+                if let Some(iban) = &a.iban {
+                    ids.push(json!({"SchemeName": "UK.OBIE.IBAN", "Identification": iban, "Name": name}));
+                }
+                // Flex is a credit product with no account number of its own.
+                let flex = matches!(a.kind, AccountKind::Flex(_));
+                let mut v = json!({
                     "AccountId": a.id,
                     "Status": "Enabled",
                     "StatusUpdateDateTime": rfc3339(a.opened.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc()),
                     "Currency": a.currency,
                     "AccountType": "Personal",
-                    "AccountSubType": "CurrentAccount",
+                    "AccountSubType": if flex { "CreditCard" } else { "CurrentAccount" },
                     "Description": a.description,
                     // Monzo's docs show a bare date; the spec's type is a date-time, which
                     // is what the sandbox sends so that responses validate.
                     "OpeningDate": rfc3339(a.opened.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc()),
-                    "Account": ids,
-                    "SwitchStatus": "UK.CASS.NotSwitched",
                 });
+                if !ids.is_empty() {
+                    v["Account"] = Value::Array(ids);
+                }
+                if !flex {
+                    v["SwitchStatus"] = json!("UK.CASS.NotSwitched");
+                }
                 through::<OBAccount6>(v, |acc| access.permissions.redact_account(acc))
             })
             .collect();
@@ -520,6 +528,13 @@ impl Sandbox {
                     "DateTime": rfc3339(at),
                 })
             };
+            if let AccountKind::Flex(terms) = a.kind {
+                // Monzo: a Flex account has two balances, what is owed today and the Flex
+                // balance with all the interest still to come (both owed: debits).
+                balances.push(entry("InterimAvailable", -terms.due_today));
+                balances.push(entry("Information", a.balance() - terms.future_interest));
+                continue;
+            }
             balances.push(entry("InterimAvailable", a.balance()));
             // Monzo: includePots adds the balance with every pot (not offered in the EU).
             if include_pots && a.currency == "GBP" {

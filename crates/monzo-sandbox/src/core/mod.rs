@@ -423,19 +423,15 @@ impl Sandbox {
         self.ais.authorise(id, user_id, accounts, now)
     }
 
-    /// The account a payment is made from: `account` if it is one of the user's GBP accounts,
-    /// else the user's first GBP account.
+    /// The account a payment is made from: `account` if it is one of the user's GBP current
+    /// accounts (not Flex), else the user's first one.
     pub(crate) fn payment_account(&self, user_id: &str, account: Option<String>) -> Option<String> {
         let user = self.world.user(user_id)?;
-        let gbp = |id: &str| {
+        let payable = |id: &str| user.accounts.iter().any(|a| a.id == id && a.can_pay());
+        account.filter(|a| payable(a)).or_else(|| {
             user.accounts
                 .iter()
-                .any(|a| a.id == id && a.currency == "GBP")
-        };
-        account.filter(|a| gbp(a)).or_else(|| {
-            user.accounts
-                .iter()
-                .find(|a| a.currency == "GBP")
+                .find(|a| a.can_pay())
                 .map(|a| a.id.clone())
         })
     }

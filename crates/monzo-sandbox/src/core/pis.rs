@@ -607,11 +607,9 @@ impl Sandbox {
                     "unknown sandbox user",
                 ));
             };
-            let ok = account.as_ref().is_none_or(|a| {
-                u.accounts
-                    .iter()
-                    .any(|acc| &acc.id == a && acc.currency == "GBP")
-            });
+            let ok = account
+                .as_ref()
+                .is_none_or(|a| u.accounts.iter().any(|acc| &acc.id == a && acc.can_pay()));
             if !ok {
                 return Err(http::field_invalid(
                     &format!("{path}.AccountID"),

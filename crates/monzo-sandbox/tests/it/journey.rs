@@ -387,6 +387,42 @@ fn the_whole_account_information_journey() {
         format!("{:.4}", heavy.balance_with_pots().abs())
     );
 
+    // Flex: a credit account with Monzo's two balances, what is owed today and the balance
+    // with the interest still to come, both debits.
+    let flex = &world.users[0].accounts[1];
+    let (_, accounts) = tpp.json("GET", "/open-banking/v3.1/aisp/accounts", &at, None);
+    let listed = &accounts["Data"]["Account"][1];
+    assert_eq!(listed["AccountId"], flex.id.as_str());
+    assert_eq!(listed["AccountSubType"], "CreditCard");
+    assert!(
+        listed.get("Account").is_none(),
+        "Flex has no account number"
+    );
+    let (_, fb) = tpp.json(
+        "GET",
+        &format!("/open-banking/v3.1/aisp/accounts/{}/balances", flex.id),
+        &at,
+        None,
+    );
+    let typed: OBReadBalance1 = serde_json::from_value(fb.clone()).unwrap();
+    typed.validate().unwrap();
+    let monzo_sandbox::seed::AccountKind::Flex(terms) = flex.kind else {
+        panic!("the heavy user's second account is Flex");
+    };
+    let owed_today = &fb["Data"]["Balance"][0];
+    assert_eq!(owed_today["Type"], "InterimAvailable");
+    assert_eq!(owed_today["CreditDebitIndicator"], "Debit");
+    assert_eq!(
+        owed_today["Amount"]["Amount"],
+        format!("{:.4}", terms.due_today)
+    );
+    let with_interest = &fb["Data"]["Balance"][1];
+    assert_eq!(with_interest["Type"], "Information");
+    assert_eq!(
+        with_interest["Amount"]["Amount"],
+        format!("{:.4}", (flex.balance() - terms.future_interest).abs())
+    );
+
     // Every transaction, page by page, in order, each once.
     let mut url = format!("/open-banking/v3.1/aisp/accounts/{HEAVY_ACCOUNT}/transactions");
     let mut seen = Vec::new();
