@@ -30,12 +30,14 @@ struct Tpp {
 /// Starts an emulator, enrols a software with its directory, and registers it twice (accounts,
 /// payments) over mutual TLS.
 async fn setup(software_id: &str) -> Tpp {
-    let server = start(Options::new(
-        "127.0.0.1:0".parse().unwrap(),
-        StateLocation::Memory,
-    ))
-    .await
-    .unwrap();
+    setup_with(software_id, 100).await
+}
+
+/// As [`setup`], with the emulator allowing `per_second` requests per organisation.
+async fn setup_with(software_id: &str, per_second: u32) -> Tpp {
+    let mut options = Options::new("127.0.0.1:0".parse().unwrap(), StateLocation::Memory);
+    options.rate_limit_per_second = per_second;
+    let server = start(options).await.unwrap();
     let subject = ClientSubject {
         country: "GB".into(),
         organization: "Sandbox TPP".into(),
@@ -355,4 +357,46 @@ async fn concurrent_submissions_on_one_consent_make_exactly_one_payment() {
         })
         .count();
     assert_eq!(debits, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rate_limited_reads_are_retried_after_retry_after() {
+    // Five requests a second: a burst of reads is refused with 429 and Retry-After, and the
+    // client waits and retries until each one is answered.
+    let t = setup_with("client-429-1", 5).await;
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let tokens = authorised_accounts(&t).await;
+    let at = tokens.access_token.expose().to_owned();
+    let started = std::time::Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..12 {
+        let client = t.client.clone();
+        let at = at.clone();
+        tasks.push(tokio::spawn(async move { client.accounts(&at).await }));
+    }
+    for task in tasks {
+        let accounts = task.await.unwrap().unwrap();
+        assert!(!accounts.data.account.unwrap_or_default().is_empty());
+    }
+    // Twelve reads at five a second cannot all be answered in the first second.
+    assert!(started.elapsed() >= std::time::Duration::from_secs(1));
+
+    // Without retries, the refusal comes back typed, with its Retry-After.
+    let config = t
+        .client
+        .config()
+        .clone()
+        .retry(monzo_client::RetryPolicy::none());
+    let impatient = Client::new(config).unwrap();
+    let mut limited = None;
+    for _ in 0..10 {
+        if let Err(e) = impatient.accounts(&at).await {
+            limited = Some(e);
+            break;
+        }
+    }
+    let err = limited.expect("a burst over the limit is refused");
+    let api = err.api().unwrap();
+    assert_eq!(api.status, 429, "{err}");
+    assert!(api.rate_limit().is_some_and(|r| r.retry_after.is_some()));
 }
