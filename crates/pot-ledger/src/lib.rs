@@ -1,0 +1,392 @@
+//! Pot reconciliation: from the transactions of Monzo pots, a ledger per pot with its running
+//! balance, checked to the penny against every balance stated along the way.
+//!
+//! Monzo's API gives a pot's balance but not the transactions that make it (the community
+//! request this crate answers: a complete, ordered history per pot, so that pot balances can be
+//! reconciled). Given pot transactions, as the `GET /pots/{PotId}/transactions` extension this
+//! project proposes serves them, [`reconcile`] builds each pot's ledger and checks it:
+//!
+//! - the opening balance plus every movement equals the closing balance, exactly (`Decimal`);
+//! - every balance stated on the way (a transaction's running balance, a balance snapshot)
+//!   equals the ledger's running balance at that point.
+//!
+//! A stated balance that differs is a [`Break`]: it names where, by how much, and the
+//! transactions around it. After a break the ledger continues from the stated balance, so one
+//! missing or wrong transaction makes exactly one break, at the first stated balance after it.
+//!
+//! The crate is pure computation: no I/O, no clock. [`report`] renders the result as JSON, CSV
+//! or a readable report.
+//!
+//! ```
+//! use chrono::{TimeZone, Utc};
+//! use pot_ledger::{reconcile, Entry, Source, Statement};
+//! use rust_decimal::Decimal;
+//!
+//! let at = |d| Utc.with_ymd_and_hms(2026, 11, d, 9, 0, 0).unwrap();
+//! let entries = vec![
+//!     Entry::new("tx_1", "pot_1", at(1), Decimal::new(5000, 2), Source::TransferIn),
+//!     Entry::new("tx_2", "pot_1", at(2), Decimal::new(-1250, 2), Source::CardPayment),
+//! ];
+//! let statement = Statement::new("pot_1", Decimal::ZERO).closing(at(3), Decimal::new(3750, 2));
+//! let result = reconcile(entries, vec![statement]);
+//! assert!(result.is_reconciled());
+//! assert_eq!(result.pots[0].closing, Decimal::new(3750, 2));
+//! ```
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod report;
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+/// What moved money into or out of a pot.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    /// A transfer from the main account into the pot.
+    TransferIn,
+    /// A transfer from the pot to the main account.
+    TransferOut,
+    /// A card payment from a virtual card linked to the pot.
+    CardPayment,
+    /// A direct debit paid from the pot.
+    DirectDebit,
+    /// Interest paid on a savings pot.
+    Interest,
+    /// A round-up of a card payment into the pot.
+    RoundUp,
+    /// Anything else, by the name the source gives it.
+    Other(String),
+}
+
+impl Source {
+    /// The name used in reports and CSV.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Source::TransferIn => "transfer_in",
+            Source::TransferOut => "transfer_out",
+            Source::CardPayment => "card_payment",
+            Source::DirectDebit => "direct_debit",
+            Source::Interest => "interest",
+            Source::RoundUp => "round_up",
+            Source::Other(name) => name,
+        }
+    }
+}
+
+/// One pot transaction.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Entry {
+    /// The transaction's id.
+    pub id: String,
+    /// The pot.
+    pub pot_id: String,
+    /// When it was booked.
+    pub booked_at: DateTime<Utc>,
+    /// The signed amount: positive into the pot, negative out of it.
+    pub amount: Decimal,
+    /// What moved the money.
+    pub source: Source,
+    /// A description (merchant, counterparty), if any.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    /// The pot's balance after this transaction, as the source states it, if it does.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stated_balance: Option<Decimal>,
+}
+
+impl Entry {
+    /// An entry without a description or stated balance.
+    pub fn new(
+        id: impl Into<String>,
+        pot_id: impl Into<String>,
+        booked_at: DateTime<Utc>,
+        amount: Decimal,
+        source: Source,
+    ) -> Self {
+        Entry {
+            id: id.into(),
+            pot_id: pot_id.into(),
+            booked_at,
+            amount,
+            source,
+            description: String::new(),
+            stated_balance: None,
+        }
+    }
+
+    /// The same entry, stating the pot's balance after it.
+    pub fn with_stated_balance(mut self, balance: Decimal) -> Self {
+        self.stated_balance = Some(balance);
+        self
+    }
+}
+
+/// A pot's balance as stated at a moment (from `GET /pots`, say).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Snapshot {
+    /// When.
+    pub at: DateTime<Utc>,
+    /// The balance.
+    pub balance: Decimal,
+}
+
+/// What is known of a pot besides its transactions: its opening balance (before the first
+/// transaction given), balances stated along the way, and its closing balance.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Statement {
+    /// The pot.
+    pub pot_id: String,
+    /// The balance before the first transaction given.
+    pub opening: Decimal,
+    /// Balances stated at moments, in any order. A snapshot counts every transaction booked
+    /// at or before its moment.
+    pub snapshots: Vec<Snapshot>,
+}
+
+impl Statement {
+    /// A statement with an opening balance and no snapshot yet.
+    pub fn new(pot_id: impl Into<String>, opening: Decimal) -> Self {
+        Statement {
+            pot_id: pot_id.into(),
+            opening,
+            snapshots: Vec::new(),
+        }
+    }
+
+    /// Adds a stated balance at `at` (the closing balance is the latest one).
+    pub fn closing(mut self, at: DateTime<Utc>, balance: Decimal) -> Self {
+        self.snapshots.push(Snapshot { at, balance });
+        self
+    }
+}
+
+/// One line of a pot's ledger.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Line {
+    /// The transaction.
+    pub entry: Entry,
+    /// The ledger's balance after it.
+    pub running_balance: Decimal,
+}
+
+/// Where a stated balance was checked.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Checkpoint {
+    /// The balance a transaction states after itself.
+    Transaction {
+        /// The transaction.
+        id: String,
+        /// When it was booked.
+        at: DateTime<Utc>,
+    },
+    /// A balance snapshot.
+    Snapshot {
+        /// When.
+        at: DateTime<Utc>,
+    },
+}
+
+/// A stated balance that the ledger does not reach.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Break {
+    /// The pot.
+    pub pot_id: String,
+    /// Where.
+    pub checkpoint: Checkpoint,
+    /// The ledger's balance there.
+    pub expected: Decimal,
+    /// The stated balance.
+    pub stated: Decimal,
+    /// `stated - expected`: what the transactions given do not explain (positive: money came in
+    /// that no transaction shows).
+    pub difference: Decimal,
+    /// The transactions since the last balance that agreed (where the cause lies), oldest
+    /// first, at most [`CONTEXT`] of them.
+    pub since_last_agreement: Vec<Line>,
+    /// The transactions right after the checkpoint, at most [`CONTEXT`].
+    pub after: Vec<Line>,
+}
+
+/// How many transactions a [`Break`] shows on each side.
+pub const CONTEXT: usize = 3;
+
+/// One pot, reconciled.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PotReconciliation {
+    /// The pot.
+    pub pot_id: String,
+    /// The opening balance.
+    pub opening: Decimal,
+    /// Money in (sum of positive amounts).
+    pub money_in: Decimal,
+    /// Money out (sum of negative amounts, as a negative number).
+    pub money_out: Decimal,
+    /// The closing balance the ledger reaches: the last stated balance where there is one
+    /// (the ledger follows stated balances after a break), else opening plus movements.
+    pub closing: Decimal,
+    /// The ledger, oldest first.
+    pub lines: Vec<Line>,
+    /// Every break, in order.
+    pub breaks: Vec<Break>,
+    /// How many stated balances were checked.
+    pub checked: usize,
+}
+
+/// Every pot, reconciled.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Reconciliation {
+    /// The pots, by id.
+    pub pots: Vec<PotReconciliation>,
+}
+
+impl Reconciliation {
+    /// Whether every stated balance of every pot agrees with its ledger.
+    pub fn is_reconciled(&self) -> bool {
+        self.pots.iter().all(|p| p.breaks.is_empty())
+    }
+
+    /// Every break of every pot.
+    pub fn breaks(&self) -> impl Iterator<Item = &Break> {
+        self.pots.iter().flat_map(|p| p.breaks.iter())
+    }
+}
+
+/// A stated balance, placed in the pot's order of events.
+enum Stated {
+    /// The next transaction (and the balance it states, if it does).
+    AfterLine,
+    /// A snapshot, after every transaction booked at or before it.
+    Snapshot(Snapshot),
+}
+
+/// Reconciles every pot that has transactions or a statement. Transactions are ordered by
+/// booking time (stable: equal times keep the order given). A pot without a statement opens
+/// at zero and has only its transactions' own stated balances to check.
+pub fn reconcile(
+    entries: impl IntoIterator<Item = Entry>,
+    statements: impl IntoIterator<Item = Statement>,
+) -> Reconciliation {
+    let mut by_pot: BTreeMap<String, (Vec<Entry>, Option<Statement>)> = BTreeMap::new();
+    for e in entries {
+        match by_pot.get_mut(&e.pot_id) {
+            Some(pot) => pot.0.push(e),
+            None => {
+                by_pot.insert(e.pot_id.clone(), (vec![e], None));
+            }
+        }
+    }
+    for s in statements {
+        let pot_id = s.pot_id.clone();
+        by_pot.entry(pot_id).or_default().1 = Some(s);
+    }
+    Reconciliation {
+        pots: by_pot
+            .into_iter()
+            .map(|(pot_id, (entries, statement))| reconcile_pot(pot_id, entries, statement))
+            .collect(),
+    }
+}
+
+fn reconcile_pot(
+    pot_id: String,
+    mut entries: Vec<Entry>,
+    statement: Option<Statement>,
+) -> PotReconciliation {
+    entries.sort_by_key(|e| e.booked_at);
+    let (opening, mut snapshots) =
+        statement.map_or((Decimal::ZERO, Vec::new()), |s| (s.opening, s.snapshots));
+    snapshots.sort_by_key(|s| s.at);
+
+    // The events in order: each transaction, then its own stated balance, with snapshots
+    // placed after every transaction booked at or before them.
+    let mut events: Vec<Stated> = Vec::with_capacity(entries.len() + snapshots.len());
+    let mut next_snapshot = snapshots.into_iter().peekable();
+    for e in &entries {
+        while let Some(s) = next_snapshot.next_if(|s| s.at < e.booked_at) {
+            events.push(Stated::Snapshot(s));
+        }
+        events.push(Stated::AfterLine);
+    }
+    events.extend(next_snapshot.map(Stated::Snapshot));
+
+    let mut lines: Vec<Line> = Vec::with_capacity(entries.len());
+    let mut balance = opening;
+    let (mut money_in, mut money_out) = (Decimal::ZERO, Decimal::ZERO);
+    let mut checked = 0;
+    // Lines up to the last stated balance the ledger agreed with (or was set to).
+    let mut last_agreement = 0usize;
+    // Breaks as found: lines so far, last agreement, where, expected, stated.
+    let mut found: Vec<(usize, usize, Checkpoint, Decimal, Decimal)> = Vec::new();
+    let mut entries = entries.into_iter();
+    for event in events {
+        let (checkpoint, stated) = match event {
+            Stated::AfterLine => {
+                let Some(e) = entries.next() else { continue };
+                balance += e.amount;
+                if e.amount.is_sign_negative() {
+                    money_out += e.amount;
+                } else {
+                    money_in += e.amount;
+                }
+                let stated = e.stated_balance;
+                lines.push(Line {
+                    entry: e,
+                    running_balance: balance,
+                });
+                match stated {
+                    Some(s) => (None, s),
+                    None => continue,
+                }
+            }
+            Stated::Snapshot(s) => (Some(s.at), s.balance),
+        };
+        checked += 1;
+        if stated != balance {
+            // Named only when it breaks: most checkpoints agree, and cost nothing.
+            let checkpoint = match checkpoint {
+                Some(at) => Checkpoint::Snapshot { at },
+                None => {
+                    let e = &lines[lines.len() - 1].entry;
+                    Checkpoint::Transaction {
+                        id: e.id.clone(),
+                        at: e.booked_at,
+                    }
+                }
+            };
+            found.push((lines.len(), last_agreement, checkpoint, balance, stated));
+            // The ledger follows the stated balance from here, so that one cause makes one
+            // break.
+            balance = stated;
+        }
+        last_agreement = lines.len();
+    }
+    let breaks = found
+        .into_iter()
+        .map(|(at, agreed, checkpoint, expected, stated)| Break {
+            pot_id: pot_id.clone(),
+            checkpoint,
+            expected,
+            stated,
+            difference: stated - expected,
+            since_last_agreement: lines[agreed.max(at.saturating_sub(CONTEXT))..at].to_vec(),
+            after: lines[at..(at + CONTEXT).min(lines.len())].to_vec(),
+        })
+        .collect();
+    PotReconciliation {
+        pot_id,
+        opening,
+        money_in,
+        money_out,
+        closing: balance,
+        lines,
+        breaks,
+        checked,
+    }
+}
