@@ -2,6 +2,7 @@
 // Sources:
 //   OpenBankingUK/read-write-api-specs@v3.1.10r6 dist/openapi/account-info-openapi.json (sha256 d3955181fd5f2f9a94fc59966058c16007c181957d3a897feda87ac6ad040989)
 //   specs/monzo/account-info.extension.json
+//   specs/monzo/pot-transactions.extension.json
 //   specs/monzo/errors.overlay.json
 //   specs/monzo/account-info.overlay.json
 
@@ -261,6 +262,66 @@ impl MonzoPotStatus {
     }
 }
 ob_model::open_enum_traits!(MonzoPotStatus);
+/// Proposed Monzo extension, NOT live at Monzo: this project's proposal for the per-pot transaction history Monzo's API users have asked for (served by the local emulator only). What moved the money: `TransferIn` / `TransferOut` (to or from the main account, including Monzo's automatic transfers such as a direct debit paid from the pot), `CardPayment` (a virtual card linked to the pot), `DirectDebit` (collected from the pot), `Interest` (savings pots), `RoundUp`. An open set: other values may appear.
+///
+/// Monzo extension: not part of the OBIE specification.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum MonzoPotTransactionSource {
+    /// `TransferIn`
+    TransferIn,
+    /// `TransferOut`
+    TransferOut,
+    /// `CardPayment`
+    CardPayment,
+    /// `DirectDebit`
+    DirectDebit,
+    /// `Interest`
+    Interest,
+    /// `RoundUp`
+    RoundUp,
+    /// A code the spec does not list, kept exactly as sent.
+    Unknown(String),
+}
+impl MonzoPotTransactionSource {
+    /// Every code the spec lists, in spec order.
+    pub const CODES: &'static [&'static str] = &[
+        "TransferIn",
+        "TransferOut",
+        "CardPayment",
+        "DirectDebit",
+        "Interest",
+        "RoundUp",
+    ];
+    /// The code as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::TransferIn => "TransferIn",
+            Self::TransferOut => "TransferOut",
+            Self::CardPayment => "CardPayment",
+            Self::DirectDebit => "DirectDebit",
+            Self::Interest => "Interest",
+            Self::RoundUp => "RoundUp",
+            Self::Unknown(code) => code,
+        }
+    }
+    /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    pub fn from_code(code: &str) -> Self {
+        match code {
+            "TransferIn" => Self::TransferIn,
+            "TransferOut" => Self::TransferOut,
+            "CardPayment" => Self::CardPayment,
+            "DirectDebit" => Self::DirectDebit,
+            "Interest" => Self::Interest,
+            "RoundUp" => Self::RoundUp,
+            other => Self::Unknown(String::from(other)),
+        }
+    }
+    /// Whether the code is one the spec lists.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
+}
+ob_model::open_enum_traits!(MonzoPotTransactionSource);
 /// Monzo: the type of a pot. `default` is an ordinary pot; the others are savings pots.
 ///
 /// Monzo extension: not part of the OBIE specification.
@@ -1566,6 +1627,891 @@ impl ob_model::__private::schemars::JsonSchema for OBPot1 {
             "Monzo: the pot's current status.",
             ob_model::schema::constrain(
                 g.subschema_for::<MonzoPotStatus>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
+}
+/// Proposed Monzo extension, NOT live at Monzo: this project's proposal for the per-pot transaction history Monzo's API users have asked for (served by the local emulator only). One pot transaction: the fields of a main-account transaction (`OBTransaction6`), with `PotId`, the `Source` of the money, and, for transfers, the main-account transaction on the other side. `Balance` is the pot's balance after it. `Amount` is positive; `CreditDebitIndicator` says whether money came into the pot (`Credit`) or left it (`Debit`).
+///
+/// Monzo extension: not part of the OBIE specification.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct OBPotTransaction1 {
+    /// A unique and immutable identifier used to identify the account resource. This identifier has no meaning to the account owner.
+    ///
+    /// JSON name: `AccountId`
+    pub account_id: AccountId,
+    /// The pot.
+    ///
+    /// JSON name: `PotId`
+    pub pot_id: ob_model::Text,
+    /// Unique identifier for the transaction within an servicing institution. This identifier is both unique and immutable.
+    ///
+    /// JSON name: `TransactionId`
+    pub transaction_id: Option<TransactionId>,
+    /// Indicates whether the transaction is a credit or a debit entry.
+    ///
+    /// JSON name: `CreditDebitIndicator`
+    pub credit_debit_indicator: OBCreditDebitCode_1,
+    /// Status of a transaction entry on the books of the account servicer.
+    ///
+    /// JSON name: `Status`
+    pub status: OBEntryStatus1Code,
+    /// Date and time when a transaction entry is posted to an account on the account servicer's books.
+    /// Usage: Booking date is the expected booking date, unless the status is booked, in which case it is the actual booking date.All dates in the JSON payloads are represented in ISO 8601 date-time format.
+    /// All date-time fields in responses must include the timezone. An example is below:
+    /// 2017-04-05T10:43:07+00:00
+    ///
+    /// JSON name: `BookingDateTime`
+    pub booking_date_time: BookingDateTime,
+    /// Date and time at which assets become available to the account owner in case of a credit entry, or cease to be available to the account owner in case of a debit transaction entry.
+    /// Usage: If transaction entry status is pending and value date is present, then the value date refers to an expected/requested value date.
+    /// For transaction entries subject to availability/float and for which availability information is provided, the value date must not be used. In this case the availability component identifies the number of availability days.All dates in the JSON payloads are represented in ISO 8601 date-time format.
+    /// All date-time fields in responses must include the timezone. An example is below:
+    /// 2017-04-05T10:43:07+00:00
+    ///
+    /// JSON name: `ValueDateTime`
+    pub value_date_time: Option<ValueDateTime>,
+    /// Further details of the transaction.
+    /// This is the transaction narrative, which is unstructured text.
+    ///
+    /// JSON name: `TransactionInformation`
+    pub transaction_information: Option<TransactionInformation>,
+    /// Amount of money in the cash transaction entry.
+    ///
+    /// JSON name: `Amount`
+    pub amount: OBActiveOrHistoricCurrencyAndAmount_9,
+    /// Proposed Monzo extension, NOT live at Monzo: this project's proposal for the per-pot transaction history Monzo's API users have asked for (served by the local emulator only). What moved the money: `TransferIn` / `TransferOut` (to or from the main account, including Monzo's automatic transfers such as a direct debit paid from the pot), `CardPayment` (a virtual card linked to the pot), `DirectDebit` (collected from the pot), `Interest` (savings pots), `RoundUp`. An open set: other values may appear.
+    ///
+    /// JSON name: `Source`
+    pub source: MonzoPotTransactionSource,
+    /// For a transfer, the main-account transaction on the other side (the `TransactionId` that `GET /accounts/{AccountId}/transactions` lists with this `PotId`).
+    ///
+    /// JSON name: `MainAccountTransactionId`
+    pub main_account_transaction_id: Option<ob_model::Text>,
+    /// Set of elements to fully identify a proprietary bank transaction code.
+    ///
+    /// Monzo: `Issuer` is always `Monzo` and `Code` is one of Monzo's codes, e.g. `{"Code": "bacs", "Issuer": "Monzo"}`.
+    ///
+    /// JSON name: `ProprietaryBankTransactionCode`
+    pub proprietary_bank_transaction_code: Option<
+        Box<ProprietaryBankTransactionCodeStructure1>,
+    >,
+    /// Set of elements used to define the balance as a numerical representation of the net increases and decreases in an account after a transaction entry is applied to the account.
+    ///
+    /// JSON name: `Balance`
+    pub balance: OBTransactionCashBalance,
+    /// Details of the merchant involved in the transaction.
+    ///
+    /// JSON name: `MerchantDetails`
+    pub merchant_details: Option<Box<OBMerchantDetails1>>,
+    /// Set of elements to describe the card instrument used in the transaction.
+    ///
+    /// JSON name: `CardInstrument`
+    pub card_instrument: Option<Box<OBTransactionCardInstrument1>>,
+    /// Unambiguous identification of the account of the creditor, in the case of a debit transaction.
+    ///
+    /// JSON name: `CreditorAccount`
+    pub creditor_account: Option<Box<OBCashAccount6_0>>,
+    /// Unambiguous identification of the account of the debtor, in the case of a crebit transaction.
+    ///
+    /// JSON name: `DebtorAccount`
+    pub debtor_account: Option<Box<OBCashAccount6_1>>,
+    /// Additional information that can not be captured in the structured fields and/or any other specific block.
+    ///
+    /// JSON name: `SupplementaryData`
+    pub supplementary_data: Option<OBSupplementaryData1>,
+    /// Fields the spec does not name, and required fields the document left out: kept so
+    /// that re-encoding loses nothing, and reported by `validate()`.
+    pub extra: ob_model::Extra,
+}
+impl ob_model::Object for OBPotTransaction1 {
+    const NAME: &'static str = "OBPotTransaction1";
+    const FIELDS: &'static [&'static str] = &[
+        "AccountId",
+        "PotId",
+        "TransactionId",
+        "CreditDebitIndicator",
+        "Status",
+        "BookingDateTime",
+        "ValueDateTime",
+        "TransactionInformation",
+        "Amount",
+        "Source",
+        "MainAccountTransactionId",
+        "ProprietaryBankTransactionCode",
+        "Balance",
+        "MerchantDetails",
+        "CardInstrument",
+        "CreditorAccount",
+        "DebtorAccount",
+        "SupplementaryData",
+    ];
+    const REQUIRED: u128 = 4923;
+    const OPEN: bool = false;
+    fn field_index(key: &str) -> Option<usize> {
+        match key {
+            "AccountId" => Some(0usize),
+            "PotId" => Some(1usize),
+            "TransactionId" => Some(2usize),
+            "CreditDebitIndicator" => Some(3usize),
+            "Status" => Some(4usize),
+            "BookingDateTime" => Some(5usize),
+            "ValueDateTime" => Some(6usize),
+            "TransactionInformation" => Some(7usize),
+            "Amount" => Some(8usize),
+            "Source" => Some(9usize),
+            "MainAccountTransactionId" => Some(10usize),
+            "ProprietaryBankTransactionCode" => Some(11usize),
+            "Balance" => Some(12usize),
+            "MerchantDetails" => Some(13usize),
+            "CardInstrument" => Some(14usize),
+            "CreditorAccount" => Some(15usize),
+            "DebtorAccount" => Some(16usize),
+            "SupplementaryData" => Some(17usize),
+            _ => None,
+        }
+    }
+    fn decode_field<'de, A: ob_model::__private::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0usize => self.account_id = map.next_value()?,
+            1usize => self.pot_id = map.next_value()?,
+            2usize => self.transaction_id = map.next_value()?,
+            3usize => self.credit_debit_indicator = map.next_value()?,
+            4usize => self.status = map.next_value()?,
+            5usize => self.booking_date_time = map.next_value()?,
+            6usize => self.value_date_time = map.next_value()?,
+            7usize => self.transaction_information = map.next_value()?,
+            8usize => self.amount = map.next_value()?,
+            9usize => self.source = map.next_value()?,
+            10usize => self.main_account_transaction_id = map.next_value()?,
+            11usize => self.proprietary_bank_transaction_code = map.next_value()?,
+            12usize => self.balance = map.next_value()?,
+            13usize => self.merchant_details = map.next_value()?,
+            14usize => self.card_instrument = map.next_value()?,
+            15usize => self.creditor_account = map.next_value()?,
+            16usize => self.debtor_account = map.next_value()?,
+            17usize => self.supplementary_data = map.next_value()?,
+            _ => {}
+        }
+        Ok(())
+    }
+    fn encode_fields<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        ob_model::__private::encode_required(
+            map,
+            "AccountId",
+            &self.account_id,
+            &self.extra,
+        )?;
+        ob_model::__private::encode_required(map, "PotId", &self.pot_id, &self.extra)?;
+        ob_model::__private::encode_optional(
+            map,
+            "TransactionId",
+            &self.transaction_id,
+        )?;
+        ob_model::__private::encode_required(
+            map,
+            "CreditDebitIndicator",
+            &self.credit_debit_indicator,
+            &self.extra,
+        )?;
+        ob_model::__private::encode_required(map, "Status", &self.status, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "BookingDateTime",
+            &self.booking_date_time,
+            &self.extra,
+        )?;
+        ob_model::__private::encode_optional(
+            map,
+            "ValueDateTime",
+            &self.value_date_time,
+        )?;
+        ob_model::__private::encode_optional(
+            map,
+            "TransactionInformation",
+            &self.transaction_information,
+        )?;
+        ob_model::__private::encode_required(map, "Amount", &self.amount, &self.extra)?;
+        ob_model::__private::encode_required(map, "Source", &self.source, &self.extra)?;
+        ob_model::__private::encode_optional(
+            map,
+            "MainAccountTransactionId",
+            &self.main_account_transaction_id,
+        )?;
+        ob_model::__private::encode_optional(
+            map,
+            "ProprietaryBankTransactionCode",
+            &self.proprietary_bank_transaction_code,
+        )?;
+        ob_model::__private::encode_required(
+            map,
+            "Balance",
+            &self.balance,
+            &self.extra,
+        )?;
+        ob_model::__private::encode_optional(
+            map,
+            "MerchantDetails",
+            &self.merchant_details,
+        )?;
+        ob_model::__private::encode_optional(
+            map,
+            "CardInstrument",
+            &self.card_instrument,
+        )?;
+        ob_model::__private::encode_optional(
+            map,
+            "CreditorAccount",
+            &self.creditor_account,
+        )?;
+        ob_model::__private::encode_optional(
+            map,
+            "DebtorAccount",
+            &self.debtor_account,
+        )?;
+        ob_model::__private::encode_optional(
+            map,
+            "SupplementaryData",
+            &self.supplementary_data,
+        )?;
+        Ok(())
+    }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "AccountId",
+                    &self.account_id,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "PotId",
+                    &self.pot_id,
+                    &self.extra,
+                )
+            }
+            2usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "TransactionId",
+                    &self.transaction_id,
+                )
+            }
+            3usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "CreditDebitIndicator",
+                    &self.credit_debit_indicator,
+                    &self.extra,
+                )
+            }
+            4usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Status",
+                    &self.status,
+                    &self.extra,
+                )
+            }
+            5usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "BookingDateTime",
+                    &self.booking_date_time,
+                    &self.extra,
+                )
+            }
+            6usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "ValueDateTime",
+                    &self.value_date_time,
+                )
+            }
+            7usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "TransactionInformation",
+                    &self.transaction_information,
+                )
+            }
+            8usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Amount",
+                    &self.amount,
+                    &self.extra,
+                )
+            }
+            9usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Source",
+                    &self.source,
+                    &self.extra,
+                )
+            }
+            10usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "MainAccountTransactionId",
+                    &self.main_account_transaction_id,
+                )
+            }
+            11usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "ProprietaryBankTransactionCode",
+                    &self.proprietary_bank_transaction_code,
+                )
+            }
+            12usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Balance",
+                    &self.balance,
+                    &self.extra,
+                )
+            }
+            13usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "MerchantDetails",
+                    &self.merchant_details,
+                )
+            }
+            14usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "CardInstrument",
+                    &self.card_instrument,
+                )
+            }
+            15usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "CreditorAccount",
+                    &self.creditor_account,
+                )
+            }
+            16usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "DebtorAccount",
+                    &self.debtor_account,
+                )
+            }
+            17usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "SupplementaryData",
+                    &self.supplementary_data,
+                )
+            }
+            _ => Ok(()),
+        }
+    }
+    fn extra(&self) -> &ob_model::Extra {
+        &self.extra
+    }
+    fn extra_mut(&mut self) -> &mut ob_model::Extra {
+        &mut self.extra
+    }
+}
+impl ob_model::__private::serde::Serialize for OBPotTransaction1 {
+    fn serialize<S: ob_model::__private::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        ob_model::__private::serialize_object(self, serializer)
+    }
+}
+impl<'de> ob_model::__private::serde::Deserialize<'de> for OBPotTransaction1 {
+    fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        ob_model::__private::deserialize_object(deserializer)
+    }
+}
+impl ob_model::Validate for OBPotTransaction1 {
+    fn validate_at(&self, r: &mut ob_model::__private::Report) {
+        ob_model::__private::check_extra::<Self>(r, &self.extra);
+        if !self.extra.is_missing("AccountId") {
+            let v = &self.account_id;
+            r.path.push_field("AccountId");
+            ob_model::__private::check_text(r, v, Some(1u64), Some(40u64), None);
+            ob_model::Validate::validate_at(v, r);
+            r.path.pop();
+        }
+        if !self.extra.is_missing("PotId") {
+            let v = &self.pot_id;
+            r.path.push_field("PotId");
+            ob_model::__private::check_text(r, v, Some(1u64), Some(40u64), None);
+            ob_model::Validate::validate_at(v, r);
+            r.path.pop();
+        }
+        if let Some(v) = &self.transaction_id {
+            r.path.push_field("TransactionId");
+            ob_model::__private::check_text(r, v, Some(1u64), Some(210u64), None);
+            ob_model::Validate::validate_at(v, r);
+            r.path.pop();
+        }
+        if !self.extra.is_missing("CreditDebitIndicator") {
+            let v = &self.credit_debit_indicator;
+            r.path.push_field("CreditDebitIndicator");
+            ob_model::Validate::validate_at(v, r);
+            r.path.pop();
+        }
+        if !self.extra.is_missing("Status") {
+            let v = &self.status;
+            r.path.push_field("Status");
+            ob_model::Validate::validate_at(v, r);
+            r.path.pop();
+        }
+        if !self.extra.is_missing("BookingDateTime") {
+            let v = &self.booking_date_time;
+            r.path.push_field("BookingDateTime");
+            ob_model::Validate::validate_at(v, r);
+            r.path.pop();
+        }
+        if let Some(v) = &self.value_date_time {
+            r.path.push_field("ValueDateTime");
+            ob_model::Validate::validate_at(v, r);
+            r.path.pop();
+        }
+        if let Some(v) = &self.transaction_information {
+            r.path.push_field("TransactionInformation");
+            ob_model::__private::check_text(r, v, Some(1u64), Some(500u64), None);
+            ob_model::Validate::validate_at(v, r);
+            r.path.pop();
+        }
+        if !self.extra.is_missing("Amount") {
+            let v = &self.amount;
+            r.path.push_field("Amount");
+            ob_model::Validate::validate_at(v, r);
+            r.path.pop();
+        }
+        if !self.extra.is_missing("Source") {
+            let v = &self.source;
+            r.path.push_field("Source");
+            ob_model::Validate::validate_at(v, r);
+            r.path.pop();
+        }
+        if let Some(v) = &self.main_account_transaction_id {
+            r.path.push_field("MainAccountTransactionId");
+            ob_model::__private::check_text(r, v, Some(1u64), Some(210u64), None);
+            ob_model::Validate::validate_at(v, r);
+            r.path.pop();
+        }
+        if let Some(v) = &self.proprietary_bank_transaction_code {
+            r.path.push_field("ProprietaryBankTransactionCode");
+            ob_model::Validate::validate_at(v, r);
+            r.path.pop();
+        }
+        if !self.extra.is_missing("Balance") {
+            let v = &self.balance;
+            r.path.push_field("Balance");
+            ob_model::Validate::validate_at(v, r);
+            r.path.pop();
+        }
+        if let Some(v) = &self.merchant_details {
+            r.path.push_field("MerchantDetails");
+            ob_model::Validate::validate_at(v, r);
+            r.path.pop();
+        }
+        if let Some(v) = &self.card_instrument {
+            r.path.push_field("CardInstrument");
+            ob_model::Validate::validate_at(v, r);
+            r.path.pop();
+        }
+        if let Some(v) = &self.creditor_account {
+            r.path.push_field("CreditorAccount");
+            ob_model::Validate::validate_at(v, r);
+            r.path.pop();
+        }
+        if let Some(v) = &self.debtor_account {
+            r.path.push_field("DebtorAccount");
+            ob_model::Validate::validate_at(v, r);
+            r.path.pop();
+        }
+        if let Some(v) = &self.supplementary_data {
+            r.path.push_field("SupplementaryData");
+            ob_model::Validate::validate_at(v, r);
+            r.path.pop();
+        }
+    }
+}
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema for OBPotTransaction1 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBPotTransaction1".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBPotTransaction1").into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "Proposed Monzo extension, NOT live at Monzo: this project's proposal for the per-pot transaction history Monzo's API users have asked for (served by the local emulator only). One pot transaction: the fields of a main-account transaction (`OBTransaction6`), with `PotId`, the `Source` of the money, and, for transfers, the main-account transaction on the other side. `Balance` is the pot's balance after it. `Amount` is positive; `CreditDebitIndicator` says whether money came into the pot (`Credit`) or left it (`Debit`).\n\nMonzo extension: not part of the OBIE specification.",
+            false,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "AccountId",
+            true,
+            "A unique and immutable identifier used to identify the account resource. This identifier has no meaning to the account owner.",
+            ob_model::schema::constrain(
+                g.subschema_for::<AccountId>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(40u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "PotId",
+            true,
+            "The pot.",
+            ob_model::schema::constrain(
+                g.subschema_for::<ob_model::Text>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(40u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "TransactionId",
+            false,
+            "Unique identifier for the transaction within an servicing institution. This identifier is both unique and immutable.",
+            ob_model::schema::constrain(
+                g.subschema_for::<TransactionId>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(210u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "CreditDebitIndicator",
+            true,
+            "Indicates whether the transaction is a credit or a debit entry.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBCreditDebitCode_1>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Status",
+            true,
+            "Status of a transaction entry on the books of the account servicer.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBEntryStatus1Code>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "BookingDateTime",
+            true,
+            "Date and time when a transaction entry is posted to an account on the account servicer's books.\nUsage: Booking date is the expected booking date, unless the status is booked, in which case it is the actual booking date.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            ob_model::schema::constrain(
+                g.subschema_for::<BookingDateTime>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "ValueDateTime",
+            false,
+            "Date and time at which assets become available to the account owner in case of a credit entry, or cease to be available to the account owner in case of a debit transaction entry.\nUsage: If transaction entry status is pending and value date is present, then the value date refers to an expected/requested value date.\nFor transaction entries subject to availability/float and for which availability information is provided, the value date must not be used. In this case the availability component identifies the number of availability days.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            ob_model::schema::constrain(
+                g.subschema_for::<ValueDateTime>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "TransactionInformation",
+            false,
+            "Further details of the transaction.\nThis is the transaction narrative, which is unstructured text.",
+            ob_model::schema::constrain(
+                g.subschema_for::<TransactionInformation>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(500u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Amount",
+            true,
+            "Amount of money in the cash transaction entry.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBActiveOrHistoricCurrencyAndAmount_9>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Source",
+            true,
+            "Proposed Monzo extension, NOT live at Monzo: this project's proposal for the per-pot transaction history Monzo's API users have asked for (served by the local emulator only). What moved the money: `TransferIn` / `TransferOut` (to or from the main account, including Monzo's automatic transfers such as a direct debit paid from the pot), `CardPayment` (a virtual card linked to the pot), `DirectDebit` (collected from the pot), `Interest` (savings pots), `RoundUp`. An open set: other values may appear.",
+            ob_model::schema::constrain(
+                g.subschema_for::<MonzoPotTransactionSource>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "MainAccountTransactionId",
+            false,
+            "For a transfer, the main-account transaction on the other side (the `TransactionId` that `GET /accounts/{AccountId}/transactions` lists with this `PotId`).",
+            ob_model::schema::constrain(
+                g.subschema_for::<ob_model::Text>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(210u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "ProprietaryBankTransactionCode",
+            false,
+            "Set of elements to fully identify a proprietary bank transaction code.\n\nMonzo: `Issuer` is always `Monzo` and `Code` is one of Monzo's codes, e.g. `{\"Code\": \"bacs\", \"Issuer\": \"Monzo\"}`.",
+            ob_model::schema::constrain(
+                g.subschema_for::<ProprietaryBankTransactionCodeStructure1>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Balance",
+            true,
+            "Set of elements used to define the balance as a numerical representation of the net increases and decreases in an account after a transaction entry is applied to the account.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBTransactionCashBalance>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "MerchantDetails",
+            false,
+            "Details of the merchant involved in the transaction.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBMerchantDetails1>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "CardInstrument",
+            false,
+            "Set of elements to describe the card instrument used in the transaction.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBTransactionCardInstrument1>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "CreditorAccount",
+            false,
+            "Unambiguous identification of the account of the creditor, in the case of a debit transaction.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBCashAccount6_0>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "DebtorAccount",
+            false,
+            "Unambiguous identification of the account of the debtor, in the case of a crebit transaction.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBCashAccount6_1>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "SupplementaryData",
+            false,
+            "Additional information that can not be captured in the structured fields and/or any other specific block.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBSupplementaryData1>(),
                 &ob_model::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -3189,6 +4135,349 @@ impl ob_model::__private::schemars::JsonSchema for OBReadPot1Data {
             "Monzo: the customer's open pots (may be empty).",
             ob_model::schema::constrain(
                 g.subschema_for::<Vec<OBPot1>>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
+}
+/// Proposed Monzo extension, NOT live at Monzo: this project's proposal for the per-pot transaction history Monzo's API users have asked for (served by the local emulator only). The response of `GET /pots/{PotId}/transactions`: a page of the pot's transactions.
+///
+/// Monzo extension: not part of the OBIE specification.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct OBReadPotTransaction1 {
+    /// The page.
+    ///
+    /// JSON name: `Data`
+    pub data: OBReadPotTransaction1Data,
+    /// Links relevant to the payload
+    ///
+    /// JSON name: `Links`
+    pub links: Links,
+    /// Meta Data relevant to the payload
+    ///
+    /// JSON name: `Meta`
+    pub meta: Meta,
+    /// Fields the spec does not name, and required fields the document left out: kept so
+    /// that re-encoding loses nothing, and reported by `validate()`.
+    pub extra: ob_model::Extra,
+}
+impl ob_model::Object for OBReadPotTransaction1 {
+    const NAME: &'static str = "OBReadPotTransaction1";
+    const FIELDS: &'static [&'static str] = &["Data", "Links", "Meta"];
+    const REQUIRED: u128 = 7;
+    const OPEN: bool = false;
+    fn field_index(key: &str) -> Option<usize> {
+        match key {
+            "Data" => Some(0usize),
+            "Links" => Some(1usize),
+            "Meta" => Some(2usize),
+            _ => None,
+        }
+    }
+    fn decode_field<'de, A: ob_model::__private::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0usize => self.data = map.next_value()?,
+            1usize => self.links = map.next_value()?,
+            2usize => self.meta = map.next_value()?,
+            _ => {}
+        }
+        Ok(())
+    }
+    fn encode_fields<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        ob_model::__private::encode_required(map, "Data", &self.data, &self.extra)?;
+        ob_model::__private::encode_required(map, "Links", &self.links, &self.extra)?;
+        ob_model::__private::encode_required(map, "Meta", &self.meta, &self.extra)?;
+        Ok(())
+    }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Data",
+                    &self.data,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Links",
+                    &self.links,
+                    &self.extra,
+                )
+            }
+            2usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Meta",
+                    &self.meta,
+                    &self.extra,
+                )
+            }
+            _ => Ok(()),
+        }
+    }
+    fn extra(&self) -> &ob_model::Extra {
+        &self.extra
+    }
+    fn extra_mut(&mut self) -> &mut ob_model::Extra {
+        &mut self.extra
+    }
+}
+impl ob_model::__private::serde::Serialize for OBReadPotTransaction1 {
+    fn serialize<S: ob_model::__private::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        ob_model::__private::serialize_object(self, serializer)
+    }
+}
+impl<'de> ob_model::__private::serde::Deserialize<'de> for OBReadPotTransaction1 {
+    fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        ob_model::__private::deserialize_object(deserializer)
+    }
+}
+impl ob_model::Validate for OBReadPotTransaction1 {
+    fn validate_at(&self, r: &mut ob_model::__private::Report) {
+        ob_model::__private::check_extra::<Self>(r, &self.extra);
+        if !self.extra.is_missing("Data") {
+            let v = &self.data;
+            r.path.push_field("Data");
+            ob_model::Validate::validate_at(v, r);
+            r.path.pop();
+        }
+        if !self.extra.is_missing("Links") {
+            let v = &self.links;
+            r.path.push_field("Links");
+            ob_model::Validate::validate_at(v, r);
+            r.path.pop();
+        }
+        if !self.extra.is_missing("Meta") {
+            let v = &self.meta;
+            r.path.push_field("Meta");
+            ob_model::Validate::validate_at(v, r);
+            r.path.pop();
+        }
+    }
+}
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema for OBReadPotTransaction1 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBReadPotTransaction1".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBReadPotTransaction1").into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "Proposed Monzo extension, NOT live at Monzo: this project's proposal for the per-pot transaction history Monzo's API users have asked for (served by the local emulator only). The response of `GET /pots/{PotId}/transactions`: a page of the pot's transactions.\n\nMonzo extension: not part of the OBIE specification.",
+            false,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Data",
+            true,
+            "The page.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBReadPotTransaction1Data>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Links",
+            true,
+            "Links relevant to the payload",
+            ob_model::schema::constrain(
+                g.subschema_for::<Links>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Meta",
+            true,
+            "Meta Data relevant to the payload",
+            ob_model::schema::constrain(
+                g.subschema_for::<Meta>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
+}
+/// The page.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct OBReadPotTransaction1Data {
+    /// The pot's transactions on this page, in the order asked for.
+    ///
+    /// JSON name: `Transaction`
+    pub transaction: Vec<OBPotTransaction1>,
+    /// Fields the spec does not name, and required fields the document left out: kept so
+    /// that re-encoding loses nothing, and reported by `validate()`.
+    pub extra: ob_model::Extra,
+}
+impl ob_model::Object for OBReadPotTransaction1Data {
+    const NAME: &'static str = "OBReadPotTransaction1Data";
+    const FIELDS: &'static [&'static str] = &["Transaction"];
+    const REQUIRED: u128 = 1;
+    const OPEN: bool = false;
+    fn field_index(key: &str) -> Option<usize> {
+        match key {
+            "Transaction" => Some(0usize),
+            _ => None,
+        }
+    }
+    fn decode_field<'de, A: ob_model::__private::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0usize => {
+                self.transaction = map
+                    .next_value_seed(
+                        ob_model::__private::ObjectVec::<OBPotTransaction1>::new(),
+                    )?;
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+    fn encode_fields<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        ob_model::__private::encode_required(
+            map,
+            "Transaction",
+            &self.transaction,
+            &self.extra,
+        )?;
+        Ok(())
+    }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Transaction",
+                    &self.transaction,
+                    &self.extra,
+                )
+            }
+            _ => Ok(()),
+        }
+    }
+    fn extra(&self) -> &ob_model::Extra {
+        &self.extra
+    }
+    fn extra_mut(&mut self) -> &mut ob_model::Extra {
+        &mut self.extra
+    }
+}
+impl ob_model::__private::serde::Serialize for OBReadPotTransaction1Data {
+    fn serialize<S: ob_model::__private::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        ob_model::__private::serialize_object(self, serializer)
+    }
+}
+impl<'de> ob_model::__private::serde::Deserialize<'de> for OBReadPotTransaction1Data {
+    fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        ob_model::__private::deserialize_object(deserializer)
+    }
+}
+impl ob_model::Validate for OBReadPotTransaction1Data {
+    fn validate_at(&self, r: &mut ob_model::__private::Report) {
+        ob_model::__private::check_extra::<Self>(r, &self.extra);
+        if !self.extra.is_missing("Transaction") {
+            let v = &self.transaction;
+            r.path.push_field("Transaction");
+            ob_model::Validate::validate_at(v, r);
+            r.path.pop();
+        }
+    }
+}
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema for OBReadPotTransaction1Data {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBReadPotTransaction1Data".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBReadPotTransaction1Data").into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object("The page.", false);
+        ob_model::schema::property(
+            &mut s,
+            "Transaction",
+            true,
+            "The pot's transactions on this page, in the order asked for.",
+            ob_model::schema::constrain(
+                g.subschema_for::<Vec<OBPotTransaction1>>(),
                 &ob_model::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -6724,6 +8013,9 @@ pub fn check_json(
             "OBReadParty2" => ob_model::decode::check_as::<OBReadParty2>(body),
             "OBReadParty3" => ob_model::decode::check_as::<OBReadParty3>(body),
             "OBReadPot1" => ob_model::decode::check_as::<OBReadPot1>(body),
+            "OBReadPotTransaction1" => {
+                ob_model::decode::check_as::<OBReadPotTransaction1>(body)
+            }
             "OBReadProduct2" => ob_model::decode::check_as::<OBReadProduct2>(body),
             "OBReadScheduledPayment3" => {
                 ob_model::decode::check_as::<OBReadScheduledPayment3>(body)
@@ -9450,6 +10742,107 @@ pub const OPERATIONS: &[ob_model::Operation] = &[
         signed: false,
         extension: true,
     },
+    ob_model::Operation {
+        id: "GetPotTransactions",
+        summary: "Get Pot Transactions",
+        method: ob_model::Method::Get,
+        path: "/pots/{PotId}/transactions",
+        request_body: None,
+        request_content_types: &[],
+        params: &[
+            ob_model::Param {
+                name: "PotId",
+                location: ob_model::ParamLocation::Path,
+                required: true,
+            },
+            ob_model::Param {
+                name: "x-fapi-auth-date",
+                location: ob_model::ParamLocation::Header,
+                required: false,
+            },
+            ob_model::Param {
+                name: "x-fapi-customer-ip-address",
+                location: ob_model::ParamLocation::Header,
+                required: false,
+            },
+            ob_model::Param {
+                name: "x-fapi-interaction-id",
+                location: ob_model::ParamLocation::Header,
+                required: false,
+            },
+            ob_model::Param {
+                name: "Authorization",
+                location: ob_model::ParamLocation::Header,
+                required: true,
+            },
+            ob_model::Param {
+                name: "x-customer-user-agent",
+                location: ob_model::ParamLocation::Header,
+                required: false,
+            },
+            ob_model::Param {
+                name: "fromBookingDateTime",
+                location: ob_model::ParamLocation::Query,
+                required: false,
+            },
+            ob_model::Param {
+                name: "toBookingDateTime",
+                location: ob_model::ParamLocation::Query,
+                required: false,
+            },
+            ob_model::Param {
+                name: "order",
+                location: ob_model::ParamLocation::Query,
+                required: false,
+            },
+        ],
+        responses: &[
+            ob_model::Response {
+                status: 200u16,
+                body: Some("OBReadPotTransaction1"),
+                signed: false,
+            },
+            ob_model::Response {
+                status: 400u16,
+                body: Some("OBErrorResponse1"),
+                signed: false,
+            },
+            ob_model::Response {
+                status: 401u16,
+                body: None,
+                signed: false,
+            },
+            ob_model::Response {
+                status: 403u16,
+                body: Some("OBErrorResponse1"),
+                signed: false,
+            },
+            ob_model::Response {
+                status: 405u16,
+                body: None,
+                signed: false,
+            },
+            ob_model::Response {
+                status: 406u16,
+                body: None,
+                signed: false,
+            },
+            ob_model::Response {
+                status: 429u16,
+                body: None,
+                signed: false,
+            },
+            ob_model::Response {
+                status: 500u16,
+                body: Some("OBErrorResponse1"),
+                signed: false,
+            },
+        ],
+        scopes: &["accounts"],
+        idempotent: false,
+        signed: false,
+        extension: true,
+    },
 ];
 /// One typed endpoint per operation: its request and success-response body types.
 pub mod ops {
@@ -9694,5 +11087,13 @@ pub mod ops {
         type Request = ();
         type Response = OBReadPot1;
         const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[29usize];
+    }
+    /// `GET /pots/{PotId}/transactions`: Get Pot Transactions
+    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+    pub struct GetPotTransactions;
+    impl ob_model::Endpoint for GetPotTransactions {
+        type Request = ();
+        type Response = OBReadPotTransaction1;
+        const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[30usize];
     }
 }

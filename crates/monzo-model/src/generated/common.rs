@@ -2,6 +2,7 @@
 // Sources:
 //   OpenBankingUK/read-write-api-specs@v3.1.10r6 dist/openapi/account-info-openapi.json (sha256 d3955181fd5f2f9a94fc59966058c16007c181957d3a897feda87ac6ad040989)
 //   specs/monzo/account-info.extension.json
+//   specs/monzo/pot-transactions.extension.json
 //   specs/monzo/errors.overlay.json
 //   specs/monzo/account-info.overlay.json
 //   OpenBankingUK/read-write-api-specs@v3.1.10r6 dist/openapi/payment-initiation-openapi.json (sha256 3c5fee36b783da23f79f076df0178b6b287d9b0b8a8e122edddfb83c2e0f4c59)
