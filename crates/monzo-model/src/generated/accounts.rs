@@ -1642,7 +1642,7 @@ impl ob_model::__private::schemars::JsonSchema for OBPot1 {
         s
     }
 }
-/// Proposed Monzo extension, NOT live at Monzo: this project's proposal for the per-pot transaction history Monzo's API users have asked for (served by the local emulator only). One pot transaction: the fields of a main-account transaction (`OBTransaction6`), with `PotId`, the `Source` of the money, and, for transfers, the main-account transaction on the other side. `Balance` is the pot's balance after it. `Amount` is positive; `CreditDebitIndicator` says whether money came into the pot (`Credit`) or left it (`Debit`).
+/// Proposed Monzo extension, NOT live at Monzo: this project's proposal for the per-pot transaction history Monzo's API users have asked for (served by the local emulator only). One pot transaction: the fields of a main-account transaction (`OBTransaction6`), with `PotId`, the `Source` of the money, and, for transfers, the main-account transaction on the other side. `Balance` is the pot's balance after it (with `ReadTransactionsDetail`; `ReadTransactionsBasic` omits it, with `TransactionInformation`, `MerchantDetails` and the counterparty accounts, as for account transactions). `Amount` is positive; `CreditDebitIndicator` says whether money came into the pot (`Credit`) or left it (`Debit`).
 ///
 /// Monzo extension: not part of the OBIE specification.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -1710,7 +1710,7 @@ pub struct OBPotTransaction1 {
     /// Set of elements used to define the balance as a numerical representation of the net increases and decreases in an account after a transaction entry is applied to the account.
     ///
     /// JSON name: `Balance`
-    pub balance: OBTransactionCashBalance,
+    pub balance: Option<Box<OBTransactionCashBalance>>,
     /// Details of the merchant involved in the transaction.
     ///
     /// JSON name: `MerchantDetails`
@@ -1757,7 +1757,7 @@ impl ob_model::Object for OBPotTransaction1 {
         "DebtorAccount",
         "SupplementaryData",
     ];
-    const REQUIRED: u128 = 4923;
+    const REQUIRED: u128 = 827;
     const OPEN: bool = false;
     fn field_index(key: &str) -> Option<usize> {
         match key {
@@ -1861,12 +1861,7 @@ impl ob_model::Object for OBPotTransaction1 {
             "ProprietaryBankTransactionCode",
             &self.proprietary_bank_transaction_code,
         )?;
-        ob_model::__private::encode_required(
-            map,
-            "Balance",
-            &self.balance,
-            &self.extra,
-        )?;
+        ob_model::__private::encode_optional(map, "Balance", &self.balance)?;
         ob_model::__private::encode_optional(
             map,
             "MerchantDetails",
@@ -1992,12 +1987,7 @@ impl ob_model::Object for OBPotTransaction1 {
                 )
             }
             12usize => {
-                ob_model::__private::encode_required(
-                    map,
-                    "Balance",
-                    &self.balance,
-                    &self.extra,
-                )
+                ob_model::__private::encode_optional(map, "Balance", &self.balance)
             }
             13usize => {
                 ob_model::__private::encode_optional(
@@ -2134,8 +2124,7 @@ impl ob_model::Validate for OBPotTransaction1 {
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
-        if !self.extra.is_missing("Balance") {
-            let v = &self.balance;
+        if let Some(v) = &self.balance {
             r.path.push_field("Balance");
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
@@ -2179,7 +2168,7 @@ impl ob_model::__private::schemars::JsonSchema for OBPotTransaction1 {
         g: &mut ob_model::__private::schemars::SchemaGenerator,
     ) -> ob_model::__private::schemars::Schema {
         let mut s = ob_model::schema::object(
-            "Proposed Monzo extension, NOT live at Monzo: this project's proposal for the per-pot transaction history Monzo's API users have asked for (served by the local emulator only). One pot transaction: the fields of a main-account transaction (`OBTransaction6`), with `PotId`, the `Source` of the money, and, for transfers, the main-account transaction on the other side. `Balance` is the pot's balance after it. `Amount` is positive; `CreditDebitIndicator` says whether money came into the pot (`Credit`) or left it (`Debit`).\n\nMonzo extension: not part of the OBIE specification.",
+            "Proposed Monzo extension, NOT live at Monzo: this project's proposal for the per-pot transaction history Monzo's API users have asked for (served by the local emulator only). One pot transaction: the fields of a main-account transaction (`OBTransaction6`), with `PotId`, the `Source` of the money, and, for transfers, the main-account transaction on the other side. `Balance` is the pot's balance after it (with `ReadTransactionsDetail`; `ReadTransactionsBasic` omits it, with `TransactionInformation`, `MerchantDetails` and the counterparty accounts, as for account transactions). `Amount` is positive; `CreditDebitIndicator` says whether money came into the pot (`Credit`) or left it (`Debit`).\n\nMonzo extension: not part of the OBIE specification.",
             false,
         );
         ob_model::schema::property(
@@ -2413,7 +2402,7 @@ impl ob_model::__private::schemars::JsonSchema for OBPotTransaction1 {
         ob_model::schema::property(
             &mut s,
             "Balance",
-            true,
+            false,
             "Set of elements used to define the balance as a numerical representation of the net increases and decreases in an account after a transaction entry is applied to the account.",
             ob_model::schema::constrain(
                 g.subschema_for::<OBTransactionCashBalance>(),
