@@ -210,6 +210,10 @@ impl Sandbox {
                 self.read(req, ctx, Some(&id), |s, a, q| s.transactions(a, q))
             }
             (&Method::GET, ["pots"]) => self.read(req, ctx, None, |s, a, _| s.pots(a)),
+            (&Method::GET, ["pots", id, "transactions"]) => {
+                let id = (*id).to_owned();
+                self.read(req, ctx, None, |s, a, q| s.pot_transactions(&id, a, q))
+            }
             (&Method::GET, ["party"]) => {
                 self.read(req, ctx, None, |s, a, q| s.party(a, ctx.now, None, q))
             }
@@ -561,24 +565,7 @@ impl Sandbox {
             param(&q.pairs, "toBookingDateTime"),
         )
         .map_err(|e| consent_error(&e))?;
-        let descending = match param(&q.pairs, "order") {
-            None | Some("asc") => false,
-            Some("desc") => true,
-            Some(other) => {
-                return Err(http::field_invalid(
-                    "order",
-                    &format!("expected asc or desc, found {other:?}"),
-                ))
-            }
-        };
-        let page: usize = match param(&q.pairs, "page") {
-            None => 1,
-            Some(p) => p
-                .parse()
-                .ok()
-                .filter(|n| *n >= 1)
-                .ok_or_else(|| http::field_invalid("page", "expected a page number from 1"))?,
-        };
+        let (descending, page) = order_and_page(q)?;
         // Histories are kept in booking order: the window is a binary search, and with both
         // directions allowed nothing but the page itself is read.
         let credits = access.permissions.shows_direction(true);
@@ -619,25 +606,7 @@ impl Sandbox {
                 }
             })
             .collect();
-        let link = |p: usize| {
-            let mut pairs: Vec<(&str, &str)> = q
-                .pairs
-                .iter()
-                .filter(|(k, _)| k != "page")
-                .map(|(k, v)| (k.as_str(), v.as_str()))
-                .collect();
-            let n = p.to_string();
-            pairs.push(("page", &n));
-            let path = q.self_url.split('?').next().unwrap_or_default().to_owned();
-            format!("{path}?{}", ob_oidc::form::encode_pairs(&pairs))
-        };
-        let mut links = json!({"Self": q.self_url, "First": link(1), "Last": link(total_pages)});
-        if page < total_pages {
-            links["Next"] = Value::String(link(page + 1));
-        }
-        if page > 1 {
-            links["Prev"] = Value::String(link(page - 1));
-        }
+        let links = page_links(q, page, total_pages);
         let mut meta = json!({"TotalPages": total_pages});
         let first = accounts
             .iter()
@@ -671,6 +640,103 @@ impl Sandbox {
             .collect();
         Ok(json!({"Data": {"Pot": pots}}))
     }
+}
+
+impl Sandbox {
+    /// `GET /pots/{PotId}/transactions` (the proposed extension): the pot's movements as
+    /// transactions with the pot's running balance, under the same rules as account
+    /// transactions (window, direction, `order`, pages, Basic redaction through the typed
+    /// model; the extension's own fields ride through it).
+    fn pot_transactions(
+        &self,
+        pot_id: &str,
+        access: &Access,
+        q: &ReadQuery,
+    ) -> Result<Value, ApiError> {
+        Self::require(access, Permission::ReadTransactionsBasic)?;
+        let (account, pot) = self
+            .accounts_of(access)
+            .filter(|a| a.currency == "GBP")
+            .find_map(|a| a.pots.iter().find(|p| p.id == pot_id).map(|p| (a, p)))
+            .ok_or_else(|| http::unknown_resource("pot"))?;
+        let window = transaction_window(
+            access.transaction_from,
+            access.transaction_to,
+            param(&q.pairs, "fromBookingDateTime"),
+            param(&q.pairs, "toBookingDateTime"),
+        )
+        .map_err(|e| consent_error(&e))?;
+        let (descending, page) = order_and_page(q)?;
+        let mut running = Decimal::ZERO;
+        let mut all: Vec<Value> = Vec::with_capacity(pot.movements.len());
+        for (i, m) in pot.movements.iter().enumerate() {
+            running += m.amount;
+            let credit = m.amount > Decimal::ZERO;
+            if !window.contains(m.at) || !access.permissions.shows_direction(credit) {
+                continue;
+            }
+            all.push(pot_transaction_json(account, pot, i, m, running));
+        }
+        if descending {
+            all.reverse();
+        }
+        let total_pages = all.len().div_ceil(PAGE_SIZE).max(1);
+        let items: Vec<Value> = all
+            .into_iter()
+            .skip((page - 1).saturating_mul(PAGE_SIZE))
+            .take(PAGE_SIZE)
+            .map(|v| through::<OBTransaction6>(v, |tx| access.permissions.redact_transaction(tx)))
+            .collect();
+        let mut meta = json!({"TotalPages": total_pages});
+        if let (Some(first), Some(last)) = (pot.movements.first(), pot.movements.last()) {
+            meta["FirstAvailableDateTime"] = Value::String(rfc3339(first.at));
+            meta["LastAvailableDateTime"] = Value::String(rfc3339(last.at));
+        }
+        Ok(json!({
+            "Data": {"Transaction": items},
+            "Links": page_links(q, page, total_pages),
+            "Meta": meta
+        }))
+    }
+}
+
+/// One pot movement as an `OBPotTransaction1`.
+fn pot_transaction_json(
+    a: &Account,
+    pot: &Pot,
+    index: usize,
+    m: &crate::seed::PotMovement,
+    balance_after: Decimal,
+) -> Value {
+    let credit = m.amount > Decimal::ZERO;
+    let (source, information, code) = match (&m.transaction_id, credit) {
+        (Some(_), true) => ("TransferIn", "Transfer from main account", "uk_retail_pot"),
+        (Some(_), false) => ("TransferOut", "Transfer to main account", "uk_retail_pot"),
+        (None, true) => ("Interest", "Interest", "account_interest"),
+        (None, false) => ("TransferOut", "Withdrawal", "uk_retail_pot"),
+    };
+    let tail = pot.id.trim_start_matches("pot_");
+    let mut v = json!({
+        "AccountId": a.id,
+        "PotId": pot.id,
+        "TransactionId": format!("potx_{tail}_{index:05}"),
+        "CreditDebitIndicator": if credit { "Credit" } else { "Debit" },
+        "Status": "Booked",
+        "BookingDateTime": rfc3339(m.at),
+        "TransactionInformation": information,
+        "Amount": {"Amount": amount(m.amount), "Currency": a.currency},
+        "Source": source,
+        "ProprietaryBankTransactionCode": {"Code": code, "Issuer": "Monzo"},
+        "Balance": {
+            "Amount": {"Amount": amount(balance_after), "Currency": a.currency},
+            "CreditDebitIndicator": if balance_after < Decimal::ZERO { "Debit" } else { "Credit" },
+            "Type": "InterimBooked"
+        },
+    });
+    if let Some(tx) = &m.transaction_id {
+        v["MainAccountTransactionId"] = Value::String(tx.clone());
+    }
+    v
 }
 
 impl Sandbox {
@@ -852,6 +918,54 @@ fn internal(e: serde_json::Error) -> ApiError {
 struct ReadQuery {
     pairs: Vec<(String, String)>,
     self_url: String,
+}
+
+/// The `order` and `page` of a paged read.
+fn order_and_page(q: &ReadQuery) -> Result<(bool, usize), ApiError> {
+    let descending = match param(&q.pairs, "order") {
+        None | Some("asc") => false,
+        Some("desc") => true,
+        Some(other) => {
+            return Err(http::field_invalid(
+                "order",
+                &format!("expected asc or desc, found {other:?}"),
+            ))
+        }
+    };
+    let page: usize = match param(&q.pairs, "page") {
+        None => 1,
+        Some(p) => p
+            .parse()
+            .ok()
+            .filter(|n| *n >= 1)
+            .ok_or_else(|| http::field_invalid("page", "expected a page number from 1"))?,
+    };
+    Ok((descending, page))
+}
+
+/// `Links` of page `page` of `total_pages`: `Self`, `First`, `Last`, and `Next`/`Prev` where
+/// they exist, each keeping the request's other parameters.
+fn page_links(q: &ReadQuery, page: usize, total_pages: usize) -> Value {
+    let link = |p: usize| {
+        let mut pairs: Vec<(&str, &str)> = q
+            .pairs
+            .iter()
+            .filter(|(k, _)| k != "page")
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let n = p.to_string();
+        pairs.push(("page", &n));
+        let path = q.self_url.split('?').next().unwrap_or_default().to_owned();
+        format!("{path}?{}", ob_oidc::form::encode_pairs(&pairs))
+    };
+    let mut links = json!({"Self": q.self_url, "First": link(1), "Last": link(total_pages)});
+    if page < total_pages {
+        links["Next"] = Value::String(link(page + 1));
+    }
+    if page > 1 {
+        links["Prev"] = Value::String(link(page - 1));
+    }
+    links
 }
 
 /// A page of `GET .../transactions`, written without building a JSON tree first.

@@ -5,6 +5,7 @@
 mod journey;
 mod payment_kinds;
 mod payments;
+mod pot_transactions;
 mod seed;
 #[cfg(feature = "server")]
 mod server;

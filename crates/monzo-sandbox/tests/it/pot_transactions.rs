@@ -1,0 +1,167 @@
+//! The proposed `GET /pots/{PotId}/transactions` extension: every pot's complete history,
+//! paged, validated as `OBReadPotTransaction1`, and reconciled to the penny with `pot-ledger`
+//! against the balance `GET /pots` states; Basic redaction, `order`, and unknown pots.
+
+use monzo_model::accounts::OBReadPotTransaction1;
+use ob_model::Validate;
+use pot_ledger::{reconcile, Entry, Source, Statement};
+use rust_decimal::Decimal;
+use serde_json::{json, Value};
+
+use crate::journey::Tpp;
+
+const HEAVY: &str = "user_0000A4C4ZChWNMEvew2U77";
+const AISP: &str = "/open-banking/v3.1/aisp";
+
+fn amount(v: &Value) -> Decimal {
+    v["Amount"].as_str().unwrap().parse().unwrap()
+}
+
+fn signed(tx: &Value) -> Decimal {
+    let a = amount(&tx["Amount"]);
+    if tx["CreditDebitIndicator"] == "Credit" {
+        a
+    } else {
+        -a
+    }
+}
+
+/// Every page of a pot's history.
+fn history(tpp: &mut Tpp, token: &str, pot: &str, query: &str) -> Vec<Value> {
+    let mut url = format!("{AISP}/pots/{pot}/transactions{query}");
+    let mut all = Vec::new();
+    loop {
+        let (status, page) = tpp.json("GET", &url, token, None);
+        assert_eq!(status, 200, "{page}");
+        let typed: OBReadPotTransaction1 = serde_json::from_value(page.clone()).unwrap();
+        typed.validate().unwrap();
+        all.extend(
+            page["Data"]["Transaction"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .cloned(),
+        );
+        match page["Links"]["Next"].as_str() {
+            Some(next) => url = next.trim_start_matches(&tpp.url("")).to_owned(),
+            None => break,
+        }
+    }
+    all
+}
+
+#[test]
+fn every_pot_s_history_reconciles_to_its_balance() {
+    let mut tpp = Tpp::register_in_process("openid accounts");
+    let consent = tpp.consent(
+        &[
+            "ReadAccountsDetail",
+            "ReadTransactionsDetail",
+            "ReadTransactionsCredits",
+            "ReadTransactionsDebits",
+        ],
+        json!({"DesiredStatus": "Authorised", "UserID": HEAVY}),
+    );
+    let token = tpp.authorise(&consent).access_token.expose().to_owned();
+    let (_, pots) = tpp.json("GET", &format!("{AISP}/pots"), &token, None);
+    let pots = pots["Data"]["Pot"].as_array().unwrap().clone();
+    assert!(pots.len() >= 3, "the heavy user has several pots");
+    let mut entries = Vec::new();
+    let mut statements = Vec::new();
+    let closing_at = monzo_sandbox::seed::seed_end() + chrono::Duration::days(365);
+    for pot in &pots {
+        let id = pot["PotId"].as_str().unwrap();
+        let txs = history(&mut tpp, &token, id, "");
+        assert!(!txs.is_empty(), "{id} has a history");
+        for tx in &txs {
+            assert_eq!(tx["PotId"], id);
+            let source = match tx["Source"].as_str().unwrap() {
+                "TransferIn" => Source::TransferIn,
+                "TransferOut" => Source::TransferOut,
+                "Interest" => Source::Interest,
+                other => Source::Other(other.to_owned()),
+            };
+            if tx["Source"] == "TransferIn" || tx["Source"] == "TransferOut" {
+                assert!(tx["MainAccountTransactionId"].is_string(), "{tx}");
+            }
+            let stated = amount(&tx["Balance"]["Amount"]);
+            let stated = if tx["Balance"]["CreditDebitIndicator"] == "Debit" {
+                -stated
+            } else {
+                stated
+            };
+            let booked =
+                chrono::DateTime::parse_from_rfc3339(tx["BookingDateTime"].as_str().unwrap())
+                    .unwrap()
+                    .to_utc();
+            entries.push(
+                Entry::new(
+                    tx["TransactionId"].as_str().unwrap(),
+                    id,
+                    booked,
+                    signed(tx),
+                    source,
+                )
+                .with_stated_balance(stated),
+            );
+        }
+        let balance = amount(&pot["Balance"]);
+        statements.push(Statement::new(id, Decimal::ZERO).closing(closing_at, balance));
+    }
+    let result = reconcile(entries, statements);
+    assert!(
+        result.is_reconciled(),
+        "{}",
+        pot_ledger::report::text(&result)
+    );
+    for (pot, reconciled) in pots.iter().zip(&result.pots) {
+        assert_eq!(
+            reconciled.closing,
+            amount(&pot["Balance"]),
+            "{}",
+            reconciled.pot_id
+        );
+    }
+}
+
+#[test]
+fn basic_redaction_order_and_unknown_pots() {
+    let mut tpp = Tpp::register_in_process("openid accounts");
+    let consent = tpp.consent(
+        &[
+            "ReadAccountsBasic",
+            "ReadTransactionsBasic",
+            "ReadTransactionsCredits",
+        ],
+        json!({"DesiredStatus": "Authorised", "UserID": HEAVY}),
+    );
+    let token = tpp.authorise(&consent).access_token.expose().to_owned();
+    let (_, pots) = tpp.json("GET", &format!("{AISP}/pots"), &token, None);
+    let pot = pots["Data"]["Pot"][0]["PotId"].as_str().unwrap().to_owned();
+    let asc = history(&mut tpp, &token, &pot, "");
+    assert!(!asc.is_empty());
+    for tx in &asc {
+        // Credits only, and Basic: no balance, no information.
+        assert_eq!(tx["CreditDebitIndicator"], "Credit", "{tx}");
+        assert!(
+            tx.get("Balance").is_none() && tx.get("TransactionInformation").is_none(),
+            "{tx}"
+        );
+        // The extension's own fields survive the typed redaction.
+        assert!(
+            tx["Source"].is_string() && tx["PotId"] == pot.as_str(),
+            "{tx}"
+        );
+    }
+    let desc = history(&mut tpp, &token, &pot, "?order=desc");
+    let reversed: Vec<Value> = asc.iter().rev().cloned().collect();
+    assert_eq!(desc, reversed);
+    let (status, err) = tpp.json(
+        "GET",
+        &format!("{AISP}/pots/pot_nobody/transactions"),
+        &token,
+        None,
+    );
+    assert_eq!(status, 400, "{err}");
+    assert_eq!(err["Errors"][0]["ErrorCode"], "UK.OBIE.Resource.NotFound");
+}
