@@ -244,6 +244,30 @@ impl Client {
         self.get_json(&self.aisp("/pots"), token).await
     }
 
+    /// Every page of `GET /pots/{PotId}/transactions`: this project's proposed extension (not
+    /// live at Monzo; the local emulator serves it), the pot's complete history.
+    pub async fn pot_transactions(
+        &self,
+        token: &str,
+        pot_id: &str,
+        query: &TransactionQuery,
+    ) -> Result<Vec<monzo_model::accounts::OBPotTransaction1>, ClientError> {
+        let mut next = Some(self.aisp(&format!("/pots/{pot_id}/transactions{}", query.to_query())));
+        let mut all = Vec::new();
+        while let Some(url) = next.take() {
+            let page: monzo_model::accounts::OBReadPotTransaction1 =
+                self.get_json(&url, token).await?;
+            all.extend(page.data.transaction);
+            next = page
+                .links
+                .next
+                .as_ref()
+                .map(|n| n.to_string())
+                .filter(|n| *n != url);
+        }
+        Ok(all)
+    }
+
     /// `GET /accounts/{AccountId}/party` (the account holder; needs an SCA in the last
     /// 5 minutes at Monzo).
     pub async fn account_party(

@@ -12,7 +12,7 @@ use monzo_sandbox::server::ca::ClientSubject;
 use serde_json::{json, Value};
 
 use crate::profile::{copy_into, Dir, Profile, Tokens};
-use crate::{Cli, Command};
+use crate::{Cli, Command, PotsAction};
 
 /// Monzo's sandbox users, by the names its documentation gives them.
 const USERS: &[(&str, &str, &str)] = &[
@@ -196,7 +196,11 @@ pub async fn run(cli: Cli) -> Result<(), String> {
             json,
         } => balances(&dir, account, include_pots, json).await,
         Command::Transactions(a) => transactions(&dir, a).await,
-        Command::Pots { json } => pots(&dir, json).await,
+        Command::Pots { json, action: None } => pots(&dir, json).await,
+        Command::Pots {
+            action: Some(PotsAction::Reconcile { json, csv }),
+            ..
+        } => reconcile_pots(&dir, json, csv).await,
         Command::Pay(a) => pay(&dir, a).await,
         Command::Token { payments: false } => {
             let (_, _, token) = accounts_session(&dir).await?;
@@ -677,6 +681,88 @@ async fn pots(dir: &Dir, json: bool) -> Result<(), String> {
         );
     }
     Ok(())
+}
+
+/// A signed amount of an API object with `Amount` and `CreditDebitIndicator`.
+fn signed_amount(amount: &Value, indicator: &Value) -> Result<rust_decimal::Decimal, String> {
+    let a: rust_decimal::Decimal = text(amount, &["Amount"])
+        .parse()
+        .map_err(|e| format!("amount {amount}: {e}"))?;
+    Ok(if indicator.as_str() == Some("Debit") {
+        -a
+    } else {
+        a
+    })
+}
+
+/// One pot transaction of the API as a ledger entry.
+fn ledger_entry(tx: &Value) -> Result<pot_ledger::Entry, String> {
+    use pot_ledger::Source;
+    let source = match text(tx, &["Source"]) {
+        "TransferIn" => Source::TransferIn,
+        "TransferOut" => Source::TransferOut,
+        "CardPayment" => Source::CardPayment,
+        "DirectDebit" => Source::DirectDebit,
+        "Interest" => Source::Interest,
+        "RoundUp" => Source::RoundUp,
+        other => Source::Other(other.to_owned()),
+    };
+    let booked = chrono::DateTime::parse_from_rfc3339(text(tx, &["BookingDateTime"]))
+        .map_err(|e| format!("BookingDateTime of {}: {e}", text(tx, &["TransactionId"])))?
+        .to_utc();
+    let mut entry = pot_ledger::Entry::new(
+        text(tx, &["TransactionId"]),
+        text(tx, &["PotId"]),
+        booked,
+        signed_amount(&tx["Amount"], &tx["CreditDebitIndicator"])?,
+        source,
+    );
+    entry.description = text(tx, &["TransactionInformation"]).to_owned();
+    if tx.get("Balance").is_some() {
+        entry.stated_balance = Some(signed_amount(
+            &tx["Balance"]["Amount"],
+            &tx["Balance"]["CreditDebitIndicator"],
+        )?);
+    }
+    Ok(entry)
+}
+
+async fn reconcile_pots(dir: &Dir, json: bool, csv: bool) -> Result<(), String> {
+    let (client, _, token) = accounts_session(dir).await?;
+    let now = chrono::Utc::now();
+    let listed = serde_json::to_value(client.pots(&token).await.map_err(err)?).map_err(err)?;
+    let mut entries = Vec::new();
+    let mut statements = Vec::new();
+    for pot in listed["Data"]["Pot"].as_array().into_iter().flatten() {
+        let id = text(pot, &["PotId"]);
+        let history = client
+            .pot_transactions(&token, id, &TransactionQuery::default())
+            .await
+            .map_err(err)?;
+        for tx in history {
+            entries.push(ledger_entry(&serde_json::to_value(&tx).map_err(err)?)?);
+        }
+        // The history runs from the pot's creation, so it opens at zero; the balance
+        // `GET /pots` gives now closes it.
+        let balance = signed_amount(&pot["Balance"], &pot["CreditDebitIndicator"])?;
+        statements.push(
+            pot_ledger::Statement::new(id, rust_decimal::Decimal::ZERO).closing(now, balance),
+        );
+    }
+    let result = pot_ledger::reconcile(entries, statements);
+    if json {
+        println!("{}", pot_ledger::report::json(&result));
+    } else if csv {
+        print!("{}", pot_ledger::report::csv(&result));
+    } else {
+        print!("{}", pot_ledger::report::text(&result));
+    }
+    let breaks = result.breaks().count();
+    if breaks == 0 {
+        Ok(())
+    } else {
+        Err(format!("{breaks} break(s): the pots do not reconcile"))
+    }
 }
 
 async fn pay(dir: &Dir, a: PayArgs) -> Result<(), String> {

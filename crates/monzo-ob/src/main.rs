@@ -6,6 +6,7 @@
 //! monzo-ob register --sandbox              # enrol and register with the running emulator
 //! monzo-ob authorize --user heavy          # an account-access consent, authorised
 //! monzo-ob accounts | balances | pots
+//! monzo-ob pots reconcile                  # every pot's history, reconciled to its balance
 //! monzo-ob transactions --csv > tx.csv     # every page, with progress on stderr
 //! monzo-ob pay --amount 12.50 --to 04000412345678 --name "A Friend" --user heavy
 //! ```
@@ -75,11 +76,14 @@ pub enum Command {
     },
     /// Fetches an account's transactions, every page.
     Transactions(commands::TransactionsArgs),
-    /// Lists pots.
+    /// Lists pots, or reconciles them.
     Pots {
         /// Print the API's JSON.
         #[arg(long)]
         json: bool,
+        /// What to do with them (default: list).
+        #[command(subcommand)]
+        action: Option<PotsAction>,
     },
     /// Makes a domestic payment (Faster Payments).
     Pay(commands::PayArgs),
@@ -88,6 +92,22 @@ pub enum Command {
         /// Print a new client-credentials token of the payments client instead.
         #[arg(long)]
         payments: bool,
+    },
+}
+
+/// What `pots` can do besides listing.
+#[derive(Debug, Subcommand)]
+pub enum PotsAction {
+    /// Fetches every pot's complete history (the proposed `GET /pots/{PotId}/transactions`,
+    /// which the local emulator serves) and reconciles each pot to the penny against its
+    /// balance; exits with an error when anything does not reconcile.
+    Reconcile {
+        /// Print the reconciliation as JSON.
+        #[arg(long, conflicts_with = "csv")]
+        json: bool,
+        /// Print the ledgers as CSV.
+        #[arg(long)]
+        csv: bool,
     },
 }
 

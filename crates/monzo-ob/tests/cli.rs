@@ -136,6 +136,14 @@ fn a_new_user_s_whole_journey_through_the_cli() {
 
     let pots = stdout(&run(&profile, &["pots"]));
     assert!(pots.contains("pot_"), "{pots}");
+    // Every pot's history, reconciled to the balance the pot states.
+    let reconciled = stdout(&run(&profile, &["pots", "reconcile"]));
+    assert!(
+        reconciled.contains("every balance reconciled to the penny"),
+        "{reconciled}"
+    );
+    let ledger = stdout(&run(&profile, &["pots", "reconcile", "--csv"]));
+    assert!(ledger.lines().count() > 10, "{ledger}");
 
     let paid = stdout(&run(
         &profile,
