@@ -5,6 +5,7 @@
 //   specs/monzo/pot-transactions.extension.json
 //   specs/monzo/errors.overlay.json
 //   specs/monzo/account-info.overlay.json
+//   specs/monzo/pot-transactions.overlay.json
 
 //! Monzo's profile of the Account and Transaction API Specification v3.1.10: the OBIE types Monzo extends or narrows, Monzo's extension
 //! types, and the operations Monzo serves. Unchanged OBIE types are re-exported from `ob_model`.
@@ -4794,6 +4795,10 @@ pub struct OBTransaction6 {
     ///
     /// JSON name: `SupplementaryData`
     pub supplementary_data: Option<Box<MonzoTransactionSupplementaryData>>,
+    /// Proposed Monzo extension, NOT live at Monzo (option B of this project's pot-transactions proposal): on a main-account transaction that moves money to or from a pot, the pot (`pot_...`).
+    ///
+    /// JSON name: `PotId`
+    pub pot_id: Option<ob_model::Text>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
     pub extra: ob_model::Extra,
@@ -4825,6 +4830,7 @@ impl ob_model::Object for OBTransaction6 {
         "DebtorAccount",
         "CardInstrument",
         "SupplementaryData",
+        "PotId",
     ];
     const REQUIRED: u128 = 2225;
     const OPEN: bool = false;
@@ -4854,6 +4860,7 @@ impl ob_model::Object for OBTransaction6 {
             "DebtorAccount" => Some(21usize),
             "CardInstrument" => Some(22usize),
             "SupplementaryData" => Some(23usize),
+            "PotId" => Some(24usize),
             _ => None,
         }
     }
@@ -4887,6 +4894,7 @@ impl ob_model::Object for OBTransaction6 {
             21usize => self.debtor_account = map.next_value()?,
             22usize => self.card_instrument = map.next_value()?,
             23usize => self.supplementary_data = map.next_value()?,
+            24usize => self.pot_id = map.next_value()?,
             _ => {}
         }
         Ok(())
@@ -4994,6 +5002,7 @@ impl ob_model::Object for OBTransaction6 {
             "SupplementaryData",
             &self.supplementary_data,
         )?;
+        ob_model::__private::encode_optional(map, "PotId", &self.pot_id)?;
         Ok(())
     }
     fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
@@ -5171,6 +5180,7 @@ impl ob_model::Object for OBTransaction6 {
                     &self.supplementary_data,
                 )
             }
+            24usize => ob_model::__private::encode_optional(map, "PotId", &self.pot_id),
             _ => Ok(()),
         }
     }
@@ -5331,6 +5341,12 @@ impl ob_model::Validate for OBTransaction6 {
         }
         if let Some(v) = &self.supplementary_data {
             r.path.push_field("SupplementaryData");
+            ob_model::Validate::validate_at(v, r);
+            r.path.pop();
+        }
+        if let Some(v) = &self.pot_id {
+            r.path.push_field("PotId");
+            ob_model::__private::check_text(r, v, Some(1u64), Some(40u64), None);
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
@@ -5818,6 +5834,25 @@ impl ob_model::__private::schemars::JsonSchema for OBTransaction6 {
                 },
             ),
         );
+        ob_model::schema::property(
+            &mut s,
+            "PotId",
+            false,
+            "Proposed Monzo extension, NOT live at Monzo (option B of this project's pot-transactions proposal): on a main-account transaction that moves money to or from a pot, the pot (`pot_...`).",
+            ob_model::schema::constrain(
+                g.subschema_for::<ob_model::Text>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(40u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
         s
     }
 }
@@ -5903,6 +5938,10 @@ pub struct OBTransaction6Basic {
     ///
     /// JSON name: `SupplementaryData`
     pub supplementary_data: Option<Box<MonzoTransactionSupplementaryData>>,
+    /// Proposed Monzo extension, NOT live at Monzo (option B of this project's pot-transactions proposal): on a main-account transaction that moves money to or from a pot, the pot (`pot_...`).
+    ///
+    /// JSON name: `PotId`
+    pub pot_id: Option<ob_model::Text>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
     pub extra: ob_model::Extra,
@@ -5927,6 +5966,7 @@ impl ob_model::Object for OBTransaction6Basic {
         "ProprietaryBankTransactionCode",
         "CardInstrument",
         "SupplementaryData",
+        "PotId",
     ];
     const REQUIRED: u128 = 1201;
     const OPEN: bool = false;
@@ -5949,6 +5989,7 @@ impl ob_model::Object for OBTransaction6Basic {
             "ProprietaryBankTransactionCode" => Some(14usize),
             "CardInstrument" => Some(15usize),
             "SupplementaryData" => Some(16usize),
+            "PotId" => Some(17usize),
             _ => None,
         }
     }
@@ -5975,6 +6016,7 @@ impl ob_model::Object for OBTransaction6Basic {
             14usize => self.proprietary_bank_transaction_code = map.next_value()?,
             15usize => self.card_instrument = map.next_value()?,
             16usize => self.supplementary_data = map.next_value()?,
+            17usize => self.pot_id = map.next_value()?,
             _ => {}
         }
         Ok(())
@@ -6055,6 +6097,7 @@ impl ob_model::Object for OBTransaction6Basic {
             "SupplementaryData",
             &self.supplementary_data,
         )?;
+        ob_model::__private::encode_optional(map, "PotId", &self.pot_id)?;
         Ok(())
     }
     fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
@@ -6187,6 +6230,7 @@ impl ob_model::Object for OBTransaction6Basic {
                     &self.supplementary_data,
                 )
             }
+            17usize => ob_model::__private::encode_optional(map, "PotId", &self.pot_id),
             _ => Ok(()),
         }
     }
@@ -6311,6 +6355,12 @@ impl ob_model::Validate for OBTransaction6Basic {
         }
         if let Some(v) = &self.supplementary_data {
             r.path.push_field("SupplementaryData");
+            ob_model::Validate::validate_at(v, r);
+            r.path.pop();
+        }
+        if let Some(v) = &self.pot_id {
+            r.path.push_field("PotId");
+            ob_model::__private::check_text(r, v, Some(1u64), Some(40u64), None);
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
@@ -6665,6 +6715,25 @@ impl ob_model::__private::schemars::JsonSchema for OBTransaction6Basic {
                 },
             ),
         );
+        ob_model::schema::property(
+            &mut s,
+            "PotId",
+            false,
+            "Proposed Monzo extension, NOT live at Monzo (option B of this project's pot-transactions proposal): on a main-account transaction that moves money to or from a pot, the pot (`pot_...`).",
+            ob_model::schema::constrain(
+                g.subschema_for::<ob_model::Text>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(40u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
         s
     }
 }
@@ -6779,6 +6848,10 @@ pub struct OBTransaction6Detail {
     ///
     /// JSON name: `SupplementaryData`
     pub supplementary_data: Option<Box<MonzoTransactionSupplementaryData>>,
+    /// Proposed Monzo extension, NOT live at Monzo (option B of this project's pot-transactions proposal): on a main-account transaction that moves money to or from a pot, the pot (`pot_...`).
+    ///
+    /// JSON name: `PotId`
+    pub pot_id: Option<ob_model::Text>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
     pub extra: ob_model::Extra,
@@ -6810,6 +6883,7 @@ impl ob_model::Object for OBTransaction6Detail {
         "DebtorAccount",
         "CardInstrument",
         "SupplementaryData",
+        "PotId",
     ];
     const REQUIRED: u128 = 2225;
     const OPEN: bool = false;
@@ -6839,6 +6913,7 @@ impl ob_model::Object for OBTransaction6Detail {
             "DebtorAccount" => Some(21usize),
             "CardInstrument" => Some(22usize),
             "SupplementaryData" => Some(23usize),
+            "PotId" => Some(24usize),
             _ => None,
         }
     }
@@ -6872,6 +6947,7 @@ impl ob_model::Object for OBTransaction6Detail {
             21usize => self.debtor_account = map.next_value()?,
             22usize => self.card_instrument = map.next_value()?,
             23usize => self.supplementary_data = map.next_value()?,
+            24usize => self.pot_id = map.next_value()?,
             _ => {}
         }
         Ok(())
@@ -6979,6 +7055,7 @@ impl ob_model::Object for OBTransaction6Detail {
             "SupplementaryData",
             &self.supplementary_data,
         )?;
+        ob_model::__private::encode_optional(map, "PotId", &self.pot_id)?;
         Ok(())
     }
     fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
@@ -7156,6 +7233,7 @@ impl ob_model::Object for OBTransaction6Detail {
                     &self.supplementary_data,
                 )
             }
+            24usize => ob_model::__private::encode_optional(map, "PotId", &self.pot_id),
             _ => Ok(()),
         }
     }
@@ -7316,6 +7394,12 @@ impl ob_model::Validate for OBTransaction6Detail {
         }
         if let Some(v) = &self.supplementary_data {
             r.path.push_field("SupplementaryData");
+            ob_model::Validate::validate_at(v, r);
+            r.path.pop();
+        }
+        if let Some(v) = &self.pot_id {
+            r.path.push_field("PotId");
+            ob_model::__private::check_text(r, v, Some(1u64), Some(40u64), None);
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
@@ -7794,6 +7878,25 @@ impl ob_model::__private::schemars::JsonSchema for OBTransaction6Detail {
                 &ob_model::schema::Constraints {
                     min_len: None,
                     max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "PotId",
+            false,
+            "Proposed Monzo extension, NOT live at Monzo (option B of this project's pot-transactions proposal): on a main-account transaction that moves money to or from a pot, the pot (`pot_...`).",
+            ob_model::schema::constrain(
+                g.subschema_for::<ob_model::Text>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(40u64),
                     pattern: None,
                     min_items: None,
                     max_items: None,
@@ -9712,6 +9815,11 @@ pub const OPERATIONS: &[ob_model::Operation] = &[
                 location: ob_model::ParamLocation::Query,
                 required: false,
             },
+            ob_model::Param {
+                name: "PotId",
+                location: ob_model::ParamLocation::Query,
+                required: false,
+            },
         ],
         responses: &[
             ob_model::Response {
@@ -10594,6 +10702,11 @@ pub const OPERATIONS: &[ob_model::Operation] = &[
             },
             ob_model::Param {
                 name: "order",
+                location: ob_model::ParamLocation::Query,
+                required: false,
+            },
+            ob_model::Param {
+                name: "PotId",
                 location: ob_model::ParamLocation::Query,
                 required: false,
             },

@@ -5,6 +5,7 @@
 //   specs/monzo/pot-transactions.extension.json
 //   specs/monzo/errors.overlay.json
 //   specs/monzo/account-info.overlay.json
+//   specs/monzo/pot-transactions.overlay.json
 //   OpenBankingUK/read-write-api-specs@v3.1.10r6 dist/openapi/payment-initiation-openapi.json (sha256 3c5fee36b783da23f79f076df0178b6b287d9b0b8a8e122edddfb83c2e0f4c59)
 //   specs/monzo/payments.overlay.json
 //   OpenBankingUK/read-write-api-specs@v3.1.11r5 dist/openapi/payment-initiation-openapi.json (sha256 86540bf84d2a17fd24d1ca0aab84839dde33704cf66a63d7763d093e10ac3e58)
