@@ -571,6 +571,13 @@ impl Sandbox {
         let credits = access.permissions.shows_direction(true);
         let debits = access.permissions.shows_direction(false);
         let accounts: Vec<&Account> = self.accounts_of(access).collect();
+        // The proposed PotId filter (option B): one of the accounts' pots.
+        let pot = param(&q.pairs, "PotId");
+        if let Some(p) = pot {
+            if !accounts.iter().any(|a| a.pots.iter().any(|x| x.id == p)) {
+                return Err(http::field_invalid("PotId", "not a pot of the account"));
+            }
+        }
         let mut selected: Vec<(&Account, &Transaction)> = accounts
             .iter()
             .flat_map(|a| {
@@ -579,6 +586,7 @@ impl Sandbox {
                     .map(move |t| (*a, t))
             })
             .filter(|(_, t)| (credits && debits) || if t.credit { credits } else { debits })
+            .filter(|(_, t)| pot.is_none_or(|p| t.pot_id.as_deref() == Some(p)))
             .collect();
         if accounts.len() > 1 {
             selected.sort_by_key(|(_, t)| t.at);
@@ -1077,6 +1085,9 @@ struct TransactionOut<'a> {
     debtor_account: Option<Party<'a>>,
     #[serde(rename = "CreditorAccount", skip_serializing_if = "Option::is_none")]
     creditor_account: Option<Party<'a>>,
+    /// The proposed `PotId` (option B), on transfers to and from a pot.
+    #[serde(rename = "PotId", skip_serializing_if = "Option::is_none")]
+    pot_id: Option<&'a str>,
 }
 
 impl<'a> TransactionOut<'a> {
@@ -1128,6 +1139,7 @@ impl<'a> TransactionOut<'a> {
             }),
             debtor_account,
             creditor_account,
+            pot_id: t.pot_id.as_deref(),
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The proposed `GET /pots/{PotId}/transactions` extension: every pot's complete history,
 //! paged, validated as `OBReadPotTransaction1`, and reconciled to the penny with `pot-ledger`
-//! against the balance `GET /pots` states; Basic redaction, `order`, and unknown pots.
+//! against the balance `GET /pots` states; Basic redaction, `order`, and unknown pots; and
+//! option B, `PotId` on main-account transactions with a `PotId` filter.
 
 use monzo_model::accounts::OBReadPotTransaction1;
 use ob_model::Validate;
@@ -164,4 +165,55 @@ fn basic_redaction_order_and_unknown_pots() {
     );
     assert_eq!(status, 400, "{err}");
     assert_eq!(err["Errors"][0]["ErrorCode"], "UK.OBIE.Resource.NotFound");
+}
+
+#[test]
+fn main_account_transfers_name_their_pot_and_filter_by_it() {
+    let mut tpp = Tpp::register_in_process("openid accounts");
+    let consent = tpp.consent(
+        &[
+            "ReadAccountsDetail",
+            "ReadTransactionsDetail",
+            "ReadTransactionsCredits",
+            "ReadTransactionsDebits",
+        ],
+        json!({"DesiredStatus": "Authorised", "UserID": HEAVY}),
+    );
+    let token = tpp.authorise(&consent).access_token.expose().to_owned();
+    let (_, pots) = tpp.json("GET", &format!("{AISP}/pots"), &token, None);
+    let pot = pots["Data"]["Pot"][0].clone();
+    let id = pot["PotId"].as_str().unwrap();
+    let account = pot["AccountId"].as_str().unwrap();
+    // The pot's transfers, as the pot sees them.
+    let transfers: std::collections::BTreeSet<String> = history(&mut tpp, &token, id, "")
+        .iter()
+        .filter_map(|t| t["MainAccountTransactionId"].as_str().map(str::to_owned))
+        .collect();
+    assert!(!transfers.is_empty());
+    // The same transfers, as the main account sees them with the filter.
+    let mut url = format!("{AISP}/accounts/{account}/transactions?PotId={id}");
+    let mut seen = std::collections::BTreeSet::new();
+    loop {
+        let (status, page) = tpp.json("GET", &url, &token, None);
+        assert_eq!(status, 200, "{page}");
+        let typed: monzo_model::accounts::OBReadTransaction6 =
+            serde_json::from_value(page.clone()).unwrap();
+        typed.validate().unwrap();
+        for tx in page["Data"]["Transaction"].as_array().unwrap() {
+            assert_eq!(tx["PotId"], id, "{tx}");
+            seen.insert(tx["TransactionId"].as_str().unwrap().to_owned());
+        }
+        match page["Links"]["Next"].as_str() {
+            Some(next) => url = next.trim_start_matches(&tpp.url("")).to_owned(),
+            None => break,
+        }
+    }
+    assert_eq!(seen, transfers);
+    let (status, err) = tpp.json(
+        "GET",
+        &format!("{AISP}/accounts/{account}/transactions?PotId=pot_nobody"),
+        &token,
+        None,
+    );
+    assert_eq!(status, 400, "{err}");
 }
