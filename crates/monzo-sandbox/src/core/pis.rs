@@ -832,65 +832,95 @@ impl Sandbox {
         order_id: &str,
         now: Instant,
     ) {
-        let Some(account) = self.world.account_mut(account_id) else {
-            return;
+        let when = |field: &str| {
+            initiation[field]
+                .as_str()
+                .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+                .map_or(now, |t| t.to_utc())
         };
-        let creditor = counterparty(&initiation["CreditorAccount"]);
-        let reference = text(&initiation["RemittanceInformation"]["Reference"]);
         let tail = order_id.split_once('_').map_or(order_id, |(_, t)| t);
+        let creditor = counterparty(&initiation["CreditorAccount"]);
         match kind {
-            PaymentKind::Domestic | PaymentKind::International => {
-                let balance_after = account.balance() - amount;
-                let code = if kind == PaymentKind::Domestic {
-                    "faster_payments"
-                } else {
-                    "international_payment"
-                };
-                account.record(Transaction {
-                    id: format!("tx_{tail}"),
-                    at: now,
-                    amount,
-                    credit: false,
-                    status: TxStatus::Booked,
-                    code,
-                    description: creditor.name.clone(),
-                    raw_description: reference.to_uppercase(),
-                    counterparty: Some(creditor),
-                    merchant: None,
-                    pot_id: None,
-                    balance_after,
-                });
-            }
+            PaymentKind::Domestic => self.pay_away(
+                account_id,
+                initiation,
+                amount,
+                order_id,
+                "faster_payments",
+                now,
+            ),
+            PaymentKind::International => self.pay_away(
+                account_id,
+                initiation,
+                amount,
+                order_id,
+                "international_payment",
+                now,
+            ),
             PaymentKind::DomesticScheduled => {
-                let at = initiation["RequestedExecutionDateTime"]
-                    .as_str()
-                    .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
-                    .map_or(now, |t| t.to_utc());
-                account.scheduled_payments.push(ScheduledPayment {
+                let payment = ScheduledPayment {
                     id: format!("sp_{tail}"),
-                    at,
+                    at: when("RequestedExecutionDateTime"),
                     amount,
-                    reference,
+                    reference: text(&initiation["RemittanceInformation"]["Reference"]),
                     creditor,
-                });
+                };
+                if let Some(account) = self.world.account_mut(account_id) {
+                    account.scheduled_payments.push(payment);
+                }
             }
             PaymentKind::DomesticStandingOrder => {
-                let first = initiation["FirstPaymentDateTime"]
-                    .as_str()
-                    .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
-                    .map_or(now, |t| t.to_utc());
-                account.standing_orders.push(StandingOrder {
+                let first = when("FirstPaymentDateTime");
+                // A standing order's reference is `Initiation.Reference`.
+                let order = StandingOrder {
                     id: format!("so_{tail}"),
                     frequency: text(&initiation["Frequency"]),
-                    reference,
+                    reference: text(&initiation["Reference"]),
                     first_payment: first,
                     last_payment: None,
                     next_payment: Some(first),
                     amount,
                     creditor,
-                });
+                };
+                if let Some(account) = self.world.account_mut(account_id) {
+                    account.standing_orders.push(order);
+                }
             }
         }
+    }
+
+    /// A payment leaving the account now: a debit in its history, to the `CreditorAccount` of
+    /// `instructed` (a payment's `Initiation` or a VRP's `Instruction`), with its reference.
+    pub(super) fn pay_away(
+        &mut self,
+        account_id: &str,
+        instructed: &Value,
+        amount: Decimal,
+        payment_id: &str,
+        code: &'static str,
+        now: Instant,
+    ) {
+        let Some(account) = self.world.account_mut(account_id) else {
+            return;
+        };
+        let creditor = counterparty(&instructed["CreditorAccount"]);
+        let reference = text(&instructed["RemittanceInformation"]["Reference"]);
+        let tail = payment_id.split_once('_').map_or(payment_id, |(_, t)| t);
+        let balance_after = account.balance() - amount;
+        account.record(Transaction {
+            id: format!("tx_{tail}"),
+            at: now,
+            amount,
+            credit: false,
+            status: TxStatus::Booked,
+            code,
+            description: creditor.name.clone(),
+            raw_description: reference.to_uppercase(),
+            counterparty: Some(creditor),
+            merchant: None,
+            pot_id: None,
+            balance_after,
+        });
     }
 
     fn order_body(&self, id: &str) -> Value {

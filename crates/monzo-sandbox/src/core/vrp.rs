@@ -16,13 +16,11 @@ use ob_consent::vrp::{self as machine, VrpConsent};
 use ob_consent::ConsentError;
 use ob_errors::ApiError;
 use ob_jose::Instant;
-use rust_decimal::Decimal;
 use serde_json::{json, Value};
 
 use super::http;
 use super::pis::{decode, rfc3339, to_json, Caller, TokenUse};
 use super::{Context, Sandbox};
-use crate::seed::{Counterparty, Transaction, TxStatus};
 
 /// A VRP consent and what the sandbox keeps with it.
 #[derive(Clone, Debug)]
@@ -328,7 +326,15 @@ impl Sandbox {
             )
             .map_err(|r| r.error.to_api_error())?;
         let instruction = to_json(&request.data.instruction);
-        self.pay_out(&account_id, &instruction, amount, &payment_id, ctx.now);
+        // A VRP leaves the account by Faster Payments.
+        self.pay_away(
+            &account_id,
+            &instruction,
+            amount,
+            &payment_id,
+            "faster_payments",
+            ctx.now,
+        );
         if let Some(c) = self.vrp.consents.get_mut(&consent_id) {
             c.machine = paid;
         }
@@ -345,48 +351,6 @@ impl Sandbox {
             },
         );
         Ok(http::json(StatusCode::CREATED, &self.vrp_body(&payment_id)))
-    }
-
-    /// A VRP leaves the account by Faster Payments.
-    fn pay_out(
-        &mut self,
-        account_id: &str,
-        instruction: &Value,
-        amount: Decimal,
-        payment_id: &str,
-        now: Instant,
-    ) {
-        let Some(account) = self.world.account_mut(account_id) else {
-            return;
-        };
-        let creditor = &instruction["CreditorAccount"];
-        let name = creditor["Name"].as_str().unwrap_or_default().to_owned();
-        let balance_after = account.balance() - amount;
-        let tail = payment_id.split_once('_').map_or(payment_id, |(_, t)| t);
-        account.record(Transaction {
-            id: format!("tx_{tail}"),
-            at: now,
-            amount,
-            credit: false,
-            status: TxStatus::Booked,
-            code: "faster_payments",
-            description: name.clone(),
-            raw_description: instruction["RemittanceInformation"]["Reference"]
-                .as_str()
-                .unwrap_or_default()
-                .to_uppercase(),
-            counterparty: Some(Counterparty {
-                name,
-                scheme: "UK.OBIE.SortCodeAccountNumber",
-                identification: creditor["Identification"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_owned(),
-            }),
-            merchant: None,
-            pot_id: None,
-            balance_after,
-        });
     }
 
     fn vrp_body(&self, id: &str) -> Value {

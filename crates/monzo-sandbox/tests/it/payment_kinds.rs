@@ -171,6 +171,35 @@ fn a_standing_order_joins_the_account_s_standing_orders() {
     valid::<OBWriteDomesticStandingOrderResponse6>(&made);
     assert_eq!(made["Data"]["Status"], "InitiationCompleted");
 
+    // Account information lists it, with its reference and schedule.
+    let (reader, reader_dn) =
+        p.tpp
+            .register_software("so-reader-1", "0015800001READER", "openid accounts");
+    let payer_dn = std::mem::replace(&mut p.tpp.dn, reader_dn);
+    let payer_id = std::mem::replace(&mut p.tpp.client_id, reader);
+    let consent = p.tpp.consent(
+        &["ReadAccountsBasic", "ReadStandingOrdersDetail"],
+        json!({"DesiredStatus": "Authorised", "UserID": HEAVY}),
+    );
+    let token = p.tpp.authorise(&consent).access_token.expose().to_owned();
+    let (status, orders) = p.tpp.json(
+        "GET",
+        &format!("/open-banking/v3.1/aisp/accounts/{HEAVY_ACCOUNT}/standing-orders"),
+        &token,
+        None,
+    );
+    assert_eq!(status, 200, "{orders}");
+    let listed = orders["Data"]["StandingOrder"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["Reference"] == "GYM")
+        .unwrap_or_else(|| panic!("the new standing order is listed: {orders}"));
+    assert_eq!(listed["Frequency"], "IntrvlMnthDay:01:15");
+    assert_eq!(listed["FirstPaymentAmount"]["Amount"], "30.0000");
+    p.tpp.dn = payer_dn;
+    p.tpp.client_id = payer_id;
+
     // Monzo refuses RecurringPaymentAmount.
     let app = p.app.clone();
     let body = json!({"Data": {"Permission": "Create", "Initiation": {
