@@ -191,6 +191,8 @@ pub enum Checkpoint {
         /// When.
         at: DateTime<Utc>,
     },
+    /// The opening balance, stated differently by two statements of the same pot.
+    Opening,
 }
 
 /// A stated balance that the ledger does not reach.
@@ -268,37 +270,66 @@ enum Stated {
 
 /// Reconciles every pot that has transactions or a statement. Transactions are ordered by
 /// booking time (stable: equal times keep the order given). A pot without a statement opens
-/// at zero and has only its transactions' own stated balances to check.
+/// at zero and has only its transactions' own stated balances to check. Several statements of
+/// one pot count together: every snapshot is checked, and an opening balance that differs from
+/// the first statement's is a break at [`Checkpoint::Opening`]; nothing given is dropped.
 pub fn reconcile(
     entries: impl IntoIterator<Item = Entry>,
     statements: impl IntoIterator<Item = Statement>,
 ) -> Reconciliation {
-    let mut by_pot: BTreeMap<String, (Vec<Entry>, Option<Statement>)> = BTreeMap::new();
+    let mut by_pot: BTreeMap<String, PotInput> = BTreeMap::new();
     for e in entries {
         match by_pot.get_mut(&e.pot_id) {
-            Some(pot) => pot.0.push(e),
+            Some(pot) => pot.entries.push(e),
             None => {
-                by_pot.insert(e.pot_id.clone(), (vec![e], None));
+                let pot_id = e.pot_id.clone();
+                by_pot.insert(
+                    pot_id,
+                    PotInput {
+                        entries: vec![e],
+                        ..PotInput::default()
+                    },
+                );
             }
         }
     }
+    // Several statements of one pot are one statement: their snapshots all count, and an
+    // opening balance that differs from the first is kept, to be reported as a break.
     for s in statements {
-        let pot_id = s.pot_id.clone();
-        by_pot.entry(pot_id).or_default().1 = Some(s);
+        let pot = by_pot.entry(s.pot_id.clone()).or_default();
+        match &mut pot.statement {
+            None => pot.statement = Some(s),
+            Some(first) => {
+                if s.opening != first.opening {
+                    pot.other_openings.push(s.opening);
+                }
+                first.snapshots.extend(s.snapshots);
+            }
+        }
     }
     Reconciliation {
         pots: by_pot
             .into_iter()
-            .map(|(pot_id, (entries, statement))| reconcile_pot(pot_id, entries, statement))
+            .map(|(pot_id, input)| reconcile_pot(pot_id, input))
             .collect(),
     }
 }
 
-fn reconcile_pot(
-    pot_id: String,
-    mut entries: Vec<Entry>,
+/// What is given for one pot.
+#[derive(Default)]
+struct PotInput {
+    entries: Vec<Entry>,
     statement: Option<Statement>,
-) -> PotReconciliation {
+    /// Opening balances of further statements that differ from the first's.
+    other_openings: Vec<Decimal>,
+}
+
+fn reconcile_pot(pot_id: String, input: PotInput) -> PotReconciliation {
+    let PotInput {
+        mut entries,
+        statement,
+        other_openings,
+    } = input;
     entries.sort_by_key(|e| e.booked_at);
     let (opening, mut snapshots) =
         statement.map_or((Decimal::ZERO, Vec::new()), |s| (s.opening, s.snapshots));
@@ -367,18 +398,31 @@ fn reconcile_pot(
         }
         last_agreement = lines.len();
     }
-    let breaks = found
+    let mut breaks: Vec<Break> = other_openings
         .into_iter()
-        .map(|(at, agreed, checkpoint, expected, stated)| Break {
+        .map(|stated| Break {
             pot_id: pot_id.clone(),
-            checkpoint,
-            expected,
+            checkpoint: Checkpoint::Opening,
+            expected: opening,
             stated,
-            difference: stated - expected,
-            since_last_agreement: lines[agreed.max(at.saturating_sub(CONTEXT))..at].to_vec(),
-            after: lines[at..(at + CONTEXT).min(lines.len())].to_vec(),
+            difference: stated - opening,
+            since_last_agreement: Vec::new(),
+            after: lines[..CONTEXT.min(lines.len())].to_vec(),
         })
         .collect();
+    breaks.extend(
+        found
+            .into_iter()
+            .map(|(at, agreed, checkpoint, expected, stated)| Break {
+                pot_id: pot_id.clone(),
+                checkpoint,
+                expected,
+                stated,
+                difference: stated - expected,
+                since_last_agreement: lines[agreed.max(at.saturating_sub(CONTEXT))..at].to_vec(),
+                after: lines[at..(at + CONTEXT).min(lines.len())].to_vec(),
+            }),
+    );
     PotReconciliation {
         pot_id,
         opening,

@@ -83,6 +83,7 @@ fn break_text(out: &mut String, b: &Break) {
         Checkpoint::Snapshot { at } => {
             format!("at the balance stated {}", at.format("%Y-%m-%d %H:%M:%S"))
         }
+        Checkpoint::Opening => "at the opening balance (two statements disagree)".to_owned(),
     };
     let _ = writeln!(
         out,

@@ -102,6 +102,29 @@ fn a_transaction_s_own_stated_balance_is_checked() {
 }
 
 #[test]
+fn several_statements_of_a_pot_all_count_and_conflicts_are_breaks() {
+    let statements = vec![
+        Statement::new("pot_a", gbp(500)).closing(at(35), gbp(9_243)),
+        Statement::new("pot_a", gbp(500)).closing(at(50), gbp(4_743)),
+        Statement::new("pot_a", gbp(600)),
+    ];
+    let r = reconcile(
+        sample().into_iter().filter(|e| e.pot_id == "pot_a"),
+        statements,
+    );
+    assert_eq!(
+        r.pots[0].checked, 2,
+        "both statements' snapshots are checked"
+    );
+    let breaks: Vec<_> = r.breaks().collect();
+    assert_eq!(breaks.len(), 1, "{}", report::text(&r));
+    assert_eq!(breaks[0].checkpoint, Checkpoint::Opening);
+    assert_eq!(breaks[0].expected, gbp(500));
+    assert_eq!(breaks[0].stated, gbp(600));
+    assert!(report::text(&r).contains("two statements disagree"));
+}
+
+#[test]
 fn the_reports_carry_every_line_and_break() {
     let entries: Vec<Entry> = sample().into_iter().filter(|e| e.id != "tx_2").collect();
     let statement = Statement::new("pot_a", gbp(0)).closing(at(50), gbp(0));
