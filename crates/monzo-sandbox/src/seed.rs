@@ -163,15 +163,81 @@ pub struct Transaction {
     pub balance_after: Decimal,
 }
 
+/// What moved money in or out of a pot (the proposed extension's `Source`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PotSource {
+    /// The customer (or a rule) moved money in from the main account.
+    TransferIn,
+    /// The customer moved money out to the main account.
+    TransferOut,
+    /// A card payment with the virtual card linked to the pot. The bank moves the amount from
+    /// the pot to the main account, which pays the merchant.
+    CardPayment {
+        /// The merchant's name.
+        merchant: String,
+        /// Its merchant category code.
+        mcc: String,
+    },
+    /// A direct debit the bank paid from the pot: the main account pays it, and the bank moves
+    /// the amount from the pot to the main account at once.
+    DirectDebit {
+        /// The originator's name.
+        name: String,
+        /// The mandate's reference.
+        reference: String,
+    },
+    /// Interest on a savings pot (no main-account transaction).
+    Interest,
+    /// The day's round-ups of card payments, from the main account.
+    RoundUp,
+}
+
+impl PotSource {
+    /// The extension's `Source` value.
+    pub fn name(&self) -> &'static str {
+        match self {
+            PotSource::TransferIn => "TransferIn",
+            PotSource::TransferOut => "TransferOut",
+            PotSource::CardPayment { .. } => "CardPayment",
+            PotSource::DirectDebit { .. } => "DirectDebit",
+            PotSource::Interest => "Interest",
+            PotSource::RoundUp => "RoundUp",
+        }
+    }
+
+    /// Whether money comes into the pot.
+    pub fn is_credit(&self) -> bool {
+        matches!(
+            self,
+            PotSource::TransferIn | PotSource::Interest | PotSource::RoundUp
+        )
+    }
+
+    /// Parses a `Source` value (the sandbox's simulation endpoint takes the simple ones).
+    pub fn parse_simple(name: &str) -> Option<Self> {
+        Some(match name {
+            "TransferIn" => PotSource::TransferIn,
+            "TransferOut" => PotSource::TransferOut,
+            "Interest" => PotSource::Interest,
+            "RoundUp" => PotSource::RoundUp,
+            _ => return None,
+        })
+    }
+}
+
 /// A movement of money in or out of a pot.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PotMovement {
+    /// Its id (`potx_...`), the pot transaction's `TransactionId`.
+    pub id: String,
     /// When.
     pub at: DateTime<Utc>,
     /// Signed amount: positive into the pot.
     pub amount: Decimal,
     /// The main-account transaction that moved it, if any (interest has none).
     pub transaction_id: Option<String>,
+    /// What moved it.
+    pub source: PotSource,
 }
 
 /// A pot.
@@ -199,6 +265,36 @@ impl Pot {
     /// The balance: the sum of the movements.
     pub fn balance(&self) -> Decimal {
         self.movements.iter().map(|m| m.amount).sum()
+    }
+
+    /// Whether money cannot be taken out at `at` (a pot locked until a later date).
+    pub fn is_locked(&self, at: DateTime<Utc>) -> bool {
+        self.locked_until.is_some_and(|until| at < until)
+    }
+
+    /// Adds a movement (`amount` signed, positive into the pot), keeping booking order, and
+    /// returns its id.
+    pub fn add(
+        &mut self,
+        at: DateTime<Utc>,
+        amount: Decimal,
+        transaction_id: Option<String>,
+        source: PotSource,
+    ) -> String {
+        let tail = self.id.trim_start_matches("pot_");
+        let id = format!("potx_{tail}_{:05}", self.movements.len());
+        let index = self.movements.partition_point(|m| m.at <= at);
+        self.movements.insert(
+            index,
+            PotMovement {
+                id: id.clone(),
+                at,
+                amount,
+                transaction_id,
+                source,
+            },
+        );
+        id
     }
 }
 
@@ -439,6 +535,27 @@ const FRIENDS: &[&str] = &[
     "Jo Okafor",
 ];
 
+/// Where the heavy user's Holiday-pot virtual card is used.
+const TRAVEL_MERCHANTS: &[Merchant] = &[
+    Merchant {
+        name: "easyJet",
+        mcc: "4511",
+    },
+    Merchant {
+        name: "Airbnb",
+        mcc: "7011",
+    },
+    Merchant {
+        name: "Trainline",
+        mcc: "4112",
+    },
+];
+
+/// The pots in [`POT_NAMES`] that activity is tied to.
+const SAVINGS_POT: usize = 0;
+const HOLIDAY_POT: usize = 1;
+const BILLS_POT: usize = 2;
+
 const POT_NAMES: &[(&str, &str, &str)] = &[
     ("Savings", "instant_access", "beach_ball"),
     ("Holiday", "default", "plane"),
@@ -456,7 +573,7 @@ struct Planned {
     description: String,
     counterparty: Option<Counterparty>,
     merchant: Option<Merchant>,
-    pot: Option<usize>,
+    pot: Option<(usize, PotSource)>,
 }
 
 /// Builds one account's history day by day.
@@ -483,7 +600,7 @@ impl History<'_> {
         description: String,
         counterparty: Option<Counterparty>,
         merchant: Option<Merchant>,
-        pot: Option<usize>,
+        pot: Option<(usize, PotSource)>,
     ) {
         self.day.push(Planned {
             at,
@@ -530,19 +647,16 @@ impl History<'_> {
         description: String,
         counterparty: Option<Counterparty>,
         merchant: Option<Merchant>,
-        pot: Option<usize>,
+        pot: Option<(usize, PotSource)>,
     ) {
         self.balance += if credit { amount } else { -amount };
         let id = self.id("tx");
-        if let Some(i) = pot {
+        let pot_id = pot.map(|(i, source)| {
             // Money leaving the account goes into the pot, and the other way round.
             let signed = if credit { -amount } else { amount };
-            self.pots[i].movements.push(PotMovement {
-                at,
-                amount: signed,
-                transaction_id: Some(id.clone()),
-            });
-        }
+            self.pots[i].add(at, signed, Some(id.clone()), source);
+            self.pots[i].id.clone()
+        });
         self.tx.push(Transaction {
             raw_description: description.to_uppercase(),
             id,
@@ -554,7 +668,7 @@ impl History<'_> {
             description,
             counterparty,
             merchant,
-            pot_id: pot.map(|i| self.pots[i].id.clone()),
+            pot_id,
             balance_after: self.balance,
         });
     }
@@ -576,6 +690,8 @@ struct Shape {
     card_spends_per_day: u64,
     pots: usize,
     salary: Decimal,
+    /// Whether card payments are rounded up into the Savings pot.
+    round_ups: bool,
 }
 
 fn account(
@@ -590,24 +706,28 @@ fn account(
             card_spends_per_day: 5,
             pots: 5,
             salary: Decimal::new(4_800_00, 2),
+            round_ups: true,
         },
         Persona::Medium => Shape {
             days: 365,
             card_spends_per_day: 2,
             pots: 2,
             salary: Decimal::new(2_600_00, 2),
+            round_ups: true,
         },
         Persona::Light => Shape {
             days: 90,
             card_spends_per_day: 0,
             pots: 0,
             salary: Decimal::new(1_200_00, 2),
+            round_ups: false,
         },
         Persona::Eu => Shape {
             days: 180,
             card_spends_per_day: 1,
             pots: 1,
             salary: Decimal::new(2_900_00, 2),
+            round_ups: false,
         },
     };
     let currency = if persona == Persona::Eu { "EUR" } else { "GBP" };
@@ -701,6 +821,30 @@ fn account(
         }
         if day.day() == 15 && currency == "GBP" {
             let bill = h.rng.pounds(45, 120);
+            // The heavy user pays the energy bill from the Bills pot when it covers it: the
+            // bank moves the amount from the pot, then the main account pays the debit.
+            let from_pot = (persona == Persona::Heavy)
+                .then_some(BILLS_POT)
+                .filter(|&i| h.pots[i].balance() >= bill * Decimal::from(2));
+            if let Some(i) = from_pot {
+                let name = h.pots[i].name.clone();
+                h.plan(
+                    at_time(day, 8 * 3600),
+                    bill,
+                    true,
+                    "uk_retail_pot",
+                    format!("Octopus Energy from {name} Pot"),
+                    None,
+                    None,
+                    Some((
+                        i,
+                        PotSource::DirectDebit {
+                            name: "Octopus Energy".into(),
+                            reference: "OCTO-123456".into(),
+                        },
+                    )),
+                );
+            }
             h.plan(
                 at_time(day, 8 * 3600),
                 bill,
@@ -718,10 +862,12 @@ fn account(
         } else {
             h.rng.below(shape.card_spends_per_day * 2 + 1)
         };
+        let mut round_ups = Decimal::ZERO;
         for _ in 0..spends {
             let m = h.rng.pick(merchants).clone();
             let amount = h.rng.pounds(1, 25);
             let secs = 9 * 3600 + h.rng.below(12 * 3600);
+            round_ups += amount.ceil() - amount;
             h.plan(
                 at_time(day, secs),
                 amount,
@@ -732,6 +878,59 @@ fn account(
                 Some(m),
                 None,
             );
+        }
+        // Round-ups of the day's card payments go to the Savings pot late in the evening.
+        if shape.round_ups && round_ups > Decimal::ZERO && !h.pots.is_empty() {
+            let name = h.pots[SAVINGS_POT].name.clone();
+            h.plan(
+                at_time(day, 23 * 3600 + 30 * 60),
+                round_ups,
+                false,
+                "uk_retail_pot",
+                format!("Round ups to {name} Pot"),
+                None,
+                None,
+                Some((SAVINGS_POT, PotSource::RoundUp)),
+            );
+        }
+        // The heavy user's Holiday pot has a virtual card: now and then it pays for travel.
+        // The bank moves the amount out of the pot, then the main account pays the merchant.
+        if persona == Persona::Heavy && h.rng.below(12) == 0 {
+            let i = HOLIDAY_POT;
+            let m = h.rng.pick(TRAVEL_MERCHANTS).clone();
+            let amount = h.rng.pounds(8, 60);
+            if at_time(day, 0) >= h.pots[i].created
+                && h.pots[i].balance() >= amount * Decimal::from(2)
+            {
+                let name = h.pots[i].name.clone();
+                let at = at_time(day, 12 * 3600 + h.rng.below(6 * 3600));
+                h.plan(
+                    at,
+                    amount,
+                    true,
+                    "uk_retail_pot",
+                    format!("{} from {name} Pot", m.name),
+                    None,
+                    None,
+                    Some((
+                        i,
+                        PotSource::CardPayment {
+                            merchant: m.name.to_owned(),
+                            mcc: m.mcc.to_owned(),
+                        },
+                    )),
+                );
+                h.plan(
+                    at,
+                    amount,
+                    false,
+                    "mastercard",
+                    format!("{} From {name} Pot", m.name),
+                    None,
+                    Some(m),
+                    None,
+                );
+            }
         }
         // A friend pays back now and then.
         if h.rng.below(20) == 0 && currency == "GBP" {
@@ -769,14 +968,16 @@ fn account(
                         format!("Transfer to {name} Pot"),
                         None,
                         None,
-                        Some(i),
+                        Some((i, PotSource::TransferIn)),
                     );
                 }
             }
             if h.rng.below(45) == 0 {
                 let i = h.rng.below(n) as usize;
                 let available = h.pots[i].balance();
-                if h.pots[i].locked_until.is_none() && available > Decimal::new(20_00, 2) {
+                if !h.pots[i].is_locked(at_time(day, 18 * 3600))
+                    && available > Decimal::new(20_00, 2)
+                {
                     let amount = (available / Decimal::from(3)).round_dp(2);
                     let name = h.pots[i].name.clone();
                     h.plan(
@@ -787,7 +988,7 @@ fn account(
                         format!("Transfer from {name} Pot"),
                         None,
                         None,
-                        Some(i),
+                        Some((i, PotSource::TransferOut)),
                     );
                 }
             }
@@ -797,11 +998,7 @@ fn account(
                     let interest =
                         (pot.balance() * Decimal::new(35, 4) / Decimal::from(12)).round_dp(2);
                     if interest > Decimal::ZERO {
-                        pot.movements.push(PotMovement {
-                            at: at_time(day, 3 * 3600),
-                            amount: interest,
-                            transaction_id: None,
-                        });
+                        pot.add(at_time(day, 3 * 3600), interest, None, PotSource::Interest);
                     }
                 }
             }

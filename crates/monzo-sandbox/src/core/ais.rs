@@ -677,13 +677,13 @@ impl Sandbox {
         let (descending, page) = order_and_page(q)?;
         let mut running = Decimal::ZERO;
         let mut all: Vec<Value> = Vec::with_capacity(pot.movements.len());
-        for (i, m) in pot.movements.iter().enumerate() {
+        for m in &pot.movements {
             running += m.amount;
             let credit = m.amount > Decimal::ZERO;
             if !window.contains(m.at) || !access.permissions.shows_direction(credit) {
                 continue;
             }
-            all.push(pot_transaction_json(account, pot, i, m, running));
+            all.push(pot_transaction_json(account, pot, m, running));
         }
         if descending {
             all.reverse();
@@ -709,31 +709,35 @@ impl Sandbox {
 }
 
 /// One pot movement as an `OBPotTransaction1`.
-fn pot_transaction_json(
+pub(crate) fn pot_transaction_json(
     a: &Account,
     pot: &Pot,
-    index: usize,
     m: &crate::seed::PotMovement,
     balance_after: Decimal,
 ) -> Value {
+    use crate::seed::PotSource;
     let credit = m.amount > Decimal::ZERO;
-    let (source, information, code) = match (&m.transaction_id, credit) {
-        (Some(_), true) => ("TransferIn", "Transfer from main account", "uk_retail_pot"),
-        (Some(_), false) => ("TransferOut", "Transfer to main account", "uk_retail_pot"),
-        (None, true) => ("Interest", "Interest", "account_interest"),
-        (None, false) => ("TransferOut", "Withdrawal", "uk_retail_pot"),
+    let (information, code) = match &m.source {
+        PotSource::TransferIn => ("Transfer from main account".to_owned(), "uk_retail_pot"),
+        PotSource::TransferOut => ("Transfer to main account".to_owned(), "uk_retail_pot"),
+        PotSource::CardPayment { merchant, .. } => (merchant.clone(), "mastercard"),
+        PotSource::DirectDebit { name, .. } => (name.clone(), "bacs"),
+        PotSource::Interest => (
+            format!("Interest for {}", m.at.format("%B %Y")),
+            "account_interest",
+        ),
+        PotSource::RoundUp => ("Round ups".to_owned(), "uk_retail_pot"),
     };
-    let tail = pot.id.trim_start_matches("pot_");
     let mut v = json!({
         "AccountId": a.id,
         "PotId": pot.id,
-        "TransactionId": format!("potx_{tail}_{index:05}"),
+        "TransactionId": m.id,
         "CreditDebitIndicator": if credit { "Credit" } else { "Debit" },
         "Status": "Booked",
         "BookingDateTime": rfc3339(m.at),
         "TransactionInformation": information,
         "Amount": {"Amount": amount(m.amount), "Currency": a.currency},
-        "Source": source,
+        "Source": m.source.name(),
         "ProprietaryBankTransactionCode": {"Code": code, "Issuer": "Monzo"},
         "Balance": {
             "Amount": {"Amount": amount(balance_after), "Currency": a.currency},
@@ -741,6 +745,20 @@ fn pot_transaction_json(
             "Type": "InterimBooked"
         },
     });
+    match &m.source {
+        PotSource::CardPayment { merchant, mcc } => {
+            v["MerchantDetails"] = json!({"MerchantName": merchant, "MerchantCategoryCode": mcc});
+            v["CardInstrument"] = json!({
+                "CardSchemeName": "MasterCard",
+                "AuthorisationType": "ConsumerDevice",
+                "Name": format!("{} virtual card", pot.name),
+            });
+        }
+        PotSource::DirectDebit { reference, .. } => {
+            v["SupplementaryData"] = json!({"RawTransactionDescription": reference});
+        }
+        _ => {}
+    }
     if let Some(tx) = &m.transaction_id {
         v["MainAccountTransactionId"] = Value::String(tx.clone());
     }

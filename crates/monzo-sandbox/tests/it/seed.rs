@@ -181,3 +181,70 @@ fn histories_are_in_booking_order_and_windows_are_exact() {
         assert!(account.booked_between(Some(to), Some(from)).len() <= 1);
     }
 }
+
+/// The heavy user's pots see every kind of activity the bank has, and each movement with a
+/// main-account side matches that transaction: the same amount, the other direction, the pot's
+/// id. Debits paid from a pot net to zero on the main account.
+#[test]
+fn pot_activity_has_every_source_and_matches_the_main_account() {
+    use monzo_sandbox::seed::PotSource;
+    let w = seed::world();
+    let heavy = &w.users[0].accounts[0];
+    let mut seen = std::collections::BTreeSet::new();
+    for pot in &heavy.pots {
+        let mut balance = Decimal::ZERO;
+        for m in &pot.movements {
+            balance += m.amount;
+            assert!(
+                balance >= Decimal::ZERO,
+                "{} went below zero at {}",
+                pot.id,
+                m.at
+            );
+            assert_eq!(m.amount > Decimal::ZERO, m.source.is_credit(), "{m:?}");
+            seen.insert(m.source.name());
+            if let PotSource::TransferOut
+            | PotSource::CardPayment { .. }
+            | PotSource::DirectDebit { .. } = m.source
+            {
+                assert!(
+                    !pot.is_locked(m.at),
+                    "money left locked pot {} at {}",
+                    pot.id,
+                    m.at
+                );
+            }
+            match &m.transaction_id {
+                None => assert_eq!(m.source, PotSource::Interest),
+                Some(id) => {
+                    let tx = heavy.transactions.iter().find(|t| &t.id == id).unwrap();
+                    assert_eq!(tx.pot_id.as_deref(), Some(pot.id.as_str()));
+                    assert_eq!(tx.amount, m.amount.abs());
+                    assert_eq!(tx.credit, m.amount < Decimal::ZERO);
+                    assert_eq!(tx.code, "uk_retail_pot");
+                }
+            }
+            if let PotSource::CardPayment { merchant, .. } = &m.source {
+                // The main account pays the merchant at the same moment.
+                assert!(heavy.transactions.iter().any(|t| t.at == m.at
+                    && t.code == "mastercard"
+                    && t.merchant.as_ref().is_some_and(|x| x.name == merchant)
+                    && t.amount == -m.amount));
+            }
+        }
+        assert_eq!(balance, pot.balance());
+    }
+    assert_eq!(
+        seen.into_iter().collect::<Vec<_>>(),
+        [
+            "CardPayment",
+            "DirectDebit",
+            "Interest",
+            "RoundUp",
+            "TransferIn",
+            "TransferOut"
+        ]
+    );
+    // The fixed-savings pot is locked past the end of the seed.
+    assert!(heavy.pots.iter().any(|p| p.is_locked(seed::seed_end())));
+}
