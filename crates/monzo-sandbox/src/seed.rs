@@ -16,6 +16,8 @@
 // Amounts are written in pence with the pence apart (`3_450_00` is £3,450.00).
 #![allow(clippy::inconsistent_digit_grouping)]
 
+use std::borrow::Cow;
+
 use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
 use rust_decimal::Decimal;
 
@@ -129,9 +131,9 @@ pub struct Counterparty {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Merchant {
     /// Name.
-    pub name: &'static str,
+    pub name: Cow<'static, str>,
     /// Merchant category code.
-    pub mcc: &'static str,
+    pub mcc: Cow<'static, str>,
 }
 
 /// A transaction of the main account.
@@ -467,63 +469,63 @@ impl World {
 
 const MERCHANTS: &[Merchant] = &[
     Merchant {
-        name: "Tesco",
-        mcc: "5411",
+        name: Cow::Borrowed("Tesco"),
+        mcc: Cow::Borrowed("5411"),
     },
     Merchant {
-        name: "Sainsbury's",
-        mcc: "5411",
+        name: Cow::Borrowed("Sainsbury's"),
+        mcc: Cow::Borrowed("5411"),
     },
     Merchant {
-        name: "Pret A Manger",
-        mcc: "5814",
+        name: Cow::Borrowed("Pret A Manger"),
+        mcc: Cow::Borrowed("5814"),
     },
     Merchant {
-        name: "Transport for London",
-        mcc: "4111",
+        name: Cow::Borrowed("Transport for London"),
+        mcc: Cow::Borrowed("4111"),
     },
     Merchant {
-        name: "Amazon",
-        mcc: "5999",
+        name: Cow::Borrowed("Amazon"),
+        mcc: Cow::Borrowed("5999"),
     },
     Merchant {
-        name: "Deliveroo",
-        mcc: "5812",
+        name: Cow::Borrowed("Deliveroo"),
+        mcc: Cow::Borrowed("5812"),
     },
     Merchant {
-        name: "Boots",
-        mcc: "5912",
+        name: Cow::Borrowed("Boots"),
+        mcc: Cow::Borrowed("5912"),
     },
     Merchant {
-        name: "Spotify",
-        mcc: "5815",
+        name: Cow::Borrowed("Spotify"),
+        mcc: Cow::Borrowed("5815"),
     },
     Merchant {
-        name: "Greggs",
-        mcc: "5814",
+        name: Cow::Borrowed("Greggs"),
+        mcc: Cow::Borrowed("5814"),
     },
     Merchant {
-        name: "Uber",
-        mcc: "4121",
+        name: Cow::Borrowed("Uber"),
+        mcc: Cow::Borrowed("4121"),
     },
 ];
 
 const EU_MERCHANTS: &[Merchant] = &[
     Merchant {
-        name: "Tesco Ireland",
-        mcc: "5411",
+        name: Cow::Borrowed("Tesco Ireland"),
+        mcc: Cow::Borrowed("5411"),
     },
     Merchant {
-        name: "Dunnes Stores",
-        mcc: "5411",
+        name: Cow::Borrowed("Dunnes Stores"),
+        mcc: Cow::Borrowed("5411"),
     },
     Merchant {
-        name: "Leap Card",
-        mcc: "4111",
+        name: Cow::Borrowed("Leap Card"),
+        mcc: Cow::Borrowed("4111"),
     },
     Merchant {
-        name: "Insomnia Coffee",
-        mcc: "5814",
+        name: Cow::Borrowed("Insomnia Coffee"),
+        mcc: Cow::Borrowed("5814"),
     },
 ];
 
@@ -538,16 +540,16 @@ const FRIENDS: &[&str] = &[
 /// Where the heavy user's Holiday-pot virtual card is used.
 const TRAVEL_MERCHANTS: &[Merchant] = &[
     Merchant {
-        name: "easyJet",
-        mcc: "4511",
+        name: Cow::Borrowed("easyJet"),
+        mcc: Cow::Borrowed("4511"),
     },
     Merchant {
-        name: "Airbnb",
-        mcc: "7011",
+        name: Cow::Borrowed("Airbnb"),
+        mcc: Cow::Borrowed("7011"),
     },
     Merchant {
-        name: "Trainline",
-        mcc: "4112",
+        name: Cow::Borrowed("Trainline"),
+        mcc: Cow::Borrowed("4112"),
     },
 ];
 
@@ -873,7 +875,7 @@ fn account(
                 amount,
                 false,
                 "mastercard",
-                m.name.to_owned(),
+                m.name.to_string(),
                 None,
                 Some(m),
                 None,
@@ -915,8 +917,8 @@ fn account(
                     Some((
                         i,
                         PotSource::CardPayment {
-                            merchant: m.name.to_owned(),
-                            mcc: m.mcc.to_owned(),
+                            merchant: m.name.to_string(),
+                            mcc: m.mcc.to_string(),
                         },
                     )),
                 );
@@ -1172,7 +1174,10 @@ fn flex(opened: NaiveDate) -> Account {
                 description: name.to_owned(),
                 raw_description: name.to_uppercase(),
                 counterparty: None,
-                merchant: mcc.map(|mcc| Merchant { name, mcc }),
+                merchant: mcc.map(|mcc| Merchant {
+                    name: Cow::Borrowed(name),
+                    mcc: Cow::Borrowed(mcc),
+                }),
                 pot_id: None,
                 balance_after: balance,
             }

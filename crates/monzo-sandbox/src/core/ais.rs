@@ -62,6 +62,36 @@ impl State {
         self.transition(id, consent::Event::Reauthenticate, now)
     }
 
+    /// The clients an authorised, unexpired consent lets read the transactions of `account_id`
+    /// (with the direction `credit` among those it may see), each once, sorted.
+    pub(crate) fn readers_of_transactions(
+        &self,
+        account_id: &str,
+        credit: bool,
+        now: Instant,
+    ) -> Vec<String> {
+        let mut clients: Vec<String> = self
+            .consents
+            .values()
+            .filter_map(|s| match &s.consent {
+                AccountAccessConsent::Authorised(a)
+                    if !a.info.is_expired(now)
+                        && a.approval.account_ids.iter().any(|id| id == account_id)
+                        && a.info
+                            .permissions
+                            .grants(&Permission::ReadTransactionsBasic)
+                        && a.info.permissions.shows_direction(credit) =>
+                {
+                    Some(a.info.client_id.clone())
+                }
+                _ => None,
+            })
+            .collect();
+        clients.sort();
+        clients.dedup();
+        clients
+    }
+
     /// Whether there is an account-access consent with this id.
     pub(crate) fn has(&self, id: &str) -> bool {
         self.consents.contains_key(id)
@@ -1152,8 +1182,8 @@ impl<'a> TransactionOut<'a> {
                 raw_transaction_description: &t.raw_description,
             },
             merchant_details: t.merchant.as_ref().map(|m| Merchant {
-                merchant_name: m.name,
-                merchant_category_code: m.mcc,
+                merchant_name: &m.name,
+                merchant_category_code: &m.mcc,
             }),
             debtor_account,
             creditor_account,

@@ -17,12 +17,16 @@
 //! | `/v3.1/aisp/...` | account-access consents, accounts, balances, transactions, pots, parties, direct debits, standing orders, scheduled payments |
 //! | `/v3.1/pisp/...` | domestic, scheduled, standing-order and international payment consents and orders; domestic VRP consents and payments; funds confirmation (all signed, idempotent) |
 //! | `/v3.1/cbpii/...` | confirmation-of-funds consents and checks |
+//! | `/v3.1/event-subscriptions`, `POST /v3.1/events` | OBIE event subscriptions and aggregated polling (not offered by Monzo; here for the proposed pot-transactions extension) |
+//! | `POST /sandbox/pots/{PotId}/transactions` | a sandbox control: a pot transaction happens now (and subscribed clients hear of it) |
 
 mod ais;
 mod cbpii;
+mod events;
 mod http;
 mod oauth;
 mod pis;
+mod pots;
 mod vrp;
 
 use std::collections::HashMap;
@@ -34,6 +38,7 @@ use ob_model::registration::OBClientRegistration1;
 
 use crate::seed::{self, Rng, World};
 
+pub use events::{Delivery, RESOURCE_UPDATE};
 pub use ob_jose::Instant;
 
 /// The deepest JSON nesting a request body may have (Open Banking payloads need far less).
@@ -142,6 +147,7 @@ pub struct Sandbox {
     pub(crate) pis: pis::State,
     pub(crate) vrp: vrp::State,
     pub(crate) cbpii: cbpii::State,
+    pub(crate) events: events::State,
 }
 
 impl Sandbox {
@@ -164,12 +170,18 @@ impl Sandbox {
             pis: pis::State::default(),
             vrp: vrp::State::default(),
             cbpii: cbpii::State::default(),
+            events: events::State::default(),
         }
     }
 
     /// The configuration.
     pub fn config(&self) -> &Config {
         &self.config
+    }
+
+    /// The world as it is now: the seed plus every payment and pot transaction made since.
+    pub fn world(&self) -> &World {
+        &self.world
     }
 
     /// A new id with Monzo's style: `prefix` then a counter and random characters.
@@ -208,6 +220,9 @@ impl Sandbox {
             (&Method::GET, [".well-known", "openid-configuration"]) => self.discovery(),
             (&Method::GET, ["jwks"]) => self.jwks(),
             (&Method::POST, ["sandbox", "software-statements"]) => self.issue_statement(req, ctx),
+            (&Method::POST, ["sandbox", "pots", pot, "transactions"]) => {
+                self.simulate_pot_transaction(pot, req, ctx)
+            }
             (&Method::POST, ["register"]) => self.register(req, ctx),
             (&Method::GET, ["register", id]) => self.read_registration(id, req, ctx),
             (&Method::PUT, ["register", id]) => self.update_registration(id, req, ctx),
@@ -218,6 +233,11 @@ impl Sandbox {
             (_, ["v3.1", "aisp", rest @ ..]) => self.aisp(&method, rest, req, ctx),
             (_, ["v3.1", "pisp", rest @ ..]) => self.pisp(&method, rest, req, ctx),
             (_, ["v3.1", "cbpii", rest @ ..]) => self.cbpii(&method, rest, req, ctx),
+            (_, ["v3.1", rest @ ..])
+                if matches!(rest.first(), Some(&("event-subscriptions" | "events"))) =>
+            {
+                self.events(&method, rest, req, ctx)
+            }
             _ => http::error(req.headers(), &http::not_found()),
         };
         self.interactions += 1;

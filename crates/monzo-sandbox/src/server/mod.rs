@@ -8,6 +8,12 @@
 //! is replayed into a fresh core, which rebuilds the exact state: the same ids, tokens and
 //! consents. A request that panics inside the core is answered with a 500, not logged, and the
 //! core is rebuilt from the log.
+//!
+//! Event notifications the core emits are pushed after the request that caused them is
+//! logged: `POST {CallbackUrl}/event-notifications` with the SET as `application/jwt`, up to
+//! five attempts with exponential backoff (1, 2, 4, 8 s) until the client answers 2xx.
+//! Replaying the log emits them again; those are dropped, as they were pushed when they
+//! happened.
 
 pub mod ca;
 pub mod store;
@@ -201,6 +207,44 @@ struct Shared {
     limiter: RateLimiter,
     recipe: Recipe,
     closed: bool,
+    /// The HTTP client that pushes event notifications.
+    pusher: reqwest::Client,
+}
+
+/// How many times an event notification is offered before it is given up.
+pub const PUSH_ATTEMPTS: u32 = 5;
+
+/// Pushes one event notification, retrying with exponential backoff until the client answers
+/// 2xx or [`PUSH_ATTEMPTS`] are spent.
+async fn push(client: reqwest::Client, d: crate::core::Delivery, financial_id: String) {
+    let mut delay = std::time::Duration::from_secs(1);
+    for attempt in 1..=PUSH_ATTEMPTS {
+        let mut b = [0u8; 16];
+        let interaction = if aws_lc_rs::rand::fill(&mut b).is_ok() {
+            ob_dcr::uuid_v4(b)
+        } else {
+            d.jti.clone()
+        };
+        let sent = client
+            .post(&d.url)
+            .header(http::header::CONTENT_TYPE, "application/jwt")
+            .header("x-fapi-financial-id", &financial_id)
+            .header(ob_errors::INTERACTION_ID_HEADER, interaction)
+            .body(d.set.clone())
+            .send()
+            .await;
+        if sent.is_ok_and(|r| r.status().is_success()) {
+            return;
+        }
+        if attempt < PUSH_ATTEMPTS {
+            tokio::time::sleep(delay).await;
+            delay *= 2;
+        }
+    }
+    eprintln!(
+        "monzo-sandbox: event notification {} to {} for {} not accepted after {PUSH_ATTEMPTS} attempts",
+        d.jti, d.url, d.client_id
+    );
 }
 
 /// What it takes to rebuild the core from the log.
@@ -231,6 +275,8 @@ impl Recipe {
                 }));
             }
         }
+        // Pushed when they first happened.
+        drop(sandbox.take_deliveries());
         Ok(sandbox)
     }
 }
@@ -375,6 +421,11 @@ pub async fn start(opts: Options) -> Result<Running, ServerError> {
         limiter,
         recipe,
         closed: false,
+        pusher: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(std::time::Duration::from_secs(10))
+            .build()
+            .map_err(|e| ServerError::Tls(format!("the event-notification client: {e}")))?,
     }));
     let for_stop = shared.clone();
     let (tx, mut rx) = oneshot::channel();
@@ -577,6 +628,11 @@ async fn serve(
         if shared.store.append(&entry).is_err() {
             return failed(shared);
         }
+    }
+    for delivery in shared.sandbox.take_deliveries() {
+        let pusher = shared.pusher.clone();
+        let financial_id = shared.sandbox.config().aspsp_org_id.clone();
+        tokio::spawn(push(pusher, delivery, financial_id));
     }
     let (parts, body) = resp.into_parts();
     hyper::Response::from_parts(parts, Full::new(Bytes::from(body)))

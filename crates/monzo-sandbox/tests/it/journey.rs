@@ -95,6 +95,15 @@ impl Tpp {
         format!("{}{path}", self.base)
     }
 
+    /// The in-process core (for what only the core shows, such as queued event pushes).
+    pub fn sandbox(&mut self) -> &mut Sandbox {
+        match &mut self.transport {
+            Transport::InProcess(sandbox) => sandbox,
+            #[cfg(feature = "server")]
+            Transport::Https(_) => panic!("the core is in another process"),
+        }
+    }
+
     pub fn json(
         &mut self,
         method: &str,

@@ -228,7 +228,7 @@ fn pot_activity_has_every_source_and_matches_the_main_account() {
                 // The main account pays the merchant at the same moment.
                 assert!(heavy.transactions.iter().any(|t| t.at == m.at
                     && t.code == "mastercard"
-                    && t.merchant.as_ref().is_some_and(|x| x.name == merchant)
+                    && t.merchant.as_ref().is_some_and(|x| x.name == *merchant)
                     && t.amount == -m.amount));
             }
         }

@@ -1,0 +1,430 @@
+//! Event notifications (OBIE Events API v3.1.10), which Monzo does not offer: the emulator
+//! offers them for the proposed pot-transactions extension, so that a client learns of a new
+//! pot transaction without polling the pot.
+//!
+//! - `POST`/`GET /event-subscriptions`, `PUT`/`DELETE /event-subscriptions/{Id}`: one
+//!   subscription per client, with a client-credentials token (any of the `accounts`,
+//!   `payments`, `fundsconfirmations` scopes) and the client's certificate.
+//! - An event is a Security Event Token (`urn:uk:org:openbanking:events:resource-update`),
+//!   signed PS256 by the bank's key (the one `/jwks` publishes), addressed (`aud`) to the client.
+//! - A subscription with a `CallbackUrl` is pushed: the core queues a [`Delivery`] of the SET to
+//!   `{CallbackUrl}/event-notifications`, which the server POSTs as `application/jwt`.
+//!   Without one, events wait for aggregated polling: `POST /events` acknowledges (`ack`,
+//!   `setErrs`) and returns up to `maxEvents` unacknowledged SETs. Long polling
+//!   (`returnImmediately: false`) is not offered: the answer is always immediate.
+//! - Only `resource-update` is emitted, for a pot transaction, to each client with an
+//!   authorised, unexpired account-access consent that may read the pot's account's
+//!   transactions in that direction. The subject is the pot's transactions resource:
+//!   `rty` `pot-transactions`, `rid` the pot id, `txn` the new pot transaction's id.
+
+use std::collections::{BTreeMap, HashMap};
+
+use ::http::{Method, Request, Response, StatusCode};
+use ob_errors::{ApiError, ErrorCode, Prefix};
+use ob_jose::jws;
+use ob_model::events::{OBEventPolling1, OBEventSubscription1, OBEventSubscriptionResponse1};
+use serde_json::{json, Value};
+
+use super::http;
+use super::{Context, Sandbox};
+
+/// The only event type the emulator emits (and accepts in `EventTypes`).
+pub const RESOURCE_UPDATE: &str = "urn:uk:org:openbanking:events:resource-update";
+
+/// How many SETs `POST /events` returns when `maxEvents` is not given.
+const DEFAULT_MAX_EVENTS: usize = 100;
+
+/// An event notification for the server to push: `POST {url}` with the SET as an
+/// `application/jwt` body.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Delivery {
+    /// `{CallbackUrl}/event-notifications`.
+    pub url: String,
+    /// The signed Security Event Token (compact JWS).
+    pub set: String,
+    /// Its `jti`.
+    pub jti: String,
+    /// The client it is for.
+    pub client_id: String,
+}
+
+#[derive(Clone, Debug)]
+struct Subscription {
+    id: String,
+    client_id: String,
+    callback_url: Option<String>,
+    version: String,
+    event_types: Option<Vec<String>>,
+}
+
+/// A SET waiting to be polled.
+#[derive(Clone, Debug)]
+struct Pending {
+    jti: String,
+    set: String,
+}
+
+/// The events side of the state.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct State {
+    subscriptions: HashMap<String, Subscription>,
+    pending: HashMap<String, Vec<Pending>>,
+    outbox: Vec<Delivery>,
+}
+
+fn unsupported_event_type(found: &str) -> ApiError {
+    http::obie(
+        Prefix::BadRequest,
+        "invalid_request",
+        "The request is invalid",
+        ErrorCode::Unknown("UK.OBIE.Unsupported.EventType".into()),
+        &format!("unsupported event type {found}; this bank emits {RESOURCE_UPDATE} only"),
+    )
+    .at_path("Data.EventTypes")
+}
+
+/// Checks a `CallbackUrl`: an absolute `http` or `https` URL with a host, no query or fragment.
+fn check_callback(url: &str) -> Result<(), ApiError> {
+    let bad = |why: &str| http::field_invalid("Data.CallbackUrl", why);
+    let uri: ::http::Uri = url.parse().map_err(|_| bad("not a URL"))?;
+    match uri.scheme_str() {
+        Some("http" | "https") => {}
+        _ => return Err(bad("expected an http or https URL")),
+    }
+    if uri.host().is_none_or(str::is_empty) {
+        return Err(bad("expected a host"));
+    }
+    if uri.query().is_some() || url.contains('#') {
+        return Err(bad("expected no query or fragment"));
+    }
+    Ok(())
+}
+
+impl Sandbox {
+    /// Routes `/v3.1/event-subscriptions...` and `/v3.1/events`.
+    pub(super) fn events(
+        &mut self,
+        method: &Method,
+        rest: &[&str],
+        req: &Request<Vec<u8>>,
+        ctx: &Context,
+    ) -> Response<Vec<u8>> {
+        let result = self
+            .events_client(req, ctx)
+            .and_then(|client| match (method, rest) {
+                (&Method::POST, ["event-subscriptions"]) => self.subscribe(&client, req),
+                (&Method::GET, ["event-subscriptions"]) => Ok(self.list_subscriptions(&client)),
+                (&Method::PUT, ["event-subscriptions", id]) => {
+                    self.change_subscription(&client, id, req)
+                }
+                (&Method::DELETE, ["event-subscriptions", id]) => {
+                    self.owned_subscription(&client, id)?;
+                    self.events.subscriptions.remove(*id);
+                    let mut r = Response::new(Vec::new());
+                    *r.status_mut() = StatusCode::NO_CONTENT;
+                    Ok(r)
+                }
+                (&Method::POST, ["events"]) => self.poll(&client, req),
+                _ => Err(http::not_found()),
+            });
+        match result {
+            Ok(r) => r,
+            Err(e) => http::error(req.headers(), &e),
+        }
+    }
+
+    /// The client a client-credentials token with any API scope belongs to, checked against
+    /// the request's certificate.
+    fn events_client(&self, req: &Request<Vec<u8>>, ctx: &Context) -> Result<String, ApiError> {
+        let token = http::bearer(req).ok_or_else(ApiError::unauthorized_empty)?;
+        let app = self
+            .oauth
+            .app_tokens
+            .get(token)
+            .filter(|t| ctx.now < t.expires)
+            .ok_or_else(ApiError::unauthorized_empty)?;
+        let scoped = app
+            .scopes
+            .iter()
+            .any(|s| matches!(s.as_str(), "accounts" | "payments" | "fundsconfirmations"));
+        if !scoped {
+            return Err(http::forbidden(
+                "the token's scope includes none of accounts, payments, fundsconfirmations",
+            ));
+        }
+        self.check_holder(&app.client_id, ctx)?;
+        Ok(app.client_id.clone())
+    }
+
+    fn subscription_url(&self, id: &str) -> String {
+        format!(
+            "{}/open-banking/v3.1/event-subscriptions/{id}",
+            self.config.base
+        )
+    }
+
+    fn subscription_data(s: &Subscription) -> Value {
+        let mut data = json!({"EventSubscriptionId": s.id, "Version": s.version});
+        if let Some(url) = &s.callback_url {
+            data["CallbackUrl"] = json!(url);
+        }
+        if let Some(types) = &s.event_types {
+            data["EventTypes"] = json!(types);
+        }
+        data
+    }
+
+    fn owned_subscription(&self, client: &str, id: &str) -> Result<(), ApiError> {
+        match self.events.subscriptions.get(id) {
+            Some(s) if s.client_id == client => Ok(()),
+            _ => Err(http::unknown_resource("event subscription")),
+        }
+    }
+
+    /// Checks a subscription's fields and returns them.
+    #[allow(clippy::type_complexity)]
+    fn subscription_fields(
+        callback: Option<String>,
+        version: &str,
+        types: Option<Vec<String>>,
+    ) -> Result<(Option<String>, String, Option<Vec<String>>), ApiError> {
+        if let Some(url) = &callback {
+            check_callback(url)?;
+        }
+        if version.is_empty() || version.len() > 10 {
+            return Err(http::field_invalid(
+                "Data.Version",
+                "expected the API version, such as 3.1.10",
+            ));
+        }
+        if let Some(t) = types.iter().flatten().find(|t| *t != RESOURCE_UPDATE) {
+            return Err(unsupported_event_type(t));
+        }
+        Ok((callback, version.to_owned(), types))
+    }
+
+    fn subscribe(
+        &mut self,
+        client: &str,
+        req: &Request<Vec<u8>>,
+    ) -> Result<Response<Vec<u8>>, ApiError> {
+        let body: OBEventSubscription1 = ob_model::decode::from_slice(req.body())
+            .map_err(|e| http::field_invalid("$", &e.to_string()))?;
+        let (callback_url, version, event_types) = Self::subscription_fields(
+            body.data.callback_url.map(|u| u.to_string()),
+            body.data.version.as_str(),
+            body.data
+                .event_types
+                .map(|v| v.into_iter().map(|t| t.to_string()).collect()),
+        )?;
+        if self
+            .events
+            .subscriptions
+            .values()
+            .any(|s| s.client_id == client)
+        {
+            let mut e = http::obie(
+                Prefix::BadRequest,
+                "conflict",
+                "The resource already exists",
+                ErrorCode::RulesResourceAlreadyExists,
+                "this client already has an event subscription: change it with PUT, or delete it",
+            );
+            e.status = StatusCode::CONFLICT;
+            return Err(e);
+        }
+        let id = self.new_id("evsub");
+        let s = Subscription {
+            id: id.clone(),
+            client_id: client.to_owned(),
+            callback_url,
+            version,
+            event_types,
+        };
+        let body = json!({
+            "Data": Self::subscription_data(&s),
+            "Links": {"Self": self.subscription_url(&id)},
+            "Meta": {},
+        });
+        self.events.subscriptions.insert(id, s);
+        Ok(http::json(StatusCode::CREATED, &body))
+    }
+
+    fn list_subscriptions(&self, client: &str) -> Response<Vec<u8>> {
+        let mut mine: Vec<&Subscription> = self
+            .events
+            .subscriptions
+            .values()
+            .filter(|s| s.client_id == client)
+            .collect();
+        mine.sort_by(|a, b| a.id.cmp(&b.id));
+        let list: Vec<Value> = mine.into_iter().map(Self::subscription_data).collect();
+        http::json(
+            StatusCode::OK,
+            &json!({
+                "Data": {"EventSubscription": list},
+                "Links": {"Self": format!("{}/open-banking/v3.1/event-subscriptions", self.config.base)},
+                "Meta": {},
+            }),
+        )
+    }
+
+    fn change_subscription(
+        &mut self,
+        client: &str,
+        id: &str,
+        req: &Request<Vec<u8>>,
+    ) -> Result<Response<Vec<u8>>, ApiError> {
+        self.owned_subscription(client, id)?;
+        let body: OBEventSubscriptionResponse1 = ob_model::decode::from_slice(req.body())
+            .map_err(|e| http::field_invalid("$", &e.to_string()))?;
+        if body.data.event_subscription_id.as_str() != id {
+            return Err(http::field_invalid(
+                "Data.EventSubscriptionId",
+                "expected the id in the path",
+            ));
+        }
+        let (callback_url, version, event_types) = Self::subscription_fields(
+            body.data.callback_url.map(|u| u.to_string()),
+            body.data.version.as_str(),
+            body.data
+                .event_types
+                .map(|v| v.into_iter().map(|t| t.to_string()).collect()),
+        )?;
+        let s = self
+            .events
+            .subscriptions
+            .get_mut(id)
+            .ok_or_else(|| http::unknown_resource("event subscription"))?;
+        s.callback_url = callback_url;
+        s.version = version;
+        s.event_types = event_types;
+        let data = Self::subscription_data(s);
+        Ok(http::json(
+            StatusCode::OK,
+            &json!({"Data": data, "Links": {"Self": self.subscription_url(id)}, "Meta": {}}),
+        ))
+    }
+
+    /// `POST /events`: acknowledge, then return what is still waiting.
+    fn poll(
+        &mut self,
+        client: &str,
+        req: &Request<Vec<u8>>,
+    ) -> Result<Response<Vec<u8>>, ApiError> {
+        let body: OBEventPolling1 = if req.body().iter().all(u8::is_ascii_whitespace) {
+            OBEventPolling1::default()
+        } else {
+            ob_model::decode::from_slice(req.body())
+                .map_err(|e| http::field_invalid("$", &e.to_string()))?
+        };
+        let max = match body.max_events {
+            Some(n) if n < 0 => {
+                return Err(http::field_invalid("maxEvents", "expected zero or more"))
+            }
+            Some(n) => usize::try_from(n).unwrap_or(usize::MAX),
+            None => DEFAULT_MAX_EVENTS,
+        };
+        let mut done: Vec<String> = body
+            .ack
+            .unwrap_or_default()
+            .into_iter()
+            .map(|j| j.to_string())
+            .collect();
+        // A SET the client could not process is not sent again either (it said why).
+        if let Some(errs) = &body.set_errs {
+            let errs: serde_json::Map<String, Value> = serde_json::from_str(errs.as_json())
+                .map_err(|e| http::field_invalid("setErrs", &e.to_string()))?;
+            done.extend(errs.into_iter().map(|(k, _)| k));
+        }
+        let queue = self.events.pending.entry(client.to_owned()).or_default();
+        queue.retain(|p| !done.contains(&p.jti));
+        let sets: BTreeMap<&str, &str> = queue
+            .iter()
+            .take(max)
+            .map(|p| (p.jti.as_str(), p.set.as_str()))
+            .collect();
+        let more = queue.len() > sets.len();
+        Ok(http::json(
+            StatusCode::OK,
+            &json!({"moreAvailable": more, "sets": sets}),
+        ))
+    }
+
+    /// Emits a `resource-update` for a new pot transaction to every subscribed client that may
+    /// read it.
+    pub(crate) fn emit_pot_transaction(
+        &mut self,
+        account_id: &str,
+        pot_id: &str,
+        pot_transaction_id: &str,
+        credit: bool,
+        now: ob_jose::Instant,
+    ) {
+        let readers = self.ais.readers_of_transactions(account_id, credit, now);
+        let link = format!("{}/pots/{pot_id}/transactions", self.config.aisp_base());
+        for client in readers {
+            let Some(sub) = self
+                .events
+                .subscriptions
+                .values()
+                .find(|s| s.client_id == client)
+                .cloned()
+            else {
+                continue;
+            };
+            let wanted = sub
+                .event_types
+                .as_ref()
+                .is_none_or(|t| t.iter().any(|t| t == RESOURCE_UPDATE));
+            if !wanted {
+                continue;
+            }
+            let jti = self.new_id("evt");
+            let claims = json!({
+                "iss": self.config.issuer(),
+                "iat": now.timestamp(),
+                "jti": jti,
+                "aud": client,
+                "sub": link,
+                "txn": pot_transaction_id,
+                "toe": now.timestamp(),
+                "events": {
+                    RESOURCE_UPDATE: {
+                        "subject": {
+                            "subject_type": "http://openbanking.org.uk/rid_http://openbanking.org.uk/rty",
+                            "http://openbanking.org.uk/rid": pot_id,
+                            "http://openbanking.org.uk/rty": "pot-transactions",
+                            "http://openbanking.org.uk/rlk": [{"version": "v3.1.10", "link": link}],
+                        }
+                    }
+                }
+            });
+            let mut header = serde_json::Map::new();
+            header.insert("typ".into(), json!("JWT"));
+            let Ok(set) = jws::sign_json(&self.keys.bank, &header, &claims) else {
+                continue;
+            };
+            match &sub.callback_url {
+                Some(url) => self.events.outbox.push(Delivery {
+                    url: format!("{}/event-notifications", url.trim_end_matches('/')),
+                    set,
+                    jti,
+                    client_id: client,
+                }),
+                None => self
+                    .events
+                    .pending
+                    .entry(client)
+                    .or_default()
+                    .push(Pending { jti, set }),
+            }
+        }
+    }
+
+    /// Takes the event notifications waiting to be pushed (a server POSTs each; tests read
+    /// them). They leave the core: a failed push is the server's to retry.
+    pub fn take_deliveries(&mut self) -> Vec<Delivery> {
+        std::mem::take(&mut self.events.outbox)
+    }
+}
