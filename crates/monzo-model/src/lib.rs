@@ -14,6 +14,7 @@
 //! | `payments_v3_1_11` | `payments` | the above plus international payments rules (v3.1.11) |
 //! | `vrp` | `vrp` | VRP narrowing and sandbox `SupplementaryData`, error codes |
 //! | `funds` | `funds` | `UK.OBIE.SortCodeAccountNumber` only, error codes |
+//! | [`developer`] | `developer` | not Open Banking: the developer API's transactions, pots, balance and webhook JSON, written by hand (no spec exists), with the pot-transfer metadata |
 //!
 //! Monzo's narrowing is documented on the types and enforced by [`Validate`](ob_model::Validate),
 //! never by decoding: a document Monzo would reject still decodes, and `validate()` says why.
@@ -41,6 +42,9 @@
 
 #[rustfmt::skip]
 mod generated;
+
+#[cfg(feature = "developer")]
+pub mod developer;
 
 /// The README's example, compiled and run as a doc test.
 #[cfg(doctest)]
