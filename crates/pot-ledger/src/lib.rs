@@ -14,8 +14,13 @@
 //! transactions around it. After a break the ledger continues from the stated balance, so one
 //! missing or wrong transaction makes exactly one break, at the first stated balance after it.
 //!
-//! The crate is pure computation: no I/O, no clock. [`report`] renders the result as JSON, CSV
-//! or a readable report.
+//! Without pot transactions (what Monzo's APIs give today), [`partial`] rebuilds each pot's
+//! ledger from the main account's pot transfers and a series of balance snapshots, and names
+//! what the transfers do not explain as unattributed activity per interval, with bounds.
+//!
+//! The crate is pure computation: no I/O, no clock. [`report`] renders the results as JSON, CSV
+//! or a readable report. Feature `monzo` (on by default) reads transfers and balances from
+//! Monzo's Open Banking and developer-API types.
 //!
 //! ```
 //! use chrono::{TimeZone, Utc};
@@ -36,6 +41,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod partial;
 pub mod report;
 
 use std::collections::BTreeMap;
@@ -65,6 +71,21 @@ pub enum Source {
 }
 
 impl Source {
+    /// The source a name gives: the proposed extension's `Source` (`CardPayment`) or the name
+    /// [`as_str`](Source::as_str) gives (`card_payment`); any other name is kept as
+    /// [`Source::Other`].
+    pub fn from_name(name: &str) -> Source {
+        match name {
+            "TransferIn" | "transfer_in" => Source::TransferIn,
+            "TransferOut" | "transfer_out" => Source::TransferOut,
+            "CardPayment" | "card_payment" => Source::CardPayment,
+            "DirectDebit" | "direct_debit" => Source::DirectDebit,
+            "Interest" | "interest" => Source::Interest,
+            "RoundUp" | "round_up" => Source::RoundUp,
+            other => Source::Other(other.to_owned()),
+        }
+    }
+
     /// The name used in reports and CSV.
     pub fn as_str(&self) -> &str {
         match self {

@@ -144,3 +144,131 @@ pub fn text(r: &Reconciliation) -> String {
     );
     out
 }
+
+/// Today's-data mode ([`crate::partial`]) rendered the same three ways.
+pub mod partial {
+    use std::fmt::Write;
+
+    use super::{csv_field, signed};
+    use crate::partial::{Inference, LineKind};
+
+    /// The whole inference as pretty-printed JSON (amounts as strings, exact).
+    pub fn json(r: &Inference) -> String {
+        serde_json::to_string_pretty(r).unwrap_or_default()
+    }
+
+    /// Every pot's inferred ledger as CSV: `pot_id,at,kind,transaction_id,description,amount,
+    /// running_balance,interval_from`, pots in id order, oldest line first. Unattributed lines
+    /// have no transaction and name the start of their interval.
+    pub fn csv(r: &Inference) -> String {
+        let mut out = String::from(
+            "pot_id,at,kind,transaction_id,description,amount,running_balance,interval_from\n",
+        );
+        for pot in &r.pots {
+            for line in &pot.lines {
+                let (kind, id, description, from) = match &line.kind {
+                    LineKind::Transfer { id, description } => {
+                        ("transfer", id.clone(), description.clone(), String::new())
+                    }
+                    LineKind::Unattributed { from } => (
+                        "unattributed",
+                        String::new(),
+                        String::new(),
+                        from.to_rfc3339(),
+                    ),
+                };
+                let row = [
+                    pot.pot_id.clone(),
+                    line.at.to_rfc3339(),
+                    kind.to_owned(),
+                    id,
+                    description,
+                    line.amount.to_string(),
+                    line.running_balance.to_string(),
+                    from,
+                ]
+                .map(|f| csv_field(&f))
+                .join(",");
+                out.push_str(&row);
+                out.push('\n');
+            }
+        }
+        out
+    }
+
+    /// A readable report: per pot, each interval between snapshots with its transfers and what
+    /// they leave unexplained, with the bounds; then what no snapshot checks.
+    pub fn text(r: &Inference) -> String {
+        let mut out = String::new();
+        let when = |t: &chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%d %H:%M:%S").to_string();
+        for p in &r.pots {
+            let verdict = if p.snapshots < 2 {
+                format!(
+                    "{} snapshot(s): at least two are needed to check anything",
+                    p.snapshots
+                )
+            } else if p.is_explained() {
+                "the transfers explain every snapshot".to_owned()
+            } else {
+                format!("{} unattributed in total", signed(p.unattributed))
+            };
+            let _ = writeln!(out, "{}: {verdict}", p.pot_id);
+            for i in &p.intervals {
+                let _ = write!(
+                    out,
+                    "    {} -> {}: {:.2} -> {:.2}; {} transfer(s) in {}, out {}",
+                    when(&i.from),
+                    when(&i.to),
+                    i.opening,
+                    i.closing,
+                    i.transfers,
+                    signed(i.transfers_in),
+                    signed(i.transfers_out)
+                );
+                if i.unattributed.is_zero() {
+                    let _ = writeln!(out, "; explained");
+                    continue;
+                }
+                let _ = writeln!(
+                    out,
+                    "; UNATTRIBUTED {} (at least {:.2} moved unseen in this interval)",
+                    signed(i.unattributed),
+                    i.bounds.activity_at_least
+                );
+                if let Some(c) = &i.bounds.credit_before {
+                    let _ = writeln!(
+                        out,
+                        "      at least {:.2} came in by {} (before transfer {} would overdraw the pot)",
+                        c.at_least,
+                        when(&c.at),
+                        c.transfer_id
+                    );
+                }
+            }
+            if !p.unchecked.is_empty() {
+                let _ = writeln!(
+                    out,
+                    "    {} transfer(s) outside the snapshots, unchecked",
+                    p.unchecked.len()
+                );
+            }
+        }
+        let total: usize = r
+            .pots
+            .iter()
+            .flat_map(|p| &p.intervals)
+            .filter(|i| !i.unattributed.is_zero())
+            .count();
+        let _ = writeln!(
+            out,
+            "{} pot(s), {}",
+            r.pots.len(),
+            if total == 0 {
+                "no unattributed activity".to_owned()
+            } else {
+                format!("{total} interval(s) with unattributed activity")
+            }
+        );
+        out
+    }
+}

@@ -2,6 +2,8 @@
 //! and properties over generated histories (any complete history reconciles exactly; removing
 //! one transaction makes exactly one break, at the right place, for the right amount).
 
+mod partial;
+
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use pot_ledger::report;
 use pot_ledger::{reconcile, Checkpoint, Entry, Source, Statement};

@@ -1,0 +1,555 @@
+//! Today's-data mode: what a Monzo customer can reconcile now, without pot transactions.
+//!
+//! Monzo's APIs show a pot's transfers to and from the main account (in the main account's
+//! transactions) and the pot's balance at the moment it is asked (`GET /pots`), but not what
+//! else moves money in a pot: card payments with a pot's virtual card, interest, some
+//! automatic moves. Given the transfers and a series of balance snapshots, [`infer`] rebuilds
+//! each pot's ledger and, for every interval between two snapshots, names what the transfers do
+//! not explain as unattributed pot activity:
+//!
+//! - `unattributed = closing − opening − transfers`, exactly (`Decimal`);
+//! - with bounds: it happened after the first snapshot and at or before the second; at least
+//!   `|unattributed|` moved (money in and out within the interval can cancel, so there may have
+//!   been more); and, since a pot never goes below zero, when a transfer out would overdraw the
+//!   pot on the transfers alone, at least that much came in before it.
+//!
+//! More snapshots make narrower intervals: a tool that records `GET /pots` balances daily
+//! attributes unexplained activity to the day. A pot's creation is a snapshot of zero (pots
+//! start empty), which [`creation_snapshot`] makes.
+//!
+//! Transfers come from Open Banking transactions (`ProprietaryBankTransactionCode`
+//! `uk_retail_pot` / `uk_business_pot`, the pot named by the proposed `PotId` or by the
+//! description) or from the developer API's JSON (`scheme`, `metadata.pot_id`): see
+//! [`from_open_banking`] and [`from_developer`] (feature `monzo`). A transaction that looks like
+//! a pot transfer but cannot be used is returned as [`Skipped`], with the reason, never dropped
+//! silently.
+//!
+//! ```
+//! use chrono::{TimeZone, Utc};
+//! use pot_ledger::partial::{infer, PotSnapshot, Transfer};
+//! use rust_decimal::Decimal;
+//!
+//! let at = |d| Utc.with_ymd_and_hms(2026, 11, d, 9, 0, 0).unwrap();
+//! let transfers = vec![Transfer::new("tx_1", "pot_1", at(2), Decimal::new(5000, 2))];
+//! let snapshots = vec![
+//!     PotSnapshot::new("pot_1", at(1), Decimal::ZERO),
+//!     PotSnapshot::new("pot_1", at(3), Decimal::new(3750, 2)),
+//! ];
+//! let result = infer(transfers, snapshots);
+//! let interval = &result.pots[0].intervals[0];
+//! // 12.50 left the pot that no transfer shows (a card payment, say).
+//! assert_eq!(interval.unattributed, Decimal::new(-1250, 2));
+//! assert_eq!(interval.bounds.activity_at_least, Decimal::new(1250, 2));
+//! ```
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+/// A pot transfer as the main account shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Transfer {
+    /// The main-account transaction's id.
+    pub id: String,
+    /// The pot.
+    pub pot_id: String,
+    /// When it was booked.
+    pub booked_at: DateTime<Utc>,
+    /// Signed for the pot: positive into it (money leaving the main account), negative out.
+    pub amount: Decimal,
+    /// The main account's description of it.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
+}
+
+impl Transfer {
+    /// A transfer without a description.
+    pub fn new(
+        id: impl Into<String>,
+        pot_id: impl Into<String>,
+        booked_at: DateTime<Utc>,
+        amount: Decimal,
+    ) -> Self {
+        Transfer {
+            id: id.into(),
+            pot_id: pot_id.into(),
+            booked_at,
+            amount,
+            description: String::new(),
+        }
+    }
+
+    /// The same transfer with a description.
+    pub fn with_description(mut self, description: impl Into<String>) -> Self {
+        self.description = description.into();
+        self
+    }
+}
+
+/// A pot's balance at a moment. It counts every transfer booked at or before that moment.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PotSnapshot {
+    /// The pot.
+    pub pot_id: String,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// The balance.
+    pub balance: Decimal,
+}
+
+impl PotSnapshot {
+    /// A snapshot.
+    pub fn new(pot_id: impl Into<String>, at: DateTime<Utc>, balance: Decimal) -> Self {
+        PotSnapshot {
+            pot_id: pot_id.into(),
+            at,
+            balance,
+        }
+    }
+}
+
+/// The snapshot a pot's creation gives: zero, when it was created.
+pub fn creation_snapshot(pot_id: impl Into<String>, created: DateTime<Utc>) -> PotSnapshot {
+    PotSnapshot::new(pot_id, created, Decimal::ZERO)
+}
+
+/// A transaction that looked like a pot transfer but was not used, and why.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Skipped {
+    /// The transaction's id (empty if it had none).
+    pub id: String,
+    /// Why.
+    pub reason: String,
+}
+
+/// Transfers read from a list of transactions, with those that could not be used.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Extracted {
+    /// The pot transfers.
+    pub transfers: Vec<Transfer>,
+    /// Pot-looking transactions that were not used.
+    pub skipped: Vec<Skipped>,
+}
+
+/// What a line of an inferred ledger is.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum LineKind {
+    /// A transfer the main account shows.
+    Transfer {
+        /// The main-account transaction.
+        id: String,
+        /// Its description.
+        description: String,
+    },
+    /// What the transfers of an interval do not explain, placed at the interval's end.
+    Unattributed {
+        /// The interval's start (exclusive).
+        from: DateTime<Utc>,
+    },
+}
+
+/// One line of an inferred ledger.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct InferredLine {
+    /// When (for unattributed activity: the end of its interval, the latest it can be).
+    pub at: DateTime<Utc>,
+    /// Signed for the pot.
+    pub amount: Decimal,
+    /// The balance after it.
+    pub running_balance: Decimal,
+    /// What it is.
+    #[serde(flatten)]
+    pub kind: LineKind,
+}
+
+/// A transfer out that would overdraw the pot on the transfers alone: money came in before it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct CreditBefore {
+    /// The transfer.
+    pub transfer_id: String,
+    /// When it was booked: the unattributed money came in at or before this moment.
+    pub at: DateTime<Utc>,
+    /// At least this much.
+    pub at_least: Decimal,
+}
+
+/// What is known of an interval's unattributed activity beyond its net amount.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Bounds {
+    /// At least this much moved unseen (`|unattributed|`); money in and out can cancel, so
+    /// there may have been more.
+    pub activity_at_least: Decimal,
+    /// The tightest "money came in before this transfer" the pot's never going below zero
+    /// implies, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub credit_before: Option<CreditBefore>,
+}
+
+/// The activity between two consecutive snapshots of a pot.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Interval {
+    /// The first snapshot's moment (exclusive).
+    pub from: DateTime<Utc>,
+    /// The second's (inclusive).
+    pub to: DateTime<Utc>,
+    /// The first snapshot's balance.
+    pub opening: Decimal,
+    /// The second's.
+    pub closing: Decimal,
+    /// Transfers into the pot in the interval.
+    pub transfers_in: Decimal,
+    /// Transfers out of it (negative).
+    pub transfers_out: Decimal,
+    /// How many transfers.
+    pub transfers: usize,
+    /// `closing − opening − transfers`: positive for money that came in unseen.
+    pub unattributed: Decimal,
+    /// What else is known of it.
+    pub bounds: Bounds,
+}
+
+/// One pot, inferred from its transfers and snapshots.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PotInference {
+    /// The pot.
+    pub pot_id: String,
+    /// The ledger from the first snapshot to the last: transfers and unattributed activity,
+    /// with the running balance, which meets every snapshot exactly.
+    pub lines: Vec<InferredLine>,
+    /// Every interval between consecutive snapshots, oldest first.
+    pub intervals: Vec<Interval>,
+    /// The sum of every interval's unattributed activity.
+    pub unattributed: Decimal,
+    /// Transfers before the first snapshot or after the last (or all of them, without
+    /// snapshots): nothing checks them.
+    pub unchecked: Vec<Transfer>,
+    /// How many snapshots there were.
+    pub snapshots: usize,
+}
+
+impl PotInference {
+    /// Whether the transfers explain every snapshot (no unattributed activity).
+    pub fn is_explained(&self) -> bool {
+        self.intervals.iter().all(|i| i.unattributed.is_zero())
+    }
+}
+
+/// Every pot, inferred.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Inference {
+    /// The pots, by id.
+    pub pots: Vec<PotInference>,
+}
+
+impl Inference {
+    /// Whether the transfers explain every snapshot of every pot.
+    pub fn is_explained(&self) -> bool {
+        self.pots.iter().all(PotInference::is_explained)
+    }
+}
+
+/// Rebuilds every pot's ledger from its transfers and balance snapshots (in any order; equal
+/// booking times keep the order given), and names per interval what the transfers do not
+/// explain.
+pub fn infer(
+    transfers: impl IntoIterator<Item = Transfer>,
+    snapshots: impl IntoIterator<Item = PotSnapshot>,
+) -> Inference {
+    let mut by_pot: BTreeMap<String, (Vec<Transfer>, Vec<PotSnapshot>)> = BTreeMap::new();
+    for t in transfers {
+        by_pot.entry(t.pot_id.clone()).or_default().0.push(t);
+    }
+    for s in snapshots {
+        by_pot.entry(s.pot_id.clone()).or_default().1.push(s);
+    }
+    Inference {
+        pots: by_pot
+            .into_iter()
+            .map(|(pot_id, (t, s))| infer_pot(pot_id, t, s))
+            .collect(),
+    }
+}
+
+fn infer_pot(
+    pot_id: String,
+    mut transfers: Vec<Transfer>,
+    mut snaps: Vec<PotSnapshot>,
+) -> PotInference {
+    transfers.sort_by_key(|t| t.booked_at);
+    snaps.sort_by_key(|s| s.at);
+    let snapshots = snaps.len();
+    let (Some(first), Some(last)) = (snaps.first(), snaps.last()) else {
+        return PotInference {
+            pot_id,
+            lines: Vec::new(),
+            intervals: Vec::new(),
+            unattributed: Decimal::ZERO,
+            unchecked: transfers,
+            snapshots,
+        };
+    };
+    let (first_at, last_at) = (first.at, last.at);
+    let mut unchecked = Vec::new();
+    let mut inside = Vec::with_capacity(transfers.len());
+    for t in transfers {
+        if t.booked_at <= first_at || t.booked_at > last_at {
+            unchecked.push(t);
+        } else {
+            inside.push(t);
+        }
+    }
+    let mut lines = Vec::with_capacity(inside.len() + snaps.len());
+    let mut intervals = Vec::with_capacity(snaps.len().saturating_sub(1));
+    let mut next = inside.into_iter().peekable();
+    for pair in snaps.windows(2) {
+        let (open, close) = (&pair[0], &pair[1]);
+        let mut running = open.balance;
+        let (mut t_in, mut t_out, mut count) = (Decimal::ZERO, Decimal::ZERO, 0);
+        let mut credit_before: Option<CreditBefore> = None;
+        while let Some(t) = next.next_if(|t| t.booked_at <= close.at) {
+            running += t.amount;
+            if t.amount > Decimal::ZERO {
+                t_in += t.amount;
+            } else {
+                t_out += t.amount;
+            }
+            count += 1;
+            // A pot never goes below zero: money came in unseen before this transfer.
+            if running < Decimal::ZERO
+                && credit_before.as_ref().is_none_or(|c| -running > c.at_least)
+            {
+                credit_before = Some(CreditBefore {
+                    transfer_id: t.id.clone(),
+                    at: t.booked_at,
+                    at_least: -running,
+                });
+            }
+            lines.push(InferredLine {
+                at: t.booked_at,
+                amount: t.amount,
+                running_balance: running,
+                kind: LineKind::Transfer {
+                    id: t.id,
+                    description: t.description,
+                },
+            });
+        }
+        let unattributed = close.balance - running;
+        if !unattributed.is_zero() {
+            lines.push(InferredLine {
+                at: close.at,
+                amount: unattributed,
+                running_balance: close.balance,
+                kind: LineKind::Unattributed { from: open.at },
+            });
+        }
+        intervals.push(Interval {
+            from: open.at,
+            to: close.at,
+            opening: open.balance,
+            closing: close.balance,
+            transfers_in: t_in,
+            transfers_out: t_out,
+            transfers: count,
+            unattributed,
+            bounds: Bounds {
+                activity_at_least: unattributed.abs(),
+                credit_before,
+            },
+        });
+    }
+    let unattributed = intervals.iter().map(|i| i.unattributed).sum();
+    PotInference {
+        pot_id,
+        lines,
+        intervals,
+        unattributed,
+        unchecked,
+        snapshots,
+    }
+}
+
+#[cfg(feature = "monzo")]
+mod monzo {
+    use super::{Extracted, PotSnapshot, Skipped, Transfer};
+    use chrono::{DateTime, Utc};
+    use monzo_model::accounts::{
+        MonzoProprietaryTransactionCode as Code, OBCreditDebitCode_1, OBEntryStatus1Code, OBPot1,
+        OBTransaction6,
+    };
+    use monzo_model::developer;
+    use rust_decimal::Decimal;
+
+    /// Pot transfers from the developer API's transactions: `scheme` `uk_retail_pot` or
+    /// `uk_business_pot`, the pot in `metadata.pot_id`, the amount signed for the pot (money
+    /// leaving the main account went into the pot). Declined transfers and transfers naming
+    /// no pot are skipped, with the reason.
+    pub fn from_developer(transactions: &[developer::Transaction]) -> Extracted {
+        let mut out = Extracted::default();
+        for t in transactions.iter().filter(|t| t.is_pot_transfer()) {
+            let skip = |reason: &str| Skipped {
+                id: t.id.clone(),
+                reason: reason.to_owned(),
+            };
+            if let Some(reason) = &t.decline_reason {
+                out.skipped
+                    .push(skip(&format!("declined ({reason}): no money moved")));
+                continue;
+            }
+            match t.pot_transfer() {
+                Some(p) => out.transfers.push(Transfer {
+                    id: t.id.clone(),
+                    pot_id: p.pot_id,
+                    booked_at: t.created,
+                    amount: p.into_pot,
+                    description: t.description.clone(),
+                }),
+                None => out
+                    .skipped
+                    .push(skip("a pot transfer without metadata.pot_id")),
+            }
+        }
+        out
+    }
+
+    /// The pot a description names, by the pot names given: the longest name such that the
+    /// description ends with "{name} Pot" (as Monzo's "Transfer to Savings Pot"), ignoring case.
+    /// `None` when no name, or more than one of the same length, fits.
+    fn named_pot<'a>(description: &str, pots: &'a [(String, String)]) -> Option<&'a str> {
+        let d = description.trim().to_lowercase();
+        let mut fits: Vec<&(String, String)> = pots
+            .iter()
+            .filter(|(_, name)| {
+                let name = name.trim().to_lowercase();
+                !name.is_empty()
+                    && d.strip_suffix(" pot")
+                        .is_some_and(|rest| rest == name || rest.ends_with(&format!(" {name}")))
+            })
+            .collect();
+        fits.sort_by_key(|(_, name)| std::cmp::Reverse(name.len()));
+        match fits.as_slice() {
+            [one] => Some(one.0.as_str()),
+            [a, b, ..] if a.1.len() > b.1.len() => Some(a.0.as_str()),
+            _ => None,
+        }
+    }
+
+    /// Pot transfers from Open Banking main-account transactions: the ones with
+    /// `ProprietaryBankTransactionCode` `uk_retail_pot` or `uk_business_pot`, booked. The pot
+    /// is the transaction's `PotId` (the proposed extension) or, without it, the pot `pots`
+    /// (id, name) whose name the description ends with ("Transfer to Savings Pot"). A debit
+    /// of the main account went into the pot. Pending transfers, and transfers whose pot
+    /// cannot be told, are skipped with the reason.
+    pub fn from_open_banking(
+        transactions: &[OBTransaction6],
+        pots: &[(String, String)],
+    ) -> Extracted {
+        let mut out = Extracted::default();
+        for t in transactions {
+            let is_pot = t
+                .proprietary_bank_transaction_code
+                .as_ref()
+                .is_some_and(|c| matches!(c.code, Code::UkRetailPot | Code::UkBusinessPot));
+            if !is_pot {
+                continue;
+            }
+            let id = t
+                .transaction_id
+                .as_ref()
+                .map(|i| i.to_string())
+                .unwrap_or_default();
+            let description = t
+                .transaction_information
+                .as_ref()
+                .map(|i| i.to_string())
+                .unwrap_or_default();
+            let skip = |reason: String| Skipped {
+                id: id.clone(),
+                reason,
+            };
+            if t.status != OBEntryStatus1Code::Booked {
+                out.skipped
+                    .push(skip(format!("status {:?}: not booked", t.status)));
+                continue;
+            }
+            let amount: Decimal = t.amount.amount.value();
+            let into_pot = match &t.credit_debit_indicator {
+                OBCreditDebitCode_1::Debit => amount,
+                OBCreditDebitCode_1::Credit => -amount,
+                OBCreditDebitCode_1::Unknown(other) => {
+                    out.skipped
+                        .push(skip(format!("CreditDebitIndicator {other}")));
+                    continue;
+                }
+            };
+            let pot_id = match &t.pot_id {
+                Some(p) => p.to_string(),
+                None => match named_pot(&description, pots) {
+                    Some(p) => p.to_owned(),
+                    None => {
+                        out.skipped.push(skip(format!(
+                            "no PotId, and the description {description:?} names no single known pot"
+                        )));
+                        continue;
+                    }
+                },
+            };
+            out.transfers.push(Transfer {
+                id,
+                pot_id,
+                booked_at: t.booking_date_time.utc(),
+                amount: into_pot,
+                description,
+            });
+        }
+        out
+    }
+
+    /// The (id, name) pairs of Open Banking pots, for [`from_open_banking`].
+    pub fn pot_names(pots: &[OBPot1]) -> Vec<(String, String)> {
+        pots.iter()
+            .map(|p| {
+                (
+                    p.pot_id.to_string(),
+                    p.name.as_ref().map(|n| n.to_string()).unwrap_or_default(),
+                )
+            })
+            .collect()
+    }
+
+    /// Each Open Banking pot's balance at `at` (when `GET /pots` answered), and its creation
+    /// as a snapshot of zero.
+    pub fn open_banking_snapshots(pots: &[OBPot1], at: DateTime<Utc>) -> Vec<PotSnapshot> {
+        pots.iter()
+            .flat_map(|p| {
+                let id = p.pot_id.to_string();
+                [
+                    super::creation_snapshot(id.clone(), p.created.utc()),
+                    PotSnapshot::new(id, at, p.balance.amount.value()),
+                ]
+            })
+            .collect()
+    }
+
+    /// Each developer-API pot's balance at `at`, and its creation as a snapshot of zero.
+    /// Deleted pots are left out.
+    pub fn developer_snapshots(pots: &[developer::Pot], at: DateTime<Utc>) -> Vec<PotSnapshot> {
+        pots.iter()
+            .filter(|p| !p.deleted)
+            .flat_map(|p| {
+                [
+                    super::creation_snapshot(p.id.clone(), p.created),
+                    PotSnapshot::new(p.id.clone(), at, p.balance_decimal()),
+                ]
+            })
+            .collect()
+    }
+}
+
+#[cfg(feature = "monzo")]
+pub use monzo::{
+    developer_snapshots, from_developer, from_open_banking, open_banking_snapshots, pot_names,
+};
