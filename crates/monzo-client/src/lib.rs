@@ -27,7 +27,9 @@
 //! ```
 //!
 //! The `examples/journey.rs` example runs a whole account-information and payment journey
-//! against the local emulator.
+//! against the local emulator; `examples/pot_budget.rs` is a budgeting tool's view of pots:
+//! every pot's history reconciled to the penny, a webhook for a new pot transaction, and the
+//! today's-data mode on main-account transactions alone.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -35,6 +37,7 @@
 mod ais;
 mod auth;
 mod error;
+mod events;
 mod pis;
 mod sandbox;
 mod transport;
@@ -42,6 +45,7 @@ mod transport;
 pub use ais::{Pages, TransactionQuery};
 pub use auth::{Authorization, Software};
 pub use error::ClientError;
+pub use events::{EventNotification, PolledEvents, RESOURCE_UPDATE};
 pub use pis::{PaymentApi, Signed};
 pub use sandbox::SandboxStatement;
 pub use transport::RetryPolicy;

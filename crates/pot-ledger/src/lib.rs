@@ -455,3 +455,62 @@ fn reconcile_pot(pot_id: String, input: PotInput) -> PotReconciliation {
         checked,
     }
 }
+
+#[cfg(feature = "monzo")]
+impl Entry {
+    /// The entry for a pot transaction of the proposed `GET /pots/{PotId}/transactions`
+    /// extension: signed by its `CreditDebitIndicator` (credit into the pot), with its
+    /// `Source`, description (`TransactionInformation`, else the merchant's name) and, with
+    /// `ReadTransactionsDetail`, its stated `Balance`. A transaction without a `TransactionId`
+    /// is named by its pot and booking time.
+    pub fn from_pot_transaction(t: &monzo_model::accounts::OBPotTransaction1) -> Entry {
+        use monzo_model::accounts::MonzoPotTransactionSource as S;
+        use monzo_model::accounts::OBCreditDebitCode_1 as Cdi;
+        let booked_at = t.booking_date_time.utc();
+        let magnitude: Decimal = t.amount.amount.value();
+        let amount = match t.credit_debit_indicator {
+            Cdi::Debit => -magnitude,
+            _ => magnitude,
+        };
+        let source = match &t.source {
+            S::TransferIn => Source::TransferIn,
+            S::TransferOut => Source::TransferOut,
+            S::CardPayment => Source::CardPayment,
+            S::DirectDebit => Source::DirectDebit,
+            S::Interest => Source::Interest,
+            S::RoundUp => Source::RoundUp,
+            S::Unknown(other) => Source::Other(other.clone()),
+        };
+        let id = t.transaction_id.as_ref().map_or_else(
+            || format!("{}@{}", t.pot_id.as_str(), booked_at.to_rfc3339()),
+            |i| i.to_string(),
+        );
+        let description = t
+            .transaction_information
+            .as_ref()
+            .map(|i| i.to_string())
+            .or_else(|| {
+                t.merchant_details
+                    .as_ref()
+                    .and_then(|m| m.merchant_name.as_ref().map(|n| n.to_string()))
+            })
+            .unwrap_or_default();
+        let stated_balance = t.balance.as_ref().map(|b| {
+            let v: Decimal = b.amount.amount.value();
+            if b.credit_debit_indicator.as_str() == "Debit" {
+                -v
+            } else {
+                v
+            }
+        });
+        Entry {
+            id,
+            pot_id: t.pot_id.to_string(),
+            booked_at,
+            amount,
+            source,
+            description,
+            stated_balance,
+        }
+    }
+}

@@ -19,17 +19,17 @@ const HEAVY: &str = "user_0000A4C4ZChWNMEvew2U77";
 const HEAVY_ACCOUNT: &str = "acc_0000A4C4ZSskDOixqNPfpR";
 const ORG: &str = "0015800001TESTORG";
 
-struct Tpp {
+pub(crate) struct Tpp {
     _server: Running,
-    client: Client,
+    pub(crate) client: Client,
     software: Software,
-    accounts_client: String,
+    pub(crate) accounts_client: String,
     payments_client: String,
 }
 
 /// Starts an emulator, enrols a software with its directory, and registers it twice (accounts,
 /// payments) over mutual TLS.
-async fn setup(software_id: &str) -> Tpp {
+pub(crate) async fn setup(software_id: &str) -> Tpp {
     setup_with(software_id, 100).await
 }
 
@@ -92,7 +92,7 @@ async fn setup_with(software_id: &str, per_second: u32) -> Tpp {
 }
 
 /// Creates an account-access consent authorised for the heavy user and returns its tokens.
-async fn authorised_accounts(t: &Tpp) -> monzo_client::TokenResponse {
+pub(crate) async fn authorised_accounts(t: &Tpp) -> monzo_client::TokenResponse {
     let app = t
         .client
         .client_credentials(&t.accounts_client, "accounts")

@@ -2,6 +2,12 @@
 //! client through a whole journey: directory statement, registration, consents, the
 //! authorization redirect and its id_token, tokens and refresh rotation, every account read
 //! with pagination, payments with signatures and idempotent replay, and concurrent submissions
-//! on one consent.
+//! on one consent; event notifications pushed to a webhook (with retries) and polled.
 
+mod events;
 mod journey;
+
+/// The examples' webhook receiver, tested here as the examples use it.
+#[path = "../../examples/common/webhook.rs"]
+#[allow(dead_code)]
+mod webhook;
