@@ -2,7 +2,7 @@
 //! `register --sandbox`, over the emulator's server crate).
 
 use std::io::{BufRead, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::Args;
 use monzo_client::{Authorization, Client, PaymentApi, Signed, TransactionQuery};
@@ -198,7 +198,41 @@ pub async fn run(cli: Cli) -> Result<(), String> {
         Command::Transactions(a) => transactions(&dir, a).await,
         Command::Pots { json, action: None } => pots(&dir, json).await,
         Command::Pots {
-            action: Some(PotsAction::Reconcile { json, csv }),
+            action:
+                Some(PotsAction::Reconcile {
+                    json,
+                    csv,
+                    todays_data: true,
+                    ..
+                }),
+            ..
+        } => todays_data(&dir, json, csv).await,
+        Command::Pots {
+            action:
+                Some(PotsAction::Reconcile {
+                    json,
+                    csv,
+                    developer_transactions: Some(transactions),
+                    developer_pots: Some(pots),
+                    at,
+                    snapshots,
+                    ..
+                }),
+            ..
+        } => developer_export(&transactions, &pots, at, snapshots.as_deref(), json, csv),
+        Command::Pots {
+            action:
+                Some(PotsAction::Simulate {
+                    pot_id,
+                    source,
+                    amount,
+                    merchant,
+                    name,
+                }),
+            ..
+        } => simulate(&dir, &pot_id, source, amount, merchant, name).await,
+        Command::Pots {
+            action: Some(PotsAction::Reconcile { json, csv, .. }),
             ..
         } => reconcile_pots(&dir, json, csv).await,
         Command::Pay(a) => pay(&dir, a).await,
@@ -683,50 +717,6 @@ async fn pots(dir: &Dir, json: bool) -> Result<(), String> {
     Ok(())
 }
 
-/// A signed amount of an API object with `Amount` and `CreditDebitIndicator`.
-fn signed_amount(amount: &Value, indicator: &Value) -> Result<rust_decimal::Decimal, String> {
-    let a: rust_decimal::Decimal = text(amount, &["Amount"])
-        .parse()
-        .map_err(|e| format!("amount {amount}: {e}"))?;
-    Ok(if indicator.as_str() == Some("Debit") {
-        -a
-    } else {
-        a
-    })
-}
-
-/// One pot transaction of the API as a ledger entry.
-fn ledger_entry(tx: &Value) -> Result<pot_ledger::Entry, String> {
-    use pot_ledger::Source;
-    let source = match text(tx, &["Source"]) {
-        "TransferIn" => Source::TransferIn,
-        "TransferOut" => Source::TransferOut,
-        "CardPayment" => Source::CardPayment,
-        "DirectDebit" => Source::DirectDebit,
-        "Interest" => Source::Interest,
-        "RoundUp" => Source::RoundUp,
-        other => Source::Other(other.to_owned()),
-    };
-    let booked = chrono::DateTime::parse_from_rfc3339(text(tx, &["BookingDateTime"]))
-        .map_err(|e| format!("BookingDateTime of {}: {e}", text(tx, &["TransactionId"])))?
-        .to_utc();
-    let mut entry = pot_ledger::Entry::new(
-        text(tx, &["TransactionId"]),
-        text(tx, &["PotId"]),
-        booked,
-        signed_amount(&tx["Amount"], &tx["CreditDebitIndicator"])?,
-        source,
-    );
-    entry.description = text(tx, &["TransactionInformation"]).to_owned();
-    if tx.get("Balance").is_some() {
-        entry.stated_balance = Some(signed_amount(
-            &tx["Balance"]["Amount"],
-            &tx["Balance"]["CreditDebitIndicator"],
-        )?);
-    }
-    Ok(entry)
-}
-
 async fn reconcile_pots(dir: &Dir, json: bool, csv: bool) -> Result<(), String> {
     let (client, _, token) = accounts_session(dir).await?;
     let now = chrono::Utc::now();
@@ -739,12 +729,13 @@ async fn reconcile_pots(dir: &Dir, json: bool, csv: bool) -> Result<(), String> 
             .pot_transactions(&token, id, &TransactionQuery::default())
             .await
             .map_err(err)?;
-        for tx in history {
-            entries.push(ledger_entry(&serde_json::to_value(&tx).map_err(err)?)?);
-        }
+        entries.extend(history.iter().map(pot_ledger::Entry::from_pot_transaction));
         // The history runs from the pot's creation, so it opens at zero; the balance
-        // `GET /pots` gives now closes it.
-        let balance = signed_amount(&pot["Balance"], &pot["CreditDebitIndicator"])?;
+        // `GET /pots` gives now closes it (a pot never goes below zero, and Monzo's
+        // documentation marks positive pot balances `Debit`, so the indicator is not used).
+        let balance: rust_decimal::Decimal = text(pot, &["Balance", "Amount"])
+            .parse()
+            .map_err(|e| format!("the balance of {id}: {e}"))?;
         statements.push(
             pot_ledger::Statement::new(id, rust_decimal::Decimal::ZERO).closing(now, balance),
         );
@@ -763,6 +754,143 @@ async fn reconcile_pots(dir: &Dir, json: bool, csv: bool) -> Result<(), String> 
     } else {
         Err(format!("{breaks} break(s): the pots do not reconcile"))
     }
+}
+
+/// Prints a today's-data inference.
+fn print_inference(result: &pot_ledger::partial::Inference, json: bool, csv: bool) {
+    if json {
+        println!("{}", pot_ledger::report::partial::json(result));
+    } else if csv {
+        print!("{}", pot_ledger::report::partial::csv(result));
+    } else {
+        print!("{}", pot_ledger::report::partial::text(result));
+    }
+}
+
+/// Prints what was skipped, on stderr.
+fn report_skipped(skipped: &[pot_ledger::partial::Skipped]) {
+    for s in skipped {
+        eprintln!("skipped {}: {}", s.id, s.reason);
+    }
+}
+
+/// The profile's file of recorded pot balances.
+const SNAPSHOTS: &str = "pot-snapshots.jsonl";
+
+/// Reads snapshots, one JSON object per line (blank lines ignored).
+fn read_snapshots(path: &Path) -> Result<Vec<pot_ledger::partial::PotSnapshot>, String> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(format!("{}: {e}", path.display())),
+    };
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(i, l)| {
+            serde_json::from_str(l).map_err(|e| format!("{} line {}: {e}", path.display(), i + 1))
+        })
+        .collect()
+}
+
+/// Today's-data mode against the ASPSP: every page of each account's transactions, without
+/// relying on the proposed `PotId`, and the pots' balances, recorded at every run.
+async fn todays_data(dir: &Dir, json: bool, csv: bool) -> Result<(), String> {
+    use pot_ledger::partial::{from_open_banking, infer, open_banking_snapshots, pot_names};
+    let (client, _, token) = accounts_session(dir).await?;
+    let now = chrono::Utc::now();
+    let pots = client.pots(&token).await.map_err(err)?.data.pot;
+    let mut accounts: Vec<String> = pots.iter().map(|p| p.account_id.to_string()).collect();
+    accounts.sort();
+    accounts.dedup();
+    let mut main = Vec::new();
+    for account in &accounts {
+        let mut all = client
+            .transaction_pages(&token, account, TransactionQuery::default())
+            .collect_all()
+            .await
+            .map_err(err)?;
+        main.append(&mut all);
+    }
+    // As Monzo serves transactions today: the pot is told by its name.
+    for t in &mut main {
+        t.pot_id = None;
+    }
+    let extracted = from_open_banking(&main, &pot_names(&pots));
+    report_skipped(&extracted.skipped);
+    // Record this run's balances; every recorded run is a snapshot.
+    let path = dir.0.join(SNAPSHOTS);
+    let mut recorded = read_snapshots(&path)?;
+    let current = open_banking_snapshots(&pots, now);
+    let mut text_out = std::fs::read_to_string(&path).unwrap_or_default();
+    for s in current.iter().filter(|s| s.at == now) {
+        text_out.push_str(&serde_json::to_string(s).map_err(err)?);
+        text_out.push('\n');
+    }
+    dir.write(SNAPSHOTS, &text_out)?;
+    recorded.extend(current);
+    eprintln!(
+        "{} main-account transactions, {} pot transfers, {} snapshots",
+        main.len(),
+        extracted.transfers.len(),
+        recorded.len()
+    );
+    print_inference(&infer(extracted.transfers, recorded), json, csv);
+    Ok(())
+}
+
+/// Today's-data mode from a developer-API export, offline.
+fn developer_export(
+    transactions: &Path,
+    pots: &Path,
+    at: Option<chrono::DateTime<chrono::Utc>>,
+    snapshots: Option<&Path>,
+    json: bool,
+    csv: bool,
+) -> Result<(), String> {
+    use monzo_model::developer::{PotList, TransactionList};
+    use pot_ledger::partial::{developer_snapshots, from_developer, infer};
+    let read = |p: &Path| std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()));
+    let list: TransactionList = serde_json::from_slice(&read(transactions)?)
+        .map_err(|e| format!("{}: {e}", transactions.display()))?;
+    let pot_list: PotList =
+        serde_json::from_slice(&read(pots)?).map_err(|e| format!("{}: {e}", pots.display()))?;
+    let extracted = from_developer(&list.transactions);
+    report_skipped(&extracted.skipped);
+    let mut all = developer_snapshots(&pot_list.pots, at.unwrap_or_else(chrono::Utc::now));
+    if let Some(extra) = snapshots {
+        if !extra.exists() {
+            return Err(format!("{}: no such file", extra.display()));
+        }
+        all.extend(read_snapshots(extra)?);
+    }
+    print_inference(&infer(extracted.transfers, all), json, csv);
+    Ok(())
+}
+
+/// `pots simulate`: the emulator's sandbox control.
+async fn simulate(
+    dir: &Dir,
+    pot_id: &str,
+    source: String,
+    amount: String,
+    merchant: Option<String>,
+    name: Option<String>,
+) -> Result<(), String> {
+    let profile = dir.profile()?;
+    let client = dir.client(&profile)?;
+    let mut body = serde_json::json!({"Source": source, "Amount": amount});
+    if let Some(m) = merchant {
+        body["Merchant"] = Value::String(m);
+    }
+    if let Some(n) = name {
+        body["Name"] = Value::String(n);
+    }
+    let made = client
+        .sandbox_pot_transaction(pot_id, &body)
+        .await
+        .map_err(err)?;
+    print_json(&made)
 }
 
 async fn pay(dir: &Dir, a: PayArgs) -> Result<(), String> {

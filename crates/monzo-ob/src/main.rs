@@ -7,6 +7,8 @@
 //! monzo-ob authorize --user heavy          # an account-access consent, authorised
 //! monzo-ob accounts | balances | pots
 //! monzo-ob pots reconcile                  # every pot's history, reconciled to its balance
+//! monzo-ob pots reconcile --todays-data    # from main-account transfers and balances alone
+//! monzo-ob pots simulate pot_... --source CardPayment --amount 9.99 --merchant Trainline
 //! monzo-ob transactions --csv > tx.csv     # every page, with progress on stderr
 //! monzo-ob pay --amount 12.50 --to 04000412345678 --name "A Friend" --user heavy
 //! ```
@@ -98,16 +100,56 @@ pub enum Command {
 /// What `pots` can do besides listing.
 #[derive(Debug, Subcommand)]
 pub enum PotsAction {
-    /// Fetches every pot's complete history (the proposed `GET /pots/{PotId}/transactions`,
-    /// which the local emulator serves) and reconciles each pot to the penny against its
-    /// balance; exits with an error when anything does not reconcile.
+    /// Reconciles every pot. By default, full mode: every pot's complete history (the proposed
+    /// `GET /pots/{PotId}/transactions`, which the local emulator serves), reconciled to the
+    /// penny against its balance; exits with an error when anything does not reconcile.
+    ///
+    /// With `--todays-data`, what Monzo serves now: the main account's pot transfers (by pot
+    /// name, without the proposed `PotId`) and the pots' balances, recorded in the profile at
+    /// every run (`pot-snapshots.jsonl`), so that each run narrows the intervals in which
+    /// unattributed pot activity happened. With `--developer-transactions`, the same from a
+    /// developer-API export, offline.
     Reconcile {
-        /// Print the reconciliation as JSON.
+        /// Print the result as JSON.
         #[arg(long, conflicts_with = "csv")]
         json: bool,
         /// Print the ledgers as CSV.
         #[arg(long)]
         csv: bool,
+        /// Today's-data mode from the ASPSP: main-account transfers and pot balances.
+        #[arg(long, conflicts_with = "developer_transactions")]
+        todays_data: bool,
+        /// Today's-data mode from a developer-API export (`{"transactions": [...]}`, as
+        /// `GET /transactions` returns it), offline.
+        #[arg(long, value_name = "FILE", requires = "developer_pots")]
+        developer_transactions: Option<PathBuf>,
+        /// The pots of that export (`{"pots": [...]}`, as `GET /pots` returns it).
+        #[arg(long, value_name = "FILE", requires = "developer_transactions")]
+        developer_pots: Option<PathBuf>,
+        /// When the pots file's balances were read (RFC 3339; default now).
+        #[arg(long, value_name = "TIME", requires = "developer_pots")]
+        at: Option<chrono::DateTime<chrono::Utc>>,
+        /// More balance snapshots, one JSON object per line: `{"pot_id", "at", "balance"}`.
+        #[arg(long, value_name = "FILE", requires = "developer_transactions")]
+        snapshots: Option<PathBuf>,
+    },
+    /// The local emulator only: makes a pot transaction happen now, as the bank would book it
+    /// (and pushes the event to subscribed clients).
+    Simulate {
+        /// The pot (`pot_...`).
+        pot_id: String,
+        /// `TransferIn`, `TransferOut`, `CardPayment`, `DirectDebit`, `Interest` or `RoundUp`.
+        #[arg(long)]
+        source: String,
+        /// The amount, such as 12.50.
+        #[arg(long)]
+        amount: String,
+        /// The merchant of a `CardPayment`.
+        #[arg(long)]
+        merchant: Option<String>,
+        /// The originator of a `DirectDebit`.
+        #[arg(long)]
+        name: Option<String>,
     },
 }
 

@@ -145,6 +145,97 @@ fn a_new_user_s_whole_journey_through_the_cli() {
     let ledger = stdout(&run(&profile, &["pots", "reconcile", "--csv"]));
     assert!(ledger.lines().count() > 10, "{ledger}");
 
+    // Today's-data mode: the savings pots' interest is what the transfers do not explain.
+    let today = stdout(&run(&profile, &["pots", "reconcile", "--todays-data"]));
+    assert!(today.contains("UNATTRIBUTED"), "{today}");
+    let recorded = std::fs::read_to_string(profile.join("pot-snapshots.jsonl")).unwrap();
+    assert_eq!(recorded.lines().count(), 5, "{recorded}");
+    // A card payment from the Holiday pot: the main account shows the transfer, so it is
+    // explained; interest is not, and lands in the interval between two runs.
+    let made = stdout(&run(
+        &profile,
+        &[
+            "pots",
+            "simulate",
+            "pot_qNPfpR0002",
+            "--source",
+            "CardPayment",
+            "--amount",
+            "5.00",
+            "--merchant",
+            "Trainline",
+        ],
+    ));
+    assert!(made.contains("\"CardPayment\""), "{made}");
+    run(&profile, &["pots", "reconcile", "--todays-data"]);
+    run(
+        &profile,
+        &[
+            "pots",
+            "simulate",
+            "pot_qNPfpR0002",
+            "--source",
+            "Interest",
+            "--amount",
+            "0.50",
+        ],
+    );
+    let third = run(&profile, &["pots", "reconcile", "--todays-data", "--json"]);
+    let third: serde_json::Value = serde_json::from_slice(&third.stdout).unwrap();
+    let holiday = third["pots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["pot_id"] == "pot_qNPfpR0002")
+        .unwrap();
+    let intervals = holiday["intervals"].as_array().unwrap();
+    assert_eq!(intervals.len(), 3, "{holiday}");
+    let unattributed = |i: &serde_json::Value| -> rust_decimal::Decimal {
+        i["unattributed"].as_str().unwrap().parse().unwrap()
+    };
+    assert!(unattributed(&intervals[1]).is_zero(), "{holiday}");
+    assert_eq!(unattributed(&intervals[2]), rust_decimal::Decimal::new(50, 2), "{holiday}");
+    // Full mode still reconciles every pot, the new transactions included.
+    let reconciled = stdout(&run(&profile, &["pots", "reconcile"]));
+    assert!(
+        reconciled.contains("every balance reconciled to the penny"),
+        "{reconciled}"
+    );
+
+    // Today's-data mode offline, from a developer-API export.
+    let export = fresh_dir("cli-export");
+    std::fs::create_dir_all(&export).unwrap();
+    std::fs::write(
+        export.join("transactions.json"),
+        r#"{"transactions": [
+          {"id": "tx_1", "amount": -5000, "currency": "GBP", "created": "2026-10-01T10:00:00Z",
+           "description": "pot_x", "scheme": "uk_retail_pot", "metadata": {"pot_id": "pot_x"}},
+          {"id": "tx_2", "amount": -450, "currency": "GBP", "created": "2026-10-02T10:00:00Z",
+           "description": "PRET", "scheme": "mastercard", "metadata": {}}
+        ]}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        export.join("pots.json"),
+        r#"{"pots": [{"id": "pot_x", "name": "Trips", "balance": 3750, "currency": "GBP",
+           "created": "2026-09-01T09:00:00Z", "deleted": false}]}"#,
+    )
+    .unwrap();
+    let offline = stdout(&run(
+        &profile,
+        &[
+            "pots",
+            "reconcile",
+            "--developer-transactions",
+            export.join("transactions.json").to_str().unwrap(),
+            "--developer-pots",
+            export.join("pots.json").to_str().unwrap(),
+            "--at",
+            "2026-11-01T00:00:00Z",
+        ],
+    ));
+    assert!(offline.contains("UNATTRIBUTED -12.50"), "{offline}");
+
     let paid = stdout(&run(
         &profile,
         &[
