@@ -194,7 +194,11 @@ fn a_new_user_s_whole_journey_through_the_cli() {
         i["unattributed"].as_str().unwrap().parse().unwrap()
     };
     assert!(unattributed(&intervals[1]).is_zero(), "{holiday}");
-    assert_eq!(unattributed(&intervals[2]), rust_decimal::Decimal::new(50, 2), "{holiday}");
+    assert_eq!(
+        unattributed(&intervals[2]),
+        rust_decimal::Decimal::new(50, 2),
+        "{holiday}"
+    );
     // Full mode still reconciles every pot, the new transactions included.
     let reconciled = stdout(&run(&profile, &["pots", "reconcile"]));
     assert!(

@@ -61,3 +61,52 @@ fn reconcile_pots(bencher: Bencher, n: usize) {
             r
         });
 }
+
+/// Today's-data mode on the same histories: every transaction as a main-account transfer,
+/// with a balance snapshot per pot every 1,000 transactions (a tool recording `GET /pots`
+/// often), one in ten transactions hidden so that intervals carry unattributed activity.
+fn transfers(
+    n: usize,
+) -> (
+    Vec<pot_ledger::partial::Transfer>,
+    Vec<pot_ledger::partial::PotSnapshot>,
+) {
+    use pot_ledger::partial::{PotSnapshot, Transfer};
+    let (entries, _) = history(n);
+    let start = entries.first().map(|e| e.booked_at).unwrap_or_default();
+    let mut balances = vec![Decimal::ZERO; POTS];
+    let mut snapshots: Vec<PotSnapshot> = (0..POTS)
+        .map(|p| {
+            PotSnapshot::new(
+                format!("pot_{p:02}"),
+                start - Duration::seconds(1),
+                Decimal::ZERO,
+            )
+        })
+        .collect();
+    let mut out = Vec::with_capacity(n);
+    for (i, e) in entries.into_iter().enumerate() {
+        let pot: usize = e.pot_id[4..].parse().unwrap_or(0);
+        balances[pot] += e.amount;
+        if i % 10 != 0 {
+            out.push(Transfer::new(e.id, e.pot_id, e.booked_at, e.amount));
+        }
+        if i % 1_000 == 999 {
+            for (p, b) in balances.iter().enumerate() {
+                snapshots.push(PotSnapshot::new(format!("pot_{p:02}"), e.booked_at, *b));
+            }
+        }
+    }
+    (out, snapshots)
+}
+
+#[divan::bench(args = [10_000, 100_000, 1_000_000], sample_count = 5, sample_size = 1)]
+fn infer_from_transfers(bencher: Bencher, n: usize) {
+    bencher
+        .with_inputs(|| transfers(n))
+        .bench_local_values(|(transfers, snapshots)| {
+            let r = pot_ledger::partial::infer(transfers, snapshots);
+            assert!(!r.is_explained());
+            r
+        });
+}

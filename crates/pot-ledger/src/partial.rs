@@ -259,11 +259,22 @@ pub fn infer(
     snapshots: impl IntoIterator<Item = PotSnapshot>,
 ) -> Inference {
     let mut by_pot: BTreeMap<String, (Vec<Transfer>, Vec<PotSnapshot>)> = BTreeMap::new();
+    // Looked up before inserting: a key is cloned once per pot, not once per transfer.
     for t in transfers {
-        by_pot.entry(t.pot_id.clone()).or_default().0.push(t);
+        match by_pot.get_mut(&t.pot_id) {
+            Some(pot) => pot.0.push(t),
+            None => {
+                by_pot.insert(t.pot_id.clone(), (vec![t], Vec::new()));
+            }
+        }
     }
     for s in snapshots {
-        by_pot.entry(s.pot_id.clone()).or_default().1.push(s);
+        match by_pot.get_mut(&s.pot_id) {
+            Some(pot) => pot.1.push(s),
+            None => {
+                by_pot.insert(s.pot_id.clone(), (Vec::new(), vec![s]));
+            }
+        }
     }
     Inference {
         pots: by_pot
