@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Conformance of the local emulator with OBIE's OpenAPI specs, by schemathesis (pinned in
 # conformance/requirements.txt, installed into a virtualenv under the target directory):
-# account information (v3.1.10), payment initiation (v3.1.10 and v3.1.11) and VRP (v3.1.10).
+# account information (v3.1.10), payment initiation (v3.1.10 and v3.1.11) and VRP (v3.1.10),
+# each in Monzo's profile as `cargo xtask specs profiled` writes it (pots, the pot-transactions
+# proposal, Monzo's fields), and the Events API (v3.1.10) as published.
 #
 # It starts the emulator on loopback with a throw-away state directory, has the CLI register,
 # authorise the heavy sandbox user and print tokens, then runs schemathesis with the client
@@ -60,7 +62,7 @@ mkdir -p "$reports"
 check() {
   local name="$1" spec="$2" path="$3" token="$4"
   echo "== $name: $spec against $base$path ($seconds s)"
-  (cd "$here" && "$venv/bin/st" run "$specs/$spec" \
+  (cd "$here" && "$venv/bin/st" run "$spec" \
     --url "$base$path" \
     -H "Authorization: Bearer $token" \
     --request-cert "$profile/client.pem" --request-cert-key "$profile/client.key" \
@@ -72,8 +74,15 @@ check() {
     --report junit --report-junit-path "$reports/$name.xml")
 }
 
-check account-info v3.1.10/account-info-openapi.json /open-banking/v3.1/aisp "$accounts_token"
-check payments v3.1.10/payment-initiation-openapi.json /open-banking/v3.1/pisp "$payments_token"
-check international-3.1.11 v3.1.11/payment-initiation-openapi.json /open-banking/v3.1/pisp "$payments_token"
-check vrp v3.1.10/vrp-openapi.json /open-banking/v3.1/pisp "$payments_token"
+# The emulator serves Monzo's profile: each pinned spec after the Monzo extension pass (pots,
+# the pot-transactions proposal with PotId on main-account transactions, Monzo's fields).
+profiled="$work/profiled"
+(cd "$root" && cargo run --quiet -p xtask -- specs profiled --out "$profiled" --specs-dir "$specs" > /dev/null)
+check account-info "$profiled/account-info.json" /open-banking/v3.1/aisp "$accounts_token"
+check payments "$profiled/payment-initiation.json" /open-banking/v3.1/pisp "$payments_token"
+check international-3.1.11 "$profiled/payment-initiation-v3.1.11.json" /open-banking/v3.1/pisp "$payments_token"
+check vrp "$profiled/vrp.json" /open-banking/v3.1/pisp "$payments_token"
+# The Events API (which Monzo does not offer; the emulator serves it for the pot proposal),
+# as published, with a client-credentials token of any API scope.
+check events "$specs/v3.1.10/events-openapi.json" /open-banking/v3.1 "$payments_token"
 echo "== conformance: no 5xx, every response as the specs say (reports in $reports)"

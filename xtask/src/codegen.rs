@@ -1,7 +1,7 @@
 //! The codegen pipeline: specs in, generated files out (or compared, with `--check`).
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use quote::quote;
 use serde_json::Value;
@@ -84,6 +84,36 @@ fn monzo_extension_pass(
         overlay::apply_overlay(&mut spec, &doc, o)?;
     }
     Ok(spec)
+}
+
+/// Writes Monzo's profile of each pinned spec that has one (the upstream spec after the Monzo
+/// extension pass, proposals included) to `out` as `{name}.json`, where `name` is the lock's
+/// spec name; returns the files written. These are the specs the emulator serves, for tools
+/// that test it (the conformance run).
+pub fn write_profiled(
+    root: &Path,
+    specs_dir: &Path,
+    pins: &[Pin],
+    out: &Path,
+) -> Result<Vec<PathBuf>, String> {
+    let prof = profile(root)?;
+    std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
+    let mut written = Vec::new();
+    for pin in pins {
+        let Some((exts, overlays)) = prof.entries.get(&pin.name) else {
+            continue;
+        };
+        let bytes = lock::read_pinned(specs_dir, pin)?;
+        let spec: Value =
+            serde_json::from_slice(&bytes).map_err(|e| format!("parsing {}: {e}", pin.local))?;
+        let profiled = monzo_extension_pass(root, &spec, exts, overlays)
+            .map_err(|e| format!("{}: {e}", pin.name))?;
+        let path = out.join(format!("{}.json", pin.name));
+        let text = serde_json::to_string_pretty(&profiled).map_err(|e| e.to_string())?;
+        std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;
+        written.push(path);
+    }
+    Ok(written)
 }
 
 fn rt_ob() -> Emit {

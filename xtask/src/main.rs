@@ -25,6 +25,9 @@ commands:
                                         (--check: fail if the checked-in code differs)
   specs fetch [--dir DIR]               download the pinned spec files (default specs/.cache)
   specs verify [--specs-dir DIR]        check the pinned files' sha256
+  specs profiled --out DIR [--specs-dir DIR]
+                                        write Monzo's profile of each spec (the pinned spec
+                                        after the Monzo extension pass, proposals included)
 
 The specs directory is --specs-dir, else $OBIE_SPECS_DIR, else specs/.cache.";
 
@@ -88,6 +91,15 @@ fn run(args: &[String]) -> Result<(), String> {
                 for pin in &pins {
                     lock::read_pinned(&dir, pin)?;
                     println!("ok  {}  {}", pin.sha256, pin.local);
+                }
+                Ok(())
+            }
+            Some("profiled") => {
+                let out = flag_value(args, "--out")?
+                    .ok_or_else(|| format!("specs profiled needs --out DIR\n\n{USAGE}"))?;
+                let dir = specs_dir(args)?;
+                for path in codegen::write_profiled(&root, &dir, &pins, &out)? {
+                    println!("wrote {}", path.display());
                 }
                 Ok(())
             }

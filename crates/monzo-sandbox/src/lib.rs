@@ -1,16 +1,19 @@
 //! A local, stateful emulator of Monzo's Open Banking API.
 //!
-//! This crate is being built up (see the project's issues). It holds so far:
-//!
-//! - [`core`]: the API as a function from request to response, sans-IO (discovery, the
-//!   sandbox's own software-statement directory, registration, tokens, the authorization
-//!   endpoint with `DesiredStatus`, account-access consents and every AIS read Monzo offers,
-//!   domestic payment consents and payments);
+//! - [`core`]: the API as a function from request to response, sans-IO: discovery, the
+//!   sandbox's own software-statement directory, registration and its management, tokens, the
+//!   authorization endpoint with `DesiredStatus`, account-access consents and every AIS read
+//!   Monzo offers, every payment kind, VRP, confirmation of funds; and, as this project's
+//!   proposal (not live at Monzo), pot transactions, `PotId` on main-account transactions,
+//!   OBIE event subscriptions with signed events pushed or polled, and a sandbox control that
+//!   makes a pot transaction happen;
 //! - `server` (feature `server`, on by default): the HTTPS server with client certificates from a
-//!   development CA, and state in SQLite rebuilt by replaying the request log;
+//!   development CA, state in SQLite rebuilt by replaying the request log, and the pushes of
+//!   event notifications;
 //! - [`seed`]: the seeded world of Monzo's sandbox users (heavy, medium, light, EU) with
-//!   realistic, deterministic accounts, transactions, pots, standing orders, direct debits and
-//!   scheduled payments.
+//!   realistic, deterministic accounts, transactions, pots (transfers, round-ups, virtual-card
+//!   spends, direct debits paid from a pot, interest, a locked pot), standing orders, direct
+//!   debits and scheduled payments.
 //!
 //! ```
 //! let world = monzo_sandbox::seed::world();
