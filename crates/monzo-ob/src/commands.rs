@@ -186,7 +186,8 @@ pub async fn run(cli: Cli) -> Result<(), String> {
             listen,
             state,
             memory,
-        } => sandbox(listen, state, memory).await,
+            no_proposals,
+        } => sandbox(listen, state, memory, no_proposals).await,
         Command::Register(a) => register(&dir, *a).await,
         Command::Authorize(a) => authorize(&dir, a).await,
         Command::Accounts { json } => accounts(&dir, json).await,
@@ -257,14 +258,21 @@ pub async fn run(cli: Cli) -> Result<(), String> {
     }
 }
 
-async fn sandbox(listen: std::net::SocketAddr, state: PathBuf, memory: bool) -> Result<(), String> {
+async fn sandbox(
+    listen: std::net::SocketAddr,
+    state: PathBuf,
+    memory: bool,
+    no_proposals: bool,
+) -> Result<(), String> {
     use monzo_sandbox::server::{start, Options, StateLocation};
     let location = if memory {
         StateLocation::Memory
     } else {
         StateLocation::Directory(state)
     };
-    let running = start(Options::new(listen, location)).await.map_err(err)?;
+    let mut options = Options::new(listen, location);
+    options.proposals = !no_proposals;
+    let running = start(options).await.map_err(err)?;
     println!("Monzo Open Banking sandbox on {}", running.base_url);
     println!("next: monzo-ob register --sandbox   (in another terminal)");
     tokio::signal::ctrl_c().await.map_err(err)?;

@@ -53,6 +53,10 @@ pub enum Command {
         /// Keep the state in memory only.
         #[arg(long)]
         memory: bool,
+        /// Serve only what Monzo serves: not this project's proposals (pot transactions,
+        /// `PotId` on main-account transactions, the Events API).
+        #[arg(long)]
+        no_proposals: bool,
     },
     /// Registers this software with the ASPSP (one client for accounts, one for payments).
     Register(Box<commands::RegisterArgs>),

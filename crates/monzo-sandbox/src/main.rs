@@ -1,7 +1,7 @@
 //! `monzo-sandbox`: runs the emulator of Monzo's Open Banking API on this machine.
 //!
 //! ```text
-//! monzo-sandbox [--listen 127.0.0.1:8443] [--state .monzo-sandbox | --memory] [--rate-limit 100]
+//! monzo-sandbox [--listen 127.0.0.1:8443] [--state .monzo-sandbox | --memory] [--rate-limit 100] [--no-proposals]
 //! monzo-sandbox issue-client-cert --out DIR --org-id ORG --software-id SOFTWARE [--state DIR]
 //! ```
 //!
@@ -21,9 +21,10 @@ use monzo_sandbox::server::ca::ClientSubject;
 use monzo_sandbox::server::{issue_client_certificate_from_state, start, Options, StateLocation};
 
 const USAGE: &str = "usage:
-  monzo-sandbox [--listen ADDR] [--state DIR | --memory] [--rate-limit N]
+  monzo-sandbox [--listen ADDR] [--state DIR | --memory] [--rate-limit N] [--no-proposals]
       run the emulator (default 127.0.0.1:8443, state in ./.monzo-sandbox; N requests per
-      second per organisation, Monzo's 100 by default, 0 for no limit)
+      second per organisation, Monzo's 100 by default, 0 for no limit; --no-proposals serves
+      only what Monzo serves: no pot transactions, no PotId, no Events API)
   monzo-sandbox issue-client-cert --out DIR --org-id ORG --software-id ID [--organization-identifier OI] [--state DIR]
       write client.pem, client.key and ca.pem for a TPP, from the state's development CA";
 
@@ -79,6 +80,7 @@ async fn run(args: &[String]) -> Result<(), String> {
         options.rate_limit_per_second =
             n.parse().map_err(|e| format!("--rate-limit {n:?}: {e}"))?;
     }
+    options.proposals = !args.iter().any(|a| a == "--no-proposals");
     let running = start(options).await.map_err(|e| e.to_string())?;
     println!("Monzo Open Banking sandbox on {}", running.base_url);
     println!(

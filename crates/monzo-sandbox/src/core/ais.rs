@@ -240,7 +240,7 @@ impl Sandbox {
                 self.read(req, ctx, Some(&id), |s, a, q| s.transactions(a, q))
             }
             (&Method::GET, ["pots"]) => self.read(req, ctx, None, |s, a, _| s.pots(a)),
-            (&Method::GET, ["pots", id, "transactions"]) => {
+            (&Method::GET, ["pots", id, "transactions"]) if self.config.proposals => {
                 let id = (*id).to_owned();
                 self.read(req, ctx, None, |s, a, q| s.pot_transactions(&id, a, q))
             }
@@ -601,8 +601,10 @@ impl Sandbox {
         let credits = access.permissions.shows_direction(true);
         let debits = access.permissions.shows_direction(false);
         let accounts: Vec<&Account> = self.accounts_of(access).collect();
-        // The proposed PotId filter (option B): one of the accounts' pots.
-        let pot = param(&q.pairs, "PotId");
+        // The proposed PotId filter (option B): one of the accounts' pots. Without the
+        // proposals it is an unknown parameter, ignored as Monzo ignores them.
+        let proposals = self.config.proposals;
+        let pot = param(&q.pairs, "PotId").filter(|_| proposals);
         if let Some(p) = pot {
             if !accounts.iter().any(|a| a.pots.iter().any(|x| x.id == p)) {
                 return Err(http::field_invalid("PotId", "not a pot of the account"));
@@ -635,10 +637,15 @@ impl Sandbox {
             .map(|(a, t)| {
                 // Redaction removes nothing from a consent with the Detail permission, so
                 // those pages are written straight from the history.
+                let mut out = TransactionOut::new(a, t);
+                if !proposals {
+                    out.pot_id = None;
+                }
                 if detail {
-                    PageItem::Whole(TransactionOut::new(a, t))
+                    PageItem::Whole(out)
                 } else {
-                    PageItem::Redacted(through::<OBTransaction6>(transaction_json(a, t), |tx| {
+                    let v = serde_json::to_value(out).unwrap_or_default();
+                    PageItem::Redacted(through::<OBTransaction6>(v, |tx| {
                         access.permissions.redact_transaction(tx)
                     }))
                 }
@@ -1190,10 +1197,6 @@ impl<'a> TransactionOut<'a> {
             pot_id: t.pot_id.as_deref(),
         }
     }
-}
-
-fn transaction_json(a: &Account, t: &Transaction) -> Value {
-    serde_json::to_value(TransactionOut::new(a, t)).unwrap_or_default()
 }
 
 fn pot_json(a: &Account, p: &Pot) -> Value {

@@ -51,15 +51,28 @@ pub struct Config {
     pub base: String,
     /// The bank's organisation id (the `aud` of registration requests).
     pub aspsp_org_id: String,
+    /// Whether this project's proposals, not live at Monzo, are served: `GET
+    /// /pots/{PotId}/transactions`, `PotId` on main-account transactions and its filter, and
+    /// the Events API. Off, the emulator serves only what Monzo serves, so every response fits
+    /// the upstream OBIE schemas (the sandbox's pot control still works).
+    pub proposals: bool,
 }
 
 impl Config {
-    /// A configuration for `base`, with the organisation id Monzo's sandbox examples use.
+    /// A configuration for `base`, with the organisation id Monzo's sandbox examples use and
+    /// the proposals served.
     pub fn new(base: impl Into<String>) -> Self {
         Config {
             base: base.into().trim_end_matches('/').to_owned(),
             aspsp_org_id: "0015800001ZEc3hAAD".into(),
+            proposals: true,
         }
+    }
+
+    /// The same configuration serving only what Monzo serves (see [`Config::proposals`]).
+    pub fn without_proposals(mut self) -> Self {
+        self.proposals = false;
+        self
     }
 
     /// The OpenID issuer: `{base}/open-banking`.
@@ -234,7 +247,8 @@ impl Sandbox {
             (_, ["v3.1", "pisp", rest @ ..]) => self.pisp(&method, rest, req, ctx),
             (_, ["v3.1", "cbpii", rest @ ..]) => self.cbpii(&method, rest, req, ctx),
             (_, ["v3.1", rest @ ..])
-                if matches!(rest.first(), Some(&("event-subscriptions" | "events"))) =>
+                if self.config.proposals
+                    && matches!(rest.first(), Some(&("event-subscriptions" | "events"))) =>
             {
                 self.events(&method, rest, req, ctx)
             }

@@ -88,6 +88,10 @@ pub struct Options {
     /// Requests per second allowed to one organisation (Monzo: 100, shared by all its clients);
     /// 0 switches the limit off (for load tests).
     pub rate_limit_per_second: u32,
+    /// Whether this project's proposals are served (see
+    /// [`Config::proposals`](crate::core::Config::proposals)); kept with the state, which
+    /// replays only under the same choice.
+    pub proposals: bool,
 }
 
 impl Options {
@@ -97,6 +101,7 @@ impl Options {
             listen,
             state,
             rate_limit_per_second: 100,
+            proposals: true,
         }
     }
 }
@@ -250,6 +255,7 @@ async fn push(client: reqwest::Client, d: crate::core::Delivery, financial_id: S
 /// What it takes to rebuild the core from the log.
 struct Recipe {
     base_url: String,
+    proposals: bool,
     seed: u64,
     bank_pem: String,
     directory_pem: String,
@@ -266,7 +272,9 @@ impl Recipe {
             bank: key("sandbox-bank-1", &self.bank_pem)?,
             directory: key("sandbox-directory-1", &self.directory_pem)?,
         };
-        let mut sandbox = Sandbox::new(Config::new(self.base_url.clone()), keys, self.seed);
+        let mut config = Config::new(self.base_url.clone());
+        config.proposals = self.proposals;
+        let mut sandbox = Sandbox::new(config, keys, self.seed);
         for entry in store.entries()? {
             if let Some((req, ctx)) = replay_request(&entry) {
                 // A request that once failed inside the core is skipped, as it was live.
@@ -380,6 +388,15 @@ pub async fn start(opts: Options) -> Result<Running, ServerError> {
             "this state was made for {base_url}: listen there, or use another state directory"
         )));
     }
+    // The log replays into the same behaviour only under the same choice of proposals.
+    let wanted = if opts.proposals { "on" } else { "off" };
+    let proposals = stored(&store, "proposals", || Ok(wanted.to_owned()))?;
+    if proposals != wanted {
+        return Err(ServerError::Config(format!(
+            "this state was made with the proposals {proposals}: run it that way ({}), or use another state directory",
+            if proposals == "on" { "without --no-proposals" } else { "with --no-proposals" }
+        )));
+    }
     let seed: u64 = stored(&store, "seed", || random_seed().map(|s| s.to_string()))?
         .parse()
         .map_err(|_| ServerError::Storage("bad seed".into()))?;
@@ -399,6 +416,7 @@ pub async fn start(opts: Options) -> Result<Running, ServerError> {
     let ca = Arc::new(ca);
     let recipe = Recipe {
         base_url: base_url.clone(),
+        proposals: opts.proposals,
         seed,
         bank_pem: keys
             .bank

@@ -26,7 +26,7 @@ use ob_oidc::token::{
 use ob_oidc::OidcError;
 use serde_json::{json, Value};
 
-const BASE: &str = "https://127.0.0.1:8443";
+pub const BASE: &str = "https://127.0.0.1:8443";
 const REDIRECT: &str = "https://tpp.example/callback";
 const HEAVY: &str = "user_0000A4C4ZChWNMEvew2U77";
 const HEAVY_ACCOUNT: &str = "acc_0000A4C4ZSskDOixqNPfpR";
@@ -138,7 +138,12 @@ impl Tpp {
 
     /// Registers a client for `scope` with a new in-process core.
     pub fn register_in_process(scope: &str) -> Tpp {
-        let sandbox = Sandbox::new(Config::new(BASE), keys(), 7);
+        Tpp::register_in_process_with(Config::new(BASE), scope)
+    }
+
+    /// As [`Tpp::register_in_process`], with the core configured by `config`.
+    pub fn register_in_process_with(config: Config, scope: &str) -> Tpp {
+        let sandbox = Sandbox::new(config, keys(), 7);
         Tpp::register_for(Transport::InProcess(Box::new(sandbox)), BASE, now(), scope)
     }
 

@@ -296,3 +296,70 @@ fn todays_data_mode_leaves_exactly_the_interest_unattributed() {
     // Savings pots earn interest, so something is unattributed, and the report says so.
     assert!(!result.is_explained());
 }
+
+/// Without the proposals the emulator serves only what Monzo serves: main-account transactions
+/// fit the upstream OBIE schema exactly (no `PotId`), the `PotId` filter is an ignored
+/// parameter, and the pot-transactions and Events endpoints do not exist. With them, upstream
+/// validation names `PotId` as the one field outside the schema.
+#[test]
+fn without_the_proposals_responses_fit_the_upstream_schemas() {
+    use monzo_sandbox::core::Config;
+    use ob_model::accounts::OBReadTransaction6 as Upstream;
+
+    let permissions = [
+        "ReadAccountsDetail",
+        "ReadTransactionsDetail",
+        "ReadTransactionsCredits",
+        "ReadTransactionsDebits",
+    ];
+    let page = |proposals: bool, query: &str| -> (Tpp, String, Value) {
+        let config = Config::new(crate::journey::BASE);
+        let config = if proposals {
+            config
+        } else {
+            config.without_proposals()
+        };
+        let mut tpp = Tpp::register_in_process_with(config, "openid accounts");
+        let consent = tpp.consent(
+            &permissions,
+            json!({"DesiredStatus": "Authorised", "UserID": HEAVY}),
+        );
+        let token = tpp.authorise(&consent).access_token.expose().to_owned();
+        let (status, page) = tpp.json(
+            "GET",
+            &format!("{AISP}/accounts/acc_0000A4C4ZSskDOixqNPfpR/transactions?order=desc{query}"),
+            &token,
+            None,
+        );
+        assert_eq!(status, 200, "{page}");
+        (tpp, token, page)
+    };
+    let is_transfer = |t: &Value| t["ProprietaryBankTransactionCode"]["Code"] == "uk_retail_pot";
+
+    let (mut tpp, token, off) = page(false, "");
+    assert!(off["Data"]["Transaction"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(is_transfer));
+    let typed: Upstream = serde_json::from_value(off.clone()).unwrap();
+    typed.validate().unwrap();
+    // The filter is an unknown parameter: the whole page comes back.
+    let (_, _, filtered) = page(false, "&PotId=pot_qNPfpR0001");
+    assert!(
+        filtered["Data"] == off["Data"],
+        "the PotId filter changed the page"
+    );
+    for path in [
+        format!("{AISP}/pots/pot_qNPfpR0001/transactions"),
+        "/open-banking/v3.1/event-subscriptions".to_owned(),
+    ] {
+        let (status, _) = tpp.json("GET", &path, &token, None);
+        assert_eq!(status, 404, "{path}");
+    }
+
+    let (_, _, on) = page(true, "");
+    let typed: Upstream = serde_json::from_value(on).unwrap();
+    let errors = typed.validate().unwrap_err().to_string();
+    assert!(errors.contains("PotId"), "{errors}");
+}

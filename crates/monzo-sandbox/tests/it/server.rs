@@ -193,6 +193,14 @@ fn the_journey_over_https_survives_a_restart() {
         Err(other) => panic!("{other:?}"),
         Ok(_) => panic!("a state made for another address was accepted"),
     }
+    // And to its choice of proposals: the log replays the same way only under it.
+    let mut without = opts(addr.port());
+    without.proposals = false;
+    match rt.block_on(start(without)) {
+        Err(ServerError::Config(reason)) => assert!(reason.contains("proposals on"), "{reason}"),
+        Err(other) => panic!("{other:?}"),
+        Ok(_) => panic!("a state made with the proposals was started without them"),
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }
 
