@@ -47,8 +47,23 @@ pub struct EventNotification {
 pub struct PolledEvents {
     /// Whether more unacknowledged events wait.
     pub more_available: bool,
-    /// The events, each verified.
+    /// The events that passed verification.
     pub events: Vec<EventNotification>,
+    /// The ones that did not, to report with the next poll (its `setErrs`), so that the bank
+    /// stops offering them.
+    pub rejected: Vec<RejectedEvent>,
+}
+
+/// An event notification refused by the client, reported to the bank in `setErrs`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RejectedEvent {
+    /// Its `jti`.
+    pub jti: String,
+    /// A code of the SET delivery error registry: `jwtParse`, `jwtCrypto`, `jwtIss`,
+    /// `jwtAud`, `setData`.
+    pub err: &'static str,
+    /// What was wrong.
+    pub description: String,
 }
 
 #[derive(Deserialize)]
@@ -141,20 +156,37 @@ impl Client {
         Ok(())
     }
 
-    /// `POST /events`: acknowledges `ack` (the `jti`s handled since the last poll), then
-    /// returns up to `max_events` waiting events, each verified as
+    /// `POST /events`: acknowledges `ack` (the `jti`s handled since the last poll) and reports
+    /// `rejected` (the last poll's [`PolledEvents::rejected`]), then returns up to `max_events`
+    /// waiting events, each verified as
     /// [`verify_event_notification`](Client::verify_event_notification) does for `client_id`.
+    /// An event that fails verification does not fail the poll: it is returned in `rejected`.
     pub async fn poll_events(
         &self,
         token: &str,
         client_id: &str,
         ack: &[String],
+        rejected: &[RejectedEvent],
         max_events: Option<u32>,
     ) -> Result<PolledEvents, ClientError> {
         let url = format!("{}/events", self.events_base()?);
         let mut body = json!({"returnImmediately": true});
         if !ack.is_empty() {
             body["ack"] = json!(ack);
+        }
+        if !rejected.is_empty() {
+            let errs: serde_json::Map<String, Value> = rejected
+                .iter()
+                .map(|r| {
+                    let mut description = r.description.clone();
+                    description.truncate(256);
+                    (
+                        r.jti.clone(),
+                        json!({"err": r.err, "description": description}),
+                    )
+                })
+                .collect();
+            body["setErrs"] = Value::Object(errs);
         }
         if let Some(n) = max_events {
             body["maxEvents"] = json!(n);
@@ -164,50 +196,83 @@ impl Client {
             .await?;
         let raw: RawPoll = decode(&url, &bytes)?;
         let mut events = Vec::with_capacity(raw.sets.len());
+        let mut rejected = Vec::new();
         for (jti, set) in raw.sets {
-            let set = set.as_str().ok_or_else(|| ClientError::Decode {
-                url: url.clone(),
-                reason: format!("sets.{jti}: expected the SET as a string"),
-            })?;
-            let event = self.verify_event_notification(set, client_id).await?;
-            if event.jti != jti {
-                return Err(ClientError::Decode {
-                    url: url.clone(),
-                    reason: format!("sets.{jti} carries jti {}", event.jti),
-                });
+            let reject = |err: &'static str, description: String| RejectedEvent {
+                jti: jti.clone(),
+                err,
+                description,
+            };
+            let Some(set) = set.as_str() else {
+                rejected.push(reject("jwtParse", "expected the SET as a string".into()));
+                continue;
+            };
+            match self.check_set(set, client_id).await {
+                Ok(event) if event.jti == jti => events.push(event),
+                Ok(event) => rejected.push(reject(
+                    "setData",
+                    format!("offered as {jti}, carries jti {}", event.jti),
+                )),
+                // Fetching the bank's keys or discovery failed: nothing is known of the SET.
+                Err((_, e @ (ClientError::Transport(_) | ClientError::Api(_)))) => return Err(e),
+                Err((err, e)) => rejected.push(reject(err, e.to_string())),
             }
-            events.push(event);
         }
         Ok(PolledEvents {
             more_available: raw.more_available,
             events,
+            rejected,
         })
     }
 
     /// Checks an event notification (a SET, as pushed or polled): the bank's PS256 signature
     /// with its published keys, `iss` the bank's issuer, `aud` this client, a
-    /// `resource-update` event; then returns it typed.
+    /// `resource-update` event; then returns it typed. It does not remember `jti`s: a SET
+    /// pushed twice (a retry after a lost answer) verifies twice, so handle events
+    /// idempotently, by `jti` or by reading the resource again.
     pub async fn verify_event_notification(
         &self,
         set: &str,
         client_id: &str,
     ) -> Result<EventNotification, ClientError> {
-        let keys = self.bank_keys().await?.verifying_keys().0;
-        let verified = jws::verify(set.trim(), &keys)?;
-        let claims: OBEventNotification1 = verified.claims_as()?;
+        self.check_set(set, client_id).await.map_err(|(_, e)| e)
+    }
+
+    /// [`verify_event_notification`](Client::verify_event_notification), with the SET delivery
+    /// error code of a refusal.
+    async fn check_set(
+        &self,
+        set: &str,
+        client_id: &str,
+    ) -> Result<EventNotification, (&'static str, ClientError)> {
+        let keys = self
+            .bank_keys()
+            .await
+            .map_err(|e| ("jwtCrypto", e))?
+            .verifying_keys()
+            .0;
+        let verified = jws::verify(set.trim(), &keys).map_err(|e| ("jwtCrypto", e.into()))?;
+        let claims: OBEventNotification1 =
+            verified.claims_as().map_err(|e| ("jwtParse", e.into()))?;
         let bad = |reason: String| ClientError::Signature(ob_jose::JoseError::Malformed { reason });
-        let issuer = &self.discovery().await?.issuer;
+        let issuer = &self.discovery().await.map_err(|e| ("jwtIss", e))?.issuer;
         if claims.iss.as_str() != issuer {
-            return Err(bad(format!(
-                "the event's iss {} is not the bank's issuer {issuer}",
-                claims.iss.as_str()
-            )));
+            return Err((
+                "jwtIss",
+                bad(format!(
+                    "the event's iss {} is not the bank's issuer {issuer}",
+                    claims.iss.as_str()
+                )),
+            ));
         }
         if claims.aud.as_str() != client_id {
-            return Err(bad(format!(
-                "the event is for {}, not {client_id}",
-                claims.aud.as_str()
-            )));
+            return Err((
+                "jwtAud",
+                bad(format!(
+                    "the event is for {}, not {client_id}",
+                    claims.aud.as_str()
+                )),
+            ));
         }
         let subject = &claims
             .events

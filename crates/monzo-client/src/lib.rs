@@ -45,7 +45,7 @@ mod transport;
 pub use ais::{Pages, TransactionQuery};
 pub use auth::{Authorization, Software};
 pub use error::ClientError;
-pub use events::{EventNotification, PolledEvents, RESOURCE_UPDATE};
+pub use events::{EventNotification, PolledEvents, RejectedEvent, RESOURCE_UPDATE};
 pub use pis::{PaymentApi, Signed};
 pub use sandbox::SandboxStatement;
 pub use transport::RetryPolicy;

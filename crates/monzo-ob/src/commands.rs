@@ -737,7 +737,9 @@ async fn reconcile_pots(dir: &Dir, json: bool, csv: bool) -> Result<(), String> 
             .pot_transactions(&token, id, &TransactionQuery::default())
             .await
             .map_err(err)?;
-        entries.extend(history.iter().map(pot_ledger::Entry::from_pot_transaction));
+        for tx in &history {
+            entries.push(pot_ledger::Entry::from_pot_transaction(tx).map_err(err)?);
+        }
         // The history runs from the pot's creation, so it opens at zero; the balance
         // `GET /pots` gives now closes it (a pot never goes below zero, and Monzo's
         // documentation marks positive pot balances `Debit`, so the indicator is not used).
@@ -806,8 +808,9 @@ fn read_snapshots(path: &Path) -> Result<Vec<pot_ledger::partial::PotSnapshot>, 
 async fn todays_data(dir: &Dir, json: bool, csv: bool) -> Result<(), String> {
     use pot_ledger::partial::{from_open_banking, infer, open_banking_snapshots, pot_names};
     let (client, _, token) = accounts_session(dir).await?;
-    let now = chrono::Utc::now();
     let pots = client.pots(&token).await.map_err(err)?.data.pot;
+    // The balances are as of the answer: anything booked before it is in them.
+    let now = chrono::Utc::now();
     let mut accounts: Vec<String> = pots.iter().map(|p| p.account_id.to_string()).collect();
     accounts.sort();
     accounts.dedup();
@@ -831,6 +834,9 @@ async fn todays_data(dir: &Dir, json: bool, csv: bool) -> Result<(), String> {
     let mut recorded = read_snapshots(&path)?;
     let current = open_banking_snapshots(&pots, now);
     let mut text_out = std::fs::read_to_string(&path).unwrap_or_default();
+    if !text_out.is_empty() && !text_out.ends_with('\n') {
+        text_out.push('\n');
+    }
     for s in current.iter().filter(|s| s.at == now) {
         text_out.push_str(&serde_json::to_string(s).map_err(err)?);
         text_out.push('\n');

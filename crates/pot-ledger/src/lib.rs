@@ -462,15 +462,29 @@ impl Entry {
     /// extension: signed by its `CreditDebitIndicator` (credit into the pot), with its
     /// `Source`, description (`TransactionInformation`, else the merchant's name) and, with
     /// `ReadTransactionsDetail`, its stated `Balance`. A transaction without a `TransactionId`
-    /// is named by its pot and booking time.
-    pub fn from_pot_transaction(t: &monzo_model::accounts::OBPotTransaction1) -> Entry {
+    /// is named by its pot and booking time. A `CreditDebitIndicator` other than `Credit` or
+    /// `Debit` (on the transaction or its balance) cannot be read: the direction is unknown.
+    pub fn from_pot_transaction(
+        t: &monzo_model::accounts::OBPotTransaction1,
+    ) -> Result<Entry, UnreadableTransaction> {
         use monzo_model::accounts::MonzoPotTransactionSource as S;
         use monzo_model::accounts::OBCreditDebitCode_1 as Cdi;
         let booked_at = t.booking_date_time.utc();
+        let id = t.transaction_id.as_ref().map_or_else(
+            || format!("{}@{}", t.pot_id.as_str(), booked_at.to_rfc3339()),
+            |i| i.to_string(),
+        );
+        let unreadable = |reason: String| UnreadableTransaction {
+            id: id.clone(),
+            reason,
+        };
         let magnitude: Decimal = t.amount.amount.value();
-        let amount = match t.credit_debit_indicator {
+        let amount = match &t.credit_debit_indicator {
             Cdi::Debit => -magnitude,
-            _ => magnitude,
+            Cdi::Credit => magnitude,
+            Cdi::Unknown(other) => {
+                return Err(unreadable(format!("CreditDebitIndicator {other:?}")));
+            }
         };
         let source = match &t.source {
             S::TransferIn => Source::TransferIn,
@@ -481,10 +495,6 @@ impl Entry {
             S::RoundUp => Source::RoundUp,
             S::Unknown(other) => Source::Other(other.clone()),
         };
-        let id = t.transaction_id.as_ref().map_or_else(
-            || format!("{}@{}", t.pot_id.as_str(), booked_at.to_rfc3339()),
-            |i| i.to_string(),
-        );
         let description = t
             .transaction_information
             .as_ref()
@@ -495,15 +505,22 @@ impl Entry {
                     .and_then(|m| m.merchant_name.as_ref().map(|n| n.to_string()))
             })
             .unwrap_or_default();
-        let stated_balance = t.balance.as_ref().map(|b| {
-            let v: Decimal = b.amount.amount.value();
-            if b.credit_debit_indicator.as_str() == "Debit" {
-                -v
-            } else {
-                v
+        let stated_balance = match &t.balance {
+            None => None,
+            Some(b) => {
+                let v: Decimal = b.amount.amount.value();
+                match b.credit_debit_indicator.as_str() {
+                    "Debit" => Some(-v),
+                    "Credit" => Some(v),
+                    other => {
+                        return Err(unreadable(format!(
+                            "Balance.CreditDebitIndicator {other:?}"
+                        )))
+                    }
+                }
             }
-        });
-        Entry {
+        };
+        Ok(Entry {
             id,
             pot_id: t.pot_id.to_string(),
             booked_at,
@@ -511,6 +528,23 @@ impl Entry {
             source,
             description,
             stated_balance,
-        }
+        })
     }
 }
+
+/// A pot transaction that could not be read as an [`Entry`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct UnreadableTransaction {
+    /// The transaction.
+    pub id: String,
+    /// Why.
+    pub reason: String,
+}
+
+impl std::fmt::Display for UnreadableTransaction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "pot transaction {}: {}", self.id, self.reason)
+    }
+}
+
+impl std::error::Error for UnreadableTransaction {}

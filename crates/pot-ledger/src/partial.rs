@@ -110,9 +110,15 @@ impl PotSnapshot {
     }
 }
 
-/// The snapshot a pot's creation gives: zero, when it was created.
+/// The snapshot a pot's creation gives: zero, a millisecond before it was created (the
+/// APIs' time precision), so that a deposit booked at the moment of creation falls inside the
+/// first interval rather than at the snapshot.
 pub fn creation_snapshot(pot_id: impl Into<String>, created: DateTime<Utc>) -> PotSnapshot {
-    PotSnapshot::new(pot_id, created, Decimal::ZERO)
+    PotSnapshot::new(
+        pot_id,
+        created - chrono::Duration::milliseconds(1),
+        Decimal::ZERO,
+    )
 }
 
 /// A transaction that looked like a pot transfer but was not used, and why.
@@ -223,8 +229,8 @@ pub struct PotInference {
     pub intervals: Vec<Interval>,
     /// The sum of every interval's unattributed activity.
     pub unattributed: Decimal,
-    /// Transfers before the first snapshot or after the last (or all of them, without
-    /// snapshots): nothing checks them.
+    /// Transfers at or before the first snapshot (which already counts them) or after the
+    /// last (or all of them, without snapshots): nothing checks them.
     pub unchecked: Vec<Transfer>,
     /// How many snapshots there were.
     pub snapshots: usize,

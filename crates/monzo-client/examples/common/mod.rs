@@ -88,7 +88,7 @@ pub async fn connect(
             vec![REDIRECT.into()],
             scope,
             &subject.dn(),
-            &ob_dcr::uuid_v4([i as u8 + 7; 16]),
+            &fresh_jti(i),
             chrono::Utc::now(),
         )?;
         let reg = client.register(&request.sign(&software.key)?).await?;
@@ -101,6 +101,21 @@ pub async fn connect(
         software,
         client_ids,
     })
+}
+
+/// A registration request id (`jti`) not used before: the emulator refuses a replayed one,
+/// and several examples may register with the same emulator.
+fn fresh_jti(i: usize) -> String {
+    let nanos = chrono::Utc::now()
+        .timestamp_nanos_opt()
+        .unwrap_or_default()
+        .to_le_bytes();
+    let pid = std::process::id().to_le_bytes();
+    let mut bytes = [0u8; 16];
+    bytes[..8].copy_from_slice(&nanos);
+    bytes[8..12].copy_from_slice(&pid);
+    bytes[12] = i as u8;
+    ob_dcr::uuid_v4(bytes)
 }
 
 impl Connected {

@@ -93,20 +93,32 @@ async fn a_new_pot_transaction_is_pushed_retried_verified_and_polled() {
     }
     let first = t
         .client
-        .poll_events(&app, &t.accounts_client, &[], Some(1))
+        .poll_events(&app, &t.accounts_client, &[], &[], Some(1))
         .await
         .unwrap();
     assert_eq!(first.events.len(), 1);
+    assert!(first.rejected.is_empty());
     assert!(first.more_available);
     let acked: Vec<String> = first.events.iter().map(|e| e.jti.clone()).collect();
+    // Read as if by another client: the event fails its audience check, and the poll still
+    // succeeds, with the event among the rejected.
     let second = t
         .client
-        .poll_events(&app, &t.accounts_client, &acked, None)
+        .poll_events(&app, "another-client", &acked, &[], None)
         .await
         .unwrap();
-    assert_eq!(second.events.len(), 1);
+    assert!(second.events.is_empty());
+    assert_eq!(second.rejected.len(), 1);
+    assert_eq!(second.rejected[0].err, "jwtAud");
+    assert_ne!(second.rejected[0].jti, acked[0]);
     assert!(!second.more_available);
-    assert_ne!(second.events[0].jti, acked[0]);
+    // Reported in setErrs, the bank stops offering it.
+    let third = t
+        .client
+        .poll_events(&app, &t.accounts_client, &[], &second.rejected, None)
+        .await
+        .unwrap();
+    assert!(third.events.is_empty() && third.rejected.is_empty());
     let subs = t.client.event_subscriptions(&app).await.unwrap();
     assert_eq!(subs.data.event_subscription.unwrap().len(), 1);
     t.client

@@ -62,8 +62,9 @@ impl State {
         self.transition(id, consent::Event::Reauthenticate, now)
     }
 
-    /// The clients an authorised, unexpired consent lets read the transactions of `account_id`
-    /// (with the direction `credit` among those it may see), each once, sorted.
+    /// The clients an authorised, unexpired consent lets read a transaction of `account_id`
+    /// booked `now` (its transaction window includes `now`, and the direction `credit` is
+    /// among those it may see), each once, sorted.
     pub(crate) fn readers_of_transactions(
         &self,
         account_id: &str,
@@ -76,6 +77,8 @@ impl State {
             .filter_map(|s| match &s.consent {
                 AccountAccessConsent::Authorised(a)
                     if !a.info.is_expired(now)
+                        && a.info.transaction_from.is_none_or(|from| now >= from)
+                        && a.info.transaction_to.is_none_or(|to| now <= to)
                         && a.approval.account_ids.iter().any(|id| id == account_id)
                         && a.info
                             .permissions
@@ -791,7 +794,7 @@ pub(crate) fn pot_transaction_json(
                 "Name": format!("{} virtual card", pot.name),
             });
         }
-        PotSource::DirectDebit { reference, .. } => {
+        PotSource::DirectDebit { reference, .. } if !reference.is_empty() => {
             v["SupplementaryData"] = json!({"RawTransactionDescription": reference});
         }
         _ => {}

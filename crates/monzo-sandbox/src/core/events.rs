@@ -84,6 +84,8 @@ fn unsupported_event_type(found: &str) -> ApiError {
 }
 
 /// Checks a `CallbackUrl`: an absolute `http` or `https` URL with a host, no query or fragment.
+/// Any host is accepted, loopback and private addresses included (a TPP developing locally
+/// listens on one): the emulator is a development tool, meant to listen on loopback.
 fn check_callback(url: &str) -> Result<(), ApiError> {
     let bad = |why: &str| http::field_invalid("Data.CallbackUrl", why);
     let uri: ::http::Uri = url.parse().map_err(|_| bad("not a URL"))?;
@@ -361,7 +363,9 @@ impl Sandbox {
         credit: bool,
         now: ob_jose::Instant,
     ) {
-        let readers = self.ais.readers_of_transactions(account_id, credit, now);
+        let mut readers = self.ais.readers_of_transactions(account_id, credit, now);
+        // A deleted client hears nothing (its consents outlive it).
+        readers.retain(|c| self.clients.contains_key(c));
         let link = format!("{}/pots/{pot_id}/transactions", self.config.aisp_base());
         for client in readers {
             let Some(sub) = self
@@ -420,6 +424,16 @@ impl Sandbox {
                     .push(Pending { jti, set }),
             }
         }
+    }
+
+    /// Drops everything of a client that no longer exists: its subscription, its events
+    /// waiting to be polled or pushed.
+    pub(crate) fn forget_events_of(&mut self, client_id: &str) {
+        self.events
+            .subscriptions
+            .retain(|_, s| s.client_id != client_id);
+        self.events.pending.remove(client_id);
+        self.events.outbox.retain(|d| d.client_id != client_id);
     }
 
     /// Takes the event notifications waiting to be pushed (a server POSTs each; tests read

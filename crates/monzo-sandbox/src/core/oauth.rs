@@ -371,6 +371,7 @@ impl Sandbox {
         self.oauth
             .app_tokens
             .retain(|_, t| t.client_id != client_id);
+        self.forget_events_of(client_id);
         let mut resp = Response::new(Vec::new());
         *resp.status_mut() = StatusCode::NO_CONTENT;
         resp

@@ -134,6 +134,19 @@ impl Sandbox {
                 .iter()
                 .find(|p| p.id == pot_id)
                 .ok_or_else(|| http::unknown_resource("pot"))?;
+            // Balances are checked at the end of the history: nothing may be booked before
+            // what is already there.
+            let latest = a
+                .transactions
+                .last()
+                .map(|t| t.at)
+                .max(p.movements.last().map(|m| m.at));
+            if latest.is_some_and(|l| now < l) {
+                return Err(http::field_invalid(
+                    "$",
+                    "the emulator's clock is before the account's latest transaction",
+                ));
+            }
             (a.balance(), p.name.clone(), p.balance(), p.is_locked(now))
         };
         let refuse = |detail: String| http::field_invalid("Amount", &detail);

@@ -388,6 +388,22 @@ pub async fn start(opts: Options) -> Result<Running, ServerError> {
             "this state was made for {base_url}: listen there, or use another state directory"
         )));
     }
+    // The log replays into the same world only: a state without a version and with requests
+    // logged was made before versions were recorded (world 1).
+    let world = match store.get("world_version")? {
+        Some(v) => v,
+        None if store.entries()?.is_empty() => {
+            store.put("world_version", crate::seed::WORLD_VERSION)?;
+            crate::seed::WORLD_VERSION.to_owned()
+        }
+        None => "1".to_owned(),
+    };
+    if world != crate::seed::WORLD_VERSION {
+        return Err(ServerError::Config(format!(
+            "this state was made with version {world} of the seeded world, this emulator has version {}: use another state directory",
+            crate::seed::WORLD_VERSION
+        )));
+    }
     // The log replays into the same behaviour only under the same choice of proposals.
     let wanted = if opts.proposals { "on" } else { "off" };
     let proposals = stored(&store, "proposals", || Ok(wanted.to_owned()))?;

@@ -437,3 +437,68 @@ fn only_clients_that_may_read_the_pot_s_transactions_hear_of_them() {
     let (_, polled) = tpp.json("POST", "/open-banking/v3.1/events", &app, Some(json!({})));
     assert_eq!(polled["sets"], json!({}));
 }
+
+/// A consent whose transaction window ended before the new transaction cannot read it, so its
+/// client is told nothing; a client whose registration was deleted loses its subscription.
+#[test]
+fn no_events_outside_the_transaction_window_or_after_deregistration() {
+    let mut tpp = Tpp::register_in_process("openid accounts");
+    let app = tpp.app_token();
+    let (status, created) = tpp.json(
+        "POST",
+        "/open-banking/v3.1/aisp/account-access-consents",
+        &app,
+        Some(json!({"Data": {
+            "Permissions": ["ReadAccountsDetail", "ReadTransactionsDetail",
+                "ReadTransactionsCredits", "ReadTransactionsDebits"],
+            "TransactionToDateTime": "2026-10-01T00:00:00+00:00",
+            "SupplementaryData": {"DesiredStatus": "Authorised", "UserID": HEAVY}
+        }, "Risk": {}})),
+    );
+    assert_eq!(status, 201, "{created}");
+    tpp.authorise(created["Data"]["ConsentId"].as_str().unwrap());
+    let (status, _) = tpp.json(
+        "POST",
+        "/open-banking/v3.1/event-subscriptions",
+        &app,
+        Some(json!({"Data": {"Version": "3.1.10", "CallbackUrl": "http://127.0.0.1:9/cb"}})),
+    );
+    assert_eq!(status, 201);
+    simulate(
+        &mut tpp,
+        HOLIDAY,
+        json!({"Source": "Interest", "Amount": "0.01"}),
+    );
+    assert!(tpp.sandbox().take_deliveries().is_empty());
+
+    // A consent that can read it: the client hears of the next one, until it is deleted.
+    let consent = tpp.consent(
+        &[
+            "ReadAccountsDetail",
+            "ReadTransactionsDetail",
+            "ReadTransactionsCredits",
+        ],
+        json!({"DesiredStatus": "Authorised", "UserID": HEAVY}),
+    );
+    tpp.authorise(&consent);
+    simulate(
+        &mut tpp,
+        HOLIDAY,
+        json!({"Source": "Interest", "Amount": "0.01"}),
+    );
+    assert_eq!(tpp.sandbox().take_deliveries().len(), 1);
+    let client_id = tpp.client_id.clone();
+    let (status, _) = tpp.json(
+        "DELETE",
+        &format!("/open-banking/register/{client_id}"),
+        &app,
+        None,
+    );
+    assert_eq!(status, 204);
+    simulate(
+        &mut tpp,
+        HOLIDAY,
+        json!({"Source": "Interest", "Amount": "0.01"}),
+    );
+    assert!(tpp.sandbox().take_deliveries().is_empty());
+}

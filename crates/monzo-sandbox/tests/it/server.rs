@@ -201,6 +201,19 @@ fn the_journey_over_https_survives_a_restart() {
         Err(other) => panic!("{other:?}"),
         Ok(_) => panic!("a state made with the proposals was started without them"),
     }
+    // And to its version of the seeded world (a state from before the versions is world 1).
+    let store = monzo_sandbox::server::store::Store::open(&dir).unwrap();
+    assert_eq!(
+        store.get("world_version").unwrap().as_deref(),
+        Some(monzo_sandbox::seed::WORLD_VERSION)
+    );
+    store.put("world_version", "1").unwrap();
+    drop(store);
+    match rt.block_on(start(opts(addr.port()))) {
+        Err(ServerError::Config(reason)) => assert!(reason.contains("version 1"), "{reason}"),
+        Err(other) => panic!("{other:?}"),
+        Ok(_) => panic!("a state of another world was replayed"),
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -31,12 +31,12 @@ fn unexplained_activity_is_named_per_interval_with_bounds() {
         Transfer::new("tx_2", "pot_a", at(40), gbp(-9_000)),
         Transfer::new("tx_3", "pot_a", at(70), gbp(-5_000)),
     ];
+    // Out of order on purpose: infer sorts them.
     let snapshots = vec![
+        PotSnapshot::new("pot_a", at(60), gbp(743)),
+        PotSnapshot::new("pot_a", at(100), gbp(743 - 5_000 + 6_000)),
         PotSnapshot::new("pot_a", at(0), gbp(1_000)),
         PotSnapshot::new("pot_a", at(50), gbp(1_000 + 10_000 - 1_299 + 42 - 9_000)),
-        PotSnapshot::new("pot_a", at(60), gbp(743)),
-        // Before anything else: out of order on purpose.
-        PotSnapshot::new("pot_a", at(100), gbp(743 - 5_000 + 6_000)),
     ];
     let r = infer(transfers, snapshots);
     let p = &r.pots[0];
@@ -87,6 +87,30 @@ fn unexplained_activity_is_named_per_interval_with_bounds() {
     ));
     let json: serde_json::Value = serde_json::from_str(&report::partial::json(&r)).unwrap();
     assert_eq!(json["pots"][0]["intervals"][2]["unattributed"], "60.00");
+}
+
+/// A snapshot counts what is booked at its moment: a transfer at an intermediate snapshot
+/// belongs to the interval it closes; a deposit at the moment a pot is created falls inside
+/// the first interval (the creation snapshot is just before it).
+#[test]
+fn transfers_at_snapshot_moments() {
+    use pot_ledger::partial::creation_snapshot;
+    let transfers = vec![
+        Transfer::new("tx_open", "pot_a", at(0), gbp(1_000)),
+        Transfer::new("tx_mid", "pot_a", at(10), gbp(500)),
+        Transfer::new("tx_late", "pot_a", at(15), gbp(-200)),
+    ];
+    let snapshots = vec![
+        creation_snapshot("pot_a", at(0)),
+        PotSnapshot::new("pot_a", at(10), gbp(1_500)),
+        PotSnapshot::new("pot_a", at(20), gbp(1_300)),
+    ];
+    let r = infer(transfers, snapshots);
+    let p = &r.pots[0];
+    assert!(p.unchecked.is_empty(), "{:?}", p.unchecked);
+    assert!(r.is_explained(), "{}", report::partial::text(&r));
+    let counts: Vec<usize> = p.intervals.iter().map(|i| i.transfers).collect();
+    assert_eq!(counts, [2, 1]);
 }
 
 #[test]
