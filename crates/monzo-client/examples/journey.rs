@@ -14,7 +14,6 @@ mod common;
 
 use common::{HEAVY, HEAVY_ACCOUNT};
 use monzo_client::{PaymentApi, Signed, TransactionQuery};
-use monzo_model::accounts::OBReadConsent1;
 use monzo_model::payments::{OBWriteDomesticConsentResponse5, OBWriteDomesticResponse5};
 use serde_json::json;
 
@@ -33,20 +32,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // Account information, authorised at once by the sandbox's DesiredStatus.
     let app = client.client_credentials(&clients[0], "accounts").await?;
-    let consent: OBReadConsent1 = serde_json::from_value(json!({
-        "Data": {
-            "Permissions": ["ReadAccountsDetail", "ReadBalances", "ReadTransactionsDetail",
-                "ReadTransactionsCredits", "ReadTransactionsDebits"],
-            "SupplementaryData": {"DesiredStatus": "Authorised", "UserID": HEAVY}
-        },
-        "Risk": {}
-    }))?;
-    let created = client
-        .create_account_access_consent(app.access_token.expose(), &consent)
-        .await?;
-    let consent_id = created.data.consent_id.to_string();
     let token = tpp
-        .authorise(&clients[0], &consent_id, "openid accounts")
+        .heavy_accounts_token(&clients[0], app.access_token.expose())
         .await?;
     let at = token.as_str();
     for account in client.accounts(at).await?.data.account.unwrap_or_default() {

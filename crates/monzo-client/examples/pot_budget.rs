@@ -22,9 +22,9 @@ mod common;
 
 use std::time::Duration;
 
-use common::{HEAVY, HEAVY_ACCOUNT};
+use common::HEAVY_ACCOUNT;
 use monzo_client::{TransactionQuery, RESOURCE_UPDATE};
-use monzo_model::accounts::{OBPot1, OBReadConsent1};
+use monzo_model::accounts::OBPot1;
 use pot_ledger::partial::{from_open_banking, infer, open_banking_snapshots, pot_names};
 use pot_ledger::{reconcile, report, Entry, Reconciliation, Statement};
 use rust_decimal::Decimal;
@@ -62,22 +62,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let app = client.client_credentials(client_id, "accounts").await?;
     let app = app.access_token.expose().to_owned();
-    let consent: OBReadConsent1 = serde_json::from_value(json!({
-        "Data": {
-            "Permissions": ["ReadAccountsDetail", "ReadBalances", "ReadTransactionsDetail",
-                "ReadTransactionsCredits", "ReadTransactionsDebits"],
-            "SupplementaryData": {"DesiredStatus": "Authorised", "UserID": HEAVY}
-        },
-        "Risk": {}
-    }))?;
-    let created = client.create_account_access_consent(&app, &consent).await?;
-    let token = tpp
-        .authorise(
-            client_id,
-            created.data.consent_id.as_str(),
-            "openid accounts",
-        )
-        .await?;
+    let token = tpp.heavy_accounts_token(client_id, &app).await?;
 
     // 1. Full mode.
     let pots = client.pots(&token).await?.data.pot;

@@ -11,7 +11,7 @@
 //! `application/jwt` body; hand the body to [`Client::verify_event_notification`] and answer
 //! 202.
 
-use http::{Method, Request};
+use http::Method;
 use ob_jose::jws;
 use ob_model::event_notifications::OBEventNotification1;
 use ob_model::events::{OBEventSubscriptionResponse1, OBEventSubscriptionsResponse1};
@@ -286,28 +286,5 @@ impl Client {
             txn: claims.txn.to_string(),
             claims,
         })
-    }
-
-    /// `POST {issuer}/sandbox/pots/{pot_id}/transactions` (the local emulator only): makes a
-    /// pot transaction happen now, as the bank would book it, and returns the emulator's
-    /// answer (the new `PotTransaction` and the main-account transaction ids). `body` names the
-    /// `Source` and `Amount`, with `Merchant` for a `CardPayment` and `Name` for a
-    /// `DirectDebit`.
-    pub async fn sandbox_pot_transaction(
-        &self,
-        pot_id: &str,
-        body: &Value,
-    ) -> Result<Value, ClientError> {
-        let url = format!(
-            "{}/sandbox/pots/{pot_id}/transactions",
-            self.config.endpoints.issuer
-        );
-        let bytes = serde_json::to_vec(body).map_err(|e| ClientError::Config(e.to_string()))?;
-        let req = Request::post(&url)
-            .header("content-type", "application/json")
-            .body(bytes)
-            .map_err(|e| ClientError::Config(format!("{url}: {e}")))?;
-        let resp = self.expect_success(req).await?;
-        decode(&url, resp.body())
     }
 }

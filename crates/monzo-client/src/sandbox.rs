@@ -1,9 +1,11 @@
-//! The local emulator's own directory (`monzo-sandbox` only): it signs a software statement
-//! for the caller's keys, so that registration needs no enrolment anywhere.
+//! The local emulator's own controls (`monzo-sandbox` only): its directory, which signs a
+//! software statement for the caller's keys so that registration needs no enrolment anywhere,
+//! and the pot control, which makes a pot transaction happen.
 
 use http::Request;
 use ob_jose::Jwks;
 use serde::Deserialize;
+use serde_json::Value;
 
 use crate::transport::decode;
 use crate::{Client, ClientError};
@@ -49,6 +51,29 @@ impl Client {
         let req = Request::post(&url)
             .header("content-type", "application/json")
             .body(body.to_string().into_bytes())
+            .map_err(|e| ClientError::Config(format!("{url}: {e}")))?;
+        let resp = self.expect_success(req).await?;
+        decode(&url, resp.body())
+    }
+
+    /// `POST {issuer}/sandbox/pots/{pot_id}/transactions` (the local emulator only): makes a
+    /// pot transaction happen now, as the bank would book it, and returns the emulator's
+    /// answer (the new `PotTransaction` and the main-account transaction ids). `body` names the
+    /// `Source` and `Amount`, with `Merchant` for a `CardPayment` and `Name` for a
+    /// `DirectDebit`.
+    pub async fn sandbox_pot_transaction(
+        &self,
+        pot_id: &str,
+        body: &Value,
+    ) -> Result<Value, ClientError> {
+        let url = format!(
+            "{}/sandbox/pots/{pot_id}/transactions",
+            self.config.endpoints.issuer
+        );
+        let bytes = serde_json::to_vec(body).map_err(|e| ClientError::Config(e.to_string()))?;
+        let req = Request::post(&url)
+            .header("content-type", "application/json")
+            .body(bytes)
             .map_err(|e| ClientError::Config(format!("{url}: {e}")))?;
         let resp = self.expect_success(req).await?;
         decode(&url, resp.body())

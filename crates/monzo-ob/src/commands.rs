@@ -806,7 +806,9 @@ fn read_snapshots(path: &Path) -> Result<Vec<pot_ledger::partial::PotSnapshot>, 
 /// Today's-data mode against the ASPSP: every page of each account's transactions, without
 /// relying on the proposed `PotId`, and the pots' balances, recorded at every run.
 async fn todays_data(dir: &Dir, json: bool, csv: bool) -> Result<(), String> {
-    use pot_ledger::partial::{from_open_banking, infer, open_banking_snapshots, pot_names};
+    use pot_ledger::partial::{
+        creation_snapshot, from_open_banking, infer, pot_names, PotSnapshot,
+    };
     let (client, _, token) = accounts_session(dir).await?;
     let pots = client.pots(&token).await.map_err(err)?.data.pot;
     // The balances are as of the answer: anything booked before it is in them.
@@ -829,20 +831,25 @@ async fn todays_data(dir: &Dir, json: bool, csv: bool) -> Result<(), String> {
     }
     let extracted = from_open_banking(&main, &pot_names(&pots));
     report_skipped(&extracted.skipped);
-    // Record this run's balances; every recorded run is a snapshot.
+    // Record this run's balances; every recorded run is a snapshot. The file is written
+    // again whole, one snapshot a line.
     let path = dir.0.join(SNAPSHOTS);
     let mut recorded = read_snapshots(&path)?;
-    let current = open_banking_snapshots(&pots, now);
-    let mut text_out = std::fs::read_to_string(&path).unwrap_or_default();
-    if !text_out.is_empty() && !text_out.ends_with('\n') {
-        text_out.push('\n');
+    recorded.extend(
+        pots.iter()
+            .map(|p| PotSnapshot::new(p.pot_id.as_str(), now, p.balance.amount.value())),
+    );
+    let mut lines = String::new();
+    for s in &recorded {
+        lines.push_str(&serde_json::to_string(s).map_err(err)?);
+        lines.push('\n');
     }
-    for s in current.iter().filter(|s| s.at == now) {
-        text_out.push_str(&serde_json::to_string(s).map_err(err)?);
-        text_out.push('\n');
-    }
-    dir.write(SNAPSHOTS, &text_out)?;
-    recorded.extend(current);
+    dir.write(SNAPSHOTS, &lines)?;
+    // Pots start empty: each one's creation is a snapshot too.
+    recorded.extend(
+        pots.iter()
+            .map(|p| creation_snapshot(p.pot_id.as_str(), p.created.utc())),
+    );
     eprintln!(
         "{} main-account transactions, {} pot transfers, {} snapshots",
         main.len(),

@@ -119,6 +119,36 @@ fn fresh_jti(i: usize) -> String {
 }
 
 impl Connected {
+    /// An account-access consent (accounts, balances, transactions both ways, Detail) that
+    /// the emulator's `DesiredStatus` approves at once as the heavy user, made with the
+    /// client-credentials token `app` of accounts client `client_id`: the consent's access
+    /// token.
+    pub async fn heavy_accounts_token(
+        &self,
+        client_id: &str,
+        app: &str,
+    ) -> Result<String, Box<dyn std::error::Error>> {
+        let consent: monzo_model::accounts::OBReadConsent1 =
+            serde_json::from_value(serde_json::json!({
+                "Data": {
+                    "Permissions": ["ReadAccountsDetail", "ReadBalances", "ReadTransactionsDetail",
+                        "ReadTransactionsCredits", "ReadTransactionsDebits"],
+                    "SupplementaryData": {"DesiredStatus": "Authorised", "UserID": HEAVY}
+                },
+                "Risk": {}
+            }))?;
+        let created = self
+            .client
+            .create_account_access_consent(app, &consent)
+            .await?;
+        self.authorise(
+            client_id,
+            created.data.consent_id.as_str(),
+            "openid accounts",
+        )
+        .await
+    }
+
     /// Sends the customer to approve consent `consent_id` (the emulator's `DesiredStatus`
     /// decides at once) and exchanges the code: the consent's access token.
     pub async fn authorise(

@@ -138,13 +138,7 @@ impl Sandbox {
     /// The client a client-credentials token with any API scope belongs to, checked against
     /// the request's certificate.
     fn events_client(&self, req: &Request<Vec<u8>>, ctx: &Context) -> Result<String, ApiError> {
-        let token = http::bearer(req).ok_or_else(ApiError::unauthorized_empty)?;
-        let app = self
-            .oauth
-            .app_tokens
-            .get(token)
-            .filter(|t| ctx.now < t.expires)
-            .ok_or_else(ApiError::unauthorized_empty)?;
+        let app = self.app_token(req, ctx)?;
         let scoped = app
             .scopes
             .iter()
@@ -154,7 +148,6 @@ impl Sandbox {
                 "the token's scope includes none of accounts, payments, fundsconfirmations",
             ));
         }
-        self.check_holder(&app.client_id, ctx)?;
         Ok(app.client_id.clone())
     }
 

@@ -278,14 +278,13 @@ impl Sandbox {
         result.unwrap_or_else(|e| http::error(req.headers(), &e))
     }
 
-    /// The client a registration-management request is for: the bearer token must be a
-    /// client-credentials token of `client_id`, presented with its certificate.
-    fn registration_owner(
+    /// The unexpired client-credentials token the request bears, presented with its client's
+    /// certificate; an empty 401 otherwise.
+    pub(super) fn app_token(
         &self,
-        client_id: &str,
         req: &Request<Vec<u8>>,
         ctx: &Context,
-    ) -> Result<(), ApiError> {
+    ) -> Result<&AppToken, ApiError> {
         let token = http::bearer(req).ok_or_else(ApiError::unauthorized_empty)?;
         let app = self
             .oauth
@@ -294,6 +293,18 @@ impl Sandbox {
             .filter(|t| ctx.now < t.expires)
             .ok_or_else(ApiError::unauthorized_empty)?;
         self.check_holder(&app.client_id, ctx)?;
+        Ok(app)
+    }
+
+    /// The client a registration-management request is for: the bearer token must be a
+    /// client-credentials token of `client_id`, presented with its certificate.
+    fn registration_owner(
+        &self,
+        client_id: &str,
+        req: &Request<Vec<u8>>,
+        ctx: &Context,
+    ) -> Result<(), ApiError> {
+        let app = self.app_token(req, ctx)?;
         if app.client_id != client_id {
             return Err(ApiError {
                 status: StatusCode::FORBIDDEN,

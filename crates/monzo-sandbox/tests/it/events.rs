@@ -16,22 +16,6 @@ const AISP: &str = "/open-banking/v3.1/aisp";
 const HOLIDAY: &str = "pot_qNPfpR0002";
 const HOUSE: &str = "pot_qNPfpR0005";
 
-/// A TPP with an authorised Detail consent on the heavy user and its access token.
-fn reader() -> (Tpp, String) {
-    let mut tpp = Tpp::register_in_process("openid accounts");
-    let consent = tpp.consent(
-        &[
-            "ReadAccountsDetail",
-            "ReadTransactionsDetail",
-            "ReadTransactionsCredits",
-            "ReadTransactionsDebits",
-        ],
-        json!({"DesiredStatus": "Authorised", "UserID": HEAVY}),
-    );
-    let token = tpp.authorise(&consent).access_token.expose().to_owned();
-    (tpp, token)
-}
-
 fn simulate(tpp: &mut Tpp, pot: &str, body: Value) -> (u16, Value) {
     tpp.json(
         "POST",
@@ -68,7 +52,7 @@ fn verified_claims(tpp: &mut Tpp, set: &str) -> Value {
 
 #[test]
 fn a_card_payment_from_a_pot_is_booked_served_and_polled_as_a_signed_event() {
-    let (mut tpp, token) = reader();
+    let (mut tpp, token) = Tpp::heavy_transactions_reader();
     let app = tpp.app_token();
     let (status, sub) = tpp.json(
         "POST",
@@ -185,7 +169,7 @@ fn a_card_payment_from_a_pot_is_booked_served_and_polled_as_a_signed_event() {
 
 #[test]
 fn every_source_keeps_every_balance_a_sum_and_the_rules_hold() {
-    let (mut tpp, token) = reader();
+    let (mut tpp, token) = Tpp::heavy_transactions_reader();
     let cases = [
         json!({"Source": "TransferIn", "Amount": "100.00"}),
         json!({"Source": "RoundUp", "Amount": "0.63"}),
@@ -286,7 +270,7 @@ fn every_source_keeps_every_balance_a_sum_and_the_rules_hold() {
 
 #[test]
 fn subscriptions_follow_the_events_api_and_push_to_the_callback() {
-    let (mut tpp, _token) = reader();
+    let (mut tpp, _token) = Tpp::heavy_transactions_reader();
     let app = tpp.app_token();
     let path = "/open-banking/v3.1/event-subscriptions";
     // Refused: another event type, a callback that is not an http(s) URL, no token.

@@ -136,6 +136,23 @@ impl Tpp {
         Tpp::register_in_process("openid payments")
     }
 
+    /// A new in-process TPP with an authorised Detail consent (accounts, transactions both
+    /// ways) on the heavy sandbox user, and that consent's access token.
+    pub fn heavy_transactions_reader() -> (Tpp, String) {
+        let mut tpp = Tpp::register_in_process("openid accounts");
+        let consent = tpp.consent(
+            &[
+                "ReadAccountsDetail",
+                "ReadTransactionsDetail",
+                "ReadTransactionsCredits",
+                "ReadTransactionsDebits",
+            ],
+            json!({"DesiredStatus": "Authorised", "UserID": "user_0000A4C4ZChWNMEvew2U77"}),
+        );
+        let token = tpp.authorise(&consent).access_token.expose().to_owned();
+        (tpp, token)
+    }
+
     /// Registers a client for `scope` with a new in-process core.
     pub fn register_in_process(scope: &str) -> Tpp {
         Tpp::register_in_process_with(Config::new(BASE), scope)

@@ -53,17 +53,7 @@ fn history(tpp: &mut Tpp, token: &str, pot: &str, query: &str) -> Vec<Value> {
 
 #[test]
 fn every_pot_s_history_reconciles_to_its_balance() {
-    let mut tpp = Tpp::register_in_process("openid accounts");
-    let consent = tpp.consent(
-        &[
-            "ReadAccountsDetail",
-            "ReadTransactionsDetail",
-            "ReadTransactionsCredits",
-            "ReadTransactionsDebits",
-        ],
-        json!({"DesiredStatus": "Authorised", "UserID": HEAVY}),
-    );
-    let token = tpp.authorise(&consent).access_token.expose().to_owned();
+    let (mut tpp, token) = Tpp::heavy_transactions_reader();
     let (_, pots) = tpp.json("GET", &format!("{AISP}/pots"), &token, None);
     let pots = pots["Data"]["Pot"].as_array().unwrap().clone();
     assert!(pots.len() >= 3, "the heavy user has several pots");
@@ -185,17 +175,7 @@ fn basic_redaction_order_and_unknown_pots() {
 
 #[test]
 fn main_account_transfers_name_their_pot_and_filter_by_it() {
-    let mut tpp = Tpp::register_in_process("openid accounts");
-    let consent = tpp.consent(
-        &[
-            "ReadAccountsDetail",
-            "ReadTransactionsDetail",
-            "ReadTransactionsCredits",
-            "ReadTransactionsDebits",
-        ],
-        json!({"DesiredStatus": "Authorised", "UserID": HEAVY}),
-    );
-    let token = tpp.authorise(&consent).access_token.expose().to_owned();
+    let (mut tpp, token) = Tpp::heavy_transactions_reader();
     let (_, pots) = tpp.json("GET", &format!("{AISP}/pots"), &token, None);
     let pot = pots["Data"]["Pot"][0].clone();
     let id = pot["PotId"].as_str().unwrap();
@@ -243,17 +223,7 @@ fn todays_data_mode_leaves_exactly_the_interest_unattributed() {
     use monzo_model::accounts::{OBReadPot1, OBReadTransaction6};
     use pot_ledger::partial::{from_open_banking, infer, open_banking_snapshots, pot_names};
 
-    let mut tpp = Tpp::register_in_process("openid accounts");
-    let consent = tpp.consent(
-        &[
-            "ReadAccountsDetail",
-            "ReadTransactionsDetail",
-            "ReadTransactionsCredits",
-            "ReadTransactionsDebits",
-        ],
-        json!({"DesiredStatus": "Authorised", "UserID": HEAVY}),
-    );
-    let token = tpp.authorise(&consent).access_token.expose().to_owned();
+    let (mut tpp, token) = Tpp::heavy_transactions_reader();
     let (_, pots_doc) = tpp.json("GET", &format!("{AISP}/pots"), &token, None);
     let pots: OBReadPot1 = serde_json::from_value(pots_doc).unwrap();
     let pots = pots.data.pot.clone();
