@@ -126,6 +126,22 @@ impl Prefix {
         }
     }
 
+    /// The type a `<prefix.type>` code gets when the caller names none, so that a code is never
+    /// a bare prefix (Monzo: "Custom error code with a format of <prefix.type>").
+    pub const fn default_type(self) -> &'static str {
+        match self {
+            Prefix::BadRequest => "invalid_request",
+            Prefix::BadResponse => "not_acceptable",
+            Prefix::Forbidden => "insufficient_permissions",
+            Prefix::InternalService => "unexpected_error",
+            Prefix::NotFound => "resource_not_found",
+            Prefix::PreconditionFailed => "precondition",
+            Prefix::Timeout => "upstream_timeout",
+            Prefix::Unauthorized => "bad_access_token",
+            Prefix::RateLimited => "tpp",
+        }
+    }
+
     /// The prefix Monzo pairs with an HTTP status, if any.
     pub fn from_status(status: StatusCode) -> Option<Prefix> {
         Prefix::ALL.into_iter().find(|p| p.status() == status)
@@ -221,14 +237,17 @@ pub struct ApiError {
 
 impl ApiError {
     /// An OBIE-shaped error with Monzo's `<prefix.type>` code; its status follows the prefix.
+    /// An empty `kind` takes the prefix's [`default_type`](Prefix::default_type): Monzo's
+    /// codes always have both parts.
     pub fn obie(prefix: Prefix, kind: &str, message: impl Into<String>) -> Self {
+        let kind = if kind.is_empty() {
+            prefix.default_type()
+        } else {
+            kind
+        };
         ApiError {
             status: prefix.status(),
-            code: if kind.is_empty() {
-                prefix.as_str().to_owned()
-            } else {
-                format!("{}.{kind}", prefix.as_str())
-            },
+            code: format!("{}.{kind}", prefix.as_str()),
             id: None,
             message: message.into(),
             details: Vec::new(),
@@ -250,7 +269,8 @@ impl ApiError {
         }
     }
 
-    /// The body-less 401 of an expired or unknown access token.
+    /// The body-less 401 of an expired or unknown access token (OBIE: "the ASPSP must return a
+    /// 401 (Unauthorized) without any error response").
     pub fn unauthorized_empty() -> Self {
         ApiError {
             code: String::new(),

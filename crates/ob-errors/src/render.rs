@@ -1,6 +1,9 @@
 //! Server side: an [`ApiError`] as an `http::Response` in the shape the request asked for.
 
-use http::header::{HeaderMap, HeaderValue, CONTENT_TYPE, RETRY_AFTER};
+use http::header::{
+    HeaderMap, HeaderValue, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE,
+};
+use http::StatusCode;
 use http::Response;
 use serde_json::{Map, Value};
 
@@ -18,6 +21,9 @@ pub const LEGACY_ERRORS_HEADER: &str = "x-open-banking-legacy-errors";
 /// - OAuth and developer-API errors keep their own shapes; `Empty` has no body.
 /// - `x-fapi-interaction-id` is echoed from the request (else the error's own); `Retry-After`
 ///   is set when the error has a delay.
+/// - A 401 carries `WWW-Authenticate` (RFC 6750 §3): `Bearer` when the request had no
+///   credentials ("the resource server SHOULD NOT include an error code"), and
+///   `Bearer error="invalid_token"` when it presented a token that was refused.
 pub fn render(request_headers: &HeaderMap, error: &ApiError) -> Response<Vec<u8>> {
     let legacy = request_headers.contains_key(LEGACY_ERRORS_HEADER);
     let body = match error.shape {
@@ -106,8 +112,24 @@ pub fn render(request_headers: &HeaderMap, error: &ApiError) -> Response<Vec<u8>
     if let Some(v) = interaction {
         headers.insert(INTERACTION_ID_HEADER, v);
     }
+    if error.status == StatusCode::UNAUTHORIZED {
+        headers.insert(WWW_AUTHENTICATE, www_authenticate(request_headers));
+    }
     if let Some(delay) = error.retry_after {
         headers.insert(RETRY_AFTER, HeaderValue::from(delay.as_secs().max(1)));
     }
     response
+}
+
+/// The `WWW-Authenticate` challenge of a 401 (RFC 6750 §3).
+fn www_authenticate(request_headers: &HeaderMap) -> HeaderValue {
+    let presented = request_headers
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| !v.trim().is_empty());
+    if presented {
+        HeaderValue::from_static(r#"Bearer error="invalid_token""#)
+    } else {
+        HeaderValue::from_static("Bearer")
+    }
 }

@@ -2,8 +2,9 @@
 //!
 //! The header value is `BASE64URL(header)..BASE64URL(signature)`: a compact JWS whose payload
 //! (the exact HTTP body bytes) is left out (RFC 7515 Appendix F). The protected header holds
-//! `alg` (PS256), `kid`, optionally `typ` (`JOSE`) and `cty`, and three claims that must be
-//! listed, exactly, in `crit`:
+//! `alg` (PS256), `kid`, optionally `typ` (`JOSE`) and `cty` (`json` or `application/json`:
+//! every body signed here is JSON), and three claims that must be listed, exactly and once
+//! each, in `crit`:
 //!
 //! | claim | value |
 //! |---|---|
@@ -224,10 +225,17 @@ impl DetachedVerifier {
             }
         }
         if let Some(cty) = header.get("cty") {
-            if cty.as_str().is_none_or(|c| c.trim().is_empty()) {
+            // OBIE (Read/Write Data API profile, "Process for Signing a Payload", step 2):
+            // "If it is specified, it must be set to the value json or application/json for
+            // json payloads", and the verifier "must validate that the cty header to ensure
+            // that the payload is of the expected mime type". Every body signed here is JSON.
+            let json = cty
+                .as_str()
+                .is_some_and(|c| matches!(c.to_ascii_lowercase().as_str(), "json" | "application/json"));
+            if !json {
                 return Err(claim_error(
                     "cty",
-                    format!("expected a media type, found {cty}"),
+                    format!("expected \"json\" or \"application/json\", found {cty}"),
                 ));
             }
         }

@@ -93,7 +93,9 @@ pub(crate) fn split3<'a>(token: &'a str, what: &str) -> Result<[&'a str; 3], Jos
     }
 }
 
-/// The `crit` list of a header, if present: a non-empty array of strings.
+/// The `crit` list of a header, if present: a non-empty array of distinct strings (RFC 7515
+/// §4.1.11: "Producers MUST NOT include ... duplicate names ... Producers MUST NOT use the
+/// empty list"; every verifier here refuses both).
 pub(crate) fn crit(header: &Object) -> Result<Option<Vec<String>>, JoseError> {
     let Some(value) = header.get("crit") else {
         return Ok(None);
@@ -104,6 +106,18 @@ pub(crate) fn crit(header: &Object) -> Result<Option<Vec<String>>, JoseError> {
             .map(|v| v.as_str().map(str::to_owned))
             .collect()
     });
+    if let Some(l) = &list {
+        if let Some((i, dup)) = l
+            .iter()
+            .enumerate()
+            .find(|(i, name)| l[..*i].contains(name))
+        {
+            return Err(claim_error(
+                "crit",
+                format!("expected distinct entries, found {dup:?} twice (entry {i})"),
+            ));
+        }
+    }
     match list {
         Some(l) if !l.is_empty() => Ok(Some(l)),
         _ => Err(claim_error(

@@ -277,6 +277,38 @@ fn empty_401_renders_without_body() {
 }
 
 #[test]
+fn a_401_carries_a_bearer_challenge() {
+    // RFC 6750 §3: no credentials, no error code; a refused token, `invalid_token`.
+    let res = render(&HeaderMap::new(), &ApiError::unauthorized_empty());
+    assert_eq!(res.headers()["www-authenticate"], "Bearer");
+    let mut with_token = HeaderMap::new();
+    with_token.insert("authorization", "Bearer expired".parse().unwrap());
+    let res = render(&with_token, &ApiError::unauthorized_empty());
+    assert_eq!(
+        res.headers()["www-authenticate"],
+        r#"Bearer error="invalid_token""#
+    );
+    // Other statuses have none.
+    let res = render(&with_token, &ApiError::obie(Prefix::Forbidden, "x", "no"));
+    assert!(res.headers().get("www-authenticate").is_none());
+}
+
+#[test]
+fn a_code_is_never_a_bare_prefix() {
+    // Monzo: "Custom error code with a format of <prefix.type>"; every prefix has a default type.
+    for prefix in Prefix::ALL {
+        let err = ApiError::obie(prefix, "", "m");
+        assert_eq!(err.code, format!("{prefix}.{}", prefix.default_type()));
+        assert_eq!(err.status, prefix.status());
+        assert_eq!(err.prefix(), Some(prefix));
+    }
+    assert_eq!(
+        ApiError::obie(Prefix::NotFound, "endpoint", "m").code,
+        "not_found.endpoint"
+    );
+}
+
+#[test]
 fn oauth_and_developer_shapes_render_back() {
     let oauth = ApiError::oauth("invalid_client_metadata", "redirect_uris must be https");
     let res = render(&legacy_headers(), &oauth);

@@ -183,6 +183,20 @@ fn refusals() {
         jws::verify_with(&craft(with("crit", json!(["exp"])), payload), &jwks(), &v).unwrap_err(),
         JoseError::MissingClaim { name: "exp".into() }
     );
+    // A repeated crit entry is refused even when the entry is understood (RFC 7515 §4.1.11).
+    let v = Validation {
+        understood_crit: vec!["exp".into()],
+        ..Default::default()
+    };
+    let mut repeated = with("crit", json!(["exp", "exp"]));
+    repeated["exp"] = json!(1);
+    assert_eq!(
+        jws::verify_with(&craft(repeated, payload), &jwks(), &v).unwrap_err(),
+        JoseError::InvalidClaim {
+            name: "crit".into(),
+            reason: "expected distinct entries, found \"exp\" twice (entry 1)".into()
+        }
+    );
     // A required typ.
     let v = Validation {
         typ: Some("JWT".into()),

@@ -90,6 +90,16 @@ fn sign_then_verify() {
     verifier()
         .verify(Some(&bare), BODY, &jwks(), now())
         .unwrap();
+    // cty "json", the short form OBIE allows beside "application/json", in any case.
+    for cty in ["json", "JSON", "application/json", "Application/JSON"] {
+        let signed = DetachedSigner::new(key(), ISSUER)
+            .content_type(Some(cty.into()))
+            .sign(BODY, now())
+            .unwrap();
+        verifier()
+            .verify(Some(&signed), BODY, &jwks(), now())
+            .unwrap_or_else(|e| panic!("cty {cty:?}: {e}"));
+    }
 }
 
 #[test]
@@ -123,12 +133,15 @@ fn every_rejection_names_its_reason() {
         ("crit not a list", Some(craft(&with("crit", json!("all")))), BODY, JoseError::InvalidClaim { name: "crit".into(), reason: "expected a non-empty array of strings, found \"all\"".into() }),
         ("b64 present", Some(craft(&with("b64", json!(false)))), BODY, JoseError::InvalidClaim { name: "b64".into(), reason: "not allowed since v3.1.4: the payload must be base64url-encoded".into() }),
         ("extra header parameter", Some(craft(&with("exp", json!(1)))), BODY, JoseError::InvalidClaim { name: "exp".into(), reason: "unexpected header parameter".into() }),
-        ("cty empty", Some(craft(&with("cty", json!("")))), BODY, JoseError::InvalidClaim { name: "cty".into(), reason: "expected a media type, found \"\"".into() }),
+        ("cty empty", Some(craft(&with("cty", json!("")))), BODY, JoseError::InvalidClaim { name: "cty".into(), reason: "expected \"json\" or \"application/json\", found \"\"".into() }),
+        ("cty another media type", Some(craft(&with("cty", json!("application/pdf")))), BODY, JoseError::InvalidClaim { name: "cty".into(), reason: "expected \"json\" or \"application/json\", found \"application/pdf\"".into() }),
+        ("cty text", Some(craft(&with("cty", json!("text/plain")))), BODY, JoseError::InvalidClaim { name: "cty".into(), reason: "expected \"json\" or \"application/json\", found \"text/plain\"".into() }),
+        ("cty not a string", Some(craft(&with("cty", json!(1)))), BODY, JoseError::InvalidClaim { name: "cty".into(), reason: "expected \"json\" or \"application/json\", found 1".into() }),
         ("empty kid", Some(craft(&with("kid", json!("")))), BODY, JoseError::InvalidClaim { name: "kid".into(), reason: "expected a non-empty string, found \"\"".into() }),
         ("jku", Some(craft(&with("jku", json!("https://evil.example/jwks")))), BODY, JoseError::EmbeddedKeyRefused { param: "jku".into() }),
         ("x5u", Some(craft(&with("x5u", json!("https://evil.example/cert")))), BODY, JoseError::EmbeddedKeyRefused { param: "x5u".into() }),
         ("x5c", Some(craft(&with("x5c", json!(["MIIB"])))), BODY, JoseError::EmbeddedKeyRefused { param: "x5c".into() }),
-        ("crit with a repeated entry", Some(craft(&with("crit", json!([IAT, IAT, ISS, TAN])))), BODY, JoseError::CritMismatch { expected: vec![IAT.into(), ISS.into(), TAN.into()], found: vec![IAT.into(), IAT.into(), ISS.into(), TAN.into()] }),
+        ("crit with a repeated entry", Some(craft(&with("crit", json!([IAT, IAT, ISS, TAN])))), BODY, JoseError::InvalidClaim { name: "crit".into(), reason: format!("expected distinct entries, found {IAT:?} twice (entry 1)") }),
         ("typ not JOSE", Some(craft(&with("typ", json!("JWT")))), BODY, JoseError::InvalidClaim { name: "typ".into(), reason: "expected \"JOSE\", found \"JWT\"".into() }),
         ("not base64url", Some("e30*..AAAA".into()), BODY, JoseError::Malformed { reason: "the JWS header is not base64url without padding (Invalid symbol 42, offset 3.)".into() }),
         ("not JSON", Some(format!("{}..AAAA", b64(b"not json"))), BODY, JoseError::Malformed { reason: "the JWS header is not a JSON object with unique members (expected ident at line 1 column 2)".into() }),
