@@ -87,9 +87,10 @@ fn monzo_extension_pass(
 }
 
 /// Writes Monzo's profile of each pinned spec that has one (the upstream spec after the Monzo
-/// extension pass, proposals included) to `out` as `{name}.json`, where `name` is the lock's
+/// extension pass, proposals included, with the profile's keywords written as standard JSON
+/// Schema by [`overlay::as_json_schema`]) to `out` as `{name}.json`, where `name` is the lock's
 /// spec name; returns the files written. These are the specs the emulator serves, for tools
-/// that test it (the conformance run).
+/// that test it (the conformance run, the independent client).
 pub fn write_profiled(
     root: &Path,
     specs_dir: &Path,
@@ -106,8 +107,9 @@ pub fn write_profiled(
         let bytes = lock::read_pinned(specs_dir, pin)?;
         let spec: Value =
             serde_json::from_slice(&bytes).map_err(|e| format!("parsing {}: {e}", pin.local))?;
-        let profiled = monzo_extension_pass(root, &spec, exts, overlays)
+        let mut profiled = monzo_extension_pass(root, &spec, exts, overlays)
             .map_err(|e| format!("{}: {e}", pin.name))?;
+        overlay::as_json_schema(&mut profiled);
         let path = out.join(format!("{}.json", pin.name));
         let text = serde_json::to_string_pretty(&profiled).map_err(|e| e.to_string())?;
         std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;

@@ -219,6 +219,51 @@ pub fn merge_extension(spec: &mut Value, ext: &Value, name: &str) -> Result<(), 
     Ok(())
 }
 
+/// Validation keywords that OpenAPI 3.0 ignores beside a `$ref` (a Reference Object has no
+/// siblings), and that the profile puts there.
+const REF_SIBLING_CHECKS: &[&str] = &[
+    "enum",
+    "pattern",
+    "not",
+    "minLength",
+    "maxLength",
+    "minimum",
+    "maximum",
+];
+
+/// Rewrites the profile's own keywords as standard JSON Schema, so that any OpenAPI 3.0 tool
+/// (a fuzzer, a validator, a client generator) enforces Monzo's narrowing: `x-allowed-values`
+/// becomes `enum` (intersected with an `enum` already there), and a `$ref` with constraints
+/// beside it becomes `allOf: [{"$ref": ...}]` plus those constraints. The generator reads the
+/// profile's own form; this is for the documents `cargo xtask specs profiled` writes.
+pub fn as_json_schema(node: &mut Value) {
+    match node {
+        Value::Object(m) => {
+            if let Some(Value::Array(allowed)) = m.shift_remove("x-allowed-values") {
+                let narrowed: Vec<Value> = match m.get("enum").and_then(Value::as_array) {
+                    Some(codes) => allowed.into_iter().filter(|a| codes.contains(a)).collect(),
+                    None => allowed,
+                };
+                m.insert("enum".into(), Value::Array(narrowed));
+            }
+            let constrained_ref =
+                m.contains_key("$ref") && REF_SIBLING_CHECKS.iter().any(|k| m.contains_key(*k));
+            if constrained_ref {
+                if let Some(r) = m.shift_remove("$ref") {
+                    let mut target = Map::new();
+                    target.insert("$ref".into(), r);
+                    m.insert("allOf".into(), Value::Array(vec![Value::Object(target)]));
+                }
+            }
+            for v in m.values_mut() {
+                as_json_schema(v);
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(as_json_schema),
+        _ => {}
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -257,6 +302,28 @@ mod tests {
         let overlay = json!({"overlay": "1.0.0", "actions": [{"target": "$.nope", "update": {}}]});
         let err = apply_overlay(&mut spec, &overlay, "t").unwrap_err();
         assert!(err.contains("selects nothing"), "{err}");
+    }
+
+    #[test]
+    fn profile_keywords_become_json_schema() {
+        let mut doc = json!({"properties": {
+            "Currency": {"$ref": "#/c", "x-allowed-values": ["GBP"], "description": "d"},
+            "Type": {"type": "string", "enum": ["A", "B", "C"], "x-allowed-values": ["C", "A", "Z"]},
+            "Name": {"type": "string", "x-allowed-values": ["x"]},
+            "Amount": {"$ref": "#/a", "pattern": "^1$", "not": {"pattern": "^0$"}},
+            "Plain": {"$ref": "#/p", "description": "only docs"}
+        }});
+        as_json_schema(&mut doc);
+        assert_eq!(
+            doc,
+            json!({"properties": {
+                "Currency": {"description": "d", "enum": ["GBP"], "allOf": [{"$ref": "#/c"}]},
+                "Type": {"type": "string", "enum": ["C", "A"]},
+                "Name": {"type": "string", "enum": ["x"]},
+                "Amount": {"pattern": "^1$", "not": {"pattern": "^0$"}, "allOf": [{"$ref": "#/a"}]},
+                "Plain": {"$ref": "#/p", "description": "only docs"}
+            }})
+        );
     }
 
     #[test]

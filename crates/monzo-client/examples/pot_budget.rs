@@ -78,7 +78,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // 2. A webhook for a new pot transaction.
     let mut receiver = common::webhook::start().await?;
     let subscription = client
-        .create_event_subscription(&app, Some(&receiver.callback_url), &[RESOURCE_UPDATE])
+        .create_event_subscription(
+            &tpp.software,
+            &app,
+            Some(&receiver.callback_url),
+            &[RESOURCE_UPDATE],
+        )
         .await?;
     println!(
         "subscribed {} with callback {}",

@@ -111,6 +111,19 @@ impl Client {
         token: &str,
         body: Option<&serde_json::Value>,
     ) -> Result<Vec<u8>, ClientError> {
+        self.send_json_signed(method, url, token, body, None).await
+    }
+
+    /// [`send_json`](Client::send_json), with the body signed by `software` in
+    /// `x-jws-signature` when given (the operations whose spec requires a signed request).
+    pub async fn send_json_signed(
+        &self,
+        method: Method,
+        url: &str,
+        token: &str,
+        body: Option<&serde_json::Value>,
+        software: Option<&crate::Software>,
+    ) -> Result<Vec<u8>, ClientError> {
         let mut b = Request::builder()
             .method(method)
             .uri(url)
@@ -123,6 +136,12 @@ impl Client {
             }
             None => Vec::new(),
         };
+        if let Some(software) = software {
+            let signature =
+                ob_jose::detached::DetachedSigner::new(&software.key, software.signature_issuer())
+                    .sign(&bytes, crate::now())?;
+            b = b.header(ob_jose::detached::HEADER, signature);
+        }
         let req = b
             .body(bytes)
             .map_err(|e| ClientError::Config(format!("{url}: {e}")))?;

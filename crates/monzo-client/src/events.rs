@@ -19,7 +19,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::transport::decode;
-use crate::{Client, ClientError};
+use crate::{Client, ClientError, Software};
 
 /// The event type the emulator emits.
 pub const RESOURCE_UPDATE: &str = "urn:uk:org:openbanking:events:resource-update";
@@ -105,9 +105,11 @@ impl Client {
 
     /// `POST /event-subscriptions`: subscribe, pushed to `callback_url` (the bank posts to
     /// `{callback_url}/event-notifications`) or, without one, for polling. `event_types` empty
-    /// means every type. One subscription per client: a second is refused (409).
+    /// means every type. One subscription per client: a second is refused (409). The request
+    /// is signed by `software` (the spec requires `x-jws-signature`).
     pub async fn create_event_subscription(
         &self,
+        software: &Software,
         token: &str,
         callback_url: Option<&str>,
         event_types: &[&str],
@@ -115,7 +117,7 @@ impl Client {
         let url = format!("{}/event-subscriptions", self.events_base()?);
         let body = Self::subscription_body(callback_url, event_types, None);
         let bytes = self
-            .send_json(Method::POST, &url, token, Some(&body))
+            .send_json_signed(Method::POST, &url, token, Some(&body), Some(software))
             .await?;
         decode(&url, &bytes)
     }
@@ -129,9 +131,11 @@ impl Client {
         self.get_json(&url, token).await
     }
 
-    /// `PUT /event-subscriptions/{id}`: replace the subscription's callback and types.
+    /// `PUT /event-subscriptions/{id}`: replace the subscription's callback and types (signed
+    /// by `software`).
     pub async fn change_event_subscription(
         &self,
+        software: &Software,
         token: &str,
         id: &str,
         callback_url: Option<&str>,
@@ -140,7 +144,7 @@ impl Client {
         let url = format!("{}/event-subscriptions/{id}", self.events_base()?);
         let body = Self::subscription_body(callback_url, event_types, Some(id));
         let bytes = self
-            .send_json(Method::PUT, &url, token, Some(&body))
+            .send_json_signed(Method::PUT, &url, token, Some(&body), Some(software))
             .await?;
         decode(&url, &bytes)
     }

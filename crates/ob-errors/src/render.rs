@@ -3,8 +3,8 @@
 use http::header::{
     HeaderMap, HeaderValue, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE,
 };
-use http::StatusCode;
 use http::Response;
+use http::StatusCode;
 use serde_json::{Map, Value};
 
 use crate::{ApiError, Shape, INTERACTION_ID_HEADER};

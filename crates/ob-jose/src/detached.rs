@@ -229,9 +229,9 @@ impl DetachedVerifier {
             // "If it is specified, it must be set to the value json or application/json for
             // json payloads", and the verifier "must validate that the cty header to ensure
             // that the payload is of the expected mime type". Every body signed here is JSON.
-            let json = cty
-                .as_str()
-                .is_some_and(|c| matches!(c.to_ascii_lowercase().as_str(), "json" | "application/json"));
+            let json = cty.as_str().is_some_and(|c| {
+                matches!(c.to_ascii_lowercase().as_str(), "json" | "application/json")
+            });
             if !json {
                 return Err(claim_error(
                     "cty",

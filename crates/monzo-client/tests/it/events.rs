@@ -29,7 +29,12 @@ async fn a_new_pot_transaction_is_pushed_retried_verified_and_polled() {
     let mut receiver = webhook::start_with(1).await.unwrap();
     let sub = t
         .client
-        .create_event_subscription(&app, Some(&receiver.callback_url), &[RESOURCE_UPDATE])
+        .create_event_subscription(
+            &t.software,
+            &app,
+            Some(&receiver.callback_url),
+            &[RESOURCE_UPDATE],
+        )
         .await
         .unwrap();
     let sub_id = sub.data.event_subscription_id.to_string();
@@ -82,7 +87,7 @@ async fn a_new_pot_transaction_is_pushed_retried_verified_and_polled() {
 
     // Polled: without a callback, events wait for POST /events until acknowledged.
     t.client
-        .change_event_subscription(&app, &sub_id, None, &[])
+        .change_event_subscription(&t.software, &app, &sub_id, None, &[])
         .await
         .unwrap();
     for amount in ["1.00", "2.00"] {

@@ -22,7 +22,7 @@ const ORG: &str = "0015800001TESTORG";
 pub(crate) struct Tpp {
     _server: Running,
     pub(crate) client: Client,
-    software: Software,
+    pub(crate) software: Software,
     pub(crate) accounts_client: String,
     payments_client: String,
 }

@@ -6,6 +6,7 @@
 //   specs/monzo/errors.overlay.json
 //   specs/monzo/account-info.overlay.json
 //   specs/monzo/pot-transactions.overlay.json
+//   specs/monzo/account-info.served.overlay.json
 
 //! Monzo's profile of the Account and Transaction API Specification v3.1.10: the OBIE types Monzo extends or narrows, Monzo's extension
 //! types, and the operations Monzo serves. Unchanged OBIE types are re-exported from `ob_model`.
@@ -8087,13 +8088,9 @@ pub fn check_json(
 ) -> Option<Result<ob_model::decode::Checked, ob_model::decode::DecodeError>> {
     Some(
         match type_name {
-            "File" => ob_model::decode::check_as::<File>(body),
             "OBErrorResponse1" => ob_model::decode::check_as::<OBErrorResponse1>(body),
             "OBReadAccount6" => ob_model::decode::check_as::<OBReadAccount6>(body),
             "OBReadBalance1" => ob_model::decode::check_as::<OBReadBalance1>(body),
-            "OBReadBeneficiary5" => {
-                ob_model::decode::check_as::<OBReadBeneficiary5>(body)
-            }
             "OBReadConsent1" => ob_model::decode::check_as::<OBReadConsent1>(body),
             "OBReadConsentResponse1" => {
                 ob_model::decode::check_as::<OBReadConsentResponse1>(body)
@@ -8101,21 +8098,18 @@ pub fn check_json(
             "OBReadDirectDebit2" => {
                 ob_model::decode::check_as::<OBReadDirectDebit2>(body)
             }
-            "OBReadOffer1" => ob_model::decode::check_as::<OBReadOffer1>(body),
             "OBReadParty2" => ob_model::decode::check_as::<OBReadParty2>(body),
             "OBReadParty3" => ob_model::decode::check_as::<OBReadParty3>(body),
             "OBReadPot1" => ob_model::decode::check_as::<OBReadPot1>(body),
             "OBReadPotTransaction1" => {
                 ob_model::decode::check_as::<OBReadPotTransaction1>(body)
             }
-            "OBReadProduct2" => ob_model::decode::check_as::<OBReadProduct2>(body),
             "OBReadScheduledPayment3" => {
                 ob_model::decode::check_as::<OBReadScheduledPayment3>(body)
             }
             "OBReadStandingOrder6" => {
                 ob_model::decode::check_as::<OBReadStandingOrder6>(body)
             }
-            "OBReadStatement2" => ob_model::decode::check_as::<OBReadStatement2>(body),
             "OBReadTransaction6" => {
                 ob_model::decode::check_as::<OBReadTransaction6>(body)
             }
@@ -8131,11 +8125,7 @@ pub const OPERATIONS: &[ob_model::Operation] = &[
         method: ob_model::Method::Post,
         path: "/account-access-consents",
         request_body: Some("OBReadConsent1"),
-        request_content_types: &[
-            "application/json; charset=utf-8",
-            "application/json",
-            "application/jose+jwe",
-        ],
+        request_content_types: &["application/json; charset=utf-8", "application/json"],
         params: &[
             ob_model::Param {
                 name: "x-fapi-auth-date",
@@ -8646,97 +8636,6 @@ pub const OPERATIONS: &[ob_model::Operation] = &[
         extension: false,
     },
     ob_model::Operation {
-        id: "GetAccountsAccountIdBeneficiaries",
-        summary: "Get Beneficiaries",
-        method: ob_model::Method::Get,
-        path: "/accounts/{AccountId}/beneficiaries",
-        request_body: None,
-        request_content_types: &[],
-        params: &[
-            ob_model::Param {
-                name: "AccountId",
-                location: ob_model::ParamLocation::Path,
-                required: true,
-            },
-            ob_model::Param {
-                name: "x-fapi-auth-date",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "x-fapi-customer-ip-address",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "x-fapi-interaction-id",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "Authorization",
-                location: ob_model::ParamLocation::Header,
-                required: true,
-            },
-            ob_model::Param {
-                name: "x-customer-user-agent",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-        ],
-        responses: &[
-            ob_model::Response {
-                status: 200u16,
-                body: Some("OBReadBeneficiary5"),
-                signed: false,
-            },
-            ob_model::Response {
-                status: 400u16,
-                body: Some("OBErrorResponse1"),
-                signed: false,
-            },
-            ob_model::Response {
-                status: 401u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 403u16,
-                body: Some("OBErrorResponse1"),
-                signed: false,
-            },
-            ob_model::Response {
-                status: 404u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 405u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 406u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 429u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 500u16,
-                body: Some("OBErrorResponse1"),
-                signed: false,
-            },
-        ],
-        scopes: &["accounts"],
-        idempotent: false,
-        signed: false,
-        extension: false,
-    },
-    ob_model::Operation {
         id: "GetAccountsAccountIdDirectDebits",
         summary: "Get Direct Debits",
         method: ob_model::Method::Get,
@@ -8779,97 +8678,6 @@ pub const OPERATIONS: &[ob_model::Operation] = &[
             ob_model::Response {
                 status: 200u16,
                 body: Some("OBReadDirectDebit2"),
-                signed: false,
-            },
-            ob_model::Response {
-                status: 400u16,
-                body: Some("OBErrorResponse1"),
-                signed: false,
-            },
-            ob_model::Response {
-                status: 401u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 403u16,
-                body: Some("OBErrorResponse1"),
-                signed: false,
-            },
-            ob_model::Response {
-                status: 404u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 405u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 406u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 429u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 500u16,
-                body: Some("OBErrorResponse1"),
-                signed: false,
-            },
-        ],
-        scopes: &["accounts"],
-        idempotent: false,
-        signed: false,
-        extension: false,
-    },
-    ob_model::Operation {
-        id: "GetAccountsAccountIdOffers",
-        summary: "Get Offers",
-        method: ob_model::Method::Get,
-        path: "/accounts/{AccountId}/offers",
-        request_body: None,
-        request_content_types: &[],
-        params: &[
-            ob_model::Param {
-                name: "AccountId",
-                location: ob_model::ParamLocation::Path,
-                required: true,
-            },
-            ob_model::Param {
-                name: "x-fapi-auth-date",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "x-fapi-customer-ip-address",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "x-fapi-interaction-id",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "Authorization",
-                location: ob_model::ParamLocation::Header,
-                required: true,
-            },
-            ob_model::Param {
-                name: "x-customer-user-agent",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-        ],
-        responses: &[
-            ob_model::Response {
-                status: 200u16,
-                body: Some("OBReadOffer1"),
                 signed: false,
             },
             ob_model::Response {
@@ -9101,97 +8909,6 @@ pub const OPERATIONS: &[ob_model::Operation] = &[
         extension: false,
     },
     ob_model::Operation {
-        id: "GetAccountsAccountIdProduct",
-        summary: "Get Products",
-        method: ob_model::Method::Get,
-        path: "/accounts/{AccountId}/product",
-        request_body: None,
-        request_content_types: &[],
-        params: &[
-            ob_model::Param {
-                name: "AccountId",
-                location: ob_model::ParamLocation::Path,
-                required: true,
-            },
-            ob_model::Param {
-                name: "x-fapi-auth-date",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "x-fapi-customer-ip-address",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "x-fapi-interaction-id",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "Authorization",
-                location: ob_model::ParamLocation::Header,
-                required: true,
-            },
-            ob_model::Param {
-                name: "x-customer-user-agent",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-        ],
-        responses: &[
-            ob_model::Response {
-                status: 200u16,
-                body: Some("OBReadProduct2"),
-                signed: false,
-            },
-            ob_model::Response {
-                status: 400u16,
-                body: Some("OBErrorResponse1"),
-                signed: false,
-            },
-            ob_model::Response {
-                status: 401u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 403u16,
-                body: Some("OBErrorResponse1"),
-                signed: false,
-            },
-            ob_model::Response {
-                status: 404u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 405u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 406u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 429u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 500u16,
-                body: Some("OBErrorResponse1"),
-                signed: false,
-            },
-        ],
-        scopes: &["accounts"],
-        idempotent: false,
-        signed: false,
-        extension: false,
-    },
-    ob_model::Operation {
         id: "GetAccountsAccountIdScheduledPayments",
         summary: "Get Scheduled Payments",
         method: ob_model::Method::Get,
@@ -9325,395 +9042,6 @@ pub const OPERATIONS: &[ob_model::Operation] = &[
             ob_model::Response {
                 status: 200u16,
                 body: Some("OBReadStandingOrder6"),
-                signed: false,
-            },
-            ob_model::Response {
-                status: 400u16,
-                body: Some("OBErrorResponse1"),
-                signed: false,
-            },
-            ob_model::Response {
-                status: 401u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 403u16,
-                body: Some("OBErrorResponse1"),
-                signed: false,
-            },
-            ob_model::Response {
-                status: 404u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 405u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 406u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 429u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 500u16,
-                body: Some("OBErrorResponse1"),
-                signed: false,
-            },
-        ],
-        scopes: &["accounts"],
-        idempotent: false,
-        signed: false,
-        extension: false,
-    },
-    ob_model::Operation {
-        id: "GetAccountsAccountIdStatements",
-        summary: "Get Statements",
-        method: ob_model::Method::Get,
-        path: "/accounts/{AccountId}/statements",
-        request_body: None,
-        request_content_types: &[],
-        params: &[
-            ob_model::Param {
-                name: "AccountId",
-                location: ob_model::ParamLocation::Path,
-                required: true,
-            },
-            ob_model::Param {
-                name: "x-fapi-auth-date",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "x-fapi-customer-ip-address",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "x-fapi-interaction-id",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "Authorization",
-                location: ob_model::ParamLocation::Header,
-                required: true,
-            },
-            ob_model::Param {
-                name: "x-customer-user-agent",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "fromStatementDateTime",
-                location: ob_model::ParamLocation::Query,
-                required: false,
-            },
-            ob_model::Param {
-                name: "toStatementDateTime",
-                location: ob_model::ParamLocation::Query,
-                required: false,
-            },
-        ],
-        responses: &[
-            ob_model::Response {
-                status: 200u16,
-                body: Some("OBReadStatement2"),
-                signed: false,
-            },
-            ob_model::Response {
-                status: 400u16,
-                body: Some("OBErrorResponse1"),
-                signed: false,
-            },
-            ob_model::Response {
-                status: 401u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 403u16,
-                body: Some("OBErrorResponse1"),
-                signed: false,
-            },
-            ob_model::Response {
-                status: 404u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 405u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 406u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 429u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 500u16,
-                body: Some("OBErrorResponse1"),
-                signed: false,
-            },
-        ],
-        scopes: &["accounts"],
-        idempotent: false,
-        signed: false,
-        extension: false,
-    },
-    ob_model::Operation {
-        id: "GetAccountsAccountIdStatementsStatementId",
-        summary: "Get Statements",
-        method: ob_model::Method::Get,
-        path: "/accounts/{AccountId}/statements/{StatementId}",
-        request_body: None,
-        request_content_types: &[],
-        params: &[
-            ob_model::Param {
-                name: "StatementId",
-                location: ob_model::ParamLocation::Path,
-                required: true,
-            },
-            ob_model::Param {
-                name: "AccountId",
-                location: ob_model::ParamLocation::Path,
-                required: true,
-            },
-            ob_model::Param {
-                name: "x-fapi-auth-date",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "x-fapi-customer-ip-address",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "x-fapi-interaction-id",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "Authorization",
-                location: ob_model::ParamLocation::Header,
-                required: true,
-            },
-            ob_model::Param {
-                name: "x-customer-user-agent",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-        ],
-        responses: &[
-            ob_model::Response {
-                status: 200u16,
-                body: Some("OBReadStatement2"),
-                signed: false,
-            },
-            ob_model::Response {
-                status: 400u16,
-                body: Some("OBErrorResponse1"),
-                signed: false,
-            },
-            ob_model::Response {
-                status: 401u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 403u16,
-                body: Some("OBErrorResponse1"),
-                signed: false,
-            },
-            ob_model::Response {
-                status: 404u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 405u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 406u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 429u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 500u16,
-                body: Some("OBErrorResponse1"),
-                signed: false,
-            },
-        ],
-        scopes: &["accounts"],
-        idempotent: false,
-        signed: false,
-        extension: false,
-    },
-    ob_model::Operation {
-        id: "GetAccountsAccountIdStatementsStatementIdFile",
-        summary: "Get Statements",
-        method: ob_model::Method::Get,
-        path: "/accounts/{AccountId}/statements/{StatementId}/file",
-        request_body: None,
-        request_content_types: &[],
-        params: &[
-            ob_model::Param {
-                name: "StatementId",
-                location: ob_model::ParamLocation::Path,
-                required: true,
-            },
-            ob_model::Param {
-                name: "AccountId",
-                location: ob_model::ParamLocation::Path,
-                required: true,
-            },
-            ob_model::Param {
-                name: "x-fapi-auth-date",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "x-fapi-customer-ip-address",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "x-fapi-interaction-id",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "Authorization",
-                location: ob_model::ParamLocation::Header,
-                required: true,
-            },
-            ob_model::Param {
-                name: "x-customer-user-agent",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-        ],
-        responses: &[
-            ob_model::Response {
-                status: 200u16,
-                body: Some("File"),
-                signed: false,
-            },
-            ob_model::Response {
-                status: 400u16,
-                body: Some("OBErrorResponse1"),
-                signed: false,
-            },
-            ob_model::Response {
-                status: 401u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 403u16,
-                body: Some("OBErrorResponse1"),
-                signed: false,
-            },
-            ob_model::Response {
-                status: 404u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 405u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 406u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 429u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 500u16,
-                body: Some("OBErrorResponse1"),
-                signed: false,
-            },
-        ],
-        scopes: &["accounts"],
-        idempotent: false,
-        signed: false,
-        extension: false,
-    },
-    ob_model::Operation {
-        id: "GetAccountsAccountIdStatementsStatementIdTransactions",
-        summary: "Get Transactions",
-        method: ob_model::Method::Get,
-        path: "/accounts/{AccountId}/statements/{StatementId}/transactions",
-        request_body: None,
-        request_content_types: &[],
-        params: &[
-            ob_model::Param {
-                name: "StatementId",
-                location: ob_model::ParamLocation::Path,
-                required: true,
-            },
-            ob_model::Param {
-                name: "AccountId",
-                location: ob_model::ParamLocation::Path,
-                required: true,
-            },
-            ob_model::Param {
-                name: "x-fapi-auth-date",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "x-fapi-customer-ip-address",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "x-fapi-interaction-id",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "Authorization",
-                location: ob_model::ParamLocation::Header,
-                required: true,
-            },
-            ob_model::Param {
-                name: "x-customer-user-agent",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-        ],
-        responses: &[
-            ob_model::Response {
-                status: 200u16,
-                body: Some("OBReadTransaction6"),
                 signed: false,
             },
             ob_model::Response {
@@ -9960,264 +9288,6 @@ pub const OPERATIONS: &[ob_model::Operation] = &[
         extension: false,
     },
     ob_model::Operation {
-        id: "GetBeneficiaries",
-        summary: "Get Beneficiaries",
-        method: ob_model::Method::Get,
-        path: "/beneficiaries",
-        request_body: None,
-        request_content_types: &[],
-        params: &[
-            ob_model::Param {
-                name: "x-fapi-auth-date",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "x-fapi-customer-ip-address",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "x-fapi-interaction-id",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "Authorization",
-                location: ob_model::ParamLocation::Header,
-                required: true,
-            },
-            ob_model::Param {
-                name: "x-customer-user-agent",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-        ],
-        responses: &[
-            ob_model::Response {
-                status: 200u16,
-                body: Some("OBReadBeneficiary5"),
-                signed: false,
-            },
-            ob_model::Response {
-                status: 400u16,
-                body: Some("OBErrorResponse1"),
-                signed: false,
-            },
-            ob_model::Response {
-                status: 401u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 403u16,
-                body: Some("OBErrorResponse1"),
-                signed: false,
-            },
-            ob_model::Response {
-                status: 404u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 405u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 406u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 429u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 500u16,
-                body: Some("OBErrorResponse1"),
-                signed: false,
-            },
-        ],
-        scopes: &["accounts"],
-        idempotent: false,
-        signed: false,
-        extension: false,
-    },
-    ob_model::Operation {
-        id: "GetDirectDebits",
-        summary: "Get Direct Debits",
-        method: ob_model::Method::Get,
-        path: "/direct-debits",
-        request_body: None,
-        request_content_types: &[],
-        params: &[
-            ob_model::Param {
-                name: "x-fapi-auth-date",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "x-fapi-customer-ip-address",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "x-fapi-interaction-id",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "Authorization",
-                location: ob_model::ParamLocation::Header,
-                required: true,
-            },
-            ob_model::Param {
-                name: "x-customer-user-agent",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-        ],
-        responses: &[
-            ob_model::Response {
-                status: 200u16,
-                body: Some("OBReadDirectDebit2"),
-                signed: false,
-            },
-            ob_model::Response {
-                status: 400u16,
-                body: Some("OBErrorResponse1"),
-                signed: false,
-            },
-            ob_model::Response {
-                status: 401u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 403u16,
-                body: Some("OBErrorResponse1"),
-                signed: false,
-            },
-            ob_model::Response {
-                status: 404u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 405u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 406u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 429u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 500u16,
-                body: Some("OBErrorResponse1"),
-                signed: false,
-            },
-        ],
-        scopes: &["accounts"],
-        idempotent: false,
-        signed: false,
-        extension: false,
-    },
-    ob_model::Operation {
-        id: "GetOffers",
-        summary: "Get Offers",
-        method: ob_model::Method::Get,
-        path: "/offers",
-        request_body: None,
-        request_content_types: &[],
-        params: &[
-            ob_model::Param {
-                name: "x-fapi-auth-date",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "x-fapi-customer-ip-address",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "x-fapi-interaction-id",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "Authorization",
-                location: ob_model::ParamLocation::Header,
-                required: true,
-            },
-            ob_model::Param {
-                name: "x-customer-user-agent",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-        ],
-        responses: &[
-            ob_model::Response {
-                status: 200u16,
-                body: Some("OBReadOffer1"),
-                signed: false,
-            },
-            ob_model::Response {
-                status: 400u16,
-                body: Some("OBErrorResponse1"),
-                signed: false,
-            },
-            ob_model::Response {
-                status: 401u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 403u16,
-                body: Some("OBErrorResponse1"),
-                signed: false,
-            },
-            ob_model::Response {
-                status: 404u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 405u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 406u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 429u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 500u16,
-                body: Some("OBErrorResponse1"),
-                signed: false,
-            },
-        ],
-        scopes: &["accounts"],
-        idempotent: false,
-        signed: false,
-        extension: false,
-    },
-    ob_model::Operation {
         id: "GetParty",
         summary: "Get Parties",
         method: ob_model::Method::Get,
@@ -10255,360 +9325,6 @@ pub const OPERATIONS: &[ob_model::Operation] = &[
             ob_model::Response {
                 status: 200u16,
                 body: Some("OBReadParty2"),
-                signed: false,
-            },
-            ob_model::Response {
-                status: 400u16,
-                body: Some("OBErrorResponse1"),
-                signed: false,
-            },
-            ob_model::Response {
-                status: 401u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 403u16,
-                body: Some("OBErrorResponse1"),
-                signed: false,
-            },
-            ob_model::Response {
-                status: 404u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 405u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 406u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 429u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 500u16,
-                body: Some("OBErrorResponse1"),
-                signed: false,
-            },
-        ],
-        scopes: &["accounts"],
-        idempotent: false,
-        signed: false,
-        extension: false,
-    },
-    ob_model::Operation {
-        id: "GetProducts",
-        summary: "Get Products",
-        method: ob_model::Method::Get,
-        path: "/products",
-        request_body: None,
-        request_content_types: &[],
-        params: &[
-            ob_model::Param {
-                name: "x-fapi-auth-date",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "x-fapi-customer-ip-address",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "x-fapi-interaction-id",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "Authorization",
-                location: ob_model::ParamLocation::Header,
-                required: true,
-            },
-            ob_model::Param {
-                name: "x-customer-user-agent",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-        ],
-        responses: &[
-            ob_model::Response {
-                status: 200u16,
-                body: Some("OBReadProduct2"),
-                signed: false,
-            },
-            ob_model::Response {
-                status: 400u16,
-                body: Some("OBErrorResponse1"),
-                signed: false,
-            },
-            ob_model::Response {
-                status: 401u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 403u16,
-                body: Some("OBErrorResponse1"),
-                signed: false,
-            },
-            ob_model::Response {
-                status: 404u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 405u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 406u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 429u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 500u16,
-                body: Some("OBErrorResponse1"),
-                signed: false,
-            },
-        ],
-        scopes: &["accounts"],
-        idempotent: false,
-        signed: false,
-        extension: false,
-    },
-    ob_model::Operation {
-        id: "GetScheduledPayments",
-        summary: "Get Scheduled Payments",
-        method: ob_model::Method::Get,
-        path: "/scheduled-payments",
-        request_body: None,
-        request_content_types: &[],
-        params: &[
-            ob_model::Param {
-                name: "x-fapi-auth-date",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "x-fapi-customer-ip-address",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "x-fapi-interaction-id",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "Authorization",
-                location: ob_model::ParamLocation::Header,
-                required: true,
-            },
-            ob_model::Param {
-                name: "x-customer-user-agent",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-        ],
-        responses: &[
-            ob_model::Response {
-                status: 200u16,
-                body: Some("OBReadScheduledPayment3"),
-                signed: false,
-            },
-            ob_model::Response {
-                status: 400u16,
-                body: Some("OBErrorResponse1"),
-                signed: false,
-            },
-            ob_model::Response {
-                status: 401u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 403u16,
-                body: Some("OBErrorResponse1"),
-                signed: false,
-            },
-            ob_model::Response {
-                status: 404u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 405u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 406u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 429u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 500u16,
-                body: Some("OBErrorResponse1"),
-                signed: false,
-            },
-        ],
-        scopes: &["accounts"],
-        idempotent: false,
-        signed: false,
-        extension: false,
-    },
-    ob_model::Operation {
-        id: "GetStandingOrders",
-        summary: "Get Standing Orders",
-        method: ob_model::Method::Get,
-        path: "/standing-orders",
-        request_body: None,
-        request_content_types: &[],
-        params: &[
-            ob_model::Param {
-                name: "x-fapi-auth-date",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "x-fapi-customer-ip-address",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "x-fapi-interaction-id",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "Authorization",
-                location: ob_model::ParamLocation::Header,
-                required: true,
-            },
-            ob_model::Param {
-                name: "x-customer-user-agent",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-        ],
-        responses: &[
-            ob_model::Response {
-                status: 200u16,
-                body: Some("OBReadStandingOrder6"),
-                signed: false,
-            },
-            ob_model::Response {
-                status: 400u16,
-                body: Some("OBErrorResponse1"),
-                signed: false,
-            },
-            ob_model::Response {
-                status: 401u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 403u16,
-                body: Some("OBErrorResponse1"),
-                signed: false,
-            },
-            ob_model::Response {
-                status: 404u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 405u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 406u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 429u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 500u16,
-                body: Some("OBErrorResponse1"),
-                signed: false,
-            },
-        ],
-        scopes: &["accounts"],
-        idempotent: false,
-        signed: false,
-        extension: false,
-    },
-    ob_model::Operation {
-        id: "GetStatements",
-        summary: "Get Statements",
-        method: ob_model::Method::Get,
-        path: "/statements",
-        request_body: None,
-        request_content_types: &[],
-        params: &[
-            ob_model::Param {
-                name: "x-fapi-auth-date",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "x-fapi-customer-ip-address",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "x-fapi-interaction-id",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "Authorization",
-                location: ob_model::ParamLocation::Header,
-                required: true,
-            },
-            ob_model::Param {
-                name: "fromStatementDateTime",
-                location: ob_model::ParamLocation::Query,
-                required: false,
-            },
-            ob_model::Param {
-                name: "toStatementDateTime",
-                location: ob_model::ParamLocation::Query,
-                required: false,
-            },
-            ob_model::Param {
-                name: "x-customer-user-agent",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-        ],
-        responses: &[
-            ob_model::Response {
-                status: 200u16,
-                body: Some("OBReadStatement2"),
                 signed: false,
             },
             ob_model::Response {
@@ -10998,29 +9714,13 @@ pub mod ops {
         type Response = OBReadBalance1;
         const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[5usize];
     }
-    /// `GET /accounts/{AccountId}/beneficiaries`: Get Beneficiaries
-    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-    pub struct GetAccountsAccountIdBeneficiaries;
-    impl ob_model::Endpoint for GetAccountsAccountIdBeneficiaries {
-        type Request = ();
-        type Response = OBReadBeneficiary5;
-        const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[6usize];
-    }
     /// `GET /accounts/{AccountId}/direct-debits`: Get Direct Debits
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
     pub struct GetAccountsAccountIdDirectDebits;
     impl ob_model::Endpoint for GetAccountsAccountIdDirectDebits {
         type Request = ();
         type Response = OBReadDirectDebit2;
-        const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[7usize];
-    }
-    /// `GET /accounts/{AccountId}/offers`: Get Offers
-    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-    pub struct GetAccountsAccountIdOffers;
-    impl ob_model::Endpoint for GetAccountsAccountIdOffers {
-        type Request = ();
-        type Response = OBReadOffer1;
-        const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[8usize];
+        const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[6usize];
     }
     /// `GET /accounts/{AccountId}/parties`: Get Parties
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -11028,7 +9728,7 @@ pub mod ops {
     impl ob_model::Endpoint for GetAccountsAccountIdParties {
         type Request = ();
         type Response = OBReadParty3;
-        const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[9usize];
+        const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[7usize];
     }
     /// `GET /accounts/{AccountId}/party`: Get Parties
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -11036,15 +9736,7 @@ pub mod ops {
     impl ob_model::Endpoint for GetAccountsAccountIdParty {
         type Request = ();
         type Response = OBReadParty2;
-        const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[10usize];
-    }
-    /// `GET /accounts/{AccountId}/product`: Get Products
-    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-    pub struct GetAccountsAccountIdProduct;
-    impl ob_model::Endpoint for GetAccountsAccountIdProduct {
-        type Request = ();
-        type Response = OBReadProduct2;
-        const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[11usize];
+        const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[8usize];
     }
     /// `GET /accounts/{AccountId}/scheduled-payments`: Get Scheduled Payments
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -11052,7 +9744,7 @@ pub mod ops {
     impl ob_model::Endpoint for GetAccountsAccountIdScheduledPayments {
         type Request = ();
         type Response = OBReadScheduledPayment3;
-        const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[12usize];
+        const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[9usize];
     }
     /// `GET /accounts/{AccountId}/standing-orders`: Get Standing Orders
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -11060,39 +9752,7 @@ pub mod ops {
     impl ob_model::Endpoint for GetAccountsAccountIdStandingOrders {
         type Request = ();
         type Response = OBReadStandingOrder6;
-        const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[13usize];
-    }
-    /// `GET /accounts/{AccountId}/statements`: Get Statements
-    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-    pub struct GetAccountsAccountIdStatements;
-    impl ob_model::Endpoint for GetAccountsAccountIdStatements {
-        type Request = ();
-        type Response = OBReadStatement2;
-        const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[14usize];
-    }
-    /// `GET /accounts/{AccountId}/statements/{StatementId}`: Get Statements
-    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-    pub struct GetAccountsAccountIdStatementsStatementId;
-    impl ob_model::Endpoint for GetAccountsAccountIdStatementsStatementId {
-        type Request = ();
-        type Response = OBReadStatement2;
-        const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[15usize];
-    }
-    /// `GET /accounts/{AccountId}/statements/{StatementId}/file`: Get Statements
-    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-    pub struct GetAccountsAccountIdStatementsStatementIdFile;
-    impl ob_model::Endpoint for GetAccountsAccountIdStatementsStatementIdFile {
-        type Request = ();
-        type Response = File;
-        const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[16usize];
-    }
-    /// `GET /accounts/{AccountId}/statements/{StatementId}/transactions`: Get Transactions
-    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-    pub struct GetAccountsAccountIdStatementsStatementIdTransactions;
-    impl ob_model::Endpoint for GetAccountsAccountIdStatementsStatementIdTransactions {
-        type Request = ();
-        type Response = OBReadTransaction6;
-        const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[17usize];
+        const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[10usize];
     }
     /// `GET /accounts/{AccountId}/transactions`: Get Transactions
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -11100,7 +9760,7 @@ pub mod ops {
     impl ob_model::Endpoint for GetAccountsAccountIdTransactions {
         type Request = ();
         type Response = OBReadTransaction6;
-        const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[18usize];
+        const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[11usize];
     }
     /// `GET /balances`: Get Balances
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -11108,31 +9768,7 @@ pub mod ops {
     impl ob_model::Endpoint for GetBalances {
         type Request = ();
         type Response = OBReadBalance1;
-        const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[19usize];
-    }
-    /// `GET /beneficiaries`: Get Beneficiaries
-    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-    pub struct GetBeneficiaries;
-    impl ob_model::Endpoint for GetBeneficiaries {
-        type Request = ();
-        type Response = OBReadBeneficiary5;
-        const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[20usize];
-    }
-    /// `GET /direct-debits`: Get Direct Debits
-    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-    pub struct GetDirectDebits;
-    impl ob_model::Endpoint for GetDirectDebits {
-        type Request = ();
-        type Response = OBReadDirectDebit2;
-        const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[21usize];
-    }
-    /// `GET /offers`: Get Offers
-    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-    pub struct GetOffers;
-    impl ob_model::Endpoint for GetOffers {
-        type Request = ();
-        type Response = OBReadOffer1;
-        const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[22usize];
+        const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[12usize];
     }
     /// `GET /party`: Get Parties
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -11140,39 +9776,7 @@ pub mod ops {
     impl ob_model::Endpoint for GetParty {
         type Request = ();
         type Response = OBReadParty2;
-        const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[23usize];
-    }
-    /// `GET /products`: Get Products
-    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-    pub struct GetProducts;
-    impl ob_model::Endpoint for GetProducts {
-        type Request = ();
-        type Response = OBReadProduct2;
-        const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[24usize];
-    }
-    /// `GET /scheduled-payments`: Get Scheduled Payments
-    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-    pub struct GetScheduledPayments;
-    impl ob_model::Endpoint for GetScheduledPayments {
-        type Request = ();
-        type Response = OBReadScheduledPayment3;
-        const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[25usize];
-    }
-    /// `GET /standing-orders`: Get Standing Orders
-    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-    pub struct GetStandingOrders;
-    impl ob_model::Endpoint for GetStandingOrders {
-        type Request = ();
-        type Response = OBReadStandingOrder6;
-        const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[26usize];
-    }
-    /// `GET /statements`: Get Statements
-    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-    pub struct GetStatements;
-    impl ob_model::Endpoint for GetStatements {
-        type Request = ();
-        type Response = OBReadStatement2;
-        const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[27usize];
+        const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[13usize];
     }
     /// `GET /transactions`: Get Transactions
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -11180,7 +9784,7 @@ pub mod ops {
     impl ob_model::Endpoint for GetTransactions {
         type Request = ();
         type Response = OBReadTransaction6;
-        const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[28usize];
+        const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[14usize];
     }
     /// `GET /pots`: Get Pots
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -11188,7 +9792,7 @@ pub mod ops {
     impl ob_model::Endpoint for GetPots {
         type Request = ();
         type Response = OBReadPot1;
-        const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[29usize];
+        const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[15usize];
     }
     /// `GET /pots/{PotId}/transactions`: Get Pot Transactions
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -11196,6 +9800,6 @@ pub mod ops {
     impl ob_model::Endpoint for GetPotTransactions {
         type Request = ();
         type Response = OBReadPotTransaction1;
-        const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[30usize];
+        const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[16usize];
     }
 }

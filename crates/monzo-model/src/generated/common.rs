@@ -6,14 +6,19 @@
 //   specs/monzo/errors.overlay.json
 //   specs/monzo/account-info.overlay.json
 //   specs/monzo/pot-transactions.overlay.json
+//   specs/monzo/account-info.served.overlay.json
 //   OpenBankingUK/read-write-api-specs@v3.1.10r6 dist/openapi/payment-initiation-openapi.json (sha256 3c5fee36b783da23f79f076df0178b6b287d9b0b8a8e122edddfb83c2e0f4c59)
 //   specs/monzo/payments.overlay.json
+//   specs/monzo/payments.served.overlay.json
 //   OpenBankingUK/read-write-api-specs@v3.1.11r5 dist/openapi/payment-initiation-openapi.json (sha256 86540bf84d2a17fd24d1ca0aab84839dde33704cf66a63d7763d093e10ac3e58)
 //   specs/monzo/international-payments.overlay.json
+//   specs/monzo/international-payments.served.overlay.json
 //   OpenBankingUK/read-write-api-specs@v3.1.10r6 dist/openapi/vrp-openapi.json (sha256 4c8cfc2a8b56e65c233eb7525aeac91461637040ed64b99b76e22442a1d97aaa)
 //   specs/monzo/vrp.overlay.json
+//   specs/monzo/vrp.served.overlay.json
 //   OpenBankingUK/read-write-api-specs@v3.1.10r6 dist/openapi/confirmation-funds-openapi.json (sha256 71f5d9e209baabeef663f5d5e33e48227778aa28f3afa3b3b3642178785ee2ee)
 //   specs/monzo/funds.overlay.json
+//   specs/monzo/funds.served.overlay.json
 
 //! Types Monzo's profile changes identically in several APIs (the error model with Monzo's
 //! custom codes).

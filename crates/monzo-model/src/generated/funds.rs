@@ -3,6 +3,7 @@
 //   OpenBankingUK/read-write-api-specs@v3.1.10r6 dist/openapi/confirmation-funds-openapi.json (sha256 71f5d9e209baabeef663f5d5e33e48227778aa28f3afa3b3b3642178785ee2ee)
 //   specs/monzo/errors.overlay.json
 //   specs/monzo/funds.overlay.json
+//   specs/monzo/funds.served.overlay.json
 
 //! Monzo's profile of the Confirmation of Funds API Specification v3.1.10: the OBIE types Monzo extends or narrows, Monzo's extension
 //! types, and the operations Monzo serves. Unchanged OBIE types are re-exported from `ob_model`.
@@ -336,7 +337,7 @@ pub struct OBFundsConfirmationConsent1DataDebtorAccount {
     ///
     /// JSON name: `SchemeName`
     pub scheme_name: OBFundsConfirmationConsent1DataDebtorAccountSchemeName,
-    /// Identification assigned by an institution to identify an account. This identification is known by the account owner.
+    /// Monzo: with `UK.OBIE.SortCodeAccountNumber` (the only scheme Monzo accepts) the identification is the 6-digit sort code followed by the 8-digit account number.
     ///
     /// JSON name: `Identification`
     pub identification: ob_model::Text,
@@ -485,7 +486,13 @@ impl ob_model::Validate for OBFundsConfirmationConsent1DataDebtorAccount {
         if !self.extra.is_missing("Identification") {
             let v = &self.identification;
             r.path.push_field("Identification");
-            ob_model::__private::check_text(r, v, Some(1u64), Some(256u64), None);
+            ob_model::__private::check_text(
+                r,
+                v,
+                Some(1u64),
+                Some(256u64),
+                Some(&PATTERN_0),
+            );
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
@@ -546,13 +553,13 @@ for OBFundsConfirmationConsent1DataDebtorAccount {
             &mut s,
             "Identification",
             true,
-            "Identification assigned by an institution to identify an account. This identification is known by the account owner.",
+            "Monzo: with `UK.OBIE.SortCodeAccountNumber` (the only scheme Monzo accepts) the identification is the 6-digit sort code followed by the 8-digit account number.",
             ob_model::schema::constrain(
                 g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(256u64),
-                    pattern: None,
+                    pattern: Some("^\\d{14}$"),
                     min_items: None,
                     max_items: None,
                     minimum: None,
@@ -1899,3 +1906,7 @@ pub mod ops {
         const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[3usize];
     }
 }
+/// Spec pattern `^\d{14}$`.
+static PATTERN_0: ob_model::__private::Pattern = ob_model::__private::Pattern::new(
+    "^\\d{14}$",
+);

@@ -3,6 +3,7 @@
 //   OpenBankingUK/read-write-api-specs@v3.1.10r6 dist/openapi/payment-initiation-openapi.json (sha256 3c5fee36b783da23f79f076df0178b6b287d9b0b8a8e122edddfb83c2e0f4c59)
 //   specs/monzo/errors.overlay.json
 //   specs/monzo/payments.overlay.json
+//   specs/monzo/payments.served.overlay.json
 
 //! Monzo's profile of the Payment Initiation API v3.1.10: the OBIE types Monzo extends or narrows, Monzo's extension
 //! types, and the operations Monzo serves. Unchanged OBIE types are re-exported from `ob_model`.
@@ -922,7 +923,7 @@ pub struct OBWriteDomestic2DataInitiationCreditorAccount {
     ///
     /// JSON name: `SchemeName`
     pub scheme_name: OBExternalAccountIdentification4Code,
-    /// Identification assigned by an institution to identify an account. This identification is known by the account owner.
+    /// Monzo: with `UK.OBIE.SortCodeAccountNumber` (the only scheme Monzo accepts) the identification is the 6-digit sort code followed by the 8-digit account number.
     ///
     /// JSON name: `Identification`
     pub identification: Identification_0,
@@ -1079,7 +1080,13 @@ impl ob_model::Validate for OBWriteDomestic2DataInitiationCreditorAccount {
         if !self.extra.is_missing("Identification") {
             let v = &self.identification;
             r.path.push_field("Identification");
-            ob_model::__private::check_text(r, v, Some(1u64), Some(256u64), None);
+            ob_model::__private::check_text(
+                r,
+                v,
+                Some(1u64),
+                Some(256u64),
+                Some(&PATTERN_0),
+            );
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
@@ -1138,13 +1145,13 @@ for OBWriteDomestic2DataInitiationCreditorAccount {
             &mut s,
             "Identification",
             true,
-            "Identification assigned by an institution to identify an account. This identification is known by the account owner.",
+            "Monzo: with `UK.OBIE.SortCodeAccountNumber` (the only scheme Monzo accepts) the identification is the 6-digit sort code followed by the 8-digit account number.",
             ob_model::schema::constrain(
                 g.subschema_for::<Identification_0>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(256u64),
-                    pattern: None,
+                    pattern: Some("^\\d{14}$"),
                     min_items: None,
                     max_items: None,
                     minimum: None,
@@ -1203,7 +1210,7 @@ pub struct OBWriteDomestic2DataInitiationDebtorAccount {
     ///
     /// JSON name: `SchemeName`
     pub scheme_name: OBExternalAccountIdentification4Code,
-    /// Identification assigned by an institution to identify an account. This identification is known by the account owner.
+    /// Monzo: with `UK.OBIE.SortCodeAccountNumber` (the only scheme Monzo accepts) the identification is the 6-digit sort code followed by the 8-digit account number.
     ///
     /// JSON name: `Identification`
     pub identification: Identification_0,
@@ -1352,7 +1359,13 @@ impl ob_model::Validate for OBWriteDomestic2DataInitiationDebtorAccount {
         if !self.extra.is_missing("Identification") {
             let v = &self.identification;
             r.path.push_field("Identification");
-            ob_model::__private::check_text(r, v, Some(1u64), Some(256u64), None);
+            ob_model::__private::check_text(
+                r,
+                v,
+                Some(1u64),
+                Some(256u64),
+                Some(&PATTERN_0),
+            );
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
@@ -1410,13 +1423,13 @@ for OBWriteDomestic2DataInitiationDebtorAccount {
             &mut s,
             "Identification",
             true,
-            "Identification assigned by an institution to identify an account. This identification is known by the account owner.",
+            "Monzo: with `UK.OBIE.SortCodeAccountNumber` (the only scheme Monzo accepts) the identification is the 6-digit sort code followed by the 8-digit account number.",
             ob_model::schema::constrain(
                 g.subschema_for::<Identification_0>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(256u64),
-                    pattern: None,
+                    pattern: Some("^\\d{14}$"),
                     min_items: None,
                     max_items: None,
                     minimum: None,
@@ -1470,7 +1483,7 @@ for OBWriteDomestic2DataInitiationDebtorAccount {
 /// Usage: This amount has to be transported unchanged through the transaction chain.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBWriteDomestic2DataInitiationInstructedAmount {
-    /// A number of monetary units specified in an active currency where the unit of currency is explicit and compliant with ISO 4217.
+    /// Monzo: a GBP amount in pounds and pence, above zero: at most two decimal places (pence), where OBIE's pattern allows five. Faster Payments carry pence, so Monzo refuses more precision; `validate()` checks the pattern, the emulator refuses zero (the `not` schema) with `UK.OBIE.Field.Invalid`.
     ///
     /// JSON name: `Amount`
     pub amount: OBActiveCurrencyAndAmount_SimpleType,
@@ -1576,7 +1589,7 @@ impl ob_model::Validate for OBWriteDomestic2DataInitiationInstructedAmount {
         if !self.extra.is_missing("Amount") {
             let v = &self.amount;
             r.path.push_field("Amount");
-            ob_model::__private::check_amount(r, v, Some(&PATTERN_0));
+            ob_model::__private::check_amount(r, v, Some(&PATTERN_1));
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
@@ -1584,7 +1597,7 @@ impl ob_model::Validate for OBWriteDomestic2DataInitiationInstructedAmount {
             let v = &self.currency;
             r.path.push_field("Currency");
             ob_model::__private::check_allowed(r, v.as_ref(), &["GBP"]);
-            ob_model::__private::check_text(r, v, None, None, Some(&PATTERN_1));
+            ob_model::__private::check_text(r, v, None, None, Some(&PATTERN_2));
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
@@ -1611,13 +1624,13 @@ for OBWriteDomestic2DataInitiationInstructedAmount {
             &mut s,
             "Amount",
             true,
-            "A number of monetary units specified in an active currency where the unit of currency is explicit and compliant with ISO 4217.",
+            "Monzo: a GBP amount in pounds and pence, above zero: at most two decimal places (pence), where OBIE's pattern allows five. Faster Payments carry pence, so Monzo refuses more precision; `validate()` checks the pattern, the emulator refuses zero (the `not` schema) with `UK.OBIE.Field.Invalid`.",
             ob_model::schema::constrain(
                 g.subschema_for::<OBActiveCurrencyAndAmount_SimpleType>(),
                 &ob_model::schema::Constraints {
                     min_len: None,
                     max_len: None,
-                    pattern: Some("^\\d{1,13}$|^\\d{1,13}\\.\\d{1,5}$"),
+                    pattern: Some("^\\d{1,13}$|^\\d{1,13}\\.\\d{1,2}$"),
                     min_items: None,
                     max_items: None,
                     minimum: None,
@@ -9457,7 +9470,7 @@ impl ob_model::Validate for OBWriteDomesticStandingOrder3DataInitiation {
         if !self.extra.is_missing("Frequency") {
             let v = &self.frequency;
             r.path.push_field("Frequency");
-            ob_model::__private::check_text(r, v, None, None, Some(&PATTERN_2));
+            ob_model::__private::check_text(r, v, None, None, Some(&PATTERN_3));
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
@@ -11438,7 +11451,7 @@ impl ob_model::Validate for OBWriteDomesticStandingOrderConsentResponse6DataInit
         if !self.extra.is_missing("Frequency") {
             let v = &self.frequency;
             r.path.push_field("Frequency");
-            ob_model::__private::check_text(r, v, None, None, Some(&PATTERN_2));
+            ob_model::__private::check_text(r, v, None, None, Some(&PATTERN_3));
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
@@ -13068,7 +13081,7 @@ impl ob_model::Validate for OBWriteFile2DataInitiation {
         }
         if let Some(v) = &self.number_of_transactions {
             r.path.push_field("NumberOfTransactions");
-            ob_model::__private::check_text(r, v, None, None, Some(&PATTERN_3));
+            ob_model::__private::check_text(r, v, None, None, Some(&PATTERN_4));
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
@@ -15825,13 +15838,13 @@ impl ob_model::Validate for OBWriteInternational3DataInitiation {
         if !self.extra.is_missing("CurrencyOfTransfer") {
             let v = &self.currency_of_transfer;
             r.path.push_field("CurrencyOfTransfer");
-            ob_model::__private::check_text(r, v, None, None, Some(&PATTERN_1));
+            ob_model::__private::check_text(r, v, None, None, Some(&PATTERN_2));
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
         if let Some(v) = &self.destination_country_code {
             r.path.push_field("DestinationCountryCode");
-            ob_model::__private::check_text(r, v, None, None, Some(&PATTERN_4));
+            ob_model::__private::check_text(r, v, None, None, Some(&PATTERN_5));
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
@@ -19254,13 +19267,13 @@ impl ob_model::Validate for OBWriteInternationalScheduled3DataInitiation {
         if !self.extra.is_missing("CurrencyOfTransfer") {
             let v = &self.currency_of_transfer;
             r.path.push_field("CurrencyOfTransfer");
-            ob_model::__private::check_text(r, v, None, None, Some(&PATTERN_1));
+            ob_model::__private::check_text(r, v, None, None, Some(&PATTERN_2));
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
         if let Some(v) = &self.destination_country_code {
             r.path.push_field("DestinationCountryCode");
-            ob_model::__private::check_text(r, v, None, None, Some(&PATTERN_4));
+            ob_model::__private::check_text(r, v, None, None, Some(&PATTERN_5));
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
@@ -21619,13 +21632,13 @@ impl ob_model::Validate for OBWriteInternationalScheduledConsentResponse6DataIni
         if !self.extra.is_missing("CurrencyOfTransfer") {
             let v = &self.currency_of_transfer;
             r.path.push_field("CurrencyOfTransfer");
-            ob_model::__private::check_text(r, v, None, None, Some(&PATTERN_1));
+            ob_model::__private::check_text(r, v, None, None, Some(&PATTERN_2));
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
         if let Some(v) = &self.destination_country_code {
             r.path.push_field("DestinationCountryCode");
-            ob_model::__private::check_text(r, v, None, None, Some(&PATTERN_4));
+            ob_model::__private::check_text(r, v, None, None, Some(&PATTERN_5));
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
@@ -23649,7 +23662,7 @@ impl ob_model::Validate for OBWriteInternationalStandingOrder4DataInitiation {
         if !self.extra.is_missing("Frequency") {
             let v = &self.frequency;
             r.path.push_field("Frequency");
-            ob_model::__private::check_text(r, v, None, None, Some(&PATTERN_2));
+            ob_model::__private::check_text(r, v, None, None, Some(&PATTERN_3));
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
@@ -23696,13 +23709,13 @@ impl ob_model::Validate for OBWriteInternationalStandingOrder4DataInitiation {
         if !self.extra.is_missing("CurrencyOfTransfer") {
             let v = &self.currency_of_transfer;
             r.path.push_field("CurrencyOfTransfer");
-            ob_model::__private::check_text(r, v, None, None, Some(&PATTERN_1));
+            ob_model::__private::check_text(r, v, None, None, Some(&PATTERN_2));
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
         if let Some(v) = &self.destination_country_code {
             r.path.push_field("DestinationCountryCode");
-            ob_model::__private::check_text(r, v, None, None, Some(&PATTERN_4));
+            ob_model::__private::check_text(r, v, None, None, Some(&PATTERN_5));
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
@@ -25815,7 +25828,7 @@ for OBWriteInternationalStandingOrderConsentResponse7DataInitiation {
         if !self.extra.is_missing("Frequency") {
             let v = &self.frequency;
             r.path.push_field("Frequency");
-            ob_model::__private::check_text(r, v, None, None, Some(&PATTERN_2));
+            ob_model::__private::check_text(r, v, None, None, Some(&PATTERN_3));
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
@@ -25862,13 +25875,13 @@ for OBWriteInternationalStandingOrderConsentResponse7DataInitiation {
         if !self.extra.is_missing("CurrencyOfTransfer") {
             let v = &self.currency_of_transfer;
             r.path.push_field("CurrencyOfTransfer");
-            ob_model::__private::check_text(r, v, None, None, Some(&PATTERN_1));
+            ob_model::__private::check_text(r, v, None, None, Some(&PATTERN_2));
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
         if let Some(v) = &self.destination_country_code {
             r.path.push_field("DestinationCountryCode");
-            ob_model::__private::check_text(r, v, None, None, Some(&PATTERN_4));
+            ob_model::__private::check_text(r, v, None, None, Some(&PATTERN_5));
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
@@ -26976,7 +26989,6 @@ pub fn check_json(
 ) -> Option<Result<ob_model::decode::Checked, ob_model::decode::DecodeError>> {
     Some(
         match type_name {
-            "File" => ob_model::decode::check_as::<File>(body),
             "OBErrorResponse1" => ob_model::decode::check_as::<OBErrorResponse1>(body),
             "OBWriteDomestic2" => ob_model::decode::check_as::<OBWriteDomestic2>(body),
             "OBWriteDomesticConsent4" => {
@@ -27016,67 +27028,8 @@ pub fn check_json(
             "OBWriteDomesticStandingOrderResponse6" => {
                 ob_model::decode::check_as::<OBWriteDomesticStandingOrderResponse6>(body)
             }
-            "OBWriteFile2" => ob_model::decode::check_as::<OBWriteFile2>(body),
-            "OBWriteFileConsent3" => {
-                ob_model::decode::check_as::<OBWriteFileConsent3>(body)
-            }
-            "OBWriteFileConsentResponse4" => {
-                ob_model::decode::check_as::<OBWriteFileConsentResponse4>(body)
-            }
-            "OBWriteFileResponse3" => {
-                ob_model::decode::check_as::<OBWriteFileResponse3>(body)
-            }
             "OBWriteFundsConfirmationResponse1" => {
                 ob_model::decode::check_as::<OBWriteFundsConfirmationResponse1>(body)
-            }
-            "OBWriteInternational3" => {
-                ob_model::decode::check_as::<OBWriteInternational3>(body)
-            }
-            "OBWriteInternationalConsent5" => {
-                ob_model::decode::check_as::<OBWriteInternationalConsent5>(body)
-            }
-            "OBWriteInternationalConsentResponse6" => {
-                ob_model::decode::check_as::<OBWriteInternationalConsentResponse6>(body)
-            }
-            "OBWriteInternationalResponse5" => {
-                ob_model::decode::check_as::<OBWriteInternationalResponse5>(body)
-            }
-            "OBWriteInternationalScheduled3" => {
-                ob_model::decode::check_as::<OBWriteInternationalScheduled3>(body)
-            }
-            "OBWriteInternationalScheduledConsent5" => {
-                ob_model::decode::check_as::<OBWriteInternationalScheduledConsent5>(body)
-            }
-            "OBWriteInternationalScheduledConsentResponse6" => {
-                ob_model::decode::check_as::<
-                    OBWriteInternationalScheduledConsentResponse6,
-                >(body)
-            }
-            "OBWriteInternationalScheduledResponse6" => {
-                ob_model::decode::check_as::<
-                    OBWriteInternationalScheduledResponse6,
-                >(body)
-            }
-            "OBWriteInternationalStandingOrder4" => {
-                ob_model::decode::check_as::<OBWriteInternationalStandingOrder4>(body)
-            }
-            "OBWriteInternationalStandingOrderConsent6" => {
-                ob_model::decode::check_as::<
-                    OBWriteInternationalStandingOrderConsent6,
-                >(body)
-            }
-            "OBWriteInternationalStandingOrderConsentResponse7" => {
-                ob_model::decode::check_as::<
-                    OBWriteInternationalStandingOrderConsentResponse7,
-                >(body)
-            }
-            "OBWriteInternationalStandingOrderResponse7" => {
-                ob_model::decode::check_as::<
-                    OBWriteInternationalStandingOrderResponse7,
-                >(body)
-            }
-            "OBWritePaymentDetailsResponse1" => {
-                ob_model::decode::check_as::<OBWritePaymentDetailsResponse1>(body)
             }
             _ => return None,
         },
@@ -27090,11 +27043,7 @@ pub const OPERATIONS: &[ob_model::Operation] = &[
         method: ob_model::Method::Post,
         path: "/domestic-payment-consents",
         request_body: Some("OBWriteDomesticConsent4"),
-        request_content_types: &[
-            "application/json; charset=utf-8",
-            "application/json",
-            "application/jose+jwe",
-        ],
+        request_content_types: &["application/json; charset=utf-8", "application/json"],
         params: &[
             ob_model::Param {
                 name: "x-fapi-auth-date",
@@ -27362,11 +27311,7 @@ pub const OPERATIONS: &[ob_model::Operation] = &[
         method: ob_model::Method::Post,
         path: "/domestic-payments",
         request_body: Some("OBWriteDomestic2"),
-        request_content_types: &[
-            "application/json; charset=utf-8",
-            "application/json",
-            "application/jose+jwe",
-        ],
+        request_content_types: &["application/json; charset=utf-8", "application/json"],
         params: &[
             ob_model::Param {
                 name: "x-fapi-auth-date",
@@ -27543,107 +27488,12 @@ pub const OPERATIONS: &[ob_model::Operation] = &[
         extension: false,
     },
     ob_model::Operation {
-        id: "GetDomesticPaymentsDomesticPaymentIdPaymentDetails",
-        summary: "Get Payment Details",
-        method: ob_model::Method::Get,
-        path: "/domestic-payments/{DomesticPaymentId}/payment-details",
-        request_body: None,
-        request_content_types: &[],
-        params: &[
-            ob_model::Param {
-                name: "DomesticPaymentId",
-                location: ob_model::ParamLocation::Path,
-                required: true,
-            },
-            ob_model::Param {
-                name: "x-fapi-auth-date",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "x-fapi-customer-ip-address",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "x-fapi-interaction-id",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "Authorization",
-                location: ob_model::ParamLocation::Header,
-                required: true,
-            },
-            ob_model::Param {
-                name: "x-customer-user-agent",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-        ],
-        responses: &[
-            ob_model::Response {
-                status: 200u16,
-                body: Some("OBWritePaymentDetailsResponse1"),
-                signed: true,
-            },
-            ob_model::Response {
-                status: 400u16,
-                body: Some("OBErrorResponse1"),
-                signed: true,
-            },
-            ob_model::Response {
-                status: 401u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 403u16,
-                body: Some("OBErrorResponse1"),
-                signed: true,
-            },
-            ob_model::Response {
-                status: 404u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 405u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 406u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 429u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 500u16,
-                body: Some("OBErrorResponse1"),
-                signed: true,
-            },
-        ],
-        scopes: &["payments"],
-        idempotent: false,
-        signed: false,
-        extension: false,
-    },
-    ob_model::Operation {
         id: "CreateDomesticScheduledPaymentConsents",
         summary: "Create Domestic Scheduled Payment Consents",
         method: ob_model::Method::Post,
         path: "/domestic-scheduled-payment-consents",
         request_body: Some("OBWriteDomesticScheduledConsent4"),
-        request_content_types: &[
-            "application/json; charset=utf-8",
-            "application/json",
-            "application/jose+jwe",
-        ],
+        request_content_types: &["application/json; charset=utf-8", "application/json"],
         params: &[
             ob_model::Param {
                 name: "x-fapi-auth-date",
@@ -27835,11 +27685,7 @@ pub const OPERATIONS: &[ob_model::Operation] = &[
         method: ob_model::Method::Post,
         path: "/domestic-scheduled-payments",
         request_body: Some("OBWriteDomesticScheduled2"),
-        request_content_types: &[
-            "application/json; charset=utf-8",
-            "application/json",
-            "application/jose+jwe",
-        ],
+        request_content_types: &["application/json; charset=utf-8", "application/json"],
         params: &[
             ob_model::Param {
                 name: "x-fapi-auth-date",
@@ -28026,107 +27872,12 @@ pub const OPERATIONS: &[ob_model::Operation] = &[
         extension: false,
     },
     ob_model::Operation {
-        id: "GetDomesticScheduledPaymentsDomesticScheduledPaymentIdPaymentDetails",
-        summary: "Get Payment Details",
-        method: ob_model::Method::Get,
-        path: "/domestic-scheduled-payments/{DomesticScheduledPaymentId}/payment-details",
-        request_body: None,
-        request_content_types: &[],
-        params: &[
-            ob_model::Param {
-                name: "DomesticScheduledPaymentId",
-                location: ob_model::ParamLocation::Path,
-                required: true,
-            },
-            ob_model::Param {
-                name: "x-fapi-auth-date",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "x-fapi-customer-ip-address",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "x-fapi-interaction-id",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "Authorization",
-                location: ob_model::ParamLocation::Header,
-                required: true,
-            },
-            ob_model::Param {
-                name: "x-customer-user-agent",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-        ],
-        responses: &[
-            ob_model::Response {
-                status: 200u16,
-                body: Some("OBWritePaymentDetailsResponse1"),
-                signed: true,
-            },
-            ob_model::Response {
-                status: 400u16,
-                body: Some("OBErrorResponse1"),
-                signed: true,
-            },
-            ob_model::Response {
-                status: 401u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 403u16,
-                body: Some("OBErrorResponse1"),
-                signed: true,
-            },
-            ob_model::Response {
-                status: 404u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 405u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 406u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 429u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 500u16,
-                body: Some("OBErrorResponse1"),
-                signed: true,
-            },
-        ],
-        scopes: &["payments"],
-        idempotent: false,
-        signed: false,
-        extension: false,
-    },
-    ob_model::Operation {
         id: "CreateDomesticStandingOrderConsents",
         summary: "Create Domestic Standing Order Consents",
         method: ob_model::Method::Post,
         path: "/domestic-standing-order-consents",
         request_body: Some("OBWriteDomesticStandingOrderConsent5"),
-        request_content_types: &[
-            "application/json; charset=utf-8",
-            "application/json",
-            "application/jose+jwe",
-        ],
+        request_content_types: &["application/json; charset=utf-8", "application/json"],
         params: &[
             ob_model::Param {
                 name: "x-fapi-auth-date",
@@ -28318,11 +28069,7 @@ pub const OPERATIONS: &[ob_model::Operation] = &[
         method: ob_model::Method::Post,
         path: "/domestic-standing-orders",
         request_body: Some("OBWriteDomesticStandingOrder3"),
-        request_content_types: &[
-            "application/json; charset=utf-8",
-            "application/json",
-            "application/jose+jwe",
-        ],
+        request_content_types: &["application/json; charset=utf-8", "application/json"],
         params: &[
             ob_model::Param {
                 name: "x-fapi-auth-date",
@@ -28508,2503 +28255,6 @@ pub const OPERATIONS: &[ob_model::Operation] = &[
         signed: false,
         extension: false,
     },
-    ob_model::Operation {
-        id: "GetDomesticStandingOrdersDomesticStandingOrderIdPaymentDetails",
-        summary: "Get Payment Details",
-        method: ob_model::Method::Get,
-        path: "/domestic-standing-orders/{DomesticStandingOrderId}/payment-details",
-        request_body: None,
-        request_content_types: &[],
-        params: &[
-            ob_model::Param {
-                name: "DomesticStandingOrderId",
-                location: ob_model::ParamLocation::Path,
-                required: true,
-            },
-            ob_model::Param {
-                name: "x-fapi-auth-date",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "x-fapi-customer-ip-address",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "x-fapi-interaction-id",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "Authorization",
-                location: ob_model::ParamLocation::Header,
-                required: true,
-            },
-            ob_model::Param {
-                name: "x-customer-user-agent",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-        ],
-        responses: &[
-            ob_model::Response {
-                status: 200u16,
-                body: Some("OBWritePaymentDetailsResponse1"),
-                signed: true,
-            },
-            ob_model::Response {
-                status: 400u16,
-                body: Some("OBErrorResponse1"),
-                signed: true,
-            },
-            ob_model::Response {
-                status: 401u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 403u16,
-                body: Some("OBErrorResponse1"),
-                signed: true,
-            },
-            ob_model::Response {
-                status: 404u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 405u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 406u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 429u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 500u16,
-                body: Some("OBErrorResponse1"),
-                signed: true,
-            },
-        ],
-        scopes: &["payments"],
-        idempotent: false,
-        signed: false,
-        extension: false,
-    },
-    ob_model::Operation {
-        id: "CreateFilePaymentConsents",
-        summary: "Create File Payment Consents",
-        method: ob_model::Method::Post,
-        path: "/file-payment-consents",
-        request_body: Some("OBWriteFileConsent3"),
-        request_content_types: &[
-            "application/json; charset=utf-8",
-            "application/json",
-            "application/jose+jwe",
-        ],
-        params: &[
-            ob_model::Param {
-                name: "x-fapi-auth-date",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "x-fapi-customer-ip-address",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "x-fapi-interaction-id",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "Authorization",
-                location: ob_model::ParamLocation::Header,
-                required: true,
-            },
-            ob_model::Param {
-                name: "x-idempotency-key",
-                location: ob_model::ParamLocation::Header,
-                required: true,
-            },
-            ob_model::Param {
-                name: "x-jws-signature",
-                location: ob_model::ParamLocation::Header,
-                required: true,
-            },
-            ob_model::Param {
-                name: "x-customer-user-agent",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-        ],
-        responses: &[
-            ob_model::Response {
-                status: 201u16,
-                body: Some("OBWriteFileConsentResponse4"),
-                signed: true,
-            },
-            ob_model::Response {
-                status: 400u16,
-                body: Some("OBErrorResponse1"),
-                signed: true,
-            },
-            ob_model::Response {
-                status: 401u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 403u16,
-                body: Some("OBErrorResponse1"),
-                signed: true,
-            },
-            ob_model::Response {
-                status: 404u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 405u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 406u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 415u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 429u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 500u16,
-                body: Some("OBErrorResponse1"),
-                signed: true,
-            },
-        ],
-        scopes: &["payments"],
-        idempotent: true,
-        signed: true,
-        extension: false,
-    },
-    ob_model::Operation {
-        id: "GetFilePaymentConsentsConsentId",
-        summary: "Get File Payment Consents",
-        method: ob_model::Method::Get,
-        path: "/file-payment-consents/{ConsentId}",
-        request_body: None,
-        request_content_types: &[],
-        params: &[
-            ob_model::Param {
-                name: "ConsentId",
-                location: ob_model::ParamLocation::Path,
-                required: true,
-            },
-            ob_model::Param {
-                name: "x-fapi-auth-date",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "x-fapi-customer-ip-address",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "x-fapi-interaction-id",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "Authorization",
-                location: ob_model::ParamLocation::Header,
-                required: true,
-            },
-            ob_model::Param {
-                name: "x-customer-user-agent",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-        ],
-        responses: &[
-            ob_model::Response {
-                status: 200u16,
-                body: Some("OBWriteFileConsentResponse4"),
-                signed: true,
-            },
-            ob_model::Response {
-                status: 400u16,
-                body: Some("OBErrorResponse1"),
-                signed: true,
-            },
-            ob_model::Response {
-                status: 401u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 403u16,
-                body: Some("OBErrorResponse1"),
-                signed: true,
-            },
-            ob_model::Response {
-                status: 404u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 405u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 406u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 429u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 500u16,
-                body: Some("OBErrorResponse1"),
-                signed: true,
-            },
-        ],
-        scopes: &["payments"],
-        idempotent: false,
-        signed: false,
-        extension: false,
-    },
-    ob_model::Operation {
-        id: "CreateFilePaymentConsentsConsentIdFile",
-        summary: "Create File Payment Consents",
-        method: ob_model::Method::Post,
-        path: "/file-payment-consents/{ConsentId}/file",
-        request_body: Some("File"),
-        request_content_types: &[
-            "application/json; charset=utf-8",
-            "application/json",
-            "application/jose+jwe",
-        ],
-        params: &[
-            ob_model::Param {
-                name: "ConsentId",
-                location: ob_model::ParamLocation::Path,
-                required: true,
-            },
-            ob_model::Param {
-                name: "x-fapi-auth-date",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "x-fapi-customer-ip-address",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "x-fapi-interaction-id",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "Authorization",
-                location: ob_model::ParamLocation::Header,
-                required: true,
-            },
-            ob_model::Param {
-                name: "x-idempotency-key",
-                location: ob_model::ParamLocation::Header,
-                required: true,
-            },
-            ob_model::Param {
-                name: "x-jws-signature",
-                location: ob_model::ParamLocation::Header,
-                required: true,
-            },
-            ob_model::Param {
-                name: "x-customer-user-agent",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-        ],
-        responses: &[
-            ob_model::Response {
-                status: 200u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 400u16,
-                body: Some("OBErrorResponse1"),
-                signed: true,
-            },
-            ob_model::Response {
-                status: 401u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 403u16,
-                body: Some("OBErrorResponse1"),
-                signed: true,
-            },
-            ob_model::Response {
-                status: 404u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 405u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 406u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 415u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 429u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 500u16,
-                body: Some("OBErrorResponse1"),
-                signed: true,
-            },
-        ],
-        scopes: &["payments"],
-        idempotent: true,
-        signed: true,
-        extension: false,
-    },
-    ob_model::Operation {
-        id: "GetFilePaymentConsentsConsentIdFile",
-        summary: "Get File Payment Consents",
-        method: ob_model::Method::Get,
-        path: "/file-payment-consents/{ConsentId}/file",
-        request_body: None,
-        request_content_types: &[],
-        params: &[
-            ob_model::Param {
-                name: "ConsentId",
-                location: ob_model::ParamLocation::Path,
-                required: true,
-            },
-            ob_model::Param {
-                name: "x-fapi-auth-date",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "x-fapi-customer-ip-address",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "x-fapi-interaction-id",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "Authorization",
-                location: ob_model::ParamLocation::Header,
-                required: true,
-            },
-            ob_model::Param {
-                name: "x-customer-user-agent",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-        ],
-        responses: &[
-            ob_model::Response {
-                status: 200u16,
-                body: Some("File"),
-                signed: true,
-            },
-            ob_model::Response {
-                status: 400u16,
-                body: Some("OBErrorResponse1"),
-                signed: true,
-            },
-            ob_model::Response {
-                status: 401u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 403u16,
-                body: Some("OBErrorResponse1"),
-                signed: true,
-            },
-            ob_model::Response {
-                status: 404u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 405u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 406u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 429u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 500u16,
-                body: Some("OBErrorResponse1"),
-                signed: true,
-            },
-        ],
-        scopes: &["payments"],
-        idempotent: false,
-        signed: false,
-        extension: false,
-    },
-    ob_model::Operation {
-        id: "CreateFilePayments",
-        summary: "Create File Payments",
-        method: ob_model::Method::Post,
-        path: "/file-payments",
-        request_body: Some("OBWriteFile2"),
-        request_content_types: &[
-            "application/json; charset=utf-8",
-            "application/json",
-            "application/jose+jwe",
-        ],
-        params: &[
-            ob_model::Param {
-                name: "x-fapi-auth-date",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "x-fapi-customer-ip-address",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "x-fapi-interaction-id",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "Authorization",
-                location: ob_model::ParamLocation::Header,
-                required: true,
-            },
-            ob_model::Param {
-                name: "x-idempotency-key",
-                location: ob_model::ParamLocation::Header,
-                required: true,
-            },
-            ob_model::Param {
-                name: "x-jws-signature",
-                location: ob_model::ParamLocation::Header,
-                required: true,
-            },
-            ob_model::Param {
-                name: "x-customer-user-agent",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-        ],
-        responses: &[
-            ob_model::Response {
-                status: 201u16,
-                body: Some("OBWriteFileResponse3"),
-                signed: true,
-            },
-            ob_model::Response {
-                status: 400u16,
-                body: Some("OBErrorResponse1"),
-                signed: true,
-            },
-            ob_model::Response {
-                status: 401u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 403u16,
-                body: Some("OBErrorResponse1"),
-                signed: true,
-            },
-            ob_model::Response {
-                status: 404u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 405u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 406u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 415u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 429u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 500u16,
-                body: Some("OBErrorResponse1"),
-                signed: true,
-            },
-        ],
-        scopes: &["payments"],
-        idempotent: true,
-        signed: true,
-        extension: false,
-    },
-    ob_model::Operation {
-        id: "GetFilePaymentsFilePaymentId",
-        summary: "Get File Payments",
-        method: ob_model::Method::Get,
-        path: "/file-payments/{FilePaymentId}",
-        request_body: None,
-        request_content_types: &[],
-        params: &[
-            ob_model::Param {
-                name: "FilePaymentId",
-                location: ob_model::ParamLocation::Path,
-                required: true,
-            },
-            ob_model::Param {
-                name: "x-fapi-auth-date",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "x-fapi-customer-ip-address",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "x-fapi-interaction-id",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "Authorization",
-                location: ob_model::ParamLocation::Header,
-                required: true,
-            },
-            ob_model::Param {
-                name: "x-customer-user-agent",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-        ],
-        responses: &[
-            ob_model::Response {
-                status: 200u16,
-                body: Some("OBWriteFileResponse3"),
-                signed: true,
-            },
-            ob_model::Response {
-                status: 400u16,
-                body: Some("OBErrorResponse1"),
-                signed: true,
-            },
-            ob_model::Response {
-                status: 401u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 403u16,
-                body: Some("OBErrorResponse1"),
-                signed: true,
-            },
-            ob_model::Response {
-                status: 404u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 405u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 406u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 429u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 500u16,
-                body: Some("OBErrorResponse1"),
-                signed: true,
-            },
-        ],
-        scopes: &["payments"],
-        idempotent: false,
-        signed: false,
-        extension: false,
-    },
-    ob_model::Operation {
-        id: "GetFilePaymentsFilePaymentIdPaymentDetails",
-        summary: "Get Payment Details",
-        method: ob_model::Method::Get,
-        path: "/file-payments/{FilePaymentId}/payment-details",
-        request_body: None,
-        request_content_types: &[],
-        params: &[
-            ob_model::Param {
-                name: "FilePaymentId",
-                location: ob_model::ParamLocation::Path,
-                required: true,
-            },
-            ob_model::Param {
-                name: "x-fapi-auth-date",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "x-fapi-customer-ip-address",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "x-fapi-interaction-id",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "Authorization",
-                location: ob_model::ParamLocation::Header,
-                required: true,
-            },
-            ob_model::Param {
-                name: "x-customer-user-agent",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-        ],
-        responses: &[
-            ob_model::Response {
-                status: 200u16,
-                body: Some("OBWritePaymentDetailsResponse1"),
-                signed: true,
-            },
-            ob_model::Response {
-                status: 400u16,
-                body: Some("OBErrorResponse1"),
-                signed: true,
-            },
-            ob_model::Response {
-                status: 401u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 403u16,
-                body: Some("OBErrorResponse1"),
-                signed: true,
-            },
-            ob_model::Response {
-                status: 404u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 405u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 406u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 429u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 500u16,
-                body: Some("OBErrorResponse1"),
-                signed: true,
-            },
-        ],
-        scopes: &["payments"],
-        idempotent: false,
-        signed: false,
-        extension: false,
-    },
-    ob_model::Operation {
-        id: "GetFilePaymentsFilePaymentIdReportFile",
-        summary: "Get File Payments",
-        method: ob_model::Method::Get,
-        path: "/file-payments/{FilePaymentId}/report-file",
-        request_body: None,
-        request_content_types: &[],
-        params: &[
-            ob_model::Param {
-                name: "FilePaymentId",
-                location: ob_model::ParamLocation::Path,
-                required: true,
-            },
-            ob_model::Param {
-                name: "x-fapi-auth-date",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "x-fapi-customer-ip-address",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "x-fapi-interaction-id",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "Authorization",
-                location: ob_model::ParamLocation::Header,
-                required: true,
-            },
-            ob_model::Param {
-                name: "x-customer-user-agent",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-        ],
-        responses: &[
-            ob_model::Response {
-                status: 200u16,
-                body: Some("File"),
-                signed: true,
-            },
-            ob_model::Response {
-                status: 400u16,
-                body: Some("OBErrorResponse1"),
-                signed: true,
-            },
-            ob_model::Response {
-                status: 401u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 403u16,
-                body: Some("OBErrorResponse1"),
-                signed: true,
-            },
-            ob_model::Response {
-                status: 404u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 405u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 406u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 429u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 500u16,
-                body: Some("OBErrorResponse1"),
-                signed: true,
-            },
-        ],
-        scopes: &["payments"],
-        idempotent: false,
-        signed: false,
-        extension: false,
-    },
-    ob_model::Operation {
-        id: "CreateInternationalPaymentConsents",
-        summary: "Create International Payment Consents",
-        method: ob_model::Method::Post,
-        path: "/international-payment-consents",
-        request_body: Some("OBWriteInternationalConsent5"),
-        request_content_types: &[
-            "application/json; charset=utf-8",
-            "application/json",
-            "application/jose+jwe",
-        ],
-        params: &[
-            ob_model::Param {
-                name: "x-fapi-auth-date",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "x-fapi-customer-ip-address",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "x-fapi-interaction-id",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "Authorization",
-                location: ob_model::ParamLocation::Header,
-                required: true,
-            },
-            ob_model::Param {
-                name: "x-idempotency-key",
-                location: ob_model::ParamLocation::Header,
-                required: true,
-            },
-            ob_model::Param {
-                name: "x-jws-signature",
-                location: ob_model::ParamLocation::Header,
-                required: true,
-            },
-            ob_model::Param {
-                name: "x-customer-user-agent",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-        ],
-        responses: &[
-            ob_model::Response {
-                status: 201u16,
-                body: Some("OBWriteInternationalConsentResponse6"),
-                signed: true,
-            },
-            ob_model::Response {
-                status: 400u16,
-                body: Some("OBErrorResponse1"),
-                signed: true,
-            },
-            ob_model::Response {
-                status: 401u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 403u16,
-                body: Some("OBErrorResponse1"),
-                signed: true,
-            },
-            ob_model::Response {
-                status: 404u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 405u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 406u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 415u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 429u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 500u16,
-                body: Some("OBErrorResponse1"),
-                signed: true,
-            },
-        ],
-        scopes: &["payments"],
-        idempotent: true,
-        signed: true,
-        extension: false,
-    },
-    ob_model::Operation {
-        id: "GetInternationalPaymentConsentsConsentId",
-        summary: "Get International Payment Consents",
-        method: ob_model::Method::Get,
-        path: "/international-payment-consents/{ConsentId}",
-        request_body: None,
-        request_content_types: &[],
-        params: &[
-            ob_model::Param {
-                name: "ConsentId",
-                location: ob_model::ParamLocation::Path,
-                required: true,
-            },
-            ob_model::Param {
-                name: "x-fapi-auth-date",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "x-fapi-customer-ip-address",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "x-fapi-interaction-id",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "Authorization",
-                location: ob_model::ParamLocation::Header,
-                required: true,
-            },
-            ob_model::Param {
-                name: "x-customer-user-agent",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-        ],
-        responses: &[
-            ob_model::Response {
-                status: 200u16,
-                body: Some("OBWriteInternationalConsentResponse6"),
-                signed: true,
-            },
-            ob_model::Response {
-                status: 400u16,
-                body: Some("OBErrorResponse1"),
-                signed: true,
-            },
-            ob_model::Response {
-                status: 401u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 403u16,
-                body: Some("OBErrorResponse1"),
-                signed: true,
-            },
-            ob_model::Response {
-                status: 404u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 405u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 406u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 429u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 500u16,
-                body: Some("OBErrorResponse1"),
-                signed: true,
-            },
-        ],
-        scopes: &["payments"],
-        idempotent: false,
-        signed: false,
-        extension: false,
-    },
-    ob_model::Operation {
-        id: "GetInternationalPaymentConsentsConsentIdFundsConfirmation",
-        summary: "Get International Payment Consents Funds Confirmation",
-        method: ob_model::Method::Get,
-        path: "/international-payment-consents/{ConsentId}/funds-confirmation",
-        request_body: None,
-        request_content_types: &[],
-        params: &[
-            ob_model::Param {
-                name: "ConsentId",
-                location: ob_model::ParamLocation::Path,
-                required: true,
-            },
-            ob_model::Param {
-                name: "x-fapi-auth-date",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "x-fapi-customer-ip-address",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "x-fapi-interaction-id",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "Authorization",
-                location: ob_model::ParamLocation::Header,
-                required: true,
-            },
-            ob_model::Param {
-                name: "x-customer-user-agent",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-        ],
-        responses: &[
-            ob_model::Response {
-                status: 200u16,
-                body: Some("OBWriteFundsConfirmationResponse1"),
-                signed: true,
-            },
-            ob_model::Response {
-                status: 400u16,
-                body: Some("OBErrorResponse1"),
-                signed: true,
-            },
-            ob_model::Response {
-                status: 401u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 403u16,
-                body: Some("OBErrorResponse1"),
-                signed: true,
-            },
-            ob_model::Response {
-                status: 404u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 405u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 406u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 429u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 500u16,
-                body: Some("OBErrorResponse1"),
-                signed: true,
-            },
-        ],
-        scopes: &["payments"],
-        idempotent: false,
-        signed: false,
-        extension: false,
-    },
-    ob_model::Operation {
-        id: "CreateInternationalPayments",
-        summary: "Create International Payments",
-        method: ob_model::Method::Post,
-        path: "/international-payments",
-        request_body: Some("OBWriteInternational3"),
-        request_content_types: &[
-            "application/json; charset=utf-8",
-            "application/json",
-            "application/jose+jwe",
-        ],
-        params: &[
-            ob_model::Param {
-                name: "x-fapi-auth-date",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "x-fapi-customer-ip-address",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "x-fapi-interaction-id",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "Authorization",
-                location: ob_model::ParamLocation::Header,
-                required: true,
-            },
-            ob_model::Param {
-                name: "x-idempotency-key",
-                location: ob_model::ParamLocation::Header,
-                required: true,
-            },
-            ob_model::Param {
-                name: "x-jws-signature",
-                location: ob_model::ParamLocation::Header,
-                required: true,
-            },
-            ob_model::Param {
-                name: "x-customer-user-agent",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-        ],
-        responses: &[
-            ob_model::Response {
-                status: 201u16,
-                body: Some("OBWriteInternationalResponse5"),
-                signed: true,
-            },
-            ob_model::Response {
-                status: 400u16,
-                body: Some("OBErrorResponse1"),
-                signed: true,
-            },
-            ob_model::Response {
-                status: 401u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 403u16,
-                body: Some("OBErrorResponse1"),
-                signed: true,
-            },
-            ob_model::Response {
-                status: 404u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 405u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 406u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 415u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 429u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 500u16,
-                body: Some("OBErrorResponse1"),
-                signed: true,
-            },
-        ],
-        scopes: &["payments"],
-        idempotent: true,
-        signed: true,
-        extension: false,
-    },
-    ob_model::Operation {
-        id: "GetInternationalPaymentsInternationalPaymentId",
-        summary: "Get International Payments",
-        method: ob_model::Method::Get,
-        path: "/international-payments/{InternationalPaymentId}",
-        request_body: None,
-        request_content_types: &[],
-        params: &[
-            ob_model::Param {
-                name: "InternationalPaymentId",
-                location: ob_model::ParamLocation::Path,
-                required: true,
-            },
-            ob_model::Param {
-                name: "x-fapi-auth-date",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "x-fapi-customer-ip-address",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "x-fapi-interaction-id",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "Authorization",
-                location: ob_model::ParamLocation::Header,
-                required: true,
-            },
-            ob_model::Param {
-                name: "x-customer-user-agent",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-        ],
-        responses: &[
-            ob_model::Response {
-                status: 200u16,
-                body: Some("OBWriteInternationalResponse5"),
-                signed: true,
-            },
-            ob_model::Response {
-                status: 400u16,
-                body: Some("OBErrorResponse1"),
-                signed: true,
-            },
-            ob_model::Response {
-                status: 401u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 403u16,
-                body: Some("OBErrorResponse1"),
-                signed: true,
-            },
-            ob_model::Response {
-                status: 404u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 405u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 406u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 429u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 500u16,
-                body: Some("OBErrorResponse1"),
-                signed: true,
-            },
-        ],
-        scopes: &["payments"],
-        idempotent: false,
-        signed: false,
-        extension: false,
-    },
-    ob_model::Operation {
-        id: "GetInternationalPaymentsInternationalPaymentIdPaymentDetails",
-        summary: "Get Payment Details",
-        method: ob_model::Method::Get,
-        path: "/international-payments/{InternationalPaymentId}/payment-details",
-        request_body: None,
-        request_content_types: &[],
-        params: &[
-            ob_model::Param {
-                name: "InternationalPaymentId",
-                location: ob_model::ParamLocation::Path,
-                required: true,
-            },
-            ob_model::Param {
-                name: "x-fapi-auth-date",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "x-fapi-customer-ip-address",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "x-fapi-interaction-id",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "Authorization",
-                location: ob_model::ParamLocation::Header,
-                required: true,
-            },
-            ob_model::Param {
-                name: "x-customer-user-agent",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-        ],
-        responses: &[
-            ob_model::Response {
-                status: 200u16,
-                body: Some("OBWritePaymentDetailsResponse1"),
-                signed: true,
-            },
-            ob_model::Response {
-                status: 400u16,
-                body: Some("OBErrorResponse1"),
-                signed: true,
-            },
-            ob_model::Response {
-                status: 401u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 403u16,
-                body: Some("OBErrorResponse1"),
-                signed: true,
-            },
-            ob_model::Response {
-                status: 404u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 405u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 406u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 429u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 500u16,
-                body: Some("OBErrorResponse1"),
-                signed: true,
-            },
-        ],
-        scopes: &["payments"],
-        idempotent: false,
-        signed: false,
-        extension: false,
-    },
-    ob_model::Operation {
-        id: "CreateInternationalScheduledPaymentConsents",
-        summary: "Create International Scheduled Payment Consents",
-        method: ob_model::Method::Post,
-        path: "/international-scheduled-payment-consents",
-        request_body: Some("OBWriteInternationalScheduledConsent5"),
-        request_content_types: &[
-            "application/json; charset=utf-8",
-            "application/json",
-            "application/jose+jwe",
-        ],
-        params: &[
-            ob_model::Param {
-                name: "x-fapi-auth-date",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "x-fapi-customer-ip-address",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "x-fapi-interaction-id",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "Authorization",
-                location: ob_model::ParamLocation::Header,
-                required: true,
-            },
-            ob_model::Param {
-                name: "x-idempotency-key",
-                location: ob_model::ParamLocation::Header,
-                required: true,
-            },
-            ob_model::Param {
-                name: "x-jws-signature",
-                location: ob_model::ParamLocation::Header,
-                required: true,
-            },
-            ob_model::Param {
-                name: "x-customer-user-agent",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-        ],
-        responses: &[
-            ob_model::Response {
-                status: 201u16,
-                body: Some("OBWriteInternationalScheduledConsentResponse6"),
-                signed: true,
-            },
-            ob_model::Response {
-                status: 400u16,
-                body: Some("OBErrorResponse1"),
-                signed: true,
-            },
-            ob_model::Response {
-                status: 401u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 403u16,
-                body: Some("OBErrorResponse1"),
-                signed: true,
-            },
-            ob_model::Response {
-                status: 404u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 405u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 406u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 415u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 429u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 500u16,
-                body: Some("OBErrorResponse1"),
-                signed: true,
-            },
-        ],
-        scopes: &["payments"],
-        idempotent: true,
-        signed: true,
-        extension: false,
-    },
-    ob_model::Operation {
-        id: "GetInternationalScheduledPaymentConsentsConsentId",
-        summary: "Get International Scheduled Payment Consents",
-        method: ob_model::Method::Get,
-        path: "/international-scheduled-payment-consents/{ConsentId}",
-        request_body: None,
-        request_content_types: &[],
-        params: &[
-            ob_model::Param {
-                name: "ConsentId",
-                location: ob_model::ParamLocation::Path,
-                required: true,
-            },
-            ob_model::Param {
-                name: "x-fapi-auth-date",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "x-fapi-customer-ip-address",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "x-fapi-interaction-id",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "Authorization",
-                location: ob_model::ParamLocation::Header,
-                required: true,
-            },
-            ob_model::Param {
-                name: "x-customer-user-agent",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-        ],
-        responses: &[
-            ob_model::Response {
-                status: 200u16,
-                body: Some("OBWriteInternationalScheduledConsentResponse6"),
-                signed: true,
-            },
-            ob_model::Response {
-                status: 400u16,
-                body: Some("OBErrorResponse1"),
-                signed: true,
-            },
-            ob_model::Response {
-                status: 401u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 403u16,
-                body: Some("OBErrorResponse1"),
-                signed: true,
-            },
-            ob_model::Response {
-                status: 404u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 405u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 406u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 429u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 500u16,
-                body: Some("OBErrorResponse1"),
-                signed: true,
-            },
-        ],
-        scopes: &["payments"],
-        idempotent: false,
-        signed: false,
-        extension: false,
-    },
-    ob_model::Operation {
-        id: "GetInternationalScheduledPaymentConsentsConsentIdFundsConfirmation",
-        summary: "Get International Scheduled Payment Consents Funds Confirmation",
-        method: ob_model::Method::Get,
-        path: "/international-scheduled-payment-consents/{ConsentId}/funds-confirmation",
-        request_body: None,
-        request_content_types: &[],
-        params: &[
-            ob_model::Param {
-                name: "ConsentId",
-                location: ob_model::ParamLocation::Path,
-                required: true,
-            },
-            ob_model::Param {
-                name: "x-fapi-auth-date",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "x-fapi-customer-ip-address",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "x-fapi-interaction-id",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "Authorization",
-                location: ob_model::ParamLocation::Header,
-                required: true,
-            },
-            ob_model::Param {
-                name: "x-customer-user-agent",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-        ],
-        responses: &[
-            ob_model::Response {
-                status: 200u16,
-                body: Some("OBWriteFundsConfirmationResponse1"),
-                signed: true,
-            },
-            ob_model::Response {
-                status: 400u16,
-                body: Some("OBErrorResponse1"),
-                signed: true,
-            },
-            ob_model::Response {
-                status: 401u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 403u16,
-                body: Some("OBErrorResponse1"),
-                signed: true,
-            },
-            ob_model::Response {
-                status: 404u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 405u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 406u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 429u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 500u16,
-                body: Some("OBErrorResponse1"),
-                signed: true,
-            },
-        ],
-        scopes: &["payments"],
-        idempotent: false,
-        signed: false,
-        extension: false,
-    },
-    ob_model::Operation {
-        id: "CreateInternationalScheduledPayments",
-        summary: "Create International Scheduled Payments",
-        method: ob_model::Method::Post,
-        path: "/international-scheduled-payments",
-        request_body: Some("OBWriteInternationalScheduled3"),
-        request_content_types: &[
-            "application/json; charset=utf-8",
-            "application/json",
-            "application/jose+jwe",
-        ],
-        params: &[
-            ob_model::Param {
-                name: "x-fapi-auth-date",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "x-fapi-customer-ip-address",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "x-fapi-interaction-id",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "Authorization",
-                location: ob_model::ParamLocation::Header,
-                required: true,
-            },
-            ob_model::Param {
-                name: "x-idempotency-key",
-                location: ob_model::ParamLocation::Header,
-                required: true,
-            },
-            ob_model::Param {
-                name: "x-jws-signature",
-                location: ob_model::ParamLocation::Header,
-                required: true,
-            },
-            ob_model::Param {
-                name: "x-customer-user-agent",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-        ],
-        responses: &[
-            ob_model::Response {
-                status: 201u16,
-                body: Some("OBWriteInternationalScheduledResponse6"),
-                signed: true,
-            },
-            ob_model::Response {
-                status: 400u16,
-                body: Some("OBErrorResponse1"),
-                signed: true,
-            },
-            ob_model::Response {
-                status: 401u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 403u16,
-                body: Some("OBErrorResponse1"),
-                signed: true,
-            },
-            ob_model::Response {
-                status: 404u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 405u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 406u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 415u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 429u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 500u16,
-                body: Some("OBErrorResponse1"),
-                signed: true,
-            },
-        ],
-        scopes: &["payments"],
-        idempotent: true,
-        signed: true,
-        extension: false,
-    },
-    ob_model::Operation {
-        id: "GetInternationalScheduledPaymentsInternationalScheduledPaymentId",
-        summary: "Get International Scheduled Payments",
-        method: ob_model::Method::Get,
-        path: "/international-scheduled-payments/{InternationalScheduledPaymentId}",
-        request_body: None,
-        request_content_types: &[],
-        params: &[
-            ob_model::Param {
-                name: "InternationalScheduledPaymentId",
-                location: ob_model::ParamLocation::Path,
-                required: true,
-            },
-            ob_model::Param {
-                name: "x-fapi-auth-date",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "x-fapi-customer-ip-address",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "x-fapi-interaction-id",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "Authorization",
-                location: ob_model::ParamLocation::Header,
-                required: true,
-            },
-            ob_model::Param {
-                name: "x-customer-user-agent",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-        ],
-        responses: &[
-            ob_model::Response {
-                status: 200u16,
-                body: Some("OBWriteInternationalScheduledResponse6"),
-                signed: true,
-            },
-            ob_model::Response {
-                status: 400u16,
-                body: Some("OBErrorResponse1"),
-                signed: true,
-            },
-            ob_model::Response {
-                status: 401u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 403u16,
-                body: Some("OBErrorResponse1"),
-                signed: true,
-            },
-            ob_model::Response {
-                status: 404u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 405u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 406u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 429u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 500u16,
-                body: Some("OBErrorResponse1"),
-                signed: true,
-            },
-        ],
-        scopes: &["payments"],
-        idempotent: false,
-        signed: false,
-        extension: false,
-    },
-    ob_model::Operation {
-        id: "GetInternationalScheduledPaymentsInternationalScheduledPaymentIdPaymentDetails",
-        summary: "Get Payment Details",
-        method: ob_model::Method::Get,
-        path: "/international-scheduled-payments/{InternationalScheduledPaymentId}/payment-details",
-        request_body: None,
-        request_content_types: &[],
-        params: &[
-            ob_model::Param {
-                name: "InternationalScheduledPaymentId",
-                location: ob_model::ParamLocation::Path,
-                required: true,
-            },
-            ob_model::Param {
-                name: "x-fapi-auth-date",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "x-fapi-customer-ip-address",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "x-fapi-interaction-id",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "Authorization",
-                location: ob_model::ParamLocation::Header,
-                required: true,
-            },
-            ob_model::Param {
-                name: "x-customer-user-agent",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-        ],
-        responses: &[
-            ob_model::Response {
-                status: 200u16,
-                body: Some("OBWritePaymentDetailsResponse1"),
-                signed: true,
-            },
-            ob_model::Response {
-                status: 400u16,
-                body: Some("OBErrorResponse1"),
-                signed: true,
-            },
-            ob_model::Response {
-                status: 401u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 403u16,
-                body: Some("OBErrorResponse1"),
-                signed: true,
-            },
-            ob_model::Response {
-                status: 404u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 405u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 406u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 429u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 500u16,
-                body: Some("OBErrorResponse1"),
-                signed: true,
-            },
-        ],
-        scopes: &["payments"],
-        idempotent: false,
-        signed: false,
-        extension: false,
-    },
-    ob_model::Operation {
-        id: "CreateInternationalStandingOrderConsents",
-        summary: "Create International Standing Order Consents",
-        method: ob_model::Method::Post,
-        path: "/international-standing-order-consents",
-        request_body: Some("OBWriteInternationalStandingOrderConsent6"),
-        request_content_types: &[
-            "application/json; charset=utf-8",
-            "application/json",
-            "application/jose+jwe",
-        ],
-        params: &[
-            ob_model::Param {
-                name: "x-fapi-auth-date",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "x-fapi-customer-ip-address",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "x-fapi-interaction-id",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "Authorization",
-                location: ob_model::ParamLocation::Header,
-                required: true,
-            },
-            ob_model::Param {
-                name: "x-idempotency-key",
-                location: ob_model::ParamLocation::Header,
-                required: true,
-            },
-            ob_model::Param {
-                name: "x-jws-signature",
-                location: ob_model::ParamLocation::Header,
-                required: true,
-            },
-            ob_model::Param {
-                name: "x-customer-user-agent",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-        ],
-        responses: &[
-            ob_model::Response {
-                status: 201u16,
-                body: Some("OBWriteInternationalStandingOrderConsentResponse7"),
-                signed: true,
-            },
-            ob_model::Response {
-                status: 400u16,
-                body: Some("OBErrorResponse1"),
-                signed: true,
-            },
-            ob_model::Response {
-                status: 401u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 403u16,
-                body: Some("OBErrorResponse1"),
-                signed: true,
-            },
-            ob_model::Response {
-                status: 404u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 405u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 406u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 415u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 429u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 500u16,
-                body: Some("OBErrorResponse1"),
-                signed: true,
-            },
-        ],
-        scopes: &["payments"],
-        idempotent: true,
-        signed: true,
-        extension: false,
-    },
-    ob_model::Operation {
-        id: "GetInternationalStandingOrderConsentsConsentId",
-        summary: "Get International Standing Order Consents",
-        method: ob_model::Method::Get,
-        path: "/international-standing-order-consents/{ConsentId}",
-        request_body: None,
-        request_content_types: &[],
-        params: &[
-            ob_model::Param {
-                name: "ConsentId",
-                location: ob_model::ParamLocation::Path,
-                required: true,
-            },
-            ob_model::Param {
-                name: "x-fapi-auth-date",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "x-fapi-customer-ip-address",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "x-fapi-interaction-id",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "Authorization",
-                location: ob_model::ParamLocation::Header,
-                required: true,
-            },
-            ob_model::Param {
-                name: "x-customer-user-agent",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-        ],
-        responses: &[
-            ob_model::Response {
-                status: 200u16,
-                body: Some("OBWriteInternationalStandingOrderConsentResponse7"),
-                signed: true,
-            },
-            ob_model::Response {
-                status: 400u16,
-                body: Some("OBErrorResponse1"),
-                signed: true,
-            },
-            ob_model::Response {
-                status: 401u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 403u16,
-                body: Some("OBErrorResponse1"),
-                signed: true,
-            },
-            ob_model::Response {
-                status: 404u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 405u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 406u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 429u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 500u16,
-                body: Some("OBErrorResponse1"),
-                signed: true,
-            },
-        ],
-        scopes: &["payments"],
-        idempotent: false,
-        signed: false,
-        extension: false,
-    },
-    ob_model::Operation {
-        id: "CreateInternationalStandingOrders",
-        summary: "Create International Standing Orders",
-        method: ob_model::Method::Post,
-        path: "/international-standing-orders",
-        request_body: Some("OBWriteInternationalStandingOrder4"),
-        request_content_types: &[
-            "application/json; charset=utf-8",
-            "application/json",
-            "application/jose+jwe",
-        ],
-        params: &[
-            ob_model::Param {
-                name: "x-fapi-auth-date",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "x-fapi-customer-ip-address",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "x-fapi-interaction-id",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "Authorization",
-                location: ob_model::ParamLocation::Header,
-                required: true,
-            },
-            ob_model::Param {
-                name: "x-idempotency-key",
-                location: ob_model::ParamLocation::Header,
-                required: true,
-            },
-            ob_model::Param {
-                name: "x-jws-signature",
-                location: ob_model::ParamLocation::Header,
-                required: true,
-            },
-            ob_model::Param {
-                name: "x-customer-user-agent",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-        ],
-        responses: &[
-            ob_model::Response {
-                status: 201u16,
-                body: Some("OBWriteInternationalStandingOrderResponse7"),
-                signed: true,
-            },
-            ob_model::Response {
-                status: 400u16,
-                body: Some("OBErrorResponse1"),
-                signed: true,
-            },
-            ob_model::Response {
-                status: 401u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 403u16,
-                body: Some("OBErrorResponse1"),
-                signed: true,
-            },
-            ob_model::Response {
-                status: 404u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 405u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 406u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 415u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 429u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 500u16,
-                body: Some("OBErrorResponse1"),
-                signed: true,
-            },
-        ],
-        scopes: &["payments"],
-        idempotent: true,
-        signed: true,
-        extension: false,
-    },
-    ob_model::Operation {
-        id: "GetInternationalStandingOrdersInternationalStandingOrderPaymentId",
-        summary: "Get International Standing Orders",
-        method: ob_model::Method::Get,
-        path: "/international-standing-orders/{InternationalStandingOrderPaymentId}",
-        request_body: None,
-        request_content_types: &[],
-        params: &[
-            ob_model::Param {
-                name: "InternationalStandingOrderPaymentId",
-                location: ob_model::ParamLocation::Path,
-                required: true,
-            },
-            ob_model::Param {
-                name: "x-fapi-auth-date",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "x-fapi-customer-ip-address",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "x-fapi-interaction-id",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "Authorization",
-                location: ob_model::ParamLocation::Header,
-                required: true,
-            },
-            ob_model::Param {
-                name: "x-customer-user-agent",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-        ],
-        responses: &[
-            ob_model::Response {
-                status: 200u16,
-                body: Some("OBWriteInternationalStandingOrderResponse7"),
-                signed: true,
-            },
-            ob_model::Response {
-                status: 400u16,
-                body: Some("OBErrorResponse1"),
-                signed: true,
-            },
-            ob_model::Response {
-                status: 401u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 403u16,
-                body: Some("OBErrorResponse1"),
-                signed: true,
-            },
-            ob_model::Response {
-                status: 404u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 405u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 406u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 429u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 500u16,
-                body: Some("OBErrorResponse1"),
-                signed: true,
-            },
-        ],
-        scopes: &["payments"],
-        idempotent: false,
-        signed: false,
-        extension: false,
-    },
-    ob_model::Operation {
-        id: "GetInternationalStandingOrdersInternationalStandingOrderPaymentIdPaymentDetails",
-        summary: "Get Payment Details",
-        method: ob_model::Method::Get,
-        path: "/international-standing-orders/{InternationalStandingOrderPaymentId}/payment-details",
-        request_body: None,
-        request_content_types: &[],
-        params: &[
-            ob_model::Param {
-                name: "InternationalStandingOrderPaymentId",
-                location: ob_model::ParamLocation::Path,
-                required: true,
-            },
-            ob_model::Param {
-                name: "x-fapi-auth-date",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "x-fapi-customer-ip-address",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "x-fapi-interaction-id",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "Authorization",
-                location: ob_model::ParamLocation::Header,
-                required: true,
-            },
-            ob_model::Param {
-                name: "x-customer-user-agent",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-        ],
-        responses: &[
-            ob_model::Response {
-                status: 200u16,
-                body: Some("OBWritePaymentDetailsResponse1"),
-                signed: true,
-            },
-            ob_model::Response {
-                status: 400u16,
-                body: Some("OBErrorResponse1"),
-                signed: true,
-            },
-            ob_model::Response {
-                status: 401u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 403u16,
-                body: Some("OBErrorResponse1"),
-                signed: true,
-            },
-            ob_model::Response {
-                status: 404u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 405u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 406u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 429u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 500u16,
-                body: Some("OBErrorResponse1"),
-                signed: true,
-            },
-        ],
-        scopes: &["payments"],
-        idempotent: false,
-        signed: false,
-        extension: false,
-    },
 ];
 /// One typed endpoint per operation: its request and success-response body types.
 pub mod ops {
@@ -31050,21 +28300,13 @@ pub mod ops {
         type Response = OBWriteDomesticResponse5;
         const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[4usize];
     }
-    /// `GET /domestic-payments/{DomesticPaymentId}/payment-details`: Get Payment Details
-    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-    pub struct GetDomesticPaymentsDomesticPaymentIdPaymentDetails;
-    impl ob_model::Endpoint for GetDomesticPaymentsDomesticPaymentIdPaymentDetails {
-        type Request = ();
-        type Response = OBWritePaymentDetailsResponse1;
-        const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[5usize];
-    }
     /// `POST /domestic-scheduled-payment-consents`: Create Domestic Scheduled Payment Consents
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
     pub struct CreateDomesticScheduledPaymentConsents;
     impl ob_model::Endpoint for CreateDomesticScheduledPaymentConsents {
         type Request = OBWriteDomesticScheduledConsent4;
         type Response = OBWriteDomesticScheduledConsentResponse5;
-        const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[6usize];
+        const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[5usize];
     }
     /// `GET /domestic-scheduled-payment-consents/{ConsentId}`: Get Domestic Scheduled Payment Consents
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -31072,7 +28314,7 @@ pub mod ops {
     impl ob_model::Endpoint for GetDomesticScheduledPaymentConsentsConsentId {
         type Request = ();
         type Response = OBWriteDomesticScheduledConsentResponse5;
-        const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[7usize];
+        const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[6usize];
     }
     /// `POST /domestic-scheduled-payments`: Create Domestic Scheduled Payments
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -31080,7 +28322,7 @@ pub mod ops {
     impl ob_model::Endpoint for CreateDomesticScheduledPayments {
         type Request = OBWriteDomesticScheduled2;
         type Response = OBWriteDomesticScheduledResponse5;
-        const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[8usize];
+        const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[7usize];
     }
     /// `GET /domestic-scheduled-payments/{DomesticScheduledPaymentId}`: Get Domestic Scheduled Payments
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -31088,16 +28330,7 @@ pub mod ops {
     impl ob_model::Endpoint for GetDomesticScheduledPaymentsDomesticScheduledPaymentId {
         type Request = ();
         type Response = OBWriteDomesticScheduledResponse5;
-        const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[9usize];
-    }
-    /// `GET /domestic-scheduled-payments/{DomesticScheduledPaymentId}/payment-details`: Get Payment Details
-    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-    pub struct GetDomesticScheduledPaymentsDomesticScheduledPaymentIdPaymentDetails;
-    impl ob_model::Endpoint
-    for GetDomesticScheduledPaymentsDomesticScheduledPaymentIdPaymentDetails {
-        type Request = ();
-        type Response = OBWritePaymentDetailsResponse1;
-        const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[10usize];
+        const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[8usize];
     }
     /// `POST /domestic-standing-order-consents`: Create Domestic Standing Order Consents
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -31105,7 +28338,7 @@ pub mod ops {
     impl ob_model::Endpoint for CreateDomesticStandingOrderConsents {
         type Request = OBWriteDomesticStandingOrderConsent5;
         type Response = OBWriteDomesticStandingOrderConsentResponse6;
-        const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[11usize];
+        const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[9usize];
     }
     /// `GET /domestic-standing-order-consents/{ConsentId}`: Get Domestic Standing Order Consents
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -31113,7 +28346,7 @@ pub mod ops {
     impl ob_model::Endpoint for GetDomesticStandingOrderConsentsConsentId {
         type Request = ();
         type Response = OBWriteDomesticStandingOrderConsentResponse6;
-        const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[12usize];
+        const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[10usize];
     }
     /// `POST /domestic-standing-orders`: Create Domestic Standing Orders
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -31121,7 +28354,7 @@ pub mod ops {
     impl ob_model::Endpoint for CreateDomesticStandingOrders {
         type Request = OBWriteDomesticStandingOrder3;
         type Response = OBWriteDomesticStandingOrderResponse6;
-        const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[13usize];
+        const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[11usize];
     }
     /// `GET /domestic-standing-orders/{DomesticStandingOrderId}`: Get Domestic Standing Orders
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -31129,242 +28362,30 @@ pub mod ops {
     impl ob_model::Endpoint for GetDomesticStandingOrdersDomesticStandingOrderId {
         type Request = ();
         type Response = OBWriteDomesticStandingOrderResponse6;
-        const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[14usize];
-    }
-    /// `GET /domestic-standing-orders/{DomesticStandingOrderId}/payment-details`: Get Payment Details
-    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-    pub struct GetDomesticStandingOrdersDomesticStandingOrderIdPaymentDetails;
-    impl ob_model::Endpoint
-    for GetDomesticStandingOrdersDomesticStandingOrderIdPaymentDetails {
-        type Request = ();
-        type Response = OBWritePaymentDetailsResponse1;
-        const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[15usize];
-    }
-    /// `POST /file-payment-consents`: Create File Payment Consents
-    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-    pub struct CreateFilePaymentConsents;
-    impl ob_model::Endpoint for CreateFilePaymentConsents {
-        type Request = OBWriteFileConsent3;
-        type Response = OBWriteFileConsentResponse4;
-        const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[16usize];
-    }
-    /// `GET /file-payment-consents/{ConsentId}`: Get File Payment Consents
-    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-    pub struct GetFilePaymentConsentsConsentId;
-    impl ob_model::Endpoint for GetFilePaymentConsentsConsentId {
-        type Request = ();
-        type Response = OBWriteFileConsentResponse4;
-        const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[17usize];
-    }
-    /// `POST /file-payment-consents/{ConsentId}/file`: Create File Payment Consents
-    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-    pub struct CreateFilePaymentConsentsConsentIdFile;
-    impl ob_model::Endpoint for CreateFilePaymentConsentsConsentIdFile {
-        type Request = File;
-        type Response = ();
-        const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[18usize];
-    }
-    /// `GET /file-payment-consents/{ConsentId}/file`: Get File Payment Consents
-    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-    pub struct GetFilePaymentConsentsConsentIdFile;
-    impl ob_model::Endpoint for GetFilePaymentConsentsConsentIdFile {
-        type Request = ();
-        type Response = File;
-        const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[19usize];
-    }
-    /// `POST /file-payments`: Create File Payments
-    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-    pub struct CreateFilePayments;
-    impl ob_model::Endpoint for CreateFilePayments {
-        type Request = OBWriteFile2;
-        type Response = OBWriteFileResponse3;
-        const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[20usize];
-    }
-    /// `GET /file-payments/{FilePaymentId}`: Get File Payments
-    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-    pub struct GetFilePaymentsFilePaymentId;
-    impl ob_model::Endpoint for GetFilePaymentsFilePaymentId {
-        type Request = ();
-        type Response = OBWriteFileResponse3;
-        const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[21usize];
-    }
-    /// `GET /file-payments/{FilePaymentId}/payment-details`: Get Payment Details
-    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-    pub struct GetFilePaymentsFilePaymentIdPaymentDetails;
-    impl ob_model::Endpoint for GetFilePaymentsFilePaymentIdPaymentDetails {
-        type Request = ();
-        type Response = OBWritePaymentDetailsResponse1;
-        const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[22usize];
-    }
-    /// `GET /file-payments/{FilePaymentId}/report-file`: Get File Payments
-    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-    pub struct GetFilePaymentsFilePaymentIdReportFile;
-    impl ob_model::Endpoint for GetFilePaymentsFilePaymentIdReportFile {
-        type Request = ();
-        type Response = File;
-        const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[23usize];
-    }
-    /// `POST /international-payment-consents`: Create International Payment Consents
-    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-    pub struct CreateInternationalPaymentConsents;
-    impl ob_model::Endpoint for CreateInternationalPaymentConsents {
-        type Request = OBWriteInternationalConsent5;
-        type Response = OBWriteInternationalConsentResponse6;
-        const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[24usize];
-    }
-    /// `GET /international-payment-consents/{ConsentId}`: Get International Payment Consents
-    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-    pub struct GetInternationalPaymentConsentsConsentId;
-    impl ob_model::Endpoint for GetInternationalPaymentConsentsConsentId {
-        type Request = ();
-        type Response = OBWriteInternationalConsentResponse6;
-        const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[25usize];
-    }
-    /// `GET /international-payment-consents/{ConsentId}/funds-confirmation`: Get International Payment Consents Funds Confirmation
-    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-    pub struct GetInternationalPaymentConsentsConsentIdFundsConfirmation;
-    impl ob_model::Endpoint
-    for GetInternationalPaymentConsentsConsentIdFundsConfirmation {
-        type Request = ();
-        type Response = OBWriteFundsConfirmationResponse1;
-        const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[26usize];
-    }
-    /// `POST /international-payments`: Create International Payments
-    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-    pub struct CreateInternationalPayments;
-    impl ob_model::Endpoint for CreateInternationalPayments {
-        type Request = OBWriteInternational3;
-        type Response = OBWriteInternationalResponse5;
-        const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[27usize];
-    }
-    /// `GET /international-payments/{InternationalPaymentId}`: Get International Payments
-    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-    pub struct GetInternationalPaymentsInternationalPaymentId;
-    impl ob_model::Endpoint for GetInternationalPaymentsInternationalPaymentId {
-        type Request = ();
-        type Response = OBWriteInternationalResponse5;
-        const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[28usize];
-    }
-    /// `GET /international-payments/{InternationalPaymentId}/payment-details`: Get Payment Details
-    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-    pub struct GetInternationalPaymentsInternationalPaymentIdPaymentDetails;
-    impl ob_model::Endpoint
-    for GetInternationalPaymentsInternationalPaymentIdPaymentDetails {
-        type Request = ();
-        type Response = OBWritePaymentDetailsResponse1;
-        const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[29usize];
-    }
-    /// `POST /international-scheduled-payment-consents`: Create International Scheduled Payment Consents
-    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-    pub struct CreateInternationalScheduledPaymentConsents;
-    impl ob_model::Endpoint for CreateInternationalScheduledPaymentConsents {
-        type Request = OBWriteInternationalScheduledConsent5;
-        type Response = OBWriteInternationalScheduledConsentResponse6;
-        const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[30usize];
-    }
-    /// `GET /international-scheduled-payment-consents/{ConsentId}`: Get International Scheduled Payment Consents
-    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-    pub struct GetInternationalScheduledPaymentConsentsConsentId;
-    impl ob_model::Endpoint for GetInternationalScheduledPaymentConsentsConsentId {
-        type Request = ();
-        type Response = OBWriteInternationalScheduledConsentResponse6;
-        const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[31usize];
-    }
-    /// `GET /international-scheduled-payment-consents/{ConsentId}/funds-confirmation`: Get International Scheduled Payment Consents Funds Confirmation
-    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-    pub struct GetInternationalScheduledPaymentConsentsConsentIdFundsConfirmation;
-    impl ob_model::Endpoint
-    for GetInternationalScheduledPaymentConsentsConsentIdFundsConfirmation {
-        type Request = ();
-        type Response = OBWriteFundsConfirmationResponse1;
-        const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[32usize];
-    }
-    /// `POST /international-scheduled-payments`: Create International Scheduled Payments
-    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-    pub struct CreateInternationalScheduledPayments;
-    impl ob_model::Endpoint for CreateInternationalScheduledPayments {
-        type Request = OBWriteInternationalScheduled3;
-        type Response = OBWriteInternationalScheduledResponse6;
-        const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[33usize];
-    }
-    /// `GET /international-scheduled-payments/{InternationalScheduledPaymentId}`: Get International Scheduled Payments
-    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-    pub struct GetInternationalScheduledPaymentsInternationalScheduledPaymentId;
-    impl ob_model::Endpoint
-    for GetInternationalScheduledPaymentsInternationalScheduledPaymentId {
-        type Request = ();
-        type Response = OBWriteInternationalScheduledResponse6;
-        const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[34usize];
-    }
-    /// `GET /international-scheduled-payments/{InternationalScheduledPaymentId}/payment-details`: Get Payment Details
-    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-    pub struct GetInternationalScheduledPaymentsInternationalScheduledPaymentIdPaymentDetails;
-    impl ob_model::Endpoint
-    for GetInternationalScheduledPaymentsInternationalScheduledPaymentIdPaymentDetails {
-        type Request = ();
-        type Response = OBWritePaymentDetailsResponse1;
-        const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[35usize];
-    }
-    /// `POST /international-standing-order-consents`: Create International Standing Order Consents
-    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-    pub struct CreateInternationalStandingOrderConsents;
-    impl ob_model::Endpoint for CreateInternationalStandingOrderConsents {
-        type Request = OBWriteInternationalStandingOrderConsent6;
-        type Response = OBWriteInternationalStandingOrderConsentResponse7;
-        const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[36usize];
-    }
-    /// `GET /international-standing-order-consents/{ConsentId}`: Get International Standing Order Consents
-    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-    pub struct GetInternationalStandingOrderConsentsConsentId;
-    impl ob_model::Endpoint for GetInternationalStandingOrderConsentsConsentId {
-        type Request = ();
-        type Response = OBWriteInternationalStandingOrderConsentResponse7;
-        const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[37usize];
-    }
-    /// `POST /international-standing-orders`: Create International Standing Orders
-    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-    pub struct CreateInternationalStandingOrders;
-    impl ob_model::Endpoint for CreateInternationalStandingOrders {
-        type Request = OBWriteInternationalStandingOrder4;
-        type Response = OBWriteInternationalStandingOrderResponse7;
-        const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[38usize];
-    }
-    /// `GET /international-standing-orders/{InternationalStandingOrderPaymentId}`: Get International Standing Orders
-    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-    pub struct GetInternationalStandingOrdersInternationalStandingOrderPaymentId;
-    impl ob_model::Endpoint
-    for GetInternationalStandingOrdersInternationalStandingOrderPaymentId {
-        type Request = ();
-        type Response = OBWriteInternationalStandingOrderResponse7;
-        const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[39usize];
-    }
-    /// `GET /international-standing-orders/{InternationalStandingOrderPaymentId}/payment-details`: Get Payment Details
-    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-    pub struct GetInternationalStandingOrdersInternationalStandingOrderPaymentIdPaymentDetails;
-    impl ob_model::Endpoint
-    for GetInternationalStandingOrdersInternationalStandingOrderPaymentIdPaymentDetails {
-        type Request = ();
-        type Response = OBWritePaymentDetailsResponse1;
-        const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[40usize];
+        const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[12usize];
     }
 }
-/// Spec pattern `^\d{1,13}$|^\d{1,13}\.\d{1,5}$`.
+/// Spec pattern `^\d{14}$`.
 static PATTERN_0: ob_model::__private::Pattern = ob_model::__private::Pattern::new(
-    "^\\d{1,13}$|^\\d{1,13}\\.\\d{1,5}$",
+    "^\\d{14}$",
+);
+/// Spec pattern `^\d{1,13}$|^\d{1,13}\.\d{1,2}$`.
+static PATTERN_1: ob_model::__private::Pattern = ob_model::__private::Pattern::new(
+    "^\\d{1,13}$|^\\d{1,13}\\.\\d{1,2}$",
 );
 /// Spec pattern `^[A-Z]{3,3}$`.
-static PATTERN_1: ob_model::__private::Pattern = ob_model::__private::Pattern::new(
+static PATTERN_2: ob_model::__private::Pattern = ob_model::__private::Pattern::new(
     "^[A-Z]{3,3}$",
 );
 /// Spec pattern `^(EvryDay)$|^(EvryWorkgDay)$|^(IntrvlDay:((0[2-9])|([1-2][0-9])|3[0-1]))$|^(IntrvlWkDay:0[1-9]:0[1-7])$|^(WkInMnthDay:0[1-5]:0[1-7])$|^(IntrvlMnthDay:(0[1-6]|12|24):(-0[1-5]|0[1-9]|[12][0-9]|3[01]))$|^(QtrDay:(ENGLISH|SCOTTISH|RECEIVED))$`.
-static PATTERN_2: ob_model::__private::Pattern = ob_model::__private::Pattern::new(
+static PATTERN_3: ob_model::__private::Pattern = ob_model::__private::Pattern::new(
     "^(EvryDay)$|^(EvryWorkgDay)$|^(IntrvlDay:((0[2-9])|([1-2][0-9])|3[0-1]))$|^(IntrvlWkDay:0[1-9]:0[1-7])$|^(WkInMnthDay:0[1-5]:0[1-7])$|^(IntrvlMnthDay:(0[1-6]|12|24):(-0[1-5]|0[1-9]|[12][0-9]|3[01]))$|^(QtrDay:(ENGLISH|SCOTTISH|RECEIVED))$",
 );
 /// Spec pattern `[0-9]{1,15}`.
-static PATTERN_3: ob_model::__private::Pattern = ob_model::__private::Pattern::new(
+static PATTERN_4: ob_model::__private::Pattern = ob_model::__private::Pattern::new(
     "[0-9]{1,15}",
 );
 /// Spec pattern `[A-Z]{2,2}`.
-static PATTERN_4: ob_model::__private::Pattern = ob_model::__private::Pattern::new(
+static PATTERN_5: ob_model::__private::Pattern = ob_model::__private::Pattern::new(
     "[A-Z]{2,2}",
 );

@@ -3,6 +3,7 @@
 //   OpenBankingUK/read-write-api-specs@v3.1.10r6 dist/openapi/vrp-openapi.json (sha256 4c8cfc2a8b56e65c233eb7525aeac91461637040ed64b99b76e22442a1d97aaa)
 //   specs/monzo/errors.overlay.json
 //   specs/monzo/vrp.overlay.json
+//   specs/monzo/vrp.served.overlay.json
 
 //! Monzo's profile of the OBIE VRP Profile v3.1.10: the OBIE types Monzo extends or narrows, Monzo's extension
 //! types, and the operations Monzo serves. Unchanged OBIE types are re-exported from `ob_model`.
@@ -36,7 +37,7 @@ pub use ob_model::vrp::{
 /// `OBActiveOrHistoricCurrencyAndAmount` (the spec gives no description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OBActiveOrHistoricCurrencyAndAmount {
-    /// A number of monetary units specified in an active currency where the unit of currency is explicit and compliant with ISO 4217.
+    /// Monzo: a GBP amount in pounds and pence, above zero: at most two decimal places (pence), where OBIE's pattern allows five. Faster Payments carry pence, so Monzo refuses more precision; `validate()` checks the pattern, the emulator refuses zero (the `not` schema) with `UK.OBIE.Field.Invalid`.
     ///
     /// JSON name: `Amount`
     pub amount: OBActiveCurrencyAndAmount_SimpleType,
@@ -180,13 +181,13 @@ impl ob_model::__private::schemars::JsonSchema for OBActiveOrHistoricCurrencyAnd
             &mut s,
             "Amount",
             true,
-            "A number of monetary units specified in an active currency where the unit of currency is explicit and compliant with ISO 4217.",
+            "Monzo: a GBP amount in pounds and pence, above zero: at most two decimal places (pence), where OBIE's pattern allows five. Faster Payments carry pence, so Monzo refuses more precision; `validate()` checks the pattern, the emulator refuses zero (the `not` schema) with `UK.OBIE.Field.Invalid`.",
             ob_model::schema::constrain(
                 g.subschema_for::<OBActiveCurrencyAndAmount_SimpleType>(),
                 &ob_model::schema::Constraints {
                     min_len: None,
                     max_len: None,
-                    pattern: Some("^\\d{1,13}$|^\\d{1,13}\\.\\d{1,5}$"),
+                    pattern: Some("^\\d{1,13}$|^\\d{1,13}\\.\\d{1,2}$"),
                     min_items: None,
                     max_items: None,
                     minimum: None,
@@ -226,7 +227,7 @@ pub struct OBCashAccountCreditor3 {
     ///
     /// JSON name: `SchemeName`
     pub scheme_name: OBExternalAccountIdentification4Code,
-    /// Identification assigned by an institution to identify an account. This identification is known by the account owner.
+    /// Monzo: with `UK.OBIE.SortCodeAccountNumber` (the only scheme Monzo accepts) the identification is the 6-digit sort code followed by the 8-digit account number.
     ///
     /// JSON name: `Identification`
     pub identification: ob_model::Text,
@@ -381,7 +382,13 @@ impl ob_model::Validate for OBCashAccountCreditor3 {
         if !self.extra.is_missing("Identification") {
             let v = &self.identification;
             r.path.push_field("Identification");
-            ob_model::__private::check_text(r, v, Some(1u64), Some(256u64), None);
+            ob_model::__private::check_text(
+                r,
+                v,
+                Some(1u64),
+                Some(256u64),
+                Some(&PATTERN_2),
+            );
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
@@ -438,13 +445,13 @@ impl ob_model::__private::schemars::JsonSchema for OBCashAccountCreditor3 {
             &mut s,
             "Identification",
             true,
-            "Identification assigned by an institution to identify an account. This identification is known by the account owner.",
+            "Monzo: with `UK.OBIE.SortCodeAccountNumber` (the only scheme Monzo accepts) the identification is the 6-digit sort code followed by the 8-digit account number.",
             ob_model::schema::constrain(
                 g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(256u64),
-                    pattern: None,
+                    pattern: Some("^\\d{14}$"),
                     min_items: None,
                     max_items: None,
                     minimum: None,
@@ -503,7 +510,7 @@ pub struct OBCashAccountDebtorWithName {
     ///
     /// JSON name: `SchemeName`
     pub scheme_name: OBExternalAccountIdentification4Code,
-    /// ^ Identification assigned by an institution to identify an account. This identification is known by the account owner.
+    /// Monzo: with `UK.OBIE.SortCodeAccountNumber` (the only scheme Monzo accepts) the identification is the 6-digit sort code followed by the 8-digit account number.
     ///
     /// JSON name: `Identification`
     pub identification: ob_model::Text,
@@ -655,7 +662,13 @@ impl ob_model::Validate for OBCashAccountDebtorWithName {
         if !self.extra.is_missing("Identification") {
             let v = &self.identification;
             r.path.push_field("Identification");
-            ob_model::__private::check_text(r, v, Some(1u64), Some(256u64), None);
+            ob_model::__private::check_text(
+                r,
+                v,
+                Some(1u64),
+                Some(256u64),
+                Some(&PATTERN_2),
+            );
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
@@ -712,13 +725,13 @@ impl ob_model::__private::schemars::JsonSchema for OBCashAccountDebtorWithName {
             &mut s,
             "Identification",
             true,
-            "^ Identification assigned by an institution to identify an account. This identification is known by the account owner.",
+            "Monzo: with `UK.OBIE.SortCodeAccountNumber` (the only scheme Monzo accepts) the identification is the 6-digit sort code followed by the 8-digit account number.",
             ob_model::schema::constrain(
                 g.subschema_for::<ob_model::Text>(),
                 &ob_model::schema::Constraints {
                     min_len: Some(1u64),
                     max_len: Some(256u64),
-                    pattern: None,
+                    pattern: Some("^\\d{14}$"),
                     min_items: None,
                     max_items: None,
                     minimum: None,
@@ -2333,7 +2346,7 @@ pub struct OBDomesticVRPControlParametersPeriodicLimits {
     ///
     /// JSON name: `PeriodAlignment`
     pub period_alignment: OBDomesticVRPControlParametersPeriodicLimitsPeriodAlignment,
-    /// A number of monetary units specified in an active currency where the unit of currency is explicit and compliant with ISO 4217.
+    /// Monzo: a GBP amount in pounds and pence, above zero: at most two decimal places (pence), where OBIE's pattern allows five. Faster Payments carry pence, so Monzo refuses more precision; `validate()` checks the pattern, the emulator refuses zero (the `not` schema) with `UK.OBIE.Field.Invalid`.
     ///
     /// JSON name: `Amount`
     pub amount: OBActiveCurrencyAndAmount_SimpleType,
@@ -2579,13 +2592,13 @@ for OBDomesticVRPControlParametersPeriodicLimits {
             &mut s,
             "Amount",
             true,
-            "A number of monetary units specified in an active currency where the unit of currency is explicit and compliant with ISO 4217.",
+            "Monzo: a GBP amount in pounds and pence, above zero: at most two decimal places (pence), where OBIE's pattern allows five. Faster Payments carry pence, so Monzo refuses more precision; `validate()` checks the pattern, the emulator refuses zero (the `not` schema) with `UK.OBIE.Field.Invalid`.",
             ob_model::schema::constrain(
                 g.subschema_for::<OBActiveCurrencyAndAmount_SimpleType>(),
                 &ob_model::schema::Constraints {
                     min_len: None,
                     max_len: None,
-                    pattern: Some("^\\d{1,13}$|^\\d{1,13}\\.\\d{1,5}$"),
+                    pattern: Some("^\\d{1,13}$|^\\d{1,13}\\.\\d{1,2}$"),
                     min_items: None,
                     max_items: None,
                     minimum: None,
@@ -6813,9 +6826,6 @@ pub fn check_json(
             "OBDomesticVRPConsentResponse" => {
                 ob_model::decode::check_as::<OBDomesticVRPConsentResponse>(body)
             }
-            "OBDomesticVRPDetails" => {
-                ob_model::decode::check_as::<OBDomesticVRPDetails>(body)
-            }
             "OBDomesticVRPRequest" => {
                 ob_model::decode::check_as::<OBDomesticVRPRequest>(body)
             }
@@ -6841,11 +6851,7 @@ pub const OPERATIONS: &[ob_model::Operation] = &[
         method: ob_model::Method::Post,
         path: "/domestic-vrp-consents",
         request_body: Some("OBDomesticVRPConsentRequest"),
-        request_content_types: &[
-            "application/json; charset=utf-8",
-            "application/json",
-            "application/jose+jwe",
-        ],
+        request_content_types: &["application/json; charset=utf-8", "application/json"],
         params: &[
             ob_model::Param {
                 name: "x-fapi-auth-date",
@@ -7128,11 +7134,7 @@ pub const OPERATIONS: &[ob_model::Operation] = &[
         method: ob_model::Method::Post,
         path: "/domestic-vrp-consents/{ConsentId}/funds-confirmation",
         request_body: Some("OBVRPFundsConfirmationRequest"),
-        request_content_types: &[
-            "application/json; charset=utf-8",
-            "application/json",
-            "application/jose+jwe",
-        ],
+        request_content_types: &["application/json; charset=utf-8", "application/json"],
         params: &[
             ob_model::Param {
                 name: "ConsentId",
@@ -7233,11 +7235,7 @@ pub const OPERATIONS: &[ob_model::Operation] = &[
         method: ob_model::Method::Post,
         path: "/domestic-vrps",
         request_body: Some("OBDomesticVRPRequest"),
-        request_content_types: &[
-            "application/json; charset=utf-8",
-            "application/json",
-            "application/jose+jwe",
-        ],
+        request_content_types: &["application/json; charset=utf-8", "application/json"],
         params: &[
             ob_model::Param {
                 name: "x-fapi-auth-date",
@@ -7423,97 +7421,6 @@ pub const OPERATIONS: &[ob_model::Operation] = &[
         signed: false,
         extension: false,
     },
-    ob_model::Operation {
-        id: "domesticVrpPaymentDetailsGet",
-        summary: "Retrieve a domestic VRP",
-        method: ob_model::Method::Get,
-        path: "/domestic-vrps/{DomesticVRPId}/payment-details",
-        request_body: None,
-        request_content_types: &[],
-        params: &[
-            ob_model::Param {
-                name: "DomesticVRPId",
-                location: ob_model::ParamLocation::Path,
-                required: true,
-            },
-            ob_model::Param {
-                name: "x-fapi-auth-date",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "x-fapi-customer-ip-address",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "x-fapi-interaction-id",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-            ob_model::Param {
-                name: "Authorization",
-                location: ob_model::ParamLocation::Header,
-                required: true,
-            },
-            ob_model::Param {
-                name: "x-customer-user-agent",
-                location: ob_model::ParamLocation::Header,
-                required: false,
-            },
-        ],
-        responses: &[
-            ob_model::Response {
-                status: 200u16,
-                body: Some("OBDomesticVRPDetails"),
-                signed: true,
-            },
-            ob_model::Response {
-                status: 400u16,
-                body: Some("OBErrorResponse1"),
-                signed: true,
-            },
-            ob_model::Response {
-                status: 401u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 403u16,
-                body: Some("OBErrorResponse1"),
-                signed: true,
-            },
-            ob_model::Response {
-                status: 405u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 406u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 415u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 429u16,
-                body: None,
-                signed: false,
-            },
-            ob_model::Response {
-                status: 500u16,
-                body: Some("OBErrorResponse1"),
-                signed: true,
-            },
-        ],
-        scopes: &["payments"],
-        idempotent: false,
-        signed: false,
-        extension: false,
-    },
 ];
 /// One typed endpoint per operation: its request and success-response body types.
 pub mod ops {
@@ -7567,20 +7474,16 @@ pub mod ops {
         type Response = OBDomesticVRPResponse;
         const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[5usize];
     }
-    /// `GET /domestic-vrps/{DomesticVRPId}/payment-details`: Retrieve a domestic VRP
-    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-    pub struct DomesticVrpPaymentDetailsGet;
-    impl ob_model::Endpoint for DomesticVrpPaymentDetailsGet {
-        type Request = ();
-        type Response = OBDomesticVRPDetails;
-        const OPERATION: &'static ob_model::Operation = &super::OPERATIONS[6usize];
-    }
 }
-/// Spec pattern `^\d{1,13}$|^\d{1,13}\.\d{1,5}$`.
+/// Spec pattern `^\d{1,13}$|^\d{1,13}\.\d{1,2}$`.
 static PATTERN_0: ob_model::__private::Pattern = ob_model::__private::Pattern::new(
-    "^\\d{1,13}$|^\\d{1,13}\\.\\d{1,5}$",
+    "^\\d{1,13}$|^\\d{1,13}\\.\\d{1,2}$",
 );
 /// Spec pattern `^[A-Z]{3,3}$`.
 static PATTERN_1: ob_model::__private::Pattern = ob_model::__private::Pattern::new(
     "^[A-Z]{3,3}$",
+);
+/// Spec pattern `^\d{14}$`.
+static PATTERN_2: ob_model::__private::Pattern = ob_model::__private::Pattern::new(
+    "^\\d{14}$",
 );

@@ -224,8 +224,8 @@ impl Sandbox {
         rest: &[&str],
         req: &Request<Vec<u8>>,
         ctx: &Context,
-    ) -> Response<Vec<u8>> {
-        let result = match (method, rest) {
+    ) -> Result<Response<Vec<u8>>, ApiError> {
+        match (method, rest) {
             (&Method::POST, ["account-access-consents"]) => self.create_consent(req, ctx),
             (&Method::GET, ["account-access-consents", id]) => self.get_consent(id, req, ctx),
             (&Method::DELETE, ["account-access-consents", id]) => self.delete_consent(id, req, ctx),
@@ -275,11 +275,11 @@ impl Sandbox {
                     s.scheduled_payments(a, ctx.now, q)
                 })
             }
+            (&Method::GET, ["balances"]) => self.read(req, ctx, None, |s, a, q| s.balances(a, q)),
+            (&Method::GET, ["transactions"]) => {
+                self.read(req, ctx, None, |s, a, q| s.transactions(a, q))
+            }
             _ => Err(http::not_found()),
-        };
-        match result {
-            Ok(resp) => resp,
-            Err(e) => http::error(req.headers(), &e),
         }
     }
 
@@ -312,16 +312,7 @@ impl Sandbox {
         ctx: &Context,
     ) -> Result<Response<Vec<u8>>, ApiError> {
         let client_id = self.app_client(req, ctx, "accounts")?;
-        let body: OBReadConsent1 = ob_model::decode::from_slice(req.body()).map_err(|e| {
-            http::obie(
-                Prefix::BadRequest,
-                "invalid_request",
-                "The request is invalid",
-                ErrorCode::FieldInvalid,
-                &e.to_string(),
-            )
-            .at_path(e.path.trim_start_matches("$.").to_owned())
-        })?;
+        let body: OBReadConsent1 = http::decode_valid(req.body())?;
         let data = &body.data;
         let permissions =
             Permissions::validate(&data.permissions).map_err(|e| consent_error(&e))?;

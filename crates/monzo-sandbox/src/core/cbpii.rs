@@ -68,8 +68,8 @@ impl Sandbox {
         rest: &[&str],
         req: &Request<Vec<u8>>,
         ctx: &Context,
-    ) -> Response<Vec<u8>> {
-        let result = match (method, rest) {
+    ) -> Result<Response<Vec<u8>>, ApiError> {
+        match (method, rest) {
             (&Method::POST, ["funds-confirmation-consents"]) => self.create_funds_consent(req, ctx),
             (&Method::GET, ["funds-confirmation-consents", id]) => self
                 .caller_client(req, ctx, caller(TokenUse::ClientCredentials))
@@ -82,10 +82,6 @@ impl Sandbox {
             }
             (&Method::POST, ["funds-confirmations"]) => self.confirm_funds(req, ctx),
             _ => Err(http::not_found()),
-        };
-        match result {
-            Ok(resp) => resp,
-            Err(e) => http::error(req.headers(), &e),
         }
     }
 

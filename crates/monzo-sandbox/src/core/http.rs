@@ -57,22 +57,33 @@ pub(crate) fn field_invalid(path: &str, detail: &str) -> ApiError {
     .at_path(path)
 }
 
-/// 404 for a path the API does not have.
+/// 404 for a path the API does not have (OBIE: "If an ASPSP has not implemented an API
+/// endpoint, it must respond with a 404 (Not Found)").
 pub(crate) fn not_found() -> ApiError {
     obie(
         Prefix::NotFound,
-        "",
+        "endpoint",
         "Resource not found",
         ErrorCode::ResourceNotFound,
         "No such endpoint",
     )
 }
 
+/// 405 with `Allow` for a method the path does not take (no body, as the specs' 405).
+pub(crate) fn method_not_allowed(allow: &str) -> Response<Vec<u8>> {
+    let mut r = Response::new(Vec::new());
+    *r.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
+    if let Ok(v) = HeaderValue::from_str(allow) {
+        r.headers_mut().insert(http::header::ALLOW, v);
+    }
+    r
+}
+
 /// 403 for a token that does not allow the endpoint or resource.
 pub(crate) fn forbidden(detail: &str) -> ApiError {
     obie(
         Prefix::Forbidden,
-        "",
+        "insufficient_permissions",
         "Access forbidden",
         ErrorCode::MonzoForbidden,
         detail,
@@ -88,6 +99,77 @@ pub(crate) fn unknown_resource(what: &str) -> ApiError {
         ErrorCode::ResourceNotFound,
         &format!("{what} not found"),
     )
+}
+
+/// Reads a request body as its spec type `T`, strictly: decoded leniently (so that nothing is
+/// lost), then checked with the generated `validate()` against the spec and Monzo's profile
+/// (required members, members a closed object does not allow, lengths, patterns, code lists,
+/// date-time forms, Monzo's narrowing). The first problem is the answer (Monzo's errors carry
+/// one `OBError1`), as a 400 with its `UK.OBIE.*` code and `Path`:
+///
+/// | problem | `ErrorCode` |
+/// |---|---|
+/// | not JSON, a wrong JSON type, a duplicate member | `UK.OBIE.Field.Invalid` |
+/// | an empty body | `UK.OBIE.Field.Missing` at `$` |
+/// | a required member missing | `UK.OBIE.Field.Missing` |
+/// | a member the spec does not allow | `UK.OBIE.Field.Unexpected` |
+/// | a date-time without a time zone, a bare date | `UK.OBIE.Field.InvalidDate` |
+/// | a currency, scheme or local instrument Monzo does not take | `UK.OBIE.Unsupported.Currency` / `.Scheme` / `.LocalInstrument` |
+/// | any other (length, pattern, code, items) | `UK.OBIE.Field.Invalid` |
+pub(crate) fn decode_valid<T>(body: &[u8]) -> Result<T, ApiError>
+where
+    T: serde::de::DeserializeOwned + ob_model::Validate,
+{
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(obie(
+            Prefix::BadRequest,
+            "missing_field",
+            "The request is invalid",
+            ErrorCode::FieldMissing,
+            "$: expected a JSON request body",
+        )
+        .at_path("$"));
+    }
+    let value: T = ob_model::decode::from_slice(body).map_err(|e| {
+        let path = e.path.strip_prefix("$.").unwrap_or(&e.path).to_owned();
+        field_invalid(&path, &e.to_string())
+    })?;
+    match value.validate() {
+        Ok(()) => Ok(value),
+        Err(v) => Err(violation_error(&v.0[0])),
+    }
+}
+
+/// The OBIE error for one `validate()` violation.
+pub(crate) fn violation_error(v: &ob_model::Violation) -> ApiError {
+    use ob_model::Problem;
+    let path = v.path.strip_prefix("$.").unwrap_or(&v.path);
+    let field = path.rsplit('.').next().unwrap_or(path);
+    let (code, kind) = match &v.problem {
+        Problem::Missing => (ErrorCode::FieldMissing, "missing_field"),
+        Problem::Unexpected => (ErrorCode::FieldUnexpected, "unexpected_field"),
+        Problem::NoTimeZone { .. } | Problem::DateOnly { .. } => {
+            (ErrorCode::FieldInvalidDate, "invalid_date")
+        }
+        Problem::Rule { .. } => match field {
+            "Currency" => (ErrorCode::UnsupportedCurrency, "unsupported_currency"),
+            "SchemeName" => (ErrorCode::UnsupportedScheme, "unsupported_scheme"),
+            "LocalInstrument" => (
+                ErrorCode::UnsupportedLocalInstrument,
+                "unsupported_local_instrument",
+            ),
+            _ => (ErrorCode::FieldInvalid, "invalid_field"),
+        },
+        _ => (ErrorCode::FieldInvalid, "invalid_field"),
+    };
+    obie(
+        Prefix::BadRequest,
+        kind,
+        "The request is invalid",
+        code,
+        &format!("{path}: {}", v.problem),
+    )
+    .at_path(path)
 }
 
 /// The query parameters of a request, decoded.

@@ -23,6 +23,7 @@
 mod ais;
 mod cbpii;
 mod events;
+mod gate;
 mod http;
 mod oauth;
 mod pis;
@@ -151,6 +152,8 @@ pub struct Sandbox {
     pub(crate) counter: u64,
     /// Interaction ids come from their own counter, so that reads change nothing else.
     interactions: u64,
+    /// Mixed into the generated interaction and trace ids (from the seed).
+    salt: u64,
     pub(crate) software: HashMap<String, Software>,
     pub(crate) clients: HashMap<String, Client>,
     pub(crate) seen_jtis: ob_dcr::server::SeenJtis,
@@ -174,6 +177,7 @@ impl Sandbox {
             rng: Rng::from_text(&seed.to_string()),
             counter: 0,
             interactions: 0,
+            salt: seed,
             software: HashMap::new(),
             clients: HashMap::new(),
             seen_jtis: ob_dcr::server::SeenJtis::default(),
@@ -214,7 +218,72 @@ impl Sandbox {
     }
 
     /// Handles one request.
+    ///
+    /// Every response carries `x-fapi-interaction-id` (the request's, else a fresh RFC 4122
+    /// UUID); every OBIE error carries an `Id` (a trace id, as Monzo's do); every response the
+    /// operation's spec documents as signed (payment APIs, including their 400, 403 and 500
+    /// errors, and event subscriptions) carries the bank's `x-jws-signature`.
     pub fn handle(&mut self, req: &Request<Vec<u8>>, ctx: &Context) -> Response<Vec<u8>> {
+        self.interactions += 1;
+        let n = self.interactions;
+        let (result, op) = self.route(req, ctx);
+        let mut resp = match result {
+            Ok(r) => r,
+            Err(e) => {
+                let e = if e.shape == ob_errors::Shape::Obie && e.id.is_none() {
+                    e.with_id(self.trace_uuid(n, 2))
+                } else {
+                    e
+                };
+                http::error(req.headers(), &e)
+            }
+        };
+        if let Some(op) = op {
+            let documented_signed = op
+                .op
+                .response(resp.status().as_u16())
+                .is_some_and(|r| r.signed);
+            if documented_signed && !resp.body().is_empty() {
+                self.sign_response(&mut resp, ctx);
+            }
+        }
+        let fallback = self.trace_uuid(n, 1);
+        http::with_interaction_id(resp, req, &fallback)
+    }
+
+    /// A UUID-shaped id (version 4 layout) for the `n`th request, deterministic for the
+    /// sandbox's seed: the interaction id a request without one gets (`kind` 1), and the
+    /// trace id of its error (`kind` 2). Reads change no other state.
+    fn trace_uuid(&self, n: u64, kind: u64) -> String {
+        fn mix(mut z: u64) -> u64 {
+            z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            z ^ (z >> 31)
+        }
+        let hi = mix(self.salt ^ mix(n) ^ kind);
+        let lo = mix(hi ^ n.rotate_left(17) ^ kind.rotate_left(40));
+        let hi = (hi & 0xFFFF_FFFF_FFFF_0FFF) | 0x0000_0000_0000_4000;
+        let lo = (lo & 0x3FFF_FFFF_FFFF_FFFF) | 0x8000_0000_0000_0000;
+        format!(
+            "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
+            hi >> 32,
+            (hi >> 16) & 0xFFFF,
+            hi & 0xFFFF,
+            lo >> 48,
+            lo & 0xFFFF_FFFF_FFFF
+        )
+    }
+
+    /// Routes a request: the resource APIs through the [`gate`], then the handlers.
+    fn route(
+        &mut self,
+        req: &Request<Vec<u8>>,
+        ctx: &Context,
+    ) -> (
+        Result<Response<Vec<u8>>, ob_errors::ApiError>,
+        Option<gate::Admitted>,
+    ) {
         let path = req.uri().path().trim_end_matches('/').to_owned();
         let rest = path.strip_prefix("/open-banking").unwrap_or("");
         let segments: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
@@ -224,14 +293,26 @@ impl Sandbox {
                 "$",
                 &format!("JSON nested deeper than {MAX_JSON_DEPTH} levels"),
             );
-            let resp = http::error(req.headers(), &err);
-            self.interactions += 1;
-            let fallback = format!("sandbox-{:012}", self.interactions);
-            return http::with_interaction_id(resp, req, &fallback);
+            return (Err(err), None);
         }
-        let resp = match (&method, segments.as_slice()) {
-            (&Method::GET, [".well-known", "openid-configuration"]) => self.discovery(),
-            (&Method::GET, ["jwks"]) => self.jwks(),
+        if let ["v3.1", api @ ..] = segments.as_slice() {
+            match gate::check(req, api, self.config.proposals) {
+                gate::Verdict::Elsewhere => {}
+                gate::Verdict::Refused(answer, op) => return (*answer, op),
+                gate::Verdict::Admitted(admitted) => {
+                    let result = match admitted.family {
+                        gate::Family::Accounts => self.aisp(&method, &api[1..], req, ctx),
+                        gate::Family::Payments => self.pisp(&method, &api[1..], req, ctx),
+                        gate::Family::Funds => self.cbpii(&method, &api[1..], req, ctx),
+                        gate::Family::Events => self.events(&method, api, req, ctx),
+                    };
+                    return (result, Some(admitted));
+                }
+            }
+        }
+        let result = match (&method, segments.as_slice()) {
+            (&Method::GET, [".well-known", "openid-configuration"]) => Ok(self.discovery()),
+            (&Method::GET, ["jwks"]) => Ok(self.jwks()),
             (&Method::POST, ["sandbox", "software-statements"]) => self.issue_statement(req, ctx),
             (&Method::POST, ["sandbox", "pots", pot, "transactions"]) => {
                 self.simulate_pot_transaction(pot, req, ctx)
@@ -240,23 +321,15 @@ impl Sandbox {
             (&Method::GET, ["register", id]) => self.read_registration(id, req, ctx),
             (&Method::PUT, ["register", id]) => self.update_registration(id, req, ctx),
             (&Method::DELETE, ["register", id]) => self.delete_registration(id, req, ctx),
-            (&Method::POST, ["token"]) => self.token(req, ctx),
+            (&Method::POST, ["token"]) => Ok(self.token(req, ctx)),
             (&Method::GET, ["authorize"]) => self.authorize(req, ctx),
             (&Method::POST, ["authorize", "decision"]) => self.decide(req, ctx),
-            (_, ["v3.1", "aisp", rest @ ..]) => self.aisp(&method, rest, req, ctx),
-            (_, ["v3.1", "pisp", rest @ ..]) => self.pisp(&method, rest, req, ctx),
-            (_, ["v3.1", "cbpii", rest @ ..]) => self.cbpii(&method, rest, req, ctx),
-            (_, ["v3.1", rest @ ..])
-                if self.config.proposals
-                    && matches!(rest.first(), Some(&("event-subscriptions" | "events"))) =>
-            {
-                self.events(&method, rest, req, ctx)
-            }
-            _ => http::error(req.headers(), &http::not_found()),
+            (_, path) => match other_methods(path) {
+                Some(allow) => Ok(http::method_not_allowed(allow)),
+                None => Err(http::not_found()),
+            },
         };
-        self.interactions += 1;
-        let fallback = format!("sandbox-{:012}", self.interactions);
-        http::with_interaction_id(resp, req, &fallback)
+        (result, None)
     }
 
     /// Checks that the request comes with the certificate of `client_id` (tokens are bound to
@@ -548,4 +621,17 @@ impl Sandbox {
                 || path == "/open-banking/jwks");
         !read_only
     }
+}
+
+/// The methods a non-resource path of the emulator takes, for the `Allow` of a 405 (`None`: no
+/// such path, a 404).
+fn other_methods(path: &[&str]) -> Option<&'static str> {
+    Some(match path {
+        [".well-known", "openid-configuration"] | ["jwks"] => "GET",
+        ["sandbox", "software-statements"] | ["sandbox", "pots", _, "transactions"] => "POST",
+        ["register"] | ["token"] | ["authorize", "decision"] => "POST",
+        ["register", _] => "DELETE, GET, PUT",
+        ["authorize"] => "GET",
+        _ => return None,
+    })
 }

@@ -108,28 +108,17 @@ impl Sandbox {
         &mut self,
         req: &Request<Vec<u8>>,
         ctx: &Context,
-    ) -> Response<Vec<u8>> {
-        let body: Value = match serde_json::from_slice(req.body()) {
-            Ok(v) => v,
-            Err(e) => {
-                return http::error(
-                    req.headers(),
-                    &http::field_invalid("$", &format!("not JSON: {e}")),
-                )
-            }
-        };
-        let jwks: Jwks = match serde_json::from_value(body["jwks"].clone()) {
-            Ok(j) => j,
-            Err(e) => {
-                return http::error(req.headers(), &http::field_invalid("jwks", &e.to_string()))
-            }
-        };
+    ) -> Result<Response<Vec<u8>>, ApiError> {
+        let body: Value = serde_json::from_slice(req.body())
+            .map_err(|e| http::field_invalid("$", &format!("not JSON: {e}")))?;
+        let jwks: Jwks = serde_json::from_value(body["jwks"].clone())
+            .map_err(|e| http::field_invalid("jwks", &e.to_string()))?;
         let (keys, rejected) = jwks.verifying_keys();
         if keys.is_empty() || !rejected.is_empty() {
-            return http::error(
-                req.headers(),
-                &http::field_invalid("jwks", "expected PS256 signing keys, each with a kid"),
-            );
+            return Err(http::field_invalid(
+                "jwks",
+                "expected PS256 signing keys, each with a kid",
+            ));
         }
         let mut raw = body
             .get("software_statement_claims")
@@ -138,23 +127,13 @@ impl Sandbox {
         if let Some(obj) = raw.as_object_mut() {
             obj.entry("software_id").or_insert_with(|| json!(""));
         }
-        let mut claims: SsaClaims = match serde_json::from_value(raw) {
-            Ok(c) => c,
-            Err(e) => {
-                return http::error(
-                    req.headers(),
-                    &http::field_invalid("software_statement_claims", &e.to_string()),
-                )
-            }
-        };
+        let mut claims: SsaClaims = serde_json::from_value(raw)
+            .map_err(|e| http::field_invalid("software_statement_claims", &e.to_string()))?;
         if claims.software_redirect_uris.is_empty() || claims.software_roles.is_empty() {
-            return http::error(
-                req.headers(),
-                &http::field_invalid(
-                    "software_statement_claims",
-                    "software_redirect_uris and software_roles are required",
-                ),
-            );
+            return Err(http::field_invalid(
+                "software_statement_claims",
+                "software_redirect_uris and software_roles are required",
+            ));
         }
         if claims.software_id.is_empty() {
             claims.software_id = self.random_text(22);
@@ -171,17 +150,13 @@ impl Sandbox {
             if same_keys && same_org {
                 claims.org_id = Some(known.org_id.clone());
             } else {
-                let err = ApiError {
-                status: StatusCode::CONFLICT,
-                ..http::obie(
+                return Err(http::obie(
                     Prefix::BadRequest,
                     "resource_exists",
-                    "Conflict",
+                    "The request is invalid",
                     ErrorCode::RulesResourceAlreadyExists,
                     "a software statement with this software_id exists with other keys or organisation: they cannot be replaced",
-                )
-            };
-                return http::error(req.headers(), &err);
+                ));
             }
         }
         if claims.org_id.as_deref().is_none_or(str::is_empty) {
@@ -197,21 +172,19 @@ impl Sandbox {
         ));
         let mut header = Object::new();
         header.insert("typ".into(), "JWT".into());
-        let token = match jws::sign_json(&self.keys.directory, &header, &claims) {
-            Ok(t) => t,
-            Err(e) => return http::error(req.headers(), &e.to_api_error()),
-        };
+        let token =
+            jws::sign_json(&self.keys.directory, &header, &claims).map_err(|e| e.to_api_error())?;
         let org_id = claims.org_id.clone().unwrap_or_default();
         self.software
             .insert(claims.software_id.clone(), Software { jwks, org_id });
-        http::json(
+        Ok(http::json(
             StatusCode::CREATED,
             &json!({
                 "software_statement": token,
                 "software_id": claims.software_id,
                 "org_id": claims.org_id,
             }),
-        )
+        ))
     }
 
     /// Checks a registration request (a JWT signed by the software's key, carrying a
@@ -255,9 +228,13 @@ impl Sandbox {
     }
 
     /// `POST /register`.
-    pub(super) fn register(&mut self, req: &Request<Vec<u8>>, ctx: &Context) -> Response<Vec<u8>> {
-        let result = self.check_registration_request(req, ctx).and_then(
-            |(valid, software_id, org_id, dn)| {
+    pub(super) fn register(
+        &mut self,
+        req: &Request<Vec<u8>>,
+        ctx: &Context,
+    ) -> Result<Response<Vec<u8>>, ApiError> {
+        self.check_registration_request(req, ctx)
+            .and_then(|(valid, software_id, org_id, dn)| {
                 let client_id = self.new_id("oauth2client");
                 let registration = valid
                     .into_registration(&client_id, ctx.now)
@@ -273,9 +250,7 @@ impl Sandbox {
                     },
                 );
                 Ok(http::json(StatusCode::CREATED, &body))
-            },
-        );
-        result.unwrap_or_else(|e| http::error(req.headers(), &e))
+            })
     }
 
     /// The unexpired client-credentials token the request bears, presented with its client's
@@ -320,17 +295,13 @@ impl Sandbox {
         client_id: &str,
         req: &Request<Vec<u8>>,
         ctx: &Context,
-    ) -> Response<Vec<u8>> {
-        match self.registration_owner(client_id, req, ctx) {
-            Ok(()) => {
-                let reg = &self.clients[client_id].registration;
-                http::json(
-                    StatusCode::OK,
-                    &serde_json::to_value(reg).unwrap_or_default(),
-                )
-            }
-            Err(e) => http::error(req.headers(), &e),
-        }
+    ) -> Result<Response<Vec<u8>>, ApiError> {
+        self.registration_owner(client_id, req, ctx)?;
+        let reg = &self.clients[client_id].registration;
+        Ok(http::json(
+            StatusCode::OK,
+            &serde_json::to_value(reg).unwrap_or_default(),
+        ))
     }
 
     /// `PUT /register/{ClientId}`: a new registration request for the same software, checked
@@ -340,8 +311,8 @@ impl Sandbox {
         client_id: &str,
         req: &Request<Vec<u8>>,
         ctx: &Context,
-    ) -> Response<Vec<u8>> {
-        let result = self.registration_owner(client_id, req, ctx).and_then(|()| {
+    ) -> Result<Response<Vec<u8>>, ApiError> {
+        self.registration_owner(client_id, req, ctx).and_then(|()| {
             let (valid, software_id, org_id, dn) = self.check_registration_request(req, ctx)?;
             if software_id != self.clients[client_id].software_id {
                 return Err(oauth_error(
@@ -363,8 +334,7 @@ impl Sandbox {
                 },
             );
             Ok(http::json(StatusCode::OK, &body))
-        });
-        result.unwrap_or_else(|e| http::error(req.headers(), &e))
+        })
     }
 
     /// `DELETE /register/{ClientId}`: the client and its client-credentials tokens go; its
@@ -374,10 +344,8 @@ impl Sandbox {
         client_id: &str,
         req: &Request<Vec<u8>>,
         ctx: &Context,
-    ) -> Response<Vec<u8>> {
-        if let Err(e) = self.registration_owner(client_id, req, ctx) {
-            return http::error(req.headers(), &e);
-        }
+    ) -> Result<Response<Vec<u8>>, ApiError> {
+        self.registration_owner(client_id, req, ctx)?;
         self.clients.remove(client_id);
         self.oauth
             .app_tokens
@@ -385,7 +353,7 @@ impl Sandbox {
         self.forget_events_of(client_id);
         let mut resp = Response::new(Vec::new());
         *resp.status_mut() = StatusCode::NO_CONTENT;
-        resp
+        Ok(resp)
     }
 
     /// The registered client named in a token or authorization request, authenticated by its
@@ -612,53 +580,47 @@ impl Sandbox {
 
     /// `GET /authorize`: checks the request object; decides at once when the consent carries a
     /// `DesiredStatus`, else shows the approval page.
-    pub(super) fn authorize(&mut self, req: &Request<Vec<u8>>, ctx: &Context) -> Response<Vec<u8>> {
+    pub(super) fn authorize(
+        &mut self,
+        req: &Request<Vec<u8>>,
+        ctx: &Context,
+    ) -> Result<Response<Vec<u8>>, ApiError> {
         let q = http::query(req);
-        let pending = match self.check_authorization_request(&q, ctx) {
-            Ok(p) => p,
-            Err(e) => return http::error(req.headers(), &e),
-        };
+        let pending = self.check_authorization_request(&q, ctx)?;
         let desired = self.desired(&pending.consent_id);
         match desired {
             Some((true, user, account)) => {
                 // Monzo: without UserID (and, for payments, AccountID) a test user is used.
                 let user = user.unwrap_or_else(|| self.world.users[0].id.clone());
-                self.approve(&pending, &user, account, ctx)
+                Ok(self.approve(&pending, &user, account, ctx))
             }
-            Some((false, _, _)) => self.deny(&pending, ctx),
+            Some((false, _, _)) => Ok(self.deny(&pending, ctx)),
             None => {
                 let id = self.random_text(24);
                 self.oauth.pending.insert(id.clone(), pending.clone());
-                http::html(self.approval_page(&id, &pending))
+                Ok(http::html(self.approval_page(&id, &pending)))
             }
         }
     }
 
     /// `POST /authorize/decision`: the approval page's answer.
-    pub(super) fn decide(&mut self, req: &Request<Vec<u8>>, ctx: &Context) -> Response<Vec<u8>> {
-        let Some(form) = http::form(req) else {
-            return http::error(
-                req.headers(),
-                &oauth_error("invalid_request", "expected a form body"),
-            );
-        };
-        let Some(pending) = param(&form, "pending").and_then(|id| self.oauth.pending.remove(id))
-        else {
-            return http::error(
-                req.headers(),
-                &oauth_error("invalid_request", "unknown or finished authorization"),
-            );
-        };
+    pub(super) fn decide(
+        &mut self,
+        req: &Request<Vec<u8>>,
+        ctx: &Context,
+    ) -> Result<Response<Vec<u8>>, ApiError> {
+        let form = http::form(req)
+            .ok_or_else(|| oauth_error("invalid_request", "expected a form body"))?;
+        let pending = param(&form, "pending")
+            .and_then(|id| self.oauth.pending.remove(id))
+            .ok_or_else(|| oauth_error("invalid_request", "unknown or finished authorization"))?;
         match (param(&form, "decision"), param(&form, "user_id")) {
             (Some("approve"), Some(user)) if self.world.user(user).is_some() => {
                 let user = user.to_owned();
-                self.approve(&pending, &user, None, ctx)
+                Ok(self.approve(&pending, &user, None, ctx))
             }
-            (Some("approve"), _) => http::error(
-                req.headers(),
-                &oauth_error("invalid_request", "unknown user"),
-            ),
-            _ => self.deny(&pending, ctx),
+            (Some("approve"), _) => Err(oauth_error("invalid_request", "unknown user")),
+            _ => Ok(self.deny(&pending, ctx)),
         }
     }
 

@@ -196,11 +196,9 @@ pub(super) fn rfc3339(t: Instant) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
-/// Decodes a request body into its spec type, mapping a failure to `UK.OBIE.Field.Invalid`
-/// at the failing path.
-pub(super) fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
-    ob_model::decode::from_slice(body)
-        .map_err(|e| http::field_invalid(e.path.trim_start_matches("$."), &e.to_string()))
+/// Reads a request body strictly as its spec type in Monzo's profile ([`http::decode_valid`]).
+pub(super) fn decode<T: DeserializeOwned + ob_model::Validate>(body: &[u8]) -> Result<T, ApiError> {
+    http::decode_valid(body)
 }
 
 pub(super) fn to_json<T: Serialize>(v: &T) -> Value {
@@ -358,10 +356,10 @@ impl Sandbox {
         rest: &[&str],
         req: &Request<Vec<u8>>,
         ctx: &Context,
-    ) -> Response<Vec<u8>> {
+    ) -> Result<Response<Vec<u8>>, ApiError> {
         let consents = |p: &str| APIS.iter().find(|a| a.consents == p);
         let orders = |p: &str| APIS.iter().find(|a| a.orders == p);
-        let result = match (method, rest) {
+        match (method, rest) {
             (&Method::POST, [p]) if consents(p).is_some() => {
                 let api = consents(p).copied().unwrap_or(APIS[0]);
                 self.idempotent(
@@ -389,29 +387,11 @@ impl Sandbox {
                 let api = orders(p).copied().unwrap_or(APIS[0]);
                 self.get_order(&api, id, req, ctx)
             }
-            (&Method::GET, [p, _, "payment-details"]) if orders(p).is_some() => {
-                Err(Self::unsupported_payment_details())
-            }
             (_, ["domestic-vrp-consents", ..] | ["domestic-vrps", ..]) => {
-                return self.vrp(method, rest, req, ctx)
+                self.vrp(method, rest, req, ctx)
             }
             _ => Err(http::not_found()),
-        };
-        match result {
-            Ok(resp) => self.sign_response(resp, ctx),
-            Err(e) => http::error(req.headers(), &e),
         }
-    }
-
-    /// Monzo does not offer `payment-details` for any payment kind.
-    pub(super) fn unsupported_payment_details() -> ApiError {
-        http::obie(
-            Prefix::NotFound,
-            "",
-            "Resource not found",
-            ErrorCode::ResourceNotFound,
-            "Monzo does not support the payment-details endpoint",
-        )
     }
 
     /// The caller of a payment endpoint: a `payments` token, signed POSTs.
@@ -424,21 +404,15 @@ impl Sandbox {
         }
     }
 
-    /// The bank signs every successful payment response (`x-jws-signature`).
-    pub(super) fn sign_response(
-        &self,
-        mut resp: Response<Vec<u8>>,
-        ctx: &Context,
-    ) -> Response<Vec<u8>> {
-        if resp.status().is_success() && !resp.body().is_empty() {
-            let signer = DetachedSigner::new(&self.keys.bank, self.config.aspsp_org_id.clone());
-            if let Ok(sig) = signer.sign(resp.body(), ctx.now) {
-                if let Ok(v) = HeaderValue::from_str(&sig) {
-                    resp.headers_mut().insert(JWS_HEADER, v);
-                }
+    /// Signs a response body with the bank's key (`x-jws-signature`, issuer the bank's
+    /// organisation id).
+    pub(super) fn sign_response(&self, resp: &mut Response<Vec<u8>>, ctx: &Context) {
+        let signer = DetachedSigner::new(&self.keys.bank, self.config.aspsp_org_id.clone());
+        if let Ok(sig) = signer.sign(resp.body(), ctx.now) {
+            if let Ok(v) = HeaderValue::from_str(&sig) {
+                resp.headers_mut().insert(JWS_HEADER, v);
             }
         }
-        resp
     }
 
     /// The client behind a token, which must be of the kind `caller` names and presented with
@@ -490,21 +464,33 @@ impl Sandbox {
         };
         self.check_holder(&client_id, ctx)?;
         if caller.signed && req.method() == Method::POST {
-            let client = self
-                .clients
-                .get(&client_id)
-                .ok_or_else(ApiError::unauthorized_empty)?;
-            let jwks = self
-                .software
-                .get(&client.software_id)
-                .map(|s| s.jwks.clone())
-                .unwrap_or_default();
-            let header = req.headers().get(JWS_HEADER).and_then(|v| v.to_str().ok());
-            DetachedVerifier::new(format!("{}/{}", client.org_id, client.software_id))
-                .verify(header, req.body(), &jwks, ctx.now)
-                .map_err(|e| e.to_api_error())?;
+            self.verify_request_signature(&client_id, req, ctx)?;
         }
         Ok(client_id)
+    }
+
+    /// Checks the request's `x-jws-signature`: by the client's software, whose key the
+    /// directory published, over the exact body.
+    pub(super) fn verify_request_signature(
+        &self,
+        client_id: &str,
+        req: &Request<Vec<u8>>,
+        ctx: &Context,
+    ) -> Result<(), ApiError> {
+        let client = self
+            .clients
+            .get(client_id)
+            .ok_or_else(ApiError::unauthorized_empty)?;
+        let jwks = self
+            .software
+            .get(&client.software_id)
+            .map(|s| s.jwks.clone())
+            .unwrap_or_default();
+        let header = req.headers().get(JWS_HEADER).and_then(|v| v.to_str().ok());
+        DetachedVerifier::new(format!("{}/{}", client.org_id, client.software_id))
+            .verify(header, req.body(), &jwks, ctx.now)
+            .map_err(|e| e.to_api_error())?;
+        Ok(())
     }
 
     /// The consent a consent token is for, which must be `expected` (the order's `ConsentId`).

@@ -60,11 +60,9 @@ impl Sandbox {
         pot_id: &str,
         req: &Request<Vec<u8>>,
         ctx: &Context,
-    ) -> Response<Vec<u8>> {
-        match self.try_simulate(pot_id, req, ctx) {
-            Ok(body) => http::json(StatusCode::CREATED, &body),
-            Err(e) => http::error(req.headers(), &e),
-        }
+    ) -> Result<Response<Vec<u8>>, ApiError> {
+        self.try_simulate(pot_id, req, ctx)
+            .map(|body| http::json(StatusCode::CREATED, &body))
     }
 
     fn try_simulate(

@@ -80,8 +80,8 @@ impl Sandbox {
         rest: &[&str],
         req: &Request<Vec<u8>>,
         ctx: &Context,
-    ) -> Response<Vec<u8>> {
-        let result = match (method, rest) {
+    ) -> Result<Response<Vec<u8>>, ApiError> {
+        match (method, rest) {
             (&Method::POST, ["domestic-vrp-consents"]) => {
                 self.idempotent(req, ctx, caller(TokenUse::ClientCredentials), |s, c| {
                     s.create_vrp_consent(req, ctx, c)
@@ -106,14 +106,7 @@ impl Sandbox {
                 })
             }
             (&Method::GET, ["domestic-vrps", id]) => self.get_vrp(id, req, ctx),
-            (&Method::GET, ["domestic-vrps", _, "payment-details"]) => {
-                Err(Self::unsupported_payment_details())
-            }
             _ => Err(http::not_found()),
-        };
-        match result {
-            Ok(resp) => self.sign_response(resp, ctx),
-            Err(e) => http::error(req.headers(), &e),
         }
     }
 

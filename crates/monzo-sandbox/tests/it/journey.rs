@@ -115,12 +115,21 @@ impl Tpp {
             .method(method)
             .uri(self.url(path))
             .header("authorization", format!("Bearer {token}"));
-        if body.is_some() {
-            b = b.header("content-type", "application/json");
-        }
-        let req = b
-            .body(body.map(|v| v.to_string().into_bytes()).unwrap_or_default())
+        let bytes = body.map(|v| v.to_string().into_bytes());
+        if let Some(bytes) = &bytes {
+            // Every body is signed; the emulator checks the signature where the spec has one
+            // (payments, event subscriptions) and ignores it elsewhere.
+            let sig = ob_jose::detached::DetachedSigner::new(
+                tpp_key(),
+                format!("{ORG_ID}/{SOFTWARE_ID}"),
+            )
+            .sign(bytes, self.now)
             .unwrap();
+            b = b
+                .header("content-type", "application/json")
+                .header("x-jws-signature", sig);
+        }
+        let req = b.body(bytes.unwrap_or_default()).unwrap();
         let resp = self.send(req, true);
         let status = resp.status().as_u16();
         let v = if resp.body().is_empty() {
@@ -669,6 +678,7 @@ fn errors_have_the_obie_and_legacy_shapes() {
         "{BASE}/open-banking/v3.1/aisp/account-access-consents"
     ))
     .header("authorization", format!("Bearer {app}"))
+    .header("content-type", "application/json")
     .header(
         "x-fapi-interaction-id",
         "93bac548-d2de-4546-b106-880a5018460d",
@@ -692,6 +702,7 @@ fn errors_have_the_obie_and_legacy_shapes() {
         "{BASE}/open-banking/v3.1/aisp/account-access-consents"
     ))
     .header("authorization", format!("Bearer {app}"))
+    .header("content-type", "application/json")
     .header("x-open-banking-legacy-errors", "true")
     .body(
         json!({"Data": {"Permissions": []}, "Risk": {}})
@@ -860,6 +871,7 @@ fn malformed_duplicate_and_deep_json_are_refused_with_obie_errors() {
     for body in bodies {
         let req = Request::post(tpp.url("/open-banking/v3.1/aisp/account-access-consents"))
             .header("authorization", format!("Bearer {app}"))
+            .header("content-type", "application/json")
             .body(body.into_bytes())
             .unwrap();
         let resp = tpp.send(req, true);
@@ -916,7 +928,11 @@ fn tokens_are_bound_to_their_client_and_certificate() {
     let req = Request::post(tpp.url("/open-banking/sandbox/software-statements"))
         .body(json!({"software_statement_claims": {"software_id": SOFTWARE_ID, "software_redirect_uris": [REDIRECT], "software_roles": ["AISP"]}, "jwks": {"keys": [intruder.public_jwk()]}}).to_string().into_bytes())
         .unwrap();
-    assert_eq!(tpp.send(req, false).status(), 409);
+    // Monzo pairs every error prefix with one status, and has none for 409: a 400.
+    let resp = tpp.send(req, false);
+    assert_eq!(resp.status(), 400);
+    let err = ob_errors::parse_response(&resp).unwrap();
+    assert_eq!(err.code, "bad_request.resource_exists");
 }
 
 #[test]

@@ -264,7 +264,7 @@ fn each_organisation_is_rate_limited() {
     };
     assert_eq!(resp.headers()["retry-after"], "1");
     let err = ob_errors::parse_response(&resp).unwrap();
-    assert_eq!(err.code, "rate_limited");
+    assert_eq!(err.code, "rate_limited.tpp");
     assert!(err.is_retryable());
     // Requests without a client certificate (the customer's browser) are not counted.
     for _ in 0..6 {
