@@ -1,7 +1,8 @@
 //! Monzo's profile of the UK Open Banking APIs, generated from the pinned OBIE specs plus
 //! Monzo's extension documents in `specs/monzo/`.
 //!
-//! Each module mirrors an [`ob_model`] module and is a complete view of what Monzo serves:
+//! Each module mirrors an [`ob_model`] module and is a complete view of what Monzo serves (its
+//! operation tables list only the endpoints Monzo implements, `application/json` only):
 //! OBIE types that Monzo leaves unchanged are re-exported from `ob_model`; types Monzo extends or
 //! narrows are generated here under the same names; Monzo's own types (pots, transaction
 //! `SupplementaryData`, proprietary transaction codes, sandbox `SupplementaryData`) are added.
@@ -14,6 +15,7 @@
 //! | `payments_v3_1_11` | `payments` | the above plus international payments rules (v3.1.11) |
 //! | `vrp` | `vrp` | VRP narrowing and sandbox `SupplementaryData`, error codes |
 //! | `funds` | `funds` | `UK.OBIE.SortCodeAccountNumber` only, error codes |
+//! | `events` | `events` | not offered by Monzo: the OBIE Events API as the local emulator serves it for this project's pot proposal (JSON only, Monzo's error codes) |
 //! | [`developer`] | `developer` | not Open Banking: the developer API's transactions, pots, balance and webhook JSON, written by hand (no spec exists), with the pot-transfer metadata |
 //!
 //! Monzo's narrowing is documented on the types and enforced by [`Validate`](ob_model::Validate),

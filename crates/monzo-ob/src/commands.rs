@@ -182,12 +182,7 @@ fn err(e: impl std::fmt::Display) -> String {
 pub async fn run(cli: Cli) -> Result<(), String> {
     let dir = Dir(cli.profile.clone());
     match cli.command {
-        Command::Sandbox {
-            listen,
-            state,
-            memory,
-            no_proposals,
-        } => sandbox(listen, state, memory, no_proposals).await,
+        Command::Sandbox(args) => sandbox(&args).await,
         Command::Register(a) => register(&dir, *a).await,
         Command::Authorize(a) => authorize(&dir, a).await,
         Command::Accounts { json } => accounts(&dir, json).await,
@@ -237,42 +232,44 @@ pub async fn run(cli: Cli) -> Result<(), String> {
             ..
         } => reconcile_pots(&dir, json, csv).await,
         Command::Pay(a) => pay(&dir, a).await,
-        Command::Token { payments: false } => {
+        Command::Token {
+            payments: false,
+            accounts_app: false,
+            funds: false,
+        } => {
             let (_, _, token) = accounts_session(&dir).await?;
             println!("{token}");
             Ok(())
         }
-        Command::Token { payments: true } => {
+        Command::Token {
+            payments,
+            accounts_app,
+            funds,
+        } => {
             let profile = dir.profile()?;
             let client = dir.client(&profile)?;
-            let id = profile
-                .payments_client
-                .ok_or("no payments client: run `monzo-ob register`")?;
-            let t = client
-                .client_credentials(&id, "payments")
-                .await
-                .map_err(err)?;
+            let (id, scope) = if payments {
+                (profile.payments_client, "payments")
+            } else if funds {
+                (profile.funds_client, "fundsconfirmations")
+            } else {
+                debug_assert!(accounts_app);
+                (profile.accounts_client, "accounts")
+            };
+            let id = id.ok_or(format!(
+                "no client registered for {scope}: run `monzo-ob register`"
+            ))?;
+            let t = client.client_credentials(&id, scope).await.map_err(err)?;
             println!("{}", t.access_token.expose());
             Ok(())
         }
     }
 }
 
-async fn sandbox(
-    listen: std::net::SocketAddr,
-    state: PathBuf,
-    memory: bool,
-    no_proposals: bool,
-) -> Result<(), String> {
-    use monzo_sandbox::server::{start, Options, StateLocation};
-    let location = if memory {
-        StateLocation::Memory
-    } else {
-        StateLocation::Directory(state)
-    };
-    let mut options = Options::new(listen, location);
-    options.proposals = !no_proposals;
-    let running = start(options).await.map_err(err)?;
+async fn sandbox(args: &monzo_sandbox::server::cli::RunArgs) -> Result<(), String> {
+    let running = monzo_sandbox::server::start(args.options())
+        .await
+        .map_err(err)?;
     println!("Monzo Open Banking sandbox on {}", running.base_url);
     println!("next: monzo-ob register --sandbox   (in another terminal)");
     tokio::signal::ctrl_c().await.map_err(err)?;
@@ -320,6 +317,7 @@ async fn register(dir: &Dir, a: RegisterArgs) -> Result<(), String> {
             sandbox: true,
             accounts_client: None,
             payments_client: None,
+            funds_client: None,
             accounts: None,
         };
         let client = dir.client(&profile)?;
@@ -331,7 +329,7 @@ async fn register(dir: &Dir, a: RegisterArgs) -> Result<(), String> {
                 &software_id,
                 &org_id,
                 &[&a.redirect_uri],
-                &["AISP", "PISP"],
+                &["AISP", "PISP", "CBPII"],
                 &jwks,
             )
             .await
@@ -382,16 +380,24 @@ async fn register(dir: &Dir, a: RegisterArgs) -> Result<(), String> {
             sandbox: false,
             accounts_client: None,
             payments_client: None,
+            funds_client: None,
             accounts: None,
         };
         dn = subject_dn;
     }
     let client = dir.client(&profile)?;
     let software = dir.software(&profile)?;
-    for (i, scope) in ["openid accounts", "openid payments"]
-        .into_iter()
-        .enumerate()
-    {
+    // One registration per API (Monzo: since 2020-07-23 a registration may not combine the
+    // payments and accounts scopes); confirmation of funds only for a CBPII.
+    let (_, payload) = ob_jose::dangerous::peek_unverified(&statement).map_err(err)?;
+    let roles: Vec<String> = serde_json::from_slice::<ob_dcr::ssa::SsaClaims>(&payload)
+        .map(|c| c.software_roles)
+        .unwrap_or_default();
+    let mut scopes = vec!["openid accounts", "openid payments"];
+    if roles.iter().any(|r| r == "CBPII") {
+        scopes.push("openid fundsconfirmations");
+    }
+    for (i, scope) in scopes.into_iter().enumerate() {
         let mut jti = [0u8; 16];
         jti[0] = i as u8;
         jti[1..9].copy_from_slice(
@@ -415,10 +421,10 @@ async fn register(dir: &Dir, a: RegisterArgs) -> Result<(), String> {
         let reg = client.register(&jwt).await.map_err(err)?;
         let id = reg.client_id.map(|c| c.to_string()).unwrap_or_default();
         println!("registered {scope}: client {id}");
-        if i == 0 {
-            profile.accounts_client = Some(id);
-        } else {
-            profile.payments_client = Some(id);
+        match i {
+            0 => profile.accounts_client = Some(id),
+            1 => profile.payments_client = Some(id),
+            _ => profile.funds_client = Some(id),
         }
     }
     dir.save(&profile)?;

@@ -43,21 +43,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Runs the local emulator of Monzo's Open Banking API.
-    Sandbox {
-        /// Where to listen.
-        #[arg(long, default_value = "127.0.0.1:8443")]
-        listen: std::net::SocketAddr,
-        /// The state directory (SQLite log, keys, development CA).
-        #[arg(long, default_value = ".monzo-sandbox")]
-        state: PathBuf,
-        /// Keep the state in memory only.
-        #[arg(long)]
-        memory: bool,
-        /// Serve only what Monzo serves: not this project's proposals (pot transactions,
-        /// `PotId` on main-account transactions, the Events API).
-        #[arg(long)]
-        no_proposals: bool,
-    },
+    Sandbox(monzo_sandbox::server::cli::RunArgs),
     /// Registers this software with the ASPSP (one client for accounts, one for payments).
     Register(Box<commands::RegisterArgs>),
     /// Creates an account-access consent and has the customer authorise it.
@@ -93,11 +79,19 @@ pub enum Command {
     },
     /// Makes a domestic payment (Faster Payments).
     Pay(commands::PayArgs),
-    /// Prints the current account-information access token (refreshing it if it expired).
+    /// Prints the current account-information access token (refreshing it if it expired), or
+    /// a new client-credentials token of one of the registered clients.
     Token {
-        /// Print a new client-credentials token of the payments client instead.
-        #[arg(long)]
+        /// A client-credentials token of the payments client (scope `payments`).
+        #[arg(long, conflicts_with_all = ["accounts_app", "funds"])]
         payments: bool,
+        /// A client-credentials token of the accounts client (scope `accounts`).
+        #[arg(long, conflicts_with = "funds")]
+        accounts_app: bool,
+        /// A client-credentials token of the confirmation-of-funds client (scope
+        /// `fundsconfirmations`).
+        #[arg(long)]
+        funds: bool,
     },
 }
 

@@ -47,6 +47,10 @@ pub struct Profile {
     pub accounts_client: Option<String>,
     /// The client registered for `openid payments`.
     pub payments_client: Option<String>,
+    /// The client registered for `openid fundsconfirmations` (when the software has the CBPII
+    /// role).
+    #[serde(default)]
+    pub funds_client: Option<String>,
     /// Tokens of the last authorised account-access consent.
     pub accounts: Option<Tokens>,
 }

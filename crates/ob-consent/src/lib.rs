@@ -60,7 +60,7 @@ pub mod vrp;
 
 use std::fmt;
 
-use ob_errors::{ApiError, ErrorCode, Prefix, Shape};
+use ob_errors::{ApiError, ErrorCode, Prefix};
 use rust_decimal::Decimal;
 
 /// A point in time, in UTC. Every function that depends on time takes one as `now`.
@@ -493,14 +493,19 @@ impl ConsentError {
                 "Access forbidden",
             )
             .with_detail(ErrorCode::MonzoForbidden, message),
-            ConsentError::RefreshTokenInvalid { .. } => ApiError {
-                shape: Shape::DeveloperApi,
-                ..ApiError::obie(Prefix::BadRequest, "refresh_token.invalid", message)
-            },
-            ConsentError::RefreshTokenEvicted => ApiError {
-                shape: Shape::DeveloperApi,
-                ..ApiError::obie(Prefix::BadRequest, "refresh_token.evicted", message)
-            },
+            // The token endpoint answers in RFC 6749 §5.2's shape (the OBIE profile: "ASPSPs
+            // must respond with error response in the OAuth/OIDC flow with mandatory alignment
+            // of the error codes to those specified in OpenID Connect Core"), `invalid_grant`,
+            // with the code Monzo documents for the case at the head of the description
+            // (Monzo's docs name the codes, not the body).
+            ConsentError::RefreshTokenInvalid { .. } => ApiError::oauth(
+                "invalid_grant",
+                format!("bad_request.refresh_token.invalid: {message}"),
+            ),
+            ConsentError::RefreshTokenEvicted => ApiError::oauth(
+                "invalid_grant",
+                format!("bad_request.refresh_token.evicted: {message}"),
+            ),
             ConsentError::AccessTokenInvalid => ApiError::unauthorized_empty(),
             ConsentError::TimeWentBackwards { .. } | ConsentError::TokenNotFresh => {
                 ApiError::obie(Prefix::InternalService, "", "Internal server error")

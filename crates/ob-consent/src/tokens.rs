@@ -10,6 +10,9 @@
 //!   authorising one more evicts the oldest, whose refresh token then fails with
 //!   `bad_request.refresh_token.evicted`.
 //!
+//! Both failures are rendered as RFC 6749's `invalid_grant`, with Monzo's code at the head of
+//! the `error_description` ([`ConsentError::to_api_error`](crate::ConsentError::to_api_error)).
+//!
 //! The store never makes up token values: the caller passes them in ([`NewTokens`]), from
 //! whatever random source it uses. Each refreshed pair gets the full lifetimes again. "Oldest"
 //! means the consent whose tokens were issued (by authorisation) longest ago; refreshing does

@@ -225,6 +225,24 @@ impl PendingRegistration {
             .map_err(|e| DcrError::metadata("request", format!("claims: {e}")))?;
         let ssa = self.statement.claims();
         let cfg = &self.config;
+        // Monzo's EU profile: the registration JWT's header "typ: Must be \"jwt\"".
+        if cfg.profile == Profile::MonzoEu {
+            let typ = verified.header().get("typ").and_then(|t| t.as_str());
+            if !typ.is_some_and(|t| t.eq_ignore_ascii_case("JWT")) {
+                return Err(DcrError::metadata(
+                    "typ",
+                    format!("expected the header typ \"JWT\", found {typ:?}"),
+                ));
+            }
+        }
+        // The client's keys are the software statement's (its JWKS endpoint, or the sandbox
+        // directory's copy): keys sent by value in the request are refused, never trusted.
+        if claims.extra.get("jwks").is_some() {
+            return Err(DcrError::metadata(
+                "jwks",
+                "keys by value are not accepted: the software statement's JWKS is used",
+            ));
+        }
         let now_s = now.timestamp();
         let leeway = cfg.leeway.num_seconds().max(0);
 

@@ -54,7 +54,26 @@ impl fmt::Display for Path {
         for s in &self.0 {
             match s {
                 Segment::Field(n) => write!(f, ".{n}")?,
-                Segment::Key(n) => write!(f, ".{n}")?,
+                // A member name that is not a plain word is written in brackets, so that the
+                // path stays unambiguous (`$['']`, `$['a.b']`).
+                Segment::Key(n)
+                    if !n.is_empty()
+                        && n.bytes()
+                            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') =>
+                {
+                    write!(f, ".{n}")?
+                }
+                Segment::Key(n) => {
+                    f.write_str("['")?;
+                    for c in n.chars() {
+                        match c {
+                            '\\' => f.write_str("\\\\")?,
+                            '\'' => f.write_str("\\'")?,
+                            c => write!(f, "{c}")?,
+                        }
+                    }
+                    f.write_str("']")?
+                }
                 Segment::Index(i) => write!(f, "[{i}]")?,
             }
         }
@@ -233,7 +252,9 @@ impl Report {
 
     /// Records a problem at the field `name` of the current path.
     pub fn add_at(&mut self, name: &str, problem: Problem) {
-        let path = format!("{}.{name}", self.path);
+        self.path.push_key(name);
+        let path = self.path.to_string();
+        self.path.pop();
         self.violations.push(Violation { path, problem });
     }
 }

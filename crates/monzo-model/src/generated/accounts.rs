@@ -127,7 +127,6 @@ pub use ob_model::accounts::{
     OBPartyRelationships1Account, OBPostalAddress6, OBRate1_0, OBRate1_1, OBReadAccount6,
     OBReadAccount6Data, OBReadBalance1DataBalanceCreditLine,
     OBReadBalance1DataBalanceCreditLineType, OBReadBeneficiary5, OBReadBeneficiary5Data,
-    OBReadConsent1DataPermissions, OBReadConsentResponse1, OBReadConsentResponse1Data,
     OBReadConsentResponse1DataStatus, OBReadDataStatement2, OBReadDirectDebit2,
     OBReadDirectDebit2Data, OBReadDirectDebit2DataDirectDebit,
     OBReadDirectDebit2DataDirectDebitFrequency, OBReadOffer1, OBReadOffer1Data,
@@ -695,6 +694,16 @@ impl ob_model::Validate for MonzoSandboxSupplementaryData {
         }
         if let Some(v) = &self.user_id {
             r.path.push_field("UserID");
+            ob_model::__private::check_allowed(
+                r,
+                v.as_ref(),
+                &[
+                    "user_0000A4C4ZChWNMEvew2U77",
+                    "user_0000A4C4nqORb7K9YYW3r0",
+                    "user_0000A4C4wkPFE7x9at8Ujp",
+                    "user_0000Av3bpksv3AAmdybBCr",
+                ],
+            );
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
@@ -753,7 +762,12 @@ impl ob_model::__private::schemars::JsonSchema for MonzoSandboxSupplementaryData
                     min_items: None,
                     max_items: None,
                     minimum: None,
-                    allowed: &[],
+                    allowed: &[
+                        "user_0000A4C4ZChWNMEvew2U77",
+                        "user_0000A4C4nqORb7K9YYW3r0",
+                        "user_0000A4C4wkPFE7x9at8Ujp",
+                        "user_0000Av3bpksv3AAmdybBCr",
+                    ],
                     items: None,
                 },
             ),
@@ -3558,7 +3572,31 @@ impl ob_model::Validate for OBReadConsent1Data {
             let v = &self.permissions;
             r.path.push_field("Permissions");
             ob_model::__private::check_items(r, v.len(), Some(1u64), None);
-            ob_model::Validate::validate_at(v, r);
+            for (i, item) in v.iter().enumerate() {
+                r.path.push_index(i);
+                ob_model::__private::check_allowed(
+                    r,
+                    item.as_str(),
+                    &[
+                        "ReadAccountsBasic",
+                        "ReadAccountsDetail",
+                        "ReadBalances",
+                        "ReadTransactionsBasic",
+                        "ReadTransactionsDetail",
+                        "ReadTransactionsCredits",
+                        "ReadTransactionsDebits",
+                        "ReadParty",
+                        "ReadPartyPSU",
+                        "ReadDirectDebits",
+                        "ReadScheduledPaymentsBasic",
+                        "ReadScheduledPaymentsDetail",
+                        "ReadStandingOrdersBasic",
+                        "ReadStandingOrdersDetail",
+                    ],
+                );
+                ob_model::Validate::validate_at(item, r);
+                r.path.pop();
+            }
             r.path.pop();
         }
         if let Some(v) = &self.expiration_date_time {
@@ -3613,7 +3651,33 @@ impl ob_model::__private::schemars::JsonSchema for OBReadConsent1Data {
                     max_items: None,
                     minimum: None,
                     allowed: &[],
-                    items: None,
+                    items: Some(
+                        &ob_model::schema::Constraints {
+                            min_len: None,
+                            max_len: None,
+                            pattern: None,
+                            min_items: None,
+                            max_items: None,
+                            minimum: None,
+                            allowed: &[
+                                "ReadAccountsBasic",
+                                "ReadAccountsDetail",
+                                "ReadBalances",
+                                "ReadTransactionsBasic",
+                                "ReadTransactionsDetail",
+                                "ReadTransactionsCredits",
+                                "ReadTransactionsDebits",
+                                "ReadParty",
+                                "ReadPartyPSU",
+                                "ReadDirectDebits",
+                                "ReadScheduledPaymentsBasic",
+                                "ReadScheduledPaymentsDetail",
+                                "ReadStandingOrdersBasic",
+                                "ReadStandingOrdersDetail",
+                            ],
+                            items: None,
+                        },
+                    ),
                 },
             ),
         );
@@ -3681,6 +3745,829 @@ impl ob_model::__private::schemars::JsonSchema for OBReadConsent1Data {
             "Monzo (sandbox only, non-standard): `DesiredStatus` (and `UserID`) to have the sandbox authorise or reject the consent automatically, e.g. `{\"DesiredStatus\": \"Authorised\", \"UserID\": \"user_000xxx\"}`.",
             ob_model::schema::constrain(
                 g.subschema_for::<MonzoSandboxSupplementaryData>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
+}
+/// Specifies the Open Banking account access data types.
+///
+/// Monzo: only the permissions of the endpoints it implements (accounts, balances, transactions, parties, direct debits, scheduled payments, standing orders); others (beneficiaries, offers, PAN, products, statements) are refused with `UK.OBIE.Field.Invalid` (seed: AIS; FACTS 1 › Permissions Monzo names).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OBReadConsent1DataPermissions {
+    /// `ReadAccountsBasic`
+    ReadAccountsBasic,
+    /// `ReadAccountsDetail`
+    ReadAccountsDetail,
+    /// `ReadBalances`
+    ReadBalances,
+    /// `ReadBeneficiariesBasic`
+    ReadBeneficiariesBasic,
+    /// `ReadBeneficiariesDetail`
+    ReadBeneficiariesDetail,
+    /// `ReadDirectDebits`
+    ReadDirectDebits,
+    /// `ReadOffers`
+    ReadOffers,
+    /// `ReadPAN`
+    ReadPAN,
+    /// `ReadParty`
+    ReadParty,
+    /// `ReadPartyPSU`
+    ReadPartyPSU,
+    /// `ReadProducts`
+    ReadProducts,
+    /// `ReadScheduledPaymentsBasic`
+    ReadScheduledPaymentsBasic,
+    /// `ReadScheduledPaymentsDetail`
+    ReadScheduledPaymentsDetail,
+    /// `ReadStandingOrdersBasic`
+    ReadStandingOrdersBasic,
+    /// `ReadStandingOrdersDetail`
+    ReadStandingOrdersDetail,
+    /// `ReadStatementsBasic`
+    ReadStatementsBasic,
+    /// `ReadStatementsDetail`
+    ReadStatementsDetail,
+    /// `ReadTransactionsBasic`
+    ReadTransactionsBasic,
+    /// `ReadTransactionsCredits`
+    ReadTransactionsCredits,
+    /// `ReadTransactionsDebits`
+    ReadTransactionsDebits,
+    /// `ReadTransactionsDetail`
+    ReadTransactionsDetail,
+    /// A code the spec does not list, kept exactly as sent.
+    Unknown(String),
+}
+impl OBReadConsent1DataPermissions {
+    /// Every code the spec lists, in spec order.
+    pub const CODES: &'static [&'static str] = &[
+        "ReadAccountsBasic",
+        "ReadAccountsDetail",
+        "ReadBalances",
+        "ReadBeneficiariesBasic",
+        "ReadBeneficiariesDetail",
+        "ReadDirectDebits",
+        "ReadOffers",
+        "ReadPAN",
+        "ReadParty",
+        "ReadPartyPSU",
+        "ReadProducts",
+        "ReadScheduledPaymentsBasic",
+        "ReadScheduledPaymentsDetail",
+        "ReadStandingOrdersBasic",
+        "ReadStandingOrdersDetail",
+        "ReadStatementsBasic",
+        "ReadStatementsDetail",
+        "ReadTransactionsBasic",
+        "ReadTransactionsCredits",
+        "ReadTransactionsDebits",
+        "ReadTransactionsDetail",
+    ];
+    /// The code as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::ReadAccountsBasic => "ReadAccountsBasic",
+            Self::ReadAccountsDetail => "ReadAccountsDetail",
+            Self::ReadBalances => "ReadBalances",
+            Self::ReadBeneficiariesBasic => "ReadBeneficiariesBasic",
+            Self::ReadBeneficiariesDetail => "ReadBeneficiariesDetail",
+            Self::ReadDirectDebits => "ReadDirectDebits",
+            Self::ReadOffers => "ReadOffers",
+            Self::ReadPAN => "ReadPAN",
+            Self::ReadParty => "ReadParty",
+            Self::ReadPartyPSU => "ReadPartyPSU",
+            Self::ReadProducts => "ReadProducts",
+            Self::ReadScheduledPaymentsBasic => "ReadScheduledPaymentsBasic",
+            Self::ReadScheduledPaymentsDetail => "ReadScheduledPaymentsDetail",
+            Self::ReadStandingOrdersBasic => "ReadStandingOrdersBasic",
+            Self::ReadStandingOrdersDetail => "ReadStandingOrdersDetail",
+            Self::ReadStatementsBasic => "ReadStatementsBasic",
+            Self::ReadStatementsDetail => "ReadStatementsDetail",
+            Self::ReadTransactionsBasic => "ReadTransactionsBasic",
+            Self::ReadTransactionsCredits => "ReadTransactionsCredits",
+            Self::ReadTransactionsDebits => "ReadTransactionsDebits",
+            Self::ReadTransactionsDetail => "ReadTransactionsDetail",
+            Self::Unknown(code) => code,
+        }
+    }
+    /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    pub fn from_code(code: &str) -> Self {
+        match code {
+            "ReadAccountsBasic" => Self::ReadAccountsBasic,
+            "ReadAccountsDetail" => Self::ReadAccountsDetail,
+            "ReadBalances" => Self::ReadBalances,
+            "ReadBeneficiariesBasic" => Self::ReadBeneficiariesBasic,
+            "ReadBeneficiariesDetail" => Self::ReadBeneficiariesDetail,
+            "ReadDirectDebits" => Self::ReadDirectDebits,
+            "ReadOffers" => Self::ReadOffers,
+            "ReadPAN" => Self::ReadPAN,
+            "ReadParty" => Self::ReadParty,
+            "ReadPartyPSU" => Self::ReadPartyPSU,
+            "ReadProducts" => Self::ReadProducts,
+            "ReadScheduledPaymentsBasic" => Self::ReadScheduledPaymentsBasic,
+            "ReadScheduledPaymentsDetail" => Self::ReadScheduledPaymentsDetail,
+            "ReadStandingOrdersBasic" => Self::ReadStandingOrdersBasic,
+            "ReadStandingOrdersDetail" => Self::ReadStandingOrdersDetail,
+            "ReadStatementsBasic" => Self::ReadStatementsBasic,
+            "ReadStatementsDetail" => Self::ReadStatementsDetail,
+            "ReadTransactionsBasic" => Self::ReadTransactionsBasic,
+            "ReadTransactionsCredits" => Self::ReadTransactionsCredits,
+            "ReadTransactionsDebits" => Self::ReadTransactionsDebits,
+            "ReadTransactionsDetail" => Self::ReadTransactionsDetail,
+            other => Self::Unknown(String::from(other)),
+        }
+    }
+    /// Whether the code is one the spec lists.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
+}
+ob_model::open_enum_traits!(OBReadConsent1DataPermissions);
+/// `OBReadConsentResponse1` (the spec gives no description).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct OBReadConsentResponse1 {
+    /// The `Data` field (the spec gives no description).
+    ///
+    /// JSON name: `Data`
+    pub data: OBReadConsentResponse1Data,
+    /// The Risk section is sent by the initiating party to the ASPSP. It is used to specify additional details for risk scoring for Account Info.
+    ///
+    /// JSON name: `Risk`
+    pub risk: OBRisk2,
+    /// Links relevant to the payload
+    ///
+    /// JSON name: `Links`
+    pub links: Option<Box<Links>>,
+    /// Meta Data relevant to the payload
+    ///
+    /// JSON name: `Meta`
+    pub meta: Option<Box<Meta>>,
+    /// Fields the spec does not name, and required fields the document left out: kept so
+    /// that re-encoding loses nothing, and reported by `validate()`.
+    pub extra: ob_model::Extra,
+}
+impl ob_model::Object for OBReadConsentResponse1 {
+    const NAME: &'static str = "OBReadConsentResponse1";
+    const FIELDS: &'static [&'static str] = &["Data", "Risk", "Links", "Meta"];
+    const REQUIRED: u128 = 3;
+    const OPEN: bool = false;
+    fn field_index(key: &str) -> Option<usize> {
+        match key {
+            "Data" => Some(0usize),
+            "Risk" => Some(1usize),
+            "Links" => Some(2usize),
+            "Meta" => Some(3usize),
+            _ => None,
+        }
+    }
+    fn decode_field<'de, A: ob_model::__private::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0usize => self.data = map.next_value()?,
+            1usize => self.risk = map.next_value()?,
+            2usize => self.links = map.next_value()?,
+            3usize => self.meta = map.next_value()?,
+            _ => {}
+        }
+        Ok(())
+    }
+    fn encode_fields<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        ob_model::__private::encode_required(map, "Data", &self.data, &self.extra)?;
+        ob_model::__private::encode_required(map, "Risk", &self.risk, &self.extra)?;
+        ob_model::__private::encode_optional(map, "Links", &self.links)?;
+        ob_model::__private::encode_optional(map, "Meta", &self.meta)?;
+        Ok(())
+    }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Data",
+                    &self.data,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Risk",
+                    &self.risk,
+                    &self.extra,
+                )
+            }
+            2usize => ob_model::__private::encode_optional(map, "Links", &self.links),
+            3usize => ob_model::__private::encode_optional(map, "Meta", &self.meta),
+            _ => Ok(()),
+        }
+    }
+    fn extra(&self) -> &ob_model::Extra {
+        &self.extra
+    }
+    fn extra_mut(&mut self) -> &mut ob_model::Extra {
+        &mut self.extra
+    }
+}
+impl ob_model::__private::serde::Serialize for OBReadConsentResponse1 {
+    fn serialize<S: ob_model::__private::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        ob_model::__private::serialize_object(self, serializer)
+    }
+}
+impl<'de> ob_model::__private::serde::Deserialize<'de> for OBReadConsentResponse1 {
+    fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        ob_model::__private::deserialize_object(deserializer)
+    }
+}
+impl ob_model::Validate for OBReadConsentResponse1 {
+    fn validate_at(&self, r: &mut ob_model::__private::Report) {
+        ob_model::__private::check_extra::<Self>(r, &self.extra);
+        if !self.extra.is_missing("Data") {
+            let v = &self.data;
+            r.path.push_field("Data");
+            ob_model::Validate::validate_at(v, r);
+            r.path.pop();
+        }
+        if !self.extra.is_missing("Risk") {
+            let v = &self.risk;
+            r.path.push_field("Risk");
+            ob_model::Validate::validate_at(v, r);
+            r.path.pop();
+        }
+        if let Some(v) = &self.links {
+            r.path.push_field("Links");
+            ob_model::Validate::validate_at(v, r);
+            r.path.pop();
+        }
+        if let Some(v) = &self.meta {
+            r.path.push_field("Meta");
+            ob_model::Validate::validate_at(v, r);
+            r.path.pop();
+        }
+    }
+}
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema for OBReadConsentResponse1 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBReadConsentResponse1".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBReadConsentResponse1").into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "`OBReadConsentResponse1` (the spec gives no description).",
+            false,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Data",
+            true,
+            "",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBReadConsentResponse1Data>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Risk",
+            true,
+            "The Risk section is sent by the initiating party to the ASPSP. It is used to specify additional details for risk scoring for Account Info.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBRisk2>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Links",
+            false,
+            "Links relevant to the payload",
+            ob_model::schema::constrain(
+                g.subschema_for::<Links>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Meta",
+            false,
+            "Meta Data relevant to the payload",
+            ob_model::schema::constrain(
+                g.subschema_for::<Meta>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
+}
+/// `OBReadConsentResponse1Data` (the spec gives no description).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct OBReadConsentResponse1Data {
+    /// Unique identification as assigned to identify the account access consent resource.
+    ///
+    /// JSON name: `ConsentId`
+    pub consent_id: ob_model::Text,
+    /// Date and time at which the resource was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.
+    /// All date-time fields in responses must include the timezone. An example is below:
+    /// 2017-04-05T10:43:07+00:00
+    ///
+    /// JSON name: `CreationDateTime`
+    pub creation_date_time: CreationDateTime,
+    /// Specifies the status of consent resource in code form.
+    ///
+    /// JSON name: `Status`
+    pub status: OBReadConsentResponse1DataStatus,
+    /// Date and time at which the resource status was updated.All dates in the JSON payloads are represented in ISO 8601 date-time format.
+    /// All date-time fields in responses must include the timezone. An example is below:
+    /// 2017-04-05T10:43:07+00:00
+    ///
+    /// JSON name: `StatusUpdateDateTime`
+    pub status_update_date_time: StatusUpdateDateTime,
+    /// The `Permissions` field (the spec gives no description).
+    ///
+    /// JSON name: `Permissions`
+    pub permissions: Vec<OBReadConsent1DataPermissions>,
+    /// Specified date and time the permissions will expire.
+    /// If this is not populated, the permissions will be open ended.All dates in the JSON payloads are represented in ISO 8601 date-time format.
+    /// All date-time fields in responses must include the timezone. An example is below:
+    /// 2017-04-05T10:43:07+00:00
+    ///
+    /// JSON name: `ExpirationDateTime`
+    pub expiration_date_time: Option<ob_model::DateTime>,
+    /// Specified start date and time for the transaction query period.
+    /// If this is not populated, the start date will be open ended, and data will be returned from the earliest available transaction.All dates in the JSON payloads are represented in ISO 8601 date-time format.
+    /// All date-time fields in responses must include the timezone. An example is below:
+    /// 2017-04-05T10:43:07+00:00
+    ///
+    /// JSON name: `TransactionFromDateTime`
+    pub transaction_from_date_time: Option<ob_model::DateTime>,
+    /// Specified end date and time for the transaction query period.
+    /// If this is not populated, the end date will be open ended, and data will be returned to the latest available transaction.All dates in the JSON payloads are represented in ISO 8601 date-time format.
+    /// All date-time fields in responses must include the timezone. An example is below:
+    /// 2017-04-05T10:43:07+00:00
+    ///
+    /// JSON name: `TransactionToDateTime`
+    pub transaction_to_date_time: Option<ob_model::DateTime>,
+    /// Fields the spec does not name, and required fields the document left out: kept so
+    /// that re-encoding loses nothing, and reported by `validate()`.
+    pub extra: ob_model::Extra,
+}
+impl ob_model::Object for OBReadConsentResponse1Data {
+    const NAME: &'static str = "OBReadConsentResponse1Data";
+    const FIELDS: &'static [&'static str] = &[
+        "ConsentId",
+        "CreationDateTime",
+        "Status",
+        "StatusUpdateDateTime",
+        "Permissions",
+        "ExpirationDateTime",
+        "TransactionFromDateTime",
+        "TransactionToDateTime",
+    ];
+    const REQUIRED: u128 = 31;
+    const OPEN: bool = true;
+    fn field_index(key: &str) -> Option<usize> {
+        match key {
+            "ConsentId" => Some(0usize),
+            "CreationDateTime" => Some(1usize),
+            "Status" => Some(2usize),
+            "StatusUpdateDateTime" => Some(3usize),
+            "Permissions" => Some(4usize),
+            "ExpirationDateTime" => Some(5usize),
+            "TransactionFromDateTime" => Some(6usize),
+            "TransactionToDateTime" => Some(7usize),
+            _ => None,
+        }
+    }
+    fn decode_field<'de, A: ob_model::__private::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0usize => self.consent_id = map.next_value()?,
+            1usize => self.creation_date_time = map.next_value()?,
+            2usize => self.status = map.next_value()?,
+            3usize => self.status_update_date_time = map.next_value()?,
+            4usize => self.permissions = map.next_value()?,
+            5usize => self.expiration_date_time = map.next_value()?,
+            6usize => self.transaction_from_date_time = map.next_value()?,
+            7usize => self.transaction_to_date_time = map.next_value()?,
+            _ => {}
+        }
+        Ok(())
+    }
+    fn encode_fields<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        ob_model::__private::encode_required(
+            map,
+            "ConsentId",
+            &self.consent_id,
+            &self.extra,
+        )?;
+        ob_model::__private::encode_required(
+            map,
+            "CreationDateTime",
+            &self.creation_date_time,
+            &self.extra,
+        )?;
+        ob_model::__private::encode_required(map, "Status", &self.status, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "StatusUpdateDateTime",
+            &self.status_update_date_time,
+            &self.extra,
+        )?;
+        ob_model::__private::encode_required(
+            map,
+            "Permissions",
+            &self.permissions,
+            &self.extra,
+        )?;
+        ob_model::__private::encode_optional(
+            map,
+            "ExpirationDateTime",
+            &self.expiration_date_time,
+        )?;
+        ob_model::__private::encode_optional(
+            map,
+            "TransactionFromDateTime",
+            &self.transaction_from_date_time,
+        )?;
+        ob_model::__private::encode_optional(
+            map,
+            "TransactionToDateTime",
+            &self.transaction_to_date_time,
+        )?;
+        Ok(())
+    }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "ConsentId",
+                    &self.consent_id,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "CreationDateTime",
+                    &self.creation_date_time,
+                    &self.extra,
+                )
+            }
+            2usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Status",
+                    &self.status,
+                    &self.extra,
+                )
+            }
+            3usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "StatusUpdateDateTime",
+                    &self.status_update_date_time,
+                    &self.extra,
+                )
+            }
+            4usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Permissions",
+                    &self.permissions,
+                    &self.extra,
+                )
+            }
+            5usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "ExpirationDateTime",
+                    &self.expiration_date_time,
+                )
+            }
+            6usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "TransactionFromDateTime",
+                    &self.transaction_from_date_time,
+                )
+            }
+            7usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "TransactionToDateTime",
+                    &self.transaction_to_date_time,
+                )
+            }
+            _ => Ok(()),
+        }
+    }
+    fn extra(&self) -> &ob_model::Extra {
+        &self.extra
+    }
+    fn extra_mut(&mut self) -> &mut ob_model::Extra {
+        &mut self.extra
+    }
+}
+impl ob_model::__private::serde::Serialize for OBReadConsentResponse1Data {
+    fn serialize<S: ob_model::__private::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        ob_model::__private::serialize_object(self, serializer)
+    }
+}
+impl<'de> ob_model::__private::serde::Deserialize<'de> for OBReadConsentResponse1Data {
+    fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        ob_model::__private::deserialize_object(deserializer)
+    }
+}
+impl ob_model::Validate for OBReadConsentResponse1Data {
+    fn validate_at(&self, r: &mut ob_model::__private::Report) {
+        ob_model::__private::check_extra::<Self>(r, &self.extra);
+        if !self.extra.is_missing("ConsentId") {
+            let v = &self.consent_id;
+            r.path.push_field("ConsentId");
+            ob_model::__private::check_text(r, v, Some(1u64), Some(128u64), None);
+            ob_model::Validate::validate_at(v, r);
+            r.path.pop();
+        }
+        if !self.extra.is_missing("CreationDateTime") {
+            let v = &self.creation_date_time;
+            r.path.push_field("CreationDateTime");
+            ob_model::Validate::validate_at(v, r);
+            r.path.pop();
+        }
+        if !self.extra.is_missing("Status") {
+            let v = &self.status;
+            r.path.push_field("Status");
+            ob_model::Validate::validate_at(v, r);
+            r.path.pop();
+        }
+        if !self.extra.is_missing("StatusUpdateDateTime") {
+            let v = &self.status_update_date_time;
+            r.path.push_field("StatusUpdateDateTime");
+            ob_model::Validate::validate_at(v, r);
+            r.path.pop();
+        }
+        if !self.extra.is_missing("Permissions") {
+            let v = &self.permissions;
+            r.path.push_field("Permissions");
+            ob_model::__private::check_items(r, v.len(), Some(1u64), None);
+            ob_model::Validate::validate_at(v, r);
+            r.path.pop();
+        }
+        if let Some(v) = &self.expiration_date_time {
+            r.path.push_field("ExpirationDateTime");
+            ob_model::Validate::validate_at(v, r);
+            r.path.pop();
+        }
+        if let Some(v) = &self.transaction_from_date_time {
+            r.path.push_field("TransactionFromDateTime");
+            ob_model::Validate::validate_at(v, r);
+            r.path.pop();
+        }
+        if let Some(v) = &self.transaction_to_date_time {
+            r.path.push_field("TransactionToDateTime");
+            ob_model::Validate::validate_at(v, r);
+            r.path.pop();
+        }
+    }
+}
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema for OBReadConsentResponse1Data {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBReadConsentResponse1Data".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "OBReadConsentResponse1Data").into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "`OBReadConsentResponse1Data` (the spec gives no description).",
+            true,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "ConsentId",
+            true,
+            "Unique identification as assigned to identify the account access consent resource.",
+            ob_model::schema::constrain(
+                g.subschema_for::<ob_model::Text>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(128u64),
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "CreationDateTime",
+            true,
+            "Date and time at which the resource was created.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            ob_model::schema::constrain(
+                g.subschema_for::<CreationDateTime>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Status",
+            true,
+            "Specifies the status of consent resource in code form.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBReadConsentResponse1DataStatus>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "StatusUpdateDateTime",
+            true,
+            "Date and time at which the resource status was updated.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            ob_model::schema::constrain(
+                g.subschema_for::<StatusUpdateDateTime>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Permissions",
+            true,
+            "",
+            ob_model::schema::constrain(
+                g.subschema_for::<Vec<OBReadConsent1DataPermissions>>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: Some(1u64),
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "ExpirationDateTime",
+            false,
+            "Specified date and time the permissions will expire.\nIf this is not populated, the permissions will be open ended.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            ob_model::schema::constrain(
+                g.subschema_for::<ob_model::DateTime>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "TransactionFromDateTime",
+            false,
+            "Specified start date and time for the transaction query period.\nIf this is not populated, the start date will be open ended, and data will be returned from the earliest available transaction.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            ob_model::schema::constrain(
+                g.subschema_for::<ob_model::DateTime>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "TransactionToDateTime",
+            false,
+            "Specified end date and time for the transaction query period.\nIf this is not populated, the end date will be open ended, and data will be returned to the latest available transaction.All dates in the JSON payloads are represented in ISO 8601 date-time format.\nAll date-time fields in responses must include the timezone. An example is below:\n2017-04-05T10:43:07+00:00",
+            ob_model::schema::constrain(
+                g.subschema_for::<ob_model::DateTime>(),
                 &ob_model::schema::Constraints {
                     min_len: None,
                     max_len: None,

@@ -19,6 +19,8 @@
 //   OpenBankingUK/read-write-api-specs@v3.1.10r6 dist/openapi/confirmation-funds-openapi.json (sha256 71f5d9e209baabeef663f5d5e33e48227778aa28f3afa3b3b3642178785ee2ee)
 //   specs/monzo/funds.overlay.json
 //   specs/monzo/funds.served.overlay.json
+//   OpenBankingUK/read-write-api-specs@v3.1.10r6 dist/openapi/events-openapi.json (sha256 e7c0e413372d476d25c7d2ab4fadfcbcfdee2dc755156c1023cb78d424d7b5df)
+//   specs/monzo/events.served.overlay.json
 
 //! Types Monzo's profile changes identically in several APIs (the error model with Monzo's
 //! custom codes).

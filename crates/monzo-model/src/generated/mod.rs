@@ -15,3 +15,5 @@ pub mod payments_v3_1_11;
 pub mod vrp;
 #[cfg(feature = "funds")]
 pub mod funds;
+#[cfg(feature = "events")]
+pub mod events;

@@ -1786,6 +1786,16 @@ impl ob_model::Validate for OBWriteDomestic2DataInitiationSupplementaryData {
         }
         if let Some(v) = &self.user_id {
             r.path.push_field("UserID");
+            ob_model::__private::check_allowed(
+                r,
+                v.as_ref(),
+                &[
+                    "user_0000A4C4ZChWNMEvew2U77",
+                    "user_0000A4C4nqORb7K9YYW3r0",
+                    "user_0000A4C4wkPFE7x9at8Ujp",
+                    "user_0000Av3bpksv3AAmdybBCr",
+                ],
+            );
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
@@ -1849,7 +1859,12 @@ for OBWriteDomestic2DataInitiationSupplementaryData {
                     min_items: None,
                     max_items: None,
                     minimum: None,
-                    allowed: &[],
+                    allowed: &[
+                        "user_0000A4C4ZChWNMEvew2U77",
+                        "user_0000A4C4nqORb7K9YYW3r0",
+                        "user_0000A4C4wkPFE7x9at8Ujp",
+                        "user_0000Av3bpksv3AAmdybBCr",
+                    ],
                     items: None,
                 },
             ),
@@ -9189,7 +9204,7 @@ pub struct OBWriteDomesticStandingOrder3DataInitiation {
     ///
     /// JSON name: `RecurringPaymentAmount`
     pub recurring_payment_amount: Option<
-        Box<OBWriteDomestic2DataInitiationInstructedAmount>,
+        Box<OBWriteDomesticStandingOrder3DataInitiationRecurringPaymentAmount>,
     >,
     /// The amount of the final Standing Order
     ///
@@ -9694,7 +9709,10 @@ for OBWriteDomesticStandingOrder3DataInitiation {
             false,
             "The amount of the recurring Standing Order\n\nMonzo: not used; a request that includes it is rejected.",
             ob_model::schema::constrain(
-                g.subschema_for::<OBWriteDomestic2DataInitiationInstructedAmount>(),
+                g
+                    .subschema_for::<
+                        OBWriteDomesticStandingOrder3DataInitiationRecurringPaymentAmount,
+                    >(),
                 &ob_model::schema::Constraints {
                     min_len: None,
                     max_len: None,
@@ -9779,6 +9797,194 @@ for OBWriteDomesticStandingOrder3DataInitiation {
                     max_items: None,
                     minimum: None,
                     allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
+}
+/// The amount of the recurring Standing Order
+///
+/// Monzo: not used; a request that includes it is rejected.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct OBWriteDomesticStandingOrder3DataInitiationRecurringPaymentAmount {
+    /// Monzo: a GBP amount in pounds and pence, above zero: at most two decimal places (pence), where OBIE's pattern allows five. Faster Payments carry pence, so Monzo refuses more precision; `validate()` checks the pattern, the emulator refuses zero (the `not` schema) with `UK.OBIE.Field.Invalid`.
+    ///
+    /// JSON name: `Amount`
+    pub amount: OBActiveCurrencyAndAmount_SimpleType,
+    /// A code allocated to a currency by a Maintenance Agency under an international identification scheme, as described in the latest edition of the international standard ISO 4217 "Codes for the representation of currencies and funds".
+    ///
+    /// Monzo: only `GBP`; other currencies are rejected.
+    ///
+    /// JSON name: `Currency`
+    pub currency: ActiveOrHistoricCurrencyCode,
+    /// Fields the spec does not name, and required fields the document left out: kept so
+    /// that re-encoding loses nothing, and reported by `validate()`.
+    pub extra: ob_model::Extra,
+}
+impl ob_model::Object
+for OBWriteDomesticStandingOrder3DataInitiationRecurringPaymentAmount {
+    const NAME: &'static str = "OBWriteDomesticStandingOrder3DataInitiationRecurringPaymentAmount";
+    const FIELDS: &'static [&'static str] = &["Amount", "Currency"];
+    const REQUIRED: u128 = 3;
+    const OPEN: bool = false;
+    fn field_index(key: &str) -> Option<usize> {
+        match key {
+            "Amount" => Some(0usize),
+            "Currency" => Some(1usize),
+            _ => None,
+        }
+    }
+    fn decode_field<'de, A: ob_model::__private::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0usize => self.amount = map.next_value()?,
+            1usize => self.currency = map.next_value()?,
+            _ => {}
+        }
+        Ok(())
+    }
+    fn encode_fields<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        ob_model::__private::encode_required(map, "Amount", &self.amount, &self.extra)?;
+        ob_model::__private::encode_required(
+            map,
+            "Currency",
+            &self.currency,
+            &self.extra,
+        )?;
+        Ok(())
+    }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Amount",
+                    &self.amount,
+                    &self.extra,
+                )
+            }
+            1usize => {
+                ob_model::__private::encode_required(
+                    map,
+                    "Currency",
+                    &self.currency,
+                    &self.extra,
+                )
+            }
+            _ => Ok(()),
+        }
+    }
+    fn extra(&self) -> &ob_model::Extra {
+        &self.extra
+    }
+    fn extra_mut(&mut self) -> &mut ob_model::Extra {
+        &mut self.extra
+    }
+}
+impl ob_model::__private::serde::Serialize
+for OBWriteDomesticStandingOrder3DataInitiationRecurringPaymentAmount {
+    fn serialize<S: ob_model::__private::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        ob_model::__private::serialize_object(self, serializer)
+    }
+}
+impl<'de> ob_model::__private::serde::Deserialize<'de>
+for OBWriteDomesticStandingOrder3DataInitiationRecurringPaymentAmount {
+    fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        ob_model::__private::deserialize_object(deserializer)
+    }
+}
+impl ob_model::Validate
+for OBWriteDomesticStandingOrder3DataInitiationRecurringPaymentAmount {
+    fn validate_at(&self, r: &mut ob_model::__private::Report) {
+        ob_model::__private::check_extra::<Self>(r, &self.extra);
+        if !self.extra.is_missing("Amount") {
+            let v = &self.amount;
+            r.path.push_field("Amount");
+            ob_model::__private::check_amount(r, v, Some(&PATTERN_1));
+            ob_model::Validate::validate_at(v, r);
+            r.path.pop();
+        }
+        if !self.extra.is_missing("Currency") {
+            let v = &self.currency;
+            r.path.push_field("Currency");
+            ob_model::__private::check_allowed(r, v.as_ref(), &["GBP"]);
+            ob_model::__private::check_text(r, v, None, None, Some(&PATTERN_2));
+            ob_model::Validate::validate_at(v, r);
+            r.path.pop();
+        }
+    }
+}
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema
+for OBWriteDomesticStandingOrder3DataInitiationRecurringPaymentAmount {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OBWriteDomesticStandingOrder3DataInitiationRecurringPaymentAmount".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(
+            module_path!(), "::",
+            "OBWriteDomesticStandingOrder3DataInitiationRecurringPaymentAmount"
+        )
+            .into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "The amount of the recurring Standing Order\n\nMonzo: not used; a request that includes it is rejected.",
+            false,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Amount",
+            true,
+            "Monzo: a GBP amount in pounds and pence, above zero: at most two decimal places (pence), where OBIE's pattern allows five. Faster Payments carry pence, so Monzo refuses more precision; `validate()` checks the pattern, the emulator refuses zero (the `not` schema) with `UK.OBIE.Field.Invalid`.",
+            ob_model::schema::constrain(
+                g.subschema_for::<OBActiveCurrencyAndAmount_SimpleType>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: Some("^\\d{1,13}$|^\\d{1,13}\\.\\d{1,2}$"),
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Currency",
+            true,
+            "A code allocated to a currency by a Maintenance Agency under an international identification scheme, as described in the latest edition of the international standard ISO 4217 \"Codes for the representation of currencies and funds\".\n\nMonzo: only `GBP`; other currencies are rejected.",
+            ob_model::schema::constrain(
+                g.subschema_for::<ActiveOrHistoricCurrencyCode>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: Some("^[A-Z]{3,3}$"),
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &["GBP"],
                     items: None,
                 },
             ),

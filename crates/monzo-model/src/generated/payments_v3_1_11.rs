@@ -20,6 +20,7 @@ pub use crate::payments::{
     OBWriteDomestic2DataInitiationInstructedAmount,
     OBWriteDomestic2DataInitiationSupplementaryData,
     OBWriteDomestic2DataInitiationSupplementaryDataDesiredStatus,
+    OBWriteDomesticStandingOrder3DataInitiationRecurringPaymentAmount,
 };
 pub use ob_model::payments_v3_1_11::{
     ActiveOrHistoricCurrencyCode, BuildingNumber, CountryCode, CountrySubDivision,
@@ -8758,7 +8759,7 @@ pub struct OBWriteDomesticStandingOrder3DataInitiation {
     ///
     /// JSON name: `RecurringPaymentAmount`
     pub recurring_payment_amount: Option<
-        Box<OBWriteDomestic2DataInitiationInstructedAmount>,
+        Box<OBWriteDomesticStandingOrder3DataInitiationRecurringPaymentAmount>,
     >,
     /// The amount of the final Standing Order
     ///
@@ -9263,7 +9264,10 @@ for OBWriteDomesticStandingOrder3DataInitiation {
             false,
             "The amount of the recurring Standing Order\n\nMonzo: not used; a request that includes it is rejected.",
             ob_model::schema::constrain(
-                g.subschema_for::<OBWriteDomestic2DataInitiationInstructedAmount>(),
+                g
+                    .subschema_for::<
+                        OBWriteDomesticStandingOrder3DataInitiationRecurringPaymentAmount,
+                    >(),
                 &ob_model::schema::Constraints {
                     min_len: None,
                     max_len: None,

@@ -2139,14 +2139,32 @@ impl ob_model::Validate for OBDomesticVRPControlParameters {
             let v = &self.vrp_type;
             r.path.push_field("VRPType");
             ob_model::__private::check_items(r, v.len(), Some(1u64), None);
-            ob_model::Validate::validate_at(v, r);
+            for (i, item) in v.iter().enumerate() {
+                r.path.push_index(i);
+                ob_model::__private::check_allowed(
+                    r,
+                    item.as_str(),
+                    &["UK.OBIE.VRPType.Sweeping", "UK.OBIE.VRPType.Other"],
+                );
+                ob_model::Validate::validate_at(item, r);
+                r.path.pop();
+            }
             r.path.pop();
         }
         if !self.extra.is_missing("PSUAuthenticationMethods") {
             let v = &self.psu_authentication_methods;
             r.path.push_field("PSUAuthenticationMethods");
             ob_model::__private::check_items(r, v.len(), Some(1u64), None);
-            ob_model::Validate::validate_at(v, r);
+            for (i, item) in v.iter().enumerate() {
+                r.path.push_index(i);
+                ob_model::__private::check_allowed(
+                    r,
+                    item.as_str(),
+                    &["UK.OBIE.SCA", "UK.OBIE.SCANotRequired"],
+                );
+                ob_model::Validate::validate_at(item, r);
+                r.path.pop();
+            }
             r.path.pop();
         }
         if let Some(v) = &self.psu_interaction_types {
@@ -2267,7 +2285,21 @@ impl ob_model::__private::schemars::JsonSchema for OBDomesticVRPControlParameter
                     max_items: None,
                     minimum: None,
                     allowed: &[],
-                    items: None,
+                    items: Some(
+                        &ob_model::schema::Constraints {
+                            min_len: None,
+                            max_len: None,
+                            pattern: None,
+                            min_items: None,
+                            max_items: None,
+                            minimum: None,
+                            allowed: &[
+                                "UK.OBIE.VRPType.Sweeping",
+                                "UK.OBIE.VRPType.Other",
+                            ],
+                            items: None,
+                        },
+                    ),
                 },
             ),
         );
@@ -2286,7 +2318,18 @@ impl ob_model::__private::schemars::JsonSchema for OBDomesticVRPControlParameter
                     max_items: None,
                     minimum: None,
                     allowed: &[],
-                    items: None,
+                    items: Some(
+                        &ob_model::schema::Constraints {
+                            min_len: None,
+                            max_len: None,
+                            pattern: None,
+                            min_items: None,
+                            max_items: None,
+                            minimum: None,
+                            allowed: &["UK.OBIE.SCA", "UK.OBIE.SCANotRequired"],
+                            items: None,
+                        },
+                    ),
                 },
             ),
         );

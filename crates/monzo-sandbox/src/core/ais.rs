@@ -382,11 +382,18 @@ impl Sandbox {
         })
     }
 
+    /// The client's consent `id`. A consent the TPP deleted is gone: OBIE v3.1.10 (Read/Write
+    /// Data API profile, "Changes to an Intent's Authorized State"): "The ASPSP must delete the
+    /// resource (possibly as a "soft" delete) and respond to subsequent GET requests with an
+    /// Http Status of 400", and the state is terminal. The machine keeps it as `Revoked`, a
+    /// status OBIE says "is not applicable for the resource created after Ver 3.1.4", so it is
+    /// never shown: every consent here is created under v3.1.10.
     fn owned_consent(&self, id: &str, client_id: &str) -> Result<&Stored, ApiError> {
         self.ais
             .consents
             .get(id)
             .filter(|s| s.consent.info().client_id == client_id)
+            .filter(|s| !matches!(s.consent, AccountAccessConsent::Revoked(_)))
             .ok_or_else(|| http::unknown_resource("consent"))
     }
 

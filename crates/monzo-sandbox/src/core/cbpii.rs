@@ -136,11 +136,14 @@ impl Sandbox {
         })
     }
 
+    /// The client's consent `id`; one the TPP deleted is gone (400, as OBIE's profile says of
+    /// every deleted consent resource; see the account-access consents).
     fn owned_funds_consent(&self, id: &str, client: &str) -> Result<&StoredConsent, ApiError> {
         self.cbpii
             .consents
             .get(id)
             .filter(|c| c.machine.info().client_id == client)
+            .filter(|c| !matches!(c.machine, FundsConsent::Revoked(_)))
             .ok_or_else(|| http::unknown_resource("consent"))
     }
 

@@ -20,9 +20,9 @@
 use std::collections::{BTreeMap, HashMap};
 
 use ::http::{Method, Request, Response, StatusCode};
+use monzo_model::events::{OBEventPolling1, OBEventSubscription1, OBEventSubscriptionResponse1};
 use ob_errors::{ApiError, ErrorCode, Prefix};
 use ob_jose::jws;
-use ob_model::events::{OBEventPolling1, OBEventSubscription1, OBEventSubscriptionResponse1};
 use serde_json::{json, Value};
 
 use super::http;
@@ -98,6 +98,43 @@ fn check_callback(url: &str) -> Result<(), ApiError> {
     }
     if uri.query().is_some() || url.contains('#') {
         return Err(bad("expected no query or fragment"));
+    }
+    Ok(())
+}
+
+/// Checks `setErrs`: each member (a `jti`) an object with `err` (1 to 40 characters, a SET
+/// delivery error code) and `description` (1 to 256 characters), as the spec's schema says.
+fn check_set_errs(errs: &serde_json::Map<String, Value>) -> Result<(), ApiError> {
+    for (jti, entry) in errs {
+        let path = format!("setErrs.{jti}");
+        let Some(entry) = entry.as_object() else {
+            return Err(http::field_invalid(
+                &path,
+                "expected an object with err and description",
+            ));
+        };
+        for (name, max) in [("err", 40), ("description", 256)] {
+            let field = format!("{path}.{name}");
+            match entry.get(name) {
+                None => {
+                    return Err(http::obie(
+                        Prefix::BadRequest,
+                        "missing_field",
+                        "The request is invalid",
+                        ErrorCode::FieldMissing,
+                        &format!("{field}: missing required field"),
+                    )
+                    .at_path(field))
+                }
+                Some(Value::String(t)) if (1..=max).contains(&t.chars().count()) => {}
+                Some(_) => {
+                    return Err(http::field_invalid(
+                        &field,
+                        &format!("{field}: expected a string of 1 to {max} characters"),
+                    ))
+                }
+            }
+        }
     }
     Ok(())
 }
@@ -329,6 +366,7 @@ impl Sandbox {
         if let Some(errs) = &body.set_errs {
             let errs: serde_json::Map<String, Value> = serde_json::from_str(errs.as_json())
                 .map_err(|e| http::field_invalid("setErrs", &e.to_string()))?;
+            check_set_errs(&errs)?;
             done.extend(errs.into_iter().map(|(k, _)| k));
         }
         let queue = self.events.pending.entry(client.to_owned()).or_default();

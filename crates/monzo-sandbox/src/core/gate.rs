@@ -59,7 +59,7 @@ fn routes() -> &'static [Route] {
             (Family::Payments, monzo_model::payments_v3_1_11::OPERATIONS),
             (Family::Payments, monzo_model::vrp::OPERATIONS),
             (Family::Funds, monzo_model::funds::OPERATIONS),
-            (Family::Events, ob_model::events::OPERATIONS),
+            (Family::Events, monzo_model::events::OPERATIONS),
         ];
         let mut out = Vec::new();
         for (family, ops) in tables {

@@ -118,7 +118,7 @@ pub(crate) fn unknown_resource(what: &str) -> ApiError {
 /// | any other (length, pattern, code, items) | `UK.OBIE.Field.Invalid` |
 pub(crate) fn decode_valid<T>(body: &[u8]) -> Result<T, ApiError>
 where
-    T: serde::de::DeserializeOwned + ob_model::Validate,
+    T: serde::de::DeserializeOwned + serde::Serialize + ob_model::Validate,
 {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(obie(
@@ -134,9 +134,48 @@ where
         let path = e.path.strip_prefix("$.").unwrap_or(&e.path).to_owned();
         field_invalid(&path, &e.to_string())
     })?;
-    match value.validate() {
-        Ok(()) => Ok(value),
-        Err(v) => Err(violation_error(&v.0[0])),
+    if let Err(v) = value.validate() {
+        return Err(violation_error(&v.0[0]));
+    }
+    // Decoding keeps everything but `null` members (read as absent): OBIE's schemas allow no
+    // null ("the field must be excluded from the JSON payload"), so one is found by comparing
+    // the request with what the typed value writes back.
+    if let (Ok(sent), Ok(typed)) = (
+        serde_json::from_slice::<Value>(body),
+        serde_json::to_value(&value),
+    ) {
+        if let Some(path) = lost_null(&sent, &typed, String::new()) {
+            return Err(field_invalid(
+                &path,
+                &format!("{path}: null is not a value here: leave the member out"),
+            ));
+        }
+    }
+    Ok(value)
+}
+
+/// The path of the first `null` member of `sent` that `typed` (its decoded and re-encoded
+/// form) does not keep.
+fn lost_null(sent: &Value, typed: &Value, path: String) -> Option<String> {
+    let join = |k: &str| {
+        if path.is_empty() {
+            k.to_owned()
+        } else {
+            format!("{path}.{k}")
+        }
+    };
+    match (sent, typed) {
+        (Value::Object(s), Value::Object(t)) => s.iter().find_map(|(k, v)| match (v, t.get(k)) {
+            (Value::Null, None) => Some(join(k)),
+            (_, Some(tv)) => lost_null(v, tv, join(k)),
+            _ => None,
+        }),
+        (Value::Array(s), Value::Array(t)) => s
+            .iter()
+            .zip(t)
+            .enumerate()
+            .find_map(|(i, (a, b))| lost_null(a, b, format!("{path}[{i}]"))),
+        _ => None,
     }
 }
 

@@ -65,6 +65,15 @@ fn oauth_error(code: &str, description: &str) -> ApiError {
 }
 
 impl Sandbox {
+    /// The OpenID Provider metadata: every member OIDC Discovery 1.0 §3 marks REQUIRED
+    /// (`issuer`, `authorization_endpoint`, `token_endpoint`, `jwks_uri`,
+    /// `response_types_supported`, `subject_types_supported`,
+    /// `id_token_signing_alg_values_supported`), what FAPI 1 Advanced and the OBIE profile
+    /// make a TPP need (request objects by value only, the `claims` parameter for
+    /// `openbanking_intent_id`, `tls_client_auth`, certificate-bound tokens), and the `aud`
+    /// registration requests must carry (`registration_audience`, an extension member as
+    /// Discovery §3 allows: OBIE's DCR says it "should be the unique identifier for the ASPSP
+    /// issued by the issuer of the software statement", which a TPP could not otherwise learn).
     pub(super) fn discovery(&self) -> Response<Vec<u8>> {
         let issuer = self.config.issuer();
         http::json(
@@ -77,13 +86,20 @@ impl Sandbox {
                 "registration_endpoint": format!("{issuer}/register"),
                 "scopes_supported": ["openid", "accounts", "payments", "fundsconfirmations"],
                 "response_types_supported": ["code id_token"],
+                "response_modes_supported": ["fragment"],
+                "subject_types_supported": ["public"],
                 "grant_types_supported": ["client_credentials", "authorization_code", "refresh_token"],
                 "token_endpoint_auth_methods_supported": ["tls_client_auth"],
                 "id_token_signing_alg_values_supported": ["PS256"],
                 "request_object_signing_alg_values_supported": ["PS256"],
+                "request_parameter_supported": true,
+                "request_uri_parameter_supported": false,
+                "require_request_uri_registration": false,
+                "claims_parameter_supported": true,
                 "tls_client_certificate_bound_access_tokens": true,
-                "claims_supported": ["openbanking_intent_id", "acr"],
+                "claims_supported": ["sub", "acr", "auth_time", "openbanking_intent_id"],
                 "acr_values_supported": ob_oidc::authorize::ACR_VALUES,
+                "registration_audience": self.config.aspsp_org_id,
             }),
         )
     }
@@ -183,6 +199,8 @@ impl Sandbox {
                 "software_statement": token,
                 "software_id": claims.software_id,
                 "org_id": claims.org_id,
+                // The `aud` of registration requests (also `registration_audience` in discovery).
+                "aspsp_org_id": self.config.aspsp_org_id,
             }),
         ))
     }
@@ -272,14 +290,22 @@ impl Sandbox {
     }
 
     /// The client a registration-management request is for: the bearer token must be a
-    /// client-credentials token of `client_id`, presented with its certificate.
+    /// client-credentials token of `client_id`, presented with its certificate. OBIE DCR 3.2
+    /// (GET, PUT and DELETE `/register/{ClientId}`): "If the ClientId is unknown, the ASPSP
+    /// responds with an Unauthorized status code and immediately revokes the access token."
     fn registration_owner(
-        &self,
+        &mut self,
         client_id: &str,
         req: &Request<Vec<u8>>,
         ctx: &Context,
     ) -> Result<(), ApiError> {
         let app = self.app_token(req, ctx)?;
+        if !self.clients.contains_key(client_id) {
+            if let Some(token) = http::bearer(req).map(str::to_owned) {
+                self.oauth.app_tokens.remove(&token);
+            }
+            return Err(ApiError::unauthorized_empty());
+        }
         if app.client_id != client_id {
             return Err(ApiError {
                 status: StatusCode::FORBIDDEN,
@@ -381,7 +407,24 @@ impl Sandbox {
         }
     }
 
+    /// `POST /token`. Every answer carries `Cache-Control: no-store` and `Pragma: no-cache`
+    /// (RFC 6749 §5.1: "in any response containing tokens, credentials, or other sensitive
+    /// information").
     pub(super) fn token(&mut self, req: &Request<Vec<u8>>, ctx: &Context) -> Response<Vec<u8>> {
+        let mut resp = self.token_answer(req, ctx);
+        let headers = resp.headers_mut();
+        headers.insert(
+            ::http::header::CACHE_CONTROL,
+            ::http::HeaderValue::from_static("no-store"),
+        );
+        headers.insert(
+            ::http::header::PRAGMA,
+            ::http::HeaderValue::from_static("no-cache"),
+        );
+        resp
+    }
+
+    fn token_answer(&mut self, req: &Request<Vec<u8>>, ctx: &Context) -> Response<Vec<u8>> {
         let Some(form) = http::form(req) else {
             return http::error(
                 req.headers(),
@@ -427,17 +470,23 @@ impl Sandbox {
             .split(' ')
             .map(str::to_owned)
             .collect();
-        let scopes: Vec<String> = scope
+        let mut scopes: Vec<String> = scope
             .unwrap_or_default()
             .split(' ')
             .filter(|s| !s.is_empty() && *s != "openid")
             .map(str::to_owned)
             .collect();
         if scopes.is_empty() {
-            return Err(oauth_error(
-                "invalid_scope",
-                "expected a scope such as accounts",
-            ));
+            // RFC 6749 §3.3: "If the client omits the scope parameter ... the authorization
+            // server MUST either process the request using a pre-defined default value or
+            // fail"; the default is the client's registered scope (OBIE DCR 3.2's
+            // registration management takes a client-credentials token with "no scopes", and
+            // conformance tools ask for one with an empty scope).
+            scopes = registered
+                .iter()
+                .filter(|s| !s.is_empty() && *s != "openid")
+                .cloned()
+                .collect();
         }
         if let Some(s) = scopes.iter().find(|s| !registered.contains(s)) {
             return Err(oauth_error(

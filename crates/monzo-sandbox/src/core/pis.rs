@@ -197,7 +197,9 @@ pub(super) fn rfc3339(t: Instant) -> String {
 }
 
 /// Reads a request body strictly as its spec type in Monzo's profile ([`http::decode_valid`]).
-pub(super) fn decode<T: DeserializeOwned + ob_model::Validate>(body: &[u8]) -> Result<T, ApiError> {
+pub(super) fn decode<T: DeserializeOwned + Serialize + ob_model::Validate>(
+    body: &[u8],
+) -> Result<T, ApiError> {
     http::decode_valid(body)
 }
 
@@ -370,12 +372,14 @@ impl Sandbox {
                 )
             }
             (&Method::GET, [p, id]) if consents(p).is_some() => {
-                self.get_payment_consent(id, req, ctx)
+                let api = consents(p).copied().unwrap_or(APIS[0]);
+                self.get_payment_consent(&api, id, req, ctx)
             }
             (&Method::GET, [p, id, "funds-confirmation"])
                 if consents(p).is_some_and(|a| a.funds_confirmation) =>
             {
-                self.funds_confirmation(id, req, ctx)
+                let api = consents(p).copied().unwrap_or(APIS[0]);
+                self.funds_confirmation(&api, id, req, ctx)
             }
             (&Method::POST, [p]) if orders(p).is_some() => {
                 let api = orders(p).copied().unwrap_or(APIS[0]);
@@ -674,34 +678,43 @@ impl Sandbox {
         })
     }
 
-    fn owned_payment_consent(&self, id: &str, client: &str) -> Result<&StoredConsent, ApiError> {
+    /// The client's consent `id` of the kind `api` serves (a consent of another kind is not
+    /// found there: each path answers in its own schema).
+    fn owned_payment_consent(
+        &self,
+        api: &Api,
+        id: &str,
+        client: &str,
+    ) -> Result<&StoredConsent, ApiError> {
         self.pis
             .consents
             .get(id)
-            .filter(|c| c.machine.info().client_id == client)
+            .filter(|c| c.machine.info().client_id == client && c.machine.info().kind == api.kind)
             .ok_or_else(|| http::unknown_resource("consent"))
     }
 
     fn get_payment_consent(
         &mut self,
+        api: &Api,
         id: &str,
         req: &Request<Vec<u8>>,
         ctx: &Context,
     ) -> Result<Response<Vec<u8>>, ApiError> {
         let client = self.caller_client(req, ctx, Self::payments(TokenUse::ClientCredentials))?;
-        self.owned_payment_consent(id, &client)?;
+        self.owned_payment_consent(api, id, &client)?;
         Ok(http::json(StatusCode::OK, &self.payment_consent_body(id)))
     }
 
     /// `GET .../funds-confirmation`: with the consent's token, while it is authorised and open.
     fn funds_confirmation(
         &mut self,
+        api: &Api,
         id: &str,
         req: &Request<Vec<u8>>,
         ctx: &Context,
     ) -> Result<Response<Vec<u8>>, ApiError> {
         let client = self.caller_client(req, ctx, Self::payments(TokenUse::Consent(Some(id))))?;
-        let c = self.owned_payment_consent(id, &client)?;
+        let c = self.owned_payment_consent(api, id, &client)?;
         let PaymentConsent::Authorised(auth) = &c.machine else {
             return Err(ConsentError::InvalidConsentStatus {
                 action: "confirm funds",
@@ -736,7 +749,13 @@ impl Sandbox {
     ) -> Result<Response<Vec<u8>>, ApiError> {
         let (consent_id, initiation, risk) = check_order(api.kind, req.body(), ctx.now)?;
         self.check_token_consent(req, ctx, &consent_id)?;
-        let stored = self.owned_payment_consent(&consent_id, client)?.clone();
+        let stored = self
+            .pis
+            .consents
+            .get(&consent_id)
+            .filter(|c| c.machine.info().client_id == client)
+            .ok_or_else(|| http::unknown_resource("consent"))?
+            .clone();
         if stored.machine.info().kind != api.kind {
             return Err(ConsentError::ConsentMismatch {
                 path: "Data.ConsentId".into(),

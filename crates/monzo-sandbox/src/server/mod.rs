@@ -16,6 +16,7 @@
 //! happened.
 
 pub mod ca;
+pub mod cli;
 pub mod store;
 
 use std::fmt;

@@ -531,7 +531,10 @@ fn the_whole_account_information_journey() {
         true,
     );
     match parse_token_response(&resp, tpp.now).unwrap_err() {
-        OidcError::TokenEndpoint(e) => assert_eq!(e.code, "bad_request.refresh_token.invalid"),
+        OidcError::TokenEndpoint(e) => {
+            assert_eq!(e.code, "invalid_grant");
+            assert!(e.message.starts_with("bad_request.refresh_token.invalid"));
+        }
         other => panic!("{other:?}"),
     }
     // The new access token reads; the old one does not.

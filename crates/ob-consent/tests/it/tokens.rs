@@ -74,8 +74,12 @@ fn refresh_tokens_are_single_use_and_rotate() {
         .refresh("client_1", "rt_1", new("3"), later)
         .unwrap_err();
     let api = reused.to_api_error();
-    assert_eq!(api.code, "bad_request.refresh_token.invalid");
-    assert_eq!(api.shape, Shape::DeveloperApi);
+    // RFC 6749 §5.2's shape, with Monzo's code at the head of the description.
+    assert_eq!(api.code, "invalid_grant");
+    assert_eq!(api.shape, Shape::OAuth);
+    assert!(api
+        .message
+        .starts_with("bad_request.refresh_token.invalid: "));
     assert!(api.needs_reauthentication());
     // A failed refresh changed nothing: the current token still works, once.
     store.refresh("client_1", "rt_2", new("3"), later).unwrap();
@@ -178,7 +182,11 @@ fn the_oldest_of_twenty_one_consents_is_evicted() {
     let e = store
         .refresh("client_1", "rt_0", new("x"), t0() + Duration::hours(2))
         .unwrap_err();
-    assert_eq!(e.to_api_error().code, "bad_request.refresh_token.evicted");
+    let api = e.to_api_error();
+    assert_eq!(api.code, "invalid_grant");
+    assert!(api
+        .message
+        .starts_with("bad_request.refresh_token.evicted: "));
     assert!(store
         .authenticate("at_0", t0() + Duration::hours(2))
         .is_err());
