@@ -173,7 +173,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .collect_all()
         .await?;
     for t in &mut main {
-        t.pot_id = None;
+        if let Some(s) = t.supplementary_data.as_mut() {
+            s.pot_id = None;
+        }
     }
     let extracted = from_open_banking(&main, &pot_names(&pots));
     for s in &extracted.skipped {

@@ -11,10 +11,11 @@ use crate::{Client, ClientError};
 /// When to send a request again.
 ///
 /// Only requests that can safely be repeated are retried: reads (`GET`), and `POST`s that
-/// carry an `x-idempotency-key` (the ASPSP answers a repeat with the first answer). A retry
-/// happens on a connection failure or timeout, and on an error the ASPSP marks retryable
-/// (429, 5xx, Monzo's `timeout`/`internal_service`), waiting for its `Retry-After` when it
-/// gives one, else backing off exponentially from `base_delay`.
+/// carry an `x-idempotency-key` (the ASPSP answers a repeat with the first answer), and any
+/// request refused with a 429 (refused before it was handled). A retry happens on a
+/// connection failure or timeout, and on an error the ASPSP marks retryable (429, 5xx, Monzo's
+/// `timeout`/`internal_service`), waiting for its `Retry-After` when it gives one, else
+/// backing off exponentially from `base_delay`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RetryPolicy {
     /// Retries after the first attempt.
@@ -87,6 +88,15 @@ impl Client {
             let last = !may_retry || attempt >= policy.max_retries;
             match self.send_once(&req).await {
                 Ok(resp) if resp.status().is_client_error() || resp.status().is_server_error() => {
+                    // A 429 was refused before it was handled (Monzo: "retrying the request
+                    // after a short backoff period should work"), so any request may be
+                    // sent again, a token grant or an unkeyed POST included.
+                    let throttled = resp.status() == http::StatusCode::TOO_MANY_REQUESTS;
+                    let last = if throttled {
+                        attempt >= policy.max_retries
+                    } else {
+                        last
+                    };
                     if last {
                         return Ok(resp);
                     }

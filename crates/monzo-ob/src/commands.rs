@@ -833,7 +833,9 @@ async fn todays_data(dir: &Dir, json: bool, csv: bool) -> Result<(), String> {
     }
     // As Monzo serves transactions today: the pot is told by its name.
     for t in &mut main {
-        t.pot_id = None;
+        if let Some(s) = t.supplementary_data.as_mut() {
+            s.pot_id = None;
+        }
     }
     let extracted = from_open_banking(&main, &pot_names(&pots));
     report_skipped(&extracted.skipped);

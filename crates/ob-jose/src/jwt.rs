@@ -30,9 +30,15 @@ pub struct TimeRules {
     pub require_exp: bool,
     /// Whether `iat` must be present.
     pub require_iat: bool,
-    /// The longest `exp - iat` (or `exp - now` without `iat`) accepted, if limited (a FAPI
-    /// request object lives at most 60 minutes).
+    /// The longest lifetime accepted, if limited: `exp - nbf` when `nbf` is present (FAPI 1
+    /// Advanced: "an exp claim that has a lifetime of no longer than 60 minutes after the nbf
+    /// claim"), else `exp - iat`, else `exp - now`.
     pub max_lifetime: Option<Duration>,
+    /// Whether `nbf` must be present (FAPI 1 Advanced request objects).
+    pub require_nbf: bool,
+    /// How far in the past `nbf` may be, if limited (FAPI 1 Advanced: "an nbf claim that is no
+    /// longer than 60 minutes in the past").
+    pub max_nbf_age: Option<Duration>,
 }
 
 impl TimeRules {
@@ -44,6 +50,8 @@ impl TimeRules {
             require_exp: true,
             require_iat: false,
             max_lifetime: None,
+            require_nbf: false,
+            max_nbf_age: None,
         }
     }
 }
@@ -91,6 +99,9 @@ pub fn check_times(claims: &Object, rules: &TimeRules) -> Result<(), JoseError> 
     if rules.require_iat && iat.is_none() {
         return Err(JoseError::MissingClaim { name: "iat".into() });
     }
+    if rules.require_nbf && nbf.is_none() {
+        return Err(JoseError::MissingClaim { name: "nbf".into() });
+    }
     if let Some(exp) = exp {
         if exp <= now.saturating_sub(leeway) {
             return Err(claim_error(
@@ -106,6 +117,18 @@ pub fn check_times(claims: &Object, rules: &TimeRules) -> Result<(), JoseError> 
                 format!("not valid before {nbf}, now is {now}"),
             ));
         }
+        if let Some(max) = rules.max_nbf_age {
+            let oldest = now.saturating_sub(max.num_seconds()).saturating_sub(leeway);
+            if nbf < oldest {
+                return Err(claim_error(
+                    "nbf",
+                    format!(
+                        "more than {} s in the past ({nbf}, now is {now})",
+                        max.num_seconds()
+                    ),
+                ));
+            }
+        }
     }
     if let Some(iat) = iat {
         if iat > now.saturating_add(leeway) {
@@ -116,7 +139,7 @@ pub fn check_times(claims: &Object, rules: &TimeRules) -> Result<(), JoseError> 
         }
     }
     if let (Some(max), Some(exp)) = (rules.max_lifetime, exp) {
-        let from = iat.unwrap_or(now);
+        let from = nbf.or(iat).unwrap_or(now);
         if exp.saturating_sub(from) > max.num_seconds() {
             return Err(claim_error(
                 "exp",

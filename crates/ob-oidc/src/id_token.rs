@@ -1,10 +1,15 @@
 //! id_tokens: validation by the client, and issuing by the ASPSP (the emulator).
 //!
 //! A valid id_token here is signed PS256 by a key of the issuer's JWKS, has `iss` equal to the
-//! issuer, the client in `aud` (and as `azp` when there are several audiences), `exp` in the
-//! future and `iat` not, `sub`, the `nonce` sent, and, when given, `c_hash` and `s_hash`
-//! matching the code and state (the left half of their SHA-256, base64url: OpenID Connect
-//! §3.3.2.11 and FAPI 1 Advanced §5.2.2.1), and `openbanking_intent_id` equal to the consent id.
+//! issuer, the client in `aud` and no audience the client does not trust (OpenID Connect
+//! §3.1.3.7: "The ID Token MUST be rejected if ... it contains additional audiences not trusted
+//! by the Client"; `azp` the client when there are several), `exp` in the future, `iat` neither
+//! in the future nor older than [`Expected::max_iat_age`] (§3.1.3.7: "The iat Claim can be used
+//! to reject tokens that were issued too far away from the current time"), both in seconds (a
+//! value that can only be milliseconds is refused), `sub`, the `nonce` sent, and, when given,
+//! `c_hash` and `s_hash` matching the code and state (the left half of their SHA-256,
+//! base64url: OpenID Connect §3.3.2.11 and FAPI 1 Advanced §5.2.2.1), and
+//! `openbanking_intent_id` equal to the consent id.
 
 use aws_lc_rs::digest;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -49,7 +54,15 @@ pub struct IdTokenClaims {
     pub all: Object,
 }
 
-/// What the id_token must say.
+/// How old an id_token's `iat` may be by default: a front-channel id_token is used within
+/// seconds of being issued, and a token-endpoint one at once.
+pub const DEFAULT_MAX_IAT_AGE: Duration = Duration::minutes(10);
+
+/// Times above this many seconds since the epoch (the year 5138) are taken for milliseconds.
+const MILLISECONDS_FROM: i64 = 100_000_000_000;
+
+/// What the id_token must say. [`Expected::new`] gives the defaults; the fields are public to
+/// set the rest.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Expected<'a> {
     /// The ASPSP's issuer (from discovery).
@@ -67,6 +80,29 @@ pub struct Expected<'a> {
     pub intent_id: Option<&'a str>,
     /// The time to judge at.
     pub now: Instant,
+    /// How long ago `iat` may be ([`DEFAULT_MAX_IAT_AGE`] by default).
+    pub max_iat_age: Duration,
+    /// Audiences besides the client that the client trusts (none by default): any other
+    /// audience makes the token invalid.
+    pub trusted_audiences: &'a [&'a str],
+}
+
+impl<'a> Expected<'a> {
+    /// An id_token for `client_id` from `issuer`, judged at `now`: no nonce, code, state or
+    /// consent to check, `iat` at most [`DEFAULT_MAX_IAT_AGE`] old, no other audience.
+    pub fn new(issuer: &'a str, client_id: &'a str, now: Instant) -> Self {
+        Expected {
+            issuer,
+            client_id,
+            nonce: None,
+            code: None,
+            state: None,
+            intent_id: None,
+            now,
+            max_iat_age: DEFAULT_MAX_IAT_AGE,
+            trusted_audiences: &[],
+        }
+    }
 }
 
 /// Validates the id_token of a callback: everything [`validate`] checks, with the nonce, the
@@ -85,13 +121,11 @@ pub fn validate_callback(
         &callback.id_token,
         issuer_keys,
         &Expected {
-            issuer,
-            client_id,
             nonce: Some(nonce),
             code: Some(&callback.code),
             state: Some(&callback.state),
             intent_id: Some(intent_id),
-            now,
+            ..Expected::new(issuer, client_id, now)
         },
     )?;
     if let Some(acr) = &claims.acr {
@@ -158,8 +192,27 @@ pub fn validate(
             format!("expected {:?} among {aud:?}", expected.client_id),
         ));
     }
+    if let Some(other) = aud
+        .iter()
+        .find(|a| **a != expected.client_id && !expected.trusted_audiences.contains(a))
+    {
+        return Err(OidcError::id_token(
+            "aud",
+            format!("{other:?} is an audience this client does not trust"),
+        ));
+    }
     if aud.len() > 1 {
         expect_text(&claims, "azp", expected.client_id)?;
+    }
+    for name in ["exp", "iat", "auth_time"] {
+        if let Some(n) = claims.get(name).and_then(Value::as_f64) {
+            if n >= MILLISECONDS_FROM as f64 {
+                return Err(OidcError::id_token(
+                    name,
+                    format!("expected seconds since the epoch, found {n} (milliseconds?)"),
+                ));
+            }
+        }
     }
     let rules = TimeRules {
         require_iat: true,
@@ -170,6 +223,23 @@ pub fn validate(
         JoseError::MissingClaim { name } => OidcError::id_token(&name, "missing"),
         other => jose(other),
     })?;
+    if let Some(iat) = claims.get("iat").and_then(Value::as_i64) {
+        let oldest = expected
+            .now
+            .timestamp()
+            .saturating_sub(expected.max_iat_age.num_seconds())
+            .saturating_sub(rules.leeway.num_seconds());
+        if iat < oldest {
+            return Err(OidcError::id_token(
+                "iat",
+                format!(
+                    "issued at {iat}, more than {} s before now ({})",
+                    expected.max_iat_age.num_seconds(),
+                    expected.now.timestamp()
+                ),
+            ));
+        }
+    }
     if text(&claims, "sub").is_none_or(str::is_empty) {
         return Err(OidcError::id_token("sub", "missing"));
     }
@@ -210,6 +280,8 @@ pub struct NewIdToken<'a> {
     pub intent_id: Option<&'a str>,
     /// The authentication context, if any.
     pub acr: Option<&'a str>,
+    /// When the customer authenticated (`auth_time`), if known.
+    pub auth_time: Option<Instant>,
     /// When it is issued.
     pub now: Instant,
     /// How long it lives.
@@ -244,6 +316,9 @@ pub fn issue(signer: &impl Signer, new: &NewIdToken<'_>) -> Result<String, OidcE
     }
     if let Some(a) = new.acr {
         claims.insert("acr".into(), a.into());
+    }
+    if let Some(t) = new.auth_time {
+        claims.insert("auth_time".into(), t.timestamp().into());
     }
     jws::sign_json(signer, &Object::new(), &claims).map_err(|e| OidcError::Misuse {
         reason: e.to_string(),

@@ -36,7 +36,7 @@
 //! let id_token = ob_oidc::id_token::issue(&bank, &ob_oidc::id_token::NewIdToken {
 //!     issuer: "https://api.monzo.example/open-banking", client_id: "client-1", subject: "user_1",
 //!     nonce: Some("nonce-1"), code: Some("code-1"), state: Some("state-1"),
-//!     intent_id: Some("aac_123"), acr: Some("urn:openbanking:psd2:sca"), now,
+//!     intent_id: Some("aac_123"), acr: Some("urn:openbanking:psd2:sca"), auth_time: Some(now), now,
 //!     lifetime: chrono::Duration::minutes(5),
 //! })?;
 //! let callback = parse_callback(

@@ -18,7 +18,7 @@
 //! start empty), which [`creation_snapshot`] makes.
 //!
 //! Transfers come from Open Banking transactions (`ProprietaryBankTransactionCode`
-//! `uk_retail_pot` / `uk_business_pot`, the pot named by the proposed `PotId` or by the
+//! `uk_retail_pot` / `uk_business_pot`, the pot named by the proposed `SupplementaryData.PotId` or by the
 //! description) or from the developer API's JSON (`scheme`, `metadata.pot_id`): see
 //! [`from_open_banking`] and [`from_developer`] (feature `monzo`). A transaction that looks like
 //! a pot transfer but cannot be used is returned as [`Skipped`], with the reason, never dropped
@@ -456,7 +456,7 @@ mod monzo {
 
     /// Pot transfers from Open Banking main-account transactions: the ones with
     /// `ProprietaryBankTransactionCode` `uk_retail_pot` or `uk_business_pot`, booked. The pot
-    /// is the transaction's `PotId` (the proposed extension) or, without it, the pot `pots`
+    /// is the transaction's `SupplementaryData.PotId` (the proposed extension) or, without it, the pot `pots`
     /// (id, name) whose name the description ends with ("Transfer to Savings Pot"). A debit
     /// of the main account went into the pot. Pending transfers, and transfers whose pot
     /// cannot be told, are skipped with the reason.
@@ -502,7 +502,11 @@ mod monzo {
                     continue;
                 }
             };
-            let pot_id = match &t.pot_id {
+            let proposed = t
+                .supplementary_data
+                .as_ref()
+                .and_then(|s| s.pot_id.as_ref());
+            let pot_id = match proposed {
                 Some(p) => p.to_string(),
                 None => match named_pot(&description, pots) {
                     Some(p) => p.to_owned(),

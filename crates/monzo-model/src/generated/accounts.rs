@@ -794,7 +794,7 @@ impl ob_model::__private::schemars::JsonSchema for MonzoSandboxSupplementaryData
         s
     }
 }
-/// Monzo: the `SupplementaryData` of a transaction. Monzo documents two keys; any others are kept as extra fields. Monzo's Open Banking transactions carry no pot fields.
+/// Monzo: the `SupplementaryData` of a transaction. Monzo documents two keys; any others are kept as extra fields. Monzo's Open Banking transactions carry no pot fields (this project's pot proposal adds `PotId` here).
 ///
 /// Monzo extension: not part of the OBIE specification.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -807,19 +807,28 @@ pub struct MonzoTransactionSupplementaryData {
     ///
     /// JSON name: `RawTransactionDescription`
     pub raw_transaction_description: Option<ob_model::Text>,
+    /// Proposed Monzo extension, NOT live at Monzo (option B of this project's pot-transactions proposal): on a main-account transaction that moves money to or from a pot, the pot (`pot_...`). In `SupplementaryData`, where Monzo puts its extensions, so that the transaction still fits the upstream `OBTransaction6`.
+    ///
+    /// JSON name: `PotId`
+    pub pot_id: Option<ob_model::Text>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
     pub extra: ob_model::Extra,
 }
 impl ob_model::Object for MonzoTransactionSupplementaryData {
     const NAME: &'static str = "MonzoTransactionSupplementaryData";
-    const FIELDS: &'static [&'static str] = &["Declined", "RawTransactionDescription"];
+    const FIELDS: &'static [&'static str] = &[
+        "Declined",
+        "RawTransactionDescription",
+        "PotId",
+    ];
     const REQUIRED: u128 = 0;
     const OPEN: bool = true;
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "Declined" => Some(0usize),
             "RawTransactionDescription" => Some(1usize),
+            "PotId" => Some(2usize),
             _ => None,
         }
     }
@@ -831,6 +840,7 @@ impl ob_model::Object for MonzoTransactionSupplementaryData {
         match index {
             0usize => self.declined = map.next_value()?,
             1usize => self.raw_transaction_description = map.next_value()?,
+            2usize => self.pot_id = map.next_value()?,
             _ => {}
         }
         Ok(())
@@ -845,6 +855,7 @@ impl ob_model::Object for MonzoTransactionSupplementaryData {
             "RawTransactionDescription",
             &self.raw_transaction_description,
         )?;
+        ob_model::__private::encode_optional(map, "PotId", &self.pot_id)?;
         Ok(())
     }
     fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
@@ -863,6 +874,7 @@ impl ob_model::Object for MonzoTransactionSupplementaryData {
                     &self.raw_transaction_description,
                 )
             }
+            2usize => ob_model::__private::encode_optional(map, "PotId", &self.pot_id),
             _ => Ok(()),
         }
     }
@@ -902,6 +914,12 @@ impl ob_model::Validate for MonzoTransactionSupplementaryData {
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
+        if let Some(v) = &self.pot_id {
+            r.path.push_field("PotId");
+            ob_model::__private::check_text(r, v, Some(1u64), Some(40u64), None);
+            ob_model::Validate::validate_at(v, r);
+            r.path.pop();
+        }
     }
 }
 #[cfg(feature = "schemars")]
@@ -916,7 +934,7 @@ impl ob_model::__private::schemars::JsonSchema for MonzoTransactionSupplementary
         g: &mut ob_model::__private::schemars::SchemaGenerator,
     ) -> ob_model::__private::schemars::Schema {
         let mut s = ob_model::schema::object(
-            "Monzo: the `SupplementaryData` of a transaction. Monzo documents two keys; any others are kept as extra fields. Monzo's Open Banking transactions carry no pot fields.\n\nMonzo extension: not part of the OBIE specification.",
+            "Monzo: the `SupplementaryData` of a transaction. Monzo documents two keys; any others are kept as extra fields. Monzo's Open Banking transactions carry no pot fields (this project's pot proposal adds `PotId` here).\n\nMonzo extension: not part of the OBIE specification.",
             true,
         );
         ob_model::schema::property(
@@ -948,6 +966,25 @@ impl ob_model::__private::schemars::JsonSchema for MonzoTransactionSupplementary
                 &ob_model::schema::Constraints {
                     min_len: None,
                     max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "PotId",
+            false,
+            "Proposed Monzo extension, NOT live at Monzo (option B of this project's pot-transactions proposal): on a main-account transaction that moves money to or from a pot, the pot (`pot_...`). In `SupplementaryData`, where Monzo puts its extensions, so that the transaction still fits the upstream `OBTransaction6`.",
+            ob_model::schema::constrain(
+                g.subschema_for::<ob_model::Text>(),
+                &ob_model::schema::Constraints {
+                    min_len: Some(1u64),
+                    max_len: Some(40u64),
                     pattern: None,
                     min_items: None,
                     max_items: None,
@@ -5683,10 +5720,6 @@ pub struct OBTransaction6 {
     ///
     /// JSON name: `SupplementaryData`
     pub supplementary_data: Option<Box<MonzoTransactionSupplementaryData>>,
-    /// Proposed Monzo extension, NOT live at Monzo (option B of this project's pot-transactions proposal): on a main-account transaction that moves money to or from a pot, the pot (`pot_...`).
-    ///
-    /// JSON name: `PotId`
-    pub pot_id: Option<ob_model::Text>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
     pub extra: ob_model::Extra,
@@ -5718,7 +5751,6 @@ impl ob_model::Object for OBTransaction6 {
         "DebtorAccount",
         "CardInstrument",
         "SupplementaryData",
-        "PotId",
     ];
     const REQUIRED: u128 = 2225;
     const OPEN: bool = false;
@@ -5748,7 +5780,6 @@ impl ob_model::Object for OBTransaction6 {
             "DebtorAccount" => Some(21usize),
             "CardInstrument" => Some(22usize),
             "SupplementaryData" => Some(23usize),
-            "PotId" => Some(24usize),
             _ => None,
         }
     }
@@ -5782,7 +5813,6 @@ impl ob_model::Object for OBTransaction6 {
             21usize => self.debtor_account = map.next_value()?,
             22usize => self.card_instrument = map.next_value()?,
             23usize => self.supplementary_data = map.next_value()?,
-            24usize => self.pot_id = map.next_value()?,
             _ => {}
         }
         Ok(())
@@ -5890,7 +5920,6 @@ impl ob_model::Object for OBTransaction6 {
             "SupplementaryData",
             &self.supplementary_data,
         )?;
-        ob_model::__private::encode_optional(map, "PotId", &self.pot_id)?;
         Ok(())
     }
     fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
@@ -6068,7 +6097,6 @@ impl ob_model::Object for OBTransaction6 {
                     &self.supplementary_data,
                 )
             }
-            24usize => ob_model::__private::encode_optional(map, "PotId", &self.pot_id),
             _ => Ok(()),
         }
     }
@@ -6229,12 +6257,6 @@ impl ob_model::Validate for OBTransaction6 {
         }
         if let Some(v) = &self.supplementary_data {
             r.path.push_field("SupplementaryData");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.pot_id {
-            r.path.push_field("PotId");
-            ob_model::__private::check_text(r, v, Some(1u64), Some(40u64), None);
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
@@ -6722,25 +6744,6 @@ impl ob_model::__private::schemars::JsonSchema for OBTransaction6 {
                 },
             ),
         );
-        ob_model::schema::property(
-            &mut s,
-            "PotId",
-            false,
-            "Proposed Monzo extension, NOT live at Monzo (option B of this project's pot-transactions proposal): on a main-account transaction that moves money to or from a pot, the pot (`pot_...`).",
-            ob_model::schema::constrain(
-                g.subschema_for::<ob_model::Text>(),
-                &ob_model::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(40u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
         s
     }
 }
@@ -6826,10 +6829,6 @@ pub struct OBTransaction6Basic {
     ///
     /// JSON name: `SupplementaryData`
     pub supplementary_data: Option<Box<MonzoTransactionSupplementaryData>>,
-    /// Proposed Monzo extension, NOT live at Monzo (option B of this project's pot-transactions proposal): on a main-account transaction that moves money to or from a pot, the pot (`pot_...`).
-    ///
-    /// JSON name: `PotId`
-    pub pot_id: Option<ob_model::Text>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
     pub extra: ob_model::Extra,
@@ -6854,7 +6853,6 @@ impl ob_model::Object for OBTransaction6Basic {
         "ProprietaryBankTransactionCode",
         "CardInstrument",
         "SupplementaryData",
-        "PotId",
     ];
     const REQUIRED: u128 = 1201;
     const OPEN: bool = false;
@@ -6877,7 +6875,6 @@ impl ob_model::Object for OBTransaction6Basic {
             "ProprietaryBankTransactionCode" => Some(14usize),
             "CardInstrument" => Some(15usize),
             "SupplementaryData" => Some(16usize),
-            "PotId" => Some(17usize),
             _ => None,
         }
     }
@@ -6904,7 +6901,6 @@ impl ob_model::Object for OBTransaction6Basic {
             14usize => self.proprietary_bank_transaction_code = map.next_value()?,
             15usize => self.card_instrument = map.next_value()?,
             16usize => self.supplementary_data = map.next_value()?,
-            17usize => self.pot_id = map.next_value()?,
             _ => {}
         }
         Ok(())
@@ -6985,7 +6981,6 @@ impl ob_model::Object for OBTransaction6Basic {
             "SupplementaryData",
             &self.supplementary_data,
         )?;
-        ob_model::__private::encode_optional(map, "PotId", &self.pot_id)?;
         Ok(())
     }
     fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
@@ -7118,7 +7113,6 @@ impl ob_model::Object for OBTransaction6Basic {
                     &self.supplementary_data,
                 )
             }
-            17usize => ob_model::__private::encode_optional(map, "PotId", &self.pot_id),
             _ => Ok(()),
         }
     }
@@ -7243,12 +7237,6 @@ impl ob_model::Validate for OBTransaction6Basic {
         }
         if let Some(v) = &self.supplementary_data {
             r.path.push_field("SupplementaryData");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.pot_id {
-            r.path.push_field("PotId");
-            ob_model::__private::check_text(r, v, Some(1u64), Some(40u64), None);
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
@@ -7603,25 +7591,6 @@ impl ob_model::__private::schemars::JsonSchema for OBTransaction6Basic {
                 },
             ),
         );
-        ob_model::schema::property(
-            &mut s,
-            "PotId",
-            false,
-            "Proposed Monzo extension, NOT live at Monzo (option B of this project's pot-transactions proposal): on a main-account transaction that moves money to or from a pot, the pot (`pot_...`).",
-            ob_model::schema::constrain(
-                g.subschema_for::<ob_model::Text>(),
-                &ob_model::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(40u64),
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
         s
     }
 }
@@ -7736,10 +7705,6 @@ pub struct OBTransaction6Detail {
     ///
     /// JSON name: `SupplementaryData`
     pub supplementary_data: Option<Box<MonzoTransactionSupplementaryData>>,
-    /// Proposed Monzo extension, NOT live at Monzo (option B of this project's pot-transactions proposal): on a main-account transaction that moves money to or from a pot, the pot (`pot_...`).
-    ///
-    /// JSON name: `PotId`
-    pub pot_id: Option<ob_model::Text>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
     pub extra: ob_model::Extra,
@@ -7771,7 +7736,6 @@ impl ob_model::Object for OBTransaction6Detail {
         "DebtorAccount",
         "CardInstrument",
         "SupplementaryData",
-        "PotId",
     ];
     const REQUIRED: u128 = 2225;
     const OPEN: bool = false;
@@ -7801,7 +7765,6 @@ impl ob_model::Object for OBTransaction6Detail {
             "DebtorAccount" => Some(21usize),
             "CardInstrument" => Some(22usize),
             "SupplementaryData" => Some(23usize),
-            "PotId" => Some(24usize),
             _ => None,
         }
     }
@@ -7835,7 +7798,6 @@ impl ob_model::Object for OBTransaction6Detail {
             21usize => self.debtor_account = map.next_value()?,
             22usize => self.card_instrument = map.next_value()?,
             23usize => self.supplementary_data = map.next_value()?,
-            24usize => self.pot_id = map.next_value()?,
             _ => {}
         }
         Ok(())
@@ -7943,7 +7905,6 @@ impl ob_model::Object for OBTransaction6Detail {
             "SupplementaryData",
             &self.supplementary_data,
         )?;
-        ob_model::__private::encode_optional(map, "PotId", &self.pot_id)?;
         Ok(())
     }
     fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
@@ -8121,7 +8082,6 @@ impl ob_model::Object for OBTransaction6Detail {
                     &self.supplementary_data,
                 )
             }
-            24usize => ob_model::__private::encode_optional(map, "PotId", &self.pot_id),
             _ => Ok(()),
         }
     }
@@ -8282,12 +8242,6 @@ impl ob_model::Validate for OBTransaction6Detail {
         }
         if let Some(v) = &self.supplementary_data {
             r.path.push_field("SupplementaryData");
-            ob_model::Validate::validate_at(v, r);
-            r.path.pop();
-        }
-        if let Some(v) = &self.pot_id {
-            r.path.push_field("PotId");
-            ob_model::__private::check_text(r, v, Some(1u64), Some(40u64), None);
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
@@ -8766,25 +8720,6 @@ impl ob_model::__private::schemars::JsonSchema for OBTransaction6Detail {
                 &ob_model::schema::Constraints {
                     min_len: None,
                     max_len: None,
-                    pattern: None,
-                    min_items: None,
-                    max_items: None,
-                    minimum: None,
-                    allowed: &[],
-                    items: None,
-                },
-            ),
-        );
-        ob_model::schema::property(
-            &mut s,
-            "PotId",
-            false,
-            "Proposed Monzo extension, NOT live at Monzo (option B of this project's pot-transactions proposal): on a main-account transaction that moves money to or from a pot, the pot (`pot_...`).",
-            ob_model::schema::constrain(
-                g.subschema_for::<ob_model::Text>(),
-                &ob_model::schema::Constraints {
-                    min_len: Some(1u64),
-                    max_len: Some(40u64),
                     pattern: None,
                     min_items: None,
                     max_items: None,

@@ -606,11 +606,9 @@ impl Sandbox {
         // proposals it is an unknown parameter, ignored as Monzo ignores them.
         let proposals = self.config.proposals;
         let pot = param(&q.pairs, "PotId").filter(|_| proposals);
-        if let Some(p) = pot {
-            if !accounts.iter().any(|a| a.pots.iter().any(|x| x.id == p)) {
-                return Err(http::field_invalid("PotId", "not a pot of the account"));
-            }
-        }
+        // A filter naming no pot of the accounts selects nothing (OBIE: "a request ... that
+        // results in no business data being returned ... must respond with a 200 (OK) and set
+        // the array to be empty").
         let mut selected: Vec<(&Account, &Transaction)> = accounts
             .iter()
             .flat_map(|a| {
@@ -640,7 +638,7 @@ impl Sandbox {
                 // those pages are written straight from the history.
                 let mut out = TransactionOut::new(a, t);
                 if !proposals {
-                    out.pot_id = None;
+                    out.supplementary_data.pot_id = None;
                 }
                 if detail {
                     PageItem::Whole(out)
@@ -1091,6 +1089,11 @@ struct Supplementary<'a> {
     declined: bool,
     #[serde(rename = "RawTransactionDescription")]
     raw_transaction_description: &'a str,
+    /// The proposed `PotId` (option B), on transfers to and from a pot: in
+    /// `SupplementaryData`, Monzo's place for extensions, so that the transaction still fits
+    /// the upstream `OBTransaction6` (`additionalProperties: false`).
+    #[serde(rename = "PotId", skip_serializing_if = "Option::is_none")]
+    pot_id: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -1141,9 +1144,6 @@ struct TransactionOut<'a> {
     debtor_account: Option<Party<'a>>,
     #[serde(rename = "CreditorAccount", skip_serializing_if = "Option::is_none")]
     creditor_account: Option<Party<'a>>,
-    /// The proposed `PotId` (option B), on transfers to and from a pot.
-    #[serde(rename = "PotId", skip_serializing_if = "Option::is_none")]
-    pot_id: Option<&'a str>,
 }
 
 impl<'a> TransactionOut<'a> {
@@ -1188,6 +1188,7 @@ impl<'a> TransactionOut<'a> {
             supplementary_data: Supplementary {
                 declined: false,
                 raw_transaction_description: &t.raw_description,
+                pot_id: t.pot_id.as_deref(),
             },
             merchant_details: t.merchant.as_ref().map(|m| Merchant {
                 merchant_name: &m.name,
@@ -1195,7 +1196,6 @@ impl<'a> TransactionOut<'a> {
             }),
             debtor_account,
             creditor_account,
-            pot_id: t.pot_id.as_deref(),
         }
     }
 }

@@ -31,6 +31,8 @@ pub(crate) struct CodeGrant {
     redirect_uri: String,
     nonce: String,
     user_id: String,
+    /// When the customer authenticated (the id_tokens' `auth_time`).
+    authenticated: Instant,
     expires: Instant,
 }
 
@@ -62,6 +64,59 @@ pub(crate) struct State {
 
 fn oauth_error(code: &str, description: &str) -> ApiError {
     ApiError::oauth(code, description)
+}
+
+/// Where a refused authorization request is answered.
+enum Refusal {
+    /// An error page: the redirect URI cannot be trusted.
+    Page(ApiError),
+    /// Back to the client, in the redirect's fragment.
+    Redirect(Redirected),
+}
+
+/// An OAuth error sent back on the client's redirect URI.
+struct Redirected {
+    redirect_uri: String,
+    error: String,
+    description: String,
+    state: Option<String>,
+}
+
+impl Redirected {
+    /// The 302 to `{redirect_uri}#error=...&error_description=...&state=...`.
+    fn response(&self) -> Response<Vec<u8>> {
+        let mut pairs = vec![
+            ("error", self.error.as_str()),
+            ("error_description", self.description.as_str()),
+        ];
+        if let Some(s) = &self.state {
+            pairs.push(("state", s));
+        }
+        let fragment = ob_oidc::form::encode_pairs(&pairs);
+        http::redirect(&format!("{}#{fragment}", self.redirect_uri))
+    }
+}
+
+/// What a refusal needs to go back to the client: the trusted redirect URI (if any yet) and
+/// the request's `state`.
+struct Back {
+    redirect_uri: Option<String>,
+    state: Option<String>,
+}
+
+impl Back {
+    /// An OAuth error, on the redirect when one is trusted, else as a page.
+    fn refuse(&self, error: &str, description: &str) -> Refusal {
+        match &self.redirect_uri {
+            Some(uri) => Refusal::Redirect(Redirected {
+                redirect_uri: uri.clone(),
+                error: error.to_owned(),
+                description: description.to_owned(),
+                state: self.state.clone(),
+            }),
+            None => Refusal::Page(oauth_error(error, description)),
+        }
+    }
 }
 
 impl Sandbox {
@@ -577,6 +632,7 @@ impl Sandbox {
                 state: None,
                 intent_id: Some(&grant.consent_id),
                 acr: Some(ob_oidc::authorize::ACR_VALUES[0]),
+                auth_time: Some(grant.authenticated),
                 now: ctx.now,
                 lifetime: Duration::minutes(5),
             },
@@ -635,7 +691,11 @@ impl Sandbox {
         ctx: &Context,
     ) -> Result<Response<Vec<u8>>, ApiError> {
         let q = http::query(req);
-        let pending = self.check_authorization_request(&q, ctx)?;
+        let pending = match self.check_authorization_request(&q, ctx) {
+            Ok(p) => p,
+            Err(Refusal::Page(e)) => return Err(e),
+            Err(Refusal::Redirect(back)) => return Ok(back.response()),
+        };
         let desired = self.desired(&pending.consent_id);
         match desired {
             Some((true, user, account)) => {
@@ -702,77 +762,180 @@ impl Sandbox {
         )
     }
 
+    /// Checks an authorization request (FAPI 1 Advanced §5.2.2, OIDC Core §6): the signed
+    /// request object is required and authoritative, and complete: `iss` and `client_id` the
+    /// client, `aud` the issuer (or an array holding it), `response_type` `code id_token`,
+    /// `scope` with `openid`, `redirect_uri` one the client registered, `state`, `nonce`,
+    /// `nbf` and `exp` (at most 60 minutes apart, `nbf` at most 60 minutes old) and the
+    /// essential `openbanking_intent_id`. The query's `response_type`, `client_id` and `scope`
+    /// (OIDC §6.1: "MUST be included using the OAuth 2.0 request syntax") and any other
+    /// parameter it repeats must match the request object.
+    ///
+    /// Where the answer goes (OIDC Core §3.1.2.6: "Unless the Redirection URI is invalid, the
+    /// Authorization Server returns the Client to the Redirection URI ... If the Redirection
+    /// URI is invalid, the Authorization Server MUST NOT redirect"): before a redirect URI is
+    /// trusted (an unknown client, a request object that is not the client's, a redirect URI
+    /// it did not register) an error page; after, an OAuth error in the redirect's fragment
+    /// (§3.3.2.6, the hybrid flow), with the request's `state`.
     fn check_authorization_request(
         &self,
         q: &[(String, String)],
         ctx: &Context,
-    ) -> Result<PendingAuthorization, ApiError> {
-        let bad = |d: &str| oauth_error("invalid_request", d);
-        let client = self.authenticate_client_for_browser(param(q, "client_id"))?;
+    ) -> Result<PendingAuthorization, Refusal> {
+        let page = |error: &str, d: &str| Refusal::Page(oauth_error(error, d));
+        let client = self
+            .authenticate_client_for_browser(param(q, "client_id"))
+            .map_err(Refusal::Page)?;
         let client_id = client
             .registration
             .client_id
             .as_deref()
             .unwrap_or_default()
             .to_owned();
+        let registered = |uri: &str| {
+            client
+                .registration
+                .redirect_uris
+                .iter()
+                .any(|u| u.as_str() == uri)
+        };
+        // Until the request object is read, the query's redirect URI is the only candidate.
+        let mut back = Back {
+            redirect_uri: param(q, "redirect_uri")
+                .filter(|u| registered(u))
+                .map(str::to_owned),
+            state: param(q, "state").map(str::to_owned),
+        };
         let jwks = self
             .software
             .get(&client.software_id)
             .map(|s| s.jwks.clone())
             .unwrap_or_default();
-        let request = param(q, "request")
-            .ok_or_else(|| bad("request (the signed request object) is required"))?;
-        let verified = jws::verify(request, &jwks)
-            .map_err(|e| oauth_error("invalid_request_object", &e.to_string()))?;
-        let claims = verified
-            .claims()
-            .map_err(|e| oauth_error("invalid_request_object", &e.to_string()))?;
+        let Some(request) = param(q, "request") else {
+            return Err(back.refuse(
+                "invalid_request",
+                "the signed request object (request) is required",
+            ));
+        };
+        if param(q, "request_uri").is_some() {
+            return Err(back.refuse(
+                "request_uri_not_supported",
+                "request objects are passed by value (request)",
+            ));
+        }
+        let claims = jws::verify(request, &jwks)
+            .and_then(|v| v.claims())
+            .map_err(|e| back.refuse("invalid_request_object", &e.to_string()))?;
+        let text = |name: &str| claims.get(name).and_then(Value::as_str);
+        // The request object's redirect URI is the one answers go to, once trusted.
+        let redirect_uri = match text("redirect_uri") {
+            Some(u) if registered(u) => u.to_owned(),
+            Some(_) => {
+                return Err(page(
+                    "invalid_request",
+                    "redirect_uri is not one the client registered",
+                ))
+            }
+            None => {
+                return Err(page(
+                    "invalid_request_object",
+                    "the request object has no redirect_uri",
+                ))
+            }
+        };
+        if param(q, "redirect_uri").is_some_and(|r| r != redirect_uri) {
+            return Err(page(
+                "invalid_request",
+                "redirect_uri differs from the request object's",
+            ));
+        }
+        back = Back {
+            redirect_uri: Some(redirect_uri.clone()),
+            state: text("state").map(str::to_owned).or(back.state),
+        };
+        let bad_object = |d: &str| back.refuse("invalid_request_object", d);
         let rules = TimeRules {
             max_lifetime: Some(ob_oidc::authorize::MAX_LIFETIME),
+            require_nbf: true,
+            max_nbf_age: Some(ob_oidc::authorize::MAX_LIFETIME),
             ..TimeRules::at(ctx.now)
         };
-        check_times(&claims, &rules)
-            .map_err(|e| oauth_error("invalid_request_object", &e.to_string()))?;
-        let text = |name: &str| {
-            claims
-                .get(name)
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_owned()
+        check_times(&claims, &rules).map_err(|e| bad_object(&e.to_string()))?;
+        if text("iss") != Some(client_id.as_str()) || text("client_id") != Some(client_id.as_str())
+        {
+            return Err(bad_object("iss and client_id must be the client"));
+        }
+        let issuer = self.config.issuer();
+        let aud_ok = match claims.get("aud") {
+            Some(Value::String(a)) => *a == issuer,
+            Some(Value::Array(items)) => items.iter().any(|a| a.as_str() == Some(&issuer)),
+            _ => false,
         };
-        if text("iss") != client_id || text("client_id") != client_id {
-            return Err(oauth_error(
-                "invalid_request_object",
-                "iss and client_id must be the client",
+        if !aud_ok {
+            return Err(bad_object(&format!(
+                "aud must be the issuer {issuer:?}, or an array holding it"
+            )));
+        }
+        match (text("response_type"), param(q, "response_type")) {
+            (Some("code id_token"), Some("code id_token")) => {}
+            (Some(ro), Some(query)) if ro != query => {
+                return Err(bad_object(
+                    "response_type differs between the query and the request object",
+                ))
+            }
+            (_, None) => {
+                return Err(back.refuse(
+                    "invalid_request",
+                    "response_type is required in the query (OIDC Core 6.1)",
+                ))
+            }
+            _ => {
+                return Err(back.refuse(
+                    "unsupported_response_type",
+                    "expected response_type code id_token",
+                ))
+            }
+        }
+        fn scope_of(s: Option<&str>) -> Vec<&str> {
+            let mut v: Vec<&str> = s
+                .unwrap_or_default()
+                .split(' ')
+                .filter(|x| !x.is_empty())
+                .collect();
+            v.sort_unstable();
+            v.dedup();
+            v
+        }
+        let scope = scope_of(text("scope"));
+        if !scope.contains(&"openid") {
+            return Err(bad_object("scope must include openid"));
+        }
+        let query_scope = scope_of(param(q, "scope"));
+        if !query_scope.contains(&"openid") {
+            return Err(back.refuse(
+                "invalid_request",
+                "scope with openid is required in the query (OIDC Core 6.1)",
             ));
         }
-        if text("aud") != self.config.issuer() {
-            return Err(oauth_error(
-                "invalid_request_object",
-                "aud must be the issuer",
+        if query_scope != scope {
+            return Err(bad_object(
+                "scope differs between the query and the request object",
             ));
         }
-        if text("response_type") != "code id_token"
-            || param(q, "response_type") != Some("code id_token")
-        {
-            return Err(oauth_error(
-                "unsupported_response_type",
-                "expected code id_token",
-            ));
-        }
-        let redirect_uri = text("redirect_uri");
-        if !client
-            .registration
-            .redirect_uris
-            .iter()
-            .any(|u| u.as_str() == redirect_uri)
-            || param(q, "redirect_uri").is_some_and(|r| r != redirect_uri)
-        {
-            return Err(bad("redirect_uri is not one the client registered"));
-        }
-        let (state, nonce) = (text("state"), text("nonce"));
-        if state.is_empty() || nonce.is_empty() {
-            return Err(bad("state and nonce are required"));
+        let (state, nonce) = match (text("state"), text("nonce")) {
+            (Some(s), Some(n)) if !s.is_empty() && !n.is_empty() => (s.to_owned(), n.to_owned()),
+            _ => {
+                return Err(bad_object(
+                    "state and nonce are required in the request object",
+                ))
+            }
+        };
+        for (name, value) in [("state", &state), ("nonce", &nonce)] {
+            if param(q, name).is_some_and(|v| v != value) {
+                return Err(bad_object(&format!(
+                    "{name} differs between the query and the request object"
+                )));
+            }
         }
         let consent_id = claims
             .get("claims")
@@ -780,15 +943,29 @@ impl Sandbox {
             .and_then(|c| c.get("openbanking_intent_id"))
             .and_then(|c| c.get("value"))
             .and_then(Value::as_str)
-            .ok_or_else(|| {
-                oauth_error(
-                    "invalid_request_object",
-                    "claims.id_token.openbanking_intent_id is required",
-                )
-            })?
+            .ok_or_else(|| bad_object("claims.id_token.openbanking_intent_id is required"))?
             .to_owned();
+        // The consent must be this client's, awaiting the customer (or, for account access,
+        // authorised and re-authenticated), and of the kind the scope asks for.
         self.check_authorisable(&consent_id, &client_id, ctx.now)
-            .map_err(|e| e.to_api_error())?;
+            .map_err(|e| match e {
+                ob_consent::ConsentError::InvalidConsentStatus {
+                    status: "unknown", ..
+                } => back.refuse("access_denied", "the consent is not this client's"),
+                other => back.refuse("invalid_request", &other.to_string()),
+            })?;
+        if let Some(kind) = self.consent_kind(&consent_id) {
+            let needed = Self::scope_of(kind)
+                .split(' ')
+                .find(|s| *s != "openid")
+                .unwrap_or("openid");
+            if !scope.contains(&needed) {
+                return Err(back.refuse(
+                    "invalid_scope",
+                    &format!("this consent needs the scope {needed}"),
+                ));
+            }
+        }
         Ok(PendingAuthorization {
             consent_id,
             client_id,
@@ -837,6 +1014,7 @@ impl Sandbox {
                 redirect_uri: p.redirect_uri.clone(),
                 nonce: p.nonce.clone(),
                 user_id: user_id.to_owned(),
+                authenticated: ctx.now,
                 expires: ctx.now + CODE_LIFETIME,
             },
         );
@@ -851,6 +1029,7 @@ impl Sandbox {
                 state: Some(&p.state),
                 intent_id: Some(&p.consent_id),
                 acr: Some(ob_oidc::authorize::ACR_VALUES[0]),
+                auth_time: Some(ctx.now),
                 now: ctx.now,
                 lifetime: Duration::minutes(5),
             },

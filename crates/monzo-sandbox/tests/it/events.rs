@@ -117,7 +117,10 @@ fn a_card_payment_from_a_pot_is_booked_served_and_polled_as_a_signed_event() {
         codes.contains(&"uk_retail_pot") && codes.contains(&"mastercard"),
         "{codes:?}"
     );
-    let transfer = latest.iter().find(|t| t["PotId"] == HOLIDAY).unwrap();
+    let transfer = latest
+        .iter()
+        .find(|t| t["SupplementaryData"]["PotId"] == HOLIDAY)
+        .unwrap();
     assert_eq!(ptx["MainAccountTransactionId"], transfer["TransactionId"]);
 
     // The event: one SET, signed by the bank, for this client, naming the pot and the new

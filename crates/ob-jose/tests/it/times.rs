@@ -48,6 +48,26 @@ fn exp_nbf_iat_and_lifetime() {
         err(json!({"exp": t + 60}), &fapi),
         JoseError::MissingClaim { name: "iat".into() }
     );
+    // FAPI 1 Advanced request objects: nbf required, exp - nbf at most 60 minutes, nbf at most
+    // 60 minutes in the past.
+    let fapi_ro = TimeRules {
+        max_lifetime: Some(Duration::minutes(60)),
+        require_nbf: true,
+        max_nbf_age: Some(Duration::minutes(60)),
+        ..rules
+    };
+    check_times(&claims(json!({"exp": t + 3000, "nbf": t - 300})), &fapi_ro).unwrap();
+    assert_eq!(
+        err(json!({"exp": t + 600}), &fapi_ro),
+        JoseError::MissingClaim { name: "nbf".into() }
+    );
+    assert!(
+        matches!(err(json!({"exp": t + 3301, "nbf": t - 300}), &fapi_ro), JoseError::InvalidClaim { ref name, .. } if name == "exp"),
+        "exp - nbf over 60 minutes, though exp - now is not"
+    );
+    assert!(
+        matches!(err(json!({"exp": t + 60, "nbf": t - 3600 - 61}), &fapi_ro), JoseError::InvalidClaim { ref name, .. } if name == "nbf")
+    );
     // Far-off numbers do not overflow; floats beyond whole seconds are refused.
     check_times(&claims(json!({"exp": i64::MAX, "iat": i64::MIN})), &rules).unwrap();
     check_times(&claims(json!({"exp": (t + 600) as f64 + 0.5})), &rules).unwrap();

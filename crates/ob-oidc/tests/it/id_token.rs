@@ -4,7 +4,9 @@ use chrono::Duration;
 use ob_jose::jws::{self, Object};
 use ob_jose::{dangerous, JoseError};
 use ob_oidc::callback::parse_callback;
-use ob_oidc::id_token::{half_hash, issue, validate, validate_callback, Expected, NewIdToken};
+use ob_oidc::id_token::{
+    half_hash, issue, validate, validate_callback, Expected, NewIdToken, DEFAULT_MAX_IAT_AGE,
+};
 use ob_oidc::OidcError;
 use serde_json::{json, Value};
 
@@ -20,6 +22,7 @@ fn new_token() -> NewIdToken<'static> {
         state: Some("st-1"),
         intent_id: Some("aac_123"),
         acr: Some("urn:openbanking:psd2:sca"),
+        auth_time: Some(now()),
         now: now(),
         lifetime: Duration::minutes(5),
     }
@@ -27,13 +30,11 @@ fn new_token() -> NewIdToken<'static> {
 
 fn expected() -> Expected<'static> {
     Expected {
-        issuer: ISSUER,
-        client_id: CLIENT,
         nonce: Some("no-1"),
         code: Some("code-1"),
         state: Some("st-1"),
         intent_id: Some("aac_123"),
-        now: now(),
+        ..Expected::new(ISSUER, CLIENT, now())
     }
 }
 
@@ -109,11 +110,34 @@ fn every_check_refuses() {
             "aud",
         ),
         (
-            "several audiences, no azp",
+            // OIDC Core §3.1.3.7: "additional audiences not trusted by the Client".
+            "an untrusted extra audience",
             with_claims(|c| {
                 c.insert("aud".into(), json!([CLIENT, "client-2"]));
+                c.insert("azp".into(), json!(CLIENT));
             }),
-            "azp",
+            "aud",
+        ),
+        (
+            "issued long ago",
+            with_claims(|c| {
+                c.insert("iat".into(), json!(now().timestamp() - 3600));
+            }),
+            "iat",
+        ),
+        (
+            "exp in milliseconds",
+            with_claims(|c| {
+                c.insert("exp".into(), json!((now().timestamp() + 300) * 1000));
+            }),
+            "exp",
+        ),
+        (
+            "iat in milliseconds",
+            with_claims(|c| {
+                c.insert("iat".into(), json!(now().timestamp() * 1000));
+            }),
+            "iat",
         ),
         (
             "expired",
@@ -217,12 +241,8 @@ fn every_check_refuses() {
     for (name, token, want) in cases {
         assert_eq!(claim(check(&token).unwrap_err()), want, "{name}");
     }
-    // Several audiences with the right azp are fine.
-    check(&with_claims(|c| {
-        c.insert("aud".into(), json!([CLIENT, "client-2"]));
-        c.insert("azp".into(), json!(CLIENT));
-    }))
-    .unwrap();
+    // Several audiences with the right azp are fine only when the client trusts the others
+    // (trusted_audiences_and_iat_age_are_the_callers).
     // Signature: another key, unsecured.
     let forged = issue(tpp_key(), &new_token()).unwrap();
     assert!(matches!(
@@ -242,6 +262,38 @@ fn every_check_refuses() {
             ..
         })
     ));
+}
+
+#[test]
+fn trusted_audiences_and_iat_age_are_the_callers() {
+    // Several audiences: fine when the client trusts the other one, with azp the client.
+    let two = with_claims(|c| {
+        c.insert("aud".into(), json!([CLIENT, "client-2"]));
+    });
+    let trusting = Expected {
+        trusted_audiences: &["client-2"],
+        ..expected()
+    };
+    match validate(&two, &bank_jwks(), &trusting).unwrap_err() {
+        OidcError::InvalidIdToken { claim, .. } => assert_eq!(claim, "azp"),
+        other => panic!("{other:?}"),
+    }
+    let with_azp = with_claims(|c| {
+        c.insert("aud".into(), json!([CLIENT, "client-2"]));
+        c.insert("azp".into(), json!(CLIENT));
+    });
+    validate(&with_azp, &bank_jwks(), &trusting).unwrap();
+    // An hour-old iat passes with a longer limit; the default is minutes.
+    let old = with_claims(|c| {
+        c.insert("iat".into(), json!(now().timestamp() - 3600));
+    });
+    assert!(validate(&old, &bank_jwks(), &expected()).is_err());
+    let patient = Expected {
+        max_iat_age: Duration::hours(2),
+        ..expected()
+    };
+    validate(&old, &bank_jwks(), &patient).unwrap();
+    assert_eq!(DEFAULT_MAX_IAT_AGE, Duration::minutes(10));
 }
 
 #[test]
@@ -280,6 +332,7 @@ fn a_callback_is_validated_whole() {
         bank_key(),
         &NewIdToken {
             acr: Some("urn:example:password"),
+            auth_time: None,
             ..new_token()
         },
     )

@@ -154,7 +154,7 @@ fn transfers_from_open_banking_by_pot_id_or_by_name() {
             "ProprietaryBankTransactionCode": {"Code": code, "Issuer": "Monzo"}
         });
         if let Some(p) = pot {
-            t["PotId"] = json!(p);
+            t["SupplementaryData"] = json!({"PotId": p});
         }
         t
     };
