@@ -145,8 +145,8 @@ pub struct TransactionsArgs {
 /// `pay`.
 #[derive(Debug, Args)]
 pub struct PayArgs {
-    /// The amount in GBP, such as 12.50.
-    #[arg(long)]
+    /// The amount in GBP, such as 12.50 (above zero, pence at most).
+    #[arg(long, value_parser = gbp_amount)]
     amount: String,
     /// The payee's sort code and account number (14 digits).
     #[arg(long)]
@@ -165,13 +165,36 @@ pub struct PayArgs {
     callback: Option<String>,
 }
 
-fn user(name: &str) -> (String, Option<String>) {
-    USERS
-        .iter()
-        .find(|(n, id, _)| *n == name || *id == name)
-        .map_or((name.to_owned(), None), |(_, id, acc)| {
-            ((*id).to_owned(), Some((*acc).to_owned()))
-        })
+/// A sandbox user by name or id and their current account; an unknown one is an error (the
+/// sandbox would otherwise pick a test user of its own).
+fn known_user(name: &str) -> Result<(String, String), String> {
+    match USERS.iter().find(|(n, id, _)| *n == name || *id == name) {
+        Some((_, id, account)) => Ok(((*id).to_owned(), (*account).to_owned())),
+        None => Err(format!(
+            "unknown sandbox user {name:?}: expected one of {}",
+            USERS
+                .iter()
+                .map(|(n, id, _)| format!("{n} ({id})"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    }
+}
+
+/// An amount in pounds: above zero, with at most two decimal places (Monzo's payments are in
+/// pence), as text such as `12.50`.
+pub fn gbp_amount(text: &str) -> Result<String, String> {
+    let valid = text.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+        && text.bytes().filter(|b| *b == b'.').count() <= 1
+        && !text.starts_with('.')
+        && !text.ends_with('.');
+    let value = text.parse::<rust_decimal::Decimal>().ok().filter(|_| valid);
+    match value {
+        Some(v) if v.scale() > 2 => Err(format!("{text:?}: at most two decimal places (pence)")),
+        Some(v) if v <= rust_decimal::Decimal::ZERO => Err(format!("{text:?}: above zero")),
+        Some(_) => Ok(text.to_owned()),
+        None => Err(format!("{text:?}: expected an amount such as 12.50")),
+    }
 }
 
 fn err(e: impl std::fmt::Display) -> String {
@@ -482,7 +505,8 @@ async fn authorize(dir: &Dir, a: AuthorizeArgs) -> Result<(), String> {
         .map_err(err)?;
     let mut data = json!({"Permissions": a.permissions});
     if let Some(u) = &a.user {
-        data["SupplementaryData"] = json!({"DesiredStatus": "Authorised", "UserID": user(u).0});
+        let (user_id, _) = known_user(u)?;
+        data["SupplementaryData"] = json!({"DesiredStatus": "Authorised", "UserID": user_id});
     }
     let consent: OBReadConsent1 =
         serde_json::from_value(json!({"Data": data, "Risk": {}})).map_err(err)?;
@@ -943,13 +967,9 @@ async fn pay(dir: &Dir, a: PayArgs) -> Result<(), String> {
         "RemittanceInformation": {"Reference": a.reference},
     });
     if let Some(u) = &a.user {
-        let (user_id, account) = user(u);
-        let mut sd = json!({"DesiredStatus": "Authorised"});
-        if let Some(acc) = account {
-            sd["UserID"] = json!(user_id);
-            sd["AccountID"] = json!(acc);
-        }
-        initiation["SupplementaryData"] = sd;
+        let (user_id, account) = known_user(u)?;
+        initiation["SupplementaryData"] =
+            json!({"DesiredStatus": "Authorised", "UserID": user_id, "AccountID": account});
     }
     let consent: Signed<OBWriteDomesticConsentResponse5> = client
         .create_payment_consent(
@@ -984,14 +1004,25 @@ async fn pay(dir: &Dir, a: PayArgs) -> Result<(), String> {
         .await
         .map_err(err)?;
     let v = serde_json::to_value(&made.body).map_err(err)?;
+    let status = text(&v, &["Data", "Status"]);
+    let reason = text(&v, &["Data", "SupplementaryData", "RejectionReason"]);
     println!(
-        "payment {} {}{}",
+        "payment {} {status}{}",
         text(&v, &["Data", "DomesticPaymentId"]),
-        text(&v, &["Data", "Status"]),
-        match text(&v, &["Data", "SupplementaryData", "RejectionReason"]) {
+        match reason {
             "" => String::new(),
             r => format!(" ({r})"),
         }
     );
+    if status == "Rejected" {
+        // A payment that did not go is a failure of the command (exit status 1).
+        return Err(format!(
+            "the payment was rejected{}",
+            match reason {
+                "" => String::new(),
+                r => format!(": {r}"),
+            }
+        ));
+    }
     Ok(())
 }

@@ -139,8 +139,8 @@ pub enum PotsAction {
         /// `TransferIn`, `TransferOut`, `CardPayment`, `DirectDebit`, `Interest` or `RoundUp`.
         #[arg(long)]
         source: String,
-        /// The amount, such as 12.50.
-        #[arg(long)]
+        /// The amount, such as 12.50 (above zero, pence at most).
+        #[arg(long, value_parser = commands::gbp_amount)]
         amount: String,
         /// The merchant of a `CardPayment`.
         #[arg(long)]

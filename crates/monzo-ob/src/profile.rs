@@ -74,15 +74,8 @@ impl Dir {
 
     /// Writes a file of the profile, readable by its owner only where the platform allows.
     pub fn write(&self, name: &str, text: &str) -> Result<(), String> {
-        std::fs::create_dir_all(&self.0).map_err(|e| format!("{}: {e}", self.0.display()))?;
-        let path = self.file(name);
-        std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let _ = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600));
-        }
-        Ok(())
+        create_private_dir(&self.0)?;
+        write_private_atomically(&self.file(name), text.as_bytes())
     }
 
     /// The profile.
@@ -129,4 +122,95 @@ impl Dir {
 pub fn copy_into(dir: &Dir, from: &Path, name: &str) -> Result<(), String> {
     let text = std::fs::read_to_string(from).map_err(|e| format!("{}: {e}", from.display()))?;
     dir.write(name, &text)
+}
+
+/// Creates `dir` (and its parents) if needed; a directory this creates is private (0700).
+fn create_private_dir(dir: &Path) -> Result<(), String> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    let mut b = std::fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        b.mode(0o700);
+    }
+    b.create(dir).map_err(|e| format!("{}: {e}", dir.display()))
+}
+
+/// Writes `path` so that a failure at any point leaves the old file whole (a rotated refresh
+/// token is never lost to a half-written profile): the bytes go to a temporary file beside it,
+/// created readable by the owner only (0600: it holds tokens and keys), flushed to disk, then
+/// renamed over `path`, and the directory is flushed so that the rename survives a crash.
+pub(crate) fn write_private_atomically(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    use std::io::Write;
+    let shown = |e: std::io::Error| format!("{}: {e}", path.display());
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let result = (|| {
+        let mut file = options.open(&tmp)?;
+        // An older temporary file may have been created with other permissions.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+        }
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        drop(file);
+        std::fs::rename(&tmp, path)?;
+        if let Ok(d) = std::fs::File::open(dir) {
+            let _ = d.sync_all();
+        }
+        Ok(())
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result.map_err(shown)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn profile_files_are_private_and_replaced_whole() {
+        let dir = std::env::temp_dir().join(format!("monzo-ob-profile-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let d = Dir(dir.join("nested"));
+        d.write("profile.json", "{\"a\":1}").unwrap();
+        d.write("profile.json", "{\"a\":2}").unwrap();
+        assert_eq!(d.read("profile.json").unwrap(), "{\"a\":2}");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode(&d.file("profile.json")), 0o600);
+            assert_eq!(mode(&d.0), 0o700);
+        }
+        // No temporary file is left behind.
+        let names: Vec<String> = std::fs::read_dir(&d.0)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, ["profile.json"]);
+        // A write that cannot happen leaves the old file as it was.
+        let blocked = Dir(d.file("profile.json").join("inside"));
+        assert!(blocked.write("x", "y").is_err());
+        assert_eq!(d.read("profile.json").unwrap(), "{\"a\":2}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

@@ -255,6 +255,49 @@ fn a_new_user_s_whole_journey_through_the_cli() {
         ],
     ));
     assert!(paid.contains("AcceptedSettlementCompleted"), "{paid}");
+    // Refused before anything is sent: an unknown sandbox user (the sandbox would otherwise
+    // pay from a test user of its own) and an amount in fractions of a penny.
+    let pay = |amount: &str, user: &str| {
+        Command::new(BIN)
+            .arg("--profile")
+            .arg(&profile)
+            .args([
+                "pay",
+                "--amount",
+                amount,
+                "--to",
+                "08080021325698",
+                "--name",
+                "ACME Inc",
+                "--user",
+                user,
+            ])
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    };
+    let nobody = pay("1.50", "nobody");
+    assert!(!nobody.status.success());
+    assert!(
+        String::from_utf8_lossy(&nobody.stderr).contains("unknown sandbox user \"nobody\""),
+        "{nobody:?}"
+    );
+    let fraction = pay("10.001", "heavy");
+    assert!(!fraction.status.success());
+    assert!(
+        String::from_utf8_lossy(&fraction.stderr).contains("at most two decimal places"),
+        "{fraction:?}"
+    );
+    // Over the personal daily limit (Monzo: £10,000): accepted, then rejected, and the
+    // command fails with the reason.
+    let rejected = pay("10000.01", "heavy");
+    assert!(!rejected.status.success(), "{rejected:?}");
+    let out = String::from_utf8_lossy(&rejected.stdout);
+    assert!(out.contains("Rejected (Payment limits exceeded)"), "{out}");
+    assert!(
+        String::from_utf8_lossy(&rejected.stderr).contains("the payment was rejected"),
+        "{rejected:?}"
+    );
 
     let token = stdout(&run(&profile, &["token"]));
     assert!(!token.trim().is_empty());

@@ -28,10 +28,13 @@ pub fn seed_end() -> DateTime<Utc> {
         .unwrap_or(DateTime::<Utc>::MIN_UTC)
 }
 
-/// The version of the seeded world. A state directory records the version it was made with
-/// and is replayed only into the same world (ids and balances of the seed change between
-/// versions). Version 2 added the pots' round-ups, virtual-card payments and direct debits.
-pub const WORLD_VERSION: &str = "2";
+/// The version of the seeded world and of the rules its log is replayed under. A state
+/// directory records the version it was made with and is replayed only into the same world
+/// (ids and balances of the seed change between versions, and so does what a request gets).
+/// Version 2 added the pots' round-ups, virtual-card payments and direct debits; version 3
+/// refuses what Monzo refuses (strict requests, the FAPI request object, deleted consents)
+/// and logs fingerprints of tokens and codes instead of the secrets.
+pub const WORLD_VERSION: &str = "3";
 
 /// [`seed_end`] as a constant for documentation: 2026-10-31T23:59:59Z.
 pub const SEED_END: &str = "2026-10-31T23:59:59Z";

@@ -164,6 +164,10 @@ pub struct Sandbox {
     pub(crate) vrp: vrp::State,
     pub(crate) cbpii: cbpii::State,
     pub(crate) events: events::State,
+    /// Every token and code the emulator issued, by [`fingerprint`]: memory only, rebuilt by
+    /// replay (issuing is deterministic), so that the log can keep fingerprints instead of
+    /// secrets ([`Sandbox::redact_for_log`], [`Sandbox::restore_from_log`]).
+    secrets: HashMap<String, String>,
 }
 
 impl Sandbox {
@@ -188,6 +192,7 @@ impl Sandbox {
             vrp: vrp::State::default(),
             cbpii: cbpii::State::default(),
             events: events::State::default(),
+            secrets: HashMap::new(),
         }
     }
 
@@ -207,6 +212,87 @@ impl Sandbox {
         let n = self.counter;
         let tail = self.random_text(16);
         format!("{prefix}_{n:06}{tail}")
+    }
+
+    /// A new secret (an access, refresh or client-credentials token, an authorization code):
+    /// random text that the log will keep only as its [`fingerprint`].
+    pub(crate) fn new_secret(&mut self, len: usize) -> String {
+        let secret = self.random_text(len);
+        self.secrets.insert(fingerprint(&secret), secret.clone());
+        secret
+    }
+
+    /// The request as the log keeps it: the bearer token and the authorization code and
+    /// refresh token of a token request replaced by their [`fingerprint`]s, so that no secret
+    /// is at rest in clear. [`restore_from_log`](Sandbox::restore_from_log) undoes it for
+    /// replay.
+    pub fn redact_for_log(&self, req: &Request<Vec<u8>>) -> Request<Vec<u8>> {
+        let mut out = req.clone();
+        if let Some(v) = req.headers().get(::http::header::AUTHORIZATION) {
+            let text = String::from_utf8_lossy(v.as_bytes());
+            let redacted = match text.split_once(' ') {
+                Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => {
+                    format!("{scheme} {}", fingerprint(token.trim()))
+                }
+                _ => fingerprint(&text),
+            };
+            if let Ok(v) = ::http::HeaderValue::from_str(&redacted) {
+                out.headers_mut().insert(::http::header::AUTHORIZATION, v);
+            }
+        }
+        if req.uri().path() == "/open-banking/token" {
+            if let Some(form) = http::form(req) {
+                let pairs: Vec<(String, String)> = form
+                    .into_iter()
+                    .map(|(k, v)| match k.as_str() {
+                        "code" | "refresh_token" => {
+                            let f = fingerprint(&v);
+                            (k, f)
+                        }
+                        _ => (k, v),
+                    })
+                    .collect();
+                let borrowed: Vec<(&str, &str)> = pairs
+                    .iter()
+                    .map(|(k, v)| (k.as_str(), v.as_str()))
+                    .collect();
+                *out.body_mut() = ob_oidc::form::encode_pairs(&borrowed).into_bytes();
+            }
+        }
+        out
+    }
+
+    /// A logged request with the secrets the emulator issued put back in place of their
+    /// fingerprints (a fingerprint of anything else stays: it fails as the original did).
+    pub fn restore_from_log(&self, mut req: Request<Vec<u8>>) -> Request<Vec<u8>> {
+        let restore = |text: &str| self.secrets.get(text).cloned();
+        if let Some(v) = req.headers().get(::http::header::AUTHORIZATION) {
+            let text = String::from_utf8_lossy(v.as_bytes()).into_owned();
+            if let Some((scheme, f)) = text.split_once(' ') {
+                if let Some(secret) = restore(f) {
+                    if let Ok(v) = ::http::HeaderValue::from_str(&format!("{scheme} {secret}")) {
+                        req.headers_mut().insert(::http::header::AUTHORIZATION, v);
+                    }
+                }
+            }
+        }
+        if req.uri().path() == "/open-banking/token" {
+            if let Some(form) = http::form(&req) {
+                let pairs: Vec<(String, String)> = form
+                    .into_iter()
+                    .map(|(k, v)| {
+                        let v = restore(&v).unwrap_or(v);
+                        (k, v)
+                    })
+                    .collect();
+                let borrowed: Vec<(&str, &str)> = pairs
+                    .iter()
+                    .map(|(k, v)| (k.as_str(), v.as_str()))
+                    .collect();
+                *req.body_mut() = ob_oidc::form::encode_pairs(&borrowed).into_bytes();
+            }
+        }
+        req
     }
 
     /// Random base62 text (tokens, codes).
@@ -634,4 +720,16 @@ fn other_methods(path: &[&str]) -> Option<&'static str> {
         ["authorize"] => "GET",
         _ => return None,
     })
+}
+
+/// What the log keeps of a secret: `sha256:` and the hex SHA-256 of it. Tokens and codes are
+/// random base62 text of 32 to 48 characters, so the digest gives nothing away.
+pub fn fingerprint(secret: &str) -> String {
+    let d = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, secret.as_bytes());
+    let mut out = String::with_capacity(7 + 64);
+    out.push_str("sha256:");
+    for b in d.as_ref() {
+        out.push_str(&format!("{b:02x}"));
+    }
+    out
 }

@@ -549,7 +549,7 @@ impl Sandbox {
                 &format!("the client is not registered for {s}"),
             ));
         }
-        let token = self.random_text(40);
+        let token = self.new_secret(40);
         self.oauth.app_tokens.insert(
             token.clone(),
             AppToken {
@@ -568,8 +568,8 @@ impl Sandbox {
 
     fn new_tokens(&mut self) -> NewTokens {
         NewTokens {
-            access_token: self.random_text(40),
-            refresh_token: self.random_text(48),
+            access_token: self.new_secret(40),
+            refresh_token: self.new_secret(48),
         }
     }
 
@@ -1005,7 +1005,7 @@ impl Sandbox {
         if let Err(e) = self.authorise_consent(&p.consent_id, user_id, account, ctx.now) {
             return self.deny_with(p, "invalid_request", &e.to_string());
         }
-        let code = self.random_text(32);
+        let code = self.new_secret(32);
         self.oauth.codes.insert(
             code.clone(),
             CodeGrant {

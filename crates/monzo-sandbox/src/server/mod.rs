@@ -278,6 +278,9 @@ impl Recipe {
         let mut sandbox = Sandbox::new(config, keys, self.seed);
         for entry in store.entries()? {
             if let Some((req, ctx)) = replay_request(&entry) {
+                // The log keeps fingerprints of the secrets the emulator issued; the core,
+                // which issued them the same way again, puts them back.
+                let req = sandbox.restore_from_log(req);
                 // A request that once failed inside the core is skipped, as it was live.
                 let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                     sandbox.handle(&req, &ctx)
@@ -638,6 +641,8 @@ async fn serve(
     // Logged once handled and before answering: a crash before this point loses a request
     // whose client got no answer (and retries with its idempotency key); after it, nothing.
     if Sandbox::changes_state(&req) {
+        // No bearer token, authorization code or refresh token is kept in clear.
+        let req = shared.sandbox.redact_for_log(&req);
         let headers: Vec<(String, String)> = req
             .headers()
             .iter()

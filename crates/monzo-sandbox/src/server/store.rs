@@ -37,10 +37,47 @@ fn db_err(e: rusqlite::Error) -> ServerError {
 
 impl Store {
     /// Opens (or creates) the database file in `dir`.
+    ///
+    /// The state holds the bank's and the development CA's private keys: a directory this
+    /// creates is private (0700), and the database file is created readable by the owner only
+    /// (0600; SQLite gives its `-wal` and `-shm` files the database's permissions).
     pub fn open(dir: &Path) -> Result<Self, ServerError> {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| ServerError::Storage(format!("{}: {e}", dir.display())))?;
-        let db = Connection::open(dir.join("sandbox.sqlite3")).map_err(db_err)?;
+        let io = |e: std::io::Error| ServerError::Storage(format!("{}: {e}", dir.display()));
+        if !dir.is_dir() {
+            let mut b = std::fs::DirBuilder::new();
+            b.recursive(true);
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::DirBuilderExt;
+                b.mode(0o700);
+            }
+            b.create(dir).map_err(io)?;
+        }
+        let path = dir.join("sandbox.sqlite3");
+        let mut options = std::fs::OpenOptions::new();
+        options.read(true).write(true).create(true).truncate(false);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        drop(options.open(&path).map_err(io)?);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            for name in [
+                "sandbox.sqlite3",
+                "sandbox.sqlite3-wal",
+                "sandbox.sqlite3-shm",
+            ] {
+                let f = dir.join(name);
+                if f.exists() {
+                    std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o600))
+                        .map_err(io)?;
+                }
+            }
+        }
+        let db = Connection::open(path).map_err(db_err)?;
         db.pragma_update(None, "journal_mode", "WAL")
             .map_err(db_err)?;
         db.pragma_update(None, "synchronous", "FULL")

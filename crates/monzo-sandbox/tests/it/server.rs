@@ -170,13 +170,75 @@ fn the_journey_over_https_survives_a_restart() {
     )
     .unwrap();
     assert_eq!(tpp.send(req, false).status(), 401);
+    // A refresh: the log then holds a token request with a refresh token in its body.
+    let refresh_secret = tokens.refresh_token.clone().unwrap();
+    let refresh = refresh_secret.expose().to_owned();
+    let resp = tpp.send(
+        ob_oidc::token::prepare_refresh(
+            &tpp.url("/open-banking/token"),
+            &tpp.client_id.clone(),
+            &refresh_secret,
+        )
+        .unwrap(),
+        true,
+    );
+    let rotated = ob_oidc::token::parse_token_response(&resp, tpp.now).unwrap();
+    let at2 = rotated.access_token.expose().to_owned();
+    let rt2_secret = rotated.refresh_token.clone().unwrap();
+    let rt2 = rt2_secret.expose().to_owned();
 
     // Restart on the same state: the registration, consent and tokens are all still there.
     rt.block_on(running.stop());
+    // The state is private, and no token is kept in clear (the log has fingerprints).
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&dir), 0o700);
+        assert_eq!(mode(&dir.join("sandbox.sqlite3")), 0o600);
+    }
+    let mut stored = Vec::new();
+    for name in ["sandbox.sqlite3", "sandbox.sqlite3-wal"] {
+        if let Ok(bytes) = std::fs::read(dir.join(name)) {
+            stored.extend(bytes);
+        }
+    }
+    let stored = String::from_utf8_lossy(&stored);
+    for secret in [&at, &refresh, &at2, &rt2] {
+        assert!(
+            !stored.contains(secret.as_str()),
+            "a token at rest in clear"
+        );
+    }
+    assert!(stored.contains("sha256:"), "the log keeps fingerprints");
     let running = rt.block_on(start(opts(addr.port()))).unwrap();
-    let (status, again) = tpp.json("GET", "/open-banking/v3.1/aisp/accounts", &at, None);
+    let (status, again) = tpp.json("GET", "/open-banking/v3.1/aisp/accounts", &at2, None);
     assert_eq!(status, 200, "{again}");
     assert_eq!(again["Data"], accounts["Data"]);
+    // The first access token was replaced by the refresh, replayed as it happened.
+    let (status, _) = tpp.json("GET", "/open-banking/v3.1/aisp/accounts", &at, None);
+    assert_eq!(status, 401);
+    // The rotated refresh token still works after the restart, the used one does not.
+    let resp = tpp.send(
+        ob_oidc::token::prepare_refresh(
+            &tpp.url("/open-banking/token"),
+            &tpp.client_id.clone(),
+            &rt2_secret,
+        )
+        .unwrap(),
+        true,
+    );
+    assert_eq!(resp.status(), 200);
+    let resp = tpp.send(
+        ob_oidc::token::prepare_refresh(
+            &tpp.url("/open-banking/token"),
+            &tpp.client_id.clone(),
+            &refresh_secret,
+        )
+        .unwrap(),
+        true,
+    );
+    assert_eq!(resp.status(), 400);
     let app = tpp.app_token();
     let (_, c) = tpp.json(
         "GET",
