@@ -337,6 +337,43 @@ impl Sandbox {
         http::with_interaction_id(resp, req, &fallback)
     }
 
+    /// A digest of everything a request can change (ids and tokens issued, clients,
+    /// consents and their states, payments, subscriptions, events waiting, booked
+    /// transactions), for tests that check a refused request changed nothing. Not stable
+    /// across builds.
+    #[doc(hidden)]
+    pub fn state_digest(&self) -> u64 {
+        let mut text = format!(
+            "{}|{:?}|{}|{}|{}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
+            self.counter,
+            self.rng,
+            self.secrets.len(),
+            self.clients.len(),
+            self.software.len(),
+            self.oauth,
+            self.tokens,
+            self.ais,
+            self.pis,
+            self.vrp,
+            self.cbpii,
+            self.events,
+        );
+        for u in &self.world.users {
+            for a in &u.accounts {
+                text.push_str(&format!("|{}:{}", a.transactions.len(), a.balance()));
+                for p in &a.pots {
+                    text.push_str(&format!(",{}", p.movements.len()));
+                }
+            }
+        }
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for b in text.bytes() {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        h
+    }
+
     /// A UUID-shaped id (version 4 layout) for the `n`th request, deterministic for the
     /// sandbox's seed: the interaction id a request without one gets (`kind` 1), and the
     /// trace id of its error (`kind` 2). Reads change no other state.

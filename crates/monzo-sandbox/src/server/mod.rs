@@ -40,6 +40,20 @@ use store::{Entry, Store};
 /// The largest request body accepted.
 pub const MAX_BODY: usize = 1 << 20;
 
+/// The longest request URI the emulator takes (bytes).
+pub const MAX_URI: usize = 8 << 10;
+
+/// The largest header block the emulator takes (bytes of names and values).
+pub const MAX_HEADER_BYTES: usize = 32 << 10;
+
+/// The most header fields the emulator takes.
+pub const MAX_HEADERS: usize = 100;
+
+/// hyper's buffer and header-count limits, above the emulator's (beyond these hyper itself
+/// answers, with a bare 431 or 414).
+const HYPER_MAX_BUF: usize = 256 << 10;
+const HYPER_MAX_HEADERS: usize = 400;
+
 /// Why the server could not start or serve.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -300,10 +314,28 @@ fn lock(shared: &Mutex<Shared>) -> std::sync::MutexGuard<'_, Shared> {
     }
 }
 
-/// A response rendered from an `ApiError`, for the server's own refusals.
+/// A response rendered from an `ApiError`, for the server's own refusals: like the core's,
+/// with a trace `Id` and the request's `x-fapi-interaction-id` (the server made one when the
+/// request had none).
 fn refusal(headers: &http::HeaderMap, err: &ob_errors::ApiError) -> hyper::Response<Full<Bytes>> {
-    let (parts, body) = ob_errors::render(headers, err).into_parts();
+    let mut err = err.clone();
+    if err.shape == ob_errors::Shape::Obie && err.id.is_none() {
+        err = err.with_id(random_uuid());
+    }
+    let (mut parts, body) = ob_errors::render(headers, &err).into_parts();
+    if !parts.headers.contains_key(ob_errors::INTERACTION_ID_HEADER) {
+        if let Ok(v) = http::HeaderValue::from_str(&random_uuid()) {
+            parts.headers.insert(ob_errors::INTERACTION_ID_HEADER, v);
+        }
+    }
     hyper::Response::from_parts(parts, Full::new(Bytes::from(body)))
+}
+
+/// A random RFC 4122 (version 4) UUID.
+fn random_uuid() -> String {
+    let mut b = [0u8; 16];
+    let _ = aws_lc_rs::rand::fill(&mut b);
+    ob_dcr::uuid_v4(b)
 }
 
 fn wall_clock() -> crate::core::Instant {
@@ -483,7 +515,12 @@ pub async fn start(opts: Options) -> Result<Running, ServerError> {
                             let dn = dn.clone();
                             async move { Ok::<_, std::convert::Infallible>(serve(req, &shared, dn).await) }
                         });
+                        // hyper's own limits are set well above the emulator's, so that an
+                        // oversize request line or header block gets the emulator's answer
+                        // (an OBIE error with an interaction id), not hyper's bare 431/414.
                         let _ = hyper::server::conn::http1::Builder::new()
+                            .max_buf_size(HYPER_MAX_BUF)
+                            .max_headers(HYPER_MAX_HEADERS)
                             .serve_connection(TokioIo::new(tls), service)
                             .await;
                     });
@@ -541,35 +578,62 @@ async fn serve(
     // Every response carries an interaction id: the request's, or one made here (kept in the
     // log, so that replays and later requests never reuse one).
     if !parts.headers.contains_key(ob_errors::INTERACTION_ID_HEADER) {
-        let mut b = [0u8; 16];
-        if aws_lc_rs::rand::fill(&mut b).is_ok() {
-            let id = ob_dcr::uuid_v4(b);
-            if let Ok(v) = http::HeaderValue::from_str(&id) {
-                parts.headers.insert(ob_errors::INTERACTION_ID_HEADER, v);
-            }
+        if let Ok(v) = http::HeaderValue::from_str(&random_uuid()) {
+            parts.headers.insert(ob_errors::INTERACTION_ID_HEADER, v);
         }
+    }
+    // Oversize requests. Monzo pairs each error prefix with one status and has none for 413,
+    // 414 or 431 (which no OBIE operation documents either): they are 400 `bad_request.*`.
+    let uri_len = parts.uri.to_string().len();
+    let header_bytes: usize = parts
+        .headers
+        .iter()
+        .map(|(k, v)| k.as_str().len() + v.len())
+        .sum();
+    let oversize = if uri_len > MAX_URI {
+        Some((
+            "uri_too_long",
+            ob_errors::ErrorCode::FieldInvalid,
+            "uri",
+            format!("the request URI is {uri_len} bytes, more than {MAX_URI}"),
+        ))
+    } else if header_bytes > MAX_HEADER_BYTES || parts.headers.len() > MAX_HEADERS {
+        Some((
+            "headers_too_large",
+            ob_errors::ErrorCode::HeaderInvalid,
+            "headers",
+            format!(
+                "{} header fields of {header_bytes} bytes: at most {MAX_HEADERS} fields and {MAX_HEADER_BYTES} bytes",
+                parts.headers.len()
+            ),
+        ))
+    } else {
+        None
+    };
+    if let Some((kind, code, path, detail)) = oversize {
+        let err = ob_errors::ApiError::obie(
+            ob_errors::Prefix::BadRequest,
+            kind,
+            "The request is invalid",
+        )
+        .with_detail(code, detail)
+        .at_path(path);
+        return refusal(&parts.headers, &err);
     }
     let bytes = match Limited::new(body, MAX_BODY).collect().await {
         Ok(b) => b.to_bytes().to_vec(),
         Err(_) => {
-            let err = ob_errors::ApiError {
-                status: http::StatusCode::PAYLOAD_TOO_LARGE,
-                ..ob_errors::ApiError::obie(
-                    ob_errors::Prefix::BadRequest,
-                    "too_large",
-                    "The request is invalid",
-                )
-                .with_detail(
-                    ob_errors::ErrorCode::FieldInvalid,
-                    format!("the body is larger than {MAX_BODY} bytes"),
-                )
-            };
-            let mut r = refusal(&parts.headers, &err);
-            if let Some(id) = parts.headers.get(ob_errors::INTERACTION_ID_HEADER) {
-                r.headers_mut()
-                    .insert(ob_errors::INTERACTION_ID_HEADER, id.clone());
-            }
-            return r;
+            let err = ob_errors::ApiError::obie(
+                ob_errors::Prefix::BadRequest,
+                "body_too_large",
+                "The request is invalid",
+            )
+            .with_detail(
+                ob_errors::ErrorCode::FieldInvalid,
+                format!("the body is larger than {MAX_BODY} bytes"),
+            )
+            .at_path("$");
+            return refusal(&parts.headers, &err);
         }
     };
     let req = http::Request::from_parts(parts, bytes);
@@ -579,22 +643,14 @@ async fn serve(
     };
     let mut shared = lock(shared);
     if shared.closed {
-        let err = ob_errors::ApiError::obie(
-            ob_errors::Prefix::InternalService,
-            "shutting_down",
-            "Service unavailable",
-        )
-        .with_detail(
-            ob_errors::ErrorCode::UnexpectedError,
-            "the sandbox is stopping",
-        );
-        let mut r = refusal(
-            req.headers(),
-            &ob_errors::ApiError {
-                status: http::StatusCode::SERVICE_UNAVAILABLE,
-                ..err
-            },
-        );
+        // A 503 without a body: Monzo's error codes pair `internal_service` with 500 and have
+        // no prefix for 503.
+        let err = ob_errors::ApiError {
+            status: http::StatusCode::SERVICE_UNAVAILABLE,
+            ..ob_errors::ApiError::unauthorized_empty()
+        }
+        .with_retry_after(std::time::Duration::from_secs(1));
+        let mut r = refusal(req.headers(), &err);
         r.headers_mut().insert(
             http::header::CONNECTION,
             http::HeaderValue::from_static("close"),

@@ -279,8 +279,11 @@ fn the_journey_over_https_survives_a_restart() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// An oversize request gets the emulator's answer, as every other refusal: 400 (Monzo has no
+/// error prefix for 413, 414 or 431), an OBIE body with a `<prefix.type>` code, a trace `Id`
+/// and `Path`, and an `x-fapi-interaction-id`.
 #[test]
-fn oversized_bodies_are_refused() {
+fn oversized_bodies_uris_and_headers_are_refused_in_the_obie_shape() {
     let rt = runtime();
     let running = rt
         .block_on(start(Options::new(
@@ -294,7 +297,57 @@ fn oversized_bodies_are_refused() {
     let req = Request::post(format!("{}/open-banking/register", running.base_url))
         .body(big)
         .unwrap();
-    assert_eq!(client.send(req, true).status(), 413);
+    let check = |resp: Response<Vec<u8>>, code: &str, error_code: &str, path: &str| {
+        assert_eq!(resp.status(), 400);
+        assert!(resp.headers().contains_key("x-fapi-interaction-id"));
+        let err = ob_errors::parse_response(&resp).unwrap();
+        assert_eq!(err.code, code);
+        assert!(err.id.is_some());
+        assert_eq!(err.details.len(), 1);
+        assert_eq!(err.details[0].code.as_str(), error_code);
+        assert_eq!(err.details[0].path.as_deref(), Some(path));
+    };
+    check(
+        client.send(req, true),
+        "bad_request.body_too_large",
+        "UK.OBIE.Field.Invalid",
+        "$",
+    );
+    let long = "a".repeat(monzo_sandbox::server::MAX_URI + 1);
+    let req = Request::get(format!(
+        "{}/open-banking/v3.1/aisp/accounts?x={long}",
+        running.base_url
+    ))
+    .header(
+        "x-fapi-interaction-id",
+        "93bac548-d2de-4546-b106-880a5018460d",
+    )
+    .body(Vec::new())
+    .unwrap();
+    let resp = client.send(req, true);
+    assert_eq!(
+        resp.headers()["x-fapi-interaction-id"],
+        "93bac548-d2de-4546-b106-880a5018460d"
+    );
+    check(
+        resp,
+        "bad_request.uri_too_long",
+        "UK.OBIE.Field.Invalid",
+        "uri",
+    );
+    let mut req = Request::get(format!(
+        "{}/open-banking/v3.1/aisp/accounts",
+        running.base_url
+    ));
+    for i in 0..40 {
+        req = req.header(format!("x-padding-{i}"), "p".repeat(1000));
+    }
+    check(
+        client.send(req.body(Vec::new()).unwrap(), true),
+        "bad_request.headers_too_large",
+        "UK.OBIE.Header.Invalid",
+        "headers",
+    );
     rt.block_on(running.stop());
 }
 

@@ -4,6 +4,7 @@
 
 mod compact;
 mod detached;
+mod fuzz;
 mod interop;
 mod keys;
 mod times;

@@ -3,6 +3,8 @@
 mod edge_cases;
 #[cfg(feature = "dynamic")]
 mod examples;
+#[cfg(feature = "dynamic")]
+mod fuzz;
 mod golden;
 #[allow(dead_code)]
 #[rustfmt::skip]
