@@ -42,39 +42,84 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("POST", "/open-banking/sandbox/software-statements"),
     ("POST", "/open-banking/sandbox/pots/{pot}/transactions"),
     ("POST", "/open-banking/v3.1/aisp/account-access-consents"),
-    ("GET", "/open-banking/v3.1/aisp/account-access-consents/{id}"),
+    (
+        "GET",
+        "/open-banking/v3.1/aisp/account-access-consents/{id}",
+    ),
     ("GET", "/open-banking/v3.1/aisp/accounts"),
     ("GET", "/open-banking/v3.1/aisp/accounts/{account}"),
     ("GET", "/open-banking/v3.1/aisp/accounts/{account}/balances"),
-    ("GET", "/open-banking/v3.1/aisp/accounts/{account}/transactions"),
+    (
+        "GET",
+        "/open-banking/v3.1/aisp/accounts/{account}/transactions",
+    ),
     ("GET", "/open-banking/v3.1/aisp/accounts/{account}/party"),
     ("GET", "/open-banking/v3.1/aisp/accounts/{account}/parties"),
-    ("GET", "/open-banking/v3.1/aisp/accounts/{account}/direct-debits"),
-    ("GET", "/open-banking/v3.1/aisp/accounts/{account}/standing-orders"),
-    ("GET", "/open-banking/v3.1/aisp/accounts/{account}/scheduled-payments"),
-    ("GET", "/open-banking/v3.1/aisp/accounts/{account}/statements"),
+    (
+        "GET",
+        "/open-banking/v3.1/aisp/accounts/{account}/direct-debits",
+    ),
+    (
+        "GET",
+        "/open-banking/v3.1/aisp/accounts/{account}/standing-orders",
+    ),
+    (
+        "GET",
+        "/open-banking/v3.1/aisp/accounts/{account}/scheduled-payments",
+    ),
+    (
+        "GET",
+        "/open-banking/v3.1/aisp/accounts/{account}/statements",
+    ),
     ("GET", "/open-banking/v3.1/aisp/balances"),
     ("GET", "/open-banking/v3.1/aisp/transactions"),
     ("GET", "/open-banking/v3.1/aisp/party"),
     ("GET", "/open-banking/v3.1/aisp/pots"),
     ("GET", "/open-banking/v3.1/aisp/pots/{pot}/transactions"),
     ("POST", "/open-banking/v3.1/pisp/domestic-payment-consents"),
-    ("GET", "/open-banking/v3.1/pisp/domestic-payment-consents/{id}"),
-    ("GET", "/open-banking/v3.1/pisp/domestic-payment-consents/{id}/funds-confirmation"),
+    (
+        "GET",
+        "/open-banking/v3.1/pisp/domestic-payment-consents/{id}",
+    ),
+    (
+        "GET",
+        "/open-banking/v3.1/pisp/domestic-payment-consents/{id}/funds-confirmation",
+    ),
     ("POST", "/open-banking/v3.1/pisp/domestic-payments"),
     ("GET", "/open-banking/v3.1/pisp/domestic-payments/{id}"),
-    ("GET", "/open-banking/v3.1/pisp/domestic-payments/{id}/payment-details"),
-    ("POST", "/open-banking/v3.1/pisp/domestic-scheduled-payment-consents"),
-    ("POST", "/open-banking/v3.1/pisp/domestic-standing-order-consents"),
-    ("POST", "/open-banking/v3.1/pisp/international-payment-consents"),
+    (
+        "GET",
+        "/open-banking/v3.1/pisp/domestic-payments/{id}/payment-details",
+    ),
+    (
+        "POST",
+        "/open-banking/v3.1/pisp/domestic-scheduled-payment-consents",
+    ),
+    (
+        "POST",
+        "/open-banking/v3.1/pisp/domestic-standing-order-consents",
+    ),
+    (
+        "POST",
+        "/open-banking/v3.1/pisp/international-payment-consents",
+    ),
     ("POST", "/open-banking/v3.1/pisp/international-payments"),
     ("POST", "/open-banking/v3.1/pisp/file-payment-consents"),
     ("POST", "/open-banking/v3.1/pisp/domestic-vrp-consents"),
     ("GET", "/open-banking/v3.1/pisp/domestic-vrp-consents/{id}"),
-    ("POST", "/open-banking/v3.1/pisp/domestic-vrp-consents/{id}/funds-confirmation"),
+    (
+        "POST",
+        "/open-banking/v3.1/pisp/domestic-vrp-consents/{id}/funds-confirmation",
+    ),
     ("POST", "/open-banking/v3.1/pisp/domestic-vrps"),
-    ("POST", "/open-banking/v3.1/cbpii/funds-confirmation-consents"),
-    ("GET", "/open-banking/v3.1/cbpii/funds-confirmation-consents/{id}"),
+    (
+        "POST",
+        "/open-banking/v3.1/cbpii/funds-confirmation-consents",
+    ),
+    (
+        "GET",
+        "/open-banking/v3.1/cbpii/funds-confirmation-consents/{id}",
+    ),
     ("POST", "/open-banking/v3.1/cbpii/funds-confirmations"),
     ("POST", "/open-banking/v3.1/event-subscriptions"),
     ("GET", "/open-banking/v3.1/event-subscriptions/{id}"),
@@ -109,7 +154,8 @@ fn target() -> impl Strategy<Value = (Method, String)> {
                 .replace("{id}", &a)
                 .replace("{account}", &b)
                 .replace("{pot}", &c);
-            let method = other.unwrap_or_else(|| Method::from_bytes(m.as_bytes()).unwrap_or(Method::GET));
+            let method =
+                other.unwrap_or_else(|| Method::from_bytes(m.as_bytes()).unwrap_or(Method::GET));
             (method, path)
         });
     let query = prop_oneof![
@@ -240,19 +286,48 @@ enum Auth {
 
 fn headers() -> impl Strategy<Value = Vec<(&'static str, String)>> {
     let one = prop_oneof![
-        (Just("content-type"), proptest::sample::select(vec![
-            "application/json", "application/json; charset=utf-8", "application/jose+jwe",
-            "text/plain", "application/json; charset=latin1", "application/x-www-form-urlencoded",
-        ]).prop_map(str::to_owned)),
-        (Just("accept"), proptest::sample::select(vec![
-            "application/json", "*/*", "application/xml", "application/json;q=0",
-        ]).prop_map(str::to_owned)),
-        (Just("x-fapi-auth-date"), prop_oneof![
-            Just("Sun, 10 Sep 2017 19:43:31 GMT".to_owned()), "[ -~]{0,12}"]),
-        (Just("x-idempotency-key"), prop_oneof!["[a-z0-9-]{1,40}", "[a-z]{41,45}", Just(" x".to_owned())]),
-        (Just("x-jws-signature"), prop_oneof![Just(String::new()), "[A-Za-z0-9._-]{0,60}"]),
+        (
+            Just("content-type"),
+            proptest::sample::select(vec![
+                "application/json",
+                "application/json; charset=utf-8",
+                "application/jose+jwe",
+                "text/plain",
+                "application/json; charset=latin1",
+                "application/x-www-form-urlencoded",
+            ])
+            .prop_map(str::to_owned)
+        ),
+        (
+            Just("accept"),
+            proptest::sample::select(vec![
+                "application/json",
+                "*/*",
+                "application/xml",
+                "application/json;q=0",
+            ])
+            .prop_map(str::to_owned)
+        ),
+        (
+            Just("x-fapi-auth-date"),
+            prop_oneof![
+                Just("Sun, 10 Sep 2017 19:43:31 GMT".to_owned()),
+                "[ -~]{0,12}"
+            ]
+        ),
+        (
+            Just("x-idempotency-key"),
+            prop_oneof!["[a-z0-9-]{1,40}", "[a-z]{41,45}", Just(" x".to_owned())]
+        ),
+        (
+            Just("x-jws-signature"),
+            prop_oneof![Just(String::new()), "[A-Za-z0-9._-]{0,60}"]
+        ),
         (Just("x-fapi-interaction-id"), "[ -~]{0,40}"),
-        (Just("x-open-banking-legacy-errors"), Just("true".to_owned())),
+        (
+            Just("x-open-banking-legacy-errors"),
+            Just("true".to_owned())
+        ),
         (Just("x-fapi-customer-ip-address"), "[0-9.]{0,15}"),
     ];
     // Usually a JSON body, as a client sends; sometimes anything.
@@ -272,7 +347,10 @@ fn headers() -> impl Strategy<Value = Vec<(&'static str, String)>> {
 fn check_answer(req: &Request<Vec<u8>>, resp: &Response<Vec<u8>>) -> Result<(), String> {
     let status = resp.status().as_u16();
     if status >= 500 {
-        return Err(format!("{status}: {}", String::from_utf8_lossy(resp.body())));
+        return Err(format!(
+            "{status}: {}",
+            String::from_utf8_lossy(resp.body())
+        ));
     }
     if !resp.headers().contains_key("x-fapi-interaction-id") {
         return Err("no x-fapi-interaction-id".into());
@@ -314,7 +392,10 @@ fn check_answer(req: &Request<Vec<u8>>, resp: &Response<Vec<u8>>) -> Result<(), 
         if errors.len() != 1 || !errors[0]["ErrorCode"].is_string() {
             return Err(format!("Errors is not one OBError1: {v}"));
         }
-        if errors[0].get("Path").is_some_and(|p| p.as_str().is_none_or(str::is_empty)) {
+        if errors[0]
+            .get("Path")
+            .is_some_and(|p| p.as_str().is_none_or(str::is_empty))
+        {
             return Err(format!("an empty Path: {v}"));
         }
         if v["Id"].as_str().is_none_or(str::is_empty) {
@@ -325,7 +406,9 @@ fn check_answer(req: &Request<Vec<u8>>, resp: &Response<Vec<u8>>) -> Result<(), 
     if v.get("error").and_then(Value::as_str).is_some() {
         return Ok(());
     }
-    Err(format!("{status}: an error body of no documented shape: {v}"))
+    Err(format!(
+        "{status}: an error body of no documented shape: {v}"
+    ))
 }
 
 #[test]
@@ -356,54 +439,70 @@ fn the_core_answers_anything_in_a_documented_shape() {
     );
     let sandbox = std::cell::RefCell::new(sandbox);
     runner
-        .run(&strategy, |((method, path), headers, body, auth, cert, sign)| {
-            let mut b = Request::builder()
-                .method(method)
-                .uri(format!("{base}{path}"));
-            match auth {
-                Auth::None => {}
-                Auth::Garbage => b = b.header("authorization", "Bearer not-a-token"),
-                Auth::App => b = b.header("authorization", format!("Bearer {app}")),
-                Auth::Consent => b = b.header("authorization", format!("Bearer {consent_token}")),
-            }
-            for (k, v) in &headers {
-                if let Ok(v) = http::HeaderValue::from_str(v) {
-                    b = b.header(*k, v);
+        .run(
+            &strategy,
+            |((method, path), headers, body, auth, cert, sign)| {
+                let mut b = Request::builder()
+                    .method(method)
+                    .uri(format!("{base}{path}"));
+                match auth {
+                    Auth::None => {}
+                    Auth::Garbage => b = b.header("authorization", "Bearer not-a-token"),
+                    Auth::App => b = b.header("authorization", format!("Bearer {app}")),
+                    Auth::Consent => {
+                        b = b.header("authorization", format!("Bearer {consent_token}"))
+                    }
                 }
-            }
-            if sign {
-                let sig = ob_jose::detached::DetachedSigner::new(
-                    tpp_key(),
-                    format!("{ORG_ID}/{SOFTWARE_ID}"),
-                )
-                .sign(&body, now)
-                .map_err(|e| TestCaseError::fail(e.to_string()))?;
-                b = b.header("x-jws-signature", sig);
-            }
-            let Ok(req) = b.body(body) else {
-                return Ok(());
-            };
-            let ctx = Context {
-                now,
-                client_certificate_dn: cert.then(|| dn.clone()),
-            };
-            let mut sandbox = sandbox.borrow_mut();
-            let before = sandbox.state_digest();
-            let resp = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                sandbox.handle(&req, &ctx)
-            }))
-            .map_err(|_| TestCaseError::fail(format!("panic on {} {}", req.method(), req.uri())))?;
-            check_answer(&req, &resp).map_err(|e| {
-                TestCaseError::fail(format!("{} {}: {e}", req.method(), req.uri()))
-            })?;
-            // A refused request changes nothing (registration management with an unknown
-            // client revokes the token it came with: DCR's rule, not a change of the world).
-            let status = resp.status().as_u16();
-            if (400..500).contains(&status) && !req.uri().path().starts_with("/open-banking/register/") {
-                let after = sandbox.state_digest();
-                prop_assert_eq!(before, after, "{} {} answered {} and changed the state", req.method(), req.uri(), status);
-            }
-            Ok(())
-        })
+                for (k, v) in &headers {
+                    if let Ok(v) = http::HeaderValue::from_str(v) {
+                        b = b.header(*k, v);
+                    }
+                }
+                if sign {
+                    let sig = ob_jose::detached::DetachedSigner::new(
+                        tpp_key(),
+                        format!("{ORG_ID}/{SOFTWARE_ID}"),
+                    )
+                    .sign(&body, now)
+                    .map_err(|e| TestCaseError::fail(e.to_string()))?;
+                    b = b.header("x-jws-signature", sig);
+                }
+                let Ok(req) = b.body(body) else {
+                    return Ok(());
+                };
+                let ctx = Context {
+                    now,
+                    client_certificate_dn: cert.then(|| dn.clone()),
+                };
+                let mut sandbox = sandbox.borrow_mut();
+                let before = sandbox.state_digest();
+                let resp = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    sandbox.handle(&req, &ctx)
+                }))
+                .map_err(|_| {
+                    TestCaseError::fail(format!("panic on {} {}", req.method(), req.uri()))
+                })?;
+                check_answer(&req, &resp).map_err(|e| {
+                    TestCaseError::fail(format!("{} {}: {e}", req.method(), req.uri()))
+                })?;
+                // A refused request changes nothing (registration management with an unknown
+                // client revokes the token it came with: DCR's rule, not a change of the world).
+                let status = resp.status().as_u16();
+                if (400..500).contains(&status)
+                    && !req.uri().path().starts_with("/open-banking/register/")
+                {
+                    let after = sandbox.state_digest();
+                    prop_assert_eq!(
+                        before,
+                        after,
+                        "{} {} answered {} and changed the state",
+                        req.method(),
+                        req.uri(),
+                        status
+                    );
+                }
+                Ok(())
+            },
+        )
         .unwrap();
 }

@@ -174,7 +174,7 @@ impl Tpp {
     }
 
     /// Registers with the in-process core.
-    fn register() -> Tpp {
+    pub fn register() -> Tpp {
         let sandbox = Sandbox::new(Config::new(BASE), keys(), 7);
         Tpp::register_with(Transport::InProcess(Box::new(sandbox)), BASE, now())
     }

@@ -3,6 +3,7 @@
 //! the same journey over HTTPS with client certificates against the server, across a restart.
 
 mod events;
+mod fidelity;
 mod fuzz;
 mod journey;
 mod payment_kinds;

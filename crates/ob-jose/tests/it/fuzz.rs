@@ -21,7 +21,8 @@ fn cases() -> u32 {
         .unwrap_or(2000)
 }
 
-const BODY: &[u8] = br#"{"Data":{"Initiation":{"InstructedAmount":{"Amount":"1.00","Currency":"GBP"}}},"Risk":{}}"#;
+const BODY: &[u8] =
+    br#"{"Data":{"Initiation":{"InstructedAmount":{"Amount":"1.00","Currency":"GBP"}}},"Risk":{}}"#;
 
 fn runner() -> TestRunner {
     TestRunner::new(Config {
@@ -88,7 +89,9 @@ fn the_compact_verifier_refuses_garbage_and_mutations() {
 #[test]
 fn the_detached_verifier_refuses_garbage_and_mutations() {
     let issuer = "0015800001041REAAY/2kiXQyo0tedjW2somjSgH7";
-    let valid = DetachedSigner::new(key(), issuer).sign(BODY, now()).unwrap();
+    let valid = DetachedSigner::new(key(), issuer)
+        .sign(BODY, now())
+        .unwrap();
     let verifier = DetachedVerifier::new(issuer);
     let strategy = (
         prop_oneof![
@@ -114,7 +117,10 @@ fn the_detached_verifier_refuses_garbage_and_mutations() {
                 let api = e.to_api_error();
                 prop_assert_eq!(api.status.as_u16(), 400);
                 let signing_failure = matches!(e, JoseError::Signing { .. });
-                prop_assert!(!signing_failure, "a verification reported a signing failure");
+                prop_assert!(
+                    !signing_failure,
+                    "a verification reported a signing failure"
+                );
             }
             Ok(())
         })

@@ -149,7 +149,9 @@ fn decoding_never_panics_and_what_decodes_round_trips() {
             if let Ok(checked) = first {
                 let again = check_json(module, ty, &checked.encoded)
                     .unwrap()
-                    .map_err(|e| TestCaseError::fail(format!("{ty}: re-encoded text does not decode: {e}")))?;
+                    .map_err(|e| {
+                        TestCaseError::fail(format!("{ty}: re-encoded text does not decode: {e}"))
+                    })?;
                 prop_assert_eq!(
                     String::from_utf8_lossy(&again.encoded),
                     String::from_utf8_lossy(&checked.encoded),
