@@ -740,6 +740,7 @@ class Tpp:
         self.software_id = b62(22)  # DCR 3.2 software_id: ^[0-9a-zA-Z]{1,22}$
         self.kid = b62(27)
         self.ssa = ""  # the software statement, once the directory has signed it
+        self.aspsp_org_id: str | None = None  # the bank's organisation id, from the directory
         self.signing_key = RSAKey.generate_key(
             2048, parameters={"kid": self.kid, "use": "sig", "alg": "PS256"}, private=True
         )
@@ -1266,6 +1267,7 @@ def step_registration(c: Client, tpp: Tpp) -> dict:
             r,
         )
         tpp.ssa = r.json["software_statement"]
+        tpp.aspsp_org_id = r.json.get("aspsp_org_id")
         try:
             ssa = json.loads(base64.urlsafe_b64decode(tpp.ssa.split(".")[1] + "==="))
         except ValueError:
@@ -1306,9 +1308,15 @@ def step_registration(c: Client, tpp: Tpp) -> dict:
             return tpp.jwt(claims)
 
         reg_url = c.bank.discovery["registration_endpoint"]
-        # The bank's organisation id (the registration aud) is in neither discovery nor Monzo's
-        # docs: a request with the issuer as aud is how an outsider learns what is expected.
-        aud = c.bank.org_id
+        # The bank's organisation id (the registration aud): DCR 3.2 says it "should be the
+        # unique identifier for the ASPSP issued by the issuer of the software statement".
+        # The emulator publishes it in discovery (`registration_audience`, an extension member
+        # OIDC Discovery allows) and in its directory's answer (`aspsp_org_id`); both must agree.
+        aud = c.bank.discovery.get("registration_audience")
+        CHECK.ok(
+            isinstance(aud, str) and aud == tpp.aspsp_org_id,
+            "the registration aud is discoverable (discovery and the directory agree)",
+        )
         probe = c.call(
             "POST",
             reg_url,
@@ -1324,13 +1332,6 @@ def step_registration(c: Client, tpp: Tpp) -> dict:
             "register with an unknown aud: RFC 7591 error",
             probe,
         )
-        if not aud:
-            m = re.search(r'expected "?([0-9A-Za-z]{1,18})"?', probe.json.get("error_description", ""))
-            aud = m.group(1) if m else None
-            print(
-                f"  note: the bank's organisation id (registration aud) is {aud!r}, learned only from the "
-                f"error description of a refused registration: {probe.json.get('error_description')!r}"
-            )
         CHECK.need(bool(aud), "the bank's organisation id is known", probe)
         c.bank.org_id = aud
 
