@@ -25,7 +25,7 @@
 //! Each check returns the first rule broken, as a [`ConsentError`] with the field's path.
 
 use chrono::{Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
-use monzo_model::funds::OBFundsConfirmationConsent1;
+use monzo_model::funds::{OBFundsConfirmation1, OBFundsConfirmationConsent1};
 use monzo_model::payments::{
     OBExternalLocalInstrument1Code as Instrument, OBWriteDomestic2DataInitiation,
     OBWriteDomestic2DataInitiationCreditorAccount, OBWriteDomestic2DataInitiationDebtorAccount,
@@ -700,6 +700,22 @@ pub fn check_funds_consent(request: &OBFundsConfirmationConsent1) -> Result<(), 
         "Data.DebtorAccount.Identification",
         &debtor.identification,
     )
+}
+
+/// A funds-confirmation request: an amount above zero, and in pence when it is in GBP (Monzo's
+/// accounts hold pounds and pence; a GBP amount of more precision is refused everywhere).
+pub fn check_funds_confirmation(request: &OBFundsConfirmation1) -> Result<(), ConsentError> {
+    let amount = &request.data.instructed_amount;
+    let value = amount.amount.value();
+    check_positive("Data.InstructedAmount.Amount", value)?;
+    if amount.currency.as_str() == "GBP" && value.scale() > 2 {
+        return Err(ConsentError::FieldInvalid {
+            path: "Data.InstructedAmount.Amount",
+            expected: "a GBP amount in pence (at most two decimal places)".into(),
+            found: amount.amount.to_string(),
+        });
+    }
+    Ok(())
 }
 
 /// The kinds of account Monzo sets default daily outbound limits for.

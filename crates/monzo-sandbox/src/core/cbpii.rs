@@ -9,7 +9,7 @@ use ::http::{Method, Request, Response, StatusCode};
 use monzo_model::funds::OBFundsConfirmationConsent1;
 use ob_consent::funds::{self as machine, FundsConsent};
 
-use ob_consent::payment_rules::check_funds_consent;
+use ob_consent::payment_rules::{check_funds_confirmation, check_funds_consent};
 use ob_consent::tokens::ConsentKind;
 use ob_consent::ConsentError;
 use ob_errors::ApiError;
@@ -177,6 +177,7 @@ impl Sandbox {
     ) -> Result<Response<Vec<u8>>, ApiError> {
         let client = self.caller_client(req, ctx, caller(TokenUse::Consent(None)))?;
         let request: OBFundsConfirmation1 = decode(req.body())?;
+        check_funds_confirmation(&request).map_err(|e| e.to_api_error())?;
         let consent_id = request.data.consent_id.to_string();
         self.check_token_consent(req, ctx, &consent_id)?;
         let c = self.owned_funds_consent(&consent_id, &client)?;

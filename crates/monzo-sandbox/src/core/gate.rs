@@ -14,7 +14,7 @@
 //! | `x-idempotency-key` missing, longer than 40 characters or blank at an end | 400 `UK.OBIE.Header.Missing` / `UK.OBIE.Header.Invalid` | "must be at most 40 characters in size ... the ASPSP **must** reject the request with a status code is 400"; the specs' pattern `^(?!\s)(.*)(\S)$` |
 //! | `x-jws-signature` missing where the operation is signed | 400 `UK.OBIE.Signature.Missing` | "The ASPSP **must** reject any API requests that should be signed but do not contain a signature in the HTTP header with a 400 (Bad Request)" |
 //! | a date-time query parameter that is not RFC 3339 | 400 `UK.OBIE.Field.InvalidDate` | Monzo: "you will need to provide the start and end times in RFC3339 format" (OBIE's profile wants query dates without a time zone; Monzo's rule is followed) |
-//! | `order` not `asc`/`desc`, `includePots` not `true`/`false` | 400 `UK.OBIE.Field.Invalid` | Monzo's parameters (`specs/monzo/account-info.overlay.json`) |
+//! | `order` not `asc`/`desc`, `includePots` not `true`/`false`, a `PotId` filter not 1 to 40 characters | 400 `UK.OBIE.Field.Invalid` | Monzo's parameters and the proposal's (`specs/monzo/account-info.overlay.json`, `pot-transactions.overlay.json`) |
 //!
 //! Everything else (the token, the consent, the body) is the handler's.
 
@@ -152,7 +152,7 @@ pub(crate) fn check(req: &Request<Vec<u8>>, segments: &[&str], proposals: bool) 
         family,
         op: route.op,
     };
-    match admit(req, route.op) {
+    match admit(req, route.op, proposals) {
         Ok(()) => Verdict::Admitted(admitted),
         Err(answer) => Verdict::Refused(Box::new(answer), Some(admitted)),
     }
@@ -177,6 +177,7 @@ fn header<'a>(req: &'a Request<Vec<u8>>, name: &str) -> Option<&'a str> {
 fn admit(
     req: &Request<Vec<u8>>,
     op: &Operation,
+    proposals: bool,
 ) -> Result<(), Result<Response<Vec<u8>>, ApiError>> {
     if !accepts_json(header(req, ACCEPT.as_str())) {
         return Err(Ok(bare(StatusCode::NOT_ACCEPTABLE, None)));
@@ -232,6 +233,10 @@ fn admit(
         .iter()
         .filter(|p| p.location == ParamLocation::Query)
     {
+        // Without the proposals, their PotId filter is an unknown parameter, ignored.
+        if p.name == "PotId" && !proposals {
+            continue;
+        }
         let Some(value) = h::param(&query, p.name) else {
             continue;
         };
@@ -276,6 +281,11 @@ fn check_query(name: &str, value: &str) -> Result<(), ApiError> {
         "includePots" if !matches!(value, "true" | "false") => Err(h::field_invalid(
             name,
             &format!("includePots: expected true or false, found {value:?}"),
+        )),
+        // The proposal's filter: a pot id, 1 to 40 characters (pot-transactions.overlay.json).
+        "PotId" if !(1..=40).contains(&value.chars().count()) => Err(h::field_invalid(
+            name,
+            "PotId: expected a pot id of 1 to 40 characters",
         )),
         _ => Ok(()),
     }

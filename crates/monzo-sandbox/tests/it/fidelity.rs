@@ -214,6 +214,7 @@ fn http_follows_the_ob_profile() {
             "toBookingDateTime",
         ),
         ("order=sideways", "UK.OBIE.Field.Invalid", "order"),
+        ("PotId=", "UK.OBIE.Field.Invalid", "PotId"),
     ] {
         let resp = tpp.send(
             request(

@@ -2,7 +2,7 @@
 //! error code and field path the rejection must map to.
 
 use chrono::{DateTime, TimeZone, Utc};
-use monzo_model::funds::OBFundsConfirmationConsent1;
+use monzo_model::funds::{OBFundsConfirmation1, OBFundsConfirmationConsent1};
 use monzo_model::payments::{
     OBWriteDomestic2, OBWriteDomesticConsent4, OBWriteDomesticScheduledConsent4,
     OBWriteDomesticStandingOrderConsent5,
@@ -11,9 +11,9 @@ use monzo_model::payments_v3_1_11::OBWriteInternationalConsent5;
 use monzo_model::vrp::OBDomesticVRPConsentRequest;
 use ob_consent::frequency::MonzoSchedule;
 use ob_consent::payment_rules::{
-    check_daily_limit, check_domestic, check_funds_consent, check_international,
-    check_order_matches, check_scheduled, check_standing_order, check_vrp_consent,
-    check_vrp_instruction, uk_date, AccountType, RAILS,
+    check_daily_limit, check_domestic, check_funds_confirmation, check_funds_consent,
+    check_international, check_order_matches, check_scheduled, check_standing_order,
+    check_vrp_consent, check_vrp_instruction, uk_date, AccountType, RAILS,
 };
 use ob_consent::ConsentError;
 use ob_model::decode;
@@ -868,6 +868,37 @@ fn funds_consent_rules() {
     run(&cases, &base, |doc| {
         let c: OBFundsConfirmationConsent1 = decode_json(doc);
         check_funds_consent(&c)
+    });
+}
+
+#[test]
+fn funds_confirmation_rules() {
+    let base = json!({"Data": {"ConsentId": "obfundsconfirmationconsent_1", "Reference": "Purchase01",
+        "InstructedAmount": {"Amount": "20.00", "Currency": "GBP"}}});
+    let cases: Vec<Case<'_>> = vec![
+        ("valid", vec![], None),
+        (
+            "GBP in fractions of a penny",
+            vec![("/Data/InstructedAmount/Amount", json!("20.001"))],
+            Some(("UK.OBIE.Field.Invalid", "Data.InstructedAmount.Amount")),
+        ),
+        (
+            "zero",
+            vec![("/Data/InstructedAmount/Amount", json!("0.00"))],
+            Some(("UK.OBIE.Field.Invalid", "Data.InstructedAmount.Amount")),
+        ),
+        (
+            "another currency's precision is its own",
+            vec![
+                ("/Data/InstructedAmount/Amount", json!("20.001")),
+                ("/Data/InstructedAmount/Currency", json!("BHD")),
+            ],
+            None,
+        ),
+    ];
+    run(&cases, &base, |doc| {
+        let c: OBFundsConfirmation1 = decode_json(doc);
+        check_funds_confirmation(&c)
     });
 }
 
