@@ -69,9 +69,12 @@ window="$(curl -sf --cert "$p/client.pem" --key "$p/client.key" --cacert "$p/ca.
   "https://127.0.0.1:$emu_port/open-banking/v3.1/aisp/accounts/$account/transactions?order=desc" |
   python3 -c '
 import json, sys
+from urllib.parse import quote
 tx = json.load(sys.stdin)["Data"]["Transaction"]
 newest, oldest = tx[0]["BookingDateTime"], tx[24]["BookingDateTime"]
-print(f"fromBookingDateTime={oldest[:19]}&toBookingDateTime={newest[:19]}")')"
+# RFC 3339 with the zone, as Monzo asks ("you will need to provide the start and end times in
+# RFC3339 format").
+print(f"fromBookingDateTime={quote(oldest)}&toBookingDateTime={quote(newest)}")')"
 count="$(curl -sf --cert "$p/client.pem" --key "$p/client.key" --cacert "$p/ca.pem" \
   -H "Authorization: Bearer $token" \
   "https://127.0.0.1:$emu_port/open-banking/v3.1/aisp/accounts/$account/transactions?$window" |

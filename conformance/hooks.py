@@ -106,9 +106,6 @@ def _token_for(url: str):
 
 def _prepare(request) -> None:
     headers = request.headers
-    if "x-fapi-auth-date" in headers and os.environ.get("DEBUG_AUTH_DATE"):
-        with open("/tmp/authdates.log", "a") as f:
-            f.write(repr(headers["x-fapi-auth-date"]) + "\n")
     if headers.get("Authorization") == _DEFAULT:
         token = _token_for(request.url)
         if token:

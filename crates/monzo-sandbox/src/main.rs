@@ -24,12 +24,12 @@ fn issue(args: &IssueArgs) -> Result<(), String> {
     let (issued, cert) =
         issue_client_certificate_from_state(&args.state, &subject).map_err(|e| e.to_string())?;
     std::fs::create_dir_all(&args.out).map_err(|e| e.to_string())?;
-    for (name, text) in [
-        ("client.pem", issued.cert_pem.as_str()),
-        ("client.key", issued.key_pem.as_str()),
-        ("ca.pem", cert.as_str()),
+    for (name, text, private) in [
+        ("client.pem", issued.cert_pem.as_str(), false),
+        ("client.key", issued.key_pem.as_str(), true),
+        ("ca.pem", cert.as_str(), false),
     ] {
-        std::fs::write(args.out.join(name), text).map_err(|e| format!("{name}: {e}"))?;
+        write_file(&args.out.join(name), text, private).map_err(|e| format!("{name}: {e}"))?;
     }
     println!("subject: {}", subject.dn());
     println!(
@@ -37,6 +37,25 @@ fn issue(args: &IssueArgs) -> Result<(), String> {
         args.out.display()
     );
     Ok(())
+}
+
+/// Writes a file; a private one (the client's key) readable by its owner only (0600).
+fn write_file(path: &std::path::Path, text: &str, private: bool) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    if private {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path)?;
+    #[cfg(unix)]
+    if private {
+        use std::os::unix::fs::PermissionsExt;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    }
+    file.write_all(text.as_bytes())
 }
 
 async fn run(args: &RunArgs) -> Result<(), String> {

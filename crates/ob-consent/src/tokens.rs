@@ -299,6 +299,43 @@ impl TokenStore {
         new: NewTokens,
         now: Instant,
     ) -> Result<Tokens, ConsentError> {
+        let consent_id = self.check_refresh(client_id, refresh_token, now)?;
+        let invalid = |reason| ConsentError::RefreshTokenInvalid { reason };
+        self.check_fresh(&new)?;
+        let live = self
+            .live
+            .remove(&consent_id)
+            .ok_or(invalid("unknown token"))?;
+        self.refresh.remove(&live.tokens.refresh_token);
+        self.access.remove(&live.tokens.access_token);
+        self.retired.insert(
+            live.tokens.refresh_token.clone(),
+            (
+                Retired::Used,
+                live.tokens.refresh_expires_at,
+                live.grant.client_id.clone(),
+            ),
+        );
+        let tokens = Tokens {
+            access_token: new.access_token,
+            access_expires_at: add(now, ACCESS_TOKEN_LIFETIME),
+            refresh_token: new.refresh_token,
+            refresh_expires_at: add(now, live.grant.kind.refresh_lifetime()),
+        };
+        self.install(live.grant, tokens.clone());
+        Ok(tokens)
+    }
+
+    /// Whether [`refresh`](Self::refresh) would accept `refresh_token` from `client_id` at
+    /// `now` (with fresh values): the consent it is for, or the error `refresh` would give.
+    /// Changes nothing, so that a caller can make new token values only for a refresh that
+    /// will happen.
+    pub fn check_refresh(
+        &self,
+        client_id: &str,
+        refresh_token: &str,
+        now: Instant,
+    ) -> Result<String, ConsentError> {
         let invalid = |reason| ConsentError::RefreshTokenInvalid { reason };
         if let Some((why, _, owner)) = self.retired.get(refresh_token) {
             if owner != client_id {
@@ -327,29 +364,7 @@ impl TokenStore {
         if now >= live.tokens.refresh_expires_at {
             return Err(invalid("expired"));
         }
-        self.check_fresh(&new)?;
-        let live = self
-            .live
-            .remove(&consent_id)
-            .ok_or(invalid("unknown token"))?;
-        self.refresh.remove(&live.tokens.refresh_token);
-        self.access.remove(&live.tokens.access_token);
-        self.retired.insert(
-            live.tokens.refresh_token.clone(),
-            (
-                Retired::Used,
-                live.tokens.refresh_expires_at,
-                live.grant.client_id.clone(),
-            ),
-        );
-        let tokens = Tokens {
-            access_token: new.access_token,
-            access_expires_at: add(now, ACCESS_TOKEN_LIFETIME),
-            refresh_token: new.refresh_token,
-            refresh_expires_at: add(now, live.grant.kind.refresh_lifetime()),
-        };
-        self.install(live.grant, tokens.clone());
-        Ok(tokens)
+        Ok(consent_id)
     }
 
     /// The consent an access token gives access to, if the token is live at `now`; otherwise

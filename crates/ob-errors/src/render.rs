@@ -21,9 +21,10 @@ pub const LEGACY_ERRORS_HEADER: &str = "x-open-banking-legacy-errors";
 /// - OAuth and developer-API errors keep their own shapes; `Empty` has no body.
 /// - `x-fapi-interaction-id` is echoed from the request (else the error's own); `Retry-After`
 ///   is set when the error has a delay.
-/// - A 401 carries `WWW-Authenticate` (RFC 6750 §3): `Bearer` when the request had no
-///   credentials ("the resource server SHOULD NOT include an error code"), and
-///   `Bearer error="invalid_token"` when it presented a token that was refused.
+/// - A 401 of a resource (not an OAuth error) carries `WWW-Authenticate` (RFC 6750 §3):
+///   `Bearer` when the request had no credentials ("the resource server SHOULD NOT include an
+///   error code"), and `Bearer error="invalid_token"` when it presented a token that was
+///   refused.
 pub fn render(request_headers: &HeaderMap, error: &ApiError) -> Response<Vec<u8>> {
     let legacy = request_headers.contains_key(LEGACY_ERRORS_HEADER);
     let body = match error.shape {
@@ -112,7 +113,9 @@ pub fn render(request_headers: &HeaderMap, error: &ApiError) -> Response<Vec<u8>
     if let Some(v) = interaction {
         headers.insert(INTERACTION_ID_HEADER, v);
     }
-    if error.status == StatusCode::UNAUTHORIZED {
+    // RFC 6749 §5.2 ties a 401's challenge to the scheme the client authenticated with; at the
+    // token endpoint (OAuth errors) clients authenticate with their certificate, not a header.
+    if error.status == StatusCode::UNAUTHORIZED && error.shape != Shape::OAuth {
         headers.insert(WWW_AUTHENTICATE, www_authenticate(request_headers));
     }
     if let Some(delay) = error.retry_after {

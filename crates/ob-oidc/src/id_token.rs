@@ -223,7 +223,8 @@ pub fn validate(
         JoseError::MissingClaim { name } => OidcError::id_token(&name, "missing"),
         other => jose(other),
     })?;
-    if let Some(iat) = claims.get("iat").and_then(Value::as_i64) {
+    // The same reading of `iat` as `check_times` (a number of seconds, fractions allowed).
+    if let Ok(Some(iat)) = ob_jose::jwt::numeric_date(&claims, "iat") {
         let oldest = expected
             .now
             .timestamp()

@@ -3,8 +3,9 @@
 //!
 //! Responses are read leniently where Monzo differs from the letter of RFC 6749: `token_type`
 //! in any case, `scope` missing, empty or listing more than asked, no `id_token` on refresh.
-//! Errors come back as the typed [`ob_errors::ApiError`] (OAuth `{"error"}` or Monzo's
-//! `{"code": "bad_request.refresh_token.evicted"}`).
+//! Errors come back as the typed [`ob_errors::ApiError`]: RFC 6749's `{"error": "invalid_grant"}`
+//! (a refused refresh carries Monzo's code, such as `bad_request.refresh_token.evicted`, at the
+//! head of its `error_description`) or, leniently, Monzo's own `{"code": ...}` shape.
 //!
 //! ```
 //! use chrono::{TimeZone, Utc};

@@ -130,6 +130,7 @@ where
         )
         .at_path("$"));
     }
+    check_depth(body)?;
     let value: T = ob_model::decode::from_slice(body).map_err(|e| {
         let path = e.path.strip_prefix("$.").unwrap_or(&e.path).to_owned();
         field_invalid(&path, &e.to_string())
@@ -177,6 +178,28 @@ fn lost_null(sent: &Value, typed: &Value, path: String) -> Option<String> {
             .find_map(|(i, (a, b))| lost_null(a, b, format!("{path}[{i}]"))),
         _ => None,
     }
+}
+
+/// Refuses JSON nested deeper than [`MAX_JSON_DEPTH`](super::MAX_JSON_DEPTH) levels
+/// (Open Banking payloads need far less).
+fn check_depth(body: &[u8]) -> Result<(), ApiError> {
+    if json_depth(body) > super::MAX_JSON_DEPTH {
+        return Err(field_invalid(
+            "$",
+            &format!(
+                "$: JSON nested deeper than {} levels",
+                super::MAX_JSON_DEPTH
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Reads a free-form JSON request body (the sandbox's own controls), no deeper than
+/// [`MAX_JSON_DEPTH`](super::MAX_JSON_DEPTH).
+pub(crate) fn parse_json(body: &[u8]) -> Result<Value, ApiError> {
+    check_depth(body)?;
+    serde_json::from_slice(body).map_err(|e| field_invalid("$", &format!("not JSON: {e}")))
 }
 
 /// The OBIE error for one `validate()` violation.

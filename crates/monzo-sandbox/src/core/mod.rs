@@ -152,7 +152,8 @@ pub struct Sandbox {
     pub(crate) counter: u64,
     /// Interaction ids come from their own counter, so that reads change nothing else.
     interactions: u64,
-    /// Mixed into the generated interaction and trace ids (from the seed).
+    /// Mixed into the generated interaction and trace ids: the seed, or a server's random
+    /// value ([`Sandbox::set_trace_salt`]).
     salt: u64,
     pub(crate) software: HashMap<String, Software>,
     pub(crate) clients: HashMap<String, Client>,
@@ -222,10 +223,11 @@ impl Sandbox {
         secret
     }
 
-    /// The request as the log keeps it: the bearer token and the authorization code and
-    /// refresh token of a token request replaced by their [`fingerprint`]s, so that no secret
-    /// is at rest in clear. [`restore_from_log`](Sandbox::restore_from_log) undoes it for
-    /// replay.
+    /// The request as the log keeps it: the bearer token, and the secrets in the form bodies
+    /// of the token endpoint (`code`, `refresh_token`) and the approval page (`pending`),
+    /// replaced by their [`fingerprint`]s, so that no secret is at rest in clear (a form that
+    /// cannot be read is kept as the fingerprint of the whole body). [`restore_from_log`]
+    /// (Sandbox::restore_from_log) undoes it for replay.
     pub fn redact_for_log(&self, req: &Request<Vec<u8>>) -> Request<Vec<u8>> {
         let mut out = req.clone();
         if let Some(v) = req.headers().get(::http::header::AUTHORIZATION) {
@@ -240,30 +242,32 @@ impl Sandbox {
                 out.headers_mut().insert(::http::header::AUTHORIZATION, v);
             }
         }
-        if req.uri().path() == "/open-banking/token" {
-            if let Some(form) = http::form(req) {
-                let pairs: Vec<(String, String)> = form
-                    .into_iter()
-                    .map(|(k, v)| match k.as_str() {
-                        "code" | "refresh_token" => {
-                            let f = fingerprint(&v);
-                            (k, f)
-                        }
-                        _ => (k, v),
-                    })
-                    .collect();
-                let borrowed: Vec<(&str, &str)> = pairs
-                    .iter()
-                    .map(|(k, v)| (k.as_str(), v.as_str()))
-                    .collect();
-                *out.body_mut() = ob_oidc::form::encode_pairs(&borrowed).into_bytes();
-            }
+        if let Some(secret_fields) = form_secrets(req.uri().path()) {
+            *out.body_mut() = match http::form(req) {
+                Some(form) => {
+                    let pairs: Vec<(String, String)> = form
+                        .into_iter()
+                        .map(|(k, v)| {
+                            if secret_fields.contains(&k.as_str()) {
+                                let f = fingerprint(&v);
+                                (k, f)
+                            } else {
+                                (k, v)
+                            }
+                        })
+                        .collect();
+                    encode_form(&pairs)
+                }
+                None if req.body().is_empty() => Vec::new(),
+                None => fingerprint(&String::from_utf8_lossy(req.body())).into_bytes(),
+            };
         }
         out
     }
 
     /// A logged request with the secrets the emulator issued put back in place of their
-    /// fingerprints (a fingerprint of anything else stays: it fails as the original did).
+    /// fingerprints, where [`redact_for_log`](Sandbox::redact_for_log) put them (a fingerprint
+    /// of anything else stays: the request fails as the original did).
     pub fn restore_from_log(&self, mut req: Request<Vec<u8>>) -> Request<Vec<u8>> {
         let restore = |text: &str| self.secrets.get(text).cloned();
         if let Some(v) = req.headers().get(::http::header::AUTHORIZATION) {
@@ -276,20 +280,20 @@ impl Sandbox {
                 }
             }
         }
-        if req.uri().path() == "/open-banking/token" {
+        if let Some(secret_fields) = form_secrets(req.uri().path()) {
             if let Some(form) = http::form(&req) {
                 let pairs: Vec<(String, String)> = form
                     .into_iter()
                     .map(|(k, v)| {
-                        let v = restore(&v).unwrap_or(v);
+                        let v = if secret_fields.contains(&k.as_str()) {
+                            restore(&v).unwrap_or(v)
+                        } else {
+                            v
+                        };
                         (k, v)
                     })
                     .collect();
-                let borrowed: Vec<(&str, &str)> = pairs
-                    .iter()
-                    .map(|(k, v)| (k.as_str(), v.as_str()))
-                    .collect();
-                *req.body_mut() = ob_oidc::form::encode_pairs(&borrowed).into_bytes();
+                *req.body_mut() = encode_form(&pairs);
             }
         }
         req
@@ -337,6 +341,14 @@ impl Sandbox {
         http::with_interaction_id(resp, req, &fallback)
     }
 
+    /// Makes the interaction and trace ids of errors unique to this process: a server sets a
+    /// random salt, since the request counter they come from starts again after a restart
+    /// (replay re-runs only the requests that changed state). Ids are not state: replay is
+    /// unaffected.
+    pub fn set_trace_salt(&mut self, salt: u64) {
+        self.salt = salt;
+    }
+
     /// A digest of everything a request can change (ids and tokens issued, clients,
     /// consents and their states, payments, subscriptions, events waiting, booked
     /// transactions), for tests that check a refused request changed nothing. Not stable
@@ -344,12 +356,13 @@ impl Sandbox {
     #[doc(hidden)]
     pub fn state_digest(&self) -> u64 {
         let mut text = format!(
-            "{}|{:?}|{}|{}|{}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
+            "{}|{:?}|{}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
             self.counter,
             self.rng,
             self.secrets.len(),
-            self.clients.len(),
-            self.software.len(),
+            self.clients,
+            self.software,
+            self.seen_jtis,
             self.oauth,
             self.tokens,
             self.ais,
@@ -411,13 +424,6 @@ impl Sandbox {
         let rest = path.strip_prefix("/open-banking").unwrap_or("");
         let segments: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
         let method = req.method().clone();
-        if http::json_depth(req.body()) > MAX_JSON_DEPTH {
-            let err = http::field_invalid(
-                "$",
-                &format!("JSON nested deeper than {MAX_JSON_DEPTH} levels"),
-            );
-            return (Err(err), None);
-        }
         if let ["v3.1", api @ ..] = segments.as_slice() {
             match gate::check(req, api, self.config.proposals) {
                 gate::Verdict::Elsewhere => {}
@@ -769,4 +775,25 @@ pub fn fingerprint(secret: &str) -> String {
         out.push_str(&format!("{b:02x}"));
     }
     out
+}
+
+/// The form fields that carry secrets on the form endpoints the emulator keeps in its log, by
+/// path (matched as routing matches it: trailing and doubled slashes do not matter).
+fn form_secrets(path: &str) -> Option<&'static [&'static str]> {
+    let rest = path.trim_end_matches('/');
+    let rest = rest.strip_prefix("/open-banking").unwrap_or("");
+    let segments: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
+    match segments.as_slice() {
+        ["token"] => Some(&["code", "refresh_token"]),
+        ["authorize", "decision"] => Some(&["pending"]),
+        _ => None,
+    }
+}
+
+fn encode_form(pairs: &[(String, String)]) -> Vec<u8> {
+    let borrowed: Vec<(&str, &str)> = pairs
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    ob_oidc::form::encode_pairs(&borrowed).into_bytes()
 }

@@ -180,8 +180,7 @@ impl Sandbox {
         req: &Request<Vec<u8>>,
         ctx: &Context,
     ) -> Result<Response<Vec<u8>>, ApiError> {
-        let body: Value = serde_json::from_slice(req.body())
-            .map_err(|e| http::field_invalid("$", &format!("not JSON: {e}")))?;
+        let body: Value = http::parse_json(req.body())?;
         let jwks: Jwks = serde_json::from_value(body["jwks"].clone())
             .map_err(|e| http::field_invalid("jwks", &e.to_string()))?;
         let (keys, rejected) = jwks.verifying_keys();
@@ -665,6 +664,10 @@ impl Sandbox {
     ) -> Result<Value, ApiError> {
         let token = refresh_token
             .ok_or_else(|| oauth_error("invalid_request", "refresh_token is required"))?;
+        // New values only for a refresh that will happen: a refused one changes nothing.
+        self.tokens
+            .check_refresh(client_id, token, ctx.now)
+            .map_err(|e| e.to_api_error())?;
         let new = self.new_tokens();
         let t = self
             .tokens
@@ -705,7 +708,7 @@ impl Sandbox {
             }
             Some((false, _, _)) => Ok(self.deny(&pending, ctx)),
             None => {
-                let id = self.random_text(24);
+                let id = self.new_secret(24);
                 self.oauth.pending.insert(id.clone(), pending.clone());
                 Ok(http::html(self.approval_page(&id, &pending)))
             }
@@ -720,16 +723,26 @@ impl Sandbox {
     ) -> Result<Response<Vec<u8>>, ApiError> {
         let form = http::form(req)
             .ok_or_else(|| oauth_error("invalid_request", "expected a form body"))?;
-        let pending = param(&form, "pending")
-            .and_then(|id| self.oauth.pending.remove(id))
+        let id = param(&form, "pending")
+            .filter(|id| self.oauth.pending.contains_key(*id))
             .ok_or_else(|| oauth_error("invalid_request", "unknown or finished authorization"))?;
-        match (param(&form, "decision"), param(&form, "user_id")) {
+        // Refused before the pending authorization is used up: a refusal changes nothing.
+        let approve = match (param(&form, "decision"), param(&form, "user_id")) {
             (Some("approve"), Some(user)) if self.world.user(user).is_some() => {
-                let user = user.to_owned();
-                Ok(self.approve(&pending, &user, None, ctx))
+                Some(user.to_owned())
             }
-            (Some("approve"), _) => Err(oauth_error("invalid_request", "unknown user")),
-            _ => Ok(self.deny(&pending, ctx)),
+            (Some("approve"), _) => return Err(oauth_error("invalid_request", "unknown user")),
+            _ => None,
+        };
+        let Some(pending) = self.oauth.pending.remove(id) else {
+            return Err(oauth_error(
+                "invalid_request",
+                "unknown or finished authorization",
+            ));
+        };
+        match approve {
+            Some(user) => Ok(self.approve(&pending, &user, None, ctx)),
+            None => Ok(self.deny(&pending, ctx)),
         }
     }
 

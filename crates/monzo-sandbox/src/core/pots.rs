@@ -71,8 +71,7 @@ impl Sandbox {
         req: &Request<Vec<u8>>,
         ctx: &Context,
     ) -> Result<Value, ApiError> {
-        let body: Value = serde_json::from_slice(req.body())
-            .map_err(|e| http::field_invalid("$", &format!("not JSON: {e}")))?;
+        let body: Value = http::parse_json(req.body())?;
         let source_name = text_field(&body, "Source")?
             .ok_or_else(|| http::field_invalid("Source", "required"))?;
         let amount = match body.get("Amount") {

@@ -303,6 +303,8 @@ impl Recipe {
         }
         // Pushed when they first happened.
         drop(sandbox.take_deliveries());
+        // Error ids unique across restarts (they are not state).
+        sandbox.set_trace_salt(random_seed().unwrap_or(self.seed));
         Ok(sandbox)
     }
 }

@@ -38,9 +38,9 @@ fn db_err(e: rusqlite::Error) -> ServerError {
 impl Store {
     /// Opens (or creates) the database file in `dir`.
     ///
-    /// The state holds the bank's and the development CA's private keys: a directory this
-    /// creates is private (0700), and the database file is created readable by the owner only
-    /// (0600; SQLite gives its `-wal` and `-shm` files the database's permissions).
+    /// The state holds the bank's and the development CA's private keys: the directory is made
+    /// private (0700), and the database file readable by the owner only (0600; SQLite gives
+    /// its `-wal` and `-shm` files the database's permissions).
     pub fn open(dir: &Path) -> Result<Self, ServerError> {
         let io = |e: std::io::Error| ServerError::Storage(format!("{}: {e}", dir.display()));
         if !dir.is_dir() {
@@ -52,6 +52,12 @@ impl Store {
                 b.mode(0o700);
             }
             b.create(dir).map_err(io)?;
+        }
+        #[cfg(unix)]
+        {
+            // A state directory made by an older version, or by hand, is made private too.
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).map_err(io)?;
         }
         let path = dir.join("sandbox.sqlite3");
         let mut options = std::fs::OpenOptions::new();

@@ -356,15 +356,17 @@ fn check_answer(req: &Request<Vec<u8>>, resp: &Response<Vec<u8>>) -> Result<(), 
         return Err("no x-fapi-interaction-id".into());
     }
     match status {
-        401 => {
-            if !resp.body().is_empty() && !req.uri().path().ends_with("/token") {
-                let body = String::from_utf8_lossy(resp.body());
-                if !body.contains("\"error\"") {
-                    return Err(format!("401 with a body: {body}"));
-                }
-            }
-            if !resp.headers().contains_key("www-authenticate") {
-                return Err("401 without WWW-Authenticate".into());
+        // A resource's 401 has no body and a Bearer challenge; an OAuth endpoint's has an
+        // OAuth error (the client authenticated with its certificate, not a header).
+        401 if resp.body().is_empty() && !resp.headers().contains_key("www-authenticate") => {
+            return Err("401 without WWW-Authenticate".into());
+        }
+        401 if !resp.body().is_empty() => {
+            let body = String::from_utf8_lossy(resp.body());
+            if !body.contains("\"error\"") {
+                return Err(format!(
+                    "401 with a body that is not an OAuth error: {body}"
+                ));
             }
         }
         405 if !resp.headers().contains_key("allow") => {

@@ -126,6 +126,13 @@ fn every_check_refuses() {
             "iat",
         ),
         (
+            "issued long ago, in fractional seconds",
+            with_claims(|c| {
+                c.insert("iat".into(), json!(now().timestamp() as f64 - 3600.5));
+            }),
+            "iat",
+        ),
+        (
             "exp in milliseconds",
             with_claims(|c| {
                 c.insert("exp".into(), json!((now().timestamp() + 300) * 1000));
