@@ -109,7 +109,7 @@ pub fn write_profiled(
             serde_json::from_slice(&bytes).map_err(|e| format!("parsing {}: {e}", pin.local))?;
         let mut profiled = monzo_extension_pass(root, &spec, exts, overlays)
             .map_err(|e| format!("{}: {e}", pin.name))?;
-        overlay::as_json_schema(&mut profiled);
+        overlay::as_json_schema(&mut profiled).map_err(|e| format!("{}: {e}", pin.name))?;
         let path = out.join(format!("{}.json", pin.name));
         let text = serde_json::to_string_pretty(&profiled).map_err(|e| e.to_string())?;
         std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;

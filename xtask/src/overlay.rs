@@ -236,7 +236,16 @@ const REF_SIBLING_CHECKS: &[&str] = &[
 /// becomes `enum` (intersected with an `enum` already there), and a `$ref` with constraints
 /// beside it becomes `allOf: [{"$ref": ...}]` plus those constraints. The generator reads the
 /// profile's own form; this is for the documents `cargo xtask specs profiled` writes.
-pub fn as_json_schema(node: &mut Value) {
+///
+/// # Errors
+///
+/// When `x-allowed-values` and the `enum` beside it share no value (the profile would allow
+/// nothing), naming the JSON path of the schema.
+pub fn as_json_schema(node: &mut Value) -> Result<(), String> {
+    rewrite(node, "$")
+}
+
+fn rewrite(node: &mut Value, at: &str) -> Result<(), String> {
     match node {
         Value::Object(m) => {
             if let Some(Value::Array(allowed)) = m.shift_remove("x-allowed-values") {
@@ -244,6 +253,11 @@ pub fn as_json_schema(node: &mut Value) {
                     Some(codes) => allowed.into_iter().filter(|a| codes.contains(a)).collect(),
                     None => allowed,
                 };
+                if narrowed.is_empty() {
+                    return Err(format!(
+                        "{at}: x-allowed-values shares no value with the schema's enum"
+                    ));
+                }
                 m.insert("enum".into(), Value::Array(narrowed));
             }
             let constrained_ref =
@@ -252,16 +266,27 @@ pub fn as_json_schema(node: &mut Value) {
                 if let Some(r) = m.shift_remove("$ref") {
                     let mut target = Map::new();
                     target.insert("$ref".into(), r);
-                    m.insert("allOf".into(), Value::Array(vec![Value::Object(target)]));
+                    // Keep any allOf already there: the $ref joins it.
+                    match m.get_mut("allOf") {
+                        Some(Value::Array(all)) => all.insert(0, Value::Object(target)),
+                        _ => {
+                            m.insert("allOf".into(), Value::Array(vec![Value::Object(target)]));
+                        }
+                    }
                 }
             }
-            for v in m.values_mut() {
-                as_json_schema(v);
+            for (k, v) in m.iter_mut() {
+                rewrite(v, &format!("{at}[{k:?}]"))?;
             }
         }
-        Value::Array(a) => a.iter_mut().for_each(as_json_schema),
+        Value::Array(a) => {
+            for (i, v) in a.iter_mut().enumerate() {
+                rewrite(v, &format!("{at}[{i}]"))?;
+            }
+        }
         _ => {}
     }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -313,7 +338,7 @@ mod tests {
             "Amount": {"$ref": "#/a", "pattern": "^1$", "not": {"pattern": "^0$"}},
             "Plain": {"$ref": "#/p", "description": "only docs"}
         }});
-        as_json_schema(&mut doc);
+        as_json_schema(&mut doc).unwrap();
         assert_eq!(
             doc,
             json!({"properties": {
@@ -324,6 +349,19 @@ mod tests {
                 "Plain": {"$ref": "#/p", "description": "only docs"}
             }})
         );
+    }
+
+    #[test]
+    fn profile_keywords_keep_an_existing_all_of_and_refuse_an_empty_enum() {
+        let mut doc = json!({"A": {"$ref": "#/a", "allOf": [{"required": ["x"]}], "maxLength": 3}});
+        as_json_schema(&mut doc).unwrap();
+        assert_eq!(
+            doc,
+            json!({"A": {"allOf": [{"$ref": "#/a"}, {"required": ["x"]}], "maxLength": 3}})
+        );
+        let mut doc = json!({"p": {"B": {"enum": ["A"], "x-allowed-values": ["Z"]}}});
+        let err = as_json_schema(&mut doc).unwrap_err();
+        assert!(err.contains(r#"$["p"]["B"]"#), "{err}");
     }
 
     #[test]

@@ -7,14 +7,18 @@
 //! |---|---|---|
 //! | no operation has the path | 404 | "If an ASPSP has not implemented an API endpoint, it **must** respond with a 404 (Not Found)" |
 //! | the path has no operation for the method | 405 with `Allow` | "The TPP tried to access the resource with a method that is not supported" (RFC 9110 §15.5.6: `Allow` is required) |
-//! | `Accept` names nothing JSON | 406, no body | "If set to an unacceptable value the ASPSP **must** respond with a 406 (Not Acceptable)" |
+//! | `Accept` names nothing JSON, or its most specific range matching JSON has `q=0` | 406, no body | "If set to an unacceptable value the ASPSP **must** respond with a 406 (Not Acceptable)"; RFC 9110 §12.5.1 for precedence |
 //! | a body-taking operation without `Content-Type: application/json` (charset UTF-8) | 415, no body | "If set to any other value, the ASPSP **must** respond with a 415 Unsupported Media Type" (Monzo offers no `application/jose+jwe`) |
 //! | no `Authorization` | 401, no body, `WWW-Authenticate: Bearer` | "Authorization header missing or invalid token: 401"; RFC 6750 §3 |
+//! | a declared header (other than `Authorization`) whose value is not visible ASCII | 400 `UK.OBIE.Header.Invalid` | RFC 9110 §5.5 (the specs' headers are ASCII strings) |
 //! | `x-fapi-auth-date` not an RFC 7231 date | 400 `UK.OBIE.Header.Invalid` | the specs' header pattern |
 //! | `x-idempotency-key` missing, longer than 40 characters or blank at an end | 400 `UK.OBIE.Header.Missing` / `UK.OBIE.Header.Invalid` | "must be at most 40 characters in size ... the ASPSP **must** reject the request with a status code is 400"; the specs' pattern `^(?!\s)(.*)(\S)$` |
 //! | `x-jws-signature` missing where the operation is signed | 400 `UK.OBIE.Signature.Missing` | "The ASPSP **must** reject any API requests that should be signed but do not contain a signature in the HTTP header with a 400 (Bad Request)" |
 //! | a date-time query parameter that is not RFC 3339 | 400 `UK.OBIE.Field.InvalidDate` | Monzo: "you will need to provide the start and end times in RFC3339 format" (OBIE's profile wants query dates without a time zone; Monzo's rule is followed) |
 //! | `order` not `asc`/`desc`, `includePots` not `true`/`false`, a `PotId` filter not 1 to 40 characters | 400 `UK.OBIE.Field.Invalid` | Monzo's parameters and the proposal's (`specs/monzo/account-info.overlay.json`, `pot-transactions.overlay.json`) |
+//!
+//! `HEAD` is answered 405 like any method the path lacks: the specs document no `HEAD`, and
+//! Monzo's docs name none.
 //!
 //! Everything else (the token, the consent, the body) is the handler's.
 
@@ -133,16 +137,27 @@ pub(crate) fn check(req: &Request<Vec<u8>>, segments: &[&str], proposals: bool) 
     if family == Family::Events && !proposals {
         return Verdict::Elsewhere;
     }
-    let candidates: Vec<&Route> = routes()
-        .iter()
-        .filter(|r| r.family == family && (proposals || !r.proposal) && matches(&r.template, rest))
-        .collect();
-    if candidates.is_empty() {
+    let fits =
+        |r: &&Route| r.family == family && (proposals || !r.proposal) && matches(&r.template, rest);
+    let method = method_of(req.method());
+    let mut any = false;
+    let mut found = None;
+    for r in routes().iter().filter(fits) {
+        any = true;
+        if Some(r.op.method) == method {
+            found = Some(r);
+            break;
+        }
+    }
+    if !any {
         return Verdict::Refused(Box::new(Err(h::not_found())), None);
     }
-    let method = method_of(req.method());
-    let Some(route) = candidates.iter().find(|r| Some(r.op.method) == method) else {
-        let mut allow: Vec<&str> = candidates.iter().map(|r| r.op.method.as_str()).collect();
+    let Some(route) = found else {
+        let mut allow: Vec<&str> = routes()
+            .iter()
+            .filter(fits)
+            .map(|r| r.op.method.as_str())
+            .collect();
         allow.sort_unstable();
         allow.dedup();
         let answer = bare(StatusCode::METHOD_NOT_ALLOWED, Some(&allow.join(", ")));
@@ -188,6 +203,24 @@ fn admit(
     if header(req, AUTHORIZATION.as_str()).is_none_or(|v| v.trim().is_empty()) {
         return Err(Err(ApiError::unauthorized_empty()));
     }
+    // Header values are visible ASCII (RFC 9110 5.5 keeps obs-text only for old servers): a
+    // value the server cannot read as text would otherwise collapse into one placeholder, and
+    // two different idempotency keys would look the same.
+    for p in op.params.iter().filter(|p| {
+        p.location == ParamLocation::Header && !p.name.eq_ignore_ascii_case("authorization")
+    }) {
+        if req
+            .headers()
+            .get_all(p.name)
+            .iter()
+            .any(|v| v.to_str().is_err())
+        {
+            return Err(Err(header_invalid(
+                p.name,
+                "expected visible ASCII characters",
+            )));
+        }
+    }
     if let Some(date) = header(req, "x-fapi-auth-date") {
         if !is_http_date(date) {
             return Err(Err(header_invalid(
@@ -226,6 +259,9 @@ fn admit(
             "signature missing: expected an x-jws-signature header",
         )
         .at_path("x-jws-signature")));
+    }
+    if req.uri().query().is_none() {
+        return Ok(());
     }
     let query = h::query(req);
     for p in op
@@ -291,8 +327,10 @@ fn check_query(name: &str, value: &str) -> Result<(), ApiError> {
     }
 }
 
-/// Whether an `Accept` header lets the server answer JSON: absent, or a media range matching
-/// `application/json` with a non-zero quality and (when given) a UTF-8 charset.
+/// Whether an `Accept` header lets the server answer JSON (`application/json; charset=utf-8`):
+/// absent, or the most specific media range matching it has a non-zero quality (RFC 9110
+/// 12.5.1: `application/json; charset=utf-8` before `application/json` before `application/*`
+/// before `*/*`; a range naming another charset does not match).
 pub(crate) fn accepts_json(accept: Option<&str>) -> bool {
     let Some(accept) = accept else {
         return true;
@@ -300,23 +338,45 @@ pub(crate) fn accepts_json(accept: Option<&str>) -> bool {
     if accept.trim().is_empty() {
         return true;
     }
-    accept.split(',').any(|range| {
+    // (specificity, acceptable) of the most specific ranges matching so far.
+    let mut best: Option<(u8, bool)> = None;
+    for range in accept.split(',') {
         let mut parts = range.split(';').map(str::trim);
         let media = parts.next().unwrap_or_default().to_ascii_lowercase();
+        let mut specificity = match media.as_str() {
+            "application/json" => 3,
+            "application/*" => 2,
+            "*/*" => 1,
+            _ => continue,
+        };
         let mut quality_ok = true;
-        let mut charset_ok = true;
+        let mut charset_matches = true;
         for p in parts {
             let (k, v) = p.split_once('=').unwrap_or((p, ""));
             match k.trim().to_ascii_lowercase().as_str() {
                 "q" => quality_ok = v.trim().parse::<f32>().is_ok_and(|q| q > 0.0),
-                "charset" => charset_ok = v.trim().trim_matches('"').eq_ignore_ascii_case("utf-8"),
+                "charset" if is_utf8_label(v) => specificity += 1,
+                "charset" => charset_matches = false,
                 _ => {}
             }
         }
-        quality_ok
-            && charset_ok
-            && matches!(media.as_str(), "application/json" | "application/*" | "*/*")
-    })
+        if !charset_matches {
+            continue;
+        }
+        best = match best {
+            Some((s, ok)) if s > specificity => Some((s, ok)),
+            // Equally specific ranges: any acceptable one will do.
+            Some((s, ok)) if s == specificity => Some((s, ok || quality_ok)),
+            _ => Some((specificity, quality_ok)),
+        };
+    }
+    best.is_some_and(|(_, ok)| ok)
+}
+
+/// Whether a charset parameter's value names UTF-8 (`utf-8`, or the common alias `utf8`).
+fn is_utf8_label(value: &str) -> bool {
+    let v = value.trim().trim_matches('"');
+    v.eq_ignore_ascii_case("utf-8") || v.eq_ignore_ascii_case("utf8")
 }
 
 /// Whether a `Content-Type` is JSON in UTF-8 (`application/json`, any parameters but another
@@ -332,8 +392,7 @@ pub(crate) fn is_json(content_type: Option<&str>) -> bool {
     media_ok
         && parts.all(|p| {
             let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            !k.trim().eq_ignore_ascii_case("charset")
-                || v.trim().trim_matches('"').eq_ignore_ascii_case("utf-8")
+            !k.trim().eq_ignore_ascii_case("charset") || is_utf8_label(v)
         })
 }
 
@@ -385,6 +444,10 @@ mod tests {
             Some("text/html, application/json;q=0.5"),
             Some("*/*"),
             Some("application/*"),
+            Some("application/json; charset=utf8"),
+            Some("application/json; charset=iso-8859-1, */*"),
+            Some("application/json, */*;q=0"),
+            Some("application/json;q=0, application/json;charset=UTF-8"),
         ] {
             assert!(accepts_json(ok), "{ok:?}");
         }
@@ -394,6 +457,10 @@ mod tests {
             Some("application/json;q=0"),
             Some("application/json; charset=iso-8859-1"),
             Some("application/jose+jwe"),
+            // The most specific range decides (RFC 9110 12.5.1).
+            Some("application/json;q=0, */*"),
+            Some("application/*;q=0, */*;q=1"),
+            Some("application/json;charset=utf-8;q=0, application/json"),
         ] {
             assert!(!accepts_json(refused), "{refused:?}");
         }
@@ -406,6 +473,7 @@ mod tests {
         assert!(!is_json(None));
         assert!(!is_json(Some("application/jose+jwe")));
         assert!(!is_json(Some("application/json; charset=latin1")));
+        assert!(is_json(Some("application/json; charset=utf8")));
         assert!(!is_json(Some("text/json")));
     }
 

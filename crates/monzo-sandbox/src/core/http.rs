@@ -268,13 +268,13 @@ pub(crate) fn bearer(req: &Request<Vec<u8>>) -> Option<&str> {
 pub(crate) fn with_interaction_id(
     mut resp: Response<Vec<u8>>,
     req: &Request<Vec<u8>>,
-    fallback: &str,
+    fallback: impl FnOnce() -> String,
 ) -> Response<Vec<u8>> {
     let value = req
         .headers()
         .get(INTERACTION_ID_HEADER)
         .cloned()
-        .or_else(|| HeaderValue::from_str(fallback).ok());
+        .or_else(|| HeaderValue::from_str(&fallback()).ok());
     if let Some(v) = value {
         resp.headers_mut().insert(INTERACTION_ID_HEADER, v);
     }

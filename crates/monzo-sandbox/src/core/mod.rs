@@ -337,8 +337,7 @@ impl Sandbox {
                 self.sign_response(&mut resp, ctx);
             }
         }
-        let fallback = self.trace_uuid(n, 1);
-        http::with_interaction_id(resp, req, &fallback)
+        http::with_interaction_id(resp, req, || self.trace_uuid(n, 1))
     }
 
     /// Makes the interaction and trace ids of errors unique to this process: a server sets a

@@ -889,8 +889,19 @@ impl Sandbox {
                 "aud must be the issuer {issuer:?}, or an array holding it"
             )));
         }
-        match (text("response_type"), param(q, "response_type")) {
-            (Some("code id_token"), Some("code id_token")) => {}
+        // A response type is a set of space-separated values whose order does not matter
+        // (OAuth 2.0 Multiple Response Type Encoding Practices, section 3).
+        fn response_type_set(s: &str) -> Vec<&str> {
+            let mut v: Vec<&str> = s.split(' ').filter(|p| !p.is_empty()).collect();
+            v.sort_unstable();
+            v
+        }
+        let hybrid = ["code", "id_token"];
+        match (
+            text("response_type").map(response_type_set),
+            param(q, "response_type").map(response_type_set),
+        ) {
+            (Some(ro), Some(query)) if ro == hybrid && query == hybrid => {}
             (Some(ro), Some(query)) if ro != query => {
                 return Err(bad_object(
                     "response_type differs between the query and the request object",

@@ -130,6 +130,26 @@ fn http_follows_the_ob_profile() {
         true,
     );
     assert_eq!((resp.status().as_u16(), resp.body().len()), (406, 0));
+    // The most specific media range decides (RFC 9110 12.5.1): JSON refused outright is a 406
+    // even when */* would take anything.
+    for (accept, status) in [
+        ("application/json;q=0, */*", 406),
+        ("application/json;charset=latin1, */*", 200),
+        ("text/html, application/json;charset=utf8;q=0.5", 200),
+    ] {
+        let resp = tpp.send(
+            request(
+                &tpp,
+                "GET",
+                &format!("{AISP}/accounts"),
+                &token,
+                &[("accept", accept)],
+                None,
+            ),
+            true,
+        );
+        assert_eq!(resp.status(), status, "{accept}");
+    }
     // 415: Content-Type "must be set to application/json ... If set to any other value, the
     // ASPSP must respond with a 415" (Monzo offers no encrypted payloads).
     for ct in [
@@ -199,6 +219,26 @@ fn http_follows_the_ob_profile() {
         true,
     );
     assert_eq!(resp.status(), 200);
+    // A declared header whose value is not visible ASCII cannot be read: refused, named.
+    let resp = tpp.send(
+        request(
+            &tpp,
+            "GET",
+            &format!("{AISP}/accounts"),
+            &token,
+            &[("x-fapi-customer-ip-address", "10.0.0.1\u{20ac}")],
+            None,
+        ),
+        true,
+    );
+    assert_eq!(
+        obie(&resp),
+        (
+            400,
+            "UK.OBIE.Header.Invalid".into(),
+            Some("x-fapi-customer-ip-address".into())
+        )
+    );
     // Query parameters: Monzo wants RFC 3339 times ("you will need to provide the start and
     // end times in RFC3339 format"; OBIE's profile would take them without a time zone), and
     // its own order parameter.
@@ -760,13 +800,19 @@ fn the_request_object_is_authoritative_and_errors_go_back_on_the_redirect() {
             assert_eq!(get("state"), Some("st-1"), "{name}");
         }
     }
-    // Nothing of that authorised the consent: an array aud holding the issuer works.
-    let url = authorize_with(&tpp, &consent, &[], &|c| {
-        c.insert(
-            "aud".into(),
-            json!(["https://other.example", c["aud"].clone()]),
-        );
-    });
+    // Nothing of that authorised the consent: an array aud holding the issuer works, and a
+    // response type is a set (its values in any order).
+    let url = authorize_with(
+        &tpp,
+        &consent,
+        &[("response_type", "id_token code")],
+        &|c| {
+            c.insert(
+                "aud".into(),
+                json!(["https://other.example", c["aud"].clone()]),
+            );
+        },
+    );
     let resp = tpp.send(Request::get(url).body(Vec::new()).unwrap(), false);
     assert_eq!(resp.status(), 302);
     let location = resp.headers()["location"].to_str().unwrap().to_owned();

@@ -969,3 +969,58 @@ fn links_name_the_resource_read() {
         assert_eq!(body["Links"]["Self"], tpp.url(&path), "{path}");
     }
 }
+
+/// The log keeps fingerprints of secrets, wherever the route puts them (a trailing slash on
+/// the token endpoint included), and replay puts the emulator's own secrets back.
+#[test]
+fn secrets_are_fingerprinted_for_the_log_and_restored_for_replay() {
+    let mut tpp = Tpp::register();
+    let consent = tpp.consent(
+        &["ReadAccountsBasic"],
+        json!({"DesiredStatus": "Authorised", "UserID": HEAVY}),
+    );
+    let tokens = tpp.authorise(&consent);
+    let refresh = tokens.refresh_token.clone().unwrap();
+    let mut req = prepare_refresh(
+        &tpp.url("/open-banking/token/"),
+        &tpp.client_id.clone(),
+        &refresh,
+    )
+    .unwrap();
+    req.headers_mut().insert(
+        "authorization",
+        format!("Bearer {}", tokens.access_token.expose())
+            .parse()
+            .unwrap(),
+    );
+    let sandbox = tpp.sandbox();
+    let logged = sandbox.redact_for_log(&req);
+    let body = String::from_utf8(logged.body().clone()).unwrap();
+    assert!(!body.contains(refresh.expose()), "{body}");
+    assert!(body.contains("refresh_token=sha256"), "{body}");
+    let header = logged.headers()["authorization"].to_str().unwrap();
+    assert!(header.starts_with("Bearer sha256:"), "{header}");
+    let restored = sandbox.restore_from_log(logged);
+    assert_eq!(restored.body(), req.body());
+    assert_eq!(
+        restored.headers()["authorization"],
+        req.headers()["authorization"]
+    );
+    // The trailing slash reaches the token endpoint: the refresh works.
+    let resp = tpp.send(req, true);
+    assert_eq!(
+        resp.status(),
+        200,
+        "{}",
+        String::from_utf8_lossy(resp.body())
+    );
+    // A secret the emulator never issued stays a fingerprint (the replay fails as it did).
+    let forged = Request::post(tpp.url("/open-banking/token"))
+        .body(b"grant_type=authorization_code&code=guessed".to_vec())
+        .unwrap();
+    let sandbox = tpp.sandbox();
+    let logged = sandbox.redact_for_log(&forged);
+    let restored = sandbox.restore_from_log(logged.clone());
+    assert_eq!(restored.body(), logged.body());
+    assert!(!String::from_utf8_lossy(restored.body()).contains("guessed"));
+}

@@ -154,8 +154,28 @@ fn the_journey_over_https_survives_a_restart() {
         &["ReadAccountsDetail", "ReadBalances"],
         json!({"DesiredStatus": "Authorised", "UserID": "user_0000A4C4nqORb7K9YYW3r0"}),
     );
-    let tokens = tpp.authorise(&consent);
+    // Authorised by hand, to keep the authorization code for the check at rest below.
+    let url = tpp.authorize_url(&consent);
+    let resp = tpp.send(Request::get(url).body(Vec::new()).unwrap(), false);
+    let location = resp.headers()["location"].to_str().unwrap().to_owned();
+    let fragment = location.split_once('#').unwrap().1;
+    let code = ob_oidc::form::decode_pairs(fragment)
+        .unwrap()
+        .into_iter()
+        .find(|(k, _)| k == "code")
+        .unwrap()
+        .1;
+    let tokens = tpp.finish(&consent, &location);
     let at = tokens.access_token.expose().to_owned();
+    // A client-credentials token, used once so that the log holds it as a bearer.
+    let app = tpp.app_token();
+    let (status, _) = tpp.json(
+        "GET",
+        &format!("/open-banking/v3.1/aisp/account-access-consents/{consent}"),
+        &app,
+        None,
+    );
+    assert_eq!(status, 200);
     let (status, accounts) = tpp.json("GET", "/open-banking/v3.1/aisp/accounts", &at, None);
     assert_eq!(status, 200, "{accounts}");
     assert_eq!(
@@ -204,7 +224,7 @@ fn the_journey_over_https_survives_a_restart() {
         }
     }
     let stored = String::from_utf8_lossy(&stored);
-    for secret in [&at, &refresh, &at2, &rt2] {
+    for secret in [&at, &refresh, &at2, &rt2, &code, &app] {
         assert!(
             !stored.contains(secret.as_str()),
             "a token at rest in clear"

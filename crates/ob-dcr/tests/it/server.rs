@@ -192,6 +192,16 @@ fn every_claim_check_refuses_with_its_field() {
             DN,
             "jti",
         ),
+        (
+            "keys by value (the statement's JWKS is the client's)",
+            signed(|r| {
+                r.claims_mut()
+                    .extra
+                    .insert("jwks", serde_json::json!({"keys": []}));
+            }),
+            DN,
+            "jwks",
+        ),
     ];
     for (name, jwt, dn, field) in cases {
         match validate(&jwt, dn) {
@@ -432,6 +442,34 @@ fn monzo_eu_profile() {
         matches!(err, DcrError::InvalidClientMetadata { ref field, .. } if field == "scope"),
         "{err}"
     );
+    // Monzo's EU profile: the registration JWT's typ "Must be \"jwt\"" (any case).
+    let retyped = |typ: Option<&str>| {
+        let statement = ob_dcr::ssa::unsecured_software_statement(&claims).unwrap();
+        let mut r = RegistrationRequest::monzo_eu(
+            &statement,
+            &claims.software_id,
+            "PSDIE-CBI-000000",
+            vec![REDIRECT.into()],
+            eu_dn,
+            &uuid_v4([10; 16]),
+            now(),
+        )
+        .unwrap();
+        r.claims_mut().scope = "openid accounts".into();
+        let mut header = ob_jose::jws::Object::new();
+        if let Some(t) = typ {
+            header.insert("typ".into(), serde_json::Value::String(t.into()));
+        }
+        ob_jose::jws::sign_json(tpp_key(), &header, &*r.claims_mut()).unwrap()
+    };
+    run(retyped(Some("jwt")), eu_dn).unwrap();
+    for typ in [None, Some("JOSE")] {
+        let err = run(retyped(typ), eu_dn).unwrap_err();
+        assert!(
+            matches!(err, DcrError::InvalidClientMetadata { ref field, .. } if field == "typ"),
+            "{typ:?}: {err}"
+        );
+    }
     // The certificate's organizationIdentifier must be the statement's org_id.
     let mut other = claims.clone();
     other.org_id = Some("PSDIE-CBI-999999".into());
