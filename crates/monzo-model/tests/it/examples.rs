@@ -61,6 +61,8 @@ fn pots() {
     check::<accounts::OBReadPot1>("ais__03.json");
 }
 
+/// The docs' placeholder `user_000xxx` is none of the sandbox users the profile allows, so its
+/// snapshot pins that violation (the emulator refuses it the same way).
 #[test]
 fn sandbox_consent_supplementary_data() {
     check::<accounts::MonzoSandboxSupplementaryData>("ais__04.json");
@@ -94,6 +96,7 @@ fn refund_account_payment_response() {
     check::<payments::OBWriteDomesticResponse5>("pis__06.json");
 }
 
+/// As for consents: the placeholder `user_000xxx` is not a sandbox user, a pinned violation.
 #[test]
 fn sandbox_payment_supplementary_data() {
     check::<payments::OBWriteDomestic2DataInitiationSupplementaryData>("pis__07.json");
