@@ -47,7 +47,7 @@ pub use auth::{Authorization, Software};
 pub use error::ClientError;
 pub use events::{EventNotification, PolledEvents, RejectedEvent, RESOURCE_UPDATE};
 pub use pis::{PaymentApi, Signed};
-pub use sandbox::SandboxStatement;
+pub use sandbox::{SandboxClock, SandboxStatement};
 pub use transport::RetryPolicy;
 
 pub use ob_oidc::token::TokenResponse;

@@ -1,6 +1,7 @@
 //! The local emulator's own controls (`monzo-sandbox` only): its directory, which signs a
-//! software statement for the caller's keys so that registration needs no enrolment anywhere,
-//! and the pot control, which makes a pot transaction happen.
+//! software statement for the caller's keys so that registration needs no enrolment anywhere;
+//! the pot control, which makes a pot transaction happen; and the sandbox clock, which every
+//! time rule of the emulator follows and which moves only forward.
 
 use http::Request;
 use ob_jose::Jwks;
@@ -9,6 +10,17 @@ use serde_json::Value;
 
 use crate::transport::decode;
 use crate::{Client, ClientError};
+
+/// The emulator's sandbox clock.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "PascalCase")]
+pub struct SandboxClock {
+    /// Sandbox time now.
+    pub now: chrono::DateTime<chrono::Utc>,
+    /// How far sandbox time is ahead of real time, in whole seconds (negative when the
+    /// emulator was started in the past with `--start-at`).
+    pub offset_seconds: i64,
+}
 
 /// A software statement the emulator's directory issued.
 #[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
@@ -74,6 +86,44 @@ impl Client {
         let req = Request::post(&url)
             .header("content-type", "application/json")
             .body(bytes)
+            .map_err(|e| ClientError::Config(format!("{url}: {e}")))?;
+        let resp = self.expect_success(req).await?;
+        decode(&url, resp.body())
+    }
+
+    /// `GET {issuer}/sandbox/clock` (the local emulator only): sandbox time now.
+    pub async fn sandbox_clock(&self) -> Result<SandboxClock, ClientError> {
+        let url = format!("{}/sandbox/clock", self.config.endpoints.issuer);
+        let req = Request::get(&url)
+            .body(Vec::new())
+            .map_err(|e| ClientError::Config(format!("{url}: {e}")))?;
+        let resp = self.expect_success(req).await?;
+        decode(&url, resp.body())
+    }
+
+    /// `POST {issuer}/sandbox/clock` (the local emulator only): moves the sandbox clock on by
+    /// an ISO 8601 duration such as `PT25H`, `P1D` or `P1M` (calendar months), and returns the
+    /// new time. Scheduled work falls due as the clock passes it.
+    pub async fn sandbox_advance_clock(&self, by: &str) -> Result<SandboxClock, ClientError> {
+        self.move_clock(&serde_json::json!({ "AdvanceBy": by }))
+            .await
+    }
+
+    /// `POST {issuer}/sandbox/clock` (the local emulator only): sets the sandbox clock to a
+    /// later instant (the clock never goes backwards: an earlier one is a 400).
+    pub async fn sandbox_set_clock(
+        &self,
+        to: chrono::DateTime<chrono::Utc>,
+    ) -> Result<SandboxClock, ClientError> {
+        let at = to.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        self.move_clock(&serde_json::json!({ "SetTo": at })).await
+    }
+
+    async fn move_clock(&self, body: &Value) -> Result<SandboxClock, ClientError> {
+        let url = format!("{}/sandbox/clock", self.config.endpoints.issuer);
+        let req = Request::post(&url)
+            .header("content-type", "application/json")
+            .body(body.to_string().into_bytes())
             .map_err(|e| ClientError::Config(format!("{url}: {e}")))?;
         let resp = self.expect_success(req).await?;
         decode(&url, resp.body())

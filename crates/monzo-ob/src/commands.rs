@@ -12,7 +12,7 @@ use monzo_sandbox::server::ca::ClientSubject;
 use serde_json::{json, Value};
 
 use crate::profile::{copy_into, Dir, Profile, Tokens};
-use crate::{Cli, Command, PotsAction};
+use crate::{Cli, ClockAction, Command, PotsAction, SandboxAction, SandboxArgs};
 
 /// Monzo's sandbox users, by the names its documentation gives them.
 const USERS: &[(&str, &str, &str)] = &[
@@ -205,7 +205,11 @@ fn err(e: impl std::fmt::Display) -> String {
 pub async fn run(cli: Cli) -> Result<(), String> {
     let dir = Dir(cli.profile.clone());
     match cli.command {
-        Command::Sandbox(args) => sandbox(&args).await,
+        Command::Sandbox(SandboxArgs { action: None, run }) => sandbox(&run).await,
+        Command::Sandbox(SandboxArgs {
+            action: Some(SandboxAction::Clock { action }),
+            ..
+        }) => clock(&dir, action.unwrap_or(ClockAction::Show)).await,
         Command::Register(a) => register(&dir, *a).await,
         Command::Authorize(a) => authorize(&dir, a).await,
         Command::Accounts { json } => accounts(&dir, json).await,
@@ -297,6 +301,91 @@ async fn sandbox(args: &monzo_sandbox::server::cli::RunArgs) -> Result<(), Strin
     println!("next: monzo-ob register --sandbox   (in another terminal)");
     tokio::signal::ctrl_c().await.map_err(err)?;
     running.stop().await;
+    Ok(())
+}
+
+/// The bank's time: the sandbox clock for the local emulator (which may run ahead of real
+/// time), else this machine's.
+async fn bank_now(
+    client: &Client,
+    profile: &Profile,
+) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    if profile.sandbox {
+        Ok(client.sandbox_clock().await.map_err(err)?.now)
+    } else {
+        Ok(chrono::Utc::now())
+    }
+}
+
+/// A duration for `sandbox clock advance`, as ISO 8601 for the emulator: ISO 8601 itself
+/// (`PT25H`, `P1M`), or numbers with units `w`, `d`, `h`, `m`, `s` (`25h`, `1d12h`, `90m`).
+pub fn clock_duration(text: &str) -> Result<String, String> {
+    if text.starts_with('P') {
+        return Ok(text.to_owned());
+    }
+    let bad = || {
+        format!(
+            "{text:?}: expected a duration such as 25h, 90m, 7d, 1d12h or ISO 8601 (PT25H, P1M)"
+        )
+    };
+    let (mut date, mut time) = (String::new(), String::new());
+    let mut digits = String::new();
+    let mut last = usize::MAX;
+    for c in text.chars() {
+        if c.is_ascii_digit() {
+            digits.push(c);
+            continue;
+        }
+        // Units in decreasing order, each once.
+        let rank = "wdhms".find(c).ok_or_else(bad)?;
+        if digits.is_empty() || (last != usize::MAX && rank <= last) {
+            return Err(bad());
+        }
+        last = rank;
+        let unit = c.to_ascii_uppercase();
+        let part = format!("{}{unit}", std::mem::take(&mut digits));
+        if rank < 2 {
+            date.push_str(&part);
+        } else {
+            time.push_str(&part);
+        }
+    }
+    if !digits.is_empty() || (date.is_empty() && time.is_empty()) {
+        return Err(bad());
+    }
+    Ok(if time.is_empty() {
+        format!("P{date}")
+    } else {
+        format!("P{date}T{time}")
+    })
+}
+
+/// `monzo-ob sandbox clock`: shows or moves the sandbox clock of the profile's emulator.
+async fn clock(dir: &Dir, action: ClockAction) -> Result<(), String> {
+    let profile = dir.profile()?;
+    if !profile.sandbox {
+        return Err(
+            "the profile is not the local emulator's: the clock is a sandbox control".into(),
+        );
+    }
+    let client = dir.client(&profile)?;
+    let c = match action {
+        ClockAction::Show => client.sandbox_clock().await,
+        ClockAction::Advance { by } => client.sandbox_advance_clock(&by).await,
+        ClockAction::Set { to } => client.sandbox_set_clock(to).await,
+    }
+    .map_err(err)?;
+    let offset = chrono::Duration::seconds(c.offset_seconds);
+    let sign = if c.offset_seconds < 0 { "-" } else { "+" };
+    let abs = offset.abs();
+    println!(
+        "sandbox time {} (real time {sign}{}d {:02}:{:02}:{:02})",
+        c.now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        abs.num_days(),
+        abs.num_hours() % 24,
+        abs.num_minutes() % 60,
+        abs.num_seconds() % 60
+    );
     Ok(())
 }
 
@@ -541,11 +630,14 @@ async fn accounts_session(dir: &Dir) -> Result<(Client, Profile, String), String
         .accounts
         .clone()
         .ok_or("no authorised consent: run `monzo-ob authorize`")?;
-    let expired = tokens
+    let expires_at = tokens
         .expires_at
         .as_deref()
-        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
-        .is_some_and(|t| t <= chrono::Utc::now());
+        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok());
+    let expired = match expires_at {
+        Some(t) => t <= bank_now(&client, &profile).await?,
+        None => false,
+    };
     if !expired {
         return Ok((client, profile, tokens.access_token));
     }
@@ -756,8 +848,8 @@ async fn pots(dir: &Dir, json: bool) -> Result<(), String> {
 }
 
 async fn reconcile_pots(dir: &Dir, json: bool, csv: bool) -> Result<(), String> {
-    let (client, _, token) = accounts_session(dir).await?;
-    let now = chrono::Utc::now();
+    let (client, profile, token) = accounts_session(dir).await?;
+    let now = bank_now(&client, &profile).await?;
     let listed = serde_json::to_value(client.pots(&token).await.map_err(err)?).map_err(err)?;
     let mut entries = Vec::new();
     let mut statements = Vec::new();
@@ -839,10 +931,11 @@ async fn todays_data(dir: &Dir, json: bool, csv: bool) -> Result<(), String> {
     use pot_ledger::partial::{
         creation_snapshot, from_open_banking, infer, pot_names, PotSnapshot,
     };
-    let (client, _, token) = accounts_session(dir).await?;
+    let (client, profile, token) = accounts_session(dir).await?;
     let pots = client.pots(&token).await.map_err(err)?.data.pot;
-    // The balances are as of the answer: anything booked before it is in them.
-    let now = chrono::Utc::now();
+    // The balances are as of the answer: anything booked before it is in them (the bank's
+    // time, which for the emulator is its sandbox clock).
+    let now = bank_now(&client, &profile).await?;
     let mut accounts: Vec<String> = pots.iter().map(|p| p.account_id.to_string()).collect();
     accounts.sort();
     accounts.dedup();
@@ -1025,4 +1118,29 @@ async fn pay(dir: &Dir, a: PayArgs) -> Result<(), String> {
         ));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::clock_duration;
+
+    #[test]
+    fn clock_durations_become_iso_8601() {
+        for (text, iso) in [
+            ("25h", "PT25H"),
+            ("90m", "PT90M"),
+            ("45s", "PT45S"),
+            ("7d", "P7D"),
+            ("2w", "P2W"),
+            ("1d12h", "P1DT12H"),
+            ("1w2d3h4m5s", "P1W2DT3H4M5S"),
+            ("P1M", "P1M"),
+            ("PT25H", "PT25H"),
+        ] {
+            assert_eq!(clock_duration(text).as_deref(), Ok(iso), "{text}");
+        }
+        for bad in ["", "h", "25", "25x", "1h1d", "1h1h", "-1h", "1.5h", "soon"] {
+            assert!(clock_duration(bad).is_err(), "{bad}");
+        }
+    }
 }

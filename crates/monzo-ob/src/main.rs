@@ -3,6 +3,7 @@
 //!
 //! ```text
 //! monzo-ob sandbox                         # run the emulator (as `cargo run -p monzo-sandbox`)
+//! monzo-ob sandbox clock advance 25h       # move the emulator's clock on (show, set)
 //! monzo-ob register --sandbox              # enrol and register with the running emulator
 //! monzo-ob authorize --user heavy          # an account-access consent, authorised
 //! monzo-ob accounts | balances | pots
@@ -42,8 +43,8 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Runs the local emulator of Monzo's Open Banking API.
-    Sandbox(monzo_sandbox::server::cli::RunArgs),
+    /// Runs the local emulator of Monzo's Open Banking API, or works its controls.
+    Sandbox(SandboxArgs),
     /// Registers this software with the ASPSP (one client for accounts, one for payments).
     Register(Box<commands::RegisterArgs>),
     /// Creates an account-access consent and has the customer authorise it.
@@ -148,6 +149,50 @@ pub enum PotsAction {
         /// The originator of a `DirectDebit`.
         #[arg(long)]
         name: Option<String>,
+    },
+}
+
+/// `monzo-ob sandbox`: runs the emulator, or (with an action) works a control of the one the
+/// profile points at.
+#[derive(Debug, clap::Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct SandboxArgs {
+    /// A control of the running emulator (default: run one).
+    #[command(subcommand)]
+    pub action: Option<SandboxAction>,
+    /// How to run it.
+    #[command(flatten)]
+    pub run: monzo_sandbox::server::cli::RunArgs,
+}
+
+/// The controls of a running emulator.
+#[derive(Debug, Subcommand)]
+pub enum SandboxAction {
+    /// The sandbox clock, which every time rule of the emulator follows (consent windows,
+    /// token lifetimes, cut-offs, scheduled work); it moves only forward.
+    Clock {
+        /// What to do (default: show it).
+        #[command(subcommand)]
+        action: Option<ClockAction>,
+    },
+}
+
+/// What to do with the sandbox clock.
+#[derive(Debug, Subcommand)]
+pub enum ClockAction {
+    /// Shows sandbox time and its offset from real time.
+    Show,
+    /// Moves the clock on by a duration: `25h`, `90m`, `45s`, `7d`, `2w`, `1d12h`, or ISO 8601
+    /// (`PT25H`, `P1M` for a calendar month).
+    Advance {
+        /// The duration.
+        #[arg(value_parser = commands::clock_duration)]
+        by: String,
+    },
+    /// Sets the clock to a later instant (RFC 3339, such as 2027-01-01T09:00:00Z).
+    Set {
+        /// The instant.
+        to: chrono::DateTime<chrono::Utc>,
     },
 }
 

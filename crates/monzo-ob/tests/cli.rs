@@ -305,6 +305,45 @@ fn a_new_user_s_whole_journey_through_the_cli() {
     assert!(!payments.trim().is_empty());
     assert_ne!(payments, token);
 
+    // The sandbox clock: shown, moved on past the access token's 30 hours (the next command
+    // sees the bank's time and refreshes), never moved back.
+    let shown = stdout(&run(&profile, &["sandbox", "clock"]));
+    assert!(shown.starts_with("sandbox time "), "{shown}");
+    let moved = stdout(&run(&profile, &["sandbox", "clock", "advance", "31h"]));
+    assert!(moved.contains("(real time +1d 07:00:00)"), "{moved}");
+    let accounts = stdout(&run(&profile, &["accounts"]));
+    assert!(
+        accounts.contains("acc_0000A4C4ZSskDOixqNPfpR"),
+        "{accounts}"
+    );
+    let clock = |args: &[&str]| {
+        Command::new(BIN)
+            .arg("--profile")
+            .arg(&profile)
+            .args(["sandbox", "clock"])
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    };
+    let back = clock(&["set", "2026-01-01T00:00:00Z"]);
+    assert!(!back.status.success());
+    assert!(
+        String::from_utf8_lossy(&back.stderr).contains("never goes backwards"),
+        "{back:?}"
+    );
+    let bad = clock(&["advance", "soon"]);
+    assert!(!bad.status.success());
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains("expected a duration"),
+        "{bad:?}"
+    );
+    let set = stdout(&run(
+        &profile,
+        &["sandbox", "clock", "set", "2030-01-01T09:00:00Z"],
+    ));
+    assert!(set.starts_with("sandbox time 2030-01-01T09:00:0"), "{set}");
+
     // Registering again with the same software keeps its keys and works.
     run(
         &profile,

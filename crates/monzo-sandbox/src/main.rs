@@ -68,6 +68,12 @@ async fn run(args: &RunArgs) -> Result<(), String> {
         running.base_url
     );
     println!("  AIS        {}/open-banking/v3.1/aisp", running.base_url);
+    println!(
+        "  clock      {} (sandbox time; move it on: POST /open-banking/sandbox/clock)",
+        running
+            .sandbox_now()
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    );
     match &state {
         StateLocation::Directory(dir) => println!(
             "  state      {} (client certificates: monzo-sandbox issue-client-cert --state {} ...)",

@@ -400,3 +400,31 @@ async fn rate_limited_reads_are_retried_after_retry_after() {
     assert_eq!(api.status, 429, "{err}");
     assert!(api.rate_limit().is_some_and(|r| r.retry_after.is_some()));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sandbox_clock_moves_forward_and_never_back() {
+    let t = setup("client-clock-1").await;
+    let before = t.client.sandbox_clock().await.unwrap();
+    assert_eq!(before.offset_seconds, 0, "real time by default");
+    let moved = t.client.sandbox_advance_clock("P1DT2H").await.unwrap();
+    assert!(moved.now - before.now >= chrono::Duration::hours(26));
+    assert_eq!(moved.offset_seconds, 26 * 3600);
+    let target = moved.now + chrono::Duration::days(30);
+    let set = t.client.sandbox_set_clock(target).await.unwrap();
+    assert_eq!(set.now, target);
+    // Back in time: refused in the OBIE shape, naming SetTo; the clock stays.
+    match t.client.sandbox_set_clock(before.now).await {
+        Err(monzo_client::ClientError::Api(e)) => {
+            assert_eq!(e.status, 400);
+            assert_eq!(e.details[0].path.as_deref(), Some("SetTo"));
+        }
+        other => panic!("{other:?}"),
+    }
+    match t.client.sandbox_advance_clock("a while").await {
+        Err(monzo_client::ClientError::Api(e)) => {
+            assert_eq!(e.details[0].path.as_deref(), Some("AdvanceBy"))
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(t.client.sandbox_clock().await.unwrap().now >= target);
+}

@@ -27,7 +27,7 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use super::http::{self, param};
-use super::{Context, Sandbox};
+use super::{Ctx, Sandbox};
 use crate::seed::{Account, AccountKind, Pot, Transaction, TxStatus};
 
 /// Transactions per page.
@@ -223,7 +223,7 @@ impl Sandbox {
         method: &Method,
         rest: &[&str],
         req: &Request<Vec<u8>>,
-        ctx: &Context,
+        ctx: &Ctx,
     ) -> Result<Response<Vec<u8>>, ApiError> {
         match (method, rest) {
             (&Method::POST, ["account-access-consents"]) => self.create_consent(req, ctx),
@@ -287,7 +287,7 @@ impl Sandbox {
     fn app_client(
         &self,
         req: &Request<Vec<u8>>,
-        ctx: &Context,
+        ctx: &Ctx,
         scope: &str,
     ) -> Result<String, ApiError> {
         let token = http::bearer(req).ok_or_else(ApiError::unauthorized_empty)?;
@@ -309,7 +309,7 @@ impl Sandbox {
     fn create_consent(
         &mut self,
         req: &Request<Vec<u8>>,
-        ctx: &Context,
+        ctx: &Ctx,
     ) -> Result<Response<Vec<u8>>, ApiError> {
         let client_id = self.app_client(req, ctx, "accounts")?;
         let body: OBReadConsent1 = http::decode_valid(req.body())?;
@@ -401,7 +401,7 @@ impl Sandbox {
         &mut self,
         id: &str,
         req: &Request<Vec<u8>>,
-        ctx: &Context,
+        ctx: &Ctx,
     ) -> Result<Response<Vec<u8>>, ApiError> {
         let client_id = self.app_client(req, ctx, "accounts")?;
         self.owned_consent(id, &client_id)?;
@@ -412,7 +412,7 @@ impl Sandbox {
         &mut self,
         id: &str,
         req: &Request<Vec<u8>>,
-        ctx: &Context,
+        ctx: &Ctx,
     ) -> Result<Response<Vec<u8>>, ApiError> {
         let client_id = self.app_client(req, ctx, "accounts")?;
         self.owned_consent(id, &client_id)?;
@@ -430,7 +430,7 @@ impl Sandbox {
     fn read<B: Serialize>(
         &mut self,
         req: &Request<Vec<u8>>,
-        ctx: &Context,
+        ctx: &Ctx,
         account: Option<&str>,
         f: impl FnOnce(&Sandbox, &Access, &ReadQuery) -> Result<B, ApiError>,
     ) -> Result<Response<Vec<u8>>, ApiError> {

@@ -19,7 +19,7 @@ use serde_json::{json, Value};
 
 use super::http;
 use super::pis::{decode, rfc3339, to_json, Caller, TokenUse};
-use super::{Context, Sandbox};
+use super::{Ctx, Sandbox};
 
 /// A funds-confirmation consent and what the sandbox keeps with it.
 #[derive(Clone, Debug)]
@@ -67,7 +67,7 @@ impl Sandbox {
         method: &Method,
         rest: &[&str],
         req: &Request<Vec<u8>>,
-        ctx: &Context,
+        ctx: &Ctx,
     ) -> Result<Response<Vec<u8>>, ApiError> {
         match (method, rest) {
             (&Method::POST, ["funds-confirmation-consents"]) => self.create_funds_consent(req, ctx),
@@ -88,7 +88,7 @@ impl Sandbox {
     fn create_funds_consent(
         &mut self,
         req: &Request<Vec<u8>>,
-        ctx: &Context,
+        ctx: &Ctx,
     ) -> Result<Response<Vec<u8>>, ApiError> {
         let client = self.caller_client(req, ctx, caller(TokenUse::ClientCredentials))?;
         let request: OBFundsConfirmationConsent1 = decode(req.body())?;
@@ -151,7 +151,7 @@ impl Sandbox {
         &mut self,
         id: &str,
         req: &Request<Vec<u8>>,
-        ctx: &Context,
+        ctx: &Ctx,
     ) -> Result<Response<Vec<u8>>, ApiError> {
         let client = self.caller_client(req, ctx, caller(TokenUse::ClientCredentials))?;
         let m = self.owned_funds_consent(id, &client)?.machine.clone();
@@ -173,7 +173,7 @@ impl Sandbox {
     fn confirm_funds(
         &mut self,
         req: &Request<Vec<u8>>,
-        ctx: &Context,
+        ctx: &Ctx,
     ) -> Result<Response<Vec<u8>>, ApiError> {
         let client = self.caller_client(req, ctx, caller(TokenUse::Consent(None)))?;
         let request: OBFundsConfirmation1 = decode(req.body())?;

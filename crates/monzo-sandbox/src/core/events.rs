@@ -26,7 +26,7 @@ use ob_jose::jws;
 use serde_json::{json, Value};
 
 use super::http;
-use super::{Context, Sandbox};
+use super::{Ctx, Sandbox};
 
 /// The only event type the emulator emits (and accepts in `EventTypes`).
 pub const RESOURCE_UPDATE: &str = "urn:uk:org:openbanking:events:resource-update";
@@ -146,7 +146,7 @@ impl Sandbox {
         method: &Method,
         rest: &[&str],
         req: &Request<Vec<u8>>,
-        ctx: &Context,
+        ctx: &Ctx,
     ) -> Result<Response<Vec<u8>>, ApiError> {
         self.events_client(req, ctx)
             .and_then(|client| {
@@ -179,7 +179,7 @@ impl Sandbox {
 
     /// The client a client-credentials token with any API scope belongs to, checked against
     /// the request's certificate.
-    fn events_client(&self, req: &Request<Vec<u8>>, ctx: &Context) -> Result<String, ApiError> {
+    fn events_client(&self, req: &Request<Vec<u8>>, ctx: &Ctx) -> Result<String, ApiError> {
         let app = self.app_token(req, ctx)?;
         let scoped = app
             .scopes
@@ -391,8 +391,11 @@ impl Sandbox {
         pot_id: &str,
         pot_transaction_id: &str,
         credit: bool,
-        now: ob_jose::Instant,
+        ctx: &Ctx,
     ) {
+        // The event happened in sandbox time (`toe`); the notification is signed now, in real
+        // time (`iat`), which the receiving TPP's clock checks.
+        let now = ctx.now;
         let mut readers = self.ais.readers_of_transactions(account_id, credit, now);
         // A deleted client hears nothing (its consents outlive it).
         readers.retain(|c| self.clients.contains_key(c));
@@ -417,7 +420,7 @@ impl Sandbox {
             let jti = self.new_id("evt");
             let claims = json!({
                 "iss": self.config.issuer(),
-                "iat": now.timestamp(),
+                "iat": ctx.wall.timestamp(),
                 "jti": jti,
                 "aud": client,
                 "sub": link,

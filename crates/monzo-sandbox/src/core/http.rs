@@ -7,6 +7,11 @@ use ob_errors::{ApiError, ErrorCode, Prefix, INTERACTION_ID_HEADER};
 use serde_json::Value;
 
 /// A response with a JSON body.
+/// An instant as the API writes it: RFC 3339 in UTC with milliseconds.
+pub(crate) fn rfc3339(t: ob_jose::Instant) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
 pub(crate) fn json(status: StatusCode, body: &Value) -> Response<Vec<u8>> {
     let mut r = Response::new(body.to_string().into_bytes());
     *r.status_mut() = status;

@@ -19,9 +19,11 @@
 //! | `/v3.1/cbpii/...` | confirmation-of-funds consents and checks |
 //! | `/v3.1/event-subscriptions`, `POST /v3.1/events` | OBIE event subscriptions and aggregated polling (not offered by Monzo; here for the proposed pot-transactions extension) |
 //! | `POST /sandbox/pots/{PotId}/transactions` | a sandbox control: a pot transaction happens now (and subscribed clients hear of it) |
+//! | `GET`/`POST /sandbox/clock` | a sandbox control: reads or moves the sandbox [`Clock`] forward |
 
 mod ais;
 mod cbpii;
+mod clock;
 mod events;
 mod gate;
 mod http;
@@ -39,6 +41,7 @@ use ob_model::registration::OBClientRegistration1;
 
 use crate::seed::{self, Rng, World};
 
+pub use clock::{Clock, IsoDuration};
 pub use events::{Delivery, RESOURCE_UPDATE};
 pub use ob_jose::Instant;
 
@@ -100,10 +103,21 @@ impl Config {
 /// What the transport knows about a request.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Context {
-    /// When it arrived.
+    /// When it arrived, in real time (the sandbox [`Clock`] adds its offset).
     pub now: Instant,
     /// The subject DN of the client certificate it came with (mutual TLS), if any.
     pub client_certificate_dn: Option<String>,
+}
+
+/// What a handler knows about a request: the [`Context`] with both times.
+#[derive(Clone, Debug)]
+pub(crate) struct Ctx {
+    /// Sandbox time: what every rule of the bank follows (see [`clock`]).
+    pub(crate) now: Instant,
+    /// Real time: for the times of signed artefacts the TPP's own clock stamps or checks.
+    pub(crate) wall: Instant,
+    /// The subject DN of the client certificate, if any.
+    pub(crate) client_certificate_dn: Option<String>,
 }
 
 /// The keys the emulator signs with: the bank's (id_tokens, JWKS) and its directory's
@@ -165,6 +179,8 @@ pub struct Sandbox {
     pub(crate) vrp: vrp::State,
     pub(crate) cbpii: cbpii::State,
     pub(crate) events: events::State,
+    /// Sandbox time's offset from real time.
+    clock: Clock,
     /// Every token and code the emulator issued, by [`fingerprint`]: memory only, rebuilt by
     /// replay (issuing is deterministic), so that the log can keep fingerprints instead of
     /// secrets ([`Sandbox::redact_for_log`], [`Sandbox::restore_from_log`]).
@@ -193,6 +209,7 @@ impl Sandbox {
             vrp: vrp::State::default(),
             cbpii: cbpii::State::default(),
             events: events::State::default(),
+            clock: Clock::default(),
             secrets: HashMap::new(),
         }
     }
@@ -226,8 +243,8 @@ impl Sandbox {
     /// The request as the log keeps it: the bearer token, and the secrets in the form bodies
     /// of the token endpoint (`code`, `refresh_token`) and the approval page (`pending`),
     /// replaced by their [`fingerprint`]s, so that no secret is at rest in clear (a form that
-    /// cannot be read is kept as the fingerprint of the whole body). [`restore_from_log`]
-    /// (Sandbox::restore_from_log) undoes it for replay.
+    /// cannot be read is kept as the fingerprint of the whole body).
+    /// [`restore_from_log`](Sandbox::restore_from_log) undoes it for replay.
     pub fn redact_for_log(&self, req: &Request<Vec<u8>>) -> Request<Vec<u8>> {
         let mut out = req.clone();
         if let Some(v) = req.headers().get(::http::header::AUTHORIZATION) {
@@ -316,6 +333,11 @@ impl Sandbox {
     pub fn handle(&mut self, req: &Request<Vec<u8>>, ctx: &Context) -> Response<Vec<u8>> {
         self.interactions += 1;
         let n = self.interactions;
+        let ctx = &Ctx {
+            now: self.clock.now(ctx.now),
+            wall: ctx.now,
+            client_certificate_dn: ctx.client_certificate_dn.clone(),
+        };
         let (result, op) = self.route(req, ctx);
         let mut resp = match result {
             Ok(r) => r,
@@ -348,15 +370,16 @@ impl Sandbox {
         self.salt = salt;
     }
 
-    /// A digest of everything a request can change (ids and tokens issued, clients,
+    /// A digest of everything a request can change (the clock, ids and tokens issued, clients,
     /// consents and their states, payments, subscriptions, events waiting, booked
     /// transactions), for tests that check a refused request changed nothing. Not stable
     /// across builds.
     #[doc(hidden)]
     pub fn state_digest(&self) -> u64 {
         let mut text = format!(
-            "{}|{:?}|{}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
+            "{}|{:?}|{:?}|{}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
             self.counter,
+            self.clock,
             self.rng,
             self.secrets.len(),
             self.clients,
@@ -414,7 +437,7 @@ impl Sandbox {
     fn route(
         &mut self,
         req: &Request<Vec<u8>>,
-        ctx: &Context,
+        ctx: &Ctx,
     ) -> (
         Result<Response<Vec<u8>>, ob_errors::ApiError>,
         Option<gate::Admitted>,
@@ -442,6 +465,9 @@ impl Sandbox {
             (&Method::GET, [".well-known", "openid-configuration"]) => Ok(self.discovery()),
             (&Method::GET, ["jwks"]) => Ok(self.jwks()),
             (&Method::POST, ["sandbox", "software-statements"]) => self.issue_statement(req, ctx),
+            (&Method::GET | &Method::POST, ["sandbox", "clock"]) => {
+                self.clock_control(&method, req, ctx)
+            }
             (&Method::POST, ["sandbox", "pots", pot, "transactions"]) => {
                 self.simulate_pot_transaction(pot, req, ctx)
             }
@@ -465,7 +491,7 @@ impl Sandbox {
     pub(crate) fn check_holder(
         &self,
         client_id: &str,
-        ctx: &Context,
+        ctx: &Ctx,
     ) -> Result<(), ob_errors::ApiError> {
         let registered = self.clients.get(client_id).map(|c| c.subject_dn.as_str());
         match (ctx.client_certificate_dn.as_deref(), registered) {
@@ -746,7 +772,8 @@ impl Sandbox {
         let read_only = req.method() == Method::GET
             && (path.starts_with("/open-banking/v3.1/")
                 || path.starts_with("/open-banking/.well-known/")
-                || path == "/open-banking/jwks");
+                || path == "/open-banking/jwks"
+                || path.trim_end_matches('/') == "/open-banking/sandbox/clock");
         !read_only
     }
 }
@@ -757,6 +784,7 @@ fn other_methods(path: &[&str]) -> Option<&'static str> {
     Some(match path {
         [".well-known", "openid-configuration"] | ["jwks"] => "GET",
         ["sandbox", "software-statements"] | ["sandbox", "pots", _, "transactions"] => "POST",
+        ["sandbox", "clock"] => "GET, POST",
         ["register"] | ["token"] | ["authorize", "decision"] => "POST",
         ["register", _] => "DELETE, GET, PUT",
         ["authorize"] => "GET",

@@ -16,7 +16,7 @@ use ob_oidc::id_token::NewIdToken;
 use serde_json::{json, Value};
 
 use super::http::{self, param};
-use super::{Client, Context, Sandbox, Software};
+use super::{Client, Ctx, Sandbox, Software};
 
 /// How long an authorization code lives.
 const CODE_LIFETIME: Duration = Duration::minutes(10);
@@ -31,7 +31,8 @@ pub(crate) struct CodeGrant {
     redirect_uri: String,
     nonce: String,
     user_id: String,
-    /// When the customer authenticated (the id_tokens' `auth_time`).
+    /// When the customer authenticated, in real time (the id_tokens' `auth_time`, which the
+    /// TPP checks against its own clock).
     authenticated: Instant,
     expires: Instant,
 }
@@ -178,7 +179,7 @@ impl Sandbox {
     pub(super) fn issue_statement(
         &mut self,
         req: &Request<Vec<u8>>,
-        ctx: &Context,
+        ctx: &Ctx,
     ) -> Result<Response<Vec<u8>>, ApiError> {
         let body: Value = http::parse_json(req.body())?;
         let jwks: Jwks = serde_json::from_value(body["jwks"].clone())
@@ -233,7 +234,7 @@ impl Sandbox {
             claims.org_id = Some(format!("0015800001{}", self.random_text(8)));
         }
         claims.iss = Some("Monzo Sandbox Directory".into());
-        claims.iat = Some(ctx.now.timestamp());
+        claims.iat = Some(ctx.wall.timestamp());
         claims.org_status.get_or_insert_with(|| "Active".into());
         claims.software_jwks_endpoint = Some(format!(
             "{}/sandbox/software/{}/jwks",
@@ -264,7 +265,7 @@ impl Sandbox {
     fn check_registration_request(
         &mut self,
         req: &Request<Vec<u8>>,
-        ctx: &Context,
+        ctx: &Ctx,
     ) -> Result<(ob_dcr::server::ValidRegistration, String, String, String), ApiError> {
         let dn = ctx.client_certificate_dn.as_deref().ok_or_else(|| {
             oauth_error(
@@ -276,7 +277,7 @@ impl Sandbox {
         let directory = Jwks {
             keys: vec![self.keys.directory.public_jwk()],
         };
-        let pending = begin_registration(req.body(), &config, Some(&directory), ctx.now)
+        let pending = begin_registration(req.body(), &config, Some(&directory), ctx.wall)
             .map_err(|e| e.to_api_error())?;
         let software_id = pending.statement().claims().software_id.clone();
         let org_id = pending
@@ -292,9 +293,9 @@ impl Sandbox {
             )
         })?;
         let jwks = software.jwks.clone();
-        self.seen_jtis.purge(ctx.now);
+        self.seen_jtis.purge(ctx.wall);
         let valid = pending
-            .verify(&jwks, dn, &mut self.seen_jtis, ctx.now)
+            .verify(&jwks, dn, &mut self.seen_jtis, ctx.wall)
             .map_err(|e| e.to_api_error())?;
         Ok((valid, software_id, org_id, dn.to_owned()))
     }
@@ -303,13 +304,13 @@ impl Sandbox {
     pub(super) fn register(
         &mut self,
         req: &Request<Vec<u8>>,
-        ctx: &Context,
+        ctx: &Ctx,
     ) -> Result<Response<Vec<u8>>, ApiError> {
         self.check_registration_request(req, ctx)
             .and_then(|(valid, software_id, org_id, dn)| {
                 let client_id = self.new_id("oauth2client");
                 let registration = valid
-                    .into_registration(&client_id, ctx.now)
+                    .into_registration(&client_id, ctx.wall)
                     .map_err(|e| e.to_api_error())?;
                 let body = serde_json::to_value(&registration).unwrap_or_default();
                 self.clients.insert(
@@ -330,7 +331,7 @@ impl Sandbox {
     pub(super) fn app_token(
         &self,
         req: &Request<Vec<u8>>,
-        ctx: &Context,
+        ctx: &Ctx,
     ) -> Result<&AppToken, ApiError> {
         let token = http::bearer(req).ok_or_else(ApiError::unauthorized_empty)?;
         let app = self
@@ -351,7 +352,7 @@ impl Sandbox {
         &mut self,
         client_id: &str,
         req: &Request<Vec<u8>>,
-        ctx: &Context,
+        ctx: &Ctx,
     ) -> Result<(), ApiError> {
         let app = self.app_token(req, ctx)?;
         if !self.clients.contains_key(client_id) {
@@ -374,7 +375,7 @@ impl Sandbox {
         &mut self,
         client_id: &str,
         req: &Request<Vec<u8>>,
-        ctx: &Context,
+        ctx: &Ctx,
     ) -> Result<Response<Vec<u8>>, ApiError> {
         self.registration_owner(client_id, req, ctx)?;
         let reg = &self.clients[client_id].registration;
@@ -390,7 +391,7 @@ impl Sandbox {
         &mut self,
         client_id: &str,
         req: &Request<Vec<u8>>,
-        ctx: &Context,
+        ctx: &Ctx,
     ) -> Result<Response<Vec<u8>>, ApiError> {
         self.registration_owner(client_id, req, ctx).and_then(|()| {
             let (valid, software_id, org_id, dn) = self.check_registration_request(req, ctx)?;
@@ -401,7 +402,7 @@ impl Sandbox {
                 ));
             }
             let registration = valid
-                .into_registration(client_id, ctx.now)
+                .into_registration(client_id, ctx.wall)
                 .map_err(|e| e.to_api_error())?;
             let body = serde_json::to_value(&registration).unwrap_or_default();
             self.clients.insert(
@@ -423,7 +424,7 @@ impl Sandbox {
         &mut self,
         client_id: &str,
         req: &Request<Vec<u8>>,
-        ctx: &Context,
+        ctx: &Ctx,
     ) -> Result<Response<Vec<u8>>, ApiError> {
         self.registration_owner(client_id, req, ctx)?;
         self.clients.remove(client_id);
@@ -438,11 +439,7 @@ impl Sandbox {
 
     /// The registered client named in a token or authorization request, authenticated by its
     /// certificate (`tls_client_auth`).
-    fn authenticate_client(
-        &self,
-        client_id: Option<&str>,
-        ctx: &Context,
-    ) -> Result<&Client, ApiError> {
+    fn authenticate_client(&self, client_id: Option<&str>, ctx: &Ctx) -> Result<&Client, ApiError> {
         let invalid = |d: &str| ApiError {
             status: StatusCode::UNAUTHORIZED,
             ..oauth_error("invalid_client", d)
@@ -464,7 +461,7 @@ impl Sandbox {
     /// `POST /token`. Every answer carries `Cache-Control: no-store` and `Pragma: no-cache`
     /// (RFC 6749 §5.1: "in any response containing tokens, credentials, or other sensitive
     /// information").
-    pub(super) fn token(&mut self, req: &Request<Vec<u8>>, ctx: &Context) -> Response<Vec<u8>> {
+    pub(super) fn token(&mut self, req: &Request<Vec<u8>>, ctx: &Ctx) -> Response<Vec<u8>> {
         let mut resp = self.token_answer(req, ctx);
         let headers = resp.headers_mut();
         headers.insert(
@@ -478,7 +475,7 @@ impl Sandbox {
         resp
     }
 
-    fn token_answer(&mut self, req: &Request<Vec<u8>>, ctx: &Context) -> Response<Vec<u8>> {
+    fn token_answer(&mut self, req: &Request<Vec<u8>>, ctx: &Ctx) -> Response<Vec<u8>> {
         let Some(form) = http::form(req) else {
             return http::error(
                 req.headers(),
@@ -516,7 +513,7 @@ impl Sandbox {
         &mut self,
         client_id: &str,
         scope: Option<&str>,
-        ctx: &Context,
+        ctx: &Ctx,
     ) -> Result<Value, ApiError> {
         let registered: Vec<String> = self.clients[client_id]
             .registration
@@ -576,7 +573,7 @@ impl Sandbox {
         &mut self,
         client_id: &str,
         form: &[(String, String)],
-        ctx: &Context,
+        ctx: &Ctx,
     ) -> Result<Value, ApiError> {
         let code = param(form, "code")
             .ok_or_else(|| oauth_error("invalid_request", "code is required"))?;
@@ -632,7 +629,7 @@ impl Sandbox {
                 intent_id: Some(&grant.consent_id),
                 acr: Some(ob_oidc::authorize::ACR_VALUES[0]),
                 auth_time: Some(grant.authenticated),
-                now: ctx.now,
+                now: ctx.wall,
                 lifetime: Duration::minutes(5),
             },
         )
@@ -660,7 +657,7 @@ impl Sandbox {
         &mut self,
         client_id: &str,
         refresh_token: Option<&str>,
-        ctx: &Context,
+        ctx: &Ctx,
     ) -> Result<Value, ApiError> {
         let token = refresh_token
             .ok_or_else(|| oauth_error("invalid_request", "refresh_token is required"))?;
@@ -691,7 +688,7 @@ impl Sandbox {
     pub(super) fn authorize(
         &mut self,
         req: &Request<Vec<u8>>,
-        ctx: &Context,
+        ctx: &Ctx,
     ) -> Result<Response<Vec<u8>>, ApiError> {
         let q = http::query(req);
         let pending = match self.check_authorization_request(&q, ctx) {
@@ -719,7 +716,7 @@ impl Sandbox {
     pub(super) fn decide(
         &mut self,
         req: &Request<Vec<u8>>,
-        ctx: &Context,
+        ctx: &Ctx,
     ) -> Result<Response<Vec<u8>>, ApiError> {
         let form = http::form(req)
             .ok_or_else(|| oauth_error("invalid_request", "expected a form body"))?;
@@ -793,7 +790,7 @@ impl Sandbox {
     fn check_authorization_request(
         &self,
         q: &[(String, String)],
-        ctx: &Context,
+        ctx: &Ctx,
     ) -> Result<PendingAuthorization, Refusal> {
         let page = |error: &str, d: &str| Refusal::Page(oauth_error(error, d));
         let client = self
@@ -871,7 +868,7 @@ impl Sandbox {
             max_lifetime: Some(ob_oidc::authorize::MAX_LIFETIME),
             require_nbf: true,
             max_nbf_age: Some(ob_oidc::authorize::MAX_LIFETIME),
-            ..TimeRules::at(ctx.now)
+            ..TimeRules::at(ctx.wall)
         };
         check_times(&claims, &rules).map_err(|e| bad_object(&e.to_string()))?;
         if text("iss") != Some(client_id.as_str()) || text("client_id") != Some(client_id.as_str())
@@ -1015,7 +1012,7 @@ impl Sandbox {
         p: &PendingAuthorization,
         user_id: &str,
         account: Option<String>,
-        ctx: &Context,
+        ctx: &Ctx,
     ) -> Response<Vec<u8>> {
         // Monzo fails the authorisation of a payment the account cannot cover.
         if self.insufficient_funds(&p.consent_id, user_id, account.clone()) {
@@ -1038,7 +1035,7 @@ impl Sandbox {
                 redirect_uri: p.redirect_uri.clone(),
                 nonce: p.nonce.clone(),
                 user_id: user_id.to_owned(),
-                authenticated: ctx.now,
+                authenticated: ctx.wall,
                 expires: ctx.now + CODE_LIFETIME,
             },
         );
@@ -1053,8 +1050,8 @@ impl Sandbox {
                 state: Some(&p.state),
                 intent_id: Some(&p.consent_id),
                 acr: Some(ob_oidc::authorize::ACR_VALUES[0]),
-                auth_time: Some(ctx.now),
-                now: ctx.now,
+                auth_time: Some(ctx.wall),
+                now: ctx.wall,
                 lifetime: Duration::minutes(5),
             },
         ) {
@@ -1069,7 +1066,7 @@ impl Sandbox {
         http::redirect(&format!("{}#{fragment}", p.redirect_uri))
     }
 
-    fn deny(&mut self, p: &PendingAuthorization, ctx: &Context) -> Response<Vec<u8>> {
+    fn deny(&mut self, p: &PendingAuthorization, ctx: &Ctx) -> Response<Vec<u8>> {
         let _ = self.reject_consent(&p.consent_id, ctx.now);
         self.deny_with(p, "access_denied", "The customer rejected the request.")
     }

@@ -31,7 +31,7 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use super::http;
-use super::{Context, Sandbox};
+use super::{Ctx, Sandbox};
 use crate::seed::{Counterparty, ScheduledPayment, StandingOrder, Transaction, TxStatus};
 
 /// Which tokens an endpoint takes.
@@ -357,7 +357,7 @@ impl Sandbox {
         method: &Method,
         rest: &[&str],
         req: &Request<Vec<u8>>,
-        ctx: &Context,
+        ctx: &Ctx,
     ) -> Result<Response<Vec<u8>>, ApiError> {
         let consents = |p: &str| APIS.iter().find(|a| a.consents == p);
         let orders = |p: &str| APIS.iter().find(|a| a.orders == p);
@@ -410,9 +410,9 @@ impl Sandbox {
 
     /// Signs a response body with the bank's key (`x-jws-signature`, issuer the bank's
     /// organisation id).
-    pub(super) fn sign_response(&self, resp: &mut Response<Vec<u8>>, ctx: &Context) {
+    pub(super) fn sign_response(&self, resp: &mut Response<Vec<u8>>, ctx: &Ctx) {
         let signer = DetachedSigner::new(&self.keys.bank, self.config.aspsp_org_id.clone());
-        if let Ok(sig) = signer.sign(resp.body(), ctx.now) {
+        if let Ok(sig) = signer.sign(resp.body(), ctx.wall) {
             if let Ok(v) = HeaderValue::from_str(&sig) {
                 resp.headers_mut().insert(JWS_HEADER, v);
             }
@@ -425,7 +425,7 @@ impl Sandbox {
     pub(super) fn caller_client(
         &self,
         req: &Request<Vec<u8>>,
-        ctx: &Context,
+        ctx: &Ctx,
         caller: Caller<'_>,
     ) -> Result<String, ApiError> {
         let token = http::bearer(req).ok_or_else(ApiError::unauthorized_empty)?;
@@ -479,7 +479,7 @@ impl Sandbox {
         &self,
         client_id: &str,
         req: &Request<Vec<u8>>,
-        ctx: &Context,
+        ctx: &Ctx,
     ) -> Result<(), ApiError> {
         let client = self
             .clients
@@ -492,7 +492,7 @@ impl Sandbox {
             .unwrap_or_default();
         let header = req.headers().get(JWS_HEADER).and_then(|v| v.to_str().ok());
         DetachedVerifier::new(format!("{}/{}", client.org_id, client.software_id))
-            .verify(header, req.body(), &jwks, ctx.now)
+            .verify(header, req.body(), &jwks, ctx.wall)
             .map_err(|e| e.to_api_error())?;
         Ok(())
     }
@@ -501,7 +501,7 @@ impl Sandbox {
     pub(super) fn check_token_consent(
         &self,
         req: &Request<Vec<u8>>,
-        ctx: &Context,
+        ctx: &Ctx,
         expected: &str,
     ) -> Result<(), ApiError> {
         let token = http::bearer(req).unwrap_or_default();
@@ -524,7 +524,7 @@ impl Sandbox {
     pub(super) fn idempotent(
         &mut self,
         req: &Request<Vec<u8>>,
-        ctx: &Context,
+        ctx: &Ctx,
         caller: Caller<'_>,
         f: impl FnOnce(&mut Sandbox, &str) -> Result<Response<Vec<u8>>, ApiError>,
     ) -> Result<Response<Vec<u8>>, ApiError> {
@@ -614,7 +614,7 @@ impl Sandbox {
         &mut self,
         api: &Api,
         req: &Request<Vec<u8>>,
-        ctx: &Context,
+        ctx: &Ctx,
         client: &str,
     ) -> Result<Response<Vec<u8>>, ApiError> {
         let checked = check_consent(api.kind, req.body(), ctx.now)?;
@@ -698,7 +698,7 @@ impl Sandbox {
         api: &Api,
         id: &str,
         req: &Request<Vec<u8>>,
-        ctx: &Context,
+        ctx: &Ctx,
     ) -> Result<Response<Vec<u8>>, ApiError> {
         let client = self.caller_client(req, ctx, Self::payments(TokenUse::ClientCredentials))?;
         self.owned_payment_consent(api, id, &client)?;
@@ -711,7 +711,7 @@ impl Sandbox {
         api: &Api,
         id: &str,
         req: &Request<Vec<u8>>,
-        ctx: &Context,
+        ctx: &Ctx,
     ) -> Result<Response<Vec<u8>>, ApiError> {
         let client = self.caller_client(req, ctx, Self::payments(TokenUse::Consent(Some(id))))?;
         let c = self.owned_payment_consent(api, id, &client)?;
@@ -744,7 +744,7 @@ impl Sandbox {
         &mut self,
         api: &Api,
         req: &Request<Vec<u8>>,
-        ctx: &Context,
+        ctx: &Ctx,
         client: &str,
     ) -> Result<Response<Vec<u8>>, ApiError> {
         let (consent_id, initiation, risk) = check_order(api.kind, req.body(), ctx.now)?;
@@ -973,7 +973,7 @@ impl Sandbox {
         api: &Api,
         id: &str,
         req: &Request<Vec<u8>>,
-        ctx: &Context,
+        ctx: &Ctx,
     ) -> Result<Response<Vec<u8>>, ApiError> {
         let client = self.caller_client(req, ctx, Self::payments(TokenUse::Either))?;
         let owner = self

@@ -29,7 +29,7 @@ use serde_json::{json, Value};
 
 use super::ais::pot_transaction_json;
 use super::http;
-use super::{Context, Sandbox};
+use super::{Ctx, Sandbox};
 use crate::seed::{Merchant, PotSource, Transaction, TxStatus};
 
 /// A main-account transaction to book beside the pot movement.
@@ -59,7 +59,7 @@ impl Sandbox {
         &mut self,
         pot_id: &str,
         req: &Request<Vec<u8>>,
-        ctx: &Context,
+        ctx: &Ctx,
     ) -> Result<Response<Vec<u8>>, ApiError> {
         self.try_simulate(pot_id, req, ctx)
             .map(|body| http::json(StatusCode::CREATED, &body))
@@ -69,7 +69,7 @@ impl Sandbox {
         &mut self,
         pot_id: &str,
         req: &Request<Vec<u8>>,
-        ctx: &Context,
+        ctx: &Ctx,
     ) -> Result<Value, ApiError> {
         let body: Value = http::parse_json(req.body())?;
         let source_name = text_field(&body, "Source")?
@@ -275,7 +275,7 @@ impl Sandbox {
                 created = pot_transaction_json(account, pot, m, running);
             }
         }
-        self.emit_pot_transaction(&account_id, pot_id, &movement_id, into_pot, now);
+        self.emit_pot_transaction(&account_id, pot_id, &movement_id, into_pot, ctx);
         Ok(json!({
             "Data": {
                 "PotTransaction": created,

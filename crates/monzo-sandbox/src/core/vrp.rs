@@ -20,7 +20,7 @@ use serde_json::{json, Value};
 
 use super::http;
 use super::pis::{decode, rfc3339, to_json, Caller, TokenUse};
-use super::{Context, Sandbox};
+use super::{Ctx, Sandbox};
 
 /// A VRP consent and what the sandbox keeps with it.
 #[derive(Clone, Debug)]
@@ -79,7 +79,7 @@ impl Sandbox {
         method: &Method,
         rest: &[&str],
         req: &Request<Vec<u8>>,
-        ctx: &Context,
+        ctx: &Ctx,
     ) -> Result<Response<Vec<u8>>, ApiError> {
         match (method, rest) {
             (&Method::POST, ["domestic-vrp-consents"]) => {
@@ -113,7 +113,7 @@ impl Sandbox {
     fn create_vrp_consent(
         &mut self,
         req: &Request<Vec<u8>>,
-        ctx: &Context,
+        ctx: &Ctx,
         client: &str,
     ) -> Result<Response<Vec<u8>>, ApiError> {
         let request: OBDomesticVRPConsentRequest = decode(req.body())?;
@@ -197,7 +197,7 @@ impl Sandbox {
         &mut self,
         id: &str,
         req: &Request<Vec<u8>>,
-        ctx: &Context,
+        ctx: &Ctx,
     ) -> Result<Response<Vec<u8>>, ApiError> {
         let client = self.caller_client(req, ctx, caller(TokenUse::ClientCredentials))?;
         let m = self.owned_vrp_consent(id, &client)?.machine.clone();
@@ -231,7 +231,7 @@ impl Sandbox {
         &mut self,
         id: &str,
         req: &Request<Vec<u8>>,
-        ctx: &Context,
+        ctx: &Ctx,
     ) -> Result<Response<Vec<u8>>, ApiError> {
         let client = self.caller_client(req, ctx, caller(TokenUse::Consent(Some(id))))?;
         let request: OBVRPFundsConfirmationRequest = decode(req.body())?;
@@ -277,7 +277,7 @@ impl Sandbox {
     fn create_vrp(
         &mut self,
         req: &Request<Vec<u8>>,
-        ctx: &Context,
+        ctx: &Ctx,
         client: &str,
     ) -> Result<Response<Vec<u8>>, ApiError> {
         let request: OBDomesticVRPRequest = decode(req.body())?;
@@ -377,7 +377,7 @@ impl Sandbox {
         &mut self,
         id: &str,
         req: &Request<Vec<u8>>,
-        ctx: &Context,
+        ctx: &Ctx,
     ) -> Result<Response<Vec<u8>>, ApiError> {
         let client = self.caller_client(req, ctx, caller(TokenUse::Either))?;
         let owner = self

@@ -28,6 +28,18 @@ pub struct RunArgs {
     /// in main-account transactions' `SupplementaryData`, the Events API).
     #[arg(long)]
     pub no_proposals: bool,
+    /// Start a new state's sandbox clock at this instant (RFC 3339, such as
+    /// 2022-05-01T09:00:00Z) instead of real time; it runs on from there. Move it on with
+    /// `POST /open-banking/sandbox/clock` (or `monzo-ob sandbox clock`).
+    #[arg(long, value_name = "RFC3339", value_parser = parse_instant)]
+    pub start_at: Option<crate::core::Instant>,
+}
+
+/// An RFC 3339 date-time with a time zone.
+fn parse_instant(text: &str) -> Result<crate::core::Instant, String> {
+    chrono::DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .map_err(|e| format!("expected an RFC 3339 date-time such as 2022-05-01T09:00:00Z: {e}"))
 }
 
 impl RunArgs {
@@ -41,6 +53,7 @@ impl RunArgs {
         let mut options = Options::new(self.listen, state);
         options.rate_limit_per_second = self.rate_limit;
         options.proposals = !self.no_proposals;
+        options.start_at = self.start_at;
         options
     }
 }
@@ -111,11 +124,25 @@ mod tests {
         assert_eq!(o.rate_limit_per_second, 0);
         assert!(matches!(o.state, StateLocation::Memory));
         assert!(o.proposals);
+        assert_eq!(o.start_at, None);
+        let cli = SandboxCli::try_parse_from([
+            "monzo-sandbox",
+            "--memory",
+            "--start-at",
+            "2022-05-01T10:00:00+01:00",
+        ])
+        .unwrap();
+        assert_eq!(
+            cli.run.options().start_at.map(|t| t.to_rfc3339()),
+            Some("2022-05-01T09:00:00+00:00".to_owned())
+        );
         for bad in [
             vec!["monzo-sandbox", "--listne", "127.0.0.1:1"],
             vec!["monzo-sandbox", "extra"],
             vec!["monzo-sandbox", "--rate-limit", "-1"],
             vec!["monzo-sandbox", "--memory", "--state", "x"],
+            vec!["monzo-sandbox", "--start-at", "2022-05-01"],
+            vec!["monzo-sandbox", "--start-at", "yesterday"],
         ] {
             assert!(SandboxCli::try_parse_from(&bad).is_err(), "{bad:?}");
         }

@@ -107,6 +107,10 @@ pub struct Options {
     /// [`Config::proposals`](crate::core::Config::proposals)); kept with the state, which
     /// replays only under the same choice.
     pub proposals: bool,
+    /// Where the sandbox clock starts for a new state (default: real time). Kept with the
+    /// state: a state's clock runs on from where it was, so a restart with the same value is
+    /// fine and one with another value is refused.
+    pub start_at: Option<crate::core::Instant>,
 }
 
 impl Options {
@@ -117,6 +121,7 @@ impl Options {
             state,
             rate_limit_per_second: 100,
             proposals: true,
+            start_at: None,
         }
     }
 }
@@ -195,6 +200,11 @@ pub struct Running {
 }
 
 impl Running {
+    /// Sandbox time now (see [`Clock`](crate::core::Clock)).
+    pub fn sandbox_now(&self) -> crate::core::Instant {
+        lock(&self.shared).sandbox.clock().now(wall_clock())
+    }
+
     /// The development CA's certificate, for clients to trust.
     pub fn ca_cert_pem(&self) -> &str {
         self.ca.cert_pem()
@@ -272,6 +282,8 @@ struct Recipe {
     base_url: String,
     proposals: bool,
     seed: u64,
+    /// The clock the state started with (requests that moved it are in the log).
+    clock: crate::core::Clock,
     bank_pem: String,
     directory_pem: String,
 }
@@ -290,6 +302,9 @@ impl Recipe {
         let mut config = Config::new(self.base_url.clone());
         config.proposals = self.proposals;
         let mut sandbox = Sandbox::new(config, keys, self.seed);
+        sandbox
+            .start_clock(self.clock)
+            .map_err(ServerError::Config)?;
         for entry in store.entries()? {
             if let Some((req, ctx)) = replay_request(&entry) {
                 // The log keeps fingerprints of the secrets the emulator issued; the core,
@@ -354,6 +369,50 @@ fn random_seed() -> Result<u64, ServerError> {
 }
 
 /// Reads a stored value, or makes and stores it.
+/// The clock a state starts with: kept in the state as the offset from real time the first
+/// start chose (`--start-at`, or none), so that replay gives every logged request the sandbox
+/// time it had. A state made before the clock existed has none.
+fn state_clock(
+    store: &Store,
+    start_at: Option<crate::core::Instant>,
+) -> Result<crate::core::Clock, ServerError> {
+    let requested = start_at.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true));
+    let bad = |what: &str| ServerError::Storage(format!("bad {what} in the state"));
+    match (store.get("clock_offset_ms")?, store.get("clock_start")?) {
+        (Some(offset), started) => {
+            if requested.is_some() && requested != started {
+                return Err(ServerError::Config(format!(
+                    "this state's clock started at {}: --start-at only sets a new state's clock (move this one on with POST /open-banking/sandbox/clock, or use another state directory)",
+                    started.as_deref().unwrap_or("the real time")
+                )));
+            }
+            let ms: i64 = offset.parse().map_err(|_| bad("clock offset"))?;
+            let offset =
+                chrono::Duration::try_milliseconds(ms).ok_or_else(|| bad("clock offset"))?;
+            Ok(crate::core::Clock::with_offset(offset))
+        }
+        (None, _) if !store.has_no_entries()? => {
+            if requested.is_some() {
+                return Err(ServerError::Config(
+                    "this state was made before the sandbox clock: --start-at only sets a new state's clock".into(),
+                ));
+            }
+            Ok(crate::core::Clock::default())
+        }
+        (None, _) => {
+            // Kept in whole milliseconds, and used as kept: the live server and every replay
+            // give each request the same sandbox time.
+            let ms = start_at.map_or(0, |at| (at - wall_clock()).num_milliseconds());
+            let clock = crate::core::Clock::with_offset(chrono::Duration::milliseconds(ms));
+            store.put("clock_offset_ms", &ms.to_string())?;
+            if let Some(r) = &requested {
+                store.put("clock_start", r)?;
+            }
+            Ok(clock)
+        }
+    }
+}
+
 fn stored(
     store: &Store,
     key: &str,
@@ -430,7 +489,7 @@ pub async fn start(opts: Options) -> Result<Running, ServerError> {
     // logged was made before versions were recorded (world 1).
     let world = match store.get("world_version")? {
         Some(v) => v,
-        None if store.entries()?.is_empty() => {
+        None if store.has_no_entries()? => {
             store.put("world_version", crate::seed::WORLD_VERSION)?;
             crate::seed::WORLD_VERSION.to_owned()
         }
@@ -451,6 +510,7 @@ pub async fn start(opts: Options) -> Result<Running, ServerError> {
             if proposals == "on" { "without --no-proposals" } else { "with --no-proposals" }
         )));
     }
+    let clock = state_clock(&store, opts.start_at)?;
     let seed: u64 = stored(&store, "seed", || random_seed().map(|s| s.to_string()))?
         .parse()
         .map_err(|_| ServerError::Storage("bad seed".into()))?;
@@ -472,6 +532,7 @@ pub async fn start(opts: Options) -> Result<Running, ServerError> {
         base_url: base_url.clone(),
         proposals: opts.proposals,
         seed,
+        clock,
         bank_pem: keys
             .bank
             .to_pkcs8_pem()

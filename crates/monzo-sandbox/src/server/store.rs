@@ -108,6 +108,13 @@ impl Store {
         Ok(Store { db })
     }
 
+    /// Whether no request has been logged yet (a new state).
+    pub fn has_no_entries(&self) -> Result<bool, ServerError> {
+        self.db
+            .query_row("SELECT NOT EXISTS (SELECT 1 FROM log)", [], |r| r.get(0))
+            .map_err(db_err)
+    }
+
     /// A stored value.
     pub fn get(&self, key: &str) -> Result<Option<String>, ServerError> {
         self.db

@@ -41,6 +41,8 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("POST", "/open-banking/authorize/decision"),
     ("POST", "/open-banking/sandbox/software-statements"),
     ("POST", "/open-banking/sandbox/pots/{pot}/transactions"),
+    ("GET", "/open-banking/sandbox/clock"),
+    ("POST", "/open-banking/sandbox/clock"),
     ("POST", "/open-banking/v3.1/aisp/account-access-consents"),
     (
         "GET",
@@ -199,6 +201,8 @@ fn seeds() -> Vec<Value> {
         "SupplementaryData": {"DesiredStatus": "Authorised"}
     });
     vec![
+        // The clock control: a valid move is one second on (tokens stay live).
+        json!({"AdvanceBy": "PT1S"}),
         json!({"Data": {"Permissions": ["ReadAccountsDetail", "ReadBalances"],
             "SupplementaryData": {"DesiredStatus": "Authorised", "UserID": "user_0000A4C4ZChWNMEvew2U77"}}, "Risk": {}}),
         json!({"Data": {"Initiation": initiation}, "Risk": {}}),

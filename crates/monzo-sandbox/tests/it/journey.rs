@@ -31,11 +31,11 @@ const REDIRECT: &str = "https://tpp.example/callback";
 const HEAVY: &str = "user_0000A4C4ZChWNMEvew2U77";
 const HEAVY_ACCOUNT: &str = "acc_0000A4C4ZSskDOixqNPfpR";
 
-fn now() -> DateTime<Utc> {
+pub fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 2, 9, 0, 0).unwrap()
 }
 
-fn keys() -> Keys {
+pub fn keys() -> Keys {
     static K: OnceLock<(String, String)> = OnceLock::new();
     let (bank, dir) = K.get_or_init(|| {
         let k = Keys::generate().unwrap();

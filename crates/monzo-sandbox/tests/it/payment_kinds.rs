@@ -46,7 +46,7 @@ fn code(v: &Value) -> &str {
     v["Errors"][0]["ErrorCode"].as_str().unwrap_or_default()
 }
 
-fn supplementary() -> Value {
+pub(crate) fn supplementary() -> Value {
     json!({"DesiredStatus": "Authorised", "UserID": HEAVY, "AccountID": HEAVY_ACCOUNT})
 }
 
@@ -218,7 +218,7 @@ fn a_standing_order_joins_the_account_s_standing_orders() {
     assert_eq!(code(&err), "UK.OBIE.Field.Unexpected");
 }
 
-fn international_initiation(amount: &str) -> Value {
+pub(crate) fn international_initiation(amount: &str) -> Value {
     json!({
         "InstructionIdentification": "ACME413",
         "EndToEndIdentification": "FRESCO.21302.GFX.20",

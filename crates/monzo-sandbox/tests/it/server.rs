@@ -502,3 +502,103 @@ fn a_payment_survives_a_crash() {
     drop(child);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `--start-at` sets a new state's clock, in the past here (a consent made before 2022-08-01
+/// lasts 90 days); moves of the clock are logged, so a restart replays every request at the
+/// sandbox time it had and the clock runs on from where it was. Another `--start-at` for the
+/// same state is refused.
+#[test]
+fn the_sandbox_clock_starts_where_asked_and_survives_a_restart() {
+    use chrono::TimeZone;
+    let rt = runtime();
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("sandbox-clock-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let start_at = chrono::Utc.with_ymd_and_hms(2022, 5, 1, 9, 0, 0).unwrap();
+    let opts = |port: u16, at: Option<chrono::DateTime<chrono::Utc>>| {
+        let mut o = Options::new(
+            SocketAddr::from(([127, 0, 0, 1], port)),
+            StateLocation::Directory(dir.clone()),
+        );
+        o.start_at = at;
+        o
+    };
+    let running = rt.block_on(start(opts(0, Some(start_at)))).unwrap();
+    let addr = running.addr;
+    let near = |t: chrono::DateTime<chrono::Utc>, expected: chrono::DateTime<chrono::Utc>| {
+        t >= expected && t - expected < chrono::Duration::minutes(1)
+    };
+    assert!(
+        near(running.sandbox_now(), start_at),
+        "{}",
+        running.sandbox_now()
+    );
+    let cert = running.issue_client_certificate(&subject()).unwrap();
+    let base = running.base_url.clone();
+    let client = Client::new(rt.clone(), &running, &cert);
+    let mut tpp = Tpp::register_with(Transport::Https(client), &base, wall_clock());
+    let consent = tpp.consent(
+        &["ReadAccountsBasic"],
+        json!({"DesiredStatus": "Authorised", "UserID": "user_0000A4C4nqORb7K9YYW3r0"}),
+    );
+    let tokens = tpp.authorise(&consent);
+    let advance = |tpp: &mut Tpp, by: &str| {
+        let req = Request::post(tpp.url("/open-banking/sandbox/clock"))
+            .header("content-type", "application/json")
+            .body(json!({ "AdvanceBy": by }).to_string().into_bytes())
+            .unwrap();
+        let resp = tpp.send(req, false);
+        assert_eq!(
+            resp.status(),
+            200,
+            "{}",
+            String::from_utf8_lossy(resp.body())
+        );
+    };
+    advance(&mut tpp, "P89D");
+    let resp = tpp.send(
+        ob_oidc::token::prepare_refresh(
+            &tpp.url("/open-banking/token"),
+            &tpp.client_id.clone(),
+            tokens.refresh_token.as_ref().unwrap(),
+        )
+        .unwrap(),
+        true,
+    );
+    let fresh = ob_oidc::token::parse_token_response(&resp, tpp.now).unwrap();
+    let token = fresh.access_token.expose().to_owned();
+    let (status, v) = tpp.json("GET", "/open-banking/v3.1/aisp/accounts", &token, None);
+    assert_eq!(status, 200, "{v}");
+    advance(&mut tpp, "P1D");
+    let (status, expired) = tpp.json("GET", "/open-banking/v3.1/aisp/accounts", &token, None);
+    assert_eq!(status, 400, "{expired}");
+    let day_90 = start_at + chrono::Duration::days(90);
+    assert!(
+        near(running.sandbox_now(), day_90),
+        "{}",
+        running.sandbox_now()
+    );
+    rt.block_on(running.stop());
+
+    // Another start instant for this state: refused, with what to do instead.
+    let other = chrono::Utc.with_ymd_and_hms(2023, 1, 1, 0, 0, 0).unwrap();
+    match rt.block_on(start(opts(addr.port(), Some(other)))) {
+        Err(ServerError::Config(e)) => assert!(e.contains("--start-at"), "{e}"),
+        Err(e) => panic!("{e}"),
+        Ok(_) => panic!("another --start-at was accepted"),
+    }
+    // The same one (the same command line) and none both run the state's clock on.
+    for at in [Some(start_at), None] {
+        let running = rt.block_on(start(opts(addr.port(), at))).unwrap();
+        assert!(
+            near(running.sandbox_now(), day_90),
+            "{}",
+            running.sandbox_now()
+        );
+        // Replayed at the same sandbox times: the same consent, expired at the same instant.
+        let (status, again) = tpp.json("GET", "/open-banking/v3.1/aisp/accounts", &token, None);
+        assert_eq!((status, &again["Errors"]), (400, &expired["Errors"]));
+        rt.block_on(running.stop());
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
