@@ -33,8 +33,10 @@ pub fn seed_end() -> DateTime<Utc> {
 /// (ids and balances of the seed change between versions, and so does what a request gets).
 /// Version 2 added the pots' round-ups, virtual-card payments and direct debits; version 3
 /// refuses what Monzo refuses (strict requests, the FAPI request object, deleted consents)
-/// and logs fingerprints of tokens and codes instead of the secrets.
-pub const WORLD_VERSION: &str = "3";
+/// and logs fingerprints of tokens and codes instead of the secrets; version 4 runs a sandbox
+/// clock (scheduled payments and standing orders execute as it passes their dates) and starts
+/// the seeded rent standing order on the first 1st of a month in the history.
+pub const WORLD_VERSION: &str = "4";
 
 /// [`seed_end`] as a constant for documentation: 2026-10-31T23:59:59Z.
 pub const SEED_END: &str = "2026-10-31T23:59:59Z";
@@ -122,6 +124,9 @@ pub enum TxStatus {
     Booked,
     /// Authorised, not settled.
     Pending,
+    /// Refused by the bank (a scheduled payment or standing order it could not make): listed
+    /// in the history, as Monzo lists rejected transactions since v3.1.8, but moving no money.
+    Rejected,
 }
 
 /// A counterparty account (UK sort code and account number, or IBAN).
@@ -308,25 +313,46 @@ impl Pot {
     }
 }
 
-/// A standing order on the account.
+/// A standing order on the account. Monzo repeats it from its first payment (the day in the
+/// frequency code is ignored) until `number_of_payments` or `final_payment`, if either is set.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StandingOrder {
     /// Its id.
     pub id: String,
-    /// OBIE frequency code.
+    /// OBIE frequency code (one Monzo supports).
     pub frequency: String,
     /// Reference.
     pub reference: String,
     /// First payment.
     pub first_payment: DateTime<Utc>,
+    /// `NumberOfPayments`, counting the first.
+    pub number_of_payments: Option<u32>,
+    /// `FinalPaymentDateTime`.
+    pub final_payment: Option<DateTime<Utc>>,
+    /// How many payments have fallen due so far (made or rejected).
+    pub paid: u32,
     /// Last payment made, if any.
     pub last_payment: Option<DateTime<Utc>>,
-    /// Next payment.
+    /// Next payment; `None` once the order has ended (it is then `Inactive`).
     pub next_payment: Option<DateTime<Utc>>,
     /// Amount.
     pub amount: Decimal,
     /// Payee.
     pub creditor: Counterparty,
+}
+
+impl StandingOrder {
+    /// When it pays, by Monzo's rules; `None` for a frequency Monzo does not run (the
+    /// emulator accepts only Monzo's, so only a hand-made order has one).
+    pub fn plan(&self) -> Option<ob_consent::frequency::StandingOrderPlan> {
+        let schedule = ob_consent::frequency::Frequency::parse_for_monzo(&self.frequency).ok()?;
+        Some(ob_consent::frequency::StandingOrderPlan {
+            schedule,
+            first: self.first_payment,
+            number_of_payments: self.number_of_payments,
+            final_payment: self.final_payment,
+        })
+    }
 }
 
 /// A direct-debit mandate.
@@ -417,10 +443,11 @@ impl Account {
             .unwrap_or_default()
     }
 
-    /// The balance: the sum of the transactions.
+    /// The balance: the sum of the transactions (a rejected one moves nothing).
     pub fn balance(&self) -> Decimal {
         self.transactions
             .iter()
+            .filter(|t| t.status != TxStatus::Rejected)
             .map(|t| if t.credit { t.amount } else { -t.amount })
             .sum()
     }
@@ -1026,23 +1053,35 @@ fn account(
     let standing_orders = if persona == Persona::Light {
         Vec::new()
     } else {
-        vec![StandingOrder {
+        // The rent the history pays on the 1st: the order's first payment is the first 1st
+        // of a month in the history, and it repeats from there.
+        let mut first = opened;
+        while first.day() != 1 {
+            first += Duration::days(1);
+        }
+        let mut order = StandingOrder {
             id: format!("so_{}0001", short(account_id)),
             frequency: "IntrvlMnthDay:01:01".into(),
             reference: "RENT".into(),
-            first_payment: at_time(opened, 7 * 3600),
-            last_payment: Some(at_time(
-                NaiveDate::from_ymd_opt(end.year(), end.month(), 1).unwrap_or(end),
-                7 * 3600,
-            )),
-            next_payment: Some(at_time(end + Duration::days(1), 7 * 3600)),
+            first_payment: at_time(first, 7 * 3600),
+            number_of_payments: None,
+            final_payment: None,
+            paid: 0,
+            last_payment: None,
+            next_payment: None,
             amount: if persona == Persona::Heavy {
                 Decimal::new(1_250_00, 2)
             } else {
                 Decimal::new(850_00, 2)
             },
             creditor: landlord.clone(),
-        }]
+        };
+        if let Some(plan) = order.plan() {
+            order.paid = plan.payments_by(seed_end());
+            order.last_payment = order.paid.checked_sub(1).and_then(|n| plan.payment(n));
+            order.next_payment = plan.payment(order.paid);
+        }
+        vec![order]
     };
     let direct_debits = if currency == "GBP" && persona != Persona::Light {
         vec![

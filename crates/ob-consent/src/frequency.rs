@@ -19,7 +19,9 @@
 use std::fmt;
 use std::str::FromStr;
 
-use crate::ConsentError;
+use chrono::{Days, Months};
+
+use crate::{ConsentError, Instant};
 
 /// Which quarter days a `QtrDay` frequency uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -208,5 +210,115 @@ impl Frequency {
             } => Ok(MonzoSchedule::Monthly { months }),
             _ => Err(unsupported()),
         }
+    }
+}
+
+impl MonzoSchedule {
+    /// The `n`th payment (0 is the first) of a standing order whose first payment is `first`:
+    /// `n` days, `n × weeks` weeks or `n × months` calendar months later, at the same time of
+    /// day. A monthly order on a day some months lack (the 29th to the 31st) pays on those
+    /// months' last day and comes back to its day after. `None` past the calendar's end.
+    pub fn payment(&self, first: Instant, n: u32) -> Option<Instant> {
+        match *self {
+            MonzoSchedule::Daily => first.checked_add_days(Days::new(u64::from(n))),
+            MonzoSchedule::Weekly { weeks } => {
+                first.checked_add_days(Days::new(u64::from(n) * 7 * u64::from(weeks)))
+            }
+            MonzoSchedule::Monthly { months } => {
+                first.checked_add_months(Months::new(n.checked_mul(u32::from(months))?))
+            }
+        }
+    }
+}
+
+/// A standing order's payments: the schedule from the first payment, ended by a number of
+/// payments or a final payment date (Monzo allows one or the other, or neither).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StandingOrderPlan {
+    /// How often it pays.
+    pub schedule: MonzoSchedule,
+    /// `FirstPaymentDateTime`.
+    pub first: Instant,
+    /// `NumberOfPayments`, counting the first.
+    pub number_of_payments: Option<u32>,
+    /// `FinalPaymentDateTime`: no payment after it.
+    pub final_payment: Option<Instant>,
+}
+
+impl StandingOrderPlan {
+    /// The `n`th payment (0 is the first), or `None` when the order has ended by then.
+    pub fn payment(&self, n: u32) -> Option<Instant> {
+        if self.number_of_payments.is_some_and(|count| n >= count) {
+            return None;
+        }
+        self.schedule
+            .payment(self.first, n)
+            .filter(|at| self.final_payment.is_none_or(|end| *at <= end))
+    }
+
+    /// How many payments fall at or before `at`.
+    pub fn payments_by(&self, at: Instant) -> u32 {
+        let mut n = 0;
+        while self.payment(n).is_some_and(|p| p <= at) {
+            n += 1;
+        }
+        n
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn at(y: i32, m: u32, d: u32) -> Instant {
+        chrono::Utc.with_ymd_and_hms(y, m, d, 7, 0, 0).unwrap()
+    }
+
+    #[test]
+    fn payments_repeat_from_the_first_and_stop_where_told() {
+        let monthly = MonzoSchedule::Monthly { months: 1 };
+        let first = at(2027, 1, 31);
+        let dates: Vec<Instant> = (0..4).map(|n| monthly.payment(first, n).unwrap()).collect();
+        assert_eq!(
+            dates,
+            [
+                at(2027, 1, 31),
+                at(2027, 2, 28),
+                at(2027, 3, 31),
+                at(2027, 4, 30)
+            ]
+        );
+        let weekly = MonzoSchedule::Weekly { weeks: 2 };
+        assert_eq!(weekly.payment(at(2027, 1, 4), 3), Some(at(2027, 2, 15)));
+        assert_eq!(
+            MonzoSchedule::Daily.payment(at(2027, 2, 27), 2),
+            Some(at(2027, 3, 1))
+        );
+        let yearly = MonzoSchedule::Monthly { months: 12 };
+        assert_eq!(yearly.payment(at(2028, 2, 29), 1), Some(at(2029, 2, 28)));
+
+        let counted = StandingOrderPlan {
+            schedule: monthly,
+            first,
+            number_of_payments: Some(3),
+            final_payment: None,
+        };
+        assert_eq!(counted.payment(2), Some(at(2027, 3, 31)));
+        assert_eq!(counted.payment(3), None);
+        let dated = StandingOrderPlan {
+            number_of_payments: None,
+            final_payment: Some(at(2027, 3, 31)),
+            ..counted
+        };
+        assert_eq!(dated.payment(2), Some(at(2027, 3, 31)));
+        assert_eq!(dated.payment(3), None);
+        assert_eq!(dated.payments_by(at(2027, 3, 1)), 2);
+        assert_eq!(dated.payments_by(at(2030, 1, 1)), 3);
+        let open = StandingOrderPlan {
+            final_payment: None,
+            ..dated
+        };
+        assert_eq!(open.payments_by(at(2027, 12, 31)), 12);
     }
 }

@@ -10,7 +10,9 @@
 //! - [`payment_rules`]: what Monzo accepts in payment, VRP and funds-confirmation consents
 //!   (currency, schemes, rails, frequencies, control parameters), daily outbound limits, and
 //!   the payment-order-matches-consent check;
-//! - [`frequency`]: standing-order frequencies, the full OBIE grammar and Monzo's subset;
+//! - [`frequency`]: standing-order frequencies, the full OBIE grammar and Monzo's subset, and
+//!   when a standing order pays ([`frequency::StandingOrderPlan`]);
+//! - [`rejection`]: the reasons Monzo gives for rejecting a payment, with their exact texts;
 //! - [`idempotency`]: the `x-idempotency-key` rules as a ledger.
 //!
 //! Every rejection is a [`ConsentError`], which maps to the error response Monzo's API gives
@@ -55,6 +57,7 @@ pub mod idempotency;
 pub mod payment;
 pub mod payment_rules;
 pub mod permissions;
+pub mod rejection;
 pub mod tokens;
 pub mod vrp;
 
@@ -518,7 +521,9 @@ impl ConsentError {
     /// error means the payment is rejected rather than the request refused.
     pub fn rejection_reason(&self) -> Option<&'static str> {
         match self {
-            ConsentError::DailyLimitExceeded { .. } => Some("Payment limits exceeded"),
+            ConsentError::DailyLimitExceeded { .. } => {
+                Some(rejection::RejectionReason::PaymentLimitsExceeded.text())
+            }
             _ => None,
         }
     }

@@ -891,13 +891,15 @@ impl Sandbox {
             .flat_map(|a| {
                 a.standing_orders.iter().map(move |o| {
                     let money = json!({"Amount": amount(o.amount), "Currency": a.currency});
+                    // Active while payments are to come; Inactive once the last has fallen due.
+                    let status = if o.next_payment.is_some() { "Active" } else { "Inactive" };
                     let mut v = json!({
                         "AccountId": a.id,
                         "StandingOrderId": o.id,
                         "Frequency": o.frequency,
                         "Reference": o.reference,
                         "FirstPaymentDateTime": rfc3339(o.first_payment),
-                        "StandingOrderStatusCode": "Active",
+                        "StandingOrderStatusCode": status,
                         "FirstPaymentAmount": money,
                         "CreditorAccount": {"SchemeName": o.creditor.scheme, "Identification": o.creditor.identification, "Name": o.creditor.name},
                     });
@@ -907,7 +909,14 @@ impl Sandbox {
                     }
                     if let Some(t) = o.last_payment {
                         v["LastPaymentDateTime"] = json!(rfc3339(t));
-                        v["LastPaymentAmount"] = money;
+                        v["LastPaymentAmount"] = money.clone();
+                    }
+                    if let Some(n) = o.number_of_payments {
+                        v["NumberOfPayments"] = json!(n.to_string());
+                    }
+                    if let Some(t) = o.final_payment {
+                        v["FinalPaymentDateTime"] = json!(rfc3339(t));
+                        v["FinalPaymentAmount"] = money;
                     }
                     v
                 })
@@ -1166,6 +1175,7 @@ impl<'a> TransactionOut<'a> {
             status: match t.status {
                 TxStatus::Booked => "Booked",
                 TxStatus::Pending => "Pending",
+                TxStatus::Rejected => "Rejected",
             },
             booking_date_time: rfc3339(t.at),
             transaction_information: &t.description,
@@ -1186,7 +1196,7 @@ impl<'a> TransactionOut<'a> {
                 type_: "InterimBooked",
             },
             supplementary_data: Supplementary {
-                declined: false,
+                declined: t.status == TxStatus::Rejected,
                 raw_transaction_description: &t.raw_description,
                 pot_id: t.pot_id.as_deref(),
             },

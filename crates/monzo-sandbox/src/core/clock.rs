@@ -274,6 +274,8 @@ impl Sandbox {
                 Move::To(t) => t,
             };
             self.clock = Clock::starting_at(target, ctx.wall);
+            // What the move made due happens with it.
+            self.run_due(target);
             target
         } else {
             ctx.now

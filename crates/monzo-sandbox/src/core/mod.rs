@@ -30,6 +30,7 @@ mod http;
 mod oauth;
 mod pis;
 mod pots;
+mod schedule;
 mod vrp;
 
 use std::collections::HashMap;
@@ -181,6 +182,8 @@ pub struct Sandbox {
     pub(crate) events: events::State,
     /// Sandbox time's offset from real time.
     clock: Clock,
+    /// Every payment that left an account (what daily limits count).
+    pub(crate) sent: Vec<schedule::Sent>,
     /// Every token and code the emulator issued, by [`fingerprint`]: memory only, rebuilt by
     /// replay (issuing is deterministic), so that the log can keep fingerprints instead of
     /// secrets ([`Sandbox::redact_for_log`], [`Sandbox::restore_from_log`]).
@@ -210,6 +213,7 @@ impl Sandbox {
             cbpii: cbpii::State::default(),
             events: events::State::default(),
             clock: Clock::default(),
+            sent: Vec::new(),
             secrets: HashMap::new(),
         }
     }
@@ -222,6 +226,14 @@ impl Sandbox {
     /// The world as it is now: the seed plus every payment and pot transaction made since.
     pub fn world(&self) -> &World {
         &self.world
+    }
+
+    /// The world, to change directly: for benchmarks and tests that need more scheduled work
+    /// than the seed has. Changes made here are not in any request log, so a server never
+    /// uses it.
+    #[doc(hidden)]
+    pub fn world_mut(&mut self) -> &mut World {
+        &mut self.world
     }
 
     /// A new id with Monzo's style: `prefix` then a counter and random characters.
@@ -338,6 +350,8 @@ impl Sandbox {
             wall: ctx.now,
             client_certificate_dn: ctx.client_certificate_dn.clone(),
         };
+        // What fell due by now happens first (booked at its own time).
+        self.run_due(ctx.now);
         let (result, op) = self.route(req, ctx);
         let mut resp = match result {
             Ok(r) => r,
@@ -377,9 +391,10 @@ impl Sandbox {
     #[doc(hidden)]
     pub fn state_digest(&self) -> u64 {
         let mut text = format!(
-            "{}|{:?}|{:?}|{}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
+            "{}|{:?}|{:?}|{:?}|{}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
             self.counter,
             self.clock,
+            self.sent,
             self.rng,
             self.secrets.len(),
             self.clients,

@@ -17,9 +17,9 @@ use monzo_model::payments_v3_1_11::{OBWriteInternational3, OBWriteInternationalC
 use ob_consent::idempotency::{Decision, Ledger};
 use ob_consent::payment::{self as consent, PaymentConsent, PaymentKind};
 use ob_consent::payment_rules::{
-    check_daily_limit, check_domestic, check_international, check_order_matches, check_scheduled,
-    check_standing_order, uk_date, AccountType,
+    check_domestic, check_international, check_order_matches, check_scheduled, check_standing_order,
 };
+use ob_consent::rejection::RejectionReason;
 use ob_consent::tokens::ConsentKind;
 use ob_consent::ConsentError;
 use ob_errors::{ApiError, ErrorCode, Prefix};
@@ -31,8 +31,9 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use super::http;
+use super::schedule::Outbound;
 use super::{Ctx, Sandbox};
-use crate::seed::{Counterparty, ScheduledPayment, StandingOrder, Transaction, TxStatus};
+use crate::seed::{Counterparty, ScheduledPayment, StandingOrder};
 
 /// Which tokens an endpoint takes.
 #[derive(Clone, Copy, Debug)]
@@ -142,11 +143,15 @@ struct Order {
     consent_id: String,
     account_id: String,
     initiation: Value,
-    amount: Decimal,
     created: Instant,
     status: &'static str,
     rejection: Option<&'static str>,
     refund: bool,
+    /// The order id after its prefix: the `sp_`/`so_` id of what it put on the account.
+    tail: String,
+    /// For a scheduled payment or a standing order: when it last fell due, and why the bank
+    /// refused that payment if it did.
+    last_execution: Option<(Instant, Option<RejectionReason>)>,
 }
 
 /// The payment side of the state.
@@ -165,20 +170,23 @@ impl State {
         self.consents.get(id).map(|c| c.amount)
     }
 
-    /// What the account's immediate payments (domestic and international) have sent so far
-    /// on the UK day of `now`.
-    pub(super) fn sent_today(&self, account_id: &str, now: Instant) -> Decimal {
-        let today = uk_date(now);
-        self.orders
-            .values()
-            .filter(|p| {
-                p.account_id == account_id
-                    && p.status != "Rejected"
-                    && matches!(p.kind, PaymentKind::Domestic | PaymentKind::International)
-                    && uk_date(p.created) == today
-            })
-            .map(|p| p.amount)
-            .sum()
+    /// Records that the scheduled payment or standing order listed on the account as `listed`
+    /// (`sp_...`/`so_...`, the order's id after its prefix) fell due at `at`.
+    pub(super) fn executed(
+        &mut self,
+        listed: &str,
+        at: Instant,
+        rejection: Option<RejectionReason>,
+    ) {
+        let tail = listed.split_once('_').map_or(listed, |(_, t)| t);
+        if let Some(order) = self.orders.values_mut().find(|o| {
+            matches!(
+                o.kind,
+                PaymentKind::DomesticScheduled | PaymentKind::DomesticStandingOrder
+            ) && o.tail == tail
+        }) {
+            order.last_execution = Some((at, rejection));
+        }
     }
 }
 
@@ -779,31 +787,31 @@ impl Sandbox {
             .map_err(|r| r.error.to_api_error())?;
         let amount = stored.amount;
         let (status, rejection) = match api.kind {
-            // Monzo: a payment over the account's daily limit is accepted and then rejected.
+            // Monzo: a payment it cannot make (over the account's daily limit, or more than
+            // its funds) is accepted and then rejected, with the reason.
             PaymentKind::Domestic | PaymentKind::International => {
-                match check_daily_limit(
-                    AccountType::Personal.default_daily_limit(),
-                    self.pis.sent_today(&account_id, ctx.now),
-                    amount,
-                ) {
+                let code = if api.kind == PaymentKind::Domestic {
+                    "faster_payments"
+                } else {
+                    "international_payment"
+                };
+                match self.pay_away(&account_id, &initiation, amount, &order_id, code, ctx.now) {
                     Ok(()) => ("AcceptedSettlementCompleted", None),
-                    Err(e) => ("Rejected", e.rejection_reason()),
+                    Err(reason) => ("Rejected", Some(reason.text())),
                 }
             }
             PaymentKind::DomesticScheduled | PaymentKind::DomesticStandingOrder => {
+                self.plan_deferred(
+                    api.kind,
+                    &account_id,
+                    &initiation,
+                    amount,
+                    &order_id,
+                    ctx.now,
+                );
                 ("InitiationCompleted", None)
             }
         };
-        if status != "Rejected" {
-            self.carry_out(
-                api.kind,
-                &account_id,
-                &initiation,
-                amount,
-                &order_id,
-                ctx.now,
-            );
-        }
         if let Some(c) = self.pis.consents.get_mut(&consent_id) {
             c.machine = consumed.into();
             c.updated = ctx.now;
@@ -815,20 +823,23 @@ impl Sandbox {
                 consent_id,
                 account_id,
                 initiation,
-                amount,
                 created: ctx.now,
                 status,
                 rejection,
                 refund: stored.read_refund_account,
+                tail: order_id
+                    .split_once('_')
+                    .map_or(order_id.as_str(), |(_, t)| t)
+                    .to_owned(),
+                last_execution: None,
             },
         );
         Ok(http::json(StatusCode::CREATED, &self.order_body(&order_id)))
     }
 
-    /// What an accepted order does to the account: an immediate payment leaves it now; a
-    /// scheduled payment or a standing order joins the account's list, which account
-    /// information serves.
-    fn carry_out(
+    /// A scheduled payment or a standing order joins the account's list, which account
+    /// information serves and [`Sandbox::run_due`] executes as the clock passes its dates.
+    fn plan_deferred(
         &mut self,
         kind: PaymentKind,
         account_id: &str,
@@ -846,22 +857,8 @@ impl Sandbox {
         let tail = order_id.split_once('_').map_or(order_id, |(_, t)| t);
         let creditor = counterparty(&initiation["CreditorAccount"]);
         match kind {
-            PaymentKind::Domestic => self.pay_away(
-                account_id,
-                initiation,
-                amount,
-                order_id,
-                "faster_payments",
-                now,
-            ),
-            PaymentKind::International => self.pay_away(
-                account_id,
-                initiation,
-                amount,
-                order_id,
-                "international_payment",
-                now,
-            ),
+            // Immediate payments leave at once (`pay_away`).
+            PaymentKind::Domestic | PaymentKind::International => {}
             PaymentKind::DomesticScheduled => {
                 let payment = ScheduledPayment {
                     id: format!("sp_{tail}"),
@@ -882,6 +879,14 @@ impl Sandbox {
                     frequency: text(&initiation["Frequency"]),
                     reference: text(&initiation["Reference"]),
                     first_payment: first,
+                    number_of_payments: initiation["NumberOfPayments"]
+                        .as_str()
+                        .and_then(|n| n.parse().ok()),
+                    final_payment: initiation["FinalPaymentDateTime"]
+                        .as_str()
+                        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+                        .map(|t| t.to_utc()),
+                    paid: 0,
                     last_payment: None,
                     next_payment: Some(first),
                     amount,
@@ -894,8 +899,10 @@ impl Sandbox {
         }
     }
 
-    /// A payment leaving the account now: a debit in its history, to the `CreditorAccount` of
-    /// `instructed` (a payment's `Initiation` or a VRP's `Instruction`), with its reference.
+    /// A payment leaving the account now, to the `CreditorAccount` of `instructed` (a
+    /// payment's `Initiation` or a VRP's `Instruction`), with its reference: a debit in its
+    /// history, or, when the bank cannot make it ([`Sandbox::send`]: the daily limit, then the
+    /// funds), a rejected entry and the reason.
     pub(super) fn pay_away(
         &mut self,
         account_id: &str,
@@ -904,28 +911,19 @@ impl Sandbox {
         payment_id: &str,
         code: &'static str,
         now: Instant,
-    ) {
-        let Some(account) = self.world.account_mut(account_id) else {
-            return;
-        };
+    ) -> Result<(), RejectionReason> {
         let creditor = counterparty(&instructed["CreditorAccount"]);
         let reference = text(&instructed["RemittanceInformation"]["Reference"]);
         let tail = payment_id.split_once('_').map_or(payment_id, |(_, t)| t);
-        let balance_after = account.balance() - amount;
-        account.record(Transaction {
-            id: format!("tx_{tail}"),
-            at: now,
+        self.send(Outbound {
+            account_id,
             amount,
-            credit: false,
-            status: TxStatus::Booked,
+            at: now,
+            creditor,
+            reference: &reference,
+            transaction_id: format!("tx_{tail}"),
             code,
-            description: creditor.name.clone(),
-            raw_description: reference.to_uppercase(),
-            counterparty: Some(creditor),
-            merchant: None,
-            pot_id: None,
-            balance_after,
-        });
+        })
     }
 
     fn order_body(&self, id: &str) -> Value {
@@ -944,6 +942,11 @@ impl Sandbox {
         }
         if let Some(reason) = p.rejection {
             data["SupplementaryData"] = json!({"RejectionReason": reason});
+        }
+        // A scheduled payment or standing-order payment the bank refused when it fell due:
+        // the reason where Monzo puts it, in SupplementaryData.
+        if let Some((_, Some(reason))) = p.last_execution {
+            data["SupplementaryData"] = json!({"RejectionReason": reason.text()});
         }
         // Monzo returns the account the payment was made from, and, when the consent asked for
         // it, the same account as the refund account.

@@ -11,6 +11,7 @@ use monzo_model::vrp::{
     OBDomesticVRPConsentRequest, OBDomesticVRPRequest, OBVRPFundsConfirmationRequest,
 };
 use ob_consent::payment_rules::{check_order_matches, check_vrp_consent, check_vrp_instruction};
+use ob_consent::rejection::RejectionReason;
 use ob_consent::tokens::ConsentKind;
 use ob_consent::vrp::{self as machine, VrpConsent};
 use ob_consent::ConsentError;
@@ -45,6 +46,8 @@ struct Payment {
     risk: Value,
     created: Instant,
     refund: bool,
+    /// Why the bank refused the payment (funds, the daily limit), if it did.
+    rejection: Option<RejectionReason>,
 }
 
 /// The VRP side of the state.
@@ -319,17 +322,23 @@ impl Sandbox {
             )
             .map_err(|r| r.error.to_api_error())?;
         let instruction = to_json(&request.data.instruction);
-        // A VRP leaves the account by Faster Payments.
-        self.pay_away(
-            &account_id,
-            &instruction,
-            amount,
-            &payment_id,
-            "faster_payments",
-            ctx.now,
-        );
-        if let Some(c) = self.vrp.consents.get_mut(&consent_id) {
-            c.machine = paid;
+        // A VRP leaves the account by Faster Payments, if the bank can make it (its funds and
+        // daily limit, as for every payment); a refused one does not count towards the
+        // consent's limits.
+        let rejection = self
+            .pay_away(
+                &account_id,
+                &instruction,
+                amount,
+                &payment_id,
+                "faster_payments",
+                ctx.now,
+            )
+            .err();
+        if rejection.is_none() {
+            if let Some(c) = self.vrp.consents.get_mut(&consent_id) {
+                c.machine = paid;
+            }
         }
         self.vrp.payments.insert(
             payment_id.clone(),
@@ -341,6 +350,7 @@ impl Sandbox {
                 risk: to_json(&request.risk),
                 created: ctx.now,
                 refund: stored.read_refund_account,
+                rejection,
             },
         );
         Ok(http::json(StatusCode::CREATED, &self.vrp_body(&payment_id)))
@@ -352,13 +362,20 @@ impl Sandbox {
             "DomesticVRPId": id,
             "ConsentId": p.consent_id,
             "CreationDateTime": rfc3339(p.created),
-            "Status": "AcceptedSettlementCompleted",
+            "Status": if p.rejection.is_some() { "Rejected" } else { "AcceptedSettlementCompleted" },
             "StatusUpdateDateTime": rfc3339(p.created),
             "ExpectedExecutionDateTime": rfc3339(p.created),
             "ExpectedSettlementDateTime": rfc3339(p.created + Duration::seconds(1)),
             "Initiation": p.initiation,
             "Instruction": p.instruction,
         });
+        // The VRP response has no SupplementaryData (its Data is closed): a refusal's reason
+        // goes where OBIE's VRP spec puts one, StatusReason and its description, in Monzo's
+        // words.
+        if let Some(reason) = p.rejection {
+            data["StatusReason"] = json!("UK.OBIE.OtherReason");
+            data["StatusReasonDescription"] = json!(reason.text());
+        }
         if let Some(party) = self.debtor(&p.account_id) {
             if p.refund {
                 data["Refund"] = party.clone();

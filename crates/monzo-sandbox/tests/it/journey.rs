@@ -237,7 +237,14 @@ impl Tpp {
             vec![REDIRECT.into()],
             scope,
             &dn,
-            &ob_dcr::uuid_v4([software_id.len() as u8; 16]),
+            // One jti per software and scope (a second registration of the same software
+            // for another scope is a new request).
+            &ob_dcr::uuid_v4(
+                [software_id
+                    .bytes()
+                    .chain(scope.bytes())
+                    .fold(0u8, |a, b| a.wrapping_mul(31).wrapping_add(b)); 16],
+            ),
             self.now,
         )
         .unwrap();
@@ -420,11 +427,17 @@ fn the_whole_account_information_journey() {
         .map(|x| x["Type"].as_str().unwrap())
         .collect();
     assert_eq!(kinds, ["InterimAvailable", "Information"]);
-    let world = monzo_sandbox::seed::world();
-    let heavy = &world.users[0].accounts[0];
+    // The world as it is now: the seed, and the rent its standing order paid on 1 November.
+    let heavy = tpp.sandbox().world().users[0].accounts[0].clone();
     assert_eq!(
         b["Data"]["Balance"][1]["Amount"]["Amount"],
         format!("{:.4}", heavy.balance_with_pots().abs())
+    );
+    let world = monzo_sandbox::seed::world();
+    let seeded = &world.users[0].accounts[0];
+    assert_eq!(
+        seeded.balance() - heavy.balance(),
+        rust_decimal::Decimal::new(125_000, 2)
     );
 
     // Flex: a credit account with Monzo's two balances, what is owed today and the balance

@@ -4,6 +4,7 @@
 
 mod clock;
 mod events;
+mod execution;
 mod fidelity;
 mod fuzz;
 mod journey;

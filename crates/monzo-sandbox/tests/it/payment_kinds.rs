@@ -33,7 +33,7 @@ const AISP: &str = "/open-banking/v3.1/aisp";
 const CBPII: &str = "/open-banking/v3.1/cbpii";
 
 /// Decodes `v` as `T` and validates it, failing the test with the body on any problem.
-fn valid<T: DeserializeOwned + Validate>(v: &Value) -> T {
+pub(crate) fn valid<T: DeserializeOwned + Validate>(v: &Value) -> T {
     let typed: T = serde_json::from_value(v.clone())
         .unwrap_or_else(|e| panic!("does not decode as the spec type: {e}\n{v:#}"));
     typed
@@ -50,13 +50,13 @@ pub(crate) fn supplementary() -> Value {
     json!({"DesiredStatus": "Authorised", "UserID": HEAVY, "AccountID": HEAVY_ACCOUNT})
 }
 
-fn creditor() -> Value {
+pub(crate) fn creditor() -> Value {
     json!({"SchemeName": "UK.OBIE.SortCodeAccountNumber", "Identification": "08080021325698", "Name": "ACME Inc"})
 }
 
 /// Creates a consent at `consents`, authorises it, and submits the same `Initiation` at
 /// `orders`: returns the consent response and the order response.
-fn consent_and_order(
+pub(crate) fn consent_and_order(
     p: &mut Payer,
     consents: &str,
     orders: &str,
@@ -319,7 +319,7 @@ fn international_orders_after_the_cut_off_are_refused() {
     assert_eq!(status, 400, "{err}");
 }
 
-fn vrp_consent_body(max: &str, per_day: &str) -> Value {
+pub(crate) fn vrp_consent_body(max: &str, per_day: &str) -> Value {
     json!({
         "Data": {
             "ControlParameters": {
@@ -335,7 +335,7 @@ fn vrp_consent_body(max: &str, per_day: &str) -> Value {
     })
 }
 
-fn vrp_body(consent: &str, amount: &str) -> Value {
+pub(crate) fn vrp_body(consent: &str, amount: &str) -> Value {
     json!({
         "Data": {
             "ConsentId": consent,

@@ -602,3 +602,129 @@ fn the_sandbox_clock_starts_where_asked_and_survives_a_restart() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Executions are replayed exactly: a standing order's first payment falls due while the
+/// server runs and is made by a read (reads are not logged), then the server is killed. After
+/// the restart the history is the same, transaction ids included, and the order runs on.
+#[test]
+fn executions_survive_a_crash() {
+    use crate::payment_kinds::creditor;
+    use crate::payments::Payer;
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("sandbox-exec-crash-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = spawn_sandbox(port, &dir);
+    let store = monzo_sandbox::server::store::Store::open(&dir).unwrap();
+    let ca_pem = store.get("ca_cert").unwrap().unwrap();
+    let ca =
+        monzo_sandbox::server::ca::DevCa::load(&store.get("ca_key").unwrap().unwrap(), &ca_pem)
+            .unwrap();
+    let cert = ca.issue_client(&subject()).unwrap();
+    let rt = runtime();
+    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    let base = format!("https://127.0.0.1:{port}");
+    let client = Client::from_parts(rt.clone(), addr, &ca_pem, &cert);
+    let tpp = Tpp::register_for(
+        Transport::Https(client),
+        &base,
+        wall_clock(),
+        "openid payments",
+    );
+    let mut p = Payer::from_tpp(tpp);
+    // A daily standing order whose first payment is two seconds away.
+    let first = wall_clock() + chrono::Duration::seconds(2);
+    let data = json!({
+        "Permission": "Create",
+        "Initiation": {
+            "Frequency": "EvryDay",
+            "Reference": "DAILY",
+            "FirstPaymentDateTime": first.to_rfc3339(),
+            "FirstPaymentAmount": {"Amount": "1.00", "Currency": "GBP"},
+            "CreditorAccount": creditor(),
+            "SupplementaryData": {"DesiredStatus": "Authorised", "UserID": "user_0000A4C4ZChWNMEvew2U77", "AccountID": "acc_0000A4C4ZSskDOixqNPfpR"}
+        }
+    });
+    crate::payment_kinds::consent_and_order(
+        &mut p,
+        "/domestic-standing-order-consents",
+        "/domestic-standing-orders",
+        data,
+        "daily",
+    );
+    // A reader for the heavy user's transactions: the same software, a client for accounts.
+    let (reader, reader_dn) = p
+        .tpp
+        .register_software(SOFTWARE_ID, ORG_ID, "openid accounts");
+    p.tpp.dn = reader_dn;
+    p.tpp.client_id = reader;
+    let consent = p.tpp.consent(
+        &[
+            "ReadAccountsBasic",
+            "ReadTransactionsDetail",
+            "ReadTransactionsDebits",
+        ],
+        json!({"DesiredStatus": "Authorised", "UserID": "user_0000A4C4ZChWNMEvew2U77"}),
+    );
+    let tokens = p.tpp.authorise(&consent);
+    let token = tokens.access_token.expose().to_owned();
+    let path = format!(
+        "/open-banking/v3.1/aisp/accounts/acc_0000A4C4ZSskDOixqNPfpR/transactions?fromBookingDateTime={}",
+        (first - chrono::Duration::minutes(1))
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+            .replace('+', "%2B")
+    );
+    let daily = |v: &serde_json::Value| -> Vec<serde_json::Value> {
+        v["Data"]["Transaction"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|t| t["SupplementaryData"]["RawTransactionDescription"] == "DAILY")
+            .cloned()
+            .collect()
+    };
+    std::thread::sleep(std::time::Duration::from_millis(2500));
+    // This read finds the payment due and makes it.
+    let (status, page) = p.tpp.json("GET", &path, &token, None);
+    assert_eq!(status, 200, "{page}");
+    let before = daily(&page);
+    assert_eq!(before.len(), 1, "{page}");
+
+    // Killed, and started again: replay makes the same payment, with the same id.
+    child.0.kill().unwrap();
+    child.0.wait().unwrap();
+    let child = spawn_sandbox(port, &dir);
+    let (status, page) = p.tpp.json("GET", &path, &token, None);
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(daily(&page), before);
+    // The order runs on: a day later, the second payment.
+    let req = Request::post(p.tpp.url("/open-banking/sandbox/clock"))
+        .header("content-type", "application/json")
+        .body(json!({"AdvanceBy": "P1D"}).to_string().into_bytes())
+        .unwrap();
+    assert_eq!(p.tpp.send(req, false).status(), 200);
+    let fresh = ob_oidc::token::parse_token_response(
+        &p.tpp.send(
+            ob_oidc::token::prepare_refresh(
+                &p.tpp.url("/open-banking/token"),
+                &p.tpp.client_id.clone(),
+                tokens.refresh_token.as_ref().unwrap(),
+            )
+            .unwrap(),
+            true,
+        ),
+        p.tpp.now,
+    )
+    .unwrap();
+    let (status, page) = p.tpp.json("GET", &path, fresh.access_token.expose(), None);
+    assert_eq!(status, 200, "{page}");
+    let after = daily(&page);
+    assert_eq!(after.len(), 2, "{page}");
+    assert_eq!(after[0], before[0]);
+    drop(child);
+    let _ = std::fs::remove_dir_all(&dir);
+}

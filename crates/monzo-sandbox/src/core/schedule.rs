@@ -1,0 +1,222 @@
+//! What the bank does as time passes: scheduled payments execute at their
+//! `RequestedExecutionDateTime`, and standing orders on Monzo's schedule (repeating from
+//! `FirstPaymentDateTime`, the day in the frequency ignored, until `NumberOfPayments` or
+//! `FinalPaymentDateTime`).
+//!
+//! Before every request the core runs whatever fell due by the request's sandbox time, oldest
+//! first ([`Sandbox::run_due`]). An execution is booked at its due time, not at the request's,
+//! so the world is the same whichever request happens to find the work due: a read, a
+//! logged request, or the first request after a restart. That keeps replay exact although reads
+//! are not logged (they create nothing else in between).
+//!
+//! Every outbound payment (immediate, scheduled, standing order, VRP) goes through
+//! [`Sandbox::send`]: the account's daily limit for its type (Monzo's "Payment limits
+//! exceeded"), then its funds ("Insufficient funds"). A refused execution is listed in the
+//! history with status `Rejected` (and Monzo's `Declined: true`), moving no money; a standing
+//! order goes on to its next payment.
+
+use ob_consent::payment_rules::{check_daily_limit, uk_date, AccountType};
+use ob_consent::rejection::RejectionReason;
+use ob_jose::Instant;
+use rust_decimal::Decimal;
+
+use super::Sandbox;
+use crate::seed::{Counterparty, Transaction, TxStatus};
+
+/// Money that left (or was to leave) an account: what the daily limit counts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Sent {
+    account_id: String,
+    at: Instant,
+    amount: Decimal,
+}
+
+/// Work that falls due.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Due {
+    /// A scheduled payment, by id.
+    Scheduled(String),
+    /// A standing order's next payment, by id.
+    StandingOrder(String),
+}
+
+/// A payment the bank makes from an account.
+pub(crate) struct Outbound<'a> {
+    pub(crate) account_id: &'a str,
+    pub(crate) amount: Decimal,
+    pub(crate) at: Instant,
+    pub(crate) creditor: Counterparty,
+    pub(crate) reference: &'a str,
+    /// The transaction's id.
+    pub(crate) transaction_id: String,
+    /// Monzo's transaction code (`faster_payments`, `international_payment`).
+    pub(crate) code: &'static str,
+}
+
+impl Sandbox {
+    /// What the account has sent on the UK day of `at` (payments the bank refused excluded).
+    pub(crate) fn sent_on_day(&self, account_id: &str, at: Instant) -> Decimal {
+        let day = uk_date(at);
+        self.sent
+            .iter()
+            .filter(|s| s.account_id == account_id && uk_date(s.at) == day)
+            .map(|s| s.amount)
+            .sum()
+    }
+
+    /// Whether the account may send `amount` at `at`: its type's daily limit, then its funds.
+    pub(crate) fn may_send(
+        &self,
+        account_id: &str,
+        amount: Decimal,
+        at: Instant,
+    ) -> Result<(), RejectionReason> {
+        check_daily_limit(
+            AccountType::Personal.default_daily_limit(),
+            self.sent_on_day(account_id, at),
+            amount,
+        )
+        .map_err(|_| RejectionReason::PaymentLimitsExceeded)?;
+        let balance = self
+            .world
+            .account(account_id)
+            .map_or(Decimal::ZERO, |(_, a)| a.balance());
+        if balance < amount {
+            return Err(RejectionReason::InsufficientFunds);
+        }
+        Ok(())
+    }
+
+    /// Makes the payment if the account may send it (booked, counted towards the day's limit),
+    /// else lists it as rejected; either way it appears in the account's history.
+    pub(crate) fn send(&mut self, p: Outbound<'_>) -> Result<(), RejectionReason> {
+        let verdict = self.may_send(p.account_id, p.amount, p.at);
+        let Some(account) = self.world.account_mut(p.account_id) else {
+            return Err(RejectionReason::SomethingWentWrong);
+        };
+        let balance = account.balance();
+        let (status, balance_after) = match verdict {
+            Ok(()) => (TxStatus::Booked, balance - p.amount),
+            Err(_) => (TxStatus::Rejected, balance),
+        };
+        account.record(Transaction {
+            id: p.transaction_id,
+            at: p.at,
+            amount: p.amount,
+            credit: false,
+            status,
+            code: p.code,
+            description: p.creditor.name.clone(),
+            raw_description: p.reference.to_uppercase(),
+            counterparty: Some(p.creditor),
+            merchant: None,
+            pot_id: None,
+            balance_after,
+        });
+        if verdict.is_ok() {
+            self.sent.push(Sent {
+                account_id: p.account_id.to_owned(),
+                at: p.at,
+                amount: p.amount,
+            });
+        }
+        verdict
+    }
+
+    /// Runs every scheduled payment and standing-order payment due by `now`, oldest first.
+    pub(crate) fn run_due(&mut self, now: Instant) {
+        while let Some((at, account_id, due)) = self.next_due(now) {
+            match due {
+                Due::Scheduled(id) => self.execute_scheduled(&account_id, &id, at),
+                Due::StandingOrder(id) => self.execute_standing_order(&account_id, &id, at),
+            }
+        }
+    }
+
+    /// The earliest work due by `now` (ties in account, then id, order).
+    fn next_due(&self, now: Instant) -> Option<(Instant, String, Due)> {
+        let mut best: Option<(Instant, String, Due)> = None;
+        for user in &self.world.users {
+            for a in &user.accounts {
+                let scheduled = a
+                    .scheduled_payments
+                    .iter()
+                    .map(|p| (p.at, Due::Scheduled(p.id.clone())));
+                let standing = a.standing_orders.iter().filter_map(|o| {
+                    o.next_payment
+                        .map(|at| (at, Due::StandingOrder(o.id.clone())))
+                });
+                for (at, due) in scheduled.chain(standing) {
+                    if at > now {
+                        continue;
+                    }
+                    let candidate = (at, a.id.clone(), due);
+                    if best.as_ref().is_none_or(|b| candidate < *b) {
+                        best = Some(candidate);
+                    }
+                }
+            }
+        }
+        best
+    }
+
+    fn execute_scheduled(&mut self, account_id: &str, id: &str, at: Instant) {
+        let Some(account) = self.world.account_mut(account_id) else {
+            return;
+        };
+        let Some(i) = account.scheduled_payments.iter().position(|p| p.id == id) else {
+            return;
+        };
+        // Made (or refused) once: it leaves the list of scheduled payments.
+        let payment = account.scheduled_payments.remove(i);
+        let transaction_id = self.new_id("tx");
+        let outcome = self.send(Outbound {
+            account_id,
+            amount: payment.amount,
+            at,
+            creditor: payment.creditor,
+            reference: &payment.reference,
+            transaction_id,
+            code: "faster_payments",
+        });
+        self.pis.executed(&payment.id, at, outcome.err());
+    }
+
+    fn execute_standing_order(&mut self, account_id: &str, id: &str, at: Instant) {
+        let Some(order) = self
+            .world
+            .account_mut(account_id)
+            .and_then(|a| a.standing_orders.iter_mut().find(|o| o.id == id))
+        else {
+            return;
+        };
+        // This payment falls due now; the order moves on to the next, or ends.
+        order.paid += 1;
+        order.next_payment = order.plan().and_then(|plan| plan.payment(order.paid));
+        let (amount, creditor, reference) = (
+            order.amount,
+            order.creditor.clone(),
+            order.reference.clone(),
+        );
+        let transaction_id = self.new_id("tx");
+        let outcome = self.send(Outbound {
+            account_id,
+            amount,
+            at,
+            creditor,
+            reference: &reference,
+            transaction_id,
+            code: "faster_payments",
+        });
+        if outcome.is_ok() {
+            if let Some(order) = self
+                .world
+                .account_mut(account_id)
+                .and_then(|a| a.standing_orders.iter_mut().find(|o| o.id == id))
+            {
+                order.last_payment = Some(at);
+            }
+        }
+        self.pis.executed(id, at, outcome.err());
+    }
+}

@@ -1,0 +1,336 @@
+//! The world moves with the sandbox clock: scheduled payments execute once at their date,
+//! standing orders on Monzo's schedule until they end, and each execution, like every payment,
+//! meets the account's daily limit and funds (refused ones listed as `Rejected`, with Monzo's
+//! `RejectionReason` on the order).
+
+use chrono::{DateTime, Duration, Months, TimeZone, Utc};
+use http::Request;
+use monzo_sandbox::seed::{Transaction, TxStatus};
+use ob_oidc::token::{parse_token_response, prepare_client_credentials};
+use serde_json::{json, Value};
+
+use crate::journey::Tpp;
+use crate::payment_kinds::{consent_and_order, creditor, vrp_body, vrp_consent_body};
+use crate::payments::Payer;
+
+const HEAVY: &str = "user_0000A4C4ZChWNMEvew2U77";
+const HEAVY_ACCOUNT: &str = "acc_0000A4C4ZSskDOixqNPfpR";
+const LIGHT: &str = "user_0000A4C4wkPFE7x9at8Ujp";
+const LIGHT_ACCOUNT: &str = "acc_0000A4C4wz4Ail0f3sONTV";
+
+fn advance(tpp: &mut Tpp, by: &str) {
+    let req = Request::post(tpp.url("/open-banking/sandbox/clock"))
+        .header("content-type", "application/json")
+        .body(json!({ "AdvanceBy": by }).to_string().into_bytes())
+        .unwrap();
+    let resp = tpp.send(req, false);
+    assert_eq!(
+        resp.status(),
+        200,
+        "{}",
+        String::from_utf8_lossy(resp.body())
+    );
+}
+
+/// The account's transactions with this reference (the history keeps it upper-cased).
+fn with_reference(tpp: &mut Tpp, account: &str, reference: &str) -> Vec<Transaction> {
+    let (_, a) = tpp.sandbox().world().account(account).unwrap();
+    a.transactions
+        .iter()
+        .filter(|t| t.raw_description == reference)
+        .cloned()
+        .collect()
+}
+
+fn scheduled(user: &str, account: &str, at: DateTime<Utc>, amount: &str, reference: &str) -> Value {
+    json!({
+        "Permission": "Create",
+        "Initiation": {
+            "InstructionIdentification": reference,
+            "LocalInstrument": "UK.OBIE.FPS",
+            "RequestedExecutionDateTime": at.to_rfc3339(),
+            "InstructedAmount": {"Amount": amount, "Currency": "GBP"},
+            "CreditorAccount": creditor(),
+            "RemittanceInformation": {"Reference": reference},
+            "SupplementaryData": {"DesiredStatus": "Authorised", "UserID": user, "AccountID": account}
+        }
+    })
+}
+
+/// A fresh client-credentials token for the payer (the clock may have run past the last
+/// one's 30 hours).
+fn fresh_app(p: &mut Payer) -> String {
+    let req = prepare_client_credentials(
+        &p.tpp.url("/open-banking/token"),
+        &p.tpp.client_id.clone(),
+        "payments",
+    )
+    .unwrap();
+    let resp = p.tpp.send(req, true);
+    let app = parse_token_response(&resp, p.tpp.now).unwrap();
+    app.access_token.expose().to_owned()
+}
+
+/// `GET` a payment order.
+fn order(p: &mut Payer, path: &str) -> Value {
+    let app = fresh_app(p);
+    let resp = p.tpp.send(
+        Request::get(p.tpp.url(&format!("/open-banking/v3.1/pisp{path}")))
+            .header("authorization", format!("Bearer {app}"))
+            .body(Vec::new())
+            .unwrap(),
+        true,
+    );
+    assert_eq!(
+        resp.status(),
+        200,
+        "{}",
+        String::from_utf8_lossy(resp.body())
+    );
+    serde_json::from_slice(resp.body()).unwrap()
+}
+
+#[test]
+fn a_monthly_standing_order_pays_twelve_times_on_its_days_and_stops() {
+    let mut p = Payer::new();
+    // The first payment on the 31st: the months without one are paid on their last day.
+    let first = Utc.with_ymd_and_hms(2026, 12, 31, 8, 0, 0).unwrap();
+    let data = json!({
+        "Permission": "Create",
+        "Initiation": {
+            // Monzo ignores the day in the code and repeats from the first payment.
+            "Frequency": "IntrvlMnthDay:01:15",
+            "Reference": "GYM",
+            "NumberOfPayments": "12",
+            "FirstPaymentDateTime": first.to_rfc3339(),
+            "FirstPaymentAmount": {"Amount": "30.00", "Currency": "GBP"},
+            "CreditorAccount": creditor(),
+            "SupplementaryData": {"DesiredStatus": "Authorised", "UserID": HEAVY, "AccountID": HEAVY_ACCOUNT}
+        }
+    });
+    let (_, made) = consent_and_order(
+        &mut p,
+        "/domestic-standing-order-consents",
+        "/domestic-standing-orders",
+        data,
+        "gym",
+    );
+    assert!(with_reference(&mut p.tpp, HEAVY_ACCOUNT, "GYM").is_empty());
+    // A month at a time for 14 months: each step makes the payments that fell due.
+    let mut counts = Vec::new();
+    for _ in 0..14 {
+        advance(&mut p.tpp, "P1M");
+        counts.push(with_reference(&mut p.tpp, HEAVY_ACCOUNT, "GYM").len());
+    }
+    assert_eq!(counts, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 12]);
+    let paid = with_reference(&mut p.tpp, HEAVY_ACCOUNT, "GYM");
+    let expected: Vec<DateTime<Utc>> = (0..12)
+        .map(|n| first.checked_add_months(Months::new(n)).unwrap())
+        .collect();
+    let dates: Vec<DateTime<Utc>> = paid.iter().map(|t| t.at).collect();
+    assert_eq!(dates, expected);
+    assert_eq!(
+        dates[1],
+        Utc.with_ymd_and_hms(2027, 1, 31, 8, 0, 0).unwrap()
+    );
+    assert_eq!(
+        dates[2],
+        Utc.with_ymd_and_hms(2027, 2, 28, 8, 0, 0).unwrap()
+    );
+    assert_eq!(
+        dates[3],
+        Utc.with_ymd_and_hms(2027, 3, 31, 8, 0, 0).unwrap()
+    );
+    assert!(paid
+        .iter()
+        .all(|t| t.status == TxStatus::Booked && !t.credit && t.amount.to_string() == "30.00"));
+    // Account information: the order has ended.
+    let id = made["Data"]["DomesticStandingOrderId"].as_str().unwrap();
+    let tail = id.split_once('_').unwrap().1;
+    let (_, account) = p.tpp.sandbox().world().account(HEAVY_ACCOUNT).unwrap();
+    let so = account
+        .standing_orders
+        .iter()
+        .find(|o| o.id == format!("so_{tail}"))
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (so.paid, so.next_payment, so.last_payment),
+        (12, None, Some(expected[11]))
+    );
+    let status = order(&mut p, &format!("/domestic-standing-orders/{id}"));
+    assert_eq!(status["Data"]["Status"], "InitiationCompleted");
+    assert!(
+        status["Data"].get("SupplementaryData").is_none(),
+        "{status}"
+    );
+}
+
+#[test]
+fn a_scheduled_payment_executes_once_at_its_date() {
+    let mut p = Payer::new();
+    let at = p.tpp.now + Duration::days(2);
+    let (_, made) = consent_and_order(
+        &mut p,
+        "/domestic-scheduled-payment-consents",
+        "/domestic-scheduled-payments",
+        scheduled(HEAVY, HEAVY_ACCOUNT, at, "12.50", "ONCE"),
+        "once",
+    );
+    advance(&mut p.tpp, "P1DT23H59M");
+    assert!(with_reference(&mut p.tpp, HEAVY_ACCOUNT, "ONCE").is_empty());
+    advance(&mut p.tpp, "PT1M");
+    let paid = with_reference(&mut p.tpp, HEAVY_ACCOUNT, "ONCE");
+    assert_eq!(paid.len(), 1);
+    assert_eq!((paid[0].at, paid[0].status), (at, TxStatus::Booked));
+    advance(&mut p.tpp, "P10D");
+    assert_eq!(with_reference(&mut p.tpp, HEAVY_ACCOUNT, "ONCE").len(), 1);
+    // No longer scheduled.
+    let (_, account) = p.tpp.sandbox().world().account(HEAVY_ACCOUNT).unwrap();
+    assert!(account
+        .scheduled_payments
+        .iter()
+        .all(|s| s.reference != "ONCE"));
+    let id = made["Data"]["DomesticScheduledPaymentId"].as_str().unwrap();
+    let status = order(&mut p, &format!("/domestic-scheduled-payments/{id}"));
+    assert_eq!(status["Data"]["Status"], "InitiationCompleted");
+}
+
+#[test]
+fn executions_meet_the_funds_and_the_daily_limit() {
+    let mut p = Payer::new();
+    // Two payments of 60% of what the light user has, each affordable when authorised: when
+    // they fall due the second finds too little, is rejected and listed, and moves no money.
+    let balance = p
+        .tpp
+        .sandbox()
+        .world()
+        .account(LIGHT_ACCOUNT)
+        .unwrap()
+        .1
+        .balance();
+    let share = (balance * rust_decimal::Decimal::new(6, 1)).round_dp(2);
+    assert!(share * rust_decimal::Decimal::TWO < rust_decimal::Decimal::from(10_000));
+    let at = p.tpp.now + Duration::days(1);
+    let (_, rent) = consent_and_order(
+        &mut p,
+        "/domestic-scheduled-payment-consents",
+        "/domestic-scheduled-payments",
+        scheduled(LIGHT, LIGHT_ACCOUNT, at, &share.to_string(), "RENT-L"),
+        "rent-l",
+    );
+    let (_, broke) = consent_and_order(
+        &mut p,
+        "/domestic-scheduled-payment-consents",
+        "/domestic-scheduled-payments",
+        scheduled(
+            LIGHT,
+            LIGHT_ACCOUNT,
+            at + Duration::minutes(1),
+            &share.to_string(),
+            "BROKE",
+        ),
+        "broke",
+    );
+    // Two payments of 6,000 on one day from the heavy user: the second is over £10,000.
+    let (_, first) = consent_and_order(
+        &mut p,
+        "/domestic-scheduled-payment-consents",
+        "/domestic-scheduled-payments",
+        scheduled(HEAVY, HEAVY_ACCOUNT, at, "6000.00", "BIG-1"),
+        "big-1",
+    );
+    let (_, second) = consent_and_order(
+        &mut p,
+        "/domestic-scheduled-payment-consents",
+        "/domestic-scheduled-payments",
+        scheduled(
+            HEAVY,
+            HEAVY_ACCOUNT,
+            at + Duration::hours(1),
+            "6000.00",
+            "BIG-2",
+        ),
+        "big-2",
+    );
+    advance(&mut p.tpp, "P2D");
+    let refused = with_reference(&mut p.tpp, LIGHT_ACCOUNT, "BROKE");
+    assert_eq!(refused.len(), 1);
+    assert_eq!(refused[0].status, TxStatus::Rejected);
+    assert_eq!(refused[0].balance_after, balance - share);
+    let (_, light) = p.tpp.sandbox().world().account(LIGHT_ACCOUNT).unwrap();
+    assert_eq!(
+        light.balance(),
+        balance - share,
+        "a rejected payment moves nothing"
+    );
+    let reason = |p: &mut Payer, made: &Value| {
+        let id = made["Data"]["DomesticScheduledPaymentId"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        order(p, &format!("/domestic-scheduled-payments/{id}"))["Data"]["SupplementaryData"]
+            ["RejectionReason"]
+            .clone()
+    };
+    assert_eq!(reason(&mut p, &rent), Value::Null);
+    assert_eq!(reason(&mut p, &broke), "Insufficient funds");
+    assert_eq!(reason(&mut p, &first), Value::Null);
+    assert_eq!(reason(&mut p, &second), "Payment limits exceeded");
+    assert_eq!(
+        with_reference(&mut p.tpp, HEAVY_ACCOUNT, "BIG-2")[0].status,
+        TxStatus::Rejected
+    );
+    // The next UK day the limit starts again: a VRP of 6,000 goes through, a second is
+    // rejected (it counts towards the same limit), and does not count towards the consent's.
+    p.app = fresh_app(&mut p);
+    let app = p.app.clone();
+    let (status, consent, _) = p.post(
+        "/domestic-vrp-consents",
+        &app,
+        "vrp-big",
+        &vrp_consent_body("6000.00", "20000.00"),
+        true,
+    );
+    assert_eq!(status, 201, "{consent}");
+    let id = consent["Data"]["ConsentId"].as_str().unwrap().to_owned();
+    let token = p.authorise(&id);
+    let (status, ok, _) = p.post(
+        "/domestic-vrps",
+        &token,
+        "vrp-a",
+        &vrp_body(&id, "6000.00"),
+        true,
+    );
+    assert_eq!(
+        (status, &ok["Data"]["Status"]),
+        (201, &json!("AcceptedSettlementCompleted"))
+    );
+    let (status, over, _) = p.post(
+        "/domestic-vrps",
+        &token,
+        "vrp-b",
+        &vrp_body(&id, "5000.00"),
+        true,
+    );
+    assert_eq!(status, 201, "{over}");
+    assert_eq!(over["Data"]["Status"], "Rejected");
+    assert_eq!(over["Data"]["StatusReason"], "UK.OBIE.OtherReason");
+    assert_eq!(
+        over["Data"]["StatusReasonDescription"],
+        "Payment limits exceeded"
+    );
+    crate::payment_kinds::valid::<monzo_model::vrp::OBDomesticVRPResponse>(&over);
+    let (status, fits, _) = p.post(
+        "/domestic-vrps",
+        &token,
+        "vrp-c",
+        &vrp_body(&id, "4000.00"),
+        true,
+    );
+    assert_eq!(
+        (status, &fits["Data"]["Status"]),
+        (201, &json!("AcceptedSettlementCompleted")),
+        "{fits}"
+    );
+}
