@@ -46,7 +46,8 @@ pub use ais::{Pages, TransactionQuery};
 pub use auth::{Authorization, Software};
 pub use error::ClientError;
 pub use events::{EventNotification, PolledEvents, RejectedEvent, RESOURCE_UPDATE};
-pub use pis::{PaymentApi, Signed};
+pub use ob_consent::rejection::RejectionReason;
+pub use pis::{rejection_reason, PaymentApi, Signed};
 pub use sandbox::{SandboxClock, SandboxStatement};
 pub use transport::RetryPolicy;
 

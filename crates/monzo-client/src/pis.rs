@@ -9,7 +9,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use crate::transport::decode;
-use crate::{now, random_id, Client, ClientError, Software};
+use crate::{now, random_id, Client, ClientError, RejectionReason, Software};
 
 /// The payment APIs, by their consent and order paths under the PISP base URL.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -25,6 +25,25 @@ pub enum PaymentApi {
     International,
     /// `domestic-vrp-consents`, `domestic-vrps`.
     DomesticVrp,
+}
+
+/// Why the bank rejected a payment, from its order (or VRP) response as JSON: Monzo's
+/// `Data.SupplementaryData.RejectionReason`, or for a VRP `Data.StatusReasonDescription`;
+/// `None` when the response names no reason Monzo documents.
+///
+/// ```
+/// use monzo_client::{rejection_reason, RejectionReason};
+///
+/// let order = serde_json::json!({"Data": {"Status": "Rejected",
+///     "SupplementaryData": {"RejectionReason": "Insufficient funds"}}});
+/// assert_eq!(rejection_reason(&order), Some(RejectionReason::InsufficientFunds));
+/// ```
+pub fn rejection_reason(response: &serde_json::Value) -> Option<RejectionReason> {
+    let data = &response["Data"];
+    data["SupplementaryData"]["RejectionReason"]
+        .as_str()
+        .or_else(|| data["StatusReasonDescription"].as_str())
+        .and_then(RejectionReason::from_text)
 }
 
 impl PaymentApi {

@@ -160,9 +160,30 @@ pub struct PayArgs {
     /// Emulator: approve at once as this sandbox user (heavy, medium, light, or a user id).
     #[arg(long)]
     user: Option<String>,
+    /// Emulator: have the bank reject the payment with this reason, one of Monzo's texts
+    /// ("Insufficient funds", "FPS not acknowledged", "Scheme limits exceeded", ...). Needs
+    /// `--user`.
+    #[arg(long, value_name = "REASON", requires = "user", value_parser = rejection_reason)]
+    reject_with: Option<String>,
     /// The callback URL the browser arrived at (else it is read from standard input).
     #[arg(long)]
     callback: Option<String>,
+}
+
+/// One of the rejection reasons Monzo documents, by its exact text.
+fn rejection_reason(text: &str) -> Result<String, String> {
+    use monzo_client::RejectionReason;
+    match RejectionReason::from_text(text) {
+        Some(r) => Ok(r.text().to_owned()),
+        None => Err(format!(
+            "expected one of Monzo's rejection reasons: {}",
+            RejectionReason::ALL
+                .iter()
+                .map(|r| format!("{:?}", r.text()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    }
 }
 
 /// A sandbox user by name or id and their current account; an unknown one is an error (the
@@ -1063,6 +1084,9 @@ async fn pay(dir: &Dir, a: PayArgs) -> Result<(), String> {
         let (user_id, account) = known_user(u)?;
         initiation["SupplementaryData"] =
             json!({"DesiredStatus": "Authorised", "UserID": user_id, "AccountID": account});
+        if let Some(reason) = &a.reject_with {
+            initiation["SupplementaryData"]["DesiredRejectionReason"] = json!(reason);
+        }
     }
     let consent: Signed<OBWriteDomesticConsentResponse5> = client
         .create_payment_consent(

@@ -299,6 +299,55 @@ fn a_new_user_s_whole_journey_through_the_cli() {
         "{rejected:?}"
     );
 
+    // Any of Monzo's rejection reasons, asked of the emulator, with its exact text.
+    let forced = Command::new(BIN)
+        .arg("--profile")
+        .arg(&profile)
+        .args([
+            "pay",
+            "--amount",
+            "2.00",
+            "--to",
+            "08080021325698",
+            "--name",
+            "ACME Inc",
+            "--user",
+            "heavy",
+            "--reject-with",
+            "FPS not acknowledged",
+        ])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(!forced.status.success(), "{forced:?}");
+    let out = String::from_utf8_lossy(&forced.stdout);
+    assert!(out.contains("Rejected (FPS not acknowledged)"), "{out}");
+    let unknown = Command::new(BIN)
+        .arg("--profile")
+        .arg(&profile)
+        .args([
+            "pay",
+            "--amount",
+            "2.00",
+            "--to",
+            "08080021325698",
+            "--name",
+            "ACME Inc",
+            "--user",
+            "heavy",
+            "--reject-with",
+            "no reason",
+        ])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(!unknown.status.success());
+    assert!(
+        String::from_utf8_lossy(&unknown.stderr)
+            .contains("expected one of Monzo's rejection reasons"),
+        "{unknown:?}"
+    );
+
     let token = stdout(&run(&profile, &["token"]));
     assert!(!token.trim().is_empty());
     let payments = stdout(&run(&profile, &["token", "--payments"]));

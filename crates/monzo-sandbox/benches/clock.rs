@@ -59,6 +59,7 @@ fn busy() -> Sandbox {
             next_payment: Some(first),
             amount: Decimal::new(100, 2),
             creditor: payee.clone(),
+            forced_rejection: None,
         });
     }
     for i in 0..50 {
@@ -68,6 +69,7 @@ fn busy() -> Sandbox {
             amount: Decimal::new(500, 2),
             reference: format!("SP-{i}"),
             creditor: payee.clone(),
+            forced_rejection: None,
         });
     }
     sandbox

@@ -339,6 +339,8 @@ pub struct StandingOrder {
     pub amount: Decimal,
     /// Payee.
     pub creditor: Counterparty,
+    /// The rejection every payment meets (the sandbox's `DesiredRejectionReason`), if any.
+    pub forced_rejection: Option<ob_consent::rejection::RejectionReason>,
 }
 
 impl StandingOrder {
@@ -383,6 +385,9 @@ pub struct ScheduledPayment {
     pub reference: String,
     /// Payee.
     pub creditor: Counterparty,
+    /// The rejection it meets when it falls due (the sandbox's `DesiredRejectionReason`), if
+    /// any.
+    pub forced_rejection: Option<ob_consent::rejection::RejectionReason>,
 }
 
 /// An account with its history.
@@ -1075,6 +1080,7 @@ fn account(
                 Decimal::new(850_00, 2)
             },
             creditor: landlord.clone(),
+            forced_rejection: None,
         };
         if let Some(plan) = order.plan() {
             order.paid = plan.payments_by(seed_end());
@@ -1122,6 +1128,7 @@ fn account(
                 scheme: "UK.OBIE.SortCodeAccountNumber",
                 identification: "04000400000001".into(),
             },
+            forced_rejection: None,
         }]
     } else {
         Vec::new()

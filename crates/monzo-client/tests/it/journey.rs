@@ -209,6 +209,11 @@ fn initiation(amount: &str) -> Value {
 
 /// A domestic consent, authorised; returns its id and access token.
 async fn authorised_payment(t: &Tpp, amount: &str) -> (String, String) {
+    authorised_payment_of(t, initiation(amount)).await
+}
+
+/// A domestic consent for `initiation`, authorised; returns its id and access token.
+async fn authorised_payment_of(t: &Tpp, initiation: Value) -> (String, String) {
     let app = t
         .client
         .client_credentials(&t.payments_client, "payments")
@@ -220,7 +225,7 @@ async fn authorised_payment(t: &Tpp, amount: &str) -> (String, String) {
             &t.software,
             PaymentApi::Domestic,
             app.access_token.expose(),
-            &json!({"Data": {"Initiation": initiation(amount)}, "Risk": {}}),
+            &json!({"Data": {"Initiation": initiation}, "Risk": {}}),
         )
         .await
         .unwrap();
@@ -427,4 +432,24 @@ async fn the_sandbox_clock_moves_forward_and_never_back() {
         other => panic!("{other:?}"),
     }
     assert!(t.client.sandbox_clock().await.unwrap().now >= target);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rejection_asked_of_the_emulator_comes_back_with_monzo_s_text() {
+    let t = setup("client-reject-1").await;
+    let mut initiation = initiation("3.00");
+    initiation["SupplementaryData"]["DesiredRejectionReason"] =
+        json!(monzo_client::RejectionReason::SchemeLimitsExceeded.text());
+    let (consent, token) = authorised_payment_of(&t, initiation.clone()).await;
+    let order = json!({"Data": {"ConsentId": consent, "Initiation": initiation}, "Risk": {}});
+    let made: monzo_client::Signed<Value> = t
+        .client
+        .create_payment_order(&t.software, PaymentApi::Domestic, &token, &order, None)
+        .await
+        .unwrap();
+    assert_eq!(made.body["Data"]["Status"], "Rejected");
+    assert_eq!(
+        monzo_client::rejection_reason(&made.body),
+        Some(monzo_client::RejectionReason::SchemeLimitsExceeded)
+    );
 }

@@ -1689,13 +1689,22 @@ pub struct OBWriteDomestic2DataInitiationSupplementaryData {
     ///
     /// JSON name: `AccountID`
     pub account_id: Option<ob_model::Text>,
+    /// This emulator only (not part of Monzo's sandbox, which rejects only for real causes): the bank accepts the payment order, then rejects the payment with this `RejectionReason`, one of the texts Monzo documents under Rejected Payments. For a scheduled payment or a standing order, each execution is rejected with it. The payment order must repeat it with the rest of `SupplementaryData`.
+    ///
+    /// JSON name: `DesiredRejectionReason`
+    pub desired_rejection_reason: Option<ob_model::Text>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
     pub extra: ob_model::Extra,
 }
 impl ob_model::Object for OBWriteDomestic2DataInitiationSupplementaryData {
     const NAME: &'static str = "OBWriteDomestic2DataInitiationSupplementaryData";
-    const FIELDS: &'static [&'static str] = &["DesiredStatus", "UserID", "AccountID"];
+    const FIELDS: &'static [&'static str] = &[
+        "DesiredStatus",
+        "UserID",
+        "AccountID",
+        "DesiredRejectionReason",
+    ];
     const REQUIRED: u128 = 0;
     const OPEN: bool = true;
     fn field_index(key: &str) -> Option<usize> {
@@ -1703,6 +1712,7 @@ impl ob_model::Object for OBWriteDomestic2DataInitiationSupplementaryData {
             "DesiredStatus" => Some(0usize),
             "UserID" => Some(1usize),
             "AccountID" => Some(2usize),
+            "DesiredRejectionReason" => Some(3usize),
             _ => None,
         }
     }
@@ -1715,6 +1725,7 @@ impl ob_model::Object for OBWriteDomestic2DataInitiationSupplementaryData {
             0usize => self.desired_status = map.next_value()?,
             1usize => self.user_id = map.next_value()?,
             2usize => self.account_id = map.next_value()?,
+            3usize => self.desired_rejection_reason = map.next_value()?,
             _ => {}
         }
         Ok(())
@@ -1730,6 +1741,11 @@ impl ob_model::Object for OBWriteDomestic2DataInitiationSupplementaryData {
         )?;
         ob_model::__private::encode_optional(map, "UserID", &self.user_id)?;
         ob_model::__private::encode_optional(map, "AccountID", &self.account_id)?;
+        ob_model::__private::encode_optional(
+            map,
+            "DesiredRejectionReason",
+            &self.desired_rejection_reason,
+        )?;
         Ok(())
     }
     fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
@@ -1748,6 +1764,13 @@ impl ob_model::Object for OBWriteDomestic2DataInitiationSupplementaryData {
             1usize => ob_model::__private::encode_optional(map, "UserID", &self.user_id),
             2usize => {
                 ob_model::__private::encode_optional(map, "AccountID", &self.account_id)
+            }
+            3usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "DesiredRejectionReason",
+                    &self.desired_rejection_reason,
+                )
             }
             _ => Ok(()),
         }
@@ -1801,6 +1824,26 @@ impl ob_model::Validate for OBWriteDomestic2DataInitiationSupplementaryData {
         }
         if let Some(v) = &self.account_id {
             r.path.push_field("AccountID");
+            ob_model::Validate::validate_at(v, r);
+            r.path.pop();
+        }
+        if let Some(v) = &self.desired_rejection_reason {
+            r.path.push_field("DesiredRejectionReason");
+            ob_model::__private::check_allowed(
+                r,
+                v.as_ref(),
+                &[
+                    "Insufficient funds",
+                    "Something went wrong",
+                    "FPS not acknowledged",
+                    "Additional security checks were not completed",
+                    "Payment reference contains offensive language",
+                    "Payment limits exceeded",
+                    "Scheme limits exceeded",
+                    "Please ask the customer to contact customer support",
+                    "Sorry, we're unable to provide additional information on why this payment was rejected",
+                ],
+            );
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
@@ -1884,6 +1927,35 @@ for OBWriteDomestic2DataInitiationSupplementaryData {
                     max_items: None,
                     minimum: None,
                     allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "DesiredRejectionReason",
+            false,
+            "This emulator only (not part of Monzo's sandbox, which rejects only for real causes): the bank accepts the payment order, then rejects the payment with this `RejectionReason`, one of the texts Monzo documents under Rejected Payments. For a scheduled payment or a standing order, each execution is rejected with it. The payment order must repeat it with the rest of `SupplementaryData`.",
+            ob_model::schema::constrain(
+                g.subschema_for::<ob_model::Text>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[
+                        "Insufficient funds",
+                        "Something went wrong",
+                        "FPS not acknowledged",
+                        "Additional security checks were not completed",
+                        "Payment reference contains offensive language",
+                        "Payment limits exceeded",
+                        "Scheme limits exceeded",
+                        "Please ask the customer to contact customer support",
+                        "Sorry, we're unable to provide additional information on why this payment was rejected",
+                    ],
                     items: None,
                 },
             ),

@@ -2784,18 +2784,23 @@ pub struct OBDomesticVRPControlParametersSupplementaryData {
     pub desired_status: Option<
         OBDomesticVRPControlParametersSupplementaryDataDesiredStatus,
     >,
+    /// This emulator only (not part of Monzo's sandbox, which rejects only for real causes): every payment under the consent is accepted, then rejected with this reason (the response's `StatusReasonDescription`), one of the texts Monzo documents under Rejected Payments.
+    ///
+    /// JSON name: `DesiredRejectionReason`
+    pub desired_rejection_reason: Option<ob_model::Text>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
     pub extra: ob_model::Extra,
 }
 impl ob_model::Object for OBDomesticVRPControlParametersSupplementaryData {
     const NAME: &'static str = "OBDomesticVRPControlParametersSupplementaryData";
-    const FIELDS: &'static [&'static str] = &["DesiredStatus"];
+    const FIELDS: &'static [&'static str] = &["DesiredStatus", "DesiredRejectionReason"];
     const REQUIRED: u128 = 0;
     const OPEN: bool = true;
     fn field_index(key: &str) -> Option<usize> {
         match key {
             "DesiredStatus" => Some(0usize),
+            "DesiredRejectionReason" => Some(1usize),
             _ => None,
         }
     }
@@ -2806,6 +2811,7 @@ impl ob_model::Object for OBDomesticVRPControlParametersSupplementaryData {
     ) -> Result<(), A::Error> {
         match index {
             0usize => self.desired_status = map.next_value()?,
+            1usize => self.desired_rejection_reason = map.next_value()?,
             _ => {}
         }
         Ok(())
@@ -2818,6 +2824,11 @@ impl ob_model::Object for OBDomesticVRPControlParametersSupplementaryData {
             map,
             "DesiredStatus",
             &self.desired_status,
+        )?;
+        ob_model::__private::encode_optional(
+            map,
+            "DesiredRejectionReason",
+            &self.desired_rejection_reason,
         )?;
         Ok(())
     }
@@ -2832,6 +2843,13 @@ impl ob_model::Object for OBDomesticVRPControlParametersSupplementaryData {
                     map,
                     "DesiredStatus",
                     &self.desired_status,
+                )
+            }
+            1usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "DesiredRejectionReason",
+                    &self.desired_rejection_reason,
                 )
             }
             _ => Ok(()),
@@ -2866,6 +2884,26 @@ impl ob_model::Validate for OBDomesticVRPControlParametersSupplementaryData {
         ob_model::__private::check_extra::<Self>(r, &self.extra);
         if let Some(v) = &self.desired_status {
             r.path.push_field("DesiredStatus");
+            ob_model::Validate::validate_at(v, r);
+            r.path.pop();
+        }
+        if let Some(v) = &self.desired_rejection_reason {
+            r.path.push_field("DesiredRejectionReason");
+            ob_model::__private::check_allowed(
+                r,
+                v.as_ref(),
+                &[
+                    "Insufficient funds",
+                    "Something went wrong",
+                    "FPS not acknowledged",
+                    "Additional security checks were not completed",
+                    "Payment reference contains offensive language",
+                    "Payment limits exceeded",
+                    "Scheme limits exceeded",
+                    "Please ask the customer to contact customer support",
+                    "Sorry, we're unable to provide additional information on why this payment was rejected",
+                ],
+            );
             ob_model::Validate::validate_at(v, r);
             r.path.pop();
         }
@@ -2906,6 +2944,35 @@ for OBDomesticVRPControlParametersSupplementaryData {
                     max_items: None,
                     minimum: None,
                     allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "DesiredRejectionReason",
+            false,
+            "This emulator only (not part of Monzo's sandbox, which rejects only for real causes): every payment under the consent is accepted, then rejected with this reason (the response's `StatusReasonDescription`), one of the texts Monzo documents under Rejected Payments.",
+            ob_model::schema::constrain(
+                g.subschema_for::<ob_model::Text>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[
+                        "Insufficient funds",
+                        "Something went wrong",
+                        "FPS not acknowledged",
+                        "Additional security checks were not completed",
+                        "Payment reference contains offensive language",
+                        "Payment limits exceeded",
+                        "Scheme limits exceeded",
+                        "Please ask the customer to contact customer support",
+                        "Sorry, we're unable to provide additional information on why this payment was rejected",
+                    ],
                     items: None,
                 },
             ),

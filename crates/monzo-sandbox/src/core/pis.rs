@@ -343,6 +343,15 @@ fn check_order(
     })
 }
 
+/// The sandbox's `DesiredRejectionReason` in an `Initiation` (or VRP `ControlParameters`)
+/// `SupplementaryData`: this emulator's trigger for the rejection reasons no real cause
+/// produces here (validated against Monzo's texts with the rest of the body).
+pub(super) fn desired_rejection(v: &Value) -> Option<RejectionReason> {
+    v["SupplementaryData"]["DesiredRejectionReason"]
+        .as_str()
+        .and_then(RejectionReason::from_text)
+}
+
 fn text(v: &Value) -> String {
     v.as_str().unwrap_or_default().to_owned()
 }
@@ -795,7 +804,16 @@ impl Sandbox {
                 } else {
                     "international_payment"
                 };
-                match self.pay_away(&account_id, &initiation, amount, &order_id, code, ctx.now) {
+                let forced = desired_rejection(&initiation);
+                match self.pay_away(
+                    &account_id,
+                    &initiation,
+                    amount,
+                    &order_id,
+                    code,
+                    ctx.now,
+                    forced,
+                ) {
                     Ok(()) => ("AcceptedSettlementCompleted", None),
                     Err(reason) => ("Rejected", Some(reason.text())),
                 }
@@ -866,6 +884,7 @@ impl Sandbox {
                     amount,
                     reference: text(&initiation["RemittanceInformation"]["Reference"]),
                     creditor,
+                    forced_rejection: desired_rejection(initiation),
                 };
                 if let Some(account) = self.world.account_mut(account_id) {
                     account.scheduled_payments.push(payment);
@@ -891,6 +910,7 @@ impl Sandbox {
                     next_payment: Some(first),
                     amount,
                     creditor,
+                    forced_rejection: desired_rejection(initiation),
                 };
                 if let Some(account) = self.world.account_mut(account_id) {
                     account.standing_orders.push(order);
@@ -902,7 +922,8 @@ impl Sandbox {
     /// A payment leaving the account now, to the `CreditorAccount` of `instructed` (a
     /// payment's `Initiation` or a VRP's `Instruction`), with its reference: a debit in its
     /// history, or, when the bank cannot make it ([`Sandbox::send`]: the daily limit, then the
-    /// funds), a rejected entry and the reason.
+    /// funds, or the sandbox's `forced` reason), a rejected entry and the reason.
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn pay_away(
         &mut self,
         account_id: &str,
@@ -911,6 +932,7 @@ impl Sandbox {
         payment_id: &str,
         code: &'static str,
         now: Instant,
+        forced: Option<RejectionReason>,
     ) -> Result<(), RejectionReason> {
         let creditor = counterparty(&instructed["CreditorAccount"]);
         let reference = text(&instructed["RemittanceInformation"]["Reference"]);
@@ -923,6 +945,7 @@ impl Sandbox {
             reference: &reference,
             transaction_id: format!("tx_{tail}"),
             code,
+            forced,
         })
     }
 

@@ -11,7 +11,8 @@
 //!
 //! Every outbound payment (immediate, scheduled, standing order, VRP) goes through
 //! [`Sandbox::send`]: the account's daily limit for its type (Monzo's "Payment limits
-//! exceeded"), then its funds ("Insufficient funds"). A refused execution is listed in the
+//! exceeded"), then its funds ("Insufficient funds"); or the reason the consent's sandbox
+//! `DesiredRejectionReason` asks for (this emulator's trigger for Monzo's other reasons). A refused execution is listed in the
 //! history with status `Rejected` (and Monzo's `Declined: true`), moving no money; a standing
 //! order goes on to its next payment.
 
@@ -51,6 +52,8 @@ pub(crate) struct Outbound<'a> {
     pub(crate) transaction_id: String,
     /// Monzo's transaction code (`faster_payments`, `international_payment`).
     pub(crate) code: &'static str,
+    /// A rejection the sandbox was asked for (`DesiredRejectionReason`), whatever the account.
+    pub(crate) forced: Option<RejectionReason>,
 }
 
 impl Sandbox {
@@ -90,7 +93,10 @@ impl Sandbox {
     /// Makes the payment if the account may send it (booked, counted towards the day's limit),
     /// else lists it as rejected; either way it appears in the account's history.
     pub(crate) fn send(&mut self, p: Outbound<'_>) -> Result<(), RejectionReason> {
-        let verdict = self.may_send(p.account_id, p.amount, p.at);
+        let verdict = match p.forced {
+            Some(reason) => Err(reason),
+            None => self.may_send(p.account_id, p.amount, p.at),
+        };
         let Some(account) = self.world.account_mut(p.account_id) else {
             return Err(RejectionReason::SomethingWentWrong);
         };
@@ -178,6 +184,7 @@ impl Sandbox {
             reference: &payment.reference,
             transaction_id,
             code: "faster_payments",
+            forced: payment.forced_rejection,
         });
         self.pis.executed(&payment.id, at, outcome.err());
     }
@@ -193,10 +200,11 @@ impl Sandbox {
         // This payment falls due now; the order moves on to the next, or ends.
         order.paid += 1;
         order.next_payment = order.plan().and_then(|plan| plan.payment(order.paid));
-        let (amount, creditor, reference) = (
+        let (amount, creditor, reference, forced) = (
             order.amount,
             order.creditor.clone(),
             order.reference.clone(),
+            order.forced_rejection,
         );
         let transaction_id = self.new_id("tx");
         let outcome = self.send(Outbound {
@@ -207,6 +215,7 @@ impl Sandbox {
             reference: &reference,
             transaction_id,
             code: "faster_payments",
+            forced,
         });
         if outcome.is_ok() {
             if let Some(order) = self

@@ -20,7 +20,7 @@ use ob_jose::Instant;
 use serde_json::{json, Value};
 
 use super::http;
-use super::pis::{decode, rfc3339, to_json, Caller, TokenUse};
+use super::pis::{decode, desired_rejection, rfc3339, to_json, Caller, TokenUse};
 use super::{Ctx, Sandbox};
 
 /// A VRP consent and what the sandbox keeps with it.
@@ -333,6 +333,7 @@ impl Sandbox {
                 &payment_id,
                 "faster_payments",
                 ctx.now,
+                desired_rejection(&stored.control),
             )
             .err();
         if rejection.is_none() {

@@ -334,3 +334,101 @@ fn executions_meet_the_funds_and_the_daily_limit() {
         "{fits}"
     );
 }
+
+/// The sandbox's `DesiredRejectionReason` (this emulator's trigger for the reasons no real
+/// cause produces here): every reason Monzo documents, with its exact text, on an immediate
+/// payment; on a scheduled payment when it falls due; and on every VRP under a consent.
+#[test]
+fn every_rejection_reason_can_be_asked_for() {
+    use monzo_sandbox::seed::World;
+    use ob_consent::rejection::RejectionReason;
+    let mut p = Payer::new();
+    let balance = |w: &World| w.account(HEAVY_ACCOUNT).unwrap().1.balance();
+    for (i, reason) in RejectionReason::ALL.into_iter().enumerate() {
+        let before = balance(p.tpp.sandbox().world());
+        let mut data = json!({
+            "Initiation": {
+                "InstructionIdentification": format!("R{i}"),
+                "EndToEndIdentification": "E2E",
+                "LocalInstrument": "UK.OBIE.FPS",
+                "InstructedAmount": {"Amount": "1.00", "Currency": "GBP"},
+                "CreditorAccount": creditor(),
+                "RemittanceInformation": {"Reference": format!("R{i}")},
+                "SupplementaryData": {"DesiredStatus": "Authorised", "UserID": HEAVY, "AccountID": HEAVY_ACCOUNT, "DesiredRejectionReason": reason.text()}
+            }
+        });
+        let (_, made) = consent_and_order(
+            &mut p,
+            "/domestic-payment-consents",
+            "/domestic-payments",
+            data.take(),
+            &format!("r{i}"),
+        );
+        assert_eq!(made["Data"]["Status"], "Rejected", "{made}");
+        assert_eq!(
+            made["Data"]["SupplementaryData"]["RejectionReason"],
+            reason.text()
+        );
+        assert_eq!(balance(p.tpp.sandbox().world()), before, "{reason}");
+    }
+    // Not one of Monzo's texts: refused with the rest of the body.
+    let app = p.app.clone();
+    let body = json!({"Data": {"Initiation": {
+        "InstructionIdentification": "RX", "EndToEndIdentification": "E2E", "LocalInstrument": "UK.OBIE.FPS",
+        "InstructedAmount": {"Amount": "1.00", "Currency": "GBP"}, "CreditorAccount": creditor(),
+        "SupplementaryData": {"DesiredStatus": "Authorised", "DesiredRejectionReason": "insufficient funds"}}}, "Risk": {}});
+    let (status, err, _) = p.post("/domestic-payment-consents", &app, "rx", &body, true);
+    assert_eq!(status, 400, "{err}");
+    assert_eq!(
+        err["Errors"][0]["Path"],
+        "Data.Initiation.SupplementaryData.DesiredRejectionReason"
+    );
+
+    // A scheduled payment meets its reason when it falls due.
+    let at = p.tpp.now + Duration::days(1);
+    let mut data = scheduled(HEAVY, HEAVY_ACCOUNT, at, "2.00", "FORCED");
+    data["Initiation"]["SupplementaryData"]["DesiredRejectionReason"] =
+        json!("FPS not acknowledged");
+    let (_, made) = consent_and_order(
+        &mut p,
+        "/domestic-scheduled-payment-consents",
+        "/domestic-scheduled-payments",
+        data,
+        "forced",
+    );
+    advance(&mut p.tpp, "P2D");
+    assert_eq!(
+        with_reference(&mut p.tpp, HEAVY_ACCOUNT, "FORCED")[0].status,
+        TxStatus::Rejected
+    );
+    let id = made["Data"]["DomesticScheduledPaymentId"].as_str().unwrap();
+    let got = order(&mut p, &format!("/domestic-scheduled-payments/{id}"));
+    assert_eq!(
+        got["Data"]["SupplementaryData"]["RejectionReason"],
+        "FPS not acknowledged"
+    );
+
+    // Every VRP under a consent asking for one.
+    p.app = fresh_app(&mut p);
+    let app = p.app.clone();
+    let mut body = vrp_consent_body("50.00", "100.00");
+    body["Data"]["ControlParameters"]["SupplementaryData"]["DesiredRejectionReason"] =
+        json!("Scheme limits exceeded");
+    let (status, consent, _) = p.post("/domestic-vrp-consents", &app, "vrp-forced", &body, true);
+    assert_eq!(status, 201, "{consent}");
+    let id = consent["Data"]["ConsentId"].as_str().unwrap().to_owned();
+    let token = p.authorise(&id);
+    let (status, made, _) = p.post(
+        "/domestic-vrps",
+        &token,
+        "vrp-forced-1",
+        &vrp_body(&id, "10.00"),
+        true,
+    );
+    assert_eq!(status, 201, "{made}");
+    assert_eq!(made["Data"]["Status"], "Rejected");
+    assert_eq!(
+        made["Data"]["StatusReasonDescription"],
+        "Scheme limits exceeded"
+    );
+}
