@@ -10,7 +10,9 @@
 //! | EU (Ireland) | `user_0000Av3bpksv3AAmdybBCr` | `acc_0000Av3bry7sn2XsI3eZ3C` | six months, in euro |
 //!
 //! Everything is generated from a fixed seed and a fixed end date ([`SEED_END`]), so two runs
-//! give the same world byte for byte. Each account's balance is the sum of its transactions,
+//! give the same world byte for byte. The last card payments are still pending at the end,
+//! settling two days on ([`CARD_SETTLEMENT`]); the heavy and medium users end on a fuel pump's
+//! £99.00 pre-authorisation that settles for less. Each account's balance is the sum of its transactions,
 //! and each pot's balance the sum of its movements, always.
 
 // Amounts are written in pence with the pence apart (`3_450_00` is £3,450.00).
@@ -176,7 +178,22 @@ pub struct Transaction {
     pub pot_id: Option<String>,
     /// The account's balance after it.
     pub balance_after: Decimal,
+    /// For a pending card payment: when it settles, and for how much (Monzo: "Transaction
+    /// amounts can change after the transaction is first created").
+    pub settlement: Option<Settlement>,
 }
+
+/// How a pending transaction settles.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Settlement {
+    /// When it settles (card payments: two days after the payment).
+    pub at: DateTime<Utc>,
+    /// The amount it settles for.
+    pub amount: Decimal,
+}
+
+/// How long a card payment stays pending.
+pub const CARD_SETTLEMENT: Duration = Duration::days(2);
 
 /// What moved money in or out of a pot (the proposed extension's `Source`).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -712,6 +729,7 @@ impl History<'_> {
             merchant,
             pot_id,
             balance_after: self.balance,
+            settlement: None,
         });
     }
 }
@@ -1048,12 +1066,50 @@ fn account(
         h.flush();
         day += Duration::days(1);
     }
-    // The last few card payments are still pending.
+    // The last few card payments are still pending; they settle two days on, for what they
+    // were.
     let n = h.tx.len();
     for t in h.tx.iter_mut().skip(n.saturating_sub(3)) {
         if t.code == "mastercard" {
             t.status = TxStatus::Pending;
+            t.settlement = Some(Settlement {
+                at: t.at + CARD_SETTLEMENT,
+                amount: t.amount,
+            });
         }
+    }
+    // A fuel pump's pre-authorisation on the last evening: £99.00 pending, settling two days
+    // on for what was drawn (the way UK pay-at-pump payments move).
+    if currency == "GBP" && persona != Persona::Light {
+        let pre_auth = Decimal::new(99_00, 2);
+        let at = seed_end();
+        h.balance -= pre_auth;
+        let id = h.id("tx");
+        h.tx.push(Transaction {
+            id,
+            at,
+            amount: pre_auth,
+            credit: false,
+            status: TxStatus::Pending,
+            code: "mastercard",
+            description: "Shell".into(),
+            raw_description: "SHELL PAY AT PUMP".into(),
+            counterparty: None,
+            merchant: Some(Merchant {
+                name: Cow::Borrowed("Shell"),
+                mcc: Cow::Borrowed("5542"),
+            }),
+            pot_id: None,
+            balance_after: h.balance,
+            settlement: Some(Settlement {
+                at: at + CARD_SETTLEMENT,
+                amount: if persona == Persona::Heavy {
+                    Decimal::new(64_37, 2)
+                } else {
+                    Decimal::new(41_20, 2)
+                },
+            }),
+        });
     }
     let standing_orders = if persona == Persona::Light {
         Vec::new()
@@ -1234,6 +1290,7 @@ fn flex(opened: NaiveDate) -> Account {
                 }),
                 pot_id: None,
                 balance_after: balance,
+                settlement: None,
             }
         })
         .collect();

@@ -184,6 +184,8 @@ pub struct Sandbox {
     clock: Clock,
     /// Every payment that left an account (what daily limits count).
     pub(crate) sent: Vec<schedule::Sent>,
+    /// Pending transactions still to settle, in time order.
+    pub(crate) settlements: Vec<(Instant, String, String)>,
     /// Every token and code the emulator issued, by [`fingerprint`]: memory only, rebuilt by
     /// replay (issuing is deterministic), so that the log can keep fingerprints instead of
     /// secrets ([`Sandbox::redact_for_log`], [`Sandbox::restore_from_log`]).
@@ -194,10 +196,12 @@ impl Sandbox {
     /// An emulator with the seeded world. `seed` feeds its id and token generator (pass OS
     /// randomness in a server, a constant in tests).
     pub fn new(config: Config, keys: Keys, seed: u64) -> Self {
+        let world = seed::world();
         Sandbox {
             config,
             keys,
-            world: seed::world(),
+            settlements: schedule::settlements(&world),
+            world,
             rng: Rng::from_text(&seed.to_string()),
             counter: 0,
             interactions: 0,
@@ -391,10 +395,11 @@ impl Sandbox {
     #[doc(hidden)]
     pub fn state_digest(&self) -> u64 {
         let mut text = format!(
-            "{}|{:?}|{:?}|{:?}|{}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
+            "{}|{:?}|{:?}|{:?}|{:?}|{}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
             self.counter,
             self.clock,
             self.sent,
+            self.settlements,
             self.rng,
             self.secrets.len(),
             self.clients,

@@ -242,6 +242,7 @@ impl Sandbox {
                 amount,
                 credit: leg.credit,
                 status: TxStatus::Booked,
+                settlement: None,
                 code: leg.code,
                 raw_description: leg.description.to_uppercase(),
                 description: leg.description,

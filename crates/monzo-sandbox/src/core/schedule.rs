@@ -1,7 +1,10 @@
 //! What the bank does as time passes: scheduled payments execute at their
-//! `RequestedExecutionDateTime`, and standing orders on Monzo's schedule (repeating from
+//! `RequestedExecutionDateTime`, standing orders on Monzo's schedule (repeating from
 //! `FirstPaymentDateTime`, the day in the frequency ignored, until `NumberOfPayments` or
-//! `FinalPaymentDateTime`).
+//! `FinalPaymentDateTime`), and pending card payments settle, possibly for another amount
+//! (Monzo: "Transaction amounts can change after the transaction is first created"; a pump's
+//! pre-authorisation settles for what was drawn), the running balances after them moving with
+//! the difference.
 //!
 //! Before every request the core runs whatever fell due by the request's sandbox time, oldest
 //! first ([`Sandbox::run_due`]). An execution is booked at its due time, not at the request's,
@@ -39,6 +42,26 @@ enum Due {
     Scheduled(String),
     /// A standing order's next payment, by id.
     StandingOrder(String),
+    /// A pending transaction's settlement, by id.
+    Settlement(String),
+}
+
+/// The pending transactions of a world that will settle: (when, account, transaction), in
+/// time order. Built once from the world; settling removes them.
+pub(crate) fn settlements(world: &crate::seed::World) -> Vec<(Instant, String, String)> {
+    let mut out: Vec<(Instant, String, String)> = world
+        .users
+        .iter()
+        .flat_map(|u| &u.accounts)
+        .flat_map(|a| {
+            a.transactions
+                .iter()
+                .filter(|t| t.status == TxStatus::Pending)
+                .filter_map(move |t| t.settlement.map(|s| (s.at, a.id.clone(), t.id.clone())))
+        })
+        .collect();
+    out.sort();
+    out
 }
 
 /// A payment the bank makes from an account.
@@ -118,6 +141,7 @@ impl Sandbox {
             merchant: None,
             pot_id: None,
             balance_after,
+            settlement: None,
         });
         if verdict.is_ok() {
             self.sent.push(Sent {
@@ -135,13 +159,18 @@ impl Sandbox {
             match due {
                 Due::Scheduled(id) => self.execute_scheduled(&account_id, &id, at),
                 Due::StandingOrder(id) => self.execute_standing_order(&account_id, &id, at),
+                Due::Settlement(id) => self.settle(&account_id, &id),
             }
         }
     }
 
     /// The earliest work due by `now` (ties in account, then id, order).
     fn next_due(&self, now: Instant) -> Option<(Instant, String, Due)> {
-        let mut best: Option<(Instant, String, Due)> = None;
+        let mut best: Option<(Instant, String, Due)> = self
+            .settlements
+            .first()
+            .filter(|(at, _, _)| *at <= now)
+            .map(|(at, account, id)| (*at, account.clone(), Due::Settlement(id.clone())));
         for user in &self.world.users {
             for a in &user.accounts {
                 let scheduled = a
@@ -164,6 +193,30 @@ impl Sandbox {
             }
         }
         best
+    }
+
+    /// A pending transaction settles: booked, for its settled amount; when that differs, the
+    /// running balances from it on move by the difference.
+    fn settle(&mut self, account_id: &str, id: &str) {
+        self.settlements
+            .retain(|(_, a, t)| !(a == account_id && t == id));
+        let Some(account) = self.world.account_mut(account_id) else {
+            return;
+        };
+        let Some(i) = account.transactions.iter().position(|t| t.id == id) else {
+            return;
+        };
+        let t = &mut account.transactions[i];
+        let Some(settlement) = t.settlement.take() else {
+            return;
+        };
+        let change = settlement.amount - t.amount;
+        let shift = if t.credit { change } else { -change };
+        t.amount = settlement.amount;
+        t.status = TxStatus::Booked;
+        for later in &mut account.transactions[i..] {
+            later.balance_after += shift;
+        }
     }
 
     fn execute_scheduled(&mut self, account_id: &str, id: &str, at: Instant) {

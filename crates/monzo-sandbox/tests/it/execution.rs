@@ -432,3 +432,53 @@ fn every_rejection_reason_can_be_asked_for() {
         "Scheme limits exceeded"
     );
 }
+
+/// Pending card payments settle two days on; a pump's pre-authorisation settles for what was
+/// drawn, and the running balances move with the difference.
+#[test]
+fn pending_card_payments_settle_for_what_was_drawn() {
+    let (mut tpp, _) = Tpp::heavy_transactions_reader();
+    let shell = |tpp: &mut Tpp| {
+        with_reference(tpp, HEAVY_ACCOUNT, "SHELL PAY AT PUMP")
+            .pop()
+            .expect("the seeded pre-authorisation")
+    };
+    let pending = shell(&mut tpp);
+    assert_eq!(
+        (pending.status, pending.amount.to_string()),
+        (TxStatus::Pending, "99.00".to_owned())
+    );
+    let before = tpp
+        .sandbox()
+        .world()
+        .account(HEAVY_ACCOUNT)
+        .unwrap()
+        .1
+        .balance();
+    advance(&mut tpp, "P1D");
+    let settled = shell(&mut tpp);
+    assert_eq!(
+        (
+            settled.status,
+            settled.amount.to_string(),
+            settled.settlement
+        ),
+        (TxStatus::Booked, "64.37".to_owned(), None)
+    );
+    let (_, account) = tpp.sandbox().world().account(HEAVY_ACCOUNT).unwrap();
+    let after = account.balance();
+    assert_eq!(after - before, rust_decimal::Decimal::new(34_63, 2));
+    // Every running balance still follows the history.
+    let mut running = rust_decimal::Decimal::ZERO;
+    for t in &account.transactions {
+        if t.status != TxStatus::Rejected {
+            running += if t.credit { t.amount } else { -t.amount };
+        }
+        assert_eq!(t.balance_after, running, "{}", t.id);
+    }
+    // Two days after the end of the seed, every seeded pending payment has settled.
+    assert!(account
+        .transactions
+        .iter()
+        .all(|t| t.status != TxStatus::Pending));
+}
