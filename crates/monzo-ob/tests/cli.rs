@@ -365,6 +365,16 @@ fn a_new_user_s_whole_journey_through_the_cli() {
         accounts.contains("acc_0000A4C4ZSskDOixqNPfpR"),
         "{accounts}"
     );
+    // README's journey: a month on, the seeded rent standing order has paid (on the 1st).
+    run(&profile, &["sandbox", "clock", "advance", "31d"]);
+    let newest = stdout(&run(&profile, &["transactions", "--newest-first", "--csv"]));
+    let rent = newest
+        .lines()
+        .skip(1)
+        .take(5)
+        .find(|l| l.contains("City Lettings"))
+        .unwrap_or_else(|| panic!("the rent among the newest: {newest:.600}"));
+    assert!(rent.contains(",Booked,Debit,1250.0000,GBP,"), "{rent}");
     let clock = |args: &[&str]| {
         Command::new(BIN)
             .arg("--profile")
