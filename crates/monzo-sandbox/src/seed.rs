@@ -9,6 +9,13 @@
 //! | light | `user_0000A4C4wkPFE7x9at8Ujp` | `acc_0000A4C4wz4Ail0f3sONTV` | three months, a few transactions, no pot |
 //! | EU (Ireland) | `user_0000Av3bpksv3AAmdybBCr` | `acc_0000Av3bry7sn2XsI3eZ3C` | six months, in euro |
 //!
+//! Beside their personal accounts (this emulator's, not Monzo's documented ones): the heavy user
+//! has Flex (`acc_0000A4C4ZfLeXhAnNaH001`) and a joint account (`acc_0000A4C4ZJo1ntHannah01`,
+//! "Joint Account"), the medium user a sole trader's business account
+//! (`acc_0000A4C4oS0leTrader001`, "Sole Trader") and the light user a private limited
+//! company's (`acc_0000A4C4wL1m1tedCo0001`, "Private Limited Company"); each type pays under
+//! Monzo's daily limit for it ([`Account::limit_type`]).
+//!
 //! Everything is generated from a fixed seed and a fixed end date ([`SEED_END`]), so two runs
 //! give the same world byte for byte. The last card payments are still pending at the end,
 //! settling two days on ([`CARD_SETTLEMENT`]); the heavy and medium users end on a fuel pump's
@@ -104,6 +111,11 @@ pub enum AccountKind {
     Personal,
     /// A joint account.
     Joint,
+    /// A business account of a sole trader (`Description` "Sole Trader").
+    BusinessSoleTrader,
+    /// A business account of a private limited company (`Description` "Private Limited
+    /// Company").
+    BusinessLimitedCompany,
     /// Monzo Flex: buy now, pay later in monthly instalments (a credit product: its balance is
     /// what the customer owes).
     Flex(FlexTerms),
@@ -291,6 +303,8 @@ pub struct Pot {
     pub locked_until: Option<DateTime<Utc>>,
     /// Its movements, oldest first; the balance is their sum.
     pub movements: Vec<PotMovement>,
+    /// When it was closed (the sandbox control): no longer listed.
+    pub closed: Option<DateTime<Utc>>,
 }
 
 impl Pot {
@@ -434,12 +448,35 @@ pub struct Account {
     pub direct_debits: Vec<DirectDebit>,
     /// Scheduled payments.
     pub scheduled_payments: Vec<ScheduledPayment>,
+    /// When it was closed (the sandbox control): still listed, with another `Status`.
+    pub closed: Option<DateTime<Utc>>,
 }
 
 impl Account {
-    /// Whether payments can be made from it: a GBP current account (not Flex).
+    /// Whether payments can be made from it: an open GBP current account (not Flex).
     pub fn can_pay(&self) -> bool {
-        self.currency == "GBP" && !matches!(self.kind, AccountKind::Flex(_))
+        self.currency == "GBP"
+            && !matches!(self.kind, AccountKind::Flex(_))
+            && self.closed.is_none()
+    }
+
+    /// The account type Monzo's payment limits go by.
+    pub fn limit_type(&self) -> ob_consent::payment_rules::AccountType {
+        use ob_consent::payment_rules::AccountType;
+        match self.kind {
+            AccountKind::Joint => AccountType::Joint,
+            AccountKind::BusinessSoleTrader => AccountType::BusinessSoleTrader,
+            AccountKind::BusinessLimitedCompany => AccountType::BusinessLimitedCompany,
+            AccountKind::Personal | AccountKind::Flex(_) => AccountType::Personal,
+        }
+    }
+
+    /// Whether it is a business account.
+    pub fn is_business(&self) -> bool {
+        matches!(
+            self.kind,
+            AccountKind::BusinessSoleTrader | AccountKind::BusinessLimitedCompany
+        )
     }
 
     /// Adds a transaction, keeping the history in booking order (after any booked at the same
@@ -807,6 +844,7 @@ fn account(
             created: at_time(opened + Duration::days(i as i64 * 7), 9 * 3600),
             locked_until: (*kind == "fixed_savings").then(|| at_time(end + Duration::days(180), 0)),
             movements: Vec::new(),
+            closed: None,
         })
         .collect();
     let mut h = History {
@@ -1205,6 +1243,7 @@ fn account(
         standing_orders,
         direct_debits,
         scheduled_payments,
+        closed: None,
     }
 }
 
@@ -1310,7 +1349,266 @@ fn flex(opened: NaiveDate) -> Account {
         standing_orders: Vec::new(),
         direct_debits: Vec::new(),
         scheduled_payments: Vec::new(),
+        closed: None,
     }
+}
+
+/// When a side account's flow happens.
+#[derive(Clone, Copy)]
+enum Every {
+    /// On this day of each month.
+    MonthDay(u32),
+    /// On this day of each week.
+    Weekday(chrono::Weekday),
+}
+
+/// A recurring movement of a side account.
+#[derive(Clone, Copy)]
+struct Flow {
+    every: Every,
+    hour: u64,
+    pence: i64,
+    credit: bool,
+    name: &'static str,
+    code: &'static str,
+    mcc: Option<&'static str>,
+}
+
+/// A joint or business account beside a user's personal one: an opening deposit, then a few
+/// flows each month or week until the end of the seed. No randomness, so the seed's other
+/// accounts are untouched.
+#[allow(clippy::too_many_arguments)]
+fn side_account(
+    id: &str,
+    kind: AccountKind,
+    description: &'static str,
+    scan: &str,
+    iban: &str,
+    opened: NaiveDate,
+    deposit: (&'static str, i64),
+    flows: &[Flow],
+) -> Account {
+    let mut transactions = Vec::new();
+    let mut balance = Decimal::ZERO;
+    let mut n = 0u32;
+    let mut push = |at, pence: i64, credit: bool, name: &str, code, mcc: Option<&'static str>| {
+        n += 1;
+        let amount = Decimal::new(pence, 2);
+        balance += if credit { amount } else { -amount };
+        transactions.push(Transaction {
+            id: format!("tx_{}{n:010}", short(id)),
+            at,
+            amount,
+            credit,
+            status: TxStatus::Booked,
+            code,
+            description: name.to_owned(),
+            raw_description: name.to_uppercase(),
+            counterparty: None,
+            merchant: mcc.map(|mcc| Merchant {
+                name: Cow::Owned(name.to_owned()),
+                mcc: Cow::Borrowed(mcc),
+            }),
+            pot_id: None,
+            balance_after: balance,
+            settlement: None,
+        });
+    };
+    push(
+        at_time(opened, 9 * 3600),
+        deposit.1,
+        true,
+        deposit.0,
+        "faster_payments",
+        None,
+    );
+    let end = seed_end().date_naive();
+    let mut day = opened + Duration::days(1);
+    while day <= end {
+        for f in flows {
+            let due = match f.every {
+                Every::MonthDay(d) => day.day() == d,
+                Every::Weekday(w) => day.weekday() == w,
+            };
+            if due {
+                push(
+                    at_time(day, f.hour * 3600),
+                    f.pence,
+                    f.credit,
+                    f.name,
+                    f.code,
+                    f.mcc,
+                );
+            }
+        }
+        day += Duration::days(1);
+    }
+    Account {
+        id: id.to_owned(),
+        kind,
+        currency: "GBP",
+        sort_code_account: Some(scan.to_owned()),
+        iban: Some(iban.to_owned()),
+        opened,
+        description,
+        transactions,
+        pots: Vec::new(),
+        standing_orders: Vec::new(),
+        direct_debits: Vec::new(),
+        scheduled_payments: Vec::new(),
+        closed: None,
+    }
+}
+
+/// The accounts beside the personal ones: a joint account (the heavy user's), a sole
+/// trader's business account (the medium user's) and a private limited company's (the light
+/// user's), each with Monzo's description and its type's payment limit.
+fn side_accounts() -> [(usize, Account); 3] {
+    use chrono::Weekday;
+    let flow = |every, hour, pence, credit, name, code, mcc| Flow {
+        every,
+        hour,
+        pence,
+        credit,
+        name,
+        code,
+        mcc,
+    };
+    let date = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default();
+    [
+        (
+            0,
+            side_account(
+                "acc_0000A4C4ZJo1ntHannah01",
+                AccountKind::Joint,
+                "Joint Account",
+                "04000456789012",
+                "GB69MONZ04000456789012",
+                date(2025, 11, 1),
+                ("Hannah Whitfield", 500_00),
+                &[
+                    flow(
+                        Every::MonthDay(1),
+                        8,
+                        800_00,
+                        true,
+                        "Hannah Whitfield",
+                        "faster_payments",
+                        None,
+                    ),
+                    flow(
+                        Every::MonthDay(1),
+                        9,
+                        800_00,
+                        true,
+                        "Sam Taylor",
+                        "faster_payments",
+                        None,
+                    ),
+                    flow(
+                        Every::MonthDay(15),
+                        7,
+                        160_00,
+                        false,
+                        "Council Tax",
+                        "bacs",
+                        None,
+                    ),
+                    flow(
+                        Every::Weekday(Weekday::Sat),
+                        11,
+                        85_40,
+                        false,
+                        "Tesco",
+                        "mastercard",
+                        Some("5411"),
+                    ),
+                ],
+            ),
+        ),
+        (
+            1,
+            side_account(
+                "acc_0000A4C4oS0leTrader001",
+                AccountKind::BusinessSoleTrader,
+                "Sole Trader",
+                "04000467890123",
+                "GB72MONZ04000467890123",
+                date(2026, 5, 1),
+                ("Marcus Adebayo", 30_000_00),
+                &[
+                    flow(
+                        Every::MonthDay(5),
+                        10,
+                        2_400_00,
+                        true,
+                        "Brightside Studio",
+                        "faster_payments",
+                        None,
+                    ),
+                    flow(
+                        Every::MonthDay(12),
+                        9,
+                        59_99,
+                        false,
+                        "Adobe",
+                        "mastercard",
+                        Some("5734"),
+                    ),
+                    flow(
+                        Every::MonthDay(20),
+                        9,
+                        450_00,
+                        false,
+                        "HMRC",
+                        "faster_payments",
+                        None,
+                    ),
+                ],
+            ),
+        ),
+        (
+            2,
+            side_account(
+                "acc_0000A4C4wL1m1tedCo0001",
+                AccountKind::BusinessLimitedCompany,
+                "Private Limited Company",
+                "04000478901234",
+                "GB31MONZ04000478901234",
+                date(2026, 6, 1),
+                ("Chen Design Ltd", 60_000_00),
+                &[
+                    flow(
+                        Every::MonthDay(3),
+                        10,
+                        8_500_00,
+                        true,
+                        "Northwind Traders",
+                        "faster_payments",
+                        None,
+                    ),
+                    flow(
+                        Every::MonthDay(10),
+                        9,
+                        120_00,
+                        false,
+                        "AWS",
+                        "mastercard",
+                        Some("7372"),
+                    ),
+                    flow(
+                        Every::MonthDay(28),
+                        9,
+                        3_200_00,
+                        false,
+                        "Payroll",
+                        "faster_payments",
+                        None,
+                    ),
+                ],
+            ),
+        ),
+    ]
 }
 
 /// Generates the world.
@@ -1377,5 +1675,8 @@ pub fn world() -> World {
     // The heavy user also has Flex, after the current account.
     let flex_opened = NaiveDate::from_ymd_opt(2025, 3, 1).unwrap_or_default();
     world.users[0].accounts.push(flex(flex_opened));
+    for (user, account) in side_accounts() {
+        world.users[user].accounts.push(account);
+    }
     world
 }

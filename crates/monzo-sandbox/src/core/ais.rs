@@ -516,12 +516,20 @@ impl Sandbox {
                 }
                 // Flex is a credit product with no account number of its own.
                 let flex = matches!(a.kind, AccountKind::Flex(_));
+                // Monzo: "If the account has been closed, it will still be returned in the
+                // response, but with an updated Status" (which one it does not say: OBIE's
+                // `Deleted`, "account cannot be used any longer").
+                let opened = a.opened.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc();
+                let (status, since) = match a.closed {
+                    Some(at) => ("Deleted", at),
+                    None => ("Enabled", opened),
+                };
                 let mut v = json!({
                     "AccountId": a.id,
-                    "Status": "Enabled",
-                    "StatusUpdateDateTime": rfc3339(a.opened.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc()),
+                    "Status": status,
+                    "StatusUpdateDateTime": rfc3339(since),
                     "Currency": a.currency,
-                    "AccountType": "Personal",
+                    "AccountType": if a.is_business() { "Business" } else { "Personal" },
                     "AccountSubType": if flex { "CreditCard" } else { "CurrentAccount" },
                     "Description": a.description,
                     // Monzo's docs show a bare date; the spec's type is a date-time, which
@@ -677,7 +685,13 @@ impl Sandbox {
         let pots: Vec<Value> = self
             .accounts_of(access)
             .filter(|a| a.currency == "GBP")
-            .flat_map(|a| a.pots.iter().map(move |p| (a, p)))
+            // Monzo lists open pots only: a closed pot disappears.
+            .flat_map(|a| {
+                a.pots
+                    .iter()
+                    .filter(|p| p.closed.is_none())
+                    .map(move |p| (a, p))
+            })
             .map(|(a, p)| {
                 through::<OBPot1>(pot_json(a, p), |pot| access.permissions.redact_pot(pot))
             })

@@ -20,10 +20,12 @@
 //! | `/v3.1/event-subscriptions`, `POST /v3.1/events` | OBIE event subscriptions and aggregated polling (not offered by Monzo; here for the proposed pot-transactions extension) |
 //! | `POST /sandbox/pots/{PotId}/transactions` | a sandbox control: a pot transaction happens now (and subscribed clients hear of it) |
 //! | `GET`/`POST /sandbox/clock` | a sandbox control: reads or moves the sandbox [`Clock`] forward |
+//! | `POST /sandbox/accounts/{AccountId}/close`, `POST /sandbox/pots/{PotId}/close` | sandbox controls: close an account (still listed, `Deleted`) or a pot (no longer listed) |
 
 mod ais;
 mod cbpii;
 mod clock;
+mod closing;
 mod events;
 mod gate;
 mod http;
@@ -485,6 +487,10 @@ impl Sandbox {
             (&Method::GET, [".well-known", "openid-configuration"]) => Ok(self.discovery()),
             (&Method::GET, ["jwks"]) => Ok(self.jwks()),
             (&Method::POST, ["sandbox", "software-statements"]) => self.issue_statement(req, ctx),
+            (&Method::POST, ["sandbox", "accounts", account, "close"]) => {
+                self.close_account(account, req, ctx)
+            }
+            (&Method::POST, ["sandbox", "pots", pot, "close"]) => self.close_pot(pot, req, ctx),
             (&Method::GET | &Method::POST, ["sandbox", "clock"]) => {
                 self.clock_control(&method, req, ctx)
             }
@@ -805,6 +811,7 @@ fn other_methods(path: &[&str]) -> Option<&'static str> {
         [".well-known", "openid-configuration"] | ["jwks"] => "GET",
         ["sandbox", "software-statements"] | ["sandbox", "pots", _, "transactions"] => "POST",
         ["sandbox", "clock"] => "GET, POST",
+        ["sandbox", "accounts", _, "close"] | ["sandbox", "pots", _, "close"] => "POST",
         ["register"] | ["token"] | ["authorize", "decision"] => "POST",
         ["register", _] => "DELETE, GET, PUT",
         ["authorize"] => "GET",

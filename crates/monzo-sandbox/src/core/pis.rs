@@ -149,6 +149,8 @@ struct Order {
     refund: bool,
     /// The order id after its prefix: the `sp_`/`so_` id of what it put on the account.
     tail: String,
+    /// When the status last changed after creation (a cancellation).
+    status_updated: Option<Instant>,
     /// For a scheduled payment or a standing order: when it last fell due, and why the bank
     /// refused that payment if it did.
     last_execution: Option<(Instant, Option<RejectionReason>)>,
@@ -168,6 +170,21 @@ impl State {
     /// The amount a payment consent is for (the first payment, for standing orders).
     pub(crate) fn amount(&self, id: &str) -> Option<Decimal> {
         self.consents.get(id).map(|c| c.amount)
+    }
+
+    /// Marks the order behind the scheduled payment or standing order listed on the account as
+    /// `listed` cancelled (its account was closed).
+    pub(super) fn cancel(&mut self, listed: &str, at: Instant) {
+        let tail = listed.split_once('_').map_or(listed, |(_, t)| t);
+        if let Some(order) = self.orders.values_mut().find(|o| {
+            matches!(
+                o.kind,
+                PaymentKind::DomesticScheduled | PaymentKind::DomesticStandingOrder
+            ) && o.tail == tail
+        }) {
+            order.status = "Cancelled";
+            order.status_updated = Some(at);
+        }
     }
 
     /// Records that the scheduled payment or standing order listed on the account as `listed`
@@ -850,6 +867,7 @@ impl Sandbox {
                     .map_or(order_id.as_str(), |(_, t)| t)
                     .to_owned(),
                 last_execution: None,
+                status_updated: None,
             },
         );
         Ok(http::json(StatusCode::CREATED, &self.order_body(&order_id)))
@@ -957,7 +975,7 @@ impl Sandbox {
             "ConsentId": p.consent_id,
             "CreationDateTime": rfc3339(p.created),
             "Status": p.status,
-            "StatusUpdateDateTime": rfc3339(p.created),
+            "StatusUpdateDateTime": rfc3339(p.status_updated.unwrap_or(p.created)),
         });
         if matches!(p.kind, PaymentKind::Domestic | PaymentKind::International) {
             data["ExpectedExecutionDateTime"] = json!(rfc3339(p.created));

@@ -112,6 +112,18 @@ impl Sandbox {
                 )
             })?,
         };
+        self.book_pot_movement(pot_id, source, amount, ctx)
+    }
+
+    /// Books a pot movement now, as the bank does (the pot, and the main account's legs),
+    /// tells subscribed clients, and returns the control's answer.
+    pub(super) fn book_pot_movement(
+        &mut self,
+        pot_id: &str,
+        source: PotSource,
+        amount: Decimal,
+        ctx: &Ctx,
+    ) -> Result<Value, ApiError> {
         let now = ctx.now;
         let account_id = self
             .world
@@ -129,7 +141,7 @@ impl Sandbox {
             let p = a
                 .pots
                 .iter()
-                .find(|p| p.id == pot_id)
+                .find(|p| p.id == pot_id && p.closed.is_none())
                 .ok_or_else(|| http::unknown_resource("pot"))?;
             // Balances are checked at the end of the history: nothing may be booked before
             // what is already there.

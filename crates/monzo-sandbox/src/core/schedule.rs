@@ -19,7 +19,7 @@
 //! history with status `Rejected` (and Monzo's `Declined: true`), moving no money; a standing
 //! order goes on to its next payment.
 
-use ob_consent::payment_rules::{check_daily_limit, uk_date, AccountType};
+use ob_consent::payment_rules::{check_daily_limit, uk_date};
 use ob_consent::rejection::RejectionReason;
 use ob_jose::Instant;
 use rust_decimal::Decimal;
@@ -90,23 +90,29 @@ impl Sandbox {
             .sum()
     }
 
-    /// Whether the account may send `amount` at `at`: its type's daily limit, then its funds.
+    /// Whether the account may send `amount` at `at`: open, its type's daily limit (Monzo:
+    /// personal and joint £10,000, sole trader £25,000, limited company £50,000), then its
+    /// funds.
     pub(crate) fn may_send(
         &self,
         account_id: &str,
         amount: Decimal,
         at: Instant,
     ) -> Result<(), RejectionReason> {
+        let Some((_, account)) = self.world.account(account_id) else {
+            return Err(RejectionReason::SomethingWentWrong);
+        };
+        // A closed account pays nothing (its orders were cancelled when it closed).
+        if account.closed.is_some() {
+            return Err(RejectionReason::SomethingWentWrong);
+        }
         check_daily_limit(
-            AccountType::Personal.default_daily_limit(),
+            account.limit_type().default_daily_limit(),
             self.sent_on_day(account_id, at),
             amount,
         )
         .map_err(|_| RejectionReason::PaymentLimitsExceeded)?;
-        let balance = self
-            .world
-            .account(account_id)
-            .map_or(Decimal::ZERO, |(_, a)| a.balance());
+        let balance = account.balance();
         if balance < amount {
             return Err(RejectionReason::InsufficientFunds);
         }

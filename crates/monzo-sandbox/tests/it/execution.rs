@@ -59,7 +59,7 @@ fn scheduled(user: &str, account: &str, at: DateTime<Utc>, amount: &str, referen
 
 /// A fresh client-credentials token for the payer (the clock may have run past the last
 /// one's 30 hours).
-fn fresh_app(p: &mut Payer) -> String {
+pub(crate) fn fresh_app(p: &mut Payer) -> String {
     let req = prepare_client_credentials(
         &p.tpp.url("/open-banking/token"),
         &p.tpp.client_id.clone(),

@@ -2,6 +2,7 @@
 //! project's own client crates (registration, authorization, tokens, account information), and
 //! the same journey over HTTPS with client certificates against the server, across a restart.
 
+mod accounts;
 mod clock;
 mod events;
 mod execution;
