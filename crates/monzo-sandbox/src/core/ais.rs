@@ -57,6 +57,24 @@ impl State {
             .is_some_and(|s| matches!(s.consent, AccountAccessConsent::Authorised(_)))
     }
 
+    /// The authorised consents that cover `account_id`, with their clients, in id order.
+    pub(crate) fn consents_covering(&self, account_id: &str) -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> = self
+            .consents
+            .iter()
+            .filter_map(|(id, s)| match &s.consent {
+                AccountAccessConsent::Authorised(a)
+                    if a.approval.account_ids.iter().any(|x| x == account_id) =>
+                {
+                    Some((id.clone(), a.info.client_id.clone()))
+                }
+                _ => None,
+            })
+            .collect();
+        out.sort();
+        out
+    }
+
     /// The customer authenticates again for an authorised consent (a new SCA).
     pub(crate) fn reauthenticate(&mut self, id: &str, now: Instant) -> Result<(), ConsentError> {
         self.transition(id, consent::Event::Reauthenticate, now)

@@ -275,7 +275,11 @@ impl Sandbox {
             };
             self.clock = Clock::starting_at(target, ctx.wall);
             // What the move made due happens with it.
-            self.run_due(target);
+            self.run_due(&Ctx {
+                now: target,
+                wall: ctx.wall,
+                client_certificate_dn: None,
+            });
             target
         } else {
             ctx.now

@@ -38,6 +38,23 @@ impl Sandbox {
         }
         for listed in &cancelled {
             self.pis.cancel(listed, ctx.now);
+            self.notify_order_update(listed, ctx);
+        }
+        // The account-access consents that cover it hear of the change on the consent.
+        for (consent, client) in self.ais.consents_covering(account_id) {
+            let link = format!(
+                "{}/account-access-consents/{consent}",
+                self.config.aisp_base()
+            );
+            let txn = format!("{account_id}@{}", ctx.now.timestamp());
+            self.emit_resource_update(
+                &client,
+                &consent,
+                "account-access-consents",
+                &link,
+                &txn,
+                ctx,
+            );
         }
         Ok(h::json(
             StatusCode::OK,

@@ -12,10 +12,17 @@
 //!   Without one, events wait for aggregated polling: `POST /events` acknowledges (`ack`,
 //!   `setErrs`) and returns up to `maxEvents` unacknowledged SETs. Long polling
 //!   (`returnImmediately: false`) is not offered: the answer is always immediate.
-//! - Only `resource-update` is emitted, for a pot transaction, to each client with an
-//!   authorised, unexpired account-access consent that may read the pot's account's
-//!   transactions in that direction. The subject is the pot's transactions resource:
-//!   `rty` `pot-transactions`, `rid` the pot id, `txn` the new pot transaction's id.
+//! - Only `resource-update` is emitted: the v3.1.10 event-notification schema allows no other
+//!   event (`OBEvent1`, `additionalProperties: false`; OBIE's own example 1 sends a consent's
+//!   change as a `resource-update` on the consent). Emitted:
+//!   - for a pot transaction, to each client with an authorised, unexpired account-access
+//!     consent that may read the pot's account's transactions in that direction: `rty`
+//!     `pot-transactions`, `rid` the pot id, `txn` the new pot transaction's id;
+//!   - for a payment order that changes after its creation (a scheduled payment or standing
+//!     order cancelled because its account closed, or an execution the bank refused): `rty`
+//!     `domestic-scheduled-payments` or `domestic-standing-orders`, to the order's client;
+//!   - for an account-access consent whose account closed: `rty` `account-access-consents`,
+//!     to the consent's client.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -393,69 +400,94 @@ impl Sandbox {
         credit: bool,
         ctx: &Ctx,
     ) {
-        // The event happened in sandbox time (`toe`); the notification is signed now, in real
-        // time (`iat`), which the receiving TPP's clock checks.
-        let now = ctx.now;
-        let mut readers = self.ais.readers_of_transactions(account_id, credit, now);
+        let mut readers = self
+            .ais
+            .readers_of_transactions(account_id, credit, ctx.now);
         // A deleted client hears nothing (its consents outlive it).
         readers.retain(|c| self.clients.contains_key(c));
         let link = format!("{}/pots/{pot_id}/transactions", self.config.aisp_base());
         for client in readers {
-            let Some(sub) = self
-                .events
-                .subscriptions
-                .values()
-                .find(|s| s.client_id == client)
-                .cloned()
-            else {
-                continue;
-            };
-            let wanted = sub
-                .event_types
-                .as_ref()
-                .is_none_or(|t| t.iter().any(|t| t == RESOURCE_UPDATE));
-            if !wanted {
-                continue;
-            }
-            let jti = self.new_id("evt");
-            let claims = json!({
-                "iss": self.config.issuer(),
-                "iat": ctx.wall.timestamp(),
-                "jti": jti,
-                "aud": client,
-                "sub": link,
-                "txn": pot_transaction_id,
-                "toe": now.timestamp(),
-                "events": {
-                    RESOURCE_UPDATE: {
-                        "subject": {
-                            "subject_type": "http://openbanking.org.uk/rid_http://openbanking.org.uk/rty",
-                            "http://openbanking.org.uk/rid": pot_id,
-                            "http://openbanking.org.uk/rty": "pot-transactions",
-                            "http://openbanking.org.uk/rlk": [{"version": "v3.1.10", "link": link}],
-                        }
+            self.emit_resource_update(
+                &client,
+                pot_id,
+                "pot-transactions",
+                &link,
+                pot_transaction_id,
+                ctx,
+            );
+        }
+    }
+
+    /// Emits a `resource-update` to `client`, if it subscribed to it: the resource `rid` of
+    /// type `rty`, read at `link`, changed by `txn`. The event happened in sandbox time
+    /// (`toe`); the notification is signed now, in real time (`iat`), which the receiving
+    /// TPP's clock checks.
+    pub(crate) fn emit_resource_update(
+        &mut self,
+        client: &str,
+        rid: &str,
+        rty: &str,
+        link: &str,
+        txn: &str,
+        ctx: &Ctx,
+    ) {
+        if !self.clients.contains_key(client) {
+            return;
+        }
+        let Some(sub) = self
+            .events
+            .subscriptions
+            .values()
+            .find(|s| s.client_id == client)
+            .cloned()
+        else {
+            return;
+        };
+        let wanted = sub
+            .event_types
+            .as_ref()
+            .is_none_or(|t| t.iter().any(|t| t == RESOURCE_UPDATE));
+        if !wanted {
+            return;
+        }
+        let jti = self.new_id("evt");
+        let claims = json!({
+            "iss": self.config.issuer(),
+            "iat": ctx.wall.timestamp(),
+            "jti": jti,
+            "aud": client,
+            "sub": link,
+            "txn": txn,
+            "toe": ctx.now.timestamp(),
+            "events": {
+                RESOURCE_UPDATE: {
+                    "subject": {
+                        "subject_type": "http://openbanking.org.uk/rid_http://openbanking.org.uk/rty",
+                        "http://openbanking.org.uk/rid": rid,
+                        "http://openbanking.org.uk/rty": rty,
+                        "http://openbanking.org.uk/rlk": [{"version": "v3.1.10", "link": link}],
                     }
                 }
-            });
-            let mut header = serde_json::Map::new();
-            header.insert("typ".into(), json!("JWT"));
-            let Ok(set) = jws::sign_json(&self.keys.bank, &header, &claims) else {
-                continue;
-            };
-            match &sub.callback_url {
-                Some(url) => self.events.outbox.push(Delivery {
-                    url: format!("{}/event-notifications", url.trim_end_matches('/')),
-                    set,
-                    jti,
-                    client_id: client,
-                }),
-                None => self
-                    .events
-                    .pending
-                    .entry(client)
-                    .or_default()
-                    .push(Pending { jti, set }),
             }
+        });
+        let mut header = serde_json::Map::new();
+        header.insert("typ".into(), json!("JWT"));
+        let Ok(set) = jws::sign_json(&self.keys.bank, &header, &claims) else {
+            return;
+        };
+        match &sub.callback_url {
+            Some(url) => self.events.outbox.push(Delivery {
+                url: format!("{}/event-notifications", url.trim_end_matches('/')),
+                set,
+                jti,
+                client_id: client.to_owned(),
+            }),
+            None => self
+                .events
+                .pending
+                .entry(client.to_owned())
+                .or_default()
+                .push(Pending { jti, set }),
         }
     }
 

@@ -357,7 +357,7 @@ impl Sandbox {
             client_certificate_dn: ctx.client_certificate_dn.clone(),
         };
         // What fell due by now happens first (booked at its own time).
-        self.run_due(ctx.now);
+        self.run_due(ctx);
         let (result, op) = self.route(req, ctx);
         let mut resp = match result {
             Ok(r) => r,

@@ -172,6 +172,27 @@ impl State {
         self.consents.get(id).map(|c| c.amount)
     }
 
+    /// The order behind the scheduled payment or standing order listed on the account as
+    /// `listed` (`sp_...`/`so_...`): its id, its resource type (the orders' path), and the
+    /// client whose consent it was made under.
+    pub(super) fn order_of_listed(&self, listed: &str) -> Option<(String, &'static str, String)> {
+        let tail = listed.split_once('_').map_or(listed, |(_, t)| t);
+        let (id, order) = self.orders.iter().find(|(_, o)| {
+            matches!(
+                o.kind,
+                PaymentKind::DomesticScheduled | PaymentKind::DomesticStandingOrder
+            ) && o.tail == tail
+        })?;
+        let client = self
+            .consents
+            .get(&order.consent_id)?
+            .machine
+            .info()
+            .client_id
+            .clone();
+        Some((id.clone(), api_of(order.kind).orders, client))
+    }
+
     /// Marks the order behind the scheduled payment or standing order listed on the account as
     /// `listed` cancelled (its account was closed).
     pub(super) fn cancel(&mut self, listed: &str, at: Instant) {
@@ -386,6 +407,17 @@ fn counterparty(creditor_account: &Value) -> Counterparty {
 }
 
 impl Sandbox {
+    /// Tells the client of the order behind `listed` (a scheduled payment or standing order on
+    /// an account) that the order changed: a `resource-update` on the order, at `ctx.now`.
+    pub(super) fn notify_order_update(&mut self, listed: &str, ctx: &Ctx) {
+        let Some((order_id, orders, client)) = self.pis.order_of_listed(listed) else {
+            return;
+        };
+        let link = format!("{}/{orders}/{order_id}", self.config.pisp_base());
+        let txn = format!("{listed}@{}", ctx.now.timestamp());
+        self.emit_resource_update(&client, &order_id, orders, &link, &txn, ctx);
+    }
+
     pub(super) fn pisp(
         &mut self,
         method: &Method,

@@ -24,7 +24,7 @@ use ob_consent::rejection::RejectionReason;
 use ob_jose::Instant;
 use rust_decimal::Decimal;
 
-use super::Sandbox;
+use super::{Ctx, Sandbox};
 use crate::seed::{Counterparty, Transaction, TxStatus};
 
 /// Money that left (or was to leave) an account: what the daily limit counts.
@@ -159,12 +159,19 @@ impl Sandbox {
         verdict
     }
 
-    /// Runs every scheduled payment and standing-order payment due by `now`, oldest first.
-    pub(crate) fn run_due(&mut self, now: Instant) {
-        while let Some((at, account_id, due)) = self.next_due(now) {
+    /// Runs every scheduled payment, standing-order payment and settlement due by `ctx.now`,
+    /// oldest first. A refused execution is told to the order's client (a `resource-update`
+    /// at its due time).
+    pub(crate) fn run_due(&mut self, ctx: &Ctx) {
+        while let Some((at, account_id, due)) = self.next_due(ctx.now) {
+            let at_due = Ctx {
+                now: at,
+                wall: ctx.wall,
+                client_certificate_dn: None,
+            };
             match due {
-                Due::Scheduled(id) => self.execute_scheduled(&account_id, &id, at),
-                Due::StandingOrder(id) => self.execute_standing_order(&account_id, &id, at),
+                Due::Scheduled(id) => self.execute_scheduled(&account_id, &id, &at_due),
+                Due::StandingOrder(id) => self.execute_standing_order(&account_id, &id, &at_due),
                 Due::Settlement(id) => self.settle(&account_id, &id),
             }
         }
@@ -225,7 +232,8 @@ impl Sandbox {
         }
     }
 
-    fn execute_scheduled(&mut self, account_id: &str, id: &str, at: Instant) {
+    fn execute_scheduled(&mut self, account_id: &str, id: &str, ctx: &Ctx) {
+        let at = ctx.now;
         let Some(account) = self.world.account_mut(account_id) else {
             return;
         };
@@ -246,9 +254,13 @@ impl Sandbox {
             forced: payment.forced_rejection,
         });
         self.pis.executed(&payment.id, at, outcome.err());
+        if outcome.is_err() {
+            self.notify_order_update(&payment.id, ctx);
+        }
     }
 
-    fn execute_standing_order(&mut self, account_id: &str, id: &str, at: Instant) {
+    fn execute_standing_order(&mut self, account_id: &str, id: &str, ctx: &Ctx) {
+        let at = ctx.now;
         let Some(order) = self
             .world
             .account_mut(account_id)
@@ -286,5 +298,8 @@ impl Sandbox {
             }
         }
         self.pis.executed(id, at, outcome.err());
+        if outcome.is_err() {
+            self.notify_order_update(id, ctx);
+        }
     }
 }

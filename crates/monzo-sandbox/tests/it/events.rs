@@ -489,3 +489,167 @@ fn no_events_outside_the_transaction_window_or_after_deregistration() {
     );
     assert!(tpp.sandbox().take_deliveries().is_empty());
 }
+
+/// The `resource-update` SETs a client polls, as claims.
+fn polled(tpp: &mut Tpp, app: &str) -> Vec<Value> {
+    let (status, v) = tpp.json("POST", "/open-banking/v3.1/events", app, Some(json!({})));
+    assert_eq!(status, 200, "{v}");
+    let sets: Vec<String> = v["sets"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|s| s.as_str().unwrap().to_owned())
+        .collect();
+    sets.iter().map(|s| verified_claims(tpp, s)).collect()
+}
+
+fn subject(claims: &Value) -> (String, String) {
+    let s = &claims["events"][RESOURCE_UPDATE]["subject"];
+    (
+        s["http://openbanking.org.uk/rty"]
+            .as_str()
+            .unwrap()
+            .to_owned(),
+        s["http://openbanking.org.uk/rid"]
+            .as_str()
+            .unwrap()
+            .to_owned(),
+    )
+}
+
+/// What changes after its creation is announced as a `resource-update` on the resource: a
+/// scheduled payment the bank refused when it fell due, a standing order cancelled because its
+/// account closed, and an account-access consent whose account closed.
+#[test]
+fn changes_after_creation_are_announced_on_the_resource() {
+    use crate::payment_kinds::{consent_and_order, creditor};
+    use crate::payments::Payer;
+    const JOINT: &str = "acc_0000A4C4ZJo1ntHannah01";
+    let mut p = Payer::new();
+    let app = p.app.clone();
+    let (status, _) = p.tpp.json(
+        "POST",
+        "/open-banking/v3.1/event-subscriptions",
+        &app,
+        Some(json!({"Data": {"Version": "3.1.10"}})),
+    );
+    assert_eq!(status, 201);
+    let supplementary = |reason: Option<&str>| {
+        let mut s = json!({"DesiredStatus": "Authorised", "UserID": HEAVY, "AccountID": JOINT});
+        if let Some(r) = reason {
+            s["DesiredRejectionReason"] = json!(r);
+        }
+        s
+    };
+    let at = p.tpp.now + chrono::Duration::hours(1);
+    let (_, scheduled) = consent_and_order(
+        &mut p,
+        "/domestic-scheduled-payment-consents",
+        "/domestic-scheduled-payments",
+        json!({"Permission": "Create", "Initiation": {
+            "InstructionIdentification": "EV-1", "LocalInstrument": "UK.OBIE.FPS",
+            "RequestedExecutionDateTime": at.to_rfc3339(),
+            "InstructedAmount": {"Amount": "1.00", "Currency": "GBP"},
+            "CreditorAccount": creditor(), "RemittanceInformation": {"Reference": "EV-1"},
+            "SupplementaryData": supplementary(Some("FPS not acknowledged"))}}),
+        "ev-sp",
+    );
+    let first = (p.tpp.now + chrono::Duration::days(3)).to_rfc3339();
+    let (_, standing) = consent_and_order(
+        &mut p,
+        "/domestic-standing-order-consents",
+        "/domestic-standing-orders",
+        json!({"Permission": "Create", "Initiation": {
+            "Frequency": "EvryDay", "Reference": "EV-2",
+            "FirstPaymentDateTime": first,
+            "FirstPaymentAmount": {"Amount": "1.00", "Currency": "GBP"},
+            "CreditorAccount": creditor(), "SupplementaryData": supplementary(None)}}),
+        "ev-so",
+    );
+    assert!(polled(&mut p.tpp, &app).is_empty());
+    // The scheduled payment falls due and is refused.
+    let (status, _) = p.tpp.json(
+        "POST",
+        "/open-banking/sandbox/clock",
+        "",
+        Some(json!({"AdvanceBy": "PT2H"})),
+    );
+    assert_eq!(status, 200);
+    let events = polled(&mut p.tpp, &app);
+    assert_eq!(events.len(), 1, "{events:?}");
+    let scheduled_id = scheduled["Data"]["DomesticScheduledPaymentId"]
+        .as_str()
+        .unwrap();
+    assert_eq!(
+        subject(&events[0]),
+        (
+            "domestic-scheduled-payments".to_owned(),
+            scheduled_id.to_owned()
+        )
+    );
+    assert!(events[0]["sub"]
+        .as_str()
+        .unwrap()
+        .ends_with(&format!("/domestic-scheduled-payments/{scheduled_id}")));
+    assert_eq!(events[0]["toe"], json!(at.timestamp()));
+
+    // An account-information client with a consent covering the joint account.
+    // The same software (event subscriptions are signed by it), a client for accounts.
+    let (reader, reader_dn) = p.tpp.register_software(
+        crate::journey::SOFTWARE_ID,
+        crate::journey::ORG_ID,
+        "openid accounts",
+    );
+    let payer = (
+        std::mem::replace(&mut p.tpp.client_id, reader),
+        std::mem::replace(&mut p.tpp.dn, reader_dn),
+    );
+    let consent = p.tpp.consent(
+        &["ReadAccountsBasic"],
+        json!({"DesiredStatus": "Authorised", "UserID": HEAVY}),
+    );
+    p.tpp.authorise(&consent);
+    let reader_app = p.tpp.app_token();
+    let (status, v) = p.tpp.json(
+        "POST",
+        "/open-banking/v3.1/event-subscriptions",
+        &reader_app,
+        Some(json!({"Data": {"Version": "3.1.10"}})),
+    );
+    assert_eq!(status, 201, "{v}");
+    // The account closes: the standing order is cancelled, the consent's account changed.
+    let (status, _) = p.tpp.json(
+        "POST",
+        &format!("/open-banking/sandbox/accounts/{JOINT}/close"),
+        "",
+        None,
+    );
+    assert_eq!(status, 200);
+    let events = polled(&mut p.tpp, &reader_app);
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert_eq!(
+        subject(&events[0]),
+        ("account-access-consents".to_owned(), consent.clone())
+    );
+    (p.tpp.client_id, p.tpp.dn) = payer;
+    // (The refused scheduled payment's event is still there: it was never acknowledged.)
+    let mut subjects: Vec<(String, String)> =
+        polled(&mut p.tpp, &app).iter().map(subject).collect();
+    subjects.sort();
+    let standing_id = standing["Data"]["DomesticStandingOrderId"]
+        .as_str()
+        .unwrap();
+    assert_eq!(
+        subjects,
+        [
+            (
+                "domestic-scheduled-payments".to_owned(),
+                scheduled_id.to_owned()
+            ),
+            (
+                "domestic-standing-orders".to_owned(),
+                standing_id.to_owned()
+            )
+        ]
+    );
+}
