@@ -272,9 +272,10 @@ pub async fn run(cli: Cli) -> Result<(), String> {
                     amount,
                     merchant,
                     name,
+                    metadata,
                 }),
             ..
-        } => simulate(&dir, &pot_id, source, amount, merchant, name).await,
+        } => simulate(&dir, &pot_id, source, amount, merchant, name, metadata).await,
         Command::Pots {
             action: Some(PotsAction::Reconcile { json, csv, .. }),
             ..
@@ -335,6 +336,14 @@ async fn bank_now(
         Ok(client.sandbox_clock().await.map_err(err)?.now)
     } else {
         Ok(chrono::Utc::now())
+    }
+}
+
+/// A `KEY=VALUE` pair for `pots simulate --metadata`.
+pub fn metadata_pair(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((k, v)) if !k.is_empty() => Ok((k.to_owned(), v.to_owned())),
+        _ => Err(format!("{text:?}: expected KEY=VALUE")),
     }
 }
 
@@ -1043,10 +1052,19 @@ async fn simulate(
     amount: String,
     merchant: Option<String>,
     name: Option<String>,
+    metadata: Vec<(String, String)>,
 ) -> Result<(), String> {
     let profile = dir.profile()?;
     let client = dir.client(&profile)?;
     let mut body = serde_json::json!({"Source": source, "Amount": amount});
+    if !metadata.is_empty() {
+        body["Metadata"] = Value::Object(
+            metadata
+                .into_iter()
+                .map(|(k, v)| (k, Value::String(v)))
+                .collect(),
+        );
+    }
     if let Some(m) = merchant {
         body["Merchant"] = Value::String(m);
     }

@@ -149,6 +149,9 @@ pub enum PotsAction {
         /// The originator of a `DirectDebit`.
         #[arg(long)]
         name: Option<String>,
+        /// Free-form metadata on the pot transaction, `KEY=VALUE` (repeat for more).
+        #[arg(long, value_name = "KEY=VALUE", value_parser = commands::metadata_pair)]
+        metadata: Vec<(String, String)>,
     },
 }
 

@@ -164,9 +164,12 @@ fn a_new_user_s_whole_journey_through_the_cli() {
             "5.00",
             "--merchant",
             "Trainline",
+            "--metadata",
+            "receipt=R-9",
         ],
     ));
     assert!(made.contains("\"CardPayment\""), "{made}");
+    assert!(made.contains("\"receipt\": \"R-9\""), "{made}");
     run(&profile, &["pots", "reconcile", "--todays-data"]);
     run(
         &profile,

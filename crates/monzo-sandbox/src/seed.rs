@@ -282,6 +282,9 @@ pub struct PotMovement {
     pub transaction_id: Option<String>,
     /// What moved it.
     pub source: PotSource,
+    /// Free-form key/value pairs the customer's tools attached (the sandbox control's
+    /// `Metadata`), in the order given.
+    pub metadata: Vec<(String, String)>,
 }
 
 /// A pot.
@@ -338,6 +341,7 @@ impl Pot {
                 amount,
                 transaction_id,
                 source,
+                metadata: Vec::new(),
             },
         );
         id

@@ -323,6 +323,323 @@ impl MonzoPotTransactionSource {
     }
 }
 ob_model::open_enum_traits!(MonzoPotTransactionSource);
+/// Proposed Monzo extension, NOT live at Monzo: what Monzo's app knows of a pot transaction beyond OBIE's members (the requesters asked for its category and metadata; the counterparty is in OBIE's `MerchantDetails`, `CreditorAccount` and `DebtorAccount`).
+///
+/// Monzo extension: not part of the OBIE specification.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct MonzoPotTransactionSupplementaryData {
+    /// The app's spending category: a pot transfer is `savings`, a card payment from a pot the merchant's category (`groceries`, `eating_out`, `transport`, `holidays`, `shopping`, ...), a direct debit `bills`, interest `savings`. An open set, as in Monzo's developer API.
+    ///
+    /// JSON name: `Category`
+    pub category: Option<MonzoPotTransactionSupplementaryDataCategory>,
+    /// Free-form key/value pairs on the transaction, every value a string, as the developer API's `metadata`: what the bank records (such as `trigger`) and what the customer's tools attached.
+    ///
+    /// JSON name: `Metadata`
+    pub metadata: Option<ob_model::JsonObject>,
+    /// The scheme's raw description (a direct debit's reference), as on main-account transactions.
+    ///
+    /// JSON name: `RawTransactionDescription`
+    pub raw_transaction_description: Option<ob_model::Text>,
+    /// Fields the spec does not name, and required fields the document left out: kept so
+    /// that re-encoding loses nothing, and reported by `validate()`.
+    pub extra: ob_model::Extra,
+}
+impl ob_model::Object for MonzoPotTransactionSupplementaryData {
+    const NAME: &'static str = "MonzoPotTransactionSupplementaryData";
+    const FIELDS: &'static [&'static str] = &[
+        "Category",
+        "Metadata",
+        "RawTransactionDescription",
+    ];
+    const REQUIRED: u128 = 0;
+    const OPEN: bool = true;
+    fn field_index(key: &str) -> Option<usize> {
+        match key {
+            "Category" => Some(0usize),
+            "Metadata" => Some(1usize),
+            "RawTransactionDescription" => Some(2usize),
+            _ => None,
+        }
+    }
+    fn decode_field<'de, A: ob_model::__private::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0usize => self.category = map.next_value()?,
+            1usize => self.metadata = map.next_value()?,
+            2usize => self.raw_transaction_description = map.next_value()?,
+            _ => {}
+        }
+        Ok(())
+    }
+    fn encode_fields<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        ob_model::__private::encode_optional(map, "Category", &self.category)?;
+        ob_model::__private::encode_optional(map, "Metadata", &self.metadata)?;
+        ob_model::__private::encode_optional(
+            map,
+            "RawTransactionDescription",
+            &self.raw_transaction_description,
+        )?;
+        Ok(())
+    }
+    fn encode_field<M: ob_model::__private::serde::ser::SerializeMap>(
+        &self,
+        index: usize,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match index {
+            0usize => {
+                ob_model::__private::encode_optional(map, "Category", &self.category)
+            }
+            1usize => {
+                ob_model::__private::encode_optional(map, "Metadata", &self.metadata)
+            }
+            2usize => {
+                ob_model::__private::encode_optional(
+                    map,
+                    "RawTransactionDescription",
+                    &self.raw_transaction_description,
+                )
+            }
+            _ => Ok(()),
+        }
+    }
+    fn extra(&self) -> &ob_model::Extra {
+        &self.extra
+    }
+    fn extra_mut(&mut self) -> &mut ob_model::Extra {
+        &mut self.extra
+    }
+}
+impl ob_model::__private::serde::Serialize for MonzoPotTransactionSupplementaryData {
+    fn serialize<S: ob_model::__private::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        ob_model::__private::serialize_object(self, serializer)
+    }
+}
+impl<'de> ob_model::__private::serde::Deserialize<'de>
+for MonzoPotTransactionSupplementaryData {
+    fn deserialize<D: ob_model::__private::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        ob_model::__private::deserialize_object(deserializer)
+    }
+}
+impl ob_model::Validate for MonzoPotTransactionSupplementaryData {
+    fn validate_at(&self, r: &mut ob_model::__private::Report) {
+        ob_model::__private::check_extra::<Self>(r, &self.extra);
+        if let Some(v) = &self.category {
+            r.path.push_field("Category");
+            ob_model::Validate::validate_at(v, r);
+            r.path.pop();
+        }
+        if let Some(v) = &self.metadata {
+            r.path.push_field("Metadata");
+            ob_model::Validate::validate_at(v, r);
+            r.path.pop();
+        }
+        if let Some(v) = &self.raw_transaction_description {
+            r.path.push_field("RawTransactionDescription");
+            ob_model::Validate::validate_at(v, r);
+            r.path.pop();
+        }
+    }
+}
+#[cfg(feature = "schemars")]
+impl ob_model::__private::schemars::JsonSchema for MonzoPotTransactionSupplementaryData {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "MonzoPotTransactionSupplementaryData".into()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::", "MonzoPotTransactionSupplementaryData").into()
+    }
+    fn json_schema(
+        g: &mut ob_model::__private::schemars::SchemaGenerator,
+    ) -> ob_model::__private::schemars::Schema {
+        let mut s = ob_model::schema::object(
+            "Proposed Monzo extension, NOT live at Monzo: what Monzo's app knows of a pot transaction beyond OBIE's members (the requesters asked for its category and metadata; the counterparty is in OBIE's `MerchantDetails`, `CreditorAccount` and `DebtorAccount`).\n\nMonzo extension: not part of the OBIE specification.",
+            true,
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Category",
+            false,
+            "The app's spending category: a pot transfer is `savings`, a card payment from a pot the merchant's category (`groceries`, `eating_out`, `transport`, `holidays`, `shopping`, ...), a direct debit `bills`, interest `savings`. An open set, as in Monzo's developer API.",
+            ob_model::schema::constrain(
+                g.subschema_for::<MonzoPotTransactionSupplementaryDataCategory>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "Metadata",
+            false,
+            "Free-form key/value pairs on the transaction, every value a string, as the developer API's `metadata`: what the bank records (such as `trigger`) and what the customer's tools attached.",
+            ob_model::schema::constrain(
+                g.subschema_for::<ob_model::JsonObject>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        ob_model::schema::property(
+            &mut s,
+            "RawTransactionDescription",
+            false,
+            "The scheme's raw description (a direct debit's reference), as on main-account transactions.",
+            ob_model::schema::constrain(
+                g.subschema_for::<ob_model::Text>(),
+                &ob_model::schema::Constraints {
+                    min_len: None,
+                    max_len: None,
+                    pattern: None,
+                    min_items: None,
+                    max_items: None,
+                    minimum: None,
+                    allowed: &[],
+                    items: None,
+                },
+            ),
+        );
+        s
+    }
+}
+/// The app's spending category: a pot transfer is `savings`, a card payment from a pot the merchant's category (`groceries`, `eating_out`, `transport`, `holidays`, `shopping`, ...), a direct debit `bills`, interest `savings`. An open set, as in Monzo's developer API.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum MonzoPotTransactionSupplementaryDataCategory {
+    /// `general`
+    General,
+    /// `eating_out`
+    EatingOut,
+    /// `expenses`
+    Expenses,
+    /// `transport`
+    Transport,
+    /// `cash`
+    Cash,
+    /// `bills`
+    Bills,
+    /// `entertainment`
+    Entertainment,
+    /// `shopping`
+    Shopping,
+    /// `holidays`
+    Holidays,
+    /// `groceries`
+    Groceries,
+    /// `personal_care`
+    PersonalCare,
+    /// `family`
+    Family,
+    /// `charity`
+    Charity,
+    /// `finances`
+    Finances,
+    /// `gifts`
+    Gifts,
+    /// `savings`
+    Savings,
+    /// `transfers`
+    Transfers,
+    /// A code the spec does not list, kept exactly as sent.
+    Unknown(String),
+}
+impl MonzoPotTransactionSupplementaryDataCategory {
+    /// Every code the spec lists, in spec order.
+    pub const CODES: &'static [&'static str] = &[
+        "general",
+        "eating_out",
+        "expenses",
+        "transport",
+        "cash",
+        "bills",
+        "entertainment",
+        "shopping",
+        "holidays",
+        "groceries",
+        "personal_care",
+        "family",
+        "charity",
+        "finances",
+        "gifts",
+        "savings",
+        "transfers",
+    ];
+    /// The code as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::General => "general",
+            Self::EatingOut => "eating_out",
+            Self::Expenses => "expenses",
+            Self::Transport => "transport",
+            Self::Cash => "cash",
+            Self::Bills => "bills",
+            Self::Entertainment => "entertainment",
+            Self::Shopping => "shopping",
+            Self::Holidays => "holidays",
+            Self::Groceries => "groceries",
+            Self::PersonalCare => "personal_care",
+            Self::Family => "family",
+            Self::Charity => "charity",
+            Self::Finances => "finances",
+            Self::Gifts => "gifts",
+            Self::Savings => "savings",
+            Self::Transfers => "transfers",
+            Self::Unknown(code) => code,
+        }
+    }
+    /// The variant for a wire code; codes the spec does not list become `Unknown`.
+    pub fn from_code(code: &str) -> Self {
+        match code {
+            "general" => Self::General,
+            "eating_out" => Self::EatingOut,
+            "expenses" => Self::Expenses,
+            "transport" => Self::Transport,
+            "cash" => Self::Cash,
+            "bills" => Self::Bills,
+            "entertainment" => Self::Entertainment,
+            "shopping" => Self::Shopping,
+            "holidays" => Self::Holidays,
+            "groceries" => Self::Groceries,
+            "personal_care" => Self::PersonalCare,
+            "family" => Self::Family,
+            "charity" => Self::Charity,
+            "finances" => Self::Finances,
+            "gifts" => Self::Gifts,
+            "savings" => Self::Savings,
+            "transfers" => Self::Transfers,
+            other => Self::Unknown(String::from(other)),
+        }
+    }
+    /// Whether the code is one the spec lists.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
+}
+ob_model::open_enum_traits!(MonzoPotTransactionSupplementaryDataCategory);
 /// Monzo: the type of a pot. `default` is an ordinary pot; the others are savings pots.
 ///
 /// Monzo extension: not part of the OBIE specification.
@@ -1780,10 +2097,10 @@ pub struct OBPotTransaction1 {
     ///
     /// JSON name: `DebtorAccount`
     pub debtor_account: Option<Box<OBCashAccount6_1>>,
-    /// Additional information that can not be captured in the structured fields and/or any other specific block.
+    /// Proposed Monzo extension, NOT live at Monzo: what Monzo's app knows of a pot transaction beyond OBIE's members (the requesters asked for its category and metadata; the counterparty is in OBIE's `MerchantDetails`, `CreditorAccount` and `DebtorAccount`).
     ///
     /// JSON name: `SupplementaryData`
-    pub supplementary_data: Option<OBSupplementaryData1>,
+    pub supplementary_data: Option<Box<MonzoPotTransactionSupplementaryData>>,
     /// Fields the spec does not name, and required fields the document left out: kept so
     /// that re-encoding loses nothing, and reported by `validate()`.
     pub extra: ob_model::Extra,
@@ -2551,9 +2868,9 @@ impl ob_model::__private::schemars::JsonSchema for OBPotTransaction1 {
             &mut s,
             "SupplementaryData",
             false,
-            "Additional information that can not be captured in the structured fields and/or any other specific block.",
+            "Proposed Monzo extension, NOT live at Monzo: what Monzo's app knows of a pot transaction beyond OBIE's members (the requesters asked for its category and metadata; the counterparty is in OBIE's `MerchantDetails`, `CreditorAccount` and `DebtorAccount`).",
             ob_model::schema::constrain(
-                g.subschema_for::<OBSupplementaryData1>(),
+                g.subschema_for::<MonzoPotTransactionSupplementaryData>(),
                 &ob_model::schema::Constraints {
                     min_len: None,
                     max_len: None,

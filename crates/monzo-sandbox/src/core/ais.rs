@@ -776,6 +776,30 @@ impl Sandbox {
     }
 }
 
+/// The app's category of a pot transaction: transfers and interest are savings, a direct
+/// debit is a bill, a card payment goes by its merchant's category code.
+fn pot_category(source: &crate::seed::PotSource) -> &'static str {
+    use crate::seed::PotSource;
+    match source {
+        PotSource::TransferIn
+        | PotSource::TransferOut
+        | PotSource::RoundUp
+        | PotSource::Interest => "savings",
+        PotSource::DirectDebit { .. } => "bills",
+        PotSource::CardPayment { mcc, .. } => match mcc.as_str() {
+            "5411" | "5422" | "5441" | "5451" | "5462" | "5499" => "groceries",
+            "5812" | "5813" | "5814" => "eating_out",
+            "4111" | "4112" | "4121" | "4131" | "5541" | "5542" | "7523" => "transport",
+            "3000" | "4411" | "4511" | "4722" | "7011" | "7512" => "holidays",
+            "4814" | "4899" | "4900" => "bills",
+            "5912" | "7230" | "7298" => "personal_care",
+            "7832" | "7922" | "7941" | "7996" | "7999" => "entertainment",
+            "8398" => "charity",
+            _ => "shopping",
+        },
+    }
+}
+
 /// One pot movement as an `OBPotTransaction1`.
 pub(crate) fn pot_transaction_json(
     a: &Account,
@@ -813,6 +837,25 @@ pub(crate) fn pot_transaction_json(
             "Type": "InterimBooked"
         },
     });
+    // What the app knows beyond OBIE's members: the category, and metadata (what the bank
+    // records, then what the customer's tools attached).
+    let mut metadata = serde_json::Map::new();
+    let trigger = match &m.source {
+        PotSource::TransferIn | PotSource::TransferOut => "user",
+        PotSource::RoundUp => "round_up",
+        PotSource::CardPayment { .. } => "card_payment",
+        PotSource::DirectDebit { .. } => "direct_debit",
+        PotSource::Interest => "interest",
+    };
+    metadata.insert("trigger".into(), json!(trigger));
+    for (k, val) in &m.metadata {
+        metadata.insert(k.clone(), json!(val));
+    }
+    let mut supplementary = json!({"Category": pot_category(&m.source), "Metadata": metadata});
+    // The counterparty: the main account for transfers, the merchant for a card payment.
+    let main_account = a.sort_code_account.as_ref().map(|scan| {
+        json!({"SchemeName": "UK.OBIE.SortCodeAccountNumber", "Identification": scan, "Name": a.description})
+    });
     match &m.source {
         PotSource::CardPayment { merchant, mcc } => {
             v["MerchantDetails"] = json!({"MerchantName": merchant, "MerchantCategoryCode": mcc});
@@ -823,10 +866,21 @@ pub(crate) fn pot_transaction_json(
             });
         }
         PotSource::DirectDebit { reference, .. } if !reference.is_empty() => {
-            v["SupplementaryData"] = json!({"RawTransactionDescription": reference});
+            supplementary["RawTransactionDescription"] = json!(reference);
+        }
+        PotSource::TransferIn | PotSource::RoundUp => {
+            if let Some(account) = main_account {
+                v["DebtorAccount"] = account;
+            }
+        }
+        PotSource::TransferOut => {
+            if let Some(account) = main_account {
+                v["CreditorAccount"] = account;
+            }
         }
         _ => {}
     }
+    v["SupplementaryData"] = supplementary;
     if let Some(tx) = &m.transaction_id {
         v["MainAccountTransactionId"] = Value::String(tx.clone());
     }

@@ -93,7 +93,7 @@ impl Sandbox {
             ));
         }
         let moved = if balance > rust_decimal::Decimal::ZERO {
-            self.book_pot_movement(pot_id, PotSource::TransferOut, balance, ctx)?
+            self.book_pot_movement(pot_id, PotSource::TransferOut, balance, Vec::new(), ctx)?
         } else {
             serde_json::Value::Null
         };

@@ -4,7 +4,9 @@
 //!
 //! The body names the `Source` and the `Amount` (positive, at most two decimal places), with
 //! `Merchant` (and optionally `MerchantCategoryCode`) for a `CardPayment` and `Name` (and
-//! optionally `Reference`) for a `DirectDebit`:
+//! optionally `Reference`) for a `DirectDebit`, and optionally `Metadata` (at most 20 string
+//! values: the customer's tools' own, shown in the pot transaction's
+//! `SupplementaryData.Metadata` beside the bank's `trigger`):
 //!
 //! | `Source` | pot | main account |
 //! |---|---|---|
@@ -112,7 +114,8 @@ impl Sandbox {
                 )
             })?,
         };
-        self.book_pot_movement(pot_id, source, amount, ctx)
+        let metadata = read_metadata(&body)?;
+        self.book_pot_movement(pot_id, source, amount, metadata, ctx)
     }
 
     /// Books a pot movement now, as the bank does (the pot, and the main account's legs),
@@ -122,6 +125,7 @@ impl Sandbox {
         pot_id: &str,
         source: PotSource,
         amount: Decimal,
+        metadata: Vec<(String, String)>,
         ctx: &Ctx,
     ) -> Result<Value, ApiError> {
         let now = ctx.now;
@@ -271,6 +275,9 @@ impl Sandbox {
             .find(|p| p.id == pot_id)
             .ok_or_else(|| http::unknown_resource("pot"))?;
         let movement_id = pot.add(now, signed, transfer_id, source);
+        if let Some(m) = pot.movements.iter_mut().find(|m| m.id == movement_id) {
+            m.metadata = metadata;
+        }
         let (_, account) = self
             .world
             .account(&account_id)
@@ -296,4 +303,44 @@ impl Sandbox {
             }
         }))
     }
+}
+
+/// The control's optional `Metadata`: an object of at most 20 string values, keys of 1 to 40
+/// characters (`trigger` is the bank's own), values of at most 500.
+fn read_metadata(body: &Value) -> Result<Vec<(String, String)>, ApiError> {
+    let Some(m) = body.get("Metadata") else {
+        return Ok(Vec::new());
+    };
+    let Value::Object(m) = m else {
+        return Err(http::field_invalid(
+            "Metadata",
+            "Metadata: expected an object of string values",
+        ));
+    };
+    if m.len() > 20 {
+        return Err(http::field_invalid(
+            "Metadata",
+            "Metadata: at most 20 entries",
+        ));
+    }
+    m.iter()
+        .map(|(k, v)| {
+            let path = format!("Metadata.{k}");
+            match v {
+                _ if k.is_empty() || k.chars().count() > 40 => Err(http::field_invalid(
+                    &path,
+                    "Metadata: keys are 1 to 40 characters",
+                )),
+                _ if k == "trigger" => Err(http::field_invalid(
+                    &path,
+                    "Metadata: trigger is the bank's own",
+                )),
+                Value::String(s) if s.chars().count() <= 500 => Ok((k.clone(), s.clone())),
+                _ => Err(http::field_invalid(
+                    &path,
+                    "Metadata: values are text of at most 500 characters",
+                )),
+            }
+        })
+        .collect()
 }

@@ -345,3 +345,70 @@ fn without_the_proposals_responses_fit_the_upstream_schemas() {
     let typed: Upstream = serde_json::from_value(on).unwrap();
     typed.validate().unwrap();
 }
+
+/// What the requesters asked for beside the amounts: a category, free-form metadata and the
+/// counterparty (the main account for transfers, the merchant for a card payment).
+#[test]
+fn pot_transactions_carry_a_category_metadata_and_the_counterparty() {
+    let (mut tpp, token) = Tpp::heavy_transactions_reader();
+    let pot = "pot_qNPfpR0002";
+    let simulate = |tpp: &mut Tpp, body: Value| {
+        tpp.json(
+            "POST",
+            &format!("/open-banking/sandbox/pots/{pot}/transactions"),
+            "",
+            Some(body),
+        )
+    };
+    let (status, paid) = simulate(
+        &mut tpp,
+        json!({"Source": "CardPayment", "Amount": "12.00", "Merchant": "easyJet",
+               "MerchantCategoryCode": "4511", "Metadata": {"receipt": "R-123", "trip": "Lisbon"}}),
+    );
+    assert_eq!(status, 201, "{paid}");
+    let (status, _) = simulate(&mut tpp, json!({"Source": "TransferIn", "Amount": "5.00"}));
+    assert_eq!(status, 201);
+    let all = history(&mut tpp, &token, pot, "?order=desc");
+    let (transfer, card) = (&all[0], &all[1]);
+    assert_eq!(card["SupplementaryData"]["Category"], "holidays");
+    assert_eq!(
+        card["SupplementaryData"]["Metadata"],
+        json!({"trigger": "card_payment", "receipt": "R-123", "trip": "Lisbon"})
+    );
+    assert_eq!(card["MerchantDetails"]["MerchantName"], "easyJet");
+    assert_eq!(transfer["SupplementaryData"]["Category"], "savings");
+    assert_eq!(
+        transfer["SupplementaryData"]["Metadata"],
+        json!({"trigger": "user"})
+    );
+    assert_eq!(
+        transfer["DebtorAccount"],
+        json!({"SchemeName": "UK.OBIE.SortCodeAccountNumber", "Identification": "04000412345678", "Name": "Personal Account"})
+    );
+    // The typed model reads them.
+    let typed: OBReadPotTransaction1 = serde_json::from_value(json!({
+        "Data": {"Transaction": [card]}, "Links": {"Self": "x"}, "Meta": {}
+    }))
+    .unwrap();
+    let data = typed.data.transaction[0]
+        .supplementary_data
+        .as_ref()
+        .unwrap();
+    assert_eq!(data.category.as_ref().unwrap().as_str(), "holidays");
+    // Metadata the control refuses: named.
+    for (metadata, path) in [
+        (json!({"trigger": "mine"}), "Metadata.trigger"),
+        (json!({"n": 1}), "Metadata.n"),
+        (json!("text"), "Metadata"),
+    ] {
+        let (status, err) = simulate(
+            &mut tpp,
+            json!({"Source": "TransferIn", "Amount": "1.00", "Metadata": metadata}),
+        );
+        assert_eq!(
+            (status, &err["Errors"][0]["Path"]),
+            (400, &json!(path)),
+            "{err}"
+        );
+    }
+}
