@@ -3,8 +3,9 @@
 //! the pot control, which makes a pot transaction happen; and the sandbox clock, which every
 //! time rule of the emulator follows and which moves only forward.
 
-use http::Request;
+use http::{Method, Request};
 use ob_jose::Jwks;
+use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -46,10 +47,6 @@ impl Client {
         roles: &[&str],
         jwks: &Jwks,
     ) -> Result<SandboxStatement, ClientError> {
-        let url = format!(
-            "{}/sandbox/software-statements",
-            self.config.endpoints.issuer
-        );
         let body = serde_json::json!({
             "software_statement_claims": {
                 "software_id": software_id,
@@ -60,12 +57,8 @@ impl Client {
             },
             "jwks": jwks,
         });
-        let req = Request::post(&url)
-            .header("content-type", "application/json")
-            .body(body.to_string().into_bytes())
-            .map_err(|e| ClientError::Config(format!("{url}: {e}")))?;
-        let resp = self.expect_success(req).await?;
-        decode(&url, resp.body())
+        self.sandbox_control(Method::POST, "software-statements", Some(&body))
+            .await
     }
 
     /// `POST {issuer}/sandbox/pots/{pot_id}/transactions` (the local emulator only): makes a
@@ -78,34 +71,25 @@ impl Client {
         pot_id: &str,
         body: &Value,
     ) -> Result<Value, ClientError> {
-        let url = format!(
-            "{}/sandbox/pots/{pot_id}/transactions",
-            self.config.endpoints.issuer
-        );
-        let bytes = serde_json::to_vec(body).map_err(|e| ClientError::Config(e.to_string()))?;
-        let req = Request::post(&url)
-            .header("content-type", "application/json")
-            .body(bytes)
-            .map_err(|e| ClientError::Config(format!("{url}: {e}")))?;
-        let resp = self.expect_success(req).await?;
-        decode(&url, resp.body())
+        self.sandbox_control(
+            Method::POST,
+            &format!("pots/{pot_id}/transactions"),
+            Some(body),
+        )
+        .await
     }
 
     /// `GET {issuer}/sandbox/clock` (the local emulator only): sandbox time now.
     pub async fn sandbox_clock(&self) -> Result<SandboxClock, ClientError> {
-        let url = format!("{}/sandbox/clock", self.config.endpoints.issuer);
-        let req = Request::get(&url)
-            .body(Vec::new())
-            .map_err(|e| ClientError::Config(format!("{url}: {e}")))?;
-        let resp = self.expect_success(req).await?;
-        decode(&url, resp.body())
+        self.sandbox_control(Method::GET, "clock", None).await
     }
 
     /// `POST {issuer}/sandbox/clock` (the local emulator only): moves the sandbox clock on by
     /// an ISO 8601 duration such as `PT25H`, `P1D` or `P1M` (calendar months), and returns the
     /// new time. Scheduled work falls due as the clock passes it.
     pub async fn sandbox_advance_clock(&self, by: &str) -> Result<SandboxClock, ClientError> {
-        self.move_clock(&serde_json::json!({ "AdvanceBy": by }))
+        let body = serde_json::json!({ "AdvanceBy": by });
+        self.sandbox_control(Method::POST, "clock", Some(&body))
             .await
     }
 
@@ -116,14 +100,25 @@ impl Client {
         to: chrono::DateTime<chrono::Utc>,
     ) -> Result<SandboxClock, ClientError> {
         let at = to.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-        self.move_clock(&serde_json::json!({ "SetTo": at })).await
+        let body = serde_json::json!({ "SetTo": at });
+        self.sandbox_control(Method::POST, "clock", Some(&body))
+            .await
     }
 
-    async fn move_clock(&self, body: &Value) -> Result<SandboxClock, ClientError> {
-        let url = format!("{}/sandbox/clock", self.config.endpoints.issuer);
-        let req = Request::post(&url)
-            .header("content-type", "application/json")
-            .body(body.to_string().into_bytes())
+    /// `{method} {issuer}/sandbox/{path}` with a JSON `body`, and its answer decoded.
+    async fn sandbox_control<R: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<R, ClientError> {
+        let url = format!("{}/sandbox/{path}", self.config.endpoints.issuer);
+        let mut req = Request::builder().method(method).uri(&url);
+        if body.is_some() {
+            req = req.header("content-type", "application/json");
+        }
+        let req = req
+            .body(body.map(|b| b.to_string().into_bytes()).unwrap_or_default())
             .map_err(|e| ClientError::Config(format!("{url}: {e}")))?;
         let resp = self.expect_success(req).await?;
         decode(&url, resp.body())

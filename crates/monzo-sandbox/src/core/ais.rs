@@ -26,7 +26,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use super::http::{self, param};
+use super::http::{self, param, rfc3339};
 use super::{Ctx, Sandbox};
 use crate::seed::{Account, AccountKind, Pot, Transaction, TxStatus};
 
@@ -200,10 +200,6 @@ fn status_name(c: &AccountAccessConsent) -> &'static str {
         AccountAccessConsent::Rejected(_) => "Rejected",
         AccountAccessConsent::Revoked(_) => "Revoked",
     }
-}
-
-fn rfc3339(t: Instant) -> String {
-    t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
 fn amount(a: Decimal) -> String {

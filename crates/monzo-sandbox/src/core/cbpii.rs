@@ -18,7 +18,8 @@ use ob_model::funds::OBFundsConfirmation1;
 use serde_json::{json, Value};
 
 use super::http;
-use super::pis::{decode, rfc3339, to_json, Caller, TokenUse};
+use super::http::rfc3339;
+use super::pis::{decode, to_json, Caller, TokenUse};
 use super::{Ctx, Sandbox};
 
 /// A funds-confirmation consent and what the sandbox keeps with it.

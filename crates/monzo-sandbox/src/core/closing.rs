@@ -8,7 +8,7 @@
 //! Each answers 200 with what it closed. Closing what is already closed, or is not there, is a
 //! 400 `UK.OBIE.Resource.NotFound` (as for any unknown resource here) and changes nothing.
 
-use http::{Request, Response, StatusCode};
+use http::{Response, StatusCode};
 use ob_errors::ApiError;
 use serde_json::json;
 
@@ -20,7 +20,6 @@ impl Sandbox {
     pub(super) fn close_account(
         &mut self,
         account_id: &str,
-        _req: &Request<Vec<u8>>,
         ctx: &Ctx,
     ) -> Result<Response<Vec<u8>>, ApiError> {
         let account = self
@@ -71,7 +70,6 @@ impl Sandbox {
     pub(super) fn close_pot(
         &mut self,
         pot_id: &str,
-        _req: &Request<Vec<u8>>,
         ctx: &Ctx,
     ) -> Result<Response<Vec<u8>>, ApiError> {
         let (account_id, balance, locked) = self

@@ -400,11 +400,9 @@ impl Sandbox {
         credit: bool,
         ctx: &Ctx,
     ) {
-        let mut readers = self
+        let readers = self
             .ais
             .readers_of_transactions(account_id, credit, ctx.now);
-        // A deleted client hears nothing (its consents outlive it).
-        readers.retain(|c| self.clients.contains_key(c));
         let link = format!("{}/pots/{pot_id}/transactions", self.config.aisp_base());
         for client in readers {
             self.emit_resource_update(
@@ -431,6 +429,7 @@ impl Sandbox {
         txn: &str,
         ctx: &Ctx,
     ) {
+        // A deleted client hears nothing (its consents outlive it).
         if !self.clients.contains_key(client) {
             return;
         }

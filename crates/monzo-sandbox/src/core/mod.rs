@@ -488,9 +488,9 @@ impl Sandbox {
             (&Method::GET, ["jwks"]) => Ok(self.jwks()),
             (&Method::POST, ["sandbox", "software-statements"]) => self.issue_statement(req, ctx),
             (&Method::POST, ["sandbox", "accounts", account, "close"]) => {
-                self.close_account(account, req, ctx)
+                self.close_account(account, ctx)
             }
-            (&Method::POST, ["sandbox", "pots", pot, "close"]) => self.close_pot(pot, req, ctx),
+            (&Method::POST, ["sandbox", "pots", pot, "close"]) => self.close_pot(pot, ctx),
             (&Method::GET | &Method::POST, ["sandbox", "clock"]) => {
                 self.clock_control(&method, req, ctx)
             }

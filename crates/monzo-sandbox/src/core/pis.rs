@@ -30,7 +30,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use super::http;
+use super::http::{self, rfc3339};
 use super::schedule::Outbound;
 use super::{Ctx, Sandbox};
 use crate::seed::{Counterparty, ScheduledPayment, StandingOrder};
@@ -172,17 +172,26 @@ impl State {
         self.consents.get(id).map(|c| c.amount)
     }
 
-    /// The order behind the scheduled payment or standing order listed on the account as
-    /// `listed` (`sp_...`/`so_...`): its id, its resource type (the orders' path), and the
-    /// client whose consent it was made under.
-    pub(super) fn order_of_listed(&self, listed: &str) -> Option<(String, &'static str, String)> {
+    /// The id of the order behind the scheduled payment or standing order listed on an
+    /// account as `listed` (`sp_...`/`so_...`: the order's id after its prefix).
+    fn deferred_order_id(&self, listed: &str) -> Option<String> {
         let tail = listed.split_once('_').map_or(listed, |(_, t)| t);
-        let (id, order) = self.orders.iter().find(|(_, o)| {
-            matches!(
-                o.kind,
-                PaymentKind::DomesticScheduled | PaymentKind::DomesticStandingOrder
-            ) && o.tail == tail
-        })?;
+        self.orders
+            .iter()
+            .find(|(_, o)| {
+                matches!(
+                    o.kind,
+                    PaymentKind::DomesticScheduled | PaymentKind::DomesticStandingOrder
+                ) && o.tail == tail
+            })
+            .map(|(id, _)| id.clone())
+    }
+
+    /// The order behind `listed` ([`State::deferred_order_id`]): its id, its resource type
+    /// (the orders' path), and the client whose consent it was made under.
+    pub(super) fn order_of_listed(&self, listed: &str) -> Option<(String, &'static str, String)> {
+        let id = self.deferred_order_id(listed)?;
+        let order = self.orders.get(&id)?;
         let client = self
             .consents
             .get(&order.consent_id)?
@@ -190,39 +199,32 @@ impl State {
             .info()
             .client_id
             .clone();
-        Some((id.clone(), api_of(order.kind).orders, client))
+        Some((id, api_of(order.kind).orders, client))
     }
 
-    /// Marks the order behind the scheduled payment or standing order listed on the account as
-    /// `listed` cancelled (its account was closed).
+    /// Marks the order behind `listed` cancelled (its account was closed).
     pub(super) fn cancel(&mut self, listed: &str, at: Instant) {
-        let tail = listed.split_once('_').map_or(listed, |(_, t)| t);
-        if let Some(order) = self.orders.values_mut().find(|o| {
-            matches!(
-                o.kind,
-                PaymentKind::DomesticScheduled | PaymentKind::DomesticStandingOrder
-            ) && o.tail == tail
-        }) {
+        if let Some(order) = self
+            .deferred_order_id(listed)
+            .and_then(|id| self.orders.get_mut(&id))
+        {
             order.status = "Cancelled";
             order.status_updated = Some(at);
         }
     }
 
-    /// Records that the scheduled payment or standing order listed on the account as `listed`
-    /// (`sp_...`/`so_...`, the order's id after its prefix) fell due at `at`.
+    /// Records that the order behind `listed` fell due at `at`, and why the bank refused the
+    /// payment if it did.
     pub(super) fn executed(
         &mut self,
         listed: &str,
         at: Instant,
         rejection: Option<RejectionReason>,
     ) {
-        let tail = listed.split_once('_').map_or(listed, |(_, t)| t);
-        if let Some(order) = self.orders.values_mut().find(|o| {
-            matches!(
-                o.kind,
-                PaymentKind::DomesticScheduled | PaymentKind::DomesticStandingOrder
-            ) && o.tail == tail
-        }) {
+        if let Some(order) = self
+            .deferred_order_id(listed)
+            .and_then(|id| self.orders.get_mut(&id))
+        {
             order.last_execution = Some((at, rejection));
         }
     }
@@ -236,10 +238,6 @@ pub(crate) fn status_name(c: &PaymentConsent) -> &'static str {
         PaymentConsent::Rejected(_) => "Rejected",
         PaymentConsent::Consumed(_) => "Consumed",
     }
-}
-
-pub(super) fn rfc3339(t: Instant) -> String {
-    t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
 /// Reads a request body strictly as its spec type in Monzo's profile ([`http::decode_valid`]).

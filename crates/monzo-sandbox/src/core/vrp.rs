@@ -20,7 +20,8 @@ use ob_jose::Instant;
 use serde_json::{json, Value};
 
 use super::http;
-use super::pis::{decode, desired_rejection, rfc3339, to_json, Caller, TokenUse};
+use super::http::rfc3339;
+use super::pis::{decode, desired_rejection, to_json, Caller, TokenUse};
 use super::{Ctx, Sandbox};
 
 /// A VRP consent and what the sandbox keeps with it.

@@ -167,11 +167,7 @@ fn a_closed_account_is_still_listed_and_pays_nothing_more() {
         .1
         .transactions
         .len();
-    let req = Request::post(p.tpp.url("/open-banking/sandbox/clock"))
-        .header("content-type", "application/json")
-        .body(json!({"AdvanceBy": "P5D"}).to_string().into_bytes())
-        .unwrap();
-    assert_eq!(p.tpp.send(req, false).status(), 200);
+    crate::clock::advance(&mut p.tpp, "P5D");
     let (_, joint) = p.tpp.sandbox().world().account(JOINT).unwrap();
     assert_eq!(joint.transactions.len(), before);
     // Its order answers Cancelled.

@@ -42,8 +42,9 @@ fn refresh(tpp: &mut Tpp, token: &Secret) -> TokenResponse {
     parse_token_response(&resp, tpp.now).unwrap()
 }
 
-/// Moves the clock on by an ISO 8601 duration, checking it did.
-fn advance(tpp: &mut Tpp, by: &str) {
+/// Moves the clock on by an ISO 8601 duration, checking it did (the other tests' way to move
+/// time).
+pub(crate) fn advance(tpp: &mut Tpp, by: &str) {
     let (status, v) = move_clock(tpp, &json!({ "AdvanceBy": by }));
     assert_eq!(status, 200, "{by}: {v}");
 }

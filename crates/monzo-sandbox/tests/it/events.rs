@@ -568,13 +568,7 @@ fn changes_after_creation_are_announced_on_the_resource() {
     );
     assert!(polled(&mut p.tpp, &app).is_empty());
     // The scheduled payment falls due and is refused.
-    let (status, _) = p.tpp.json(
-        "POST",
-        "/open-banking/sandbox/clock",
-        "",
-        Some(json!({"AdvanceBy": "PT2H"})),
-    );
-    assert_eq!(status, 200);
+    crate::clock::advance(&mut p.tpp, "PT2H");
     let events = polled(&mut p.tpp, &app);
     assert_eq!(events.len(), 1, "{events:?}");
     let scheduled_id = scheduled["Data"]["DomesticScheduledPaymentId"]

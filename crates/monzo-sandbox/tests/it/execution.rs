@@ -9,6 +9,7 @@ use monzo_sandbox::seed::{Transaction, TxStatus};
 use ob_oidc::token::{parse_token_response, prepare_client_credentials};
 use serde_json::{json, Value};
 
+use crate::clock::advance;
 use crate::journey::Tpp;
 use crate::payment_kinds::{consent_and_order, creditor, vrp_body, vrp_consent_body};
 use crate::payments::Payer;
@@ -17,20 +18,6 @@ const HEAVY: &str = "user_0000A4C4ZChWNMEvew2U77";
 const HEAVY_ACCOUNT: &str = "acc_0000A4C4ZSskDOixqNPfpR";
 const LIGHT: &str = "user_0000A4C4wkPFE7x9at8Ujp";
 const LIGHT_ACCOUNT: &str = "acc_0000A4C4wz4Ail0f3sONTV";
-
-fn advance(tpp: &mut Tpp, by: &str) {
-    let req = Request::post(tpp.url("/open-banking/sandbox/clock"))
-        .header("content-type", "application/json")
-        .body(json!({ "AdvanceBy": by }).to_string().into_bytes())
-        .unwrap();
-    let resp = tpp.send(req, false);
-    assert_eq!(
-        resp.status(),
-        200,
-        "{}",
-        String::from_utf8_lossy(resp.body())
-    );
-}
 
 /// The account's transactions with this reference (the history keeps it upper-cased).
 fn with_reference(tpp: &mut Tpp, account: &str, reference: &str) -> Vec<Transaction> {

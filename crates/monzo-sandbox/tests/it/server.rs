@@ -450,37 +450,40 @@ fn spawn_sandbox(port: u16, dir: &std::path::Path) -> Sandboxed {
     panic!("the sandbox did not start on port {port}");
 }
 
-#[test]
-fn a_payment_survives_a_crash() {
-    use crate::payments::Payer;
+/// The real binary on a free port with a fresh state directory named after `name`, and a
+/// payments client registered with it over HTTPS, its certificate from the running sandbox's
+/// development CA (the state is SQLite in WAL mode: readable while the server runs). For the
+/// tests that kill the process.
+fn crashable_payer(name: &str) -> (std::path::PathBuf, u16, Sandboxed, crate::payments::Payer) {
     let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("sandbox-crash-{}", std::process::id()));
+        .join(format!("{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
         .port();
-    let mut child = spawn_sandbox(port, &dir);
-    // A client certificate from the running sandbox's development CA (the state is SQLite in
-    // WAL mode: readable while the server runs).
+    let child = spawn_sandbox(port, &dir);
     let store = monzo_sandbox::server::store::Store::open(&dir).unwrap();
     let ca_pem = store.get("ca_cert").unwrap().unwrap();
     let ca =
         monzo_sandbox::server::ca::DevCa::load(&store.get("ca_key").unwrap().unwrap(), &ca_pem)
             .unwrap();
     let cert = ca.issue_client(&subject()).unwrap();
-    let rt = runtime();
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
-    let client = Client::from_parts(rt.clone(), addr, &ca_pem, &cert);
-    let base = format!("https://127.0.0.1:{port}");
+    let client = Client::from_parts(runtime(), addr, &ca_pem, &cert);
     let tpp = Tpp::register_for(
         Transport::Https(client),
-        &base,
+        &format!("https://127.0.0.1:{port}"),
         wall_clock(),
         "openid payments",
     );
-    let mut p = Payer::from_tpp(tpp);
+    (dir, port, child, crate::payments::Payer::from_tpp(tpp))
+}
+
+#[test]
+fn a_payment_survives_a_crash() {
+    let (dir, port, mut child, mut p) = crashable_payer("sandbox-crash");
     let consent = p.consent("12.34", "crash-consent");
     let token = p.authorise(&consent);
     let (status, paid) = p.pay(&consent, &token, "12.34", "crash-pay");
@@ -542,19 +545,7 @@ fn the_sandbox_clock_starts_where_asked_and_survives_a_restart() {
         json!({"DesiredStatus": "Authorised", "UserID": "user_0000A4C4nqORb7K9YYW3r0"}),
     );
     let tokens = tpp.authorise(&consent);
-    let advance = |tpp: &mut Tpp, by: &str| {
-        let req = Request::post(tpp.url("/open-banking/sandbox/clock"))
-            .header("content-type", "application/json")
-            .body(json!({ "AdvanceBy": by }).to_string().into_bytes())
-            .unwrap();
-        let resp = tpp.send(req, false);
-        assert_eq!(
-            resp.status(),
-            200,
-            "{}",
-            String::from_utf8_lossy(resp.body())
-        );
-    };
+    let advance = crate::clock::advance;
     advance(&mut tpp, "P89D");
     let resp = tpp.send(
         ob_oidc::token::prepare_refresh(
@@ -609,33 +600,7 @@ fn the_sandbox_clock_starts_where_asked_and_survives_a_restart() {
 #[test]
 fn executions_survive_a_crash() {
     use crate::payment_kinds::creditor;
-    use crate::payments::Payer;
-    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("sandbox-exec-crash-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let mut child = spawn_sandbox(port, &dir);
-    let store = monzo_sandbox::server::store::Store::open(&dir).unwrap();
-    let ca_pem = store.get("ca_cert").unwrap().unwrap();
-    let ca =
-        monzo_sandbox::server::ca::DevCa::load(&store.get("ca_key").unwrap().unwrap(), &ca_pem)
-            .unwrap();
-    let cert = ca.issue_client(&subject()).unwrap();
-    let rt = runtime();
-    let addr = SocketAddr::from(([127, 0, 0, 1], port));
-    let base = format!("https://127.0.0.1:{port}");
-    let client = Client::from_parts(rt.clone(), addr, &ca_pem, &cert);
-    let tpp = Tpp::register_for(
-        Transport::Https(client),
-        &base,
-        wall_clock(),
-        "openid payments",
-    );
-    let mut p = Payer::from_tpp(tpp);
+    let (dir, port, mut child, mut p) = crashable_payer("sandbox-exec-crash");
     // A daily standing order whose first payment is two seconds away.
     let first = wall_clock() + chrono::Duration::seconds(2);
     let data = json!({
@@ -702,11 +667,7 @@ fn executions_survive_a_crash() {
     assert_eq!(status, 200, "{page}");
     assert_eq!(daily(&page), before);
     // The order runs on: a day later, the second payment.
-    let req = Request::post(p.tpp.url("/open-banking/sandbox/clock"))
-        .header("content-type", "application/json")
-        .body(json!({"AdvanceBy": "P1D"}).to_string().into_bytes())
-        .unwrap();
-    assert_eq!(p.tpp.send(req, false).status(), 200);
+    crate::clock::advance(&mut p.tpp, "P1D");
     let fresh = ob_oidc::token::parse_token_response(
         &p.tpp.send(
             ob_oidc::token::prepare_refresh(
