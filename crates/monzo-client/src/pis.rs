@@ -27,22 +27,23 @@ pub enum PaymentApi {
     DomesticVrp,
 }
 
-/// Why the bank rejected a payment, from its order (or VRP) response as JSON: Monzo's
-/// `Data.SupplementaryData.RejectionReason`, or for a VRP `Data.StatusReasonDescription`;
-/// `None` when the response names no reason Monzo documents.
+/// Why the bank rejected a payment, from its order (or VRP) response as JSON, where Monzo
+/// reports it: `Data.Initiation.SupplementaryData.RejectionReason` for a payment order,
+/// `Data.Instruction.SupplementaryData.RejectionReason` for a VRP; `None` when the response
+/// names no reason Monzo documents.
 ///
 /// ```
 /// use monzo_client::{rejection_reason, RejectionReason};
 ///
 /// let order = serde_json::json!({"Data": {"Status": "Rejected",
-///     "SupplementaryData": {"RejectionReason": "Insufficient funds"}}});
+///     "Initiation": {"SupplementaryData": {"RejectionReason": "Insufficient funds"}}}});
 /// assert_eq!(rejection_reason(&order), Some(RejectionReason::InsufficientFunds));
 /// ```
 pub fn rejection_reason(response: &serde_json::Value) -> Option<RejectionReason> {
     let data = &response["Data"];
-    data["SupplementaryData"]["RejectionReason"]
-        .as_str()
-        .or_else(|| data["StatusReasonDescription"].as_str())
+    ["Initiation", "Instruction"]
+        .iter()
+        .find_map(|part| data[*part]["SupplementaryData"]["RejectionReason"].as_str())
         .and_then(RejectionReason::from_text)
 }
 

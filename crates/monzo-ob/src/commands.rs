@@ -1140,7 +1140,7 @@ async fn pay(dir: &Dir, a: PayArgs) -> Result<(), String> {
         .map_err(err)?;
     let v = serde_json::to_value(&made.body).map_err(err)?;
     let status = text(&v, &["Data", "Status"]);
-    let reason = text(&v, &["Data", "SupplementaryData", "RejectionReason"]);
+    let reason = monzo_client::rejection_reason(&v).map_or("", |r| r.text());
     println!(
         "payment {} {status}{}",
         text(&v, &["Data", "DomesticPaymentId"]),

@@ -1,6 +1,7 @@
 //! Why Monzo rejects a payment: the reasons its documentation lists, with the exact text it
-//! puts in `SupplementaryData.RejectionReason`, and the two messages it gives when it cannot say
-//! more ("Rejected Payments" in Monzo's Open Banking docs).
+//! puts in `RejectionReason` (of the payment order's `Data/Initiation/SupplementaryData`, of a
+//! VRP's `Data/Instruction/SupplementaryData`), and the two messages it gives when it cannot
+//! say more ("Rejected Payments" in Monzo's Open Banking docs).
 
 use std::fmt;
 

@@ -379,6 +379,15 @@ fn check_order(
     })
 }
 
+/// Sets `RejectionReason` in the `SupplementaryData` of `instructed` (an order's `Initiation`,
+/// a VRP's `Instruction`), where Monzo reports why it rejected a payment.
+pub(super) fn with_rejection_reason(instructed: &mut Value, reason: &str) {
+    if !instructed["SupplementaryData"].is_object() {
+        instructed["SupplementaryData"] = json!({});
+    }
+    instructed["SupplementaryData"]["RejectionReason"] = json!(reason);
+}
+
 /// The sandbox's `DesiredRejectionReason` in an `Initiation` (or VRP `ControlParameters`)
 /// `SupplementaryData`: this emulator's trigger for the rejection reasons no real cause
 /// produces here (validated against Monzo's texts with the rest of the body).
@@ -1011,14 +1020,14 @@ impl Sandbox {
             data["ExpectedExecutionDateTime"] = json!(rfc3339(p.created));
             data["ExpectedSettlementDateTime"] = json!(rfc3339(p.created + Duration::seconds(1)));
         }
-        if let Some(reason) = p.rejection {
-            data["SupplementaryData"] = json!({"RejectionReason": reason});
-        }
-        // A scheduled payment or standing-order payment the bank refused when it fell due:
-        // the reason where Monzo puts it, in SupplementaryData.
-        if let Some((_, Some(reason))) = p.last_execution {
-            data["SupplementaryData"] = json!({"RejectionReason": reason.text()});
-        }
+        // Why the bank refused the payment (at once, or, for a scheduled payment or a
+        // standing order, when it last fell due), where Monzo puts it: the `RejectionReason`
+        // of `Data/Initiation/SupplementaryData` (the response's `Data` itself is closed).
+        let rejection = p.rejection.or_else(|| {
+            p.last_execution
+                .and_then(|(_, r)| r)
+                .map(RejectionReason::text)
+        });
         // Monzo returns the account the payment was made from, and, when the consent asked for
         // it, the same account as the refund account.
         if let Some((user, account)) = self.world.account(&p.account_id) {
@@ -1035,6 +1044,9 @@ impl Sandbox {
             }
         }
         data["Initiation"] = p.initiation.clone();
+        if let Some(reason) = rejection {
+            with_rejection_reason(&mut data["Initiation"], reason);
+        }
         json!({
             "Data": data,
             "Links": {"Self": format!("{}/{}/{id}", self.config.pisp_base(), api.orders)},

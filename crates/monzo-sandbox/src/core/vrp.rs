@@ -21,7 +21,7 @@ use serde_json::{json, Value};
 
 use super::http;
 use super::http::rfc3339;
-use super::pis::{decode, desired_rejection, to_json, Caller, TokenUse};
+use super::pis::{decode, desired_rejection, to_json, with_rejection_reason, Caller, TokenUse};
 use super::{Ctx, Sandbox};
 
 /// A VRP consent and what the sandbox keeps with it.
@@ -371,10 +371,10 @@ impl Sandbox {
             "Initiation": p.initiation,
             "Instruction": p.instruction,
         });
-        // The VRP response has no SupplementaryData (its Data is closed): a refusal's reason
-        // goes where OBIE's VRP spec puts one, StatusReason and its description, in Monzo's
-        // words.
+        // A refusal's reason where Monzo puts it for a VRP, `Data/Instruction/
+        // SupplementaryData/RejectionReason`, and in OBIE's VRP status reason as well.
         if let Some(reason) = p.rejection {
+            with_rejection_reason(&mut data["Instruction"], reason.text());
             data["StatusReason"] = json!("UK.OBIE.OtherReason");
             data["StatusReasonDescription"] = json!(reason.text());
         }

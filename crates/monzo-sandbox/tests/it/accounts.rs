@@ -92,7 +92,7 @@ fn every_account_type_has_monzo_s_description_and_limit() {
     );
     assert_eq!(personal["Data"]["Status"], "Rejected", "{personal}");
     assert_eq!(
-        personal["Data"]["SupplementaryData"]["RejectionReason"],
+        personal["Data"]["Initiation"]["SupplementaryData"]["RejectionReason"],
         "Payment limits exceeded"
     );
     let sole = pay(&mut p, MEDIUM, SOLE_TRADER, "20000.00", "s-20k");
@@ -111,7 +111,7 @@ fn every_account_type_has_monzo_s_description_and_limit() {
     let ltd = pay(&mut p, LIGHT, LIMITED, "5000.01", "l-5k");
     assert_eq!(ltd["Data"]["Status"], "Rejected", "{ltd}");
     assert_eq!(
-        ltd["Data"]["SupplementaryData"]["RejectionReason"],
+        ltd["Data"]["Initiation"]["SupplementaryData"]["RejectionReason"],
         "Payment limits exceeded"
     );
 }

@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 
 use crate::clock::advance;
 use crate::journey::Tpp;
-use crate::payment_kinds::{consent_and_order, creditor, vrp_body, vrp_consent_body};
+use crate::payment_kinds::{consent_and_order, creditor, valid, vrp_body, vrp_consent_body};
 use crate::payments::Payer;
 
 const HEAVY: &str = "user_0000A4C4ZChWNMEvew2U77";
@@ -256,9 +256,9 @@ fn executions_meet_the_funds_and_the_daily_limit() {
             .as_str()
             .unwrap()
             .to_owned();
-        order(p, &format!("/domestic-scheduled-payments/{id}"))["Data"]["SupplementaryData"]
-            ["RejectionReason"]
-            .clone()
+        let got = order(p, &format!("/domestic-scheduled-payments/{id}"));
+        valid::<monzo_model::payments::OBWriteDomesticScheduledResponse5>(&got);
+        got["Data"]["Initiation"]["SupplementaryData"]["RejectionReason"].clone()
     };
     assert_eq!(reason(&mut p, &rent), Value::Null);
     assert_eq!(reason(&mut p, &broke), "Insufficient funds");
@@ -307,7 +307,11 @@ fn executions_meet_the_funds_and_the_daily_limit() {
         over["Data"]["StatusReasonDescription"],
         "Payment limits exceeded"
     );
-    crate::payment_kinds::valid::<monzo_model::vrp::OBDomesticVRPResponse>(&over);
+    assert_eq!(
+        over["Data"]["Instruction"]["SupplementaryData"]["RejectionReason"],
+        "Payment limits exceeded"
+    );
+    valid::<monzo_model::vrp::OBDomesticVRPResponse>(&over);
     let (status, fits, _) = p.post(
         "/domestic-vrps",
         &token,
@@ -353,9 +357,10 @@ fn every_rejection_reason_can_be_asked_for() {
         );
         assert_eq!(made["Data"]["Status"], "Rejected", "{made}");
         assert_eq!(
-            made["Data"]["SupplementaryData"]["RejectionReason"],
+            made["Data"]["Initiation"]["SupplementaryData"]["RejectionReason"],
             reason.text()
         );
+        valid::<monzo_model::payments::OBWriteDomesticResponse5>(&made);
         assert_eq!(balance(p.tpp.sandbox().world()), before, "{reason}");
     }
     // Not one of Monzo's texts: refused with the rest of the body.
@@ -391,7 +396,7 @@ fn every_rejection_reason_can_be_asked_for() {
     let id = made["Data"]["DomesticScheduledPaymentId"].as_str().unwrap();
     let got = order(&mut p, &format!("/domestic-scheduled-payments/{id}"));
     assert_eq!(
-        got["Data"]["SupplementaryData"]["RejectionReason"],
+        got["Data"]["Initiation"]["SupplementaryData"]["RejectionReason"],
         "FPS not acknowledged"
     );
 
@@ -418,6 +423,17 @@ fn every_rejection_reason_can_be_asked_for() {
         made["Data"]["StatusReasonDescription"],
         "Scheme limits exceeded"
     );
+    assert_eq!(
+        vrp_rejection_reason(&made),
+        Some("Scheme limits exceeded".to_owned())
+    );
+}
+
+/// Where Monzo reports a VRP's rejection reason: `Data/Instruction/SupplementaryData`.
+fn vrp_rejection_reason(vrp: &Value) -> Option<String> {
+    vrp["Data"]["Instruction"]["SupplementaryData"]["RejectionReason"]
+        .as_str()
+        .map(str::to_owned)
 }
 
 /// Pending card payments settle two days on; a pump's pre-authorisation settles for what was

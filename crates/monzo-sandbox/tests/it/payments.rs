@@ -235,10 +235,16 @@ fn over_the_daily_limit_the_payment_is_rejected() {
     let (status, payment) = p.pay(&consent, &token, "10000.01", "p-1");
     assert_eq!(status, 201, "{payment}");
     assert_eq!(payment["Data"]["Status"], "Rejected");
+    // Monzo's place for the reason: Data/Initiation/SupplementaryData (Data itself is closed,
+    // and the response still fits the spec).
     assert_eq!(
-        payment["Data"]["SupplementaryData"]["RejectionReason"],
+        payment["Data"]["Initiation"]["SupplementaryData"]["RejectionReason"],
         "Payment limits exceeded"
     );
+    assert!(payment["Data"].get("SupplementaryData").is_none());
+    let typed: monzo_model::payments::OBWriteDomesticResponse5 =
+        serde_json::from_value(payment.clone()).unwrap();
+    ob_model::Validate::validate(&typed).unwrap();
 }
 
 #[test]
