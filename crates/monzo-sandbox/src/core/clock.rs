@@ -190,7 +190,7 @@ fn read_move(body: &[u8]) -> Result<Move, ApiError> {
     {
         return Err(h::obie(
             ob_errors::Prefix::BadRequest,
-            "invalid_request",
+            "unexpected_field",
             "The request is invalid",
             ob_errors::ErrorCode::FieldUnexpected,
             &format!("{other}: expected only AdvanceBy or SetTo"),
@@ -223,7 +223,7 @@ fn read_move(body: &[u8]) -> Result<Move, ApiError> {
         )),
         (None, None) => Err(h::obie(
             ob_errors::Prefix::BadRequest,
-            "invalid_request",
+            "missing_field",
             "The request is invalid",
             ob_errors::ErrorCode::FieldMissing,
             "expected AdvanceBy (an ISO 8601 duration) or SetTo (an RFC 3339 date-time)",
