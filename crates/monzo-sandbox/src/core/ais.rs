@@ -27,7 +27,7 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use super::http::{self, param, rfc3339};
-use super::{Ctx, Sandbox};
+use super::{Ctx, Region, Sandbox};
 use crate::seed::{Account, AccountKind, Pot, Transaction, TxStatus};
 
 /// Transactions per page.
@@ -226,6 +226,8 @@ struct Access {
     user_id: String,
     last_sca: Instant,
     account_ids: Vec<String>,
+    /// The base URL of the interface read (for `Links`).
+    aisp_base: String,
     permissions: Permissions,
     transaction_from: Option<Instant>,
     transaction_to: Option<Instant>,
@@ -351,11 +353,23 @@ impl Sandbox {
             })
         });
         if let Some((_, Some(user))) = &desired {
-            if self.world.user(user).is_none() {
-                return Err(http::field_invalid(
-                    "Data.SupplementaryData.UserID",
-                    "unknown sandbox user",
-                ));
+            match self.region_of_user(user) {
+                None => {
+                    return Err(http::field_invalid(
+                        "Data.SupplementaryData.UserID",
+                        "unknown sandbox user",
+                    ))
+                }
+                Some(region) if region != ctx.region => {
+                    return Err(http::field_invalid(
+                        "Data.SupplementaryData.UserID",
+                        match ctx.region {
+                            Region::Eu => "a sandbox user of the UK interface: the EU interface's user is user_0000Av3bpksv3AAmdybBCr",
+                            Region::Uk => "the EU sandbox user: it consents on the EU interface (/open-banking/eu)",
+                        },
+                    ))
+                }
+                Some(_) => {}
             }
         }
         self.ais.consents.insert(
@@ -366,10 +380,13 @@ impl Sandbox {
                 updated: ctx.now,
             },
         );
-        Ok(http::json(StatusCode::CREATED, &self.consent_body(&id)))
+        Ok(http::json(
+            StatusCode::CREATED,
+            &self.consent_body(&id, ctx.region),
+        ))
     }
 
-    fn consent_body(&self, id: &str) -> Value {
+    fn consent_body(&self, id: &str, region: Region) -> Value {
         let stored = &self.ais.consents[id];
         let info = stored.consent.info();
         let mut data = json!({
@@ -391,7 +408,7 @@ impl Sandbox {
         json!({
             "Data": data,
             "Risk": {},
-            "Links": {"Self": format!("{}/account-access-consents/{id}", self.config.aisp_base())},
+            "Links": {"Self": format!("{}/account-access-consents/{id}", self.config.aisp_base_of(region))},
             "Meta": {}
         })
     }
@@ -419,7 +436,7 @@ impl Sandbox {
     ) -> Result<Response<Vec<u8>>, ApiError> {
         let client_id = self.app_client(req, ctx, "accounts")?;
         self.owned_consent(id, &client_id)?;
-        Ok(http::json(StatusCode::OK, &self.consent_body(id)))
+        Ok(http::json(StatusCode::OK, &self.consent_body(id, ctx.region)))
     }
 
     fn delete_consent(
@@ -473,6 +490,7 @@ impl Sandbox {
                 Some(_) => return Err(http::forbidden("the account is not in the consent")),
                 None => authorised.approval.account_ids.clone(),
             },
+            aisp_base: self.config.aisp_base_of(ctx.region),
             permissions: authorised.info.permissions.clone(),
             transaction_from: authorised.info.transaction_from,
             transaction_to: authorised.info.transaction_to,
@@ -561,7 +579,7 @@ impl Sandbox {
             .collect();
         Ok(json!({
             "Data": {"Account": accounts},
-            "Links": {"Self": format!("{}/accounts", self.config.aisp_base())},
+            "Links": {"Self": format!("{}/accounts", access.aisp_base)},
             "Meta": {"TotalPages": 1}
         }))
     }

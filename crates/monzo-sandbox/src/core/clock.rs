@@ -279,6 +279,7 @@ impl Sandbox {
                 now: target,
                 wall: ctx.wall,
                 client_certificate_dn: None,
+                region: ctx.region,
             });
             target
         } else {

@@ -21,11 +21,13 @@
 //! | `POST /sandbox/pots/{PotId}/transactions` | a sandbox control: a pot transaction happens now (and subscribed clients hear of it) |
 //! | `GET`/`POST /sandbox/clock` | a sandbox control: reads or moves the sandbox [`Clock`] forward |
 //! | `POST /sandbox/accounts/{AccountId}/close`, `POST /sandbox/pots/{PotId}/close` | sandbox controls: close an account (still listed, `Deleted`) or a pot (no longer listed) |
+//! | `/eu/...` | Monzo's EU PSD2 interface ([`Region::Eu`]): its own issuer, discovery, registration (self-asserted statements), token and authorization endpoints, and `/eu/v3.1/aisp/...` (account information only, without `/pots`) for the EU sandbox user |
 
 mod ais;
 mod cbpii;
 mod clock;
 mod closing;
+mod eu;
 mod events;
 mod gate;
 mod http;
@@ -45,19 +47,57 @@ use ob_model::registration::OBClientRegistration1;
 use crate::seed::{self, Rng, World};
 
 pub use clock::{Clock, IsoDuration};
+pub use eu::{eu_keys_to_fetch, FetchedKeys, FETCHED_KEYS_HEADER};
 pub use events::{Delivery, RESOURCE_UPDATE};
 pub use ob_jose::Instant;
 
 /// The deepest JSON nesting a request body may have (Open Banking payloads need far less).
 pub const MAX_JSON_DEPTH: usize = 32;
 
+/// Which of Monzo's two Open Banking interfaces a request is for.
+///
+/// Monzo runs its UK Open Banking API and, for Monzo Bank Ireland's customers, an EU PSD2
+/// dedicated interface "built to the Open Banking spec" with its own well-known document, base
+/// URLs and registration profile, which "currently only supports Account Information Services"
+/// (Monzo's docs, "EU PSD2 API"). The emulator serves both from one listener: the EU one under
+/// `{base}/open-banking/eu`. Clients, tokens and consents belong to the interface they were
+/// registered with, and the EU sandbox user only to the EU one.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Region {
+    /// The UK Open Banking API, under `{base}/open-banking`.
+    #[default]
+    Uk,
+    /// The EU PSD2 interface, under `{base}/open-banking/eu`.
+    Eu,
+}
+
+impl Region {
+    /// The region of a request path: [`Region::Eu`] under `/open-banking/eu`.
+    pub fn of_path(path: &str) -> Region {
+        match path.strip_prefix("/open-banking/eu") {
+            Some(rest) if rest.is_empty() || rest.starts_with('/') => Region::Eu,
+            _ => Region::Uk,
+        }
+    }
+
+    /// The path prefix of the region's endpoints: `/open-banking` or `/open-banking/eu`.
+    pub fn prefix(self) -> &'static str {
+        match self {
+            Region::Uk => "/open-banking",
+            Region::Eu => "/open-banking/eu",
+        }
+    }
+}
+
 /// Where the emulator is reached, and who it is.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Config {
     /// The scheme, host and port clients use, such as `https://127.0.0.1:8443`.
     pub base: String,
-    /// The bank's organisation id (the `aud` of registration requests).
+    /// The bank's organisation id (the `aud` of UK registration requests).
     pub aspsp_org_id: String,
+    /// The EU entity's PSD2 authorisation number (the `aud` of EU registration requests).
+    pub eu_aspsp_org_id: String,
     /// Whether this project's proposals, not live at Monzo, are served: `GET
     /// /pots/{PotId}/transactions`, `PotId` on main-account transactions and its filter, and
     /// the Events API. Off, the emulator serves only what Monzo serves, so every response fits
@@ -72,6 +112,8 @@ impl Config {
         Config {
             base: base.into().trim_end_matches('/').to_owned(),
             aspsp_org_id: "0015800001ZEc3hAAD".into(),
+            // The `aud` of the registration request in Monzo's EU example.
+            eu_aspsp_org_id: "PSDIE-CBI-000000".into(),
             proposals: true,
         }
     }
@@ -90,6 +132,24 @@ impl Config {
     /// The account-information base URL: `{base}/open-banking/v3.1/aisp`.
     pub fn aisp_base(&self) -> String {
         format!("{}/open-banking/v3.1/aisp", self.base)
+    }
+
+    /// The OpenID issuer of a region: `{base}/open-banking` or `{base}/open-banking/eu`.
+    pub fn issuer_of(&self, region: Region) -> String {
+        format!("{}{}", self.base, region.prefix())
+    }
+
+    /// The account-information base URL of a region: `{issuer}/v3.1/aisp`.
+    pub fn aisp_base_of(&self, region: Region) -> String {
+        format!("{}/v3.1/aisp", self.issuer_of(region))
+    }
+
+    /// The `aud` registration requests of a region carry.
+    pub fn aspsp_org_id_of(&self, region: Region) -> &str {
+        match region {
+            Region::Uk => &self.aspsp_org_id,
+            Region::Eu => &self.eu_aspsp_org_id,
+        }
     }
 
     /// The payment-initiation base URL: `{base}/open-banking/v3.1/pisp`.
@@ -121,6 +181,8 @@ pub(crate) struct Ctx {
     pub(crate) wall: Instant,
     /// The subject DN of the client certificate, if any.
     pub(crate) client_certificate_dn: Option<String>,
+    /// The interface the request is for (from its path).
+    pub(crate) region: Region,
 }
 
 /// The keys the emulator signs with: the bank's (id_tokens, JWKS) and its directory's
@@ -148,6 +210,9 @@ pub(crate) struct Software {
     pub(crate) jwks: Jwks,
     /// The organisation the statement names.
     pub(crate) org_id: String,
+    /// UK: issued by the sandbox directory; EU: self-asserted, its keys fetched from its
+    /// `org_jwks_endpoint` at registration.
+    pub(crate) region: Region,
 }
 
 /// A registered client.
@@ -158,6 +223,8 @@ pub(crate) struct Client {
     /// The organisation of the software statement (the first half of its signatures' `iss`).
     pub(crate) org_id: String,
     pub(crate) subject_dn: String,
+    /// The interface it registered with: it is unknown to the other one.
+    pub(crate) region: Region,
 }
 
 /// The emulator's state.
@@ -355,6 +422,7 @@ impl Sandbox {
             now: self.clock.now(ctx.now),
             wall: ctx.now,
             client_certificate_dn: ctx.client_certificate_dn.clone(),
+            region: Region::of_path(req.uri().path()),
         };
         // What fell due by now happens first (booked at its own time).
         self.run_due(ctx);
@@ -465,9 +533,16 @@ impl Sandbox {
         Option<gate::Admitted>,
     ) {
         let path = req.uri().path().trim_end_matches('/').to_owned();
-        let rest = path.strip_prefix("/open-banking").unwrap_or("");
+        let rest = path.strip_prefix(ctx.region.prefix()).unwrap_or("");
         let segments: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
         let method = req.method().clone();
+        if ctx.region == Region::Eu && !eu_serves(&segments) {
+            // Monzo: "Monzo's EU PSD2 API currently only supports Account Information
+            // Services. Payment Initiation Services and the Confirmation of Funds API (CBPII)
+            // will be available at a later date"; FACTS: "EU: /pots not supported". The
+            // sandbox controls and the Events API live on the UK paths only.
+            return (Err(http::not_found()), None);
+        }
         if let ["v3.1", api @ ..] = segments.as_slice() {
             match gate::check(req, api, self.config.proposals) {
                 gate::Verdict::Elsewhere => {}
@@ -484,7 +559,7 @@ impl Sandbox {
             }
         }
         let result = match (&method, segments.as_slice()) {
-            (&Method::GET, [".well-known", "openid-configuration"]) => Ok(self.discovery()),
+            (&Method::GET, [".well-known", "openid-configuration"]) => Ok(self.discovery(ctx.region)),
             (&Method::GET, ["jwks"]) => Ok(self.jwks()),
             (&Method::POST, ["sandbox", "software-statements"]) => self.issue_statement(req, ctx),
             (&Method::POST, ["sandbox", "accounts", account, "close"]) => {
@@ -519,11 +594,35 @@ impl Sandbox {
         client_id: &str,
         ctx: &Ctx,
     ) -> Result<(), ob_errors::ApiError> {
-        let registered = self.clients.get(client_id).map(|c| c.subject_dn.as_str());
+        // A client of the other interface is as unknown here as one never registered.
+        let registered = self
+            .clients
+            .get(client_id)
+            .filter(|c| c.region == ctx.region)
+            .map(|c| c.subject_dn.as_str());
         match (ctx.client_certificate_dn.as_deref(), registered) {
             (Some(dn), Some(reg)) if ob_dcr::server::same_subject(dn, reg) => Ok(()),
             _ => Err(ob_errors::ApiError::unauthorized_empty()),
         }
+    }
+
+    /// The interface a sandbox user belongs to: the EU (Ireland) user to [`Region::Eu`], the
+    /// others to [`Region::Uk`]; `None` for an unknown user.
+    pub(crate) fn region_of_user(&self, user_id: &str) -> Option<Region> {
+        self.world.user(user_id).map(|u| match u.persona {
+            seed::Persona::Eu => Region::Eu,
+            _ => Region::Uk,
+        })
+    }
+
+    /// The first sandbox user of a region: who approves a consent with `DesiredStatus` and no
+    /// `UserID`.
+    pub(crate) fn default_user(&self, region: Region) -> Option<String> {
+        self.world
+            .users
+            .iter()
+            .find(|u| self.region_of_user(&u.id) == Some(region))
+            .map(|u| u.id.clone())
     }
 
     /// The kind of consent an id names.
@@ -795,12 +894,26 @@ impl Sandbox {
     /// requests (and only these) to rebuild the state by replaying them.
     pub fn changes_state(req: &Request<Vec<u8>>) -> bool {
         let path = req.uri().path();
+        let prefix = Region::of_path(path).prefix();
+        let rest = path.strip_prefix(prefix).unwrap_or(path);
         let read_only = req.method() == Method::GET
-            && (path.starts_with("/open-banking/v3.1/")
-                || path.starts_with("/open-banking/.well-known/")
-                || path == "/open-banking/jwks"
-                || path.trim_end_matches('/') == "/open-banking/sandbox/clock");
+            && (rest.starts_with("/v3.1/")
+                || rest.starts_with("/.well-known/")
+                || rest == "/jwks"
+                || (prefix == "/open-banking" && rest.trim_end_matches('/') == "/sandbox/clock"));
         !read_only
+    }
+}
+
+/// Whether the EU interface has the path (`segments` after `/open-banking/eu`): discovery,
+/// keys, registration, the token and authorization endpoints, and account information
+/// without pots.
+fn eu_serves(segments: &[&str]) -> bool {
+    match segments {
+        ["v3.1", "aisp", "pots", ..] => false,
+        ["v3.1", "aisp", ..] => true,
+        ["v3.1", ..] | ["sandbox", ..] => false,
+        _ => true,
     }
 }
 
@@ -835,7 +948,9 @@ pub fn fingerprint(secret: &str) -> String {
 /// path (matched as routing matches it: trailing and doubled slashes do not matter).
 fn form_secrets(path: &str) -> Option<&'static [&'static str]> {
     let rest = path.trim_end_matches('/');
-    let rest = rest.strip_prefix("/open-banking").unwrap_or("");
+    let rest = rest
+        .strip_prefix(Region::of_path(path).prefix())
+        .unwrap_or("");
     let segments: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
     match segments.as_slice() {
         ["token"] => Some(&["code", "refresh_token"]),

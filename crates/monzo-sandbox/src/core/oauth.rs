@@ -16,12 +16,23 @@ use ob_oidc::id_token::NewIdToken;
 use serde_json::{json, Value};
 
 use super::http::{self, param};
-use super::{Client, Ctx, Sandbox, Software};
+use super::{Client, Ctx, Region, Sandbox, Software};
 
 /// How long an authorization code lives.
 const CODE_LIFETIME: Duration = Duration::minutes(10);
 /// How long a client-credentials token lives (Monzo gives 30-hour access tokens).
 const APP_TOKEN_LIFETIME: Duration = Duration::hours(30);
+
+/// A registration request that passed every check, not yet kept.
+struct CheckedRegistration {
+    valid: ob_dcr::server::ValidRegistration,
+    software_id: String,
+    org_id: String,
+    dn: String,
+    region: Region,
+    /// The software's keys (the directory's copy, or what the EU statement's endpoint gave).
+    jwks: Jwks,
+}
 
 /// A code issued by the authorization endpoint.
 #[derive(Clone, Debug)]
@@ -130,8 +141,15 @@ impl Sandbox {
     /// registration requests must carry (`registration_audience`, an extension member as
     /// Discovery §3 allows: OBIE's DCR says it "should be the unique identifier for the ASPSP
     /// issued by the issuer of the software statement", which a TPP could not otherwise learn).
-    pub(super) fn discovery(&self) -> Response<Vec<u8>> {
-        let issuer = self.config.issuer();
+    ///
+    /// The EU interface ([`Region::Eu`]) has its own document: its issuer, its endpoints,
+    /// only the `accounts` scope (Monzo: AIS only) and the EU entity's `registration_audience`.
+    pub(super) fn discovery(&self, region: Region) -> Response<Vec<u8>> {
+        let issuer = self.config.issuer_of(region);
+        let scopes: &[&str] = match region {
+            Region::Uk => &["openid", "accounts", "payments", "fundsconfirmations"],
+            Region::Eu => &["openid", "accounts"],
+        };
         http::json(
             StatusCode::OK,
             &json!({
@@ -140,7 +158,7 @@ impl Sandbox {
                 "token_endpoint": format!("{issuer}/token"),
                 "jwks_uri": format!("{issuer}/jwks"),
                 "registration_endpoint": format!("{issuer}/register"),
-                "scopes_supported": ["openid", "accounts", "payments", "fundsconfirmations"],
+                "scopes_supported": scopes,
                 "response_types_supported": ["code id_token"],
                 "response_modes_supported": ["fragment"],
                 "subject_types_supported": ["public"],
@@ -155,7 +173,7 @@ impl Sandbox {
                 "tls_client_certificate_bound_access_tokens": true,
                 "claims_supported": ["sub", "acr", "auth_time", "openbanking_intent_id"],
                 "acr_values_supported": ob_oidc::authorize::ACR_VALUES,
-                "registration_audience": self.config.aspsp_org_id,
+                "registration_audience": self.config.aspsp_org_id_of(region),
             }),
         )
     }
@@ -212,8 +230,8 @@ impl Sandbox {
         // The directory gives a known software a fresh statement only for the same keys and
         // organisation: keys cannot be replaced.
         if let Some(known) = self.software.get(&claims.software_id) {
-            let same_keys =
-                serde_json::to_value(&known.jwks).ok() == serde_json::to_value(&jwks).ok();
+            let same_keys = known.region == Region::Uk
+                && serde_json::to_value(&known.jwks).ok() == serde_json::to_value(&jwks).ok();
             let same_org = claims
                 .org_id
                 .as_deref()
@@ -246,8 +264,14 @@ impl Sandbox {
         let token =
             jws::sign_json(&self.keys.directory, &header, &claims).map_err(|e| e.to_api_error())?;
         let org_id = claims.org_id.clone().unwrap_or_default();
-        self.software
-            .insert(claims.software_id.clone(), Software { jwks, org_id });
+        self.software.insert(
+            claims.software_id.clone(),
+            Software {
+                jwks,
+                org_id,
+                region: Region::Uk,
+            },
+        );
         Ok(http::json(
             StatusCode::CREATED,
             &json!({
@@ -260,25 +284,59 @@ impl Sandbox {
         ))
     }
 
-    /// Checks a registration request (a JWT signed by the software's key, carrying a
-    /// statement from the sandbox directory) sent with the client certificate `dn`.
+    /// Checks a registration request sent with the client certificate `dn`: on the UK
+    /// interface a JWT signed by the software's key carrying a statement from the sandbox
+    /// directory; on the EU one ([`Region::Eu`]) a self-asserted statement, the request signed
+    /// by a key from the statement's `org_jwks_endpoint` (fetched by the server, see
+    /// [`eu`](super::eu)). Nothing is kept: the caller does, once the whole request passes.
     fn check_registration_request(
         &mut self,
         req: &Request<Vec<u8>>,
         ctx: &Ctx,
-    ) -> Result<(ob_dcr::server::ValidRegistration, String, String, String), ApiError> {
+    ) -> Result<CheckedRegistration, ApiError> {
         let dn = ctx.client_certificate_dn.as_deref().ok_or_else(|| {
             oauth_error(
                 "invalid_client_metadata",
                 "a client certificate is required (mutual TLS)",
             )
         })?;
-        let config = ValidatorConfig::new(self.config.aspsp_org_id.clone(), Profile::Uk);
-        let directory = Jwks {
-            keys: vec![self.keys.directory.public_jwk()],
+        let (pending, jwks) = match ctx.region {
+            Region::Uk => {
+                let config = ValidatorConfig::new(self.config.aspsp_org_id.clone(), Profile::Uk);
+                let directory = Jwks {
+                    keys: vec![self.keys.directory.public_jwk()],
+                };
+                let pending = begin_registration(req.body(), &config, Some(&directory), ctx.wall)
+                    .map_err(|e| e.to_api_error())?;
+                let software = self
+                    .software
+                    .get(&pending.statement().claims().software_id)
+                    .filter(|s| s.region == Region::Uk)
+                    .ok_or_else(|| {
+                        oauth_error(
+                            "unapproved_software_statement",
+                            "software unknown to the sandbox directory",
+                        )
+                    })?;
+                let jwks = software.jwks.clone();
+                (pending, jwks)
+            }
+            Region::Eu => {
+                let (pending, jwks) = super::eu::begin(&self.config, req, ctx.wall)?;
+                let software_id = &pending.statement().claims().software_id;
+                if self
+                    .software
+                    .get(software_id)
+                    .is_some_and(|s| s.region != Region::Eu)
+                {
+                    return Err(oauth_error(
+                        "unapproved_software_statement",
+                        "the software_id is a UK software's (from the sandbox directory)",
+                    ));
+                }
+                (pending, jwks)
+            }
         };
-        let pending = begin_registration(req.body(), &config, Some(&directory), ctx.wall)
-            .map_err(|e| e.to_api_error())?;
         let software_id = pending.statement().claims().software_id.clone();
         let org_id = pending
             .statement()
@@ -286,18 +344,54 @@ impl Sandbox {
             .org_id
             .clone()
             .unwrap_or_default();
-        let software = self.software.get(&software_id).ok_or_else(|| {
-            oauth_error(
-                "unapproved_software_statement",
-                "software unknown to the sandbox directory",
-            )
-        })?;
-        let jwks = software.jwks.clone();
         self.seen_jtis.purge(ctx.wall);
         let valid = pending
             .verify(&jwks, dn, &mut self.seen_jtis, ctx.wall)
             .map_err(|e| e.to_api_error())?;
-        Ok((valid, software_id, org_id, dn.to_owned()))
+        Ok(CheckedRegistration {
+            valid,
+            software_id,
+            org_id,
+            dn: dn.to_owned(),
+            region: ctx.region,
+            jwks,
+        })
+    }
+
+    /// Keeps an accepted registration: the client, and on the EU interface its software's
+    /// keys as fetched (the request objects of the client are checked with them).
+    fn keep_registration(
+        &mut self,
+        client_id: &str,
+        checked: CheckedRegistration,
+        now: Instant,
+    ) -> Result<Value, ApiError> {
+        let registration = checked
+            .valid
+            .into_registration(client_id, now)
+            .map_err(|e| e.to_api_error())?;
+        let body = serde_json::to_value(&registration).unwrap_or_default();
+        if checked.region == Region::Eu {
+            self.software.insert(
+                checked.software_id.clone(),
+                Software {
+                    jwks: checked.jwks,
+                    org_id: checked.org_id.clone(),
+                    region: Region::Eu,
+                },
+            );
+        }
+        self.clients.insert(
+            client_id.to_owned(),
+            Client {
+                registration,
+                software_id: checked.software_id,
+                org_id: checked.org_id,
+                subject_dn: checked.dn,
+                region: checked.region,
+            },
+        );
+        Ok(body)
     }
 
     /// `POST /register`.
@@ -306,24 +400,16 @@ impl Sandbox {
         req: &Request<Vec<u8>>,
         ctx: &Ctx,
     ) -> Result<Response<Vec<u8>>, ApiError> {
-        self.check_registration_request(req, ctx)
-            .and_then(|(valid, software_id, org_id, dn)| {
-                let client_id = self.new_id("oauth2client");
-                let registration = valid
-                    .into_registration(&client_id, ctx.wall)
-                    .map_err(|e| e.to_api_error())?;
-                let body = serde_json::to_value(&registration).unwrap_or_default();
-                self.clients.insert(
-                    client_id,
-                    Client {
-                        registration,
-                        software_id,
-                        org_id,
-                        subject_dn: dn,
-                    },
-                );
-                Ok(http::json(StatusCode::CREATED, &body))
-            })
+        let checked = self.check_registration_request(req, ctx)?;
+        // The registration is checked before the id is drawn: a refusal changes nothing.
+        checked
+            .valid
+            .clone()
+            .into_registration("", ctx.wall)
+            .map_err(|e| e.to_api_error())?;
+        let client_id = self.new_id("oauth2client");
+        let body = self.keep_registration(&client_id, checked, ctx.wall)?;
+        Ok(http::json(StatusCode::CREATED, &body))
     }
 
     /// The unexpired client-credentials token the request bears, presented with its client's
@@ -393,29 +479,16 @@ impl Sandbox {
         req: &Request<Vec<u8>>,
         ctx: &Ctx,
     ) -> Result<Response<Vec<u8>>, ApiError> {
-        self.registration_owner(client_id, req, ctx).and_then(|()| {
-            let (valid, software_id, org_id, dn) = self.check_registration_request(req, ctx)?;
-            if software_id != self.clients[client_id].software_id {
-                return Err(oauth_error(
-                    "invalid_software_statement",
-                    "the statement is for another software than the client's",
-                ));
-            }
-            let registration = valid
-                .into_registration(client_id, ctx.wall)
-                .map_err(|e| e.to_api_error())?;
-            let body = serde_json::to_value(&registration).unwrap_or_default();
-            self.clients.insert(
-                client_id.to_owned(),
-                Client {
-                    registration,
-                    software_id,
-                    org_id,
-                    subject_dn: dn,
-                },
-            );
-            Ok(http::json(StatusCode::OK, &body))
-        })
+        self.registration_owner(client_id, req, ctx)?;
+        let checked = self.check_registration_request(req, ctx)?;
+        if checked.software_id != self.clients[client_id].software_id {
+            return Err(oauth_error(
+                "invalid_software_statement",
+                "the statement is for another software than the client's",
+            ));
+        }
+        let body = self.keep_registration(client_id, checked, ctx.wall)?;
+        Ok(http::json(StatusCode::OK, &body))
     }
 
     /// `DELETE /register/{ClientId}`: the client and its client-credentials tokens go; its
@@ -445,9 +518,11 @@ impl Sandbox {
             ..oauth_error("invalid_client", d)
         };
         let id = client_id.ok_or_else(|| invalid("client_id is required"))?;
+        // A client of the other interface is unknown here.
         let client = self
             .clients
             .get(id)
+            .filter(|c| c.region == ctx.region)
             .ok_or_else(|| invalid("unknown client"))?;
         match ctx.client_certificate_dn.as_deref() {
             Some(dn) if same_subject(dn, &client.subject_dn) => Ok(client),
@@ -620,7 +695,7 @@ impl Sandbox {
         let id_token = ob_oidc::id_token::issue(
             &self.keys.bank,
             &NewIdToken {
-                issuer: &self.config.issuer(),
+                issuer: &self.config.issuer_of(ctx.region),
                 client_id,
                 subject: &grant.consent_id,
                 nonce: Some(&grant.nonce),
@@ -699,15 +774,18 @@ impl Sandbox {
         let desired = self.desired(&pending.consent_id);
         match desired {
             Some((true, user, account)) => {
-                // Monzo: without UserID (and, for payments, AccountID) a test user is used.
-                let user = user.unwrap_or_else(|| self.world.users[0].id.clone());
+                // Monzo: without UserID (and, for payments, AccountID) a test user is used:
+                // on the EU interface, the EU sandbox user.
+                let Some(user) = user.or_else(|| self.default_user(ctx.region)) else {
+                    return Err(oauth_error("server_error", "no sandbox user"));
+                };
                 Ok(self.approve(&pending, &user, account, ctx))
             }
             Some((false, _, _)) => Ok(self.deny(&pending, ctx)),
             None => {
                 let id = self.new_secret(24);
                 self.oauth.pending.insert(id.clone(), pending.clone());
-                Ok(http::html(self.approval_page(&id, &pending)))
+                Ok(http::html(self.approval_page(&id, &pending, ctx.region)))
             }
         }
     }
@@ -725,7 +803,7 @@ impl Sandbox {
             .ok_or_else(|| oauth_error("invalid_request", "unknown or finished authorization"))?;
         // Refused before the pending authorization is used up: a refusal changes nothing.
         let approve = match (param(&form, "decision"), param(&form, "user_id")) {
-            (Some("approve"), Some(user)) if self.world.user(user).is_some() => {
+            (Some("approve"), Some(user)) if self.region_of_user(user) == Some(ctx.region) => {
                 Some(user.to_owned())
             }
             (Some("approve"), _) => return Err(oauth_error("invalid_request", "unknown user")),
@@ -743,11 +821,12 @@ impl Sandbox {
         }
     }
 
-    fn approval_page(&self, id: &str, p: &PendingAuthorization) -> String {
+    fn approval_page(&self, id: &str, p: &PendingAuthorization, region: Region) -> String {
         let users: String = self
             .world
             .users
             .iter()
+            .filter(|u| self.region_of_user(&u.id) == Some(region))
             .map(|u| {
                 format!(
                     "<option value=\"{}\">{} ({:?})</option>",
@@ -767,7 +846,7 @@ impl Sandbox {
              <button name=\"decision\" value=\"reject\">Reject</button></form></body></html>",
             http::escape(&p.client_id),
             http::escape(&p.consent_id),
-            http::escape(&self.config.issuer()),
+            http::escape(&self.config.issuer_of(region)),
             http::escape(id),
         )
     }
@@ -794,7 +873,7 @@ impl Sandbox {
     ) -> Result<PendingAuthorization, Refusal> {
         let page = |error: &str, d: &str| Refusal::Page(oauth_error(error, d));
         let client = self
-            .authenticate_client_for_browser(param(q, "client_id"))
+            .authenticate_client_for_browser(param(q, "client_id"), ctx.region)
             .map_err(Refusal::Page)?;
         let client_id = client
             .registration
@@ -875,7 +954,7 @@ impl Sandbox {
         {
             return Err(bad_object("iss and client_id must be the client"));
         }
-        let issuer = self.config.issuer();
+        let issuer = self.config.issuer_of(ctx.region);
         let aud_ok = match claims.get("aud") {
             Some(Value::String(a)) => *a == issuer,
             Some(Value::Array(items)) => items.iter().any(|a| a.as_str() == Some(&issuer)),
@@ -1001,9 +1080,11 @@ impl Sandbox {
     fn authenticate_client_for_browser(
         &self,
         client_id: Option<&str>,
+        region: Region,
     ) -> Result<&Client, ApiError> {
         client_id
             .and_then(|id| self.clients.get(id))
+            .filter(|c| c.region == region)
             .ok_or_else(|| oauth_error("invalid_client", "unknown client_id"))
     }
 
@@ -1014,6 +1095,14 @@ impl Sandbox {
         account: Option<String>,
         ctx: &Ctx,
     ) -> Response<Vec<u8>> {
+        // The EU sandbox user approves on the EU interface only, the others on the UK one.
+        if self.region_of_user(user_id) != Some(ctx.region) {
+            return self.deny_with(
+                p,
+                "access_denied",
+                "The sandbox user is not a customer of this interface.",
+            );
+        }
         // Monzo fails the authorisation of a payment the account cannot cover.
         if self.insufficient_funds(&p.consent_id, user_id, account.clone()) {
             let _ = self.reject_consent(&p.consent_id, ctx.now);
@@ -1042,7 +1131,7 @@ impl Sandbox {
         let id_token = match ob_oidc::id_token::issue(
             &self.keys.bank,
             &NewIdToken {
-                issuer: &self.config.issuer(),
+                issuer: &self.config.issuer_of(ctx.region),
                 client_id: &p.client_id,
                 subject: &p.consent_id,
                 nonce: Some(&p.nonce),

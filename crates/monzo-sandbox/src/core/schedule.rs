@@ -168,6 +168,7 @@ impl Sandbox {
                 now: at,
                 wall: ctx.wall,
                 client_certificate_dn: None,
+                region: ctx.region,
             };
             match due {
                 Due::Scheduled(id) => self.execute_scheduled(&account_id, &id, &at_due),

@@ -9,6 +9,10 @@
 //! consents. A request that panics inside the core is answered with a 500, not logged, and the
 //! core is rebuilt from the log.
 //!
+//! A registration on the EU interface names the TPP's keys by URL: the server fetches them
+//! ([`jwks_fetch`]) before the core sees the request, and hands them over in an internal header
+//! that is logged with it, so that the core stays free of I/O and replay needs no network.
+//!
 //! Event notifications the core emits are pushed after the request that caused them is
 //! logged: `POST {CallbackUrl}/event-notifications` with the SET as `application/jwt`, up to
 //! five attempts with exponential backoff (1, 2, 4, 8 s) until the client answers 2xx.
@@ -17,6 +21,7 @@
 
 pub mod ca;
 pub mod cli;
+pub mod jwks_fetch;
 pub mod store;
 
 use std::fmt;
@@ -239,6 +244,8 @@ struct Shared {
     closed: bool,
     /// The HTTP client that pushes event notifications.
     pusher: reqwest::Client,
+    /// The HTTP client that fetches the keys of EU registrations.
+    fetcher: reqwest::Client,
 }
 
 /// How many times an event notification is offered before it is given up.
@@ -559,6 +566,8 @@ pub async fn start(opts: Options) -> Result<Running, ServerError> {
             .timeout(std::time::Duration::from_secs(10))
             .build()
             .map_err(|e| ServerError::Tls(format!("the event-notification client: {e}")))?,
+        fetcher: jwks_fetch::client()
+            .map_err(|e| ServerError::Tls(format!("the JWKS client: {e}")))?,
     }));
     let for_stop = shared.clone();
     let (tx, mut rx) = oneshot::channel();
@@ -629,7 +638,33 @@ fn client_subject(tls: &tokio_rustls::server::TlsStream<tokio::net::TcpStream>) 
     let (_, conn) = tls.get_ref();
     let cert = conn.peer_certificates()?.first()?;
     let (_, parsed) = x509_parser::parse_x509_certificate(cert.as_ref()).ok()?;
-    Some(parsed.subject().to_string())
+    Some(subject_dn(parsed.subject()))
+}
+
+/// A certificate's subject as `C=GB,O=...,CN=...`: attribute names as X.520 abbreviates them,
+/// and eIDAS `organizationIdentifier` (2.5.4.97, which the parser's registry does not name) by
+/// name, so that it compares equal to the `tls_client_auth_subject_dn` a TPP registers.
+fn subject_dn(name: &x509_parser::x509::X509Name<'_>) -> String {
+    let registry = x509_parser::objects::oid_registry();
+    let mut parts = Vec::new();
+    for rdn in name.iter_rdn() {
+        for attr in rdn.iter() {
+            let oid = attr.attr_type();
+            let key = if oid.iter().is_some_and(|arcs| arcs.eq(ca::ORGANIZATION_IDENTIFIER)) {
+                "organizationIdentifier".to_owned()
+            } else {
+                x509_parser::objects::oid2abbrev(oid, registry)
+                    .map(str::to_owned)
+                    .unwrap_or_else(|_| oid.to_id_string())
+            };
+            let value = attr
+                .as_str()
+                .map(str::to_owned)
+                .unwrap_or_else(|_| String::from_utf8_lossy(attr.as_slice()).into_owned());
+            parts.push(format!("{key}={value}"));
+        }
+    }
+    parts.join(",")
 }
 
 async fn serve(
@@ -638,6 +673,8 @@ async fn serve(
     dn: Option<String>,
 ) -> hyper::Response<Full<Bytes>> {
     let (mut parts, body) = req.into_parts();
+    // Only the server attaches fetched keys (below).
+    parts.headers.remove(crate::core::FETCHED_KEYS_HEADER);
     // Every response carries an interaction id: the request's, or one made here (kept in the
     // log, so that replays and later requests never reuse one).
     if !parts.headers.contains_key(ob_errors::INTERACTION_ID_HEADER) {
@@ -699,11 +736,24 @@ async fn serve(
             return refusal(&parts.headers, &err);
         }
     };
-    let req = http::Request::from_parts(parts, bytes);
+    let mut req = http::Request::from_parts(parts, bytes);
     let ctx = Context {
         now: wall_clock(),
         client_certificate_dn: dn,
     };
+    // An EU registration: the TPP's keys, fetched outside the lock.
+    let to_fetch = {
+        let shared = lock(shared);
+        crate::core::eu_keys_to_fetch(shared.sandbox.config(), &req, ctx.now)
+            .map(|uri| (uri, shared.fetcher.clone()))
+    };
+    if let Some((uri, fetcher)) = to_fetch {
+        let fetched = jwks_fetch::fetch(&fetcher, &uri).await;
+        if let Some(v) = fetched.to_header_value() {
+            req.headers_mut()
+                .insert(crate::core::FETCHED_KEYS_HEADER, v);
+        }
+    }
     let mut shared = lock(shared);
     if shared.closed {
         // A 503 without a body: Monzo's error codes pair `internal_service` with 500 and have

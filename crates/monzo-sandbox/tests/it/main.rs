@@ -4,6 +4,7 @@
 
 mod accounts;
 mod clock;
+pub mod eu;
 mod events;
 mod execution;
 mod fidelity;

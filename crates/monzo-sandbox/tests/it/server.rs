@@ -689,3 +689,133 @@ fn executions_survive_a_crash() {
     drop(child);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A TPP's JWKS host on loopback over plain http: `/jwks.json` the TPP's keys, `/big.json`
+/// more than the emulator reads, anything else 404. Counts the requests it answers.
+fn jwks_host(rt: &Runtime) -> (u16, Arc<std::sync::atomic::AtomicUsize>, tokio::task::JoinHandle<()>) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let served = Arc::new(AtomicUsize::new(0));
+    let count = served.clone();
+    let keys = json!({"keys": [crate::journey::tpp_key().public_jwk()]}).to_string();
+    let task = rt.spawn(async move {
+        loop {
+            let Ok((mut tcp, _)) = listener.accept().await else {
+                return;
+            };
+            count.fetch_add(1, Ordering::SeqCst);
+            let mut buf = vec![0u8; 4096];
+            let n = tcp.read(&mut buf).await.unwrap_or(0);
+            let head = String::from_utf8_lossy(&buf[..n]).into_owned();
+            let path = head.split(' ').nth(1).unwrap_or("").to_owned();
+            let (status, body) = match path.as_str() {
+                "/jwks.json" => ("200 OK", keys.clone()),
+                "/big.json" => ("200 OK", format!("{{\"keys\":[],\"pad\":\"{}\"}}", "x".repeat(100_000))),
+                _ => ("404 Not Found", String::new()),
+            };
+            let answer = format!(
+                "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            let _ = tcp.write_all(answer.as_bytes()).await;
+        }
+    });
+    (port, served, task)
+}
+
+/// Monzo's EU registration over HTTPS: the server fetches the self-asserted statement's
+/// `org_jwks_endpoint` (loopback http here), bounded in size, never trusting keys a client
+/// attaches itself; the log keeps what was fetched, so the client survives a restart with
+/// its keys' host gone.
+#[test]
+fn an_eu_registration_fetches_the_tpps_keys_and_survives_a_restart() {
+    use std::sync::atomic::Ordering;
+    let rt = runtime();
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("sandbox-eu-state-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let opts = |port: u16| {
+        Options::new(
+            SocketAddr::from(([127, 0, 0, 1], port)),
+            StateLocation::Directory(dir.clone()),
+        )
+    };
+    let (jwks_port, served, host) = jwks_host(&rt);
+    let running = rt.block_on(start(opts(0))).unwrap();
+    let addr = running.addr;
+    let base = running.base_url.clone();
+    let eu_subject = ClientSubject {
+        country: "IE".into(),
+        organization: "TPP Ltd".into(),
+        organizational_unit: None,
+        organization_identifier: Some(crate::eu::EU_ORG.into()),
+        common_name: "tpp.example".into(),
+    };
+    let dn = eu_subject.dn();
+    let cert = running.issue_client_certificate(&eu_subject).unwrap();
+    let client = Client::new(rt.clone(), &running, &cert);
+    let register = |client: &Client, uri: &str, jti: u8, forged: bool| {
+        let jwt = crate::eu::eu_registration_jwt(uri, &dn, jti, wall_clock());
+        let mut req = ob_dcr::client::prepare_register(&format!("{base}/open-banking/eu/register"), &jwt)
+            .unwrap();
+        if forged {
+            // Keys a client attaches itself are dropped before the core sees the request.
+            let keys = monzo_sandbox::core::FetchedKeys::found(
+                uri,
+                ob_jose::Jwks {
+                    keys: vec![crate::journey::tpp_key().public_jwk()],
+                },
+            );
+            req.headers_mut().insert(
+                monzo_sandbox::core::FETCHED_KEYS_HEADER,
+                keys.to_header_value().unwrap(),
+            );
+        }
+        let resp = client.send(req, true);
+        let body: serde_json::Value = serde_json::from_slice(resp.body()).unwrap_or_default();
+        (resp.status().as_u16(), body)
+    };
+    let at = |path: &str| format!("http://127.0.0.1:{jwks_port}{path}");
+    // Nothing at the URL, whatever the client attached.
+    let (status, err) = register(&client, &at("/missing.json"), 1, true);
+    assert_eq!(status, 400, "{err}");
+    assert_eq!(err["error"], "invalid_software_statement");
+    assert!(err["error_description"].as_str().unwrap().contains("404"), "{err}");
+    // More than the emulator reads.
+    let (status, err) = register(&client, &at("/big.json"), 2, false);
+    assert_eq!(status, 400, "{err}");
+    assert!(err["error_description"].as_str().unwrap().contains("larger than"), "{err}");
+    // Plain http elsewhere than this machine is not fetched.
+    let (status, err) = register(&client, "http://tpp.example/jwks.json", 3, false);
+    assert_eq!(status, 400, "{err}");
+    assert!(err["error_description"].as_str().unwrap().contains("plain http"), "{err}");
+    assert_eq!(served.load(Ordering::SeqCst), 2);
+    // The keys where the statement says.
+    let (status, reg) = register(&client, &at("/jwks.json"), 4, false);
+    assert_eq!(status, 201, "{reg}");
+    assert_eq!(served.load(Ordering::SeqCst), 3);
+    let client_id = reg["client_id"].as_str().unwrap().to_owned();
+    let token = |client: &Client| {
+        let req = ob_oidc::token::prepare_client_credentials(
+            &format!("{base}/open-banking/eu/token"),
+            &client_id,
+            "accounts",
+        )
+        .unwrap();
+        client.send(req, true).status()
+    };
+    assert_eq!(token(&client), 200);
+
+    // The keys' host goes away; the restart replays the registration from the log.
+    host.abort();
+    rt.block_on(running.stop());
+    let running = rt.block_on(start(opts(addr.port()))).unwrap();
+    let client = Client::new(rt.clone(), &running, &cert);
+    assert_eq!(token(&client), 200);
+    assert_eq!(served.load(Ordering::SeqCst), 3, "replay fetched nothing");
+    rt.block_on(running.stop());
+    let _ = std::fs::remove_dir_all(&dir);
+}
