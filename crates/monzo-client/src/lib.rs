@@ -82,6 +82,42 @@ impl Endpoints {
         }
     }
 
+    /// The EU interface of the local emulator at `base`: the issuer `{base}/open-banking/eu`
+    /// and its account-information API (the payment and funds APIs answer 404 there, as
+    /// Monzo's EU interface offers account information only).
+    pub fn local_eu(base: &str) -> Self {
+        let base = base.trim_end_matches('/');
+        Endpoints {
+            issuer: format!("{base}/open-banking/eu"),
+            aisp: format!("{base}/open-banking/eu/v3.1/aisp"),
+            pisp: format!("{base}/open-banking/eu/v3.1/pisp"),
+            cbpii: format!("{base}/open-banking/eu/v3.1/cbpii"),
+        }
+    }
+
+    /// Monzo's EU PSD2 interface in production (Monzo Bank Ireland), as its documentation
+    /// gives it: account information only.
+    pub fn monzo_eu_production() -> Self {
+        Endpoints {
+            issuer: "https://api.monzo.com/open-banking/eu".into(),
+            aisp: "https://openbanking.eu.monzo.com/open-banking/v3.1/aisp".into(),
+            pisp: "https://openbanking.eu.monzo.com/open-banking/v3.1/pisp".into(),
+            cbpii: "https://openbanking.eu.monzo.com/open-banking/v3.1/cbpii".into(),
+        }
+    }
+
+    /// Monzo's EU PSD2 sandbox, as its documentation gives it: well-known document at
+    /// `https://api.s101.nonprod-ffs.io/open-banking/eu/.well-known/openid-configuration`,
+    /// base URL `https://openbanking-s101.eu.monzo.com/open-banking/v3.1/aisp`.
+    pub fn monzo_eu_sandbox() -> Self {
+        Endpoints {
+            issuer: "https://api.s101.nonprod-ffs.io/open-banking/eu".into(),
+            aisp: "https://openbanking-s101.eu.monzo.com/open-banking/v3.1/aisp".into(),
+            pisp: "https://openbanking-s101.eu.monzo.com/open-banking/v3.1/pisp".into(),
+            cbpii: "https://openbanking-s101.eu.monzo.com/open-banking/v3.1/cbpii".into(),
+        }
+    }
+
     /// Monzo's production environment, as its documentation gives it.
     pub fn monzo_production() -> Self {
         Endpoints {

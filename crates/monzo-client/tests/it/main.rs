@@ -4,6 +4,7 @@
 //! with pagination, payments with signatures and idempotent replay, and concurrent submissions
 //! on one consent; event notifications pushed to a webhook (with retries) and polled.
 
+mod eu;
 mod events;
 mod journey;
 

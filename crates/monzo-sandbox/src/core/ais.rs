@@ -228,6 +228,8 @@ struct Access {
     account_ids: Vec<String>,
     /// The base URL of the interface read (for `Links`).
     aisp_base: String,
+    /// The interface read: on the EU one, pots are accounts.
+    region: Region,
     permissions: Permissions,
     transaction_from: Option<Instant>,
     transaction_to: Option<Instant>,
@@ -491,6 +493,7 @@ impl Sandbox {
                 None => authorised.approval.account_ids.clone(),
             },
             aisp_base: self.config.aisp_base_of(ctx.region),
+            region: ctx.region,
             permissions: authorised.info.permissions.clone(),
             transaction_from: authorised.info.transaction_from,
             transaction_to: authorised.info.transaction_to,
@@ -516,6 +519,22 @@ impl Sandbox {
             .into_iter()
             .flat_map(|u| u.accounts.iter())
             .filter(|a| access.account_ids.contains(&a.id))
+    }
+
+    /// The open pots the read may see as accounts: on the EU interface only, where Monzo lists
+    /// a customer's pots as accounts of their own (FACTS, "In EU pots ARE accounts"); the UK
+    /// interface lists them at `/pots`.
+    fn pots_as_accounts<'a>(
+        &'a self,
+        access: &'a Access,
+    ) -> impl Iterator<Item = (&'a Account, &'a Pot)> + 'a {
+        self.world
+            .user(&access.user_id)
+            .into_iter()
+            .filter(move |_| access.region == Region::Eu)
+            .flat_map(|u| u.accounts.iter())
+            .flat_map(|a| a.pots.iter().map(move |p| (a, p)))
+            .filter(|(_, p)| p.closed.is_none() && access.account_ids.contains(&p.id))
     }
 
     fn require(access: &Access, p: Permission) -> Result<(), ApiError> {
@@ -576,6 +595,26 @@ impl Sandbox {
                 }
                 through::<OBAccount6>(v, |acc| access.permissions.redact_account(acc))
             })
+            .chain(self.pots_as_accounts(access).map(|(a, p)| {
+                // Monzo's EU interface lists each pot as a savings account, "Personal Pot",
+                // with an `Account` entry `{"SchemeName": "", "Identification": "", "Name":
+                // <pot name>}`. Empty scheme and identification break the spec (both have
+                // minLength 1), so the emulator leaves that entry out and gives the pot's
+                // name as the account's `Nickname`, the member OBIE has for a name the
+                // customer chose.
+                let v = json!({
+                    "AccountId": p.id,
+                    "Status": "Enabled",
+                    "StatusUpdateDateTime": rfc3339(p.created),
+                    "Currency": a.currency,
+                    "AccountType": "Personal",
+                    "AccountSubType": "Savings",
+                    "Description": "Personal Pot",
+                    "Nickname": p.name,
+                    "OpeningDate": rfc3339(p.created),
+                });
+                through::<OBAccount6>(v, |acc| access.permissions.redact_account(acc))
+            }))
             .collect();
         Ok(json!({
             "Data": {"Account": accounts},
@@ -616,6 +655,16 @@ impl Sandbox {
                 balances.push(entry("Information", a.balance_with_pots()));
             }
         }
+        for (a, p) in self.pots_as_accounts(access) {
+            let value = p.balance();
+            balances.push(json!({
+                "AccountId": p.id,
+                "Amount": {"Amount": amount(value), "Currency": a.currency},
+                "CreditDebitIndicator": if value < Decimal::ZERO { "Debit" } else { "Credit" },
+                "Type": "InterimAvailable",
+                "DateTime": rfc3339(p.movements.last().map_or(p.created, |m| m.at)),
+            }));
+        }
         Ok(json!({
             "Data": {"Balance": balances},
             "Links": {"Self": q.self_url},
@@ -645,11 +694,11 @@ impl Sandbox {
         // The proposed PotId filter (option B): one of the accounts' pots. Without the
         // proposals it is an unknown parameter, ignored as Monzo ignores them.
         let proposals = self.config.proposals;
-        let pot = param(&q.pairs, "PotId").filter(|_| proposals);
+        let pot = param(&q.pairs, "PotId").filter(|_| proposals && access.region == Region::Uk);
         // A filter naming no pot of the accounts selects nothing (OBIE: "a request ... that
         // results in no business data being returned ... must respond with a 200 (OK) and set
         // the array to be empty").
-        let mut selected: Vec<(&Account, &Transaction)> = accounts
+        let mut selected: Vec<Row<'_>> = accounts
             .iter()
             .flat_map(|a| {
                 a.booked_between(window.from, window.to)
@@ -658,9 +707,21 @@ impl Sandbox {
             })
             .filter(|(_, t)| (credits && debits) || if t.credit { credits } else { debits })
             .filter(|(_, t)| pot.is_none_or(|p| t.pot_id.as_deref() == Some(p)))
+            .map(|(a, t)| Row::Account(a, t))
             .collect();
-        if accounts.len() > 1 {
-            selected.sort_by_key(|(_, t)| t.at);
+        // On the EU interface, the movements of pots read as accounts.
+        let pots: Vec<(&Account, &Pot)> = self.pots_as_accounts(access).collect();
+        for (a, p) in &pots {
+            let mut running = Decimal::ZERO;
+            for m in &p.movements {
+                running += m.amount;
+                if window.contains(m.at) && access.permissions.shows_direction(m.amount > Decimal::ZERO) {
+                    selected.push(Row::Pot(a, p, m, running));
+                }
+            }
+        }
+        if accounts.len() + pots.len() > 1 {
+            selected.sort_by_key(Row::at);
         }
         if descending {
             selected.reverse();
@@ -673,7 +734,20 @@ impl Sandbox {
             .iter()
             .skip((page - 1).saturating_mul(PAGE_SIZE))
             .take(PAGE_SIZE)
-            .map(|(a, t)| {
+            .map(|row| {
+                let (a, t) = match row {
+                    Row::Account(a, t) => (*a, *t),
+                    Row::Pot(a, p, m, balance) => {
+                        let v = pot_account_transaction_json(a, p, m, *balance);
+                        return PageItem::Redacted(if detail {
+                            v
+                        } else {
+                            through::<OBTransaction6>(v, |tx| {
+                                access.permissions.redact_transaction(tx)
+                            })
+                        });
+                    }
+                };
                 // Redaction removes nothing from a consent with the Detail permission, so
                 // those pages are written straight from the history.
                 let mut out = TransactionOut::new(a, t);
@@ -695,10 +769,12 @@ impl Sandbox {
         let first = accounts
             .iter()
             .filter_map(|a| a.transactions.first().map(|t| t.at))
+            .chain(pots.iter().filter_map(|(_, p)| p.movements.first().map(|m| m.at)))
             .min();
         let last = accounts
             .iter()
             .filter_map(|a| a.transactions.last().map(|t| t.at))
+            .chain(pots.iter().filter_map(|(_, p)| p.movements.last().map(|m| m.at)))
             .max();
         if let (Some(first), Some(last)) = (first, last) {
             meta["FirstAvailableDateTime"] = Value::String(rfc3339(first));
@@ -814,16 +890,10 @@ fn pot_category(source: &crate::seed::PotSource) -> &'static str {
     }
 }
 
-/// One pot movement as an `OBPotTransaction1`.
-pub(crate) fn pot_transaction_json(
-    a: &Account,
-    pot: &Pot,
-    m: &crate::seed::PotMovement,
-    balance_after: Decimal,
-) -> Value {
+/// What a pot movement reads as: its `TransactionInformation` and Monzo's transaction code.
+fn pot_movement_text(m: &crate::seed::PotMovement) -> (String, &'static str) {
     use crate::seed::PotSource;
-    let credit = m.amount > Decimal::ZERO;
-    let (information, code) = match &m.source {
+    match &m.source {
         PotSource::TransferIn => ("Transfer from main account".to_owned(), "uk_retail_pot"),
         PotSource::TransferOut => ("Transfer to main account".to_owned(), "uk_retail_pot"),
         PotSource::CardPayment { merchant, .. } => (merchant.clone(), "mastercard"),
@@ -833,7 +903,64 @@ pub(crate) fn pot_transaction_json(
             "account_interest",
         ),
         PotSource::RoundUp => ("Round ups".to_owned(), "uk_retail_pot"),
-    };
+    }
+}
+
+/// One pot movement as a transaction of the pot read as an account (the EU interface): an
+/// `OBTransaction6` of the pot's `AccountId`, with the pot's running balance and Monzo's
+/// `SupplementaryData`.
+fn pot_account_transaction_json(
+    a: &Account,
+    pot: &Pot,
+    m: &crate::seed::PotMovement,
+    balance_after: Decimal,
+) -> Value {
+    let (information, code) = pot_movement_text(m);
+    let indicator = |negative: bool| if negative { "Debit" } else { "Credit" };
+    json!({
+        "AccountId": pot.id,
+        "TransactionId": m.id,
+        "CreditDebitIndicator": indicator(m.amount < Decimal::ZERO),
+        "Status": "Booked",
+        "BookingDateTime": rfc3339(m.at),
+        "TransactionInformation": information,
+        "Amount": {"Amount": amount(m.amount), "Currency": a.currency},
+        "ProprietaryBankTransactionCode": {"Code": code, "Issuer": "Monzo"},
+        "Balance": {
+            "Amount": {"Amount": amount(balance_after), "Currency": a.currency},
+            "CreditDebitIndicator": indicator(balance_after < Decimal::ZERO),
+            "Type": "InterimBooked"
+        },
+        "SupplementaryData": {"Declined": false, "RawTransactionDescription": information},
+    })
+}
+
+/// A row of a transactions page: a transaction of an account, or (on the EU interface) a
+/// movement of a pot read as an account, with the pot's balance after it.
+enum Row<'a> {
+    Account(&'a Account, &'a Transaction),
+    Pot(&'a Account, &'a Pot, &'a crate::seed::PotMovement, Decimal),
+}
+
+impl Row<'_> {
+    fn at(&self) -> Instant {
+        match self {
+            Row::Account(_, t) => t.at,
+            Row::Pot(_, _, m, _) => m.at,
+        }
+    }
+}
+
+/// One pot movement as an `OBPotTransaction1`.
+pub(crate) fn pot_transaction_json(
+    a: &Account,
+    pot: &Pot,
+    m: &crate::seed::PotMovement,
+    balance_after: Decimal,
+) -> Value {
+    use crate::seed::PotSource;
+    let credit = m.amount > Decimal::ZERO;
+    let (information, code) = pot_movement_text(m);
     let mut v = json!({
         "AccountId": a.id,
         "PotId": pot.id,

@@ -726,10 +726,25 @@ impl Sandbox {
         account: Option<String>,
         now: Instant,
     ) -> Result<(), ob_consent::ConsentError> {
+        // An account-access consent covers the customer's accounts, and on the EU interface
+        // their open pots, which Monzo lists there as accounts.
+        let eu = self.region_of_user(user_id) == Some(Region::Eu);
         let accounts: Vec<String> = self
             .world
             .user(user_id)
-            .map(|u| u.accounts.iter().map(|a| a.id.clone()).collect())
+            .map(|u| {
+                u.accounts
+                    .iter()
+                    .flat_map(|a| {
+                        let pots = a
+                            .pots
+                            .iter()
+                            .filter(|p| eu && p.closed.is_none())
+                            .map(|p| p.id.clone());
+                        std::iter::once(a.id.clone()).chain(pots)
+                    })
+                    .collect()
+            })
             .unwrap_or_default();
         if self.pis.consents.contains_key(id) {
             let account = self.payment_account(user_id, account).ok_or(

@@ -6,7 +6,9 @@
 
 use chrono::{DateTime, Utc};
 use http::{Request, Response};
-use monzo_model::accounts::{OBReadAccount6, OBReadBalance1, OBReadConsentResponse1};
+use monzo_model::accounts::{
+    OBReadAccount6, OBReadBalance1, OBReadConsentResponse1, OBReadTransaction6,
+};
 use monzo_sandbox::core::{Config, Context, FetchedKeys, Sandbox, FETCHED_KEYS_HEADER};
 use ob_dcr::client::{parse_register_response, prepare_register};
 use ob_dcr::request::RegistrationRequest;
@@ -286,6 +288,7 @@ fn the_eu_user_reads_their_euro_account_through_the_eu_interface() {
     let typed: OBReadAccount6 = serde_json::from_value(accounts.clone()).unwrap();
     typed.validate().unwrap();
     let list = accounts["Data"]["Account"].as_array().unwrap();
+    assert_eq!(list.len(), 2, "the account and its pot: {list:?}");
     assert_eq!(list[0]["AccountId"], EU_ACCOUNT);
     assert_eq!(list[0]["Currency"], "EUR");
     // FACTS: the EU account scheme is UK.OBIE.IBAN only (IE..MONZ..).
@@ -297,17 +300,94 @@ fn the_eu_user_reads_their_euro_account_through_the_eu_interface() {
         format!("{BASE}/open-banking/eu/v3.1/aisp/accounts")
     );
 
+    // FACTS: "In EU pots ARE accounts: AccountSubType "Savings", Description "Personal
+    // Pot"". Monzo's Account entry for a pot has an empty SchemeName and Identification,
+    // which the spec refuses: the emulator gives the pot's name as the Nickname instead.
+    let pot = &list[1];
+    let pot_id = pot["AccountId"].as_str().unwrap().to_owned();
+    assert!(pot_id.starts_with("pot_"), "{pot}");
+    assert_eq!(pot["AccountSubType"], "Savings");
+    assert_eq!(pot["Description"], "Personal Pot");
+    assert_eq!(pot["Currency"], "EUR");
+    assert!(pot["Nickname"].as_str().is_some_and(|n| !n.is_empty()), "{pot}");
+    assert!(pot.get("Account").is_none(), "{pot}");
+    let (status, one) = call(
+        &mut sandbox,
+        "GET",
+        &format!("/open-banking/eu/v3.1/aisp/accounts/{pot_id}"),
+        &token,
+        None,
+    );
+    assert_eq!(status, 200, "{one}");
+    assert_eq!(one["Data"]["Account"], json!([pot]));
+
     let (status, balances) = call(
         &mut sandbox,
         "GET",
-        &format!("/open-banking/eu/v3.1/aisp/accounts/{EU_ACCOUNT}/balances"),
+        &format!("/open-banking/eu/v3.1/aisp/accounts/{EU_ACCOUNT}/balances?includePots=true"),
         &token,
         None,
     );
     assert_eq!(status, 200, "{balances}");
     let typed: OBReadBalance1 = serde_json::from_value(balances.clone()).unwrap();
     typed.validate().unwrap();
+    // includePots is not offered in the EU: one balance.
+    assert_eq!(balances["Data"]["Balance"].as_array().unwrap().len(), 1);
     assert_eq!(balances["Data"]["Balance"][0]["Amount"]["Currency"], "EUR");
+    let (status, balances) = call(
+        &mut sandbox,
+        "GET",
+        &format!("/open-banking/eu/v3.1/aisp/accounts/{pot_id}/balances"),
+        &token,
+        None,
+    );
+    assert_eq!(status, 200, "{balances}");
+    let typed: OBReadBalance1 = serde_json::from_value(balances.clone()).unwrap();
+    typed.validate().unwrap();
+    assert_eq!(balances["Data"]["Balance"][0]["AccountId"], pot_id.as_str());
+
+    // The pot's movements are its transactions, with its running balance.
+    let (status, pot_txs) = call(
+        &mut sandbox,
+        "GET",
+        &format!("/open-banking/eu/v3.1/aisp/accounts/{pot_id}/transactions"),
+        &token,
+        None,
+    );
+    assert_eq!(status, 200, "{pot_txs}");
+    let typed: OBReadTransaction6 = serde_json::from_value(pot_txs.clone()).unwrap();
+    typed.validate().unwrap();
+    let items = pot_txs["Data"]["Transaction"].as_array().unwrap();
+    assert!(!items.is_empty());
+    assert!(items.iter().all(|t| t["AccountId"] == pot_id.as_str()));
+    let last = items.last().unwrap();
+    assert_eq!(
+        last["Balance"]["Amount"]["Amount"],
+        balances["Data"]["Balance"][0]["Amount"]["Amount"]
+    );
+    // The bulk read holds both, in booking order.
+    let (status, all) = call(&mut sandbox, "GET", "/open-banking/eu/v3.1/aisp/transactions", &token, None);
+    assert_eq!(status, 200, "{all}");
+    let typed: OBReadTransaction6 = serde_json::from_value(all.clone()).unwrap();
+    typed.validate().unwrap();
+    let mut pages = vec![all];
+    while let Some(next) = pages.last().unwrap()["Links"]["Next"].as_str() {
+        let path = next.strip_prefix(BASE).unwrap().to_owned();
+        let (status, page) = call(&mut sandbox, "GET", &path, &token, None);
+        assert_eq!(status, 200, "{page}");
+        pages.push(page);
+    }
+    let rows: Vec<Value> = pages
+        .iter()
+        .flat_map(|p| p["Data"]["Transaction"].as_array().unwrap().clone())
+        .collect();
+    assert!(rows.iter().any(|t| t["AccountId"] == EU_ACCOUNT));
+    assert!(rows.iter().any(|t| t["AccountId"] == pot_id.as_str()));
+    let times: Vec<chrono::DateTime<Utc>> = rows
+        .iter()
+        .map(|t| t["BookingDateTime"].as_str().unwrap().parse().unwrap())
+        .collect();
+    assert!(times.windows(2).all(|w| w[0] <= w[1]), "booking order");
 
     // Monzo's EU interface has no /pots ("EU: /pots not supported").
     let (status, _) = call(&mut sandbox, "GET", "/open-banking/eu/v3.1/aisp/pots", &token, None);
