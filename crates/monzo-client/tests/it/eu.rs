@@ -57,7 +57,10 @@ async fn an_eu_tpp_registers_with_a_self_asserted_statement_and_reads_accounts()
     )
     .unwrap();
     let discovery = client.discovery().await.unwrap();
-    assert_eq!(discovery.issuer, format!("{}/open-banking/eu", server.base_url));
+    assert_eq!(
+        discovery.issuer,
+        format!("{}/open-banking/eu", server.base_url)
+    );
 
     let software_id = ob_dcr::uuid_v4([0x42; 16]);
     let software = Software {
@@ -97,7 +100,10 @@ async fn an_eu_tpp_registers_with_a_self_asserted_statement_and_reads_accounts()
         .unwrap();
     let client_id = reg.client_id.unwrap().to_string();
 
-    let app = client.client_credentials(&client_id, "accounts").await.unwrap();
+    let app = client
+        .client_credentials(&client_id, "accounts")
+        .await
+        .unwrap();
     let consent: OBReadConsent1 = serde_json::from_value(json!({
         "Data": {
             "Permissions": [P::ReadAccountsDetail, P::ReadBalances],
@@ -116,10 +122,19 @@ async fn an_eu_tpp_registers_with_a_self_asserted_statement_and_reads_accounts()
         .await
         .unwrap();
     let callback = client.follow_authorization(&auth).await.unwrap();
-    let tokens = client.complete_authorization(&auth, &callback).await.unwrap();
+    let tokens = client
+        .complete_authorization(&auth, &callback)
+        .await
+        .unwrap();
     let at = tokens.access_token.expose();
 
-    let accounts = client.accounts(at).await.unwrap().data.account.unwrap_or_default();
+    let accounts = client
+        .accounts(at)
+        .await
+        .unwrap()
+        .data
+        .account
+        .unwrap_or_default();
     let ids: Vec<String> = accounts.iter().map(|a| a.account_id.to_string()).collect();
     assert_eq!(ids[0], EU_ACCOUNT, "{ids:?}");
     assert!(ids[1..].iter().all(|id| id.starts_with("pot_")), "{ids:?}");

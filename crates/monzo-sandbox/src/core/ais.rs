@@ -438,7 +438,10 @@ impl Sandbox {
     ) -> Result<Response<Vec<u8>>, ApiError> {
         let client_id = self.app_client(req, ctx, "accounts")?;
         self.owned_consent(id, &client_id)?;
-        Ok(http::json(StatusCode::OK, &self.consent_body(id, ctx.region)))
+        Ok(http::json(
+            StatusCode::OK,
+            &self.consent_body(id, ctx.region),
+        ))
     }
 
     fn delete_consent(
@@ -715,7 +718,9 @@ impl Sandbox {
             let mut running = Decimal::ZERO;
             for m in &p.movements {
                 running += m.amount;
-                if window.contains(m.at) && access.permissions.shows_direction(m.amount > Decimal::ZERO) {
+                if window.contains(m.at)
+                    && access.permissions.shows_direction(m.amount > Decimal::ZERO)
+                {
                     selected.push(Row::Pot(a, p, m, running));
                 }
             }
@@ -769,12 +774,18 @@ impl Sandbox {
         let first = accounts
             .iter()
             .filter_map(|a| a.transactions.first().map(|t| t.at))
-            .chain(pots.iter().filter_map(|(_, p)| p.movements.first().map(|m| m.at)))
+            .chain(
+                pots.iter()
+                    .filter_map(|(_, p)| p.movements.first().map(|m| m.at)),
+            )
             .min();
         let last = accounts
             .iter()
             .filter_map(|a| a.transactions.last().map(|t| t.at))
-            .chain(pots.iter().filter_map(|(_, p)| p.movements.last().map(|m| m.at)))
+            .chain(
+                pots.iter()
+                    .filter_map(|(_, p)| p.movements.last().map(|m| m.at)),
+            )
             .max();
         if let (Some(first), Some(last)) = (first, last) {
             meta["FirstAvailableDateTime"] = Value::String(rfc3339(first));

@@ -52,7 +52,13 @@ impl FetchedKeys {
     pub fn failed(uri: impl Into<String>, reason: &str) -> Self {
         let reason = reason
             .chars()
-            .map(|c| if c.is_ascii_graphic() || c == ' ' { c } else { '?' })
+            .map(|c| {
+                if c.is_ascii_graphic() || c == ' ' {
+                    c
+                } else {
+                    '?'
+                }
+            })
             .take(300)
             .collect();
         FetchedKeys {
@@ -93,10 +99,10 @@ pub fn eu_keys_to_fetch(config: &Config, req: &Request<Vec<u8>>, now: Instant) -
     let path = req.uri().path().trim_end_matches('/');
     let rest = path.strip_prefix("/open-banking/eu")?;
     let segments: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
-    let registration = match (req.method(), segments.as_slice()) {
-        (&::http::Method::POST, ["register"]) | (&::http::Method::PUT, ["register", _]) => true,
-        _ => false,
-    };
+    let registration = matches!(
+        (req.method(), segments.as_slice()),
+        (&::http::Method::POST, ["register"]) | (&::http::Method::PUT, ["register", _])
+    );
     if !registration {
         return None;
     }
@@ -111,8 +117,8 @@ pub(super) fn begin(
     req: &Request<Vec<u8>>,
     now: Instant,
 ) -> Result<(PendingRegistration, Jwks), ApiError> {
-    let pending =
-        begin_registration(req.body(), &validator(config), None, now).map_err(|e| e.to_api_error())?;
+    let pending = begin_registration(req.body(), &validator(config), None, now)
+        .map_err(|e| e.to_api_error())?;
     // OBIE DCR 3.2's error for a statement the ASPSP cannot use.
     let refused = |reason: String| {
         ApiError::oauth(

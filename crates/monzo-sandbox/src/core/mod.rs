@@ -559,7 +559,9 @@ impl Sandbox {
             }
         }
         let result = match (&method, segments.as_slice()) {
-            (&Method::GET, [".well-known", "openid-configuration"]) => Ok(self.discovery(ctx.region)),
+            (&Method::GET, [".well-known", "openid-configuration"]) => {
+                Ok(self.discovery(ctx.region))
+            }
             (&Method::GET, ["jwks"]) => Ok(self.jwks()),
             (&Method::POST, ["sandbox", "software-statements"]) => self.issue_statement(req, ctx),
             (&Method::POST, ["sandbox", "accounts", account, "close"]) => {

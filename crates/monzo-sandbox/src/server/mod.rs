@@ -650,7 +650,10 @@ fn subject_dn(name: &x509_parser::x509::X509Name<'_>) -> String {
     for rdn in name.iter_rdn() {
         for attr in rdn.iter() {
             let oid = attr.attr_type();
-            let key = if oid.iter().is_some_and(|arcs| arcs.eq(ca::ORGANIZATION_IDENTIFIER)) {
+            let key = if oid
+                .iter()
+                .is_some_and(|arcs| arcs.eq(ca::ORGANIZATION_IDENTIFIER))
+            {
                 "organizationIdentifier".to_owned()
             } else {
                 x509_parser::objects::oid2abbrev(oid, registry)

@@ -18,7 +18,9 @@ use ob_model::Validate;
 use ob_oidc::authorize::RequestObject;
 use ob_oidc::callback::parse_callback;
 use ob_oidc::id_token::validate_callback;
-use ob_oidc::token::{parse_token_response, prepare_authorization_code, prepare_client_credentials};
+use ob_oidc::token::{
+    parse_token_response, prepare_authorization_code, prepare_client_credentials,
+};
 use serde_json::{json, Value};
 
 use crate::journey::{keys, now, tpp_key, Tpp, BASE};
@@ -116,16 +118,24 @@ fn registered() -> (Sandbox, String) {
         register_request(&registration_jwt(1), Some(&the_tpp_keys())),
         Some(EU_DN),
     );
-    assert_eq!(resp.status(), 201, "{}", String::from_utf8_lossy(resp.body()));
+    assert_eq!(
+        resp.status(),
+        201,
+        "{}",
+        String::from_utf8_lossy(resp.body())
+    );
     let reg = parse_register_response(&resp).unwrap();
     assert_eq!(reg.scope, "openid accounts");
     (sandbox, reg.client_id.unwrap().to_string())
 }
 
 fn app_token(sandbox: &mut Sandbox, client_id: &str) -> String {
-    let req =
-        prepare_client_credentials(&format!("{BASE}/open-banking/eu/token"), client_id, "accounts")
-            .unwrap();
+    let req = prepare_client_credentials(
+        &format!("{BASE}/open-banking/eu/token"),
+        client_id,
+        "accounts",
+    )
+    .unwrap();
     let resp = send(sandbox, req, Some(EU_DN));
     parse_token_response(&resp, now())
         .unwrap()
@@ -193,12 +203,19 @@ fn authorise(sandbox: &mut Sandbox, client_id: &str, consent_id: &str) -> String
     .authorization_url(&format!("{issuer}/authorize"), tpp_key())
     .unwrap();
     let resp = send(sandbox, Request::get(url).body(Vec::new()).unwrap(), None);
-    assert_eq!(resp.status(), 302, "{}", String::from_utf8_lossy(resp.body()));
+    assert_eq!(
+        resp.status(),
+        302,
+        "{}",
+        String::from_utf8_lossy(resp.body())
+    );
     let location = resp.headers()["location"].to_str().unwrap().to_owned();
     let callback = parse_callback(&location, "st-eu").unwrap();
     let jwks = send(
         sandbox,
-        Request::get(format!("{issuer}/jwks")).body(Vec::new()).unwrap(),
+        Request::get(format!("{issuer}/jwks"))
+            .body(Vec::new())
+            .unwrap(),
         None,
     );
     let bank_keys = Jwks::from_json(jwks.body()).unwrap();
@@ -234,13 +251,18 @@ fn the_eu_discovery_document_is_its_own() {
     let get = |s: &mut Sandbox, path: &str| {
         let resp = send(
             s,
-            Request::get(format!("{BASE}{path}")).body(Vec::new()).unwrap(),
+            Request::get(format!("{BASE}{path}"))
+                .body(Vec::new())
+                .unwrap(),
             None,
         );
         assert_eq!(resp.status(), 200);
         body(&resp)
     };
-    let eu = get(&mut sandbox, "/open-banking/eu/.well-known/openid-configuration");
+    let eu = get(
+        &mut sandbox,
+        "/open-banking/eu/.well-known/openid-configuration",
+    );
     let issuer = format!("{BASE}/open-banking/eu");
     assert_eq!(eu["issuer"], issuer.as_str());
     assert_eq!(eu["authorization_endpoint"], format!("{issuer}/authorize"));
@@ -250,8 +272,14 @@ fn the_eu_discovery_document_is_its_own() {
     // AIS only.
     assert_eq!(eu["scopes_supported"], json!(["openid", "accounts"]));
     assert_eq!(eu["registration_audience"], "PSDIE-CBI-000000");
-    assert_eq!(eu["token_endpoint_auth_methods_supported"], json!(["tls_client_auth"]));
-    let uk = get(&mut sandbox, "/open-banking/.well-known/openid-configuration");
+    assert_eq!(
+        eu["token_endpoint_auth_methods_supported"],
+        json!(["tls_client_auth"])
+    );
+    let uk = get(
+        &mut sandbox,
+        "/open-banking/.well-known/openid-configuration",
+    );
     assert_eq!(uk["issuer"], format!("{BASE}/open-banking"));
     assert!(uk["scopes_supported"]
         .as_array()
@@ -283,7 +311,13 @@ fn the_eu_user_reads_their_euro_account_through_the_eu_interface() {
     );
     let token = authorise(&mut sandbox, &client_id, &consent_id);
 
-    let (status, accounts) = call(&mut sandbox, "GET", "/open-banking/eu/v3.1/aisp/accounts", &token, None);
+    let (status, accounts) = call(
+        &mut sandbox,
+        "GET",
+        "/open-banking/eu/v3.1/aisp/accounts",
+        &token,
+        None,
+    );
     assert_eq!(status, 200, "{accounts}");
     let typed: OBReadAccount6 = serde_json::from_value(accounts.clone()).unwrap();
     typed.validate().unwrap();
@@ -293,7 +327,10 @@ fn the_eu_user_reads_their_euro_account_through_the_eu_interface() {
     assert_eq!(list[0]["Currency"], "EUR");
     // FACTS: the EU account scheme is UK.OBIE.IBAN only (IE..MONZ..).
     let ids = list[0]["Account"].as_array().unwrap();
-    assert!(ids.iter().all(|i| i["SchemeName"] == "UK.OBIE.IBAN"), "{ids:?}");
+    assert!(
+        ids.iter().all(|i| i["SchemeName"] == "UK.OBIE.IBAN"),
+        "{ids:?}"
+    );
     assert!(ids[0]["Identification"].as_str().unwrap().starts_with("IE"));
     assert_eq!(
         accounts["Links"]["Self"],
@@ -309,7 +346,10 @@ fn the_eu_user_reads_their_euro_account_through_the_eu_interface() {
     assert_eq!(pot["AccountSubType"], "Savings");
     assert_eq!(pot["Description"], "Personal Pot");
     assert_eq!(pot["Currency"], "EUR");
-    assert!(pot["Nickname"].as_str().is_some_and(|n| !n.is_empty()), "{pot}");
+    assert!(
+        pot["Nickname"].as_str().is_some_and(|n| !n.is_empty()),
+        "{pot}"
+    );
     assert!(pot.get("Account").is_none(), "{pot}");
     let (status, one) = call(
         &mut sandbox,
@@ -366,7 +406,13 @@ fn the_eu_user_reads_their_euro_account_through_the_eu_interface() {
         balances["Data"]["Balance"][0]["Amount"]["Amount"]
     );
     // The bulk read holds both, in booking order.
-    let (status, all) = call(&mut sandbox, "GET", "/open-banking/eu/v3.1/aisp/transactions", &token, None);
+    let (status, all) = call(
+        &mut sandbox,
+        "GET",
+        "/open-banking/eu/v3.1/aisp/transactions",
+        &token,
+        None,
+    );
     assert_eq!(status, 200, "{all}");
     let typed: OBReadTransaction6 = serde_json::from_value(all.clone()).unwrap();
     typed.validate().unwrap();
@@ -390,10 +436,22 @@ fn the_eu_user_reads_their_euro_account_through_the_eu_interface() {
     assert!(times.windows(2).all(|w| w[0] <= w[1]), "booking order");
 
     // Monzo's EU interface has no /pots ("EU: /pots not supported").
-    let (status, _) = call(&mut sandbox, "GET", "/open-banking/eu/v3.1/aisp/pots", &token, None);
+    let (status, _) = call(
+        &mut sandbox,
+        "GET",
+        "/open-banking/eu/v3.1/aisp/pots",
+        &token,
+        None,
+    );
     assert_eq!(status, 404);
     // The EU token is unknown to the UK interface.
-    let (status, _) = call(&mut sandbox, "GET", "/open-banking/v3.1/aisp/accounts", &token, None);
+    let (status, _) = call(
+        &mut sandbox,
+        "GET",
+        "/open-banking/v3.1/aisp/accounts",
+        &token,
+        None,
+    );
     assert_eq!(status, 401);
 }
 
@@ -405,13 +463,25 @@ fn the_eu_interface_offers_account_information_only() {
     // Monzo: "Payment Initiation Services and the Confirmation of Funds API (CBPII) will be
     // available at a later date".
     for (method, path) in [
-        ("POST", "/open-banking/eu/v3.1/pisp/domestic-payment-consents"),
+        (
+            "POST",
+            "/open-banking/eu/v3.1/pisp/domestic-payment-consents",
+        ),
         ("POST", "/open-banking/eu/v3.1/pisp/domestic-vrp-consents"),
-        ("POST", "/open-banking/eu/v3.1/cbpii/funds-confirmation-consents"),
+        (
+            "POST",
+            "/open-banking/eu/v3.1/cbpii/funds-confirmation-consents",
+        ),
         ("POST", "/open-banking/eu/v3.1/event-subscriptions"),
         ("GET", "/open-banking/eu/sandbox/clock"),
     ] {
-        let (status, _) = call(&mut sandbox, method, path, &token, Some(json!({"Data": {}})));
+        let (status, _) = call(
+            &mut sandbox,
+            method,
+            path,
+            &token,
+            Some(json!({"Data": {}})),
+        );
         assert_eq!(status, 404, "{method} {path}");
     }
     // The registration is for accounts only: payments are refused at the token endpoint.
@@ -430,8 +500,12 @@ fn the_eu_interface_offers_account_information_only() {
 fn clients_tokens_and_users_belong_to_their_interface() {
     let (mut sandbox, client_id) = registered();
     // The EU client is unknown at the UK token endpoint.
-    let req = prepare_client_credentials(&format!("{BASE}/open-banking/token"), &client_id, "accounts")
-        .unwrap();
+    let req = prepare_client_credentials(
+        &format!("{BASE}/open-banking/token"),
+        &client_id,
+        "accounts",
+    )
+    .unwrap();
     let resp = send(&mut sandbox, req, Some(EU_DN));
     assert_eq!(resp.status(), 401);
     assert_eq!(body(&resp)["error"], "invalid_client");
@@ -493,12 +567,19 @@ fn the_approval_page_of_the_eu_interface_offers_the_eu_user_only() {
     )
     .authorization_url(&format!("{issuer}/authorize"), tpp_key())
     .unwrap();
-    let resp = send(&mut sandbox, Request::get(url).body(Vec::new()).unwrap(), None);
+    let resp = send(
+        &mut sandbox,
+        Request::get(url).body(Vec::new()).unwrap(),
+        None,
+    );
     assert_eq!(resp.status(), 200);
     let page = String::from_utf8_lossy(resp.body()).into_owned();
     assert!(page.contains(EU_USER), "{page}");
     assert!(!page.contains("user_0000A4C4ZChWNMEvew2U77"), "{page}");
-    assert!(page.contains(&format!("action=\"{issuer}/authorize/decision\"")), "{page}");
+    assert!(
+        page.contains(&format!("action=\"{issuer}/authorize/decision\"")),
+        "{page}"
+    );
     let pending = page
         .split("name=\"pending\" value=\"")
         .nth(1)
@@ -535,14 +616,26 @@ fn an_eu_registration_needs_the_keys_of_its_statement() {
     // What fell due by now happens at the first request: the digest is taken after one.
     send(
         &mut sandbox,
-        Request::get(format!("{BASE}/open-banking/eu/jwks")).body(Vec::new()).unwrap(),
+        Request::get(format!("{BASE}/open-banking/eu/jwks"))
+            .body(Vec::new())
+            .unwrap(),
         None,
     );
     let before = sandbox.state_digest();
     let refused = |s: &mut Sandbox, fetched: Option<&FetchedKeys>, dn: &str| {
         let resp = send(s, register_request(&registration_jwt(2), fetched), Some(dn));
-        assert_eq!(resp.status(), 400, "{}", String::from_utf8_lossy(resp.body()));
-        assert_eq!(s.state_digest(), before, "{}", String::from_utf8_lossy(resp.body()));
+        assert_eq!(
+            resp.status(),
+            400,
+            "{}",
+            String::from_utf8_lossy(resp.body())
+        );
+        assert_eq!(
+            s.state_digest(),
+            before,
+            "{}",
+            String::from_utf8_lossy(resp.body())
+        );
         body(&resp)
     };
     // Not fetched (a request that did not come through the server).
@@ -555,11 +648,17 @@ fn an_eu_registration_needs_the_keys_of_its_statement() {
     // The fetch failed.
     let err = refused(
         &mut sandbox,
-        Some(&FetchedKeys::failed(JWKS_URI, "the server answered 404 Not Found")),
+        Some(&FetchedKeys::failed(
+            JWKS_URI,
+            "the server answered 404 Not Found",
+        )),
         EU_DN,
     );
     assert_eq!(err["error"], "invalid_software_statement");
-    assert!(err["error_description"].as_str().unwrap().contains("404"), "{err}");
+    assert!(
+        err["error_description"].as_str().unwrap().contains("404"),
+        "{err}"
+    );
     // Keys fetched from another URL than the statement's.
     let err = refused(
         &mut sandbox,
@@ -615,7 +714,12 @@ fn an_eu_registration_needs_the_keys_of_its_statement() {
         ),
         Some(EU_DN),
     );
-    assert_eq!(resp.status(), 400, "{}", String::from_utf8_lossy(resp.body()));
+    assert_eq!(
+        resp.status(),
+        400,
+        "{}",
+        String::from_utf8_lossy(resp.body())
+    );
     assert_eq!(sandbox.state_digest(), before, "a refusal changes nothing");
     // The EU registration at the UK endpoint: the UK profile needs the directory's signature.
     let mut req = register_request(&registration_jwt(4), Some(&the_tpp_keys()));
@@ -637,9 +741,15 @@ fn eu_registration_requests_name_the_keys_to_fetch() {
     // Not for the UK endpoint, nor for a request without a valid statement.
     let mut uk = register_request(&jwt, None);
     *uk.uri_mut() = format!("{BASE}/open-banking/register").parse().unwrap();
-    assert_eq!(monzo_sandbox::core::eu_keys_to_fetch(&config, &uk, now()), None);
+    assert_eq!(
+        monzo_sandbox::core::eu_keys_to_fetch(&config, &uk, now()),
+        None
+    );
     let bad = register_request("not.a.jwt", None);
-    assert_eq!(monzo_sandbox::core::eu_keys_to_fetch(&config, &bad, now()), None);
+    assert_eq!(
+        monzo_sandbox::core::eu_keys_to_fetch(&config, &bad, now()),
+        None
+    );
     // The header survives the log's redaction (replay registers the same keys).
     let sandbox = Sandbox::new(config, keys(), 7);
     let logged = sandbox.redact_for_log(&register_request(&jwt, Some(&the_tpp_keys())));

@@ -692,7 +692,13 @@ fn executions_survive_a_crash() {
 
 /// A TPP's JWKS host on loopback over plain http: `/jwks.json` the TPP's keys, `/big.json`
 /// more than the emulator reads, anything else 404. Counts the requests it answers.
-fn jwks_host(rt: &Runtime) -> (u16, Arc<std::sync::atomic::AtomicUsize>, tokio::task::JoinHandle<()>) {
+fn jwks_host(
+    rt: &Runtime,
+) -> (
+    u16,
+    Arc<std::sync::atomic::AtomicUsize>,
+    tokio::task::JoinHandle<()>,
+) {
     use std::sync::atomic::{AtomicUsize, Ordering};
     let listener = rt
         .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
@@ -759,8 +765,9 @@ fn an_eu_registration_fetches_the_tpps_keys_and_survives_a_restart() {
     let client = Client::new(rt.clone(), &running, &cert);
     let register = |client: &Client, uri: &str, jti: u8, forged: bool| {
         let jwt = crate::eu::eu_registration_jwt(uri, &dn, jti, wall_clock());
-        let mut req = ob_dcr::client::prepare_register(&format!("{base}/open-banking/eu/register"), &jwt)
-            .unwrap();
+        let mut req =
+            ob_dcr::client::prepare_register(&format!("{base}/open-banking/eu/register"), &jwt)
+                .unwrap();
         if forged {
             // Keys a client attaches itself are dropped before the core sees the request.
             let keys = monzo_sandbox::core::FetchedKeys::found(
@@ -783,15 +790,30 @@ fn an_eu_registration_fetches_the_tpps_keys_and_survives_a_restart() {
     let (status, err) = register(&client, &at("/missing.json"), 1, true);
     assert_eq!(status, 400, "{err}");
     assert_eq!(err["error"], "invalid_software_statement");
-    assert!(err["error_description"].as_str().unwrap().contains("404"), "{err}");
+    assert!(
+        err["error_description"].as_str().unwrap().contains("404"),
+        "{err}"
+    );
     // More than the emulator reads.
     let (status, err) = register(&client, &at("/big.json"), 2, false);
     assert_eq!(status, 400, "{err}");
-    assert!(err["error_description"].as_str().unwrap().contains("larger than"), "{err}");
+    assert!(
+        err["error_description"]
+            .as_str()
+            .unwrap()
+            .contains("larger than"),
+        "{err}"
+    );
     // Plain http elsewhere than this machine is not fetched.
     let (status, err) = register(&client, "http://tpp.example/jwks.json", 3, false);
     assert_eq!(status, 400, "{err}");
-    assert!(err["error_description"].as_str().unwrap().contains("plain http"), "{err}");
+    assert!(
+        err["error_description"]
+            .as_str()
+            .unwrap()
+            .contains("plain http"),
+        "{err}"
+    );
     assert_eq!(served.load(Ordering::SeqCst), 2);
     // The keys where the statement says.
     let (status, reg) = register(&client, &at("/jwks.json"), 4, false);
