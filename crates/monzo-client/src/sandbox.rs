@@ -1,7 +1,8 @@
 //! The local emulator's own controls (`monzo-sandbox` only): its directory, which signs a
 //! software statement for the caller's keys so that registration needs no enrolment anywhere;
-//! the pot control, which makes a pot transaction happen; and the sandbox clock, which every
-//! time rule of the emulator follows and which moves only forward.
+//! the pot control, which makes a pot transaction happen; the customer's withdrawal of a
+//! TPP's access; and the sandbox clock, which every time rule of the emulator follows and which
+//! moves only forward.
 
 use http::{Method, Request};
 use ob_jose::Jwks;
@@ -103,6 +104,19 @@ impl Client {
         let body = serde_json::json!({ "SetTo": at });
         self.sandbox_control(Method::POST, "clock", Some(&body))
             .await
+    }
+
+    /// `POST {issuer}/sandbox/account-access-consents/{consent_id}/revoke` (the local emulator
+    /// only): the customer withdraws the TPP's access in the app. The consent stays
+    /// `Authorised`, its tokens stop working at once (a refresh is refused), and the customer
+    /// may authenticate again. Returns the emulator's answer.
+    pub async fn sandbox_revoke_access(&self, consent_id: &str) -> Result<Value, ClientError> {
+        self.sandbox_control(
+            Method::POST,
+            &format!("account-access-consents/{consent_id}/revoke"),
+            None,
+        )
+        .await
     }
 
     /// `{method} {issuer}/sandbox/{path}` with a JSON `body`, and its answer decoded.

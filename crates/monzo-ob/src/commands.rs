@@ -231,6 +231,10 @@ pub async fn run(cli: Cli) -> Result<(), String> {
             action: Some(SandboxAction::Clock { action }),
             ..
         }) => clock(&dir, action.unwrap_or(ClockAction::Show)).await,
+        Command::Sandbox(SandboxArgs {
+            action: Some(SandboxAction::Revoke { consent_id }),
+            ..
+        }) => revoke(&dir, consent_id).await,
         Command::Register(a) => register(&dir, *a).await,
         Command::Authorize(a) => authorize(&dir, a).await,
         Command::Accounts { json } => accounts(&dir, json).await,
@@ -415,6 +419,38 @@ async fn clock(dir: &Dir, action: ClockAction) -> Result<(), String> {
         abs.num_hours() % 24,
         abs.num_minutes() % 60,
         abs.num_seconds() % 60
+    );
+    Ok(())
+}
+
+/// `monzo-ob sandbox revoke`: the customer withdraws access to a consent in the app.
+async fn revoke(dir: &Dir, consent_id: Option<String>) -> Result<(), String> {
+    let profile = dir.profile()?;
+    if !profile.sandbox {
+        return Err(
+            "the profile is not the local emulator's: revoking as the customer is a sandbox control"
+                .into(),
+        );
+    }
+    let consent_id = match consent_id {
+        Some(id) => id,
+        None => profile
+            .accounts
+            .as_ref()
+            .map(|t| t.consent_id.clone())
+            .ok_or(
+            "no account-access consent in the profile: run `monzo-ob authorize` first, or name one",
+        )?,
+    };
+    let client = dir.client(&profile)?;
+    let answer = client
+        .sandbox_revoke_access(&consent_id)
+        .await
+        .map_err(err)?;
+    let revoked = answer["Data"]["TokensRevoked"].as_bool().unwrap_or(false);
+    println!(
+        "access to {consent_id} withdrawn by the customer{}; the consent is still Authorised (`monzo-ob authorize` asks again)",
+        if revoked { ": its tokens no longer work" } else { " (it had no live tokens)" }
     );
     Ok(())
 }

@@ -178,6 +178,12 @@ pub enum SandboxAction {
         #[command(subcommand)]
         action: Option<ClockAction>,
     },
+    /// The customer withdraws the TPP's access in the app: the consent stays `Authorised`, its
+    /// tokens stop working at once, and the customer may authenticate again (`authorize`).
+    Revoke {
+        /// The account-access consent (default: the profile's, from the last `authorize`).
+        consent_id: Option<String>,
+    },
 }
 
 /// What to do with the sandbox clock.

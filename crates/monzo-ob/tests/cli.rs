@@ -378,6 +378,24 @@ fn a_new_user_s_whole_journey_through_the_cli() {
         .find(|l| l.contains("City Lettings"))
         .unwrap_or_else(|| panic!("the rent among the newest: {newest:.600}"));
     assert!(rent.contains(",Booked,Debit,1250.0000,GBP,"), "{rent}");
+    // The customer withdraws access in the app: the tokens stop (the refresh is refused too),
+    // and a new authorisation restores access.
+    let revoked = stdout(&run(&profile, &["sandbox", "revoke"]));
+    assert!(revoked.contains("its tokens no longer work"), "{revoked}");
+    let refused = Command::new(BIN)
+        .arg("--profile")
+        .arg(&profile)
+        .arg("accounts")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(!refused.status.success(), "{refused:?}");
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("revoked"),
+        "{refused:?}"
+    );
+    run(&profile, &["authorize", "--user", "heavy"]);
+    assert!(stdout(&run(&profile, &["accounts"])).contains("acc_0000A4C4ZSskDOixqNPfpR"));
     let clock = |args: &[&str]| {
         Command::new(BIN)
             .arg("--profile")

@@ -139,6 +139,9 @@ async fn an_eu_tpp_registers_with_a_self_asserted_statement_and_reads_accounts()
     assert_eq!(ids[0], EU_ACCOUNT, "{ids:?}");
     assert!(ids[1..].iter().all(|id| id.starts_with("pot_")), "{ids:?}");
     assert!(ids.len() > 1, "pots are accounts in the EU: {ids:?}");
+    // The sandbox controls answer on the EU issuer too (one world, one clock).
+    let clock = client.sandbox_clock().await.unwrap();
+    assert_eq!(clock.offset_seconds, 0);
     let balances = client.balances(at, EU_ACCOUNT, false).await.unwrap();
     assert_eq!(balances.data.balance[0].amount.currency.to_string(), "EUR");
 }

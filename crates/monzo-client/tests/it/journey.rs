@@ -453,3 +453,60 @@ async fn a_rejection_asked_of_the_emulator_comes_back_with_monzo_s_text() {
         Some(monzo_client::RejectionReason::SchemeLimitsExceeded)
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_customer_revocation_in_the_app_stops_the_tokens() {
+    let t = setup("client-revoke-1").await;
+    let tokens = authorised_accounts(&t).await;
+    let at = tokens.access_token.expose().to_owned();
+    assert!(t.client.accounts(&at).await.is_ok());
+    let app = t
+        .client
+        .client_credentials(&t.accounts_client, "accounts")
+        .await
+        .unwrap();
+    // A second consent, whose access the customer then withdraws.
+    let consent_id = {
+        let created: OBReadConsent1 = serde_json::from_value(json!({
+            "Data": {"Permissions": [P::ReadAccountsBasic],
+                     "SupplementaryData": {"DesiredStatus": "Authorised", "UserID": HEAVY}},
+            "Risk": {}
+        }))
+        .unwrap();
+        t.client
+            .create_account_access_consent(app.access_token.expose(), &created)
+            .await
+            .unwrap()
+            .data
+            .consent_id
+            .to_string()
+    };
+    let auth = t
+        .client
+        .authorization(
+            &t.software,
+            &t.accounts_client,
+            &consent_id,
+            "openid accounts",
+            REDIRECT,
+        )
+        .await
+        .unwrap();
+    let callback = t.client.follow_authorization(&auth).await.unwrap();
+    let second = t
+        .client
+        .complete_authorization(&auth, &callback)
+        .await
+        .unwrap();
+    let answer = t.client.sandbox_revoke_access(&consent_id).await.unwrap();
+    assert_eq!(answer["Data"]["Status"], "Authorised");
+    match t.client.accounts(second.access_token.expose()).await {
+        Err(ClientError::Api(e)) => assert_eq!(e.status, 401),
+        other => panic!("{other:?}"),
+    }
+    // The other consent's tokens are untouched.
+    assert!(t.client.accounts(&at).await.is_ok());
+    // Revoking again: its tokens are already gone, and the consent is still authorised.
+    let again = t.client.sandbox_revoke_access(&consent_id).await.unwrap();
+    assert_eq!(again["Data"]["TokensRevoked"], false);
+}

@@ -57,6 +57,14 @@ impl State {
             .is_some_and(|s| matches!(s.consent, AccountAccessConsent::Authorised(_)))
     }
 
+    /// The client of consent `id`, if it is authorised.
+    pub(crate) fn authorised_client(&self, id: &str) -> Option<String> {
+        match &self.consents.get(id)?.consent {
+            AccountAccessConsent::Authorised(a) => Some(a.info.client_id.clone()),
+            _ => None,
+        }
+    }
+
     /// The authorised consents that cover `account_id`, with their clients, in id order.
     pub(crate) fn consents_covering(&self, account_id: &str) -> Vec<(String, String)> {
         let mut out: Vec<(String, String)> = self

@@ -21,6 +21,7 @@
 //! | `POST /sandbox/pots/{PotId}/transactions` | a sandbox control: a pot transaction happens now (and subscribed clients hear of it) |
 //! | `GET`/`POST /sandbox/clock` | a sandbox control: reads or moves the sandbox [`Clock`] forward |
 //! | `POST /sandbox/accounts/{AccountId}/close`, `POST /sandbox/pots/{PotId}/close` | sandbox controls: close an account (still listed, `Deleted`) or a pot (no longer listed) |
+//! | `POST /sandbox/account-access-consents/{ConsentId}/revoke` | a sandbox control: the customer withdraws the TPP's access in the app (tokens revoked, status unchanged) |
 //! | `/eu/...` | Monzo's EU PSD2 interface ([`Region::Eu`]): its own issuer, discovery, registration (self-asserted statements), token and authorization endpoints, and `/eu/v3.1/aisp/...` (account information only, without `/pots`) for the EU sandbox user |
 
 mod ais;
@@ -540,7 +541,7 @@ impl Sandbox {
             // Monzo: "Monzo's EU PSD2 API currently only supports Account Information
             // Services. Payment Initiation Services and the Confirmation of Funds API (CBPII)
             // will be available at a later date"; FACTS: "EU: /pots not supported". The
-            // sandbox controls and the Events API live on the UK paths only.
+            // Events API (a proposal) and the sandbox directory live on the UK paths only.
             return (Err(http::not_found()), None);
         }
         if let ["v3.1", api @ ..] = segments.as_slice() {
@@ -568,6 +569,9 @@ impl Sandbox {
                 self.close_account(account, ctx)
             }
             (&Method::POST, ["sandbox", "pots", pot, "close"]) => self.close_pot(pot, ctx),
+            (&Method::POST, ["sandbox", "account-access-consents", consent, "revoke"]) => {
+                self.revoke_access(consent, ctx)
+            }
             (&Method::GET | &Method::POST, ["sandbox", "clock"]) => {
                 self.clock_control(&method, req, ctx)
             }
@@ -917,19 +921,20 @@ impl Sandbox {
             && (rest.starts_with("/v3.1/")
                 || rest.starts_with("/.well-known/")
                 || rest == "/jwks"
-                || (prefix == "/open-banking" && rest.trim_end_matches('/') == "/sandbox/clock"));
+                || rest.trim_end_matches('/') == "/sandbox/clock");
         !read_only
     }
 }
 
 /// Whether the EU interface has the path (`segments` after `/open-banking/eu`): discovery,
-/// keys, registration, the token and authorization endpoints, and account information
-/// without pots.
+/// keys, registration, the token and authorization endpoints, account information without
+/// pots, and the sandbox controls (one world, one clock) but the directory, whose statements
+/// are the UK profile's.
 fn eu_serves(segments: &[&str]) -> bool {
     match segments {
         ["v3.1", "aisp", "pots", ..] => false,
         ["v3.1", "aisp", ..] => true,
-        ["v3.1", ..] | ["sandbox", ..] => false,
+        ["v3.1", ..] | ["sandbox", "software-statements"] => false,
         _ => true,
     }
 }
@@ -941,7 +946,9 @@ fn other_methods(path: &[&str]) -> Option<&'static str> {
         [".well-known", "openid-configuration"] | ["jwks"] => "GET",
         ["sandbox", "software-statements"] | ["sandbox", "pots", _, "transactions"] => "POST",
         ["sandbox", "clock"] => "GET, POST",
-        ["sandbox", "accounts", _, "close"] | ["sandbox", "pots", _, "close"] => "POST",
+        ["sandbox", "accounts", _, "close"]
+        | ["sandbox", "pots", _, "close"]
+        | ["sandbox", "account-access-consents", _, "revoke"] => "POST",
         ["register"] | ["token"] | ["authorize", "decision"] => "POST",
         ["register", _] => "DELETE, GET, PUT",
         ["authorize"] => "GET",

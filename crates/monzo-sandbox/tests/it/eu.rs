@@ -473,7 +473,7 @@ fn the_eu_interface_offers_account_information_only() {
             "/open-banking/eu/v3.1/cbpii/funds-confirmation-consents",
         ),
         ("POST", "/open-banking/eu/v3.1/event-subscriptions"),
-        ("GET", "/open-banking/eu/sandbox/clock"),
+        ("POST", "/open-banking/eu/sandbox/software-statements"),
     ] {
         let (status, _) = call(
             &mut sandbox,
@@ -494,6 +494,23 @@ fn the_eu_interface_offers_account_information_only() {
     let resp = send(&mut sandbox, req, Some(EU_DN));
     assert_eq!(body(&resp)["error"], "invalid_scope");
     assert_eq!(sandbox.state_digest(), before);
+    // The sandbox's controls are the same world's on both paths (one clock).
+    let (status, eu_clock) = call(
+        &mut sandbox,
+        "GET",
+        "/open-banking/eu/sandbox/clock",
+        &token,
+        None,
+    );
+    assert_eq!(status, 200, "{eu_clock}");
+    let (_, uk_clock) = call(
+        &mut sandbox,
+        "GET",
+        "/open-banking/sandbox/clock",
+        &token,
+        None,
+    );
+    assert_eq!(eu_clock, uk_clock);
 }
 
 #[test]

@@ -647,3 +647,90 @@ fn changes_after_creation_are_announced_on_the_resource() {
         ]
     );
 }
+
+/// The customer withdraws the TPP's access in the app (OBIE: the consent's status unchanged,
+/// its tokens revoked, re-authentication allowed): the tokens stop at once, a subscribed TPP
+/// polls a `resource-update` on the consent, and authenticating again restores access.
+#[test]
+fn a_customer_revocation_stops_the_tokens_and_is_an_event_on_the_consent() {
+    let mut tpp = Tpp::register();
+    let consent = tpp.consent(
+        &["ReadAccountsBasic"],
+        json!({"DesiredStatus": "Authorised", "UserID": "user_0000A4C4ZChWNMEvew2U77"}),
+    );
+    let tokens = tpp.authorise(&consent);
+    let at = tokens.access_token.expose().to_owned();
+    let app = tpp.app_token();
+    let (status, _) = tpp.json(
+        "POST",
+        "/open-banking/v3.1/event-subscriptions",
+        &app,
+        Some(json!({"Data": {"Version": "3.1.10", "EventTypes": [RESOURCE_UPDATE]}})),
+    );
+    assert_eq!(status, 201);
+    let revoke = |tpp: &mut Tpp, id: &str| {
+        let resp = tpp.send(
+            http::Request::post(tpp.url(&format!(
+                "/open-banking/sandbox/account-access-consents/{id}/revoke"
+            )))
+            .body(Vec::new())
+            .unwrap(),
+            false,
+        );
+        (
+            resp.status().as_u16(),
+            serde_json::from_slice::<Value>(resp.body()).unwrap_or(Value::Null),
+        )
+    };
+    let (status, answer) = revoke(&mut tpp, &consent);
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["Data"]["TokensRevoked"], true);
+    // The access token and the refresh token are gone; the consent is still Authorised.
+    let (status, _) = tpp.json("GET", "/open-banking/v3.1/aisp/accounts", &at, None);
+    assert_eq!(status, 401);
+    let resp = tpp.send(
+        ob_oidc::token::prepare_refresh(
+            &tpp.url("/open-banking/token"),
+            &tpp.client_id.clone(),
+            tokens.refresh_token.as_ref().unwrap(),
+        )
+        .unwrap(),
+        true,
+    );
+    assert_eq!(resp.status(), 400);
+    let (_, c) = tpp.json(
+        "GET",
+        &format!("/open-banking/v3.1/aisp/account-access-consents/{consent}"),
+        &app,
+        None,
+    );
+    assert_eq!(c["Data"]["Status"], "Authorised");
+    // The TPP hears of it on the consent.
+    let (_, polled) = tpp.json("POST", "/open-banking/v3.1/events", &app, Some(json!({})));
+    let sets = polled["sets"].as_object().unwrap();
+    assert_eq!(sets.len(), 1, "{polled}");
+    let claims = verified_claims(&mut tpp, sets.values().next().unwrap().as_str().unwrap());
+    let subject = &claims["events"][RESOURCE_UPDATE]["subject"];
+    assert_eq!(
+        subject["subject_type"],
+        "http://openbanking.org.uk/rid_http://openbanking.org.uk/rty"
+    );
+    assert_eq!(subject["http://openbanking.org.uk/rid"], consent.as_str());
+    assert_eq!(
+        subject["http://openbanking.org.uk/rty"],
+        "account-access-consents"
+    );
+    // Authenticating again gives access back.
+    let again = tpp.authorise(&consent).access_token.expose().to_owned();
+    let (status, _) = tpp.json("GET", "/open-banking/v3.1/aisp/accounts", &again, None);
+    assert_eq!(status, 200);
+    // Only an authorised consent has access to withdraw.
+    let pending = tpp.consent(&["ReadAccountsBasic"], Value::Null);
+    let before = tpp.sandbox().state_digest();
+    let (status, err) = revoke(&mut tpp, &pending);
+    assert_eq!(status, 400, "{err}");
+    assert_eq!(err["Errors"][0]["ErrorCode"], "UK.OBIE.Resource.NotFound");
+    let (status, _) = revoke(&mut tpp, "aac_unknown");
+    assert_eq!(status, 400);
+    assert_eq!(tpp.sandbox().state_digest(), before);
+}
