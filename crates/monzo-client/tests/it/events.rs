@@ -140,3 +140,45 @@ async fn a_new_pot_transaction_is_pushed_retried_verified_and_polled() {
         .unwrap_or_default()
         .is_empty());
 }
+
+/// The retries' backoff (1, 2, 4 and 8 s) is sandbox time: a receiver that refuses four
+/// attempts gets the fifth as the clock is moved on, without the 15 s of real backoff.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn push_retries_follow_the_sandbox_clock() {
+    let t = setup("client-events-clock").await;
+    let app = t
+        .client
+        .client_credentials(&t.accounts_client, "accounts")
+        .await
+        .unwrap();
+    let app = app.access_token.expose().to_owned();
+    let mut receiver = webhook::start_with(4).await.unwrap();
+    t.client
+        .create_event_subscription(
+            &t.software,
+            &app,
+            Some(&receiver.callback_url),
+            &[RESOURCE_UPDATE],
+        )
+        .await
+        .unwrap();
+    let _ = authorised_accounts(&t).await;
+    let started = Instant::now();
+    t.client
+        .sandbox_pot_transaction(HOLIDAY, &json!({"Source": "TransferIn", "Amount": "1.00"}))
+        .await
+        .unwrap();
+    let set = loop {
+        match tokio::time::timeout(Duration::from_millis(100), receiver.sets.recv()).await {
+            Ok(set) => break set.unwrap(),
+            Err(_) => {
+                assert!(
+                    started.elapsed() < Duration::from_secs(12),
+                    "the retries waited for real time"
+                );
+                t.client.sandbox_advance_clock("PT1M").await.unwrap();
+            }
+        }
+    };
+    assert!(!set.is_empty());
+}

@@ -15,7 +15,8 @@
 //!
 //! Event notifications the core emits are pushed after the request that caused them is
 //! logged: `POST {CallbackUrl}/event-notifications` with the SET as `application/jwt`, up to
-//! five attempts with exponential backoff (1, 2, 4, 8 s) until the client answers 2xx.
+//! five attempts with exponential backoff (1, 2, 4, 8 s of sandbox time, so that moving the
+//! clock on brings the next attempt forward) until the client answers 2xx.
 //! Replaying the log emits them again; those are dropped, as they were pushed when they
 //! happened.
 
@@ -246,14 +247,23 @@ struct Shared {
     pusher: reqwest::Client,
     /// The HTTP client that fetches the keys of EU registrations.
     fetcher: reqwest::Client,
+    /// The sandbox clock as it is after the last request: event pushes wait for their retries
+    /// on it.
+    clock: tokio::sync::watch::Sender<crate::core::Clock>,
 }
 
 /// How many times an event notification is offered before it is given up.
 pub const PUSH_ATTEMPTS: u32 = 5;
 
 /// Pushes one event notification, retrying with exponential backoff until the client answers
-/// 2xx or [`PUSH_ATTEMPTS`] are spent.
-async fn push(client: reqwest::Client, d: crate::core::Delivery, financial_id: String) {
+/// 2xx or [`PUSH_ATTEMPTS`] are spent. The backoff is in sandbox time: moving the clock on
+/// brings the next attempt forward.
+async fn push(
+    client: reqwest::Client,
+    d: crate::core::Delivery,
+    financial_id: String,
+    mut clock: tokio::sync::watch::Receiver<crate::core::Clock>,
+) {
     let mut delay = std::time::Duration::from_secs(1);
     for attempt in 1..=PUSH_ATTEMPTS {
         let mut b = [0u8; 16];
@@ -274,7 +284,9 @@ async fn push(client: reqwest::Client, d: crate::core::Delivery, financial_id: S
             return;
         }
         if attempt < PUSH_ATTEMPTS {
-            tokio::time::sleep(delay).await;
+            let now = clock.borrow().now(wall_clock());
+            let due = now + chrono::Duration::from_std(delay).unwrap_or_default();
+            wait_for_sandbox_time(&mut clock, due).await;
             delay *= 2;
         }
     }
@@ -282,6 +294,33 @@ async fn push(client: reqwest::Client, d: crate::core::Delivery, financial_id: S
         "monzo-sandbox: event notification {} to {} for {} not accepted after {PUSH_ATTEMPTS} attempts",
         d.jti, d.url, d.client_id
     );
+}
+
+/// Waits until sandbox time reaches `due`: as real time passes, or at once when the clock is
+/// moved past it.
+async fn wait_for_sandbox_time(
+    clock: &mut tokio::sync::watch::Receiver<crate::core::Clock>,
+    due: crate::core::Instant,
+) {
+    loop {
+        let now = clock.borrow_and_update().now(wall_clock());
+        let Ok(left) = (due - now).to_std() else {
+            return;
+        };
+        if left.is_zero() {
+            return;
+        }
+        tokio::select! {
+            () = tokio::time::sleep(left) => {}
+            moved = clock.changed() => {
+                if moved.is_err() {
+                    // The server stopped: nothing moves the clock any more.
+                    tokio::time::sleep(left).await;
+                    return;
+                }
+            }
+        }
+    }
 }
 
 /// What it takes to rebuild the core from the log.
@@ -550,6 +589,7 @@ pub async fn start(opts: Options) -> Result<Running, ServerError> {
             .map_err(|e| ServerError::Certificate(e.to_string()))?,
     };
     let sandbox = recipe.rebuild(&store)?;
+    let (clock, _) = tokio::sync::watch::channel(sandbox.clock());
     let acceptor = tls_acceptor(&ca, &host)?;
     let limiter = RateLimiter {
         per_second: opts.rate_limit_per_second,
@@ -568,6 +608,7 @@ pub async fn start(opts: Options) -> Result<Running, ServerError> {
             .map_err(|e| ServerError::Tls(format!("the event-notification client: {e}")))?,
         fetcher: jwks_fetch::client()
             .map_err(|e| ServerError::Tls(format!("the JWKS client: {e}")))?,
+        clock,
     }));
     let for_stop = shared.clone();
     let (tx, mut rx) = oneshot::channel();
@@ -841,10 +882,21 @@ async fn serve(
             return failed(shared);
         }
     }
+    let now_clock = shared.sandbox.clock();
+    shared.clock.send_if_modified(|c| {
+        let moved = *c != now_clock;
+        *c = now_clock;
+        moved
+    });
     for delivery in shared.sandbox.take_deliveries() {
         let pusher = shared.pusher.clone();
         let financial_id = shared.sandbox.config().aspsp_org_id.clone();
-        tokio::spawn(push(pusher, delivery, financial_id));
+        tokio::spawn(push(
+            pusher,
+            delivery,
+            financial_id,
+            shared.clock.subscribe(),
+        ));
     }
     let (parts, body) = resp.into_parts();
     hyper::Response::from_parts(parts, Full::new(Bytes::from(body)))
