@@ -30,7 +30,9 @@ pub struct RunArgs {
     pub no_proposals: bool,
     /// Start a new state's sandbox clock at this instant (RFC 3339, such as
     /// 2022-05-01T09:00:00Z) instead of real time; it runs on from there. Move it on with
-    /// `POST /open-banking/sandbox/clock` (or `monzo-ob sandbox clock`).
+    /// `POST /open-banking/sandbox/clock` (or `monzo-ob sandbox clock`). The seeded histories
+    /// run to 2026-10-31 whatever the clock says: a clock started before that reads them as
+    /// they are (the time rules, consents and payments follow the clock).
     #[arg(long, value_name = "RFC3339", value_parser = parse_instant)]
     pub start_at: Option<crate::core::Instant>,
 }
