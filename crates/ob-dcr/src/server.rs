@@ -223,6 +223,18 @@ impl PendingRegistration {
             })?;
         let claims: OBClientRegistration1 = ob_model::decode::from_slice(verified.payload())
             .map_err(|e| DcrError::metadata("request", format!("claims: {e}")))?;
+        // A self-signed statement (Monzo's EU profile, PS256 rather than `alg: none`) is signed
+        // by the TPP: by a key it publishes, as the request is.
+        if let Some(statement) = self.statement.self_signed_token() {
+            jws::verify_with(statement, tpp_jwks, &Validation::default()).map_err(|e| {
+                DcrError::InvalidSoftwareStatement {
+                    reason: format!(
+                        "a self-signed statement must be signed by a key of its JWKS endpoint: {e}"
+                    ),
+                    cause: Some(e),
+                }
+            })?;
+        }
         let ssa = self.statement.claims();
         let cfg = &self.config;
         // Monzo's EU profile: the registration JWT's header "typ: Must be \"jwt\"".

@@ -118,8 +118,11 @@ impl SsaClaims {
 pub enum SsaTrust<'a> {
     /// The Open Banking directory: the statement must be signed PS256 by one of these keys.
     Directory(&'a Jwks),
-    /// Monzo's EU profile: an unsecured or self-signed statement whose claims are taken as the
-    /// TPP's own; its signature, if any, is not checked here.
+    /// Monzo's EU profile: an unsecured (`alg: none`) or self-signed (PS256) statement whose
+    /// claims are taken as the TPP's own. Its header `typ` must be `JWT` (Monzo: "typ Must be
+    /// jwt"). A self-signature cannot be checked here (the keys are at the statement's
+    /// `org_jwks_endpoint`): [`PendingRegistration::verify`](crate::server::PendingRegistration::verify)
+    /// checks it with the keys fetched from there.
     SelfAsserted,
 }
 
@@ -150,6 +153,8 @@ impl SsaRules {
 pub struct SoftwareStatement {
     claims: SsaClaims,
     self_asserted: bool,
+    /// For a self-signed statement, the compact JWS whose signature is still to check.
+    self_signed: Option<String>,
 }
 
 impl SoftwareStatement {
@@ -161,6 +166,12 @@ impl SoftwareStatement {
     /// Whether it was taken on the TPP's word (Monzo's EU profile) rather than the directory's.
     pub fn is_self_asserted(&self) -> bool {
         self.self_asserted
+    }
+
+    /// A self-asserted statement signed PS256 by the TPP itself (not `alg: none`): its compact
+    /// JWS, whose signature the TPP's published keys must verify.
+    pub fn self_signed_token(&self) -> Option<&str> {
+        self.self_signed.as_deref()
     }
 }
 
@@ -180,30 +191,37 @@ pub fn verify(
     rules: &SsaRules,
 ) -> Result<SoftwareStatement, DcrError> {
     let token = token.trim();
-    let (payload, self_asserted) = match trust {
+    let (payload, self_asserted, self_signed) = match trust {
         SsaTrust::Directory(keys) => {
             let verified = jws::verify_with(token, keys, &Validation::default())
                 .map_err(|e| jose("not signed by the directory", e))?;
-            (verified.payload().to_vec(), false)
+            (verified.payload().to_vec(), false, None)
         }
         SsaTrust::SelfAsserted => {
             let (header, payload) =
                 dangerous::peek_unverified(token).map_err(|e| jose("not a JWS", e))?;
-            let payload = match header.get("alg").and_then(Value::as_str) {
+            // Monzo's EU profile, the statement's header: "typ Must be \"jwt\"".
+            let typ = header.get("typ").and_then(Value::as_str);
+            if !typ.is_some_and(|t| t.eq_ignore_ascii_case("JWT")) {
+                return Err(DcrError::statement(format!(
+                    "expected the header typ \"JWT\", found {typ:?}"
+                )));
+            }
+            match header.get("alg").and_then(Value::as_str) {
                 // Unsecured: the signature part must be empty.
                 Some("none") => {
-                    dangerous::decode_unsecured(token)
+                    let payload = dangerous::decode_unsecured(token)
                         .map_err(|e| jose("not an unsecured JWS", e))?
-                        .1
+                        .1;
+                    (payload, true, None)
                 }
-                Some(ob_jose::PS256) => payload,
+                Some(ob_jose::PS256) => (payload, true, Some(token.to_owned())),
                 other => {
                     return Err(DcrError::statement(format!(
                         "expected alg \"none\" or \"PS256\", found {other:?}"
                     )))
                 }
-            };
-            (payload, true)
+            }
         }
     };
     let claims: SsaClaims = serde_json::from_slice(&payload)
@@ -249,6 +267,7 @@ pub fn verify(
     Ok(SoftwareStatement {
         claims,
         self_asserted,
+        self_signed,
     })
 }
 

@@ -483,6 +483,49 @@ fn monzo_eu_profile() {
         run(make(&none, "openid accounts"), eu_dn),
         Err(DcrError::UnapprovedSoftwareStatement { .. })
     ));
+    // A statement the TPP signed itself (PS256, Monzo's "otherwise"): checked with the keys
+    // its JWKS endpoint publishes; the statement's typ must be JWT, as Monzo says.
+    let with_statement = |statement: &str| {
+        let mut r = RegistrationRequest::monzo_eu(
+            statement,
+            &claims.software_id,
+            "PSDIE-CBI-000000",
+            vec![REDIRECT.into()],
+            eu_dn,
+            &uuid_v4([11; 16]),
+            now(),
+        )
+        .unwrap();
+        r.claims_mut().scope = "openid accounts".into();
+        r.sign(tpp_key()).unwrap()
+    };
+    let self_signed = |key: &SigningKey, typ: Option<&str>| {
+        let mut header = ob_jose::jws::Object::new();
+        if let Some(t) = typ {
+            header.insert("typ".into(), serde_json::Value::String(t.into()));
+        }
+        ob_jose::jws::sign_json(key, &header, &claims).unwrap()
+    };
+    let ok = run(with_statement(&self_signed(tpp_key(), Some("JWT"))), eu_dn).unwrap();
+    assert!(ok.statement().is_self_asserted());
+    let stranger = SigningKey::generate("stranger-1", 2048).unwrap();
+    let err = run(with_statement(&self_signed(&stranger, Some("JWT"))), eu_dn).unwrap_err();
+    assert!(
+        matches!(err, DcrError::InvalidSoftwareStatement { ref reason, .. } if reason.contains("self-signed")),
+        "{err}"
+    );
+    for typ in [None, Some("JOSE")] {
+        let p = begin_registration(
+            with_statement(&self_signed(tpp_key(), typ)).as_bytes(),
+            &config,
+            None,
+            now(),
+        );
+        assert!(
+            matches!(p, Err(DcrError::InvalidSoftwareStatement { ref reason, .. }) if reason.contains("typ")),
+            "{typ:?}"
+        );
+    }
     // The builder refuses a software_id that is not a UUIDv4.
     let err = RegistrationRequest::monzo_eu(
         "a.b.",
